@@ -1,0 +1,63 @@
+"""DVC-tracked data (*.dvc files, dvc.lock hashes); feeds D1, D2, E3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+_MODEL_EXT = (".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".bin", ".safetensors", ".keras", ".pb", ".model", ".cbm", ".json")
+
+
+def _hashed(entry: object) -> bool:
+    return isinstance(entry, dict) and any(k in entry for k in ("md5", "etag", "checksum", "hash"))
+
+
+class DvcData(Detector):
+    """Data pinned by DVC: hashed .dvc files and dvc.lock stages; feeds D1, D2, E3."""
+
+    id = "dvc.data"
+    questions = ("D1", "D2", "E3")
+    globs = ("**/*.dvc", "**/dvc.lock")
+    signals = ("dvc.tracked_data", "dvc.lock")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e in index.select(("**/*.dvc",)):
+            for doc in index.yaml(e.path):
+                outs = doc.get("outs") if isinstance(doc, dict) else None
+                if isinstance(outs, list) and any(_hashed(o) for o in outs):
+                    line = outs.line_of(0) if hasattr(outs, "line_of") else 1
+                    yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG,
+                                     attrs={"kind": "dvc-file", "path": str(outs[0].get("path", "")) if isinstance(outs[0], dict) else ""})
+        for e in index.select(("**/dvc.lock",)):
+            for doc in index.yaml(e.path):
+                stages = doc.get("stages") if isinstance(doc, dict) else None
+                if not isinstance(stages, dict) or not stages:
+                    continue
+                data_deps = False
+                model_outs = False
+                code_deps = False
+                first = None
+                for name, st in stages.items():
+                    if not isinstance(st, dict):
+                        continue
+                    first = first or stages.line_of(name)
+                    for d in st.get("deps") or []:
+                        if not _hashed(d):
+                            continue
+                        p = str(d.get("path", ""))
+                        if p.endswith((".py", ".R", ".sh", ".ipynb", ".sql")):
+                            code_deps = True
+                        elif not p.endswith((".yaml", ".yml", ".toml")):
+                            data_deps = True
+                    for o in st.get("outs") or []:
+                        if _hashed(o) and (str(o.get("path", "")).endswith(_MODEL_EXT) or "model" in str(o.get("path", "")).lower()):
+                            model_outs = True
+                if first is None:
+                    continue
+                attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "stages": len(stages)}
+                yield self.found("dvc.lock", index, e.path, first, strength=Strength.STRONG, attrs=attrs)
+                if data_deps:
+                    yield self.found("dvc.tracked_data", index, e.path, first, strength=Strength.STRONG, attrs={"kind": "dvc-lock"})

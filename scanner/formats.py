@@ -1,0 +1,253 @@
+"""Safe, line-aware parsers for the formats the index serves. Nothing here executes scanned content."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line (1-based) of itself and of each key."""
+
+    __slots__ = ("line", "key_lines")
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.line: int = 0
+        self.key_lines: dict[Any, int] = {}
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A YAML sequence that remembers its line and the line of each item."""
+
+    __slots__ = ("line", "item_lines")
+
+    def __init__(self, *a: Any) -> None:
+        super().__init__(*a)
+        self.line: int = 0
+        self.item_lines: list[int] = []
+
+    def line_of(self, i: int) -> int:
+        return self.item_lines[i] if i < len(self.item_lines) else self.line
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader (libyaml when present) whose mappings and sequences carry line numbers."""
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
+    d = LineDict()
+    d.line = node.start_mark.line + 1
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        d[key] = loader.construct_object(value_node, deep=True)
+        d.key_lines[key] = key_node.start_mark.line + 1
+    return d
+
+
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
+    seq = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    seq.line = node.start_mark.line + 1
+    seq.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return seq
+
+
+def _construct_undefined(loader: Any, node: yaml.Node) -> Any:
+    """Unknown tags (``!Ref``, ``!reference``, ``!!python/object``) become plain data, never objects."""
+    if isinstance(node, yaml.MappingNode):
+        return _construct_mapping(loader, node)
+    if isinstance(node, yaml.SequenceNode):
+        return _construct_sequence(loader, node)
+    return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor(None, _construct_undefined)
+# timestamps stay strings: they are never needed as datetimes and cannot fail
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+MAX_YAML_ALIASES = 200
+
+
+def load_yaml_all(text: str) -> list[Any]:
+    """All documents of a YAML stream, safely. Raises ValueError on malformed or hostile input."""
+    if text.count("*") > MAX_YAML_ALIASES and len(re.findall(r"(?<![\w*])\*[A-Za-z0-9_-]+", text)) > MAX_YAML_ALIASES:
+        raise ValueError("too many YAML aliases (possible alias bomb)")
+    try:
+        return [d for d in yaml.load_all(text, Loader=_LineLoader) if d is not None]  # noqa: S506 - safe loader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ValueError(f"{where}{problem}") from None
+    except RecursionError:
+        raise ValueError("YAML nested too deeply") from None
+
+
+def load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(str(e).splitlines()[0] if str(e) else "invalid JSON") from None
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as e:
+        raise ValueError(str(e)) from None
+
+
+def parse_python(text: str, filename: str) -> ast.Module:
+    try:
+        return ast.parse(text, filename=filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        raise ValueError(f"Python syntax error: {getattr(e, 'msg', e)}") from None
+
+
+# ---------------------------------------------------------------- notebooks
+
+_MAGIC = re.compile(r"^\s*[%!?]")
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookCode:
+    """Code cells joined into one Python source; ``cell_of_line[i]`` is the cell of source line i+1."""
+
+    source: str
+    cell_of_line: tuple[int, ...]
+    tree: ast.Module | None
+
+    def cell(self, line: int) -> int:
+        return self.cell_of_line[line - 1] if 0 < line <= len(self.cell_of_line) else 0
+
+
+def notebook_code(text: str, filename: str) -> NotebookCode:
+    """Code cells of an .ipynb as Python; magics and shell escapes become blank lines, so they never
+    break parsing. Cells that still fail to parse are left out one by one."""
+    data = load_json(text)
+    if not isinstance(data, dict):
+        raise ValueError("notebook is not a JSON object")
+    cells = data.get("cells")
+    if cells is None and isinstance(data.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in data["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+    if not isinstance(cells, list):
+        raise ValueError("notebook has no cells list")
+    parts: list[str] = []
+    cell_lines: list[int] = []
+    for n, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", cell.get("input", ""))
+        if isinstance(src, list):
+            src = "".join(s for s in src if isinstance(s, str))
+        if not isinstance(src, str):
+            continue
+        lines = ["" if _MAGIC.match(ln) else ln for ln in src.splitlines()]
+        code = "\n".join(lines)
+        try:
+            ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        parts.append(code)
+        cell_lines.extend([n] * (len(lines) or 1))
+        if not lines:
+            parts[-1] = ""
+    source = "\n".join(parts)
+    try:
+        tree = ast.parse(source, filename=filename)
+    except (SyntaxError, ValueError, RecursionError):
+        tree = None
+    return NotebookCode(source, tuple(cell_lines), tree)
+
+
+# ---------------------------------------------------------------- Dockerfiles
+
+
+@dataclass(frozen=True, slots=True)
+class DockerInstruction:
+    line: int
+    instruction: str  # upper-case, e.g. FROM
+    value: str
+
+
+def parse_dockerfile(text: str) -> list[DockerInstruction]:
+    """Instructions with line continuations joined; comments dropped."""
+    out: list[DockerInstruction] = []
+    buf: list[str] = []
+    start = 0
+    for i, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not buf and (not line or line.startswith("#")):
+            continue
+        if buf and line.startswith("#"):
+            continue
+        if not buf:
+            start = i
+        if line.endswith("\\"):
+            buf.append(line[:-1].strip())
+            continue
+        buf.append(line)
+        joined = " ".join(b for b in buf if b)
+        buf = []
+        word, _, rest = joined.partition(" ")
+        out.append(DockerInstruction(start, word.upper(), rest.strip()))
+    if buf:
+        joined = " ".join(buf)
+        word, _, rest = joined.partition(" ")
+        out.append(DockerInstruction(start, word.upper(), rest.strip()))
+    return out
+
+
+# ---------------------------------------------------------------- requirements
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    line: int
+    name: str  # normalised (lower-case, - for _ and .)
+    spec: str  # version specifier text, "" when unpinned
+    raw: str
+
+    @property
+    def pinned(self) -> bool:
+        return self.spec.startswith("==") or self.spec.startswith("===") or "@" in self.raw.split(";")[0]
+
+
+_REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+
+
+def normalize_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_requirements(text: str) -> list[Requirement]:
+    out: list[Requirement] = []
+    for i, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-", "git+", "http:", "https:", "file:", ".")):
+            continue
+        m = _REQ.match(line)
+        if not m:
+            continue
+        spec = m.group(3).split(";", 1)[0].strip()
+        out.append(Requirement(i, normalize_name(m.group(1)), spec, line))
+    return out

@@ -1,0 +1,487 @@
+"""The file index: the only stage that reads files. One listing pass; lazy, cached, safe parses."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import formats
+from .model import Warning_, clean_snippet
+from .target import Target, git
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
+MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
+
+VENDOR_DIRS = frozenset(
+    {
+        "node_modules", "vendor", "vendored", "third_party", "third-party", "thirdparty", "site-packages",
+        "dist-packages", ".venv", "venv", "virtualenv", ".virtualenv", ".tox", ".nox", ".eggs",
+        "bower_components", ".git", ".hg", ".svn", "__MACOSX",
+    }
+)
+JUNK_DIRS = frozenset(
+    {
+        "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
+        "mlartifacts", "wandb", "lightning_logs", ".DS_Store", "catboost_info",
+    }
+)
+JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store")
+TEMPLATE_MANIFESTS = ("cookiecutter.json", "copier.yml", "copier.yaml", "databricks_template_schema.json")
+# repository-root files that apply to a subdirectory project
+ROOT_APPLICABLE = (
+    ".github/workflows/*",
+    ".github/CODEOWNERS",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+    "OWNERS",
+    ".dvc/config",
+    ".gitlab-ci.yml",
+    "azure-pipelines.yml",
+    "azure-pipelines.yaml",
+    "Jenkinsfile",
+    ".circleci/config.yml",
+    "bitbucket-pipelines.yml",
+    "cloudbuild.yaml",
+    "cloudbuild.yml",
+    ".buildkite/pipeline.yml",
+    ".mlscan.yml",
+)
+_TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_VENDOR_MIN_FILES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str  # real path, relative to the repository root
+    vpath: str  # path the project sees: equals path except for rendered template files
+    scope: str  # "project" or "root" (a root file applying to a subdirectory project)
+    template: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.vpath.rsplit("/", 1)[-1]
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        return name[name.rfind(".") :].lower() if "." in name else ""
+
+
+@dataclass
+class ScanStats:
+    listed: int = 0
+    read: int = 0
+    parsed: int = 0
+    skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+class _Matcher:
+    """Fast glob selection: ``**/name`` by basename, ``**/*.ext`` by suffix, the rest by regex."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.suffixes: list[str] = []
+        regexes: list[str] = []
+        for p in patterns:
+            body = p[3:] if p.startswith("**/") else None
+            if body and not any(c in body for c in "*?[/"):
+                self.names.add(body)
+            elif body and body.startswith("*") and not any(c in body[1:] for c in "*?[/"):
+                self.suffixes.append(body[1:])
+            else:
+                regexes.append(_glob_to_regex(p))
+        self.regex = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+        self.suffix_tuple = tuple(self.suffixes)
+
+    def __call__(self, path: str, name: str) -> bool:
+        if name in self.names:
+            return True
+        if self.suffix_tuple and name.endswith(self.suffix_tuple):
+            return True
+        return bool(self.regex and self.regex.fullmatch(path))
+
+
+def _glob_to_regex(pattern: str) -> str:
+    """``**/`` matches zero or more directories, ``*`` stays inside one path component."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append(r"(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(r".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append(r"[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append(r"[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+class FileIndex:
+    """What the detectors see of a repository. Detectors ask; only this class touches the disk."""
+
+    def __init__(self, target: Target, excludes: Iterable[str] = (), max_bytes: int = MAX_FILE_BYTES) -> None:
+        self.target = target
+        self.root = target.root
+        self.max_bytes = max_bytes
+        self.warnings: list[Warning_] = []
+        self.stats = ScanStats()
+        self._excludes = _Matcher(excludes) if excludes else None
+        self._text: dict[str, str | None] = {}
+        self._parsed: dict[tuple[str, str], Any] = {}
+        self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
+        self._lstat_ok: dict[str, bool] = {}
+        self._memo: dict[str, Any] = {}
+        all_paths = self._list_paths()
+        self.stats.listed = len(all_paths)
+        self.all_paths = frozenset(all_paths)
+        self.is_template_repo = any(
+            p in self.all_paths or (target.subdir and f"{target.subdir}/{p}" in self.all_paths)
+            for p in TEMPLATE_MANIFESTS
+        )
+        self.entries: list[FileEntry] = self._classify(all_paths)
+        self.template_files = sum(1 for e in self.entries if e.template)
+
+    # ------------------------------------------------------------ listing
+    def _list_paths(self) -> list[str]:
+        if self.target.is_git:
+            try:
+                cp = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
+            except OSError:
+                cp = None
+            if cp is not None and cp.returncode == 0:
+                seen: dict[str, None] = {}
+                for raw in cp.stdout.split(b"\0"):
+                    if raw:
+                        seen[raw.decode("utf-8", "surrogateescape")] = None
+                return list(seen)
+            self.warn("git-failed", "git ls-files failed; walking the directory instead")
+        return self._walk()
+
+    def _walk(self) -> list[str]:
+        """Directory walk for non-git targets: honours .gitignore files (common patterns), no symlinks."""
+        out: list[str] = []
+        ignore_stack: list[tuple[str, list[str]]] = []
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            rel_dir = Path(dirpath).relative_to(self.root).as_posix()
+            rel_dir = "" if rel_dir == "." else rel_dir
+            ignore_stack = [(d, pats) for d, pats in ignore_stack if rel_dir == d or rel_dir.startswith(d + "/") or d == ""]
+            if ".gitignore" in filenames:
+                try:
+                    pats = [
+                        ln.strip()
+                        for ln in (Path(dirpath) / ".gitignore").read_text("utf-8", "replace").splitlines()
+                        if ln.strip() and not ln.startswith("#") and not ln.startswith("!")
+                    ]
+                    ignore_stack.append((rel_dir, pats))
+                except OSError:
+                    pass
+
+            def ignored(name: str, is_dir: bool) -> bool:
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                for base, pats in ignore_stack:
+                    sub = rel[len(base) + 1 :] if base else rel
+                    for pat in pats:
+                        if pat.endswith("/"):
+                            if not is_dir:
+                                continue
+                            pat = pat[:-1]
+                        pat = pat.lstrip("/")
+                        target = sub if "/" in pat else name
+                        if fnmatch.fnmatchcase(target, pat):
+                            return True
+                return False
+
+            dirnames[:] = [d for d in dirnames if d != ".git" and not ignored(d, True)]
+            for f in filenames:
+                if not ignored(f, False):
+                    out.append(f"{rel_dir}/{f}" if rel_dir else f)
+        return out
+
+    def _classify(self, paths: list[str]) -> list[FileEntry]:
+        sub = self.target.subdir
+        root_applicable = _Matcher(ROOT_APPLICABLE)
+        skipped = self.stats.skipped
+        vendored_roots = _vendored_roots(paths)
+        entries: list[FileEntry] = []
+        for p in paths:
+            parts = p.split("/")
+            scope = "project"
+            if sub and not (p.startswith(sub + "/")):
+                if root_applicable(p, parts[-1]):
+                    scope = "root"
+                else:
+                    continue  # sibling subprojects never leak in
+            rel_parts = parts[len(sub.split("/")) :] if sub and scope == "project" else parts
+            if any(part in VENDOR_DIRS or part.endswith(".egg-info") for part in rel_parts[:-1]):
+                skipped["vendored"].append(p)
+                continue
+            if any(p.startswith(v + "/") for v in vendored_roots):
+                skipped["vendored"].append(p)
+                continue
+            if any(part in JUNK_DIRS for part in rel_parts[:-1]) or parts[-1].endswith(JUNK_SUFFIXES):
+                skipped["run-output-or-junk"].append(p)
+                continue
+            if self._excludes and self._excludes(p, parts[-1]):
+                skipped["excluded"].append(p)
+                continue
+            is_template = p.endswith((".tmpl", ".jinja", ".jinja2", ".j2")) or "{{" in p or "{%" in p
+            vpath = p
+            if is_template:
+                if not self.is_template_repo:
+                    skipped["template"].append(p)
+                    continue
+                vpath = _template_vpath(p)
+            entries.append(FileEntry(p, vpath, scope, is_template))
+        return entries
+
+    # ------------------------------------------------------------ selection
+    def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:
+        """Entries whose (virtual) path matches any glob, safe to read (no symlinks, regular files)."""
+        key = (*patterns, "+root" if include_root else "-root")
+        hit = self._select_cache.get(key)
+        if hit is not None:
+            return hit
+        m = _Matcher(patterns)
+        out = [
+            e
+            for e in self.entries
+            if (include_root or e.scope == "project") and m(e.vpath, e.name) and self._safe(e.path)
+        ]
+        self._select_cache[key] = out
+        return out
+
+    def _safe(self, path: str) -> bool:
+        ok = self._lstat_ok.get(path)
+        if ok is None:
+            try:
+                st = os.lstat(self.root / path)
+                import stat as _stat
+
+                if _stat.S_ISLNK(st.st_mode):
+                    ok = False
+                    self.stats.skipped["symlink"].append(path)
+                elif not _stat.S_ISREG(st.st_mode):
+                    ok = False
+                    self.stats.skipped["not-a-file"].append(path)
+                else:
+                    ok = True
+            except OSError:
+                ok = False
+                self.stats.skipped["missing"].append(path)
+            self._lstat_ok[path] = ok
+        return ok
+
+    def exists(self, vpath: str) -> bool:
+        return any(e.vpath == vpath for e in self.select((vpath,)))
+
+    def memo(self, key: str, build: Any) -> Any:
+        """Derived data shared by detectors (the CI model, the wiring graph), built once per scan."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    # ------------------------------------------------------------ reading
+    def warn(self, code: str, message: str, path: str | None = None) -> None:
+        self.warnings.append(Warning_(code, message, path))
+
+    def raw(self, path: str, limit: int | None = None) -> bytes | None:
+        """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
+        limit = limit or self.max_bytes
+        if not self._safe(path):
+            return None
+        full = self.root / path
+        try:
+            fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as e:
+            self.stats.skipped["unreadable"].append(path)
+            self.warn("unreadable", f"cannot read: {e.strerror or e}", path)
+            return None
+        if len(data) > limit:
+            self.stats.skipped["too-large"].append(path)
+            self.warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path)
+            return None
+        self.stats.read += 1
+        return data
+
+    def text(self, path: str) -> str | None:
+        if path in self._text:
+            return self._text[path]
+        limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes
+        data = self.raw(path, limit)
+        txt: str | None = None
+        if data is not None:
+            if b"\0" in data[:8192]:
+                self.stats.skipped["binary"].append(path)
+            else:
+                try:
+                    txt = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    txt = data.decode("utf-8", "replace")
+                    self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
+        self._text[path] = txt
+        return txt
+
+    def contains(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Cheap byte check before parsing: does the file mention any needle (case-sensitive)?"""
+        txt = self._text.get(path)
+        if txt is not None:
+            return any(n.decode() in txt for n in needles)
+        limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes
+        data = self.raw(path, limit)
+        if data is None:
+            self._text[path] = None
+            return False
+        return any(n in data for n in needles)
+
+    def lines(self, path: str) -> list[str]:
+        key = (path, "lines")
+        if key not in self._parsed:
+            txt = self.text(path)
+            self._parsed[key] = txt.splitlines() if txt is not None else []
+        return self._parsed[key]
+
+    def snippet(self, path: str, line: int | None, end_line: int | None = None) -> str:
+        if not line:
+            return ""
+        lines = self.lines(path)
+        end = min(end_line or line, line + 2)
+        return clean_snippet("\n".join(lines[line - 1 : end]))
+
+    def _parse(self, path: str, kind: str, fn: Any) -> Any:
+        key = (path, kind)
+        if key in self._parsed:
+            return self._parsed[key]
+        txt = self.text(path)
+        result = None
+        if txt is not None:
+            try:
+                result = fn(txt)
+                self.stats.parsed += 1
+            except ValueError as e:
+                self.stats.skipped["unparseable"].append(path)
+                self.warn("parse-error", f"{kind}: {e}", path)
+        self._parsed[key] = result
+        return result
+
+    def yaml(self, path: str) -> list[Any]:
+        """All documents (safe loader, line-aware); [] when unparseable."""
+        return self._parse(path, "yaml", lambda t: formats.load_yaml_all(_render_template(t) if self._is_tmpl(path) else t)) or []
+
+    def json(self, path: str) -> Any:
+        return self._parse(path, "json", lambda t: formats.load_json(_render_template(t) if self._is_tmpl(path) else t))
+
+    def toml(self, path: str) -> dict[str, Any] | None:
+        return self._parse(path, "toml", formats.load_toml)
+
+    def python(self, path: str) -> ast.Module | None:
+        if path.endswith(".ipynb"):
+            nb = self.notebook(path)
+            return nb.tree if nb else None
+        return self._parse(
+            path, "python", lambda t: formats.parse_python(_render_template(t) if self._is_tmpl(path) else t, path)
+        )
+
+    def notebook(self, path: str) -> formats.NotebookCode | None:
+        return self._parse(path, "notebook", lambda t: formats.notebook_code(t, path))
+
+    def dockerfile(self, path: str) -> list[formats.DockerInstruction]:
+        return self._parse(path, "dockerfile", formats.parse_dockerfile) or []
+
+    def requirements(self, path: str) -> list[formats.Requirement]:
+        return self._parse(path, "requirements", formats.parse_requirements) or []
+
+    def _is_tmpl(self, path: str) -> bool:
+        return self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)
+
+    def python_files(self, needles: tuple[bytes, ...], patterns: tuple[str, ...] = ("**/*.py", "**/*.ipynb")) -> Iterator[tuple[FileEntry, ast.Module]]:
+        """Python sources (and notebooks) that mention a needle, parsed. The byte check keeps ``ast``
+        off files that cannot matter."""
+        for e in self.select(patterns):
+            if self.contains(e.path, needles):
+                tree = self.python(e.path)
+                if tree is not None:
+                    yield e, tree
+
+    def skipped_summary(self) -> dict[str, Any]:
+        return {
+            reason: {"count": len(paths), "examples": sorted(paths)[:10]}
+            for reason, paths in sorted(self.stats.skipped.items())
+            if paths
+        }
+
+
+def _vendored_roots(paths: list[str]) -> set[str]:
+    """Upstream trees copied in bulk: a non-root directory with its own LICENSE and many files, or
+    one holding several nested OWNERS files of another project."""
+    counts: dict[str, int] = defaultdict(int)
+    licensed: set[str] = set()
+    owners: dict[str, int] = defaultdict(int)
+    for p in paths:
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            counts["/".join(parts[:i])] += 1
+        if len(parts) > 2 and parts[-1].upper() in ("LICENSE", "LICENSE.TXT", "LICENSE.MD", "COPYING"):
+            licensed.add("/".join(parts[:-1]))
+        if len(parts) > 2 and parts[-1] == "OWNERS":
+            for i in range(1, len(parts) - 1):
+                owners["/".join(parts[:i])] += 1
+    roots = {d for d in licensed if counts.get(d, 0) >= _VENDOR_MIN_FILES}
+    roots |= {d for d, n in owners.items() if n >= 3 and counts.get(d, 0) >= _VENDOR_MIN_FILES}
+    # keep only outermost roots
+    return {r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)}
+
+
+def _template_vpath(path: str) -> str:
+    """Where a template file lands in the generated project: drop the template root up to the first
+    templated directory, render later templated components to a placeholder, drop ``.tmpl``."""
+    parts = path.split("/")
+    first = next((i for i, part in enumerate(parts[:-1]) if "{{" in part or "{%" in part), None)
+    if first is not None:
+        parts = parts[first + 1 :]
+    parts = [_TEMPLATE_PART.sub("tmpl", part) for part in parts]
+    name = parts[-1]
+    for suf in (".tmpl", ".jinja2", ".jinja", ".j2"):
+        if name.endswith(suf):
+            name = name[: -len(suf)]
+            break
+    parts[-1] = name
+    return "/".join(parts)
+
+
+_DIRECTIVE_LINE = re.compile(r"^\s*(\{\{-?\s*(if|else|end|range|with|define|template|block|/\*).*?-?\}\}\s*)+$|^\s*\{%.*%\}\s*$")
+_INLINE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+
+
+def _render_template(text: str) -> str:
+    """Render a Go/Jinja template the cheap way: directive-only lines become blank (line numbers
+    stay), inline expressions become a placeholder word. Good enough to parse the result."""
+    out = []
+    for line in text.splitlines():
+        if _DIRECTIVE_LINE.match(line):
+            out.append("")
+        else:
+            out.append(_INLINE.sub(lambda m: _placeholder(m.group(1)), line))
+    return "\n".join(out)
+
+
+def _placeholder(expr: str) -> str:
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)
+    return words[-1] if words else "tmpl"
+

@@ -1,0 +1,179 @@
+"""Frozen data passed between the stages of a scan: Evidence, Finding, Answer, Score."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+
+class StrEnum(str, Enum):
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return str(self.value)
+
+
+class AnswerValue(StrEnum):
+    YES = "yes"
+    PARTIAL = "partial"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Strength(StrEnum):
+    """How much a finding proves (signals.md §2.0 tiers)."""
+
+    STRONG = "strong"  # config that does the thing, wired into an automated path
+    MEDIUM = "medium"  # library used in real code
+    WEAK = "weak"  # dependency only, notebook only, disabled config
+    MENTION = "mention"  # documentation only
+
+    @property
+    def rank(self) -> int:
+        return _STRENGTH_RANK[self]
+
+
+_STRENGTH_RANK = {Strength.STRONG: 3, Strength.MEDIUM: 2, Strength.WEAK: 1, Strength.MENTION: 0}
+
+
+class Source(StrEnum):
+    DECLARED = "declared"  # read from the repository
+    OBSERVED = "observed"  # read from a live endpoint
+    ATTESTED = "attested"  # asserted by a person in .mlscan.yml
+
+
+SNIPPET_MAX = 240
+
+
+def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
+    """At most three lines, control characters stripped, length capped."""
+    lines = [ln.rstrip() for ln in text.strip("\n").splitlines()[:3]]
+    out = "\n".join("".join(ch for ch in ln if ch == "\t" or ch >= " ") for ln in lines)
+    return out if len(out) <= max_len else out[: max_len - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    path: str
+    line: int | None
+    snippet: str
+    detector: str = ""
+    strength: Strength = Strength.MEDIUM
+    source: Source = Source.DECLARED
+    end_line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line if self.end_line is not None else self.line,
+            "snippet": self.snippet,
+            "detector": self.detector,
+            "source": str(self.source),
+            "strength": str(self.strength),
+        }
+
+
+def _freeze(attrs: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(attrs or {}))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Finding:
+    """One fact a detector established, e.g. signal ``airflow.schedule`` with attrs {"active": True}."""
+
+    signal: str
+    detector: str
+    evidence: tuple[Evidence, ...]
+    attrs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    strength: Strength = Strength.MEDIUM
+    source: Source = Source.DECLARED
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "signal": self.signal,
+            "detector": self.detector,
+            "strength": str(self.strength),
+            "source": str(self.source),
+            "attrs": {k: _jsonable(v) for k, v in sorted(self.attrs.items())},
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Warning_:
+    """A problem met while scanning (unparseable file, skipped file); the scan goes on."""
+
+    code: str
+    message: str
+    path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "path": self.path}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    id: str
+    text: str
+    dimension: str
+    value: AnswerValue
+    reason: str
+    evidence: tuple[Evidence, ...]
+    looked_for: str = ""
+    signals: tuple[str, ...] = ()
+    attested: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "dimension": self.dimension,
+            "answer": str(self.value),
+            "reason": self.reason,
+            "looked_for": self.looked_for,
+            "signals": list(self.signals),
+            "attested": self.attested,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionScore:
+    name: str
+    rung: int
+    label: str
+    questions: tuple[str, ...]
+    yes: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "level": self.rung,
+            "label": self.label,
+            "questions": list(self.questions),
+            "yes": self.yes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    framework: str
+    title: str
+    level: int
+    level_name: str
+    yes_count: int
+    total: int
+    answers: tuple[Answer, ...]
+    radar: tuple[DimensionScore, ...]

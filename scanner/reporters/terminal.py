@@ -1,0 +1,57 @@
+"""Terminal reporter (rich): level, radar, the answers with their strongest evidence, warnings."""
+
+from __future__ import annotations
+
+import io
+
+from ..engine import ScanResult
+from ..model import AnswerValue
+
+_STYLE = {AnswerValue.YES: "green", AnswerValue.PARTIAL: "yellow", AnswerValue.NO: "red", AnswerValue.UNKNOWN: "dim"}
+
+
+def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: object) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
+    s = result.primary
+    t = result.target
+    con.print(f"[bold]mlscan[/bold] {t.root}{'/' + t.subdir if t.subdir else ''}" + (f" @ {t.commit[:12]}" if t.commit else ""))
+    con.print(f"[bold]Level L{s.level}[/bold] — {s.level_name}   ({s.yes_count}/{s.total} yes, {s.title})")
+    radar = Table(title="Radar", show_header=True, header_style="bold")
+    radar.add_column("Dimension")
+    radar.add_column("Level")
+    radar.add_column("")
+    for d in s.radar:
+        radar.add_row(d.name, f"L{d.rung} " + "■" * d.rung + "□" * (4 - d.rung), d.label)
+    con.print(radar)
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Answer", no_wrap=True)
+    table.add_column("Question")
+    table.add_column("Evidence / reason")
+    for a in s.answers:
+        if a.evidence:
+            e = a.evidence[0]
+            ev = f"{e.path}:{e.line}" if e.line else e.path
+            if e.snippet:
+                ev += f"\n  {e.snippet.splitlines()[0][:80]}"
+        else:
+            ev = a.reason
+        label = str(a.value) + (" (attested)" if a.attested else "")
+        table.add_row(a.id, f"[{_STYLE[a.value]}]{label}[/]", a.text, ev)
+    con.print(table)
+    for name, other in list(result.scores.items())[1:]:
+        con.print(f"{other.title}: level {other.level} — {other.level_name}")
+    if result.warnings:
+        con.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
+        for w in result.warnings[:20]:
+            con.print(f"  {w.path or '-'}: {w.message}", markup=False)
+        if len(result.warnings) > 20:
+            con.print(f"  … {len(result.warnings) - 20} more (see --format json)")
+    skipped = ", ".join(f"{k} {v['count']}" for k, v in result.skipped.items())
+    if skipped:
+        con.print(f"[dim]skipped files: {skipped}[/dim]")
+    return buf.getvalue()

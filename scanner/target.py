@@ -1,0 +1,77 @@
+"""Resolve what to scan: the repository root, the project subdirectory and the commit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    root: Path  # repository root (or the directory itself outside git)
+    subdir: str  # project directory relative to root, "" for the whole repo, posix separators
+    is_git: bool
+    commit: str | None
+    remote_url: str | None
+
+    @property
+    def project_dir(self) -> Path:
+        return self.root / self.subdir if self.subdir else self.root
+
+    def in_project(self, relpath: str) -> bool:
+        return not self.subdir or relpath == self.subdir or relpath.startswith(self.subdir + "/")
+
+
+def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """Run a read-only git command in ``root``; never uses a shell."""
+    return subprocess.run(
+        ["git", "-c", "safe.directory=*", "-c", "core.quotepath=off", *args],
+        cwd=root,
+        capture_output=True,
+        check=check,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
+    )
+
+
+def _git_out(root: Path, *args: str) -> str | None:
+    try:
+        cp = git(root, *args, check=False)
+    except OSError:
+        return None
+    return cp.stdout.decode("utf-8", "replace").strip() if cp.returncode == 0 else None
+
+
+def redact_url(url: str | None) -> str | None:
+    """Drop credentials from a remote URL (``https://user:token@host`` -> ``https://host``)."""
+    if not url:
+        return url
+    if "://" in url:
+        scheme, rest = url.split("://", 1)
+        host_part, sep, path = rest.partition("/")
+        if "@" in host_part:
+            host_part = host_part.rsplit("@", 1)[1]
+        return f"{scheme}://{host_part}{sep}{path}"
+    return url
+
+
+def resolve_target(path: str) -> Target:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"path does not exist: {path}")
+    if not p.is_dir():
+        raise UsageError(f"not a directory: {path} (mlscan scans a repository directory)")
+    if not os.access(p, os.R_OK | os.X_OK):
+        raise UsageError(f"directory is not readable: {path}")
+    p = p.resolve()
+    top = _git_out(p, "rev-parse", "--show-toplevel")
+    if top:
+        root = Path(top).resolve()
+        rel = p.relative_to(root).as_posix() if p != root else ""
+        commit = _git_out(root, "rev-parse", "HEAD")
+        remote = _git_out(root, "config", "--get", "remote.origin.url")
+        return Target(root, "" if rel == "." else rel, True, commit, redact_url(remote))
+    return Target(p, "", False, None, None)

@@ -1,0 +1,45 @@
+"""Synthetic repositories at each level (and near-misses that must stay low): level, all 20 answers,
+and evidence paths.
+
+Layout: fixtures/levels/<name>/repo/<tree> and fixtures/levels/<name>/expected.yaml:
+
+    level: 2
+    answers: {D1: yes, D2: no, ...}          # all 20
+    evidence: {D1: [data/raw.csv.dvc], ...}  # paths that must appear in the answer's evidence
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from mlscan.cli import main
+
+from .conftest import FIXTURES, make_repo
+from .test_report_schema import validate_report
+
+CASES = sorted(p.parent for p in (FIXTURES / "levels").glob("*/expected.yaml"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_level_fixture(case: Path, tmp_path: Path) -> None:
+    expected = yaml.safe_load((case / "expected.yaml").read_text(), Loader=yaml.BaseLoader)
+    repo = make_repo(case / "repo", tmp_path / case.name)
+    res = CliRunner().invoke(main, ["scan", str(repo), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    validate_report(report)
+    answers = {q["id"]: q["answer"] for q in report["questions"]}
+    assert answers == expected["answers"], {k: (answers[k], v) for k, v in expected["answers"].items() if answers.get(k) != v}
+    assert report["level"] == int(expected["level"])
+    for qid, paths in (expected.get("evidence") or {}).items():
+        got = {e["path"] for q in report["questions"] if q["id"] == qid for e in q["evidence"]}
+        for p in paths:
+            assert p in got, f"{qid}: {p} not in evidence {sorted(got)}"
+    for q in report["questions"]:
+        if q["answer"] == "yes" and not q["attested"]:
+            assert q["evidence"], f"{q['id']} is yes without evidence"
