@@ -59,7 +59,11 @@ def scan(
     fail_under: str | None,
     color: bool | None,
 ) -> None:
-    """Scan the repository (or monorepo subdirectory) at PATH and report its maturity."""
+    """Scan the repository (or monorepo subdirectory) at PATH and report its maturity.
+
+    PATH may also be a Git URL (https://, ssh://, git@, file://), optionally with #SUBDIR;
+    it is shallow-cloned into a temporary directory.
+    """
     from .engine import ScanOptions
     from .engine import scan as run_scan
     from .reporters import get_reporter

@@ -15,7 +15,7 @@ from .model import Finding, Score, Warning_
 from .plugins import load_detectors
 from .rulepack import RulePack, load_packs
 from .score import score_pack
-from .target import Target, resolve_target
+from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
 
@@ -99,7 +99,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     }
     return ScanResult(
         target=target,
-        display_path=path,
+        display_path=(redact_url(path) or path) if is_url(path) else path,
         findings=tuple(findings),
         scores=scores,
         packs=packs,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +60,43 @@ def redact_url(url: str | None) -> str | None:
     return url
 
 
+_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:)")
+_CLONES: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def is_url(path: str) -> bool:
+    return bool(_URL.match(path))
+
+
+def clone_url(url: str) -> Path:
+    """Shallow-clone a repository URL (``URL#subdir`` selects a subdirectory) into a temporary
+    directory that lives until the process ends. Credentials in the URL never reach messages."""
+    base, _, sub = url.partition("#")
+    tmp = tempfile.TemporaryDirectory(prefix="mlscan-")
+    _CLONES.append(tmp)
+    dest = Path(tmp.name) / "repo"
+    try:
+        cp = subprocess.run(
+            ["git", "clone", "--quiet", "--depth", "1", "--no-recurse-submodules", base, str(dest)],
+            capture_output=True,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            timeout=600,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise UsageError(f"cannot clone {redact_url(base)}: {e}") from None
+    if cp.returncode != 0:
+        msg = cp.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = redact_url(msg[-1]) if msg else f"git exit {cp.returncode}"
+        if base in detail:
+            detail = detail.replace(base, redact_url(base) or "")
+        raise UsageError(f"cannot clone {redact_url(base)}: {detail}")
+    return dest / sub if sub else dest
+
+
 def resolve_target(path: str) -> Target:
+    if is_url(path):
+        path = str(clone_url(path))
     p = Path(path)
     if not p.exists():
         raise UsageError(f"path does not exist: {path}")

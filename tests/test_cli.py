@@ -70,3 +70,16 @@ def test_listing_commands() -> None:
     assert "D1" in out and "dvc.tracked_data" in out
     bad = r.invoke(main, ["explain", "Z9"])
     assert bad.exit_code == 2
+
+
+def test_url_target_with_subdir(repo_from) -> None:
+    repo = repo_from("levels/l1-scripted/repo")
+    res = CliRunner().invoke(main, ["scan", f"file://{repo}#src", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["target"]["subdir"] == "src"
+
+
+def test_bad_url_is_one_line(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["scan", f"file://{tmp_path}/missing.git"])
+    assert res.exit_code == 2 and "cannot clone" in res.output and "Traceback" not in res.output
