@@ -241,11 +241,17 @@ class FileIndex:
                 continue
             is_template = p.endswith((".tmpl", ".jinja", ".jinja2", ".j2")) or "{{" in p or "{%" in p
             vpath = p
-            if is_template:
-                if not self.is_template_repo:
-                    skipped["template"].append(p)
+            if self.is_template_repo:
+                # policy "rendered-defaults": the project is what the template generates; the
+                # template's own machinery (hooks, schema, library/*.tmpl, its CI) is not the project
+                if "{{" not in p and "{%" not in p:
+                    skipped["template-source"].append(p)
                     continue
                 vpath = _template_vpath(p)
+                is_template = True
+            elif is_template:
+                skipped["template"].append(p)
+                continue
             entries.append(FileEntry(p, vpath, scope, is_template))
         return entries
 
