@@ -30,3 +30,39 @@ def repo_from(tmp_path: Path):
         return make_repo(FIXTURES / name, tmp_path / name.replace("/", "_"))
 
     return _make
+
+
+# ---------------------------------------------------------------- golden files (reporters)
+# `pytest --update-goldens` rewrites tests/goldens/* from the current output; review the diff before committing.
+# Only one pytest_addoption may exist in this file: add further options inside it.
+
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False, help="rewrite tests/goldens/* from the current output")
+
+
+class Golden:
+    def __init__(self, update: bool) -> None:
+        self.update = update
+
+    def check(self, name: str, actual: str) -> None:
+        import difflib
+
+        path = GOLDENS / name
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8", newline="")
+            return
+        if not path.exists():
+            pytest.fail(f"golden file {path.relative_to(ROOT)} is missing: run pytest --update-goldens and review it")
+        expected = path.read_text(encoding="utf-8")
+        if actual != expected:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), f"{name} (golden)", f"{name} (now)", n=2))
+            pytest.fail(f"{name} differs from its golden (pytest --update-goldens to accept):\n{diff[:6000]}")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(bool(request.config.getoption("--update-goldens")))

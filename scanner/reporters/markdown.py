@@ -41,7 +41,7 @@ def render(result: ScanResult, **_: object) -> str:
     for a in s.answers:
         mark = _MARK[a.value] + (" (attested)" if a.attested else "")
         out.append(f"| {a.id} | {_cell(a.text)} | {mark} | {_evidence_cell(a)} | {_cell(a.reason)} |")
-    for name, other in list(result.scores.items())[1:]:
+    for _name, other in list(result.scores.items())[1:]:
         out += ["", f"## {other.title}", "", f"Level **{other.level}** — {other.level_name} ({other.yes_count}/{other.total} criteria met)"]
     if result.warnings:
         out += ["", f"<details><summary>{len(result.warnings)} scan warning(s)</summary>", ""]

@@ -43,7 +43,7 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
         label = str(a.value) + (" (attested)" if a.attested else "")
         table.add_row(a.id, f"[{_STYLE[a.value]}]{label}[/]", a.text, ev)
     con.print(table)
-    for name, other in list(result.scores.items())[1:]:
+    for _name, other in list(result.scores.items())[1:]:
         con.print(f"{other.title}: level {other.level} — {other.level_name}")
     if result.warnings:
         con.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
