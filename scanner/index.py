@@ -41,6 +41,11 @@ ROOT_APPLICABLE = (
     "CODEOWNERS",
     "docs/CODEOWNERS",
     "OWNERS",
+    ".gitlab/CODEOWNERS",
+    ".github/settings.yml",
+    ".github/rulesets/*",
+    ".github/pull_request_template.md",
+    ".github/PULL_REQUEST_TEMPLATE.md",
     ".dvc/config",
     ".gitlab-ci.yml",
     "azure-pipelines.yml",
@@ -216,7 +221,8 @@ class FileIndex:
         sub = self.target.subdir
         root_applicable = _Matcher(ROOT_APPLICABLE)
         skipped = self.stats.skipped
-        vendored_roots = _vendored_roots(paths)
+        # a subdirectory the user targets is the project, even when it looks like an upstream copy
+        vendored_roots = {r for r in _vendored_roots(paths) if not (sub and (sub == r or sub.startswith(r + "/")))}
         entries: list[FileEntry] = []
         for p in paths:
             parts = p.split("/")
@@ -435,10 +441,12 @@ class FileIndex:
 
 def _vendored_roots(paths: list[str]) -> set[str]:
     """Upstream trees copied in bulk: a non-root directory with its own LICENSE and many files, or
-    one holding several nested OWNERS files of another project."""
+    the directory where several nested OWNERS files of another project meet (their lowest common
+    ancestor, never a parent that merely contains it). A project with its own top-level OWNERS
+    (a Prow project) owns its nested OWNERS files."""
     counts: dict[str, int] = defaultdict(int)
     licensed: set[str] = set()
-    owners: dict[str, int] = defaultdict(int)
+    owners: dict[str, list[str]] = defaultdict(list)
     for p in paths:
         parts = p.split("/")
         for i in range(1, len(parts)):
@@ -447,9 +455,16 @@ def _vendored_roots(paths: list[str]) -> set[str]:
             licensed.add("/".join(parts[:-1]))
         if len(parts) > 2 and parts[-1] == "OWNERS":
             for i in range(1, len(parts) - 1):
-                owners["/".join(parts[:i])] += 1
+                owners["/".join(parts[:i])].append(parts[i])  # the child of the ancestor it lies under
     roots = {d for d in licensed if counts.get(d, 0) >= _VENDOR_MIN_FILES}
-    roots |= {d for d, n in owners.items() if n >= 3 and counts.get(d, 0) >= _VENDOR_MIN_FILES}
+    if "OWNERS" not in paths:
+        roots |= {
+            d
+            for d, children in owners.items()
+            if len(children) >= 3
+            and len(set(children)) >= 2  # the OWNERS files meet here (not all below one child)
+            and counts.get(d, 0) >= _VENDOR_MIN_FILES
+        }
     # keep only outermost roots
     return {r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)}
 
@@ -472,7 +487,7 @@ def _template_vpath(path: str) -> str:
 
 
 _DIRECTIVE_LINE = re.compile(r"^\s*(\{\{-?\s*(if|else|end|range|with|define|template|block|/\*).*?-?\}\}\s*)+$|^\s*\{%.*%\}\s*$")
-_INLINE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+_INLINE = re.compile(r'\{\{-?\s*("(?:[^"\\]|\\.)*"|`[^`]*`|.*?)\s*-?\}\}')
 
 
 def _render_template(text: str) -> str:
@@ -488,6 +503,10 @@ def _render_template(text: str) -> str:
 
 
 def _placeholder(expr: str) -> str:
+    if len(expr) >= 2 and expr[0] == expr[-1] and expr[0] in '"`':
+        return expr[1:-1]  # a string literal renders as itself
+    if re.match(r"(if|else|end|range|with|define|block)\b|/\*", expr):
+        return ""  # an inline control action ({{ if .x }}key:, value{{end}}) renders no text
     words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)
     return words[-1] if words else "tmpl"
 

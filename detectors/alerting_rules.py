@@ -1,0 +1,158 @@
+"""Alert rules and their notification paths: Prometheus rules (files, PrometheusRule, ConfigMaps) with
+Alertmanager receivers, Grafana alerting, CloudWatch alarms (CloudFormation, Terraform, boto3), GCP/Azure
+alert policies, Vertex/Azure ML monitor alerts, drift checks that message a person. Feeds O3."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops
+
+_ABOUT_MODEL = re.compile(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
+                          r"bias|feature|data.?quality|model.?quality|baseline|score|label|concept", re.I)
+_TRIGGER = re.compile(r"drift|threshold|violat|degrad|anomal|psi|alert|exceed", re.I)
+_CHANNEL_KEYS = re.compile(r"(_configs|Configs)$")
+_CHANNEL_TYPES = {"email", "slack", "pagerduty", "webhook", "teams", "opsgenie", "victorops", "telegram", "discord", "googlechat"}
+_TF_ALARMS = {"aws_cloudwatch_metric_alarm": ("cloudwatch", "alarm_actions"), "google_monitoring_alert_policy": ("gcp-monitoring", "notification_channels"),
+              "azurerm_monitor_metric_alert": ("azure-monitor", "action"), "azurerm_monitor_scheduled_query_rules_alert_v2": ("azure-monitor", "action"),
+              "datadog_monitor": ("datadog", "message")}
+_NOTIFY_LIBS = ("slack_sdk.", "slack.", "pdpyras.", "sendgrid.", "twilio.", "pymsteams.", "prefect.blocks.notifications.", "apprise.")
+
+
+class AlertingRules(Detector):
+    """Alert rules/alarms and whether a receiver routes them to a person; feeds O3."""
+
+    id = "alerting.rules"
+    questions = ("O3",)
+    globs = (*_ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/*.ipynb", "**/*.json")
+    signals = ("alerting.rule",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        receivers = _has_receivers(index)
+        for e in index.select(_ops.YAML_GLOBS):
+            if not index.contains(e.path, (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")):
+                continue
+            for doc in _docs(index, e):
+                for tool, line, about, notify in _yaml_rules(doc, receivers):
+                    yield self.found("alerting.rule", index, e.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                                     attrs={"tool": tool, "notify": notify, "about": about})
+        for e in index.select(("**/*.tf",)):
+            for b in _ops.tf_blocks(index, e):
+                if b.kind == "resource" and b.type in _TF_ALARMS:
+                    tool, action = _TF_ALARMS[b.type]
+                    notify = _ops.tf_has(b, action) and (tool != "datadog" or "@" in b.body)
+                    yield self.found("alerting.rule", index, e.path, b.line, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                                     attrs={"tool": tool, "notify": notify, "about": _about(b.body)})
+        for e, tree in index.python_files((b"put_metric_alarm", b"EmailAlertConfig", b"drift", b"Drift")):
+            for tool, line, notify, about in _python_alerts(index, e, tree):
+                ln, snip = _ops.locate(index, e, line)
+                yield self.found("alerting.rule", index, e.path, ln, snippet=snip, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                                 attrs={"tool": tool, "notify": notify, "about": about})
+
+
+def _docs(index: FileIndex, e: Any) -> list[Any]:
+    """The file's Kubernetes documents when it has any (Helm templates rendered), else its YAML documents."""
+    by_path = index.memo("ops-k8s-by-path", lambda: _group(_ops.k8s_docs(index)))
+    return by_path.get(e.path) or index.yaml(e.path)
+
+
+def _group(pairs: list) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f, d in pairs:
+        out.setdefault(f.path, []).append(d)
+    return out
+
+
+def _about(text: str) -> str:
+    return "model" if _ABOUT_MODEL.search(text) else "infra"
+
+
+def _docs_with_embedded(doc: Any) -> Iterator[tuple[Any, int]]:
+    yield doc, 0
+    if isinstance(doc, dict) and doc.get("kind") in ("ConfigMap", "Secret"):
+        for _key, d, off in _ops.embedded_docs(doc):
+            yield d, off
+
+
+def _yaml_rules(doc: Any, receivers: bool) -> Iterator[tuple[str, int, str, bool]]:
+    for d, off in _docs_with_embedded(doc):
+        if not isinstance(d, dict):
+            continue
+        spec = d.get("spec") if d.get("kind") == "PrometheusRule" and isinstance(d.get("spec"), dict) else d
+        groups = spec.get("groups") if isinstance(spec, dict) else None
+        found: dict[str, int] = {}
+        for g in groups if isinstance(groups, list) else []:
+            rules = g.get("rules") if isinstance(g, dict) else None
+            for i, r in enumerate(rules if isinstance(rules, list) else []):
+                if isinstance(r, dict) and ("alert" in r or "title" in r and "condition" in r):
+                    about = _about(f"{r.get('alert', r.get('title'))} {r.get('expr', '')} {r.get('annotations', '')}")
+                    found.setdefault(about, rules.line_of(i) + off)
+        tool = "grafana" if d.get("apiVersion") == 1 else "prometheus"
+        for about, line in found.items():
+            yield tool, line, about, receivers
+        res = d.get("Resources") if isinstance(d.get("Resources"), dict) else {}
+        for name, r in res.items():
+            if isinstance(r, dict) and r.get("Type") == "AWS::CloudWatch::Alarm":
+                props = r.get("Properties") if isinstance(r.get("Properties"), dict) else {}
+                yield "cloudwatch", res.line_of(name) + off, _about(str(props)), bool(props.get("AlarmActions"))
+        mon = d.get("create_monitor")
+        alert = mon.get("alert_notification") if isinstance(mon, dict) else None
+        if isinstance(alert, dict):
+            yield "azureml-monitor", mon.line_of("alert_notification") + off, "model", bool(alert.get("emails") or alert.get("webhooks"))
+
+
+def _has_receivers(index: FileIndex) -> bool:
+    """A notification channel exists: Alertmanager receivers with *_configs, AlertmanagerConfig CRDs,
+    Grafana contact points."""
+
+    def build() -> bool:
+        for e in index.select(_ops.YAML_GLOBS):
+            if not index.contains(e.path, (b"receivers", b"contactPoints")):
+                continue
+            for doc in _docs(index, e):
+                for d, _off in _docs_with_embedded(doc):
+                    for node in _ops.walk_dicts(d):
+                        receivers = node.get("receivers")
+                        for r in receivers if isinstance(receivers, list) else []:
+                            if isinstance(r, dict) and (any(_CHANNEL_KEYS.search(str(k)) and v for k, v in r.items())
+                                                        or str(r.get("type", "")).lower() in _CHANNEL_TYPES):
+                                return True
+        return False
+
+    return index.memo("ops-alert-receivers", build)  # type: ignore[no-any-return]
+
+
+def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple[str, int, bool, str]]:
+    al, calls = _ops.py_calls(index, e)
+    for c in calls:
+        if c.attr == "put_metric_alarm":
+            actions = _ops.kwarg(c.node, "AlarmActions")
+            text = " ".join(str(_ops.literal(_ops.kwarg(c.node, k)) or "") for k in ("AlarmName", "MetricName", "Namespace"))
+            yield "cloudwatch", c.line, actions is not None and _ops.literal(actions) != [], _about(text)
+        elif c.qual.endswith("model_monitoring.EmailAlertConfig") or c.qual.endswith("ml_monitoring.spec.NotificationSpec"):
+            yield "vertex-model-monitoring", c.line, True, "model"
+    smtp = _ops.imports_module(al, "smtplib")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _TRIGGER.search(ast.unparse(node.test)):
+            for n in (n for stmt in node.body for n in ast.walk(stmt)):
+                if isinstance(n, ast.Call) and _notifies(n, al, smtp):
+                    yield "custom", n.lineno, True, "model"
+                    return
+
+
+def _notifies(call: ast.Call, al: dict[str, str], smtp: bool) -> bool:
+    q = _ops.qualname(call.func, al) or ""
+    attr = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+    if q.startswith(_NOTIFY_LIBS) or attr == "chat_postMessage" or (smtp and attr in ("sendmail", "send_message")):
+        return True
+    if attr == "post" and (q.startswith(("requests.", "httpx.")) or _ops.imports_module(al, "requests", "httpx")):
+        first = ast.unparse(call.args[0]) if call.args else ""
+        return bool(re.search(r"slack|webhook|pagerduty|teams|hook", first, re.I))
+    return False

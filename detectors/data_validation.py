@@ -1,0 +1,185 @@
+"""Data validation before training: Great Expectations, Pandera, TFDV/TFX, Deepchecks, Soda, whylogs
+constraints, dbt tests and custom raising checks, with whether an automated path runs them; feeds D4."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+from mlscan.wiring import wiring
+
+from . import _ops
+
+_NEEDLES = (b"great_expectations", b"pandera", b"tensorflow_data_validation", b"ExampleValidator", b"deepchecks",
+            b"soda", b"whylogs", b"QualityCheckStep", b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
+_CUSTOM = re.compile(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
+                     r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality")
+_READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
+_GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
+_FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
+                "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
+_TRAINING = re.compile(r"train|fit\b|retrain")
+
+
+class DataValidation(Detector):
+    """Validation of training data (GE, Pandera, TFDV, Deepchecks, Soda, whylogs, dbt, custom checks); feeds D4."""
+
+    id = "data.validation"
+    questions = ("D4",)
+    globs = ("**/*.py", "**/*.ipynb", "**/great_expectations.yml", ".github/workflows/*")
+    signals = ("data.validation",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        tools: set[str] = set()
+        for f in self._detect(index):
+            tools.add(f.attrs["tool"])
+            yield f
+        configs = [(e, 1, "great_expectations") for e in index.select(("**/great_expectations.yml",))]
+        for e in index.select(_ops.YAML_GLOBS):
+            doc = next(iter(index.yaml(e.path)), None) if index.contains(e.path, (b"checks for ",)) else None
+            key = next((k for k in doc if str(k).startswith("checks for ")), None) if isinstance(doc, dict) else None
+            if key is not None:
+                configs.append((e, doc.line_of(key), "soda"))
+        for e, line, tool in configs:
+            if tool not in tools:  # configured, never run
+                tools.add(tool)
+                yield self.found("data.validation", index, e.path, line, strength=Strength.WEAK,
+                                 attrs={"tool": tool, "automated": False, "before_training": False, "configured_only": True})
+
+    def _detect(self, index: FileIndex) -> Iterator[Finding]:
+        schemas, wrappers = _pandera_schemas(index)
+        for e, tree in index.python_files(_NEEDLES + tuple(s.encode() for s in schemas)):
+            al, calls = _ops.py_calls(index, e)
+            ge = _ops.imports_module(al, "great_expectations") or any(
+                _ops.imports_module(_ops.py_calls(index, f)[0], "great_expectations") for f in _conftests(index, e))
+            hits: dict[str, tuple[int, dict]] = {}
+            for c in calls:
+                tool, extra = _classify(c, al, schemas, wrappers, ge)
+                if tool and tool not in hits:
+                    hits[tool] = (c.line, extra)
+            if "custom" not in hits and not _ops.imports_module(al, "fastapi", "flask", "pydantic"):
+                test = _ops.place(index, e) == "test"
+                fn = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
+                if fn is not None:
+                    hits["custom"] = (fn.lineno, {})
+            for tool, (line, extra) in hits.items():
+                where = _ops.place(index, e)
+                if where == "test" and not _real_data(index, e):
+                    continue  # schema tests on fixtures
+                automated, before = _automation(index, e, where)
+                if extra.get("skip_check"):
+                    automated = False
+                ln, snip = _ops.locate(index, e, line)
+                strength = Strength.STRONG if automated else Strength.WEAK if where in ("notebook", "exploration") or extra else Strength.MEDIUM
+                before = before or bool(_TRAINING.search(e.vpath.rsplit("/", 1)[-1])) or any(c.attr in ("fit", "train") for c in calls)
+                yield self.found("data.validation", index, e.path, ln, snippet=snip, strength=strength,
+                                 attrs={"tool": tool, "automated": automated, "before_training": before and automated, **extra})
+        for cmd in _ops.automated_commands(index):
+            tool = _cli_tool(cmd.text, index)
+            if tool:
+                before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in _ops.automated_commands(index))
+                yield self.found("data.validation", index, cmd.path, cmd.line, snippet=cmd.text, strength=Strength.STRONG,
+                                 attrs={"tool": tool, "automated": True, "before_training": before})
+
+
+def _classify(c: _ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:
+    q = c.qual
+    if ge:
+        if c.attr.startswith("expect_") or c.attr in _GE_RUN or (c.attr == "run" and "checkpoint" in c.text.lower()):
+            return "great_expectations", {}
+    if "GreatExpectationsOperator" in q:
+        return "great_expectations", {}
+    parts = c.text.split(".")
+    if len(parts) >= 2 and parts[-2] in schemas and (c.attr == "validate" or c.attr in wrappers):
+        return "pandera", {}
+    if q.startswith("tensorflow_data_validation.") and c.attr.startswith("validate_"):
+        return "tfdv", {}
+    if q.endswith("components.ExampleValidator") and q.startswith("tfx"):
+        return "tfx", {}
+    if q.startswith("deepchecks.") and (c.attr in ("data_integrity", "train_test_validation", "full_suite") or ".checks." in q):
+        return "deepchecks", {}
+    if q.startswith("soda.scan.Scan"):
+        return "soda", {}
+    if q.startswith("whylogs.core.constraints"):
+        return "whylogs", {}
+    if q.endswith("quality_check_step.QualityCheckStep"):
+        cfg = _ops.kwarg(c.node, "quality_check_config")
+        if isinstance(cfg, ast.Call) and _ops.dotted(cfg.func).endswith("DataQualityCheckConfig"):
+            return "sagemaker-quality-check", ({"skip_check": True} if _ops.literal(_ops.kwarg(c.node, "skip_check")) is True else {})
+    return None, {}
+
+
+def _pandera_schemas(index: FileIndex) -> tuple[set[str], set[str]]:
+    """Names of Pandera schemas defined in the project and of helper methods that call ``validate``."""
+    names: set[str] = set()
+    wrappers: set[str] = set()
+    for _e, tree in index.python_files((b"pandera",)):
+        al = _ops.aliases(tree)
+        if not _ops.imports_module(al, "pandera"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(_ops.dotted(b).endswith(("DataFrameModel", "SchemaModel")) or _ops.dotted(b) in names for b in node.bases):
+                names.add(node.name)
+                for fn in node.body:
+                    if isinstance(fn, ast.FunctionDef) and any(isinstance(n, ast.Attribute) and n.attr == "validate" for n in ast.walk(fn)):
+                        wrappers.add(fn.name)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (_ops.qualname(node.value.func, al) or "").endswith("DataFrameSchema"):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names, wrappers
+
+
+def _custom_check(fn: ast.FunctionDef) -> bool:
+    """A data check by name that fails loudly (raise/assert) and looks at a table, not at a config."""
+    if not _CUSTOM.search(fn.name) or any("validator" in _ops.dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list):
+        return False
+    nodes = list(ast.walk(fn))
+    fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
+    return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
+
+
+def _called(index: FileIndex, name: str) -> bool:
+    return any(c.attr == name for e, _t in index.python_files((name.encode(),), ("**/*.py",)) for c in _ops.py_calls(index, e)[1])
+
+
+def _conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:
+    parts = e.vpath.split("/")[:-1]
+    return [f for i in range(len(parts), -1, -1) for f in index.select(("/".join([*parts[:i], "conftest.py"]),)) if f.path != e.path]
+
+
+def _real_data(index: FileIndex, e: FileEntry) -> bool:
+    """A test that loads a dataset from outside the test tree (not a hand-made fixture frame)."""
+    for f in [e, *_conftests(index, e)]:
+        for c in _ops.py_calls(index, f)[1]:
+            if c.attr in _READERS:
+                arg = _ops.literal(c.node.args[0]) if c.node.args else None
+                if not (isinstance(arg, str) and re.search(r"fixture|tests?/|sample|dummy", arg)):
+                    return True
+    return False
+
+
+def _automation(index: FileIndex, e: FileEntry, where: str) -> tuple[bool, bool]:
+    """(automated, validation runs before a training command on the same automated path)"""
+    if where == "automated":
+        chain = " ".join(wiring(index).of(e.vpath).chain)  # type: ignore[union-attr]
+        return True, bool(_TRAINING.search(chain))
+    cmds = _ops.automated_commands(index)
+    for cmd in cmds:
+        targets = _ops.pytest_targets(cmd.text)
+        if targets is not None and _ops.covered_by(e.vpath, targets):
+            return True, any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) and _ops.pytest_targets(c.text) is None for c in cmds)
+    return False, False
+
+
+def _cli_tool(cmd: str, index: FileIndex) -> str | None:
+    words = cmd.split()
+    if len(words) >= 3 and words[0] in ("great_expectations", "gx") and "checkpoint" in words and "run" in words:
+        return "great_expectations"
+    if words[:2] == ["soda", "scan"]:
+        return "soda"
+    if words[:1] == ["dbt"] and len(words) > 1 and words[1] in ("test", "build") and index.select(("**/dbt_project.yml",)):
+        return "dbt"
+    return None

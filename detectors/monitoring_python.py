@@ -1,0 +1,250 @@
+"""Model monitoring: Evidently, NannyML, whylogs, alibi-detect, SageMaker Model Monitor, Vertex model
+monitoring, Databricks Lakehouse monitoring (code, bundles, Terraform), Azure ML monitors, Arize/WhyLabs/
+Fiddler; data vs model drift kept apart; infrastructure telemetry and prediction logging reported as
+such. Feeds O1, O2."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops
+
+D, M = "data", "model"  # drift kinds
+# (qualified-name prefix, tool, {called name suffix: drift kind}); any call into the prefix is monitoring
+_LIBS = (
+    ("evidently.", "evidently", {
+        **dict.fromkeys(("DataDriftPreset", "DataDriftTable", "DatasetDriftMetric", "DataDriftTab", "DataDriftTestPreset",
+                         "DataDriftProfileSection", "TestNumberOfDriftedColumns", "TestShareOfDriftedColumns",
+                         "DriftedColumnsCount", "EmbeddingsDriftMetric", "DataDriftMonitor"), D),
+        **dict.fromkeys(("TargetDriftPreset", "ClassificationPreset", "RegressionPreset", "NumTargetDriftTab", "CatTargetDriftTab",
+                         "ClassificationPerformanceTab", "RegressionPerformanceTab", "ProbClassificationPerformanceTab",
+                         "TargetDriftProfileSection", "ClassificationQualityMetric", "RegressionQualityMetric",
+                         "BinaryClassificationTestPreset", "MulticlassClassificationTestPreset", "RegressionTestPreset",
+                         "NoTargetPerformanceTestPreset", "TestAccuracyScore", "TestF1Score", "TestRocAuc", "TestRMSE",
+                         "CatTargetDriftMonitor", "NumTargetDriftMonitor", "RegressionPerformanceMonitor",
+                         "ClassificationPerformanceMonitor", "ProbClassificationPerformanceMonitor"), M)}),
+    ("nannyml.", "nannyml", {"CBPE": M, "DLE": M, "PerformanceCalculator": M, "UnivariateDriftCalculator": D,
+                             "DataReconstructionDriftCalculator": D, "DomainClassifierCalculator": D}),
+    ("alibi_detect.cd.", "alibi-detect", {"": D}),
+    ("alibi_detect.od.", "alibi-detect", {}),
+    ("whylogs.", "whylogs", {}),
+    *((f"sagemaker.model_monitor.{n}", "sagemaker-model-monitor", {"DefaultModelMonitor": D, "ModelQualityMonitor": M})
+      for n in ("DefaultModelMonitor", "ModelQualityMonitor", "ModelBiasMonitor", "ModelExplainabilityMonitor", "ModelMonitor")),
+    ("google.cloud.aiplatform.ModelDeploymentMonitoringJob", "vertex-model-monitoring", {}),
+    ("google.cloud.aiplatform.model_monitoring.", "vertex-model-monitoring", {"SkewDetectionConfig": D, "DriftDetectionConfig": D}),
+    ("vertexai.resources.preview.ml_monitoring.", "vertex-model-monitoring", {}),
+    ("databricks.lakehouse_monitoring.", "lakehouse-monitoring", {"InferenceLog": D + M, "TimeSeries": D, "Snapshot": D}),
+    ("databricks.sdk.service.catalog.MonitorInferenceLog", "lakehouse-monitoring", {"": D + M}),
+    ("arize.", "arize", {}),
+    ("whylabs_client.", "whylabs", {}),
+    ("fiddler.", "fiddler", {}),
+)
+_NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
+_SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
+_ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
+_INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
+_NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"model_monitor", b"aiplatform", b"lakehouse_monitoring",
+            b"quality_monitors", b"arize", b"whylabs", b"fiddler", b"prometheus", b"opentelemetry", b"vertexai",
+            b"MonitorInferenceLog", b"create_monitoring_schedule", b"FluentSender", b"predict")
+
+
+class MonitoringPython(Detector):
+    """Production model monitoring and drift detection in code and monitor configs; feeds O1, O2."""
+
+    id = "monitoring.python"
+    questions = ("O1", "O2")
+    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf")
+    signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.infra", "monitoring.logging")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e, tree in index.python_files(_NEEDLES):
+            al, calls = _ops.py_calls(index, e)
+            where = _ops.place(index, e)
+            scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
+            strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
+            seen: set[tuple[str, str]] = set()
+            for c in calls:
+                for signal, tool in _classify(c, al, where):
+                    if (signal, tool) in seen:
+                        continue
+                    seen.add((signal, tool))
+                    line, snip = _ops.locate(index, e, c.line)
+                    s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
+                    yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
+                                     attrs={"tool": tool, "wired": strength is Strength.STRONG})
+            # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
+            for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in al), key=lambda n: n.lineno):
+                q = al[node.id]
+                tool, kind = next(((t, kinds.get(q.rsplit(".", 1)[-1], "")) for p, t, kinds in _LIBS if q.startswith(p)), ("", ""))
+                if ("monitoring.model", tool) not in seen:
+                    continue
+                for signal in [sig for k, sig in ((D, "monitoring.data_drift"), (M, "monitoring.model_drift")) if k in kind]:
+                    if (signal, tool) not in seen:
+                        seen.add((signal, tool))
+                        line, snip = _ops.locate(index, e, node.lineno)
+                        yield self.found(signal, index, e.path, line, snippet=snip, strength=strength,
+                                         attrs={"tool": tool, "wired": strength is Strength.STRONG})
+        for e in index.select(_ops.YAML_GLOBS):
+            if not index.contains(e.path, (b"quality_monitors", b"create_monitor", b"MonitoringSchedule", b"JobDefinition")):
+                continue
+            for doc in index.yaml(e.path):
+                for signal, tool, line, active in _config_monitors(doc):
+                    yield self.found(signal, index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
+                                     attrs={"tool": tool, "wired": active})
+        for path, line, tool in _infra_configs(index):
+            yield self.found("monitoring.infra", index, path, line, strength=Strength.MEDIUM, attrs={"tool": tool, "wired": False})
+        for e in index.select(("**/*.tf",)):
+            for b in _ops.tf_blocks(index, e):
+                kinds = {"aws_sagemaker_monitoring_schedule": ("sagemaker-model-monitor", "DataQuality" in b.body, "ModelQuality" in b.body),
+                         "databricks_quality_monitor": ("lakehouse-monitoring", True, _ops.tf_has(b, "inference_log"))}.get(b.type)
+                if kinds and b.kind == "resource":
+                    tool, data, model = kinds
+                    for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
+                        if on:
+                            yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
+
+
+def _classify(c: _ops.PyCall, al: dict[str, str], where: str) -> Iterator[tuple[str, str]]:
+    q = c.qual
+    if c.attr in ("info", "debug", "warning", "log") and where not in ("notebook", "test") and _mentions_prediction(c) and (
+            q.startswith(("logging.", "loguru.", "structlog.")) or not q and c.text.split(".")[0] in ("logger", "log", "LOGGER", "_logger")):
+        yield "monitoring.logging", "logging"
+        return
+    if not q:
+        if c.attr == "emit" and _ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True):
+            yield "monitoring.logging", "fluentd"
+        elif c.attr == "create_monitoring_schedule" and _ops.imports_module(al, "boto3", "sagemaker"):
+            yield "monitoring.model", "sagemaker-model-monitor"
+        elif c.attr == "create" and "quality_monitors" in c.text:
+            yield "monitoring.model", "lakehouse-monitoring"
+        return
+    if q.startswith(_NOT_MONITORING):
+        if q.endswith("DataCaptureConfig"):
+            yield "monitoring.logging", "sagemaker-data-capture"
+        return
+    if q.startswith(_INFRA):
+        yield "monitoring.infra", q.split(".")[0]
+        return
+    if q.startswith("prometheus_client.") and c.attr in ("Gauge", "Histogram", "Summary", "Counter"):
+        name = _ops.literal(c.node.args[0] if c.node.args else _ops.kwarg(c.node, "name"))
+        if not isinstance(name, str):
+            return  # names built at run time (pushed evaluation metrics) say nothing
+        ml = bool(re.search(r"drift|psi\b|anomal|outlier", name, re.I) if c.attr == "Counter" else
+                  _ML_METRIC.search(name) and not re.search(r"_total$|_count$|loaded|requests|errors|latency|duration", name))
+        yield ("monitoring.model" if ml else "monitoring.infra"), "prometheus"
+        if ml and "drift" in name.lower():
+            yield "monitoring.data_drift", "prometheus"
+        return
+    for prefix, tool, kinds in _LIBS:
+        if q.startswith(prefix):
+            yield "monitoring.model", tool
+            kind = next((k for suffix, k in kinds.items() if q.endswith("." + suffix) or suffix == ""), "") if kinds else ""
+            kind = _column_kind(c) or kind if c.attr in ("ColumnDriftMetric", "ValueDrift", "ColumnValuePlot") else kind
+            if D in kind:
+                yield "monitoring.data_drift", tool
+            if M in kind:
+                yield "monitoring.model_drift", tool
+            return
+
+
+def _column_kind(c: _ops.PyCall) -> str:
+    col = _ops.literal(_ops.kwarg(c.node, "column_name") or _ops.kwarg(c.node, "column") or (c.node.args[0] if c.node.args else None))
+    return (M if re.search(r"predict|target|label|score", col, re.I) else D) if isinstance(col, str) else D
+
+
+def _mentions_prediction(c: _ops.PyCall, strings: bool = False) -> bool:
+    """An argument carries prediction values (a ``pred*`` variable or a ``{"prediction": value}`` payload);
+    with ``strings`` an event label such as ``"prediction"`` counts too."""
+    for arg in [*c.node.args, *(k.value for k in c.node.keywords)]:
+        for n in ast.walk(arg):
+            if isinstance(n, ast.Name) and re.search(r"pred", n.id, re.I) or isinstance(n, ast.Attribute) and re.search(r"pred", n.attr, re.I):
+                return True
+            if isinstance(n, ast.Dict) and any(isinstance(k, ast.Constant) and re.search(r"pred", str(k.value), re.I) for k in n.keys):
+                return True
+            if strings and isinstance(n, ast.Constant) and re.search(r"predict", str(n.value), re.I):
+                return True
+    return False
+
+
+def _config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
+    """(signal, tool, line, active) for Databricks bundle monitors, Azure ML monitor schedules and CloudFormation."""
+    if not isinstance(doc, dict):
+        return
+    res = doc.get("resources") if isinstance(doc.get("resources"), dict) else {}
+    monitors = res.get("quality_monitors") if isinstance(res.get("quality_monitors"), dict) else {}
+    for name, m in monitors.items():
+        if not isinstance(m, dict):
+            continue
+        sched = m.get("schedule")
+        active = isinstance(sched, dict) and str(sched.get("pause_status", "")).upper() != "PAUSED"
+        line = monitors.line_of(name)
+        if isinstance(m.get("inference_log"), dict):
+            yield from (("monitoring.model", "lakehouse-monitoring", line, active), ("monitoring.data_drift", "lakehouse-monitoring", line, active),
+                        ("monitoring.model_drift", "lakehouse-monitoring", line, active))
+        elif m.get("time_series") is not None or m.get("snapshot") is not None:
+            yield "monitoring.data_drift", "lakehouse-monitoring", line, active
+    create = doc.get("create_monitor")
+    signals = create.get("monitoring_signals") if isinstance(create, dict) else None
+    if isinstance(signals, dict) and signals:
+        types = {str(s.get("type", "")) for s in signals.values() if isinstance(s, dict)}
+        line, active = doc.line_of("create_monitor"), isinstance(doc.get("trigger"), dict)
+        yield "monitoring.model", "azureml-monitor", line, active
+        if types & {"data_drift", "data_quality", "feature_attribution_drift"}:
+            yield "monitoring.data_drift", "azureml-monitor", line, active
+        if types & {"prediction_drift", "model_performance"}:
+            yield "monitoring.model_drift", "azureml-monitor", line, active
+    cfn = doc.get("Resources") if isinstance(doc.get("Resources"), dict) else {}
+    for name, r in cfn.items():
+        rtype = str(r.get("Type", "")) if isinstance(r, dict) else ""
+        if rtype.startswith("AWS::SageMaker::") and ("MonitoringSchedule" in rtype or "QualityJobDefinition" in rtype):
+            body = str(r.get("Properties", ""))
+            yield "monitoring.model", "sagemaker-model-monitor", cfn.line_of(name), True
+            if "DataQuality" in rtype + body:
+                yield "monitoring.data_drift", "sagemaker-model-monitor", cfn.line_of(name), True
+            if "ModelQuality" in rtype + body:
+                yield "monitoring.model_drift", "sagemaker-model-monitor", cfn.line_of(name), True
+
+
+_TELEMETRY_IMAGES = re.compile(r"(^|/)(prometheus|grafana|alertmanager|node-exporter|pushgateway|jaeger|otel[-\w]*|loki)(:|$)")
+
+
+def _infra_configs(index: FileIndex) -> Iterator[tuple[str, int, str]]:
+    """One (path, line, tool) per file configuring service telemetry: Prometheus scrape configs,
+    ServiceMonitors, telemetry containers in Kubernetes/compose, App Insights switches."""
+    seen: set[str] = set()
+    for e, doc in _ops.k8s_docs(index):
+        docs = [(doc, 0)] + [(d, off) for _k, d, off in _ops.embedded_docs(doc)] if doc.get("kind") in ("ConfigMap", "Secret") else [(doc, 0)]
+        for d, off in docs:
+            hit = _telemetry(d)
+            if hit and e.path not in seen:
+                seen.add(e.path)
+                yield e.path, hit[0] + off, hit[1]
+    for e in index.select(_ops.YAML_GLOBS):
+        if e.path in seen or not index.contains(e.path, (b"scrape_configs", b"image:", b"appInsightsEnabled")):
+            continue
+        for doc in index.yaml(e.path):
+            hit = _telemetry(doc) if isinstance(doc, dict) else None
+            if hit:
+                seen.add(e.path)
+                yield e.path, hit[0], hit[1]
+                break
+
+
+def _telemetry(doc: dict) -> tuple[int, str] | None:
+    if doc.get("kind") in ("ServiceMonitor", "PodMonitor"):
+        return doc.line_of("kind"), "prometheus-operator"
+    if isinstance(doc.get("scrape_configs"), list):
+        return doc.line_of("scrape_configs"), "prometheus"
+    if doc.get("appInsightsEnabled") is True:
+        return doc.line_of("appInsightsEnabled"), "app-insights"
+    for d in _ops.walk_dicts(doc):
+        image = d.get("image")
+        if isinstance(image, str) and _TELEMETRY_IMAGES.search(image.split("@")[0]):
+            return d.line_of("image"), _TELEMETRY_IMAGES.search(image).group(2)
+    return None
