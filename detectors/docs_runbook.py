@@ -1,0 +1,144 @@
+"""Runbook text: how to retrain a model and how to roll back a model/deployment, as steps or commands; feeds T3."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.markdown import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, project_docs
+from mlscan.model import Finding, Strength
+
+_RETRAIN = re.compile(
+    r"\b(re-?train\w*|continual(ly)?[\s-](learning|training|improv\w*)|continuous[\s-](training|learning)|"
+    r"model[\s-](refresh|retraining)|refresh(ing)?[\s-](the[\s-])?model|train(ing)?[\s-](a[\s-])?new[\s-]model)\b",
+    re.IGNORECASE,
+)
+# "trigger the training pipeline", "the scheduled training job": training started on purpose, not a first run
+_TRAIN = re.compile(r"\btrain(ing|s|ed)?\b", re.IGNORECASE)
+_TRIGGER = re.compile(r"\b(trigger\w*|schedul\w*|cron|kick(s|ed)?[\s-]off|re-?run\w*|submit\w*)\b", re.IGNORECASE)
+_RUNNABLE = re.compile(r"\b(pipelines?|jobs?|workflows?|runs?|dags?)\b", re.IGNORECASE)
+_ROLLBACK = re.compile(
+    r"\b(roll(ing|s|ed)?[\s-]?back\w*|revert(ing|s)?[\s-](to[\s-])?(the[\s-]|a[\s-])?(previous|prior|last|older|earlier|old|stable)\b|"
+    r"restor(e|ing)[\s-](the[\s-]|a[\s-])?(previous|prior|last|older|stable)\b|downgrad\w*|undo[\s-](the[\s-])?(deploy\w*|release|rollout))",
+    re.IGNORECASE,
+)
+_IMPERATIVE = {
+    "run", "trigger", "execute", "merge", "create", "open", "push", "set", "configure", "deploy", "determine", "wait",
+    "check", "review", "select", "update", "train", "retrain", "register", "promote", "approve", "go", "navigate", "click",
+    "use", "call", "submit", "commit", "start", "launch", "schedule", "build", "install", "copy", "edit", "change", "add",
+    "roll", "revert", "restore", "switch", "redeploy", "rerun", "re-run", "verify", "validate", "monitor", "compare", "pull",
+    "tag", "delete", "remove", "stop", "scale", "route", "shift", "point", "apply", "upload", "download", "make", "ensure",
+    "confirm", "kick", "rebuild", "retrieve", "get", "find", "fetch", "evaluate", "test", "publish", "disable", "enable",
+}
+_STEP_WORDS = _IMPERATIVE | {"then", "now", "next", "once", "after", "finally", "first", "if", "when", "we", "you", "to"}
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+MAX_FILES = 3
+
+
+def _first_word(text: str) -> str:
+    m = re.match(r"[\W_]*([A-Za-z-]+)", text)
+    return m.group(1).lower() if m else ""
+
+
+def _procedure(blocks: Iterable[Block]) -> str | None:
+    """``commands`` when the blocks hold runnable shell commands, ``steps`` for two or more
+    numbered/imperative list items, else None (a description, not a procedure)."""
+    steps = 0
+    for b in blocks:
+        if b.is_shell and any(classify(c) in (RUN, INSTALL) for _, c in commands(b)):
+            return "commands"
+        if b.kind in (LIST, TEXT) and _inline_commands(b.text):
+            return "commands"  # "1. `dvc pull` to fetch the data"
+        if b.kind == LIST and not b.text.startswith("[") and _first_word(b.text) in _STEP_WORDS:  # "[Install](#install)": a TOC
+            steps += 1  # "1. Raw data lands in S3" / "1. **Monitoring**" describe, they do not instruct
+    return "steps" if steps >= 2 else None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[*_`~]+", " ", text)  # emphasis markers glue words: _ML Training Pipeline_
+
+
+def _is_retraining(text: str) -> bool:
+    text = _plain(text)
+    return bool(_RETRAIN.search(text) or (_TRAIN.search(text) and _TRIGGER.search(text) and _RUNNABLE.search(text)))
+
+
+def _rollback_command(cmd: str) -> bool:
+    words = [w.lower() for w in re.split(r"\s+", cmd)[:6]]
+    if classify(cmd) != RUN:
+        return False
+    return any("rollback" in w or "roll-back" in w for w in words) or (
+        any(w in ("rollout", "rollouts") for w in words) and any(w in ("undo", "abort") for w in words)
+    )
+
+
+def _inline_commands(text: str) -> list[str]:
+    return [c for c in _INLINE_CODE.findall(text) if classify(c) in (RUN, INSTALL)]
+
+
+class DocsRunbook(Detector):
+    """Documented retraining and rollback procedures (steps or commands, not concepts); feeds T3."""
+
+    id = "docs.runbook"
+    questions = ("T3",)
+    globs = ("**/*.md", "**/*.rst")
+    signals = ("docs.retraining", "docs.rollback")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        counts = {"docs.retraining": 0, "docs.rollback": 0}
+        for e, where in project_docs(index):
+            doc = document(index, e.path)
+            for signal, hit in (("docs.retraining", _retraining(doc)), ("docs.rollback", _rollback(doc))):
+                if hit is None or counts[signal] >= MAX_FILES:
+                    continue
+                counts[signal] += 1
+                line, section, how = hit
+                yield self.found(signal, index, e.path, line, strength=Strength.MEDIUM,
+                                 attrs={"where": where, "section": section, "how": how})
+
+
+def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+    """Best evidence first: a retraining heading with steps, then retraining steps in a section about
+    training, then retraining steps anywhere."""
+    ranked: list[tuple[int, int, str, str]] = []
+    for i, s in enumerate(doc.sections):
+        if s.level and _RETRAIN.search(_plain(s.title)):
+            how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
+            if how:
+                ranked.append((3, s.line, s.title, how))
+                continue
+        how = _procedure(s.blocks)
+        if not how:
+            continue
+        for b in s.blocks:
+            texts = [b.text] if b.kind in (TEXT, LIST) else [t for _, t in comments(b)] if b.is_shell else []
+            if any(_is_retraining(t) for t in texts):
+                ranked.append((2 if _TRAIN.search(s.title) else 1, b.line, s.title, how))
+                break
+    if not ranked:
+        return None
+    best = max(r[0] for r in ranked)
+    _, line, title, how = next(r for r in ranked if r[0] == best)
+    return line, title, how
+
+
+def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+    for i, s in enumerate(doc.sections):
+        if s.level and _ROLLBACK.search(_plain(s.title)):
+            how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
+            if how:
+                return s.line, s.title, how
+        for b in s.blocks:
+            if b.is_shell:
+                cmds = commands(b)
+                for line, cmd in cmds:
+                    if _rollback_command(cmd):
+                        return line, s.title, "command"
+                for line, note in comments(b):
+                    if _ROLLBACK.search(note) and any(ln > line and classify(c) == RUN for ln, c in cmds):
+                        return line, s.title, "command"
+            elif b.kind in (TEXT, LIST) and _ROLLBACK.search(_plain(b.text)) and _inline_commands(b.text):
+                return b.line, s.title, "command"
+    return None

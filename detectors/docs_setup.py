@@ -1,0 +1,68 @@
+"""Setup/run documentation a newcomer can follow: README or docs sections with install/run commands; feeds T1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.markdown import INSTALL, RUN, classify, commands, document, project_docs
+from mlscan.model import Finding, Strength
+
+# a section (or a whole page, by its file name) that tells someone how to set up or run the project
+_SETUP = re.compile(
+    r"\b(install\w*|set[\s_-]?up|setting[\s_-]up|getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|usage|how[\s_-]to|"
+    r"run\w*|execut\w*|launch\w*|start\w*|develop\w*|local\w*|deploy\w*|build\w*|train\w*|tutorials?|guides?|steps?|"
+    r"prerequisites?|requirements|environment|walkthrough|scripts?|commands?|docker|serv(e|ing)|test\w*|reproduc\w*|"
+    r"pipelines?|workflows?|experiments?|inference|predict\w*|evaluat\w*|bootstrap\w*|onboarding|instructions?|"
+    r"demo|examples?|configur\w*|provision\w*|operat\w*)\b",
+    re.IGNORECASE,
+)
+MAX_FILES = 6
+
+
+class DocsSetup(Detector):
+    """README/docs sections with install and run commands a newcomer can follow; feeds T1."""
+
+    id = "docs.setup"
+    questions = ("T1",)
+    globs = ("**/*.md", "**/*.rst", "**/README")
+    signals = ("docs.setup",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        emitted = 0
+        for e, where in project_docs(index):
+            if emitted >= MAX_FILES:
+                break
+            doc = document(index, e.path)
+            stem = e.name.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
+            page_is_guide = where != "readme" and bool(_SETUP.search(stem))
+            found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
+            for s in doc.sections:
+                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)):
+                    continue
+                for b in s.blocks:
+                    if not b.is_shell:
+                        continue
+                    for line, cmd in commands(b):
+                        kind = classify(cmd)
+                        if kind in (INSTALL, RUN):
+                            found.append((line, cmd, kind, s.title))
+            if not found:
+                continue  # describes or markets the project, but gives no steps to follow
+            kinds = {k for _, _, k, _ in found}
+            line, cmd, _, section = found[0]
+            strong_enough = len(kinds) == 2 or len(found) >= 2
+            emitted += 1
+            yield self.found(
+                "docs.setup", index, e.path, line,
+                strength=Strength.MEDIUM if strong_enough else Strength.WEAK,
+                attrs={
+                    "where": where,
+                    "section": section or doc.title,
+                    "install": INSTALL in kinds,
+                    "run": RUN in kinds,
+                    "commands": len(found),
+                },
+            )

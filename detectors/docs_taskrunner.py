@@ -1,0 +1,59 @@
+"""Task runners with setup/train/test/deploy targets (make, just, Task, invoke, nox, tox, poe, mise, npm); feeds T1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from ._taskrunners import READERS
+
+CATEGORIES = {
+    "setup": {"install", "setup", "init", "bootstrap", "env", "venv", "deps", "dependencies", "requirements", "dev",
+              "develop", "prepare", "sync", "environment", "conda", "pip", "hooks"},
+    "train": {"train", "training", "fit", "retrain", "pipeline", "repro", "run", "experiment", "experiments", "data",
+              "features", "preprocess", "process", "tune", "tuning", "evaluate", "eval", "evaluation", "predict",
+              "inference", "score", "scoring", "download", "etl", "dvc", "mlflow", "project", "jobs", "job", "all"},
+    "test": {"test", "tests", "unittest", "unit", "integration", "pytest", "coverage", "cov", "e2e", "smoke"},
+    "deploy": {"deploy", "deployment", "publish", "release", "serve", "serving", "build", "push", "docker", "image",
+               "up", "infra", "apply", "start", "k8s", "helm", "terraform", "package", "dist", "upload", "api", "app"},
+}
+
+
+def _categories(name: str) -> set[str]:
+    parts = set(re.split(r"[-_:./ ]+", name.lower()))
+    return {c for c, words in CATEGORIES.items() if parts & words}
+
+
+class DocsTaskrunner(Detector):
+    """Makefile/justfile/Taskfile/invoke/nox/tox/poe/taskipy/mise/package.json targets for setup, train, test, deploy; feeds T1."""
+
+    id = "docs.taskrunner"
+    questions = ("T1",)
+    globs = ("**/Makefile", "**/justfile", "**/Taskfile.yml", "**/tasks.py", "**/noxfile.py", "**/tox.ini",
+             "**/pyproject.toml", "**/mise.toml", "**/package.json")
+    signals = ("docs.taskrunner",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for tool, globs, reader in READERS:
+            for e in index.select(globs, include_root=False):
+                targets = reader(index, e)
+                if not targets:
+                    continue
+                found_tool = targets[0][2] or tool
+                # tox environments (py311, lint, ...) are test runs whatever their name
+                kinds = {n: _categories(n) or ({"test"} if found_tool == "tox" else set()) for n, _, _ in targets}
+                useful = [(n, ln) for n, ln, _ in targets if kinds[n]]
+                cats = sorted({c for n, _ in useful for c in kinds[n]})
+                line = useful[0][1] if useful else targets[0][1]
+                names = [n for n, _ in useful] or [n for n, _, _ in targets]
+                yield self.found(
+                    "docs.taskrunner", index, e.path, line,
+                    strength=Strength.MEDIUM if useful else Strength.WEAK,  # e.g. only `clean`/`style`
+                    attrs={"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats},
+                )
+
+

@@ -1,0 +1,561 @@
+"""A small block reader for Markdown and reStructuredText documentation.
+
+Enough structure for documentation detectors: headings (ATX, setext, RST underlines), fenced /
+indented / directive code blocks, list items and paragraphs, each with 1-based line numbers, grouped
+into sections. Code inside a fence never becomes a heading; HTML comments (commented-out text) and
+front matter are dropped. No inline rendering, no HTML, no dependency. Input is untrusted text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+HEADING, CODE, LIST, TEXT = "heading", "code", "list", "text"
+# info strings of code blocks that hold shell commands ("" = no language given)
+SHELL_LANGS = frozenset(
+    {
+        "", "sh", "bash", "shell", "console", "shell-session", "shellsession", "sh-session", "zsh", "fish",
+        "terminal", "powershell", "ps1", "pwsh", "ps", "cmd", "bat", "batch", "bash-session", "ksh",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: str  # heading | code | list | text
+    line: int  # 1-based first line (the fence / directive line for code)
+    end_line: int
+    text: str  # heading title, list item / paragraph text, or the code body (dedented)
+    level: int = 0  # heading level, 1 = top
+    lang: str = ""  # code: first word of the info string or directive argument, lower-case
+    body_line: int = 0  # code: line of the first body line
+    ordered: bool = False  # list: a numbered item
+
+    @property
+    def is_shell(self) -> bool:
+        return self.kind == CODE and self.lang in SHELL_LANGS
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str  # "" for the preamble before the first heading
+    level: int  # 0 for the preamble
+    line: int
+    trail: tuple[str, ...]  # titles from the top heading down to this one
+    blocks: tuple[Block, ...]  # the blocks up to the next heading of any level
+
+
+@dataclass(frozen=True)
+class Document:
+    blocks: tuple[Block, ...]
+    sections: tuple[Section, ...] = field(default=())
+
+    def subtree(self, i: int) -> tuple[Section, ...]:
+        """Section ``i`` and the deeper sections that follow it."""
+        head = self.sections[i]
+        out = [head]
+        for s in self.sections[i + 1 :]:
+            if head.level and s.level <= head.level:
+                break
+            if not head.level and s.level:
+                break
+            out.append(s)
+        return tuple(out)
+
+    @property
+    def title(self) -> str:
+        return next((s.title for s in self.sections if s.level), "")
+
+
+def parse(text: str, path: str = "") -> Document:
+    """Blocks and sections of a Markdown (default) or reStructuredText (``.rst``) document."""
+    low = path.lower()
+    blocks = _parse_rst(text) if low.endswith((".rst", ".rest")) else _parse_markdown(text)
+    return Document(tuple(blocks), tuple(_sections(blocks)))
+
+
+def _sections(blocks: list[Block]) -> list[Section]:
+    out: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    title, level, line, trail = "", 0, 1, ()
+    current: list[Block] = []
+    for b in blocks:
+        if b.kind == HEADING:
+            out.append(Section(title, level, line, trail, tuple(current)))
+            while stack and stack[-1][0] >= b.level:
+                stack.pop()
+            stack.append((b.level, b.text))
+            title, level, line, trail = b.text, b.level, b.line, tuple(t for _, t in stack)
+            current = []
+        else:
+            current.append(b)
+    out.append(Section(title, level, line, trail, tuple(current)))
+    return out
+
+
+# ---------------------------------------------------------------------- shell commands
+
+_PROMPT = re.compile(
+    r"^\s*(?:\([\w.@-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::\S*)?\s*)?(?:\$|%|PS(?: [^>]*)?>|[A-Za-z]:\\[^>]*>|>(?!>))\s+(?P<cmd>.*)$"
+)
+
+
+def commands(block: Block) -> list[tuple[int, str]]:
+    """Shell commands in a code block as ``(line, command)``: prompts stripped (when a block uses
+    prompts, unprompted lines are output), comments and blank lines dropped, ``\\`` continuations
+    joined."""
+    if block.kind != CODE:
+        return []
+    lines = block.text.split("\n")
+    prompted = [_prompt(ln) for ln in lines]
+    use_prompt = any(p is not None for p in prompted)
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        cmd = prompted[i] if use_prompt else lines[i].strip()
+        start = block.body_line + i
+        i += 1
+        if not cmd or cmd.startswith(("#", "//", "REM ", "::")):
+            continue
+        while cmd.endswith("\\") and i < len(lines):
+            cmd = cmd[:-1].rstrip() + " " + lines[i].strip()
+            i += 1
+        out.append((start, cmd.strip()))
+    return out
+
+
+def comments(block: Block) -> list[tuple[int, str]]:
+    """``# comment`` lines of a shell code block (they often title the command below them)."""
+    if block.kind != CODE:
+        return []
+    return [
+        (block.body_line + i, ln.strip().lstrip("#").strip())
+        for i, ln in enumerate(block.text.split("\n"))
+        if ln.strip().startswith("#") and not ln.strip().startswith("#!")
+    ]
+
+
+def _prompt(line: str) -> str | None:
+    m = _PROMPT.match(line)
+    return m.group("cmd").strip() if m else None
+
+
+# ---------------------------------------------------------------------- Markdown
+
+_FENCE = re.compile(r"^(?P<ind>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_ITEM = re.compile(r"^(?P<ind>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<sp>[ \t]+|$)(?P<rest>.*)$")
+_COMMENT_INLINE = re.compile(r"<!--.*?-->")
+
+
+def _indent(s: str) -> int:
+    n = 0
+    for ch in s:
+        if ch == " ":
+            n += 1
+        elif ch == "\t":
+            n += 4 - n % 4
+        else:
+            break
+    return n
+
+
+def _dedent(s: str, n: int) -> str:
+    i = 0
+    col = 0
+    while i < len(s) and col < n and s[i] in " \t":
+        col += 1 if s[i] == " " else 4 - col % 4
+        i += 1
+    return s[i:]
+
+
+def _lang(info: str) -> str:
+    word = info.strip().split()[0] if info.strip() else ""
+    return word.strip("{}").lstrip(".").split(",")[0].lower()
+
+
+class _Md:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.para: list[tuple[int, str]] = []
+        self.item: tuple[int, list[str], bool, int] | None = None  # (line, texts, ordered, end)
+        self.code: list[tuple[int, str]] = []
+        self.list_indent: int | None = None
+
+    def flush_para(self) -> None:
+        if self.para:
+            self.blocks.append(Block(TEXT, self.para[0][0], self.para[-1][0], " ".join(t.strip() for _, t in self.para)))
+            self.para = []
+
+    def flush_item(self) -> None:
+        if self.item:
+            line, texts, ordered, end = self.item
+            self.blocks.append(Block(LIST, line, end, " ".join(t.strip() for t in texts), ordered=ordered))
+            self.item = None
+
+    def flush_code(self) -> None:
+        while self.code and not self.code[-1][1].strip():
+            self.code.pop()
+        if self.code:
+            first = self.code[0][0]
+            self.blocks.append(Block(CODE, first, self.code[-1][0], "\n".join(t for _, t in self.code), body_line=first))
+        self.code = []
+
+    def flush(self) -> None:
+        self.flush_para()
+        self.flush_item()
+        self.flush_code()
+
+
+def _parse_markdown(text: str) -> list[Block]:
+    lines = text.splitlines()
+    st = _Md()
+    i = 0
+    if lines and lines[0].strip() == "---":  # YAML front matter
+        for j in range(1, min(len(lines), 300)):
+            if lines[j].strip() in ("---", "..."):
+                i = j + 1
+                break
+    in_comment = False
+    prev_blank = True
+    while i < len(lines):
+        raw = lines[i]
+        ln = i + 1
+        i += 1
+        # HTML comments hide text (commented-out instructions are not instructions)
+        if in_comment:
+            if "-->" not in raw:
+                continue
+            raw = raw.split("-->", 1)[1]
+            in_comment = False
+        if "<!--" in raw:
+            raw = _COMMENT_INLINE.sub("", raw)
+            if "<!--" in raw:
+                raw, in_comment = raw.split("<!--", 1)[0], True
+        line = raw.rstrip()
+        if not line.strip():
+            if st.code:
+                st.code.append((ln, ""))
+            else:
+                st.flush_para()
+            prev_blank = True
+            continue
+        ind = _indent(line)
+        m = _FENCE.match(line)
+        if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            st.flush()
+            if st.list_indent is not None and ind < st.list_indent:
+                st.list_indent = None
+            fch, flen, find = m.group("fence")[0], len(m.group("fence")), _indent(m.group("ind"))
+            body: list[str] = []
+            end = ln
+            while i < len(lines):
+                nxt = lines[i]
+                i += 1
+                end = i
+                s = nxt.strip()
+                if s and set(s) == {fch} and len(s) >= flen:
+                    break
+                body.append(_dedent(nxt, find))
+            else:
+                end = len(lines)
+            st.blocks.append(Block(CODE, ln, end, "\n".join(body).rstrip("\n"), lang=_lang(m.group("info")), body_line=ln + 1))
+            prev_blank = False
+            continue
+        # indented code (outside a list, or indented past the list item's content)
+        code_col = 4 if st.list_indent is None else st.list_indent + 4
+        after_heading = bool(st.blocks) and st.blocks[-1].kind == HEADING and st.item is None
+        if ind >= code_col and (st.code or (not st.para and (prev_blank or after_heading))):
+            if not st.code:
+                st.flush_item()
+            st.code.append((ln, _dedent(line, code_col)))
+            prev_blank = False
+            continue
+        st.flush_code()
+        h = _ATX.match(line)
+        if h:
+            st.flush()
+            st.list_indent = None
+            st.blocks.append(Block(HEADING, ln, ln, (h.group(2) or "").strip(), level=len(h.group(1))))
+            prev_blank = False
+            continue
+        s = _SETEXT.match(line)
+        if s and st.para and st.item is None:
+            first = st.para[0][0]
+            title = " ".join(t.strip() for _, t in st.para)
+            st.para = []
+            st.blocks.append(Block(HEADING, first, ln, title, level=1 if s.group(1)[0] == "=" else 2))
+            st.list_indent = None
+            prev_blank = False
+            continue
+        if _BREAK.match(line):
+            st.flush()
+            st.list_indent = None
+            prev_blank = False
+            continue
+        it = _ITEM.match(line)
+        if it and (it.group("rest").strip() or not st.para):
+            st.flush()
+            sp = len(it.group("sp").expandtabs(4))
+            marker = it.group("marker")
+            st.list_indent = _indent(it.group("ind")) + len(marker) + (sp if 0 < sp <= 4 else 1)
+            st.item = (ln, [it.group("rest")], marker[0].isdigit(), ln)
+            prev_blank = False
+            continue
+        if st.item is not None and (not prev_blank or (st.list_indent is not None and ind >= st.list_indent)):
+            line0, texts, ordered, _ = st.item
+            texts.append(line)
+            st.item = (line0, texts, ordered, ln)
+            prev_blank = False
+            continue
+        if st.list_indent is not None and ind < st.list_indent:
+            st.list_indent = None
+        st.flush_item()
+        st.para.append((ln, line))
+        prev_blank = False
+    st.flush()
+    return st.blocks
+
+
+# ---------------------------------------------------------------------- reStructuredText
+
+_RST_ADORN = re.compile(r"""^([=\-~^"'`#*+:._<>!$%&,;/?@\\|])\1{2,}\s*$""")
+_RST_CODE = re.compile(r"^(?P<ind>\s*)\.\.\s+(?:code-block|code|sourcecode|prompt)::\s*(?P<lang>\S*)")
+_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+[\w:-]+::")
+_RST_COMMENT = re.compile(r"^(?P<ind>\s*)\.\.(?:\s|$)")
+_RST_ITEM = re.compile(r"^\s*(?P<marker>[-*+\u2022]|\d{1,9}[.)]|#\.|\(\d{1,9}\))\s+(?P<rest>\S.*)$")
+_RST_OPTION = re.compile(r"^\s+:[\w-]+:")
+
+
+def _parse_rst(text: str) -> list[Block]:
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    styles: list[tuple[str, bool]] = []
+    para: list[tuple[int, str]] = []
+    literal_next = False
+
+    def flush_para() -> None:
+        nonlocal para, literal_next
+        if para:
+            body = " ".join(t.strip() for _, t in para)
+            item = _RST_ITEM.match(para[0][1])
+            if item:
+                rest = " ".join([item.group("rest")] + [t.strip() for _, t in para[1:]])
+                blocks.append(Block(LIST, para[0][0], para[-1][0], rest, ordered=item.group("marker")[0] not in "-*+\u2022"))
+            else:
+                blocks.append(Block(TEXT, para[0][0], para[-1][0], body))
+            literal_next = body.endswith("::")
+            para = []
+
+    def level(style: tuple[str, bool]) -> int:
+        if style not in styles:
+            styles.append(style)
+        return styles.index(style) + 1
+
+    def indented_body(start: int, base: int) -> tuple[list[str], int]:
+        """Lines after ``start`` (0-based) that are blank or indented past ``base``; returns the body
+        (dedented, trailing blanks dropped) and the index after it."""
+        j = start
+        body: list[str] = []
+        while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > base):
+            body.append(lines[j])
+            j += 1
+        while body and not body[-1].strip():
+            body.pop()
+            j -= 1
+        while body and not body[0].strip():
+            body.pop(0)
+        cut = min((_indent(b) for b in body if b.strip()), default=0)
+        return [_dedent(b, cut) for b in body], j
+
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        ln = i + 1
+        if not line.strip():
+            flush_para()
+            i += 1
+            continue
+        # over- and underlined title
+        if _RST_ADORN.match(line) and i + 2 < len(lines) and lines[i + 1].strip() and lines[i + 2].rstrip() == line and not para:
+            blocks.append(Block(HEADING, ln + 1, ln + 2, lines[i + 1].strip(), level=level((line[0], True))))
+            i += 3
+            continue
+        # underlined title: one paragraph line followed by an adornment
+        if (
+            i + 1 < len(lines)
+            and not para
+            and not line[0].isspace()
+            and _RST_ADORN.match(lines[i + 1].rstrip())
+            and len(lines[i + 1].rstrip()) >= min(len(line.strip()), 3)
+            and not _RST_ADORN.match(line)
+        ):
+            blocks.append(Block(HEADING, ln, ln + 1, line.strip(), level=level((lines[i + 1].strip()[0], False))))
+            i += 2
+            continue
+        c = _RST_CODE.match(line)
+        if c:
+            flush_para()
+            j = i + 1
+            while j < len(lines) and _RST_OPTION.match(lines[j]):
+                j += 1
+            body, nxt = indented_body(j, _indent(c.group("ind")))
+            first = next((k + 1 for k in range(j, nxt) if lines[k].strip()), ln + 1)
+            blocks.append(Block(CODE, ln, max(nxt, ln), "\n".join(body), lang=c.group("lang").lower(), body_line=first))
+            literal_next = False
+            i = max(nxt, i + 1)
+            continue
+        if _RST_COMMENT.match(line) and not _RST_DIRECTIVE.match(line):
+            flush_para()
+            _, nxt = indented_body(i + 1, _indent(line))
+            i = max(nxt, i + 1)  # comments and their indented bodies are not text
+            continue
+        if literal_next and not para and _indent(line) > 0:
+            body, nxt = indented_body(i, 0)
+            blocks.append(Block(CODE, ln, nxt, "\n".join(body), body_line=ln))
+            literal_next = False
+            i = nxt
+            continue
+        if _RST_DIRECTIVE.match(line):
+            flush_para()
+            literal_next = False
+            i += 1
+            continue
+        if para and _RST_ITEM.match(line):
+            flush_para()
+        literal_next = False
+        para.append((ln, line))
+        i += 1
+    flush_para()
+    return blocks
+
+
+# ---------------------------------------------------------------------- documentation in a scan
+
+# not documentation a newcomer or an operator follows: history, legal, community and AI-agent files
+_NOT_DOCS = re.compile(
+    r"(^|/)(changelog|changes|history|news|releases|release[-_]notes|license|licence|copying|notice|authors|"
+    r"contributors|code[-_]of[-_]conduct|security|support|citation|agents|claude|gemini|copilot-instructions|"
+    r"pull_request_template|issue_template)(\.[\w.]+)?$|(^|/)(\.kiro|\.gemini|\.claude|\.cursor|\.windsurf|"
+    r"\.github/ISSUE_TEMPLATE|\.github/PULL_REQUEST_TEMPLATE|tests?|fixtures?|testdata)/",
+    re.IGNORECASE,
+)
+DOC_GLOBS = ("**/*.md", "**/*.markdown", "**/*.rst", "**/*.mdx", "**/README", "**/README.txt")
+
+
+def project_docs(index: Any) -> list[tuple[Any, str]]:
+    """The project's documentation files as ``(entry, where)``, where is ``readme`` (the project's
+    top README), ``docs`` (under docs/, doc/ or documentation/) or ``guide`` (any other page)."""
+    sub = index.target.subdir
+    out: list[tuple[Any, str]] = []
+    for e in index.select(DOC_GLOBS, include_root=False):
+        rel = e.vpath[len(sub) + 1 :] if sub and e.vpath.startswith(sub + "/") else e.vpath
+        if _NOT_DOCS.search(rel):
+            continue
+        if "/" not in rel and rel.lower().startswith("readme"):
+            where = "readme"
+        elif rel.split("/", 1)[0].lower() in ("docs", "doc", "documentation") or "/docs/" in rel.lower():
+            where = "docs"
+        else:
+            where = "guide"
+        out.append((e, where))
+    order = {"readme": 0, "docs": 1, "guide": 2}
+    out.sort(key=lambda t: (order[t[1]], t[0].path.count("/"), t[0].path))
+    return out
+
+
+def document(index: Any, path: str) -> Document:
+    """The parsed document at ``path``, read through the index and cached for the scan."""
+    return index.memo(f"markdown:{path}", lambda: parse(index.text(path) or "", path))  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------- what a documented command does
+
+INSTALL, RUN, ENV = "install", "run", "env"
+_SETUP_TARGET = re.compile(r"^(install|setup|set-up|init|bootstrap|env|venv|deps|dependencies|requirements|dev|develop|prepare|sync)([-_:].*)?$")
+_SETUP_SCRIPT = re.compile(r"(setup|install|bootstrap|init|prepare)[\w.-]*\.(sh|bash|ps1|py)$")
+_WRAP = {"sudo", "time", "nohup", "env", "exec", "command", "caffeinate"}
+_ENV_HEADS = {
+    "cd", "export", "set", "setx", "unset", "source", ".", "virtualenv", "pyenv", "mkdir", "cp", "mv", "rm", "touch", "echo",
+    "cat", "ls", "pwd", "tree", "chmod", "chown", "unzip", "tar", "curl", "wget", "git", "gh", "open", "code", "vim", "nano",
+    "activate", "deactivate", "conda-activate", "clear", "sleep", "which", "ssh", "scp", "head", "tail", "grep", "http",
+}
+_PKG_INSTALL = {
+    "pip": {"install"}, "pip3": {"install"}, "pipx": {"install"}, "poetry": {"install", "add"}, "pipenv": {"install", "sync"},
+    "pdm": {"install", "sync"}, "uv": {"sync", "pip", "add", "tool"}, "rye": {"sync"}, "hatch": {"env"}, "pixi": {"install"},
+    "conda": {"install", "env"}, "mamba": {"install", "env"}, "micromamba": {"install", "env"}, "npm": {"install", "ci", "i"},
+    "yarn": {"install"}, "pnpm": {"install"}, "dvc": {"pull", "fetch", "checkout"}, "pre-commit": {"install"},
+    "mise": {"install"}, "asdf": {"install"}, "brew": {"install"}, "apt-get": {"install"}, "apt": {"install"}, "yum": {"install"},
+    "bundle": {"install"}, "renv": {"restore"}, "lefthook": {"install"}, "git-lfs": {"pull"},
+}
+_RUN_HEADS = {
+    "docker", "docker-compose", "podman", "nerdctl", "kubectl", "helm", "terraform", "tofu", "az", "gcloud", "aws", "databricks",
+    "kedro", "dagster", "airflow", "prefect", "zenml", "mlflow", "uvicorn", "gunicorn", "streamlit", "flask", "fastapi", "jupyter",
+    "papermill", "pytest", "ray", "anyscale", "minikube", "kind", "k3d", "skaffold", "kustomize", "argo", "bentoml", "cog", "sam",
+    "cdk", "serverless", "sls", "pulumi", "rscript", "julia", "spark-submit", "sbt", "mvn", "gradle", "node", "tox", "nox", "invoke",
+    "inv", "just", "task", "make", "gmake", "dvc", "cml", "wandb", "kfp", "sagemaker", "modal", "bash", "sh", "zsh", "pwsh",
+    "powershell", "tensorboard", "accelerate", "torchrun", "deepspeed", "lightning", "huggingface-cli", "flyte", "pyflyte",
+    "metaflow", "luigi", "cargo", "go", "java", "mlops", "azd", "eksctl", "k9s", "ansible-playbook", "vagrant",
+}
+_PY = re.compile(r"^(python[\d.]*|py|ipython)$")
+
+
+def classify(command: str) -> str | None:
+    """What a documented shell command does: ``install`` (dependencies, data pulls, setup targets),
+    ``run`` (runs, builds, tests, deploys the project), ``env`` (shell chores: cd, export, git clone,
+    venv creation) or None (unknown: possibly program output)."""
+    import shlex
+
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    while words and (words[0] in _WRAP or ("=" in words[0] and not words[0].startswith("-"))):
+        words = words[1:]
+    if not words:
+        return None
+    head = words[0].rsplit("/", 1)[-1].lower()
+    rest = [w for w in words[1:] if not w.startswith("-")]
+    sub = rest[0].lower() if rest else ""
+    if _PY.match(head):
+        mod = words[words.index("-m") + 1] if "-m" in words[:-1] else ""
+        if mod in ("pip", "pip3") or (sub == "setup.py" and len(rest) > 1 and rest[1] in ("install", "develop")):
+            return INSTALL
+        if mod in ("venv", "virtualenv", "ensurepip") or (not mod and not rest and "-c" not in words):
+            return ENV
+        return RUN
+    if head in ("conda", "mamba", "micromamba") and sub == "create":
+        pkgs = [w for w in words[2:] if not w.startswith("-")]
+        opts_with_value = {"-n", "--name", "-p", "--prefix", "-c", "--channel"}
+        values = {words[i + 1] for i, w in enumerate(words[:-1]) if w in opts_with_value}
+        pkgs = [p for p in pkgs if p not in values and not p.lower().startswith("python")]
+        return INSTALL if pkgs or any(w in ("-f", "--file") or w.startswith("--file=") for w in words) else ENV
+    if head in ("conda", "mamba", "micromamba") and sub in ("activate", "deactivate", "init", "config"):
+        return ENV
+    if head in _PKG_INSTALL and sub in _PKG_INSTALL[head]:
+        if head == "conda" and sub == "env" and len(rest) > 1 and rest[1] not in ("create", "update"):
+            return ENV
+        return INSTALL
+    if head in ("make", "gmake", "just", "task", "invoke", "inv", "mise") and rest:
+        target = rest[1] if head == "mise" and sub == "run" and len(rest) > 1 else sub
+        return INSTALL if _SETUP_TARGET.match(target) else RUN
+    if (head in ("bash", "sh", "zsh", "source", ".") and rest) or head.endswith((".sh", ".bash", ".ps1")):
+        script = rest[0] if head in ("bash", "sh", "zsh", "source", ".") else head
+        if head in ("source", ".") and not script.endswith((".sh", ".bash")):
+            return ENV  # sourcing an env file or a venv's activate script
+        if "activate" in script:
+            return ENV
+        return INSTALL if _SETUP_SCRIPT.search(script.lower()) else RUN
+    if head in ("poetry", "uv", "pipenv", "pdm", "hatch", "conda", "npm", "yarn", "pnpm", "rye", "pixi", "mise") and sub in ("run", "start", "test", "exec", "build", "publish", "serve"):
+        return RUN
+    if head in _ENV_HEADS or (head == "dvc" and sub in ("init", "remote", "config", "add", "status", "dag", "version")):
+        return ENV
+    if head in ("docker", "podman") and sub in ("login", "logout", "ps", "images", "logs", "info", "version"):
+        return ENV
+    if head in _RUN_HEADS:
+        return RUN
+    return None
