@@ -117,10 +117,22 @@ def load_toml(text: str) -> dict[str, Any]:
 
 
 def parse_python(text: str, filename: str) -> ast.Module:
+    """``ast`` of a Python source. Source-format notebooks (Databricks, Jupytext) may hold raw
+    ``%magic``/``!shell`` lines: on a syntax error they are blanked (line numbers kept) and parsing is
+    tried once more."""
     try:
         return ast.parse(text, filename=filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-        raise ValueError(f"Python syntax error: {getattr(e, 'msg', e)}") from None
+        first = e
+    if _MAGIC_LINE.search(text):
+        try:
+            return ast.parse(_MAGIC_LINE.sub("", text), filename=filename)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    raise ValueError(f"Python syntax error: {getattr(first, 'msg', first)}") from None
+
+
+_MAGIC_LINE = re.compile(r"^[ \t]*[%!].*$", re.M)
 
 
 # ---------------------------------------------------------------- notebooks

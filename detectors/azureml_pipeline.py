@@ -1,0 +1,118 @@
+"""Azure ML pipelines: SDK v1 (azureml.pipeline steps with PipelineData, Schedule/ScheduleRecurrence),
+SDK v2 (@dsl.pipeline, JobSchedule/CronTrigger) and pipeline/schedule YAML; feeds D3, M1."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Any
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from ._orchestration import (
+    all_strings,
+    call_tail,
+    calls,
+    decorator,
+    dotted,
+    imports,
+    is_test_path,
+    kwarg,
+    line_of,
+    literal,
+    strings,
+    trainingish,
+    yaml_docs,
+)
+
+_V1_STEPS = ("PythonScriptStep", "ParallelRunStep", "DatabricksStep", "EstimatorStep", "CommandStep", "AutoMLStep",
+             "HyperDriveStep", "DataTransferStep", "RScriptStep", "MpiStep", "AdlaStep", "SynapseSparkStep")
+_NOT_STEPS = {"Input", "Output", "str", "int", "float", "dict", "list", "print", "len", "range", "Path"}
+
+
+def _v1_graph(tree: ast.AST) -> tuple[list[ast.Call], int, bool]:
+    steps = list(calls(tree, *_V1_STEPS))
+    data = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and call_tail(n.value) in ("PipelineData", "OutputFileDatasetConfig", "OutputDatasetConfig") for t in n.targets if isinstance(t, ast.Name)}
+    produced: set[str] = set()
+    consumed: set[str] = set()
+    for s in steps:
+        produced |= {n.id for n in ast.walk(kwarg(s, "outputs") or ast.List([])) if isinstance(n, ast.Name)} & data
+        consumed |= {n.id for k in ("inputs", "arguments") for n in ast.walk(kwarg(s, k) or ast.List([])) if isinstance(n, ast.Name)} & data
+    after = sum(1 for _ in calls(tree, "run_after"))
+    return steps, len(produced & consumed) + after, bool(produced & consumed)
+
+
+def _v2_graph(fn: ast.AST) -> tuple[int, int]:
+    bound = {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) for t in n.targets if isinstance(t, ast.Name)}
+    steps = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id not in _NOT_STEPS]
+    edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in bound
+                    for a in [*c.args, *(k.value for k in c.keywords)] for n in ast.walk(a)) for c in steps)
+    return len(steps), edges
+
+
+class AzureMlPipeline(Detector):
+    """Azure ML pipelines (SDK v1/v2, YAML) and their schedules; feeds D3, M1."""
+
+    id = "azureml.pipeline"
+    questions = ("D3", "M1")
+    globs = ("**/*.py", "**/*.yml", "**/*.yaml")
+    signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        files = [(e, t) for e, t in index.python_files((b"azureml", b"azure.ai.ml"), ("**/*.py",))
+                 if not is_test_path(e.vpath) and imports(t, "azureml", "azure.ai.ml")]
+        training_repo = False
+        for e, tree in files:
+            steps, edges, io = _v1_graph(tree)
+            training = trainingish(*(s for c in steps for s in strings(c)), *(dotted(kwarg(c, "script_name")) for c in steps))
+            if len(steps) >= 2 and edges:
+                yield self.found("pipeline.dag", index, e.path, steps[0].lineno, attrs={"tool": "azureml", "steps": len(steps), "with_io": io, "training": training})
+            if imports(tree, "azure.ai.ml"):
+                for fn in ast.walk(tree):
+                    if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline"):
+                        n, edges2 = _v2_graph(fn)
+                        training = training or trainingish(fn.name, *(dotted(c.func) for c in ast.walk(fn) if isinstance(c, ast.Call)))
+                        if n >= 2 and edges2:
+                            yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
+            training_repo = training_repo or training
+        for e, tree in files:
+            for c in calls(tree, "create", "JobSchedule"):
+                if call_tail(c) == "create" and not dotted(c.func).endswith("Schedule.create"):
+                    continue
+                texts = [*strings(c), *(dotted(n) for n in ast.walk(c) if isinstance(n, (ast.Name, ast.Attribute)))]
+                if not (trainingish(*texts) or training_repo):
+                    continue
+                event = kwarg(c, "path_on_datastore") is not None or kwarg(c, "datastore") is not None
+                trig = kwarg(c, "trigger")
+                cron = literal(kwarg(trig, "expression"), None) if isinstance(trig, ast.Call) else None
+                attrs = {"tool": "azureml", "cron": str(cron or ("datastore" if event else "recurrence")), "active": True, "trigger": "event" if event else "cron"}
+                yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG, attrs=attrs)
+                if event:
+                    yield self.found("retrain.trigger", index, e.path, c.lineno, strength=Strength.STRONG,
+                                     attrs={"tool": "azureml", "kind": "data_arrival", "active": True})
+        yield from self._yaml(index)
+
+    def _yaml(self, index: FileIndex) -> Iterator[Finding]:
+        for e, doc in yaml_docs(index, (b"azureml", b"type: pipeline", b"create_job")):
+            if not isinstance(doc, dict):
+                continue
+            schema = str(doc.get("$schema", ""))
+            jobs = doc.get("jobs")
+            if (doc.get("type") == "pipeline" or "pipelineJob" in schema) and isinstance(jobs, dict):
+                linked = sum("${{parent.jobs." in " ".join(all_strings(j)) for j in jobs.values())
+                if len(jobs) >= 2 and linked:
+                    yield self.found("pipeline.dag", index, e.path, line_of(doc, "jobs"),
+                                     attrs={"tool": "azureml", "steps": len(jobs), "with_io": True, "training": trainingish(*jobs, *_commands(jobs))})
+            trig, job = doc.get("trigger"), doc.get("create_job")
+            if isinstance(trig, dict) and job is not None and ("schedule" in schema or trig.get("type") in ("cron", "recurrence")):
+                if trainingish(*all_strings(job), str(doc.get("name", ""))):
+                    active = doc.get("is_enabled", True) is not False
+                    yield self.found("schedule.training", index, e.path, line_of(doc, "trigger"), strength=Strength.STRONG if active else Strength.WEAK,
+                                     attrs={"tool": "azureml", "cron": str(trig.get("expression") or trig.get("frequency") or ""), "active": active, "trigger": "cron"})
+
+
+def _commands(jobs: dict[str, Any]) -> list[str]:
+    return [str(j.get(k, "")) for j in jobs.values() if isinstance(j, dict) for k in ("command", "component")]

@@ -1,0 +1,110 @@
+"""Dagster definitions: asset/op graphs, schedules (STOPPED by default), sensors, asset checks; feeds M1, D3, M4."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from ._orchestration import (
+    call_tail,
+    decorator,
+    dotted,
+    functions,
+    imports,
+    is_test_path,
+    kwarg,
+    literal,
+    metric_compare,
+    strings,
+    tail,
+    training_code,
+    trainingish,
+)
+
+_ASSET = ("asset", "multi_asset", "graph_asset")
+_SENSOR = ("sensor", "asset_sensor", "multi_asset_sensor", "SensorDefinition")
+_NOT_DEPS = {"context", "config", "self"}
+
+
+def _running(call: ast.AST) -> bool:
+    """Dagster schedules and sensors start STOPPED unless default_status is RUNNING."""
+    return isinstance(call, ast.Call) and tail(dotted(kwarg(call, "default_status"))) == "RUNNING"
+
+
+class DagsterJob(Detector):
+    """Dagster asset/op graphs, schedules with default_status, sensors and blocking asset checks; feeds M1, D3, M4."""
+
+    id = "dagster.job"
+    questions = ("M1", "D3", "M4")
+    globs = ("**/*.py",)
+    signals = ("schedule.training", "pipeline.dag", "retrain.trigger", "gate.metric")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        trees = [(e.path, t) for e, t in index.python_files((b"dagster",), ("**/*.py",)) if not is_test_path(e.vpath) and imports(t, "dagster")]
+        assets: dict[str, tuple[str, int, set[str], bool]] = {}
+        jobs: dict[str, ast.AST] = {}
+        for path, tree in trees:
+            funcs = functions(tree)
+            for fn in funcs.values():
+                d = decorator(fn, *_ASSET)
+                if d is not None:
+                    name = str(literal(kwarg(d, "name"), fn.name)) if isinstance(d, ast.Call) else fn.name
+                    deps = {a.arg for a in fn.args.args} - _NOT_DEPS
+                    if isinstance(d, ast.Call):
+                        deps |= {tail(s) for s in strings(kwarg(d, "deps", "ins") or ast.Constant(""))}
+                        deps |= {n.id for n in ast.walk(kwarg(d, "deps") or ast.Constant("")) if isinstance(n, ast.Name)}
+                    assets[name] = (path, fn.lineno, deps, training_code(fn, funcs) or trainingish(name))
+                if decorator(fn, "job", "graph"):
+                    jobs[fn.name] = fn
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in ("define_asset_job", "JobDefinition"):
+                    jobs.update({t.id: n.value for t in n.targets if isinstance(t, ast.Name)})
+        linked = [(p, ln) for name, (p, ln, deps, _) in assets.items() if deps & (set(assets) - {name})]
+        if len(assets) >= 2 and linked:
+            p, ln = min(linked)
+            yield self.found("pipeline.dag", index, p, ln, attrs={"tool": "dagster", "steps": len(assets), "kind": "assets"})
+        any_training = any(a[3] for a in assets.values())
+
+        def training(target: ast.AST | None) -> bool:
+            if target is None:
+                return False
+            job = jobs.get(target.id) if isinstance(target, ast.Name) else None
+            names = [dotted(n) for n in ast.walk(job or target) if isinstance(n, (ast.Name, ast.Attribute))] + strings(job or target)
+            if any(t == "*" or t.endswith(".all") for t in names):
+                return any_training
+            return any(assets[a][3] for a in names if a in assets) or trainingish(dotted(target), *names) or (job is not None and training_code(job))
+
+        for path, tree in trees:
+            funcs = functions(tree)
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Call) and call_tail(n) in ("ScheduleDefinition", "build_schedule_from_partitioned_job"):
+                    target = kwarg(n, "job", "target", "job_name", "asset_selection") or (n.args[0] if n.args else None)
+                    cron = literal(kwarg(n, "cron_schedule"), "partitioned")
+                    if training(target):
+                        yield self._sched(index, path, n.lineno, str(cron), _running(n))
+                elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    d = decorator(n, "schedule")
+                    if isinstance(d, ast.Call) and training(kwarg(d, "job", "target", "job_name")):
+                        yield self._sched(index, path, d.lineno, str(literal(kwarg(d, "cron_schedule"), "")), _running(d))
+                    d = decorator(n, *_SENSOR)
+                    if isinstance(d, ast.Call) and training(kwarg(d, "job", "jobs", "target", "asset_selection", "job_name")):
+                        yield self.found("retrain.trigger", index, path, d.lineno, strength=Strength.STRONG if _running(d) else Strength.WEAK,
+                                         attrs={"tool": "dagster", "kind": "sensor", "active": _running(d)})
+                    d = decorator(n, "asset_check")
+                    if d is not None and metric_compare(n) is not None:
+                        blocking = isinstance(d, ast.Call) and literal(kwarg(d, "blocking"), False) is True
+                        yield self.found("gate.metric", index, path, n.lineno, strength=Strength.MEDIUM,
+                                         attrs={"tool": "dagster", "blocking": blocking, "kind": "asset_check"})
+                    if decorator(n, "job", "graph"):
+                        ops = [c for c in ast.walk(n) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and decorator(funcs.get(c.func.id, n), "op")]
+                        edges = sum(any(isinstance(a, ast.Call) and a in ops for a in c.args) for c in ops)
+                        if len(ops) >= 2 and edges:
+                            yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": len(ops), "kind": "ops"})
+
+    def _sched(self, index: FileIndex, path: str, line: int, cron: str, active: bool) -> Finding:
+        return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
+                          attrs={"tool": "dagster", "cron": cron, "active": active, "trigger": "cron"})

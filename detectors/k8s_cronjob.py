@@ -1,0 +1,40 @@
+"""Kubernetes CronJobs whose containers run training (``suspend: true`` = switched off); feeds M1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops
+from ._orchestration import dig, is_test_path, line_of, trainingish
+
+
+class K8sCronJob(Detector):
+    """Kubernetes batch CronJobs running training containers; feeds M1."""
+
+    id = "k8s.cronjob"
+    questions = ("M1",)
+    globs = _ops.YAML_GLOBS
+    signals = ("schedule.training",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e, d in _ops.k8s_docs(index):
+            if d.get("kind") != "CronJob" or not str(d.get("apiVersion", "")).startswith("batch/") or is_test_path(e.vpath):
+                continue
+            spec = dig(d, "spec")
+            pod_spec = dig(spec, "jobTemplate", "spec", "template", "spec")
+            texts = [_ops.k8s_name(d)]
+            containers = [c for k in ("containers", "initContainers") if isinstance(pod_spec.get(k) if isinstance(pod_spec, dict) else None, list) for c in pod_spec[k]]
+            for c in containers:
+                if isinstance(c, dict):
+                    for k in ("name", "image", "command", "args"):
+                        v = c.get(k)
+                        texts += [v] if isinstance(v, str) else [str(x) for x in v] if isinstance(v, list) else []
+            if not trainingish(*texts):
+                continue
+            active = not (isinstance(spec, dict) and spec.get("suspend") is True)
+            yield self.found("schedule.training", index, e.path, line_of(spec, "schedule"), strength=Strength.STRONG if active else Strength.WEAK,
+                             attrs={"tool": "kubernetes", "cron": str(dig(spec, "schedule") or ""), "active": active, "trigger": "cron"})

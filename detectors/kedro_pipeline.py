@@ -1,0 +1,54 @@
+"""Kedro pipelines: node(func, inputs, outputs) graphs whose datasets connect nodes (lineage through the
+Data Catalog); feeds D3."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding
+
+from ._orchestration import call_tail, calls, dotted, imports, is_test_path, kwarg, literal, trainingish
+
+
+def _names(node: ast.AST | None) -> set[str]:
+    v = literal(node, None)
+    if isinstance(v, str):
+        return {v}
+    if isinstance(v, (list, tuple, set)):
+        return {str(x) for x in v}
+    if isinstance(v, dict):
+        return {str(x) for x in v.values()}
+    return set()
+
+
+def _node_io(c: ast.Call) -> tuple[set[str], set[str], str]:
+    args = list(c.args) + [None, None, None]
+    ins = _names(kwarg(c, "inputs") or args[1]) - {"parameters"}
+    outs = _names(kwarg(c, "outputs") or args[2])
+    return {i for i in ins if not i.startswith("params:")}, outs, dotted(kwarg(c, "func") or args[0]) + " " + str(literal(kwarg(c, "name"), ""))
+
+
+class KedroPipeline(Detector):
+    """Kedro node graphs with dataset inputs/outputs; feeds D3."""
+
+    id = "kedro.pipeline"
+    questions = ("D3",)
+    globs = ("**/*.py", "**/catalog.yml")
+    signals = ("pipeline.dag",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        catalog = bool(index.select(("**/catalog.yml", "**/catalog*.yml")))
+        nodes: list[tuple[str, int, set[str], set[str], str]] = []
+        for e, tree in index.python_files((b"kedro",), ("**/*.py",)):
+            if is_test_path(e.vpath) or not imports(tree, "kedro"):
+                continue
+            nodes += [(e.path, c.lineno, *_node_io(c)) for c in calls(tree, "node") if call_tail(c) == "node"]
+        produced = {o for *_, outs, _ in nodes for o in outs}
+        linked = [(p, ln) for p, ln, ins, _, _ in nodes if ins & produced]
+        if len(nodes) >= 2 and linked:
+            p, ln = min(linked)
+            yield self.found("pipeline.dag", index, p, ln, attrs={"tool": "kedro", "steps": len(nodes), "with_io": True, "catalog": catalog,
+                                                                   "training": trainingish(*(t for *_, t in nodes))})

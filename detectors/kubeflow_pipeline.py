@@ -1,0 +1,141 @@
+"""Kubeflow Pipelines: @dsl.pipeline graphs, compiled pipeline specs, recurring runs and
+dsl.Condition/dsl.If gates on evaluation outputs; feeds D3, M1, M4."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+from ._orchestration import (
+    at,
+    call_tail,
+    decorator,
+    dotted,
+    imports,
+    is_test_path,
+    k8s_objects,
+    kwarg,
+    line_of,
+    literal,
+    metric_compare,
+    trainingish,
+    walk_dicts,
+    words,
+    yaml_docs,
+)
+
+_COMPONENT_DECOS = ("component", "container_component", "create_component_from_func", "func_to_container_op", "partial")
+_COMPONENT_FACTORIES = ("load_component_from_file", "load_component_from_url", "load_component_from_text", "create_component_from_func",
+                        "func_to_container_op", "load_component")
+_GATE_WORDS = {"eval", "evaluate", "evaluation", "validate", "validation", "compare", "comparison", "check", "metric", "metrics",
+               "threshold", "score", "gate", "passed", "approve", "blessing"}
+
+
+def _components(trees: list[ast.Module]) -> set[str]:
+    out: set[str] = set()
+    for tree in trees:
+        for n in ast.walk(tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, *_COMPONENT_DECOS):
+                out.add(n.name)
+            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in _COMPONENT_FACTORIES:
+                out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    return out
+
+
+def _task(expr: ast.AST, comps: set[str]) -> ast.Call | None:
+    """The component call inside ``comp(...).set_display_name(...).after(x)`` chains."""
+    while isinstance(expr, ast.Call):
+        if isinstance(expr.func, ast.Name) and expr.func.id in comps or call_tail(expr) == "ContainerOp":
+            return expr
+        expr = expr.func.value if isinstance(expr.func, ast.Attribute) else None  # type: ignore[assignment]
+    return None
+
+
+class KubeflowPipeline(Detector):
+    """Kubeflow @dsl.pipeline graphs, compiled specs, recurring runs and metric-conditioned steps; feeds D3, M1, M4."""
+
+    id = "kubeflow.pipeline"
+    questions = ("D3", "M1", "M4")
+    globs = ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml", "**/*.json")
+    signals = ("pipeline.dag", "schedule.training", "gate.metric")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        files = [(e, t) for e, t in index.python_files((b"kfp",)) if not is_test_path(e.vpath) and imports(t, "kfp")]
+        comps = _components([t for _, t in files])
+        any_training = False
+        for e, tree in files:
+            for fn in ast.walk(tree):
+                if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline")):
+                    continue
+                tasks: dict[str, ast.Call] = {}
+                calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and _task(c, comps) is c]
+                for n in ast.walk(fn):
+                    if isinstance(n, ast.Assign) and (t := _task(n.value, comps)) is not None:
+                        tasks.update({v.id: t for v in n.targets if isinstance(v, ast.Name)})
+                for n in ast.walk(fn):  # eval_passed = evaluate_task.output
+                    base = [b.id for b in ast.walk(n.value) if isinstance(b, ast.Name) and b.id in tasks] if isinstance(n, ast.Assign) else []
+                    if base and _task(n.value, comps) is None:
+                        tasks.update({v.id: tasks[base[0]] for v in n.targets if isinstance(v, ast.Name)})
+                edges = io = 0
+                for c in calls:
+                    used = {n.value.id for a in [*c.args, *(k.value for k in c.keywords)] for n in ast.walk(a)
+                            if isinstance(n, ast.Attribute) and n.attr in ("outputs", "output") and isinstance(n.value, ast.Name)}
+                    io += bool(used & set(tasks))
+                edges = io + sum(call_tail(c) == "after" for c in ast.walk(fn) if isinstance(c, ast.Call))
+                training = trainingish(*(dotted(c.func) for c in calls))
+                any_training = any_training or training
+                if len(calls) >= 2 and edges >= 1:
+                    yield self.found("pipeline.dag", index, e.path, **at(index, e, fn.lineno),
+                                     attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training})
+                yield from self._gates(index, e, fn, tasks, comps)
+        for e, tree in files:
+            for c in ast.walk(tree):
+                if isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run":
+                    texts = [dotted(kwarg(c, "pipeline_func")), *(str(literal(kwarg(c, k), "")) for k in ("job_name", "pipeline_package_path", "display_name"))]
+                    if trainingish(*texts) or any_training:
+                        active = literal(kwarg(c, "enabled"), True) is not False
+                        cron = literal(kwarg(c, "cron_expression"), None) or ("interval" if kwarg(c, "interval_second") else "schedule")
+                        yield self.found("schedule.training", index, e.path, **at(index, e, c.lineno), strength=Strength.STRONG if active else Strength.WEAK,
+                                         attrs={"tool": "kubeflow", "cron": str(cron), "active": active, "trigger": "cron"})
+        yield from self._compiled(index)
+
+    def _gates(self, index: FileIndex, e: FileEntry, fn: ast.AST, tasks: dict[str, ast.Call], comps: set[str]) -> Iterator[Finding]:
+        for w in ast.walk(fn):
+            if not isinstance(w, ast.With):
+                continue
+            for item in w.items:
+                c = item.context_expr
+                if not (isinstance(c, ast.Call) and call_tail(c) in ("Condition", "If", "Elif") and c.args):
+                    continue
+                refs = [tasks[n.id] for n in ast.walk(c.args[0]) if isinstance(n, ast.Name) and n.id in tasks]
+                by_eval = any(words(dotted(t.func)) & _GATE_WORDS for t in refs)
+                guarded = [t for s in w.body for t in ast.walk(s) if isinstance(t, ast.Call) and _task(t, comps) is t]
+                if guarded and (by_eval or metric_compare(c.args[0]) is not None):
+                    yield self.found("gate.metric", index, e.path, **at(index, e, c.lineno),
+                                     attrs={"tool": "kubeflow", "blocking": True, "kind": "condition", "guards": len(guarded)})
+
+    def _compiled(self, index: FileIndex) -> Iterator[Finding]:
+        for e, doc in yaml_docs(index, (b"pipelineInfo", b"pipelineSpec"), json=True):
+            spec = doc.get("pipelineSpec", doc) if isinstance(doc, dict) else None
+            root = spec.get("root") if isinstance(spec, dict) else None
+            tasks = root.get("dag", {}).get("tasks") if isinstance(root, dict) and isinstance(root.get("dag"), dict) else None
+            if not (isinstance(tasks, dict) and "pipelineInfo" in spec):
+                continue
+            edges = sum(1 for t in tasks.values() if isinstance(t, dict) and (t.get("dependentTasks") or any(
+                "producerTask" in d for d in walk_dicts(t.get("inputs")))))
+            if len(tasks) >= 2 and edges:
+                yield self.found("pipeline.dag", index, e.path, line_of(spec, "root") or 1,
+                                 attrs={"tool": "kubeflow", "steps": len(tasks), "with_io": True, "compiled": True, "training": trainingish(*tasks)})
+        for e, d in k8s_objects(index, "kubeflow.org", ("ScheduledWorkflow",)):
+            spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
+            trig = spec.get("trigger") if isinstance(spec.get("trigger"), dict) else {}
+            cron = (trig.get("cronSchedule") or {}).get("cron") if isinstance(trig.get("cronSchedule"), dict) else None
+            name = str((d.get("metadata") or {}).get("name", "")) if isinstance(d.get("metadata"), dict) else ""
+            if trainingish(name, str(spec.get("workflow", ""))):
+                active = spec.get("enabled", True) is not False
+                yield self.found("schedule.training", index, e.path, line_of(d, "spec"), strength=Strength.STRONG if active else Strength.WEAK,
+                                 attrs={"tool": "kubeflow", "cron": str(cron or "periodic"), "active": active, "trigger": "cron"})

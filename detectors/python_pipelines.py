@@ -1,0 +1,116 @@
+"""Python-defined pipelines: Metaflow flows (@schedule, @trigger), ZenML pipelines (Schedule), Flyte
+workflows (LaunchPlan schedules) and Luigi task graphs; feeds D3, M1."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+from ._orchestration import (
+    automation_mentions,
+    calls,
+    dataflow,
+    decorator,
+    dotted,
+    functions,
+    imports,
+    is_test_path,
+    kwarg,
+    literal,
+    strings,
+    tail,
+    training_code,
+    trainingish,
+)
+
+_TOOLS = {"zenml": ("pipeline", "step"), "flytekit": ("workflow", "task")}
+
+
+class PythonPipelines(Detector):
+    """Metaflow, ZenML, Flyte and Luigi pipelines and their schedules; feeds D3, M1."""
+
+    id = "python.pipelines"
+    questions = ("D3", "M1")
+    globs = ("**/*.py",)
+    signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        files = [(e, t) for e, t in index.python_files((b"metaflow", b"zenml", b"flytekit", b"luigi"), ("**/*.py",)) if not is_test_path(e.vpath)]
+        for mod, (pipe, step) in _TOOLS.items():
+            mine = [(e, t) for e, t in files if imports(t, mod)]
+            steps = {fn.name for _, t in mine for fn in functions(t).values() if decorator(fn, step)}
+            training_pipes: set[str] = set()
+            for e, tree in mine:
+                funcs = functions(tree)
+                for fn in funcs.values():
+                    if decorator(fn, pipe):
+                        n, edges = dataflow(fn, steps)
+                        training = training_code(fn, funcs) or trainingish(fn.name)
+                        training_pipes |= {fn.name} if training else set()
+                        if n >= 2 and edges:
+                            yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
+            for e, tree in mine:
+                yield from self._schedules(index, e, tree, mod, training_pipes)
+        for e, tree in files:
+            if imports(tree, "metaflow"):
+                yield from self._metaflow(index, e, tree)
+            if imports(tree, "luigi"):
+                yield from self._luigi(index, e, tree)
+
+    def _schedules(self, index: FileIndex, e: FileEntry, tree: ast.Module, mod: str, training_pipes: set[str]) -> Iterator[Finding]:
+        texts = {dotted(n) for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(strings(tree))
+        training = bool(texts & training_pipes) or trainingish(*strings(tree))
+        if mod == "zenml":
+            for c in calls(tree, "Schedule"):
+                cron = literal(kwarg(c, "cron_expression"), None) or ("interval" if kwarg(c, "interval_second") else "schedule")
+                if training:
+                    yield self._sched(index, e.path, c.lineno, "zenml", str(cron), True)
+        else:
+            activated = automation_mentions(index, (b"activate-launchplan", b"--activate-launchplans", b"launchplan --activate"))
+            for c in calls(tree, "get_or_create", "create"):
+                sched = kwarg(c, "schedule")
+                if not (dotted(c.func).startswith("LaunchPlan") and sched is not None):
+                    continue
+                wf = kwarg(c, "workflow") or (c.args[1] if len(c.args) > 1 else c.args[0] if c.args else None)
+                if tail(dotted(wf)) in training_pipes or trainingish(*strings(c), dotted(wf)):
+                    inner = sched.args[0] if isinstance(sched, ast.Call) and sched.args else kwarg(sched, "schedule", "cron_expression") if isinstance(sched, ast.Call) else sched
+                    active = activated or literal(kwarg(c, "auto_activate"), False) is True
+                    yield self._sched(index, e.path, c.lineno, "flyte", str(literal(inner, None) or "fixed-rate"), active)
+
+    def _metaflow(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        deployed = automation_mentions(index, (b"argo-workflows create", b"step-functions create", b"airflow create"))
+        for cls in ast.walk(tree):
+            if not (isinstance(cls, ast.ClassDef) and any(tail(dotted(b)) == "FlowSpec" for b in cls.bases)):
+                continue
+            steps = [f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(f, "step")]
+            edges = sum(1 for c in calls(cls, "next") if dotted(c.func) == "self.next")
+            training = training_code(cls) or trainingish(cls.name)
+            if len(steps) >= 3 and edges >= 2:
+                yield self.found("pipeline.dag", index, e.path, cls.lineno, attrs={"tool": "metaflow", "steps": len(steps), "training": training})
+            if not training:
+                continue
+            d = decorator(cls, "schedule")
+            if d is not None:
+                cron = literal(kwarg(d, "cron"), None) if isinstance(d, ast.Call) else None
+                cron = cron or next((k.arg for k in getattr(d, "keywords", []) if literal(k.value, False) is True), "schedule")
+                yield self._sched(index, e.path, d.lineno, "metaflow", str(cron), deployed)
+            d = decorator(cls, "trigger", "trigger_on_finish")
+            if d is not None:
+                yield self.found("retrain.trigger", index, e.path, d.lineno, strength=Strength.STRONG if deployed else Strength.WEAK,
+                                 attrs={"tool": "metaflow", "kind": "event", "active": deployed})
+
+    def _luigi(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        tasks = {c.name: c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and any(tail(dotted(b)) in ("Task", "WrapperTask") for b in c.bases)}
+        linked = [c for c in tasks.values() for f in c.body if isinstance(f, ast.FunctionDef) and f.name == "requires"
+                  and any(isinstance(n, ast.Name) and n.id in tasks for n in ast.walk(f))]
+        if len(tasks) >= 2 and linked:
+            yield self.found("pipeline.dag", index, e.path, min(c.lineno for c in linked),
+                             attrs={"tool": "luigi", "steps": len(tasks), "training": any(training_code(c) for c in tasks.values())})
+
+    def _sched(self, index: FileIndex, path: str, line: int, tool: str, cron: str, active: bool) -> Finding:
+        return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
+                          attrs={"tool": tool, "cron": cron, "active": active, "trigger": "cron"})

@@ -1,0 +1,92 @@
+"""SageMaker Pipelines: step graphs, ConditionStep gates on evaluation metrics before registration,
+and PipelineSchedule triggers; feeds D3, M4, M1."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from ._orchestration import (
+    METRIC_WORDS,
+    assigned_call_names,
+    assigned_calls,
+    call_tail,
+    calls,
+    dotted,
+    imports,
+    is_test_path,
+    kwarg,
+    literal,
+    strings,
+    words,
+)
+
+_STEPS = ("ProcessingStep", "TrainingStep", "TuningStep", "ModelStep", "RegisterModel", "CreateModelStep", "TransformStep",
+          "ConditionStep", "LambdaStep", "QualityCheckStep", "ClarifyCheckStep", "EMRStep", "CallbackStep", "FailStep",
+          "NotebookJobStep", "AutoMLStep")
+_PROMOTE = ("RegisterModel", "ModelStep", "CreateModelStep", "LambdaStep")
+_TRAINING = ("TrainingStep", "TuningStep", "AutoMLStep")
+
+
+class SagemakerPipeline(Detector):
+    """SageMaker Pipelines step graphs, metric ConditionSteps guarding registration, schedules; feeds D3, M4, M1."""
+
+    id = "sagemaker.pipeline"
+    questions = ("D3", "M4", "M1")
+    globs = ("**/*.py",)
+    signals = ("pipeline.dag", "gate.metric", "schedule.training")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e, tree in index.python_files((b"sagemaker",), ("**/*.py",)):
+            if is_test_path(e.vpath) or not imports(tree, "sagemaker.workflow"):
+                continue
+            steps = assigned_call_names(tree, _STEPS)  # variable -> step class
+            step_calls = list(calls(tree, *_STEPS))
+            edges = 0
+            for c in step_calls:
+                refs = {n.id for n in ast.walk(c) if isinstance(n, ast.Name) and n.id in steps}
+                edges += bool(refs) or kwarg(c, "depends_on") is not None
+            training = any(call_tail(c) in _TRAINING for c in step_calls)
+            pipe = next(calls(tree, "Pipeline"), None)
+            if len(step_calls) >= 2 and edges:
+                io = any(calls(tree, "ProcessingInput", "ProcessingOutput", "TrainingInput", "TransformInput"))
+                yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno,
+                                 attrs={"tool": "sagemaker", "steps": len(step_calls), "with_io": io, "training": training})
+            bound = assigned_calls(tree)
+            for c in calls(tree, "ConditionStep"):
+                conds = kwarg(c, "conditions") or ast.List([])
+                nodes = [conds, *(bound[n.id] for n in ast.walk(conds) if isinstance(n, ast.Name) and n.id in bound)]
+                metric = any(any(calls(n, "JsonGet")) or words(" ".join(strings(n))) & METRIC_WORDS for n in nodes)
+                guarded = [steps.get(n.id, "") for n in ast.walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Name)]
+                guarded += [call_tail(n) for n in ast.walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
+                fails = [steps.get(n.id, "") for n in ast.walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
+                if metric and (set(guarded) & set(_PROMOTE) or "FailStep" in fails):
+                    yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
+                                     attrs={"tool": "sagemaker", "blocking": True, "kind": "condition_step"})
+            for c in calls(tree, "QualityCheckStep", "ClarifyCheckStep"):
+                cfg = kwarg(c, "quality_check_config", "clarify_check_config")
+                cfg_call = bound.get(cfg.id) if isinstance(cfg, ast.Name) else cfg
+                if isinstance(cfg_call, ast.Call) and call_tail(cfg_call).startswith("ModelQuality"):
+                    yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
+                                     attrs={"tool": "sagemaker", "kind": "model_quality_check",
+                                            "blocking": not _flag(kwarg(c, "skip_check"), bound, False) and _flag(kwarg(c, "fail_on_violation"), bound, True)})
+            attached = any(calls(tree, "put_triggers"))
+            for c in calls(tree, "PipelineSchedule"):
+                if not (training or any(imports(t, "sagemaker.workflow") and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))):
+                    continue
+                active = attached and literal(kwarg(c, "enabled"), True) is not False
+                cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "rate"), None) or dotted(kwarg(c, "at")) or "schedule"
+                yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
+                                 attrs={"tool": "sagemaker", "cron": str(cron), "active": active, "trigger": "cron"})
+
+
+def _flag(node: ast.AST | None, bound: dict[str, ast.Call], default: bool) -> bool:
+    """A boolean step argument: a literal, or the default of the ParameterBoolean it names."""
+    if isinstance(node, ast.Name) and node.id in bound:
+        node = kwarg(bound[node.id], "default_value")
+    v = literal(node, default)
+    return v if isinstance(v, bool) else default
