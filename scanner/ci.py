@@ -1,9 +1,14 @@
 """A normalised view of CI/CD definitions, shared by every detector that reasons about CI.
 
-Each supported system is parsed into ``CiJob``/``CiStep`` once per scan (memoised on the index).
-Comments never appear (the YAML parser drops them); steps that cannot fail a job (``continue-on-error``,
-``|| true``, ``allow_failure``), ``echo``-only placeholders and disabled jobs are marked, not dropped,
-so detectors can tell presence from practice.
+Each supported system is parsed into ``CiJob``/``CiStep`` once per scan (memoised on the index): GitHub
+Actions here, the others in ``ci_<system>.py`` modules registered in ``PARSERS`` (GitLab, Azure Pipelines,
+Jenkins, CircleCI, Bitbucket, Buildkite, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation and CDK,
+Tekton, Argo CD/Flux). Comments never appear (the YAML parser drops them); steps that cannot fail a job
+(``continue-on-error``, ``allow_failure``), ``echo``-only placeholders and disabled jobs are marked, not
+dropped, so detectors can tell presence from practice; ``shell_flow`` tells which commands of a script
+decide its status (``set -e``, ``|| true``, last command). Root CI files of a subdirectory scan apply only
+when their paths, working directories or commands name the subdirectory. Definitions under fixtures/,
+examples/, docs/ ... are samples, not the repository's CI.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .formats import LineDict, LineList
@@ -26,11 +31,13 @@ class CiStep:
     line: int
     name: str
     command: str  # shell text ("" for a `uses:` action step)
-    uses: str = ""  # action/task/orb reference
-    blocking: bool = True  # a failure fails the job
+    uses: str = ""  # action/task/orb/pipe/builder reference
+    blocking: bool = True  # a failure fails the job (False: continue-on-error, allow_failure, soft_fail ...)
     disabled: bool = False  # `if: false` and the like
     placeholder: bool = False  # echo-only / no-op command
     with_: tuple[tuple[str, str], ...] = ()
+    cwd: str = ""  # working directory, repository-relative ("" = the default)
+    strict: bool = True  # the shell stops at the first failing command (`bash -e`); False: only the last one counts
 
     @property
     def active(self) -> bool:
@@ -39,7 +46,7 @@ class CiStep:
 
 @dataclass(frozen=True, slots=True)
 class CiJob:
-    system: str  # github, gitlab, azure, jenkins, circleci, bitbucket, buildkite, cloudbuild, codebuild, tekton
+    system: str  # github gitlab azure jenkins circleci bitbucket buildkite cloudbuild codebuild codepipeline tekton argocd flux
     path: str
     line: int
     name: str
@@ -52,6 +59,9 @@ class CiJob:
     disabled: bool = False
     applies: bool = True  # for a subdirectory scan: does this root job target the subdir?
     image: str = ""
+    stage: str = ""  # stage the job belongs to (GitLab, Azure, Jenkins, CodePipeline)
+    gate: str = ""  # the job is a human gate: manual-approval | input | block | manual
+    schedule_line: int = 0  # line of the first cron/schedule declaration
 
     @property
     def active(self) -> bool:
@@ -77,15 +87,25 @@ class CiModel:
 
 _CONT = re.compile(r"\\\n")
 _NOOP = re.compile(r"^\s*(echo|printf|:|true|sleep|exit 0|cat\s+<<)\b")
+_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 
 
 def split_commands(script: str) -> list[str]:
-    """Logical shell commands: continuations joined, comments dropped, split on ``&&``/``;``."""
+    """Logical shell commands: continuations joined, comments and here-document bodies dropped,
+    split on ``&&``/``;``."""
     out: list[str] = []
+    heredoc = ""
     for line in _CONT.sub(" ", script).splitlines():
         line = line.strip()
+        if heredoc:
+            if line == heredoc:
+                heredoc = ""
+            continue
         if not line or line.startswith("#"):
             continue
+        m = _HEREDOC.search(line)
+        if m:
+            heredoc = m.group(1)
         for part in re.split(r"\s*(?:&&|;)\s*", line):
             part = part.strip()
             if part and not part.startswith("#"):
@@ -102,6 +122,44 @@ def is_placeholder(script: str) -> bool:
 def swallows_failure(script: str) -> bool:
     """``cmd || true`` / ``|| exit 0`` / ``set +e`` make failures invisible."""
     return bool(re.search(r"\|\|\s*(true|:|exit 0|echo)\b", script)) or bool(re.search(r"^\s*set \+e\b", script, re.M))
+
+
+_SWALLOW = re.compile(r"\|\|\s*(true|:|exit 0|echo)\b")
+_ERREXIT_ON = re.compile(r"^set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
+_ERREXIT_OFF = re.compile(r"^set\s+(\+[a-zA-Z]*e[a-zA-Z]*\b|\+o\s+errexit\b)")
+_PIPE = re.compile(r"(?<!\|)\|(?!\|)")
+_CHECKED = re.compile(r"\|\|\s*(\{\s*)?(exit\s+([1-9]|\$)|false\b|return\s+[1-9])")
+
+
+@dataclass(frozen=True, slots=True)
+class ShellCommand:
+    text: str
+    blocks: bool  # a failure of this command fails the script
+    ignored: bool  # the failure is deliberately swallowed (`|| true`, `set +e`)
+
+
+def shell_flow(script: str, strict: bool) -> list[ShellCommand]:
+    """Each command of a script with whether its failure fails the script. Without ``set -e`` (``strict``)
+    only the last command decides the exit status, unless the status is checked (``|| exit 1``, ``$?``
+    on the next command); ``set +e`` and ``|| true`` swallow failures; a pipeline without ``pipefail``
+    reports its last member only."""
+    cmds = split_commands(script)
+    if script.lstrip().startswith("#!") and re.match(r"#!\S+(\s+\S+)?\s+-[a-zA-Z]*e", script.lstrip()):
+        strict = True
+    pipefail = "pipefail" in script
+    out: list[ShellCommand] = []
+    errexit, turned_off = strict, False
+    for i, c in enumerate(cmds):
+        if _ERREXIT_ON.match(c):
+            errexit, turned_off = True, False
+        elif _ERREXIT_OFF.match(c):
+            errexit, turned_off = False, True
+        swallowed = bool(_SWALLOW.search(c))
+        piped = bool(_PIPE.search(c.split("||")[0])) and not pipefail
+        checked = bool(_CHECKED.search(c)) or (i + 1 < len(cmds) and "$?" in cmds[i + 1])
+        blocks = (errexit or i == len(cmds) - 1 or checked) and not swallowed and not piped
+        out.append(ShellCommand(c, blocks, swallowed or turned_off))
+    return out
 
 
 def argv(command: str) -> list[str]:
@@ -190,6 +248,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                     texts += [cmd, str(s.get("working-directory", ""))]
                     coe = s.get("continue-on-error")
                     with_ = s.get("with") if isinstance(s.get("with"), dict) else {}
+                    shell = str(s.get("shell") or "")
                     steps.append(
                         CiStep(
                             path=e.path,
@@ -197,10 +256,12 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                             name=str(s.get("name", "") or s.get("id", "")),
                             command=cmd,
                             uses=str(s.get("uses", "") or ""),
-                            blocking=not (coe is True or str(coe).lower() == "true") and not swallows_failure(cmd),
+                            blocking=not (coe is True or str(coe).lower() == "true"),
                             disabled=_if_false(s.get("if")),
                             placeholder=bool(cmd) and is_placeholder(cmd),
                             with_=tuple((str(k), str(v)) for k, v in with_.items()),
+                            cwd=_clean_dir(str(s.get("working-directory", "") or job_wd)),
+                            strict=not shell or shell in ("bash", "sh") or "-e" in shell,  # bash -e {0} by default
                         )
                     )
                 if job.get("uses"):  # reusable workflow call
@@ -222,6 +283,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         steps=tuple(steps),
                         triggers=frozenset(names),
                         schedules=tuple(crons),
+                        schedule_line=_schedule_line(on),
                         environment=env_name,
                         needs=needs_t,
                         manual=False,
@@ -230,15 +292,140 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
                     )
                 )
-    return jobs
+    return _called_workflows(jobs)
+
+
+def _called_workflows(jobs: list[CiJob]) -> list[CiJob]:
+    """Jobs of a reusable workflow (``on: workflow_call``) run with the triggers of the jobs that call it."""
+    callers: dict[str, list[CiJob]] = {}
+    for j in jobs:
+        for s in j.steps:
+            if s.uses.startswith("./.github/workflows/") and j.active:
+                callers.setdefault(s.uses[2:].split("@")[0], []).append(j)
+    out: list[CiJob] = []
+    for j in jobs:
+        calls = callers.get(j.path, []) if "workflow_call" in j.triggers else []
+        if calls:
+            j = replace(j, triggers=j.triggers.union(*(c.triggers for c in calls)),
+                        schedules=j.schedules + tuple(x for c in calls for x in c.schedules))  # schedule_line stays in its own file
+        out.append(j)
+    return out
+
+
+def _schedule_line(on: Any) -> int:
+    if isinstance(on, LineDict) and "schedule" in on:
+        sched = on["schedule"]
+        return sched.line_of(0) if isinstance(sched, LineList) and sched else on.line_of("schedule")
+    return 0
+
+
+def _clean_dir(d: str) -> str:
+    """A working directory as a repository-relative path ('' when it is the root or unknown)."""
+    d = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$GITHUB_WORKSPACE/?", "", d.strip())
+    parts = [p for p in d.split("/") if p not in ("", ".")]
+    if any("$" in p or "{" in p for p in parts):
+        return ""
+    return "/".join(parts)
 
 
 def _asdict(s: CiStep) -> dict[str, Any]:
     return {f: getattr(s, f) for f in CiStep.__slots__}
 
 
+# ------------------------------------------------------------------ helpers for the other parsers
+
+
+def make_step(path: str, line: int, name: str, command: str, **kw: Any) -> CiStep:
+    """A step with ``placeholder`` judged from its command."""
+    kw.setdefault("placeholder", bool(command) and is_placeholder(command))
+    return CiStep(path=path, line=line, name=name, command=command, **kw)
+
+
+def script_items(value: Any, line: int = 0) -> list[tuple[str, int]]:
+    """(shell text, line) for a script given as a string or a (nested) list of strings."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return [(str(value), line)]
+    out: list[tuple[str, int]] = []
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            sub = value.line_of(i) if isinstance(value, LineList) else line
+            out += script_items(v, sub)
+    return out
+
+
+def truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"))
+
+
+def falsy(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"))
+
+
+def line_of(obj: Any, key: Any = None, default: int = 0) -> int:
+    if isinstance(obj, LineDict):
+        return obj.line_of(key) if key is not None else obj.line
+    if isinstance(obj, LineList):
+        return obj.line
+    return default
+
+
+def as_dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def non_blocking(steps: list[CiStep]) -> list[CiStep]:
+    return [CiStep(**{**_asdict(s), "blocking": False}) for s in steps]
+
+
+def clean_dir(d: str) -> str:
+    return _clean_dir(d)
+
+
 # Parsers for other CI systems register here (system name -> parser). Each returns CiJobs.
 PARSERS: dict[str, Callable[[FileIndex], list[CiJob]]] = {"github": parse_github}
+
+
+def _register_builtin() -> None:
+    from . import (
+        ci_aws,
+        ci_azure,
+        ci_bitbucket,
+        ci_buildkite,
+        ci_circleci,
+        ci_cloudbuild,
+        ci_gitlab,
+        ci_gitops,
+        ci_jenkins,
+        ci_tekton,
+    )
+
+    PARSERS.setdefault("gitlab", ci_gitlab.parse_gitlab)
+    PARSERS.setdefault("azure", ci_azure.parse_azure)
+    PARSERS.setdefault("jenkins", ci_jenkins.parse_jenkins)
+    PARSERS.setdefault("circleci", ci_circleci.parse_circleci)
+    PARSERS.setdefault("bitbucket", ci_bitbucket.parse_bitbucket)
+    PARSERS.setdefault("buildkite", ci_buildkite.parse_buildkite)
+    PARSERS.setdefault("cloudbuild", ci_cloudbuild.parse_cloudbuild)
+    PARSERS.setdefault("aws", ci_aws.parse_aws)
+    PARSERS.setdefault("tekton", ci_tekton.parse_tekton)
+    PARSERS.setdefault("gitops", ci_gitops.parse_gitops)
+
+
+# CI definitions under these directories are test data or samples, not the repository's own CI
+SAMPLE_DIRS = frozenset({"fixtures", "fixture", "__fixtures__", "testdata", "test-data", "test_data", "examples", "example",
+                         "samples", "sample", "docs", "doc"})
+
+
+def _sample(index: FileIndex, path: str) -> bool:
+    sub = index.target.subdir
+    rel = path[len(sub) + 1 :] if sub and path.startswith(sub + "/") else path
+    return any(part.lower() in SAMPLE_DIRS for part in rel.split("/")[:-1])
 
 
 def ci_model(index: FileIndex) -> CiModel:
@@ -248,9 +435,12 @@ def ci_model(index: FileIndex) -> CiModel:
         model = CiModel()
         for name, parser in PARSERS.items():
             try:
-                model.jobs.extend(parser(index))
-            except (RecursionError, ValueError, TypeError, AttributeError) as e:
+                model.jobs.extend(j for j in parser(index) if not _sample(index, j.path))
+            except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
                 index.warn("ci-parse", f"{name} CI definitions could not be read fully: {e}")
         return model
 
     return index.memo("ci-model", build)
+
+
+_register_builtin()

@@ -56,6 +56,13 @@ ROOT_APPLICABLE = (
     "cloudbuild.yaml",
     "cloudbuild.yml",
     ".buildkite/pipeline.yml",
+    ".buildkite/*.yml",
+    ".pipelines/**",  # Azure Pipelines kept in a root folder (applies only if a job targets the subdir)
+    ".azure-pipelines/**",
+    ".azuredevops/**",
+    ".gitlab/ci/**",
+    "buildspec.yml",
+    "buildspec.yaml",
     ".mlscan.yml",
 )
 _TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")

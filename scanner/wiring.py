@@ -64,7 +64,7 @@ class Wiring:
         ix = self.index
         for job in ci_model(ix).active_jobs():
             for step, cmd in job.commands():
-                self._command(cmd, Reach(AUTOMATED, (f"ci {step.path}:{step.line}",)), base=_dir_of(step.path))
+                self._command(cmd, Reach(AUTOMATED, (f"ci {step.path}:{step.line}",)), base=step.cwd or _dir_of(step.path))
         for e in ix.select(("**/dvc.yaml",)):
             for doc in ix.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None

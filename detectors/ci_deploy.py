@@ -1,0 +1,130 @@
+"""Automated deploys of a model or serving service from CI/CD, images the CI pushes, and deploy approval gates; feeds M2, T2, T4."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlscan.ci import CiJob, ci_model
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from ._ci import job_commands
+from ._ci_vocab import (
+    deploy_command,
+    deploy_uses,
+    ephemeral_cluster,
+    iac_serving,
+    iac_template,
+    image_push_command,
+    image_push_uses,
+    placeholder_deploy,
+    python_deploy,
+    serving_infra,
+    workdir,
+)
+from .ci_tests import AUTOMATIC, root_line
+
+PROD_ENV = re.compile(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
+COMMENTED_STEP = re.compile(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
+MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
+
+
+class CiDeploy(Detector):
+    """CI/CD deploys of a model or serving service, image pushes and deploy approval gates; feeds M2, T2, T4."""
+
+    id = "ci.deploy"
+    questions = ("M2", "T2", "T4")
+    globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", "**/*.sh", "**/*.tf")
+    signals = ("deploy.automated", "image.registry", "governance.approval")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        """One finding per location: a template step shared by several jobs counts once (its strongest use)."""
+        best: dict[tuple[str, str, int | None], Finding] = {}
+        for f in self._findings(index):
+            key = (f.signal, f.evidence[0].path, f.evidence[0].line)
+            if key not in best or f.strength.rank > best[key].strength.rank:
+                best[key] = f
+        yield from best.values()
+
+    def _findings(self, index: FileIndex) -> Iterator[Finding]:
+        for job in ci_model(index).jobs:
+            if not job.applies:
+                continue
+            deploys: dict[tuple[str, int], tuple[str, bool, tuple[tuple[str, int], ...]]] = {}
+            images: dict[tuple[str, int], str] = {}
+            for step in job.steps:
+                active = step.active and job.active
+                target = deploy_uses(step)
+                if target in ("terraform", "pulumi") and not serving_infra(index, step.cwd, target):
+                    target = None
+                if target == "iac" and not iac_serving(index, iac_template(with_=step.with_)):
+                    target = None
+                if target == "gitops" and job.manual:
+                    active = False  # an Argo CD application without automated sync is synced by hand
+                if target or placeholder_deploy(step):
+                    deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
+                registry = image_push_uses(step, job)
+                if registry and active:
+                    images.setdefault((step.path, step.line), registry)
+            cmds = job_commands(index, job)
+            throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
+            for c in cmds:
+                key = (c.via[0].rsplit(":", 1)[0], root_line(c))
+                target = deploy_command(c.text)
+                if throwaway and target in ("k8s", "helm"):
+                    continue  # deployed to a kind/minikube cluster the job creates: an integration test
+                if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):
+                    target = None
+                if target == "iac" and not iac_serving(index, iac_template(c.text)):
+                    target = None
+                target = target or python_deploy(index, c)
+                if target and (key not in deploys or (c.active and not deploys[key][1])):
+                    deploys[key] = (target, c.active, ((c.path, c.line),) if c.path != key[0] else ())
+                registry = image_push_command(c.text, job)
+                if registry and c.active:
+                    images.setdefault(key, registry)
+            manual_dispatch = job.manual or not (job.triggers - MANUAL_ONLY)
+            for (path, line), (target, active, where) in sorted(deploys.items()):
+                yield self.found("deploy.automated", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
+                                 extra=tuple(self.evidence(index, p, ln) for p, ln in where),
+                                 attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
+                                        "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
+                                        "environment": job.environment})
+            for (path, line), registry in sorted(images.items()):
+                yield self.found("image.registry", index, path, line, strength=Strength.STRONG,
+                                 attrs={"registry": registry, "system": job.system, "job": job.name})
+            yield from self._approval(index, job, any(a for _, a, _ in deploys.values()))
+        yield from self._commented(index, {j.path for j in ci_model(index).jobs if j.applies})
+
+    def _commented(self, index: FileIndex, paths: set[str]) -> Iterator[Finding]:
+        """Deploy commands commented out in CI files (``# - run: kubectl apply -f k8s/``): not run, but a trace."""
+        for path in sorted(paths):
+            if not path.endswith((".yml", ".yaml")) and "Jenkinsfile" not in path:
+                continue
+            marker = "//" if "Jenkinsfile" in path else "#"
+            for i, raw in enumerate(index.lines(path), start=1):
+                text = raw.strip()
+                if not text.startswith(marker):
+                    continue
+                m = COMMENTED_STEP.match(text[len(marker) :])
+                target = deploy_command(m.group(1)) if m else None
+                if target and target not in ("terraform", "pulumi"):
+                    yield self.found("deploy.automated", index, path, i, strength=Strength.WEAK,
+                                     attrs={"target": target, "active": False, "commented": True})
+
+    def _approval(self, index: FileIndex, job: CiJob, deploys: bool) -> Iterator[Finding]:
+        if not job.active:
+            return
+        if job.gate in ("manual-approval", "input", "block"):
+            step = next((s for s in job.steps if s.uses), None)
+            yield self.found("governance.approval", index, job.path, step.line if step else job.line, strength=Strength.STRONG,
+                             attrs={"kind": job.gate, "system": job.system, "job": job.name})
+        elif job.gate == "manual" and (deploys or re.search(r"deploy|release|promot|prod", f"{job.name} {job.stage}", re.I)):
+            yield self.found("governance.approval", index, job.path, job.line, strength=Strength.STRONG,
+                             attrs={"kind": "manual-job", "system": job.system, "job": job.name})
+        if job.environment and "pages" not in job.environment.lower() and (deploys or PROD_ENV.search(job.environment)):
+            # protection rules and reviewers of an environment are configured outside the repository
+            yield self.found("governance.approval", index, job.path, job.line, strength=Strength.WEAK,
+                             attrs={"kind": "environment", "environment": job.environment, "system": job.system, "job": job.name})

@@ -1,0 +1,79 @@
+"""Scheduled CI jobs whose commands reach training (cron workflows, GitLab/Azure/Jenkins/CircleCI schedules); feeds M1."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.ci import ci_model
+from mlscan.detector import Detector
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+from mlscan.wiring import imported_modules
+
+from ._ci import Cmd, job_commands, python_target
+from ._ci_vocab import training_command
+from ._orchestration import call_names, trainingish
+
+PIPELINE_TASKS = ("pipelinerestapitask", "azuremlpipeline", "runpipeline", "sagemaker-pipeline")
+
+
+class CiSchedule(Detector):
+    """Scheduled CI jobs that run training (a train script, ``dvc repro``, a training pipeline submit); feeds M1."""
+
+    id = "ci.schedule"
+    questions = ("M1",)
+    globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", ".circleci/config.yml")
+    signals = ("schedule.training",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        found: dict[tuple[str, int], tuple[dict, list[tuple[str, int]]]] = {}
+        for job in ci_model(index).jobs:
+            if not job.applies or "schedule" not in job.triggers:
+                continue
+            cmds = [c for c in job_commands(index, job) if training_command(c.text) or _trains(index, c)]
+            where = [(c.path, c.line) for c in cmds]
+            active = job.active and any(c.active for c in cmds)
+            for s in job.steps:  # tasks that submit a training pipeline
+                if s.uses and any(t in s.uses.lower() for t in PIPELINE_TASKS) and trainingish(s.name, *(v for _, v in s.with_)):
+                    where.append((s.path, s.line))
+                    active = active or (job.active and s.active)
+            if not where:
+                continue
+            key = (job.path, job.schedule_line or job.line)
+            attrs = {"tool": job.system, "cron": job.schedules[0] if job.schedules else "", "active": active,
+                     "trigger": "cron" if job.schedules else "schedule", "job": job.name}
+            old = found.get(key)
+            if old is None or (active and not old[0]["active"]):
+                found[key] = (attrs, where)
+        for (path, line), (attrs, where) in sorted(found.items()):
+            strength = Strength.STRONG if attrs["active"] else Strength.WEAK
+            yield self.found("schedule.training", index, path, line, strength=strength, attrs=attrs,
+                             extra=tuple(self.evidence(index, p, ln, strength=strength) for p, ln in where[:3]))
+
+
+def _trains(index: FileIndex, c: Cmd) -> bool:
+    """Does the Python program a command runs do training (by its name, the calls it makes, or the
+    project modules it imports)?"""
+    e = python_target(index, c)
+    if e is None:
+        return False
+    if trainingish(e.vpath.rsplit("/", 1)[-1]):
+        return True
+    tree = index.python(e.path)
+    if tree is None:
+        return False
+    if trainingish(*call_names(tree)):
+        return True
+    return any(_module_trains(index, m, e) for m in imported_modules(tree, e.vpath)[:30])
+
+
+def _module_trains(index: FileIndex, dotted: str, importer: FileEntry) -> bool:
+    path = dotted.replace(".", "/")
+    base = importer.vpath.rsplit("/", 1)[0] if "/" in importer.vpath else ""
+    for cand in (f"{path}.py", f"src/{path}.py", f"{base}/{path}.py" if base else ""):
+        hit = next((x for x in index.select((cand,)) if x.vpath == cand), None) if cand else None
+        if hit:
+            tree = index.python(hit.path)
+            return trainingish(hit.vpath.rsplit("/", 1)[-1]) or (isinstance(tree, ast.Module) and trainingish(*call_names(tree)))
+    return False
