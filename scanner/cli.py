@@ -10,8 +10,9 @@ import click
 
 from . import __version__
 from .errors import MlscanError
+from .reporters import REPORTERS
 
-FORMATS = ("terminal", "json", "markdown")
+FORMATS = tuple(REPORTERS)
 
 
 class _DefaultToScan(click.Group):
@@ -40,13 +41,13 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(file_okay=True, dir_okay=True))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True, help="Report format.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True, help="Report format (badge-json: shields.io endpoint JSON; badge-svg: static SVG badge).")
 @click.option("-o", "--output", default="-", help="Write the report to FILE (written only after a successful scan).")
-@click.option("--framework", "frameworks", multiple=True, help="Rule pack(s) to score with; repeatable; 'all' for every pack. Default: checklist20.")
+@click.option("--framework", "frameworks", multiple=True, help="Rule pack(s) to score with (see 'mlscan frameworks'); repeatable; 'all' for every pack. The first is the primary. Default: checklist20.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Extra rule pack file or directory; repeatable. Same framework name overrides.")
 @click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (e.g. 'examples/**'); repeatable.")
 @click.option("--no-attestations", is_flag=True, help="Ignore attestations in .mlscan.yml.")
-@click.option("--fail-under", type=click.Choice(["L1", "L2", "L3", "L4"]), help="Exit 1 when the level is below this.")
+@click.option("--fail-under", type=click.Choice(["L1", "L2", "L3", "L4"]), help="Exit 1 when the primary framework's level is below this.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal report (default: when stdout is a terminal).")
 def scan(
     path: str,
@@ -63,6 +64,11 @@ def scan(
 
     PATH may also be a Git URL (https://, ssh://, git@, file://), optionally with #SUBDIR;
     it is shallow-cloned into a temporary directory.
+
+    The report gives the level and answers of each framework, the crosswalk to the Google,
+    Microsoft and AWS levels, the pitfalls found (with evidence) and the next steps to the
+    next level. A .mlscan.yml in the project (or repository root) adds excludes and
+    attestations; a malformed one is a configuration error (exit 2).
     """
     from .engine import ScanOptions
     from .engine import scan as run_scan
@@ -118,17 +124,21 @@ def frameworks_cmd(rules: tuple[str, ...]) -> None:
         _fail(e)
         return
     for name, p in sorted(packs.items()):
+        levels = ", ".join(f"{lv}={p.level_name(lv)}" for lv in p.level_numbers)
         click.echo(f"{name:18} {len(p.questions):3} questions  {p.title}")
+        click.echo(f"{'':18} scoring: {p.method}; levels: {levels}")
         if p.source:
             click.echo(f"{'':18} source: {p.source}")
+        click.echo(f"{'':18} from: {p.origin} ({p.path})")
 
 
 @main.command("explain")
 @click.argument("qid")
-@click.option("--framework", default="checklist20", show_default=True)
-@click.option("--rules", "rules", multiple=True, type=click.Path())
+@click.option("--framework", default="checklist20", show_default=True, help="Pack to look in first (others are searched next).")
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Extra rule pack file or directory.")
 def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
-    """Explain a question or criterion: what counts, which detectors feed it, and why."""
+    """Explain a question or criterion such as M4 or G2.gates: what counts, which level needs it,
+    which detectors feed it, and the next-step guidance."""
     from .explain import explain
 
     try:

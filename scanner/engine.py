@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Findings
 from .detector import Detector
@@ -14,7 +14,12 @@ from .index import FileIndex
 from .model import Finding, Score, Warning_
 from .plugins import load_detectors
 from .rulepack import RulePack, load_packs
-from .score import score_pack
+from .score import resolver, score_pack
+
+if TYPE_CHECKING:
+    from .config import Attestation
+    from .next_steps import NextSteps
+    from .pitfalls import PitfallHit
 from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
@@ -41,14 +46,19 @@ class ScanResult:
     stats: dict[str, Any]
     policy: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    basis: Score | None = None  # checklist20, scored even when not selected: pitfalls and crosswalk use it
+    crosswalk: dict[str, Any] = field(default_factory=dict)
+    pitfalls: tuple[PitfallHit, ...] = ()
+    next_steps: NextSteps | None = None
+    attestations: tuple[Attestation, ...] = ()
 
     @property
     def primary(self) -> Score:
         return next(iter(self.scores.values()))
 
 
-def select_packs(options: ScanOptions) -> dict[str, RulePack]:
-    packs = load_packs(list(options.rules))
+def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None) -> dict[str, RulePack]:
+    packs = packs if packs is not None else load_packs(list(options.rules))
     names = list(options.frameworks) or [DEFAULT_FRAMEWORK]
     if "all" in names:
         names = [DEFAULT_FRAMEWORK] + sorted(n for n in packs if n != DEFAULT_FRAMEWORK)
@@ -76,19 +86,35 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     options = options or ScanOptions()
     started = time.perf_counter()
     target = resolve_target(path)
-    packs = select_packs(options)
+    all_packs = load_packs(list(options.rules))
+    packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
     from .config import load_config
+    from .crosswalk import load_crosswalk
+    from .next_steps import next_steps
+    from .pitfalls import find_pitfalls, load_pitfalls
 
     index = FileIndex(target, excludes=list(options.excludes))
-    config = load_config(index)
+    known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
+    config = load_config(index, use_attestations=options.use_attestations, known=known)
     if config.excludes:
         index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
-        index.warnings.extend(config.warnings)
+    index.warnings.extend(config.warnings)
     findings = run_detectors(index, detectors)
     fset = Findings(findings)
-    overrides = config.attestation_overrides() if options.use_attestations else {}
-    scores = {name: score_pack(pack, fset, overrides) for name, pack in packs.items()}
+
+    def overrides(name: str) -> dict[str, Any]:
+        return config.overrides_for(name, known[name])
+
+    external = resolver(all_packs, fset, overrides)  # `{answer: E1, framework: checklist20}` across packs
+    scores = {name: score_pack(pack, fset, overrides(name), external) for name, pack in packs.items()}
+    pitfall_set = load_pitfalls()
+    crosswalk = load_crosswalk()
+    basis_name = pitfall_set.framework
+    basis = scores.get(basis_name)
+    if basis is None and basis_name in all_packs:
+        basis = score_pack(all_packs[basis_name], fset, overrides(basis_name), external)
+    primary_name = next(iter(scores))
     elapsed = time.perf_counter() - started
     policy = {
         "templates": (
@@ -96,6 +122,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         ),
         "template_files": index.template_files,
         "attestations": "used" if options.use_attestations else "ignored",
+        "config": config.path,
     }
     return ScanResult(
         target=target,
@@ -114,5 +141,9 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
             "duration_seconds": round(elapsed, 3),
         },
         policy=policy,
-        extras={"attestations": config.report(options.use_attestations)},
+        basis=basis,
+        crosswalk=crosswalk.to_json(basis if crosswalk.basis == basis_name else scores.get(crosswalk.basis), scores),
+        pitfalls=tuple(find_pitfalls(fset, basis, pitfall_set)),
+        next_steps=next_steps(packs[primary_name], scores[primary_name], fset),
+        attestations=tuple(config.attestations),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 from .errors import UsageError
@@ -12,7 +13,7 @@ def _signals(cond: Any) -> list[str]:
     if not isinstance(cond, dict):
         return []
     out = [cond["signal"]] if "signal" in cond else []
-    for k in ("any", "all"):
+    for k in ("any", "all", "of"):
         for c in cond.get(k, []):
             out += _signals(c)
     if "not" in cond:
@@ -26,19 +27,24 @@ def _describe(cond: Any, indent: int = 2) -> list[str]:
         return [f"{pad}any of:"] + [ln for c in cond["any"] for ln in _describe(c, indent + 2)]
     if "all" in cond:
         return [f"{pad}all of:"] + [ln for c in cond["all"] for ln in _describe(c, indent + 2)]
+    if "n_of" in cond:
+        return [f"{pad}at least {cond['n_of']} of:"] + [ln for c in cond["of"] for ln in _describe(c, indent + 2)]
     if "not" in cond:
         return [f"{pad}not:"] + _describe(cond["not"], indent + 2)
     if "answer" in cond:
-        return [f"{pad}question {cond['answer']} is {cond.get('is', 'yes')}"]
+        of = f" of {cond['framework']}" if cond.get("framework") else ""
+        return [f"{pad}question {cond['answer']}{of} is {cond.get('is', 'yes')}"]
     if "const" in cond:
         return [f"{pad}{'always' if cond['const'] else 'never'} (no file can show this; attest it in .mlscan.yml)"]
     extra = []
     if cond.get("attrs"):
         extra.append(f"with {cond['attrs']}")
     if cond.get("min_count", 1) > 1:
-        extra.append(f"at least {cond['min_count']}")
+        extra.append(f"at least {cond['min_count']}" + (f" distinct {cond['distinct']}" if cond.get("distinct") else ""))
     if cond.get("min_strength"):
         extra.append(f"strength ≥ {cond['min_strength']}")
+    if cond.get("max_strength"):
+        extra.append(f"strength ≤ {cond['max_strength']}")
     label = f" — {cond['label']}" if cond.get("label") else ""
     return [f"{pad}signal {cond['signal']} {' '.join(extra)}".rstrip() + label]
 
@@ -47,16 +53,19 @@ def explain(qid: str, framework: str, rules: list[str]) -> str:
     from .plugins import load_detectors
 
     packs = load_packs(rules)
-    candidates = [packs[framework]] if framework in packs else []
+    if framework not in packs:
+        raise UsageError(f"unknown framework {framework!r}; known: {', '.join(sorted(packs))}")
+    candidates = [packs[framework]]
     candidates += [p for n, p in packs.items() if n != framework]
     for pack in candidates:
         q = pack.question(qid)
         if q is None:
             continue
-        sigs = sorted(set(_signals(q.yes) + _signals(q.partial or {})))
+        sigs = sorted({p for s in _signals(q.yes) + _signals(q.partial or {}) for p in s.split("|")})
         feeders = []
         for d in load_detectors():
-            if qid in d.questions or any(s.startswith(d.id.split(".")[0] + ".") for s in sigs if d.signals and s in d.signals):
+            emits = any(fnmatch.fnmatchcase(emitted, s) for s in sigs for emitted in d.signals)
+            if (pack.framework == "checklist20" and qid in d.questions) or emits:
                 feeders.append(f"  {d.id}: {d.describe()}")
         lines = [f"{q.id} ({pack.framework}): {q.text}"]
         if q.section or q.dimension:
@@ -65,6 +74,14 @@ def explain(qid: str, framework: str, rules: list[str]) -> str:
             lines.append(f"looks for: {q.looked_for}")
         if q.why:
             lines.append(f"why: {q.why}")
+        needed_by = [lv for lv in pack.levels if q.id in lv.requires]
+        if needed_by:
+            lines.append("required for: " + ", ".join(f"level {lv.level} ({lv.name})" for lv in needed_by))
+        elif pack.method == "cascade":
+            lines.append("required for: no level (reported only)")
+        if q.applies:
+            lines.append("applies when:")
+            lines += _describe(q.applies)
         lines.append("yes when:")
         lines += _describe(q.yes)
         if q.partial:
@@ -72,5 +89,11 @@ def explain(qid: str, framework: str, rules: list[str]) -> str:
             lines += _describe(q.partial)
         lines.append("detectors feeding it:")
         lines += feeders or ["  (none registered)"]
+        guide = pack.guidance.get("questions", {}).get(q.id)
+        if guide:
+            lines.append(f"next-step guidance (cost {guide.get('cost', '-')}, 1 = cheapest):")
+            for step in guide.get("actions", []):
+                tools = f" [{', '.join(step['tools'])}]" if step.get("tools") else ""
+                lines.append(f"  aiming at level {step['level']}: {step['action']}{tools}")
         return "\n".join(lines)
     raise UsageError(f"no question or criterion {qid!r} in any framework (try 'mlscan frameworks')")

@@ -32,5 +32,10 @@ def load_detectors(only: set[str] | None = None) -> list[Detector]:
     return [seen[k] for k in sorted(seen)]
 
 
+def describe_entry_point(ep: EntryPoint) -> str:
+    """``dist[name]`` for messages and ``mlscan frameworks``."""
+    return _describe(ep)
+
+
 def rule_pack_entry_points() -> list[EntryPoint]:
     return list(entry_points(group=RULES_GROUP))

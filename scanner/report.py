@@ -8,7 +8,7 @@ from . import __version__
 from .engine import ScanResult
 from .model import Score
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: crosswalk, pitfalls, next_steps, attestations
 
 
 def score_json(score: Score) -> dict[str, Any]:
@@ -52,6 +52,10 @@ def build_report(result: ScanResult) -> dict[str, Any]:
         "skipped": result.skipped,
         "policy": result.policy,
         "stats": result.stats,
+        "crosswalk": result.crosswalk,
+        "pitfalls": [p.to_json() for p in result.pitfalls],
+        "next_steps": result.next_steps.to_json() if result.next_steps else None,
+        "attestations": [a.to_json() for a in result.attestations],
     }
     for key, value in result.extras.items():
         if value:

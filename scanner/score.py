@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .conditions import Findings, evaluate
 from .model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
@@ -45,16 +45,32 @@ def _reason(template: str, q: Question, findings: list[Finding]) -> str:
         return template
 
 
+Override = tuple[AnswerValue, str, tuple[Evidence, ...]]
+# (framework, question id) -> (answer, findings that support it): answers of another pack, for
+# ``{answer: E1, framework: checklist20}`` conditions
+External = Callable[[str, str], tuple[AnswerValue, list[Finding]]]
+
+
 def answer_questions(
-    pack: RulePack, findings: Findings, overrides: Mapping[str, tuple[AnswerValue, str, tuple[Evidence, ...]]] | None = None
+    pack: RulePack, findings: Findings, overrides: Mapping[str, Override] | None = None, external: External | None = None
 ) -> dict[str, Answer]:
-    """Answer every question of the pack. ``overrides`` (attestations) replace an answer that is not yes."""
+    """Answer every question of the pack. ``overrides`` (active attestations: value, reason, evidence) replace
+    the computed answer; the computed evidence stays after the attestation's."""
+    return _answer_all(pack, findings, overrides, external)[0]
+
+
+def _answer_all(
+    pack: RulePack, findings: Findings, overrides: Mapping[str, Override] | None, external: External | None
+) -> tuple[dict[str, Answer], dict[str, list[Finding]]]:
     overrides = overrides or {}
     answers: dict[str, Answer] = {}
     support: dict[str, list[Finding]] = {}
     in_progress: set[str] = set()
 
     def answer_of(qid: str) -> tuple[AnswerValue, list[Finding]]:
+        if ":" in qid:  # framework:question
+            fw, _, other = qid.partition(":")
+            return external(fw, other) if external else (AnswerValue.UNKNOWN, [])
         if qid not in answers:
             q = pack.question(qid)
             if q is None:
@@ -67,8 +83,11 @@ def answer_questions(
         return answers[qid].value, support.get(qid, [])
 
     def compute(q: Question) -> Answer:
-        ok, fs = evaluate(q.yes, findings, answer_of)
-        if ok:
+        applies = evaluate(q.applies, findings, answer_of)[0] if q.applies else True
+        ok, fs = evaluate(q.yes, findings, answer_of) if applies else (False, [])
+        if not applies:
+            value, reason = AnswerValue.UNKNOWN, f"not applicable: {q.reason_na}"
+        elif ok:
             value, reason = AnswerValue.YES, _reason(q.reason_yes, q, fs)
         else:
             pok, pfs = evaluate(q.partial, findings, answer_of) if q.partial else (False, [])
@@ -79,8 +98,11 @@ def answer_questions(
         support[q.id] = fs
         attested = False
         ev = _evidence(fs)
-        if value != AnswerValue.YES and q.id in overrides:
-            value, reason, ev = overrides[q.id]
+        if q.id in overrides:
+            found = value
+            value, reason, att_ev = overrides[q.id]
+            reason = f"{reason} (the scan alone found: {found})"
+            ev = (*att_ev, *ev)[:MAX_EVIDENCE]
             attested = True
         signals = tuple(sorted({f.signal for f in fs}))
         return Answer(q.id, q.text, q.dimension, value, reason, ev, q.looked_for, signals, attested)
@@ -92,11 +114,36 @@ def answer_questions(
             from .errors import RulePackError
 
             raise RulePackError(f"{pack.path}:1:1: questions refer to each other in a cycle ({c})") from None
-    return answers
+    return answers, support
 
 
-def score_pack(pack: RulePack, findings: Findings, overrides: Mapping[str, tuple[AnswerValue, str, tuple[Evidence, ...]]] | None = None) -> Score:
-    answers = answer_questions(pack, findings, overrides)
+def resolver(packs: Mapping[str, RulePack], findings: Findings, overrides: Callable[[str], Mapping[str, Override]]) -> External:
+    """Answers of other packs for cross-pack references, each pack answered once (with its own attestations)."""
+    done: dict[str, tuple[dict[str, Answer], dict[str, list[Finding]]]] = {}
+    busy: set[str] = set()
+
+    def external(fw: str, qid: str) -> tuple[AnswerValue, list[Finding]]:
+        if fw not in done:
+            if fw not in packs:
+                return AnswerValue.UNKNOWN, []
+            if fw in busy:
+                from .errors import RulePackError
+
+                raise RulePackError(f"{packs[fw].path}:1:1: packs refer to each other's answers in a cycle ({fw})")
+            busy.add(fw)
+            done[fw] = _answer_all(packs[fw], findings, overrides(fw), external)
+            busy.discard(fw)
+        answers, support = done[fw]
+        a = answers.get(qid)
+        return (a.value, support.get(qid, [])) if a else (AnswerValue.UNKNOWN, [])
+
+    return external
+
+
+def score_pack(
+    pack: RulePack, findings: Findings, overrides: Mapping[str, Override] | None = None, external: External | None = None
+) -> Score:
+    answers = answer_questions(pack, findings, overrides, external)
     yes = sum(1 for a in answers.values() if a.value == AnswerValue.YES)
     level, level_name = 0, ""
     if pack.method == "bands":
@@ -115,6 +162,8 @@ def score_pack(pack: RulePack, findings: Findings, overrides: Mapping[str, tuple
                 break
 
     def answer_of(qid: str) -> tuple[AnswerValue, list[Finding]]:
+        if ":" in qid and external:
+            return external(*qid.split(":", 1))
         a = answers.get(qid)
         return (a.value, []) if a else (AnswerValue.UNKNOWN, [])
 

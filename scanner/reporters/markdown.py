@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine import ScanResult
-from ..model import Answer, AnswerValue
+from ..model import Answer, AnswerValue, Evidence
 
 _MARK = {AnswerValue.YES: "✅ yes", AnswerValue.PARTIAL: "🟡 partial", AnswerValue.NO: "❌ no", AnswerValue.UNKNOWN: "❔ unknown"}
 
@@ -19,6 +19,65 @@ def _evidence_cell(a: Answer) -> str:
     loc = f"{e.path}:{e.line}" if e.line else e.path
     more = f" (+{len(a.evidence) - 1})" if len(a.evidence) > 1 else ""
     return f"`{_cell(loc)}`{more}"
+
+
+def _loc(e: Evidence) -> str:
+    return f"`{_cell(f'{e.path}:{e.line}' if e.line else e.path)}`"
+
+
+def _crosswalk(result: ScanResult) -> list[str]:
+    cw = result.crosswalk
+    if not cw:
+        return []
+    return ["", "## Crosswalk", "", crosswalk_line(cw)]
+
+
+def crosswalk_line(cw: dict[str, object]) -> str:
+    """``checklist20 L2 ≈ Google L1 · Microsoft L2 · AWS Repeatable; also scored: mm5 L3, ...``"""
+    names = [k for k in cw if k not in ("google", "google_label", "microsoft", "aws")]
+    if not names:
+        return ""
+    anchors = f"Google {cw.get('google_label', cw.get('google'))} · Microsoft L{cw.get('microsoft')} · AWS {cw.get('aws') or '—'}"
+    others = ", ".join(f"{k} {cw[k]}" for k in names[1:])
+    return f"{names[0]} L{cw[names[0]]} ≈ {anchors}" + (f"; also scored: {others}" if others else "")
+
+
+def _pitfalls(result: ScanResult) -> list[str]:
+    if not result.pitfalls:
+        return []
+    out = ["", "## Pitfalls", ""]
+    for hit in result.pitfalls:
+        p = hit.pitfall
+        ev = ", ".join(_loc(e) for e in hit.evidence[:3])
+        miss = ", ".join(m.question or m.text for m in hit.missing)
+        out.append(f"- **{_cell(p.title)}** ({_cell(p.source)}): {_cell(p.why)}")
+        if ev or miss:
+            out.append(f"  Evidence: {ev or '-'}" + (f" · missing: {_cell(miss)}" if miss else ""))
+        out.append(f"  Fix: {_cell(p.fix)}")
+    return out
+
+
+def _next_steps(result: ScanResult) -> list[str]:
+    ns = result.next_steps
+    if ns is None or ns.target_level is None:
+        return []
+    out = ["", f"## Next steps: level {ns.current_level} → {ns.target_level} ({_cell(ns.target_name)})", ""]
+    if ns.bottleneck:
+        b = ns.bottleneck
+        level = f" (L{b['level']} {b['label']})" if b.get("level") is not None else ""
+        out.append(f"Bottleneck: **{_cell(b['dimension'])}**{level}. Needed: {ns.needed_yes} more yes.")
+        out.append("")
+    for i, a in enumerate(ns.actions, 1):
+        tools = f" Tools: {', '.join(a.tools)}." if a.tools else ""
+        present = f" Already there: {', '.join(_loc(e) for e in a.evidence_present)}." if a.evidence_present else ""
+        out.append(f"{i}. **{a.question}** ({a.answer}) {_cell(a.action)}{tools}{present}")
+    t = ns.transition
+    if t:
+        facts = " · ".join(str(t[k]) for k in ("duration", "effort", "cost") if t.get(k))
+        out += ["", f"Transition: {_cell(facts)}" + (f" — payoff: {_cell(t['payoff'])}" if t.get("payoff") else "")]
+    if ns.readiness:
+        out += ["", "Ready to level up when: " + "; ".join(_cell(r) for r in ns.readiness)]
+    return out
 
 
 def render(result: ScanResult, **_: object) -> str:
@@ -43,6 +102,7 @@ def render(result: ScanResult, **_: object) -> str:
         out.append(f"| {a.id} | {_cell(a.text)} | {mark} | {_evidence_cell(a)} | {_cell(a.reason)} |")
     for _name, other in list(result.scores.items())[1:]:
         out += ["", f"## {other.title}", "", f"Level **{other.level}** — {other.level_name} ({other.yes_count}/{other.total} criteria met)"]
+    out += _crosswalk(result) + _pitfalls(result) + _next_steps(result)
     if result.warnings:
         out += ["", f"<details><summary>{len(result.warnings)} scan warning(s)</summary>", ""]
         out += [f"- `{w.path or '-'}`: {_cell(w.message)}" for w in result.warnings[:50]]

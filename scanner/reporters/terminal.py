@@ -3,11 +3,42 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from ..engine import ScanResult
 from ..model import AnswerValue
 
 _STYLE = {AnswerValue.YES: "green", AnswerValue.PARTIAL: "yellow", AnswerValue.NO: "red", AnswerValue.UNKNOWN: "dim"}
+
+
+def _extras(con: Any, result: ScanResult) -> None:
+    """Crosswalk, pitfalls and next steps: short, the JSON report has the rest."""
+    from .markdown import crosswalk_line
+
+    if result.crosswalk:
+        con.print(f"[bold]Crosswalk[/bold] {crosswalk_line(result.crosswalk)}", highlight=False)
+    for hit in result.pitfalls:
+        p = hit.pitfall
+        where = ", ".join(f"{e.path}:{e.line}" if e.line else e.path for e in hit.evidence[:2])
+        miss = ", ".join(m.question or m.text for m in hit.missing)
+        con.print(f"[red]Pitfall[/red] [bold]{p.title}[/bold] ({p.source})", highlight=False)
+        con.print(f"  evidence: {where or '-'}" + (f"; missing: {miss}" if miss else ""), markup=False)
+        con.print(f"  fix: {p.fix}", markup=False)
+    ns = result.next_steps
+    if ns is not None and ns.target_level is not None:
+        b = ns.bottleneck or {}
+        con.print(
+            f"[bold]Next: level {ns.current_level} → {ns.target_level}[/bold] ({ns.target_name}); "
+            f"{ns.needed_yes} more yes; bottleneck: {b.get('dimension', '-')}",
+            highlight=False,
+        )
+        for a in ns.actions:
+            tools = f" [{', '.join(a.tools)}]" if a.tools else ""
+            con.print(f"  {a.question} ({a.answer}): {a.action}{tools}", markup=False)
+        t = ns.transition
+        if t:
+            facts = " · ".join(str(t[k]) for k in ("duration", "effort", "cost") if t.get(k))
+            con.print(f"  transition: {facts}", markup=False)
 
 
 def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: object) -> str:
@@ -45,6 +76,7 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     con.print(table)
     for _name, other in list(result.scores.items())[1:]:
         con.print(f"{other.title}: level {other.level} — {other.level_name}")
+    _extras(con, result)
     if result.warnings:
         con.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
         for w in result.warnings[:20]:
