@@ -89,24 +89,42 @@ EXTRAS: dict[str, Any] = {
         {
             "id": "monitoring-afterthought",
             "title": "The Monitoring Afterthought",
-            "severity": "high",
-            "message": "Models ship to production without drift monitoring (O2 no) while deployment is automated.",
-            "questions": ["O2", "M4"],
-            "evidence": [{"path": "serving/app.py", "line": 12, "snippet": "PREDICTIONS = Counter(...)"}],
-        },
-        "A plain-text pitfall <b>with markup</b> that must be shown as text.",
+            "source": "seed 000 — The Pitfalls: The Monitoring Afterthought",
+            "why": "Models ship while nobody can see them degrade <b>in production</b>.",
+            "fix": "Add drift and performance monitoring before the next deployment.",
+            "evidence": [
+                {"path": "serving/app.py", "line": 12, "end_line": 12, "snippet": "PREDICTIONS = Counter(...)",
+                 "detector": "monitoring.python", "source": "declared", "strength": "medium"}
+            ],
+            "missing": [{"text": "O2 is no", "question": "O2", "answer": "no"}],
+        }
     ],
-    "next_steps": [
-        {
-            "question": "D2",
-            "title": "Link every model to the data version it was trained on",
-            "action": "Log the dvc.lock data hash as an MLflow tag in src/churn/train.py.",
-            "effort": "days",
-        },
-        {"question": "M1", "title": "Turn the weekly retraining schedule back on", "action": "Uncomment the cron in retrain.yml."},
+    "next_steps": {
+        "framework": "checklist20",
+        "current_level": 2,
+        "current_name": "Reproducible pipelines",
+        "target_level": 3,
+        "target_name": "Automated ML platform",
+        "needed_yes": 4,
+        "bottleneck": {"dimension": "Observability", "level": 1, "label": "Application logs"},
+        "actions": [
+            {"question": "D2", "text": "Do you know which dataset version is running in production?", "answer": "no",
+             "action": "Log the dvc.lock data hash on the model.", "tools": ["DVC"], "cost": 1, "evidence_present": []},
+            {"question": "M1", "text": "Does training happen automatically on any schedule (daily, weekly, etc.)?",
+             "answer": "partial", "action": "Turn the retraining schedule back on.", "tools": [], "cost": 1,
+             "evidence_present": [{"path": ".github/workflows/retrain.yml", "line": 4, "end_line": 4, "snippet": "# schedule:",
+                                   "detector": "ci.schedule", "source": "declared", "strength": "weak"}]},
+        ],
+        "transition": {"from": 2, "to": 3, "duration": "3-6 months", "effort": "2-3 engineers, full-time",
+                       "cost": "$150K-300K", "payoff": "Self-service ML", "steps": ["Deploy model serving infrastructure"],
+                       "source": "seed 000"},
+        "readiness": ["You're managing more than 10 models"],
+    },
+    "attestations": [
+        {"question": "T4", "answer": "yes", "reason": "production approvals live in the deploy tool", "owner": "ml-platform@acme.example",
+         "expires": "2027-06-30", "framework": None, "status": "active", "path": ".mlscan.yml", "line": 4}
     ],
-    "attestations": [{"question": "T4", "answer": "yes", "by": "ml-platform@acme.example", "path": ".mlscan.yml", "line": 4}],
-    "crosswalk": {"google_mlops": "Level 1 — ML pipeline automation", "microsoft_mlops": "Level 2 — Automated training"},
+    "crosswalk": {"checklist20": 2, "google": 1, "google_label": "L1", "microsoft": 2, "aws": "Repeatable", "mm5": 2},
 }
 
 

@@ -99,7 +99,7 @@ def test_html_hostile_snippet_is_text(frozen_version) -> None:
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in page
     assert "notes/&lt;b&gt;odd&lt;/b&gt;.md" in page  # a hostile path in a warning
-    assert "A plain-text pitfall &lt;b&gt;with markup&lt;/b&gt;" in page
+    assert "&lt;b&gt;in production&lt;/b&gt;" in page  # pitfall text from the model, escaped
 
 
 def test_html_structure(frozen_version) -> None:
@@ -113,7 +113,7 @@ def test_html_structure(frozen_version) -> None:
     assert [a["data-dimension"] for a in axes] == ["Automation", "Reproducibility", "Scalability", "Observability", "Governance"]
     assert len([a for t, a in parsed.tags if t == "polygon" and a.get("class") == "radar-ring"]) == 4
     classes = [c for _, a in parsed.tags for c in (a.get("class") or "").split()]
-    assert classes.count("pitfall") == 2 and classes.count("next-step") == 2 and classes.count("attestation") == 1
+    assert classes.count("pitfall") == 1 and classes.count("next-step") == 2 and classes.count("attestation") == 1
     fws = [a["data-framework"] for t, a in parsed.tags if t == "tr" and a.get("class") == "framework"]
     assert fws == ["checklist20", "sample-cascade"]
 

@@ -388,6 +388,54 @@ def _header(report: Mapping[str, Any]) -> str:
     )
 
 
+def _next_steps_section(report: Mapping[str, Any]) -> str:
+    """Schema 1.1 ``next_steps`` object: target level, bottleneck, cheapest actions, cost and readiness."""
+    ns = report.get("next_steps")
+    if not isinstance(ns, Mapping):
+        return _items_section(report, "next_steps", "next-steps", "Next steps", "next-step", ordered=True)
+    if not ns:
+        return ""
+    parts = []
+    if ns.get("target_level") is not None:
+        parts.append(
+            f'<p class="aim">Aim at <strong>L{_e(ns.get("target_level"))} — {_e(ns.get("target_name"))}</strong> next '
+            f"(now L{_e(ns.get('current_level'))}): {_e(ns.get('needed_yes'))} more yes answer(s) needed.</p>"
+        )
+    else:
+        parts.append('<p class="aim">At the top level of this model: keep every answer true.</p>')
+    b = ns.get("bottleneck")
+    if isinstance(b, Mapping) and b.get("dimension"):
+        parts.append(f'<p class="bottleneck">Bottleneck: <strong>{_e(b.get("dimension"))}</strong> at L{_e(b.get("level"))} ({_e(b.get("label"))})</p>')
+    items = []
+    for a in ns.get("actions") or []:
+        if not isinstance(a, Mapping):
+            continue
+        tools = ", ".join(str(t) for t in a.get("tools") or [])
+        present = a.get("evidence_present") or []
+        ev = ""
+        if present:
+            locs = ", ".join(f"{_e(e.get('path'))}:{_e(e.get('line'))}" for e in present if isinstance(e, Mapping))
+            ev = f'<div class="present">Already there: <code>{locs}</code></div>'
+        items.append(
+            f'<li class="next-step" data-question="{_e(a.get("question"))}"><a href="#{_e(_slug(str(ns.get("framework") or report.get("framework") or "")))}-{_e(a.get("question"))}">{_e(a.get("question"))}</a> '
+            f'({_e(a.get("answer"))}) {_e(a.get("text"))}<div class="action">{_e(a.get("action"))}'
+            + (f" <span class=\"tools\">Tools: {_e(tools)}</span>" if tools else "")
+            + f"</div>{ev}</li>"
+        )
+    if items:
+        parts.append(f'<ol class="actions">{"".join(items)}</ol>')
+    t = ns.get("transition")
+    if isinstance(t, Mapping) and t:
+        parts.append(
+            f'<p class="transition">Transition L{_e(t.get("from"))} → L{_e(t.get("to"))}: {_e(t.get("duration"))}; '
+            f"{_e(t.get('effort'))}; {_e(t.get('cost'))}. Payoff: {_e(t.get('payoff'))}</p>"
+        )
+    ready = [r for r in ns.get("readiness") or [] if isinstance(r, str)]
+    if ready:
+        parts.append('<p>Ready to level up when:</p><ul class="readiness">' + "".join(f"<li>{_e(r)}</li>" for r in ready) + "</ul>")
+    return f'<section id="next-steps"><h2>Next steps</h2>{"".join(parts)}</section>'
+
+
 def render_report(report: Mapping[str, Any]) -> str:
     """The whole page for a JSON report dict (``build_report``): pure, deterministic."""
     target = report.get("target") or {}
@@ -397,7 +445,7 @@ def render_report(report: Mapping[str, Any]) -> str:
         _radar_section(report),
         f'<section id="answers"><h2>Answers</h2>{_answers_table(report.get("questions") or [], target, str(report.get("framework") or ""))}</section>',
         _items_section(report, "pitfalls", "pitfalls", "Pitfalls", "pitfall"),
-        _items_section(report, "next_steps", "next-steps", "Next steps", "next-step", ordered=True),
+        _next_steps_section(report),
         _frameworks_section(report),
         _crosswalk_section(report),
         _items_section(report, "attestations", "attestations", "Attestations", "attestation"),
