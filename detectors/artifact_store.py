@@ -1,0 +1,143 @@
+"""Model artifacts in shared storage: model uploads/syncs to S3/GCS/Azure Blob in CI and scripts, cloud
+SDK uploads and remote model loads in code, remote MLflow artifact roots (server flags, env, MinIO
+endpoints); feeds T2."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops, _tracking
+from ._orchestration import is_test_path, words
+
+_COPY = ((re.compile(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
+         (re.compile(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
+         (re.compile(r"\baz\s+storage\s+blob\s+(upload|upload-batch|sync|download|download-batch)\b|\bazcopy\s+(copy|cp|sync)\b"), "azure-blob"),
+         (re.compile(r"\bmc\s+(cp|mirror)\b"), "minio"))
+_REMOTE = re.compile(r"^(s3|s3a|gs|gcs|az|abfss?|wasbs?|dbfs|hdfs|minio|oss)://|\.blob\.core\.windows\.net", re.I)
+_MODEL_WORDS = frozenset({"model", "models", "mlflow", "artifact", "artifacts", "checkpoint", "checkpoints", "ckpt", "weights", "registry",
+                          "pkl", "joblib", "pt", "pth", "onnx", "h5", "keras", "safetensors", "bentoml", "mlruns"})
+_SDK = {"upload_file": "up", "upload_fileobj": "up", "put_object": "up", "upload_from_filename": "up", "upload_from_file": "up",
+        "upload_blob": "up", "put": "up", "download_file": "down", "download_fileobj": "down", "download_to_filename": "down",
+        "download_blob": "down"}
+_LOADS = frozenset({"load_model", "load", "save_model", "log_model", "save", "dump", "from_pretrained", "download_artifacts",
+                    "load_from_checkpoint", "read_pickle"})
+_ROOT_ENV = ("DEFAULT_ARTIFACT_ROOT", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "MLFLOW_ARTIFACT_ROOT", "ARTIFACT_ROOT",
+             "MLFLOW_ARTIFACTS_DESTINATION", "MLFLOW_S3_ENDPOINT_URL")
+_ROOT_FLAG = re.compile(r"--(default-artifact-root|artifacts-destination)[=\s]+[\"']?([^\s\"']+)")
+
+
+def _modelish(text: str) -> bool:
+    return bool(words(text) & _MODEL_WORDS)
+
+
+def _kind(uri: str) -> str:
+    u = uri.lower()
+    return "s3" if u.startswith(("s3", "minio")) else "gcs" if u.startswith("g") else "azure-blob" if "blob" in u or u.startswith(("az", "abfs", "wasb")) else u.split(":", 1)[0]
+
+
+class ArtifactStore(Detector):
+    """Model artifacts kept in shared cloud storage (CI/script copies, SDK uploads, remote loads, MLflow artifact roots); feeds T2."""
+
+    id = "artifact.store"
+    questions = ("T2",)
+    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, *_tracking.ENV_TEXT_GLOBS, *_tracking.DOCKERFILES)
+    signals = ("artifact.store",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        seen: set[tuple[str, str]] = set()
+
+        def once(path: str, how: str) -> bool:
+            if (path, how) in seen:
+                return False
+            seen.add((path, how))
+            return True
+
+        automated = {(c.path, c.line, c.text) for c in _ops.automated_commands(index)}
+        cmds = [(c.path, c.line, c.text, True) for c in _ops.automated_commands(index)]
+        for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
+            if not is_test_path(e.vpath):
+                cmds += [(e.path, i, t, False) for i, t in _ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+        for path, line, text, auto in cmds:
+            if text.lstrip().startswith("#"):
+                continue
+            kind = next((k for rx, k in _COPY if rx.search(text)), None)
+            if not kind:
+                continue
+            env = _env_of(index, path)
+            expanded = " ".join(_tracking.expand(text, env))
+            remote = [w for w in _args(expanded) if _REMOTE.search(w)]
+            if not remote or not _modelish(text + " " + expanded) or not once(path, "copy"):
+                continue
+            plain = _args(text)
+            direction = "upload" if plain and (_REMOTE.search(plain[-1]) or "$" in plain[-1] and len(remote) > 1) else "download"
+            yield self.found("artifact.store", index, path, line, strength=Strength.STRONG if auto else Strength.MEDIUM,
+                             attrs={"kind": kind, "how": "copy", "direction": direction, "wired": auto})
+        for e, tree in index.python_files((b"s3", b"gs://", b"blob", b"upload", b"download", b"MLFLOW_S3_ENDPOINT_URL", b"abfs", b"dbfs")):
+            where = _tracking.place(index, e)
+            if where.test:
+                continue
+            hit = _python(index, e, tree)
+            if hit and once(e.path, "code"):
+                line, kind, how = hit
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                    where.wired != "none" or where.training_script or where.near_reached or e.suffix != ".ipynb") else Strength.WEAK
+                at, snip = _ops.locate(index, e, line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"kind": kind, "how": how, "wired": where.wired == "automated"})
+        for e, line, name, value in _tracking.env_settings(index, _ROOT_ENV):
+            uri = value.strip("'\"")
+            ok = _tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
+            if ok and once(e.path, "mlflow-artifact-root"):
+                yield self.found("artifact.store", index, e.path, line, strength=Strength.MEDIUM,
+                                 attrs={"kind": "s3" if name == "MLFLOW_S3_ENDPOINT_URL" else _kind(uri), "how": "mlflow-artifact-root"})
+        for e in index.select((*_ops.YAML_GLOBS, *_tracking.DOCKERFILES, "**/*.sh")):
+            if not index.contains(e.path, (b"--default-artifact-root", b"--artifacts-destination")):
+                continue
+            for i, ln in enumerate(index.lines(e.path), start=1):
+                m = _ROOT_FLAG.search(ln)
+                if m and not ln.lstrip().startswith("#") and _REMOTE.search(m.group(2)) and once(e.path, "mlflow-artifact-root"):
+                    yield self.found("artifact.store", index, e.path, i, strength=Strength.MEDIUM,
+                                     attrs={"kind": _kind(m.group(2)), "how": "mlflow-artifact-root"})
+
+
+def _args(text: str) -> list[str]:
+    """Non-option words of a command, ``${{ expr }}`` kept in one piece, quotes dropped."""
+    text = _tracking.gh_compact(text)
+    return [w.strip("'\"") for w in text.split() if not w.startswith("-")]
+
+
+def _env_of(index: FileIndex, path: str) -> dict[str, list[str]]:
+    def build() -> dict[str, list[str]]:
+        text = index.text(path) or ""
+        docs = index.yaml(path) if path.endswith((".yml", ".yaml")) else []
+        return _tracking.variables([text], docs)
+
+    return index.memo(f"artifact-env:{path}", build)  # type: ignore[no-any-return]
+
+
+def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:
+    """(line, kind, how) of the first model upload/download to cloud storage, remote model load or MinIO endpoint."""
+    al, calls = _ops.py_calls(index, e)
+    sdk = _ops.imports_module(al, "boto3", "google.cloud.storage", "azure.storage", "s3fs", "gcsfs", "minio")
+    loads = any(c.attr in _LOADS or c.attr in _SDK for c in calls)
+    for c in calls:
+        if sdk and c.attr in _SDK:
+            texts = [c.text] + [_tracking.python_value(a, tree, c.line) or (a.id if isinstance(a, ast.Name) else "")
+                                for a in [*c.node.args, *(k.value for k in c.node.keywords)]]
+            if _modelish(" ".join(t for t in texts if t)):
+                kind = "gcs" if _ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if _ops.imports_module(al, "azure.storage") else "s3"
+                return c.line, kind, "upload" if _SDK[c.attr] == "up" else "download"
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and _ops.literal(t.slice) == "MLFLOW_S3_ENDPOINT_URL" for t in n.targets):
+            return n.lineno, "s3", "mlflow-artifact-root"
+        if loads and isinstance(n, (ast.Constant, ast.JoinedStr)) and not isinstance(getattr(n, "value", None), (bytes, int, float)):
+            text = _tracking.python_value(n, tree) or ""
+            if _REMOTE.search(text) and _modelish(text):
+                return n.lineno, _kind(text), "remote-model-uri"
+    return None

@@ -1,0 +1,131 @@
+"""Data versions pinned or logged by code: MLflow log_input, W&B dataset artifacts, pinned HF dataset
+revisions, DVC API revisions, lakeFS refs, Delta time travel, S3 VersionId, Azure ML data assets with
+versions (and models registered with their datasets), ClearML datasets, dataset hashes logged to a
+tracker; versioned data stores used with mutable refs. Feeds D1, D2."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops, _tracking
+from ._orchestration import is_test_path, words
+
+_MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_model_version", "save_model", "link_model", "push_to_hub",
+                          "set_registered_model_alias", "upload_model"})
+_DATA_WORDS = frozenset({"data", "dataset", "datasets", "train", "training", "input", "inputs", "table", "snapshot"})
+_VERSION_WORDS = frozenset({"hash", "md5", "sha", "sha256", "digest", "version", "id", "checksum", "rev", "revision", "commit", "etag"})
+_LAKEFS_REF = re.compile(r"lakefs://[^/\s]+/([^/\s]+)/")
+_AML_REF = re.compile(r"azureml:([\w.-]+)(:(\d+)|@latest)")
+_NEEDLES = (b"log_input", b"use_artifact", b"load_dataset", b"dvc.api", b"lakefs", b"AsOf", b"AS OF", b"load_delta", b"VersionId",
+            b"Dataset", b"data.create_or_update", b"azureml:", b"dataset", b"version=")
+
+
+class DataLineage(Detector):
+    """Dataset versions pinned or logged with runs and models, and versioned data stores; feeds D1, D2."""
+
+    id = "data.lineage_logged"
+    questions = ("D1", "D2")
+    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS)
+    signals = ("data.version_logged", "data.versioned_store")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e, tree in index.python_files(_NEEDLES):
+            where = _tracking.place(index, e)
+            if where.test:
+                continue
+            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+            al, calls = _ops.py_calls(index, e)
+            linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
+                t.role == "run" and isinstance(t.node, ast.Call) and _ops.dotted(t.node.func).endswith("log_model") for t in _tracking.tracker_calls(index, e))
+            done: set[str] = set()
+            for signal, line, tool, extra in sorted(_python(index, e, tree, al, calls), key=lambda h: h[1]):
+                if signal in done:
+                    continue
+                done.add(signal)
+                at, snip = _ops.locate(index, e, line)
+                attrs = {"tool": tool, **extra}
+                if signal == "data.version_logged":
+                    attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
+                yield self.found(signal, index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
+        for e in index.select(_ops.YAML_GLOBS):
+            if is_test_path(e.vpath) or not index.contains(e.path, (b"azureml:", b"data.schema.json")):
+                continue
+            hit: tuple[str, int | None] | None = None
+            for doc in index.yaml(e.path):
+                for d in _ops.walk_dicts(doc):
+                    if "data.schema.json" in str(d.get("$schema", "")) and hit is None:
+                        hit = ("data.versioned_store", d.line_of("$schema"))
+                    for k in ("path", "data", "dataset", "input_data", "training_data"):
+                        m = _AML_REF.search(str(d.get(k, ""))) if isinstance(d.get(k), str) else None
+                        if m and m.group(3) and (hit is None or hit[0] != "data.version_logged"):
+                            hit = ("data.version_logged", d.line_of(k))
+                        elif m and hit is None:
+                            hit = ("data.versioned_store", d.line_of(k))
+            if hit and hit[0] == "data.version_logged":
+                yield self.found(hit[0], index, e.path, hit[1], strength=Strength.STRONG,
+                                 attrs={"tool": "azureml", "linked_to_model": False, "pinned": True})
+            elif hit:
+                yield self.found(hit[0], index, e.path, hit[1], strength=Strength.MEDIUM, attrs={"tool": "azureml"})
+
+
+def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[_ops.PyCall]) -> Iterator[tuple[str, int, str, dict]]:
+    """(signal, line, tool, extra attrs) for every data-version pin, log or versioned store in a file."""
+    V, S = "data.version_logged", "data.versioned_store"
+    aml = _ops.imports_module(al, "azureml", "azure.ai.ml")
+    for c in calls:
+        q, a = c.qual, c.attr
+        kw = {k.arg: k.value for k in c.node.keywords if k.arg}
+        if q.startswith("mlflow.") and a == "log_input":
+            yield V, c.line, "mlflow", {"pinned": True}
+        elif q.startswith("mlflow.data.load_delta") and "version" in kw:
+            yield V, c.line, "delta", {"pinned": True}
+        elif a == "option" and c.node.args and _ops.literal(c.node.args[0]) in ("versionAsOf", "timestampAsOf", "startingVersion"):
+            yield V, c.line, "delta", {"pinned": True}
+        elif q.startswith("deltalake.DeltaTable") and ("version" in kw or len(c.node.args) > 1):
+            yield V, c.line, "delta", {"pinned": True}
+        elif a == "use_artifact" and (q.startswith("wandb.") or _ops.imports_module(al, "wandb")):
+            ref = _ops.literal(c.node.args[0]) if c.node.args else None
+            yield V, c.line, "wandb", {"pinned": isinstance(ref, str) and bool(re.search(r":(v\d+|[0-9a-f]{16,})$", ref))}
+        elif a == "load_dataset" and q.startswith("datasets.") and isinstance(_ops.literal(kw.get("revision")), str):
+            yield V, c.line, "huggingface", {"pinned": True}
+        elif q.startswith("dvc.api.") or q.startswith("dvc.fs."):
+            yield (V, c.line, "dvc", {"pinned": True}) if "rev" in kw else (S, c.line, "dvc", {})
+        elif q.startswith(("lakefs", "lakefs_client", "lakefs_sdk", "lakefs_spec")):
+            yield S, c.line, "lakefs", {}
+        elif q.startswith(("clearml.Dataset", "clearml.datasets")):
+            yield (V, c.line, "clearml", {"pinned": True}) if a == "get" and (set(kw) & {"dataset_id", "dataset_version"}) else (S, c.line, "clearml", {})
+        elif "VersionId" in kw and _ops.imports_module(al, "boto3"):
+            yield V, c.line, "s3", {"pinned": True}
+        elif aml and a == "get_by_name" and (len(c.node.args) > 2 or "version" in kw):
+            yield V, c.line, "azureml", {"pinned": True}
+        elif aml and a == "register" and "datasets" in kw:
+            yield V, c.line, "azureml", {"pinned": True, "linked_to_model": True}
+        elif aml and (a == "register" and "create_new_version" in kw or c.text.endswith("data.create_or_update")):
+            yield S, c.line, "azureml", {}
+        elif aml and isinstance(_ops.literal(kw.get("path")), str) and (m := _AML_REF.search(_ops.literal(kw["path"]))) and m.group(3):
+            yield V, c.line, "azureml", {"pinned": True}
+        elif aml and c.text.endswith("data.get") and "version" in kw:
+            yield V, c.line, "azureml", {"pinned": True}
+        elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q:
+            yield S, c.line, "vertex", {}
+        elif a in ("set_tag", "log_param", "tag", "set_tags", "log_params", "log") and c.node.args:
+            key = _ops.literal(c.node.args[0])
+            w = words(key) if isinstance(key, str) else set()
+            if w & _DATA_WORDS and w & _VERSION_WORDS and _tracking.tracker_calls(index, e):
+                yield V, c.line, next((t.tool for t in _tracking.tracker_calls(index, e)), "tracker"), {"pinned": True}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            m = _LAKEFS_REF.search(n.value)
+            if m:
+                ref = m.group(1)
+                pinned = bool(re.fullmatch(r"[0-9a-f]{12,64}|v?\d+(\.\d+)*", ref))
+                yield (V if pinned else S), n.lineno, "lakefs", ({"pinned": True} if pinned else {})
+            elif re.search(r"\b(VERSION|TIMESTAMP)\s+AS\s+OF\b", n.value) and re.search(r"\bSELECT\b", n.value, re.I):
+                yield V, n.lineno, "delta", {"pinned": True}

@@ -1,0 +1,166 @@
+"""Container environments: Dockerfile base pinning and how dependencies are installed (lock files, pinned
+requirements, floating installs), plus managed runtimes declared as code (Databricks ML runtimes, KFP
+component images, Anyscale/Ray cluster images, SageMaker framework versions); feeds E4."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.ci import argv, split_commands
+from mlscan.detector import Detector
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops, _tracking
+from .env_python import REQ_GLOBS, pinned, share
+
+_TOOLING = frozenset({"pip", "setuptools", "wheel", "pipenv", "poetry", "uv", "pip-tools", "virtualenv", "pdm", "hatch", "conda-lock"})
+_LOCKED = re.compile(r"\buv\s+(sync|pip\s+sync)\b|\bpoetry\s+install\b|\bpipenv\s+(install\s+.*--(deploy|ignore-pipfile)|sync)\b|"
+                     r"\bpdm\s+(sync|install)\b|\bconda-lock\s+install\b|\bpip\s+install\b.*--require-hashes|\bpixi\s+install\b.*--(frozen|locked)")
+_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
+
+
+class EnvDockerfile(Detector):
+    """Dockerfiles (base pinned? installs pinned?) and managed runtime images declared as code; feeds E4."""
+
+    id = "env.dockerfile"
+    questions = ("E4",)
+    globs = (*_tracking.DOCKERFILES, *_ops.YAML_GLOBS, "**/*.py", "**/*.ipynb")
+    signals = ("env.dockerfile", "env.runtime")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e in index.select(_tracking.DOCKERFILES):
+            instrs = index.dockerfile(e.path)
+            froms = [i for i in instrs if i.instruction == "FROM"]
+            if not froms:
+                continue
+            args: dict[str, str] = {}
+            stages: set[str] = set()
+            bases: list[tuple[str, bool]] = []
+            unpinned_installs: list[str] = []
+            installs = 0
+            for ins in instrs:
+                if ins.instruction == "ARG":
+                    name, _, default = ins.value.partition("=")
+                    args.setdefault(name.strip(), default.strip().strip("'\""))
+                elif ins.instruction == "FROM":
+                    words = [w for w in ins.value.split() if not w.startswith("--")]
+                    image = _VAR.sub(lambda m, a=args: a.get(m.group(1)) or m.group(2) or m.group(0), words[0]) if words else ""
+                    if len(words) >= 3 and words[1].lower() == "as":
+                        stages.add(words[2])
+                    if words and words[0] not in stages:
+                        bases.append((image, _base_pinned(image)))
+                elif ins.instruction == "RUN":
+                    for cmd in split_commands(ins.value):
+                        verdict = _install(index, e, cmd)
+                        if verdict is not None:
+                            installs += 1
+                            if not verdict:
+                                unpinned_installs.append(cmd[:80])
+            if not bases:
+                continue
+            base_pinned = all(p for _, p in bases)
+            installs_pinned = not unpinned_installs
+            yield self.found("env.dockerfile", index, e.path, froms[-1].line, strength=Strength.MEDIUM,
+                             attrs={"base": bases[-1][0], "base_pinned": base_pinned, "installs_pinned": installs_pinned,
+                                    "installs": installs, "reproducible": base_pinned and installs_pinned})
+        yield from self._runtimes(index)
+
+    def _runtimes(self, index: FileIndex) -> Iterator[Finding]:
+        for e in index.select(_ops.YAML_GLOBS):
+            if not index.contains(e.path, (b"spark_version", b"base_image", b"cluster_env")):
+                continue
+            done: set[str] = set()
+            for doc in index.yaml(e.path):
+                for d in _ops.walk_dicts(doc):
+                    for key, kind in (("spark_version", "databricks"), ("base_image", "container")):
+                        v = d.get(key)
+                        if isinstance(v, str) and kind not in done:
+                            done.add(kind)
+                            ok = bool(re.match(r"\d+\.\d+\.", v)) if kind == "databricks" else _base_pinned(v)
+                            yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
+                                             attrs={"kind": kind, "image": v, "pinned": ok})
+        for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install")):
+            if _ops.place(index, e) == "test":
+                continue
+            for n in ast.walk(tree):
+                if not isinstance(n, ast.Call):
+                    continue
+                kw = {k.arg: k.value for k in n.keywords if k.arg}
+                image, pkgs, fw = _ops.literal(kw.get("base_image")), _ops.literal(kw.get("packages_to_install")), _ops.literal(kw.get("framework_version"))
+                if isinstance(image, str) or isinstance(pkgs, list):
+                    pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
+                    ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
+                    kind = "kfp"
+                elif isinstance(fw, str):
+                    ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
+                else:
+                    continue
+                line, snip = _ops.locate(index, e, n.lineno)
+                yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"kind": kind, "image": image if isinstance(image, str) else "", "pinned": ok})
+                break
+
+
+def _spec(req: str) -> str:
+    m = re.match(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(.*)", req)
+    return m.group(2) if m else ""
+
+
+def _base_pinned(image: str) -> bool:
+    if image == "scratch" or "@sha256:" in image:
+        return True
+    if "$" in image:
+        return False
+    tag = _tracking.tag_of(image)
+    return bool(tag) and tag != "latest" and not tag.startswith("latest")
+
+
+def _install(index: FileIndex, e: FileEntry, cmd: str) -> bool | None:
+    """True: a pinned/locked dependency install; False: floating; None: not a Python dependency install."""
+    if _LOCKED.search(cmd):
+        if re.search(r"\bpoetry\s+install\b", cmd) and not index.select(("**/poetry.lock",)):
+            return False
+        return True
+    words = argv(cmd)
+    if "install" not in words:
+        return None
+    if words[0] == "pipenv" and not [w for w in words[words.index("install") + 1:] if not w.startswith("-")]:
+        return bool(index.select(("**/Pipfile.lock",)))
+    head = next((w.rsplit("/", 1)[-1] for w in words if not w.startswith("-") and "=" not in w), "")
+    if not (head.startswith("pip") or head.startswith("python") and "pip" in words or head in ("conda", "mamba", "micromamba")):
+        return None
+    rest = words[words.index("install") + 1:]
+    verdict: bool | None = None
+    skip = False
+    for i, w in enumerate(rest):
+        if skip:
+            skip = False
+            continue
+        if w in ("-r", "--requirement", "-c", "--constraint") and i + 1 < len(rest):
+            skip = True
+            verdict = (verdict is not False) and (w in ("-c", "--constraint") or _req_file_pinned(index, e, rest[i + 1]))
+        elif w.startswith("-") or w in (".", "./") or w.startswith(("/", "./", "git+", "http")) or "{" in w:
+            continue
+        else:
+            name = re.split(r"[=<>!~\[@ ]", w, maxsplit=1)[0].lower()
+            if name in _TOOLING or not name:
+                continue
+            ok = pinned(_spec(w), w) or bool(re.search(r"[^=<>!]=\d", w) and head in ("conda", "mamba", "micromamba"))
+            verdict = (verdict is not False) and ok
+    return verdict
+
+
+def _req_file_pinned(index: FileIndex, e: FileEntry, ref: str) -> bool:
+    name = ref.rsplit("/", 1)[-1]
+    folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    cands = [f for f in index.select(REQ_GLOBS) if f.name == name]
+    cands.sort(key=lambda f: (not f.vpath.startswith(folder), len(f.vpath)))
+    if not cands:
+        return False
+    reqs = index.requirements(cands[0].path)
+    text = index.text(cands[0].path) or ""
+    pins, total = share(reqs)
+    return "--hash=" in text or (total > 0 and pins / total >= 0.8)

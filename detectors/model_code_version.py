@@ -1,0 +1,179 @@
+"""Explicit code-version links on the deployable model: images tagged with the commit/build id in CI and
+the scripts it runs, git commit/build tags on tracker runs and registered models, SageMaker commit
+metadata, Databricks ``git_source_info``; feeds E3. ``:latest``, comments and timestamps never count."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.ci import CiStep, ci_model, split_commands
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops, _tracking
+from ._orchestration import is_test_path, words
+
+_TAG_KEYS = re.compile(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
+_TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
+_TAG_KWARGS = ("tags", "metadata", "customer_metadata_properties", "labels", "properties")
+_CODE_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsha", "hexsha", "gitcommit"})
+_TRACKING_MODULES = ("mlflow", "wandb", "azureml", "azure.ai.ml", "sagemaker", "neptune", "comet_ml", "clearml", "google.cloud.aiplatform",
+                     "boto3", "dvclive", "aim")
+_SCRIPTS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
+
+
+def code_key(key: str) -> bool:
+    w = words(key)
+    if w & {"data", "dataset", "datasets", "input", "file", "table"}:
+        return False  # a data digest is not a code version
+    return bool(w & _CODE_WORDS) or "build" in w and bool(w & {"id", "uri", "url", "number"}) or {"source", "version"} <= w
+
+
+class ModelCodeVersion(Detector):
+    """The deployable model or image carries its code version (commit sha, release tag, CI build id); feeds E3."""
+
+    id = "model.code_version"
+    questions = ("E3",)
+    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, *_SCRIPTS)
+    signals = ("model.code_version",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        seen: set[tuple[str, str]] = set()
+
+        def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
+            if (path, how) not in seen:
+                seen.add((path, how))
+                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet,
+                                 attrs={"how": how, "source": source})
+
+        model = ci_model(index)
+        ci_paths = {j.path for j in model.jobs}
+        for job in model.active_jobs():
+            tag_trigger = bool(job.triggers & {"release", "tag"})
+            env = _tracking.variables([index.text(job.path) or ""], index.yaml(job.path))
+            for step in job.steps:
+                if not step.active:
+                    continue
+                for how in _step_links(step, env, tag_trigger):
+                    yield from emit(step.path, step.line, how, "ci", Strength.STRONG)
+        automated = {c.path for c in _ops.automated_commands(index) if c.path not in ci_paths}
+        for e in index.select(_SCRIPTS):
+            if e.path in ci_paths or is_test_path(e.vpath):
+                continue
+            env = _tracking.variables([index.text(e.path) or ""])
+            for i, text in _ops._logical_lines(index.lines(e.path)):
+                for cmd in split_commands(text.lstrip("@-\t ")):
+                    how = _command_link(cmd, env, tag_trigger=False)
+                    if how:
+                        yield from emit(e.path, i, how, "script", Strength.STRONG if e.path in automated else Strength.MEDIUM)
+        for e, tree in index.python_files((b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties")):
+            where = _tracking.place(index, e)
+            if where.test:
+                continue
+            hit = _python_link(index, e, tree)
+            if hit:
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                line, snip = _ops.locate(index, e, hit[0])
+                yield from emit(e.path, line, hit[1], "code", strength, snip)
+        for e in index.select(_ops.YAML_GLOBS):
+            if e.path in ci_paths or is_test_path(e.vpath) or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
+                continue
+            for doc in index.yaml(e.path):
+                for d in _ops.walk_dicts(doc):
+                    for k, v in d.items():
+                        if isinstance(v, str) and "${bundle.git.commit}" in v:
+                            yield from emit(e.path, d.line_of(k), "git-source-info", "job-config", Strength.STRONG)
+
+
+def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> Iterator[str]:
+    local = dict(env)
+    for k, vals in _tracking.variables([step.command]).items():
+        local[k] = vals + local.get(k, [])
+    for cmd in split_commands(step.command):
+        how = _command_link(cmd, local, tag_trigger)
+        if how:
+            yield how
+    if step.uses.startswith("docker/metadata-action"):
+        tags = dict(step.with_).get("tags", "")
+        if "type=sha" in tags:
+            yield "image-tag:git-sha"
+        elif tag_trigger and (not tags or re.search(r"type=(semver|ref,\s*event=tag)", tags)):
+            yield "image-tag:release-tag"
+        return
+    for key, value in step.with_:
+        if _TAG_KEYS.match(key):
+            for item in re.split(r"[\n,]", value):
+                for exp in _tracking.expand(item.strip(), local):
+                    how = _tracking.code_expr(_tracking.tag_of(exp) if key.lower().startswith(("tag", "image")) else exp, tag_trigger)
+                    if how:
+                        yield f"image-tag:{how}" if key.lower().startswith(("tag", "image")) else f"version:{how}"
+        elif re.search(r"[\"']tags[\"']\s*:", value):
+            how = _tracking.code_expr(value, tag_trigger)
+            if how:
+                yield f"run-tag:{how}"
+
+
+def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str | None:
+    for ref in _tracking.image_refs(cmd):
+        for exp in _tracking.expand(ref, env):
+            how = _tracking.code_expr(_tracking.tag_of(exp), tag_trigger)
+            if how:
+                return f"image-tag:{how}"
+    if re.search(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b", cmd):
+        m = re.search(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)", cmd)
+        for exp in _tracking.expand(m.group(2), env) if m else []:
+            how = _tracking.code_expr(exp, tag_trigger)
+            if how:
+                return f"model-tag:{how}"
+    if re.match(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?", cmd) or re.search(r"\bgto\s+(register|assign)\b", cmd):
+        return "gto-tag"
+    if re.match(r"\s*(sed|yq|envsubst)\b", cmd) and re.search(r"image|tag", cmd, re.I):
+        for exp in _tracking.expand(cmd, env):
+            how = _tracking.code_expr(exp, tag_trigger)
+            if how:
+                return f"manifest-image-tag:{how}"
+    return None
+
+
+def _python_link(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
+    """(line, how) for a code-version tag set on a run or registered model."""
+    al, calls = _ops.py_calls(index, e)
+    if not _ops.imports_module(al, *_TRACKING_MODULES):
+        return None
+    tag_vars: dict[str, str] = {}
+    for c in calls:
+        if c.qual and not c.qual.startswith(_TRACKING_MODULES):
+            continue  # sentry_sdk.set_tag, logging adapters ...
+        if c.attr in ("MetadataProperties",) and _ops.kwarg(c.node, "commit_id") is not None:
+            return c.line, "sagemaker-commit-id"
+        if c.attr in _TAG_CALLS and c.node.args:
+            key_node = c.node.args[2] if c.attr in ("set_model_version_tag", "set_registered_model_tag") and len(c.node.args) > 2 else c.node.args[0]
+            key = _ops.literal(key_node)
+            if isinstance(key, str) and code_key(key):
+                return c.line, "run-tag" if "model" not in c.attr else "model-tag"
+            if isinstance(key_node, ast.Dict) and any(isinstance(_ops.literal(k), str) and code_key(_ops.literal(k)) for k in key_node.keys if k):
+                return c.line, "run-tag"
+            if isinstance(key_node, ast.Name):
+                tag_vars[key_node.id] = "run-tag"
+        for kw in c.node.keywords:
+            if kw.arg in _TAG_KWARGS:
+                how = "model-tag" if "regist" in c.attr or c.attr in ("log_model", "create_or_update", "Model") else "run-tag"
+                if isinstance(kw.value, ast.Dict) and any(isinstance(_ops.literal(k), str) and code_key(_ops.literal(k)) for k in kw.value.keys if k):
+                    return c.line, how
+                if isinstance(kw.value, ast.Name):
+                    tag_vars[kw.value.id] = how
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in tag_vars:
+                    key = _ops.literal(t.slice)
+                    if isinstance(key, str) and code_key(key):
+                        return n.lineno, tag_vars[t.value.id]
+                if isinstance(t, ast.Name) and t.id in tag_vars and isinstance(n.value, ast.Dict):
+                    if any(isinstance(_ops.literal(k), str) and code_key(_ops.literal(k)) for k in n.value.keys if k):
+                        return n.lineno, tag_vars[t.id]
+    return None

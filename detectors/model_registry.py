@@ -1,0 +1,166 @@
+"""Model registries: MLflow/Unity Catalog registration and aliases, W&B model links, SageMaker model
+package groups (with approval status), Azure ML and Vertex model registration, HF Hub pushes, BentoML,
+Neptune/Comet/ClearML models, DVC/GTO artifacts, registry resources in bundles/IaC and CLI registration
+in CI; feeds T2, T4 (registry approval), E3, M4."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops, _tracking
+from ._hcl import parse as parse_hcl
+from ._orchestration import is_test_path
+
+_MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
+                            "set_registered_model_alias", "copy_model_version", "set_model_version_tag"})
+_CLI = ((re.compile(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (re.compile(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
+        (re.compile(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (re.compile(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
+        (re.compile(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (re.compile(r"\bgto\s+(register|assign|promote)\b"), "gto"),
+        (re.compile(r"\bmlflow\s+models?\s+register\b"), "mlflow"))
+
+
+class ModelRegistry(Detector):
+    """Models registered in a registry (code, bundles, IaC, CI commands), with approval status; feeds T2, T4, E3."""
+
+    id = "model.registry"
+    questions = ("T2", "T4", "E3")
+    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
+    signals = ("model.registry", "governance.approval")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        needles = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
+                   b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
+                   b"log_artifact", b"RegisterModel", b"ModelUploadOp")
+        for e, tree in index.python_files(needles):
+            where = _tracking.place(index, e)
+            if where.test:
+                continue
+            hits = list(_python(index, e, tree))
+            if not hits:
+                continue
+            line, tool, central = hits[0]
+            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
+            if not central:
+                strength = Strength.WEAK
+            approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in ast.walk(tree))
+            at, snip = _ops.locate(index, e, line)
+            yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
+            if approval:
+                yield self.found("governance.approval", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"kind": "registry", "tool": tool})
+        yield from self._configs(index)
+        seen: set[tuple[str, str]] = set()
+        for c in _ops.automated_commands(index):
+            for rx, tool in _CLI:
+                if rx.search(c.text) and (c.path, tool) not in seen:
+                    seen.add((c.path, tool))
+                    yield self.found("model.registry", index, c.path, c.line, strength=Strength.STRONG,
+                                     attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+
+    def _configs(self, index: FileIndex) -> Iterator[Finding]:
+        for e in index.select(_ops.YAML_GLOBS):
+            if is_test_path(e.vpath):
+                continue
+            if not index.contains(e.path, (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")):
+                continue
+            for doc in index.yaml(e.path):
+                if not isinstance(doc, dict):
+                    continue
+                res = doc.get("resources")
+                if isinstance(res, dict):  # Databricks asset bundle resources
+                    for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
+                        if isinstance(res.get(key), dict) and res[key]:
+                            yield self.found("model.registry", index, e.path, res.line_of(key), strength=Strength.STRONG,
+                                             attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+                    for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
+                        if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
+                            yield self.found("model.registry", index, e.path, res.line_of(name), strength=Strength.STRONG,
+                                             attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
+                for d in _ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
+                    if d.get("ModelApprovalStatus") == "PendingManualApproval":
+                        yield self.found("governance.approval", index, e.path, d.line_of("ModelApprovalStatus"), strength=Strength.STRONG,
+                                         attrs={"kind": "registry", "tool": "sagemaker"})
+                        break
+                arts = doc.get("artifacts")
+                if e.name in ("dvc.yaml", "artifacts.yaml") and isinstance(arts, dict):
+                    models = [n for n, a in arts.items() if isinstance(a, dict) and str(a.get("type", "")) == "model"]
+                    if models:
+                        yield self.found("model.registry", index, e.path, arts.line_of(models[0]), strength=Strength.MEDIUM,
+                                         attrs={"tool": "dvc" if e.name == "dvc.yaml" else "gto", "approval": False, "central": True,
+                                                "wired": "none"})
+        for e in index.select(("**/*.tf",)):
+            if not index.contains(e.path, (b"aws_sagemaker_model_package_group", b"google_vertex_ai", b"azurerm_machine_learning")):
+                continue
+            for b in parse_hcl(index.text(e.path) or ""):
+                if b.type == "resource" and b.labels and b.labels[0] == "aws_sagemaker_model_package_group":
+                    yield self.found("model.registry", index, e.path, b.line, strength=Strength.STRONG,
+                                     attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
+
+
+def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, bool]]:
+    """(line, tool, central) for each registration call in a file."""
+    al, calls = _ops.py_calls(index, e)
+    objs = _tracking.tracker_objects(tree, al)
+    mlflow = _ops.imports_module(al, "mlflow")
+    for c in calls:
+        q, a = c.qual, c.attr
+        recv = c.text.rsplit(".", 1)[0] if "." in c.text else ""
+        obj = objs.get(recv, "")
+        if q.startswith("mlflow.") and (a == "register_model" or a == "log_model" and _kw_set(c, "registered_model_name")):
+            yield c.line, "mlflow", True
+        elif mlflow and a in _MLFLOW_CLIENT and not q.startswith(("mlflow.pyfunc", "mlflow.models")):
+            yield c.line, "mlflow", True
+        elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or _ops.imports_module(al, "wandb")):
+            yield c.line, "wandb", True
+        elif q == "wandb.Artifact" and _ops.literal(_ops.kwarg(c.node, "type")) == "model":
+            yield c.line, "wandb", True
+        elif a == "RegisterModel" and q.startswith("sagemaker.") or a == "register" and _kw_set(c, "model_package_group_name") \
+                or a in ("create_model_package", "create_model_package_group") and _ops.imports_module(al, "boto3", "sagemaker"):
+            yield c.line, "sagemaker", True
+        elif (q.endswith(("core.Model.register", "core.model.Model.register")) and q.startswith("azureml")) or (
+                a == "register_model" and _ops.imports_module(al, "azureml")) or (
+                c.text.endswith("models.create_or_update") and _ops.imports_module(al, "azure.ai.ml")):
+            yield c.line, "azureml", True
+        elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp":
+            yield c.line, "vertex", True
+        elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and _ops.imports_module(al, "huggingface_hub"):
+            yield c.line, "huggingface", True
+        elif q.startswith("bentoml."):
+            if a == "push" or q.startswith("bentoml.models.push"):
+                yield c.line, "bentoml", True
+            elif a == "save_model" or q == "bentoml.models.create":
+                yield c.line, "bentoml", False
+        elif q.startswith("neptune.") and a in ("init_model_version", "init_model") or a == "register_model" and _ops.imports_module(al, "comet_ml"):
+            yield c.line, "neptune" if q.startswith("neptune.") else "comet", True
+        elif q == "clearml.OutputModel" or a == "register_model" and _ops.imports_module(al, "model_registry"):
+            yield c.line, "clearml" if q.startswith("clearml") else "kubeflow-model-registry", True
+        elif a == "log_artifact" and obj == "dvclive" and _ops.literal(_ops.kwarg(c.node, "type")) == "model":
+            yield c.line, "dvc", True
+        elif q in ("os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"):
+            cmd = _command_text(c.node, tree)
+            tool = next((t for rx, t in _CLI if rx.search(cmd)), None)
+            if tool:
+                yield c.line, tool, True
+
+
+def _kw_set(c: _ops.PyCall, name: str) -> bool:
+    v = _ops.kwarg(c.node, name)
+    return v is not None and not (isinstance(v, ast.Constant) and v.value in (None, ""))
+
+
+def _command_text(call: ast.Call, tree: ast.AST) -> str:
+    """The shell text a subprocess/os.system call runs, from literals (list arguments joined)."""
+    if not call.args:
+        return ""
+    arg = call.args[0]
+    if isinstance(arg, (ast.List, ast.Tuple)):
+        return " ".join(_tracking.python_value(x, tree, call.lineno) or "{}" for x in arg.elts)
+    return _tracking.python_value(arg, tree, call.lineno) or ""

@@ -1,0 +1,58 @@
+"""Experiment tracking called from Python and notebooks (MLflow, W&B, Neptune, Comet, ClearML, Aim, dvclive,
+TensorBoard, Lightning/Ray/HF integrations, SageMaker/Vertex/Azure ML experiments); feeds E1, E2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+from . import _ops, _tracking
+from ._orchestration import words
+
+
+class TrackingPython(Detector):
+    """Tracker calls in training code: one tracking.run per file, with params/metrics and reach; feeds E1, E2."""
+
+    id = "tracking.python"
+    questions = ("E1", "E2")
+    globs = ("**/*.py", "**/*.ipynb")
+    signals = ("tracking.run",)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e, tree in index.python_files(_tracking.TRACKER_NEEDLES):
+            calls = _tracking.tracker_calls(index, e)
+            if not calls:
+                continue
+            where = _tracking.place(index, e)
+            if where.test:
+                continue  # tests exercise the tracker, they do not track training runs
+            roles = {c.role for c in calls}
+            tools = sorted({c.tool for c in calls})
+            par = _tracking.parents(tree)
+            flags = _tracking.Flags(index, tree)
+            gated = all(_tracking.guarded_off(c.node, par, flags) for c in calls)
+            stem = words(e.name.rsplit(".", 1)[0])
+            tuning = bool(stem & _tracking.TUNING_WORDS) or all(
+                any(words(f) & _tracking.TUNING_WORDS or f == "objective" for f in _tracking.enclosing_functions(c.node, par)) for c in calls)
+            reached = where.wired != "none"
+            in_training = reached or where.training_script or where.near_reached
+            optional = gated or not in_training
+            if where.wired == "automated":
+                strength = Strength.STRONG
+            elif in_training:
+                strength = Strength.MEDIUM
+            else:
+                strength = Strength.WEAK
+            line, snip = _ops.locate(index, e, calls[0].line)
+            yield self.found(
+                "tracking.run", index, e.path, line, snippet=snip, strength=strength,
+                attrs={
+                    "tool": calls[0].tool, "tools": ",".join(tools),
+                    "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
+                    "in_training": in_training, "optional": optional, "tuning_only": tuning,
+                    "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
+                },
+            )
