@@ -81,7 +81,7 @@ def pitfalls_file() -> Path:
 
 @lru_cache(maxsize=4)
 def load_pitfalls(path: Path | None = None) -> PitfallSet:
-    data = read_data_file(path or pitfalls_file(), "pitfalls")
+    data = read_data_file(path or pitfalls_file(), "pitfalls", validate=path is not None)
     items = tuple(
         Pitfall(p["id"], p["title"], p["source"], " ".join(p["why"].split()), " ".join(p["fix"].split()), p["when"])
         for p in data["pitfalls"]
