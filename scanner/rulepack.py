@@ -183,7 +183,10 @@ _FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
     try:
-        return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - libyaml's safe loader
+        try:
+            return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - libyaml's safe loader
+        except yaml.YAMLError:
+            return yaml.safe_load(text)  # the pure-Python loader words errors better; it raises again
     except RecursionError:
         raise error(f"{where}:1:1: invalid YAML: nested too deeply") from None
     except yaml.YAMLError as e:
