@@ -29,6 +29,7 @@ from .ci_tests import AUTOMATIC, root_line
 PROD_ENV = re.compile(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
 COMMENTED_STEP = re.compile(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
+ROLLBACK = re.compile(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
 
 
 class CiDeploy(Detector):
@@ -37,7 +38,7 @@ class CiDeploy(Detector):
     id = "ci.deploy"
     questions = ("M2", "T2", "T4")
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", "**/*.sh", "**/*.tf")
-    signals = ("deploy.automated", "image.registry", "governance.approval")
+    signals = ("deploy.automated", "image.registry", "governance.approval", "deploy.rollback")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """One finding per location: a template step shared by several jobs counts once (its strongest use)."""
@@ -92,6 +93,10 @@ class CiDeploy(Detector):
                                  attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
                                         "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
                                         "environment": job.environment})
+            if ROLLBACK.search(f"{job.name} {job.stage}") and any(a for _, a, _ in deploys.values()):
+                # a CI job/stage that redeploys the previous release: rollback is automated
+                yield self.found("deploy.rollback", index, job.path, job.line, strength=Strength.STRONG,
+                                 attrs={"tool": job.system, "automatic": True, "job": job.name})
             for (path, line), registry in sorted(images.items()):
                 yield self.found("image.registry", index, path, line, strength=Strength.STRONG,
                                  attrs={"registry": registry, "system": job.system, "job": job.name})

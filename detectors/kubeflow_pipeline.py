@@ -46,6 +46,24 @@ def _components(trees: list[ast.Module]) -> set[str]:
     return out
 
 
+_SERVING_NAMES = ("InferenceService", "V1beta1InferenceService", "KServeClient", "SeldonDeployment")
+
+
+def _deploy_components(trees: list[ast.Module], comps: set[str]) -> set[str]:
+    """Components whose body creates a serving resource (a KServe InferenceService, a SeldonDeployment)."""
+    out: set[str] = set()
+    for tree in trees:
+        for n in ast.walk(tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in comps:
+                names = {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} | {x.attr for x in ast.walk(n) if isinstance(x, ast.Attribute)}
+                texts = {x.value for x in ast.walk(n) if isinstance(x, ast.Constant) and isinstance(x.value, str)}
+                creates = any(isinstance(c, ast.Call) and call_tail(c) in ("create", "replace", "patch", "apply", "create_namespaced_custom_object")
+                              for c in ast.walk(n))
+                if creates and (names & set(_SERVING_NAMES) or any(k in t for t in texts for k in ("InferenceService", "SeldonDeployment"))):
+                    out.add(n.name)
+    return out
+
+
 def _task(expr: ast.AST, comps: set[str]) -> ast.Call | None:
     """The component call inside ``comp(...).set_display_name(...).after(x)`` chains."""
     while isinstance(expr, ast.Call):
@@ -61,11 +79,12 @@ class KubeflowPipeline(Detector):
     id = "kubeflow.pipeline"
     questions = ("D3", "M1", "M4")
     globs = ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml", "**/*.json")
-    signals = ("pipeline.dag", "schedule.training", "gate.metric")
+    signals = ("pipeline.dag", "schedule.training", "gate.metric", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         files = [(e, t) for e, t in index.python_files((b"kfp",)) if not is_test_path(e.vpath) and imports(t, "kfp")]
         comps = _components([t for _, t in files])
+        deployers = _deploy_components([t for _, t in files], comps)
         any_training = False
         for e, tree in files:
             for fn in ast.walk(tree):
@@ -92,6 +111,10 @@ class KubeflowPipeline(Detector):
                     yield self.found("pipeline.dag", index, e.path, **at(index, e, fn.lineno),
                                      attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training})
                 yield from self._gates(index, e, fn, tasks, comps)
+                deploy = next((c for c in calls if isinstance(c.func, ast.Name) and c.func.id in deployers), None)
+                if deploy is not None and len(calls) >= 2:
+                    yield self.found("deploy.automated", index, e.path, **at(index, e, deploy.lineno), strength=Strength.STRONG,
+                                     attrs={"system": "kubeflow", "target": "kserve", "active": True, "via": "pipeline step"})
         for e, tree in files:
             for c in ast.walk(tree):
                 if isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run":
