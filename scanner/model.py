@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
-
-
-class StrEnum(str, Enum):
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return str(self.value)
 
 
 class AnswerValue(StrEnum):

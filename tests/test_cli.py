@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from mlscan.cli import main
 
 from .test_report_schema import validate_report

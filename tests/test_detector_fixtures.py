@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from mlscan.engine import run_detectors
 from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors

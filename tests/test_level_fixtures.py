@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from mlscan.cli import main
 
 from .conftest import FIXTURES, make_repo
