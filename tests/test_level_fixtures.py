@@ -6,6 +6,11 @@ Layout: fixtures/levels/<name>/repo/<tree> and fixtures/levels/<name>/expected.y
     level: 2
     answers: {D1: yes, D2: no, ...}          # all 20
     evidence: {D1: [data/raw.csv.dvc], ...}  # paths that must appear in the answer's evidence
+    subdir: services/churn                   # optional: scan this subdirectory (monorepo)
+    policy: {templates: rendered-defaults}   # optional: report.policy values
+    skipped: [vendored]                      # optional: skip reasons that must be reported
+    signals: [project.language]              # optional: findings that must / must not exist
+    never_cited: [services/fraud/]           # optional: path prefixes no evidence may cite
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ CASES = sorted(p.parent for p in (FIXTURES / "levels").glob("*/expected.yaml"))
 def test_level_fixture(case: Path, tmp_path: Path) -> None:
     expected = yaml.load((case / "expected.yaml").read_text(), Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds strings only
     repo = make_repo(case / "repo", tmp_path / case.name)
-    res = CliRunner().invoke(main, ["scan", str(repo), "--format", "json"])
+    target = repo / expected["subdir"] if expected.get("subdir") else repo
+    res = CliRunner().invoke(main, ["scan", str(target), "--format", "json"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
     validate_report(report)
@@ -39,6 +45,17 @@ def test_level_fixture(case: Path, tmp_path: Path) -> None:
         got = {e["path"] for q in report["questions"] if q["id"] == qid for e in q["evidence"]}
         for p in paths:
             assert p in got, f"{qid}: {p} not in evidence {sorted(got)}"
+    for key, value in (expected.get("policy") or {}).items():
+        assert str(report["policy"][key]) == value, (key, report["policy"])
+    for reason in expected.get("skipped") or []:
+        assert report["skipped"].get(reason, {}).get("count", 0) > 0, (reason, report["skipped"])
+    for signal in expected.get("signals") or []:
+        assert any(f["signal"] == signal for f in report["findings"]), signal
+    for signal in expected.get("absent_signals") or []:
+        assert not any(f["signal"] == signal for f in report["findings"]), signal
+    for path_prefix in expected.get("never_cited") or []:
+        cited = {e["path"] for f in report["findings"] for e in f["evidence"]}
+        assert not any(p.startswith(path_prefix) for p in cited), path_prefix
     for q in report["questions"]:
         if q["answer"] == "yes" and not q["attested"]:
             assert q["evidence"], f"{q['id']} is yes without evidence"
