@@ -83,14 +83,23 @@ _LineLoader.add_constructor(None, _construct_undefined)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 MAX_YAML_ALIASES = 200
+MAX_YAML_EXPANDED_NODES = 250_000  # nodes once aliases are expanded (a plain 1 MiB file stays far below)
 
 
 def load_yaml_all(text: str) -> list[Any]:
     """All documents of a YAML stream, safely. Raises ValueError on malformed or hostile input."""
     if text.count("*") > MAX_YAML_ALIASES and len(re.findall(r"(?<![\w*])\*[A-Za-z0-9_-]+", text)) > MAX_YAML_ALIASES:
         raise ValueError("too many YAML aliases (possible alias bomb)")
+    loader = _LineLoader(text)
     try:
-        return [d for d in yaml.load_all(text, Loader=_LineLoader) if d is not None]  # noqa: S506 - safe loader subclass
+        docs = []
+        while loader.check_node():
+            node = loader.get_node()
+            _check_expansion(node)
+            data = loader.construct_document(node)
+            if data is not None:
+                docs.append(data)
+        return docs
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -98,6 +107,38 @@ def load_yaml_all(text: str) -> list[Any]:
         raise ValueError(f"{where}{problem}") from None
     except RecursionError:
         raise ValueError("YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: yaml.Node | None) -> None:
+    """Reject a document whose aliases expand to a huge tree (a "billion laughs" bomb): a few hundred
+    bytes that every later walk over the data would pay for with millions of nodes. Counted on the
+    composed node graph, where an alias is the same node object, so the check is linear."""
+    if root is None:
+        return
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        if isinstance(node, yaml.SequenceNode):
+            children: list[yaml.Node] = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            size[key] = 1
+            continue
+        if done:
+            total = 1 + sum(size[id(c)] for c in children)
+            if total > MAX_YAML_EXPANDED_NODES:
+                raise ValueError(f"YAML aliases expand to more than {MAX_YAML_EXPANDED_NODES} nodes (possible alias bomb)")
+            size[key] = total
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
 
 
 def load_json(text: str) -> Any:

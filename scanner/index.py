@@ -6,7 +6,8 @@ import ast
 import fnmatch
 import os
 import re
-from collections import defaultdict
+import stat
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,14 @@ from .target import Target, git
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
+# Caches are bounded by the characters of source they stand for, least recently used out first: an
+# ``ast`` tree takes ~35x its source in memory, so keeping every parse of a 100k-file repository
+# would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
+TEXT_CACHE_CHARS = 8 << 20
+PARSE_CACHE_CHARS = 2 << 20
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
+_MISSING: Any = object()
 
 VENDOR_DIRS = frozenset(
     {
@@ -143,6 +152,38 @@ def _glob_to_regex(pattern: str) -> str:
     return "".join(out)
 
 
+class _Lru:
+    """A mapping bounded by the summed weight of its values; the least recently used go first. One
+    value heavier than the whole budget (a big notebook) is kept aside, so asking again is cheap."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.weight = 0
+        self.data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.big: tuple[Any, Any] | None = None
+
+    def get(self, key: Any) -> Any:
+        item = self.data.get(key)
+        if item is None:
+            big = self.big
+            return big[1] if big is not None and big[0] == key else _MISSING
+        self.data.move_to_end(key)
+        return item[0]
+
+    def put(self, key: Any, value: Any, weight: int) -> None:
+        old = self.data.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        if weight > self.budget:
+            self.big = (key, value)
+            return
+        self.data[key] = (value, weight)
+        self.weight += weight
+        while self.weight > self.budget:
+            _, (_, w) = self.data.popitem(last=False)
+            self.weight -= w
+
+
 class FileIndex:
     """What the detectors see of a repository. Detectors ask; only this class touches the disk."""
 
@@ -153,9 +194,23 @@ class FileIndex:
         self.warnings: list[Warning_] = []
         self.stats = ScanStats()
         self._excludes = _Matcher(excludes) if excludes else None
-        self._text: dict[str, str | None] = {}
-        self._parsed: dict[tuple[str, str], Any] = {}
+        self._root_str = str(target.root)
+        self._text = _Lru(TEXT_CACHE_CHARS)
+        self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
+        self._parsed = _Lru(PARSE_CACHE_CHARS)
+        self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
+        self._failed_read: dict[str, int] = {}  # path -> limit it failed at (-1: unreadable)
+        self._last_raw: tuple[str, bytes] | None = None  # contains() -> text() hand-over
+        self._read_paths: set[str] = set()
+        self._sizes: dict[str, int] = {}  # bytes of each file read (weights of derived data)
+        self._parsed_paths: set[str] = set()
+        # contains() memo: each needle gets a bit; per path (needles checked, needles found)
+        self._needle_bits: dict[bytes, int] = {}
+        self._needle_str: dict[bytes, str] = {}
+        self._needle_masks: dict[tuple[bytes, ...], int] = {}
+        self._needles_seen: dict[str, tuple[int, int]] = {}
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
+        self._lookup: tuple[dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]] | None = None
         self._lstat_ok: dict[str, bool] = {}
         self._memo: dict[str, Any] = {}
         all_paths = self._list_paths()
@@ -203,7 +258,7 @@ class FileIndex:
                 except OSError:
                     pass
 
-            def ignored(name: str, is_dir: bool) -> bool:
+            def ignored(name: str, is_dir: bool, rel_dir: str = rel_dir, ignore_stack: list[tuple[str, list[str]]] = ignore_stack) -> bool:
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 for base, pats in ignore_stack:
                     sub = rel[len(base) + 1 :] if base else rel
@@ -271,30 +326,59 @@ class FileIndex:
     # ------------------------------------------------------------ selection
     def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:
         """Entries whose (virtual) path matches any glob, safe to read (no symlinks, regular files)."""
+        patterns = tuple(patterns)
         key = (*patterns, "+root" if include_root else "-root")
         hit = self._select_cache.get(key)
         if hit is not None:
             return hit
-        m = _Matcher(patterns)
-        out = [
-            e
-            for e in self.entries
-            if (include_root or e.scope == "project") and m(e.vpath, e.name) and self._safe(e.path)
-        ]
+        positions = self._fast_positions(patterns)
+        if positions is None:
+            m = _Matcher(patterns)
+            candidates: Iterable[FileEntry] = (e for e in self.entries if m(e.vpath, e.name))
+        else:
+            candidates = (self.entries[i] for i in positions)
+        out = [e for e in candidates if (include_root or e.scope == "project") and self._safe(e.path)]
         self._select_cache[key] = out
         return out
+
+    def _fast_positions(self, patterns: tuple[str, ...]) -> list[int] | None:
+        """Entry positions for globs that need no scan (``**/name``, ``**/*.ext``, a literal path), in
+        entry order; None when a pattern needs the regex matcher."""
+        if self._lookup is None:
+            by_vpath: dict[str, list[int]] = defaultdict(list)
+            by_name: dict[str, list[int]] = defaultdict(list)
+            by_ext: dict[str, list[int]] = defaultdict(list)
+            for i, e in enumerate(self.entries):
+                name = e.name
+                by_vpath[e.vpath].append(i)
+                by_name[name].append(i)
+                dot = name.rfind(".")
+                if dot >= 0:
+                    by_ext[name[dot:]].append(i)
+            self._lookup = (dict(by_vpath), dict(by_name), dict(by_ext))
+        by_vpath, by_name, by_ext = self._lookup
+        found: set[int] = set()
+        for p in patterns:
+            body = p[3:] if p.startswith("**/") else None
+            if body and not any(c in body for c in "*?[/"):
+                found.update(by_name.get(body, ()))
+            elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
+                found.update(by_ext.get(body[1:], ()))
+            elif p and "*" not in p and "?" not in p:
+                found.update(by_vpath.get(p, ()))
+            else:
+                return None
+        return sorted(found)
 
     def _safe(self, path: str) -> bool:
         ok = self._lstat_ok.get(path)
         if ok is None:
             try:
-                st = os.lstat(self.root / path)
-                import stat as _stat
-
-                if _stat.S_ISLNK(st.st_mode):
+                st = os.lstat(os.path.join(self._root_str, path))
+                if stat.S_ISLNK(st.st_mode):
                     ok = False
                     self.stats.skipped["symlink"].append(path)
-                elif not _stat.S_ISREG(st.st_mode):
+                elif not stat.S_ISREG(st.st_mode):
                     ok = False
                     self.stats.skipped["not-a-file"].append(path)
                 else:
@@ -314,6 +398,19 @@ class FileIndex:
             self._memo[key] = build()
         return self._memo[key]
 
+    def file_memo(self, key: str, path: str, build: Any) -> Any:
+        """Like ``memo`` for data derived from one file (its calls, aliases, imports): kept in the
+        bounded parse cache (weighted by the file's size) instead of for the whole scan, so a
+        100k-file repository does not hold every file's derivation. ``build`` must be pure: it may
+        run again after eviction."""
+        k = (path, "memo:" + key)
+        hit = self._parsed.get(k)
+        if hit is not _MISSING:
+            return hit
+        value = build()
+        self._parsed.put(k, value, max(self._sizes.get(path, 0), 64))
+        return value
+
     # ------------------------------------------------------------ reading
     def warn(self, code: str, message: str, path: str | None = None) -> None:
         self.warnings.append(Warning_(code, message, path))
@@ -323,28 +420,50 @@ class FileIndex:
         limit = limit or self.max_bytes
         if not self._safe(path):
             return None
-        full = self.root / path
+        failed = self._failed_read.get(path)
+        if failed is not None and (failed < 0 or limit <= failed):
+            return None  # reported once already
         try:
-            fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read(limit + 1)
+            fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY | _NOFOLLOW)
+            try:
+                size = os.fstat(fd).st_size
+                data = b"" if size > limit else os.read(fd, size + 1)
+                while size <= limit and len(data) <= limit and len(data) < size:  # short read
+                    more = os.read(fd, size + 1 - len(data))
+                    if not more:
+                        break
+                    data += more
+            finally:
+                os.close(fd)
         except OSError as e:
+            self._failed_read[path] = -1
             self.stats.skipped["unreadable"].append(path)
             self.warn("unreadable", f"cannot read: {e.strerror or e}", path)
             return None
-        if len(data) > limit:
+        if size > limit or len(data) > limit:
+            self._failed_read[path] = limit
             self.stats.skipped["too-large"].append(path)
             self.warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path)
             return None
-        self.stats.read += 1
+        if path not in self._read_paths:
+            self._read_paths.add(path)
+            self.stats.read = len(self._read_paths)
+            self._sizes[path] = len(data)
         return data
 
     def text(self, path: str) -> str | None:
-        if path in self._text:
-            return self._text[path]
-        limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes
-        data = self.raw(path, limit)
-        txt: str | None = None
+        txt = self._text.get(path)
+        if txt is not _MISSING:
+            return txt  # type: ignore[no-any-return]
+        if path in self._no_text:
+            return None
+        last = self._last_raw
+        if last is not None and last[0] == path:
+            data: bytes | None = last[1]
+            self._last_raw = None
+        else:
+            data = self.raw(path, MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes)
+        txt = None
         if data is not None:
             if b"\0" in data[:8192]:
                 self.stats.skipped["binary"].append(path)
@@ -354,27 +473,77 @@ class FileIndex:
                 except UnicodeDecodeError:
                     txt = data.decode("utf-8", "replace")
                     self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
-        self._text[path] = txt
+        if txt is None:
+            self._no_text.add(path)
+        else:
+            self._text.put(path, txt, len(txt))
         return txt
 
     def contains(self, path: str, needles: tuple[bytes, ...]) -> bool:
-        """Cheap byte check before parsing: does the file mention any needle (case-sensitive)?"""
-        txt = self._text.get(path)
-        if txt is not None:
-            return any(n.decode() in txt for n in needles)
-        limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes
-        data = self.raw(path, limit)
-        if data is None:
-            self._text[path] = None
+        """Cheap byte check before parsing: does the file mention any needle (case-sensitive)?
+        Answers are remembered per needle, so asking again (any detector, any loop) reads nothing."""
+        mask = self._needle_masks.get(needles)
+        if mask is None:
+            mask = self._register_needles(needles)
+        checked, found = self._needles_seen.get(path, (0, 0))
+        if found & mask:
+            return True
+        if mask and not mask & ~checked:
             return False
-        return any(n in data for n in needles)
+        hay = self._haystack(path)
+        if hay is None:
+            self._needles_seen[path] = (-1, 0)  # unreadable: every needle is absent
+            return False
+        if not mask:  # needles beyond the memo's capacity: plain check
+            return any((n in hay) if isinstance(hay, bytes) else (n.decode("utf-8", "replace") in hay) for n in needles)
+        for n in needles:
+            bit = self._needle_bits[n]
+            if checked & bit:
+                continue
+            checked |= bit
+            if (n in hay) if isinstance(hay, bytes) else (self._needle_str[n] in hay):
+                found |= bit
+                break
+        self._needles_seen[path] = (checked, found)
+        return bool(found & mask)
+
+    def _haystack(self, path: str) -> str | bytes | None:
+        """The cached text, else the file's bytes (kept for the parse that usually follows)."""
+        txt = self._text.get(path)
+        if txt is not _MISSING and txt is not None:
+            return txt  # type: ignore[no-any-return]
+        last = self._last_raw
+        if last is not None and last[0] == path:
+            return last[1]
+        data = self.raw(path, MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes)
+        if data is not None:
+            self._last_raw = (path, data)
+        return data
+
+    def _register_needles(self, needles: tuple[bytes, ...]) -> int:
+        """A bit per needle; 0 (no memo) once the registry is full, so per-path masks stay small
+        when a detector asks for a different needle per file."""
+        if len(self._needle_bits) + len(needles) > MAX_MEMO_NEEDLES and any(n not in self._needle_bits for n in needles):
+            return 0
+        mask = 0
+        for n in needles:
+            bit = self._needle_bits.get(n)
+            if bit is None:
+                bit = self._needle_bits[n] = 1 << len(self._needle_bits)
+                self._needle_str[n] = n.decode("utf-8", "replace")
+            mask |= bit
+        self._needle_masks[needles] = mask
+        return mask
 
     def lines(self, path: str) -> list[str]:
         key = (path, "lines")
-        if key not in self._parsed:
-            txt = self.text(path)
-            self._parsed[key] = txt.splitlines() if txt is not None else []
-        return self._parsed[key]
+        hit = self._parsed.get(key)
+        if hit is not _MISSING:
+            return hit  # type: ignore[no-any-return]
+        txt = self.text(path)
+        out = txt.splitlines() if txt is not None else []
+        self._parsed.put(key, out, len(txt or ""))
+        return out
 
     def snippet(self, path: str, line: int | None, end_line: int | None = None) -> str:
         if not line:
@@ -385,18 +554,26 @@ class FileIndex:
 
     def _parse(self, path: str, kind: str, fn: Any) -> Any:
         key = (path, kind)
-        if key in self._parsed:
-            return self._parsed[key]
+        hit = self._parsed.get(key)
+        if hit is not _MISSING:
+            return hit
+        if key in self._parse_failed:
+            return None
         txt = self.text(path)
         result = None
         if txt is not None:
             try:
                 result = fn(txt)
-                self.stats.parsed += 1
             except ValueError as e:
+                self._parse_failed.add(key)
                 self.stats.skipped["unparseable"].append(path)
                 self.warn("parse-error", f"{kind}: {e}", path)
-        self._parsed[key] = result
+                return None
+            if path not in self._parsed_paths:
+                self._parsed_paths.add(path)
+                self.stats.parsed = len(self._parsed_paths)
+            weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
+            self._parsed.put(key, result, weight)
         return result
 
     def yaml(self, path: str) -> list[Any]:

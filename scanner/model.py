@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,6 +41,34 @@ class Source(StrEnum):
 
 SNIPPET_MAX = 240
 
+# Credentials a scanned file may hold never reach a report: URL user:password@, user-only tokens,
+# secret-looking keys with literal values (``${{ secrets.X }}``/``$VAR`` references stay) and AWS key ids.
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)(?:[^/\s:@'\"]*:[^/\s@'\"]*|[A-Za-z0-9_\-]{20,})@")
+_SECRET_VALUE = re.compile(
+    r"(?i)(\b(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
+    r"|auth_token|access_token|token|client_secret|private_key)[\"']?\s*[:=]\s*|--(?:password|token|api-key|secret)[= ]\s*"
+    r"|\bremote\s+modify\s+\S+\s+(?:password|secret_access_key|access_key_id|token|user)\s+)([\"']?)(?![$\[{<*])([^\s\"',;}]+)"
+)
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with credential values replaced by ``***``."""
+    if not text:
+        return text
+    text = _URL_CREDENTIALS.sub(r"\1***@", text)
+    text = _SECRET_VALUE.sub(_redact_value, text)
+    return _AWS_KEY_ID.sub("***", text)
+
+
+_CODE_VALUE = re.compile(r"[A-Za-z_][\w.]*[(\[]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+
+
+def _redact_value(m: re.Match[str]) -> str:
+    if not m.group(2) and _CODE_VALUE.match(m.group(3)):
+        return m.group(0)  # an expression (``token = get_token()``, ``os.environ[...]``), not a literal
+    return f"{m.group(1)}{m.group(2)}***"
+
 
 def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
     """At most three lines, control characters stripped, length capped."""
@@ -57,6 +86,9 @@ class Evidence:
     strength: Strength = Strength.MEDIUM
     source: Source = Source.DECLARED
     end_line: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "snippet", redact_secrets(self.snippet))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,398 @@
+"""FileIndex: what is listed, skipped, scoped and read, and how safely."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from mlscan import index as index_mod
+from mlscan.formats import LineDict, LineList
+from mlscan.index import FileIndex, _Matcher
+from mlscan.target import Target, resolve_target
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content, encoding="utf-8")
+    return root
+
+
+def git_repo(root: Path, files: dict[str, str | bytes]) -> Path:
+    write(root, files)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "add", "-A", "-f"], cwd=root, check=True, env=env)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign"],
+        cwd=root,
+        check=True,
+        env=env,
+    )
+    return root
+
+
+def plain(root: Path) -> Target:
+    return Target(root.resolve(), "", False, None, None)
+
+
+def paths(ix: FileIndex, include_root: bool = True) -> set[str]:
+    return {e.path for e in ix.select(("**",), include_root=include_root)}
+
+
+# ---------------------------------------------------------------- skipping
+
+
+def test_vendored_junk_and_template_files_are_skipped(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            "src/train.py": "import mlflow\n",
+            "node_modules/pkg/index.py": "import mlflow\n",
+            "third_party/lib/mlflow_copy.py": "import mlflow\n",
+            ".venv/lib/site.py": "x = 1\n",
+            "mypkg.egg-info/PKG-INFO": "Name: mypkg\n",
+            "src/__pycache__/train.cpython-311.pyc": b"\0\0",
+            "notebooks/.ipynb_checkpoints/a-checkpoint.ipynb": "{}",
+            "mlruns/0/meta.yaml": "name: x\n",
+            "conf/app.yaml.j2": "name: {{ name }}\n",
+            "{{cookiecutter.slug}}/x.py": "x = 1\n",
+        },
+    )
+    ix = FileIndex(resolve_target(str(repo)))
+    assert paths(ix) == {"src/train.py"}
+    skipped = ix.skipped_summary()
+    assert skipped["vendored"]["count"] == 4
+    assert set(skipped["run-output-or-junk"]["examples"]) == {
+        "src/__pycache__/train.cpython-311.pyc",
+        "notebooks/.ipynb_checkpoints/a-checkpoint.ipynb",
+        "mlruns/0/meta.yaml",
+    }
+    assert set(skipped["template"]["examples"]) == {"conf/app.yaml.j2", "{{cookiecutter.slug}}/x.py"}
+    assert not ix.is_template_repo
+
+
+def test_upstream_copy_with_license_is_vendored(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"deploy/upstream/manifests/m{i}.yaml": "kind: X\n" for i in range(45)}
+    files["deploy/upstream/LICENSE"] = "Apache\n"
+    files["train.py"] = "x = 1\n"
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    assert paths(ix) == {"train.py"}
+    assert ix.skipped_summary()["vendored"]["count"] == 46
+
+
+def test_template_repository_maps_generated_paths(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            "cookiecutter.json": '{"slug": "demo"}',
+            "hooks/post_gen_project.py": "print('x')\n",
+            "{{cookiecutter.slug}}/src/train.py": "import mlflow\n",
+            "{{cookiecutter.slug}}/.github/workflows/ci.yml.tmpl": "on: push\n",
+        },
+    )
+    ix = FileIndex(resolve_target(str(repo)))
+    assert ix.is_template_repo
+    by_vpath = {e.vpath: e.path for e in ix.select(("**",))}
+    assert by_vpath == {
+        "src/train.py": "{{cookiecutter.slug}}/src/train.py",
+        ".github/workflows/ci.yml": "{{cookiecutter.slug}}/.github/workflows/ci.yml.tmpl",
+    }
+    assert "hooks/post_gen_project.py" in ix.skipped_summary()["template-source"]["examples"]
+
+
+# ---------------------------------------------------------------- subdirectory scope
+
+
+def test_subdir_scope_keeps_root_applicable_files_only(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            "README.md": "# monorepo\n",
+            "Makefile": "all:\n\techo\n",
+            ".github/workflows/ci.yml": "on: push\n",
+            ".github/CODEOWNERS": "* @team\n",
+            ".dvc/config": "[core]\n",
+            "OWNERS": "approvers: [a]\n",
+            "course/04-deploy/code/train.py": "x = 1\n",
+            "course/04-deploy/code/tests/test_train.py": "def test(): pass\n",
+            "course/05-monitor/code/monitor.py": "x = 1\n",
+            "course/04-deploy/README.md": "# not in the project\n",
+        },
+    )
+    ix = FileIndex(resolve_target(str(repo / "course" / "04-deploy" / "code")))
+    assert ix.target.subdir == "course/04-deploy/code"
+    scopes = {e.path: e.scope for e in ix.select(("**",))}
+    assert scopes == {
+        "course/04-deploy/code/train.py": "project",
+        "course/04-deploy/code/tests/test_train.py": "project",
+        ".github/workflows/ci.yml": "root",
+        ".github/CODEOWNERS": "root",
+        ".dvc/config": "root",
+        "OWNERS": "root",
+    }
+    assert paths(ix, include_root=False) == {"course/04-deploy/code/train.py", "course/04-deploy/code/tests/test_train.py"}
+
+
+def test_subdir_inside_a_vendor_looking_tree_is_still_the_project(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"examples/demo/f{i}.py": "x = 1\n" for i in range(45)}
+    files["examples/demo/LICENSE"] = "MIT\n"
+    repo = git_repo(tmp_path / "r", files)
+    ix = FileIndex(resolve_target(str(repo / "examples" / "demo")))
+    assert len(paths(ix)) == 46
+
+
+# ---------------------------------------------------------------- listing outside git
+
+
+def test_walk_outside_git_honours_gitignore(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "plain",
+        {
+            ".gitignore": "# build output\n*.log\nbuild/\n/secret.txt\n",
+            "keep.py": "x = 1\n",
+            "run.log": "log\n",
+            "build/lib/x.py": "x = 1\n",
+            "secret.txt": "s\n",
+            "sub/.gitignore": "local.cfg\n",
+            "sub/local.cfg": "a=1\n",
+            "sub/other.cfg": "a=1\n",
+            "sub/deep/local.cfg": "a=1\n",
+            "other/local.cfg": "a=1\n",
+        },
+    )
+    ix = FileIndex(plain(root))
+    assert ix.all_paths == {".gitignore", "keep.py", "sub/.gitignore", "sub/other.cfg", "other/local.cfg"}
+
+
+def test_walk_never_enters_symlinked_directories(tmp_path: Path) -> None:
+    outside = write(tmp_path / "outside", {"secret.py": "TOKEN = 'x'\n"})
+    root = write(tmp_path / "plain", {"keep.py": "x = 1\n"})
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    ix = FileIndex(plain(root))
+    assert not any(p.startswith("linked/") for p in ix.all_paths)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_size_cap_warns_once_and_is_not_read(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {"big.json": "[" + "1," * 200 + "1]", "small.json": "[1]"})
+    ix = FileIndex(plain(root), max_bytes=100)
+    assert ix.json("small.json") == [1]
+    assert ix.json("big.json") is None
+    assert ix.json("big.json") is None
+    assert not ix.contains("big.json", (b"1",))
+    assert [w.code for w in ix.warnings] == ["too-large"]
+    assert ix.skipped_summary()["too-large"] == {"count": 1, "examples": ["big.json"]}
+
+
+def test_symlinks_are_never_followed(tmp_path: Path) -> None:
+    outside = write(tmp_path / "outside", {"secret.yaml": "token: TOPSECRET\n"})
+    repo = git_repo(tmp_path / "r", {"ok.yaml": "a: 1\n"})
+    (repo / "link.yaml").symlink_to(outside / "secret.yaml")
+    (repo / "dangling.yaml").symlink_to(repo / "nope.yaml")
+    ix = FileIndex(resolve_target(str(repo)))
+    assert {e.path for e in ix.select(("**/*.yaml",))} == {"ok.yaml"}
+    assert ix.raw("link.yaml") is None and ix.text("link.yaml") is None
+    assert ix.yaml("link.yaml") == []
+    assert not ix.contains("link.yaml", (b"TOPSECRET",))
+    assert set(ix.skipped_summary()["symlink"]["examples"]) == {"link.yaml", "dangling.yaml"}
+
+
+def test_binary_and_non_utf8_text(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {"model.pkl": b"\x80\x04\x95\0\0mlflow", "notes.py": "x = 'caf\xe9'\n".encode("latin-1")})
+    ix = FileIndex(plain(root))
+    assert ix.text("model.pkl") is None
+    assert ix.contains("model.pkl", (b"mlflow",))  # a byte check still sees it
+    assert ix.python("model.pkl") is None
+    assert ix.text("notes.py") == "x = 'caf\ufffd'\n"
+    assert ix.python("notes.py") is not None
+    assert [w.code for w in ix.warnings] == ["not-utf8"]
+    assert "model.pkl" in ix.skipped_summary()["binary"]["examples"]
+
+
+def test_parse_errors_warn_once(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {"bad.yaml": "a: [1, 2\n", "bad.py": "def f(:\n", "bad.toml": "a = \n", "bad.json": "{"})
+    ix = FileIndex(plain(root))
+    for _ in range(2):
+        assert ix.yaml("bad.yaml") == []
+        assert ix.python("bad.py") is None
+        assert ix.toml("bad.toml") is None
+        assert ix.json("bad.json") is None
+    assert sorted(w.path for w in ix.warnings if w.code == "parse-error") == ["bad.json", "bad.py", "bad.toml", "bad.yaml"]
+
+
+def test_contains_remembers_answers(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {f"f{i}.py": f"import mlflow  # {i}\n" for i in range(5)})
+    ix = FileIndex(plain(root))
+    calls = []
+    real_raw = ix.raw
+
+    def counting_raw(path: str, limit: int | None = None) -> bytes | None:
+        calls.append(path)
+        return real_raw(path, limit)
+
+    ix.raw = counting_raw  # type: ignore[method-assign]
+    for _ in range(3):
+        assert all(ix.contains(f"f{i}.py", (b"wandb", b"mlflow")) for i in range(5))
+        assert not any(ix.contains(f"f{i}.py", (b"wandb",)) for i in range(5))
+    assert len(calls) == 5  # each file read once, whatever is asked again
+    assert ix.python("f0.py") is not None and len(calls) == 6  # contains' bytes are not kept for another file
+
+
+def test_contains_with_many_distinct_needles(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {"conf.yaml": "script: src/train_model.py\n"})
+    ix = FileIndex(plain(root))
+    for i in range(index_mod.MAX_MEMO_NEEDLES + 50):
+        assert not ix.contains("conf.yaml", (f"stem_{i}".encode(),))
+    assert ix.contains("conf.yaml", (b"train_model",))
+    assert len(ix._needle_bits) <= index_mod.MAX_MEMO_NEEDLES
+
+
+def test_parse_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 2000)
+    root = write(tmp_path / "plain", {f"m{i}.py": f"def f{i}():\n    return {i}\n" * 20 for i in range(30)})
+    ix = FileIndex(plain(root))
+    for _ in range(2):
+        for i in range(30):
+            tree = ix.python(f"m{i}.py")
+            assert tree is not None and tree.body[0].name == f"f{i}"
+    assert ix._parsed.weight <= 2000
+    assert ix.stats.parsed == 30  # distinct files parsed, not parses
+
+
+# ---------------------------------------------------------------- formats through the index
+
+
+def test_yaml_line_numbers(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "plain",
+        {
+            "pipe.yaml": "# comment\nstages:\n  train:\n    cmd: python train.py\n    deps:\n      - data.csv\n      - train.py\n---\nkind: Second\n",
+        },
+    )
+    ix = FileIndex(plain(root))
+    first, second = ix.yaml("pipe.yaml")
+    assert isinstance(first, LineDict)
+    assert first.line_of("stages") == 2
+    train = first["stages"]["train"]
+    assert train.line == 4 and train.line_of("cmd") == 4 and train.line_of("deps") == 5
+    deps = train["deps"]
+    assert isinstance(deps, LineList) and deps.line_of(0) == 6 and deps.line_of(1) == 7
+    assert second.line_of("kind") == 9
+    assert ix.snippet("pipe.yaml", 4) == "    cmd: python train.py"
+
+
+def test_yaml_unsafe_tags_become_plain_data(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {"x.yaml": "a: !!python/object/apply:os.system ['echo pwned']\nb: !Ref Bucket\n"})
+    ix = FileIndex(plain(root))
+    (doc,) = ix.yaml("x.yaml")
+    assert doc["a"] == ["echo pwned"] and doc["b"] == "Bucket"
+
+
+def test_notebook_magics_become_blank_lines(tmp_path: Path) -> None:
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["# Title\n"]},
+            {"cell_type": "code", "source": ["%pip install mlflow\n", "!ls data\n", "import mlflow\n"], "outputs": []},
+            {"cell_type": "code", "source": "%%time\nmlflow.log_metric('acc', 0.9)\n", "outputs": []},
+            {"cell_type": "code", "source": ["def broken(:\n"], "outputs": []},
+            {"cell_type": "code", "source": ["x = 1\n"], "outputs": []},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    root = write(tmp_path / "plain", {"nb.ipynb": json.dumps(nb)})
+    ix = FileIndex(plain(root))
+    code = ix.notebook("nb.ipynb")
+    assert code is not None and code.tree is not None
+    lines = code.source.splitlines()
+    assert lines[0] == "" and lines[1] == "" and lines[2] == "import mlflow"
+    assert "broken" not in code.source  # a cell that cannot parse is left out
+    imported = [n for n in code.tree.body if n.__class__.__name__ == "Import"]
+    assert imported and imported[0].lineno == 3 and code.cell(3) == 2
+    assert ix.python("nb.ipynb") is code.tree
+
+
+# ---------------------------------------------------------------- selection
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        ("**/*.py",),
+        ("**/Dockerfile",),
+        ("src/train.py",),
+        ("src/*.py",),
+        (".github/workflows/*.yml", ".github/workflows/*.yaml"),
+        ("**/*.yaml", "**/*.yml", "**/Dockerfile"),
+        ("**/requirements*.txt",),
+        ("**/*.tar.gz",),
+        ("nope.py",),
+    ],
+)
+def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tuple[str, ...]) -> None:
+    root = write(
+        tmp_path / "plain",
+        {
+            "src/train.py": "",
+            "src/pkg/util.py": "",
+            "train.py": "",
+            "Dockerfile": "",
+            "svc/Dockerfile": "",
+            "svc/Dockerfile.gpu": "",
+            ".github/workflows/ci.yml": "",
+            ".github/workflows/cd.yaml": "",
+            "k8s/dep.yaml": "",
+            "requirements-dev.txt": "",
+            "data/a.tar.gz": "",
+            ".py": "",
+        },
+    )
+    ix = FileIndex(plain(root))
+    m = _Matcher(patterns)
+    expected = [e for e in ix.entries if m(e.vpath, e.name)]
+    assert ix.select(patterns) == expected
+    assert ix.select(patterns) is ix.select(patterns)  # cached
+
+
+def test_file_memo_is_bounded_and_rebuilt_after_eviction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 1000)
+    root = write(tmp_path / "plain", {f"m{i}.py": f"x = {i}\n" * 50 for i in range(10)})
+    ix = FileIndex(plain(root))
+    builds: list[str] = []
+
+    def derive(path: str) -> str:
+        builds.append(path)
+        return (ix.text(path) or "")[:5]
+
+    assert ix.file_memo("head", "m0.py", lambda: derive("m0.py")) == "x = 0"
+    assert ix.file_memo("head", "m0.py", lambda: derive("m0.py")) == "x = 0"
+    assert builds == ["m0.py"]
+    for i in range(10):
+        ix.file_memo("head", f"m{i}.py", lambda i=i: derive(f"m{i}.py"))
+    assert ix.file_memo("head", "m0.py", lambda: derive("m0.py")) == "x = 0"
+    assert builds.count("m0.py") == 2  # evicted by the others, built again
+    assert ix._parsed.weight <= 1000
+
+
+def test_one_value_larger_than_the_cache_is_kept_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 100)
+    monkeypatch.setattr(index_mod, "TEXT_CACHE_CHARS", 100)
+    root = write(tmp_path / "plain", {"big.md": "line\n" * 1000, "small.md": "x\n"})
+    ix = FileIndex(plain(root))
+    first = ix.lines("big.md")
+    assert len(first) == 1000 and ix.lines("big.md") is first  # not split again for every snippet
+    assert ix.text("big.md") is ix.text("big.md")
+    assert ix.snippet("big.md", 10) == "line"
+    ix.lines("small.md")
+    assert ix.lines("big.md") is first

@@ -1,0 +1,48 @@
+"""Start-up stays light: a JSON scan never imports the heavy optional libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .test_index import git_repo
+
+HEAVY = ("kubernetes", "boto3", "botocore", "mlflow", "sqlalchemy")
+
+PROBE = """
+import contextlib, io, json, sys
+import mlscan.cli
+after_import = sorted(sys.modules)
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        mlscan.cli.main(["scan", sys.argv[1], "--format", "json"], standalone_mode=False)
+    except SystemExit as e:
+        if e.code:
+            raise
+report = json.loads(out.getvalue())
+print(json.dumps({"after_import": after_import, "after_scan": sorted(sys.modules), "questions": len(report["questions"])}))
+"""
+
+
+def test_json_scan_imports_no_heavy_library(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "tiny",
+        {
+            "src/train.py": "import mlflow\nimport boto3\nfrom kubernetes import client\nimport sqlalchemy\n\nif __name__ == '__main__':\n    mlflow.log_metric('a', 1)\n",
+            "requirements.txt": "mlflow==2.9.2\nboto3==1.34.0\nkubernetes==29.0.0\nsqlalchemy==2.0.25\n",
+            "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model\n",
+            "README.md": "# tiny\n",
+        },
+    )
+    cp = subprocess.run([sys.executable, "-c", PROBE, str(repo)], capture_output=True, text=True, timeout=120, check=False)
+    assert cp.returncode == 0, cp.stderr
+    got = json.loads(cp.stdout.strip().splitlines()[-1])
+    assert got["questions"] == 20
+    for phase in ("after_import", "after_scan"):
+        heavy = sorted(m for m in got[phase] if m.split(".")[0] in HEAVY)
+        assert not heavy, f"{phase}: {heavy}"
+    # the CLI module itself stays small: the engine and detectors load only when a command runs
+    assert not any(m.startswith("mlscan.detectors.") for m in got["after_import"])
