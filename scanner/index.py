@@ -208,7 +208,8 @@ class FileIndex:
         self._needle_bits: dict[bytes, int] = {}
         self._needle_str: dict[bytes, str] = {}
         self._needle_masks: dict[tuple[bytes, ...], int] = {}
-        self._needles_seen: dict[str, tuple[int, int]] = {}
+        self._needles_checked: dict[str, int] = {}
+        self._needles_found: dict[str, int] = {}  # only paths where some needle was found
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
         self._lookup: tuple[dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]] | None = None
         self._lstat_ok: dict[str, bool] = {}
@@ -485,14 +486,15 @@ class FileIndex:
         mask = self._needle_masks.get(needles)
         if mask is None:
             mask = self._register_needles(needles)
-        checked, found = self._needles_seen.get(path, (0, 0))
+        checked = self._needles_checked.get(path, 0)
+        found = self._needles_found.get(path, 0)
         if found & mask:
             return True
         if mask and not mask & ~checked:
             return False
         hay = self._haystack(path)
         if hay is None:
-            self._needles_seen[path] = (-1, 0)  # unreadable: every needle is absent
+            self._needles_checked[path] = -1  # unreadable: every needle is absent
             return False
         if not mask:  # needles beyond the memo's capacity: plain check
             return any((n in hay) if isinstance(hay, bytes) else (n.decode("utf-8", "replace") in hay) for n in needles)
@@ -504,7 +506,9 @@ class FileIndex:
             if (n in hay) if isinstance(hay, bytes) else (self._needle_str[n] in hay):
                 found |= bit
                 break
-        self._needles_seen[path] = (checked, found)
+        self._needles_checked[path] = checked
+        if found:
+            self._needles_found[path] = found
         return bool(found & mask)
 
     def _haystack(self, path: str) -> str | bytes | None:
