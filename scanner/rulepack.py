@@ -184,7 +184,7 @@ _FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
     try:
         try:
-            return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - libyaml's safe loader
+            return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
         except yaml.YAMLError:
             return yaml.safe_load(text)  # the pure-Python loader words errors better; it raises again
     except RecursionError:
