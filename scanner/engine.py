@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,7 +101,14 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     if config.excludes:
         index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
     index.warnings.extend(config.warnings)
-    findings = run_detectors(index, detectors)
+    # Detectors build many short-lived ASTs; the cyclic GC's default thresholds spent over half of
+    # detector time on large repositories (docs/benchmarks.md). Raise them for the scan only.
+    old_gc = gc.get_threshold()
+    gc.set_threshold(max(old_gc[0], 50_000), max(old_gc[1], 20), max(old_gc[2], 100))
+    try:
+        findings = run_detectors(index, detectors)
+    finally:
+        gc.set_threshold(*old_gc)
     fset = Findings(findings)
 
     def overrides(name: str) -> dict[str, Any]:

@@ -90,12 +90,14 @@ def load_yaml_all(text: str) -> list[Any]:
     """All documents of a YAML stream, safely. Raises ValueError on malformed or hostile input."""
     if text.count("*") > MAX_YAML_ALIASES and len(re.findall(r"(?<![\w*])\*[A-Za-z0-9_-]+", text)) > MAX_YAML_ALIASES:
         raise ValueError("too many YAML aliases (possible alias bomb)")
+    may_alias = "&" in text and "*" in text  # no anchor or no alias: nothing can expand
     loader = _LineLoader(text)
     try:
         docs = []
         while loader.check_node():
             node = loader.get_node()
-            _check_expansion(node)
+            if may_alias:
+                _check_expansion(node)
             data = loader.construct_document(node)
             if data is not None:
                 docs.append(data)
