@@ -101,6 +101,9 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     if config.excludes:
         index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
     index.warnings.extend(config.warnings)
+    from .vocabulary import harvest
+
+    index.register_vocabulary(sorted(harvest(detectors)))
     # Detectors build many short-lived ASTs; the cyclic GC's default thresholds spent over half of
     # detector time on large repositories (docs/benchmarks.md). Raise them for the scan only.
     old_gc = gc.get_threshold()

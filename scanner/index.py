@@ -26,6 +26,10 @@ TEXT_CACHE_CHARS = 8 << 20
 PARSE_CACHE_CHARS = 2 << 20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
+# mentions(): a file is tokenised once into the identifiers it shares with the scan's vocabulary
+# into its word segments (``log_metric`` -> ``log``, ``metric``; escapes like ``\n`` split words)
+_TOKEN_B = re.compile(rb"(?:\\[ntr])?([A-Za-z0-9]+)")
+_TOKEN_S = re.compile(r"(?:\\[ntr])?([A-Za-z0-9]+)")
 _MISSING: Any = object()
 
 VENDOR_DIRS = frozenset(
@@ -213,6 +217,11 @@ class FileIndex:
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
         self._lookup: tuple[dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]] | None = None
         self._lstat_ok: dict[str, bool] = {}
+        # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
+        self._vocab: dict[bytes, int] = {}
+        self._vocab_str: dict[str, int] = {}
+        self._mention_masks: dict[tuple[bytes, ...], tuple[int, tuple[int, ...]]] = {}
+        self._tokens: dict[str, tuple[int, int]] = {}
         self._memo: dict[str, Any] = {}
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
@@ -511,6 +520,43 @@ class FileIndex:
             self._needles_found[path] = found
         return bool(found & mask)
 
+    def register_vocabulary(self, needles: Iterable[bytes]) -> None:
+        """Declare, before the detectors run, the needles they will ask ``mentions`` about: each file
+        is then tokenised once for all of them. Needles declared late still work (the file is
+        tokenised again)."""
+        for n in needles:
+            for part in _TOKEN_B.findall(n):
+                if part not in self._vocab:
+                    self._vocab[part] = bit = 1 << len(self._vocab)
+                    self._vocab_str[part.decode()] = bit
+
+    def mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Word-level pre-filter: do all word segments of some needle occur as words of the file
+        (``b"mlflow.log_metric"``: ``mlflow``, ``log`` and ``metric``)? Words are runs of letters and
+        digits, so ``b"drift"`` matches ``data_drift`` but not ``DataDrift`` or ``drifted``. It only
+        selects files for a parse; answers for every vocabulary word come from one read of the file."""
+        entry = self._mention_masks.get(needles)
+        if entry is None:
+            self.register_vocabulary(needles)
+            masks = tuple(sum(self._vocab[p] for p in _TOKEN_B.findall(n)) for n in needles)
+            if not all(masks):
+                masks = (0,)  # a needle without identifier parts: no token pre-filter
+            entry = self._mention_masks[needles] = (max(masks).bit_length(), masks)
+        width, masks = entry
+        known, found = self._tokens.get(path, (0, 0))
+        if known < width:
+            hay = self._haystack(path)
+            if hay is None:
+                self._tokens[path] = (1 << 30, 0)
+                return False
+            vocab = self._vocab if isinstance(hay, bytes) else self._vocab_str
+            tokens = (_TOKEN_B if isinstance(hay, bytes) else _TOKEN_S).findall(hay)  # type: ignore[arg-type]
+            found = 0
+            for t in vocab.keys() & set(tokens):
+                found |= vocab[t]  # type: ignore[index]
+            self._tokens[path] = (len(self._vocab), found)
+        return any(m & found == m for m in masks)
+
     def _haystack(self, path: str) -> str | bytes | None:
         """The cached text, else the file's bytes (kept for the parse that usually follows)."""
         txt = self._text.get(path)
@@ -611,10 +657,10 @@ class FileIndex:
         return self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)
 
     def python_files(self, needles: tuple[bytes, ...], patterns: tuple[str, ...] = ("**/*.py", "**/*.ipynb")) -> Iterator[tuple[FileEntry, ast.Module]]:
-        """Python sources (and notebooks) that mention a needle, parsed. The byte check keeps ``ast``
-        off files that cannot matter."""
+        """Python sources (and notebooks) that mention a needle (``mentions``: identifiers, not
+        substrings), parsed. The token check keeps ``ast`` off files that cannot matter."""
         for e in self.select(patterns):
-            if self.contains(e.path, needles):
+            if self.mentions(e.path, needles):
                 tree = self.python(e.path)
                 if tree is not None:
                     yield e, tree
