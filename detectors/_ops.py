@@ -92,7 +92,7 @@ def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCal
         out.sort(key=lambda c: c.line)
         return al, out
 
-    return index.memo(f"ops-calls:{e.path}", build)  # type: ignore[no-any-return]
+    return index.file_memo("ops-calls", e.path, build)  # type: ignore[no-any-return]
 
 
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:
@@ -211,7 +211,7 @@ def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[
         except ValueError:
             return []
 
-    return index.memo(f"ops-helm:{e.path}", build)  # type: ignore[no-any-return]
+    return index.file_memo("ops-helm", e.path, build)  # type: ignore[no-any-return]
 
 
 def embedded_docs(doc: LineDict) -> Iterator[tuple[str, Any, int]]:
@@ -277,7 +277,7 @@ def tf_blocks(index: FileIndex, e: FileEntry) -> list[TfBlock]:
             out.append(TfBlock(m.group(1), m.group(2), m.group(3), text.count("\n", 0, m.start()) + 1, text[m.end() : i]))
         return out
 
-    return index.memo(f"ops-tf:{e.path}", build)  # type: ignore[no-any-return]
+    return index.file_memo("ops-tf", e.path, build)  # type: ignore[no-any-return]
 
 
 def tf_has(block: TfBlock, attr: str) -> bool:

@@ -271,15 +271,37 @@ def config_refs(index: FileIndex, entry: FileEntry) -> list[tuple[FileEntry, dic
     names it (so its parameters can be read)."""
     stem = entry.name.rsplit(".", 1)[0]
     parent = entry.vpath.split("/")[-2] if "/" in entry.vpath else ""
+    table = index.memo("orchestration-config-ref-table", lambda: _config_ref_table(index))
+    candidates = sorted(table.get(entry.name, set()) | table.get(stem, set()))
     out: list[tuple[FileEntry, dict]] = []
     for y in index.select(YAML_GLOBS):
-        if y.vpath == entry.vpath or not index.contains(y.path, (stem.encode(),)):
+        if y.path not in candidates or y.vpath == entry.vpath:
             continue
         for doc in index.yaml(y.path):
             for d in walk_dicts(doc):
                 if any(isinstance(v, str) and _names_file(v, entry.name, stem, parent) for v in d.values()):
                     out.append((y, d))
     return out
+
+
+_PATH_PART = re.compile(r"[^\s/\\'\",\[\]{}]+")  # path components, as they stand in YAML text
+
+
+def _config_ref_table(index: FileIndex) -> dict[str, set[str]]:
+    """Which YAML files mention a path component equal to the name or stem of a Python file of the
+    project: one pass over the YAML files instead of one per Python file asking ``config_refs``."""
+    names: set[str] = set()
+    for e in index.select(("**/*.py", "**/*.ipynb")):
+        names.add(e.name)
+        names.add(e.name.rsplit(".", 1)[0])
+    table: dict[str, set[str]] = {}
+    for y in index.select(YAML_GLOBS):
+        text = index.text(y.path)
+        if not text:
+            continue
+        for part in names.intersection(_PATH_PART.findall(text)):
+            table.setdefault(part, set()).add(y.path)
+    return table
 
 
 def _names_file(value: str, name: str, stem: str, parent: str) -> bool:

@@ -183,7 +183,7 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
         out.sort(key=lambda t: t.line)
         return out
 
-    return index.memo(f"tracking-calls:{e.path}", build)  # type: ignore[no-any-return]
+    return index.file_memo("tracking-calls", e.path, build)  # type: ignore[no-any-return]
 
 
 def _classify(c: _ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlflow: bool) -> tuple[str, str] | None:

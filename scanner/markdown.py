@@ -470,7 +470,7 @@ def project_docs(index: Any) -> list[tuple[Any, str]]:
 
 def document(index: Any, path: str) -> Document:
     """The parsed document at ``path``, read through the index and cached for the scan."""
-    return index.memo(f"markdown:{path}", lambda: parse(index.text(path) or "", path))  # type: ignore[no-any-return]
+    return index.file_memo("markdown", path, lambda: parse(index.text(path) or "", path))  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------- what a documented command does
