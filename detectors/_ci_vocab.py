@@ -10,6 +10,7 @@ import re
 
 from mlscan.ci import CiJob, CiStep
 from mlscan.index import FileIndex
+from mlscan.pyast import walk
 
 from ._ci import Cmd, head, is_install, python_target, segments, words
 from ._orchestration import call_names, dotted, trainingish
@@ -404,7 +405,7 @@ def python_deploy(index: FileIndex, c: Cmd) -> str | None:
     sdk = sdk_of(tree)
     if sdk is None:
         return None
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             name = dotted(node.func)
             tail = name.rsplit(".", 1)[-1]
@@ -420,7 +421,7 @@ def python_deploy(index: FileIndex, c: Cmd) -> str | None:
 
 
 def sdk_of(tree: ast.Module) -> str | None:
-    for node in ast.walk(tree):
+    for node in walk(tree):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
         for n in names:
             top = n.split(".")[0]

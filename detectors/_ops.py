@@ -15,6 +15,7 @@ from typing import Any
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.formats import LineDict, load_yaml_all, normalize_name
 from mlscan.index import FileEntry, FileIndex, _render_template
+from mlscan.pyast import walk
 from mlscan.wiring import AUTOMATED, imported_modules, makefile_recipes, wiring
 
 EXPLORATION_DIRS = frozenset(
@@ -31,7 +32,7 @@ SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 def aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
@@ -84,7 +85,7 @@ def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCal
             return {}, []
         al = aliases(tree)
         out = []
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.Call):
                 f = node.func
                 attr = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")

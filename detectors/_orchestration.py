@@ -10,6 +10,7 @@ from typing import Any
 
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Strength
+from mlscan.pyast import walk
 from mlscan.wiring import AUTOMATED, imports_any, wiring
 
 # ------------------------------------------------------------------ vocabulary
@@ -128,13 +129,13 @@ def decorator(fn: ast.AST, *names: str) -> ast.expr | None:
 
 
 def functions(tree: ast.AST) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 def assigned_calls(tree: ast.AST) -> dict[str, ast.Call]:
     """``x = Foo(...)`` (any depth): variable name -> the call."""
     out: dict[str, ast.Call] = {}
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
             for t in n.targets:
                 if isinstance(t, ast.Name):
@@ -143,7 +144,7 @@ def assigned_calls(tree: ast.AST) -> dict[str, ast.Call]:
 
 
 def calls(tree: ast.AST, *tails: str) -> Iterator[ast.Call]:
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Call) and tail(dotted(n.func)) in tails:
             yield n
 

@@ -9,6 +9,7 @@ import ast
 from typing import Any
 
 from mlscan.index import FileEntry, FileIndex
+from mlscan.pyast import walk
 
 from ._orchestration import all_strings, config_refs, dotted, kwarg, literal, tail
 
@@ -40,7 +41,7 @@ class Env:
         self.params = params
         self.assigns: dict[str, list[tuple[int, ast.expr]]] = {}
         self.defaults: dict[str, Any] = {}
-        for n in ast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
                 for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
                     if isinstance(t, ast.Name):

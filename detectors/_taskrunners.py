@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from mlscan.index import FileEntry, FileIndex
+from mlscan.pyast import walk
 from mlscan.wiring import makefile_recipes
 
 _PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
@@ -79,7 +80,7 @@ def _taskfile(index: FileIndex, e: FileEntry) -> Targets:
 def _decorated(tree: ast.Module, attr: str) -> list[tuple[str, int]]:
     """Functions decorated with ``@<attr>`` / ``@x.<attr>`` / ``@<attr>(...)``; their (name, line)."""
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.FunctionDef):
             continue
         for d in node.decorator_list:
@@ -100,7 +101,7 @@ def _invoke(index: FileIndex, e: FileEntry) -> Targets:
     tree = index.python(e.path)
     if tree is None or not any(isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "invoke" or
                                isinstance(n, ast.Import) and any(a.name.split(".")[0] == "invoke" for a in n.names)
-                               for n in ast.walk(tree)):
+                               for n in walk(tree)):
         return []
     return [(n, ln, "invoke") for n, ln in _decorated(tree, "task")]
 

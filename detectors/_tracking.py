@@ -13,6 +13,7 @@ from typing import Any
 
 from mlscan.ci import argv, line_of
 from mlscan.index import FileEntry, FileIndex
+from mlscan.pyast import walk
 from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
 from . import _ops
@@ -117,7 +118,7 @@ def _ctor(call: ast.AST, al: dict[str, str]) -> str | None:
 def tracker_objects(tree: ast.AST, al: dict[str, str]) -> dict[str, str]:
     """Names (``run``, ``self.writer``) bound to tracker objects: assignments and ``with ... as``."""
     out: dict[str, str] = {}
-    for n in ast.walk(tree):
+    for n in walk(tree):
         pairs: list[tuple[ast.AST, ast.AST]] = []
         if isinstance(n, ast.Assign):
             pairs = [(t, n.value) for t in n.targets]
@@ -165,7 +166,7 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
             hit = _classify(c, al, objs, uses_mlflow)
             if hit:
                 out.append(TrackCall(c.line, hit[0], hit[1], c.node))
-        for n in ast.walk(tree):  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
+        for n in walk(tree):  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     if not isinstance(t, (ast.Subscript, ast.Attribute)):
@@ -252,8 +253,8 @@ class Place:
 
 
 def trains(tree: ast.AST) -> bool:
-    names = [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    calls = [_ops.dotted(n.func).rsplit(".", 1)[-1] for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    names = [n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    calls = [_ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
     return any(c in ("fit", "train", "fit_generator", "partial_fit") for c in calls) or trainingish(*names, *calls)
 
 
@@ -304,7 +305,7 @@ class Flags:
         self.index = index
         self.defaults: dict[str, Any] = {}
         self.assigns: dict[str, list[tuple[int, ast.expr]]] = {}
-        for n in ast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, ast.Call) and _ops.dotted(n.func).endswith("add_argument") and n.args:
                 flag = _ops.literal(n.args[0])
                 if isinstance(flag, str) and flag.startswith("-"):
@@ -422,7 +423,7 @@ def configured(index: FileIndex, key: str) -> bool | None:
 
 def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     out: dict[ast.AST, ast.AST] = {}
-    for n in ast.walk(tree):
+    for n in walk(tree):
         for ch in ast.iter_child_nodes(n):
             out[ch] = n
     return out
@@ -646,7 +647,7 @@ def python_value(node: ast.AST | None, tree: ast.AST, line: int = 10**9) -> str 
         a, b = python_value(node.left, tree, line), python_value(node.right, tree, line)
         return (a or "{}") + (b or "{}") if a or b else None
     if isinstance(node, ast.Name):
-        prior = [n for n in ast.walk(tree) if isinstance(n, ast.Assign) and n.lineno < line
+        prior = [n for n in walk(tree) if isinstance(n, ast.Assign) and n.lineno < line
                  and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)]
         return python_value(max(prior, key=lambda n: n.lineno).value, tree, line) if prior else None
     if isinstance(node, ast.Call) and _ops.dotted(node.func).endswith(("getenv", "environ.get")) and len(node.args) > 1:

@@ -14,6 +14,7 @@ from typing import Any
 from .ci import CiJob, CiStep, as_dict, as_list, line_of, make_step, script_items, targets_subdir
 from .formats import LineList, load_yaml_all
 from .index import FileEntry, FileIndex
+from .pyast import walk
 
 BUILDSPECS = ("**/*buildspec*.yml", "**/*buildspec*.yaml", "**/buildspecs/*.yml", "**/buildspecs/*.yaml")
 TEMPLATES = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.template")
@@ -175,7 +176,7 @@ def _commands_in(node: ast.AST) -> list[tuple[str, int]]:
 
 def _cdk(index: FileIndex, e: FileEntry, tree: ast.Module) -> list[CiJob]:
     jobs: list[CiJob] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = _tail(node.func)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .ci import argv, ci_model, split_commands
 from .index import FileEntry, FileIndex
+from .pyast import walk
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -297,7 +298,7 @@ def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
 
 
 def imports_any(tree: ast.AST, modules: tuple[str, ...]) -> bool:
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             if any(_is_mod(a.name, modules) for a in node.names):
                 return True
@@ -323,7 +324,7 @@ def has_main_guard(tree: ast.Module) -> bool:
 def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
     pkg_parts = vpath.split("/")[:-1]
     out: list[str] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             out += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
