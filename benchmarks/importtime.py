@@ -5,8 +5,9 @@
 
 Prints the cumulative import time of ``import mlscan.cli`` and of ``python -m mlscan --help``, the
 slowest modules by their own import time, and checks that a JSON scan of a tiny repository imports
-none of the heavy optional libraries (kubernetes, boto3, mlflow, gitpython, sqlalchemy, rich,
-jsonschema). Prints ``FAIL`` and exits 1 when one is imported; exits 0 otherwise.
+none of the heavy optional libraries (kubernetes, boto3, mlflow, sqlalchemy, rich, jsonschema) nor
+GitPython (not a dependency: git runs as a subprocess). Prints ``FAIL`` and exits 1 when one is
+imported; exits 0 otherwise.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from mlscan import hcl as _hcl
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
-from . import _hcl
 from ._orchestration import all_strings, inferenceish, is_test_path, line_of, trainingish, yaml_docs
 
 _PIPELINE = re.compile(r"SageMakerPipeline|sagemaker_pipeline|:pipeline/|StartPipelineExecution|pipelineJobs|AWS::SageMaker::Pipeline", re.I)

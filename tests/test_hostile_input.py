@@ -1,5 +1,6 @@
 """A scanned repository is untrusted input: malformed, hostile and odd files are scan warnings, never a
-crash; symlinks never lead out of the repository; secrets never reach a report."""
+crash; symlinks never lead out of the repository; secrets never reach a report. Bad *user* input
+(options, paths, rule packs) is test_bad_input.py's topic."""
 
 from __future__ import annotations
 
@@ -12,9 +13,24 @@ import pytest
 from click.testing import CliRunner
 from mlscan.cli import main
 
+from .test_bad_input import run
+from .test_index import git_repo, write
 from .test_report_schema import validate_report
 
+FORMATS = ("json", "markdown", "html", "sarif", "terminal", "badge-json", "badge-svg")
+LAUGHS = "a0: &a0 [lol, mlflow]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 8)}]\n" for i in range(1, 9))
 SECRET = "s3cr3t-TOKEN-4242"
+
+
+def scan_json(path: Path, *extra: str, timeout: float = 120) -> dict:
+    cp = run("scan", str(path), "--format", "json", *extra, timeout=timeout)
+    assert cp.returncode == 0, cp.stderr
+    assert "Traceback" not in cp.stderr
+    return json.loads(cp.stdout)
+
+
+def warned(report: dict, code: str | None = None) -> set[str]:
+    return {w["path"] for w in report["warnings"] if code is None or w["code"] == code}
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -25,6 +41,9 @@ def _commit(repo: Path) -> None:
     _git(repo, "init", "-q")
     _git(repo, "add", "-A", "-f")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign")
+
+
+# ---------------------------------------------------------------- everything at once, in process
 
 
 @pytest.fixture
@@ -75,8 +94,7 @@ def test_hostile_repo_scans_with_warnings(hostile: Path, fmt: str) -> None:
     if fmt == "json":
         report = json.loads(res.output)
         validate_report(report)
-        warned = {w["path"] for w in report["warnings"]}
-        assert {".github/workflows/broken.yml", "dvc.yaml", "pyproject.toml", "src/broken.py", "bad.ipynb"} <= warned
+        assert {".github/workflows/broken.yml", "dvc.yaml", "pyproject.toml", "src/broken.py", "bad.ipynb"} <= warned(report)
         skipped = report["skipped"]
         assert "symlink" in skipped and "too-large" in skipped
         assert report["target"]["remote"] == "https://github.com/acme/hostile.git"
@@ -84,22 +102,173 @@ def test_hostile_repo_scans_with_warnings(hostile: Path, fmt: str) -> None:
         assert "dvc.lock" not in cited and not any(p.startswith("linked_dir") for p in cited)
 
 
-def test_malformed_rule_pack_is_one_line(hostile: Path, tmp_path: Path) -> None:
-    pack = tmp_path / "pack.yaml"
-    pack.write_text("schema: mlscan.rules/v1\nframework: x\ntitle: t\nscoring: {method: bands}\nquestions:\n  - id: Q1\n    text: q\n    yes_if: {wen: 1}\n")
-    res = CliRunner().invoke(main, ["scan", str(hostile), "--rules", str(pack)])
-    assert res.exit_code == 2
-    assert res.output.strip().count("\n") == 0 and str(pack) in res.output and "Traceback" not in res.output
+# ---------------------------------------------------------------- unreadable files
 
 
-def test_unreadable_directory(tmp_path: Path) -> None:
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_unreadable_file_is_a_warning(tmp_path: Path) -> None:
     if os.geteuid() == 0:
-        pytest.skip("root reads everything; unreadable files are covered by the FIFO and dangling links above")
-    d = tmp_path / "locked"
-    d.mkdir()
-    d.chmod(0)
+        pytest.skip("running as root: chmod 000 does not block reads (dangling symlinks and FIFOs are tested below)")
+    repo = git_repo(tmp_path / "r", {".github/workflows/ci.yml": "on: push\njobs: {}\n", "dvc.yaml": "stages: {}\n"})
+    (repo / "dvc.yaml").chmod(0)
     try:
-        res = CliRunner().invoke(main, ["scan", str(d)])
-        assert res.exit_code == 2 and "Traceback" not in res.output
+        report = scan_json(repo)
     finally:
-        d.chmod(0o755)
+        (repo / "dvc.yaml").chmod(0o644)
+    assert "dvc.yaml" in warned(report, "unreadable")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("use_git", [True, False])
+def test_dangling_symlink_and_fifo_never_block(tmp_path: Path, use_git: bool) -> None:
+    files = {"src/train.py": "import mlflow\n", "README.md": "# x\n"}
+    repo = git_repo(tmp_path / "r", files) if use_git else write(tmp_path / "r", files)
+    (repo / "params.yaml").symlink_to(repo / "does" / "not" / "exist.yaml")
+    os.mkfifo(repo / "dvc.yaml")  # opening a FIFO for reading would block forever
+    os.mkfifo(repo / "src" / "pipeline.py")
+    report = scan_json(repo, timeout=60)
+    assert report["questions"] and len(report["questions"]) == 20
+
+
+# ---------------------------------------------------------------- malformed content
+
+
+def test_malformed_files_are_warnings_not_crashes(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            ".github/workflows/ci.yml": "on: [push\njobs:\n  test: {\n",
+            "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n   deps: [\n",
+            "pyproject.toml": "[project\nname = 'x'\n",
+            "src/train.py": "import mlflow\nimport airflow\n\nif __name__ == '__main__':\n    def broken(:\n",
+            "notebooks/train.ipynb": '{"cells": [{"cell_type": "code", "source": ["import mlflow\\n"]}',
+            ".devcontainer/devcontainer.json": '{"image": ',
+            "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nspec: [\n",
+            "requirements.txt": "mlflow==\n==\n-e .\n",
+            "Dockerfile": "FROM\nRUN \\\n",
+            "Makefile": "train:\n\tpython src/train.py\n\t\n:::\n",
+        },
+    )
+    report = scan_json(repo)
+    bad = warned(report, "parse-error")
+    assert {".github/workflows/ci.yml", "dvc.yaml", "pyproject.toml", "src/train.py", "notebooks/train.ipynb"} <= bad
+    assert all(w["message"] and "Traceback" not in w["message"] for w in report["warnings"])
+
+
+def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            "models/model.pkl": b"\x80\x04\x95\x00\x00\x00mlflow\x00\xff\xfe",
+            "src/train.py": "# caf\xe9\nimport mlflow\nmlflow.log_metric('a', 1)\n".encode("latin-1"),
+            "params.yaml": "train:\n  lr: 0.1\n".encode("utf-16"),
+            "data/raw.csv.dvc": b"\xff\xfe\x00o\x00u\x00t\x00s",
+            "docs/notes.md": "\u30c6\u30b9\u30c8".encode("shift_jis"),
+            "dvc.yaml": b"stages:\n  train:\n    cmd: python src/train.py\x00\x01\x02\n",
+        },
+    )
+    report = scan_json(repo)
+    assert len(report["questions"]) == 20
+    assert "src/train.py" in warned(report, "not-utf8")
+
+
+def test_billion_laughs_and_deep_nesting_finish_quickly(tmp_path: Path) -> None:
+    deep_yaml = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 3000))
+    deep_flow = "x: " + "[" * 20000 + "]" * 20000 + "\n"
+    files: dict[str, str | bytes] = {
+        ".github/workflows/laughs.yml": LAUGHS,
+        "dvc.yaml": LAUGHS,
+        "params.yaml": LAUGHS,
+        "k8s/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\n" + LAUGHS + "data: *a8\nreceivers: *a8\n",
+        ".gitlab-ci.yml": LAUGHS + "stages: *a8\n",
+        "conf/deep.yaml": deep_yaml,
+        "conf/flow.yaml": deep_flow,
+        "conf/deep.json": "[" * 100000 + "]" * 100000,
+        "src/deep.py": "x = " + "(" * 5000 + "1" + ")" * 5000 + "\nimport mlflow\n",
+    }
+    repo = git_repo(tmp_path / "r", files)
+    report = scan_json(repo, timeout=60)
+    bombs = {w["path"] for w in report["warnings"] if "alias" in w["message"]}
+    assert {".github/workflows/laughs.yml", "dvc.yaml"} <= bombs
+    assert report["stats"]["duration_seconds"] < 30
+
+
+def test_huge_one_line_json_is_listed_not_parsed(tmp_path: Path) -> None:
+    big = json.dumps({"jobs": [{"name": f"job{i}", "notebook_task": {"notebook_path": "/x"}} for i in range(40000)]})
+    assert len(big) > (1 << 20) and "\n" not in big
+    repo = git_repo(tmp_path / "r", {"conf/databricks_jobs.json": big, "src/train.py": "x = 1\n"})
+    report = scan_json(repo)
+    assert report["skipped"].get("too-large", {}).get("examples") == ["conf/databricks_jobs.json"]
+    assert warned(report, "too-large") == {"conf/databricks_jobs.json"}
+
+
+# ---------------------------------------------------------------- confinement and secrets
+
+
+@pytest.mark.parametrize("use_git", [True, False])
+def test_symlinks_out_of_the_repository_are_never_read(tmp_path: Path, use_git: bool) -> None:
+    secret = "OUTSIDE-SECRET-7f3a9c"
+    outside = write(
+        tmp_path / "outside",
+        {
+            "secret.yaml": f"apiVersion: v1\nkind: Secret\nstringData:\n  token: {secret}\n",
+            "train.py": f"import mlflow\nmlflow.set_tag('k', '{secret}')\nif __name__ == '__main__':\n    pass\n",
+            "dvc.yaml": f"stages:\n  {secret}:\n    cmd: python train.py\n",
+            "README.md": f"# {secret}\n\n## Setup\n\nmake install\n",
+        },
+    )
+    files = {"src/app.py": "print('hi')\n", ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: python src/train.py\n"}
+    repo = git_repo(tmp_path / "r", files) if use_git else write(tmp_path / "r", files)
+    (repo / "k8s").mkdir()
+    (repo / "k8s" / "secret.yaml").symlink_to(outside / "secret.yaml")
+    (repo / "src" / "train.py").symlink_to(outside / "train.py")
+    (repo / "dvc.yaml").symlink_to(outside / "dvc.yaml")
+    (repo / "README.md").symlink_to(outside / "README.md")
+    (repo / "linked").symlink_to(outside, target_is_directory=True)
+    if use_git:
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "links"], cwd=repo, check=True)
+    for fmt in FORMATS:
+        cp = run("scan", str(repo), "-f", fmt)
+        assert cp.returncode == 0, cp.stderr
+        assert secret not in cp.stdout + cp.stderr, fmt
+
+
+def test_credentials_never_reach_a_report(tmp_path: Path) -> None:
+    token = "TOKENa1b2c3d4e5"
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            ".dvc/config": (
+                "[core]\n    remote = storage\n['remote \"storage\"']\n"
+                f"    url = https://alice:{token}@dvc.example.com/store\n    user = alice\n    password = {token}pw\n"
+                f"['remote \"s3\"']\n    url = s3://bucket/dvc\n    access_key_id = AKIA{token.upper()[:12]}X\n    secret_access_key = {token}sk\n"
+            ),
+            "data/raw.csv.dvc": "outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: raw.csv\n",
+            ".github/workflows/train.yml": (
+                "on:\n  push:\n  schedule:\n    - cron: '0 3 * * 1'\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n"
+                f"      - run: git clone https://bob:{token}@github.com/acme/data.git\n"
+                f"      - run: dvc remote modify storage password {token}cli\n"
+                "      - run: dvc pull && python src/train.py\n"
+                f"      - run: mlflow server --backend-store-uri postgresql://u:{token}db@db:5432/mlflow\n"
+            ),
+            "src/train.py": (
+                "import mlflow\n\n"
+                f"mlflow.set_tracking_uri('https://carol:{token}@mlflow.example.com')\n\n\n"
+                "def main() -> None:\n    with mlflow.start_run():\n        mlflow.log_metric('acc', 0.9)\n\n\n"
+                "if __name__ == '__main__':\n    main()\n"
+            ),
+            "docker-compose.yml": f"services:\n  mlflow:\n    image: ghcr.io/mlflow/mlflow:v2.9.2\n    environment:\n      MLFLOW_TRACKING_PASSWORD: {token}env\n      AWS_SECRET_ACCESS_KEY: {token}aws\n",
+        },
+    )
+    subprocess.run(["git", "remote", "add", "origin", f"https://dave:{token}@github.com/acme/repo.git"], cwd=repo, check=True)
+    for fmt in FORMATS:
+        cp = run("scan", str(repo), "-f", fmt)
+        assert cp.returncode == 0, cp.stderr
+        assert token not in cp.stdout + cp.stderr, fmt
+        assert token.upper()[:12] not in cp.stdout, fmt
+    report = scan_json(repo)
+    assert report["target"]["remote"] == "https://github.com/acme/repo.git"
+    # and through a URL target
+    cp = run("scan", f"file://{repo}", "-f", "json")
+    assert token not in cp.stdout + cp.stderr

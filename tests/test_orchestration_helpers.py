@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from mlscan.detectors import _hcl
+from mlscan import hcl
 from mlscan.detectors._orchestration import metric_compare, trainingish
 from mlscan.detectors._pyeval import Env
 
@@ -32,7 +32,7 @@ EOT
   }
 }
 '''
-    blocks = _hcl.parse(text)
+    blocks = hcl.parse(text)
     assert [(b.type, b.labels) for b in blocks] == [
         ("resource", ("aws_cloudwatch_event_rule", "retrain")),
         ("resource", ("aws_cloudwatch_event_target", "t")),

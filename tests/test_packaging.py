@@ -1,5 +1,7 @@
 """The wheel is complete: built from the sources, installed into a fresh venv, it scans and its
-report validates against the schema it ships (rule packs and schemas are package data)."""
+report validates against the schema it ships (rule packs and schemas are package data); a third-party
+plugin package adds detectors through the ``mlscan.detectors`` entry-point group. No editable install
+can hide a packaging mistake here. The wheel is built once per session and the venv once per module."""
 
 from __future__ import annotations
 
@@ -9,14 +11,61 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import pytest
+import yaml
 
 from .conftest import FIXTURES, ROOT, make_repo
 from .venvtools import build_wheel, make_venv, pip_install, run_in
+
+PLUGIN_PYPROJECT = """
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "acme-mlscan-plugin"
+version = "0.1.0"
+
+[project.entry-points."mlscan.detectors"]
+"acme.runbook_owner" = "acme_mlscan:RunbookOwner"
+"""
+
+PLUGIN_MODULE = '''
+"""A third-party detector: OWNERS.txt files name who is on call for a model."""
+from mlscan.detector import Detector
+from mlscan.model import Strength
+
+
+class RunbookOwner(Detector):
+    """On-call owners listed in OWNERS.txt; feeds T4."""
+
+    id = "acme.runbook_owner"
+    questions = ("T4",)
+    globs = ("**/OWNERS.txt",)
+
+    def detect(self, index):
+        for e in index.select(self.globs):
+            lines = index.lines(e.path)
+            if lines:
+                yield self.found("acme.oncall_owner", index, e.path, 1, strength=Strength.MEDIUM, attrs={"owners": len(lines)})
+'''
+
+BROKEN_PYPROJECT = PLUGIN_PYPROJECT.replace("acme-mlscan-plugin", "acme-broken").replace(
+    '"acme.runbook_owner" = "acme_mlscan:RunbookOwner"', '"acme.broken" = "acme_broken:Missing"'
+)
 
 
 def _declared_detectors() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     return data["project"]["entry-points"]["mlscan.detectors"]
+
+
+@pytest.fixture(scope="module")
+def venv_py(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh venv with only the wheel installed (dependencies come from the running env)."""
+    py = make_venv(tmp_path_factory.mktemp("wheel") / "venv")
+    pip_install(py, "--no-deps", "--no-index", str(build_wheel()))
+    return py
 
 
 def test_wheel_contents() -> None:
@@ -28,6 +77,7 @@ def test_wheel_contents() -> None:
     for required in (
         "mlscan/__init__.py",
         "mlscan/cli.py",
+        "mlscan/hcl.py",
         "mlscan/py.typed",
         "mlscan/schemas/report.schema.json",
         "mlscan/schemas/rulepack.schema.json",
@@ -46,17 +96,14 @@ def test_wheel_contents() -> None:
     assert not any(n.startswith(("tests/", "fixtures/", "benchmarks/")) for n in names)
 
 
-def test_installed_wheel_scans_and_validates(tmp_path: Path) -> None:
-    whl = build_wheel()
-    py = make_venv(tmp_path / "venv")
-    pip_install(py, "--no-deps", "--no-index", str(whl))
-
+def test_installed_wheel_scans_and_validates(venv_py: Path, tmp_path: Path) -> None:
+    py = venv_py
     where = run_in(py, "python", "-c", "import json, mlscan, importlib.resources as r; "
                    "print(json.dumps([mlscan.__file__, str(r.files('mlscan') / 'schemas' / 'report.schema.json'), "
                    "str(r.files('mlscan.rules') / 'checklist20.yaml')]))")
     assert where.returncode == 0, where.stderr
     module_file, schema_path, pack_path = json.loads(where.stdout)
-    assert module_file.startswith(str(tmp_path / "venv")), f"mlscan imported from {module_file}, not the wheel"
+    assert module_file.startswith(str(py.parent.parent)), f"mlscan imported from {module_file}, not the wheel"
     assert Path(schema_path).is_file() and Path(pack_path).is_file()
 
     version = run_in(py, "mlscan", "--version")
@@ -64,14 +111,15 @@ def test_installed_wheel_scans_and_validates(tmp_path: Path) -> None:
 
     frameworks = run_in(py, "mlscan", "frameworks")
     assert frameworks.returncode == 0, frameworks.stderr
-    assert "checklist20" in frameworks.stdout
+    assert "checklist20" in frameworks.stdout and "mm5" in frameworks.stdout
 
     detectors = run_in(py, "mlscan", "detectors")
     assert detectors.returncode == 0, detectors.stderr
     listed = {line.split()[0] for line in detectors.stdout.splitlines() if line.strip()}
     assert set(_declared_detectors()) <= listed
 
-    repo = make_repo(FIXTURES / "levels" / "l2-pipelines" / "repo", tmp_path / "repo")
+    level = FIXTURES / "levels" / "l2-pipelines"
+    repo = make_repo(level / "repo", tmp_path / "repo")
     scan = run_in(py, "mlscan", "scan", str(repo), "--format", "json")
     assert scan.returncode == 0, scan.stderr
     assert "Traceback" not in scan.stderr
@@ -79,8 +127,39 @@ def test_installed_wheel_scans_and_validates(tmp_path: Path) -> None:
     schema = json.loads(Path(schema_path).read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(report)
     assert len(report["questions"]) == 20 and report["findings"]
+    assert report["level"] == yaml.safe_load((level / "expected.yaml").read_text("utf-8"))["level"]
     assert report["stats"]["detectors"] == len(listed)
 
     for fmt in ("markdown", "html", "sarif", "terminal", "badge-svg"):
         other = run_in(py, "mlscan", "scan", str(repo), "--format", fmt)
         assert other.returncode == 0 and other.stdout, (fmt, other.stderr)
+
+
+def test_third_party_plugin_adds_findings(venv_py: Path, tmp_path: Path) -> None:
+    py = venv_py
+    pkg = tmp_path / "plugin"
+    pkg.mkdir()
+    (pkg / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
+    (pkg / "acme_mlscan.py").write_text(PLUGIN_MODULE)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "pyproject.toml").write_text(BROKEN_PYPROJECT)
+    (broken / "acme_broken.py").write_text("X = 1\n")
+    try:
+        pip_install(py, str(pkg))
+        listed = run_in(py, "mlscan", "detectors")
+        assert "acme.runbook_owner" in listed.stdout
+        repo = make_repo(FIXTURES / "levels" / "l1-scripted" / "repo", tmp_path / "repo")
+        (repo / "OWNERS.txt").write_text("alice\nbob\n")
+        res = run_in(py, "mlscan", "scan", str(repo), "-f", "json")
+        assert res.returncode == 0, res.stderr
+        found = [f for f in json.loads(res.stdout)["findings"] if f["signal"] == "acme.oncall_owner"]
+        assert found and found[0]["evidence"][0]["path"] == "OWNERS.txt" and found[0]["attrs"] == {"owners": 2}
+
+        pip_install(py, str(broken))
+        res = run_in(py, "mlscan", "scan", str(repo), "-f", "json")
+        assert res.returncode == 2
+        assert "acme-broken[acme.broken]" in res.stderr and "Traceback" not in res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+    finally:  # the venv is shared by the module: leave it as the other tests expect it
+        run_in(py, "python", "-m", "pip", "uninstall", "-q", "-y", "acme-mlscan-plugin", "acme-broken")

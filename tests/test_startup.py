@@ -1,4 +1,5 @@
-"""Start-up stays light: a JSON scan never imports the heavy optional libraries."""
+"""Start-up stays light: neither importing the CLI nor a JSON scan imports the heavy optional libraries
+(nor GitPython: git runs as a subprocess), and the CLI module loads no detector until a command runs."""
 
 from __future__ import annotations
 
@@ -7,28 +8,32 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import FIXTURES, make_repo
 from .test_index import git_repo
 
-HEAVY = ("kubernetes", "boto3", "botocore", "mlflow", "sqlalchemy")
+HEAVY = ("kubernetes", "boto3", "botocore", "mlflow", "sqlalchemy", "psycopg", "git")
 
 PROBE = """
 import contextlib, io, json, sys
 import mlscan.cli
 after_import = sorted(sys.modules)
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    try:
-        mlscan.cli.main(["scan", sys.argv[1], "--format", "json"], standalone_mode=False)
-    except SystemExit as e:
-        if e.code:
-            raise
-report = json.loads(out.getvalue())
-print(json.dumps({"after_import": after_import, "after_scan": sorted(sys.modules), "questions": len(report["questions"])}))
+questions = []
+for repo in sys.argv[1:]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            mlscan.cli.main(["scan", repo, "--format", "json"], standalone_mode=False)
+        except SystemExit as e:
+            if e.code:
+                raise
+    questions.append(len(json.loads(out.getvalue())["questions"]))
+print(json.dumps({"after_import": after_import, "after_scan": sorted(sys.modules), "questions": questions}))
 """
 
 
 def test_json_scan_imports_no_heavy_library(tmp_path: Path) -> None:
-    repo = git_repo(
+    # a tiny repository that itself uses the heavy libraries, and a platform-level fixture that wakes most detectors
+    tiny = git_repo(
         tmp_path / "tiny",
         {
             "src/train.py": "import mlflow\nimport boto3\nfrom kubernetes import client\nimport sqlalchemy\n\nif __name__ == '__main__':\n    mlflow.log_metric('a', 1)\n",
@@ -37,12 +42,15 @@ def test_json_scan_imports_no_heavy_library(tmp_path: Path) -> None:
             "README.md": "# tiny\n",
         },
     )
-    cp = subprocess.run([sys.executable, "-c", PROBE, str(repo)], capture_output=True, text=True, timeout=120, check=False)
+    platform = make_repo(FIXTURES / "levels" / "l4-platform" / "repo", tmp_path / "platform")
+    cp = subprocess.run([sys.executable, "-c", PROBE, str(tiny), str(platform)], capture_output=True, text=True, timeout=120, check=False)
     assert cp.returncode == 0, cp.stderr
     got = json.loads(cp.stdout.strip().splitlines()[-1])
-    assert got["questions"] == 20
+    assert got["questions"] == [20, 20]
     for phase in ("after_import", "after_scan"):
         heavy = sorted(m for m in got[phase] if m.split(".")[0] in HEAVY)
         assert not heavy, f"{phase}: {heavy}"
     # the CLI module itself stays small: the engine and detectors load only when a command runs
     assert not any(m.startswith("mlscan.detectors.") for m in got["after_import"])
+    # the JSON path needs neither rich (terminal output) nor jsonschema (bundled packs are validated in tests)
+    assert not {"rich", "jsonschema"} & {m.split(".")[0] for m in got["after_scan"]}
