@@ -26,10 +26,15 @@ TEXT_CACHE_CHARS = 8 << 20
 PARSE_CACHE_CHARS = 2 << 20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
-# mentions(): a file is tokenised once into the identifiers it shares with the scan's vocabulary
-# into its word segments (``log_metric`` -> ``log``, ``metric``; escapes like ``\n`` split words)
-_TOKEN_B = re.compile(rb"(?:\\[ntr])?([A-Za-z0-9]+)")
-_TOKEN_S = re.compile(r"(?:\\[ntr])?([A-Za-z0-9]+)")
+# mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
+# of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``); escapes like ``\n`` split words.
+_TOKEN_B = re.compile(rb"[A-Za-z0-9]+")
+_NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
+
+
+def _words(data: bytes) -> set[bytes]:
+    """The file's words (a translate + split runs at ~100 MB/s, several times a regex)."""
+    return set(data.replace(b"\\n", b" ").replace(b"\\t", b" ").replace(b"\\r", b" ").translate(_NON_WORD).split())
 _MISSING: Any = object()
 
 VENDOR_DIRS = frozenset(
@@ -219,7 +224,6 @@ class FileIndex:
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
-        self._vocab_str: dict[str, int] = {}
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, tuple[int, ...]]] = {}
         self._tokens: dict[str, tuple[int, int]] = {}
         self._memo: dict[str, Any] = {}
@@ -527,8 +531,7 @@ class FileIndex:
         for n in needles:
             for part in _TOKEN_B.findall(n):
                 if part not in self._vocab:
-                    self._vocab[part] = bit = 1 << len(self._vocab)
-                    self._vocab_str[part.decode()] = bit
+                    self._vocab[part] = 1 << len(self._vocab)
 
     def mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """Word-level pre-filter: do all word segments of some needle occur as words of the file
@@ -549,11 +552,10 @@ class FileIndex:
             if hay is None:
                 self._tokens[path] = (1 << 30, 0)
                 return False
-            vocab = self._vocab if isinstance(hay, bytes) else self._vocab_str
-            tokens = (_TOKEN_B if isinstance(hay, bytes) else _TOKEN_S).findall(hay)  # type: ignore[arg-type]
+            vocab = self._vocab
             found = 0
-            for t in vocab.keys() & set(tokens):
-                found |= vocab[t]  # type: ignore[index]
+            for t in vocab.keys() & _words(hay if isinstance(hay, bytes) else hay.encode("utf-8", "replace")):
+                found |= vocab[t]
             self._tokens[path] = (len(self._vocab), found)
         return any(m & found == m for m in masks)
 
