@@ -24,6 +24,8 @@ ORCHESTRATOR_MODULES = (
     "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", "sagemaker.workflow",
     "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
 )
+# files worth parsing for orchestrator imports or a ``__main__`` guard (word-level, see FileIndex.mentions)
+_SCRIPT_NEEDLES = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
 _PY_RUNNERS = {"python", "python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "py"}
 _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}
 
@@ -97,9 +99,8 @@ class Wiring:
                     if isinstance(target, str):
                         self._module(target.split(":")[0], Reach(ENTRYPOINT, (f"console script {name} ({e.path})",)), base="")
         # orchestrator definitions and __main__ scripts
-        needles = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
         for vp, e in self._py.items():
-            if not ix.contains(e.path, needles):
+            if not ix.mentions(e.path, _SCRIPT_NEEDLES):
                 continue
             tree = ix.python(e.path)
             if tree is None:
