@@ -18,6 +18,7 @@ from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
 from . import _ops
 from ._orchestration import config_refs, is_test_path, trainingish, words
+from ._pyeval import UNKNOWN, Evaluator
 
 # ------------------------------------------------------------------ trackers
 
@@ -292,19 +293,23 @@ def place(index: FileIndex, e: FileEntry) -> Place:
 
 # ------------------------------------------------------------------ opt-in flags that default off
 
-UNKNOWN: Any = object()
 _FLAG_ROOTS = frozenset({"args", "opts", "options", "flags", "config", "cfg", "conf", "params", "hparams", "hp", "settings", "opt",
                          "self.args", "self.config", "self.cfg", "self.hparams", "self.opts", "self.params", "training_args"})
-_FALSY = ("false", "0", "no", "off", "")
 
 
-class Flags:
-    """Evaluates ``if`` tests on CLI/config flags to their default value; anything else is unknown."""
+class Flags(Evaluator):
+    """Evaluates ``if`` tests on CLI/config flags to their default value (or the value a project config
+    or an automated command sets); anything else is unknown."""
+
+    max_depth = 12
+    compare_ops = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+    str_methods = {m: (lambda v: v.lower().strip()) for m in ("lower", "strip", "casefold")}
 
     def __init__(self, index: FileIndex, tree: ast.AST) -> None:
+        super().__init__()
         self.index = index
+        self.casts = {"bool": bool, "str": str, "int": _int}
         self.defaults: dict[str, Any] = {}
-        self.assigns: dict[str, list[tuple[int, ast.expr]]] = {}
         for n in walk(tree):
             if isinstance(n, ast.Call) and _ops.dotted(n.func).endswith("add_argument") and n.args:
                 flag = _ops.literal(n.args[0])
@@ -326,12 +331,7 @@ class Flags:
         cfg = configured(self.index, key)
         return cfg if cfg is not None else default
 
-    def value(self, node: ast.AST, line: int, depth: int = 0) -> Any:
-        if depth > 12:
-            return UNKNOWN
-        d = depth + 1
-        if isinstance(node, ast.Constant):
-            return node.value
+    def lookup(self, node: ast.AST, line: int, depth: int) -> Any:
         if isinstance(node, ast.Attribute):
             root = _ops.dotted(node.value)
             if root in _FLAG_ROOTS or root.split(".")[-1] in _FLAG_ROOTS:
@@ -341,9 +341,8 @@ class Flags:
             key = _ops.literal(node.slice)
             return self._key(key, UNKNOWN) if isinstance(key, str) else UNKNOWN
         if isinstance(node, ast.Name):
-            prior = [(ln, v) for ln, v in self.assigns.get(node.id, []) if ln < line]
-            if prior:
-                return self.value(prior[-1][1], prior[-1][0], d)
+            if any(ln < line for ln, _ in self.assigns.get(node.id, [])):
+                return self.prior(node.id, line, depth)
             return self.defaults.get(node.id, UNKNOWN)
         if isinstance(node, ast.Call):
             name = _ops.dotted(node.func)
@@ -352,39 +351,7 @@ class Flags:
                 return _ops.literal(node.args[1]) if len(node.args) > 1 and isinstance(key, str) else UNKNOWN
             if name.endswith(".get") and isinstance(key, str) and len(node.args) > 1:
                 return self._key(key, _ops.literal(node.args[1]))
-            if name.rsplit(".", 1)[-1] in ("lower", "strip", "casefold") and isinstance(node.func, ast.Attribute):
-                v = self.value(node.func.value, line, d)
-                return v.lower().strip() if isinstance(v, str) else UNKNOWN
-            if name in ("bool", "str", "int") and node.args:
-                v = self.value(node.args[0], line, d)
-                return UNKNOWN if v is UNKNOWN else {"bool": bool, "str": str, "int": _int}[name](v)
-            return UNKNOWN
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            t = self.truth(node.operand, line, d)
-            return UNKNOWN if t is None else not t
-        if isinstance(node, ast.BoolOp):
-            vals = [self.truth(v, line, d) for v in node.values]
-            if isinstance(node.op, ast.And):
-                return False if False in vals else (True if all(v is True for v in vals) else UNKNOWN)
-            return True if True in vals else (False if all(v is False for v in vals) else UNKNOWN)
-        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
-            a, b = self.value(node.left, line, d), self.value(node.comparators[0], line, d)
-            if a is UNKNOWN or b is UNKNOWN:
-                return UNKNOWN
-            try:
-                op = node.ops[0]
-                return a == b if isinstance(op, ast.Eq) else a != b if isinstance(op, ast.NotEq) else (a in b) if isinstance(op, ast.In) else a not in b
-            except TypeError:
-                return UNKNOWN
         return UNKNOWN
-
-    def truth(self, node: ast.AST, line: int, depth: int = 0) -> bool | None:
-        v = self.value(node, line, depth)
-        if v is UNKNOWN:
-            return None
-        if isinstance(v, str):
-            return v.strip().lower() not in _FALSY
-        return bool(v)
 
 
 def _int(v: Any) -> Any:
