@@ -286,21 +286,24 @@ def config_refs(index: FileIndex, entry: FileEntry) -> list[tuple[FileEntry, dic
 
 
 _PATH_PART = re.compile(r"[^\s/\\'\",\[\]{}]+")  # path components, as they stand in YAML text
+_SUB_PART = re.compile(r"[/\\]([^\s/\\'\",\[\]{}]+)")  # components after a directory ("src/train")
 
 
 def _config_ref_table(index: FileIndex) -> dict[str, set[str]]:
-    """Which YAML files mention a path component equal to the name or stem of a Python file of the
-    project: one pass over the YAML files instead of one per Python file asking ``config_refs``."""
+    """Which YAML files mention a Python file of the project: its name anywhere (``train.py``) or its
+    stem after a directory (``src/train``), as ``_names_file`` accepts them. One pass over the YAML
+    files instead of one per Python file asking ``config_refs``."""
     names: set[str] = set()
+    stems: set[str] = set()
     for e in index.select(("**/*.py", "**/*.ipynb")):
         names.add(e.name)
-        names.add(e.name.rsplit(".", 1)[0])
+        stems.add(e.name.rsplit(".", 1)[0])
     table: dict[str, set[str]] = {}
     for y in index.select(YAML_GLOBS):
         text = index.text(y.path)
         if not text:
             continue
-        for part in names.intersection(_PATH_PART.findall(text)):
+        for part in names.intersection(_PATH_PART.findall(text)) | stems.intersection(_SUB_PART.findall(text)):
             table.setdefault(part, set()).add(y.path)
     return table
 

@@ -361,6 +361,23 @@ def _int(v: Any) -> Any:
         return UNKNOWN
 
 
+_FLAG_FILES = ("**/*.yaml", "**/*.yml", "**/*.json")
+# ``key: true`` / ``"key": "false"`` / ``key: on`` as YAML 1.1 and JSON write booleans (and their strings)
+_BOOLISH = re.compile(r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b""", re.IGNORECASE)
+
+
+def _flag_table(index: FileIndex) -> dict[str, set[str]]:
+    """Keys that configs (outside tests) set to a boolean-looking value -> the files: one read of each
+    config instead of one per flag ``configured`` is asked about."""
+    table: dict[str, set[str]] = {}
+    for e in index.select(_FLAG_FILES):
+        if is_test_path(e.vpath) or not (text := index.text(e.path)):
+            continue
+        for key in {m.group(1) for m in _BOOLISH.finditer(text)}:
+            table.setdefault(key, set()).add(e.path)
+    return table
+
+
 def configured(index: FileIndex, key: str) -> bool | None:
     """Is a flag switched on (True) or off (False) by a project config file or an automated command?
     None when nothing sets it."""
@@ -371,8 +388,9 @@ def configured(index: FileIndex, key: str) -> bool | None:
             if re.search(rf"--({re.escape(key)}|{re.escape(dashed)})\b(?!\s*[= ]\s*(false|False|0)\b)|\b{re.escape(key)}=(true|True|1)\b", c.text):
                 return True
         found: bool | None = None
-        for e in index.select(("**/*.yaml", "**/*.yml", "**/*.json")):
-            if is_test_path(e.vpath) or not index.contains(e.path, (key.encode(),)):
+        candidates = index.memo("tracking-flag-table", lambda: _flag_table(index)).get(key, set())
+        for e in index.select(_FLAG_FILES):
+            if e.path not in candidates:
                 continue
             docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
             for doc in docs:
