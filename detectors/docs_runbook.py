@@ -24,6 +24,9 @@ _ROLLBACK = re.compile(
     r"restor(e|ing)[\s-](the[\s-]|a[\s-])?(previous|prior|last|older|stable)\b|downgrad\w*|undo[\s-](the[\s-])?(deploy\w*|release|rollout))",
     re.IGNORECASE,
 )
+# a word every retraining or rollback hit above needs (a superset): documents without one are not parsed
+_CANDIDATE = re.compile(r"re-?train|continu|refresh|new[\s-]model|trigger|schedul|cron|kick|re-?run|submit|roll|revert|restor|downgrad|undo",
+                        re.IGNORECASE)
 _IMPERATIVE = {
     "run", "trigger", "execute", "merge", "create", "open", "push", "set", "configure", "deploy", "determine", "wait",
     "check", "review", "select", "update", "train", "retrain", "register", "promote", "approve", "go", "navigate", "click",
@@ -89,6 +92,8 @@ class DocsRunbook(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
         for e, where in project_docs(index):
+            if not _CANDIDATE.search(index.text(e.path) or ""):
+                continue
             doc = document(index, e.path)
             for signal, hit in (("docs.retraining", _retraining(doc)), ("docs.rollback", _rollback(doc))):
                 if hit is None or counts[signal] >= MAX_FILES:

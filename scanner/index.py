@@ -226,6 +226,7 @@ class FileIndex:
         self._vocab: dict[bytes, int] = {}
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, tuple[int, ...]]] = {}
         self._tokens: dict[str, tuple[int, int]] = {}
+        self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
@@ -540,6 +541,8 @@ class FileIndex:
         selects files for a parse; answers for every vocabulary word come from one read of the file."""
         entry = self._mention_masks.get(needles)
         if entry is None:
+            if self._tokens and any(p not in self._vocab for n in needles for p in _TOKEN_B.findall(n)):
+                self.late_needles.update(needles)  # files already split must be read again (docs/benchmarks.md)
             self.register_vocabulary(needles)
             masks = tuple(sum(self._vocab[p] for p in _TOKEN_B.findall(n)) for n in needles)
             if not all(masks):
