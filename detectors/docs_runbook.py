@@ -25,8 +25,9 @@ _ROLLBACK = re.compile(
     re.IGNORECASE,
 )
 # a word every retraining or rollback hit above needs (a superset): documents without one are not parsed
-_CANDIDATE = re.compile(r"re-?train|continu|refresh|new[\s-]model|trigger|schedul|cron|kick|re-?run|submit|roll|revert|restor|downgrad|undo",
-                        re.IGNORECASE)
+# (matched on lower-cased text: several times faster than re.IGNORECASE)
+_CANDIDATE = re.compile(r"re-?train|continu|refresh|new[\s-]model|trigger|schedul|cron|kick|re-?run|submit|roll(ing|s|ed)?[\s-]?back|"
+                        r"abort|revert|restor|downgrad|undo")
 _IMPERATIVE = {
     "run", "trigger", "execute", "merge", "create", "open", "push", "set", "configure", "deploy", "determine", "wait",
     "check", "review", "select", "update", "train", "retrain", "register", "promote", "approve", "go", "navigate", "click",
@@ -92,7 +93,7 @@ class DocsRunbook(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
         for e, where in project_docs(index):
-            if not _CANDIDATE.search(index.text(e.path) or ""):
+            if not _CANDIDATE.search((index.text(e.path) or "").lower()):
                 continue
             doc = document(index, e.path)
             for signal, hit in (("docs.retraining", _retraining(doc)), ("docs.rollback", _rollback(doc))):
