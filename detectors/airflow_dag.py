@@ -9,6 +9,7 @@ from mlscan.ci import is_placeholder
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     DRIFT_WORDS,
@@ -64,7 +65,7 @@ def _schedule(call: ast.AST, consts: dict[str, ast.expr]) -> tuple[str | None, b
 
 def _dags(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.AST, int, str]]:
     """(DAG call or decorator, scope holding its tasks, line, dag id)."""
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, (ast.With, ast.AsyncWith)):
             for item in n.items:
                 c = item.context_expr

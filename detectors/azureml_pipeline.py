@@ -10,6 +10,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     all_strings,
@@ -34,7 +35,7 @@ _NOT_STEPS = {"Input", "Output", "str", "int", "float", "dict", "list", "print",
 
 def _v1_graph(tree: ast.AST) -> tuple[list[ast.Call], int, bool]:
     steps = list(calls(tree, *_V1_STEPS))
-    data = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+    data = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
             and call_tail(n.value) in ("PipelineData", "OutputFileDatasetConfig", "OutputDatasetConfig") for t in n.targets if isinstance(t, ast.Name)}
     produced: set[str] = set()
     consumed: set[str] = set()
@@ -71,7 +72,7 @@ class AzureMlPipeline(Detector):
             if len(steps) >= 2 and edges:
                 yield self.found("pipeline.dag", index, e.path, steps[0].lineno, attrs={"tool": "azureml", "steps": len(steps), "with_io": io, "training": training})
             if imports(tree, "azure.ai.ml"):
-                for fn in ast.walk(tree):
+                for fn in walk(tree):
                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline"):
                         n, edges2 = _v2_graph(fn)
                         training = training or trainingish(fn.name, *(dotted(c.func) for c in ast.walk(fn) if isinstance(c, ast.Call)))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     call_tail,
@@ -60,7 +61,7 @@ class DagsterJob(Detector):
                     assets[name] = (path, fn.lineno, deps, training_code(fn, funcs) or trainingish(name))
                 if decorator(fn, "job", "graph"):
                     jobs[fn.name] = fn
-            for n in ast.walk(tree):
+            for n in walk(tree):
                 if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in ("define_asset_job", "JobDefinition"):
                     jobs.update({t.id: n.value for t in n.targets if isinstance(t, ast.Name)})
         linked = [(p, ln) for name, (p, ln, deps, _) in assets.items() if deps & (set(assets) - {name})]
@@ -80,7 +81,7 @@ class DagsterJob(Detector):
 
         for path, tree in trees:
             funcs = functions(tree)
-            for n in ast.walk(tree):
+            for n in walk(tree):
                 if isinstance(n, ast.Call) and call_tail(n) in ("ScheduleDefinition", "build_schedule_from_partitioned_job"):
                     target = kwarg(n, "job", "target", "job_name", "asset_selection") or (n.args[0] if n.args else None)
                     cron = literal(kwarg(n, "cron_schedule"), "partitioned")

@@ -12,6 +12,7 @@ from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops, _tracking
 from .env_python import REQ_GLOBS, pinned, share
@@ -85,7 +86,7 @@ class EnvDockerfile(Detector):
         for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install")):
             if _ops.place(index, e) == "test":
                 continue
-            for n in ast.walk(tree):
+            for n in walk(tree):
                 if not isinstance(n, ast.Call):
                     continue
                 kw = {k.arg: k.value for k in n.keywords if k.arg}

@@ -12,6 +12,7 @@ from mlscan.detector import Detector
 from mlscan.formats import Requirement, normalize_name, parse_requirements
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops
 
@@ -88,7 +89,7 @@ def _declared(index: FileIndex, e: FileEntry) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if e.name == "setup.py":
         tree = index.python(e.path)
-        for n in ast.walk(tree) if tree is not None else ():
+        for n in walk(tree) if tree is not None else ():
             if isinstance(n, ast.keyword) and n.arg == "install_requires":
                 items = _ops.literal(n.value)
                 out += [(r.name, r.spec if not r.raw.count("@") else "@") for s in items or [] if isinstance(s, str)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 from mlscan.wiring import wiring
 
 from . import _ops
@@ -31,7 +32,7 @@ CARD_CODE = ("model_card_toolkit", "huggingface_hub")
 def _used_call(tree: ast.AST, modules: tuple[str, ...], names: tuple[str, ...] = ()) -> tuple[str, int] | None:
     """First call of something imported from ``modules`` (optionally only the imported ``names``)."""
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.split(".")[0] in modules and not names:
@@ -42,7 +43,7 @@ def _used_call(tree: ast.AST, modules: tuple[str, ...], names: tuple[str, ...] =
                     aliases[a.asname or a.name] = (node.module or "").split(".")[0]
     if not aliases:
         return None
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             f = node.func
             while isinstance(f, ast.Attribute):

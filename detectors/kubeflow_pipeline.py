@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     at,
@@ -38,7 +39,7 @@ _GATE_WORDS = {"eval", "evaluate", "evaluation", "validate", "validation", "comp
 def _components(trees: list[ast.Module]) -> set[str]:
     out: set[str] = set()
     for tree in trees:
-        for n in ast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, *_COMPONENT_DECOS):
                 out.add(n.name)
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in _COMPONENT_FACTORIES:
@@ -53,7 +54,7 @@ def _deploy_components(trees: list[ast.Module], comps: set[str]) -> set[str]:
     """Components whose body creates a serving resource (a KServe InferenceService, a SeldonDeployment)."""
     out: set[str] = set()
     for tree in trees:
-        for n in ast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in comps:
                 names = {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} | {x.attr for x in ast.walk(n) if isinstance(x, ast.Attribute)}
                 texts = {x.value for x in ast.walk(n) if isinstance(x, ast.Constant) and isinstance(x.value, str)}
@@ -87,7 +88,7 @@ class KubeflowPipeline(Detector):
         deployers = _deploy_components([t for _, t in files], comps)
         any_training = False
         for e, tree in files:
-            for fn in ast.walk(tree):
+            for fn in walk(tree):
                 if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline")):
                     continue
                 tasks: dict[str, ast.Call] = {}
@@ -116,7 +117,7 @@ class KubeflowPipeline(Detector):
                     yield self.found("deploy.automated", index, e.path, **at(index, e, deploy.lineno), strength=Strength.STRONG,
                                      attrs={"system": "kubeflow", "target": "kserve", "active": True, "via": "pipeline step"})
         for e, tree in files:
-            for c in ast.walk(tree):
+            for c in walk(tree):
                 if isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run":
                     texts = [dotted(kwarg(c, "pipeline_func")), *(str(literal(kwarg(c, k), "")) for k in ("job_name", "pipeline_package_path", "display_name"))]
                     if trainingish(*texts) or any_training:

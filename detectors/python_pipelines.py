@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     automation_mentions,
@@ -62,7 +63,7 @@ class PythonPipelines(Detector):
                 yield from self._luigi(index, e, tree)
 
     def _schedules(self, index: FileIndex, e: FileEntry, tree: ast.Module, mod: str, training_pipes: set[str]) -> Iterator[Finding]:
-        texts = {dotted(n) for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(strings(tree))
+        texts = {dotted(n) for n in walk(tree) if isinstance(n, ast.Name)} | set(strings(tree))
         training = bool(texts & training_pipes) or trainingish(*strings(tree))
         if mod == "zenml":
             for c in calls(tree, "Schedule"):
@@ -83,7 +84,7 @@ class PythonPipelines(Detector):
 
     def _metaflow(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         deployed = automation_mentions(index, (b"argo-workflows create", b"step-functions create", b"airflow create"))
-        for cls in ast.walk(tree):
+        for cls in walk(tree):
             if not (isinstance(cls, ast.ClassDef) and any(tail(dotted(b)) == "FlowSpec" for b in cls.bases)):
                 continue
             steps = [f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(f, "step")]
@@ -104,7 +105,7 @@ class PythonPipelines(Detector):
                                  attrs={"tool": "metaflow", "kind": "event", "active": deployed})
 
     def _luigi(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        tasks = {c.name: c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and any(tail(dotted(b)) in ("Task", "WrapperTask") for b in c.bases)}
+        tasks = {c.name: c for c in walk(tree) if isinstance(c, ast.ClassDef) and any(tail(dotted(b)) in ("Task", "WrapperTask") for b in c.bases)}
         linked = [c for c in tasks.values() for f in c.body if isinstance(f, ast.FunctionDef) and f.name == "requires"
                   and any(isinstance(n, ast.Name) and n.id in tasks for n in ast.walk(f))]
         if len(tasks) >= 2 and linked:

@@ -11,6 +11,7 @@ from mlscan.ci import as_list, ci_model
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops, _tracking
 
@@ -93,7 +94,7 @@ def _python_uris(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> Iterator
             yield c.line, tool, None
         elif c.qual == "google.cloud.aiplatform.init" and _ops.kwarg(c.node, "experiment") is not None:
             yield c.line, "vertex-experiments", None
-    for n in ast.walk(tree):  # os.environ["MLFLOW_TRACKING_URI"] = "http://..."
+    for n in walk(tree):  # os.environ["MLFLOW_TRACKING_URI"] = "http://..."
         if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and _ops.literal(t.slice) == "MLFLOW_TRACKING_URI" for t in n.targets):
             uri = _tracking.python_value(n.value, tree, n.lineno)
             if uri and not uri.startswith("{}"):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import assigned_calls, call_tail, calls, dotted, imports, is_test_path, kwarg, literal, strings, trainingish
 
@@ -19,7 +20,7 @@ def _kfp_training(index: FileIndex) -> bool:
     def build() -> bool:
         for e, tree in index.python_files((b"kfp",), ("**/*.py",)):
             if imports(tree, "kfp") and not is_test_path(e.vpath):
-                if any(trainingish(n.name) for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+                if any(trainingish(n.name) for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
                     return True
         return False
 
@@ -52,7 +53,7 @@ class VertexPipeline(Detector):
                 cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "cron_expression"), None)
                 if name == "PipelineJobSchedule" and cron is None:
                     continue  # the cron comes with .create(cron=...)
-                target = next((t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and n.value is c for t in n.targets if isinstance(t, ast.Name)), "")
+                target = next((t.id for n in walk(tree) if isinstance(n, ast.Assign) and n.value is c for t in n.targets if isinstance(t, ast.Name)), "")
                 sched_var = dotted(c.func.value) if name == "create" and isinstance(c.func, ast.Attribute) else target
                 active = sched_var not in paused
                 yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
