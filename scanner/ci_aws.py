@@ -34,7 +34,7 @@ def parse_aws(index: FileIndex) -> list[CiJob]:
             if isinstance(doc, dict) and isinstance(doc.get("phases"), dict):
                 jobs.append(_job(index, e, "codebuild", line_of(doc, "phases") or 1, e.name, buildspec_steps(e.path, doc, 0), {"push"}))
     for e in index.select(TEMPLATES):
-        if "buildspec" in e.name or not index.contains(e.path, CFN_NEEDLES):
+        if "buildspec" in e.name or not index.mentions(e.path, CFN_NEEDLES):  # words: one read shared by all
             continue
         docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
         for doc in docs:
