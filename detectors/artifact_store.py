@@ -30,6 +30,12 @@ _LOADS = frozenset({"load_model", "load", "save_model", "log_model", "save", "du
 _ROOT_ENV = ("DEFAULT_ARTIFACT_ROOT", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "MLFLOW_ARTIFACT_ROOT", "ARTIFACT_ROOT",
              "MLFLOW_ARTIFACTS_DESTINATION", "MLFLOW_S3_ENDPOINT_URL")
 _ROOT_FLAG = re.compile(r"--(default-artifact-root|artifacts-destination)[=\s]+[\"']?([^\s\"']+)")
+# Python files worth a parse (word pre-filter): a cloud storage SDK import (boto3, google.cloud.storage, azure.storage,
+# s3fs, gcsfs, minio), the MLflow S3 endpoint variable, or a remote storage URI for a remote model load: a scheme or
+# the Azure blob host of _REMOTE (which ignores case: lower, upper and capitalised spellings)
+_REMOTE_WORDS = ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "wasb", "wasbs", "dbfs", "hdfs", "minio", "oss", "blob.core.windows.net")
+NEEDLES = (b"boto3", b"google.cloud.storage", b"azure.storage", b"s3fs", b"gcsfs", b"minio", b"MLFLOW_S3_ENDPOINT_URL",
+           *sorted({v.encode() for w in _REMOTE_WORDS for v in (w, w.upper(), w.capitalize())}))
 
 
 def _modelish(text: str) -> bool:
@@ -78,12 +84,12 @@ class ArtifactStore(Detector):
             direction = "upload" if plain and (_REMOTE.search(plain[-1]) or "$" in plain[-1] and len(remote) > 1) else "download"
             yield self.found("artifact.store", index, path, line, strength=Strength.STRONG if auto else Strength.MEDIUM,
                              attrs={"kind": kind, "how": "copy", "direction": direction, "wired": auto})
-        for e, tree in index.python_files((b"s3", b"gs://", b"blob", b"upload", b"download", b"MLFLOW_S3_ENDPOINT_URL", b"abfs", b"dbfs")):
-            where = _tracking.place(index, e)
-            if where.test:
-                continue
+        for e, tree in index.python_files(NEEDLES):
             hit = _python(index, e, tree)
-            if hit and once(e.path, "code"):
+            if not hit:
+                continue
+            where = _tracking.place(index, e)
+            if not where.test and once(e.path, "code"):
                 line, kind, how = hit
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached or e.suffix != ".ipynb") else Strength.WEAK

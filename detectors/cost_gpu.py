@@ -24,7 +24,8 @@ _SPOT_LABELS = {
     "karpenter.sh/capacity-type": "spot", "kubernetes.azure.com/scalesetpriority": "spot", "node.kubernetes.io/lifecycle": "spot",
 }
 _TF_SPOT = re.compile(r'(?m)^\s*(capacity_type\s*=\s*"SPOT"|preemptible\s*=\s*true|provisioning_model\s*=\s*"SPOT"|spot_price\s*=|priority\s*=\s*"Spot")')
-_NEEDLES = (b"instance_type", b"accelerator", b"use_spot_instances", b"num_gpus", b"gpu")
+# Python files worth a parse (word pre-filter): the keyword arguments the Python branch reads
+NEEDLES = (b"instance_type", b"accelerator_type", b"num_gpus", b"use_spot_instances")
 
 
 class CostGpu(Detector):
@@ -36,7 +37,7 @@ class CostGpu(Detector):
     signals = ("cost.gpu", "cost.spot")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, _tree in index.python_files(_NEEDLES):
+        for e, _tree in index.python_files(NEEDLES):
             _al, calls = _ops.py_calls(index, e)
             gpu = spot = False
             for c in calls:

@@ -22,8 +22,18 @@ _DATA_WORDS = frozenset({"data", "dataset", "datasets", "train", "training", "in
 _VERSION_WORDS = frozenset({"hash", "md5", "sha", "sha256", "digest", "version", "id", "checksum", "rev", "revision", "commit", "etag"})
 _LAKEFS_REF = re.compile(r"lakefs://[^/\s]+/([^/\s]+)/")
 _AML_REF = re.compile(r"azureml:([\w.-]+)(:(\d+)|@latest)")
-_NEEDLES = (b"log_input", b"use_artifact", b"load_dataset", b"dvc.api", b"lakefs", b"AsOf", b"AS OF", b"load_delta", b"VersionId",
-            b"Dataset", b"data.create_or_update", b"azureml:", b"dataset", b"version=")
+# Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
+# the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
+NEEDLES = (b"mlflow.log_input", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
+           b"wandb.use_artifact", b"datasets.load_dataset", b"dvc.api", b"dvc.fs", b"lakefs", b"clearml.Dataset", b"clearml.datasets",
+           b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF")
+# data-version tags/params logged to a tracker (last branch of _python): a tagging/logging call ...
+TAG_CALLS = (b"log", b"tag", b"tags")
+# ... in a file with tracker calls (see _tracking.tracker_calls): the imports its tracker constructors, integrations
+# and tracker call prefixes resolve to, HF TrainingArguments(report_to=...) and a bare SummaryWriter(...)
+TRACKERS = tuple(sorted({b"mlflow", b"wandb", b"tensorflow.summary", b"google.cloud.aiplatform", b"azureml", b"transformers", b"trl",
+                         b"SummaryWriter", *(p.rstrip(".").encode() for p in _tracking._AUTO_PREFIXES),
+                         *(q.encode() for q in _tracking._CTORS)}))
 
 
 class DataLineage(Detector):
@@ -35,17 +45,25 @@ class DataLineage(Detector):
     signals = ("data.version_logged", "data.versioned_store")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, tree in index.python_files(_NEEDLES):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not (index.mentions(e.path, NEEDLES) or index.mentions(e.path, TAG_CALLS) and index.mentions(e.path, TRACKERS)):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
+            al, calls = _ops.py_calls(index, e)
+            hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
+            if not hits:
+                continue
             where = _tracking.place(index, e)
             if where.test:
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                 where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-            al, calls = _ops.py_calls(index, e)
             linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
                 t.role == "run" and isinstance(t.node, ast.Call) and _ops.dotted(t.node.func).endswith("log_model") for t in _tracking.tracker_calls(index, e))
             done: set[str] = set()
-            for signal, line, tool, extra in sorted(_python(index, e, tree, al, calls), key=lambda h: h[1]):
+            for signal, line, tool, extra in hits:
                 if signal in done:
                     continue
                 done.add(signal)

@@ -51,9 +51,11 @@ _DISTS = {
     "chromadb": "llm.vector_store", "pgvector": "llm.vector_store", "guardrails-ai": "llm.guardrails",
     "nemoguardrails": "llm.guardrails", "llm-guard": "llm.guardrails", "gptcache": "llm.cost_control",
 }
-_NEEDLES = (b"openai", b"anthropic", b"litellm", b"generativeai", b"generative_models", b"cohere", b"langchain", b"llama_index",
-            b"vllm", b"ollama", b"pinecone", b"weaviate", b"qdrant", b"chromadb", b"pymilvus", b"pgvector", b"faiss",
-            b"guardrails", b"llm_guard", b"mlflow", b"humanloop", b"promptlayer", b"langsmith", b"langfuse", b"gptcache")
+# Python files worth a parse (word pre-filter): the modules of _CALLS and _PROMPT_CLIENTS; MLflow only with its prompt API
+NEEDLES = (b"openai", b"anthropic", b"litellm", b"generativeai", b"generative_models", b"cohere", b"langchain", b"llama_index",
+           b"vllm", b"ollama", b"pinecone", b"weaviate", b"qdrant", b"chromadb", b"pymilvus", b"pgvector", b"faiss",
+           b"guardrails", b"llm_guard", b"mlflow.register_prompt", b"mlflow.load_prompt", b"humanloop", b"promptlayer", b"langsmith",
+           b"langfuse", b"gptcache")
 
 
 class LlmApp(Detector):
@@ -66,14 +68,16 @@ class LlmApp(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         used: set[str] = set()
-        for e, _tree in index.python_files(_NEEDLES):
+        for e, _tree in index.python_files(NEEDLES):
             al, calls = _ops.py_calls(index, e)
             local = _local_roots(index, al)
+            hits = [(c, hit) for c in calls if c.qual.split(".")[0] not in local and (hit := _classify(c, al)) is not None]
+            if not hits:
+                continue
             where = _ops.place(index, e)
             seen: set[tuple[str, str]] = set()
-            for c in calls:
-                hit = _classify(c, al) if c.qual.split(".")[0] not in local else None
-                if hit is None or hit in seen:
+            for c, hit in hits:
+                if hit in seen:
                     continue
                 seen.add(hit)
                 used.add(hit[0])

@@ -21,7 +21,11 @@ _EVAL = (("ragas.evaluate", "ragas"), ("deepeval.evaluate", "deepeval"), ("deepe
 _MLFLOW_LLM_TYPES = {"question-answering", "text", "text-summarization", "databricks-agent"}
 _RAG_METRICS = ("context_precision", "context_recall", "ContextualRelevancy", "ContextualPrecision", "ContextualRecall",
                 "context-relevance", "context-faithfulness", "context-recall", "faithfulness", "Faithfulness")
-_NEEDLES = (b"trl", b"peft", b"unsloth", b"ragas", b"deepeval", b"lm_eval", b"mlflow", b"langsmith")
+# Python files worth a parse (word pre-filter): the modules of _FINETUNE and _EVAL (MLflow only with its GenAI evaluate API)
+NEEDLES = (b"trl", b"peft", b"unsloth", b"ragas", b"deepeval", b"lm_eval", b"mlflow.genai.evaluate", b"langsmith")
+# ... or mlflow.evaluate(model_type=<an LLM model type>): these words, and the keyword as written (notebook JSON is full
+# of "model", "type" and "text")
+MLFLOW_EVALUATE = tuple(f"mlflow.evaluate(model_type={t!r})".encode() for t in sorted(_MLFLOW_LLM_TYPES))
 _CLI = {"promptfoo": "promptfoo", "axolotl": "axolotl", "llamafactory-cli": "llamafactory", "lm_eval": "lm-eval", "lm-eval": "lm-eval"}
 
 
@@ -35,14 +39,20 @@ class LlmLifecycle(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         commands = _ops.automated_commands(index)
-        for e, _tree in index.python_files(_NEEDLES):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not (index.mentions(e.path, NEEDLES) or index.mentions(e.path, MLFLOW_EVALUATE) and index.contains(e.path, (b"model_type",))):
+                continue
+            if index.python(e.path) is None:
+                continue
             al, calls = _ops.py_calls(index, e)
+            hits = [(c, hit) for c in calls if (hit := _classify(c)) is not None]
+            if not hits:
+                continue
             text = index.text(e.path) or ""
             auto = _automated(index, e, commands)
             seen: set[str] = set()
-            for c in calls:
-                hit = _classify(c)
-                if hit is None or hit[0] in seen:
+            for c, hit in hits:
+                if hit[0] in seen:
                     continue
                 seen.add(hit[0])
                 line, snip = _ops.locate(index, e, c.line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -13,6 +14,11 @@ from mlscan.model import Finding, Strength
 from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
 _TRAIN_CALLS = {"fit", "train", "fit_generator", "train_model", "partial_fit", "train_on_batch", "fit_model", "run_training"}
+# Python files worth a parse (word pre-filter): a call of a _TRAIN_CALLS name needs one of these words
+TRAIN_NEEDLES = (b"fit", b"train", b"run_training")
+# ... and, in the text, the name followed by an opening parenthesis (across spaces, line continuations, comments or the
+# closing parenthesis of ``(model.fit)(x)``)
+_TRAIN_CALL_TEXT = re.compile(r"\b(?:" + "|".join(sorted(_TRAIN_CALLS)) + r")(?:\s|\\|#[^\n]*\n|\))*+\(")
 _NOT_SCRIPTS = {"setup.py", "conftest.py", "noxfile.py", "tasks.py", "conf.py", "__init__.py", "manage.py"}
 MODEL_EXTS = (".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".keras", ".pt", ".pth", ".ckpt", ".onnx", ".safetensors",
               ".sav", ".tflite", ".mlmodel", ".cbm", "saved_model.pb")
@@ -64,13 +70,21 @@ class ProjectShape(Detector):
         entries: dict[str, tuple[FileEntry, str, int, bool, str]] = {}  # entry path -> (entry, trainer path, line, automated, how)
         py = [e for e in index.select(("**/*.py",), include_root=False) if e.name not in _NOT_SCRIPTS and not _test_path(e.vpath)]
         by_path = {e.path: e for e in py}
+        library: list[FileEntry] = []  # training code nothing runs as a script: only tells notebooks-only apart
         for e in py:
+            if not index.mentions(e.path, TRAIN_NEEDLES):
+                continue
+            reach = wired.of(e.vpath)
+            if reach is None and not index.contains(e.path, (b"__name__",)):  # no main guard
+                library.append(e)
+                continue
+            if not _TRAIN_CALL_TEXT.search(index.text(e.path) or ""):
+                continue
             tree = index.python(e.path)
             line = _training_call(tree) if tree is not None else None
             if line is None:
                 continue
             trains += 1
-            reach = wired.of(e.vpath)
             if reach is None and not has_main_guard(tree):  # type: ignore[arg-type]
                 continue  # training code nothing runs as a script
             # the entry point is the first script on the chain that reaches this training code
@@ -86,6 +100,9 @@ class ProjectShape(Detector):
                              snippet=None if trainer == entry.path else f"runs training in {trainer}",
                              attrs={"automated": automated, "trains_in": trainer, "reach": how})
         notebooks = index.select(("**/*.ipynb",), include_root=False)
+        if notebooks and not trains:
+            trains = any(_TRAIN_CALL_TEXT.search(index.text(e.path) or "") and (tree := index.python(e.path)) is not None
+                         and _training_call(tree) is not None for e in library)
         if notebooks and not trains:
             yield self.found("project.notebooks_only", index, notebooks[0].path, None, strength=Strength.MEDIUM,
                              snippet=f"{len(notebooks)} notebook(s), no training script",

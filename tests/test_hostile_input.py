@@ -70,7 +70,8 @@ def hostile(tmp_path: Path) -> Path:
     (repo / "bad.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "import mlflow\\nmlflow.autolog()"')
     (repo / "weird.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": ["%%bash\n", "ls -la\n"]}, "junk", 3]}))
     (repo / "pyproject.toml").write_text("[project\nname = 'x'\n")
-    (repo / "src" / "broken.py").write_text("def f(:\n    pass\n")
+    # a training script with a syntax error: read for its tracking calls, so it must be reported
+    (repo / "src" / "broken.py").write_text("import mlflow\n\ndef f(:\n    mlflow.log_metric('x', 1)\n")
     (repo / "dvc.yaml").write_text("stages: [unclosed\n")
     (repo / ".dvc" / "config").write_text(f"['remote \"s\"']\n    url = https://user:{SECRET}@dvc.example.com/store\n")
     (repo / "Dockerfile").write_text("FROM\n\\\n")
