@@ -54,7 +54,7 @@ _DISTS = {
 # Python files worth a parse (word pre-filter): the modules of _CALLS and _PROMPT_CLIENTS; MLflow only with its prompt API
 NEEDLES = (b"openai", b"anthropic", b"litellm", b"generativeai", b"generative_models", b"cohere", b"langchain", b"llama_index",
            b"vllm", b"ollama", b"pinecone", b"weaviate", b"qdrant", b"chromadb", b"pymilvus", b"pgvector", b"faiss",
-           b"guardrails", b"llm_guard", b"mlflow.register_prompt", b"mlflow.load_prompt", b"humanloop", b"promptlayer", b"langsmith",
+           b"guardrails", b"nemoguardrails", b"llm_guard", b"mlflow.register_prompt", b"mlflow.load_prompt", b"humanloop", b"promptlayer", b"langsmith",
            b"langfuse", b"gptcache")
 
 
