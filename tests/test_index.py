@@ -257,6 +257,41 @@ def test_contains_with_many_distinct_needles(tmp_path: Path) -> None:
     assert len(ix._needle_bits) <= index_mod.MAX_MEMO_NEEDLES
 
 
+def test_mentions_matches_words_not_substrings(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {
+        "train.py": "import mlflow\nfrom evidently.metric_preset import DataDriftPreset\nlogger = TensorBoardLogger('x')\ndata_drift = 1\n",
+        "notes.py": "# retrained on drifted data\nx = 'mlflowish'\n",
+        "nb.ipynb": json.dumps({"cells": [
+            {"cell_type": "markdown", "source": ["wandb is great"]},
+            {"cell_type": "code", "source": ["import pandas as pd\n"], "outputs": [{"text": ["wandb mlflow"]}]},
+        ]}),
+    })
+    ix = FileIndex(plain(root))
+    ix.register_vocabulary([b"mlflow.log_metric", b"mlflow", b"drift", b"Drift", b"Logger", b"wandb", b"evidently"])
+    assert ix.mentions("train.py", (b"mlflow",)) and ix.mentions("train.py", (b"evidently",))
+    assert ix.mentions("train.py", (b"drift",))  # data_drift: words split at underscores
+    assert ix.mentions("train.py", (b"Drift",)) and ix.mentions("train.py", (b"Logger",))  # capitalised: inside CamelCase
+    assert not ix.mentions("train.py", (b"mlflow.log_metric",))  # every word of the needle must occur
+    assert not ix.mentions("notes.py", (b"mlflow", b"drift", b"Drift"))  # mlflowish, drifted: other words
+    assert not ix.mentions("nb.ipynb", (b"wandb", b"mlflow"))  # notebooks: code cells only, not markdown or outputs
+    assert ix.python_files((b"evidently",)) and [e.path for e, _ in ix.python_files((b"evidently",))] == ["train.py"]
+    assert not ix.late_needles
+
+
+def test_mentions_reads_each_file_once_for_the_whole_vocabulary(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {f"f{i}.py": f"import mlflow  # {i}\n" for i in range(5)})
+    ix = FileIndex(plain(root))
+    ix.register_vocabulary([b"mlflow", b"wandb", b"neptune"])
+    calls: list[str] = []
+    real_raw = ix.raw
+    ix.raw = lambda path, limit=None: calls.append(path) or real_raw(path, limit)  # type: ignore[method-assign]
+    for needles in ((b"mlflow",), (b"wandb",), (b"neptune", b"wandb")):
+        [ix.mentions(f"f{i}.py", needles) for i in range(5)]
+    assert len(calls) == 5
+    assert ix.mentions("f0.py", (b"comet_ml",)) is False and ix.late_needles == {b"comet_ml"}  # late: read again
+    assert len(calls) == 6
+
+
 def test_parse_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 2000)
     root = write(tmp_path / "plain", {f"m{i}.py": f"def f{i}():\n    return {i}\n" * 20 for i in range(30)})
