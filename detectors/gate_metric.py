@@ -33,6 +33,13 @@ _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "com
             "pipeline", "releas", "approv")
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
 _SHELL_GATE = re.compile(r"\bif\b[^\n]*\b(acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*\b[^\n]*(-lt|-gt|-le|-ge|<|>)[\s\S]{0,200}?\bexit\s+[1-9]", re.I)
+# Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
+NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy")
+# Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (_promotes:
+# a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
+# then (the words are common) the call itself: the name followed by its parenthesis
+PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds")
+_PROMOTE_CALL = re.compile(rf"\b(?:{'|'.join(sorted(PROMOTE_CALLS))})\s*\(|\b(?:registered_model_name|validation_thresholds)\b")
 
 
 @dataclass(frozen=True)
@@ -76,10 +83,11 @@ def _actions(stmts: list[ast.stmt], guards: Guards, pred: object) -> list[Guards
     return out
 
 
-def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = ()) -> Iterator[_Gate]:
+def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True) -> Iterator[_Gate]:
+    """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it)."""
     for s in stmts:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from _gates(s.body, ())
+            yield from _gates(s.body, (), (), thresholds)
             continue
         if isinstance(s, ast.If):
             passed = any(call_tail(c) == "passed" for c in ast.walk(s.test) if isinstance(c, ast.Call))
@@ -91,21 +99,21 @@ def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.Excep
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in ast.walk(s) if isinstance(c, ast.Call)) else tool
                 if paths:
                     yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(s.test)) & _BASELINE else "threshold", tool, tuple(paths))
-            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers)
-            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers)
+            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds)
+            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield _Gate(s.lineno, "assert", "python", (guards,))
         if isinstance(s, ast.Try):
-            yield from _gates(s.body, guards, (*handlers, s.handlers))
+            yield from _gates(s.body, guards, (*handlers, s.handlers), thresholds)
             for h in s.handlers:
-                yield from _gates(h.body, guards, handlers)
-            yield from _gates(s.orelse + s.finalbody, guards, handlers)
+                yield from _gates(h.body, guards, handlers, thresholds)
+            yield from _gates(s.orelse + s.finalbody, guards, handlers, thresholds)
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from _gates(s.body, guards, handlers)
+            yield from _gates(s.body, guards, handlers, thresholds)
             continue
-        for c in ast.walk(s):
+        for c in ast.walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
                     and kwarg(c, "validation_thresholds") is not None:
                 yield _Gate(c.lineno, "mlflow_thresholds", "mlflow", _uncaught(guards, handlers))
@@ -130,12 +138,17 @@ class MetricGate(Detector):
     signals = ("gate.metric",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        needles = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy")
-        for e, tree in index.python_files(needles):
-            if is_test_path(e.vpath):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
                 continue
-            gates = list(_gates(tree.body, ()))
-            if not gates or not (any(w.startswith(_CONTEXT) for w in words(e.vpath)) or _promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
+            context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
+            if not context and not (index.mentions(e.path, PROMOTE_NEEDLES) and _PROMOTE_CALL.search(index.text(e.path) or "")):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
+            gates = list(_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))
+            if not gates or not (context or _promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
                 continue
             strength, how = reach_strength(index, e)
             env = Env(tree, caller_params(index, e))
@@ -168,10 +181,19 @@ def _ci_blocking(index: FileIndex, e: FileEntry) -> bool:
     """False when every CI step that runs this file may fail without failing the job."""
     module = e.vpath[:-3].replace("/", ".") if e.vpath.endswith(".py") else e.vpath
 
-    def runs(cmd: str) -> bool:
-        words_ = argv(cmd)
+    def runs(words_: list[str]) -> bool:
         mods = [words_[i + 1] for i, w in enumerate(words_[:-1]) if w == "-m"]
         return any(w == e.name or w.endswith("/" + e.name) for w in words_) or any(module == m or module.endswith("." + m) for m in mods)
 
-    steps = [s for j in ci_model(index).active_jobs() for s in j.steps if s.active and s.command and any(runs(c) for c in split_commands(s.command))]
-    return not steps or any(s.blocking for s in steps)
+    steps = [blocking for blocking, commands in _ci_commands(index) if any(runs(c) for c in commands)]
+    return not steps or any(steps)
+
+
+def _ci_commands(index: FileIndex) -> list[tuple[bool, list[list[str]]]]:
+    """(blocking, argv of each command) of every active CI step with commands, split once per scan."""
+
+    def build() -> list[tuple[bool, list[list[str]]]]:
+        steps = [s for j in ci_model(index).active_jobs() for s in j.steps if s.active and s.command]
+        return [(s.blocking, [argv(c) for c in split_commands(s.command)]) for s in steps]
+
+    return index.memo("gate-metric-ci-commands", build)  # type: ignore[no-any-return]

@@ -30,6 +30,15 @@ _FEATURE = (("feast.", "feast"), ("tecton.", "tecton"), ("sagemaker.feature_stor
             ("hopsworks.", "hopsworks"), ("databricks.feature_store.", "databricks"), ("databricks.feature_engineering.", "databricks"),
             ("google.cloud.aiplatform.Featurestore", "vertex"), ("google.cloud.aiplatform.FeatureOnlineStore", "vertex"), ("featureform.", "featureform"))
 _TF_FEATURE = {"aws_sagemaker_feature_group": "sagemaker", "google_vertex_ai_featurestore": "vertex", "google_vertex_ai_feature_online_store": "vertex"}
+# Python files that name distributed training, a feature store or autoscaling (words as before) ...
+NEEDLES = (b"distributed", b"deepspeed", b"horovod", b"ray", b"pyspark", b"accelerate", b"dask", b"strategy", b"feast", b"tecton",
+           b"feature_store", b"feature_engineering", b"hsfs", b"hopsworks", b"Featurestore", b"FeatureOnlineStore", b"featureform",
+           b"register_scalable_target", b"autoscaling_config", b"ScaleSettings")
+# ... and spell out an API the calls are matched against: the module words of each _DIST_PY/_FEATURE prefix (a
+# qualified name's words all appear in its import and call; a prefix's last segment may be partial, so it is dropped
+# unless the prefix ends with a dot), Lightning, and the autoscaling calls of _py_autoscaling
+LIBRARIES = (*dict.fromkeys((p[:-1] if p.endswith(".") else p.rsplit(".", 1)[0]).encode() for p, _t in _DIST_PY + _FEATURE),
+             b"lightning", b"register_scalable_target", b"ray.serve", b"TargetUtilizationScaleSettings")
 
 
 class InfraPlatform(Detector):
@@ -56,11 +65,10 @@ class InfraPlatform(Detector):
             doc = next(iter(index.yaml(e.path)), None)
             if isinstance(doc, dict) and "project" in doc and ("registry" in doc or "provider" in doc):
                 feature.setdefault("feast", (e.path, doc.line_of("project"), None))
-        needles = (b"distributed", b"deepspeed", b"horovod", b"ray", b"pyspark", b"accelerate", b"dask", b"strategy", b"feast", b"tecton",
-                   b"feature_store", b"feature_engineering", b"hsfs", b"hopsworks", b"Featurestore", b"FeatureOnlineStore", b"featureform",
-                   b"register_scalable_target", b"autoscaling_config", b"ScaleSettings")
-        for e, _tree in index.python_files(needles):
-            al, calls = _ops.py_calls(index, e)
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not (index.mentions(e.path, LIBRARIES) and index.mentions(e.path, NEEDLES)):
+                continue
+            al, calls = _ops.py_calls(index, e)  # parses the file
             for c in calls:
                 line, snip = _ops.locate(index, e, c.line)
                 tool = next((t for p, t in _DIST_PY if c.qual.startswith(p)), None) or _lightning(c)

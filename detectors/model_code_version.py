@@ -23,6 +23,11 @@ _CODE_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsha"
 _TRACKING_MODULES = ("mlflow", "wandb", "azureml", "azure.ai.ml", "sagemaker", "neptune", "comet_ml", "clearml", "google.cloud.aiplatform",
                      "boto3", "dvclive", "aim")
 _SCRIPTS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
+# Python files that name a code-version tag (tag calls, commit/sha/git keys, build ids, SageMaker MetadataProperties) ...
+NEEDLES = (b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties")
+# ... and import a tracker or registry SDK (_python_link returns nothing otherwise): every word of the module path
+# (``google.cloud.aiplatform``: google, cloud, aiplatform) is in its import statement
+TRACKING_NEEDLES = tuple(m.encode() for m in _TRACKING_MODULES)
 
 
 def code_key(key: str) -> bool:
@@ -69,12 +74,13 @@ class ModelCodeVersion(Detector):
                     how = _command_link(cmd, env, tag_trigger=False)
                     if how:
                         yield from emit(e.path, i, how, "script", Strength.STRONG if e.path in automated else Strength.MEDIUM)
-        for e, tree in index.python_files((b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties")):
-            where = _tracking.place(index, e)
-            if where.test:
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if is_test_path(e.vpath) or not (index.mentions(e.path, TRACKING_NEEDLES) and index.mentions(e.path, NEEDLES)):
                 continue
-            hit = _python_link(index, e, tree)
+            tree = index.python(e.path)
+            hit = _python_link(index, e, tree) if tree is not None else None
             if hit:
+                where = _tracking.place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = _ops.locate(index, e, hit[0])

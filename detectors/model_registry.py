@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.hcl import parse as parse_hcl
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
 from . import _ops, _tracking
-from ._hcl import parse as parse_hcl
 from ._orchestration import is_test_path
 
 _MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
@@ -23,6 +23,18 @@ _CLI = ((re.compile(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (re
         (re.compile(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (re.compile(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
         (re.compile(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (re.compile(r"\bgto\s+(register|assign|promote)\b"), "gto"),
         (re.compile(r"\bmlflow\s+models?\s+register\b"), "mlflow"))
+# Python files that name a registration API (register, registered_model_name, link_model, push_to_hub, upload, ...) ...
+NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
+           b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
+           b"log_artifact", b"RegisterModel", b"ModelUploadOp")
+# ... and a registry _python() recognises: the SDK modules its calls resolve to, the SageMaker step argument and the
+# Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
+REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
+              b"ModelUploadOp", b"push_to_hub", b"huggingface_hub", b"bentoml", b"neptune", b"comet_ml", b"clearml", b"dvclive",
+              b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto")
+# The Kubeflow Model Registry client (``model_registry`` module, register_model) has common words: its module name is
+# matched as a substring instead
+KUBEFLOW_REGISTRY = (b"model_registry",)
 
 
 class ModelRegistry(Detector):
@@ -34,16 +46,16 @@ class ModelRegistry(Detector):
     signals = ("model.registry", "governance.approval")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        needles = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
-                   b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
-                   b"log_artifact", b"RegisterModel", b"ModelUploadOp")
-        for e, tree in index.python_files(needles):
-            where = _tracking.place(index, e)
-            if where.test:
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
                 continue
-            hits = list(_python(index, e, tree))
+            if not (index.mentions(e.path, REGISTRIES) or (index.mentions(e.path, (b"register_model",)) and index.contains(e.path, KUBEFLOW_REGISTRY))):
+                continue
+            tree = index.python(e.path)
+            hits = list(_python(index, e, tree)) if tree is not None else []
             if not hits:
                 continue
+            where = _tracking.place(index, e)
             line, tool, central = hits[0]
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                 where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK

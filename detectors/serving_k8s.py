@@ -28,6 +28,17 @@ _ROLLBACK = re.compile(r"\bhelm\s+rollback\b|kubectl\s+rollout\s+undo|kubectl\s+
                        r"az\s+webapp\s+deployment\s+slot\s+swap", re.I)
 _MANAGED = {"aws_sagemaker_endpoint": "sagemaker", "google_vertex_ai_endpoint": "vertex", "databricks_model_serving": "databricks",
             "azurerm_machine_learning_inference_cluster": "azureml"}
+# Python files that name a serving API (web app classes, serve/deploy calls, endpoint creation, SageMaker
+# variants and rollback configuration, champion/challenger routing) ...
+NEEDLES = (b"FastAPI", b"Flask", b"serve", b"bentoml", b"deploy", b"create_endpoint", b"OnlineDeployment", b"Webservice",
+           b"ProductionVariants", b"AutoRollbackConfiguration", b"serving_endpoints", b"CfnEndpoint", b"pulumi_aws", b"kserve",
+           b"challenger")
+# ... and a serving stack _py_call() or the champion/challenger check recognises: web frameworks, Ray Serve, BentoML, KServe,
+# managed endpoints (SageMaker incl. CDK/Pulumi, Vertex, Azure ML, Databricks/MLflow deployments) and the boto3-style
+# endpoint keywords that need no import
+SERVING = (b"fastapi", b"flask", b"starlette", b"litestar", b"sanic", b"ray.serve", b"bentoml", b"kserve", b"sagemaker",
+           b"aiplatform", b"azure.ai.ml", b"azureml", b"serving_endpoints", b"mlflow.deployments", b"EndpointName",
+           b"ProductionVariants", b"ShadowProductionVariants", b"DeploymentConfig")
 
 
 class ServingK8s(Detector):
@@ -83,9 +94,12 @@ class ServingK8s(Detector):
                     break
 
     def _python(self, index: FileIndex) -> Iterator[Finding]:
-        needles = (b"FastAPI", b"Flask", b"serve", b"bentoml", b"deploy", b"create_endpoint", b"OnlineDeployment", b"Webservice",
-                   b"ProductionVariants", b"AutoRollbackConfiguration", b"serving_endpoints", b"CfnEndpoint", b"pulumi_aws")
-        for e, _tree in index.python_files(needles + (b"kserve", b"challenger")):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not (index.mentions(e.path, SERVING) and index.mentions(e.path, NEEDLES)):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             al, calls = _ops.py_calls(index, e)
             seen: set[str] = set()
             app = any(c.qual in _APPS for c in calls)
@@ -97,8 +111,8 @@ class ServingK8s(Detector):
                         line, snip = _ops.locate(index, e, c.line)
                         yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
             if _ops.imports_module(al, "fastapi", "flask", "starlette", "ray.serve", "bentoml", "litestar", "sanic"):
-                lines = _mentions(_tree, "challenger")
-                if lines and _mentions(_tree, "champion"):
+                lines = _mentions(tree, "challenger")
+                if lines and _mentions(tree, "champion"):
                     line, snip = _ops.locate(index, e, lines[0])
                     yield self.found("deploy.canary", index, e.path, line, snippet=snip, attrs={"kind": "champion_challenger", "tool": "app"})
 
