@@ -26,7 +26,8 @@ _CLI = ((re.compile(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (re
 # Python files that name a registration API (register, registered_model_name, link_model, push_to_hub, upload, ...) ...
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
-           b"log_artifact", b"RegisterModel", b"ModelUploadOp")
+           b"log_artifact", b"RegisterModel", b"ModelUploadOp", b"create_registered_model", b"create_model_version",
+           b"transition_model_version_stage", b"set_model_version_tag")
 # ... and a registry _python() recognises: the SDK modules its calls resolve to, the SageMaker step argument and the
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
