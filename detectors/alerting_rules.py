@@ -24,6 +24,17 @@ _TF_ALARMS = {"aws_cloudwatch_metric_alarm": ("cloudwatch", "alarm_actions"), "g
               "azurerm_monitor_metric_alert": ("azure-monitor", "action"), "azurerm_monitor_scheduled_query_rules_alert_v2": ("azure-monitor", "action"),
               "datadog_monitor": ("datadog", "message")}
 _NOTIFY_LIBS = ("slack_sdk.", "slack.", "pdpyras.", "sendgrid.", "twilio.", "pymsteams.", "prefect.blocks.notifications.", "apprise.")
+# Python files worth parsing: those calling an alerting API (Vertex model-monitoring alert classes; boto3 CloudWatch
+# ``put_metric_alarm``, made of common words, so confirmed as a substring) ...
+NEEDLES = (b"EmailAlertConfig", b"NotificationSpec")
+CLOUDWATCH_CALLS = (b"put_metric_alarm",)
+# ... and drift code (the word ``drift``) that can message a person: a notification SDK of _NOTIFY_LIBS, Slack's
+# chat_postMessage, smtplib, or requests/httpx when the text names a hook/Slack/PagerDuty/Teams endpoint (_notifies).
+DRIFT_WORDS = (b"drift", b"Drift")
+NOTIFIERS = (b"slack", b"pdpyras", b"sendgrid", b"twilio", b"pymsteams", b"prefect.blocks.notifications", b"apprise",
+             b"chat_postMessage", b"smtplib")
+HTTP_CLIENTS = (b"requests", b"httpx")
+_ENDPOINT = re.compile(r"slack|hook|pagerduty|teams", re.I)
 
 
 class AlertingRules(Detector):
@@ -50,11 +61,27 @@ class AlertingRules(Detector):
                     notify = _ops.tf_has(b, action) and (tool != "datadog" or "@" in b.body)
                     yield self.found("alerting.rule", index, e.path, b.line, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                      attrs={"tool": tool, "notify": notify, "about": _about(b.body)})
-        for e, tree in index.python_files((b"put_metric_alarm", b"EmailAlertConfig", b"drift", b"Drift")):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not _may_alert(index, e):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             for tool, line, notify, about in _python_alerts(index, e, tree):
                 ln, snip = _ops.locate(index, e, line)
                 yield self.found("alerting.rule", index, e.path, ln, snippet=snip, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                  attrs={"tool": tool, "notify": notify, "about": about})
+
+
+def _may_alert(index: FileIndex, e: Any) -> bool:
+    """Can the file hold an alert _python_alerts reports? Decided on words and text, before any parse."""
+    if index.mentions(e.path, NEEDLES) or (index.mentions(e.path, CLOUDWATCH_CALLS) and index.contains(e.path, CLOUDWATCH_CALLS)):
+        return True
+    if not index.mentions(e.path, DRIFT_WORDS):
+        return False
+    if index.mentions(e.path, NOTIFIERS):
+        return True
+    return index.mentions(e.path, HTTP_CLIENTS) and bool(_ENDPOINT.search(index.text(e.path) or ""))
 
 
 def _docs(index: FileIndex, e: Any) -> list[Any]:

@@ -14,8 +14,14 @@ from mlscan.wiring import wiring
 
 from . import _ops
 
-_NEEDLES = (b"great_expectations", b"pandera", b"tensorflow_data_validation", b"ExampleValidator", b"deepchecks",
-            b"soda", b"whylogs", b"QualityCheckStep", b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
+# Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
+# project's Pandera schema names, added at run time) ...
+NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"tensorflow_data_validation", b"ExampleValidator",
+           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
+# ... and files with check words that define a custom check function (_CUSTOM, found in ``def`` lines of the text) or
+# sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
+CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
+_DEF = re.compile(r"def\s+(\w+)")
 _CUSTOM = re.compile(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
                      r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality")
 _READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
@@ -52,7 +58,13 @@ class DataValidation(Detector):
 
     def _detect(self, index: FileIndex) -> Iterator[Finding]:
         schemas, wrappers = _pandera_schemas(index)
-        for e, tree in index.python_files(_NEEDLES + tuple(s.encode() for s in schemas)):
+        needles = NEEDLES + tuple(s.encode() for s in schemas)
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not (index.mentions(e.path, needles) or (index.mentions(e.path, CHECK_WORDS) and _may_check(index, e))):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             al, calls = _ops.py_calls(index, e)
             ge = _ops.imports_module(al, "great_expectations") or any(
                 _ops.imports_module(_ops.py_calls(index, f)[0], "great_expectations") for f in _conftests(index, e))
@@ -84,6 +96,15 @@ class DataValidation(Detector):
                 before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in _ops.automated_commands(index))
                 yield self.found("data.validation", index, cmd.path, cmd.line, snippet=cmd.text, strength=Strength.STRONG,
                                  attrs={"tool": tool, "automated": True, "before_training": before})
+
+
+def _may_check(index: FileIndex, e: FileEntry) -> bool:
+    """Without a library needle, a file can still hold a custom check or Great Expectations calls set up in a conftest."""
+    ge_dirs = index.memo("data-validation-ge-conftest-dirs", lambda: {
+        f.vpath.rpartition("/")[0] for f in index.select(("**/conftest.py",)) if index.mentions(f.path, (b"great_expectations",))})
+    if any(not d or e.vpath.startswith(d + "/") for d in ge_dirs) or e.template:
+        return True
+    return any(_CUSTOM.search(name) for name in _DEF.findall(index.text(e.path) or ""))
 
 
 def _classify(c: _ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:
@@ -142,7 +163,9 @@ def _custom_check(fn: ast.FunctionDef) -> bool:
 
 
 def _called(index: FileIndex, name: str) -> bool:
-    return any(c.attr == name for e, _t in index.python_files((name.encode(),), ("**/*.py",)) for c in _ops.py_calls(index, e)[1])
+    needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
+    return any(c.attr == name for e in index.select(("**/*.py",)) if index.mentions(e.path, needle) and index.contains(e.path, needle)
+               for c in _ops.py_calls(index, e)[1])
 
 
 def _conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
 from . import _ops
@@ -49,9 +49,23 @@ _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.co
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
 _ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
-_NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"model_monitor", b"aiplatform", b"lakehouse_monitoring",
-            b"quality_monitors", b"arize", b"whylabs", b"fiddler", b"prometheus", b"opentelemetry", b"vertexai",
-            b"MonitorInferenceLog", b"create_monitoring_schedule", b"FluentSender", b"predict")
+# Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
+# modules of _LIBS, prometheus_client and the _INFRA exporters, the Fluentd sender) ...
+NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.model_monitor", b"aiplatform", b"vertexai",
+           b"lakehouse_monitoring", b"MonitorInferenceLog", b"arize", b"whylabs", b"fiddler", b"prometheus", b"opentelemetry",
+           b"starlette_exporter", b"applicationinsights", b"FluentSender")
+# ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
+# made of common words, so confirmed as substrings ...
+UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
+# ... and prediction logging: files with logger/Fluentd calls (these words) where the text shows one carrying ``pred*``
+# values (_logs_predictions).
+LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
+_LOG_CALL = re.compile(r"(?:info|debug|warning|log|emit)\s*\(")  # word start checked in code: faster than \b
+# string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
+_ARG_TOKEN = re.compile(r"(?P<prefix>[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"
+                        r"|#[^\n]*|[()\[\]{}]", re.S)
+_PRED = re.compile("pred", re.I)
+_DICT_KEY = re.compile(r"\s*:")
 
 
 class MonitoringPython(Detector):
@@ -63,7 +77,12 @@ class MonitoringPython(Detector):
     signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.infra", "monitoring.logging")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, tree in index.python_files(_NEEDLES):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not _may_monitor(index, e):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             al, calls = _ops.py_calls(index, e)
             where = _ops.place(index, e)
             scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
@@ -79,6 +98,8 @@ class MonitoringPython(Detector):
                     yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
                                      attrs={"tool": tool, "wired": strength is Strength.STRONG})
             # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
+            if not any(signal == "monitoring.model" for signal, _tool in seen):
+                continue
             for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in al), key=lambda n: n.lineno):
                 q = al[node.id]
                 tool, kind = next(((t, kinds.get(q.rsplit(".", 1)[-1], "")) for p, t, kinds in _LIBS if q.startswith(p)), ("", ""))
@@ -108,6 +129,46 @@ class MonitoringPython(Detector):
                     for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
                         if on:
                             yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
+
+
+def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
+    """Can the file hold a call _classify reports? Decided on words and text, before any parse."""
+    if index.mentions(e.path, NEEDLES):
+        return True
+    if index.mentions(e.path, UNIMPORTED_CALLS) and index.contains(e.path, UNIMPORTED_CALLS):
+        return True
+    if not index.mentions(e.path, LOG_CALLS):
+        return False
+    if _ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
+        return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
+    if e.suffix == ".ipynb" or e.template:
+        return True  # the text is notebook JSON or an unrendered template: no text check
+    return _logs_predictions(index.text(e.path) or "")
+
+
+def _logs_predictions(text: str) -> bool:
+    """Some ``info``/``debug``/``warning``/``log`` call has ``pred`` in a name, an f-string or a dict key among its
+    arguments, an ``emit`` call in any string too (what _mentions_prediction looks for); comments never count."""
+    for m in _LOG_CALL.finditer(text):
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+            continue  # ``catalog(``, ``weblog(``
+        depth, pos, emit = 1, m.end(), m.group().startswith("emit")
+        for t in _ARG_TOKEN.finditer(text, pos):
+            if _PRED.search(text, pos, t.start()):
+                return True  # in the code between literals
+            tok, pos = t.group(), t.end()
+            if tok in "([{":
+                depth += 1
+            elif tok in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif tok[0] != "#" and _PRED.search(tok) and (emit or "f" in t.group("prefix").lower() or _DICT_KEY.match(text, pos)):
+                return True
+        else:
+            if _PRED.search(text, pos):
+                return True
+    return False
 
 
 def _classify(c: _ops.PyCall, al: dict[str, str], where: str) -> Iterator[tuple[str, str]]:

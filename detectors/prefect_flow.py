@@ -26,6 +26,11 @@ from ._orchestration import (
 
 _SCHED_KW = ("cron", "interval", "rrule", "schedule", "schedules")
 _DEPLOY_CALLS = ("serve", "deploy", "to_deployment", "build_from_flow", "apply")
+# Python files worth parsing for deployments: a deployment call (common words) with a schedule keyword (_SCHED_KW) ...
+DEPLOY_NEEDLES = (b"serve", b"deploy", b"to_deployment", b"build_from_flow")
+SCHEDULE_NEEDLES = tuple(k.encode() for k in _SCHED_KW)
+# ... in a file importing Prefect, or naming one of the project's training flows (added at run time).
+PREFECT = (b"prefect",)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,8 @@ class _Flow:
 
 
 def _flows(index: FileIndex) -> dict[str, _Flow]:
-    trees = [(e.path, t) for e, t in index.python_files((b"prefect",), ("**/*.py",)) if not is_test_path(e.vpath) and imports(t, "prefect")]
+    trees = [(e.path, t) for e in index.select(("**/*.py",)) if not is_test_path(e.vpath) and index.mentions(e.path, PREFECT)
+             for t in [index.python(e.path)] if t is not None and imports(t, "prefect")]
     task_names = {fn.name for _, t in trees for fn in functions(t).values() if decorator(fn, "task")}
     flows: dict[str, _Flow] = {}
     for path, tree in trees:
@@ -99,8 +105,14 @@ class PrefectFlow(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         flows = _flows(index)
         scheduled: dict[str, bool] = {}
-        for e, tree in index.python_files((b".serve(", b".deploy(", b"to_deployment(", b"build_from_flow("), ("**/*.py",)):
-            if is_test_path(e.vpath):
+        training_flows = tuple(name.encode() for name, f in flows.items() if f.training)
+        for e in index.select(("**/*.py",)):
+            if is_test_path(e.vpath) or not (index.mentions(e.path, DEPLOY_NEEDLES) and index.mentions(e.path, SCHEDULE_NEEDLES)):
+                continue
+            if not (index.mentions(e.path, PREFECT) or (training_flows and index.mentions(e.path, training_flows))):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
                 continue
             for c in ast.walk(tree):
                 if not (isinstance(c, ast.Call) and call_tail(c) in _DEPLOY_CALLS):

@@ -4,13 +4,27 @@ call, a pipeline run, a workflow dispatch); feeds the Automation/Observability t
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
-from ._orchestration import at, dotted, drift_test, is_test_path, reach_strength, strings, tail, trainingish
+from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, is_test_path, reach_strength, strings, tail, trainingish, words
+
+# Python files worth parsing: code that talks about drift or a violated check ...
+NEEDLES = (b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")
+# ... where the text shows an ``if``/``elif`` whose test names drift (DRIFT_WORDS) and whose branches name training
+# (a superset of TRAIN_WORDS, any case): _drift_branch_trains, run before the parse.
+_IF = re.compile(r"^([ \t]*)(?:el)?if\b", re.M)
+_MAYBE_DRIFT = re.compile(r"drift|psi|p_?value|violat|degrad|ks", re.I)
+_TRAIN = re.compile(r"train|fit|tun|hpo", re.I)
+_ESCAPE = re.compile(r"\\.")
+_IDENT = re.compile(r"\w+")
+# string literals (any prefix, triple-quoted too), comments, brackets, and line breaks with what starts the next line
+_TOKEN = re.compile(r"[rRbBuUfF]{0,2}(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')|#[^\n]*"
+                    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)", re.S)
 
 _SAYS = ("print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "write", "notify", "send_message")
 
@@ -34,8 +48,13 @@ class RetrainTrigger(Detector):
     signals = ("retrain.trigger",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, tree in index.python_files((b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")):
-            if is_test_path(e.vpath):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
+                continue
+            if not (e.suffix == ".ipynb" or e.template or _drift_branch_trains(index.text(e.path) or "")):
+                continue  # notebooks (the text is JSON) and unrendered templates go to the parse unchecked
+            tree = index.python(e.path)
+            if tree is None:
                 continue
             hits = [n for n in ast.walk(tree) if isinstance(n, ast.If) and drift_test(n.test) and (_starts_training(n.body) or _starts_training(n.orelse))]
             if not hits:
@@ -45,3 +64,45 @@ class RetrainTrigger(Detector):
             for n in hits:
                 yield self.found("retrain.trigger", index, e.path, **at(index, e, n.lineno), strength=strength,
                                  attrs={"tool": "python", "kind": "drift", "active": active, "reached": how})
+
+
+def _drift_branch_trains(text: str) -> bool:
+    """Text check for a hit: an ``if``/``elif`` whose logical line has a drift word (the test is in it), followed by a
+    block (indented body, then ``elif``/``else`` branches at the same indentation) that names training. Strings,
+    comments and brackets are skipped when looking for line ends, so dedented string or bracket lines do not end it."""
+    for m in _IF.finditer(text):
+        tokens = _TOKEN.finditer(text, m.end())
+        t = _line_end(tokens)
+        header = text[m.end() : t.start() if t else len(text)]
+        if not (_MAYBE_DRIFT.search(header) and _drift_words(header)):
+            continue
+        indent, end = len(m.group(1).expandtabs(8)), len(text)
+        while t is not None:
+            nxt = t.group("next")
+            if not (nxt == "" and text[t.end() : t.end() + 1] in ("#", "\r", "\n", "")) and \
+                    len(t.group("indent").expandtabs(8)) < indent + (nxt == ""):
+                end = t.start()  # a statement at the if's indentation or less (elif/else: less) ends the block
+                break
+            t = _line_end(tokens)
+        if _TRAIN.search(text, m.end(), end):
+            return True
+    return False
+
+
+def _line_end(tokens: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    """The next line break outside brackets and strings that is not a backslash continuation."""
+    depth = 0
+    for t in tokens:
+        if t.group("open"):
+            depth += 1
+        elif t.group("close"):
+            depth = max(depth - 1, 0)
+        elif t.group("nl") == "\n" and depth == 0:
+            return t
+    return None
+
+
+def _drift_words(test: str) -> bool:
+    """Some identifier or string word of the test text is a drift word (as _side_words reads names and strings; with
+    escapes such as ``\\n`` read both ways)."""
+    return any(w.lower() in DRIFT_WORDS or words(w) & DRIFT_WORDS for w in _IDENT.findall(test) + _IDENT.findall(_ESCAPE.sub(" ", test)))
