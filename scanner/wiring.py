@@ -44,17 +44,23 @@ class Wiring:
         self.index = index
         py = index.select(("**/*.py",))
         self._py = {e.vpath: e for e in py}
-        self._modules: dict[str, list[str]] = {}
+        # module name -> files; a dotted import matches files whose path ends with its parts
+        self._by_name: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for vp in self._py:
             parts = vp[:-3].split("/")
             if parts[-1] == "__init__":
                 parts = parts[:-1]
-            for i in range(len(parts)):
-                self._modules.setdefault(".".join(parts[i:]), []).append(vp)
+            if parts:
+                self._by_name.setdefault(parts[-1], []).append((vp, tuple(parts)))
         self.reach: dict[str, Reach] = {}
         self._queue: deque[tuple[str, Reach]] = deque()
         self._roots()
         self._follow()
+
+    def _modules(self, dotted: str) -> list[str]:
+        """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
+        want = tuple(dotted.split("."))
+        return [vp for vp, parts in self._by_name.get(want[-1], ()) if parts[-len(want):] == want]
 
     # ---------------------------------------------------------------- roots
     def _add(self, vpath: str, reach: Reach) -> None:
@@ -198,7 +204,7 @@ class Wiring:
                     self._command(cmd, Reach(reach.kind, (*reach.chain, f"make {t} ({e.path})")), base, depth=depth + 1)
 
     def _module(self, dotted: str, reach: Reach, base: str) -> None:
-        for vp in self._modules.get(dotted, []) or self._modules.get(dotted + ".__main__", []):
+        for vp in self._modules(dotted) or self._modules(dotted + ".__main__"):
             self._add(vp, Reach(reach.kind, (*reach.chain, self._py[vp].path)))
             break
 
@@ -216,7 +222,7 @@ class Wiring:
                 continue
             for dotted in imported_modules(tree, vp):
                 for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
-                    paths = self._modules.get(cand) if cand else None
+                    paths = self._modules(cand) if cand else None
                     if paths:
                         best = min(paths, key=lambda p: _distance(p, vp))
                         self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
