@@ -39,6 +39,12 @@ NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"
 # a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
 # then (the words are common) the call itself: the name followed by its parenthesis
 PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds")
+# A gate judges a model: in a file on an automated or entry path (CI, pipeline, __main__), or one that works with
+# models (an ML, tracking or model-registry library). ``assert score >= 0`` in an unused helper is not a gate.
+MODEL_LIBS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"lightgbm", b"catboost", b"mlflow", b"wandb",
+              b"transformers", b"statsmodels", b"prophet", b"pycaret", b"h2o", b"autogluon", b"joblib", b"sagemaker",
+              b"aiplatform", b"azureml", b"azure.ai.ml", b"tfx", b"evidently", b"deepchecks", b"neptune", b"comet_ml", b"clearml",
+              b"onnx", b"onnxruntime", b"pytorch_lightning", b"lightning", b"jax", b"flax", b"spacy", b"gensim", b"fastai", b"ultralytics")
 _PROMOTE_CALL = re.compile(rf"\b(?:{'|'.join(sorted(PROMOTE_CALLS))})\s*\(|\b(?:registered_model_name|validation_thresholds)\b")
 
 
@@ -142,7 +148,10 @@ class MetricGate(Detector):
             if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
                 continue
             context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-            if not context and not (index.mentions(e.path, PROMOTE_NEEDLES) and _PROMOTE_CALL.search(index.text(e.path) or "")):
+            promotes = index.mentions(e.path, PROMOTE_NEEDLES) and bool(_PROMOTE_CALL.search(index.text(e.path) or ""))
+            if not context and not promotes:
+                continue
+            if not promotes and not index.mentions(e.path, MODEL_LIBS) and reach_strength(index, e)[0] is Strength.WEAK:
                 continue
             tree = index.python(e.path)
             if tree is None:
