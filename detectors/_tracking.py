@@ -22,11 +22,6 @@ from ._pyeval import UNKNOWN, Evaluator
 
 # ------------------------------------------------------------------ trackers
 
-TRACKER_NEEDLES = (
-    b"mlflow", b"wandb", b"neptune", b"comet_ml", b"clearml", b"trains", b"aim", b"dvclive", b"SummaryWriter",
-    b"tensorboard", b"summary", b"TensorBoard", b"sagemaker", b"smexperiments", b"aiplatform", b"azureml", b"Logger",
-    b"report_to", b"sacred", b"LoggerCallback",
-)
 # qualified constructor -> tool: the object it returns logs to the tracker
 _CTORS = {
     "mlflow.tracking.MlflowClient": "mlflow", "mlflow.MlflowClient": "mlflow", "mlflow.client.MlflowClient": "mlflow",
@@ -58,6 +53,25 @@ _AUTO = {
                  "WeightsAndBiasesCallback": "wandb", "WandbMetricsLogger": "wandb", "ClearMLCallback": "clearml"},
     "setup": {"setup_mlflow": "mlflow", "setup_wandb": "wandb"},
 }
+# Files worth a parse (word pre-filter): the tracker modules a call resolves to, the integration classes of _AUTO
+# (capitalised words also match inside longer names) and SummaryWriter. ``report_to=`` (Hugging Face) is confirmed as
+# text: its words are common.
+TRACKER_NEEDLES = (
+    b"mlflow", b"wandb", b"neptune", b"neptune_scale", b"comet_ml", b"clearml", b"trains.Task", b"aim.Run", b"aim.sdk", b"dvclive",
+    b"SummaryWriter", b"tensorboard", b"tensorboardX", b"tensorflow.summary", b"callbacks.TensorBoard", b"sagemaker",
+    b"smexperiments", b"aiplatform", b"azureml", b"sacred",
+    *sorted({name.encode() for names in _AUTO.values() for name in names}),
+)
+REPORT_TO = (b"report_to",)
+
+
+def tracker_files(index: FileIndex) -> Iterator[tuple[FileEntry, ast.Module]]:
+    """Python files and notebooks that can log to an experiment tracker, parsed."""
+    for e in index.select(("**/*.py", "**/*.ipynb")):
+        if index.mentions(e.path, TRACKER_NEEDLES) or (index.mentions(e.path, REPORT_TO) and index.contains(e.path, REPORT_TO)):
+            tree = index.python(e.path)
+            if tree is not None:
+                yield e, tree
 _AUTO_PREFIXES = ("pytorch_lightning.", "lightning.", "lightning_fabric.", "ray.", "transformers.", "optuna.", "optuna_integration.",
                   "dvclive.", "wandb.", "neptune.", "comet_ml.", "aim.", "keras.", "tensorflow.", "catalyst.", "ignite.", "fastai.",
                   "sentence_transformers.", "mlflow.")

@@ -22,7 +22,7 @@ class TrackingPython(Detector):
     signals = ("tracking.run",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, tree in index.python_files(_tracking.TRACKER_NEEDLES):
+        for e, tree in _tracking.tracker_files(index):
             calls = _tracking.tracker_calls(index, e)
             if not calls:
                 continue
