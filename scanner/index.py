@@ -22,8 +22,8 @@ MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are ke
 # Caches are bounded by the characters of source they stand for, least recently used out first: an
 # ``ast`` tree takes ~35x its source in memory, so keeping every parse of a 100k-file repository
 # would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
-TEXT_CACHE_CHARS = 8 << 20
-PARSE_CACHE_CHARS = 2 << 20
+TEXT_CACHE_CHARS = 2 << 20
+PARSE_CACHE_CHARS = 512 << 10
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
