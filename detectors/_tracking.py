@@ -65,13 +65,9 @@ TRACKER_NEEDLES = (
 REPORT_TO = (b"report_to",)
 
 
-def tracker_files(index: FileIndex) -> Iterator[tuple[FileEntry, ast.Module]]:
-    """Python files and notebooks that can log to an experiment tracker, parsed."""
-    for e in index.select(("**/*.py", "**/*.ipynb")):
-        if index.mentions(e.path, TRACKER_NEEDLES) or (index.mentions(e.path, REPORT_TO) and index.contains(e.path, REPORT_TO)):
-            tree = index.python(e.path)
-            if tree is not None:
-                yield e, tree
+def wants_tracker_file(index: FileIndex, e: FileEntry) -> bool:
+    """Can the Python file or notebook log to an experiment tracker? Words only, no parse."""
+    return index.mentions(e.path, TRACKER_NEEDLES) or (index.mentions(e.path, REPORT_TO) and index.contains(e.path, REPORT_TO))
 _AUTO_PREFIXES = ("pytorch_lightning.", "lightning.", "lightning_fabric.", "ray.", "transformers.", "optuna.", "optuna_integration.",
                   "dvclive.", "wandb.", "neptune.", "comet_ml.", "aim.", "keras.", "tensorflow.", "catalyst.", "ignite.", "fastai.",
                   "sentence_transformers.", "mlflow.")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
 from . import _ops, _tracking
@@ -44,34 +44,33 @@ class DataLineage(Detector):
     globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS)
     signals = ("data.version_logged", "data.versioned_store")
 
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return index.mentions(e.path, NEEDLES) or index.mentions(e.path, TAG_CALLS) and index.mentions(e.path, TRACKERS)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, calls = _ops.py_calls(index, e)
+        hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
+        if not hits:
+            return
+        where = _tracking.place(index, e)
+        if where.test:
+            return
+        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+            where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+        linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
+            t.role == "run" and isinstance(t.node, ast.Call) and _ops.dotted(t.node.func).endswith("log_model") for t in _tracking.tracker_calls(index, e))
+        done: set[str] = set()
+        for signal, line, tool, extra in hits:
+            if signal in done:
+                continue
+            done.add(signal)
+            at, snip = _ops.locate(index, e, line)
+            attrs = {"tool": tool, **extra}
+            if signal == "data.version_logged":
+                attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
+
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(("**/*.py", "**/*.ipynb")):
-            if not (index.mentions(e.path, NEEDLES) or index.mentions(e.path, TAG_CALLS) and index.mentions(e.path, TRACKERS)):
-                continue
-            tree = index.python(e.path)
-            if tree is None:
-                continue
-            al, calls = _ops.py_calls(index, e)
-            hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
-            if not hits:
-                continue
-            where = _tracking.place(index, e)
-            if where.test:
-                continue
-            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-            linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
-                t.role == "run" and isinstance(t.node, ast.Call) and _ops.dotted(t.node.func).endswith("log_model") for t in _tracking.tracker_calls(index, e))
-            done: set[str] = set()
-            for signal, line, tool, extra in hits:
-                if signal in done:
-                    continue
-                done.add(signal)
-                at, snip = _ops.locate(index, e, line)
-                attrs = {"tool": tool, **extra}
-                if signal == "data.version_logged":
-                    attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
-                yield self.found(signal, index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
         for e in index.select(_ops.YAML_GLOBS):
             if is_test_path(e.vpath) or not index.contains(e.path, (b"azureml:", b"data.schema.json")):
                 continue

@@ -143,29 +143,29 @@ class MetricGate(Detector):
     globs = ("**/*.py", "**/*.ipynb", ".github/workflows/*")
     signals = ("gate.metric",)
 
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
+            return False
+        context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
+        promotes = index.mentions(e.path, PROMOTE_NEEDLES) and bool(_PROMOTE_CALL.search(index.text(e.path) or ""))
+        if not context and not promotes:
+            return False
+        return promotes or index.mentions(e.path, MODEL_LIBS) or reach_strength(index, e)[0] is not Strength.WEAK
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        gates = list(_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))
+        context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
+        if not gates or not (context or _promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
+            return
+        strength, how = reach_strength(index, e)
+        env = Env(tree, caller_params(index, e))
+        ci_blocking = _ci_blocking(index, e)
+        for g in gates:
+            blocking = ci_blocking and not _exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
+            yield self.found("gate.metric", index, e.path, **at(index, e, g.line), strength=strength,
+                             attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
+
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(("**/*.py", "**/*.ipynb")):
-            if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
-                continue
-            context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-            promotes = index.mentions(e.path, PROMOTE_NEEDLES) and bool(_PROMOTE_CALL.search(index.text(e.path) or ""))
-            if not context and not promotes:
-                continue
-            if not promotes and not index.mentions(e.path, MODEL_LIBS) and reach_strength(index, e)[0] is Strength.WEAK:
-                continue
-            tree = index.python(e.path)
-            if tree is None:
-                continue
-            gates = list(_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))
-            if not gates or not (context or _promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
-                continue
-            strength, how = reach_strength(index, e)
-            env = Env(tree, caller_params(index, e))
-            ci_blocking = _ci_blocking(index, e)
-            for g in gates:
-                blocking = ci_blocking and not _exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
-                yield self.found("gate.metric", index, e.path, **at(index, e, g.line), strength=strength,
-                                 attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
         for job in ci_model(index).active_jobs():
             for step in job.steps:
                 if step.active and _SHELL_GATE.search(step.command):

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.hcl import parse as parse_hcl
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops, _tracking
 from ._orchestration import is_test_path
@@ -46,29 +47,30 @@ class ModelRegistry(Detector):
     globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
     signals = ("model.registry", "governance.approval")
 
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
+            return False
+        return index.mentions(e.path, REGISTRIES) or (index.mentions(e.path, (b"register_model",)) and index.contains(e.path, KUBEFLOW_REGISTRY))
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        hits = list(_python(index, e, tree))
+        if not hits:
+            return
+        where = _tracking.place(index, e)
+        line, tool, central = hits[0]
+        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+            where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
+        if not central:
+            strength = Strength.WEAK
+        approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree))
+        at, snip = _ops.locate(index, e, line)
+        yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
+                         attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
+        if approval:
+            yield self.found("governance.approval", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"kind": "registry", "tool": tool})
+
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(("**/*.py", "**/*.ipynb")):
-            if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
-                continue
-            if not (index.mentions(e.path, REGISTRIES) or (index.mentions(e.path, (b"register_model",)) and index.contains(e.path, KUBEFLOW_REGISTRY))):
-                continue
-            tree = index.python(e.path)
-            hits = list(_python(index, e, tree)) if tree is not None else []
-            if not hits:
-                continue
-            where = _tracking.place(index, e)
-            line, tool, central = hits[0]
-            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
-            if not central:
-                strength = Strength.WEAK
-            approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in ast.walk(tree))
-            at, snip = _ops.locate(index, e, line)
-            yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
-                             attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
-            if approval:
-                yield self.found("governance.approval", index, e.path, at, snippet=snip, strength=strength,
-                                 attrs={"kind": "registry", "tool": tool})
         yield from self._configs(index)
         seen: set[tuple[str, str]] = set()
         for c in _ops.automated_commands(index):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops
 
@@ -76,41 +77,40 @@ class MonitoringPython(Detector):
     globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf")
     signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.infra", "monitoring.logging")
 
-    def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(("**/*.py", "**/*.ipynb")):
-            if not _may_monitor(index, e):
-                continue
-            tree = index.python(e.path)
-            if tree is None:
-                continue
-            al, calls = _ops.py_calls(index, e)
-            where = _ops.place(index, e)
-            scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
-            strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
-            seen: set[tuple[str, str]] = set()
-            for c in calls:
-                for signal, tool in _classify(c, al, where):
-                    if (signal, tool) in seen:
-                        continue
-                    seen.add((signal, tool))
-                    line, snip = _ops.locate(index, e, c.line)
-                    s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
-                    yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
-                                     attrs={"tool": tool, "wired": strength is Strength.STRONG})
-            # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
-            if not any(signal == "monitoring.model" for signal, _tool in seen):
-                continue
-            for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in al), key=lambda n: n.lineno):
-                q = al[node.id]
-                tool, kind = next(((t, kinds.get(q.rsplit(".", 1)[-1], "")) for p, t, kinds in _LIBS if q.startswith(p)), ("", ""))
-                if ("monitoring.model", tool) not in seen:
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return _may_monitor(index, e)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, calls = _ops.py_calls(index, e)
+        where = _ops.place(index, e)
+        scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
+        strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
+        seen: set[tuple[str, str]] = set()
+        for c in calls:
+            for signal, tool in _classify(c, al, where):
+                if (signal, tool) in seen:
                     continue
-                for signal in [sig for k, sig in ((D, "monitoring.data_drift"), (M, "monitoring.model_drift")) if k in kind]:
-                    if (signal, tool) not in seen:
-                        seen.add((signal, tool))
-                        line, snip = _ops.locate(index, e, node.lineno)
-                        yield self.found(signal, index, e.path, line, snippet=snip, strength=strength,
-                                         attrs={"tool": tool, "wired": strength is Strength.STRONG})
+                seen.add((signal, tool))
+                line, snip = _ops.locate(index, e, c.line)
+                s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
+                yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
+                                 attrs={"tool": tool, "wired": strength is Strength.STRONG})
+        # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
+        if not any(signal == "monitoring.model" for signal, _tool in seen):
+            return
+        for node in sorted((n for n in walk(tree) if isinstance(n, ast.Name) and n.id in al), key=lambda n: n.lineno):
+            q = al[node.id]
+            tool, kind = next(((t, kinds.get(q.rsplit(".", 1)[-1], "")) for p, t, kinds in _LIBS if q.startswith(p)), ("", ""))
+            if ("monitoring.model", tool) not in seen:
+                continue
+            for signal in [sig for k, sig in ((D, "monitoring.data_drift"), (M, "monitoring.model_drift")) if k in kind]:
+                if (signal, tool) not in seen:
+                    seen.add((signal, tool))
+                    line, snip = _ops.locate(index, e, node.lineno)
+                    yield self.found(signal, index, e.path, line, snippet=snip, strength=strength,
+                                     attrs={"tool": tool, "wired": strength is Strength.STRONG})
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(_ops.YAML_GLOBS):
             if not index.contains(e.path, (b"quality_monitors", b"create_monitor", b"MonitoringSchedule", b"JobDefinition")):
                 continue

@@ -3,10 +3,11 @@ TensorBoard, Lightning/Ray/HF integrations, SageMaker/Vertex/Azure ML experiment
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
 from . import _ops, _tracking
@@ -21,38 +22,40 @@ class TrackingPython(Detector):
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("tracking.run",)
 
-    def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, tree in _tracking.tracker_files(index):
-            calls = _tracking.tracker_calls(index, e)
-            if not calls:
-                continue
-            where = _tracking.place(index, e)
-            if where.test:
-                continue  # tests exercise the tracker, they do not track training runs
-            roles = {c.role for c in calls}
-            tools = sorted({c.tool for c in calls})
-            par = _tracking.parents(tree)
-            flags = _tracking.Flags(index, tree)
-            gated = all(_tracking.guarded_off(c.node, par, flags) for c in calls)
-            stem = words(e.name.rsplit(".", 1)[0])
-            tuning = bool(stem & _tracking.TUNING_WORDS) or all(
-                any(words(f) & _tracking.TUNING_WORDS or f == "objective" for f in _tracking.enclosing_functions(c.node, par)) for c in calls)
-            reached = where.wired != "none"
-            in_training = reached or where.training_script or where.near_reached
-            optional = gated or not in_training
-            if where.wired == "automated":
-                strength = Strength.STRONG
-            elif in_training:
-                strength = Strength.MEDIUM
-            else:
-                strength = Strength.WEAK
-            line, snip = _ops.locate(index, e, calls[0].line)
-            yield self.found(
-                "tracking.run", index, e.path, line, snippet=snip, strength=strength,
-                attrs={
-                    "tool": calls[0].tool, "tools": ",".join(tools),
-                    "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
-                    "in_training": in_training, "optional": optional, "tuning_only": tuning,
-                    "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
-                },
-            )
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return _tracking.wants_tracker_file(index, e)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        calls = _tracking.tracker_calls(index, e)
+        if not calls:
+            return
+        where = _tracking.place(index, e)
+        if where.test:
+            return  # tests exercise the tracker, they do not track training runs
+        roles = {c.role for c in calls}
+        tools = sorted({c.tool for c in calls})
+        par = _tracking.parents(tree)
+        flags = _tracking.Flags(index, tree)
+        gated = all(_tracking.guarded_off(c.node, par, flags) for c in calls)
+        stem = words(e.name.rsplit(".", 1)[0])
+        tuning = bool(stem & _tracking.TUNING_WORDS) or all(
+            any(words(f) & _tracking.TUNING_WORDS or f == "objective" for f in _tracking.enclosing_functions(c.node, par)) for c in calls)
+        reached = where.wired != "none"
+        in_training = reached or where.training_script or where.near_reached
+        optional = gated or not in_training
+        if where.wired == "automated":
+            strength = Strength.STRONG
+        elif in_training:
+            strength = Strength.MEDIUM
+        else:
+            strength = Strength.WEAK
+        line, snip = _ops.locate(index, e, calls[0].line)
+        yield self.found(
+            "tracking.run", index, e.path, line, snippet=snip, strength=strength,
+            attrs={
+                "tool": calls[0].tool, "tools": ",".join(tools),
+                "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
+                "in_training": in_training, "optional": optional, "tuning_only": tuning,
+                "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
+            },
+        )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import as_list, ci_model
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
@@ -22,6 +22,10 @@ _SAAS = {"wandb": "init", "neptune": "init_run", "comet": "Experiment", "clearml
 _OFFLINE = ("offline", "disabled", "debug", "dryrun")
 
 
+# Python files that can set a tracking URI or start a SaaS tracker run
+NEEDLES = (b"mlflow", b"MLFLOW_TRACKING_URI", b"wandb", b"neptune", b"comet_ml", b"clearml")
+
+
 class TrackingServer(Detector):
     """A shared tracking backend: remote tracking URIs, SaaS tracker projects and self-hosted servers; context for E1/E2/T2."""
 
@@ -29,6 +33,25 @@ class TrackingServer(Detector):
     questions = ("E1", "E2", "T2")
     globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, *_tracking.DOCKERFILES, *_tracking.ENV_TEXT_GLOBS)
     signals = ("tracking.server",)
+
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return index.mentions(e.path, NEEDLES)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        where = _tracking.place(index, e)
+        if where.test:
+            return
+        tools: set[str] = set()
+        for line, tool, uri in _python_uris(index, e, tree):
+            scheme = _tracking.remote_uri(uri) if uri else "saas"
+            remote = scheme is not None
+            if tool in tools:
+                continue
+            tools.add(tool)
+            strength = (Strength.STRONG if where.wired == "automated" else Strength.MEDIUM) if remote else Strength.WEAK
+            at, snip = _ops.locate(index, e, line)
+            yield self.found("tracking.server", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"tool": tool, "remote": remote, "how": "code", "scheme": scheme or "local"})
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str, str]] = set()
@@ -40,19 +63,6 @@ class TrackingServer(Detector):
             seen.add(key)
             return True
 
-        for e, tree in index.python_files((b"mlflow", b"MLFLOW_TRACKING_URI", b"wandb", b"neptune", b"comet_ml", b"clearml")):
-            where = _tracking.place(index, e)
-            if where.test:
-                continue
-            for line, tool, uri in _python_uris(index, e, tree):
-                scheme = _tracking.remote_uri(uri) if uri else "saas"
-                remote = scheme is not None
-                if not once(e.path, tool, "code"):
-                    continue
-                strength = (Strength.STRONG if where.wired == "automated" else Strength.MEDIUM) if remote else Strength.WEAK
-                at, snip = _ops.locate(index, e, line)
-                yield self.found("tracking.server", index, e.path, at, snippet=snip, strength=strength,
-                                 attrs={"tool": tool, "remote": remote, "how": "code", "scheme": scheme or "local"})
         ci_paths = {j.path for j in ci_model(index).jobs}
         for e, line, name, value in _tracking.env_settings(index, tuple(_ENV)):
             tool = _ENV[name] or ("mlflow" if "databricks" in value.lower() else "")

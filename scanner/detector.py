@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from .index import FileIndex
+from .index import FileEntry, FileIndex
 from .model import Evidence, Finding, Source, Strength
 
 
 class Detector:
-    """Subclass, set ``id``/``questions``/``globs`` and a one-line docstring, implement ``detect``.
+    """Subclass, set ``id``/``questions``/``globs`` and a one-line docstring, implement ``detect`` (and/or
+    ``wants`` + ``visit`` for per-file Python analysis in the engine's shared pass).
 
     A detector keeps no state on ``self`` and does no I/O of its own: it asks the index.
     """
@@ -20,8 +22,21 @@ class Detector:
     globs: ClassVar[tuple[str, ...]] = ()
     signals: ClassVar[tuple[str, ...]] = ()  # the signals it can emit (documentation, `mlscan detectors`)
 
-    def detect(self, index: FileIndex) -> Iterable[Finding]:  # pragma: no cover - interface
-        raise NotImplementedError
+    def detect(self, index: FileIndex) -> Iterable[Finding]:
+        """Findings from the whole index (everything but the shared Python pass). Implement this, ``visit``, or both."""
+        return ()
+
+    # Python analysis in the shared pass (optional). The engine walks the Python files and notebooks once, parses a
+    # file once for every detector whose ``wants`` accepts it and hands the tree to each ``visit``: on a large
+    # repository each parse (and each derived call list) then serves all detectors instead of being redone per
+    # detector. Findings of ``visit`` come before those of ``detect``.
+    def wants(self, index: FileIndex, entry: FileEntry) -> bool:
+        """Cheap pre-filter (path, words; no parse): is the file worth a ``visit``?"""
+        return False
+
+    def visit(self, index: FileIndex, entry: FileEntry, tree: ast.Module) -> Iterable[Finding]:
+        """Findings of one parsed Python file or notebook."""
+        return ()
 
     @classmethod
     def describe(cls) -> str:

@@ -71,9 +71,33 @@ def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None)
     return chosen
 
 
+PYTHON_FILES = ("**/*.py", "**/*.ipynb")
+
+
+def _python_pass(index: FileIndex, detectors: Sequence[Detector]) -> dict[str, list[Finding]]:
+    """Every Python file and notebook once, parsed once for all the detectors that want it (Detector.visit)."""
+    visitors = [d for d in detectors if type(d).visit is not Detector.visit]
+    out: dict[str, list[Finding]] = {d.id: [] for d in visitors}
+    for e in index.select(PYTHON_FILES) if visitors else ():
+        wanted = [d for d in visitors if d.wants(index, e)]
+        tree = index.python(e.path) if wanted else None
+        if tree is None:
+            continue
+        for d in wanted:
+            try:
+                out[d.id].extend(d.visit(index, e, tree))
+            except Exception as exc:  # as in run_detectors: the detector stops, the scan goes on
+                what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+                index.warn("detector-error", f"{d.id}: {what}", e.path)
+                visitors.remove(d)
+    return out
+
+
 def run_detectors(index: FileIndex, detectors: Sequence[Detector]) -> list[Finding]:
     findings: list[Finding] = []
+    python = _python_pass(index, detectors)
     for det in detectors:
+        findings.extend(python.get(det.id, ()))
         try:
             findings.extend(det.detect(index))
         except RecursionError:
