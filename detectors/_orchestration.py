@@ -106,13 +106,13 @@ def literal(node: ast.AST | None, default: Any = MISSING) -> Any:
 
 
 def strings(node: ast.AST) -> list[str]:
-    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
 def call_names(node: ast.AST) -> list[str]:
     """Names of everything called in a subtree (``a.b.fit()`` -> ``fit``), plus def names."""
     out: list[str] = []
-    for n in ast.walk(node):
+    for n in walk(node):
         if isinstance(n, ast.Call):
             out.append(tail(dotted(n.func)))
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -153,9 +153,9 @@ def training_code(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFun
     """Does a subtree (task call, decorated function) reach training: names called, strings, and the
     bodies of local functions it references (one level)."""
     texts = call_names(node) + strings(node)
-    texts += [k.value.id for c in ast.walk(node) if isinstance(c, ast.Call) for k in c.keywords if isinstance(k.value, ast.Name)]
+    texts += [k.value.id for c in walk(node) if isinstance(c, ast.Call) for k in c.keywords if isinstance(k.value, ast.Name)]
     if funcs:
-        for n in ast.walk(node):
+        for n in walk(node):
             if isinstance(n, ast.Name) and n.id in funcs and funcs[n.id] is not node:
                 texts += [n.id, *call_names(funcs[n.id]), *strings(funcs[n.id])]
     return trainingish(*texts)
@@ -170,7 +170,7 @@ def imports(tree: ast.AST, *modules: str) -> bool:
 
 def _side_words(node: ast.AST) -> set[str]:
     out: set[str] = set()
-    for n in ast.walk(node):
+    for n in walk(node):
         if isinstance(n, ast.Name):
             out |= words(n.id) | {n.id.lower()}
         elif isinstance(n, ast.Attribute):
@@ -183,7 +183,7 @@ def _side_words(node: ast.AST) -> set[str]:
 def metric_compare(test: ast.AST) -> ast.Compare | None:
     """An ordering comparison on a model metric (``acc < 0.8``, ``new_mse >= prod_mse``), not on drift,
     sizes or counters."""
-    for n in ast.walk(test):
+    for n in walk(test):
         if not (isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE))):
             continue
         sides = [n.left, n.comparators[0]]
@@ -273,10 +273,10 @@ def config_refs(index: FileIndex, entry: FileEntry) -> list[tuple[FileEntry, dic
     stem = entry.name.rsplit(".", 1)[0]
     parent = entry.vpath.split("/")[-2] if "/" in entry.vpath else ""
     table = index.memo("orchestration-config-ref-table", lambda: _config_ref_table(index))
-    candidates = sorted(table.get(entry.name, set()) | table.get(stem, set()))
+    candidates = table.get(entry.name, []) + table.get(stem, [])
     out: list[tuple[FileEntry, dict]] = []
-    for y in index.select(YAML_GLOBS):
-        if y.path not in candidates or y.vpath == entry.vpath:
+    for _, y in sorted(dict.fromkeys(candidates)):  # in listing order
+        if y.vpath == entry.vpath:
             continue
         for doc in index.yaml(y.path):
             for d in walk_dicts(doc):
@@ -289,7 +289,7 @@ _PATH_PART = re.compile(r"[^\s/\\'\",\[\]{}]+")  # path components, as they stan
 _SUB_PART = re.compile(r"[/\\]([^\s/\\'\",\[\]{}]+)")  # components after a directory ("src/train")
 
 
-def _config_ref_table(index: FileIndex) -> dict[str, set[str]]:
+def _config_ref_table(index: FileIndex) -> dict[str, list[tuple[int, FileEntry]]]:
     """Which YAML files mention a Python file of the project: its name anywhere (``train.py``) or its
     stem after a directory (``src/train``), as ``_names_file`` accepts them. One pass over the YAML
     files instead of one per Python file asking ``config_refs``."""
@@ -298,13 +298,13 @@ def _config_ref_table(index: FileIndex) -> dict[str, set[str]]:
     for e in index.select(("**/*.py", "**/*.ipynb")):
         names.add(e.name)
         stems.add(e.name.rsplit(".", 1)[0])
-    table: dict[str, set[str]] = {}
-    for y in index.select(YAML_GLOBS):
+    table: dict[str, list[tuple[int, FileEntry]]] = {}
+    for i, y in enumerate(index.select(YAML_GLOBS)):
         text = index.text(y.path)
         if not text:
             continue
         for part in names.intersection(_PATH_PART.findall(text)) | stems.intersection(_SUB_PART.findall(text)):
-            table.setdefault(part, set()).add(y.path)
+            table.setdefault(part, []).append((i, y))
     return table
 
 
@@ -363,14 +363,14 @@ def dataflow(fn: ast.AST, step_names: set[str]) -> tuple[int, int]:
     consumes another step's result (nested call or a variable it was assigned to)."""
     produced: set[str] = set()
     steps = edges = 0
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and tail(dotted(n.value.func)) in step_names:
             for t in n.targets:
-                produced |= {x.id for x in ast.walk(t) if isinstance(x, ast.Name)}
-    for n in ast.walk(fn):
+                produced |= {x.id for x in walk(t) if isinstance(x, ast.Name)}
+    for n in walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in step_names:
             steps += 1
             args = [*n.args, *(k.value for k in n.keywords)]
             edges += any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and isinstance(x.func, ast.Name) and x.func.id in step_names
-                         for a in args for x in ast.walk(a))
+                         for a in args for x in walk(a))
     return steps, edges

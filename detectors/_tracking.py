@@ -188,7 +188,7 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
                         continue
                     tool = _obj_tool(_receiver(t) or text, objs)
                     if tool in ("neptune", "aim", "dvclive", "wandb"):
-                        key = " ".join(_ops.literal(s.slice) or "" for s in ast.walk(t) if isinstance(s, ast.Subscript)
+                        key = " ".join(_ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
                                        if isinstance(_ops.literal(s.slice), str))
                         role = "params" if words(key) & {"params", "param", "parameters", "config", "hparams", "hyperparameters"} else "metrics"
                         out.append(TrackCall(n.lineno, tool, role, n))
@@ -274,7 +274,7 @@ def _top_level_training(tree: ast.AST) -> bool:
     body = tree.body if isinstance(tree, ast.Module) else []
     stmts = [st for st in body if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
     return any(isinstance(n, ast.Call) and _ops.dotted(n.func).rsplit(".", 1)[-1] in ("fit", "train", "fit_generator")
-               for st in stmts for n in ast.walk(st))
+               for st in stmts for n in walk(st))
 
 
 def place(index: FileIndex, e: FileEntry) -> Place:

@@ -53,7 +53,7 @@ def _schedule(call: ast.AST, consts: dict[str, ast.expr]) -> tuple[str | None, b
         return None, False, "manual"
     if isinstance(v, str):
         return (v, False, "once") if v.strip() == "@once" else (v, True, "cron")
-    names = {tail(dotted(n)) for n in ast.walk(node) if isinstance(n, (ast.Call, ast.Name, ast.Attribute))}
+    names = {tail(dotted(n)) for n in walk(node) if isinstance(n, (ast.Call, ast.Name, ast.Attribute))}
     if names & set(_EVENT) or isinstance(node, (ast.List, ast.Tuple, ast.BinOp)):
         return "dataset", True, "event"
     if isinstance(node, ast.Call) and call_tail(node) in _INTERVAL:
@@ -107,12 +107,12 @@ class AirflowDag(Detector):
             flow = _taskflow(tree)
             for call, scope, line, dag_id in _dags(tree):
                 cron, active, trigger = _schedule(call, consts)
-                ops = [c for c in ast.walk(scope) if isinstance(c, ast.Call) and call_tail(c).endswith(("Operator", "Sensor"))]
-                tf_calls = [c for c in ast.walk(scope) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in flow]
+                ops = [c for c in walk(scope) if isinstance(c, ast.Call) and call_tail(c).endswith(("Operator", "Sensor"))]
+                tf_calls = [c for c in walk(scope) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in flow]
                 tasks = ops + tf_calls + [funcs[c.func.id] for c in tf_calls if c.func.id in funcs]  # type: ignore[union-attr]
                 real = [c for c in ops if call_tail(c) not in _NOOP and not _echo_only(c)] + tf_calls
-                edges = sum(isinstance(b, ast.BinOp) and isinstance(b.op, (ast.RShift, ast.LShift)) for b in ast.walk(scope))
-                edges += sum(call_tail(c) in ("set_downstream", "set_upstream", "chain", "cross_downstream") for c in ast.walk(scope) if isinstance(c, ast.Call))
+                edges = sum(isinstance(b, ast.BinOp) and isinstance(b.op, (ast.RShift, ast.LShift)) for b in walk(scope))
+                edges += sum(call_tail(c) in ("set_downstream", "set_upstream", "chain", "cross_downstream") for c in walk(scope) if isinstance(c, ast.Call))
                 edges += sum(any(isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in flow for a in c.args) for c in tf_calls)
                 training = any(training_code(t, funcs) for t in tasks) or trainingish(dag_id)
                 attrs = {"tool": "airflow", "dag_id": dag_id, "cron": cron, "active": active, "trigger": trigger}

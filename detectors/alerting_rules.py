@@ -12,6 +12,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops
 
@@ -166,9 +167,9 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
         elif c.qual.endswith("model_monitoring.EmailAlertConfig") or c.qual.endswith("ml_monitoring.spec.NotificationSpec"):
             yield "vertex-model-monitoring", c.line, True, "model"
     smtp = _ops.imports_module(al, "smtplib")
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.If) and _TRIGGER.search(ast.unparse(node.test)):
-            for n in (n for stmt in node.body for n in ast.walk(stmt)):
+            for n in (n for stmt in node.body for n in walk(stmt)):
                 if isinstance(n, ast.Call) and _notifies(n, al, smtp):
                     yield "custom", n.lineno, True, "model"
                     return

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops, _tracking
 from ._orchestration import is_test_path, words
@@ -139,7 +140,7 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[int, st
             if _modelish(" ".join(t for t in texts if t)):
                 kind = "gcs" if _ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if _ops.imports_module(al, "azure.storage") else "s3"
                 return c.line, kind, "upload" if _SDK[c.attr] == "up" else "download"
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and _ops.literal(t.slice) == "MLFLOW_S3_ENDPOINT_URL" for t in n.targets):
             return n.lineno, "s3", "mlflow-artifact-root"
         if loads and isinstance(n, (ast.Constant, ast.JoinedStr)) and not isinstance(getattr(n, "value", None), (bytes, int, float)):

@@ -40,17 +40,17 @@ def _v1_graph(tree: ast.AST) -> tuple[list[ast.Call], int, bool]:
     produced: set[str] = set()
     consumed: set[str] = set()
     for s in steps:
-        produced |= {n.id for n in ast.walk(kwarg(s, "outputs") or ast.List([])) if isinstance(n, ast.Name)} & data
-        consumed |= {n.id for k in ("inputs", "arguments") for n in ast.walk(kwarg(s, k) or ast.List([])) if isinstance(n, ast.Name)} & data
+        produced |= {n.id for n in walk(kwarg(s, "outputs") or ast.List([])) if isinstance(n, ast.Name)} & data
+        consumed |= {n.id for k in ("inputs", "arguments") for n in walk(kwarg(s, k) or ast.List([])) if isinstance(n, ast.Name)} & data
     after = sum(1 for _ in calls(tree, "run_after"))
     return steps, len(produced & consumed) + after, bool(produced & consumed)
 
 
 def _v2_graph(fn: ast.AST) -> tuple[int, int]:
-    bound = {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) for t in n.targets if isinstance(t, ast.Name)}
-    steps = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id not in _NOT_STEPS]
+    bound = {t.id for n in walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) for t in n.targets if isinstance(t, ast.Name)}
+    steps = [c for c in walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id not in _NOT_STEPS]
     edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in bound
-                    for a in [*c.args, *(k.value for k in c.keywords)] for n in ast.walk(a)) for c in steps)
+                    for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a)) for c in steps)
     return len(steps), edges
 
 
@@ -75,7 +75,7 @@ class AzureMlPipeline(Detector):
                 for fn in walk(tree):
                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline"):
                         n, edges2 = _v2_graph(fn)
-                        training = training or trainingish(fn.name, *(dotted(c.func) for c in ast.walk(fn) if isinstance(c, ast.Call)))
+                        training = training or trainingish(fn.name, *(dotted(c.func) for c in walk(fn) if isinstance(c, ast.Call)))
                         if n >= 2 and edges2:
                             yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
             training_repo = training_repo or training
@@ -83,7 +83,7 @@ class AzureMlPipeline(Detector):
             for c in calls(tree, "create", "JobSchedule"):
                 if call_tail(c) == "create" and not dotted(c.func).endswith("Schedule.create"):
                     continue
-                texts = [*strings(c), *(dotted(n) for n in ast.walk(c) if isinstance(n, (ast.Name, ast.Attribute)))]
+                texts = [*strings(c), *(dotted(n) for n in walk(c) if isinstance(n, (ast.Name, ast.Attribute)))]
                 if not (trainingish(*texts) or training_repo):
                     continue
                 event = kwarg(c, "path_on_datastore") is not None or kwarg(c, "datastore") is not None

@@ -57,7 +57,7 @@ class DagsterJob(Detector):
                     deps = {a.arg for a in fn.args.args} - _NOT_DEPS
                     if isinstance(d, ast.Call):
                         deps |= {tail(s) for s in strings(kwarg(d, "deps", "ins") or ast.Constant(""))}
-                        deps |= {n.id for n in ast.walk(kwarg(d, "deps") or ast.Constant("")) if isinstance(n, ast.Name)}
+                        deps |= {n.id for n in walk(kwarg(d, "deps") or ast.Constant("")) if isinstance(n, ast.Name)}
                     assets[name] = (path, fn.lineno, deps, training_code(fn, funcs) or trainingish(name))
                 if decorator(fn, "job", "graph"):
                     jobs[fn.name] = fn
@@ -74,7 +74,7 @@ class DagsterJob(Detector):
             if target is None:
                 return False
             job = jobs.get(target.id) if isinstance(target, ast.Name) else None
-            names = [dotted(n) for n in ast.walk(job or target) if isinstance(n, (ast.Name, ast.Attribute))] + strings(job or target)
+            names = [dotted(n) for n in walk(job or target) if isinstance(n, (ast.Name, ast.Attribute))] + strings(job or target)
             if any(t == "*" or t.endswith(".all") for t in names):
                 return any_training
             return any(assets[a][3] for a in names if a in assets) or trainingish(dotted(target), *names) or (job is not None and training_code(job))
@@ -101,7 +101,7 @@ class DagsterJob(Detector):
                         yield self.found("gate.metric", index, path, n.lineno, strength=Strength.MEDIUM,
                                          attrs={"tool": "dagster", "blocking": blocking, "kind": "asset_check"})
                     if decorator(n, "job", "graph"):
-                        ops = [c for c in ast.walk(n) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and decorator(funcs.get(c.func.id, n), "op")]
+                        ops = [c for c in walk(n) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and decorator(funcs.get(c.func.id, n), "op")]
                         edges = sum(any(isinstance(a, ast.Call) and a in ops for a in c.args) for c in ops)
                         if len(ops) >= 2 and edges:
                             yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": len(ops), "kind": "ops"})

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops, _tracking
 from ._orchestration import is_test_path, words
@@ -137,7 +138,7 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST, al: dict[str, st
             w = words(key) if isinstance(key, str) else set()
             if w & _DATA_WORDS and w & _VERSION_WORDS and _tracking.tracker_calls(index, e):
                 yield V, c.line, next((t.tool for t in _tracking.tracker_calls(index, e)), "tracker"), {"pinned": True}
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Constant) and isinstance(n.value, str):
             m = _LAKEFS_REF.search(n.value)
             if m:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 from mlscan.wiring import wiring
 
 from . import _ops
@@ -75,7 +76,7 @@ class DataValidation(Detector):
                     hits[tool] = (c.line, extra)
             if "custom" not in hits and not _ops.imports_module(al, "fastapi", "flask", "pydantic"):
                 test = _ops.place(index, e) == "test"
-                fn = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
+                fn = next((n for n in walk(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
@@ -142,11 +143,11 @@ def _pandera_schemas(index: FileIndex) -> tuple[set[str], set[str]]:
         al = _ops.aliases(tree)
         if not _ops.imports_module(al, "pandera"):
             continue
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ClassDef) and any(_ops.dotted(b).endswith(("DataFrameModel", "SchemaModel")) or _ops.dotted(b) in names for b in node.bases):
                 names.add(node.name)
                 for fn in node.body:
-                    if isinstance(fn, ast.FunctionDef) and any(isinstance(n, ast.Attribute) and n.attr == "validate" for n in ast.walk(fn)):
+                    if isinstance(fn, ast.FunctionDef) and any(isinstance(n, ast.Attribute) and n.attr == "validate" for n in walk(fn)):
                         wrappers.add(fn.name)
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (_ops.qualname(node.value.func, al) or "").endswith("DataFrameSchema"):
                 names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
@@ -157,7 +158,7 @@ def _custom_check(fn: ast.FunctionDef) -> bool:
     """A data check by name that fails loudly (raise/assert) and looks at a table, not at a config."""
     if not _CUSTOM.search(fn.name) or any("validator" in _ops.dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list):
         return False
-    nodes = list(ast.walk(fn))
+    nodes = list(walk(fn))
     fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
 

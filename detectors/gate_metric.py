@@ -13,6 +13,7 @@ from mlscan.ci import argv, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     PROMOTE_CALLS,
@@ -72,7 +73,7 @@ def _stops(s: ast.stmt) -> bool:
 
 def _promotes(node: ast.AST) -> bool:
     return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None)
-               for c in ast.walk(node))
+               for c in walk(node))
 
 
 def _actions(stmts: list[ast.stmt], guards: Guards, pred: object) -> list[Guards]:
@@ -96,13 +97,13 @@ def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.Excep
             yield from _gates(s.body, (), (), thresholds)
             continue
         if isinstance(s, ast.If):
-            passed = any(call_tail(c) == "passed" for c in ast.walk(s.test) if isinstance(c, ast.Call))
+            passed = any(call_tail(c) == "passed" for c in walk(s.test) if isinstance(c, ast.Call))
             if metric_compare(s.test) is not None or passed:
                 tool = "deepchecks" if passed else "python"
                 paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
                 if not paths and _promotes(ast.Module(s.body, [])) != _promotes(ast.Module(s.orelse, [])):
                     paths = [(*guards, (s.test, _promotes(ast.Module(s.body, [])), s.lineno))]
-                    tool = "mlflow" if "model" in " ".join(call_tail(c) for c in ast.walk(s) if isinstance(c, ast.Call)) else tool
+                    tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
                 if paths:
                     yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(s.test)) & _BASELINE else "threshold", tool, tuple(paths))
             yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds)
@@ -119,7 +120,7 @@ def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.Excep
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
             yield from _gates(s.body, guards, handlers, thresholds)
             continue
-        for c in ast.walk(s) if thresholds else ():
+        for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
                     and kwarg(c, "validation_thresholds") is not None:
                 yield _Gate(c.lineno, "mlflow_thresholds", "mlflow", _uncaught(guards, handlers))
@@ -129,7 +130,7 @@ def _uncaught(guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...]) -> 
     """Paths on which a validation exception still propagates through the enclosing try/except blocks."""
     if not handlers:
         return (guards,)
-    catching = [h for h in handlers[-1] if h.type is None or {call_tail(n) or dotted(n) for n in ast.walk(h.type)} & {"Exception", "BaseException", "MlflowException", "ModelValidationFailedException"}]
+    catching = [h for h in handlers[-1] if h.type is None or {call_tail(n) or dotted(n) for n in walk(h.type)} & {"Exception", "BaseException", "MlflowException", "ModelValidationFailedException"}]
     if not catching:
         return _uncaught(guards, handlers[:-1])
     return tuple(p for h in catching for p in _actions(h.body, guards, lambda s: isinstance(s, ast.Raise)))
@@ -180,7 +181,7 @@ def _exits_before(tree: ast.Module, env: Env, line: int) -> bool:
             return False
         if isinstance(s, ast.If) and env.truth(s.test, s.lineno) is True and any(
             isinstance(c, ast.Call) and (dotted(c.func).endswith("notebook.exit") or dotted(c.func) in ("sys.exit", "exit") and literal(c.args[0] if c.args else None, 0) in (0, None))
-            for b in s.body for c in ast.walk(b)
+            for b in s.body for c in walk(b)
         ):
             return True
     return False

@@ -56,10 +56,10 @@ def _deploy_components(trees: list[ast.Module], comps: set[str]) -> set[str]:
     for tree in trees:
         for n in walk(tree):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in comps:
-                names = {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} | {x.attr for x in ast.walk(n) if isinstance(x, ast.Attribute)}
-                texts = {x.value for x in ast.walk(n) if isinstance(x, ast.Constant) and isinstance(x.value, str)}
+                names = {x.id for x in walk(n) if isinstance(x, ast.Name)} | {x.attr for x in walk(n) if isinstance(x, ast.Attribute)}
+                texts = {x.value for x in walk(n) if isinstance(x, ast.Constant) and isinstance(x.value, str)}
                 creates = any(isinstance(c, ast.Call) and call_tail(c) in ("create", "replace", "patch", "apply", "create_namespaced_custom_object")
-                              for c in ast.walk(n))
+                              for c in walk(n))
                 if creates and (names & set(_SERVING_NAMES) or any(k in t for t in texts for k in ("InferenceService", "SeldonDeployment"))):
                     out.add(n.name)
     return out
@@ -92,20 +92,20 @@ class KubeflowPipeline(Detector):
                 if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline")):
                     continue
                 tasks: dict[str, ast.Call] = {}
-                calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and _task(c, comps) is c]
-                for n in ast.walk(fn):
+                calls = [c for c in walk(fn) if isinstance(c, ast.Call) and _task(c, comps) is c]
+                for n in walk(fn):
                     if isinstance(n, ast.Assign) and (t := _task(n.value, comps)) is not None:
                         tasks.update({v.id: t for v in n.targets if isinstance(v, ast.Name)})
-                for n in ast.walk(fn):  # eval_passed = evaluate_task.output
-                    base = [b.id for b in ast.walk(n.value) if isinstance(b, ast.Name) and b.id in tasks] if isinstance(n, ast.Assign) else []
+                for n in walk(fn):  # eval_passed = evaluate_task.output
+                    base = [b.id for b in walk(n.value) if isinstance(b, ast.Name) and b.id in tasks] if isinstance(n, ast.Assign) else []
                     if base and _task(n.value, comps) is None:
                         tasks.update({v.id: tasks[base[0]] for v in n.targets if isinstance(v, ast.Name)})
                 edges = io = 0
                 for c in calls:
-                    used = {n.value.id for a in [*c.args, *(k.value for k in c.keywords)] for n in ast.walk(a)
+                    used = {n.value.id for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a)
                             if isinstance(n, ast.Attribute) and n.attr in ("outputs", "output") and isinstance(n.value, ast.Name)}
                     io += bool(used & set(tasks))
-                edges = io + sum(call_tail(c) == "after" for c in ast.walk(fn) if isinstance(c, ast.Call))
+                edges = io + sum(call_tail(c) == "after" for c in walk(fn) if isinstance(c, ast.Call))
                 training = trainingish(*(dotted(c.func) for c in calls))
                 any_training = any_training or training
                 if len(calls) >= 2 and edges >= 1:
@@ -128,16 +128,16 @@ class KubeflowPipeline(Detector):
         yield from self._compiled(index)
 
     def _gates(self, index: FileIndex, e: FileEntry, fn: ast.AST, tasks: dict[str, ast.Call], comps: set[str]) -> Iterator[Finding]:
-        for w in ast.walk(fn):
+        for w in walk(fn):
             if not isinstance(w, ast.With):
                 continue
             for item in w.items:
                 c = item.context_expr
                 if not (isinstance(c, ast.Call) and call_tail(c) in ("Condition", "If", "Elif") and c.args):
                     continue
-                refs = [tasks[n.id] for n in ast.walk(c.args[0]) if isinstance(n, ast.Name) and n.id in tasks]
+                refs = [tasks[n.id] for n in walk(c.args[0]) if isinstance(n, ast.Name) and n.id in tasks]
                 by_eval = any(words(dotted(t.func)) & _GATE_WORDS for t in refs)
-                guarded = [t for s in w.body for t in ast.walk(s) if isinstance(t, ast.Call) and _task(t, comps) is t]
+                guarded = [t for s in w.body for t in walk(s) if isinstance(t, ast.Call) and _task(t, comps) is t]
                 if guarded and (by_eval or metric_compare(c.args[0]) is not None):
                     yield self.found("gate.metric", index, e.path, **at(index, e, c.lineno),
                                      attrs={"tool": "kubeflow", "blocking": True, "kind": "condition", "guards": len(guarded)})

@@ -12,6 +12,7 @@ from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops, _tracking
 from ._orchestration import is_test_path, words
@@ -172,7 +173,7 @@ def _python_link(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[in
                     return c.line, how
                 if isinstance(kw.value, ast.Name):
                     tag_vars[kw.value.id] = how
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Assign):
             for t in n.targets:
                 if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in tag_vars:

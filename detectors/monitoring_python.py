@@ -223,7 +223,7 @@ def _mentions_prediction(c: _ops.PyCall, strings: bool = False) -> bool:
     """An argument carries prediction values (a ``pred*`` variable or a ``{"prediction": value}`` payload);
     with ``strings`` an event label such as ``"prediction"`` counts too."""
     for arg in [*c.node.args, *(k.value for k in c.node.keywords)]:
-        for n in ast.walk(arg):
+        for n in walk(arg):
             if isinstance(n, ast.Name) and re.search(r"pred", n.id, re.I) or isinstance(n, ast.Attribute) and re.search(r"pred", n.attr, re.I):
                 return True
             if isinstance(n, ast.Dict) and any(isinstance(k, ast.Constant) and re.search(r"pred", str(k.value), re.I) for k in n.keys):

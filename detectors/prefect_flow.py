@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     call_tail,
@@ -54,12 +55,12 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
                 continue
             produced: set[str] = set()
             steps = edges = 0
-            for n in ast.walk(fn):
+            for n in walk(fn):
                 if isinstance(n, ast.Call) and _task_call(n, task_names):
                     steps += 1
                     inputs = [*n.args, *(k.value for k in n.keywords)]
                     if any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and _task_call(x, task_names)
-                           for a in inputs for x in ast.walk(a)):
+                           for a in inputs for x in walk(a)):
                         edges += 1
                 elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _task_call(n.value, task_names):
                     produced |= {t.id for t in n.targets if isinstance(t, ast.Name)}
@@ -114,7 +115,7 @@ class PrefectFlow(Detector):
             tree = index.python(e.path)
             if tree is None:
                 continue
-            for c in ast.walk(tree):
+            for c in walk(tree):
                 if not (isinstance(c, ast.Call) and call_tail(c) in _DEPLOY_CALLS):
                     continue
                 target = kwarg(c, "flow") if call_tail(c) == "build_from_flow" else getattr(c.func, "value", None)

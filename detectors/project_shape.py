@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import TEMPLATE_MANIFESTS, FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
 _TRAIN_CALLS = {"fit", "train", "fit_generator", "train_model", "partial_fit", "train_on_batch", "fit_model", "run_training"}
@@ -35,7 +36,7 @@ def _test_path(vpath: str) -> bool:
 
 
 def _training_call(tree: ast.AST) -> int | None:
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             f = node.func
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""

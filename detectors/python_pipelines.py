@@ -107,7 +107,7 @@ class PythonPipelines(Detector):
     def _luigi(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         tasks = {c.name: c for c in walk(tree) if isinstance(c, ast.ClassDef) and any(tail(dotted(b)) in ("Task", "WrapperTask") for b in c.bases)}
         linked = [c for c in tasks.values() for f in c.body if isinstance(f, ast.FunctionDef) and f.name == "requires"
-                  and any(isinstance(n, ast.Name) and n.id in tasks for n in ast.walk(f))]
+                  and any(isinstance(n, ast.Name) and n.id in tasks for n in walk(f))]
         if len(tasks) >= 2 and linked:
             yield self.found("pipeline.dag", index, e.path, min(c.lineno for c in linked),
                              attrs={"tool": "luigi", "steps": len(tasks), "training": any(training_code(c) for c in tasks.values())})

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, is_test_path, reach_strength, strings, tail, trainingish, words
 
@@ -33,7 +34,7 @@ def _starts_training(stmts: list[ast.stmt]) -> bool:
     """A call in the branch starts training (``train_model()``, ``pipeline.start()`` of a training
     pipeline, a dispatch whose payload says retrain); messages that only talk about it do not count."""
     for s in stmts:
-        for c in ast.walk(s):
+        for c in walk(s):
             if isinstance(c, ast.Call) and tail(dotted(c.func)) not in _SAYS and trainingish(dotted(c.func), *strings(c)):
                 return True
     return False
@@ -56,7 +57,7 @@ class RetrainTrigger(Detector):
             tree = index.python(e.path)
             if tree is None:
                 continue
-            hits = [n for n in ast.walk(tree) if isinstance(n, ast.If) and drift_test(n.test) and (_starts_training(n.body) or _starts_training(n.orelse))]
+            hits = [n for n in walk(tree) if isinstance(n, ast.If) and drift_test(n.test) and (_starts_training(n.body) or _starts_training(n.orelse))]
             if not hits:
                 continue
             strength, how = reach_strength(index, e)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import (
     METRIC_WORDS,
@@ -48,7 +49,7 @@ class SagemakerPipeline(Detector):
             step_calls = list(calls(tree, *_STEPS))
             edges = 0
             for c in step_calls:
-                refs = {n.id for n in ast.walk(c) if isinstance(n, ast.Name) and n.id in steps}
+                refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps}
                 edges += bool(refs) or kwarg(c, "depends_on") is not None
             training = any(call_tail(c) in _TRAINING for c in step_calls)
             pipe = next(calls(tree, "Pipeline"), None)
@@ -59,11 +60,11 @@ class SagemakerPipeline(Detector):
             bound = assigned_calls(tree)
             for c in calls(tree, "ConditionStep"):
                 conds = kwarg(c, "conditions") or ast.List([])
-                nodes = [conds, *(bound[n.id] for n in ast.walk(conds) if isinstance(n, ast.Name) and n.id in bound)]
+                nodes = [conds, *(bound[n.id] for n in walk(conds) if isinstance(n, ast.Name) and n.id in bound)]
                 metric = any(any(calls(n, "JsonGet")) or words(" ".join(strings(n))) & METRIC_WORDS for n in nodes)
-                guarded = [steps.get(n.id, "") for n in ast.walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Name)]
-                guarded += [call_tail(n) for n in ast.walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
-                fails = [steps.get(n.id, "") for n in ast.walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
+                guarded = [steps.get(n.id, "") for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Name)]
+                guarded += [call_tail(n) for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
+                fails = [steps.get(n.id, "") for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
                 if metric and (set(guarded) & set(_PROMOTE) or "FailStep" in fails):
                     yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
                                      attrs={"tool": "sagemaker", "blocking": True, "kind": "condition_step"})

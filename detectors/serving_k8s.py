@@ -12,6 +12,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from . import _ops
 
@@ -153,8 +154,8 @@ def _py_call(c: _ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[
 def _mentions(tree: ast.AST, word: str) -> list[int]:
     """Lines where an identifier or string names ``word`` (routing between champion and challenger models)."""
     out = []
-    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
-    for n in ast.walk(tree):
+    docs = {id(n.value) for n in walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    for n in walk(tree):
         if id(n) in docs:
             continue
         text = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else ""

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
 from ._orchestration import assigned_call_names, calls, imports, is_test_path, kwarg
 
@@ -33,7 +34,7 @@ class TfxPipeline(Detector):
             comps = assigned_call_names(tree, _COMPONENTS)
             used = list(calls(tree, *_COMPONENTS))
             edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in comps
-                            for n in ast.walk(c)) for c in used)
+                            for n in walk(c)) for c in used)
             if len(used) >= 2 and edges:
                 yield self.found("pipeline.dag", index, e.path, used[0].lineno,
                                  attrs={"tool": "tfx", "steps": len(used), "with_io": True, "training": "Trainer" in comps.values()})
@@ -42,6 +43,6 @@ class TfxPipeline(Detector):
             evaluators = {k for k, v in comps.items() if v == "Evaluator"}
             for p in calls(tree, "Pusher"):
                 blessing = kwarg(p, "model_blessing")
-                blessed = blessing is not None and any(isinstance(n, ast.Name) and n.id in evaluators for n in ast.walk(blessing))
+                blessed = blessing is not None and any(isinstance(n, ast.Name) and n.id in evaluators for n in walk(blessing))
                 yield self.found("gate.metric", index, e.path, p.lineno, strength=Strength.MEDIUM,
                                  attrs={"tool": "tfx", "blocking": blessed, "kind": "evaluator_blessing"})

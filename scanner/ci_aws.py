@@ -166,7 +166,7 @@ def _strings(node: ast.AST | None) -> list[str]:
 def _commands_in(node: ast.AST) -> list[tuple[str, int]]:
     """``"commands": [...]`` lists inside a ``BuildSpec.from_object`` dict literal."""
     out: list[tuple[str, int]] = []
-    for n in ast.walk(node):
+    for n in walk(node):
         if isinstance(n, ast.Dict):
             for k, v in zip(n.keys, n.values):
                 if isinstance(k, ast.Constant) and k.value in ("commands", "finally") and v is not None:

@@ -123,11 +123,16 @@ def find_pitfalls(findings: Findings, basis: Score | None, pitfalls: PitfallSet 
 
 
 def _evidence(findings: list[Finding]) -> list[Evidence]:
+    """First evidence of each finding, strongest first, without repeats; only the first MAX_EVIDENCE are shown."""
     out: list[Evidence] = []
+    seen: set[Evidence] = set()
     for f in sorted(findings, key=lambda f: -f.strength.rank):
         for e in f.evidence[:1]:
-            if e not in out:
+            if e not in seen:
+                seen.add(e)
                 out.append(e)
+                if len(out) >= MAX_EVIDENCE:
+                    return out
     return out
 
 
