@@ -46,7 +46,25 @@ MODEL_LIBS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"light
               b"transformers", b"statsmodels", b"prophet", b"pycaret", b"h2o", b"autogluon", b"joblib", b"sagemaker",
               b"aiplatform", b"azureml", b"azure.ai.ml", b"tfx", b"evidently", b"deepchecks", b"neptune", b"comet_ml", b"clearml",
               b"onnx", b"onnxruntime", b"pytorch_lightning", b"lightning", b"jax", b"flax", b"spacy", b"gensim", b"fastai", b"ultralytics")
-_PROMOTE_CALL = re.compile(rf"\b(?:{'|'.join(sorted(PROMOTE_CALLS))})\s*\(|\b(?:registered_model_name|validation_thresholds)\b")
+_PROMOTE_KWARGS = ("registered_model_name", "validation_thresholds")
+
+
+def _ident(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _mentions_promotion(text: str) -> bool:
+    """A PROMOTE_CALLS name called (``name(`` / ``name (``) or a promotion keyword, as whole identifiers.
+    ``str.find`` per name: several times faster than one regex alternation over every file."""
+    for name in (*PROMOTE_CALLS, *_PROMOTE_KWARGS):
+        i = text.find(name)
+        while i >= 0:
+            end = i + len(name)
+            if (i == 0 or not _ident(text[i - 1])) and (end == len(text) or not _ident(text[end])):
+                if name in _PROMOTE_KWARGS or text[end:end + 40].lstrip()[:1] == "(":
+                    return True
+            i = text.find(name, end)
+    return False
 
 
 @dataclass(frozen=True)
@@ -148,7 +166,7 @@ class MetricGate(Detector):
         if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
             return False
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-        promotes = index.mentions(e.path, PROMOTE_NEEDLES) and bool(_PROMOTE_CALL.search(index.text(e.path) or ""))
+        promotes = index.mentions(e.path, PROMOTE_NEEDLES) and _mentions_promotion(index.text(e.path) or "")
         if not context and not promotes:
             return False
         return promotes or index.mentions(e.path, MODEL_LIBS) or reach_strength(index, e)[0] is not Strength.WEAK
