@@ -227,7 +227,8 @@ class FileIndex:
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
         self._humps: dict[bytes, int] = {}  # capitalised vocabulary words, also found inside CamelCase words
-        self._mention_masks: dict[tuple[bytes, ...], tuple[int, tuple[int, ...]]] = {}
+        # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
+        self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
         self._tokens: dict[str, tuple[int, int]] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
@@ -550,11 +551,24 @@ class FileIndex:
             if self._tokens and any(p not in self._vocab for n in needles for p in _TOKEN_B.findall(n)):
                 self.late_needles.update(needles)  # files already split must be read again (docs/benchmarks.md)
             self.register_vocabulary(needles)
-            masks = tuple(sum(self._vocab[p] for p in _TOKEN_B.findall(n)) for n in needles)
-            if not all(masks):
-                masks = (0,)  # a needle without identifier parts: no token pre-filter
-            entry = self._mention_masks[needles] = (max(masks).bit_length(), masks)
-        width, masks = entry
+            masks = []
+            for n in needles:
+                m = 0
+                for p in _TOKEN_B.findall(n):
+                    m |= self._vocab[p]
+                masks.append(m)
+            if not all(masks):  # a needle without letters or digits: no word pre-filter
+                entry = (-1, 0, ())
+            else:
+                single = 0
+                for m in masks:
+                    if m & (m - 1) == 0:
+                        single |= m
+                entry = (max(masks).bit_length(), single, tuple(m for m in masks if m & (m - 1)))
+            self._mention_masks[needles] = entry
+        width, single, multi = entry
+        if width < 0:
+            return True
         known, found = self._tokens.get(path, (0, 0))
         if known < width:
             if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
@@ -576,7 +590,7 @@ class FileIndex:
                     if not found & bit and t in mixed:
                         found |= bit
             self._tokens[path] = (len(self._vocab), found)
-        return any(m & found == m for m in masks)
+        return bool(found & single) or any(m & found == m for m in multi)
 
     def _haystack(self, path: str) -> str | bytes | None:
         """The cached text, else the file's bytes (kept for the parse that usually follows)."""
