@@ -229,6 +229,7 @@ class FileIndex:
         self._humps: dict[bytes, int] = {}  # capitalised vocabulary words, also found inside CamelCase words
         # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
+        self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
         self._tokens: dict[str, tuple[int, int]] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
@@ -546,7 +547,8 @@ class FileIndex:
         digits, so ``b"drift"`` matches ``data_drift`` but not ``drifted``; a capitalised needle word
         also matches inside a longer word (``b"Logger"`` in ``TensorBoardLogger``). It only selects
         files for a parse; answers for every vocabulary word come from one read of the file."""
-        entry = self._mention_masks.get(needles)
+        by_id = self._mention_ids.get(id(needles))  # needles are mostly module constants: skip hashing the tuple
+        entry = by_id[1] if by_id is not None and by_id[0] is needles else self._mention_masks.get(needles)
         if entry is None:
             if self._tokens and any(p not in self._vocab for n in needles for p in _TOKEN_B.findall(n)):
                 self.late_needles.update(needles)  # files already split must be read again (docs/benchmarks.md)
@@ -566,6 +568,8 @@ class FileIndex:
                         single |= m
                 entry = (max(masks).bit_length(), single, tuple(m for m in masks if m & (m - 1)))
             self._mention_masks[needles] = entry
+        if (by_id is None or by_id[0] is not needles) and len(self._mention_ids) < 4096:
+            self._mention_ids[id(needles)] = (needles, entry)  # holds the tuple: its id cannot be reused
         width, single, multi = entry
         if width < 0:
             return True
