@@ -230,7 +230,9 @@ class FileIndex:
         # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
-        self._tokens: dict[str, tuple[int, int]] = {}
+        # path -> words found, as a bitmask with one extra bit at position len(vocabulary) when the file was
+        # split (one int per file; 0: unreadable)
+        self._tokens: dict[str, int] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
         all_paths = self._list_paths()
@@ -573,7 +575,14 @@ class FileIndex:
         width, single, multi = entry
         if width < 0:
             return True
-        known, found = self._tokens.get(path, (0, 0))
+        state = self._tokens.get(path)
+        if state is None:
+            known, found = -1, 0
+        elif state == 0:
+            known, found = 1 << 30, 0  # unreadable
+        else:
+            known = state.bit_length() - 1
+            found = state ^ (1 << known)
         if known < width:
             if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
                 nb = self.notebook(path)
@@ -581,7 +590,7 @@ class FileIndex:
             else:
                 hay = self._haystack(path)
             if hay is None:
-                self._tokens[path] = (1 << 30, 0)
+                self._tokens[path] = 0
                 return False
             vocab = self._vocab
             found = 0
@@ -593,7 +602,7 @@ class FileIndex:
                 for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
                     if not found & bit and t in mixed:
                         found |= bit
-            self._tokens[path] = (len(self._vocab), found)
+            self._tokens[path] = found | (1 << len(self._vocab))
         return bool(found & single) or any(m & found == m for m in multi)
 
     def _haystack(self, path: str) -> str | bytes | None:

@@ -39,19 +39,23 @@ class Reach:
         return " -> ".join(self.chain)
 
 
+def _module_parts(vpath: str) -> list[str]:
+    """``src/pkg/mod.py`` -> [src, pkg, mod]; a package's ``__init__.py`` is the package."""
+    parts = vpath[:-3].split("/")
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
 class Wiring:
     def __init__(self, index: FileIndex) -> None:
         self.index = index
         py = index.select(("**/*.py",))
         self._py = {e.vpath: e for e in py}
         # module name -> files; a dotted import matches files whose path ends with its parts
-        self._by_name: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._by_name: dict[str, list[str]] = {}
         for vp in self._py:
-            parts = vp[:-3].split("/")
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
+            parts = _module_parts(vp)
             if parts:
-                self._by_name.setdefault(parts[-1], []).append((vp, tuple(parts)))
+                self._by_name.setdefault(parts[-1], []).append(vp)
         self.reach: dict[str, Reach] = {}
         self._queue: deque[tuple[str, Reach]] = deque()
         self._roots()
@@ -59,8 +63,8 @@ class Wiring:
 
     def _modules(self, dotted: str) -> list[str]:
         """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
-        want = tuple(dotted.split("."))
-        return [vp for vp, parts in self._by_name.get(want[-1], ()) if parts[-len(want):] == want]
+        want = dotted.split(".")
+        return [vp for vp in self._by_name.get(want[-1], ()) if _module_parts(vp)[-len(want):] == want]
 
     # ---------------------------------------------------------------- roots
     def _add(self, vpath: str, reach: Reach) -> None:
