@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from itertools import chain
 
 _ATTR = "_mlscan_nodes"
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})  # no child nodes (a Name's context marker is skipped anyway)
 
 
 def nodes_below(node: ast.AST) -> list[ast.AST]:
@@ -23,6 +24,8 @@ def nodes_below(node: ast.AST) -> list[ast.AST]:
     while i < len(todo):
         n = todo[i]
         i += 1
+        if n.__class__ in _LEAVES:
+            continue
         for name in n._fields:
             v = getattr(n, name, None)
             if v.__class__ is list:
