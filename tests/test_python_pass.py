@@ -1,0 +1,60 @@
+"""The engine's shared Python pass: one parse per file for every detector that wants it, errors contained."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from mlscan.detector import Detector
+from mlscan.engine import run_detectors
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding
+from mlscan.target import Target
+
+
+class _Tracks(Detector):
+    """Test detector: one finding per file that imports mlflow."""
+
+    id = "test.tracks"
+
+    def wants(self, index: FileIndex, entry: FileEntry) -> bool:
+        return index.mentions(entry.path, (b"mlflow",))
+
+    def visit(self, index: FileIndex, entry: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        yield self.found("test.tracked", index, entry.path, 1)
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        yield self.found("test.after", index, "train.py", 2)
+
+
+class _Breaks(Detector):
+    """Test detector: fails on every file it visits."""
+
+    id = "test.breaks"
+
+    def wants(self, index: FileIndex, entry: FileEntry) -> bool:
+        return True
+
+    def visit(self, index: FileIndex, entry: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        raise ValueError("boom")
+
+
+def test_each_file_is_parsed_once_for_all_visitors_and_errors_stay_contained(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("import mlflow\nmlflow.log_metric('a', 1)\n")
+    (tmp_path / "util.py").write_text("def f():\n    return 1\n")
+    (tmp_path / "notes.md").write_text("mlflow everywhere\n")
+    index = FileIndex(Target(tmp_path.resolve(), "", False, None, None))
+    parsed: list[str] = []
+    real = index.python
+
+    def counting(path: str) -> ast.Module | None:
+        parsed.append(path)
+        return real(path)
+
+    index.python = counting  # type: ignore[method-assign]
+    findings = run_detectors(index, [_Breaks(), _Tracks()])
+    assert [(f.signal, f.evidence[0].path) for f in findings] == [("test.tracked", "train.py"), ("test.after", "train.py")]
+    assert sorted(parsed) == ["train.py", "util.py"]  # once each, whatever the number of visitors
+    errors = [w for w in index.warnings if w.code == "detector-error"]
+    assert len(errors) == 1 and "test.breaks" in errors[0].message and "boom" in errors[0].message
