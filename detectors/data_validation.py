@@ -59,9 +59,11 @@ class DataValidation(Detector):
 
     def _detect(self, index: FileIndex) -> Iterator[Finding]:
         schemas, wrappers = _pandera_schemas(index)
-        needles = NEEDLES + tuple(s.encode() for s in schemas)
+        # the project's own schema names are not in the scan's vocabulary: checked as text, not words
+        schema_needles = tuple(s.encode() for s in schemas)
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            if not (index.mentions(e.path, needles) or (index.mentions(e.path, CHECK_WORDS) and _may_check(index, e))):
+            if not (index.mentions(e.path, NEEDLES) or (schema_needles and index.contains(e.path, schema_needles))
+                    or (index.mentions(e.path, CHECK_WORDS) and _may_check(index, e))):
                 continue
             tree = index.python(e.path)
             if tree is None:
@@ -165,7 +167,7 @@ def _custom_check(fn: ast.FunctionDef) -> bool:
 
 def _called(index: FileIndex, name: str) -> bool:
     needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
-    return any(c.attr == name for e in index.select(("**/*.py",)) if index.mentions(e.path, needle) and index.contains(e.path, needle)
+    return any(c.attr == name for e in index.select(("**/*.py",)) if index.contains(e.path, needle)
                for c in _ops.py_calls(index, e)[1])
 
 

@@ -58,3 +58,24 @@ def test_each_file_is_parsed_once_for_all_visitors_and_errors_stay_contained(tmp
     assert sorted(parsed) == ["train.py", "util.py"]  # once each, whatever the number of visitors
     errors = [w for w in index.warnings if w.code == "detector-error"]
     assert len(errors) == 1 and "test.breaks" in errors[0].message and "boom" in errors[0].message
+
+
+def test_detector_needles_are_all_in_the_vocabulary(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A needle outside the vocabulary gathered before the scan makes the index split files again: on a large
+    repository that costs seconds per needle. Every built-in detector's needles must be known up front."""
+    from mlscan import index as index_mod
+    from mlscan.engine import scan
+
+    late: set[bytes] = set()
+    real = index_mod.FileIndex.mentions
+
+    def recording(self: FileIndex, path: str, needles: tuple[bytes, ...]) -> bool:
+        answer = real(self, path, needles)
+        late.update(self.late_needles)
+        return answer
+
+    monkeypatch.setattr(index_mod.FileIndex, "mentions", recording)
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "levels"
+    for repo in sorted(root.glob("*/repo")):
+        scan(str(repo))
+    assert not late
