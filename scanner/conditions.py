@@ -133,6 +133,20 @@ def evaluate(
     return count >= int(cond.get("min_count", 1)), hits
 
 
+def signals_of(cond: Any, negated: bool = True) -> list[str]:
+    """The signal names a condition looks at (``any``/``all``/``of`` members; under ``not`` too unless
+    ``negated`` is false), in the order written."""
+    if not isinstance(cond, dict):
+        return []
+    out = [cond["signal"]] if "signal" in cond else []
+    for k in ("any", "all", "of"):
+        for c in cond.get(k, []):
+            out += signals_of(c, negated)
+    if negated and "not" in cond:
+        out += signals_of(cond["not"], negated)
+    return out
+
+
 def _hashable(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return tuple(sorted(map(str, value)))

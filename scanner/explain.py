@@ -5,20 +5,9 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+from .conditions import signals_of
 from .errors import UsageError
 from .rulepack import load_packs
-
-
-def _signals(cond: Any) -> list[str]:
-    if not isinstance(cond, dict):
-        return []
-    out = [cond["signal"]] if "signal" in cond else []
-    for k in ("any", "all", "of"):
-        for c in cond.get(k, []):
-            out += _signals(c)
-    if "not" in cond:
-        out += _signals(cond["not"])
-    return out
 
 
 def _describe(cond: Any, indent: int = 2) -> list[str]:
@@ -61,7 +50,7 @@ def explain(qid: str, framework: str, rules: list[str]) -> str:
         q = pack.question(qid)
         if q is None:
             continue
-        sigs = sorted({p for s in _signals(q.yes) + _signals(q.partial or {}) for p in s.split("|")})
+        sigs = sorted({p for s in signals_of(q.yes) + signals_of(q.partial or {}) for p in s.split("|")})
         feeders = []
         for d in load_detectors():
             emits = any(fnmatch.fnmatchcase(emitted, s) for s in sigs for emitted in d.signals)

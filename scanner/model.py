@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -204,3 +204,16 @@ class Score:
     total: int
     answers: tuple[Answer, ...]
     radar: tuple[DimensionScore, ...]
+
+
+def first_evidence(findings: Iterable[Finding], limit: int) -> list[Evidence]:
+    """The first evidence of each finding, in order, without repeats, at most ``limit``."""
+    out: list[Evidence] = []
+    seen: set[Evidence] = set()
+    for f in findings:
+        if f.evidence and f.evidence[0] not in seen:
+            seen.add(f.evidence[0])
+            out.append(f.evidence[0])
+            if len(out) >= limit:
+                break
+    return out

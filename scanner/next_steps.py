@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import Findings
-from .model import Answer, AnswerValue, Evidence, Score
+from .conditions import Findings, signals_of
+from .model import Answer, AnswerValue, Evidence, Score, first_evidence
 from .rulepack import Question, RulePack
 
 DEFAULT_COST = 5
@@ -134,19 +134,7 @@ def _action(pack: RulePack, q: Question, a: Answer, target: int, findings: Findi
 
 def _related(q: Question, findings: Findings) -> tuple[Evidence, ...]:
     """Evidence of what is already there for a `no`: findings of the signals the question looks at."""
-    out: list[Evidence] = []
-    for sig in _signals(q.yes) + _signals(q.partial or {}):
-        for f in findings.matching(sig):
-            if f.evidence and f.evidence[0] not in out:
-                out.append(f.evidence[0])
-    return tuple(out)
+    found = (f for sig in signals_of(q.yes, negated=False) + signals_of(q.partial or {}, negated=False) for f in findings.matching(sig))
+    return tuple(first_evidence(found, MAX_EVIDENCE))
 
 
-def _signals(cond: Any) -> list[str]:
-    if not isinstance(cond, dict):
-        return []
-    out = [cond["signal"]] if "signal" in cond else []
-    for k in ("any", "all", "of"):
-        for c in cond.get(k, []):
-            out += _signals(c)
-    return out

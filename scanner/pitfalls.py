@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import Findings, evaluate
-from .model import Answer, AnswerValue, Evidence, Finding, Score
+from .model import Answer, AnswerValue, Evidence, Finding, Score, first_evidence
 from .rulepack import read_data_file
 
 MAX_EVIDENCE = 8
@@ -123,17 +123,8 @@ def find_pitfalls(findings: Findings, basis: Score | None, pitfalls: PitfallSet 
 
 
 def _evidence(findings: list[Finding]) -> list[Evidence]:
-    """First evidence of each finding, strongest first, without repeats; only the first MAX_EVIDENCE are shown."""
-    out: list[Evidence] = []
-    seen: set[Evidence] = set()
-    for f in sorted(findings, key=lambda f: -f.strength.rank):
-        for e in f.evidence[:1]:
-            if e not in seen:
-                seen.add(e)
-                out.append(e)
-                if len(out) >= MAX_EVIDENCE:
-                    return out
-    return out
+    """First evidence of each finding, strongest first; only the first MAX_EVIDENCE are shown."""
+    return first_evidence(sorted(findings, key=lambda f: -f.strength.rank), MAX_EVIDENCE)
 
 
 def _parts(cond: Mapping[str, Any], positive: bool, holds: Any) -> Iterator[tuple[str, str, str]]:
