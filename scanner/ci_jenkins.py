@@ -135,7 +135,13 @@ def _line_index(text: str):  # type: ignore[no-untyped-def]
 
 def _block_end(code: str, open_brace: int) -> int:
     """Offset just past the brace matching ``code[open_brace]`` (string-aware)."""
-    depth, i, n = 0, open_brace, len(code)
+    return _matching_end(code, open_brace, "{", "}")
+
+
+def _matching_end(code: str, start: int, open_: str, close: str) -> int:
+    """Offset just past the ``close`` that balances the first ``open_`` from ``start``; quoted strings (also
+    triple-quoted, and unterminated ones up to the line end) are skipped. The end of the code when unbalanced."""
+    depth, i, n = 0, start, len(code)
     while i < n:
         c = code[i]
         if code.startswith(("'''", '"""'), i):
@@ -148,9 +154,9 @@ def _block_end(code: str, open_brace: int) -> int:
                 j += 2 if code[j] == "\\" else 1
             i = j + 1
             continue
-        if c == "{":
+        if c == open_:
             depth += 1
-        elif c == "}":
+        elif c == close:
             depth -= 1
             if depth == 0:
                 return i + 1
@@ -183,30 +189,12 @@ def _close(code: str, i: int, q: str) -> int:
 def _argument(code: str, i: int, opener: str) -> tuple[str | None, int]:
     """The script of ``sh 'x'``, ``sh("x")``, ``sh(script: 'x', ...)``, ``sh script: 'x'``."""
     if opener == "(":
-        end = _paren_end(code, i)
+        end = _matching_end(code, i, "(", ")")
         m = re.compile(r"script\s*:").search(code, i, end)
         s, _ = _string_at(code, m.end() if m else i + 1)
         return s, end
     s, j = _string_at(code, i)
     return s, code.find("\n", j) if code.find("\n", j) > 0 else j
-
-
-def _paren_end(code: str, i: int) -> int:
-    depth = 0
-    j = i
-    while j < len(code):
-        c = code[j]
-        if c in "'\"":
-            _, j = _string_at(code, j)
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return len(code)
 
 
 def _when(code: str, open_: int, end: int, inner: list[tuple[int, int]]) -> str:
