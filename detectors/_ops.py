@@ -29,6 +29,10 @@ SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 # ------------------------------------------------------------------ Python: names through imports
 
 
+# A Python string literal in source text (any prefix, triple-quoted too): for the text pre-checks detectors run
+# before a parse (comments and brackets are added by each caller's pattern).
+PY_STRING = r"""(?P<prefix>[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"""
+
 def aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
     out: dict[str, str] = {}

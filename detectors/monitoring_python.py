@@ -63,8 +63,7 @@ UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
 LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
 _LOG_CALL = re.compile(r"(?:info|debug|warning|log|emit)\s*\(")  # word start checked in code: faster than \b
 # string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
-_ARG_TOKEN = re.compile(r"(?P<prefix>[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"
-                        r"|#[^\n]*|[()\[\]{}]", re.S)
+_ARG_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
 _PRED = re.compile("pred", re.I)
 _DICT_KEY = re.compile(r"\s*:")
 

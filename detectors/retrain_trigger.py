@@ -12,6 +12,7 @@ from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
+from . import _ops
 from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, is_test_path, reach_strength, strings, tail, trainingish, words
 
 # Python files worth parsing: code that talks about drift or a violated check ...
@@ -24,8 +25,8 @@ _TRAIN = re.compile(r"train|fit|tun|hpo", re.I)
 _ESCAPE = re.compile(r"\\.")
 _IDENT = re.compile(r"\w+")
 # string literals (any prefix, triple-quoted too), comments, brackets, and line breaks with what starts the next line
-_TOKEN = re.compile(r"[rRbBuUfF]{0,2}(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')|#[^\n]*"
-                    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)", re.S)
+_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
+                    re.S)
 
 _SAYS = ("print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "write", "notify", "send_message")
 
