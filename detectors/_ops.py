@@ -137,9 +137,9 @@ def place(index: FileIndex, e: FileEntry) -> str:
         return "automated"
     if e.suffix == ".ipynb":
         return "notebook"
-    parts = e.vpath.lower().split("/")
-    if any(p in ("tests", "test", "testing") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py"):
+    if e.test:
         return "test"
+    parts = e.vpath.lower().split("/")
     if any(p in EXPLORATION_DIRS for p in parts[:-1]):
         return "exploration"
     return "entrypoint" if reach is not None else "code"

@@ -53,17 +53,6 @@ def inferenceish(*texts: str) -> bool:
     return any(words(t) & INFER_WORDS for t in texts if t)
 
 
-def is_test_path(vpath: str) -> bool:
-    parts = vpath.lower().split("/")
-    name = parts[-1]
-    return (
-        any(p in ("tests", "test", "testing", "__tests__", "fixtures") for p in parts[:-1])
-        or name.startswith("test_")
-        or name.rsplit(".", 1)[0].endswith("_test")
-        or name == "conftest.py"
-    )
-
-
 # ------------------------------------------------------------------ ast helpers
 
 
@@ -234,7 +223,7 @@ def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str]
     """Parsed YAML (and optionally JSON) documents of files mentioning a needle; test trees skipped."""
     pats = tuple(globs) + (("**/*.json",) if json else ())
     for e in index.select(pats):
-        if is_test_path(e.vpath) or not index.contains(e.path, needles):
+        if e.test or not index.contains(e.path, needles):
             continue
         if e.suffix == ".json":
             doc = index.json(e.path)

@@ -17,7 +17,7 @@ from mlscan.pyast import walk
 from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
 from . import _ops
-from ._orchestration import config_refs, is_test_path, trainingish, words
+from ._orchestration import config_refs, trainingish, words
 from ._pyeval import UNKNOWN, Evaluator
 
 # ------------------------------------------------------------------ trackers
@@ -281,7 +281,7 @@ def place(index: FileIndex, e: FileEntry) -> Place:
     def build() -> Place:
         w = wiring(index)
         r = w.of(e.vpath)
-        test = is_test_path(e.vpath)
+        test = e.test
         wired, chain = "none", ""
         if r is not None:
             wired, chain = ("automated" if r.kind == AUTOMATED else "entrypoint"), r.describe()
@@ -381,7 +381,7 @@ def _flag_table(index: FileIndex) -> dict[str, set[str]]:
     config instead of one per flag ``configured`` is asked about."""
     table: dict[str, set[str]] = {}
     for e in index.select(_FLAG_FILES):
-        if is_test_path(e.vpath) or not (text := index.text(e.path)):
+        if e.test or not (text := index.text(e.path)):
             continue
         for key in {m.group(1) for m in _BOOLISH.finditer(text)}:
             table.setdefault(key, set()).add(e.path)

@@ -19,7 +19,6 @@ from ._orchestration import (
     drift_test,
     functions,
     imports,
-    is_test_path,
     kwarg,
     literal,
     metric_compare,
@@ -100,7 +99,7 @@ class AirflowDag(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, tree in index.python_files((b"airflow",), ("**/*.py",)):
-            if is_test_path(e.vpath) or not imports(tree, "airflow"):
+            if e.test or not imports(tree, "airflow"):
                 continue
             funcs = functions(tree)
             consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}

@@ -11,7 +11,7 @@ from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
 from . import _ops
-from ._orchestration import all_strings, dig, is_test_path, line_of, trainingish
+from ._orchestration import all_strings, dig, line_of, trainingish
 
 _KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 
@@ -54,7 +54,7 @@ class ArgoWorkflow(Detector):
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        docs = [(e, d) for e, d in _ops.k8s_docs(index) if str(d.get("apiVersion", "")).startswith("argoproj.io/") and not is_test_path(e.vpath)]
+        docs = [(e, d) for e, d in _ops.k8s_docs(index) if str(d.get("apiVersion", "")).startswith("argoproj.io/") and not e.test]
         templates = {_ops.k8s_name(d): d.get("spec") for _, d in docs if d.get("kind") in ("WorkflowTemplate", "ClusterWorkflowTemplate")}
         for e, d in docs:
             kind, spec = d.get("kind"), d.get("spec") if isinstance(d.get("spec"), dict) else {}

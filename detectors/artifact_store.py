@@ -14,7 +14,7 @@ from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
 from . import _ops, _tracking
-from ._orchestration import is_test_path, words
+from ._orchestration import words
 
 _COPY = ((re.compile(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
          (re.compile(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
@@ -68,7 +68,7 @@ class ArtifactStore(Detector):
         automated = {(c.path, c.line, c.text) for c in _ops.automated_commands(index)}
         cmds = [(c.path, c.line, c.text, True) for c in _ops.automated_commands(index)]
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
-            if not is_test_path(e.vpath):
+            if not e.test:
                 cmds += [(e.path, i, t, False) for i, t in _ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):

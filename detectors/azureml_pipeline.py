@@ -19,7 +19,6 @@ from ._orchestration import (
     decorator,
     dotted,
     imports,
-    is_test_path,
     kwarg,
     line_of,
     literal,
@@ -64,7 +63,7 @@ class AzureMlPipeline(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         files = [(e, t) for e, t in index.python_files((b"azureml", b"azure.ai.ml"), ("**/*.py",))
-                 if not is_test_path(e.vpath) and imports(t, "azureml", "azure.ai.ml")]
+                 if not e.test and imports(t, "azureml", "azure.ai.ml")]
         training_repo = False
         for e, tree in files:
             steps, edges, io = _v1_graph(tree)

@@ -12,7 +12,7 @@ from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
-from ._orchestration import all_strings, inferenceish, is_test_path, line_of, trainingish, yaml_docs
+from ._orchestration import all_strings, inferenceish, line_of, trainingish, yaml_docs
 
 _PIPELINE = re.compile(r"SageMakerPipeline|sagemaker_pipeline|:pipeline/|StartPipelineExecution|pipelineJobs|AWS::SageMaker::Pipeline", re.I)
 _TF_REF = re.compile(r"\b(aws_[a-z0-9_]+|google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\b")
@@ -40,7 +40,7 @@ class CloudScheduler(Detector):
             if isinstance(fns, dict):
                 yield from self._serverless(index, e.path, fns)
         for e in index.select(("**/*.tf",)):
-            if is_test_path(e.vpath) or not index.contains(e.path, (b"aws_cloudwatch_event_rule", b"aws_scheduler_schedule", b"google_cloud_scheduler_job")):
+            if e.test or not index.contains(e.path, (b"aws_cloudwatch_event_rule", b"aws_scheduler_schedule", b"google_cloud_scheduler_job")):
                 continue
             yield from self._terraform(index, e.path, _hcl.parse(index.text(e.path) or ""))
 

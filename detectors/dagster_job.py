@@ -16,7 +16,6 @@ from ._orchestration import (
     dotted,
     functions,
     imports,
-    is_test_path,
     kwarg,
     literal,
     metric_compare,
@@ -45,7 +44,7 @@ class DagsterJob(Detector):
     signals = ("schedule.training", "pipeline.dag", "retrain.trigger", "gate.metric")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        trees = [(e.path, t) for e, t in index.python_files((b"dagster",), ("**/*.py",)) if not is_test_path(e.vpath) and imports(t, "dagster")]
+        trees = [(e.path, t) for e, t in index.python_files((b"dagster",), ("**/*.py",)) if not e.test and imports(t, "dagster")]
         assets: dict[str, tuple[str, int, set[str], bool]] = {}
         jobs: dict[str, ast.AST] = {}
         for path, tree in trees:

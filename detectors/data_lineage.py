@@ -15,7 +15,7 @@ from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
 from . import _ops, _tracking
-from ._orchestration import is_test_path, words
+from ._orchestration import words
 
 _MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_model_version", "save_model", "link_model", "push_to_hub",
                           "set_registered_model_alias", "upload_model"})
@@ -73,7 +73,7 @@ class DataLineage(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(_ops.YAML_GLOBS):
-            if is_test_path(e.vpath) or not index.contains(e.path, (b"azureml:", b"data.schema.json")):
+            if e.test or not index.contains(e.path, (b"azureml:", b"data.schema.json")):
                 continue
             hit: tuple[str, int | None] | None = None
             for doc in index.yaml(e.path):

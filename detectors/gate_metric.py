@@ -20,7 +20,6 @@ from ._orchestration import (
     at,
     call_tail,
     dotted,
-    is_test_path,
     kwarg,
     literal,
     metric_compare,
@@ -163,7 +162,7 @@ class MetricGate(Detector):
     signals = ("gate.metric",)
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
+        if e.test or not index.mentions(e.path, NEEDLES):
             return False
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
         promotes = index.mentions(e.path, PROMOTE_NEEDLES) and _mentions_promotion(index.text(e.path) or "")

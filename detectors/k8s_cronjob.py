@@ -9,7 +9,7 @@ from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
 from . import _ops
-from ._orchestration import dig, is_test_path, line_of, trainingish
+from ._orchestration import dig, line_of, trainingish
 
 
 class K8sCronJob(Detector):
@@ -22,7 +22,7 @@ class K8sCronJob(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, d in _ops.k8s_docs(index):
-            if d.get("kind") != "CronJob" or not str(d.get("apiVersion", "")).startswith("batch/") or is_test_path(e.vpath):
+            if d.get("kind") != "CronJob" or not str(d.get("apiVersion", "")).startswith("batch/") or e.test:
                 continue
             spec = dig(d, "spec")
             pod_spec = dig(spec, "jobTemplate", "spec", "template", "spec")

@@ -10,7 +10,7 @@ from mlscan.detector import Detector
 from mlscan.index import FileIndex
 from mlscan.model import Finding
 
-from ._orchestration import call_tail, calls, dotted, imports, is_test_path, kwarg, literal, trainingish
+from ._orchestration import call_tail, calls, dotted, imports, kwarg, literal, trainingish
 
 
 def _names(node: ast.AST | None) -> set[str]:
@@ -43,7 +43,7 @@ class KedroPipeline(Detector):
         catalog = bool(index.select(("**/catalog.yml", "**/catalog*.yml")))
         nodes: list[tuple[str, int, set[str], set[str], str]] = []
         for e, tree in index.python_files((b"kedro",), ("**/*.py",)):
-            if is_test_path(e.vpath) or not imports(tree, "kedro"):
+            if e.test or not imports(tree, "kedro"):
                 continue
             nodes += [(e.path, c.lineno, *_node_io(c)) for c in calls(tree, "node") if call_tail(c) == "node"]
         produced = {o for *_, outs, _ in nodes for o in outs}

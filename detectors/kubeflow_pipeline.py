@@ -17,7 +17,6 @@ from ._orchestration import (
     decorator,
     dotted,
     imports,
-    is_test_path,
     k8s_objects,
     kwarg,
     line_of,
@@ -83,7 +82,7 @@ class KubeflowPipeline(Detector):
     signals = ("pipeline.dag", "schedule.training", "gate.metric", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        files = [(e, t) for e, t in index.python_files((b"kfp",)) if not is_test_path(e.vpath) and imports(t, "kfp")]
+        files = [(e, t) for e, t in index.python_files((b"kfp",)) if not e.test and imports(t, "kfp")]
         comps = _components([t for _, t in files])
         deployers = _deploy_components([t for _, t in files], comps)
         any_training = False

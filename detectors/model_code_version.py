@@ -15,7 +15,7 @@ from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
 from . import _ops, _tracking
-from ._orchestration import is_test_path, words
+from ._orchestration import words
 
 _TAG_KEYS = re.compile(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
@@ -67,7 +67,7 @@ class ModelCodeVersion(Detector):
                     yield from emit(step.path, step.line, how, "ci", Strength.STRONG)
         automated = {c.path for c in _ops.automated_commands(index) if c.path not in ci_paths}
         for e in index.select(_SCRIPTS):
-            if e.path in ci_paths or is_test_path(e.vpath):
+            if e.path in ci_paths or e.test:
                 continue
             env = _tracking.variables([index.text(e.path) or ""])
             for i, text in _ops._logical_lines(index.lines(e.path)):
@@ -76,7 +76,7 @@ class ModelCodeVersion(Detector):
                     if how:
                         yield from emit(e.path, i, how, "script", Strength.STRONG if e.path in automated else Strength.MEDIUM)
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            if is_test_path(e.vpath) or not (index.mentions(e.path, TRACKING_NEEDLES) and index.mentions(e.path, NEEDLES)):
+            if e.test or not (index.mentions(e.path, TRACKING_NEEDLES) and index.mentions(e.path, NEEDLES)):
                 continue
             tree = index.python(e.path)
             hit = _python_link(index, e, tree) if tree is not None else None
@@ -87,7 +87,7 @@ class ModelCodeVersion(Detector):
                 line, snip = _ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
         for e in index.select(_ops.YAML_GLOBS):
-            if e.path in ci_paths or is_test_path(e.vpath) or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
+            if e.path in ci_paths or e.test or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
                 continue
             for doc in index.yaml(e.path):
                 for d in _ops.walk_dicts(doc):

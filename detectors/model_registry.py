@@ -16,7 +16,6 @@ from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
 from . import _ops, _tracking
-from ._orchestration import is_test_path
 
 _MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
                             "set_registered_model_alias", "copy_model_version", "set_model_version_tag"})
@@ -48,7 +47,7 @@ class ModelRegistry(Detector):
     signals = ("model.registry", "governance.approval")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
+        if e.test or not index.mentions(e.path, NEEDLES):
             return False
         return index.mentions(e.path, REGISTRIES) or (index.mentions(e.path, (b"register_model",)) and index.contains(e.path, KUBEFLOW_REGISTRY))
 
@@ -82,7 +81,7 @@ class ModelRegistry(Detector):
 
     def _configs(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(_ops.YAML_GLOBS):
-            if is_test_path(e.vpath):
+            if e.test:
                 continue
             if not index.contains(e.path, (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")):
                 continue

@@ -17,7 +17,6 @@ from ._orchestration import (
     dotted,
     functions,
     imports,
-    is_test_path,
     kwarg,
     literal,
     tail,
@@ -44,7 +43,7 @@ class _Flow:
 
 
 def _flows(index: FileIndex) -> dict[str, _Flow]:
-    trees = [(e.path, t) for e in index.select(("**/*.py",)) if not is_test_path(e.vpath) and index.mentions(e.path, PREFECT)
+    trees = [(e.path, t) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
              for t in [index.python(e.path)] if t is not None and imports(t, "prefect")]
     task_names = {fn.name for _, t in trees for fn in functions(t).values() if decorator(fn, "task")}
     flows: dict[str, _Flow] = {}
@@ -108,7 +107,7 @@ class PrefectFlow(Detector):
         scheduled: dict[str, bool] = {}
         training_flows = tuple(name.encode() for name, f in flows.items() if f.training)
         for e in index.select(("**/*.py",)):
-            if is_test_path(e.vpath) or not (index.mentions(e.path, DEPLOY_NEEDLES) and index.mentions(e.path, SCHEDULE_NEEDLES)):
+            if e.test or not (index.mentions(e.path, DEPLOY_NEEDLES) and index.mentions(e.path, SCHEDULE_NEEDLES)):
                 continue
             if not (index.mentions(e.path, PREFECT) or (training_flows and index.mentions(e.path, training_flows))):
                 continue

@@ -30,11 +30,6 @@ LANGUAGES = {".py": "python", ".ipynb": "python", ".r": "r", ".rmd": "r", ".jl":
              ".sbt": "scala", ".java": "java", ".sas": "sas"}
 
 
-def _test_path(vpath: str) -> bool:
-    parts = vpath.lower().split("/")
-    return any(p in ("tests", "test", "testing") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py")
-
-
 def _training_call(tree: ast.AST) -> int | None:
     for node in walk(tree):
         if isinstance(node, ast.Call):
@@ -69,7 +64,7 @@ class ProjectShape(Detector):
         wired = wiring(index)
         trains = 0
         entries: dict[str, tuple[FileEntry, str, int, bool, str]] = {}  # entry path -> (entry, trainer path, line, automated, how)
-        py = [e for e in index.select(("**/*.py",), include_root=False) if e.name not in _NOT_SCRIPTS and not _test_path(e.vpath)]
+        py = [e for e in index.select(("**/*.py",), include_root=False) if e.name not in _NOT_SCRIPTS and not e.test]
         by_path = {e.path: e for e in py}
         library: list[FileEntry] = []  # training code nothing runs as a script: only tells notebooks-only apart
         for e in py:
@@ -118,7 +113,7 @@ class ProjectShape(Detector):
             if low.endswith((".pkl", ".pickle", ".joblib", ".sav")) and any(p in _DATA_DIRS for p in parts[:-1]) \
                     and not any(h in parts[-1] for h in _MODEL_HINTS):
                 continue  # pickled data frames / feature matrices, not models
-            if f"{e.path}.dvc" in index.all_paths or _test_path(e.vpath):
+            if f"{e.path}.dvc" in index.all_paths or e.test:
                 continue
             paths.append(e.path)
         if paths:

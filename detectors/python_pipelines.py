@@ -19,7 +19,6 @@ from ._orchestration import (
     dotted,
     functions,
     imports,
-    is_test_path,
     kwarg,
     literal,
     strings,
@@ -40,7 +39,7 @@ class PythonPipelines(Detector):
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        files = [(e, t) for e, t in index.python_files((b"metaflow", b"zenml", b"flytekit", b"luigi"), ("**/*.py",)) if not is_test_path(e.vpath)]
+        files = [(e, t) for e, t in index.python_files((b"metaflow", b"zenml", b"flytekit", b"luigi"), ("**/*.py",)) if not e.test]
         for mod, (pipe, step) in _TOOLS.items():
             mine = [(e, t) for e, t in files if imports(t, mod)]
             steps = {fn.name for _, t in mine for fn in functions(t).values() if decorator(fn, step)}

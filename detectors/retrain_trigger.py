@@ -13,7 +13,7 @@ from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
 from . import _ops
-from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, is_test_path, reach_strength, strings, tail, trainingish, words
+from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength, strings, tail, trainingish, words
 
 # Python files worth parsing: code that talks about drift or a violated check ...
 NEEDLES = (b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")
@@ -51,7 +51,7 @@ class RetrainTrigger(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            if is_test_path(e.vpath) or not index.mentions(e.path, NEEDLES):
+            if e.test or not index.mentions(e.path, NEEDLES):
                 continue
             if not (e.suffix == ".ipynb" or e.template or _drift_branch_trains(index.text(e.path) or "")):
                 continue  # notebooks (the text is JSON) and unrendered templates go to the parse unchecked

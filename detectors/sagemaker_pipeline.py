@@ -19,7 +19,6 @@ from ._orchestration import (
     calls,
     dotted,
     imports,
-    is_test_path,
     kwarg,
     literal,
     strings,
@@ -43,7 +42,7 @@ class SagemakerPipeline(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, tree in index.python_files((b"sagemaker",), ("**/*.py",)):
-            if is_test_path(e.vpath) or not imports(tree, "sagemaker.workflow"):
+            if e.test or not imports(tree, "sagemaker.workflow"):
                 continue
             steps = assigned_call_names(tree, _STEPS)  # variable -> step class
             step_calls = list(calls(tree, *_STEPS))

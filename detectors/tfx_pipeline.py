@@ -11,7 +11,7 @@ from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
-from ._orchestration import assigned_call_names, calls, imports, is_test_path, kwarg
+from ._orchestration import assigned_call_names, calls, imports, kwarg
 
 _COMPONENTS = ("CsvExampleGen", "ImportExampleGen", "BigQueryExampleGen", "FileBasedExampleGen", "StatisticsGen", "SchemaGen",
                "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Tuner", "Evaluator", "InfraValidator", "Pusher",
@@ -29,7 +29,7 @@ class TfxPipeline(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, tree in index.python_files((b"tfx",), ("**/*.py",)):
-            if is_test_path(e.vpath) or not imports(tree, "tfx"):
+            if e.test or not imports(tree, "tfx"):
                 continue
             comps = assigned_call_names(tree, _COMPONENTS)
             used = list(calls(tree, *_COMPONENTS))

@@ -11,7 +11,7 @@ from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
-from ._orchestration import assigned_calls, call_tail, calls, dotted, imports, is_test_path, kwarg, literal, strings, trainingish
+from ._orchestration import assigned_calls, call_tail, calls, dotted, imports, kwarg, literal, strings, trainingish
 
 
 def _kfp_training(index: FileIndex) -> bool:
@@ -19,7 +19,7 @@ def _kfp_training(index: FileIndex) -> bool:
 
     def build() -> bool:
         for e, tree in index.python_files((b"kfp",), ("**/*.py",)):
-            if imports(tree, "kfp") and not is_test_path(e.vpath):
+            if imports(tree, "kfp") and not e.test:
                 if any(trainingish(n.name) for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
                     return True
         return False
@@ -37,7 +37,7 @@ class VertexPipeline(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, tree in index.python_files((b"aiplatform",), ("**/*.py",)):
-            if is_test_path(e.vpath) or not imports(tree, "google.cloud.aiplatform", "google.cloud"):
+            if e.test or not imports(tree, "google.cloud.aiplatform", "google.cloud"):
                 continue
             bound = assigned_calls(tree)
             paused = {dotted(c.func.value) for c in calls(tree, "pause") if isinstance(c.func, ast.Attribute)}

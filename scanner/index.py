@@ -38,6 +38,15 @@ def _words(data: bytes) -> set[bytes]:
 
 
 _MISSING: Any = object()
+TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "fixtures"})
+
+
+def is_test_path(path: str) -> bool:
+    """Test code or test data: under a tests/fixtures directory, ``test_*``, ``*_test.*``, ``conftest.py``.
+    The index decides it once per file, relative to the scanned subdirectory (``FileEntry.test``)."""
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return any(p in TEST_DIRS for p in parts[:-1]) or name.startswith("test_") or name.rsplit(".", 1)[0].endswith("_test") or name == "conftest.py"
 
 VENDOR_DIRS = frozenset(
     {
@@ -95,6 +104,7 @@ class FileEntry:
     vpath: str  # path the project sees: equals path except for rendered template files
     scope: str  # "project" or "root" (a root file applying to a subdirectory project)
     template: bool = False
+    test: bool = False  # test code or test data of the project (is_test_path, within the scanned subdirectory)
 
     @property
     def name(self) -> str:
@@ -342,7 +352,8 @@ class FileIndex:
             elif is_template:
                 skipped["template"].append(p)
                 continue
-            entries.append(FileEntry(p, vpath, scope, is_template))
+            inner = vpath[len(sub) + 1 :] if sub and scope == "project" and vpath.startswith(sub + "/") else vpath
+            entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
         return entries
 
     # ------------------------------------------------------------ selection

@@ -431,3 +431,18 @@ def test_one_value_larger_than_the_cache_is_kept_aside(tmp_path: Path, monkeypat
     assert ix.snippet("big.md", 10) == "line"
     ix.lines("small.md")
     assert ix.lines("big.md") is first
+
+
+def test_test_files_are_decided_within_the_scanned_subdirectory(tmp_path: Path) -> None:
+    root = git_repo(tmp_path / "mono", {
+        "fixtures/proj/src/train.py": "print('train')\n",
+        "fixtures/proj/tests/test_train.py": "def test_x():\n    pass\n",
+        "fixtures/proj/conftest.py": "\n",
+        ".github/workflows/ci.yml": "on: push\n",
+    })
+    ix = FileIndex(resolve_target(str(root / "fixtures" / "proj")))
+    tests = {e.path: e.test for e in ix.entries}
+    assert tests["fixtures/proj/src/train.py"] is False  # the project lives under fixtures/: its code is not test data
+    assert tests["fixtures/proj/tests/test_train.py"] is True and tests["fixtures/proj/conftest.py"] is True
+    whole = FileIndex(resolve_target(str(root)))
+    assert {e.path: e.test for e in whole.entries}["fixtures/proj/src/train.py"] is True  # seen from the root: test data
