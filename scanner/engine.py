@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import Findings
 from .detector import Detector
 from .errors import UsageError
-from .index import FileIndex
+from .index import FileEntry, FileIndex
 from .model import Finding, Score, Warning_
 from .plugins import load_detectors
 from .rulepack import RulePack, load_packs
@@ -33,6 +33,7 @@ class ScanOptions:
     excludes: Sequence[str] = ()
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
+    jobs: int = 0  # worker processes; 0: one per CPU for a large repository (parallel.auto_jobs), 1: none
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,14 @@ def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None)
 PYTHON_FILES = ("**/*.py", "**/*.ipynb")
 
 
-def _python_pass(index: FileIndex, detectors: Sequence[Detector]) -> dict[str, list[Finding]]:
-    """Every Python file and notebook once, parsed once for all the detectors that want it (Detector.visit)."""
+def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence[FileEntry] | None = None) -> dict[str, list[Finding]]:
+    """Every Python file and notebook (or ``files``) once, parsed once for all the detectors that want it
+    (Detector.visit)."""
     visitors = [d for d in detectors if type(d).visit is not Detector.visit]
     out: dict[str, list[Finding]] = {d.id: [] for d in visitors}
-    for e in index.select(PYTHON_FILES) if visitors else ():
+    if not visitors:
+        return out
+    for e in index.select(PYTHON_FILES) if files is None else files:
         wanted = [d for d in visitors if d.wants(index, e)]
         tree = index.python(e.path) if wanted else None
         if tree is None:
@@ -86,24 +90,38 @@ def _python_pass(index: FileIndex, detectors: Sequence[Detector]) -> dict[str, l
         for d in wanted:
             try:
                 out[d.id].extend(d.visit(index, e, tree))
-            except Exception as exc:  # as in run_detectors: the detector stops, the scan goes on
+            except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
                 what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
                 index.warn("detector-error", f"{d.id}: {what}", e.path)
                 visitors.remove(d)
     return out
 
 
-def run_detectors(index: FileIndex, detectors: Sequence[Detector]) -> list[Finding]:
+def detect_one(index: FileIndex, det: Detector) -> list[Finding]:
+    """A detector's own pass (Detector.detect); a broken detector loses its findings, never the scan."""
+    try:
+        return list(det.detect(index))
+    except RecursionError:
+        index.warn("detector-error", f"{det.id}: input nested too deeply; detector skipped")
+    except Exception as e:
+        index.warn("detector-error", f"{det.id}: {type(e).__name__}: {e}")
+    return []
+
+
+def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1) -> list[Finding]:
+    """All findings, in detector order (each detector's Python-pass findings, then its own pass). With
+    ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same."""
+    if jobs > 1:
+        from .parallel import run_parallel
+
+        done = run_parallel(index, detectors, jobs)
+        if done is not None:
+            return done
     findings: list[Finding] = []
-    python = _python_pass(index, detectors)
+    python = python_pass(index, detectors)
     for det in detectors:
         findings.extend(python.get(det.id, ()))
-        try:
-            findings.extend(det.detect(index))
-        except RecursionError:
-            index.warn("detector-error", f"{det.id}: input nested too deeply; detector skipped")
-        except Exception as e:  # one broken detector must not lose the rest of the scan
-            index.warn("detector-error", f"{det.id}: {type(e).__name__}: {e}")
+        findings.extend(detect_one(index, det))
     return findings
 
 
@@ -124,7 +142,8 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     config = load_config(index, use_attestations=options.use_attestations, known=known)
     if config.excludes:
         index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
-    index.warnings.extend(config.warnings)
+    for w in config.warnings:
+        index.warn(w.code, w.message, w.path)
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
@@ -133,7 +152,10 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     old_gc = gc.get_threshold()
     gc.set_threshold(max(old_gc[0], 50_000), max(old_gc[1], 20), max(old_gc[2], 100))
     try:
-        findings = run_detectors(index, detectors)
+        from .parallel import auto_jobs
+
+        jobs = options.jobs or auto_jobs(len(index.entries))
+        findings = run_detectors(index, detectors, jobs)
     finally:
         gc.set_threshold(*old_gc)
     fset = Findings(findings)
@@ -165,7 +187,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         findings=tuple(findings),
         scores=scores,
         packs=packs,
-        warnings=tuple(index.warnings),
+        warnings=tuple(sorted(index.warnings, key=lambda w: (w.path or "", w.code, w.message))),  # the same for any --jobs
         skipped=index.skipped_summary(),
         stats={
             "files_listed": index.stats.listed,
@@ -173,6 +195,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
             "files_read": index.stats.read,
             "files_parsed": index.stats.parsed,
             "detectors": len(detectors),
+            "jobs": jobs,
             "duration_seconds": round(elapsed, 3),
         },
         policy=policy,

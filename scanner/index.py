@@ -10,6 +10,7 @@ import stat
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +117,40 @@ class FileEntry:
         return name[name.rfind(".") :].lower() if "." in name else ""
 
 
+@dataclass(frozen=True)
+class IndexMark:
+    warnings: int
+    skipped: dict[str, int]
+    read: int
+    parsed: int
+    tokens: int
+    late_needles: frozenset[bytes]
+
+
+@dataclass
+class IndexChanges:
+    warnings: list[Warning_]
+    skipped: dict[str, list[str]]
+    read: list[str]
+    parsed: list[str]
+    late_needles: set[bytes]
+    words: dict[str, int]
+    vocabulary: int  # words are bits of a vocabulary of this size: merged only into an index with the same
+
+
 @dataclass
 class ScanStats:
     listed: int = 0
     read: int = 0
     parsed: int = 0
     skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def skip(self, reason: str, path: str) -> None:
+        """Record a skipped file once per reason (a parallel scan's processes may meet it more than once)."""
+        if (reason, path) not in self._seen:
+            self._seen.add((reason, path))
+            self.skipped[reason].append(path)
 
 
 class _Matcher:
@@ -213,6 +242,7 @@ class FileIndex:
         self.root = target.root
         self.max_bytes = max_bytes
         self.warnings: list[Warning_] = []
+        self._warned: set[Warning_] = set()
         self.stats = ScanStats()
         self._excludes = _Matcher(excludes) if excludes else None
         self._root_str = str(target.root)
@@ -222,9 +252,9 @@ class FileIndex:
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         self._failed_read: dict[str, int] = {}  # path -> limit it failed at (-1: unreadable)
         self._last_raw: tuple[str, bytes] | None = None  # contains() -> text() hand-over
-        self._read_paths: set[str] = set()
+        self._read_paths: dict[str, None] = {}  # insertion-ordered sets: a worker's additions are a tail (changes_since)
         self._sizes: dict[str, int] = {}  # bytes of each file read (weights of derived data)
-        self._parsed_paths: set[str] = set()
+        self._parsed_paths: dict[str, None] = {}
         # contains() memo: each needle gets a bit; per path (needles checked, needles found)
         self._needle_bits: dict[bytes, int] = {}
         self._needle_str: dict[bytes, str] = {}
@@ -410,15 +440,15 @@ class FileIndex:
                 st = os.lstat(os.path.join(self._root_str, path))
                 if stat.S_ISLNK(st.st_mode):
                     ok = False
-                    self.stats.skipped["symlink"].append(path)
+                    self.stats.skip("symlink", path)
                 elif not stat.S_ISREG(st.st_mode):
                     ok = False
-                    self.stats.skipped["not-a-file"].append(path)
+                    self.stats.skip("not-a-file", path)
                 else:
                     ok = True
             except OSError:
                 ok = False
-                self.stats.skipped["missing"].append(path)
+                self.stats.skip("missing", path)
             self._lstat_ok[path] = ok
         return ok
 
@@ -446,7 +476,47 @@ class FileIndex:
 
     # ------------------------------------------------------------ reading
     def warn(self, code: str, message: str, path: str | None = None) -> None:
-        self.warnings.append(Warning_(code, message, path))
+        """Record a problem once (the same warning again, from another detector or process, adds nothing)."""
+        w = Warning_(code, message, path)
+        if w not in self._warned:
+            self._warned.add(w)
+            self.warnings.append(w)
+
+    def mark(self) -> IndexMark:
+        """Where the index's records stand now (before a worker process starts its tasks)."""
+        return IndexMark(len(self.warnings), {r: len(p) for r, p in self.stats.skipped.items()}, len(self._read_paths),
+                         len(self._parsed_paths), len(self._tokens), frozenset(self.late_needles))
+
+    def changes_since(self, mark: IndexMark, words: bool = False) -> IndexChanges:
+        """What this process recorded after ``mark``: warnings, skipped files, files read and parsed, late
+        needles (and, with ``words``, the files split into words) — sent back by a worker process."""
+        return IndexChanges(
+            self.warnings[mark.warnings:],
+            {r: p[mark.skipped.get(r, 0):] for r, p in self.stats.skipped.items() if len(p) > mark.skipped.get(r, 0)},
+            list(islice(self._read_paths, mark.read, None)),
+            list(islice(self._parsed_paths, mark.parsed, None)),
+            self.late_needles - mark.late_needles,
+            dict(islice(self._tokens.items(), mark.tokens, None)) if words else {},
+            len(self._vocab),
+        )
+
+    def absorb(self, changes: IndexChanges) -> None:
+        """Merge a worker's changes; what this process already has (the same warning, a file already
+        counted) is kept once."""
+        for w in changes.warnings:
+            self.warn(w.code, w.message, w.path)
+        for reason, paths in changes.skipped.items():
+            for p in paths:
+                self.stats.skip(reason, p)
+        for p in changes.read:
+            self._read_paths.setdefault(p)
+        for p in changes.parsed:
+            self._parsed_paths.setdefault(p)
+        self.stats.read, self.stats.parsed = len(self._read_paths), len(self._parsed_paths)
+        self.late_needles |= changes.late_needles
+        if changes.vocabulary == len(self._vocab):
+            for p, found in changes.words.items():
+                self._tokens.setdefault(p, found)
 
     def raw(self, path: str, limit: int | None = None) -> bytes | None:
         """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
@@ -470,16 +540,16 @@ class FileIndex:
                 os.close(fd)
         except OSError as e:
             self._failed_read[path] = -1
-            self.stats.skipped["unreadable"].append(path)
+            self.stats.skip("unreadable", path)
             self.warn("unreadable", f"cannot read: {e.strerror or e}", path)
             return None
         if size > limit or len(data) > limit:
             self._failed_read[path] = limit
-            self.stats.skipped["too-large"].append(path)
+            self.stats.skip("too-large", path)
             self.warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path)
             return None
         if path not in self._read_paths:
-            self._read_paths.add(path)
+            self._read_paths[path] = None
             self.stats.read = len(self._read_paths)
             self._sizes[path] = len(data)
         return data
@@ -499,7 +569,7 @@ class FileIndex:
         txt = None
         if data is not None:
             if b"\0" in data[:8192]:
-                self.stats.skipped["binary"].append(path)
+                self.stats.skip("binary", path)
             else:
                 try:
                     txt = data.decode("utf-8-sig")
@@ -586,35 +656,49 @@ class FileIndex:
         width, single, multi = entry
         if width < 0:
             return True
+        # The file's words as one int: bit i for vocabulary word i, plus a marker bit at the vocabulary's size when
+        # it was split (0: unreadable). The needle bits all lie below the marker, so it needs no masking off.
         state = self._tokens.get(path)
-        if state is None:
-            known, found = -1, 0
-        elif state == 0:
-            known, found = 1 << 30, 0  # unreadable
+        if state is None or (state and state.bit_length() <= width):
+            state = self._split_words(path)
+        if state & single:
+            return True
+        for m in multi:
+            if state & m == m:
+                return True
+        return False
+
+    def _split_words(self, path: str) -> int:
+        """Split the file into words once and keep the vocabulary words it has (one int per file)."""
+        if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
+            nb = self.notebook(path)
+            hay: str | bytes | None = nb.source if nb is not None else None
         else:
-            known = state.bit_length() - 1
-            found = state ^ (1 << known)
-        if known < width:
-            if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
-                nb = self.notebook(path)
-                hay: str | bytes | None = nb.source if nb is not None else None
-            else:
-                hay = self._haystack(path)
-            if hay is None:
-                self._tokens[path] = 0
-                return False
-            vocab = self._vocab
-            found = 0
-            words = _words(hay if isinstance(hay, bytes) else hay.encode("utf-8", "replace"))
-            for t in vocab.keys() & words:
-                found |= vocab[t]
-            mixed = b" ".join([w for w in words if not w.islower()])
-            if mixed:
-                for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
-                    if not found & bit and t in mixed:
-                        found |= bit
-            self._tokens[path] = found | (1 << len(self._vocab))
-        return bool(found & single) or any(m & found == m for m in multi)
+            hay = self._haystack(path)
+        if hay is None:
+            self._tokens[path] = 0
+            return 0
+        vocab = self._vocab
+        found = 0
+        words = _words(hay if isinstance(hay, bytes) else hay.encode("utf-8", "replace"))
+        for t in vocab.keys() & words:
+            found |= vocab[t]
+        mixed = b" ".join([w for w in words if not w.islower()])
+        if mixed:
+            for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
+                if not found & bit and t in mixed:
+                    found |= bit
+        self._tokens[path] = found | (1 << len(self._vocab))
+        return found
+
+    def prime_words(self, paths: Iterable[str]) -> None:
+        """Split these files into words now (``mentions`` then reads nothing): the first phase of a
+        parallel scan, whose workers send the words back to the parent (changes_since, absorb)."""
+        top = len(self._vocab)
+        for path in paths:
+            state = self._tokens.get(path)
+            if state is None or (state and state.bit_length() - 1 < top):
+                self._split_words(path)
 
     def _haystack(self, path: str) -> str | bytes | None:
         """The cached text, else the file's bytes (kept for the parse that usually follows)."""
@@ -675,11 +759,11 @@ class FileIndex:
                 result = fn(txt)
             except ValueError as e:
                 self._parse_failed.add(key)
-                self.stats.skipped["unparseable"].append(path)
+                self.stats.skip("unparseable", path)
                 self.warn("parse-error", f"{kind}: {e}", path)
                 return None
             if path not in self._parsed_paths:
-                self._parsed_paths.add(path)
+                self._parsed_paths[path] = None
                 self.stats.parsed = len(self._parsed_paths)
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
             self._parsed.put(key, result, weight)

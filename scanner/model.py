@@ -117,6 +117,9 @@ class Finding:
     strength: Strength = Strength.MEDIUM
     source: Source = Source.DECLARED
 
+    def __reduce__(self) -> tuple[Any, ...]:  # the attrs mapping proxy cannot be pickled (parallel scans send findings)
+        return (_unpickle_finding, (self.signal, self.detector, self.evidence, dict(self.attrs), self.strength, self.source))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "signal": self.signal,
@@ -126,6 +129,11 @@ class Finding:
             "attrs": {k: _jsonable(v) for k, v in sorted(self.attrs.items())},
             "evidence": [e.to_json() for e in self.evidence],
         }
+
+
+def _unpickle_finding(signal: str, detector: str, evidence: tuple[Evidence, ...], attrs: dict[str, Any], strength: Strength,
+                      source: Source) -> Finding:
+    return Finding(signal, detector, evidence, _freeze(attrs), strength, source)
 
 
 def _jsonable(value: Any) -> Any:
