@@ -482,6 +482,13 @@ class FileIndex:
             self._warned.add(w)
             self.warnings.append(w)
 
+    def share_caches(self, processes: int) -> None:
+        """Empty the text and parse caches and give them 1/``processes`` of their budgets: before forking
+        workers (each fills its own; together they stay within one scan's memory), and with 1 after them."""
+        self._text = _Lru(TEXT_CACHE_CHARS // processes)
+        self._parsed = _Lru(PARSE_CACHE_CHARS // processes)
+        self._last_raw = None
+
     def mark(self) -> IndexMark:
         """Where the index's records stand now (before a worker process starts its tasks)."""
         return IndexMark(len(self.warnings), {r: len(p) for r, p in self.stats.skipped.items()}, len(self._read_paths),
@@ -554,7 +561,9 @@ class FileIndex:
             self._sizes[path] = len(data)
         return data
 
-    def text(self, path: str) -> str | None:
+    def text(self, path: str, keep: bool = True) -> str | None:
+        """The file as text (None: unreadable, binary, too large); ``keep=False`` leaves it out of the cache
+        (a notebook's JSON, megabytes of outputs, is wanted once: for its code cells)."""
         txt = self._text.get(path)
         if txt is not _MISSING:
             return txt  # type: ignore[no-any-return]
@@ -578,7 +587,7 @@ class FileIndex:
                     self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
         if txt is None:
             self._no_text.add(path)
-        else:
+        elif keep:
             self._text.put(path, txt, len(txt))
         return txt
 
@@ -752,7 +761,7 @@ class FileIndex:
             return hit
         if key in self._parse_failed:
             return None
-        txt = self.text(path)
+        txt = self.text(path, keep=kind != "notebook")
         result = None
         if txt is not None:
             try:

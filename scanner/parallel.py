@@ -1,11 +1,12 @@
 """A large scan's detector work shared by forked worker processes.
 
 Most of a scan is per-file work (split into words, parse, walk) that does not depend on other files, so it
-spreads over cores. Workers are forked from the scanning process once the file index exists: they inherit the
-index, the detectors and the vocabulary without pickling anything, run tasks, and send back plain results —
-findings, and what they recorded in the index (warnings, skipped files, files read and parsed; IndexChanges).
-The parent merges in task order, so the findings, warnings and stats do not depend on which worker finished
-first; the JSON report of a parallel scan is the serial scan's.
+spreads over cores. With ``jobs`` N the scanning process forks N - 1 children once the file index exists: they
+inherit the index, the detectors and the vocabulary without pickling anything. All N processes claim tasks
+from one shared counter, so none idles while work is left; a child writes each result with what the task
+recorded in its copy of the index (warnings, skipped files, files read and parsed: IndexChanges) to a file of
+a private temporary directory. The parent merges in task order, so the findings, warnings and stats do not
+depend on which process ran what; the JSON report of a parallel scan is the serial scan's.
 
 1. words: the files ``mentions`` will be asked about are split into words, in chunks; the parent merges
    the words (one int per file), so no later process splits a file again;
@@ -13,19 +14,21 @@ first; the JSON report of a parallel scan is the serial scan's.
 3. tasks: each detector's own pass (Detector.detect), then the shared Python pass in contiguous chunks of
    files; the parent puts each detector's findings back in serial order.
 
-A task whose worker dies or whose result cannot be pickled runs again in the parent (``parallel-fallback``
-warning): nothing is lost. Where ``fork`` is not available (Windows) the scan runs in one process.
+A task whose child dies or whose result cannot be pickled runs again in the parent (``parallel-fallback``
+warning): nothing is lost. Each process gets 1/N of the text and parse cache budgets. Where ``fork`` is not available (Windows) the scan runs in one process.
 """
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Sequence
+import pickle
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from .detector import Detector
-from .index import FileEntry, FileIndex, IndexChanges
+from .index import FileEntry, FileIndex
 from .model import Finding
 
 AUTO_MIN_FILES = 3000  # below this many files in scope, starting workers costs more than it saves
@@ -59,9 +62,6 @@ class _Run:
     detectors: Sequence[Detector]
     python_files: list[FileEntry]
     tasks: list[tuple[str, Any]]
-
-
-_RUN: _Run | None = None
 
 
 def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> list[Finding] | None:
@@ -113,43 +113,83 @@ def _chunks(items: list[Any], n: int) -> list[list[Any]]:
 
 def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], tasks: list[tuple[str, Any]],
          jobs: int) -> list[Any]:
-    """Run the tasks in forked workers; results in task order, the workers' index changes merged in that order."""
+    """Run the tasks in this process and ``jobs - 1`` forked children, each claiming the next task from a shared
+    counter (the load balances itself). Children write each result with their index changes to a file; the
+    results come back in task order and the changes are merged in that order."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import tempfile
 
-    global _RUN
     if not tasks:
         return []
-    _RUN = _Run(index, detectors, python_files, tasks)
-    results: list[Any] = []
+    run = _Run(index, detectors, python_files, tasks)
+    index.share_caches(jobs)
+    gc.collect()
+    gc.freeze()  # inherited objects stay out of the children's collections: their pages stay shared
+    results: dict[int, Any] = {}
+    children: list[int] = []
     try:
-        with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_work, i) for i in range(len(tasks))]
-            for i, fut in enumerate(futures):
+        with tempfile.TemporaryDirectory(prefix="mlscan-") as out:
+            counter = multiprocessing.get_context("fork").Value("i", 0)
+            for _ in range(min(jobs, len(tasks)) - 1):
                 try:
-                    result, changes = fut.result()
-                except Exception as e:  # noqa: BLE001 - a dead worker, an unpicklable result: run it here
-                    index.warn("parallel-fallback", f"task {tasks[i][0]} {i} ran in the main process ({type(e).__name__})")
-                    result = _execute(_RUN, tasks[i])
+                    pid = os.fork()
+                except OSError as e:  # no processes to be had (limits): fewer workers
+                    index.warn("parallel-fallback", f"worker process unavailable ({e.strerror or e})")
+                    break
+                if pid == 0:  # the child: claim, run, write; never returns
+                    _child(run, counter, out)
+                children.append(pid)
+            for i in _claims(counter, len(tasks)):
+                results[i] = _execute(run, tasks[i])
+            for pid in children:
+                os.waitpid(pid, 0)
+            for i, task in enumerate(tasks):
+                if i in results:
+                    continue
+                try:
+                    with open(os.path.join(out, f"{i}.pickle"), "rb") as fh:
+                        results[i], changes = pickle.load(fh)  # noqa: S301 - written by our own child, in our private directory
+                except Exception:  # noqa: BLE001 - its worker died, or the result could not be pickled
+                    index.warn("parallel-fallback", f"{task[0]} task {i} ran again in the main process")
+                    results[i] = _execute(run, task)
                 else:
                     index.absorb(changes)
-                results.append(result)
-    except OSError as e:  # no processes to be had (limits, no /dev/shm): the rest runs here
-        index.warn("parallel-fallback", f"worker processes unavailable ({e.strerror or e}); scanning in one process")
-        results += [_execute(_RUN, t) for t in tasks[len(results):]]
     finally:
-        _RUN = None
-    return results
+        gc.unfreeze()
+        index.share_caches(1)
+    return [results[i] for i in range(len(tasks))]
 
 
-def _work(i: int) -> tuple[Any, IndexChanges]:
-    """In a worker: one task, and what it changed in the worker's copy of the index."""
-    run = _RUN
-    assert run is not None, "parallel task outside a forked worker"
-    kind, _ = run.tasks[i]
-    mark = run.index.mark()
-    result = _execute(run, run.tasks[i])
-    return result, run.index.changes_since(mark, words=kind == "words")
+def _claims(counter: Any, n: int) -> Iterator[int]:
+    """The task numbers this process gets, one at a time, until none is left."""
+    while True:
+        with counter.get_lock():
+            i = counter.value
+            counter.value = i + 1
+        if i >= n:
+            return
+        yield i
+
+
+def _child(run: _Run, counter: Any, out: str) -> NoReturn:
+    """A forked worker: its results and what each task changed in its copy of the index, one file per task."""
+    code = 0
+    try:
+        for i in _claims(counter, len(run.tasks)):
+            mark = run.index.mark()
+            result = _execute(run, run.tasks[i])
+            changes = run.index.changes_since(mark, words=run.tasks[i][0] == "words")
+            path = os.path.join(out, f"{i}.pickle")
+            try:
+                with open(path + ".part", "wb") as fh:
+                    pickle.dump((result, changes), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(path + ".part", path)
+            except Exception:  # noqa: BLE001 - unpicklable: the main process runs the task again
+                continue
+    except BaseException:  # noqa: BLE001 - the main process reruns whatever has no result file
+        code = 1
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of buffers inherited from the parent
 
 
 def _execute(run: _Run, task: tuple[str, Any]) -> Any:
