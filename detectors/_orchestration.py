@@ -292,7 +292,10 @@ def _config_ref_table(index: FileIndex) -> dict[str, list[tuple[int, FileEntry]]
         text = index.text(y.path)
         if not text:
             continue
-        for part in names.intersection(_PATH_PART.findall(text)) | stems.intersection(_SUB_PART.findall(text)):
+        # a file name ends in .py/.ipynb, a stem follows a directory: text without them is not split
+        named = names.intersection(_PATH_PART.findall(text)) if ".py" in text or ".ipynb" in text else set()
+        stemmed = stems.intersection(_SUB_PART.findall(text)) if "/" in text or "\\" in text else set()
+        for part in named | stemmed:
             table.setdefault(part, []).append((i, y))
     return table
 

@@ -126,10 +126,16 @@ def _ctor(call: ast.AST, al: dict[str, str]) -> str | None:
     return None
 
 
+# statements that bind names: what tracker_objects reads
+_BINDINGS = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith)
+
+
 def tracker_objects(tree: ast.AST, al: dict[str, str]) -> dict[str, str]:
     """Names (``run``, ``self.writer``) bound to tracker objects: assignments and ``with ... as``."""
     out: dict[str, str] = {}
     for n in walk(tree):
+        if not isinstance(n, _BINDINGS):
+            continue  # one test for most nodes
         pairs: list[tuple[ast.AST, ast.AST]] = []
         if isinstance(n, ast.Assign):
             pairs = [(t, n.value) for t in n.targets]
@@ -307,6 +313,10 @@ _FLAG_ROOTS = frozenset({"args", "opts", "options", "flags", "config", "cfg", "c
                          "self.args", "self.config", "self.cfg", "self.hparams", "self.opts", "self.params", "training_args"})
 
 
+# the nodes Flags reads: argparse calls, decorated functions' defaults, assignments
+_FLAG_NODES = (ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)
+
+
 class Flags(Evaluator):
     """Evaluates ``if`` tests on CLI/config flags to their default value (or the value a project config
     or an automated command sets); anything else is unknown."""
@@ -321,6 +331,8 @@ class Flags(Evaluator):
         self.casts = {"bool": bool, "str": str, "int": _int}
         self.defaults: dict[str, Any] = {}
         for n in walk(tree):
+            if not isinstance(n, _FLAG_NODES):
+                continue  # one test for most nodes
             if isinstance(n, ast.Call) and _ops.dotted(n.func).endswith("add_argument") and n.args:
                 flag = _ops.literal(n.args[0])
                 if isinstance(flag, str) and flag.startswith("-"):
@@ -416,11 +428,25 @@ def configured(index: FileIndex, key: str) -> bool | None:
     return index.memo(f"tracking-flag:{key}", build)  # type: ignore[no-any-return]
 
 
+# nodes without child nodes (a Name's context marker aside): parents() skips them
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})
+
+
 def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    """Parent of every node below ``tree`` (``ast.iter_child_nodes`` inlined; the shared ``Load``/``Store`` context
+    markers are left out, nobody asks for their parent)."""
     out: dict[ast.AST, ast.AST] = {}
     for n in walk(tree):
-        for ch in ast.iter_child_nodes(n):
-            out[ch] = n
+        if n.__class__ in _LEAVES:
+            continue
+        for name in n._fields:
+            v = getattr(n, name, None)
+            if v.__class__ is list:
+                for ch in v:
+                    if isinstance(ch, ast.AST):
+                        out[ch] = n
+            elif isinstance(v, ast.AST) and not isinstance(v, ast.expr_context):
+                out[v] = n
     return out
 
 
@@ -547,16 +573,22 @@ def expand(text: str, env: dict[str, list[str]], depth: int = 0, start: int = 0)
     return out[:16]
 
 
+# commands that build, push or deploy images (the head of the command line, path stripped)
+_IMAGE_TOOLS = frozenset({"docker", "podman", "buildah", "nerdctl", "kaniko", "executor", "az", "gcloud", "kubectl", "helm", "skaffold",
+                          "crane", "pack", "bentoml", "kustomize"})
+
+
 def image_refs(cmd: str) -> Iterator[str]:
     """Image references a build/push/deploy command names: ``docker build -t x:tag``, ``docker push x:tag``,
     ``kubectl set image d c=x:tag``, ``az acr build -t``, ``gcloud builds submit --tag``, ``--set image.tag=``."""
-    words = argv(gh_compact(cmd))
+    text = gh_compact(cmd)
+    if not any(t in text for t in _IMAGE_TOOLS) and not any(q in text for q in "'\"\\"):
+        return  # unquoted, unescaped shell words are pieces of the text: none can be a tool
+    words = argv(text)
     heads = [w.rsplit("/", 1)[-1] for w in words[:3]]
     if not words:
         return
-    tools = {"docker", "podman", "buildah", "nerdctl", "kaniko", "executor", "az", "gcloud", "kubectl", "helm", "skaffold", "crane", "pack",
-             "bentoml", "kustomize"}
-    if not (set(heads) & tools):
+    if not (set(heads) & _IMAGE_TOOLS):
         return
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""

@@ -35,7 +35,11 @@ DRIFT_WORDS = (b"drift", b"Drift")
 NOTIFIERS = (b"slack", b"pdpyras", b"sendgrid", b"twilio", b"pymsteams", b"prefect.blocks.notifications", b"apprise",
              b"chat_postMessage", b"smtplib")
 HTTP_CLIENTS = (b"requests", b"httpx")
-_ENDPOINT = re.compile(r"slack|hook|pagerduty|teams", re.I)
+_ENDPOINT = _ops.AnyOf("slack", "hook", "pagerduty", "teams")
+# YAML files that can hold what _yaml_rules reads: alert text (any of ALERT_TEXT) and the key of a rule list, a
+# CloudWatch alarm or an Azure ML monitor alert (RULE_KEYS); the others are not parsed
+ALERT_TEXT = (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")
+RULE_KEYS = (b"groups", b"AWS::CloudWatch::Alarm", b"alert_notification")
 
 
 class AlertingRules(Detector):
@@ -49,7 +53,7 @@ class AlertingRules(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         receivers = _has_receivers(index)
         for e in index.select(_ops.YAML_GLOBS):
-            if not index.contains(e.path, (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")):
+            if not (index.contains(e.path, ALERT_TEXT) and index.contains(e.path, RULE_KEYS)):
                 continue
             for doc in _docs(index, e):
                 for tool, line, about, notify in _yaml_rules(doc, receivers):
@@ -82,7 +86,7 @@ def _may_alert(index: FileIndex, e: Any) -> bool:
         return False
     if index.mentions(e.path, NOTIFIERS):
         return True
-    return index.mentions(e.path, HTTP_CLIENTS) and bool(_ENDPOINT.search(index.text(e.path) or ""))
+    return index.mentions(e.path, HTTP_CLIENTS) and _ENDPOINT.search(index.text(e.path) or "")
 
 
 def _docs(index: FileIndex, e: Any) -> list[Any]:

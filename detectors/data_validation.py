@@ -62,12 +62,15 @@ class DataValidation(Detector):
         # the project's own schema names are not in the scan's vocabulary: checked as text, not words
         schema_needles = tuple(s.encode() for s in schemas)
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            if not (index.mentions(e.path, NEEDLES) or (schema_needles and index.contains(e.path, schema_needles))
-                    or (index.mentions(e.path, CHECK_WORDS) and _may_check(index, e))):
+            library = index.mentions(e.path, NEEDLES) or bool(schema_needles and index.contains(e.path, schema_needles))
+            if not (library or (index.mentions(e.path, CHECK_WORDS) and _may_check(index, e))):
                 continue
             tree = index.python(e.path)
             if tree is None:
                 continue
+            if not library and not _below_ge_conftest(index, e) and not any(
+                    isinstance(n, ast.FunctionDef) and _custom_check(n) for n in _ops.statements(tree)):
+                continue  # no call _classify reports (no library word, no Great Expectations conftest) and no custom check
             al, calls = _ops.py_calls(index, e)
             ge = _ops.imports_module(al, "great_expectations") or any(
                 _ops.imports_module(_ops.py_calls(index, f)[0], "great_expectations") for f in _conftests(index, e))
@@ -78,7 +81,7 @@ class DataValidation(Detector):
                     hits[tool] = (c.line, extra)
             if "custom" not in hits and not _ops.imports_module(al, "fastapi", "flask", "pydantic"):
                 test = _ops.place(index, e) == "test"
-                fn = next((n for n in walk(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
+                fn = next((n for n in _ops.statements(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
@@ -103,11 +106,17 @@ class DataValidation(Detector):
 
 def _may_check(index: FileIndex, e: FileEntry) -> bool:
     """Without a library needle, a file can still hold a custom check or Great Expectations calls set up in a conftest."""
-    ge_dirs = index.memo("data-validation-ge-conftest-dirs", lambda: {
-        f.vpath.rpartition("/")[0] for f in index.select(("**/conftest.py",)) if index.mentions(f.path, (b"great_expectations",))})
-    if any(not d or e.vpath.startswith(d + "/") for d in ge_dirs) or e.template:
+    if _below_ge_conftest(index, e) or e.template:
         return True
     return any(_CUSTOM.search(name) for name in _DEF.findall(index.text(e.path) or ""))
+
+
+def _below_ge_conftest(index: FileIndex, e: FileEntry) -> bool:
+    """A conftest.py naming Great Expectations sits in the file's directory or above (only such a conftest can
+    make ``ge`` true for a file that does not name it itself)."""
+    ge_dirs = index.memo("data-validation-ge-conftest-dirs", lambda: {
+        f.vpath.rpartition("/")[0] for f in index.select(("**/conftest.py",)) if index.mentions(f.path, (b"great_expectations",))})
+    return any(not d or e.vpath.startswith(d + "/") for d in ge_dirs)
 
 
 def _classify(c: _ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:

@@ -28,6 +28,10 @@ _ROLLBACK = re.compile(
 # (matched on lower-cased text: several times faster than re.IGNORECASE)
 _CANDIDATE = re.compile(r"re-?train|continu|refresh|new[\s-]model|trigger|schedul|cron|kick|re-?run|submit|roll(ing|s|ed)?[\s-]?back|"
                         r"abort|revert|restor|downgrad|undo")
+# its plain-literal alternatives, found with ``in`` (a regex alternation tries every position); the two alternatives
+# with a separator go to _CANDIDATE itself, only when the text has both of their words
+_CANDIDATE_LITERALS = ("retrain", "re-train", "continu", "refresh", "trigger", "schedul", "cron", "kick", "rerun", "re-run", "submit",
+                       "abort", "revert", "restor", "downgrad", "undo")
 _IMPERATIVE = {
     "run", "trigger", "execute", "merge", "create", "open", "push", "set", "configure", "deploy", "determine", "wait",
     "check", "review", "select", "update", "train", "retrain", "register", "promote", "approve", "go", "navigate", "click",
@@ -39,6 +43,13 @@ _IMPERATIVE = {
 _STEP_WORDS = _IMPERATIVE | {"then", "now", "next", "once", "after", "finally", "first", "if", "when", "we", "you", "to"}
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 MAX_FILES = 3
+
+
+def _candidate(low: str) -> bool:
+    """``_CANDIDATE.search(low)``: lower-cased text with a word a retraining or rollback hit needs."""
+    if any(w in low for w in _CANDIDATE_LITERALS):
+        return True
+    return ("new" in low and "model" in low or "roll" in low and "back" in low) and _CANDIDATE.search(low) is not None
 
 
 def _first_word(text: str) -> str:
@@ -93,7 +104,7 @@ class DocsRunbook(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
         for e, where in project_docs(index):
-            if not _CANDIDATE.search((index.text(e.path) or "").lower()):
+            if not _candidate((index.text(e.path) or "").lower()):
                 continue
             doc = document(index, e.path)
             for signal, hit in (("docs.retraining", _retraining(doc)), ("docs.rollback", _rollback(doc))):

@@ -48,14 +48,26 @@ MODEL_LIBS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"light
 _PROMOTE_KWARGS = ("registered_model_name", "validation_thresholds")
 
 
+# (name, its needle) for _mentions_promotion: the PROMOTE_CALLS names and the promotion keywords
+_PROMOTE_NAMES = tuple((name, (name.encode(),)) for name in (*sorted(PROMOTE_CALLS), *_PROMOTE_KWARGS))
+
+
 def _ident(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def _mentions_promotion(text: str) -> bool:
-    """A PROMOTE_CALLS name called (``name(`` / ``name (``) or a promotion keyword, as whole identifiers.
-    ``str.find`` per name: several times faster than one regex alternation over every file."""
-    for name in (*PROMOTE_CALLS, *_PROMOTE_KWARGS):
+def _mentions_promotion(index: FileIndex, e: FileEntry) -> bool:
+    """A PROMOTE_CALLS name called (``name(`` / ``name (``) or a promotion keyword, as whole identifiers in the text.
+    ``str.find`` per name: several times faster than one regex alternation over every file. A whole identifier has
+    its words among the file's words, so in a source file only the names ``index.mentions`` finds are looked for (a
+    notebook's words are those of its code cells: its whole text is searched)."""
+    if not index.mentions(e.path, PROMOTE_NEEDLES):
+        return False
+    text = index.text(e.path) or ""
+    notebook = e.suffix == ".ipynb"
+    for name, needle in _PROMOTE_NAMES:
+        if not notebook and not index.mentions(e.path, needle):
+            continue
         i = text.find(name)
         while i >= 0:
             end = i + len(name)
@@ -164,11 +176,10 @@ class MetricGate(Detector):
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         if e.test or not index.mentions(e.path, NEEDLES):
             return False
-        context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-        promotes = index.mentions(e.path, PROMOTE_NEEDLES) and _mentions_promotion(index.text(e.path) or "")
-        if not context and not promotes:
-            return False
-        return promotes or index.mentions(e.path, MODEL_LIBS) or reach_strength(index, e)[0] is not Strength.WEAK
+        if not any(w.startswith(_CONTEXT) for w in words(e.vpath)):
+            return _mentions_promotion(index, e)
+        # on an evaluation/promotion path: the cheap word test before the text search and the reach
+        return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         gates = list(_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))

@@ -124,21 +124,32 @@ def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> I
                 yield f"run-tag:{how}"
 
 
+# commands that register or upload a model (their tag/label/version option is read) ...
+_MODEL_COMMAND = re.compile(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b")
+_MODEL_TAG_OPTION = re.compile(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
+# ... GTO's model tags (``git tag name@v1``, ``gto register``) ...
+_GIT_TAG = re.compile(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
+_GTO = re.compile(r"\bgto\s+(register|assign)\b")
+# ... and manifest edits that may write an image tag
+_MANIFEST_EDIT = re.compile(r"\s*(sed|yq|envsubst)\b")
+_IMAGE_OR_TAG = re.compile(r"image|tag", re.I)
+
+
 def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str | None:
     for ref in _tracking.image_refs(cmd):
         for exp in _tracking.expand(ref, env):
             how = _tracking.code_expr(_tracking.tag_of(exp), tag_trigger)
             if how:
                 return f"image-tag:{how}"
-    if re.search(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b", cmd):
-        m = re.search(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)", cmd)
+    if _MODEL_COMMAND.search(cmd):
+        m = _MODEL_TAG_OPTION.search(cmd)
         for exp in _tracking.expand(m.group(2), env) if m else []:
             how = _tracking.code_expr(exp, tag_trigger)
             if how:
                 return f"model-tag:{how}"
-    if re.match(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?", cmd) or re.search(r"\bgto\s+(register|assign)\b", cmd):
+    if _GIT_TAG.match(cmd) or _GTO.search(cmd):
         return "gto-tag"
-    if re.match(r"\s*(sed|yq|envsubst)\b", cmd) and re.search(r"image|tag", cmd, re.I):
+    if _MANIFEST_EDIT.match(cmd) and _IMAGE_OR_TAG.search(cmd):
         for exp in _tracking.expand(cmd, env):
             how = _tracking.code_expr(exp, tag_trigger)
             if how:

@@ -48,6 +48,10 @@ _LIBS = (
 )
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
+# text that every _SCHEDULED call name (or name it is imported as) holds
+SCHEDULING_NAMES = (b"ModelDeploymentMonitoringJob", b"create_monitor")
+# the calls _classify reports in a file without a NEEDLES word, UNIMPORTED_CALLS or SCHEDULING_NAMES: logger and Fluentd
+_LOGGING_NAMES = frozenset({"info", "debug", "warning", "log", "emit"})
 _ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
@@ -61,10 +65,12 @@ UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
 # ... and prediction logging: files with logger/Fluentd calls (these words) where the text shows one carrying ``pred*``
 # values (_logs_predictions).
 LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
-_LOG_CALL = re.compile(r"(?:info|debug|warning|log|emit)\s*\(")  # word start checked in code: faster than \b
+# (call pattern, is ``emit``) for each of those names: a pattern per name starts with a literal, which the regex engine
+# finds far faster than an alternation (no two names overlap, so together they find what one alternation would);
+# the word start is checked in code: faster than \b
+_LOG_CALL_NAMES = tuple((re.compile(name + r"\s*\("), name == "emit") for name in ("info", "debug", "warning", "log", "emit"))
 # string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
 _ARG_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
-_PRED = re.compile("pred", re.I)
 _DICT_KEY = re.compile(r"\s*:")
 
 
@@ -80,7 +86,7 @@ class MonitoringPython(Detector):
         return _may_monitor(index, e)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = _ops.py_calls(index, e)
+        al, calls = _calls(index, e, tree)
         where = _ops.place(index, e)
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
@@ -130,6 +136,18 @@ class MonitoringPython(Detector):
                             yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
 
 
+def _calls(index: FileIndex, e: FileEntry, tree: ast.Module) -> tuple[dict[str, str], list[_ops.PyCall]]:
+    """The file's imports and calls (_ops.py_calls); in a file naming no monitoring SDK (NEEDLES), unimported client
+    call or scheduling API, only the logger/Fluentd calls (_LOGGING_NAMES), the only ones _classify can report there,
+    found without walking the other statements."""
+    if not (index.mentions(e.path, NEEDLES) or (index.mentions(e.path, UNIMPORTED_CALLS) and index.contains(e.path, UNIMPORTED_CALLS))
+            or index.contains(e.path, SCHEDULING_NAMES)):
+        named = _ops.py_calls_named(index, e, tree, _LOGGING_NAMES)
+        if named is not None:
+            return named
+    return _ops.py_calls(index, e)
+
+
 def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
     """Can the file hold a call _classify reports? Decided on words and text, before any parse."""
     if index.mentions(e.path, NEEDLES):
@@ -148,26 +166,44 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
 def _logs_predictions(text: str) -> bool:
     """Some ``info``/``debug``/``warning``/``log`` call has ``pred`` in a name, an f-string or a dict key among its
     arguments, an ``emit`` call in any string too (what _mentions_prediction looks for); comments never count."""
-    for m in _LOG_CALL.finditer(text):
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
-            continue  # ``catalog(``, ``weblog(``
-        depth, pos, emit = 1, m.end(), m.group().startswith("emit")
-        for t in _ARG_TOKEN.finditer(text, pos):
-            if _PRED.search(text, pos, t.start()):
-                return True  # in the code between literals
-            tok, pos = t.group(), t.end()
-            if tok in "([{":
-                depth += 1
-            elif tok in ")]}":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif tok[0] != "#" and _PRED.search(tok) and (emit or "f" in t.group("prefix").lower() or _DICT_KEY.match(text, pos)):
-                return True
-        else:
-            if _PRED.search(text, pos):
+    low = _lower_same_length(text)  # "pred" in any case, found with str.find at the text's own offsets
+    last = low.rfind("pred")
+    if last < 0:
+        return False
+    for pattern, emit in _LOG_CALL_NAMES:
+        # only calls ending at or before the last "pred" can have one among their arguments
+        for m in pattern.finditer(text, 0, last):
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+                continue  # ``catalog(``, ``weblog(``
+            if _call_has_pred(text, low, m.end(), emit):
                 return True
     return False
+
+
+def _lower_same_length(text: str) -> str:
+    """``text.lower()`` with the same offsets as ``text``: U+0130 is the one character whose lower case is two
+    characters (it is no letter of "pred", and neither is the "i" it becomes). ``"pred" in low[a:b]`` then holds
+    exactly when ``re.search("pred", text[a:b], re.I)`` matches."""
+    return (text if text.isascii() else text.replace("\u0130", "I")).lower()
+
+
+def _call_has_pred(text: str, low: str, pos: int, emit: bool) -> bool:
+    """The argument text of the call whose parenthesis ends at ``pos`` carries ``pred`` (see _logs_predictions)."""
+    depth = 1
+    for t in _ARG_TOKEN.finditer(text, pos):
+        start = t.start()
+        if low.find("pred", pos, start) >= 0:
+            return True  # in the code between literals
+        tok, pos = t.group(), t.end()
+        if tok in "([{":
+            depth += 1
+        elif tok in ")]}":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif tok[0] != "#" and low.find("pred", start, pos) >= 0 and (emit or "f" in t.group("prefix").lower() or _DICT_KEY.match(text, pos)):
+            return True
+    return low.find("pred", pos) >= 0
 
 
 def _classify(c: _ops.PyCall, al: dict[str, str], where: str) -> Iterator[tuple[str, str]]:

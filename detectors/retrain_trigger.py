@@ -18,8 +18,10 @@ from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength,
 # Python files worth parsing: code that talks about drift or a violated check ...
 NEEDLES = (b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")
 # ... where the text shows an ``if``/``elif`` whose test names drift (DRIFT_WORDS) and whose branches name training
-# (a superset of TRAIN_WORDS, any case): _drift_branch_trains, run before the parse.
-_IF = re.compile(r"^([ \t]*)(?:el)?if\b", re.M)
+# (a superset of TRAIN_WORDS, any case): _drift_branch_trains, run before the parse. It finds the lines starting with
+# ``if``/``elif`` (``^[ \t]*(?:el)?if\b`` in multi-line mode) by the word, checking its line start in code: a pattern
+# starting with ``^`` is tried at every position, several times slower.
+_IF_WORD = re.compile(r"if\b")
 _MAYBE_DRIFT = re.compile(r"drift|psi|p_?value|violat|degrad|ks", re.I)
 _TRAIN = re.compile(r"train|fit|tun|hpo", re.I)
 _ESCAPE = re.compile(r"\\.")
@@ -27,6 +29,9 @@ _IDENT = re.compile(r"\w+")
 # string literals (any prefix, triple-quoted too), comments, brackets, and line breaks with what starts the next line
 _TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
                     re.S)
+
+# the rest of a physical line without brackets, strings, comments or a continuation: the logical line ends there
+_PLAIN_LINE = re.compile(r"[^\n()\[\]{}'\"#\\]*(?=\n|\Z)")
 
 _SAYS = ("print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "write", "notify", "send_message")
 
@@ -72,13 +77,15 @@ def _drift_branch_trains(text: str) -> bool:
     """Text check for a hit: an ``if``/``elif`` whose logical line has a drift word (the test is in it), followed by a
     block (indented body, then ``elif``/``else`` branches at the same indentation) that names training. Strings,
     comments and brackets are skipped when looking for line ends, so dedented string or bracket lines do not end it."""
-    for m in _IF.finditer(text):
-        tokens = _TOKEN.finditer(text, m.end())
+    for lead, start in _if_lines(text):
+        plain = _PLAIN_LINE.match(text, start)
+        if plain is not None and not _drift_header(plain.group()):
+            continue  # most tests: the header is the rest of the line, no need to tokenise it
+        tokens = _TOKEN.finditer(text, start)
         t = _line_end(tokens)
-        header = text[m.end() : t.start() if t else len(text)]
-        if not (_MAYBE_DRIFT.search(header) and _drift_words(header)):
+        if plain is None and not _drift_header(text[start : t.start() if t else len(text)]):
             continue
-        indent, end = len(m.group(1).expandtabs(8)), len(text)
+        indent, end = len(lead.expandtabs(8)), len(text)
         while t is not None:
             nxt = t.group("next")
             if not (nxt == "" and text[t.end() : t.end() + 1] in ("#", "\r", "\n", "")) and \
@@ -86,9 +93,23 @@ def _drift_branch_trains(text: str) -> bool:
                 end = t.start()  # a statement at the if's indentation or less (elif/else: less) ends the block
                 break
             t = _line_end(tokens)
-        if _TRAIN.search(text, m.end(), end):
+        if _TRAIN.search(text, start, end):
             return True
     return False
+
+
+def _if_lines(text: str) -> Iterator[tuple[str, int]]:
+    """(indentation, offset after the keyword) of each line starting with ``if``/``elif`` (after spaces and tabs)."""
+    for m in _IF_WORD.finditer(text):
+        i = m.start()
+        word = i - 2 if i >= 2 and text[i - 2 : i] == "el" else i
+        lead = text[text.rfind("\n", 0, word) + 1 : word]
+        if not lead.strip(" \t"):
+            yield lead, m.end()
+
+
+def _drift_header(header: str) -> bool:
+    return bool(_MAYBE_DRIFT.search(header) and _drift_words(header))
 
 
 def _line_end(tokens: Iterator[re.Match[str]]) -> re.Match[str] | None:

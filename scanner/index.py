@@ -7,6 +7,7 @@ import fnmatch
 import os
 import re
 import stat
+from array import array
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ class IndexMark:
 class IndexChanges:
     warnings: list[Warning_]
     skipped: dict[str, list[str]]
-    read: list[str]
+    read: dict[str, int]
     parsed: list[str]
     late_needles: set[bytes]
     words: dict[str, int]
@@ -252,8 +253,8 @@ class FileIndex:
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         self._failed_read: dict[str, int] = {}  # path -> limit it failed at (-1: unreadable)
         self._last_raw: tuple[str, bytes] | None = None  # contains() -> text() hand-over
-        self._read_paths: dict[str, None] = {}  # insertion-ordered sets: a worker's additions are a tail (changes_since)
-        self._sizes: dict[str, int] = {}  # bytes of each file read (weights of derived data)
+        # files read -> bytes (weights of derived data); insertion-ordered: a worker's additions are a tail (changes_since)
+        self._read_paths: dict[str, int] = {}
         self._parsed_paths: dict[str, None] = {}
         # contains() memo: each needle gets a bit; per path (needles checked, needles found)
         self._needle_bits: dict[bytes, int] = {}
@@ -262,7 +263,7 @@ class FileIndex:
         self._needles_checked: dict[str, int] = {}
         self._needles_found: dict[str, int] = {}  # only paths where some needle was found
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
-        self._lookup: tuple[dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]] | None = None
+        self._lookup: tuple[dict[str, int | array[int]], dict[str, array[int]], dict[str, array[int]]] | None = None
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
@@ -408,17 +409,26 @@ class FileIndex:
         """Entry positions for globs that need no scan (``**/name``, ``**/*.ext``, a literal path), in
         entry order; None when a pattern needs the regex matcher."""
         if self._lookup is None:
-            by_vpath: dict[str, list[int]] = defaultdict(list)
-            by_name: dict[str, list[int]] = defaultdict(list)
-            by_ext: dict[str, list[int]] = defaultdict(list)
+            # compact: a 100k-file repository's lists of ints cost ~20 MB, its arrays ~1 MB
+            by_vpath: dict[str, int | array[int]] = {}
+            by_name: dict[str, array[int]] = {}
+            by_ext: dict[str, array[int]] = {}
             for i, e in enumerate(self.entries):
                 name = e.name
-                by_vpath[e.vpath].append(i)
-                by_name[name].append(i)
+                had = by_vpath.setdefault(e.vpath, i)
+                if had != i:  # the same virtual path twice (a root file seen from a subdirectory)
+                    by_vpath[e.vpath] = array("i", [*(had if isinstance(had, array) else [had]), i])
+                positions = by_name.get(name)
+                if positions is None:
+                    by_name[name] = positions = array("i")
+                positions.append(i)
                 dot = name.rfind(".")
                 if dot >= 0:
-                    by_ext[name[dot:]].append(i)
-            self._lookup = (dict(by_vpath), dict(by_name), dict(by_ext))
+                    positions = by_ext.get(name[dot:])
+                    if positions is None:
+                        by_ext[name[dot:]] = positions = array("i")
+                    positions.append(i)
+            self._lookup = (by_vpath, by_name, by_ext)
         by_vpath, by_name, by_ext = self._lookup
         found: set[int] = set()
         for p in patterns:
@@ -428,7 +438,11 @@ class FileIndex:
             elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
                 found.update(by_ext.get(body[1:], ()))
             elif p and "*" not in p and "?" not in p:
-                found.update(by_vpath.get(p, ()))
+                at = by_vpath.get(p)
+                if isinstance(at, array):
+                    found.update(at)
+                elif at is not None:
+                    found.add(at)
             else:
                 return None
         return sorted(found)
@@ -471,7 +485,7 @@ class FileIndex:
         if hit is not _MISSING:
             return hit
         value = build()
-        self._parsed.put(k, value, max(self._sizes.get(path, 0), 64))
+        self._parsed.put(k, value, max(self._read_paths.get(path, 0), 64))
         return value
 
     # ------------------------------------------------------------ reading
@@ -500,7 +514,7 @@ class FileIndex:
         return IndexChanges(
             self.warnings[mark.warnings:],
             {r: p[mark.skipped.get(r, 0):] for r, p in self.stats.skipped.items() if len(p) > mark.skipped.get(r, 0)},
-            list(islice(self._read_paths, mark.read, None)),
+            dict(islice(self._read_paths.items(), mark.read, None)),
             list(islice(self._parsed_paths, mark.parsed, None)),
             self.late_needles - mark.late_needles,
             dict(islice(self._tokens.items(), mark.tokens, None)) if words else {},
@@ -515,8 +529,8 @@ class FileIndex:
         for reason, paths in changes.skipped.items():
             for p in paths:
                 self.stats.skip(reason, p)
-        for p in changes.read:
-            self._read_paths.setdefault(p)
+        for p, size in changes.read.items():
+            self._read_paths.setdefault(p, size)
         for p in changes.parsed:
             self._parsed_paths.setdefault(p)
         self.stats.read, self.stats.parsed = len(self._read_paths), len(self._parsed_paths)
@@ -556,9 +570,8 @@ class FileIndex:
             self.warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path)
             return None
         if path not in self._read_paths:
-            self._read_paths[path] = None
+            self._read_paths[path] = len(data)
             self.stats.read = len(self._read_paths)
-            self._sizes[path] = len(data)
         return data
 
     def text(self, path: str, keep: bool = True) -> str | None:
