@@ -62,8 +62,8 @@ NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.mo
 # ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
 # made of common words, so confirmed as substrings ...
 UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
-# ... and prediction logging: files with logger/Fluentd calls (these words) where the text shows one carrying ``pred*``
-# values (_logs_predictions).
+# ... and prediction logging: files that make predictions (PREDICTS) with logger/Fluentd calls (these words) where the
+# text shows one carrying ``pred*`` values (_logs_predictions).
 LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
 # (call pattern, is ``emit``) for each of those names: a pattern per name starts with a literal, which the regex engine
 # finds far faster than an alternation (no two names overlap, so together they find what one alternation would);
@@ -72,6 +72,12 @@ _LOG_CALL_NAMES = tuple((re.compile(name + r"\s*\("), name == "emit") for name i
 # string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
 _ARG_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
 _DICT_KEY = re.compile(r"\s*:")
+# Code that makes predictions: it calls a model's prediction API or defines a prediction handler. Logging a ``pred*``
+# value anywhere else (a library helper's ``predict_label`` variable, a training loop's batch predictions) is not
+# prediction logging.
+PREDICTS = re.compile(
+    r"\.(?:predict|predict_proba|predict_log_proba|decision_function|invoke_endpoint|infer|inference)\s*\("
+    r"|\bdef\s+(?:predict|predict_fn|inference|infer|handle)\s*\(")
 
 
 class MonitoringPython(Detector):
@@ -91,8 +97,9 @@ class MonitoringPython(Detector):
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
         seen: set[tuple[str, str]] = set()
+        predicts = bool(PREDICTS.search(index.text(e.path) or ""))
         for c in calls:
-            for signal, tool in _classify(c, al, where):
+            for signal, tool in _classify(c, al, where, predicts):
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
@@ -158,9 +165,12 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return False
     if _ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
         return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
+    text = index.text(e.path) or ""
+    if not PREDICTS.search(text):
+        return False
     if e.suffix == ".ipynb" or e.template:
-        return True  # the text is notebook JSON or an unrendered template: no text check
-    return _logs_predictions(index.text(e.path) or "")
+        return True  # the text is notebook JSON or an unrendered template: no closer text check
+    return _logs_predictions(text)
 
 
 def _logs_predictions(text: str) -> bool:
@@ -206,14 +216,15 @@ def _call_has_pred(text: str, low: str, pos: int, emit: bool) -> bool:
     return low.find("pred", pos) >= 0
 
 
-def _classify(c: _ops.PyCall, al: dict[str, str], where: str) -> Iterator[tuple[str, str]]:
+def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: bool) -> Iterator[tuple[str, str]]:
     q = c.qual
-    if c.attr in ("info", "debug", "warning", "log") and where not in ("notebook", "test") and _mentions_prediction(c) and (
+    # logged predictions count in code that makes predictions only (PREDICTS)
+    if c.attr in ("info", "debug", "warning", "log") and predicts and where not in ("notebook", "test") and _mentions_prediction(c) and (
             q.startswith(("logging.", "loguru.", "structlog.")) or not q and c.text.split(".")[0] in ("logger", "log", "LOGGER", "_logger")):
         yield "monitoring.logging", "logging"
         return
     if not q:
-        if c.attr == "emit" and _ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True):
+        if c.attr == "emit" and predicts and _ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True):
             yield "monitoring.logging", "fluentd"
         elif c.attr == "create_monitoring_schedule" and _ops.imports_module(al, "boto3", "sagemaker"):
             yield "monitoring.model", "sagemaker-model-monitor"
