@@ -263,7 +263,7 @@ class FileIndex:
         self._needles_checked: dict[str, int] = {}
         self._needles_found: dict[str, int] = {}  # only paths where some needle was found
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
-        self._lookup: tuple[dict[str, int | array[int]], dict[str, array[int]], dict[str, array[int]]] | None = None
+        self._lookup: tuple[dict[str, int], array[int], dict[str, array[int]]] | None = None
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
@@ -409,40 +409,41 @@ class FileIndex:
         """Entry positions for globs that need no scan (``**/name``, ``**/*.ext``, a literal path), in
         entry order; None when a pattern needs the regex matcher."""
         if self._lookup is None:
-            # compact: a 100k-file repository's lists of ints cost ~20 MB, its arrays ~1 MB
-            by_vpath: dict[str, int | array[int]] = {}
-            by_name: dict[str, array[int]] = {}
+            # Compact for 100k files (lists of ints per name cost ~20 MB): the first entry of each name and of each
+            # extension, then a chain through the entries with the same name (-1 ends it), extensions as arrays.
+            first: dict[str, int] = {}
+            last: dict[str, int] = {}  # while building only
+            chain = array("i", [-1]) * len(self.entries)
             by_ext: dict[str, array[int]] = {}
             for i, e in enumerate(self.entries):
                 name = e.name
-                had = by_vpath.setdefault(e.vpath, i)
-                if had != i:  # the same virtual path twice (a root file seen from a subdirectory)
-                    by_vpath[e.vpath] = array("i", [*(had if isinstance(had, array) else [had]), i])
-                positions = by_name.get(name)
-                if positions is None:
-                    by_name[name] = positions = array("i")
-                positions.append(i)
+                if first.setdefault(name, i) != i:
+                    chain[last[name]] = i
+                last[name] = i
                 dot = name.rfind(".")
                 if dot >= 0:
                     positions = by_ext.get(name[dot:])
                     if positions is None:
                         by_ext[name[dot:]] = positions = array("i")
                     positions.append(i)
-            self._lookup = (by_vpath, by_name, by_ext)
-        by_vpath, by_name, by_ext = self._lookup
+            self._lookup = (first, chain, by_ext)
+        first, chain, by_ext = self._lookup
+
+        def named(name: str) -> Iterator[int]:
+            at = first.get(name, -1)
+            while at >= 0:
+                yield at
+                at = chain[at]
+
         found: set[int] = set()
         for p in patterns:
             body = p[3:] if p.startswith("**/") else None
             if body and not any(c in body for c in "*?[/"):
-                found.update(by_name.get(body, ()))
+                found.update(named(body))
             elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
                 found.update(by_ext.get(body[1:], ()))
-            elif p and "*" not in p and "?" not in p:
-                at = by_vpath.get(p)
-                if isinstance(at, array):
-                    found.update(at)
-                elif at is not None:
-                    found.add(at)
+            elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
+                found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
             else:
                 return None
         return sorted(found)
@@ -497,10 +498,14 @@ class FileIndex:
             self.warnings.append(w)
 
     def share_caches(self, processes: int) -> None:
-        """Empty the text and parse caches and give them 1/``processes`` of their budgets: before forking
-        workers (each fills its own; together they stay within one scan's memory), and with 1 after them."""
-        self._text = _Lru(TEXT_CACHE_CHARS // processes)
-        self._parsed = _Lru(PARSE_CACHE_CHARS // processes)
+        """Empty the text and parse caches and size them for ``processes`` processes working at once (before
+        forking workers; with 1 after them). A parallel scan is a large repository's, where the shared Python
+        pass parses each file once for all visitors and caches rarely hit: on the 100k-file synthetic repository,
+        parse budgets from 512K down to 32K characters per process changed CPU time by under 1 % and saved ~20 MB
+        of peak memory (docs/benchmarks.md); small repositories keep the full budgets and never re-parse."""
+        share = 1 if processes <= 1 else processes
+        self._text = _Lru(TEXT_CACHE_CHARS // (2 * share if share > 1 else 1))
+        self._parsed = _Lru(PARSE_CACHE_CHARS // (8 * share if share > 1 else 1))
         self._last_raw = None
 
     def mark(self) -> IndexMark:

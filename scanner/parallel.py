@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -72,7 +72,8 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> 
 
     python_files = list(index.select(PYTHON_FILES))
     word_paths = [e.path for e in index.entries if e.suffix in WORD_SUFFIXES]
-    _map(index, detectors, python_files, [("words", c) for c in _chunks(word_paths, jobs * CHUNKS_PER_JOB)], jobs)
+    # words: children only, so the scanning process's heap stays compact (what every later child inherits)
+    _map(index, detectors, python_files, [("words", c) for c in _chunks(word_paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True)
     _shared_models(index)
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
     py_chunks = _chunks(list(range(len(python_files))), jobs * CHUNKS_PER_JOB) if visitors else []
@@ -112,10 +113,10 @@ def _chunks(items: list[Any], n: int) -> list[list[Any]]:
 
 
 def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], tasks: list[tuple[str, Any]],
-         jobs: int) -> list[Any]:
-    """Run the tasks in this process and ``jobs - 1`` forked children, each claiming the next task from a shared
-    counter (the load balances itself). Children write each result with their index changes to a file; the
-    results come back in task order and the changes are merged in that order."""
+         jobs: int, children_only: bool = False) -> list[Any]:
+    """Run the tasks in this process and ``jobs - 1`` forked children (``children_only``: in ``jobs`` children),
+    each claiming the next task from a shared counter (the load balances itself). Children write each result with
+    their index changes to a file; the results come back in task order and the changes are merged in that order."""
     import multiprocessing
     import tempfile
 
@@ -130,7 +131,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
     try:
         with tempfile.TemporaryDirectory(prefix="mlscan-") as out:
             counter = multiprocessing.get_context("fork").Value("i", 0)
-            for _ in range(min(jobs, len(tasks)) - 1):
+            for _ in range(min(jobs, len(tasks)) - (0 if children_only else 1)):
                 try:
                     pid = os.fork()
                 except OSError as e:  # no processes to be had (limits): fewer workers
@@ -139,7 +140,8 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
                 if pid == 0:  # the child: claim, run, write; never returns
                     _child(run, counter, out)
                 children.append(pid)
-            for i in _claims(counter, len(tasks)):
+            own: Iterable[int] = _claims(counter, len(tasks)) if not children_only else () if children else range(len(tasks))
+            for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])
             for pid in children:
                 os.waitpid(pid, 0)

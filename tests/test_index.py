@@ -367,6 +367,8 @@ def test_notebook_magics_become_blank_lines(tmp_path: Path) -> None:
         ("**/*.py",),
         ("**/Dockerfile",),
         ("src/train.py",),
+        ("train.py",),
+        ("**/train.py", "**/Dockerfile"),
         ("src/*.py",),
         (".github/workflows/*.yml", ".github/workflows/*.yaml"),
         ("**/*.yaml", "**/*.yml", "**/Dockerfile"),
