@@ -8,6 +8,7 @@ import os
 import re
 import stat
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -116,6 +117,33 @@ class FileEntry:
     def suffix(self) -> str:
         name = self.name
         return name[name.rfind(".") :].lower() if "." in name else ""
+
+
+class SortedPaths:
+    """Every listed path (in scope or not), for membership tests: a sorted list searched by bisection, a fifth
+    of a frozenset's memory for a 100k-file repository."""
+
+    __slots__ = ("_paths",)
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._paths = sorted(paths)
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        i = bisect_left(self._paths, path)
+        return i < len(self._paths) and self._paths[i] == path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __eq__(self, other: object) -> bool:
+        return set(self._paths) == set(other) if isinstance(other, (set, frozenset, SortedPaths)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -278,7 +306,7 @@ class FileIndex:
         self._memo: dict[str, Any] = {}
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
-        self.all_paths = frozenset(all_paths)
+        self.all_paths = SortedPaths(all_paths)
         self.is_template_repo = any(
             p in self.all_paths or (target.subdir and f"{target.subdir}/{p}" in self.all_paths)
             for p in TEMPLATE_MANIFESTS

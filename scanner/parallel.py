@@ -35,6 +35,12 @@ AUTO_MIN_FILES = 3000  # below this many files in scope, starting workers costs 
 MAX_AUTO_JOBS = 8
 WORD_SUFFIXES = frozenset({".py", ".ipynb", ".yaml", ".yml", ".json"})  # what detectors ask ``mentions`` about
 CHUNKS_PER_JOB = 6  # several chunks per worker: files of very different cost even out
+# Which tasks each process takes first. Detector passes over the whole repository build repository-wide tables
+# (Kubernetes documents, config references) and touch most of the index: the scanning process runs them first, so
+# they are mostly built once and the children, which take the per-file Python pass first, copy fewer of the pages
+# they share with it (every object a process touches gets its own copy: reference counts are written).
+PARENT_FIRST = ("words", "detect", "python")
+CHILD_FIRST = ("words", "python", "detect")
 
 
 def available() -> bool:
@@ -130,7 +136,9 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
     children: list[int] = []
     try:
         with tempfile.TemporaryDirectory(prefix="mlscan-") as out:
-            counter = multiprocessing.get_context("fork").Value("i", 0)
+            ctx = multiprocessing.get_context("fork")
+            queues = _Queues({kind: [i for i, t in enumerate(tasks) if t[0] == kind] for kind in dict.fromkeys(t[0] for t in tasks)},
+                             ctx)
             for _ in range(min(jobs, len(tasks)) - (0 if children_only else 1)):
                 try:
                     pid = os.fork()
@@ -138,9 +146,9 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
                     index.warn("parallel-fallback", f"worker process unavailable ({e.strerror or e})")
                     break
                 if pid == 0:  # the child: claim, run, write; never returns
-                    _child(run, counter, out)
+                    _child(run, queues, out)
                 children.append(pid)
-            own: Iterable[int] = _claims(counter, len(tasks)) if not children_only else () if children else range(len(tasks))
+            own: Iterable[int] = queues.claims(PARENT_FIRST) if not children_only else () if children else range(len(tasks))
             for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])
             for pid in children:
@@ -162,22 +170,31 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
     return [results[i] for i in range(len(tasks))]
 
 
-def _claims(counter: Any, n: int) -> Iterator[int]:
-    """The task numbers this process gets, one at a time, until none is left."""
-    while True:
-        with counter.get_lock():
-            i = counter.value
-            counter.value = i + 1
-        if i >= n:
-            return
-        yield i
+class _Queues:
+    """A shared counter per task kind: each process claims the next task of the kinds it prefers first."""
+
+    def __init__(self, groups: dict[str, list[int]], ctx: Any) -> None:
+        self.groups = groups
+        self.counters = {kind: ctx.Value("i", 0) for kind in groups}
+
+    def claims(self, order: Sequence[str]) -> Iterator[int]:
+        """Task numbers for this process, one at a time: of the kinds in ``order`` first, then of any kind."""
+        for kind in [*[k for k in order if k in self.groups], *[k for k in self.groups if k not in order]]:
+            group, counter = self.groups[kind], self.counters[kind]
+            while True:
+                with counter.get_lock():
+                    at = counter.value
+                    counter.value = at + 1
+                if at >= len(group):
+                    break
+                yield group[at]
 
 
-def _child(run: _Run, counter: Any, out: str) -> NoReturn:
+def _child(run: _Run, queues: _Queues, out: str) -> NoReturn:
     """A forked worker: its results and what each task changed in its copy of the index, one file per task."""
     code = 0
     try:
-        for i in _claims(counter, len(run.tasks)):
+        for i in queues.claims(CHILD_FIRST):
             mark = run.index.mark()
             result = _execute(run, run.tasks[i])
             changes = run.index.changes_since(mark, words=run.tasks[i][0] == "words")
