@@ -223,8 +223,8 @@ def run_measured(cmd: list[str], timeout: float | None = None, env: dict[str, st
         }
 
 
-def mlscan_cmd(path: Path, python: str) -> list[str]:
-    return [python, "-m", "mlscan", "scan", str(path), "--format", "json"]
+def mlscan_cmd(path: Path, python: str, jobs: int | None = None) -> list[str]:
+    return [python, "-m", "mlscan", "scan", str(path), "--format", "json", *(["--jobs", str(jobs)] if jobs is not None else [])]
 
 
 def bench_small(path: Path | None, runs: int, python: str) -> dict[str, Any]:
@@ -250,16 +250,16 @@ def bench_small(path: Path | None, runs: int, python: str) -> dict[str, Any]:
     return out
 
 
-def bench_large(path: Path, runs: int, floor: Path, python: str, timeout: float) -> dict[str, Any]:
+def bench_large(path: Path, runs: int, floor: Path, python: str, timeout: float, jobs: int | None = None) -> dict[str, Any]:
     floor_s: list[float] = []
     scan: list[dict[str, Any]] = []
     report: dict[str, Any] | None = None
-    print(f"large repo {path}: floor and mlscan alternately, {runs} run(s) each")
+    print(f"large repo {path}: floor and mlscan{'' if jobs is None else f' --jobs {jobs}'} alternately, {runs} run(s) each")
     run_measured([python, str(floor), str(path)])  # warm the page cache for both
     for i in range(runs):
         f = run_measured([python, str(floor), str(path)])
         floor_s.append(f["seconds"])
-        m = run_measured(mlscan_cmd(path, python), timeout=timeout)
+        m = run_measured(mlscan_cmd(path, python, jobs), timeout=timeout)
         scan.append(m)
         status = "timeout" if m["timed_out"] else f"exit {m['rc']}"
         print(f"  run {i + 1}: floor {f['seconds']:.2f} s | mlscan {m['seconds']:.2f} s ({status}), CPU {m['cpu_s']:.1f} s, "
@@ -329,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--floor", type=Path, default=DEFAULT_FLOOR, help="floor_scan.py")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before one large mlscan run is killed")
     ap.add_argument("--python", default=sys.executable, help="interpreter with mlscan installed")
+    ap.add_argument("--jobs", type=int, help="pass --jobs to the large mlscan runs (default: mlscan's own choice)")
     ap.add_argument("--json", dest="json_out", help="write the numbers as JSON")
     args = ap.parse_args(argv)
     out: dict[str, Any] = {"python": args.python}
@@ -338,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.floor.exists():
             print(f"bench: floor script not found: {args.floor}", file=sys.stderr)
         else:
-            out["large"] = bench_large(args.large, args.large_runs, args.floor, args.python, args.timeout)
+            out["large"] = bench_large(args.large, args.large_runs, args.floor, args.python, args.timeout, args.jobs)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0
