@@ -1,21 +1,24 @@
 """A large scan's detector work shared by forked worker processes.
 
 Most of a scan is per-file work (split into words, parse, walk) that does not depend on other files, so it
-spreads over cores. With ``jobs`` N the scanning process forks N - 1 children once the file index exists: they
-inherit the index, the detectors and the vocabulary without pickling anything. All N processes claim tasks
-from one shared counter, so none idles while work is left; a child writes each result with what the task
-recorded in its copy of the index (warnings, skipped files, files read and parsed: IndexChanges) to a file of
-a private temporary directory. The parent merges in task order, so the findings, warnings and stats do not
-depend on which process ran what; the JSON report of a parallel scan is the serial scan's.
+spreads over cores. With ``jobs`` N the scanning process forks children once the file index exists: they
+inherit the index, the detectors and the vocabulary without pickling anything. The processes claim tasks from
+shared counters (one per kind of task), so none idles while work is left; a child writes each result with what
+the task recorded in its copy of the index (warnings, skipped files, files read and parsed, words:
+IndexChanges) to a file of a private temporary directory. The parent merges in task order, so the findings,
+warnings and stats do not depend on which process ran what: the JSON report of a parallel scan is the
+single-process one.
 
-1. words: the files ``mentions`` will be asked about are split into words, in chunks; the parent merges
-   the words (one int per file), so no later process splits a file again;
+1. words: N children split the files ``mentions`` will be asked about into words, in chunks; the parent merges
+   the words (one int per file), so no later process splits a file again, and its own heap stays compact;
 2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent;
-3. tasks: each detector's own pass (Detector.detect), then the shared Python pass in contiguous chunks of
-   files; the parent puts each detector's findings back in serial order.
+3. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
+   contiguous chunks of files; the parent takes the detector passes first, the children the Python chunks
+   (PARENT_FIRST, CHILD_FIRST); each detector's findings are put back in the single-process order.
 
 A task whose child dies or whose result cannot be pickled runs again in the parent (``parallel-fallback``
-warning): nothing is lost. Each process gets 1/N of the text and parse cache budgets. Where ``fork`` is not available (Windows) the scan runs in one process.
+warning): nothing is lost. Each process keeps a share of the text and parse caches (FileIndex.share_caches).
+Where ``fork`` is not available (Windows) the scan runs in one process.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def auto_jobs(files_in_scope: int) -> int:
 
 @dataclass
 class _Run:
-    """What the forked workers inherit (module state set just before the pool starts)."""
+    """What a task needs; forked children inherit it."""
 
     index: FileIndex
     detectors: Sequence[Detector]
