@@ -100,8 +100,13 @@ def _stops(s: ast.stmt) -> bool:
     return call_tail(c) in ("cancel", "fail")
 
 
+# registries of the standard library whose ``register`` registers a hook or a codec, never a model
+_NOT_MODEL_REGISTRIES = ("atexit.", "signal.", "codecs.", "copyreg.", "faulthandler.", "mimetypes.", "abc.", "functools.", "sys.")
+
+
 def _promotes(node: ast.AST) -> bool:
-    return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None)
+    return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)
+                                            or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None)
                for c in walk(node))
 
 
