@@ -485,3 +485,25 @@ def test_malformed_definitions_do_not_break_the_model(tmp_path: Path) -> None:
     })
     ci_model(ix)
     assert not [w for w in ix.warnings if w.code == "ci-parse"]
+
+
+def test_argv_fast_path_equals_shlex() -> None:
+    """ci.argv splits plain commands without shlex: the words must be shlex's (comments dropped) for any text."""
+    import random
+    import shlex
+    import string
+
+    from mlscan.ci import argv
+
+    def reference(command: str) -> list[str]:
+        try:
+            return shlex.split(command, comments=True)
+        except ValueError:
+            return command.split()
+
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + " \t\n-_=./$;|&(){}[]*?~@%^+,:<>'\"\\#\x0b\x0c\x1féü"
+    for _ in range(20_000):
+        command = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert argv(command) == reference(command), repr(command)
+    assert argv("python train.py --epochs 3  # fast") == ["python", "train.py", "--epochs", "3"]
