@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.index import FileEntry, FileIndex
@@ -62,7 +62,7 @@ NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.mo
 # ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
 # made of common words, so confirmed as substrings ...
 UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
-# ... and prediction logging: files that make predictions (PREDICTS) with logger/Fluentd calls (these words) where the
+# ... and prediction logging: files that make predictions (makes_predictions) with logger/Fluentd calls (these words) where the
 # text shows one carrying ``pred*`` values (_logs_predictions).
 LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
 # (call pattern, is ``emit``) for each of those names: a pattern per name starts with a literal, which the regex engine
@@ -72,12 +72,20 @@ _LOG_CALL_NAMES = tuple((re.compile(name + r"\s*\("), name == "emit") for name i
 # string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
 _ARG_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
 _DICT_KEY = re.compile(r"\s*:")
-# Code that makes predictions: it calls a model's prediction API or defines a prediction handler. Logging a ``pred*``
+# Code that makes predictions (makes_predictions): it calls a model's prediction API or defines a prediction handler. Logging a ``pred*``
 # value anywhere else (a library helper's ``predict_label`` variable, a training loop's batch predictions) is not
 # prediction logging.
-PREDICTS = re.compile(
-    r"\.(?:predict|predict_proba|predict_log_proba|decision_function|invoke_endpoint|infer|inference)\s*\("
-    r"|\bdef\s+(?:predict|predict_fn|inference|infer|handle)\s*\(")
+# (Two patterns, each starting with a literal the regex engine scans for: an alternation led by ``\b`` was tried at
+# every character of every file.)
+_PREDICT_CALL = re.compile(r"\.(?:predict|predict_proba|predict_log_proba|decision_function|invoke_endpoint|infer|inference)\s*\(")
+_PREDICT_DEF = re.compile(r"def\s+(?:predict|predict_fn|inference|infer|handle)\s*\(")
+
+
+def makes_predictions(text: str) -> bool:
+    """The code calls a model's prediction API or defines a prediction handler."""
+    if _PREDICT_CALL.search(text):
+        return True
+    return any(m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_") for m in _PREDICT_DEF.finditer(text))
 
 
 class MonitoringPython(Detector):
@@ -97,9 +105,15 @@ class MonitoringPython(Detector):
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
         seen: set[tuple[str, str]] = set()
-        predicts = bool(PREDICTS.search(index.text(e.path) or ""))
+        predicts: list[bool] = []  # decided once, at the first logging call
+
+        def makes() -> bool:
+            if not predicts:
+                predicts.append(makes_predictions(index.text(e.path) or ""))
+            return predicts[0]
+
         for c in calls:
-            for signal, tool in _classify(c, al, where, predicts):
+            for signal, tool in _classify(c, al, where, makes):
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
@@ -166,11 +180,9 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
     if _ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
         return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
     text = index.text(e.path) or ""
-    if not PREDICTS.search(text):
-        return False
-    if e.suffix == ".ipynb" or e.template:
-        return True  # the text is notebook JSON or an unrendered template: no closer text check
-    return _logs_predictions(text)
+    if e.suffix != ".ipynb" and not e.template and not _logs_predictions(text):
+        return False  # (notebook JSON and unrendered templates get no closer text check)
+    return makes_predictions(text)
 
 
 def _logs_predictions(text: str) -> bool:
@@ -216,15 +228,15 @@ def _call_has_pred(text: str, low: str, pos: int, emit: bool) -> bool:
     return low.find("pred", pos) >= 0
 
 
-def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: bool) -> Iterator[tuple[str, str]]:
+def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: Callable[[], bool]) -> Iterator[tuple[str, str]]:
     q = c.qual
-    # logged predictions count in code that makes predictions only (PREDICTS)
-    if c.attr in ("info", "debug", "warning", "log") and predicts and where not in ("notebook", "test") and _mentions_prediction(c) and (
+    # logged predictions count in code that makes predictions only (makes_predictions)
+    if c.attr in ("info", "debug", "warning", "log") and where not in ("notebook", "test") and _mentions_prediction(c) and predicts() and (
             q.startswith(("logging.", "loguru.", "structlog.")) or not q and c.text.split(".")[0] in ("logger", "log", "LOGGER", "_logger")):
         yield "monitoring.logging", "logging"
         return
     if not q:
-        if c.attr == "emit" and predicts and _ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True):
+        if c.attr == "emit" and _ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True) and predicts():
             yield "monitoring.logging", "fluentd"
         elif c.attr == "create_monitoring_schedule" and _ops.imports_module(al, "boto3", "sagemaker"):
             yield "monitoring.model", "sagemaker-model-monitor"
