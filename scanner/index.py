@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,11 @@ def _glob_to_regex(pattern: str) -> str:
             out.append(re.escape(pattern[i]))
             i += 1
     return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def _name_and_path_regex(pattern: str, last: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(_glob_to_regex(last)), re.compile(_glob_to_regex(pattern))
 
 
 class _Lru:
@@ -472,6 +478,13 @@ class FileIndex:
                 found.update(by_ext.get(body[1:], ()))
             elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
                 found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
+            elif "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
+                # any other glob: its last component matches a file name (``*`` and ``?`` stay inside one component),
+                # so only the entries of the distinct names that match it are tested against the whole glob
+                name_rx, path_rx = _name_and_path_regex(p, last)
+                for name in first:
+                    if name_rx.fullmatch(name):
+                        found.update(i for i in named(name) if path_rx.fullmatch(self.entries[i].vpath))
             else:
                 return None
         return sorted(found)

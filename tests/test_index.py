@@ -374,6 +374,8 @@ def test_notebook_magics_become_blank_lines(tmp_path: Path) -> None:
         ("**/*.yaml", "**/*.yml", "**/Dockerfile"),
         ("**/requirements*.txt",),
         ("**/*.tar.gz",),
+        ("**/Dockerfile", "**/Dockerfile.*", "**/*buildspec*.yml", "**/buildspecs/*.yml"),
+        ("**/.devcontainer/*/devcontainer.json", "ci/**/*.yml"),
         ("nope.py",),
     ],
 )
@@ -392,6 +394,9 @@ def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tupl
             "k8s/dep.yaml": "",
             "requirements-dev.txt": "",
             "data/a.tar.gz": "",
+            "ci/buildspecs/train.yml": "",
+            "ci/deep/x/prod-buildspec.yml": "",
+            ".devcontainer/gpu/devcontainer.json": "",
             ".py": "",
         },
     )
