@@ -234,7 +234,8 @@ def _glob_to_regex(pattern: str) -> str:
 
 @lru_cache(maxsize=512)
 def _name_and_path_regex(pattern: str, last: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    return re.compile(_glob_to_regex(last)), re.compile(_glob_to_regex(pattern))
+    """A pattern for the names (one per line) that the last component matches, and one for whole paths."""
+    return re.compile("^" + _glob_to_regex(last).replace("[^/]", "[^/\n]") + "$", re.M), re.compile(_glob_to_regex(pattern))
 
 
 class _Lru:
@@ -297,7 +298,7 @@ class FileIndex:
         self._needles_checked: dict[str, int] = {}
         self._needles_found: dict[str, int] = {}  # only paths where some needle was found
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
-        self._lookup: tuple[dict[str, int], array[int], dict[str, array[int]]] | None = None
+        self._lookup: tuple[dict[str, int], array[int], dict[str, array[int]], str | None] | None = None
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
@@ -460,8 +461,11 @@ class FileIndex:
                     if positions is None:
                         by_ext[name[dot:]] = positions = array("i")
                     positions.append(i)
-            self._lookup = (first, chain, by_ext)
-        first, chain, by_ext = self._lookup
+            # the distinct names, one per line, for glob searches that touch no name object (a forked worker copies
+            # every page whose objects it touches); None when a name holds a newline
+            names = "\n".join(first) + "\n"
+            self._lookup = (first, chain, by_ext, None if names.count("\n") != len(first) else names)
+        first, chain, by_ext, names = self._lookup
 
         def named(name: str) -> Iterator[int]:
             at = first.get(name, -1)
@@ -478,13 +482,12 @@ class FileIndex:
                 found.update(by_ext.get(body[1:], ()))
             elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
                 found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
-            elif "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
+            elif names is not None and "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
                 # any other glob: its last component matches a file name (``*`` and ``?`` stay inside one component),
                 # so only the entries of the distinct names that match it are tested against the whole glob
                 name_rx, path_rx = _name_and_path_regex(p, last)
-                for name in first:
-                    if name_rx.fullmatch(name):
-                        found.update(i for i in named(name) if path_rx.fullmatch(self.entries[i].vpath))
+                for m in name_rx.finditer(names):
+                    found.update(i for i in named(m.group()) if path_rx.fullmatch(self.entries[i].vpath))
             else:
                 return None
         return sorted(found)
