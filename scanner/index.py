@@ -547,9 +547,9 @@ class FileIndex:
         pass parses each file once for all visitors and caches rarely hit: on the 100k-file synthetic repository,
         parse budgets from 512K down to 32K characters per process changed CPU time by under 1 % and saved ~20 MB
         of peak memory (docs/benchmarks.md); small repositories keep the full budgets and never re-parse."""
-        share = 1 if processes <= 1 else processes
-        self._text = _Lru(TEXT_CACHE_CHARS // (2 * share if share > 1 else 1))
-        self._parsed = _Lru(PARSE_CACHE_CHARS // (8 * share if share > 1 else 1))
+        parallel = processes > 1
+        self._text = _Lru(TEXT_CACHE_CHARS // (2 * processes) if parallel else TEXT_CACHE_CHARS)
+        self._parsed = _Lru(PARSE_CACHE_CHARS // (8 * processes) if parallel else PARSE_CACHE_CHARS)
         self._last_raw = None
 
     def mark(self) -> IndexMark:
