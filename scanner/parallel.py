@@ -23,9 +23,11 @@ Where ``fork`` is not available (Windows) the scan runs in one process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
+import signal
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -137,6 +139,9 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
     gc.freeze()  # inherited objects stay out of the children's collections: their pages stay shared
     results: dict[int, Any] = {}
     children: list[int] = []
+    parent = os.getpid()
+    # a terminated scan (a CI timeout) stops its children and removes their files (the finally below)
+    old_term = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         with tempfile.TemporaryDirectory(prefix="mlscan-") as out:
             ctx = multiprocessing.get_context("fork")
@@ -149,13 +154,14 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
                     index.warn("parallel-fallback", f"worker process unavailable ({e.strerror or e})")
                     break
                 if pid == 0:  # the child: claim, run, write; never returns
-                    _child(run, queues, out)
+                    _child(run, queues, out, parent)
                 children.append(pid)
             own: Iterable[int] = queues.claims(PARENT_FIRST) if not children_only else () if children else range(len(tasks))
             for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])
-            for pid in children:
-                os.waitpid(pid, 0)
+            while children:
+                os.waitpid(children[-1], 0)
+                children.pop()
             for i, task in enumerate(tasks):
                 if i in results:
                     continue
@@ -168,6 +174,12 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
                 else:
                     index.absorb(changes)
     finally:
+        for pid in children:  # this process stopped early (an interrupt): its children stop too
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
         gc.unfreeze()
         index.share_caches(1)
     return [results[i] for i in range(len(tasks))]
@@ -193,11 +205,25 @@ class _Queues:
                 yield group[at]
 
 
-def _child(run: _Run, queues: _Queues, out: str) -> NoReturn:
-    """A forked worker: its results and what each task changed in its copy of the index, one file per task."""
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise SystemExit(128 + signum)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
+    """A forked worker: its results and what each task changed in its copy of the index, one file per task.
+    It stops when the scanning process is gone (killed outright: no result is wanted any more)."""
     code = 0
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         for i in queues.claims(CHILD_FIRST):
+            if os.getppid() != parent:
+                break
             mark = run.index.mark()
             result = _execute(run, run.tasks[i])
             changes = run.index.changes_since(mark, words=run.tasks[i][0] == "words")
