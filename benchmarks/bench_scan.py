@@ -107,15 +107,16 @@ def write_small_repo(dest: Path) -> Path:
     return dest
 
 
-def child_env(bytecode: bool = True) -> dict[str, str]:
+def child_env(bytecode: bool = True, cache_prefix: str = "") -> dict[str, str]:
     """The children's environment. With ``bytecode`` (the default) PYTHONDONTWRITEBYTECODE is dropped so
-    .pyc files are used as in a normal installation; otherwise every run compiles mlscan's sources."""
+    .pyc files are used as in a normal installation; otherwise every run compiles mlscan's sources (an empty
+    ``cache_prefix`` directory that is never written)."""
     env = {**os.environ, "NO_COLOR": "1"}
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-    else:  # an empty cache prefix that is never written: every import compiles from source
+    else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="mlscan-nopyc-")
+        env["PYTHONPYCACHEPREFIX"] = cache_prefix or tempfile.gettempdir()
     return env
 
 
@@ -233,7 +234,7 @@ def bench_small(path: Path | None, runs: int, python: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mlscan-bench-") as tmp:
         repo = path or write_small_repo(Path(tmp) / "churn-model")
         for label, bytecode in (("with .pyc (installed)", True), ("cold: no .pyc at all, stdlib included", False)):
-            env = child_env(bytecode)
+            env = child_env(bytecode, os.path.join(tmp, "no-pyc"))
             run_measured(mlscan_cmd(repo, python), env=env)  # warm the page cache (and write .pyc files)
             results = [run_measured(mlscan_cmd(repo, python), env=env) for _ in range(runs)]
             secs = [r["seconds"] for r in results]
