@@ -58,8 +58,12 @@ class Wiring:
                 self._by_name.setdefault(parts[-1], []).append(vp)
         self.reach: dict[str, Reach] = {}
         self._queue: deque[tuple[str, Reach]] = deque()
+        # imports of the root scripts parsed by _roots, for _follow (their trees may have left the parse cache by
+        # then: an orchestrator's own repository has hundreds of roots); emptied as it is used
+        self._root_imports: dict[str, list[str]] = {}
         self._roots()
         self._follow()
+        self._root_imports.clear()
 
     def _modules(self, dotted: str) -> list[str]:
         """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
@@ -119,6 +123,10 @@ class Wiring:
                 self._add(vp, Reach(AUTOMATED, (f"pipeline definition {e.path}",)))
             elif has_main_guard(tree):
                 self._add(vp, Reach(ENTRYPOINT, (f"__main__ script {e.path}",)))
+            else:
+                continue
+            if len(self._root_imports) < MAX_FILES:
+                self._root_imports[vp] = imported_modules(tree, vp)
 
     def _command(self, cmd: str, reach: Reach, base: str, container: bool = False, depth: int = 0) -> None:
         if depth > 4:
@@ -221,10 +229,13 @@ class Wiring:
             e = self._py.get(vp) or next(iter(self.index.select((vp,))), None)
             if e is None or not (vp.endswith(".py") or vp.endswith(".ipynb")):
                 continue
-            tree = self.index.python(e.path)
-            if tree is None:
-                continue
-            for dotted in imported_modules(tree, vp):
+            modules = self._root_imports.pop(vp, None)
+            if modules is None:
+                tree = self.index.python(e.path)
+                if tree is None:
+                    continue
+                modules = imported_modules(tree, vp)
+            for dotted in modules:
                 for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
                     paths = self._modules(cand) if cand else None
                     if paths:
