@@ -54,7 +54,7 @@ def is_test_path(path: str) -> bool:
 
 VENDOR_DIRS = frozenset(
     {
-        "node_modules", "vendor", "vendored", "third_party", "third-party", "thirdparty", "site-packages",
+        "node_modules", "vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty", "site-packages",
         "dist-packages", ".venv", "venv", "virtualenv", ".virtualenv", ".tox", ".nox", ".eggs",
         "bower_components", ".git", ".hg", ".svn", "__MACOSX",
     }

@@ -57,6 +57,7 @@ def test_vendored_junk_and_template_files_are_skipped(tmp_path: Path) -> None:
             "src/train.py": "import mlflow\n",
             "node_modules/pkg/index.py": "import mlflow\n",
             "third_party/lib/mlflow_copy.py": "import mlflow\n",
+            "mypkg/_vendor/six.py": "import mlflow\n",
             ".venv/lib/site.py": "x = 1\n",
             "mypkg.egg-info/PKG-INFO": "Name: mypkg\n",
             "src/__pycache__/train.cpython-311.pyc": b"\0\0",
@@ -69,7 +70,7 @@ def test_vendored_junk_and_template_files_are_skipped(tmp_path: Path) -> None:
     ix = FileIndex(resolve_target(str(repo)))
     assert paths(ix) == {"src/train.py"}
     skipped = ix.skipped_summary()
-    assert skipped["vendored"]["count"] == 4
+    assert skipped["vendored"]["count"] == 5
     assert set(skipped["run-output-or-junk"]["examples"]) == {
         "src/__pycache__/train.cpython-311.pyc",
         "notebooks/.ipynb_checkpoints/a-checkpoint.ipynb",
