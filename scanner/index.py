@@ -311,6 +311,7 @@ class FileIndex:
         self._tokens: dict[str, int] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
+        self._helm_dirs: tuple[str, ...] | None = None  # "<chart>/templates/" of every Chart.yaml
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
         self.all_paths = SortedPaths(all_paths)
@@ -830,8 +831,12 @@ class FileIndex:
                 result = fn(txt)
             except ValueError as e:
                 self._parse_failed.add(key)
-                self.stats.skip("unparseable", path)
-                self.warn("parse-error", f"{kind}: {e}", path)
+                if kind == "yaml" and self._in_helm_templates(path):  # not the repository's fault: our rendering is rough
+                    self.stats.skip("helm-template", path)
+                    self.warn("template-unrendered", f"Helm template: not YAML once rendered without values ({e}); not read", path)
+                else:
+                    self.stats.skip("unparseable", path)
+                    self.warn("parse-error", f"{kind}: {e}", path)
                 return None
             if path not in self._parsed_paths:
                 self._parsed_paths[path] = None
@@ -868,7 +873,18 @@ class FileIndex:
         return self._parse(path, "requirements", formats.parse_requirements) or []
 
     def _is_tmpl(self, path: str) -> bool:
-        return self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)
+        """Rendered before parsing (``_render_template``): template sources of a template repository, and the
+        templates of a Helm chart (``templates/`` beside a ``Chart.yaml``), which are Go templates, not YAML."""
+        return (self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)) or self._in_helm_templates(path)
+
+    def _in_helm_templates(self, path: str) -> bool:
+        if "templates/" not in path:
+            return False
+        if self._helm_dirs is None:
+            self._helm_dirs = tuple(
+                (e.path.rsplit("/", 1)[0] + "/templates/") if "/" in e.path else "templates/" for e in self.select(("**/Chart.yaml",))
+            )
+        return path.startswith(self._helm_dirs)
 
     def python_files(self, needles: tuple[bytes, ...], patterns: tuple[str, ...] = ("**/*.py", "**/*.ipynb")) -> Iterator[tuple[FileEntry, ast.Module]]:
         """Python sources (and notebooks) that mention a needle (``mentions``: identifiers, not

@@ -454,3 +454,29 @@ def test_test_files_are_decided_within_the_scanned_subdirectory(tmp_path: Path) 
     assert tests["fixtures/proj/tests/test_train.py"] is True and tests["fixtures/proj/conftest.py"] is True
     whole = FileIndex(resolve_target(str(root)))
     assert {e.path: e.test for e in whole.entries}["fixtures/proj/src/train.py"] is True  # seen from the root: test data
+
+
+def test_helm_chart_templates_are_rendered_before_parsing(tmp_path: Path) -> None:
+    """A chart's templates are Go templates: rendered roughly (placeholders) before the YAML parser sees them;
+    one that still is not YAML is a template the scan could not render, not a broken file of the repository."""
+    root = write(
+        tmp_path / "plain",
+        {
+            "deploy/chart/Chart.yaml": "apiVersion: v2\nname: churn\n",
+            "deploy/chart/templates/deployment.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n"
+                "spec:\n  replicas: {{ .Values.replicas }}\n"
+            ),
+            "deploy/chart/templates/service.yaml": "{{- include \"svc\" . | nindent 2 }}\n  - a\nb: [\n",
+            "other/templates/broken.yaml": "a: [\n",
+        },
+    )
+    ix = FileIndex(plain(root))
+    (doc,) = ix.yaml("deploy/chart/templates/deployment.yaml")
+    assert doc["kind"] == "Deployment" and doc["metadata"].line_of("name") == 4
+    assert ix.yaml("deploy/chart/templates/service.yaml") == []
+    assert ix.yaml("other/templates/broken.yaml") == []  # no Chart.yaml: an ordinary broken file
+    codes = {(w.code, w.path) for w in ix.warnings}
+    assert ("template-unrendered", "deploy/chart/templates/service.yaml") in codes
+    assert ("parse-error", "other/templates/broken.yaml") in codes
+    assert ix.stats.skipped["helm-template"] == ["deploy/chart/templates/service.yaml"]
