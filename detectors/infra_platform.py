@@ -39,6 +39,13 @@ NEEDLES = (b"distributed", b"deepspeed", b"horovod", b"ray", b"pyspark", b"accel
 # unless the prefix ends with a dot), Lightning, and the autoscaling calls of _py_autoscaling
 LIBRARIES = (*dict.fromkeys((p[:-1] if p.endswith(".") else p.rsplit(".", 1)[0]).encode() for p, _t in _DIST_PY + _FEATURE),
              b"lightning", b"register_scalable_target", b"ray.serve", b"TargetUtilizationScaleSettings")
+# Each tool with the module words a file must name to be reported for it: only the first file per tool is reported,
+# so once a tool is known a file that can only add known tools is not parsed (a feature store's own repository
+# names it in every file). Autoscaling calls are reported in every file: their words always need the parse.
+_TOOL_WORDS = tuple(((p[:-1] if p.endswith(".") else p.rsplit(".", 1)[0]).encode(), t, kind)
+                    for pairs, kind in ((_DIST_PY, "dist"), (_FEATURE, "feature")) for p, t in pairs)
+_AUTOSCALING_WORDS = (b"register_scalable_target", b"ray.serve", b"TargetUtilizationScaleSettings")
+_LIGHTNING_TOOLS = tuple(f"lightning-{s}" for s in ("ddp", "deepspeed", "fsdp", "horovod"))
 
 
 class InfraPlatform(Detector):
@@ -67,6 +74,8 @@ class InfraPlatform(Detector):
                 feature.setdefault("feast", (e.path, doc.line_of("project"), None))
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not (index.mentions(e.path, LIBRARIES) and index.mentions(e.path, NEEDLES)):
+                continue
+            if not _may_add(index, e, dist, feature):
                 continue
             al, calls = _ops.py_calls(index, e)  # parses the file
             for c in calls:
@@ -182,6 +191,15 @@ def _autoscaling(index: FileIndex, e: FileEntry, doc: Any, chart: str | None) ->
             node = node.get(part) if isinstance(node, dict) else None
         return tool, bool(node)
     return tool, True
+
+
+def _may_add(index: FileIndex, e: FileEntry, dist: dict[str, Any], feature: dict[str, Any]) -> bool:
+    """Can the file add a finding: an autoscaling call, or a tool not found yet whose module it names?"""
+    if index.mentions(e.path, _AUTOSCALING_WORDS):
+        return True
+    if index.mentions(e.path, (b"lightning",)) and not all(t in dist for t in _LIGHTNING_TOOLS):
+        return True
+    return any(t not in (dist if kind == "dist" else feature) and index.mentions(e.path, (words,)) for words, t, kind in _TOOL_WORDS)
 
 
 def _py_autoscaling(c: _ops.PyCall) -> str | None:
