@@ -33,7 +33,7 @@ class ScanOptions:
     excludes: Sequence[str] = ()
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
-    jobs: int = 0  # worker processes; 0: one per CPU for a large repository (parallel.auto_jobs), 1: none
+    jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
 
 
 @dataclass(frozen=True)
@@ -152,9 +152,9 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     old_gc = gc.get_threshold()
     gc.set_threshold(max(old_gc[0], 50_000), max(old_gc[1], 20), max(old_gc[2], 100))
     try:
-        from .parallel import auto_jobs
+        from .parallel import auto_jobs, work_files
 
-        jobs = options.jobs or auto_jobs(len(index.entries))
+        jobs = options.jobs or auto_jobs(work_files(index))
         findings = run_detectors(index, detectors, jobs)
     finally:
         gc.set_threshold(*old_gc)

@@ -98,6 +98,7 @@ def test_failed_tasks_run_again_in_the_scanning_process(monkeypatch: pytest.Monk
 def test_workers_start_only_for_large_repositories() -> None:
     assert parallel.auto_jobs(parallel.AUTO_MIN_FILES - 1) == 1
     assert 1 <= parallel.auto_jobs(parallel.AUTO_MIN_FILES) <= parallel.MAX_AUTO_JOBS
+    assert parallel.work_files(FileIndex(resolve_target(str(L3)))) < parallel.AUTO_MIN_FILES
     small = scan(str(L3))
     assert small.stats["jobs"] == 1
 
