@@ -35,32 +35,34 @@ _GATE_WORDS = {"eval", "evaluate", "evaluation", "validate", "validation", "comp
                "threshold", "score", "gate", "passed", "approve", "blessing"}
 
 
-def _components(trees: list[ast.Module]) -> set[str]:
+def _components(tree: ast.Module) -> set[str]:
+    """Names of the file's components (decorated functions, component factories' results)."""
     out: set[str] = set()
-    for tree in trees:
-        for n in walk(tree):
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, *_COMPONENT_DECOS):
-                out.add(n.name)
-            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in _COMPONENT_FACTORIES:
-                out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    for n in walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, *_COMPONENT_DECOS):
+            out.add(n.name)
+        elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in _COMPONENT_FACTORIES:
+            out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
     return out
 
 
 _SERVING_NAMES = ("InferenceService", "V1beta1InferenceService", "KServeClient", "SeldonDeployment")
 
 
-def _deploy_components(trees: list[ast.Module], comps: set[str]) -> set[str]:
-    """Components whose body creates a serving resource (a KServe InferenceService, a SeldonDeployment)."""
+def _serving_functions(tree: ast.Module) -> set[str]:
+    """Functions whose body creates a serving resource (a KServe InferenceService, a SeldonDeployment); those
+    that are components deploy."""
     out: set[str] = set()
-    for tree in trees:
-        for n in walk(tree):
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in comps:
-                names = {x.id for x in walk(n) if isinstance(x, ast.Name)} | {x.attr for x in walk(n) if isinstance(x, ast.Attribute)}
-                texts = {x.value for x in walk(n) if isinstance(x, ast.Constant) and isinstance(x.value, str)}
-                creates = any(isinstance(c, ast.Call) and call_tail(c) in ("create", "replace", "patch", "apply", "create_namespaced_custom_object")
-                              for c in walk(n))
-                if creates and (names & set(_SERVING_NAMES) or any(k in t for t in texts for k in ("InferenceService", "SeldonDeployment"))):
-                    out.add(n.name)
+    for n in walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            creates = any(isinstance(c, ast.Call) and call_tail(c) in ("create", "replace", "patch", "apply", "create_namespaced_custom_object")
+                          for c in walk(n))
+            if not creates:
+                continue
+            names = {x.id for x in walk(n) if isinstance(x, ast.Name)} | {x.attr for x in walk(n) if isinstance(x, ast.Attribute)}
+            texts = {x.value for x in walk(n) if isinstance(x, ast.Constant) and isinstance(x.value, str)}
+            if names & set(_SERVING_NAMES) or any(k in t for t in texts for k in ("InferenceService", "SeldonDeployment")):
+                out.add(n.name)
     return out
 
 
@@ -82,11 +84,28 @@ class KubeflowPipeline(Detector):
     signals = ("pipeline.dag", "schedule.training", "gate.metric", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        files = [(e, t) for e, t in index.python_files((b"kfp",)) if not e.test and imports(t, "kfp")]
-        comps = _components([t for _, t in files])
-        deployers = _deploy_components([t for _, t in files], comps)
+        # One pass for what spans files (component names, serving functions) keeping only small facts per file, not
+        # trees (a Kubeflow SDK repository has hundreds of kfp files); the files with pipelines or recurring runs
+        # are then fetched again (from the parse cache, or parsed again).
+        comps: set[str] = set()
+        serving: set[str] = set()
+        pipelines: list[FileEntry] = []
+        recurring: list[FileEntry] = []
+        for e, tree in index.python_files((b"kfp",)):
+            if e.test or not imports(tree, "kfp"):
+                continue
+            comps |= _components(tree)
+            serving |= _serving_functions(tree)
+            nodes = walk(tree)
+            if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, "pipeline") for n in nodes):
+                pipelines.append(e)
+            if any(isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run" for c in walk(tree)):
+                recurring.append(e)
+        deployers = serving & comps
         any_training = False
-        for e, tree in files:
+        for e, tree in ((e, index.python(e.path)) for e in pipelines):
+            if tree is None:
+                continue
             for fn in walk(tree):
                 if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline")):
                     continue
@@ -115,7 +134,9 @@ class KubeflowPipeline(Detector):
                 if deploy is not None and len(calls) >= 2:
                     yield self.found("deploy.automated", index, e.path, **at(index, e, deploy.lineno), strength=Strength.STRONG,
                                      attrs={"system": "kubeflow", "target": "kserve", "active": True, "via": "pipeline step"})
-        for e, tree in files:
+        for e, tree in ((e, index.python(e.path)) for e in recurring):
+            if tree is None:
+                continue
             for c in walk(tree):
                 if isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run":
                     texts = [dotted(kwarg(c, "pipeline_func")), *(str(literal(kwarg(c, k), "")) for k in ("job_name", "pipeline_package_path", "display_name"))]
