@@ -39,27 +39,42 @@ class PythonPipelines(Detector):
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        files = [(e, t) for e, t in index.python_files((b"metaflow", b"zenml", b"flytekit", b"luigi"), ("**/*.py",)) if not e.test]
-        for mod, (pipe, step) in _TOOLS.items():
-            mine = [(e, t) for e, t in files if imports(t, mod)]
-            steps = {fn.name for _, t in mine for fn in functions(t).values() if decorator(fn, step)}
+        # One pass keeps small facts per file, not trees (a Metaflow or ZenML repository of its own has hundreds of
+        # such files): Metaflow and Luigi findings are per file; ZenML and Flyte step names span files, so their
+        # files are fetched again (from the parse cache, or parsed again) once all steps are known.
+        mine: dict[str, list[FileEntry]] = {mod: [] for mod in _TOOLS}
+        steps: dict[str, set[str]] = {mod: set() for mod in _TOOLS}
+        per_file: list[Finding] = []
+        for e, tree in index.python_files((b"metaflow", b"zenml", b"flytekit", b"luigi"), ("**/*.py",)):
+            if e.test:
+                continue
+            for mod, (_pipe, step) in _TOOLS.items():
+                if imports(tree, mod):
+                    mine[mod].append(e)
+                    steps[mod] |= {fn.name for fn in functions(tree).values() if decorator(fn, step)}
+            if imports(tree, "metaflow"):
+                per_file += self._metaflow(index, e, tree)
+            if imports(tree, "luigi"):
+                per_file += self._luigi(index, e, tree)
+        for mod, (pipe, _step) in _TOOLS.items():
             training_pipes: set[str] = set()
-            for e, tree in mine:
+            for e in mine[mod]:
+                tree = index.python(e.path)
+                if tree is None:
+                    continue
                 funcs = functions(tree)
                 for fn in funcs.values():
                     if decorator(fn, pipe):
-                        n, edges = dataflow(fn, steps)
+                        n, edges = dataflow(fn, steps[mod])
                         training = training_code(fn, funcs) or trainingish(fn.name)
                         training_pipes |= {fn.name} if training else set()
                         if n >= 2 and edges:
                             yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
-            for e, tree in mine:
-                yield from self._schedules(index, e, tree, mod, training_pipes)
-        for e, tree in files:
-            if imports(tree, "metaflow"):
-                yield from self._metaflow(index, e, tree)
-            if imports(tree, "luigi"):
-                yield from self._luigi(index, e, tree)
+            for e in mine[mod]:
+                tree = index.python(e.path)
+                if tree is not None:
+                    yield from self._schedules(index, e, tree, mod, training_pipes)
+        yield from per_file
 
     def _schedules(self, index: FileIndex, e: FileEntry, tree: ast.Module, mod: str, training_pipes: set[str]) -> Iterator[Finding]:
         texts = {dotted(n) for n in walk(tree) if isinstance(n, ast.Name)} | set(strings(tree))
