@@ -44,10 +44,16 @@ class DagsterJob(Detector):
     signals = ("schedule.training", "pipeline.dag", "retrain.trigger", "gate.metric")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        trees = [(e.path, t) for e, t in index.python_files((b"dagster",), ("**/*.py",)) if not e.test and imports(t, "dagster")]
+        # the dagster files' paths, not their trees (Dagster's own repository has thousands): the second pass below
+        # fetches them again (from the parse cache, or parsed again)
+        paths: list[str] = []
         assets: dict[str, tuple[str, int, set[str], bool]] = {}
         jobs: dict[str, ast.AST] = {}
-        for path, tree in trees:
+        for e, tree in index.python_files((b"dagster",), ("**/*.py",)):
+            if e.test or not imports(tree, "dagster"):
+                continue
+            path = e.path
+            paths.append(path)
             funcs = functions(tree)
             for fn in funcs.values():
                 d = decorator(fn, *_ASSET)
@@ -78,7 +84,10 @@ class DagsterJob(Detector):
                 return any_training
             return any(assets[a][3] for a in names if a in assets) or trainingish(dotted(target), *names) or (job is not None and training_code(job))
 
-        for path, tree in trees:
+        for path in paths:
+            tree = index.python(path)
+            if tree is None:
+                continue
             funcs = functions(tree)
             for n in walk(tree):
                 if isinstance(n, ast.Call) and call_tail(n) in ("ScheduleDefinition", "build_schedule_from_partitioned_job"):
