@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
@@ -62,10 +62,13 @@ class AzureMlPipeline(Detector):
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        files = [(e, t) for e, t in index.python_files((b"azureml", b"azure.ai.ml"), ("**/*.py",))
-                 if not e.test and imports(t, "azureml", "azure.ai.ml")]
+        # the Azure ML files themselves, not their trees, for the second pass (schedules), which fetches them again
+        files: list[FileEntry] = []
         training_repo = False
-        for e, tree in files:
+        for e, tree in index.python_files((b"azureml", b"azure.ai.ml"), ("**/*.py",)):
+            if e.test or not imports(tree, "azureml", "azure.ai.ml"):
+                continue
+            files.append(e)
             steps, edges, io = _v1_graph(tree)
             training = trainingish(*(s for c in steps for s in strings(c)), *(dotted(kwarg(c, "script_name")) for c in steps))
             if len(steps) >= 2 and edges:
@@ -78,8 +81,9 @@ class AzureMlPipeline(Detector):
                         if n >= 2 and edges2:
                             yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
             training_repo = training_repo or training
-        for e, tree in files:
-            for c in calls(tree, "create", "JobSchedule"):
+        for e in files:
+            tree = index.python(e.path)
+            for c in calls(tree, "create", "JobSchedule") if tree is not None else ():
                 if call_tail(c) == "create" and not dotted(c.func).endswith("Schedule.create"):
                     continue
                 texts = [*strings(c), *(dotted(n) for n in walk(c) if isinstance(n, (ast.Name, ast.Attribute)))]
