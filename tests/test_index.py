@@ -480,3 +480,49 @@ def test_helm_chart_templates_are_rendered_before_parsing(tmp_path: Path) -> Non
     assert ("template-unrendered", "deploy/chart/templates/service.yaml") in codes
     assert ("parse-error", "other/templates/broken.yaml") in codes
     assert ix.stats.skipped["helm-template"] == ["deploy/chart/templates/service.yaml"]
+
+
+def test_yaml_direct_conversion_equals_the_line_aware_constructor() -> None:
+    """Documents without aliases are built by formats._Converter, not PyYAML's constructor: same values, types,
+    key order and line numbers (merge keys, tags, scalars of every resolver type, unhashable keys, nesting)."""
+    from mlscan import formats
+
+    def constructed(text: str) -> list[object]:
+        loader = formats._LineLoader(text)
+        try:
+            out = []
+            while loader.check_node():
+                doc = loader.construct_document(loader.get_node())
+                if doc is not None:
+                    out.append(doc)
+            return out
+        finally:
+            loader.dispose()
+
+    def same(a: object, b: object) -> bool:
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, formats.LineDict):
+            assert isinstance(b, formats.LineDict)
+            return (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)) and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, formats.LineList):
+            assert isinstance(b, formats.LineList)
+            return (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)) and all(same(x, y) for x, y in zip(a, b))
+        return a == b or a != a and b != b  # NaN
+
+    text = (
+        "base: &b {x: 1}\n"  # an anchor without alias: converted directly
+        "merged:\n  <<: {y: 2, z: [1, 2]}\n  w: 3\n"
+        "scalars: [1, 0x1f, 1.5, .nan, -.inf, true, no, null, ~, '01', 2024-01-01, 2024-01-01T10:00:00Z, !!str 7, !!binary aGk=]\n"
+        "? [a, b]\n: unhashable key\n"
+        "tagged: !Ref Something\n"
+        "custom: !!python/object:os.system {cmd: ls}\n"
+        "nested:\n  - {a: {b: [{c: d}]}}\n  - - deep\n"
+        "---\n"
+        "second: doc\n"
+        "---\n"
+    )
+    assert "*" not in text  # no alias: the direct path is the one under test
+    got, want = formats.load_yaml_all(text), constructed(text)
+    assert len(got) == len(want) == 2 and all(same(g, w) for g, w in zip(got, want))
+    assert got[0].line_of("merged") == 2 and got[0]["merged"]["y"] == 2
