@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from .detector import Detector
-from .index import FileEntry, FileIndex
+from .index import FileEntry, FileIndex, IndexChanges
 from .model import Finding
 
 # Below this many Python, notebook, YAML and JSON files in scope (the files the detectors read and parse), starting
@@ -175,9 +175,8 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
                 if i in results:
                     continue
                 try:
-                    with open(os.path.join(out, f"{i}.pickle"), "rb") as fh:
-                        results[i], changes = pickle.load(fh)  # noqa: S301 - written by our own child, in our private directory
-                except Exception:  # noqa: BLE001 - its worker died, or the result could not be pickled
+                    results[i], changes = load_result(os.path.join(out, f"{i}.pickle"))
+                except Exception:  # noqa: BLE001 - its worker died, the result could not be pickled, or it was refused
                     index.warn("parallel-fallback", f"{task[0]} task {i} ran again in the main process")
                     results[i] = _execute(run, task)
                 else:
@@ -192,6 +191,35 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
         gc.unfreeze()
         index.share_caches(1)
     return [results[i] for i in range(len(tasks))]
+
+
+# Everything a task result is made of beyond plain containers and scalars (findings, evidence, warnings, index
+# changes). A result names nothing else: a file that does (tampered with, or a plug-in's attribute of another type)
+# is refused, and its task runs again in the scanning process.
+RESULT_CLASSES = frozenset({
+    ("mlscan.model", "_unpickle_finding"), ("mlscan.model", "Evidence"), ("mlscan.model", "Strength"),
+    ("mlscan.model", "Source"), ("mlscan.model", "Warning_"), ("mlscan.index", "IndexChanges"),
+    ("builtins", "set"), ("builtins", "frozenset"),
+})
+
+
+class _ResultUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in RESULT_CLASSES:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a task result")
+        return super().find_class(module, name)
+
+
+def load_result(path: str) -> tuple[Any, IndexChanges]:
+    """A child's result file. Only RESULT_CLASSES are looked up while it is read, so no stored reference can make
+    the load call anything else (pickle would otherwise call whatever a file names, e.g. ``os.system``). The files
+    are written by this scan's own children into its private (0700) temporary directory; symlinks are not followed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        result, changes = _ResultUnpickler(fh).load()
+    if not isinstance(changes, IndexChanges):
+        raise pickle.UnpicklingError("not a task result")
+    return result, changes
 
 
 class _Queues:

@@ -3,8 +3,11 @@ worker dies or a result cannot be sent back, and are only started for large repo
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import pickle
+import pickletools
 import shutil
 import time
 from pathlib import Path
@@ -109,3 +112,30 @@ def test_jobs_option(tmp_path: Path) -> None:
     assert json.loads(cp.stdout)["stats"]["jobs"] == 2
     bad = run("scan", str(L3), "--jobs", "-1")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--jobs" in bad.stderr
+
+
+def test_result_files_name_no_callable(tmp_path: Path) -> None:
+    """A child's result file is read with a restricted unpickler: a real result loads; a file naming any other
+    global (``os.system``, ``builtins.eval``) is refused before anything runs, and its task reruns."""
+    index = FileIndex(resolve_target(str(L3)))
+    mark = index.mark()
+    result = [f for d in load_detectors() for f in d.detect(index)]
+    index.warn("parse-error", "yaml: broken", "a.yaml")
+    good = tmp_path / "0.pickle"
+    good.write_bytes(pickle.dumps((result, index.changes_since(mark, words=True)), protocol=pickle.HIGHEST_PROTOCOL))
+    loaded, changes = parallel.load_result(str(good))
+    assert [f.to_json() for f in loaded] == [f.to_json() for f in result] and result
+    assert changes.warnings[-1].path == "a.yaml"
+
+    marker = tmp_path / "ran"
+    for module, name, arg in (("os", "system", f"touch {marker}"), ("builtins", "eval", f"open({str(marker)!r}, 'w')")):
+        evil = tmp_path / f"{name}.pickle"
+        evil.write_bytes(f"c{module}\n{name}\n(V{arg}\ntR.".encode())
+        pickletools.dis(evil.read_bytes(), out=io.StringIO())  # a well-formed pickle: plain pickle.load would call it
+        with pytest.raises(pickle.UnpicklingError, match=f"{module}.{name} is not part of a task result"):
+            parallel.load_result(str(evil))
+    assert not marker.exists()
+    link = tmp_path / "link.pickle"
+    link.symlink_to(good)
+    with pytest.raises(OSError):
+        parallel.load_result(str(link))
