@@ -6,10 +6,9 @@ declared dependencies. Nothing here reads files except through the index."""
 from __future__ import annotations
 
 import ast
-import bisect
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,58 +141,16 @@ def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCal
     return index.file_memo("ops-calls", e.path, build)  # type: ignore[no-any-return]
 
 
-def py_calls_named(index: FileIndex, e: FileEntry, tree: ast.Module, names: frozenset[str]) -> tuple[dict[str, str], list[PyCall]] | None:
-    """``py_calls`` (imports, calls) narrowed to the calls of the given names (``fit`` in ``model.fit()``), without
-    walking every statement: an identifier stands in the text of its statement, so only statements whose lines
-    hold a name (for the calls) or ``import`` (for the imports, met in ``walk``'s order) are looked into. None when
-    the text does not map onto the tree that simply (a notebook or template, non-ASCII text, whose identifiers Python
-    normalises, ``\\r`` line ends): use ``py_calls``."""
-    text = index.text(e.path)
-    if text is None or e.suffix != ".py" or e.template or not text.isascii() or "\r" in text:
-        return None
-    breaks = [m.start() for m in _NEWLINE.finditer(text)]
-    called = _lines_holding(text, breaks, names)
-    imported = _lines_holding(text, breaks, ("import",))
-    imports: list[ast.Import | ast.ImportFrom] = []
-    nodes: list[ast.Call] = []
-    todo: list[ast.AST] = [tree]
-    for s in todo:  # grows while iterated: breadth first, as walk
-        if isinstance(s, (ast.Import, ast.ImportFrom)):
-            imports.append(s)
-            continue
-        bodies, others = _statement_fields(s.__class__)
-        lines = _lines_of(s)
-        named = lines is None or _holds(called, lines)
-        if named or lines is None or _holds(imported, lines):
-            for field in bodies:
-                todo.extend(getattr(s, field, ()))
-        if named and not isinstance(s, ast.Module):
-            for field in others:
-                v = getattr(s, field, None)
-                for x in v if isinstance(v, list) else (v,):
-                    if isinstance(x, ast.AST):
-                        nodes += [n for n in walk(x) if isinstance(n, ast.Call) and _called_name(n) in names]
-    al = _aliases_of(imports)
-    out = []
-    for node in nodes:
-        written = dotted(node.func)
-        out.append(PyCall(node.lineno, _qualified(written, al) or "", _called_name(node), written, node))
-    out.sort(key=lambda c: c.line)
-    return al, out
-
-
-_NEWLINE = re.compile("\n")
 # the fields of a statement (or ``except``/``case`` clause, module) that hold statements
 _BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
-_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _statement_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(statement-list fields, other fields) of a statement class, each in ``_fields`` order."""
+def _statement_fields(cls: type) -> tuple[str, ...]:
+    """The statement-list fields of a statement class, in ``_fields`` order."""
     hit = _FIELDS.get(cls)
     if hit is None:
-        fields: tuple[str, ...] = getattr(cls, "_fields", ())
-        hit = _FIELDS[cls] = (tuple(f for f in fields if f in _BODIES), tuple(f for f in fields if f not in _BODIES))
+        hit = _FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f in _BODIES)
     return hit
 
 
@@ -202,40 +159,9 @@ def statements(tree: ast.AST) -> list[ast.AST]:
     any expression."""
     out: list[ast.AST] = [tree]
     for s in out:  # grows while iterated: breadth first, as walk
-        for field in _statement_fields(s.__class__)[0]:
+        for field in _statement_fields(s.__class__):
             out.extend(getattr(s, field, ()))
     return out[1:]
-
-
-def _lines_holding(text: str, breaks: list[int], words: Iterable[str]) -> list[int]:
-    """Sorted numbers of the lines (``breaks``: offsets of the line ends) where some word occurs as text."""
-    lines: set[int] = set()
-    for w in words:
-        i = text.find(w)
-        while i >= 0:
-            lines.add(bisect.bisect_left(breaks, i) + 1)
-            i = text.find(w, i + len(w))
-    return sorted(lines)
-
-
-def _called_name(node: ast.Call) -> str:
-    f = node.func
-    return f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
-
-
-def _lines_of(s: ast.AST) -> tuple[int, int] | None:
-    """First and last line of a statement, decorators included; None without a position (module, ``case``)."""
-    start = getattr(s, "lineno", None)
-    if start is None:
-        return None
-    for d in getattr(s, "decorator_list", ()):
-        start = min(start, d.lineno)
-    return start, getattr(s, "end_lineno", None) or start
-
-
-def _holds(marked: list[int], lines: tuple[int, int]) -> bool:
-    k = bisect.bisect_left(marked, lines[0])
-    return k < len(marked) and marked[k] <= lines[1]
 
 
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:

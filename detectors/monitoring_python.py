@@ -48,10 +48,6 @@ _LIBS = (
 )
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
-# text that every _SCHEDULED call name (or name it is imported as) holds
-SCHEDULING_NAMES = (b"ModelDeploymentMonitoringJob", b"create_monitor")
-# the calls _classify reports in a file without a NEEDLES word, UNIMPORTED_CALLS or SCHEDULING_NAMES: logger and Fluentd
-_LOGGING_NAMES = frozenset({"info", "debug", "warning", "log", "emit"})
 _ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
@@ -100,7 +96,7 @@ class MonitoringPython(Detector):
         return _may_monitor(index, e)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = _calls(index, e, tree)
+        al, calls = _ops.py_calls(index, e)
         where = _ops.place(index, e)
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
@@ -155,18 +151,6 @@ class MonitoringPython(Detector):
                     for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
                         if on:
                             yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
-
-
-def _calls(index: FileIndex, e: FileEntry, tree: ast.Module) -> tuple[dict[str, str], list[_ops.PyCall]]:
-    """The file's imports and calls (_ops.py_calls); in a file naming no monitoring SDK (NEEDLES), unimported client
-    call or scheduling API, only the logger/Fluentd calls (_LOGGING_NAMES), the only ones _classify can report there,
-    found without walking the other statements."""
-    if not (index.mentions(e.path, NEEDLES) or (index.mentions(e.path, UNIMPORTED_CALLS) and index.contains(e.path, UNIMPORTED_CALLS))
-            or index.contains(e.path, SCHEDULING_NAMES)):
-        named = _ops.py_calls_named(index, e, tree, _LOGGING_NAMES)
-        if named is not None:
-            return named
-    return _ops.py_calls(index, e)
 
 
 def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
