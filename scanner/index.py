@@ -45,6 +45,12 @@ _MISSING: Any = object()
 TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "fixtures"})
 
 
+def _split_before(state: int | None, width: int) -> bool:
+    """Must the file be split (again) to know the vocabulary's first ``width`` words? Not yet split, or split when
+    the vocabulary was smaller (its marker bit sits at the vocabulary's size then); 0 (unreadable) never."""
+    return state is None or (state != 0 and state.bit_length() <= width)
+
+
 def is_test_path(path: str) -> bool:
     """Test code or test data: under a tests/fixtures directory, ``test_*``, ``*_test.*``, ``conftest.py``.
     The index decides it once per file, relative to the scanned subdirectory (``FileEntry.test``)."""
@@ -731,7 +737,7 @@ class FileIndex:
         # The file's words as one int: bit i for vocabulary word i, plus a marker bit at the vocabulary's size when
         # it was split (0: unreadable). The needle bits all lie below the marker, so it needs no masking off.
         state = self._tokens.get(path)
-        if state is None or (state and state.bit_length() <= width):
+        if _split_before(state, width):
             state = self._split_words(path)
         if state & single:
             return True
@@ -766,10 +772,9 @@ class FileIndex:
     def prime_words(self, paths: Iterable[str]) -> None:
         """Split these files into words now (``mentions`` then reads nothing): the first phase of a
         parallel scan, whose workers send the words back to the parent (changes_since, absorb)."""
-        top = len(self._vocab)
+        width = len(self._vocab)
         for path in paths:
-            state = self._tokens.get(path)
-            if state is None or (state and state.bit_length() - 1 < top):
+            if _split_before(self._tokens.get(path), width):
                 self._split_words(path)
 
     def _haystack(self, path: str) -> str | bytes | None:
