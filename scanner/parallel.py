@@ -59,7 +59,11 @@ def available() -> bool:
 
 def work_files(index: FileIndex) -> int:
     """How many files in scope the detectors will read and parse (WORD_SUFFIXES)."""
-    return sum(1 for e in index.entries if e.suffix in WORD_SUFFIXES)
+    return len(_word_paths(index))
+
+
+def _word_paths(index: FileIndex) -> list[str]:
+    return [e.path for e in index.entries if e.suffix in WORD_SUFFIXES]
 
 
 def auto_jobs(files: int) -> int:
@@ -91,12 +95,12 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> 
     from .engine import PYTHON_FILES
 
     python_files = list(index.select(PYTHON_FILES))
-    word_paths = [e.path for e in index.entries if e.suffix in WORD_SUFFIXES]
     # words: children only, so the scanning process's heap stays compact (what every later child inherits)
-    _map(index, detectors, python_files, [("words", c) for c in _chunks(word_paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True)
+    _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
+         children_only=True)
     _shared_models(index)
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
-    py_chunks = _chunks(list(range(len(python_files))), jobs * CHUNKS_PER_JOB) if visitors else []
+    py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
     tasks = [("detect", i) for i in range(len(detectors))] + [("python", (c[0], c[-1] + 1)) for c in py_chunks]
     results = _map(index, detectors, python_files, tasks, jobs)
     python: dict[str, list[Finding]] = {}
@@ -120,7 +124,8 @@ def _shared_models(index: FileIndex) -> None:
         pass
 
 
-def _chunks(items: list[Any], n: int) -> list[list[Any]]:
+def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
+    """``items`` in at most ``n`` contiguous slices of (nearly) equal length."""
     n = max(1, min(n, len(items)))
     size, extra = divmod(len(items), n)
     out, start = [], 0
