@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import safegit
 from .errors import UsageError
 
 
@@ -29,22 +30,11 @@ class Target:
 
 
 def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    """Run a read-only git command in ``root``; never uses a shell."""
-    return subprocess.run(
-        ["git", "-c", "safe.directory=*", "-c", "core.quotepath=off", *args],
-        cwd=root,
-        capture_output=True,
-        check=check,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
-    )
+    """Run a read-only git command in ``root`` with the sanitised configuration (``safegit``)."""
+    return safegit.run(root, *args, check=check)
 
 
-def _git_out(root: Path, *args: str) -> str | None:
-    try:
-        cp = git(root, *args, check=False)
-    except OSError:
-        return None
-    return cp.stdout.decode("utf-8", "replace").strip() if cp.returncode == 0 else None
+_git_out = safegit.out
 
 
 def redact_url(url: str | None) -> str | None:
@@ -60,7 +50,7 @@ def redact_url(url: str | None) -> str | None:
     return url
 
 
-_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:)")
+_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)
 _CLONES: list[tempfile.TemporaryDirectory[str]] = []
 
 
@@ -76,13 +66,9 @@ def clone_url(url: str) -> Path:
     _CLONES.append(tmp)
     dest = Path(tmp.name) / "repo"
     try:
-        cp = subprocess.run(
-            ["git", "clone", "--quiet", "--depth", "1", "--no-recurse-submodules", base, str(dest)],
-            capture_output=True,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-            timeout=600,
-            check=False,
-        )
+        cp = safegit.run(None, *safegit.clone_args(base, dest), check=False, timeout=600)
+    except safegit.UnsafeUrl as e:
+        raise UsageError(f"refusing to clone {redact_url(base)}: {e}") from None
     except (OSError, subprocess.TimeoutExpired) as e:
         raise UsageError(f"cannot clone {redact_url(base)}: {e}") from None
     if cp.returncode != 0:
