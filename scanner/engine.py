@@ -8,19 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Findings
 from .detector import Detector
 from .errors import UsageError
 from .index import FileEntry, FileIndex
 from .model import Finding, Score, Warning_
 from .plugins import load_detectors
-from .rulepack import RulePack, load_packs
-from .score import resolver, score_pack
+from .scoring.conditions import Findings
+from .scoring.rulepack import RulePack, load_packs
+from .scoring.score import resolver, score_pack
 
 if TYPE_CHECKING:
     from .config import Attestation
-    from .next_steps import NextSteps
-    from .pitfalls import PitfallHit
+    from .scoring.next_steps import NextSteps
+    from .scoring.pitfalls import PitfallHit
 from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
@@ -133,9 +133,9 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
     from .config import load_config
-    from .crosswalk import load_crosswalk
-    from .next_steps import next_steps
-    from .pitfalls import find_pitfalls, load_pitfalls
+    from .scoring.crosswalk import load_crosswalk
+    from .scoring.next_steps import next_steps
+    from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
     index = FileIndex(target, excludes=list(options.excludes))
     known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}

@@ -116,7 +116,7 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> 
 
 
 def _shared_models(index: FileIndex) -> None:
-    from .wiring import wiring
+    from .facts.wiring import wiring
 
     try:
         wiring(index)  # memoised in the index (with the CI model it is built from), inherited by the workers

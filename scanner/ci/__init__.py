@@ -1,7 +1,7 @@
 """A normalised view of CI/CD definitions, shared by every detector that reasons about CI.
 
 Each supported system is parsed into ``CiJob``/``CiStep`` once per scan (memoised on the index): GitHub
-Actions here, the others in ``ci_<system>.py`` modules registered in ``PARSERS`` (GitLab, Azure Pipelines,
+Actions here, the others in ``<system>.py`` modules of this package registered in ``PARSERS`` (GitLab, Azure Pipelines,
 Jenkins, CircleCI, Bitbucket, Buildkite, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation and CDK,
 Tekton, Argo CD/Flux). Comments never appear (the YAML parser drops them); steps that cannot fail a job
 (``continue-on-error``, ``allow_failure``), ``echo``-only placeholders and disabled jobs are marked, not
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from .formats import LineDict, LineList
-from .index import FileIndex
+from ..index import FileIndex
+from ..index.formats import LineDict, LineList
 
 GITHUB_WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 
@@ -406,28 +406,28 @@ PARSERS: dict[str, Callable[[FileIndex], list[CiJob]]] = {"github": parse_github
 
 def _register_builtin() -> None:
     from . import (
-        ci_aws,
-        ci_azure,
-        ci_bitbucket,
-        ci_buildkite,
-        ci_circleci,
-        ci_cloudbuild,
-        ci_gitlab,
-        ci_gitops,
-        ci_jenkins,
-        ci_tekton,
+        aws,
+        azure,
+        bitbucket,
+        buildkite,
+        circleci,
+        cloudbuild,
+        gitlab,
+        gitops,
+        jenkins,
+        tekton,
     )
 
-    PARSERS.setdefault("gitlab", ci_gitlab.parse_gitlab)
-    PARSERS.setdefault("azure", ci_azure.parse_azure)
-    PARSERS.setdefault("jenkins", ci_jenkins.parse_jenkins)
-    PARSERS.setdefault("circleci", ci_circleci.parse_circleci)
-    PARSERS.setdefault("bitbucket", ci_bitbucket.parse_bitbucket)
-    PARSERS.setdefault("buildkite", ci_buildkite.parse_buildkite)
-    PARSERS.setdefault("cloudbuild", ci_cloudbuild.parse_cloudbuild)
-    PARSERS.setdefault("aws", ci_aws.parse_aws)
-    PARSERS.setdefault("tekton", ci_tekton.parse_tekton)
-    PARSERS.setdefault("gitops", ci_gitops.parse_gitops)
+    PARSERS.setdefault("gitlab", gitlab.parse_gitlab)
+    PARSERS.setdefault("azure", azure.parse_azure)
+    PARSERS.setdefault("jenkins", jenkins.parse_jenkins)
+    PARSERS.setdefault("circleci", circleci.parse_circleci)
+    PARSERS.setdefault("bitbucket", bitbucket.parse_bitbucket)
+    PARSERS.setdefault("buildkite", buildkite.parse_buildkite)
+    PARSERS.setdefault("cloudbuild", cloudbuild.parse_cloudbuild)
+    PARSERS.setdefault("aws", aws.parse_aws)
+    PARSERS.setdefault("tekton", tekton.parse_tekton)
+    PARSERS.setdefault("gitops", gitops.parse_gitops)
 
 
 # CI definitions under these directories are test data or samples, not the repository's own CI
