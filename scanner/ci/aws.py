@@ -14,7 +14,7 @@ from typing import Any
 from ..facts.pyast import walk
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineList, load_yaml_all
-from . import CiJob, CiStep, as_dict, as_list, line_of, make_step, script_items, targets_subdir
+from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, script_items, targets_subdir
 
 BUILDSPECS = ("**/*buildspec*.yml", "**/*buildspec*.yaml", "**/buildspecs/*.yml", "**/buildspecs/*.yaml")
 TEMPLATES = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.template")

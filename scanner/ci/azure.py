@@ -17,7 +17,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineDict, LineList
-from . import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, non_blocking, targets_subdir, truthy
+from .model import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, non_blocking, targets_subdir, truthy
 
 NAMED = ("**/azure-pipelines*.yml", "**/azure-pipelines*.yaml", "**/*.azure-pipelines.yml", "**/*.azure-pipelines.yaml")
 YAML = ("**/*.yml", "**/*.yaml")

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..index import FileIndex
 from ..index.formats import LineList
-from . import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir
+from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir
 
 ROOT_FILES = ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml")
 SECTIONS = {"default": "push", "branches": "push", "pull-requests": "pull_request", "tags": "tag", "bookmarks": "push", "custom": "manual"}

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineList
-from . import CiJob, CiStep, as_dict, as_list, falsy, make_step, script_items, targets_subdir, truthy
+from .model import CiJob, CiStep, as_dict, as_list, falsy, make_step, script_items, targets_subdir, truthy
 
 GLOBS = ("**/.buildkite/*.yml", "**/.buildkite/*.yaml", "**/buildkite.yml", "**/buildkite.yaml", "**/.buildkite/pipelines/*.yml")
 

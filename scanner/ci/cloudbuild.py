@@ -13,7 +13,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineList
-from . import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir, truthy
+from .model import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir, truthy
 
 GLOBS = ("**/cloudbuild*.yaml", "**/cloudbuild*.yml", "**/cloudbuild*.json", "**/*.cloudbuild.yaml")
 SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh")

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineDict, LineList
-from . import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir, truthy
+from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir, truthy
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 GLOBAL_KEYS = frozenset(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..index import FileIndex
-from . import CiJob, as_dict, line_of, make_step, truthy
+from .model import CiJob, as_dict, line_of, make_step, truthy
 
 YAML = ("**/*.yaml", "**/*.yml")
 

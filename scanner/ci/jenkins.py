@@ -13,7 +13,7 @@ import re
 from textwrap import dedent
 
 from ..index import FileIndex
-from . import CiJob, CiStep, make_step, targets_subdir
+from .model import CiJob, CiStep, make_step, targets_subdir
 
 GLOBS = ("**/Jenkinsfile", "**/Jenkinsfile.*", "**/*.jenkinsfile", "**/*.Jenkinsfile")
 _STAGE = re.compile(r"\bstage\s*\(\s*(?:name\s*:\s*)?(['\"])(.*?)\1\s*\)\s*\{")

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineList
-from . import CiJob, CiStep, as_dict, as_list, clean_dir, line_of, make_step, targets_subdir
+from .model import CiJob, CiStep, as_dict, as_list, clean_dir, line_of, make_step, targets_subdir
 
 YAML = ("**/*.yaml", "**/*.yml")
 TASK_KINDS = ("Task", "ClusterTask")
