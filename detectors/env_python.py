@@ -10,6 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import Requirement, normalize_name, parse_requirements
@@ -77,7 +78,7 @@ class EnvPython(Detector):
             yield self.found("env.devcontainer", index, e.path, 1, strength=Strength.STRONG, attrs={"base": base})
 
     def _pins(self, index: FileIndex, e: FileEntry, line: int | None, pins: int, total: int) -> Finding:
-        dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or ops.place(index, e) == "test"
+        dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or place(index, e).kind == "test"
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
                           attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
                                  "scope": "dev" if dev else "main"})

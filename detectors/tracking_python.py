@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -28,7 +29,7 @@ class TrackingPython(Detector):
         calls = tracking.tracker_calls(index, e)
         if not calls:
             return
-        where = tracking.place(index, e)
+        where = place(index, e)
         if where.test:
             return  # tests exercise the tracker, they do not track training runs
         roles = {c.role for c in calls}

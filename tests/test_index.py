@@ -109,6 +109,28 @@ def test_template_repository_maps_generated_paths(tmp_path: Path) -> None:
     assert "hooks/post_gen_project.py" in ix.skipped_summary()["template-source"]["examples"]
 
 
+def test_chart_dir_is_the_chart_whose_templates_hold_a_path(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            "cookiecutter.json": '{"slug": "demo"}',
+            "{{cookiecutter.slug}}/deploy/chart/Chart.yaml": "name: svc\n",
+            "{{cookiecutter.slug}}/deploy/chart/templates/deploy.yaml": "kind: Deployment\n",
+            "{{cookiecutter.slug}}/deploy/chart/values.yaml": "replicas: 2\n",
+            "{{cookiecutter.slug}}/k8s/templates/job.yaml": "kind: Job\n",  # no Chart.yaml: not a chart
+        },
+    )
+    ix = FileIndex(resolve_target(str(repo)))
+    real = "{{cookiecutter.slug}}/deploy/chart"
+    assert ix.chart_dir(f"{real}/templates/deploy.yaml") == real
+    assert ix.chart_dir("deploy/chart/templates/deploy.yaml", virtual=True) == "deploy/chart"
+    assert ix.chart_dir("deploy/chart/templates/deploy.yaml") is None  # a vpath is not a real path
+    assert ix.chart_dir(f"{real}/values.yaml") is None
+    assert ix.chart_dir("k8s/templates/job.yaml", virtual=True) is None
+    root = FileIndex(resolve_target(str(git_repo(tmp_path / "root", {"Chart.yaml": "name: x\n", "templates/a.yaml": "kind: Pod\n"}))))
+    assert root.chart_dir("templates/a.yaml") == "" and root.chart_dir("templates/a.yaml", virtual=True) == ""
+
+
 # ---------------------------------------------------------------- subdirectory scope
 
 

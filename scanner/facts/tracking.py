@@ -13,11 +13,10 @@ from typing import Any
 
 from mlscan.ci import argv, line_of
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import FileEntry, FileIndex
 
 from . import ops
-from .orchestration import config_refs, trainingish, words
+from .orchestration import words
 from .pyeval import UNKNOWN, Evaluator
 
 # ------------------------------------------------------------------ trackers
@@ -255,56 +254,6 @@ def _classify(c: ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlfl
     if c.attr in _RUN_ATTRS:
         return tool, "run"
     return None
-
-
-# ------------------------------------------------------------------ where a file sits
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    wired: str  # automated | entrypoint | none
-    training_script: bool  # defines/calls training and runs as a script, or a notebook that trains
-    near_reached: bool  # a sibling module is reached (the training package)
-    test: bool
-    chain: str
-
-
-def trains(tree: ast.AST) -> bool:
-    names = [n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    calls = [ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
-    return any(c in ("fit", "train", "fit_generator", "partial_fit") for c in calls) or trainingish(*names, *calls)
-
-
-def _top_level_training(tree: ast.AST) -> bool:
-    """A script written top to bottom (no main guard) that fits a model at module level."""
-    body = tree.body if isinstance(tree, ast.Module) else []
-    stmts = [st for st in body if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
-    return any(isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in ("fit", "train", "fit_generator")
-               for st in stmts for n in walk(st))
-
-
-def place(index: FileIndex, e: FileEntry) -> Place:
-    def build() -> Place:
-        w = wiring(index)
-        r = w.of(e.vpath)
-        test = e.test
-        wired, chain = "none", ""
-        if r is not None:
-            wired, chain = ("automated" if r.kind == AUTOMATED else "entrypoint"), r.describe()
-        elif not test:
-            refs = config_refs(index, e)
-            if refs:
-                wired, chain = "automated", f"config {refs[0][0].path}"
-        tree = index.python(e.path)
-        script = (e.suffix == ".ipynb" or (tree is not None and isinstance(tree, ast.Module) and has_main_guard(tree))
-                  or index.contains(e.path, (b"# Databricks notebook source",)))
-        training = bool(tree is not None and (script and trains(tree) or _top_level_training(tree)))
-        folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
-        package = bool(folder) and bool(index.select((f"{folder}/__init__.py",)))  # the training package, not any folder
-        near = package and any(vp != e.vpath and (vp.rsplit("/", 1)[0] if "/" in vp else "") == folder for vp in w.reach)
-        return Place(wired, training, near and not test, test, chain)
-
-    return index.memo(f"tracking-place:{e.path}", build)  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------ opt-in flags that default off

@@ -317,7 +317,7 @@ class FileIndex:
         self._tokens: dict[str, int] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
-        self._helm_dirs: tuple[str, ...] | None = None  # "<chart>/templates/" of every Chart.yaml
+        self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
         self.all_paths = SortedPaths(all_paths)
@@ -883,13 +883,17 @@ class FileIndex:
         return (self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)) or self._in_helm_templates(path)
 
     def _in_helm_templates(self, path: str) -> bool:
+        return self.chart_dir(path) is not None
+
+    def chart_dir(self, path: str, *, virtual: bool = False) -> str | None:
+        """The directory of the Helm chart (a ``Chart.yaml``) whose ``templates/`` holds ``path`` ("" for a chart
+        at the root), or None. With ``virtual``, ``path`` and the charts are as the project sees them (vpaths)."""
         if "templates/" not in path:
-            return False
+            return None
         if self._helm_dirs is None:
-            self._helm_dirs = tuple(
-                (e.path.rsplit("/", 1)[0] + "/templates/") if "/" in e.path else "templates/" for e in self.select(("**/Chart.yaml",))
-            )
-        return path.startswith(self._helm_dirs)
+            charts = self.select(("**/Chart.yaml",))
+            self._helm_dirs = (tuple(_parent(e.path) for e in charts), tuple(_parent(e.vpath) for e in charts))
+        return next((d for d in self._helm_dirs[virtual] if path.startswith(f"{d}/templates/" if d else "templates/")), None)
 
     def python_files(self, needles: tuple[bytes, ...], patterns: tuple[str, ...] = ("**/*.py", "**/*.ipynb")) -> Iterator[tuple[FileEntry, ast.Module]]:
         """Python sources (and notebooks) that mention a needle (``mentions``: identifiers, not
@@ -936,6 +940,10 @@ def _vendored_roots(paths: list[str]) -> set[str]:
         }
     # keep only outermost roots
     return {r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)}
+
+
+def _parent(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
 def _template_vpath(path: str) -> str:
