@@ -10,6 +10,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
+from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -35,8 +36,8 @@ class TrackingPython(Detector):
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
         par = tracking.parents(tree)
-        flags = tracking.Flags(index, tree)
-        gated = all(tracking.guarded_off(c.node, par, flags) for c in calls)
+        flags = Flags(index, tree)
+        gated = all(guarded_off(c.node, par, flags) for c in calls)
         stem = words(e.name.rsplit(".", 1)[0])
         tuning = bool(stem & tracking.TUNING_WORDS) or all(
             any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node, par)) for c in calls)
