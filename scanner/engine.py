@@ -38,6 +38,7 @@ class ScanOptions:
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
+    as_root: bool = False  # scan the directory as a repository of its own (target.resolve_target)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
 def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = resolve_target(path)
+    target = resolve_target(path, as_root=options.as_root)
     all_packs = load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
