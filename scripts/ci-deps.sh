@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the test suite needs on a fresh CI machine: Chromium for tests/test_html_browser.py.
+# System packages the test suite needs on a fresh CI machine: Chromium for tests/reporters/test_html_browser.py.
 # Idempotent: does nothing when /usr/bin/chromium is already there.
 set -euo pipefail
 
