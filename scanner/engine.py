@@ -237,12 +237,13 @@ def _live_plan(options: ScanOptions, section: dict[str, Any] | None, remote: boo
 
 
 def _live_report(live: Any, findings: list[Finding], pack: RulePack | None) -> dict[str, Any]:
-    """The report's ``live`` section, with each checklist answer from declared evidence alone and from observed alone."""
+    """The report's ``live`` section, with each checklist answer from the repository's declarations alone (as written,
+    before live objects disproved any) and from observed evidence alone."""
     from .live.run import split_sources
 
     if pack is not None:
-        declared, observed = split_sources(findings)
-        d, o = score_pack(pack, Findings(declared)), score_pack(pack, Findings(observed))
+        observed = split_sources(findings)[1]
+        d, o = score_pack(pack, Findings(live.original)), score_pack(pack, Findings(observed))
         live.answers = {a.id: {"declared": str(a.value), "observed": live.observed_answer(a.id, b.value)} for a, b in zip(d.answers, o.answers)}
     out: dict[str, Any] = live.to_json()
     out["framework"] = pack.framework if pack is not None else None

@@ -44,7 +44,7 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>(),]+", re.I)
 
 
 def _strip_url_userinfo(text: str) -> str:
@@ -133,8 +133,22 @@ def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     head = code or (f"HTTP {http}" if http else type(exc).__name__)
     reason = getattr(exc, "reason", None) if http else None
     body = str(reason) if isinstance(reason, str) and reason else str(exc).split("\n")[0]
+    errno = _ERRNO.search(str(exc))  # urllib3/botocore wrap "[Errno 111] Connection refused" in pool and URL details
+    if errno:
+        body = errno.group(0).rstrip()
+    raw = getattr(exc, "body", None)  # a Kubernetes Status: its message says who may not do what
+    if isinstance(raw, (str, bytes)) and raw:
+        try:
+            import json
+
+            msg = json.loads(raw).get("message")
+            body = str(msg) if msg else body
+        except (ValueError, AttributeError):
+            pass
     return scrub(f"{head}: {body}" if body and body != head else head, secrets)
 
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
 
 Task = Callable[[], tuple[list[Resource], Outcome]]
 

@@ -54,6 +54,22 @@ class Declared:
     def where(self, name: str) -> tuple[str, int] | None:
         return self.names.get(name.lower())
 
+    def labelled(self, labels: dict[str, str]) -> Manifest | None:
+        """A manifest sharing one of these app labels (``app``, ``app.kubernetes.io/name``, ...)."""
+        if not labels:
+            return None
+        for m in self.manifests:
+            if any(labels.get(k) == v for k, v in m.labels):
+                return m
+        return None
+
+    def manifest(self, kind: str, name: str, namespace: str | None) -> Manifest | None:
+        """The repository's manifest of that kind and name (a namespace it sets must match)."""
+        for m in self.manifests:
+            if m.kind == kind and m.name == name and (m.namespace is None or not namespace or m.namespace == namespace):
+                return m
+        return None
+
 
 def collect(index: FileIndex) -> Declared:
     d = Declared()

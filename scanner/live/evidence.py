@@ -38,6 +38,7 @@ AREA_QUESTIONS: dict[str, tuple[str, ...]] = {
     "aws.s3.buckets": ("D1",),
     "aws.ecr.repositories": ("T2", "E3"),
 }
+APP_LABELS = ("app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of")
 SCHEDULE_KINDS = ("CronJob", "CronWorkflow", "ScheduledWorkflow", "EventRule", "Schedule")
 _SHA_TAG = re.compile(r":(?:sha-)?[0-9a-f]{7,40}$")
 _MONITOR_SIGNALS = {"DataQuality": ("monitoring.data_drift", "monitoring.model"), "ModelQuality": ("monitoring.model_drift", "monitoring.model"),
@@ -72,6 +73,12 @@ def link(resources: Sequence[Resource], declared: Declared, mapping: Mapping[str
         m = mapping.get(r.platform) or Mapping_()
         if any(n.lower() in m.names for n in r.names) or (m.labels and all(r.labels.get(k) == v for k, v in m.labels)):
             by_uri[r.uri] = Link(r, "mapped", None, None)
+            continue
+        if r.platform == "k8s":  # Kubernetes objects link through manifests only: same kind and name, or the same app label
+            man = declared.manifest(r.kind, r.names[0], str(r.attrs.get("namespace") or "") or None) if r.names else None
+            man = man or declared.labelled({k: v for k, v in r.labels.items() if k in APP_LABELS})
+            if man is not None:
+                by_uri[r.uri] = Link(r, "declared", man.path, man.line)
             continue
         for n in r.names:
             w = declared.where(n)

@@ -7,6 +7,7 @@ A custom resource the cluster does not serve is "not installed", never an error.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,7 +57,9 @@ def api_client(target: K8sTarget, timeout: float) -> tuple[Any, str, tuple[str, 
     client, config = load_client()
     cfg = client.Configuration()
     try:
-        config.load_kube_config(context=target.context, client_configuration=cfg, persist_config=False)
+        # KUBECONFIG as it is now (the client reads it once, at import)
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG") or None, context=target.context, client_configuration=cfg,
+                                persist_config=False)
     except config.ConfigException as e:
         if target.context:
             from ..errors import UsageError
@@ -102,7 +105,7 @@ def probe(target: K8sTarget, req: LiveRequest, api: Any = None) -> ProbeResult:
         return ProbeResult("k8s", host, (), outs, tuple(reader.calls), round(time.monotonic() - started, 3))
     tasks = []
     for k in KINDS:
-        version = served.get(k.plural if not k.group else f"{k.group}/{k.plural}")
+        version = served.get(f"{k.group}/{k.plural}")
         tasks.append(("k8s", k.area, _task(reader, k, version, secrets)))
     res, outcomes = run_bounded(tasks, workers=req.workers, budget=req.budget, secrets=secrets)
     res = _with_jobs(res)
@@ -132,7 +135,7 @@ class _Reader:
         return json.loads(data)
 
     def discover(self) -> dict[str, str]:
-        """``group/plural`` (``plural`` for built-ins) -> the version to read, for every kind the cluster serves."""
+        """``group/plural`` -> the version to read, for every kind the cluster serves."""
         self.calls.append("GET /apis")
         groups = self._json(self.client.ApisApi(self.api).get_api_versions(_preload_content=False, _request_timeout=self.timeout))
         served_versions: dict[str, list[str]] = {}
@@ -143,7 +146,7 @@ class _Reader:
         for k in KINDS:
             if k.builtin:
                 if k.group in served_versions and k.versions[0] in served_versions[k.group]:
-                    out[k.plural] = k.versions[0]
+                    out[f"{k.group}/{k.plural}"] = k.versions[0]
                 continue
             version = next((v for v in k.versions if v in served_versions.get(k.group, [])), None)
             if version is None:

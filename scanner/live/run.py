@@ -74,6 +74,7 @@ class LiveOutcome:
     contradictions: list[Contradiction]
     declared: Declared
     seconds: float
+    original: list[Finding] = field(default_factory=list)  # the declared findings as the repository states them
     answers: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     @property
@@ -144,7 +145,7 @@ def observe(index: Any, req: LiveRequest, maps: Mapping[str, Mapping_], declared
     namespaces = req.k8s.namespaces if req.k8s else ()
     contra, replace_ = contradictions(links, declared_findings, declared, outcomes, req, namespaces)
     merged = [replace_.get(id(f), f) for f in declared_findings] + observed
-    return LiveOutcome(merged, _warnings(probes, contra), probes, links, contra, declared, time.monotonic() - started)
+    return LiveOutcome(merged, _warnings(probes, contra), probes, links, contra, declared, time.monotonic() - started, list(declared_findings))
 
 
 def _warnings(probes: Sequence[ProbeResult], contra: Sequence[Contradiction]) -> list[Warning_]:
@@ -156,12 +157,12 @@ def _warnings(probes: Sequence[ProbeResult], contra: Sequence[Contradiction]) ->
             continue
         if len(failed) == len(p.outcomes) and len({(o.status, o.message) for o in failed}) == 1:
             o = failed[0]
-            out.append(Warning_(f"live-{o.status}", scrub(f"{p.platform} ({p.endpoint}): {o.status}: {o.message}; everything it would show is "
-                                                          "unknown", secrets), None))
+            out.append(Warning_(f"live-{o.status}", f"{p.platform} ({scrub(p.endpoint, secrets)}): {o.status}: {scrub(o.message, secrets)}; "
+                                                    "everything it would show is unknown", None))
             continue
         for o in failed:
-            out.append(Warning_(f"live-{o.status}", scrub(f"{p.platform} {o.area}: {o.status}: {o.message}; what it would show is unknown",
-                                                          secrets), None))
+            out.append(Warning_(f"live-{o.status}", f"{p.platform} {o.area}: {o.status}: {scrub(o.message, secrets)}; what it would show is unknown",
+                                None))
     for c in contra:
         out.append(Warning_("live-contradiction", f"{c.question}: {c.message}", c.path))
     return out
