@@ -54,7 +54,9 @@ def session(target: AwsTarget) -> Any:
     return s
 
 
-def probe(target: AwsTarget, req: LiveRequest, buckets: Iterable[str] = ()) -> ProbeResult:
+def probe(target: AwsTarget, req: LiveRequest, buckets: Iterable[str] = (), on_client: Callable[[str, Any], None] | None = None) -> ProbeResult:
+    """``buckets``: the S3 buckets the repository names (only their versioning is read; all, up to 50, when none);
+    ``on_client(service, client)`` sees every client once it is made (tests attach botocore stubs there)."""
     _boto3, botocore = load_boto3()
     started = time.monotonic()
     s = session(target)
@@ -68,6 +70,8 @@ def probe(target: AwsTarget, req: LiveRequest, buckets: Iterable[str] = ()) -> P
             c = s.client(name, config=cfg)
             c.meta.events.register("before-call", lambda model, **_: calls.append(IAM_NAME.get((name, model.name), f"{_prefix(name)}:{model.name}")))
             clients[name] = c
+            if on_client is not None:
+                on_client(name, c)
         return clients[name]
 
     creds = s.get_credentials()

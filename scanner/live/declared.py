@@ -82,7 +82,7 @@ def collect(index: FileIndex) -> Declared:
             if isinstance(doc, dict):
                 _yaml_doc(d, doc, e.path)
     for e in index.select(PY_GLOBS):
-        if not index.contains(e.path, (b"name", b"s3://", b"models:/", b".dkr.ecr.")):
+        if not index.contains(e.path, (b"name", b"Name", b"bucket", b"Bucket", b"s3://", b"s3a://", b"models:/", b".dkr.ecr.")):
             continue
         tree = index.python(e.path)
         if tree is not None:
@@ -161,6 +161,10 @@ def _python(d: Declared, tree: ast.Module, path: str) -> None:
             pos = NAME_CALLS.get(fn)
             if pos is not None and len(node.args) > pos and isinstance(node.args[pos], ast.Constant):
                 d.add(node.args[pos].value, path, node.lineno)
+        elif isinstance(node, ast.Dict):  # boto3 request dicts: {"EndpointName": "churn-endpoint", ...}
+            for k, v in zip(node.keys, node.values):
+                if isinstance(k, ast.Constant) and k.value in NAME_KEYS and isinstance(v, ast.Constant):
+                    d.add(v.value, path, v.lineno)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
             _uri(d, node.value, path, node.lineno)
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
