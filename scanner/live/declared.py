@@ -82,7 +82,8 @@ def collect(index: FileIndex) -> Declared:
             if isinstance(doc, dict):
                 _yaml_doc(d, doc, e.path)
     for e in index.select(PY_GLOBS):
-        if not index.contains(e.path, (b"name", b"Name", b"bucket", b"Bucket", b"s3://", b"s3a://", b"models:/", b".dkr.ecr.")):
+        if not index.contains(e.path, (b"name", b"Name", b"bucket", b"Bucket", b"s3://", b"s3a://", b"models:/", b".dkr.ecr.", b"registered_model",
+                                       b"experiment", b"Pipeline", b"ModelPackageGroup")):
             continue
         tree = index.python(e.path)
         if tree is not None:
