@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from .test_index import git_repo
+from .test_report_schema import validate_report
 
 pytest.importorskip("moto", reason="the test extra installs moto[server] (pip install -e '.[test]')")
 boto3 = pytest.importorskip("boto3")
@@ -168,6 +169,7 @@ def test_scan_links_aws_objects_and_calls_out_contradictions(tmp_path: Path, acc
     seed()
     repo = git_repo(tmp_path / "repo", REPO)
     report = scan(repo, monkeypatch, stub_monitoring([schedule("other-dq", "other-endpoint", "DataQuality")]))
+    validate_report(report)
     live = report["live"]
     assert {a["status"] for a in live["areas"]} == {"ok"}, live["areas"]
     linked = {lk["uri"]: lk for lk in live["linked"]}

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from .live_servers import K8sApi, closed_port, forbidden, k8s_client, k8s_routes, write_kubeconfig
 from .test_index import git_repo
+from .test_report_schema import validate_report
 
 pytest.importorskip("kubernetes", reason="the test extra installs kubernetes (pip install -e '.[test]')")
 
@@ -103,6 +104,7 @@ def test_scan_links_declared_manifests_and_calls_out_contradictions(tmp_path: Pa
     })
     code, report, _ = _scan(repo, "--k8s", "--context", "ml-prod")
     assert code == 0
+    validate_report(report)
     live = report["live"]
     linked = {lk["uri"]: lk for lk in live["linked"]}
     assert linked["k8s://ml/cronjobs/churn-train"]["path"] == "k8s/train.yaml"

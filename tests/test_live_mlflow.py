@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from .live_servers import MlflowServer, closed_port, start_mlflow
 from .test_index import git_repo
+from .test_report_schema import validate_report
 
 pytest.importorskip("mlflow", reason="the test extra installs mlflow (pip install -e '.[test]')")
 
@@ -90,6 +91,7 @@ def test_registry_and_runs_are_observed_evidence(tmp_path: Path, populated: dict
     code, out = _scan(repo, f"--mlflow={populated['uri']}")
     assert code == 0, out
     report = json.loads(out)
+    validate_report(report)
     live = report["live"]
     assert {a["status"] for a in live["areas"]} == {"ok"}
     linked = {lk["uri"]: lk for lk in live["linked"]}
