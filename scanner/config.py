@@ -27,8 +27,8 @@ from datetime import date
 from typing import Any
 
 from .errors import UsageError
-from .formats import LineDict, LineList, load_yaml_all
 from .index import FileIndex
+from .index.formats import LineDict, LineList, load_yaml_all
 from .model import AnswerValue, Evidence, Source, Strength, Warning_
 
 CONFIG_NAMES = (".mlscan.yml", ".mlscan.yaml")
@@ -194,7 +194,7 @@ def _attestation(
 def _validate(data: Any, where: str) -> None:
     import jsonschema
 
-    from .rulepack import load_schema
+    from .scoring.rulepack import load_schema
 
     validator = jsonschema.Draft202012Validator(load_schema("config"))
     errors = list(validator.iter_errors(data))
