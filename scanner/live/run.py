@@ -62,6 +62,8 @@ def merge(cli: LiveRequest | None, section: Mapping[str, Any] | None, *, honour_
         for key in ("timeout", "stale_after_days"):
             if key in sec and (cli is None or getattr(cli, key) == getattr(LiveRequest(), key)):
                 req = replace(req, **{key: float(sec[key])})
+                if key == "timeout":
+                    req = replace(req, budget=6 * float(sec[key]))
     return req, maps
 
 
