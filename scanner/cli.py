@@ -132,6 +132,11 @@ def _live_request(mlflow_uri: str | None, k8s: bool, context: str | None, namesp
         return None
     from .live.interface import AwsTarget, K8sTarget, LiveRequest, MlflowTarget
 
+    if mlflow_uri == "" and not os.environ.get("MLFLOW_TRACKING_URI"):
+        from .errors import UsageError
+
+        raise UsageError("--mlflow without a URI needs MLFLOW_TRACKING_URI (or write --mlflow=URI)")
+
     kw: dict[str, Any] = {"timeout": timeout, "budget": 6 * timeout} if timeout is not None else {}
     return LiveRequest(
         mlflow=MlflowTarget(mlflow_uri or None) if mlflow_uri is not None else None,

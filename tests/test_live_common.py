@@ -141,6 +141,10 @@ def test_optional_mlflow_value_then_other_options(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr("mlscan.engine.scan", fake_scan)
     repo = git_repo(tmp_path / "r", {"a.txt": "x"})
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    r = CliRunner().invoke(cli.main, ["scan", str(repo), "--mlflow"])
+    assert r.exit_code == 2 and "MLFLOW_TRACKING_URI" in r.output and "live" not in seen  # never a local ./mlruns store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:1")
     CliRunner().invoke(cli.main, ["scan", str(repo), "--mlflow", "--namespace", "ml", "--region", "eu-west-1"])
     req = seen["live"]
     assert req.mlflow == MlflowTarget(None) and req.k8s == K8sTarget(None, ("ml",)) and req.aws == AwsTarget(None, "eu-west-1")

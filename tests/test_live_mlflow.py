@@ -204,6 +204,7 @@ def test_missing_extra_is_exit_2_with_the_pip_command(tmp_path: Path, monkeypatc
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:1")
     r = CliRunner().invoke(main, ["scan", str(_repo(tmp_path)), "--mlflow"])
     assert r.exit_code == 2
     assert "pip install 'mlscan[mlflow]'" in r.output and "Traceback" not in r.output

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..model import Evidence, Finding, Source, Strength
-from .common import parse_time, stale
+from .common import parse_time, scrub, stale
 from .declared import Declared
 from .interface import LiveRequest, Outcome, Resource
 
@@ -55,7 +55,7 @@ class Link:
     def to_json(self) -> dict[str, Any]:
         r = self.resource
         return {"platform": r.platform, "kind": r.kind, "uri": r.uri, "link": self.how, "path": self.path, "line": self.line,
-                "summary": r.summary()}
+                "summary": scrub(r.summary())}
 
 
 @dataclass(frozen=True, slots=True)

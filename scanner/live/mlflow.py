@@ -54,6 +54,11 @@ def probe(target: MlflowTarget, req: LiveRequest) -> ProbeResult:
     client_cls = load_client()
     started = time.monotonic()
     uri = target.uri
+    if not uri and not os.environ.get("MLFLOW_TRACKING_URI"):  # MLflow would fall back to a local store in the working directory
+        from .interface import Outcome, Status
+
+        msg = "no tracking URI: give --mlflow=URI or set MLFLOW_TRACKING_URI"
+        return ProbeResult("mlflow", "none", (), tuple(Outcome("mlflow", a, Status.UNREACHABLE, msg) for a in ("mlflow.models", "mlflow.experiments")))
     secrets = secret_values(uri_secrets(uri))
     with _bounded_http(req.timeout):
         try:
