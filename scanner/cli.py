@@ -1,4 +1,4 @@
-"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``detectors``, ``frameworks``, ``explain``."""
+"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``diff``, ``detectors``, ``frameworks``, ``explain``."""
 
 from __future__ import annotations
 
@@ -148,6 +148,11 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
         click.echo(explain(qid, framework, list(rules)))
     except MlscanError as e:
         _fail(e)
+
+
+from .diff.cli import diff_cmd  # noqa: E402
+
+main.add_command(diff_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

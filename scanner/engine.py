@@ -125,10 +125,11 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
     return findings
 
 
-def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
+def scan(path: str, options: ScanOptions | None = None, *, target: Target | None = None) -> ScanResult:
+    """Scan ``path``; ``target`` (already resolved, e.g. a ref exported by ``mlscan diff``) replaces resolving it."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = resolve_target(path)
+    target = target or resolve_target(path)
     all_packs = load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
