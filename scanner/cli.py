@@ -1,4 +1,4 @@
-"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``diff``, ``comment``, ``detectors``, ``frameworks``, ``explain``."""
+"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``diff``, ``check``, ``comment``, ``detectors``, ``frameworks``, ``explain``."""
 
 from __future__ import annotations
 
@@ -151,10 +151,11 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
 
 
 from .diff.cli import diff_cmd  # noqa: E402
-from .pr.cli import comment_cmd  # noqa: E402
+from .pr.cli import check_cmd, comment_cmd  # noqa: E402
 
 main.add_command(diff_cmd)
 main.add_command(comment_cmd)
+main.add_command(check_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

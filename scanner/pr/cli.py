@@ -76,9 +76,6 @@ def comment_cmd(bodies: tuple[str, ...], provider: str, repo: str | None, number
     a fork gets a read-only token) is reported and exits 0: use the two-workflow setup (README).
     Exit codes: 0 posted, unchanged or not allowed; 2 usage error; 3 the API failed.
     """
-    from .comment import GitHub, GitLab, upsert
-    from .http import ApiError, Client
-
     env = os.environ
     if provider == "auto":
         provider = "gitlab" if env.get("GITLAB_CI") else "github"
@@ -94,6 +91,21 @@ def comment_cmd(bodies: tuple[str, ...], provider: str, repo: str | None, number
         click.echo(text, nl=False)
         return
 
+    code = post_comment(text, provider=provider, repo=repo, number=number, comment_id=comment_id, author=author, token_env=token_env,
+                        api_url=api_url, pr_head=pr_head, pr_head_sha=pr_head_sha, body_file=write_body)
+    if code:
+        sys.exit(code)
+
+
+def post_comment(text: str, *, provider: str, repo: str | None = None, number: int | None = None, comment_id: str = "mlscan",
+                 author: str | None = None, token_env: str | None = None, api_url: str | None = None, pr_head: str | None = None,
+                 pr_head_sha: str | None = None, body_file: str | None = None) -> int:
+    """Upsert ``text`` as the sticky comment; messages on stderr; 0 done or not allowed, 3 the API failed."""
+    from .comment import GitHub, GitLab, upsert
+    from .http import ApiError, Client
+
+    env = os.environ
+    client: Client | None = None
     if provider == "gitlab":
         names = [token_env] if token_env else ["GITLAB_TOKEN", "CI_JOB_TOKEN"]
     else:
@@ -125,7 +137,7 @@ def comment_cmd(bodies: tuple[str, ...], provider: str, repo: str | None, number
                 gh_number = GitHub(client, repo, 0).find_pr(pr_head, pr_head_sha)
                 if gh_number is None:
                     _say(f"no open pull request with head {pr_head}" + (f" at {pr_head_sha[:12]}" if pr_head_sha else "") + "; nothing to comment on")
-                    return
+                    return 0
             gh_number = gh_number or _event_number()
             if not gh_number:
                 raise click.UsageError("no pull request: pass --pr or --pr-head (or run on a pull_request event)")
@@ -135,17 +147,90 @@ def comment_cmd(bodies: tuple[str, ...], provider: str, repo: str | None, number
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     except ApiError as e:
-        message = client.redact(str(e)) if "client" in locals() else str(e)
+        message = client.redact(str(e)) if client is not None else str(e)
         if e.status in (401, 403, 404):
             _say(f"cannot comment ({message}): the token may not write to this pull request. A pull request from a fork "
                  "gets a read-only token: post from a workflow_run workflow (see the README). The body was still written"
-                 + (f" to {write_body}" if write_body else "") + ".")
-            return
+                 + (f" to {body_file}" if body_file else "") + ".")
+            return 0
         _say(f"{platform_name(provider)} API failed: {message}")
-        sys.exit(3)
+        return 3
     where = f": {out.url}" if out.url else ""
     _say(f"comment {out.action} (id {out.id}){where}")
+    return 0
 
 
 def platform_name(provider: str) -> str:
     return "GitLab" if provider == "gitlab" else "GitHub"
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--base", metavar="REF", help="Base ref to compare with (default: the pull request's base commit from GITHUB_EVENT_PATH, "
+              "or CI_MERGE_REQUEST_DIFF_BASE_SHA); none: a plain scan.")
+@click.option("--framework", "frameworks", multiple=True, help="Rule pack(s) to score with; repeatable.")
+@click.option("--fail-under", type=click.Choice(["L1", "L2", "L3", "L4"]), help="Exit 1 when a subproject's level is below this.")
+@click.option("--fail-on-regression", is_flag=True, help="Exit 1 when a level or an answer got worse.")
+@click.option("--comment/--no-comment", "do_comment", default=False, show_default=True, help="Post the sticky comment (pull requests only).")
+@click.option("--comment-id", default="mlscan", show_default=True, help="Marker id of the sticky comment.")
+@click.option("--sarif/--no-sarif", default=True, show_default=True, help="Write a SARIF log per subproject (automationDetails.id mlscan/SUBDIR/).")
+@click.option("--out-dir", type=click.Path(file_okay=False), help="Where the reports go (default: $RUNNER_TEMP/mlscan). Keep it outside the work tree.")
+@click.option("--report-url", metavar="URL", help="Link to the full reports (e.g. the run's artifacts page), shown where evidence is cut.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes per scan.")
+def check_cmd(paths: tuple[str, ...], base: str | None, frameworks: tuple[str, ...], fail_under: str | None, fail_on_regression: bool,
+              do_comment: bool, comment_id: str, sarif: bool, out_dir: str | None, report_url: str | None, jobs: int) -> None:
+    """The pull-request check (what the GitHub Action runs): for each PATH (default: .), the diff
+    from the base to the work tree, reports (JSON, Markdown, SARIF with a category per subproject),
+    the job summary ($GITHUB_STEP_SUMMARY), the step outputs ($GITHUB_OUTPUT), the sticky comment
+    (--comment), then the gates. Exit codes: 0 done, 1 a gate failed, 2 usage error, 3 the scan or
+    the API failed.
+    """
+    from ..engine import ScanOptions
+    from ..errors import MlscanError
+    from .body import assemble
+    from .check import default_out_dir, event_base, outputs, run_project, write_outputs
+
+    env = os.environ
+    try:
+        out = Path(out_dir) if out_dir else default_out_dir()
+        event_sha, number = event_base()
+        base = base or event_sha
+        options = ScanOptions(frameworks=frameworks or ("checklist20",), jobs=jobs)
+        results = [run_project(p, base, options, out, report_url, sarif) for p in (paths or (".",))]
+    except MlscanError as e:
+        click.echo(f"mlscan: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    provider = "gitlab" if env.get("GITLAB_CI") else "github"
+    limit = GITLAB_LIMIT if provider == "gitlab" else GITHUB_LIMIT
+    text = assemble([r.section for r in results], comment_id=comment_id, limit=limit, report_url=report_url)
+    comment_file = out / "comment.md"
+    comment_file.write_text(text, encoding="utf-8")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(text.split("\n", 1)[1] + "\n")  # without the marker line
+    write_outputs(env.get("GITHUB_OUTPUT"), outputs(results, out, comment_file))
+    for r in results:
+        change = "" if r.level_change is None else f" ({'+' if r.level_change > 0 else ''}{r.level_change})"
+        click.echo(f"{r.subdir or '.'}: L{r.level}{change}, {r.yes_count} yes; reports in {Path(r.files['report']).parent}")
+    code = 0
+    if do_comment:
+        if number is None:
+            _say("not a pull request or merge request: no comment")
+        else:
+            code = post_comment(text, provider=provider, number=number, comment_id=comment_id, body_file=str(comment_file))
+    failed = False
+    regs = [f"{r.subdir or '.'}: {x}" for r in results for x in r.regressions]
+    if fail_on_regression and regs:
+        _say("regression: " + "; ".join(regs))
+        failed = True
+    if fail_under:
+        for r in results:
+            if r.level < int(fail_under[1:]):
+                _say(f"{r.subdir or '.'}: level L{r.level} is below {fail_under}")
+                failed = True
+    if failed:
+        sys.exit(1)
+    if code:
+        sys.exit(code)
+
