@@ -100,7 +100,7 @@ def assemble(sections: list[str], *, comment_id: str = "mlscan", limit: int = GI
              title: str = "## mlscan: ML maturity") -> str:
     """The whole comment: marker, title, sections separated by rules, at most ``limit`` characters; when
     too long, each section is cut (the long ones first) with a note pointing to the full report."""
-    top = f"{marker(comment_id)}\n{title}\n\n"
+    top = f"{marker(comment_id)}\n{title}\n\n" if title else f"{marker(comment_id)}\n"
     sep = "\n\n---\n\n"
     parts = [s.strip("\n") + "\n" for s in sections if s.strip()] or ["Nothing to report.\n"]
     body = top + sep.join(parts)

@@ -61,12 +61,13 @@ def _event_number() -> int | None:
 @click.option("--token-env", metavar="NAME", help="Environment variable holding the token (default: GITHUB_TOKEN, GH_TOKEN; GitLab: GITLAB_TOKEN, else CI_JOB_TOKEN).")
 @click.option("--api-url", help="API base URL (default: GITHUB_API_URL or https://api.github.com; GitLab: CI_API_V4_URL).")
 @click.option("--report-url", metavar="URL", help="Link to the full report, shown where the body is cut to the size limit.")
+@click.option("--title", default="## mlscan: ML maturity", show_default=True, help="Heading above the sections; '' for none (a body from 'mlscan check' has it).")
 @click.option("--untrusted", is_flag=True, help="The body is untrusted data (e.g. a fork's artifact): size-limited, a regular file, Markdown only.")
 @click.option("--max-input-bytes", type=click.IntRange(min=1), default=MAX_INPUT_BYTES, show_default=True, help="Largest accepted body file.")
 @click.option("--write-body", metavar="FILE", help="Also write the final comment body to FILE (written even when posting fails).")
 @click.option("--dry-run", is_flag=True, help="Build the body, do not call the API.")
 def comment_cmd(bodies: tuple[str, ...], provider: str, repo: str | None, number: int | None, pr_head: str | None, pr_head_sha: str | None,
-                comment_id: str, author: str | None, token_env: str | None, api_url: str | None, report_url: str | None, untrusted: bool,
+                comment_id: str, author: str | None, token_env: str | None, api_url: str | None, report_url: str | None, title: str, untrusted: bool,
                 max_input_bytes: int, write_body: str | None, dry_run: bool) -> None:
     """Post the sticky comment on a pull request (GitHub) or merge request (GitLab): one comment per
     pull request and --id, found by its hidden marker and its author on every page, edited in place,
@@ -81,7 +82,7 @@ def comment_cmd(bodies: tuple[str, ...], provider: str, repo: str | None, number
         provider = "gitlab" if env.get("GITLAB_CI") else "github"
     limit = GITLAB_LIMIT if provider == "gitlab" else GITHUB_LIMIT
     sections = [_read_section(b, untrusted, max_input_bytes) for b in bodies]
-    text = assemble(sections, comment_id=comment_id, limit=limit, report_url=report_url)
+    text = assemble(sections, comment_id=comment_id, limit=limit, report_url=report_url, title=title)
     if write_body:
         try:
             Path(write_body).write_text(text, encoding="utf-8")
