@@ -3,12 +3,14 @@ hand-over (comment body as an artifact, reposted as untrusted data) gives the sa
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -79,6 +81,10 @@ def test_artifact_hand_over_reposts_the_same_comment(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     body = (out / "comment.md").read_text()
+    sarif = json.loads((out / "root" / "report.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"] == {"id": "mlscan/"}  # upload-sarif's category
+    official = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    assert not list(jsonschema.Draft4Validator(official).iter_errors(sarif))
     r = subprocess.run([sys.executable, "-m", "mlscan", "comment", "--untrusted", "--title", "", "--body", str(out / "comment.md"), "--dry-run"],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
