@@ -5,7 +5,7 @@ a temporary directory and scanned as the same project (the subdirectory target i
 CI files and CODEOWNERS that apply to it are seen). The head is the work tree, as ``mlscan scan PATH``
 sees it, unless ``head`` names a ref.
 
-Reuse: when no file the project can see differs between base and head (``git diff-tree``/``git diff``
+Speed: the base tree is exported by a child process while the head is scanned. Reuse: when no file the project can see differs between base and head (``git diff-tree``/``git diff``
 names only, nothing is read), the head's result is the base's, relabelled with the head commit: a
 monorepo pull request that does not touch a subproject costs one scan for it, not two.
 """
@@ -20,7 +20,9 @@ from pathlib import Path
 from .. import safegit
 from ..engine import ScanOptions, ScanResult, scan
 from ..errors import UsageError
+from ..rulepack import RulePack, load_packs
 from ..target import Target, resolve_target
+from .export import Export
 
 
 @dataclass(frozen=True)
@@ -32,23 +34,42 @@ class RefScan:
 
 
 def scan_refs(path: str, base: str, head: str | None = None, options: ScanOptions | None = None) -> tuple[RefScan, RefScan]:
-    """Scan ``base`` (a ref) and ``head`` (a ref, or None: the work tree) of the repository at ``path``."""
+    """Scan ``base`` (a ref) and ``head`` (a ref, or None: the work tree) of the repository at ``path``.
+
+    The base tree is exported by a child process while the head is scanned here (file creation overlaps
+    the CPU-bound scan), then scanned in this process (module and rule-pack caches warm)."""
     options = options or ScanOptions()
     target = resolve_target(path)
     if not target.is_git:
         raise UsageError(f"{path} is not inside a Git repository (--base needs one)")
     base_sha = _resolve(target, base)
     head_sha = _resolve(target, head) if head is not None else None
+    head_commit = head_sha or target.commit
+    packs = load_packs(list(options.rules))  # once for both scans
+    changed = changed_paths(target.root, base_sha, head_sha)
+    reuse = changed is not None and not any(in_scope(target.subdir, p) for p in changed)
     with tempfile.TemporaryDirectory(prefix="mlscan-diff-") as tmp:
-        base_scan = RefScan(_scan_ref(path, target, base_sha, Path(tmp) / "base", options), base, base_sha)
-        head_commit = head_sha or target.commit
-        changed = changed_paths(target.root, base_sha, head_sha)
-        if changed is not None and not any(in_scope(target.subdir, p) for p in changed):
-            t = dataclasses.replace(base_scan.result.target, commit=head_commit)
-            return base_scan, RefScan(dataclasses.replace(base_scan.result, target=t), head, head_commit, reused=True)
-        if head_sha is None:
-            return base_scan, RefScan(scan(path, options), None, target.commit)
-        return base_scan, RefScan(_scan_ref(path, target, head_sha, Path(tmp) / "head", options), head, head_sha)
+        base_export = Export(target.root, base_sha, Path(tmp) / "base", target.subdir)
+        head_export = Export(target.root, head_sha, Path(tmp) / "head", target.subdir) if head_sha and not reuse else None
+        try:
+            head_result = None
+            if not reuse:
+                if head_export is not None:
+                    head_export.wait()
+                    head_result = _scan_export(path, target, head_sha or "", head_export.dest, options, packs)
+                else:
+                    head_result = scan(path, options, packs=packs)
+            base_export.wait()
+            base_result = _scan_export(path, target, base_sha, base_export.dest, options, packs)
+        finally:
+            base_export.kill()
+            if head_export is not None:
+                head_export.kill()
+    base_scan = RefScan(base_result, base, base_sha)
+    if head_result is None:
+        t = dataclasses.replace(base_result.target, commit=head_commit)
+        return base_scan, RefScan(dataclasses.replace(base_result, target=t), head, head_commit, reused=True)
+    return base_scan, RefScan(head_result, head, head_commit)
 
 
 def _resolve(target: Target, ref: str) -> str:
@@ -59,10 +80,9 @@ def _resolve(target: Target, ref: str) -> str:
     return sha
 
 
-def _scan_ref(path: str, target: Target, sha: str, dest: Path, options: ScanOptions) -> ScanResult:
-    safegit.export_tree(target.root, sha, dest)
+def _scan_export(path: str, target: Target, sha: str, dest: Path, options: ScanOptions, packs: dict[str, RulePack]) -> ScanResult:
     exported = Target(dest, target.subdir, False, sha, target.remote_url)
-    result = scan(path, options, target=exported)
+    result = scan(path, options, target=exported, packs=packs)
     # The report names the repository and the ref's commit, not the temporary directory.
     return dataclasses.replace(result, target=dataclasses.replace(target, commit=sha))
 
