@@ -1,7 +1,7 @@
 """``mlscan check``: the pull-request check for one or several subprojects, as the GitHub Action runs it.
 
 For each PATH: the diff of the base ref against the work tree (``mlscan diff``), or a plain scan when
-there is no base (a push, a schedule). It writes, under the output directory, per subproject
+there is no base (a push, a schedule). Once every PATH is scanned it writes, under the output directory, per subproject
 ``<slug>/diff.json``, ``diff.md``, ``report.json`` and ``report.sarif`` (its own ``automationDetails``
 category), then ``comment.md`` (all sections: the sticky comment's body), appends the body to the job
 summary and the outputs to ``$GITHUB_OUTPUT``, posts the comment when asked, and only then applies
@@ -32,8 +32,17 @@ class ProjectOutcome:
     level_change: int | None
     regressions: list[str]
     section: str
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # kind -> path
     category: str = ""
+    contents: dict[str, str] = field(default_factory=dict)  # kind -> text, written by write()
+
+    def write(self) -> None:
+        """Write the reports; done after every subproject was scanned, so an output directory inside the
+        work tree is never part of a scan."""
+        for kind, path in self.files.items():
+            p = Path(path)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(self.contents[kind], encoding="utf-8")
 
 
 def event_base() -> tuple[str | None, int | None]:
@@ -86,28 +95,24 @@ def run_project(path: str, base: str | None, options: ScanOptions, out: Path, re
         doc = None
     subdir = result.target.subdir
     d = out / slug(subdir)
-    d.mkdir(parents=True, exist_ok=True)
+    contents = {"report": json.dumps(report, indent=2, ensure_ascii=False) + "\n"}
     files = {"report": d / "report.json"}
-    files["report"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     category = f"mlscan/{subdir}/" if subdir else "mlscan/"
     if sarif:
         log = json.loads(get_reporter("sarif")(result))
         for run in log.get("runs", []):
             run["automationDetails"] = {"id": category}  # upload-sarif's category: one per subproject
-        files["sarif"] = d / "report.sarif"
-        files["sarif"].write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+        files["sarif"], contents["sarif"] = d / "report.sarif", json.dumps(log, indent=2) + "\n"
     if doc is not None:
         section = markdown(doc, report_url=report_url)
-        files["diff"] = d / "diff.json"
-        files["diff"].write_text(to_json(doc), encoding="utf-8")
+        files["diff"], contents["diff"] = d / "diff.json", to_json(doc)
     else:
         section = _scan_section(report)
-    files["markdown"] = d / "diff.md"
-    files["markdown"].write_text(section, encoding="utf-8")
+    files["markdown"], contents["markdown"] = d / "diff.md", section
     return ProjectOutcome(
         path=path, subdir=subdir, level=report["level"], yes_count=report["yes_count"],
         level_change=doc["level"]["change"] if doc else None, regressions=doc["regressions"] if doc else [],
-        section=section, files={k: str(v) for k, v in files.items()}, category=category,
+        section=section, files={k: str(v) for k, v in files.items()}, category=category, contents=contents,
     )
 
 

@@ -175,7 +175,7 @@ def platform_name(provider: str) -> str:
 @click.option("--comment/--no-comment", "do_comment", default=False, show_default=True, help="Post the sticky comment (pull requests only).")
 @click.option("--comment-id", default="mlscan", show_default=True, help="Marker id of the sticky comment.")
 @click.option("--sarif/--no-sarif", default=True, show_default=True, help="Write a SARIF log per subproject (automationDetails.id mlscan/SUBDIR/).")
-@click.option("--out-dir", type=click.Path(file_okay=False), help="Where the reports go (default: $RUNNER_TEMP/mlscan). Keep it outside the work tree.")
+@click.option("--out-dir", type=click.Path(file_okay=False), help="Where the reports go (default: $RUNNER_TEMP/mlscan); written after every PATH was scanned.")
 @click.option("--report-url", metavar="URL", help="Link to the full reports (e.g. the run's artifacts page), shown where evidence is cut.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes per scan.")
 def check_cmd(paths: tuple[str, ...], base: str | None, frameworks: tuple[str, ...], fail_under: str | None, fail_on_regression: bool,
@@ -198,6 +198,11 @@ def check_cmd(paths: tuple[str, ...], base: str | None, frameworks: tuple[str, .
         base = base or event_sha
         options = ScanOptions(frameworks=frameworks or ("checklist20",), jobs=jobs)
         results = [run_project(p, base, options, out, report_url, sarif) for p in (paths or (".",))]
+        for r in results:
+            r.write()
+    except OSError as e:
+        click.echo(f"mlscan: error: cannot write the reports: {e}", err=True)
+        sys.exit(2)
     except MlscanError as e:
         click.echo(f"mlscan: error: {e}", err=True)
         sys.exit(e.exit_code)
@@ -205,6 +210,7 @@ def check_cmd(paths: tuple[str, ...], base: str | None, frameworks: tuple[str, .
     limit = GITLAB_LIMIT if provider == "gitlab" else GITHUB_LIMIT
     text = assemble([r.section for r in results], comment_id=comment_id, limit=limit, report_url=report_url)
     comment_file = out / "comment.md"
+    out.mkdir(parents=True, exist_ok=True)
     comment_file.write_text(text, encoding="utf-8")
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
