@@ -11,8 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from mlscan.diff.compare import compare
-from mlscan.diff.refs import in_scope, scan_refs
+from mlscan.diff.refs import scan_refs
 from mlscan.diff.render import code, markdown, terminal
+from mlscan.diff.scope import in_scope
 from mlscan.engine import ScanOptions
 from mlscan.report import build_report
 

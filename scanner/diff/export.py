@@ -39,7 +39,7 @@ class Export:
 
 def main(argv: list[str]) -> int:
     from .. import safegit
-    from .refs import in_scope
+    from .scope import in_scope
 
     root, sha, dest = Path(argv[0]), argv[1], Path(argv[2])
     sub = argv[3] if len(argv) > 3 else ""

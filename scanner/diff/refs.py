@@ -20,9 +20,10 @@ from pathlib import Path
 from .. import safegit
 from ..engine import ScanOptions, ScanResult, scan
 from ..errors import UsageError
-from ..rulepack import RulePack, load_packs
+from ..scoring.rulepack import RulePack, load_packs
 from ..target import Target, resolve_target
 from .export import Export
+from .scope import in_scope
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,3 @@ def changed_paths(root: Path, base_sha: str, head_sha: str | None) -> list[str] 
 
 def _names(raw: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
-
-
-def in_scope(subdir: str, path: str) -> bool:
-    """Whether a change to ``path`` can change the scan of the project at ``subdir``: any path for the
-    whole repository; the project's files and the root files that apply to it (CI, CODEOWNERS, .dvc,
-    .mlscan.yml, template manifests) for a subdirectory."""
-    if not subdir or path == subdir or path.startswith(subdir + "/"):
-        return True
-    from ..index import ROOT_APPLICABLE, TEMPLATE_MANIFESTS, _Matcher
-
-    return path in TEMPLATE_MANIFESTS or path == ".mlscan.yaml" or _Matcher(ROOT_APPLICABLE)(path, path.rsplit("/", 1)[-1])
