@@ -34,8 +34,12 @@ def _fail(e: MlscanError) -> None:
 def main() -> None:
     """Evidence-backed ML infrastructure maturity for a repository.
 
-    Exit codes: 0 done, 1 a gate failed (--fail-under), 2 usage or configuration error,
-    3 the scan could not run.
+    Pull requests: 'mlscan diff' compares two refs or two JSON reports, 'mlscan check' is the
+    pull-request check the GitHub Action runs, 'mlscan comment' keeps one sticky comment per pull
+    request (GitHub) or merge request (GitLab) up to date.
+
+    Exit codes: 0 done, 1 a gate failed (--fail-under, --fail-on-regression), 2 usage or
+    configuration error, 3 the scan could not run.
     """
 
 

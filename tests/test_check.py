@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -53,3 +54,14 @@ def test_gitlab_merge_request_pipeline(httpserver: HTTPServer, tmp_path: Path) -
     assert (method, path) == ("POST", "/api/v4/projects/42/merge_requests/3/notes")
     assert "✅ yes → ❌ no" in body["body"] and body["body"].startswith("<!-- mlscan:sticky v1 id=mlscan -->")
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_pull_request_event_without_a_token(tmp_path: Path) -> None:
+    repo, base, _ = make_pr_repo(tmp_path / "repo")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"sha": base}}}))
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "mlscan", "check", str(repo), "--out-dir", str(out), "--comment"],
+                       capture_output=True, text=True, env=clean_env(GITHUB_EVENT_PATH=str(event), GITHUB_REPOSITORY="o/r"))
+    assert r.returncode == 2 and "mlscan: cannot comment: no token: set GITHUB_TOKEN or GH_TOKEN" in r.stderr
+    assert "D4" in (out / "comment.md").read_text()  # the base came from the event; the reports are written
