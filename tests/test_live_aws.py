@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from .test_index import git_repo
+from .conftest import git_repo
 from .test_report_schema import validate_report
 
 pytest.importorskip("moto", reason="the test extra installs moto[server] (pip install -e '.[test]')")
