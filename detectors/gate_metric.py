@@ -5,6 +5,7 @@ switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) m
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,35 +125,74 @@ def _actions(stmts: list[ast.stmt], guards: Guards, pred: object) -> list[Guards
     return out
 
 
-def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True) -> Iterator[_Gate]:
+Assigns = dict[str, list[tuple[int, ast.expr]]]
+
+
+def _assigns(stmts: list[ast.stmt]) -> Assigns:
+    """name -> [(line, value)] of the plain assignments in a function body (or a module's top level)."""
+    out: Assigns = {}
+    for n in (x for s in stmts for x in walk(s)):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            out.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
+    return out
+
+
+class _Expand(ast.NodeTransformer):
+    """Names replaced by the value last assigned to them before ``line`` (``challenger_wins = m_chall < m_champ``,
+    ``m_chall = metrics_challenger[eval_metric]``), a few levels deep."""
+
+    def __init__(self, assigns: Assigns, line: int, depth: int) -> None:
+        self.assigns, self.line, self.depth = assigns, line, depth
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        prior = [v for ln, v in self.assigns.get(node.id, ()) if ln < self.line]
+        if not prior or self.depth <= 0 or len(self.assigns.get(node.id, ())) > 1:
+            return node
+        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(prior[-1]))
+
+
+def _compares(test: ast.expr, assigns: Assigns, line: int) -> bool:
+    """A metric comparison, written in the test or in the (once-assigned) variables it reads."""
+    if metric_compare(test) is not None:
+        return True
+    if not any(isinstance(n, ast.Name) and n.id in assigns for n in walk(test)):
+        return False
+    return metric_compare(_Expand(assigns, line, 3).visit(copy.deepcopy(test))) is not None
+
+
+def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
+           assigns: Assigns | None = None) -> Iterator[_Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it)."""
+    if assigns is None:
+        assigns = _assigns(stmts)
     for s in stmts:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from _gates(s.body, (), (), thresholds)
+            yield from _gates(s.body, (), (), thresholds, _assigns(s.body))
             continue
         if isinstance(s, ast.If):
             passed = any(call_tail(c) == "passed" for c in walk(s.test) if isinstance(c, ast.Call))
-            if metric_compare(s.test) is not None or passed:
+            if _compares(s.test, assigns, s.lineno) or passed:
                 tool = "deepchecks" if passed else "python"
                 paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
                 if not paths and _promotes(ast.Module(s.body, [])) != _promotes(ast.Module(s.orelse, [])):
                     paths = [(*guards, (s.test, _promotes(ast.Module(s.body, [])), s.lineno))]
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
                 if paths:
-                    yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(s.test)) & _BASELINE else "threshold", tool, tuple(paths))
-            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds)
-            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds)
+                    seen = _Expand(assigns, s.lineno, 3).visit(copy.deepcopy(s.test))
+                    yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(seen)) & _BASELINE else "threshold", tool, tuple(paths))
+            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns)
+            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield _Gate(s.lineno, "assert", "python", (guards,))
         if isinstance(s, ast.Try):
-            yield from _gates(s.body, guards, (*handlers, s.handlers), thresholds)
+            yield from _gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns)
             for h in s.handlers:
-                yield from _gates(h.body, guards, handlers, thresholds)
-            yield from _gates(s.orelse + s.finalbody, guards, handlers, thresholds)
+                yield from _gates(h.body, guards, handlers, thresholds, assigns)
+            yield from _gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns)
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from _gates(s.body, guards, handlers, thresholds)
+            yield from _gates(s.body, guards, handlers, thresholds, assigns)
             continue
         for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
