@@ -117,6 +117,13 @@ class MonitoringPython(Detector):
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
                                  attrs={"tool": tool, "wired": strength is Strength.STRONG})
+        for line, signal in _vertex_gapic_monitors(tree, al, calls) if index.mentions(e.path, (b"aiplatform",)) else ():
+            if (signal, "vertex-model-monitoring") in seen:
+                continue
+            seen.add((signal, "vertex-model-monitoring"))
+            at, snip = _ops.locate(index, e, line)
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"tool": "vertex-model-monitoring", "wired": strength is Strength.STRONG})
         # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
         if not any(signal == "monitoring.model" for signal, _tool in seen):
             return
@@ -254,6 +261,46 @@ def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: Callable
             if M in kind:
                 yield "monitoring.model_drift", tool
             return
+
+
+# Vertex AI model monitoring through the low-level clients (aiplatform_v1/v1beta1 types, or the request written as
+# a dict/JSON message): a deployment monitoring job or a monitoring config on a batch prediction job, with its
+# objectives: training-serving skew (input data) and prediction drift
+_VERTEX_GAPIC = re.compile(r"^google\.cloud\.aiplatform_v1(?:beta1)?\.(?:types\.)?(?:\w+\.)*"
+                           r"(ModelDeploymentMonitoringJob|ModelMonitoringConfig|ModelMonitoringObjectiveConfig|"
+                           r"ModelDeploymentMonitoringObjectiveConfig)$")
+_VERTEX_MONITOR_KEYS = {"modelMonitoringConfig", "model_monitoring_config", "modelDeploymentMonitoringObjectiveConfigs",
+                        "model_deployment_monitoring_objective_configs", "objectiveConfigs", "objective_configs", "objectiveConfig",
+                        "objective_config"}
+_VERTEX_OBJECTIVES = {"trainingPredictionSkewDetectionConfig": "monitoring.data_drift", "training_prediction_skew_detection_config":
+                      "monitoring.data_drift", "TrainingPredictionSkewDetectionConfig": "monitoring.data_drift",
+                      "predictionDriftDetectionConfig": "monitoring.model_drift", "prediction_drift_detection_config": "monitoring.model_drift",
+                      "PredictionDriftDetectionConfig": "monitoring.model_drift"}
+
+
+def _vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[_ops.PyCall]) -> Iterator[tuple[int, str]]:
+    """(line, signal) of Vertex monitoring set up through the low-level API: the aiplatform_v1/v1beta1 monitoring types,
+    or a request dict (``message["modelMonitoringConfig"] = {"objectiveConfigs": [...]}``) in code that imports
+    google.cloud.aiplatform*. A monitoring config needs an objective (skew or drift): alert settings alone are no monitor."""
+    if not _ops.imports_module(al, "google.cloud.aiplatform", "google.cloud.aiplatform_v1", "google.cloud.aiplatform_v1beta1"):
+        return
+    keys: list[tuple[int, str]] = []
+    for n in walk(tree):
+        if isinstance(n, ast.Dict):
+            keys += [(k.lineno, k.value) for k in n.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
+            keys.append((n.lineno, n.slice.value))
+        elif isinstance(n, ast.keyword) and n.arg:
+            keys.append((n.value.lineno, n.arg))
+    typed = [c for c in calls if _VERTEX_GAPIC.match(c.qual)]
+    objectives = [(ln, _VERTEX_OBJECTIVES[k]) for ln, k in keys if k in _VERTEX_OBJECTIVES]
+    objectives += [(c.line, _VERTEX_OBJECTIVES[c.attr]) for c in calls if c.attr in _VERTEX_OBJECTIVES and c.qual.startswith("google.cloud.aiplatform_v1")]
+    configs = [ln for ln, k in keys if k in _VERTEX_MONITOR_KEYS] + [c.line for c in typed]
+    if not (configs and objectives):
+        return
+    yield min(configs), "monitoring.model"
+    for line, signal in sorted(objectives):
+        yield line, signal
 
 
 def _column_kind(c: _ops.PyCall) -> str:
