@@ -1,0 +1,122 @@
+"""Pipeline-native run tracking and per-run data artifacts: KFP v2 components that log to an ``Output[Metrics]``
+artifact (recorded per run in the pipeline's metadata store, e.g. Vertex ML Metadata) and write ``Output[Dataset]``
+artifacts; SageMaker Pipelines model metrics attached to the registered model version; ZenML metadata logged from a
+step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
+
+from . import _ops, _tracking
+from ._orchestration import call_tail, decorator, dotted, kwarg, trainingish
+
+_COMPONENT_DECOS = ("component", "container_component")
+_METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
+_METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
+_ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml")
+
+
+def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
+    """Parameters annotated ``Output[T]`` (``dsl.Output[dsl.Metrics]``) for T in ``types``."""
+    out: set[str] = set()
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        ann = a.annotation
+        if isinstance(ann, ast.Subscript) and dotted(ann.value).rsplit(".", 1)[-1] == "Output" and dotted(ann.slice).rsplit(".", 1)[-1] in types:
+            out.add(a.arg)
+    return out
+
+
+def _uses(fn: ast.AST, param: str, attrs: tuple[str, ...]) -> ast.AST | None:
+    """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body."""
+    for n in walk(fn):
+        if isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name) and n.value.id == param:
+            return n
+    return None
+
+
+class PipelineTracking(Detector):
+    """Pipeline-native tracking: KFP v2 logged metrics and Dataset artifacts, SageMaker Pipelines model metrics, ZenML
+    metadata; feeds E1, E2, D1."""
+
+    id = "pipeline.tracking"
+    questions = ("E1", "E2", "D1")
+    globs = ("**/*.py", "**/*.ipynb")
+    signals = ("tracking.run", "data.version_logged")
+
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return not e.test and index.mentions(e.path, NEEDLES)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, calls = _ops.py_calls(index, e)
+        where = _tracking.place(index, e)
+        if where.test:
+            return
+        reached = where.wired != "none"
+        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if reached else Strength.WEAK
+        if _ops.imports_module(al, "kfp"):
+            yield from self._kfp(index, e, tree, where, strength)
+        if _ops.imports_module(al, "sagemaker"):
+            yield from self._sagemaker(index, e, calls, where, strength)
+        if _ops.imports_module(al, "zenml"):
+            yield from self._zenml(index, e, tree, al, where, strength)
+
+    def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str) -> Finding:
+        at, snip = _ops.locate(index, e, line)
+        return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK,
+                          attrs={"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
+                                 "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True})
+
+    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: _tracking.Place, strength: Strength) -> Iterator[Finding]:
+        reached = where.wired != "none"
+        tracked = False
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, *_COMPONENT_DECOS)):
+                continue
+            for p in sorted(_output_params(fn, _METRIC_TYPES)):
+                use = _uses(fn, p, _METRIC_CALLS)
+                if use is not None and not tracked:
+                    tracked = True  # one tracking.run per file, as for the trackers
+                    # metrics logged by a component the pipeline runs: every run records them with its inputs
+                    yield self._track(index, e, use.lineno, "kfp", reached or trainingish(fn.name), strength, where.wired)
+            for p in sorted(_output_params(fn, ("Dataset",))):
+                use = _uses(fn, p, ("path", "uri"))
+                if use is not None:
+                    at, snip = _ops.locate(index, e, fn.lineno)
+                    yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength,
+                                     attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired})
+                    break
+
+    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[_ops.PyCall], where: _tracking.Place, strength: Strength) -> Iterator[Finding]:
+        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
+        metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
+        if not metrics:
+            return
+        names: set[str] = set()
+        tree = index.python(e.path)
+        for n in walk(tree) if tree is not None else ():
+            if isinstance(n, ast.Assign) and n.value in metrics:
+                names |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+        for c in calls:
+            mm = kwarg(c.node, "model_metrics")
+            if mm is None or not (c.attr in ("RegisterModel", "register") or call_tail(c.node) == "register"):
+                continue
+            if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
+                yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: _tracking.Place,
+               strength: Strength) -> Iterator[Finding]:
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
+                continue
+            for c in walk(fn):
+                if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (_ops.qualname(c.func, al) or "").startswith("zenml"):
+                    yield self._track(index, e, c.lineno, "zenml", where.wired != "none" or trainingish(fn.name), strength, where.wired)
+                    return
