@@ -23,6 +23,20 @@ _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "
 NEEDLES = (b"kfp", b"ModelMetrics", b"zenml")
 
 
+def _durable_root(index: FileIndex) -> bool:
+    """Does the repository run its pipelines with a declared artifact root (``pipeline_root=`` on the pipeline, a Vertex
+    ``PipelineJob`` or a KFP client run)? Run artifacts then persist in that store with the run's metadata; without one
+    they stay in the cluster's default store and a Dataset output is a hand-off between steps, not a kept version."""
+
+    def build() -> bool:
+        for _e, tree in index.python_files((b"pipeline_root",), ("**/*.py", "**/*.ipynb")):
+            if any(isinstance(n, ast.keyword) and n.arg == "pipeline_root" for n in walk(tree)):
+                return True
+        return False
+
+    return bool(index.memo("pipeline-tracking:durable-root", build))
+
+
 def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
     """Parameters annotated ``Output[T]`` (``dsl.Output[dsl.Metrics]``) for T in ``types``."""
     out: set[str] = set()
@@ -89,8 +103,10 @@ class PipelineTracking(Detector):
                 use = _uses(fn, p, ("path", "uri"))
                 if use is not None:
                     at, snip = _ops.locate(index, e, fn.lineno)
-                    yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength,
-                                     attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired})
+                    durable = _durable_root(index)
+                    yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
+                                     attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
+                                            "durable_root": durable})
                     break
 
     def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[_ops.PyCall], where: _tracking.Place, strength: Strength) -> Iterator[Finding]:
