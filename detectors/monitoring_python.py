@@ -299,8 +299,7 @@ def _vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[_op
     if not (configs and objectives):
         return
     yield min(configs), "monitoring.model"
-    for line, signal in sorted(objectives):
-        yield line, signal
+    yield from sorted(objectives)
 
 
 def _column_kind(c: _ops.PyCall) -> str:
