@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.pyast import walk
 
-from ._ci import Cmd, defined_target, job_commands
+from ._ci import Cmd, defined_target, head, job_commands, segments
 from ._ci_vocab import test_runner, test_target_name
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
@@ -44,6 +46,72 @@ def _runs_something(c: Cmd, cmds: list[Cmd]) -> bool:
     """The task a command calls has real commands (not only ``echo``)."""
     here = f"{c.path}:{c.line}"
     return any(here in x.via and not is_placeholder(x.text) for x in cmds)
+
+
+# Checks of a deployed service, not of the code or model before it ships: describe/invoke a live endpoint
+_ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_endpoint_async", "wait_until_endpoint_in_service"})
+_ASSERT_CALL = re.compile(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
+
+
+def _checks(fn: ast.AST, raises: bool) -> bool:
+    """Does the code check anything: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``,
+    ``pytest.raises``) outside exception handlers, or (for a script run directly) a ``raise`` that fails the run?
+    ``assert False`` in the handler of a ``try: print(...)`` and ``assert True`` check nothing."""
+    handlers = {id(x) for h in walk(fn) if isinstance(h, ast.ExceptHandler) for x in walk(h) if x is not h}
+    for n in walk(fn):
+        if id(n) in handlers:
+            continue
+        if isinstance(n, ast.Assert) and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)):
+            return True
+        if isinstance(n, ast.Call):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else ""
+            if _ASSERT_CALL.match(name):
+                return True
+        if raises and isinstance(n, ast.Raise):
+            return True
+    return False
+
+
+def _endpoint_only(tree: ast.AST) -> bool:
+    """The code only checks a deployed endpoint (describe/invoke it): a post-deployment smoke test."""
+    names = {c.func.attr for c in walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)}
+    return bool(names & _ENDPOINT_CALLS)
+
+
+def _collected(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
+    """The Python test files a test command runs: the paths it names (files, or the test files under named
+    folders), else every test file under its working directory."""
+    seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
+    args = [a for a in seg[1:] if not a.startswith("-") and a not in ("-m", runner) and "=" not in a]
+    cwd = c.cwd.strip("./") if c.cwd else ""
+    tests = [e for e in index.entries if e.test and e.name.endswith(".py") and e.name != "conftest.py" and e.name != "__init__.py"]
+    out: list[FileEntry] = []
+    for a in args:
+        rel = f"{cwd}/{a}".strip("/") if cwd and not a.startswith("/") else a.lstrip("./")
+        rel = rel.split("::", 1)[0]
+        hit = [e for e in index.entries if e.vpath == rel and e.name.endswith(".py")] or [e for e in tests if e.vpath.startswith(rel.rstrip("/") + "/")]
+        if not hit and rel.endswith(".py"):  # relative to a build's source root: a file below a folder holding the CI file
+            base = c.path.rsplit("/", 1)[0] if "/" in c.path else ""
+            while base and not hit:
+                hit = [e for e in index.entries if e.vpath == f"{base}/{rel}"]
+                base = base.rsplit("/", 1)[0] if "/" in base else ""
+        out += hit
+    if out or args and runner == "python":
+        return out
+    return [e for e in tests if not cwd or e.vpath.startswith(cwd + "/")]
+
+
+def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
+    """(asserts, post_deploy) of what a test command runs. Unknown runners, or no Python test file found: (True, False)."""
+    if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
+        return True, False
+    files = _collected(index, c, runner)
+    trees = [t for e in files if (t := index.python(e.path)) is not None]
+    if not trees:
+        return True, False
+    asserts = any(_checks(t, raises=runner == "python") for t in trees)
+    post_deploy = all(_endpoint_only(t) for t in trees)
+    return asserts, post_deploy
 
 
 class CiTests(Detector):
@@ -80,6 +148,9 @@ class CiTests(Detector):
                 for c, runner in hits:
                     found.setdefault((c.via[0].rsplit(":", 1)[0], root_line(c), runner), []).append(c)
             for (path, line, runner), cmds in found.items():
+                content = [test_content(index, c, runner) for c in cmds]
+                asserts = any(a for a, _ in content)
+                post_deploy = all(p for _, p in content)
                 blocking = any(c.blocking for c in cmds)
                 ignored = all(c.ignored for c in cmds)
                 strength = Strength.STRONG if blocking else Strength.WEAK if ignored else Strength.MEDIUM
@@ -87,4 +158,5 @@ class CiTests(Detector):
                 yield self.found("ci.tests", index, path, line, strength=strength, extra=extra, attrs={
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
+                    "asserts": asserts, "post_deploy": post_deploy,
                 })
