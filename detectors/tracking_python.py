@@ -36,7 +36,9 @@ class TrackingPython(Detector):
         tools = sorted({c.tool for c in calls})
         par = _tracking.parents(tree)
         flags = _tracking.Flags(index, tree)
-        gated = all(_tracking.guarded_off(c.node, par, flags) for c in calls)
+        guarded = _tracking.guarded_imports(tree)
+        install_gated = all(_tracking.install_gated(index, t, _tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
+        gated = install_gated or all(_tracking.guarded_off(c.node, par, flags) for c in calls)
         stem = words(e.name.rsplit(".", 1)[0])
         tuning = bool(stem & _tracking.TUNING_WORDS) or all(
             any(words(f) & _tracking.TUNING_WORDS or f == "objective" for f in _tracking.enclosing_functions(c.node, par)) for c in calls)
@@ -55,7 +57,7 @@ class TrackingPython(Detector):
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
-                "in_training": in_training, "optional": optional, "tuning_only": tuning,
+                "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
             },
         )
