@@ -12,7 +12,7 @@ from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
-from ._ci import Cmd, defined_target, head, job_commands, segments
+from ._ci import Cmd, defined_target, head, job_commands, python_target, segments
 from ._ci_vocab import test_runner, test_target_name
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
@@ -114,6 +114,28 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
     return asserts, post_deploy
 
 
+# End-to-end tests written as a CI step that runs the project's own scripts (train, then validate/predict/export with
+# the result): the step says it tests, and the scripts fail the job when the model cannot be built or used
+_E2E_STEP_WORDS = frozenset({"test", "tests", "e2e", "smoke", "integration", "regression", "benchmark", "benchmarks"})
+_USE_WORDS = frozenset({"val", "validate", "validation", "predict", "prediction", "detect", "infer", "inference", "export", "evaluate",
+                        "eval", "benchmark", "benchmarks", "score", "scoring", "serve"})
+
+
+def _e2e_scripts(index: FileIndex, step_name: str, cmds: list[Cmd]) -> Cmd | None:
+    """The first command of a test-named step that runs at least two project scripts, one of which uses a model
+    (validates, predicts, exports, benchmarks): an end-to-end test of the project's entry points."""
+    if not _words(step_name) & _E2E_STEP_WORDS:
+        return None
+    scripts: dict[str, Cmd] = {}
+    for c in cmds:
+        e = python_target(index, c)
+        if e is not None and not e.test:
+            scripts.setdefault(e.vpath, c)
+    if len(scripts) < 2 or not any(_words(v.rsplit("/", 1)[-1][:-3]) & _USE_WORDS for v in scripts):
+        return None
+    return next(iter(scripts.values()))
+
+
 class CiTests(Detector):
     """Test suites run by CI jobs/pipelines (pytest, unittest, tox, nox, make test ...), blocking or not, and manual test stages; feeds M3."""
 
@@ -145,6 +167,8 @@ class CiTests(Detector):
                 if not hits:  # a test task running a tool we do not know (`make test` -> `./run_suite`)
                     hits = [(c, t) for c in cmds if len(c.via) == 1 and test_target_name(c.text) and _runs_something(c, cmds)
                             and (t := defined_target(index, c)) and not t.startswith(("npm", "yarn", "pnpm"))]
+                if not hits and (e2e := _e2e_scripts(index, step.name, cmds)) is not None:
+                    hits = [(e2e, "scripts")]
                 for c, runner in hits:
                     found.setdefault((c.via[0].rsplit(":", 1)[0], root_line(c), runner), []).append(c)
             for (path, line, runner), cmds in found.items():
