@@ -14,13 +14,16 @@ from mlscan.model import Finding, Strength
 from mlscan.pyast import walk
 
 from . import _ops, _tracking
-from ._orchestration import call_tail, decorator, dotted, kwarg, trainingish
+from ._orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish
 
 _COMPONENT_DECOS = ("component", "container_component")
 _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow")
+# reads whose result, kept on ``self`` in a Metaflow step, is a per-run data artifact in the Metaflow datastore
+_DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", "read_excel", "read_feather", "read_orc", "read_sql",
+                         "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
 
 
 def _durable_root(index: FileIndex) -> bool:
@@ -80,6 +83,8 @@ class PipelineTracking(Detector):
             yield from self._sagemaker(index, e, calls, where, strength)
         if _ops.imports_module(al, "zenml"):
             yield from self._zenml(index, e, tree, al, where, strength)
+        if _ops.imports_module(al, "metaflow"):
+            yield from self._metaflow(index, e, tree)
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str) -> Finding:
         at, snip = _ops.locate(index, e, line)
@@ -108,6 +113,31 @@ class PipelineTracking(Detector):
                                      attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
                                             "durable_root": durable})
                     break
+
+    def _metaflow(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """A training flow whose data is a run artifact: an ``IncludeFile`` parameter (the file's content is snapshotted
+        into the datastore with every run) or a step that keeps the loaded table on ``self``. Flows are run from
+        their file (``python flow.py run``), an entry point."""
+        for cls in walk(tree):
+            if not (isinstance(cls, ast.ClassDef) and any(dotted(b).rsplit(".", 1)[-1] == "FlowSpec" for b in cls.bases)):
+                continue
+            if not training_code(cls):
+                continue
+            hit: ast.AST | None = next((s for s in cls.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+                                        and call_tail(s.value) == "IncludeFile"), None)
+            for fn in cls.body if hit is None else ():
+                if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
+                    continue
+                hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
+                    isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
+                    and any(isinstance(c, ast.Call) and call_tail(c) in _DATA_READS for c in walk(n.value))), None)
+                if hit is not None:
+                    break
+            if hit is not None:
+                at, snip = _ops.locate(index, e, hit.lineno)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
+                return
 
     def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[_ops.PyCall], where: _tracking.Place, strength: Strength) -> Iterator[Finding]:
         """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
