@@ -10,12 +10,11 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops
-from ._orchestration import call_tail, decorator, dotted, kwarg
 
 # orchestrator module -> the decorators that make a function one of its tasks
 _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("op", "asset", "multi_asset"),
@@ -28,9 +27,9 @@ _DEPLOY_SDKS = (("sagemaker", "sagemaker"), ("google.cloud.aiplatform", "vertex"
 
 def _tasks(tree: ast.Module, al: dict[str, str]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     """Functions the orchestrators the file imports run as tasks."""
-    decos = tuple({d for mod, ds in _TASK_DECOS.items() if _ops.imports_module(al, mod) for d in ds})
+    decos = tuple({d for mod, ds in _TASK_DECOS.items() if ops.imports_module(al, mod) for d in ds})
     out = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and decos and decorator(f, *decos)]
-    if _ops.imports_module(al, "airflow"):  # PythonOperator(python_callable=fn)
+    if ops.imports_module(al, "airflow"):  # PythonOperator(python_callable=fn)
         funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for c in walk(tree):
             if isinstance(c, ast.Call) and isinstance(kwarg(c, "python_callable"), ast.Name):
@@ -48,12 +47,12 @@ def _deploy_target(c: ast.Call, al: dict[str, str]) -> str | None:
         if text.startswith(("self.next", "st.", "streamlit.")):
             return None
         for module, target in _DEPLOY_SDKS:
-            if _ops.imports_module(al, module):
+            if ops.imports_module(al, module):
                 return target
         return None
-    if name in ("create_endpoint", "update_endpoint") and _ops.imports_module(al, "boto3", "sagemaker"):
+    if name in ("create_endpoint", "update_endpoint") and ops.imports_module(al, "boto3", "sagemaker"):
         return "sagemaker"
-    if name in ("begin_create_or_update", "create_or_update") and "online_deployments" in text and _ops.imports_module(al, "azure.ai.ml"):
+    if name in ("begin_create_or_update", "create_or_update") and "online_deployments" in text and ops.imports_module(al, "azure.ai.ml"):
         return "azureml"
     if name == "ModelDeployOp":
         return "vertex"
@@ -72,8 +71,8 @@ class OrchestratedDeploy(Detector):
         return not e.test and index.mentions(e.path, NEEDLES) and index.mentions(e.path, DEPLOY_NEEDLES)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, _calls = _ops.py_calls(index, e)
-        if _ops.place(index, e) in ("notebook", "exploration"):
+        al, _calls = ops.py_calls(index, e)
+        if ops.place(index, e) in ("notebook", "exploration"):
             return  # a deploy cell in a notebook is run by a person
         funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for task in _tasks(tree, al):
@@ -84,8 +83,8 @@ class OrchestratedDeploy(Detector):
             if hit is None:
                 continue
             c, target = hit
-            tool = next(m for m in _TASK_DECOS if _ops.imports_module(al, m))
-            line, snip = _ops.locate(index, e, c.lineno)
+            tool = next(m for m in _TASK_DECOS if ops.imports_module(al, m))
+            line, snip = ops.locate(index, e, c.lineno)
             yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
                              attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {task.name}",
                                     "environment": "", "job": task.name, "manual_dispatch": True})

@@ -9,12 +9,11 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops, _tracking
-from ._orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish
 
 _COMPONENT_DECOS = ("component", "container_component")
 _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
@@ -71,28 +70,28 @@ class PipelineTracking(Detector):
         return not e.test and index.mentions(e.path, NEEDLES)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = _ops.py_calls(index, e)
-        where = _tracking.place(index, e)
+        al, calls = ops.py_calls(index, e)
+        where = tracking.place(index, e)
         if where.test:
             return
         reached = where.wired != "none"
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if reached else Strength.WEAK
-        if _ops.imports_module(al, "kfp"):
+        if ops.imports_module(al, "kfp"):
             yield from self._kfp(index, e, tree, where, strength)
-        if _ops.imports_module(al, "sagemaker"):
+        if ops.imports_module(al, "sagemaker"):
             yield from self._sagemaker(index, e, calls, where, strength)
-        if _ops.imports_module(al, "zenml"):
+        if ops.imports_module(al, "zenml"):
             yield from self._zenml(index, e, tree, al, where, strength)
-        if _ops.imports_module(al, "metaflow"):
+        if ops.imports_module(al, "metaflow"):
             yield from self._metaflow(index, e, tree)
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str) -> Finding:
-        at, snip = _ops.locate(index, e, line)
+        at, snip = ops.locate(index, e, line)
         return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK,
                           attrs={"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
                                  "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True})
 
-    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: _tracking.Place, strength: Strength) -> Iterator[Finding]:
+    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: tracking.Place, strength: Strength) -> Iterator[Finding]:
         reached = where.wired != "none"
         tracked = False
         for fn in walk(tree):
@@ -107,7 +106,7 @@ class PipelineTracking(Detector):
             for p in sorted(_output_params(fn, ("Dataset",))):
                 use = _uses(fn, p, ("path", "uri"))
                 if use is not None:
-                    at, snip = _ops.locate(index, e, fn.lineno)
+                    at, snip = ops.locate(index, e, fn.lineno)
                     durable = _durable_root(index)
                     yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
                                      attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
@@ -134,12 +133,12 @@ class PipelineTracking(Detector):
                 if hit is not None:
                     break
             if hit is not None:
-                at, snip = _ops.locate(index, e, hit.lineno)
+                at, snip = ops.locate(index, e, hit.lineno)
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
                 return
 
-    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[_ops.PyCall], where: _tracking.Place, strength: Strength) -> Iterator[Finding]:
+    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: tracking.Place, strength: Strength) -> Iterator[Finding]:
         """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
         metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
         if not metrics:
@@ -157,12 +156,12 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
                 return
 
-    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: _tracking.Place,
+    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: tracking.Place,
                strength: Strength) -> Iterator[Finding]:
         for fn in walk(tree):
             if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
                 continue
             for c in walk(fn):
-                if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (_ops.qualname(c.func, al) or "").startswith("zenml"):
+                if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
                     yield self._track(index, e, c.lineno, "zenml", where.wired != "none" or trainingish(fn.name), strength, where.wired)
                     return
