@@ -623,7 +623,8 @@ def tag_of(ref: str) -> str:
 # ------------------------------------------------------------------ settings outside Python
 
 ENV_TEXT_GLOBS = ("**/.env", "**/*.env", "**/.env.*", "**/*.sh", "**/Makefile", "**/makefile", "**/*.mk", "**/.envrc")
-DOCKERFILES = ("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile", "**/Containerfile")
+DOCKERFILES = ("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/dockerfile-*", "**/*.Dockerfile",
+               "**/*.dockerfile", "**/Containerfile", "**/Containerfile.*")
 
 
 def env_settings(index: FileIndex, names: tuple[str, ...]) -> Iterator[tuple[FileEntry, int | None, str, str]]:
