@@ -18,8 +18,11 @@ from mlscan.model import Finding, Strength
 _COMPONENT_DECOS = ("component", "container_component")
 _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
+_FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial")
+# SageMaker Experiments through the boto3 client: each training job joins a trial of the experiment (params, metrics)
+_SM_EXPERIMENT_CALLS = frozenset({"create_experiment", "create_trial", "create_trial_component", "associate_trial_component"})
 # reads whose result, kept on ``self`` in a Metaflow step, is a per-run data artifact in the Metaflow datastore
 _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", "read_excel", "read_feather", "read_orc", "read_sql",
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
@@ -62,9 +65,9 @@ class PipelineTracking(Detector):
     metadata; feeds E1, E2, D1."""
 
     id = "pipeline.tracking"
-    questions = ("E1", "E2", "D1")
+    questions = ("E1", "E2", "D1", "T2")
     globs = ("**/*.py", "**/*.ipynb")
-    signals = ("tracking.run", "data.version_logged")
+    signals = ("tracking.run", "data.version_logged", "artifact.store")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return not e.test and index.mentions(e.path, NEEDLES)
@@ -80,6 +83,11 @@ class PipelineTracking(Detector):
             yield from self._kfp(index, e, tree, where, strength)
         if ops.imports_module(al, "sagemaker"):
             yield from self._sagemaker(index, e, calls, where, strength)
+            yield from self._estimator_output(index, e, calls, where)
+        if ops.imports_module(al, "boto3", "sagemaker"):
+            hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
+            if hit is not None:
+                yield self._track(index, e, hit.line, "sagemaker-experiments", reached or where.training_script, strength, where.wired)
         if ops.imports_module(al, "zenml"):
             yield from self._zenml(index, e, tree, al, where, strength)
         if ops.imports_module(al, "metaflow"):
@@ -136,6 +144,17 @@ class PipelineTracking(Detector):
                 at, snip = ops.locate(index, e, hit.lineno)
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
+                return
+
+    def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: tracking.Place) -> Iterator[Finding]:
+        """A SageMaker estimator with ``output_path``: every training job writes its model artifact to that bucket."""
+        for c in calls:
+            if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
+                    and kwarg(c.node, "output_path") is not None:
+                at, snip = ops.locate(index, e, c.line)
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"how": "estimator-output", "kind": "s3", "wired": where.wired == "automated"})
                 return
 
     def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: tracking.Place, strength: Strength) -> Iterator[Finding]:
