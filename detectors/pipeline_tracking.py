@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish, words
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -21,6 +21,10 @@ _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cel
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
 NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial")
+# a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
+LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
+_SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
+_DATA_WORDS = frozenset({"data", "dataset", "datasets", "train", "training", "input", "inputs"})
 # SageMaker Experiments through the boto3 client: each training job joins a trial of the experiment (params, metrics)
 _SM_EXPERIMENT_CALLS = frozenset({"create_experiment", "create_trial", "create_trial_component", "associate_trial_component"})
 # reads whose result, kept on ``self`` in a Metaflow step, is a per-run data artifact in the Metaflow datastore
@@ -65,12 +69,12 @@ class PipelineTracking(Detector):
     metadata; feeds E1, E2, D1."""
 
     id = "pipeline.tracking"
-    questions = ("E1", "E2", "D1", "T2")
+    questions = ("E1", "E2", "D1", "D2", "T2")
     globs = ("**/*.py", "**/*.ipynb")
-    signals = ("tracking.run", "data.version_logged", "artifact.store")
+    signals = ("tracking.run", "data.version_logged", "data.model_link", "artifact.store")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        return not e.test and index.mentions(e.path, NEEDLES)
+        return not e.test and (index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES))
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
@@ -92,6 +96,8 @@ class PipelineTracking(Detector):
             yield from self._zenml(index, e, tree, al, where, strength)
         if ops.imports_module(al, "metaflow"):
             yield from self._metaflow(index, e, tree)
+        if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
+            yield from self._data_link(index, e, tree, strength)
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str) -> Finding:
         at, snip = ops.locate(index, e, line)
@@ -144,6 +150,58 @@ class PipelineTracking(Detector):
                 at, snip = ops.locate(index, e, hit.lineno)
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
+                return
+
+    def _data_link(self, index: FileIndex, e: FileEntry, tree: ast.Module, strength: Strength) -> Iterator[Finding]:
+        """The training data's URI/path written into the directory the model is saved to (``json.dump({"uris":
+        [args.train_data]}, open(args.model / "training_dataset.json", "w"))`` beside ``joblib.dump(model, args.model /
+        "model.joblib")``): the model artifact carries its data version."""
+        values: dict[str, ast.expr] = {}
+        for n in walk(tree):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                values[n.targets[0].id] = n.value
+
+        def roots(expr: ast.AST | None, depth: int = 2) -> set[str]:
+            """Names and attribute chains a path expression is built from (through one assignment)."""
+            out: set[str] = set()
+            nodes = list(walk(expr)) if expr is not None else []
+            inner = {id(x.value) for x in nodes if isinstance(x, ast.Attribute)}  # the ``args`` of ``args.model``
+            for x in nodes:
+                if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name):
+                    out.add(dotted(x))
+                elif isinstance(x, ast.Name) and id(x) not in inner:
+                    out.add(x.id)
+                    if depth and x.id in values:
+                        out |= roots(values[x.id], depth - 1)
+            return out
+
+        calls_ = [c for c in walk(tree) if isinstance(c, ast.Call)]
+        model_dirs: set[str] = set()
+        for c in calls_:
+            name = call_tail(c)
+            if dotted(c.func) in ("joblib.dump", "pickle.dump", "torch.save") and len(c.args) > 1:
+                model_dirs |= roots(c.args[1])
+            elif name in ("save_model", "save_pretrained") and c.args:
+                model_dirs |= roots(c.args[-1])
+        model_dirs -= {"os", "path", "str", "os.path", "Path", "self"}
+        if not model_dirs:
+            return
+        opened = {t.id if isinstance(t, ast.Name) else "": w.context_expr for w in walk(tree) if isinstance(w, ast.withitem)
+                  for t in [w.optional_vars] if isinstance(w.context_expr, ast.Call) and call_tail(w.context_expr) == "open"}
+        for c in calls_:
+            if dotted(c.func) not in ("json.dump", "yaml.dump", "yaml.safe_dump") or len(c.args) < 2:
+                continue
+            target = c.args[1]
+            where_to = opened.get(target.id) if isinstance(target, ast.Name) else target
+            path_expr = where_to.args[0] if isinstance(where_to, ast.Call) and call_tail(where_to) == "open" and where_to.args else None
+            if path_expr is None or not roots(path_expr) & model_dirs:
+                continue
+            content = values.get(c.args[0].id, c.args[0]) if isinstance(c.args[0], ast.Name) else c.args[0]
+            if isinstance(content, ast.Dict) and any(words(dotted(x)) & _DATA_WORDS for x in walk(content)
+                                                    if isinstance(x, ast.Attribute) or isinstance(x, ast.Name)):
+                at, snip = ops.locate(index, e, c.lineno)
+                yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"how": "data-uri-in-model-dir", "tool": "file"})
                 return
 
     def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: tracking.Place) -> Iterator[Finding]:
