@@ -1,17 +1,19 @@
 """Model deployments run as a step of an orchestrated workflow: a Metaflow step, a Prefect task/flow, a Dagster
 op/asset, an Airflow task (``@task`` or a PythonOperator callable), a ZenML step or a KFP component that deploys the
 trained model to a managed endpoint (SageMaker ``Model.deploy``/``create_endpoint``, Vertex ``Model.deploy``/
-``Endpoint.deploy``, Azure ML online deployments). The workflow runs the deploy without a person copying files;
-feeds M2."""
+``Endpoint.deploy``, Azure ML online deployments). The workflow runs the deploy without a person copying files.
+Also a registry promotion (stage transition, alias) on an automated path whose stage/alias the serving code loads
+(``models:/name/Production``): the promotion is the deployment. Feeds M2."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, words
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -60,7 +62,7 @@ def _deploy_target(c: ast.Call, al: dict[str, str]) -> str | None:
 
 
 class OrchestratedDeploy(Detector):
-    """A workflow step (Metaflow, Prefect, Dagster, Airflow, ZenML, KFP) deploys the model to a managed endpoint; feeds M2."""
+    """A workflow step deploys the model to a managed endpoint, or an automated registry promotion is what serving loads; feeds M2."""
 
     id = "orchestrator.deploy"
     questions = ("M2",)
@@ -89,3 +91,68 @@ class OrchestratedDeploy(Detector):
                              attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {task.name}",
                                     "environment": "", "job": task.name, "manual_dispatch": True})
             return
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        """A registry promotion on an automated path counts as a deployment when serving code loads the model by that
+        stage or alias (``models:/churn/Production``, ``models:/churn@champion``): the next load serves it."""
+        refs: dict[str, str] | None = None
+        for e, line, stages in registry_promotions(index):
+            refs = serving_refs(index) if refs is None else refs
+            hit = next((s for s in sorted(stages) if s in refs), None)
+            if hit is None:
+                continue
+            at, snip = ops.locate(index, e, line)
+            yield self.found("deploy.automated", index, e.path, at, snippet=snip, strength=Strength.STRONG,
+                             attrs={"system": "registry", "target": hit, "active": True, "automatic": True, "environment": "",
+                                    "via": f"registry promotion loaded by {refs[hit]}", "job": "", "manual_dispatch": False})
+            return
+
+
+# ------------------------------------------------------------------ registry promotions that serving picks up
+
+_PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1),
+               "add_version_aliases": ("new_aliases", 0)}
+PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
+_MODEL_URI = re.compile(r"models:/[^\s'\"]*?(?:/|@)(?P<ref>\{?[A-Za-z0-9_.-]+\}?)['\"]")
+_SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict", "prediction", "inference", "score", "scoring", "batch",
+                            "service", "handler", "main"})
+_SERVING_LIBS = ("fastapi", "flask", "bentoml", "starlette", "gradio", "streamlit", "litserve", "ray.serve")
+
+
+def _promotion_refs(c: ops.PyCall, tree: ast.AST) -> set[str]:
+    """The stage/alias a promotion call moves the model to (literals, or a once-assigned name's literal)."""
+    kw, pos = _PROMOTIONS[c.attr]
+    node = kwarg(c.node, kw) or (c.node.args[pos] if len(c.node.args) > pos else None)
+    if isinstance(node, ast.Name):
+        node = next((a.value for a in walk(tree) if isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)), node)
+    value = ops.literal(node)
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return {str(v).lower() for v in values if isinstance(v, str) and v}
+
+
+def registry_promotions(index: FileIndex) -> Iterator[tuple[FileEntry, int, set[str]]]:
+    """(file, line, stages/aliases) of registry promotions on an automated path (CI, a pipeline, a scheduled job)."""
+    for e, tree in index.python_files(PROMOTION_NEEDLES):
+        if e.test or ops.place(index, e) != "automated":
+            continue
+        _al, calls = ops.py_calls(index, e)
+        for c in calls:
+            if c.attr in _PROMOTIONS:
+                refs = _promotion_refs(c, tree)
+                if refs:
+                    yield e, c.line, refs
+
+
+def serving_refs(index: FileIndex) -> dict[str, str]:
+    """stage/alias -> the serving file that loads ``models:/<name>/<stage>`` or ``models:/<name>@<alias>``."""
+    out: dict[str, str] = {}
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.contains(e.path, (b"models:/",)):
+            continue
+        text = index.text(e.path) or ""
+        serving = bool(words(e.vpath) & _SERVING_WORDS) or any(f"import {m}" in text or f"from {m}" in text for m in _SERVING_LIBS)
+        if not serving:
+            continue
+        for m in _MODEL_URI.finditer(text):
+            out.setdefault(m.group("ref").strip("{}").lower(), e.vpath)
+    return out
