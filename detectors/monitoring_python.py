@@ -123,6 +123,14 @@ class MonitoringPython(Detector):
             at, snip = ops.locate(index, e, line)
             yield self.found(signal, index, e.path, at, snippet=snip, strength=strength,
                              attrs={"tool": "vertex-model-monitoring", "wired": strength is Strength.STRONG})
+        # hand-written prediction drift next to library data drift: a two-sample statistic on predictions
+        if any(signal == "monitoring.data_drift" for signal, _tool in seen) and not any(signal == "monitoring.model_drift" for signal, _t in seen):
+            hit = next((c for c in calls if _prediction_drift(c)), None)
+            if hit is not None:
+                seen.add(("monitoring.model_drift", "custom"))
+                at, snip = ops.locate(index, e, hit.line)
+                yield self.found("monitoring.model_drift", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"tool": "custom", "wired": strength is Strength.STRONG, "statistic": hit.attr})
         # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
         if not any(signal == "monitoring.model" for signal, _tool in seen):
             return
@@ -299,6 +307,22 @@ def _vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[ops
         return
     yield min(configs), "monitoring.model"
     yield from sorted(objectives)
+
+
+_TWO_SAMPLE = frozenset({"ks_2samp", "kstest", "wasserstein_distance", "jensenshannon", "chisquare", "chi2_contingency", "mannwhitneyu",
+                         "ttest_ind", "anderson_ksamp", "energy_distance", "entropy"})
+_PSI = re.compile(r"(^|_)psi($|_)|population_stability", re.I)
+_PREDICTION_WORDS = frozenset({"pred", "preds", "prediction", "predictions", "predicted", "score", "scores", "proba", "probability",
+                               "probabilities", "output", "outputs", "yhat"})
+
+
+def _prediction_drift(c: ops.PyCall) -> bool:
+    """A two-sample statistic (KS, Wasserstein, Jensen-Shannon, PSI ...) whose arguments are predictions."""
+    if not (c.attr in _TWO_SAMPLE or _PSI.search(c.attr)):
+        return False
+    args = [*c.node.args, *(k.value for k in c.node.keywords)]
+    texts = " ".join(ast.unparse(a) for a in args)
+    return bool(set(re.findall(r"[a-z]+", texts.lower())) & _PREDICTION_WORDS)
 
 
 def _column_kind(c: ops.PyCall) -> str:
