@@ -144,15 +144,24 @@ def registry_promotions(index: FileIndex) -> Iterator[tuple[FileEntry, int, set[
 
 
 def serving_refs(index: FileIndex) -> dict[str, str]:
-    """stage/alias -> the serving file that loads ``models:/<name>/<stage>`` or ``models:/<name>@<alias>``."""
+    """stage/alias -> the serving file that loads ``models:/<name>/<stage>`` or ``models:/<name>@<alias>`` at request or
+    reload time (inside a function: a handler, a reload, a batch job run). A model loaded once at import is the one
+    of the last deploy: a promotion reaches it only with a restart, which is a deploy of its own."""
     out: dict[str, str] = {}
     for e in index.select(("**/*.py",)):
         if e.test or not index.contains(e.path, (b"models:/",)):
             continue
         text = index.text(e.path) or ""
         serving = bool(words(e.vpath) & _SERVING_WORDS) or any(f"import {m}" in text or f"from {m}" in text for m in _SERVING_LIBS)
-        if not serving:
+        tree = index.python(e.path) if serving else None
+        if tree is None:
             continue
-        for m in _MODEL_URI.finditer(text):
-            out.setdefault(m.group("ref").strip("{}").lower(), e.vpath)
+        for fn in walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for n in walk(fn):
+                if isinstance(n, (ast.Constant, ast.JoinedStr)):
+                    src = ast.unparse(n)
+                    for m in _MODEL_URI.finditer(src if src.endswith(("'", '"')) else src + "'"):
+                        out.setdefault(m.group("ref").strip("{}").lower(), e.vpath)
     return out
