@@ -77,7 +77,7 @@ def _endpoint_only(tree: ast.AST) -> bool:
     return bool(names & _ENDPOINT_CALLS)
 
 
-def _collected(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
+def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
     """The Python test files a test command runs: the paths it names (files, or the test files under named
     folders), else every test file under its working directory."""
     seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
@@ -104,7 +104,7 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
     """(asserts, post_deploy) of what a test command runs. Unknown runners, or no Python test file found: (True, False)."""
     if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
         return True, False
-    files = _collected(index, c, runner)
+    files = collected_tests(index, c, runner)
     trees = [t for e in files if (t := index.python(e.path)) is not None]
     if not trees:
         return True, False

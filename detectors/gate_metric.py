@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.detector import Detector
+from mlscan.facts.ci_vocab import test_runner
+from mlscan.facts.commands import job_commands as _job_commands
 from mlscan.facts.orchestration import (
     PROMOTE_CALLS,
     at,
@@ -239,11 +241,61 @@ class MetricGate(Detector):
                              attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
+        yield from self._test_gates(index)
         for job in ci_model(index).active_jobs():
             for step in job.steps:
                 if step.active and _SHELL_GATE.search(step.command):
                     yield self.found("gate.metric", index, step.path, step.line, strength=Strength.STRONG,
                                      attrs={"tool": "ci", "blocking": step.blocking, "kind": "shell_threshold"})
+
+    def _test_gates(self, index: FileIndex) -> Iterator[Finding]:
+        seen: set[str] = set()
+        for path, line, blocking in _test_gate_hits(index):
+            if path not in seen:
+                seen.add(path)
+                yield self.found("gate.metric", index, path, line, strength=Strength.STRONG,
+                                 attrs={"tool": "ci-tests", "blocking": blocking, "kind": "test_assert"})
+
+
+_PROMOTE_CMD = re.compile(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
+_ASSERT_CMP = frozenset({"assertGreater", "assertGreaterEqual", "assertLess", "assertLessEqual"})
+
+
+def _metric_assertion(tree: ast.AST) -> ast.AST | None:
+    """A test assertion on a model metric: ``assert acc >= 0.8``, ``self.assertGreater(auc, 0.75)``,
+    ``self.assertTrue(rmse < 5)``."""
+    for n in walk(tree):
+        if isinstance(n, ast.Assert) and metric_compare(n.test) is not None:
+            return n
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            if n.func.attr in _ASSERT_CMP and len(n.args) >= 2 and metric_compare(ast.Compare(n.args[0], [ast.Gt()], [n.args[1]])) is not None:
+                return n
+            if n.func.attr == "assertTrue" and n.args and metric_compare(n.args[0]) is not None:
+                return n
+    return None
+
+
+def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:
+    """(test file, line, blocking) of metric assertions in tests that a CI job runs before a step of the same job, or of
+    a job that needs it, promotes/deploys/registers the model: the promotion waits for them."""
+    from .ci_tests import collected_tests  # a detector module: imported when the scan gets here
+
+    jobs = ci_model(index).active_jobs()
+    for job in jobs:
+        cmds = [c for c in _job_commands(index, job) if c.active]
+        followers = [c for j in jobs if job.name in j.needs for c in _job_commands(index, j) if c.active]
+        for i, c in enumerate(cmds):
+            runner = test_runner(c.text)
+            if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
+                continue
+            if not any(_PROMOTE_CMD.search(x.text) and not test_runner(x.text) for x in [*cmds[i + 1:], *followers]):
+                continue
+            for e in collected_tests(index, c, runner):
+                tree = index.python(e.path)
+                hit = _metric_assertion(tree) if tree is not None else None
+                if hit is not None:
+                    yield e.path, hit.lineno, c.blocking
+                    break
 
 
 def _exits_before(tree: ast.Module, env: Env, line: int) -> bool:
