@@ -24,7 +24,7 @@ _MONITORS = {"CfnMonitoringSchedule": "", "CfnDataQualityJobDefinition": "monito
              "CfnModelExplainabilityJobDefinition": ""}
 
 
-def _alarm_rules(index: FileIndex) -> bool:
+def alarm_state_rules(index: FileIndex) -> bool:
     """Does the app route alarm state changes through an EventBridge rule (CDK Python or a CloudFormation/SAM
     template: ``source: aws.cloudwatch``, ``detail-type: CloudWatch Alarm State Change``) to a target?"""
 
@@ -102,7 +102,7 @@ class AwsCdk(Detector):
         # alarms handed to a deployment (CodeDeploy/Lambda alias deployment groups roll back when they fire)
         guarded = {n.id for c in walk(tree) if isinstance(c, ast.Call) for k in c.keywords if k.arg == "alarms" for n in walk(k.value)
                    if isinstance(n, ast.Name)}
-        routed = _alarm_rules(index)
+        routed = alarm_state_rules(index)
         for c, var in alarms:
             actions = kwarg(c.node, "alarm_actions")
             notify = (actions is not None and ops.literal(actions) != []) or (var and (var in acted or var in guarded)) or routed
