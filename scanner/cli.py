@@ -1,4 +1,4 @@
-"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``detectors``, ``frameworks``, ``explain``."""
+"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``diff``, ``check``, ``comment``, ``detectors``, ``frameworks``, ``explain``."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ def _fail(e: MlscanError) -> None:
 def main() -> None:
     """Evidence-backed ML infrastructure maturity for a repository.
 
-    Exit codes: 0 done, 1 a gate failed (--fail-under), 2 usage or configuration error,
-    3 the scan could not run.
+    Pull requests: 'mlscan diff' compares two refs or two JSON reports, 'mlscan check' is the
+    pull-request check the GitHub Action runs, 'mlscan comment' keeps one sticky comment per pull
+    request (GitHub) or merge request (GitLab) up to date.
+
+    Exit codes: 0 done, 1 a gate failed (--fail-under, --fail-on-regression), 2 usage or
+    configuration error, 3 the scan could not run.
     """
 
 
@@ -193,6 +197,14 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
         click.echo(explain(qid, framework, list(rules)))
     except MlscanError as e:
         _fail(e)
+
+
+from .diff.cli import diff_cmd  # noqa: E402
+from .pr.cli import check_cmd, comment_cmd  # noqa: E402
+
+main.add_command(diff_cmd)
+main.add_command(comment_cmd)
+main.add_command(check_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -95,11 +95,15 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
     return findings
 
 
-def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
+def scan(
+    path: str, options: ScanOptions | None = None, *, target: Target | None = None, packs: dict[str, RulePack] | None = None
+) -> ScanResult:
+    """Scan ``path``. ``target`` (already resolved, e.g. a ref exported by ``mlscan diff``) replaces resolving
+    it; ``packs`` (``load_packs(options.rules)``, loaded once for several scans) replaces loading them."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = resolve_target(path)
-    all_packs = load_packs(list(options.rules))
+    target = target or resolve_target(path)
+    all_packs = packs if packs is not None else load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
     from .config import load_config
