@@ -254,3 +254,14 @@ def test_malformed_kubeconfig_is_unknown_without_its_text(tmp_path: Path, monkey
     assert r.exit_code == 0, r.output
     assert TOKEN not in r.output and "Traceback" not in r.output
     assert {a["status"] for a in json.loads(r.stdout)["live"]["areas"]} <= {"unreachable", "error"}
+
+
+def test_budget_stops_paginating_threads(cluster: K8sApi) -> None:
+    cluster.page_size, cluster.delay = 1, 0.4  # every list takes several slow pages
+    t0 = time.monotonic()
+    res = k8s.probe(K8sTarget(), LiveRequest(timeout=2.0, budget=1.5), api=k8s_client(cluster.url))
+    assert time.monotonic() - t0 < 4
+    assert Status.TIMEOUT in {o.status for o in res.outcomes}
+    sent = len(cluster.seen)
+    time.sleep(2.5)  # calls in flight finish; none is started after the budget ran out
+    assert len(cluster.seen) <= sent + 1

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .common import NotInstalled, display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values
+from .common import NotInstalled, display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, tick
 from .interface import K8sTarget, LiveRequest, MissingExtra, Outcome, ProbeResult, Resource, Status, resource
 
 PAGE = 500
@@ -193,6 +193,7 @@ class _Reader:
         token: str | None = None
         restarted = False
         while len(items) < self.req.max_items:
+            tick()
             kw: dict[str, Any] = {"limit": PAGE, "_preload_content": False, "_request_timeout": self.timeout}
             if token:
                 kw["_continue"] = token
