@@ -150,5 +150,10 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
         _fail(e)
 
 
+from .org.cli import org as _org  # noqa: E402 - click and stdlib only; SQLAlchemy/GitPython load inside its commands
+
+main.add_command(_org)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
