@@ -196,7 +196,7 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "level_name": report.get("level_name"),
         "yes_count": report.get("yes_count"),
         "answers": json.dumps({q["id"]: q["answer"] for q in report.get("questions") or []}),
-        "radar": json.dumps([{"dimension": d.get("dimension"), "level": d.get("level")} for d in report.get("radar") or []]),
+        "radar": json.dumps([{"name": d.get("name"), "level": d.get("level")} for d in report.get("radar") or []]),
         "pitfalls": json.dumps(sorted({p.get("id") for p in report.get("pitfalls") or [] if p.get("id")})),
         "report": json.dumps(report, sort_keys=True),
     }

@@ -198,6 +198,18 @@ def _die_with_parent() -> None:
         pass
 
 
+def _peak_address_space() -> int:
+    """VmPeak of this process in bytes (Linux), 0 when unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _outcome_json(o: Outcome) -> dict[str, Any]:
     return {
         "status": str(o.status), "head": o.head, "reason": o.reason, "seconds": o.seconds,
@@ -232,6 +244,8 @@ def spawn(job: Job, settings: Settings, limits: Limits, cache: Path, tokens: dic
                 resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
             try:
                 outcome = scan_repo(job, settings, cache, tokens, limits.timeout)
+                if limits.memory and _peak_address_space() > limits.memory - max(16 << 20, limits.memory // 20):
+                    raise MemoryError  # an allocation near the limit failed somewhere (parsers report it as a bad file)
             except MemoryError:
                 outcome = Outcome(JobStatus.FAILED, reason=f"memory limit of {limits.memory >> 20} MiB exceeded")
             except RecursionError:
@@ -281,6 +295,7 @@ def warm(settings: Settings) -> None:
     from ..engine import ScanOptions, scan
     from ..report import build_report
 
+    clones._git()  # GitPython finds git once, here
     with tempfile.TemporaryDirectory(prefix="mlscan-warm-") as d:
         try:
             build_report(scan(d, ScanOptions(frameworks=settings.frameworks, rules=settings.rules, jobs=1)))
