@@ -27,10 +27,15 @@ from .store import Store, jobs, now, runs, scans
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not retried forever
 
 
+def _host() -> str:
+    """This machine's name in worker ids: ``MLSCAN_WORKER_NAME`` (e.g. a pod name), else the host name."""
+    return (os.environ.get("MLSCAN_WORKER_NAME") or socket.gethostname()).replace(":", "_")[:120]
+
+
 def worker_id() -> str:
     """``host:pid:random``: unique per worker process; the host and pid let a rerun on the same machine
     see at once that a worker is gone."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,7 @@ def _dead_here(worker: str | None) -> bool:
         return False
     host, _, rest = worker.partition(":")
     pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != _host() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
