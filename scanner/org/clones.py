@@ -104,12 +104,15 @@ def ls_remote_head(url: str, *, auth: tuple[str, str] | None = None, token: str 
 
 def local_head(path: str) -> str | None:
     """HEAD of a local checkout, with ``+dirty`` when tracked files differ from it (so a changed working
-    tree is not mistaken for the scanned commit)."""
-    head = safegit.out(Path(path), "rev-parse", "--verify", "--quiet", "HEAD")
-    if not head:
+    tree is not mistaken for the scanned commit): one ``git status --porcelain=v2 --branch`` call."""
+    out = safegit.out(Path(path), "status", "--porcelain=v2", "--branch", "--untracked-files=no", "--ignore-submodules")
+    if not out:
         return None
-    st = safegit.out(Path(path), "status", "--porcelain", "--untracked-files=no", "--ignore-submodules")
-    return head + ("+dirty" if st else "")
+    lines = out.splitlines()
+    head = next((x.split()[2] for x in lines if x.startswith("# branch.oid ")), None)
+    if head is None or not _SHA.match(head):
+        return None  # no commit yet ("(initial)")
+    return head + ("+dirty" if any(not x.startswith("#") for x in lines) else "")
 
 
 def cache_path(cache: Path, url: str) -> Path:
