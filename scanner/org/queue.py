@@ -25,6 +25,7 @@ from .interface import TERMINAL, Job, JobStatus, Outcome, Repo, RepoKind, Settin
 from .store import Store, jobs, now, runs, scans
 
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not retried forever
+RESUME_WINDOW = timedelta(hours=20)  # an unfinished run older than this is not resumed: tonight's run starts afresh
 
 
 def _host() -> str:
@@ -65,15 +66,16 @@ def _run_of(row: Any, resumed: bool) -> Run:
 
 
 def open_run(store: Store, *, key: str | None, source_hash: str, sources: Sequence[str], settings: Settings, repos: Sequence[Repo]) -> Run:
-    """Resume the unfinished run with this key (or, without a key, with these sources and settings), else
-    create it with one pending job per repository, in one transaction: the run and its jobs appear together."""
+    """Resume the run with this key (or, without a key, the unfinished run of the last 20 hours with these
+    sources and settings), else create it with one pending job per repository, in one transaction: the run and its jobs appear together."""
     with store.engine.begin() as conn:
         if key:
             row = conn.execute(select(runs).where(runs.c.key == key)).first()
         else:
             row = conn.execute(
                 select(runs)
-                .where(runs.c.source_hash == source_hash, runs.c.finished_at.is_(None), runs.c.settings == _settings_json(settings))
+                .where(runs.c.source_hash == source_hash, runs.c.finished_at.is_(None), runs.c.settings == _settings_json(settings),
+                       runs.c.started_at > now() - RESUME_WINDOW)
                 .order_by(runs.c.id.desc())
                 .limit(1)
             ).first()

@@ -36,6 +36,7 @@ from .interface import Job, JobStatus, Limits, Outcome, ProjectResult, Repo, Rep
 from .store import Store, now
 
 Report = Callable[[Job, Outcome], None]
+SKIP_BATCH = 16  # jobs claimed at once while repositories turn out unchanged
 
 
 def fingerprint(settings: Settings) -> str:
@@ -96,17 +97,34 @@ def head_of(repo: Repo, tokens: dict[str, str]) -> str | None:
     return clones.ls_remote_head(repo.url, auth=auth, token=token)
 
 
-def decide_skip(store: Store, job: Job, fp: str, limits: Limits, tokens: dict[str, str]) -> Outcome | None:
+def check_heads(jobs: list[Job], tokens: dict[str, str], threads: int = 8) -> dict[int, tuple[str | None, str | None, float]]:
+    """job id -> (head, error, seconds): the head commits of several repositories at once (``ls-remote`` is
+    network-bound; GitHub answers in a few hundred milliseconds)."""
+
+    def one(job: Job) -> tuple[str | None, str | None, float]:
+        t0 = time.perf_counter()
+        try:
+            return head_of(job.repo, tokens), None, time.perf_counter() - t0
+        except (clones.CloneError, MlscanError, ValueError) as e:
+            return None, str(e), time.perf_counter() - t0
+
+    if len(jobs) <= 1:
+        return {j.id: one(j) for j in jobs}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(threads, len(jobs))) as pool:
+        return dict(zip((j.id for j in jobs), pool.map(one, jobs)))
+
+
+def decide_skip(store: Store, job: Job, fp: str, limits: Limits, head: str | None, error: str | None, seconds: float) -> Outcome | None:
     """A skipped or failed outcome when the repository needs no scan (unchanged) or cannot be reached."""
     t0 = time.perf_counter()
-    try:
-        head = head_of(job.repo, tokens)
-    except (clones.CloneError, MlscanError, ValueError) as e:
-        return Outcome(JobStatus.FAILED, reason=str(e), seconds=time.perf_counter() - t0)
+    if error is not None:
+        return Outcome(JobStatus.FAILED, reason=error, seconds=seconds)
     prev_head, prev_fp, when = queue.last_done(store, job.repo)
     fresh = when is not None and now() - when < timedelta(days=limits.max_age_days)
     if head and not head.endswith("+dirty") and head == prev_head and fp == prev_fp and fresh:
-        return Outcome(JobStatus.SKIPPED, head=head, reason=f"unchanged since {when:%Y-%m-%d %H:%M} UTC", seconds=time.perf_counter() - t0)
+        return Outcome(JobStatus.SKIPPED, head=head, reason=f"unchanged since {when:%Y-%m-%d %H:%M} UTC", seconds=seconds + time.perf_counter() - t0)
     return None
 
 
@@ -327,6 +345,8 @@ def work(
     summary = Summary()
     t0 = time.perf_counter()
     running: dict[int, Child] = {}
+    ready: list[Job] = []  # claimed, changed, waiting for a free slot
+    scanned_last = True
     last_beat = time.monotonic()
     idle_until = 0.0
     tmp = Path(tempfile.mkdtemp(prefix="mlscan-org-"))
@@ -353,22 +373,28 @@ def work(
                     del running[pid]
                     child.out.unlink(missing_ok=True)
                     finish(child.job, Outcome(JobStatus.FAILED, reason=f"timed out after {limits.timeout:g} s", seconds=limits.timeout))
-            if running and time.monotonic() - last_beat > limits.lease / 4:
-                queue.heartbeat(store, me, [c.job.id for c in running.values()], limits.lease)
+            if (running or ready) and time.monotonic() - last_beat > limits.lease / 4:
+                queue.heartbeat(store, me, [c.job.id for c in running.values()] + [j.id for j in ready], limits.lease)
                 last_beat = time.monotonic()
             free = slots - len(running)
             claimed: list[Job] = []
-            if free > 0 and time.monotonic() >= idle_until:
-                claimed = queue.claim(store, run.id, me, free, limits.lease)
+            if free > 0 and not ready and time.monotonic() >= idle_until:
+                # after a batch that needed no scan (a quiet night), claim more at once: their heads are checked together
+                claimed = queue.claim(store, run.id, me, free if scanned_last else max(free, SKIP_BATCH), limits.lease)
+                heads = check_heads(claimed, tokens)
+                scanned_last = False
                 for job in claimed:
-                    skip = decide_skip(store, job, fp, limits, tokens)
-                    if skip is not None:
-                        finish(job, skip)
+                    outcome = decide_skip(store, job, fp, limits, *heads[job.id])
+                    if outcome is not None:
+                        finish(job, outcome)
                     else:
-                        child = spawn(job, run.settings, limits, cache, tokens, tmp)
-                        running[child.pid] = child
+                        ready.append(job)
+                        scanned_last = True
                 if not claimed:
                     idle_until = time.monotonic() + 1.0  # nothing claimable now: look again in a second
+            while ready and len(running) < slots:
+                child = spawn(ready.pop(0), run.settings, limits, cache, tokens, tmp)
+                running[child.pid] = child
             if not running and not claimed:
                 if queue.finish_if_done(store, run.id):
                     break
