@@ -133,7 +133,7 @@ def projects_of(root: Path, subdir: str) -> list[str]:
     root ``.mlscan.yml`` (a monorepo), else the whole repository."""
     if subdir:
         return [subdir]
-    from ..formats import load_yaml_all
+    from ..index.formats import load_yaml_all
 
     for name in (".mlscan.yml", ".mlscan.yaml"):
         p = root / name
