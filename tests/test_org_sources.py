@@ -200,3 +200,24 @@ def test_clone_auth_header_is_scoped_and_not_stored() -> None:
     assert pairs[key] == value and pairs["core.hooksPath"] and pairs["credential.helper"] == ""
     assert clones.auth_for("http://github.com/acme/x.git", TOKEN, "github") is None  # never over plain http
     assert clones.auth_for("file:///x.git", TOKEN, "github") is None
+
+
+def test_list_file(tmp_path: Path) -> None:
+    from mlscan.org.interface import OrgError, RepoKind
+    from mlscan.org.sources import dedupe, list_file
+
+    (tmp_path / "clones" / "svc").mkdir(parents=True)
+    f = tmp_path / "repos.txt"
+    f.write_text("# a comment\n\nhttps://github.com/acme/churn.git\nhttps://github.com/acme/mono.git#services/fraud/\n"
+                 "ssh://git@gitlab.example/data/ml.git\nclones/svc\nhttps://github.com/acme/churn.git\n")
+    repos = dedupe(list_file(str(f)))
+    assert [(r.name, r.kind, r.subdir) for r in repos] == [
+        ("acme/churn", RepoKind.URL, ""), ("acme/mono#services/fraud", RepoKind.URL, "services/fraud"),
+        ("data/ml", RepoKind.URL, ""), ("svc", RepoKind.LOCAL, ""),
+    ]
+    assert repos[3].url == str((tmp_path / "clones" / "svc").resolve())
+    for bad, msg in (("https://user:ghp_x@github.com/a/b.git", "credentials in a URL are refused"),
+                     ("https://github.com/a/b.git#../../etc", "not a subdirectory")):
+        f.write_text(f"# x\n{bad}\n")
+        with pytest.raises(OrgError, match=rf"repos.txt:2: {msg}"):
+            list_file(str(f))

@@ -238,6 +238,16 @@ def _name_of(url: str) -> str:
     return name[:-4] if name.endswith(".git") else name
 
 
+def _has_secret(url: str) -> bool:
+    """A password or token in the URL's user part (``https://user:token@``, ``https://token@``); an ssh user
+    name (``ssh://git@host``) is not one."""
+    if "://" not in url:
+        return False
+    scheme, rest = url.split("://", 1)
+    userinfo, at, _ = rest.split("/", 1)[0].rpartition("@")
+    return bool(at) and (":" in userinfo or scheme.lower() in ("http", "https"))
+
+
 def list_file(path: str) -> list[Repo]:
     """One repository a line: a clone URL or a local path, optionally ``#subdir``; ``#`` at the start of a
     line is a comment. Relative paths are relative to the file."""
@@ -256,7 +266,7 @@ def list_file(path: str) -> list[Repo]:
         except OrgError as e:
             raise OrgError(f"{path}:{n}: {e}") from None
         if is_url(base):
-            if "@" in base.split("://", 1)[-1].split("/", 1)[0] and "://" in base:
+            if _has_secret(base):
                 raise OrgError(f"{path}:{n}: credentials in a URL are refused; use GITHUB_TOKEN/GITLAB_TOKEN")
             out.append(Repo(_name_of(base) + (f"#{sub}" if sub else ""), base, RepoKind.URL, sub, f"list:{p.name}", _host(base)))
         else:
