@@ -607,8 +607,28 @@ def image_refs(cmd: str) -> Iterator[str]:
 
 
 def gh_compact(text: str) -> str:
-    """``${{ github.sha }}`` -> ``${{github.sha}}`` so shell splitting keeps an expression in one word."""
-    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: "${{" + m.group(1).replace(" ", "") + "}}", text)
+    """``${{ github.sha }}`` -> ``${{github.sha}}`` so shell splitting keeps an expression in one word. An expression
+    ends at the first ``}}`` on its line; one scan over the text (a regex from every ``${{`` was quadratic)."""
+    if "${{" not in text:
+        return text
+    out: list[str] = []
+    done = i = 0
+    while (start := text.find("${{", i)) >= 0:
+        end = text.find("}}", start + 3)
+        if end < 0:
+            break  # no later expression can end either
+        inner = text[start + 3 : end]
+        core = inner.strip()
+        newline = text.rfind("\n", end - len(inner.lstrip()), start + 3 + len(inner.rstrip()))
+        if newline >= 0:  # not closed on its line: only a ``${{`` with nothing but blanks before that newline can be
+            prev = text.rfind("${{", start + 1, newline)
+            i = prev if prev > start and not text[prev + 3 : newline].strip() else newline + 1
+            continue
+        out.append(text[done:start])
+        out.append("${{" + core.replace(" ", "") + "}}")
+        done = i = end + 2
+    out.append(text[done:])
+    return "".join(out)
 
 
 def tag_of(ref: str) -> str:

@@ -23,6 +23,11 @@ from .target import Target, git
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
+# Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
+# each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
+# Dockerfile or script line is that long, and a hostile one then costs every later step a bounded amount.
+MAX_LINE_CHARS = formats.MAX_LINE_CHARS
+_WHOLE_LINES = (".json", ".ipynb")
 # Caches are bounded by the characters of source they stand for, least recently used out first: an
 # ``ast`` tree takes ~35x its source in memory, so keeping every parse of a 100k-file repository
 # would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
@@ -656,7 +661,12 @@ class FileIndex:
                     self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
         if txt is None:
             self._no_text.add(path)
-        elif keep:
+            return None
+        if len(txt) > MAX_LINE_CHARS and not path.endswith(_WHOLE_LINES):
+            txt, cut = formats.cap_lines(txt)
+            if cut:
+                self.warn("long-line", f"{cut:,} line(s) longer than {MAX_LINE_CHARS:,} characters; read up to that length", path)
+        if keep:
             self._text.put(path, txt, len(txt))
         return txt
 
