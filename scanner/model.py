@@ -9,6 +9,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from .textsafe import truncate
+
 
 class AnswerValue(StrEnum):
     YES = "yes"
@@ -72,9 +74,9 @@ def _redact_value(m: re.Match[str]) -> str:
 
 def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
     """At most three lines, control characters stripped, length capped."""
-    lines = [ln.rstrip() for ln in text.strip("\n").splitlines()[:3]]
+    lines = [ln.rstrip()[: max_len + 1] for ln in text.strip("\n").splitlines()[:3]]
     out = "\n".join("".join(ch for ch in ln if ch == "\t" or ch >= " ") for ln in lines)
-    return out if len(out) <= max_len else out[: max_len - 1] + "…"
+    return truncate(out, max_len)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +171,10 @@ class Answer:
     looked_for: str = ""
     signals: tuple[str, ...] = ()
     attested: bool = False
+    evidence_omitted: int = 0  # evidence found beyond the capped ``evidence`` (score.MAX_EVIDENCE)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "text": self.text,
             "dimension": self.dimension,
@@ -182,6 +185,9 @@ class Answer:
             "attested": self.attested,
             "evidence": [e.to_json() for e in self.evidence],
         }
+        if self.evidence_omitted:
+            out["evidence_omitted"] = self.evidence_omitted
+        return out
 
 
 @dataclass(frozen=True, slots=True)
