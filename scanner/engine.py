@@ -1,4 +1,7 @@
-"""Run a scan: target -> index -> detectors -> findings -> rule packs -> scores."""
+"""Run a scan: target -> index -> detectors -> findings -> rule packs -> scores.
+
+The one module front-ends call (``scan(path, ScanOptions) -> ScanResult``); it imports every stage, and no
+stage imports it."""
 
 from __future__ import annotations
 
@@ -8,19 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .conditions import Findings
+from .detection import detect_one, python_pass
 from .detector import Detector
 from .errors import UsageError
-from .index import FileEntry, FileIndex
+from .index import FileIndex
 from .model import Finding, Score, Warning_
 from .plugins import load_detectors
-from .rulepack import RulePack, load_packs
-from .score import resolver, score_pack
+from .scoring.conditions import Findings
+from .scoring.rulepack import RulePack, load_packs
+from .scoring.score import resolver, score_pack
 
 if TYPE_CHECKING:
     from .config import Attestation
-    from .next_steps import NextSteps
-    from .pitfalls import PitfallHit
+    from .scoring.next_steps import NextSteps
+    from .scoring.pitfalls import PitfallHit
 from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
@@ -34,6 +38,8 @@ class ScanOptions:
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
+    live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
+    use_live_config: bool = True  # honour a `live:` section of the scanned repository's .mlscan.yml
 
 
 @dataclass(frozen=True)
@@ -72,53 +78,6 @@ def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None)
     return chosen
 
 
-PYTHON_FILES = ("**/*.py", "**/*.ipynb")
-
-
-def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence[FileEntry] | None = None) -> dict[str, list[Finding]]:
-    """Every Python file and notebook (or ``files``) once, parsed once for all the detectors that want it
-    (Detector.visit)."""
-    visitors = [d for d in detectors if type(d).visit is not Detector.visit]
-    out: dict[str, list[Finding]] = {d.id: [] for d in visitors}
-    if not visitors:
-        return out
-    for e in index.select(PYTHON_FILES) if files is None else files:
-        wanted = []
-        for d in list(visitors):
-            try:
-                if d.wants(index, e):
-                    wanted.append(d)
-            except Exception as exc:  # a detector's pre-filter that breaks stops that detector only
-                _visitor_failed(index, d, e.path, exc, visitors)
-        tree = index.python(e.path) if wanted else None
-        if tree is None:
-            continue
-        for d in wanted:
-            try:
-                out[d.id].extend(d.visit(index, e, tree))
-            except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
-                _visitor_failed(index, d, e.path, exc, visitors)
-    return out
-
-
-def _visitor_failed(index: FileIndex, det: Detector, path: str, exc: Exception, visitors: list[Detector]) -> None:
-    what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
-    index.warn("detector-error", f"{det.id}: {what}", path)
-    if det in visitors:
-        visitors.remove(det)
-
-
-def detect_one(index: FileIndex, det: Detector) -> list[Finding]:
-    """A detector's own pass (Detector.detect); a broken detector loses its findings, never the scan."""
-    try:
-        return list(det.detect(index))
-    except RecursionError:
-        index.warn("detector-error", f"{det.id}: input nested too deeply; detector skipped")
-    except Exception as e:
-        index.warn("detector-error", f"{det.id}: {type(e).__name__}: {e}")
-    return []
-
-
 def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1) -> list[Finding]:
     """All findings, in detector order (each detector's Python-pass findings, then its own pass). With
     ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same."""
@@ -136,17 +95,21 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
     return findings
 
 
-def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
+def scan(
+    path: str, options: ScanOptions | None = None, *, target: Target | None = None, packs: dict[str, RulePack] | None = None
+) -> ScanResult:
+    """Scan ``path``. ``target`` (already resolved, e.g. a ref exported by ``mlscan diff``) replaces resolving
+    it; ``packs`` (``load_packs(options.rules)``, loaded once for several scans) replaces loading them."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = resolve_target(path)
-    all_packs = load_packs(list(options.rules))
+    target = target or resolve_target(path)
+    all_packs = packs if packs is not None else load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
     from .config import load_config
-    from .crosswalk import load_crosswalk
-    from .next_steps import next_steps
-    from .pitfalls import find_pitfalls, load_pitfalls
+    from .scoring.crosswalk import load_crosswalk
+    from .scoring.next_steps import next_steps
+    from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
     index = FileIndex(target, excludes=list(options.excludes))
     known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
@@ -155,6 +118,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
     for w in config.warnings:
         index.warn(w.code, w.message, w.path)
+    live_plan = _live_plan(options, config.live, is_url(path))
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
@@ -169,6 +133,14 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         findings = run_detectors(index, detectors, jobs)
     finally:
         gc.set_threshold(*old_gc)
+    live = None
+    if live_plan is not None:
+        from .live.run import observe
+
+        live = observe(index, *live_plan, findings)
+        findings = live.findings
+        for w in live.warnings:
+            index.warn(w.code, w.message, w.path)
     fset = Findings(findings)
 
     def overrides(name: str) -> dict[str, Any]:
@@ -192,6 +164,10 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         "attestations": "used" if options.use_attestations else "ignored",
         "config": config.path,
     }
+    extras: dict[str, Any] = {}
+    if live is not None:
+        policy["live"] = sorted({p.platform for p in live.probes})
+        extras["live"] = _live_report(live, findings, all_packs.get(basis_name))
     return ScanResult(
         target=target,
         display_path=(redact_url(path) or path) if is_url(path) else path,
@@ -210,9 +186,37 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
             "duration_seconds": round(elapsed, 3),
         },
         policy=policy,
+        extras=extras,
         basis=basis,
         crosswalk=crosswalk.to_json(basis if crosswalk.basis == basis_name else scores.get(crosswalk.basis), scores),
         pitfalls=tuple(find_pitfalls(fset, basis, pitfall_set)),
         next_steps=next_steps(packs[primary_name], scores[primary_name], fset),
         attestations=tuple(config.attestations),
     )
+
+
+def _live_plan(options: ScanOptions, section: dict[str, Any] | None, remote: bool) -> tuple[Any, Any] | None:
+    """(request, link mappings) when live endpoints are asked for; a missing extra fails here, before the scan."""
+    if options.live is None and not (section and options.use_live_config):
+        return None
+    from .live.run import check_extras, merge
+
+    req, maps = merge(options.live, section, honour_section=options.use_live_config and not remote)
+    if not req.asked:
+        return None
+    check_extras(req)
+    return req, maps
+
+
+def _live_report(live: Any, findings: list[Finding], pack: RulePack | None) -> dict[str, Any]:
+    """The report's ``live`` section, with each checklist answer from the repository's declarations alone (as written,
+    before live objects disproved any) and from observed evidence alone."""
+    from .live.run import split_sources
+
+    if pack is not None:
+        observed = split_sources(findings)[1]
+        d, o = score_pack(pack, Findings(live.original)), score_pack(pack, Findings(observed))
+        live.answers = {a.id: {"declared": str(a.value), "observed": live.observed_answer(a.id, b.value)} for a, b in zip(d.answers, o.answers)}
+    out: dict[str, Any] = live.to_json()
+    out["framework"] = pack.framework if pack is not None else None
+    return out

@@ -70,6 +70,11 @@ def build_report(result: ScanResult) -> dict[str, Any]:
     for key, value in result.extras.items():
         if value:
             report[key] = value
+    live = result.extras.get("live")
+    if live and live.get("framework") == primary.framework:  # declared vs observed per answer (docs/live.md)
+        for q in report["questions"]:
+            if q["id"] in live["answers"]:
+                q["live"] = live["answers"][q["id"]]
     if omitted:
         report["findings_omitted"] = dict(sorted(omitted.items()))
     if len(result.warnings) > MAX_WARNINGS:

@@ -1,0 +1,79 @@
+"""Google Cloud Build (``cloudbuild*.yaml``/``.yml``/``.json``): one CiJob per build file.
+
+Each step becomes a shell command: ``entrypoint`` + ``args`` (``bash -c <script>`` yields the script),
+or the builder's tool + ``args`` for the standard builders (``gcr.io/cloud-builders/gcloud`` ->
+``gcloud ...``); ``script:`` as written. Top-level ``images:`` are pushed by the build (``uses: images``).
+Builds run from triggers configured outside the repository; ``allowFailure`` steps do not block.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineList
+from .model import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir, truthy
+
+GLOBS = ("**/cloudbuild*.yaml", "**/cloudbuild*.yml", "**/cloudbuild*.json", "**/*.cloudbuild.yaml")
+SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh")
+
+
+def parse_cloudbuild(index: FileIndex) -> list[CiJob]:
+    jobs: list[CiJob] = []
+    for e in index.select(GLOBS):
+        docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
+        for doc in docs:
+            if isinstance(doc, dict) and isinstance(doc.get("steps"), list):
+                jobs.append(_build(index, e, doc))
+    return jobs
+
+
+def _build(index: FileIndex, e: FileEntry, doc: dict[str, Any]) -> CiJob:
+    items = doc["steps"]
+    steps: list[CiStep] = []
+    for i, st in enumerate(items):
+        if not isinstance(st, dict):
+            continue
+        line = items.line_of(i) if isinstance(items, LineList) else 1
+        cmd, strict = command(st)
+        steps.append(make_step(e.path, line, str(st.get("id", "") or st.get("name", "")), cmd, uses=str(st.get("name", "")),
+                               blocking=not truthy(st.get("allowFailure")) and not st.get("allowExitCodes"),
+                               cwd=clean_dir(str(st.get("dir", "") or "")), strict=strict))
+    images = [str(x) for x in as_list(doc.get("images"))]
+    if images:
+        line = doc.line_of("images") if hasattr(doc, "line_of") else 1
+        steps.append(make_step(e.path, line, "images", "", uses="images", with_=tuple(("image", x) for x in images)))
+    texts = [s.command for s in steps] + [s.cwd for s in steps]
+    return CiJob(
+        system="cloudbuild",
+        path=e.path,
+        line=doc.line_of("steps") if hasattr(doc, "line_of") else 1,
+        name=e.name,
+        steps=tuple(steps),
+        triggers=frozenset({"push"}),
+        applies=e.scope == "project" or targets_subdir(index.target.subdir, *texts),
+    )
+
+
+def command(st: dict[str, Any]) -> tuple[str, bool]:
+    """(shell text, strict) for a Cloud Build step."""
+    if isinstance(st.get("script"), str):
+        return st["script"], False
+    args = [str(a) for a in as_list(st.get("args"))]
+    entry = str(st.get("entrypoint", "") or "")
+    if entry in SHELLS and len(args) >= 2 and args[0] in ("-c", "-ec", "-ce"):
+        return args[1], "e" in args[0]
+    tool = entry or _builder_tool(str(st.get("name", "")))
+    if not tool:
+        return "", True
+    return " ".join([tool, *(shlex.quote(a) if " " in a else a for a in args)]), True
+
+
+def _builder_tool(image: str) -> str:
+    name = image.rsplit("/", 1)[-1].split(":")[0].split("@")[0]
+    if name in ("cloud-sdk", "google-cloud-cli", "gcloud", "gcloud-slim"):
+        return "gcloud"
+    if image.startswith(("gcr.io/cloud-builders/", "gcr.io/google.com/cloudsdktool/", "gcr.io/cloud-marketplace-containers")):
+        return name
+    return ""

@@ -1,0 +1,463 @@
+"""What a CI command or step does (not a detector): run a test suite, deploy a model or service, push an
+image, diff metrics across commits, or start training. Commands are judged on their argv (wrappers
+such as ``uv run`` removed), pipeline member by pipeline member; steps that are actions, tasks, orbs or
+pipes are judged on their reference and inputs."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from mlscan.ci import CiJob, CiStep
+from mlscan.facts.pyast import walk
+from mlscan.index import FileIndex
+
+from .commands import Cmd, head, is_install, python_target, segments, words
+from .orchestration import call_names, dotted, trainingish
+
+# ------------------------------------------------------------------ tests
+
+NOT_TEST_ENVS = frozenset({"lint", "flake8", "format", "fmt", "docs", "doc", "type", "types", "typing", "mypy", "pyright",
+                           "build", "pre-commit", "precommit", "style", "check-format", "black", "isort", "ruff", "clean",
+                           "release", "publish", "pylint", "bandit", "safety", "audit", "coverage-report"})
+
+
+def test_runner(text: str) -> str | None:
+    """pytest | unittest | tox | nox | nose | hatch test | python (a test file run directly) | npm test, or None."""
+    if is_install(text):
+        return None
+    for w in segments(text):
+        h = head(w)
+        if not w or any(x in ("--version", "--help", "-h", "--collect-only", "--co") for x in w):
+            continue
+        if h in ("pytest", "py.test"):
+            return "pytest"
+        if h.startswith("python") or h in ("py", "coverage"):
+            if "-m" in w:
+                mod = w[w.index("-m") + 1] if w.index("-m") + 1 < len(w) else ""
+                if mod in ("pytest", "unittest", "nose", "nose2", "tox", "nox"):
+                    return mod
+            elif h.startswith("python") and len(w) > 1 and _test_file(w[1]):
+                return "python"
+            elif h.startswith("python") and w[1:3] == ["manage.py", "test"]:
+                return "django"
+        if h in ("tox", "nox"):
+            envs = [x for i, x in enumerate(w) if i > 0 and w[i - 1] in ("-e", "-s", "--session", "--sessions")]
+            envs = [e for x in envs for e in x.split(",")]
+            if envs and all(e.strip().lower() in NOT_TEST_ENVS for e in envs):
+                continue
+            return h
+        if h == "hatch" and "test" in w[1:2]:
+            return "hatch test"
+        if h in ("npm", "yarn", "pnpm") and (w[1:2] == ["test"] or w[1:3] in (["run", "test"], ["run-script", "test"])):
+            return "npm test"
+        if "pytest" in w[1:] and h in ("docker", "docker-compose", "podman", "kubectl"):
+            return "pytest"
+        if h == "Rscript" and re.search(r"testthat|devtools::test|test_dir|test_check", " ".join(w[1:])):
+            return "testthat"
+    return None
+
+
+def _test_file(arg: str) -> bool:
+    name = arg.rsplit("/", 1)[-1]
+    return name.endswith(".py") and (name.startswith("test") or name.endswith("_test.py") or "/tests/" in f"/{arg}")
+
+
+def test_target_name(name: str) -> bool:
+    return bool(set(re.split(r"[^a-z0-9]+", name.lower())) & {"test", "tests", "unittest", "unittests", "pytest", "integration"})
+
+
+# ------------------------------------------------------------------ deploys
+
+_EPHEMERAL = re.compile(r"\b(kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|microk8s\s+(start|install)|ctlptl\s+create)\b")
+
+
+def ephemeral_cluster(texts: list[str]) -> bool:
+    """The job creates a throwaway cluster (kind, minikube, k3d): its kubectl/helm deploys are tests."""
+    return any(_EPHEMERAL.search(t) for t in texts) or any("setup-kind" in t or "setup-minikube" in t or "kind-action" in t for t in texts)
+
+_KUBECTL = {"apply", "replace", "patch", "set", "rollout", "create"}
+
+
+def deploy_command(text: str) -> str | None:
+    """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
+    serverless | container-service | paas | databricks | anyscale | ray-serve | gitops | vm | terraform |
+    pulumi | iac | hf-spaces ... (terraform/pulumi need a check of what they provision)."""
+    if is_install(text):
+        return None
+    for w in segments(text):
+        h = head(w)
+        a = [x for x in w[1:] if not x.startswith("-")]
+        s1, s2, s3 = (a + ["", "", ""])[:3]
+        if h == "kubectl" and s1 in _KUBECTL:
+            if s1 == "rollout" and s2 not in ("restart", "undo"):
+                continue
+            if s1 == "create" and "-f" not in w and "--filename" not in w:
+                continue
+            if s1 == "set" and s2 != "image":
+                continue
+            return "k8s"
+        if h in ("helm", "helm3") and s1 in ("upgrade", "install"):
+            return "helm"
+        if h == "helmfile" and s1 in ("apply", "sync", "deploy"):
+            return "helm"
+        if (h == "skaffold" and s1 in ("run", "deploy")) or (h == "kn" and s1 == "service" and s2 in ("create", "update", "apply")) \
+                or (h == "kapp" and s1 == "deploy") or (h == "gke-deploy" and s1 == "run"):
+            return "k8s"
+        if (h == "argocd" and s1 == "app" and s2 == "sync") or (h == "flux" and s1 == "reconcile"):
+            return "gitops"
+        if h == "az":
+            if s1 == "ml" and (s2 in ("online-deployment", "online-endpoint", "batch-deployment", "batch-endpoint") and s3 in ("create", "update")
+                               or (s2 in ("model", "service") and s3 in ("deploy", "update"))):
+                return "cloud-endpoint"
+            if s1 in ("webapp", "functionapp", "containerapp") and s2 in ("deploy", "up", "create", "update", "deployment", "config") \
+                    or (s1 == "container" and s2 == "create"):
+                return "app-service"
+        if h == "aws":
+            if s1 == "sagemaker" and s2 in ("create-endpoint", "update-endpoint", "update-endpoint-weights-and-capacities"):
+                return "sagemaker"
+            if s1 == "lambda" and s2 in ("update-function-code", "update-function-configuration", "create-function", "publish-version", "update-alias"):
+                return "serverless"
+            if (s1 == "ecs" and s2 in ("update-service", "create-service", "deploy")) or (s1 == "apprunner" and s2 in ("create-service", "update-service", "start-deployment")):
+                return "container-service"
+            if s1 == "elasticbeanstalk" and s2 in ("update-environment", "create-environment"):
+                return "paas"
+            if s1 == "cloudformation" and s2 in ("deploy", "create-stack", "update-stack"):
+                return "iac"
+            if s1 == "deploy" and s2 == "create-deployment":
+                return "vm"
+        if h in ("sam",) and s1 == "deploy" or h == "copilot" and "deploy" in a[:2] or h == "eb" and s1 == "deploy":
+            return "serverless" if h == "sam" else "container-service" if h == "copilot" else "paas"
+        if h == "cdk" and s1 == "deploy":
+            return "iac"
+        if h == "gcloud":
+            g = [x for x in a if x not in ("beta", "alpha")]
+            g1, g2, g3 = (g + ["", "", ""])[:3]
+            if g1 == "run" and (g2 == "deploy" or (g2 == "services" and g3 in ("update", "replace", "update-traffic"))):
+                return "serverless"
+            if g1 == "functions" and g2 == "deploy":
+                return "serverless"
+            if g1 == "app" and g2 == "deploy":
+                return "paas"
+            if g1 in ("ai", "ai-platform") and (g2 == "endpoints" and g3 in ("deploy-model", "create", "mutate-deployed-model")
+                                                or g2 in ("versions", "models") and g3 == "create"):
+                return "cloud-endpoint"
+            if g1 == "deploy" and g2 == "releases" and g3 == "create":
+                return "k8s"
+        if h in ("databricks", "dbx"):
+            if (h == "dbx" and s1 == "deploy") or (s1 == "bundle" and s2 == "deploy") or (s1 == "jobs" and s2 in ("create", "reset")):
+                return "databricks"
+        if h in ("serverless", "sls", "zappa", "chalice", "modal") and s1 in ("deploy", "update"):
+            return "serverless"
+        if h in ("fly", "flyctl", "railway") and s1 in ("deploy", "up"):
+            return "paas"
+        if h == "heroku" and (s1.startswith("container:release") or s1 == "releases:rollback"):
+            return "paas"
+        if h == "git" and s1 == "push" and any("heroku" in x or "dokku" in x for x in a[1:]):
+            return "paas"
+        if h == "git" and s1 == "push" and any("huggingface.co/spaces" in x for x in a[1:]):
+            return "hf-spaces"
+        if h in ("huggingface-cli", "hf") and s1 == "upload" and "--repo-type=space" in " ".join(w).replace("--repo-type space", "--repo-type=space"):
+            return "hf-spaces"
+        if h == "anyscale" and s1 == "service" and s2 in ("rollout", "deploy"):
+            return "anyscale"
+        if h == "serve" and s1 == "deploy":
+            return "ray-serve"
+        if (h == "bentoml" and s1 == "deploy") or (h == "bentoctl" and s1 == "apply") or (h == "truss" and s1 == "push"):
+            return "serving-platform"
+        if h == "mlflow" and (s1 == "deployments" and s2 in ("create", "update") or s1 == "sagemaker" and s2 == "deploy"):
+            return "cloud-endpoint"
+        if h in ("terraform", "tofu", "terragrunt") and ("apply" in a[:2] or a[:2] == ["run-all", "apply"]):
+            return "terraform"
+        if h == "pulumi" and s1 == "up":
+            return "pulumi"
+        if h == "ssh" and re.search(r"docker(-compose| compose)?\s+(compose\s+)?(up|run|pull)|systemctl\s+restart|kubectl\s+apply", " ".join(w[1:])):
+            return "vm"
+        if h == "ansible-playbook" and any("deploy" in x for x in a):
+            return "vm"
+    return None
+
+
+ACTIONS = {
+    "gonuit/heroku-docker-deploy": "paas", "akhileshns/heroku-deploy": "paas", "superfly/flyctl-actions": "paas",
+    "azure/webapps-deploy": "app-service", "azure/functions-action": "app-service", "azure/container-apps-deploy-action": "app-service",
+    "azure/aci-deploy": "app-service", "azure/k8s-deploy": "k8s", "azure/arm-deploy": "iac", "azure/aml-deploy": "cloud-endpoint",
+    "google-github-actions/deploy-cloudrun": "serverless", "google-github-actions/deploy-cloud-functions": "serverless",
+    "google-github-actions/deploy-appengine": "paas", "aws-actions/amazon-ecs-deploy-task-definition": "container-service",
+    "aws-actions/aws-cloudformation-github-deploy": "iac", "appleboy/lambda-action": "serverless", "serverless/github-action": "serverless",
+    "deliverybot/helm": "helm", "wahyd4/kubectl-helm-action": "helm", "steebchen/kubectl": "k8s", "actions-hub/kubectl": "k8s",
+    "appleboy/ssh-action": "vm", "easingthemes/ssh-deploy": "vm",
+}
+NOT_DEPLOY = re.compile(r"pages|gh-pages|docs?\b|mkdocs|sphinx|pypi|npm|release-drafter|storybook|wiki", re.I)
+TASKS = {
+    "helmdeploy": "helm", "kubernetesmanifest": "k8s", "kubernetes": "k8s", "azurewebapp": "app-service", "azurewebappcontainer": "app-service",
+    "azurermwebappdeployment": "app-service", "azurefunctionapp": "app-service", "azurefunctionappcontainer": "app-service",
+    "azurecontainerapps": "app-service", "lambdadeployfunction": "serverless", "awselasticbeanstalkdeployapplication": "paas",
+    "cloudformationcreateorupdatestack": "iac", "azureresourcemanagertemplatedeployment": "iac", "ecsdeploy": "container-service",
+}
+CODEPIPELINE = {"ECS": "container-service", "CodeDeployToECS": "container-service", "CodeDeploy": "vm", "CloudFormation": "iac",
+                "ElasticBeanstalk": "paas", "AppRunner": "container-service", "Lambda": "serverless"}
+CDK = {"EcsDeployAction": "container-service", "CodeDeployEcsDeployAction": "container-service", "CodeDeployServerDeployAction": "vm",
+       "CloudFormationCreateUpdateStackAction": "iac", "CloudFormationExecuteChangeSetAction": "iac", "ElasticBeanstalkDeployAction": "paas"}
+
+
+def deploy_uses(step: CiStep) -> str | None:
+    """The deploy target of an action/task/orb/pipe/pipeline action step."""
+    uses = step.uses
+    if not uses or step.command:
+        return None
+    ref = uses.split("@")[0]
+    with_ = {k.lower(): v for k, v in step.with_}
+    low = ref.lower()
+    if low.startswith(("argocd/", "flux/")):
+        return "gitops"
+    if low.startswith("codepipeline:deploy:"):
+        return CODEPIPELINE.get(ref.split(":", 2)[2])
+    if low.startswith("cdk:"):
+        return CDK.get(ref[4:])
+    task = low.rsplit(".", 1)[-1]  # marketplace tasks: publisher.extension.Task
+    if task in TASKS:
+        if task == "kubernetes" and with_.get("command", "").lower() not in ("apply", "set", "replace"):
+            return None
+        if task == "kubernetesmanifest" and with_.get("action", "deploy").lower() not in ("deploy", "patch", "scale"):
+            return None
+        if task == "helmdeploy" and with_.get("command", "").lower() not in ("upgrade", "install"):
+            return None
+        return TASKS[task]
+    if "terraform" in task and with_.get("command", "").lower() == "apply":
+        return "terraform"
+    if low.startswith("azureml") or "modeldeploy" in task:
+        return "cloud-endpoint"
+    if low in ACTIONS:
+        if low in ("appleboy/ssh-action",) and not re.search(r"docker|systemctl|kubectl|pm2|gunicorn", with_.get("script", "")):
+            return None
+        if low in ("serverless/github-action", "superfly/flyctl-actions", "steebchen/kubectl", "actions-hub/kubectl") \
+                and not re.search(r"deploy|apply|up\b", with_.get("args", "") + with_.get("command", "")):
+            return None
+        return ACTIONS[low]
+    if NOT_DEPLOY.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
+        return None
+    if re.search(r"deploy|rollout|release-to|upgrade-helm|create-or-update-resource", low):  # orbs, pipes, other actions
+        for key, target in (("helm", "helm"), ("kube", "k8s"), ("eks", "k8s"), ("gke", "k8s"), ("aks", "k8s"), ("ecs", "container-service"),
+                            ("lambda", "serverless"), ("sam", "serverless"), ("cloud-run", "serverless"), ("cloudrun", "serverless"),
+                            ("function", "serverless"), ("heroku", "paas"), ("beanstalk", "paas"), ("web-app", "app-service"),
+                            ("webapp", "app-service"), ("sagemaker", "sagemaker")):
+            if key in low:
+                return target
+        return "other"
+    return None
+
+
+def placeholder_deploy(step: CiStep) -> bool:
+    """An echo/no-op step that claims to deploy (``run: echo "Deploying model..."``)."""
+    return step.placeholder and bool(re.search(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\brelease\b|\bpromot", f"{step.name} {step.command}", re.I))
+
+
+# ------------------------------------------------------------------ images
+
+_REGISTRIES = (
+    (re.compile(r"ghcr\.io"), "ghcr"), (re.compile(r"\.dkr\.ecr\.|\bECR_|ecr", re.I), "ecr"),
+    (re.compile(r"(^|[/.])gcr\.io"), "gcr"), (re.compile(r"-docker\.pkg\.dev"), "artifact-registry"),
+    (re.compile(r"azurecr\.io|\bACR_|acr", re.I), "acr"), (re.compile(r"quay\.io"), "quay"),
+    (re.compile(r"registry\.gitlab\.com|CI_REGISTRY"), "gitlab"), (re.compile(r"registry\.heroku\.com|heroku", re.I), "heroku"),
+)
+
+
+def registry_of(ref: str, job: CiJob | None = None) -> str:
+    for rx, name in _REGISTRIES:
+        if rx.search(ref):
+            return name
+    if job is not None:
+        ctx = " ".join(s.uses + " " + " ".join(v for _, v in s.with_) for s in job.steps)
+        for rx, name in _REGISTRIES:
+            if name != "heroku" and rx.search(ctx):
+                return name
+    first = ref.split("/", 1)[0]
+    if "/" in ref and "." not in first and "$" not in first and ":" not in first:
+        return "dockerhub"
+    return "docker.io" if "/" not in ref and "$" not in ref else "registry"
+
+
+def image_push_command(text: str, job: CiJob) -> str | None:
+    for w in segments(text):
+        h = head(w)
+        a = [x for x in w[1:] if not x.startswith("-")]
+        if h in ("docker", "podman", "buildah") and a[:1] == ["push"] and len(a) > 1:
+            return registry_of(a[1], job)
+        if h in ("docker", "podman") and a[:2] in (["buildx", "build"], ["build"]) and "--push" in w:
+            tag = next((w[i + 1] for i, x in enumerate(w[:-1]) if x in ("-t", "--tag")), "")
+            return registry_of(tag, job)
+        if h in ("docker-compose",) and a[:1] == ["push"] or h == "docker" and a[:2] == ["compose", "push"]:
+            return registry_of("", job)
+        if h == "az" and a[:2] == ["acr", "build"]:
+            return "acr"
+        if h == "gcloud" and a[:2] == ["builds", "submit"] and ("--tag" in w or "-t" in w):
+            return registry_of(w[w.index("--tag" if "--tag" in w else "-t") + 1] if len(w) > w.index("--tag" if "--tag" in w else "-t") + 1 else "", job)
+        if h == "heroku" and a[:1] == ["container:push"]:
+            return "heroku"
+        if h in ("executor", "kaniko") and any(x.startswith("--destination") for x in w):
+            return registry_of(next(x for x in w if x.startswith("--destination")), job)
+        if h in ("crane", "skopeo") and a[:1] in (["push"], ["copy"]):
+            return registry_of(a[-1], job)
+    return None
+
+
+def image_push_uses(step: CiStep, job: CiJob) -> str | None:
+    ref = step.uses.split("@")[0].lower()
+    with_ = {k.lower(): v for k, v in step.with_}
+    if ref in ("docker/build-push-action", "mr-smithers-excellent/docker-build-push", "redhat-actions/push-to-registry"):
+        if ref == "docker/build-push-action" and str(with_.get("push", "")).lower() != "true":
+            return None
+        return registry_of(with_.get("tags", "") + with_.get("registry", "") + with_.get("image", ""), job)
+    task = ref.rsplit(".", 1)[-1]
+    if task == "docker" and with_.get("command", "").lower() in ("push", "buildandpush"):
+        return registry_of(with_.get("containerregistry", "") + with_.get("repository", ""), job)
+    if ref == "images":  # Cloud Build images:
+        return registry_of(with_.get("image", ""), job)
+    if re.search(r"(ecr|gcr|acr|docker)[/-].*push|push-image|/publish$", ref):
+        return registry_of(ref, job)
+    return None
+
+
+# ------------------------------------------------------------------ metric diffs and training
+
+def metrics_diff(text: str) -> str | None:
+    """'dvc metrics diff' | 'dvc plots diff' | 'dvc exp diff' | 'cml comment' | None."""
+    for w in segments(text):
+        h = head(w)
+        a = [x for x in w[1:] if not x.startswith("-")]
+        if h == "dvc" and len(a) >= 2 and a[0] in ("metrics", "plots", "exp", "experiments") and a[1] == "diff":
+            return f"dvc {a[0]} diff"
+        if (h == "cml" and a[:1] in (["comment"], ["send-comment"])) or h == "cml-send-comment":
+            return "cml comment"
+    return None
+
+
+_TRAIN_CLI = (
+    re.compile(r"\bdvc\s+(repro|exp\s+run)\b"), re.compile(r"\baz\s+ml\s+job\s+create\b"),
+    re.compile(r"\baws\s+sagemaker\s+(start-pipeline-execution|create-training-job|create-hyper-parameter-tuning-job)\b"),
+    re.compile(r"\bgcloud\s+(beta\s+)?ai(-platform)?\s+(custom-jobs\s+create|jobs\s+submit\s+training|hp-tuning-jobs\s+create)\b"),
+    re.compile(r"\bmlflow\s+run\b"), re.compile(r"\bkfp\s+run\s+(submit|create)\b"),
+)
+_NOT_RUN = frozenset({"echo", "printf", "cat", "ls", "mkdir", "cd", "export", "cp", "mv", "rm", "git", "curl", "wget", "tar",
+                      "unzip", "chmod", "source", ".", "set", "test", "[", "if", "then", "fi", "else", "az", "aws",
+                      "gcloud", "gsutil", "sleep", "true", "jq", "pip", "pip3", "conda", "apt-get", "npm"})
+
+
+_DATA_FILE = re.compile(r"\.(csv|tsv|json|ya?ml|toml|txt|parquet|pkl|pickle|joblib|h5|pt|pth|onnx|npz?|zip|gz)$", re.I)
+
+
+def training_command(text: str) -> bool:
+    """Does a command start training: a training CLI (``dvc repro``, ``az ml job create``, ...) or a
+    program/target whose name says train (``python src/train.py``, ``make train``)."""
+    if is_install(text):
+        return False
+    if any(rx.search(text) for rx in _TRAIN_CLI):
+        return True
+    w = words(text)
+    if not w or head(w) in _NOT_RUN:
+        return False
+    prog = [x for x in w if not x.startswith("-")][:4]  # runner, program/module/target: not its data arguments
+    return trainingish(" ".join(x for x in prog if not _DATA_FILE.search(x)))
+
+
+# ------------------------------------------------------------------ deploys through IaC and SDKs
+
+SERVING_TF = re.compile(
+    r'resource\s+"(aws_lambda_function|aws_sagemaker_endpoint|aws_ecs_service|aws_apprunner_service|aws_elastic_beanstalk_environment'
+    r"|google_cloud_run_(v2_)?service|google_cloudfunctions2?_function|google_vertex_ai_endpoint|google_app_engine_\w+_version"
+    r"|azurerm_(linux|windows)_web_app|azurerm_container_app|azurerm_(linux_|windows_)?function_app|azurerm_app_service"
+    r'|azurerm_container_group|kubernetes_deployment(_v1)?|helm_release|databricks_model_serving)"'
+)
+SERVING_PULUMI = re.compile(r"lambda_?\.Function|sagemaker\.Endpoint|ecs\.Service|cloudrun\.Service|apps\.v1\.Deployment|helm\.v3\.Release|ContainerApp|WebApp")
+DEPLOY_API = {"create_endpoint": "sagemaker", "update_endpoint": "sagemaker", "deploy_model": "cloud-endpoint",
+              "create_namespaced_deployment": "k8s", "patch_namespaced_deployment": "k8s", "replace_namespaced_deployment": "k8s",
+              "update_config": "databricks", "create_serving_endpoint": "databricks"}
+PROMOTE_API = ("transition_model_version_stage", "set_registered_model_alias")
+CLOUD_SDKS = {"sagemaker": "sagemaker", "boto3": "sagemaker", "azure": "cloud-endpoint", "azureml": "cloud-endpoint",
+              "google": "cloud-endpoint", "kubernetes": "k8s", "mlflow": "cloud-endpoint", "databricks": "databricks"}
+
+
+def workdir(c: Cmd) -> str:
+    """The directory a Terraform/Pulumi command works on (``-chdir``, the step's directory, its script's)."""
+    chdir = next((x.split("=", 1)[1] for x in words(c.text) if x.startswith("-chdir=")), "")
+    base = c.path.rsplit("/", 1)[0] if c.path != c.via[0].rsplit(":", 1)[0] and "/" in c.path else ""
+    return "/".join(p for p in (c.cwd or base, chdir) if p).strip("/")
+
+
+def serving_infra(index: FileIndex, d: str, tool: str) -> bool:
+    """Does the Terraform/Pulumi program in ``d`` provision a serving resource?"""
+    if tool == "terraform":
+        globs, rx = ((f"{d}/**/*.tf",) if d else ("**/*.tf",)), SERVING_TF
+    else:
+        globs = tuple(f"{d}/**/*.{x}" if d else f"**/*.{x}" for x in ("py", "ts", "yaml"))
+        rx = SERVING_PULUMI
+    return any(rx.search(index.text(e.path) or "") for e in index.select(globs) if e.vpath.startswith(d))
+
+
+def python_deploy(index: FileIndex, c: Cmd) -> str | None:
+    """A Python program run by CI that deploys through an SDK (``Model.deploy``, ``create_endpoint``,
+    ``online_deployments.begin_create_or_update`` ...) or, when named for deploying, promotes a registry version."""
+    e = python_target(index, c)
+    tree = index.python(e.path) if e and e.suffix == ".py" else None
+    if tree is None or e is None:
+        return None
+    sdk = sdk_of(tree)
+    if sdk is None:
+        return None
+    for node in walk(tree):
+        if isinstance(node, ast.Call):
+            name = dotted(node.func)
+            tail = name.rsplit(".", 1)[-1]
+            if tail in DEPLOY_API and (tail != "update_config" or "serving_endpoints" in name):
+                return DEPLOY_API[tail]
+            if tail == "deploy" and sdk in ("sagemaker", "cloud-endpoint", "databricks"):
+                return sdk
+            if tail == "begin_create_or_update" and re.search(r"online_(deployments|endpoints)", name):
+                return "cloud-endpoint"
+    if re.search(r"deploy|promot|release|serve", e.vpath, re.I) and set(call_names(tree)) & set(PROMOTE_API):
+        return "registry-promotion"
+    return None
+
+
+def sdk_of(tree: ast.Module) -> str | None:
+    for node in walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        for n in names:
+            top = n.split(".")[0]
+            if top in CLOUD_SDKS:
+                return CLOUD_SDKS[top]
+    return None
+
+
+
+SERVING_IAC = re.compile(
+    r"AWS::SageMaker::Endpoint\b|AWS::Lambda::Function|AWS::Serverless::Function|AWS::ECS::Service|AWS::AppRunner::Service"
+    r"|AWS::ElasticBeanstalk::Environment|Microsoft\.Web/sites|Microsoft\.App/containerApps|Microsoft\.ContainerInstance/containerGroups"
+    r"|Microsoft\.MachineLearningServices/workspaces/(online|batch)Endpoints|CfnEndpoint\b|lambda_?\.(Docker)?Function\b"
+    r"|DockerImageFunction|ApplicationLoadBalancedFargateService|ecs_patterns|apprunner\.(Cfn)?Service"
+)
+IAC_FILES = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.template", "**/*.bicep", "**/*.py", "**/*.ts")
+_TEMPLATE_ARGS = ("--template-file", "--template-body", "--template", "-t")
+_TEMPLATE_KEYS = ("templatepath", "template", "csmfile", "templatelocation", "templatefile")
+
+
+def iac_template(text: str = "", with_: tuple[tuple[str, str], ...] = ()) -> str:
+    """The template a CloudFormation/ARM/Bicep deploy names (a path, possibly ``Artifact::file``)."""
+    for k, v in with_:
+        if k.lower() in _TEMPLATE_KEYS and v:
+            return v.split("::")[-1]
+    w = words(text)
+    for i, x in enumerate(w[:-1]):
+        if x in _TEMPLATE_ARGS:
+            return w[i + 1].replace("file://", "")
+    return "template.yaml" if head(w) == "sam" else ""
+
+
+def iac_serving(index: FileIndex, template: str) -> bool:
+    """Does the stack a CloudFormation/ARM/CDK deploy applies create a serving resource (endpoint, function,
+    service, web app)? The named template when it is in the repository, else any template of the project."""
+    name = template.rsplit("/", 1)[-1]
+    named = [e for e in index.select((f"**/{name}",)) if e.vpath.endswith(template.lstrip("./"))] if name and "$" not in name else []
+    files = named or [e for e in index.select(IAC_FILES) if index.contains(e.path, (b"AWS::", b"Microsoft.", b"aws_cdk"))]
+    return any(SERVING_IAC.search(index.text(e.path) or "") for e in files)

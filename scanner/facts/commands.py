@@ -1,0 +1,367 @@
+"""Helpers for the CI detectors (not a detector): every shell command a CI job runs, followed through the
+scripts, task runners (make, mise, just, Task, npm, poe) and job specs (``entrypoint:``) it calls, with
+whether its failure fails the job; and the vocabulary that classifies commands (test runners, deploys,
+image pushes, metric diffs, training). Nothing here reads files except through the index."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
+from mlscan.facts.wiring import makefile_recipes
+from mlscan.index import FileEntry, FileIndex
+
+MAX_DEPTH = 4
+WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "time", "nohup",
+                      "sudo", "env", "timeout", "xvfb-run", "exec", "command", "pixi"})
+WRAPPER_SUBS = frozenset({"run", "exec"})
+INSTALL = re.compile(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn|pnpm|poetry|pipx)\s+(install|add|i)\b|\buv (sync|add)\b")
+SHELLS = frozenset({"bash", "sh", "zsh", "dash", "source", "."})
+
+
+@dataclass(frozen=True, slots=True)
+class Cmd:
+    job: CiJob
+    step: CiStep
+    text: str
+    path: str  # the file that holds the command (CI file, script, Makefile ...)
+    line: int
+    blocking: bool  # a failure of this command fails the job
+    ignored: bool  # its failure is deliberately swallowed somewhere on the way
+    via: tuple[str, ...]  # "path:line" of the invocations that lead here, the CI step first
+    cwd: str
+    active: bool  # the step runs (not disabled, not a placeholder)
+
+
+def words(text: str) -> list[str]:
+    """argv without leading env assignments and wrappers (``uv run``, ``poetry run``, ``conda run -n x`` ...)."""
+    w = argv(text)
+    changed = True
+    while w and changed:
+        changed = False
+        while w and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w[0]):
+            w, changed = w[1:], True
+        if w and w[0] in WRAPPERS:
+            w, changed = w[1:], True
+            while w and (w[0] in WRAPPER_SUBS or w[0].startswith("-")):
+                w = w[2:] if w[0] in ("-n", "--name", "-p", "--prefix", "-e", "--env", "--with") else w[1:]
+            while w and re.match(r"^\d+[smh]?$", w[0]):  # timeout 600
+                w = w[1:]
+    return w
+
+
+def head(w: list[str]) -> str:
+    return w[0].rsplit("/", 1)[-1] if w else ""
+
+
+def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
+    """Every command of a job (inactive steps included, flagged), expanded through what it calls."""
+
+    def build() -> list[Cmd]:
+        out: list[Cmd] = []
+        for step in job.steps:
+            if not step.command:
+                continue
+            cursor = step.line
+            for sc in shell_flow(step.command, step.strict):
+                line = locate(index, step.path, cursor, sc.text)
+                cursor = line
+                cmd = Cmd(job, step, sc.text, step.path, line, step.blocking and sc.blocks, not step.blocking or sc.ignored,
+                          (f"{step.path}:{step.line}",), step.cwd, step.active and job.active)
+                out.append(cmd)
+                _expand(index, cmd, out, 0, frozenset())
+        return out
+
+    return index.memo(f"ci-commands:{job.path}:{job.line}:{job.name}:{job.stage}", build)  # type: ignore[no-any-return]
+
+
+def locate(index: FileIndex, path: str, start: int, text: str) -> int:
+    """The line of ``text`` at or after ``start`` (by its first 40 characters, else its first three
+    words: continuation lines split a command), else ``start``."""
+    flat = " ".join(text.split())
+    lines = [" ".join(ln.split()) for ln in index.lines(path)]
+    window = range(max(start, 1) - 1, min(len(lines), max(start, 1) + 400))
+    for needle in (flat[:40], " ".join(flat.split()[:3])):
+        for i in window:
+            if needle and needle in lines[i]:
+                return i + 1
+    return start
+
+
+def resolve(index: FileIndex, rel: str, cmd: Cmd) -> FileEntry | None:
+    rel = rel.strip("'\"")
+    if not rel or "$" in rel or "*" in rel:
+        return None
+    while rel.startswith("./"):
+        rel = rel[2:]
+    base = cmd.path.rsplit("/", 1)[0] if "/" in cmd.path else ""
+    sub = index.target.subdir
+    for cand in (f"{cmd.cwd}/{rel}" if cmd.cwd else "", f"{base}/{rel}" if base else "", f"{sub}/{rel}" if sub else "", rel):
+        if cand:
+            cand = _norm(cand)
+            hit = next((e for e in index.select((cand,)) if e.vpath == cand or e.path == cand), None)
+            if hit:
+                return hit
+    return None
+
+
+def _norm(p: str) -> str:
+    out: list[str] = []
+    for part in p.split("/"):
+        if part == "..":
+            if out:
+                out.pop()
+        elif part not in ("", "."):
+            out.append(part)
+    return "/".join(out)
+
+
+def _child(index: FileIndex, parent: Cmd, e: FileEntry, text: str, line: int, blocks: bool, ignored: bool, cwd: str) -> Cmd:
+    return Cmd(parent.job, parent.step, text, e.path, line, parent.blocking and blocks, parent.ignored or ignored,
+               (*parent.via, f"{parent.path}:{parent.line}"), cwd, parent.active)
+
+
+def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozenset[str]) -> None:
+    if depth >= MAX_DEPTH:
+        return
+    w = words(cmd.text)
+    h = head(w)
+    subs: list[tuple[FileEntry, str, int, bool, bool, str]] = []  # file, text, line, blocks, ignored, cwd
+    if h in SHELLS or h.endswith(".sh") or (w and w[0].startswith("./") and "." not in h):
+        script = next((x for x in w[1:] if not x.startswith("-")), None) if h in SHELLS else w[0]
+        e = resolve(index, script, cmd) if script else None
+        if e and e.path not in seen:
+            text = index.text(e.path) or ""
+            strict = any(re.match(r"^-[a-z]*e", x) for x in w[1:3]) if h in SHELLS else False
+            cursor = 1
+            for sc in shell_flow(text, strict):
+                cursor = locate(index, e.path, cursor, sc.text)
+                subs.append((e, sc.text, cursor, sc.blocks, sc.ignored, cmd.cwd))
+    elif h in ("make", "gmake"):
+        subs = _make(index, cmd, w)
+    elif h == "mise" and len(w) > 2 and w[1] in ("run", "r", "task"):
+        subs = _toml_tasks(index, cmd, w[2], ("mise.toml", ".mise.toml", "mise/config.toml", ".config/mise.toml"), "mise")
+    elif h in ("just",) and len(w) > 1:
+        subs = _just(index, cmd, [x for x in w[1:] if not x.startswith("-")][:1])
+    elif h == "task" and len(w) > 1:
+        subs = _taskfile(index, cmd, w[1])
+    elif h in ("npm", "yarn", "pnpm") and len(w) > 1:
+        target = w[2] if w[1] in ("run", "run-script") and len(w) > 2 else w[1]
+        subs = _npm(index, cmd, target)
+    elif h == "poe" and len(w) > 1:
+        subs = _toml_tasks(index, cmd, w[1], ("pyproject.toml",), "poe")
+    elif h == "ray" and "--" in w:
+        rest = " ".join(w[w.index("--") + 1 :])
+        subs = [(_entry_of(index, cmd), rest, cmd.line, True, False, cmd.cwd)] if rest else []
+    else:
+        for x in w[1:]:  # job specs submitted by the command (Anyscale/Ray `entrypoint:`)
+            if x.endswith((".yaml", ".yml")):
+                e = resolve(index, x, cmd)
+                for doc in index.yaml(e.path) if e else []:
+                    ep = doc.get("entrypoint") if isinstance(doc, dict) else None
+                    if isinstance(ep, str) and e is not None:
+                        for sc in shell_flow(ep, True):
+                            subs.append((e, sc.text, doc.line_of("entrypoint"), sc.blocks, sc.ignored, ""))
+    for e, text, line, blocks, ignored, cwd in subs:
+        if e is None:
+            continue
+        child = _child(index, cmd, e, text, line, blocks, ignored, cwd)
+        out.append(child)
+        _expand(index, child, out, depth + 1, seen | {e.path})
+
+
+def _entry_of(index: FileIndex, cmd: Cmd) -> FileEntry | None:
+    return next(iter(index.select((cmd.path,))), None)
+
+
+def _make(index: FileIndex, cmd: Cmd, w: list[str]) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
+    cwd, mf, targets = cmd.cwd, "Makefile", []
+    i = 1
+    while i < len(w):
+        if w[i] in ("-C", "--directory") and i + 1 < len(w):
+            cwd = _norm(f"{cwd}/{w[i + 1]}" if cwd else w[i + 1])
+            i += 2
+        elif w[i] in ("-f", "--file") and i + 1 < len(w):
+            mf = w[i + 1]
+            i += 2
+        else:
+            if not w[i].startswith("-") and "=" not in w[i]:
+                targets.append(w[i])
+            i += 1
+    probe = Cmd(cmd.job, cmd.step, cmd.text, cmd.path, cmd.line, cmd.blocking, cmd.ignored, cmd.via, cwd, cmd.active)
+    e = resolve(index, mf, probe) or resolve(index, "makefile", probe)
+    if e is None:
+        return []
+    recipes = makefile_recipes(index.text(e.path) or "")
+    out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+    done: set[str] = set()
+    order: list[str] = []
+
+    def visit(t: str, depth: int = 0) -> None:
+        if t in done or t not in recipes or depth > 8:
+            return
+        done.add(t)
+        for p in recipes[t][0]:
+            visit(p, depth + 1)
+        order.append(t)
+
+    for t in targets or [next(iter(recipes), "")]:
+        visit(t)
+    for t in order:
+        for raw in recipes[t][1]:
+            ignored = raw.lstrip("@+").startswith("-")
+            line = locate(index, e.path, 1, raw.lstrip("@-+ "))
+            for sc in shell_flow(raw.lstrip("@-+ "), False):
+                out.append((e, sc.text, line, sc.blocks and not ignored, sc.ignored or ignored, cwd))
+    return out
+
+
+def defined_target(index: FileIndex, cmd: Cmd) -> str:
+    """``make test``/``mise run test``/``npm test`` ... when the task exists: '<tool> <target>', else ''."""
+    w = words(cmd.text)
+    h = head(w)
+    if h in ("make", "gmake"):
+        t = next((x for x in w[1:] if not x.startswith("-") and "=" not in x), "")
+        e = resolve(index, "Makefile", cmd)
+        return f"make {t}" if t and e and t in makefile_recipes(index.text(e.path) or "") else ""
+    if h in ("mise", "just", "task", "npm", "yarn", "pnpm", "poe", "tox", "nox"):
+        rest = [x for x in w[1:] if not x.startswith("-") and x not in ("run", "r", "run-script")]
+        return f"{h} {rest[0]}" if rest else h
+    return ""
+
+
+def _toml_tasks(index: FileIndex, cmd: Cmd, name: str, files: tuple[str, ...], tool: str) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
+    for f in files:
+        e = resolve(index, f, cmd)
+        data = index.toml(e.path) if e else None
+        if not data or e is None:
+            continue
+        tasks = data.get("tasks") if tool == "mise" else (data.get("tool") or {}).get("poe", {}).get("tasks")
+        out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+        _toml_task(index, e, tasks or {}, name, out, 0)
+        if out:
+            return out
+    return []
+
+
+def _toml_task(index: FileIndex, e: FileEntry, tasks: dict, name: str, out: list, depth: int) -> None:  # type: ignore[type-arg]
+    spec = tasks.get(name)
+    if spec is None or depth > 6:
+        return
+    if isinstance(spec, dict):
+        for dep in spec.get("depends") or spec.get("deps") or []:
+            if isinstance(dep, str):
+                _toml_task(index, e, tasks, dep.split()[0], out, depth + 1)
+        run = spec.get("run") or spec.get("cmd") or spec.get("shell") or spec.get("script")
+        for seq in spec.get("sequence") or []:
+            if isinstance(seq, str):
+                if seq in tasks:
+                    _toml_task(index, e, tasks, seq, out, depth + 1)
+                else:
+                    out.append((e, seq, locate(index, e.path, 1, seq), True, False, ""))
+    else:
+        run = spec
+    for text in run if isinstance(run, list) else [run]:
+        if isinstance(text, str):
+            for sc in shell_flow(text, True):
+                out.append((e, sc.text, locate(index, e.path, 1, sc.text), sc.blocks, sc.ignored, ""))
+
+
+def _just(index: FileIndex, cmd: Cmd, targets: list[str]) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
+    e = next((x for f in ("justfile", "Justfile", ".justfile") if (x := resolve(index, f, cmd))), None)
+    if e is None or not targets:
+        return []
+    lines = index.lines(e.path)
+    out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+    inside = False
+    for i, ln in enumerate(lines, start=1):
+        m = re.match(r"^@?([A-Za-z0-9_-]+)(\s[^:=]*)?:(?!=)", ln)
+        if m:
+            inside = m.group(1) == targets[0]
+            continue
+        if inside and ln[:1] in (" ", "\t") and ln.strip():
+            raw = ln.strip()
+            ignored = raw.lstrip("@").startswith("-")
+            for sc in shell_flow(raw.lstrip("@- "), False):
+                out.append((e, sc.text, i, sc.blocks and not ignored, sc.ignored or ignored, ""))
+        elif inside and ln.strip() and ln[:1] not in (" ", "\t", "#"):
+            inside = False
+    return out
+
+
+def _taskfile(index: FileIndex, cmd: Cmd, name: str) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
+    e = next((x for f in ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml") if (x := resolve(index, f, cmd))), None)
+    docs = index.yaml(e.path) if e else []
+    tasks = docs[0].get("tasks") if docs and isinstance(docs[0], dict) else None
+    spec = tasks.get(name) if isinstance(tasks, dict) else None
+    out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+    items = spec.get("cmds") if isinstance(spec, dict) else spec if isinstance(spec, list) else []
+    for i, c in enumerate(items or []):
+        text = c if isinstance(c, str) else c.get("cmd") if isinstance(c, dict) else None
+        if isinstance(text, str) and e is not None:
+            line = items.line_of(i) if hasattr(items, "line_of") else 1
+            for sc in shell_flow(text, True):
+                out.append((e, sc.text, line, sc.blocks, sc.ignored or (isinstance(c, dict) and c.get("ignore_error") is True), ""))
+    return out
+
+
+def _npm(index: FileIndex, cmd: Cmd, name: str) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
+    e = resolve(index, "package.json", cmd)
+    data = index.json(e.path) if e else None
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    text = scripts.get(name) if isinstance(scripts, dict) else None
+    if not isinstance(text, str) or e is None:
+        return []
+    line = locate(index, e.path, 1, f'"{name}"')
+    return [(e, sc.text, line, sc.blocks, sc.ignored, "") for sc in shell_flow(text, True)]
+
+
+# ------------------------------------------------------------------ python entry points
+
+
+def python_target(index: FileIndex, cmd: Cmd) -> FileEntry | None:
+    """The project file a ``python x.py`` / ``python -m a.b`` / ``./x.py`` command runs."""
+    w = words(cmd.text)
+    h = head(w)
+    if h.endswith(".py"):
+        return resolve(index, w[0], cmd)
+    if not (h.startswith("python") or h == "py"):
+        return None
+    rest = w[1:]
+    while rest and rest[0].startswith("-") and rest[0] != "-m":
+        rest = rest[1:]
+    if rest[:1] == ["-m"] and len(rest) > 1:
+        mod = rest[1].replace(".", "/")
+        for cand in (f"{mod}.py", f"{mod}/__main__.py", f"src/{mod}.py", f"src/{mod}/__main__.py"):
+            hit = resolve(index, cand, cmd)
+            if hit:
+                return hit
+        return None
+    return resolve(index, rest[0], cmd) if rest and rest[0].endswith((".py", ".ipynb")) else None
+
+
+def is_install(text: str) -> bool:
+    return bool(INSTALL.search(text))
+
+
+_SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
+
+
+def segments(text: str) -> list[list[str]]:
+    """argv of each member of a pipeline (``kustomize build | kubectl apply -f -``), and of the commands
+    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``)."""
+    inner = [m.group(1) or m.group(2) or "" for m in _SUBST.finditer(text)]
+    outer = _SUBST.sub(" _ ", text)
+    out: list[list[str]] = []
+    for t in (outer, *inner):
+        out += [words(part) for part in re.split(r"(?<!\|)\|(?!\|)", t) if part.strip()]
+    return out
+
+
+def step_texts(step: CiStep) -> str:
+    return " ".join([step.name, step.uses, step.command, *(v for _, v in step.with_)])
+
+
+def split_lines(text: str) -> list[str]:
+    return split_commands(text)

@@ -1,0 +1,501 @@
+"""Shared helpers for the operations detectors (monitoring, alerting, explainability, data validation,
+serving, platform): import-aware call names, notebook locations, Kubernetes documents (Helm templates
+rendered), config documents embedded in ConfigMaps, Terraform blocks, commands on automated paths and
+declared dependencies. Nothing here reads files except through the index."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mlscan.ci import argv, ci_model, split_commands
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import AUTOMATED, imported_modules, makefile_recipes, wiring
+from mlscan.index import FileEntry, FileIndex, _render_template
+from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
+
+EXPLORATION_DIRS = frozenset(
+    {"notebooks", "notebook", "examples", "example", "tutorials", "tutorial", "scratch", "sandbox", "playground",
+     "homework", "demo", "demos", "exploration", "research", "labs", "course", "workshop"}
+)
+YAML_GLOBS = ("**/*.yaml", "**/*.yml")
+SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
+
+
+# ------------------------------------------------------------------ text searches
+
+
+class AnyOf:
+    """A case-insensitive search for any of some literal strings: what ``re.compile("a|b", re.I).search`` finds,
+    answered with ``str.find`` on the lower-cased text when it is ASCII (several times faster than a regex
+    alternation over a whole file); other text goes to the regex (re.I also equates a few non-ASCII letters with
+    ASCII ones, the Kelvin sign with "k" and the long s with "s", which lower-casing does not). The words are ASCII."""
+
+    __slots__ = ("words", "pattern")
+
+    def __init__(self, *words: str) -> None:
+        if not all(w.isascii() for w in words):
+            raise ValueError("AnyOf words must be ASCII (re.I matches some ASCII letters with non-ASCII pattern letters)")
+        self.words = tuple(w.lower() for w in words)
+        self.pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
+
+    def search(self, text: str) -> bool:
+        if text.isascii():
+            low = text.lower()
+            return any(w in low for w in self.words)
+        return self.pattern.search(text) is not None
+
+
+# ------------------------------------------------------------------ Python: names through imports
+
+
+# A Python string literal in source text (any prefix, triple-quoted too): for the text pre-checks detectors run
+# before a parse (comments and brackets are added by each caller's pattern).
+PY_STRING = r"""(?P<prefix>[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"""
+
+def aliases(tree: ast.AST) -> dict[str, str]:
+    """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
+    return _aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
+
+
+def _aliases_of(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
+    """``aliases`` of import statements in walk order (a later binding of a name wins)."""
+    out: dict[str, str] = {}
+    for node in imports:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif node.module and node.level == 0:
+            for a in node.names:
+                if a.name != "*":
+                    out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def dotted(node: ast.AST) -> str:
+    """``a.b.c`` as written ('' when the chain does not start at a name)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Call):
+        return dotted(node.func) + "()." + ".".join(reversed(parts)) if parts else dotted(node.func) + "()"
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([node.id, *reversed(parts)])
+
+
+def qualname(node: ast.AST, al: dict[str, str]) -> str | None:
+    """The imported name an expression refers to (``shap.TreeExplainer``), or None for local objects."""
+    return _qualified(dotted(node), al)
+
+
+def _qualified(text: str, al: dict[str, str]) -> str | None:
+    """``qualname`` of an expression written ``text`` (its ``dotted`` form)."""
+    if not text or "()" in text:
+        return None
+    head, _, rest = text.partition(".")
+    if head not in al:
+        return None
+    return f"{al[head]}.{rest}" if rest else al[head]
+
+
+@dataclass(frozen=True, slots=True)
+class PyCall:
+    line: int
+    qual: str  # resolved through imports ('' for calls on local objects)
+    attr: str  # the called attribute or name (``fit`` in ``model.fit()``)
+    text: str  # the callee as written
+    node: ast.Call
+
+
+def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCall]]:
+    """Imports and every call of a Python file or notebook, memoised for all detectors."""
+
+    def build() -> tuple[dict[str, str], list[PyCall]]:
+        tree = index.python(e.path)
+        if tree is None:
+            return {}, []
+        imports: list[ast.Import | ast.ImportFrom] = []
+        nodes: list[ast.Call] = []
+        for node in walk(tree):  # one pass for both (exact classes: the parser makes no subclasses)
+            cls = node.__class__
+            if cls is ast.Call:
+                nodes.append(node)  # type: ignore[arg-type]
+            elif cls is ast.Import or cls is ast.ImportFrom:
+                imports.append(node)  # type: ignore[arg-type]
+        al = _aliases_of(imports)
+        out = []
+        for node in nodes:
+            f = node.func
+            attr = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
+            text = dotted(f)
+            out.append(PyCall(node.lineno, _qualified(text, al) or "", attr, text, node))
+        out.sort(key=lambda c: c.line)
+        return al, out
+
+    return index.file_memo("ops-calls", e.path, build)  # type: ignore[no-any-return]
+
+
+# the fields of a statement (or ``except``/``case`` clause, module) that hold statements
+_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _statement_fields(cls: type) -> tuple[str, ...]:
+    """The statement-list fields of a statement class, in ``_fields`` order."""
+    hit = _FIELDS.get(cls)
+    if hit is None:
+        hit = _FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f in _BODIES)
+    return hit
+
+
+def statements(tree: ast.AST) -> list[ast.AST]:
+    """The statements (``except``/``case`` clauses too) below ``tree`` in ``walk``'s order, found without walking
+    any expression."""
+    out: list[ast.AST] = [tree]
+    for s in out:  # grows while iterated: breadth first, as walk
+        for field in _statement_fields(s.__class__):
+            out.extend(getattr(s, field, ()))
+    return out[1:]
+
+
+def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:
+    """Project files a Python file imports (matched by module path, any depth)."""
+    tree = index.python(e.path)
+    out: dict[str, FileEntry] = {}
+    for mod in imported_modules(tree, e.vpath) if tree is not None else []:
+        rel = mod.replace(".", "/")
+        for f in index.select((f"**/{rel}.py", f"**/{rel}/__init__.py")):
+            if f.path != e.path:
+                out.setdefault(f.path, f)
+    return list(out.values())
+
+
+def imports_module(al: dict[str, str], *modules: str) -> bool:
+    return any(v == m or v.startswith(m + ".") for v in al.values() for m in modules)
+
+
+def kwarg(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def literal(node: ast.AST | None) -> Any:
+    try:
+        return ast.literal_eval(node) if node is not None else None
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return None
+
+
+# ------------------------------------------------------------------ where a file sits
+
+
+def place(index: FileIndex, e: FileEntry) -> str:
+    """automated | entrypoint | notebook | test | exploration | code"""
+    reach = wiring(index).of(e.vpath)
+    if reach is not None and reach.kind == AUTOMATED:
+        return "automated"
+    if e.suffix == ".ipynb":
+        return "notebook"
+    if e.test:
+        return "test"
+    parts = e.vpath.lower().split("/")
+    if any(p in EXPLORATION_DIRS for p in parts[:-1]):
+        return "exploration"
+    return "entrypoint" if reach is not None else "code"
+
+
+def locate(index: FileIndex, e: FileEntry, line: int) -> tuple[int | None, str | None]:
+    """(line, snippet) for evidence: notebooks map the code line back to its line in the .ipynb JSON."""
+    if e.suffix != ".ipynb":
+        return line, None
+    nb = index.notebook(e.path)
+    src = nb.source.splitlines() if nb else []
+    code = src[line - 1].strip() if 0 < line <= len(src) else ""
+    if not code:
+        return None, None
+    needle = json.dumps(code)[1:-1]
+    for i, raw in enumerate(index.lines(e.path), start=1):
+        if needle in raw:
+            return i, code
+    return None, code
+
+
+# ------------------------------------------------------------------ Kubernetes documents
+
+
+def _is_k8s(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    api, kind = doc.get("apiVersion"), doc.get("kind")
+    return isinstance(api, str) and isinstance(kind, str) and ("/" in api or api == "v1")
+
+
+def chart_dirs(index: FileIndex) -> list[str]:
+    return [e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "" for e in index.select(("**/Chart.yaml",))]
+
+
+def k8s_docs(index: FileIndex) -> list[tuple[FileEntry, LineDict]]:
+    """Every Kubernetes-shaped YAML document (apiVersion + kind); Helm templates are rendered first."""
+
+    def build() -> list[tuple[FileEntry, LineDict]]:
+        charts = chart_dirs(index)
+        out: list[tuple[FileEntry, LineDict]] = []
+        for e in index.select(YAML_GLOBS):
+            if not index.contains(e.path, (b"apiVersion",)) or not index.contains(e.path, (b"kind",)):
+                continue
+            chart = next((c for c in charts if e.vpath.startswith(f"{c}/templates/" if c else "templates/")), None)
+            docs = yaml_docs(index, e, chart=chart)
+            out += [(e, d) for d in docs if _is_k8s(d)]
+        return out
+
+    return index.memo("ops-k8s-docs", build)  # type: ignore[no-any-return]
+
+
+_VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
+
+
+def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[Any]:
+    """YAML documents of a file; a Helm template (``chart`` = its chart directory) is rendered with the
+    chart's scalar values first, other template expressions become placeholders."""
+    if chart is None or e.template:
+        return index.yaml(e.path)
+
+    def build() -> list[Any]:
+        hit = index.select((f"{chart}/values.yaml" if chart else "values.yaml",))
+        vals = next(iter(index.yaml(hit[0].path)), None) if hit else None
+
+        def value(m: re.Match) -> str:
+            node: Any = vals
+            for part in m.group(1).split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            return str(node).lower() if isinstance(node, bool) else str(node) if isinstance(node, (str, int, float)) else m.group(0)
+
+        try:
+            return load_yaml_all(_render_template(_VALUES_REF.sub(value, index.text(e.path) or "")))
+        except ValueError:
+            return []
+
+    return index.file_memo("ops-helm", e.path, build)  # type: ignore[no-any-return]
+
+
+def embedded_docs(doc: LineDict) -> Iterator[tuple[str, Any, int]]:
+    """Config files carried as strings in a ConfigMap/Secret (``data: {prometheus.rules: |-...}``):
+    (key, parsed document, line offset to add to the document's own lines)."""
+    for section in ("data", "stringData"):
+        data = doc.get(section)
+        if not isinstance(data, dict):
+            continue
+        for key, value in data.items():
+            if isinstance(value, str) and "\n" in value and ":" in value:
+                try:
+                    docs = load_yaml_all(value)
+                except ValueError:
+                    continue
+                for d in docs:
+                    yield str(key), d, data.line_of(key) if isinstance(data, LineDict) else 0
+
+
+def k8s_name(doc: dict) -> str:
+    meta = doc.get("metadata")
+    return str(meta.get("name", "")) if isinstance(meta, dict) else ""
+
+
+def walk_dicts(node: Any, depth: int = 0) -> Iterator[dict]:
+    if depth > 40:
+        return
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk_dicts(v, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk_dicts(v, depth + 1)
+
+
+# ------------------------------------------------------------------ Terraform (block structure only)
+
+_TF_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class TfBlock:
+    kind: str
+    type: str
+    name: str
+    line: int
+    body: str
+
+
+def tf_blocks(index: FileIndex, e: FileEntry) -> list[TfBlock]:
+    def build() -> list[TfBlock]:
+        text = index.text(e.path) or ""
+        text = re.sub(r"(?m)^[ \t]*(#|//).*$", "", text)
+        out = []
+        for m in _TF_BLOCK.finditer(text):
+            depth, i = 0, m.end() - 1
+            while i < len(text):
+                depth += {"{": 1, "}": -1}.get(text[i], 0)
+                if depth == 0:
+                    break
+                i += 1
+            out.append(TfBlock(m.group(1), m.group(2), m.group(3), text.count("\n", 0, m.start()) + 1, text[m.end() : i]))
+        return out
+
+    return index.file_memo("ops-tf", e.path, build)  # type: ignore[no-any-return]
+
+
+def tf_has(block: TfBlock, attr: str) -> bool:
+    """The block sets ``attr`` (argument or nested block) to something non-empty."""
+    m = re.search(rf"(?m)^\s*{re.escape(attr)}\s*(=\s*(.+)|\{{)", block.body)
+    return bool(m) and (m.group(2) is None or m.group(2).strip() not in ("[]", "null", '""', "false"))
+
+
+# ------------------------------------------------------------------ commands on automated paths
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    text: str
+    path: str  # file holding the command
+    line: int
+    root: str  # "ci <path>:<line>" / "dvc stage <path>"
+    seq: int  # position in its root's sequence
+
+
+def automated_commands(index: FileIndex) -> list[Command]:
+    """Shell commands that run on an automated path: active CI steps and DVC stages, with Makefile
+    targets, shell scripts and job specs (``entrypoint:``) they invoke expanded in order."""
+
+    def build() -> list[Command]:
+        out: list[Command] = []
+        for job in ci_model(index).active_jobs():
+            for step, cmd in job.commands():
+                _expand(index, cmd, step.path, step.line, f"ci {job.path}:{job.line}", out, 0)
+        for e in index.select(("**/dvc.yaml",)):
+            for doc in index.yaml(e.path):
+                stages = doc.get("stages") if isinstance(doc, dict) else None
+                for name, st in (stages or {}).items() if isinstance(stages, dict) else ():
+                    cmds = st.get("cmd") if isinstance(st, dict) else None
+                    for c in cmds if isinstance(cmds, list) else [cmds]:
+                        if isinstance(c, str):
+                            _expand(index, c, e.path, stages.line_of(name), f"dvc stage {e.path}", out, 0)
+        return out
+
+    return index.memo("ops-automated-commands", build)  # type: ignore[no-any-return]
+
+
+def _resolve(index: FileIndex, rel: str, base: str) -> FileEntry | None:
+    rel = rel.strip("'\"")
+    while rel.startswith("./"):
+        rel = rel[2:]
+    sub = index.target.subdir
+    for cand in (f"{base}/{rel}" if base else rel, rel, f"{sub}/{rel}" if sub else rel):
+        hit = index.select((cand,)) if cand and "*" not in cand and "$" not in cand else []
+        if hit:
+            return hit[0]
+    return None
+
+
+def _expand(index: FileIndex, cmd: str, path: str, line: int, root: str, out: list[Command], depth: int) -> None:
+    out.append(Command(cmd, path, line, root, len(out)))
+    if depth > 3:
+        return
+    words = [w for w in argv(cmd) if "=" not in w or w.startswith("-")]
+    if not words:
+        return
+    head = words[0].rsplit("/", 1)[-1]
+    base = path.rsplit("/", 1)[0] if "/" in path else ""
+    script = None
+    if head in ("bash", "sh", "zsh", "source", "."):
+        script = next((w for w in words[1:] if not w.startswith("-")), None)
+    elif head.endswith(".sh"):
+        script = words[0]
+    if script:
+        e = _resolve(index, script, base)
+        if e is not None:
+            for i, ln in _logical_lines(index.lines(e.path)):
+                for c in split_commands(ln):
+                    _expand(index, c, e.path, i, root, out, depth + 1)
+        return
+    if head == "make":
+        e = _resolve(index, "Makefile", base)
+        recipes = makefile_recipes(index.text(e.path) or "") if e else {}
+        for t in [w for w in words[1:] if not w.startswith("-")]:
+            for prereq in recipes.get(t, ([], []))[0]:
+                for ln in recipes.get(prereq, ([], []))[1]:
+                    for c in split_commands(ln.lstrip("@-")):
+                        _expand(index, c, e.path if e else path, line, root, out, depth + 1)
+            for ln in recipes.get(t, ([], []))[1]:
+                for c in split_commands(ln.lstrip("@-")):
+                    _expand(index, c, e.path if e else path, line, root, out, depth + 1)
+        return
+    for w in words[1:]:  # job specs submitted by the command (Ray/Anyscale/KubeRay `entrypoint:`)
+        if w.endswith((".yaml", ".yml")):
+            e = _resolve(index, w, base)
+            for doc in index.yaml(e.path) if e else []:
+                ep = doc.get("entrypoint") if isinstance(doc, dict) else None
+                if isinstance(ep, str):
+                    for c in split_commands(ep):
+                        _expand(index, c, e.path, doc.line_of("entrypoint"), root, out, depth + 1)
+
+
+def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """Shell lines with ``\\`` continuations joined, numbered by their first physical line."""
+    buf: list[str] = []
+    start = 0
+    for i, ln in enumerate(lines, start=1):
+        if not buf:
+            start = i
+        if ln.rstrip().endswith("\\"):
+            buf.append(ln.rstrip()[:-1])
+            continue
+        yield start, " ".join([*buf, ln])
+        buf = []
+    if buf:
+        yield start, " ".join(buf)
+
+
+def pytest_targets(cmd: str) -> list[str] | None:
+    """Paths a test command runs ([] = everything under the working directory), None if not a test run."""
+    words = argv(cmd)
+    heads = [w.rsplit("/", 1)[-1] for w in words[:4]]
+    if not any(h in ("pytest", "py.test", "tox", "nox") for h in heads):
+        return None
+    if any(h in ("tox", "nox") for h in heads):
+        return []
+    i = next(i for i, h in enumerate(heads) if h in ("pytest", "py.test"))
+    return [w.rstrip("/") for w in words[i + 1 :] if not w.startswith(("-", "$", ">", "<", "|", "2>")) and "=" not in w and "://" not in w]
+
+
+def covered_by(vpath: str, targets: list[str]) -> bool:
+    if not targets:
+        return True
+    for t in targets:
+        t = t.lstrip("./") if t not in (".", "") else ""
+        if not t or vpath == t or vpath.startswith(t + "/") or f"/{t}/" in f"/{vpath}" or vpath.endswith("/" + t):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ declared dependencies
+
+
+def declared(index: FileIndex, names: dict[str, str]) -> Iterator[tuple[FileEntry, int | None, str]]:
+    """(file, line, tool) for dependency declarations of the given distributions (normalised name -> tool)."""
+    for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
+        for r in index.requirements(e.path):
+            if r.name in names:
+                yield e, r.line, names[r.name]
+    for e in index.select(("**/pyproject.toml", "**/Pipfile", "**/environment.yml", "**/environment.yaml", "**/conda.yaml", "**/setup.py")):
+        for i, ln in enumerate(index.lines(e.path), start=1):
+            s = ln.strip().strip("-").strip().strip("'\",")
+            m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)", s)
+            if m and not ln.lstrip().startswith("#") and normalize_name(m.group(1)) in names:
+                rest = s[m.end() :].lstrip()
+                if not rest or rest[0] in "=<>~![;\"'@ ,":
+                    yield e, i, names[normalize_name(m.group(1))]

@@ -1,0 +1,368 @@
+"""Helpers shared by the orchestration detectors (pipelines, schedules, gates): ``ast`` lookups,
+training/metric vocabulary, YAML walking and "which config runs this file". Not a detector."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Strength
+
+# ------------------------------------------------------------------ vocabulary
+
+TRAIN_WORDS = frozenset(
+    {"train", "training", "retrain", "retraining", "trainer", "fit", "finetune", "finetuning", "tune", "tuning", "hpo"}
+)
+INFER_WORDS = frozenset({"infer", "inference", "predict", "prediction", "predictions", "score", "scoring", "serve", "batch", "monitor", "monitoring"})
+METRIC_WORDS = frozenset(
+    {
+        "acc", "accuracy", "auc", "roc", "f1", "fscore", "precision", "recall", "rmse", "mse", "mae", "mape", "r2",
+        "rsquared", "loss", "score", "metric", "metrics", "error", "logloss", "ndcg", "bleu", "rouge", "perplexity",
+        "iou", "dice", "nwrmsle", "rmsle", "wape", "smape",
+    }
+)
+DRIFT_WORDS = frozenset({"drift", "drifted", "psi", "pvalue", "p_value", "violation", "violated", "degradation", "degraded", "ks"})
+NOT_METRIC_WORDS = frozenset({"len", "shape", "size", "count", "epoch", "epochs", "step", "steps", "iter", "time", "batch", "version", "n", "num", "retries", "patience", "idx", "index"})
+PROMOTE_CALLS = frozenset(
+    {
+        "register_model", "transition_model_version_stage", "set_registered_model_alias", "create_model_version",
+        "create_registered_model", "update_model_package", "create_model_package", "push_to_hub", "register",
+        "promote", "promote_model", "deploy", "deploy_model", "upload_model", "push_model", "publish_model",
+        "copy_model_version",
+    }
+)
+_SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_TRAINING = re.compile(r"train_test_split|train_test|[xy]_train\b|train_(x|y|df|data|set|path|dataset)\b", re.I)
+
+
+def words(text: str) -> set[str]:
+    """Lower-case tokens of identifiers and text: ``SageMakerTrainingOperator`` -> sage, maker, training, operator."""
+    return {w.lower() for w in re.split(r"[^A-Za-z0-9]+", _SPLIT_CAMEL.sub(" ", text)) if w}
+
+
+def trainingish(*texts: str) -> bool:
+    return any(words(_NOT_TRAINING.sub(" ", t)) & TRAIN_WORDS for t in texts if t)
+
+
+def inferenceish(*texts: str) -> bool:
+    return any(words(t) & INFER_WORDS for t in texts if t)
+
+
+# ------------------------------------------------------------------ ast helpers
+
+
+def dotted(node: ast.AST | None) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    if isinstance(node, ast.Call):
+        return dotted(node.func)
+    return ""
+
+
+def tail(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def call_tail(node: ast.AST) -> str:
+    return tail(dotted(node.func)) if isinstance(node, ast.Call) else ""
+
+
+def kwarg(call: ast.Call, *names: str) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg in names:
+            return k.value
+    return None
+
+
+MISSING: Any = object()
+
+
+def literal(node: ast.AST | None, default: Any = MISSING) -> Any:
+    if node is None:
+        return default
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return default
+
+
+def strings(node: ast.AST) -> list[str]:
+    return [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def call_names(node: ast.AST) -> list[str]:
+    """Names of everything called in a subtree (``a.b.fit()`` -> ``fit``), plus def names."""
+    out: list[str] = []
+    for n in walk(node):
+        if isinstance(n, ast.Call):
+            out.append(tail(dotted(n.func)))
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append(n.name)
+    return out
+
+
+def decorator(fn: ast.AST, *names: str) -> ast.expr | None:
+    """The decorator of ``fn`` whose last name part is one of ``names`` (``@dsl.pipeline(...)`` -> pipeline)."""
+    for d in getattr(fn, "decorator_list", ()):
+        if tail(dotted(d)) in names:
+            return d
+    return None
+
+
+def functions(tree: ast.AST) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    return {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def assigned_calls(tree: ast.AST) -> dict[str, ast.Call]:
+    """``x = Foo(...)`` (any depth): variable name -> the call."""
+    out: dict[str, ast.Call] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, n.value)
+    return out
+
+
+def calls(tree: ast.AST, *tails: str) -> Iterator[ast.Call]:
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and tail(dotted(n.func)) in tails:
+            yield n
+
+
+def training_code(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None) -> bool:
+    """Does a subtree (task call, decorated function) reach training: names called, strings, and the
+    bodies of local functions it references (one level)."""
+    texts = call_names(node) + strings(node)
+    texts += [k.value.id for c in walk(node) if isinstance(c, ast.Call) for k in c.keywords if isinstance(k.value, ast.Name)]
+    if funcs:
+        for n in walk(node):
+            if isinstance(n, ast.Name) and n.id in funcs and funcs[n.id] is not node:
+                texts += [n.id, *call_names(funcs[n.id]), *strings(funcs[n.id])]
+    return trainingish(*texts)
+
+
+def imports(tree: ast.AST, *modules: str) -> bool:
+    return imports_any(tree, tuple(modules))
+
+
+# ------------------------------------------------------------------ metric comparisons
+
+
+def _side_words(node: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, ast.Name):
+            out |= words(n.id) | {n.id.lower()}
+        elif isinstance(n, ast.Attribute):
+            out |= words(n.attr) | {n.attr.lower()}
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            out |= words(n.value)
+    return out
+
+
+def metric_compare(test: ast.AST) -> ast.Compare | None:
+    """An ordering comparison on a model metric (``acc < 0.8``, ``new_mse >= prod_mse``), not on drift,
+    sizes or counters."""
+    for n in walk(test):
+        if not (isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE))):
+            continue
+        sides = [n.left, n.comparators[0]]
+        ws = [_side_words(s) for s in sides]
+        if any(w & DRIFT_WORDS for w in ws) or any(call_tail(s) in ("len", "count") for s in sides):
+            continue
+        metricish = [bool(w & METRIC_WORDS) and not (w & NOT_METRIC_WORDS) for w in ws]
+        if any(metricish):
+            return n
+    return None
+
+
+def drift_test(test: ast.AST) -> bool:
+    return bool(_side_words(test) & DRIFT_WORDS)
+
+
+# ------------------------------------------------------------------ YAML / config helpers
+
+
+def walk_dicts(obj: Any, depth: int = 0) -> Iterator[dict]:
+    if depth > 40:
+        return
+    if isinstance(obj, dict):
+        yield obj
+        for v in obj.values():
+            yield from walk_dicts(v, depth + 1)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from walk_dicts(v, depth + 1)
+
+
+def all_strings(obj: Any, depth: int = 0) -> list[str]:
+    if depth > 40:
+        return []
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [*(str(k) for k in obj), *(s for v in obj.values() for s in all_strings(v, depth + 1))]
+    if isinstance(obj, list):
+        return [s for v in obj for s in all_strings(v, depth + 1)]
+    return []
+
+
+YAML_GLOBS = ("**/*.yml", "**/*.yaml")
+
+
+def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False) -> Iterator[tuple[FileEntry, Any]]:
+    """Parsed YAML (and optionally JSON) documents of files mentioning a needle; test trees skipped."""
+    pats = tuple(globs) + (("**/*.json",) if json else ())
+    for e in index.select(pats):
+        if e.test or not index.contains(e.path, needles):
+            continue
+        if e.suffix == ".json":
+            doc = index.json(e.path)
+            if doc is not None:
+                yield e, doc
+        else:
+            for doc in index.yaml(e.path):
+                yield e, doc
+
+
+def k8s_objects(index: FileIndex, api: str, kinds: tuple[str, ...]) -> Iterator[tuple[FileEntry, dict]]:
+    """Kubernetes-style documents (``apiVersion`` starting with ``api``, ``kind`` in ``kinds``)."""
+    needles = tuple(k.encode() for k in kinds)
+    for e, doc in yaml_docs(index, needles, json=True):
+        for d in doc.get("items", [doc]) if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]:
+            if isinstance(d, dict) and d.get("kind") in kinds and str(d.get("apiVersion", "")).startswith(api):
+                yield e, d
+
+
+def dig(obj: Any, *keys: str) -> Any:
+    """``obj[k1][k2]...`` through mappings only; {} when a level is missing or not a mapping."""
+    for k in keys:
+        obj = obj.get(k) if isinstance(obj, dict) else None
+    return obj if obj is not None else {}
+
+
+def line_of(obj: Any, key: Any = None) -> int | None:
+    if key is not None and hasattr(obj, "line_of"):
+        return obj.line_of(key) or None
+    return getattr(obj, "line", None) or None
+
+
+def config_refs(index: FileIndex, entry: FileEntry) -> list[tuple[FileEntry, dict]]:
+    """YAML configs (jobs, pipelines, CI variables) holding a path to this file, with the mapping that
+    names it (so its parameters can be read)."""
+    stem = entry.name.rsplit(".", 1)[0]
+    parent = entry.vpath.split("/")[-2] if "/" in entry.vpath else ""
+    table = index.memo("orchestration-config-ref-table", lambda: _config_ref_table(index))
+    candidates = table.get(entry.name, []) + table.get(stem, [])
+    out: list[tuple[FileEntry, dict]] = []
+    for _, y in sorted(dict.fromkeys(candidates)):  # in listing order
+        if y.vpath == entry.vpath:
+            continue
+        for doc in index.yaml(y.path):
+            for d in walk_dicts(doc):
+                if any(isinstance(v, str) and _names_file(v, entry.name, stem, parent) for v in d.values()):
+                    out.append((y, d))
+    return out
+
+
+_PATH_PART = re.compile(r"[^\s/\\'\",\[\]{}]+")  # path components, as they stand in YAML text
+_SUB_PART = re.compile(r"[/\\]([^\s/\\'\",\[\]{}]+)")  # components after a directory ("src/train")
+
+
+def _config_ref_table(index: FileIndex) -> dict[str, list[tuple[int, FileEntry]]]:
+    """Which YAML files mention a Python file of the project: its name anywhere (``train.py``) or its
+    stem after a directory (``src/train``), as ``_names_file`` accepts them. One pass over the YAML
+    files instead of one per Python file asking ``config_refs``."""
+    names: set[str] = set()
+    stems: set[str] = set()
+    for e in index.select(("**/*.py", "**/*.ipynb")):
+        names.add(e.name)
+        stems.add(e.name.rsplit(".", 1)[0])
+    table: dict[str, list[tuple[int, FileEntry]]] = {}
+    for i, y in enumerate(index.select(YAML_GLOBS)):
+        text = index.text(y.path)
+        if not text:
+            continue
+        # a file name ends in .py/.ipynb, a stem follows a directory: text without them is not split
+        named = names.intersection(_PATH_PART.findall(text)) if ".py" in text or ".ipynb" in text else set()
+        stemmed = stems.intersection(_SUB_PART.findall(text)) if "/" in text or "\\" in text else set()
+        for part in named | stemmed:
+            table.setdefault(part, []).append((i, y))
+    return table
+
+
+def _names_file(value: str, name: str, stem: str, parent: str) -> bool:
+    v = value.strip().strip("'\"").replace("\\", "/")
+    for word in v.split():
+        parts = [p for p in word.split("/") if p not in ("", ".", "..")]
+        if not parts or not (parts[-1] == name or parts[-1] == stem and len(parts) > 1):
+            continue  # a bare word ("main", "train") is not a path to the file
+        if len(parts) == 1 or not parent or parts[-2] == parent:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ reach
+
+
+def at(index: FileIndex, e: FileEntry, line: int) -> dict[str, Any]:
+    """``found`` keyword arguments for a code line: notebooks map it back to the .ipynb line."""
+    if e.suffix != ".ipynb":
+        return {"line": line}
+    from .ops import locate
+
+    nb_line, snippet = locate(index, e, line)
+    return {"line": nb_line, "snippet": snippet}
+
+
+def reach_strength(index: FileIndex, entry: FileEntry) -> tuple[Strength, str]:
+    """STRONG when an automated path (CI, pipeline step, container, config) runs the file, MEDIUM for
+    entry points, WEAK otherwise; plus a short description of the path."""
+    r = wiring(index).of(entry.vpath)
+    if r is not None and r.kind == AUTOMATED:
+        return Strength.STRONG, r.describe()
+    refs = config_refs(index, entry)
+    if refs:
+        y, d = refs[0]
+        return Strength.STRONG, f"config {y.path}:{line_of(d) or ''}"
+    if r is not None:
+        return Strength.MEDIUM, r.describe()
+    return Strength.WEAK, "not reached from CI, a pipeline or an entry point"
+
+
+def assigned_call_names(tree: ast.AST, classes: tuple[str, ...]) -> dict[str, str]:
+    """Variables bound to calls of the given classes: ``step_train = TrainingStep(...)`` -> {step_train: TrainingStep}."""
+    return {name: call_tail(c) for name, c in assigned_calls(tree).items() if call_tail(c) in classes}
+
+
+def automation_mentions(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
+    """Does a CI definition, script, Makefile or config run a command containing a needle (deploy/activate steps)?"""
+    pats = (".github/workflows/*", "**/*.sh", "**/Makefile", "**/*.mk", "**/*.yml", "**/*.yaml", "**/*.toml", "**/Jenkinsfile")
+    return any(index.contains(e.path, needles) for e in index.select(pats) if not e.vpath.lower().endswith(".md"))
+
+
+def dataflow(fn: ast.AST, step_names: set[str]) -> tuple[int, int]:
+    """(step calls, data edges) in a pipeline function: calls of known steps, an edge whenever a step
+    consumes another step's result (nested call or a variable it was assigned to)."""
+    produced: set[str] = set()
+    steps = edges = 0
+    for n in walk(fn):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and tail(dotted(n.value.func)) in step_names:
+            for t in n.targets:
+                produced |= {x.id for x in walk(t) if isinstance(x, ast.Name)}
+    for n in walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in step_names:
+            steps += 1
+            args = [*n.args, *(k.value for k in n.keywords)]
+            edges += any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and isinstance(x.func, ast.Name) and x.func.id in step_names
+                         for a in args for x in walk(a))
+    return steps, edges

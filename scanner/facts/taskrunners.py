@@ -1,0 +1,194 @@
+"""Task-runner targets read from their files: make, just, Task, invoke, nox, tox, pyproject task tables
+(poe, taskipy, pdm, rye, hatch), mise and package.json scripts. Parsed, never executed; each reader
+returns ``[(target, line, tool)]`` for targets that do something (not only echo/true)."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from typing import Any
+
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import makefile_recipes
+from mlscan.index import FileEntry, FileIndex
+
+_PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
+
+
+def _real(lines: list[str]) -> bool:
+    """A recipe that does something (not only echo/true/comments)."""
+    return any(ln.strip() and not _PLACEHOLDER.match(ln.strip()) for ln in lines)
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    m = re.search(pattern, text, re.MULTILINE)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+Targets = list[tuple[str, int | None, str]]
+
+
+def _make(index: FileIndex, e: FileEntry) -> Targets:
+    text = index.text(e.path) or ""
+    out: Targets = []
+    for name, (prereqs, lines) in makefile_recipes(text).items():
+        if "%" in name or "$" in name or name.startswith("."):
+            continue
+        if _real(lines) or (prereqs and not lines):
+            out.append((name, _line_of(text, rf"^{re.escape(name)}(\s+[^:=]*)?\s*:(?!=)"), ""))
+    return sorted(out, key=lambda t: t[1] or 0)
+
+
+_JUST_RECIPE = re.compile(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
+
+
+def _just(index: FileIndex, e: FileEntry) -> Targets:
+    lines = (index.text(e.path) or "").splitlines()
+    out: Targets = []
+    i = 0
+    while i < len(lines):
+        m = _JUST_RECIPE.match(lines[i])
+        i += 1
+        if not m or m.group("name") in ("set", "alias", "export", "import", "mod"):
+            continue
+        body = []
+        while i < len(lines) and (not lines[i].strip() or lines[i][:1] in (" ", "\t")):
+            body.append(lines[i])
+            i += 1
+        if _real(body) or m.group("deps").strip():
+            out.append((m.group("name"), i - len(body), ""))
+    return out
+
+
+def _taskfile(index: FileIndex, e: FileEntry) -> Targets:
+    out: Targets = []
+    for doc in index.yaml(e.path):
+        tasks = doc.get("tasks") if isinstance(doc, dict) else None
+        if not isinstance(tasks, dict):
+            continue
+        for name, spec in tasks.items():
+            cmds: Any = spec.get("cmds") or spec.get("cmd") if isinstance(spec, dict) else spec
+            deps = spec.get("deps") if isinstance(spec, dict) else None
+            cmd_list = cmds if isinstance(cmds, list) else [cmds]
+            text = [c if isinstance(c, str) else str((c or {}).get("cmd", "") if isinstance(c, dict) else "") for c in cmd_list]
+            if _real(text) or deps:
+                out.append((str(name), tasks.line_of(name), ""))
+    return out
+
+
+def _decorated(tree: ast.Module, attr: str) -> list[tuple[str, int]]:
+    """Functions decorated with ``@<attr>`` / ``@x.<attr>`` / ``@<attr>(...)``; their (name, line)."""
+    out = []
+    for node in walk(tree):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for d in node.decorator_list:
+            f = d.func if isinstance(d, ast.Call) else d
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            if name == attr:
+                label = node.name
+                if isinstance(d, ast.Call):
+                    label = next((str(k.value.value) for k in d.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)), label)
+                out.append((label.replace("_", "-") if attr == "task" else label, node.lineno))
+                break
+    return out
+
+
+def _invoke(index: FileIndex, e: FileEntry) -> Targets:
+    if not index.contains(e.path, (b"invoke",)):
+        return []
+    tree = index.python(e.path)
+    if tree is None or not any(isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "invoke" or
+                               isinstance(n, ast.Import) and any(a.name.split(".")[0] == "invoke" for a in n.names)
+                               for n in walk(tree)):
+        return []
+    return [(n, ln, "invoke") for n, ln in _decorated(tree, "task")]
+
+
+def _nox(index: FileIndex, e: FileEntry) -> Targets:
+    tree = index.python(e.path)
+    return [(n, ln, "nox") for n, ln in _decorated(tree, "session")] if tree is not None else []
+
+
+def _tox(index: FileIndex, e: FileEntry) -> Targets:
+    text = index.text(e.path) or ""
+    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        cp.read_string(text)
+    except configparser.Error:
+        return []
+    if not any(s == "testenv" or s.startswith("testenv:") for s in cp.sections()):
+        return []
+    names: list[str] = []
+    for key in ("envlist", "env_list"):
+        if cp.has_option("tox", key):
+            names += [n.strip() for n in re.split(r"[,\n]", cp.get("tox", key)) if n.strip() and "{" not in n]
+    names += [s.split(":", 1)[1] for s in cp.sections() if s.startswith("testenv:")]
+    line = _line_of(text, r"^\[testenv[:\]]")
+    return [(n, line, "tox") for n in dict.fromkeys(names or ["testenv"])]
+
+
+def _pyproject(index: FileIndex, e: FileEntry) -> Targets:
+    data = index.toml(e.path) or {}
+    text = index.text(e.path) or ""
+    tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+    out: Targets = []
+    tables: list[tuple[str, str, Any]] = [
+        ("poe", r"^\[tool\.poe(\.tasks)?", (tool.get("poe") or {}).get("tasks") if isinstance(tool.get("poe"), dict) else None),
+        ("taskipy", r"^\[tool\.taskipy", (tool.get("taskipy") or {}).get("tasks") if isinstance(tool.get("taskipy"), dict) else None),
+        ("pdm", r"^\[tool\.pdm\.scripts", (tool.get("pdm") or {}).get("scripts") if isinstance(tool.get("pdm"), dict) else None),
+        ("rye", r"^\[tool\.rye\.scripts", (tool.get("rye") or {}).get("scripts") if isinstance(tool.get("rye"), dict) else None),
+    ]
+    hatch_envs = (tool.get("hatch") or {}).get("envs") if isinstance(tool.get("hatch"), dict) else None
+    if isinstance(hatch_envs, dict):
+        for env in hatch_envs.values():
+            if isinstance(env, dict) and isinstance(env.get("scripts"), dict):
+                tables.append(("hatch", r"^\[tool\.hatch\.envs\.[^\]]*scripts", env["scripts"]))
+    for name, header, tasks in tables:
+        if not isinstance(tasks, dict):
+            continue
+        line = _line_of(text, header)
+        for task, spec in tasks.items():
+            cmd = spec if isinstance(spec, str | list) else (spec.get("cmd") or spec.get("shell") or spec.get("script") or spec.get("sequence") or spec.get("ref")) if isinstance(spec, dict) else None
+            cmds = [str(c) for c in cmd] if isinstance(cmd, list) else [str(cmd or "")]
+            if _real(cmds):
+                out.append((str(task), _line_of(text, rf"^\s*\"?{re.escape(str(task))}\"?\s*=") or line, name))
+    return out
+
+
+def _mise(index: FileIndex, e: FileEntry) -> Targets:
+    data = index.toml(e.path) or {}
+    text = index.text(e.path) or ""
+    tasks = data.get("tasks")
+    if not isinstance(tasks, dict):
+        return []
+    out: Targets = []
+    for name, spec in tasks.items():
+        run = spec if isinstance(spec, str | list) else (spec.get("run") or spec.get("depends") or spec.get("file")) if isinstance(spec, dict) else None
+        cmds = [str(c) for c in run] if isinstance(run, list) else [str(run or "")]
+        if _real(cmds):
+            out.append((str(name), _line_of(text, rf"^\[tasks\.\"?{re.escape(str(name))}\"?\]") or _line_of(text, r"^\[tasks"), "mise"))
+    return out
+
+
+def _npm(index: FileIndex, e: FileEntry) -> Targets:
+    data = index.json(e.path)
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    if not isinstance(scripts, dict):
+        return []
+    text = index.text(e.path) or ""
+    return [(str(n), _line_of(text, rf"^\s*\"{re.escape(str(n))}\"\s*:"), "npm") for n, c in scripts.items() if isinstance(c, str) and _real([c])]
+
+
+READERS = (
+    ("make", ("**/Makefile", "**/makefile", "**/GNUmakefile", "**/*.mk"), _make),
+    ("just", ("**/justfile", "**/Justfile", "**/.justfile"), _just),
+    ("task", ("**/Taskfile.yml", "**/Taskfile.yaml", "**/taskfile.yml", "**/taskfile.yaml", "**/Taskfile.dist.yml"), _taskfile),
+    ("invoke", ("**/tasks.py", "**/tasks/__init__.py"), _invoke),
+    ("nox", ("**/noxfile.py",), _nox),
+    ("tox", ("**/tox.ini",), _tox),
+    ("pyproject", ("**/pyproject.toml",), _pyproject),
+    ("mise", ("**/mise.toml", "**/.mise.toml", "**/.config/mise.toml", "**/mise/config.toml"), _mise),
+    ("npm", ("**/package.json",), _npm),
+)

@@ -1,0 +1,361 @@
+"""Is a file on an automated path? Static wiring from CI commands, pipeline stages, container entry
+points and orchestrator definitions, following the project's own imports with ``ast`` only.
+
+``automated``: reached from CI, a DVC stage, a container CMD/ENTRYPOINT or an orchestrator definition.
+``entrypoint``: reached only from a ``__main__`` script, console script, Makefile target or MLproject.
+Nothing is imported or executed; the graph is built from text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from ..ci import argv, ci_model, split_commands
+from ..index import FileEntry, FileIndex
+from .pyast import walk
+
+AUTOMATED = "automated"
+ENTRYPOINT = "entrypoint"
+MAX_FILES = 3000
+ORCHESTRATOR_MODULES = (
+    "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", "sagemaker.workflow",
+    "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
+)
+# files worth parsing for orchestrator imports or a ``__main__`` guard (word-level, see FileIndex.mentions)
+_SCRIPT_NEEDLES = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
+_PY_RUNNERS = {"python", "python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "py"}
+_WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    kind: str  # automated | entrypoint
+    chain: tuple[str, ...]  # how it is reached, root first ("ci .github/workflows/x.yml:12", "src/train.py", ...)
+
+    def describe(self) -> str:
+        return " -> ".join(self.chain)
+
+
+def _module_parts(vpath: str) -> list[str]:
+    """``src/pkg/mod.py`` -> [src, pkg, mod]; a package's ``__init__.py`` is the package."""
+    parts = vpath[:-3].split("/")
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+class Wiring:
+    def __init__(self, index: FileIndex) -> None:
+        self.index = index
+        py = index.select(("**/*.py",))
+        self._py = {e.vpath: e for e in py}
+        # module name -> files; a dotted import matches files whose path ends with its parts
+        self._by_name: dict[str, list[str]] = {}
+        for vp in self._py:
+            parts = _module_parts(vp)
+            if parts:
+                self._by_name.setdefault(parts[-1], []).append(vp)
+        self.reach: dict[str, Reach] = {}
+        self._queue: deque[tuple[str, Reach]] = deque()
+        # imports of the root scripts parsed by _roots, for _follow (their trees may have left the parse cache by
+        # then: an orchestrator's own repository has hundreds of roots); emptied as it is used
+        self._root_imports: dict[str, list[str]] = {}
+        self._roots()
+        self._follow()
+        self._root_imports.clear()
+
+    def _modules(self, dotted: str) -> list[str]:
+        """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
+        want = dotted.split(".")
+        return [vp for vp in self._by_name.get(want[-1], ()) if _module_parts(vp)[-len(want):] == want]
+
+    # ---------------------------------------------------------------- roots
+    def _add(self, vpath: str, reach: Reach) -> None:
+        old = self.reach.get(vpath)
+        if old is None or (old.kind == ENTRYPOINT and reach.kind == AUTOMATED):
+            self.reach[vpath] = reach
+            self._queue.append((vpath, reach))
+
+    def _roots(self) -> None:
+        ix = self.index
+        for job in ci_model(ix).active_jobs():
+            for step, cmd in job.commands():
+                self._command(cmd, Reach(AUTOMATED, (f"ci {step.path}:{step.line}",)), base=step.cwd or _dir_of(step.path))
+        for e in ix.select(("**/dvc.yaml",)):
+            for doc in ix.yaml(e.path):
+                stages = doc.get("stages") if isinstance(doc, dict) else None
+                if isinstance(stages, dict):
+                    for name, st in stages.items():
+                        cmd = st.get("cmd") if isinstance(st, dict) else None
+                        cmds = cmd if isinstance(cmd, list) else [cmd]
+                        for c in cmds:
+                            if isinstance(c, str):
+                                self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath))
+        for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
+            for ins in ix.dockerfile(e.path):
+                if ins.instruction in ("CMD", "ENTRYPOINT"):
+                    cmd = _exec_form(ins.value)
+                    self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{ins.line}",)), base=_dir_of(e.vpath), container=True)
+        for e in ix.select(("**/MLproject",)):
+            for doc in ix.yaml(e.path):
+                eps = doc.get("entry_points") if isinstance(doc, dict) else None
+                if isinstance(eps, dict):
+                    for name, ep in eps.items():
+                        cmd = ep.get("command") if isinstance(ep, dict) else None
+                        if isinstance(cmd, str):
+                            self._command(cmd, Reach(ENTRYPOINT, (f"MLproject {e.path}:{eps.line_of(name)}",)), base=_dir_of(e.vpath))
+        for e in ix.select(("**/pyproject.toml",)):
+            data = ix.toml(e.path) or {}
+            scripts = (data.get("project") or {}).get("scripts") or (data.get("tool", {}).get("poetry") or {}).get("scripts") or {}
+            if isinstance(scripts, dict):
+                for name, target in scripts.items():
+                    if isinstance(target, str):
+                        self._module(target.split(":")[0], Reach(ENTRYPOINT, (f"console script {name} ({e.path})",)), base="")
+        # orchestrator definitions and __main__ scripts
+        for vp, e in self._py.items():
+            if not ix.mentions(e.path, _SCRIPT_NEEDLES):
+                continue
+            tree = ix.python(e.path)
+            if tree is None:
+                continue
+            if imports_any(tree, ORCHESTRATOR_MODULES):
+                self._add(vp, Reach(AUTOMATED, (f"pipeline definition {e.path}",)))
+            elif has_main_guard(tree):
+                self._add(vp, Reach(ENTRYPOINT, (f"__main__ script {e.path}",)))
+            else:
+                continue
+            if len(self._root_imports) < MAX_FILES:
+                self._root_imports[vp] = imported_modules(tree, vp)
+
+    def _command(self, cmd: str, reach: Reach, base: str, container: bool = False, depth: int = 0) -> None:
+        if depth > 4:
+            return
+        words = argv(cmd)
+        while words and (words[0] in _WRAPPERS or words[0] in ("run", "exec") or "=" in words[0] or words[0].startswith("-")):
+            words = words[1:]
+        if not words:
+            return
+        head = words[0].rsplit("/", 1)[-1]
+        if head in _PY_RUNNERS or head.startswith("python"):
+            rest = [w for w in words[1:] if not w.startswith("-") or w == "-m"]
+            if rest[:1] == ["-m"] and len(rest) > 1:
+                self._module(rest[1], reach, base)
+            elif rest:
+                self._file(rest[0], reach, base)
+            return
+        if head in ("bash", "sh", "zsh", "source", "."):
+            script = next((w for w in words[1:] if not w.startswith("-")), None)
+            if script:
+                self._script(script, reach, base, depth)
+            return
+        if head.endswith(".sh"):
+            self._script(words[0], reach, base, depth)
+            return
+        if head.endswith(".py"):
+            self._file(words[0], reach, base)
+            return
+        if head == "make" and len(words) > 1:
+            self._make(words[1:], reach, base, depth)
+            return
+        if head == "dvc" and len(words) > 1 and words[1] in ("repro", "exp"):
+            return  # dvc stages are roots on their own
+        if head in ("papermill", "jupyter"):
+            nb = next((w for w in words[1:] if w.endswith(".ipynb")), None)
+            if nb:
+                self._file(nb, reach, base)
+            return
+        # console script of the project itself
+        for e in self.index.select(("**/pyproject.toml",)):
+            data = self.index.toml(e.path) or {}
+            scripts = (data.get("project") or {}).get("scripts") or {}
+            if isinstance(scripts, dict) and isinstance(scripts.get(head), str):
+                self._module(scripts[head].split(":")[0], Reach(reach.kind, (*reach.chain, f"console script {head}")), base="")
+
+    def _resolve(self, rel: str, base: str) -> FileEntry | None:
+        rel = rel.strip("'\"").lstrip("./") if not rel.startswith("../") else rel
+        sub = self.index.target.subdir
+        for cand in (f"{base}/{rel}" if base else rel, f"{sub}/{rel}" if sub else rel, rel):
+            cand = _normpath(cand)
+            hit = self._py.get(cand) or next(iter(self.index.select((cand,))), None)
+            if hit:
+                return hit
+        return None
+
+    def _file(self, rel: str, reach: Reach, base: str) -> None:
+        e = self._resolve(rel, base)
+        if e:
+            self._add(e.vpath, Reach(reach.kind, (*reach.chain, e.path)))
+
+    def _script(self, rel: str, reach: Reach, base: str, depth: int = 0) -> None:
+        e = self._resolve(rel, base)
+        if e is None or e.vpath in self.reach:
+            return
+        r = Reach(reach.kind, (*reach.chain, e.path))
+        self.reach[e.vpath] = r
+        text = self.index.text(e.path) or ""
+        for cmd in split_commands(text):
+            self._command(cmd, r, _dir_of(e.vpath), depth=depth + 1)
+
+    def _make(self, targets: list[str], reach: Reach, base: str, depth: int) -> None:
+        e = self._resolve("Makefile", base)
+        if e is None:
+            return
+        recipes = makefile_recipes(self.index.text(e.path) or "")
+        todo = [t for t in targets if not t.startswith("-") and "=" not in t]
+        seen: set[str] = set()
+        while todo:
+            t = todo.pop()
+            if t in seen or t not in recipes:
+                continue
+            seen.add(t)
+            prereqs, lines = recipes[t]
+            todo += prereqs
+            for line in lines:
+                for cmd in split_commands(line.lstrip("@-")):
+                    self._command(cmd, Reach(reach.kind, (*reach.chain, f"make {t} ({e.path})")), base, depth=depth + 1)
+
+    def _module(self, dotted: str, reach: Reach, base: str) -> None:
+        for vp in self._modules(dotted) or self._modules(dotted + ".__main__"):
+            self._add(vp, Reach(reach.kind, (*reach.chain, self._py[vp].path)))
+            break
+
+    # ---------------------------------------------------------------- imports
+    def _follow(self) -> None:
+        seen = 0
+        while self._queue and seen < MAX_FILES:
+            vp, reach = self._queue.popleft()
+            seen += 1
+            e = self._py.get(vp) or next(iter(self.index.select((vp,))), None)
+            if e is None or not (vp.endswith(".py") or vp.endswith(".ipynb")):
+                continue
+            modules = self._root_imports.pop(vp, None)
+            if modules is None:
+                tree = self.index.python(e.path)
+                if tree is None:
+                    continue
+                modules = imported_modules(tree, vp)
+            for dotted in modules:
+                for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
+                    paths = self._modules(cand) if cand else None
+                    if paths:
+                        best = min(paths, key=lambda p: _distance(p, vp))
+                        self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
+                        break
+
+    # ---------------------------------------------------------------- queries
+    def of(self, vpath: str) -> Reach | None:
+        return self.reach.get(vpath)
+
+    def automated(self, vpath: str) -> bool:
+        r = self.reach.get(vpath)
+        return r is not None and r.kind == AUTOMATED
+
+
+def wiring(index: FileIndex) -> Wiring:
+    return index.memo("wiring", lambda: Wiring(index))  # type: ignore[no-any-return]
+
+
+# -------------------------------------------------------------------- helpers
+
+
+def _dir_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def _normpath(p: str) -> str:
+    out: list[str] = []
+    for part in p.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    return "/".join(out)
+
+
+def _distance(a: str, b: str) -> int:
+    pa, pb = a.split("/"), b.split("/")
+    common = 0
+    for x, y in zip(pa, pb):
+        if x != y:
+            break
+        common += 1
+    return len(pa) + len(pb) - 2 * common
+
+
+def _exec_form(value: str) -> str:
+    v = value.strip()
+    if v.startswith("["):
+        try:
+            import json
+
+            parts = json.loads(v)
+            if isinstance(parts, list):
+                return " ".join(str(p) for p in parts)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes: the shell form
+            pass
+    return v
+
+
+def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    recipes: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("\t"):
+            for t in current:
+                recipes[t][1].append(line.strip())
+            continue
+        m = re.match(r"^([A-Za-z0-9_.%/-][A-Za-z0-9_.%/ -]*)\s*:(?!=)\s*(.*)$", line)
+        if m and not line.startswith("."):
+            current = m.group(1).split()
+            prereqs = [p for p in m.group(2).split("#")[0].split() if not p.startswith("$")]
+            for t in current:
+                recipes.setdefault(t, (prereqs, []))
+        elif line.strip() and not line.startswith("#"):
+            current = []
+    return recipes
+
+
+def imports_any(tree: ast.AST, modules: tuple[str, ...]) -> bool:
+    for node in walk(tree):
+        if isinstance(node, ast.Import):
+            if any(_is_mod(a.name, modules) for a in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if _is_mod(node.module, modules):
+                return True
+    return False
+
+
+def _is_mod(name: str, modules: tuple[str, ...]) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in modules)
+
+
+def has_main_guard(tree: ast.Module) -> bool:
+    for node in tree.body:
+        if isinstance(node, ast.If):
+            t = node.test
+            if isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__":
+                return True
+    return False
+
+
+def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
+    pkg_parts = vpath.split("/")[:-1]
+    out: list[str] = []
+    for node in walk(tree):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg_parts[: len(pkg_parts) - (node.level - 1)] if node.level > 1 else pkg_parts
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod:
+                out.append(mod)
+                out += [f"{mod}.{a.name}" for a in node.names if a.name != "*"]
+    return out

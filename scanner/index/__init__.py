@@ -1,0 +1,991 @@
+"""The file index: the only stage that reads files. One listing pass; lazy, cached, safe parses."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import os
+import re
+import stat
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from ..model import Warning_, clean_snippet
+from ..target import Target, git
+from . import formats
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
+MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
+# Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
+# each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
+# Dockerfile or script line is that long, and a hostile one then costs every later step a bounded amount.
+MAX_LINE_CHARS = formats.MAX_LINE_CHARS
+_WHOLE_LINES = (".json", ".ipynb")
+# Caches are bounded by the characters of source they stand for, least recently used out first: an
+# ``ast`` tree takes ~35x its source in memory, so keeping every parse of a 100k-file repository
+# would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
+TEXT_CACHE_CHARS = 2 << 20
+PARSE_CACHE_CHARS = 512 << 10
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
+# mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
+# of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
+_TOKEN_B = re.compile(rb"[A-Za-z0-9]+")
+_NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
+
+
+def _words(data: bytes) -> set[bytes]:
+    """The file's distinct words (translate + split: ~10 ms/MB, several times a regex)."""
+    return set(data.translate(_NON_WORD).split())
+
+
+_MISSING: Any = object()
+TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "fixtures"})
+
+
+def _split_before(state: int | None, width: int) -> bool:
+    """Must the file be split (again) to know the vocabulary's first ``width`` words? Not yet split, or split when
+    the vocabulary was smaller (its marker bit sits at the vocabulary's size then); 0 (unreadable) never."""
+    return state is None or (state != 0 and state.bit_length() <= width)
+
+
+def is_test_path(path: str) -> bool:
+    """Test code or test data: under a tests/fixtures directory, ``test_*``, ``*_test.*``, ``conftest.py``.
+    The index decides it once per file, relative to the scanned subdirectory (``FileEntry.test``)."""
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return any(p in TEST_DIRS for p in parts[:-1]) or name.startswith("test_") or name.rsplit(".", 1)[0].endswith("_test") or name == "conftest.py"
+
+VENDOR_DIRS = frozenset(
+    {
+        "node_modules", "vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty", "site-packages",
+        "dist-packages", ".venv", "venv", "virtualenv", ".virtualenv", ".tox", ".nox", ".eggs",
+        "bower_components", ".git", ".hg", ".svn", "__MACOSX",
+    }
+)
+JUNK_DIRS = frozenset(
+    {
+        "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
+        "mlartifacts", "wandb", "lightning_logs", ".DS_Store", "catboost_info",
+    }
+)
+JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store")
+TEMPLATE_MANIFESTS = ("cookiecutter.json", "copier.yml", "copier.yaml", "databricks_template_schema.json")
+# repository-root files that apply to a subdirectory project
+ROOT_APPLICABLE = (
+    ".github/workflows/*",
+    ".github/CODEOWNERS",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+    "OWNERS",
+    ".gitlab/CODEOWNERS",
+    ".github/settings.yml",
+    ".github/rulesets/*",
+    ".github/pull_request_template.md",
+    ".github/PULL_REQUEST_TEMPLATE.md",
+    ".dvc/config",
+    ".gitlab-ci.yml",
+    "azure-pipelines.yml",
+    "azure-pipelines.yaml",
+    "Jenkinsfile",
+    ".circleci/config.yml",
+    "bitbucket-pipelines.yml",
+    "cloudbuild.yaml",
+    "cloudbuild.yml",
+    ".buildkite/pipeline.yml",
+    ".buildkite/*.yml",
+    ".pipelines/**",  # Azure Pipelines kept in a root folder (applies only if a job targets the subdir)
+    ".azure-pipelines/**",
+    ".azuredevops/**",
+    ".gitlab/ci/**",
+    "buildspec.yml",
+    "buildspec.yaml",
+    ".mlscan.yml",
+)
+_TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_VENDOR_MIN_FILES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str  # real path, relative to the repository root
+    vpath: str  # path the project sees: equals path except for rendered template files
+    scope: str  # "project" or "root" (a root file applying to a subdirectory project)
+    template: bool = False
+    test: bool = False  # test code or test data of the project (is_test_path, within the scanned subdirectory)
+
+    @property
+    def name(self) -> str:
+        return self.vpath.rsplit("/", 1)[-1]
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        return name[name.rfind(".") :].lower() if "." in name else ""
+
+
+class SortedPaths:
+    """Every listed path (in scope or not), for membership tests: a sorted list searched by bisection, a fifth
+    of a frozenset's memory for a 100k-file repository."""
+
+    __slots__ = ("_paths",)
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._paths = sorted(paths)
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        i = bisect_left(self._paths, path)
+        return i < len(self._paths) and self._paths[i] == path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __eq__(self, other: object) -> bool:
+        return set(self._paths) == set(other) if isinstance(other, (set, frozenset, SortedPaths)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class IndexMark:
+    warnings: int
+    skipped: dict[str, int]
+    read: int
+    parsed: int
+    tokens: int
+    late_needles: frozenset[bytes]
+
+
+@dataclass
+class IndexChanges:
+    warnings: list[Warning_]
+    skipped: dict[str, list[str]]
+    read: dict[str, int]
+    parsed: list[str]
+    late_needles: set[bytes]
+    words: dict[str, int]
+    vocabulary: int  # words are bits of a vocabulary of this size: merged only into an index with the same
+
+
+@dataclass
+class ScanStats:
+    listed: int = 0
+    read: int = 0
+    parsed: int = 0
+    skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def skip(self, reason: str, path: str) -> None:
+        """Record a skipped file once per reason (a parallel scan's processes may meet it more than once)."""
+        if (reason, path) not in self._seen:
+            self._seen.add((reason, path))
+            self.skipped[reason].append(path)
+
+
+class _Matcher:
+    """Fast glob selection: ``**/name`` by basename, ``**/*.ext`` by suffix, the rest by regex."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.suffixes: list[str] = []
+        regexes: list[str] = []
+        for p in patterns:
+            body = p[3:] if p.startswith("**/") else None
+            if body and not any(c in body for c in "*?[/"):
+                self.names.add(body)
+            elif body and body.startswith("*") and not any(c in body[1:] for c in "*?[/"):
+                self.suffixes.append(body[1:])
+            else:
+                regexes.append(_glob_to_regex(p))
+        self.regex = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+        self.suffix_tuple = tuple(self.suffixes)
+
+    def __call__(self, path: str, name: str) -> bool:
+        if name in self.names:
+            return True
+        if self.suffix_tuple and name.endswith(self.suffix_tuple):
+            return True
+        return bool(self.regex and self.regex.fullmatch(path))
+
+
+def _glob_to_regex(pattern: str) -> str:
+    """``**/`` matches zero or more directories, ``*`` stays inside one path component."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append(r"(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(r".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append(r"[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append(r"[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def _name_and_path_regex(pattern: str, last: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A pattern for the names (one per line) that the last component matches, and one for whole paths."""
+    return re.compile("^" + _glob_to_regex(last).replace("[^/]", "[^/\n]") + "$", re.M), re.compile(_glob_to_regex(pattern))
+
+
+class _Lru:
+    """A mapping bounded by the summed weight of its values; the least recently used go first. One
+    value heavier than the whole budget (a big notebook) is kept aside, so asking again is cheap."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.weight = 0
+        self.data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.big: tuple[Any, Any] | None = None
+
+    def get(self, key: Any) -> Any:
+        item = self.data.get(key)
+        if item is None:
+            big = self.big
+            return big[1] if big is not None and big[0] == key else _MISSING
+        self.data.move_to_end(key)
+        return item[0]
+
+    def put(self, key: Any, value: Any, weight: int) -> None:
+        old = self.data.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        if weight > self.budget:
+            self.big = (key, value)
+            return
+        self.data[key] = (value, weight)
+        self.weight += weight
+        while self.weight > self.budget:
+            _, (_, w) = self.data.popitem(last=False)
+            self.weight -= w
+
+
+class FileIndex:
+    """What the detectors see of a repository. Detectors ask; only this class touches the disk."""
+
+    def __init__(self, target: Target, excludes: Iterable[str] = (), max_bytes: int = MAX_FILE_BYTES) -> None:
+        self.target = target
+        self.root = target.root
+        self.max_bytes = max_bytes
+        self.warnings: list[Warning_] = []
+        self._warned: set[Warning_] = set()
+        self.stats = ScanStats()
+        self._excludes = _Matcher(excludes) if excludes else None
+        self._root_str = str(target.root)
+        self._text = _Lru(TEXT_CACHE_CHARS)
+        self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
+        self._parsed = _Lru(PARSE_CACHE_CHARS)
+        self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
+        self._failed_read: dict[str, int] = {}  # path -> limit it failed at (-1: unreadable)
+        self._last_raw: tuple[str, bytes] | None = None  # contains() -> text() hand-over
+        # files read -> bytes (weights of derived data); insertion-ordered: a worker's additions are a tail (changes_since)
+        self._read_paths: dict[str, int] = {}
+        self._parsed_paths: dict[str, None] = {}
+        # contains() memo: each needle gets a bit; per path (needles checked, needles found)
+        self._needle_bits: dict[bytes, int] = {}
+        self._needle_str: dict[bytes, str] = {}
+        self._needle_masks: dict[tuple[bytes, ...], int] = {}
+        self._needles_checked: dict[str, int] = {}
+        self._needles_found: dict[str, int] = {}  # only paths where some needle was found
+        self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
+        self._lookup: tuple[dict[str, int], array[int], dict[str, array[int]], str | None] | None = None
+        self._lstat_ok: dict[str, bool] = {}
+        # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
+        self._vocab: dict[bytes, int] = {}
+        self._humps: dict[bytes, int] = {}  # capitalised vocabulary words, also found inside CamelCase words
+        # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
+        self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
+        self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
+        # path -> words found, as a bitmask with one extra bit at position len(vocabulary) when the file was
+        # split (one int per file; 0: unreadable)
+        self._tokens: dict[str, int] = {}
+        self.late_needles: set[bytes] = set()
+        self._memo: dict[str, Any] = {}
+        self._helm_dirs: tuple[str, ...] | None = None  # "<chart>/templates/" of every Chart.yaml
+        all_paths = self._list_paths()
+        self.stats.listed = len(all_paths)
+        self.all_paths = SortedPaths(all_paths)
+        self.is_template_repo = any(
+            p in self.all_paths or (target.subdir and f"{target.subdir}/{p}" in self.all_paths)
+            for p in TEMPLATE_MANIFESTS
+        )
+        self.entries: list[FileEntry] = self._classify(all_paths)
+        self.template_files = sum(1 for e in self.entries if e.template)
+
+    # ------------------------------------------------------------ listing
+    def _list_paths(self) -> list[str]:
+        if self.target.is_git:
+            try:
+                cp = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
+            except OSError:
+                cp = None
+            if cp is not None and cp.returncode == 0:
+                seen: dict[str, None] = {}
+                for raw in cp.stdout.split(b"\0"):
+                    if raw:
+                        seen[raw.decode("utf-8", "surrogateescape")] = None
+                return list(seen)
+            self.warn("git-failed", "git ls-files failed; walking the directory instead")
+        return self._walk()
+
+    def _walk(self) -> list[str]:
+        """Directory walk for non-git targets: honours .gitignore files (common patterns), no symlinks."""
+        out: list[str] = []
+        ignore_stack: list[tuple[str, list[str]]] = []
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            rel_dir = Path(dirpath).relative_to(self.root).as_posix()
+            rel_dir = "" if rel_dir == "." else rel_dir
+            ignore_stack = [(d, pats) for d, pats in ignore_stack if rel_dir == d or rel_dir.startswith(d + "/") or d == ""]
+            if ".gitignore" in filenames:
+                try:
+                    pats = [
+                        ln.strip()
+                        for ln in (Path(dirpath) / ".gitignore").read_text("utf-8", "replace").splitlines()
+                        if ln.strip() and not ln.startswith("#") and not ln.startswith("!")
+                    ]
+                    ignore_stack.append((rel_dir, pats))
+                except OSError:
+                    pass
+
+            def ignored(name: str, is_dir: bool, rel_dir: str = rel_dir, ignore_stack: list[tuple[str, list[str]]] = ignore_stack) -> bool:
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                for base, pats in ignore_stack:
+                    sub = rel[len(base) + 1 :] if base else rel
+                    for pat in pats:
+                        if pat.endswith("/"):
+                            if not is_dir:
+                                continue
+                            pat = pat[:-1]
+                        pat = pat.lstrip("/")
+                        target = sub if "/" in pat else name
+                        if fnmatch.fnmatchcase(target, pat):
+                            return True
+                return False
+
+            dirnames[:] = [d for d in dirnames if d != ".git" and not ignored(d, True)]
+            for f in filenames:
+                if not ignored(f, False):
+                    out.append(f"{rel_dir}/{f}" if rel_dir else f)
+        return out
+
+    def _classify(self, paths: list[str]) -> list[FileEntry]:
+        sub = self.target.subdir
+        root_applicable = _Matcher(ROOT_APPLICABLE)
+        skipped = self.stats.skipped
+        # a subdirectory the user targets is the project, even when it looks like an upstream copy
+        vendored_roots = {r for r in _vendored_roots(paths) if not (sub and (sub == r or sub.startswith(r + "/")))}
+        entries: list[FileEntry] = []
+        for p in paths:
+            parts = p.split("/")
+            scope = "project"
+            if sub and not (p.startswith(sub + "/")):
+                if root_applicable(p, parts[-1]):
+                    scope = "root"
+                else:
+                    continue  # sibling subprojects never leak in
+            rel_parts = parts[len(sub.split("/")) :] if sub and scope == "project" else parts
+            if any(part in VENDOR_DIRS or part.endswith(".egg-info") for part in rel_parts[:-1]):
+                skipped["vendored"].append(p)
+                continue
+            if any(p.startswith(v + "/") for v in vendored_roots):
+                skipped["vendored"].append(p)
+                continue
+            if any(part in JUNK_DIRS for part in rel_parts[:-1]) or parts[-1].endswith(JUNK_SUFFIXES):
+                skipped["run-output-or-junk"].append(p)
+                continue
+            if self._excludes and self._excludes(p, parts[-1]):
+                skipped["excluded"].append(p)
+                continue
+            is_template = p.endswith((".tmpl", ".jinja", ".jinja2", ".j2")) or "{{" in p or "{%" in p
+            vpath = p
+            if self.is_template_repo:
+                # policy "rendered-defaults": the project is what the template generates; the
+                # template's own machinery (hooks, schema, library/*.tmpl, its CI) is not the project
+                if "{{" not in p and "{%" not in p:
+                    skipped["template-source"].append(p)
+                    continue
+                vpath = _template_vpath(p)
+                is_template = True
+            elif is_template:
+                skipped["template"].append(p)
+                continue
+            inner = vpath[len(sub) + 1 :] if sub and scope == "project" and vpath.startswith(sub + "/") else vpath
+            entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
+        return entries
+
+    # ------------------------------------------------------------ selection
+    def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:
+        """Entries whose (virtual) path matches any glob, safe to read (no symlinks, regular files)."""
+        patterns = tuple(patterns)
+        key = (*patterns, "+root" if include_root else "-root")
+        hit = self._select_cache.get(key)
+        if hit is not None:
+            return hit
+        positions = self._fast_positions(patterns)
+        if positions is None:
+            m = _Matcher(patterns)
+            candidates: Iterable[FileEntry] = (e for e in self.entries if m(e.vpath, e.name))
+        else:
+            candidates = (self.entries[i] for i in positions)
+        out = [e for e in candidates if (include_root or e.scope == "project") and self._safe(e.path)]
+        self._select_cache[key] = out
+        return out
+
+    def _fast_positions(self, patterns: tuple[str, ...]) -> list[int] | None:
+        """Entry positions for globs that need no scan (``**/name``, ``**/*.ext``, a literal path), in
+        entry order; None when a pattern needs the regex matcher."""
+        if self._lookup is None:
+            # Compact for 100k files (lists of ints per name cost ~20 MB): the first entry of each name and of each
+            # extension, then a chain through the entries with the same name (-1 ends it), extensions as arrays.
+            first: dict[str, int] = {}
+            last: dict[str, int] = {}  # while building only
+            chain = array("i", [-1]) * len(self.entries)
+            by_ext: dict[str, array[int]] = {}
+            for i, e in enumerate(self.entries):
+                name = e.name
+                if first.setdefault(name, i) != i:
+                    chain[last[name]] = i
+                last[name] = i
+                dot = name.rfind(".")
+                if dot >= 0:
+                    positions = by_ext.get(name[dot:])
+                    if positions is None:
+                        by_ext[name[dot:]] = positions = array("i")
+                    positions.append(i)
+            # the distinct names, one per line, for glob searches that touch no name object (a forked worker copies
+            # every page whose objects it touches); None when a name holds a newline
+            names = "\n".join(first) + "\n"
+            self._lookup = (first, chain, by_ext, None if names.count("\n") != len(first) else names)
+        first, chain, by_ext, names = self._lookup
+
+        def named(name: str) -> Iterator[int]:
+            at = first.get(name, -1)
+            while at >= 0:
+                yield at
+                at = chain[at]
+
+        found: set[int] = set()
+        for p in patterns:
+            body = p[3:] if p.startswith("**/") else None
+            if body and not any(c in body for c in "*?[/"):
+                found.update(named(body))
+            elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
+                found.update(by_ext.get(body[1:], ()))
+            elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
+                found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
+            elif names is not None and "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
+                # any other glob: its last component matches a file name (``*`` and ``?`` stay inside one component),
+                # so only the entries of the distinct names that match it are tested against the whole glob
+                name_rx, path_rx = _name_and_path_regex(p, last)
+                for m in name_rx.finditer(names):
+                    found.update(i for i in named(m.group()) if path_rx.fullmatch(self.entries[i].vpath))
+            else:
+                return None
+        return sorted(found)
+
+    def _safe(self, path: str) -> bool:
+        ok = self._lstat_ok.get(path)
+        if ok is None:
+            try:
+                st = os.lstat(os.path.join(self._root_str, path))
+                if stat.S_ISLNK(st.st_mode):
+                    ok = False
+                    self.stats.skip("symlink", path)
+                elif not stat.S_ISREG(st.st_mode):
+                    ok = False
+                    self.stats.skip("not-a-file", path)
+                else:
+                    ok = True
+            except OSError:
+                ok = False
+                self.stats.skip("missing", path)
+            self._lstat_ok[path] = ok
+        return ok
+
+    def exists(self, vpath: str) -> bool:
+        return any(e.vpath == vpath for e in self.select((vpath,)))
+
+    def memo(self, key: str, build: Any) -> Any:
+        """Derived data shared by detectors (the CI model, the wiring graph), built once per scan."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def file_memo(self, key: str, path: str, build: Any) -> Any:
+        """Like ``memo`` for data derived from one file (its calls, aliases, imports): kept in the
+        bounded parse cache (weighted by the file's size) instead of for the whole scan, so a
+        100k-file repository does not hold every file's derivation. ``build`` must be pure: it may
+        run again after eviction."""
+        k = (path, "memo:" + key)
+        hit = self._parsed.get(k)
+        if hit is not _MISSING:
+            return hit
+        value = build()
+        self._parsed.put(k, value, max(self._read_paths.get(path, 0), 64))
+        return value
+
+    # ------------------------------------------------------------ reading
+    def warn(self, code: str, message: str, path: str | None = None) -> None:
+        """Record a problem once (the same warning again, from another detector or process, adds nothing)."""
+        w = Warning_(code, message, path)
+        if w not in self._warned:
+            self._warned.add(w)
+            self.warnings.append(w)
+
+    def share_caches(self, processes: int) -> None:
+        """Empty the text and parse caches and size them for ``processes`` processes working at once (before
+        forking workers; with 1 after them). A parallel scan is a large repository's, where the shared Python
+        pass parses each file once for all visitors and caches rarely hit: on the 100k-file synthetic repository,
+        parse budgets from 512K down to 32K characters per process changed CPU time by under 1 % and saved ~20 MB
+        of peak memory (docs/benchmarks.md); small repositories keep the full budgets and never re-parse."""
+        parallel = processes > 1
+        self._text = _Lru(TEXT_CACHE_CHARS // (2 * processes) if parallel else TEXT_CACHE_CHARS)
+        self._parsed = _Lru(PARSE_CACHE_CHARS // (8 * processes) if parallel else PARSE_CACHE_CHARS)
+        self._last_raw = None
+
+    def mark(self) -> IndexMark:
+        """Where the index's records stand now (before a worker process starts its tasks)."""
+        return IndexMark(len(self.warnings), {r: len(p) for r, p in self.stats.skipped.items()}, len(self._read_paths),
+                         len(self._parsed_paths), len(self._tokens), frozenset(self.late_needles))
+
+    def changes_since(self, mark: IndexMark, words: bool = False) -> IndexChanges:
+        """What this process recorded after ``mark``: warnings, skipped files, files read and parsed, late
+        needles (and, with ``words``, the files split into words) — sent back by a worker process."""
+        return IndexChanges(
+            self.warnings[mark.warnings:],
+            {r: p[mark.skipped.get(r, 0):] for r, p in self.stats.skipped.items() if len(p) > mark.skipped.get(r, 0)},
+            dict(islice(self._read_paths.items(), mark.read, None)),
+            list(islice(self._parsed_paths, mark.parsed, None)),
+            self.late_needles - mark.late_needles,
+            dict(islice(self._tokens.items(), mark.tokens, None)) if words else {},
+            len(self._vocab),
+        )
+
+    def absorb(self, changes: IndexChanges) -> None:
+        """Merge a worker's changes; what this process already has (the same warning, a file already
+        counted) is kept once."""
+        for w in changes.warnings:
+            self.warn(w.code, w.message, w.path)
+        for reason, paths in changes.skipped.items():
+            for p in paths:
+                self.stats.skip(reason, p)
+        for p, size in changes.read.items():
+            self._read_paths.setdefault(p, size)
+        for p in changes.parsed:
+            self._parsed_paths.setdefault(p)
+        self.stats.read, self.stats.parsed = len(self._read_paths), len(self._parsed_paths)
+        self.late_needles |= changes.late_needles
+        if changes.vocabulary == len(self._vocab):
+            for p, found in changes.words.items():
+                self._tokens.setdefault(p, found)
+
+    def raw(self, path: str, limit: int | None = None) -> bytes | None:
+        """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
+        limit = limit or self.max_bytes
+        if not self._safe(path):
+            return None
+        failed = self._failed_read.get(path)
+        if failed is not None and (failed < 0 or limit <= failed):
+            return None  # reported once already
+        try:
+            fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY | _NOFOLLOW)
+            try:
+                size = os.fstat(fd).st_size
+                data = b"" if size > limit else os.read(fd, size + 1)
+                while size <= limit and len(data) <= limit and len(data) < size:  # short read
+                    more = os.read(fd, size + 1 - len(data))
+                    if not more:
+                        break
+                    data += more
+            finally:
+                os.close(fd)
+        except OSError as e:
+            self._failed_read[path] = -1
+            self.stats.skip("unreadable", path)
+            self.warn("unreadable", f"cannot read: {e.strerror or e}", path)
+            return None
+        if size > limit or len(data) > limit:
+            self._failed_read[path] = limit
+            self.stats.skip("too-large", path)
+            self.warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path)
+            return None
+        if path not in self._read_paths:
+            self._read_paths[path] = len(data)
+            self.stats.read = len(self._read_paths)
+        return data
+
+    def text(self, path: str, keep: bool = True) -> str | None:
+        """The file as text (None: unreadable, binary, too large); ``keep=False`` leaves it out of the cache
+        (a notebook's JSON, megabytes of outputs, is wanted once: for its code cells)."""
+        txt = self._text.get(path)
+        if txt is not _MISSING:
+            return txt  # type: ignore[no-any-return]
+        if path in self._no_text:
+            return None
+        last = self._last_raw
+        if last is not None and last[0] == path:
+            data: bytes | None = last[1]
+            self._last_raw = None
+        else:
+            data = self.raw(path, MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes)
+        txt = None
+        if data is not None:
+            if b"\0" in data[:8192]:
+                self.stats.skip("binary", path)
+            else:
+                try:
+                    txt = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    txt = data.decode("utf-8", "replace")
+                    self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
+        if txt is None:
+            self._no_text.add(path)
+            return None
+        if len(txt) > MAX_LINE_CHARS and not path.endswith(_WHOLE_LINES):
+            txt, cut = formats.cap_lines(txt)
+            if cut:
+                self.warn("long-line", f"{cut:,} line(s) longer than {MAX_LINE_CHARS:,} characters; read up to that length", path)
+        if keep:
+            self._text.put(path, txt, len(txt))
+        return txt
+
+    def contains(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Cheap byte check before parsing: does the file mention any needle (case-sensitive)?
+        Answers are remembered per needle, so asking again (any detector, any loop) reads nothing."""
+        mask = self._needle_masks.get(needles)
+        if mask is None:
+            mask = self._register_needles(needles)
+        checked = self._needles_checked.get(path, 0)
+        found = self._needles_found.get(path, 0)
+        if found & mask:
+            return True
+        if mask and not mask & ~checked:
+            return False
+        hay = self._haystack(path)
+        if hay is None:
+            self._needles_checked[path] = -1  # unreadable: every needle is absent
+            return False
+        if not mask:  # needles beyond the memo's capacity: plain check
+            return any((n in hay) if isinstance(hay, bytes) else (n.decode("utf-8", "replace") in hay) for n in needles)
+        for n in needles:
+            bit = self._needle_bits[n]
+            if checked & bit:
+                continue
+            checked |= bit
+            if (n in hay) if isinstance(hay, bytes) else (self._needle_str[n] in hay):
+                found |= bit
+                break
+        self._needles_checked[path] = checked
+        if found:
+            self._needles_found[path] = found
+        return bool(found & mask)
+
+    def register_vocabulary(self, needles: Iterable[bytes]) -> None:
+        """Declare, before the detectors run, the needles they will ask ``mentions`` about: each file
+        is then tokenised once for all of them. Needles declared late still work (the file is
+        tokenised again)."""
+        for n in needles:
+            for part in _TOKEN_B.findall(n):
+                if part not in self._vocab:
+                    self._vocab[part] = bit = 1 << len(self._vocab)
+                    if part[:1].isupper():
+                        self._humps[part] = bit
+
+    def mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Word-level pre-filter: do all word segments of some needle occur as words of the file
+        (``b"mlflow.log_metric"``: ``mlflow``, ``log`` and ``metric``)? Words are runs of letters and
+        digits, so ``b"drift"`` matches ``data_drift`` but not ``drifted``; a capitalised needle word
+        also matches inside a longer word (``b"Logger"`` in ``TensorBoardLogger``). It only selects
+        files for a parse; answers for every vocabulary word come from one read of the file."""
+        by_id = self._mention_ids.get(id(needles))  # needles are mostly module constants: skip hashing the tuple
+        entry = by_id[1] if by_id is not None and by_id[0] is needles else self._mention_masks.get(needles)
+        if entry is None:
+            if self._tokens and any(p not in self._vocab for n in needles for p in _TOKEN_B.findall(n)):
+                self.late_needles.update(needles)  # files already split must be read again (docs/benchmarks.md)
+            self.register_vocabulary(needles)
+            masks = []
+            for n in needles:
+                m = 0
+                for p in _TOKEN_B.findall(n):
+                    m |= self._vocab[p]
+                masks.append(m)
+            if not all(masks):  # a needle without letters or digits: no word pre-filter
+                entry = (-1, 0, ())
+            else:
+                single = 0
+                for m in masks:
+                    if m & (m - 1) == 0:
+                        single |= m
+                entry = (max(masks).bit_length(), single, tuple(m for m in masks if m & (m - 1)))
+            self._mention_masks[needles] = entry
+        if (by_id is None or by_id[0] is not needles) and len(self._mention_ids) < 4096:
+            self._mention_ids[id(needles)] = (needles, entry)  # holds the tuple: its id cannot be reused
+        width, single, multi = entry
+        if width < 0:
+            return True
+        # The file's words as one int: bit i for vocabulary word i, plus a marker bit at the vocabulary's size when
+        # it was split (0: unreadable). The needle bits all lie below the marker, so it needs no masking off.
+        state = self._tokens.get(path)
+        if _split_before(state, width):
+            state = self._split_words(path)
+        if state & single:
+            return True
+        for m in multi:
+            if state & m == m:
+                return True
+        return False
+
+    def _split_words(self, path: str) -> int:
+        """Split the file into words once and keep the vocabulary words it has (one int per file)."""
+        if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
+            nb = self.notebook(path)
+            hay: str | bytes | None = nb.source if nb is not None else None
+        else:
+            hay = self._haystack(path)
+        if hay is None:
+            self._tokens[path] = 0
+            return 0
+        vocab = self._vocab
+        found = 0
+        words = _words(hay if isinstance(hay, bytes) else hay.encode("utf-8", "replace"))
+        for t in vocab.keys() & words:
+            found |= vocab[t]
+        mixed = b" ".join([w for w in words if not w.islower()])
+        if mixed:
+            for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
+                if not found & bit and t in mixed:
+                    found |= bit
+        self._tokens[path] = found | (1 << len(self._vocab))
+        return found
+
+    def prime_words(self, paths: Iterable[str]) -> None:
+        """Split these files into words now (``mentions`` then reads nothing): the first phase of a
+        parallel scan, whose workers send the words back to the parent (changes_since, absorb)."""
+        width = len(self._vocab)
+        for path in paths:
+            if _split_before(self._tokens.get(path), width):
+                self._split_words(path)
+
+    def _haystack(self, path: str) -> str | bytes | None:
+        """The cached text, else the file's bytes (kept for the parse that usually follows)."""
+        txt = self._text.get(path)
+        if txt is not _MISSING and txt is not None:
+            return txt  # type: ignore[no-any-return]
+        last = self._last_raw
+        if last is not None and last[0] == path:
+            return last[1]
+        data = self.raw(path, MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else self.max_bytes)
+        if data is not None:
+            self._last_raw = (path, data)
+        return data
+
+    def _register_needles(self, needles: tuple[bytes, ...]) -> int:
+        """A bit per needle; 0 (no memo) once the registry is full, so per-path masks stay small
+        when a detector asks for a different needle per file."""
+        if len(self._needle_bits) + len(needles) > MAX_MEMO_NEEDLES and any(n not in self._needle_bits for n in needles):
+            return 0
+        mask = 0
+        for n in needles:
+            bit = self._needle_bits.get(n)
+            if bit is None:
+                bit = self._needle_bits[n] = 1 << len(self._needle_bits)
+                self._needle_str[n] = n.decode("utf-8", "replace")
+            mask |= bit
+        self._needle_masks[needles] = mask
+        return mask
+
+    def lines(self, path: str) -> list[str]:
+        key = (path, "lines")
+        hit = self._parsed.get(key)
+        if hit is not _MISSING:
+            return hit  # type: ignore[no-any-return]
+        txt = self.text(path)
+        out = txt.splitlines() if txt is not None else []
+        self._parsed.put(key, out, len(txt or ""))
+        return out
+
+    def snippet(self, path: str, line: int | None, end_line: int | None = None) -> str:
+        if not line:
+            return ""
+        lines = self.lines(path)
+        end = min(end_line or line, line + 2)
+        return clean_snippet("\n".join(lines[line - 1 : end]))
+
+    def _parse(self, path: str, kind: str, fn: Any) -> Any:
+        key = (path, kind)
+        hit = self._parsed.get(key)
+        if hit is not _MISSING:
+            return hit
+        if key in self._parse_failed:
+            return None
+        txt = self.text(path, keep=kind != "notebook")
+        result = None
+        if txt is not None:
+            try:
+                result = fn(txt)
+            except ValueError as e:
+                self._parse_failed.add(key)
+                if kind == "yaml" and self._in_helm_templates(path):  # not the repository's fault: our rendering is rough
+                    self.stats.skip("helm-template", path)
+                    self.warn("template-unrendered", f"Helm template: not YAML once rendered without values ({e}); not read", path)
+                else:
+                    self.stats.skip("unparseable", path)
+                    self.warn("parse-error", f"{kind}: {e}", path)
+                return None
+            if path not in self._parsed_paths:
+                self._parsed_paths[path] = None
+                self.stats.parsed = len(self._parsed_paths)
+            weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
+            self._parsed.put(key, result, weight)
+        return result
+
+    def yaml(self, path: str) -> list[Any]:
+        """All documents (safe loader, line-aware); [] when unparseable."""
+        return self._parse(path, "yaml", lambda t: formats.load_yaml_all(_render_template(t) if self._is_tmpl(path) else t)) or []
+
+    def json(self, path: str) -> Any:
+        return self._parse(path, "json", lambda t: formats.load_json(_render_template(t) if self._is_tmpl(path) else t))
+
+    def toml(self, path: str) -> dict[str, Any] | None:
+        return self._parse(path, "toml", formats.load_toml)
+
+    def python(self, path: str) -> ast.Module | None:
+        if path.endswith(".ipynb"):
+            nb = self.notebook(path)
+            return nb.tree if nb else None
+        return self._parse(
+            path, "python", lambda t: formats.parse_python(_render_template(t) if self._is_tmpl(path) else t, path)
+        )
+
+    def notebook(self, path: str) -> formats.NotebookCode | None:
+        return self._parse(path, "notebook", lambda t: formats.notebook_code(t, path))
+
+    def dockerfile(self, path: str) -> list[formats.DockerInstruction]:
+        return self._parse(path, "dockerfile", formats.parse_dockerfile) or []
+
+    def requirements(self, path: str) -> list[formats.Requirement]:
+        return self._parse(path, "requirements", formats.parse_requirements) or []
+
+    def _is_tmpl(self, path: str) -> bool:
+        """Rendered before parsing (``_render_template``): template sources of a template repository, and the
+        templates of a Helm chart (``templates/`` beside a ``Chart.yaml``), which are Go templates, not YAML."""
+        return (self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)) or self._in_helm_templates(path)
+
+    def _in_helm_templates(self, path: str) -> bool:
+        if "templates/" not in path:
+            return False
+        if self._helm_dirs is None:
+            self._helm_dirs = tuple(
+                (e.path.rsplit("/", 1)[0] + "/templates/") if "/" in e.path else "templates/" for e in self.select(("**/Chart.yaml",))
+            )
+        return path.startswith(self._helm_dirs)
+
+    def python_files(self, needles: tuple[bytes, ...], patterns: tuple[str, ...] = ("**/*.py", "**/*.ipynb")) -> Iterator[tuple[FileEntry, ast.Module]]:
+        """Python sources (and notebooks) that mention a needle (``mentions``: identifiers, not
+        substrings), parsed. The token check keeps ``ast`` off files that cannot matter."""
+        for e in self.select(patterns):
+            if self.mentions(e.path, needles):
+                tree = self.python(e.path)
+                if tree is not None:
+                    yield e, tree
+
+    def skipped_summary(self) -> dict[str, Any]:
+        return {
+            reason: {"count": len(paths), "examples": sorted(paths)[:10]}
+            for reason, paths in sorted(self.stats.skipped.items())
+            if paths
+        }
+
+
+def _vendored_roots(paths: list[str]) -> set[str]:
+    """Upstream trees copied in bulk: a non-root directory with its own LICENSE and many files, or
+    the directory where several nested OWNERS files of another project meet (their lowest common
+    ancestor, never a parent that merely contains it). A project with its own top-level OWNERS
+    (a Prow project) owns its nested OWNERS files."""
+    counts: dict[str, int] = defaultdict(int)
+    licensed: set[str] = set()
+    owners: dict[str, list[str]] = defaultdict(list)
+    for p in paths:
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            counts["/".join(parts[:i])] += 1
+        if len(parts) > 2 and parts[-1].upper() in ("LICENSE", "LICENSE.TXT", "LICENSE.MD", "COPYING"):
+            licensed.add("/".join(parts[:-1]))
+        if len(parts) > 2 and parts[-1] == "OWNERS":
+            for i in range(1, len(parts) - 1):
+                owners["/".join(parts[:i])].append(parts[i])  # the child of the ancestor it lies under
+    roots = {d for d in licensed if counts.get(d, 0) >= _VENDOR_MIN_FILES}
+    if "OWNERS" not in paths:
+        roots |= {
+            d
+            for d, children in owners.items()
+            if len(children) >= 3
+            and len(set(children)) >= 2  # the OWNERS files meet here (not all below one child)
+            and counts.get(d, 0) >= _VENDOR_MIN_FILES
+        }
+    # keep only outermost roots
+    return {r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)}
+
+
+def _template_vpath(path: str) -> str:
+    """Where a template file lands in the generated project: drop the template root up to the first
+    templated directory, render later templated components to a placeholder, drop ``.tmpl``."""
+    parts = path.split("/")
+    first = next((i for i, part in enumerate(parts[:-1]) if "{{" in part or "{%" in part), None)
+    if first is not None:
+        parts = parts[first + 1 :]
+    parts = [_TEMPLATE_PART.sub("tmpl", part) for part in parts]
+    name = parts[-1]
+    for suf in (".tmpl", ".jinja2", ".jinja", ".j2"):
+        if name.endswith(suf):
+            name = name[: -len(suf)]
+            break
+    parts[-1] = name
+    return "/".join(parts)
+
+
+_DIRECTIVE_LINE = re.compile(r"^\s*(\{\{-?\s*(if|else|end|range|with|define|template|block|/\*).*?-?\}\}\s*)+$|^\s*\{%.*%\}\s*$")
+_INLINE = re.compile(r'\{\{-?\s*("(?:[^"\\]|\\.)*"|`[^`]*`|.*?)\s*-?\}\}')
+
+
+def _render_template(text: str) -> str:
+    """Render a Go/Jinja template the cheap way: directive-only lines become blank (line numbers
+    stay), inline expressions become a placeholder word. Good enough to parse the result."""
+    out = []
+    for line in text.splitlines():
+        if _DIRECTIVE_LINE.match(line):
+            out.append("")
+        else:
+            out.append(_INLINE.sub(lambda m: _placeholder(m.group(1)), line))
+    return "\n".join(out)
+
+
+def _placeholder(expr: str) -> str:
+    if len(expr) >= 2 and expr[0] == expr[-1] and expr[0] in '"`':
+        return expr[1:-1]  # a string literal renders as itself
+    if re.match(r"(if|else|end|range|with|define|block)\b|/\*", expr):
+        return ""  # an inline control action ({{ if .x }}key:, value{{end}}) renders no text
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)
+    return words[-1] if words else "tmpl"
+

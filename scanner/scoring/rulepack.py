@@ -1,0 +1,468 @@
+"""Rule packs: YAML files validated against a JSON Schema, with ``file:line`` errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import RulePackError
+
+Condition = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    text: str
+    section: str
+    dimension: str
+    looked_for: str
+    why: str
+    yes: Condition
+    partial: Condition | None
+    reason_yes: str
+    reason_partial: str
+    reason_no: str
+    applies: Condition | None = None
+    reason_na: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    min: int
+    max: int
+    level: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CascadeLevel:
+    level: int
+    name: str
+    label: str
+    requires: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    level: int
+    when: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    name: str
+    labels: tuple[str, ...]
+    rungs: tuple[Rung, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RulePack:
+    framework: str
+    title: str
+    source: str
+    description: str
+    method: str
+    bands: tuple[Band, ...]
+    levels: tuple[CascadeLevel, ...]
+    level_prefix: str
+    dimensions: tuple[Dimension, ...]
+    questions: tuple[Question, ...]
+    path: str
+    extends: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    guidance: dict[str, Any] = field(default_factory=dict)
+    origin: str = "built-in"  # built-in | entry point <dist>[<name>] | --rules
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+    def level_name(self, level: int) -> str:
+        """The name of a level (band or cascade level), '' when the pack has none."""
+        for b in self.bands:
+            if b.level == level:
+                return b.name
+        return next((lv.name for lv in self.levels if lv.level == level), "")
+
+    @property
+    def level_numbers(self) -> list[int]:
+        return sorted({b.level for b in self.bands} | {lv.level for lv in self.levels})
+
+
+# ---------------------------------------------------------------- schema validation
+
+
+@lru_cache(maxsize=8)
+def load_schema(name: str) -> dict[str, Any]:
+    """A bundled JSON Schema (``rulepack``, ``pitfalls``, ``crosswalk``, ``config``, ``report``)."""
+    return json.loads(resources.files("mlscan").joinpath(f"schemas/{name}.schema.json").read_text("utf-8"))
+
+
+def _schema() -> dict[str, Any]:
+    return load_schema("rulepack")
+
+
+def _node_line(root: yaml.Node | None, path: list[Any], *, key: bool = False) -> tuple[int, int]:
+    """Line and column (1-based) of the YAML node at a JSON-Schema error path (of its key when ``key``)."""
+    node = root
+    best = (1, 1)
+    for part in path:
+        if node is None:
+            break
+        best = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == part:
+                    best = (k.start_mark.line + 1, k.start_mark.column + 1)
+                    nxt = v
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+    if node is not None and not key:
+        best = (node.start_mark.line + 1, node.start_mark.column + 1)
+    return best
+
+
+def _rule_context(data: Any, path: list[Any]) -> str:
+    for key, label in (("questions", "question"), ("pitfalls", "pitfall")):
+        if len(path) >= 2 and path[0] == key and isinstance(path[1], int):
+            try:
+                return f" ({label} {data[key][path[1]]['id']})"
+            except (KeyError, IndexError, TypeError):
+                return ""
+    return ""
+
+
+def validate_pack_data(data: Any, text: str, where: str) -> None:
+    validate_data(data, text, where, "rulepack")
+
+
+def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exception] = RulePackError) -> None:
+    """Validate parsed YAML against a bundled schema; raise ``error('file:line:col: message')``."""
+    import jsonschema  # lazy: only when a file is validated
+
+    validator = jsonschema.Draft202012Validator(load_schema(schema))
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if not errors:
+        return
+    err = jsonschema.exceptions.best_match(errors)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        root = None
+    path = list(err.absolute_path)
+    at_key = err.validator == "additionalProperties" and isinstance(err.instance, dict)
+    if at_key:
+        unexpected = sorted(k for k in err.instance if k not in err.schema.get("properties", {}))
+        path += unexpected[:1]  # point at the unexpected key, not at its mapping
+    line, col = _node_line(root, path, key=at_key)
+    msg = err.message
+    if err.validator == "oneOf" and isinstance(err.instance, dict):
+        msg = f"condition needs exactly one of any/all/not/n_of/signal/answer/const, got {sorted(err.instance)}"
+    raise error(f"{where}:{line}:{col}: {msg}{_rule_context(data, path)}")
+
+
+# ---------------------------------------------------------------- loading
+
+
+_FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
+    try:
+        try:
+            return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
+        except yaml.YAMLError:
+            return yaml.safe_load(text)  # the pure-Python loader words errors better; it raises again
+    except RecursionError:
+        raise error(f"{where}:1:1: invalid YAML: nested too deeply") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        raise error(f"{where}:{line}: invalid YAML: {getattr(e, 'problem', None) or e}") from None
+
+
+def read_data_file(path: Path, schema: str, *, validate: bool = False) -> dict[str, Any]:
+    """A bundled mlscan data file (pitfalls, crosswalk), parsed and validated against its schema."""
+    where = str(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RulePackError(f"{where}:1:1: cannot read: {getattr(e, 'strerror', None) or e}") from None
+    data = _safe_yaml(text, where)
+    if not isinstance(data, dict):
+        raise RulePackError(f"{where}:1:1: expected a YAML mapping")
+    if validate:  # bundled files are validated by the test suite, not on every scan
+        validate_data(data, text, where, schema)
+    return data
+
+
+def parse_pack(text: str, where: str, *, validate: bool = True) -> RulePack:
+    data = _safe_yaml(text, where)
+    if not isinstance(data, dict):
+        raise RulePackError(f"{where}:1:1: a rule pack is a YAML mapping")
+    if validate:
+        validate_pack_data(data, text, where)
+    return _build(data, where, text)
+
+
+def _build(data: dict[str, Any], where: str, text: str) -> RulePack:
+    scoring = data["scoring"]
+    questions = tuple(
+        Question(
+            id=q["id"],
+            text=q["text"],
+            section=q.get("section", ""),
+            dimension=q.get("dimension", ""),
+            looked_for=q.get("looked_for", ""),
+            why=q.get("why", ""),
+            yes=q["yes_if"],
+            partial=q.get("partial_if"),
+            reason_yes=q.get("reason_yes", "found: {signals}"),
+            reason_partial=q.get("reason_partial", "partly: {signals}"),
+            reason_no=q.get("reason_no", "not found: {looked_for}"),
+            applies=q.get("applies_if"),
+            reason_na=q.get("reason_na", "not applicable here"),
+        )
+        for q in data.get("questions", [])
+    )
+    ids = [q.id for q in questions]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise RulePackError(f"{where}:1:1: duplicate question id(s): {', '.join(sorted(dup))}")
+    pack = RulePack(
+        framework=data["framework"],
+        title=data["title"],
+        source=data.get("source", ""),
+        description=data.get("description", ""),
+        method=scoring["method"],
+        bands=tuple(Band(b["min"], b["max"], b["level"], b["name"]) for b in scoring.get("bands", [])),
+        levels=tuple(
+            CascadeLevel(lv["level"], lv["name"], lv.get("label", ""), tuple(lv.get("requires", [])), lv.get("description", ""))
+            for lv in scoring.get("levels", [])
+        ),
+        level_prefix=scoring.get("level_prefix", "L"),
+        dimensions=tuple(
+            Dimension(d["name"], tuple(d["labels"]), tuple(Rung(r["level"], r["when"]) for r in d.get("rungs", [])))
+            for d in data.get("dimensions", [])
+        ),
+        questions=questions,
+        path=where,
+        extends=data.get("extends", ""),
+        extra=data.get("extra", {}),
+        guidance=data.get("guidance", {}),
+    )
+    _check_references(pack, text, where)
+    return pack
+
+
+def _check_references(pack: RulePack, text: str, where: str) -> None:
+    if pack.extends:
+        return  # references resolve against the merged pack
+    ids = {q.id for q in pack.questions}
+
+    def refs(cond: Any) -> list[str]:
+        if not isinstance(cond, dict):
+            return []
+        out = [cond["answer"]] if "answer" in cond and not cond.get("framework") else []
+        for k in ("any", "all", "of"):
+            for c in cond.get(k, []):
+                out += refs(c)
+        if "not" in cond:
+            out += refs(cond["not"])
+        return out
+
+    conds = [q.yes for q in pack.questions] + [q.partial for q in pack.questions if q.partial]
+    conds += [q.applies for q in pack.questions if q.applies]
+    conds += [r.when for d in pack.dimensions for r in d.rungs]
+    if pack.levels:
+        base = min(pack.levels, key=lambda lv: lv.level)
+        if base.requires:
+            raise RulePackError(
+                f"{where}:{_line_of(text, 'requires')}:1: the base level {base.level} ({base.name}) must have no requirements:"
+                " a cascade starts at the base level"
+            )
+    for qid in pack.guidance.get("questions", {}):
+        if qid not in ids:
+            raise RulePackError(f"{where}:{_line_of(text, qid + ':')}:1: guidance for unknown question {qid!r}")
+    for lv in pack.levels:
+        for r in lv.requires:
+            if r not in ids:
+                raise RulePackError(f"{where}:{_line_of(text, r)}:1: level {lv.level} requires unknown question {r!r}")
+    for c in conds:
+        for r in refs(c):
+            if r not in ids:
+                raise RulePackError(f"{where}:{_line_of(text, 'answer: ' + r)}:1: condition refers to unknown question {r!r}")
+    if pack.method == "bands" and not pack.bands:
+        raise RulePackError(f"{where}:{_line_of(text, 'scoring')}:1: scoring method 'bands' needs bands")
+    if pack.method == "cascade" and not pack.levels:
+        raise RulePackError(f"{where}:{_line_of(text, 'scoring')}:1: scoring method 'cascade' needs levels")
+
+
+def _line_of(text: str, needle: str) -> int:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if needle in line and not line.lstrip().startswith("#"):
+            return i
+    return 1
+
+
+# other mlscan data files may sit next to packs (rules/pitfalls.yaml, rules/crosswalk.yaml): skipped
+PACK_SCHEMA = "mlscan.rules/v1"
+_OTHER_KINDS = re.compile(r"(?m)^schema:[ \t]*['\"]?mlscan\.(?!rules/)[a-z]+/v[0-9]+")
+
+
+def is_pack_text(text: str) -> bool:
+    """False for the other mlscan data files (``schema: mlscan.pitfalls/v1`` ...), True otherwise."""
+    return not _OTHER_KINDS.search(text)
+
+
+def load_pack_file(path: Path, *, validate: bool = True, origin: str = "built-in") -> RulePack | None:
+    """The pack in ``path``; None when the file is another kind of mlscan data file."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RulePackError(f"{path}:1:1: cannot read rule pack: {getattr(e, 'strerror', None) or e}") from None
+    if not is_pack_text(text):
+        return None
+    pack = parse_pack(text, str(path), validate=validate)
+    return replace(pack, origin=origin)
+
+
+def _yaml_files(p: Path) -> list[Path]:
+    return sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml") and f.is_file())
+
+
+def builtin_pack_files() -> list[Path]:
+    base = resources.files("mlscan.rules")
+    return sorted(Path(str(p)) for p in base.iterdir() if p.name.endswith((".yaml", ".yml")))
+
+
+def _merge(base: RulePack, over: RulePack) -> RulePack:
+    """A pack with ``extends: X`` replaces X's questions by id and appends new ones."""
+    by_id = {q.id: q for q in base.questions}
+    order = [q.id for q in base.questions]
+    for q in over.questions:
+        if q.id not in by_id:
+            order.append(q.id)
+        by_id[q.id] = q
+    guidance = dict(base.guidance)
+    if over.guidance:
+        guidance["questions"] = {**base.guidance.get("questions", {}), **over.guidance.get("questions", {})}
+        if over.guidance.get("transitions"):
+            guidance["transitions"] = over.guidance["transitions"]
+    return replace(
+        base,
+        questions=tuple(by_id[i] for i in order),
+        dimensions=over.dimensions or base.dimensions,
+        path=f"{base.path} + {over.path}",
+        guidance=guidance,
+        origin=f"{base.origin} + {over.origin}",
+    )
+
+
+def _entry_point_paths(ep: Any) -> list[Path]:
+    """An ``mlscan.rules`` entry point names a package (its directory, or its ``rules/`` subdirectory when
+    it has one, holds the packs) or a callable returning a path or a list of paths."""
+    from ..plugins import describe_entry_point
+
+    who = describe_entry_point(ep)
+    try:
+        obj = ep.load()
+        if callable(obj) and not isinstance(obj, type):
+            got = obj()
+            raw = [got] if isinstance(got, (str, Path)) else list(got)
+        else:
+            base = Path(str(resources.files(obj)))
+            raw = [base / "rules" if (base / "rules").is_dir() else base]
+    except Exception as e:  # a broken plugin is a configuration problem, reported in one line
+        raise RulePackError(f"entry point mlscan.rules {who}: cannot load: {e}") from None
+    paths: list[Path] = []
+    for r in raw:
+        p = Path(r)
+        if not p.exists():
+            raise RulePackError(f"{p}:1:1: rule pack path from entry point {who} does not exist")
+        paths += _yaml_files(p) if p.is_dir() else [p]
+    return paths
+
+
+def load_packs(extra_paths: Sequence[str] = (), *, validate_builtin: bool = False) -> dict[str, RulePack]:
+    """Built-in packs, then entry-point packs (group ``mlscan.rules``), then ``--rules`` paths (files or
+    directories). A later pack with the same framework name replaces an earlier one; ``extends`` merges."""
+    from ..plugins import describe_entry_point, rule_pack_entry_points
+
+    files: list[tuple[Path, bool, str]] = [(p, validate_builtin, "built-in") for p in builtin_pack_files()]
+    for ep in sorted(rule_pack_entry_points(), key=lambda ep: ep.name):
+        files += [(f, True, f"entry point {describe_entry_point(ep)}") for f in _entry_point_paths(ep)]
+    for raw in extra_paths:
+        p = Path(raw)
+        if not p.exists():
+            raise RulePackError(f"{raw}:1:1: rule pack path does not exist")
+        found = _yaml_files(p) if p.is_dir() else [p]
+        if p.is_dir() and not found:
+            raise RulePackError(f"{raw}:1:1: no *.yaml rule packs in this directory")
+        files += [(f, True, f"--rules {raw}") for f in found]
+    packs: dict[str, RulePack] = {}
+    for f, validate, origin in files:
+        pack = load_pack_file(f, validate=validate, origin=origin)
+        if pack is None:
+            continue
+        if pack.extends:
+            if pack.extends not in packs:
+                raise RulePackError(f"{f}:1:1: extends unknown framework {pack.extends!r}")
+            merged = _merge(packs[pack.extends], pack)
+            _check_references(replace(merged, extends=""), f.read_text("utf-8"), str(f))
+            packs[pack.extends] = merged
+        else:
+            packs[pack.framework] = pack
+    _check_external(packs)
+    return packs
+
+
+def external_refs(pack: RulePack) -> list[tuple[str, str]]:
+    """(framework, question) of every ``{answer: Q, framework: F}`` condition in a pack."""
+    out: list[tuple[str, str]] = []
+
+    def walk(cond: Any) -> None:
+        if not isinstance(cond, dict):
+            return
+        if "answer" in cond and cond.get("framework"):
+            out.append((cond["framework"], cond["answer"]))
+        for k in ("any", "all", "of"):
+            for c in cond.get(k, []):
+                walk(c)
+        walk(cond.get("not"))
+
+    for q in pack.questions:
+        for c in (q.yes, q.partial, q.applies):
+            walk(c)
+    for d in pack.dimensions:
+        for r in d.rungs:
+            walk(r.when)
+    return out
+
+
+def _check_external(packs: dict[str, RulePack]) -> None:
+    for pack in packs.values():
+        where = pack.path.rsplit(" + ", 1)[-1]
+        try:
+            text = Path(where).read_text("utf-8")
+        except OSError:
+            text = ""
+        for fw, qid in external_refs(pack):
+            if fw not in packs:
+                raise RulePackError(f"{where}:{_line_of(text, 'framework: ' + fw)}:1: condition refers to unknown framework {fw!r}")
+            if packs[fw].question(qid) is None:
+                raise RulePackError(f"{where}:{_line_of(text, 'answer: ' + qid)}:1: condition refers to unknown question {qid!r} of {fw}")

@@ -1,0 +1,200 @@
+"""Turn findings into answers and a level for one rule pack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
+from ..textsafe import display_path
+from .conditions import Findings, evaluate
+from .rulepack import Question, RulePack
+
+MAX_EVIDENCE = 8
+
+
+class _Cycle(Exception):
+    pass
+
+
+def _evidence(findings: list[Finding]) -> tuple[tuple[Evidence, ...], int]:
+    """The strongest MAX_EVIDENCE distinct pieces of evidence, and how many more there were."""
+    seen: set[tuple[str, int | None, str]] = set()
+    out: list[Evidence] = []
+    for f in sorted(findings, key=lambda f: (-f.strength.rank, f.evidence[0].path if f.evidence else "")):
+        for e in f.evidence:
+            key = (e.path, e.line, e.detector)
+            if key not in seen:
+                seen.add(key)
+                out.append(e)
+    return tuple(out[:MAX_EVIDENCE]), max(0, len(out) - MAX_EVIDENCE)
+
+
+def _reason(template: str, q: Question, findings: list[Finding]) -> str:
+    signals = sorted({f.signal for f in findings})
+    paths = []
+    for f in findings:
+        for e in f.evidence:
+            if display_path(e.path) not in paths:
+                paths.append(display_path(e.path))
+    try:
+        return template.format(
+            signals=", ".join(signals) or "-",
+            count=len(findings),
+            paths=", ".join(paths[:3]) or "-",
+            looked_for=q.looked_for or q.text,
+        )
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+Override = tuple[AnswerValue, str, tuple[Evidence, ...]]
+# (framework, question id) -> (answer, findings that support it): answers of another pack, for
+# ``{answer: E1, framework: checklist20}`` conditions
+External = Callable[[str, str], tuple[AnswerValue, list[Finding]]]
+
+
+def answer_questions(
+    pack: RulePack, findings: Findings, overrides: Mapping[str, Override] | None = None, external: External | None = None
+) -> dict[str, Answer]:
+    """Answer every question of the pack. ``overrides`` (active attestations: value, reason, evidence) replace
+    the computed answer; the computed evidence stays after the attestation's."""
+    return _answer_all(pack, findings, overrides, external)[0]
+
+
+def _answer_all(
+    pack: RulePack, findings: Findings, overrides: Mapping[str, Override] | None, external: External | None
+) -> tuple[dict[str, Answer], dict[str, list[Finding]]]:
+    overrides = overrides or {}
+    answers: dict[str, Answer] = {}
+    support: dict[str, list[Finding]] = {}
+    in_progress: set[str] = set()
+
+    def answer_of(qid: str) -> tuple[AnswerValue, list[Finding]]:
+        if ":" in qid:  # framework:question
+            fw, _, other = qid.partition(":")
+            return external(fw, other) if external else (AnswerValue.UNKNOWN, [])
+        if qid not in answers:
+            q = pack.question(qid)
+            if q is None:
+                return AnswerValue.UNKNOWN, []
+            if qid in in_progress:
+                raise _Cycle(qid)
+            in_progress.add(qid)
+            answers[qid] = compute(q)
+            in_progress.discard(qid)
+        return answers[qid].value, support.get(qid, [])
+
+    def compute(q: Question) -> Answer:
+        applies = evaluate(q.applies, findings, answer_of)[0] if q.applies else True
+        ok, fs = evaluate(q.yes, findings, answer_of) if applies else (False, [])
+        if not applies:
+            value, reason = AnswerValue.UNKNOWN, f"not applicable: {q.reason_na}"
+        elif ok:
+            value, reason = AnswerValue.YES, _reason(q.reason_yes, q, fs)
+        else:
+            pok, pfs = evaluate(q.partial, findings, answer_of) if q.partial else (False, [])
+            if pok:
+                value, reason, fs = AnswerValue.PARTIAL, _reason(q.reason_partial, q, pfs), pfs
+            else:
+                value, reason, fs = AnswerValue.NO, _reason(q.reason_no, q, []), []
+        support[q.id] = fs
+        attested = False
+        ev, omitted = _evidence(fs)
+        if q.id in overrides:
+            found = value
+            value, reason, att_ev = overrides[q.id]
+            reason = f"{reason} (the scan alone found: {found})"
+            both = (*att_ev, *ev)
+            ev, omitted = both[:MAX_EVIDENCE], omitted + max(0, len(both) - MAX_EVIDENCE)
+            attested = True
+        signals = tuple(sorted({f.signal for f in fs}))
+        return Answer(q.id, q.text, q.dimension, value, reason, ev, q.looked_for, signals, attested, omitted)
+
+    for q in pack.questions:
+        try:
+            answer_of(q.id)
+        except _Cycle as c:
+            from ..errors import RulePackError
+
+            raise RulePackError(f"{pack.path}:1:1: questions refer to each other in a cycle ({c})") from None
+    return answers, support
+
+
+def resolver(packs: Mapping[str, RulePack], findings: Findings, overrides: Callable[[str], Mapping[str, Override]]) -> External:
+    """Answers of other packs for cross-pack references, each pack answered once (with its own attestations)."""
+    done: dict[str, tuple[dict[str, Answer], dict[str, list[Finding]]]] = {}
+    busy: set[str] = set()
+
+    def external(fw: str, qid: str) -> tuple[AnswerValue, list[Finding]]:
+        if fw not in done:
+            if fw not in packs:
+                return AnswerValue.UNKNOWN, []
+            if fw in busy:
+                from ..errors import RulePackError
+
+                raise RulePackError(f"{packs[fw].path}:1:1: packs refer to each other's answers in a cycle ({fw})")
+            busy.add(fw)
+            done[fw] = _answer_all(packs[fw], findings, overrides(fw), external)
+            busy.discard(fw)
+        answers, support = done[fw]
+        a = answers.get(qid)
+        return (a.value, support.get(qid, [])) if a else (AnswerValue.UNKNOWN, [])
+
+    return external
+
+
+def score_pack(
+    pack: RulePack, findings: Findings, overrides: Mapping[str, Override] | None = None, external: External | None = None
+) -> Score:
+    answers = answer_questions(pack, findings, overrides, external)
+    yes = sum(1 for a in answers.values() if a.value == AnswerValue.YES)
+    level, level_name = 0, ""
+    if pack.method == "bands":
+        for b in pack.bands:
+            if b.min <= yes <= b.max:
+                level, level_name = b.level, b.name
+                break
+    else:  # cascade: a level is reached when its requirements and every lower level's are met
+        levels = sorted(pack.levels, key=lambda lv: lv.level)
+        if levels:
+            level, level_name = levels[0].level, levels[0].name
+        for lv in levels:
+            if all(answers[r].value == AnswerValue.YES for r in lv.requires if r in answers):
+                level, level_name = lv.level, lv.name
+            else:
+                break
+
+    def answer_of(qid: str) -> tuple[AnswerValue, list[Finding]]:
+        if ":" in qid and external:
+            return external(*qid.split(":", 1))
+        a = answers.get(qid)
+        return (a.value, []) if a else (AnswerValue.UNKNOWN, [])
+
+    radar = []
+    for d in pack.dimensions:
+        rung = 0
+        for r in sorted(d.rungs, key=lambda r: r.level):
+            ok, _ = evaluate(r.when, findings, answer_of)
+            if not ok:
+                break
+            rung = r.level
+        qs = tuple(q.id for q in pack.questions if q.dimension == d.name)
+        radar.append(
+            DimensionScore(
+                d.name,
+                rung,
+                d.labels[min(rung, len(d.labels) - 1)],
+                qs,
+                sum(1 for q in qs if answers[q].value == AnswerValue.YES),
+            )
+        )
+    return Score(
+        framework=pack.framework,
+        title=pack.title,
+        level=level,
+        level_name=level_name,
+        yes_count=yes,
+        total=len(pack.questions),
+        answers=tuple(answers[q.id] for q in pack.questions),
+        radar=tuple(radar),
+    )
