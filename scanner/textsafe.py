@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 ELLIPSIS = "…"
-# lone surrogates (undecodable bytes), C0 controls, DEL and C1 controls; ``keep`` below decides about tab and newline
-_UNSAFE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f]")
+# lone surrogates (undecodable bytes), C0 controls, DEL and C1 controls, and the invisible characters that reorder or
+# hide text (bidirectional overrides, zero-width characters, line/paragraph separators: "Trojan Source" names);
+# ``keep`` below decides about tab and newline
+_UNSAFE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # ANSI/VT100 sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and two-character ESC sequences
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
 
@@ -23,7 +25,7 @@ def _escape(m: re.Match[str]) -> str:
     c = ord(m.group())
     if 0xDC80 <= c <= 0xDCFF:  # an undecodable byte, as surrogateescape keeps it
         return f"\\x{c - 0xDC00:02x}"
-    if 0xD800 <= c <= 0xDFFF:
+    if c > 0xFF:
         return f"\\u{c:04x}"
     return f"\\x{c:02x}"
 
