@@ -53,7 +53,7 @@ def test_display_path_escapes_bytes_and_controls_one_way() -> None:
     assert printable("a\nb\tc\x00", keep="\n\t") == "a\nb\tc\\x00"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(), st.integers(min_value=1, max_value=60))
 def test_truncate_never_splits_a_character(text: str, limit: int) -> None:
     cut = truncate(printable(text), limit)
@@ -63,7 +63,7 @@ def test_truncate_never_splits_a_character(text: str, limit: int) -> None:
     assert not tail.rstrip("…").endswith(("\\x", "\\u")), cut
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.binary(max_size=40))
 def test_any_path_bytes_display_as_valid_utf8(raw: bytes) -> None:
     shown = display_path(os.fsdecode(raw))
