@@ -107,6 +107,26 @@ def test_device_fifo_and_proc_links_are_never_read(tmp_path: Path) -> None:
         json.loads(cp.stdout)
 
 
+@pytest.mark.parametrize("as_url", [False, True])
+def test_a_tracked_directory_swapped_for_a_symlink_is_not_followed(tmp_path: Path, as_url: bool) -> None:
+    secret = "SWAPPED-DIR-SECRET-7c1"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "dvc.yaml").write_text(f"stages:\n  {secret}:\n    cmd: python train.py\n")
+    (outside / "train.py").write_text(f"import mlflow\nmlflow.set_tag('k', '{secret}')\nif __name__ == '__main__':\n    pass\n")
+    repo = git_repo(tmp_path / "repo", {"conf/dvc.yaml": "stages: {}\n", "conf/train.py": "x = 1\n", "README.md": "# r\n"})
+    shutil.rmtree(repo / "conf")
+    (repo / "conf").symlink_to(outside, target_is_directory=True)  # git still lists conf/dvc.yaml and conf/train.py
+    if as_url:
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "link"], cwd=repo, check=True)
+        texts = {"json": json.dumps(json.loads(mlscan("scan", f"file://{repo}", "-f", "json").stdout))}
+    else:
+        texts = all_formats(str(repo))
+    for fmt, text in texts.items():
+        assert secret not in text, fmt
+
+
 # ---------------------------------------------------------------- secrets
 
 

@@ -504,12 +504,31 @@ class FileIndex:
                 return None
         return sorted(found)
 
+    def _real_dir(self, rel_dir: str) -> bool:
+        """Is every component of this directory a real directory (no symlink on the way)? A tracked file's parent
+        may be replaced by a symlink in the work tree; opening the file with O_NOFOLLOW would still follow it."""
+        if not rel_dir:
+            return True
+        key = rel_dir + "/"
+        ok = self._lstat_ok.get(key)
+        if ok is None:
+            parent = rel_dir.rsplit("/", 1)[0] if "/" in rel_dir else ""
+            try:
+                ok = self._real_dir(parent) and stat.S_ISDIR(os.lstat(os.path.join(self._root_str, rel_dir)).st_mode)
+            except OSError:
+                ok = False
+            self._lstat_ok[key] = ok
+        return ok
+
     def _safe(self, path: str) -> bool:
         ok = self._lstat_ok.get(path)
         if ok is None:
             try:
                 st = os.lstat(os.path.join(self._root_str, path))
-                if stat.S_ISLNK(st.st_mode):
+                if not self._real_dir(path.rsplit("/", 1)[0] if "/" in path else ""):
+                    ok = False
+                    self.stats.skip("symlink", path)
+                elif stat.S_ISLNK(st.st_mode):
                     ok = False
                     self.stats.skip("symlink", path)
                 elif not stat.S_ISREG(st.st_mode):
