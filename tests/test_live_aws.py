@@ -277,7 +277,7 @@ def test_slow_account_is_bounded(errors: type[_AwsErrors]) -> None:
     errors.delay = 3.0
     t0 = time.monotonic()
     res = aws.probe(AwsTarget(region=REGION), LiveRequest(timeout=0.5, budget=2.0))
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 10  # unbounded: every call waits 3 s (over 30 s in all); slack for a loaded machine
     assert {o.status for o in res.outcomes} <= {Status.TIMEOUT, Status.UNREACHABLE}
 
 
