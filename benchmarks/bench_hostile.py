@@ -9,7 +9,7 @@ Three repositories are written to a temporary directory and scanned by the insta
   detectors read: Markdown, Makefile, YAML, TOML, shell, Kubernetes, a notebook) whose lines hold N (default
   30,000) repeated characters, for every unit of tests/hostile_repos.py (punctuation, blanks, letters, and the
   tokens that open an expression, a URL or a command); targets: < 30 s and < 300 MiB.
-- ``long-lines-small``: the same files for the eleven units of tests/test_hostile_repos.py only.
+- ``long-lines-small``: the same files for the thirteen units of tests/test_hostile_repos.py only.
 - ``workflows``: N (default 10,000) small workflows; target: every format < 4 MiB (all seven are rendered).
 
 Peak memory is the scan process's (and its reaped workers') maximum RSS from wait4. Exit 0 always: this
@@ -33,7 +33,7 @@ from tests.hostile_repos import UNITS, long_line_files, many_workflows  # noqa: 
 
 MLSCAN = Path(sys.executable).with_name("mlscan")
 FORMATS = ("json", "markdown", "html", "sarif", "terminal", "badge-json", "badge-svg")
-SMALL_UNITS = ("a", " ", "-", "${{ ", "if acc < ", "a=", "$A ", "é", "\\", "[", "'")
+SMALL_UNITS = ("a", " ", "-", "${{ ", "if acc < ", "a=", "$A ", "é", "\\", "[", "'", "echo a=", '"\\')
 
 
 def write_repo(root: Path, files: dict[str, str]) -> Path:

@@ -14,7 +14,7 @@ UNITS: tuple[str, ...] = (
     "a ", "a.", "a=", "a:", "a/", "a-", "a_", "aA", "Aa", "a,", "a'", '"a', "1.", "a@", "- ", "-a ", ". ", ": ", "#!",
     "${{", "${{ ", "}}", "{{", "{%", "$(", "$((", "${", "((", "))", "[[", "<!--", "```", "\\n", "\\\\", "http://", "s3://",
     "--", "-x ", "--x=", "a==", "a>=1,", "mlflow ", "mlflow.", "pip install ", "python ", "docker ", "&& ", "| ", "; ",
-    "# ", "//", "/*", "*/", "import ", "from ", "def ", "if ", "@@", "%%", "é", "\u202e", "日本", "$A ", "${A}", "$(A)", "%A%",
+    "# ", "//", "/*", "*/", "import ", "from ", "def ", "if ", "@@", "%%", "é", "\u202e", "日本", "$A ", "${A}", "$(A)", "%A%", "echo a=", '"\\',
 )
 
 
@@ -54,6 +54,7 @@ def long_line_files(unit: str, n: int, tag: str) -> dict[str, str]:
         f"{tag}/k8s.yaml": "\n".join(["apiVersion: batch/v1", "kind: CronJob", "metadata:", f"  name: {q}", "spec:",
                                       f"  schedule: {q}", "  jobTemplate: {spec: {template: {spec: {containers: [{image: "
                                       + q + ", command: [" + q + "]}]}}}}"]),
+        f"{tag}/.devcontainer/devcontainer.json": s + "\n" + json.dumps({"image": s, "postCreateCommand": "pip install " + s}),
         f"{tag}/nb.ipynb": json.dumps({"cells": [{"cell_type": "code", "source": ["import mlflow\n", s + "\n", f"x = {s!r}\n"]},
                                                  {"cell_type": "markdown", "source": [s]}]}),
     }

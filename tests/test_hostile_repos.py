@@ -263,7 +263,7 @@ def test_long_lines_are_bounded(tmp_path: Path) -> None:
     """The issue's case: tens of thousands of repeated characters in requirements, a Dockerfile, a workflow and
     Python (and the other files detectors read), for the units that made patterns backtrack."""
     files: dict[str, str] = {}
-    for i, unit in enumerate(("a", " ", "-", "${{ ", "if acc < ", "a=", "$A ", "é", "\\", "[", "'")):
+    for i, unit in enumerate(("a", " ", "-", "${{ ", "if acc < ", "a=", "$A ", "é", "\\", "[", "'", "echo a=", '"\\')):
         files.update(long_line_files(unit, 30_000, f"u{i:02d}"))
     repo = git_repo(tmp_path / "repo", files)
     started = time.monotonic()

@@ -525,6 +525,15 @@ _ASSIGN = re.compile(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?
 _GH_ENV = re.compile(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
 
 
+def _gh_env(line: str) -> re.Match[str] | None:
+    """``echo X=... >> $GITHUB_ENV``. Searched only up to the line's last ``GITHUB_ENV``/``GITHUB_OUTPUT``: every
+    ``echo`` after it would scan to the end of the line and fail (quadratic on a line of ``echo a=``)."""
+    if "GITHUB_" not in line:
+        return None
+    last = max(line.rfind("GITHUB_ENV") + 10, line.rfind("GITHUB_OUTPUT") + 13)
+    return _GH_ENV.search(line, 0, last) if last > 12 else None
+
+
 def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, list[str]]:
     """Shell/CI variables: ``X=...``/``export X=...`` lines, ``>> $GITHUB_ENV`` writes, env/variables mappings."""
     out: dict[str, list[str]] = {}
@@ -533,7 +542,7 @@ def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, l
             line = line.strip()
             if len(line) > 2000:
                 continue  # minified or generated text: no variables worth reading, and keeps the regexes linear
-            m = _GH_ENV.search(line) or _ASSIGN.match(line)
+            m = _gh_env(line) or _ASSIGN.match(line)
             if m:
                 value = re.split(r"\s+#", m.group(2), maxsplit=1)[0]  # an inline shell comment is not part of the value
                 out.setdefault(m.group(1), []).append(value.strip().strip("'\""))
