@@ -46,8 +46,11 @@ def redact_url(url: str | None) -> str | None:
         host_part, sep, path = rest.partition("/")
         if "@" in host_part:
             host_part = host_part.rsplit("@", 1)[1]
-        return f"{scheme}://{host_part}{sep}{path}"
-    return url
+        path = path.split("?", 1)[0].split("#", 1)[0]  # a query may carry a token; a remote needs neither
+        url = f"{scheme}://{host_part}{sep}{path}"
+    from .model import redact_secrets
+
+    return redact_secrets(url)
 
 
 _URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)

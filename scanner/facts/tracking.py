@@ -341,6 +341,15 @@ _ASSIGN = re.compile(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?
 _GH_ENV = re.compile(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
 
 
+def _gh_env(line: str) -> re.Match[str] | None:
+    """``echo X=... >> $GITHUB_ENV``. Searched only up to the line's last ``GITHUB_ENV``/``GITHUB_OUTPUT``: every
+    ``echo`` after it would scan to the end of the line and fail (quadratic on a line of ``echo a=``)."""
+    if "GITHUB_" not in line:
+        return None
+    last = max(line.rfind("GITHUB_ENV") + 10, line.rfind("GITHUB_OUTPUT") + 13)
+    return _GH_ENV.search(line, 0, last) if last > 12 else None
+
+
 def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, list[str]]:
     """Shell/CI variables: ``X=...``/``export X=...`` lines, ``>> $GITHUB_ENV`` writes, env/variables mappings."""
     out: dict[str, list[str]] = {}
@@ -349,7 +358,7 @@ def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, l
             line = line.strip()
             if len(line) > 2000:
                 continue  # minified or generated text: no variables worth reading, and keeps the regexes linear
-            m = _GH_ENV.search(line) or _ASSIGN.match(line)
+            m = _gh_env(line) or _ASSIGN.match(line)
             if m:
                 value = re.split(r"\s+#", m.group(2), maxsplit=1)[0]  # an inline shell comment is not part of the value
                 out.setdefault(m.group(1), []).append(value.strip().strip("'\""))
@@ -424,8 +433,28 @@ def image_refs(cmd: str) -> Iterator[str]:
 
 
 def gh_compact(text: str) -> str:
-    """``${{ github.sha }}`` -> ``${{github.sha}}`` so shell splitting keeps an expression in one word."""
-    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: "${{" + m.group(1).replace(" ", "") + "}}", text)
+    """``${{ github.sha }}`` -> ``${{github.sha}}`` so shell splitting keeps an expression in one word. An expression
+    ends at the first ``}}`` on its line; one scan over the text (a regex from every ``${{`` was quadratic)."""
+    if "${{" not in text:
+        return text
+    out: list[str] = []
+    done = i = 0
+    while (start := text.find("${{", i)) >= 0:
+        end = text.find("}}", start + 3)
+        if end < 0:
+            break  # no later expression can end either
+        inner = text[start + 3 : end]
+        core = inner.strip()
+        newline = text.rfind("\n", end - len(inner.lstrip()), start + 3 + len(inner.rstrip()))
+        if newline >= 0:  # not closed on its line: only a ``${{`` with nothing but blanks before that newline can be
+            prev = text.rfind("${{", start + 1, newline)
+            i = prev if prev > start and not text[prev + 3 : newline].strip() else newline + 1
+            continue
+        out.append(text[done:start])
+        out.append("${{" + core.replace(" ", "") + "}}")
+        done = i = end + 2
+    out.append(text[done:])
+    return "".join(out)
 
 
 def tag_of(ref: str) -> str:

@@ -296,7 +296,7 @@ def _exec_form(value: str) -> str:
             parts = json.loads(v)
             if isinstance(parts, list):
                 return " ".join(str(p) for p in parts)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes: the shell form
             pass
     return v
 

@@ -37,6 +37,11 @@ from .templates import _render_template
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
+# Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
+# each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
+# Dockerfile or script line is that long, and a hostile one then costs every later step a bounded amount.
+MAX_LINE_CHARS = formats.MAX_LINE_CHARS
+_WHOLE_LINES = (".json", ".ipynb")
 # Caches are bounded by the characters of source they stand for, least recently used out first: an
 # ``ast`` tree takes ~35x its source in memory, so keeping every parse of a 100k-file repository
 # would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
@@ -372,12 +377,31 @@ class FileIndex:
                 return None
         return sorted(found)
 
+    def _real_dir(self, rel_dir: str) -> bool:
+        """Is every component of this directory a real directory (no symlink on the way)? A tracked file's parent
+        may be replaced by a symlink in the work tree; opening the file with O_NOFOLLOW would still follow it."""
+        if not rel_dir:
+            return True
+        key = rel_dir + "/"
+        ok = self._lstat_ok.get(key)
+        if ok is None:
+            parent = rel_dir.rsplit("/", 1)[0] if "/" in rel_dir else ""
+            try:
+                ok = self._real_dir(parent) and stat.S_ISDIR(os.lstat(os.path.join(self._root_str, rel_dir)).st_mode)
+            except OSError:
+                ok = False
+            self._lstat_ok[key] = ok
+        return ok
+
     def _safe(self, path: str) -> bool:
         ok = self._lstat_ok.get(path)
         if ok is None:
             try:
                 st = os.lstat(os.path.join(self._root_str, path))
-                if stat.S_ISLNK(st.st_mode):
+                if not self._real_dir(path.rsplit("/", 1)[0] if "/" in path else ""):
+                    ok = False
+                    self.stats.skip("symlink", path)
+                elif stat.S_ISLNK(st.st_mode):
                     ok = False
                     self.stats.skip("symlink", path)
                 elif not stat.S_ISREG(st.st_mode):
@@ -529,7 +553,12 @@ class FileIndex:
                     self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
         if txt is None:
             self._no_text.add(path)
-        elif keep:
+            return None
+        if len(txt) > MAX_LINE_CHARS and not path.endswith(_WHOLE_LINES):
+            txt, cut = formats.cap_lines(txt)
+            if cut:
+                self.warn("long-line", f"{cut:,} line(s) longer than {MAX_LINE_CHARS:,} characters; read up to that length", path)
+        if keep:
             self._text.put(path, txt, len(txt))
         return txt
 
