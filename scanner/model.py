@@ -86,9 +86,30 @@ class Evidence:
     strength: Strength = Strength.MEDIUM
     source: Source = Source.DECLARED
     end_line: int | None = None
+    # where the cited line sits in a structured file (``stages.train.outs``); "" for code and prose
+    context: str = ""
+    # how the file is reached, nearest first (``run by scripts/train.sh:8``, ``called from ci .github/workflows/t.yml:35``)
+    chain: tuple[str, ...] = ()
+    # what keeps it from proving the practice on its own (``optional``, ``non-blocking``, ``stub``, ``synthetic input``)
+    caveats: tuple[str, ...] = ()
+    # the fact this item shows, when a finding cites several (``data_deps``, ``model_outs``): rule packs lead with it
+    fact: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "snippet", redact_secrets(self.snippet))
+
+    def location(self) -> str:
+        """``path:line`` or ``path:line-end`` (``path`` when the file itself is the evidence)."""
+        if not self.line:
+            return self.path
+        end = self.end_line if self.end_line and self.end_line > self.line else None
+        return f"{self.path}:{self.line}" + (f"-{end}" if end else "")
+
+    def wiring(self) -> str:
+        """``defined at a.py:4 ← run by run.sh:8 ← called from ci .github/workflows/x.yml:35`` ('' when not reached)."""
+        if not self.chain:
+            return ""
+        return " ← ".join((f"defined at {self.location()}", *self.chain))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +120,9 @@ class Evidence:
             "detector": self.detector,
             "source": str(self.source),
             "strength": str(self.strength),
+            "context": self.context,
+            "chain": list(self.chain),
+            "caveats": list(self.caveats),
         }
 
 

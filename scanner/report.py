@@ -8,7 +8,7 @@ from . import __version__
 from .engine import ScanResult
 from .model import Score
 
-SCHEMA_VERSION = "1.1"  # 1.1: crosswalk, pitfalls, next_steps, attestations
+SCHEMA_VERSION = "1.2"  # 1.1: crosswalk, pitfalls, next_steps, attestations; 1.2: evidence context, chain, caveats
 
 
 def score_json(score: Score) -> dict[str, Any]:
