@@ -10,6 +10,7 @@ its most telling line. Python files reached from CI, a pipeline or a container c
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -87,12 +88,13 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     s = opener.strip()
     is_comment = s.startswith(("#", "//", "<!--")) or not s
     base = _indent(opener)
+    prose = path.lower().endswith(_PROSE)
     item = s.startswith("- ")
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     for j in range(line + 1, last + 1):
         text = lines[j - 1]
-        if not text.strip():
-            continue
+        if not text.strip() or (not prose and text.strip().startswith(("#", "//"))):
+            continue  # blank lines and comments neither end a block nor decide it
         ind = _indent(text)
         item_key = item and ind == base and not text.lstrip().startswith("-")  # a sibling key of a ``- name:`` item
         if not is_comment and ind <= base and not item_key and not _closes(text):
@@ -125,6 +127,25 @@ def telling_line(lines: list[str], path: str) -> int | None:
     """The most telling line of a file whose existence is the evidence: its first informative line."""
     for i, text in enumerate(lines[:TELLING_SCAN], start=1):
         if not is_bare(text, path):
+            return i
+    return None
+
+
+_LOCK_NAMES = ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "conda-lock.yml", "conda-lock.yaml", "package-lock.json",
+               "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "renv.lock", "pixi.lock")
+# a pinned package: ``name = "numpy"`` (TOML locks), ``"version": "==1.26.4"``, ``numpy==1.26.4``, ``- numpy=1.26.4``
+_PIN = re.compile(r"""^\s*(?:name\s*=\s*"[^"]+"|"version"\s*:\s*"[=~^]*\d[^"]*"|-?\s*[A-Za-z0-9_.\-\[\]]+(?:\s*===?\s*|=)\d[\w.\-+]*)""")
+
+
+def is_lock_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name in _LOCK_NAMES or name.endswith((".lock", "-lock.json", "-lock.yaml", "-lock.yml"))
+
+
+def pin_line(lines: list[str], start: int = 1) -> int | None:
+    """The first line at or after ``start`` that pins a package (a lock file's most telling line)."""
+    for i in range(max(start, 1), min(len(lines), start + 400) + 1):
+        if _PIN.match(lines[i - 1]):
             return i
     return None
 
@@ -172,23 +193,26 @@ def _structured(path: str) -> bool:
 
 # ---------------------------------------------------------------- caveats
 
-# finding attribute -> (value that makes it a caveat, caveat text). Detectors set these attributes; the
-# scorer caps a yes at partial when every decisive finding carries one.
-CAVEAT_ATTRS: tuple[tuple[str, Any, str], ...] = (
-    ("optional", True, "optional: runs only when enabled or installed"),
-    ("install_gated", True, "install-gated: skipped when the package is missing"),
-    ("stub", True, "stub: the step does nothing yet"),
-    ("synthetic", True, "synthetic input: runs on generated data"),
-    ("blocking", False, "non-blocking: its failure does not stop the pipeline"),
-    ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)"),
-    ("active", False, "not active: disabled, commented out or a placeholder"),
-    ("declared_only", True, "declared, never called"),
-    ("tuning_only", True, "hyperparameter search only"),
+# finding attribute -> (value that makes it a caveat, caveat text, caps a yes at partial). Detectors set these
+# attributes; the scorer caps a yes at partial when every decisive finding carries a capping caveat. "non-blocking"
+# and "hyperparameter search only" are shown but do not cap: the questions that need blocking tests or every
+# training run tracked say so in their conditions (M4 ``blocking``, E1 ``tuning_only``), and the others accept them.
+CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
+    ("optional", True, "optional: runs only when enabled or installed", True),
+    ("install_gated", True, "install-gated: skipped when the package is missing", True),
+    ("stub", True, "stub: the step does nothing yet", True),
+    ("synthetic", True, "synthetic input: runs on generated data", True),
+    ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
+    ("active", False, "not active: disabled, commented out or a placeholder", True),
+    ("declared_only", True, "declared, never called", True),
+    ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
+    ("tuning_only", True, "hyperparameter search only", False),
 )
 
 
-def caveats_of(attrs: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(text for key, bad, text in CAVEAT_ATTRS if key in attrs and attrs[key] is bad)
+def caveats_of(attrs: Mapping[str, Any], capping: bool = False) -> tuple[str, ...]:
+    """The caveats a finding's attributes name (only those that cap a yes with ``capping``)."""
+    return tuple(text for key, bad, text, caps in CAVEAT_ATTRS if key in attrs and attrs[key] is bad and (caps or not capping))
 
 
 # ---------------------------------------------------------------- wiring chain
@@ -201,7 +225,13 @@ def describe_link(link: str) -> str:
                          ("console script ", "run as console script "), ("make ", "run by make ")):
         if link.startswith(prefix):
             return verb + link[len(prefix):]
-    return "run by " + link if not link.startswith("__main__ script ") else "run as script " + link[len("__main__ script "):]
+    if link.startswith("__main__ script "):
+        return "run as script " + link[len("__main__ script "):]
+    if link.startswith("pytest "):
+        return "collected by " + link
+    if link.endswith((".py", ".ipynb")):
+        return "imported by " + link
+    return "run by " + link
 
 
 # ---------------------------------------------------------------- the pass
@@ -226,7 +256,8 @@ def focus(index: FileIndex, findings: Iterable[Finding]) -> list[Finding]:
 
                         wired = wiring(index)
                         vpaths = {x.path: x.vpath for x in index.entries}
-                    reach = wired.of((vpaths or {}).get(e.path, e.path))
+                    vp = (vpaths or {}).get(e.path, e.path)
+                    reach = wired.of(vp) or wired.test_run(vp)
                     links = [c for c in reach.chain if not c.endswith(" " + e.path) and c != e.path] if reach else []
                     chains[e.path] = tuple(describe_link(c) for c in reversed(links))
                 if chains[e.path]:
@@ -246,10 +277,11 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if not lines:
         return e
     structured = _structured(e.path)
+    lock = is_lock_file(e.path)
     if e.line is None:
         if e.snippet:
             return e
-        t = telling_line(lines, e.path)
+        t = (pin_line(lines) if lock else None) or telling_line(lines, e.path)
         if t is None:
             return e
         return replace(e, line=t, end_line=t, snippet=clean_snippet("\n".join(lines[t - 1 : t + 2])),
@@ -258,12 +290,14 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if e.snippet and e.snippet != auto:
         return e  # the detector chose what to show
     j = deciding_line(lines, e.line, e.path, e.end_line)
+    if lock and not _PIN.match(lines[j - 1] if 0 < j <= len(lines) else ""):
+        j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
         return replace(e, context=ctx) if ctx != e.context else e
     shown = _block_lines(lines, j)
     end = max(e.end_line or e.line, j + len(shown) - 1)
-    return replace(e, line=j, end_line=end, snippet=clean_snippet("\n".join(shown)),
+    return replace(e, line=j, end_line=end, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
                    context=structural_path(lines, j) if structured else e.context)
 
 

@@ -30,10 +30,13 @@ def _selector_ok(sel: Mapping[str, Any], f: Finding) -> bool:
 
 def decisive_fact(q: Question, f: Finding) -> str | None:
     """The fact a decisive finding shows for ``q`` ('' when any item shows it), None when it is not decisive."""
-    for sel in q.decisive:
-        if _selector_ok(sel, f):
-            return str(sel.get("fact") or "")
-    return None
+    i = _decisive_index(q, f)
+    return None if i is None else str(q.decisive[i].get("fact") or "")
+
+
+def _decisive_index(q: Question, f: Finding) -> int | None:
+    """The first selector of ``q.decisive`` the finding meets (selectors are listed in order of preference)."""
+    return next((i for i, sel in enumerate(q.decisive) if _selector_ok(sel, f)), None)
 
 
 def _own(q: Question) -> list[str]:
@@ -49,10 +52,11 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
     own = _own(q)
 
     def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
-        f, fact = item
+        f, _fact = item
         path = f.evidence[0].path if f.evidence else ""
+        pref = _decisive_index(q, f)
         return (
-            fact is None if q.decisive else False,
+            len(q.decisive) if pref is None else pref,
             not any(fnmatch.fnmatchcase(f.signal, p) for p in own),
             non_product_path(path),
             bool(caveats_of(f.attrs)),
@@ -86,8 +90,8 @@ def _downgrade(q: Question, fs: list[Finding]) -> str:
     decisive = [f for f in fs if decisive_fact(q, f) is not None] if q.decisive else fs
     if q.decisive and not decisive:
         return "undecided"
-    if decisive and all(caveats_of(f.attrs) for f in decisive):
-        return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs)}))
+    if decisive and all(caveats_of(f.attrs, capping=True) for f in decisive):
+        return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs, capping=True)}))
     return ""
 
 

@@ -31,7 +31,9 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LABELS = REPO_ROOT.parent / "shared" / "corpus" / "dev.yaml"
+# next to the repository (a checkout beside shared/), or two levels up (a worktree under wt/)
+DEFAULT_LABELS = next((p for p in (REPO_ROOT.parent / "shared" / "corpus" / "dev.yaml", REPO_ROOT.parent.parent / "shared" / "corpus" / "dev.yaml")
+                       if p.is_file()), REPO_ROOT.parent / "shared" / "corpus" / "dev.yaml")
 FIXTURES = REPO_ROOT / "fixtures" / "levels"
 
 

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from mlscan.cli import main
+from mlscan.evidence import leading_problem
 
 from .conftest import FIXTURES, make_repo
 from .test_report_schema import validate_report
@@ -59,3 +60,9 @@ def test_level_fixture(case: Path, tmp_path: Path) -> None:
     for q in report["questions"]:
         if q["answer"] == "yes" and not q["attested"]:
             assert q["evidence"], f"{q['id']} is yes without evidence"
+            lead = q["evidence"][0]
+            # the first item shows the practice on its own: not a bare key, bracket, block opener, step name or comment
+            assert not leading_problem(lead), f"{q['id']} leads with {lead['path']}:{lead['line']}: {leading_problem(lead)}"
+            named = (expected.get("evidence") or {}).get(q["id"])
+            if named:  # and it is the file the fixture names for the question
+                assert lead["path"] in named, f"{q['id']} leads with {lead['path']}, the fixture names {named}"

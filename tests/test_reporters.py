@@ -121,7 +121,7 @@ def test_html_structure(frozen_version) -> None:
 def test_html_evidence_links_to_commit(frozen_version) -> None:
     parsed = _parse(_html())
     links = [a["href"] for t, a in parsed.tags if t == "a" and a.get("class") == "evidence-link"]
-    assert f"https://github.com/acme/churn-model/blob/{COMMIT}/dvc.yaml#L1" in links
+    assert f"https://github.com/acme/churn-model/blob/{COMMIT}/dvc.yaml#L3" in links
     assert f"https://github.com/acme/churn-model/blob/{COMMIT}/.github/workflows/retrain.yml#L4" in links
 
 

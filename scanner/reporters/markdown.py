@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from ..engine import ScanResult
 from ..model import Answer, AnswerValue, Evidence
 
@@ -16,9 +18,15 @@ def _evidence_cell(a: Answer) -> str:
     if not a.evidence:
         return ""
     e = a.evidence[0]
-    loc = f"{e.path}:{e.line}" if e.line else e.path
     more = f" (+{len(a.evidence) - 1})" if len(a.evidence) > 1 else ""
-    return f"`{_cell(loc)}`{more}"
+    out = f"`{_cell(e.location())}`{more}"
+    if e.context:
+        out += f" at `{_cell(e.context)}`"
+    if e.chain:
+        out += "<br>← " + " ← ".join(_cell(escape(c, quote=False)) for c in e.chain)
+    if e.caveats:
+        out += "<br>⚠ " + "; ".join(_cell(escape(c, quote=False)) for c in e.caveats)
+    return out
 
 
 def _loc(e: Evidence) -> str:

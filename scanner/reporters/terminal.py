@@ -62,13 +62,17 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     table.add_column("ID", no_wrap=True)
     table.add_column("Answer", no_wrap=True)
     table.add_column("Question")
-    table.add_column("Evidence / reason")
+    table.add_column("Evidence / reason (← how it is reached, ⚠ caveats)")
     for a in s.answers:
         if a.evidence:
             e = a.evidence[0]
-            ev = f"{e.path}:{e.line}" if e.line else e.path
+            ev = e.location() + (f" ({e.context})" if e.context else "")
             if e.snippet:
                 ev += f"\n  {e.snippet.splitlines()[0][:80]}"
+            if e.chain:
+                ev += "\n  ← " + " ← ".join(e.chain)
+            if e.caveats:
+                ev += "\n  ⚠ " + "; ".join(e.caveats)
         else:
             ev = a.reason
         label = str(a.value) + (" (attested)" if a.attested else "")
