@@ -30,7 +30,7 @@ _PUNCT_ONLY = re.compile(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
 _KEY_OPENER = re.compile(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
 _TABLE_HEADER = re.compile(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
 # a step or object name: says what the block is called, not what it does
-_NAME_LINE = re.compile(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""")
+_NAME_LINE = re.compile(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
 _VERSION_LINE = re.compile(
     r"""^["']?(?:version|lockfileVersion|schema|schemaVersion|_meta|format|revision|metadata-version)["']?\s*[:=]\s*["']?(?:\d+(?:\.\d+)?)?["']?,?\s*(?:[{\[])?$""",
 )
@@ -303,9 +303,10 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
 
 # ---------------------------------------------------------------- what a reviewer reads first
 
+# template sources are not here: the index renders a template repository's templates (they are its product) and
+# skips them elsewhere; a CI system's ``templates/`` folder holds the pipelines it runs
 _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
-                        "playground", "template", "templates", "issue_template", ".devcontainer-template"})
-_CHART_DIRS = frozenset({"chart", "charts", "helm", "helm-chart", "deploy", "deployment", "k8s", "kubernetes", "manifests"})
+                        "playground", "issue_template"})
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
 
 
@@ -318,9 +319,8 @@ def non_product_path(path: str) -> bool:
     dirs = parts[:-1]
     if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs):
         return True
-    for i, p in enumerate(dirs):
-        if p in _DEMO_DIRS and not (p == "templates" and any(d in _CHART_DIRS for d in dirs[:i])):
-            return True
+    if any(p in _DEMO_DIRS for p in dirs):
+        return True
     return parts[-1].split(".", 1)[0] in _CONTRIBUTOR_DOCS
 
 

@@ -93,10 +93,11 @@ def test_lock_file_cites_a_pinned_package() -> None:
 
 
 def test_non_product_paths() -> None:
-    for p in ("tests/data/test_dataset.py", "examples/train.py", "CONTRIBUTING.md", "third_party/x/ci.yml", "templates/job.yaml",
+    for p in ("tests/data/test_dataset.py", "examples/train.py", "CONTRIBUTING.md", "third_party/x/ci.yml", "demo/serve.py",
               "test/cfn_templates/pipeline.yaml"):
         assert non_product_path(p), p
-    for p in ("src/train.py", "charts/model/templates/deployment.yaml", ".github/workflows/ci.yml", "dvc.lock"):
+    for p in ("src/train.py", "charts/model/templates/deployment.yaml", ".github/workflows/ci.yml", "dvc.lock",
+              ".azure-pipelines/templates/deploy.yml", "template/{{.name}}/resources/job.yml.tmpl"):
         assert not non_product_path(p), p
 
 
