@@ -158,9 +158,9 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         findings = run_detectors(index, detectors, jobs)
     finally:
         gc.set_threshold(*old_gc)
-    from .evidence import focus
+    from .evidence import focus, pack_hints
 
-    findings = focus(index, findings)  # the deciding line, its context, wiring chain and caveats
+    findings = focus(index, findings, pack_hints(all_packs.values()))  # the deciding line, its context, wiring chain and caveats
     fset = Findings(findings)
 
     def overrides(name: str) -> dict[str, Any]:

@@ -91,9 +91,19 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     prose = path.lower().endswith(_PROSE)
     item = s.startswith("- ")
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
+    docstring = ""  # the closing quotes of a Python docstring being skipped
     for j in range(line + 1, last + 1):
         text = lines[j - 1]
-        if not text.strip() or (not prose and text.strip().startswith(("#", "//"))):
+        st = text.strip()
+        if docstring:
+            if docstring in st:
+                docstring = ""
+            continue
+        if path.endswith(".py") and st[:3] in ('"""', "'''"):
+            if st.count(st[:3]) == 1:
+                docstring = st[:3]  # a docstring describes the block, it does not decide it
+            continue
+        if not st or (not prose and st.startswith(("#", "//"))):
             continue  # blank lines and comments neither end a block nor decide it
         ind = _indent(text)
         item_key = item and ind == base and not text.lstrip().startswith("-")  # a sibling key of a ``- name:`` item
@@ -237,8 +247,29 @@ def describe_link(link: str) -> str:
 # ---------------------------------------------------------------- the pass
 
 
-def focus(index: FileIndex, findings: Iterable[Finding]) -> list[Finding]:
-    """Findings whose evidence cites the deciding line with its context, chain and caveats."""
+Hint = tuple[str, str]  # (signal pattern, regex of the line that decides it), from rule packs' ``decisive: [{line}]``
+
+
+def line_fact(regex: str) -> str:
+    """The ``Evidence.fact`` of an item that cites a line matching a rule pack's ``decisive: [{line: regex}]``."""
+    return f"line:{regex}"
+
+
+def pack_hints(packs: Iterable[Any]) -> list[Hint]:
+    """The deciding-line hints every question of the packs declares."""
+    out: list[Hint] = []
+    for pack in packs:
+        for q in pack.questions:
+            for sel in q.decisive:
+                if sel.get("line") and (str(sel["signal"]), str(sel["line"])) not in out:
+                    out.append((str(sel["signal"]), str(sel["line"])))
+    return out
+
+
+def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] = ()) -> list[Finding]:
+    """Findings whose evidence cites the deciding line with its context, chain and caveats; with ``hints``,
+    a finding of a hinted signal also cites the line of its block that matches the hint (tagged ``line_fact``)."""
+    compiled = [(sig, rx, re.compile(rx)) for sig, rx in hints]
     out: list[Finding] = []
     chains: dict[str, tuple[str, ...]] = {}
     wired = None
@@ -266,8 +297,49 @@ def focus(index: FileIndex, findings: Iterable[Finding]) -> list[Finding]:
                 g = replace(g, caveats=caveats)
             changed |= g is not e
             new.append(g)
+        for sig, rx, pattern in compiled:
+            if f.evidence and _signal_matches(f.signal, sig):
+                hit = _hinted(index, f.evidence[0], pattern, line_fact(rx))
+                if hit is not None:
+                    hit = replace(hit, chain=new[0].chain, caveats=new[0].caveats)
+                    new.append(hit)
+                    changed = True
         out.append(Finding(f.signal, f.detector, tuple(new), f.attrs, f.strength, f.source) if changed else f)
     return out
+
+
+def _signal_matches(signal: str, pattern: str) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
+
+
+def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
+    """An item citing the first line of ``e``'s block (its cited line, the lines below it that stay inside)
+    that matches ``pattern`` and is not a comment; None when the cited line itself matches or none does."""
+    if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
+        return None
+    lines = index.lines(e.path)
+    if not (0 < e.line <= len(lines)) or pattern.search(lines[e.line - 1]):
+        return None
+    base = _indent(lines[e.line - 1])
+    item = lines[e.line - 1].lstrip().startswith("- ")
+    last = min(len(lines), max(e.line + LOOKAHEAD, e.end_line or 0))
+    for j in range(e.line + 1, last + 1):
+        text = lines[j - 1]
+        st = text.strip()
+        if not st or st.startswith(("#", "//")):
+            continue
+        ind = _indent(text)
+        if ind < base or (ind == base and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
+            break
+        if pattern.search(text):
+            j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+            shown = _block_lines(lines, j)
+            structured = _structured(e.path)
+            return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                           context=structural_path(lines, j) if structured else "", fact=fact)
+    return None
 
 
 def _focus_one(index: FileIndex, e: Evidence) -> Evidence:

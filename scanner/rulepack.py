@@ -301,6 +301,12 @@ def _check_references(pack: RulePack, text: str, where: str) -> None:
                 f"{where}:{_line_of(text, 'requires')}:1: the base level {base.level} ({base.name}) must have no requirements:"
                 " a cascade starts at the base level"
             )
+    for q in pack.questions:
+        for sel in q.decisive:
+            try:
+                re.compile(str(sel.get("line") or ""))
+            except re.error as e:
+                raise RulePackError(f"{where}:{_line_of(text, str(sel.get('line')))}:1: decisive line pattern of {q.id} is not a regular expression: {e}") from None
     for qid in pack.guidance.get("questions", {}):
         if qid not in ids:
             raise RulePackError(f"{where}:{_line_of(text, qid + ':')}:1: guidance for unknown question {qid!r}")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .conditions import _STRENGTHS, Findings, _attr_ok, evaluate, signals_of
-from .evidence import caveats_of, non_product_path
+from .evidence import caveats_of, line_fact, non_product_path
 from .model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from .rulepack import Question, RulePack
 
@@ -31,7 +31,10 @@ def _selector_ok(sel: Mapping[str, Any], f: Finding) -> bool:
 def decisive_fact(q: Question, f: Finding) -> str | None:
     """The fact a decisive finding shows for ``q`` ('' when any item shows it), None when it is not decisive."""
     i = _decisive_index(q, f)
-    return None if i is None else str(q.decisive[i].get("fact") or "")
+    if i is None:
+        return None
+    sel = q.decisive[i]
+    return str(sel.get("fact") or (line_fact(str(sel["line"])) if sel.get("line") else ""))
 
 
 def _decisive_index(q: Question, f: Finding) -> int | None:

@@ -242,3 +242,38 @@ def test_corpus_yes_answers_never_lead_with_a_bare_line() -> None:
             if q["answer"] == "yes" and q["evidence"] and leading_problem(q["evidence"][0]):
                 bad.append((root.name, q["id"], q["evidence"][0]["path"], leading_problem(q["evidence"][0])))
     assert not bad, bad
+
+
+def test_pack_line_hint_cites_the_deciding_line_of_the_block(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _write(src, {".github/workflows/cd.yml": """\
+        on: push
+        jobs:
+          image:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Build and push image
+                uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: |
+                    ghcr.io/acme/model:${{ github.sha }}
+              - name: Other
+                run: echo github.sha
+        """})
+    repo = make_repo(src, tmp_path / "repo")
+    index = FileIndex(resolve_target(str(repo)))
+    f = Finding("model.code_version", "t", (Evidence(".github/workflows/cd.yml", 6, index.snippet(".github/workflows/cd.yml", 6), "t"),))
+    (got,) = focus(index, [f], [("model.code_version", r"(?i)sha\b")])
+    first, hinted = got.evidence
+    assert first.line == 7  # the step name moves to what the step does
+    assert (hinted.line, hinted.fact, hinted.snippet) == (11, r"line:(?i)sha\b", "ghcr.io/acme/model:${{ github.sha }}")
+    assert hinted.context == "jobs.image.steps.with.tags"
+
+
+def test_pack_line_hint_must_be_a_regex() -> None:
+    from mlscan.errors import RulePackError
+
+    bad = PACK.replace("- {signal: logged, attrs: {linked: true}}", '- {signal: logged, line: "(unclosed"}')
+    with pytest.raises(RulePackError, match="not a regular expression"):
+        parse_pack(bad, "t.yaml")
