@@ -68,7 +68,7 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
             e = a.evidence[0]
             ev = e.location() + (f" ({e.context})" if e.context else "")
             if e.snippet:
-                ev += f"\n  {e.snippet.splitlines()[0][:80]}"
+                ev += f"\n  {e.snippet.splitlines()[0].strip()[:80]}"
             if e.chain:
                 ev += "\n  ← " + " ← ".join(e.chain)
             if e.caveats:
