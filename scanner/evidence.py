@@ -283,7 +283,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
             if e.path.endswith((".py", ".ipynb")) and e.source == "declared":
                 if e.path not in chains:
                     if wired is None:
-                        from .wiring import wiring
+                        from .facts.wiring import wiring
 
                         wired = wiring(index)
                         vpaths = {x.path: x.vpath for x in index.entries}

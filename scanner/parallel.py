@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from .detection import PYTHON_FILES, detect_one, python_pass
 from .detector import Detector
 from .index import FileEntry, FileIndex, IndexChanges
 from .model import Finding
@@ -92,8 +93,6 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> 
     """The findings of run_detectors, computed by ``jobs`` worker processes; None when fork is unavailable."""
     if not available():
         return None
-    from .engine import PYTHON_FILES
-
     python_files = list(index.select(PYTHON_FILES))
     # words: children only, so the scanning process's heap stays compact (what every later child inherits)
     _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
@@ -116,7 +115,7 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> 
 
 
 def _shared_models(index: FileIndex) -> None:
-    from .wiring import wiring
+    from .facts.wiring import wiring
 
     try:
         wiring(index)  # memoised in the index (with the CI model it is built from), inherited by the workers
@@ -283,8 +282,6 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
 
 
 def _execute(run: _Run, task: tuple[str, Any]) -> Any:
-    from .engine import detect_one, python_pass
-
     kind, arg = task
     if kind == "words":
         run.index.prime_words(arg)

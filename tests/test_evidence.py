@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 import yaml
-from mlscan.conditions import Findings
 from mlscan.engine import ScanOptions, scan
 from mlscan.evidence import deciding_line, focus, is_bare, leading_problem, non_product_path, pin_line, structural_path
 from mlscan.index import FileIndex
 from mlscan.model import AnswerValue, Evidence, Finding, Strength
 from mlscan.report import build_report
-from mlscan.rulepack import parse_pack
-from mlscan.score import answer_questions
+from mlscan.scoring.conditions import Findings
+from mlscan.scoring.rulepack import parse_pack
+from mlscan.scoring.score import answer_questions
 from mlscan.target import resolve_target
 
 from .conftest import make_repo

@@ -6,9 +6,9 @@ import fnmatch
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..evidence import caveats_of, line_fact, non_product_path
+from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from .conditions import _STRENGTHS, Findings, _attr_ok, evaluate, signals_of
-from .evidence import caveats_of, line_fact, non_product_path
-from .model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from .rulepack import Question, RulePack
 
 MAX_EVIDENCE = 8
@@ -188,7 +188,7 @@ def _answer_all(
         try:
             answer_of(q.id)
         except _Cycle as c:
-            from .errors import RulePackError
+            from ..errors import RulePackError
 
             raise RulePackError(f"{pack.path}:1:1: questions refer to each other in a cycle ({c})") from None
     return answers, support
@@ -204,7 +204,7 @@ def resolver(packs: Mapping[str, RulePack], findings: Findings, overrides: Calla
             if fw not in packs:
                 return AnswerValue.UNKNOWN, []
             if fw in busy:
-                from .errors import RulePackError
+                from ..errors import RulePackError
 
                 raise RulePackError(f"{packs[fw].path}:1:1: packs refer to each other's answers in a cycle ({fw})")
             busy.add(fw)

@@ -13,8 +13,8 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from .ci import argv, ci_model, split_commands
-from .index import FileEntry, FileIndex
+from ..ci import argv, ci_model, split_commands
+from ..index import FileEntry, FileIndex
 from .pyast import walk
 
 AUTOMATED = "automated"

@@ -1,0 +1,47 @@
+"""Run detectors over a file index in one process: the shared Python pass (every Python file and notebook
+parsed once for all detectors that visit it) and each detector's own pass. ``parallel`` runs the same two
+functions in forked workers; ``engine`` chooses between them. A broken detector loses its findings, never
+the scan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .detector import Detector
+from .index import FileEntry, FileIndex
+from .model import Finding
+
+PYTHON_FILES = ("**/*.py", "**/*.ipynb")
+
+
+def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence[FileEntry] | None = None) -> dict[str, list[Finding]]:
+    """Every Python file and notebook (or ``files``) once, parsed once for all the detectors that want it
+    (Detector.visit)."""
+    visitors = [d for d in detectors if type(d).visit is not Detector.visit]
+    out: dict[str, list[Finding]] = {d.id: [] for d in visitors}
+    if not visitors:
+        return out
+    for e in index.select(PYTHON_FILES) if files is None else files:
+        wanted = [d for d in visitors if d.wants(index, e)]
+        tree = index.python(e.path) if wanted else None
+        if tree is None:
+            continue
+        for d in wanted:
+            try:
+                out[d.id].extend(d.visit(index, e, tree))
+            except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
+                what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+                index.warn("detector-error", f"{d.id}: {what}", e.path)
+                visitors.remove(d)
+    return out
+
+
+def detect_one(index: FileIndex, det: Detector) -> list[Finding]:
+    """A detector's own pass (Detector.detect); a broken detector loses its findings, never the scan."""
+    try:
+        return list(det.detect(index))
+    except RecursionError:
+        index.warn("detector-error", f"{det.id}: input nested too deeply; detector skipped")
+    except Exception as e:
+        index.warn("detector-error", f"{det.id}: {type(e).__name__}: {e}")
+    return []
