@@ -90,6 +90,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     base = _indent(opener)
     prose = path.lower().endswith(_PROSE)
     item = s.startswith("- ")
+    code = _strip_trailing_comment(s)
+    # a table header, format-version line or name line is followed by its siblings, not by a deeper block
+    siblings = not item and not is_comment and not (_KEY_OPENER.match(code) or _PY_OPENER.match(code) or _PUNCT_ONLY.match(code))
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     docstring = ""  # the closing quotes of a Python docstring being skipped
     for j in range(line + 1, last + 1):
@@ -107,9 +110,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
             continue  # blank lines and comments neither end a block nor decide it
         ind = _indent(text)
         item_key = item and ind == base and not text.lstrip().startswith("-")  # a sibling key of a ``- name:`` item
-        if not is_comment and ind <= base and not item_key and not _closes(text):
+        if not (is_comment or siblings) and ind <= base and not item_key and not _closes(text):
             break  # left the block
-        if is_comment and _indent(text) < base:
+        if (is_comment or siblings) and ind < base:
             break
         if not is_bare(text, path):
             return j

@@ -45,7 +45,7 @@ SNIPPET_MAX = 240
 # secret-looking keys with literal values (``${{ secrets.X }}``/``$VAR`` references stay) and AWS key ids.
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)(?:[^/\s:@'\"]*:[^/\s@'\"]*|[A-Za-z0-9_\-]{20,})@")
 _SECRET_VALUE = re.compile(
-    r"(?i)(\b(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
+    r"(?i)(\b(?:[a-z0-9]+_)*(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
     r"|auth_token|access_token|token|client_secret|private_key)[\"']?\s*[:=]\s*|--(?:password|token|api-key|secret)[= ]\s*"
     r"|\bremote\s+modify\s+\S+\s+(?:password|secret_access_key|access_key_id|token|user)\s+)([\"']?)(?![$\[{<*])([^\s\"',;}]+)"
 )

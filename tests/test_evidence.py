@@ -84,6 +84,13 @@ def test_step_name_moves_to_its_command_not_the_next_step() -> None:
     assert deciding_line(wf[:5], 4, "wf.yml") == 4  # nothing informative inside: the line stays
 
 
+def test_table_header_and_version_line_move_to_their_first_setting() -> None:
+    toml = ["[tool.poetry]", 'name = "churn"', 'version = "0.1.0"']
+    assert deciding_line(toml, 1, "pyproject.toml") == 2
+    compose = ['version: "3.8"', "services:", "  api:", "    image: ghcr.io/acme/api:1.2.0"]
+    assert deciding_line(compose, 1, "docker-compose.yml") == 4
+
+
 def test_lock_file_cites_a_pinned_package() -> None:
     uv = ["version = 1", 'requires-python = ">=3.11"', "", "[[package]]", 'name = "numpy"', 'version = "1.26.4"']
     assert pin_line(uv) == 5
