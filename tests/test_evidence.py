@@ -284,3 +284,34 @@ def test_pack_line_hint_must_be_a_regex() -> None:
     bad = PACK.replace("- {signal: logged, attrs: {linked: true}}", '- {signal: logged, line: "(unclosed"}')
     with pytest.raises(RulePackError, match="not a regular expression"):
         parse_pack(bad, "t.yaml")
+
+
+def test_tests_run_through_a_submitted_job_spec_carry_the_chain_without_marking_code_automated(tmp_path: Path) -> None:
+    from mlscan.facts.wiring import wiring
+
+    src = tmp_path / "src"
+    _write(src, {
+        ".github/workflows/workloads.yml": """\
+            on: push
+            jobs:
+              w:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: anyscale job submit deploy/job.yaml --wait
+            """,
+        "deploy/job.yaml": "name: workloads\nentrypoint: bash deploy/workloads.sh\n",
+        "deploy/workloads.sh": "set -e\npytest --dataset-loc=$LOC tests/data --verbose\npython src/train.py\n",
+        "tests/data/test_dataset.py": "def test_dataset(df):\n    df.expect_column_values_to_not_be_null('id')\n",
+        "src/train.py": "if __name__ == '__main__':\n    print('train')\n",
+    })
+    repo = make_repo(src, tmp_path / "repo")
+    index = FileIndex(resolve_target(str(repo)))
+    w = wiring(index)
+    assert not w.automated("src/train.py")  # a job spec's entrypoint is followed for the tests it runs only
+    r = w.test_run("tests/data/test_dataset.py")
+    assert r is not None and r.chain == ("ci .github/workflows/workloads.yml:6", "deploy/job.yaml:2", "deploy/workloads.sh:2", "pytest tests/data")
+    (f,) = focus(index, [Finding("data.validation", "t", (Evidence("tests/data/test_dataset.py", 2, "df.expect", "t"),))])
+    assert f.evidence[0].wiring() == (
+        "defined at tests/data/test_dataset.py:2 ← collected by pytest tests/data ← run by deploy/workloads.sh:2"
+        " ← run by deploy/job.yaml:2 ← called from CI step .github/workflows/workloads.yml:6"
+    )

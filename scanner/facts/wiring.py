@@ -58,6 +58,10 @@ class Wiring:
                 self._by_name.setdefault(parts[-1], []).append(vp)
         self.reach: dict[str, Reach] = {}
         self.tests: dict[str, Reach] = {}  # file or directory a pytest command collects -> how that command runs
+        # while following a job spec's ``entrypoint:`` (Ray/Anyscale/KubeRay job submitted by a command) only the
+        # tests it collects are recorded: the automated reach of code stays what CI, DVC and containers run
+        self._tests_only = False
+        self._spec_scripts: set[str] = set()
         self._queue: deque[tuple[str, Reach]] = deque()
         # imports of the root scripts parsed by _roots, for _follow (their trees may have left the parse cache by
         # then: an orchestrator's own repository has hundreds of roots); emptied as it is used
@@ -73,6 +77,8 @@ class Wiring:
 
     # ---------------------------------------------------------------- roots
     def _add(self, vpath: str, reach: Reach) -> None:
+        if self._tests_only:
+            return
         old = self.reach.get(vpath)
         if old is None or (old.kind == ENTRYPOINT and reach.kind == AUTOMATED):
             self.reach[vpath] = reach
@@ -172,6 +178,9 @@ class Wiring:
             if nb:
                 self._file(nb, reach, base)
             return
+        for w in words[1:]:  # a job spec the command submits: its entrypoint, for the tests it runs
+            if w.endswith((".yaml", ".yml")):
+                self._job_spec(w, reach, base, depth)
         # console script of the project itself
         for e in self.index.select(("**/pyproject.toml",)):
             data = self.index.toml(e.path) or {}
@@ -194,12 +203,29 @@ class Wiring:
         if e:
             self._add(e.vpath, Reach(reach.kind, (*reach.chain, e.path)))
 
+    def _job_spec(self, rel: str, reach: Reach, base: str, depth: int) -> None:
+        e = self._resolve(rel, base)
+        for doc in self.index.yaml(e.path) if e is not None else []:
+            ep = doc.get("entrypoint") if isinstance(doc, dict) else None
+            if not isinstance(ep, str) or e is None:
+                continue
+            r = Reach(reach.kind, (*reach.chain, f"{e.path}:{doc.line_of('entrypoint')}"))
+            prev, self._tests_only = self._tests_only, True
+            try:
+                for cmd in split_commands(ep):
+                    self._command(cmd, r, _dir_of(e.vpath), depth=depth + 1)
+            finally:
+                self._tests_only = prev
+
     def _script(self, rel: str, reach: Reach, base: str, depth: int = 0) -> None:
         e = self._resolve(rel, base)
-        if e is None or e.vpath in self.reach:
+        if e is None or e.vpath in self.reach or (self._tests_only and e.vpath in self._spec_scripts):
             return
         r = Reach(reach.kind, (*reach.chain, e.path))
-        self.reach[e.vpath] = r
+        if self._tests_only:
+            self._spec_scripts.add(e.vpath)
+        else:
+            self.reach[e.vpath] = r
         text = self.index.text(e.path) or ""
         for cmd in split_commands(text):
             line = _line_in(text, cmd)  # the chain names the script line that runs the next file
