@@ -200,11 +200,13 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
 
 
 from .diff.cli import diff_cmd  # noqa: E402
+from .org.cli import org as _org  # noqa: E402 - click and stdlib only; SQLAlchemy/GitPython load inside its commands
 from .pr.cli import check_cmd, comment_cmd  # noqa: E402
 
 main.add_command(diff_cmd)
 main.add_command(comment_cmd)
 main.add_command(check_cmd)
+main.add_command(_org)
 
 
 if __name__ == "__main__":  # pragma: no cover

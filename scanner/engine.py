@@ -39,7 +39,7 @@ class ScanOptions:
     use_attestations: bool = True
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
     live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
-    use_live_config: bool = True  # honour a `live:` section of the scanned repository's .mlscan.yml
+    use_live_config: bool = False  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
 
 
 @dataclass(frozen=True)
