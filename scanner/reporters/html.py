@@ -145,7 +145,8 @@ def _evidence_list(evidence: Iterable[Mapping[str, Any]], target: Mapping[str, A
     for ev in evidence:
         path = str(ev.get("path") or "")
         line = ev.get("line") if isinstance(ev.get("line"), int) else None
-        loc = f"{path}:{line}" if line else path
+        end = ev.get("end_line") if isinstance(ev.get("end_line"), int) else None
+        loc = (f"{path}:{line}" + (f"-{end}" if end and end > line else "")) if line else path
         url = blob_url(remote, commit, path, line)
         where = (
             f'<a class="evidence-link" href="{_e(url)}" rel="noopener noreferrer">{_e(loc)}</a>'
