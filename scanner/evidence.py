@@ -25,6 +25,10 @@ _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
 _STRUCTURED = (".yaml", ".yml", ".json", ".lock", ".toml", ".cfg", ".ini")
 _STRUCTURED_NAMES = ("MLproject", "OWNERS", "OWNERS_ALIASES", "Pipfile", ".dvcignore")
 
+# Patterns here read one line at a time; hostile lines run to 10,000 characters (the index's cut) and several
+# patterns have adjacent optional runs (``\s*`` beside a class with a space), so each sees a bounded prefix.
+HEAD_CHARS = 300
+SEARCH_CHARS = 2000
 _PUNCT_ONLY = re.compile(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
 # a key that opens a block: ``stages:``, ``- script:``, ``"rules": [``, ``run: |``, ``key: &anchor``, ``train:`` (make)
 _KEY_OPENER = re.compile(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
@@ -42,7 +46,7 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 def is_bare(line: str, path: str = "") -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
     block, a table header, a step/object name, a format-version header, a block opener (``def f():``)."""
-    s = line.strip()
+    s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
         return True
     prose = path.lower().endswith(_PROSE)
@@ -158,7 +162,7 @@ def is_lock_file(path: str) -> bool:
 def pin_line(lines: list[str], start: int = 1) -> int | None:
     """The first line at or after ``start`` that pins a package (a lock file's most telling line)."""
     for i in range(max(start, 1), min(len(lines), start + 400) + 1):
-        if _PIN.match(lines[i - 1]):
+        if _PIN.match(lines[i - 1][:HEAD_CHARS]):
             return i
     return None
 
@@ -195,7 +199,7 @@ _KEY = re.compile(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|
 
 
 def _key_of(text: str) -> str:
-    m = _KEY.match(text)
+    m = _KEY.match(text[:HEAD_CHARS])
     return m.group(1).strip() if m else ""
 
 
@@ -323,7 +327,7 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
         return None
     lines = index.lines(e.path)
-    if not (0 < e.line <= len(lines)) or pattern.search(lines[e.line - 1]):
+    if not (0 < e.line <= len(lines)) or pattern.search(lines[e.line - 1][:SEARCH_CHARS]):
         return None
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")
@@ -336,7 +340,7 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
         ind = _indent(text)
         if ind < base or (ind == base and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
-        if pattern.search(text):
+        if pattern.search(text[:SEARCH_CHARS]):
             j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
             shown = _block_lines(lines, j)
             structured = _structured(e.path)
@@ -365,7 +369,7 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if e.snippet and e.snippet != auto:
         return e  # the detector chose what to show
     j = deciding_line(lines, e.line, e.path, e.end_line)
-    if lock and not _PIN.match(lines[j - 1] if 0 < j <= len(lines) else ""):
+    if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
