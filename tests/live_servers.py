@@ -78,6 +78,10 @@ def start_mlflow(tmp: Path) -> Iterator[MlflowServer]:
             except ProcessLookupError:
                 pass
             proc.wait(timeout=10)
+        try:  # the server's job runner and queue consumers share its group: none outlives the fixture
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         log.close()
 
 
