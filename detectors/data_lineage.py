@@ -68,7 +68,10 @@ class DataLineage(Detector):
             attrs = {"tool": tool, **extra}
             if signal == "data.version_logged":
                 attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
-            yield self.found(signal, index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
+            # a data version logged through a tracker that a default install never gets is opt-in
+            gated = tracking.install_gated(index, tool)
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated else strength,
+                             attrs={**attrs, "install_gated": gated} if gated else attrs)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):

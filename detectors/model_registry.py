@@ -26,7 +26,7 @@ _CLI = ((re.compile(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (re
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
            b"log_artifact", b"RegisterModel", b"ModelUploadOp", b"create_registered_model", b"create_model_version",
-           b"transition_model_version_stage", b"set_model_version_tag")
+           b"transition_model_version_stage", b"set_model_version_tag", b"model_display_name", b"parent_model", b"add_version_aliases")
 # ... and a registry _python() recognises: the SDK modules its calls resolve to, the SageMaker step argument and the
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
@@ -142,7 +142,7 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
                 a == "register_model" and ops.imports_module(al, "azureml")) or (
                 c.text.endswith("models.create_or_update") and ops.imports_module(al, "azure.ai.ml")):
             yield c.line, "azureml", True
-        elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp":
+        elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp" or _vertex_upload(c, al):
             yield c.line, "vertex", True
         elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub"):
             yield c.line, "huggingface", True
@@ -162,6 +162,16 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             tool = next((t for rx, t in _CLI if rx.search(cmd)), None)
             if tool:
                 yield c.line, tool, True
+
+
+def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:
+    """Vertex AI Model Registry without ``Model.upload``: a training job's ``run(model_display_name=...|parent_model=...)``
+    uploads the trained model (as a new version of ``parent_model``); ``ModelRegistry(...).add_version_aliases``."""
+    if not ops.imports_module(al, "google.cloud.aiplatform"):
+        return False
+    if c.attr == "run" and (_kw_set(c, "model_display_name") or _kw_set(c, "parent_model")):
+        return True
+    return c.attr == "add_version_aliases" or c.qual.endswith("aiplatform.models.ModelRegistry")
 
 
 def _kw_set(c: ops.PyCall, name: str) -> bool:

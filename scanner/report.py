@@ -60,6 +60,11 @@ def build_report(result: ScanResult) -> dict[str, Any]:
     for key, value in result.extras.items():
         if value:
             report[key] = value
+    live = result.extras.get("live")
+    if live and live.get("framework") == primary.framework:  # declared vs observed per answer (docs/live.md)
+        for q in report["questions"]:
+            if q["id"] in live["answers"]:
+                q["live"] = live["answers"][q["id"]]
     return report
 
 

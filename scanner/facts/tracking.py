@@ -15,6 +15,7 @@ from mlscan.ci import argv, line_of
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import FileEntry, FileIndex
+from mlscan.index.formats import normalize_name
 
 from . import ops
 from .orchestration import config_refs, trainingish, words
@@ -622,7 +623,8 @@ def tag_of(ref: str) -> str:
 # ------------------------------------------------------------------ settings outside Python
 
 ENV_TEXT_GLOBS = ("**/.env", "**/*.env", "**/.env.*", "**/*.sh", "**/Makefile", "**/makefile", "**/*.mk", "**/.envrc")
-DOCKERFILES = ("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile", "**/Containerfile")
+DOCKERFILES = ("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/dockerfile-*", "**/*.Dockerfile",
+               "**/*.dockerfile", "**/Containerfile", "**/Containerfile.*")
 
 
 def env_settings(index: FileIndex, names: tuple[str, ...]) -> Iterator[tuple[FileEntry, int | None, str, str]]:
@@ -680,3 +682,81 @@ def python_value(node: ast.AST | None, tree: ast.AST, line: int = 10**9) -> str 
     if isinstance(node, ast.Call) and ops.dotted(node.func).endswith(("getenv", "environ.get")) and len(node.args) > 1:
         return python_value(node.args[1], tree, line)
     return None
+
+
+# ------------------------------------------------------------------ install-gated trackers
+
+# tracker tool -> the distributions that bring it (TensorFlow ships TensorBoard)
+TRACKER_DISTS = {
+    "mlflow": ("mlflow", "mlflow-skinny"), "wandb": ("wandb",), "clearml": ("clearml",), "comet": ("comet-ml",),
+    "neptune": ("neptune", "neptune-client"), "tensorboard": ("tensorboard", "tensorboardx", "tensorflow", "tensorflow-cpu", "tf-nightly"),
+    "dvclive": ("dvclive",), "aim": ("aim",),
+}
+_COMMENTED_REQ = re.compile(r"^\s*#\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=~!;\[#]|$)")
+
+
+def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> bool:
+    """Does a default install leave the tracker out? Its package is commented out of a requirements file or only
+    listed under optional extras (or the code imports it under ``try/except ImportError``: ``import_guarded``), and
+    no core dependency list (requirements, ``[project] dependencies``, Poetry, Pipfile, conda, setup.py) brings it:
+    the tracker only runs for users who install it themselves (opt-in)."""
+    dists = TRACKER_DISTS.get(tool)
+    if not dists:
+        return False
+
+    def build() -> tuple[frozenset[str], frozenset[str]]:
+        core: set[str] = set()
+        gated: set[str] = set()
+        for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
+            if e.test:
+                continue
+            core |= {r.name for r in index.requirements(e.path)}
+            for ln in index.lines(e.path):
+                m = _COMMENTED_REQ.match(ln)
+                if m:
+                    gated.add(normalize_name(m.group(1)))
+        for e in index.select(("**/pyproject.toml",)):
+            doc = index.toml(e.path) or {}
+            proj = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+            core |= {_req_name(x) for x in proj.get("dependencies") or [] if isinstance(x, str)}
+            extras = proj.get("optional-dependencies") if isinstance(proj.get("optional-dependencies"), dict) else {}
+            gated |= {_req_name(x) for v in extras.values() if isinstance(v, list) for x in v if isinstance(x, str)}
+            poetry = ((doc.get("tool") or {}).get("poetry") or {}) if isinstance(doc.get("tool"), dict) else {}
+            deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+            core |= {normalize_name(k) for k in deps} if isinstance(deps, dict) else set()
+        every = {n: n for d in TRACKER_DISTS.values() for n in d}
+        core |= {normalize_name(tool_name) for e, _line, tool_name in ops.declared(index, every)
+                 if not e.name.endswith(("requirements.txt", ".toml")) and not e.vpath.endswith(".txt")}
+        return frozenset(core), frozenset(gated)
+
+    core, gated = index.memo("tracking:install-gated", build)
+    names = {normalize_name(d) for d in dists}
+    return (bool(names & gated) or import_guarded) and not names & core
+
+
+def guarded_imports(tree: ast.AST) -> set[str]:
+    """Top-level modules imported inside ``try:`` blocks whose handlers catch ImportError (or any exception): the code
+    runs without them (``try: import wandb`` / ``except ImportError: wandb = None``)."""
+    out: set[str] = set()
+    for t in walk(tree):
+        if not isinstance(t, ast.Try):
+            continue
+        catches = any(h.type is None or {ops.dotted(n) for n in walk(h.type)} & {"ImportError", "ModuleNotFoundError", "Exception"}
+                      for h in t.handlers)
+        if catches:
+            for n in (x for st in t.body for x in walk(st)):
+                if isinstance(n, ast.Import):
+                    out |= {a.name.split(".")[0] for a in n.names}
+                elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+                    out.add(n.module.split(".")[0])
+    return out
+
+
+# the module a tracker tool is imported as
+TRACKER_MODULES = {"mlflow": "mlflow", "wandb": "wandb", "clearml": "clearml", "comet": "comet_ml", "neptune": "neptune",
+                   "dvclive": "dvclive", "aim": "aim", "tensorboard": "tensorboard"}
+
+
+def _req_name(spec: str) -> str:
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
+    return normalize_name(m.group(1)) if m else ""

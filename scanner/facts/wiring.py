@@ -92,7 +92,7 @@ class Wiring:
                         for c in cmds:
                             if isinstance(c, str):
                                 self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath))
-        for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
+        for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
             for ins in ix.dockerfile(e.path):
                 if ins.instruction in ("CMD", "ENTRYPOINT"):
                     cmd = _exec_form(ins.value)

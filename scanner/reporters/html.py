@@ -245,6 +245,9 @@ def _answers_table(questions: list[Mapping[str, Any]], target: Mapping[str, Any]
         mark = f'<span class="pill ans-{cls}">{_e(ans)}</span>'
         if q.get("attested"):
             mark += ' <span class="chip attested">attested</span>'
+        live = q.get("live")
+        if isinstance(live, Mapping) and live.get("observed") is not None:  # declared vs observed (docs/live.md)
+            mark += f' <span class="chip live">declared {_e(live.get("declared"))} · observed {_e(live.get("observed"))}</span>'
         detail = [f'<p class="reason">{_e(q.get("reason"))}</p>'] if q.get("reason") else []
         if ans != "yes" and q.get("looked_for"):
             detail.append(f'<p class="looked-for"><span>Looked for:</span> {_e(q.get("looked_for"))}</p>')

@@ -102,6 +102,10 @@ def render(result: ScanResult, **_: object) -> str:
         out.append(f"| {a.id} | {_cell(a.text)} | {mark} | {_evidence_cell(a)} | {_cell(a.reason)} |")
     for _name, other in list(result.scores.items())[1:]:
         out += ["", f"## {other.title}", "", f"Level **{other.level}** — {other.level_name} ({other.yes_count}/{other.total} criteria met)"]
+    if result.extras.get("live"):  # declared vs observed (scanner/live/render.py)
+        from ..live.render import markdown_lines
+
+        out += markdown_lines(result.extras["live"], {a.id: str(a.value) for a in s.answers})
     out += _crosswalk(result) + _pitfalls(result) + _next_steps(result)
     if result.warnings:
         out += ["", f"<details><summary>{len(result.warnings)} scan warning(s)</summary>", ""]

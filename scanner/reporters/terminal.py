@@ -76,6 +76,11 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     con.print(table)
     for _name, other in list(result.scores.items())[1:]:
         con.print(f"{other.title}: level {other.level} — {other.level_name}")
+    if result.extras.get("live"):  # declared vs observed (scanner/live/render.py)
+        from ..live.render import text_lines
+
+        for line in text_lines(result.extras["live"], {a.id: str(a.value) for a in s.answers}):
+            con.print(line, markup=False)
     _extras(con, result)
     if result.warnings:
         con.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
