@@ -40,6 +40,7 @@ class ScanOptions:
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
     live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
     use_live_config: bool = False  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
+    as_root: bool = False  # scan the directory as a repository of its own (target.resolve_target)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def scan(
     it; ``packs`` (``load_packs(options.rules)``, loaded once for several scans) replaces loading them."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = target or resolve_target(path)
+    target = target or resolve_target(path, as_root=options.as_root)
     all_packs = packs if packs is not None else load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
@@ -133,6 +134,9 @@ def scan(
         findings = run_detectors(index, detectors, jobs)
     finally:
         gc.set_threshold(*old_gc)
+    from .evidence import focus, pack_hints
+
+    findings = focus(index, findings, pack_hints(all_packs.values()))  # the deciding line, its context, wiring chain and caveats
     live = None
     if live_plan is not None:
         from .live.run import observe

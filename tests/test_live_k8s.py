@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from .conftest import git_repo
 from .live_servers import K8sApi, closed_port, forbidden, k8s_client, k8s_routes, write_kubeconfig
-from .test_index import git_repo
 from .test_report_schema import validate_report
 
 pytest.importorskip("kubernetes", reason="the test extra installs kubernetes (pip install -e '.[test]')")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .orgtools import commit, git, level_repos, mlscan
-from .test_html_browser import ARTIFACTS, _chromium, _Dom, _run
+from .reporters.test_html_browser import ARTIFACTS, _chromium, _Dom, _run
 
 pytest.importorskip("sqlalchemy", reason="org scans need the org extra (in the test extra)")
 
