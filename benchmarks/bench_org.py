@@ -146,6 +146,31 @@ def timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str
     return time.perf_counter() - t0, (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime), cp
 
 
+def skip_sample(db: Path, n: int) -> list[float]:
+    """Seconds of the skip decision (head check + last-scan look-up + comparison) for ``n`` repositories of the
+    last run, one at a time in this process, as a worker makes it (the benchmark scans with the default settings)."""
+    try:
+        from mlscan.org.interface import Job, Limits, Repo, RepoKind, Settings
+        from mlscan.org.store import open_store
+        from mlscan.org.worker import decide_skip, fingerprint, head_of
+    except ImportError:
+        return []
+    store = open_store(str(db))
+    fp = fingerprint(Settings())
+    with sqlite3.connect(db) as con:
+        run_id = con.execute("select max(id) from runs").fetchone()[0]
+        rows = con.execute("select id, name, url from jobs where run_id=? order by id", (run_id,)).fetchall()
+    out = []
+    for jid, name, url in rows[:: max(1, len(rows) // n)][:n]:
+        job = Job(jid, run_id, Repo(name, url, RepoKind.LOCAL), 1)
+        t0 = time.perf_counter()
+        outcome = decide_skip(store, job, fp, Limits(), head_of(job.repo, {}), None, 0.0)
+        out.append(time.perf_counter() - t0)
+        assert outcome is not None, f"{name} was not unchanged"
+    store.close()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "mlscan-bench-org"), help="where the repositories are made (reused)")
@@ -153,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--floor", action="store_true", help="also time the floor script over every repository")
     ap.add_argument("--json", dest="json_out", help="write the numbers here")
+    ap.add_argument("--db", help="reuse this database of an earlier run: time only the rerun (and the serial skips)")
+    ap.add_argument("--skip-sample", type=int, default=100, help="repositories whose skip decision is timed one at a time")
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -164,15 +191,21 @@ def main(argv: list[str] | None = None) -> int:
     files = {k: len(files_for(k, seed)) for _, k, seed in {k: (None, k, seed) for _, k, seed in jobs}.values()}
     print(f"repositories: {len(jobs)} in {out} (files per kind: {files}); generated or found in {gen:.1f} s")
     work = Path(tempfile.mkdtemp(prefix="mlscan-bench-org-"))
-    db = work / "org.sqlite"
+    db = Path(a.db) if a.db else work / "org.sqlite"
     cmd = [sys.executable, "-m", "mlscan", "org", "scan", "--dir", str(out), "--db", str(db), "--workers", str(a.workers), "--cache", str(work / "cache")]
-    first, cpu1, cp1 = timed(cmd)
-    print(f"first scan: {first:.1f} s wall, {cpu1:.1f} s CPU (target <= 300 s wall on 2 cores; CPU/2 = {cpu1 / 2:.1f} s is what an"
-          f" unshared 2-core machine would need at best) — {cp1.stdout.strip().splitlines()[0] if cp1.stdout.strip() else cp1.stderr[-300:]}")
+    first = cpu1 = None
+    if not a.db:
+        first, cpu1, cp1 = timed(cmd)
+        print(f"first scan: {first:.1f} s wall, {cpu1:.1f} s CPU (target <= 300 s wall on 2 cores; CPU/2 = {cpu1 / 2:.1f} s is what an"
+              f" unshared 2-core machine would need at best) — {cp1.stdout.strip().splitlines()[0] if cp1.stdout.strip() else cp1.stderr[-300:]}")
     rerun, cpu2, cp2 = timed(cmd)
     print(f"rerun, nothing changed: {rerun:.1f} s wall, {cpu2:.1f} s CPU (target <= 60 s) —"
           f" {cp2.stdout.strip().splitlines()[0] if cp2.stdout.strip() else cp2.stderr[-300:]}")
     load = os.getloadavg()
+    serial = skip_sample(db, a.skip_sample)
+    if serial:
+        print(f"one skip decision at a time (head check + database look-up, {len(serial)} repositories): median"
+              f" {1000 * statistics.median(serial):.1f} ms, max {1000 * max(serial):.1f} ms")
     con = sqlite3.connect(db)
     skips = sorted(s for (s,) in con.execute("select seconds from jobs where status='skipped'") if s is not None)
     by_kind = {k: [s for (s,) in con.execute("select j.seconds from jobs j where j.status='done' and j.name like ?", (f"%-{k}",))]
@@ -180,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = con.execute("select name, reason from jobs where status='failed' limit 5").fetchall()
     con.close()
     res = {
-        "count": len(jobs), "workers": a.workers, "generate_s": round(gen, 1), "first_scan_s": round(first, 1), "first_scan_cpu_s": round(cpu1, 1),
+        "count": len(jobs), "workers": a.workers, "generate_s": round(gen, 1), "first_scan_s": first and round(first, 1), "first_scan_cpu_s": cpu1 and round(cpu1, 1),
+        "serial_skip_ms_median": round(1000 * statistics.median(serial), 1) if serial else None,
         "rerun_s": round(rerun, 1), "rerun_cpu_s": round(cpu2, 1), "loadavg_after": [round(x, 1) for x in load],
         "skip_ms_median": round(1000 * statistics.median(skips), 1) if skips else None,
         "skip_ms_p95": round(1000 * skips[int(len(skips) * 0.95) - 1], 1) if skips else None,
@@ -199,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, str(FLOOR), str(d)], capture_output=True, check=False)
         floor = time.perf_counter() - t0
         res["floor_serial_s"] = round(floor, 1)
-        res["first_scan_over_floor_per_worker"] = round(first / (floor / a.workers), 2)
+        res["first_scan_over_floor_per_worker"] = round(first / (floor / a.workers), 2) if first else None
         print(f"floor: {floor:.1f} s serial over every repository ({floor / a.workers:.1f} s per worker); first scan / that = {res['first_scan_over_floor_per_worker']}")
     if a.json_out:
         Path(a.json_out).write_text(json.dumps(res, indent=2) + "\n")

@@ -11,6 +11,7 @@ malformed file stops the scan with ``file:line: message`` (exit 2), unlike the s
         owner: ml-platform@acme.example
         expires: 2026-12-31
         framework: checklist20     # optional: default every scanned pack with that question id
+    projects: [services/churn, services/fraud]   # monorepo: what `mlscan org scan` scans one by one (root file only)
     live:                          # live endpoints to read (docs/live.md); never an endpoint URI
       k8s: {namespaces: [ml], names: [churn-train]}
 

@@ -112,6 +112,8 @@ def check_heads(jobs: list[Job], tokens: dict[str, str], threads: int = 8) -> di
         return {j.id: one(j) for j in jobs}
     from concurrent.futures import ThreadPoolExecutor
 
+    if all(j.repo.kind == RepoKind.LOCAL for j in jobs):
+        threads = os.cpu_count() or 1  # local checkouts: git status is CPU and disk work, not waiting
     with ThreadPoolExecutor(max_workers=min(threads, len(jobs))) as pool:
         return dict(zip((j.id for j in jobs), pool.map(one, jobs)))
 
