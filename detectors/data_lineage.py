@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -52,7 +53,7 @@ class DataLineage(Detector):
         hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
         if not hits:
             return
-        where = tracking.place(index, e)
+        where = place(index, e)
         if where.test:
             return
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import wiring
 from mlscan.index import FileEntry, FileIndex
@@ -84,12 +85,12 @@ class DataValidation(Detector):
                     line, extra = hits["great_expectations"]
                     hits["great_expectations"] = (line, {**extra, "result_discarded": True})
             if "custom" not in hits and not ops.imports_module(al, "fastapi", "flask", "pydantic"):
-                test = ops.place(index, e) == "test"
+                test = place(index, e).kind == "test"
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
-                where = ops.place(index, e)
+                where = place(index, e).kind
                 if where == "test" and not _real_data(index, e):
                     continue  # schema tests on fixtures
                 automated, before = _automation(index, e, where)

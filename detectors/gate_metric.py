@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,7 +35,35 @@ Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",
             "pipeline", "releas", "approv")
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
-_SHELL_GATE = re.compile(r"\bif\b[^\n]*\b(acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*\b[^\n]*(-lt|-gt|-le|-ge|<|>)[\s\S]{0,200}?\bexit\s+[1-9]", re.I)
+# A shell threshold gate: ``if`` and a metric word and a comparison on one line, ``exit N`` (N > 0) within 200 characters
+# after the comparison. Found by separate linear searches (one pattern with two ``[^\n]*`` backtracked quadratically on
+# a long line); shell_gate() gives the answer the single pattern would.
+_IF = re.compile(r"\bif\b", re.I)
+_METRIC = re.compile(r"\b(?:acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*", re.I)
+_COMPARE = re.compile(r"-lt|-gt|-le|-ge|<|>", re.I)
+_EXIT = re.compile(r"\bexit\s+[1-9]", re.I)
+
+
+def shell_gate(command: str) -> bool:
+    """Does a shell command stop on a metric threshold (``if [ "$ACC" -lt 90 ]; then exit 1; fi``)?"""
+    if "exit" not in command.lower():
+        return False
+    exits = [m.start() for m in _EXIT.finditer(command)]
+    if not exits:
+        return False
+    start = 0
+    for line in command.split("\n"):
+        # the first ``if`` and the first metric word after it leave every later comparison of the line open
+        m_if = _IF.search(line)
+        m_metric = _METRIC.search(line, m_if.end()) if m_if else None
+        if m_metric:
+            for cmp in _COMPARE.finditer(line, m_metric.end()):
+                at = start + cmp.end()
+                i = bisect_left(exits, at)
+                if i < len(exits) and exits[i] - at <= 200:
+                    return True
+        start += len(line) + 1
+    return False
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
 NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy")
 # Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (_promotes:
@@ -244,7 +273,7 @@ class MetricGate(Detector):
         yield from self._test_gates(index)
         for job in ci_model(index).active_jobs():
             for step in job.steps:
-                if step.active and _SHELL_GATE.search(step.command):
+                if step.active and shell_gate(step.command):
                     yield self.found("gate.metric", index, step.path, step.line, strength=Strength.STRONG,
                                      attrs={"tool": "ci", "blocking": step.blocking, "kind": "shell_threshold"})
 

@@ -12,6 +12,7 @@ from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
@@ -83,7 +84,7 @@ class ModelCodeVersion(Detector):
             tree = index.python(e.path)
             hit = (_python_link(index, e, tree) if tracked else None) or (_checkpoint_link(index, e, tree) if saving else None) if tree is not None else None
             if hit:
-                where = tracking.place(index, e)
+                where = place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])

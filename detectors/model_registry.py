@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.hcl import parse as parse_hcl
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -54,7 +55,7 @@ class ModelRegistry(Detector):
         hits = list(_python(index, e, tree))
         if not hits:
             return
-        where = tracking.place(index, e)
+        where = place(index, e)
         line, tool, central = hits[0]
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK

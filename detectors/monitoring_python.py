@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -96,7 +97,7 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
-        where = ops.place(index, e)
+        where = place(index, e).kind
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
         seen: set[tuple[str, str]] = set()
@@ -175,7 +176,7 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return True
     if not index.mentions(e.path, LOG_CALLS):
         return False
-    if ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
+    if place(index, e).kind in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
         return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
     text = index.text(e.path) or ""
     if e.suffix != ".ipynb" and not e.template and not _logs_predictions(text):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -74,7 +75,7 @@ class OrchestratedDeploy(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, _calls = ops.py_calls(index, e)
-        if ops.place(index, e) in ("notebook", "exploration"):
+        if place(index, e).kind in ("notebook", "exploration"):
             return  # a deploy cell in a notebook is run by a person
         funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for task in _tasks(tree, al):
@@ -133,7 +134,7 @@ def _promotion_refs(c: ops.PyCall, tree: ast.AST) -> set[str]:
 def registry_promotions(index: FileIndex) -> Iterator[tuple[FileEntry, int, set[str]]]:
     """(file, line, stages/aliases) of registry promotions on an automated path (CI, a pipeline, a scheduled job)."""
     for e, tree in index.python_files(PROMOTION_NEEDLES):
-        if e.test or ops.place(index, e) != "automated":
+        if e.test or place(index, e).kind != "automated":
             continue
         _al, calls = ops.py_calls(index, e)
         for c in calls:

@@ -9,8 +9,9 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts import ops, tracking
+from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish, words
+from mlscan.facts.place import Place, place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -78,7 +79,7 @@ class PipelineTracking(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
-        where = tracking.place(index, e)
+        where = place(index, e)
         if where.test:
             return
         reached = where.wired != "none"
@@ -107,7 +108,7 @@ class PipelineTracking(Detector):
                           attrs={"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
                                  "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True})
 
-    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: tracking.Place, strength: Strength) -> Iterator[Finding]:
+    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
         reached = where.wired != "none"
         tracked = False
         for fn in walk(tree):
@@ -222,7 +223,7 @@ class PipelineTracking(Detector):
                                  attrs={"how": "data-uri-in-model-dir", "tool": "file"})
                 return
 
-    def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: tracking.Place) -> Iterator[Finding]:
+    def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place) -> Iterator[Finding]:
         """A SageMaker estimator with ``output_path``: every training job writes its model artifact to that bucket."""
         for c in calls:
             if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
@@ -233,7 +234,7 @@ class PipelineTracking(Detector):
                                  attrs={"how": "estimator-output", "kind": "s3", "wired": where.wired == "automated"})
                 return
 
-    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: tracking.Place, strength: Strength) -> Iterator[Finding]:
+    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place, strength: Strength) -> Iterator[Finding]:
         """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
         metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
         if not metrics:
@@ -251,7 +252,7 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
                 return
 
-    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: tracking.Place,
+    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,
                strength: Strength) -> Iterator[Finding]:
         for fn in walk(tree):
             if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):

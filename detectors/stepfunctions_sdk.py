@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, dotted, kwarg, metric_compare, words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -66,7 +67,7 @@ class StepFunctionsSdk(Detector):
         if not work:
             return
         workflow = any(isinstance(c, ast.Call) and call_tail(c) in ("Workflow", "TrainingPipeline", "InferencePipeline") for c in walk(tree))
-        where = ops.place(index, e)
+        where = place(index, e).kind
         strength = Strength.WEAK if where in ("exploration", "test") else Strength.STRONG if where == "automated" else Strength.MEDIUM
         linked = [v for v in work if v in chained or steps[v] in ("Choice",)]
         io = sum(1 for v in work if any(isinstance(x, ast.Name) and x.id in steps and x.id != v for x in walk(nodes[v])))

@@ -63,6 +63,7 @@ def main() -> None:
 @click.option("--live-timeout", type=click.FloatRange(min=0.1, max=300), default=None, metavar="SECONDS", help="Seconds per live call (default 10; a platform gets at most 6x this).")
 @click.option("--no-live", is_flag=True, help="Ignore the live: section of the repository's .mlscan.yml.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes for the detectors; 0: one per CPU (at most 8) when the repository has 500 or more Python, notebook, YAML and JSON files, 1: a single process. The report is the same either way.")
+@click.option("--as-root", is_flag=True, help="Scan PATH as a repository of its own, even inside another Git repository: its .github/workflows, .gitlab-ci.yml, CODEOWNERS and .dvc count as the root's (e.g. an example project kept in a larger repository).")
 def scan(
     path: str,
     fmt: str,
@@ -83,6 +84,7 @@ def scan(
     aws_region: str | None = None,
     live_timeout: float | None = None,
     no_live: bool = False,
+    as_root: bool = False,
 ) -> None:
     """Scan the repository (or monorepo subdirectory) at PATH and report its maturity.
 
@@ -107,7 +109,7 @@ def scan(
             path,
             ScanOptions(frameworks=frameworks or ("checklist20",), rules=rules, excludes=excludes, use_attestations=not no_attestations,
                         jobs=jobs, live=_live_request(mlflow_uri, k8s, k8s_context, k8s_namespaces, aws, aws_profile, aws_region, live_timeout),
-                        use_live_config=not no_live),
+                        use_live_config=not no_live, as_root=as_root),
         )
         use_color = color if color is not None else (output == "-" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         text = get_reporter(fmt)(result, color=use_color)
@@ -200,11 +202,13 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
 
 
 from .diff.cli import diff_cmd  # noqa: E402
+from .org.cli import org as _org  # noqa: E402 - click and stdlib only; SQLAlchemy/GitPython load inside its commands
 from .pr.cli import check_cmd, comment_cmd  # noqa: E402
 
 main.add_command(diff_cmd)
 main.add_command(comment_cmd)
 main.add_command(check_cmd)
+main.add_command(_org)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,13 @@ def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence
     if not visitors:
         return out
     for e in index.select(PYTHON_FILES) if files is None else files:
-        wanted = [d for d in visitors if d.wants(index, e)]
+        wanted = []
+        for d in list(visitors):
+            try:
+                if d.wants(index, e):
+                    wanted.append(d)
+            except Exception as exc:  # a detector's pre-filter that breaks stops that detector only
+                _visitor_failed(index, d, e.path, exc, visitors)
         tree = index.python(e.path) if wanted else None
         if tree is None:
             continue
@@ -30,10 +36,15 @@ def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence
             try:
                 out[d.id].extend(d.visit(index, e, tree))
             except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
-                what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
-                index.warn("detector-error", f"{d.id}: {what}", e.path)
-                visitors.remove(d)
+                _visitor_failed(index, d, e.path, exc, visitors)
     return out
+
+
+def _visitor_failed(index: FileIndex, det: Detector, path: str, exc: Exception, visitors: list[Detector]) -> None:
+    what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+    index.warn("detector-error", f"{det.id}: {what}", path)
+    if det in visitors:
+        visitors.remove(det)
 
 
 def detect_one(index: FileIndex, det: Detector) -> list[Finding]:

@@ -39,7 +39,8 @@ class ScanOptions:
     use_attestations: bool = True
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
     live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
-    use_live_config: bool = True  # honour a `live:` section of the scanned repository's .mlscan.yml
+    use_live_config: bool = False  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
+    as_root: bool = False  # scan the directory as a repository of its own (target.resolve_target)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def scan(
     it; ``packs`` (``load_packs(options.rules)``, loaded once for several scans) replaces loading them."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = target or resolve_target(path)
+    target = target or resolve_target(path, as_root=options.as_root)
     all_packs = packs if packs is not None else load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)

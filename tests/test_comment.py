@@ -123,6 +123,10 @@ def test_rate_limit_headers_are_respected(httpserver: HTTPServer) -> None:
     assert c.request("GET", "/b").data == [2]
     assert slept == [7.0, 31.0, 101.0]  # remaining 0: wait for the reset (+1 s) before the next request; again after the 403
     httpserver.check_assertions()
+    # a secondary rate limit without headers: one minute, as GitHub's docs ask
+    httpserver.expect_ordered_request("/d").respond_with_json({"message": "You have exceeded a secondary rate limit."}, status=403)
+    httpserver.expect_ordered_request("/d").respond_with_json([3])
+    assert c.request("GET", "/d").data == [3] and slept[-1] == 60.0
     # a wait beyond the budget is an error, not a hang
     httpserver.expect_request("/c").respond_with_json({}, status=429, headers={"retry-after": "3600"})
     with pytest.raises(ApiError, match="rate limited"):

@@ -60,7 +60,7 @@ def test_head_defaults_to_the_work_tree(pr_repo, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     doc = json.loads((tmp_path / "d.json").read_text())
     _valid(doc)
-    assert doc["head"]["ref"] is None and doc["head"]["commit"] == head
+    assert doc["head"]["ref"] is None and doc["head"]["commit"] == head and doc["head"]["dirty"] is False
     assert [c["id"] for c in doc["frameworks"][0]["changes"]] == ["D4"]
 
 
@@ -161,3 +161,23 @@ def test_bad_input_is_one_line_exit_2(pr_repo, tmp_path: Path, args: list[str], 
     r = mlscan("diff", *[a.format(repo=repo, tmp=tmp_path) for a in args])
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_head_report_and_sarif_side_outputs(pr_repo, tmp_path: Path) -> None:
+    repo, base, head = pr_repo
+    r = mlscan("diff", str(repo), "--base", base, "--head", "pr", "-f", "markdown", "-o", str(tmp_path / "d.md"),
+               "--head-json", str(tmp_path / "h.json"), "--sarif", str(tmp_path / "h.sarif"), "--report-url", "https://ci.example/run/1",
+               "--evidence-limit", "0")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "h.json").read_text())["target"]["commit"] == head
+    assert json.loads((tmp_path / "h.sarif").read_text())["version"] == "2.1.0"
+    assert "Evidence cut; the full report: https://ci.example/run/1" in (tmp_path / "d.md").read_text()
+    r = mlscan("diff", str(tmp_path / "h.json"), str(tmp_path / "h.json"), "--sarif", str(tmp_path / "x.sarif"))
+    assert r.returncode == 2 and "need PATH --base REF" in r.stderr
+
+
+def test_uncommitted_changes_are_named(tmp_path: Path) -> None:
+    repo, base, _ = make_pr_repo(tmp_path / "repo")
+    (repo / "notes.md").write_text("work in progress\n")
+    r = mlscan("diff", str(repo), "--base", base)
+    assert r.returncode == 0 and r.stdout.startswith(f"mlscan diff .: {base} -> ") and "+ uncommitted changes" in r.stdout.splitlines()[0]

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from .test_index import git_repo
+from .conftest import git_repo
 from .test_report_schema import validate_report
 
 pytest.importorskip("moto", reason="the test extra installs moto[server] (pip install -e '.[test]')")
@@ -277,7 +277,7 @@ def test_slow_account_is_bounded(errors: type[_AwsErrors]) -> None:
     errors.delay = 3.0
     t0 = time.monotonic()
     res = aws.probe(AwsTarget(region=REGION), LiveRequest(timeout=0.5, budget=2.0))
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 10  # unbounded: every call waits 3 s (over 30 s in all); slack for a loaded machine
     assert {o.status for o in res.outcomes} <= {Status.TIMEOUT, Status.UNREACHABLE}
 
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from .conftest import git_repo
 from .live_servers import K8sApi, closed_port, forbidden, k8s_client, k8s_routes, write_kubeconfig
-from .test_index import git_repo
 from .test_report_schema import validate_report
 
 pytest.importorskip("kubernetes", reason="the test extra installs kubernetes (pip install -e '.[test]')")
@@ -243,3 +243,25 @@ def test_real_cluster(tmp_path: Path) -> None:
         pytest.skip("set MLSCAN_LIVE_K8S_CONTEXT (a kubeconfig context) to probe a real cluster")
     res = k8s.probe(K8sTarget(ctx), LiveRequest())
     assert res.outcomes and all(o.status in (Status.OK, Status.NOT_INSTALLED, Status.FORBIDDEN) for o in res.outcomes)
+
+
+def test_malformed_kubeconfig_is_unknown_without_its_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kc = tmp_path / "kc"
+    kc.write_text(f"apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts: [{{name: a, context: {{cluster: c, user: u}}}}]\n"
+                  f"users: [{{name: u, user: {{token: {TOKEN}}}}}]\nclusters: [{{name: c, cluster: {{server: 42}}}}]\n")
+    monkeypatch.setenv("KUBECONFIG", str(kc))
+    r = CliRunner().invoke(main, ["scan", str(_repo(tmp_path, {})), "--k8s", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    assert TOKEN not in r.output and "Traceback" not in r.output
+    assert {a["status"] for a in json.loads(r.stdout)["live"]["areas"]} <= {"unreachable", "error"}
+
+
+def test_budget_stops_paginating_threads(cluster: K8sApi) -> None:
+    cluster.page_size, cluster.delay = 1, 0.4  # every list takes several slow pages
+    t0 = time.monotonic()
+    res = k8s.probe(K8sTarget(), LiveRequest(timeout=2.0, budget=1.5), api=k8s_client(cluster.url))
+    assert time.monotonic() - t0 < 4
+    assert Status.TIMEOUT in {o.status for o in res.outcomes}
+    sent = len(cluster.seen)
+    time.sleep(2.5)  # calls in flight finish; none is started after the budget ran out
+    assert len(cluster.seen) <= sent + 1

@@ -86,7 +86,7 @@ def diff_cmd(paths: tuple[str, ...], base_ref: str | None, head_ref: str | None,
             b, h = scan_refs(paths[0], base_ref, head_ref, options)
             result = h.result
             head_report = build_report(h.result)
-            doc = compare(build_report(b.result), head_report, base_ref=base_ref, head_ref=head_ref, reused=h.reused)
+            doc = compare(build_report(b.result), head_report, base_ref=base_ref, head_ref=head_ref, reused=h.reused, head_dirty=h.dirty)
         else:
             if len(paths) != 2:
                 raise UsageError("give two JSON reports (BASE.json HEAD.json) or one PATH with --base REF")

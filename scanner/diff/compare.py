@@ -100,7 +100,8 @@ def _pitfalls(base: Report, head: Report) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def compare(base: Report, head: Report, *, base_ref: str | None = None, head_ref: str | None = None, reused: bool = False) -> dict[str, Any]:
+def compare(base: Report, head: Report, *, base_ref: str | None = None, head_ref: str | None = None, reused: bool = False,
+            head_dirty: bool = False) -> dict[str, Any]:
     """The diff document (``schemas/diff.schema.json``) from ``base`` to ``head``."""
     bf, hf = _frameworks(base), _frameworks(head)
     primary = str(head.get("framework") or base.get("framework") or next(iter(hf), "checklist20"))
@@ -111,7 +112,7 @@ def compare(base: Report, head: Report, *, base_ref: str | None = None, head_ref
         "schema_version": DIFF_SCHEMA_VERSION,
         "tool": {"name": "mlscan", "version": __version__},
         "base": {**_side(base), "ref": base_ref},
-        "head": {**_side(head), "ref": head_ref, "reused_base_scan": reused},
+        "head": {**_side(head), "ref": head_ref, "reused_base_scan": reused, "dirty": head_dirty},
         "framework": primary,
         "level": main["level"] if main else {"base": 0, "head": 0, "change": 0},
         "level_name": main["level_name"] if main else {"base": None, "head": None},

@@ -32,6 +32,7 @@ class RefScan:
     ref: str | None  # as given; None: the work tree
     commit: str | None
     reused: bool = False  # no file in the project's scope changed since the base: the base's result
+    dirty: bool = False  # the work tree differs from its commit (uncommitted or untracked files)
 
 
 def scan_refs(path: str, base: str, head: str | None = None, options: ScanOptions | None = None) -> tuple[RefScan, RefScan]:
@@ -67,10 +68,14 @@ def scan_refs(path: str, base: str, head: str | None = None, options: ScanOption
             if head_export is not None:
                 head_export.kill()
     base_scan = RefScan(base_result, base, base_sha)
+    dirty = False
+    if head_sha is None and target.commit:
+        since_commit = changed_paths(target.root, target.commit, None)
+        dirty = bool(since_commit) and any(in_scope(target.subdir, p) for p in since_commit)
     if head_result is None:
         t = dataclasses.replace(base_result.target, commit=head_commit)
-        return base_scan, RefScan(dataclasses.replace(base_result, target=t), head, head_commit, reused=True)
-    return base_scan, RefScan(head_result, head, head_commit)
+        return base_scan, RefScan(dataclasses.replace(base_result, target=t), head, head_commit, reused=True, dirty=dirty)
+    return base_scan, RefScan(head_result, head, head_commit, dirty=dirty)
 
 
 def _resolve(target: Target, ref: str) -> str:

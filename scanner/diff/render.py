@@ -67,7 +67,8 @@ def markdown(doc: Mapping[str, Any], *, evidence_limit: int = DEFAULT_EVIDENCE_L
     out = [
         f"### ML maturity of {code(_where(doc))}: L{lv['base']} → L{lv['head']}{arrow}",
         "",
-        f"| {escape(doc['framework'])} | base {code(_short(base.get('commit')))} | head {code(_short(head.get('commit')))} | change |",
+        f"| {escape(doc['framework'])} | base {code(_short(base.get('commit')))} | head {code(_short(head.get('commit')))}"
+        + (" + uncommitted changes" if head.get("dirty") else "") + " | change |",
         "|---|---|---|---|",
         f"| Level | L{lv['base']} {escape(ln.get('base'))} | L{lv['head']} {escape(ln.get('head'))} | {_signed(lv['change'])} |",
         f"| Yes answers | {yc['base']} | {yc['head']} | {_signed(yc['change'])} |",
@@ -131,7 +132,8 @@ def terminal(doc: Mapping[str, Any]) -> str:
     lv, yc = doc["level"], doc["yes_count"]
     base, head = doc["base"], doc["head"]
     out = [
-        f"mlscan diff {_where(doc)}: {base.get('ref') or _short(base.get('commit'))} -> {head.get('ref') or _short(head.get('commit'))}",
+        f"mlscan diff {_where(doc)}: {base.get('ref') or _short(base.get('commit'))} -> {head.get('ref') or _short(head.get('commit'))}"
+        + (" + uncommitted changes" if head.get("dirty") else ""),
         f"  level ({doc['framework']}): L{lv['base']} -> L{lv['head']} ({_signed(lv['change'])})",
         f"  yes answers: {yc['base']} -> {yc['head']} ({_signed(yc['change'])})",
     ]

@@ -176,7 +176,7 @@ class Wiring:
         rel = rel.strip("'\"").lstrip("./") if not rel.startswith("../") else rel
         sub = self.index.target.subdir
         for cand in (f"{base}/{rel}" if base else rel, f"{sub}/{rel}" if sub else rel, rel):
-            cand = _normpath(cand)
+            cand = normpath(cand)
             hit = self._py.get(cand) or next(iter(self.index.select((cand,))), None)
             if hit:
                 return hit
@@ -263,7 +263,8 @@ def _dir_of(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def _normpath(p: str) -> str:
+def normpath(p: str) -> str:
+    """A repository-relative path with ``.``, empty and ``..`` parts resolved (never above the root)."""
     out: list[str] = []
     for part in p.split("/"):
         if part in ("", "."):
@@ -295,7 +296,7 @@ def _exec_form(value: str) -> str:
             parts = json.loads(v)
             if isinstance(parts, list):
                 return " ".join(str(p) for p in parts)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes: the shell form
             pass
     return v
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .common import display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values
+from .common import display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, tick
 from .interface import AwsTarget, LiveRequest, MissingExtra, ProbeResult, Resource, resource
 
 # IAM action of every operation the probe calls (S3 ListBuckets is authorised by s3:ListAllMyBuckets).
@@ -68,7 +68,7 @@ def probe(target: AwsTarget, req: LiveRequest, buckets: Iterable[str] = (), on_c
     def client(name: str) -> Any:
         if name not in clients:
             c = s.client(name, config=cfg)
-            c.meta.events.register("before-call", lambda model, **_: calls.append(IAM_NAME.get((name, model.name), f"{_prefix(name)}:{model.name}")))
+            c.meta.events.register("before-call", lambda model, **_: calls.append(IAM_NAME.get((name, model.name), f"{name}:{model.name}")))
             clients[name] = c
             if on_client is not None:
                 on_client(name, c)
@@ -98,19 +98,16 @@ def probe(target: AwsTarget, req: LiveRequest, buckets: Iterable[str] = (), on_c
     return ProbeResult("aws", scrub(endpoint, secrets), tuple(res), tuple(outcomes), tuple(dict.fromkeys(calls)), round(time.monotonic() - started, 3))
 
 
-def _prefix(service: str) -> str:
-    return {"cloudwatch": "cloudwatch"}.get(service, service)
-
-
 def _pages(c: Any, op: str, key: str, limit: int, **kw: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if c.can_paginate(op):
         for page in c.get_paginator(op).paginate(**kw):
+            tick()
             out += page.get(key) or []
             if len(out) >= limit:
                 break
     else:
-        out = c.__getattribute__(op)(**kw).get(key) or []
+        out = getattr(c, op)(**kw).get(key) or []
     return out[:limit]
 
 
@@ -121,6 +118,7 @@ def _tags(tags: Iterable[dict[str, Any]]) -> dict[str, str]:
 def _endpoints(sm: Any, req: LiveRequest) -> list[Resource]:
     out = []
     for i, e in enumerate(_pages(sm, "list_endpoints", "Endpoints", req.max_items)):
+        tick()
         name = e["EndpointName"]
         attrs: dict[str, Any] = {"status": e.get("EndpointStatus"), "created": iso(parse_time(e.get("CreationTime")))}
         names = [name]
@@ -159,6 +157,7 @@ def _monitoring(sm: Any, req: LiveRequest) -> list[Resource]:
 def _model_packages(sm: Any, req: LiveRequest) -> list[Resource]:
     out = []
     for i, g in enumerate(_pages(sm, "list_model_package_groups", "ModelPackageGroupSummaryList", req.max_items)):
+        tick()
         name = g["ModelPackageGroupName"]
         counts = {"Approved": 0, "PendingManualApproval": 0, "Rejected": 0}
         latest: dict[str, Any] = {}
@@ -178,6 +177,7 @@ def _model_packages(sm: Any, req: LiveRequest) -> list[Resource]:
 def _pipelines(sm: Any, req: LiveRequest) -> list[Resource]:
     out = []
     for i, p in enumerate(_pages(sm, "list_pipelines", "PipelineSummaries", req.max_items)):
+        tick()
         name = p["PipelineName"]
         attrs: dict[str, Any] = {"created": iso(parse_time(p.get("CreationTime")))}
         if i < DETAIL:
@@ -196,6 +196,7 @@ def _training_jobs(sm: Any, req: LiveRequest) -> list[Resource]:
     out = []
     jobs = _pages(sm, "list_training_jobs", "TrainingJobSummaries", min(req.max_items, 200), SortBy="CreationTime", SortOrder="Descending")
     for i, j in enumerate(jobs):
+        tick()
         tags = _tags(sm.list_tags(ResourceArn=j["TrainingJobArn"]).get("Tags") or []) if i < DETAIL else {}
         git = next((v for k, v in tags.items() if GIT_TAG.search(k)), None)
         data = {k: v for k, v in tags.items() if DATA_TAG.search(k)}
@@ -224,6 +225,7 @@ def _rules(ev: Any, req: LiveRequest) -> list[Resource]:
     out = []
     scheduled = [r for r in _pages(ev, "list_rules", "Rules", req.max_items) if r.get("ScheduleExpression")]
     for i, r in enumerate(scheduled):
+        tick()
         targets = [t.get("Arn", "") for t in ev.list_targets_by_rule(Rule=r["Name"], EventBusName=r.get("EventBusName") or "default").get("Targets") or []] if i < DETAIL else []
         out.append(resource("aws", "aws.events.rules", "EventRule", r["Arn"], [r["Name"], *(_arn_name(t) for t in targets)],
                             schedule=r["ScheduleExpression"], suspended=r.get("State") != "ENABLED", targets=targets))
@@ -233,6 +235,7 @@ def _rules(ev: Any, req: LiveRequest) -> list[Resource]:
 def _schedules(sch: Any, req: LiveRequest) -> list[Resource]:
     out = []
     for i, s in enumerate(_pages(sch, "list_schedules", "Schedules", req.max_items)):
+        tick()
         target = (s.get("Target") or {}).get("Arn", "")
         expr = ""
         if i < DETAIL:
@@ -249,6 +252,7 @@ def _buckets(s3: Any, wanted: tuple[str, ...]) -> list[Resource]:
     pick = [n for n in names if n in wanted] if wanted else names[:S3_MAX]
     out = []
     for n in pick[:S3_MAX]:
+        tick()
         v = s3.get_bucket_versioning(Bucket=n).get("Status") or "Off"
         out.append(resource("aws", "aws.s3.buckets", "Bucket", f"arn:aws:s3:::{n}", [n], bucket=n, versioning=v))
     return out
@@ -257,6 +261,7 @@ def _buckets(s3: Any, wanted: tuple[str, ...]) -> list[Resource]:
 def _ecr(ecr: Any, req: LiveRequest) -> list[Resource]:
     out = []
     for i, r in enumerate(_pages(ecr, "describe_repositories", "repositories", req.max_items)):
+        tick()
         name = r["repositoryName"]
         tags: list[str] = []
         images = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -151,6 +152,26 @@ def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
 
 Task = Callable[[], tuple[list[Resource], Outcome]]
+_local = threading.local()
+
+
+def tick() -> None:
+    """Between calls of a long read (pages, per-object follow-ups): stop once the area's time budget is spent, so a
+    slow endpoint never keeps a thread busy after its area was reported as timed out."""
+    deadline = getattr(_local, "deadline", None)
+    if deadline is not None and time.monotonic() > deadline:
+        raise TimeoutError("the probe's time budget ran out")
+
+
+def _until(task: Task, deadline: float) -> Task:
+    def run() -> tuple[list[Resource], Outcome]:
+        _local.deadline = deadline
+        try:
+            return task()
+        finally:
+            _local.deadline = None
+
+    return run
 
 
 def run_bounded(tasks: Sequence[tuple[str, str, Task]], *, workers: int, budget: float, secrets: Sequence[str] = ()) -> tuple[
@@ -161,8 +182,8 @@ def run_bounded(tasks: Sequence[tuple[str, str, Task]], *, workers: int, budget:
     resources: list[Resource] = []
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="mlscan-live")
-    futures: dict[Future[tuple[list[Resource], Outcome]], tuple[str, str]] = {pool.submit(t): (p, a) for p, a, t in tasks}
     deadline = time.monotonic() + budget
+    futures: dict[Future[tuple[list[Resource], Outcome]], tuple[str, str]] = {pool.submit(_until(t, deadline)): (p, a) for p, a, t in tasks}
     pending = set(futures)
     try:
         while pending:

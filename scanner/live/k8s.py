@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .common import NotInstalled, display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values
+from .common import NotInstalled, display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, tick
 from .interface import K8sTarget, LiveRequest, MissingExtra, Outcome, ProbeResult, Resource, Status, resource
 
 PAGE = 500
@@ -71,6 +71,8 @@ def api_client(target: K8sTarget, timeout: float) -> tuple[Any, str, tuple[str, 
             raise NotConfigured("no kubeconfig (KUBECONFIG, ~/.kube/config) and not running in a cluster") from None
     except FileNotFoundError as e:  # an exec plugin (aws-iam-authenticator, gke-gcloud-auth-plugin) that is not installed
         raise NotConfigured(f"kubeconfig credential plugin not found: {e.filename or e}") from None
+    except Exception as e:  # a malformed kubeconfig: its text may hold tokens, so only the kind of error is told
+        raise NotConfigured(f"kubeconfig could not be loaded ({type(e).__name__})") from None
     cfg.retries = 0  # one try per call: the probe's own budget decides, not urllib3's back-off
     secrets = tuple(str(v) for v in (cfg.api_key or {}).values() if v) + tuple(x for x in (cfg.password, cfg.username) if x)
     secrets += tuple(str(v).split(" ", 1)[-1] for v in (cfg.api_key or {}).values() if v)
@@ -191,6 +193,7 @@ class _Reader:
         token: str | None = None
         restarted = False
         while len(items) < self.req.max_items:
+            tick()
             kw: dict[str, Any] = {"limit": PAGE, "_preload_content": False, "_request_timeout": self.timeout}
             if token:
                 kw["_continue"] = token

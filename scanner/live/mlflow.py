@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
-from .common import display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, uri_secrets
+from .common import display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, tick, uri_secrets
 from .interface import LiveRequest, MissingExtra, MlflowTarget, ProbeResult, Resource, resource
 
 GIT_COMMIT_TAG = "mlflow.source.git.commit"
@@ -83,6 +83,7 @@ def _paged(call: Callable[..., Any], limit: int, page: int = 100, **kw: Any) -> 
     out: list[Any] = []
     token = None
     while len(out) < limit:
+        tick()
         batch = call(max_results=min(page, limit - len(out)), page_token=token, **kw)
         out += list(batch)
         token = getattr(batch, "token", None)
@@ -100,6 +101,7 @@ def _models(client: Any, req: LiveRequest) -> list[Resource]:
     models = _paged(client.search_registered_models, req.max_items)
     runs_done: set[str] = set()
     for m in models:
+        tick()
         name = m.name
         aliases = dict(getattr(m, "aliases", None) or {})
         muri = f"mlflow://models/{_q(name)}"
@@ -136,6 +138,7 @@ def _models(client: Any, req: LiveRequest) -> list[Resource]:
             if run_id in runs_done:
                 continue
             runs_done.add(run_id)
+            tick()
             run = client.get_run(run_id)
             out.append(_run_resource(run, model=name, parent=vuri))
     return out
@@ -164,6 +167,7 @@ def _run_resource(run: Any, *, model: str | None, parent: str) -> Resource:
 def _experiments(client: Any, req: LiveRequest) -> list[Resource]:
     out: list[Resource] = []
     for exp in _paged(client.search_experiments, min(req.max_items, 500)):
+        tick()
         runs = client.search_runs([exp.experiment_id], max_results=req.recent_runs, order_by=["attributes.start_time DESC"])
         n = len(runs)
         last = max((parse_time(r.info.start_time) for r in runs if r.info.start_time), default=None)

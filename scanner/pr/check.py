@@ -88,7 +88,7 @@ def run_project(path: str, base: str | None, options: ScanOptions, out: Path, re
         b, h = scan_refs(path, base, None, options)
         result = h.result
         report = build_report(result)
-        doc = compare(build_report(b.result), report, base_ref=base, reused=h.reused)
+        doc = compare(build_report(b.result), report, base_ref=base, reused=h.reused, head_dirty=h.dirty)
     else:
         result = scan(path, options)
         report = build_report(result)

@@ -2,11 +2,12 @@
 
 - Pagination: ``pages()`` follows ``Link: <…>; rel="next"`` and never leaves the API's origin (the token
   is sent to that origin only).
-- Rate limits: a 429, or a 403 carrying ``retry-after`` or ``x-ratelimit-remaining: 0``, waits
-  (``retry-after`` seconds, else until ``x-ratelimit-reset``/``ratelimit-reset``) and retries, within a
-  total wait budget; a request made while ``x-ratelimit-remaining`` is 0 waits for the reset first.
-- The token is only ever put in a request header, redirects are not followed; every message that could quote a URL or a response
-  is passed through ``redact``.
+- Rate limits: a 429, or a 403 carrying ``retry-after``, ``x-ratelimit-remaining: 0`` or a "rate limit"
+  message, waits (``retry-after`` seconds, else until ``x-ratelimit-reset``/``ratelimit-reset``, else
+  60 s) and retries, within a total wait budget; a request made while ``x-ratelimit-remaining`` is 0
+  waits for the reset first.
+- The token is only ever put in a request header, redirects are not followed; every message that could
+  quote a URL or a response is passed through ``redact``.
 """
 
 from __future__ import annotations
@@ -101,14 +102,14 @@ class Client:
                 reason = getattr(e, "reason", e)
                 raise ApiError(0, self.redact(f"cannot reach {parts.scheme}://{parts.netloc}: {reason}")) from None
             self._note_limits(headers)
-            delay = self._retry_delay(status, headers)
+            payload = _decode(raw)
+            delay = self._retry_delay(status, headers, payload)
             if delay is not None:
                 if self.waited + delay > self.max_wait:
                     raise ApiError(status, f"rate limited; waiting {delay:.0f} s more would exceed {self.max_wait:.0f} s")
                 self.waited += delay
                 self.sleep(delay)
                 continue
-            payload = _decode(raw)
             if status >= 300:  # 3xx: a redirect, not followed
                 msg = payload.get("message") if isinstance(payload, dict) else None
                 raise ApiError(status, self.redact(str(msg or payload or "")[:300]))
@@ -145,7 +146,7 @@ class Client:
         self.waited += delay
         self.sleep(delay)
 
-    def _retry_delay(self, status: int, headers: dict[str, str]) -> float | None:
+    def _retry_delay(self, status: int, headers: dict[str, str], payload: Any = None) -> float | None:
         if status not in (403, 429):
             return None
         retry_after = headers.get("retry-after", "").strip()
@@ -155,7 +156,9 @@ class Client:
             delay = max(0.0, self._reset_at - self.clock()) + 1.0
             self._reset_at = None
             return delay
-        return 60.0 if status == 429 else None
+        message = str(payload.get("message") or "") if isinstance(payload, dict) else ""
+        # GitHub's secondary rate limit may come without headers: "wait at least one minute"
+        return 60.0 if status == 429 or "rate limit" in message.lower() else None
 
     @staticmethod
     def _fmt(delay: float) -> str:

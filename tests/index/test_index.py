@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,30 +11,7 @@ from mlscan.index import FileIndex, _Matcher
 from mlscan.index.formats import LineDict, LineList
 from mlscan.target import Target, resolve_target
 
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, content in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            p.write_bytes(content)
-        else:
-            p.write_text(content, encoding="utf-8")
-    return root
-
-
-def git_repo(root: Path, files: dict[str, str | bytes]) -> Path:
-    write(root, files)
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "add", "-A", "-f"], cwd=root, check=True, env=env)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign"],
-        cwd=root,
-        check=True,
-        env=env,
-    )
-    return root
+from tests.conftest import git_repo, write
 
 
 def plain(root: Path) -> Target:
@@ -107,6 +82,28 @@ def test_template_repository_maps_generated_paths(tmp_path: Path) -> None:
         ".github/workflows/ci.yml": "{{cookiecutter.slug}}/.github/workflows/ci.yml.tmpl",
     }
     assert "hooks/post_gen_project.py" in ix.skipped_summary()["template-source"]["examples"]
+
+
+def test_chart_dir_is_the_chart_whose_templates_hold_a_path(tmp_path: Path) -> None:
+    repo = git_repo(
+        tmp_path / "r",
+        {
+            "cookiecutter.json": '{"slug": "demo"}',
+            "{{cookiecutter.slug}}/deploy/chart/Chart.yaml": "name: svc\n",
+            "{{cookiecutter.slug}}/deploy/chart/templates/deploy.yaml": "kind: Deployment\n",
+            "{{cookiecutter.slug}}/deploy/chart/values.yaml": "replicas: 2\n",
+            "{{cookiecutter.slug}}/k8s/templates/job.yaml": "kind: Job\n",  # no Chart.yaml: not a chart
+        },
+    )
+    ix = FileIndex(resolve_target(str(repo)))
+    real = "{{cookiecutter.slug}}/deploy/chart"
+    assert ix.chart_dir(f"{real}/templates/deploy.yaml") == real
+    assert ix.chart_dir("deploy/chart/templates/deploy.yaml", virtual=True) == "deploy/chart"
+    assert ix.chart_dir("deploy/chart/templates/deploy.yaml") is None  # a vpath is not a real path
+    assert ix.chart_dir(f"{real}/values.yaml") is None
+    assert ix.chart_dir("k8s/templates/job.yaml", virtual=True) is None
+    root = FileIndex(resolve_target(str(git_repo(tmp_path / "root", {"Chart.yaml": "name: x\n", "templates/a.yaml": "kind: Pod\n"}))))
+    assert root.chart_dir("templates/a.yaml") == "" and root.chart_dir("templates/a.yaml", virtual=True) == ""
 
 
 # ---------------------------------------------------------------- subdirectory scope

@@ -15,7 +15,7 @@ from mlscan.cli import main
 from mlscan.errors import RulePackError
 from mlscan.scoring.rulepack import builtin_pack_files, load_pack_file, load_packs, load_schema
 
-HERE = Path(__file__).parent / "rulepacks"
+HERE = Path(__file__).parent.parent / "rulepacks"
 OK = sorted(HERE.glob("*.ok.yaml"))
 FAIL = sorted(HERE.glob("*.fail.yaml"))
 

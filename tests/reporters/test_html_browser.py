@@ -16,7 +16,7 @@ from mlscan.reporters import get_reporter
 
 from tests.report_sample import COMMIT, HOSTILE, sample_result
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 FLAGS = (

@@ -507,3 +507,60 @@ def test_argv_fast_path_equals_shlex() -> None:
         command = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         assert argv(command) == reference(command), repr(command)
     assert argv("python train.py --epochs 3  # fast") == ["python", "train.py", "--epochs", "3"]
+
+
+# ------------------------------------------------------------------ CI that cannot run from where it is
+
+_WF = """
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pytest
+"""
+
+
+def _not_run(ix: FileIndex) -> dict[str, str]:
+    ci_model(ix)
+    return {w.path or "": w.message for w in ix.warnings if w.code == "ci-not-run"}
+
+
+def test_nested_workflows_are_named_in_a_warning_and_not_counted(tmp_path: Path) -> None:
+    ix = index_of(tmp_path, {
+        ".github/workflows/root.yml": _WF,
+        "projects/churn/.github/workflows/ci.yml": _WF,
+        "projects/churn/.github/workflows/train.yaml": _WF,
+        "projects/churn/.gitlab-ci.yml": "test:\n  script: [pytest]\n",
+        "projects/churn/bitbucket-pipelines.yml": "pipelines:\n  default:\n    - step: {script: [pytest]}\n",
+        "projects/churn/.circleci/config.yml": "version: 2.1\njobs: {}\n",
+        "examples/demo/.github/workflows/ci.yml": _WF,  # a sample: not the repository's CI, no warning
+    })
+    warned = _not_run(ix)
+    assert set(warned) == {"projects/churn/.github/workflows", "projects/churn/.gitlab-ci.yml", "projects/churn/bitbucket-pipelines.yml",
+                           "projects/churn/.circleci/config.yml"}
+    gh = warned["projects/churn/.github/workflows"]
+    assert "ci.yml, train.yaml" in gh and "GitHub Actions" in gh and "mlscan scan projects/churn --as-root" in gh
+    assert "mlscan scan projects/churn --as-root" in warned["projects/churn/.circleci/config.yml"]
+    assert {j.path for j in ci_model(ix).jobs} == {".github/workflows/root.yml"}
+
+
+def test_subdirectory_scan_warns_about_its_own_workflows_and_as_root_counts_them(tmp_path: Path) -> None:
+    files = {"README.md": "# mono\n", "svc/.github/workflows/ci.yml": _WF, "svc/train.py": "print(1)\n"}
+    ix = index_of(tmp_path, files, subdir="svc")
+    assert list(_not_run(ix)) == ["svc/.github/workflows/ci.yml"]  # one file: the warning points at it
+    assert not ci_model(ix).jobs
+    as_root = FileIndex(resolve_target(str(tmp_path / "repo" / "svc"), as_root=True))
+    assert as_root.target.subdir == "" and as_root.target.remote_url is None
+    assert _not_run(as_root) == {}
+    assert [j.path for j in ci_model(as_root).jobs] == [".github/workflows/ci.yml"]
+
+
+def test_gitlab_file_below_the_root_is_fine_when_the_root_pipeline_loads_it(tmp_path: Path) -> None:
+    ix = index_of(tmp_path, {
+        ".gitlab-ci.yml": "include:\n  - local: services/a/.gitlab-ci.yml\ntrigger-b:\n  trigger:\n    include: services/b/.gitlab-ci.yml\n",
+        "services/a/.gitlab-ci.yml": "test-a:\n  script: [pytest]\n",
+        "services/b/.gitlab-ci.yml": "test-b:\n  script: [pytest]\n",
+        "services/c/.gitlab-ci.yml": "test-c:\n  script: [pytest]\n",
+    })
+    assert list(_not_run(ix)) == ["services/c/.gitlab-ci.yml"]
