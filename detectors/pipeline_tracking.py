@@ -130,7 +130,7 @@ class PipelineTracking(Detector):
                                             "durable_root": durable})
                     break
 
-    def _kfp_v1(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: tracking.Place, strength: Strength) -> Iterator[Finding]:
+    def _kfp_v1(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
         """KFP v1 run metrics: a component step writes ``/mlpipeline-metrics.json`` or returns/declares the
         ``mlpipeline_metrics`` output (``OutputPath("Metrics")``); the run page lists them for every run."""
         for fn in walk(tree):
