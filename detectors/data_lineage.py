@@ -139,6 +139,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
         elif a in ("set_tag", "log_param", "tag", "set_tags", "log_params", "log") and c.node.args:
             key = ops.literal(c.node.args[0])
             w = words(key) if isinstance(key, str) else set()
+            if not w and a in ("set_tags", "log_params", "log"):  # a dict of tags, maybe built elsewhere in the project
+                w = {x for k in _dict_keys(index, e, tree, al, c.node.args[0]) for x in words(k)
+                     if words(k) & _DATA_WORDS and words(k) & _VERSION_WORDS}
             if w & _DATA_WORDS and w & _VERSION_WORDS and tracking.tracker_calls(index, e):
                 yield V, c.line, next((t.tool for t in tracking.tracker_calls(index, e)), "tracker"), {"pinned": True}
     for n in walk(tree):
@@ -150,3 +153,52 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
                 yield (V if pinned else S), n.lineno, "lakefs", ({"pinned": True} if pinned else {})
             elif re.search(r"\b(VERSION|TIMESTAMP)\s+AS\s+OF\b", n.value) and re.search(r"\bSELECT\b", n.value, re.I):
                 yield V, n.lineno, "delta", {"pinned": True}
+
+
+def _literal_keys(fn: ast.AST, node: ast.AST) -> set[str]:
+    """String keys of a dict expression, or of the dict a name is bound to in ``fn`` (literal plus ``d[k] = ...``)."""
+    if isinstance(node, ast.Dict):
+        return {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    if not isinstance(node, ast.Name):
+        return set()
+    out: set[str] = set()
+    for n in walk(fn):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name) and t.id == node.id and isinstance(n.value, ast.Dict):
+                    out |= _literal_keys(fn, n.value)
+                elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == node.id \
+                        and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
+                    out.add(t.slice.value)
+    return out
+
+
+def _returned_keys(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    return {k for r in walk(fn) if isinstance(r, ast.Return) and r.value is not None for k in _literal_keys(fn, r.value)}
+
+
+def _dict_keys(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], arg: ast.AST) -> set[str]:
+    """Keys of the dict a tracker call logs: a literal, a name bound to one, or the dict a project function returns
+    (defined in this file or in the project module it is imported from: ``log_params(data_info(df))``,
+    ``info = dataset_fingerprint(path); mlflow.set_tags(info)``)."""
+    keys = _literal_keys(tree, arg)
+    call = arg if isinstance(arg, ast.Call) else next((n.value for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                                                      and isinstance(arg, ast.Name) and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)), None)
+    if call is None or not isinstance(call.func, ast.Name):
+        return keys
+    name = call.func.id
+    local = next((f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == name), None)
+    if local is not None:
+        return keys | _returned_keys(local)
+    qual = al.get(name, "")
+    if "." not in qual:
+        return keys
+    module, _, func = qual.rpartition(".")
+    rel = module.replace(".", "/")
+    for cand in (f"{rel}.py", f"{rel}/__init__.py", f"src/{rel}.py"):
+        hit = next((x for x in index.select((cand,)) if x.vpath == cand), None)
+        other = index.python(hit.path) if hit is not None else None
+        if other is not None:
+            fn = next((f for f in walk(other) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == func), None)
+            return keys | (_returned_keys(fn) if fn is not None else set())
+    return keys

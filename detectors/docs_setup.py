@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.doc_blocks import INSTALL, RUN, classify, commands, document, project_docs
+from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, classify, commands, document, project_docs
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -20,6 +20,7 @@ _SETUP = re.compile(
     re.IGNORECASE,
 )
 MAX_FILES = 6
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
 
 
 class DocsSetup(Detector):
@@ -43,6 +44,12 @@ class DocsSetup(Detector):
                 if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)):
                     continue
                 for b in s.blocks:
+                    if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
+                        for cmd in _INLINE_CODE.findall(b.text):
+                            kind = classify(cmd)
+                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2:
+                                found.append((b.line, cmd, kind, s.title))
+                        continue
                     if not b.is_shell:
                         continue
                     for line, cmd in commands(b):

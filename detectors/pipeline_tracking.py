@@ -21,7 +21,7 @@ _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetric
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -86,6 +86,8 @@ class PipelineTracking(Detector):
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if reached else Strength.WEAK
         if ops.imports_module(al, "kfp"):
             yield from self._kfp(index, e, tree, where, strength)
+        if index.mentions(e.path, (b"mlpipeline",)):
+            yield from self._kfp_v1(index, e, tree, where, strength)
         if ops.imports_module(al, "sagemaker"):
             yield from self._sagemaker(index, e, calls, where, strength)
             yield from self._estimator_output(index, e, calls, where)
@@ -127,6 +129,22 @@ class PipelineTracking(Detector):
                                      attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
                                             "durable_root": durable})
                     break
+
+    def _kfp_v1(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
+        """KFP v1 run metrics: a component step writes ``/mlpipeline-metrics.json`` or returns/declares the
+        ``mlpipeline_metrics`` output (``OutputPath("Metrics")``); the run page lists them for every run."""
+        for fn in walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = [a for a in [*fn.args.args, *fn.args.kwonlyargs] if a.arg.startswith("mlpipeline_metrics")]
+            hit: ast.AST | None = next((n for n in walk(fn) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                                        and n.value.rstrip("/").endswith(("mlpipeline-metrics.json", "mlpipeline_metrics"))), None)
+            if hit is None and params:
+                hit = next((n for n in walk(fn) if isinstance(n, ast.Name) and n.id == params[0].arg and isinstance(n.ctx, ast.Load)), None)
+            if hit is not None:
+                yield self._track(index, e, hit.lineno, "kfp", where.wired != "none" or where.training_script or trainingish(fn.name),
+                                  strength, where.wired)
+                return
 
     def _metaflow(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         """A training flow whose data is a run artifact: an ``IncludeFile`` parameter (the file's content is snapshotted
