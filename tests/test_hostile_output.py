@@ -17,10 +17,10 @@ from mlscan.report import MAX_FINDINGS_PER_SIGNAL, MAX_WARNINGS, build_report
 from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.textsafe import display_path, printable, truncate
 
-from .report_sample import sample_result
-from .test_bad_input import run
-from .test_index import git_repo
-from .test_report_schema import validate_report
+from tests.conftest import git_repo
+from tests.report_sample import sample_result
+from tests.test_hostile_input import run
+from tests.test_report_schema import validate_report
 
 MAX_REPORT_BYTES = 4 << 20
 ODD = [b"caf\xc3", b"\x1b[31mred\x1b[0m", b"new\nline", b"tab\tname", "日本語".encode(), b"\xff\xfe", b"x" * 200, b"\x07bell",
