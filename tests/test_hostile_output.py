@@ -18,10 +18,9 @@ from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.textsafe import display_path, printable, truncate
 
 from tests.conftest import git_repo
-
-from .report_sample import sample_result
-from .test_hostile_input import run
-from .test_report_schema import validate_report
+from tests.report_sample import sample_result
+from tests.test_hostile_input import run
+from tests.test_report_schema import validate_report
 
 MAX_REPORT_BYTES = 4 << 20
 ODD = [b"caf\xc3", b"\x1b[31mred\x1b[0m", b"new\nline", b"tab\tname", "日本語".encode(), b"\xff\xfe", b"x" * 200, b"\x07bell",
@@ -127,14 +126,15 @@ def test_terminal_in_colour_gets_no_escape_sequence_from_the_repository(odd_repo
 
 
 def _flooded(n: int = 10_000):  # type: ignore[no-untyped-def]
-    """The sample result with ``n`` workflow findings (long snippets, many evidence each), ``n`` warnings and an
+    """The sample result with ``n`` workflow findings (long snippets, the first with 30 evidence), ``n`` warnings and an
     answer whose evidence was capped: what a 10,000-workflow repository gives."""
     base = sample_result()
     snippet = "run: " + "é" * 300
+    attrs = {"command": "python train.py " + "x" * 5000, "files": [f"f{k}" for k in range(500)]}
     findings = tuple(
         Finding(signal, "ci.workflow", tuple(Evidence(f".github/workflows/wf{i:05d}.yml", k + 1, snippet, "ci.workflow", Strength.STRONG)
-                                            for k in range(30)),
-                {"command": "python train.py " + "x" * 5000, "files": [f"f{k}" for k in range(500)]})
+                                            for k in range(30 if i < 3 else 1)),
+                attrs)
         for i in range(n) for signal in ("ci.tests", "schedule.training")
     )
     warnings = tuple(Warning_("parse-error", f"yaml: line 1: bad {'é' * 50}", f"conf/w{i:05d}.yaml") for i in range(n))

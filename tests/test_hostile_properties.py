@@ -19,7 +19,7 @@ from mlscan.plugins import load_detectors
 from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.target import Target
 
-from .test_hostile_output import assert_valid
+from tests.test_hostile_output import assert_valid
 
 FAST = settings(max_examples=60, deadline=2000, database=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -18,9 +18,8 @@ from mlscan.engine import ScanOptions, scan
 from mlscan.reporters import REPORTERS, get_reporter
 
 from tests.conftest import git_repo
-
-from .hostile_repos import long_line_files
-from .test_hostile_output import assert_valid
+from tests.hostile_repos import long_line_files
+from tests.test_hostile_output import assert_valid
 
 MLSCAN = Path(sys.executable).with_name("mlscan")
 MEMORY_LIMIT_MIB = 300
