@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_index import git_repo
+from .conftest import git_repo
 
 
 def _canary(tmp_path: Path) -> tuple[Path, Path]:

@@ -17,9 +17,9 @@ from mlscan.report import MAX_FINDINGS_PER_SIGNAL, MAX_WARNINGS, build_report
 from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.textsafe import display_path, printable, truncate
 
+from .conftest import git_repo
 from .report_sample import sample_result
-from .test_bad_input import run
-from .test_index import git_repo
+from .test_hostile_input import run
 from .test_report_schema import validate_report
 
 MAX_REPORT_BYTES = 4 << 20

@@ -17,9 +17,9 @@ import pytest
 from mlscan.engine import ScanOptions, scan
 from mlscan.reporters import REPORTERS, get_reporter
 
+from .conftest import git_repo
 from .hostile_repos import long_line_files
 from .test_hostile_output import assert_valid
-from .test_index import git_repo
 
 MLSCAN = Path(sys.executable).with_name("mlscan")
 MEMORY_LIMIT_MIB = 300
