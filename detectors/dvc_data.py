@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
@@ -40,11 +41,13 @@ class DvcData(Detector):
                 model_outs = False
                 code_deps = False
                 first = None
+                facts: dict[str, int] = {}  # fact -> the line that shows it (a hashed data dep, a hashed model output)
                 for name, st in stages.items():
                     if not isinstance(st, dict):
                         continue
                     first = first or stages.line_of(name)
-                    for d in st.get("deps") or []:
+                    deps = st.get("deps") or []
+                    for i, d in enumerate(deps):
                         if not _hashed(d):
                             continue
                         p = str(d.get("path", ""))
@@ -52,12 +55,22 @@ class DvcData(Detector):
                             code_deps = True
                         elif not p.endswith((".yaml", ".yml", ".toml")):
                             data_deps = True
-                    for o in st.get("outs") or []:
+                            facts.setdefault("data_deps", _item_line(deps, i))
+                    outs = st.get("outs") or []
+                    for i, o in enumerate(outs):
                         if _hashed(o) and (str(o.get("path", "")).endswith(_MODEL_EXT) or "model" in str(o.get("path", "")).lower()):
                             model_outs = True
+                            facts.setdefault("model_outs", _item_line(outs, i))
                 if first is None:
                     continue
                 attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "stages": len(stages)}
-                yield self.found("dvc.lock", index, e.path, first, strength=Strength.STRONG, attrs=attrs)
+                extra = [replace(self.evidence(index, e.path, ln, strength=Strength.STRONG), fact=fact)
+                         for fact, ln in facts.items() if ln and (fact != "model_outs" or attrs["model_outs"])]
+                yield self.found("dvc.lock", index, e.path, first, strength=Strength.STRONG, attrs=attrs, extra=extra)
                 if data_deps:
                     yield self.found("dvc.tracked_data", index, e.path, first, strength=Strength.STRONG, attrs={"kind": "dvc-lock"})
+
+
+def _item_line(items: object, i: int) -> int | None:
+    """The line of item ``i`` of a line-aware YAML sequence (None for a plain list)."""
+    return items.line_of(i) if hasattr(items, "line_of") else None

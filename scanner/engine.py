@@ -134,6 +134,9 @@ def scan(
         findings = run_detectors(index, detectors, jobs)
     finally:
         gc.set_threshold(*old_gc)
+    from .evidence import focus, pack_hints
+
+    findings = focus(index, findings, pack_hints(all_packs.values()))  # the deciding line, its context, wiring chain and caveats
     live = None
     if live_plan is not None:
         from .live.run import observe

@@ -9,7 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from .textsafe import truncate
+from .textsafe import display_path, truncate
 
 
 class AnswerValue(StrEnum):
@@ -47,7 +47,7 @@ SNIPPET_MAX = 240
 # secret-looking keys with literal values (``${{ secrets.X }}``/``$VAR`` references stay) and AWS key ids.
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)(?:[^/\s:@'\"]*:[^/\s@'\"]*|[A-Za-z0-9_\-]{20,})@")
 _SECRET_VALUE = re.compile(
-    r"(?i)(\b(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
+    r"(?i)(\b(?:[a-z0-9]+_)*(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
     r"|auth_token|access_token|token|client_secret|private_key|client[-_]key[-_]data|key[-_]data|passphrase)[\"']?\s*[:=]\s*"
     r"|--(?:password|token|api-key|secret)[= ]\s*|\bauthorization:\s*basic\s+|\bbearer\s+(?=[\w.~+/=-]*\d)"
     r"|\bremote\s+modify\s+\S+\s+(?:password|secret_access_key|access_key_id|token|user)\s+)([\"']?)(?![$\[{<*])([^\s\"',;}]+)"
@@ -97,9 +97,31 @@ class Evidence:
     strength: Strength = Strength.MEDIUM
     source: Source = Source.DECLARED
     end_line: int | None = None
+    # where the cited line sits in a structured file (``stages.train.outs``); "" for code and prose
+    context: str = ""
+    # how the file is reached, nearest first (``run by scripts/train.sh:8``, ``called from ci .github/workflows/t.yml:35``)
+    chain: tuple[str, ...] = ()
+    # what keeps it from proving the practice on its own (``optional``, ``non-blocking``, ``stub``, ``synthetic input``)
+    caveats: tuple[str, ...] = ()
+    # the fact this item shows, when a finding cites several (``data_deps``, ``model_outs``): rule packs lead with it
+    fact: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "snippet", redact_secrets(self.snippet))
+
+    def location(self) -> str:
+        """``path:line`` or ``path:line-end`` (``path`` when the file itself is the evidence)."""
+        path = display_path(self.path)
+        if not self.line:
+            return path
+        end = self.end_line if self.end_line and self.end_line > self.line else None
+        return f"{path}:{self.line}" + (f"-{end}" if end else "")
+
+    def wiring(self) -> str:
+        """``defined at a.py:4 ← run by run.sh:8 ← called from ci .github/workflows/x.yml:35`` ('' when not reached)."""
+        if not self.chain:
+            return ""
+        return " ← ".join((f"defined at {self.location()}", *self.chain))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +132,9 @@ class Evidence:
             "detector": self.detector,
             "source": str(self.source),
             "strength": str(self.strength),
+            "context": self.context,
+            "chain": list(self.chain),
+            "caveats": list(self.caveats),
         }
 
 

@@ -10,7 +10,7 @@ from .engine import ScanResult
 from .model import Score
 from .textsafe import clean_tree, truncate
 
-SCHEMA_VERSION = "1.1"  # 1.1: crosswalk, pitfalls, next_steps, attestations
+SCHEMA_VERSION = "1.2"  # 1.1: crosswalk, pitfalls, next_steps, attestations; 1.2: evidence context, chain, caveats; *_omitted counts
 # A report stays small whatever the repository holds (10,000 workflows: one finding each): the first findings of
 # each signal, evidence and warnings are kept, and the number left out is stated (``*_omitted``).
 MAX_FINDINGS_PER_SIGNAL = 50

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import git_repo
+from tests.conftest import git_repo
 
 
 def _canary(tmp_path: Path) -> tuple[Path, Path]:

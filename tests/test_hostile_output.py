@@ -17,7 +17,8 @@ from mlscan.report import MAX_FINDINGS_PER_SIGNAL, MAX_WARNINGS, build_report
 from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.textsafe import display_path, printable, truncate
 
-from .conftest import git_repo
+from tests.conftest import git_repo
+
 from .report_sample import sample_result
 from .test_hostile_input import run
 from .test_report_schema import validate_report

@@ -17,7 +17,8 @@ import pytest
 from mlscan.engine import ScanOptions, scan
 from mlscan.reporters import REPORTERS, get_reporter
 
-from .conftest import git_repo
+from tests.conftest import git_repo
+
 from .hostile_repos import long_line_files
 from .test_hostile_output import assert_valid
 

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from mlscan.cli import main
+from mlscan.evidence import leading_problem
 
 from tests.conftest import FIXTURES, ROOT, make_repo
 from tests.test_report_schema import validate_report
@@ -60,6 +61,12 @@ def test_level_fixture(case: Path, tmp_path: Path) -> None:
     for q in report["questions"]:
         if q["answer"] == "yes" and not q["attested"]:
             assert q["evidence"], f"{q['id']} is yes without evidence"
+            lead = q["evidence"][0]
+            # the first item shows the practice on its own: not a bare key, bracket, block opener, step name or comment
+            assert not leading_problem(lead), f"{q['id']} leads with {lead['path']}:{lead['line']}: {leading_problem(lead)}"
+            named = (expected.get("evidence") or {}).get(q["id"])
+            if named:  # and it is the file the fixture names for the question
+                assert lead["path"] in named, f"{q['id']} leads with {lead['path']}, the fixture names {named}"
 
 
 def test_readme_first_command_shows_what_the_fixture_expects(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ def test_new_fields_are_typed(repo_from) -> None:
 
     repo = repo_from("levels/nearmiss-commented-deploy/repo")
     report = json.loads(CliRunner().invoke(main, ["scan", str(repo), "-f", "json"]).output)
-    assert report["schema_version"] == SCHEMA_VERSION == "1.1"
+    assert report["schema_version"] == SCHEMA_VERSION == "1.2"
     validate_report(report)
     assert {"crosswalk", "pitfalls", "next_steps", "attestations"} <= set(report)
     bad = dict(report, next_steps={"current_level": "zero"})

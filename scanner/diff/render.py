@@ -55,7 +55,14 @@ def _ev_line(ev: Mapping[str, Any], side: Mapping[str, Any]) -> str:
     where = f"[{code(loc)}]({url})" if url else code(loc)
     snippet = str(ev.get("snippet") or "")
     det = f" ({escape(ev.get('detector'))})" if ev.get("detector") else ""
-    return f"{where}{det}" + (f": {code(snippet[:200])}" if snippet else "")
+    out = f"{where}{det}" + (f": {code(snippet[:200])}" if snippet else "")
+    chain = [str(c) for c in ev.get("chain") or [] if isinstance(c, str)] if isinstance(ev.get("chain"), list) else []
+    if chain:  # how the file is reached, nearest first
+        out += " ← " + " ← ".join(escape(c) for c in chain[:4])
+    caveats = [str(c) for c in ev.get("caveats") or [] if isinstance(c, str)] if isinstance(ev.get("caveats"), list) else []
+    if caveats:
+        out += " ⚠ " + "; ".join(escape(c) for c in caveats[:3])
+    return out
 
 
 def markdown(doc: Mapping[str, Any], *, evidence_limit: int = DEFAULT_EVIDENCE_LIMIT, report_url: str | None = None) -> str:

@@ -57,6 +57,11 @@ class Wiring:
             if parts:
                 self._by_name.setdefault(parts[-1], []).append(vp)
         self.reach: dict[str, Reach] = {}
+        self.tests: dict[str, Reach] = {}  # file or directory a pytest command collects -> how that command runs
+        # while following a job spec's ``entrypoint:`` (Ray/Anyscale/KubeRay job submitted by a command) only the
+        # tests it collects are recorded: the automated reach of code stays what CI, DVC and containers run
+        self._tests_only = False
+        self._spec_scripts: set[str] = set()
         self._queue: deque[tuple[str, Reach]] = deque()
         # imports of the root scripts parsed by _roots, for _follow (their trees may have left the parse cache by
         # then: an orchestrator's own repository has hundreds of roots); emptied as it is used
@@ -72,6 +77,8 @@ class Wiring:
 
     # ---------------------------------------------------------------- roots
     def _add(self, vpath: str, reach: Reach) -> None:
+        if self._tests_only:
+            return
         old = self.reach.get(vpath)
         if old is None or (old.kind == ENTRYPOINT and reach.kind == AUTOMATED):
             self.reach[vpath] = reach
@@ -137,6 +144,9 @@ class Wiring:
         if not words:
             return
         head = words[0].rsplit("/", 1)[-1]
+        if (head in _PY_RUNNERS or head.startswith("python")) and words[1:3] == ["-m", "pytest"]:
+            self._pytest(words[3:], reach, base)
+            return
         if head in _PY_RUNNERS or head.startswith("python"):
             rest = [w for w in words[1:] if not w.startswith("-") or w == "-m"]
             if rest[:1] == ["-m"] and len(rest) > 1:
@@ -155,6 +165,9 @@ class Wiring:
         if head.endswith(".py"):
             self._file(words[0], reach, base)
             return
+        if head in ("pytest", "py.test"):
+            self._pytest(words[1:], reach, base)
+            return
         if head == "make" and len(words) > 1:
             self._make(words[1:], reach, base, depth)
             return
@@ -165,6 +178,9 @@ class Wiring:
             if nb:
                 self._file(nb, reach, base)
             return
+        for w in words[1:]:  # a job spec the command submits: its entrypoint, for the tests it runs
+            if w.endswith((".yaml", ".yml")):
+                self._job_spec(w, reach, base, depth)
         # console script of the project itself
         for e in self.index.select(("**/pyproject.toml",)):
             data = self.index.toml(e.path) or {}
@@ -187,15 +203,33 @@ class Wiring:
         if e:
             self._add(e.vpath, Reach(reach.kind, (*reach.chain, e.path)))
 
+    def _job_spec(self, rel: str, reach: Reach, base: str, depth: int) -> None:
+        e = self._resolve(rel, base)
+        for doc in self.index.yaml(e.path) if e is not None else []:
+            ep = doc.get("entrypoint") if isinstance(doc, dict) else None
+            if not isinstance(ep, str) or e is None:
+                continue
+            r = Reach(reach.kind, (*reach.chain, f"{e.path}:{doc.line_of('entrypoint')}"))
+            prev, self._tests_only = self._tests_only, True
+            try:
+                for cmd in split_commands(ep):
+                    self._command(cmd, r, _dir_of(e.vpath), depth=depth + 1)
+            finally:
+                self._tests_only = prev
+
     def _script(self, rel: str, reach: Reach, base: str, depth: int = 0) -> None:
         e = self._resolve(rel, base)
-        if e is None or e.vpath in self.reach:
+        if e is None or e.vpath in self.reach or (self._tests_only and e.vpath in self._spec_scripts):
             return
         r = Reach(reach.kind, (*reach.chain, e.path))
-        self.reach[e.vpath] = r
+        if self._tests_only:
+            self._spec_scripts.add(e.vpath)
+        else:
+            self.reach[e.vpath] = r
         text = self.index.text(e.path) or ""
         for cmd in split_commands(text):
-            self._command(cmd, r, _dir_of(e.vpath), depth=depth + 1)
+            line = _line_in(text, cmd)  # the chain names the script line that runs the next file
+            self._command(cmd, Reach(r.kind, (*reach.chain, f"{e.path}:{line}")) if line else r, _dir_of(e.vpath), depth=depth + 1)
 
     def _make(self, targets: list[str], reach: Reach, base: str, depth: int) -> None:
         e = self._resolve("Makefile", base)
@@ -219,6 +253,26 @@ class Wiring:
         for vp in self._modules(dotted) or self._modules(dotted + ".__main__"):
             self._add(vp, Reach(reach.kind, (*reach.chain, self._py[vp].path)))
             break
+
+    def _pytest(self, args: list[str], reach: Reach, base: str) -> None:
+        """Test files a ``pytest`` command collects: kept apart from ``reach`` (tests run, they are not on the
+        automated path of the code they test); evidence cites the chain."""
+        for a in args:
+            if a.startswith("-") or "=" in a:
+                continue
+            rel = a.split("::")[0].strip("'\"")
+            for cand in (f"{base}/{rel}" if base else rel, rel):
+                cand = normpath(cand)
+                if cand and (cand in self._py or any(vp.startswith(cand + "/") for vp in self._py)):
+                    self.tests.setdefault(cand, Reach(reach.kind, (*reach.chain, f"pytest {a}")))
+                    break
+
+    def test_run(self, vpath: str) -> Reach | None:
+        """How a test file is run by an automated ``pytest`` command (None when nothing runs it)."""
+        for prefix, r in self.tests.items():
+            if vpath == prefix or vpath.startswith(prefix + "/"):
+                return r
+        return None
 
     # ---------------------------------------------------------------- imports
     def _follow(self) -> None:
@@ -261,6 +315,13 @@ def wiring(index: FileIndex) -> Wiring:
 
 def _dir_of(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def _line_in(text: str, cmd: str) -> int | None:
+    """The 1-based line of ``text`` where command ``cmd`` starts (None when it cannot be found verbatim)."""
+    head = cmd.strip()[:40]
+    pos = text.find(head) if head else -1
+    return text.count("\n", 0, pos) + 1 if pos >= 0 else None
 
 
 def normpath(p: str) -> str:

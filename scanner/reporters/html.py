@@ -146,7 +146,8 @@ def _evidence_list(evidence: Iterable[Mapping[str, Any]], target: Mapping[str, A
     for ev in evidence:
         path = str(ev.get("path") or "")
         line = ev.get("line") if isinstance(ev.get("line"), int) else None
-        loc = f"{path}:{line}" if line else path
+        end = ev.get("end_line") if isinstance(ev.get("end_line"), int) else None
+        loc = (f"{path}:{line}" + (f"-{end}" if end and end > line else "")) if line else path
         url = blob_url(remote, commit, path, line)
         where = (
             f'<a class="evidence-link" href="{_e(url)}" rel="noopener noreferrer">{_e(loc)}</a>'
@@ -158,12 +159,28 @@ def _evidence_list(evidence: Iterable[Mapping[str, Any]], target: Mapping[str, A
         )
         snippet = ev.get("snippet")
         snip = f'<pre class="snippet"><code>{_e(snippet)}</code></pre>' if snippet else ""
+        snip += _wiring(ev)
         attrs = f' data-path="{_e(path)}"' + (f' data-line="{line}"' if line else "")
         if ev.get("strength"):
             attrs += f' data-strength="{_e(ev["strength"])}"'
         out.append(f'<li class="evidence"{attrs}>{where} {chips}{snip}</li>')
     out.append("</ul>")
     return "".join(out)
+
+
+def _wiring(ev: Mapping[str, Any]) -> str:
+    """Where the cited line sits, how the file is reached and its caveats, beside the snippet."""
+    out = ""
+    context = ev.get("context")
+    if isinstance(context, str) and context:
+        out += f'<div class="context">at <code>{_e(context)}</code></div>'
+    chain = [c for c in ev.get("chain") or [] if isinstance(c, str)] if isinstance(ev.get("chain"), list) else []
+    if chain:
+        out += '<div class="chain">' + " ← ".join(_e(c) for c in chain) + "</div>"
+    caveats = [c for c in ev.get("caveats") or [] if isinstance(c, str)] if isinstance(ev.get("caveats"), list) else []
+    if caveats:
+        out += '<ul class="caveats">' + "".join(f'<li class="caveat">⚠ {_e(c)}</li>' for c in caveats) + "</ul>"
+    return out
 
 
 # ----------------------------------------------------------------------------- radar
@@ -512,6 +529,8 @@ table.dimensions{width:auto;flex:1}
 .reason{margin:0 0 4px}.looked-for{margin:0 0 4px;color:var(--mute);font-size:12px}.looked-for span{font-weight:600}
 .evidence-list{list-style:none;margin:4px 0;padding:0}
 .evidence{margin:0 0 6px}
+.chain,.context{margin:2px 0 0;font-size:.9em;color:var(--muted,#555)}
+.caveats{list-style:none;margin:2px 0 0;padding:0;color:#9a6700}
 .snippet{margin:3px 0 0;padding:6px 8px;background:var(--bg);border:1px solid var(--line);border-radius:6px;white-space:pre-wrap;word-break:break-all;max-height:9em;overflow:auto}
 .signals{margin:2px 0;font-size:11px}.signal{color:var(--mute)}
 .items{padding-left:20px}.items>li{margin:0 0 12px}ul.items{list-style:none;padding-left:0}

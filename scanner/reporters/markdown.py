@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from ..engine import ScanResult
 from ..model import Answer, AnswerValue, Evidence
 from ..textsafe import display_path, more, printable
@@ -19,10 +21,15 @@ def _evidence_cell(a: Answer) -> str:
     if not a.evidence:
         return ""
     e = a.evidence[0]
-    loc = f"{display_path(e.path)}:{e.line}" if e.line else display_path(e.path)
     extra = len(a.evidence) - 1 + a.evidence_omitted
-    more = f" (+{extra:,})" if extra else ""
-    return f"`{_cell(loc)}`{more}"
+    out = f"`{_cell(e.location())}`" + (f" (+{extra:,})" if extra else "")
+    if e.context:
+        out += f" at `{_cell(printable(e.context))}`"
+    if e.chain:
+        out += "<br>← " + " ← ".join(_cell(escape(printable(c), quote=False)) for c in e.chain)
+    if e.caveats:
+        out += "<br>⚠ " + "; ".join(_cell(escape(printable(c), quote=False)) for c in e.caveats)
+    return out
 
 
 def _loc(e: Evidence) -> str:

@@ -131,7 +131,7 @@ def _result(
         related = evidence[1:]
         detector = str(primary.get("detector") or "")
         signal = signal_of.get((primary["path"], primary.get("line"), detector)) or next(iter(q.get("signals") or []), "")
-        locations = [_location(primary)]
+        locations = [_location(primary, _wiring_note(primary))]
     else:
         near = _closest(list(report.get("findings") or []), patterns) if answer == "no" else []
         if near:
@@ -147,6 +147,9 @@ def _result(
             locations = [_project_location(str((report.get("target") or {}).get("subdir") or ""))]
     verdict = f"{q.get('id')} {answer}" + (" (attested)" if q.get("attested") else "")
     text = f"{verdict}: {q.get('text')} — {reason}" if reason else f"{verdict}: {q.get('text')}"
+    caveats = [str(c) for c in (primary.get("caveats") or []) if isinstance(c, str)] if evidence else []
+    if caveats:
+        text += f" — caveats: {'; '.join(caveats)}"
     res: dict[str, Any] = {
         "ruleId": rule_id,
         "ruleIndex": rule_index,
@@ -165,7 +168,16 @@ def _result(
         "attested": bool(q.get("attested")),
         "signals": list(q.get("signals") or []),
     }
+    if evidence and (primary.get("chain") or caveats):
+        res["properties"]["chain"] = [str(c) for c in primary.get("chain") or []]
+        res["properties"]["caveats"] = caveats
     return res
+
+
+def _wiring_note(ev: Mapping[str, Any]) -> str | None:
+    """``defined at a.py:4 ← run by run.sh:8 ← called from CI step ...`` for a location message (None without a chain)."""
+    chain = [str(c) for c in ev.get("chain") or [] if isinstance(c, str)]
+    return " ← ".join((f"defined at {_where(ev)}", *chain)) if chain else None
 
 
 def sarif_log(report: Mapping[str, Any], signals: Mapping[tuple[str, str], tuple[str, ...]] | None = None) -> dict[str, Any]:

@@ -70,13 +70,17 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     table.add_column("ID", no_wrap=True)
     table.add_column("Answer", no_wrap=True)
     table.add_column("Question")
-    table.add_column("Evidence / reason")
+    table.add_column("Evidence / reason (← how it is reached, ⚠ caveats)")
     for a in s.answers:
         if a.evidence:
             e = a.evidence[0]
-            ev = _s(f"{display_path(e.path)}:{e.line}" if e.line else display_path(e.path))
+            ev = _s(e.location() + (f" ({e.context})" if e.context else ""))
             if e.snippet:
-                ev += f"\n  {_s(truncate(e.snippet.splitlines()[0], 80))}"
+                ev += f"\n  {_s(truncate(e.snippet.splitlines()[0].strip(), 80))}"
+            if e.chain:
+                ev += "\n  ← " + " ← ".join(_s(c) for c in e.chain)
+            if e.caveats:
+                ev += "\n  ⚠ " + "; ".join(_s(c) for c in e.caveats)
             extra = len(a.evidence) - 1 + a.evidence_omitted
             if extra:
                 ev += f"\n  {more(extra)}"

@@ -33,6 +33,10 @@ class Question:
     reason_no: str
     applies: Condition | None = None
     reason_na: str = ""
+    # what makes evidence decisive for this question: signal selectors ({signal, attrs, min_strength, fact});
+    # the scorer leads with findings meeting one, and a yes none of whose findings meets one is only partial
+    decisive: tuple[Condition, ...] = ()
+    reason_undecided: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +240,8 @@ def _build(data: dict[str, Any], where: str, text: str) -> RulePack:
             reason_no=q.get("reason_no", "not found: {looked_for}"),
             applies=q.get("applies_if"),
             reason_na=q.get("reason_na", "not applicable here"),
+            decisive=tuple(q.get("decisive") or ()),
+            reason_undecided=q.get("reason_undecided", ""),
         )
         for q in data.get("questions", [])
     )
@@ -295,6 +301,12 @@ def _check_references(pack: RulePack, text: str, where: str) -> None:
                 f"{where}:{_line_of(text, 'requires')}:1: the base level {base.level} ({base.name}) must have no requirements:"
                 " a cascade starts at the base level"
             )
+    for q in pack.questions:
+        for sel in q.decisive:
+            try:
+                re.compile(str(sel.get("line") or ""))
+            except re.error as e:
+                raise RulePackError(f"{where}:{_line_of(text, str(sel.get('line')))}:1: decisive line pattern of {q.id} is not a regular expression: {e}") from None
     for qid in pack.guidance.get("questions", {}):
         if qid not in ids:
             raise RulePackError(f"{where}:{_line_of(text, qid + ':')}:1: guidance for unknown question {qid!r}")

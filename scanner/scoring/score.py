@@ -2,31 +2,103 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Mapping
+from typing import Any
 
+from ..evidence import caveats_of, line_fact, non_product_path
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
-from .conditions import Findings, evaluate
+from .conditions import _STRENGTHS, Findings, _attr_ok, evaluate, signals_of
 from .rulepack import Question, RulePack
 
 MAX_EVIDENCE = 8
+_UNDECIDED = "found {signals} ({paths}), but nothing shows what decides it: {decisive}"
 
 
 class _Cycle(Exception):
     pass
 
 
-def _evidence(findings: list[Finding]) -> tuple[tuple[Evidence, ...], int]:
-    """The strongest MAX_EVIDENCE distinct pieces of evidence, and how many more there were."""
+def _selector_ok(sel: Mapping[str, Any], f: Finding) -> bool:
+    pattern = str(sel.get("signal", ""))
+    if not any(fnmatch.fnmatchcase(f.signal, p.strip()) for p in pattern.split("|")):
+        return False
+    if f.strength.rank < _STRENGTHS.get(sel.get("min_strength", "mention"), 0):
+        return False
+    return all(_attr_ok(f.attrs.get(k), v) for k, v in (sel.get("attrs") or {}).items())
+
+
+def decisive_fact(q: Question, f: Finding) -> str | None:
+    """The fact a decisive finding shows for ``q`` ('' when any item shows it), None when it is not decisive."""
+    i = _decisive_index(q, f)
+    if i is None:
+        return None
+    sel = q.decisive[i]
+    return str(sel.get("fact") or (line_fact(str(sel["line"])) if sel.get("line") else ""))
+
+
+def _decisive_index(q: Question, f: Finding) -> int | None:
+    """The first selector of ``q.decisive`` the finding meets (selectors are listed in order of preference)."""
+    return next((i for i, sel in enumerate(q.decisive) if _selector_ok(sel, f)), None)
+
+
+def _own(q: Question) -> list[str]:
+    return [p.strip() for cond in (q.yes, q.partial) for s in signals_of(cond or {}, negated=False) for p in s.split("|")] + [
+        str(sel.get("signal")) for sel in q.decisive
+    ]
+
+
+def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | None]]:
+    """Findings in the order a reviewer should read them: decisive for the question first, then the question's
+    own signals before hits borrowed from another question's answer, product paths before tests, templates,
+    demo and vendored trees, findings without caveats first, then strength and path."""
+    own = _own(q)
+
+    def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
+        f, _fact = item
+        path = f.evidence[0].path if f.evidence else ""
+        pref = _decisive_index(q, f)
+        return (
+            len(q.decisive) if pref is None else pref,
+            not any(fnmatch.fnmatchcase(f.signal, p) for p in own),
+            non_product_path(path),
+            bool(caveats_of(f.attrs)),
+            -f.strength.rank,
+            path,
+        )
+
+    return sorted(((f, decisive_fact(q, f)) for f in findings), key=key)
+
+
+def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...], int]:
+    """Each ranked finding's leading item (the one showing the decisive fact, else its first), then the rest; at
+    most MAX_EVIDENCE distinct items, and how many more there were."""
     seen: set[tuple[str, int | None, str]] = set()
-    out: list[Evidence] = []
-    for f in sorted(findings, key=lambda f: (-f.strength.rank, f.evidence[0].path if f.evidence else "")):
-        for e in f.evidence:
-            key = (e.path, e.line, e.detector)
-            if key not in seen:
-                seen.add(key)
-                out.append(e)
-    return tuple(out[:MAX_EVIDENCE]), max(0, len(out) - MAX_EVIDENCE)
+    lead: list[Evidence] = []
+    rest: list[Evidence] = []
+    for f, fact in _rank(q, findings):
+        items = list(f.evidence)
+        if fact:
+            items.sort(key=lambda e: e.fact != fact)
+        for i, e in enumerate(items):
+            k = (e.path, e.line, e.detector)
+            if k not in seen:
+                seen.add(k)
+                (lead if i == 0 else rest).append(e)
+    items = lead + rest
+    return tuple(items[:MAX_EVIDENCE]), max(0, len(items) - MAX_EVIDENCE)
+
+
+def _downgrade(q: Question, fs: list[Finding]) -> str:
+    """Why a yes is only partial ('' when it stands): no finding meets the question's decisive facts, or every
+    decisive finding carries a caveat (optional, stub, non-blocking, synthetic input...)."""
+    decisive = [f for f in fs if decisive_fact(q, f) is not None] if q.decisive else fs
+    if q.decisive and not decisive:
+        return "undecided"
+    if decisive and all(caveats_of(f.attrs, capping=True) for f in decisive):
+        return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs, capping=True)}))
+    return ""
 
 
 def _reason(template: str, q: Question, findings: list[Finding]) -> str:
@@ -42,6 +114,7 @@ def _reason(template: str, q: Question, findings: list[Finding]) -> str:
             count=len(findings),
             paths=", ".join(paths[:3]) or "-",
             looked_for=q.looked_for or q.text,
+            decisive="; ".join(str(d.get("label") or d.get("signal")) for d in q.decisive) or "-",
         )
     except (KeyError, IndexError, ValueError):
         return template
@@ -91,6 +164,11 @@ def _answer_all(
             value, reason = AnswerValue.UNKNOWN, f"not applicable: {q.reason_na}"
         elif ok:
             value, reason = AnswerValue.YES, _reason(q.reason_yes, q, fs)
+            why = _downgrade(q, fs)
+            if why == "undecided":
+                value, reason = AnswerValue.PARTIAL, _reason(q.reason_undecided or _UNDECIDED, q, fs)
+            elif why:
+                value, reason = AnswerValue.PARTIAL, f"{reason}; but with caveats: {why}"
         else:
             pok, pfs = evaluate(q.partial, findings, answer_of) if q.partial else (False, [])
             if pok:
@@ -99,7 +177,7 @@ def _answer_all(
                 value, reason, fs = AnswerValue.NO, _reason(q.reason_no, q, []), []
         support[q.id] = fs
         attested = False
-        ev, omitted = _evidence(fs)
+        ev, omitted = _evidence(q, fs)
         if q.id in overrides:
             found = value
             value, reason, att_ev = overrides[q.id]

@@ -102,7 +102,7 @@ def test_dom_links_evidence_and_keeps_hostile_text_inert(rendered: tuple[str, Pa
     parsed = _Dom()
     parsed.feed(dom)
     links = [a["href"] for t, a in parsed.elements if t == "a" and a.get("class") == "evidence-link"]
-    assert f"https://github.com/acme/churn-model/blob/{COMMIT}/dvc.yaml#L1" in links
+    assert f"https://github.com/acme/churn-model/blob/{COMMIT}/dvc.yaml#L3" in links
     # the hostile snippet became text, not elements: no script or img was created by the parser
     assert not [t for t, _ in parsed.elements if t in ("script", "img", "iframe")]
     assert not [a for _, a in parsed.elements if any(k.startswith("on") for k in a)]

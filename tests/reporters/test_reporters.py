@@ -121,7 +121,7 @@ def test_html_structure(frozen_version) -> None:
 def test_html_evidence_links_to_commit(frozen_version) -> None:
     parsed = _parse(_html())
     links = [a["href"] for t, a in parsed.tags if t == "a" and a.get("class") == "evidence-link"]
-    assert f"https://github.com/acme/churn-model/blob/{COMMIT}/dvc.yaml#L1" in links
+    assert f"https://github.com/acme/churn-model/blob/{COMMIT}/dvc.yaml#L3" in links
     assert f"https://github.com/acme/churn-model/blob/{COMMIT}/.github/workflows/retrain.yml#L4" in links
 
 
@@ -417,3 +417,16 @@ def test_cli_output_file(fmt: str, repo_from, tmp_path: Path) -> None:
     elif fmt == "html":
         parsed = _parse(text)
         assert len([a for t, a in parsed.tags if t == "tr" and "answer" in (a.get("class") or "").split()]) == 20
+
+
+def test_every_format_shows_the_wiring_chain_and_caveats() -> None:
+    """The first item's chain and caveats travel with it in every human format (and in JSON/SARIF properties)."""
+    chain = "run by scripts/retrain.sh:8"
+    caveat = "not active: disabled, commented out or a placeholder"
+    for fmt in ("terminal", "markdown", "html", "json", "sarif"):
+        out = get_reporter(fmt)(sample_result(), color=False, width=400)
+        assert chain in out and caveat in out, fmt
+    html = get_reporter("html")(sample_result(), color=False)
+    assert "&lt;b&gt;no receiver&lt;/b&gt;" in html and "<b>no receiver</b>" not in html
+    md = get_reporter("markdown")(sample_result(), color=False)
+    assert "&lt;b&gt;no receiver&lt;/b&gt;" in md

@@ -169,7 +169,7 @@ def test_all_packs_on_level_fixtures(case: str, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
     validate_report(report)
-    assert report["schema_version"] == "1.1"
+    assert report["schema_version"] == "1.2"
     assert list(report["frameworks"]) == ["checklist20", "adoption", "google3", "mlops4", "mm5"]
     cw = report["crosswalk"]
     # the crosswalk is consistent with the checklist level whatever the detectors found

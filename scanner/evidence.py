@@ -1,0 +1,411 @@
+"""Evidence a reviewer accepts at a glance: the deciding line (not a bare key, bracket, step name or comment),
+where it sits in a structured file, how the file is reached, and what keeps it from proving the practice.
+
+``focus(index, findings)`` runs once after the detectors: detectors cite a block (``stages:``, ``"rules": [``,
+``- name: Train``); the cited line moves to the first informative line of that block, the range keeps the
+block, the snippet starts at that line. A file whose existence is the evidence (a lock file, OWNERS) cites
+its most telling line. Python files reached from CI, a pipeline or a container carry the wiring chain.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from .index import FileIndex
+from .model import Evidence, Finding, clean_snippet
+
+LOOKAHEAD = 25  # lines searched below a bare line for the informative one
+TELLING_SCAN = 80  # lines searched in a file whose existence is the evidence
+
+_PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
+_STRUCTURED = (".yaml", ".yml", ".json", ".lock", ".toml", ".cfg", ".ini")
+_STRUCTURED_NAMES = ("MLproject", "OWNERS", "OWNERS_ALIASES", "Pipfile", ".dvcignore")
+
+_PUNCT_ONLY = re.compile(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
+# a key that opens a block: ``stages:``, ``- script:``, ``"rules": [``, ``run: |``, ``key: &anchor``, ``train:`` (make)
+_KEY_OPENER = re.compile(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
+_TABLE_HEADER = re.compile(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
+# a step or object name: says what the block is called, not what it does
+_NAME_LINE = re.compile(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
+_VERSION_LINE = re.compile(
+    r"""^["']?(?:version|lockfileVersion|schema|schemaVersion|_meta|format|revision|metadata-version)["']?\s*[:=]\s*["']?(?:\d+(?:\.\d+)?)?["']?,?\s*(?:[{\[])?$""",
+)
+_PY_OPENER = re.compile(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
+_SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
+_COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
+
+
+def is_bare(line: str, path: str = "") -> bool:
+    """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
+    block, a table header, a step/object name, a format-version header, a block opener (``def f():``)."""
+    s = line.strip()
+    if not s:
+        return True
+    prose = path.lower().endswith(_PROSE)
+    if prose:  # headings and sentences are the evidence of documentation
+        return bool(_PUNCT_ONLY.match(s)) or s.startswith(("```", "~~~", "<!--"))
+    if s.startswith("#") or s.startswith(_COMMENT_PREFIXES):
+        return True
+    code = _strip_trailing_comment(s)
+    if not code or _PUNCT_ONLY.match(code):
+        return True
+    if code.lower() in _SHELL_WORDS:
+        return True
+    return bool(
+        _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
+        or _PY_OPENER.match(code)
+    )
+
+
+def _strip_trailing_comment(s: str) -> str:
+    """``key:  # note`` -> ``key:`` (a ``#`` after whitespace outside quotes)."""
+    quote = ""
+    for i, ch in enumerate(s):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and i > 0 and s[i - 1] in " \t":
+            return s[:i].rstrip()
+    return s
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t-")) if line.lstrip().startswith("- ") else len(line) - len(line.lstrip(" \t"))
+
+
+def deciding_line(lines: list[str], line: int, path: str, end_line: int | None = None) -> int:
+    """The first informative line at or below ``line`` (1-based) inside the block it opens; ``line`` when
+    it is informative or nothing in its block is."""
+    if not (0 < line <= len(lines)) or not is_bare(lines[line - 1], path):
+        return line
+    opener = lines[line - 1]
+    s = opener.strip()
+    is_comment = s.startswith(("#", "//", "<!--")) or not s
+    base = _indent(opener)
+    prose = path.lower().endswith(_PROSE)
+    item = s.startswith("- ")
+    code = _strip_trailing_comment(s)
+    # a table header, format-version line or name line is followed by its siblings, not by a deeper block
+    siblings = not item and not is_comment and not (_KEY_OPENER.match(code) or _PY_OPENER.match(code) or _PUNCT_ONLY.match(code))
+    last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
+    docstring = ""  # the closing quotes of a Python docstring being skipped
+    for j in range(line + 1, last + 1):
+        text = lines[j - 1]
+        st = text.strip()
+        if docstring:
+            if docstring in st:
+                docstring = ""
+            continue
+        if path.endswith(".py") and st[:3] in ('"""', "'''"):
+            if st.count(st[:3]) == 1:
+                docstring = st[:3]  # a docstring describes the block, it does not decide it
+            continue
+        if not st or (not prose and st.startswith(("#", "//"))):
+            continue  # blank lines and comments neither end a block nor decide it
+        ind = _indent(text)
+        item_key = item and ind == base and not text.lstrip().startswith("-")  # a sibling key of a ``- name:`` item
+        if not (is_comment or siblings) and ind <= base and not item_key and not _closes(text):
+            break  # left the block
+        if (is_comment or siblings) and ind < base:
+            break
+        if not is_bare(text, path):
+            return j
+    return line
+
+
+def _block_lines(lines: list[str], j: int, count: int = 3) -> list[str]:
+    """Line ``j`` and up to ``count - 1`` lines after it that stay at its depth or deeper."""
+    depth = _indent(lines[j - 1])
+    out = [lines[j - 1]]
+    for text in lines[j : j + count - 1]:
+        if text.strip() and _indent(text) < depth:
+            break
+        out.append(text)
+    while len(out) > 1 and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def _closes(text: str) -> bool:
+    return bool(_PUNCT_ONLY.match(text.strip()))
+
+
+def telling_line(lines: list[str], path: str) -> int | None:
+    """The most telling line of a file whose existence is the evidence: its first informative line."""
+    for i, text in enumerate(lines[:TELLING_SCAN], start=1):
+        if not is_bare(text, path):
+            return i
+    return None
+
+
+_LOCK_NAMES = ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "conda-lock.yml", "conda-lock.yaml", "package-lock.json",
+               "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "renv.lock", "pixi.lock")
+# a pinned package: ``name = "numpy"`` (TOML locks), ``"version": "==1.26.4"``, ``numpy==1.26.4``, ``- numpy=1.26.4``
+_PIN = re.compile(r"""^\s*(?:name\s*=\s*"[^"]+"|"version"\s*:\s*"[=~^]*\d[^"]*"|-?\s*[A-Za-z0-9_.\-\[\]]+(?:\s*===?\s*|=)\d[\w.\-+]*)""")
+
+
+def is_lock_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name in _LOCK_NAMES or name.endswith((".lock", "-lock.json", "-lock.yaml", "-lock.yml"))
+
+
+def pin_line(lines: list[str], start: int = 1) -> int | None:
+    """The first line at or after ``start`` that pins a package (a lock file's most telling line)."""
+    for i in range(max(start, 1), min(len(lines), start + 400) + 1):
+        if _PIN.match(lines[i - 1]):
+            return i
+    return None
+
+
+def structural_path(lines: list[str], line: int) -> str:
+    """``stages.train.outs`` for a line of YAML/JSON (parents by indentation), ``tool.poetry`` for TOML."""
+    if not (0 < line <= len(lines)):
+        return ""
+    parts: list[str] = []
+    own = _key_of(lines[line - 1])
+    if own:
+        parts.append(own)
+    level = _indent(lines[line - 1])
+    for j in range(line - 1, 0, -1):
+        text = lines[j - 1]
+        s = text.strip()
+        if not s or s.startswith(("#", "//")):
+            continue
+        if _TABLE_HEADER.match(s) and _indent(text) == 0:  # a TOML/INI table names the rest of the path
+            parts.append(s.strip("[] \"'"))
+            break
+        ind = _indent(text)
+        if ind < level:
+            key = _key_of(text)
+            if key:
+                parts.append(key)
+            level = ind
+            if ind == 0:
+                break
+    return ".".join(reversed(parts[:5]))
+
+
+_KEY = re.compile(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|[\[{|>])""")
+
+
+def _key_of(text: str) -> str:
+    m = _KEY.match(text)
+    return m.group(1).strip() if m else ""
+
+
+def _structured(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(_STRUCTURED) or name in _STRUCTURED_NAMES
+
+
+# ---------------------------------------------------------------- caveats
+
+# finding attribute -> (value that makes it a caveat, caveat text, caps a yes at partial). Detectors set these
+# attributes; the scorer caps a yes at partial when every decisive finding carries a capping caveat. "non-blocking"
+# and "hyperparameter search only" are shown but do not cap: the questions that need blocking tests or every
+# training run tracked say so in their conditions (M4 ``blocking``, E1 ``tuning_only``), and the others accept them.
+CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
+    ("optional", True, "optional: runs only when enabled or installed", True),
+    ("install_gated", True, "install-gated: skipped when the package is missing", True),
+    ("stub", True, "stub: the step does nothing yet", True),
+    ("synthetic", True, "synthetic input: runs on generated data", True),
+    ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
+    ("active", False, "not active: disabled, commented out or a placeholder", True),
+    ("declared_only", True, "declared, never called", True),
+    ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
+    ("tuning_only", True, "hyperparameter search only", False),
+)
+
+
+def caveats_of(attrs: Mapping[str, Any], capping: bool = False) -> tuple[str, ...]:
+    """The caveats a finding's attributes name (only those that cap a yes with ``capping``)."""
+    return tuple(text for key, bad, text, caps in CAVEAT_ATTRS if key in attrs and attrs[key] is bad and (caps or not capping))
+
+
+# ---------------------------------------------------------------- wiring chain
+
+
+def describe_link(link: str) -> str:
+    """A wiring chain element as a reader reads it."""
+    for prefix, verb in (("ci ", "called from CI step "), ("dvc stage ", "run by DVC stage "), ("container ", "run by container "),
+                         ("MLproject ", "run by MLproject entry "), ("pipeline definition ", "part of pipeline definition "),
+                         ("console script ", "run as console script "), ("make ", "run by make ")):
+        if link.startswith(prefix):
+            return verb + link[len(prefix):]
+    if link.startswith("__main__ script "):
+        return "run as script " + link[len("__main__ script "):]
+    if link.startswith("pytest "):
+        return "collected by " + link
+    if link.endswith((".py", ".ipynb")):
+        return "imported by " + link
+    return "run by " + link
+
+
+# ---------------------------------------------------------------- the pass
+
+
+Hint = tuple[str, str]  # (signal pattern, regex of the line that decides it), from rule packs' ``decisive: [{line}]``
+
+
+def line_fact(regex: str) -> str:
+    """The ``Evidence.fact`` of an item that cites a line matching a rule pack's ``decisive: [{line: regex}]``."""
+    return f"line:{regex}"
+
+
+def pack_hints(packs: Iterable[Any]) -> list[Hint]:
+    """The deciding-line hints every question of the packs declares."""
+    out: list[Hint] = []
+    for pack in packs:
+        for q in pack.questions:
+            for sel in q.decisive:
+                if sel.get("line") and (str(sel["signal"]), str(sel["line"])) not in out:
+                    out.append((str(sel["signal"]), str(sel["line"])))
+    return out
+
+
+def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] = ()) -> list[Finding]:
+    """Findings whose evidence cites the deciding line with its context, chain and caveats; with ``hints``,
+    a finding of a hinted signal also cites the line of its block that matches the hint (tagged ``line_fact``)."""
+    compiled = [(sig, rx, re.compile(rx)) for sig, rx in hints]
+    out: list[Finding] = []
+    chains: dict[str, tuple[str, ...]] = {}
+    wired = None
+    vpaths: dict[str, str] | None = None
+    for f in findings:
+        caveats = caveats_of(f.attrs)
+        new = []
+        changed = False
+        for e in f.evidence:
+            g = _focus_one(index, e)
+            if e.path.endswith((".py", ".ipynb")) and e.source == "declared":
+                if e.path not in chains:
+                    if wired is None:
+                        from .facts.wiring import wiring
+
+                        wired = wiring(index)
+                        vpaths = {x.path: x.vpath for x in index.entries}
+                    vp = (vpaths or {}).get(e.path, e.path)
+                    reach = wired.of(vp) or wired.test_run(vp)
+                    links = [c for c in reach.chain if not c.endswith(" " + e.path) and c != e.path] if reach else []
+                    chains[e.path] = tuple(describe_link(c) for c in reversed(links))
+                if chains[e.path]:
+                    g = replace(g, chain=chains[e.path])
+            if caveats and not g.caveats:
+                g = replace(g, caveats=caveats)
+            changed |= g is not e
+            new.append(g)
+        for sig, rx, pattern in compiled:
+            if f.evidence and _signal_matches(f.signal, sig):
+                hit = _hinted(index, f.evidence[0], pattern, line_fact(rx))
+                if hit is not None:
+                    hit = replace(hit, chain=new[0].chain, caveats=new[0].caveats)
+                    new.append(hit)
+                    changed = True
+        out.append(Finding(f.signal, f.detector, tuple(new), f.attrs, f.strength, f.source) if changed else f)
+    return out
+
+
+def _signal_matches(signal: str, pattern: str) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
+
+
+def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
+    """An item citing the first line of ``e``'s block (its cited line, the lines below it that stay inside)
+    that matches ``pattern`` and is not a comment; None when the cited line itself matches or none does."""
+    if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
+        return None
+    lines = index.lines(e.path)
+    if not (0 < e.line <= len(lines)) or pattern.search(lines[e.line - 1]):
+        return None
+    base = _indent(lines[e.line - 1])
+    item = lines[e.line - 1].lstrip().startswith("- ")
+    last = min(len(lines), max(e.line + LOOKAHEAD, e.end_line or 0))
+    for j in range(e.line + 1, last + 1):
+        text = lines[j - 1]
+        st = text.strip()
+        if not st or st.startswith(("#", "//")):
+            continue
+        ind = _indent(text)
+        if ind < base or (ind == base and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
+            break
+        if pattern.search(text):
+            j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+            shown = _block_lines(lines, j)
+            structured = _structured(e.path)
+            return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                           context=structural_path(lines, j) if structured else "", fact=fact)
+    return None
+
+
+def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
+    if e.source != "declared" or e.path.endswith(".ipynb"):
+        return e
+    lines = index.lines(e.path)
+    if not lines:
+        return e
+    structured = _structured(e.path)
+    lock = is_lock_file(e.path)
+    if e.line is None:
+        if e.snippet:
+            return e
+        t = (pin_line(lines) if lock else None) or telling_line(lines, e.path)
+        if t is None:
+            return e
+        return replace(e, line=t, end_line=t, snippet=clean_snippet("\n".join(lines[t - 1 : t + 2])),
+                       context=structural_path(lines, t) if structured else e.context)
+    auto = index.snippet(e.path, e.line, e.end_line)
+    if e.snippet and e.snippet != auto:
+        return e  # the detector chose what to show
+    j = deciding_line(lines, e.line, e.path, e.end_line)
+    if lock and not _PIN.match(lines[j - 1] if 0 < j <= len(lines) else ""):
+        j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+    if j == e.line:
+        ctx = structural_path(lines, j) if structured and not e.context else e.context
+        return replace(e, context=ctx) if ctx != e.context else e
+    shown = _block_lines(lines, j)
+    end = max(e.end_line or e.line, j + len(shown) - 1)
+    return replace(e, line=j, end_line=end, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                   context=structural_path(lines, j) if structured else e.context)
+
+
+# ---------------------------------------------------------------- what a reviewer reads first
+
+# template sources are not here: the index renders a template repository's templates (they are its product) and
+# skips them elsewhere; a CI system's ``templates/`` folder holds the pipelines it runs
+_DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
+                        "playground", "issue_template"})
+_CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
+
+
+def non_product_path(path: str) -> bool:
+    """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, contributor docs: where a
+    practice may be shown without the project practising it."""
+    from .index import VENDOR_DIRS, is_test_path
+
+    parts = path.lower().split("/")
+    dirs = parts[:-1]
+    if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs):
+        return True
+    if any(p in _DEMO_DIRS for p in dirs):
+        return True
+    return parts[-1].split(".", 1)[0] in _CONTRIBUTOR_DOCS
+
+
+def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
+    """Why a leading evidence item does not show the practice on its own ('' when it does): its first
+    snippet line is a bare key, bracket, block opener, step name or comment."""
+    path = ev.path if isinstance(ev, Evidence) else str(ev.get("path") or "")
+    snippet = ev.snippet if isinstance(ev, Evidence) else str(ev.get("snippet") or "")
+    if not snippet:
+        return ""
+    first = snippet.splitlines()[0]
+    kind_path = path[: -len(".ipynb")] + ".py" if path.endswith(".ipynb") else path
+    return f"bare line {first.strip()[:60]!r}" if is_bare(first, kind_path) else ""

@@ -1,0 +1,317 @@
+"""Evidence a reviewer accepts at a glance: the deciding line, its context, the wiring chain, caveats, and the
+scorer's ranking by what decides a question (scanner/evidence.py, scanner/score.py)."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+import yaml
+from mlscan.engine import ScanOptions, scan
+from mlscan.evidence import deciding_line, focus, is_bare, leading_problem, non_product_path, pin_line, structural_path
+from mlscan.index import FileIndex
+from mlscan.model import AnswerValue, Evidence, Finding, Strength
+from mlscan.report import build_report
+from mlscan.scoring.conditions import Findings
+from mlscan.scoring.rulepack import parse_pack
+from mlscan.scoring.score import answer_questions
+from mlscan.target import resolve_target
+
+from .conftest import make_repo
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["prepare:", "stages:", "jobs:", '"rules": [', "version = 1", "{", "- |", "  - name: Train model", "# nightly", "run: |",
+     "[[package]]", '"lockfileVersion": 3,', "def train(cfg):", "class Trainer:", "try:", "fi", "", "   ", "key: &defaults", "outs:  # models"],
+)
+def test_bare_lines(line: str) -> None:
+    assert is_bare(line, "x.yaml")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
+     'name = "numpy"', "* @ml-platform", "  - alice", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
+     "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} ."],
+)
+def test_informative_lines(line: str) -> None:
+    assert not is_bare(line, "x.yaml")
+
+
+def test_markdown_headings_are_evidence_of_docs() -> None:
+    assert not is_bare("## Rolling back a model", "docs/runbook.md")
+    assert is_bare("```", "README.md")
+
+
+DVC_YAML = textwrap.dedent("""\
+    stages:
+      prepare:
+        cmd: python src/prepare.py data/raw.csv
+        deps:
+        - data/raw.csv
+      train:
+        # the model
+        outs:
+        - model.pkl
+    """).splitlines()
+
+
+def test_deciding_line_moves_into_the_block_and_names_its_path() -> None:
+    assert deciding_line(DVC_YAML, 1, "dvc.yaml") == 3  # stages: -> prepare: -> cmd
+    assert deciding_line(DVC_YAML, 6, "dvc.yaml") == 9  # train: -> comment -> outs: -> - model.pkl
+    assert deciding_line(DVC_YAML, 3, "dvc.yaml") == 3  # already informative
+    assert structural_path(DVC_YAML, 3) == "stages.prepare.cmd"
+    assert structural_path(DVC_YAML, 9) == "stages.train.outs"
+
+
+def test_step_name_moves_to_its_command_not_the_next_step() -> None:
+    wf = textwrap.dedent("""\
+        jobs:
+          deploy:
+            steps:
+              - name: Build and push
+                run: |
+                  docker build -t ghcr.io/acme/m:${{ github.sha }} .
+              - name: Next
+                run: echo next
+        """).splitlines()
+    assert deciding_line(wf, 4, "wf.yml") == 6
+    assert deciding_line(wf[:5], 4, "wf.yml") == 4  # nothing informative inside: the line stays
+
+
+def test_table_header_and_version_line_move_to_their_first_setting() -> None:
+    toml = ["[tool.poetry]", 'name = "churn"', 'version = "0.1.0"']
+    assert deciding_line(toml, 1, "pyproject.toml") == 2
+    compose = ['version: "3.8"', "services:", "  api:", "    image: ghcr.io/acme/api:1.2.0"]
+    assert deciding_line(compose, 1, "docker-compose.yml") == 4
+
+
+def test_lock_file_cites_a_pinned_package() -> None:
+    uv = ["version = 1", 'requires-python = ">=3.11"', "", "[[package]]", 'name = "numpy"', 'version = "1.26.4"']
+    assert pin_line(uv) == 5
+    pip = ['{', '    "_meta": {', '        "hash": {', '            "sha256": "ab12"', "    },", '    "default": {', '        "numpy": {',
+           '            "version": "==1.26.4"']
+    assert pin_line(pip) == 8
+
+
+def test_non_product_paths() -> None:
+    for p in ("tests/data/test_dataset.py", "examples/train.py", "CONTRIBUTING.md", "third_party/x/ci.yml", "demo/serve.py",
+              "test/cfn_templates/pipeline.yaml"):
+        assert non_product_path(p), p
+    for p in ("src/train.py", "charts/model/templates/deployment.yaml", ".github/workflows/ci.yml", "dvc.lock",
+              ".azure-pipelines/templates/deploy.yml", "template/{{.name}}/resources/job.yml.tmpl"):
+        assert not non_product_path(p), p
+
+
+def test_leading_problem_reads_the_first_snippet_line() -> None:
+    assert leading_problem({"path": "dvc.yaml", "snippet": "stages:\n  train:"})
+    assert not leading_problem({"path": "dvc.yaml", "snippet": "cmd: python train.py"})
+    assert not leading_problem({"path": "OWNERS", "snippet": ""})
+
+
+# ---------------------------------------------------------------- the pass over a real scan
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+
+
+def test_focus_cites_deciding_line_chain_and_caveats(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _write(src, {
+        ".github/workflows/train.yml": """\
+            on: push
+            jobs:
+              train:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: bash scripts/train.sh
+            """,
+        "scripts/train.sh": "set -e\necho start\npython src/train.py --epochs 3\n",
+        "src/train.py": "import mlflow\n\nwith mlflow.start_run():\n    mlflow.log_metric('auc', 0.9)\n",
+        "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
+        "poetry.lock": '# generated\n[[package]]\nname = "numpy"\nversion = "1.26.4"\n',
+    })
+    repo = make_repo(src, tmp_path / "repo")
+    index = FileIndex(resolve_target(str(repo)))
+
+    def ev(path: str, line: int | None) -> Evidence:
+        return Evidence(path, line, index.snippet(path, line), "t")
+
+    findings = [
+        Finding("t.a", "t", (ev("dvc.yaml", 1),)),
+        Finding("t.b", "t", (ev("src/train.py", 3),), MappingProxyType({"optional": True})),
+        Finding("t.c", "t", (ev("poetry.lock", None),)),
+    ]
+    a, b, c = focus(index, findings)
+    assert (a.evidence[0].line, a.evidence[0].context) == (3, "stages.train.cmd")
+    assert a.evidence[0].snippet.startswith("cmd: python src/train.py")
+    assert b.evidence[0].chain == ("run by scripts/train.sh:3", "called from CI step .github/workflows/train.yml:6")
+    assert b.evidence[0].wiring() == (
+        "defined at src/train.py:3 ← run by scripts/train.sh:3 ← called from CI step .github/workflows/train.yml:6"
+    )
+    assert b.evidence[0].caveats == ("optional: runs only when enabled or installed",)
+    assert (c.evidence[0].line, c.evidence[0].snippet.splitlines()[0]) == (3, 'name = "numpy"')
+
+
+# ---------------------------------------------------------------- ranking and downgrades in the scorer
+
+PACK = """\
+schema: mlscan.rules/v1
+framework: t
+title: t
+scoring: {method: bands, bands: [{min: 0, max: 9, level: 0, name: x}]}
+questions:
+  - id: Q1
+    text: data linked to the model?
+    yes_if: {any: [{signal: lock}, {signal: logged}]}
+    decisive:
+      - {signal: lock, attrs: {data_deps: true}, fact: data_deps, label: a hashed data dependency}
+      - {signal: logged, attrs: {linked: true}}
+  - id: Q2
+    text: tracked?
+    yes_if: {any: [{signal: run}, {answer: Q1}]}
+"""
+
+
+def _f(signal: str, path: str, attrs: dict[str, Any] | None = None, strength: Strength = Strength.MEDIUM,
+       items: tuple[Evidence, ...] = ()) -> Finding:
+    return Finding(signal, "t", items or (Evidence(path, 1, "x = 1", "t", strength),), MappingProxyType(attrs or {}), strength)
+
+
+def _answers(*findings: Finding) -> dict[str, Any]:
+    return answer_questions(parse_pack(PACK, "t.yaml"), Findings(findings))
+
+
+def test_decisive_finding_leads_and_shows_its_fact() -> None:
+    lock = _f("lock", "dvc.lock", {"data_deps": True}, items=(
+        Evidence("dvc.lock", 2, "cmd: python prepare.py", "t"), Evidence("dvc.lock", 5, "- path: data/raw.csv", "t", fact="data_deps")))
+    strong_other = _f("logged", "a/strong.py", {"linked": False}, Strength.STRONG)
+    q1 = _answers(strong_other, lock)["Q1"]
+    assert q1.value == AnswerValue.YES
+    assert (q1.evidence[0].path, q1.evidence[0].line) == ("dvc.lock", 5)
+
+
+def test_yes_without_decisive_finding_is_partial() -> None:
+    q1 = _answers(_f("logged", "src/log.py", {"linked": False}))["Q1"]
+    assert q1.value == AnswerValue.PARTIAL
+    assert "nothing shows what decides it: a hashed data dependency" in q1.reason
+
+
+def test_capping_caveat_makes_partial_and_non_product_paths_sink() -> None:
+    q1 = _answers(_f("logged", "src/log.py", {"linked": True, "optional": True}))["Q1"]
+    assert q1.value == AnswerValue.PARTIAL and "optional" in q1.reason
+    q1 = _answers(_f("logged", "tests/test_log.py", {"linked": True}, Strength.STRONG), _f("logged", "src/log.py", {"linked": True}))["Q1"]
+    assert q1.value == AnswerValue.YES and q1.evidence[0].path == "src/log.py"
+
+
+def test_borrowed_hit_never_leads() -> None:
+    lock = _f("lock", "dvc.lock", {"data_deps": True}, Strength.STRONG)
+    q2 = _answers(lock, _f("run", "src/train.py", strength=Strength.WEAK))["Q2"]
+    assert q2.value == AnswerValue.YES and q2.evidence[0].path == "src/train.py"
+
+
+# ---------------------------------------------------------------- the dev corpus, when it is materialized here
+
+
+def _corpus() -> Path | None:
+    for cand in (os.environ.get("CORPUS_CACHE"), "/work/corpus"):
+        if cand and Path(cand).is_dir() and any(Path(cand).iterdir()):
+            return Path(cand)
+    return None
+
+
+LABELS = next((p for p in (Path(__file__).resolve().parents[2] / "shared/corpus/dev.yaml",
+                           Path(__file__).resolve().parents[3] / "shared/corpus/dev.yaml") if p.is_file()), None)
+
+
+@pytest.mark.skipif(_corpus() is None or LABELS is None,
+                    reason="the labelled dev corpus is not materialized here ($CORPUS_CACHE or /work/corpus; CI has none)")
+def test_corpus_yes_answers_never_lead_with_a_bare_line() -> None:
+    corpus = _corpus()
+    assert corpus is not None and LABELS is not None
+    bad = []
+    for e in yaml.safe_load(LABELS.read_text("utf-8")):
+        root = corpus / f"{e['repo'].replace('/', '+')}@{str(e['commit'])[:7]}"
+        path = root / e["subdir"] if e.get("subdir") else root
+        if not path.is_dir():
+            continue
+        report = build_report(scan(str(path), ScanOptions(jobs=1)))
+        for q in report["questions"]:
+            if q["answer"] == "yes" and q["evidence"] and leading_problem(q["evidence"][0]):
+                bad.append((root.name, q["id"], q["evidence"][0]["path"], leading_problem(q["evidence"][0])))
+    assert not bad, bad
+
+
+def test_pack_line_hint_cites_the_deciding_line_of_the_block(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _write(src, {".github/workflows/cd.yml": """\
+        on: push
+        jobs:
+          image:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Build and push image
+                uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: |
+                    ghcr.io/acme/model:${{ github.sha }}
+              - name: Other
+                run: echo github.sha
+        """})
+    repo = make_repo(src, tmp_path / "repo")
+    index = FileIndex(resolve_target(str(repo)))
+    f = Finding("model.code_version", "t", (Evidence(".github/workflows/cd.yml", 6, index.snippet(".github/workflows/cd.yml", 6), "t"),))
+    (got,) = focus(index, [f], [("model.code_version", r"(?i)sha\b")])
+    first, hinted = got.evidence
+    assert first.line == 7  # the step name moves to what the step does
+    assert (hinted.line, hinted.fact, hinted.snippet) == (11, r"line:(?i)sha\b", "ghcr.io/acme/model:${{ github.sha }}")
+    assert hinted.context == "jobs.image.steps.with.tags"
+
+
+def test_pack_line_hint_must_be_a_regex() -> None:
+    from mlscan.errors import RulePackError
+
+    bad = PACK.replace("- {signal: logged, attrs: {linked: true}}", '- {signal: logged, line: "(unclosed"}')
+    with pytest.raises(RulePackError, match="not a regular expression"):
+        parse_pack(bad, "t.yaml")
+
+
+def test_tests_run_through_a_submitted_job_spec_carry_the_chain_without_marking_code_automated(tmp_path: Path) -> None:
+    from mlscan.facts.wiring import wiring
+
+    src = tmp_path / "src"
+    _write(src, {
+        ".github/workflows/workloads.yml": """\
+            on: push
+            jobs:
+              w:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: anyscale job submit deploy/job.yaml --wait
+            """,
+        "deploy/job.yaml": "name: workloads\nentrypoint: bash deploy/workloads.sh\n",
+        "deploy/workloads.sh": "set -e\npytest --dataset-loc=$LOC tests/data --verbose\npython src/train.py\n",
+        "tests/data/test_dataset.py": "def test_dataset(df):\n    df.expect_column_values_to_not_be_null('id')\n",
+        "src/train.py": "if __name__ == '__main__':\n    print('train')\n",
+    })
+    repo = make_repo(src, tmp_path / "repo")
+    index = FileIndex(resolve_target(str(repo)))
+    w = wiring(index)
+    assert not w.automated("src/train.py")  # a job spec's entrypoint is followed for the tests it runs only
+    r = w.test_run("tests/data/test_dataset.py")
+    assert r is not None and r.chain == ("ci .github/workflows/workloads.yml:6", "deploy/job.yaml:2", "deploy/workloads.sh:2", "pytest tests/data")
+    (f,) = focus(index, [Finding("data.validation", "t", (Evidence("tests/data/test_dataset.py", 2, "df.expect", "t"),))])
+    assert f.evidence[0].wiring() == (
+        "defined at tests/data/test_dataset.py:2 ← collected by pytest tests/data ← run by deploy/workloads.sh:2"
+        " ← run by deploy/job.yaml:2 ← called from CI step .github/workflows/workloads.yml:6"
+    )
