@@ -227,9 +227,13 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
 )
 
 
-def caveats_of(attrs: Mapping[str, Any], capping: bool = False) -> tuple[str, ...]:
-    """The caveats a finding's attributes name (only those that cap a yes with ``capping``)."""
-    return tuple(text for key, bad, text, caps in CAVEAT_ATTRS if key in attrs and attrs[key] is bad and (caps or not capping))
+def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The caveats a finding's attributes name (only those that cap a yes with ``capping``, less the ``accepted``
+    attribute names a question's yes condition takes on purpose)."""
+    return tuple(
+        text for key, bad, text, caps in CAVEAT_ATTRS
+        if key in attrs and attrs[key] is bad and (not capping or (caps and key not in accepted))
+    )
 
 
 # ---------------------------------------------------------------- wiring chain

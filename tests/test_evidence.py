@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from mlscan.engine import ScanOptions, scan
-from mlscan.evidence import deciding_line, focus, is_bare, leading_problem, non_product_path, pin_line, structural_path
+from mlscan.evidence import caveats_of, deciding_line, focus, is_bare, leading_problem, non_product_path, pin_line, structural_path
 from mlscan.index import FileIndex
 from mlscan.model import AnswerValue, Evidence, Finding, Strength
 from mlscan.report import build_report
@@ -179,6 +179,10 @@ questions:
   - id: Q2
     text: tracked?
     yes_if: {any: [{signal: run}, {answer: Q1}]}
+  - id: Q3
+    text: compared, even when the tracker is opt-in?
+    yes_if: {signal: opt_in_run}
+    accepts_caveats: [install_gated, optional]
 """
 
 
@@ -211,6 +215,15 @@ def test_capping_caveat_makes_partial_and_non_product_paths_sink() -> None:
     assert q1.value == AnswerValue.PARTIAL and "optional" in q1.reason
     q1 = _answers(_f("logged", "tests/test_log.py", {"linked": True}, Strength.STRONG), _f("logged", "src/log.py", {"linked": True}))["Q1"]
     assert q1.value == AnswerValue.YES and q1.evidence[0].path == "src/log.py"
+
+
+def test_caveat_a_question_accepts_is_shown_but_does_not_cap() -> None:
+    gated = {"install_gated": True, "optional": True}
+    q3 = _answers(_f("opt_in_run", "src/train.py", gated))["Q3"]
+    assert q3.value == AnswerValue.YES
+    assert any(c.startswith("install-gated") for c in caveats_of(gated))
+    q3 = _answers(_f("opt_in_run", "src/train.py", {**gated, "stub": True}))["Q3"]  # a caveat it does not accept still caps
+    assert q3.value == AnswerValue.PARTIAL and "stub" in q3.reason
 
 
 def test_borrowed_hit_never_leads() -> None:

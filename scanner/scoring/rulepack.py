@@ -37,6 +37,8 @@ class Question:
     # the scorer leads with findings meeting one, and a yes none of whose findings meets one is only partial
     decisive: tuple[Condition, ...] = ()
     reason_undecided: str = ""
+    # caveat attributes (evidence.CAVEAT_ATTRS keys) this question's yes condition already accepts: shown, never capping
+    accepts_caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,7 @@ def _build(data: dict[str, Any], where: str, text: str) -> RulePack:
             reason_na=q.get("reason_na", "not applicable here"),
             decisive=tuple(q.get("decisive") or ()),
             reason_undecided=q.get("reason_undecided", ""),
+            accepts_caveats=tuple(q.get("accepts_caveats") or ()),
         )
         for q in data.get("questions", [])
     )

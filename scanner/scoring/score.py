@@ -96,8 +96,9 @@ def _downgrade(q: Question, fs: list[Finding]) -> str:
     decisive = [f for f in fs if decisive_fact(q, f) is not None] if q.decisive else fs
     if q.decisive and not decisive:
         return "undecided"
-    if decisive and all(caveats_of(f.attrs, capping=True) for f in decisive):
-        return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs, capping=True)}))
+    acc = q.accepts_caveats
+    if decisive and all(caveats_of(f.attrs, capping=True, accepted=acc) for f in decisive):
+        return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs, capping=True, accepted=acc)}))
     return ""
 
 
