@@ -195,7 +195,7 @@ _KEY = re.compile(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|
 
 
 def _key_of(text: str) -> str:
-    m = _KEY.match(text)
+    m = _KEY.match(text, 0, 256)  # a key sits near the start; bounded, a long line of blanks costs nothing
     return m.group(1).strip() if m else ""
 
 
