@@ -1,0 +1,146 @@
+"""The units of a previous scan of the same listing, checked against the files as they are now (see record.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .blobs import ContentIds
+from .record import Recorder, Tables, encode_node, replay_effects
+from .store import Store
+
+RUN_FORMAT = 1
+_PACKAGE_DIRS = ("", "cache", "reporters", "schemas")
+
+
+def code_fingerprint(detectors: Sequence[Any]) -> str:
+    """mlscan's version and the size and modification time of every module it runs (its own and each detector's
+    module): an edited detector never meets results of its former self. Python and PyYAML versions too."""
+    import mlscan
+    import yaml
+
+    h = hashlib.sha256(f"{RUN_FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|{yaml.__with_libyaml__}".encode())
+    files: set[str] = set()
+    for mod in (mlscan,):
+        base = Path(mod.__file__ or "").parent
+        for sub in _PACKAGE_DIRS:
+            d = base / sub if sub else base
+            try:
+                files.update(str(p) for p in d.iterdir() if p.suffix in (".py", ".json"))
+            except OSError:
+                continue
+    for det in detectors:
+        mod = sys.modules.get(type(det).__module__)
+        if mod is not None and getattr(mod, "__file__", None):
+            files.add(str(mod.__file__))
+            files.update(str(p) for p in Path(str(mod.__file__)).parent.glob("*.py"))
+    for f in sorted(files):
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue
+        h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    h.update("|".join(f"{d.id}={type(d).__module__}.{type(d).__qualname__}" for d in detectors).encode())
+    return h.hexdigest()
+
+
+class RunCache:
+    """One scan's view of the stored run of its context: which units can be reused, what to store next."""
+
+    def __init__(self, store: Store, index: Any, detectors: Sequence[Any], settings: Iterable[str]) -> None:
+        self.store = store
+        self.index = index
+        self.ids = ContentIds(index.root, index.target.is_git)
+        h = hashlib.sha256(code_fingerprint(detectors).encode())
+        h.update("\0".join([index.target.subdir, str(index.target.is_git), str(index.max_bytes), *settings]).encode())
+        h.update(self.ids.listing_key(index.all_paths).encode())
+        self.key = h.hexdigest()
+        stored = store.get("run", self.key)
+        if not (isinstance(stored, dict) and stored.get("format") == RUN_FORMAT):
+            stored = None
+        self.tables = Tables(stored["paths"], stored["needles"]) if stored else Tables()
+        self.old: dict[str, Any] = stored["nodes"] if stored else {}
+        old_ids: list[str | None] = stored["ids"] if stored else []
+        self.changed = {i for i, old in enumerate(old_ids) if old is not None and self.ids.get(self.tables.paths[i]) != old}
+        self.hit = stored is not None
+        self._valid: dict[str, bool] = {}
+        self._replayed: set[str] = set()
+        self.new: dict[str, Any] = {}
+        self.poisoned = ""  # why nothing of this scan may be stored
+        self.reused = 0
+        self.recomputed = 0
+
+    # ------------------------------------------------------------ validity
+    def valid(self, nid: str) -> bool:
+        """May the stored unit be reused: each observation on a changed file answers the same, each model it used is
+        reusable."""
+        v = self._valid.get(nid)
+        if v is not None:
+            return v
+        node = self.old.get(nid)
+        if node is None:
+            self._valid[nid] = False
+            return False
+        self._valid[nid] = False  # a cycle (never expected) is not reusable
+        ok = True
+        changed = self.changed
+        if changed:
+            if any(i in changed for i in node["c"]):
+                ok = False
+            else:
+                ok = all(self._same(a) for a in node["a"] if a[0] in changed)
+        if ok:
+            ok = all(self.valid("m:" + m) for m in node["m"])
+        self._valid[nid] = ok
+        return ok
+
+    def _same(self, answer: list[Any]) -> bool:
+        path, kind, arg, was = self.tables.paths[answer[0]], answer[1], answer[2], answer[3]
+        ix = self.index
+        if kind == "m":
+            return bool(ix.mentions(path, self.tables.needles[arg])) == was
+        if kind == "c":
+            return bool(ix.contains(path, self.tables.needles[arg])) == was
+        return False
+
+    # ------------------------------------------------------------ reuse
+    def reuse(self, nid: str) -> Any:
+        """The stored unit's findings (JSON); its effects, and those of the models it used, are replayed once."""
+        self._replay(nid)
+        self.reused += 1
+        return self.old[nid]["f"]
+
+    def _replay(self, nid: str) -> None:
+        if nid in self._replayed:
+            return
+        self._replayed.add(nid)
+        node = self.old[nid]
+        self.new.setdefault(nid, node)
+        replay_effects(self.index, node, self.tables)
+        for m in node["m"]:
+            if ("m:" + m) in self.old:
+                self._replay("m:" + m)
+
+    # ------------------------------------------------------------ recording
+    def record(self, nid: str, rec: Recorder, findings: Any) -> None:
+        self.recomputed += 1
+        self.new[nid] = encode_node(rec, self.tables, findings)
+
+    def poison(self, why: str) -> None:
+        self.poisoned = self.poisoned or why
+
+    def save(self) -> None:
+        """Store this scan's units (reused and recomputed) with the content ids of every file they observed."""
+        if self.poisoned:
+            return
+        for key, rec in self.index.memo_nodes().items():
+            self.new["m:" + key] = encode_node(rec, self.tables, None)
+        if self.hit and not self.changed and self.recomputed == 0 and set(self.new) == set(self.old):
+            return  # nothing new to say
+        ids = [self.ids.get(p) for p in self.tables.paths]
+        self.store.put("run", self.key, {"format": RUN_FORMAT, **self.tables.to_json(), "ids": ids, "nodes": self.new})
