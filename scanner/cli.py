@@ -50,6 +50,8 @@ def main() -> None:
 @click.option("--fail-under", type=click.Choice(["L1", "L2", "L3", "L4"]), help="Exit 1 when the primary framework's level is below this.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal report (default: when stdout is a terminal).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes for the detectors; 0: one per CPU (at most 8) when the repository has 500 or more Python, notebook, YAML and JSON files, 1: a single process. The report is the same either way.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache (rescans reuse the work on files that did not change; the report is the same either way).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Facts cache directory (default: $MLSCAN_CACHE_DIR, else $XDG_CACHE_HOME/mlscan or ~/.cache/mlscan).")
 def scan(
     path: str,
     fmt: str,
@@ -61,6 +63,8 @@ def scan(
     fail_under: str | None,
     color: bool | None,
     jobs: int,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Scan the repository (or monorepo subdirectory) at PATH and report its maturity.
 
@@ -80,7 +84,7 @@ def scan(
         result = run_scan(
             path,
             ScanOptions(frameworks=frameworks or ("checklist20",), rules=rules, excludes=excludes, use_attestations=not no_attestations,
-                        jobs=jobs),
+                        jobs=jobs, cache=False if no_cache else (cache_dir or True)),
         )
         use_color = color if color is not None else (output == "-" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         text = get_reporter(fmt)(result, color=use_color)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .cache.units import Units, open_units
 from .conditions import Findings
 from .detector import Detector
 from .errors import UsageError
@@ -34,6 +35,9 @@ class ScanOptions:
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
+    # the facts cache (mlscan.cache): True for the default directory ($MLSCAN_CACHE_DIR, else the XDG cache dir),
+    # a directory, an open ``mlscan.cache.store.Store`` (shared by many scans), or False/None for none
+    cache: Any = True
 
 
 @dataclass(frozen=True)
@@ -75,30 +79,71 @@ def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None)
 PYTHON_FILES = ("**/*.py", "**/*.ipynb")
 
 
-def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence[FileEntry] | None = None) -> dict[str, list[Finding]]:
+def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence[FileEntry] | None = None,
+                units: Units | None = None) -> dict[str, list[Finding]]:
     """Every Python file and notebook (or ``files``) once, parsed once for all the detectors that want it
-    (Detector.visit)."""
+    (Detector.visit). With ``units`` (the facts cache) each file is a unit: reused when nothing it observed changed,
+    else run and recorded."""
     visitors = [d for d in detectors if type(d).visit is not Detector.visit]
     out: dict[str, list[Finding]] = {d.id: [] for d in visitors}
     if not visitors:
         return out
     for e in index.select(PYTHON_FILES) if files is None else files:
-        wanted = [d for d in visitors if d.wants(index, e)]
-        tree = index.python(e.path) if wanted else None
-        if tree is None:
-            continue
-        for d in wanted:
+        if units is not None:
+            nid = "p:" + e.path
+            reused = units.reuse(nid)
+            if reused is not None:
+                for det_id, found in reused.items():
+                    if det_id in out:
+                        out[det_id].extend(found)
+                continue
+            rec = units.start()
+            mine: dict[str, list[Finding]] = {}
             try:
-                out[d.id].extend(d.visit(index, e, tree))
-            except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
-                what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
-                index.warn("detector-error", f"{d.id}: {what}", e.path)
-                visitors.remove(d)
+                _visit_file(index, e, visitors, mine)
+            finally:
+                units.stop(rec)
+            units.done(nid, rec, mine)
+            for det_id, found in mine.items():
+                out[det_id].extend(found)
+        else:
+            _visit_file(index, e, visitors, out)
     return out
 
 
-def detect_one(index: FileIndex, det: Detector) -> list[Finding]:
-    """A detector's own pass (Detector.detect); a broken detector loses its findings, never the scan."""
+def _visit_file(index: FileIndex, e: FileEntry, visitors: list[Detector], out: dict[str, list[Finding]]) -> None:
+    wanted = [d for d in visitors if d.wants(index, e)]
+    tree = index.python(e.path) if wanted else None
+    if tree is None:
+        return
+    for d in wanted:
+        try:
+            out.setdefault(d.id, []).extend(d.visit(index, e, tree))
+        except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
+            what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+            index.warn("detector-error", f"{d.id}: {what}", e.path)
+            visitors.remove(d)
+
+
+def detect_one(index: FileIndex, det: Detector, units: Units | None = None) -> list[Finding]:
+    """A detector's own pass (Detector.detect); a broken detector loses its findings, never the scan. With ``units``
+    (the facts cache) it is a unit: reused when nothing it observed changed, else run and recorded."""
+    if units is None:
+        return _detect(index, det)
+    nid = "d:" + det.id
+    reused = units.reuse(nid)
+    if reused is not None:
+        return reused  # type: ignore[no-any-return]
+    rec = units.start()
+    try:
+        found = _detect(index, det)
+    finally:
+        units.stop(rec)
+    units.done(nid, rec, found)
+    return found
+
+
+def _detect(index: FileIndex, det: Detector) -> list[Finding]:
     try:
         return list(det.detect(index))
     except RecursionError:
@@ -108,21 +153,36 @@ def detect_one(index: FileIndex, det: Detector) -> list[Finding]:
     return []
 
 
-def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1) -> list[Finding]:
+def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1, units: Units | None = None) -> list[Finding]:
     """All findings, in detector order (each detector's Python-pass findings, then its own pass). With
-    ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same."""
-    if jobs > 1:
-        from .parallel import run_parallel
+    ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same.
+    With ``units`` (the facts cache) work whose inputs did not change since a scan of the same listing is reused."""
+    if units is not None and jobs > 1 and not units.mostly_reusable(index, detectors):
+        jobs_run = jobs
+    elif units is not None:
+        jobs_run = 1  # little to recompute: forking would cost more than it saves
+    else:
+        jobs_run = jobs
+    top = units.start() if units is not None else None
+    try:
+        if jobs_run > 1:
+            from .parallel import run_parallel
 
-        done = run_parallel(index, detectors, jobs)
-        if done is not None:
-            return done
-    findings: list[Finding] = []
-    python = python_pass(index, detectors)
-    for det in detectors:
-        findings.extend(python.get(det.id, ()))
-        findings.extend(detect_one(index, det))
-    return findings
+            done = run_parallel(index, detectors, jobs_run, units)
+            if done is not None:
+                return done
+        if units is not None:
+            units.shared_models(index)
+        findings: list[Finding] = []
+        python = python_pass(index, detectors, units=units)
+        for det in detectors:
+            findings.extend(python.get(det.id, ()))
+            findings.extend(detect_one(index, det, units))
+        return findings
+    finally:
+        if units is not None and top is not None:
+            units.stop(top)
+            units.done("top", top, None)
 
 
 def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
@@ -147,6 +207,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
+    units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes])
     # Detectors build many short-lived ASTs; the cyclic GC's default thresholds spent over half of
     # detector time on large repositories (docs/benchmarks.md). Raise them for the scan only.
     old_gc = gc.get_threshold()
@@ -155,9 +216,13 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         from .parallel import auto_jobs, work_files
 
         jobs = options.jobs or auto_jobs(work_files(index))
-        findings = run_detectors(index, detectors, jobs)
+        findings = run_detectors(index, detectors, jobs, units)
+        if units is not None:
+            units.save()
     finally:
         gc.set_threshold(*old_gc)
+        if units is not None:
+            units.close()
     fset = Findings(findings)
 
     def overrides(name: str) -> dict[str, Any]:

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from .cache.record import Recorder
+from .cache.units import Units, findings_plain
 from .detector import Detector
 from .index import FileEntry, FileIndex, IndexChanges
 from .model import Finding
@@ -86,32 +88,81 @@ class _Run:
     detectors: Sequence[Detector]
     python_files: list[FileEntry]
     tasks: list[tuple[str, Any]]
+    units: Units | None = None
+    sent_memos: set[str] | None = None  # in a worker: the models whose recorders went back already
 
 
-def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> list[Finding] | None:
-    """The findings of run_detectors, computed by ``jobs`` worker processes; None when fork is unavailable."""
+def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, units: Units | None = None) -> list[Finding] | None:
+    """The findings of run_detectors, computed by ``jobs`` worker processes; None when fork is unavailable. With
+    ``units`` (the facts cache) reusable units are replayed here and only the others are given to the workers, which
+    send back what each observed."""
     if not available():
         return None
     from .engine import PYTHON_FILES
 
     python_files = list(index.select(PYTHON_FILES))
-    # words: children only, so the scanning process's heap stays compact (what every later child inherits)
-    _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
-         children_only=True)
+    if units is None or not units.run.hit:
+        # words: children only, so the scanning process's heap stays compact (what every later child inherits)
+        _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
+             children_only=True)
     _shared_models(index)
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
-    py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
-    tasks = [("detect", i) for i in range(len(detectors))] + [("python", (c[0], c[-1] + 1)) for c in py_chunks]
-    results = _map(index, detectors, python_files, tasks, jobs)
+    if units is None:
+        py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
+        tasks = [("detect", i) for i in range(len(detectors))] + [("python", (c[0], c[-1] + 1)) for c in py_chunks]
+        results = _map(index, detectors, python_files, tasks, jobs)
+        python: dict[str, list[Finding]] = {}
+        for (kind, _), result in zip(tasks, results, strict=True):
+            if kind == "python":
+                for det_id, found in result.items():
+                    python.setdefault(det_id, []).extend(found)
+        findings: list[Finding] = []
+        for i, det in enumerate(detectors):
+            findings.extend(python.get(det.id, ()))
+            findings.extend(results[i])
+        return findings
+    return _run_units(index, detectors, python_files, jobs, units, visitors)
+
+
+def _run_units(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], jobs: int, units: Units,
+               visitors: bool) -> list[Finding]:
+    """run_parallel with the facts cache: reusable units replayed here, the others run by the workers and recorded."""
+    per_file: dict[int, dict[str, list[Finding]]] = {}
+    todo: list[int] = []
+    for i, e in enumerate(python_files if visitors else ()):
+        reused = units.reuse("p:" + e.path)
+        if reused is None:
+            todo.append(i)
+        else:
+            per_file[i] = reused
+    own: dict[int, list[Finding]] = {}
+    for i, det in enumerate(detectors):
+        reused = units.reuse("d:" + det.id)
+        if reused is not None:
+            own[i] = reused
+    tasks = [("detect", i) for i in range(len(detectors)) if i not in own]
+    tasks += [("units", tuple(c)) for c in _chunks(todo, jobs * CHUNKS_PER_JOB)]
+    results = _map(index, detectors, python_files, tasks, jobs, units=units)
+    for (kind, arg), result in zip(tasks, results, strict=True):
+        payload, memos = result
+        for key, plain in memos.items():
+            index.adopt_memo_node(key, Recorder.from_plain(plain))
+        if kind == "detect":
+            found, plain, encoded = payload
+            units.done_plain("d:" + detectors[arg].id, plain, encoded)
+            own[arg] = found
+        else:
+            for i, mine, plain, encoded in payload:
+                units.done_plain("p:" + python_files[i].path, plain, encoded)
+                per_file[i] = mine
     python: dict[str, list[Finding]] = {}
-    for (kind, _), result in zip(tasks, results, strict=True):
-        if kind == "python":
-            for det_id, found in result.items():
-                python.setdefault(det_id, []).extend(found)
+    for i in sorted(per_file):
+        for det_id, found in per_file[i].items():
+            python.setdefault(det_id, []).extend(found)
     findings: list[Finding] = []
     for i, det in enumerate(detectors):
         findings.extend(python.get(det.id, ()))
-        findings.extend(results[i])
+        findings.extend(own[i])
     return findings
 
 
@@ -138,7 +189,7 @@ def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
 
 
 def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], tasks: list[tuple[str, Any]],
-         jobs: int, children_only: bool = False) -> list[Any]:
+         jobs: int, children_only: bool = False, units: Units | None = None) -> list[Any]:
     """Run the tasks in this process and ``jobs - 1`` forked children (``children_only``: in ``jobs`` children),
     each claiming the next task from a shared counter (the load balances itself). Children write each result with
     their index changes to a file; the results come back in task order and the changes are merged in that order."""
@@ -147,7 +198,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
 
     if not tasks:
         return []
-    run = _Run(index, detectors, python_files, tasks)
+    run = _Run(index, detectors, python_files, tasks, units)
     index.share_caches(jobs)
     gc.collect()
     gc.freeze()  # inherited objects stay out of the children's collections: their pages stay shared
@@ -262,6 +313,8 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
     It stops when the scanning process is gone (killed outright: no result is wanted any more)."""
     code = 0
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if run.units is not None:
+        run.sent_memos = set(run.index.memo_nodes())  # inherited from the scanning process: it has them
     try:
         for i in queues.claims(CHILD_FIRST):
             if os.getppid() != parent:
@@ -289,7 +342,44 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
     if kind == "words":
         run.index.prime_words(arg)
         return None
+    if run.units is not None:
+        return _execute_unit(run, kind, arg)
     if kind == "detect":
         return detect_one(run.index, run.detectors[arg])
     start, end = arg
     return python_pass(run.index, run.detectors, run.python_files[start:end])
+
+
+def _execute_unit(run: _Run, kind: str, arg: Any) -> Any:
+    """A task of units, each recorded: (payload, recorders of the models this worker built meanwhile)."""
+    from .engine import _detect, _visit_file
+
+    index = run.index
+    if kind == "detect":
+        rec = Recorder()
+        prev = index.record_into(rec)
+        try:
+            found = _detect(index, run.detectors[arg])
+        finally:
+            index.record_into(prev)
+        payload: Any = (found, rec.to_plain(), findings_plain(found))
+    else:
+        visitors = [d for d in run.detectors if type(d).visit is not Detector.visit]
+        payload = []
+        for i in arg:
+            rec = Recorder()
+            prev = index.record_into(rec)
+            mine: dict[str, list[Finding]] = {}
+            try:
+                _visit_file(index, run.python_files[i], visitors, mine)
+            finally:
+                index.record_into(prev)
+            encoded = {k: findings_plain(v) for k, v in mine.items() if v}
+            payload.append((i, mine, rec.to_plain(), False if any(v is False for v in encoded.values()) else encoded))
+    memos: dict[str, Any] = {}
+    if run.sent_memos is not None:
+        for key, node in index.memo_nodes().items():
+            if key not in run.sent_memos:
+                run.sent_memos.add(key)
+                memos[key] = node.to_plain()
+    return payload, memos

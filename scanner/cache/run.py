@@ -102,16 +102,24 @@ class RunCache:
     def _same(self, answer: list[Any]) -> bool:
         path, kind, arg, was = self.tables.paths[answer[0]], answer[1], answer[2], answer[3]
         ix = self.index
-        if kind == "m":
-            return bool(ix.mentions(path, self.tables.needles[arg])) == was
-        if kind == "c":
-            return bool(ix.contains(path, self.tables.needles[arg])) == was
-        return False
+        prev = ix.record_into(None)  # checking is no observation of the unit running now
+        try:
+            if kind == "m":
+                return bool(ix.mentions(path, self.tables.needles[arg])) == was
+            if kind == "c":
+                return bool(ix.contains(path, self.tables.needles[arg])) == was
+            return False
+        finally:
+            ix.record_into(prev)
 
     # ------------------------------------------------------------ reuse
     def reuse(self, nid: str) -> Any:
         """The stored unit's findings (JSON); its effects, and those of the models it used, are replayed once."""
-        self._replay(nid)
+        prev = self.index.record_into(None)  # replayed effects belong to the reused unit, not to the one running now
+        try:
+            self._replay(nid)
+        finally:
+            self.index.record_into(prev)
         self.reused += 1
         return self.old[nid]["f"]
 
