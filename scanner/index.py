@@ -43,6 +43,13 @@ def _words(data: bytes) -> set[bytes]:
 
 
 _MISSING: Any = object()
+# name -> function(index, path) of a file fact (FileIndex.fact): pure, JSON-valued, registered by the module defining it
+FACT_BUILDERS: dict[str, Any] = {}
+
+
+def register_fact(name: str, build: Any) -> str:
+    FACT_BUILDERS[name] = build
+    return name
 TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "fixtures"})
 
 
@@ -557,6 +564,26 @@ class FileIndex:
             outer.memos.add(key)
         return self._memo[key]
 
+    def fact(self, path: str, name: str) -> Any:
+        """A JSON value that the fact builder registered as ``name`` (``register_fact``) derives from this one file's
+        content alone (kept in the parse cache). While recording, the unit observes the value, not the content: an
+        edit that leaves the fact as it was does not invalidate it."""
+        build = FACT_BUILDERS[name]
+        rec, self._rec = self._rec, None
+        try:
+            k = (path, "fact:" + name)
+            value = self._parsed.get(k)
+            if value is _MISSING:
+                value = build(self, path)
+                self._parsed.put(k, value, max(self._read_paths.get(path, 0), 64))
+        finally:
+            self._rec = rec
+        if rec is not None:
+            rec.answers[(path, "f", name)] = value
+            level = "notebook" if path.endswith(".ipynb") else "python"
+            self._touch(path, level, parsed=path in self._parsed_paths, content=False)
+        return value
+
     def memo_nodes(self) -> dict[str, Recorder]:
         """The recorders of the models built (or adopted from a worker) in this scan."""
         return self._memo_nodes
@@ -683,7 +710,7 @@ class FileIndex:
         size = self._read_paths.get(path)
         if size is not None:
             eff.add(("r", path, size))
-        if parsed or (not content and level == "notebook" and path in self._parsed_paths):
+        if parsed or (not content and level == "notebook" and path in self._parsed_paths):  # a notebook is split by its parse
             eff.add(("p", path))
         fx = self._fx
         if fx:

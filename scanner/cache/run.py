@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..index import FACT_BUILDERS
 from .blobs import ContentIds
 from .record import Recorder, Tables, encode_node, replay_effects
 from .store import Store
@@ -47,6 +49,11 @@ def code_fingerprint(detectors: Sequence[Any]) -> str:
         h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     h.update("|".join(f"{d.id}={type(d).__module__}.{type(d).__qualname__}" for d in detectors).encode())
     return h.hexdigest()
+
+
+def _fact_modules() -> None:
+    """Import the modules that register file facts (a stored fact names its builder; only these can be called)."""
+    from .. import wiring  # noqa: F401
 
 
 class RunCache:
@@ -108,6 +115,11 @@ class RunCache:
                 return bool(ix.mentions(path, self.tables.needles[arg])) == was
             if kind == "c":
                 return bool(ix.contains(path, self.tables.needles[arg])) == was
+            if kind == "f":
+                _fact_modules()
+                if arg not in FACT_BUILDERS:
+                    return False
+                return bool(json.loads(json.dumps(ix.fact(path, arg))) == was)
             return False
         finally:
             ix.record_into(prev)
