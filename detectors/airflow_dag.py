@@ -7,11 +7,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import is_placeholder
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     DRIFT_WORDS,
     call_tail,
     decorator,
@@ -27,6 +23,9 @@ from ._orchestration import (
     trainingish,
     words,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
 
 _SCHEDULE_KW = ("schedule", "schedule_interval", "timetable")
 _EVENT = ("Dataset", "Asset", "DatasetAll", "DatasetAny", "AssetAll", "AssetAny", "DatasetOrTimeSchedule", "AssetOrTimeSchedule")

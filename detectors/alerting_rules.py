@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops
 
 _ABOUT_MODEL = re.compile(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
                           r"bias|feature|data.?quality|model.?quality|baseline|score|label|concept", re.I)
@@ -35,7 +34,7 @@ DRIFT_WORDS = (b"drift", b"Drift")
 NOTIFIERS = (b"slack", b"pdpyras", b"sendgrid", b"twilio", b"pymsteams", b"prefect.blocks.notifications", b"apprise",
              b"chat_postMessage", b"smtplib")
 HTTP_CLIENTS = (b"requests", b"httpx")
-_ENDPOINT = _ops.AnyOf("slack", "hook", "pagerduty", "teams")
+_ENDPOINT = ops.AnyOf("slack", "hook", "pagerduty", "teams")
 # YAML files that can hold what _yaml_rules reads: alert text (any of ALERT_TEXT) and the key of a rule list, a
 # CloudWatch alarm or an Azure ML monitor alert (RULE_KEYS); the others are not parsed
 ALERT_TEXT = (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")
@@ -47,12 +46,12 @@ class AlertingRules(Detector):
 
     id = "alerting.rules"
     questions = ("O3",)
-    globs = (*_ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/*.ipynb", "**/*.json")
+    globs = (*ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/*.ipynb", "**/*.json")
     signals = ("alerting.rule",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         receivers = _has_receivers(index)
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not (index.contains(e.path, ALERT_TEXT) and index.contains(e.path, RULE_KEYS)):
                 continue
             for doc in _docs(index, e):
@@ -60,10 +59,10 @@ class AlertingRules(Detector):
                     yield self.found("alerting.rule", index, e.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                      attrs={"tool": tool, "notify": notify, "about": about})
         for e in index.select(("**/*.tf",)):
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 if b.kind == "resource" and b.type in _TF_ALARMS:
                     tool, action = _TF_ALARMS[b.type]
-                    notify = _ops.tf_has(b, action) and (tool != "datadog" or "@" in b.body)
+                    notify = ops.tf_has(b, action) and (tool != "datadog" or "@" in b.body)
                     yield self.found("alerting.rule", index, e.path, b.line, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                      attrs={"tool": tool, "notify": notify, "about": _about(b.body)})
         for e in index.select(("**/*.py", "**/*.ipynb")):
@@ -73,7 +72,7 @@ class AlertingRules(Detector):
             if tree is None:
                 continue
             for tool, line, notify, about in _python_alerts(index, e, tree):
-                ln, snip = _ops.locate(index, e, line)
+                ln, snip = ops.locate(index, e, line)
                 yield self.found("alerting.rule", index, e.path, ln, snippet=snip, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                  attrs={"tool": tool, "notify": notify, "about": about})
 
@@ -91,7 +90,7 @@ def _may_alert(index: FileIndex, e: Any) -> bool:
 
 def _docs(index: FileIndex, e: Any) -> list[Any]:
     """The file's Kubernetes documents when it has any (Helm templates rendered), else its YAML documents."""
-    by_path = index.memo("ops-k8s-by-path", lambda: _group(_ops.k8s_docs(index)))
+    by_path = index.memo("ops-k8s-by-path", lambda: _group(ops.k8s_docs(index)))
     return by_path.get(e.path) or index.yaml(e.path)
 
 
@@ -109,7 +108,7 @@ def _about(text: str) -> str:
 def _docs_with_embedded(doc: Any) -> Iterator[tuple[Any, int]]:
     yield doc, 0
     if isinstance(doc, dict) and doc.get("kind") in ("ConfigMap", "Secret"):
-        for _key, d, off in _ops.embedded_docs(doc):
+        for _key, d, off in ops.embedded_docs(doc):
             yield d, off
 
 
@@ -145,12 +144,12 @@ def _has_receivers(index: FileIndex) -> bool:
     Grafana contact points."""
 
     def build() -> bool:
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"receivers", b"contactPoints")):
                 continue
             for doc in _docs(index, e):
                 for d, _off in _docs_with_embedded(doc):
-                    for node in _ops.walk_dicts(d):
+                    for node in ops.walk_dicts(d):
                         receivers = node.get("receivers")
                         for r in receivers if isinstance(receivers, list) else []:
                             if isinstance(r, dict) and (any(_CHANNEL_KEYS.search(str(k)) and v for k, v in r.items())
@@ -162,15 +161,15 @@ def _has_receivers(index: FileIndex) -> bool:
 
 
 def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple[str, int, bool, str]]:
-    al, calls = _ops.py_calls(index, e)
+    al, calls = ops.py_calls(index, e)
     for c in calls:
         if c.attr == "put_metric_alarm":
-            actions = _ops.kwarg(c.node, "AlarmActions")
-            text = " ".join(str(_ops.literal(_ops.kwarg(c.node, k)) or "") for k in ("AlarmName", "MetricName", "Namespace"))
-            yield "cloudwatch", c.line, actions is not None and _ops.literal(actions) != [], _about(text)
+            actions = ops.kwarg(c.node, "AlarmActions")
+            text = " ".join(str(ops.literal(ops.kwarg(c.node, k)) or "") for k in ("AlarmName", "MetricName", "Namespace"))
+            yield "cloudwatch", c.line, actions is not None and ops.literal(actions) != [], _about(text)
         elif c.qual.endswith("model_monitoring.EmailAlertConfig") or c.qual.endswith("ml_monitoring.spec.NotificationSpec"):
             yield "vertex-model-monitoring", c.line, True, "model"
-    smtp = _ops.imports_module(al, "smtplib")
+    smtp = ops.imports_module(al, "smtplib")
     for node in walk(tree):
         if isinstance(node, ast.If) and _TRIGGER.search(ast.unparse(node.test)):
             for n in (n for stmt in node.body for n in walk(stmt)):
@@ -180,11 +179,11 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
 
 
 def _notifies(call: ast.Call, al: dict[str, str], smtp: bool) -> bool:
-    q = _ops.qualname(call.func, al) or ""
+    q = ops.qualname(call.func, al) or ""
     attr = call.func.attr if isinstance(call.func, ast.Attribute) else ""
     if q.startswith(_NOTIFY_LIBS) or attr == "chat_postMessage" or (smtp and attr in ("sendmail", "send_message")):
         return True
-    if attr == "post" and (q.startswith(("requests.", "httpx.")) or _ops.imports_module(al, "requests", "httpx")):
+    if attr == "post" and (q.startswith(("requests.", "httpx.")) or ops.imports_module(al, "requests", "httpx")):
         first = ast.unparse(call.args[0]) if call.args else ""
         return bool(re.search(r"slack|webhook|pagerduty|teams|hook", first, re.I))
     return False

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import all_strings, dig, line_of, trainingish
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
-from ._orchestration import all_strings, dig, line_of, trainingish
 
 _KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 
@@ -19,7 +18,7 @@ _KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkfl
 def _texts(spec: Any) -> list[str]:
     """Names, images, commands and args of a workflow spec (not inline script bodies)."""
     out: list[str] = []
-    for d in _ops.walk_dicts(spec):
+    for d in ops.walk_dicts(spec):
         for k in ("name", "template", "image", "command", "args", "entrypoint"):
             v = d.get(k)
             out += [v] if isinstance(v, str) else [str(x) for x in v] if isinstance(v, list) else []
@@ -50,12 +49,12 @@ class ArgoWorkflow(Detector):
 
     id = "argo.workflow"
     questions = ("D3", "M1")
-    globs = _ops.YAML_GLOBS
+    globs = ops.YAML_GLOBS
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        docs = [(e, d) for e, d in _ops.k8s_docs(index) if str(d.get("apiVersion", "")).startswith("argoproj.io/") and not e.test]
-        templates = {_ops.k8s_name(d): d.get("spec") for _, d in docs if d.get("kind") in ("WorkflowTemplate", "ClusterWorkflowTemplate")}
+        docs = [(e, d) for e, d in ops.k8s_docs(index) if str(d.get("apiVersion", "")).startswith("argoproj.io/") and not e.test]
+        templates = {ops.k8s_name(d): d.get("spec") for _, d in docs if d.get("kind") in ("WorkflowTemplate", "ClusterWorkflowTemplate")}
         for e, d in docs:
             kind, spec = d.get("kind"), d.get("spec") if isinstance(d.get("spec"), dict) else {}
             if kind == "Sensor":
@@ -68,7 +67,7 @@ class ArgoWorkflow(Detector):
                 continue
             wf = dig(spec, "workflowSpec") if kind == "CronWorkflow" else spec
             target = templates.get(str(dig(wf, "workflowTemplateRef", "name"))) or {}
-            name = _ops.k8s_name(d)
+            name = ops.k8s_name(d)
             tool = "kubeflow" if "pipelines.kubeflow.org" in str(dig(d, "metadata", "annotations")) else "argo"
             steps, edges, io = _graph(wf)
             active = kind != "CronWorkflow" or spec.get("suspend") is not True

@@ -9,12 +9,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops, _tracking
-from ._orchestration import words
 
 _COPY = ((re.compile(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
          (re.compile(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
@@ -53,7 +52,7 @@ class ArtifactStore(Detector):
 
     id = "artifact.store"
     questions = ("T2",)
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, *_tracking.ENV_TEXT_GLOBS, *_tracking.DOCKERFILES)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *tracking.ENV_TEXT_GLOBS, *tracking.DOCKERFILES)
     signals = ("artifact.store",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -65,11 +64,11 @@ class ArtifactStore(Detector):
             seen.add((path, how))
             return True
 
-        automated = {(c.path, c.line, c.text) for c in _ops.automated_commands(index)}
-        cmds = [(c.path, c.line, c.text, True) for c in _ops.automated_commands(index)]
+        automated = {(c.path, c.line, c.text) for c in ops.automated_commands(index)}
+        cmds = [(c.path, c.line, c.text, True) for c in ops.automated_commands(index)]
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
             if not e.test:
-                cmds += [(e.path, i, t, False) for i, t in _ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+                cmds += [(e.path, i, t, False) for i, t in ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):
                 continue
@@ -77,7 +76,7 @@ class ArtifactStore(Detector):
             if not kind:
                 continue
             env = _env_of(index, path)
-            expanded = " ".join(_tracking.expand(text, env))
+            expanded = " ".join(tracking.expand(text, env))
             remote = [w for w in _args(expanded) if _REMOTE.search(w)]
             if not remote or not _modelish(text + " " + expanded) or not once(path, "copy"):
                 continue
@@ -89,21 +88,21 @@ class ArtifactStore(Detector):
             hit = _python(index, e, tree)
             if not hit:
                 continue
-            where = _tracking.place(index, e)
+            where = tracking.place(index, e)
             if not where.test and once(e.path, "code"):
                 line, kind, how = hit
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached or e.suffix != ".ipynb") else Strength.WEAK
-                at, snip = _ops.locate(index, e, line)
+                at, snip = ops.locate(index, e, line)
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"kind": kind, "how": how, "wired": where.wired == "automated"})
-        for e, line, name, value in _tracking.env_settings(index, _ROOT_ENV):
+        for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
-            ok = _tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
+            ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
             if ok and once(e.path, "mlflow-artifact-root"):
                 yield self.found("artifact.store", index, e.path, line, strength=Strength.MEDIUM,
                                  attrs={"kind": "s3" if name == "MLFLOW_S3_ENDPOINT_URL" else _kind(uri), "how": "mlflow-artifact-root"})
-        for e in index.select((*_ops.YAML_GLOBS, *_tracking.DOCKERFILES, "**/*.sh")):
+        for e in index.select((*ops.YAML_GLOBS, *tracking.DOCKERFILES, "**/*.sh")):
             if not index.contains(e.path, (b"--default-artifact-root", b"--artifacts-destination")):
                 continue
             for i, ln in enumerate(index.lines(e.path), start=1):
@@ -115,7 +114,7 @@ class ArtifactStore(Detector):
 
 def _args(text: str) -> list[str]:
     """Non-option words of a command, ``${{ expr }}`` kept in one piece, quotes dropped."""
-    text = _tracking.gh_compact(text)
+    text = tracking.gh_compact(text)
     return [w.strip("'\"") for w in text.split() if not w.startswith("-")]
 
 
@@ -123,28 +122,28 @@ def _env_of(index: FileIndex, path: str) -> dict[str, list[str]]:
     def build() -> dict[str, list[str]]:
         text = index.text(path) or ""
         docs = index.yaml(path) if path.endswith((".yml", ".yaml")) else []
-        return _tracking.variables([text], docs)
+        return tracking.variables([text], docs)
 
     return index.memo(f"artifact-env:{path}", build)  # type: ignore[no-any-return]
 
 
-def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:
+def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:
     """(line, kind, how) of the first model upload/download to cloud storage, remote model load or MinIO endpoint."""
-    al, calls = _ops.py_calls(index, e)
-    sdk = _ops.imports_module(al, "boto3", "google.cloud.storage", "azure.storage", "s3fs", "gcsfs", "minio")
+    al, calls = ops.py_calls(index, e)
+    sdk = ops.imports_module(al, "boto3", "google.cloud.storage", "azure.storage", "s3fs", "gcsfs", "minio")
     loads = any(c.attr in _LOADS or c.attr in _SDK for c in calls)
     for c in calls:
         if sdk and c.attr in _SDK:
-            texts = [c.text] + [_tracking.python_value(a, tree, c.line) or (a.id if isinstance(a, ast.Name) else "")
+            texts = [c.text] + [tracking.python_value(a, tree, c.line) or (a.id if isinstance(a, ast.Name) else "")
                                 for a in [*c.node.args, *(k.value for k in c.node.keywords)]]
             if _modelish(" ".join(t for t in texts if t)):
-                kind = "gcs" if _ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if _ops.imports_module(al, "azure.storage") else "s3"
+                kind = "gcs" if ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if ops.imports_module(al, "azure.storage") else "s3"
                 return c.line, kind, "upload" if _SDK[c.attr] == "up" else "download"
     for n in walk(tree):
-        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and _ops.literal(t.slice) == "MLFLOW_S3_ENDPOINT_URL" for t in n.targets):
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and ops.literal(t.slice) == "MLFLOW_S3_ENDPOINT_URL" for t in n.targets):
             return n.lineno, "s3", "mlflow-artifact-root"
         if loads and isinstance(n, (ast.Constant, ast.JoinedStr)) and not isinstance(getattr(n, "value", None), (bytes, int, float)):
-            text = _tracking.python_value(n, tree) or ""
+            text = tracking.python_value(n, tree) or ""
             if _REMOTE.search(text) and _modelish(text):
                 return n.lineno, _kind(text), "remote-model-uri"
     return None

@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     all_strings,
     call_tail,
     calls,
@@ -26,6 +22,9 @@ from ._orchestration import (
     trainingish,
     yaml_docs,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
 
 _V1_STEPS = ("PythonScriptStep", "ParallelRunStep", "DatabricksStep", "EstimatorStep", "CommandStep", "AutoMLStep",
              "HyperDriveStep", "DataTransferStep", "RScriptStep", "MpiStep", "AdlaStep", "SynapseSparkStep")

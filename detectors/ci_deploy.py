@@ -7,11 +7,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiJob, ci_model
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
-
-from ._ci import job_commands
-from ._ci_vocab import (
+from mlscan.facts.ci_vocab import (
     deploy_command,
     deploy_uses,
     ephemeral_cluster,
@@ -24,6 +20,10 @@ from ._ci_vocab import (
     serving_infra,
     workdir,
 )
+from mlscan.facts.commands import job_commands
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
 from .ci_tests import AUTOMATIC, root_line
 
 PROD_ENV = re.compile(r"prod|production|staging|stage|live|release|preprod|uat", re.I)

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
+from mlscan.facts.ci_vocab import metrics_diff
+from mlscan.facts.commands import job_commands
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from ._ci import job_commands
-from ._ci_vocab import metrics_diff
 
 METRIC_TEXT = re.compile(r"metric|score|accuracy|\bauc\b|\bf1\b|precision|recall|rmse|\bmae\b|\bloss\b|eval|results", re.I)
 

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
+from mlscan.facts.ci_vocab import training_command
+from mlscan.facts.commands import Cmd, job_commands, python_target
+from mlscan.facts.orchestration import call_names, trainingish
+from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.wiring import imported_modules
-
-from ._ci import Cmd, job_commands, python_target
-from ._ci_vocab import training_command
-from ._orchestration import call_names, trainingish
 
 PIPELINE_TASKS = ("pipelinerestapitask", "azuremlpipeline", "runpipeline", "sagemaker-pipeline")
 

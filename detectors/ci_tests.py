@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
+from mlscan.facts.ci_vocab import test_runner, test_target_name
+from mlscan.facts.commands import Cmd, defined_target, job_commands
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from ._ci import Cmd, defined_target, job_commands
-from ._ci_vocab import test_runner, test_target_name
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
                                "acceptance", "smoke", "signoff", "sign"})

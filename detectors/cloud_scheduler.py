@@ -7,12 +7,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan import hcl as _hcl
 from mlscan.detector import Detector
+from mlscan.facts import hcl as _hcl
+from mlscan.facts.orchestration import all_strings, inferenceish, line_of, trainingish, yaml_docs
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from ._orchestration import all_strings, inferenceish, line_of, trainingish, yaml_docs
 
 _PIPELINE = re.compile(r"SageMakerPipeline|sagemaker_pipeline|:pipeline/|StartPipelineExecution|pipelineJobs|AWS::SageMaker::Pipeline", re.I)
 _TF_REF = re.compile(r"\b(aws_[a-z0-9_]+|google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\b")

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
 
 _TF_BUDGETS = {"aws_budgets_budget": ("aws-budgets", "notification"), "google_billing_budget": ("gcp-billing-budget", "threshold_rules"),
                "azurerm_consumption_budget_subscription": ("azure-budget", "notification"),
@@ -26,15 +25,15 @@ class CostBudget(Detector):
 
     id = "cost.budget"
     questions = ()
-    globs = ("**/*.tf", *_ops.YAML_GLOBS, "**/*.json")
+    globs = ("**/*.tf", *ops.YAML_GLOBS, "**/*.json")
     signals = ("cost.budget", "cost.monitoring")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.tf",)):
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 if b.kind == "resource" and b.type in _TF_BUDGETS:
                     tool, alert_key = _TF_BUDGETS[b.type]
-                    alert = _ops.tf_has(b, alert_key)
+                    alert = ops.tf_has(b, alert_key)
                     yield self.found("cost.budget", index, e.path, b.line, strength=Strength.STRONG if alert else Strength.MEDIUM,
                                      attrs={"tool": tool, "alert": alert})
                 elif b.kind == "resource" and b.type == "helm_release":
@@ -44,7 +43,7 @@ class CostBudget(Detector):
                         yield self.found("cost.monitoring", index, e.path, b.line, attrs={"tool": tool, "via": "terraform-helm"})
                 elif b.kind == "resource" and b.type == "aws_cur_report_definition":
                     yield self.found("cost.monitoring", index, e.path, b.line, attrs={"tool": "aws-cur", "via": "terraform"})
-        for e in index.select(_ops.YAML_GLOBS + ("**/*.json",)):
+        for e in index.select(ops.YAML_GLOBS + ("**/*.json",)):
             if not index.contains(e.path, (b"Budgets", b"cost-analyzer", b"kubecost", b"opencost")):
                 continue
             docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
@@ -69,7 +68,7 @@ class CostBudget(Detector):
                 if tool:
                     yield self.found("cost.monitoring", index, path, doc["dependencies"].line_of(i), attrs={"tool": tool, "via": "helm"})
                     return
-        for d in _ops.walk_dicts(doc):
+        for d in ops.walk_dicts(doc):
             chart = d.get("chart")
             chart_name = chart.get("spec", {}).get("chart") if isinstance(chart, dict) and isinstance(chart.get("spec"), dict) else chart
             tool = _COST_CHARTS.get(str(chart_name).rsplit("/", 1)[-1]) if isinstance(chart_name, str) else None

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.formats import LineDict
+from mlscan.facts import ops
 from mlscan.index import FileIndex
+from mlscan.index.formats import LineDict
 from mlscan.model import Finding
-
-from . import _ops
 
 # AWS p/g families (ml.p3.2xlarge, g5.xlarge, p4d.24xlarge), Azure NC/ND/NV, GCP a2/a3/g2
 _GPU_INSTANCE = re.compile(r"^(ml\.)?(p[2-5][a-z]*|g[3-6][a-z]*|trn1|inf[12])\.[0-9]*x?large$|^Standard_N[CDV]\w*$|^(a2|a3|g2)-\w+$")
@@ -33,36 +32,36 @@ class CostGpu(Detector):
 
     id = "cost.gpu"
     questions = ()
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf")
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf")
     signals = ("cost.gpu", "cost.spot")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, _tree in index.python_files(NEEDLES):
-            _al, calls = _ops.py_calls(index, e)
+            _al, calls = ops.py_calls(index, e)
             gpu = spot = False
             for c in calls:
                 for key in ("instance_type", "accelerator_type", "num_gpus"):
-                    node = _ops.kwarg(c.node, key)
-                    v = _ops.literal(node)
+                    node = ops.kwarg(c.node, key)
+                    v = ops.literal(node)
                     hit = (isinstance(v, str) and (_GPU_INSTANCE.match(v) or (key == "accelerator_type" and _GPU_ACCEL.match(v)))) or (
                         key == "num_gpus" and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0)
                     if hit and not gpu and node is not None:
                         gpu = True
-                        line, snip = _ops.locate(index, e, node.lineno)
+                        line, snip = ops.locate(index, e, node.lineno)
                         yield self.found("cost.gpu", index, e.path, line, snippet=snip, attrs={"kind": "python", "value": str(v)})
-                node = _ops.kwarg(c.node, "use_spot_instances")
-                if not spot and node is not None and _ops.literal(node) is True:
+                node = ops.kwarg(c.node, "use_spot_instances")
+                if not spot and node is not None and ops.literal(node) is True:
                     spot = True
-                    line, snip = _ops.locate(index, e, node.lineno)
+                    line, snip = ops.locate(index, e, node.lineno)
                     yield self.found("cost.spot", index, e.path, line, snippet=snip, attrs={"tool": "sagemaker", "for": "training"})
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"gpu", b"accelerator", b"spot", b"preemptible", b"instance_type", b"capacityType",
                                            b"capacity-type", b"scalesetpriority", b"lifecycle")):
                 continue
             for doc in index.yaml(e.path):
                 yield from self._yaml(index, e.path, doc)
         for e in index.select(("**/*.tf",)):
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 m = re.search(r'(instance_type|instance_types|vm_size|machine_type)\s*=\s*\[?\s*"([^"]+)"', b.body)
                 if m and _GPU_INSTANCE.match(m.group(2)) or "guest_accelerator" in b.body:
                     yield self.found("cost.gpu", index, e.path, b.line, attrs={"kind": "terraform", "resource": b.type})
@@ -72,7 +71,7 @@ class CostGpu(Detector):
 
     def _yaml(self, index: FileIndex, path: str, doc: Any) -> Iterator[Finding]:
         gpu = spot = False
-        for d in _ops.walk_dicts(doc):
+        for d in ops.walk_dicts(doc):
             line = d.line_of if isinstance(d, LineDict) else (lambda _k: None)
             for k, v in d.items():
                 if not gpu and isinstance(k, str) and k in _GPU_KEYS and v not in (0, "0", None, ""):

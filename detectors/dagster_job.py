@@ -6,11 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     call_tail,
     decorator,
     dotted,
@@ -24,6 +20,9 @@ from ._orchestration import (
     training_code,
     trainingish,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
 
 _ASSET = ("asset", "multi_asset", "graph_asset")
 _SENSOR = ("sensor", "asset_sensor", "multi_asset_sensor", "SensorDefinition")

@@ -10,12 +10,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops, _tracking
-from ._orchestration import words
 
 _MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_model_version", "save_model", "link_model", "push_to_hub",
                           "set_registered_model_alias", "upload_model"})
@@ -30,11 +29,11 @@ NEEDLES = (b"mlflow.log_input", b"mlflow.data.load_delta", b"versionAsOf", b"tim
            b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF")
 # data-version tags/params logged to a tracker (last branch of _python): a tagging/logging call ...
 TAG_CALLS = (b"log", b"tag", b"tags")
-# ... in a file with tracker calls (see _tracking.tracker_calls): the imports its tracker constructors, integrations
+# ... in a file with tracker calls (see tracking.tracker_calls): the imports its tracker constructors, integrations
 # and tracker call prefixes resolve to, HF TrainingArguments(report_to=...) and a bare SummaryWriter(...)
 TRACKERS = tuple(sorted({b"mlflow", b"wandb", b"tensorflow.summary", b"google.cloud.aiplatform", b"azureml", b"transformers", b"trl",
-                         b"SummaryWriter", *(p.rstrip(".").encode() for p in _tracking._AUTO_PREFIXES),
-                         *(q.encode() for q in _tracking._CTORS)}))
+                         b"SummaryWriter", *(p.rstrip(".").encode() for p in tracking._AUTO_PREFIXES),
+                         *(q.encode() for q in tracking._CTORS)}))
 
 
 class DataLineage(Detector):
@@ -42,42 +41,42 @@ class DataLineage(Detector):
 
     id = "data.lineage_logged"
     questions = ("D1", "D2")
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS)
     signals = ("data.version_logged", "data.versioned_store")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return index.mentions(e.path, NEEDLES) or index.mentions(e.path, TAG_CALLS) and index.mentions(e.path, TRACKERS)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = _ops.py_calls(index, e)
+        al, calls = ops.py_calls(index, e)
         hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
         if not hits:
             return
-        where = _tracking.place(index, e)
+        where = tracking.place(index, e)
         if where.test:
             return
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
         linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
-            t.role == "run" and isinstance(t.node, ast.Call) and _ops.dotted(t.node.func).endswith("log_model") for t in _tracking.tracker_calls(index, e))
+            t.role == "run" and isinstance(t.node, ast.Call) and ops.dotted(t.node.func).endswith("log_model") for t in tracking.tracker_calls(index, e))
         done: set[str] = set()
         for signal, line, tool, extra in hits:
             if signal in done:
                 continue
             done.add(signal)
-            at, snip = _ops.locate(index, e, line)
+            at, snip = ops.locate(index, e, line)
             attrs = {"tool": tool, **extra}
             if signal == "data.version_logged":
                 attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
             yield self.found(signal, index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if e.test or not index.contains(e.path, (b"azureml:", b"data.schema.json")):
                 continue
             hit: tuple[str, int | None] | None = None
             for doc in index.yaml(e.path):
-                for d in _ops.walk_dicts(doc):
+                for d in ops.walk_dicts(doc):
                     if "data.schema.json" in str(d.get("$schema", "")) and hit is None:
                         hit = ("data.versioned_store", d.line_of("$schema"))
                     for k in ("path", "data", "dataset", "input_data", "training_data"):
@@ -93,10 +92,10 @@ class DataLineage(Detector):
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.MEDIUM, attrs={"tool": "azureml"})
 
 
-def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[_ops.PyCall]) -> Iterator[tuple[str, int, str, dict]]:
+def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[tuple[str, int, str, dict]]:
     """(signal, line, tool, extra attrs) for every data-version pin, log or versioned store in a file."""
     V, S = "data.version_logged", "data.versioned_store"
-    aml = _ops.imports_module(al, "azureml", "azure.ai.ml")
+    aml = ops.imports_module(al, "azureml", "azure.ai.ml")
     for c in calls:
         q, a = c.qual, c.attr
         kw = {k.arg: k.value for k in c.node.keywords if k.arg}
@@ -104,14 +103,14 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST, al: dict[str, st
             yield V, c.line, "mlflow", {"pinned": True}
         elif q.startswith("mlflow.data.load_delta") and "version" in kw:
             yield V, c.line, "delta", {"pinned": True}
-        elif a == "option" and c.node.args and _ops.literal(c.node.args[0]) in ("versionAsOf", "timestampAsOf", "startingVersion"):
+        elif a == "option" and c.node.args and ops.literal(c.node.args[0]) in ("versionAsOf", "timestampAsOf", "startingVersion"):
             yield V, c.line, "delta", {"pinned": True}
         elif q.startswith("deltalake.DeltaTable") and ("version" in kw or len(c.node.args) > 1):
             yield V, c.line, "delta", {"pinned": True}
-        elif a == "use_artifact" and (q.startswith("wandb.") or _ops.imports_module(al, "wandb")):
-            ref = _ops.literal(c.node.args[0]) if c.node.args else None
+        elif a == "use_artifact" and (q.startswith("wandb.") or ops.imports_module(al, "wandb")):
+            ref = ops.literal(c.node.args[0]) if c.node.args else None
             yield V, c.line, "wandb", {"pinned": isinstance(ref, str) and bool(re.search(r":(v\d+|[0-9a-f]{16,})$", ref))}
-        elif a == "load_dataset" and q.startswith("datasets.") and isinstance(_ops.literal(kw.get("revision")), str):
+        elif a == "load_dataset" and q.startswith("datasets.") and isinstance(ops.literal(kw.get("revision")), str):
             yield V, c.line, "huggingface", {"pinned": True}
         elif q.startswith("dvc.api.") or q.startswith("dvc.fs."):
             yield (V, c.line, "dvc", {"pinned": True}) if "rev" in kw else (S, c.line, "dvc", {})
@@ -119,7 +118,7 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST, al: dict[str, st
             yield S, c.line, "lakefs", {}
         elif q.startswith(("clearml.Dataset", "clearml.datasets")):
             yield (V, c.line, "clearml", {"pinned": True}) if a == "get" and (set(kw) & {"dataset_id", "dataset_version"}) else (S, c.line, "clearml", {})
-        elif "VersionId" in kw and _ops.imports_module(al, "boto3"):
+        elif "VersionId" in kw and ops.imports_module(al, "boto3"):
             yield V, c.line, "s3", {"pinned": True}
         elif aml and a == "get_by_name" and (len(c.node.args) > 2 or "version" in kw):
             yield V, c.line, "azureml", {"pinned": True}
@@ -127,17 +126,17 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST, al: dict[str, st
             yield V, c.line, "azureml", {"pinned": True, "linked_to_model": True}
         elif aml and (a == "register" and "create_new_version" in kw or c.text.endswith("data.create_or_update")):
             yield S, c.line, "azureml", {}
-        elif aml and isinstance(_ops.literal(kw.get("path")), str) and (m := _AML_REF.search(_ops.literal(kw["path"]))) and m.group(3):
+        elif aml and isinstance(ops.literal(kw.get("path")), str) and (m := _AML_REF.search(ops.literal(kw["path"]))) and m.group(3):
             yield V, c.line, "azureml", {"pinned": True}
         elif aml and c.text.endswith("data.get") and "version" in kw:
             yield V, c.line, "azureml", {"pinned": True}
         elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q:
             yield S, c.line, "vertex", {}
         elif a in ("set_tag", "log_param", "tag", "set_tags", "log_params", "log") and c.node.args:
-            key = _ops.literal(c.node.args[0])
+            key = ops.literal(c.node.args[0])
             w = words(key) if isinstance(key, str) else set()
-            if w & _DATA_WORDS and w & _VERSION_WORDS and _tracking.tracker_calls(index, e):
-                yield V, c.line, next((t.tool for t in _tracking.tracker_calls(index, e)), "tracker"), {"pinned": True}
+            if w & _DATA_WORDS and w & _VERSION_WORDS and tracking.tracker_calls(index, e):
+                yield V, c.line, next((t.tool for t in tracking.tracker_calls(index, e)), "tracker"), {"pinned": True}
     for n in walk(tree):
         if isinstance(n, ast.Constant) and isinstance(n.value, str):
             m = _LAKEFS_REF.search(n.value)

@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-from mlscan.wiring import wiring
-
-from . import _ops
 
 # Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
 # project's Pandera schema names, added at run time) ...
@@ -46,7 +45,7 @@ class DataValidation(Detector):
             tools.add(f.attrs["tool"])
             yield f
         configs = [(e, 1, "great_expectations") for e in index.select(("**/great_expectations.yml",))]
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             doc = next(iter(index.yaml(e.path)), None) if index.contains(e.path, (b"checks for ",)) else None
             key = next((k for k in doc if str(k).startswith("checks for ")), None) if isinstance(doc, dict) else None
             if key is not None:
@@ -69,37 +68,37 @@ class DataValidation(Detector):
             if tree is None:
                 continue
             if not library and not _below_ge_conftest(index, e) and not any(
-                    isinstance(n, ast.FunctionDef) and _custom_check(n) for n in _ops.statements(tree)):
+                    isinstance(n, ast.FunctionDef) and _custom_check(n) for n in ops.statements(tree)):
                 continue  # no call _classify reports (no library word, no Great Expectations conftest) and no custom check
-            al, calls = _ops.py_calls(index, e)
-            ge = _ops.imports_module(al, "great_expectations") or any(
-                _ops.imports_module(_ops.py_calls(index, f)[0], "great_expectations") for f in _conftests(index, e))
+            al, calls = ops.py_calls(index, e)
+            ge = ops.imports_module(al, "great_expectations") or any(
+                ops.imports_module(ops.py_calls(index, f)[0], "great_expectations") for f in _conftests(index, e))
             hits: dict[str, tuple[int, dict]] = {}
             for c in calls:
                 tool, extra = _classify(c, al, schemas, wrappers, ge)
                 if tool and tool not in hits:
                     hits[tool] = (c.line, extra)
-            if "custom" not in hits and not _ops.imports_module(al, "fastapi", "flask", "pydantic"):
-                test = _ops.place(index, e) == "test"
-                fn = next((n for n in _ops.statements(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
+            if "custom" not in hits and not ops.imports_module(al, "fastapi", "flask", "pydantic"):
+                test = ops.place(index, e) == "test"
+                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
-                where = _ops.place(index, e)
+                where = ops.place(index, e)
                 if where == "test" and not _real_data(index, e):
                     continue  # schema tests on fixtures
                 automated, before = _automation(index, e, where)
                 if extra.get("skip_check"):
                     automated = False
-                ln, snip = _ops.locate(index, e, line)
+                ln, snip = ops.locate(index, e, line)
                 strength = Strength.STRONG if automated else Strength.WEAK if where in ("notebook", "exploration") or extra else Strength.MEDIUM
                 before = before or bool(_TRAINING.search(e.vpath.rsplit("/", 1)[-1])) or any(c.attr in ("fit", "train") for c in calls)
                 yield self.found("data.validation", index, e.path, ln, snippet=snip, strength=strength,
                                  attrs={"tool": tool, "automated": automated, "before_training": before and automated, **extra})
-        for cmd in _ops.automated_commands(index):
+        for cmd in ops.automated_commands(index):
             tool = _cli_tool(cmd.text, index)
             if tool:
-                before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in _ops.automated_commands(index))
+                before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in ops.automated_commands(index))
                 yield self.found("data.validation", index, cmd.path, cmd.line, snippet=cmd.text, strength=Strength.STRONG,
                                  attrs={"tool": tool, "automated": True, "before_training": before})
 
@@ -119,7 +118,7 @@ def _below_ge_conftest(index: FileIndex, e: FileEntry) -> bool:
     return any(not d or e.vpath.startswith(d + "/") for d in ge_dirs)
 
 
-def _classify(c: _ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:
+def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:
     q = c.qual
     if ge:
         if c.attr.startswith("expect_") or c.attr in _GE_RUN or (c.attr == "run" and "checkpoint" in c.text.lower()):
@@ -140,9 +139,9 @@ def _classify(c: _ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: s
     if q.startswith("whylogs.core.constraints"):
         return "whylogs", {}
     if q.endswith("quality_check_step.QualityCheckStep"):
-        cfg = _ops.kwarg(c.node, "quality_check_config")
-        if isinstance(cfg, ast.Call) and _ops.dotted(cfg.func).endswith("DataQualityCheckConfig"):
-            return "sagemaker-quality-check", ({"skip_check": True} if _ops.literal(_ops.kwarg(c.node, "skip_check")) is True else {})
+        cfg = ops.kwarg(c.node, "quality_check_config")
+        if isinstance(cfg, ast.Call) and ops.dotted(cfg.func).endswith("DataQualityCheckConfig"):
+            return "sagemaker-quality-check", ({"skip_check": True} if ops.literal(ops.kwarg(c.node, "skip_check")) is True else {})
     return None, {}
 
 
@@ -151,23 +150,23 @@ def _pandera_schemas(index: FileIndex) -> tuple[set[str], set[str]]:
     names: set[str] = set()
     wrappers: set[str] = set()
     for _e, tree in index.python_files((b"pandera",)):
-        al = _ops.aliases(tree)
-        if not _ops.imports_module(al, "pandera"):
+        al = ops.aliases(tree)
+        if not ops.imports_module(al, "pandera"):
             continue
         for node in walk(tree):
-            if isinstance(node, ast.ClassDef) and any(_ops.dotted(b).endswith(("DataFrameModel", "SchemaModel")) or _ops.dotted(b) in names for b in node.bases):
+            if isinstance(node, ast.ClassDef) and any(ops.dotted(b).endswith(("DataFrameModel", "SchemaModel")) or ops.dotted(b) in names for b in node.bases):
                 names.add(node.name)
                 for fn in node.body:
                     if isinstance(fn, ast.FunctionDef) and any(isinstance(n, ast.Attribute) and n.attr == "validate" for n in walk(fn)):
                         wrappers.add(fn.name)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (_ops.qualname(node.value.func, al) or "").endswith("DataFrameSchema"):
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (ops.qualname(node.value.func, al) or "").endswith("DataFrameSchema"):
                 names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return names, wrappers
 
 
 def _custom_check(fn: ast.FunctionDef) -> bool:
     """A data check by name that fails loudly (raise/assert) and looks at a table, not at a config."""
-    if not _CUSTOM.search(fn.name) or any("validator" in _ops.dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list):
+    if not _CUSTOM.search(fn.name) or any("validator" in ops.dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list):
         return False
     nodes = list(walk(fn))
     fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
@@ -177,7 +176,7 @@ def _custom_check(fn: ast.FunctionDef) -> bool:
 def _called(index: FileIndex, name: str) -> bool:
     needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
     return any(c.attr == name for e in index.select(("**/*.py",)) if index.contains(e.path, needle)
-               for c in _ops.py_calls(index, e)[1])
+               for c in ops.py_calls(index, e)[1])
 
 
 def _conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:
@@ -188,9 +187,9 @@ def _conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:
 def _real_data(index: FileIndex, e: FileEntry) -> bool:
     """A test that loads a dataset from outside the test tree (not a hand-made fixture frame)."""
     for f in [e, *_conftests(index, e)]:
-        for c in _ops.py_calls(index, f)[1]:
+        for c in ops.py_calls(index, f)[1]:
             if c.attr in _READERS:
-                arg = _ops.literal(c.node.args[0]) if c.node.args else None
+                arg = ops.literal(c.node.args[0]) if c.node.args else None
                 if not (isinstance(arg, str) and re.search(r"fixture|tests?/|sample|dummy", arg)):
                     return True
     return False
@@ -201,11 +200,11 @@ def _automation(index: FileIndex, e: FileEntry, where: str) -> tuple[bool, bool]
     if where == "automated":
         chain = " ".join(wiring(index).of(e.vpath).chain)  # type: ignore[union-attr]
         return True, bool(_TRAINING.search(chain))
-    cmds = _ops.automated_commands(index)
+    cmds = ops.automated_commands(index)
     for cmd in cmds:
-        targets = _ops.pytest_targets(cmd.text)
-        if targets is not None and _ops.covered_by(e.vpath, targets):
-            return True, any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) and _ops.pytest_targets(c.text) is None for c in cmds)
+        targets = ops.pytest_targets(cmd.text)
+        if targets is not None and ops.covered_by(e.vpath, targets):
+            return True, any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) and ops.pytest_targets(c.text) is None for c in cmds)
     return False, False
 
 

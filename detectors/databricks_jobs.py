@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, line_of, trainingish, words, yaml_docs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-
-from ._orchestration import DRIFT_WORDS, all_strings, line_of, trainingish, words, yaml_docs
 
 _BUNDLE = ("databricks.yml", "databricks.yaml", "bundle.yml")
 _NONBLOCKING = {"dry_run", "dry-run", "dryrun", "disabled", "disable", "off", "warn", "log_only", "report"}

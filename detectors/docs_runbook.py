@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, project_docs
 from mlscan.index import FileIndex
-from mlscan.markdown import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, project_docs
 from mlscan.model import Finding, Strength
 
 _RETRAIN = re.compile(

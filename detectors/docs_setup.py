@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.doc_blocks import INSTALL, RUN, classify, commands, document, project_docs
 from mlscan.index import FileIndex
-from mlscan.markdown import INSTALL, RUN, classify, commands, document, project_docs
 from mlscan.model import Finding, Strength
 
 # a section (or a whole page, by its file name) that tells someone how to set up or run the project

@@ -6,10 +6,9 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.taskrunners import READERS
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from ._taskrunners import READERS
 
 CATEGORIES = {
     "setup": {"install", "setup", "init", "bootstrap", "env", "venv", "deps", "dependencies", "requirements", "dev",

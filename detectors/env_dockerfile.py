@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
 
-from . import _ops, _tracking
 from .env_python import REQ_GLOBS, pinned, share
 
 _TOOLING = frozenset({"pip", "setuptools", "wheel", "pipenv", "poetry", "uv", "pip-tools", "virtualenv", "pdm", "hatch", "conda-lock"})
@@ -28,11 +28,11 @@ class EnvDockerfile(Detector):
 
     id = "env.dockerfile"
     questions = ("E4",)
-    globs = (*_tracking.DOCKERFILES, *_ops.YAML_GLOBS, "**/*.py", "**/*.ipynb")
+    globs = (*tracking.DOCKERFILES, *ops.YAML_GLOBS, "**/*.py", "**/*.ipynb")
     signals = ("env.dockerfile", "env.runtime")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(_tracking.DOCKERFILES):
+        for e in index.select(tracking.DOCKERFILES):
             instrs = index.dockerfile(e.path)
             froms = [i for i in instrs if i.instruction == "FROM"]
             if not froms:
@@ -70,12 +70,12 @@ class EnvDockerfile(Detector):
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"spark_version", b"base_image", b"cluster_env")):
                 continue
             done: set[str] = set()
             for doc in index.yaml(e.path):
-                for d in _ops.walk_dicts(doc):
+                for d in ops.walk_dicts(doc):
                     for key, kind in (("spark_version", "databricks"), ("base_image", "container")):
                         v = d.get(key)
                         if isinstance(v, str) and kind not in done:
@@ -84,13 +84,13 @@ class EnvDockerfile(Detector):
                             yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
                                              attrs={"kind": kind, "image": v, "pinned": ok})
         for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install")):
-            if _ops.place(index, e) == "test":
+            if ops.place(index, e) == "test":
                 continue
             for n in walk(tree):
                 if not isinstance(n, ast.Call):
                     continue
                 kw = {k.arg: k.value for k in n.keywords if k.arg}
-                image, pkgs, fw = _ops.literal(kw.get("base_image")), _ops.literal(kw.get("packages_to_install")), _ops.literal(kw.get("framework_version"))
+                image, pkgs, fw = ops.literal(kw.get("base_image")), ops.literal(kw.get("packages_to_install")), ops.literal(kw.get("framework_version"))
                 if isinstance(image, str) or isinstance(pkgs, list):
                     pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
                     ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
@@ -99,7 +99,7 @@ class EnvDockerfile(Detector):
                     ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
                 else:
                     continue
-                line, snip = _ops.locate(index, e, n.lineno)
+                line, snip = ops.locate(index, e, n.lineno)
                 yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"kind": kind, "image": image if isinstance(image, str) else "", "pinned": ok})
                 break
@@ -115,7 +115,7 @@ def _base_pinned(image: str) -> bool:
         return True
     if "$" in image:
         return False
-    tag = _tracking.tag_of(image)
+    tag = tracking.tag_of(image)
     return bool(tag) and tag != "latest" and not tag.startswith("latest")
 
 

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.formats import Requirement, normalize_name, parse_requirements
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.index.formats import Requirement, normalize_name, parse_requirements
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops
 
 _LOCKS = {"poetry.lock": "poetry", "uv.lock": "uv", "Pipfile.lock": "pipenv", "pdm.lock": "pdm", "pixi.lock": "pixi",
           "conda-lock.yml": "conda-lock", "conda-lock.yaml": "conda-lock", "renv.lock": "renv"}
@@ -38,7 +37,7 @@ class EnvPython(Detector):
     id = "env.python"
     questions = ("E4", "T1")
     globs = (*(f"**/{n}" for n in _LOCKS), "**/*.conda-lock.yml", *REQ_GLOBS, "**/pyproject.toml", "**/Pipfile", "**/setup.py",
-             *_ops.YAML_GLOBS, "**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")
+             *ops.YAML_GLOBS, "**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")
     signals = ("env.lockfile", "env.pinned_requirements", "env.conda", "env.devcontainer")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -61,7 +60,7 @@ class EnvPython(Detector):
             if any(spec for _, spec in deps):
                 line = _line_of(index, e.path, ("dependencies", "[tool.poetry.dependencies]", "[packages]", "install_requires"))
                 yield self._pins(index, e, line, sum(pinned(s, s) for _, s in deps), len(deps))
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"dependencies",)) or e.name.endswith(".conda-lock.yml"):
                 continue
             for doc in index.yaml(e.path):
@@ -78,7 +77,7 @@ class EnvPython(Detector):
             yield self.found("env.devcontainer", index, e.path, 1, strength=Strength.STRONG, attrs={"base": base})
 
     def _pins(self, index: FileIndex, e: FileEntry, line: int | None, pins: int, total: int) -> Finding:
-        dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or _ops.place(index, e) == "test"
+        dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or ops.place(index, e) == "test"
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
                           attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
                                  "scope": "dev" if dev else "main"})
@@ -91,7 +90,7 @@ def _declared(index: FileIndex, e: FileEntry) -> list[tuple[str, str]]:
         tree = index.python(e.path)
         for n in walk(tree) if tree is not None else ():
             if isinstance(n, ast.keyword) and n.arg == "install_requires":
-                items = _ops.literal(n.value)
+                items = ops.literal(n.value)
                 out += [(r.name, r.spec if not r.raw.count("@") else "@") for s in items or [] if isinstance(s, str)
                         for r in parse_requirements(s)] if isinstance(items, list) else []
         return out

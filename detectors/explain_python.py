@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
 
 # qualified-name prefix -> tool (a call must resolve through an import to one of these)
 _LIBS = (
@@ -48,13 +47,13 @@ class ExplainPython(Detector):
 
     id = "explain.python"
     questions = ("O4",)
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/requirements*.txt", "**/pyproject.toml")
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/requirements*.txt", "**/pyproject.toml")
     signals = ("explain.usage",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         used: set[str] = set()
         for e, _tree in index.python_files(_NEEDLES):
-            al, calls = _ops.py_calls(index, e)
+            al, calls = ops.py_calls(index, e)
             seen: set[str] = set()
             for c in calls:
                 tool = _tool(c, al)
@@ -62,18 +61,18 @@ class ExplainPython(Detector):
                     continue
                 seen.add(tool)
                 used.add(tool)
-                where = _ops.place(index, e)
-                line, snip = _ops.locate(index, e, c.line)
+                where = ops.place(index, e)
+                line, snip = ops.locate(index, e, c.line)
                 yield self.found("explain.usage", index, e.path, line, snippet=snip,
                                  strength=Strength.STRONG if where == "automated" else Strength.MEDIUM,
                                  attrs={"tool": tool, "wired": where == "automated", "declared_only": False})
-        for e, doc in _ops.k8s_docs(index):
+        for e, doc in ops.k8s_docs(index):
             for tool, line in _serving_explainers(doc):
                 used.add(tool)
                 yield self.found("explain.usage", index, e.path, line, strength=Strength.STRONG,
                                  attrs={"tool": tool, "wired": True, "declared_only": False, "serving": True})
         first: dict[str, tuple[str, int | None]] = {}
-        for e, line, tool in _ops.declared(index, _DISTS):
+        for e, line, tool in ops.declared(index, _DISTS):
             first.setdefault(tool, (e.path, line))
         for tool, (path, line) in sorted(first.items()):
             if tool not in used:
@@ -81,17 +80,17 @@ class ExplainPython(Detector):
                                  attrs={"tool": tool, "wired": False, "declared_only": True})
 
 
-def _tool(c: _ops.PyCall, al: dict[str, str]) -> str | None:
+def _tool(c: ops.PyCall, al: dict[str, str]) -> str | None:
     q = c.qual + "."
     for prefix, tool in _LIBS:
         if q.startswith(prefix if prefix.endswith(".") else prefix + "."):
             return tool
-    if any(_ops.kwarg(c.node, k) is not None for k in _VERTEX_KW) and _ops.imports_module(al, "google.cloud.aiplatform", "vertexai"):
+    if any(ops.kwarg(c.node, k) is not None for k in _VERTEX_KW) and ops.imports_module(al, "google.cloud.aiplatform", "vertexai"):
         return "vertex-explanations"
-    if _ops.imports_module(al, "arize"):
-        if _ops.kwarg(c.node, "shap_values_column_names") is not None or _ops.literal(_ops.kwarg(c.node, "surrogate_explainability")) is True:
+    if ops.imports_module(al, "arize"):
+        if ops.kwarg(c.node, "shap_values_column_names") is not None or ops.literal(ops.kwarg(c.node, "surrogate_explainability")) is True:
             return "arize"
-    if c.attr == "run_explainability" and _ops.imports_module(al, "sagemaker.clarify"):
+    if c.attr == "run_explainability" and ops.imports_module(al, "sagemaker.clarify"):
         return "sagemaker-clarify"
     return None
 

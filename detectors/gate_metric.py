@@ -11,11 +11,7 @@ from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.detector import Detector
-from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     PROMOTE_CALLS,
     at,
     call_tail,
@@ -26,7 +22,10 @@ from ._orchestration import (
     reach_strength,
     words,
 )
-from ._pyeval import Env, caller_params
+from mlscan.facts.pyast import walk
+from mlscan.facts.pyeval import Env, caller_params
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
 
 Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",

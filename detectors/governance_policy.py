@@ -7,12 +7,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import wiring
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-from mlscan.wiring import wiring
-
-from . import _ops
 
 _MODEL_CARD = re.compile(r"(^|/)(model[_-]?card|modelcard)[\w.-]*\.(md|markdown|rst|json|ya?ml|html|txt|j2|jinja2?)$", re.IGNORECASE)
 _PR_TEMPLATE = re.compile(
@@ -114,7 +113,7 @@ class GovernancePolicy(Detector):
                                            b"databricks_permissions", b"databricks_grants")):
                 continue
             seen: set[str] = set()
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 if b.kind != "resource":
                     continue
                 if b.type in _TF_PROTECTION and "protection" not in seen:
@@ -122,8 +121,8 @@ class GovernancePolicy(Detector):
                     yield self.found("governance.policy", index, e.path, b.line, strength=Strength.STRONG,
                                      attrs={"kind": "branch-protection", "source": "terraform", "resource": b.type})
                 elif "grants" not in seen and (
-                    (b.type == "databricks_permissions" and any(_ops.tf_has(b, a) for a in ("registered_model_id", "experiment_id", "serving_endpoint_id")))
-                    or (b.type == "databricks_grants" and _ops.tf_has(b, "model"))
+                    (b.type == "databricks_permissions" and any(ops.tf_has(b, a) for a in ("registered_model_id", "experiment_id", "serving_endpoint_id")))
+                    or (b.type == "databricks_grants" and ops.tf_has(b, "model"))
                 ):
                     seen.add("grants")
                     yield self.found("governance.policy", index, e.path, b.line, strength=Strength.STRONG,
@@ -185,13 +184,13 @@ class GovernancePolicy(Detector):
             hit = _used_call(tree, FAIRNESS)
             if hit:
                 automated = wired.automated(e.vpath)
-                line, snippet = _ops.locate(index, e, hit[1])
+                line, snippet = ops.locate(index, e, hit[1])
                 yield self.found("governance.fairness", index, e.path, line, snippet=snippet,
                                  strength=Strength.STRONG if automated else Strength.MEDIUM, attrs={"library": hit[0], "automated": automated})
         for e, tree in index.python_files((b"model_card_toolkit", b"ModelCard")):
             hit = _used_call(tree, ("model_card_toolkit",)) or _used_call(tree, ("huggingface_hub",), ("ModelCard", "ModelCardData"))
             if hit:
-                line, snippet = _ops.locate(index, e, hit[1])
+                line, snippet = ops.locate(index, e, hit[1])
                 yield self.found("governance.model_card", index, e.path, line, snippet=snippet, strength=Strength.MEDIUM,
                                  attrs={"kind": "toolkit" if hit[0] == "model_card_toolkit" else "huggingface"})
 

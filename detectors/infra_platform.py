@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
 
 _DIST_KINDS = {"PyTorchJob": "pytorchjob", "TFJob": "tfjob", "MPIJob": "mpijob", "XGBoostJob": "xgboostjob", "PaddleJob": "paddlejob",
                "TrainJob": "kubeflow-trainer", "RayJob": "ray", "SparkApplication": "spark", "ScheduledSparkApplication": "spark"}
@@ -53,7 +52,7 @@ class InfraPlatform(Detector):
 
     id = "infra.platform"
     questions = ()
-    globs = (*_ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/cdk.json", "**/Pulumi.yaml", "**/*.bicep", "**/*.sh", "**/Dockerfile")
+    globs = (*ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/cdk.json", "**/Pulumi.yaml", "**/*.bicep", "**/*.sh", "**/Dockerfile")
     signals = ("infra.kubernetes", "infra.compose", "scale.autoscaling", "scale.distributed_training", "infra.iac", "featurestore")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -64,7 +63,7 @@ class InfraPlatform(Detector):
                 yield self.found("infra.compose", index, e.path, doc.line_of("services"), strength=Strength.MEDIUM,
                                  attrs={"services": len(doc["services"])})
         dist: dict[str, tuple[str, int | None, str | None]] = {}
-        for e, doc in _ops.k8s_docs(index):
+        for e, doc in ops.k8s_docs(index):
             if doc["kind"] in _DIST_KINDS:
                 dist.setdefault(_DIST_KINDS[doc["kind"]], (e.path, doc.line_of("kind"), None))
         feature: dict[str, tuple[str, int | None, str | None]] = {}
@@ -77,9 +76,9 @@ class InfraPlatform(Detector):
                 continue
             if not _may_add(index, e, dist, feature):
                 continue
-            al, calls = _ops.py_calls(index, e)  # parses the file
+            al, calls = ops.py_calls(index, e)  # parses the file
             for c in calls:
-                line, snip = _ops.locate(index, e, c.line)
+                line, snip = ops.locate(index, e, c.line)
                 tool = next((t for p, t in _DIST_PY if c.qual.startswith(p)), None) or _lightning(c)
                 if tool:
                     dist.setdefault(tool, (e.path, line, snip))
@@ -100,9 +99,9 @@ class InfraPlatform(Detector):
             yield self.found("featurestore", index, path, line, snippet=snip, attrs={"tool": tool})
 
     def _kubernetes(self, index: FileIndex) -> Iterator[Finding]:
-        charts = _ops.chart_dirs(index)
+        charts = ops.chart_dirs(index)
         groups: dict[str, list[tuple[FileEntry, Any]]] = {}
-        for e, doc in _ops.k8s_docs(index):
+        for e, doc in ops.k8s_docs(index):
             chart = next((c for c in charts if e.vpath.startswith(f"{c}/templates/" if c else "templates/")), None)
             groups.setdefault("manifests" if chart is None else f"helm:{chart}", []).append((e, doc))
             tool, enabled = _autoscaling(index, e, doc, chart)
@@ -133,7 +132,7 @@ class InfraPlatform(Detector):
         ml: tuple[str, int] | None = None
         count = 0
         for e in index.select(("**/*.tf",)):
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 if b.kind != "resource":
                     continue
                 count += 1
@@ -146,7 +145,7 @@ class InfraPlatform(Detector):
             path, line = ml or first
             yield self.found("infra.iac", index, path, line, strength=Strength.MEDIUM, attrs={"tool": "terraform", "ml_resources": ml is not None, "resources": count})
         cfn = None
-        for e in index.select((*_ops.YAML_GLOBS, "**/*.template", "**/*.json")):
+        for e in index.select((*ops.YAML_GLOBS, "**/*.template", "**/*.json")):
             if not index.contains(e.path, (b"AWS::",)) or not index.contains(e.path, (b"Resources",)):
                 continue
             docs = index.yaml(e.path) if e.suffix != ".json" else [index.json(e.path)]
@@ -202,19 +201,19 @@ def _may_add(index: FileIndex, e: FileEntry, dist: dict[str, Any], feature: dict
     return any(t not in (dist if kind == "dist" else feature) and index.mentions(e.path, (words,)) for words, t, kind in _TOOL_WORDS)
 
 
-def _py_autoscaling(c: _ops.PyCall) -> str | None:
-    if c.attr == "register_scalable_target" and "sagemaker" in str(_ops.literal(_ops.kwarg(c.node, "ScalableDimension")) or ""):
+def _py_autoscaling(c: ops.PyCall) -> str | None:
+    if c.attr == "register_scalable_target" and "sagemaker" in str(ops.literal(ops.kwarg(c.node, "ScalableDimension")) or ""):
         return "sagemaker"
-    if c.qual in ("ray.serve.deployment",) and _ops.kwarg(c.node, "autoscaling_config") is not None:
+    if c.qual in ("ray.serve.deployment",) and ops.kwarg(c.node, "autoscaling_config") is not None:
         return "ray-serve"
     if c.qual.endswith("TargetUtilizationScaleSettings"):
         return "azureml"
     return None
 
 
-def _lightning(c: _ops.PyCall) -> str | None:
+def _lightning(c: ops.PyCall) -> str | None:
     if c.attr == "Trainer" and c.qual.startswith(("pytorch_lightning", "lightning")):
-        strategy = _ops.literal(_ops.kwarg(c.node, "strategy"))
+        strategy = ops.literal(ops.kwarg(c.node, "strategy"))
         if isinstance(strategy, str) and re.search(r"ddp|deepspeed|fsdp|horovod", strategy):
             return "lightning-" + re.search(r"ddp|deepspeed|fsdp|horovod", strategy).group(0)
     return None
@@ -224,5 +223,5 @@ def _command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
     for e in index.select(("**/*.sh", "**/Makefile")):
         for i, ln in enumerate(index.lines(e.path), start=1):
             yield e.path, i, ln.strip().lstrip("@-\t ")
-    for c in _ops.automated_commands(index):
+    for c in ops.automated_commands(index):
         yield c.path, c.line, c.text

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import dig, line_of, trainingish
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
-from ._orchestration import dig, line_of, trainingish
 
 
 class K8sCronJob(Detector):
@@ -17,16 +16,16 @@ class K8sCronJob(Detector):
 
     id = "k8s.cronjob"
     questions = ("M1",)
-    globs = _ops.YAML_GLOBS
+    globs = ops.YAML_GLOBS
     signals = ("schedule.training",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, d in _ops.k8s_docs(index):
+        for e, d in ops.k8s_docs(index):
             if d.get("kind") != "CronJob" or not str(d.get("apiVersion", "")).startswith("batch/") or e.test:
                 continue
             spec = dig(d, "spec")
             pod_spec = dig(spec, "jobTemplate", "spec", "template", "spec")
-            texts = [_ops.k8s_name(d)]
+            texts = [ops.k8s_name(d)]
             containers = [c for k in ("containers", "initContainers") if isinstance(pod_spec.get(k) if isinstance(pod_spec, dict) else None, list) for c in pod_spec[k]]
             for c in containers:
                 if isinstance(c, dict):

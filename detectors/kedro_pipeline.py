@@ -7,10 +7,9 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.orchestration import call_tail, calls, dotted, imports, kwarg, literal, trainingish
 from mlscan.index import FileIndex
 from mlscan.model import Finding
-
-from ._orchestration import call_tail, calls, dotted, imports, kwarg, literal, trainingish
 
 
 def _names(node: ast.AST | None) -> set[str]:

@@ -7,11 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     at,
     call_tail,
     decorator,
@@ -27,6 +23,9 @@ from ._orchestration import (
     words,
     yaml_docs,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
 
 _COMPONENT_DECOS = ("component", "container_component", "create_component_from_func", "func_to_container_op", "partial")
 _COMPONENT_FACTORIES = ("load_component_from_file", "load_component_from_url", "load_component_from_text", "create_component_from_func",

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
 
 # qualified name of a call -> (signal, tool): exact or a submodule/attribute of it; "x." and "x*" are prefixes
 _CALLS = (
@@ -69,31 +68,31 @@ class LlmApp(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         used: set[str] = set()
         for e, _tree in index.python_files(NEEDLES):
-            al, calls = _ops.py_calls(index, e)
+            al, calls = ops.py_calls(index, e)
             local = _local_roots(index, al)
             hits = [(c, hit) for c in calls if c.qual.split(".")[0] not in local and (hit := _classify(c, al)) is not None]
             if not hits:
                 continue
-            where = _ops.place(index, e)
+            where = ops.place(index, e)
             seen: set[tuple[str, str]] = set()
             for c, hit in hits:
                 if hit in seen:
                     continue
                 seen.add(hit)
                 used.add(hit[0])
-                line, snip = _ops.locate(index, e, c.line)
+                line, snip = ops.locate(index, e, c.line)
                 strength = Strength.WEAK if where in ("exploration", "notebook") else Strength.MEDIUM
                 yield self.found(hit[0], index, e.path, line, snippet=snip, strength=strength,
                                  attrs={"tool": hit[1], "place": where, "declared_only": False})
         first: dict[str, tuple[str, int | None, str]] = {}
-        for e, line, signal in _ops.declared(index, _DISTS):
+        for e, line, signal in ops.declared(index, _DISTS):
             first.setdefault(signal, (e.path, line, signal))
         for signal, (path, line, _) in sorted(first.items()):
             if signal not in used:
                 yield self.found(signal, index, path, line, strength=Strength.WEAK, attrs={"declared_only": True})
 
 
-def _classify(c: _ops.PyCall, al: dict[str, str]) -> tuple[str, str] | None:
+def _classify(c: ops.PyCall, al: dict[str, str]) -> tuple[str, str] | None:
     q = c.qual
     if q:
         for prefix, signal, tool in _CALLS:
@@ -103,7 +102,7 @@ def _classify(c: _ops.PyCall, al: dict[str, str]) -> tuple[str, str] | None:
             elif q == prefix or q.startswith(prefix + "."):
                 return signal, tool
     if c.attr in _PROMPT_METHODS and not q:
-        client = next((m for m in _PROMPT_CLIENTS if _ops.imports_module(al, m)), None)
+        client = next((m for m in _PROMPT_CLIENTS if ops.imports_module(al, m)), None)
         if client:
             return "llm.prompt_registry", client
     return None

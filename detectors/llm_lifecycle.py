@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 from mlscan.ci import argv
 from mlscan.detector import Detector
+from mlscan.facts import ops
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops
 
 _FINETUNE = (("trl.", "trl"), ("peft.LoraConfig", "peft"), ("peft.get_peft_model", "peft"),
              ("peft.prepare_model_for_kbit_training", "peft"), ("unsloth.FastLanguageModel", "unsloth"))
@@ -34,17 +33,17 @@ class LlmLifecycle(Detector):
 
     id = "llm.lifecycle"
     questions = ()
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS)
     signals = ("llm.finetune", "llm.eval")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        commands = _ops.automated_commands(index)
+        commands = ops.automated_commands(index)
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not (index.mentions(e.path, NEEDLES) or index.mentions(e.path, MLFLOW_EVALUATE) and index.contains(e.path, (b"model_type",))):
                 continue
             if index.python(e.path) is None:
                 continue
-            al, calls = _ops.py_calls(index, e)
+            al, calls = ops.py_calls(index, e)
             hits = [(c, hit) for c in calls if (hit := _classify(c)) is not None]
             if not hits:
                 continue
@@ -55,13 +54,13 @@ class LlmLifecycle(Detector):
                 if hit[0] in seen:
                     continue
                 seen.add(hit[0])
-                line, snip = _ops.locate(index, e, c.line)
-                strength = Strength.STRONG if auto else Strength.WEAK if _ops.place(index, e) == "exploration" else Strength.MEDIUM
+                line, snip = ops.locate(index, e, c.line)
+                strength = Strength.STRONG if auto else Strength.WEAK if ops.place(index, e) == "exploration" else Strength.MEDIUM
                 attrs = {"tool": hit[1], "automated": auto}
                 if hit[0] == "llm.eval":
                     attrs["retrieval"] = hit[1] == "ragas" or any(m in text for m in _RAG_METRICS)
                 yield self.found(hit[0], index, e.path, line, snippet=snip, strength=strength, attrs=attrs)
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"prompts", b"base_model", b"finetuning_type")):
                 continue
             for doc in index.yaml(e.path):
@@ -81,7 +80,7 @@ class LlmLifecycle(Detector):
                 break
 
 
-def _classify(c: _ops.PyCall) -> tuple[str, str] | None:
+def _classify(c: ops.PyCall) -> tuple[str, str] | None:
     q = c.qual
     if not q:
         return None
@@ -91,7 +90,7 @@ def _classify(c: _ops.PyCall) -> tuple[str, str] | None:
     for prefix, tool in _EVAL:
         if q == prefix:
             return "llm.eval", tool
-    if q == "mlflow.evaluate" and _ops.literal(_ops.kwarg(c.node, "model_type")) in _MLFLOW_LLM_TYPES:
+    if q == "mlflow.evaluate" and ops.literal(ops.kwarg(c.node, "model_type")) in _MLFLOW_LLM_TYPES:
         return "llm.eval", "mlflow"
     return None
 
@@ -117,17 +116,17 @@ def _tools_in(cmd: str) -> set[str]:
     return out
 
 
-def _automated(index: FileIndex, e: FileEntry, commands: list[_ops.Command]) -> bool:
+def _automated(index: FileIndex, e: FileEntry, commands: list[ops.Command]) -> bool:
     """On an automated path, or a test file that an automated pytest/deepeval run covers."""
-    where = _ops.place(index, e)
+    where = ops.place(index, e)
     if where == "automated":
         return True
     if where != "test":
         return False
     for c in commands:
-        targets = _ops.pytest_targets(c.text)
+        targets = ops.pytest_targets(c.text)
         if targets is None and "deepeval" in c.text and " test run" in c.text:
             targets = [w for w in c.text.split()[3:] if not w.startswith("-")]
-        if targets is not None and _ops.covered_by(e.vpath, targets):
+        if targets is not None and ops.covered_by(e.vpath, targets):
             return True
     return False

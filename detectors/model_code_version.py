@@ -10,12 +10,11 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops, _tracking
-from ._orchestration import words
 
 _TAG_KEYS = re.compile(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
@@ -43,7 +42,7 @@ class ModelCodeVersion(Detector):
 
     id = "model.code_version"
     questions = ("E3",)
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, *_SCRIPTS)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS)
     signals = ("model.code_version",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -59,18 +58,18 @@ class ModelCodeVersion(Detector):
         ci_paths = {j.path for j in model.jobs}
         for job in model.active_jobs():
             tag_trigger = bool(job.triggers & {"release", "tag"})
-            env = _tracking.variables([index.text(job.path) or ""], index.yaml(job.path))
+            env = tracking.variables([index.text(job.path) or ""], index.yaml(job.path))
             for step in job.steps:
                 if not step.active:
                     continue
                 for how in _step_links(step, env, tag_trigger):
                     yield from emit(step.path, step.line, how, "ci", Strength.STRONG)
-        automated = {c.path for c in _ops.automated_commands(index) if c.path not in ci_paths}
+        automated = {c.path for c in ops.automated_commands(index) if c.path not in ci_paths}
         for e in index.select(_SCRIPTS):
             if e.path in ci_paths or e.test:
                 continue
-            env = _tracking.variables([index.text(e.path) or ""])
-            for i, text in _ops._logical_lines(index.lines(e.path)):
+            env = tracking.variables([index.text(e.path) or ""])
+            for i, text in ops._logical_lines(index.lines(e.path)):
                 for cmd in split_commands(text.lstrip("@-\t ")):
                     how = _command_link(cmd, env, tag_trigger=False)
                     if how:
@@ -81,16 +80,16 @@ class ModelCodeVersion(Detector):
             tree = index.python(e.path)
             hit = _python_link(index, e, tree) if tree is not None else None
             if hit:
-                where = _tracking.place(index, e)
+                where = tracking.place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-                line, snip = _ops.locate(index, e, hit[0])
+                line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if e.path in ci_paths or e.test or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
                 continue
             for doc in index.yaml(e.path):
-                for d in _ops.walk_dicts(doc):
+                for d in ops.walk_dicts(doc):
                     for k, v in d.items():
                         if isinstance(v, str) and "${bundle.git.commit}" in v:
                             yield from emit(e.path, d.line_of(k), "git-source-info", "job-config", Strength.STRONG)
@@ -98,7 +97,7 @@ class ModelCodeVersion(Detector):
 
 def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> Iterator[str]:
     local = dict(env)
-    for k, vals in _tracking.variables([step.command]).items():
+    for k, vals in tracking.variables([step.command]).items():
         local[k] = vals + local.get(k, [])
     for cmd in split_commands(step.command):
         how = _command_link(cmd, local, tag_trigger)
@@ -114,12 +113,12 @@ def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> I
     for key, value in step.with_:
         if _TAG_KEYS.match(key):
             for item in re.split(r"[\n,]", value):
-                for exp in _tracking.expand(item.strip(), local):
-                    how = _tracking.code_expr(_tracking.tag_of(exp) if key.lower().startswith(("tag", "image")) else exp, tag_trigger)
+                for exp in tracking.expand(item.strip(), local):
+                    how = tracking.code_expr(tracking.tag_of(exp) if key.lower().startswith(("tag", "image")) else exp, tag_trigger)
                     if how:
                         yield f"image-tag:{how}" if key.lower().startswith(("tag", "image")) else f"version:{how}"
         elif re.search(r"[\"']tags[\"']\s*:", value):
-            how = _tracking.code_expr(value, tag_trigger)
+            how = tracking.code_expr(value, tag_trigger)
             if how:
                 yield f"run-tag:{how}"
 
@@ -136,51 +135,51 @@ _IMAGE_OR_TAG = re.compile(r"image|tag", re.I)
 
 
 def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str | None:
-    for ref in _tracking.image_refs(cmd):
-        for exp in _tracking.expand(ref, env):
-            how = _tracking.code_expr(_tracking.tag_of(exp), tag_trigger)
+    for ref in tracking.image_refs(cmd):
+        for exp in tracking.expand(ref, env):
+            how = tracking.code_expr(tracking.tag_of(exp), tag_trigger)
             if how:
                 return f"image-tag:{how}"
     if _MODEL_COMMAND.search(cmd):
         m = _MODEL_TAG_OPTION.search(cmd)
-        for exp in _tracking.expand(m.group(2), env) if m else []:
-            how = _tracking.code_expr(exp, tag_trigger)
+        for exp in tracking.expand(m.group(2), env) if m else []:
+            how = tracking.code_expr(exp, tag_trigger)
             if how:
                 return f"model-tag:{how}"
     if _GIT_TAG.match(cmd) or _GTO.search(cmd):
         return "gto-tag"
     if _MANIFEST_EDIT.match(cmd) and _IMAGE_OR_TAG.search(cmd):
-        for exp in _tracking.expand(cmd, env):
-            how = _tracking.code_expr(exp, tag_trigger)
+        for exp in tracking.expand(cmd, env):
+            how = tracking.code_expr(exp, tag_trigger)
             if how:
                 return f"manifest-image-tag:{how}"
     return None
 
 
-def _python_link(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
+def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
     """(line, how) for a code-version tag set on a run or registered model."""
-    al, calls = _ops.py_calls(index, e)
-    if not _ops.imports_module(al, *_TRACKING_MODULES):
+    al, calls = ops.py_calls(index, e)
+    if not ops.imports_module(al, *_TRACKING_MODULES):
         return None
     tag_vars: dict[str, str] = {}
     for c in calls:
         if c.qual and not c.qual.startswith(_TRACKING_MODULES):
             continue  # sentry_sdk.set_tag, logging adapters ...
-        if c.attr in ("MetadataProperties",) and _ops.kwarg(c.node, "commit_id") is not None:
+        if c.attr in ("MetadataProperties",) and ops.kwarg(c.node, "commit_id") is not None:
             return c.line, "sagemaker-commit-id"
         if c.attr in _TAG_CALLS and c.node.args:
             key_node = c.node.args[2] if c.attr in ("set_model_version_tag", "set_registered_model_tag") and len(c.node.args) > 2 else c.node.args[0]
-            key = _ops.literal(key_node)
+            key = ops.literal(key_node)
             if isinstance(key, str) and code_key(key):
                 return c.line, "run-tag" if "model" not in c.attr else "model-tag"
-            if isinstance(key_node, ast.Dict) and any(isinstance(_ops.literal(k), str) and code_key(_ops.literal(k)) for k in key_node.keys if k):
+            if isinstance(key_node, ast.Dict) and any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in key_node.keys if k):
                 return c.line, "run-tag"
             if isinstance(key_node, ast.Name):
                 tag_vars[key_node.id] = "run-tag"
         for kw in c.node.keywords:
             if kw.arg in _TAG_KWARGS:
                 how = "model-tag" if "regist" in c.attr or c.attr in ("log_model", "create_or_update", "Model") else "run-tag"
-                if isinstance(kw.value, ast.Dict) and any(isinstance(_ops.literal(k), str) and code_key(_ops.literal(k)) for k in kw.value.keys if k):
+                if isinstance(kw.value, ast.Dict) and any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in kw.value.keys if k):
                     return c.line, how
                 if isinstance(kw.value, ast.Name):
                     tag_vars[kw.value.id] = how
@@ -188,10 +187,10 @@ def _python_link(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> tuple[in
         if isinstance(n, ast.Assign):
             for t in n.targets:
                 if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in tag_vars:
-                    key = _ops.literal(t.slice)
+                    key = ops.literal(t.slice)
                     if isinstance(key, str) and code_key(key):
                         return n.lineno, tag_vars[t.value.id]
                 if isinstance(t, ast.Name) and t.id in tag_vars and isinstance(n.value, ast.Dict):
-                    if any(isinstance(_ops.literal(k), str) and code_key(_ops.literal(k)) for k in n.value.keys if k):
+                    if any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in n.value.keys if k):
                         return n.lineno, tag_vars[t.id]
     return None

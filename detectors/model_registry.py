@@ -10,12 +10,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.hcl import parse as parse_hcl
+from mlscan.facts import ops, tracking
+from mlscan.facts.hcl import parse as parse_hcl
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops, _tracking
 
 _MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
                             "set_registered_model_alias", "copy_model_version", "set_model_version_tag"})
@@ -43,7 +42,7 @@ class ModelRegistry(Detector):
 
     id = "model.registry"
     questions = ("T2", "T4", "E3")
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
     signals = ("model.registry", "governance.approval")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
@@ -55,14 +54,14 @@ class ModelRegistry(Detector):
         hits = list(_python(index, e, tree))
         if not hits:
             return
-        where = _tracking.place(index, e)
+        where = tracking.place(index, e)
         line, tool, central = hits[0]
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
         if not central:
             strength = Strength.WEAK
         approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree))
-        at, snip = _ops.locate(index, e, line)
+        at, snip = ops.locate(index, e, line)
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
                          attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
         if approval:
@@ -72,7 +71,7 @@ class ModelRegistry(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._configs(index)
         seen: set[tuple[str, str]] = set()
-        for c in _ops.automated_commands(index):
+        for c in ops.automated_commands(index):
             for rx, tool in _CLI:
                 if rx.search(c.text) and (c.path, tool) not in seen:
                     seen.add((c.path, tool))
@@ -80,7 +79,7 @@ class ModelRegistry(Detector):
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
 
     def _configs(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if e.test:
                 continue
             if not index.contains(e.path, (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")):
@@ -98,7 +97,7 @@ class ModelRegistry(Detector):
                         if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
                             yield self.found("model.registry", index, e.path, res.line_of(name), strength=Strength.STRONG,
                                              attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
-                for d in _ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
+                for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
                     if d.get("ModelApprovalStatus") == "PendingManualApproval":
                         yield self.found("governance.approval", index, e.path, d.line_of("ModelApprovalStatus"), strength=Strength.STRONG,
                                          attrs={"kind": "registry", "tool": "sagemaker"})
@@ -119,11 +118,11 @@ class ModelRegistry(Detector):
                                      attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
 
 
-def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, bool]]:
+def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, bool]]:
     """(line, tool, central) for each registration call in a file."""
-    al, calls = _ops.py_calls(index, e)
-    objs = _tracking.tracker_objects(tree, al)
-    mlflow = _ops.imports_module(al, "mlflow")
+    al, calls = ops.py_calls(index, e)
+    objs = tracking.tracker_objects(tree, al)
+    mlflow = ops.imports_module(al, "mlflow")
     for c in calls:
         q, a = c.qual, c.attr
         recv = c.text.rsplit(".", 1)[0] if "." in c.text else ""
@@ -132,31 +131,31 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> Iterator[tupl
             yield c.line, "mlflow", True
         elif mlflow and a in _MLFLOW_CLIENT and not q.startswith(("mlflow.pyfunc", "mlflow.models")):
             yield c.line, "mlflow", True
-        elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or _ops.imports_module(al, "wandb")):
+        elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or ops.imports_module(al, "wandb")):
             yield c.line, "wandb", True
-        elif q == "wandb.Artifact" and _ops.literal(_ops.kwarg(c.node, "type")) == "model":
+        elif q == "wandb.Artifact" and ops.literal(ops.kwarg(c.node, "type")) == "model":
             yield c.line, "wandb", True
         elif a == "RegisterModel" and q.startswith("sagemaker.") or a == "register" and _kw_set(c, "model_package_group_name") \
-                or a in ("create_model_package", "create_model_package_group") and _ops.imports_module(al, "boto3", "sagemaker"):
+                or a in ("create_model_package", "create_model_package_group") and ops.imports_module(al, "boto3", "sagemaker"):
             yield c.line, "sagemaker", True
         elif (q.endswith(("core.Model.register", "core.model.Model.register")) and q.startswith("azureml")) or (
-                a == "register_model" and _ops.imports_module(al, "azureml")) or (
-                c.text.endswith("models.create_or_update") and _ops.imports_module(al, "azure.ai.ml")):
+                a == "register_model" and ops.imports_module(al, "azureml")) or (
+                c.text.endswith("models.create_or_update") and ops.imports_module(al, "azure.ai.ml")):
             yield c.line, "azureml", True
         elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp":
             yield c.line, "vertex", True
-        elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and _ops.imports_module(al, "huggingface_hub"):
+        elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub"):
             yield c.line, "huggingface", True
         elif q.startswith("bentoml."):
             if a == "push" or q.startswith("bentoml.models.push"):
                 yield c.line, "bentoml", True
             elif a == "save_model" or q == "bentoml.models.create":
                 yield c.line, "bentoml", False
-        elif q.startswith("neptune.") and a in ("init_model_version", "init_model") or a == "register_model" and _ops.imports_module(al, "comet_ml"):
+        elif q.startswith("neptune.") and a in ("init_model_version", "init_model") or a == "register_model" and ops.imports_module(al, "comet_ml"):
             yield c.line, "neptune" if q.startswith("neptune.") else "comet", True
-        elif q == "clearml.OutputModel" or a == "register_model" and _ops.imports_module(al, "model_registry"):
+        elif q == "clearml.OutputModel" or a == "register_model" and ops.imports_module(al, "model_registry"):
             yield c.line, "clearml" if q.startswith("clearml") else "kubeflow-model-registry", True
-        elif a == "log_artifact" and obj == "dvclive" and _ops.literal(_ops.kwarg(c.node, "type")) == "model":
+        elif a == "log_artifact" and obj == "dvclive" and ops.literal(ops.kwarg(c.node, "type")) == "model":
             yield c.line, "dvc", True
         elif q in ("os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"):
             cmd = _command_text(c.node, tree)
@@ -165,8 +164,8 @@ def _python(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> Iterator[tupl
                 yield c.line, tool, True
 
 
-def _kw_set(c: _ops.PyCall, name: str) -> bool:
-    v = _ops.kwarg(c.node, name)
+def _kw_set(c: ops.PyCall, name: str) -> bool:
+    v = ops.kwarg(c.node, name)
     return v is not None and not (isinstance(v, ast.Constant) and v.value in (None, ""))
 
 
@@ -176,5 +175,5 @@ def _command_text(call: ast.Call, tree: ast.AST) -> str:
         return ""
     arg = call.args[0]
     if isinstance(arg, (ast.List, ast.Tuple)):
-        return " ".join(_tracking.python_value(x, tree, call.lineno) or "{}" for x in arg.elts)
-    return _tracking.python_value(arg, tree, call.lineno) or ""
+        return " ".join(tracking.python_value(x, tree, call.lineno) or "{}" for x in arg.elts)
+    return tracking.python_value(arg, tree, call.lineno) or ""

@@ -10,11 +10,10 @@ import re
 from collections.abc import Callable, Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops
 
 D, M = "data", "model"  # drift kinds
 # (qualified-name prefix, tool, {called name suffix: drift kind}); any call into the prefix is monitoring
@@ -66,7 +65,7 @@ LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
 # the word start is checked in code: faster than \b
 _LOG_CALL_NAMES = tuple((re.compile(name + r"\s*\("), name == "emit") for name in ("info", "debug", "warning", "log", "emit"))
 # string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
-_ARG_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
+_ARG_TOKEN = re.compile(ops.PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
 _DICT_KEY = re.compile(r"\s*:")
 # Code that makes predictions (makes_predictions): it calls a model's prediction API or defines a prediction handler. Logging a ``pred*``
 # value anywhere else (a library helper's ``predict_label`` variable, a training loop's batch predictions) is not
@@ -89,15 +88,15 @@ class MonitoringPython(Detector):
 
     id = "monitoring.python"
     questions = ("O1", "O2")
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, "**/*.tf")
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf")
     signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.infra", "monitoring.logging")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return _may_monitor(index, e)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = _ops.py_calls(index, e)
-        where = _ops.place(index, e)
+        al, calls = ops.py_calls(index, e)
+        where = ops.place(index, e)
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
         seen: set[tuple[str, str]] = set()
@@ -113,7 +112,7 @@ class MonitoringPython(Detector):
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
-                line, snip = _ops.locate(index, e, c.line)
+                line, snip = ops.locate(index, e, c.line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
                                  attrs={"tool": tool, "wired": strength is Strength.STRONG})
@@ -128,12 +127,12 @@ class MonitoringPython(Detector):
             for signal in [sig for k, sig in ((D, "monitoring.data_drift"), (M, "monitoring.model_drift")) if k in kind]:
                 if (signal, tool) not in seen:
                     seen.add((signal, tool))
-                    line, snip = _ops.locate(index, e, node.lineno)
+                    line, snip = ops.locate(index, e, node.lineno)
                     yield self.found(signal, index, e.path, line, snippet=snip, strength=strength,
                                      attrs={"tool": tool, "wired": strength is Strength.STRONG})
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"quality_monitors", b"create_monitor", b"MonitoringSchedule", b"JobDefinition")):
                 continue
             for doc in index.yaml(e.path):
@@ -143,9 +142,9 @@ class MonitoringPython(Detector):
         for path, line, tool in _infra_configs(index):
             yield self.found("monitoring.infra", index, path, line, strength=Strength.MEDIUM, attrs={"tool": tool, "wired": False})
         for e in index.select(("**/*.tf",)):
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 kinds = {"aws_sagemaker_monitoring_schedule": ("sagemaker-model-monitor", "DataQuality" in b.body, "ModelQuality" in b.body),
-                         "databricks_quality_monitor": ("lakehouse-monitoring", True, _ops.tf_has(b, "inference_log"))}.get(b.type)
+                         "databricks_quality_monitor": ("lakehouse-monitoring", True, ops.tf_has(b, "inference_log"))}.get(b.type)
                 if kinds and b.kind == "resource":
                     tool, data, model = kinds
                     for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
@@ -161,7 +160,7 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return True
     if not index.mentions(e.path, LOG_CALLS):
         return False
-    if _ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
+    if ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
         return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
     text = index.text(e.path) or ""
     if e.suffix != ".ipynb" and not e.template and not _logs_predictions(text):
@@ -212,7 +211,7 @@ def _call_has_pred(text: str, low: str, pos: int, emit: bool) -> bool:
     return low.find("pred", pos) >= 0
 
 
-def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: Callable[[], bool]) -> Iterator[tuple[str, str]]:
+def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[[], bool]) -> Iterator[tuple[str, str]]:
     q = c.qual
     # logged predictions count in code that makes predictions only (makes_predictions)
     if c.attr in ("info", "debug", "warning", "log") and where not in ("notebook", "test") and _mentions_prediction(c) and predicts() and (
@@ -220,9 +219,9 @@ def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: Callable
         yield "monitoring.logging", "logging"
         return
     if not q:
-        if c.attr == "emit" and _ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True) and predicts():
+        if c.attr == "emit" and ops.imports_module(al, "fluent") and _mentions_prediction(c, strings=True) and predicts():
             yield "monitoring.logging", "fluentd"
-        elif c.attr == "create_monitoring_schedule" and _ops.imports_module(al, "boto3", "sagemaker"):
+        elif c.attr == "create_monitoring_schedule" and ops.imports_module(al, "boto3", "sagemaker"):
             yield "monitoring.model", "sagemaker-model-monitor"
         elif c.attr == "create" and "quality_monitors" in c.text:
             yield "monitoring.model", "lakehouse-monitoring"
@@ -235,7 +234,7 @@ def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: Callable
         yield "monitoring.infra", q.split(".")[0]
         return
     if q.startswith("prometheus_client.") and c.attr in ("Gauge", "Histogram", "Summary", "Counter"):
-        name = _ops.literal(c.node.args[0] if c.node.args else _ops.kwarg(c.node, "name"))
+        name = ops.literal(c.node.args[0] if c.node.args else ops.kwarg(c.node, "name"))
         if not isinstance(name, str):
             return  # names built at run time (pushed evaluation metrics) say nothing
         ml = bool(re.search(r"drift|psi\b|anomal|outlier", name, re.I) if c.attr == "Counter" else
@@ -256,12 +255,12 @@ def _classify(c: _ops.PyCall, al: dict[str, str], where: str, predicts: Callable
             return
 
 
-def _column_kind(c: _ops.PyCall) -> str:
-    col = _ops.literal(_ops.kwarg(c.node, "column_name") or _ops.kwarg(c.node, "column") or (c.node.args[0] if c.node.args else None))
+def _column_kind(c: ops.PyCall) -> str:
+    col = ops.literal(ops.kwarg(c.node, "column_name") or ops.kwarg(c.node, "column") or (c.node.args[0] if c.node.args else None))
     return (M if re.search(r"predict|target|label|score", col, re.I) else D) if isinstance(col, str) else D
 
 
-def _mentions_prediction(c: _ops.PyCall, strings: bool = False) -> bool:
+def _mentions_prediction(c: ops.PyCall, strings: bool = False) -> bool:
     """An argument carries prediction values (a ``pred*`` variable or a ``{"prediction": value}`` payload);
     with ``strings`` an event label such as ``"prediction"`` counts too."""
     for arg in [*c.node.args, *(k.value for k in c.node.keywords)]:
@@ -321,14 +320,14 @@ def _infra_configs(index: FileIndex) -> Iterator[tuple[str, int, str]]:
     """One (path, line, tool) per file configuring service telemetry: Prometheus scrape configs,
     ServiceMonitors, telemetry containers in Kubernetes/compose, App Insights switches."""
     seen: set[str] = set()
-    for e, doc in _ops.k8s_docs(index):
-        docs = [(doc, 0)] + [(d, off) for _k, d, off in _ops.embedded_docs(doc)] if doc.get("kind") in ("ConfigMap", "Secret") else [(doc, 0)]
+    for e, doc in ops.k8s_docs(index):
+        docs = [(doc, 0)] + [(d, off) for _k, d, off in ops.embedded_docs(doc)] if doc.get("kind") in ("ConfigMap", "Secret") else [(doc, 0)]
         for d, off in docs:
             hit = _telemetry(d)
             if hit and e.path not in seen:
                 seen.add(e.path)
                 yield e.path, hit[0] + off, hit[1]
-    for e in index.select(_ops.YAML_GLOBS):
+    for e in index.select(ops.YAML_GLOBS):
         if e.path in seen or not index.contains(e.path, (b"scrape_configs", b"image:", b"appInsightsEnabled")):
             continue
         for doc in index.yaml(e.path):
@@ -346,7 +345,7 @@ def _telemetry(doc: dict) -> tuple[int, str] | None:
         return doc.line_of("scrape_configs"), "prometheus"
     if doc.get("appInsightsEnabled") is True:
         return doc.line_of("appInsightsEnabled"), "app-insights"
-    for d in _ops.walk_dicts(doc):
+    for d in ops.walk_dicts(doc):
         image = d.get("image")
         if isinstance(image, str) and _TELEMETRY_IMAGES.search(image.split("@")[0]):
             return d.line_of("image"), _TELEMETRY_IMAGES.search(image).group(2)

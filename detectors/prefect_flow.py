@@ -7,11 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     call_tail,
     decorator,
     dotted,
@@ -23,6 +19,9 @@ from ._orchestration import (
     training_code,
     trainingish,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
 
 _SCHED_KW = ("cron", "interval", "rrule", "schedule", "schedules")
 _DEPLOY_CALLS = ("serve", "deploy", "to_deployment", "build_from_flow", "apply")

@@ -9,10 +9,10 @@ from collections import Counter
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import TEMPLATE_MANIFESTS, FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
 _TRAIN_CALLS = {"fit", "train", "fit_generator", "train_model", "partial_fit", "train_on_batch", "fit_model", "run_training"}
 # Python files worth a parse (word pre-filter): a call of a _TRAIN_CALLS name needs one of these words

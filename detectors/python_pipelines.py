@@ -7,11 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     automation_mentions,
     calls,
     dataflow,
@@ -26,6 +22,9 @@ from ._orchestration import (
     training_code,
     trainingish,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
 
 _TOOLS = {"zenml": ("pipeline", "step"), "flytekit": ("workflow", "task")}
 

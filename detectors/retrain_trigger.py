@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength, strings, tail, trainingish, words
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops
-from ._orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength, strings, tail, trainingish, words
 
 # Python files worth parsing: code that talks about drift or a violated check ...
 NEEDLES = (b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")
@@ -27,7 +26,7 @@ _TRAIN = re.compile(r"train|fit|tun|hpo", re.I)
 _ESCAPE = re.compile(r"\\.")
 _IDENT = re.compile(r"\w+")
 # string literals (any prefix, triple-quoted too), comments, brackets, and line breaks with what starts the next line
-_TOKEN = re.compile(_ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
+_TOKEN = re.compile(ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
                     re.S)
 
 # the rest of a physical line without brackets, strings, comments or a continuation: the logical line ends there

@@ -7,11 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import (
+from mlscan.facts.orchestration import (
     METRIC_WORDS,
     assigned_call_names,
     assigned_calls,
@@ -24,6 +20,9 @@ from ._orchestration import (
     strings,
     words,
 )
+from mlscan.facts.pyast import walk
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
 
 _STEPS = ("ProcessingStep", "TrainingStep", "TuningStep", "ModelStep", "RegisterModel", "CreateModelStep", "TransformStep",
           "ConditionStep", "LambdaStep", "QualityCheckStep", "ClarifyCheckStep", "EMRStep", "CallbackStep", "FailStep",

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops
 
 _IMAGES = (("tensorflow/serving", "tf-serving"), ("tritonserver", "triton"), ("torchserve", "torchserve"), ("mlserver", "mlserver"),
            ("seldon", "seldon"), ("bentoml", "bentoml"), ("vllm", "vllm"), ("text-generation-inference", "tgi"), ("kserve", "kserve"))
@@ -47,14 +46,14 @@ class ServingK8s(Detector):
 
     id = "serving.k8s"
     questions = ("T3",)
-    globs = (*_ops.YAML_GLOBS, "**/*.py", "**/bentofile.yaml", "**/config.pbtxt", "**/config.properties", "**/Dockerfile*", "**/*.tf", "**/*.sh")
+    globs = (*ops.YAML_GLOBS, "**/*.py", "**/bentofile.yaml", "**/config.pbtxt", "**/config.properties", "**/Dockerfile*", "**/*.tf", "**/*.sh")
     signals = ("serving.k8s", "serving.managed", "serving.app", "deploy.canary", "deploy.rollback")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, doc in _ops.k8s_docs(index):
+        for e, doc in ops.k8s_docs(index):
             for signal, line, attrs in _k8s(doc):
                 yield self.found(signal, index, e.path, line, strength=Strength.STRONG, attrs=attrs)
-        for e in index.select(_ops.YAML_GLOBS):
+        for e in index.select(ops.YAML_GLOBS):
             if index.contains(e.path, (b"managedOnline", b"kubernetesOnline", b"model_serving_endpoints", b"AWS::SageMaker::Endpoint", b"computeType")):
                 for doc in index.yaml(e.path):
                     for signal, line, attrs in _managed_yaml(doc):
@@ -78,13 +77,13 @@ class ServingK8s(Detector):
                     break
         yield from self._python(index)
         for e in index.select(("**/*.tf",)):
-            for b in _ops.tf_blocks(index, e):
+            for b in ops.tf_blocks(index, e):
                 if b.kind == "resource" and b.type in _MANAGED:
                     yield self.found("serving.managed", index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": _MANAGED[b.type]})
-                if _ops.tf_has(b, "auto_rollback_configuration"):
+                if ops.tf_has(b, "auto_rollback_configuration"):
                     yield self.found("deploy.rollback", index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": "sagemaker", "automatic": True})
-        automated = {(c.path, c.line) for c in _ops.automated_commands(index)}
-        for e in index.select(_ops.SCRIPT_GLOBS + (".github/workflows/*", "**/*.yml", "**/*.yaml")):
+        automated = {(c.path, c.line) for c in ops.automated_commands(index)}
+        for e in index.select(ops.SCRIPT_GLOBS + (".github/workflows/*", "**/*.yml", "**/*.yaml")):
             if not index.contains(e.path, (b"rollback", b"rollout", b"slot swap")):
                 continue
             for i, ln in enumerate(index.lines(e.path), start=1):
@@ -101,28 +100,28 @@ class ServingK8s(Detector):
             tree = index.python(e.path)
             if tree is None:
                 continue
-            al, calls = _ops.py_calls(index, e)
+            al, calls = ops.py_calls(index, e)
             seen: set[str] = set()
             app = any(c.qual in _APPS for c in calls)
-            loads = app and (_loads_model(calls) or any(_loads_model(_ops.py_calls(index, f)[1]) for f in _ops.local_imports(index, e)))
+            loads = app and (_loads_model(calls) or any(_loads_model(ops.py_calls(index, f)[1]) for f in ops.local_imports(index, e)))
             for c in calls:
                 for signal, attrs in _py_call(c, al, loads):
                     if signal not in seen:
                         seen.add(signal)
-                        line, snip = _ops.locate(index, e, c.line)
+                        line, snip = ops.locate(index, e, c.line)
                         yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
-            if _ops.imports_module(al, "fastapi", "flask", "starlette", "ray.serve", "bentoml", "litestar", "sanic"):
+            if ops.imports_module(al, "fastapi", "flask", "starlette", "ray.serve", "bentoml", "litestar", "sanic"):
                 lines = _mentions(tree, "challenger")
                 if lines and _mentions(tree, "champion"):
-                    line, snip = _ops.locate(index, e, lines[0])
+                    line, snip = ops.locate(index, e, lines[0])
                     yield self.found("deploy.canary", index, e.path, line, snippet=snip, attrs={"kind": "champion_challenger", "tool": "app"})
 
 
-def _loads_model(calls: list[_ops.PyCall]) -> bool:
+def _loads_model(calls: list[ops.PyCall]) -> bool:
     return any(x.qual.startswith(_LOADERS) and re.search(r"load|from_pretrained|InferenceSession|pipeline|Booster|get", x.attr) for x in calls)
 
 
-def _py_call(c: _ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[str, dict]]:
+def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[str, dict]]:
     q = c.qual
     if q in _APPS and loads:
         yield "serving.app", {"framework": q.split(".")[0]}
@@ -130,22 +129,22 @@ def _py_call(c: _ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[
         yield "serving.k8s", {"tool": "ray-serve" if q.startswith("ray") else "bentoml"}
     if q.startswith(("kserve.V1beta1InferenceService", "kserve.KServeClient")):
         yield "serving.k8s", {"tool": "kserve"}
-    if c.attr == "deploy" and _ops.imports_module(al, "sagemaker") and any(_ops.kwarg(c.node, k) is not None for k in ("initial_instance_count", "instance_type", "endpoint_name", "serverless_inference_config")):
+    if c.attr == "deploy" and ops.imports_module(al, "sagemaker") and any(ops.kwarg(c.node, k) is not None for k in ("initial_instance_count", "instance_type", "endpoint_name", "serverless_inference_config")):
         yield "serving.managed", {"tool": "sagemaker"}
-    if c.attr == "create_endpoint" and _ops.kwarg(c.node, "EndpointName") is not None or \
+    if c.attr == "create_endpoint" and ops.kwarg(c.node, "EndpointName") is not None or \
             q in ("aws_cdk.aws_sagemaker.CfnEndpoint", "pulumi_aws.sagemaker.Endpoint"):
         yield "serving.managed", {"tool": "sagemaker"}
-    if c.attr in ("deploy", "create") and _ops.imports_module(al, "google.cloud.aiplatform") and ("Endpoint" in c.text or _ops.kwarg(c.node, "machine_type") is not None):
+    if c.attr in ("deploy", "create") and ops.imports_module(al, "google.cloud.aiplatform") and ("Endpoint" in c.text or ops.kwarg(c.node, "machine_type") is not None):
         yield "serving.managed", {"tool": "vertex"}
     if q.startswith(("azure.ai.ml.entities.ManagedOnline", "azure.ai.ml.entities.KubernetesOnline")) or \
             (c.attr in ("deploy", "deploy_configuration") and q.startswith("azureml.core")):
         yield "serving.managed", {"tool": "azureml"}
-    if "serving_endpoints.create" in c.text or (c.attr == "create_endpoint" and _ops.imports_module(al, "mlflow.deployments")):
+    if "serving_endpoints.create" in c.text or (c.attr == "create_endpoint" and ops.imports_module(al, "mlflow.deployments")):
         yield "serving.managed", {"tool": "databricks"}
-    variants = _ops.kwarg(c.node, "ProductionVariants")
-    if variants is not None and isinstance(_ops.literal(variants), list) and len(_ops.literal(variants)) > 1:
+    variants = ops.kwarg(c.node, "ProductionVariants")
+    if variants is not None and isinstance(ops.literal(variants), list) and len(ops.literal(variants)) > 1:
         yield "deploy.canary", {"kind": "ab", "tool": "sagemaker"}
-    if _ops.kwarg(c.node, "ShadowProductionVariants") is not None:
+    if ops.kwarg(c.node, "ShadowProductionVariants") is not None:
         yield "deploy.canary", {"kind": "shadow", "tool": "sagemaker"}
     if any(k.arg == "DeploymentConfig" and "AutoRollbackConfiguration" in _unparse(k.value) for k in c.node.keywords):
         yield "deploy.rollback", {"tool": "sagemaker", "automatic": True}
@@ -221,7 +220,7 @@ def _k8s(doc: Any) -> Iterator[tuple[str, int, dict]]:
         for cont in pod.get("containers") or [] if isinstance(pod, dict) else []:
             image = str(cont.get("image", "")) if isinstance(cont, dict) else ""
             tool = _serving_image(image) or next((t for c, t in _SERVE_CMDS if c in str(cont.get("command", "")) + str(cont.get("args", ""))), None)
-            if tool or _MODELISH.search(f"{_ops.k8s_name(doc)} {image}"):
+            if tool or _MODELISH.search(f"{ops.k8s_name(doc)} {image}"):
                 yield "serving.k8s", line, {"tool": tool or "kubernetes"}
                 return
 

@@ -7,11 +7,10 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.orchestration import assigned_call_names, calls, imports, kwarg
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import assigned_call_names, calls, imports, kwarg
 
 _COMPONENTS = ("CsvExampleGen", "ImportExampleGen", "BigQueryExampleGen", "FileBasedExampleGen", "StatisticsGen", "SchemaGen",
                "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Tuner", "Evaluator", "InfraValidator", "Pusher",

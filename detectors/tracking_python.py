@@ -7,11 +7,10 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.orchestration import words
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-
-from . import _ops, _tracking
-from ._orchestration import words
 
 
 class TrackingPython(Detector):
@@ -23,23 +22,23 @@ class TrackingPython(Detector):
     signals = ("tracking.run",)
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        return _tracking.wants_tracker_file(index, e)
+        return tracking.wants_tracker_file(index, e)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        calls = _tracking.tracker_calls(index, e)
+        calls = tracking.tracker_calls(index, e)
         if not calls:
             return
-        where = _tracking.place(index, e)
+        where = tracking.place(index, e)
         if where.test:
             return  # tests exercise the tracker, they do not track training runs
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
-        par = _tracking.parents(tree)
-        flags = _tracking.Flags(index, tree)
-        gated = all(_tracking.guarded_off(c.node, par, flags) for c in calls)
+        par = tracking.parents(tree)
+        flags = tracking.Flags(index, tree)
+        gated = all(tracking.guarded_off(c.node, par, flags) for c in calls)
         stem = words(e.name.rsplit(".", 1)[0])
-        tuning = bool(stem & _tracking.TUNING_WORDS) or all(
-            any(words(f) & _tracking.TUNING_WORDS or f == "objective" for f in _tracking.enclosing_functions(c.node, par)) for c in calls)
+        tuning = bool(stem & tracking.TUNING_WORDS) or all(
+            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node, par)) for c in calls)
         reached = where.wired != "none"
         in_training = reached or where.training_script or where.near_reached
         optional = gated or not in_training
@@ -49,7 +48,7 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = _ops.locate(index, e, calls[0].line)
+        line, snip = ops.locate(index, e, calls[0].line)
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength,
             attrs={

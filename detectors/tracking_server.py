@@ -9,11 +9,10 @@ from collections.abc import Iterator
 
 from mlscan.ci import as_list, ci_model
 from mlscan.detector import Detector
+from mlscan.facts import ops, tracking
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from . import _ops, _tracking
 
 _ENV = {"MLFLOW_TRACKING_URI": "mlflow", "MLFLOW_TRACKING_URL": "mlflow",
         "WANDB_PROJECT": "wandb", "WANDB_ENTITY": "wandb", "WANDB_BASE_URL": "wandb", "NEPTUNE_PROJECT": "neptune",
@@ -31,25 +30,25 @@ class TrackingServer(Detector):
 
     id = "tracking.server"
     questions = ("E1", "E2", "T2")
-    globs = ("**/*.py", "**/*.ipynb", *_ops.YAML_GLOBS, *_tracking.DOCKERFILES, *_tracking.ENV_TEXT_GLOBS)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *tracking.DOCKERFILES, *tracking.ENV_TEXT_GLOBS)
     signals = ("tracking.server",)
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return index.mentions(e.path, NEEDLES)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        where = _tracking.place(index, e)
+        where = tracking.place(index, e)
         if where.test:
             return
         tools: set[str] = set()
         for line, tool, uri in _python_uris(index, e, tree):
-            scheme = _tracking.remote_uri(uri) if uri else "saas"
+            scheme = tracking.remote_uri(uri) if uri else "saas"
             remote = scheme is not None
             if tool in tools:
                 continue
             tools.add(tool)
             strength = (Strength.STRONG if where.wired == "automated" else Strength.MEDIUM) if remote else Strength.WEAK
-            at, snip = _ops.locate(index, e, line)
+            at, snip = ops.locate(index, e, line)
             yield self.found("tracking.server", index, e.path, at, snippet=snip, strength=strength,
                              attrs={"tool": tool, "remote": remote, "how": "code", "scheme": scheme or "local"})
 
@@ -64,12 +63,12 @@ class TrackingServer(Detector):
             return True
 
         ci_paths = {j.path for j in ci_model(index).jobs}
-        for e, line, name, value in _tracking.env_settings(index, tuple(_ENV)):
+        for e, line, name, value in tracking.env_settings(index, tuple(_ENV)):
             tool = _ENV[name] or ("mlflow" if "databricks" in value.lower() else "")
             if not tool or not value.strip():
                 continue
             external = "${{" in value or value.startswith(("$", "<", "${"))
-            scheme = "external" if external else _tracking.remote_uri(value) if tool == "mlflow" else "saas"
+            scheme = "external" if external else tracking.remote_uri(value) if tool == "mlflow" else "saas"
             remote = scheme is not None
             if not once(e.path, tool, "env"):
                 continue
@@ -83,35 +82,35 @@ class TrackingServer(Detector):
                                  attrs={"tool": tool, "remote": True, "how": "deployed", "scheme": kind})
 
 
-def _python_uris(index: FileIndex, e: _ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, str | None]]:
+def _python_uris(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, str | None]]:
     """(line, tool, uri) for tracking URIs set in code; uri None for SaaS trackers (their cloud by default)."""
-    al, calls = _ops.py_calls(index, e)
+    al, calls = ops.py_calls(index, e)
     for c in calls:
         if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri", "mlflow.set_registry_uri") or (
                 c.attr == "MlflowClient" and c.qual.startswith("mlflow")):
-            arg = c.node.args[0] if c.node.args else _ops.kwarg(c.node, "uri") or _ops.kwarg(c.node, "tracking_uri")
-            uri = _tracking.python_value(arg, tree, c.line)
+            arg = c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri")
+            uri = tracking.python_value(arg, tree, c.line)
             if uri and not uri.startswith("{}"):
                 yield c.line, "mlflow", uri
             continue
-        tool = _tracking._ctor(c.node, al)
+        tool = tracking._ctor(c.node, al)
         if tool in _SAAS and c.attr == _SAAS[tool] or tool == "comet" and c.attr == "start":
-            mode = _ops.literal(_ops.kwarg(c.node, "mode"))
+            mode = ops.literal(ops.kwarg(c.node, "mode"))
             if c.attr == "OfflineExperiment" or (isinstance(mode, str) and mode.lower() in _OFFLINE):
                 continue
-            if tool == "wandb" and _ops.kwarg(c.node, "project") is None and _ops.kwarg(c.node, "entity") is None:
+            if tool == "wandb" and ops.kwarg(c.node, "project") is None and ops.kwarg(c.node, "entity") is None:
                 continue
             yield c.line, tool, None
-        elif c.qual == "google.cloud.aiplatform.init" and _ops.kwarg(c.node, "experiment") is not None:
+        elif c.qual == "google.cloud.aiplatform.init" and ops.kwarg(c.node, "experiment") is not None:
             yield c.line, "vertex-experiments", None
     for n in walk(tree):  # os.environ["MLFLOW_TRACKING_URI"] = "http://..."
-        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and _ops.literal(t.slice) == "MLFLOW_TRACKING_URI" for t in n.targets):
-            uri = _tracking.python_value(n.value, tree, n.lineno)
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and ops.literal(t.slice) == "MLFLOW_TRACKING_URI" for t in n.targets):
+            uri = tracking.python_value(n.value, tree, n.lineno)
             if uri and not uri.startswith("{}"):
                 yield n.lineno, "mlflow", uri
 
 
-def _servers(index: FileIndex) -> Iterator[tuple[_ops.FileEntry, int | None, str, str]]:
+def _servers(index: FileIndex) -> Iterator[tuple[ops.FileEntry, int | None, str, str]]:
     """Self-hosted tracking servers: compose services, Kubernetes containers, Dockerfiles running ``mlflow server``."""
     for e in index.select(("**/docker-compose*.yml", "**/docker-compose*.yaml", "**/compose.yml", "**/compose.yaml")):
         for doc in index.yaml(e.path):
@@ -120,14 +119,14 @@ def _servers(index: FileIndex) -> Iterator[tuple[_ops.FileEntry, int | None, str
                 tool = _server_tool(svc) if isinstance(svc, dict) else None
                 if tool:
                     yield e, services.line_of(name), tool, "compose"
-    for e, doc in _ops.k8s_docs(index):
-        for d in _ops.walk_dicts(doc):
+    for e, doc in ops.k8s_docs(index):
+        for d in ops.walk_dicts(doc):
             if isinstance(d.get("containers"), list):
                 for i, ctr in enumerate(d["containers"]):
                     tool = _server_tool(ctr) if isinstance(ctr, dict) else None
                     if tool:
                         yield e, d["containers"].line_of(i), tool, "kubernetes"
-    for e in index.select(_tracking.DOCKERFILES):
+    for e in index.select(tracking.DOCKERFILES):
         for ins in index.dockerfile(e.path):
             if ins.instruction in ("CMD", "ENTRYPOINT", "RUN") and "mlflow server" in ins.value:
                 yield e, ins.line, "mlflow", "container"

@@ -7,11 +7,10 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.orchestration import assigned_calls, call_tail, calls, dotted, imports, kwarg, literal, strings, trainingish
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
-from mlscan.pyast import walk
-
-from ._orchestration import assigned_calls, call_tail, calls, dotted, imports, kwarg, literal, strings, trainingish
 
 
 def _kfp_training(index: FileIndex) -> bool:

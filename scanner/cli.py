@@ -123,7 +123,7 @@ def detectors_cmd() -> None:
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Extra rule pack file or directory.")
 def frameworks_cmd(rules: tuple[str, ...]) -> None:
     """List the rule packs (maturity models) with their source."""
-    from .rulepack import load_packs
+    from .scoring.rulepack import load_packs
 
     try:
         packs = load_packs(list(rules))

@@ -25,8 +25,8 @@ from datetime import date
 from typing import Any
 
 from .errors import UsageError
-from .formats import LineDict, LineList, load_yaml_all
 from .index import FileIndex
+from .index.formats import LineDict, LineList, load_yaml_all
 from .model import AnswerValue, Evidence, Source, Strength, Warning_
 
 CONFIG_NAMES = (".mlscan.yml", ".mlscan.yaml")
@@ -191,7 +191,7 @@ def _attestation(
 def _validate(data: Any, where: str) -> None:
     import jsonschema
 
-    from .rulepack import load_schema
+    from .scoring.rulepack import load_schema
 
     validator = jsonschema.Draft202012Validator(load_schema("config"))
     errors = list(validator.iter_errors(data))

@@ -1,4 +1,7 @@
-"""Run a scan: target -> index -> detectors -> findings -> rule packs -> scores."""
+"""Run a scan: target -> index -> detectors -> findings -> rule packs -> scores.
+
+The one module front-ends call (``scan(path, ScanOptions) -> ScanResult``); it imports every stage, and no
+stage imports it."""
 
 from __future__ import annotations
 
@@ -9,19 +12,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .cache.units import Units, open_units
-from .conditions import Findings
+from .detection import detect_one, python_pass
 from .detector import Detector
 from .errors import UsageError
-from .index import FileEntry, FileIndex
+from .index import FileIndex
 from .model import Finding, Score, Warning_
 from .plugins import load_detectors
-from .rulepack import RulePack, load_packs
-from .score import resolver, score_pack
+from .scoring.conditions import Findings
+from .scoring.rulepack import RulePack, load_packs
+from .scoring.score import resolver, score_pack
 
 if TYPE_CHECKING:
     from .config import Attestation
-    from .next_steps import NextSteps
-    from .pitfalls import PitfallHit
+    from .scoring.next_steps import NextSteps
+    from .scoring.pitfalls import PitfallHit
 from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
@@ -76,83 +80,6 @@ def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None)
     return chosen
 
 
-PYTHON_FILES = ("**/*.py", "**/*.ipynb")
-
-
-def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence[FileEntry] | None = None,
-                units: Units | None = None) -> dict[str, list[Finding]]:
-    """Every Python file and notebook (or ``files``) once, parsed once for all the detectors that want it
-    (Detector.visit). With ``units`` (the facts cache) each file is a unit: reused when nothing it observed changed,
-    else run and recorded."""
-    visitors = [d for d in detectors if type(d).visit is not Detector.visit]
-    out: dict[str, list[Finding]] = {d.id: [] for d in visitors}
-    if not visitors:
-        return out
-    for e in index.select(PYTHON_FILES) if files is None else files:
-        if units is not None:
-            nid = "p:" + e.path
-            reused = units.reuse(nid)
-            if reused is not None:
-                for det_id, found in reused.items():
-                    if det_id in out:
-                        out[det_id].extend(found)
-                continue
-            rec = units.start()
-            mine: dict[str, list[Finding]] = {}
-            try:
-                _visit_file(index, e, visitors, mine)
-            finally:
-                units.stop(rec)
-            units.done(nid, rec, mine)
-            for det_id, found in mine.items():
-                out[det_id].extend(found)
-        else:
-            _visit_file(index, e, visitors, out)
-    return out
-
-
-def _visit_file(index: FileIndex, e: FileEntry, visitors: list[Detector], out: dict[str, list[Finding]]) -> None:
-    wanted = [d for d in visitors if d.wants(index, e)]
-    tree = index.python(e.path) if wanted else None
-    if tree is None:
-        return
-    for d in wanted:
-        try:
-            out.setdefault(d.id, []).extend(d.visit(index, e, tree))
-        except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
-            what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
-            index.warn("detector-error", f"{d.id}: {what}", e.path)
-            visitors.remove(d)
-
-
-def detect_one(index: FileIndex, det: Detector, units: Units | None = None) -> list[Finding]:
-    """A detector's own pass (Detector.detect); a broken detector loses its findings, never the scan. With ``units``
-    (the facts cache) it is a unit: reused when nothing it observed changed, else run and recorded."""
-    if units is None:
-        return _detect(index, det)
-    nid = "d:" + det.id
-    reused = units.reuse(nid)
-    if reused is not None:
-        return reused  # type: ignore[no-any-return]
-    rec = units.start()
-    try:
-        found = _detect(index, det)
-    finally:
-        units.stop(rec)
-    units.done(nid, rec, found)
-    return found
-
-
-def _detect(index: FileIndex, det: Detector) -> list[Finding]:
-    try:
-        return list(det.detect(index))
-    except RecursionError:
-        index.warn("detector-error", f"{det.id}: input nested too deeply; detector skipped")
-    except Exception as e:
-        index.warn("detector-error", f"{det.id}: {type(e).__name__}: {e}")
-    return []
-
-
 def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1, units: Units | None = None) -> list[Finding]:
     """All findings, in detector order (each detector's Python-pass findings, then its own pass). With
     ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same.
@@ -171,8 +98,10 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
             done = run_parallel(index, detectors, jobs_run, units)
             if done is not None:
                 return done
-        if units is not None:
-            units.shared_models(index)
+        if units is not None and units.shared_models():
+            from .parallel import _shared_models
+
+            _shared_models(index)  # what the parallel scan that filled the cache built before its workers started
         findings: list[Finding] = []
         python = python_pass(index, detectors, units=units)
         for det in detectors:
@@ -193,9 +122,9 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
     from .config import load_config
-    from .crosswalk import load_crosswalk
-    from .next_steps import next_steps
-    from .pitfalls import find_pitfalls, load_pitfalls
+    from .scoring.crosswalk import load_crosswalk
+    from .scoring.next_steps import next_steps
+    from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
     index = FileIndex(target, excludes=list(options.excludes))
     known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}

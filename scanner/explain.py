@@ -5,9 +5,9 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from .conditions import signals_of
 from .errors import UsageError
-from .rulepack import load_packs
+from .scoring.conditions import signals_of
+from .scoring.rulepack import load_packs
 
 
 def _describe(cond: Any, indent: int = 2) -> list[str]:

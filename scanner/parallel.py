@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 
 from .cache.record import Recorder
 from .cache.units import Units, findings_plain
+from .detection import PYTHON_FILES, _detect, _visit_file, detect_one, python_pass
 from .detector import Detector
 from .index import FileEntry, FileIndex, IndexChanges
 from .model import Finding
@@ -98,8 +99,6 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
     send back what each observed."""
     if not available():
         return None
-    from .engine import PYTHON_FILES
-
     python_files = list(index.select(PYTHON_FILES))
     if units is None or not units.run.hit:
         # words: children only, so the scanning process's heap stays compact (what every later child inherits)
@@ -167,7 +166,7 @@ def _run_units(index: FileIndex, detectors: Sequence[Detector], python_files: li
 
 
 def _shared_models(index: FileIndex) -> None:
-    from .wiring import wiring
+    from .facts.wiring import wiring
 
     try:
         wiring(index)  # memoised in the index (with the CI model it is built from), inherited by the workers
@@ -336,8 +335,6 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
 
 
 def _execute(run: _Run, task: tuple[str, Any]) -> Any:
-    from .engine import detect_one, python_pass
-
     kind, arg = task
     if kind == "words":
         run.index.prime_words(arg)
@@ -352,8 +349,6 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
 
 def _execute_unit(run: _Run, kind: str, arg: Any) -> Any:
     """A task of units, each recorded: (payload, recorders of the models this worker built meanwhile)."""
-    from .engine import _detect, _visit_file
-
     index = run.index
     if kind == "detect":
         rec = Recorder()

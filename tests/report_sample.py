@@ -12,7 +12,7 @@ from typing import Any
 
 from mlscan.engine import ScanResult
 from mlscan.model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score, Source, Strength, Warning_
-from mlscan.rulepack import load_packs
+from mlscan.scoring.rulepack import load_packs
 from mlscan.target import Target
 
 COMMIT = "3f2c9a1b7d4e5f60718293a4b5c6d7e8f9012345"

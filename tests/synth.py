@@ -9,10 +9,10 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
-from mlscan.conditions import Findings
 from mlscan.model import Evidence, Finding, Score, Strength
-from mlscan.rulepack import RulePack, load_packs
-from mlscan.score import resolver, score_pack
+from mlscan.scoring.conditions import Findings
+from mlscan.scoring.rulepack import RulePack, load_packs
+from mlscan.scoring.score import resolver, score_pack
 
 
 def finding(signal: str, path: str = "x.py", line: int | None = 1, strength: str = "medium", **attrs: Any) -> Finding:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from .test_index import git_repo, write
+from tests.test_index import git_repo, write
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlscan.crosswalk import crosswalk_file
-from mlscan.pitfalls import pitfalls_file
-from mlscan.rulepack import builtin_pack_files, load_pack_file, read_data_file
+from mlscan.scoring.crosswalk import crosswalk_file
+from mlscan.scoring.pitfalls import pitfalls_file
+from mlscan.scoring.rulepack import builtin_pack_files, load_pack_file, read_data_file
 
 
 def test_builtin_packs_validate() -> None:

@@ -14,7 +14,7 @@ from mlscan.cache import codec
 from mlscan.cache.blobs import ContentIds
 from mlscan.cache.facts import yaml_from_json, yaml_to_json
 from mlscan.cache.store import DB_NAME, Store, default_dir
-from mlscan.formats import load_yaml_all
+from mlscan.index.formats import load_yaml_all
 from mlscan.model import Evidence, Finding, Source, Strength
 
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from .test_report_schema import validate_report
+from tests.test_report_schema import validate_report
 
 
 def test_shorthand_scan_and_json(repo_from) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from mlscan.conditions import Findings, evaluate
 from mlscan.model import AnswerValue, Evidence, Finding, Strength
+from mlscan.scoring.conditions import Findings, evaluate
 
 
 def _f(signal: str, strength: Strength = Strength.MEDIUM, **attrs: object) -> Finding:

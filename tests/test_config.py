@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from .conftest import FIXTURES, make_repo
-from .test_report_schema import validate_report
+from tests.conftest import FIXTURES, make_repo
+from tests.test_report_schema import validate_report
 
 FUTURE = (date.today() + timedelta(days=365)).isoformat()
 PAST = (date.today() - timedelta(days=1)).isoformat()

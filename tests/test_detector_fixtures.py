@@ -19,7 +19,7 @@ from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors
 from mlscan.target import resolve_target
 
-from .conftest import FIXTURES, make_repo
+from tests.conftest import FIXTURES, make_repo
 
 CASES = sorted(p.parent for p in (FIXTURES / "detectors").glob("*/expected.yaml"))
 

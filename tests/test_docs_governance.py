@@ -10,7 +10,7 @@ from mlscan.index import FileIndex, _render_template, _vendored_roots
 from mlscan.plugins import load_detectors
 from mlscan.target import resolve_target
 
-from .conftest import make_repo
+from tests.conftest import make_repo
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

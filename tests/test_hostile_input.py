@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from .test_bad_input import run
-from .test_index import git_repo, write
-from .test_report_schema import validate_report
+from tests.test_bad_input import run
+from tests.test_index import git_repo, write
+from tests.test_report_schema import validate_report
 
 FORMATS = ("json", "markdown", "html", "sarif", "terminal", "badge-json", "badge-svg")
 LAUGHS = "a0: &a0 [lol, mlflow]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 8)}]\n" for i in range(1, 9))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from mlscan.reporters import get_reporter
 
-from .report_sample import COMMIT, HOSTILE, sample_result
+from tests.report_sample import COMMIT, HOSTILE, sample_result
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from mlscan import index as index_mod
-from mlscan.formats import LineDict, LineList
 from mlscan.index import FileIndex, _Matcher
+from mlscan.index.formats import LineDict, LineList
 from mlscan.target import Target, resolve_target
 
 
@@ -485,7 +485,7 @@ def test_helm_chart_templates_are_rendered_before_parsing(tmp_path: Path) -> Non
 def test_yaml_direct_conversion_equals_the_line_aware_constructor() -> None:
     """Documents without aliases are built by formats._Converter, not PyYAML's constructor: same values, types,
     key order and line numbers (merge keys, tags, scalars of every resolver type, unhashable keys, nesting)."""
-    from mlscan import formats
+    from mlscan.index import formats
 
     def constructed(text: str) -> list[object]:
         loader = formats._LineLoader(text)

@@ -23,8 +23,8 @@ import yaml
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from .conftest import FIXTURES, make_repo
-from .test_report_schema import validate_report
+from tests.conftest import FIXTURES, make_repo
+from tests.test_report_schema import validate_report
 
 CASES = sorted(p.parent for p in (FIXTURES / "levels").glob("*/expected.yaml"))
 

@@ -1,9 +1,9 @@
-"""scanner/markdown.py: the Markdown/RST block reader, shell command extraction and classification."""
+"""scanner/facts/doc_blocks.py: the Markdown/RST block reader, shell command extraction and classification."""
 
 from __future__ import annotations
 
 import pytest
-from mlscan import markdown as md
+from mlscan.facts import doc_blocks as md
 
 README = """\
 ---

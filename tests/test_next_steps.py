@@ -11,12 +11,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from mlscan.cli import main
-from mlscan.conditions import Findings
 from mlscan.model import AnswerValue
-from mlscan.next_steps import next_steps
+from mlscan.scoring.conditions import Findings
+from mlscan.scoring.next_steps import next_steps
 
-from .conftest import FIXTURES, make_repo
-from .synth import PROFILES, finding, from_rows, packs, score
+from tests.conftest import FIXTURES, make_repo
+from tests.synth import PROFILES, finding, from_rows, packs, score
 
 CHECKLIST = packs()["checklist20"]
 LEVEL_CASES = sorted(PROFILES)
@@ -73,7 +73,7 @@ def test_no_answer_shows_related_findings() -> None:
     assert next(a for a in s.answers if a.id == "E3").value == AnswerValue.NO
     ns = next_steps(CHECKLIST, s, Findings(found))
     # E3 is not among the cheapest here; its evidence helper still finds the dvc.lock that is there
-    from mlscan.next_steps import _related
+    from mlscan.scoring.next_steps import _related
 
     assert [e.path for e in _related(CHECKLIST.question("E3"), Findings(found))] == ["dvc.lock"]
     assert ns.target_level == 2
@@ -99,7 +99,7 @@ def test_bottleneck_is_the_weakest_radar_dimension() -> None:
 
 
 def test_tools_never_beyond_the_target_level() -> None:
-    from mlscan.next_steps import _action
+    from mlscan.scoring.next_steps import _action
 
     nothing = {a.id: a for a in score("checklist20", []).answers}
     for q in CHECKLIST.questions:

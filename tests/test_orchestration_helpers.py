@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from mlscan import hcl
-from mlscan.detectors._orchestration import metric_compare, trainingish
-from mlscan.detectors._pyeval import Env
+from mlscan.facts import hcl
+from mlscan.facts.orchestration import metric_compare, trainingish
+from mlscan.facts.pyeval import Env
 
 
 def test_hcl_skips_comments_and_strings() -> None:

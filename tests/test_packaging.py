@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-from .conftest import FIXTURES, ROOT, make_repo
-from .venvtools import build_wheel, make_venv, pip_install, run_in
+from tests.conftest import FIXTURES, ROOT, make_repo
+from tests.venvtools import build_wheel, make_venv, pip_install, run_in
 
 PLUGIN_PYPROJECT = """
 [build-system]
@@ -77,7 +77,7 @@ def test_wheel_contents() -> None:
     for required in (
         "mlscan/__init__.py",
         "mlscan/cli.py",
-        "mlscan/hcl.py",
+        "mlscan/facts/hcl.py",
         "mlscan/py.typed",
         "mlscan/schemas/report.schema.json",
         "mlscan/schemas/rulepack.schema.json",
@@ -88,6 +88,8 @@ def test_wheel_contents() -> None:
         assert required in names, f"{required} missing from {whl.name}"
     for pack in (ROOT / "rules").glob("*.yaml"):
         assert f"mlscan/rules/{pack.name}" in names
+    for module in (ROOT / "scanner").rglob("*.py"):  # every subpackage is listed in pyproject.toml
+        assert "mlscan/" + module.relative_to(ROOT / "scanner").as_posix() in names, module
     for schema in (ROOT / "scanner" / "schemas").glob("*.json"):
         assert f"mlscan/schemas/{schema.name}" in names
     for module in {t.split(":")[0] for t in _declared_detectors().values()}:

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from mlscan.cli import main
-from mlscan.crosswalk import load_crosswalk
 from mlscan.model import AnswerValue
+from mlscan.scoring.crosswalk import load_crosswalk
 
-from .conftest import FIXTURES, make_repo
-from .synth import PROFILES, finding, from_rows, packs, score
-from .test_report_schema import validate_report
+from tests.conftest import FIXTURES, make_repo
+from tests.synth import PROFILES, finding, from_rows, packs, score
+from tests.test_report_schema import validate_report
 
 NEW_PACKS = ("mm5", "adoption", "google3", "mlops4")
 

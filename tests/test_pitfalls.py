@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mlscan.cli import main
-from mlscan.conditions import Findings
-from mlscan.pitfalls import find_pitfalls, load_pitfalls
+from mlscan.scoring.conditions import Findings
+from mlscan.scoring.pitfalls import find_pitfalls, load_pitfalls
 
-from .conftest import FIXTURES, make_repo
-from .synth import from_rows, load_rows, score
-from .test_report_schema import validate_report
+from tests.conftest import FIXTURES, make_repo
+from tests.synth import from_rows, load_rows, score
+from tests.test_report_schema import validate_report
 
 PITFALLS = load_pitfalls()
 IDS = [p.id for p in PITFALLS.pitfalls]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .test_index import git_repo, write
-from .venvtools import build_wheel, make_venv, pip_install, run_in
+from tests.test_index import git_repo, write
+from tests.venvtools import build_wheel, make_venv, pip_install, run_in
 
 PLUGIN_PYPROJECT = """\
 [build-system]

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from mlscan.report import SCHEMA_VERSION
-from mlscan.rulepack import load_schema
+from mlscan.scoring.rulepack import load_schema
 
-from .test_report_schema import validate_report
+from tests.test_report_schema import validate_report
 
 SAMPLE_1_0 = Path(__file__).parent / "data" / "report-1.0.json"
 

@@ -20,7 +20,7 @@ from mlscan.reporters.html import render_report
 from mlscan.reporters.links import blob_url, repo_web_url
 from mlscan.reporters.sarif import sarif_log
 
-from .report_sample import COMMIT, FROZEN_VERSION, HOSTILE, sample_result
+from tests.report_sample import COMMIT, FROZEN_VERSION, HOSTILE, sample_result
 
 GOLDEN_FILES = {
     "json": "sample.json",

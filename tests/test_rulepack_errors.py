@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from mlscan.cli import main
 from mlscan.errors import RulePackError
-from mlscan.rulepack import builtin_pack_files, load_pack_file, load_packs, load_schema
+from mlscan.scoring.rulepack import builtin_pack_files, load_pack_file, load_packs, load_schema
 
 HERE = Path(__file__).parent / "rulepacks"
 OK = sorted(HERE.glob("*.ok.yaml"))

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import FIXTURES, make_repo
-from .test_index import git_repo
+from tests.conftest import FIXTURES, make_repo
+from tests.test_index import git_repo
 
 HEAVY = ("kubernetes", "boto3", "botocore", "mlflow", "sqlalchemy", "psycopg", "git")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..formats import LineDict, LineList
+from ..index.formats import LineDict, LineList
 from .codec import Uncacheable
 from .store import Store
 

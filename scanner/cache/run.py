@@ -17,7 +17,7 @@ from .record import Recorder, Tables, encode_node, replay_effects
 from .store import Store
 
 RUN_FORMAT = 1
-_PACKAGE_DIRS = ("", "cache", "reporters", "schemas")
+_PACKAGE_DIRS = ("", "cache", "ci", "facts", "index", "scoring", "reporters", "schemas")
 
 
 def code_fingerprint(detectors: Sequence[Any]) -> str:
@@ -53,7 +53,7 @@ def code_fingerprint(detectors: Sequence[Any]) -> str:
 
 def _fact_modules() -> None:
     """Import the modules that register file facts (a stored fact names its builder; only these can be called)."""
-    from .. import wiring  # noqa: F401
+    from ..facts import wiring  # noqa: F401
 
 
 class RunCache:

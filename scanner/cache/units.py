@@ -73,7 +73,7 @@ class Units:
         """Is so little left to run that the scanning process should run it alone?"""
         if not self.run.hit:
             return False
-        from ..engine import PYTHON_FILES
+        from ..detection import PYTHON_FILES
 
         files = index.select(PYTHON_FILES)
         if not files:
@@ -81,17 +81,16 @@ class Units:
         fresh = sum(1 for e in files if not self.run.valid("p:" + e.path))
         return fresh <= (1 - MOSTLY) * len(files)
 
-    def shared_models(self, index: Any) -> None:
-        """What a parallel scan builds before its workers start (the wiring graph): replayed when reusable, built
-        again when not, so the report does not depend on which kind of scan filled the cache."""
+    def shared_models(self) -> bool:
+        """Must the models a parallel scan builds before its workers start (the wiring graph) be built? They are
+        replayed when reusable, built again when not, so the report does not depend on which kind of scan filled the
+        cache."""
         if "top" not in self.run.old:
-            return
+            return False
         if self.run.valid("top"):
             self.run.reuse("top")
-            return
-        from ..parallel import _shared_models
-
-        _shared_models(index)
+            return False
+        return True
 
     # ------------------------------------------------------------ end
     def save(self) -> None:

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, non_blocking, targets_subdir, truthy
-from .formats import LineDict, LineList
-from .index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineDict, LineList
+from .model import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, non_blocking, targets_subdir, truthy
 
 NAMED = ("**/azure-pipelines*.yml", "**/azure-pipelines*.yaml", "**/*.azure-pipelines.yml", "**/*.azure-pipelines.yaml")
 YAML = ("**/*.yml", "**/*.yaml")

@@ -14,8 +14,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .ci import argv, ci_model, split_commands
-from .index import FileEntry, FileIndex, register_fact
+from ..ci import argv, ci_model, split_commands
+from ..index import FileEntry, FileIndex, register_fact
 from .pyast import walk
 
 AUTOMATED = "automated"

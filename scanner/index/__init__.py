@@ -17,10 +17,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ..cache.record import Recorder
+from ..model import Warning_, clean_snippet
+from ..target import Target, git
 from . import formats
-from .cache.record import Recorder
-from .model import Warning_, clean_snippet
-from .target import Target, git
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, clean_dir, line_of, make_step, targets_subdir
-from .formats import LineList
-from .index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineList
+from .model import CiJob, CiStep, as_dict, as_list, clean_dir, line_of, make_step, targets_subdir
 
 YAML = ("**/*.yaml", "**/*.yml")
 TASK_KINDS = ("Task", "ClusterTask")

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .model import Score
+from ..model import Score
 from .rulepack import read_data_file
 
 

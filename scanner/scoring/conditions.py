@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .model import AnswerValue, Finding, Strength
+from ..model import AnswerValue, Finding, Strength
 
 _STRENGTHS = {s.value: s.rank for s in Strength}
 

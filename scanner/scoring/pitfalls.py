@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..model import Answer, AnswerValue, Evidence, Finding, Score, first_evidence
 from .conditions import Findings, evaluate
-from .model import Answer, AnswerValue, Evidence, Finding, Score, first_evidence
 from .rulepack import read_data_file
 
 MAX_EVIDENCE = 8

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, script_items, targets_subdir
-from .formats import LineDict, LineList
-from .index import FileIndex
+from ..index import FileIndex
+from ..index.formats import LineDict, LineList
+from .model import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, script_items, targets_subdir
 
 ROOT_FILES = (".circleci/config.yml", ".circleci/config.yaml")
 BUILTIN = frozenset({"checkout", "setup_remote_docker", "save_cache", "restore_cache", "store_artifacts",

@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Strength
-from mlscan.pyast import walk
-from mlscan.wiring import AUTOMATED, imports_any, wiring
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -318,7 +318,7 @@ def at(index: FileIndex, e: FileEntry, line: int) -> dict[str, Any]:
     """``found`` keyword arguments for a code line: notebooks map it back to the .ipynb line."""
     if e.suffix != ".ipynb":
         return {"line": line}
-    from ._ops import locate
+    from .ops import locate
 
     nb_line, snippet = locate(index, e, line)
     return {"line": nb_line, "snippet": snippet}

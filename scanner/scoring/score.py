@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from .conditions import Findings, evaluate
-from .model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from .rulepack import Question, RulePack
 
 MAX_EVIDENCE = 8
@@ -111,7 +111,7 @@ def _answer_all(
         try:
             answer_of(q.id)
         except _Cycle as c:
-            from .errors import RulePackError
+            from ..errors import RulePackError
 
             raise RulePackError(f"{pack.path}:1:1: questions refer to each other in a cycle ({c})") from None
     return answers, support
@@ -127,7 +127,7 @@ def resolver(packs: Mapping[str, RulePack], findings: Findings, overrides: Calla
             if fw not in packs:
                 return AnswerValue.UNKNOWN, []
             if fw in busy:
-                from .errors import RulePackError
+                from ..errors import RulePackError
 
                 raise RulePackError(f"{packs[fw].path}:1:1: packs refer to each other's answers in a cycle ({fw})")
             busy.add(fw)

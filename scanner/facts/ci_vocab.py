@@ -9,11 +9,11 @@ import ast
 import re
 
 from mlscan.ci import CiJob, CiStep
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
-from mlscan.pyast import walk
 
-from ._ci import Cmd, head, is_install, python_target, segments, words
-from ._orchestration import call_names, dotted, trainingish
+from .commands import Cmd, head, is_install, python_target, segments, words
+from .orchestration import call_names, dotted, trainingish
 
 # ------------------------------------------------------------------ tests
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
-from mlscan.pyast import walk
 
-from ._orchestration import all_strings, config_refs, dotted, kwarg, literal, tail
+from .orchestration import all_strings, config_refs, dotted, kwarg, literal, tail
 
 UNKNOWN: Any = object()
 _FALSY = ("false", "0", "no", "off", "")

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .errors import RulePackError
+from ..errors import RulePackError
 
 Condition = dict[str, Any]
 
@@ -376,7 +376,7 @@ def _merge(base: RulePack, over: RulePack) -> RulePack:
 def _entry_point_paths(ep: Any) -> list[Path]:
     """An ``mlscan.rules`` entry point names a package (its directory, or its ``rules/`` subdirectory when
     it has one, holds the packs) or a callable returning a path or a list of paths."""
-    from .plugins import describe_entry_point
+    from ..plugins import describe_entry_point
 
     who = describe_entry_point(ep)
     try:
@@ -401,7 +401,7 @@ def _entry_point_paths(ep: Any) -> list[Path]:
 def load_packs(extra_paths: Sequence[str] = (), *, validate_builtin: bool = False) -> dict[str, RulePack]:
     """Built-in packs, then entry-point packs (group ``mlscan.rules``), then ``--rules`` paths (files or
     directories). A later pack with the same framework name replaces an earlier one; ``extends`` merges."""
-    from .plugins import describe_entry_point, rule_pack_entry_points
+    from ..plugins import describe_entry_point, rule_pack_entry_points
 
     files: list[tuple[Path, bool, str]] = [(p, validate_builtin, "built-in") for p in builtin_pack_files()]
     for ep in sorted(rule_pack_entry_points(), key=lambda ep: ep.name):

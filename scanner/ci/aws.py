@@ -11,10 +11,10 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, line_of, make_step, script_items, targets_subdir
-from .formats import LineList, load_yaml_all
-from .index import FileEntry, FileIndex
-from .pyast import walk
+from ..facts.pyast import walk
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineList, load_yaml_all
+from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, script_items, targets_subdir
 
 BUILDSPECS = ("**/*buildspec*.yml", "**/*buildspec*.yaml", "**/buildspecs/*.yml", "**/buildspecs/*.yaml")
 TEMPLATES = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.template")

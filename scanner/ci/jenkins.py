@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from textwrap import dedent
 
-from .ci import CiJob, CiStep, make_step, targets_subdir
-from .index import FileIndex
+from ..index import FileIndex
+from .model import CiJob, CiStep, make_step, targets_subdir
 
 GLOBS = ("**/Jenkinsfile", "**/Jenkinsfile.*", "**/*.jenkinsfile", "**/*.Jenkinsfile")
 _STAGE = re.compile(r"\bstage\s*\(\s*(?:name\s*:\s*)?(['\"])(.*?)\1\s*\)\s*\{")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir
-from .formats import LineList
-from .index import FileIndex
+from ..index import FileIndex
+from ..index.formats import LineList
+from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir
 
 ROOT_FILES = ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml")
 SECTIONS = {"default": "push", "branches": "push", "pull-requests": "pull_request", "tags": "tag", "bookmarks": "push", "custom": "manual"}

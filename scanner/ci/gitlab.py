@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir, truthy
-from .formats import LineDict, LineList
-from .index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineDict, LineList
+from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir, truthy
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 GLOBAL_KEYS = frozenset(

@@ -9,9 +9,9 @@ import configparser
 import re
 from typing import Any
 
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
-from mlscan.pyast import walk
-from mlscan.wiring import makefile_recipes
 
 _PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from .ci import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir, truthy
-from .formats import LineList
-from .index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineList
+from .model import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir, truthy
 
 GLOBS = ("**/cloudbuild*.yaml", "**/cloudbuild*.yml", "**/cloudbuild*.json", "**/*.cloudbuild.yaml")
 SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh")

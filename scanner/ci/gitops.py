@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ci import CiJob, as_dict, line_of, make_step, truthy
-from .index import FileIndex
+from ..index import FileIndex
+from .model import CiJob, as_dict, line_of, make_step, truthy
 
 YAML = ("**/*.yaml", "**/*.yml")
 

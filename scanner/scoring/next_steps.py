@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model import Answer, AnswerValue, Evidence, Score, first_evidence
 from .conditions import Findings, signals_of
-from .model import Answer, AnswerValue, Evidence, Score, first_evidence
 from .rulepack import Question, RulePack
 
 DEFAULT_COST = 5

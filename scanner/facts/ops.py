@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlscan.ci import argv, ci_model, split_commands
-from mlscan.formats import LineDict, load_yaml_all, normalize_name
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import AUTOMATED, imported_modules, makefile_recipes, wiring
 from mlscan.index import FileEntry, FileIndex, _render_template
-from mlscan.pyast import walk
-from mlscan.wiring import AUTOMATED, imported_modules, makefile_recipes, wiring
+from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 
 EXPLORATION_DIRS = frozenset(
     {"notebooks", "notebook", "examples", "example", "tutorials", "tutorial", "scratch", "sandbox", "playground",

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlscan.ci import argv, line_of
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import FileEntry, FileIndex
-from mlscan.pyast import walk
-from mlscan.wiring import AUTOMATED, has_main_guard, wiring
 
-from . import _ops
-from ._orchestration import config_refs, trainingish, words
-from ._pyeval import UNKNOWN, Evaluator
+from . import ops
+from .orchestration import config_refs, trainingish, words
+from .pyeval import UNKNOWN, Evaluator
 
 # ------------------------------------------------------------------ trackers
 
@@ -99,7 +99,7 @@ class TrackCall:
     node: ast.AST
 
 
-def _auto_tool(c: _ops.PyCall) -> str | None:
+def _auto_tool(c: ops.PyCall) -> str | None:
     if not c.qual.startswith(_AUTO_PREFIXES):
         return None
     for kind, names in _AUTO.items():
@@ -115,13 +115,13 @@ def _auto_tool(c: _ops.PyCall) -> str | None:
 def _ctor(call: ast.AST, al: dict[str, str]) -> str | None:
     if not isinstance(call, ast.Call):
         return None
-    q = _ops.qualname(call.func, al) or ""
+    q = ops.qualname(call.func, al) or ""
     if q in _CTORS:
         return _CTORS[q]
     attr = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
     if attr == "SummaryWriter":  # also ``importlib.import_module("torch.utils.tensorboard").SummaryWriter(...)``
         return "tensorboard"
-    if attr == "start_logging" and _ops.imports_module(al, "azureml"):
+    if attr == "start_logging" and ops.imports_module(al, "azureml"):
         return "azureml"
     return None
 
@@ -144,8 +144,8 @@ def tracker_objects(tree: ast.AST, al: dict[str, str]) -> dict[str, str]:
         elif isinstance(n, (ast.With, ast.AsyncWith)):
             pairs = [(i.optional_vars, i.context_expr) for i in n.items if i.optional_vars is not None]
         for target, value in pairs:
-            tool = _ctor(value, al) or (_CTORS.get(_ops.qualname(value, al) or "") if isinstance(value, ast.Attribute) else None)
-            name = _ops.dotted(target)
+            tool = _ctor(value, al) or (_CTORS.get(ops.qualname(value, al) or "") if isinstance(value, ast.Attribute) else None)
+            name = ops.dotted(target)
             if tool and name:
                 out[name] = tool
     return out
@@ -157,7 +157,7 @@ def _receiver(node: ast.AST) -> str:
     base = f.value if isinstance(f, ast.Attribute) else None
     while isinstance(base, ast.Subscript):
         base = base.value
-    return _ops.dotted(base) if base is not None else ""
+    return ops.dotted(base) if base is not None else ""
 
 
 def _obj_tool(recv: str, objs: dict[str, str]) -> str | None:
@@ -175,9 +175,9 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
         tree = index.python(e.path)
         if tree is None:
             return []
-        al, calls = _ops.py_calls(index, e)
+        al, calls = ops.py_calls(index, e)
         objs = tracker_objects(tree, al)
-        uses_mlflow = _ops.imports_module(al, "mlflow")
+        uses_mlflow = ops.imports_module(al, "mlflow")
         out: list[TrackCall] = []
         for c in calls:
             hit = _classify(c, al, objs, uses_mlflow)
@@ -188,14 +188,14 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
                 for t in n.targets:
                     if not isinstance(t, (ast.Subscript, ast.Attribute)):
                         continue
-                    text = _ops.dotted(t.value if isinstance(t, ast.Subscript) else t)
-                    if text.startswith("wandb.config") or _ops.qualname(t, al) == "wandb.config":
+                    text = ops.dotted(t.value if isinstance(t, ast.Subscript) else t)
+                    if text.startswith("wandb.config") or ops.qualname(t, al) == "wandb.config":
                         out.append(TrackCall(n.lineno, "wandb", "params", n))
                         continue
                     tool = _obj_tool(_receiver(t) or text, objs)
                     if tool in ("neptune", "aim", "dvclive", "wandb"):
-                        key = " ".join(_ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
-                                       if isinstance(_ops.literal(s.slice), str))
+                        key = " ".join(ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
+                                       if isinstance(ops.literal(s.slice), str))
                         role = "params" if words(key) & {"params", "param", "parameters", "config", "hparams", "hyperparameters"} else "metrics"
                         out.append(TrackCall(n.lineno, tool, role, n))
         out.sort(key=lambda t: t.line)
@@ -204,14 +204,14 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
     return index.file_memo("tracking-calls", e.path, build)  # type: ignore[no-any-return]
 
 
-def _classify(c: _ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlflow: bool) -> tuple[str, str] | None:
+def _classify(c: ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlflow: bool) -> tuple[str, str] | None:
     q = c.qual
     auto = _auto_tool(c)
     if auto:
         return auto, "metrics" if c.qual.endswith("callbacks.TensorBoard") else "auto"
     if c.attr.endswith(("TrainingArguments", "SFTConfig", "DPOConfig", "GRPOConfig")) and q.startswith(("transformers.", "trl.")):
-        report = _ops.kwarg(c.node, "report_to")
-        vals = [s for s in ([_ops.literal(report)] if report is not None else []) for s in (s if isinstance(s, list) else [s]) if isinstance(s, str)]
+        report = ops.kwarg(c.node, "report_to")
+        vals = [s for s in ([ops.literal(report)] if report is not None else []) for s in (s if isinstance(s, list) else [s]) if isinstance(s, str)]
         tools = [_REPORT_TO[v] for v in vals if v in _REPORT_TO]
         return (tools[0], "auto") if tools else None
     if q.startswith("mlflow.") and not q.startswith(("mlflow.tracking.", "mlflow.client.")):
@@ -220,7 +220,7 @@ def _classify(c: _ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlf
     tool = _ctor(c.node, al)
     if tool:
         role = _CTOR_ROLE.get(tool, "run")
-        if tool == "wandb" and _ops.kwarg(c.node, "config") is not None:
+        if tool == "wandb" and ops.kwarg(c.node, "config") is not None:
             role = "params"
         return (tool, role) if role else None
     if q.startswith("wandb."):
@@ -239,7 +239,7 @@ def _classify(c: _ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlf
             return "vertex-experiments", "params"
         if c.attr.startswith("log_") and "metrics" in c.attr:
             return "vertex-experiments", "metrics"
-        if c.attr == "autolog" or (c.attr == "init" and _ops.kwarg(c.node, "experiment") is not None):
+        if c.attr == "autolog" or (c.attr == "init" and ops.kwarg(c.node, "experiment") is not None):
             return "vertex-experiments", "auto" if c.attr == "autolog" else "run"
         return None
     recv = _receiver(c.node)
@@ -271,7 +271,7 @@ class Place:
 
 def trains(tree: ast.AST) -> bool:
     names = [n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    calls = [_ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
+    calls = [ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
     return any(c in ("fit", "train", "fit_generator", "partial_fit") for c in calls) or trainingish(*names, *calls)
 
 
@@ -279,7 +279,7 @@ def _top_level_training(tree: ast.AST) -> bool:
     """A script written top to bottom (no main guard) that fits a model at module level."""
     body = tree.body if isinstance(tree, ast.Module) else []
     stmts = [st for st in body if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
-    return any(isinstance(n, ast.Call) and _ops.dotted(n.func).rsplit(".", 1)[-1] in ("fit", "train", "fit_generator")
+    return any(isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in ("fit", "train", "fit_generator")
                for st in stmts for n in walk(st))
 
 
@@ -333,19 +333,19 @@ class Flags(Evaluator):
         for n in walk(tree):
             if not isinstance(n, _FLAG_NODES):
                 continue  # one test for most nodes
-            if isinstance(n, ast.Call) and _ops.dotted(n.func).endswith("add_argument") and n.args:
-                flag = _ops.literal(n.args[0])
+            if isinstance(n, ast.Call) and ops.dotted(n.func).endswith("add_argument") and n.args:
+                flag = ops.literal(n.args[0])
                 if isinstance(flag, str) and flag.startswith("-"):
-                    dest = _ops.literal(_ops.kwarg(n, "dest")) or flag.lstrip("-").replace("-", "_")
-                    action = _ops.literal(_ops.kwarg(n, "action"))
-                    default = _ops.kwarg(n, "default")
+                    dest = ops.literal(ops.kwarg(n, "dest")) or flag.lstrip("-").replace("-", "_")
+                    action = ops.literal(ops.kwarg(n, "action"))
+                    default = ops.kwarg(n, "default")
                     self.defaults[dest] = (False if action == "store_true" else True if action == "store_false" else
-                                           _ops.literal(default) if default is not None and _ops.literal(default) is not None else UNKNOWN)
+                                           ops.literal(default) if default is not None and ops.literal(default) is not None else UNKNOWN)
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list:
                 args = n.args.args[len(n.args.args) - len(n.args.defaults):] if n.args.defaults else []
                 for a, d in zip(args, n.args.defaults):
-                    if isinstance(_ops.literal(d), bool):
-                        self.defaults.setdefault(a.arg, _ops.literal(d))
+                    if isinstance(ops.literal(d), bool):
+                        self.defaults.setdefault(a.arg, ops.literal(d))
             elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
                 self.assigns.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
 
@@ -355,24 +355,24 @@ class Flags(Evaluator):
 
     def lookup(self, node: ast.AST, line: int, depth: int) -> Any:
         if isinstance(node, ast.Attribute):
-            root = _ops.dotted(node.value)
+            root = ops.dotted(node.value)
             if root in _FLAG_ROOTS or root.split(".")[-1] in _FLAG_ROOTS:
                 return self._key(node.attr, self.defaults.get(node.attr, UNKNOWN))
             return UNKNOWN
         if isinstance(node, ast.Subscript):
-            key = _ops.literal(node.slice)
+            key = ops.literal(node.slice)
             return self._key(key, UNKNOWN) if isinstance(key, str) else UNKNOWN
         if isinstance(node, ast.Name):
             if any(ln < line for ln, _ in self.assigns.get(node.id, [])):
                 return self.prior(node.id, line, depth)
             return self.defaults.get(node.id, UNKNOWN)
         if isinstance(node, ast.Call):
-            name = _ops.dotted(node.func)
-            key = _ops.literal(node.args[0]) if node.args else None
+            name = ops.dotted(node.func)
+            key = ops.literal(node.args[0]) if node.args else None
             if name.endswith(("getenv", "environ.get")):
-                return _ops.literal(node.args[1]) if len(node.args) > 1 and isinstance(key, str) else UNKNOWN
+                return ops.literal(node.args[1]) if len(node.args) > 1 and isinstance(key, str) else UNKNOWN
             if name.endswith(".get") and isinstance(key, str) and len(node.args) > 1:
-                return self._key(key, _ops.literal(node.args[1]))
+                return self._key(key, ops.literal(node.args[1]))
         return UNKNOWN
 
 
@@ -406,7 +406,7 @@ def configured(index: FileIndex, key: str) -> bool | None:
 
     def build() -> bool | None:
         dashed = key.replace("_", "-")
-        for c in _ops.automated_commands(index):
+        for c in ops.automated_commands(index):
             if re.search(rf"--({re.escape(key)}|{re.escape(dashed)})\b(?!\s*[= ]\s*(false|False|0)\b)|\b{re.escape(key)}=(true|True|1)\b", c.text):
                 return True
         found: bool | None = None
@@ -416,7 +416,7 @@ def configured(index: FileIndex, key: str) -> bool | None:
                 continue
             docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
             for doc in docs:
-                for d in _ops.walk_dicts(doc):
+                for d in ops.walk_dicts(doc):
                     v = d.get(key)
                     if isinstance(v, bool) or (isinstance(v, str) and v.lower() in ("true", "false")):
                         on = v is True or (isinstance(v, str) and v.lower() == "true")
@@ -537,7 +537,7 @@ def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, l
                 value = re.split(r"\s+#", m.group(2), maxsplit=1)[0]  # an inline shell comment is not part of the value
                 out.setdefault(m.group(1), []).append(value.strip().strip("'\""))
     for m in mappings:
-        for d in _ops.walk_dicts(m):
+        for d in ops.walk_dicts(m):
             for key in ("env", "variables", "environment", "vars", "parameters"):
                 v = d.get(key)
                 if isinstance(v, dict):
@@ -630,11 +630,11 @@ def env_settings(index: FileIndex, names: tuple[str, ...]) -> Iterator[tuple[Fil
     compose, Kubernetes ``name``/``value``, ``- K=V`` lists), Dockerfile ENV/ARG, .env files, shell
     scripts and Makefiles."""
     needles = tuple(n.encode() for n in names)
-    for e in index.select(_ops.YAML_GLOBS):
+    for e in index.select(ops.YAML_GLOBS):
         if not index.contains(e.path, needles):
             continue
         for doc in index.yaml(e.path):
-            for d in _ops.walk_dicts(doc):
+            for d in ops.walk_dicts(doc):
                 for k, v in d.items():
                     if k in names and isinstance(v, (str, int, float)) and not isinstance(v, bool):
                         yield e, line_of(d, k), str(k), str(v)
@@ -677,6 +677,6 @@ def python_value(node: ast.AST | None, tree: ast.AST, line: int = 10**9) -> str 
         prior = [n for n in walk(tree) if isinstance(n, ast.Assign) and n.lineno < line
                  and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)]
         return python_value(max(prior, key=lambda n: n.lineno).value, tree, line) if prior else None
-    if isinstance(node, ast.Call) and _ops.dotted(node.func).endswith(("getenv", "environ.get")) and len(node.args) > 1:
+    if isinstance(node, ast.Call) and ops.dotted(node.func).endswith(("getenv", "environ.get")) and len(node.args) > 1:
         return python_value(node.args[1], tree, line)
     return None

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .ci import CiJob, CiStep, as_dict, as_list, falsy, make_step, script_items, targets_subdir, truthy
-from .formats import LineList
-from .index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex
+from ..index.formats import LineList
+from .model import CiJob, CiStep, as_dict, as_list, falsy, make_step, script_items, targets_subdir, truthy
 
 GLOBS = ("**/.buildkite/*.yml", "**/.buildkite/*.yaml", "**/buildkite.yml", "**/buildkite.yaml", "**/.buildkite/pipelines/*.yml")
 

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
+from mlscan.facts.wiring import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
-from mlscan.wiring import makefile_recipes
 
 MAX_DEPTH = 4
 WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "time", "nohup",

@@ -1,0 +1,152 @@
+"""GitHub Actions workflows (``.github/workflows/*.yml``) as CI jobs: triggers, schedules, ``if: false``,
+``continue-on-error``, reusable workflows called with ``uses:``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..index import FileIndex
+from ..index.formats import LineDict, LineList
+from .model import CiJob, CiStep, _asdict, clean_dir, targets_subdir
+from .shell import is_placeholder
+
+GITHUB_WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+
+
+def _triggers(on: Any) -> tuple[set[str], list[str], list[str]]:
+    """(trigger names, cron expressions, path filters)."""
+    names: set[str] = set()
+    crons: list[str] = []
+    paths: list[str] = []
+    if isinstance(on, str):
+        names.add(on)
+    elif isinstance(on, list):
+        names.update(str(x) for x in on)
+    elif isinstance(on, dict):
+        for k, v in on.items():
+            names.add(str(k))
+            if k == "schedule" and isinstance(v, list):
+                crons += [str(x.get("cron")) for x in v if isinstance(x, dict) and x.get("cron")]
+            if isinstance(v, dict):
+                for key in ("paths",):
+                    if isinstance(v.get(key), list):
+                        paths += [str(p) for p in v[key]]
+                if k == "push" and v.get("tags"):
+                    names.add("tag")
+    if "workflow_dispatch" in names or "repository_dispatch" in names:
+        names.add("manual")
+    return names, crons, paths
+
+
+def _if_false(cond: Any) -> bool:
+    return cond is False or (isinstance(cond, str) and cond.strip().strip("${} ").lower() in ("false", "0"))
+
+
+def parse_github(index: FileIndex) -> list[CiJob]:
+    jobs: list[CiJob] = []
+    sub = index.target.subdir
+    for e in index.select(GITHUB_WORKFLOWS):
+        # only workflows at the repository root run; nested .github dirs are inactive copies
+        if e.vpath.count("/") != 2 and not e.template:
+            continue
+        if e.template and not e.vpath.startswith(".github/"):
+            continue
+        for doc in index.yaml(e.path):
+            if not isinstance(doc, dict):
+                continue
+            on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` key as True
+            names, crons, paths = _triggers(on)
+            wf_targets = e.scope == "project" or targets_subdir(sub, *paths)
+            wf_jobs = doc.get("jobs")
+            if not isinstance(wf_jobs, dict):
+                continue
+            for job_id, job in wf_jobs.items():
+                if not isinstance(job, dict):
+                    continue
+                line = wf_jobs.line_of(job_id) if isinstance(wf_jobs, LineDict) else 0
+                steps_raw = job.get("steps") if isinstance(job.get("steps"), list) else []
+                defaults = job.get("defaults") or doc.get("defaults") or {}
+                job_wd = ""
+                if isinstance(defaults, dict) and isinstance(defaults.get("run"), dict):
+                    job_wd = str(defaults["run"].get("working-directory", ""))
+                steps: list[CiStep] = []
+                texts = [job_wd]
+                for i, s in enumerate(steps_raw):
+                    if not isinstance(s, dict):
+                        continue
+                    sline = steps_raw.line_of(i) if isinstance(steps_raw, LineList) else line
+                    run = s.get("run")
+                    cmd = str(run) if isinstance(run, (str, int, float)) else ""
+                    texts += [cmd, str(s.get("working-directory", ""))]
+                    coe = s.get("continue-on-error")
+                    with_ = s.get("with") if isinstance(s.get("with"), dict) else {}
+                    shell = str(s.get("shell") or "")
+                    steps.append(
+                        CiStep(
+                            path=e.path,
+                            line=sline,
+                            name=str(s.get("name", "") or s.get("id", "")),
+                            command=cmd,
+                            uses=str(s.get("uses", "") or ""),
+                            blocking=not (coe is True or str(coe).lower() == "true"),
+                            disabled=_if_false(s.get("if")),
+                            placeholder=bool(cmd) and is_placeholder(cmd),
+                            with_=tuple((str(k), str(v)) for k, v in with_.items()),
+                            cwd=clean_dir(str(s.get("working-directory", "") or job_wd)),
+                            strict=not shell or shell in ("bash", "sh") or "-e" in shell,  # bash -e {0} by default
+                        )
+                    )
+                if job.get("uses"):  # reusable workflow call
+                    steps.append(CiStep(e.path, line, str(job_id), "", uses=str(job["uses"])))
+                env = job.get("environment")
+                env_name = str(env.get("name", "")) if isinstance(env, dict) else str(env or "")
+                needs = job.get("needs")
+                needs_t = tuple(str(n) for n in needs) if isinstance(needs, list) else ((str(needs),) if needs else ())
+                job_coe = job.get("continue-on-error")
+                if job_coe is True:
+                    steps = [CiStep(**{**_asdict(s), "blocking": False}) for s in steps]
+                applies = wf_targets or targets_subdir(sub, *texts)
+                jobs.append(
+                    CiJob(
+                        system="github",
+                        path=e.path,
+                        line=line,
+                        name=str(job.get("name") or job_id),
+                        steps=tuple(steps),
+                        triggers=frozenset(names),
+                        schedules=tuple(crons),
+                        schedule_line=_schedule_line(on),
+                        environment=env_name,
+                        needs=needs_t,
+                        manual=False,
+                        disabled=_if_false(job.get("if")),
+                        applies=applies,
+                        image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
+                    )
+                )
+    return _called_workflows(jobs)
+
+
+def _called_workflows(jobs: list[CiJob]) -> list[CiJob]:
+    """Jobs of a reusable workflow (``on: workflow_call``) run with the triggers of the jobs that call it."""
+    callers: dict[str, list[CiJob]] = {}
+    for j in jobs:
+        for s in j.steps:
+            if s.uses.startswith("./.github/workflows/") and j.active:
+                callers.setdefault(s.uses[2:].split("@")[0], []).append(j)
+    out: list[CiJob] = []
+    for j in jobs:
+        calls = callers.get(j.path, []) if "workflow_call" in j.triggers else []
+        if calls:
+            j = replace(j, triggers=j.triggers.union(*(c.triggers for c in calls)),
+                        schedules=j.schedules + tuple(x for c in calls for x in c.schedules))  # schedule_line stays in its own file
+        out.append(j)
+    return out
+
+
+def _schedule_line(on: Any) -> int:
+    if isinstance(on, LineDict) and "schedule" in on:
+        sched = on["schedule"]
+        return sched.line_of(0) if isinstance(sched, LineList) and sched else on.line_of("schedule")
+    return 0

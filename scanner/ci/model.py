@@ -1,0 +1,147 @@
+"""The CI model every dialect produces: ``CiJob``s made of ``CiStep``s, and the small helpers dialect parsers
+share to build them (YAML values as dicts/lists/lines, truthiness, working directories, subdirectory targeting)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..index.formats import LineDict, LineList
+from .shell import is_placeholder, split_commands
+
+
+@dataclass(frozen=True, slots=True)
+class CiStep:
+    path: str
+    line: int
+    name: str
+    command: str  # shell text ("" for a `uses:` action step)
+    uses: str = ""  # action/task/orb/pipe/builder reference
+    blocking: bool = True  # a failure fails the job (False: continue-on-error, allow_failure, soft_fail ...)
+    disabled: bool = False  # `if: false` and the like
+    placeholder: bool = False  # echo-only / no-op command
+    with_: tuple[tuple[str, str], ...] = ()
+    cwd: str = ""  # working directory, repository-relative ("" = the default)
+    strict: bool = True  # the shell stops at the first failing command (`bash -e`); False: only the last one counts
+
+    @property
+    def active(self) -> bool:
+        return not self.disabled and not self.placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class CiJob:
+    system: str  # github gitlab azure jenkins circleci bitbucket buildkite cloudbuild codebuild codepipeline tekton argocd flux
+    path: str
+    line: int
+    name: str
+    steps: tuple[CiStep, ...]
+    triggers: frozenset[str]  # push, pull_request, schedule, manual, tag, ...
+    schedules: tuple[str, ...] = ()  # cron expressions
+    environment: str = ""  # deployment environment name (GitHub environments, GitLab environment)
+    needs: tuple[str, ...] = ()
+    manual: bool = False  # needs a human (manual job, approval stage)
+    disabled: bool = False
+    applies: bool = True  # for a subdirectory scan: does this root job target the subdir?
+    image: str = ""
+    stage: str = ""  # stage the job belongs to (GitLab, Azure, Jenkins, CodePipeline)
+    gate: str = ""  # the job is a human gate: manual-approval | input | block | manual
+    schedule_line: int = 0  # line of the first cron/schedule declaration
+
+    @property
+    def active(self) -> bool:
+        return not self.disabled and self.applies
+
+    def commands(self) -> Iterator[tuple[CiStep, str]]:
+        """(step, one shell command) for every active step line."""
+        for s in self.steps:
+            if s.active and s.command:
+                for cmd in split_commands(s.command):
+                    yield s, cmd
+
+
+@dataclass
+class CiModel:
+    jobs: list[CiJob] = field(default_factory=list)
+
+    def active_jobs(self) -> list[CiJob]:
+        return [j for j in self.jobs if j.active]
+
+
+# ------------------------------------------------------------------ subdir targeting
+
+
+def targets_subdir(subdir: str, *texts: str) -> bool:
+    if not subdir:
+        return True
+    return any(subdir in t for t in texts if t)
+
+
+def _clean_dir(d: str) -> str:
+    """A working directory as a repository-relative path ('' when it is the root or unknown)."""
+    d = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?|^\$GITHUB_WORKSPACE/?", "", d.strip())
+    parts = [p for p in d.split("/") if p not in ("", ".")]
+    if any("$" in p or "{" in p for p in parts):
+        return ""
+    return "/".join(parts)
+
+
+def _asdict(s: CiStep) -> dict[str, Any]:
+    return {f: getattr(s, f) for f in CiStep.__slots__}
+
+
+# ------------------------------------------------------------------ helpers for the other parsers
+
+
+def make_step(path: str, line: int, name: str, command: str, **kw: Any) -> CiStep:
+    """A step with ``placeholder`` judged from its command."""
+    kw.setdefault("placeholder", bool(command) and is_placeholder(command))
+    return CiStep(path=path, line=line, name=name, command=command, **kw)
+
+
+def script_items(value: Any, line: int = 0) -> list[tuple[str, int]]:
+    """(shell text, line) for a script given as a string or a (nested) list of strings."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return [(str(value), line)]
+    out: list[tuple[str, int]] = []
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            sub = value.line_of(i) if isinstance(value, LineList) else line
+            out += script_items(v, sub)
+    return out
+
+
+def truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"))
+
+
+def falsy(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"))
+
+
+def line_of(obj: Any, key: Any = None, default: int = 0) -> int:
+    if isinstance(obj, LineDict):
+        return obj.line_of(key) if key is not None else obj.line
+    if isinstance(obj, LineList):
+        return obj.line
+    return default
+
+
+def as_dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def non_blocking(steps: list[CiStep]) -> list[CiStep]:
+    return [CiStep(**{**_asdict(s), "blocking": False}) for s in steps]
+
+
+def clean_dir(d: str) -> str:
+    return _clean_dir(d)

@@ -1,0 +1,154 @@
+"""The layout docs/architecture.md describes, checked on the source: no import cycles between mlscan's
+modules (lazy imports inside functions included), the engine imports no front-end, and only the index and the
+target read the scanned repository (detectors, facts, CI dialects and the rule evaluator open no files and
+start no processes)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIRS = {"scanner": "mlscan", "detectors": "mlscan.detectors"}
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    mods: dict[str, tuple[Path, bool]] = {}
+    for folder, package in PACKAGE_DIRS.items():
+        for f in sorted((ROOT / folder).rglob("*.py")):
+            parts = f.relative_to(ROOT / folder).with_suffix("").parts
+            is_pkg = parts[-1] == "__init__"
+            mods[".".join([package, *(parts[:-1] if is_pkg else parts)])] = (f, is_pkg)
+    return mods
+
+
+MODULES = _modules()
+
+
+def _imports(name: str) -> set[str]:
+    """The mlscan modules ``name`` imports anywhere in its source (module level or inside functions)."""
+    path, is_pkg = MODULES[name]
+    base = name if is_pkg else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = base.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                target = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found |= {f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES}
+            if target in MODULES:
+                found.add(target)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in MODULES}
+    found.discard(name)
+    return found
+
+
+GRAPH = {name: _imports(name) for name in MODULES}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_graph_is_read() -> None:
+    assert "mlscan.parallel" in GRAPH["mlscan.engine"]  # a lazy import inside a function counts
+    assert "mlscan.detection" in GRAPH["mlscan.parallel"]
+    assert "mlscan.facts.ops" in GRAPH["mlscan.detectors.serving_k8s"]  # `from mlscan.facts import ops`
+
+
+def test_no_import_cycles() -> None:
+    assert _cycles(GRAPH) == []
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+FRONT_ENDS = ("mlscan.cli", "mlscan.report", "mlscan.reporters", "mlscan.explain", "mlscan.__main__")
+
+
+def _reach(start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for m in GRAPH[todo.pop()] - seen:
+            seen.add(m)
+            todo.append(m)
+    return seen
+
+
+def test_engine_imports_no_front_end() -> None:
+    reached = _reach("mlscan.engine")
+    assert not [m for m in reached if m.startswith(FRONT_ENDS)]
+
+
+# Reading the scanned repository is the index's job (listing, size caps, symlink checks, caches); these stages
+# get text and parses from it.
+PURE = ("mlscan.detectors", "mlscan.facts", "mlscan.ci", "mlscan.scoring.conditions", "mlscan.scoring.score")
+FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "iterdir", "listdir", "scandir", "walk",
+              "glob", "rglob", "stat", "lstat", "exists", "is_file", "is_dir"}
+PROCESS_MODULES = {"subprocess", "os", "pathlib", "shutil", "io", "glob", "tempfile", "socket", "urllib", "http"}
+
+
+def _file_access(path: Path) -> list[str]:
+    bad: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            bad += [f"import {a.name}" for a in node.names if a.name.split(".")[0] in PROCESS_MODULES]
+        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in PROCESS_MODULES:
+            bad.append(f"from {node.module} import ...")
+        elif isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else None
+            # index.glob(...)/index.read_text(...) are the index's own methods: allowed
+            owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else None
+            if name == "open" or (isinstance(f, ast.Attribute) and f.attr in FILE_CALLS and owner not in ("index", "self", "idx")):
+                bad.append(f"line {node.lineno}: {ast.unparse(f)}(...)")
+    return bad
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith(PURE)))
+def test_stage_reads_no_files(module: str) -> None:
+    assert _file_access(MODULES[module][0]) == []
+
+
+def test_file_access_check_catches_reads(tmp_path: Path) -> None:
+    src = tmp_path / "m.py"
+    src.write_text("import subprocess\nfrom pathlib import Path\n\ndef f(p):\n    return Path(p).read_text() + open(p).read()\n")
+    assert len(_file_access(src)) == 4
