@@ -26,10 +26,8 @@ class ContentIds:
         self.root = str(root)
         self._trusted: dict[str, tuple[str, int, int, int, int]] = {}  # path -> (sha, size, mtime_ns, ctime_ns, ino)
         self._racy_ns = 0
-        self._stat: dict[str, os.stat_result | None] = {}
         self._ids: dict[str, str] = {}
-        if is_git:
-            self._read_git_index()
+        self._git = is_git  # Git's index is read on the first ``get`` (a cold scan needs it only when it stores)
 
     def _read_git_index(self) -> None:
         try:
@@ -76,12 +74,10 @@ class ContentIds:
                 continue
 
     def lstat(self, path: str) -> os.stat_result | None:
-        if path not in self._stat:
-            try:
-                self._stat[path] = os.lstat(os.path.join(self.root, path))
-            except OSError:
-                self._stat[path] = None
-        return self._stat[path]
+        try:
+            return os.lstat(os.path.join(self.root, path))
+        except OSError:
+            return None
 
     def listing_key(self, paths: Iterable[str]) -> str:
         """One hash of the listed paths and their file types (regular, symlink, other, missing)."""
@@ -97,6 +93,9 @@ class ContentIds:
         hit = self._ids.get(path)
         if hit is not None:
             return hit
+        if self._git:
+            self._git = False
+            self._read_git_index()
         st = self.lstat(path)
         if st is None:
             out = ""

@@ -89,7 +89,7 @@ class RunCache:
         v = self._valid.get(nid)
         if v is not None:
             return v
-        node = self.old.get(nid)
+        node = self._node(nid)
         if node is None:
             self._valid[nid] = False
             return False
@@ -105,6 +105,10 @@ class RunCache:
             ok = all(self.valid("m:" + m) for m in node["m"])
         self._valid[nid] = ok
         return ok
+
+    def _node(self, nid: str) -> dict[str, Any] | None:
+        text = self.old.get(nid)
+        return None if text is None else json.loads(text)  # type: ignore[no-any-return]
 
     def _same(self, answer: list[Any]) -> bool:
         path, kind, arg, was = self.tables.paths[answer[0]], answer[1], answer[2], answer[3]
@@ -133,14 +137,17 @@ class RunCache:
         finally:
             self.index.record_into(prev)
         self.reused += 1
-        return self.old[nid]["f"]
+        node = self._node(nid)
+        return None if node is None else node["f"]
 
     def _replay(self, nid: str) -> None:
         if nid in self._replayed:
             return
         self._replayed.add(nid)
-        node = self.old[nid]
-        self.new.setdefault(nid, node)
+        node = self._node(nid)
+        if node is None:
+            return
+        self.new.setdefault(nid, self.old[nid])
         replay_effects(self.index, node, self.tables)
         for m in node["m"]:
             if ("m:" + m) in self.old:
