@@ -125,3 +125,26 @@ def test_cli_no_cache_and_cache_dir(tmp_path: Path, _own_cache_dir: Path) -> Non
     a["stats"].pop("duration_seconds")
     b["stats"].pop("duration_seconds")
     assert a == b
+
+
+def test_damaged_entries_are_recomputed(tmp_path: Path) -> None:
+    import sqlite3
+
+    from mlscan.cache.store import decode, encode
+
+    repo = make_repo(L3, tmp_path / "repo")
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    _report(repo, 1, cache)
+    db = sqlite3.connect(str(cache / "facts.sqlite3"))
+    (key, blob), = db.execute("SELECT key, value FROM entries WHERE kind='run'").fetchall()
+    run = decode(blob)
+    nodes = sorted(run["nodes"])
+    for i, nid in enumerate(nodes):  # broken JSON, a finding of the wrong shape, an unknown tag, an index out of range
+        run["nodes"][nid] = ["{", '{"c":[],"a":[],"m":[],"s":[],"e":[],"f":[["x"]]}',
+                             '{"c":[],"a":[],"m":[],"s":[],"e":[["w","c","m",99999]],"f":[]}', run["nodes"][nid]][i % 4]
+    db.execute("UPDATE entries SET value=? WHERE kind='run' AND key=?", (encode(run), key))
+    db.commit()
+    db.close()
+    assert _report(repo, 1, cache) == plain
+    assert _report(repo, 1, cache) == plain

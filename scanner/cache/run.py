@@ -68,12 +68,16 @@ class RunCache:
         h.update(self.ids.listing_key(index.all_paths).encode())
         self.key = h.hexdigest()
         stored = store.get("run", self.key)
-        if not (isinstance(stored, dict) and stored.get("format") == RUN_FORMAT):
-            stored = None
-        self.tables = Tables(stored["paths"], stored["needles"]) if stored else Tables()
-        self.old: dict[str, Any] = stored["nodes"] if stored else {}
-        old_ids: list[str | None] = stored["ids"] if stored else []
-        self.changed = {i for i, old in enumerate(old_ids) if old is not None and self.ids.get(self.tables.paths[i]) != old}
+        try:
+            if not (isinstance(stored, dict) and stored.get("format") == RUN_FORMAT):
+                raise ValueError("no run of this format")
+            self.tables = Tables(stored["paths"], stored["needles"])
+            self.old: dict[str, Any] = dict(stored["nodes"])
+            old_ids: list[str | None] = list(stored["ids"])
+            self.changed = {i for i, old in enumerate(old_ids) if old is not None and self.ids.get(self.tables.paths[i]) != old}
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeError):
+            stored = None  # none stored, or not readable as one: a cold scan
+            self.tables, self.old, self.changed = Tables(), {}, set()
         self.hit = stored is not None
         self._valid: dict[str, bool] = {}
         self._replayed: set[str] = set()
@@ -94,17 +98,18 @@ class RunCache:
             self._valid[nid] = False
             return False
         self._valid[nid] = False  # a cycle (never expected) is not reusable
-        ok = True
         changed = self.changed
-        if changed:
-            if any(i in changed for i in node["c"]):
-                ok = False
-            else:
-                ok = all(self._same(a) for a in node["a"] if a[0] in changed)
-        if ok:
-            ok = all(self.valid("m:" + m) for m in node["m"])
+        try:
+            ok = not changed or (not any(i in changed for i in node["c"]) and all(self._same(a) for a in node["a"] if a[0] in changed))
+            ok = ok and all(self.valid("m:" + m) for m in node["m"])
+        except (KeyError, TypeError, IndexError, ValueError):
+            ok = False
         self._valid[nid] = ok
         return ok
+
+    def peek(self, nid: str) -> dict[str, Any] | None:
+        """The stored unit, decoded (nothing replayed)."""
+        return self._node(nid)
 
     def _node(self, nid: str) -> dict[str, Any] | None:
         text = self.old.get(nid)
@@ -130,15 +135,14 @@ class RunCache:
 
     # ------------------------------------------------------------ reuse
     def reuse(self, nid: str) -> Any:
-        """The stored unit's findings (JSON); its effects, and those of the models it used, are replayed once."""
+        """Replay the stored unit's effects, and those of the models it used, once each."""
         prev = self.index.record_into(None)  # replayed effects belong to the reused unit, not to the one running now
         try:
             self._replay(nid)
         finally:
             self.index.record_into(prev)
         self.reused += 1
-        node = self._node(nid)
-        return None if node is None else node["f"]
+        return None
 
     def _replay(self, nid: str) -> None:
         if nid in self._replayed:

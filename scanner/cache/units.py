@@ -60,14 +60,21 @@ class Units:
 
     def reuse(self, nid: str) -> Any:
         """The unit's findings when it can be reused (its effects replayed), else None."""
-        if not self.run.valid(nid):
+        try:
+            if not self.run.valid(nid):
+                return None
+            node = self.run.peek(nid)
+            stored = None if node is None else node["f"]
+            if stored is None:
+                found: Any = [] if nid.startswith("d:") else {}
+            elif isinstance(stored, dict):
+                found = {k: decode_findings(v) for k, v in stored.items()}
+            else:
+                found = decode_findings(stored)
+            self.run.reuse(nid)
+        except Exception:  # noqa: BLE001 - a damaged or foreign entry: the unit runs (its effects are idempotent)
             return None
-        stored = self.run.reuse(nid)
-        if stored is None:
-            return [] if nid.startswith("d:") else {}
-        if isinstance(stored, dict):
-            return {k: decode_findings(v) for k, v in stored.items()}
-        return decode_findings(stored)
+        return found
 
     def mostly_reusable(self, index: Any, detectors: Sequence[Any]) -> bool:
         """Is so little left to run that the scanning process should run it alone?"""
