@@ -85,15 +85,31 @@ def test_rescans_report_what_an_uncached_scan_reports(tmp_path: Path, jobs: int,
     assert _report(repo, jobs, cache) == _report(repo, jobs, False)
 
 
-def test_added_file_and_a_cold_cache_from_another_process_kind(tmp_path: Path) -> None:
+def test_added_file_and_a_cold_cache_from_another_process_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlscan.cache.facts import FactCache
+
     repo = _hostile_copy(tmp_path)
+    (repo / "main_broken.py").write_text("if __name__ == '__main__':\n    run(\n")  # a root script that does not parse
     cache = tmp_path / "cache"
     if parallel.available():
         _report(repo, 2, cache)  # filled by a parallel scan, read by a serial one
     assert _report(repo, 1, cache) == _report(repo, 1, False)
+    hits: list[str] = []
+    real = FactCache.get
+
+    def get(self: FactCache, name: str, path: str):  # type: ignore[no-untyped-def]
+        got = real(self, name, path)
+        if got is not None:
+            hits.append(path)
+        return got
+
+    monkeypatch.setattr(FactCache, "get", get)
     (repo / "extra.py").write_text("import wandb\nwandb.init(project='x')\n")
     subprocess.run(["git", "add", "extra.py"], cwd=repo, check=True)
-    assert _report(repo, 1, cache) == _report(repo, 1, False)
+    cached = _report(repo, 1, cache)  # a new listing: every unit runs, the wiring graph's file facts come from the cache
+    assert hits and "main_broken.py" in hits
+    assert cached == _report(repo, 1, False)
+    assert any(w["path"] == "main_broken.py" and w["code"] == "parse-error" for w in cached["warnings"])
 
 
 def test_outside_git_content_hashes(tmp_path: Path) -> None:

@@ -12,9 +12,7 @@ from types import MappingProxyType
 import pytest
 from mlscan.cache import codec
 from mlscan.cache.blobs import ContentIds
-from mlscan.cache.facts import yaml_from_json, yaml_to_json
 from mlscan.cache.store import DB_NAME, Store, default_dir
-from mlscan.index.formats import load_yaml_all
 from mlscan.model import Evidence, Finding, Source, Strength
 
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -126,11 +124,3 @@ def test_finding_codec_is_exact() -> None:
     assert type(g.attrs["t"]) is tuple and type(g.attrs["e"]) is Strength
     with pytest.raises(codec.Uncacheable):
         codec.finding(Finding("s", "d", (), MappingProxyType({"x": object()})))
-
-
-def test_yaml_fact_keeps_lines_and_types() -> None:
-    docs = load_yaml_all("a: 1\nb:\n  - x\n  - {c: true, 2: null}\n3.5: [1, 2]\n---\n- k: v\n")
-    back = [yaml_from_json(d) for d in json.loads(json.dumps([yaml_to_json(d) for d in docs]))]
-    assert back == docs
-    assert back[0].line_of("b") == 2 and back[0]["b"].line_of(1) == 4 and back[0]["b"][1].line_of(2) == 4
-    assert list(back[0]) == ["a", "b", 3.5] and back[1][0].line == 7

@@ -63,7 +63,8 @@ class RunCache:
         self.store = store
         self.index = index
         self.ids = ContentIds(index.root, index.target.is_git)
-        h = hashlib.sha256(code_fingerprint(detectors).encode())
+        self.fingerprint = code_fingerprint(detectors)
+        h = hashlib.sha256(self.fingerprint.encode())
         h.update("\0".join([index.target.subdir, str(index.target.is_git), str(index.max_bytes), *settings]).encode())
         h.update(self.ids.listing_key(index.all_paths).encode())
         self.key = h.hexdigest()

@@ -61,9 +61,12 @@ class Store:
         self._used: set[tuple[str, str]] = set()
         self.broken = False
         self.error = ""
+        self._pid = os.getpid()  # a forked worker never uses the scanning process's connection
 
     # ------------------------------------------------------------ connection
     def _conn(self) -> sqlite3.Connection | None:
+        if os.getpid() != self._pid:
+            return None
         if self._db is not None or self.broken:
             return self._db
         try:
@@ -142,7 +145,7 @@ class Store:
         return out
 
     def put(self, kind: str, key: str, value: Any) -> None:
-        if not self.broken:
+        if not self.broken and os.getpid() == self._pid:
             self._pending[(kind, key)] = encode(value)
 
     def flush(self) -> None:
@@ -189,6 +192,8 @@ class Store:
             return 0
 
     def close(self) -> None:
+        if os.getpid() != self._pid:
+            return
         self.flush()
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):

@@ -134,6 +134,9 @@ def open_units(cache: Any, index: Any, detectors: Sequence[Any], settings: Seque
         return None
     if store.broken:
         return None
+    from .facts import FactCache
+
+    index.fact_store = FactCache(store, run.fingerprint, run.ids)
     index.recording(True)
     return Units(run, store, own)
 

@@ -335,6 +335,7 @@ class FileIndex:
         # warnings and skips a file caused the first time it was read or parsed, by (path, level): what a later
         # unit that meets the remembered failure would have caused too
         self._fx: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         self._helm_dirs: tuple[str, ...] | None = None  # "<chart>/templates/" of every Chart.yaml
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
@@ -574,7 +575,7 @@ class FileIndex:
             k = (path, "fact:" + name)
             value = self._parsed.get(k)
             if value is _MISSING:
-                value = build(self, path)
+                value = self._build_fact(path, name, build)
                 self._parsed.put(k, value, max(self._read_paths.get(path, 0), 64))
         finally:
             self._rec = rec
@@ -582,6 +583,48 @@ class FileIndex:
             rec.answers[(path, "f", name)] = value
             level = "notebook" if path.endswith(".ipynb") else "python"
             self._touch(path, level, parsed=path in self._parsed_paths, content=False)
+        return value
+
+    def _build_fact(self, path: str, name: str, build: Any) -> Any:
+        """The fact from the facts cache (``fact_store``: what deriving it did to the index is replayed), else built
+        (and stored when deriving it touched nothing but this file)."""
+        store = self.fact_store
+        if store is None:
+            return build(self, path)
+        level = "notebook" if path.endswith(".ipynb") else "python"
+        key = f"{name}|{level}|{'tmpl' if self._is_tmpl(path) else 'plain'}"
+        got = store.get(key, path)
+        if got is not None:
+            value, effects = got
+            for e in effects:
+                if e[0] == "w":
+                    self._fail_warn(e[1], e[2], path, level)
+                elif e[0] == "s":
+                    self._skip(e[1], path, level)
+                elif e[0] == "r":
+                    self.mark_read(path, e[1])
+                else:
+                    self.mark_parsed(path)
+            return value
+        node = self._rec = Recorder()
+        try:
+            value = build(self, path)
+        finally:
+            self._rec = None
+        stored: list[list[Any]] = []
+        for e in sorted(node.effects, key=repr):
+            if e[0] == "w" and e[3] == path:
+                stored.append(["w", e[1], e[2]])
+            elif e[0] == "s" and e[2] == path:
+                stored.append(["s", e[1]])
+            elif e[0] == "r" and e[1] == path:
+                stored.append(["r", e[2]])
+            elif e[0] == "p" and e[1] == path:
+                stored.append(["p"])
+            else:
+                return value  # it touched another file: not a fact of this one alone
+        if not (node.content - {path} or node.answers or node.memos):
+            store.put(key, path, value, stored)
         return value
 
     def memo_nodes(self) -> dict[str, Recorder]:
