@@ -161,6 +161,12 @@ class RunCache:
     # ------------------------------------------------------------ recording
     def record(self, nid: str, rec: Recorder, findings: Any) -> None:
         self.recomputed += 1
+        if nid.startswith("p:"):
+            # A file's own unit runs again whenever the file changes (its own answers are not worth keeping: re-asking
+            # them costs what rerunning it costs), which keeps the units of a 60,000-file repository small.
+            own = nid[2:]
+            rec.content.add(own)
+            rec.answers = {k: v for k, v in rec.answers.items() if k[0] != own}
         self.new[nid] = encode_node(rec, self.tables, findings)
 
     def poison(self, why: str) -> None:
