@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
+# Above this many Python, notebook, YAML and JSON files the facts cache is not used: recording every unit of a
+# 100,000-file repository took far more memory than its 200 MiB budget (docs/benchmarks.md, "Facts cache").
+CACHE_MAX_WORK_FILES = 20_000
 
 
 @dataclass(frozen=True)
@@ -136,15 +139,16 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
-    units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes])
+    from .parallel import auto_jobs, work_files
+
+    work = work_files(index)
+    units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
     # Detectors build many short-lived ASTs; the cyclic GC's default thresholds spent over half of
     # detector time on large repositories (docs/benchmarks.md). Raise them for the scan only.
     old_gc = gc.get_threshold()
     gc.set_threshold(max(old_gc[0], 50_000), max(old_gc[1], 20), max(old_gc[2], 100))
     try:
-        from .parallel import auto_jobs, work_files
-
-        jobs = options.jobs or auto_jobs(work_files(index))
+        jobs = options.jobs or auto_jobs(work)
         findings = run_detectors(index, detectors, jobs, units)
         if units is not None:
             units.save()

@@ -164,3 +164,17 @@ def test_damaged_entries_are_recomputed(tmp_path: Path) -> None:
     db.close()
     assert _report(repo, 1, cache) == plain
     assert _report(repo, 1, cache) == plain
+
+
+def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+    import os
+
+    repo = make_repo(L3, tmp_path / "repo")
+    name = os.fsencode(str(repo)) + b"/src/caf\xe9.py"
+    with open(name, "wb") as fh:
+        fh.write(b"import mlflow\nmlflow.log_metric('a', 1)\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    assert _report(repo, 1, cache) == plain
+    assert _report(repo, 1, cache) == plain

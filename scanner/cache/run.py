@@ -51,11 +51,6 @@ def code_fingerprint(detectors: Sequence[Any]) -> str:
     return h.hexdigest()
 
 
-def _fact_modules() -> None:
-    """Import the modules that register file facts (a stored fact names its builder; only these can be called)."""
-    from ..facts import wiring  # noqa: F401
-
-
 class RunCache:
     """One scan's view of the stored run of its context: which units can be reused, what to store next."""
 
@@ -126,8 +121,7 @@ class RunCache:
             if kind == "c":
                 return bool(ix.contains(path, self.tables.needles[arg])) == was
             if kind == "f":
-                _fact_modules()
-                if arg not in FACT_BUILDERS:
+                if arg not in FACT_BUILDERS:  # registered by the modules that define them (imported with the detectors)
                     return False
                 return bool(json.loads(json.dumps(ix.fact(path, arg))) == was)
             return False

@@ -43,11 +43,12 @@ def _max_bytes() -> int:
 
 
 def encode(value: Any) -> bytes:
-    return zlib.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 1)
+    # ASCII escapes: file names that are not UTF-8 (surrogate-escaped by the index) survive the round trip
+    return zlib.compress(json.dumps(value, separators=(",", ":")).encode("ascii"), 1)
 
 
 def decode(blob: bytes) -> Any:
-    return json.loads(zlib.decompress(blob).decode("utf-8"))
+    return json.loads(zlib.decompress(blob).decode("ascii"))
 
 
 class Store:
