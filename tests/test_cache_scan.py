@@ -178,3 +178,21 @@ def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
     plain = _report(repo, 1, False)
     assert _report(repo, 1, cache) == plain
     assert _report(repo, 1, cache) == plain
+
+
+def test_a_failing_detector_pass_is_stored_with_its_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            counts: dict[str, int]) -> None:
+    from mlscan.detectors.cost_gpu import CostGpu
+
+    def broken(self, index):  # type: ignore[no-untyped-def]
+        raise TypeError("unhashable type: 'LineDict'")
+
+    monkeypatch.setattr(CostGpu, "detect", broken)
+    repo = make_repo(L3, tmp_path / "repo")
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    assert any(w["code"] == "detector-error" for w in plain["warnings"])
+    assert _report(repo, 1, cache) == plain
+    counts.update(reused=0, recomputed=0)
+    assert _report(repo, 1, cache) == plain
+    assert counts["recomputed"] == 1  # "top" only: the failed pass was reused with its warning

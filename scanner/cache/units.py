@@ -13,7 +13,8 @@ from .record import Recorder, decode_findings, encode_findings
 # Reuse below this share of the Python files (or with any detector pass to rerun on such a scale) runs the rest with
 # the parallel workers; above it the few units left run in the scanning process.
 MOSTLY = 0.8
-# Warnings that depend on how the scan went, not on the repository: such a scan is not stored.
+# Warnings that depend on how the scan went, not on the repository: such a scan is not stored (a detector-error only
+# from the Python pass, see Units.save).
 UNSTORABLE = ("detector-error", "parallel-fallback")
 
 
@@ -101,8 +102,10 @@ class Units:
 
     # ------------------------------------------------------------ end
     def save(self) -> None:
-        if any(w.code in UNSTORABLE for w in self.index.warnings):
-            self.run.poison("a detector failed or a worker task ran again")
+        # A detector pass that fails is a unit like any other (its warning is one of its effects, replayed with it);
+        # a visitor that fails in the Python pass stops visiting later files, which per-file units cannot replay.
+        if any(w.code in UNSTORABLE and (w.code != "detector-error" or w.path is not None) for w in self.index.warnings):
+            self.run.poison("a visitor failed or a worker task ran again")
         try:
             self.run.save()
         except Uncacheable:
