@@ -94,6 +94,10 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
     else:
         jobs_run = jobs
     top = units.start() if units is not None else None
+    if units is not None and jobs > 1 and units.run.hit:
+        from .parallel import count_words_phase
+
+        count_words_phase(index)  # what a parallel scan's first phase counts, which a reusing scan skips
     try:
         if jobs_run > 1:
             from .parallel import run_parallel

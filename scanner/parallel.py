@@ -28,6 +28,7 @@ import gc
 import os
 import pickle
 import signal
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -36,7 +37,7 @@ from .cache.record import Recorder
 from .cache.units import Units, findings_plain
 from .detection import PYTHON_FILES, _detect, _visit_file, detect_one, python_pass
 from .detector import Detector
-from .index import FileEntry, FileIndex, IndexChanges
+from .index import MAX_NOTEBOOK_BYTES, FileEntry, FileIndex, IndexChanges
 from .model import Finding
 
 # Below this many Python, notebook, YAML and JSON files in scope (the files the detectors read and parse), starting
@@ -67,6 +68,27 @@ def work_files(index: FileIndex) -> int:
 
 def _word_paths(index: FileIndex) -> list[str]:
     return [e.path for e in index.entries if e.suffix in WORD_SUFFIXES]
+
+
+def count_words_phase(index: FileIndex) -> None:
+    """The index records of the words phase without splitting anything: every file it would read counts as read, and
+    one too large to read is reported (``raw`` refuses it by its size). A scan that reuses stored units skips the
+    phase but must report what a parallel scan reports."""
+    prev = index.record_into(None)
+    try:
+        for path in _word_paths(index):
+            limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else index.max_bytes
+            try:
+                st = os.lstat(os.path.join(str(index.root), path))
+            except OSError:
+                index.raw(path, limit)  # missing: reported as the phase would
+                continue
+            if st.st_size > limit or not stat.S_ISREG(st.st_mode):
+                index.raw(path, limit)
+            else:
+                index.mark_read(path, st.st_size)
+    finally:
+        index.record_into(prev)
 
 
 def auto_jobs(files: int) -> int:

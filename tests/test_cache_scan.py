@@ -196,3 +196,4 @@ def test_a_failing_detector_pass_is_stored_with_its_warning(tmp_path: Path, monk
     counts.update(reused=0, recomputed=0)
     assert _report(repo, 1, cache) == plain
     assert counts["recomputed"] == 1  # "top" only: the failed pass was reused with its warning
+
