@@ -11,9 +11,12 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.orchestration import all_strings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
+
+from .aws_cdk import alarm_state_rules
 
 _ABOUT_MODEL = re.compile(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
                           r"bias|feature|data.?quality|model.?quality|baseline|score|label|concept", re.I)
@@ -56,6 +59,7 @@ class AlertingRules(Detector):
                 continue
             for doc in _docs(index, e):
                 for tool, line, about, notify in _yaml_rules(doc, receivers):
+                    notify = notify or (tool == "cloudwatch" and alarm_state_rules(index))  # EventBridge rule on alarm state changes
                     yield self.found("alerting.rule", index, e.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                      attrs={"tool": tool, "notify": notify, "about": about})
         for e in index.select(("**/*.tf",)):
@@ -129,10 +133,13 @@ def _yaml_rules(doc: Any, receivers: bool) -> Iterator[tuple[str, int, str, bool
         for about, line in found.items():
             yield tool, line, about, receivers
         res = d.get("Resources") if isinstance(d.get("Resources"), dict) else {}
+        # alarms a deployment watches (SAM DeploymentPreference / CodeDeploy AlarmConfiguration ``Alarms``): the
+        # deployment rolls back when one fires, an action path of its own
+        watched = {x for node in ops.walk_dicts(d) for k, v in node.items() if k == "Alarms" for x in all_strings(v)} if res else set()
         for name, r in res.items():
             if isinstance(r, dict) and r.get("Type") == "AWS::CloudWatch::Alarm":
                 props = r.get("Properties") if isinstance(r.get("Properties"), dict) else {}
-                yield "cloudwatch", res.line_of(name) + off, _about(str(props)), bool(props.get("AlarmActions"))
+                yield "cloudwatch", res.line_of(name) + off, _about(str(props)), bool(props.get("AlarmActions")) or name in watched
         mon = d.get("create_monitor")
         alert = mon.get("alert_notification") if isinstance(mon, dict) else None
         if isinstance(alert, dict):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
@@ -88,7 +89,7 @@ class ArtifactStore(Detector):
             hit = _python(index, e, tree)
             if not hit:
                 continue
-            where = tracking.place(index, e)
+            where = place(index, e)
             if not where.test and once(e.path, "code"):
                 line, kind, how = hit
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (

@@ -46,7 +46,10 @@ def _v1_graph(tree: ast.AST) -> tuple[list[ast.Call], int, bool]:
 
 def _v2_graph(fn: ast.AST) -> tuple[int, int]:
     bound = {t.id for n in walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) for t in n.targets if isinstance(t, ast.Name)}
-    steps = [c for c in walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id not in _NOT_STEPS]
+    # a component called by name, or taken from a list/dict of loaded components (``components[0](raw_data=...)``)
+    body = [n for st in getattr(fn, "body", []) for n in walk(st)]  # not the decorators (``@pipeline()``)
+    steps = [c for c in body if isinstance(c, ast.Call) and (isinstance(c.func, ast.Name) and c.func.id not in _NOT_STEPS
+                                                             or isinstance(c.func, ast.Subscript))]
     edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in bound
                     for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a)) for c in steps)
     return len(steps), edges

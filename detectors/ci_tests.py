@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner, test_target_name
-from mlscan.facts.commands import Cmd, defined_target, job_commands
-from mlscan.index import FileIndex
+from mlscan.facts.commands import Cmd, defined_target, head, job_commands, python_target, segments
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
@@ -45,6 +47,94 @@ def _runs_something(c: Cmd, cmds: list[Cmd]) -> bool:
     return any(here in x.via and not is_placeholder(x.text) for x in cmds)
 
 
+# Checks of a deployed service, not of the code or model before it ships: describe/invoke a live endpoint
+_ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_endpoint_async", "wait_until_endpoint_in_service"})
+_ASSERT_CALL = re.compile(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
+
+
+def _checks(fn: ast.AST, raises: bool) -> bool:
+    """Does the code check anything: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``,
+    ``pytest.raises``) outside exception handlers, or (for a script run directly) a ``raise`` that fails the run?
+    ``assert False`` in the handler of a ``try: print(...)`` and ``assert True`` check nothing."""
+    handlers = {id(x) for h in walk(fn) if isinstance(h, ast.ExceptHandler) for x in walk(h) if x is not h}
+    for n in walk(fn):
+        if id(n) in handlers:
+            continue
+        if isinstance(n, ast.Assert) and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)):
+            return True
+        if isinstance(n, ast.Call):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else ""
+            if _ASSERT_CALL.match(name):
+                return True
+        if raises and isinstance(n, ast.Raise):
+            return True
+    return False
+
+
+def _endpoint_only(tree: ast.AST) -> bool:
+    """The code only checks a deployed endpoint (describe/invoke it): a post-deployment smoke test."""
+    names = {c.func.attr for c in walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)}
+    return bool(names & _ENDPOINT_CALLS)
+
+
+def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
+    """The Python test files a test command runs: the paths it names (files, or the test files under named
+    folders), else every test file under its working directory."""
+    seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
+    args = [a for a in seg[1:] if not a.startswith("-") and a not in ("-m", runner) and "=" not in a]
+    cwd = c.cwd.strip("./") if c.cwd else ""
+    tests = [e for e in index.entries if e.test and e.name.endswith(".py") and e.name != "conftest.py" and e.name != "__init__.py"]
+    out: list[FileEntry] = []
+    for a in args:
+        rel = f"{cwd}/{a}".strip("/") if cwd and not a.startswith("/") else a.lstrip("./")
+        rel = rel.split("::", 1)[0]
+        hit = [e for e in index.entries if e.vpath == rel and e.name.endswith(".py")] or [e for e in tests if e.vpath.startswith(rel.rstrip("/") + "/")]
+        if not hit and rel.endswith(".py"):  # relative to a build's source root: a file below a folder holding the CI file
+            base = c.path.rsplit("/", 1)[0] if "/" in c.path else ""
+            while base and not hit:
+                hit = [e for e in index.entries if e.vpath == f"{base}/{rel}"]
+                base = base.rsplit("/", 1)[0] if "/" in base else ""
+        out += hit
+    if out or args and runner == "python":
+        return out
+    return [e for e in tests if not cwd or e.vpath.startswith(cwd + "/")]
+
+
+def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
+    """(asserts, post_deploy) of what a test command runs. Unknown runners, or no Python test file found: (True, False)."""
+    if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
+        return True, False
+    files = collected_tests(index, c, runner)
+    trees = [t for e in files if (t := index.python(e.path)) is not None]
+    if not trees:
+        return True, False
+    asserts = any(_checks(t, raises=runner == "python") for t in trees)
+    post_deploy = all(_endpoint_only(t) for t in trees)
+    return asserts, post_deploy
+
+
+# End-to-end tests written as a CI step that runs the project's own scripts (train, then validate/predict/export with
+# the result): the step says it tests, and the scripts fail the job when the model cannot be built or used
+_E2E_STEP_WORDS = frozenset({"test", "tests", "e2e", "smoke", "integration", "regression", "benchmark", "benchmarks"})
+_USE_WORDS = frozenset({"val", "validate", "validation", "predict", "prediction", "detect", "infer", "inference", "export", "evaluate",
+                        "eval", "benchmark", "benchmarks", "score", "scoring", "serve"})
+
+
+def _e2e_scripts(index: FileIndex, step_name: str, cmds: list[Cmd]) -> Cmd | None:
+    """The first command of a test-named step that runs at least two project scripts, one of which uses a model
+    (validates, predicts, exports, benchmarks): an end-to-end test of the project's entry points."""
+    if not _words(step_name) & _E2E_STEP_WORDS:
+        return None
+    scripts: dict[str, Cmd] = {}
+    for c in cmds:
+        e = python_target(index, c)
+        if e is not None and not e.test:
+            scripts.setdefault(e.vpath, c)
+    if len(scripts) < 2 or not any(_words(v.rsplit("/", 1)[-1][:-3]) & _USE_WORDS for v in scripts):
+        return None
+    return next(iter(scripts.values()))
+
+
 class CiTests(Detector):
     """Test suites run by CI jobs/pipelines (pytest, unittest, tox, nox, make test ...), blocking or not, and manual test stages; feeds M3."""
 
@@ -76,9 +166,14 @@ class CiTests(Detector):
                 if not hits:  # a test task running a tool we do not know (`make test` -> `./run_suite`)
                     hits = [(c, t) for c in cmds if len(c.via) == 1 and test_target_name(c.text) and _runs_something(c, cmds)
                             and (t := defined_target(index, c)) and not t.startswith(("npm", "yarn", "pnpm"))]
+                if not hits and (e2e := _e2e_scripts(index, step.name, cmds)) is not None:
+                    hits = [(e2e, "scripts")]
                 for c, runner in hits:
                     found.setdefault((c.via[0].rsplit(":", 1)[0], root_line(c), runner), []).append(c)
             for (path, line, runner), cmds in found.items():
+                content = [test_content(index, c, runner) for c in cmds]
+                asserts = any(a for a, _ in content)
+                post_deploy = all(p for _, p in content)
                 blocking = any(c.blocking for c in cmds)
                 ignored = all(c.ignored for c in cmds)
                 strength = Strength.STRONG if blocking else Strength.WEAK if ignored else Strength.MEDIUM
@@ -86,4 +181,5 @@ class CiTests(Detector):
                 yield self.found("ci.tests", index, path, line, strength=strength, extra=extra, attrs={
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
+                    "asserts": asserts, "post_deploy": post_deploy,
                 })

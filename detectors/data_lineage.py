@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -52,7 +53,7 @@ class DataLineage(Detector):
         hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
         if not hits:
             return
-        where = tracking.place(index, e)
+        where = place(index, e)
         if where.test:
             return
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -68,7 +69,10 @@ class DataLineage(Detector):
             attrs = {"tool": tool, **extra}
             if signal == "data.version_logged":
                 attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
-            yield self.found(signal, index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
+            # a data version logged through a tracker that a default install never gets is opt-in
+            gated = tracking.install_gated(index, tool)
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated else strength,
+                             attrs={**attrs, "install_gated": gated} if gated else attrs)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import wiring
 from mlscan.index import FileEntry, FileIndex
@@ -78,18 +79,23 @@ class DataValidation(Detector):
                 tool, extra = _classify(c, al, schemas, wrappers, ge)
                 if tool and tool not in hits:
                     hits[tool] = (c.line, extra)
+            if "great_expectations" in hits and not hits["great_expectations"][1]:
+                runs = [c for c in calls if ge and (c.attr in ("run_checkpoint", "run_validation_operator") or c.attr == "run" and "checkpoint" in c.text.lower())]
+                if runs and not any(_result_used(tree, c.node) for c in runs):
+                    line, extra = hits["great_expectations"]
+                    hits["great_expectations"] = (line, {**extra, "result_discarded": True})
             if "custom" not in hits and not ops.imports_module(al, "fastapi", "flask", "pydantic"):
-                test = ops.place(index, e) == "test"
+                test = place(index, e).kind == "test"
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
-                where = ops.place(index, e)
+                where = place(index, e).kind
                 if where == "test" and not _real_data(index, e):
                     continue  # schema tests on fixtures
                 automated, before = _automation(index, e, where)
-                if extra.get("skip_check"):
-                    automated = False
+                if extra.get("skip_check") or extra.get("result_discarded"):
+                    automated = False  # a check whose outcome nothing reads stops nothing
                 ln, snip = ops.locate(index, e, line)
                 strength = Strength.STRONG if automated else Strength.WEAK if where in ("notebook", "exploration") or extra else Strength.MEDIUM
                 before = before or bool(_TRAINING.search(e.vpath.rsplit("/", 1)[-1])) or any(c.attr in ("fit", "train") for c in calls)
@@ -101,6 +107,21 @@ class DataValidation(Detector):
                 before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in ops.automated_commands(index))
                 yield self.found("data.validation", index, cmd.path, cmd.line, snippet=cmd.text, strength=Strength.STRONG,
                                  attrs={"tool": tool, "automated": True, "before_training": before})
+
+
+def _result_used(tree: ast.AST, call: ast.Call) -> bool:
+    """Is a validation run's result read: returned, passed on, tested (``results.success``, ``if not results[...]``) or
+    bound to a name that is read later? A bare call, or a name nobody reads, throws the outcome away."""
+    holding = [st for st in walk(tree) if isinstance(st, ast.stmt) and any(n is call for n in walk(st))]
+    if not holding:
+        return True
+    st = min(holding, key=lambda x: ((x.end_lineno or x.lineno) - x.lineno, -x.col_offset))  # the innermost statement
+    if isinstance(st, ast.Expr) and st.value is call:
+        return False
+    if isinstance(st, ast.Assign) and st.value is call and all(isinstance(t, ast.Name) for t in st.targets):
+        names = {t.id for t in st.targets if isinstance(t, ast.Name)}
+        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names and n.lineno > st.lineno for n in walk(tree))
+    return True
 
 
 def _may_check(index: FileIndex, e: FileEntry) -> bool:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, project_docs
+from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, parse, project_docs
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -98,22 +98,47 @@ class DocsRunbook(Detector):
 
     id = "docs.runbook"
     questions = ("T3",)
-    globs = ("**/*.md", "**/*.rst")
+    globs = ("**/*.md", "**/*.rst", "**/*.ipynb")
     signals = ("docs.retraining", "docs.rollback")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
-        for e, where in project_docs(index):
-            if not _candidate((index.text(e.path) or "").lower()):
-                continue
-            doc = document(index, e.path)
+        for e, where, doc in self._documents(index):
             for signal, hit in (("docs.retraining", _retraining(doc)), ("docs.rollback", _rollback(doc))):
                 if hit is None or counts[signal] >= MAX_FILES:
                     continue
                 counts[signal] += 1
                 line, section, how = hit
+                if where == "notebook":
+                    line = None  # a line of the joined markdown cells, not of the notebook's JSON
                 yield self.found(signal, index, e.path, line, strength=Strength.MEDIUM,
                                  attrs={"where": where, "section": section, "how": how})
+
+
+    @staticmethod
+    def _documents(index: FileIndex) -> Iterator[tuple[object, str, object]]:
+        """The project's documentation pages, then the markdown cells of its notebooks (a runbook kept in the notebook
+        that is the workflow: "## Retraining" / "## Rolling back" with the steps)."""
+        for e, where in project_docs(index):
+            if _candidate((index.text(e.path) or "").lower()):
+                yield e, where, document(index, e.path)
+        for e in index.select(("**/*.ipynb",)):
+            if e.test or not _candidate((index.text(e.path) or "").lower()):
+                continue
+            text = _notebook_markdown(index.json(e.path))
+            if text and _candidate(text.lower()):
+                yield e, "notebook", index.file_memo("notebook-markdown", e.path, lambda t=text, p=e.path: parse(t, p))
+
+
+def _notebook_markdown(nb: object) -> str:
+    """The markdown cells of a notebook (JSON), joined as one document (line numbers are those of the joined text)."""
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    parts: list[str] = []
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            src = cell.get("source")
+            parts.append("".join(x for x in src if isinstance(x, str)) if isinstance(src, list) else src if isinstance(src, str) else "")
+    return "\n\n".join(p for p in parts if p)
 
 
 def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]

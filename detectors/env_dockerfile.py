@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -84,7 +85,7 @@ class EnvDockerfile(Detector):
                             yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
                                              attrs={"kind": kind, "image": v, "pinned": ok})
         for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install")):
-            if ops.place(index, e) == "test":
+            if place(index, e).kind == "test":
                 continue
             for n in walk(tree):
                 if not isinstance(n, ast.Call):

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import Requirement, normalize_name, parse_requirements
@@ -77,7 +78,7 @@ class EnvPython(Detector):
             yield self.found("env.devcontainer", index, e.path, 1, strength=Strength.STRONG, attrs={"base": base})
 
     def _pins(self, index: FileIndex, e: FileEntry, line: int | None, pins: int, total: int) -> Finding:
-        dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or ops.place(index, e) == "test"
+        dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or place(index, e).kind == "test"
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
                           attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
                                  "scope": "dev" if dev else "main"})
@@ -139,12 +140,35 @@ def _conda(doc: Any) -> tuple[int, int]:
     return len(specs), sum(p for _, p in specs)
 
 
+_JSONC_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
+
+
 def _jsonc(text: str) -> Any:
-    """JSON with comments and trailing commas (devcontainer.json); None when unreadable."""
+    """JSON with comments and trailing commas (devcontainer.json); None when unreadable. One pass: strings are
+    skipped whole, comments dropped; an unterminated string or comment ends it (one pattern from every quote was
+    quadratic on a line of ``"\\`` pairs)."""
     import json
 
-    text = re.sub(r'("(?:[^"\\]|\\.)*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.S)
-    text = re.sub(r",(\s*[}\]])", r"\1", text)
+    out: list[str] = []
+    pos = 0
+    while m := _JSONC_TOKEN.search(text, pos):
+        tok = m.group()
+        if tok == '"':
+            return None  # a string that never ends: not JSON
+        if tok[0] == '"':
+            out.append(text[pos : m.end()])
+            pos = m.end()
+            continue
+        out.append(text[pos : m.start()])
+        if tok == "/*":
+            end = text.find("*/", m.end())
+            if end < 0:
+                return None
+            pos = end + 2
+        else:
+            pos = m.end()
+    out.append(text[pos:])
+    text = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
     try:
         return json.loads(text)
     except (ValueError, RecursionError):

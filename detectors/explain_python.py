@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -61,7 +62,7 @@ class ExplainPython(Detector):
                     continue
                 seen.add(tool)
                 used.add(tool)
-                where = ops.place(index, e)
+                where = place(index, e).kind
                 line, snip = ops.locate(index, e, c.line)
                 yield self.found("explain.usage", index, e.path, line, snippet=snip,
                                  strength=Strength.STRONG if where == "automated" else Strength.MEDIUM,

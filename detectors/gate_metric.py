@@ -5,12 +5,16 @@ switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) m
 from __future__ import annotations
 
 import ast
+import copy
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.detector import Detector
+from mlscan.facts.ci_vocab import test_runner
+from mlscan.facts.commands import job_commands as _job_commands
 from mlscan.facts.orchestration import (
     PROMOTE_CALLS,
     at,
@@ -31,7 +35,35 @@ Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",
             "pipeline", "releas", "approv")
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
-_SHELL_GATE = re.compile(r"\bif\b[^\n]*\b(acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*\b[^\n]*(-lt|-gt|-le|-ge|<|>)[\s\S]{0,200}?\bexit\s+[1-9]", re.I)
+# A shell threshold gate: ``if`` and a metric word and a comparison on one line, ``exit N`` (N > 0) within 200 characters
+# after the comparison. Found by separate linear searches (one pattern with two ``[^\n]*`` backtracked quadratically on
+# a long line); shell_gate() gives the answer the single pattern would.
+_IF = re.compile(r"\bif\b", re.I)
+_METRIC = re.compile(r"\b(?:acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*", re.I)
+_COMPARE = re.compile(r"-lt|-gt|-le|-ge|<|>", re.I)
+_EXIT = re.compile(r"\bexit\s+[1-9]", re.I)
+
+
+def shell_gate(command: str) -> bool:
+    """Does a shell command stop on a metric threshold (``if [ "$ACC" -lt 90 ]; then exit 1; fi``)?"""
+    if "exit" not in command.lower():
+        return False
+    exits = [m.start() for m in _EXIT.finditer(command)]
+    if not exits:
+        return False
+    start = 0
+    for line in command.split("\n"):
+        # the first ``if`` and the first metric word after it leave every later comparison of the line open
+        m_if = _IF.search(line)
+        m_metric = _METRIC.search(line, m_if.end()) if m_if else None
+        if m_metric:
+            for cmp in _COMPARE.finditer(line, m_metric.end()):
+                at = start + cmp.end()
+                i = bisect_left(exits, at)
+                if i < len(exits) and exits[i] - at <= 200:
+                    return True
+        start += len(line) + 1
+    return False
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
 NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy")
 # Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (_promotes:
@@ -123,35 +155,74 @@ def _actions(stmts: list[ast.stmt], guards: Guards, pred: object) -> list[Guards
     return out
 
 
-def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True) -> Iterator[_Gate]:
+Assigns = dict[str, list[tuple[int, ast.expr]]]
+
+
+def _assigns(stmts: list[ast.stmt]) -> Assigns:
+    """name -> [(line, value)] of the plain assignments in a function body (or a module's top level)."""
+    out: Assigns = {}
+    for n in (x for s in stmts for x in walk(s)):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            out.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
+    return out
+
+
+class _Expand(ast.NodeTransformer):
+    """Names replaced by the value last assigned to them before ``line`` (``challenger_wins = m_chall < m_champ``,
+    ``m_chall = metrics_challenger[eval_metric]``), a few levels deep."""
+
+    def __init__(self, assigns: Assigns, line: int, depth: int) -> None:
+        self.assigns, self.line, self.depth = assigns, line, depth
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        prior = [v for ln, v in self.assigns.get(node.id, ()) if ln < self.line]
+        if not prior or self.depth <= 0 or len(self.assigns.get(node.id, ())) > 1:
+            return node
+        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(prior[-1]))
+
+
+def _compares(test: ast.expr, assigns: Assigns, line: int) -> bool:
+    """A metric comparison, written in the test or in the (once-assigned) variables it reads."""
+    if metric_compare(test) is not None:
+        return True
+    if not any(isinstance(n, ast.Name) and n.id in assigns for n in walk(test)):
+        return False
+    return metric_compare(_Expand(assigns, line, 3).visit(copy.deepcopy(test))) is not None
+
+
+def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
+           assigns: Assigns | None = None) -> Iterator[_Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it)."""
+    if assigns is None:
+        assigns = _assigns(stmts)
     for s in stmts:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from _gates(s.body, (), (), thresholds)
+            yield from _gates(s.body, (), (), thresholds, _assigns(s.body))
             continue
         if isinstance(s, ast.If):
             passed = any(call_tail(c) == "passed" for c in walk(s.test) if isinstance(c, ast.Call))
-            if metric_compare(s.test) is not None or passed:
+            if _compares(s.test, assigns, s.lineno) or passed:
                 tool = "deepchecks" if passed else "python"
                 paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
                 if not paths and _promotes(ast.Module(s.body, [])) != _promotes(ast.Module(s.orelse, [])):
                     paths = [(*guards, (s.test, _promotes(ast.Module(s.body, [])), s.lineno))]
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
                 if paths:
-                    yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(s.test)) & _BASELINE else "threshold", tool, tuple(paths))
-            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds)
-            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds)
+                    seen = _Expand(assigns, s.lineno, 3).visit(copy.deepcopy(s.test))
+                    yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(seen)) & _BASELINE else "threshold", tool, tuple(paths))
+            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns)
+            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield _Gate(s.lineno, "assert", "python", (guards,))
         if isinstance(s, ast.Try):
-            yield from _gates(s.body, guards, (*handlers, s.handlers), thresholds)
+            yield from _gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns)
             for h in s.handlers:
-                yield from _gates(h.body, guards, handlers, thresholds)
-            yield from _gates(s.orelse + s.finalbody, guards, handlers, thresholds)
+                yield from _gates(h.body, guards, handlers, thresholds, assigns)
+            yield from _gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns)
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from _gates(s.body, guards, handlers, thresholds)
+            yield from _gates(s.body, guards, handlers, thresholds, assigns)
             continue
         for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
@@ -199,11 +270,61 @@ class MetricGate(Detector):
                              attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
+        yield from self._test_gates(index)
         for job in ci_model(index).active_jobs():
             for step in job.steps:
-                if step.active and _SHELL_GATE.search(step.command):
+                if step.active and shell_gate(step.command):
                     yield self.found("gate.metric", index, step.path, step.line, strength=Strength.STRONG,
                                      attrs={"tool": "ci", "blocking": step.blocking, "kind": "shell_threshold"})
+
+    def _test_gates(self, index: FileIndex) -> Iterator[Finding]:
+        seen: set[str] = set()
+        for path, line, blocking in _test_gate_hits(index):
+            if path not in seen:
+                seen.add(path)
+                yield self.found("gate.metric", index, path, line, strength=Strength.STRONG,
+                                 attrs={"tool": "ci-tests", "blocking": blocking, "kind": "test_assert"})
+
+
+_PROMOTE_CMD = re.compile(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
+_ASSERT_CMP = frozenset({"assertGreater", "assertGreaterEqual", "assertLess", "assertLessEqual"})
+
+
+def _metric_assertion(tree: ast.AST) -> ast.AST | None:
+    """A test assertion on a model metric: ``assert acc >= 0.8``, ``self.assertGreater(auc, 0.75)``,
+    ``self.assertTrue(rmse < 5)``."""
+    for n in walk(tree):
+        if isinstance(n, ast.Assert) and metric_compare(n.test) is not None:
+            return n
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            if n.func.attr in _ASSERT_CMP and len(n.args) >= 2 and metric_compare(ast.Compare(n.args[0], [ast.Gt()], [n.args[1]])) is not None:
+                return n
+            if n.func.attr == "assertTrue" and n.args and metric_compare(n.args[0]) is not None:
+                return n
+    return None
+
+
+def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:
+    """(test file, line, blocking) of metric assertions in tests that a CI job runs before a step of the same job, or of
+    a job that needs it, promotes/deploys/registers the model: the promotion waits for them."""
+    from .ci_tests import collected_tests  # a detector module: imported when the scan gets here
+
+    jobs = ci_model(index).active_jobs()
+    for job in jobs:
+        cmds = [c for c in _job_commands(index, job) if c.active]
+        followers = [c for j in jobs if job.name in j.needs for c in _job_commands(index, j) if c.active]
+        for i, c in enumerate(cmds):
+            runner = test_runner(c.text)
+            if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
+                continue
+            if not any(_PROMOTE_CMD.search(x.text) and not test_runner(x.text) for x in [*cmds[i + 1:], *followers]):
+                continue
+            for e in collected_tests(index, c, runner):
+                tree = index.python(e.path)
+                hit = _metric_assertion(tree) if tree is not None else None
+                if hit is not None:
+                    yield e.path, hit.lineno, c.blocking
+                    break
 
 
 def _exits_before(tree: ast.Module, env: Env, line: int) -> bool:

@@ -99,10 +99,9 @@ class InfraPlatform(Detector):
             yield self.found("featurestore", index, path, line, snippet=snip, attrs={"tool": tool})
 
     def _kubernetes(self, index: FileIndex) -> Iterator[Finding]:
-        charts = ops.chart_dirs(index)
         groups: dict[str, list[tuple[FileEntry, Any]]] = {}
         for e, doc in ops.k8s_docs(index):
-            chart = next((c for c in charts if e.vpath.startswith(f"{c}/templates/" if c else "templates/")), None)
+            chart = index.chart_dir(e.vpath, virtual=True)
             groups.setdefault("manifests" if chart is None else f"helm:{chart}", []).append((e, doc))
             tool, enabled = _autoscaling(index, e, doc, chart)
             if tool:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -73,7 +74,7 @@ class LlmApp(Detector):
             hits = [(c, hit) for c in calls if c.qual.split(".")[0] not in local and (hit := _classify(c, al)) is not None]
             if not hits:
                 continue
-            where = ops.place(index, e)
+            where = place(index, e).kind
             seen: set[tuple[str, str]] = set()
             for c, hit in hits:
                 if hit in seen:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.ci import argv
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -55,7 +56,7 @@ class LlmLifecycle(Detector):
                     continue
                 seen.add(hit[0])
                 line, snip = ops.locate(index, e, c.line)
-                strength = Strength.STRONG if auto else Strength.WEAK if ops.place(index, e) == "exploration" else Strength.MEDIUM
+                strength = Strength.STRONG if auto else Strength.WEAK if place(index, e).kind == "exploration" else Strength.MEDIUM
                 attrs = {"tool": hit[1], "automated": auto}
                 if hit[0] == "llm.eval":
                     attrs["retrieval"] = hit[1] == "ragas" or any(m in text for m in _RAG_METRICS)
@@ -118,7 +119,7 @@ def _tools_in(cmd: str) -> set[str]:
 
 def _automated(index: FileIndex, e: FileEntry, commands: list[ops.Command]) -> bool:
     """On an automated path, or a test file that an automated pytest/deepeval run covers."""
-    where = ops.place(index, e)
+    where = place(index, e).kind
     if where == "automated":
         return True
     if where != "test":

@@ -12,6 +12,7 @@ from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
@@ -75,12 +76,15 @@ class ModelCodeVersion(Detector):
                     if how:
                         yield from emit(e.path, i, how, "script", Strength.STRONG if e.path in automated else Strength.MEDIUM)
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            if e.test or not (index.mentions(e.path, TRACKING_NEEDLES) and index.mentions(e.path, NEEDLES)):
+            if e.test or not index.mentions(e.path, NEEDLES):
+                continue
+            tracked, saving = index.mentions(e.path, TRACKING_NEEDLES), index.mentions(e.path, SAVE_NEEDLES)
+            if not (tracked or saving):
                 continue
             tree = index.python(e.path)
-            hit = _python_link(index, e, tree) if tree is not None else None
+            hit = (_python_link(index, e, tree) if tracked else None) or (_checkpoint_link(index, e, tree) if saving else None) if tree is not None else None
             if hit:
-                where = tracking.place(index, e)
+                where = place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])
@@ -153,6 +157,40 @@ def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str
             how = tracking.code_expr(exp, tag_trigger)
             if how:
                 return f"manifest-image-tag:{how}"
+    return None
+
+
+# Model files written with their metadata: the saved object is a dict (a checkpoint) that carries the git commit
+SAVE_NEEDLES = (b"torch.save", b"joblib.dump", b"pickle.dump", b"save_checkpoint", b"cloudpickle.dump", b"dill.dump")
+_SAVE_CALLS = ("torch.save", "joblib.dump", "pickle.dump", "cloudpickle.dump", "dill.dump")
+
+
+def _checkpoint_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
+    """(line, how) for a checkpoint saved as a dict with a git/commit entry whose value is computed (``{"model": m,
+    "git": GIT_INFO}``, ``ckpt["commit"] = sha``), not a constant."""
+    al, calls = ops.py_calls(index, e)
+    dicts: dict[str, list[ast.Dict]] = {}
+    keyed: set[str] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1:
+            t = n.targets[0]
+            if isinstance(t, ast.Name) and isinstance(n.value, ast.Dict):
+                dicts.setdefault(t.id, []).append(n.value)
+            elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and isinstance(ops.literal(t.slice), str) \
+                    and code_key(ops.literal(t.slice)) and not isinstance(n.value, ast.Constant):
+                keyed.add(t.value.id)
+
+    def carries(d: ast.Dict) -> bool:
+        return any(isinstance(k, ast.Constant) and isinstance(k.value, str) and code_key(k.value) and not isinstance(v, ast.Constant)
+                   for k, v in zip(d.keys, d.values))
+
+    for c in calls:
+        if not (c.qual in _SAVE_CALLS or c.attr == "save_checkpoint") or not c.node.args:
+            continue
+        obj = c.node.args[0]
+        if isinstance(obj, ast.Dict) and carries(obj) or isinstance(obj, ast.Name) and (
+                obj.id in keyed or any(carries(d) for d in dicts.get(obj.id, ()))):
+            return c.line, "checkpoint-meta"
     return None
 
 

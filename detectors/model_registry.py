@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.hcl import parse as parse_hcl
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -26,7 +27,7 @@ _CLI = ((re.compile(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (re
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
            b"log_artifact", b"RegisterModel", b"ModelUploadOp", b"create_registered_model", b"create_model_version",
-           b"transition_model_version_stage", b"set_model_version_tag")
+           b"transition_model_version_stage", b"set_model_version_tag", b"model_display_name", b"parent_model", b"add_version_aliases")
 # ... and a registry _python() recognises: the SDK modules its calls resolve to, the SageMaker step argument and the
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
@@ -54,7 +55,7 @@ class ModelRegistry(Detector):
         hits = list(_python(index, e, tree))
         if not hits:
             return
-        where = tracking.place(index, e)
+        where = place(index, e)
         line, tool, central = hits[0]
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
@@ -142,7 +143,7 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
                 a == "register_model" and ops.imports_module(al, "azureml")) or (
                 c.text.endswith("models.create_or_update") and ops.imports_module(al, "azure.ai.ml")):
             yield c.line, "azureml", True
-        elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp":
+        elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp" or _vertex_upload(c, al):
             yield c.line, "vertex", True
         elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub"):
             yield c.line, "huggingface", True
@@ -162,6 +163,16 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             tool = next((t for rx, t in _CLI if rx.search(cmd)), None)
             if tool:
                 yield c.line, tool, True
+
+
+def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:
+    """Vertex AI Model Registry without ``Model.upload``: a training job's ``run(model_display_name=...|parent_model=...)``
+    uploads the trained model (as a new version of ``parent_model``); ``ModelRegistry(...).add_version_aliases``."""
+    if not ops.imports_module(al, "google.cloud.aiplatform"):
+        return False
+    if c.attr == "run" and (_kw_set(c, "model_display_name") or _kw_set(c, "parent_model")):
+        return True
+    return c.attr == "add_version_aliases" or c.qual.endswith("aiplatform.models.ModelRegistry")
 
 
 def _kw_set(c: ops.PyCall, name: str) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -96,7 +97,7 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
-        where = ops.place(index, e)
+        where = place(index, e).kind
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
         seen: set[tuple[str, str]] = set()
@@ -116,6 +117,21 @@ class MonitoringPython(Detector):
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
                                  attrs={"tool": tool, "wired": strength is Strength.STRONG})
+        for line, signal in _vertex_gapic_monitors(tree, al, calls) if index.mentions(e.path, (b"aiplatform",)) else ():
+            if (signal, "vertex-model-monitoring") in seen:
+                continue
+            seen.add((signal, "vertex-model-monitoring"))
+            at, snip = ops.locate(index, e, line)
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"tool": "vertex-model-monitoring", "wired": strength is Strength.STRONG})
+        # hand-written prediction drift next to library data drift: a two-sample statistic on predictions
+        if any(signal == "monitoring.data_drift" for signal, _tool in seen) and not any(signal == "monitoring.model_drift" for signal, _t in seen):
+            hit = next((c for c in calls if _prediction_drift(c)), None)
+            if hit is not None:
+                seen.add(("monitoring.model_drift", "custom"))
+                at, snip = ops.locate(index, e, hit.line)
+                yield self.found("monitoring.model_drift", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"tool": "custom", "wired": strength is Strength.STRONG, "statistic": hit.attr})
         # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
         if not any(signal == "monitoring.model" for signal, _tool in seen):
             return
@@ -160,7 +176,7 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return True
     if not index.mentions(e.path, LOG_CALLS):
         return False
-    if ops.place(index, e) in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
+    if place(index, e).kind in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
         return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
     text = index.text(e.path) or ""
     if e.suffix != ".ipynb" and not e.template and not _logs_predictions(text):
@@ -253,6 +269,61 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
             if M in kind:
                 yield "monitoring.model_drift", tool
             return
+
+
+# Vertex AI model monitoring through the low-level clients (aiplatform_v1/v1beta1 types, or the request written as
+# a dict/JSON message): a deployment monitoring job or a monitoring config on a batch prediction job, with its
+# objectives: training-serving skew (input data) and prediction drift
+_VERTEX_GAPIC = re.compile(r"^google\.cloud\.aiplatform_v1(?:beta1)?\.(?:types\.)?(?:\w+\.)*"
+                           r"(ModelDeploymentMonitoringJob|ModelMonitoringConfig|ModelMonitoringObjectiveConfig|"
+                           r"ModelDeploymentMonitoringObjectiveConfig)$")
+_VERTEX_MONITOR_KEYS = {"modelMonitoringConfig", "model_monitoring_config", "modelDeploymentMonitoringObjectiveConfigs",
+                        "model_deployment_monitoring_objective_configs", "objectiveConfigs", "objective_configs", "objectiveConfig",
+                        "objective_config"}
+_VERTEX_OBJECTIVES = {"trainingPredictionSkewDetectionConfig": "monitoring.data_drift", "training_prediction_skew_detection_config":
+                      "monitoring.data_drift", "TrainingPredictionSkewDetectionConfig": "monitoring.data_drift",
+                      "predictionDriftDetectionConfig": "monitoring.model_drift", "prediction_drift_detection_config": "monitoring.model_drift",
+                      "PredictionDriftDetectionConfig": "monitoring.model_drift"}
+
+
+def _vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[tuple[int, str]]:
+    """(line, signal) of Vertex monitoring set up through the low-level API: the aiplatform_v1/v1beta1 monitoring types,
+    or a request dict (``message["modelMonitoringConfig"] = {"objectiveConfigs": [...]}``) in code that imports
+    google.cloud.aiplatform*. A monitoring config needs an objective (skew or drift): alert settings alone are no monitor."""
+    if not ops.imports_module(al, "google.cloud.aiplatform", "google.cloud.aiplatform_v1", "google.cloud.aiplatform_v1beta1"):
+        return
+    keys: list[tuple[int, str]] = []
+    for n in walk(tree):
+        if isinstance(n, ast.Dict):
+            keys += [(k.lineno, k.value) for k in n.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
+            keys.append((n.lineno, n.slice.value))
+        elif isinstance(n, ast.keyword) and n.arg:
+            keys.append((n.value.lineno, n.arg))
+    typed = [c for c in calls if _VERTEX_GAPIC.match(c.qual)]
+    objectives = [(ln, _VERTEX_OBJECTIVES[k]) for ln, k in keys if k in _VERTEX_OBJECTIVES]
+    objectives += [(c.line, _VERTEX_OBJECTIVES[c.attr]) for c in calls if c.attr in _VERTEX_OBJECTIVES and c.qual.startswith("google.cloud.aiplatform_v1")]
+    configs = [ln for ln, k in keys if k in _VERTEX_MONITOR_KEYS] + [c.line for c in typed]
+    if not (configs and objectives):
+        return
+    yield min(configs), "monitoring.model"
+    yield from sorted(objectives)
+
+
+_TWO_SAMPLE = frozenset({"ks_2samp", "kstest", "wasserstein_distance", "jensenshannon", "chisquare", "chi2_contingency", "mannwhitneyu",
+                         "ttest_ind", "anderson_ksamp", "energy_distance", "entropy"})
+_PSI = re.compile(r"(^|_)psi($|_)|population_stability", re.I)
+_PREDICTION_WORDS = frozenset({"pred", "preds", "prediction", "predictions", "predicted", "score", "scores", "proba", "probability",
+                               "probabilities", "output", "outputs", "yhat"})
+
+
+def _prediction_drift(c: ops.PyCall) -> bool:
+    """A two-sample statistic (KS, Wasserstein, Jensen-Shannon, PSI ...) whose arguments are predictions."""
+    if not (c.attr in _TWO_SAMPLE or _PSI.search(c.attr)):
+        return False
+    args = [*c.node.args, *(k.value for k in c.node.keywords)]
+    texts = " ".join(ast.unparse(a) for a in args)
+    return bool(set(re.findall(r"[a-z]+", texts.lower())) & _PREDICTION_WORDS)
 
 
 def _column_kind(c: ops.PyCall) -> str:

@@ -7,7 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.orchestration import assigned_call_names, calls, imports, kwarg
+from mlscan.facts.orchestration import call_tail, calls, imports, kwarg
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
@@ -16,6 +16,25 @@ _COMPONENTS = ("CsvExampleGen", "ImportExampleGen", "BigQueryExampleGen", "FileB
                "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Tuner", "Evaluator", "InfraValidator", "Pusher",
                "BulkInferrer", "Resolver", "ModelValidator")
 _THRESHOLDS = ("MetricThreshold", "GenericValueThreshold", "GenericChangeThreshold")
+
+
+def _component(value: ast.AST) -> str | None:
+    """The component a value builds, through the chained configuration calls of the usual style
+    (``tfx.dsl.Resolver(...).with_id("latest_blessed_model_resolver")``, ``.with_platform_config(...)``)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr.startswith("with_") \
+            and isinstance(value.func.value, ast.Call):
+        value = value.func.value
+    name = call_tail(value) if isinstance(value, ast.Call) else None
+    return name if name in _COMPONENTS else None
+
+
+def _assigned_components(tree: ast.AST) -> dict[str, str]:
+    """``trainer = Trainer(...)`` / ``resolver = Resolver(...).with_id("x")``: variable -> component."""
+    out: dict[str, str] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and (comp := _component(n.value)) is not None:
+            out.update({t.id: comp for t in n.targets if isinstance(t, ast.Name)})
+    return out
 
 
 class TfxPipeline(Detector):
@@ -30,7 +49,7 @@ class TfxPipeline(Detector):
         for e, tree in index.python_files((b"tfx",), ("**/*.py",)):
             if e.test or not imports(tree, "tfx"):
                 continue
-            comps = assigned_call_names(tree, _COMPONENTS)
+            comps = _assigned_components(tree)
             used = list(calls(tree, *_COMPONENTS))
             edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in comps
                             for n in walk(c)) for c in used)

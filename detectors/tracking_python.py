@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
+from mlscan.facts.place import place
+from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -28,14 +30,16 @@ class TrackingPython(Detector):
         calls = tracking.tracker_calls(index, e)
         if not calls:
             return
-        where = tracking.place(index, e)
+        where = place(index, e)
         if where.test:
             return  # tests exercise the tracker, they do not track training runs
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
         par = tracking.parents(tree)
-        flags = tracking.Flags(index, tree)
-        gated = all(tracking.guarded_off(c.node, par, flags) for c in calls)
+        flags = Flags(index, tree)
+        guarded = tracking.guarded_imports(tree)
+        install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
+        gated = install_gated or all(guarded_off(c.node, par, flags) for c in calls)
         stem = words(e.name.rsplit(".", 1)[0])
         tuning = bool(stem & tracking.TUNING_WORDS) or all(
             any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node, par)) for c in calls)
@@ -54,7 +58,7 @@ class TrackingPython(Detector):
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
-                "in_training": in_training, "optional": optional, "tuning_only": tuning,
+                "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
             },
         )

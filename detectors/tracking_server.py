@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from mlscan.ci import as_list, ci_model
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -37,7 +38,7 @@ class TrackingServer(Detector):
         return index.mentions(e.path, NEEDLES)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        where = tracking.place(index, e)
+        where = place(index, e)
         if where.test:
             return
         tools: set[str] = set()

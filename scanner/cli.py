@@ -1,4 +1,4 @@
-"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``detectors``, ``frameworks``, ``explain``."""
+"""Command line: ``mlscan scan PATH`` (or just ``mlscan PATH``), ``diff``, ``check``, ``comment``, ``detectors``, ``frameworks``, ``explain``."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ def _fail(e: MlscanError) -> None:
 def main() -> None:
     """Evidence-backed ML infrastructure maturity for a repository.
 
-    Exit codes: 0 done, 1 a gate failed (--fail-under), 2 usage or configuration error,
-    3 the scan could not run.
+    Pull requests: 'mlscan diff' compares two refs or two JSON reports, 'mlscan check' is the
+    pull-request check the GitHub Action runs, 'mlscan comment' keeps one sticky comment per pull
+    request (GitHub) or merge request (GitLab) up to date.
+
+    Exit codes: 0 done, 1 a gate failed (--fail-under, --fail-on-regression), 2 usage or
+    configuration error, 3 the scan could not run.
     """
 
 
@@ -49,9 +53,19 @@ def main() -> None:
 @click.option("--no-attestations", is_flag=True, help="Ignore attestations in .mlscan.yml.")
 @click.option("--fail-under", type=click.Choice(["L1", "L2", "L3", "L4"]), help="Exit 1 when the primary framework's level is below this.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal report (default: when stdout is a terminal).")
+@click.option("--mlflow", "mlflow_uri", is_flag=False, flag_value="", default=None, metavar="[URI]", help="Read the MLflow tracking server/registry (extra 'mlflow'); without URI: MLFLOW_TRACKING_URI and MLflow's own settings. Put it after PATH or write --mlflow=URI.")
+@click.option("--k8s", "k8s", is_flag=True, help="Read the Kubernetes cluster of the current kubeconfig context, or in-cluster (extra 'k8s').")
+@click.option("--context", "k8s_context", metavar="C", help="kubeconfig context for --k8s (implies --k8s).")
+@click.option("--namespace", "k8s_namespaces", multiple=True, metavar="N", help="Namespace(s) to read with --k8s (implies --k8s; repeatable; default: all the credentials may list).")
+@click.option("--aws", "aws", is_flag=True, help="Read the AWS account with boto3's default credential chain (extra 'aws'); AWS_ENDPOINT_URL is honoured.")
+@click.option("--profile", "aws_profile", metavar="P", help="AWS profile for --aws (implies --aws).")
+@click.option("--region", "aws_region", metavar="R", help="AWS region for --aws (implies --aws).")
+@click.option("--live-timeout", type=click.FloatRange(min=0.1, max=300), default=None, metavar="SECONDS", help="Seconds per live call (default 10; a platform gets at most 6x this).")
+@click.option("--no-live", is_flag=True, help="Ignore the live: section of the repository's .mlscan.yml.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes for the detectors; 0: one per CPU (at most 8) when the repository has 500 or more Python, notebook, YAML and JSON files, 1: a single process. The report is the same either way.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache (rescans reuse the work on files that did not change; the report is the same either way).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Facts cache directory (default: $MLSCAN_CACHE_DIR, else $XDG_CACHE_HOME/mlscan or ~/.cache/mlscan).")
+@click.option("--as-root", is_flag=True, help="Scan PATH as a repository of its own, even inside another Git repository: its .github/workflows, .gitlab-ci.yml, CODEOWNERS and .dvc count as the root's (e.g. an example project kept in a larger repository).")
 def scan(
     path: str,
     fmt: str,
@@ -63,8 +77,18 @@ def scan(
     fail_under: str | None,
     color: bool | None,
     jobs: int,
-    no_cache: bool,
-    cache_dir: str | None,
+    mlflow_uri: str | None = None,
+    k8s: bool = False,
+    k8s_context: str | None = None,
+    k8s_namespaces: tuple[str, ...] = (),
+    aws: bool = False,
+    aws_profile: str | None = None,
+    aws_region: str | None = None,
+    live_timeout: float | None = None,
+    no_live: bool = False,
+    as_root: bool = False,
+    no_cache: bool = False,
+    cache_dir: str | None = None,
 ) -> None:
     """Scan the repository (or monorepo subdirectory) at PATH and report its maturity.
 
@@ -75,6 +99,10 @@ def scan(
     Microsoft and AWS levels, the pitfalls found (with evidence) and the next steps to the
     next level. A .mlscan.yml in the project (or repository root) adds excludes and
     attestations; a malformed one is a configuration error (exit 2).
+
+    --mlflow, --k8s and --aws add what those endpoints show (read-only) as observed evidence
+    next to the declared one; an endpoint that cannot be read is a warning and its evidence
+    unknown (docs/live.md).
     """
     from .engine import ScanOptions
     from .engine import scan as run_scan
@@ -84,7 +112,8 @@ def scan(
         result = run_scan(
             path,
             ScanOptions(frameworks=frameworks or ("checklist20",), rules=rules, excludes=excludes, use_attestations=not no_attestations,
-                        jobs=jobs, cache=False if no_cache else (cache_dir or True)),
+                        jobs=jobs, live=_live_request(mlflow_uri, k8s, k8s_context, k8s_namespaces, aws, aws_profile, aws_region, live_timeout),
+                        use_live_config=not no_live, as_root=as_root, cache=False if no_cache else (cache_dir or True)),
         )
         use_color = color if color is not None else (output == "-" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         text = get_reporter(fmt)(result, color=use_color)
@@ -103,6 +132,28 @@ def scan(
     if fail_under and result.primary.level < int(fail_under[1:]):
         click.echo(f"mlscan: level L{result.primary.level} is below {fail_under}", err=True)
         sys.exit(1)
+
+
+def _live_request(mlflow_uri: str | None, k8s: bool, context: str | None, namespaces: tuple[str, ...], aws: bool, profile: str | None,
+                  region: str | None, timeout: float | None) -> Any:
+    """The live endpoints asked for on the command line, or None (then scanner/live is not even imported)."""
+    want_k8s, want_aws = k8s or context is not None or bool(namespaces), aws or profile is not None or region is not None
+    if mlflow_uri is None and not want_k8s and not want_aws and timeout is None:
+        return None
+    from .live.interface import AwsTarget, K8sTarget, LiveRequest, MlflowTarget
+
+    if mlflow_uri == "" and not os.environ.get("MLFLOW_TRACKING_URI"):
+        from .errors import UsageError
+
+        raise UsageError("--mlflow without a URI needs MLFLOW_TRACKING_URI (or write --mlflow=URI)")
+
+    kw: dict[str, Any] = {"timeout": timeout, "budget": 6 * timeout} if timeout is not None else {}
+    return LiveRequest(
+        mlflow=MlflowTarget(mlflow_uri or None) if mlflow_uri is not None else None,
+        k8s=K8sTarget(context, namespaces) if want_k8s else None,
+        aws=AwsTarget(profile, region) if want_aws else None,
+        **kw,
+    )
 
 
 @main.command("detectors")
@@ -152,6 +203,16 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
         click.echo(explain(qid, framework, list(rules)))
     except MlscanError as e:
         _fail(e)
+
+
+from .diff.cli import diff_cmd  # noqa: E402
+from .org.cli import org as _org  # noqa: E402 - click and stdlib only; SQLAlchemy/GitPython load inside its commands
+from .pr.cli import check_cmd, comment_cmd  # noqa: E402
+
+main.add_command(diff_cmd)
+main.add_command(comment_cmd)
+main.add_command(check_cmd)
+main.add_command(_org)
 
 
 if __name__ == "__main__":  # pragma: no cover

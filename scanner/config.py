@@ -11,6 +11,8 @@ malformed file stops the scan with ``file:line: message`` (exit 2), unlike the s
         owner: ml-platform@acme.example
         expires: 2026-12-31
         framework: checklist20     # optional: default every scanned pack with that question id
+    live:                          # live endpoints to read (docs/live.md); never an endpoint URI
+      k8s: {namespaces: [ml], names: [churn-train]}
 
 An active attestation replaces the scanned answer (``attested: true``, evidence ``.mlscan.yml:line`` with
 source ``attested``); an expired one is a warning and does not count; ``--no-attestations`` ignores them all.
@@ -70,6 +72,7 @@ class RepoConfig:
     excludes: list[str] = field(default_factory=list)
     attestations: list[Attestation] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
+    live: dict[str, Any] | None = None  # the ``live:`` section (scanner/live/run.py reads it)
 
     def overrides_for(self, framework: str, question_ids: set[str]) -> dict[str, Override]:
         """Active attestations that apply to one pack, as score overrides."""
@@ -125,7 +128,7 @@ def load_config(
     if not isinstance(data, dict):
         raise ConfigError(f"{where}:1: expected a mapping with 'exclude' and/or 'attestations'")
     _validate(data, where)
-    cfg = RepoConfig(path=path, excludes=[str(x) for x in data.get("exclude") or []])
+    cfg = RepoConfig(path=path, excludes=[str(x) for x in data.get("exclude") or []], live=dict(data["live"]) if data.get("live") else None)
     today = today or date.today()
     seen: dict[tuple[str | None, str], int] = {}
     items = data.get("attestations") or LineList()

@@ -49,7 +49,13 @@ def python_pass(index: FileIndex, detectors: Sequence[Detector], files: Sequence
 
 
 def _visit_file(index: FileIndex, e: FileEntry, visitors: list[Detector], out: dict[str, list[Finding]]) -> None:
-    wanted = [d for d in visitors if d.wants(index, e)]
+    wanted = []
+    for d in list(visitors):
+        try:
+            if d.wants(index, e):
+                wanted.append(d)
+        except Exception as exc:  # a detector's pre-filter that breaks stops that detector only
+            _visitor_failed(index, d, e.path, exc, visitors)
     tree = index.python(e.path) if wanted else None
     if tree is None:
         return
@@ -57,9 +63,14 @@ def _visit_file(index: FileIndex, e: FileEntry, visitors: list[Detector], out: d
         try:
             out.setdefault(d.id, []).extend(d.visit(index, e, tree))
         except Exception as exc:  # as in detect_one: the detector stops, the scan goes on
-            what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
-            index.warn("detector-error", f"{d.id}: {what}", e.path)
-            visitors.remove(d)
+            _visitor_failed(index, d, e.path, exc, visitors)
+
+
+def _visitor_failed(index: FileIndex, det: Detector, path: str, exc: Exception, visitors: list[Detector]) -> None:
+    what = "input nested too deeply; detector skipped" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+    index.warn("detector-error", f"{det.id}: {what}", path)
+    if det in visitors:
+        visitors.remove(det)
 
 
 def detect_one(index: FileIndex, det: Detector, units: Any = None) -> list[Finding]:

@@ -45,6 +45,9 @@ class ScanOptions:
     # the facts cache (mlscan.cache): True for the default directory ($MLSCAN_CACHE_DIR, else the XDG cache dir),
     # a directory, an open ``mlscan.cache.store.Store`` (shared by many scans), or False/None for none
     cache: Any = True
+    live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
+    use_live_config: bool = False  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
+    as_root: bool = False  # scan the directory as a repository of its own (target.resolve_target)
 
 
 @dataclass(frozen=True)
@@ -121,11 +124,15 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
             units.done("top", top, None)
 
 
-def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
+def scan(
+    path: str, options: ScanOptions | None = None, *, target: Target | None = None, packs: dict[str, RulePack] | None = None
+) -> ScanResult:
+    """Scan ``path``. ``target`` (already resolved, e.g. a ref exported by ``mlscan diff``) replaces resolving
+    it; ``packs`` (``load_packs(options.rules)``, loaded once for several scans) replaces loading them."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = resolve_target(path)
-    all_packs = load_packs(list(options.rules))
+    target = target or resolve_target(path, as_root=options.as_root)
+    all_packs = packs if packs is not None else load_packs(list(options.rules))
     packs = select_packs(options, all_packs)
     detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
     from .config import load_config
@@ -140,6 +147,7 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
     for w in config.warnings:
         index.warn(w.code, w.message, w.path)
+    live_plan = _live_plan(options, config.live, is_url(path))
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
@@ -160,6 +168,14 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         gc.set_threshold(*old_gc)
         if units is not None:
             units.close()
+    live = None
+    if live_plan is not None:
+        from .live.run import observe
+
+        live = observe(index, *live_plan, findings)
+        findings = live.findings
+        for w in live.warnings:
+            index.warn(w.code, w.message, w.path)
     fset = Findings(findings)
 
     def overrides(name: str) -> dict[str, Any]:
@@ -183,6 +199,10 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
         "attestations": "used" if options.use_attestations else "ignored",
         "config": config.path,
     }
+    extras: dict[str, Any] = {}
+    if live is not None:
+        policy["live"] = sorted({p.platform for p in live.probes})
+        extras["live"] = _live_report(live, findings, all_packs.get(basis_name))
     return ScanResult(
         target=target,
         display_path=(redact_url(path) or path) if is_url(path) else path,
@@ -201,9 +221,37 @@ def scan(path: str, options: ScanOptions | None = None) -> ScanResult:
             "duration_seconds": round(elapsed, 3),
         },
         policy=policy,
+        extras=extras,
         basis=basis,
         crosswalk=crosswalk.to_json(basis if crosswalk.basis == basis_name else scores.get(crosswalk.basis), scores),
         pitfalls=tuple(find_pitfalls(fset, basis, pitfall_set)),
         next_steps=next_steps(packs[primary_name], scores[primary_name], fset),
         attestations=tuple(config.attestations),
     )
+
+
+def _live_plan(options: ScanOptions, section: dict[str, Any] | None, remote: bool) -> tuple[Any, Any] | None:
+    """(request, link mappings) when live endpoints are asked for; a missing extra fails here, before the scan."""
+    if options.live is None and not (section and options.use_live_config):
+        return None
+    from .live.run import check_extras, merge
+
+    req, maps = merge(options.live, section, honour_section=options.use_live_config and not remote)
+    if not req.asked:
+        return None
+    check_extras(req)
+    return req, maps
+
+
+def _live_report(live: Any, findings: list[Finding], pack: RulePack | None) -> dict[str, Any]:
+    """The report's ``live`` section, with each checklist answer from the repository's declarations alone (as written,
+    before live objects disproved any) and from observed evidence alone."""
+    from .live.run import split_sources
+
+    if pack is not None:
+        observed = split_sources(findings)[1]
+        d, o = score_pack(pack, Findings(live.original)), score_pack(pack, Findings(observed))
+        live.answers = {a.id: {"declared": str(a.value), "observed": live.observed_answer(a.id, b.value)} for a, b in zip(d.answers, o.answers)}
+    out: dict[str, Any] = live.to_json()
+    out["framework"] = pack.framework if pack is not None else None
+    return out

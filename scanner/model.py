@@ -9,6 +9,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from .textsafe import truncate
+
 
 class AnswerValue(StrEnum):
     YES = "yes"
@@ -46,10 +48,16 @@ SNIPPET_MAX = 240
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)(?:[^/\s:@'\"]*:[^/\s@'\"]*|[A-Za-z0-9_\-]{20,})@")
 _SECRET_VALUE = re.compile(
     r"(?i)(\b(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
-    r"|auth_token|access_token|token|client_secret|private_key)[\"']?\s*[:=]\s*|--(?:password|token|api-key|secret)[= ]\s*"
+    r"|auth_token|access_token|token|client_secret|private_key|client[-_]key[-_]data|key[-_]data|passphrase)[\"']?\s*[:=]\s*"
+    r"|--(?:password|token|api-key|secret)[= ]\s*|\bauthorization:\s*basic\s+|\bbearer\s+(?=[\w.~+/=-]*\d)"
     r"|\bremote\s+modify\s+\S+\s+(?:password|secret_access_key|access_key_id|token|user)\s+)([\"']?)(?![$\[{<*])([^\s\"',;}]+)"
 )
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+# tokens recognisable by their own prefix wherever they stand (GitHub, GitLab, Slack, OpenAI/Anthropic-style, Hugging
+# Face, Google API keys) and private-key blocks
+_PREFIXED_TOKEN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}"
+                             r"|sk-[\w-]{20,}|hf_[A-Za-z0-9]{20,}|AIza[\w-]{30,})")
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?")
 
 
 def redact_secrets(text: str) -> str:
@@ -58,6 +66,9 @@ def redact_secrets(text: str) -> str:
         return text
     text = _URL_CREDENTIALS.sub(r"\1***@", text)
     text = _SECRET_VALUE.sub(_redact_value, text)
+    if "PRIVATE KEY" in text:
+        text = _PRIVATE_KEY.sub("-----PRIVATE KEY *** -----", text)
+    text = _PREFIXED_TOKEN.sub("***", text)
     return _AWS_KEY_ID.sub("***", text)
 
 
@@ -72,9 +83,9 @@ def _redact_value(m: re.Match[str]) -> str:
 
 def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
     """At most three lines, control characters stripped, length capped."""
-    lines = [ln.rstrip() for ln in text.strip("\n").splitlines()[:3]]
+    lines = [ln.rstrip()[: max_len + 1] for ln in text.strip("\n").splitlines()[:3]]
     out = "\n".join("".join(ch for ch in ln if ch == "\t" or ch >= " ") for ln in lines)
-    return out if len(out) <= max_len else out[: max_len - 1] + "…"
+    return truncate(out, max_len)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +180,10 @@ class Answer:
     looked_for: str = ""
     signals: tuple[str, ...] = ()
     attested: bool = False
+    evidence_omitted: int = 0  # evidence found beyond the capped ``evidence`` (score.MAX_EVIDENCE)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "text": self.text,
             "dimension": self.dimension,
@@ -182,6 +194,9 @@ class Answer:
             "attested": self.attested,
             "evidence": [e.to_json() for e in self.evidence],
         }
+        if self.evidence_omitted:
+            out["evidence_omitted"] = self.evidence_omitted
+        return out
 
 
 @dataclass(frozen=True, slots=True)

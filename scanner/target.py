@@ -46,8 +46,11 @@ def redact_url(url: str | None) -> str | None:
         host_part, sep, path = rest.partition("/")
         if "@" in host_part:
             host_part = host_part.rsplit("@", 1)[1]
-        return f"{scheme}://{host_part}{sep}{path}"
-    return url
+        path = path.split("?", 1)[0].split("#", 1)[0]  # a query may carry a token; a remote needs neither
+        url = f"{scheme}://{host_part}{sep}{path}"
+    from .model import redact_secrets
+
+    return redact_secrets(url)
 
 
 _URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)
@@ -80,7 +83,11 @@ def clone_url(url: str) -> Path:
     return dest / sub if sub else dest
 
 
-def resolve_target(path: str) -> Target:
+def resolve_target(path: str, as_root: bool = False) -> Target:
+    """The repository holding ``path`` and ``path``'s place in it. With ``as_root``, ``path`` is scanned as a repository
+    of its own (its ``.github/workflows``, ``.gitlab-ci.yml``, CODEOWNERS and ``.dvc`` are the root's), e.g. an
+    example project kept inside another repository; git still lists its files (ignores apply) and names the commit,
+    but no remote: paths are relative to ``path``, so links to the enclosing repository's web view would be wrong."""
     if is_url(path):
         path = str(clone_url(path))
     p = Path(path)
@@ -96,6 +103,8 @@ def resolve_target(path: str) -> Target:
         root = Path(top).resolve()
         rel = p.relative_to(root).as_posix() if p != root else ""
         commit = _git_out(root, "rev-parse", "HEAD")
+        if as_root and rel not in ("", "."):
+            return Target(p, "", True, commit, None)
         remote = _git_out(root, "config", "--get", "remote.origin.url")
         return Target(root, "" if rel == "." else rel, True, commit, redact_url(remote))
     return Target(p, "", False, None, None)

@@ -59,5 +59,18 @@ def harvest(detectors: Iterable[object]) -> set[bytes]:
     for name in names:
         module = sys.modules.get(name)
         if module is not None:
-            out.update(_module_needles(module))
+            out.update(_needles_of(name, module))
     return out
+
+
+_SEEN: dict[str, tuple[ModuleType, frozenset[bytes]]] = {}
+
+
+def _needles_of(name: str, module: ModuleType) -> frozenset[bytes]:
+    """A module's needles, gathered once per process (``mlscan org`` workers scan many repositories)."""
+    hit = _SEEN.get(name)
+    if hit is not None and hit[0] is module:
+        return hit[1]
+    got = frozenset(_module_needles(module))
+    _SEEN[name] = (module, got)
+    return got

@@ -101,7 +101,7 @@ def test_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-FRONT_ENDS = ("mlscan.cli", "mlscan.report", "mlscan.reporters", "mlscan.explain", "mlscan.__main__")
+FRONT_ENDS = ("mlscan.cli", "mlscan.report", "mlscan.reporters", "mlscan.explain", "mlscan.__main__", "mlscan.diff", "mlscan.pr", "mlscan.org")
 
 
 def _reach(start: str) -> set[str]:

@@ -131,3 +131,25 @@ def test_resolve_ref_refuses_options(tmp_path: Path) -> None:
     repo, _ = _armed_repo(tmp_path)
     assert safegit.resolve_ref(repo, "--output=/tmp/x") is None
     assert safegit.resolve_ref(repo, "HEAD")
+
+
+def test_export_tree_batches_caps_and_selects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "r"
+    (repo / "svc" / "a").mkdir(parents=True)
+    for i in range(30):
+        (repo / "svc" / "a" / f"f{i}.py").write_text(f"x = {i}\n" * (i + 1))
+    (repo / "big.bin").write_bytes(b"z" * 5000)
+    (repo / "other.txt").write_text("other\n")
+    os.symlink("/etc/passwd", repo / "link")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    monkeypatch.setattr(safegit, "_BATCH_FILES", 7)  # several cat-file batches
+    dest = tmp_path / "all"
+    assert safegit.export_tree(repo, "HEAD", dest, max_bytes=4096) == 32
+    assert all((dest / "svc" / "a" / f"f{i}.py").read_text() == f"x = {i}\n" * (i + 1) for i in range(30))
+    assert (dest / "big.bin").read_bytes() == b""  # over the cap: written empty, never read
+    assert not (dest / "link").exists() and not (dest / "link").is_symlink()
+    some = tmp_path / "some"
+    assert safegit.export_tree(repo, "HEAD", some, keep=lambda p: p.startswith("svc/")) == 30
+    assert not (some / "other.txt").exists()

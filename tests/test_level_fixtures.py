@@ -16,6 +16,7 @@ Layout: fixtures/levels/<name>/repo/<tree> and fixtures/levels/<name>/expected.y
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ import yaml
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from tests.conftest import FIXTURES, make_repo
+from tests.conftest import FIXTURES, ROOT, make_repo
 from tests.test_report_schema import validate_report
 
 CASES = sorted(p.parent for p in (FIXTURES / "levels").glob("*/expected.yaml"))
@@ -59,3 +60,24 @@ def test_level_fixture(case: Path, tmp_path: Path) -> None:
     for q in report["questions"]:
         if q["answer"] == "yes" and not q["attested"]:
             assert q["evidence"], f"{q['id']} is yes without evidence"
+
+
+def test_readme_first_command_shows_what_the_fixture_expects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's first command is one line that installs mlscan and scans a bundled example; run from the
+    repository root (inside this Git repository, as a fresh checkout is) it must give the answers and level of that
+    example's expected.yaml."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    first = block.splitlines()[0]
+    assert first.startswith("python3 -m venv .venv && ") and "\\" not in first
+    argv = shlex.split(first.rsplit("&&", 1)[1])
+    assert argv[:2] == [".venv/bin/mlscan", "scan"]
+    target = Path(argv[2])
+    expected = yaml.load((ROOT / target.parent / "expected.yaml").read_text(), Loader=yaml.BaseLoader)  # noqa: S506 - strings only
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(main, [*argv[1:], "--format", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert {q["id"]: q["answer"] for q in report["questions"]} == expected["answers"]
+    assert report["level"] == int(expected["level"])
+    assert not [w for w in report["warnings"] if w["code"] == "ci-not-run"]

@@ -84,6 +84,10 @@ def test_wheel_contents() -> None:
         "mlscan/rules/checklist20.yaml",
         "mlscan/reporters/json_report.py",
         "mlscan/detectors/__init__.py",
+        "mlscan/org/cli.py",
+        "mlscan/org/migrations/env.py",
+        "mlscan/org/migrations/script.py.mako",
+        "mlscan/org/migrations/versions/0001_initial.py",
     ):
         assert required in names, f"{required} missing from {whl.name}"
     for pack in (ROOT / "rules").glob("*.yaml"):
@@ -135,6 +139,12 @@ def test_installed_wheel_scans_and_validates(venv_py: Path, tmp_path: Path) -> N
     for fmt in ("markdown", "html", "sarif", "terminal", "badge-svg"):
         other = run_in(py, "mlscan", "scan", str(repo), "--format", fmt)
         assert other.returncode == 0 and other.stdout, (fmt, other.stderr)
+
+    # org scans: the Alembic migrations ship with the wheel and create the database
+    pytest.importorskip("sqlalchemy", reason="the org extra (in the test extra)")
+    org = run_in(py, "mlscan", "org", "scan", "--dir", str(tmp_path), "--db", str(tmp_path / "org.sqlite"), "--workers", "1")
+    assert org.returncode == 0, org.stderr
+    assert "1 repositories: 1 scanned" in org.stdout
 
 
 def test_third_party_plugin_adds_findings(venv_py: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from mlscan.plugins import load_detectors
 from mlscan.reporters import get_reporter
 from mlscan.target import resolve_target
 
-from tests.test_bad_input import run
+from tests.test_hostile_input import run
 
 ROOT = Path(__file__).resolve().parent.parent
 L3 = ROOT / "fixtures" / "levels" / "l3-platform" / "repo"

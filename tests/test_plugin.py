@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_index import git_repo, write
+from tests.conftest import git_repo, write
 from tests.venvtools import build_wheel, make_venv, pip_install, run_in
 
 PLUGIN_PYPROJECT = """\

@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES, make_repo
-from tests.test_index import git_repo
+from tests.conftest import FIXTURES, git_repo, make_repo
 
 HEAVY = ("kubernetes", "boto3", "botocore", "mlflow", "sqlalchemy", "psycopg", "git")
 

@@ -75,11 +75,65 @@ def _sample(index: FileIndex, path: str) -> bool:
     return any(part.lower() in SAMPLE_DIRS for part in rel.split("/")[:-1])
 
 
+# CI definitions their platform reads only at the repository root: (system, file globs, the root's paths, why)
+ROOT_ONLY = (
+    ("GitHub Actions", ("**/.github/workflows/*.yml", "**/.github/workflows/*.yaml"), GITHUB_WORKFLOWS,
+     "runs workflows only from .github/workflows at the repository root"),
+    ("GitLab CI", ("**/.gitlab-ci.yml", "**/.gitlab-ci.yaml"), (".gitlab-ci.yml", ".gitlab-ci.yaml"),
+     "reads .gitlab-ci.yml at the repository root (and what it includes) unless the project's CI/CD settings name another file"),
+    ("Bitbucket Pipelines", ("**/bitbucket-pipelines.yml", "**/bitbucket-pipelines.yaml"), ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"),
+     "reads bitbucket-pipelines.yml only at the repository root"),
+    ("CircleCI", ("**/.circleci/config.yml", "**/.circleci/config.yaml"), (".circleci/config.yml", ".circleci/config.yaml"),
+     "reads .circleci/config.yml only at the repository root"),
+)
+
+
+def _not_run(index: FileIndex) -> None:
+    """Warn about CI definitions that cannot run from where they are (a nested ``.github/workflows``, a
+    ``.gitlab-ci.yml`` below the root that the root pipeline does not include): they are not counted, and the
+    report says so. Samples (fixtures/, examples/, docs/ ...) and rendered templates are left alone."""
+    from .gitlab import pipeline_files
+
+    gitlab_loaded: set[str] | None = None
+    for system, globs, root_paths, why in ROOT_ONLY:
+        by_dir: dict[str, list[str]] = {}
+        for e in index.select(globs):
+            if e.template or _sample(index, e.path) or any(_matches(e.vpath, r) for r in root_paths):
+                continue
+            if system == "GitLab CI":
+                if gitlab_loaded is None:
+                    gitlab_loaded = set(pipeline_files(index))
+                if e.path in gitlab_loaded or _named_by(index, gitlab_loaded, e.path):
+                    continue
+            by_dir.setdefault(e.path.rsplit("/", 1)[0] if "/" in e.path else "", []).append(e.path)
+        home_dir = root_paths[0].rsplit("/", 1)[0] if "/" in root_paths[0] else ""  # where the root's file sits
+        for d, paths in sorted(by_dir.items()):
+            names = ", ".join(p.rsplit("/", 1)[-1] for p in sorted(paths))
+            home = d[: -len(home_dir) - 1] if home_dir and d.endswith("/" + home_dir) else d if not home_dir else ""
+            hint = f"; to scan {home} as a repository of its own: mlscan scan {home} --as-root" if home else ""
+            verb = "is" if len(paths) == 1 else "are"
+            index.warn("ci-not-run", f"{system} {why}, so {names} in {d}/ cannot run from there and {verb} not counted{hint}",
+                       paths[0] if len(paths) == 1 else d)
+
+
+def _matches(vpath: str, pattern: str) -> bool:
+    return vpath == pattern or (pattern.endswith(("*.yml", "*.yaml")) and vpath.rsplit("/", 1)[0] == pattern.rsplit("/", 1)[0]
+                                and vpath.endswith(pattern.rsplit("*", 1)[1]))
+
+
+def _named_by(index: FileIndex, files: set[str], path: str) -> bool:
+    """Does a loaded pipeline file name ``path`` (a child pipeline's ``trigger: include:``, a custom include)?"""
+    sub = index.target.subdir
+    rel = path[len(sub) + 1 :] if sub and path.startswith(sub + "/") else path
+    return any(rel in (index.text(f) or "") for f in files)
+
+
 def ci_model(index: FileIndex) -> CiModel:
     """Every CI job of the repository, parsed once per scan."""
 
     def build() -> CiModel:
         model = CiModel()
+        _not_run(index)
         for name, parser in PARSERS.items():
             try:
                 model.jobs.extend(j for j in parser(index) if not _sample(index, j.path))
@@ -94,7 +148,7 @@ _register_builtin()
 
 
 __all__ = [
-    "GITHUB_WORKFLOWS", "PARSERS", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
+    "GITHUB_WORKFLOWS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
     "ci_model", "clean_dir", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "script_items",
     "shell_flow", "split_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

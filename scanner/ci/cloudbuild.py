@@ -1,4 +1,5 @@
-"""Google Cloud Build (``cloudbuild*.yaml``/``.yml``/``.json``): one CiJob per build file.
+"""Google Cloud Build (``cloudbuild*.yaml``/``.yml``/``.json``, and any YAML file whose content is a build
+config: a top-level ``steps:`` list of builder steps, e.g. ``cloudbuild/pr-checks.yaml``): one CiJob per build file.
 
 Each step becomes a shell command: ``entrypoint`` + ``args`` (``bash -c <script>`` yields the script),
 or the builder's tool + ``args`` for the standard builders (``gcr.io/cloud-builders/gcloud`` ->
@@ -8,6 +9,7 @@ Builds run from triggers configured outside the repository; ``allowFailure`` ste
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
 
@@ -17,16 +19,43 @@ from .model import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir,
 
 GLOBS = ("**/cloudbuild*.yaml", "**/cloudbuild*.yml", "**/cloudbuild*.json", "**/*.cloudbuild.yaml")
 SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh")
+# The keys of a build config and of its steps (cloud.google.com/build/docs/build-config-file-schema): a YAML file
+# named otherwise is a build config when its top level has only build keys and every step only step keys, with
+# ``name`` (the builder image) set. Drone/Woodpecker (``kind``, ``image``), Azure Pipelines (``task``, ``displayName``)
+# and GitHub Actions steps carry keys outside these sets.
+BUILD_KEYS = frozenset({"steps", "timeout", "queueTtl", "logsBucket", "options", "substitutions", "tags", "serviceAccount",
+                        "secrets", "availableSecrets", "artifacts", "images", "substitutionOption"})
+STEP_KEYS = frozenset({"name", "args", "env", "dir", "id", "waitFor", "entrypoint", "secretEnv", "volumes", "timeout", "script",
+                       "allowFailure", "allowExitCodes", "automapSubstitutions"})
+_TOP_STEPS = re.compile(r"(?m)^steps\s*:")
 
 
 def parse_cloudbuild(index: FileIndex) -> list[CiJob]:
     jobs: list[CiJob] = []
-    for e in index.select(GLOBS):
+    named = index.select(GLOBS)
+    for e in named:
         docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
         for doc in docs:
             if isinstance(doc, dict) and isinstance(doc.get("steps"), list):
                 jobs.append(_build(index, e, doc))
+    seen = {e.path for e in named}
+    for e in index.select(("**/*.yaml", "**/*.yml")):
+        if e.path in seen or e.vpath.startswith(".github/") or not index.contains(e.path, (b"steps",)):
+            continue
+        if not _TOP_STEPS.search(index.text(e.path) or ""):
+            continue
+        for doc in index.yaml(e.path):
+            if is_build_config(doc):
+                jobs.append(_build(index, e, doc))
     return jobs
+
+
+def is_build_config(doc: Any) -> bool:
+    """A Cloud Build config by content: build keys only, a non-empty list of steps with a builder image and step keys only."""
+    if not (isinstance(doc, dict) and isinstance(doc.get("steps"), list) and doc["steps"] and set(map(str, doc)) <= BUILD_KEYS):
+        return False
+    return all(isinstance(st, dict) and isinstance(st.get("name"), str) and st["name"].strip() and set(map(str, st)) <= STEP_KEYS
+               and ("args" in st or "script" in st or "entrypoint" in st) for st in doc["steps"])
 
 
 def _build(index: FileIndex, e: FileEntry, doc: dict[str, Any]) -> CiJob:

@@ -42,6 +42,15 @@ def parse_gitlab(index: FileIndex) -> list[CiJob]:
     return jobs
 
 
+def pipeline_files(index: FileIndex) -> list[str]:
+    """Paths of the files the root pipeline loads (``.gitlab-ci.yml`` and its local includes, transitively)."""
+    seen: set[str] = set()
+    for e in index.select(tuple(f"**/{n}" for n in ROOT_FILES)):
+        if e.vpath in ROOT_FILES:
+            _collect(index, e, seen, 0)
+    return sorted(seen)
+
+
 def _pipeline(index: FileIndex, root: FileEntry, inherited: frozenset[str] | None, depth: int) -> list[CiJob]:
     docs = _collect(index, root, set(), 0)
     if not docs:

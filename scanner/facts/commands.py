@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
-from mlscan.facts.wiring import makefile_recipes
+from mlscan.facts.wiring import makefile_recipes, normpath
 from mlscan.index import FileEntry, FileIndex
 
 MAX_DEPTH = 4
@@ -99,22 +99,11 @@ def resolve(index: FileIndex, rel: str, cmd: Cmd) -> FileEntry | None:
     sub = index.target.subdir
     for cand in (f"{cmd.cwd}/{rel}" if cmd.cwd else "", f"{base}/{rel}" if base else "", f"{sub}/{rel}" if sub else "", rel):
         if cand:
-            cand = _norm(cand)
+            cand = normpath(cand)
             hit = next((e for e in index.select((cand,)) if e.vpath == cand or e.path == cand), None)
             if hit:
                 return hit
     return None
-
-
-def _norm(p: str) -> str:
-    out: list[str] = []
-    for part in p.split("/"):
-        if part == "..":
-            if out:
-                out.pop()
-        elif part not in ("", "."):
-            out.append(part)
-    return "/".join(out)
 
 
 def _child(index: FileIndex, parent: Cmd, e: FileEntry, text: str, line: int, blocks: bool, ignored: bool, cwd: str) -> Cmd:
@@ -180,7 +169,7 @@ def _make(index: FileIndex, cmd: Cmd, w: list[str]) -> list[tuple[FileEntry, str
     i = 1
     while i < len(w):
         if w[i] in ("-C", "--directory") and i + 1 < len(w):
-            cwd = _norm(f"{cwd}/{w[i + 1]}" if cwd else w[i + 1])
+            cwd = normpath(f"{cwd}/{w[i + 1]}" if cwd else w[i + 1])
             i += 2
         elif w[i] in ("-f", "--file") and i + 1 < len(w):
             mf = w[i + 1]

@@ -14,14 +14,10 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import AUTOMATED, imported_modules, makefile_recipes, wiring
+from mlscan.facts.wiring import imported_modules, makefile_recipes
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 
-EXPLORATION_DIRS = frozenset(
-    {"notebooks", "notebook", "examples", "example", "tutorials", "tutorial", "scratch", "sandbox", "playground",
-     "homework", "demo", "demos", "exploration", "research", "labs", "course", "workshop"}
-)
 YAML_GLOBS = ("**/*.yaml", "**/*.yml")
 SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 
@@ -194,21 +190,6 @@ def literal(node: ast.AST | None) -> Any:
 # ------------------------------------------------------------------ where a file sits
 
 
-def place(index: FileIndex, e: FileEntry) -> str:
-    """automated | entrypoint | notebook | test | exploration | code"""
-    reach = wiring(index).of(e.vpath)
-    if reach is not None and reach.kind == AUTOMATED:
-        return "automated"
-    if e.suffix == ".ipynb":
-        return "notebook"
-    if e.test:
-        return "test"
-    parts = e.vpath.lower().split("/")
-    if any(p in EXPLORATION_DIRS for p in parts[:-1]):
-        return "exploration"
-    return "entrypoint" if reach is not None else "code"
-
-
 def locate(index: FileIndex, e: FileEntry, line: int) -> tuple[int | None, str | None]:
     """(line, snippet) for evidence: notebooks map the code line back to its line in the .ipynb JSON."""
     if e.suffix != ".ipynb":
@@ -235,21 +216,15 @@ def _is_k8s(doc: Any) -> bool:
     return isinstance(api, str) and isinstance(kind, str) and ("/" in api or api == "v1")
 
 
-def chart_dirs(index: FileIndex) -> list[str]:
-    return [e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "" for e in index.select(("**/Chart.yaml",))]
-
-
 def k8s_docs(index: FileIndex) -> list[tuple[FileEntry, LineDict]]:
     """Every Kubernetes-shaped YAML document (apiVersion + kind); Helm templates are rendered first."""
 
     def build() -> list[tuple[FileEntry, LineDict]]:
-        charts = chart_dirs(index)
         out: list[tuple[FileEntry, LineDict]] = []
         for e in index.select(YAML_GLOBS):
             if not index.contains(e.path, (b"apiVersion",)) or not index.contains(e.path, (b"kind",)):
                 continue
-            chart = next((c for c in charts if e.vpath.startswith(f"{c}/templates/" if c else "templates/")), None)
-            docs = yaml_docs(index, e, chart=chart)
+            docs = yaml_docs(index, e, chart=index.chart_dir(e.vpath, virtual=True))
             out += [(e, d) for d in docs if _is_k8s(d)]
         return out
 

@@ -33,7 +33,7 @@ PROMOTE_CALLS = frozenset(
         "register_model", "transition_model_version_stage", "set_registered_model_alias", "create_model_version",
         "create_registered_model", "update_model_package", "create_model_package", "push_to_hub", "register",
         "promote", "promote_model", "deploy", "deploy_model", "upload_model", "push_model", "publish_model",
-        "copy_model_version",
+        "copy_model_version", "add_version_aliases",
     }
 )
 _SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

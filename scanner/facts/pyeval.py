@@ -1,16 +1,23 @@
-"""A tiny, safe evaluator for the flags that switch gates on and off (``dry_run = run_mode == "dry_run"``,
-``if allow_run_cancel.lower() == "true"``). Values come from literals in the file, argparse/widget/env
-defaults, and the parameters a job config passes to the script. Unknown stays unknown (None). Nothing
-is executed. Not a detector."""
+"""The one static evaluator of the flags that switch code on and off, with its two sources of values.
+
+``Evaluator`` folds literals, ``not``/``and``/``or``, one comparison, string methods and casts; a subclass says
+where names get their values:
+- ``Env``: gate flags (``dry_run = run_mode == "dry_run"``, ``if allow_run_cancel.lower() == "true"``) from the
+  file's assignments, argparse/widget/env defaults and the parameters a job config passes to the script;
+- ``Flags``: opt-in flags that default off (``if args.use_wandb:``) from argparse defaults and actions,
+  decorated functions' defaults, and the configs or automated commands that switch them (``configured``).
+Unknown stays unknown (None). Nothing is executed. Not a detector."""
 
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 
+from . import ops
 from .orchestration import all_strings, config_refs, dotted, kwarg, literal, tail
 
 UNKNOWN: Any = object()
@@ -148,3 +155,137 @@ class Env(Evaluator):
             if dotted(node.func) in ("os.environ.get", "os.getenv", "environ.get", "getenv") and key:
                 return self.params.get(str(key), literal(node.args[1], UNKNOWN) if len(node.args) > 1 else None)
         return UNKNOWN
+
+
+# ------------------------------------------------------------------ opt-in flags that default off
+
+_FLAG_ROOTS = frozenset({"args", "opts", "options", "flags", "config", "cfg", "conf", "params", "hparams", "hp", "settings", "opt",
+                         "self.args", "self.config", "self.cfg", "self.hparams", "self.opts", "self.params", "training_args"})
+
+
+# the nodes Flags reads: argparse calls, decorated functions' defaults, assignments
+_FLAG_NODES = (ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)
+
+
+class Flags(Evaluator):
+    """Evaluates ``if`` tests on CLI/config flags to their default value (or the value a project config
+    or an automated command sets); anything else is unknown."""
+
+    max_depth = 12
+    compare_ops = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+    str_methods = {m: (lambda v: v.lower().strip()) for m in ("lower", "strip", "casefold")}
+
+    def __init__(self, index: FileIndex, tree: ast.AST) -> None:
+        super().__init__()
+        self.index = index
+        self.casts = {"bool": bool, "str": str, "int": _int}
+        self.defaults: dict[str, Any] = {}
+        for n in walk(tree):
+            if not isinstance(n, _FLAG_NODES):
+                continue  # one test for most nodes
+            if isinstance(n, ast.Call) and ops.dotted(n.func).endswith("add_argument") and n.args:
+                flag = ops.literal(n.args[0])
+                if isinstance(flag, str) and flag.startswith("-"):
+                    dest = ops.literal(ops.kwarg(n, "dest")) or flag.lstrip("-").replace("-", "_")
+                    action = ops.literal(ops.kwarg(n, "action"))
+                    default = ops.kwarg(n, "default")
+                    self.defaults[dest] = (False if action == "store_true" else True if action == "store_false" else
+                                           ops.literal(default) if default is not None and ops.literal(default) is not None else UNKNOWN)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list:
+                args = n.args.args[len(n.args.args) - len(n.args.defaults):] if n.args.defaults else []
+                for a, d in zip(args, n.args.defaults):
+                    if isinstance(ops.literal(d), bool):
+                        self.defaults.setdefault(a.arg, ops.literal(d))
+            elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                self.assigns.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
+
+    def _key(self, key: str, default: Any) -> Any:
+        cfg = configured(self.index, key)
+        return cfg if cfg is not None else default
+
+    def lookup(self, node: ast.AST, line: int, depth: int) -> Any:
+        if isinstance(node, ast.Attribute):
+            root = ops.dotted(node.value)
+            if root in _FLAG_ROOTS or root.split(".")[-1] in _FLAG_ROOTS:
+                return self._key(node.attr, self.defaults.get(node.attr, UNKNOWN))
+            return UNKNOWN
+        if isinstance(node, ast.Subscript):
+            key = ops.literal(node.slice)
+            return self._key(key, UNKNOWN) if isinstance(key, str) else UNKNOWN
+        if isinstance(node, ast.Name):
+            if any(ln < line for ln, _ in self.assigns.get(node.id, [])):
+                return self.prior(node.id, line, depth)
+            return self.defaults.get(node.id, UNKNOWN)
+        if isinstance(node, ast.Call):
+            name = ops.dotted(node.func)
+            key = ops.literal(node.args[0]) if node.args else None
+            if name.endswith(("getenv", "environ.get")):
+                return ops.literal(node.args[1]) if len(node.args) > 1 and isinstance(key, str) else UNKNOWN
+            if name.endswith(".get") and isinstance(key, str) and len(node.args) > 1:
+                return self._key(key, ops.literal(node.args[1]))
+        return UNKNOWN
+
+
+def _int(v: Any) -> Any:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return UNKNOWN
+
+
+_FLAG_FILES = ("**/*.yaml", "**/*.yml", "**/*.json")
+# ``key: true`` / ``"key": "false"`` / ``key: on`` as YAML 1.1 and JSON write booleans (and their strings)
+_BOOLISH = re.compile(r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b""", re.IGNORECASE)
+
+
+def _flag_table(index: FileIndex) -> dict[str, set[str]]:
+    """Keys that configs (outside tests) set to a boolean-looking value -> the files: one read of each
+    config instead of one per flag ``configured`` is asked about."""
+    table: dict[str, set[str]] = {}
+    for e in index.select(_FLAG_FILES):
+        if e.test or not (text := index.text(e.path)):
+            continue
+        for key in {m.group(1) for m in _BOOLISH.finditer(text)}:
+            table.setdefault(key, set()).add(e.path)
+    return table
+
+
+def configured(index: FileIndex, key: str) -> bool | None:
+    """Is a flag switched on (True) or off (False) by a project config file or an automated command?
+    None when nothing sets it."""
+
+    def build() -> bool | None:
+        dashed = key.replace("_", "-")
+        for c in ops.automated_commands(index):
+            if re.search(rf"--({re.escape(key)}|{re.escape(dashed)})\b(?!\s*[= ]\s*(false|False|0)\b)|\b{re.escape(key)}=(true|True|1)\b", c.text):
+                return True
+        found: bool | None = None
+        candidates = index.memo("tracking-flag-table", lambda: _flag_table(index)).get(key, set())
+        for e in index.select(_FLAG_FILES):
+            if e.path not in candidates:
+                continue
+            docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
+            for doc in docs:
+                for d in ops.walk_dicts(doc):
+                    v = d.get(key)
+                    if isinstance(v, bool) or (isinstance(v, str) and v.lower() in ("true", "false")):
+                        on = v is True or (isinstance(v, str) and v.lower() == "true")
+                        if on:
+                            return True
+                        found = False
+        return found
+
+    return index.memo(f"tracking-flag:{key}", build)  # type: ignore[no-any-return]
+
+
+def guarded_off(node: ast.AST, par: dict[ast.AST, ast.AST], flags: Flags) -> bool:
+    """Is the node only reached when an opt-in flag that defaults off is set (``if args.use_wandb:``)?"""
+    child, cur = node, par.get(node)
+    while cur is not None:
+        if isinstance(cur, (ast.If, ast.IfExp)) and child is not cur.test:
+            on = flags.truth(cur.test, getattr(cur, "lineno", 0))
+            in_body = child in cur.body if isinstance(cur, ast.If) else child is cur.body
+            if on is False and in_body or on is True and not in_body:
+                return True
+        child, cur = cur, par.get(cur)
+    return False

@@ -13,12 +13,11 @@ from typing import Any
 
 from mlscan.ci import argv, line_of
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import FileEntry, FileIndex
+from mlscan.index.formats import normalize_name
 
 from . import ops
-from .orchestration import config_refs, trainingish, words
-from .pyeval import UNKNOWN, Evaluator
+from .orchestration import words
 
 # ------------------------------------------------------------------ trackers
 
@@ -257,176 +256,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlfl
     return None
 
 
-# ------------------------------------------------------------------ where a file sits
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    wired: str  # automated | entrypoint | none
-    training_script: bool  # defines/calls training and runs as a script, or a notebook that trains
-    near_reached: bool  # a sibling module is reached (the training package)
-    test: bool
-    chain: str
-
-
-def trains(tree: ast.AST) -> bool:
-    names = [n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    calls = [ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
-    return any(c in ("fit", "train", "fit_generator", "partial_fit") for c in calls) or trainingish(*names, *calls)
-
-
-def _top_level_training(tree: ast.AST) -> bool:
-    """A script written top to bottom (no main guard) that fits a model at module level."""
-    body = tree.body if isinstance(tree, ast.Module) else []
-    stmts = [st for st in body if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
-    return any(isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in ("fit", "train", "fit_generator")
-               for st in stmts for n in walk(st))
-
-
-def place(index: FileIndex, e: FileEntry) -> Place:
-    def build() -> Place:
-        w = wiring(index)
-        r = w.of(e.vpath)
-        test = e.test
-        wired, chain = "none", ""
-        if r is not None:
-            wired, chain = ("automated" if r.kind == AUTOMATED else "entrypoint"), r.describe()
-        elif not test:
-            refs = config_refs(index, e)
-            if refs:
-                wired, chain = "automated", f"config {refs[0][0].path}"
-        tree = index.python(e.path)
-        script = (e.suffix == ".ipynb" or (tree is not None and isinstance(tree, ast.Module) and has_main_guard(tree))
-                  or index.contains(e.path, (b"# Databricks notebook source",)))
-        training = bool(tree is not None and (script and trains(tree) or _top_level_training(tree)))
-        folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
-        package = bool(folder) and bool(index.select((f"{folder}/__init__.py",)))  # the training package, not any folder
-        near = package and any(vp != e.vpath and (vp.rsplit("/", 1)[0] if "/" in vp else "") == folder for vp in w.reach)
-        return Place(wired, training, near and not test, test, chain)
-
-    return index.memo(f"tracking-place:{e.path}", build)  # type: ignore[no-any-return]
-
-
-# ------------------------------------------------------------------ opt-in flags that default off
-
-_FLAG_ROOTS = frozenset({"args", "opts", "options", "flags", "config", "cfg", "conf", "params", "hparams", "hp", "settings", "opt",
-                         "self.args", "self.config", "self.cfg", "self.hparams", "self.opts", "self.params", "training_args"})
-
-
-# the nodes Flags reads: argparse calls, decorated functions' defaults, assignments
-_FLAG_NODES = (ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)
-
-
-class Flags(Evaluator):
-    """Evaluates ``if`` tests on CLI/config flags to their default value (or the value a project config
-    or an automated command sets); anything else is unknown."""
-
-    max_depth = 12
-    compare_ops = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
-    str_methods = {m: (lambda v: v.lower().strip()) for m in ("lower", "strip", "casefold")}
-
-    def __init__(self, index: FileIndex, tree: ast.AST) -> None:
-        super().__init__()
-        self.index = index
-        self.casts = {"bool": bool, "str": str, "int": _int}
-        self.defaults: dict[str, Any] = {}
-        for n in walk(tree):
-            if not isinstance(n, _FLAG_NODES):
-                continue  # one test for most nodes
-            if isinstance(n, ast.Call) and ops.dotted(n.func).endswith("add_argument") and n.args:
-                flag = ops.literal(n.args[0])
-                if isinstance(flag, str) and flag.startswith("-"):
-                    dest = ops.literal(ops.kwarg(n, "dest")) or flag.lstrip("-").replace("-", "_")
-                    action = ops.literal(ops.kwarg(n, "action"))
-                    default = ops.kwarg(n, "default")
-                    self.defaults[dest] = (False if action == "store_true" else True if action == "store_false" else
-                                           ops.literal(default) if default is not None and ops.literal(default) is not None else UNKNOWN)
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list:
-                args = n.args.args[len(n.args.args) - len(n.args.defaults):] if n.args.defaults else []
-                for a, d in zip(args, n.args.defaults):
-                    if isinstance(ops.literal(d), bool):
-                        self.defaults.setdefault(a.arg, ops.literal(d))
-            elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-                self.assigns.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
-
-    def _key(self, key: str, default: Any) -> Any:
-        cfg = configured(self.index, key)
-        return cfg if cfg is not None else default
-
-    def lookup(self, node: ast.AST, line: int, depth: int) -> Any:
-        if isinstance(node, ast.Attribute):
-            root = ops.dotted(node.value)
-            if root in _FLAG_ROOTS or root.split(".")[-1] in _FLAG_ROOTS:
-                return self._key(node.attr, self.defaults.get(node.attr, UNKNOWN))
-            return UNKNOWN
-        if isinstance(node, ast.Subscript):
-            key = ops.literal(node.slice)
-            return self._key(key, UNKNOWN) if isinstance(key, str) else UNKNOWN
-        if isinstance(node, ast.Name):
-            if any(ln < line for ln, _ in self.assigns.get(node.id, [])):
-                return self.prior(node.id, line, depth)
-            return self.defaults.get(node.id, UNKNOWN)
-        if isinstance(node, ast.Call):
-            name = ops.dotted(node.func)
-            key = ops.literal(node.args[0]) if node.args else None
-            if name.endswith(("getenv", "environ.get")):
-                return ops.literal(node.args[1]) if len(node.args) > 1 and isinstance(key, str) else UNKNOWN
-            if name.endswith(".get") and isinstance(key, str) and len(node.args) > 1:
-                return self._key(key, ops.literal(node.args[1]))
-        return UNKNOWN
-
-
-def _int(v: Any) -> Any:
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return UNKNOWN
-
-
-_FLAG_FILES = ("**/*.yaml", "**/*.yml", "**/*.json")
-# ``key: true`` / ``"key": "false"`` / ``key: on`` as YAML 1.1 and JSON write booleans (and their strings)
-_BOOLISH = re.compile(r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b""", re.IGNORECASE)
-
-
-def _flag_table(index: FileIndex) -> dict[str, set[str]]:
-    """Keys that configs (outside tests) set to a boolean-looking value -> the files: one read of each
-    config instead of one per flag ``configured`` is asked about."""
-    table: dict[str, set[str]] = {}
-    for e in index.select(_FLAG_FILES):
-        if e.test or not (text := index.text(e.path)):
-            continue
-        for key in {m.group(1) for m in _BOOLISH.finditer(text)}:
-            table.setdefault(key, set()).add(e.path)
-    return table
-
-
-def configured(index: FileIndex, key: str) -> bool | None:
-    """Is a flag switched on (True) or off (False) by a project config file or an automated command?
-    None when nothing sets it."""
-
-    def build() -> bool | None:
-        dashed = key.replace("_", "-")
-        for c in ops.automated_commands(index):
-            if re.search(rf"--({re.escape(key)}|{re.escape(dashed)})\b(?!\s*[= ]\s*(false|False|0)\b)|\b{re.escape(key)}=(true|True|1)\b", c.text):
-                return True
-        found: bool | None = None
-        candidates = index.memo("tracking-flag-table", lambda: _flag_table(index)).get(key, set())
-        for e in index.select(_FLAG_FILES):
-            if e.path not in candidates:
-                continue
-            docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
-            for doc in docs:
-                for d in ops.walk_dicts(doc):
-                    v = d.get(key)
-                    if isinstance(v, bool) or (isinstance(v, str) and v.lower() in ("true", "false")):
-                        on = v is True or (isinstance(v, str) and v.lower() == "true")
-                        if on:
-                            return True
-                        found = False
-        return found
-
-    return index.memo(f"tracking-flag:{key}", build)  # type: ignore[no-any-return]
-
+# ------------------------------------------------------------------ AST parents
 
 # nodes without child nodes (a Name's context marker aside): parents() skips them
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})
@@ -448,19 +278,6 @@ def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
             elif isinstance(v, ast.AST) and not isinstance(v, ast.expr_context):
                 out[v] = n
     return out
-
-
-def guarded_off(node: ast.AST, par: dict[ast.AST, ast.AST], flags: Flags) -> bool:
-    """Is the node only reached when an opt-in flag that defaults off is set (``if args.use_wandb:``)?"""
-    child, cur = node, par.get(node)
-    while cur is not None:
-        if isinstance(cur, (ast.If, ast.IfExp)) and child is not cur.test:
-            on = flags.truth(cur.test, getattr(cur, "lineno", 0))
-            in_body = child in cur.body if isinstance(cur, ast.If) else child is cur.body
-            if on is False and in_body or on is True and not in_body:
-                return True
-        child, cur = cur, par.get(cur)
-    return False
 
 
 def enclosing_functions(node: ast.AST, par: dict[ast.AST, ast.AST]) -> list[str]:
@@ -524,6 +341,15 @@ _ASSIGN = re.compile(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?
 _GH_ENV = re.compile(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
 
 
+def _gh_env(line: str) -> re.Match[str] | None:
+    """``echo X=... >> $GITHUB_ENV``. Searched only up to the line's last ``GITHUB_ENV``/``GITHUB_OUTPUT``: every
+    ``echo`` after it would scan to the end of the line and fail (quadratic on a line of ``echo a=``)."""
+    if "GITHUB_" not in line:
+        return None
+    last = max(line.rfind("GITHUB_ENV") + 10, line.rfind("GITHUB_OUTPUT") + 13)
+    return _GH_ENV.search(line, 0, last) if last > 12 else None
+
+
 def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, list[str]]:
     """Shell/CI variables: ``X=...``/``export X=...`` lines, ``>> $GITHUB_ENV`` writes, env/variables mappings."""
     out: dict[str, list[str]] = {}
@@ -532,7 +358,7 @@ def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, l
             line = line.strip()
             if len(line) > 2000:
                 continue  # minified or generated text: no variables worth reading, and keeps the regexes linear
-            m = _GH_ENV.search(line) or _ASSIGN.match(line)
+            m = _gh_env(line) or _ASSIGN.match(line)
             if m:
                 value = re.split(r"\s+#", m.group(2), maxsplit=1)[0]  # an inline shell comment is not part of the value
                 out.setdefault(m.group(1), []).append(value.strip().strip("'\""))
@@ -607,8 +433,28 @@ def image_refs(cmd: str) -> Iterator[str]:
 
 
 def gh_compact(text: str) -> str:
-    """``${{ github.sha }}`` -> ``${{github.sha}}`` so shell splitting keeps an expression in one word."""
-    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: "${{" + m.group(1).replace(" ", "") + "}}", text)
+    """``${{ github.sha }}`` -> ``${{github.sha}}`` so shell splitting keeps an expression in one word. An expression
+    ends at the first ``}}`` on its line; one scan over the text (a regex from every ``${{`` was quadratic)."""
+    if "${{" not in text:
+        return text
+    out: list[str] = []
+    done = i = 0
+    while (start := text.find("${{", i)) >= 0:
+        end = text.find("}}", start + 3)
+        if end < 0:
+            break  # no later expression can end either
+        inner = text[start + 3 : end]
+        core = inner.strip()
+        newline = text.rfind("\n", end - len(inner.lstrip()), start + 3 + len(inner.rstrip()))
+        if newline >= 0:  # not closed on its line: only a ``${{`` with nothing but blanks before that newline can be
+            prev = text.rfind("${{", start + 1, newline)
+            i = prev if prev > start and not text[prev + 3 : newline].strip() else newline + 1
+            continue
+        out.append(text[done:start])
+        out.append("${{" + core.replace(" ", "") + "}}")
+        done = i = end + 2
+    out.append(text[done:])
+    return "".join(out)
 
 
 def tag_of(ref: str) -> str:
@@ -622,7 +468,8 @@ def tag_of(ref: str) -> str:
 # ------------------------------------------------------------------ settings outside Python
 
 ENV_TEXT_GLOBS = ("**/.env", "**/*.env", "**/.env.*", "**/*.sh", "**/Makefile", "**/makefile", "**/*.mk", "**/.envrc")
-DOCKERFILES = ("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile", "**/Containerfile")
+DOCKERFILES = ("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/dockerfile-*", "**/*.Dockerfile",
+               "**/*.dockerfile", "**/Containerfile", "**/Containerfile.*")
 
 
 def env_settings(index: FileIndex, names: tuple[str, ...]) -> Iterator[tuple[FileEntry, int | None, str, str]]:
@@ -680,3 +527,81 @@ def python_value(node: ast.AST | None, tree: ast.AST, line: int = 10**9) -> str 
     if isinstance(node, ast.Call) and ops.dotted(node.func).endswith(("getenv", "environ.get")) and len(node.args) > 1:
         return python_value(node.args[1], tree, line)
     return None
+
+
+# ------------------------------------------------------------------ install-gated trackers
+
+# tracker tool -> the distributions that bring it (TensorFlow ships TensorBoard)
+TRACKER_DISTS = {
+    "mlflow": ("mlflow", "mlflow-skinny"), "wandb": ("wandb",), "clearml": ("clearml",), "comet": ("comet-ml",),
+    "neptune": ("neptune", "neptune-client"), "tensorboard": ("tensorboard", "tensorboardx", "tensorflow", "tensorflow-cpu", "tf-nightly"),
+    "dvclive": ("dvclive",), "aim": ("aim",),
+}
+_COMMENTED_REQ = re.compile(r"^\s*#\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=~!;\[#]|$)")
+
+
+def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> bool:
+    """Does a default install leave the tracker out? Its package is commented out of a requirements file or only
+    listed under optional extras (or the code imports it under ``try/except ImportError``: ``import_guarded``), and
+    no core dependency list (requirements, ``[project] dependencies``, Poetry, Pipfile, conda, setup.py) brings it:
+    the tracker only runs for users who install it themselves (opt-in)."""
+    dists = TRACKER_DISTS.get(tool)
+    if not dists:
+        return False
+
+    def build() -> tuple[frozenset[str], frozenset[str]]:
+        core: set[str] = set()
+        gated: set[str] = set()
+        for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
+            if e.test:
+                continue
+            core |= {r.name for r in index.requirements(e.path)}
+            for ln in index.lines(e.path):
+                m = _COMMENTED_REQ.match(ln)
+                if m:
+                    gated.add(normalize_name(m.group(1)))
+        for e in index.select(("**/pyproject.toml",)):
+            doc = index.toml(e.path) or {}
+            proj = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+            core |= {_req_name(x) for x in proj.get("dependencies") or [] if isinstance(x, str)}
+            extras = proj.get("optional-dependencies") if isinstance(proj.get("optional-dependencies"), dict) else {}
+            gated |= {_req_name(x) for v in extras.values() if isinstance(v, list) for x in v if isinstance(x, str)}
+            poetry = ((doc.get("tool") or {}).get("poetry") or {}) if isinstance(doc.get("tool"), dict) else {}
+            deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+            core |= {normalize_name(k) for k in deps} if isinstance(deps, dict) else set()
+        every = {n: n for d in TRACKER_DISTS.values() for n in d}
+        core |= {normalize_name(tool_name) for e, _line, tool_name in ops.declared(index, every)
+                 if not e.name.endswith(("requirements.txt", ".toml")) and not e.vpath.endswith(".txt")}
+        return frozenset(core), frozenset(gated)
+
+    core, gated = index.memo("tracking:install-gated", build)
+    names = {normalize_name(d) for d in dists}
+    return (bool(names & gated) or import_guarded) and not names & core
+
+
+def guarded_imports(tree: ast.AST) -> set[str]:
+    """Top-level modules imported inside ``try:`` blocks whose handlers catch ImportError (or any exception): the code
+    runs without them (``try: import wandb`` / ``except ImportError: wandb = None``)."""
+    out: set[str] = set()
+    for t in walk(tree):
+        if not isinstance(t, ast.Try):
+            continue
+        catches = any(h.type is None or {ops.dotted(n) for n in walk(h.type)} & {"ImportError", "ModuleNotFoundError", "Exception"}
+                      for h in t.handlers)
+        if catches:
+            for n in (x for st in t.body for x in walk(st)):
+                if isinstance(n, ast.Import):
+                    out |= {a.name.split(".")[0] for a in n.names}
+                elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+                    out.add(n.module.split(".")[0])
+    return out
+
+
+# the module a tracker tool is imported as
+TRACKER_MODULES = {"mlflow": "mlflow", "wandb": "wandb", "clearml": "clearml", "comet": "comet_ml", "neptune": "neptune",
+                   "dvclive": "dvclive", "aim": "aim", "tensorboard": "tensorboard"}
+
+
+def _req_name(spec: str) -> str:
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
+    return normalize_name(m.group(1)) if m else ""

@@ -93,7 +93,7 @@ class Wiring:
                         for c in cmds:
                             if isinstance(c, str):
                                 self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath))
-        for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
+        for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
             for ins in ix.dockerfile(e.path):
                 if ins.instruction in ("CMD", "ENTRYPOINT"):
                     cmd = _exec_form(ins.value)
@@ -178,7 +178,7 @@ class Wiring:
         rel = rel.strip("'\"").lstrip("./") if not rel.startswith("../") else rel
         sub = self.index.target.subdir
         for cand in (f"{base}/{rel}" if base else rel, f"{sub}/{rel}" if sub else rel, rel):
-            cand = _normpath(cand)
+            cand = normpath(cand)
             hit = self._py.get(cand) or next(iter(self.index.select((cand,))), None)
             if hit:
                 return hit
@@ -265,7 +265,8 @@ def _dir_of(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def _normpath(p: str) -> str:
+def normpath(p: str) -> str:
+    """A repository-relative path with ``.``, empty and ``..`` parts resolved (never above the root)."""
     out: list[str] = []
     for part in p.split("/"):
         if part in ("", "."):
@@ -297,7 +298,7 @@ def _exec_form(value: str) -> str:
             parts = json.loads(v)
             if isinstance(parts, list):
                 return " ".join(str(p) for p in parts)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes: the shell form
             pass
     return v
 

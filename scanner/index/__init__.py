@@ -9,10 +9,9 @@ import re
 import stat
 from array import array
 from bisect import bisect_left
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,29 @@ from ..cache.record import Recorder
 from ..model import Warning_, clean_snippet
 from ..target import Target, git
 from . import formats
+from .cache import MISSING as _MISSING
+from .cache import _Lru
+from .globs import _Matcher, _name_and_path_regex
+from .paths import (
+    JUNK_DIRS,
+    JUNK_SUFFIXES,
+    ROOT_APPLICABLE,
+    TEMPLATE_MANIFESTS,
+    VENDOR_DIRS,
+    _parent,
+    _template_vpath,
+    _vendored_roots,
+    is_test_path,
+)
+from .templates import _render_template
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
+# Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
+# each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
+# Dockerfile or script line is that long, and a hostile one then costs every later step a bounded amount.
+MAX_LINE_CHARS = formats.MAX_LINE_CHARS
+_WHOLE_LINES = (".json", ".ipynb")
 # Caches are bounded by the characters of source they stand for, least recently used out first: an
 # ``ast`` tree takes ~35x its source in memory, so keeping every parse of a 100k-file repository
 # would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
@@ -42,7 +61,6 @@ def _words(data: bytes) -> set[bytes]:
     return set(data.translate(_NON_WORD).split())
 
 
-_MISSING: Any = object()
 # name -> function(index, path) of a file fact (FileIndex.fact): pure, JSON-valued, registered by the module defining it
 FACT_BUILDERS: dict[str, Any] = {}
 
@@ -50,7 +68,6 @@ FACT_BUILDERS: dict[str, Any] = {}
 def register_fact(name: str, build: Any) -> str:
     FACT_BUILDERS[name] = build
     return name
-TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "fixtures"})
 
 
 def _split_before(state: int | None, width: int) -> bool:
@@ -59,61 +76,8 @@ def _split_before(state: int | None, width: int) -> bool:
     return state is None or (state != 0 and state.bit_length() <= width)
 
 
-def is_test_path(path: str) -> bool:
-    """Test code or test data: under a tests/fixtures directory, ``test_*``, ``*_test.*``, ``conftest.py``.
-    The index decides it once per file, relative to the scanned subdirectory (``FileEntry.test``)."""
-    parts = path.lower().split("/")
-    name = parts[-1]
-    return any(p in TEST_DIRS for p in parts[:-1]) or name.startswith("test_") or name.rsplit(".", 1)[0].endswith("_test") or name == "conftest.py"
 
-VENDOR_DIRS = frozenset(
-    {
-        "node_modules", "vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty", "site-packages",
-        "dist-packages", ".venv", "venv", "virtualenv", ".virtualenv", ".tox", ".nox", ".eggs",
-        "bower_components", ".git", ".hg", ".svn", "__MACOSX",
-    }
-)
-JUNK_DIRS = frozenset(
-    {
-        "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
-        "mlartifacts", "wandb", "lightning_logs", ".DS_Store", "catboost_info",
-    }
-)
-JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store")
-TEMPLATE_MANIFESTS = ("cookiecutter.json", "copier.yml", "copier.yaml", "databricks_template_schema.json")
-# repository-root files that apply to a subdirectory project
-ROOT_APPLICABLE = (
-    ".github/workflows/*",
-    ".github/CODEOWNERS",
-    "CODEOWNERS",
-    "docs/CODEOWNERS",
-    "OWNERS",
-    ".gitlab/CODEOWNERS",
-    ".github/settings.yml",
-    ".github/rulesets/*",
-    ".github/pull_request_template.md",
-    ".github/PULL_REQUEST_TEMPLATE.md",
-    ".dvc/config",
-    ".gitlab-ci.yml",
-    "azure-pipelines.yml",
-    "azure-pipelines.yaml",
-    "Jenkinsfile",
-    ".circleci/config.yml",
-    "bitbucket-pipelines.yml",
-    "cloudbuild.yaml",
-    "cloudbuild.yml",
-    ".buildkite/pipeline.yml",
-    ".buildkite/*.yml",
-    ".pipelines/**",  # Azure Pipelines kept in a root folder (applies only if a job targets the subdir)
-    ".azure-pipelines/**",
-    ".azuredevops/**",
-    ".gitlab/ci/**",
-    "buildspec.yml",
-    "buildspec.yaml",
-    ".mlscan.yml",
-)
-_TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-_VENDOR_MIN_FILES = 40
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,93 +163,6 @@ class ScanStats:
             self.skipped[reason].append(path)
 
 
-class _Matcher:
-    """Fast glob selection: ``**/name`` by basename, ``**/*.ext`` by suffix, the rest by regex."""
-
-    def __init__(self, patterns: Iterable[str]) -> None:
-        self.names: set[str] = set()
-        self.suffixes: list[str] = []
-        regexes: list[str] = []
-        for p in patterns:
-            body = p[3:] if p.startswith("**/") else None
-            if body and not any(c in body for c in "*?[/"):
-                self.names.add(body)
-            elif body and body.startswith("*") and not any(c in body[1:] for c in "*?[/"):
-                self.suffixes.append(body[1:])
-            else:
-                regexes.append(_glob_to_regex(p))
-        self.regex = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
-        self.suffix_tuple = tuple(self.suffixes)
-
-    def __call__(self, path: str, name: str) -> bool:
-        if name in self.names:
-            return True
-        if self.suffix_tuple and name.endswith(self.suffix_tuple):
-            return True
-        return bool(self.regex and self.regex.fullmatch(path))
-
-
-def _glob_to_regex(pattern: str) -> str:
-    """``**/`` matches zero or more directories, ``*`` stays inside one path component."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append(r"(?:[^/]*/)*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(r".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append(r"[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append(r"[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
-
-
-@lru_cache(maxsize=512)
-def _name_and_path_regex(pattern: str, last: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A pattern for the names (one per line) that the last component matches, and one for whole paths."""
-    return re.compile("^" + _glob_to_regex(last).replace("[^/]", "[^/\n]") + "$", re.M), re.compile(_glob_to_regex(pattern))
-
-
-class _Lru:
-    """A mapping bounded by the summed weight of its values; the least recently used go first. One
-    value heavier than the whole budget (a big notebook) is kept aside, so asking again is cheap."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.weight = 0
-        self.data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self.big: tuple[Any, Any] | None = None
-
-    def get(self, key: Any) -> Any:
-        item = self.data.get(key)
-        if item is None:
-            big = self.big
-            return big[1] if big is not None and big[0] == key else _MISSING
-        self.data.move_to_end(key)
-        return item[0]
-
-    def put(self, key: Any, value: Any, weight: int) -> None:
-        old = self.data.pop(key, None)
-        if old is not None:
-            self.weight -= old[1]
-        if weight > self.budget:
-            self.big = (key, value)
-            return
-        self.data[key] = (value, weight)
-        self.weight += weight
-        while self.weight > self.budget:
-            _, (_, w) = self.data.popitem(last=False)
-            self.weight -= w
-
-
 class FileIndex:
     """What the detectors see of a repository. Detectors ask; only this class touches the disk."""
 
@@ -336,7 +213,7 @@ class FileIndex:
         # unit that meets the remembered failure would have caused too
         self._fx: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
-        self._helm_dirs: tuple[str, ...] | None = None  # "<chart>/templates/" of every Chart.yaml
+        self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
         self.all_paths = SortedPaths(all_paths)
@@ -520,12 +397,31 @@ class FileIndex:
                 return None
         return sorted(found)
 
+    def _real_dir(self, rel_dir: str) -> bool:
+        """Is every component of this directory a real directory (no symlink on the way)? A tracked file's parent
+        may be replaced by a symlink in the work tree; opening the file with O_NOFOLLOW would still follow it."""
+        if not rel_dir:
+            return True
+        key = rel_dir + "/"
+        ok = self._lstat_ok.get(key)
+        if ok is None:
+            parent = rel_dir.rsplit("/", 1)[0] if "/" in rel_dir else ""
+            try:
+                ok = self._real_dir(parent) and stat.S_ISDIR(os.lstat(os.path.join(self._root_str, rel_dir)).st_mode)
+            except OSError:
+                ok = False
+            self._lstat_ok[key] = ok
+        return ok
+
     def _safe(self, path: str) -> bool:
         ok = self._lstat_ok.get(path)
         if ok is None:
             try:
                 st = os.lstat(os.path.join(self._root_str, path))
-                if stat.S_ISLNK(st.st_mode):
+                if not self._real_dir(path.rsplit("/", 1)[0] if "/" in path else ""):
+                    ok = False
+                    self._skip("symlink", path, "safe")
+                elif stat.S_ISLNK(st.st_mode):
                     ok = False
                     self._skip("symlink", path, "safe")
                 elif not stat.S_ISREG(st.st_mode):
@@ -846,7 +742,13 @@ class FileIndex:
                     self._fail_warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path, "text")
         if txt is None:
             self._no_text.add(path)
-        elif keep:
+            return None
+        if len(txt) > MAX_LINE_CHARS and not path.endswith(_WHOLE_LINES):
+            txt, cut = formats.cap_lines(txt)
+            if cut:
+                self._fail_warn("long-line", f"{cut:,} line(s) longer than {MAX_LINE_CHARS:,} characters; read up to that length", path,
+                                "text")
+        if keep:
             self._text.put(path, txt, len(txt))
         return txt
 
@@ -1114,13 +1016,17 @@ class FileIndex:
         return (self.is_template_repo and (path.endswith(".tmpl") or "{{" in path)) or self._in_helm_templates(path)
 
     def _in_helm_templates(self, path: str) -> bool:
+        return self.chart_dir(path) is not None
+
+    def chart_dir(self, path: str, *, virtual: bool = False) -> str | None:
+        """The directory of the Helm chart (a ``Chart.yaml``) whose ``templates/`` holds ``path`` ("" for a chart
+        at the root), or None. With ``virtual``, ``path`` and the charts are as the project sees them (vpaths)."""
         if "templates/" not in path:
-            return False
+            return None
         if self._helm_dirs is None:
-            self._helm_dirs = tuple(
-                (e.path.rsplit("/", 1)[0] + "/templates/") if "/" in e.path else "templates/" for e in self.select(("**/Chart.yaml",))
-            )
-        return path.startswith(self._helm_dirs)
+            charts = self.select(("**/Chart.yaml",))
+            self._helm_dirs = (tuple(_parent(e.path) for e in charts), tuple(_parent(e.vpath) for e in charts))
+        return next((d for d in self._helm_dirs[virtual] if path.startswith(f"{d}/templates/" if d else "templates/")), None)
 
     def python_files(self, needles: tuple[bytes, ...], patterns: tuple[str, ...] = ("**/*.py", "**/*.ipynb")) -> Iterator[tuple[FileEntry, ast.Module]]:
         """Python sources (and notebooks) that mention a needle (``mentions``: identifiers, not
@@ -1138,75 +1044,4 @@ class FileIndex:
             if paths
         }
 
-
-def _vendored_roots(paths: list[str]) -> set[str]:
-    """Upstream trees copied in bulk: a non-root directory with its own LICENSE and many files, or
-    the directory where several nested OWNERS files of another project meet (their lowest common
-    ancestor, never a parent that merely contains it). A project with its own top-level OWNERS
-    (a Prow project) owns its nested OWNERS files."""
-    counts: dict[str, int] = defaultdict(int)
-    licensed: set[str] = set()
-    owners: dict[str, list[str]] = defaultdict(list)
-    for p in paths:
-        parts = p.split("/")
-        for i in range(1, len(parts)):
-            counts["/".join(parts[:i])] += 1
-        if len(parts) > 2 and parts[-1].upper() in ("LICENSE", "LICENSE.TXT", "LICENSE.MD", "COPYING"):
-            licensed.add("/".join(parts[:-1]))
-        if len(parts) > 2 and parts[-1] == "OWNERS":
-            for i in range(1, len(parts) - 1):
-                owners["/".join(parts[:i])].append(parts[i])  # the child of the ancestor it lies under
-    roots = {d for d in licensed if counts.get(d, 0) >= _VENDOR_MIN_FILES}
-    if "OWNERS" not in paths:
-        roots |= {
-            d
-            for d, children in owners.items()
-            if len(children) >= 3
-            and len(set(children)) >= 2  # the OWNERS files meet here (not all below one child)
-            and counts.get(d, 0) >= _VENDOR_MIN_FILES
-        }
-    # keep only outermost roots
-    return {r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)}
-
-
-def _template_vpath(path: str) -> str:
-    """Where a template file lands in the generated project: drop the template root up to the first
-    templated directory, render later templated components to a placeholder, drop ``.tmpl``."""
-    parts = path.split("/")
-    first = next((i for i, part in enumerate(parts[:-1]) if "{{" in part or "{%" in part), None)
-    if first is not None:
-        parts = parts[first + 1 :]
-    parts = [_TEMPLATE_PART.sub("tmpl", part) for part in parts]
-    name = parts[-1]
-    for suf in (".tmpl", ".jinja2", ".jinja", ".j2"):
-        if name.endswith(suf):
-            name = name[: -len(suf)]
-            break
-    parts[-1] = name
-    return "/".join(parts)
-
-
-_DIRECTIVE_LINE = re.compile(r"^\s*(\{\{-?\s*(if|else|end|range|with|define|template|block|/\*).*?-?\}\}\s*)+$|^\s*\{%.*%\}\s*$")
-_INLINE = re.compile(r'\{\{-?\s*("(?:[^"\\]|\\.)*"|`[^`]*`|.*?)\s*-?\}\}')
-
-
-def _render_template(text: str) -> str:
-    """Render a Go/Jinja template the cheap way: directive-only lines become blank (line numbers
-    stay), inline expressions become a placeholder word. Good enough to parse the result."""
-    out = []
-    for line in text.splitlines():
-        if _DIRECTIVE_LINE.match(line):
-            out.append("")
-        else:
-            out.append(_INLINE.sub(lambda m: _placeholder(m.group(1)), line))
-    return "\n".join(out)
-
-
-def _placeholder(expr: str) -> str:
-    if len(expr) >= 2 and expr[0] == expr[-1] and expr[0] in '"`':
-        return expr[1:-1]  # a string literal renders as itself
-    if re.match(r"(if|else|end|range|with|define|block)\b|/\*", expr):
-        return ""  # an inline control action ({{ if .x }}key:, value{{end}}) renders no text
-    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)
-    return words[-1] if words else "tmpl"
 

@@ -12,6 +12,24 @@ import yaml
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+MAX_LINE_CHARS = 10_000
+
+
+def cap_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
+    """``text`` with every line longer than ``limit`` characters cut to ``limit`` (line ends and line numbers
+    kept), and how many lines were cut."""
+    if len(text) <= limit:
+        return text, 0
+    lines = text.splitlines(keepends=True)
+    cut = 0
+    for i, ln in enumerate(lines):
+        if len(ln) > limit:
+            body = ln.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+            if len(body) > limit:
+                lines[i] = body[:limit] + ln[len(body) :]
+                cut += 1
+    return ("".join(lines), cut) if cut else (text, 0)
+
 
 class LineDict(dict):
     """A YAML mapping that remembers the line (1-based) of itself and of each key."""
@@ -208,18 +226,23 @@ def load_toml(text: str) -> dict[str, Any]:
         raise ValueError(str(e)) from None
 
 
+# What ``ast.parse`` raises on hostile source besides SyntaxError: ValueError (NUL bytes), RecursionError (deep
+# nesting) and MemoryError (CPython's parser gives up on some long invalid lines, e.g. ``a a a ...``).
+_PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
 def parse_python(text: str, filename: str) -> ast.Module:
     """``ast`` of a Python source. Source-format notebooks (Databricks, Jupytext) may hold raw
     ``%magic``/``!shell`` lines: on a syntax error they are blanked (line numbers kept) and parsing is
     tried once more."""
     try:
         return ast.parse(text, filename=filename)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+    except _PARSE_ERRORS as e:
         first = e
     if _MAGIC_LINE.search(text):
         try:
             return ast.parse(_MAGIC_LINE.sub("", text), filename=filename)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except _PARSE_ERRORS:
             pass
     raise ValueError(f"Python syntax error: {getattr(first, 'msg', first)}") from None
 
@@ -265,11 +288,11 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
             src = "".join(s for s in src if isinstance(s, str))
         if not isinstance(src, str):
             continue
-        lines = ["" if _MAGIC.match(ln) else ln for ln in src.splitlines()]
+        lines = ["" if _MAGIC.match(ln) else ln[:MAX_LINE_CHARS] for ln in src.splitlines()]
         code = "\n".join(lines)
         try:
             ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError):
+        except _PARSE_ERRORS:
             continue
         parts.append(code)
         cell_lines.extend([n] * (len(lines) or 1))
@@ -278,7 +301,7 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
     source = "\n".join(parts)
     try:
         tree = ast.parse(source, filename=filename)
-    except (SyntaxError, ValueError, RecursionError):
+    except _PARSE_ERRORS:
         tree = None
     return NotebookCode(source, tuple(cell_lines), tree)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine import ScanResult
 from ..report import build_report
+from ..textsafe import more
 from .links import blob_url, repo_web_url
 
 ANSWER_ORDER = ("yes", "partial", "no", "unknown")
@@ -245,11 +246,16 @@ def _answers_table(questions: list[Mapping[str, Any]], target: Mapping[str, Any]
         mark = f'<span class="pill ans-{cls}">{_e(ans)}</span>'
         if q.get("attested"):
             mark += ' <span class="chip attested">attested</span>'
+        live = q.get("live")
+        if isinstance(live, Mapping) and live.get("observed") is not None:  # declared vs observed (docs/live.md)
+            mark += f' <span class="chip live">declared {_e(live.get("declared"))} · observed {_e(live.get("observed"))}</span>'
         detail = [f'<p class="reason">{_e(q.get("reason"))}</p>'] if q.get("reason") else []
         if ans != "yes" and q.get("looked_for"):
             detail.append(f'<p class="looked-for"><span>Looked for:</span> {_e(q.get("looked_for"))}</p>')
         if q.get("evidence"):
             detail.append(_evidence_list(q["evidence"], target))
+        if isinstance(q.get("evidence_omitted"), int):
+            detail.append(f'<p class="more">{_e(more(q["evidence_omitted"]))} (see --format json)</p>')
         if q.get("signals"):
             detail.append('<p class="signals">' + " ".join(f'<code class="signal">{_e(s)}</code>' for s in q["signals"]) + "</p>")
         qid = _e(q.get("id"))
@@ -321,10 +327,12 @@ def _warnings_section(report: Mapping[str, Any]) -> str:
         f'<code class="warning-path">{_e(w.get("path") or "-")}</code> {_e(w.get("message"))}</li>'
         for w in warnings[:MAX_WARNINGS]
     )
-    more = f'<p class="more">… {len(warnings) - MAX_WARNINGS} more (see --format json)</p>' if len(warnings) > MAX_WARNINGS else ""
+    omitted = report.get("warnings_omitted") if isinstance(report.get("warnings_omitted"), int) else 0
+    total = len(warnings) + omitted
+    rest = f'<p class="more">{_e(more(total - MAX_WARNINGS))} (see --format json)</p>' if total > MAX_WARNINGS else ""
     return (
-        f'<section id="warnings"><details><summary><h2>Scan warnings <span class="count">{len(warnings)}</span></h2></summary>'
-        f'<ul class="warnings">{items}</ul>{more}</details></section>'
+        f'<section id="warnings"><details><summary><h2>Scan warnings <span class="count">{total}</span></h2></summary>'
+        f'<ul class="warnings">{items}</ul>{rest}</details></section>'
     )
 
 

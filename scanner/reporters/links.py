@@ -56,7 +56,7 @@ def blob_url(remote: str | None, commit: str | None, path: str, line: int | None
     base = repo_web_url(remote)
     if not base or not commit or not _COMMIT.match(commit) or not path:
         return None
-    if path.startswith("/") or any(s in ("", ".", "..") for s in path.split("/")):
+    if path.startswith(("/", "arn:")) or "://" in path or any(s in ("", ".", "..") for s in path.split("/")):  # live objects: no file
         return None
     sep = "/-/blob/" if _host_kind(base.split("/")[2]) == "gitlab" else "/blob/"
     url = f"{base}{sep}{commit}/{quote(path, safe='/')}"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ..engine import ScanResult
 from ..model import Answer, AnswerValue, Evidence
+from ..textsafe import display_path, more, printable
+
+MAX_WARNINGS = 50
 
 _MARK = {AnswerValue.YES: "✅ yes", AnswerValue.PARTIAL: "🟡 partial", AnswerValue.NO: "❌ no", AnswerValue.UNKNOWN: "❔ unknown"}
 
@@ -16,13 +19,14 @@ def _evidence_cell(a: Answer) -> str:
     if not a.evidence:
         return ""
     e = a.evidence[0]
-    loc = f"{e.path}:{e.line}" if e.line else e.path
-    more = f" (+{len(a.evidence) - 1})" if len(a.evidence) > 1 else ""
+    loc = f"{display_path(e.path)}:{e.line}" if e.line else display_path(e.path)
+    extra = len(a.evidence) - 1 + a.evidence_omitted
+    more = f" (+{extra:,})" if extra else ""
     return f"`{_cell(loc)}`{more}"
 
 
 def _loc(e: Evidence) -> str:
-    return f"`{_cell(f'{e.path}:{e.line}' if e.line else e.path)}`"
+    return f"`{_cell(f'{display_path(e.path)}:{e.line}' if e.line else display_path(e.path))}`"
 
 
 def _crosswalk(result: ScanResult) -> list[str]:
@@ -102,9 +106,16 @@ def render(result: ScanResult, **_: object) -> str:
         out.append(f"| {a.id} | {_cell(a.text)} | {mark} | {_evidence_cell(a)} | {_cell(a.reason)} |")
     for _name, other in list(result.scores.items())[1:]:
         out += ["", f"## {other.title}", "", f"Level **{other.level}** — {other.level_name} ({other.yes_count}/{other.total} criteria met)"]
+    if result.extras.get("live"):  # declared vs observed (scanner/live/render.py)
+        from ..live.render import markdown_lines
+
+        out += markdown_lines(result.extras["live"], {a.id: str(a.value) for a in s.answers})
     out += _crosswalk(result) + _pitfalls(result) + _next_steps(result)
     if result.warnings:
         out += ["", f"<details><summary>{len(result.warnings)} scan warning(s)</summary>", ""]
-        out += [f"- `{w.path or '-'}`: {_cell(w.message)}" for w in result.warnings[:50]]
+        out += [f"- `{_cell(display_path(w.path or '-'))}`: {_cell(w.message)}" for w in result.warnings[:MAX_WARNINGS]]
+        if len(result.warnings) > MAX_WARNINGS:
+            out.append(f"- {more(len(result.warnings) - MAX_WARNINGS)} (see --format json)")
         out += ["", "</details>"]
-    return "\n".join(out) + "\n"
+    # repository text (paths, messages, snippets) with undecodable bytes and control characters as \xNN
+    return printable("\n".join(out) + "\n", keep="\n\t")

@@ -60,6 +60,8 @@ def fingerprint(rule_id: str, detector: str, signal: str, path: str) -> str:
 
 def _location(ev: Mapping[str, Any], message: str | None = None) -> dict[str, Any]:
     phys: dict[str, Any] = {"artifactLocation": {"uri": quote(str(ev["path"]), safe="/"), "uriBaseId": "%SRCROOT%"}}
+    if ev.get("source") == "observed":  # a live object (k8s://…, mlflow://…, arn:…), not a file of the repository
+        phys = {"artifactLocation": {"uri": str(ev["path"])}}
     line = ev.get("line")
     if isinstance(line, int) and line > 0:
         end = ev.get("end_line")

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..engine import ScanResult
 from ..model import AnswerValue
+from ..textsafe import display_path, more, printable, truncate
 
 _STYLE = {AnswerValue.YES: "green", AnswerValue.PARTIAL: "yellow", AnswerValue.NO: "red", AnswerValue.UNKNOWN: "dim"}
 
@@ -19,7 +20,7 @@ def _extras(con: Any, result: ScanResult) -> None:
         con.print(f"[bold]Crosswalk[/bold] {crosswalk_line(result.crosswalk)}", highlight=False)
     for hit in result.pitfalls:
         p = hit.pitfall
-        where = ", ".join(f"{e.path}:{e.line}" if e.line else e.path for e in hit.evidence[:2])
+        where = ", ".join(f"{display_path(e.path)}:{e.line}" if e.line else display_path(e.path) for e in hit.evidence[:2])
         miss = ", ".join(m.question or m.text for m in hit.missing)
         con.print(f"[red]Pitfall[/red] [bold]{p.title}[/bold] ({p.source})", highlight=False)
         con.print(f"  evidence: {where or '-'}" + (f"; missing: {miss}" if miss else ""), markup=False)
@@ -41,6 +42,13 @@ def _extras(con: Any, result: ScanResult) -> None:
             con.print(f"  transition: {facts}", markup=False)
 
 
+def _s(text: object) -> str:
+    """Repository text for a rich markup string: escape sequences and control characters as \\xNN, markup escaped."""
+    from rich.markup import escape
+
+    return escape(printable(str(text), keep="\n"))
+
+
 def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: object) -> str:
     from rich.console import Console
     from rich.table import Table
@@ -49,7 +57,7 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     s = result.primary
     t = result.target
-    con.print(f"[bold]mlscan[/bold] {t.root}{'/' + t.subdir if t.subdir else ''}" + (f" @ {t.commit[:12]}" if t.commit else ""))
+    con.print(f"[bold]mlscan[/bold] {_s(display_path(str(t.root)))}{'/' + _s(display_path(t.subdir)) if t.subdir else ''}" + (f" @ {_s(t.commit[:12])}" if t.commit else ""))
     con.print(f"[bold]Level L{s.level}[/bold] — {s.level_name}   ({s.yes_count}/{s.total} yes, {s.title})")
     radar = Table(title="Radar", show_header=True, header_style="bold")
     radar.add_column("Dimension")
@@ -66,24 +74,33 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     for a in s.answers:
         if a.evidence:
             e = a.evidence[0]
-            ev = f"{e.path}:{e.line}" if e.line else e.path
+            ev = _s(f"{display_path(e.path)}:{e.line}" if e.line else display_path(e.path))
             if e.snippet:
-                ev += f"\n  {e.snippet.splitlines()[0][:80]}"
+                ev += f"\n  {_s(truncate(e.snippet.splitlines()[0], 80))}"
+            extra = len(a.evidence) - 1 + a.evidence_omitted
+            if extra:
+                ev += f"\n  {more(extra)}"
         else:
-            ev = a.reason
+            ev = _s(a.reason)
         label = str(a.value) + (" (attested)" if a.attested else "")
         table.add_row(a.id, f"[{_STYLE[a.value]}]{label}[/]", a.text, ev)
     con.print(table)
     for _name, other in list(result.scores.items())[1:]:
         con.print(f"{other.title}: level {other.level} — {other.level_name}")
+    if result.extras.get("live"):  # declared vs observed (scanner/live/render.py)
+        from ..live.render import text_lines
+
+        for line in text_lines(result.extras["live"], {a.id: str(a.value) for a in s.answers}):
+            con.print(line, markup=False)
     _extras(con, result)
     if result.warnings:
         con.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
         for w in result.warnings[:20]:
-            con.print(f"  {w.path or '-'}: {w.message}", markup=False)
+            con.print(f"  {display_path(w.path or '-')}: {printable(w.message)}", markup=False)
         if len(result.warnings) > 20:
-            con.print(f"  … {len(result.warnings) - 20} more (see --format json)")
+            con.print(f"  {more(len(result.warnings) - 20)} (see --format json)")
     skipped = ", ".join(f"{k} {v['count']}" for k, v in result.skipped.items())
     if skipped:
         con.print(f"[dim]skipped files: {skipped}[/dim]")
-    return buf.getvalue()
+    text = buf.getvalue()
+    return text if color else printable(text, keep="\n")  # plain text: nothing but what the report wrote

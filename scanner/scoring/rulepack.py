@@ -329,15 +329,26 @@ def is_pack_text(text: str) -> bool:
     return not _OTHER_KINDS.search(text)
 
 
+_PARSED: dict[tuple[str, int, int, bool], RulePack | None] = {}
+
+
 def load_pack_file(path: Path, *, validate: bool = True, origin: str = "built-in") -> RulePack | None:
-    """The pack in ``path``; None when the file is another kind of mlscan data file."""
+    """The pack in ``path``; None when the file is another kind of mlscan data file. A long-lived process
+    (``mlscan org`` workers scan thousands of repositories) parses an unchanged file once: packs are frozen."""
     try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, validate)
+        if key in _PARSED:
+            hit = _PARSED[key]
+            return None if hit is None else replace(hit, origin=origin)
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise RulePackError(f"{path}:1:1: cannot read rule pack: {getattr(e, 'strerror', None) or e}") from None
     if not is_pack_text(text):
+        _PARSED[key] = None
         return None
     pack = parse_pack(text, str(path), validate=validate)
+    _PARSED[key] = pack
     return replace(pack, origin=origin)
 
 

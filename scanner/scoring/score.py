@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
+from ..textsafe import display_path
 from .conditions import Findings, evaluate
 from .rulepack import Question, RulePack
 
@@ -15,7 +16,8 @@ class _Cycle(Exception):
     pass
 
 
-def _evidence(findings: list[Finding]) -> tuple[Evidence, ...]:
+def _evidence(findings: list[Finding]) -> tuple[tuple[Evidence, ...], int]:
+    """The strongest MAX_EVIDENCE distinct pieces of evidence, and how many more there were."""
     seen: set[tuple[str, int | None, str]] = set()
     out: list[Evidence] = []
     for f in sorted(findings, key=lambda f: (-f.strength.rank, f.evidence[0].path if f.evidence else "")):
@@ -24,7 +26,7 @@ def _evidence(findings: list[Finding]) -> tuple[Evidence, ...]:
             if key not in seen:
                 seen.add(key)
                 out.append(e)
-    return tuple(out[:MAX_EVIDENCE])
+    return tuple(out[:MAX_EVIDENCE]), max(0, len(out) - MAX_EVIDENCE)
 
 
 def _reason(template: str, q: Question, findings: list[Finding]) -> str:
@@ -32,8 +34,8 @@ def _reason(template: str, q: Question, findings: list[Finding]) -> str:
     paths = []
     for f in findings:
         for e in f.evidence:
-            if e.path not in paths:
-                paths.append(e.path)
+            if display_path(e.path) not in paths:
+                paths.append(display_path(e.path))
     try:
         return template.format(
             signals=", ".join(signals) or "-",
@@ -97,15 +99,16 @@ def _answer_all(
                 value, reason, fs = AnswerValue.NO, _reason(q.reason_no, q, []), []
         support[q.id] = fs
         attested = False
-        ev = _evidence(fs)
+        ev, omitted = _evidence(fs)
         if q.id in overrides:
             found = value
             value, reason, att_ev = overrides[q.id]
             reason = f"{reason} (the scan alone found: {found})"
-            ev = (*att_ev, *ev)[:MAX_EVIDENCE]
+            both = (*att_ev, *ev)
+            ev, omitted = both[:MAX_EVIDENCE], omitted + max(0, len(both) - MAX_EVIDENCE)
             attested = True
         signals = tuple(sorted({f.signal for f in fs}))
-        return Answer(q.id, q.text, q.dimension, value, reason, ev, q.looked_for, signals, attested)
+        return Answer(q.id, q.text, q.dimension, value, reason, ev, q.looked_for, signals, attested, omitted)
 
     for q in pack.questions:
         try:

@@ -1,0 +1,128 @@
+"""ML operations declared with the AWS CDK in Python (``aws_cdk``): SageMaker model monitoring schedules and their
+data/model quality job definitions, endpoint data capture, CloudWatch alarms with the path that takes them to a
+person or an action (an alarm action, a CodeDeploy deployment group that rolls back on it, an EventBridge rule on
+alarm state changes anywhere in the app), and EventBridge schedules that start training. Feeds O1, O2, O3, M1."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import call_tail, dotted, kwarg, trainingish
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+NEEDLES = (b"aws_cdk",)
+_ABOUT_MODEL = re.compile(r"model|endpoint|invocation|drift|predict|inference|sagemaker|latency", re.I)
+_ALARM_STATE = re.compile(r"CloudWatch Alarm State Change|aws\.cloudwatch", re.I)
+_MONITORS = {"CfnMonitoringSchedule": "", "CfnDataQualityJobDefinition": "monitoring.data_drift",
+             "CfnModelQualityJobDefinition": "monitoring.model_drift", "CfnModelBiasJobDefinition": "",
+             "CfnModelExplainabilityJobDefinition": ""}
+
+
+def alarm_state_rules(index: FileIndex) -> bool:
+    """Does the app route alarm state changes through an EventBridge rule (CDK Python or a CloudFormation/SAM
+    template: ``source: aws.cloudwatch``, ``detail-type: CloudWatch Alarm State Change``) to a target?"""
+
+    def build() -> bool:
+        for e in index.select(("**/*.py",)):
+            if index.mentions(e.path, NEEDLES) and index.contains(e.path, (b"CloudWatch Alarm State Change", b"aws.cloudwatch")):
+                tree = index.python(e.path)
+                for c in walk(tree) if tree is not None else ():
+                    if isinstance(c, ast.Call) and call_tail(c) in ("Rule", "CfnRule") and _ALARM_STATE.search(ast.unparse(c)):
+                        return True
+        for e in index.select((*ops.YAML_GLOBS, "**/*.json", "**/*.template")):
+            if index.contains(e.path, (b"CloudWatch Alarm State Change",)) and index.contains(e.path, (b"AWS::Events::Rule",)):
+                return True
+        return False
+
+    return bool(index.memo("aws-cdk:alarm-rules", build))
+
+
+class AwsCdk(Detector):
+    """AWS CDK (Python) monitoring schedules, data capture, alarms with their action path and training schedules; feeds O1, O2, O3, M1."""
+
+    id = "aws.cdk"
+    questions = ("O1", "O2", "O3", "M1")
+    globs = ("**/*.py",)
+    signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.logging", "alerting.rule", "schedule.training")
+
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return not e.test and e.suffix == ".py" and index.mentions(e.path, NEEDLES)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, calls = ops.py_calls(index, e)
+        if not ops.imports_module(al, "aws_cdk"):
+            return
+        yield from self._monitoring(index, e, calls)
+        yield from self._alarms(index, e, tree, calls)
+        yield from self._schedules(index, e, calls)
+
+    def _at(self, index: FileIndex, e: FileEntry, line: int) -> tuple[int, str]:
+        return ops.locate(index, e, line)
+
+    def _monitoring(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> Iterator[Finding]:
+        sm = [c for c in calls if c.qual.startswith("aws_cdk.aws_sagemaker.") and c.attr in _MONITORS]
+        schedules = [c for c in sm if c.attr == "CfnMonitoringSchedule"]
+        if schedules:
+            at, snip = self._at(index, e, schedules[0].line)
+            yield self.found("monitoring.model", index, e.path, at, snippet=snip, strength=Strength.STRONG,
+                             attrs={"tool": "sagemaker-model-monitor", "wired": True})
+            text = " ".join(ast.unparse(c.node) for c in schedules)
+            kinds = {_MONITORS[c.attr]: c for c in sm if _MONITORS[c.attr]}
+            for signal, word in (("monitoring.data_drift", "DataQuality"), ("monitoring.model_drift", "ModelQuality")):
+                if signal not in kinds and word in text:
+                    kinds[signal] = schedules[0]
+            for signal, c in sorted(kinds.items()):
+                at, snip = self._at(index, e, c.line)
+                yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.STRONG,
+                                 attrs={"tool": "sagemaker-model-monitor", "wired": True})
+        capture = next((c for c in calls if c.qual.startswith("aws_cdk.aws_sagemaker.") and c.attr == "CfnEndpointConfig"
+                        and kwarg(c.node, "data_capture_config") is not None), None)
+        if capture is not None:
+            at, snip = self._at(index, e, capture.line)
+            yield self.found("monitoring.logging", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                             attrs={"tool": "sagemaker-data-capture", "wired": True})
+
+    def _alarms(self, index: FileIndex, e: FileEntry, tree: ast.Module, calls: list[ops.PyCall]) -> Iterator[Finding]:
+        alarms: list[tuple[ops.PyCall, str]] = []  # (call, variable it is bound to)
+        bound = {id(n.value): t.id for n in walk(tree) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        for c in calls:
+            cloudwatch = c.qual.startswith("aws_cdk.aws_cloudwatch.") and c.attr in ("Alarm", "CfnAlarm", "CompositeAlarm", "CfnCompositeAlarm")
+            if cloudwatch or c.attr == "create_alarm":
+                alarms.append((c, bound.get(id(c.node), "")))
+        if not alarms:
+            return
+        acted = {dotted(c.func.value) for c in walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                 and c.func.attr in ("add_alarm_action", "add_ok_action", "add_insufficient_data_action")}
+        # alarms handed to a deployment (CodeDeploy/Lambda alias deployment groups roll back when they fire)
+        guarded = {n.id for c in walk(tree) if isinstance(c, ast.Call) for k in c.keywords if k.arg == "alarms" for n in walk(k.value)
+                   if isinstance(n, ast.Name)}
+        routed = alarm_state_rules(index)
+        for c, var in alarms:
+            actions = kwarg(c.node, "alarm_actions")
+            notify = (actions is not None and ops.literal(actions) != []) or (var and (var in acted or var in guarded)) or routed
+            about = "model" if _ABOUT_MODEL.search(ast.unparse(c.node)) else "infra"
+            at, snip = self._at(index, e, c.line)
+            yield self.found("alerting.rule", index, e.path, at, snippet=snip, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                             attrs={"tool": "cloudwatch", "notify": bool(notify), "about": about})
+
+    def _schedules(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> Iterator[Finding]:
+        for c in calls:
+            if not (c.qual.startswith("aws_cdk.aws_events.") and c.attr in ("Rule", "CfnRule")):
+                continue
+            sched = kwarg(c.node, "schedule") or kwarg(c.node, "schedule_expression")
+            if sched is None:
+                continue
+            texts = [ast.unparse(c.node), *(str(a.value) for a in walk(c.node) if isinstance(a, ast.Constant) and isinstance(a.value, str))]
+            if not trainingish(*texts) and "SageMakerStartPipelineExecution" not in texts[0] and "SageMakerPipeline" not in texts[0]:
+                continue
+            active = ops.literal(kwarg(c.node, "enabled")) is not False
+            cron = ast.unparse(sched)
+            at, snip = self._at(index, e, c.line)
+            yield self.found("schedule.training", index, e.path, at, snippet=snip, strength=Strength.STRONG if active else Strength.WEAK,
+                             attrs={"tool": "eventbridge", "cron": cron, "active": active, "trigger": "cron"})

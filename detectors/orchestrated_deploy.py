@@ -1,0 +1,168 @@
+"""Model deployments run as a step of an orchestrated workflow: a Metaflow step, a Prefect task/flow, a Dagster
+op/asset, an Airflow task (``@task`` or a PythonOperator callable), a ZenML step or a KFP component that deploys the
+trained model to a managed endpoint (SageMaker ``Model.deploy``/``create_endpoint``, Vertex ``Model.deploy``/
+``Endpoint.deploy``, Azure ML online deployments). The workflow runs the deploy without a person copying files.
+Also a registry promotion (stage transition, alias) on an automated path whose stage/alias the serving code loads
+(``models:/name/Production``): the promotion is the deployment. Feeds M2."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, words
+from mlscan.facts.place import place
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+# orchestrator module -> the decorators that make a function one of its tasks
+_TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("op", "asset", "multi_asset"),
+               "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component")}
+NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
+DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp")
+# SDKs whose ``deploy`` puts a model behind a managed endpoint
+_DEPLOY_SDKS = (("sagemaker", "sagemaker"), ("google.cloud.aiplatform", "vertex"), ("azureml", "azureml"))
+
+
+def _tasks(tree: ast.Module, al: dict[str, str]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Functions the orchestrators the file imports run as tasks."""
+    decos = tuple({d for mod, ds in _TASK_DECOS.items() if ops.imports_module(al, mod) for d in ds})
+    out = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and decos and decorator(f, *decos)]
+    if ops.imports_module(al, "airflow"):  # PythonOperator(python_callable=fn)
+        funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for c in walk(tree):
+            if isinstance(c, ast.Call) and isinstance(kwarg(c, "python_callable"), ast.Name):
+                fn = funcs.get(kwarg(c, "python_callable").id)  # type: ignore[union-attr]
+                if fn is not None and fn not in out:
+                    out.append(fn)
+    return out
+
+
+def _deploy_target(c: ast.Call, al: dict[str, str]) -> str | None:
+    """The managed platform a call deploys to, or None."""
+    name = call_tail(c)
+    text = dotted(c.func)
+    if name == "deploy" and isinstance(c.func, ast.Attribute):
+        if text.startswith(("self.next", "st.", "streamlit.")):
+            return None
+        for module, target in _DEPLOY_SDKS:
+            if ops.imports_module(al, module):
+                return target
+        return None
+    if name in ("create_endpoint", "update_endpoint") and ops.imports_module(al, "boto3", "sagemaker"):
+        return "sagemaker"
+    if name in ("begin_create_or_update", "create_or_update") and "online_deployments" in text and ops.imports_module(al, "azure.ai.ml"):
+        return "azureml"
+    if name == "ModelDeployOp":
+        return "vertex"
+    return None
+
+
+class OrchestratedDeploy(Detector):
+    """A workflow step deploys the model to a managed endpoint, or an automated registry promotion is what serving loads; feeds M2."""
+
+    id = "orchestrator.deploy"
+    questions = ("M2",)
+    globs = ("**/*.py", "**/*.ipynb")
+    signals = ("deploy.automated",)
+
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return not e.test and index.mentions(e.path, NEEDLES) and index.mentions(e.path, DEPLOY_NEEDLES)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, _calls = ops.py_calls(index, e)
+        if place(index, e).kind in ("notebook", "exploration"):
+            return  # a deploy cell in a notebook is run by a person
+        funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for task in _tasks(tree, al):
+            # the task body and the local helpers it calls (one level: ``deploy_model(self.model)``)
+            bodies = [task, *(funcs[n.func.id] for n in walk(task) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                              and n.func.id in funcs and funcs[n.func.id] is not task)]
+            hit = next(((c, t) for b in bodies for c in walk(b) if isinstance(c, ast.Call) and (t := _deploy_target(c, al))), None)
+            if hit is None:
+                continue
+            c, target = hit
+            tool = next(m for m in _TASK_DECOS if ops.imports_module(al, m))
+            line, snip = ops.locate(index, e, c.lineno)
+            yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
+                             attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {task.name}",
+                                    "environment": "", "job": task.name, "manual_dispatch": True})
+            return
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        """A registry promotion on an automated path counts as a deployment when serving code loads the model by that
+        stage or alias (``models:/churn/Production``, ``models:/churn@champion``): the next load serves it."""
+        refs: dict[str, str] | None = None
+        for e, line, stages in registry_promotions(index):
+            refs = serving_refs(index) if refs is None else refs
+            hit = next((s for s in sorted(stages) if s in refs), None)
+            if hit is None:
+                continue
+            at, snip = ops.locate(index, e, line)
+            yield self.found("deploy.automated", index, e.path, at, snippet=snip, strength=Strength.STRONG,
+                             attrs={"system": "registry", "target": hit, "active": True, "automatic": True, "environment": "",
+                                    "via": f"registry promotion loaded by {refs[hit]}", "job": "", "manual_dispatch": False})
+            return
+
+
+# ------------------------------------------------------------------ registry promotions that serving picks up
+
+_PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1),
+               "add_version_aliases": ("new_aliases", 0)}
+PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
+_MODEL_URI = re.compile(r"models:/[^\s'\"]*?(?:/|@)(?P<ref>\{?[A-Za-z0-9_.-]+\}?)['\"]")
+_SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict", "prediction", "inference", "score", "scoring", "batch",
+                            "service", "handler", "main"})
+_SERVING_LIBS = ("fastapi", "flask", "bentoml", "starlette", "gradio", "streamlit", "litserve", "ray.serve")
+
+
+def _promotion_refs(c: ops.PyCall, tree: ast.AST) -> set[str]:
+    """The stage/alias a promotion call moves the model to (literals, or a once-assigned name's literal)."""
+    kw, pos = _PROMOTIONS[c.attr]
+    node = kwarg(c.node, kw) or (c.node.args[pos] if len(c.node.args) > pos else None)
+    if isinstance(node, ast.Name):
+        node = next((a.value for a in walk(tree) if isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)), node)
+    value = ops.literal(node)
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return {str(v).lower() for v in values if isinstance(v, str) and v}
+
+
+def registry_promotions(index: FileIndex) -> Iterator[tuple[FileEntry, int, set[str]]]:
+    """(file, line, stages/aliases) of registry promotions on an automated path (CI, a pipeline, a scheduled job)."""
+    for e, tree in index.python_files(PROMOTION_NEEDLES):
+        if e.test or place(index, e).kind != "automated":
+            continue
+        _al, calls = ops.py_calls(index, e)
+        for c in calls:
+            if c.attr in _PROMOTIONS:
+                refs = _promotion_refs(c, tree)
+                if refs:
+                    yield e, c.line, refs
+
+
+def serving_refs(index: FileIndex) -> dict[str, str]:
+    """stage/alias -> the serving file that loads ``models:/<name>/<stage>`` or ``models:/<name>@<alias>`` at request or
+    reload time (inside a function: a handler, a reload, a batch job run). A model loaded once at import is the one
+    of the last deploy: a promotion reaches it only with a restart, which is a deploy of its own."""
+    out: dict[str, str] = {}
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.contains(e.path, (b"models:/",)):
+            continue
+        text = index.text(e.path) or ""
+        serving = bool(words(e.vpath) & _SERVING_WORDS) or any(f"import {m}" in text or f"from {m}" in text for m in _SERVING_LIBS)
+        tree = index.python(e.path) if serving else None
+        if tree is None:
+            continue
+        for fn in walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for n in walk(fn):
+                if isinstance(n, (ast.Constant, ast.JoinedStr)):
+                    src = ast.unparse(n)
+                    for m in _MODEL_URI.finditer(src if src.endswith(("'", '"')) else src + "'"):
+                        out.setdefault(m.group("ref").strip("{}").lower(), e.vpath)
+    return out

@@ -1,0 +1,245 @@
+"""Pipeline-native run tracking and per-run data artifacts: KFP v2 components that log to an ``Output[Metrics]``
+artifact (recorded per run in the pipeline's metadata store, e.g. Vertex ML Metadata) and write ``Output[Dataset]``
+artifacts; SageMaker Pipelines model metrics attached to the registered model version; ZenML metadata logged from a
+step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish, words
+from mlscan.facts.place import Place, place
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+_COMPONENT_DECOS = ("component", "container_component")
+_METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
+_METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
+_FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
+_ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial")
+# a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
+LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
+_SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
+_DATA_WORDS = frozenset({"data", "dataset", "datasets", "train", "training", "input", "inputs"})
+# SageMaker Experiments through the boto3 client: each training job joins a trial of the experiment (params, metrics)
+_SM_EXPERIMENT_CALLS = frozenset({"create_experiment", "create_trial", "create_trial_component", "associate_trial_component"})
+# reads whose result, kept on ``self`` in a Metaflow step, is a per-run data artifact in the Metaflow datastore
+_DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", "read_excel", "read_feather", "read_orc", "read_sql",
+                         "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
+
+
+def _durable_root(index: FileIndex) -> bool:
+    """Does the repository run its pipelines with a declared artifact root (``pipeline_root=`` on the pipeline, a Vertex
+    ``PipelineJob`` or a KFP client run)? Run artifacts then persist in that store with the run's metadata; without one
+    they stay in the cluster's default store and a Dataset output is a hand-off between steps, not a kept version."""
+
+    def build() -> bool:
+        for _e, tree in index.python_files((b"pipeline_root",), ("**/*.py", "**/*.ipynb")):
+            if any(isinstance(n, ast.keyword) and n.arg == "pipeline_root" for n in walk(tree)):
+                return True
+        return False
+
+    return bool(index.memo("pipeline-tracking:durable-root", build))
+
+
+def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
+    """Parameters annotated ``Output[T]`` (``dsl.Output[dsl.Metrics]``) for T in ``types``."""
+    out: set[str] = set()
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        ann = a.annotation
+        if isinstance(ann, ast.Subscript) and dotted(ann.value).rsplit(".", 1)[-1] == "Output" and dotted(ann.slice).rsplit(".", 1)[-1] in types:
+            out.add(a.arg)
+    return out
+
+
+def _uses(fn: ast.AST, param: str, attrs: tuple[str, ...]) -> ast.AST | None:
+    """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body."""
+    for n in walk(fn):
+        if isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name) and n.value.id == param:
+            return n
+    return None
+
+
+class PipelineTracking(Detector):
+    """Pipeline-native tracking: KFP v2 logged metrics and Dataset artifacts, SageMaker Pipelines model metrics, ZenML
+    metadata; feeds E1, E2, D1."""
+
+    id = "pipeline.tracking"
+    questions = ("E1", "E2", "D1", "D2", "T2")
+    globs = ("**/*.py", "**/*.ipynb")
+    signals = ("tracking.run", "data.version_logged", "data.model_link", "artifact.store")
+
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return not e.test and (index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES))
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, calls = ops.py_calls(index, e)
+        where = place(index, e)
+        if where.test:
+            return
+        reached = where.wired != "none"
+        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if reached else Strength.WEAK
+        if ops.imports_module(al, "kfp"):
+            yield from self._kfp(index, e, tree, where, strength)
+        if ops.imports_module(al, "sagemaker"):
+            yield from self._sagemaker(index, e, calls, where, strength)
+            yield from self._estimator_output(index, e, calls, where)
+        if ops.imports_module(al, "boto3", "sagemaker"):
+            hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
+            if hit is not None:
+                yield self._track(index, e, hit.line, "sagemaker-experiments", reached or where.training_script, strength, where.wired)
+        if ops.imports_module(al, "zenml"):
+            yield from self._zenml(index, e, tree, al, where, strength)
+        if ops.imports_module(al, "metaflow"):
+            yield from self._metaflow(index, e, tree)
+        if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
+            yield from self._data_link(index, e, tree, strength)
+
+    def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str) -> Finding:
+        at, snip = ops.locate(index, e, line)
+        return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK,
+                          attrs={"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
+                                 "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True})
+
+    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
+        reached = where.wired != "none"
+        tracked = False
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, *_COMPONENT_DECOS)):
+                continue
+            for p in sorted(_output_params(fn, _METRIC_TYPES)):
+                use = _uses(fn, p, _METRIC_CALLS)
+                if use is not None and not tracked:
+                    tracked = True  # one tracking.run per file, as for the trackers
+                    # metrics logged by a component the pipeline runs: every run records them with its inputs
+                    yield self._track(index, e, use.lineno, "kfp", reached or trainingish(fn.name), strength, where.wired)
+            for p in sorted(_output_params(fn, ("Dataset",))):
+                use = _uses(fn, p, ("path", "uri"))
+                if use is not None:
+                    at, snip = ops.locate(index, e, fn.lineno)
+                    durable = _durable_root(index)
+                    yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
+                                     attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
+                                            "durable_root": durable})
+                    break
+
+    def _metaflow(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """A training flow whose data is a run artifact: an ``IncludeFile`` parameter (the file's content is snapshotted
+        into the datastore with every run) or a step that keeps the loaded table on ``self``. Flows are run from
+        their file (``python flow.py run``), an entry point."""
+        for cls in walk(tree):
+            if not (isinstance(cls, ast.ClassDef) and any(dotted(b).rsplit(".", 1)[-1] == "FlowSpec" for b in cls.bases)):
+                continue
+            if not training_code(cls):
+                continue
+            hit: ast.AST | None = next((s for s in cls.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+                                        and call_tail(s.value) == "IncludeFile"), None)
+            for fn in cls.body if hit is None else ():
+                if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
+                    continue
+                hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
+                    isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
+                    and any(isinstance(c, ast.Call) and call_tail(c) in _DATA_READS for c in walk(n.value))), None)
+                if hit is not None:
+                    break
+            if hit is not None:
+                at, snip = ops.locate(index, e, hit.lineno)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
+                return
+
+    def _data_link(self, index: FileIndex, e: FileEntry, tree: ast.Module, strength: Strength) -> Iterator[Finding]:
+        """The training data's URI/path written into the directory the model is saved to (``json.dump({"uris":
+        [args.train_data]}, open(args.model / "training_dataset.json", "w"))`` beside ``joblib.dump(model, args.model /
+        "model.joblib")``): the model artifact carries its data version."""
+        values: dict[str, ast.expr] = {}
+        for n in walk(tree):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                values[n.targets[0].id] = n.value
+
+        def roots(expr: ast.AST | None, depth: int = 2) -> set[str]:
+            """Names and attribute chains a path expression is built from (through one assignment)."""
+            out: set[str] = set()
+            nodes = list(walk(expr)) if expr is not None else []
+            inner = {id(x.value) for x in nodes if isinstance(x, ast.Attribute)}  # the ``args`` of ``args.model``
+            for x in nodes:
+                if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name):
+                    out.add(dotted(x))
+                elif isinstance(x, ast.Name) and id(x) not in inner:
+                    out.add(x.id)
+                    if depth and x.id in values:
+                        out |= roots(values[x.id], depth - 1)
+            return out
+
+        calls_ = [c for c in walk(tree) if isinstance(c, ast.Call)]
+        model_dirs: set[str] = set()
+        for c in calls_:
+            name = call_tail(c)
+            if dotted(c.func) in ("joblib.dump", "pickle.dump", "torch.save") and len(c.args) > 1:
+                model_dirs |= roots(c.args[1])
+            elif name in ("save_model", "save_pretrained") and c.args:
+                model_dirs |= roots(c.args[-1])
+        model_dirs -= {"os", "path", "str", "os.path", "Path", "self"}
+        if not model_dirs:
+            return
+        opened = {t.id if isinstance(t, ast.Name) else "": w.context_expr for w in walk(tree) if isinstance(w, ast.withitem)
+                  for t in [w.optional_vars] if isinstance(w.context_expr, ast.Call) and call_tail(w.context_expr) == "open"}
+        for c in calls_:
+            if dotted(c.func) not in ("json.dump", "yaml.dump", "yaml.safe_dump") or len(c.args) < 2:
+                continue
+            target = c.args[1]
+            where_to = opened.get(target.id) if isinstance(target, ast.Name) else target
+            path_expr = where_to.args[0] if isinstance(where_to, ast.Call) and call_tail(where_to) == "open" and where_to.args else None
+            if path_expr is None or not roots(path_expr) & model_dirs:
+                continue
+            content = values.get(c.args[0].id, c.args[0]) if isinstance(c.args[0], ast.Name) else c.args[0]
+            if isinstance(content, ast.Dict) and any(words(dotted(x)) & _DATA_WORDS for x in walk(content)
+                                                    if isinstance(x, ast.Attribute) or isinstance(x, ast.Name)):
+                at, snip = ops.locate(index, e, c.lineno)
+                yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"how": "data-uri-in-model-dir", "tool": "file"})
+                return
+
+    def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place) -> Iterator[Finding]:
+        """A SageMaker estimator with ``output_path``: every training job writes its model artifact to that bucket."""
+        for c in calls:
+            if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
+                    and kwarg(c.node, "output_path") is not None:
+                at, snip = ops.locate(index, e, c.line)
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"how": "estimator-output", "kind": "s3", "wired": where.wired == "automated"})
+                return
+
+    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place, strength: Strength) -> Iterator[Finding]:
+        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
+        metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
+        if not metrics:
+            return
+        names: set[str] = set()
+        tree = index.python(e.path)
+        for n in walk(tree) if tree is not None else ():
+            if isinstance(n, ast.Assign) and n.value in metrics:
+                names |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+        for c in calls:
+            mm = kwarg(c.node, "model_metrics")
+            if mm is None or not (c.attr in ("RegisterModel", "register") or call_tail(c.node) == "register"):
+                continue
+            if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
+                yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,
+               strength: Strength) -> Iterator[Finding]:
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
+                continue
+            for c in walk(fn):
+                if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
+                    yield self._track(index, e, c.lineno, "zenml", where.wired != "none" or trainingish(fn.name), strength, where.wired)
+                    return

@@ -1,0 +1,126 @@
+"""Training and deployment workflows written with the AWS Step Functions Data Science SDK (``stepfunctions``):
+the chained steps (TrainingStep -> ModelStep -> EndpointConfigStep -> EndpointStep, ProcessingStep, LambdaStep ...)
+as a DAG, an EndpointStep as the workflow's deploy, and a ``Choice`` whose numeric rule on a metric leads to the
+deploy steps while the default goes to ``Fail`` as a quality gate. Feeds D3, M2, M4."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import call_tail, dotted, kwarg, metric_compare, words
+from mlscan.facts.place import place
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+_STEPS = frozenset({"TrainingStep", "ProcessingStep", "TuningStep", "TransformStep", "ModelStep", "EndpointConfigStep", "EndpointStep",
+                    "LambdaStep", "GlueStartJobRunStep", "BatchSubmitJobStep", "EcsRunTaskStep", "EmrAddStepStep", "Task"})
+_DEPLOY = frozenset({"EndpointStep"})
+_NUMERIC_RULES = frozenset({"NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEquals",
+                            "NumericLessThanPath", "NumericGreaterThanPath", "NumericLessThanEqualsPath", "NumericGreaterThanEqualsPath"})
+_METRIC_TEXT = ("metric", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall", "r2", "error")
+NEEDLES = (b"stepfunctions",)
+
+
+def _chain_members(tree: ast.AST, steps: dict[str, str]) -> set[str]:
+    """Step variables linked into the workflow: ``Chain([a, b, c])`` or ``a.next(b)``."""
+    out: set[str] = set()
+    for c in walk(tree):
+        if not isinstance(c, ast.Call):
+            continue
+        if call_tail(c) == "Chain" and c.args:
+            out |= {n.id for n in walk(c.args[0]) if isinstance(n, ast.Name) and n.id in steps}
+        elif call_tail(c) == "next" and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in steps:
+            out.add(c.func.value.id)
+            out |= {n.id for a in c.args for n in walk(a) if isinstance(n, ast.Name) and n.id in steps}
+    return out
+
+
+class StepFunctionsSdk(Detector):
+    """AWS Step Functions Data Science SDK workflows: step DAGs, EndpointStep deploys, Choice->Fail metric gates; feeds D3, M2, M4."""
+
+    id = "stepfunctions.workflow"
+    questions = ("D3", "M2", "M4")
+    globs = ("**/*.py", "**/*.ipynb")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric")
+
+    def wants(self, index: FileIndex, e: FileEntry) -> bool:
+        return not e.test and index.mentions(e.path, NEEDLES)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        al, _calls = ops.py_calls(index, e)
+        if not ops.imports_module(al, "stepfunctions"):
+            return
+        steps: dict[str, str] = {}  # variable -> step class
+        nodes: dict[str, ast.Call] = {}
+        for n in walk(tree):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in (*_STEPS, "Choice", "Fail"):
+                for t in n.targets:
+                    if isinstance(t, ast.Name):
+                        steps[t.id] = call_tail(n.value)
+                        nodes[t.id] = n.value
+        chained = _chain_members(tree, steps)
+        work = [v for v in steps if steps[v] in _STEPS]
+        if not work:
+            return
+        workflow = any(isinstance(c, ast.Call) and call_tail(c) in ("Workflow", "TrainingPipeline", "InferencePipeline") for c in walk(tree))
+        where = place(index, e).kind
+        strength = Strength.WEAK if where in ("exploration", "test") else Strength.STRONG if where == "automated" else Strength.MEDIUM
+        linked = [v for v in work if v in chained or steps[v] in ("Choice",)]
+        io = sum(1 for v in work if any(isinstance(x, ast.Name) and x.id in steps and x.id != v for x in walk(nodes[v])))
+        first = min((nodes[v] for v in work), key=lambda c: c.lineno)
+        if workflow and len([v for v in work if v in chained]) >= 2:
+            at, snip = ops.locate(index, e, first.lineno)
+            yield self.found("pipeline.dag", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"tool": "stepfunctions", "steps": len(linked), "with_io": io > 0,
+                                    "training": any(steps[v] in ("TrainingStep", "TuningStep") for v in work)})
+        deploys = [v for v in work if steps[v] in _DEPLOY and (v in chained or self._choice_target(tree, steps, v))]
+        if workflow and deploys:
+            at, snip = ops.locate(index, e, nodes[deploys[0]].lineno)
+            yield self.found("deploy.automated", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
+                                    "via": "step functions workflow", "environment": "", "job": deploys[0], "manual_dispatch": True})
+        yield from self._gates(index, e, tree, steps, strength)
+
+    @staticmethod
+    def _choice_target(tree: ast.AST, steps: dict[str, str], var: str) -> bool:
+        """Is the step the ``next_step`` of a Choice rule (a branch of the workflow)?"""
+        for c in walk(tree):
+            if isinstance(c, ast.Call) and call_tail(c) in ("add_choice", "default_choice"):
+                nxt = kwarg(c, "next_step") or (c.args[-1] if c.args else None)
+                if isinstance(nxt, ast.Name) and nxt.id == var:
+                    return True
+        return False
+
+    def _gates(self, index: FileIndex, e: FileEntry, tree: ast.AST, steps: dict[str, str], strength: Strength) -> Iterator[Finding]:
+        """``choice.add_choice(rule=ChoiceRule.NumericLessThan(variable=<metric>, value=...), next_step=<deploy/model>)`` with
+        ``default_choice(next_step=<Fail>)`` (or the rule leading to Fail): the workflow stops unless the metric passes."""
+        for c in walk(tree):
+            if not (isinstance(c, ast.Call) and call_tail(c) == "add_choice" and isinstance(c.func, ast.Attribute)):
+                continue
+            choice = dotted(c.func.value)
+            rule = kwarg(c, "rule") or (c.args[0] if c.args else None)
+            if isinstance(rule, ast.Name):  # threshold_rule = ChoiceRule.NumericLessThan(...)
+                rule = next((a.value for a in walk(tree) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
+                             and any(isinstance(t, ast.Name) and t.id == rule.id for t in a.targets)), rule)
+            nxt = kwarg(c, "next_step") or (c.args[1] if len(c.args) > 1 else None)
+            if not (isinstance(rule, ast.Call) and call_tail(rule) in _NUMERIC_RULES):
+                continue
+            var = kwarg(rule, "variable")
+            text = ast.unparse(var).lower() if var is not None else ""
+            if not (any(m in text for m in _METRIC_TEXT) or metric_compare(rule) is not None or words(text) & {"metric", "metrics"}):
+                continue
+            targets = {nxt.id if isinstance(nxt, ast.Name) else ""}
+            for d in walk(tree):
+                if isinstance(d, ast.Call) and call_tail(d) == "default_choice" and isinstance(d.func, ast.Attribute) and dotted(d.func.value) == choice:
+                    dn = kwarg(d, "next_step") or (d.args[0] if d.args else None)
+                    targets.add(dn.id if isinstance(dn, ast.Name) else "")
+            kinds = {steps.get(t, "") for t in targets}
+            if "Fail" in kinds and kinds - {"Fail", ""}:
+                at, snip = ops.locate(index, e, c.lineno)
+                yield self.found("gate.metric", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"tool": "stepfunctions", "blocking": True, "kind": "threshold"})
+                return

@@ -1,0 +1,130 @@
+"""Where a file sits on the project's paths: reached from an automated path (CI, a DVC stage, a container's
+entry point, an orchestrator, a config that names it), only from an entry point, a notebook, a test, an
+exploration folder, or plain code; and, for code that may train, whether it runs as a training script and
+whether its package is reached. One ``Place`` per file and scan (memoised on the index); each part is worked
+out on first use, so asking a Dockerfile's ``kind`` never parses it as Python. Nothing here reads files except
+through the index."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ..index import FileEntry, FileIndex
+from . import ops
+from .orchestration import config_refs, trainingish
+from .pyast import walk
+from .wiring import AUTOMATED, has_main_guard, wiring
+
+EXPLORATION_DIRS = frozenset(
+    {"notebooks", "notebook", "examples", "example", "tutorials", "tutorial", "scratch", "sandbox", "playground",
+     "homework", "demo", "demos", "exploration", "research", "labs", "course", "workshop"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Training:
+    wired: str
+    chain: str
+    training_script: bool
+    near_reached: bool
+
+
+class Place:
+    """Where one file sits. ``kind`` comes from the wiring graph and the path alone; ``wired``, ``chain``,
+    ``training_script`` and ``near_reached`` (the training context) also read the file's Python and the configs
+    that name it."""
+
+    __slots__ = ("_entry", "_index", "_kind", "_training", "test")
+
+    def __init__(self, index: FileIndex, e: FileEntry) -> None:
+        self._index, self._entry = index, e
+        self.test = e.test  # test code or test data of the project
+        self._kind: str | None = None
+        self._training: _Training | None = None
+
+    @property
+    def kind(self) -> str:
+        """automated | entrypoint | notebook | test | exploration | code"""
+        if self._kind is None:
+            self._kind = _kind(self._index, self._entry)
+        return self._kind
+
+    @property
+    def wired(self) -> str:
+        """automated | entrypoint | none: reached from an automated path or a config that names the file, or only
+        from an entry point (``__main__`` script, console script, Makefile target, MLproject)."""
+        return self._context().wired
+
+    @property
+    def chain(self) -> str:
+        """How the file is reached, for evidence ("ci .github/workflows/train.yml -> make train -> ...")."""
+        return self._context().chain
+
+    @property
+    def training_script(self) -> bool:
+        """Defines or calls training and runs as a script, or a notebook that trains."""
+        return self._context().training_script
+
+    @property
+    def near_reached(self) -> bool:
+        """A sibling module of its package is reached (the training package), and the file is not a test."""
+        return self._context().near_reached
+
+    def _context(self) -> _Training:
+        if self._training is None:
+            self._training = _training(self._index, self._entry)
+        return self._training
+
+
+def place(index: FileIndex, e: FileEntry) -> Place:
+    return index.memo(f"place:{e.path}", lambda: Place(index, e))  # type: ignore[no-any-return]
+
+
+def _kind(index: FileIndex, e: FileEntry) -> str:
+    reach = wiring(index).of(e.vpath)
+    if reach is not None and reach.kind == AUTOMATED:
+        return "automated"
+    if e.suffix == ".ipynb":
+        return "notebook"
+    if e.test:
+        return "test"
+    parts = e.vpath.lower().split("/")
+    if any(p in EXPLORATION_DIRS for p in parts[:-1]):
+        return "exploration"
+    return "entrypoint" if reach is not None else "code"
+
+
+def _training(index: FileIndex, e: FileEntry) -> _Training:
+    w = wiring(index)
+    r = w.of(e.vpath)
+    test = e.test
+    wired, chain = "none", ""
+    if r is not None:
+        wired, chain = ("automated" if r.kind == AUTOMATED else "entrypoint"), r.describe()
+    elif not test:
+        refs = config_refs(index, e)
+        if refs:
+            wired, chain = "automated", f"config {refs[0][0].path}"
+    tree = index.python(e.path)
+    script = (e.suffix == ".ipynb" or (tree is not None and isinstance(tree, ast.Module) and has_main_guard(tree))
+              or index.contains(e.path, (b"# Databricks notebook source",)))
+    training = bool(tree is not None and (script and trains(tree) or _top_level_training(tree)))
+    folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    package = bool(folder) and bool(index.select((f"{folder}/__init__.py",)))  # the training package, not any folder
+    near = package and any(vp != e.vpath and (vp.rsplit("/", 1)[0] if "/" in vp else "") == folder for vp in w.reach)
+    return _Training(wired, chain, training, near and not test)
+
+
+def trains(tree: ast.AST) -> bool:
+    names = [n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    calls = [ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
+    return any(c in ("fit", "train", "fit_generator", "partial_fit") for c in calls) or trainingish(*names, *calls)
+
+
+def _top_level_training(tree: ast.AST) -> bool:
+    """A script written top to bottom (no main guard) that fits a model at module level."""
+    body = tree.body if isinstance(tree, ast.Module) else []
+    stmts = [st for st in body if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
+    return any(isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in ("fit", "train", "fit_generator")
+               for st in stmts for n in walk(st))

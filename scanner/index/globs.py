@@ -1,0 +1,63 @@
+"""Glob selection over repository paths: ``**/name`` by basename, ``**/*.ext`` by suffix, the rest by one
+regular expression (``**/`` is zero or more directories, ``*`` stays inside a path component)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+
+class _Matcher:
+    """Fast glob selection: ``**/name`` by basename, ``**/*.ext`` by suffix, the rest by regex."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.suffixes: list[str] = []
+        regexes: list[str] = []
+        for p in patterns:
+            body = p[3:] if p.startswith("**/") else None
+            if body and not any(c in body for c in "*?[/"):
+                self.names.add(body)
+            elif body and body.startswith("*") and not any(c in body[1:] for c in "*?[/"):
+                self.suffixes.append(body[1:])
+            else:
+                regexes.append(_glob_to_regex(p))
+        self.regex = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+        self.suffix_tuple = tuple(self.suffixes)
+
+    def __call__(self, path: str, name: str) -> bool:
+        if name in self.names:
+            return True
+        if self.suffix_tuple and name.endswith(self.suffix_tuple):
+            return True
+        return bool(self.regex and self.regex.fullmatch(path))
+
+
+def _glob_to_regex(pattern: str) -> str:
+    """``**/`` matches zero or more directories, ``*`` stays inside one path component."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append(r"(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(r".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append(r"[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append(r"[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def _name_and_path_regex(pattern: str, last: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A pattern for the names (one per line) that the last component matches, and one for whole paths."""
+    return re.compile("^" + _glob_to_regex(last).replace("[^/]", "[^/\n]") + "$", re.M), re.compile(_glob_to_regex(pattern))

@@ -1,0 +1,1 @@
+"""Tests of mlscan.ci: the CI model and its dialects."""

@@ -1,0 +1,1 @@
+"""Tests of the detectors: fixtures, registration, metadata."""

@@ -1,0 +1,1 @@
+"""Tests of mlscan.facts: the file facts detectors share."""

@@ -1,0 +1,1 @@
+"""Tests of mlscan.index: listing, scope, reading, caches."""

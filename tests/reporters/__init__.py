@@ -1,0 +1,1 @@
+"""Tests of mlscan.reporters: golden files and rendering."""

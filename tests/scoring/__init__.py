@@ -1,0 +1,1 @@
+"""Tests of mlscan.scoring: rule packs, conditions, scores, pitfalls, next steps."""
