@@ -90,8 +90,8 @@ SMALL_REPO: dict[str, str] = {
 }
 
 
-def write_small_repo(dest: Path) -> Path:
-    for rel, text in SMALL_REPO.items():
+def write_small_repo(dest: Path, files: dict[str, str] | None = None) -> Path:
+    for rel, text in (SMALL_REPO if files is None else files).items():
         p = dest / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")

@@ -24,7 +24,7 @@ from mlscan.facts.orchestration import (
     yaml_docs,
 )
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 _COMPONENT_DECOS = ("component", "container_component", "create_component_from_func", "func_to_container_op", "partial")
@@ -74,6 +74,23 @@ def _task(expr: ast.AST, comps: set[str]) -> ast.Call | None:
     return None
 
 
+def _file_facts(index: FileIndex, path: str) -> list[object] | None:
+    """What spans files, of one Python file or notebook: [imports kfp, its components, its serving functions, has a
+    @dsl.pipeline, calls create_recurring_run]; None when it does not parse. A file fact (FileIndex.fact): kept
+    between scans by content, so a rescan parses only the kfp files that changed."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    if not imports(tree, "kfp"):
+        return [False, [], [], False, False]
+    pipeline = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, "pipeline") for n in walk(tree))
+    recurring = any(isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run" for c in walk(tree))
+    return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring]
+
+
+FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts)
+
+
 class KubeflowPipeline(Detector):
     """Kubeflow @dsl.pipeline graphs, compiled specs, recurring runs and metric-conditioned steps; feeds D3, M1, M4."""
 
@@ -90,15 +107,17 @@ class KubeflowPipeline(Detector):
         serving: set[str] = set()
         pipelines: list[FileEntry] = []
         recurring: list[FileEntry] = []
-        for e, tree in index.python_files((b"kfp",)):
-            if e.test or not imports(tree, "kfp"):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not index.mentions(e.path, (b"kfp",)):
                 continue
-            comps |= _components(tree)
-            serving |= _serving_functions(tree)
-            nodes = walk(tree)
-            if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, "pipeline") for n in nodes):
+            facts = index.fact(e.path, FILE_FACTS)
+            if facts is None or e.test or not facts[0]:
+                continue
+            comps.update(facts[1])
+            serving.update(facts[2])
+            if facts[3]:
                 pipelines.append(e)
-            if any(isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run" for c in walk(tree)):
+            if facts[4]:
                 recurring.append(e)
         deployers = serving & comps
         any_training = False

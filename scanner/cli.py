@@ -63,6 +63,8 @@ def main() -> None:
 @click.option("--live-timeout", type=click.FloatRange(min=0.1, max=300), default=None, metavar="SECONDS", help="Seconds per live call (default 10; a platform gets at most 6x this).")
 @click.option("--no-live", is_flag=True, help="Ignore the live: section of the repository's .mlscan.yml.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes for the detectors; 0: one per CPU (at most 8) when the repository has 500 or more Python, notebook, YAML and JSON files, 1: a single process. The report is the same either way.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache (rescans reuse the work on files that did not change; the report is the same either way).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Facts cache directory (default: $MLSCAN_CACHE_DIR, else $XDG_CACHE_HOME/mlscan or ~/.cache/mlscan).")
 @click.option("--as-root", is_flag=True, help="Scan PATH as a repository of its own, even inside another Git repository: its .github/workflows, .gitlab-ci.yml, CODEOWNERS and .dvc count as the root's (e.g. an example project kept in a larger repository).")
 def scan(
     path: str,
@@ -85,6 +87,8 @@ def scan(
     live_timeout: float | None = None,
     no_live: bool = False,
     as_root: bool = False,
+    no_cache: bool = False,
+    cache_dir: str | None = None,
 ) -> None:
     """Scan the repository (or monorepo subdirectory) at PATH and report its maturity.
 
@@ -109,7 +113,7 @@ def scan(
             path,
             ScanOptions(frameworks=frameworks or ("checklist20",), rules=rules, excludes=excludes, use_attestations=not no_attestations,
                         jobs=jobs, live=_live_request(mlflow_uri, k8s, k8s_context, k8s_namespaces, aws, aws_profile, aws_region, live_timeout),
-                        use_live_config=not no_live, as_root=as_root),
+                        use_live_config=not no_live, as_root=as_root, cache=False if no_cache else (cache_dir or True)),
         )
         use_color = color if color is not None else (output == "-" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         text = get_reporter(fmt)(result, color=use_color)

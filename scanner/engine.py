@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .cache.units import Units, open_units
 from .detection import detect_one, python_pass
 from .detector import Detector
 from .errors import UsageError
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 from .target import Target, is_url, redact_url, resolve_target
 
 DEFAULT_FRAMEWORK = "checklist20"
+# Above this many Python, notebook, YAML and JSON files the facts cache is not used: recording every unit of a
+# 100,000-file repository took far more memory than its 200 MiB budget (docs/benchmarks.md, "Facts cache").
+CACHE_MAX_WORK_FILES = 20_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class ScanOptions:
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
     jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
+    # the facts cache (mlscan.cache): True for the default directory ($MLSCAN_CACHE_DIR, else the XDG cache dir),
+    # a directory, an open ``mlscan.cache.store.Store`` (shared by many scans), or False/None for none
+    cache: Any = True
     live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
     use_live_config: bool = False  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
     as_root: bool = False  # scan the directory as a repository of its own (target.resolve_target)
@@ -79,21 +86,42 @@ def select_packs(options: ScanOptions, packs: dict[str, RulePack] | None = None)
     return chosen
 
 
-def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1) -> list[Finding]:
+def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1, units: Units | None = None) -> list[Finding]:
     """All findings, in detector order (each detector's Python-pass findings, then its own pass). With
-    ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same."""
-    if jobs > 1:
-        from .parallel import run_parallel
+    ``jobs`` > 1 the work is shared by forked worker processes (scanner/parallel.py); the findings are the same.
+    With ``units`` (the facts cache) work whose inputs did not change since a scan of the same listing is reused."""
+    if units is not None and jobs > 1 and not units.mostly_reusable(index, detectors):
+        jobs_run = jobs
+    elif units is not None:
+        jobs_run = 1  # little to recompute: forking would cost more than it saves
+    else:
+        jobs_run = jobs
+    top = units.start() if units is not None else None
+    if units is not None and jobs > 1 and units.run.hit:
+        from .parallel import count_words_phase
 
-        done = run_parallel(index, detectors, jobs)
-        if done is not None:
-            return done
-    findings: list[Finding] = []
-    python = python_pass(index, detectors)
-    for det in detectors:
-        findings.extend(python.get(det.id, ()))
-        findings.extend(detect_one(index, det))
-    return findings
+        count_words_phase(index)  # what a parallel scan's first phase counts, which a reusing scan skips
+    try:
+        if jobs_run > 1:
+            from .parallel import run_parallel
+
+            done = run_parallel(index, detectors, jobs_run, units)
+            if done is not None:
+                return done
+        if units is not None and units.shared_models():
+            from .parallel import _shared_models
+
+            _shared_models(index)  # what the parallel scan that filled the cache built before its workers started
+        findings: list[Finding] = []
+        python = python_pass(index, detectors, units=units)
+        for det in detectors:
+            findings.extend(python.get(det.id, ()))
+            findings.extend(detect_one(index, det, units))
+        return findings
+    finally:
+        if units is not None and top is not None:
+            units.stop(top)
+            units.done("top", top, None)
 
 
 def scan(
@@ -123,17 +151,23 @@ def scan(
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
+    from .parallel import auto_jobs, work_files
+
+    work = work_files(index)
+    units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
     # Detectors build many short-lived ASTs; the cyclic GC's default thresholds spent over half of
     # detector time on large repositories (docs/benchmarks.md). Raise them for the scan only.
     old_gc = gc.get_threshold()
     gc.set_threshold(max(old_gc[0], 50_000), max(old_gc[1], 20), max(old_gc[2], 100))
     try:
-        from .parallel import auto_jobs, work_files
-
-        jobs = options.jobs or auto_jobs(work_files(index))
-        findings = run_detectors(index, detectors, jobs)
+        jobs = options.jobs or auto_jobs(work)
+        findings = run_detectors(index, detectors, jobs, units)
+        if units is not None:
+            units.save()
     finally:
         gc.set_threshold(*old_gc)
+        if units is not None:
+            units.close()
     from .evidence import focus, pack_hints
 
     findings = focus(index, findings, pack_hints(all_packs.values()))  # the deciding line, its context, wiring chain and caveats

@@ -28,13 +28,16 @@ import gc
 import os
 import pickle
 import signal
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from .detection import PYTHON_FILES, detect_one, python_pass
+from .cache.record import Recorder
+from .cache.units import Units, findings_plain
+from .detection import PYTHON_FILES, _detect, _visit_file, detect_one, python_pass
 from .detector import Detector
-from .index import FileEntry, FileIndex, IndexChanges
+from .index import MAX_NOTEBOOK_BYTES, FileEntry, FileIndex, IndexChanges
 from .model import Finding
 
 # Below this many Python, notebook, YAML and JSON files in scope (the files the detectors read and parse), starting
@@ -67,6 +70,27 @@ def _word_paths(index: FileIndex) -> list[str]:
     return [e.path for e in index.entries if e.suffix in WORD_SUFFIXES]
 
 
+def count_words_phase(index: FileIndex) -> None:
+    """The index records of the words phase without splitting anything: every file it would read counts as read, and
+    one too large to read is reported (``raw`` refuses it by its size). A scan that reuses stored units skips the
+    phase but must report what a parallel scan reports."""
+    prev = index.record_into(None)
+    try:
+        for path in _word_paths(index):
+            limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else index.max_bytes
+            try:
+                st = os.lstat(os.path.join(str(index.root), path))
+            except OSError:
+                index.raw(path, limit)  # missing: reported as the phase would
+                continue
+            if st.st_size > limit or not stat.S_ISREG(st.st_mode):
+                index.raw(path, limit)
+            else:
+                index.mark_read(path, st.st_size)
+    finally:
+        index.record_into(prev)
+
+
 def auto_jobs(files: int) -> int:
     """Processes for ``--jobs 0`` (auto), given work_files: one per CPU (at most MAX_AUTO_JOBS) from AUTO_MIN_FILES
     files, else 1."""
@@ -87,30 +111,79 @@ class _Run:
     detectors: Sequence[Detector]
     python_files: list[FileEntry]
     tasks: list[tuple[str, Any]]
+    units: Units | None = None
+    sent_memos: set[str] | None = None  # in a worker: the models whose recorders went back already
 
 
-def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int) -> list[Finding] | None:
-    """The findings of run_detectors, computed by ``jobs`` worker processes; None when fork is unavailable."""
+def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, units: Units | None = None) -> list[Finding] | None:
+    """The findings of run_detectors, computed by ``jobs`` worker processes; None when fork is unavailable. With
+    ``units`` (the facts cache) reusable units are replayed here and only the others are given to the workers, which
+    send back what each observed."""
     if not available():
         return None
     python_files = list(index.select(PYTHON_FILES))
-    # words: children only, so the scanning process's heap stays compact (what every later child inherits)
-    _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
-         children_only=True)
+    if units is None or not units.run.hit:
+        # words: children only, so the scanning process's heap stays compact (what every later child inherits)
+        _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
+             children_only=True)
     _shared_models(index)
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
-    py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
-    tasks = [("detect", i) for i in range(len(detectors))] + [("python", (c[0], c[-1] + 1)) for c in py_chunks]
-    results = _map(index, detectors, python_files, tasks, jobs)
+    if units is None:
+        py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
+        tasks = [("detect", i) for i in range(len(detectors))] + [("python", (c[0], c[-1] + 1)) for c in py_chunks]
+        results = _map(index, detectors, python_files, tasks, jobs)
+        python: dict[str, list[Finding]] = {}
+        for (kind, _), result in zip(tasks, results, strict=True):
+            if kind == "python":
+                for det_id, found in result.items():
+                    python.setdefault(det_id, []).extend(found)
+        findings: list[Finding] = []
+        for i, det in enumerate(detectors):
+            findings.extend(python.get(det.id, ()))
+            findings.extend(results[i])
+        return findings
+    return _run_units(index, detectors, python_files, jobs, units, visitors)
+
+
+def _run_units(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], jobs: int, units: Units,
+               visitors: bool) -> list[Finding]:
+    """run_parallel with the facts cache: reusable units replayed here, the others run by the workers and recorded."""
+    per_file: dict[int, dict[str, list[Finding]]] = {}
+    todo: list[int] = []
+    for i, e in enumerate(python_files if visitors else ()):
+        reused = units.reuse("p:" + e.path)
+        if reused is None:
+            todo.append(i)
+        else:
+            per_file[i] = reused
+    own: dict[int, list[Finding]] = {}
+    for i, det in enumerate(detectors):
+        reused = units.reuse("d:" + det.id)
+        if reused is not None:
+            own[i] = reused
+    tasks = [("detect", i) for i in range(len(detectors)) if i not in own]
+    tasks += [("units", tuple(c)) for c in _chunks(todo, jobs * CHUNKS_PER_JOB)]
+    results = _map(index, detectors, python_files, tasks, jobs, units=units)
+    for (kind, arg), result in zip(tasks, results, strict=True):
+        payload, memos = result
+        for key, plain in memos.items():
+            index.adopt_memo_node(key, Recorder.from_plain(plain))
+        if kind == "detect":
+            found, plain, encoded = payload
+            units.done_plain("d:" + detectors[arg].id, plain, encoded)
+            own[arg] = found
+        else:
+            for i, mine, plain, encoded in payload:
+                units.done_plain("p:" + python_files[i].path, plain, encoded)
+                per_file[i] = mine
     python: dict[str, list[Finding]] = {}
-    for (kind, _), result in zip(tasks, results, strict=True):
-        if kind == "python":
-            for det_id, found in result.items():
-                python.setdefault(det_id, []).extend(found)
+    for i in sorted(per_file):
+        for det_id, found in per_file[i].items():
+            python.setdefault(det_id, []).extend(found)
     findings: list[Finding] = []
     for i, det in enumerate(detectors):
         findings.extend(python.get(det.id, ()))
-        findings.extend(results[i])
+        findings.extend(own[i])
     return findings
 
 
@@ -137,7 +210,7 @@ def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
 
 
 def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], tasks: list[tuple[str, Any]],
-         jobs: int, children_only: bool = False) -> list[Any]:
+         jobs: int, children_only: bool = False, units: Units | None = None) -> list[Any]:
     """Run the tasks in this process and ``jobs - 1`` forked children (``children_only``: in ``jobs`` children),
     each claiming the next task from a shared counter (the load balances itself). Children write each result with
     their index changes to a file; the results come back in task order and the changes are merged in that order."""
@@ -146,7 +219,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
 
     if not tasks:
         return []
-    run = _Run(index, detectors, python_files, tasks)
+    run = _Run(index, detectors, python_files, tasks, units)
     index.share_caches(jobs)
     gc.collect()
     gc.freeze()  # inherited objects stay out of the children's collections: their pages stay shared
@@ -261,6 +334,8 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
     It stops when the scanning process is gone (killed outright: no result is wanted any more)."""
     code = 0
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if run.units is not None:
+        run.sent_memos = set(run.index.memo_nodes())  # inherited from the scanning process: it has them
     try:
         for i in queues.claims(CHILD_FIRST):
             if os.getppid() != parent:
@@ -286,7 +361,42 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
     if kind == "words":
         run.index.prime_words(arg)
         return None
+    if run.units is not None:
+        return _execute_unit(run, kind, arg)
     if kind == "detect":
         return detect_one(run.index, run.detectors[arg])
     start, end = arg
     return python_pass(run.index, run.detectors, run.python_files[start:end])
+
+
+def _execute_unit(run: _Run, kind: str, arg: Any) -> Any:
+    """A task of units, each recorded: (payload, recorders of the models this worker built meanwhile)."""
+    index = run.index
+    if kind == "detect":
+        rec = Recorder()
+        prev = index.record_into(rec)
+        try:
+            found = _detect(index, run.detectors[arg])
+        finally:
+            index.record_into(prev)
+        payload: Any = (found, rec.to_plain(), findings_plain(found))
+    else:
+        visitors = [d for d in run.detectors if type(d).visit is not Detector.visit]
+        payload = []
+        for i in arg:
+            rec = Recorder()
+            prev = index.record_into(rec)
+            mine: dict[str, list[Finding]] = {}
+            try:
+                _visit_file(index, run.python_files[i], visitors, mine)
+            finally:
+                index.record_into(prev)
+            encoded = {k: findings_plain(v) for k, v in mine.items() if v}
+            payload.append((i, mine, rec.to_plain(), False if any(v is False for v in encoded.values()) else encoded))
+    memos: dict[str, Any] = {}
+    if run.sent_memos is not None:
+        for key, node in index.memo_nodes().items():
+            if key not in run.sent_memos:
+                run.sent_memos.add(key)
+                memos[key] = node.to_plain()
+    return payload, memos

@@ -25,6 +25,15 @@ def make_repo(src: Path, dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test scans with an empty facts cache of its own (never the user's, never another test's): a test that
+    patches a detector must not meet results an unpatched one stored."""
+    d = tmp_path_factory.mktemp("mlscan-cache")
+    monkeypatch.setenv("MLSCAN_CACHE_DIR", str(d))
+    return d
+
+
 @pytest.fixture
 def repo_from(tmp_path: Path):
     def _make(name: str) -> Path:

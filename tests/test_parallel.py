@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(not parallel.available(), reason="no fork start 
 
 
 def _report(path: Path, jobs: int) -> dict:
-    out = json.loads(get_reporter("json")(scan(str(path), ScanOptions(frameworks=("all",), jobs=jobs)), color=False))
+    out = json.loads(get_reporter("json")(scan(str(path), ScanOptions(frameworks=("all",), jobs=jobs, cache=False)), color=False))
     assert out["stats"].pop("jobs") == jobs
     out["stats"].pop("duration_seconds")
     return out
@@ -53,9 +53,9 @@ def test_parallel_report_is_the_serial_report(tmp_path: Path, monkeypatch: pytes
     calls: list[int] = []
     real = parallel.run_parallel
 
-    def spy(index: FileIndex, detectors: list[Detector], jobs: int) -> list[Finding] | None:
+    def spy(index: FileIndex, detectors: list[Detector], jobs: int, units: object = None) -> list[Finding] | None:
         calls.append(jobs)
-        return real(index, detectors, jobs)
+        return real(index, detectors, jobs, units)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parallel, "run_parallel", spy)
     serial = _report(repo, 1)

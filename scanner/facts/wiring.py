@@ -12,9 +12,10 @@ import ast
 import re
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from ..ci import argv, ci_model, split_commands
-from ..index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex, register_fact
 from .pyast import walk
 
 AUTOMATED = "automated"
@@ -123,17 +124,18 @@ class Wiring:
         for vp, e in self._py.items():
             if not ix.mentions(e.path, _SCRIPT_NEEDLES):
                 continue
-            tree = ix.python(e.path)
-            if tree is None:
+            facts = ix.fact(e.path, FILE_FACTS)
+            if facts is None:
                 continue
-            if imports_any(tree, ORCHESTRATOR_MODULES):
+            orchestrated, main, imports = facts
+            if orchestrated:
                 self._add(vp, Reach(AUTOMATED, (f"pipeline definition {e.path}",)))
-            elif has_main_guard(tree):
+            elif main:
                 self._add(vp, Reach(ENTRYPOINT, (f"__main__ script {e.path}",)))
             else:
                 continue
             if len(self._root_imports) < MAX_FILES:
-                self._root_imports[vp] = imported_modules(tree, vp)
+                self._root_imports[vp] = _modules_of(imports, vp)
 
     def _command(self, cmd: str, reach: Reach, base: str, container: bool = False, depth: int = 0) -> None:
         if depth > 4:
@@ -285,10 +287,10 @@ class Wiring:
                 continue
             modules = self._root_imports.pop(vp, None)
             if modules is None:
-                tree = self.index.python(e.path)
-                if tree is None:
+                facts = self.index.fact(e.path, FILE_FACTS)
+                if facts is None:
                     continue
-                modules = imported_modules(tree, vp)
+                modules = _modules_of(facts[2], vp)
             for dotted in modules:
                 for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
                     paths = self._modules(cand) if cand else None
@@ -403,6 +405,43 @@ def has_main_guard(tree: ast.Module) -> bool:
             if isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__":
                 return True
     return False
+
+
+def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
+    """What the wiring graph reads of a Python file or notebook: [imports an orchestrator, has a ``__main__`` guard,
+    its import statements as [level (-1: ``import``), module, names]]; None when it does not parse."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    imports: list[list[Any]] = []
+    for node in walk(tree):
+        if isinstance(node, ast.Import):
+            imports.append([-1, None, [a.name for a in node.names]])
+        elif isinstance(node, ast.ImportFrom):
+            imports.append([node.level, node.module, [a.name for a in node.names]])
+    return [imports_any(tree, ORCHESTRATOR_MODULES), has_main_guard(tree), imports]
+
+
+FILE_FACTS = register_fact("wiring.file", _file_facts)
+
+
+def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:
+    """``imported_modules`` from a file's import facts."""
+    pkg_parts = vpath.split("/")[:-1]
+    out: list[str] = []
+    for level, module, names in imports:
+        if level < 0:
+            out += names
+            continue
+        if level:
+            base = pkg_parts[: len(pkg_parts) - (level - 1)] if level > 1 else pkg_parts
+            mod = ".".join(base + ([module] if module else []))
+        else:
+            mod = module or ""
+        if mod:
+            out.append(mod)
+            out += [f"{mod}.{a}" for a in names if a != "*"]
+    return out
 
 
 def imported_modules(tree: ast.AST, vpath: str) -> list[str]:

@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ..cache.record import Recorder
 from ..model import Warning_, clean_snippet
 from ..target import Target, git
 from . import formats
@@ -60,7 +61,13 @@ def _words(data: bytes) -> set[bytes]:
     return set(data.translate(_NON_WORD).split())
 
 
+# name -> function(index, path) of a file fact (FileIndex.fact): pure, JSON-valued, registered by the module defining it
+FACT_BUILDERS: dict[str, Any] = {}
 
+
+def register_fact(name: str, build: Any) -> str:
+    FACT_BUILDERS[name] = build
+    return name
 
 
 def _split_before(state: int | None, width: int) -> bool:
@@ -126,6 +133,7 @@ class IndexMark:
     parsed: int
     tokens: int
     late_needles: frozenset[bytes]
+    fx: int = 0
 
 
 @dataclass
@@ -137,6 +145,7 @@ class IndexChanges:
     late_needles: set[bytes]
     words: dict[str, int]
     vocabulary: int  # words are bits of a vocabulary of this size: merged only into an index with the same
+    fx: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=dict)  # first failures (FileIndex._fx)
 
 
 @dataclass
@@ -195,6 +204,15 @@ class FileIndex:
         self._tokens: dict[str, int] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
+        # What the current unit of work observes and does (mlscan.cache.record): None when nothing records. With
+        # recording on, every scan-wide model built by ``memo`` gets its own recorder (``memo_nodes``).
+        self._rec: Recorder | None = None
+        self._recording = False
+        self._memo_nodes: dict[str, Recorder] = {}
+        # warnings and skips a file caused the first time it was read or parsed, by (path, level): what a later
+        # unit that meets the remembered failure would have caused too
+        self._fx: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
@@ -311,6 +329,8 @@ class FileIndex:
     def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:
         """Entries whose (virtual) path matches any glob, safe to read (no symlinks, regular files)."""
         patterns = tuple(patterns)
+        if self._rec is not None:
+            self._rec.selects.add((patterns, include_root))
         key = (*patterns, "+root" if include_root else "-root")
         hit = self._select_cache.get(key)
         if hit is not None:
@@ -400,18 +420,18 @@ class FileIndex:
                 st = os.lstat(os.path.join(self._root_str, path))
                 if not self._real_dir(path.rsplit("/", 1)[0] if "/" in path else ""):
                     ok = False
-                    self.stats.skip("symlink", path)
+                    self._skip("symlink", path, "safe")
                 elif stat.S_ISLNK(st.st_mode):
                     ok = False
-                    self.stats.skip("symlink", path)
+                    self._skip("symlink", path, "safe")
                 elif not stat.S_ISREG(st.st_mode):
                     ok = False
-                    self.stats.skip("not-a-file", path)
+                    self._skip("not-a-file", path, "safe")
                 else:
                     ok = True
             except OSError:
                 ok = False
-                self.stats.skip("missing", path)
+                self._skip("missing", path, "safe")
             self._lstat_ok[path] = ok
         return ok
 
@@ -419,10 +439,105 @@ class FileIndex:
         return any(e.vpath == vpath for e in self.select((vpath,)))
 
     def memo(self, key: str, build: Any) -> Any:
-        """Derived data shared by detectors (the CI model, the wiring graph), built once per scan."""
+        """Derived data shared by detectors (the CI model, the wiring graph), built once per scan. While recording,
+        the build is a unit of its own and whoever asks observes it (mlscan.cache.record)."""
+        outer = self._rec
         if key not in self._memo:
-            self._memo[key] = build()
+            if not self._recording:
+                self._memo[key] = build()
+                return self._memo[key]
+            node = self._rec = Recorder()
+            try:
+                value = build()
+            except BaseException:
+                if outer is not None:
+                    outer.merge(node)  # what it observed before failing, as if the asker had done it
+                raise
+            finally:
+                self._rec = outer
+            self._memo[key] = value
+            self._memo_nodes[key] = node
+        if outer is not None:
+            outer.memos.add(key)
         return self._memo[key]
+
+    def fact(self, path: str, name: str) -> Any:
+        """A JSON value that the fact builder registered as ``name`` (``register_fact``) derives from this one file's
+        content alone (kept in the parse cache). While recording, the unit observes the value, not the content: an
+        edit that leaves the fact as it was does not invalidate it."""
+        build = FACT_BUILDERS[name]
+        rec, self._rec = self._rec, None
+        try:
+            k = (path, "fact:" + name)
+            value = self._parsed.get(k)
+            if value is _MISSING:
+                value = self._build_fact(path, name, build)
+                self._parsed.put(k, value, max(self._read_paths.get(path, 0), 64))
+        finally:
+            self._rec = rec
+        if rec is not None:
+            rec.answers[(path, "f", name)] = value
+            level = "notebook" if path.endswith(".ipynb") else "python"
+            self._touch(path, level, parsed=path in self._parsed_paths, content=False)
+        return value
+
+    def _build_fact(self, path: str, name: str, build: Any) -> Any:
+        """The fact from the facts cache (``fact_store``: what deriving it did to the index is replayed), else built
+        (and stored when deriving it touched nothing but this file)."""
+        store = self.fact_store
+        if store is None:
+            return build(self, path)
+        level = "notebook" if path.endswith(".ipynb") else "python"
+        key = f"{name}|{level}|{'tmpl' if self._is_tmpl(path) else 'plain'}"
+        got = store.get(key, path)
+        if got is not None:
+            value, effects = got
+            for e in effects:
+                if e[0] == "w":
+                    self._fail_warn(e[1], e[2], path, level)
+                elif e[0] == "s":
+                    self._skip(e[1], path, level)
+                elif e[0] == "r":
+                    self.mark_read(path, e[1])
+                else:
+                    self.mark_parsed(path)
+            return value
+        node = self._rec = Recorder()
+        try:
+            value = build(self, path)
+        finally:
+            self._rec = None
+        stored: list[list[Any]] = []
+        for e in sorted(node.effects, key=repr):
+            if e[0] == "w" and e[3] == path:
+                stored.append(["w", e[1], e[2]])
+            elif e[0] == "s" and e[2] == path:
+                stored.append(["s", e[1]])
+            elif e[0] == "r" and e[1] == path:
+                stored.append(["r", e[2]])
+            elif e[0] == "p" and e[1] == path:
+                stored.append(["p"])
+            else:
+                return value  # it touched another file: not a fact of this one alone
+        if not (node.content - {path} or node.answers or node.memos):
+            store.put(key, path, value, stored)
+        return value
+
+    def memo_nodes(self) -> dict[str, Recorder]:
+        """The recorders of the models built (or adopted from a worker) in this scan."""
+        return self._memo_nodes
+
+    def adopt_memo_node(self, key: str, node: Recorder) -> None:
+        self._memo_nodes.setdefault(key, node)
+
+    def recording(self, on: bool) -> None:
+        """Record units from now on (the facts cache is in use)."""
+        self._recording = on
+
+    def record_into(self, rec: Recorder | None) -> Recorder | None:
+        """Make ``rec`` the recorder of the unit that runs now; returns the previous one."""
+        prev, self._rec = self._rec, rec
+        return prev
 
     def file_memo(self, key: str, path: str, build: Any) -> Any:
         """Like ``memo`` for data derived from one file (its calls, aliases, imports): kept in the
@@ -431,16 +546,27 @@ class FileIndex:
         run again after eviction."""
         k = (path, "memo:" + key)
         hit = self._parsed.get(k)
+        outer = self._rec
         if hit is not _MISSING:
-            return hit
-        value = build()
-        self._parsed.put(k, value, max(self._read_paths.get(path, 0), 64))
+            if outer is not None and hit[1] is not None:
+                outer.merge(hit[1])  # what building it observed and did, as if built again
+            return hit[0]
+        node = self._rec = Recorder() if self._recording else None
+        try:
+            value = build()
+        finally:
+            self._rec = outer
+        if outer is not None and node is not None:
+            outer.merge(node)
+        self._parsed.put(k, (value, node), max(self._read_paths.get(path, 0), 64))
         return value
 
     # ------------------------------------------------------------ reading
     def warn(self, code: str, message: str, path: str | None = None) -> None:
         """Record a problem once (the same warning again, from another detector or process, adds nothing)."""
         w = Warning_(code, message, path)
+        if self._rec is not None:
+            self._rec.effects.add(("w", code, message, path))
         if w not in self._warned:
             self._warned.add(w)
             self.warnings.append(w)
@@ -459,7 +585,7 @@ class FileIndex:
     def mark(self) -> IndexMark:
         """Where the index's records stand now (before a worker process starts its tasks)."""
         return IndexMark(len(self.warnings), {r: len(p) for r, p in self.stats.skipped.items()}, len(self._read_paths),
-                         len(self._parsed_paths), len(self._tokens), frozenset(self.late_needles))
+                         len(self._parsed_paths), len(self._tokens), frozenset(self.late_needles), len(self._fx))
 
     def changes_since(self, mark: IndexMark, words: bool = False) -> IndexChanges:
         """What this process recorded after ``mark``: warnings, skipped files, files read and parsed, late
@@ -472,13 +598,20 @@ class FileIndex:
             self.late_needles - mark.late_needles,
             dict(islice(self._tokens.items(), mark.tokens, None)) if words else {},
             len(self._vocab),
+            dict(islice(self._fx.items(), mark.fx, None)),
         )
 
     def absorb(self, changes: IndexChanges) -> None:
         """Merge a worker's changes; what this process already has (the same warning, a file already
         counted) is kept once."""
-        for w in changes.warnings:
-            self.warn(w.code, w.message, w.path)
+        rec, self._rec = self._rec, None  # a worker's records are no observation of the unit running here
+        try:
+            for w in changes.warnings:
+                self.warn(w.code, w.message, w.path)
+        finally:
+            self._rec = rec
+        for k, effects in changes.fx.items():
+            self._fx.setdefault(k, effects)
         for reason, paths in changes.skipped.items():
             for p in paths:
                 self.stats.skip(reason, p)
@@ -492,13 +625,60 @@ class FileIndex:
             for p, found in changes.words.items():
                 self._tokens.setdefault(p, found)
 
+    # ------------------------------------------------------------ recording (mlscan.cache)
+    def _skip(self, reason: str, path: str, level: str) -> None:
+        """A skipped file, remembered as what reading ``path`` at ``level`` causes."""
+        self.stats.skip(reason, path)
+        self._fx.setdefault((path, level), []).append(("s", reason, path))
+        if self._rec is not None:
+            self._rec.effects.add(("s", reason, path))
+
+    def _fail_warn(self, code: str, message: str, path: str, level: str) -> None:
+        self.warn(code, message, path)
+        self._fx.setdefault((path, level), []).append(("w", code, message, path))
+
+    def _touch(self, path: str, level: str, parsed: bool = False, content: bool = True) -> None:
+        """The current unit read ``path`` (at ``level``: raw, text or a parse kind): its content is an input (unless
+        ``content`` is False: a pre-check whose answer is recorded instead); what reading it causes is an effect."""
+        rec = self._rec
+        if rec is None:
+            return
+        if content:
+            rec.content.add(path)
+        eff = rec.effects
+        size = self._read_paths.get(path)
+        if size is not None:
+            eff.add(("r", path, size))
+        if parsed or (not content and level == "notebook" and path in self._parsed_paths):  # a notebook is split by its parse
+            eff.add(("p", path))
+        fx = self._fx
+        if fx:
+            for lv in ("safe", "raw", "text", level):
+                for e in fx.get((path, lv), ()):
+                    eff.add(e)
+
+    def mark_read(self, path: str, size: int) -> None:
+        """Count a file as read (a reused unit read it)."""
+        if path not in self._read_paths:
+            self._read_paths[path] = size
+            self.stats.read = len(self._read_paths)
+
+    def mark_parsed(self, path: str) -> None:
+        if path not in self._parsed_paths:
+            self._parsed_paths[path] = None
+            self.stats.parsed = len(self._parsed_paths)
+
     def raw(self, path: str, limit: int | None = None) -> bytes | None:
         """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
         limit = limit or self.max_bytes
         if not self._safe(path):
+            if self._rec is not None:
+                self._touch(path, "raw")
             return None
         failed = self._failed_read.get(path)
         if failed is not None and (failed < 0 or limit <= failed):
+            if self._rec is not None:
+                self._touch(path, "raw")
             return None  # reported once already
         try:
             fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY | _NOFOLLOW)
@@ -514,22 +694,31 @@ class FileIndex:
                 os.close(fd)
         except OSError as e:
             self._failed_read[path] = -1
-            self.stats.skip("unreadable", path)
-            self.warn("unreadable", f"cannot read: {e.strerror or e}", path)
+            self._skip("unreadable", path, "raw")
+            self._fail_warn("unreadable", f"cannot read: {e.strerror or e}", path, "raw")
             return None
         if size > limit or len(data) > limit:
             self._failed_read[path] = limit
-            self.stats.skip("too-large", path)
-            self.warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path)
+            self._skip("too-large", path, "raw")
+            self._fail_warn("too-large", f"larger than {limit // 1024} KiB; listed, not parsed", path, "raw")
             return None
         if path not in self._read_paths:
             self._read_paths[path] = len(data)
             self.stats.read = len(self._read_paths)
+        if self._rec is not None:
+            self._touch(path, "raw")
         return data
 
     def text(self, path: str, keep: bool = True) -> str | None:
         """The file as text (None: unreadable, binary, too large); ``keep=False`` leaves it out of the cache
         (a notebook's JSON, megabytes of outputs, is wanted once: for its code cells)."""
+        if self._rec is not None:
+            rec, self._rec = self._rec, None
+            try:
+                return self.text(path, keep)
+            finally:
+                self._rec = rec
+                self._touch(path, "text")
         txt = self._text.get(path)
         if txt is not _MISSING:
             return txt  # type: ignore[no-any-return]
@@ -544,25 +733,39 @@ class FileIndex:
         txt = None
         if data is not None:
             if b"\0" in data[:8192]:
-                self.stats.skip("binary", path)
+                self._skip("binary", path, "text")
             else:
                 try:
                     txt = data.decode("utf-8-sig")
                 except UnicodeDecodeError:
                     txt = data.decode("utf-8", "replace")
-                    self.warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path)
+                    self._fail_warn("not-utf8", "not valid UTF-8; undecodable bytes replaced", path, "text")
         if txt is None:
             self._no_text.add(path)
             return None
         if len(txt) > MAX_LINE_CHARS and not path.endswith(_WHOLE_LINES):
             txt, cut = formats.cap_lines(txt)
             if cut:
-                self.warn("long-line", f"{cut:,} line(s) longer than {MAX_LINE_CHARS:,} characters; read up to that length", path)
+                self._fail_warn("long-line", f"{cut:,} line(s) longer than {MAX_LINE_CHARS:,} characters; read up to that length", path,
+                                "text")
         if keep:
             self._text.put(path, txt, len(txt))
         return txt
 
     def contains(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Cheap byte check before parsing: does the file mention any needle (case-sensitive)? (``_contains``)"""
+        if self._rec is None:
+            return self._contains(path, needles)
+        rec, self._rec = self._rec, None
+        try:
+            found = self._contains(path, needles)
+        finally:
+            self._rec = rec
+        rec.answers[(path, "c", needles)] = found
+        self._touch(path, "text", content=False)
+        return found
+
+    def _contains(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """Cheap byte check before parsing: does the file mention any needle (case-sensitive)?
         Answers are remembered per needle, so asking again (any detector, any loop) reads nothing."""
         mask = self._needle_masks.get(needles)
@@ -605,6 +808,19 @@ class FileIndex:
                         self._humps[part] = bit
 
     def mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Word-level pre-filter (``_mentions``); while recording, the answer is what the unit observed."""
+        if self._rec is None:
+            return self._mentions(path, needles)
+        rec, self._rec = self._rec, None
+        try:
+            found = self._mentions(path, needles)
+        finally:
+            self._rec = rec
+        rec.answers[(path, "m", needles)] = found
+        self._touch(path, "notebook" if path.endswith(".ipynb") else "text", content=False)
+        return found
+
+    def _mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """Word-level pre-filter: do all word segments of some needle occur as words of the file
         (``b"mlflow.log_metric"``: ``mlflow``, ``log`` and ``metric``)? Words are runs of letters and
         digits, so ``b"drift"`` matches ``data_drift`` but not ``drifted``; a capitalised needle word
@@ -711,6 +927,8 @@ class FileIndex:
         key = (path, "lines")
         hit = self._parsed.get(key)
         if hit is not _MISSING:
+            if self._rec is not None:
+                self._touch(path, "text")
             return hit  # type: ignore[no-any-return]
         txt = self.text(path)
         out = txt.splitlines() if txt is not None else []
@@ -725,6 +943,18 @@ class FileIndex:
         return clean_snippet("\n".join(lines[line - 1 : end]))
 
     def _parse(self, path: str, kind: str, fn: Any) -> Any:
+        if self._rec is None:
+            return self._parse_file(path, kind, fn)
+        rec, self._rec = self._rec, None
+        result = None
+        try:
+            result = self._parse_file(path, kind, fn)
+        finally:
+            self._rec = rec
+            self._touch(path, kind, parsed=result is not None)
+        return result
+
+    def _parse_file(self, path: str, kind: str, fn: Any) -> Any:
         key = (path, kind)
         hit = self._parsed.get(key)
         if hit is not _MISSING:
@@ -739,11 +969,12 @@ class FileIndex:
             except ValueError as e:
                 self._parse_failed.add(key)
                 if kind == "yaml" and self._in_helm_templates(path):  # not the repository's fault: our rendering is rough
-                    self.stats.skip("helm-template", path)
-                    self.warn("template-unrendered", f"Helm template: not YAML once rendered without values ({e}); not read", path)
+                    self._skip("helm-template", path, kind)
+                    self._fail_warn("template-unrendered", f"Helm template: not YAML once rendered without values ({e}); not read",
+                                    path, kind)
                 else:
-                    self.stats.skip("unparseable", path)
-                    self.warn("parse-error", f"{kind}: {e}", path)
+                    self._skip("unparseable", path, kind)
+                    self._fail_warn("parse-error", f"{kind}: {e}", path, kind)
                 return None
             if path not in self._parsed_paths:
                 self._parsed_paths[path] = None

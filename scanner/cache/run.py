@@ -1,0 +1,178 @@
+"""The units of a previous scan of the same listing, checked against the files as they are now (see record.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..index import FACT_BUILDERS
+from .blobs import ContentIds
+from .record import Recorder, Tables, encode_node, replay_effects
+from .store import Store
+
+RUN_FORMAT = 1
+_PACKAGE_DIRS = ("", "cache", "ci", "facts", "index", "scoring", "reporters", "schemas")
+
+
+def code_fingerprint(detectors: Sequence[Any]) -> str:
+    """mlscan's version and the size and modification time of every module it runs (its own and each detector's
+    module): an edited detector never meets results of its former self. Python and PyYAML versions too."""
+    import mlscan
+    import yaml
+
+    h = hashlib.sha256(f"{RUN_FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|{yaml.__with_libyaml__}".encode())
+    files: set[str] = set()
+    for mod in (mlscan,):
+        base = Path(mod.__file__ or "").parent
+        for sub in _PACKAGE_DIRS:
+            d = base / sub if sub else base
+            try:
+                files.update(str(p) for p in d.iterdir() if p.suffix in (".py", ".json"))
+            except OSError:
+                continue
+    for det in detectors:
+        mod = sys.modules.get(type(det).__module__)
+        if mod is not None and getattr(mod, "__file__", None):
+            files.add(str(mod.__file__))
+            files.update(str(p) for p in Path(str(mod.__file__)).parent.glob("*.py"))
+    for f in sorted(files):
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue
+        h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    h.update("|".join(f"{d.id}={type(d).__module__}.{type(d).__qualname__}" for d in detectors).encode())
+    return h.hexdigest()
+
+
+class RunCache:
+    """One scan's view of the stored run of its context: which units can be reused, what to store next."""
+
+    def __init__(self, store: Store, index: Any, detectors: Sequence[Any], settings: Iterable[str]) -> None:
+        self.store = store
+        self.index = index
+        self.ids = ContentIds(index.root, index.target.is_git)
+        self.fingerprint = code_fingerprint(detectors)
+        h = hashlib.sha256(self.fingerprint.encode())
+        h.update("\0".join([index.target.subdir, str(index.target.is_git), str(index.max_bytes), *settings]).encode())
+        h.update(self.ids.listing_key(index.all_paths).encode())
+        self.key = h.hexdigest()
+        stored = store.get("run", self.key)
+        try:
+            if not (isinstance(stored, dict) and stored.get("format") == RUN_FORMAT):
+                raise ValueError("no run of this format")
+            self.tables = Tables(stored["paths"], stored["needles"])
+            self.old: dict[str, Any] = dict(stored["nodes"])
+            old_ids: list[str | None] = list(stored["ids"])
+            self.changed = {i for i, old in enumerate(old_ids) if old is not None and self.ids.get(self.tables.paths[i]) != old}
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeError):
+            stored = None  # none stored, or not readable as one: a cold scan
+            self.tables, self.old, self.changed = Tables(), {}, set()
+        self.hit = stored is not None
+        self._valid: dict[str, bool] = {}
+        self._replayed: set[str] = set()
+        self.new: dict[str, Any] = {}
+        self.poisoned = ""  # why nothing of this scan may be stored
+        self.reused = 0
+        self.recomputed = 0
+
+    # ------------------------------------------------------------ validity
+    def valid(self, nid: str) -> bool:
+        """May the stored unit be reused: each observation on a changed file answers the same, each model it used is
+        reusable."""
+        v = self._valid.get(nid)
+        if v is not None:
+            return v
+        node = self._node(nid)
+        if node is None:
+            self._valid[nid] = False
+            return False
+        self._valid[nid] = False  # a cycle (never expected) is not reusable
+        changed = self.changed
+        try:
+            ok = not changed or (not any(i in changed for i in node["c"]) and all(self._same(a) for a in node["a"] if a[0] in changed))
+            ok = ok and all(self.valid("m:" + m) for m in node["m"])
+        except (KeyError, TypeError, IndexError, ValueError):
+            ok = False
+        self._valid[nid] = ok
+        return ok
+
+    def peek(self, nid: str) -> dict[str, Any] | None:
+        """The stored unit, decoded (nothing replayed)."""
+        return self._node(nid)
+
+    def _node(self, nid: str) -> dict[str, Any] | None:
+        text = self.old.get(nid)
+        return None if text is None else json.loads(text)  # type: ignore[no-any-return]
+
+    def _same(self, answer: list[Any]) -> bool:
+        path, kind, arg, was = self.tables.paths[answer[0]], answer[1], answer[2], answer[3]
+        ix = self.index
+        prev = ix.record_into(None)  # checking is no observation of the unit running now
+        try:
+            if kind == "m":
+                return bool(ix.mentions(path, self.tables.needles[arg])) == was
+            if kind == "c":
+                return bool(ix.contains(path, self.tables.needles[arg])) == was
+            if kind == "f":
+                if arg not in FACT_BUILDERS:  # registered by the modules that define them (imported with the detectors)
+                    return False
+                return bool(json.loads(json.dumps(ix.fact(path, arg))) == was)
+            return False
+        finally:
+            ix.record_into(prev)
+
+    # ------------------------------------------------------------ reuse
+    def reuse(self, nid: str) -> Any:
+        """Replay the stored unit's effects, and those of the models it used, once each."""
+        prev = self.index.record_into(None)  # replayed effects belong to the reused unit, not to the one running now
+        try:
+            self._replay(nid)
+        finally:
+            self.index.record_into(prev)
+        self.reused += 1
+        return None
+
+    def _replay(self, nid: str) -> None:
+        if nid in self._replayed:
+            return
+        self._replayed.add(nid)
+        node = self._node(nid)
+        if node is None:
+            return
+        self.new.setdefault(nid, self.old[nid])
+        replay_effects(self.index, node, self.tables)
+        for m in node["m"]:
+            if ("m:" + m) in self.old:
+                self._replay("m:" + m)
+
+    # ------------------------------------------------------------ recording
+    def record(self, nid: str, rec: Recorder, findings: Any) -> None:
+        self.recomputed += 1
+        if nid.startswith("p:"):
+            # A file's own unit runs again whenever the file changes (its own answers are not worth keeping: re-asking
+            # them costs what rerunning it costs), which keeps the units of a 60,000-file repository small.
+            own = nid[2:]
+            rec.content.add(own)
+            rec.answers = {k: v for k, v in rec.answers.items() if k[0] != own}
+        self.new[nid] = encode_node(rec, self.tables, findings)
+
+    def poison(self, why: str) -> None:
+        self.poisoned = self.poisoned or why
+
+    def save(self) -> None:
+        """Store this scan's units (reused and recomputed) with the content ids of every file they observed."""
+        if self.poisoned:
+            return
+        for key, rec in self.index.memo_nodes().items():
+            self.new["m:" + key] = encode_node(rec, self.tables, None)
+        if self.hit and not self.changed and self.recomputed == 0 and set(self.new) == set(self.old):
+            return  # nothing new to say
+        ids = [self.ids.get(p) for p in self.tables.paths]
+        self.store.put("run", self.key, {"format": RUN_FORMAT, **self.tables.to_json(), "ids": ids, "nodes": self.new})

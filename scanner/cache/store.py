@@ -1,0 +1,202 @@
+"""Where scan facts persist between scans: one SQLite database in the user's cache directory.
+
+Values are JSON (zlib-compressed), never pickle: a cache directory another user or a tampered file could write
+must not be able to run code. The database is opened in WAL mode with a busy timeout, so concurrent scans read
+while one writes; each scan writes its new entries in one transaction at the end. The total size is bounded:
+past ``max_bytes`` the least recently used entries go. Any database error turns the cache off for that scan
+(the scan goes on, uncached): a cache never makes a scan fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+SCHEMA = 1
+DB_NAME = "facts.sqlite3"
+DEFAULT_MAX_BYTES = 512 << 20
+ENV_DIR = "MLSCAN_CACHE_DIR"
+ENV_MAX_MB = "MLSCAN_CACHE_MAX_MB"
+
+
+def default_dir() -> Path:
+    """``$MLSCAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/mlscan``, else ``~/.cache/mlscan``."""
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
+    return base / "mlscan"
+
+
+def _max_bytes() -> int:
+    try:
+        return max(1, int(os.environ.get(ENV_MAX_MB, ""))) << 20
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def encode(value: Any) -> bytes:
+    # ASCII escapes: file names that are not UTF-8 (surrogate-escaped by the index) survive the round trip
+    return zlib.compress(json.dumps(value, separators=(",", ":")).encode("ascii"), 1)
+
+
+def decode(blob: bytes) -> Any:
+    return json.loads(zlib.decompress(blob).decode("ascii"))
+
+
+class Store:
+    """Entries (kind, key) -> JSON value. ``get`` reads at once; ``put`` is buffered until ``flush``."""
+
+    def __init__(self, directory: Path | str | None = None, max_bytes: int | None = None) -> None:
+        self.dir = Path(directory) if directory is not None else default_dir()
+        self.max_bytes = max_bytes or _max_bytes()
+        self._db: sqlite3.Connection | None = None
+        self._pending: dict[tuple[str, str], bytes] = {}
+        self._used: set[tuple[str, str]] = set()
+        self.broken = False
+        self.error = ""
+        self._pid = os.getpid()  # a forked worker never uses the scanning process's connection
+
+    # ------------------------------------------------------------ connection
+    def _conn(self) -> sqlite3.Connection | None:
+        if os.getpid() != self._pid:
+            return None
+        if self._db is not None or self.broken:
+            return self._db
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = self.dir / DB_NAME
+            if path.is_symlink():
+                raise OSError(f"{path} is a symlink")
+            db = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
+            with contextlib.suppress(OSError):
+                os.chmod(path, 0o600)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+            if row is None or row[0] != str(SCHEMA):
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("DROP TABLE IF EXISTS entries")
+                db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value BLOB, size INTEGER, used REAL, PRIMARY KEY (kind, key))")
+                db.execute("CREATE INDEX IF NOT EXISTS entries_used ON entries (used)")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                db.execute("COMMIT")
+            self._db = db
+        except (OSError, sqlite3.Error) as e:
+            self._off(e)
+        return self._db
+
+    def _off(self, e: BaseException) -> None:
+        self.broken = True
+        self.error = f"{type(e).__name__}: {e}"
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    # ------------------------------------------------------------ entries
+    def get(self, kind: str, key: str) -> Any:
+        """The stored value, or None (absent, unreadable, cache off)."""
+        pending = self._pending.get((kind, key))
+        if pending is not None:
+            return decode(pending)
+        db = self._conn()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT value FROM entries WHERE kind=? AND key=?", (kind, key)).fetchone()
+        except sqlite3.Error as e:
+            self._off(e)
+            return None
+        if row is None:
+            return None
+        try:
+            value = decode(row[0])
+        except (ValueError, zlib.error):
+            return None  # a damaged entry is a miss; the next put replaces it
+        self._used.add((kind, key))
+        return value
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
+        """Values of those keys that are stored."""
+        out: dict[str, Any] = {}
+        db = self._conn()
+        if db is None:
+            return out
+        try:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                marks = ",".join("?" * len(part))
+                for key, blob in db.execute(f"SELECT key, value FROM entries WHERE kind=? AND key IN ({marks})", (kind, *part)):  # noqa: S608 - only placeholders
+                    try:
+                        out[key] = decode(blob)
+                    except (ValueError, zlib.error):
+                        continue
+                    self._used.add((kind, key))
+        except sqlite3.Error as e:
+            self._off(e)
+        return out
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        if not self.broken and os.getpid() == self._pid:
+            self._pending[(kind, key)] = encode(value)
+
+    def flush(self) -> None:
+        """Write the buffered entries and mark the read ones as used, in one transaction; then evict past the bound."""
+        db = self._conn()
+        if db is None or (not self._pending and not self._used):
+            self._pending.clear()
+            return
+        now = time.time()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+                           [(k, key, blob, len(blob), now) for (k, key), blob in self._pending.items()])
+            db.executemany("UPDATE entries SET used=? WHERE kind=? AND key=?", [(now, k, key) for k, key in self._used - self._pending.keys()])
+            total = db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
+            if total > self.max_bytes:
+                self._evict(db, total)
+            db.execute("COMMIT")
+        except sqlite3.Error as e:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            self._off(e)
+        self._pending.clear()
+        self._used.clear()
+
+    def _evict(self, db: sqlite3.Connection, total: int) -> None:
+        """Least recently used entries out until the cache holds at most 80 % of its bound."""
+        goal = int(self.max_bytes * 0.8)
+        doomed: list[tuple[str, str]] = []
+        for kind, key, size in db.execute("SELECT kind, key, size FROM entries ORDER BY used"):
+            if total <= goal:
+                break
+            doomed.append((kind, key))
+            total -= size
+        db.executemany("DELETE FROM entries WHERE kind=? AND key=?", doomed)
+
+    def size(self) -> int:
+        db = self._conn()
+        if db is None:
+            return 0
+        try:
+            return int(db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0])
+        except sqlite3.Error:
+            return 0
+
+    def close(self) -> None:
+        if os.getpid() != self._pid:
+            return
+        self.flush()
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None

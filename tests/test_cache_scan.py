@@ -1,0 +1,199 @@
+"""Scans with the facts cache: a rescan reuses what did not change and reports exactly what an uncached scan
+reports (unchanged repository, one Python file changed, a YAML file changed, files added; one and several
+processes)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from mlscan import parallel
+from mlscan.cache.run import RunCache
+from mlscan.engine import ScanOptions, scan
+from mlscan.reporters import get_reporter
+
+from .conftest import make_repo
+
+ROOT = Path(__file__).resolve().parent.parent
+L3 = ROOT / "fixtures" / "levels" / "l3-platform" / "repo"
+
+
+def _report(path: Path, jobs: int, cache: object) -> dict:
+    out = json.loads(get_reporter("json")(scan(str(path), ScanOptions(frameworks=("all",), jobs=jobs, cache=cache)), color=False))
+    out["stats"].pop("duration_seconds")
+    return out
+
+
+@pytest.fixture
+def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many units the scans reused and recomputed."""
+    seen = {"reused": 0, "recomputed": 0}
+    real_reuse, real_record = RunCache.reuse, RunCache.record
+
+    def reuse(self: RunCache, nid: str):  # type: ignore[no-untyped-def]
+        seen["reused"] += 1
+        return real_reuse(self, nid)
+
+    def record(self: RunCache, nid: str, rec, findings):  # type: ignore[no-untyped-def]
+        seen["recomputed"] += 1
+        return real_record(self, nid, rec, findings)
+
+    monkeypatch.setattr(RunCache, "reuse", reuse)
+    monkeypatch.setattr(RunCache, "record", record)
+    return seen
+
+
+def _hostile_copy(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(L3, src)
+    (src / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (src / ".github" / "workflows" / "broken.yml").write_text("on: [push\njobs: {\n")
+    (src / "broken.py").write_text("import mlflow\ndef (:\n")
+    (src / "big.json").write_bytes(b"[" + b"1," * 700_000 + b"1]")
+    (src / "latin1.py").write_bytes(b"# caf\xe9\nimport mlflow\n")
+    return make_repo(src, tmp_path / "repo")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rescans_report_what_an_uncached_scan_reports(tmp_path: Path, jobs: int, counts: dict[str, int]) -> None:
+    if jobs > 1 and not parallel.available():
+        pytest.skip("no fork start method on this platform")
+    repo = _hostile_copy(tmp_path)
+    cache = tmp_path / "cache"
+    plain = _report(repo, jobs, False)
+    assert counts == {"reused": 0, "recomputed": 0}
+    assert _report(repo, jobs, cache) == plain  # cold: everything runs and is recorded
+    assert counts["reused"] == 0 and counts["recomputed"] > 0
+    counts["recomputed"] = 0
+    assert _report(repo, jobs, cache) == plain  # warm: everything reused
+    assert counts["recomputed"] == 1 and counts["reused"] > 10  # only the work outside all units ("top") runs again
+    assert {w["code"] for w in plain["warnings"]} >= {"parse-error", "not-utf8", "too-large"}
+
+    train = next(p for p in sorted(repo.rglob("*.py")) if "mlflow" in p.read_text(errors="replace") and "test" not in p.name)
+    train.write_text(train.read_text() + "\n\ndef helper():\n    return mlflow.log_metric('x', 1)\n")
+    counts.update(reused=0, recomputed=0)
+    assert _report(repo, jobs, cache) == _report(repo, jobs, False)
+    assert 0 < counts["recomputed"] < counts["reused"]
+
+    wf = next(repo.glob(".github/workflows/*.yml"))
+    wf.write_text(wf.read_text() + "\n# a comment\n")
+    assert _report(repo, jobs, cache) == _report(repo, jobs, False)
+    (repo / "broken.py").write_text("import mlflow\nmlflow.log_param('a', 1)\n")  # now parses
+    assert _report(repo, jobs, cache) == _report(repo, jobs, False)
+
+
+def test_added_file_and_a_cold_cache_from_another_process_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlscan.cache.facts import FactCache
+
+    repo = _hostile_copy(tmp_path)
+    (repo / "main_broken.py").write_text("if __name__ == '__main__':\n    run(\n")  # a root script that does not parse
+    cache = tmp_path / "cache"
+    if parallel.available():
+        _report(repo, 2, cache)  # filled by a parallel scan, read by a serial one
+    assert _report(repo, 1, cache) == _report(repo, 1, False)
+    hits: list[str] = []
+    real = FactCache.get
+
+    def get(self: FactCache, name: str, path: str):  # type: ignore[no-untyped-def]
+        got = real(self, name, path)
+        if got is not None:
+            hits.append(path)
+        return got
+
+    monkeypatch.setattr(FactCache, "get", get)
+    (repo / "extra.py").write_text("import wandb\nwandb.init(project='x')\n")
+    subprocess.run(["git", "add", "extra.py"], cwd=repo, check=True)
+    cached = _report(repo, 1, cache)  # a new listing: every unit runs, the wiring graph's file facts come from the cache
+    assert hits and "main_broken.py" in hits
+    assert cached == _report(repo, 1, False)
+    assert any(w["path"] == "main_broken.py" and w["code"] == "parse-error" for w in cached["warnings"])
+
+
+def test_outside_git_content_hashes(tmp_path: Path) -> None:
+    repo = tmp_path / "plain"
+    shutil.copytree(L3, repo)
+    cache = tmp_path / "cache"
+    first = _report(repo, 1, cache)
+    assert _report(repo, 1, cache) == first == _report(repo, 1, False)
+    py = next(p for p in sorted(repo.rglob("*.py")))
+    py.write_text(py.read_text() + "\nimport mlflow\nmlflow.autolog()\n")
+    assert _report(repo, 1, cache) == _report(repo, 1, False)
+
+
+def test_cli_no_cache_and_cache_dir(tmp_path: Path, _own_cache_dir: Path) -> None:
+    import os
+    import sys
+
+    repo = make_repo(L3, tmp_path / "repo")
+    env = {**os.environ}
+    run = [sys.executable, "-m", "mlscan", "scan", str(repo), "-f", "json"]
+    cp = subprocess.run([*run, "--no-cache"], capture_output=True, env=env, check=True)
+    assert not any(_own_cache_dir.iterdir())
+    subprocess.run(run, capture_output=True, env=env, check=True)
+    assert (_own_cache_dir / "facts.sqlite3").exists()
+    other = tmp_path / "other"
+    cp2 = subprocess.run([*run, "--cache-dir", str(other)], capture_output=True, env=env, check=True)
+    assert (other / "facts.sqlite3").exists()
+    a, b = json.loads(cp.stdout), json.loads(cp2.stdout)
+    a["stats"].pop("duration_seconds")
+    b["stats"].pop("duration_seconds")
+    assert a == b
+
+
+def test_damaged_entries_are_recomputed(tmp_path: Path) -> None:
+    import sqlite3
+
+    from mlscan.cache.store import decode, encode
+
+    repo = make_repo(L3, tmp_path / "repo")
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    _report(repo, 1, cache)
+    db = sqlite3.connect(str(cache / "facts.sqlite3"))
+    (key, blob), = db.execute("SELECT key, value FROM entries WHERE kind='run'").fetchall()
+    run = decode(blob)
+    nodes = sorted(run["nodes"])
+    for i, nid in enumerate(nodes):  # broken JSON, a finding of the wrong shape, an unknown tag, an index out of range
+        run["nodes"][nid] = ["{", '{"c":[],"a":[],"m":[],"s":[],"e":[],"f":[["x"]]}',
+                             '{"c":[],"a":[],"m":[],"s":[],"e":[["w","c","m",99999]],"f":[]}', run["nodes"][nid]][i % 4]
+    db.execute("UPDATE entries SET value=? WHERE kind='run' AND key=?", (encode(run), key))
+    db.commit()
+    db.close()
+    assert _report(repo, 1, cache) == plain
+    assert _report(repo, 1, cache) == plain
+
+
+def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+    import os
+
+    repo = make_repo(L3, tmp_path / "repo")
+    name = os.fsencode(str(repo)) + b"/src/caf\xe9.py"
+    with open(name, "wb") as fh:
+        fh.write(b"import mlflow\nmlflow.log_metric('a', 1)\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    assert _report(repo, 1, cache) == plain
+    assert _report(repo, 1, cache) == plain
+
+
+def test_a_failing_detector_pass_is_stored_with_its_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            counts: dict[str, int]) -> None:
+    from mlscan.detectors.cost_gpu import CostGpu
+
+    def broken(self, index):  # type: ignore[no-untyped-def]
+        raise TypeError("unhashable type: 'LineDict'")
+
+    monkeypatch.setattr(CostGpu, "detect", broken)
+    repo = make_repo(L3, tmp_path / "repo")
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    assert any(w["code"] == "detector-error" for w in plain["warnings"])
+    assert _report(repo, 1, cache) == plain
+    counts.update(reused=0, recomputed=0)
+    assert _report(repo, 1, cache) == plain
+    assert counts["recomputed"] == 1  # "top" only: the failed pass was reused with its warning
+

@@ -1,0 +1,126 @@
+"""The facts cache's storage: SQLite entries as JSON, bounded, safe to share; content ids; exact codecs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from mlscan.cache import codec
+from mlscan.cache.blobs import ContentIds
+from mlscan.cache.store import DB_NAME, Store, default_dir
+from mlscan.model import Evidence, Finding, Source, Strength
+
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def test_default_dir_follows_env_then_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MLSCAN_CACHE_DIR", str(tmp_path / "c"))
+    assert default_dir() == tmp_path / "c"
+    monkeypatch.delenv("MLSCAN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_dir() == tmp_path / "xdg" / "mlscan"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # not absolute: ignored, as the XDG spec says
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_dir() == tmp_path / "home" / ".cache" / "mlscan"
+
+
+def test_put_flush_get_and_private_files(tmp_path: Path) -> None:
+    s = Store(tmp_path / "c")
+    s.put("fact", "k1", {"a": [1, "x", None]})
+    assert s.get("fact", "k1") == {"a": [1, "x", None]}  # pending entries are visible before the flush
+    s.close()
+    assert (tmp_path / "c" / DB_NAME).stat().st_mode & 0o777 == 0o600
+    s2 = Store(tmp_path / "c")
+    assert s2.get("fact", "k1") == {"a": [1, "x", None]}
+    assert s2.get_many("fact", ["k1", "nope"]) == {"k1": {"a": [1, "x", None]}}
+    assert s2.get("run", "k1") is None
+    s2.close()
+
+
+def test_values_are_json_never_pickle(tmp_path: Path) -> None:
+    import sqlite3
+    import zlib
+
+    s = Store(tmp_path)
+    s.put("fact", "k", ["v"])
+    s.close()
+    db = sqlite3.connect(str(tmp_path / DB_NAME))
+    (blob,) = db.execute("SELECT value FROM entries").fetchone()
+    assert json.loads(zlib.decompress(blob)) == ["v"]
+    db.execute("UPDATE entries SET value=?", (b"\x80\x04garbage",))  # a damaged or planted entry is a miss
+    db.commit()
+    db.close()
+    assert Store(tmp_path).get("fact", "k") is None
+
+
+def test_bounded_least_recently_used_out(tmp_path: Path) -> None:
+    s = Store(tmp_path, max_bytes=40_000)
+    noise = os.urandom(6000).hex()  # incompressible
+    for i in range(10):
+        s.put("fact", f"k{i}", noise + str(i))
+        s.flush()
+    assert s.size() <= 40_000
+    assert s.get("fact", "k9") is not None and s.get("fact", "k0") is None
+    s.close()
+
+
+def test_unusable_directory_turns_the_cache_off(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    s = Store(tmp_path / "file" / "sub")
+    s.put("fact", "k", 1)
+    assert s.get("fact", "nope") is None and s.broken
+    s.close()  # no exception
+
+
+def test_concurrent_writers(tmp_path: Path) -> None:
+    def write(n: int) -> None:
+        s = Store(tmp_path)
+        for i in range(20):
+            s.put("fact", f"{n}-{i}", i)
+            s.flush()
+        s.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    s = Store(tmp_path)
+    assert all(s.get("fact", f"{n}-19") == 19 for n in range(4)) and not s.broken
+
+
+def test_content_ids_trust_git_only_for_untouched_files(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("y = 2\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, env=GIT_ENV)
+    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True, env=GIT_ENV)
+    blob = subprocess.run(["git", "hash-object", "a.py"], cwd=tmp_path, check=True, env=GIT_ENV, capture_output=True).stdout.decode().strip()
+    ids = ContentIds(tmp_path, True)
+    assert ids.get("a.py") == blob
+    (tmp_path / "b.py").write_text("y = 3\n")  # changed after `git add`: hashed, not the index's id
+    (tmp_path / "c.py").write_text("z = 1\n")  # untracked
+    ids = ContentIds(tmp_path, True)
+    want = subprocess.run(["git", "hash-object", "b.py", "c.py"], cwd=tmp_path, check=True, env=GIT_ENV,
+                          capture_output=True).stdout.decode().split()
+    assert [ids.get("b.py"), ids.get("c.py")] == want
+    os.symlink("/etc/passwd", tmp_path / "link.py")
+    assert ids.get("link.py") == "l" and ids.get("missing.py") == ""
+    key = ids.listing_key(["a.py", "b.py"])
+    assert ContentIds(tmp_path, False).listing_key(["b.py", "a.py"]) == key
+    assert ContentIds(tmp_path, False).get("a.py") == blob  # outside Git: the same id from the bytes
+
+
+def test_finding_codec_is_exact() -> None:
+    f = Finding("s", "d", (Evidence("p.py", 3, "token = abc", "d", Strength.STRONG, Source.DECLARED, 5),),
+                MappingProxyType({"t": (1, "a"), "l": [True, None, 1.5], "m": {"k": frozenset({"x"})}, "e": Strength.WEAK}),
+                Strength.WEAK)
+    g = codec.unfinding(json.loads(json.dumps(codec.finding(f))))
+    assert g.to_json() == f.to_json() and dict(g.attrs) == dict(f.attrs) and g.evidence == f.evidence
+    assert type(g.attrs["t"]) is tuple and type(g.attrs["e"]) is Strength
+    with pytest.raises(codec.Uncacheable):
+        codec.finding(Finding("s", "d", (), MappingProxyType({"x": object()})))
