@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 import yaml
 from mlscan.engine import ScanOptions, scan
-from mlscan.evidence import caveats_of, deciding_line, focus, is_bare, leading_problem, non_product_path, pin_line, structural_path
+from mlscan.evidence import (
+    caveats_of,
+    deciding_line,
+    focus,
+    is_bare,
+    leading_problem,
+    non_product_path,
+    pin_line,
+    structural_path,
+)
 from mlscan.index import FileIndex
 from mlscan.model import AnswerValue, Evidence, Finding, Strength
 from mlscan.report import build_report
