@@ -124,3 +124,13 @@ def test_finding_codec_is_exact() -> None:
     assert type(g.attrs["t"]) is tuple and type(g.attrs["e"]) is Strength
     with pytest.raises(codec.Uncacheable):
         codec.finding(Finding("s", "d", (), MappingProxyType({"x": object()})))
+
+
+def test_evidence_codec_keeps_every_field() -> None:
+    """Every Evidence field survives the cache (a field left out changed which dvc.lock line a warm scan cited)."""
+    import dataclasses
+
+    e = Evidence("dvc.lock", 6, "- path: data/raw.csv", "dvc.data", Strength.STRONG, Source.OBSERVED, 7, "stages.a.deps.path",
+                 ("run by x.sh:3",), ("optional: runs only when enabled or installed",), "data_deps")
+    assert all(getattr(e, f.name) != f.default for f in dataclasses.fields(Evidence))  # the sample sets each field
+    assert codec.unevidence(json.loads(json.dumps(codec.evidence(e)))) == e

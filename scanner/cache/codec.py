@@ -58,11 +58,13 @@ def unvalue(v: Any) -> Any:
 
 
 def evidence(e: Evidence) -> list[Any]:
-    return [e.path, e.line, e.snippet, e.detector, str(e.strength), str(e.source), e.end_line]
+    """Every field of an evidence item (a detector may set ``fact``, ``context``, ``chain`` or ``caveats``)."""
+    return [e.path, e.line, e.snippet, e.detector, str(e.strength), str(e.source), e.end_line, e.context, list(e.chain),
+            list(e.caveats), e.fact]
 
 
 def unevidence(v: list[Any]) -> Evidence:
-    return Evidence(v[0], v[1], v[2], v[3], Strength(v[4]), Source(v[5]), v[6])
+    return Evidence(v[0], v[1], v[2], v[3], Strength(v[4]), Source(v[5]), v[6], v[7], tuple(v[8]), tuple(v[9]), v[10])
 
 
 def finding(f: Finding) -> list[Any]:
