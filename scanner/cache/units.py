@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..index.formats import memory_failures
 from ..model import Finding
 from .codec import Uncacheable
 from .record import Recorder, decode_findings, encode_findings
@@ -25,6 +26,7 @@ class Units:
         self.own_store = own_store
         self.index = run.index
         self._prev: list[Recorder | None] = []
+        self.memory_failures_at_open = memory_failures()
 
     # ------------------------------------------------------------ recording
     def start(self) -> Recorder:
@@ -104,6 +106,8 @@ class Units:
     def save(self) -> None:
         # A detector pass that fails is a unit like any other (its warning is one of its effects, replayed with it);
         # a visitor that fails in the Python pass stops visiting later files, which per-file units cannot replay.
+        if memory_failures() != self.memory_failures_at_open:
+            self.run.poison("a parser ran out of memory: the outcome depends on this process's limit, not the file")
         if any(w.code in UNSTORABLE and (w.code != "detector-error" or w.path is not None) for w in self.index.warnings):
             self.run.poison("a visitor failed or a worker task ran again")
         try:

@@ -229,6 +229,21 @@ def load_toml(text: str) -> dict[str, Any]:
 # What ``ast.parse`` raises on hostile source besides SyntaxError: ValueError (NUL bytes), RecursionError (deep
 # nesting) and MemoryError (CPython's parser gives up on some long invalid lines, e.g. ``a a a ...``).
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+# A MemoryError says as much about this process's memory (an org worker's limit) as about the file: the facts
+# cache stores nothing from a scan in which one happened (cache.units reads this count).
+_memory_failures = 0
+
+
+def memory_failures() -> int:
+    """How many parses in this process gave up for want of memory."""
+    return _memory_failures
+
+
+def _noted(e: BaseException) -> BaseException:
+    global _memory_failures
+    if isinstance(e, MemoryError):
+        _memory_failures += 1
+    return e
 
 
 def parse_python(text: str, filename: str) -> ast.Module:
@@ -238,12 +253,12 @@ def parse_python(text: str, filename: str) -> ast.Module:
     try:
         return ast.parse(text, filename=filename)
     except _PARSE_ERRORS as e:
-        first = e
+        first = _noted(e)
     if _MAGIC_LINE.search(text):
         try:
             return ast.parse(_MAGIC_LINE.sub("", text), filename=filename)
-        except _PARSE_ERRORS:
-            pass
+        except _PARSE_ERRORS as e:
+            _noted(e)
     raise ValueError(f"Python syntax error: {getattr(first, 'msg', first)}") from None
 
 
@@ -292,7 +307,8 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
         code = "\n".join(lines)
         try:
             ast.parse(code)
-        except _PARSE_ERRORS:
+        except _PARSE_ERRORS as e:
+            _noted(e)
             continue
         parts.append(code)
         cell_lines.extend([n] * (len(lines) or 1))
@@ -301,7 +317,8 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
     source = "\n".join(parts)
     try:
         tree = ast.parse(source, filename=filename)
-    except _PARSE_ERRORS:
+    except _PARSE_ERRORS as e:
+        _noted(e)
         tree = None
     return NotebookCode(source, tuple(cell_lines), tree)
 
