@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mlscan.facts.ops import walk_dicts  # re-exported: detectors import it from here
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
 from mlscan.index import FileEntry, FileIndex
@@ -190,18 +191,6 @@ def drift_test(test: ast.AST) -> bool:
 
 
 # ------------------------------------------------------------------ YAML / config helpers
-
-
-def walk_dicts(obj: Any, depth: int = 0) -> Iterator[dict]:
-    if depth > 40:
-        return
-    if isinstance(obj, dict):
-        yield obj
-        for v in obj.values():
-            yield from walk_dicts(v, depth + 1)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from walk_dicts(v, depth + 1)
 
 
 def all_strings(obj: Any, depth: int = 0) -> list[str]:
