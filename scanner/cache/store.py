@@ -78,16 +78,27 @@ class Store:
             db = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
             with contextlib.suppress(OSError):
                 os.chmod(path, 0o600)
-            db.execute("PRAGMA journal_mode=WAL")
+            for attempt in range(50):  # switching a new file to WAL can meet another opener's lock without the busy wait
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.02)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
             if row is None or row[0] != str(SCHEMA):
                 db.execute("BEGIN IMMEDIATE")
+                # another scan may have created the table (and written to it) since the unlocked look: check again
+                row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+            if row is None or row[0] != str(SCHEMA):
                 db.execute("DROP TABLE IF EXISTS entries")
                 db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value BLOB, size INTEGER, used REAL, PRIMARY KEY (kind, key))")
                 db.execute("CREATE INDEX IF NOT EXISTS entries_used ON entries (used)")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            if db.in_transaction:
                 db.execute("COMMIT")
             self._db = db
         except (OSError, sqlite3.Error) as e:
