@@ -14,12 +14,13 @@ from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import Requirement, normalize_name, parse_requirements
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _LOCKS = {"poetry.lock": "poetry", "uv.lock": "uv", "Pipfile.lock": "pipenv", "pdm.lock": "pdm", "pixi.lock": "pixi",
           "conda-lock.yml": "conda-lock", "conda-lock.yaml": "conda-lock", "renv.lock": "renv"}
 REQ_GLOBS = ("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt", "**/*-requirements.txt", "**/*.requirements.txt")
-_DEV = re.compile(r"dev|test|lint|doc|ci\b|style|format", re.I)
+_DEV = lazy_re(r"dev|test|lint|doc|ci\b|style|format", re.I)
 
 
 def pinned(spec: str, raw: str = "") -> bool:
@@ -140,7 +141,7 @@ def _conda(doc: Any) -> tuple[int, int]:
     return len(specs), sum(p for _, p in specs)
 
 
-_JSONC_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
+_JSONC_TOKEN = lazy_re(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
 
 
 def _jsonc(text: str) -> Any:

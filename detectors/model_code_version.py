@@ -15,9 +15,10 @@ from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_TAG_KEYS = re.compile(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
+_TAG_KEYS = lazy_re(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
 _TAG_KWARGS = ("tags", "metadata", "customer_metadata_properties", "labels", "properties")
 _CODE_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsha", "hexsha", "gitcommit"})
@@ -128,14 +129,14 @@ def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> I
 
 
 # commands that register or upload a model (their tag/label/version option is read) ...
-_MODEL_COMMAND = re.compile(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b")
-_MODEL_TAG_OPTION = re.compile(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
+_MODEL_COMMAND = lazy_re(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b")
+_MODEL_TAG_OPTION = lazy_re(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
 # ... GTO's model tags (``git tag name@v1``, ``gto register``) ...
-_GIT_TAG = re.compile(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
-_GTO = re.compile(r"\bgto\s+(register|assign)\b")
+_GIT_TAG = lazy_re(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
+_GTO = lazy_re(r"\bgto\s+(register|assign)\b")
 # ... and manifest edits that may write an image tag
-_MANIFEST_EDIT = re.compile(r"\s*(sed|yq|envsubst)\b")
-_IMAGE_OR_TAG = re.compile(r"image|tag", re.I)
+_MANIFEST_EDIT = lazy_re(r"\s*(sed|yq|envsubst)\b")
+_IMAGE_OR_TAG = lazy_re(r"image|tag", re.I)
 
 
 def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str | None:

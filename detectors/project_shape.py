@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ from mlscan.detector import Detector
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import TEMPLATE_MANIFESTS, FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _TRAIN_CALLS = {"fit", "train", "fit_generator", "train_model", "partial_fit", "train_on_batch", "fit_model", "run_training"}
@@ -20,7 +20,7 @@ TRAIN_NEEDLES = (b"fit", b"train", b"run_training")
 # ... and, in the text, the name as a word followed by an opening parenthesis (across spaces, line continuations,
 # comments or the closing parenthesis of ``(model.fit)(x)``): a pattern per name, starting with the name (the regex
 # engine finds a literal start far faster than a ``\b`` and an alternation), its word start checked in code
-_TRAIN_CALL_TEXT = tuple(re.compile(name + r"(?:\s|\\|#[^\n]*\n|\))*+\(") for name in sorted(_TRAIN_CALLS))
+_TRAIN_CALL_TEXT = tuple(lazy_re(name + r"(?:\s|\\|#[^\n]*\n|\))*+\(") for name in sorted(_TRAIN_CALLS))
 _NOT_SCRIPTS = {"setup.py", "conftest.py", "noxfile.py", "tasks.py", "conf.py", "__init__.py", "manage.py"}
 MODEL_EXTS = (".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".keras", ".pt", ".pth", ".ckpt", ".onnx", ".safetensors",
               ".sav", ".tflite", ".mlmodel", ".cbm", "saved_model.pb")

@@ -12,6 +12,7 @@ from mlscan.facts import ops
 from mlscan.facts.orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength, strings, tail, trainingish, words
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 # Python files worth parsing: code that talks about drift or a violated check ...
@@ -20,17 +21,17 @@ NEEDLES = (b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")
 # (a superset of TRAIN_WORDS, any case): _drift_branch_trains, run before the parse. It finds the lines starting with
 # ``if``/``elif`` (``^[ \t]*(?:el)?if\b`` in multi-line mode) by the word, checking its line start in code: a pattern
 # starting with ``^`` is tried at every position, several times slower.
-_IF_WORD = re.compile(r"if\b")
-_MAYBE_DRIFT = re.compile(r"drift|psi|p_?value|violat|degrad|ks", re.I)
-_TRAIN = re.compile(r"train|fit|tun|hpo", re.I)
-_ESCAPE = re.compile(r"\\.")
-_IDENT = re.compile(r"\w+")
+_IF_WORD = lazy_re(r"if\b")
+_MAYBE_DRIFT = lazy_re(r"drift|psi|p_?value|violat|degrad|ks", re.I)
+_TRAIN = lazy_re(r"train|fit|tun|hpo", re.I)
+_ESCAPE = lazy_re(r"\\.")
+_IDENT = lazy_re(r"\w+")
 # string literals (any prefix, triple-quoted too), comments, brackets, and line breaks with what starts the next line
-_TOKEN = re.compile(ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
+_TOKEN = lazy_re(ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
                     re.S)
 
 # the rest of a physical line without brackets, strings, comments or a continuation: the logical line ends there
-_PLAIN_LINE = re.compile(r"[^\n()\[\]{}'\"#\\]*(?=\n|\Z)")
+_PLAIN_LINE = lazy_re(r"[^\n()\[\]{}'\"#\\]*(?=\n|\Z)")
 
 _SAYS = ("print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "write", "notify", "send_message")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import safegit
 from .errors import UsageError
+from .lazyre import lazy_re
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ def redact_url(url: str | None) -> str | None:
     return redact_secrets(url)
 
 
-_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)
+_URL = lazy_re(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)
 _CLONES: list[tempfile.TemporaryDirectory[str]] = []
 
 

@@ -18,6 +18,8 @@ from mlscan.facts.wiring import imported_modules, makefile_recipes
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 
+from ..lazyre import lazy_re
+
 YAML_GLOBS = ("**/*.yaml", "**/*.yml")
 SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 
@@ -231,7 +233,7 @@ def k8s_docs(index: FileIndex) -> list[tuple[FileEntry, LineDict]]:
     return index.memo("ops-k8s-docs", build)  # type: ignore[no-any-return]
 
 
-_VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
+_VALUES_REF = lazy_re(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
 
 
 def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[Any]:
@@ -294,7 +296,7 @@ def walk_dicts(node: Any, depth: int = 0) -> Iterator[dict]:
 
 # ------------------------------------------------------------------ Terraform (block structure only)
 
-_TF_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
+_TF_BLOCK = lazy_re(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
 
 
 @dataclass(frozen=True, slots=True)

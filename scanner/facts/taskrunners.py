@@ -13,7 +13,9 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 
-_PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
+from ..lazyre import lazy_re
+
+_PLACEHOLDER = lazy_re(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
 
 
 def _real(lines: list[str]) -> bool:
@@ -40,7 +42,7 @@ def _make(index: FileIndex, e: FileEntry) -> Targets:
     return sorted(out, key=lambda t: t[1] or 0)
 
 
-_JUST_RECIPE = re.compile(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
+_JUST_RECIPE = lazy_re(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
 
 
 def _just(index: FileIndex, e: FileEntry) -> Targets:

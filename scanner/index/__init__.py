@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
-import re
 import stat
 from array import array
 from bisect import bisect_left
@@ -17,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.record import Recorder
+from ..lazyre import lazy_re
 from ..model import Warning_, clean_snippet
 from ..target import Target, git
 from . import formats
 from .cache import MISSING as _MISSING
 from .cache import _Lru
-from .globs import _Matcher, _name_and_path_regex
+from .globs import _Matcher, _name_and_path_regex, literal_pieces
 from .paths import (
     JUNK_DIRS,
     JUNK_SUFFIXES,
@@ -52,7 +52,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
-_TOKEN_B = re.compile(rb"[A-Za-z0-9]+")
+_TOKEN_B = lazy_re(rb"[A-Za-z0-9]+")
 _NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
 
 
@@ -390,6 +390,9 @@ class FileIndex:
             elif names is not None and "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
                 # any other glob: its last component matches a file name (``*`` and ``?`` stay inside one component),
                 # so only the entries of the distinct names that match it are tested against the whole glob
+                pieces = literal_pieces(last)
+                if pieces is not None and not all(piece in names for piece in pieces):
+                    continue  # no name holds the glob's literal text
                 name_rx, path_rx = _name_and_path_regex(p, last)
                 for m in name_rx.finditer(names):
                     found.update(i for i in named(m.group()) if path_rx.fullmatch(self.entries[i].vpath))
