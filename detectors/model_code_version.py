@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
@@ -14,7 +15,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -82,8 +83,7 @@ class ModelCodeVersion(Detector):
             tracked, saving = index.mentions(e.path, TRACKING_NEEDLES), index.mentions(e.path, SAVE_NEEDLES)
             if not (tracked or saving):
                 continue
-            tree = index.python(e.path)
-            hit = (_python_link(index, e, tree) if tracked else None) or (_checkpoint_link(index, e, tree) if saving else None) if tree is not None else None
+            hit = (index.fact(e.path, PYTHON_LINK) if tracked else None) or (index.fact(e.path, CHECKPOINT_LINK) if saving else None)
             if hit:
                 where = place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -195,6 +195,18 @@ def _checkpoint_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple
     return None
 
 
+def _file_fact(link: Any) -> Any:
+    """``link`` over one file as a file fact (FileIndex.fact): [line, how] or None, kept between scans by content, so
+    a rescan after an edit elsewhere reuses this pass without parsing the files it looked at."""
+
+    def build(index: FileIndex, path: str) -> list[Any] | None:
+        tree = index.python(path)
+        hit = link(index, ops.FileEntry(path, path, "project"), tree) if tree is not None else None
+        return list(hit) if hit else None
+
+    return build
+
+
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
     """(line, how) for a code-version tag set on a run or registered model."""
     al, calls = ops.py_calls(index, e)
@@ -233,3 +245,7 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
                     if any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in n.value.keys if k):
                         return n.lineno, tag_vars[t.id]
     return None
+
+
+PYTHON_LINK = register_fact("model.code_version.python_link", _file_fact(_python_link))
+CHECKPOINT_LINK = register_fact("model.code_version.checkpoint_link", _file_fact(_checkpoint_link))

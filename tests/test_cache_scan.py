@@ -197,3 +197,37 @@ def test_a_failing_detector_pass_is_stored_with_its_warning(tmp_path: Path, monk
     assert _report(repo, 1, cache) == plain
     assert counts["recomputed"] == 1  # "top" only: the failed pass was reused with its warning
 
+
+
+PER_FILE_FACT_REPO = {
+    "train.py": "import mlflow\nfrom sklearn.linear_model import LogisticRegression\n\n\ndef main():\n"
+                "    with mlflow.start_run():\n        mlflow.set_tag('git_commit', COMMIT)\n"
+                "        LogisticRegression().fit(X, y)\n\n\nif __name__ == '__main__':\n    main()\n",
+    "monitor.py": "from evidently import Report\n\n\ndef check(report, pipeline):\n    drift = report.as_dict()['drift_detected']\n"
+                  "    if drift:\n        pipeline.retrain_model()\n\n\nif __name__ == '__main__':\n    check(None, None)\n",
+    # mentions every word those passes look for (tag, commit, mlflow, fit, train, drift) and matches none of them
+    "notes.py": "# tag commit mlflow fit train drift torch.save\nimport mlflow\n\n\ndef describe():\n    return 'fit train drift'\n",
+}
+
+
+def test_a_file_edit_keeps_passes_whose_file_facts_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """model.code_version, project.shape and retrain.trigger read each Python file through file facts: an edit that
+    leaves a file's facts as they were reuses their whole pass (no file parsed again), and the report is unchanged."""
+    from .conftest import git_repo
+
+    repo = git_repo(tmp_path / "repo", PER_FILE_FACT_REPO)
+    cache = tmp_path / "cache"
+    first = _report(repo, 1, cache)
+    assert {f["signal"] for f in first["findings"]} >= {"model.code_version", "project.scripts", "retrain.trigger"}
+    reused: list[str] = []
+    real = RunCache.reuse
+
+    def reuse(self: RunCache, nid: str):  # type: ignore[no-untyped-def]
+        reused.append(nid)
+        return real(self, nid)
+
+    monkeypatch.setattr(RunCache, "reuse", reuse)
+    notes = repo / "notes.py"
+    notes.write_text(notes.read_text() + "\n\ndef more():\n    return 'drift and fit again'\n")
+    assert _report(repo, 1, cache) == _report(repo, 1, False) == first
+    assert {"d:model.code_version", "d:project.shape", "d:retrain.trigger"} <= set(reused)
