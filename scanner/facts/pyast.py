@@ -47,3 +47,17 @@ def walk(node: ast.AST) -> Iterable[ast.AST]:
         below = nodes_below(node)
         setattr(node, _ATTR, below)
     return chain((node,), below)
+
+
+def lines_naming(tree: ast.AST, word: str) -> list[int]:
+    """Sorted lines where a name, attribute or string (docstrings left out) contains ``word`` (lower case)."""
+    out = []
+    docs = {id(n.value) for n in walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    for n in walk(tree):
+        if id(n) in docs:
+            continue
+        text = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else ""
+        if word in text.lower() and hasattr(n, "lineno"):
+            out.append(n.lineno)
+    return sorted(out)
+
