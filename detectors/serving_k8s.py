@@ -13,10 +13,11 @@ from mlscan.facts import ops
 from mlscan.facts.pyast import lines_naming
 from mlscan.facts.serving import k8s_serving, loads_model, managed_endpoints, serve_command, serving_image
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _APPS = ("fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette", "litestar.Litestar", "sanic.Sanic")
-_ROLLBACK = re.compile(r"\bhelm\s+rollback\b|kubectl\s+rollout\s+undo|kubectl\s+argo\s+rollouts\s+(abort|undo)|"
+_ROLLBACK = lazy_re(r"\bhelm\s+rollback\b|kubectl\s+rollout\s+undo|kubectl\s+argo\s+rollouts\s+(abort|undo)|"
                        r"az\s+webapp\s+deployment\s+slot\s+swap", re.I)
 _MANAGED = {"aws_sagemaker_endpoint": "sagemaker", "google_vertex_ai_endpoint": "vertex", "databricks_model_serving": "databricks",
             "azurerm_machine_learning_inference_cluster": "azureml"}
