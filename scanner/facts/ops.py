@@ -165,11 +165,16 @@ def statements(tree: ast.AST) -> list[ast.AST]:
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:
     """Project files a Python file imports (matched by module path, any depth)."""
     tree = index.python(e.path)
+    return local_files(index, e.path, imported_modules(tree, e.vpath) if tree is not None else [])
+
+
+def local_files(index: FileIndex, path: str, modules: list[str]) -> list[FileEntry]:
+    """The project files (other than ``path``) that these imported module names match, by module path at any depth."""
     out: dict[str, FileEntry] = {}
-    for mod in imported_modules(tree, e.vpath) if tree is not None else []:
+    for mod in modules:
         rel = mod.replace(".", "/")
         for f in index.select((f"**/{rel}.py", f"**/{rel}/__init__.py")):
-            if f.path != e.path:
+            if f.path != path:
                 out.setdefault(f.path, f)
     return list(out.values())
 
