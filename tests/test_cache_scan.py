@@ -231,3 +231,13 @@ def test_a_file_edit_keeps_passes_whose_file_facts_hold(tmp_path: Path, monkeypa
     notes.write_text(notes.read_text() + "\n\ndef more():\n    return 'drift and fit again'\n")
     assert _report(repo, 1, cache) == _report(repo, 1, False) == first
     assert {"d:model.code_version", "d:project.shape", "d:retrain.trigger"} <= set(reused)
+    # a file the findings cite, edited below what they cite: the passes observed its facts and snippets, not its text
+    reused.clear()
+    train = repo / "train.py"
+    train.write_text(train.read_text() + "\n\ndef helper():\n    return 1\n")
+    assert _report(repo, 1, cache) == _report(repo, 1, False) == first
+    assert {"d:model.code_version", "d:project.shape"} <= set(reused)
+    train.write_text(train.read_text().replace("git_commit", "git_sha"))  # the cited line changed: the pass runs again
+    reused.clear()
+    changed = _report(repo, 1, cache)
+    assert changed == _report(repo, 1, False) and "d:model.code_version" not in reused

@@ -939,8 +939,27 @@ class FileIndex:
         return out
 
     def snippet(self, path: str, line: int | None, end_line: int | None = None) -> str:
+        """Up to three lines of a file for evidence. While recording, the unit observes the snippet, not the file: an
+        edit elsewhere in a file that a finding cites leaves the unit reusable (mlscan.cache.run ``_same``)."""
         if not line:
             return ""
+        rec = self._rec
+        if rec is None:
+            return self._snippet(path, line, end_line)
+        self._rec = None
+        try:
+            readable = self.text(path) is not None
+            value = self._snippet(path, line, end_line)
+        finally:
+            self._rec = rec
+        if readable:
+            rec.answers[(path, "s", f"{line}:{end_line or 0}")] = value
+            self._touch(path, "text", content=False)
+        else:
+            self._touch(path, "text")  # unreadable now: a change to readable must run the unit again
+        return value
+
+    def _snippet(self, path: str, line: int, end_line: int | None) -> str:
         lines = self.lines(path)
         end = min(end_line or line, line + 2)
         return clean_snippet("\n".join(lines[line - 1 : end]))
