@@ -5,7 +5,6 @@ returns ``[(target, line, tool)]`` for targets that do something (not only echo/
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 from typing import Any
 
@@ -115,6 +114,8 @@ def _nox(index: FileIndex, e: FileEntry) -> Targets:
 
 def _tox(index: FileIndex, e: FileEntry) -> Targets:
     text = index.text(e.path) or ""
+    import configparser
+
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         cp.read_string(text)

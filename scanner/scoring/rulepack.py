@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +110,7 @@ class RulePack:
 @lru_cache(maxsize=8)
 def load_schema(name: str) -> dict[str, Any]:
     """A bundled JSON Schema (``rulepack``, ``pitfalls``, ``crosswalk``, ``config``, ``report``)."""
-    return json.loads(resources.files("mlscan").joinpath(f"schemas/{name}.schema.json").read_text("utf-8"))
+    return json.loads((package_dir("mlscan") / "schemas" / f"{name}.schema.json").read_text("utf-8"))
 
 
 def _schema() -> dict[str, Any]:
@@ -188,6 +187,14 @@ def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exc
 _FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def package_dir(name: str) -> Path:
+    """The directory of an installed mlscan package (``importlib.resources`` costs a few ms to import; mlscan's data
+    files are always plain files next to its modules)."""
+    from importlib import import_module
+
+    return Path(str(import_module(name).__file__)).parent
+
+
 BUNDLE_NAME = "_parsed.json"  # in the mlscan.rules package: the bundled YAML files, parsed (scripts/bundle_rules.py)
 _BUNDLE: dict[str, str] | None = None
 
@@ -199,7 +206,7 @@ def _bundle() -> dict[str, str]:
     global _BUNDLE
     if _BUNDLE is None:
         try:
-            raw = json.loads(resources.files("mlscan.rules").joinpath(BUNDLE_NAME).read_text("utf-8"))
+            raw = json.loads((package_dir("mlscan.rules") / BUNDLE_NAME).read_text("utf-8"))
             _BUNDLE = dict(raw["files"]) if isinstance(raw, dict) and isinstance(raw.get("files"), dict) else {}
         except (OSError, ValueError, TypeError):
             _BUNDLE = {}
@@ -406,7 +413,7 @@ def _yaml_files(p: Path) -> list[Path]:
 
 
 def builtin_pack_files() -> list[Path]:
-    base = resources.files("mlscan.rules")
+    base = package_dir("mlscan.rules")
     return sorted(Path(str(p)) for p in base.iterdir() if p.name.endswith((".yaml", ".yml")))
 
 
@@ -445,6 +452,8 @@ def _entry_point_paths(ep: Any) -> list[Path]:
             got = obj()
             raw = [got] if isinstance(got, (str, Path)) else list(got)
         else:
+            from importlib import resources
+
             base = Path(str(resources.files(obj)))
             raw = [base / "rules" if (base / "rules").is_dir() else base]
     except Exception as e:  # a broken plugin is a configuration problem, reported in one line
