@@ -241,3 +241,34 @@ def test_a_file_edit_keeps_passes_whose_file_facts_hold(tmp_path: Path, monkeypa
     reused.clear()
     changed = _report(repo, 1, cache)
     assert changed == _report(repo, 1, False) and "d:model.code_version" not in reused
+
+
+def test_the_wiring_graph_is_kept_until_what_it_read_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring graph (a memo with a codec) is decoded from the cache while nothing its build observed changed, and
+    built again when it did (a workflow now runs another script); reports equal an uncached scan's each time."""
+    from mlscan.facts import wiring as wiring_mod
+
+    from .conftest import git_repo
+
+    files = {**PER_FILE_FACT_REPO, ".github/workflows/train.yml":
+             "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n"}
+    repo = git_repo(tmp_path / "repo", files)
+    cache = tmp_path / "cache"
+    builds: list[int] = []
+    real = wiring_mod.Wiring.__init__
+
+    def init(self, index):  # type: ignore[no-untyped-def]
+        builds.append(1)
+        real(self, index)
+
+    monkeypatch.setattr(wiring_mod.Wiring, "__init__", init)
+    first = _report(repo, 1, cache)
+    assert builds and any("CI step .github/workflows/train.yml" in " ".join(ev.get("chain") or []) for f in first["findings"]
+                          for ev in f["evidence"])
+    builds.clear()
+    assert _report(repo, 1, cache) == first and not builds  # unchanged: decoded, not built
+    wf = repo / ".github" / "workflows" / "train.yml"
+    wf.write_text(wf.read_text().replace("python train.py", "python monitor.py"))
+    builds.clear()
+    assert _report(repo, 1, cache) == _report(repo, 1, False)
+    assert builds  # what it read changed: built again

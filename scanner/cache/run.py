@@ -180,7 +180,7 @@ class RunCache:
         if self.poisoned:
             return
         for key, rec in self.index.memo_nodes().items():
-            self.new["m:" + key] = encode_node(rec, self.tables, None)
+            self.new["m:" + key] = encode_node(rec, self.tables, self.index.memo_value(key))
         if self.hit and not self.changed and self.recomputed == 0 and set(self.new) == set(self.old):
             return  # nothing new to say
         ids = [self.ids.get(p) for p in self.tables.paths]

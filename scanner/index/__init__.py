@@ -213,6 +213,9 @@ class FileIndex:
         # unit that meets the remembered failure would have caused too
         self._fx: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
+        # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
+        self.memo_store: Any = None
+        self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
@@ -441,14 +444,23 @@ class FileIndex:
     def exists(self, vpath: str) -> bool:
         return any(e.vpath == vpath for e in self.select((vpath,)))
 
-    def memo(self, key: str, build: Any) -> Any:
+    def memo(self, key: str, build: Any, codec: tuple[Any, Any] | None = None) -> Any:
         """Derived data shared by detectors (the CI model, the wiring graph), built once per scan. While recording,
-        the build is a unit of its own and whoever asks observes it (mlscan.cache.record)."""
+        the build is a unit of its own and whoever asks observes it (mlscan.cache.record). With ``codec`` (encode to
+        JSON, decode back) the facts cache keeps the value: a later scan in which nothing the build observed changed
+        decodes it instead of building it."""
         outer = self._rec
         if key not in self._memo:
             if not self._recording:
                 self._memo[key] = build()
                 return self._memo[key]
+            if codec is not None and self.memo_store is not None:
+                restored = self.memo_store(key, codec[1])
+                if restored is not _MISSING:
+                    self._memo[key] = restored
+                    if outer is not None:
+                        outer.memos.add(key)
+                    return restored
             node = self._rec = Recorder()
             try:
                 value = build()
@@ -460,6 +472,8 @@ class FileIndex:
                 self._rec = outer
             self._memo[key] = value
             self._memo_nodes[key] = node
+            if codec is not None:
+                self._memo_codecs[key] = codec[0]
         if outer is not None:
             outer.memos.add(key)
         return self._memo[key]
@@ -525,6 +539,16 @@ class FileIndex:
         if not (node.content - {path} or node.answers or node.memos):
             store.put(key, path, value, stored)
         return value
+
+    def memo_value(self, key: str) -> Any:
+        """The JSON form of a model built in this scan with a codec (None: none, or it cannot be encoded)."""
+        encode = self._memo_codecs.get(key)
+        if encode is None or key not in self._memo:
+            return None
+        try:
+            return encode(self._memo[key])
+        except (TypeError, ValueError):
+            return None
 
     def memo_nodes(self) -> dict[str, Recorder]:
         """The recorders of the models built (or adopted from a worker) in this scan."""
