@@ -14,7 +14,8 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import imported_modules, makefile_recipes
+from mlscan.facts.taskrunners import makefile_recipes
+from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 

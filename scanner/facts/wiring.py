@@ -9,14 +9,15 @@ Nothing is imported or executed; the graph is built from text.
 from __future__ import annotations
 
 import ast
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from ..ci import argv, ci_model, split_commands
 from ..index import FileEntry, FileIndex, register_fact
+from .commands import normpath
 from .pyast import walk
+from .taskrunners import makefile_recipes
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -326,20 +327,6 @@ def _line_in(text: str, cmd: str) -> int | None:
     return text.count("\n", 0, pos) + 1 if pos >= 0 else None
 
 
-def normpath(p: str) -> str:
-    """A repository-relative path with ``.``, empty and ``..`` parts resolved (never above the root)."""
-    out: list[str] = []
-    for part in p.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(part)
-    return "/".join(out)
-
-
 def _distance(a: str, b: str) -> int:
     pa, pb = a.split("/"), b.split("/")
     common = 0
@@ -362,25 +349,6 @@ def _exec_form(value: str) -> str:
         except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes: the shell form
             pass
     return v
-
-
-def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
-    recipes: dict[str, tuple[list[str], list[str]]] = {}
-    current: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("\t"):
-            for t in current:
-                recipes[t][1].append(line.strip())
-            continue
-        m = re.match(r"^([A-Za-z0-9_.%/-][A-Za-z0-9_.%/ -]*)\s*:(?!=)\s*(.*)$", line)
-        if m and not line.startswith("."):
-            current = m.group(1).split()
-            prereqs = [p for p in m.group(2).split("#")[0].split() if not p.startswith("$")]
-            for t in current:
-                recipes.setdefault(t, (prereqs, []))
-        elif line.strip() and not line.startswith("#"):
-            current = []
-    return recipes
 
 
 def imports_any(tree: ast.AST, modules: tuple[str, ...]) -> bool:
