@@ -150,7 +150,7 @@ class Invoked:
     blocks: bool  # its failure fails the invoking command
     ignored: bool  # its failure is deliberately swallowed on the way
     cwd: str  # the working directory it runs in ('' = unknown: beside its file or the repository root)
-    via: str  # "script", "make <target>", "mise", "poe", "just", "task", "npm", "ray" or "entrypoint"
+    via: str  # "script", "make <target>", "<runner> <task>" (mise, poe, just, task, npm), "ray" or "entrypoint"
 
 
 _Subs = list[Invoked]
@@ -267,33 +267,33 @@ def _toml_tasks(index: FileIndex, path: str, cwd: str, name: str, files: tuple[s
             continue
         tasks = data.get("tasks") if tool == "mise" else (data.get("tool") or {}).get("poe", {}).get("tasks")
         out: _Subs = []
-        _toml_task(index, e, tasks or {}, name, out, 0, tool)
+        _toml_task(index, e, tasks or {}, name, out, 0, f"{tool} {name}")
         if out:
             return out
     return []
 
 
-def _toml_task(index: FileIndex, e: FileEntry, tasks: dict, name: str, out: _Subs, depth: int, tool: str) -> None:  # type: ignore[type-arg]
+def _toml_task(index: FileIndex, e: FileEntry, tasks: dict, name: str, out: _Subs, depth: int, via: str) -> None:  # type: ignore[type-arg]
     spec = tasks.get(name)
     if spec is None or depth > 6:
         return
     if isinstance(spec, dict):
         for dep in spec.get("depends") or spec.get("deps") or []:
             if isinstance(dep, str):
-                _toml_task(index, e, tasks, dep.split()[0], out, depth + 1, tool)
+                _toml_task(index, e, tasks, dep.split()[0], out, depth + 1, via)
         run = spec.get("run") or spec.get("cmd") or spec.get("shell") or spec.get("script")
         for seq in spec.get("sequence") or []:
             if isinstance(seq, str):
                 if seq in tasks:
-                    _toml_task(index, e, tasks, seq, out, depth + 1, tool)
+                    _toml_task(index, e, tasks, seq, out, depth + 1, via)
                 else:
-                    out.append(Invoked(e, seq, locate(index, e.path, 1, seq), True, False, "", tool))
+                    out.append(Invoked(e, seq, locate(index, e.path, 1, seq), True, False, "", via))
     else:
         run = spec
     for text in run if isinstance(run, list) else [run]:
         if isinstance(text, str):
             for sc in shell_flow(text, True):
-                out.append(Invoked(e, sc.text, locate(index, e.path, 1, sc.text), sc.blocks, sc.ignored, "", tool))
+                out.append(Invoked(e, sc.text, locate(index, e.path, 1, sc.text), sc.blocks, sc.ignored, "", via))
 
 
 def _just(index: FileIndex, path: str, cwd: str, targets: list[str]) -> _Subs:
@@ -312,7 +312,7 @@ def _just(index: FileIndex, path: str, cwd: str, targets: list[str]) -> _Subs:
             raw = ln.strip()
             ignored = raw.lstrip("@").startswith("-")
             for sc in shell_flow(raw.lstrip("@- "), False):
-                out.append(Invoked(e, sc.text, i, sc.blocks and not ignored, sc.ignored or ignored, "", "just"))
+                out.append(Invoked(e, sc.text, i, sc.blocks and not ignored, sc.ignored or ignored, "", f"just {targets[0]}"))
         elif inside and ln.strip() and ln[:1] not in (" ", "\t", "#"):
             inside = False
     return out
@@ -330,7 +330,7 @@ def _taskfile(index: FileIndex, path: str, cwd: str, name: str) -> _Subs:
         if isinstance(text, str) and e is not None:
             line = items.line_of(i) if hasattr(items, "line_of") else 1
             for sc in shell_flow(text, True):
-                out.append(Invoked(e, sc.text, line, sc.blocks, sc.ignored or (isinstance(c, dict) and c.get("ignore_error") is True), "", "task"))
+                out.append(Invoked(e, sc.text, line, sc.blocks, sc.ignored or (isinstance(c, dict) and c.get("ignore_error") is True), "", f"task {name}"))
     return out
 
 
@@ -342,7 +342,7 @@ def _npm(index: FileIndex, path: str, cwd: str, name: str) -> _Subs:
     if not isinstance(text, str) or e is None:
         return []
     line = locate(index, e.path, 1, f'"{name}"')
-    return [Invoked(e, sc.text, line, sc.blocks, sc.ignored, "", "npm") for sc in shell_flow(text, True)]
+    return [Invoked(e, sc.text, line, sc.blocks, sc.ignored, "", f"npm {name}") for sc in shell_flow(text, True)]
 
 
 # ------------------------------------------------------------------ python entry points

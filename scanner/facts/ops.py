@@ -364,13 +364,14 @@ def automated_commands(index: FileIndex) -> list[Command]:
             for step, cmd in job.commands():
                 _expand(index, cmd, step.path, step.line, step.cwd, f"ci {job.path}:{job.line}", out, 0)
         for e in index.select(("**/dvc.yaml",)):
+            wdir = e.path.rsplit("/", 1)[0] if "/" in e.path else ""  # DVC runs a stage beside its dvc.yaml
             for doc in index.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None
                 for name, st in (stages or {}).items() if isinstance(stages, dict) else ():
                     cmds = st.get("cmd") if isinstance(st, dict) else None
                     for c in cmds if isinstance(cmds, list) else [cmds]:
                         if isinstance(c, str):
-                            _expand(index, c, e.path, stages.line_of(name), "", f"dvc stage {e.path}", out, 0)
+                            _expand(index, c, e.path, stages.line_of(name), wdir, f"dvc stage {e.path}", out, 0)
         return out
 
     return index.memo("ops-automated-commands", build)  # type: ignore[no-any-return]
