@@ -12,6 +12,7 @@ from mlscan.facts.ops import automated_commands
 from mlscan.facts.wiring import AUTOMATED, wiring
 from mlscan.index import FileIndex
 from mlscan.target import resolve_target
+
 from tests.conftest import git_repo
 
 WORKFLOW = """\
