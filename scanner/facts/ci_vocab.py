@@ -15,6 +15,9 @@ from mlscan.index import FileIndex
 from .commands import Cmd, head, is_install, python_target, segments, words
 from .orchestration import call_names, dotted, trainingish
 
+# CI triggers that run a job without a person starting it
+AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
+
 # ------------------------------------------------------------------ tests
 
 NOT_TEST_ENVS = frozenset({"lint", "flake8", "format", "fmt", "docs", "doc", "type", "types", "typing", "mypy", "pyright",

@@ -393,3 +393,34 @@ def step_texts(step: CiStep) -> str:
 
 def split_lines(text: str) -> list[str]:
     return split_commands(text)
+
+
+# ------------------------------------------------------------------ test commands
+
+
+def root_line(cmd: Cmd) -> int:
+    """The line of the CI command a (possibly nested) command was reached from."""
+    return cmd.line if len(cmd.via) == 1 else int(cmd.via[1].rsplit(":", 1)[1])
+
+
+def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
+    """The Python test files a test command runs: the paths it names (files, or the test files under named
+    folders), else every test file under its working directory."""
+    seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
+    args = [a for a in seg[1:] if not a.startswith("-") and a not in ("-m", runner) and "=" not in a]
+    cwd = c.cwd.strip("./") if c.cwd else ""
+    tests = [e for e in index.entries if e.test and e.name.endswith(".py") and e.name != "conftest.py" and e.name != "__init__.py"]
+    out: list[FileEntry] = []
+    for a in args:
+        rel = f"{cwd}/{a}".strip("/") if cwd and not a.startswith("/") else a.lstrip("./")
+        rel = rel.split("::", 1)[0]
+        hit = [e for e in index.entries if e.vpath == rel and e.name.endswith(".py")] or [e for e in tests if e.vpath.startswith(rel.rstrip("/") + "/")]
+        if not hit and rel.endswith(".py"):  # relative to a build's source root: a file below a folder holding the CI file
+            base = c.path.rsplit("/", 1)[0] if "/" in c.path else ""
+            while base and not hit:
+                hit = [e for e in index.entries if e.vpath == f"{base}/{rel}"]
+                base = base.rsplit("/", 1)[0] if "/" in base else ""
+        out += hit
+    if out or args and runner == "python":
+        return out
+    return [e for e in tests if not cwd or e.vpath.startswith(cwd + "/")]
