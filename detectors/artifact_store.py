@@ -69,7 +69,7 @@ class ArtifactStore(Detector):
         cmds = [(c.path, c.line, c.text, True) for c in ops.automated_commands(index)]
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
             if not e.test:
-                cmds += [(e.path, i, t, False) for i, t in ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+                cmds += [(e.path, i, t, False) for i, t in ops.logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):
                 continue

@@ -396,7 +396,7 @@ def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
         yield c.path, c.line, c.text
 
 
-def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
     """Shell lines with ``\\`` continuations joined, numbered by their first physical line."""
     buf: list[str] = []
     start = 0
