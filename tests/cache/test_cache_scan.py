@@ -15,10 +15,10 @@ from mlscan.cache.run import RunCache
 from mlscan.engine import ScanOptions, scan
 from mlscan.reporters import get_reporter
 
-from .conftest import make_repo
-from .hostile_repos import hostile_level_tree
+from tests.conftest import make_repo
+from tests.hostile_repos import hostile_level_tree
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 L3 = ROOT / "fixtures" / "levels" / "l3-platform" / "repo"
 
 
