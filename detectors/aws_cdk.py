@@ -15,10 +15,11 @@ from mlscan.facts.alarms import alarm_state_rules
 from mlscan.facts.orchestration import dotted, kwarg, trainingish
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 NEEDLES = (b"aws_cdk",)
-_ABOUT_MODEL = re.compile(r"model|endpoint|invocation|drift|predict|inference|sagemaker|latency", re.I)
+_ABOUT_MODEL = lazy_re(r"model|endpoint|invocation|drift|predict|inference|sagemaker|latency", re.I)
 _MONITORS = {"CfnMonitoringSchedule": "", "CfnDataQualityJobDefinition": "monitoring.data_drift",
              "CfnModelQualityJobDefinition": "monitoring.model_drift", "CfnModelBiasJobDefinition": "",
              "CfnModelExplainabilityJobDefinition": ""}

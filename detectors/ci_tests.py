@@ -12,6 +12,7 @@ from mlscan.facts.ci_vocab import AUTOMATIC, test_runner, test_target_name
 from mlscan.facts.commands import Cmd, collected_tests, defined_target, job_commands, python_target, root_line
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
@@ -43,7 +44,7 @@ def _runs_something(c: Cmd, cmds: list[Cmd]) -> bool:
 
 # Checks of a deployed service, not of the code or model before it ships: describe/invoke a live endpoint
 _ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_endpoint_async", "wait_until_endpoint_in_service"})
-_ASSERT_CALL = re.compile(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
+_ASSERT_CALL = lazy_re(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
 
 
 def _checks(fn: ast.AST, raises: bool) -> bool:

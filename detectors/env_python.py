@@ -15,11 +15,12 @@ from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import normalize_name, parse_requirements
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _LOCKS = {"poetry.lock": "poetry", "uv.lock": "uv", "Pipfile.lock": "pipenv", "pdm.lock": "pdm", "pixi.lock": "pixi",
           "conda-lock.yml": "conda-lock", "conda-lock.yaml": "conda-lock", "renv.lock": "renv"}
-_DEV = re.compile(r"dev|test|lint|doc|ci\b|style|format", re.I)
+_DEV = lazy_re(r"dev|test|lint|doc|ci\b|style|format", re.I)
 
 
 class EnvPython(Detector):
@@ -130,7 +131,7 @@ def _conda(doc: Any) -> tuple[int, int]:
     return len(specs), sum(p for _, p in specs)
 
 
-_JSONC_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
+_JSONC_TOKEN = lazy_re(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
 
 
 def _jsonc(text: str) -> Any:

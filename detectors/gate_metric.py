@@ -17,6 +17,7 @@ from mlscan.facts.gates import ci_runs_blocking, code_gates, exits_before, metri
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, reach_strength, words
 from mlscan.facts.pyeval import Env, caller_params
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",
@@ -112,7 +113,7 @@ class MetricGate(Detector):
                                  attrs={"tool": "ci-tests", "blocking": blocking, "kind": "test_assert"})
 
 
-_PROMOTE_CMD = re.compile(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
+_PROMOTE_CMD = lazy_re(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
 
 
 def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:

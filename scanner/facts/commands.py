@@ -12,11 +12,13 @@ from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 
+from ..lazyre import lazy_re
+
 MAX_DEPTH = 4
 WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "time", "nohup",
                       "sudo", "env", "timeout", "xvfb-run", "exec", "command", "pixi"})
 WRAPPER_SUBS = frozenset({"run", "exec"})
-INSTALL = re.compile(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn|pnpm|poetry|pipx)\s+(install|add|i)\b|\buv (sync|add)\b")
+INSTALL = lazy_re(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn|pnpm|poetry|pipx)\s+(install|add|i)\b|\buv (sync|add)\b")
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "source", "."})
 
 
@@ -373,7 +375,7 @@ def is_install(text: str) -> bool:
     return bool(INSTALL.search(text))
 
 
-_SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
+_SUBST = lazy_re(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
 def segments(text: str) -> list[list[str]]:

@@ -19,6 +19,8 @@ from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 
+from ..lazyre import lazy_re
+
 YAML_GLOBS = ("**/*.yaml", "**/*.yml")
 SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 
@@ -164,11 +166,16 @@ def statements(tree: ast.AST) -> list[ast.AST]:
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:
     """Project files a Python file imports (matched by module path, any depth)."""
     tree = index.python(e.path)
+    return local_files(index, e.path, imported_modules(tree, e.vpath) if tree is not None else [])
+
+
+def local_files(index: FileIndex, path: str, modules: list[str]) -> list[FileEntry]:
+    """The project files (other than ``path``) that these imported module names match, by module path at any depth."""
     out: dict[str, FileEntry] = {}
-    for mod in imported_modules(tree, e.vpath) if tree is not None else []:
+    for mod in modules:
         rel = mod.replace(".", "/")
         for f in index.select((f"**/{rel}.py", f"**/{rel}/__init__.py")):
-            if f.path != e.path:
+            if f.path != path:
                 out.setdefault(f.path, f)
     return list(out.values())
 
@@ -232,7 +239,7 @@ def k8s_docs(index: FileIndex) -> list[tuple[FileEntry, LineDict]]:
     return index.memo("ops-k8s-docs", build)  # type: ignore[no-any-return]
 
 
-_VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
+_VALUES_REF = lazy_re(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
 
 
 def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[Any]:
@@ -306,7 +313,7 @@ def walk_dicts(node: Any, depth: int = 0) -> Iterator[dict]:
 
 # ------------------------------------------------------------------ Terraform (block structure only)
 
-_TF_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
+_TF_BLOCK = lazy_re(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,7 +291,22 @@ class Wiring:
 
 
 def wiring(index: FileIndex) -> Wiring:
-    return index.memo("wiring", lambda: Wiring(index))  # type: ignore[no-any-return]
+    """The wiring graph of the scan; the facts cache keeps it (reach and tests) between scans."""
+    return index.memo("wiring", lambda: Wiring(index), (_encode, lambda data: _decode(index, data)))  # type: ignore[no-any-return]
+
+
+def _encode(w: Wiring) -> dict[str, Any]:
+    return {"reach": [[vp, r.kind, list(r.chain)] for vp, r in w.reach.items()],
+            "tests": [[vp, r.kind, list(r.chain)] for vp, r in w.tests.items()]}
+
+
+def _decode(index: FileIndex, data: dict[str, Any]) -> Wiring:
+    """A Wiring as built, from _encode's form: what its queries (of, automated, test_run, reach) read."""
+    w = Wiring.__new__(Wiring)
+    w.index = index
+    w.reach = {vp: Reach(kind, tuple(chain)) for vp, kind, chain in data["reach"]}
+    w.tests = {vp: Reach(kind, tuple(chain)) for vp, kind, chain in data["tests"]}
+    return w
 
 
 # -------------------------------------------------------------------- helpers
