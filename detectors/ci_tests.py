@@ -11,6 +11,7 @@ from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner, test_target_name
 from mlscan.facts.commands import Cmd, defined_target, head, job_commands, python_target, segments
 from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.index.paths import is_test_path
 from mlscan.model import Finding, Strength
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
@@ -96,7 +97,9 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     return [asserts, raises, endpoint]
 
 
-TEST_FACTS = register_fact("ci.tests.file", _test_facts)
+# derived as a test file is parsed (by whichever detector parses it first): a test command collecting it later needs no
+# second parse
+TEST_FACTS = register_fact("ci.tests.file", _test_facts, eager=is_test_path)
 
 
 def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:

@@ -68,10 +68,17 @@ def _words(data: bytes) -> set[bytes]:
 
 # name -> function(index, path) of a file fact (FileIndex.fact): pure, JSON-valued, registered by the module defining it
 FACT_BUILDERS: dict[str, Any] = {}
+# name -> predicate(path) of the Python facts derived as soon as a Python file or notebook is parsed, while its tree is
+# at hand: a fact asked for later (after the parse cache dropped the tree) then costs no second parse
+EAGER_FACTS: dict[str, Any] = {}
 
 
-def register_fact(name: str, build: Any) -> str:
+def register_fact(name: str, build: Any, eager: Any = None) -> str:
+    """Register a file fact. ``eager`` (a predicate on the path; needs a ``build`` that only parses that file): derive
+    it whenever the file's Python is parsed, for the paths it accepts."""
     FACT_BUILDERS[name] = build
+    if eager is not None:
+        EAGER_FACTS[name] = eager
     return name
 
 
@@ -991,7 +998,26 @@ class FileIndex:
                 self.stats.parsed = len(self._parsed_paths)
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
             self._parsed.put(key, result, weight)
+            if EAGER_FACTS and (kind == "python" or kind == "notebook"):
+                self._eager_facts(path)
         return result
+
+    def _eager_facts(self, path: str) -> None:
+        """Derive the eager facts (``register_fact``) of a file just parsed, from the tree in the parse cache. A builder
+        that fails is left to whoever asks for the fact (the failure is theirs)."""
+        rec, self._rec = self._rec, None
+        try:
+            for name, want in EAGER_FACTS.items():
+                k = (path, name)
+                if self._facts.get(k) is not _MISSING or not want(path):
+                    continue
+                try:
+                    value = self._build_fact(path, name, FACT_BUILDERS[name])
+                except Exception:  # noqa: BLE001 - asked for later, it fails there and is reported there
+                    continue
+                self._facts.put(k, value, max(self._read_paths.get(path, 0), 64))
+        finally:
+            self._rec = rec
 
     def yaml(self, path: str) -> list[Any]:
         """All documents (safe loader, line-aware); [] when unparseable."""
