@@ -99,7 +99,7 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
 
 # derived as a test file is parsed (by whichever detector parses it first): a test command collecting it later needs no
 # second parse
-TEST_FACTS = register_fact("ci.tests.file", _test_facts, eager=is_test_path)
+TEST_FACTS = register_fact("ci.tests.file", _test_facts, eager=lambda _index, path: is_test_path(path))
 
 
 def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:

@@ -76,11 +76,17 @@ def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
     return index.memo(f"ci-commands:{job.path}:{job.line}:{job.name}:{job.stage}", build)  # type: ignore[no-any-return]
 
 
+def _flat_lines(index: FileIndex, path: str) -> list[str]:
+    """The lines of a file with runs of blanks made one space, derived once per file (``locate`` is asked for every
+    command of every job: normalising the whole file each time was most of a CI-heavy repository's scan)."""
+    return index.file_memo("flat-lines", path, lambda: [" ".join(ln.split()) for ln in index.lines(path)])  # type: ignore[no-any-return]
+
+
 def locate(index: FileIndex, path: str, start: int, text: str) -> int:
     """The line of ``text`` at or after ``start`` (by its first 40 characters, else its first three
     words: continuation lines split a command), else ``start``."""
     flat = " ".join(text.split())
-    lines = [" ".join(ln.split()) for ln in index.lines(path)]
+    lines = _flat_lines(index, path)
     window = range(max(start, 1) - 1, min(len(lines), max(start, 1) + 400))
     for needle in (flat[:40], " ".join(flat.split()[:3])):
         for i in window:

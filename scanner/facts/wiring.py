@@ -428,7 +428,7 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     return [orchestrated, has_main_guard(tree), imports]
 
 
-FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda path: True)  # a walk of statements: cheap
+FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda _index, _path: True)  # a walk of statements: cheap
 
 
 def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:

@@ -68,13 +68,13 @@ def _words(data: bytes) -> set[bytes]:
 
 # name -> function(index, path) of a file fact (FileIndex.fact): pure, JSON-valued, registered by the module defining it
 FACT_BUILDERS: dict[str, Any] = {}
-# name -> predicate(path) of the Python facts derived as soon as a Python file or notebook is parsed, while its tree is
+# name -> predicate(index, path) of the Python facts derived as soon as a Python file or notebook is parsed, while its tree is
 # at hand: a fact asked for later (after the parse cache dropped the tree) then costs no second parse
 EAGER_FACTS: dict[str, Any] = {}
 
 
 def register_fact(name: str, build: Any, eager: Any = None) -> str:
-    """Register a file fact. ``eager`` (a predicate on the path; needs a ``build`` that only parses that file): derive
+    """Register a file fact. ``eager`` (a predicate on the index and path, asking nothing a unit records; needs a ``build`` that only parses that file): derive
     it whenever the file's Python is parsed, for the paths it accepts."""
     FACT_BUILDERS[name] = build
     if eager is not None:
@@ -191,6 +191,7 @@ class FileIndex:
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
         self._parsed = _Lru(PARSE_CACHE_CHARS)
         self._facts = _Lru(FACT_CACHE_CHARS)
+        self._by_path: dict[str, FileEntry] | None = None
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         # (path, kind) -> times parsed in this process (a parse evicted and asked again counts again): the measure of
         # "each file is parsed once per scan" (tests, benchmarks)
@@ -450,6 +451,12 @@ class FileIndex:
                 self._skip("missing", path, "safe")
             self._lstat_ok[path] = ok
         return ok
+
+    def entry(self, path: str) -> FileEntry | None:
+        """The entry of a listed, in-scope file by its real path (a file fact's builder is given the path)."""
+        if self._by_path is None:
+            self._by_path = {e.path: e for e in self.entries}
+        return self._by_path.get(path)
 
     def exists(self, vpath: str) -> bool:
         return any(e.vpath == vpath for e in self.select((vpath,)))
@@ -1009,7 +1016,7 @@ class FileIndex:
         try:
             for name, want in EAGER_FACTS.items():
                 k = (path, name)
-                if self._facts.get(k) is not _MISSING or not want(path):
+                if self._facts.get(k) is not _MISSING or not want(self, path):
                     continue
                 try:
                     value = self._build_fact(path, name, FACT_BUILDERS[name])
