@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.wiring import makefile_recipes, normpath
@@ -343,9 +344,12 @@ def is_install(text: str) -> bool:
 _SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
+@lru_cache(maxsize=1 << 15)
 def segments(text: str) -> list[list[str]]:
     """argv of each member of a pipeline (``kustomize build | kubectl apply -f -``), and of the commands
-    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``)."""
+    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``). Memoised (callers must not change the
+    lists): each command of each CI job is asked about by several detectors (test runner, deploy, push, metrics diff:
+    300,000 calls for 5,000 commands on a CI-heavy repository)."""
     inner = [m.group(1) or m.group(2) or "" for m in _SUBST.finditer(text)]
     outer = _SUBST.sub(" _ ", text)
     out: list[list[str]] = []
