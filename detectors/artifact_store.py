@@ -138,7 +138,7 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
     return list(hit) if hit else None
 
 
-FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.mentions(path, NEEDLES))
+FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:

@@ -55,7 +55,7 @@ def _file_findings(index: FileIndex, path: str) -> list[Any] | None:
     return out
 
 
-FILE_FACTS = register_fact("cost.gpu.file", _file_findings, eager=lambda index, path: index.mentions(path, NEEDLES))
+FILE_FACTS = register_fact("cost.gpu.file", _file_findings, eager=lambda index, path: index.may_mention(path, NEEDLES))
 
 
 class CostGpu(Detector):

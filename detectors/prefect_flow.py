@@ -71,7 +71,7 @@ def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
 
 
 FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
-                           eager=lambda index, path: path.endswith(".py") and not is_test_path(path) and index.mentions(path, PREFECT))
+                           eager=lambda index, path: path.endswith(".py") and not is_test_path(path) and index.may_mention(path, PREFECT))
 
 
 def _flows(index: FileIndex) -> dict[str, _Flow]:

@@ -450,6 +450,12 @@ def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:
     return out
 
 
+def file_imports(index: FileIndex, e: FileEntry) -> list[str] | None:
+    """``imported_modules`` of a file, from its file facts (no parse when they are known); None when it does not parse."""
+    facts = index.fact(e.path, FILE_FACTS)
+    return None if facts is None else _modules_of(facts[2], e.vpath)
+
+
 def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
     pkg_parts = vpath.split("/")[:-1]
     out: list[str] = []

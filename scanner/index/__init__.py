@@ -48,11 +48,10 @@ _WHOLE_LINES = (".json", ".ipynb")
 # would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
 TEXT_CACHE_CHARS = 2 << 20
 PARSE_CACHE_CHARS = 512 << 10
-# File facts (``fact``) are small JSON values (a few per cent of their source), kept apart from parses so that a parse
-# cache sized for trees does not evict them: a fact evicted with the trees had to be derived again, by parsing again.
-# Weighted by the source they stand for, like the parse cache: 64 M characters hold every fact of the largest real
-# repositories measured (24 MB of Python) and bound the 100k-file synthetic one.
-FACT_CACHE_CHARS = 64 << 20
+# File facts (``fact``) are small JSON values, kept apart from parses so that a parse cache sized for trees does not
+# evict them: a fact evicted with the trees had to be derived again, by parsing again. Weighted by the length of their
+# text form (~10 bytes of memory a character): every fact of PrefectHQ/prefect (1,405 Python files) takes 0.8 M.
+FACT_CACHE_CHARS = 2 << 20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
@@ -71,6 +70,10 @@ FACT_BUILDERS: dict[str, Any] = {}
 # name -> predicate(index, path) of the Python facts derived as soon as a Python file or notebook is parsed, while its tree is
 # at hand: a fact asked for later (after the parse cache dropped the tree) then costs no second parse
 EAGER_FACTS: dict[str, Any] = {}
+
+
+def _fact_weight(value: Any) -> int:
+    return 16 + len(str(value))
 
 
 def register_fact(name: str, build: Any, eager: Any = None) -> str:
@@ -495,7 +498,7 @@ class FileIndex:
             value = self._facts.get(k)
             if value is _MISSING:
                 value = self._build_fact(path, name, build)
-                self._facts.put(k, value, max(self._read_paths.get(path, 0), 64))
+                self._facts.put(k, value, _fact_weight(value))
         finally:
             self._rec = rec
         if rec is not None:
@@ -830,6 +833,14 @@ class FileIndex:
                     if part[:1].isupper():
                         self._humps[part] = bit
 
+    def may_mention(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """``mentions`` when the vocabulary holds every word of the needles, else True (asking would make them late
+        needles): for eager file facts (``register_fact``), which may be derived when unsure."""
+        vocab = self._vocab
+        if not all(part in vocab for n in needles for part in _TOKEN_B.findall(n)):
+            return True
+        return self.mentions(path, needles)
+
     def mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """Word-level pre-filter (``_mentions``); while recording, the answer is what the unit observed."""
         if self._rec is None:
@@ -1022,7 +1033,7 @@ class FileIndex:
                     value = self._build_fact(path, name, FACT_BUILDERS[name])
                 except Exception:  # noqa: BLE001 - asked for later, it fails there and is reported there
                     continue
-                self._facts.put(k, value, max(self._read_paths.get(path, 0), 64))
+                self._facts.put(k, value, _fact_weight(value))
         finally:
             self._rec = rec
 
