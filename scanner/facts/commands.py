@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.taskrunners import makefile_recipes
@@ -91,11 +92,17 @@ def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozen
         _expand(index, child, out, depth + 1, seen | {sub.file.path})
 
 
+def _flat_lines(index: FileIndex, path: str) -> list[str]:
+    """The lines of a file with runs of blanks made one space, derived once per file (``locate`` is asked for every
+    command of every job: normalising the whole file each time was most of a CI-heavy repository's scan)."""
+    return index.file_memo("flat-lines", path, lambda: [" ".join(ln.split()) for ln in index.lines(path)])  # type: ignore[no-any-return]
+
+
 def locate(index: FileIndex, path: str, start: int, text: str) -> int:
     """The line of ``text`` at or after ``start`` (by its first 40 characters, else its first three
     words: continuation lines split a command), else ``start``."""
     flat = " ".join(text.split())
-    lines = [" ".join(ln.split()) for ln in index.lines(path)]
+    lines = _flat_lines(index, path)
     window = range(max(start, 1) - 1, min(len(lines), max(start, 1) + 400))
     for needle in (flat[:40], " ".join(flat.split()[:3])):
         for i in window:
@@ -378,9 +385,12 @@ def is_install(text: str) -> bool:
 _SUBST = lazy_re(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
+@lru_cache(maxsize=1 << 15)
 def segments(text: str) -> list[list[str]]:
     """argv of each member of a pipeline (``kustomize build | kubectl apply -f -``), and of the commands
-    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``)."""
+    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``). Memoised (callers must not change the
+    lists): each command of each CI job is asked about by several detectors (test runner, deploy, push, metrics diff:
+    300,000 calls for 5,000 commands on a CI-heavy repository)."""
     inner = [m.group(1) or m.group(2) or "" for m in _SUBST.finditer(text)]
     outer = _SUBST.sub(" _ ", text)
     out: list[list[str]] = []
