@@ -11,13 +11,12 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.alarms import alarm_state_rules
 from mlscan.facts.orchestration import all_strings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
-
-from .aws_cdk import alarm_state_rules
 
 _ABOUT_MODEL = lazy_re(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
                           r"bias|feature|data.?quality|model.?quality|baseline|score|label|concept", re.I)

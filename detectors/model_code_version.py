@@ -72,7 +72,7 @@ class ModelCodeVersion(Detector):
             if e.path in ci_paths or e.test:
                 continue
             env = tracking.variables([index.text(e.path) or ""])
-            for i, text in ops._logical_lines(index.lines(e.path)):
+            for i, text in ops.logical_lines(index.lines(e.path)):
                 for cmd in split_commands(text.lstrip("@-\t ")):
                     how = _command_link(cmd, env, tag_trigger=False)
                     if how:

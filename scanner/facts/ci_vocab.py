@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep
 from mlscan.facts.pyast import walk
@@ -16,6 +17,9 @@ from ..lazyre import lazy_re
 from .commands import Cmd, head, is_install, python_target, segments, words
 from .orchestration import call_names, dotted, trainingish
 
+# CI triggers that run a job without a person starting it
+AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
+
 # ------------------------------------------------------------------ tests
 
 NOT_TEST_ENVS = frozenset({"lint", "flake8", "format", "fmt", "docs", "doc", "type", "types", "typing", "mypy", "pyright",
@@ -23,6 +27,7 @@ NOT_TEST_ENVS = frozenset({"lint", "flake8", "format", "fmt", "docs", "doc", "ty
                            "release", "publish", "pylint", "bandit", "safety", "audit", "coverage-report"})
 
 
+@lru_cache(maxsize=1 << 15)
 def test_runner(text: str) -> str | None:
     """pytest | unittest | tox | nox | nose | hatch test | python (a test file run directly) | npm test, or None."""
     if is_install(text):
@@ -80,6 +85,7 @@ def ephemeral_cluster(texts: list[str]) -> bool:
 _KUBECTL = {"apply", "replace", "patch", "set", "rollout", "create"}
 
 
+@lru_cache(maxsize=1 << 15)
 def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
     serverless | container-service | paas | databricks | anyscale | ray-serve | gitops | vm | terraform |

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model
 from mlscan.facts.commands import invoked
+from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
@@ -138,29 +139,6 @@ def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCal
         return al, out
 
     return index.file_memo("ops-calls", e.path, build)  # type: ignore[no-any-return]
-
-
-# the fields of a statement (or ``except``/``case`` clause, module) that hold statements
-_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _statement_fields(cls: type) -> tuple[str, ...]:
-    """The statement-list fields of a statement class, in ``_fields`` order."""
-    hit = _FIELDS.get(cls)
-    if hit is None:
-        hit = _FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f in _BODIES)
-    return hit
-
-
-def statements(tree: ast.AST) -> list[ast.AST]:
-    """The statements (``except``/``case`` clauses too) below ``tree`` in ``walk``'s order, found without walking
-    any expression."""
-    out: list[ast.AST] = [tree]
-    for s in out:  # grows while iterated: breadth first, as walk
-        for field in _statement_fields(s.__class__):
-            out.extend(getattr(s, field, ()))
-    return out[1:]
 
 
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:
@@ -403,7 +381,7 @@ def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
         yield c.path, c.line, c.text
 
 
-def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
     """Shell lines with ``\\`` continuations joined, numbered by their first physical line."""
     buf: list[str] = []
     start = 0
