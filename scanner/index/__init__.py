@@ -195,6 +195,7 @@ class FileIndex:
         self._parsed = _Lru(PARSE_CACHE_CHARS)
         self._facts = _Lru(FACT_CACHE_CHARS)
         self._by_path: dict[str, FileEntry] | None = None
+        self._pinned: tuple[tuple[str, str], Any] | None = None  # the parse whose eager facts are being derived
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         # (path, kind) -> times parsed in this process (a parse evicted and asked again counts again): the measure of
         # "each file is parsed once per scan" (tests, benchmarks)
@@ -990,6 +991,9 @@ class FileIndex:
 
     def _parse_file(self, path: str, kind: str, fn: Any) -> Any:
         key = (path, kind)
+        pinned = self._pinned
+        if pinned is not None and pinned[0] == key:
+            return pinned[1]
         hit = self._parsed.get(key)
         if hit is not _MISSING:
             return hit
@@ -1017,7 +1021,11 @@ class FileIndex:
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
             self._parsed.put(key, result, weight)
             if EAGER_FACTS and (kind == "python" or kind == "notebook"):
-                self._eager_facts(path)
+                outer, self._pinned = self._pinned, (key, result)  # what a builder caches must not push the tree out
+                try:
+                    self._eager_facts(path)
+                finally:
+                    self._pinned = outer
         return result
 
     def _eager_facts(self, path: str) -> None:
