@@ -15,13 +15,14 @@ from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_COPY = ((re.compile(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
-         (re.compile(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
-         (re.compile(r"\baz\s+storage\s+blob\s+(upload|upload-batch|sync|download|download-batch)\b|\bazcopy\s+(copy|cp|sync)\b"), "azure-blob"),
-         (re.compile(r"\bmc\s+(cp|mirror)\b"), "minio"))
-_REMOTE = re.compile(r"^(s3|s3a|gs|gcs|az|abfss?|wasbs?|dbfs|hdfs|minio|oss)://|\.blob\.core\.windows\.net", re.I)
+_COPY = ((lazy_re(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
+         (lazy_re(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
+         (lazy_re(r"\baz\s+storage\s+blob\s+(upload|upload-batch|sync|download|download-batch)\b|\bazcopy\s+(copy|cp|sync)\b"), "azure-blob"),
+         (lazy_re(r"\bmc\s+(cp|mirror)\b"), "minio"))
+_REMOTE = lazy_re(r"^(s3|s3a|gs|gcs|az|abfss?|wasbs?|dbfs|hdfs|minio|oss)://|\.blob\.core\.windows\.net", re.I)
 _MODEL_WORDS = frozenset({"model", "models", "mlflow", "artifact", "artifacts", "checkpoint", "checkpoints", "ckpt", "weights", "registry",
                           "pkl", "joblib", "pt", "pth", "onnx", "h5", "keras", "safetensors", "bentoml", "mlruns"})
 _SDK = {"upload_file": "up", "upload_fileobj": "up", "put_object": "up", "upload_from_filename": "up", "upload_from_file": "up",
@@ -31,7 +32,7 @@ _LOADS = frozenset({"load_model", "load", "save_model", "log_model", "save", "du
                     "load_from_checkpoint", "read_pickle"})
 _ROOT_ENV = ("DEFAULT_ARTIFACT_ROOT", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "MLFLOW_ARTIFACT_ROOT", "ARTIFACT_ROOT",
              "MLFLOW_ARTIFACTS_DESTINATION", "MLFLOW_S3_ENDPOINT_URL")
-_ROOT_FLAG = re.compile(r"--(default-artifact-root|artifacts-destination)[=\s]+[\"']?([^\s\"']+)")
+_ROOT_FLAG = lazy_re(r"--(default-artifact-root|artifacts-destination)[=\s]+[\"']?([^\s\"']+)")
 # Python files worth a parse (word pre-filter): a cloud storage SDK import (boto3, google.cloud.storage, azure.storage,
 # s3fs, gcsfs, minio), the MLflow S3 endpoint variable, or a remote storage URI for a remote model load: a scheme or
 # the Azure blob host of _REMOTE (which ignores case: lower, upper and capitalised spellings)
@@ -70,7 +71,7 @@ class ArtifactStore(Detector):
         cmds = [(c.path, c.line, c.text, True) for c in ops.automated_commands(index)]
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
             if not e.test:
-                cmds += [(e.path, i, t, False) for i, t in ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+                cmds += [(e.path, i, t, False) for i, t in ops.logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):
                 continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from mlscan.ci import ci_model
@@ -12,12 +11,13 @@ from mlscan.facts.commands import Cmd, job_commands, python_target
 from mlscan.facts.orchestration import call_names, trainingish
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 PIPELINE_TASKS = ("pipelinerestapitask", "azuremlpipeline", "runpipeline", "sagemaker-pipeline")
 # A smoke training: one epoch (or a few steps, a fast dev run) to see that training still runs. Scheduled in CI it is a
 # regression test, not retraining.
-_SMOKE = re.compile(r"--(?:num[_-]|max[_-]|n[_-])?epochs?[= ]+1\b|--fast[_-]dev[_-]run\b|--max[_-](?:steps|iters?)[= ]+\d\b|--smoke[_-]?test\b")
+_SMOKE = lazy_re(r"--(?:num[_-]|max[_-]|n[_-])?epochs?[= ]+1\b|--fast[_-]dev[_-]run\b|--max[_-](?:steps|iters?)[= ]+\d\b|--smoke[_-]?test\b")
 
 
 def smoke_training(text: str) -> bool:

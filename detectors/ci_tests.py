@@ -8,26 +8,21 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
-from mlscan.facts.ci_vocab import test_runner, test_target_name
-from mlscan.facts.commands import Cmd, defined_target, head, job_commands, python_target, segments
-from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.facts.ci_vocab import AUTOMATIC, test_runner, test_target_name
+from mlscan.facts.commands import Cmd, collected_tests, defined_target, job_commands, python_target, root_line
+from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
                                "acceptance", "smoke", "signoff", "sign"})
 DEPLOY_WORDS = frozenset({"deploy", "deployment", "release", "promote", "promotion", "rollout", "publish"})
 JS_TESTS = ("**/*.test.js", "**/*.test.ts", "**/*.test.jsx", "**/*.test.tsx", "**/*.spec.js", "**/*.spec.ts", "**/__tests__/*")
-AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
 
 
 def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
-
-
-def root_line(cmd: Cmd) -> int:
-    """The line of the CI command a (possibly nested) command was reached from."""
-    return cmd.line if len(cmd.via) == 1 else int(cmd.via[1].rsplit(":", 1)[1])
 
 
 def manual_test(job: CiJob) -> bool:
@@ -49,7 +44,7 @@ def _runs_something(c: Cmd, cmds: list[Cmd]) -> bool:
 
 # Checks of a deployed service, not of the code or model before it ships: describe/invoke a live endpoint
 _ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_endpoint_async", "wait_until_endpoint_in_service"})
-_ASSERT_CALL = re.compile(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
+_ASSERT_CALL = lazy_re(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
 
 
 def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
@@ -100,29 +95,6 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
 # derived as a test file is parsed (by whichever detector parses it first): a test command collecting it later needs no
 # second parse
 TEST_FACTS = register_fact("ci.tests.file", _test_facts, eager=lambda _index, path: is_test_path(path))
-
-
-def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
-    """The Python test files a test command runs: the paths it names (files, or the test files under named
-    folders), else every test file under its working directory."""
-    seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
-    args = [a for a in seg[1:] if not a.startswith("-") and a not in ("-m", runner) and "=" not in a]
-    cwd = c.cwd.strip("./") if c.cwd else ""
-    tests = [e for e in index.entries if e.test and e.name.endswith(".py") and e.name != "conftest.py" and e.name != "__init__.py"]
-    out: list[FileEntry] = []
-    for a in args:
-        rel = f"{cwd}/{a}".strip("/") if cwd and not a.startswith("/") else a.lstrip("./")
-        rel = rel.split("::", 1)[0]
-        hit = [e for e in index.entries if e.vpath == rel and e.name.endswith(".py")] or [e for e in tests if e.vpath.startswith(rel.rstrip("/") + "/")]
-        if not hit and rel.endswith(".py"):  # relative to a build's source root: a file below a folder holding the CI file
-            base = c.path.rsplit("/", 1)[0] if "/" in c.path else ""
-            while base and not hit:
-                hit = [e for e in index.entries if e.vpath == f"{base}/{rel}"]
-                base = base.rsplit("/", 1)[0] if "/" in base else ""
-        out += hit
-    if out or args and runner == "python":
-        return out
-    return [e for e in tests if not cwd or e.vpath.startswith(cwd + "/")]
 
 
 def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:

@@ -12,17 +12,18 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.formats import LineDict
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding
 
 # AWS p/g families (ml.p3.2xlarge, g5.xlarge, p4d.24xlarge), Azure NC/ND/NV, GCP a2/a3/g2
-_GPU_INSTANCE = re.compile(r"^(ml\.)?(p[2-5][a-z]*|g[3-6][a-z]*|trn1|inf[12])\.[0-9]*x?large$|^Standard_N[CDV]\w*$|^(a2|a3|g2)-\w+$")
-_GPU_ACCEL = re.compile(r"^(NVIDIA_|nvidia-|TPU_|ct[0-9])", re.I)
+_GPU_INSTANCE = lazy_re(r"^(ml\.)?(p[2-5][a-z]*|g[3-6][a-z]*|trn1|inf[12])\.[0-9]*x?large$|^Standard_N[CDV]\w*$|^(a2|a3|g2)-\w+$")
+_GPU_ACCEL = lazy_re(r"^(NVIDIA_|nvidia-|TPU_|ct[0-9])", re.I)
 _GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu", "cloud.google.com/gke-accelerator")
 _SPOT_LABELS = {
     "cloud.google.com/gke-spot": None, "cloud.google.com/gke-preemptible": None, "eks.amazonaws.com/capacityType": "SPOT",
     "karpenter.sh/capacity-type": "spot", "kubernetes.azure.com/scalesetpriority": "spot", "node.kubernetes.io/lifecycle": "spot",
 }
-_TF_SPOT = re.compile(r'(?m)^\s*(capacity_type\s*=\s*"SPOT"|preemptible\s*=\s*true|provisioning_model\s*=\s*"SPOT"|spot_price\s*=|priority\s*=\s*"Spot")')
+_TF_SPOT = lazy_re(r'(?m)^\s*(capacity_type\s*=\s*"SPOT"|preemptible\s*=\s*true|provisioning_model\s*=\s*"SPOT"|spot_price\s*=|priority\s*=\s*"Spot")')
 # Python files worth a parse (word pre-filter): the keyword arguments the Python branch reads
 NEEDLES = (b"instance_type", b"accelerator_type", b"num_gpus", b"use_spot_instances")
 

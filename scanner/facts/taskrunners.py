@@ -5,15 +5,15 @@ returns ``[(target, line, tool)]`` for targets that do something (not only echo/
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 from typing import Any
 
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 
-_PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
+from ..lazyre import lazy_re
+
+_PLACEHOLDER = lazy_re(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
 
 
 def _real(lines: list[str]) -> bool:
@@ -29,6 +29,26 @@ def _line_of(text: str, pattern: str) -> int | None:
 Targets = list[tuple[str, int | None, str]]
 
 
+def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """target -> (prerequisites, recipe lines) of a Makefile's explicit rules (tab-indented recipe lines, stripped)."""
+    recipes: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("\t"):
+            for t in current:
+                recipes[t][1].append(line.strip())
+            continue
+        m = re.match(r"^([A-Za-z0-9_.%/-][A-Za-z0-9_.%/ -]*)\s*:(?!=)\s*(.*)$", line)
+        if m and not line.startswith("."):
+            current = m.group(1).split()
+            prereqs = [p for p in m.group(2).split("#")[0].split() if not p.startswith("$")]
+            for t in current:
+                recipes.setdefault(t, (prereqs, []))
+        elif line.strip() and not line.startswith("#"):
+            current = []
+    return recipes
+
+
 def _make(index: FileIndex, e: FileEntry) -> Targets:
     text = index.text(e.path) or ""
     out: Targets = []
@@ -40,7 +60,7 @@ def _make(index: FileIndex, e: FileEntry) -> Targets:
     return sorted(out, key=lambda t: t[1] or 0)
 
 
-_JUST_RECIPE = re.compile(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
+_JUST_RECIPE = lazy_re(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
 
 
 def _just(index: FileIndex, e: FileEntry) -> Targets:
@@ -113,6 +133,8 @@ def _nox(index: FileIndex, e: FileEntry) -> Targets:
 
 def _tox(index: FileIndex, e: FileEntry) -> Targets:
     text = index.text(e.path) or ""
+    import configparser
+
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         cp.read_string(text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
-import re
 import stat
 from array import array
 from bisect import bisect_left
@@ -17,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.record import Recorder
+from ..lazyre import lazy_re
 from ..model import Warning_, clean_snippet
 from ..target import Target, git
 from . import formats
-from .cache import MISSING as _MISSING
-from .cache import _Lru
-from .globs import _Matcher, _name_and_path_regex
+from .globs import _Matcher, _name_and_path_regex, literal_pieces
+from .lru import MISSING as _MISSING
+from .lru import Lru
 from .paths import (
     JUNK_DIRS,
     JUNK_SUFFIXES,
@@ -56,7 +56,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
-_TOKEN_B = re.compile(rb"[A-Za-z0-9]+")
+_TOKEN_B = lazy_re(rb"[A-Za-z0-9]+")
 _NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
 
 
@@ -190,10 +190,10 @@ class FileIndex:
         self.stats = ScanStats()
         self._excludes = _Matcher(excludes) if excludes else None
         self._root_str = str(target.root)
-        self._text = _Lru(TEXT_CACHE_CHARS)
+        self._text = Lru(TEXT_CACHE_CHARS)
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
-        self._parsed = _Lru(PARSE_CACHE_CHARS)
-        self._facts = _Lru(FACT_CACHE_CHARS)
+        self._parsed = Lru(PARSE_CACHE_CHARS)
+        self._facts = Lru(FACT_CACHE_CHARS)
         self._by_path: dict[str, FileEntry] | None = None
         self._pinned: tuple[tuple[str, str], Any] | None = None  # the parse whose eager facts are being derived
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
@@ -234,6 +234,9 @@ class FileIndex:
         # unit that meets the remembered failure would have caused too
         self._fx: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
+        # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
+        self.memo_store: Any = None
+        self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
@@ -411,6 +414,9 @@ class FileIndex:
             elif names is not None and "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
                 # any other glob: its last component matches a file name (``*`` and ``?`` stay inside one component),
                 # so only the entries of the distinct names that match it are tested against the whole glob
+                pieces = literal_pieces(last)
+                if pieces is not None and not all(piece in names for piece in pieces):
+                    continue  # no name holds the glob's literal text
                 name_rx, path_rx = _name_and_path_regex(p, last)
                 for m in name_rx.finditer(names):
                     found.update(i for i in named(m.group()) if path_rx.fullmatch(self.entries[i].vpath))
@@ -465,14 +471,23 @@ class FileIndex:
     def exists(self, vpath: str) -> bool:
         return any(e.vpath == vpath for e in self.select((vpath,)))
 
-    def memo(self, key: str, build: Any) -> Any:
+    def memo(self, key: str, build: Any, codec: tuple[Any, Any] | None = None) -> Any:
         """Derived data shared by detectors (the CI model, the wiring graph), built once per scan. While recording,
-        the build is a unit of its own and whoever asks observes it (mlscan.cache.record)."""
+        the build is a unit of its own and whoever asks observes it (mlscan.cache.record). With ``codec`` (encode to
+        JSON, decode back) the facts cache keeps the value: a later scan in which nothing the build observed changed
+        decodes it instead of building it."""
         outer = self._rec
         if key not in self._memo:
             if not self._recording:
                 self._memo[key] = build()
                 return self._memo[key]
+            if codec is not None and self.memo_store is not None:
+                restored = self.memo_store(key, codec[1])
+                if restored is not _MISSING:
+                    self._memo[key] = restored
+                    if outer is not None:
+                        outer.memos.add(key)
+                    return restored
             node = self._rec = Recorder()
             try:
                 value = build()
@@ -484,6 +499,8 @@ class FileIndex:
                 self._rec = outer
             self._memo[key] = value
             self._memo_nodes[key] = node
+            if codec is not None:
+                self._memo_codecs[key] = codec[0]
         if outer is not None:
             outer.memos.add(key)
         return self._memo[key]
@@ -550,6 +567,16 @@ class FileIndex:
             store.put(key, path, value, stored)
         return value
 
+    def memo_value(self, key: str) -> Any:
+        """The JSON form of a model built in this scan with a codec (None: none, or it cannot be encoded)."""
+        encode = self._memo_codecs.get(key)
+        if encode is None or key not in self._memo:
+            return None
+        try:
+            return encode(self._memo[key])
+        except (TypeError, ValueError):
+            return None
+
     def memo_nodes(self) -> dict[str, Recorder]:
         """The recorders of the models built (or adopted from a worker) in this scan."""
         return self._memo_nodes
@@ -605,8 +632,8 @@ class FileIndex:
         parse budgets from 512K down to 32K characters per process changed CPU time by under 1 % and saved ~20 MB
         of peak memory (docs/benchmarks.md); small repositories keep the full budgets and never re-parse."""
         parallel = processes > 1
-        self._text = _Lru(TEXT_CACHE_CHARS // (2 * processes) if parallel else TEXT_CACHE_CHARS)
-        self._parsed = _Lru(PARSE_CACHE_CHARS // (8 * processes) if parallel else PARSE_CACHE_CHARS)
+        self._text = Lru(TEXT_CACHE_CHARS // (2 * processes) if parallel else TEXT_CACHE_CHARS)
+        self._parsed = Lru(PARSE_CACHE_CHARS // (8 * processes) if parallel else PARSE_CACHE_CHARS)
         self._last_raw = None
 
     def mark(self) -> IndexMark:
@@ -971,8 +998,27 @@ class FileIndex:
         return out
 
     def snippet(self, path: str, line: int | None, end_line: int | None = None) -> str:
+        """Up to three lines of a file for evidence. While recording, the unit observes the snippet, not the file: an
+        edit elsewhere in a file that a finding cites leaves the unit reusable (mlscan.cache.run ``_same``)."""
         if not line:
             return ""
+        rec = self._rec
+        if rec is None:
+            return self._snippet(path, line, end_line)
+        self._rec = None
+        try:
+            readable = self.text(path) is not None
+            value = self._snippet(path, line, end_line)
+        finally:
+            self._rec = rec
+        if readable:
+            rec.answers[(path, "s", f"{line}:{end_line or 0}")] = value
+            self._touch(path, "text", content=False)
+        else:
+            self._touch(path, "text")  # unreadable now: a change to readable must run the unit again
+        return value
+
+    def _snippet(self, path: str, line: int, end_line: int | None) -> str:
         lines = self.lines(path)
         end = min(end_line or line, line + 2)
         return clean_snippet("\n".join(lines[line - 1 : end]))

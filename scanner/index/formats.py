@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from ..lazyre import lazy_re
+
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_LINE_CHARS = 10_000
@@ -262,12 +264,12 @@ def parse_python(text: str, filename: str) -> ast.Module:
     raise ValueError(f"Python syntax error: {getattr(first, 'msg', first)}") from None
 
 
-_MAGIC_LINE = re.compile(r"^[ \t]*[%!].*$", re.M)
+_MAGIC_LINE = lazy_re(r"^[ \t]*[%!].*$", re.M)
 
 
 # ---------------------------------------------------------------- notebooks
 
-_MAGIC = re.compile(r"^\s*[%!?]")
+_MAGIC = lazy_re(r"^\s*[%!?]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +404,7 @@ class Requirement:
         return self.spec.startswith("==") or self.spec.startswith("===") or "@" in self.raw.split(";")[0]
 
 
-_REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+_REQ = lazy_re(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 
 
 def normalize_name(name: str) -> str:
