@@ -195,7 +195,6 @@ class FileIndex:
         self._parsed = Lru(PARSE_CACHE_CHARS)
         self._facts = Lru(FACT_CACHE_CHARS)
         self._by_path: dict[str, FileEntry] | None = None
-        self._pinned: tuple[tuple[str, str], Any] | None = None  # the parse whose eager facts are being derived
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         # (path, kind) -> times parsed in this process (a parse evicted and asked again counts again): the measure of
         # "each file is parsed once per scan" (tests, benchmarks)
@@ -236,6 +235,7 @@ class FileIndex:
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
         self.memo_store: Any = None
+        self._pinned: dict[tuple[str, str], Any] = {}  # trees whose eager facts are being derived (_parse_file)
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
@@ -1037,12 +1037,12 @@ class FileIndex:
 
     def _parse_file(self, path: str, kind: str, fn: Any) -> Any:
         key = (path, kind)
-        pinned = self._pinned
-        if pinned is not None and pinned[0] == key:
-            return pinned[1]
         hit = self._parsed.get(key)
         if hit is not _MISSING:
             return hit
+        pinned = self._pinned.get(key)
+        if pinned is not None:
+            return pinned  # being read by the eager facts of its parse, though the parse cache let it go
         if key in self._parse_failed:
             return None
         txt = self.text(path, keep=kind != "notebook")
@@ -1067,11 +1067,11 @@ class FileIndex:
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
             self._parsed.put(key, result, weight)
             if EAGER_FACTS and (kind == "python" or kind == "notebook"):
-                outer, self._pinned = self._pinned, (key, result)  # what a builder caches must not push the tree out
+                self._pinned[key] = result  # a builder's own puts may evict it from a small parse cache
                 try:
                     self._eager_facts(path)
                 finally:
-                    self._pinned = outer
+                    del self._pinned[key]
         return result
 
     def _eager_facts(self, path: str) -> None:
