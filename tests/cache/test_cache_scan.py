@@ -207,7 +207,7 @@ PER_FILE_FACT_REPO = {
 def test_a_file_edit_keeps_passes_whose_file_facts_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """model.code_version, project.shape and retrain.trigger read each Python file through file facts: an edit that
     leaves a file's facts as they were reuses their whole pass (no file parsed again), and the report is unchanged."""
-    from .conftest import git_repo
+    from tests.conftest import git_repo
 
     repo = git_repo(tmp_path / "repo", PER_FILE_FACT_REPO)
     cache = tmp_path / "cache"
@@ -242,7 +242,7 @@ def test_the_wiring_graph_is_kept_until_what_it_read_changes(tmp_path: Path, mon
     built again when it did (a workflow now runs another script); reports equal an uncached scan's each time."""
     from mlscan.facts import wiring as wiring_mod
 
-    from .conftest import git_repo
+    from tests.conftest import git_repo
 
     files = {**PER_FILE_FACT_REPO, ".github/workflows/train.yml":
              "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n"}
