@@ -226,8 +226,8 @@ def deploy_uses(step: CiStep) -> str | None:
         return TASKS[task]
     if "terraform" in task and with_.get("command", "").lower() == "apply":
         return "terraform"
-    if low.startswith("azureml") or "modeldeploy" in task:
-        return "cloud-endpoint"
+    if low.startswith("azureml") and not re.search(r"wait|job", task) or "modeldeploy" in task:
+        return "cloud-endpoint"  # Azure ML tasks, except the ones that wait for or run a job (AzureMLJobWaitTask)
     if low in ACTIONS:
         if low in ("appleboy/ssh-action",) and not re.search(r"docker|systemctl|kubectl|pm2|gunicorn", with_.get("script", "")):
             return None
