@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.monitor_configs import config_monitors, vertex_gapic_monitors
-from mlscan.facts.place import place
+from mlscan.facts.place import EXPLORATION_DIRS, place
 from mlscan.facts.prediction_logging import LOG_CALLS, logs_predictions, makes_predictions, mentions_prediction, prediction_drift
 from mlscan.facts.pyast import walk
 from mlscan.facts.telemetry import telemetry_configs
@@ -51,6 +51,9 @@ _LIBS = (
 )
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
+# calls that create a managed, scheduled monitor on the platform (SageMaker Model Monitor schedules, Vertex AI model
+# deployment monitoring jobs through the low-level client, monitors): the monitor runs on after the creating code ends
+_MANAGED_CREATES = ("create_monitoring_schedule", "create_model_deployment_monitoring_job", "create_monitor")
 _ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
@@ -81,6 +84,9 @@ class MonitoringPython(Detector):
         where = place(index, e).kind
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
+        if where == "notebook" and not any(p in EXPLORATION_DIRS for p in e.vpath.lower().split("/")[:-1]) \
+                and any(c.attr in _MANAGED_CREATES or c.qual.endswith("ModelDeploymentMonitoringJob.create") for c in calls):
+            strength = Strength.MEDIUM  # a workflow notebook that creates a managed monitor leaves it running on its schedule
         seen: set[tuple[str, str]] = set()
         predicts: list[bool] = []  # decided once, at the first logging call
 
