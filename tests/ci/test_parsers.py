@@ -408,6 +408,51 @@ def test_aws_buildspec_cloudformation_and_cdk(tmp_path: Path) -> None:
     assert commands(cdk["buildspec"]) == ["python train.py"]
 
 
+def test_cdk_typescript_app_pipeline(tmp_path: Path) -> None:
+    ix = index_of(tmp_path, {
+        "cdk.json": '{"app": "npx ts-node --prefer-ts-exts bin/app.ts"}',
+        "bin/app.ts": """
+            import * as cdk from 'aws-cdk-lib';
+            import { DeployPipelineStack } from '../lib/deploy-pipeline-stack';
+
+            const app = new cdk.App();
+            new DeployPipelineStack(app, 'DeployPipelineStack');
+        """,
+        "lib/deploy-pipeline-stack.ts": """
+            import * as cdk from 'aws-cdk-lib';
+            import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+            import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
+            import { pipelines } from 'aws-cdk-lib';
+
+            export class DeployPipelineStack extends cdk.Stack {
+              constructor(scope: cdk.App, id: string) {
+                super(scope, id);
+                // new codepipeline_actions.ManualApprovalAction({ actionName: 'Commented' });
+                const approve = new codepipeline_actions.ManualApprovalAction({
+                  actionName: 'DeployApproval',
+                  notifyEmails: ['ml-team@example.com'],
+                });
+                const synth = new pipelines.ShellStep('Synth', { commands: ['npm ci', "npx cdk synth"] });
+                const spec = codebuild.BuildSpec.fromObject({
+                  version: '0.2',
+                  phases: { build: { commands: ['python deploy-endpoint.py'] } },
+                });
+              }
+            }
+        """,
+        # a construct library the app never imports is not synthesised
+        "lib/patterns/release-pattern.ts": """
+            import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
+            export const gate = () => new codepipeline_actions.ManualApprovalAction({ actionName: 'Unused' });
+        """,
+    })
+    cdk = {j.name: j for j in ci_model(ix).jobs if j.path.startswith("lib/")}
+    assert set(cdk) == {"DeployApproval", "Synth", "buildspec"}
+    assert cdk["DeployApproval"].gate == "manual-approval" and cdk["DeployApproval"].line == 10
+    assert commands(cdk["Synth"]) == ["npm ci", "npx cdk synth"]
+    assert commands(cdk["buildspec"]) == ["python deploy-endpoint.py"]
+
+
 def test_tekton_and_argocd(tmp_path: Path) -> None:
     ix = index_of(tmp_path, {
         "tekton/task.yaml": """
