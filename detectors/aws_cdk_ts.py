@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import words
-from mlscan.facts.typescript import TsFile, calls, in_cdk_app, names, prop, split_top, strings, ts_file
+from mlscan.facts.typescript import TsFile, TsNew, calls, cdk_app_of, names, prop, split_top, strings, ts_file
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -27,6 +27,7 @@ _SERVING = frozenset({"SageMakerCreateModel", "SageMakerCreateEndpointConfig", *
 _NUMERIC = re.compile(r"\bCondition\s*\.\s*number(LessThan|GreaterThan)(Equals)?(JsonPath)?\s*\(")
 _METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall",
                            "r2", "error", "validation"})
+CDK_ROOTS = ("aws-cdk-lib",)  # ``import { aws_stepfunctions as sfn } from 'aws-cdk-lib'``
 _LINKS = ("next", "start", "when", "otherwise", "branch", "iterator", "itemProcessor", "fromChainable")
 
 
@@ -39,53 +40,59 @@ class AwsCdkTs(Detector):
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
+        apps: dict[str, list[TsFile]] = {}
         for e in index.select(self.globs):
-            if e.test or e.name.endswith(".d.ts") or not index.mentions(e.path, NEEDLES) or not in_cdk_app(index, e.path):
+            if e.test or e.name.endswith(".d.ts") or not index.mentions(e.path, NEEDLES):
                 continue
-            f = ts_file(index, e)
-            if f is None or not f.cdk() or not any(m.endswith("aws-stepfunctions-tasks") or m.endswith("aws-stepfunctions")
-                                                   for m in f.imports):
-                continue
-            yield from self._state_machine(index, f)
+            app = cdk_app_of(index, e.path)
+            f = ts_file(index, e) if app is not None else None
+            if f is not None and f.cdk() and any(m.endswith(("aws-stepfunctions-tasks", "aws-stepfunctions")) or m in CDK_ROOTS
+                                                 for m in f.imports):
+                apps.setdefault(app or "", []).append(f)
+        for _app, files in sorted(apps.items()):
+            yield from self._app(index, files)
 
-    def _state_machine(self, index: FileIndex, f: TsFile) -> Iterator[Finding]:
-        states = {n.var: n for n in f.news if n.var and n.tail in _WORK | _FLOW}
-        machine = next((n for n in f.news if n.tail == "StateMachine"), None)
-        if machine is None or not states:
+    def _app(self, index: FileIndex, files: list[TsFile]) -> Iterator[Finding]:
+        # an app's tasks are often built in construct classes of their own files (``this.task = new tasks...``) and
+        # chained in another (``train.task.next(model.task)``): states and links are read across the app's files
+        machines = [n for f in files for n in f.news if n.tail == "StateMachine"]
+        if not machines:
             return
-        linked = _linked(f, machine.props()) & set(states)
-        work = sorted((states[v].line, v) for v in linked if states[v].tail in _WORK)
+        states: dict[str, list[tuple[TsFile, TsNew]]] = {}
+        for f in files:
+            for n in f.news:
+                if n.var and n.tail in _WORK | _FLOW:
+                    states.setdefault(n.var, []).append((f, n))
+        linked = set().union(*(_linked(f) for f in files), *(_definition(m.props()) for m in machines)) & set(states)
+        work = sorted(((f.path, n.line, f, n) for v in linked for f, n in states[v] if n.tail in _WORK), key=lambda w: (w[0], w[1]))
         if len(work) >= 2:
-            first = states[work[0][1]]
+            _p, _l, f, first = work[0]
             yield self.found("pipeline.dag", index, f.path, first.line, strength=Strength.MEDIUM,
                              attrs={"tool": "stepfunctions", "steps": len(work), "with_io": True,
-                                    "training": any(states[v].tail in _TRAINING for _l, v in work)})
-        deploy = next((states[v] for _l, v in work if states[v].tail in _DEPLOY), None)
+                                    "training": any(n.tail in _TRAINING for *_x, n in work)})
+        deploy = next(((f, n) for *_x, f, n in work if n.tail in _DEPLOY), None)
         if deploy is not None:
-            yield self.found("deploy.automated", index, f.path, deploy.line, strength=Strength.MEDIUM,
+            f, n = deploy
+            yield self.found("deploy.automated", index, f.path, n.line, strength=Strength.MEDIUM,
                              attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
-                                    "via": "step functions state machine (CDK)", "environment": "", "job": deploy.var,
+                                    "via": "step functions state machine (CDK)", "environment": "", "job": n.var,
                                     "manual_dispatch": True})
-        gate = _gate(f, states)
+        kinds = {v: found[0][1].tail for v, found in states.items()}
+        gate = next(((f, at) for f in files if (at := _gate(f, kinds)) is not None), None)
         if gate is not None:
-            yield self.found("gate.metric", index, f.path, f.line_at(gate), strength=Strength.MEDIUM,
+            f, at = gate
+            yield self.found("gate.metric", index, f.path, f.line_at(at), strength=Strength.MEDIUM,
                              attrs={"tool": "stepfunctions", "blocking": True, "kind": "threshold"})
-        train = next((states[v] for _l, v in work if states[v].tail in _TRAINING), None)
-        out = prop(train.props(), "outputDataConfig") if train is not None else None
-        if out is not None and prop(out, "s3OutputLocation") is not None:
-            yield self.found("artifact.store", index, f.path, train.line, strength=Strength.MEDIUM,
+        train = next(((f, n) for *_x, f, n in work if n.tail in _TRAINING), None)
+        out = prop(train[1].props(), "outputDataConfig") if train is not None else None
+        if train is not None and out is not None and prop(out, "s3OutputLocation") is not None:
+            yield self.found("artifact.store", index, train[0].path, train[1].line, strength=Strength.MEDIUM,
                              attrs={"how": "estimator-output", "kind": "s3", "wired": False})
 
 
-def _linked(f: TsFile, machine_props: str) -> set[str]:
-    """Variables chained into a state machine: receivers and arguments of ``.next()``, ``Chain.start()``,
-    ``.when()``/``.otherwise()``, ``.branch()``, and the machine's ``definition``/``definitionBody``."""
+def _definition(machine_props: str) -> set[str]:
+    """Names in a StateMachine's ``definition``/``definitionBody``."""
     out: set[str] = set()
-    for method in _LINKS:
-        for receiver, args, _at in calls(f, method):
-            out |= names(args)
-            if receiver and method not in ("start", "fromChainable"):
-                out.add(receiver.rsplit(".", 1)[-1])
     for key in ("definition", "definitionBody"):
         value = prop(machine_props, key)
         if value:
@@ -93,7 +100,19 @@ def _linked(f: TsFile, machine_props: str) -> set[str]:
     return out
 
 
-def _gate(f: TsFile, states: dict) -> int | None:
+def _linked(f: TsFile) -> set[str]:
+    """Variables chained into a state machine: receivers and arguments of ``.next()``, ``Chain.start()``,
+    ``.when()``/``.otherwise()``, ``.branch()``, ``DefinitionBody.fromChainable()``."""
+    out: set[str] = set()
+    for method in _LINKS:
+        for receiver, args, _at in calls(f, method):
+            out |= names(args)
+            if receiver and method not in ("start", "fromChainable"):
+                out.add(receiver.rsplit(".", 1)[-1])
+    return out
+
+
+def _gate(f: TsFile, kinds: dict[str, str]) -> int | None:
     """Offset of a ``.when(sfn.Condition.numberLessThan('$.<metric path>', t), a).otherwise(b)`` where the metric
     decides between a state on the way to serving and one that is not (or between going on and ``Fail``)."""
     for _receiver, args, at in calls(f, "when"):
@@ -105,15 +124,16 @@ def _gate(f: TsFile, states: dict) -> int | None:
             continue
         end = f.code.find(";", at)
         other = next((a for _r, a, o in calls(f, "otherwise") if at < o < (end if end > 0 else len(f.code))), "")
-        kinds = {_kind(parts[1], states), _kind(other, states)}
-        if ("Fail" in kinds and kinds - {"Fail", ""}) or (kinds & _SERVING and kinds - _SERVING):
+        kinds_ = {_kind(parts[1], kinds), _kind(other, kinds)}
+        if ("Fail" in kinds_ and kinds_ - {"Fail", ""}) or (kinds_ & _SERVING and kinds_ - _SERVING):
             return at
     return None
 
 
-def _kind(expr: str, states: dict) -> str:
+def _kind(expr: str, kinds: dict[str, str]) -> str:
     expr = expr.strip()
-    if expr in states:
-        return str(states[expr].tail)
+    last = expr.rsplit(".", 1)[-1]
+    if expr in kinds or last in kinds:
+        return kinds.get(expr) or kinds[last]
     m = re.match(r"new\s+[\w$.]*?(\w+)\s*\(", expr)
     return m.group(1) if m else ""

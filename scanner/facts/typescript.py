@@ -212,26 +212,35 @@ def in_cdk_app(index: FileIndex, path: str) -> bool:
     """Is the file part of a CDK app the repository declares? With a ``cdk.json`` whose ``app`` command names a
     TypeScript/JavaScript entry file, only the files that entry reaches through relative imports are synthesised
     (a construct library nobody imports is not deployed); without one every file counts."""
+    return cdk_app_of(index, path) is not None
+
+
+def cdk_app_of(index: FileIndex, path: str) -> str | None:
+    """The ``cdk.json`` whose app reaches the file ("" when the repository declares no app: every file counts), or
+    None when the repository declares apps and none of them reaches it."""
     apps = index.memo("ts-cdk-apps", lambda: _cdk_apps(index))
-    return apps is None or path in apps
+    if apps is None:
+        return ""
+    return next((app for app, files in apps.items() if path in files), None)
 
 
-def _cdk_apps(index: FileIndex) -> frozenset[str] | None:
+def _cdk_apps(index: FileIndex) -> dict[str, frozenset[str]] | None:
     files = {e.vpath: e.path for e in index.select(("**/*.ts", "**/*.tsx", "**/*.js", "**/*.mjs"))}
-    entries: list[str] = []
+    apps: dict[str, frozenset[str]] = {}
     for e in index.select(("**/cdk.json",)):
         doc = index.json(e.path)
         app = doc.get("app") if isinstance(doc, dict) else None
         if not isinstance(app, str):
             continue
         base = e.vpath.rsplit("/", 1)[0] + "/" if "/" in e.vpath else ""
-        for word in app.split():
-            if not word.startswith("-") and (re.search(r"\.(ts|js|mjs|cjs)$", word) or "/" in word):
-                hit = _resolve(files, _norm(base + word))
-                if hit:
-                    entries.append(hit)
-    if not entries:
-        return None
+        entries = [hit for word in app.split() if not word.startswith("-") and (re.search(r"\.(ts|js|mjs|cjs)$", word) or "/" in word)
+                   if (hit := _resolve(files, _norm(base + word)))]
+        if entries:
+            apps[e.path] = _reached(index, files, entries)
+    return apps or None
+
+
+def _reached(index: FileIndex, files: dict[str, str], entries: list[str]) -> frozenset[str]:
     seen: set[str] = set()
     todo = list(entries)
     while todo:
