@@ -46,7 +46,7 @@ def parse_aws(index: FileIndex) -> list[CiJob]:
         if index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")):
             jobs += _cdk(index, e, tree)
     for e in index.select(("**/*.ts", "**/*.js")):
-        if not e.name.endswith(".d.ts") and index.mentions(e.path, (b"aws-cdk-lib",)) \
+        if not e.name.endswith(".d.ts") and index.mentions(e.path, (b"aws-cdk",)) \
                 and index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")) and in_cdk_app(index, e.path):
             jobs += _cdk_ts(index, e)
     return jobs

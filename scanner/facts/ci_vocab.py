@@ -459,5 +459,5 @@ def iac_serving(index: FileIndex, template: str) -> bool:
     service, web app)? The named template when it is in the repository, else any template of the project."""
     name = template.rsplit("/", 1)[-1]
     named = [e for e in index.select((f"**/{name}",)) if e.vpath.endswith(template.lstrip("./"))] if name and "$" not in name else []
-    files = named or [e for e in index.select(IAC_FILES) if index.contains(e.path, (b"AWS::", b"Microsoft.", b"aws_cdk"))]
+    files = named or [e for e in index.select(IAC_FILES) if index.contains(e.path, (b"AWS::", b"Microsoft.", b"aws_cdk", b"aws-cdk"))]
     return any(SERVING_IAC.search(index.text(e.path) or "") for e in files)

@@ -604,3 +604,22 @@ def test_gitlab_file_below_the_root_is_fine_when_the_root_pipeline_loads_it(tmp_
         "services/c/.gitlab-ci.yml": "test-c:\n  script: [pytest]\n",
     })
     assert list(_not_run(ix)) == ["services/c/.gitlab-ci.yml"]
+
+
+def test_cdk_deploy_of_a_typescript_app_that_creates_an_endpoint_is_a_serving_deploy(tmp_path: Path) -> None:
+    from mlscan.facts.ci_vocab import iac_serving
+
+    serving = index_of(tmp_path / "serving", {
+        "lib/model-serving-stack.ts": """
+            import * as sagemaker from '@aws-cdk/aws-sagemaker';
+            export const endpoint = (scope: any) => new sagemaker.CfnEndpoint(scope, 'Endpoint', { endpointConfigName: 'churn' });
+        """,
+    })
+    assert iac_serving(serving, "")
+    storage = index_of(tmp_path / "storage", {
+        "lib/storage-stack.ts": """
+            import * as s3 from 'aws-cdk-lib/aws-s3';
+            export const bucket = (scope: any) => new s3.Bucket(scope, 'Models');
+        """,
+    })
+    assert not iac_serving(storage, "")
