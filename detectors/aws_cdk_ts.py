@@ -2,7 +2,9 @@
 of ``mlscan.facts.typescript``: Step Functions state machines built from ``aws-stepfunctions-tasks`` SageMaker tasks
 (training job -> model -> endpoint config -> endpoint, Glue/Lambda steps) as a DAG, their endpoint tasks as the
 workflow's deploy, a ``Choice`` whose numeric condition on a training metric decides between deploying and stopping as
-a quality gate, and the training task's S3 output location as the model artifact store. Feeds D3, M2, M4, T2."""
+a quality gate, the training task's S3 output location as the model artifact store, and CloudWatch alarms with their
+path to a person or an action (``alarm.addAlarmAction(new SnsAction(topic))``, ``alarmActions``, a deployment group
+that rolls back on them). Feeds D3, M2, M4, T2, O3."""
 
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ _NUMERIC = re.compile(r"\bCondition\s*\.\s*number(LessThan|GreaterThan)(Equals)?
 _METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall",
                            "r2", "error", "validation"})
 CDK_ROOTS = ("aws-cdk-lib",)  # ``import { aws_stepfunctions as sfn } from 'aws-cdk-lib'``
+# ``const alarm = metric.createAlarm(...)`` / ``this.alarm = ...``: the name bound right before the receiver of the call
+_BOUND_BEFORE = re.compile(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+)?\s*=\s*[\w$.()'\"\s,]*$")
+_ABOUT_MODEL = re.compile(r"model|endpoint|invocation|drift|predict|inference|sagemaker", re.I)
 _LINKS = ("next", "start", "when", "otherwise", "branch", "iterator", "itemProcessor", "fromChainable")
 
 
@@ -35,9 +40,9 @@ class AwsCdkTs(Detector):
     """Step Functions ML workflows in AWS CDK TypeScript apps: DAG, endpoint deploy, metric Choice gate, training output store."""
 
     id = "aws.cdk_ts"
-    questions = ("D3", "M2", "M4", "T2")
+    questions = ("D3", "M2", "M4", "T2", "O3")
     globs = ("**/*.ts", "**/*.js")
-    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "alerting.rule")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         apps: dict[str, list[TsFile]] = {}
@@ -46,11 +51,31 @@ class AwsCdkTs(Detector):
                 continue
             app = cdk_app_of(index, e.path)
             f = ts_file(index, e) if app is not None else None
-            if f is not None and f.cdk() and any(m.endswith(("aws-stepfunctions-tasks", "aws-stepfunctions")) or m in CDK_ROOTS
-                                                 for m in f.imports):
+            if f is None or not f.cdk():
+                continue
+            yield from self._alarms(index, f)
+            if any(m.endswith(("aws-stepfunctions-tasks", "aws-stepfunctions")) or m in CDK_ROOTS for m in f.imports):
                 apps.setdefault(app or "", []).append(f)
         for _app, files in sorted(apps.items()):
             yield from self._app(index, files)
+
+    def _alarms(self, index: FileIndex, f: TsFile) -> Iterator[Finding]:
+        """CloudWatch alarms (``new cloudwatch.Alarm``/``CfnAlarm``/``CompositeAlarm``, ``metric.createAlarm(...)``) and
+        whether something acts on them: an alarm action added or declared, or a deployment that watches them."""
+        alarms = [(n.var, n.line, n.props()) for n in f.news if n.tail in ("Alarm", "CfnAlarm", "CompositeAlarm", "CfnCompositeAlarm")]
+        for receiver, args, at in calls(f, "createAlarm"):
+            bound = _BOUND_BEFORE.search(f.code[max(0, at - 300) : at])
+            alarms.append((bound.group(1) if bound else "", f.line_at(at), f"{receiver} {args}"))
+        if not alarms:
+            return
+        acted = {r.rsplit(".", 1)[-1] for method in ("addAlarmAction", "addOkAction", "addInsufficientDataAction")
+                 for r, _a, _o in calls(f, method) if r}
+        guarded = {x for n in f.news for x in names(prop(n.props(), "alarms") or "")}
+        for var, line, props in alarms:
+            notify = bool(var and (var in acted or var in guarded)) or (prop(props, "alarmActions") or "[]").strip() not in ("[]", "")
+            about = "model" if _ABOUT_MODEL.search(props) else "infra"
+            yield self.found("alerting.rule", index, f.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                             attrs={"tool": "cloudwatch", "notify": notify, "about": about})
 
     def _app(self, index: FileIndex, files: list[TsFile]) -> Iterator[Finding]:
         # an app's tasks are often built in construct classes of their own files (``this.task = new tasks...``) and
