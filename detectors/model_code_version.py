@@ -23,8 +23,9 @@ _TAG_KEYS = lazy_re(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$",
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
 _TAG_KWARGS = ("tags", "metadata", "customer_metadata_properties", "labels", "properties")
 _CODE_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsha", "hexsha", "gitcommit"})
+# (``stepfunctions``: the AWS Step Functions Data Science SDK, whose job steps pass ``tags=`` on to the SageMaker jobs)
 _TRACKING_MODULES = ("mlflow", "wandb", "azureml", "azure.ai.ml", "sagemaker", "neptune", "comet_ml", "clearml", "google.cloud.aiplatform",
-                     "boto3", "dvclive", "aim")
+                     "boto3", "dvclive", "aim", "stepfunctions")
 _SCRIPTS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 # Python files that name a code-version tag (tag calls, commit/sha/git keys, build ids, SageMaker MetadataProperties) ...
 NEEDLES = (b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties")
@@ -207,6 +208,21 @@ def _file_fact(link: Any) -> Any:
     return build
 
 
+def _tag_key(c: ops.PyCall) -> ast.AST | None:
+    """The key argument of a tag/param call, positional or by keyword: ``set_tag("git_sha", v)``,
+    ``client.set_model_version_tag(name, version, "build_id", v)`` or, by keyword, ``set_model_version_tag(name=...,
+    version=..., key="build_id", value=...)``."""
+    if c.attr not in _TAG_CALLS:
+        return None
+    by_name = ops.kwarg(c.node, "key")
+    if by_name is not None:
+        return by_name
+    if not c.node.args:
+        return None
+    version_tag = c.attr in ("set_model_version_tag", "set_registered_model_tag")
+    return c.node.args[2] if version_tag and len(c.node.args) > 2 else c.node.args[0]
+
+
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
     """(line, how) for a code-version tag set on a run or registered model."""
     al, calls = ops.py_calls(index, e)
@@ -218,8 +234,8 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
             continue  # sentry_sdk.set_tag, logging adapters ...
         if c.attr in ("MetadataProperties",) and ops.kwarg(c.node, "commit_id") is not None:
             return c.line, "sagemaker-commit-id"
-        if c.attr in _TAG_CALLS and c.node.args:
-            key_node = c.node.args[2] if c.attr in ("set_model_version_tag", "set_registered_model_tag") and len(c.node.args) > 2 else c.node.args[0]
+        key_node = _tag_key(c)
+        if key_node is not None:
             key = ops.literal(key_node)
             if isinstance(key, str) and code_key(key):
                 return c.line, "run-tag" if "model" not in c.attr else "model-tag"

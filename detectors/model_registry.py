@@ -39,6 +39,26 @@ REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group
 KUBEFLOW_REGISTRY = (b"model_registry",)
 
 
+def auto_approved(index: FileIndex) -> bool:
+    """Does the project's own code (not a notebook a person runs, not a test) approve model packages unconditionally,
+    ``update_model_package(..., ModelApprovalStatus="Approved")`` outside any ``if``? Then the pending-approval default
+    is overridden by automation and no one decides: registry approval is no governance policy."""
+
+    def build() -> bool:
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.contains(e.path, (b"update_model_package",)):
+                continue
+            tree = index.python(e.path)
+            conditional = {id(n) for i in walk(tree) if isinstance(i, ast.If) for s in (*i.body, *i.orelse) for n in walk(s)} if tree else set()
+            for c in walk(tree) if tree is not None else ():
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "update_model_package" \
+                        and ops.literal(ops.kwarg(c, "ModelApprovalStatus")) == "Approved" and id(c) not in conditional:
+                    return True
+        return False
+
+    return bool(index.memo("model-registry:auto-approved", build))
+
+
 class ModelRegistry(Detector):
     """Models registered in a registry (code, bundles, IaC, CI commands), with approval status; feeds T2, T4, E3."""
 
@@ -62,7 +82,8 @@ class ModelRegistry(Detector):
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
         if not central:
             strength = Strength.WEAK
-        approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree))
+        approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree)) \
+            and not auto_approved(index)
         at, snip = ops.locate(index, e, line)
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
                          attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
@@ -100,7 +121,7 @@ class ModelRegistry(Detector):
                             yield self.found("model.registry", index, e.path, res.line_of(name), strength=Strength.STRONG,
                                              attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
                 for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
-                    if d.get("ModelApprovalStatus") == "PendingManualApproval":
+                    if d.get("ModelApprovalStatus") == "PendingManualApproval" and not auto_approved(index):
                         yield self.found("governance.approval", index, e.path, d.line_of("ModelApprovalStatus"), strength=Strength.STRONG,
                                          attrs={"kind": "registry", "tool": "sagemaker"})
                         break

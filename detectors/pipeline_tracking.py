@@ -21,7 +21,8 @@ _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetric
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline",
+           b"S3OutputPath")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -45,6 +46,11 @@ def _durable_root(index: FileIndex) -> bool:
         return False
 
     return bool(index.memo("pipeline-tracking:durable-root", build))
+
+
+def _s3_output(config: ast.AST | None) -> bool:
+    """``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job (written inline)."""
+    return isinstance(config, ast.Dict) and any(ops.literal(k) == "S3OutputPath" for k in config.keys if k is not None)
 
 
 def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
@@ -90,6 +96,7 @@ class PipelineTracking(Detector):
             yield from self._kfp_v1(index, e, tree, where, strength)
         if ops.imports_module(al, "sagemaker"):
             yield from self._sagemaker(index, e, calls, where, strength)
+        if ops.imports_module(al, "sagemaker", "boto3"):
             yield from self._estimator_output(index, e, calls, where)
         if ops.imports_module(al, "boto3", "sagemaker"):
             hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
@@ -224,10 +231,11 @@ class PipelineTracking(Detector):
                 return
 
     def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place) -> Iterator[Finding]:
-        """A SageMaker estimator with ``output_path``: every training job writes its model artifact to that bucket."""
+        """A SageMaker estimator with ``output_path``, or a boto3 ``create_training_job`` with ``OutputDataConfig``'s
+        ``S3OutputPath``: every training job writes its model artifact to that bucket."""
         for c in calls:
             if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
-                    and kwarg(c.node, "output_path") is not None:
+                    and kwarg(c.node, "output_path") is not None or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
                 at, snip = ops.locate(index, e, c.line)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
