@@ -13,6 +13,9 @@ from mlscan.model import Finding
 
 
 def _names(node: ast.AST | None) -> set[str]:
+    if isinstance(node, ast.Call) and dotted(node.func) == "dict" and not node.args:
+        # ``inputs=dict(x="x_train", y="y_train")``: the keyword form of a dataset mapping
+        return {str(v) for k in node.keywords if k.arg for v in [literal(k.value, None)] if isinstance(v, str)}
     v = literal(node, None)
     if isinstance(v, str):
         return {v}
