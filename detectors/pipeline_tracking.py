@@ -33,6 +33,21 @@ _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", 
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
 
 
+_READ_VERBS = frozenset({"read", "query", "load", "fetch", "download", "extract", "get"})
+_TABLE_WORDS = frozenset({"data", "dataset", "df", "table", "frame", "dataframe", "features", "rows", "pandas", "parquet", "csv"})
+
+
+def _data_read(name: str, targets: list[ast.expr]) -> bool:
+    """Does a call read a data table: a pandas/datasets reader, or a project helper named for reading data
+    (``query_pandas_from_athena``, ``load_training_data``) or whose result is kept under a data name
+    (``self.training_df = fetch_rows(...)``)? Loading a model or a config is not a data read."""
+    if name in _DATA_READS:
+        return True
+    verbs = words(name)
+    kept = {w for t in targets if isinstance(t, ast.Attribute) for w in words(t.attr)}
+    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) and not (verbs | kept) & {"model", "config", "params"}
+
+
 def _durable_root(index: FileIndex) -> bool:
     """Does the repository run its pipelines with a declared artifact root (``pipeline_root=`` on the pipeline, a Vertex
     ``PipelineJob`` or a KFP client run)? Run artifacts then persist in that store with the run's metadata; without one
@@ -162,7 +177,7 @@ class PipelineTracking(Detector):
                     continue
                 hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
                     isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
-                    and any(isinstance(c, ast.Call) and call_tail(c) in _DATA_READS for c in walk(n.value))), None)
+                    and any(isinstance(c, ast.Call) and _data_read(call_tail(c), n.targets) for c in walk(n.value))), None)
                 if hit is not None:
                     break
             if hit is not None:
