@@ -1,4 +1,6 @@
-"""Prefect flows and deployments: @flow/@task graphs, scheduled deployments of training flows; feeds M1, D3."""
+"""Prefect flows and deployments: @flow/@task graphs, scheduled deployments of training flows, and Prefect 1 flows
+(``with Flow(name, schedule=...) as flow:`` over ``@task`` functions and task instances, registered with
+``flow.register()`` or ``prefect register``); feeds M1, D3."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from dataclasses import dataclass
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
+    automation_mentions,
     call_tail,
     decorator,
+    documented,
     dotted,
     functions,
     imports,
@@ -32,6 +36,11 @@ SCHEDULE_NEEDLES = tuple(k.encode() for k in _SCHED_KW)
 PREFECT = (b"prefect",)
 
 
+# Prefect 1 runs a flow's schedule once the flow is registered with the backend (``flow.register(...)`` in code, or
+# the documented/scripted ``prefect register`` command)
+_REGISTER = (b"prefect register",)
+
+
 @dataclass(frozen=True)
 class _Flow:
     path: str
@@ -39,15 +48,45 @@ class _Flow:
     training: bool
     steps: int
     edges: int
+    schedule: tuple[str, bool, int] | None = None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
+
+
+def _task_instances(tree: ast.Module) -> set[str]:
+    """Module-level Prefect 1 task instances (``download = S3Download(bucket=...)``) of a library task class."""
+    lib = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("prefect")
+           for a in n.names}
+    return {t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and dotted(n.value.func).split(".")[0] in lib for t in n.targets if isinstance(t, ast.Name)}
+
+
+def _graph(body: list[ast.stmt], task_names: set[str]) -> tuple[int, int]:
+    """(task calls, data edges) of a flow body: an edge when a task consumes another task's result."""
+    produced: set[str] = set()
+    steps = edges = 0
+    for stmt in body:
+        for n in walk(stmt):
+            if isinstance(n, ast.Call) and _task_call(n, task_names):
+                steps += 1
+                inputs = [*n.args, *(k.value for k in n.keywords if k.arg != "upstream_tasks")]
+                if any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and x is not n and _task_call(x, task_names)
+                       for a in inputs for x in walk(a)):
+                    edges += 1
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and _task_call(stmt.value, task_names):
+            produced |= {x.id for t in stmt.targets for x in walk(t) if isinstance(x, ast.Name)}
+    return steps, edges
 
 
 def _flows(index: FileIndex) -> dict[str, _Flow]:
     trees = [(e.path, t) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
              for t in [index.python(e.path)] if t is not None and imports(t, "prefect")]
     task_names = {fn.name for _, t in trees for fn in functions(t).values() if decorator(fn, "task")}
+    task_names |= {name for _, t in trees for name in _task_instances(t)}
     flows: dict[str, _Flow] = {}
     for path, tree in trees:
         funcs = functions(tree)
+        for w in walk(tree):
+            if isinstance(w, ast.With):
+                flows.update(_flow_block(index, path, tree, w, task_names, funcs))
         for fn in funcs.values():
             if not decorator(fn, "flow"):
                 continue
@@ -64,6 +103,29 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
                     produced |= {t.id for t in n.targets if isinstance(t, ast.Name)}
             flows[fn.name] = _Flow(path, fn.lineno, training_code(fn, funcs) or trainingish(fn.name), steps, edges)
     return flows
+
+
+def _flow_block(index: FileIndex, path: str, tree: ast.Module, w: ast.With, task_names: set[str],
+                funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, _Flow]:
+    """A Prefect 1 flow: ``with Flow("name", schedule=...) as flow:`` whose body calls tasks."""
+    out: dict[str, _Flow] = {}
+    for item in w.items:
+        ctx = item.context_expr
+        if not (isinstance(ctx, ast.Call) and call_tail(ctx) == "Flow" and isinstance(item.optional_vars, ast.Name)):
+            continue
+        var = item.optional_vars.id
+        steps, edges = _graph(w.body, task_names)
+        name = str(literal(kwarg(ctx, "name") or (ctx.args[0] if ctx.args else None), "") or var)
+        sched = _schedule(ctx)
+        if sched is not None and literal(kwarg(ctx, "schedule"), "") is None:
+            sched = None  # schedule=None
+        registered = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "register"
+                         and dotted(c.func.value) == var for c in walk(tree)) \
+            or automation_mentions(index, _REGISTER) or documented(index, _REGISTER)
+        node = kwarg(ctx, "schedule")
+        out[name] = _Flow(path, w.lineno, training_code(w, funcs) or trainingish(name), steps, edges,
+                          (sched[0], sched[1] and registered, node.lineno) if sched is not None and node is not None else None)
+    return out
 
 
 def _task_call(c: ast.Call, task_names: set[str]) -> bool:
@@ -141,6 +203,10 @@ class PrefectFlow(Detector):
                         active = active and d.get("paused") is not True
                         scheduled[name] = scheduled.get(name, False) or active
                         yield self._schedule_finding(index, e.path, line, cron, active)
+        for name, f in flows.items():
+            if f.schedule is not None and f.training:
+                scheduled[name] = scheduled.get(name, False) or f.schedule[1]
+                yield self._schedule_finding(index, f.path, f.schedule[2], f.schedule[0], f.schedule[1])
         for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
                 yield self.found("pipeline.dag", index, f.path, f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
