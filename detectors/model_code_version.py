@@ -14,6 +14,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import from_registry_only
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -49,11 +50,17 @@ class ModelCodeVersion(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
 
+        # an image carries the model's code version only when the model is in the image: when serving fetches every
+        # model it loads from a registry or a run at start-up, the image tag versions the server, not the model
+        image_model = False if from_registry_only(index) else None
+
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
-                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet,
-                                 attrs={"how": how, "source": source})
+                attrs: dict[str, object] = {"how": how, "source": source}
+                if "image-tag" in how:
+                    attrs["carries_model"] = image_model
+                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
         model = ci_model(index)
         ci_paths = {j.path for j in model.jobs}
