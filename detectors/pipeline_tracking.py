@@ -33,6 +33,8 @@ _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", 
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
 
 
+_TABLE_TYPES = frozenset({"DataFrame", "Series", "Dataset", "DatasetDict", "ndarray", "Table"})
+_INGEST_WORDS = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query"})
 _READ_VERBS = frozenset({"read", "query", "load", "fetch", "download", "extract", "get"})
 _TABLE_WORDS = frozenset({"data", "dataset", "df", "table", "frame", "dataframe", "features", "rows", "pandas", "parquet", "csv"})
 
@@ -112,6 +114,7 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, hit.line, "sagemaker-experiments", reached or where.training_script, strength, where.wired)
         if ops.imports_module(al, "zenml"):
             yield from self._zenml(index, e, tree, al, where, strength)
+            yield from self._zenml_data(index, e, tree)
         if ops.imports_module(al, "metaflow"):
             yield from self._metaflow(index, e, tree)
         if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
@@ -265,6 +268,20 @@ class PipelineTracking(Detector):
                 continue
             if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _zenml_data(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """A ZenML step that brings data into the pipeline (an ingest/load step returning a table): ZenML keeps every
+        step output as a versioned artifact of the run in the stack's artifact store, so each run's input data is
+        kept (labelling conventions D1: per-run data artifacts of ZenML)."""
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")) or fn.returns is None:
+                continue
+            returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
+            if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
+                at, snip = ops.locate(index, e, fn.lineno)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
                 return
 
     def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,
