@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from mlscan.ci import is_placeholder
@@ -118,8 +119,10 @@ class AirflowDag(Detector):
                     yield self.found("schedule.training", index, e.path, line, attrs=attrs,
                                      strength=Strength.STRONG if active else Strength.WEAK)
                 if len(real) >= 2 and edges >= 1:
+                    # ``scheduled``, not ``active``: a DAG run by hand or once still declares its lineage (D3); only the
+                    # schedule (M1) needs to be on
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
-                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "active": active})
+                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
 
     def _triggers(self, index: FileIndex, path: str, line: int, ops: list[ast.Call], funcs: dict, tree: ast.Module,
@@ -141,6 +144,9 @@ class AirflowDag(Detector):
             if metric_compare(body) is not None:
                 yield self.found("gate.metric", index, path, bline, strength=Strength.STRONG if active else Strength.MEDIUM,
                                  attrs={"tool": "airflow", "blocking": True, "kind": "branch"})
+            elif _routes_gate_result(index, body, ops, funcs):
+                yield self.found("gate.metric", index, path, bline, strength=Strength.STRONG if active else Strength.MEDIUM,
+                                 attrs={"tool": "airflow", "blocking": True, "kind": "branch-on-gate"})
             elif training and drift_test(body):
                 yield self.found("retrain.trigger", index, path, bline, strength=st, attrs={"tool": "airflow", "kind": "drift", "active": active})
         for op in ops:
@@ -151,6 +157,41 @@ class AirflowDag(Detector):
                 yield self.found("retrain.trigger", index, path, op.lineno, strength=st, attrs={"tool": "airflow", "kind": "drift", "active": active})
         if training and trigger == "event":
             yield self.found("retrain.trigger", index, path, line, strength=st, attrs={"tool": "airflow", "kind": "data_arrival", "active": active})
+
+
+_ROUTE_WORDS = frozenset({"register", "registry", "deploy", "deployment", "promote", "promotion", "release", "publish", "serve", "push"})
+_PY_SCRIPT = re.compile(r"\bpython[\d.]*\s+(?:-u\s+)?(\S+\.py)\b")
+
+
+def _text(node: ast.AST | None) -> str:
+    """A string literal, or the literal parts of an f-string (``f"{model}.gate"`` -> ``.gate``)."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    v = literal(node, None)
+    return v if isinstance(v, str) else ""
+
+
+def _routes_gate_result(index: FileIndex, body: ast.AST, ops: list[ast.Call], funcs: dict) -> bool:
+    """A branch that reads an upstream task's result (``ti.xcom_pull(task_ids="gate")``) and routes to a registration/
+    deploy task, where that upstream task compares model metrics with thresholds (its callable, or the Python script
+    its bash command runs): the gate's verdict decides whether the model goes on."""
+    pulled = {_text(kwarg(c, "task_ids") or (c.args[0] if c.args else None)).rsplit(".", 1)[-1]
+              for c in walk(body) if isinstance(c, ast.Call) and call_tail(c) == "xcom_pull"} - {""}
+    if not pulled or not any(words(_text(n)) & _ROUTE_WORDS for n in walk(body) if isinstance(n, (ast.Constant, ast.JoinedStr))):
+        return False
+    for op in ops:
+        if _text(kwarg(op, "task_id")) not in pulled:
+            continue
+        fn = kwarg(op, "python_callable")
+        if isinstance(fn, ast.Name) and fn.id in funcs and metric_compare(funcs[fn.id]) is not None:
+            return True
+        for script in _PY_SCRIPT.findall(_text(kwarg(op, "bash_command"))):
+            name = script.rsplit("/", 1)[-1]
+            for e in index.select((f"**/{name}",)):
+                tree = None if e.test or not ("/" + script.lstrip("./")).endswith("/" + e.path) else index.python(e.path)
+                if tree is not None and metric_compare(tree) is not None:
+                    return True
+    return False
 
 
 def _echo_only(op: ast.Call) -> bool:

@@ -210,7 +210,7 @@ class PrefectFlow(Detector):
         for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
                 yield self.found("pipeline.dag", index, f.path, f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
-                                 attrs={"tool": "prefect", "flow": name, "steps": f.steps, "active": scheduled.get(name, False)})
+                                 attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False)})
 
     def _schedule_finding(self, index: FileIndex, path: str, line: int, cron: str, active: bool) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
