@@ -80,6 +80,52 @@ def _dags(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.AST, int, str]]:
                 yield d, n, d.lineno, str(did)
 
 
+def _dataset_keys(node: ast.AST | None) -> set[str]:
+    """How a DAG names the datasets/assets it consumes or produces: ``Dataset("uri")`` by its URI, a name bound to
+    one elsewhere (``constants.TRAINING_DATA``) by the name."""
+    out: set[str] = set()
+    if node is None:
+        return out
+    elts = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    for x in elts:
+        if isinstance(x, ast.Call) and call_tail(x) in _EVENT and x.args:
+            uri = literal(x.args[0], None)
+            if isinstance(uri, str):
+                out.add(uri)
+        elif isinstance(x, (ast.Name, ast.Attribute)):
+            out.add(tail(dotted(x)))
+    return out
+
+
+def _producers(index: FileIndex) -> dict[str, list[bool]]:
+    """Dataset key -> whether each DAG that updates it (a task with ``outlets=``) runs on its own (scheduled)."""
+
+    def build() -> dict[str, list[bool]]:
+        out: dict[str, list[bool]] = {}
+        for e, tree in index.python_files((b"outlets",), ("**/*.py",)):
+            if e.test or not imports(tree, "airflow"):
+                continue
+            consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+            for call, scope, _line, _dag_id in _dags(tree):
+                _cron, active, _trigger = _schedule(call, consts)
+                for k in walk(scope):
+                    if isinstance(k, ast.keyword) and k.arg == "outlets":
+                        for key in _dataset_keys(k.value):
+                            out.setdefault(key, []).append(active)
+        return out
+
+    return index.memo("airflow:dataset-producers", build)  # type: ignore[no-any-return]
+
+
+def _upstream_manual(index: FileIndex, schedule: ast.AST | None) -> bool:
+    """Is a data-aware schedule fed only by DAGs of this repository that nobody schedules (``schedule=None``, ``@once``,
+    paused)? Then the consumer runs when a person triggers the producer: no schedule at all. A dataset no DAG here
+    produces is updated from outside and keeps the schedule."""
+    keys = _dataset_keys(schedule)
+    producers = _producers(index) if keys else {}
+    return bool(keys) and all(producers.get(k) for k in keys) and not any(a for k in keys for a in producers[k])
+
+
 def _taskflow(tree: ast.Module) -> set[str]:
     out = set()
     for fn in functions(tree).values():
@@ -106,6 +152,8 @@ class AirflowDag(Detector):
             flow = _taskflow(tree)
             for call, scope, line, dag_id in _dags(tree):
                 cron, active, trigger = _schedule(call, consts)
+                if trigger == "event" and _upstream_manual(index, kwarg(call, *_SCHEDULE_KW)):
+                    active, trigger = False, "event-manual-upstream"
                 ops = [c for c in walk(scope) if isinstance(c, ast.Call) and call_tail(c).endswith(("Operator", "Sensor"))]
                 tf_calls = [c for c in walk(scope) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in flow]
                 tasks = ops + tf_calls + [funcs[c.func.id] for c in tf_calls if c.func.id in funcs]  # type: ignore[union-attr]
