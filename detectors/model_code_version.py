@@ -52,14 +52,16 @@ class ModelCodeVersion(Detector):
 
         # an image carries the model's code version only when the model is in the image: when serving fetches every
         # model it loads from a registry or a run at start-up, the image tag versions the server, not the model
-        image_model = False if from_registry_only(index) else None
+        image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
 
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
                 attrs: dict[str, object] = {"how": how, "source": source}
                 if "image-tag" in how:
-                    attrs["carries_model"] = image_model
+                    if not image_model:
+                        image_model.append(False if from_registry_only(index) else None)
+                    attrs["carries_model"] = image_model[0]
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
         model = ci_model(index)
