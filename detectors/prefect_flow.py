@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
@@ -24,7 +25,8 @@ from mlscan.facts.orchestration import (
     trainingish,
 )
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
+from mlscan.index.paths import is_test_path
 from mlscan.model import Finding, Strength
 
 _SCHED_KW = ("cron", "interval", "rrule", "schedule", "schedules")
@@ -34,8 +36,6 @@ DEPLOY_NEEDLES = (b"serve", b"deploy", b"to_deployment", b"build_from_flow")
 SCHEDULE_NEEDLES = tuple(k.encode() for k in _SCHED_KW)
 # ... in a file importing Prefect, or naming one of the project's training flows (added at run time).
 PREFECT = (b"prefect",)
-
-
 # Prefect 1 runs a flow's schedule once the flow is registered with the backend (``flow.register(...)`` in code, or
 # the documented/scripted ``prefect register`` command)
 _REGISTER = (b"prefect register",)
@@ -51,85 +51,100 @@ class _Flow:
     schedule: tuple[str, bool, int] | None = None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
 
 
-def _task_instances(tree: ast.Module) -> set[str]:
+def _task_instances(tree: ast.Module) -> list[str]:
     """Module-level Prefect 1 task instances (``download = S3Download(bucket=...)``) of a library task class."""
     lib = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("prefect")
            for a in n.names}
-    return {t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-            and dotted(n.value.func).split(".")[0] in lib for t in n.targets if isinstance(t, ast.Name)}
+    return [t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and dotted(n.value.func).split(".")[0] in lib for t in n.targets if isinstance(t, ast.Name)]
 
 
-def _graph(body: list[ast.stmt], task_names: set[str]) -> tuple[int, int]:
-    """(task calls, data edges) of a flow body: an edge when a task consumes another task's result."""
-    produced: set[str] = set()
-    steps = edges = 0
-    for stmt in body:
-        for n in walk(stmt):
-            if isinstance(n, ast.Call) and _task_call(n, task_names):
-                steps += 1
-                inputs = [*n.args, *(k.value for k in n.keywords if k.arg != "upstream_tasks")]
-                if any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and x is not n and _task_call(x, task_names)
-                       for a in inputs for x in walk(a)):
-                    edges += 1
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and _task_call(stmt.value, task_names):
-            produced |= {x.id for t in stmt.targets for x in walk(t) if isinstance(x, ast.Name)}
-    return steps, edges
+def _events(nodes: list[ast.AST]) -> list[Any]:
+    """The call/assignment events of ``_file_flows`` for these nodes, in ``walk`` order."""
+    events: list[Any] = []
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, ast.Call):
+                inputs = [x for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)]
+                events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
+                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n})])
+            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
+                events.append(["a", dotted(n.value.func), [t.id for t in n.targets if isinstance(t, ast.Name)]])
+    return events
 
 
-def _flows(index: FileIndex) -> dict[str, _Flow]:
-    trees = [(e.path, t) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
-             for t in [index.python(e.path)] if t is not None and imports(t, "prefect")]
-    task_names = {fn.name for _, t in trees for fn in functions(t).values() if decorator(fn, "task")}
-    task_names |= {name for _, t in trees for name in _task_instances(t)}
-    flows: dict[str, _Flow] = {}
-    for path, tree in trees:
-        funcs = functions(tree)
-        for w in walk(tree):
-            if isinstance(w, ast.With):
-                flows.update(_flow_block(index, path, tree, w, task_names, funcs))
-        for fn in funcs.values():
-            if not decorator(fn, "flow"):
-                continue
-            produced: set[str] = set()
-            steps = edges = 0
-            for n in walk(fn):
-                if isinstance(n, ast.Call) and _task_call(n, task_names):
-                    steps += 1
-                    inputs = [*n.args, *(k.value for k in n.keywords)]
-                    if any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and _task_call(x, task_names)
-                           for a in inputs for x in walk(a)):
-                        edges += 1
-                elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _task_call(n.value, task_names):
-                    produced |= {t.id for t in n.targets if isinstance(t, ast.Name)}
-            flows[fn.name] = _Flow(path, fn.lineno, training_code(fn, funcs) or trainingish(fn.name), steps, edges)
-    return flows
-
-
-def _flow_block(index: FileIndex, path: str, tree: ast.Module, w: ast.With, task_names: set[str],
-                funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, _Flow]:
-    """A Prefect 1 flow: ``with Flow("name", schedule=...) as flow:`` whose body calls tasks."""
-    out: dict[str, _Flow] = {}
-    for item in w.items:
-        ctx = item.context_expr
-        if not (isinstance(ctx, ast.Call) and call_tail(ctx) == "Flow" and isinstance(item.optional_vars, ast.Name)):
+def _legacy_flows(tree: ast.Module, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> list[Any]:
+    """Prefect 1 flows: ``with Flow("name", schedule=...) as flow:`` blocks, as flows of ``_file_flows`` with a fifth
+    item, the schedule: None, or [cron, active as written, line, registered by ``flow.register()`` in this file]."""
+    out: list[Any] = []
+    for w in walk(tree):
+        if not isinstance(w, ast.With):
             continue
-        var = item.optional_vars.id
-        steps, edges = _graph(w.body, task_names)
-        name = str(literal(kwarg(ctx, "name") or (ctx.args[0] if ctx.args else None), "") or var)
-        sched = _schedule(ctx)
-        if sched is not None and literal(kwarg(ctx, "schedule"), "") is None:
-            sched = None  # schedule=None
-        registered = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "register"
-                         and dotted(c.func.value) == var for c in walk(tree)) \
-            or automation_mentions(index, _REGISTER) or documented(index, _REGISTER)
-        node = kwarg(ctx, "schedule")
-        out[name] = _Flow(path, w.lineno, training_code(w, funcs) or trainingish(name), steps, edges,
-                          (sched[0], sched[1] and registered, node.lineno) if sched is not None and node is not None else None)
+        for item in w.items:
+            ctx = item.context_expr
+            if not (isinstance(ctx, ast.Call) and call_tail(ctx) == "Flow" and isinstance(item.optional_vars, ast.Name)):
+                continue
+            var = item.optional_vars.id
+            name = str(literal(kwarg(ctx, "name") or (ctx.args[0] if ctx.args else None), "") or var)
+            node = kwarg(ctx, "schedule")
+            sched = _schedule(ctx) if node is not None and literal(node, "") is not None else None  # schedule=None: none
+            registered = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "register"
+                             and dotted(c.func.value) == var for c in walk(tree))
+            out.append([name, w.lineno, bool(training_code(w, funcs) or trainingish(name)), _events(list(w.body)),
+                        [sched[0], sched[1], node.lineno, registered] if sched is not None and node is not None else None])
     return out
 
 
-def _task_call(c: ast.Call, task_names: set[str]) -> bool:
-    name = dotted(c.func)
+def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
+    """What ``_flows`` reads of one Python file importing Prefect, in one walk of each flow (a file fact; None: the file
+    does not parse or does not import Prefect): [task function names, flows], a flow being [name, line, training,
+    events, Prefect 1 schedule or None]; the events, in ``walk`` order, are ``["c", callee, names, callees]`` for a call (``names``/``callees``: the
+    names and callees inside its arguments) and ``["a", callee, targets]`` for ``targets = callee(...)``. Whether a
+    callee is a task is known only once every file's tasks are (``_flows``)."""
+    tree = index.python(path)
+    if tree is None or not imports(tree, "prefect"):
+        return None
+    funcs = functions(tree)
+    tasks = [fn.name for fn in funcs.values() if decorator(fn, "task")] + _task_instances(tree)
+    flows: list[Any] = []
+    for fn in funcs.values():
+        if not decorator(fn, "flow"):
+            continue
+        events = _events([fn])
+        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events, None])
+    return [tasks, flows + _legacy_flows(tree, funcs)]
+
+
+FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
+                           eager=lambda index, path: path.endswith(".py") and not is_test_path(path) and index.may_mention(path, PREFECT))
+
+
+def _flows(index: FileIndex) -> dict[str, _Flow]:
+    files = [(e.path, f) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
+             for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
+    task_names = {name for _, (tasks, _) in files for name in tasks}
+    flows: dict[str, _Flow] = {}
+    for path, (_, file_flows) in files:
+        for name, line, training, events, legacy in file_flows:
+            produced: set[str] = set()
+            steps = edges = 0
+            for ev in events:
+                if ev[0] == "c" and _task_name(ev[1], task_names):
+                    steps += 1
+                    if any(x in produced for x in ev[2]) or any(_task_name(x, task_names) for x in ev[3]):
+                        edges += 1
+                elif ev[0] == "a" and _task_name(ev[1], task_names):
+                    produced |= set(ev[2])
+            schedule = None
+            if legacy is not None:
+                cron, active, sline, registered = legacy
+                registered = registered or automation_mentions(index, _REGISTER) or documented(index, _REGISTER)
+                schedule = (cron, bool(active and registered), sline)
+            flows[name] = _Flow(path, line, training, steps, edges, schedule)
+    return flows
+
+
+def _task_name(name: str, task_names: set[str]) -> bool:
     return name.split(".")[0] in task_names and tail(name) in (name, "submit", "map")
 
 
@@ -209,6 +224,7 @@ class PrefectFlow(Detector):
                 yield self._schedule_finding(index, f.path, f.schedule[2], f.schedule[0], f.schedule[1])
         for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
+                # ``scheduled``, not ``active``: a flow run by hand still declares its lineage (D3)
                 yield self.found("pipeline.dag", index, f.path, f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
                                  attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False)})
 
