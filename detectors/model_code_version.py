@@ -15,6 +15,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import from_registry_only
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -52,11 +53,19 @@ class ModelCodeVersion(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
 
+        # an image carries the model's code version only when the model is in the image: when serving fetches every
+        # model it loads from a registry or a run at start-up, the image tag versions the server, not the model
+        image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
+
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
-                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet,
-                                 attrs={"how": how, "source": source})
+                attrs: dict[str, object] = {"how": how, "source": source}
+                if "image-tag" in how:
+                    if not image_model:
+                        image_model.append(False if from_registry_only(index) else None)
+                    attrs["carries_model"] = image_model[0]
+                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
         model = ci_model(index)
         ci_paths = {j.path for j in model.jobs}
