@@ -10,9 +10,10 @@ from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import metrics_diff
 from mlscan.facts.commands import job_commands
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-METRIC_TEXT = re.compile(r"metric|score|accuracy|\bauc\b|\bf1\b|precision|recall|rmse|\bmae\b|\bloss\b|eval|results", re.I)
+METRIC_TEXT = lazy_re(r"metric|score|accuracy|\bauc\b|\bf1\b|precision|recall|rmse|\bmae\b|\bloss\b|eval|results", re.I)
 
 
 class CiMetricsDiff(Detector):

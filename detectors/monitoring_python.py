@@ -17,6 +17,7 @@ from mlscan.facts.prediction_logging import LOG_CALLS, logs_predictions, makes_p
 from mlscan.facts.pyast import walk
 from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 D, M = "data", "model"  # drift kinds
@@ -58,7 +59,7 @@ _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "cre
 # calls that create a managed, scheduled monitor on the platform (SageMaker Model Monitor schedules, Vertex AI model
 # deployment monitoring jobs through the low-level client, monitors): the monitor runs on after the creating code ends
 _MANAGED_CREATES = ("create_monitoring_schedule", "create_model_deployment_monitoring_job", "create_monitor")
-_ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
+_ML_METRIC = lazy_re(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
 # modules of _LIBS, prometheus_client and the _INFRA exporters, the Fluentd sender) ...

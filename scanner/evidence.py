@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from .index import FileIndex
+from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
@@ -29,16 +30,16 @@ _STRUCTURED_NAMES = ("MLproject", "OWNERS", "OWNERS_ALIASES", "Pipfile", ".dvcig
 # patterns have adjacent optional runs (``\s*`` beside a class with a space), so each sees a bounded prefix.
 HEAD_CHARS = 300
 SEARCH_CHARS = 2000
-_PUNCT_ONLY = re.compile(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
+_PUNCT_ONLY = lazy_re(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
 # a key that opens a block: ``stages:``, ``- script:``, ``"rules": [``, ``run: |``, ``key: &anchor``, ``train:`` (make)
-_KEY_OPENER = re.compile(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
-_TABLE_HEADER = re.compile(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
+_KEY_OPENER = lazy_re(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
+_TABLE_HEADER = lazy_re(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
 # a step or object name: says what the block is called, not what it does
-_NAME_LINE = re.compile(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
-_VERSION_LINE = re.compile(
+_NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
+_VERSION_LINE = lazy_re(
     r"""^["']?(?:version|lockfileVersion|schema|schemaVersion|_meta|format|revision|metadata-version)["']?\s*[:=]\s*["']?(?:\d+(?:\.\d+)?)?["']?,?\s*(?:[{\[])?$""",
 )
-_PY_OPENER = re.compile(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
+_PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
@@ -151,7 +152,7 @@ def telling_line(lines: list[str], path: str) -> int | None:
 _LOCK_NAMES = ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "conda-lock.yml", "conda-lock.yaml", "package-lock.json",
                "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "renv.lock", "pixi.lock")
 # a pinned package: ``name = "numpy"`` (TOML locks), ``"version": "==1.26.4"``, ``numpy==1.26.4``, ``- numpy=1.26.4``
-_PIN = re.compile(r"""^\s*(?:name\s*=\s*"[^"]+"|"version"\s*:\s*"[=~^]*\d[^"]*"|-?\s*[A-Za-z0-9_.\-\[\]]+(?:\s*===?\s*|=)\d[\w.\-+]*)""")
+_PIN = lazy_re(r"""^\s*(?:name\s*=\s*"[^"]+"|"version"\s*:\s*"[=~^]*\d[^"]*"|-?\s*[A-Za-z0-9_.\-\[\]]+(?:\s*===?\s*|=)\d[\w.\-+]*)""")
 
 
 def is_lock_file(path: str) -> bool:
@@ -195,7 +196,7 @@ def structural_path(lines: list[str], line: int) -> str:
     return ".".join(reversed(parts[:5]))
 
 
-_KEY = re.compile(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|[\[{|>])""")
+_KEY = lazy_re(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|[\[{|>])""")
 
 
 def _key_of(text: str) -> str:
@@ -320,9 +321,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
 
 
 def _signal_matches(signal: str, pattern: str) -> bool:
-    import fnmatch
-
-    return any(fnmatch.fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
+    return any(fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
 
 
 def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
