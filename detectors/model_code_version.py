@@ -15,6 +15,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import from_registry_only
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -52,11 +53,19 @@ class ModelCodeVersion(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
 
+        # an image carries the model's code version only when the model is in the image: when serving fetches every
+        # model it loads from a registry or a run at start-up, the image tag versions the server, not the model
+        image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
+
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
-                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet,
-                                 attrs={"how": how, "source": source})
+                attrs: dict[str, object] = {"how": how, "source": source}
+                if "image-tag" in how:
+                    if not image_model:
+                        image_model.append(False if from_registry_only(index) else None)
+                    attrs["carries_model"] = image_model[0]
+                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
         model = ci_model(index)
         ci_paths = {j.path for j in model.jobs}
@@ -196,6 +205,18 @@ def _checkpoint_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple
     return None
 
 
+def _file_fact(link: Any) -> Any:
+    """``link`` over one file as a file fact (FileIndex.fact): [line, how] or None, kept between scans by content, so
+    a rescan after an edit elsewhere reuses this pass without parsing the files it looked at."""
+
+    def build(index: FileIndex, path: str) -> list[Any] | None:
+        tree = index.python(path)
+        hit = link(index, ops.FileEntry(path, path, "project"), tree) if tree is not None else None
+        return list(hit) if hit else None
+
+    return build
+
+
 def _tag_key(c: ops.PyCall) -> ast.AST | None:
     """The key argument of a tag/param call, positional or by keyword: ``set_tag("git_sha", v)``,
     ``client.set_model_version_tag(name, version, "build_id", v)`` or, by keyword, ``set_model_version_tag(name=...,
@@ -209,18 +230,6 @@ def _tag_key(c: ops.PyCall) -> ast.AST | None:
         return None
     version_tag = c.attr in ("set_model_version_tag", "set_registered_model_tag")
     return c.node.args[2] if version_tag and len(c.node.args) > 2 else c.node.args[0]
-
-
-def _file_fact(link: Any) -> Any:
-    """``link`` over one file as a file fact (FileIndex.fact): [line, how] or None, kept between scans by content, so
-    a rescan after an edit elsewhere reuses this pass without parsing the files it looked at."""
-
-    def build(index: FileIndex, path: str) -> list[Any] | None:
-        tree = index.python(path)
-        hit = link(index, ops.FileEntry(path, path, "project"), tree) if tree is not None else None
-        return list(hit) if hit else None
-
-    return build
 
 
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:

@@ -34,6 +34,23 @@ _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", 
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
 
 
+_TABLE_TYPES = frozenset({"DataFrame", "Series", "Dataset", "DatasetDict", "ndarray", "Table"})
+_INGEST_WORDS = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query"})
+_READ_VERBS = frozenset({"read", "query", "load", "fetch", "download", "extract", "get"})
+_TABLE_WORDS = frozenset({"data", "dataset", "df", "table", "frame", "dataframe", "features", "rows", "pandas", "parquet", "csv"})
+
+
+def _data_read(name: str, targets: list[ast.expr]) -> bool:
+    """Does a call read a data table: a pandas/datasets reader, or a project helper named for reading data
+    (``query_pandas_from_athena``, ``load_training_data``) or whose result is kept under a data name
+    (``self.training_df = fetch_rows(...)``)? Loading a model or a config is not a data read."""
+    if name in _DATA_READS:
+        return True
+    verbs = words(name)
+    kept = {w for t in targets if isinstance(t, ast.Attribute) for w in words(t.attr)}
+    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) and not (verbs | kept) & {"model", "config", "params"}
+
+
 def _durable_root(index: FileIndex) -> bool:
     """Does the repository run its pipelines with a declared artifact root (``pipeline_root=`` on the pipeline, a Vertex
     ``PipelineJob`` or a KFP client run)? Run artifacts then persist in that store with the run's metadata; without one
@@ -104,6 +121,7 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, hit.line, "sagemaker-experiments", reached or where.training_script, strength, where.wired)
         if ops.imports_module(al, "zenml"):
             yield from self._zenml(index, e, tree, al, where, strength)
+            yield from self._zenml_data(index, e, tree)
         if ops.imports_module(al, "metaflow"):
             yield from self._metaflow(index, e, tree)
         if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
@@ -169,7 +187,7 @@ class PipelineTracking(Detector):
                     continue
                 hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
                     isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
-                    and any(isinstance(c, ast.Call) and call_tail(c) in _DATA_READS for c in walk(n.value))), None)
+                    and any(isinstance(c, ast.Call) and _data_read(call_tail(c), n.targets) for c in walk(n.value))), None)
                 if hit is not None:
                     break
             if hit is not None:
@@ -258,6 +276,20 @@ class PipelineTracking(Detector):
                 continue
             if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _zenml_data(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """A ZenML step that brings data into the pipeline (an ingest/load step returning a table): ZenML keeps every
+        step output as a versioned artifact of the run in the stack's artifact store, so each run's input data is
+        kept (labelling conventions D1: per-run data artifacts of ZenML)."""
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")) or fn.returns is None:
+                continue
+            returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
+            if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
+                at, snip = ops.locate(index, e, fn.lineno)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
                 return
 
     def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,
