@@ -194,6 +194,8 @@ class FileIndex:
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
         self._parsed = Lru(PARSE_CACHE_CHARS)
         self._facts = Lru(FACT_CACHE_CHARS)
+        self._facts_building: set[tuple[str, str]] = set()  # (path, fact) being derived: not derived again eagerly
+        self._pinned: dict[tuple[str, str], Any] = {}  # trees held while their eager facts are derived
         self._by_path: dict[str, FileEntry] | None = None
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         # (path, kind) -> times parsed in this process (a parse evicted and asked again counts again): the measure of
@@ -235,7 +237,6 @@ class FileIndex:
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
         self.memo_store: Any = None
-        self._pinned: dict[tuple[str, str], Any] = {}  # trees whose eager facts are being derived (_parse_file)
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
@@ -515,7 +516,11 @@ class FileIndex:
             k = (path, name)
             value = self._facts.get(k)
             if value is _MISSING:
-                value = self._build_fact(path, name, build)
+                self._facts_building.add(k)
+                try:
+                    value = self._build_fact(path, name, build)
+                finally:
+                    self._facts_building.discard(k)
                 self._facts.put(k, value, _fact_weight(value))
         finally:
             self._rec = rec
@@ -1040,9 +1045,9 @@ class FileIndex:
         hit = self._parsed.get(key)
         if hit is not _MISSING:
             return hit
-        pinned = self._pinned.get(key)
-        if pinned is not None:
-            return pinned  # being read by the eager facts of its parse, though the parse cache let it go
+        hit = self._pinned.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
         if key in self._parse_failed:
             return None
         txt = self.text(path, keep=kind != "notebook")
@@ -1067,7 +1072,8 @@ class FileIndex:
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
             self._parsed.put(key, result, weight)
             if EAGER_FACTS and (kind == "python" or kind == "notebook"):
-                self._pinned[key] = result  # a builder's own puts may evict it from a small parse cache
+                # the tree stays at hand while its facts are derived, even if their own reads push it out of the cache
+                self._pinned[key] = result
                 try:
                     self._eager_facts(path)
                 finally:
@@ -1081,7 +1087,7 @@ class FileIndex:
         try:
             for name, want in EAGER_FACTS.items():
                 k = (path, name)
-                if self._facts.get(k) is not _MISSING or not want(self, path):
+                if k in self._facts_building or self._facts.get(k) is not _MISSING or not want(self, path):
                     continue
                 try:
                     value = self._build_fact(path, name, FACT_BUILDERS[name])
