@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import sysconfig
+from importlib.machinery import PathFinder
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def test_fast_path_is_taken_in_a_plain_install(monkeypatch: pytest.MonkeyPatch) 
     # when tests run from it, would be a second distribution)
     site = Path(sysconfig.get_paths()["purelib"])
     monkeypatch.setattr(sys, "path", [str(site)])
+    # and only the standard distribution finder (a test that imported setuptools or pip may have added its own)
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path if getattr(f, "find_distributions", None) is None or f is PathFinder])
     got = plugins._own_groups()
     if got is None:
         pytest.skip(f"{site} holds an mlscan plug-in or a second mlscan distribution")
