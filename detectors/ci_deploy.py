@@ -92,7 +92,7 @@ class CiDeploy(Detector):
                                  extra=tuple(self.evidence(index, p, ln) for p, ln in where),
                                  attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
                                         "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
-                                        "environment": job.environment})
+                                        "environment": job.environment, "stub": target == "placeholder"})
             if ROLLBACK.search(f"{job.name} {job.stage}") and any(a for _, a, _ in deploys.values()):
                 # a CI job/stage that redeploys the previous release: rollback is automated
                 yield self.found("deploy.rollback", index, job.path, job.line, strength=Strength.STRONG,

@@ -181,5 +181,5 @@ class CiTests(Detector):
                 yield self.found("ci.tests", index, path, line, strength=strength, extra=extra, attrs={
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
-                    "asserts": asserts, "post_deploy": post_deploy,
+                    "asserts": asserts, "post_deploy": post_deploy, "stub": not asserts,  # tests that assert nothing
                 })

@@ -10,6 +10,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
+from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -60,5 +61,6 @@ class TrackingPython(Detector):
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
                 "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
+                "synthetic": bool(synthetic_source(tree)),  # trained on generated data (make_classification, np.random)
             },
         )
