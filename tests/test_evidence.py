@@ -337,3 +337,56 @@ def test_tests_run_through_a_submitted_job_spec_carry_the_chain_without_marking_
         "defined at tests/data/test_dataset.py:2 ← collected by pytest tests/data ← run by deploy/workloads.sh:2"
         " ← run by deploy/job.yaml:2 ← called from CI step .github/workflows/workloads.yml:6"
     )
+
+
+def test_stub_and_synthetic_caveats_cap_answers_and_show_beside_the_evidence(tmp_path: Path) -> None:
+    """A run tracked on generated data and a scheduled DAG whose tasks are placeholders: found, shown with their
+    caveat, answered partial; the same repository with real data and real task bodies answers yes."""
+    dag = """\
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from src.train import main as train_model
+
+        def extract():
+            {body}
+
+        def train():
+            {body}
+
+        with DAG(dag_id="retrain_weekly", schedule="0 4 * * 1", start_date=datetime(2024, 1, 1)) as dag:
+            a = PythonOperator(task_id="extract", python_callable=extract)
+            b = PythonOperator(task_id="train", python_callable=train)
+            a >> b
+        """
+    train = """\
+        import mlflow
+        import pandas as pd
+        from sklearn.datasets import make_classification
+        from sklearn.linear_model import LogisticRegression
+
+        def main():
+            {data}
+            with mlflow.start_run():
+                mlflow.log_param("C", 1.0)
+                model = LogisticRegression().fit(X, y)
+                mlflow.log_metric("accuracy", model.score(X, y))
+
+        if __name__ == "__main__":
+            main()
+        """
+    answers = {}
+    for kind, body, data in (("placeholder", "pass", "X, y = make_classification(n_samples=100)"),
+                             ("real", "train_model()", "df = pd.read_csv('data/train.csv'); X, y = df.drop(columns=['y']), df['y']")):
+        src = tmp_path / kind
+        _write(src, {"dags/retrain.py": dag.replace("{body}", body), "src/train.py": train.replace("{data}", data)})
+        report = build_report(scan(str(make_repo(src, tmp_path / f"repo-{kind}")), ScanOptions(jobs=1)))
+        answers[kind] = {q["id"]: q for q in report["questions"]}
+    fake = answers["placeholder"]
+    assert fake["E1"]["answer"] == "partial" and "synthetic" in fake["E1"]["reason"]
+    assert any(c.startswith("synthetic input") for c in fake["E1"]["evidence"][0]["caveats"])
+    assert fake["M1"]["answer"] == "partial" and "stub" in fake["M1"]["reason"]
+    assert any(c.startswith("stub") for c in fake["M1"]["evidence"][0]["caveats"])
+    real = answers["real"]
+    assert (real["E1"]["answer"], real["M1"]["answer"]) == ("yes", "yes")
+    assert not real["E1"]["evidence"][0]["caveats"] and not real["M1"]["evidence"][0]["caveats"]
