@@ -121,7 +121,8 @@ class AirflowDag(Detector):
                                      strength=Strength.STRONG if active else Strength.WEAK)
                 if len(real) >= 2 and edges >= 1:
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
-                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "active": active, "stub": stub})
+                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "active": active, "stub": stub,
+                                            "training": training})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
 
     def _triggers(self, index: FileIndex, path: str, line: int, ops: list[ast.Call], funcs: dict, tree: ast.Module,

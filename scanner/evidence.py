@@ -19,6 +19,7 @@ from .index import FileIndex
 from .model import Evidence, Finding, clean_snippet
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
+HINT_LOOKAHEAD = 150  # lines of a cited block searched for a rule pack's deciding line (a DAG's edges close its block)
 TELLING_SCAN = 80  # lines searched in a file whose existence is the evidence
 
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
@@ -38,6 +39,11 @@ _NAME_LINE = re.compile(r"""^-?\s*["']?(?:name|displayName|display_name|title|id
 _VERSION_LINE = re.compile(
     r"""^["']?(?:version|lockfileVersion|schema|schemaVersion|_meta|format|revision|metadata-version)["']?\s*[:=]\s*["']?(?:\d+(?:\.\d+)?)?["']?,?\s*(?:[{\[])?$""",
 )
+# a CI step's or job's settings: where and how it runs, not what it does (``working-directory:``, ``shell: bash``)
+_STEP_SETTING = re.compile(
+    r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
+    r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
+    r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
 _PY_OPENER = re.compile(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
@@ -45,7 +51,8 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 
 def is_bare(line: str, path: str = "") -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
-    block, a table header, a step/object name, a format-version header, a block opener (``def f():``)."""
+    block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
+    step's setting (``working-directory:``, ``shell:``, ``needs:``)."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
         return True
@@ -61,8 +68,13 @@ def is_bare(line: str, path: str = "") -> bool:
         return True
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
-        or _PY_OPENER.match(code)
+        or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
     )
+
+
+def is_prose(path: str) -> bool:
+    """A documentation file (Markdown, reStructuredText, text): headings and sentences are its evidence."""
+    return path.lower().endswith(_PROSE)
 
 
 def _strip_trailing_comment(s: str) -> str:
@@ -99,9 +111,13 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     siblings = not item and not is_comment and not (_KEY_OPENER.match(code) or _PY_OPENER.match(code) or _PUNCT_ONLY.match(code))
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     docstring = ""  # the closing quotes of a Python docstring being skipped
+    settings: int | None = None  # the depth of an ``env:`` block being skipped: its variables configure the step
     for j in range(line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
+        if settings is not None and st and _indent(text) > settings:
+            continue
+        settings = None
         if docstring:
             if docstring in st:
                 docstring = ""
@@ -118,9 +134,15 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
             break  # left the block
         if (is_comment or siblings) and ind < base:
             break
+        if not path.endswith(".py") and _ENV_BLOCK.match(st):
+            settings = ind
+            continue
         if not is_bare(text, path):
             return j
     return line
+
+
+_ENV_BLOCK = re.compile(r"""^-?\s*["']?(?:env|environment_variables|variables|vars|envFrom)["']?\s*:\s*(?:#.*)?$""")
 
 
 def _block_lines(lines: list[str], j: int, count: int = 3) -> list[str]:
@@ -327,24 +349,29 @@ def _signal_matches(signal: str, pattern: str) -> bool:
 
 def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
     """An item citing the first line of ``e``'s block (its cited line, the lines below it that stay inside)
-    that matches ``pattern`` and is not a comment; None when the cited line itself matches or none does."""
+    that matches ``pattern`` and is not a comment; None when the cited line itself matches (and says something on
+    its own: a step name that matches is no deciding line) or none does."""
     if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
         return None
     lines = index.lines(e.path)
-    if not (0 < e.line <= len(lines)) or pattern.search(lines[e.line - 1][:SEARCH_CHARS]):
+    if not (0 < e.line <= len(lines)):
+        return None
+    if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")
-    last = min(len(lines), max(e.line + LOOKAHEAD, e.end_line or 0))
+    last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     for j in range(e.line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
         if not st or st.startswith(("#", "//")):
             continue
         ind = _indent(text)
+        if ind == base and st[0] in ")]}":
+            continue  # the closing bracket of a multi-line opener (``with DAG(`` ... ``) as dag:``) stays in the block
         if ind < base or (ind == base and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
-        if pattern.search(text[:SEARCH_CHARS]):
+        if pattern.search(text[:SEARCH_CHARS]) and not is_bare(text, e.path):
             j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
             shown = _block_lines(lines, j)
             structured = _structured(e.path)
@@ -394,8 +421,8 @@ _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", 
 
 
 def non_product_path(path: str) -> bool:
-    """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, contributor docs: where a
-    practice may be shown without the project practising it."""
+    """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, demo and template documents,
+    contributor docs: where a practice may be shown without the project practising it."""
     from .index import VENDOR_DIRS, is_test_path
 
     parts = path.lower().split("/")
@@ -404,7 +431,10 @@ def non_product_path(path: str) -> bool:
         return True
     if any(p in _DEMO_DIRS for p in dirs):
         return True
-    return parts[-1].split(".", 1)[0] in _CONTRIBUTOR_DOCS
+    stem = parts[-1].split(".", 1)[0]
+    if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):
+        return True  # DEMO.md, DOCS_TEMPLATE.md: a walkthrough or a form to fill in, not the project's procedure
+    return stem in _CONTRIBUTOR_DOCS
 
 
 def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
