@@ -360,18 +360,28 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
         return None
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")
+    # a Python statement that opens no block (``mapping = ColumnMapping()``) is read with the statements after it in
+    # its function, up to the end of that function
+    statement = e.path.endswith(".py") and not lines[e.line - 1].rstrip().endswith((":", "(", "[", "{", ","))
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
+    settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
     for j in range(e.line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
         if not st or st.startswith(("#", "//")):
             continue
         ind = _indent(text)
+        if settings is not None and ind > settings:
+            continue
+        settings = None
+        if not e.path.endswith(".py") and _ENV_BLOCK.match(st):
+            settings = ind
+            continue
         if ind == base and st[0] in ")]}":
             continue  # the closing bracket of a multi-line opener (``with DAG(`` ... ``) as dag:``) stays in the block
-        if ind < base or (ind == base and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
+        if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
-        if pattern.search(text[:SEARCH_CHARS]) and not is_bare(text, e.path):
+        if pattern.search(text[:SEARCH_CHARS]):
             j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
             shown = _block_lines(lines, j)
             structured = _structured(e.path)
@@ -435,6 +445,25 @@ def non_product_path(path: str) -> bool:
     if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):
         return True  # DEMO.md, DOCS_TEMPLATE.md: a walkthrough or a form to fill in, not the project's procedure
     return stem in _CONTRIBUTOR_DOCS
+
+
+_PROCEDURE_DOC = re.compile(r"(?i)^(readme|runbooks?|operations?|ops|playbooks?|procedures?|rollback|retrain\w*|deploy\w*|release\w*|setup|install\w*|"
+                            r"getting[-_]?started|quick[-_]?start|usage|how[-_]?to\w*|maintenance|incident\w*|on[-_]?call)$")
+_NOTES_DIRS = frozenset({"design", "decisions", "adr", "adrs", "rfc", "rfcs", "proposals", "conventions", "notes", "planning", "plans",
+                         "meetings", "minutes", "research", "literature", "blog", "posts"})
+
+
+def doc_rank(path: str) -> int:
+    """How directly a document is a procedure a reader follows: 0 a README or a runbook/operations/deploy/setup
+    guide (and anything that is not a document), 1 other documentation, 2 design notes, decision records,
+    conventions and plans, which describe a practice without being it."""
+    if not is_prose(path):
+        return 0
+    parts = path.lower().split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    if any(p in _NOTES_DIRS for p in parts[:-1]) or re.search(r"decision|convention|adr-|proposal|plan\b|notes?$", stem):
+        return 2
+    return 0 if _PROCEDURE_DOC.match(stem) else 1
 
 
 def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
