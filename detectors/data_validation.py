@@ -9,8 +9,18 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.data_checks import (
+    below_ge_conftest,
+    cli_tool,
+    conftests,
+    custom_check,
+    is_called,
+    may_check,
+    pandera_schemas,
+    real_data,
+)
 from mlscan.facts.place import place
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import result_used
 from mlscan.facts.wiring import wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -19,16 +29,10 @@ from mlscan.model import Finding, Strength
 # project's Pandera schema names, added at run time) ...
 NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"tensorflow_data_validation", b"ExampleValidator",
            b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
-# ... and files with check words that define a custom check function (_CUSTOM, found in ``def`` lines of the text) or
+# ... and files with check words that define a custom check function (data_checks.may_check, on the ``def`` lines of the text) or
 # sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
 CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
-_DEF = re.compile(r"def\s+(\w+)")
-_CUSTOM = re.compile(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
-                     r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality")
-_READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
 _GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
-_FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
-                "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
 _TRAINING = re.compile(r"train|fit\b|retrain")
 
 
@@ -58,22 +62,22 @@ class DataValidation(Detector):
                                  attrs={"tool": tool, "automated": False, "before_training": False, "configured_only": True})
 
     def _detect(self, index: FileIndex) -> Iterator[Finding]:
-        schemas, wrappers = _pandera_schemas(index)
+        schemas, wrappers = pandera_schemas(index)
         # the project's own schema names are not in the scan's vocabulary: checked as text, not words
         schema_needles = tuple(s.encode() for s in schemas)
         for e in index.select(("**/*.py", "**/*.ipynb")):
             library = index.mentions(e.path, NEEDLES) or bool(schema_needles and index.contains(e.path, schema_needles))
-            if not (library or (index.mentions(e.path, CHECK_WORDS) and _may_check(index, e))):
+            if not (library or (index.mentions(e.path, CHECK_WORDS) and may_check(index, e))):
                 continue
             tree = index.python(e.path)
             if tree is None:
                 continue
-            if not library and not _below_ge_conftest(index, e) and not any(
-                    isinstance(n, ast.FunctionDef) and _custom_check(n) for n in ops.statements(tree)):
+            if not library and not below_ge_conftest(index, e) and not any(
+                    isinstance(n, ast.FunctionDef) and custom_check(n) for n in ops.statements(tree)):
                 continue  # no call _classify reports (no library word, no Great Expectations conftest) and no custom check
             al, calls = ops.py_calls(index, e)
             ge = ops.imports_module(al, "great_expectations") or any(
-                ops.imports_module(ops.py_calls(index, f)[0], "great_expectations") for f in _conftests(index, e))
+                ops.imports_module(ops.py_calls(index, f)[0], "great_expectations") for f in conftests(index, e))
             hits: dict[str, tuple[int, dict]] = {}
             for c in calls:
                 tool, extra = _classify(c, al, schemas, wrappers, ge)
@@ -81,17 +85,17 @@ class DataValidation(Detector):
                     hits[tool] = (c.line, extra)
             if "great_expectations" in hits and not hits["great_expectations"][1]:
                 runs = [c for c in calls if ge and (c.attr in ("run_checkpoint", "run_validation_operator") or c.attr == "run" and "checkpoint" in c.text.lower())]
-                if runs and not any(_result_used(tree, c.node) for c in runs):
+                if runs and not any(result_used(tree, c.node) for c in runs):
                     line, extra = hits["great_expectations"]
                     hits["great_expectations"] = (line, {**extra, "result_discarded": True})
             if "custom" not in hits and not ops.imports_module(al, "fastapi", "flask", "pydantic"):
                 test = place(index, e).kind == "test"
-                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and _custom_check(n) and (test or _called(index, n.name))), None)
+                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and custom_check(n) and (test or is_called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
                 where = place(index, e).kind
-                if where == "test" and not _real_data(index, e):
+                if where == "test" and not real_data(index, e):
                     continue  # schema tests on fixtures
                 automated, before = _automation(index, e, where)
                 if extra.get("skip_check") or extra.get("result_discarded"):
@@ -102,41 +106,11 @@ class DataValidation(Detector):
                 yield self.found("data.validation", index, e.path, ln, snippet=snip, strength=strength,
                                  attrs={"tool": tool, "automated": automated, "before_training": before and automated, **extra})
         for cmd in ops.automated_commands(index):
-            tool = _cli_tool(cmd.text, index)
+            tool = cli_tool(cmd.text, index)
             if tool:
                 before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in ops.automated_commands(index))
                 yield self.found("data.validation", index, cmd.path, cmd.line, snippet=cmd.text, strength=Strength.STRONG,
                                  attrs={"tool": tool, "automated": True, "before_training": before})
-
-
-def _result_used(tree: ast.AST, call: ast.Call) -> bool:
-    """Is a validation run's result read: returned, passed on, tested (``results.success``, ``if not results[...]``) or
-    bound to a name that is read later? A bare call, or a name nobody reads, throws the outcome away."""
-    holding = [st for st in walk(tree) if isinstance(st, ast.stmt) and any(n is call for n in walk(st))]
-    if not holding:
-        return True
-    st = min(holding, key=lambda x: ((x.end_lineno or x.lineno) - x.lineno, -x.col_offset))  # the innermost statement
-    if isinstance(st, ast.Expr) and st.value is call:
-        return False
-    if isinstance(st, ast.Assign) and st.value is call and all(isinstance(t, ast.Name) for t in st.targets):
-        names = {t.id for t in st.targets if isinstance(t, ast.Name)}
-        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names and n.lineno > st.lineno for n in walk(tree))
-    return True
-
-
-def _may_check(index: FileIndex, e: FileEntry) -> bool:
-    """Without a library needle, a file can still hold a custom check or Great Expectations calls set up in a conftest."""
-    if _below_ge_conftest(index, e) or e.template:
-        return True
-    return any(_CUSTOM.search(name) for name in _DEF.findall(index.text(e.path) or ""))
-
-
-def _below_ge_conftest(index: FileIndex, e: FileEntry) -> bool:
-    """A conftest.py naming Great Expectations sits in the file's directory or above (only such a conftest can
-    make ``ge`` true for a file that does not name it itself)."""
-    ge_dirs = index.memo("data-validation-ge-conftest-dirs", lambda: {
-        f.vpath.rpartition("/")[0] for f in index.select(("**/conftest.py",)) if index.mentions(f.path, (b"great_expectations",))})
-    return any(not d or e.vpath.startswith(d + "/") for d in ge_dirs)
 
 
 def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:
@@ -166,56 +140,6 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
     return None, {}
 
 
-def _pandera_schemas(index: FileIndex) -> tuple[set[str], set[str]]:
-    """Names of Pandera schemas defined in the project and of helper methods that call ``validate``."""
-    names: set[str] = set()
-    wrappers: set[str] = set()
-    for _e, tree in index.python_files((b"pandera",)):
-        al = ops.aliases(tree)
-        if not ops.imports_module(al, "pandera"):
-            continue
-        for node in walk(tree):
-            if isinstance(node, ast.ClassDef) and any(ops.dotted(b).endswith(("DataFrameModel", "SchemaModel")) or ops.dotted(b) in names for b in node.bases):
-                names.add(node.name)
-                for fn in node.body:
-                    if isinstance(fn, ast.FunctionDef) and any(isinstance(n, ast.Attribute) and n.attr == "validate" for n in walk(fn)):
-                        wrappers.add(fn.name)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (ops.qualname(node.value.func, al) or "").endswith("DataFrameSchema"):
-                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    return names, wrappers
-
-
-def _custom_check(fn: ast.FunctionDef) -> bool:
-    """A data check by name that fails loudly (raise/assert) and looks at a table, not at a config."""
-    if not _CUSTOM.search(fn.name) or any("validator" in ops.dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list):
-        return False
-    nodes = list(walk(fn))
-    fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
-    return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
-
-
-def _called(index: FileIndex, name: str) -> bool:
-    needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
-    return any(c.attr == name for e in index.select(("**/*.py",)) if index.contains(e.path, needle)
-               for c in ops.py_calls(index, e)[1])
-
-
-def _conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:
-    parts = e.vpath.split("/")[:-1]
-    return [f for i in range(len(parts), -1, -1) for f in index.select(("/".join([*parts[:i], "conftest.py"]),)) if f.path != e.path]
-
-
-def _real_data(index: FileIndex, e: FileEntry) -> bool:
-    """A test that loads a dataset from outside the test tree (not a hand-made fixture frame)."""
-    for f in [e, *_conftests(index, e)]:
-        for c in ops.py_calls(index, f)[1]:
-            if c.attr in _READERS:
-                arg = ops.literal(c.node.args[0]) if c.node.args else None
-                if not (isinstance(arg, str) and re.search(r"fixture|tests?/|sample|dummy", arg)):
-                    return True
-    return False
-
-
 def _automation(index: FileIndex, e: FileEntry, where: str) -> tuple[bool, bool]:
     """(automated, validation runs before a training command on the same automated path)"""
     if where == "automated":
@@ -227,14 +151,3 @@ def _automation(index: FileIndex, e: FileEntry, where: str) -> tuple[bool, bool]
         if targets is not None and ops.covered_by(e.vpath, targets):
             return True, any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) and ops.pytest_targets(c.text) is None for c in cmds)
     return False, False
-
-
-def _cli_tool(cmd: str, index: FileIndex) -> str | None:
-    words = cmd.split()
-    if len(words) >= 3 and words[0] in ("great_expectations", "gx") and "checkpoint" in words and "run" in words:
-        return "great_expectations"
-    if words[:2] == ["soda", "scan"]:
-        return "soda"
-    if words[:1] == ["dbt"] and len(words) > 1 and words[1] in ("test", "build") and index.select(("**/dbt_project.yml",)):
-        return "dbt"
-    return None

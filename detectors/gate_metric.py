@@ -5,68 +5,24 @@ switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) m
 from __future__ import annotations
 
 import ast
-import copy
 import re
-from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from mlscan.ci import argv, ci_model, split_commands
+from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner
 from mlscan.facts.commands import job_commands as _job_commands
-from mlscan.facts.orchestration import (
-    PROMOTE_CALLS,
-    at,
-    call_tail,
-    dotted,
-    kwarg,
-    literal,
-    metric_compare,
-    reach_strength,
-    words,
-)
-from mlscan.facts.pyast import walk
+from mlscan.facts.gates import ci_runs_blocking, code_gates, exits_before, metric_assertion, promotes, shell_gate
+from mlscan.facts.orchestration import PROMOTE_CALLS, at, reach_strength, words
 from mlscan.facts.pyeval import Env, caller_params
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
-Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",
             "pipeline", "releas", "approv")
-_BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
-# A shell threshold gate: ``if`` and a metric word and a comparison on one line, ``exit N`` (N > 0) within 200 characters
-# after the comparison. Found by separate linear searches (one pattern with two ``[^\n]*`` backtracked quadratically on
-# a long line); shell_gate() gives the answer the single pattern would.
-_IF = re.compile(r"\bif\b", re.I)
-_METRIC = re.compile(r"\b(?:acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*", re.I)
-_COMPARE = re.compile(r"-lt|-gt|-le|-ge|<|>", re.I)
-_EXIT = re.compile(r"\bexit\s+[1-9]", re.I)
-
-
-def shell_gate(command: str) -> bool:
-    """Does a shell command stop on a metric threshold (``if [ "$ACC" -lt 90 ]; then exit 1; fi``)?"""
-    if "exit" not in command.lower():
-        return False
-    exits = [m.start() for m in _EXIT.finditer(command)]
-    if not exits:
-        return False
-    start = 0
-    for line in command.split("\n"):
-        # the first ``if`` and the first metric word after it leave every later comparison of the line open
-        m_if = _IF.search(line)
-        m_metric = _METRIC.search(line, m_if.end()) if m_if else None
-        if m_metric:
-            for cmp in _COMPARE.finditer(line, m_metric.end()):
-                at = start + cmp.end()
-                i = bisect_left(exits, at)
-                if i < len(exits) and exits[i] - at <= 200:
-                    return True
-        start += len(line) + 1
-    return False
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
 NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy")
-# Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (_promotes:
+# Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (promotes:
 # a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
 # then (the words are common) the call itself: the name followed by its parenthesis
 PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds")
@@ -109,137 +65,6 @@ def _mentions_promotion(index: FileIndex, e: FileEntry) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class _Gate:
-    line: int
-    kind: str
-    tool: str
-    paths: tuple[Guards, ...]  # each: the conditions under which one blocking action runs
-
-
-def _stops(s: ast.stmt) -> bool:
-    """A statement that stops the pipeline: raise, sys.exit(non-zero), run.cancel()."""
-    if isinstance(s, ast.Raise):
-        return True
-    c = s.value if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) else None
-    if c is None:
-        return False
-    name = dotted(c.func)
-    if name in ("sys.exit", "exit", "quit", "os._exit", "typer.Exit", "click.Abort"):
-        code = literal(c.args[0], 1) if c.args else 0
-        return code not in (0, None, False)
-    return call_tail(c) in ("cancel", "fail")
-
-
-# registries of the standard library whose ``register`` registers a hook or a codec, never a model
-_NOT_MODEL_REGISTRIES = ("atexit.", "signal.", "codecs.", "copyreg.", "faulthandler.", "mimetypes.", "abc.", "functools.", "sys.")
-
-
-def _promotes(node: ast.AST) -> bool:
-    return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)
-                                            or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None)
-               for c in walk(node))
-
-
-def _actions(stmts: list[ast.stmt], guards: Guards, pred: object) -> list[Guards]:
-    """Guard paths to every statement in a branch matching ``pred`` (nested ifs add their tests)."""
-    out: list[Guards] = []
-    for s in stmts:
-        if pred(s):  # type: ignore[operator]
-            out.append(guards)
-        elif isinstance(s, ast.If):
-            out += _actions(s.body, (*guards, (s.test, True, s.lineno)), pred)
-            out += _actions(s.orelse, (*guards, (s.test, False, s.lineno)), pred)
-        elif isinstance(s, (ast.With, ast.For, ast.While, ast.Try)):
-            out += _actions(s.body, guards, pred)
-    return out
-
-
-Assigns = dict[str, list[tuple[int, ast.expr]]]
-
-
-def _assigns(stmts: list[ast.stmt]) -> Assigns:
-    """name -> [(line, value)] of the plain assignments in a function body (or a module's top level)."""
-    out: Assigns = {}
-    for n in (x for s in stmts for x in walk(s)):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-            out.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
-    return out
-
-
-class _Expand(ast.NodeTransformer):
-    """Names replaced by the value last assigned to them before ``line`` (``challenger_wins = m_chall < m_champ``,
-    ``m_chall = metrics_challenger[eval_metric]``), a few levels deep."""
-
-    def __init__(self, assigns: Assigns, line: int, depth: int) -> None:
-        self.assigns, self.line, self.depth = assigns, line, depth
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        prior = [v for ln, v in self.assigns.get(node.id, ()) if ln < self.line]
-        if not prior or self.depth <= 0 or len(self.assigns.get(node.id, ())) > 1:
-            return node
-        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(prior[-1]))
-
-
-def _compares(test: ast.expr, assigns: Assigns, line: int) -> bool:
-    """A metric comparison, written in the test or in the (once-assigned) variables it reads."""
-    if metric_compare(test) is not None:
-        return True
-    if not any(isinstance(n, ast.Name) and n.id in assigns for n in walk(test)):
-        return False
-    return metric_compare(_Expand(assigns, line, 3).visit(copy.deepcopy(test))) is not None
-
-
-def _gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
-           assigns: Assigns | None = None) -> Iterator[_Gate]:
-    """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it)."""
-    if assigns is None:
-        assigns = _assigns(stmts)
-    for s in stmts:
-        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from _gates(s.body, (), (), thresholds, _assigns(s.body))
-            continue
-        if isinstance(s, ast.If):
-            passed = any(call_tail(c) == "passed" for c in walk(s.test) if isinstance(c, ast.Call))
-            if _compares(s.test, assigns, s.lineno) or passed:
-                tool = "deepchecks" if passed else "python"
-                paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
-                if not paths and _promotes(ast.Module(s.body, [])) != _promotes(ast.Module(s.orelse, [])):
-                    paths = [(*guards, (s.test, _promotes(ast.Module(s.body, [])), s.lineno))]
-                    tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
-                if paths:
-                    seen = _Expand(assigns, s.lineno, 3).visit(copy.deepcopy(s.test))
-                    yield _Gate(s.lineno, "champion_challenger" if words(ast.unparse(seen)) & _BASELINE else "threshold", tool, tuple(paths))
-            yield from _gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns)
-            yield from _gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns)
-            continue
-        if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
-            yield _Gate(s.lineno, "assert", "python", (guards,))
-        if isinstance(s, ast.Try):
-            yield from _gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns)
-            for h in s.handlers:
-                yield from _gates(h.body, guards, handlers, thresholds, assigns)
-            yield from _gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns)
-            continue
-        if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from _gates(s.body, guards, handlers, thresholds, assigns)
-            continue
-        for c in walk(s) if thresholds else ():
-            if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
-                    and kwarg(c, "validation_thresholds") is not None:
-                yield _Gate(c.lineno, "mlflow_thresholds", "mlflow", _uncaught(guards, handlers))
-
-
-def _uncaught(guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...]) -> tuple[Guards, ...]:
-    """Paths on which a validation exception still propagates through the enclosing try/except blocks."""
-    if not handlers:
-        return (guards,)
-    catching = [h for h in handlers[-1] if h.type is None or {call_tail(n) or dotted(n) for n in walk(h.type)} & {"Exception", "BaseException", "MlflowException", "ModelValidationFailedException"}]
-    if not catching:
-        return _uncaught(guards, handlers[:-1])
-    return tuple(p for h in catching for p in _actions(h.body, guards, lambda s: isinstance(s, ast.Raise)))
-
-
 class MetricGate(Detector):
     """Blocking metric thresholds / champion-challenger checks before registration or promotion; feeds M4."""
 
@@ -257,15 +82,15 @@ class MetricGate(Detector):
         return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        gates = list(_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))
+        gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-        if not gates or not (context or _promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
+        if not gates or not (context or promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
             return
         strength, how = reach_strength(index, e)
         env = Env(tree, caller_params(index, e))
-        ci_blocking = _ci_blocking(index, e)
+        ci_blocking = ci_runs_blocking(index, e)
         for g in gates:
-            blocking = ci_blocking and not _exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
+            blocking = ci_blocking and not exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
             yield self.found("gate.metric", index, e.path, **at(index, e, g.line), strength=strength,
                              attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
 
@@ -287,21 +112,6 @@ class MetricGate(Detector):
 
 
 _PROMOTE_CMD = re.compile(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
-_ASSERT_CMP = frozenset({"assertGreater", "assertGreaterEqual", "assertLess", "assertLessEqual"})
-
-
-def _metric_assertion(tree: ast.AST) -> ast.AST | None:
-    """A test assertion on a model metric: ``assert acc >= 0.8``, ``self.assertGreater(auc, 0.75)``,
-    ``self.assertTrue(rmse < 5)``."""
-    for n in walk(tree):
-        if isinstance(n, ast.Assert) and metric_compare(n.test) is not None:
-            return n
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-            if n.func.attr in _ASSERT_CMP and len(n.args) >= 2 and metric_compare(ast.Compare(n.args[0], [ast.Gt()], [n.args[1]])) is not None:
-                return n
-            if n.func.attr == "assertTrue" and n.args and metric_compare(n.args[0]) is not None:
-                return n
-    return None
 
 
 def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:
@@ -321,42 +131,7 @@ def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:
                 continue
             for e in collected_tests(index, c, runner):
                 tree = index.python(e.path)
-                hit = _metric_assertion(tree) if tree is not None else None
+                hit = metric_assertion(tree) if tree is not None else None
                 if hit is not None:
                     yield e.path, hit.lineno, c.blocking
                     break
-
-
-def _exits_before(tree: ast.Module, env: Env, line: int) -> bool:
-    """A top-level ``if mode == "disabled": dbutils.notebook.exit(0)`` that ends the script before the gate."""
-    for s in tree.body:
-        if s.lineno >= line:
-            return False
-        if isinstance(s, ast.If) and env.truth(s.test, s.lineno) is True and any(
-            isinstance(c, ast.Call) and (dotted(c.func).endswith("notebook.exit") or dotted(c.func) in ("sys.exit", "exit") and literal(c.args[0] if c.args else None, 0) in (0, None))
-            for b in s.body for c in walk(b)
-        ):
-            return True
-    return False
-
-
-def _ci_blocking(index: FileIndex, e: FileEntry) -> bool:
-    """False when every CI step that runs this file may fail without failing the job."""
-    module = e.vpath[:-3].replace("/", ".") if e.vpath.endswith(".py") else e.vpath
-
-    def runs(words_: list[str]) -> bool:
-        mods = [words_[i + 1] for i, w in enumerate(words_[:-1]) if w == "-m"]
-        return any(w == e.name or w.endswith("/" + e.name) for w in words_) or any(module == m or module.endswith("." + m) for m in mods)
-
-    steps = [blocking for blocking, commands in _ci_commands(index) if any(runs(c) for c in commands)]
-    return not steps or any(steps)
-
-
-def _ci_commands(index: FileIndex) -> list[tuple[bool, list[list[str]]]]:
-    """(blocking, argv of each command) of every active CI step with commands, split once per scan."""
-
-    def build() -> list[tuple[bool, list[list[str]]]]:
-        steps = [s for j in ci_model(index).active_jobs() for s in j.steps if s.active and s.command]
-        return [(s.blocking, [argv(c) for c in split_commands(s.command)]) for s in steps]
-
-    return index.memo("gate-metric-ci-commands", build)  # type: ignore[no-any-return]

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.autoscaling import k8s_autoscaling, python_autoscaling
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -23,7 +24,6 @@ _DIST_PY = (("torch.distributed.init_process_group", "torch.distributed"), ("tor
             ("tensorflow.distribute.TPUStrategy", "tf.distribute"), ("tensorflow.distribute.experimental.", "tf.distribute"), ("dask_ml.", "dask"),
             ("xgboost.dask.", "dask"), ("xgboost_ray.", "ray-train"), ("lightgbm_ray.", "ray-train"))
 _DIST_CMDS = re.compile(r"^(torchrun|deepspeed|horovodrun|mpirun|accelerate\s+launch|python3?\s+-m\s+torch\.distributed\.(run|launch))\b")
-_AUTOSCALE_KINDS = {"HorizontalPodAutoscaler": "hpa", "ScaledObject": "keda", "VerticalPodAutoscaler": "vpa"}
 _ML_TF = ("aws_sagemaker_", "google_vertex_ai_", "azurerm_machine_learning_", "databricks_", "google_ml_engine_")
 _FEATURE = (("feast.", "feast"), ("tecton.", "tecton"), ("sagemaker.feature_store.", "sagemaker"), ("hsfs.", "hopsworks"),
             ("hopsworks.", "hopsworks"), ("databricks.feature_store.", "databricks"), ("databricks.feature_engineering.", "databricks"),
@@ -35,7 +35,7 @@ NEEDLES = (b"distributed", b"deepspeed", b"horovod", b"ray", b"pyspark", b"accel
            b"register_scalable_target", b"autoscaling_config", b"ScaleSettings")
 # ... and spell out an API the calls are matched against: the module words of each _DIST_PY/_FEATURE prefix (a
 # qualified name's words all appear in its import and call; a prefix's last segment may be partial, so it is dropped
-# unless the prefix ends with a dot), Lightning, and the autoscaling calls of _py_autoscaling
+# unless the prefix ends with a dot), Lightning, and the autoscaling calls of python_autoscaling
 LIBRARIES = (*dict.fromkeys((p[:-1] if p.endswith(".") else p.rsplit(".", 1)[0]).encode() for p, _t in _DIST_PY + _FEATURE),
              b"lightning", b"register_scalable_target", b"ray.serve", b"TargetUtilizationScaleSettings")
 # Each tool with the module words a file must name to be reported for it: only the first file per tool is reported,
@@ -85,10 +85,10 @@ class InfraPlatform(Detector):
                 tool = next((t for p, t in _FEATURE if c.qual.startswith(p)), None)
                 if tool:
                     feature.setdefault(tool, (e.path, line, snip))
-                tool = _py_autoscaling(c)
+                tool = python_autoscaling(c)
                 if tool:
                     yield self.found("scale.autoscaling", index, e.path, line, snippet=snip, attrs={"tool": tool, "enabled": True})
-        for cmd_path, line, text in _command_lines(index):
+        for cmd_path, line, text in ops.command_lines(index):
             m = _DIST_CMDS.match(text)
             if m:
                 dist.setdefault(m.group(1).split()[0], (cmd_path, line, None))
@@ -103,7 +103,7 @@ class InfraPlatform(Detector):
         for e, doc in ops.k8s_docs(index):
             chart = index.chart_dir(e.vpath, virtual=True)
             groups.setdefault("manifests" if chart is None else f"helm:{chart}", []).append((e, doc))
-            tool, enabled = _autoscaling(index, e, doc, chart)
+            tool, enabled = k8s_autoscaling(index, e, doc, chart)
             if tool:
                 yield self.found("scale.autoscaling", index, e.path, doc.line_of("kind"), strength=Strength.STRONG if enabled else Strength.WEAK,
                                  attrs={"tool": tool, "enabled": enabled})
@@ -165,32 +165,6 @@ class InfraPlatform(Detector):
                 yield self.found("infra.iac", index, hits[0].path, 1, strength=Strength.MEDIUM, attrs={"tool": tool, "ml_resources": ml_hit})
 
 
-def _autoscaling(index: FileIndex, e: FileEntry, doc: Any, chart: str | None) -> tuple[str | None, bool]:
-    kind, api = doc["kind"], doc["apiVersion"]
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
-    tool = _AUTOSCALE_KINDS.get(kind)
-    if kind == "InferenceService" and api.startswith("serving.kserve.io"):
-        pred = spec.get("predictor") if isinstance(spec.get("predictor"), dict) else {}
-        lo, hi = pred.get("minReplicas"), pred.get("maxReplicas")
-        tool = "kserve" if isinstance(hi, int) and hi > (lo if isinstance(lo, int) else 1) else None
-    elif kind == "SeldonDeployment" and "hpaSpec" in str(spec):
-        tool = "seldon"
-    elif kind in ("RayService", "RayCluster") and "enableInTreeAutoscaling': True" in str(spec):
-        tool = "ray"
-    elif kind == "Service" and api.startswith("serving.knative.dev"):
-        tool = "knative"
-    if tool is None:
-        return None, False
-    guard = re.search(r"\{\{-?\s*if\s+\.Values\.([\w.]+)\s*-?\}\}", index.text(e.path) or "") if chart is not None else None
-    if guard:
-        hit = index.select((f"{chart}/values.yaml" if chart else "values.yaml",))
-        node: Any = next(iter(index.yaml(hit[0].path)), None) if hit else None
-        for part in guard.group(1).split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return tool, bool(node)
-    return tool, True
-
-
 def _may_add(index: FileIndex, e: FileEntry, dist: dict[str, Any], feature: dict[str, Any]) -> bool:
     """Can the file add a finding: an autoscaling call, or a tool not found yet whose module it names?"""
     if index.mentions(e.path, _AUTOSCALING_WORDS):
@@ -200,27 +174,9 @@ def _may_add(index: FileIndex, e: FileEntry, dist: dict[str, Any], feature: dict
     return any(t not in (dist if kind == "dist" else feature) and index.mentions(e.path, (words,)) for words, t, kind in _TOOL_WORDS)
 
 
-def _py_autoscaling(c: ops.PyCall) -> str | None:
-    if c.attr == "register_scalable_target" and "sagemaker" in str(ops.literal(ops.kwarg(c.node, "ScalableDimension")) or ""):
-        return "sagemaker"
-    if c.qual in ("ray.serve.deployment",) and ops.kwarg(c.node, "autoscaling_config") is not None:
-        return "ray-serve"
-    if c.qual.endswith("TargetUtilizationScaleSettings"):
-        return "azureml"
-    return None
-
-
 def _lightning(c: ops.PyCall) -> str | None:
     if c.attr == "Trainer" and c.qual.startswith(("pytorch_lightning", "lightning")):
         strategy = ops.literal(ops.kwarg(c.node, "strategy"))
         if isinstance(strategy, str) and re.search(r"ddp|deepspeed|fsdp|horovod", strategy):
             return "lightning-" + re.search(r"ddp|deepspeed|fsdp|horovod", strategy).group(0)
     return None
-
-
-def _command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
-    for e in index.select(("**/*.sh", "**/Makefile")):
-        for i, ln in enumerate(index.lines(e.path), start=1):
-            yield e.path, i, ln.strip().lstrip("@-\t ")
-    for c in ops.automated_commands(index):
-        yield c.path, c.line, c.text

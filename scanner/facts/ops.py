@@ -241,13 +241,10 @@ def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[
         return index.yaml(e.path)
 
     def build() -> list[Any]:
-        hit = index.select((f"{chart}/values.yaml" if chart else "values.yaml",))
-        vals = next(iter(index.yaml(hit[0].path)), None) if hit else None
+        vals = chart_values(index, chart)
 
         def value(m: re.Match) -> str:
-            node: Any = vals
-            for part in m.group(1).split("."):
-                node = node.get(part) if isinstance(node, dict) else None
+            node = value_at(vals, m.group(1))
             return str(node).lower() if isinstance(node, bool) else str(node) if isinstance(node, (str, int, float)) else m.group(0)
 
         try:
@@ -256,6 +253,20 @@ def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[
             return []
 
     return index.file_memo("ops-helm", e.path, build)  # type: ignore[no-any-return]
+
+
+def chart_values(index: FileIndex, chart: str) -> Any:
+    """The first document of a Helm chart's ``values.yaml`` (None without one); ``chart`` is the chart directory."""
+    hit = index.select((f"{chart}/values.yaml" if chart else "values.yaml",))
+    return next(iter(index.yaml(hit[0].path)), None) if hit else None
+
+
+def value_at(values: Any, dotted: str) -> Any:
+    """The value at a ``.Values`` path (``autoscaling.enabled``) through mappings only; None when a level is missing."""
+    node = values
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def embedded_docs(doc: LineDict) -> Iterator[tuple[str, Any, int]]:
@@ -417,6 +428,16 @@ def _expand(index: FileIndex, cmd: str, path: str, line: int, root: str, out: li
                 if isinstance(ep, str):
                     for c in split_commands(ep):
                         _expand(index, c, e.path, doc.line_of("entrypoint"), root, out, depth + 1)
+
+
+def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
+    """(path, line, text) of every line of shell scripts and Makefiles (recipe prefixes stripped), then every command on an
+    automated path (automated_commands)."""
+    for e in index.select(("**/*.sh", "**/Makefile")):
+        for i, ln in enumerate(index.lines(e.path), start=1):
+            yield e.path, i, ln.strip().lstrip("@-\t ")
+    for c in automated_commands(index):
+        yield c.path, c.line, c.text
 
 
 def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:

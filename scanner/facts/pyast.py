@@ -47,3 +47,32 @@ def walk(node: ast.AST) -> Iterable[ast.AST]:
         below = nodes_below(node)
         setattr(node, _ATTR, below)
     return chain((node,), below)
+
+
+def lines_naming(tree: ast.AST, word: str) -> list[int]:
+    """Sorted lines where a name, attribute or string (docstrings left out) contains ``word`` (lower case)."""
+    out = []
+    docs = {id(n.value) for n in walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    for n in walk(tree):
+        if id(n) in docs:
+            continue
+        text = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else ""
+        if word in text.lower() and hasattr(n, "lineno"):
+            out.append(n.lineno)
+    return sorted(out)
+
+
+def result_used(tree: ast.AST, call: ast.Call) -> bool:
+    """Is a validation run's result read: returned, passed on, tested (``results.success``, ``if not results[...]``) or
+    bound to a name that is read later? A bare call, or a name nobody reads, throws the outcome away."""
+    holding = [st for st in walk(tree) if isinstance(st, ast.stmt) and any(n is call for n in walk(st))]
+    if not holding:
+        return True
+    st = min(holding, key=lambda x: ((x.end_lineno or x.lineno) - x.lineno, -x.col_offset))  # the innermost statement
+    if isinstance(st, ast.Expr) and st.value is call:
+        return False
+    if isinstance(st, ast.Assign) and st.value is call and all(isinstance(t, ast.Name) for t in st.targets):
+        names = {t.id for t in st.targets if isinstance(t, ast.Name)}
+        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names and n.lineno > st.lineno for n in walk(tree))
+    return True
+

@@ -1,0 +1,102 @@
+"""Data checks in Python projects: Pandera schemas the project defines (and its helpers that call ``validate``),
+custom check functions (named for a data check, failing loudly on a table), Great Expectations fixtures in a
+conftest.py, tests that load real data rather than hand-made frames, and the validation command-line tools
+(Great Expectations checkpoints, Soda scans, dbt tests)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from mlscan.facts import ops
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+
+_DEF = re.compile(r"def\s+(\w+)")
+_CUSTOM = re.compile(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
+                     r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality")
+_READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
+_FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
+                "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
+
+
+def may_check(index: FileIndex, e: FileEntry) -> bool:
+    """Without a library needle, a file can still hold a custom check or Great Expectations calls set up in a conftest."""
+    if below_ge_conftest(index, e) or e.template:
+        return True
+    return any(_CUSTOM.search(name) for name in _DEF.findall(index.text(e.path) or ""))
+
+
+def below_ge_conftest(index: FileIndex, e: FileEntry) -> bool:
+    """A conftest.py naming Great Expectations sits in the file's directory or above (only such a conftest can
+    make ``ge`` true for a file that does not name it itself)."""
+    ge_dirs = index.memo("data-validation-ge-conftest-dirs", lambda: {
+        f.vpath.rpartition("/")[0] for f in index.select(("**/conftest.py",)) if index.mentions(f.path, (b"great_expectations",))})
+    return any(not d or e.vpath.startswith(d + "/") for d in ge_dirs)
+
+
+
+def pandera_schemas(index: FileIndex) -> tuple[set[str], set[str]]:
+    """Names of Pandera schemas defined in the project and of helper methods that call ``validate``."""
+    names: set[str] = set()
+    wrappers: set[str] = set()
+    for _e, tree in index.python_files((b"pandera",)):
+        al = ops.aliases(tree)
+        if not ops.imports_module(al, "pandera"):
+            continue
+        for node in walk(tree):
+            if isinstance(node, ast.ClassDef) and any(ops.dotted(b).endswith(("DataFrameModel", "SchemaModel")) or ops.dotted(b) in names for b in node.bases):
+                names.add(node.name)
+                for fn in node.body:
+                    if isinstance(fn, ast.FunctionDef) and any(isinstance(n, ast.Attribute) and n.attr == "validate" for n in walk(fn)):
+                        wrappers.add(fn.name)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (ops.qualname(node.value.func, al) or "").endswith("DataFrameSchema"):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names, wrappers
+
+
+def custom_check(fn: ast.FunctionDef) -> bool:
+    """A data check by name that fails loudly (raise/assert) and looks at a table, not at a config."""
+    if not _CUSTOM.search(fn.name) or any("validator" in ops.dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list):
+        return False
+    nodes = list(walk(fn))
+    fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
+    return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
+
+
+def is_called(index: FileIndex, name: str) -> bool:
+    """Some project Python file calls a function or method of this name."""
+    needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
+    return any(c.attr == name for e in index.select(("**/*.py",)) if index.contains(e.path, needle)
+               for c in ops.py_calls(index, e)[1])
+
+
+def conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:
+    """The conftest.py files of the file's directory and every directory above it, nearest first."""
+    parts = e.vpath.split("/")[:-1]
+    return [f for i in range(len(parts), -1, -1) for f in index.select(("/".join([*parts[:i], "conftest.py"]),)) if f.path != e.path]
+
+
+def real_data(index: FileIndex, e: FileEntry) -> bool:
+    """A test that loads a dataset from outside the test tree (not a hand-made fixture frame)."""
+    for f in [e, *conftests(index, e)]:
+        for c in ops.py_calls(index, f)[1]:
+            if c.attr in _READERS:
+                arg = ops.literal(c.node.args[0]) if c.node.args else None
+                if not (isinstance(arg, str) and re.search(r"fixture|tests?/|sample|dummy", arg)):
+                    return True
+    return False
+
+
+
+
+def cli_tool(cmd: str, index: FileIndex) -> str | None:
+    """The validation tool a command runs: a Great Expectations checkpoint, a Soda scan, dbt tests (in a dbt project)."""
+    words = cmd.split()
+    if len(words) >= 3 and words[0] in ("great_expectations", "gx") and "checkpoint" in words and "run" in words:
+        return "great_expectations"
+    if words[:2] == ["soda", "scan"]:
+        return "soda"
+    if words[:1] == ["dbt"] and len(words) > 1 and words[1] in ("test", "build") and index.select(("**/dbt_project.yml",)):
+        return "dbt"
+    return None

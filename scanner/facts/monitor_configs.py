@@ -1,0 +1,92 @@
+"""Model monitors declared as configuration or low-level requests rather than monitoring SDK calls: Databricks
+bundle quality monitors, Azure ML monitor schedules, SageMaker monitoring in CloudFormation, and Vertex AI model
+monitoring written against the aiplatform_v1 clients (typed messages or request dicts). Each yields the monitoring
+signals it supports (the model is monitored; input data drift; prediction/model drift)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from mlscan.facts.ops import PyCall, imports_module
+from mlscan.facts.pyast import walk
+
+# Vertex AI model monitoring through the low-level clients (aiplatform_v1/v1beta1 types, or the request written as
+# a dict/JSON message): a deployment monitoring job or a monitoring config on a batch prediction job, with its
+# objectives: training-serving skew (input data) and prediction drift
+_VERTEX_GAPIC = re.compile(r"^google\.cloud\.aiplatform_v1(?:beta1)?\.(?:types\.)?(?:\w+\.)*"
+                           r"(ModelDeploymentMonitoringJob|ModelMonitoringConfig|ModelMonitoringObjectiveConfig|"
+                           r"ModelDeploymentMonitoringObjectiveConfig)$")
+_VERTEX_MONITOR_KEYS = {"modelMonitoringConfig", "model_monitoring_config", "modelDeploymentMonitoringObjectiveConfigs",
+                        "model_deployment_monitoring_objective_configs", "objectiveConfigs", "objective_configs", "objectiveConfig",
+                        "objective_config"}
+_VERTEX_OBJECTIVES = {"trainingPredictionSkewDetectionConfig": "monitoring.data_drift", "training_prediction_skew_detection_config":
+                      "monitoring.data_drift", "TrainingPredictionSkewDetectionConfig": "monitoring.data_drift",
+                      "predictionDriftDetectionConfig": "monitoring.model_drift", "prediction_drift_detection_config": "monitoring.model_drift",
+                      "PredictionDriftDetectionConfig": "monitoring.model_drift"}
+
+
+def vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[PyCall]) -> Iterator[tuple[int, str]]:
+    """(line, signal) of Vertex monitoring set up through the low-level API: the aiplatform_v1/v1beta1 monitoring types,
+    or a request dict (``message["modelMonitoringConfig"] = {"objectiveConfigs": [...]}``) in code that imports
+    google.cloud.aiplatform*. A monitoring config needs an objective (skew or drift): alert settings alone are no monitor."""
+    if not imports_module(al, "google.cloud.aiplatform", "google.cloud.aiplatform_v1", "google.cloud.aiplatform_v1beta1"):
+        return
+    keys: list[tuple[int, str]] = []
+    for n in walk(tree):
+        if isinstance(n, ast.Dict):
+            keys += [(k.lineno, k.value) for k in n.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
+            keys.append((n.lineno, n.slice.value))
+        elif isinstance(n, ast.keyword) and n.arg:
+            keys.append((n.value.lineno, n.arg))
+    typed = [c for c in calls if _VERTEX_GAPIC.match(c.qual)]
+    objectives = [(ln, _VERTEX_OBJECTIVES[k]) for ln, k in keys if k in _VERTEX_OBJECTIVES]
+    objectives += [(c.line, _VERTEX_OBJECTIVES[c.attr]) for c in calls if c.attr in _VERTEX_OBJECTIVES and c.qual.startswith("google.cloud.aiplatform_v1")]
+    configs = [ln for ln, k in keys if k in _VERTEX_MONITOR_KEYS] + [c.line for c in typed]
+    if not (configs and objectives):
+        return
+    yield min(configs), "monitoring.model"
+    yield from sorted(objectives)
+
+
+
+def config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
+    """(signal, tool, line, active) for Databricks bundle monitors, Azure ML monitor schedules and CloudFormation."""
+    if not isinstance(doc, dict):
+        return
+    res = doc.get("resources") if isinstance(doc.get("resources"), dict) else {}
+    monitors = res.get("quality_monitors") if isinstance(res.get("quality_monitors"), dict) else {}
+    for name, m in monitors.items():
+        if not isinstance(m, dict):
+            continue
+        sched = m.get("schedule")
+        active = isinstance(sched, dict) and str(sched.get("pause_status", "")).upper() != "PAUSED"
+        line = monitors.line_of(name)
+        if isinstance(m.get("inference_log"), dict):
+            yield from (("monitoring.model", "lakehouse-monitoring", line, active), ("monitoring.data_drift", "lakehouse-monitoring", line, active),
+                        ("monitoring.model_drift", "lakehouse-monitoring", line, active))
+        elif m.get("time_series") is not None or m.get("snapshot") is not None:
+            yield "monitoring.data_drift", "lakehouse-monitoring", line, active
+    create = doc.get("create_monitor")
+    signals = create.get("monitoring_signals") if isinstance(create, dict) else None
+    if isinstance(signals, dict) and signals:
+        types = {str(s.get("type", "")) for s in signals.values() if isinstance(s, dict)}
+        line, active = doc.line_of("create_monitor"), isinstance(doc.get("trigger"), dict)
+        yield "monitoring.model", "azureml-monitor", line, active
+        if types & {"data_drift", "data_quality", "feature_attribution_drift"}:
+            yield "monitoring.data_drift", "azureml-monitor", line, active
+        if types & {"prediction_drift", "model_performance"}:
+            yield "monitoring.model_drift", "azureml-monitor", line, active
+    cfn = doc.get("Resources") if isinstance(doc.get("Resources"), dict) else {}
+    for name, r in cfn.items():
+        rtype = str(r.get("Type", "")) if isinstance(r, dict) else ""
+        if rtype.startswith("AWS::SageMaker::") and ("MonitoringSchedule" in rtype or "QualityJobDefinition" in rtype):
+            body = str(r.get("Properties", ""))
+            yield "monitoring.model", "sagemaker-model-monitor", cfn.line_of(name), True
+            if "DataQuality" in rtype + body:
+                yield "monitoring.data_drift", "sagemaker-model-monitor", cfn.line_of(name), True
+            if "ModelQuality" in rtype + body:
+                yield "monitoring.model_drift", "sagemaker-model-monitor", cfn.line_of(name), True
+

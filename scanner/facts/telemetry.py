@@ -1,0 +1,50 @@
+"""Service telemetry configured outside code: Prometheus scrape configs, ServiceMonitors/PodMonitors, telemetry
+containers (Prometheus, Grafana, Alertmanager, exporters, Jaeger, OpenTelemetry collectors, Loki) in Kubernetes or
+compose files, configs carried in ConfigMaps, Azure App Insights switches. Infrastructure monitoring, not model
+monitoring."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlscan.facts.ops import YAML_GLOBS, embedded_docs, k8s_docs, walk_dicts
+from mlscan.index import FileIndex
+
+_TELEMETRY_IMAGES = re.compile(r"(^|/)(prometheus|grafana|alertmanager|node-exporter|pushgateway|jaeger|otel[-\w]*|loki)(:|$)")
+
+
+def telemetry_configs(index: FileIndex) -> Iterator[tuple[str, int, str]]:
+    """One (path, line, tool) per file configuring service telemetry: Prometheus scrape configs,
+    ServiceMonitors, telemetry containers in Kubernetes/compose, App Insights switches."""
+    seen: set[str] = set()
+    for e, doc in k8s_docs(index):
+        docs = [(doc, 0)] + [(d, off) for _k, d, off in embedded_docs(doc)] if doc.get("kind") in ("ConfigMap", "Secret") else [(doc, 0)]
+        for d, off in docs:
+            hit = _telemetry(d)
+            if hit and e.path not in seen:
+                seen.add(e.path)
+                yield e.path, hit[0] + off, hit[1]
+    for e in index.select(YAML_GLOBS):
+        if e.path in seen or not index.contains(e.path, (b"scrape_configs", b"image:", b"appInsightsEnabled")):
+            continue
+        for doc in index.yaml(e.path):
+            hit = _telemetry(doc) if isinstance(doc, dict) else None
+            if hit:
+                seen.add(e.path)
+                yield e.path, hit[0], hit[1]
+                break
+
+
+def _telemetry(doc: dict) -> tuple[int, str] | None:
+    if doc.get("kind") in ("ServiceMonitor", "PodMonitor"):
+        return doc.line_of("kind"), "prometheus-operator"
+    if isinstance(doc.get("scrape_configs"), list):
+        return doc.line_of("scrape_configs"), "prometheus"
+    if doc.get("appInsightsEnabled") is True:
+        return doc.line_of("appInsightsEnabled"), "app-insights"
+    for d in walk_dicts(doc):
+        image = d.get("image")
+        if isinstance(image, str) and _TELEMETRY_IMAGES.search(image.split("@")[0]):
+            return d.line_of("image"), _TELEMETRY_IMAGES.search(image).group(2)
+    return None
