@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner, test_target_name
-from mlscan.facts.commands import Cmd, defined_target, head, job_commands, python_target, segments
+from mlscan.facts.commands import Cmd, defined_target, head, job_commands, python_target, reached_by, segments
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -23,6 +24,13 @@ AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "g
 
 def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
+
+
+def with_chain(f: Finding, chain: tuple[str, ...]) -> Finding:
+    """``f`` whose leading evidence item carries ``chain`` (how its file is reached)."""
+    if not chain or not f.evidence:
+        return f
+    return replace(f, evidence=(replace(f.evidence[0], chain=chain), *f.evidence[1:]))
 
 
 def root_line(cmd: Cmd) -> int:
@@ -177,9 +185,16 @@ class CiTests(Detector):
                 blocking = any(c.blocking for c in cmds)
                 ignored = all(c.ignored for c in cmds)
                 strength = Strength.STRONG if blocking else Strength.WEAK if ignored else Strength.MEDIUM
-                extra = tuple(self.evidence(index, c.path, c.line, strength=strength) for c in cmds if c.path != path)[:5]
-                yield self.found("ci.tests", index, path, line, strength=strength, extra=extra, attrs={
+                # the command that runs the tests leads (in the script or Makefile target the CI step calls), with how
+                # it is reached; the CI step that triggers it follows
+                runs = next((c for c in cmds if c.path != path), None)
+                lead = (runs.path, runs.line) if runs is not None else (path, line)
+                extra = tuple(self.evidence(index, c.path, c.line, strength=strength) for c in cmds if c.path != path and c is not runs)[:4]
+                if runs is not None:
+                    extra = (self.evidence(index, path, line, strength=strength), *extra)
+                f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
                     "asserts": asserts, "post_deploy": post_deploy, "stub": not asserts,  # tests that assert nothing
                 })
+                yield with_chain(f, reached_by(runs)) if runs is not None else f

@@ -390,3 +390,39 @@ def test_stub_and_synthetic_caveats_cap_answers_and_show_beside_the_evidence(tmp
     real = answers["real"]
     assert (real["E1"]["answer"], real["M1"]["answer"]) == ("yes", "yes")
     assert not real["E1"]["evidence"][0]["caveats"] and not real["M1"]["evidence"][0]["caveats"]
+
+
+def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> None:
+    """M3 and M2 lead with the test/deploy command in the script or Makefile target a CI step calls, followed by how
+    it is reached; the Python file a CI-run script trains with is defined first, then the script, then the CI step."""
+    src = tmp_path / "src"
+    _write(src, {
+        ".github/workflows/ci.yml": """\
+            on: push
+            jobs:
+              test:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: make test
+              deploy:
+                needs: test
+                runs-on: ubuntu-latest
+                steps:
+                  - name: Release
+                    run: bash scripts/release.sh
+            """,
+        "Makefile": "test:\n\tpytest -q tests\n",
+        "scripts/release.sh": "set -e\npython src/train.py\nkubectl apply -f k8s/serving.yaml\n",
+        "tests/test_model.py": "def test_shape():\n    assert 1 + 1 == 2\n",
+        "src/train.py": "import mlflow\n\nwith mlflow.start_run():\n    mlflow.log_metric('auc', 0.9)\n",
+        "k8s/serving.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model\n",
+    })
+    report = build_report(scan(str(make_repo(src, tmp_path / "repo")), ScanOptions(jobs=1)))
+    qs = {q["id"]: q for q in report["questions"]}
+    m3 = qs["M3"]["evidence"][0]
+    assert (m3["path"], m3["line"], m3["chain"]) == ("Makefile", 2, ["called from CI step .github/workflows/ci.yml:6"])
+    m2 = qs["M2"]["evidence"][0]
+    assert (m2["path"], m2["line"], m2["chain"]) == ("scripts/release.sh", 3, ["called from CI step .github/workflows/ci.yml:12"])
+    e1 = qs["E1"]["evidence"][0]
+    assert e1["path"] == "src/train.py" and e1["chain"][0] == "run by scripts/release.sh:2"
+    assert e1["chain"][1].startswith("called from CI step .github/workflows/ci.yml:1")  # the step (its name or run line)

@@ -106,6 +106,16 @@ def resolve(index: FileIndex, rel: str, cmd: Cmd) -> FileEntry | None:
     return None
 
 
+def reached_by(cmd: Cmd) -> tuple[str, ...]:
+    """How a command is reached, nearest first, as an evidence chain: ``run by Makefile:4`` for each script or task
+    on the way, ending at ``called from CI step .github/workflows/ci.yml:24`` (empty for a command written in the
+    CI file itself)."""
+    if len(cmd.via) < 2:
+        return ()
+    ci = cmd.via[0].rsplit(":", 1)[0]
+    return tuple(("called from CI step " if v.rsplit(":", 1)[0] == ci else "run by ") + v for v in reversed(cmd.via[1:]))
+
+
 def _child(index: FileIndex, parent: Cmd, e: FileEntry, text: str, line: int, blocks: bool, ignored: bool, cwd: str) -> Cmd:
     return Cmd(parent.job, parent.step, text, e.path, line, parent.blocking and blocks, parent.ignored or ignored,
                (*parent.via, f"{parent.path}:{parent.line}"), cwd, parent.active)
