@@ -44,6 +44,8 @@ _STEP_SETTING = re.compile(
     r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
     r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
     r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
+# a shell line that only prints (``@echo "Installing..."`` in a Makefile target): it announces the step, the next line does it
+_ECHO = re.compile(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 _PY_OPENER = re.compile(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
@@ -52,7 +54,7 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 def is_bare(line: str, path: str = "") -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
     block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
-    step's setting (``working-directory:``, ``shell:``, ``needs:``)."""
+    step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell line that only prints."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
         return True
@@ -64,7 +66,7 @@ def is_bare(line: str, path: str = "") -> bool:
     code = _strip_trailing_comment(s)
     if not code or _PUNCT_ONLY.match(code):
         return True
-    if code.lower() in _SHELL_WORDS:
+    if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)):
         return True
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)

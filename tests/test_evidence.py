@@ -36,7 +36,8 @@ from .conftest import make_repo
 @pytest.mark.parametrize(
     "line",
     ["prepare:", "stages:", "jobs:", '"rules": [', "version = 1", "{", "- |", "  - name: Train model", "# nightly", "run: |",
-     "[[package]]", '"lockfileVersion": 3,', "def train(cfg):", "class Trainer:", "try:", "fi", "", "   ", "key: &defaults", "outs:  # models"],
+     "[[package]]", '"lockfileVersion": 3,', "def train(cfg):", "class Trainer:", "try:", "fi", "", "   ", "key: &defaults", "outs:  # models",
+     "working-directory: ${{ env.PROJECT_DIR }}", "  needs: [test]", '\t@echo "Installing dependencies..."', "shell: bash"],
 )
 def test_bare_lines(line: str) -> None:
     assert is_bare(line, "x.yaml")
@@ -46,7 +47,8 @@ def test_bare_lines(line: str) -> None:
     "line",
     ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
      'name = "numpy"', "* @ml-platform", "  - alice", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
-     "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} ."],
+     "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} .", "if: github.ref == 'refs/heads/main'",
+     "environment: production"],
 )
 def test_informative_lines(line: str) -> None:
     assert not is_bare(line, "x.yaml")
