@@ -384,12 +384,26 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
         if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
         if pattern.search(text[:SEARCH_CHARS]):
-            j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
-            shown = _block_lines(lines, j)
-            structured = _structured(e.path)
-            return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
-                           context=structural_path(lines, j) if structured else "", fact=fact)
+            return _hint_item(lines, e, j, fact)
+    if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
+        for j in range(e.line - 1, max(0, e.line - LOOKAHEAD) - 1, -1):
+            text = lines[j - 1]
+            st = text.strip()
+            if not st or st.startswith("#"):
+                continue
+            if _indent(text) < base:
+                break
+            if pattern.search(text[:SEARCH_CHARS]):
+                return _hint_item(lines, e, j, fact)
     return None
+
+
+def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
+    """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
+    j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    shown = _block_lines(lines, j)
+    return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                   context=structural_path(lines, j) if _structured(e.path) else "", fact=fact)
 
 
 def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
