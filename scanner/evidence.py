@@ -364,7 +364,7 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     item = lines[e.line - 1].lstrip().startswith("- ")
     # a Python statement that opens no block (``mapping = ColumnMapping()``) is read with the statements after it in
     # its function, up to the end of that function
-    statement = e.path.endswith(".py") and not lines[e.line - 1].rstrip().endswith((":", "(", "[", "{", ","))
+    statement = e.path.endswith(".py") and not _strip_trailing_comment(lines[e.line - 1].strip()).endswith((":", "(", "[", "{", ",", "\\"))
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
     for j in range(e.line + 1, last + 1):
