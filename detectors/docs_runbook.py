@@ -111,7 +111,10 @@ class DocsRunbook(Detector):
                 line, section, how = hit
                 if where == "notebook":
                     line = None  # a line of the joined markdown cells, not of the notebook's JSON
-                yield self.found(signal, index, e.path, line, strength=Strength.MEDIUM,
+                # a section whose heading names the procedure ("Retraining the model", "Rollback") is the runbook
+                # itself; a retraining step met inside another section is an aside: both count, the first leads
+                titled = bool((_RETRAIN if signal == "docs.retraining" else _ROLLBACK).search(_plain(section)))
+                yield self.found(signal, index, e.path, line, strength=Strength.STRONG if titled else Strength.MEDIUM,
                                  attrs={"where": where, "section": section, "how": how})
 
 

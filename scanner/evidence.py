@@ -463,23 +463,29 @@ def non_product_path(path: str) -> bool:
     return stem in _CONTRIBUTOR_DOCS
 
 
-_PROCEDURE_DOC = re.compile(r"(?i)^(readme|runbooks?|operations?|ops|playbooks?|procedures?|rollback|retrain\w*|deploy\w*|release\w*|setup|install\w*|"
-                            r"getting[-_]?started|quick[-_]?start|usage|how[-_]?to\w*|maintenance|incident\w*|on[-_]?call)$")
+_RUNBOOK_WORDS = frozenset({"readme", "runbook", "runbooks", "operations", "operation", "ops", "playbook", "playbooks", "procedure",
+                            "procedures", "rollback", "retrain", "retraining", "oncall", "maintenance", "incident", "incidents"})
+_GUIDE_WORDS = frozenset({"setup", "install", "installation", "deploy", "deployment", "release", "releasing", "guide", "usage",
+                          "quickstart", "started", "howto", "contributing"})
 _NOTES_DIRS = frozenset({"design", "decisions", "adr", "adrs", "rfc", "rfcs", "proposals", "conventions", "notes", "planning", "plans",
                          "meetings", "minutes", "research", "literature", "blog", "posts"})
 
 
 def doc_rank(path: str) -> int:
-    """How directly a document is a procedure a reader follows: 0 a README or a runbook/operations/deploy/setup
-    guide (and anything that is not a document), 1 other documentation, 2 design notes, decision records,
-    conventions and plans, which describe a practice without being it."""
+    """How directly a document is a procedure a reader follows: 0 a README or a runbook/operations page (and
+    anything that is not a document), 1 a setup, deployment or release guide, 2 other documentation, 3 design notes,
+    decision records, conventions and plans, which describe a practice without being it."""
     if not is_prose(path):
         return 0
     parts = path.lower().split("/")
     stem = parts[-1].rsplit(".", 1)[0]
-    if any(p in _NOTES_DIRS for p in parts[:-1]) or re.search(r"decision|convention|adr-|proposal|plan\b|notes?$", stem):
-        return 2
-    return 0 if _PROCEDURE_DOC.match(stem) else 1
+    words = set(re.split(r"[^a-z0-9]+", stem)) | {p for p in parts[:-1] if p in _RUNBOOK_WORDS}
+    if any(p in _NOTES_DIRS for p in parts[:-1]) or words & {"decision", "decisions", "convention", "conventions", "adr", "proposal",
+                                                             "plan", "notes"}:
+        return 3
+    if words & _RUNBOOK_WORDS:
+        return 0
+    return 1 if words & _GUIDE_WORDS else 2
 
 
 def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:

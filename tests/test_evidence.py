@@ -15,6 +15,7 @@ from mlscan.engine import ScanOptions, scan
 from mlscan.evidence import (
     caveats_of,
     deciding_line,
+    doc_rank,
     focus,
     is_bare,
     leading_problem,
@@ -428,3 +429,12 @@ def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> No
     e1 = qs["E1"]["evidence"][0]
     assert e1["path"] == "src/train.py" and e1["chain"][0] == "run by scripts/release.sh:2"
     assert e1["chain"][1].startswith("called from CI step .github/workflows/ci.yml:1")  # the step (its name or run line)
+
+
+@pytest.mark.parametrize(("path", "rank"), [
+    ("README.md", 0), ("docs/operations_runbook.md", 0), ("docs/runbook/05_ops.md", 0), ("src/train.py", 0),
+    ("docs/deployment_guide.md", 1), ("docs/ec2_release_update_guide.md", 1), ("docs/architecture.md", 2),
+    ("docs/design/console/decisions.md", 3), ("docs/conventions/makefile.md", 3), ("notes/plan.md", 3),
+])
+def test_documents_rank_procedures_before_notes(path: str, rank: int) -> None:
+    assert doc_rank(path) == rank
