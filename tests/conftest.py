@@ -10,19 +10,27 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}  # no user or system git config
+
+
+def git_init(root: Path, *, commit: bool = True, branch: str | None = None, ignored: bool = True) -> Path:
+    """Make ``root`` a git repository holding every file below it (those its .gitignore files ignore too, unless
+    ``ignored`` is False), with one commit unless ``commit`` is False (``git ls-files`` then lists the staged files).
+    The user's and system's git configuration are not read."""
+    subprocess.run(["git", "init", "-q", *(["-b", branch] if branch else [])], cwd=root, check=True, env=GIT_ENV)
+    subprocess.run(["git", "add", "-A", *(["-f"] if ignored else [])], cwd=root, check=True, env=GIT_ENV)
+    if commit:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign"],
+                       cwd=root, check=True, env=GIT_ENV)
+    return root
+
+
 def make_repo(src: Path, dest: Path) -> Path:
     """Copy a fixture tree into a fresh git repository (fixtures are plain trees in this repo)."""
     import shutil
 
     shutil.copytree(src, dest, symlinks=True)
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    subprocess.run(["git", "add", "-A", "-f"], cwd=dest, check=True)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "fixture", "--no-gpg-sign"],
-        cwd=dest,
-        check=True,
-    )
-    return dest
+    return git_init(dest)
 
 
 @pytest.fixture(autouse=True)
@@ -89,15 +97,7 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def git_repo(root: Path, files: dict[str, str | bytes]) -> Path:
+def git_repo(root: Path, files: dict[str, str | bytes], *, commit: bool = True) -> Path:
+    """``files`` (path -> text or bytes) written below ``root``, made a git repository (git_init)."""
     write(root, files)
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "add", "-A", "-f"], cwd=root, check=True, env=env)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign"],
-        cwd=root,
-        check=True,
-        env=env,
-    )
-    return root
+    return git_init(root, commit=commit)

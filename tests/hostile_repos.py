@@ -77,3 +77,17 @@ def many_workflows(count: int) -> dict[str, str]:
         )
         for i in range(count)
     }
+
+
+def hostile_level_tree(src: Path, dest: Path) -> Path:
+    """A copy of a level fixture ``src`` with files that must become scan warnings, not crashes: a broken workflow,
+    a Python syntax error, a 1.4 MB JSON array (over the parse cap) and a Latin-1 source file."""
+    import shutil
+
+    shutil.copytree(src, dest)
+    (dest / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (dest / ".github" / "workflows" / "broken.yml").write_text("on: [push\njobs: {\n")
+    (dest / "broken.py").write_text("import mlflow\ndef (:\n")
+    (dest / "big.json").write_bytes(b"[" + b"1," * 700_000 + b"1]")
+    (dest / "latin1.py").write_bytes(b"# caf\xe9\nimport mlflow\n")
+    return dest

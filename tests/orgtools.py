@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import git_init
+
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = ROOT / "fixtures" / "levels"
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -30,10 +32,7 @@ def make_repo(dest: Path, files: dict[str, str] | None = None, *, copy_from: Pat
         p = dest / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
-    git(dest, "init", "-q", "-b", "main")
-    git(dest, "add", "-A")
-    git(dest, "commit", "-q", "-m", "init")
-    return dest
+    return git_init(dest, branch="main", ignored=False)
 
 
 def commit(repo: Path, files: dict[str, str], message: str = "change") -> str:

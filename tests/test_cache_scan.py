@@ -16,6 +16,7 @@ from mlscan.engine import ScanOptions, scan
 from mlscan.reporters import get_reporter
 
 from .conftest import make_repo
+from .hostile_repos import hostile_level_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 L3 = ROOT / "fixtures" / "levels" / "l3-platform" / "repo"
@@ -47,14 +48,7 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def _hostile_copy(tmp_path: Path) -> Path:
-    src = tmp_path / "src"
-    shutil.copytree(L3, src)
-    (src / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
-    (src / ".github" / "workflows" / "broken.yml").write_text("on: [push\njobs: {\n")
-    (src / "broken.py").write_text("import mlflow\ndef (:\n")
-    (src / "big.json").write_bytes(b"[" + b"1," * 700_000 + b"1]")
-    (src / "latin1.py").write_bytes(b"# caf\xe9\nimport mlflow\n")
-    return make_repo(src, tmp_path / "repo")
+    return make_repo(hostile_level_tree(L3, tmp_path / "src"), tmp_path / "repo")
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

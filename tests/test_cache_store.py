@@ -15,7 +15,7 @@ from mlscan.cache.blobs import ContentIds
 from mlscan.cache.store import DB_NAME, Store, default_dir
 from mlscan.model import Evidence, Finding, Source, Strength
 
-GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+from tests.conftest import GIT_ENV, git_init
 
 
 def test_default_dir_follows_env_then_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -97,8 +97,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
 def test_content_ids_trust_git_only_for_untouched_files(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("y = 2\n")
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, env=GIT_ENV)
-    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True, env=GIT_ENV)
+    git_init(tmp_path, commit=False)
     blob = subprocess.run(["git", "hash-object", "a.py"], cwd=tmp_path, check=True, env=GIT_ENV, capture_output=True).stdout.decode().strip()
     ids = ContentIds(tmp_path, True)
     assert ids.get("a.py") == blob

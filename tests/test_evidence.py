@@ -31,7 +31,7 @@ from mlscan.scoring.rulepack import parse_pack
 from mlscan.scoring.score import answer_questions
 from mlscan.target import resolve_target
 
-from .conftest import make_repo
+from .conftest import git_repo
 
 
 @pytest.mark.parametrize(
@@ -129,16 +129,12 @@ def test_leading_problem_reads_the_first_snippet_line() -> None:
 # ---------------------------------------------------------------- the pass over a real scan
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text))
+def _repo(root: Path, files: dict[str, str]) -> Path:
+    return git_repo(root, {rel: textwrap.dedent(text) for rel, text in files.items()})  # type: ignore[arg-type]
 
 
 def test_focus_cites_deciding_line_chain_and_caveats(tmp_path: Path) -> None:
-    src = tmp_path / "src"
-    _write(src, {
+    repo = _repo(tmp_path / "repo", {
         ".github/workflows/train.yml": """\
             on: push
             jobs:
@@ -152,7 +148,6 @@ def test_focus_cites_deciding_line_chain_and_caveats(tmp_path: Path) -> None:
         "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
         "poetry.lock": '# generated\n[[package]]\nname = "numpy"\nversion = "1.26.4"\n',
     })
-    repo = make_repo(src, tmp_path / "repo")
     index = FileIndex(resolve_target(str(repo)))
 
     def ev(path: str, line: int | None) -> Evidence:
@@ -277,8 +272,7 @@ def test_corpus_yes_answers_never_lead_with_a_bare_line() -> None:
 
 
 def test_pack_line_hint_cites_the_deciding_line_of_the_block(tmp_path: Path) -> None:
-    src = tmp_path / "src"
-    _write(src, {".github/workflows/cd.yml": """\
+    repo = _repo(tmp_path / "repo", {".github/workflows/cd.yml": """\
         on: push
         jobs:
           image:
@@ -293,7 +287,6 @@ def test_pack_line_hint_cites_the_deciding_line_of_the_block(tmp_path: Path) -> 
               - name: Other
                 run: echo github.sha
         """})
-    repo = make_repo(src, tmp_path / "repo")
     index = FileIndex(resolve_target(str(repo)))
     f = Finding("model.code_version", "t", (Evidence(".github/workflows/cd.yml", 6, index.snippet(".github/workflows/cd.yml", 6), "t"),))
     (got,) = focus(index, [f], [("model.code_version", r"(?i)sha\b")])
@@ -314,8 +307,7 @@ def test_pack_line_hint_must_be_a_regex() -> None:
 def test_tests_run_through_a_submitted_job_spec_carry_the_chain_without_marking_code_automated(tmp_path: Path) -> None:
     from mlscan.facts.wiring import wiring
 
-    src = tmp_path / "src"
-    _write(src, {
+    repo = _repo(tmp_path / "repo", {
         ".github/workflows/workloads.yml": """\
             on: push
             jobs:
@@ -329,7 +321,6 @@ def test_tests_run_through_a_submitted_job_spec_carry_the_chain_without_marking_
         "tests/data/test_dataset.py": "def test_dataset(df):\n    df.expect_column_values_to_not_be_null('id')\n",
         "src/train.py": "if __name__ == '__main__':\n    print('train')\n",
     })
-    repo = make_repo(src, tmp_path / "repo")
     index = FileIndex(resolve_target(str(repo)))
     w = wiring(index)
     assert not w.automated("src/train.py")  # a job spec's entrypoint is followed for the tests it runs only

@@ -13,6 +13,8 @@ from mlscan import safegit
 from mlscan.errors import UsageError
 from mlscan.target import clone_url
 
+from tests.conftest import git_init, git_repo
+
 # Every config key that names a program, set in the scanned repository's own .git/config.
 PROGRAM_KEYS = (
     "core.fsmonitor",
@@ -44,11 +46,7 @@ def _armed_repo(tmp_path: Path) -> tuple[Path, Path]:
     canary.chmod(0o755)
     repo = tmp_path / "repo"
     repo.mkdir()
-    _git(repo, "init", "-q")
-    (repo / "train.py").write_text("import mlflow\nmlflow.log_metric('a', 1)\n")
-    (repo / ".gitattributes").write_text("* filter=canary diff=canary\n")
-    _git(repo, "add", "-A")
-    _git(repo, "-c", "user.email=c@c", "-c", "user.name=c", "commit", "-q", "-m", "c", "--no-gpg-sign")
+    git_repo(repo, {"train.py": "import mlflow\nmlflow.log_metric('a', 1)\n", ".gitattributes": "* filter=canary diff=canary\n"})
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     for hook in ("post-checkout", "post-merge", "pre-commit", "reference-transaction", "post-index-change", "fsmonitor-watchman"):
@@ -141,9 +139,7 @@ def test_export_tree_batches_caps_and_selects(tmp_path: Path, monkeypatch: pytes
     (repo / "big.bin").write_bytes(b"z" * 5000)
     (repo / "other.txt").write_text("other\n")
     os.symlink("/etc/passwd", repo / "link")
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign"]):
-        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    git_init(repo)
     monkeypatch.setattr(safegit, "_BATCH_FILES", 7)  # several cat-file batches
     dest = tmp_path / "all"
     assert safegit.export_tree(repo, "HEAD", dest, max_bytes=4096) == 32

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from mlscan.cli import main
 
-from tests.conftest import git_repo, write
+from tests.conftest import git_init, git_repo, write
 from tests.test_report_schema import validate_report
 
 
@@ -119,10 +119,6 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def _commit(repo: Path) -> None:
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A", "-f")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x", "--no-gpg-sign")
 
 
 # ---------------------------------------------------------------- everything at once, in process
@@ -161,7 +157,7 @@ def hostile(tmp_path: Path) -> Path:
     os.symlink(outside, repo / "linked_dir")
     os.symlink(repo / "missing-target", repo / "dangling.yaml")
     (repo / "gone.yaml").write_text("a: 1\n")
-    _commit(repo)
+    git_init(repo)
     (repo / "gone.yaml").unlink()  # listed by git, absent on disk (like a missing blob)
     os.mkfifo(repo / "pipe.yaml")
     _git(repo, "remote", "add", "origin", f"https://ci-bot:{SECRET}@github.com/acme/hostile.git")

@@ -14,45 +14,60 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, ROOT, make_repo
+from tests.conftest import FIXTURES, ROOT, git_repo, make_repo, write
 from tests.venvtools import build_wheel, make_venv, pip_install, run_in
 
-PLUGIN_PYPROJECT = """
+PLUGIN_PYPROJECT = """\
 [build-system]
-requires = ["setuptools>=68"]
+requires = ["setuptools>=61"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "acme-mlscan-plugin"
+name = "{name}"
 version = "0.1.0"
+description = "ACME detectors for mlscan"
+requires-python = ">=3.11"
 
 [project.entry-points."mlscan.detectors"]
-"acme.runbook_owner" = "acme_mlscan:RunbookOwner"
+{entry_points}
+
+[tool.setuptools]
+py-modules = ["{module}"]
 """
 
-PLUGIN_MODULE = '''
-"""A third-party detector: OWNERS.txt files name who is on call for a model."""
+PLUGIN_MODULE = '''\
+"""ACME's mlscan detectors."""
+
 from mlscan.detector import Detector
 from mlscan.model import Strength
 
 
-class RunbookOwner(Detector):
-    """On-call owners listed in OWNERS.txt; feeds T4."""
+class Thing(Detector):
+    """ACME thing files that declare an approval policy."""
 
-    id = "acme.runbook_owner"
+    id = "acme.thing"
     questions = ("T4",)
-    globs = ("**/OWNERS.txt",)
+    globs = ("**/acme.toml",)
+    signals = ("acme.thing",)
 
     def detect(self, index):
         for e in index.select(self.globs):
-            lines = index.lines(e.path)
-            if lines:
-                yield self.found("acme.oncall_owner", index, e.path, 1, strength=Strength.MEDIUM, attrs={"owners": len(lines)})
+            data = index.toml(e.path) or {}
+            if data.get("approval"):
+                line = next((i for i, ln in enumerate(index.lines(e.path), 1) if ln.startswith("approval")), 1)
+                yield self.found("acme.thing", index, e.path, line, strength=Strength.STRONG,
+                                 attrs={"vendor": "acme", "approvers": len(data["approval"].get("approvers", []))})
 '''
 
-BROKEN_PYPROJECT = PLUGIN_PYPROJECT.replace("acme-mlscan-plugin", "acme-broken").replace(
-    '"acme.runbook_owner" = "acme_mlscan:RunbookOwner"', '"acme.broken" = "acme_broken:Missing"'
-)
+
+def make_plugin(dest: Path, name: str, module: str, entry_points: str, source: str) -> Path:
+    return write(
+        dest,
+        {
+            "pyproject.toml": PLUGIN_PYPROJECT.format(name=name, module=module, entry_points=entry_points),
+            f"{module}.py": source,
+        },
+    )
 
 
 def _declared_detectors() -> dict[str, str]:
@@ -147,31 +162,70 @@ def test_installed_wheel_scans_and_validates(venv_py: Path, tmp_path: Path) -> N
     assert "1 repositories: 1 scanned" in org.stdout
 
 
-def test_third_party_plugin_adds_findings(venv_py: Path, tmp_path: Path) -> None:
-    py = venv_py
-    pkg = tmp_path / "plugin"
-    pkg.mkdir()
-    (pkg / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
-    (pkg / "acme_mlscan.py").write_text(PLUGIN_MODULE)
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "pyproject.toml").write_text(BROKEN_PYPROJECT)
-    (broken / "acme_broken.py").write_text("X = 1\n")
+def test_third_party_plugin(venv_py: Path, tmp_path: Path) -> None:
+    """A third-party detector plugin, pip-installed next to mlscan, is listed and scanned like a built-in one; a broken
+    plugin entry point is a one-line configuration error (exit 2), never a traceback."""
     try:
-        pip_install(py, str(pkg))
-        listed = run_in(py, "mlscan", "detectors")
-        assert "acme.runbook_owner" in listed.stdout
-        repo = make_repo(FIXTURES / "levels" / "l1-scripted" / "repo", tmp_path / "repo")
-        (repo / "OWNERS.txt").write_text("alice\nbob\n")
-        res = run_in(py, "mlscan", "scan", str(repo), "-f", "json")
-        assert res.returncode == 0, res.stderr
-        found = [f for f in json.loads(res.stdout)["findings"] if f["signal"] == "acme.oncall_owner"]
-        assert found and found[0]["evidence"][0]["path"] == "OWNERS.txt" and found[0]["attrs"] == {"owners": 2}
-
-        pip_install(py, str(broken))
-        res = run_in(py, "mlscan", "scan", str(repo), "-f", "json")
-        assert res.returncode == 2
-        assert "acme-broken[acme.broken]" in res.stderr and "Traceback" not in res.stderr
-        assert len(res.stderr.strip().splitlines()) == 1
+        _plugin_checks(venv_py, tmp_path)
     finally:  # the venv is shared by the module: leave it as the other tests expect it
-        run_in(py, "python", "-m", "pip", "uninstall", "-q", "-y", "acme-mlscan-plugin", "acme-broken")
+        run_in(venv_py, "python", "-m", "pip", "uninstall", "-q", "-y", "acme-mlscan", "acme-broken")
+
+
+def _plugin_checks(py: Path, tmp_path: Path) -> None:
+    good = make_plugin(tmp_path / "acme", "acme-mlscan", "acme_mlscan", '"acme.thing" = "acme_mlscan:Thing"', PLUGIN_MODULE)
+    pip_install(py, "--no-deps", str(good))
+
+    repo = git_repo(tmp_path / "repo", {"acme.toml": '# ACME\napproval = {approvers = ["a", "b"]}\n', "src/train.py": "x = 1\n"})
+
+    listed = run_in(py, "mlscan", "detectors")
+    assert listed.returncode == 0, listed.stderr
+    row = next((ln for ln in listed.stdout.splitlines() if ln.split()[:1] == ["acme.thing"]), None)
+    assert row is not None, listed.stdout
+    assert "T4" in row and "ACME thing files that declare an approval policy." in row
+
+    scan = run_in(py, "mlscan", "scan", str(repo), "--format", "json")
+    assert scan.returncode == 0, scan.stderr
+    report = json.loads(scan.stdout)
+    mine = [f for f in report["findings"] if f["detector"] == "acme.thing"]
+    assert len(mine) == 1
+    f = mine[0]
+    assert f["signal"] == "acme.thing" and f["strength"] == "strong"
+    assert f["attrs"] == {"vendor": "acme", "approvers": 2}
+    assert f["evidence"][0]["path"] == "acme.toml" and f["evidence"][0]["line"] == 2
+    assert "approval" in f["evidence"][0]["snippet"]
+
+    # a broken entry point: one line naming the plugin, exit 2, for every command that loads detectors
+    broken = make_plugin(
+        tmp_path / "broken", "acme-broken", "acme_broken", '"acme.broken" = "acme_broken:DoesNotExist"', "X = 1\n"
+    )
+    pip_install(py, "--no-deps", str(broken))
+    for args in (("scan", str(repo), "--format", "json"), ("detectors",), ("scan", str(repo))):
+        cp = run_in(py, "mlscan", *args)
+        assert cp.returncode == 2, (args, cp.stdout, cp.stderr)
+        lines = cp.stderr.strip().splitlines()
+        assert len(lines) == 1, cp.stderr
+        assert "Traceback" not in cp.stderr and cp.stdout == ""
+        assert "acme" in lines[0] and ("acme.broken" in lines[0] or "acme_broken" in lines[0]), lines[0]
+
+    # a plugin whose module fails at import time is reported the same way
+    crashing = make_plugin(
+        tmp_path / "crashing", "acme-broken", "acme_broken", '"acme.broken" = "acme_broken:Thing"', "raise RuntimeError('boom at import')\n"
+    )
+    pip_install(py, "--no-deps", "--force-reinstall", str(crashing))
+    cp = run_in(py, "mlscan", "detectors")
+    assert cp.returncode == 2 and len(cp.stderr.strip().splitlines()) == 1 and "boom at import" in cp.stderr
+
+    # an entry point that is not a Detector
+    not_detector = make_plugin(
+        tmp_path / "notdet", "acme-broken", "acme_broken", '"acme.broken" = "acme_broken:Thing"', "class Thing:\n    id = 'x'\n"
+    )
+    pip_install(py, "--no-deps", "--force-reinstall", str(not_detector))
+    cp = run_in(py, "mlscan", "scan", str(repo), "--format", "json")
+    assert cp.returncode == 2 and len(cp.stderr.strip().splitlines()) == 1 and "not a Detector" in cp.stderr
+
+    # removing the broken plugin restores the scan
+    cp = run_in(py, "python", "-m", "pip", "uninstall", "-y", "-q", "acme-broken")
+    assert cp.returncode == 0, cp.stderr
+    scan = run_in(py, "mlscan", "scan", str(repo), "--format", "json")
+    assert scan.returncode == 0, scan.stderr
+    assert any(f["detector"] == "acme.thing" for f in json.loads(scan.stdout)["findings"])

@@ -8,7 +8,6 @@ import json
 import os
 import pickle
 import pickletools
-import shutil
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from mlscan.plugins import load_detectors
 from mlscan.reporters import get_reporter
 from mlscan.target import resolve_target
 
+from tests.hostile_repos import hostile_level_tree
 from tests.test_hostile_input import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,14 +38,7 @@ def _report(path: Path, jobs: int) -> dict:
 
 
 def _hostile_copy(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(L3, repo)
-    (repo / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
-    (repo / ".github" / "workflows" / "broken.yml").write_text("on: [push\njobs: {\n")
-    (repo / "broken.py").write_text("import mlflow\ndef (:\n")
-    (repo / "big.json").write_bytes(b"[" + b"1," * 700_000 + b"1]")
-    (repo / "latin1.py").write_bytes(b"# caf\xe9\nimport mlflow\n")
-    return repo
+    return hostile_level_tree(L3, tmp_path / "repo")  # a plain directory: the ignore-aware walk
 
 
 def test_parallel_report_is_the_serial_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,13 +3,14 @@ with and without the piece that makes it practice (documented deployment, a decl
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from mlscan.engine import run_detectors
 from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors
 from mlscan.target import resolve_target
+
+from tests.conftest import git_repo
 
 FLOW = '''from metaflow import FlowSpec, schedule, step
 
@@ -29,13 +30,7 @@ class ChurnTrainingFlow(FlowSpec):
 
 
 def _repo(tmp: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        p = tmp / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
-    subprocess.run(["git", "init", "-q"], cwd=tmp, check=True)
-    subprocess.run(["git", "add", "-A", "-f"], cwd=tmp, check=True)
-    return tmp
+    return git_repo(tmp, files, commit=False)  # type: ignore[arg-type]
 
 
 def _found(repo: Path, detector_id: str, signal: str) -> list[dict]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
-from mlscan.facts.wiring import makefile_recipes, normpath
+from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 
 MAX_DEPTH = 4
@@ -76,6 +76,19 @@ def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
     return index.memo(f"ci-commands:{job.path}:{job.line}:{job.name}:{job.stage}", build)  # type: ignore[no-any-return]
 
 
+def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozenset[str]) -> None:
+    """Append what ``cmd`` runs (depth first, at most MAX_DEPTH levels; a script already on the way is not entered again)."""
+    if depth >= MAX_DEPTH:
+        return
+    for sub in invoked(index, cmd.text, cmd.path, cmd.line, cmd.cwd):
+        if sub.via == "script" and sub.file.path in seen:
+            continue
+        child = Cmd(cmd.job, cmd.step, sub.text, sub.file.path, sub.line, cmd.blocking and sub.blocks, cmd.ignored or sub.ignored,
+                    (*cmd.via, f"{cmd.path}:{cmd.line}"), sub.cwd, cmd.active)
+        out.append(child)
+        _expand(index, child, out, depth + 1, seen | {sub.file.path})
+
+
 def locate(index: FileIndex, path: str, start: int, text: str) -> int:
     """The line of ``text`` at or after ``start`` (by its first 40 characters, else its first three
     words: continuation lines split a command), else ``start``."""
@@ -89,15 +102,31 @@ def locate(index: FileIndex, path: str, start: int, text: str) -> int:
     return start
 
 
-def resolve(index: FileIndex, rel: str, cmd: Cmd) -> FileEntry | None:
+def normpath(p: str) -> str:
+    """A repository-relative path with ``.``, empty and ``..`` parts resolved (never above the root)."""
+    out: list[str] = []
+    for part in p.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    return "/".join(out)
+
+
+def resolve(index: FileIndex, rel: str, path: str, cwd: str = "") -> FileEntry | None:
+    """The file a command run from ``path`` (in working directory ``cwd``) names: tried in the working directory,
+    beside ``path``, in the scanned project's subdirectory, then from the repository root."""
     rel = rel.strip("'\"")
     if not rel or "$" in rel or "*" in rel:
         return None
     while rel.startswith("./"):
         rel = rel[2:]
-    base = cmd.path.rsplit("/", 1)[0] if "/" in cmd.path else ""
+    base = path.rsplit("/", 1)[0] if "/" in path else ""
     sub = index.target.subdir
-    for cand in (f"{cmd.cwd}/{rel}" if cmd.cwd else "", f"{base}/{rel}" if base else "", f"{sub}/{rel}" if sub else "", rel):
+    for cand in (f"{cwd}/{rel}" if cwd else "", f"{base}/{rel}" if base else "", f"{sub}/{rel}" if sub else "", rel):
         if cand:
             cand = normpath(cand)
             hit = next((e for e in index.select((cand,)) if e.vpath == cand or e.path == cand), None)
@@ -116,66 +145,77 @@ def reached_by(cmd: Cmd) -> tuple[str, ...]:
     return tuple(("called from CI step " if v.rsplit(":", 1)[0] == ci else "run by ") + v for v in reversed(cmd.via[1:]))
 
 
-def _child(index: FileIndex, parent: Cmd, e: FileEntry, text: str, line: int, blocks: bool, ignored: bool, cwd: str) -> Cmd:
-    return Cmd(parent.job, parent.step, text, e.path, line, parent.blocking and blocks, parent.ignored or ignored,
-               (*parent.via, f"{parent.path}:{parent.line}"), cwd, parent.active)
+# ------------------------------------------------------------------ the one command expansion
 
 
-def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozenset[str]) -> None:
-    if depth >= MAX_DEPTH:
-        return
-    w = words(cmd.text)
+@dataclass(frozen=True, slots=True)
+class Invoked:
+    """A command that another command runs: a line of the script it calls, a recipe line of the Makefile target, a
+    task of a task runner (mise, poe, just, Task, npm scripts), the command after ``ray ... --``, or the
+    ``entrypoint:`` of a job spec it submits."""
+
+    file: FileEntry  # the file holding the command
+    text: str
+    line: int
+    blocks: bool  # its failure fails the invoking command
+    ignored: bool  # its failure is deliberately swallowed on the way
+    cwd: str  # the working directory it runs in ('' = unknown: beside its file or the repository root)
+    via: str  # "script", "make <target>", "<runner> <task>" (mise, poe, just, task, npm), "ray" or "entrypoint"
+
+
+_Subs = list[Invoked]
+
+
+def invoked(index: FileIndex, text: str, path: str, line: int, cwd: str = "") -> list[Invoked]:
+    """The commands that one command (written at ``path``:``line``, run in ``cwd``) runs directly, in order: one level of the
+    expansion through scripts, Makefiles, task runners and job specs. Callers recurse with their own depth and cycle
+    rules (job_commands, ops.automated_commands and wiring all expand commands through this)."""
+    w = words(text)
     h = head(w)
-    subs: list[tuple[FileEntry, str, int, bool, bool, str]] = []  # file, text, line, blocks, ignored, cwd
     if h in SHELLS or h.endswith(".sh") or (w and w[0].startswith("./") and "." not in h):
         script = next((x for x in w[1:] if not x.startswith("-")), None) if h in SHELLS else w[0]
-        e = resolve(index, script, cmd) if script else None
-        if e and e.path not in seen:
-            text = index.text(e.path) or ""
-            strict = any(re.match(r"^-[a-z]*e", x) for x in w[1:3]) if h in SHELLS else False
-            cursor = 1
-            for sc in shell_flow(text, strict):
-                cursor = locate(index, e.path, cursor, sc.text)
-                subs.append((e, sc.text, cursor, sc.blocks, sc.ignored, cmd.cwd))
-    elif h in ("make", "gmake"):
-        subs = _make(index, cmd, w)
-    elif h == "mise" and len(w) > 2 and w[1] in ("run", "r", "task"):
-        subs = _toml_tasks(index, cmd, w[2], ("mise.toml", ".mise.toml", "mise/config.toml", ".config/mise.toml"), "mise")
-    elif h in ("just",) and len(w) > 1:
-        subs = _just(index, cmd, [x for x in w[1:] if not x.startswith("-")][:1])
-    elif h == "task" and len(w) > 1:
-        subs = _taskfile(index, cmd, w[1])
-    elif h in ("npm", "yarn", "pnpm") and len(w) > 1:
-        target = w[2] if w[1] in ("run", "run-script") and len(w) > 2 else w[1]
-        subs = _npm(index, cmd, target)
-    elif h == "poe" and len(w) > 1:
-        subs = _toml_tasks(index, cmd, w[1], ("pyproject.toml",), "poe")
-    elif h == "ray" and "--" in w:
-        rest = " ".join(w[w.index("--") + 1 :])
-        subs = [(_entry_of(index, cmd), rest, cmd.line, True, False, cmd.cwd)] if rest else []
-    else:
-        for x in w[1:]:  # job specs submitted by the command (Anyscale/Ray `entrypoint:`)
-            if x.endswith((".yaml", ".yml")):
-                e = resolve(index, x, cmd)
-                for doc in index.yaml(e.path) if e else []:
-                    ep = doc.get("entrypoint") if isinstance(doc, dict) else None
-                    if isinstance(ep, str) and e is not None:
-                        for sc in shell_flow(ep, True):
-                            subs.append((e, sc.text, doc.line_of("entrypoint"), sc.blocks, sc.ignored, ""))
-    for e, text, line, blocks, ignored, cwd in subs:
+        e = resolve(index, script, path, cwd) if script else None
         if e is None:
-            continue
-        child = _child(index, cmd, e, text, line, blocks, ignored, cwd)
-        out.append(child)
-        _expand(index, child, out, depth + 1, seen | {e.path})
+            return []
+        body = index.text(e.path) or ""
+        strict = any(re.match(r"^-[a-z]*e", x) for x in w[1:3]) if h in SHELLS else False
+        out: _Subs = []
+        cursor = 1
+        for sc in shell_flow(body, strict):
+            cursor = locate(index, e.path, cursor, sc.text)
+            out.append(Invoked(e, sc.text, cursor, sc.blocks, sc.ignored, cwd, "script"))
+        return out
+    if h in ("make", "gmake"):
+        return _make(index, path, cwd, w)
+    if h == "mise" and len(w) > 2 and w[1] in ("run", "r", "task"):
+        return _toml_tasks(index, path, cwd, w[2], ("mise.toml", ".mise.toml", "mise/config.toml", ".config/mise.toml"), "mise")
+    if h in ("just",) and len(w) > 1:
+        return _just(index, path, cwd, [x for x in w[1:] if not x.startswith("-")][:1])
+    if h == "task" and len(w) > 1:
+        return _taskfile(index, path, cwd, w[1])
+    if h in ("npm", "yarn", "pnpm") and len(w) > 1:
+        target = w[2] if w[1] in ("run", "run-script") and len(w) > 2 else w[1]
+        return _npm(index, path, cwd, target)
+    if h == "poe" and len(w) > 1:
+        return _toml_tasks(index, path, cwd, w[1], ("pyproject.toml",), "poe")
+    if h == "ray" and "--" in w:
+        rest = " ".join(w[w.index("--") + 1 :])
+        e = next(iter(index.select((path,))), None)
+        return [Invoked(e, rest, line, True, False, cwd, "ray")] if rest and e is not None else []
+    out = []
+    for x in w[1:]:  # job specs submitted by the command (Anyscale/Ray `entrypoint:`)
+        if x.endswith((".yaml", ".yml")):
+            e = resolve(index, x, path, cwd)
+            for doc in index.yaml(e.path) if e else []:
+                ep = doc.get("entrypoint") if isinstance(doc, dict) else None
+                if isinstance(ep, str) and e is not None:
+                    for sc in shell_flow(ep, True):
+                        out.append(Invoked(e, sc.text, doc.line_of("entrypoint"), sc.blocks, sc.ignored, "", "entrypoint"))
+    return out
 
 
-def _entry_of(index: FileIndex, cmd: Cmd) -> FileEntry | None:
-    return next(iter(index.select((cmd.path,))), None)
-
-
-def _make(index: FileIndex, cmd: Cmd, w: list[str]) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
-    cwd, mf, targets = cmd.cwd, "Makefile", []
+def _make(index: FileIndex, path: str, cwd: str, w: list[str]) -> _Subs:
+    mf, targets = "Makefile", []
     i = 1
     while i < len(w):
         if w[i] in ("-C", "--directory") and i + 1 < len(w):
@@ -188,12 +228,11 @@ def _make(index: FileIndex, cmd: Cmd, w: list[str]) -> list[tuple[FileEntry, str
             if not w[i].startswith("-") and "=" not in w[i]:
                 targets.append(w[i])
             i += 1
-    probe = Cmd(cmd.job, cmd.step, cmd.text, cmd.path, cmd.line, cmd.blocking, cmd.ignored, cmd.via, cwd, cmd.active)
-    e = resolve(index, mf, probe) or resolve(index, "makefile", probe)
+    e = resolve(index, mf, path, cwd) or resolve(index, "makefile", path, cwd)
     if e is None:
         return []
     recipes = makefile_recipes(index.text(e.path) or "")
-    out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+    out: _Subs = []
     done: set[str] = set()
     order: list[str] = []
 
@@ -212,7 +251,7 @@ def _make(index: FileIndex, cmd: Cmd, w: list[str]) -> list[tuple[FileEntry, str
             ignored = raw.lstrip("@+").startswith("-")
             line = locate(index, e.path, 1, raw.lstrip("@-+ "))
             for sc in shell_flow(raw.lstrip("@-+ "), False):
-                out.append((e, sc.text, line, sc.blocks and not ignored, sc.ignored or ignored, cwd))
+                out.append(Invoked(e, sc.text, line, sc.blocks and not ignored, sc.ignored or ignored, cwd, f"make {t}"))
     return out
 
 
@@ -222,7 +261,7 @@ def defined_target(index: FileIndex, cmd: Cmd) -> str:
     h = head(w)
     if h in ("make", "gmake"):
         t = next((x for x in w[1:] if not x.startswith("-") and "=" not in x), "")
-        e = resolve(index, "Makefile", cmd)
+        e = resolve(index, "Makefile", cmd.path, cmd.cwd)
         return f"make {t}" if t and e and t in makefile_recipes(index.text(e.path) or "") else ""
     if h in ("mise", "just", "task", "npm", "yarn", "pnpm", "poe", "tox", "nox"):
         rest = [x for x in w[1:] if not x.startswith("-") and x not in ("run", "r", "run-script")]
@@ -230,49 +269,49 @@ def defined_target(index: FileIndex, cmd: Cmd) -> str:
     return ""
 
 
-def _toml_tasks(index: FileIndex, cmd: Cmd, name: str, files: tuple[str, ...], tool: str) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
+def _toml_tasks(index: FileIndex, path: str, cwd: str, name: str, files: tuple[str, ...], tool: str) -> _Subs:
     for f in files:
-        e = resolve(index, f, cmd)
+        e = resolve(index, f, path, cwd)
         data = index.toml(e.path) if e else None
         if not data or e is None:
             continue
         tasks = data.get("tasks") if tool == "mise" else (data.get("tool") or {}).get("poe", {}).get("tasks")
-        out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
-        _toml_task(index, e, tasks or {}, name, out, 0)
+        out: _Subs = []
+        _toml_task(index, e, tasks or {}, name, out, 0, f"{tool} {name}")
         if out:
             return out
     return []
 
 
-def _toml_task(index: FileIndex, e: FileEntry, tasks: dict, name: str, out: list, depth: int) -> None:  # type: ignore[type-arg]
+def _toml_task(index: FileIndex, e: FileEntry, tasks: dict, name: str, out: _Subs, depth: int, via: str) -> None:  # type: ignore[type-arg]
     spec = tasks.get(name)
     if spec is None or depth > 6:
         return
     if isinstance(spec, dict):
         for dep in spec.get("depends") or spec.get("deps") or []:
             if isinstance(dep, str):
-                _toml_task(index, e, tasks, dep.split()[0], out, depth + 1)
+                _toml_task(index, e, tasks, dep.split()[0], out, depth + 1, via)
         run = spec.get("run") or spec.get("cmd") or spec.get("shell") or spec.get("script")
         for seq in spec.get("sequence") or []:
             if isinstance(seq, str):
                 if seq in tasks:
-                    _toml_task(index, e, tasks, seq, out, depth + 1)
+                    _toml_task(index, e, tasks, seq, out, depth + 1, via)
                 else:
-                    out.append((e, seq, locate(index, e.path, 1, seq), True, False, ""))
+                    out.append(Invoked(e, seq, locate(index, e.path, 1, seq), True, False, "", via))
     else:
         run = spec
     for text in run if isinstance(run, list) else [run]:
         if isinstance(text, str):
             for sc in shell_flow(text, True):
-                out.append((e, sc.text, locate(index, e.path, 1, sc.text), sc.blocks, sc.ignored, ""))
+                out.append(Invoked(e, sc.text, locate(index, e.path, 1, sc.text), sc.blocks, sc.ignored, "", via))
 
 
-def _just(index: FileIndex, cmd: Cmd, targets: list[str]) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
-    e = next((x for f in ("justfile", "Justfile", ".justfile") if (x := resolve(index, f, cmd))), None)
+def _just(index: FileIndex, path: str, cwd: str, targets: list[str]) -> _Subs:
+    e = next((x for f in ("justfile", "Justfile", ".justfile") if (x := resolve(index, f, path, cwd))), None)
     if e is None or not targets:
         return []
     lines = index.lines(e.path)
-    out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+    out: _Subs = []
     inside = False
     for i, ln in enumerate(lines, start=1):
         m = re.match(r"^@?([A-Za-z0-9_-]+)(\s[^:=]*)?:(?!=)", ln)
@@ -283,37 +322,37 @@ def _just(index: FileIndex, cmd: Cmd, targets: list[str]) -> list[tuple[FileEntr
             raw = ln.strip()
             ignored = raw.lstrip("@").startswith("-")
             for sc in shell_flow(raw.lstrip("@- "), False):
-                out.append((e, sc.text, i, sc.blocks and not ignored, sc.ignored or ignored, ""))
+                out.append(Invoked(e, sc.text, i, sc.blocks and not ignored, sc.ignored or ignored, "", f"just {targets[0]}"))
         elif inside and ln.strip() and ln[:1] not in (" ", "\t", "#"):
             inside = False
     return out
 
 
-def _taskfile(index: FileIndex, cmd: Cmd, name: str) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
-    e = next((x for f in ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml") if (x := resolve(index, f, cmd))), None)
+def _taskfile(index: FileIndex, path: str, cwd: str, name: str) -> _Subs:
+    e = next((x for f in ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml") if (x := resolve(index, f, path, cwd))), None)
     docs = index.yaml(e.path) if e else []
     tasks = docs[0].get("tasks") if docs and isinstance(docs[0], dict) else None
     spec = tasks.get(name) if isinstance(tasks, dict) else None
-    out: list[tuple[FileEntry, str, int, bool, bool, str]] = []
+    out: _Subs = []
     items = spec.get("cmds") if isinstance(spec, dict) else spec if isinstance(spec, list) else []
     for i, c in enumerate(items or []):
         text = c if isinstance(c, str) else c.get("cmd") if isinstance(c, dict) else None
         if isinstance(text, str) and e is not None:
             line = items.line_of(i) if hasattr(items, "line_of") else 1
             for sc in shell_flow(text, True):
-                out.append((e, sc.text, line, sc.blocks, sc.ignored or (isinstance(c, dict) and c.get("ignore_error") is True), ""))
+                out.append(Invoked(e, sc.text, line, sc.blocks, sc.ignored or (isinstance(c, dict) and c.get("ignore_error") is True), "", f"task {name}"))
     return out
 
 
-def _npm(index: FileIndex, cmd: Cmd, name: str) -> list[tuple[FileEntry, str, int, bool, bool, str]]:
-    e = resolve(index, "package.json", cmd)
+def _npm(index: FileIndex, path: str, cwd: str, name: str) -> _Subs:
+    e = resolve(index, "package.json", path, cwd)
     data = index.json(e.path) if e else None
     scripts = data.get("scripts") if isinstance(data, dict) else None
     text = scripts.get(name) if isinstance(scripts, dict) else None
     if not isinstance(text, str) or e is None:
         return []
     line = locate(index, e.path, 1, f'"{name}"')
-    return [(e, sc.text, line, sc.blocks, sc.ignored, "") for sc in shell_flow(text, True)]
+    return [Invoked(e, sc.text, line, sc.blocks, sc.ignored, "", f"npm {name}") for sc in shell_flow(text, True)]
 
 
 # ------------------------------------------------------------------ python entry points
@@ -324,7 +363,7 @@ def python_target(index: FileIndex, cmd: Cmd) -> FileEntry | None:
     w = words(cmd.text)
     h = head(w)
     if h.endswith(".py"):
-        return resolve(index, w[0], cmd)
+        return resolve(index, w[0], cmd.path, cmd.cwd)
     if not (h.startswith("python") or h == "py"):
         return None
     rest = w[1:]
@@ -333,11 +372,11 @@ def python_target(index: FileIndex, cmd: Cmd) -> FileEntry | None:
     if rest[:1] == ["-m"] and len(rest) > 1:
         mod = rest[1].replace(".", "/")
         for cand in (f"{mod}.py", f"{mod}/__main__.py", f"src/{mod}.py", f"src/{mod}/__main__.py"):
-            hit = resolve(index, cand, cmd)
+            hit = resolve(index, cand, cmd.path, cmd.cwd)
             if hit:
                 return hit
         return None
-    return resolve(index, rest[0], cmd) if rest and rest[0].endswith((".py", ".ipynb")) else None
+    return resolve(index, rest[0], cmd.path, cmd.cwd) if rest and rest[0].endswith((".py", ".ipynb")) else None
 
 
 def is_install(text: str) -> bool:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mlscan.ci import argv, ci_model, split_commands
+from mlscan.ci import argv, ci_model
+from mlscan.facts.commands import invoked
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import imported_modules, makefile_recipes
+from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 
@@ -361,73 +362,28 @@ def automated_commands(index: FileIndex) -> list[Command]:
         out: list[Command] = []
         for job in ci_model(index).active_jobs():
             for step, cmd in job.commands():
-                _expand(index, cmd, step.path, step.line, f"ci {job.path}:{job.line}", out, 0)
+                _expand(index, cmd, step.path, step.line, step.cwd, f"ci {job.path}:{job.line}", out, 0)
         for e in index.select(("**/dvc.yaml",)):
+            wdir = e.path.rsplit("/", 1)[0] if "/" in e.path else ""  # DVC runs a stage beside its dvc.yaml
             for doc in index.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None
                 for name, st in (stages or {}).items() if isinstance(stages, dict) else ():
                     cmds = st.get("cmd") if isinstance(st, dict) else None
                     for c in cmds if isinstance(cmds, list) else [cmds]:
                         if isinstance(c, str):
-                            _expand(index, c, e.path, stages.line_of(name), f"dvc stage {e.path}", out, 0)
+                            _expand(index, c, e.path, stages.line_of(name), wdir, f"dvc stage {e.path}", out, 0)
         return out
 
     return index.memo("ops-automated-commands", build)  # type: ignore[no-any-return]
 
 
-def _resolve(index: FileIndex, rel: str, base: str) -> FileEntry | None:
-    rel = rel.strip("'\"")
-    while rel.startswith("./"):
-        rel = rel[2:]
-    sub = index.target.subdir
-    for cand in (f"{base}/{rel}" if base else rel, rel, f"{sub}/{rel}" if sub else rel):
-        hit = index.select((cand,)) if cand and "*" not in cand and "$" not in cand else []
-        if hit:
-            return hit[0]
-    return None
-
-
-def _expand(index: FileIndex, cmd: str, path: str, line: int, root: str, out: list[Command], depth: int) -> None:
+def _expand(index: FileIndex, cmd: str, path: str, line: int, cwd: str, root: str, out: list[Command], depth: int) -> None:
+    """Append the command and, depth first to four levels, what it runs (commands.invoked)."""
     out.append(Command(cmd, path, line, root, len(out)))
     if depth > 3:
         return
-    words = [w for w in argv(cmd) if "=" not in w or w.startswith("-")]
-    if not words:
-        return
-    head = words[0].rsplit("/", 1)[-1]
-    base = path.rsplit("/", 1)[0] if "/" in path else ""
-    script = None
-    if head in ("bash", "sh", "zsh", "source", "."):
-        script = next((w for w in words[1:] if not w.startswith("-")), None)
-    elif head.endswith(".sh"):
-        script = words[0]
-    if script:
-        e = _resolve(index, script, base)
-        if e is not None:
-            for i, ln in _logical_lines(index.lines(e.path)):
-                for c in split_commands(ln):
-                    _expand(index, c, e.path, i, root, out, depth + 1)
-        return
-    if head == "make":
-        e = _resolve(index, "Makefile", base)
-        recipes = makefile_recipes(index.text(e.path) or "") if e else {}
-        for t in [w for w in words[1:] if not w.startswith("-")]:
-            for prereq in recipes.get(t, ([], []))[0]:
-                for ln in recipes.get(prereq, ([], []))[1]:
-                    for c in split_commands(ln.lstrip("@-")):
-                        _expand(index, c, e.path if e else path, line, root, out, depth + 1)
-            for ln in recipes.get(t, ([], []))[1]:
-                for c in split_commands(ln.lstrip("@-")):
-                    _expand(index, c, e.path if e else path, line, root, out, depth + 1)
-        return
-    for w in words[1:]:  # job specs submitted by the command (Ray/Anyscale/KubeRay `entrypoint:`)
-        if w.endswith((".yaml", ".yml")):
-            e = _resolve(index, w, base)
-            for doc in index.yaml(e.path) if e else []:
-                ep = doc.get("entrypoint") if isinstance(doc, dict) else None
-                if isinstance(ep, str):
-                    for c in split_commands(ep):
-                        _expand(index, c, e.path, doc.line_of("entrypoint"), root, out, depth + 1)
+    for sub in invoked(index, cmd, path, line, cwd):
+        _expand(index, sub.text, sub.file.path, sub.line, sub.cwd, root, out, depth + 1)
 
 
 def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:

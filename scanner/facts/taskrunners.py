@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 from mlscan.facts.pyast import walk
-from mlscan.facts.wiring import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 
 _PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
@@ -27,6 +26,26 @@ def _line_of(text: str, pattern: str) -> int | None:
 
 
 Targets = list[tuple[str, int | None, str]]
+
+
+def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """target -> (prerequisites, recipe lines) of a Makefile's explicit rules (tab-indented recipe lines, stripped)."""
+    recipes: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("\t"):
+            for t in current:
+                recipes[t][1].append(line.strip())
+            continue
+        m = re.match(r"^([A-Za-z0-9_.%/-][A-Za-z0-9_.%/ -]*)\s*:(?!=)\s*(.*)$", line)
+        if m and not line.startswith("."):
+            current = m.group(1).split()
+            prereqs = [p for p in m.group(2).split("#")[0].split() if not p.startswith("$")]
+            for t in current:
+                recipes.setdefault(t, (prereqs, []))
+        elif line.strip() and not line.startswith("#"):
+            current = []
+    return recipes
 
 
 def _make(index: FileIndex, e: FileEntry) -> Targets:

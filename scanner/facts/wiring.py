@@ -9,13 +9,13 @@ Nothing is imported or executed; the graph is built from text.
 from __future__ import annotations
 
 import ast
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from ..ci import argv, ci_model, split_commands
+from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
+from .commands import Invoked, invoked, normpath
 from .pyast import walk
 
 AUTOMATED = "automated"
@@ -28,6 +28,7 @@ ORCHESTRATOR_MODULES = (
 # files worth parsing for orchestrator imports or a ``__main__`` guard (word-level, see FileIndex.mentions)
 _SCRIPT_NEEDLES = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
 _PY_RUNNERS = {"python", "python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "py"}
+_SHELLS = {"bash", "sh", "zsh", "source", "."}
 _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}
 
 
@@ -89,7 +90,8 @@ class Wiring:
         ix = self.index
         for job in ci_model(ix).active_jobs():
             for step, cmd in job.commands():
-                self._command(cmd, Reach(AUTOMATED, (f"ci {step.path}:{step.line}",)), base=step.cwd or _dir_of(step.path))
+                self._command(cmd, Reach(AUTOMATED, (f"ci {step.path}:{step.line}",)), base=step.cwd or _dir_of(step.path), at=(step.path, step.line),
+                              cwd=step.cwd)
         for e in ix.select(("**/dvc.yaml",)):
             for doc in ix.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None
@@ -99,12 +101,13 @@ class Wiring:
                         cmds = cmd if isinstance(cmd, list) else [cmd]
                         for c in cmds:
                             if isinstance(c, str):
-                                self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath))
+                                self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath),
+                                              at=(e.path, stages.line_of(name)), cwd=_dir_of(e.vpath))
         for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
             for ins in ix.dockerfile(e.path):
                 if ins.instruction in ("CMD", "ENTRYPOINT"):
                     cmd = _exec_form(ins.value)
-                    self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{ins.line}",)), base=_dir_of(e.vpath), container=True)
+                    self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{ins.line}",)), base=_dir_of(e.vpath), at=(e.path, ins.line))
         for e in ix.select(("**/MLproject",)):
             for doc in ix.yaml(e.path):
                 eps = doc.get("entry_points") if isinstance(doc, dict) else None
@@ -112,7 +115,8 @@ class Wiring:
                     for name, ep in eps.items():
                         cmd = ep.get("command") if isinstance(ep, dict) else None
                         if isinstance(cmd, str):
-                            self._command(cmd, Reach(ENTRYPOINT, (f"MLproject {e.path}:{eps.line_of(name)}",)), base=_dir_of(e.vpath))
+                            self._command(cmd, Reach(ENTRYPOINT, (f"MLproject {e.path}:{eps.line_of(name)}",)), base=_dir_of(e.vpath),
+                                          at=(e.path, eps.line_of(name)), cwd=_dir_of(e.vpath))
         for e in ix.select(("**/pyproject.toml",)):
             data = ix.toml(e.path) or {}
             scripts = (data.get("project") or {}).get("scripts") or (data.get("tool", {}).get("poetry") or {}).get("scripts") or {}
@@ -137,7 +141,11 @@ class Wiring:
             if len(self._root_imports) < MAX_FILES:
                 self._root_imports[vp] = _modules_of(imports, vp)
 
-    def _command(self, cmd: str, reach: Reach, base: str, container: bool = False, depth: int = 0) -> None:
+    def _command(self, cmd: str, reach: Reach, base: str, at: tuple[str, int], depth: int = 0, cwd: str = "") -> None:
+        """Follow one command written at ``at`` (path, line), run in ``cwd`` ('' = not known), whose file arguments are
+        looked for from ``base`` first: the Python file, module, notebook or
+        tests it runs, and (through commands.invoked) the commands of the scripts, Makefile targets, task-runner tasks
+        and job specs it calls."""
         if depth > 4:
             return
         words = argv(cmd)
@@ -156,22 +164,11 @@ class Wiring:
             elif rest:
                 self._file(rest[0], reach, base)
             return
-        if head in ("bash", "sh", "zsh", "source", "."):
-            script = next((w for w in words[1:] if not w.startswith("-")), None)
-            if script:
-                self._script(script, reach, base, depth)
-            return
-        if head.endswith(".sh"):
-            self._script(words[0], reach, base, depth)
-            return
         if head.endswith(".py"):
             self._file(words[0], reach, base)
             return
         if head in ("pytest", "py.test"):
             self._pytest(words[1:], reach, base)
-            return
-        if head == "make" and len(words) > 1:
-            self._make(words[1:], reach, base, depth)
             return
         if head == "dvc" and len(words) > 1 and words[1] in ("repro", "exp"):
             return  # dvc stages are roots on their own
@@ -180,15 +177,46 @@ class Wiring:
             if nb:
                 self._file(nb, reach, base)
             return
-        for w in words[1:]:  # a job spec the command submits: its entrypoint, for the tests it runs
-            if w.endswith((".yaml", ".yml")):
-                self._job_spec(w, reach, base, depth)
+        subs = invoked(self.index, cmd, at[0], at[1], cwd)
+        self._invoked(subs, reach, base, depth)
+        if head in _SHELLS or head.endswith(".sh") or head in ("make", "gmake") or any(s.via not in ("entrypoint", "ray") for s in subs):
+            return
         # console script of the project itself
         for e in self.index.select(("**/pyproject.toml",)):
             data = self.index.toml(e.path) or {}
             scripts = (data.get("project") or {}).get("scripts") or {}
             if isinstance(scripts, dict) and isinstance(scripts.get(head), str):
                 self._module(scripts[head].split(":")[0], Reach(reach.kind, (*reach.chain, f"console script {head}")), base="")
+
+    def _invoked(self, subs: list[Invoked], reach: Reach, base: str, depth: int) -> None:
+        """Follow the commands a command runs. A script is reached itself (once: a script already reached is not
+        followed again) and the files its commands name are looked for beside it first; a Makefile target's in the
+        make directory (``-C``), a task's beside its task file. A job spec's ``entrypoint:`` (or ``ray ... --``) records
+        only the tests it collects: the automated reach of code stays what CI, DVC and containers run."""
+        done: set[str] = set()
+        for s in subs:
+            e = s.file
+            if s.via == "script":
+                if e.path not in done:
+                    if e.vpath in self.reach or (self._tests_only and e.vpath in self._spec_scripts):
+                        return
+                    done.add(e.path)
+                    if self._tests_only:
+                        self._spec_scripts.add(e.vpath)
+                    else:
+                        self.reach[e.vpath] = Reach(reach.kind, (*reach.chain, e.path))
+                self._command(s.text, Reach(reach.kind, (*reach.chain, f"{e.path}:{s.line}")), _dir_of(e.vpath), (e.path, s.line), depth + 1,
+                              s.cwd)
+            elif s.via in ("entrypoint", "ray"):
+                r = Reach(reach.kind, (*reach.chain, f"{e.path}:{s.line}"))
+                prev, self._tests_only = self._tests_only, True
+                try:
+                    self._command(s.text, r, _dir_of(e.vpath) if s.via == "entrypoint" else base, (e.path, s.line), depth + 1, s.cwd)
+                finally:
+                    self._tests_only = prev
+            else:  # a Makefile target or a task runner's task
+                where = (s.cwd or base) if s.via.startswith("make ") else _dir_of(e.vpath)
+                self._command(s.text, Reach(reach.kind, (*reach.chain, f"{s.via} ({e.path})")), where, (e.path, s.line), depth + 1, s.cwd)
 
     def _resolve(self, rel: str, base: str) -> FileEntry | None:
         rel = rel.strip("'\"").lstrip("./") if not rel.startswith("../") else rel
@@ -204,52 +232,6 @@ class Wiring:
         e = self._resolve(rel, base)
         if e:
             self._add(e.vpath, Reach(reach.kind, (*reach.chain, e.path)))
-
-    def _job_spec(self, rel: str, reach: Reach, base: str, depth: int) -> None:
-        e = self._resolve(rel, base)
-        for doc in self.index.yaml(e.path) if e is not None else []:
-            ep = doc.get("entrypoint") if isinstance(doc, dict) else None
-            if not isinstance(ep, str) or e is None:
-                continue
-            r = Reach(reach.kind, (*reach.chain, f"{e.path}:{doc.line_of('entrypoint')}"))
-            prev, self._tests_only = self._tests_only, True
-            try:
-                for cmd in split_commands(ep):
-                    self._command(cmd, r, _dir_of(e.vpath), depth=depth + 1)
-            finally:
-                self._tests_only = prev
-
-    def _script(self, rel: str, reach: Reach, base: str, depth: int = 0) -> None:
-        e = self._resolve(rel, base)
-        if e is None or e.vpath in self.reach or (self._tests_only and e.vpath in self._spec_scripts):
-            return
-        r = Reach(reach.kind, (*reach.chain, e.path))
-        if self._tests_only:
-            self._spec_scripts.add(e.vpath)
-        else:
-            self.reach[e.vpath] = r
-        text = self.index.text(e.path) or ""
-        for cmd in split_commands(text):
-            line = _line_in(text, cmd)  # the chain names the script line that runs the next file
-            self._command(cmd, Reach(r.kind, (*reach.chain, f"{e.path}:{line}")) if line else r, _dir_of(e.vpath), depth=depth + 1)
-
-    def _make(self, targets: list[str], reach: Reach, base: str, depth: int) -> None:
-        e = self._resolve("Makefile", base)
-        if e is None:
-            return
-        recipes = makefile_recipes(self.index.text(e.path) or "")
-        todo = [t for t in targets if not t.startswith("-") and "=" not in t]
-        seen: set[str] = set()
-        while todo:
-            t = todo.pop()
-            if t in seen or t not in recipes:
-                continue
-            seen.add(t)
-            prereqs, lines = recipes[t]
-            todo += prereqs
-            for line in lines:
-                for cmd in split_commands(line.lstrip("@-")):
-                    self._command(cmd, Reach(reach.kind, (*reach.chain, f"make {t} ({e.path})")), base, depth=depth + 1)
 
     def _module(self, dotted: str, reach: Reach, base: str) -> None:
         for vp in self._modules(dotted) or self._modules(dotted + ".__main__"):
@@ -319,27 +301,6 @@ def _dir_of(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def _line_in(text: str, cmd: str) -> int | None:
-    """The 1-based line of ``text`` where command ``cmd`` starts (None when it cannot be found verbatim)."""
-    head = cmd.strip()[:40]
-    pos = text.find(head) if head else -1
-    return text.count("\n", 0, pos) + 1 if pos >= 0 else None
-
-
-def normpath(p: str) -> str:
-    """A repository-relative path with ``.``, empty and ``..`` parts resolved (never above the root)."""
-    out: list[str] = []
-    for part in p.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(part)
-    return "/".join(out)
-
-
 def _distance(a: str, b: str) -> int:
     pa, pb = a.split("/"), b.split("/")
     common = 0
@@ -362,25 +323,6 @@ def _exec_form(value: str) -> str:
         except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes: the shell form
             pass
     return v
-
-
-def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
-    recipes: dict[str, tuple[list[str], list[str]]] = {}
-    current: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("\t"):
-            for t in current:
-                recipes[t][1].append(line.strip())
-            continue
-        m = re.match(r"^([A-Za-z0-9_.%/-][A-Za-z0-9_.%/ -]*)\s*:(?!=)\s*(.*)$", line)
-        if m and not line.startswith("."):
-            current = m.group(1).split()
-            prereqs = [p for p in m.group(2).split("#")[0].split() if not p.startswith("$")]
-            for t in current:
-                recipes.setdefault(t, (prereqs, []))
-        elif line.strip() and not line.startswith("#"):
-            current = []
-    return recipes
 
 
 def imports_any(tree: ast.AST, modules: tuple[str, ...]) -> bool:

@@ -20,9 +20,9 @@ from ..cache.record import Recorder
 from ..model import Warning_, clean_snippet
 from ..target import Target, git
 from . import formats
-from .cache import MISSING as _MISSING
-from .cache import _Lru
 from .globs import _Matcher, _name_and_path_regex
+from .lru import MISSING as _MISSING
+from .lru import Lru
 from .paths import (
     JUNK_DIRS,
     JUNK_SUFFIXES,
@@ -175,9 +175,9 @@ class FileIndex:
         self.stats = ScanStats()
         self._excludes = _Matcher(excludes) if excludes else None
         self._root_str = str(target.root)
-        self._text = _Lru(TEXT_CACHE_CHARS)
+        self._text = Lru(TEXT_CACHE_CHARS)
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
-        self._parsed = _Lru(PARSE_CACHE_CHARS)
+        self._parsed = Lru(PARSE_CACHE_CHARS)
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         self._failed_read: dict[str, int] = {}  # path -> limit it failed at (-1: unreadable)
         self._last_raw: tuple[str, bytes] | None = None  # contains() -> text() hand-over
@@ -578,8 +578,8 @@ class FileIndex:
         parse budgets from 512K down to 32K characters per process changed CPU time by under 1 % and saved ~20 MB
         of peak memory (docs/benchmarks.md); small repositories keep the full budgets and never re-parse."""
         parallel = processes > 1
-        self._text = _Lru(TEXT_CACHE_CHARS // (2 * processes) if parallel else TEXT_CACHE_CHARS)
-        self._parsed = _Lru(PARSE_CACHE_CHARS // (8 * processes) if parallel else PARSE_CACHE_CHARS)
+        self._text = Lru(TEXT_CACHE_CHARS // (2 * processes) if parallel else TEXT_CACHE_CHARS)
+        self._parsed = Lru(PARSE_CACHE_CHARS // (8 * processes) if parallel else PARSE_CACHE_CHARS)
         self._last_raw = None
 
     def mark(self) -> IndexMark:

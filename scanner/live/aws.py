@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .common import display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, tick
@@ -80,18 +81,9 @@ def probe(target: AwsTarget, req: LiveRequest, buckets: Iterable[str] = (), on_c
     for svc in ("sagemaker", "cloudwatch", "events", "scheduler", "s3", "ecr"):  # created up front: client creation is not thread-safe
         client(svc)
     wanted = tuple(buckets)
-    areas: list[tuple[str, Callable[[], list[Resource]]]] = [
-        ("aws.sagemaker.endpoints", lambda: _endpoints(client("sagemaker"), req)),
-        ("aws.sagemaker.monitoring_schedules", lambda: _monitoring(client("sagemaker"), req)),
-        ("aws.sagemaker.model_packages", lambda: _model_packages(client("sagemaker"), req)),
-        ("aws.sagemaker.pipelines", lambda: _pipelines(client("sagemaker"), req)),
-        ("aws.sagemaker.training_jobs", lambda: _training_jobs(client("sagemaker"), req)),
-        ("aws.cloudwatch.alarms", lambda: _alarms(client("cloudwatch"), req)),
-        ("aws.events.rules", lambda: _rules(client("events"), req)),
-        ("aws.scheduler.schedules", lambda: _schedules(client("scheduler"), req)),
-        ("aws.s3.buckets", lambda: _buckets(client("s3"), wanted)),
-        ("aws.ecr.repositories", lambda: _ecr(client("ecr"), req)),
-    ]
+    areas: list[tuple[str, Callable[[], list[Resource]]]] = [(a.name, lambda a=a: _listed(client(a.service), a, req)) for a in AREAS]
+    areas.append(("aws.s3.buckets", lambda: _buckets(client("s3"), wanted)))
+    areas.append((_ECR.name, lambda: _listed(client("ecr"), _ECR, req)))
     tasks = [("aws", area, (lambda a=area, b=body: guarded("aws", a, secrets, b))) for area, body in areas]
     res, outcomes = run_bounded(tasks, workers=req.workers, budget=req.budget, secrets=secrets)
     endpoint = f"aws {s.region_name} ({display_uri(clients['sagemaker'].meta.endpoint_url)})"
@@ -115,136 +107,165 @@ def _tags(tags: Iterable[dict[str, Any]]) -> dict[str, str]:
     return {str(t.get("Key")): str(t.get("Value"))[:80] for t in tags if isinstance(t, dict)}
 
 
-def _endpoints(sm: Any, req: LiveRequest) -> list[Resource]:
+Item = tuple[str, list[str], dict[str, Any]]  # (ARN, names the repository may use for it, attributes)
+
+
+@dataclass(frozen=True)
+class _Area:
+    """One listed kind of AWS object: the List/Describe operation that pages through them, the response key that holds
+    them, and ``item(client, listed, detailed)`` -> Item. Only the first DETAIL objects get follow-up calls."""
+
+    name: str
+    kind: str
+    service: str
+    op: str
+    key: str
+    item: Callable[[Any, dict[str, Any], bool], Item]
+    params: tuple[tuple[str, str], ...] = ()
+    most: int | None = None  # a cap below --max-items
+    keep: Callable[[dict[str, Any]], bool] | None = None  # listed objects worth reporting (before DETAIL counts)
+
+
+def _listed(c: Any, area: _Area, req: LiveRequest) -> list[Resource]:
+    """The one listing loop: page through ``area.op``, then one resource per kept object."""
+    limit = min(req.max_items, area.most) if area.most is not None else req.max_items
+    listed = [x for x in _pages(c, area.op, area.key, limit, **dict(area.params)) if area.keep is None or area.keep(x)]
     out = []
-    for i, e in enumerate(_pages(sm, "list_endpoints", "Endpoints", req.max_items)):
+    for i, x in enumerate(listed):
         tick()
-        name = e["EndpointName"]
-        attrs: dict[str, Any] = {"status": e.get("EndpointStatus"), "created": iso(parse_time(e.get("CreationTime")))}
-        names = [name]
-        if i < DETAIL:
-            d = sm.describe_endpoint(EndpointName=name)
-            capture = (d.get("DataCaptureConfig") or {}).get("EnableCapture")
-            cfg_name = d.get("EndpointConfigName")
-            if cfg_name:
-                names.append(cfg_name)
-                ec = sm.describe_endpoint_config(EndpointConfigName=cfg_name)
-                if capture is None:
-                    capture = (ec.get("DataCaptureConfig") or {}).get("EnableCapture")
-                models = [v.get("ModelName") for v in ec.get("ProductionVariants") or [] if v.get("ModelName")]
-                names += models
-                attrs["models"] = models
-                attrs["shadow_variants"] = len(ec.get("ShadowProductionVariants") or [])
-            attrs["capture"] = bool(capture) if capture is not None else False
-            attrs["auto_rollback"] = bool(((d.get("LastDeploymentConfig") or {}).get("AutoRollbackConfiguration") or {}).get("Alarms"))
-        out.append(resource("aws", "aws.sagemaker.endpoints", "Endpoint", e["EndpointArn"], names, endpoint=name, **attrs))
+        arn, names, attrs = area.item(c, x, i < DETAIL)
+        out.append(resource("aws", area.name, area.kind, arn, names, **attrs))
     return out
+
+
+def _endpoint(sm: Any, e: dict[str, Any], detailed: bool) -> Item:
+    name = e["EndpointName"]
+    attrs: dict[str, Any] = {"status": e.get("EndpointStatus"), "created": iso(parse_time(e.get("CreationTime")))}
+    names = [name]
+    if detailed:
+        d = sm.describe_endpoint(EndpointName=name)
+        capture = (d.get("DataCaptureConfig") or {}).get("EnableCapture")
+        cfg_name = d.get("EndpointConfigName")
+        if cfg_name:
+            names.append(cfg_name)
+            ec = sm.describe_endpoint_config(EndpointConfigName=cfg_name)
+            if capture is None:
+                capture = (ec.get("DataCaptureConfig") or {}).get("EnableCapture")
+            models = [v.get("ModelName") for v in ec.get("ProductionVariants") or [] if v.get("ModelName")]
+            names += models
+            attrs["models"] = models
+            attrs["shadow_variants"] = len(ec.get("ShadowProductionVariants") or [])
+        attrs["capture"] = bool(capture) if capture is not None else False
+        attrs["auto_rollback"] = bool(((d.get("LastDeploymentConfig") or {}).get("AutoRollbackConfiguration") or {}).get("Alarms"))
+    return e["EndpointArn"], names, {"endpoint": name, **attrs}
 
 
 _MONITOR_TYPES = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 
 
-def _monitoring(sm: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    for m in _pages(sm, "list_monitoring_schedules", "MonitoringScheduleSummaries", req.max_items):
-        name, ep = m["MonitoringScheduleName"], m.get("EndpointName")
-        out.append(resource("aws", "aws.sagemaker.monitoring_schedules", "MonitoringSchedule", m["MonitoringScheduleArn"],
-                            [name] + ([ep] if ep else []), endpoint=ep, type=m.get("MonitoringType") or "DataQuality",
-                            status=m.get("MonitoringScheduleStatus"), created=iso(parse_time(m.get("CreationTime")))))
-    return out
+def _monitoring_schedule(_sm: Any, m: dict[str, Any], _detailed: bool) -> Item:
+    name, ep = m["MonitoringScheduleName"], m.get("EndpointName")
+    return m["MonitoringScheduleArn"], [name] + ([ep] if ep else []), {
+        "endpoint": ep, "type": m.get("MonitoringType") or "DataQuality", "status": m.get("MonitoringScheduleStatus"),
+        "created": iso(parse_time(m.get("CreationTime")))}
 
 
-def _model_packages(sm: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    for i, g in enumerate(_pages(sm, "list_model_package_groups", "ModelPackageGroupSummaryList", req.max_items)):
-        tick()
-        name = g["ModelPackageGroupName"]
-        counts = {"Approved": 0, "PendingManualApproval": 0, "Rejected": 0}
-        latest: dict[str, Any] = {}
-        if i < DETAIL:
-            pkgs = _pages(sm, "list_model_packages", "ModelPackageSummaryList", 200, ModelPackageGroupName=name)
-            for p in pkgs:
-                st = p.get("ModelApprovalStatus") or ""
-                counts[st] = counts.get(st, 0) + 1
-            latest = max(pkgs, key=lambda p: p.get("ModelPackageVersion") or 0, default={})
-        out.append(resource("aws", "aws.sagemaker.model_packages", "ModelPackageGroup", g["ModelPackageGroupArn"], [name], group=name,
-                            packages=sum(counts.values()), approved=counts.get("Approved", 0), pending=counts.get("PendingManualApproval", 0),
-                            rejected=counts.get("Rejected", 0), latest_status=latest.get("ModelApprovalStatus"),
-                            created=iso(parse_time(g.get("CreationTime")))))
-    return out
+def _model_package_group(sm: Any, g: dict[str, Any], detailed: bool) -> Item:
+    name = g["ModelPackageGroupName"]
+    counts = {"Approved": 0, "PendingManualApproval": 0, "Rejected": 0}
+    latest: dict[str, Any] = {}
+    if detailed:
+        pkgs = _pages(sm, "list_model_packages", "ModelPackageSummaryList", 200, ModelPackageGroupName=name)
+        for p in pkgs:
+            st = p.get("ModelApprovalStatus") or ""
+            counts[st] = counts.get(st, 0) + 1
+        latest = max(pkgs, key=lambda p: p.get("ModelPackageVersion") or 0, default={})
+    return g["ModelPackageGroupArn"], [name], {
+        "group": name, "packages": sum(counts.values()), "approved": counts.get("Approved", 0), "pending": counts.get("PendingManualApproval", 0),
+        "rejected": counts.get("Rejected", 0), "latest_status": latest.get("ModelApprovalStatus"), "created": iso(parse_time(g.get("CreationTime")))}
 
 
-def _pipelines(sm: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    for i, p in enumerate(_pages(sm, "list_pipelines", "PipelineSummaries", req.max_items)):
-        tick()
-        name = p["PipelineName"]
-        attrs: dict[str, Any] = {"created": iso(parse_time(p.get("CreationTime")))}
-        if i < DETAIL:
-            ex = sm.list_pipeline_executions(PipelineName=name, SortBy="CreationTime", SortOrder="Descending", MaxResults=10)
-            runs = ex.get("PipelineExecutionSummaries") or []
-            attrs["executions"] = len(runs)
-            attrs["succeeded"] = sum(1 for r in runs if r.get("PipelineExecutionStatus") == "Succeeded")
-            attrs["last_status"] = runs[0].get("PipelineExecutionStatus") if runs else None
-            attrs["last_run"] = iso(parse_time(runs[0].get("StartTime"))) if runs else None
-        out.append(resource("aws", "aws.sagemaker.pipelines", "Pipeline", p["PipelineArn"], [name, p.get("PipelineDisplayName") or ""],
-                            pipeline=name, **attrs))
-    return out
+def _pipeline(sm: Any, p: dict[str, Any], detailed: bool) -> Item:
+    name = p["PipelineName"]
+    attrs: dict[str, Any] = {"created": iso(parse_time(p.get("CreationTime")))}
+    if detailed:
+        ex = sm.list_pipeline_executions(PipelineName=name, SortBy="CreationTime", SortOrder="Descending", MaxResults=10)
+        runs = ex.get("PipelineExecutionSummaries") or []
+        attrs["executions"] = len(runs)
+        attrs["succeeded"] = sum(1 for r in runs if r.get("PipelineExecutionStatus") == "Succeeded")
+        attrs["last_status"] = runs[0].get("PipelineExecutionStatus") if runs else None
+        attrs["last_run"] = iso(parse_time(runs[0].get("StartTime"))) if runs else None
+    return p["PipelineArn"], [name, p.get("PipelineDisplayName") or ""], {"pipeline": name, **attrs}
 
 
-def _training_jobs(sm: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    jobs = _pages(sm, "list_training_jobs", "TrainingJobSummaries", min(req.max_items, 200), SortBy="CreationTime", SortOrder="Descending")
-    for i, j in enumerate(jobs):
-        tick()
-        tags = _tags(sm.list_tags(ResourceArn=j["TrainingJobArn"]).get("Tags") or []) if i < DETAIL else {}
-        git = next((v for k, v in tags.items() if GIT_TAG.search(k)), None)
-        data = {k: v for k, v in tags.items() if DATA_TAG.search(k)}
-        names = [j["TrainingJobName"], *[v for k, v in tags.items() if k.lower() in ("pipeline", "model", "project", "sagemaker:pipeline-name")]]
-        out.append(resource("aws", "aws.sagemaker.training_jobs", "TrainingJob", j["TrainingJobArn"], names, status=j.get("TrainingJobStatus"),
-                            git_commit=git, data_tags=sorted(f"{k}={v}" for k, v in data.items()), created=iso(parse_time(j.get("CreationTime")))))
-    return out
+def _training_job(sm: Any, j: dict[str, Any], detailed: bool) -> Item:
+    tags = _tags(sm.list_tags(ResourceArn=j["TrainingJobArn"]).get("Tags") or []) if detailed else {}
+    git = next((v for k, v in tags.items() if GIT_TAG.search(k)), None)
+    data = {k: v for k, v in tags.items() if DATA_TAG.search(k)}
+    names = [j["TrainingJobName"], *[v for k, v in tags.items() if k.lower() in ("pipeline", "model", "project", "sagemaker:pipeline-name")]]
+    return j["TrainingJobArn"], names, {"status": j.get("TrainingJobStatus"), "git_commit": git, "data_tags": sorted(f"{k}={v}" for k, v in data.items()),
+                                        "created": iso(parse_time(j.get("CreationTime")))}
 
 
-def _alarms(cw: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    for a in _pages(cw, "describe_alarms", "MetricAlarms", req.max_items):
-        dims = [str(d.get("Value")) for d in a.get("Dimensions") or [] if d.get("Value")]
-        actions = a.get("AlarmActions") or []
-        out.append(resource("aws", "aws.cloudwatch.alarms", "Alarm", a["AlarmArn"], [a["AlarmName"], *dims], namespace=a.get("Namespace"),
-                            metric=a.get("MetricName"), actions=len(actions), actions_enabled=a.get("ActionsEnabled", True) is not False,
-                            state=a.get("StateValue")))
-    return out
+def _alarm(_cw: Any, a: dict[str, Any], _detailed: bool) -> Item:
+    dims = [str(d.get("Value")) for d in a.get("Dimensions") or [] if d.get("Value")]
+    actions = a.get("AlarmActions") or []
+    return a["AlarmArn"], [a["AlarmName"], *dims], {
+        "namespace": a.get("Namespace"), "metric": a.get("MetricName"), "actions": len(actions),
+        "actions_enabled": a.get("ActionsEnabled", True) is not False, "state": a.get("StateValue")}
 
 
 def _arn_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if "/" in arn else arn.rsplit(":", 1)[-1]
 
 
-def _rules(ev: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    scheduled = [r for r in _pages(ev, "list_rules", "Rules", req.max_items) if r.get("ScheduleExpression")]
-    for i, r in enumerate(scheduled):
-        tick()
-        targets = [t.get("Arn", "") for t in ev.list_targets_by_rule(Rule=r["Name"], EventBusName=r.get("EventBusName") or "default").get("Targets") or []] if i < DETAIL else []
-        out.append(resource("aws", "aws.events.rules", "EventRule", r["Arn"], [r["Name"], *(_arn_name(t) for t in targets)],
-                            schedule=r["ScheduleExpression"], suspended=r.get("State") != "ENABLED", targets=targets))
-    return out
+def _rule(ev: Any, r: dict[str, Any], detailed: bool) -> Item:
+    targets = [t.get("Arn", "") for t in ev.list_targets_by_rule(Rule=r["Name"], EventBusName=r.get("EventBusName") or "default").get("Targets") or []] \
+        if detailed else []
+    return r["Arn"], [r["Name"], *(_arn_name(t) for t in targets)], {
+        "schedule": r["ScheduleExpression"], "suspended": r.get("State") != "ENABLED", "targets": targets}
 
 
-def _schedules(sch: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    for i, s in enumerate(_pages(sch, "list_schedules", "Schedules", req.max_items)):
-        tick()
-        target = (s.get("Target") or {}).get("Arn", "")
-        expr = ""
-        if i < DETAIL:
-            full = sch.get_schedule(Name=s["Name"], GroupName=s.get("GroupName") or "default")
-            expr = full.get("ScheduleExpression") or ""
-            target = (full.get("Target") or {}).get("Arn", target)
-        out.append(resource("aws", "aws.scheduler.schedules", "Schedule", s["Arn"], [s["Name"], *([_arn_name(target)] if target else [])],
-                            schedule=expr, suspended=s.get("State") != "ENABLED", targets=[target] if target else []))
-    return out
+def _schedule(sch: Any, s: dict[str, Any], detailed: bool) -> Item:
+    target = (s.get("Target") or {}).get("Arn", "")
+    expr = ""
+    if detailed:
+        full = sch.get_schedule(Name=s["Name"], GroupName=s.get("GroupName") or "default")
+        expr = full.get("ScheduleExpression") or ""
+        target = (full.get("Target") or {}).get("Arn", target)
+    return s["Arn"], [s["Name"], *([_arn_name(target)] if target else [])], {
+        "schedule": expr, "suspended": s.get("State") != "ENABLED", "targets": [target] if target else []}
+
+
+def _repository(ecr: Any, r: dict[str, Any], detailed: bool) -> Item:
+    name = r["repositoryName"]
+    tags: list[str] = []
+    images = 0
+    if detailed:
+        imgs = _pages(ecr, "describe_images", "imageDetails", 200, repositoryName=name)
+        images = len(imgs)
+        for im in sorted(imgs, key=lambda x: str(x.get("imagePushedAt") or ""), reverse=True):
+            tags += im.get("imageTags") or []
+    return r["repositoryArn"], [name, name.rsplit("/", 1)[-1]], {
+        "repository": name, "images": images, "tags": tags[:10], "sha_tags": sum(1 for t in tags if SHA.match(t)),
+        "mutability": r.get("imageTagMutability"), "scan_on_push": (r.get("imageScanningConfiguration") or {}).get("scanOnPush")}
+
+
+AREAS: tuple[_Area, ...] = (
+    _Area("aws.sagemaker.endpoints", "Endpoint", "sagemaker", "list_endpoints", "Endpoints", _endpoint),
+    _Area("aws.sagemaker.monitoring_schedules", "MonitoringSchedule", "sagemaker", "list_monitoring_schedules", "MonitoringScheduleSummaries",
+          _monitoring_schedule),
+    _Area("aws.sagemaker.model_packages", "ModelPackageGroup", "sagemaker", "list_model_package_groups", "ModelPackageGroupSummaryList",
+          _model_package_group),
+    _Area("aws.sagemaker.pipelines", "Pipeline", "sagemaker", "list_pipelines", "PipelineSummaries", _pipeline),
+    _Area("aws.sagemaker.training_jobs", "TrainingJob", "sagemaker", "list_training_jobs", "TrainingJobSummaries", _training_job,
+          params=(("SortBy", "CreationTime"), ("SortOrder", "Descending")), most=200),
+    _Area("aws.cloudwatch.alarms", "Alarm", "cloudwatch", "describe_alarms", "MetricAlarms", _alarm),
+    _Area("aws.events.rules", "EventRule", "events", "list_rules", "Rules", _rule, keep=lambda r: bool(r.get("ScheduleExpression"))),
+    _Area("aws.scheduler.schedules", "Schedule", "scheduler", "list_schedules", "Schedules", _schedule),
+)
+# listed after the S3 buckets (not paged: ListBuckets returns them all), keeping the order of a probe's areas
+_ECR = _Area("aws.ecr.repositories", "Repository", "ecr", "describe_repositories", "repositories", _repository)
 
 
 def _buckets(s3: Any, wanted: tuple[str, ...]) -> list[Resource]:
@@ -255,22 +276,4 @@ def _buckets(s3: Any, wanted: tuple[str, ...]) -> list[Resource]:
         tick()
         v = s3.get_bucket_versioning(Bucket=n).get("Status") or "Off"
         out.append(resource("aws", "aws.s3.buckets", "Bucket", f"arn:aws:s3:::{n}", [n], bucket=n, versioning=v))
-    return out
-
-
-def _ecr(ecr: Any, req: LiveRequest) -> list[Resource]:
-    out = []
-    for i, r in enumerate(_pages(ecr, "describe_repositories", "repositories", req.max_items)):
-        tick()
-        name = r["repositoryName"]
-        tags: list[str] = []
-        images = 0
-        if i < DETAIL:
-            imgs = _pages(ecr, "describe_images", "imageDetails", 200, repositoryName=name)
-            images = len(imgs)
-            for im in sorted(imgs, key=lambda x: str(x.get("imagePushedAt") or ""), reverse=True):
-                tags += im.get("imageTags") or []
-        out.append(resource("aws", "aws.ecr.repositories", "Repository", r["repositoryArn"], [name, name.rsplit("/", 1)[-1]], repository=name,
-                            images=images, tags=tags[:10], sha_tags=sum(1 for t in tags if SHA.match(t)),
-                            mutability=r.get("imageTagMutability"), scan_on_push=(r.get("imageScanningConfiguration") or {}).get("scanOnPush")))
     return out

@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,6 +165,22 @@ def _keep(item: dict[str, Any], *, archived: bool, forks: bool, topics: tuple[st
     return True
 
 
+def _listed(pages: Iterable[list[Any]], source: str, url_key: str, name_key: str, *, archived: bool, forks: bool,
+            topics: tuple[str, ...]) -> list[Repo]:
+    """The repositories of a hosting API's listing pages (GitHub repos, GitLab projects) that ``_keep`` keeps, each
+    cloned from ``item[url_key]`` (credentials redacted) and named ``item[name_key]``; empty repositories (GitHub
+    ``size`` 0) are left out."""
+    out: list[Repo] = []
+    for page in pages:
+        for item in page:
+            if not isinstance(item, dict) or not item.get(url_key) or item.get("size") == 0:
+                continue
+            if _keep(item, archived=archived, forks=forks, topics=topics):
+                url = redact_url(str(item[url_key])) or ""
+                out.append(Repo(str(item.get(name_key) or item.get("name")), url, RepoKind.URL, "", source, _host(url)))
+    return out
+
+
 def github_org(
     org: str,
     *,
@@ -181,15 +197,8 @@ def github_org(
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}", org):
         raise OrgError(f"not a GitHub organisation name: {org!r}")
     api = Api(api_url or GITHUB_API, token, log=log, sleep=sleep)
-    out: list[Repo] = []
-    for page in api.pages(f"orgs/{org}/repos", {"type": "all", "per_page": "100", "sort": "full_name"}):
-        for item in page:
-            if not isinstance(item, dict) or not item.get("clone_url") or item.get("size") == 0:
-                continue
-            if _keep(item, archived=archived, forks=forks, topics=topics):
-                url = redact_url(str(item["clone_url"])) or ""
-                out.append(Repo(str(item.get("full_name") or item.get("name")), url, RepoKind.URL, "", f"github:{org}", _host(url)))
-    return out
+    pages = api.pages(f"orgs/{org}/repos", {"type": "all", "per_page": "100", "sort": "full_name"})
+    return _listed(pages, f"github:{org}", "clone_url", "full_name", archived=archived, forks=forks, topics=topics)
 
 
 def gitlab_group(
@@ -211,16 +220,8 @@ def gitlab_group(
     params = {"include_subgroups": "true", "per_page": "100", "order_by": "path", "sort": "asc", "with_shared": "false"}
     if not archived:
         params["archived"] = "false"
-    out: list[Repo] = []
-    for page in api.pages(f"groups/{urllib.parse.quote(group, safe='')}/projects", params):
-        for item in page:
-            if not isinstance(item, dict) or not item.get("http_url_to_repo"):
-                continue
-            if _keep(item, archived=archived, forks=forks, topics=topics):
-                url = redact_url(str(item["http_url_to_repo"])) or ""
-                name = str(item.get("path_with_namespace") or item.get("name"))
-                out.append(Repo(name, url, RepoKind.URL, "", f"gitlab:{group}", _host(url)))
-    return out
+    pages = api.pages(f"groups/{urllib.parse.quote(group, safe='')}/projects", params)
+    return _listed(pages, f"gitlab:{group}", "http_url_to_repo", "path_with_namespace", archived=archived, forks=forks, topics=topics)
 
 
 def _split_subdir(entry: str) -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from textwrap import dedent
 
@@ -10,15 +9,11 @@ from mlscan.ci import CiJob, ci_model, shell_flow, split_commands
 from mlscan.index import FileIndex
 from mlscan.target import resolve_target
 
+from tests.conftest import git_repo
+
 
 def index_of(tmp_path: Path, files: dict[str, str], subdir: str = "") -> FileIndex:
-    root = tmp_path / "repo"
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(dedent(text).lstrip("\n"))
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    root = git_repo(tmp_path / "repo", {rel: dedent(text).lstrip("\n") for rel, text in files.items()}, commit=False)
     return FileIndex(resolve_target(str(root / subdir) if subdir else str(root)))
 
 

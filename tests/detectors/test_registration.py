@@ -27,3 +27,31 @@ def test_detectors_declare_metadata() -> None:
         assert d.id == d.id.lower() and "." in d.id, d.id
         assert d.describe(), f"{d.id} needs a one-line docstring"
         assert d.questions or d.signals, f"{d.id} must declare questions or signals"
+
+
+def test_a_detector_is_its_module_its_fixtures_and_one_entry_point_line() -> None:
+    """docs/architecture.md: adding a detector touches detectors/<module>.py, fixtures/detectors/<id>/ and one line
+    of pyproject.toml. Each module holds one registered recogniser, each entry point line names the class of its
+    id, every built-in detector has its fixtures, and no engine module keeps a list of detectors or imports one."""
+    import re
+    import tomllib
+
+    from tests.conftest import FIXTURES, ROOT
+
+    lines = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["entry-points"]["mlscan.detectors"]
+    modules: dict[str, list[str]] = {}
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        m = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+        modules[m.__name__] = [o.id for _, o in inspect.getmembers(m, inspect.isclass)
+                               if issubclass(o, Detector) and o is not Detector and o.__module__ == m.__name__ and o.id]
+    assert {m: ids for m, ids in modules.items() if len(ids) != 1} == {}, "one detector per module"
+    for det_id, target in lines.items():
+        module, _, cls = target.partition(":")
+        assert modules.get(module) == [det_id] and getattr(importlib.import_module(module), cls).id == det_id, (det_id, target)
+        assert (FIXTURES / "detectors" / det_id / "expected.yaml").is_file(), f"{det_id}: fixtures/detectors/{det_id}/ is missing"
+    assert sorted(lines) == sorted(i for ids in modules.values() for i in ids)
+    names = "|".join(re.escape(m.rsplit(".", 1)[1]) for m in modules)
+    mention = re.compile(rf"\bdetectors\.({names})\b|from \.\.detectors import|\b({names})\.py\b")
+    for py in (ROOT / "scanner").rglob("*.py"):
+        hit = mention.search(py.read_text("utf-8"))
+        assert hit is None, f"{py.relative_to(ROOT)} names a detector module ({hit.group(0)}): detectors register only in pyproject.toml"

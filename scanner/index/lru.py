@@ -9,7 +9,7 @@ from typing import Any
 MISSING: Any = object()  # a cache miss (None is a cached value)
 
 
-class _Lru:
+class Lru:
     """A mapping bounded by the summed weight of its values; the least recently used go first. One
     value heavier than the whole budget (a big notebook) is kept aside, so asking again is cheap."""
 

@@ -1,0 +1,90 @@
+"""The one command expansion (commands.invoked) and its three users: a CI job's commands (job_commands), the
+commands on automated paths (ops.automated_commands) and the files an automated path reaches (wiring) follow a
+CI step into the same scripts, Makefile targets and task-runner tasks, at the same lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlscan.ci import ci_model
+from mlscan.facts.commands import invoked, job_commands
+from mlscan.facts.ops import automated_commands
+from mlscan.facts.wiring import AUTOMATED, wiring
+from mlscan.index import FileIndex
+from mlscan.target import resolve_target
+
+from tests.conftest import git_repo
+
+WORKFLOW = """\
+on: push
+jobs:
+  train:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make -C ml train
+      - run: just evaluate
+      - run: bash scripts/publish.sh
+"""
+FILES = {
+    ".github/workflows/train.yml": WORKFLOW,
+    "ml/Makefile": "data:\n\tpython prepare.py\n\ntrain: data\n\tpython train.py --epochs 3\n",
+    "ml/prepare.py": "print('prepare')\n",
+    "ml/train.py": "print('train')\n",
+    "justfile": "# tasks\nevaluate:\n    python src/evaluate.py\n",
+    "src/evaluate.py": "print('evaluate')\n",
+    "scripts/publish.sh": "set -e\necho publishing\npython src/publish.py || true\n",
+    "src/publish.py": "print('publish')\n",
+    "src/unused.py": "print('never run')\n",
+}
+# (text, file, line) of every command the job runs, in order, through make (prerequisite first), just and the script
+EXPANDED = [
+    ("make -C ml train", ".github/workflows/train.yml", 6),
+    ("python prepare.py", "ml/Makefile", 2),
+    ("python train.py --epochs 3", "ml/Makefile", 5),
+    ("just evaluate", ".github/workflows/train.yml", 7),
+    ("python src/evaluate.py", "justfile", 3),
+    ("bash scripts/publish.sh", ".github/workflows/train.yml", 8),
+    ("set -e", "scripts/publish.sh", 1),
+    ("echo publishing", "scripts/publish.sh", 2),
+    ("python src/publish.py || true", "scripts/publish.sh", 3),
+]
+
+
+def _index(tmp_path: Path) -> FileIndex:
+    return FileIndex(resolve_target(str(git_repo(tmp_path / "repo", FILES))))
+
+
+def test_invoked_is_one_level_with_where_each_command_runs(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    subs = invoked(index, "make -C ml train", ".github/workflows/train.yml", 6)
+    assert [(s.text, s.file.path, s.line, s.cwd, s.via) for s in subs] == [
+        ("python prepare.py", "ml/Makefile", 2, "ml", "make data"),
+        ("python train.py --epochs 3", "ml/Makefile", 5, "ml", "make train"),
+    ]
+    script = invoked(index, "bash scripts/publish.sh", ".github/workflows/train.yml", 8)
+    assert [(s.text, s.blocks, s.ignored) for s in script] == [
+        ("set -e", True, False), ("echo publishing", True, False), ("python src/publish.py || true", False, True)]
+    assert invoked(index, "python src/evaluate.py", "justfile", 3) == []  # a leaf: nothing further to expand
+
+
+def test_job_commands_and_automated_commands_expand_alike(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    (job,) = ci_model(index).active_jobs()
+    assert [(c.text, c.path, c.line) for c in job_commands(index, job)] == EXPANDED
+    autos = automated_commands(index)
+    assert [(c.text, c.path) for c in autos] == [(t, p) for t, p, _line in EXPANDED]
+    # commands found in a Makefile, justfile or script carry their own line; the CI step's commands the step's line
+    assert [c.line for c in autos if c.path != ".github/workflows/train.yml"] == [ln for _t, p, ln in EXPANDED if p != ".github/workflows/train.yml"]
+    assert {c.root for c in autos} == {"ci .github/workflows/train.yml:3"}  # the job's line
+
+
+def test_wiring_reaches_what_the_expansion_runs(tmp_path: Path) -> None:
+    w = wiring(_index(tmp_path))
+    for path in ("ml/prepare.py", "ml/train.py", "src/evaluate.py", "src/publish.py", "scripts/publish.sh"):
+        assert w.automated(path), path
+    assert not w.automated("src/unused.py")
+    assert w.of("ml/train.py").chain == ("ci .github/workflows/train.yml:6", "make train (ml/Makefile)", "ml/train.py")  # type: ignore[union-attr]
+    assert w.of("src/evaluate.py").chain == ("ci .github/workflows/train.yml:7", "just evaluate (justfile)", "src/evaluate.py")  # type: ignore[union-attr]
+    assert w.of("src/publish.py").chain == (  # type: ignore[union-attr]
+        "ci .github/workflows/train.yml:8", "scripts/publish.sh:3", "src/publish.py")
+    assert w.of("ml/train.py").kind == AUTOMATED  # type: ignore[union-attr]
