@@ -372,9 +372,8 @@ def test_stub_and_synthetic_caveats_cap_answers_and_show_beside_the_evidence(tmp
     answers = {}
     for kind, body, data in (("placeholder", "pass", "X, y = make_classification(n_samples=100)"),
                              ("real", "train_model()", "df = pd.read_csv('data/train.csv'); X, y = df.drop(columns=['y']), df['y']")):
-        src = tmp_path / kind
-        _write(src, {"dags/retrain.py": dag.replace("{body}", body), "src/train.py": train.replace("{data}", data)})
-        report = build_report(scan(str(make_repo(src, tmp_path / f"repo-{kind}")), ScanOptions(jobs=1)))
+        repo = _repo(tmp_path / kind, {"dags/retrain.py": dag.replace("{body}", body), "src/train.py": train.replace("{data}", data)})
+        report = build_report(scan(str(repo), ScanOptions(jobs=1)))
         answers[kind] = {q["id"]: q for q in report["questions"]}
     fake = answers["placeholder"]
     assert fake["E1"]["answer"] == "partial" and "synthetic" in fake["E1"]["reason"]
@@ -389,8 +388,7 @@ def test_stub_and_synthetic_caveats_cap_answers_and_show_beside_the_evidence(tmp
 def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> None:
     """M3 and M2 lead with the test/deploy command in the script or Makefile target a CI step calls, followed by how
     it is reached; the Python file a CI-run script trains with is defined first, then the script, then the CI step."""
-    src = tmp_path / "src"
-    _write(src, {
+    repo = _repo(tmp_path / "repo", {
         ".github/workflows/ci.yml": """\
             on: push
             jobs:
@@ -411,7 +409,7 @@ def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> No
         "src/train.py": "import mlflow\n\nwith mlflow.start_run():\n    mlflow.log_metric('auc', 0.9)\n",
         "k8s/serving.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model\n",
     })
-    report = build_report(scan(str(make_repo(src, tmp_path / "repo")), ScanOptions(jobs=1)))
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
     qs = {q["id"]: q for q in report["questions"]}
     m3 = qs["M3"]["evidence"][0]
     assert (m3["path"], m3["line"], m3["chain"]) == ("Makefile", 2, ["called from CI step .github/workflows/ci.yml:6"])
