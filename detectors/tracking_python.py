@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import words
+from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -62,5 +63,15 @@ class TrackingPython(Detector):
                 "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
                 "synthetic": bool(synthetic_source(tree)),  # trained on generated data (make_classification, np.random)
+                "fits": _fits(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
             },
         )
+
+
+_FIT_CALLS = frozenset({"fit", "fit_generator", "backward", "train_model", "train_on_batch"})
+
+
+def _fits(tree: ast.AST) -> bool:
+    """The module fits a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in _FIT_CALLS for n in walk(tree))

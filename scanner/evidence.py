@@ -367,6 +367,7 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     statement = e.path.endswith(".py") and not _strip_trailing_comment(lines[e.line - 1].strip()).endswith((":", "(", "[", "{", ",", "\\"))
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
+    decorated = e.path.endswith(".py") and lines[e.line - 1].lstrip().startswith("@")
     for j in range(e.line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
@@ -381,6 +382,9 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             continue
         if ind == base and st[0] in ")]}":
             continue  # the closing bracket of a multi-line opener (``with DAG(`` ... ``) as dag:``) stays in the block
+        if decorated and ind == base and st.startswith(("def ", "async def ", "class ")):
+            decorated = False  # ``@dag(...)`` cites the function it decorates: its body is the block
+            continue
         if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
         if pattern.search(text[:SEARCH_CHARS]):
