@@ -54,7 +54,7 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = ops.locate(index, e, calls[0].line)
+        line, snip = ops.locate(index, e, _lead(calls).line)
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength,
             attrs={
@@ -75,3 +75,17 @@ def _fits(tree: ast.AST) -> bool:
     """The module fits a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``."""
     return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
                and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in _FIT_CALLS for n in walk(tree))
+
+
+_OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
+
+
+def _lead(calls: list[tracking.TrackCall]) -> tracking.TrackCall:
+    """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``), else the
+    first metrics or parameters logged, else the first tracker call (an artifact, a tag)."""
+    def name(c: tracking.TrackCall) -> str:
+        f = c.node.func if isinstance(c.node, ast.Call) else None
+        return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+    return (next((c for c in calls if name(c) in _OPENERS), None)
+            or next((c for c in calls if c.role in ("metrics", "params", "auto")), None) or calls[0])
