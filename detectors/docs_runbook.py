@@ -75,8 +75,13 @@ def _plain(text: str) -> str:
     return re.sub(r"[*_`~]+", " ", text)  # emphasis markers glue words: _ML Training Pipeline_
 
 
+# a hyphenated resource name in inline code (a topic `retrain-trigger`, a queue, a bucket) names a thing, it is no step;
+# `make retrain`, `retrain.py` and `retrain_model()` stay
+_IDENTIFIER_CODE = re.compile(r"`\w+(?:-\w+)+`")
+
+
 def _is_retraining(text: str) -> bool:
-    text = _plain(text)
+    text = _plain(_IDENTIFIER_CODE.sub(" ", text))
     return bool(_RETRAIN.search(text) or (_TRAIN.search(text) and _TRIGGER.search(text) and _RUNNABLE.search(text)))
 
 
