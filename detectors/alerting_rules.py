@@ -11,17 +11,17 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.alarms import alarm_state_rules
 from mlscan.facts.orchestration import all_strings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-from .aws_cdk import alarm_state_rules
-
-_ABOUT_MODEL = re.compile(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
+_ABOUT_MODEL = lazy_re(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
                           r"bias|feature|data.?quality|model.?quality|baseline|score|label|concept", re.I)
-_TRIGGER = re.compile(r"drift|threshold|violat|degrad|anomal|psi|alert|exceed", re.I)
-_CHANNEL_KEYS = re.compile(r"(_configs|Configs)$")
+_TRIGGER = lazy_re(r"drift|threshold|violat|degrad|anomal|psi|alert|exceed", re.I)
+_CHANNEL_KEYS = lazy_re(r"(_configs|Configs)$")
 _CHANNEL_TYPES = {"email", "slack", "pagerduty", "webhook", "teams", "opsgenie", "victorops", "telegram", "discord", "googlechat"}
 _TF_ALARMS = {"aws_cloudwatch_metric_alarm": ("cloudwatch", "alarm_actions"), "google_monitoring_alert_policy": ("gcp-monitoring", "notification_channels"),
               "azurerm_monitor_metric_alert": ("azure-monitor", "action"), "azurerm_monitor_scheduled_query_rules_alert_v2": ("azure-monitor", "action"),

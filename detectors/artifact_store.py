@@ -7,20 +7,22 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_COPY = ((re.compile(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
-         (re.compile(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
-         (re.compile(r"\baz\s+storage\s+blob\s+(upload|upload-batch|sync|download|download-batch)\b|\bazcopy\s+(copy|cp|sync)\b"), "azure-blob"),
-         (re.compile(r"\bmc\s+(cp|mirror)\b"), "minio"))
-_REMOTE = re.compile(r"^(s3|s3a|gs|gcs|az|abfss?|wasbs?|dbfs|hdfs|minio|oss)://|\.blob\.core\.windows\.net", re.I)
+_COPY = ((lazy_re(r"\baws\s+s3\s+(cp|sync|mv)\b|\baws\s+s3api\s+put-object\b"), "s3"),
+         (lazy_re(r"\bgsutil\s+(-\S+\s+)*(cp|rsync|mv)\b|\bgcloud\s+storage\s+(cp|rsync)\b"), "gcs"),
+         (lazy_re(r"\baz\s+storage\s+blob\s+(upload|upload-batch|sync|download|download-batch)\b|\bazcopy\s+(copy|cp|sync)\b"), "azure-blob"),
+         (lazy_re(r"\bmc\s+(cp|mirror)\b"), "minio"))
+_REMOTE = lazy_re(r"^(s3|s3a|gs|gcs|az|abfss?|wasbs?|dbfs|hdfs|minio|oss)://|\.blob\.core\.windows\.net", re.I)
 _MODEL_WORDS = frozenset({"model", "models", "mlflow", "artifact", "artifacts", "checkpoint", "checkpoints", "ckpt", "weights", "registry",
                           "pkl", "joblib", "pt", "pth", "onnx", "h5", "keras", "safetensors", "bentoml", "mlruns"})
 _SDK = {"upload_file": "up", "upload_fileobj": "up", "put_object": "up", "upload_from_filename": "up", "upload_from_file": "up",
@@ -30,7 +32,7 @@ _LOADS = frozenset({"load_model", "load", "save_model", "log_model", "save", "du
                     "load_from_checkpoint", "read_pickle"})
 _ROOT_ENV = ("DEFAULT_ARTIFACT_ROOT", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "MLFLOW_ARTIFACT_ROOT", "ARTIFACT_ROOT",
              "MLFLOW_ARTIFACTS_DESTINATION", "MLFLOW_S3_ENDPOINT_URL")
-_ROOT_FLAG = re.compile(r"--(default-artifact-root|artifacts-destination)[=\s]+[\"']?([^\s\"']+)")
+_ROOT_FLAG = lazy_re(r"--(default-artifact-root|artifacts-destination)[=\s]+[\"']?([^\s\"']+)")
 # Python files worth a parse (word pre-filter): a cloud storage SDK import (boto3, google.cloud.storage, azure.storage,
 # s3fs, gcsfs, minio), the MLflow S3 endpoint variable, or a remote storage URI for a remote model load: a scheme or
 # the Azure blob host of _REMOTE (which ignores case: lower, upper and capitalised spellings)
@@ -69,7 +71,7 @@ class ArtifactStore(Detector):
         cmds = [(c.path, c.line, c.text, True) for c in ops.automated_commands(index)]
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
             if not e.test:
-                cmds += [(e.path, i, t, False) for i, t in ops._logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+                cmds += [(e.path, i, t, False) for i, t in ops.logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):
                 continue
@@ -85,8 +87,8 @@ class ArtifactStore(Detector):
             direction = "upload" if plain and (_REMOTE.search(plain[-1]) or "$" in plain[-1] and len(remote) > 1) else "download"
             yield self.found("artifact.store", index, path, line, strength=Strength.STRONG if auto else Strength.MEDIUM,
                              attrs={"kind": kind, "how": "copy", "direction": direction, "wired": auto})
-        for e, tree in index.python_files(NEEDLES):
-            hit = _python(index, e, tree)
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            hit = index.fact(e.path, FILE_FACTS) if index.mentions(e.path, NEEDLES) else None
             if not hit:
                 continue
             where = place(index, e)
@@ -126,6 +128,18 @@ def _env_of(index: FileIndex, path: str) -> dict[str, list[str]]:
         return tracking.variables([text], docs)
 
     return index.memo(f"artifact-env:{path}", build)  # type: ignore[no-any-return]
+
+
+def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
+    """``_python`` of one file as a file fact (derived when the file is parsed, kept between scans); None when it does
+    not parse or holds nothing."""
+    e = index.entry(path)
+    tree = index.python(path) if e is not None else None
+    hit = _python(index, e, tree) if e is not None and tree is not None else None
+    return list(hit) if hit else None
+
+
+FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:

@@ -11,36 +11,21 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.orchestration import call_tail, dotted, kwarg, trainingish
+from mlscan.facts.alarms import alarm_state_rules
+from mlscan.facts.orchestration import dotted, kwarg, trainingish
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 NEEDLES = (b"aws_cdk",)
-_ABOUT_MODEL = re.compile(r"model|endpoint|invocation|drift|predict|inference|sagemaker|latency", re.I)
-_ALARM_STATE = re.compile(r"CloudWatch Alarm State Change|aws\.cloudwatch", re.I)
+_ABOUT_MODEL = lazy_re(r"model|endpoint|invocation|drift|predict|inference|sagemaker|latency", re.I)
 _MONITORS = {"CfnMonitoringSchedule": "", "CfnDataQualityJobDefinition": "monitoring.data_drift",
              "CfnModelQualityJobDefinition": "monitoring.model_drift", "CfnModelBiasJobDefinition": "",
              "CfnModelExplainabilityJobDefinition": ""}
 
 
-def alarm_state_rules(index: FileIndex) -> bool:
-    """Does the app route alarm state changes through an EventBridge rule (CDK Python or a CloudFormation/SAM
-    template: ``source: aws.cloudwatch``, ``detail-type: CloudWatch Alarm State Change``) to a target?"""
 
-    def build() -> bool:
-        for e in index.select(("**/*.py",)):
-            if index.mentions(e.path, NEEDLES) and index.contains(e.path, (b"CloudWatch Alarm State Change", b"aws.cloudwatch")):
-                tree = index.python(e.path)
-                for c in walk(tree) if tree is not None else ():
-                    if isinstance(c, ast.Call) and call_tail(c) in ("Rule", "CfnRule") and _ALARM_STATE.search(ast.unparse(c)):
-                        return True
-        for e in index.select((*ops.YAML_GLOBS, "**/*.json", "**/*.template")):
-            if index.contains(e.path, (b"CloudWatch Alarm State Change",)) and index.contains(e.path, (b"AWS::Events::Rule",)):
-                return True
-        return False
-
-    return bool(index.memo("aws-cdk:alarm-rules", build))
 
 
 class AwsCdk(Detector):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from mlscan.ci import CiJob, ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import (
+    AUTOMATIC,
     deploy_command,
     deploy_uses,
     ephemeral_cluster,
@@ -20,16 +21,15 @@ from mlscan.facts.ci_vocab import (
     serving_infra,
     workdir,
 )
-from mlscan.facts.commands import job_commands, reached_by
+from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-from .ci_tests import AUTOMATIC, root_line, with_chain
-
-PROD_ENV = re.compile(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
-COMMENTED_STEP = re.compile(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
+PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
+COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
-ROLLBACK = re.compile(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
+ROLLBACK = lazy_re(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
 
 
 class CiDeploy(Detector):

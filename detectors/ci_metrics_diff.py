@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import metrics_diff
-from mlscan.facts.commands import job_commands, reached_by
+from mlscan.facts.commands import job_commands, reached_by, with_chain
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-from .ci_tests import with_chain
-
-METRIC_TEXT = re.compile(r"metric|score|accuracy|\bauc\b|\bf1\b|precision|recall|rmse|\bmae\b|\bloss\b|eval|results", re.I)
+METRIC_TEXT = lazy_re(r"metric|score|accuracy|\bauc\b|\bf1\b|precision|recall|rmse|\bmae\b|\bloss\b|eval|results", re.I)
 
 
 class CiMetricsDiff(Detector):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -12,14 +10,15 @@ from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import training_command
 from mlscan.facts.commands import Cmd, job_commands, python_target, reached_by
 from mlscan.facts.orchestration import call_names, trainingish
-from mlscan.facts.wiring import imported_modules
-from mlscan.index import FileEntry, FileIndex
+from mlscan.facts.wiring import file_imports
+from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 PIPELINE_TASKS = ("pipelinerestapitask", "azuremlpipeline", "runpipeline", "sagemaker-pipeline")
 # A smoke training: one epoch (or a few steps, a fast dev run) to see that training still runs. Scheduled in CI it is a
 # regression test, not retraining.
-_SMOKE = re.compile(r"--(?:num[_-]|max[_-]|n[_-])?epochs?[= ]+1\b|--fast[_-]dev[_-]run\b|--max[_-](?:steps|iters?)[= ]+\d\b|--smoke[_-]?test\b")
+_SMOKE = lazy_re(r"--(?:num[_-]|max[_-]|n[_-])?epochs?[= ]+1\b|--fast[_-]dev[_-]run\b|--max[_-](?:steps|iters?)[= ]+\d\b|--smoke[_-]?test\b")
 
 
 def smoke_training(text: str) -> bool:
@@ -62,6 +61,16 @@ class CiSchedule(Detector):
                              extra=tuple(replace(self.evidence(index, p, ln, strength=strength), chain=chain) for p, ln, chain in where[:3]))
 
 
+def _calls_train(index: FileIndex, path: str) -> bool | None:
+    """Do the names a file calls (and defines) say it trains? None when it does not parse. A file fact: every command
+    of every scheduled job asks about the programs it runs and what they import."""
+    tree = index.python(path)
+    return None if tree is None else trainingish(*call_names(tree))
+
+
+CALLS_TRAIN = register_fact("ci.schedule.calls_train", _calls_train)
+
+
 def _trains(index: FileIndex, c: Cmd) -> bool:
     """Does the Python program a command runs do training (by its name, the calls it makes, or the
     project modules it imports)?"""
@@ -70,12 +79,12 @@ def _trains(index: FileIndex, c: Cmd) -> bool:
         return False
     if trainingish(e.vpath.rsplit("/", 1)[-1]):
         return True
-    tree = index.python(e.path)
-    if tree is None:
+    calls_train = index.fact(e.path, CALLS_TRAIN)
+    if calls_train is None:
         return False
-    if trainingish(*call_names(tree)):
+    if calls_train:
         return True
-    return any(_module_trains(index, m, e) for m in imported_modules(tree, e.vpath)[:30])
+    return any(_module_trains(index, m, e) for m in (file_imports(index, e) or [])[:30])
 
 
 def _module_trains(index: FileIndex, dotted: str, importer: FileEntry) -> bool:
@@ -84,6 +93,5 @@ def _module_trains(index: FileIndex, dotted: str, importer: FileEntry) -> bool:
     for cand in (f"{path}.py", f"src/{path}.py", f"{base}/{path}.py" if base else ""):
         hit = next((x for x in index.select((cand,)) if x.vpath == cand), None) if cand else None
         if hit:
-            tree = index.python(hit.path)
-            return trainingish(hit.vpath.rsplit("/", 1)[-1]) or (isinstance(tree, ast.Module) and trainingish(*call_names(tree)))
+            return trainingish(hit.vpath.rsplit("/", 1)[-1]) or bool(index.fact(hit.path, CALLS_TRAIN))
     return False

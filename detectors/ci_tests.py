@@ -5,37 +5,33 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
-from mlscan.facts.ci_vocab import test_runner, test_target_name
-from mlscan.facts.commands import Cmd, defined_target, head, job_commands, python_target, reached_by, segments
-from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.facts.ci_vocab import AUTOMATIC, test_runner, test_target_name
+from mlscan.facts.commands import (
+    Cmd,
+    collected_tests,
+    defined_target,
+    job_commands,
+    python_target,
+    reached_by,
+    root_line,
+    with_chain,
+)
+from mlscan.index import FileIndex, register_fact
+from mlscan.index.paths import is_test_path
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 MANUAL_TEST_WORDS = frozenset({"test", "tests", "testing", "qa", "validate", "validation", "verify", "verification", "uat",
                                "acceptance", "smoke", "signoff", "sign"})
 DEPLOY_WORDS = frozenset({"deploy", "deployment", "release", "promote", "promotion", "rollout", "publish"})
 JS_TESTS = ("**/*.test.js", "**/*.test.ts", "**/*.test.jsx", "**/*.test.tsx", "**/*.spec.js", "**/*.spec.ts", "**/__tests__/*")
-AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
 
 
 def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
-
-
-def with_chain(f: Finding, chain: tuple[str, ...]) -> Finding:
-    """``f`` whose leading evidence item carries ``chain`` (how its file is reached)."""
-    if not chain or not f.evidence:
-        return f
-    return replace(f, evidence=(replace(f.evidence[0], chain=chain), *f.evidence[1:]))
-
-
-def root_line(cmd: Cmd) -> int:
-    """The line of the CI command a (possibly nested) command was reached from."""
-    return cmd.line if len(cmd.via) == 1 else int(cmd.via[1].rsplit(":", 1)[1])
 
 
 def manual_test(job: CiJob) -> bool:
@@ -57,55 +53,57 @@ def _runs_something(c: Cmd, cmds: list[Cmd]) -> bool:
 
 # Checks of a deployed service, not of the code or model before it ships: describe/invoke a live endpoint
 _ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_endpoint_async", "wait_until_endpoint_in_service"})
-_ASSERT_CALL = re.compile(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
+_ASSERT_CALL = lazy_re(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
 
 
-def _checks(fn: ast.AST, raises: bool) -> bool:
-    """Does the code check anything: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``,
-    ``pytest.raises``) outside exception handlers, or (for a script run directly) a ``raise`` that fails the run?
-    ``assert False`` in the handler of a ``try: print(...)`` and ``assert True`` check nothing."""
-    handlers = {id(x) for h in walk(fn) if isinstance(h, ast.ExceptHandler) for x in walk(h) if x is not h}
-    for n in walk(fn):
-        if id(n) in handlers:
-            continue
-        if isinstance(n, ast.Assert) and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)):
-            return True
-        if isinstance(n, ast.Call):
-            name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else ""
-            if _ASSERT_CALL.match(name):
-                return True
-        if raises and isinstance(n, ast.Raise):
-            return True
-    return False
+def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
+    """What a test command's outcome needs of one Python file, in one walk: [asserts, raises, endpoint calls].
+    ``asserts``: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``, ``pytest.raises``) outside
+    exception handlers (``assert False`` in the handler of a ``try: print(...)`` and ``assert True`` check nothing);
+    ``raises``: a ``raise`` outside handlers (it fails a script run directly); ``endpoint calls``: it describes or
+    invokes a deployed endpoint. None when it does not parse. (A file fact: a scan parses each test file once, however
+    many test commands collect it, and a rescan reads it from the facts cache.)"""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    asserts = raises = endpoint = False
+    todo: list[ast.AST] = [tree]
+    handler_depth: list[bool] = [False]  # parallel to todo: the node sits inside an exception handler
+    i = 0
+    while i < len(todo):
+        n, inside = todo[i], handler_depth[i]
+        i += 1
+        cls = n.__class__
+        if cls is ast.Call:
+            f = n.func  # type: ignore[attr-defined]
+            if f.__class__ is ast.Attribute:
+                name = f.attr
+                endpoint = endpoint or name in _ENDPOINT_CALLS
+            else:
+                name = f.id if f.__class__ is ast.Name else ""
+            if not inside and not asserts and _ASSERT_CALL.match(name):
+                asserts = True
+        elif not inside:
+            if cls is ast.Assert and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)):  # type: ignore[attr-defined]
+                asserts = True
+            elif cls is ast.Raise:
+                raises = True
+        below = inside or cls is ast.ExceptHandler
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if v.__class__ is list:
+                kids = [x for x in v if isinstance(x, ast.AST)]
+                todo.extend(kids)
+                handler_depth.extend([below] * len(kids))
+            elif isinstance(v, ast.AST) and not isinstance(v, ast.expr_context):
+                todo.append(v)
+                handler_depth.append(below)
+    return [asserts, raises, endpoint]
 
 
-def _endpoint_only(tree: ast.AST) -> bool:
-    """The code only checks a deployed endpoint (describe/invoke it): a post-deployment smoke test."""
-    names = {c.func.attr for c in walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)}
-    return bool(names & _ENDPOINT_CALLS)
-
-
-def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
-    """The Python test files a test command runs: the paths it names (files, or the test files under named
-    folders), else every test file under its working directory."""
-    seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
-    args = [a for a in seg[1:] if not a.startswith("-") and a not in ("-m", runner) and "=" not in a]
-    cwd = c.cwd.strip("./") if c.cwd else ""
-    tests = [e for e in index.entries if e.test and e.name.endswith(".py") and e.name != "conftest.py" and e.name != "__init__.py"]
-    out: list[FileEntry] = []
-    for a in args:
-        rel = f"{cwd}/{a}".strip("/") if cwd and not a.startswith("/") else a.lstrip("./")
-        rel = rel.split("::", 1)[0]
-        hit = [e for e in index.entries if e.vpath == rel and e.name.endswith(".py")] or [e for e in tests if e.vpath.startswith(rel.rstrip("/") + "/")]
-        if not hit and rel.endswith(".py"):  # relative to a build's source root: a file below a folder holding the CI file
-            base = c.path.rsplit("/", 1)[0] if "/" in c.path else ""
-            while base and not hit:
-                hit = [e for e in index.entries if e.vpath == f"{base}/{rel}"]
-                base = base.rsplit("/", 1)[0] if "/" in base else ""
-        out += hit
-    if out or args and runner == "python":
-        return out
-    return [e for e in tests if not cwd or e.vpath.startswith(cwd + "/")]
+# derived as a test file is parsed (by whichever detector parses it first): a test command collecting it later needs no
+# second parse
+TEST_FACTS = register_fact("ci.tests.file", _test_facts, eager=lambda _index, path: is_test_path(path))
 
 
 def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
@@ -113,11 +111,11 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
     if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
         return True, False
     files = collected_tests(index, c, runner)
-    trees = [t for e in files if (t := index.python(e.path)) is not None]
-    if not trees:
+    facts = [f for e in files if (f := index.fact(e.path, TEST_FACTS)) is not None]
+    if not facts:
         return True, False
-    asserts = any(_checks(t, raises=runner == "python") for t in trees)
-    post_deploy = all(_endpoint_only(t) for t in trees)
+    asserts = any(a or (runner == "python" and r) for a, r, _ in facts)
+    post_deploy = all(p for _, _, p in facts)
     return asserts, post_deploy
 
 

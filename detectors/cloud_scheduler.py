@@ -11,13 +11,14 @@ from mlscan.detector import Detector
 from mlscan.facts import hcl as _hcl
 from mlscan.facts.orchestration import all_strings, inferenceish, line_of, trainingish, yaml_docs
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_PIPELINE = re.compile(r"SageMakerPipeline|sagemaker_pipeline|:pipeline/|StartPipelineExecution|pipelineJobs|AWS::SageMaker::Pipeline", re.I)
-_TF_REF = re.compile(r"\b(aws_[a-z0-9_]+|google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\b")
+_PIPELINE = lazy_re(r"SageMakerPipeline|sagemaker_pipeline|:pipeline/|StartPipelineExecution|pipelineJobs|AWS::SageMaker::Pipeline", re.I)
+_TF_REF = lazy_re(r"\b(aws_[a-z0-9_]+|google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\b")
 
 
-_SMOKE = re.compile(r"(?i)\bsmoke\b")
+_SMOKE = lazy_re(r"(?i)\bsmoke\b")
 
 
 def _runs_training(*texts: str) -> bool:

@@ -11,13 +11,14 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _TF_BUDGETS = {"aws_budgets_budget": ("aws-budgets", "notification"), "google_billing_budget": ("gcp-billing-budget", "threshold_rules"),
                "azurerm_consumption_budget_subscription": ("azure-budget", "notification"),
                "azurerm_consumption_budget_resource_group": ("azure-budget", "notification")}
 _COST_CHARTS = {"cost-analyzer": "kubecost", "kubecost": "kubecost", "opencost": "opencost"}
-_COST_IMAGES = re.compile(r"(kubecost/cost-model|opencost/opencost|kubecost/frontend)")
+_COST_IMAGES = lazy_re(r"(kubecost/cost-model|opencost/opencost|kubecost/frontend)")
 
 
 class CostBudget(Detector):

@@ -10,21 +10,53 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
 from mlscan.index.formats import LineDict
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding
 
 # AWS p/g families (ml.p3.2xlarge, g5.xlarge, p4d.24xlarge), Azure NC/ND/NV, GCP a2/a3/g2
-_GPU_INSTANCE = re.compile(r"^(ml\.)?(p[2-5][a-z]*|g[3-6][a-z]*|trn1|inf[12])\.[0-9]*x?large$|^Standard_N[CDV]\w*$|^(a2|a3|g2)-\w+$")
-_GPU_ACCEL = re.compile(r"^(NVIDIA_|nvidia-|TPU_|ct[0-9])", re.I)
+_GPU_INSTANCE = lazy_re(r"^(ml\.)?(p[2-5][a-z]*|g[3-6][a-z]*|trn1|inf[12])\.[0-9]*x?large$|^Standard_N[CDV]\w*$|^(a2|a3|g2)-\w+$")
+_GPU_ACCEL = lazy_re(r"^(NVIDIA_|nvidia-|TPU_|ct[0-9])", re.I)
 _GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu", "cloud.google.com/gke-accelerator")
 _SPOT_LABELS = {
     "cloud.google.com/gke-spot": None, "cloud.google.com/gke-preemptible": None, "eks.amazonaws.com/capacityType": "SPOT",
     "karpenter.sh/capacity-type": "spot", "kubernetes.azure.com/scalesetpriority": "spot", "node.kubernetes.io/lifecycle": "spot",
 }
-_TF_SPOT = re.compile(r'(?m)^\s*(capacity_type\s*=\s*"SPOT"|preemptible\s*=\s*true|provisioning_model\s*=\s*"SPOT"|spot_price\s*=|priority\s*=\s*"Spot")')
+_TF_SPOT = lazy_re(r'(?m)^\s*(capacity_type\s*=\s*"SPOT"|preemptible\s*=\s*true|provisioning_model\s*=\s*"SPOT"|spot_price\s*=|priority\s*=\s*"Spot")')
 # Python files worth a parse (word pre-filter): the keyword arguments the Python branch reads
 NEEDLES = (b"instance_type", b"accelerator_type", b"num_gpus", b"use_spot_instances")
+
+
+def _file_findings(index: FileIndex, path: str) -> list[Any] | None:
+    """The Python branch of the detector for one file, as [signal, line, snippet, attrs] (a file fact: derived once,
+    when the file is parsed, and kept between scans): the first GPU instance type/accelerator/GPU count and the first
+    spot-instance flag of its calls. None when it does not parse."""
+    e = index.entry(path)
+    if e is None or index.python(path) is None:
+        return None
+    out: list[Any] = []
+    _al, calls = ops.py_calls(index, e)
+    gpu = spot = False
+    for c in calls:
+        for key in ("instance_type", "accelerator_type", "num_gpus"):
+            node = ops.kwarg(c.node, key)
+            v = ops.literal(node)
+            hit = (isinstance(v, str) and (_GPU_INSTANCE.match(v) or (key == "accelerator_type" and _GPU_ACCEL.match(v)))) or (
+                key == "num_gpus" and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0)
+            if hit and not gpu and node is not None:
+                gpu = True
+                line, snip = ops.locate(index, e, node.lineno)
+                out.append(["cost.gpu", line, snip, {"kind": "python", "value": str(v)}])
+        node = ops.kwarg(c.node, "use_spot_instances")
+        if not spot and node is not None and ops.literal(node) is True:
+            spot = True
+            line, snip = ops.locate(index, e, node.lineno)
+            out.append(["cost.spot", line, snip, {"tool": "sagemaker", "for": "training"}])
+    return out
+
+
+FILE_FACTS = register_fact("cost.gpu.file", _file_findings, eager=lambda index, path: index.may_mention(path, NEEDLES))
 
 
 class CostGpu(Detector):
@@ -36,24 +68,10 @@ class CostGpu(Detector):
     signals = ("cost.gpu", "cost.spot")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e, _tree in index.python_files(NEEDLES):
-            _al, calls = ops.py_calls(index, e)
-            gpu = spot = False
-            for c in calls:
-                for key in ("instance_type", "accelerator_type", "num_gpus"):
-                    node = ops.kwarg(c.node, key)
-                    v = ops.literal(node)
-                    hit = (isinstance(v, str) and (_GPU_INSTANCE.match(v) or (key == "accelerator_type" and _GPU_ACCEL.match(v)))) or (
-                        key == "num_gpus" and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0)
-                    if hit and not gpu and node is not None:
-                        gpu = True
-                        line, snip = ops.locate(index, e, node.lineno)
-                        yield self.found("cost.gpu", index, e.path, line, snippet=snip, attrs={"kind": "python", "value": str(v)})
-                node = ops.kwarg(c.node, "use_spot_instances")
-                if not spot and node is not None and ops.literal(node) is True:
-                    spot = True
-                    line, snip = ops.locate(index, e, node.lineno)
-                    yield self.found("cost.spot", index, e.path, line, snippet=snip, attrs={"tool": "sagemaker", "for": "training"})
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if index.mentions(e.path, NEEDLES):
+                for signal, line, snip, attrs in index.fact(e.path, FILE_FACTS) or ():
+                    yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
         for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"gpu", b"accelerator", b"spot", b"preemptible", b"instance_type", b"capacityType",
                                            b"capacity-type", b"scalesetpriority", b"lifecycle")):

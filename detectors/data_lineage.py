@@ -15,14 +15,15 @@ from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_model_version", "save_model", "link_model", "push_to_hub",
                           "set_registered_model_alias", "upload_model"})
 _DATA_WORDS = frozenset({"data", "dataset", "datasets", "train", "training", "input", "inputs", "table", "snapshot"})
 _VERSION_WORDS = frozenset({"hash", "md5", "sha", "sha256", "digest", "version", "id", "checksum", "rev", "revision", "commit", "etag"})
-_LAKEFS_REF = re.compile(r"lakefs://[^/\s]+/([^/\s]+)/")
-_AML_REF = re.compile(r"azureml:([\w.-]+)(:(\d+)|@latest)")
+_LAKEFS_REF = lazy_re(r"lakefs://[^/\s]+/([^/\s]+)/")
+_AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
 # the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
 NEEDLES = (b"mlflow.log_input", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",

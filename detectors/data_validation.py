@@ -4,7 +4,6 @@ constraints, dbt tests and custom raising checks, with whether an automated path
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
@@ -23,6 +22,7 @@ from mlscan.facts.place import place
 from mlscan.facts.pyast import result_used
 from mlscan.facts.wiring import wiring
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 # Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
@@ -33,7 +33,7 @@ NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"te
 # sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
 CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
 _GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
-_TRAINING = re.compile(r"train|fit\b|retrain")
+_TRAINING = lazy_re(r"train|fit\b|retrain")
 
 
 class DataValidation(Detector):

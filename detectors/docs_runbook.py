@@ -8,25 +8,26 @@ from collections.abc import Iterable, Iterator
 from mlscan.detector import Detector
 from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, parse, project_docs
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_RETRAIN = re.compile(
+_RETRAIN = lazy_re(
     r"\b(re-?train\w*|continual(ly)?[\s-](learning|training|improv\w*)|continuous[\s-](training|learning)|"
     r"model[\s-](refresh|retraining)|refresh(ing)?[\s-](the[\s-])?model|train(ing)?[\s-](a[\s-])?new[\s-]model)\b",
     re.IGNORECASE,
 )
 # "trigger the training pipeline", "the scheduled training job": training started on purpose, not a first run
-_TRAIN = re.compile(r"\btrain(ing|s|ed)?\b", re.IGNORECASE)
-_TRIGGER = re.compile(r"\b(trigger\w*|schedul\w*|cron|kick(s|ed)?[\s-]off|re-?run\w*|submit\w*)\b", re.IGNORECASE)
-_RUNNABLE = re.compile(r"\b(pipelines?|jobs?|workflows?|runs?|dags?)\b", re.IGNORECASE)
-_ROLLBACK = re.compile(
+_TRAIN = lazy_re(r"\btrain(ing|s|ed)?\b", re.IGNORECASE)
+_TRIGGER = lazy_re(r"\b(trigger\w*|schedul\w*|cron|kick(s|ed)?[\s-]off|re-?run\w*|submit\w*)\b", re.IGNORECASE)
+_RUNNABLE = lazy_re(r"\b(pipelines?|jobs?|workflows?|runs?|dags?)\b", re.IGNORECASE)
+_ROLLBACK = lazy_re(
     r"\b(roll(ing|s|ed)?[\s-]?back\w*|revert(ing|s)?[\s-](to[\s-])?(the[\s-]|a[\s-])?(previous|prior|last|older|earlier|old|stable)\b|"
     r"restor(e|ing)[\s-](the[\s-]|a[\s-])?(previous|prior|last|older|stable)\b|downgrad\w*|undo[\s-](the[\s-])?(deploy\w*|release|rollout))",
     re.IGNORECASE,
 )
 # a word every retraining or rollback hit above needs (a superset): documents without one are not parsed
 # (matched on lower-cased text: several times faster than re.IGNORECASE)
-_CANDIDATE = re.compile(r"re-?train|continu|refresh|new[\s-]model|trigger|schedul|cron|kick|re-?run|submit|roll(ing|s|ed)?[\s-]?back|"
+_CANDIDATE = lazy_re(r"re-?train|continu|refresh|new[\s-]model|trigger|schedul|cron|kick|re-?run|submit|roll(ing|s|ed)?[\s-]?back|"
                         r"abort|revert|restor|downgrad|undo")
 # its plain-literal alternatives, found with ``in`` (a regex alternation tries every position); the two alternatives
 # with a separator go to _CANDIDATE itself, only when the text has both of their words
@@ -41,7 +42,7 @@ _IMPERATIVE = {
     "confirm", "kick", "rebuild", "retrieve", "get", "find", "fetch", "evaluate", "test", "publish", "disable", "enable",
 }
 _STEP_WORDS = _IMPERATIVE | {"then", "now", "next", "once", "after", "finally", "first", "if", "when", "we", "you", "to"}
-_INLINE_CODE = re.compile(r"`([^`]+)`")
+_INLINE_CODE = lazy_re(r"`([^`]+)`")
 MAX_FILES = 3
 
 
@@ -77,7 +78,7 @@ def _plain(text: str) -> str:
 
 # a hyphenated resource name in inline code (a topic `retrain-trigger`, a queue, a bucket) names a thing, it is no step;
 # `make retrain`, `retrain.py` and `retrain_model()` stay
-_IDENTIFIER_CODE = re.compile(r"`\w+(?:-\w+)+`")
+_IDENTIFIER_CODE = lazy_re(r"`\w+(?:-\w+)+`")
 
 
 def _is_retraining(text: str) -> bool:

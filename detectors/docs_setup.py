@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, classify, commands, document, project_docs
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 # a section (or a whole page, by its file name) that tells someone how to set up or run the project
-_SETUP = re.compile(
+_SETUP = lazy_re(
     r"\b(install\w*|set[\s_-]?up|setting[\s_-]up|getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|usage|how[\s_-]to|"
     r"run\w*|execut\w*|launch\w*|start\w*|develop\w*|local\w*|deploy\w*|build\w*|train\w*|tutorials?|guides?|steps?|"
     r"prerequisites?|requirements|environment|walkthrough|scripts?|commands?|docker|serv(e|ing)|test\w*|reproduc\w*|"
@@ -20,7 +21,7 @@ _SETUP = re.compile(
     re.IGNORECASE,
 )
 MAX_FILES = 6
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_INLINE_CODE = lazy_re(r"`([^`\n]+)`")
 
 
 class DocsSetup(Detector):

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_LOCAL = re.compile(r"^(/|\.|~|[A-Za-z]:\\|file:)")
+_LOCAL = lazy_re(r"^(/|\.|~|[A-Za-z]:\\|file:)")
 
 
 class DvcRemote(Detector):

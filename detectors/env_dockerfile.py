@@ -11,17 +11,17 @@ from collections.abc import Iterator
 from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-from .env_python import REQ_GLOBS, pinned, share
-
 _TOOLING = frozenset({"pip", "setuptools", "wheel", "pipenv", "poetry", "uv", "pip-tools", "virtualenv", "pdm", "hatch", "conda-lock"})
-_LOCKED = re.compile(r"\buv\s+(sync|pip\s+sync)\b|\bpoetry\s+install\b|\bpipenv\s+(install\s+.*--(deploy|ignore-pipfile)|sync)\b|"
+_LOCKED = lazy_re(r"\buv\s+(sync|pip\s+sync)\b|\bpoetry\s+install\b|\bpipenv\s+(install\s+.*--(deploy|ignore-pipfile)|sync)\b|"
                      r"\bpdm\s+(sync|install)\b|\bconda-lock\s+install\b|\bpip\s+install\b.*--require-hashes|\bpixi\s+install\b.*--(frozen|locked)")
-_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
+_VAR = lazy_re(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
 
 
 class EnvDockerfile(Detector):

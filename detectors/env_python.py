@@ -10,26 +10,17 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
-from mlscan.index.formats import Requirement, normalize_name, parse_requirements
+from mlscan.index.formats import normalize_name, parse_requirements
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _LOCKS = {"poetry.lock": "poetry", "uv.lock": "uv", "Pipfile.lock": "pipenv", "pdm.lock": "pdm", "pixi.lock": "pixi",
           "conda-lock.yml": "conda-lock", "conda-lock.yaml": "conda-lock", "renv.lock": "renv"}
-REQ_GLOBS = ("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt", "**/*-requirements.txt", "**/*.requirements.txt")
-_DEV = re.compile(r"dev|test|lint|doc|ci\b|style|format", re.I)
-
-
-def pinned(spec: str, raw: str = "") -> bool:
-    """``==``/``===``/URL pins, and ``~=X.Y.Z`` (patch-level compatible release)."""
-    spec = spec.strip()
-    return spec.startswith(("==", "===")) or "@" in raw.split(";")[0] or bool(re.match(r"~=\s*\d+\.\d+\.\d+", spec))
-
-
-def share(reqs: list[Requirement]) -> tuple[int, int]:
-    return sum(pinned(r.spec, r.raw) for r in reqs), len(reqs)
+_DEV = lazy_re(r"dev|test|lint|doc|ci\b|style|format", re.I)
 
 
 class EnvPython(Detector):
@@ -140,7 +131,7 @@ def _conda(doc: Any) -> tuple[int, int]:
     return len(specs), sum(p for _, p in specs)
 
 
-_JSONC_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
+_JSONC_TOKEN = lazy_re(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')
 
 
 def _jsonc(text: str) -> Any:

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner
+from mlscan.facts.commands import collected_tests
 from mlscan.facts.commands import job_commands as _job_commands
 from mlscan.facts.gates import ci_runs_blocking, code_gates, exits_before, metric_assertion, promotes, shell_gate
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, reach_strength, words
 from mlscan.facts.pyeval import Env, caller_params
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",
@@ -111,14 +113,12 @@ class MetricGate(Detector):
                                  attrs={"tool": "ci-tests", "blocking": blocking, "kind": "test_assert"})
 
 
-_PROMOTE_CMD = re.compile(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
+_PROMOTE_CMD = lazy_re(r"\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b", re.I)
 
 
 def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:
     """(test file, line, blocking) of metric assertions in tests that a CI job runs before a step of the same job, or of
     a job that needs it, promotes/deploys/registers the model: the promotion waits for them."""
-    from .ci_tests import collected_tests  # a detector module: imported when the scan gets here
-
     jobs = ci_model(index).active_jobs()
     for job in jobs:
         cmds = [c for c in _job_commands(index, job) if c.active]

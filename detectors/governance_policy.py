@@ -11,18 +11,19 @@ from mlscan.facts import ops
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import wiring
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_MODEL_CARD = re.compile(r"(^|/)(model[_-]?card|modelcard)[\w.-]*\.(md|markdown|rst|json|ya?ml|html|txt|j2|jinja2?)$", re.IGNORECASE)
-_PR_TEMPLATE = re.compile(
+_MODEL_CARD = lazy_re(r"(^|/)(model[_-]?card|modelcard)[\w.-]*\.(md|markdown|rst|json|ya?ml|html|txt|j2|jinja2?)$", re.IGNORECASE)
+_PR_TEMPLATE = lazy_re(
     r"(^|/)(\.github/|docs/|\.azuredevops/)?pull_request_template(\.md|\.txt)?$|(^|/)\.github/pull_request_template/[^/]+\.md$"
     r"|(^|/)\.gitlab/merge_request_templates/[^/]+\.md$",
     re.IGNORECASE,
 )
 _TF_PROTECTION = ("github_branch_protection", "github_branch_protection_v3", "github_repository_ruleset", "gitlab_branch_protection")
 _ML_RESOURCES = ("models", "registered_models", "experiments", "model_serving_endpoints")
-_REGO_RULE = re.compile(r"^(deny|violation|warn|allow)\b[^\n]*(\{|\bif\b|:?=)", re.MULTILINE)
-_REGO_SUBJECT = re.compile(r"\b(Deployment|StatefulSet|Pod|InferenceService|SeldonDeployment|Service|image|containers?|model\w*|namespace|replicas)\b")
+_REGO_RULE = lazy_re(r"^(deny|violation|warn|allow)\b[^\n]*(\{|\bif\b|:?=)", re.MULTILINE)
+_REGO_SUBJECT = lazy_re(r"\b(Deployment|StatefulSet|Pod|InferenceService|SeldonDeployment|Service|image|containers?|model\w*|namespace|replicas)\b")
 FAIRNESS = ("fairlearn", "aif360", "fairness_indicators", "responsibleai")
 FAIRNESS_NEEDLES = tuple(m.encode() for m in FAIRNESS)  # module level: part of the scan's vocabulary
 CARD_CODE = ("model_card_toolkit", "huggingface_hub")

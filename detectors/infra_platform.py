@@ -12,6 +12,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.autoscaling import k8s_autoscaling, python_autoscaling
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _DIST_KINDS = {"PyTorchJob": "pytorchjob", "TFJob": "tfjob", "MPIJob": "mpijob", "XGBoostJob": "xgboostjob", "PaddleJob": "paddlejob",
@@ -23,7 +24,7 @@ _DIST_PY = (("torch.distributed.init_process_group", "torch.distributed"), ("tor
             ("tensorflow.distribute.MirroredStrategy", "tf.distribute"), ("tensorflow.distribute.MultiWorkerMirroredStrategy", "tf.distribute"),
             ("tensorflow.distribute.TPUStrategy", "tf.distribute"), ("tensorflow.distribute.experimental.", "tf.distribute"), ("dask_ml.", "dask"),
             ("xgboost.dask.", "dask"), ("xgboost_ray.", "ray-train"), ("lightgbm_ray.", "ray-train"))
-_DIST_CMDS = re.compile(r"^(torchrun|deepspeed|horovodrun|mpirun|accelerate\s+launch|python3?\s+-m\s+torch\.distributed\.(run|launch))\b")
+_DIST_CMDS = lazy_re(r"^(torchrun|deepspeed|horovodrun|mpirun|accelerate\s+launch|python3?\s+-m\s+torch\.distributed\.(run|launch))\b")
 _ML_TF = ("aws_sagemaker_", "google_vertex_ai_", "azurerm_machine_learning_", "databricks_", "google_ml_engine_")
 _FEATURE = (("feast.", "feast"), ("tecton.", "tecton"), ("sagemaker.feature_store.", "sagemaker"), ("hsfs.", "hopsworks"),
             ("hopsworks.", "hopsworks"), ("databricks.feature_store.", "databricks"), ("databricks.feature_engineering.", "databricks"),

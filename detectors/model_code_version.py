@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
@@ -14,10 +15,11 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_TAG_KEYS = re.compile(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
+_TAG_KEYS = lazy_re(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
 _TAG_KWARGS = ("tags", "metadata", "customer_metadata_properties", "labels", "properties")
 _CODE_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsha", "hexsha", "gitcommit"})
@@ -70,7 +72,7 @@ class ModelCodeVersion(Detector):
             if e.path in ci_paths or e.test:
                 continue
             env = tracking.variables([index.text(e.path) or ""])
-            for i, text in ops._logical_lines(index.lines(e.path)):
+            for i, text in ops.logical_lines(index.lines(e.path)):
                 for cmd in split_commands(text.lstrip("@-\t ")):
                     how = _command_link(cmd, env, tag_trigger=False)
                     if how:
@@ -81,8 +83,7 @@ class ModelCodeVersion(Detector):
             tracked, saving = index.mentions(e.path, TRACKING_NEEDLES), index.mentions(e.path, SAVE_NEEDLES)
             if not (tracked or saving):
                 continue
-            tree = index.python(e.path)
-            hit = (_python_link(index, e, tree) if tracked else None) or (_checkpoint_link(index, e, tree) if saving else None) if tree is not None else None
+            hit = (index.fact(e.path, PYTHON_LINK) if tracked else None) or (index.fact(e.path, CHECKPOINT_LINK) if saving else None)
             if hit:
                 where = place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -128,14 +129,14 @@ def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> I
 
 
 # commands that register or upload a model (their tag/label/version option is read) ...
-_MODEL_COMMAND = re.compile(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b")
-_MODEL_TAG_OPTION = re.compile(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
+_MODEL_COMMAND = lazy_re(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b")
+_MODEL_TAG_OPTION = lazy_re(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
 # ... GTO's model tags (``git tag name@v1``, ``gto register``) ...
-_GIT_TAG = re.compile(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
-_GTO = re.compile(r"\bgto\s+(register|assign)\b")
+_GIT_TAG = lazy_re(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
+_GTO = lazy_re(r"\bgto\s+(register|assign)\b")
 # ... and manifest edits that may write an image tag
-_MANIFEST_EDIT = re.compile(r"\s*(sed|yq|envsubst)\b")
-_IMAGE_OR_TAG = re.compile(r"image|tag", re.I)
+_MANIFEST_EDIT = lazy_re(r"\s*(sed|yq|envsubst)\b")
+_IMAGE_OR_TAG = lazy_re(r"image|tag", re.I)
 
 
 def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str | None:
@@ -194,6 +195,18 @@ def _checkpoint_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple
     return None
 
 
+def _file_fact(link: Any) -> Any:
+    """``link`` over one file as a file fact (FileIndex.fact): [line, how] or None, kept between scans by content, so
+    a rescan after an edit elsewhere reuses this pass without parsing the files it looked at."""
+
+    def build(index: FileIndex, path: str) -> list[Any] | None:
+        tree = index.python(path)
+        hit = link(index, ops.FileEntry(path, path, "project"), tree) if tree is not None else None
+        return list(hit) if hit else None
+
+    return build
+
+
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
     """(line, how) for a code-version tag set on a run or registered model."""
     al, calls = ops.py_calls(index, e)
@@ -232,3 +245,7 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
                     if any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in n.value.keys if k):
                         return n.lineno, tag_vars[t.id]
     return None
+
+
+PYTHON_LINK = register_fact("model.code_version.python_link", _file_fact(_python_link))
+CHECKPOINT_LINK = register_fact("model.code_version.checkpoint_link", _file_fact(_checkpoint_link))

@@ -15,14 +15,15 @@ from mlscan.facts.hcl import parse as parse_hcl
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
                             "set_registered_model_alias", "copy_model_version", "set_model_version_tag"})
-_CLI = ((re.compile(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (re.compile(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
-        (re.compile(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (re.compile(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
-        (re.compile(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (re.compile(r"\bgto\s+(register|assign|promote)\b"), "gto"),
-        (re.compile(r"\bmlflow\s+models?\s+register\b"), "mlflow"))
+_CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (lazy_re(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
+        (lazy_re(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (lazy_re(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
+        (lazy_re(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (lazy_re(r"\bgto\s+(register|assign|promote)\b"), "gto"),
+        (lazy_re(r"\bmlflow\s+models?\s+register\b"), "mlflow"))
 # Python files that name a registration API (register, registered_model_name, link_model, push_to_hub, upload, ...) ...
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",

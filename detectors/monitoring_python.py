@@ -19,6 +19,7 @@ from mlscan.facts.prediction_logging import LOG_CALLS, logs_predictions, makes_p
 from mlscan.facts.pyast import walk
 from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 D, M = "data", "model"  # drift kinds
@@ -53,7 +54,7 @@ _LIBS = (
 )
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
-_ML_METRIC = re.compile(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
+_ML_METRIC = lazy_re(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
 # modules of _LIBS, prometheus_client and the _INFRA exporters, the Fluentd sender) ...

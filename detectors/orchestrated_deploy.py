@@ -8,7 +8,6 @@ Also a registry promotion (stage transition, alias) on an automated path whose s
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
@@ -17,6 +16,7 @@ from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, word
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 # orchestrator module -> the decorators that make a function one of its tasks
@@ -114,7 +114,7 @@ class OrchestratedDeploy(Detector):
 _PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1),
                "add_version_aliases": ("new_aliases", 0)}
 PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
-_MODEL_URI = re.compile(r"models:/[^\s'\"]*?(?:/|@)(?P<ref>\{?[A-Za-z0-9_.-]+\}?)['\"]")
+_MODEL_URI = lazy_re(r"models:/[^\s'\"]*?(?:/|@)(?P<ref>\{?[A-Za-z0-9_.-]+\}?)['\"]")
 _SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict", "prediction", "inference", "score", "scoring", "batch",
                             "service", "handler", "main"})
 _SERVING_LIBS = ("fastapi", "flask", "bentoml", "starlette", "gradio", "streamlit", "litserve", "ray.serve")

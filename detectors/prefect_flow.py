@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
@@ -20,7 +21,8 @@ from mlscan.facts.orchestration import (
     trainingish,
 )
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
+from mlscan.index.paths import is_test_path
 from mlscan.model import Finding, Strength
 
 _SCHED_KW = ("cron", "interval", "rrule", "schedule", "schedules")
@@ -41,33 +43,58 @@ class _Flow:
     edges: int
 
 
+def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
+    """What ``_flows`` reads of one Python file importing Prefect, in one walk of each flow (a file fact; None: the file
+    does not parse or does not import Prefect): [task function names, flows], a flow being [name, line, training,
+    events]; the events, in ``walk`` order, are ``["c", callee, names, callees]`` for a call (``names``/``callees``: the
+    names and callees inside its arguments) and ``["a", callee, targets]`` for ``targets = callee(...)``. Whether a
+    callee is a task is known only once every file's tasks are (``_flows``)."""
+    tree = index.python(path)
+    if tree is None or not imports(tree, "prefect"):
+        return None
+    funcs = functions(tree)
+    tasks = [fn.name for fn in funcs.values() if decorator(fn, "task")]
+    flows: list[Any] = []
+    for fn in funcs.values():
+        if not decorator(fn, "flow"):
+            continue
+        events: list[Any] = []
+        for n in walk(fn):
+            if isinstance(n, ast.Call):
+                inputs = [x for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)]
+                events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
+                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call)})])
+            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
+                events.append(["a", dotted(n.value.func), [t.id for t in n.targets if isinstance(t, ast.Name)]])
+        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events])
+    return [tasks, flows]
+
+
+FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
+                           eager=lambda index, path: path.endswith(".py") and not is_test_path(path) and index.may_mention(path, PREFECT))
+
+
 def _flows(index: FileIndex) -> dict[str, _Flow]:
-    trees = [(e.path, t) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
-             for t in [index.python(e.path)] if t is not None and imports(t, "prefect")]
-    task_names = {fn.name for _, t in trees for fn in functions(t).values() if decorator(fn, "task")}
+    files = [(e.path, f) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
+             for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
+    task_names = {name for _, (tasks, _) in files for name in tasks}
     flows: dict[str, _Flow] = {}
-    for path, tree in trees:
-        funcs = functions(tree)
-        for fn in funcs.values():
-            if not decorator(fn, "flow"):
-                continue
+    for path, (_, file_flows) in files:
+        for name, line, training, events in file_flows:
             produced: set[str] = set()
             steps = edges = 0
-            for n in walk(fn):
-                if isinstance(n, ast.Call) and _task_call(n, task_names):
+            for ev in events:
+                if ev[0] == "c" and _task_name(ev[1], task_names):
                     steps += 1
-                    inputs = [*n.args, *(k.value for k in n.keywords)]
-                    if any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and _task_call(x, task_names)
-                           for a in inputs for x in walk(a)):
+                    if any(x in produced for x in ev[2]) or any(_task_name(x, task_names) for x in ev[3]):
                         edges += 1
-                elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _task_call(n.value, task_names):
-                    produced |= {t.id for t in n.targets if isinstance(t, ast.Name)}
-            flows[fn.name] = _Flow(path, fn.lineno, training_code(fn, funcs) or trainingish(fn.name), steps, edges)
+                elif ev[0] == "a" and _task_name(ev[1], task_names):
+                    produced |= set(ev[2])
+            flows[name] = _Flow(path, line, training, steps, edges)
     return flows
 
 
-def _task_call(c: ast.Call, task_names: set[str]) -> bool:
-    name = dotted(c.func)
+def _task_name(name: str, task_names: set[str]) -> bool:
     return name.split(".")[0] in task_names and tail(name) in (name, "submit", "map")
 
 

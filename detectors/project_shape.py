@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
-from mlscan.index import TEMPLATE_MANIFESTS, FileEntry, FileIndex
+from mlscan.index import TEMPLATE_MANIFESTS, FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _TRAIN_CALLS = {"fit", "train", "fit_generator", "train_model", "partial_fit", "train_on_batch", "fit_model", "run_training"}
@@ -20,7 +21,7 @@ TRAIN_NEEDLES = (b"fit", b"train", b"run_training")
 # ... and, in the text, the name as a word followed by an opening parenthesis (across spaces, line continuations,
 # comments or the closing parenthesis of ``(model.fit)(x)``): a pattern per name, starting with the name (the regex
 # engine finds a literal start far faster than a ``\b`` and an alternation), its word start checked in code
-_TRAIN_CALL_TEXT = tuple(re.compile(name + r"(?:\s|\\|#[^\n]*\n|\))*+\(") for name in sorted(_TRAIN_CALLS))
+_TRAIN_CALL_TEXT = tuple(lazy_re(name + r"(?:\s|\\|#[^\n]*\n|\))*+\(") for name in sorted(_TRAIN_CALLS))
 _NOT_SCRIPTS = {"setup.py", "conftest.py", "noxfile.py", "tasks.py", "conf.py", "__init__.py", "manage.py"}
 MODEL_EXTS = (".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".keras", ".pt", ".pth", ".ckpt", ".onnx", ".safetensors",
               ".sav", ".tflite", ".mlmodel", ".cbm", "saved_model.pb")
@@ -51,6 +52,19 @@ def _training_call(tree: ast.AST) -> int | None:
             if name in _TRAIN_CALLS:
                 return node.lineno
     return None
+
+
+def _training_fact(index: FileIndex, path: str) -> list[Any] | None:
+    """[line of the first training call, has a ``__main__`` guard] of a file whose text calls training, else None. A
+    file fact (FileIndex.fact): kept between scans by content, so a rescan parses only the files that changed."""
+    if not _calls_training(index.text(path) or ""):
+        return None
+    tree = index.python(path)
+    line = _training_call(tree) if tree is not None else None
+    return None if line is None else [line, has_main_guard(tree)]  # type: ignore[arg-type]
+
+
+TRAINING = register_fact("project.shape.training", _training_fact)
 
 
 class ProjectShape(Detector):
@@ -87,14 +101,12 @@ class ProjectShape(Detector):
             if reach is None and not index.contains(e.path, (b"__name__",)):  # no main guard
                 library.append(e)
                 continue
-            if not _calls_training(index.text(e.path) or ""):
+            fact = index.fact(e.path, TRAINING)
+            if fact is None:
                 continue
-            tree = index.python(e.path)
-            line = _training_call(tree) if tree is not None else None
-            if line is None:
-                continue
+            line, guarded = fact
             trains += 1
-            if reach is None and not has_main_guard(tree):  # type: ignore[arg-type]
+            if reach is None and not guarded:
                 continue  # training code nothing runs as a script
             # the entry point is the first script on the chain that reaches this training code
             links = [w for c in (reach.chain if reach else ()) for w in (c, c.rsplit(" ", 1)[-1])]  # "__main__ script a.py"
@@ -110,8 +122,7 @@ class ProjectShape(Detector):
                              attrs={"automated": automated, "trains_in": trainer, "reach": how})
         notebooks = index.select(("**/*.ipynb",), include_root=False)
         if notebooks and not trains:
-            trains = any(_calls_training(index.text(e.path) or "") and (tree := index.python(e.path)) is not None
-                         and _training_call(tree) is not None for e in library)
+            trains = any(index.fact(e.path, TRAINING) is not None for e in library)
         if notebooks and not trains:
             yield self.found("project.notebooks_only", index, notebooks[0].path, None, strength=Strength.MEDIUM,
                              snippet=f"{len(notebooks)} notebook(s), no training script",

@@ -11,7 +11,8 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength, strings, tail, trainingish, words
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 # Python files worth parsing: code that talks about drift or a violated check ...
@@ -20,17 +21,17 @@ NEEDLES = (b"drift", b"Drift", b"violat", b"psi", b"p_value", b"pvalue")
 # (a superset of TRAIN_WORDS, any case): _drift_branch_trains, run before the parse. It finds the lines starting with
 # ``if``/``elif`` (``^[ \t]*(?:el)?if\b`` in multi-line mode) by the word, checking its line start in code: a pattern
 # starting with ``^`` is tried at every position, several times slower.
-_IF_WORD = re.compile(r"if\b")
-_MAYBE_DRIFT = re.compile(r"drift|psi|p_?value|violat|degrad|ks", re.I)
-_TRAIN = re.compile(r"train|fit|tun|hpo", re.I)
-_ESCAPE = re.compile(r"\\.")
-_IDENT = re.compile(r"\w+")
+_IF_WORD = lazy_re(r"if\b")
+_MAYBE_DRIFT = lazy_re(r"drift|psi|p_?value|violat|degrad|ks", re.I)
+_TRAIN = lazy_re(r"train|fit|tun|hpo", re.I)
+_ESCAPE = lazy_re(r"\\.")
+_IDENT = lazy_re(r"\w+")
 # string literals (any prefix, triple-quoted too), comments, brackets, and line breaks with what starts the next line
-_TOKEN = re.compile(ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
+_TOKEN = lazy_re(ops.PY_STRING + r"|#[^\n]*|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\\?\n)(?P<indent>[ \t]*)(?P<next>elif\b|else\b|)",
                     re.S)
 
 # the rest of a physical line without brackets, strings, comments or a continuation: the logical line ends there
-_PLAIN_LINE = re.compile(r"[^\n()\[\]{}'\"#\\]*(?=\n|\Z)")
+_PLAIN_LINE = lazy_re(r"[^\n()\[\]{}'\"#\\]*(?=\n|\Z)")
 
 _SAYS = ("print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "write", "notify", "send_message")
 
@@ -57,19 +58,35 @@ class RetrainTrigger(Detector):
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if e.test or not index.mentions(e.path, NEEDLES):
                 continue
-            if not (e.suffix == ".ipynb" or e.template or _drift_branch_trains(index.text(e.path) or "")):
-                continue  # notebooks (the text is JSON) and unrendered templates go to the parse unchecked
-            tree = index.python(e.path)
-            if tree is None:
-                continue
-            hits = [n for n in walk(tree) if isinstance(n, ast.If) and drift_test(n.test) and (_starts_training(n.body) or _starts_training(n.orelse))]
-            if not hits:
+            if e.suffix == ".ipynb" or e.template:  # notebooks (the text is JSON) and unrendered templates: parsed unchecked
+                tree = index.python(e.path)
+                lines = _hit_lines(tree) if tree is not None else []
+            else:
+                lines = index.fact(e.path, HIT_LINES)
+            if not lines:
                 continue
             strength, how = reach_strength(index, e)
             active = strength != Strength.WEAK
-            for n in hits:
-                yield self.found("retrain.trigger", index, e.path, **at(index, e, n.lineno), strength=strength,
+            for line in lines:
+                yield self.found("retrain.trigger", index, e.path, **at(index, e, line), strength=strength,
                                  attrs={"tool": "python", "kind": "drift", "active": active, "reached": how})
+
+
+def _hit_lines(tree: ast.AST) -> list[int]:
+    """Lines of the ``if`` statements whose test names drift and whose branches start training, in walk order."""
+    return [n.lineno for n in walk(tree) if isinstance(n, ast.If) and drift_test(n.test) and (_starts_training(n.body) or _starts_training(n.orelse))]
+
+
+def _hit_lines_fact(index: FileIndex, path: str) -> list[int]:
+    """_hit_lines of a plain Python file whose text passes _drift_branch_trains (else none, unparsed). A file fact
+    (FileIndex.fact): kept between scans by content, so a rescan parses only the files that changed."""
+    if not _drift_branch_trains(index.text(path) or ""):
+        return []
+    tree = index.python(path)
+    return _hit_lines(tree) if tree is not None else []
+
+
+HIT_LINES = register_fact("retrain.trigger.hit_lines", _hit_lines_fact)
 
 
 def _drift_branch_trains(text: str) -> bool:

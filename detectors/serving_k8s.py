@@ -7,16 +7,19 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.pyast import lines_naming
 from mlscan.facts.serving import k8s_serving, loads_model, managed_endpoints, serve_command, serving_image
-from mlscan.index import FileIndex
+from mlscan.facts.wiring import imported_modules
+from mlscan.index import FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _APPS = ("fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette", "litestar.Litestar", "sanic.Sanic")
-_ROLLBACK = re.compile(r"\bhelm\s+rollback\b|kubectl\s+rollout\s+undo|kubectl\s+argo\s+rollouts\s+(abort|undo)|"
+_ROLLBACK = lazy_re(r"\bhelm\s+rollback\b|kubectl\s+rollout\s+undo|kubectl\s+argo\s+rollouts\s+(abort|undo)|"
                        r"az\s+webapp\s+deployment\s+slot\s+swap", re.I)
 _MANAGED = {"aws_sagemaker_endpoint": "sagemaker", "google_vertex_ai_endpoint": "vertex", "databricks_model_serving": "databricks",
             "azurerm_machine_learning_inference_cluster": "azureml"}
@@ -89,26 +92,56 @@ class ServingK8s(Detector):
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not (index.mentions(e.path, SERVING) and index.mentions(e.path, NEEDLES)):
                 continue
-            tree = index.python(e.path)
-            if tree is None:
+            # a template is read as the project sees it (its vpath); other files through a file fact, kept between
+            # scans by content: a rescan after an edit elsewhere parses none of them again
+            if e.template:
+                tree = index.python(e.path)
+                fact = _python_fact(index, e, tree) if tree is not None else None
+            else:
+                fact = index.fact(e.path, PYTHON_FACT)
+            if fact is None:
                 continue
-            al, calls = ops.py_calls(index, e)
+            app, loads_here, modules, hits, canary = fact
+            loads = app and (loads_here or any(index.fact(f.path, LOADS_MODEL) for f in ops.local_files(index, e.path, modules)))
             seen: set[str] = set()
-            app = any(c.qual in _APPS for c in calls)
-            loads = app and (loads_model(calls) or any(loads_model(ops.py_calls(index, f)[1]) for f in ops.local_imports(index, e)))
-            for c in calls:
-                for signal, attrs in _py_call(c, al, loads):
-                    if signal not in seen:
-                        seen.add(signal)
-                        line, snip = ops.locate(index, e, c.line)
-                        yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
-            if ops.imports_module(al, "fastapi", "flask", "starlette", "ray.serve", "bentoml", "litestar", "sanic"):
-                lines = lines_naming(tree, "challenger")
-                if lines and lines_naming(tree, "champion"):
-                    line, snip = ops.locate(index, e, lines[0])
-                    yield self.found("deploy.canary", index, e.path, line, snippet=snip, attrs={"kind": "champion_challenger", "tool": "app"})
+            for code_line, signal, attrs, needs_loads in hits:
+                if signal not in seen and (loads or not needs_loads):
+                    seen.add(signal)
+                    line, snip = ops.locate(index, e, code_line)
+                    yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
+            if canary is not None:
+                line, snip = ops.locate(index, e, canary)
+                yield self.found("deploy.canary", index, e.path, line, snippet=snip, attrs={"kind": "champion_challenger", "tool": "app"})
 
 
+def _python_fact(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> list[Any]:
+    """What _python reads of one parsed file: [creates a web app, loads a model itself, the modules it imports (only
+    for an app: where a model may be loaded), [code line, signal, attrs, only when the app loads a model] of each
+    call _py_call recognises, in call order, the first line naming "challenger" in a serving module that also names
+    "champion" (or None)]."""
+    al, calls = ops.py_calls(index, e)
+    app = any(c.qual in _APPS for c in calls)
+    hits = [[c.line, signal, attrs, signal == "serving.app"] for c in calls for signal, attrs in _py_call(c, al, True)]
+    canary = None
+    if ops.imports_module(al, "fastapi", "flask", "starlette", "ray.serve", "bentoml", "litestar", "sanic"):
+        lines = lines_naming(tree, "challenger")
+        if lines and lines_naming(tree, "champion"):
+            canary = lines[0]
+    return [app, app and loads_model(calls), imported_modules(tree, e.vpath) if app else [], hits, canary]
+
+
+def _python_file_fact(index: FileIndex, path: str) -> list[Any] | None:
+    tree = index.python(path)
+    return None if tree is None else _python_fact(index, ops.FileEntry(path, path, "project"), tree)
+
+
+def _loads_model_fact(index: FileIndex, path: str) -> bool:
+    """Some call of this Python file loads a model (serving.loads_model)."""
+    return loads_model(ops.py_calls(index, ops.FileEntry(path, path, "project"))[1])
+
+
+PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact)
+LOADS_MODEL = register_fact("serving.k8s.loads_model", _loads_model_fact)
 
 
 def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[str, dict]]:

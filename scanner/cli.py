@@ -15,13 +15,33 @@ from .reporters import REPORTERS
 FORMATS = tuple(REPORTERS)
 
 
+# Commands of other front-ends, imported only when run or listed (``mlscan --help``): a scan needs none of them.
+LAZY_COMMANDS = {
+    "diff": "mlscan.diff.cli:diff_cmd",
+    "comment": "mlscan.pr.cli:comment_cmd",
+    "check": "mlscan.pr.cli:check_cmd",
+    "org": "mlscan.org.cli:org",  # click and stdlib only; SQLAlchemy/GitPython load inside its commands
+}
+
+
 class _DefaultToScan(click.Group):
-    """``mlscan ./repo`` means ``mlscan scan ./repo``."""
+    """``mlscan ./repo`` means ``mlscan scan ./repo``; the commands of LAZY_COMMANDS load when used."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in self.commands and args[0] not in LAZY_COMMANDS and not args[0].startswith("-"):
             args.insert(0, "scan")
         return super().resolve_command(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            from importlib import import_module
+
+            module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
 
 
 def _fail(e: MlscanError) -> None:
@@ -203,16 +223,6 @@ def explain_cmd(qid: str, framework: str, rules: tuple[str, ...]) -> None:
         click.echo(explain(qid, framework, list(rules)))
     except MlscanError as e:
         _fail(e)
-
-
-from .diff.cli import diff_cmd  # noqa: E402
-from .org.cli import org as _org  # noqa: E402 - click and stdlib only; SQLAlchemy/GitPython load inside its commands
-from .pr.cli import check_cmd, comment_cmd  # noqa: E402
-
-main.add_command(diff_cmd)
-main.add_command(comment_cmd)
-main.add_command(check_cmd)
-main.add_command(_org)
 
 
 if __name__ == "__main__":  # pragma: no cover

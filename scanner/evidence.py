@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from .index import FileIndex
+from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
@@ -30,23 +31,23 @@ _STRUCTURED_NAMES = ("MLproject", "OWNERS", "OWNERS_ALIASES", "Pipfile", ".dvcig
 # patterns have adjacent optional runs (``\s*`` beside a class with a space), so each sees a bounded prefix.
 HEAD_CHARS = 300
 SEARCH_CHARS = 2000
-_PUNCT_ONLY = re.compile(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
+_PUNCT_ONLY = lazy_re(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
 # a key that opens a block: ``stages:``, ``- script:``, ``"rules": [``, ``run: |``, ``key: &anchor``, ``train:`` (make)
-_KEY_OPENER = re.compile(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
-_TABLE_HEADER = re.compile(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
+_KEY_OPENER = lazy_re(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
+_TABLE_HEADER = lazy_re(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
 # a step or object name: says what the block is called, not what it does
-_NAME_LINE = re.compile(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
-_VERSION_LINE = re.compile(
+_NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
+_VERSION_LINE = lazy_re(
     r"""^["']?(?:version|lockfileVersion|schema|schemaVersion|_meta|format|revision|metadata-version)["']?\s*[:=]\s*["']?(?:\d+(?:\.\d+)?)?["']?,?\s*(?:[{\[])?$""",
 )
 # a CI step's or job's settings: where and how it runs, not what it does (``working-directory:``, ``shell: bash``)
-_STEP_SETTING = re.compile(
+_STEP_SETTING = lazy_re(
     r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
     r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
     r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
 # a shell line that only prints (``@echo "Installing..."`` in a Makefile target): it announces the step, the next line does it
-_ECHO = re.compile(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
-_PY_OPENER = re.compile(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
+_ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
+_PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
@@ -144,7 +145,7 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     return line
 
 
-_ENV_BLOCK = re.compile(r"""^-?\s*["']?(?:env|environment_variables|variables|vars|envFrom)["']?\s*:\s*(?:#.*)?$""")
+_ENV_BLOCK = lazy_re(r"""^-?\s*["']?(?:env|environment_variables|variables|vars|envFrom)["']?\s*:\s*(?:#.*)?$""")
 
 
 def _block_lines(lines: list[str], j: int, count: int = 3) -> list[str]:
@@ -175,7 +176,7 @@ def telling_line(lines: list[str], path: str) -> int | None:
 _LOCK_NAMES = ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "conda-lock.yml", "conda-lock.yaml", "package-lock.json",
                "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "renv.lock", "pixi.lock")
 # a pinned package: ``name = "numpy"`` (TOML locks), ``"version": "==1.26.4"``, ``numpy==1.26.4``, ``- numpy=1.26.4``
-_PIN = re.compile(r"""^\s*(?:name\s*=\s*"[^"]+"|"version"\s*:\s*"[=~^]*\d[^"]*"|-?\s*[A-Za-z0-9_.\-\[\]]+(?:\s*===?\s*|=)\d[\w.\-+]*)""")
+_PIN = lazy_re(r"""^\s*(?:name\s*=\s*"[^"]+"|"version"\s*:\s*"[=~^]*\d[^"]*"|-?\s*[A-Za-z0-9_.\-\[\]]+(?:\s*===?\s*|=)\d[\w.\-+]*)""")
 
 
 def is_lock_file(path: str) -> bool:
@@ -219,7 +220,7 @@ def structural_path(lines: list[str], line: int) -> str:
     return ".".join(reversed(parts[:5]))
 
 
-_KEY = re.compile(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|[\[{|>])""")
+_KEY = lazy_re(r"""^\s*(?:-\s+)?["']?([\w.\-/$@ ]{1,60}?)["']?\s*[:=](?:\s|$|[\[{|>])""")
 
 
 def _key_of(text: str) -> str:
@@ -344,9 +345,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
 
 
 def _signal_matches(signal: str, pattern: str) -> bool:
-    import fnmatch
-
-    return any(fnmatch.fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
+    return any(fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
 
 
 def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from .lazyre import lazy_re
 from .textsafe import display_path, truncate
 
 
@@ -45,19 +46,19 @@ SNIPPET_MAX = 240
 
 # Credentials a scanned file may hold never reach a report: URL user:password@, user-only tokens,
 # secret-looking keys with literal values (``${{ secrets.X }}``/``$VAR`` references stay) and AWS key ids.
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)(?:[^/\s:@'\"]*:[^/\s@'\"]*|[A-Za-z0-9_\-]{20,})@")
-_SECRET_VALUE = re.compile(
+_URL_CREDENTIALS = lazy_re(r"(?i)\b([a-z][a-z0-9+.-]*://)(?:[^/\s:@'\"]*:[^/\s@'\"]*|[A-Za-z0-9_\-]{20,})@")
+_SECRET_VALUE = lazy_re(
     r"(?i)(\b(?:[a-z0-9]+_)*(?:password|passwd|secret|secret_access_key|aws_secret_access_key|access_key_id|access_key|api_key|apikey"
     r"|auth_token|access_token|token|client_secret|private_key|client[-_]key[-_]data|key[-_]data|passphrase)[\"']?\s*[:=]\s*"
     r"|--(?:password|token|api-key|secret)[= ]\s*|\bauthorization:\s*basic\s+|\bbearer\s+(?=[\w.~+/=-]*\d)"
     r"|\bremote\s+modify\s+\S+\s+(?:password|secret_access_key|access_key_id|token|user)\s+)([\"']?)(?![$\[{<*])([^\s\"',;}]+)"
 )
-_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+_AWS_KEY_ID = lazy_re(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 # tokens recognisable by their own prefix wherever they stand (GitHub, GitLab, Slack, OpenAI/Anthropic-style, Hugging
 # Face, Google API keys) and private-key blocks
-_PREFIXED_TOKEN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}"
+_PREFIXED_TOKEN = lazy_re(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}"
                              r"|sk-[\w-]{20,}|hf_[A-Za-z0-9]{20,}|AIza[\w-]{30,})")
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?")
+_PRIVATE_KEY = lazy_re(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?")
 
 
 def redact_secrets(text: str) -> str:
@@ -72,7 +73,7 @@ def redact_secrets(text: str) -> str:
     return _AWS_KEY_ID.sub("***", text)
 
 
-_CODE_VALUE = re.compile(r"[A-Za-z_][\w.]*[(\[]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_CODE_VALUE = lazy_re(r"[A-Za-z_][\w.]*[(\[]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 
 
 def _redact_value(m: re.Match[str]) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import safegit
 from .errors import UsageError
+from .lazyre import lazy_re
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,8 @@ def redact_url(url: str | None) -> str | None:
     return redact_secrets(url)
 
 
-_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)
-_CLONES: list[tempfile.TemporaryDirectory[str]] = []
+_URL = lazy_re(r"^(https?://|ssh://|git://|file://|git@[^:]+:|ext::|fd::)", re.IGNORECASE)
+_CLONES: list[Any] = []  # tempfile.TemporaryDirectory: kept until the process ends
 
 
 def is_url(path: str) -> bool:
@@ -65,6 +66,8 @@ def clone_url(url: str) -> Path:
     """Shallow-clone a repository URL (``URL#subdir`` selects a subdirectory) into a temporary
     directory that lives until the process ends. Credentials in the URL never reach messages."""
     base, _, sub = url.partition("#")
+    import tempfile
+
     tmp = tempfile.TemporaryDirectory(prefix="mlscan-")
     _CLONES.append(tmp)
     dest = Path(tmp.name) / "repo"

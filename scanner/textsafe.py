@@ -12,13 +12,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .lazyre import lazy_re
+
 ELLIPSIS = "…"
 # lone surrogates (undecodable bytes), C0 controls, DEL and C1 controls, and the invisible characters that reorder or
 # hide text (bidirectional overrides, zero-width characters, line/paragraph separators: "Trojan Source" names);
 # ``keep`` below decides about tab and newline
-_UNSAFE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_UNSAFE = lazy_re("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # ANSI/VT100 sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and two-character ESC sequences
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_ANSI = lazy_re(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
 
 
 def _escape(m: re.Match[str]) -> str:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the test suite needs on a fresh CI machine: Chromium for tests/reporters/test_html_browser.py and the
-# org dashboard test, PostgreSQL (initdb/pg_ctl; the org-queue tests start their own cluster) for tests/test_org_postgres.py.
+# org dashboard test, PostgreSQL (initdb/pg_ctl; the org-queue tests start their own cluster) for tests/org/test_org_postgres.py.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 

@@ -4,9 +4,10 @@ A scan's detector work is split into units: each detector's own pass (``d:<detec
 each file (``p:<path>``), each scan-wide derived model (``m:<memo key>``: the CI model, the wiring graph, ...) and
 the work done outside any of them (``top``). While a unit runs, the index records into its ``Recorder``:
 
-- observations, the unit's inputs: the contents it read (any read, parse or snippet of a file), the answers of the
+- observations, the unit's inputs: the contents it read (any read or parse of a file), the answers of the
   word and substring pre-checks it asked (``mentions``/``contains``: a changed file that still gives the same answer
-  does not invalidate the unit), the derived models it used (units themselves) and the file selections it made;
+  does not invalidate the unit), the evidence snippets it took from files (``snippet``: an edit elsewhere in a cited
+  file keeps the unit), the derived models it used (units themselves) and the file selections it made;
 - effects, what it did to the index: warnings, skipped files, files read and parsed (the report's statistics).
 
 The next scan of the same listing (same paths and file types, same mlscan code, detectors and options) compares the

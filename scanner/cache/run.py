@@ -36,11 +36,17 @@ def code_fingerprint(detectors: Sequence[Any]) -> str:
                 files.update(str(p) for p in d.iterdir() if p.suffix in (".py", ".json"))
             except OSError:
                 continue
+    dirs: set[str] = set()
     for det in detectors:
         mod = sys.modules.get(type(det).__module__)
         if mod is not None and getattr(mod, "__file__", None):
             files.add(str(mod.__file__))
-            files.update(str(p) for p in Path(str(mod.__file__)).parent.glob("*.py"))
+            dirs.add(os.path.dirname(str(mod.__file__)))
+    for d in dirs:  # each detector directory listed once (52 built-in detectors share one)
+        try:
+            files.update(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".py"))
+        except OSError:
+            continue
     for f in sorted(files):
         try:
             st = os.stat(f)
@@ -120,6 +126,9 @@ class RunCache:
                 return bool(ix.mentions(path, self.tables.needles[arg])) == was
             if kind == "c":
                 return bool(ix.contains(path, self.tables.needles[arg])) == was
+            if kind == "s":  # an evidence snippet (FileIndex.snippet) of a file that was readable
+                line, _, end = str(arg).partition(":")
+                return ix.text(path) is not None and ix.snippet(path, int(line), int(end) or None) == was
             if kind == "f":
                 if arg not in FACT_BUILDERS:  # registered by the modules that define them (imported with the detectors)
                     return False
@@ -171,7 +180,7 @@ class RunCache:
         if self.poisoned:
             return
         for key, rec in self.index.memo_nodes().items():
-            self.new["m:" + key] = encode_node(rec, self.tables, None)
+            self.new["m:" + key] = encode_node(rec, self.tables, self.index.memo_value(key))
         if self.hit and not self.changed and self.recomputed == 0 and set(self.new) == set(self.old):
             return  # nothing new to say
         ids = [self.ids.get(p) for p in self.tables.paths]

@@ -79,6 +79,25 @@ class Units:
             return None
         return found
 
+    def restore_memo(self, key: str, decode: Any) -> Any:
+        """A model (FileIndex.memo with a codec) decoded from the stored run when nothing its build observed changed
+        (its effects and those of the models it used replayed), else ``MISSING``: build it."""
+        from ..index import _MISSING
+
+        nid = "m:" + key
+        try:
+            if not self.run.valid(nid):
+                return _MISSING
+            node = self.run.peek(nid)
+            stored = None if node is None else node.get("f")
+            if stored is None:
+                return _MISSING
+            value = decode(stored)
+        except Exception:  # noqa: BLE001 - a damaged or foreign entry: the model is built (as without a cache)
+            return _MISSING
+        self.run.reuse(nid)
+        return value
+
     def mostly_reusable(self, index: Any, detectors: Sequence[Any]) -> bool:
         """Is so little left to run that the scanning process should run it alone?"""
         if not self.run.hit:
@@ -144,8 +163,10 @@ def open_units(cache: Any, index: Any, detectors: Sequence[Any], settings: Seque
     from .facts import FactCache
 
     index.fact_store = FactCache(store, run.fingerprint, run.ids)
+    units = Units(run, store, own)
+    index.memo_store = units.restore_memo
     index.recording(True)
-    return Units(run, store, own)
+    return units
 
 
 def findings_plain(found: list[Finding]) -> Any:

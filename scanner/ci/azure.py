@@ -17,6 +17,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineDict, LineList
+from ..lazyre import lazy_re
 from .model import CiJob, CiStep, as_dict, as_list, clean_dir, falsy, line_of, make_step, non_blocking, targets_subdir, truthy
 
 NAMED = ("**/azure-pipelines*.yml", "**/azure-pipelines*.yaml", "**/*.azure-pipelines.yml", "**/*.azure-pipelines.yaml")
@@ -26,8 +27,8 @@ TRIGGER_KEYS = ("trigger", "pr", "schedules", "resources")
 STEP_KEYS = ("script", "bash", "pwsh", "powershell", "task", "template", "checkout", "download", "publish", "downloadBuild", "getPackage")
 SOURCE_DIRS = ("build.sourcesdirectory", "system.defaultworkingdirectory", "build.repository.localpath", "build.sourcedirectory")
 APPROVAL_TASKS = ("manualvalidation", "manualintervention")
-_EXPR = re.compile(r"\$\{\{\s*(?:parameters|variables)\s*(?:\.\s*([\w.-]+)|\[\s*'([^']+)'\s*\])\s*\}\}")
-_MACRO = re.compile(r"\$\(([\w.-]+)\)")
+_EXPR = lazy_re(r"\$\{\{\s*(?:parameters|variables)\s*(?:\.\s*([\w.-]+)|\[\s*'([^']+)'\s*\])\s*\}\}")
+_MACRO = lazy_re(r"\$\(([\w.-]+)\)")
 MAX_DEPTH = 6
 
 

@@ -9,12 +9,12 @@ Builds run from triggers configured outside the repository; ``allowFailure`` ste
 
 from __future__ import annotations
 
-import re
 import shlex
 from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineList
+from ..lazyre import lazy_re
 from .model import CiJob, CiStep, as_list, clean_dir, make_step, targets_subdir, truthy
 
 GLOBS = ("**/cloudbuild*.yaml", "**/cloudbuild*.yml", "**/cloudbuild*.json", "**/*.cloudbuild.yaml")
@@ -27,7 +27,7 @@ BUILD_KEYS = frozenset({"steps", "timeout", "queueTtl", "logsBucket", "options",
                         "secrets", "availableSecrets", "artifacts", "images", "substitutionOption"})
 STEP_KEYS = frozenset({"name", "args", "env", "dir", "id", "waitFor", "entrypoint", "secretEnv", "volumes", "timeout", "script",
                        "allowFailure", "allowExitCodes", "automapSubstitutions"})
-_TOP_STEPS = re.compile(r"(?m)^steps\s*:")
+_TOP_STEPS = lazy_re(r"(?m)^steps\s*:")
 
 
 def parse_cloudbuild(index: FileIndex) -> list[CiJob]:

@@ -7,11 +7,11 @@ Schedules live in the GitLab UI, so a job is marked with the ``schedule`` trigge
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineDict, LineList
+from ..lazyre import lazy_re
 from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir, truthy
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
@@ -28,7 +28,7 @@ ONLY_REFS = {
     "tags": "tag", "branches": "push", "pushes": "push", "web": "manual", "api": "manual", "triggers": "pipeline",
     "pipelines": "pipeline", "chat": "manual",
 }
-_SOURCE_EQ = re.compile(r"\$CI_PIPELINE_SOURCE\s*(==|=~)\s*[\"'/]?(\w+)")
+_SOURCE_EQ = lazy_re(r"\$CI_PIPELINE_SOURCE\s*(==|=~)\s*[\"'/]?(\w+)")
 MAX_DEPTH = 6
 
 Job = tuple[FileEntry, LineDict, int]  # file, body, line of the job's key

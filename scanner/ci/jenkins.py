@@ -13,15 +13,16 @@ import re
 from textwrap import dedent
 
 from ..index import FileIndex
+from ..lazyre import lazy_re
 from .model import CiJob, CiStep, make_step, targets_subdir
 
 GLOBS = ("**/Jenkinsfile", "**/Jenkinsfile.*", "**/*.jenkinsfile", "**/*.Jenkinsfile")
-_STAGE = re.compile(r"\bstage\s*\(\s*(?:name\s*:\s*)?(['\"])(.*?)\1\s*\)\s*\{")
-_SHELL = re.compile(r"\b(sh|bat|powershell|pwsh)\b\s*(\(|(?=['\"])|script\s*:)")
-_INPUT = re.compile(r"\binput\b\s*(\{|\(|message\s*:|['\"])")
-_CRON = re.compile(r"\b(?:cron|parameterizedCron)\s*\(?\s*(['\"]{1,3})(.*?)\1", re.S)
-_WRAPPERS = re.compile(r"\b(catchError|warnError|try)\b\s*(\([^)]*\))?\s*\{")
-_MESSAGE = re.compile(r"message\s*:?\s*(['\"])(.*?)\1")
+_STAGE = lazy_re(r"\bstage\s*\(\s*(?:name\s*:\s*)?(['\"])(.*?)\1\s*\)\s*\{")
+_SHELL = lazy_re(r"\b(sh|bat|powershell|pwsh)\b\s*(\(|(?=['\"])|script\s*:)")
+_INPUT = lazy_re(r"\binput\b\s*(\{|\(|message\s*:|['\"])")
+_CRON = lazy_re(r"\b(?:cron|parameterizedCron)\s*\(?\s*(['\"]{1,3})(.*?)\1", re.S)
+_WRAPPERS = lazy_re(r"\b(catchError|warnError|try)\b\s*(\([^)]*\))?\s*\{")
+_MESSAGE = lazy_re(r"message\s*:?\s*(['\"])(.*?)\1")
 
 
 def parse_jenkins(index: FileIndex) -> list[CiJob]:

@@ -9,9 +9,11 @@ import shlex
 from dataclasses import dataclass
 from functools import lru_cache
 
-_CONT = re.compile(r"\\\n")
-_NOOP = re.compile(r"^\s*(echo|printf|:|true|sleep|exit 0|cat\s+<<)\b")
-_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+from ..lazyre import lazy_re
+
+_CONT = lazy_re(r"\\\n")
+_NOOP = lazy_re(r"^\s*(echo|printf|:|true|sleep|exit 0|cat\s+<<)\b")
+_HEREDOC = lazy_re(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 
 
 def split_commands(script: str) -> list[str]:
@@ -48,11 +50,11 @@ def swallows_failure(script: str) -> bool:
     return bool(re.search(r"\|\|\s*(true|:|exit 0|echo)\b", script)) or bool(re.search(r"^\s*set \+e\b", script, re.M))
 
 
-_SWALLOW = re.compile(r"\|\|\s*(true|:|exit 0|echo)\b")
-_ERREXIT_ON = re.compile(r"^set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
-_ERREXIT_OFF = re.compile(r"^set\s+(\+[a-zA-Z]*e[a-zA-Z]*\b|\+o\s+errexit\b)")
-_PIPE = re.compile(r"(?<!\|)\|(?!\|)")
-_CHECKED = re.compile(r"\|\|\s*(\{\s*)?(exit\s+([1-9]|\$)|false\b|return\s+[1-9])")
+_SWALLOW = lazy_re(r"\|\|\s*(true|:|exit 0|echo)\b")
+_ERREXIT_ON = lazy_re(r"^set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
+_ERREXIT_OFF = lazy_re(r"^set\s+(\+[a-zA-Z]*e[a-zA-Z]*\b|\+o\s+errexit\b)")
+_PIPE = lazy_re(r"(?<!\|)\|(?!\|)")
+_CHECKED = lazy_re(r"\|\|\s*(\{\s*)?(exit\s+([1-9]|\$)|false\b|return\s+[1-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,7 @@ def shell_flow(script: str, strict: bool) -> list[ShellCommand]:
     return out
 
 
-_SHLEX_SPECIAL = re.compile(r"""['"\\#]|[^\x20-\x7e\t\n\r]""")  # quotes, escapes, comments, other whitespace, non-ASCII
+_SHLEX_SPECIAL = lazy_re(r"""['"\\#]|[^\x20-\x7e\t\n\r]""")  # quotes, escapes, comments, other whitespace, non-ASCII
 
 
 def argv(command: str) -> list[str]:

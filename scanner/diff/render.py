@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..lazyre import lazy_re
 from ..reporters.links import blob_url
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+_CONTROL = lazy_re(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MD_SPECIAL = lazy_re(r"([\\`*_\[\]<>|#!~])")
 _ARROW = {"better": "⬆", "worse": "⬇", "changed": "↔"}
 _MARK = {"yes": "✅ yes", "partial": "🟡 partial", "no": "❌ no", "unknown": "❔ unknown", None: "— (absent)"}
 DEFAULT_EVIDENCE_LIMIT = 5

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
+from ..lazyre import lazy_re
 from .commands import Cmd, head, is_install, python_target, segments, words
 from .orchestration import call_names, dotted, trainingish
+
+# CI triggers that run a job without a person starting it
+AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
 
 # ------------------------------------------------------------------ tests
 
@@ -22,6 +27,7 @@ NOT_TEST_ENVS = frozenset({"lint", "flake8", "format", "fmt", "docs", "doc", "ty
                            "release", "publish", "pylint", "bandit", "safety", "audit", "coverage-report"})
 
 
+@lru_cache(maxsize=1 << 15)
 def test_runner(text: str) -> str | None:
     """pytest | unittest | tox | nox | nose | hatch test | python (a test file run directly) | npm test, or None."""
     if is_install(text):
@@ -69,7 +75,7 @@ def test_target_name(name: str) -> bool:
 
 # ------------------------------------------------------------------ deploys
 
-_EPHEMERAL = re.compile(r"\b(kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|microk8s\s+(start|install)|ctlptl\s+create)\b")
+_EPHEMERAL = lazy_re(r"\b(kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|microk8s\s+(start|install)|ctlptl\s+create)\b")
 
 
 def ephemeral_cluster(texts: list[str]) -> bool:
@@ -79,6 +85,7 @@ def ephemeral_cluster(texts: list[str]) -> bool:
 _KUBECTL = {"apply", "replace", "patch", "set", "rollout", "create"}
 
 
+@lru_cache(maxsize=1 << 15)
 def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
     serverless | container-service | paas | databricks | anyscale | ray-serve | gitops | vm | terraform |
@@ -188,7 +195,7 @@ ACTIONS = {
     "deliverybot/helm": "helm", "wahyd4/kubectl-helm-action": "helm", "steebchen/kubectl": "k8s", "actions-hub/kubectl": "k8s",
     "appleboy/ssh-action": "vm", "easingthemes/ssh-deploy": "vm",
 }
-NOT_DEPLOY = re.compile(r"pages|gh-pages|docs?\b|mkdocs|sphinx|pypi|npm|release-drafter|storybook|wiki", re.I)
+NOT_DEPLOY = lazy_re(r"pages|gh-pages|docs?\b|mkdocs|sphinx|pypi|npm|release-drafter|storybook|wiki", re.I)
 TASKS = {
     "helmdeploy": "helm", "kubernetesmanifest": "k8s", "kubernetes": "k8s", "azurewebapp": "app-service", "azurewebappcontainer": "app-service",
     "azurermwebappdeployment": "app-service", "azurefunctionapp": "app-service", "azurefunctionappcontainer": "app-service",
@@ -256,10 +263,10 @@ def placeholder_deploy(step: CiStep) -> bool:
 # ------------------------------------------------------------------ images
 
 _REGISTRIES = (
-    (re.compile(r"ghcr\.io"), "ghcr"), (re.compile(r"\.dkr\.ecr\.|\bECR_|ecr", re.I), "ecr"),
-    (re.compile(r"(^|[/.])gcr\.io"), "gcr"), (re.compile(r"-docker\.pkg\.dev"), "artifact-registry"),
-    (re.compile(r"azurecr\.io|\bACR_|acr", re.I), "acr"), (re.compile(r"quay\.io"), "quay"),
-    (re.compile(r"registry\.gitlab\.com|CI_REGISTRY"), "gitlab"), (re.compile(r"registry\.heroku\.com|heroku", re.I), "heroku"),
+    (lazy_re(r"ghcr\.io"), "ghcr"), (lazy_re(r"\.dkr\.ecr\.|\bECR_|ecr", re.I), "ecr"),
+    (lazy_re(r"(^|[/.])gcr\.io"), "gcr"), (lazy_re(r"-docker\.pkg\.dev"), "artifact-registry"),
+    (lazy_re(r"azurecr\.io|\bACR_|acr", re.I), "acr"), (lazy_re(r"quay\.io"), "quay"),
+    (lazy_re(r"registry\.gitlab\.com|CI_REGISTRY"), "gitlab"), (lazy_re(r"registry\.heroku\.com|heroku", re.I), "heroku"),
 )
 
 
@@ -334,17 +341,17 @@ def metrics_diff(text: str) -> str | None:
 
 
 _TRAIN_CLI = (
-    re.compile(r"\bdvc\s+(repro|exp\s+run)\b"), re.compile(r"\baz\s+ml\s+job\s+create\b"),
-    re.compile(r"\baws\s+sagemaker\s+(start-pipeline-execution|create-training-job|create-hyper-parameter-tuning-job)\b"),
-    re.compile(r"\bgcloud\s+(beta\s+)?ai(-platform)?\s+(custom-jobs\s+create|jobs\s+submit\s+training|hp-tuning-jobs\s+create)\b"),
-    re.compile(r"\bmlflow\s+run\b"), re.compile(r"\bkfp\s+run\s+(submit|create)\b"),
+    lazy_re(r"\bdvc\s+(repro|exp\s+run)\b"), lazy_re(r"\baz\s+ml\s+job\s+create\b"),
+    lazy_re(r"\baws\s+sagemaker\s+(start-pipeline-execution|create-training-job|create-hyper-parameter-tuning-job)\b"),
+    lazy_re(r"\bgcloud\s+(beta\s+)?ai(-platform)?\s+(custom-jobs\s+create|jobs\s+submit\s+training|hp-tuning-jobs\s+create)\b"),
+    lazy_re(r"\bmlflow\s+run\b"), lazy_re(r"\bkfp\s+run\s+(submit|create)\b"),
 )
 _NOT_RUN = frozenset({"echo", "printf", "cat", "ls", "mkdir", "cd", "export", "cp", "mv", "rm", "git", "curl", "wget", "tar",
                       "unzip", "chmod", "source", ".", "set", "test", "[", "if", "then", "fi", "else", "az", "aws",
                       "gcloud", "gsutil", "sleep", "true", "jq", "pip", "pip3", "conda", "apt-get", "npm"})
 
 
-_DATA_FILE = re.compile(r"\.(csv|tsv|json|ya?ml|toml|txt|parquet|pkl|pickle|joblib|h5|pt|pth|onnx|npz?|zip|gz)$", re.I)
+_DATA_FILE = lazy_re(r"\.(csv|tsv|json|ya?ml|toml|txt|parquet|pkl|pickle|joblib|h5|pt|pth|onnx|npz?|zip|gz)$", re.I)
 
 
 def training_command(text: str) -> bool:
@@ -363,13 +370,13 @@ def training_command(text: str) -> bool:
 
 # ------------------------------------------------------------------ deploys through IaC and SDKs
 
-SERVING_TF = re.compile(
+SERVING_TF = lazy_re(
     r'resource\s+"(aws_lambda_function|aws_sagemaker_endpoint|aws_ecs_service|aws_apprunner_service|aws_elastic_beanstalk_environment'
     r"|google_cloud_run_(v2_)?service|google_cloudfunctions2?_function|google_vertex_ai_endpoint|google_app_engine_\w+_version"
     r"|azurerm_(linux|windows)_web_app|azurerm_container_app|azurerm_(linux_|windows_)?function_app|azurerm_app_service"
     r'|azurerm_container_group|kubernetes_deployment(_v1)?|helm_release|databricks_model_serving)"'
 )
-SERVING_PULUMI = re.compile(r"lambda_?\.Function|sagemaker\.Endpoint|ecs\.Service|cloudrun\.Service|apps\.v1\.Deployment|helm\.v3\.Release|ContainerApp|WebApp")
+SERVING_PULUMI = lazy_re(r"lambda_?\.Function|sagemaker\.Endpoint|ecs\.Service|cloudrun\.Service|apps\.v1\.Deployment|helm\.v3\.Release|ContainerApp|WebApp")
 DEPLOY_API = {"create_endpoint": "sagemaker", "update_endpoint": "sagemaker", "deploy_model": "cloud-endpoint",
               "create_namespaced_deployment": "k8s", "patch_namespaced_deployment": "k8s", "replace_namespaced_deployment": "k8s",
               "update_config": "databricks", "create_serving_endpoint": "databricks"}
@@ -431,7 +438,7 @@ def sdk_of(tree: ast.Module) -> str | None:
 
 
 
-SERVING_IAC = re.compile(
+SERVING_IAC = lazy_re(
     r"AWS::SageMaker::Endpoint\b|AWS::Lambda::Function|AWS::Serverless::Function|AWS::ECS::Service|AWS::AppRunner::Service"
     r"|AWS::ElasticBeanstalk::Environment|Microsoft\.Web/sites|Microsoft\.App/containerApps|Microsoft\.ContainerInstance/containerGroups"
     r"|Microsoft\.MachineLearningServices/workspaces/(online|batch)Endpoints|CfnEndpoint\b|lambda_?\.(Docker)?Function\b"

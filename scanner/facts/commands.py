@@ -6,17 +6,21 @@ image pushes, metric diffs, training). Nothing here reads files except through t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding
+
+from ..lazyre import lazy_re
 
 MAX_DEPTH = 4
 WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "time", "nohup",
                       "sudo", "env", "timeout", "xvfb-run", "exec", "command", "pixi"})
 WRAPPER_SUBS = frozenset({"run", "exec"})
-INSTALL = re.compile(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn|pnpm|poetry|pipx)\s+(install|add|i)\b|\buv (sync|add)\b")
+INSTALL = lazy_re(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn|pnpm|poetry|pipx)\s+(install|add|i)\b|\buv (sync|add)\b")
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "source", "."})
 
 
@@ -89,11 +93,17 @@ def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozen
         _expand(index, child, out, depth + 1, seen | {sub.file.path})
 
 
+def _flat_lines(index: FileIndex, path: str) -> list[str]:
+    """The lines of a file with runs of blanks made one space, derived once per file (``locate`` is asked for every
+    command of every job: normalising the whole file each time was most of a CI-heavy repository's scan)."""
+    return index.file_memo("flat-lines", path, lambda: [" ".join(ln.split()) for ln in index.lines(path)])  # type: ignore[no-any-return]
+
+
 def locate(index: FileIndex, path: str, start: int, text: str) -> int:
     """The line of ``text`` at or after ``start`` (by its first 40 characters, else its first three
     words: continuation lines split a command), else ``start``."""
     flat = " ".join(text.split())
-    lines = [" ".join(ln.split()) for ln in index.lines(path)]
+    lines = _flat_lines(index, path)
     window = range(max(start, 1) - 1, min(len(lines), max(start, 1) + 400))
     for needle in (flat[:40], " ".join(flat.split()[:3])):
         for i in window:
@@ -133,6 +143,13 @@ def resolve(index: FileIndex, rel: str, path: str, cwd: str = "") -> FileEntry |
             if hit:
                 return hit
     return None
+
+
+def with_chain(f: Finding, chain: tuple[str, ...]) -> Finding:
+    """``f`` whose leading evidence item carries ``chain`` (how its file is reached)."""
+    if not chain or not f.evidence:
+        return f
+    return replace(f, evidence=(replace(f.evidence[0], chain=chain), *f.evidence[1:]))
 
 
 def reached_by(cmd: Cmd) -> tuple[str, ...]:
@@ -383,12 +400,15 @@ def is_install(text: str) -> bool:
     return bool(INSTALL.search(text))
 
 
-_SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
+_SUBST = lazy_re(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
+@lru_cache(maxsize=1 << 15)
 def segments(text: str) -> list[list[str]]:
     """argv of each member of a pipeline (``kustomize build | kubectl apply -f -``), and of the commands
-    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``)."""
+    in ``$(...)``/backtick substitutions (``report=$(dvc exp diff --md)``). Memoised (callers must not change the
+    lists): each command of each CI job is asked about by several detectors (test runner, deploy, push, metrics diff:
+    300,000 calls for 5,000 commands on a CI-heavy repository)."""
     inner = [m.group(1) or m.group(2) or "" for m in _SUBST.finditer(text)]
     outer = _SUBST.sub(" _ ", text)
     out: list[list[str]] = []
@@ -403,3 +423,34 @@ def step_texts(step: CiStep) -> str:
 
 def split_lines(text: str) -> list[str]:
     return split_commands(text)
+
+
+# ------------------------------------------------------------------ test commands
+
+
+def root_line(cmd: Cmd) -> int:
+    """The line of the CI command a (possibly nested) command was reached from."""
+    return cmd.line if len(cmd.via) == 1 else int(cmd.via[1].rsplit(":", 1)[1])
+
+
+def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:
+    """The Python test files a test command runs: the paths it names (files, or the test files under named
+    folders), else every test file under its working directory."""
+    seg = next((w for w in segments(c.text) if runner in w or head(w).startswith(("python", "py")) or head(w) == runner), [])
+    args = [a for a in seg[1:] if not a.startswith("-") and a not in ("-m", runner) and "=" not in a]
+    cwd = c.cwd.strip("./") if c.cwd else ""
+    tests = [e for e in index.entries if e.test and e.name.endswith(".py") and e.name != "conftest.py" and e.name != "__init__.py"]
+    out: list[FileEntry] = []
+    for a in args:
+        rel = f"{cwd}/{a}".strip("/") if cwd and not a.startswith("/") else a.lstrip("./")
+        rel = rel.split("::", 1)[0]
+        hit = [e for e in index.entries if e.vpath == rel and e.name.endswith(".py")] or [e for e in tests if e.vpath.startswith(rel.rstrip("/") + "/")]
+        if not hit and rel.endswith(".py"):  # relative to a build's source root: a file below a folder holding the CI file
+            base = c.path.rsplit("/", 1)[0] if "/" in c.path else ""
+            while base and not hit:
+                hit = [e for e in index.entries if e.vpath == f"{base}/{rel}"]
+                base = base.rsplit("/", 1)[0] if "/" in base else ""
+        out += hit
+    if out or args and runner == "python":
+        return out
+    return [e for e in tests if not cwd or e.vpath.startswith(cwd + "/")]

@@ -12,8 +12,10 @@ from mlscan.facts import ops
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 
-_DEF = re.compile(r"def\s+(\w+)")
-_CUSTOM = re.compile(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
+from ..lazyre import lazy_re
+
+_DEF = lazy_re(r"def\s+(\w+)")
+_CUSTOM = lazy_re(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
                      r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality")
 _READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
 _FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lazyre import lazy_re
+
 HEADING, CODE, LIST, TEXT = "heading", "code", "list", "text"
 # info strings of code blocks that hold shell commands ("" = no language given)
 SHELL_LANGS = frozenset(
@@ -97,7 +99,7 @@ def _sections(blocks: list[Block]) -> list[Section]:
 
 # ---------------------------------------------------------------------- shell commands
 
-_PROMPT = re.compile(
+_PROMPT = lazy_re(
     r"^\s*(?:\([\w.@-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::\S*)?\s*)?(?:\$|%|PS(?: [^>]*)?>|[A-Za-z]:\\[^>]*>|>(?!>))\s+(?P<cmd>.*)$"
 )
 
@@ -144,12 +146,12 @@ def _prompt(line: str) -> str | None:
 
 # ---------------------------------------------------------------------- Markdown
 
-_FENCE = re.compile(r"^(?P<ind>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_ITEM = re.compile(r"^(?P<ind>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<sp>[ \t]+|$)(?P<rest>.*)$")
-_COMMENT_INLINE = re.compile(r"<!--.*?-->")
+_FENCE = lazy_re(r"^(?P<ind>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_ATX = lazy_re(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = lazy_re(r"^ {0,3}(=+|-+)[ \t]*$")
+_BREAK = lazy_re(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_ITEM = lazy_re(r"^(?P<ind>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<sp>[ \t]+|$)(?P<rest>.*)$")
+_COMMENT_INLINE = lazy_re(r"<!--.*?-->")
 
 
 def _indent(s: str) -> int:
@@ -323,12 +325,12 @@ def _parse_markdown(text: str) -> list[Block]:
 
 # ---------------------------------------------------------------------- reStructuredText
 
-_RST_ADORN = re.compile(r"""^([=\-~^"'`#*+:._<>!$%&,;/?@\\|])\1{2,}\s*$""")
-_RST_CODE = re.compile(r"^(?P<ind>\s*)\.\.\s+(?:code-block|code|sourcecode|prompt)::\s*(?P<lang>\S*)")
-_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+[\w:-]+::")
-_RST_COMMENT = re.compile(r"^(?P<ind>\s*)\.\.(?:\s|$)")
-_RST_ITEM = re.compile(r"^\s*(?P<marker>[-*+\u2022]|\d{1,9}[.)]|#\.|\(\d{1,9}\))\s+(?P<rest>\S.*)$")
-_RST_OPTION = re.compile(r"^\s+:[\w-]+:")
+_RST_ADORN = lazy_re(r"""^([=\-~^"'`#*+:._<>!$%&,;/?@\\|])\1{2,}\s*$""")
+_RST_CODE = lazy_re(r"^(?P<ind>\s*)\.\.\s+(?:code-block|code|sourcecode|prompt)::\s*(?P<lang>\S*)")
+_RST_DIRECTIVE = lazy_re(r"^\s*\.\.\s+[\w:-]+::")
+_RST_COMMENT = lazy_re(r"^(?P<ind>\s*)\.\.(?:\s|$)")
+_RST_ITEM = lazy_re(r"^\s*(?P<marker>[-*+\u2022]|\d{1,9}[.)]|#\.|\(\d{1,9}\))\s+(?P<rest>\S.*)$")
+_RST_OPTION = lazy_re(r"^\s+:[\w-]+:")
 
 
 def _parse_rst(text: str) -> list[Block]:
@@ -437,7 +439,7 @@ def _parse_rst(text: str) -> list[Block]:
 # ---------------------------------------------------------------------- documentation in a scan
 
 # not documentation a newcomer or an operator follows: history, legal, community and AI-agent files
-_NOT_DOCS = re.compile(
+_NOT_DOCS = lazy_re(
     r"(^|/)(changelog|changes|history|news|releases|release[-_]notes|license|licence|copying|notice|authors|"
     r"contributors|code[-_]of[-_]conduct|security|support|citation|agents|claude|gemini|copilot-instructions|"
     r"pull_request_template|issue_template|decisions?|adr[-_]?\d[\w-]*)(\.[\w.]+)?$|(^|/)(\.kiro|\.gemini|\.claude|\.cursor|\.windsurf|"
@@ -478,8 +480,8 @@ def document(index: Any, path: str) -> Document:
 # ---------------------------------------------------------------------- what a documented command does
 
 INSTALL, RUN, ENV = "install", "run", "env"
-_SETUP_TARGET = re.compile(r"^(install|setup|set-up|init|bootstrap|env|venv|deps|dependencies|requirements|dev|develop|prepare|sync)([-_:].*)?$")
-_SETUP_SCRIPT = re.compile(r"(setup|install|bootstrap|init|prepare)[\w.-]*\.(sh|bash|ps1|py)$")
+_SETUP_TARGET = lazy_re(r"^(install|setup|set-up|init|bootstrap|env|venv|deps|dependencies|requirements|dev|develop|prepare|sync)([-_:].*)?$")
+_SETUP_SCRIPT = lazy_re(r"(setup|install|bootstrap|init|prepare)[\w.-]*\.(sh|bash|ps1|py)$")
 _WRAP = {"sudo", "time", "nohup", "env", "exec", "command", "caffeinate"}
 _ENV_HEADS = {
     "cd", "export", "set", "setx", "unset", "source", ".", "virtualenv", "pyenv", "mkdir", "cp", "mv", "rm", "touch", "echo",
@@ -503,7 +505,7 @@ _RUN_HEADS = {
     "powershell", "tensorboard", "accelerate", "torchrun", "deepspeed", "lightning", "huggingface-cli", "flyte", "pyflyte",
     "metaflow", "luigi", "cargo", "go", "java", "mlops", "azd", "eksctl", "k9s", "ansible-playbook", "vagrant",
 }
-_PY = re.compile(r"^(python[\d.]*|py|ipython)$")
+_PY = lazy_re(r"^(python[\d.]*|py|ipython)$")
 
 
 def classify(command: str) -> str | None:

@@ -18,15 +18,17 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
+from ..lazyre import lazy_re
+
 Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
 # A shell threshold gate: ``if`` and a metric word and a comparison on one line, ``exit N`` (N > 0) within 200 characters
 # after the comparison. Found by separate linear searches (one pattern with two ``[^\n]*`` backtracked quadratically on
 # a long line); shell_gate() gives the answer the single pattern would.
-_IF = re.compile(r"\bif\b", re.I)
-_METRIC = re.compile(r"\b(?:acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*", re.I)
-_COMPARE = re.compile(r"-lt|-gt|-le|-ge|<|>", re.I)
-_EXIT = re.compile(r"\bexit\s+[1-9]", re.I)
+_IF = lazy_re(r"\bif\b", re.I)
+_METRIC = lazy_re(r"\b(?:acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric)\w*", re.I)
+_COMPARE = lazy_re(r"-lt|-gt|-le|-ge|<|>", re.I)
+_EXIT = lazy_re(r"\bexit\s+[1-9]", re.I)
 
 
 def shell_gate(command: str) -> bool:

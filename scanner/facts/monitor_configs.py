@@ -6,16 +6,17 @@ signals it supports (the model is monitored; input data drift; prediction/model 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from mlscan.facts.ops import PyCall, imports_module
 from mlscan.facts.pyast import walk
 
+from ..lazyre import lazy_re
+
 # Vertex AI model monitoring through the low-level clients (aiplatform_v1/v1beta1 types, or the request written as
 # a dict/JSON message): a deployment monitoring job or a monitoring config on a batch prediction job, with its
 # objectives: training-serving skew (input data) and prediction drift
-_VERTEX_GAPIC = re.compile(r"^google\.cloud\.aiplatform_v1(?:beta1)?\.(?:types\.)?(?:\w+\.)*"
+_VERTEX_GAPIC = lazy_re(r"^google\.cloud\.aiplatform_v1(?:beta1)?\.(?:types\.)?(?:\w+\.)*"
                            r"(ModelDeploymentMonitoringJob|ModelMonitoringConfig|ModelMonitoringObjectiveConfig|"
                            r"ModelDeploymentMonitoringObjectiveConfig)$")
 _VERTEX_MONITOR_KEYS = {"modelMonitoringConfig", "model_monitoring_config", "modelDeploymentMonitoringObjectiveConfigs",

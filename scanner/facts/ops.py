@@ -14,10 +14,13 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model
 from mlscan.facts.commands import invoked
+from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
+
+from ..lazyre import lazy_re
 
 YAML_GLOBS = ("**/*.yaml", "**/*.yml")
 SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
@@ -138,37 +141,19 @@ def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCal
     return index.file_memo("ops-calls", e.path, build)  # type: ignore[no-any-return]
 
 
-# the fields of a statement (or ``except``/``case`` clause, module) that hold statements
-_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _statement_fields(cls: type) -> tuple[str, ...]:
-    """The statement-list fields of a statement class, in ``_fields`` order."""
-    hit = _FIELDS.get(cls)
-    if hit is None:
-        hit = _FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f in _BODIES)
-    return hit
-
-
-def statements(tree: ast.AST) -> list[ast.AST]:
-    """The statements (``except``/``case`` clauses too) below ``tree`` in ``walk``'s order, found without walking
-    any expression."""
-    out: list[ast.AST] = [tree]
-    for s in out:  # grows while iterated: breadth first, as walk
-        for field in _statement_fields(s.__class__):
-            out.extend(getattr(s, field, ()))
-    return out[1:]
-
-
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:
     """Project files a Python file imports (matched by module path, any depth)."""
     tree = index.python(e.path)
+    return local_files(index, e.path, imported_modules(tree, e.vpath) if tree is not None else [])
+
+
+def local_files(index: FileIndex, path: str, modules: list[str]) -> list[FileEntry]:
+    """The project files (other than ``path``) that these imported module names match, by module path at any depth."""
     out: dict[str, FileEntry] = {}
-    for mod in imported_modules(tree, e.vpath) if tree is not None else []:
+    for mod in modules:
         rel = mod.replace(".", "/")
         for f in index.select((f"**/{rel}.py", f"**/{rel}/__init__.py")):
-            if f.path != e.path:
+            if f.path != path:
                 out.setdefault(f.path, f)
     return list(out.values())
 
@@ -232,7 +217,7 @@ def k8s_docs(index: FileIndex) -> list[tuple[FileEntry, LineDict]]:
     return index.memo("ops-k8s-docs", build)  # type: ignore[no-any-return]
 
 
-_VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
+_VALUES_REF = lazy_re(r"\{\{-?\s*\.Values\.([\w.]+)\s*(\|\s*quote\s*)?-?\}\}")
 
 
 def yaml_docs(index: FileIndex, e: FileEntry, chart: str | None = None) -> list[Any]:
@@ -306,7 +291,7 @@ def walk_dicts(node: Any, depth: int = 0) -> Iterator[dict]:
 
 # ------------------------------------------------------------------ Terraform (block structure only)
 
-_TF_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
+_TF_BLOCK = lazy_re(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +381,7 @@ def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
         yield c.path, c.line, c.text
 
 
-def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
     """Shell lines with ``\\`` continuations joined, numbered by their first physical line."""
     buf: list[str] = []
     start = 0

@@ -14,6 +14,8 @@ from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Strength
 
+from ..lazyre import lazy_re
+
 # ------------------------------------------------------------------ vocabulary
 
 TRAIN_WORDS = frozenset(
@@ -37,8 +39,8 @@ PROMOTE_CALLS = frozenset(
         "copy_model_version", "add_version_aliases",
     }
 )
-_SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NOT_TRAINING = re.compile(r"train_test_split|train_test|[xy]_train\b|train_(x|y|df|data|set|path|dataset)\b", re.I)
+_SPLIT_CAMEL = lazy_re(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_TRAINING = lazy_re(r"train_test_split|train_test|[xy]_train\b|train_(x|y|df|data|set|path|dataset)\b", re.I)
 
 
 def words(text: str) -> set[str]:
@@ -263,8 +265,8 @@ def config_refs(index: FileIndex, entry: FileEntry) -> list[tuple[FileEntry, dic
     return out
 
 
-_PATH_PART = re.compile(r"[^\s/\\'\",\[\]{}]+")  # path components, as they stand in YAML text
-_SUB_PART = re.compile(r"[/\\]([^\s/\\'\",\[\]{}]+)")  # components after a directory ("src/train")
+_PATH_PART = lazy_re(r"[^\s/\\'\",\[\]{}]+")  # path components, as they stand in YAML text
+_SUB_PART = lazy_re(r"[/\\]([^\s/\\'\",\[\]{}]+)")  # components after a directory ("src/train")
 
 
 def _config_ref_table(index: FileIndex) -> dict[str, list[tuple[int, FileEntry]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ..index import FileEntry, FileIndex
+from ..index import FileEntry, FileIndex, register_fact
 from . import ops
 from .orchestration import config_refs, trainingish
 from .pyast import walk
@@ -106,19 +106,38 @@ def _training(index: FileIndex, e: FileEntry) -> _Training:
         refs = config_refs(index, e)
         if refs:
             wired, chain = "automated", f"config {refs[0][0].path}"
-    tree = index.python(e.path)
-    script = (e.suffix == ".ipynb" or (tree is not None and isinstance(tree, ast.Module) and has_main_guard(tree))
+    facts = index.fact(e.path, PLACE_FACTS)
+    script = (e.suffix == ".ipynb" or (facts is not None and facts[0])
               or index.contains(e.path, (b"# Databricks notebook source",)))
-    training = bool(tree is not None and (script and trains(tree) or _top_level_training(tree)))
+    training = bool(facts is not None and (script and facts[1] or facts[2]))
     folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
     package = bool(folder) and bool(index.select((f"{folder}/__init__.py",)))  # the training package, not any folder
     near = package and any(vp != e.vpath and (vp.rsplit("/", 1)[0] if "/" in vp else "") == folder for vp in w.reach)
     return _Training(wired, chain, training, near and not test)
 
 
+def _place_facts(index: FileIndex, path: str) -> list[bool] | None:
+    """What ``_training`` reads of a Python file or notebook: [has a ``__main__`` guard, ``trains``, fits a model at
+    module level]; None when it does not parse. A file fact derived as the file is parsed (most files a detector asks
+    the place of are parsed by the shared Python pass first, when their tree is at hand)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    return [has_main_guard(tree), trains(tree), _top_level_training(tree)]
+
+
+PLACE_FACTS = register_fact("place.file", _place_facts, eager=lambda _index, _path: True)
+
+
 def trains(tree: ast.AST) -> bool:
-    names = [n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    calls = [ops.dotted(n.func).rsplit(".", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call)]
+    names: list[str] = []
+    calls: list[str] = []
+    for n in walk(tree):  # one pass for both
+        cls = n.__class__
+        if cls is ast.Call:
+            calls.append(ops.dotted(n.func).rsplit(".", 1)[-1])  # type: ignore[attr-defined]
+        elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+            names.append(n.name)  # type: ignore[attr-defined]
     return any(c in ("fit", "train", "fit_generator", "partial_fit") for c in calls) or trainingish(*names, *calls)
 
 

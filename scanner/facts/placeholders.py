@@ -8,8 +8,8 @@ scorer shows them beside the evidence and caps a yes at ``partial`` (``scanner/e
 from __future__ import annotations
 
 import ast
-import re
 
+from ..lazyre import lazy_re
 from .pyast import walk
 
 _LOG_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho"})
@@ -83,7 +83,7 @@ _READS = frozenset({"read_csv", "read_parquet", "read_json", "read_excel", "read
                     "ImageNet", "read_files", "load_data"})
 
 
-_DATA_NAME = re.compile(r"(?i)^(?:x|y|xs|ys|x_\w+|y_\w+|\w*_x|\w*_y|data|df|\w*_df|df_\w+|\w*frame\w*|\w*data\w*|\w*dataset\w*|features?|inputs?|"
+_DATA_NAME = lazy_re(r"(?i)^(?:x|y|xs|ys|x_\w+|y_\w+|\w*_x|\w*_y|data|df|\w*_df|df_\w+|\w*frame\w*|\w*data\w*|\w*dataset\w*|features?|inputs?|"
                         r"targets?|labels?|reference|current|ref|cur|samples?|train\w*|test\w*|val\w*|batch\w*)$")
 
 

@@ -11,22 +11,24 @@ import re
 from mlscan.facts.ops import PY_STRING, PyCall
 from mlscan.facts.pyast import walk
 
+from ..lazyre import lazy_re
+
 # The logger/Fluentd call names whose arguments logs_predictions looks at: a file naming none of them logs no predictions
 LOG_CALLS = (b"info", b"debug", b"warning", b"log", b"emit")
 # (call pattern, is ``emit``) for each of those names: a pattern per name starts with a literal, which the regex engine
 # finds far faster than an alternation (no two names overlap, so together they find what one alternation would);
 # the word start is checked in code: faster than \b
-_LOG_CALL_NAMES = tuple((re.compile(name + r"\s*\("), name == "emit") for name in ("info", "debug", "warning", "log", "emit"))
+_LOG_CALL_NAMES = tuple((lazy_re(name + r"\s*\("), name == "emit") for name in ("info", "debug", "warning", "log", "emit"))
 # string literals (any prefix, triple-quoted too), comments and brackets of a call's argument text
-_ARG_TOKEN = re.compile(PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
-_DICT_KEY = re.compile(r"\s*:")
+_ARG_TOKEN = lazy_re(PY_STRING + r"|#[^\n]*|[()\[\]{}]", re.S)
+_DICT_KEY = lazy_re(r"\s*:")
 # Code that makes predictions (makes_predictions): it calls a model's prediction API or defines a prediction handler. Logging a ``pred*``
 # value anywhere else (a library helper's ``predict_label`` variable, a training loop's batch predictions) is not
 # prediction logging.
 # (Two patterns, each starting with a literal the regex engine scans for: an alternation led by ``\b`` was tried at
 # every character of every file.)
-_PREDICT_CALL = re.compile(r"\.(?:predict|predict_proba|predict_log_proba|decision_function|invoke_endpoint|infer|inference)\s*\(")
-_PREDICT_DEF = re.compile(r"def\s+(?:predict|predict_fn|inference|infer|handle)\s*\(")
+_PREDICT_CALL = lazy_re(r"\.(?:predict|predict_proba|predict_log_proba|decision_function|invoke_endpoint|infer|inference)\s*\(")
+_PREDICT_DEF = lazy_re(r"def\s+(?:predict|predict_fn|inference|infer|handle)\s*\(")
 
 
 def makes_predictions(text: str) -> bool:
@@ -82,7 +84,7 @@ def _call_has_pred(text: str, low: str, pos: int, emit: bool) -> bool:
 
 _TWO_SAMPLE = frozenset({"ks_2samp", "kstest", "wasserstein_distance", "jensenshannon", "chisquare", "chi2_contingency", "mannwhitneyu",
                          "ttest_ind", "anderson_ksamp", "energy_distance", "entropy"})
-_PSI = re.compile(r"(^|_)psi($|_)|population_stability", re.I)
+_PSI = lazy_re(r"(^|_)psi($|_)|population_stability", re.I)
 _PREDICTION_WORDS = frozenset({"pred", "preds", "prediction", "predictions", "predicted", "score", "scores", "proba", "probability",
                                "probabilities", "output", "outputs", "yhat"})
 

@@ -49,6 +49,29 @@ def walk(node: ast.AST) -> Iterable[ast.AST]:
     return chain((node,), below)
 
 
+# the fields of a statement (or ``except``/``case`` clause, module) that hold statements
+_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _statement_fields(cls: type) -> tuple[str, ...]:
+    """The statement-list fields of a statement class, in ``_fields`` order."""
+    hit = _FIELDS.get(cls)
+    if hit is None:
+        hit = _FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f in _BODIES)
+    return hit
+
+
+def statements(tree: ast.AST) -> list[ast.AST]:
+    """The statements (``except``/``case`` clauses too) below ``tree`` in ``walk``'s order, found without walking
+    any expression (an ``import`` is a statement: the imports of a module are among these, in ``walk``'s order)."""
+    out: list[ast.AST] = [tree]
+    for s in out:  # grows while iterated: breadth first, as walk
+        for field in _statement_fields(s.__class__):
+            out.extend(getattr(s, field, ()))
+    return out[1:]
+
+
 def lines_naming(tree: ast.AST, word: str) -> list[int]:
     """Sorted lines where a name, attribute or string (docstrings left out) contains ``word`` (lower case)."""
     out = []

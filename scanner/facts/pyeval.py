@@ -17,6 +17,7 @@ from typing import Any
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 
+from ..lazyre import lazy_re
 from . import ops
 from .orchestration import all_strings, config_refs, dotted, kwarg, literal, tail
 
@@ -235,7 +236,7 @@ def _int(v: Any) -> Any:
 
 _FLAG_FILES = ("**/*.yaml", "**/*.yml", "**/*.json")
 # ``key: true`` / ``"key": "false"`` / ``key: on`` as YAML 1.1 and JSON write booleans (and their strings)
-_BOOLISH = re.compile(r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b""", re.IGNORECASE)
+_BOOLISH = lazy_re(r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b""", re.IGNORECASE)
 
 
 def _flag_table(index: FileIndex) -> dict[str, set[str]]:

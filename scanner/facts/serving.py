@@ -11,12 +11,14 @@ from typing import Any
 
 from mlscan.facts.ops import PyCall, k8s_name
 
+from ..lazyre import lazy_re
+
 _IMAGES = (("tensorflow/serving", "tf-serving"), ("tritonserver", "triton"), ("torchserve", "torchserve"), ("mlserver", "mlserver"),
            ("seldon", "seldon"), ("bentoml", "bentoml"), ("vllm", "vllm"), ("text-generation-inference", "tgi"), ("kserve", "kserve"))
 _SERVE_CMDS = (("seldon-core-microservice", "seldon"), ("mlserver start", "mlserver"), ("torchserve --start", "torchserve"),
                ("tritonserver", "triton"), ("bentoml serve", "bentoml"), ("mlflow models serve", "mlflow"),
                ("tensorflow_model_server", "tf-serving"), ("serve run", "ray-serve"))
-_MODELISH = re.compile(r"model|predict|inference|scor(e|ing)|serving|classifier|regressor|recommend", re.I)
+_MODELISH = lazy_re(r"model|predict|inference|scor(e|ing)|serving|classifier|regressor|recommend", re.I)
 _LOADERS = ("joblib.", "pickle.", "cloudpickle.", "dill.", "mlflow.", "torch.", "tensorflow.", "keras.", "xgboost.", "lightgbm.",
             "catboost.", "onnxruntime.", "transformers.", "sentence_transformers.", "bentoml.", "skops.")
 

@@ -5,14 +5,15 @@ returns ``[(target, line, tool)]`` for targets that do something (not only echo/
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 from typing import Any
 
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 
-_PLACEHOLDER = re.compile(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
+from ..lazyre import lazy_re
+
+_PLACEHOLDER = lazy_re(r"^[@-]*\s*(echo\b|printf\b|true$|:$|exit 0$|pass$|#|todo\b)", re.IGNORECASE)
 
 
 def _real(lines: list[str]) -> bool:
@@ -59,7 +60,7 @@ def _make(index: FileIndex, e: FileEntry) -> Targets:
     return sorted(out, key=lambda t: t[1] or 0)
 
 
-_JUST_RECIPE = re.compile(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
+_JUST_RECIPE = lazy_re(r"^@?(?P<name>[A-Za-z_][\w-]*)(?P<params>[^:=]*?):(?!=)(?P<deps>.*)$")
 
 
 def _just(index: FileIndex, e: FileEntry) -> Targets:
@@ -132,6 +133,8 @@ def _nox(index: FileIndex, e: FileEntry) -> Targets:
 
 def _tox(index: FileIndex, e: FileEntry) -> Targets:
     text = index.text(e.path) or ""
+    import configparser
+
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         cp.read_string(text)

@@ -5,13 +5,14 @@ monitoring."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from mlscan.facts.ops import YAML_GLOBS, embedded_docs, k8s_docs, walk_dicts
 from mlscan.index import FileIndex
 
-_TELEMETRY_IMAGES = re.compile(r"(^|/)(prometheus|grafana|alertmanager|node-exporter|pushgateway|jaeger|otel[-\w]*|loki)(:|$)")
+from ..lazyre import lazy_re
+
+_TELEMETRY_IMAGES = lazy_re(r"(^|/)(prometheus|grafana|alertmanager|node-exporter|pushgateway|jaeger|otel[-\w]*|loki)(:|$)")
 
 
 def telemetry_configs(index: FileIndex) -> Iterator[tuple[str, int, str]]:

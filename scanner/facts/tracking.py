@@ -16,6 +16,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import normalize_name
 
+from ..lazyre import lazy_re
 from . import ops
 from .orchestration import words
 
@@ -312,7 +313,7 @@ def remote_uri(value: str) -> str | None:
     return None
 
 
-CODE_EXPR = re.compile(
+CODE_EXPR = lazy_re(
     r"github\.sha\b|github\.event\.pull_request\.head\.sha|\bGITHUB_SHA\b|\bCI_COMMIT_(SHORT_)?SHA\b|\bCI_COMMIT_TAG\b|"
     r"Build\.SourceVersion\b|\bBUILD_SOURCEVERSION\b|\bCIRCLE_SHA1\b|\bCIRCLE_TAG\b|\bBITBUCKET_COMMIT\b|\bBITBUCKET_TAG\b|"
     r"\bBUILDKITE_COMMIT\b|\bBUILDKITE_TAG\b|\bGIT_COMMIT\b|\bGIT_SHA\b|\bCOMMIT_SHA\b|\bSHORT_SHA\b|\bREVISION_ID\b|\bTAG_NAME\b|"
@@ -322,8 +323,8 @@ CODE_EXPR = re.compile(
     r"\bCI_PIPELINE_I?ID\b|\bCIRCLE_BUILD_NUM\b|\bBITBUCKET_BUILD_NUMBER\b|\bBUILDKITE_BUILD_NUMBER\b|\bCODEBUILD_BUILD_NUMBER\b|"
     r"\bBUILD_NUMBER\b|\bBUILD_ID\b"
 )
-_TAG_EXPR = re.compile(r"github\.ref_name\b|\bGITHUB_REF_NAME\b|github\.event\.release\.tag_name|github\.ref\b|\bGITHUB_REF\b")
-_BUILD_ID = re.compile(r"(?i)build.?(id|number)|run_(id|number)|RUN_(ID|NUMBER)|PIPELINE_I?ID|BUILD_NUM")
+_TAG_EXPR = lazy_re(r"github\.ref_name\b|\bGITHUB_REF_NAME\b|github\.event\.release\.tag_name|github\.ref\b|\bGITHUB_REF\b")
+_BUILD_ID = lazy_re(r"(?i)build.?(id|number)|run_(id|number)|RUN_(ID|NUMBER)|PIPELINE_I?ID|BUILD_NUM")
 
 
 def code_expr(text: str, tag_trigger: bool = False) -> str | None:
@@ -336,9 +337,9 @@ def code_expr(text: str, tag_trigger: bool = False) -> str | None:
     return None
 
 
-_VAR = re.compile(r"\$\{\{\s*(?:env|vars)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:%#/][^}]*)?\}|\$\(([A-Za-z_][A-Za-z0-9_.]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)")
-_ASSIGN = re.compile(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$")
-_GH_ENV = re.compile(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
+_VAR = lazy_re(r"\$\{\{\s*(?:env|vars)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:%#/][^}]*)?\}|\$\(([A-Za-z_][A-Za-z0-9_.]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)")
+_ASSIGN = lazy_re(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$")
+_GH_ENV = lazy_re(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
 
 
 def _gh_env(line: str) -> re.Match[str] | None:
@@ -537,7 +538,7 @@ TRACKER_DISTS = {
     "neptune": ("neptune", "neptune-client"), "tensorboard": ("tensorboard", "tensorboardx", "tensorflow", "tensorflow-cpu", "tf-nightly"),
     "dvclive": ("dvclive",), "aim": ("aim",),
 }
-_COMMENTED_REQ = re.compile(r"^\s*#\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=~!;\[#]|$)")
+_COMMENTED_REQ = lazy_re(r"^\s*#\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=~!;\[#]|$)")
 
 
 def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> bool:

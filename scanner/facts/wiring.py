@@ -16,7 +16,7 @@ from typing import Any
 from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from .commands import Invoked, invoked, normpath
-from .pyast import walk
+from .pyast import statements, walk
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -291,7 +291,22 @@ class Wiring:
 
 
 def wiring(index: FileIndex) -> Wiring:
-    return index.memo("wiring", lambda: Wiring(index))  # type: ignore[no-any-return]
+    """The wiring graph of the scan; the facts cache keeps it (reach and tests) between scans."""
+    return index.memo("wiring", lambda: Wiring(index), (_encode, lambda data: _decode(index, data)))  # type: ignore[no-any-return]
+
+
+def _encode(w: Wiring) -> dict[str, Any]:
+    return {"reach": [[vp, r.kind, list(r.chain)] for vp, r in w.reach.items()],
+            "tests": [[vp, r.kind, list(r.chain)] for vp, r in w.tests.items()]}
+
+
+def _decode(index: FileIndex, data: dict[str, Any]) -> Wiring:
+    """A Wiring as built, from _encode's form: what its queries (of, automated, test_run, reach) read."""
+    w = Wiring.__new__(Wiring)
+    w.index = index
+    w.reach = {vp: Reach(kind, tuple(chain)) for vp, kind, chain in data["reach"]}
+    w.tests = {vp: Reach(kind, tuple(chain)) for vp, kind, chain in data["tests"]}
+    return w
 
 
 # -------------------------------------------------------------------- helpers
@@ -356,15 +371,21 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     if tree is None:
         return None
     imports: list[list[Any]] = []
-    for node in walk(tree):
-        if isinstance(node, ast.Import):
-            imports.append([-1, None, [a.name for a in node.names]])
-        elif isinstance(node, ast.ImportFrom):
-            imports.append([node.level, node.module, [a.name for a in node.names]])
-    return [imports_any(tree, ORCHESTRATOR_MODULES), has_main_guard(tree), imports]
+    orchestrated = False
+    for node in statements(tree):  # imports are statements: no expression is walked
+        cls = node.__class__
+        if cls is ast.Import:
+            names = [a.name for a in node.names]  # type: ignore[attr-defined]
+            imports.append([-1, None, names])
+            orchestrated = orchestrated or any(_is_mod(n, ORCHESTRATOR_MODULES) for n in names)
+        elif cls is ast.ImportFrom:
+            mod, level = node.module, node.level  # type: ignore[attr-defined]
+            imports.append([level, mod, [a.name for a in node.names]])  # type: ignore[attr-defined]
+            orchestrated = orchestrated or bool(mod and level == 0 and _is_mod(mod, ORCHESTRATOR_MODULES))
+    return [orchestrated, has_main_guard(tree), imports]
 
 
-FILE_FACTS = register_fact("wiring.file", _file_facts)
+FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda _index, _path: True)  # a walk of statements: cheap
 
 
 def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:
@@ -384,6 +405,12 @@ def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:
             out.append(mod)
             out += [f"{mod}.{a}" for a in names if a != "*"]
     return out
+
+
+def file_imports(index: FileIndex, e: FileEntry) -> list[str] | None:
+    """``imported_modules`` of a file, from its file facts (no parse when they are known); None when it does not parse."""
+    facts = index.fact(e.path, FILE_FACTS)
+    return None if facts is None else _modules_of(facts[2], e.vpath)
 
 
 def imported_modules(tree: ast.AST, vpath: str) -> list[str]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from ..lazyre import lazy_re
+
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_LINE_CHARS = 10_000
@@ -262,12 +264,12 @@ def parse_python(text: str, filename: str) -> ast.Module:
     raise ValueError(f"Python syntax error: {getattr(first, 'msg', first)}") from None
 
 
-_MAGIC_LINE = re.compile(r"^[ \t]*[%!].*$", re.M)
+_MAGIC_LINE = lazy_re(r"^[ \t]*[%!].*$", re.M)
 
 
 # ---------------------------------------------------------------- notebooks
 
-_MAGIC = re.compile(r"^\s*[%!?]")
+_MAGIC = lazy_re(r"^\s*[%!?]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +284,29 @@ class NotebookCode:
         return self.cell_of_line[line - 1] if 0 < line <= len(self.cell_of_line) else 0
 
 
+def _whole_notebook(cells: list[tuple[int, str, int]], filename: str) -> NotebookCode | None:
+    """``notebook_code`` in one parse when every cell parses on its own, which is known without parsing each cell
+    when the joined cells parse and no top-level statement (decorators included) runs from one cell into the next:
+    each cell then holds whole statements only. None when that is not so (the cells are then parsed one by one)."""
+    source = "\n".join(code for _, code, _ in cells)
+    try:
+        tree = ast.parse(source, filename=filename)
+    except _PARSE_ERRORS as e:
+        if isinstance(e, MemoryError):
+            _noted(e)
+        return None
+    cell_lines: list[int] = []
+    for n, _, count in cells:
+        cell_lines.extend([n] * (count or 1))
+    last = len(cell_lines)
+    for st in tree.body:
+        first = min([st.lineno, *(d.lineno for d in getattr(st, "decorator_list", ()))])
+        end = st.end_lineno or st.lineno
+        if not (0 < first <= end <= last) or cell_lines[first - 1] != cell_lines[end - 1]:
+            return None
+    return NotebookCode(source, tuple(cell_lines), tree)
+
+
 def notebook_code(text: str, filename: str) -> NotebookCode:
     """Code cells of an .ipynb as Python; magics and shell escapes become blank lines, so they never
     break parsing. Cells that still fail to parse are left out one by one."""
@@ -293,8 +318,7 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
         cells = [c for ws in data["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
     if not isinstance(cells, list):
         raise ValueError("notebook has no cells list")
-    parts: list[str] = []
-    cell_lines: list[int] = []
+    cells_code: list[tuple[int, str, int]] = []  # (cell number, code, lines)
     for n, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -304,16 +328,20 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
         if not isinstance(src, str):
             continue
         lines = ["" if _MAGIC.match(ln) else ln[:MAX_LINE_CHARS] for ln in src.splitlines()]
-        code = "\n".join(lines)
+        cells_code.append((n, "\n".join(lines), len(lines)))
+    whole = _whole_notebook(cells_code, filename)
+    if whole is not None:
+        return whole
+    parts: list[str] = []
+    cell_lines: list[int] = []
+    for n, code, count in cells_code:
         try:
             ast.parse(code)
         except _PARSE_ERRORS as e:
             _noted(e)
             continue
         parts.append(code)
-        cell_lines.extend([n] * (len(lines) or 1))
-        if not lines:
-            parts[-1] = ""
+        cell_lines.extend([n] * (count or 1))
     source = "\n".join(parts)
     try:
         tree = ast.parse(source, filename=filename)
@@ -376,7 +404,7 @@ class Requirement:
         return self.spec.startswith("==") or self.spec.startswith("===") or "@" in self.raw.split(";")[0]
 
 
-_REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+_REQ = lazy_re(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 
 
 def normalize_name(name: str) -> str:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from ..lazyre import lazy_re
+
 
 class _Matcher:
     """Fast glob selection: ``**/name`` by basename, ``**/*.ext`` by suffix, the rest by regex."""
@@ -59,5 +61,15 @@ def _glob_to_regex(pattern: str) -> str:
 
 @lru_cache(maxsize=512)
 def _name_and_path_regex(pattern: str, last: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A pattern for the names (one per line) that the last component matches, and one for whole paths."""
-    return re.compile("^" + _glob_to_regex(last).replace("[^/]", "[^/\n]") + "$", re.M), re.compile(_glob_to_regex(pattern))
+    """A pattern for the names (one per line) that the last component matches, and one for whole paths (both compiled
+    when first used: a small repository has no name for most globs, see ``literal_pieces``)."""
+    return lazy_re("^" + _glob_to_regex(last).replace("[^/]", "[^/\n]") + "$", re.M), lazy_re(_glob_to_regex(pattern))
+
+
+@lru_cache(maxsize=512)
+def literal_pieces(last: str) -> tuple[str, ...] | None:
+    """The literal runs of a glob's last component (``Dockerfile*`` -> ``Dockerfile``): a name it matches holds each
+    of them, so a set of names without one of them has no match. None for a ``[...]`` class."""
+    if "[" in last:
+        return None
+    return tuple(p for p in re.split(r"[*?]", last) if p)

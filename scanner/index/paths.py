@@ -3,8 +3,9 @@ where it lands in the generated project, a root file that applies to a subdirect
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
+
+from ..lazyre import lazy_re
 
 TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "fixtures"})
 
@@ -63,7 +64,7 @@ ROOT_APPLICABLE = (
     "buildspec.yaml",
     ".mlscan.yml",
 )
-_TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_TEMPLATE_PART = lazy_re(r"\{\{.*?\}\}|\{%.*?%\}")
 _VENDOR_MIN_FILES = 40
 
 

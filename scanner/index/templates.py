@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-_DIRECTIVE_LINE = re.compile(r"^\s*(\{\{-?\s*(if|else|end|range|with|define|template|block|/\*).*?-?\}\}\s*)+$|^\s*\{%.*%\}\s*$")
-_INLINE = re.compile(r'\{\{-?\s*("(?:[^"\\]|\\.)*"|`[^`]*`|.*?)\s*-?\}\}')
+from ..lazyre import lazy_re
+
+_DIRECTIVE_LINE = lazy_re(r"^\s*(\{\{-?\s*(if|else|end|range|with|define|template|block|/\*).*?-?\}\}\s*)+$|^\s*\{%.*%\}\s*$")
+_INLINE = lazy_re(r'\{\{-?\s*("(?:[^"\\]|\\.)*"|`[^`]*`|.*?)\s*-?\}\}')
 
 
 def _render_template(text: str) -> str:

@@ -7,12 +7,12 @@ boto3's default credential chain and ``AWS_PROFILE``/``--profile``, ``AWS_REGION
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..lazyre import lazy_re
 from .common import display_uri, guarded, iso, parse_time, run_bounded, scrub, secret_values, tick
 from .interface import AwsTarget, LiveRequest, MissingExtra, ProbeResult, Resource, resource
 
@@ -25,9 +25,9 @@ CALLS: tuple[str, ...] = (
     "s3:ListAllMyBuckets", "s3:GetBucketVersioning", "ecr:DescribeRepositories", "ecr:DescribeImages",
 )
 IAM_NAME = {("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
-GIT_TAG = re.compile(r"(?i)(git|commit|sha|revision)")
-DATA_TAG = re.compile(r"(?i)(data|dataset)")
-SHA = re.compile(r"^(?:sha-)?[0-9a-f]{7,40}$")
+GIT_TAG = lazy_re(r"(?i)(git|commit|sha|revision)")
+DATA_TAG = lazy_re(r"(?i)(data|dataset)")
+SHA = lazy_re(r"^(?:sha-)?[0-9a-f]{7,40}$")
 DETAIL = 50  # per-object follow-up calls (describe, list tags, executions) per area
 S3_MAX = 50
 

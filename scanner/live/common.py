@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ..lazyre import lazy_re
 from ..model import redact_secrets
 from .interface import Outcome, Resource, Status
 
 MESSAGE_MAX = 200
-_SECRET_ENV = re.compile(r"(?i)(TOKEN|PASSWORD|PASSWD|SECRET|ACCESS_KEY|API_KEY|CREDENTIAL|AUTH)")
+_SECRET_ENV = lazy_re(r"(?i)(TOKEN|PASSWORD|PASSWD|SECRET|ACCESS_KEY|API_KEY|CREDENTIAL|AUTH)")
 
 _FORBIDDEN_CODES = {
     "accessdenied", "accessdeniedexception", "unauthorizedoperation", "unrecognizedclientexception", "invalidclienttokenid",
@@ -45,7 +46,7 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>(),]+", re.I)
+_URL = lazy_re(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>(),]+", re.I)
 
 
 def _strip_url_userinfo(text: str) -> str:
@@ -149,7 +150,7 @@ def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     return scrub(f"{head}: {body}" if body and body != head else head, secrets)
 
 
-_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
+_ERRNO = lazy_re(r"\[Errno -?\d+\] [^'\")\]]+")
 
 Task = Callable[[], tuple[list[Resource], Outcome]]
 _local = threading.local()

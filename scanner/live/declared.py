@@ -5,12 +5,12 @@ repositories named in URIs. Read through the index (safe YAML loader, ``ast``), 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..index import FileIndex
+from ..lazyre import lazy_re
 
 YAML_GLOBS = ("**/*.yaml", "**/*.yml")
 PY_GLOBS = ("**/*.py",)
@@ -26,9 +26,9 @@ NAME_KEYS = frozenset({
 NAME_CALLS = {"set_experiment": 0, "create_experiment": 0, "create_registered_model": 0, "register_model": 1, "get_registered_model": 0,
               "set_registered_model_alias": 0, "transition_model_version_stage": 0, "Pipeline": None, "ModelPackageGroup": None}
 _NAME_VARS = frozenset(k.lower() for k in NAME_KEYS)
-_S3 = re.compile(r"^s3a?://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/|$)")
-_ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/\-]*?)(?::[\w.\-]+|@sha256:[0-9a-f]{64})?$")
-_MODELS_URI = re.compile(r"^models:/([^/@]+)")
+_S3 = lazy_re(r"^s3a?://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/|$)")
+_ECR = lazy_re(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/\-]*?)(?::[\w.\-]+|@sha256:[0-9a-f]{64})?$")
+_MODELS_URI = lazy_re(r"^models:/([^/@]+)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,12 @@ contradictions between what the repository declares and what the endpoints show.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from ..lazyre import lazy_re
 from ..model import Evidence, Finding, Source, Strength
 from .common import parse_time, scrub, stale
 from .declared import Declared
@@ -40,7 +40,7 @@ AREA_QUESTIONS: dict[str, tuple[str, ...]] = {
 }
 APP_LABELS = ("app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of")
 SCHEDULE_KINDS = ("CronJob", "CronWorkflow", "ScheduledWorkflow", "EventRule", "Schedule")
-_SHA_TAG = re.compile(r":(?:sha-)?[0-9a-f]{7,40}$")
+_SHA_TAG = lazy_re(r":(?:sha-)?[0-9a-f]{7,40}$")
 _MONITOR_SIGNALS = {"DataQuality": ("monitoring.data_drift", "monitoring.model"), "ModelQuality": ("monitoring.model_drift", "monitoring.model"),
                     "ModelBias": ("governance.fairness",), "ModelExplainability": ("explain.usage",)}
 
@@ -119,7 +119,7 @@ def schedule_state(r: Resource, req: LiveRequest) -> tuple[bool, str]:
     return True, ""
 
 
-_TRAINING = re.compile(r"(?i)(?:re)?train|fit|learn|pipeline|model|refresh|tune")
+_TRAINING = lazy_re(r"(?i)(?:re)?train|fit|learn|pipeline|model|refresh|tune")
 
 
 def findings(links: Iterable[Link], req: LiveRequest) -> list[Finding]:

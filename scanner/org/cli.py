@@ -14,8 +14,9 @@ from typing import Any
 import click
 
 from ..errors import MlscanError, UsageError
+from ..lazyre import lazy_re
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+_SIZE = lazy_re(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
 
 def parse_size(text: str) -> int:

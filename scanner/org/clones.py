@@ -22,10 +22,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import safegit
+from ..lazyre import lazy_re
 from ..target import redact_url
 from .interface import OrgError
 
-_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_SHA = lazy_re(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 TOKEN_USERS = {"github": "x-access-token", "gitlab": "oauth2"}  # the user names each forge documents for tokens
 
 

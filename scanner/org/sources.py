@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..lazyre import lazy_re
 from ..target import is_url, redact_url
 from .interface import OrgError, Repo, RepoKind
 
 GITHUB_API = "https://api.github.com"
 GITLAB_API = "https://gitlab.com/api/v4"
 MAX_WAIT = 3600.0  # never sleep longer than this for one rate-limit reset
-_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
+_LINK = lazy_re(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
 
 Log = Callable[[str], None]
 

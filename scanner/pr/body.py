@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import lazy_re
+
 GITHUB_LIMIT = 65_536  # characters of an issue comment body
 GITLAB_LIMIT = 1_000_000  # characters of a note
-_ID = re.compile(r"[^A-Za-z0-9._/-]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?(/?)>")
+_ID = lazy_re(r"[^A-Za-z0-9._/-]+")
+_CONTROL = lazy_re(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_COMMENT = lazy_re(r"<!--.*?(-->|$)", re.DOTALL)
+_TAG = lazy_re(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?(/?)>")
 _SAFE_TAGS = frozenset({"details", "summary", "sub", "sup", "br", "b", "i", "em", "strong", "code", "pre", "p", "hr", "kbd"})
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+_FENCE = lazy_re(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 def marker(comment_id: str = "mlscan") -> str:

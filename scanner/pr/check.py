@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..engine import ScanOptions
 from ..errors import UsageError
+from ..lazyre import lazy_re
 
-_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+_SLUG = lazy_re(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.error
 import urllib.request
@@ -23,8 +22,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import __version__
+from ..lazyre import lazy_re
 
-_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
+_LINK = lazy_re(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 

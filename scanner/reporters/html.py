@@ -9,12 +9,12 @@ Stable hooks for tests and styling: #level, #level-name, #radar svg (.radar-axis
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
 from ..engine import ScanResult
+from ..lazyre import lazy_re
 from ..report import build_report
 from ..textsafe import more
 from .links import blob_url, repo_web_url
@@ -24,7 +24,7 @@ MAX_WARNINGS = 500
 MAX_SKIPPED_EXAMPLES = 5
 _TITLE_KEYS = ("title", "name", "summary", "label", "heading")
 _BODY_KEYS = ("message", "text", "description", "detail", "why", "reason", "action", "advice", "fix", "remediation", "how")
-_SLUG = re.compile(r"[^a-z0-9]+")
+_SLUG = lazy_re(r"[^a-z0-9]+")
 
 
 def render(result: ScanResult, **_: object) -> str:

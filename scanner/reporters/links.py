@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
-_SCP = re.compile(r"^(?P<user>[^@/:]+@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>[^/].*)$")  # git@github.com:o/r.git
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
-_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+from ..lazyre import lazy_re
+
+_SCP = lazy_re(r"^(?P<user>[^@/:]+@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>[^/].*)$")  # git@github.com:o/r.git
+_SEGMENT = lazy_re(r"^[A-Za-z0-9_.-]+$")
+_COMMIT = lazy_re(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _SCHEMES = ("https", "http", "ssh", "git", "git+ssh")
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..model import Score
-from .rulepack import read_data_file
+from .rulepack import package_dir, read_data_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +43,7 @@ class Crosswalk:
 
 
 def crosswalk_file() -> Path:
-    return Path(str(resources.files("mlscan.rules").joinpath("crosswalk.yaml")))
+    return package_dir("mlscan.rules") / "crosswalk.yaml"
 
 
 @lru_cache(maxsize=1)

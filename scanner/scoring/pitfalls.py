@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..model import Answer, AnswerValue, Evidence, Finding, Score, first_evidence
 from .conditions import Findings, evaluate
-from .rulepack import read_data_file
+from .rulepack import package_dir, read_data_file
 
 MAX_EVIDENCE = 8
 
@@ -76,7 +75,7 @@ class PitfallSet:
 
 
 def pitfalls_file() -> Path:
-    return Path(str(resources.files("mlscan.rules").joinpath("pitfalls.yaml")))
+    return package_dir("mlscan.rules") / "pitfalls.yaml"
 
 
 @lru_cache(maxsize=4)

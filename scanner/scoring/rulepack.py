@@ -7,13 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import RulePackError
+from ..lazyre import lazy_re
 
 Condition = dict[str, Any]
 
@@ -110,7 +110,7 @@ class RulePack:
 @lru_cache(maxsize=8)
 def load_schema(name: str) -> dict[str, Any]:
     """A bundled JSON Schema (``rulepack``, ``pitfalls``, ``crosswalk``, ``config``, ``report``)."""
-    return json.loads(resources.files("mlscan").joinpath(f"schemas/{name}.schema.json").read_text("utf-8"))
+    return json.loads((package_dir("mlscan") / "schemas" / f"{name}.schema.json").read_text("utf-8"))
 
 
 def _schema() -> dict[str, Any]:
@@ -187,7 +187,46 @@ def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exc
 _FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def package_dir(name: str) -> Path:
+    """The directory of an installed mlscan package (``importlib.resources`` costs a few ms to import; mlscan's data
+    files are always plain files next to its modules)."""
+    from importlib import import_module
+
+    return Path(str(import_module(name).__file__)).parent
+
+
+BUNDLE_NAME = "_parsed.json"  # in the mlscan.rules package: the bundled YAML files, parsed (scripts/bundle_rules.py)
+_BUNDLE: dict[str, str] | None = None
+
+
+def _bundle() -> dict[str, str]:
+    """sha256 of a bundled YAML text -> its data as JSON text. Parsing the bundled packs with PyYAML's constructor
+    took ~25 ms of every scan; JSON is ~20x faster. A file edited since the bundle was made has another digest and is
+    parsed from YAML (tests/scoring/test_rules_bundle.py keeps the bundle current)."""
+    global _BUNDLE
+    if _BUNDLE is None:
+        try:
+            raw = json.loads((package_dir("mlscan.rules") / BUNDLE_NAME).read_text("utf-8"))
+            _BUNDLE = dict(raw["files"]) if isinstance(raw, dict) and isinstance(raw.get("files"), dict) else {}
+        except (OSError, ValueError, TypeError):
+            _BUNDLE = {}
+    return _BUNDLE
+
+
+def bundle_entry(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
+    bundled = _bundle().get(bundle_entry(text)) if len(text) > 256 else None
+    if bundled is not None:
+        return json.loads(bundled)
+    return _parse_yaml(text, where, error)
+
+
+def _parse_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
     try:
         try:
             return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
@@ -222,10 +261,10 @@ def parse_pack(text: str, where: str, *, validate: bool = True) -> RulePack:
         raise RulePackError(f"{where}:1:1: a rule pack is a YAML mapping")
     if validate:
         validate_pack_data(data, text, where)
-    return _build(data, where, text)
+    return _build(data, where, text, check_patterns=validate)
 
 
-def _build(data: dict[str, Any], where: str, text: str) -> RulePack:
+def _build(data: dict[str, Any], where: str, text: str, *, check_patterns: bool = True) -> RulePack:
     scoring = data["scoring"]
     questions = tuple(
         Question(
@@ -274,11 +313,13 @@ def _build(data: dict[str, Any], where: str, text: str) -> RulePack:
         extra=data.get("extra", {}),
         guidance=data.get("guidance", {}),
     )
-    _check_references(pack, text, where)
+    _check_references(pack, text, where, check_patterns=check_patterns)
     return pack
 
 
-def _check_references(pack: RulePack, text: str, where: str) -> None:
+def _check_references(pack: RulePack, text: str, where: str, *, check_patterns: bool = True) -> None:
+    """References and the base level, always; decisive line patterns compile (``check_patterns``) unless the pack is
+    a bundled one, which the test suite validates (the engine compiles the few it uses)."""
     if pack.extends:
         return  # references resolve against the merged pack
     ids = {q.id for q in pack.questions}
@@ -304,7 +345,7 @@ def _check_references(pack: RulePack, text: str, where: str) -> None:
                 f"{where}:{_line_of(text, 'requires')}:1: the base level {base.level} ({base.name}) must have no requirements:"
                 " a cascade starts at the base level"
             )
-    for q in pack.questions:
+    for q in pack.questions if check_patterns else ():
         for sel in q.decisive:
             try:
                 re.compile(str(sel.get("line") or ""))
@@ -336,7 +377,7 @@ def _line_of(text: str, needle: str) -> int:
 
 # other mlscan data files may sit next to packs (rules/pitfalls.yaml, rules/crosswalk.yaml): skipped
 PACK_SCHEMA = "mlscan.rules/v1"
-_OTHER_KINDS = re.compile(r"(?m)^schema:[ \t]*['\"]?mlscan\.(?!rules/)[a-z]+/v[0-9]+")
+_OTHER_KINDS = lazy_re(r"(?m)^schema:[ \t]*['\"]?mlscan\.(?!rules/)[a-z]+/v[0-9]+")
 
 
 def is_pack_text(text: str) -> bool:
@@ -372,7 +413,7 @@ def _yaml_files(p: Path) -> list[Path]:
 
 
 def builtin_pack_files() -> list[Path]:
-    base = resources.files("mlscan.rules")
+    base = package_dir("mlscan.rules")
     return sorted(Path(str(p)) for p in base.iterdir() if p.name.endswith((".yaml", ".yml")))
 
 
@@ -411,6 +452,8 @@ def _entry_point_paths(ep: Any) -> list[Path]:
             got = obj()
             raw = [got] if isinstance(got, (str, Path)) else list(got)
         else:
+            from importlib import resources
+
             base = Path(str(resources.files(obj)))
             raw = [base / "rules" if (base / "rules").is_dir() else base]
     except Exception as e:  # a broken plugin is a configuration problem, reported in one line

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..evidence import caveats_of, doc_rank, is_prose, line_fact, non_product_path
+from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
 from .conditions import _STRENGTHS, Findings, _attr_ok, evaluate, signals_of
@@ -22,7 +22,7 @@ class _Cycle(Exception):
 
 def _selector_ok(sel: Mapping[str, Any], f: Finding) -> bool:
     pattern = str(sel.get("signal", ""))
-    if not any(fnmatch.fnmatchcase(f.signal, p.strip()) for p in pattern.split("|")):
+    if not any(fnmatchcase(f.signal, p.strip()) for p in pattern.split("|")):
         return False
     if f.strength.rank < _STRENGTHS.get(sel.get("min_strength", "mention"), 0):
         return False
@@ -62,7 +62,7 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
         pref = _decisive_index(q, f)
         return (
             len(q.decisive) if pref is None else pref,
-            not any(fnmatch.fnmatchcase(f.signal, p) for p in own),
+            not any(fnmatchcase(f.signal, p) for p in own),
             non_product_path(path),
             bool(caveats_of(f.attrs)),
             -f.strength.rank,

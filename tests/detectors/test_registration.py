@@ -32,7 +32,8 @@ def test_detectors_declare_metadata() -> None:
 def test_a_detector_is_its_module_its_fixtures_and_one_entry_point_line() -> None:
     """docs/architecture.md: adding a detector touches detectors/<module>.py, fixtures/detectors/<id>/ and one line
     of pyproject.toml. Each module holds one registered recogniser, each entry point line names the class of its
-    id, every built-in detector has its fixtures, and no engine module keeps a list of detectors or imports one."""
+    id, every built-in detector has its fixtures, no engine module keeps a list of detectors or imports one, and no
+    detector imports another (so removing or adding one touches nothing else)."""
     import re
     import tomllib
 
@@ -55,3 +56,8 @@ def test_a_detector_is_its_module_its_fixtures_and_one_entry_point_line() -> Non
     for py in (ROOT / "scanner").rglob("*.py"):
         hit = mention.search(py.read_text("utf-8"))
         assert hit is None, f"{py.relative_to(ROOT)} names a detector module ({hit.group(0)}): detectors register only in pyproject.toml"
+    # what two detectors share lives in mlscan.facts: no detector imports another
+    sibling = re.compile(r"^\s*(from \.|from mlscan\.detectors[. ]|import mlscan\.detectors\.)", re.M)
+    for py in (ROOT / "detectors").glob("*.py"):
+        hit = sibling.search(py.read_text("utf-8"))
+        assert hit is None, f"detectors/{py.name} imports another detector ({hit.group(0).strip()}): move the shared part to scanner/facts/"

@@ -375,6 +375,7 @@ def test_notebook_magics_become_blank_lines(tmp_path: Path) -> None:
         ("**/Dockerfile", "**/Dockerfile.*", "**/*buildspec*.yml", "**/buildspecs/*.yml"),
         ("**/.devcontainer/*/devcontainer.json", "ci/**/*.yml"),
         ("nope.py",),
+        ("**/*buildspec*.yaml", "**/Makefile*", "**/[Dd]ockerfile*"),  # literal text absent from every name, a class
     ],
 )
 def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tuple[str, ...]) -> None:

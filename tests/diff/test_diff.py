@@ -17,7 +17,7 @@ from mlscan.diff.scope import in_scope
 from mlscan.engine import ScanOptions
 from mlscan.report import build_report
 
-from .prrepo import commit_all, git, make_pr_repo
+from tests.prrepo import commit_all, git, make_pr_repo
 
 SCHEMA = json.loads(resources.files("mlscan").joinpath("schemas/diff.schema.json").read_text())
 

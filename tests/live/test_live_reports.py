@@ -13,8 +13,8 @@ from mlscan.report import build_report
 from mlscan.reporters import get_reporter
 from mlscan.reporters.links import blob_url
 
-from .report_sample import FROZEN_VERSION, sample_result
-from .test_report_schema import validate_report
+from tests.report_sample import FROZEN_VERSION, sample_result
+from tests.test_report_schema import validate_report
 
 LIVE: dict[str, Any] = {
     "endpoints": [{"platform": "k8s", "endpoint": "https://k8s.example.com:6443", "seconds": 0.8, "calls": ["GET /apis"]},

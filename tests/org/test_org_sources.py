@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .orgtools import bare, make_repo, mlscan, rows
+from tests.org.orgtools import bare, make_repo, mlscan, rows
 
 pytest.importorskip("sqlalchemy", reason="org scans need the org extra (in the test extra)")
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from .fakeapi import FakeGitHub
-from .prrepo import make_pr_repo
+from tests.fakeapi import FakeGitHub
+from tests.prrepo import make_pr_repo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 ACT = shutil.which("act", path=str(Path(sys.executable).parent)) or shutil.which("act")
 TOKEN = "ghs_actTestT0ken0123456789abcdefghijKLMN"
 

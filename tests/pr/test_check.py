@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
-from .fakeapi import FakeGitLab
-from .prrepo import commit_all, git, make_pr_repo
+from tests.fakeapi import FakeGitLab
+from tests.prrepo import commit_all, git, make_pr_repo
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from mlscan.pr.body import GITHUB_LIMIT, assemble, marker, sanitize
 from mlscan.pr.http import ApiError, Client, next_link
 from pytest_httpserver import HTTPServer
 
-from .fakeapi import FakeGitHub, FakeGitLab
+from tests.fakeapi import FakeGitHub, FakeGitLab
 
 TOKEN = "ghs_s3cr3tT0kenValue0123456789abcdefXYZ"
 MARK = marker("mlscan")

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from .conftest import git_repo
-from .test_report_schema import validate_report
+from tests.conftest import git_repo
+from tests.test_report_schema import validate_report
 
 pytest.importorskip("moto", reason="the test extra installs moto[server] (pip install -e '.[test]')")
 boto3 = pytest.importorskip("boto3")
@@ -34,7 +34,7 @@ from mlscan.cli import main  # noqa: E402
 from mlscan.live import aws  # noqa: E402
 from mlscan.live.interface import AwsTarget, LiveRequest, Status  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 KEY_ID = "AKIAZ7CANARY0KEY1234"

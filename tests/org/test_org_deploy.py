@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from mlscan.cli import main
 from mlscan.org.cli import org, parse_size
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _commands(text: str) -> list[list[str]]:
@@ -66,7 +66,7 @@ def test_docs_and_readme_commands_parse() -> None:
 
 
 def test_projects_key_is_configuration(tmp_path: Path) -> None:
-    from .orgtools import make_repo
+    from tests.org.orgtools import make_repo
 
     ok = make_repo(tmp_path / "ok", {".mlscan.yml": "projects: [services/a, .]\n", "services/a/train.py": "x = 1\n"})
     r = CliRunner().invoke(main, ["scan", str(ok), "-f", "json"])

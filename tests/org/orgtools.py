@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.conftest import git_init
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 LEVELS = ROOT / "fixtures" / "levels"
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 

@@ -14,10 +14,10 @@ from mlscan.engine import scan as run_scan
 from mlscan.reporters import get_reporter
 from mlscan.reporters.sarif import FINGERPRINT_KEY
 
-from .prrepo import commit_all, git, make_pr_repo
-from .report_sample import sample_result
+from tests.prrepo import commit_all, git, make_pr_repo
+from tests.report_sample import sample_result
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text())
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .orgtools import commit, git, level_repos, mlscan
-from .reporters.test_html_browser import ARTIFACTS, _chromium, _Dom, _run
+from tests.org.orgtools import commit, git, level_repos, mlscan
+from tests.reporters.test_html_browser import ARTIFACTS, _chromium, _Dom, _run
 
 pytest.importorskip("sqlalchemy", reason="org scans need the org extra (in the test extra)")
 

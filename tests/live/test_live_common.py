@@ -14,7 +14,7 @@ from mlscan.live.common import classify, cron_period_days, describe, display_uri
 from mlscan.live.interface import AwsTarget, K8sTarget, LiveRequest, MlflowTarget, Status
 from mlscan.live.run import merge
 
-from .conftest import git_repo
+from tests.conftest import git_repo
 
 
 @pytest.mark.parametrize("uri,shown", [

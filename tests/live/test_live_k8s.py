@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from .conftest import git_repo
-from .live_servers import K8sApi, closed_port, forbidden, k8s_client, k8s_routes, write_kubeconfig
-from .test_report_schema import validate_report
+from tests.conftest import git_repo
+from tests.live.live_servers import K8sApi, closed_port, forbidden, k8s_client, k8s_routes, write_kubeconfig
+from tests.test_report_schema import validate_report
 
 pytest.importorskip("kubernetes", reason="the test extra installs kubernetes (pip install -e '.[test]')")
 
@@ -24,7 +24,7 @@ from mlscan.cli import main  # noqa: E402
 from mlscan.live import k8s  # noqa: E402
 from mlscan.live.interface import K8sTarget, LiveRequest, Status  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 TOKEN = "k8s-canary-token-7f3e9a1c5b2d"
 CRONJOB = """apiVersion: batch/v1
 kind: CronJob

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .orgtools import level_repos, mlscan
+from tests.org.orgtools import level_repos, mlscan
 
 pytest.importorskip("sqlalchemy", reason="org scans need the org extra (in the test extra)")
 psycopg = pytest.importorskip("psycopg", reason="PostgreSQL needs psycopg (in the test extra)")

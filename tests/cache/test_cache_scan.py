@@ -15,10 +15,10 @@ from mlscan.cache.run import RunCache
 from mlscan.engine import ScanOptions, scan
 from mlscan.reporters import get_reporter
 
-from .conftest import make_repo
-from .hostile_repos import hostile_level_tree
+from tests.conftest import make_repo
+from tests.hostile_repos import hostile_level_tree
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 L3 = ROOT / "fixtures" / "levels" / "l3-platform" / "repo"
 
 
@@ -191,3 +191,78 @@ def test_a_failing_detector_pass_is_stored_with_its_warning(tmp_path: Path, monk
     assert _report(repo, 1, cache) == plain
     assert counts["recomputed"] == 1  # "top" only: the failed pass was reused with its warning
 
+
+
+PER_FILE_FACT_REPO = {
+    "train.py": "import mlflow\nfrom sklearn.linear_model import LogisticRegression\n\n\ndef main():\n"
+                "    with mlflow.start_run():\n        mlflow.set_tag('git_commit', COMMIT)\n"
+                "        LogisticRegression().fit(X, y)\n\n\nif __name__ == '__main__':\n    main()\n",
+    "monitor.py": "from evidently import Report\n\n\ndef check(report, pipeline):\n    drift = report.as_dict()['drift_detected']\n"
+                  "    if drift:\n        pipeline.retrain_model()\n\n\nif __name__ == '__main__':\n    check(None, None)\n",
+    # mentions every word those passes look for (tag, commit, mlflow, fit, train, drift) and matches none of them
+    "notes.py": "# tag commit mlflow fit train drift torch.save\nimport mlflow\n\n\ndef describe():\n    return 'fit train drift'\n",
+}
+
+
+def test_a_file_edit_keeps_passes_whose_file_facts_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """model.code_version, project.shape and retrain.trigger read each Python file through file facts: an edit that
+    leaves a file's facts as they were reuses their whole pass (no file parsed again), and the report is unchanged."""
+    from tests.conftest import git_repo
+
+    repo = git_repo(tmp_path / "repo", PER_FILE_FACT_REPO)
+    cache = tmp_path / "cache"
+    first = _report(repo, 1, cache)
+    assert {f["signal"] for f in first["findings"]} >= {"model.code_version", "project.scripts", "retrain.trigger"}
+    reused: list[str] = []
+    real = RunCache.reuse
+
+    def reuse(self: RunCache, nid: str):  # type: ignore[no-untyped-def]
+        reused.append(nid)
+        return real(self, nid)
+
+    monkeypatch.setattr(RunCache, "reuse", reuse)
+    notes = repo / "notes.py"
+    notes.write_text(notes.read_text() + "\n\ndef more():\n    return 'drift and fit again'\n")
+    assert _report(repo, 1, cache) == _report(repo, 1, False) == first
+    assert {"d:model.code_version", "d:project.shape", "d:retrain.trigger"} <= set(reused)
+    # a file the findings cite, edited below what they cite: the passes observed its facts and snippets, not its text
+    reused.clear()
+    train = repo / "train.py"
+    train.write_text(train.read_text() + "\n\ndef helper():\n    return 1\n")
+    assert _report(repo, 1, cache) == _report(repo, 1, False) == first
+    assert {"d:model.code_version", "d:project.shape"} <= set(reused)
+    train.write_text(train.read_text().replace("git_commit", "git_sha"))  # the cited line changed: the pass runs again
+    reused.clear()
+    changed = _report(repo, 1, cache)
+    assert changed == _report(repo, 1, False) and "d:model.code_version" not in reused
+
+
+def test_the_wiring_graph_is_kept_until_what_it_read_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring graph (a memo with a codec) is decoded from the cache while nothing its build observed changed, and
+    built again when it did (a workflow now runs another script); reports equal an uncached scan's each time."""
+    from mlscan.facts import wiring as wiring_mod
+
+    from tests.conftest import git_repo
+
+    files = {**PER_FILE_FACT_REPO, ".github/workflows/train.yml":
+             "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n"}
+    repo = git_repo(tmp_path / "repo", files)
+    cache = tmp_path / "cache"
+    builds: list[int] = []
+    real = wiring_mod.Wiring.__init__
+
+    def init(self, index):  # type: ignore[no-untyped-def]
+        builds.append(1)
+        real(self, index)
+
+    monkeypatch.setattr(wiring_mod.Wiring, "__init__", init)
+    first = _report(repo, 1, cache)
+    assert builds and any("CI step .github/workflows/train.yml" in " ".join(ev.get("chain") or []) for f in first["findings"]
+                          for ev in f["evidence"])
+    builds.clear()
+    assert _report(repo, 1, cache) == first and not builds  # unchanged: decoded, not built
+    wf = repo / ".github" / "workflows" / "train.yml"
+    wf.write_text(wf.read_text().replace("python train.py", "python monitor.py"))
+    builds.clear()
+    assert _report(repo, 1, cache) == _report(repo, 1, False)
+    assert builds  # what it read changed: built again

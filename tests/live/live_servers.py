@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-K8S_FIXTURES = Path(__file__).resolve().parent / "data" / "k8s"
+K8S_FIXTURES = Path(__file__).resolve().parent.parent / "data" / "k8s"
 
 
 def free_port() -> int:

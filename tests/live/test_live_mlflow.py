@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from .conftest import git_repo
-from .live_servers import MlflowServer, closed_port, start_mlflow
-from .test_report_schema import validate_report
+from tests.conftest import git_repo
+from tests.live.live_servers import MlflowServer, closed_port, start_mlflow
+from tests.test_report_schema import validate_report
 
 pytest.importorskip("mlflow", reason="the test extra installs mlflow (pip install -e '.[test]')")
 

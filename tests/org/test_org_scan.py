@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .orgtools import bare, commit, git, level_repos, make_repo, mlscan, push, rows
+from tests.org.orgtools import bare, commit, git, level_repos, make_repo, mlscan, push, rows
 
 pytest.importorskip("sqlalchemy", reason="org scans need the org extra (in the test extra)")
 pytest.importorskip("git", reason="org scans need GitPython (in the test extra)")

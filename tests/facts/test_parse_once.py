@@ -1,0 +1,71 @@
+"""Each Python file is parsed once per scan: facts derived from it outlive its tree in the parse cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlscan.index as index_mod
+import pytest
+from mlscan.detectors.ci_tests import TEST_FACTS
+from mlscan.engine import run_detectors
+from mlscan.index import FileIndex
+from mlscan.plugins import load_detectors
+from mlscan.target import resolve_target
+
+from tests.conftest import git_repo
+
+WORKFLOW = """on: [push]
+jobs:
+{jobs}
+"""
+JOB = """  {name}:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pytest tests/
+"""
+
+
+@pytest.fixture()
+def tiny_parse_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 1)  # every tree leaves the parse cache at once
+
+
+def _repo(tmp_path: Path) -> Path:
+    jobs = "".join(JOB.format(name=n) for n in ("unit", "lint", "nightly"))
+    return git_repo(tmp_path / "r", {
+        ".github/workflows/ci.yml": WORKFLOW.format(jobs=jobs),
+        "tests/test_a.py": "def test_a():\n    try:\n        print(1)\n    except Exception:\n        assert False\n",
+        "tests/test_b.py": "import math\n\ndef test_b():\n    assert math.pi > 3\n",
+        "src/app.py": "if __name__ == '__main__':\n    print('x')\n",
+    })
+
+
+def test_test_commands_parse_each_test_file_once(tmp_path: Path, tiny_parse_cache: None) -> None:
+    ix = FileIndex(resolve_target(str(_repo(tmp_path))))
+    found = run_detectors(ix, load_detectors({"ci.tests"}), 1)
+    tests = [f for f in found if f.signal == "ci.tests"]
+    assert len(tests) == 3 and all(f.attrs["asserts"] for f in tests)
+    assert ix.parse_counts[("tests/test_a.py", "python")] == 1
+    assert ix.parse_counts[("tests/test_b.py", "python")] == 1
+
+
+def test_fact_of_a_file_parsed_earlier_needs_no_second_parse(tmp_path: Path, tiny_parse_cache: None) -> None:
+    ix = FileIndex(resolve_target(str(_repo(tmp_path))))
+    assert ix.python("tests/test_a.py") is not None  # another consumer parsed it first; the tree is gone at once
+    assert ix.fact("tests/test_a.py", TEST_FACTS) == [False, False, False]  # the assert sits in a handler
+    assert ix.parse_counts[("tests/test_a.py", "python")] == 1
+    run_detectors(ix, load_detectors(), 1)
+    assert max(n for (p, kind), n in ix.parse_counts.items() if p.startswith("tests/")) == 1
+
+
+def test_test_facts(tmp_path: Path) -> None:
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
+        "tests/test_true.py": "def test():\n    assert True\n    self.assertEqual(1, 1)\n",
+        "tests/test_raise.py": "if x:\n    raise SystemExit(1)\n",
+        "tests/test_ep.py": "try:\n    rt.invoke_endpoint(EndpointName='e')\nexcept E:\n    raise\n",
+        "tests/test_bad.py": "def (:\n",
+    }))))
+    assert ix.fact("tests/test_true.py", TEST_FACTS) == [True, False, False]  # assert True is no check, assertEqual is
+    assert ix.fact("tests/test_raise.py", TEST_FACTS) == [False, True, False]
+    assert ix.fact("tests/test_ep.py", TEST_FACTS) == [False, False, True]  # the raise in the handler does not count
+    assert ix.fact("tests/test_bad.py", TEST_FACTS) is None

@@ -1,0 +1,47 @@
+"""mlscan's own entry points read straight from its ``entry_points.txt`` equal what ``importlib.metadata`` gives, and
+any plug-in on the path hands the answer back to ``importlib.metadata``."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from mlscan import plugins
+
+
+def _pairs(eps: list) -> list[tuple[str, str, str]]:
+    return [(ep.name, ep.value, ep.dist.name if ep.dist else "?") for ep in eps]
+
+
+@pytest.mark.parametrize("group", [plugins.DETECTOR_GROUP, plugins.RULES_GROUP])
+def test_own_entry_points_equal_importlib_metadata(group: str) -> None:
+    assert _pairs(plugins.entry_points_of(group)) == _pairs(list(entry_points(group=group)))
+
+
+def test_fast_path_is_taken_in_a_plain_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the test venv holds one mlscan distribution (the editable install) and no plug-in; the working directory's
+    # own egg-info, when tests run from the source tree, is a second one, so leave '' and '.' off the path
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    got = plugins._own_groups()
+    if got is None:
+        pytest.skip("this environment holds a second mlscan distribution or an mlscan plug-in")
+    assert got[plugins.DETECTOR_GROUP], "mlscan's own detectors"
+    assert all(isinstance(ep, plugins.OwnEntryPoint) for ep in plugins.entry_points_of(plugins.DETECTOR_GROUP))
+
+
+def test_a_plugin_on_the_path_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    info = tmp_path / "acme_mlscan-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-mlscan\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[mlscan.detectors]\nacme.thing = acme_mlscan:Thing\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert plugins._own_groups() is None
+    names = [ep.name for ep in plugins.entry_points_of(plugins.DETECTOR_GROUP)]
+    assert "acme.thing" in names and "ci.workflow" in names
+
+
+def test_sections_reader() -> None:
+    text = "# c\n[console_scripts]\nmlscan = mlscan.cli:main\n\n[ mlscan.detectors ]\n a.b = m.x:Y \n"
+    assert plugins._sections(text) == {"console_scripts": [("mlscan", "mlscan.cli:main")], "mlscan.detectors": [("a.b", "m.x:Y")]}
