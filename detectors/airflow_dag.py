@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from mlscan.ci import is_placeholder
@@ -80,6 +81,52 @@ def _dags(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.AST, int, str]]:
                 yield d, n, d.lineno, str(did)
 
 
+def _dataset_keys(node: ast.AST | None) -> set[str]:
+    """How a DAG names the datasets/assets it consumes or produces: ``Dataset("uri")`` by its URI, a name bound to
+    one elsewhere (``constants.TRAINING_DATA``) by the name."""
+    out: set[str] = set()
+    if node is None:
+        return out
+    elts = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    for x in elts:
+        if isinstance(x, ast.Call) and call_tail(x) in _EVENT and x.args:
+            uri = literal(x.args[0], None)
+            if isinstance(uri, str):
+                out.add(uri)
+        elif isinstance(x, (ast.Name, ast.Attribute)):
+            out.add(tail(dotted(x)))
+    return out
+
+
+def _producers(index: FileIndex) -> dict[str, list[bool]]:
+    """Dataset key -> whether each DAG that updates it (a task with ``outlets=``) runs on its own (scheduled)."""
+
+    def build() -> dict[str, list[bool]]:
+        out: dict[str, list[bool]] = {}
+        for e, tree in index.python_files((b"outlets",), ("**/*.py",)):
+            if e.test or not imports(tree, "airflow"):
+                continue
+            consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+            for call, scope, _line, _dag_id in _dags(tree):
+                _cron, active, _trigger = _schedule(call, consts)
+                for k in walk(scope):
+                    if isinstance(k, ast.keyword) and k.arg == "outlets":
+                        for key in _dataset_keys(k.value):
+                            out.setdefault(key, []).append(active)
+        return out
+
+    return index.memo("airflow:dataset-producers", build)  # type: ignore[no-any-return]
+
+
+def _upstream_manual(index: FileIndex, schedule: ast.AST | None) -> bool:
+    """Is a data-aware schedule fed only by DAGs of this repository that nobody schedules (``schedule=None``, ``@once``,
+    paused)? Then the consumer runs when a person triggers the producer: no schedule at all. A dataset no DAG here
+    produces is updated from outside and keeps the schedule."""
+    keys = _dataset_keys(schedule)
+    producers = _producers(index) if keys else {}
+    return bool(keys) and all(producers.get(k) for k in keys) and not any(a for k in keys for a in producers[k])
+
+
 def _taskflow(tree: ast.Module) -> set[str]:
     out = set()
     for fn in functions(tree).values():
@@ -106,6 +153,8 @@ class AirflowDag(Detector):
             flow = _taskflow(tree)
             for call, scope, line, dag_id in _dags(tree):
                 cron, active, trigger = _schedule(call, consts)
+                if trigger == "event" and _upstream_manual(index, kwarg(call, *_SCHEDULE_KW)):
+                    active, trigger = False, "event-manual-upstream"
                 ops = [c for c in walk(scope) if isinstance(c, ast.Call) and call_tail(c).endswith(("Operator", "Sensor"))]
                 tf_calls = [c for c in walk(scope) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in flow]
                 tasks = ops + tf_calls + [funcs[c.func.id] for c in tf_calls if c.func.id in funcs]  # type: ignore[union-attr]
@@ -120,8 +169,10 @@ class AirflowDag(Detector):
                     yield self.found("schedule.training", index, e.path, line, attrs=attrs,
                                      strength=Strength.STRONG if active else Strength.WEAK)
                 if len(real) >= 2 and edges >= 1:
+                    # ``scheduled``, not ``active``: a DAG run by hand or once still declares its lineage (D3); only the
+                    # schedule (M1) needs to be on
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
-                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "active": active, "stub": stub,
+                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
                                             "training": training})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
 
@@ -144,6 +195,9 @@ class AirflowDag(Detector):
             if metric_compare(body) is not None:
                 yield self.found("gate.metric", index, path, bline, strength=Strength.STRONG if active else Strength.MEDIUM,
                                  attrs={"tool": "airflow", "blocking": True, "kind": "branch"})
+            elif _routes_gate_result(index, body, ops, funcs):
+                yield self.found("gate.metric", index, path, bline, strength=Strength.STRONG if active else Strength.MEDIUM,
+                                 attrs={"tool": "airflow", "blocking": True, "kind": "branch-on-gate"})
             elif training and drift_test(body):
                 yield self.found("retrain.trigger", index, path, bline, strength=st, attrs={"tool": "airflow", "kind": "drift", "active": active})
         for op in ops:
@@ -154,6 +208,41 @@ class AirflowDag(Detector):
                 yield self.found("retrain.trigger", index, path, op.lineno, strength=st, attrs={"tool": "airflow", "kind": "drift", "active": active})
         if training and trigger == "event":
             yield self.found("retrain.trigger", index, path, line, strength=st, attrs={"tool": "airflow", "kind": "data_arrival", "active": active})
+
+
+_ROUTE_WORDS = frozenset({"register", "registry", "deploy", "deployment", "promote", "promotion", "release", "publish", "serve", "push"})
+_PY_SCRIPT = re.compile(r"\bpython[\d.]*\s+(?:-u\s+)?(\S+\.py)\b")
+
+
+def _text(node: ast.AST | None) -> str:
+    """A string literal, or the literal parts of an f-string (``f"{model}.gate"`` -> ``.gate``)."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    v = literal(node, None)
+    return v if isinstance(v, str) else ""
+
+
+def _routes_gate_result(index: FileIndex, body: ast.AST, ops: list[ast.Call], funcs: dict) -> bool:
+    """A branch that reads an upstream task's result (``ti.xcom_pull(task_ids="gate")``) and routes to a registration/
+    deploy task, where that upstream task compares model metrics with thresholds (its callable, or the Python script
+    its bash command runs): the gate's verdict decides whether the model goes on."""
+    pulled = {_text(kwarg(c, "task_ids") or (c.args[0] if c.args else None)).rsplit(".", 1)[-1]
+              for c in walk(body) if isinstance(c, ast.Call) and call_tail(c) == "xcom_pull"} - {""}
+    if not pulled or not any(words(_text(n)) & _ROUTE_WORDS for n in walk(body) if isinstance(n, (ast.Constant, ast.JoinedStr))):
+        return False
+    for op in ops:
+        if _text(kwarg(op, "task_id")) not in pulled:
+            continue
+        fn = kwarg(op, "python_callable")
+        if isinstance(fn, ast.Name) and fn.id in funcs and metric_compare(funcs[fn.id]) is not None:
+            return True
+        for script in _PY_SCRIPT.findall(_text(kwarg(op, "bash_command"))):
+            name = script.rsplit("/", 1)[-1]
+            for e in index.select((f"**/{name}",)):
+                tree = None if e.test or not ("/" + script.lstrip("./")).endswith("/" + e.path) else index.python(e.path)
+                if tree is not None and metric_compare(tree) is not None:
+                    return True
+    return False
 
 
 def _echo_only(op: ast.Call) -> bool:

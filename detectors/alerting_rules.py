@@ -29,7 +29,7 @@ _TF_ALARMS = {"aws_cloudwatch_metric_alarm": ("cloudwatch", "alarm_actions"), "g
 _NOTIFY_LIBS = ("slack_sdk.", "slack.", "pdpyras.", "sendgrid.", "twilio.", "pymsteams.", "prefect.blocks.notifications.", "apprise.")
 # Python files worth parsing: those calling an alerting API (Vertex model-monitoring alert classes; boto3 CloudWatch
 # ``put_metric_alarm``, made of common words, so confirmed as a substring) ...
-NEEDLES = (b"EmailAlertConfig", b"NotificationSpec")
+NEEDLES = (b"EmailAlertConfig", b"NotificationSpec", b"ModelMonitoringAlertConfig", b"AlertNotification")
 CLOUDWATCH_CALLS = (b"put_metric_alarm",)
 # ... and drift code (the word ``drift``) that can message a person: a notification SDK of _NOTIFY_LIBS, Slack's
 # chat_postMessage, smtplib, or requests/httpx when the text names a hook/Slack/PagerDuty/Teams endpoint (_notifies).
@@ -174,8 +174,10 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
             actions = ops.kwarg(c.node, "AlarmActions")
             text = " ".join(str(ops.literal(ops.kwarg(c.node, k)) or "") for k in ("AlarmName", "MetricName", "Namespace"))
             yield "cloudwatch", c.line, actions is not None and ops.literal(actions) != [], _about(text)
-        elif c.qual.endswith("model_monitoring.EmailAlertConfig") or c.qual.endswith("ml_monitoring.spec.NotificationSpec"):
+        elif c.qual.endswith(("model_monitoring.EmailAlertConfig", "ml_monitoring.spec.NotificationSpec")) or _vertex_gapic_alert(c):
             yield "vertex-model-monitoring", c.line, True, "model"
+        elif c.qual == "azure.ai.ml.entities.AlertNotification" and _given(ops.kwarg(c.node, "emails")):
+            yield "azureml-monitor", c.line, True, "model"  # Azure ML model monitoring e-mails its alerts
     smtp = ops.imports_module(al, "smtplib")
     for node in walk(tree):
         if isinstance(node, ast.If) and _TRIGGER.search(ast.unparse(node.test)):
@@ -183,6 +185,22 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
                 if isinstance(n, ast.Call) and _notifies(n, al, smtp):
                     yield "custom", n.lineno, True, "model"
                     return
+
+
+def _given(node: ast.AST | None) -> bool:
+    """An argument passed with a value: not left out, not ``None``, not an empty list."""
+    return node is not None and not (isinstance(node, ast.Constant) and node.value is None) and not (isinstance(node, ast.List) and not node.elts)
+
+
+def _vertex_gapic_alert(c: ops.PyCall) -> bool:
+    """The low-level Vertex AI clients' alert settings of a model monitoring job (``aiplatform_v1``/``v1beta1``):
+    ``ModelMonitoringAlertConfig.EmailAlertConfig(user_emails=[...])``, or ``ModelMonitoringAlertConfig(...)`` with
+    notification channels."""
+    if not c.qual.startswith("google.cloud.aiplatform_v1"):
+        return False
+    if c.qual.endswith("ModelMonitoringAlertConfig.EmailAlertConfig"):
+        return ops.kwarg(c.node, "user_emails") is not None
+    return c.attr == "ModelMonitoringAlertConfig" and ops.kwarg(c.node, "notification_channels") is not None
 
 
 def _notifies(call: ast.Call, al: dict[str, str], smtp: bool) -> bool:

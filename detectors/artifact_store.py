@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlscan.detector import Detector
@@ -99,6 +99,7 @@ class ArtifactStore(Detector):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"kind": kind, "how": how, "wired": where.wired == "automated"})
+        yield from self._helper_uploads(index, once)
         for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
             ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
@@ -113,6 +114,53 @@ class ArtifactStore(Detector):
                 if m and not ln.lstrip().startswith("#") and _REMOTE.search(m.group(2)) and once(e.path, "mlflow-artifact-root"):
                     yield self.found("artifact.store", index, e.path, i, strength=Strength.MEDIUM,
                                      attrs={"kind": _kind(m.group(2)), "how": "mlflow-artifact-root"})
+
+
+    def _helper_uploads(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
+        """A project helper that uploads whatever path it is given (``def upload_to_s3(bucket, key, file_path)`` around
+        ``upload_file``), called with the model's file or key (``upload_to_s3(key=model_info.s3_key,
+        file_path=model_info.path)``): the call site puts the model in the store."""
+        helpers: dict[str, str] = {}
+        for e, tree in index.python_files(NEEDLES):
+            if not place(index, e).test:
+                helpers.update(_upload_helpers(index, e, tree))
+        if not helpers:
+            return
+        for e, tree in index.python_files(tuple(h.encode() for h in sorted(helpers))):
+            where = place(index, e)
+            if where.test:
+                continue
+            for c in walk(tree):
+                if not (isinstance(c, ast.Call) and ops.dotted(c.func).rsplit(".", 1)[-1] in helpers):
+                    continue
+                texts = [ops.dotted(a) or str(ops.literal(a) or "") for a in [*c.args, *(k.value for k in c.keywords if k.arg != "upstream_tasks")]]
+                if _modelish(" ".join(texts)) and once(e.path, "code"):
+                    strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                        where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                    at, snip = ops.locate(index, e, c.lineno)
+                    yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
+                                     attrs={"kind": helpers[ops.dotted(c.func).rsplit(".", 1)[-1]], "how": "upload",
+                                            "wired": where.wired == "automated", "via": "helper"})
+                    break
+
+
+def _upload_helpers(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> dict[str, str]:
+    """Functions (name -> storage kind) whose cloud SDK upload takes the file to upload from one of their parameters."""
+    al, _calls = ops.py_calls(index, e)
+    if not ops.imports_module(al, "boto3", "google.cloud.storage", "azure.storage", "s3fs", "gcsfs", "minio"):
+        return {}
+    kind = "gcs" if ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if ops.imports_module(al, "azure.storage") else "s3"
+    out: dict[str, str] = {}
+    for fn in walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = {a.arg for a in [*fn.args.args, *fn.args.kwonlyargs]}
+        for c in walk(fn):
+            if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and _SDK.get(c.func.attr) == "up" and any(
+                    isinstance(x, ast.Name) and x.id in params for a in [*c.args, *(k.value for k in c.keywords)] for x in walk(a)):
+                out[fn.name] = kind
+                break
+    return out
 
 
 def _args(text: str) -> list[str]:

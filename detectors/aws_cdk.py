@@ -45,7 +45,7 @@ class AwsCdk(Detector):
             return
         yield from self._monitoring(index, e, calls)
         yield from self._alarms(index, e, tree, calls)
-        yield from self._schedules(index, e, calls)
+        yield from self._schedules(index, e, al, calls)
 
     def _at(self, index: FileIndex, e: FileEntry, line: int) -> tuple[int, str]:
         return ops.locate(index, e, line)
@@ -96,13 +96,18 @@ class AwsCdk(Detector):
             yield self.found("alerting.rule", index, e.path, at, snippet=snip, strength=Strength.STRONG if notify else Strength.MEDIUM,
                              attrs={"tool": "cloudwatch", "notify": bool(notify), "about": about})
 
-    def _schedules(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> Iterator[Finding]:
+    def _schedules(self, index: FileIndex, e: FileEntry, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[Finding]:
+        """``events.Rule(schedule=...)``/``CfnRule(schedule_expression=...)`` and the rules other constructs make for
+        themselves (``stage.on_state_change(..., schedule=events.Schedule.expression(...))``) when they start training."""
         for c in calls:
-            if not (c.qual.startswith("aws_cdk.aws_events.") and c.attr in ("Rule", "CfnRule")):
-                continue
             sched = kwarg(c.node, "schedule") or kwarg(c.node, "schedule_expression")
             if sched is None:
                 continue
+            if not (c.qual.startswith("aws_cdk.aws_events.") and c.attr in ("Rule", "CfnRule")):
+                built = sched.func if isinstance(sched, ast.Call) else None
+                if not (c.attr.startswith("on_") and built is not None
+                        and (ops.qualname(built, al) or "").startswith("aws_cdk.aws_events.Schedule.")):
+                    continue
             texts = [ast.unparse(c.node), *(str(a.value) for a in walk(c.node) if isinstance(a, ast.Constant) and isinstance(a.value, str))]
             if not trainingish(*texts) and "SageMakerStartPipelineExecution" not in texts[0] and "SageMakerPipeline" not in texts[0]:
                 continue

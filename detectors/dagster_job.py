@@ -1,4 +1,5 @@
-"""Dagster definitions: asset/op graphs, schedules (STOPPED by default), sensors, asset checks; feeds M1, D3, M4."""
+"""Dagster definitions: asset/op graphs, schedules (STOPPED by default), sensors, asset checks; feeds M1, D3, M4. The
+legacy API (``@solid`` ops composed in a ``@pipeline``, ``@schedule(pipeline_name=...)``) reads like ops and jobs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
     call_tail,
+    dataflow,
     decorator,
     dotted,
     functions,
@@ -27,6 +29,8 @@ from mlscan.model import Finding, Strength
 _ASSET = ("asset", "multi_asset", "graph_asset")
 _SENSOR = ("sensor", "asset_sensor", "multi_asset_sensor", "SensorDefinition")
 _NOT_DEPS = {"context", "config", "self"}
+_JOB = ("job", "graph", "pipeline", "composite_solid")  # pipeline/composite_solid: the legacy names of job/graph
+_OP = ("op", "solid")
 
 
 def _running(call: ast.AST) -> bool:
@@ -46,6 +50,7 @@ class DagsterJob(Detector):
         # the dagster files' paths, not their trees (Dagster's own repository has thousands): the second pass below
         # fetches them again (from the parse cache, or parsed again)
         paths: list[str] = []
+        op_defs: set[str] = set()
         assets: dict[str, tuple[str, int, set[str], bool]] = {}
         jobs: dict[str, ast.AST] = {}
         for e, tree in index.python_files((b"dagster",), ("**/*.py",)):
@@ -63,7 +68,7 @@ class DagsterJob(Detector):
                         deps |= {tail(s) for s in strings(kwarg(d, "deps", "ins") or ast.Constant(""))}
                         deps |= {n.id for n in walk(kwarg(d, "deps") or ast.Constant("")) if isinstance(n, ast.Name)}
                     assets[name] = (path, fn.lineno, deps, training_code(fn, funcs) or trainingish(name))
-                if decorator(fn, "job", "graph"):
+                if decorator(fn, *_JOB):
                     jobs[fn.name] = fn
             for n in walk(tree):
                 if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in ("define_asset_job", "JobDefinition"):
@@ -78,11 +83,17 @@ class DagsterJob(Detector):
             if target is None:
                 return False
             job = jobs.get(target.id) if isinstance(target, ast.Name) else None
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                job = jobs.get(target.value)  # pipeline_name="train_pipeline"
             names = [dotted(n) for n in walk(job or target) if isinstance(n, (ast.Name, ast.Attribute))] + strings(job or target)
             if any(t == "*" or t.endswith(".all") for t in names):
                 return any_training
             return any(assets[a][3] for a in names if a in assets) or trainingish(dotted(target), *names) or (job is not None and training_code(job))
 
+        for path in paths:
+            tree = index.python(path)
+            if tree is not None:
+                op_defs.update(fn.name for fn in functions(tree).values() if decorator(fn, *_OP))
         for path in paths:
             tree = index.python(path)
             if tree is None:
@@ -96,7 +107,7 @@ class DagsterJob(Detector):
                         yield self._sched(index, path, n.lineno, str(cron), _running(n))
                 elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     d = decorator(n, "schedule")
-                    if isinstance(d, ast.Call) and training(kwarg(d, "job", "target", "job_name")):
+                    if isinstance(d, ast.Call) and training(kwarg(d, "job", "target", "job_name", "pipeline_name")):
                         yield self._sched(index, path, d.lineno, str(literal(kwarg(d, "cron_schedule"), "")), _running(d))
                     d = decorator(n, *_SENSOR)
                     if isinstance(d, ast.Call) and training(kwarg(d, "job", "jobs", "target", "asset_selection", "job_name")):
@@ -107,11 +118,11 @@ class DagsterJob(Detector):
                         blocking = isinstance(d, ast.Call) and literal(kwarg(d, "blocking"), False) is True
                         yield self.found("gate.metric", index, path, n.lineno, strength=Strength.MEDIUM,
                                          attrs={"tool": "dagster", "blocking": blocking, "kind": "asset_check"})
-                    if decorator(n, "job", "graph"):
-                        ops = [c for c in walk(n) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and decorator(funcs.get(c.func.id, n), "op")]
-                        edges = sum(any(isinstance(a, ast.Call) and a in ops for a in c.args) for c in ops)
-                        if len(ops) >= 2 and edges:
-                            yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": len(ops), "kind": "ops"})
+                    if decorator(n, *_JOB):
+                        # ops defined in this file, or imported by name from the project (``from solids import *``)
+                        steps, edges = dataflow(n, op_defs)
+                        if steps >= 2 and edges:
+                            yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": steps, "kind": "ops"})
 
     def _sched(self, index: FileIndex, path: str, line: int, cron: str, active: bool) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,

@@ -79,8 +79,11 @@ class DataValidation(Detector):
             ge = ops.imports_module(al, "great_expectations") or any(
                 ops.imports_module(ops.py_calls(index, f)[0], "great_expectations") for f in conftests(index, e))
             hits: dict[str, tuple[int, dict]] = {}
+            # ``cfg = DataQualityCheckConfig(...)`` then ``QualityCheckStep(quality_check_config=cfg, ...)``
+            dq_names = frozenset(t.id for n in ops.statements(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                                 and ops.dotted(n.value.func).endswith("DataQualityCheckConfig") for t in n.targets if isinstance(t, ast.Name))
             for c in calls:
-                tool, extra = _classify(c, al, schemas, wrappers, ge)
+                tool, extra = _classify(c, al, schemas, wrappers, ge, dq_names)
                 if tool and tool not in hits:
                     hits[tool] = (c.line, extra)
             if "great_expectations" in hits and not hits["great_expectations"][1]:
@@ -98,8 +101,11 @@ class DataValidation(Detector):
                 if where == "test" and not real_data(index, e):
                     continue  # schema tests on fixtures
                 automated, before = _automation(index, e, where)
-                if extra.get("skip_check") or extra.get("result_discarded"):
-                    automated = False  # a check whose outcome nothing reads stops nothing
+                if tool == "sagemaker-quality-check" and not any(c.attr in ("TrainingStep", "TuningStep", "fit") or c.attr.endswith("Estimator")
+                                                                  for c in calls):
+                    extra = {**extra, "scoring_data": True}  # a pipeline that trains nothing checks the data it scores
+                if extra.get("skip_check") or extra.get("result_discarded") or extra.get("scoring_data"):
+                    automated = False  # a check whose outcome nothing reads stops nothing; scoring data is not training data
                 ln, snip = ops.locate(index, e, line)
                 strength = Strength.STRONG if automated else Strength.WEAK if where in ("notebook", "exploration") or extra else Strength.MEDIUM
                 before = before or bool(_TRAINING.search(e.vpath.rsplit("/", 1)[-1])) or any(c.attr in ("fit", "train") for c in calls)
@@ -113,7 +119,8 @@ class DataValidation(Detector):
                                  attrs={"tool": tool, "automated": True, "before_training": before})
 
 
-def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool) -> tuple[str | None, dict]:
+def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool,
+              dq_names: frozenset[str] = frozenset()) -> tuple[str | None, dict]:
     q = c.qual
     if ge:
         if c.attr.startswith("expect_") or c.attr in _GE_RUN or (c.attr == "run" and "checkpoint" in c.text.lower()):
@@ -135,7 +142,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
         return "whylogs", {}
     if q.endswith("quality_check_step.QualityCheckStep"):
         cfg = ops.kwarg(c.node, "quality_check_config")
-        if isinstance(cfg, ast.Call) and ops.dotted(cfg.func).endswith("DataQualityCheckConfig"):
+        if isinstance(cfg, ast.Call) and ops.dotted(cfg.func).endswith("DataQualityCheckConfig") or isinstance(cfg, ast.Name) and cfg.id in dq_names:
             return "sagemaker-quality-check", ({"skip_check": True} if ops.literal(ops.kwarg(c.node, "skip_check")) is True else {})
     return None, {}
 

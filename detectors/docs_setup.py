@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, classify, commands, document, project_docs
+from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, classify, commands, document, project_docs
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -21,7 +21,15 @@ _SETUP = lazy_re(
     re.IGNORECASE,
 )
 MAX_FILES = 6
+# a guide page without commands still counts when it walks through numbered steps ("1. Create ...", "**Step 2.** ...")
+MIN_STEPS = 3
+_STEP = lazy_re(r"^[*_\s]*step\s*\d+\b", re.IGNORECASE)
 _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
+
+
+def _steps(doc: Document) -> list[Block]:
+    """The numbered steps of a page: ordered list items and paragraphs that start with "Step N"."""
+    return [b for sec in doc.sections for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
 
 
 class DocsSetup(Detector):
@@ -58,6 +66,12 @@ class DocsSetup(Detector):
                         if kind in (INSTALL, RUN):
                             found.append((line, cmd, kind, s.title))
             if not found:
+                steps = _steps(doc) if page_is_guide else []
+                if len(steps) >= MIN_STEPS:  # a setup guide of numbered steps done in consoles and portals, not commands
+                    emitted += 1
+                    yield self.found("docs.setup", index, e.path, steps[0].line, strength=Strength.WEAK,
+                                     attrs={"where": where, "section": doc.title, "install": False, "run": False, "commands": 0,
+                                            "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
             kinds = {k for _, _, k, _ in found}
             line, cmd, _, section = found[0]

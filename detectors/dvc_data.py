@@ -1,4 +1,7 @@
-"""DVC-tracked data (*.dvc files, dvc.lock hashes); feeds D1, D2, E3."""
+"""DVC-tracked data (*.dvc files, dvc.lock hashes); feeds D1, D2, E3. A ``.dvc`` file that tracks only model files is
+model storage, not data versioning (``models_only``); a dvc.lock's hashed model output links the served model only
+when serving loads that file (``served``, from ``mlscan.facts.served``: false when serving takes its model from a
+registry or a run instead, none when the repository serves nothing)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from mlscan.detector import Detector
+from mlscan.facts.orchestration import words
+from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -30,8 +35,10 @@ class DvcData(Detector):
                 outs = doc.get("outs") if isinstance(doc, dict) else None
                 if isinstance(outs, list) and any(_hashed(o) for o in outs):
                     line = outs.line_of(0) if hasattr(outs, "line_of") else 1
+                    paths = [str(o.get("path", "")) for o in outs if isinstance(o, dict)]
                     yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG,
-                                     attrs={"kind": "dvc-file", "path": str(outs[0].get("path", "")) if isinstance(outs[0], dict) else ""})
+                                     attrs={"kind": "dvc-file", "path": paths[0] if paths else "",
+                                            "models_only": bool(paths) and all(_model_file(p) for p in paths)})
         for e in index.select(("**/dvc.lock",)):
             for doc in index.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None
@@ -42,6 +49,7 @@ class DvcData(Detector):
                 code_deps = False
                 first = None
                 facts: dict[str, int] = {}  # fact -> the line that shows it (a hashed data dep, a hashed model output)
+                model_paths: list[str] = []
                 for name, st in stages.items():
                     if not isinstance(st, dict):
                         continue
@@ -58,17 +66,32 @@ class DvcData(Detector):
                             facts.setdefault("data_deps", _item_line(deps, i))
                     outs = st.get("outs") or []
                     for i, o in enumerate(outs):
-                        if _hashed(o) and (str(o.get("path", "")).endswith(_MODEL_EXT) or "model" in str(o.get("path", "")).lower()):
+                        if _hashed(o) and _model_path(str(o.get("path", ""))):
                             model_outs = True
+                            model_paths.append(str(o.get("path", "")))
                             facts.setdefault("model_outs", _item_line(outs, i))
                 if first is None:
                     continue
-                attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "stages": len(stages)}
+                attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "stages": len(stages),
+                         "served": links_file(index, model_paths) if model_paths else None}
                 extra = [replace(self.evidence(index, e.path, ln, strength=Strength.STRONG), fact=fact)
                          for fact, ln in facts.items() if ln and (fact != "model_outs" or attrs["model_outs"])]
                 yield self.found("dvc.lock", index, e.path, first, strength=Strength.STRONG, attrs=attrs, extra=extra)
                 if data_deps:
                     yield self.found("dvc.tracked_data", index, e.path, first, strength=Strength.STRONG, attrs={"kind": "dvc-lock"})
+
+
+def _model_path(path: str) -> bool:
+    return path.endswith(_MODEL_EXT) or "model" in path.lower()
+
+
+_WEIGHTS_EXT = (".pt", ".pth", ".h5", ".onnx", ".safetensors", ".keras", ".cbm", ".ckpt", ".joblib", ".tflite", ".mlmodel")
+
+
+def _model_file(path: str) -> bool:
+    """A tracked output that is a model, not data: a weights format, or a path named for models/checkpoints (a
+    pickle or JSON file can be either, so it needs the name)."""
+    return path.lower().endswith(_WEIGHTS_EXT) or bool(words(path) & {"model", "models", "checkpoint", "checkpoints", "weights"})
 
 
 def _item_line(items: object, i: int) -> int | None:

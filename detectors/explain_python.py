@@ -31,6 +31,9 @@ _LIBS = (
     ("sagemaker.clarify.SHAPConfig", "sagemaker-clarify"),
     ("sagemaker.clarify.PDPConfig", "sagemaker-clarify"),
     ("sagemaker.model_monitor.ModelExplainabilityMonitor", "sagemaker-clarify"),
+    # SageMaker Pipelines' Clarify check step re-exports them: a model explainability check (SHAP) of each new model
+    ("sagemaker.workflow.clarify_check_step.SHAPConfig", "sagemaker-clarify"),
+    ("sagemaker.workflow.clarify_check_step.ModelExplainabilityCheckConfig", "sagemaker-clarify"),
 )
 _VERTEX_KW = ("explanation_spec", "explanation_metadata", "explanation_parameters")
 _DISTS = {

@@ -1,5 +1,7 @@
 """Kedro pipelines: node(func, inputs, outputs) graphs whose datasets connect nodes (lineage through the
-Data Catalog); feeds D3."""
+Data Catalog); feeds D3. Pipeline-native tracking through kedro-mlflow: a training node's output saved to a
+``kedro_mlflow.io`` metric/model/artifact dataset of the catalog is logged to MLflow by every ``kedro run`` (the
+plugin's hooks also log the run's parameters); feeds E1, E2."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import call_tail, calls, dotted, imports, kwarg, literal, trainingish
 from mlscan.index import FileIndex
-from mlscan.model import Finding
+from mlscan.model import Finding, Strength
+
+_DEP_FILES = ("**/requirements*.txt", "**/requirements*.in", "**/pyproject.toml", "**/setup.py", "**/setup.cfg", "**/environment*.yml",
+              "**/conda*.yml")
 
 
 def _names(node: ast.AST | None) -> set[str]:
+    if isinstance(node, ast.Call) and dotted(node.func) == "dict" and not node.args:
+        # ``inputs=dict(x="x_train", y="y_train")``: the keyword form of a dataset mapping
+        return {str(v) for k in node.keywords if k.arg for v in [literal(k.value, None)] if isinstance(v, str)}
     v = literal(node, None)
     if isinstance(v, str):
         return {v}
@@ -34,9 +42,9 @@ class KedroPipeline(Detector):
     """Kedro node graphs with dataset inputs/outputs; feeds D3."""
 
     id = "kedro.pipeline"
-    questions = ("D3",)
-    globs = ("**/*.py", "**/catalog.yml")
-    signals = ("pipeline.dag",)
+    questions = ("D3", "E1", "E2")
+    globs = ("**/*.py", "**/catalog.yml", "**/catalog*.yml", "**/catalog*.yaml")
+    signals = ("pipeline.dag", "tracking.run")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         catalog = bool(index.select(("**/catalog.yml", "**/catalog*.yml")))
@@ -47,7 +55,31 @@ class KedroPipeline(Detector):
             nodes += [(e.path, c.lineno, *_node_io(c)) for c in calls(tree, "node") if call_tail(c) == "node"]
         produced = {o for *_, outs, _ in nodes for o in outs}
         linked = [(p, ln) for p, ln, ins, _, _ in nodes if ins & produced]
+        yield from self._kedro_mlflow(index, nodes)
         if len(nodes) >= 2 and linked:
             p, ln = min(linked)
             yield self.found("pipeline.dag", index, p, ln, attrs={"tool": "kedro", "steps": len(nodes), "with_io": True, "catalog": catalog,
                                                                    "training": trainingish(*(t for *_, t in nodes))})
+
+    def _kedro_mlflow(self, index: FileIndex, nodes: list[tuple[str, int, set[str], set[str], str]]) -> Iterator[Finding]:
+        """A training node's output kept in a kedro-mlflow dataset (``kedro_mlflow.io.metrics.MlflowMetricDataset``,
+        ``...MlflowMetricHistoryDataset``, ``...models.MlflowModelTrackingDataset``, ``...artifacts.MlflowArtifactDataset``)."""
+        trained = {o for _p, _ln, _ins, outs, text in nodes if trainingish(text) for o in outs}
+        if not trained:
+            return
+        installed = any(index.contains(e.path, (b"kedro-mlflow", b"kedro_mlflow")) for e in index.select(_DEP_FILES))
+        for e in index.select(("**/catalog*.yml", "**/catalog*.yaml", "**/catalog/**/*.yml")):
+            if e.test or not index.contains(e.path, (b"kedro_mlflow",)):
+                continue
+            for doc in index.yaml(e.path):
+                if not isinstance(doc, dict):
+                    continue
+                hits = [(name, str(spec.get("type", ""))) for name, spec in doc.items()
+                        if name in trained and isinstance(spec, dict) and str(spec.get("type", "")).startswith("kedro_mlflow.io.")]
+                if hits:
+                    line = doc.line_of(hits[0][0]) if hasattr(doc, "line_of") else 1
+                    yield self.found("tracking.run", index, e.path, line, strength=Strength.STRONG if installed else Strength.WEAK,
+                                     attrs={"tool": "kedro-mlflow", "tools": "kedro-mlflow", "in_training": True, "params": True,
+                                            "metrics": any(".metrics." in t for _n, t in hits), "optional": not installed,
+                                            "tuning_only": False, "pipeline_native": True})
+                    return

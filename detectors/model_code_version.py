@@ -15,6 +15,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import from_registry_only
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -23,8 +24,9 @@ _TAG_KEYS = lazy_re(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$",
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
 _TAG_KWARGS = ("tags", "metadata", "customer_metadata_properties", "labels", "properties")
 _CODE_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsha", "hexsha", "gitcommit"})
+# (``stepfunctions``: the AWS Step Functions Data Science SDK, whose job steps pass ``tags=`` on to the SageMaker jobs)
 _TRACKING_MODULES = ("mlflow", "wandb", "azureml", "azure.ai.ml", "sagemaker", "neptune", "comet_ml", "clearml", "google.cloud.aiplatform",
-                     "boto3", "dvclive", "aim")
+                     "boto3", "dvclive", "aim", "stepfunctions")
 _SCRIPTS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 # Python files that name a code-version tag (tag calls, commit/sha/git keys, build ids, SageMaker MetadataProperties) ...
 NEEDLES = (b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties")
@@ -51,11 +53,19 @@ class ModelCodeVersion(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
 
+        # an image carries the model's code version only when the model is in the image: when serving fetches every
+        # model it loads from a registry or a run at start-up, the image tag versions the server, not the model
+        image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
+
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
-                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet,
-                                 attrs={"how": how, "source": source})
+                attrs: dict[str, object] = {"how": how, "source": source}
+                if "image-tag" in how:
+                    if not image_model:
+                        image_model.append(False if from_registry_only(index) else None)
+                    attrs["carries_model"] = image_model[0]
+                yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
         model = ci_model(index)
         ci_paths = {j.path for j in model.jobs}
@@ -207,6 +217,21 @@ def _file_fact(link: Any) -> Any:
     return build
 
 
+def _tag_key(c: ops.PyCall) -> ast.AST | None:
+    """The key argument of a tag/param call, positional or by keyword: ``set_tag("git_sha", v)``,
+    ``client.set_model_version_tag(name, version, "build_id", v)`` or, by keyword, ``set_model_version_tag(name=...,
+    version=..., key="build_id", value=...)``."""
+    if c.attr not in _TAG_CALLS:
+        return None
+    by_name = ops.kwarg(c.node, "key")
+    if by_name is not None:
+        return by_name
+    if not c.node.args:
+        return None
+    version_tag = c.attr in ("set_model_version_tag", "set_registered_model_tag")
+    return c.node.args[2] if version_tag and len(c.node.args) > 2 else c.node.args[0]
+
+
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
     """(line, how) for a code-version tag set on a run or registered model."""
     al, calls = ops.py_calls(index, e)
@@ -218,8 +243,8 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
             continue  # sentry_sdk.set_tag, logging adapters ...
         if c.attr in ("MetadataProperties",) and ops.kwarg(c.node, "commit_id") is not None:
             return c.line, "sagemaker-commit-id"
-        if c.attr in _TAG_CALLS and c.node.args:
-            key_node = c.node.args[2] if c.attr in ("set_model_version_tag", "set_registered_model_tag") and len(c.node.args) > 2 else c.node.args[0]
+        key_node = _tag_key(c)
+        if key_node is not None:
             key = ops.literal(key_node)
             if isinstance(key, str) and code_key(key):
                 return c.line, "run-tag" if "model" not in c.attr else "model-tag"

@@ -28,15 +28,36 @@ _CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (lazy_
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
            b"log_artifact", b"RegisterModel", b"ModelUploadOp", b"create_registered_model", b"create_model_version",
-           b"transition_model_version_stage", b"set_model_version_tag", b"model_display_name", b"parent_model", b"add_version_aliases")
+           b"transition_model_version_stage", b"set_model_version_tag", b"model_display_name", b"parent_model", b"add_version_aliases",
+           b"Model")
 # ... and a registry _python() recognises: the SDK modules its calls resolve to, the SageMaker step argument and the
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
               b"ModelUploadOp", b"push_to_hub", b"huggingface_hub", b"bentoml", b"neptune", b"comet_ml", b"clearml", b"dvclive",
-              b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto")
+              b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml")
 # The Kubeflow Model Registry client (``model_registry`` module, register_model) has common words: its module name is
 # matched as a substring instead
 KUBEFLOW_REGISTRY = (b"model_registry",)
+
+
+def auto_approved(index: FileIndex) -> bool:
+    """Does the project's own code (not a notebook a person runs, not a test) approve model packages unconditionally,
+    ``update_model_package(..., ModelApprovalStatus="Approved")`` outside any ``if``? Then the pending-approval default
+    is overridden by automation and no one decides: registry approval is no governance policy."""
+
+    def build() -> bool:
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.contains(e.path, (b"update_model_package",)):
+                continue
+            tree = index.python(e.path)
+            conditional = {id(n) for i in walk(tree) if isinstance(i, ast.If) for s in (*i.body, *i.orelse) for n in walk(s)} if tree else set()
+            for c in walk(tree) if tree is not None else ():
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "update_model_package" \
+                        and ops.literal(ops.kwarg(c, "ModelApprovalStatus")) == "Approved" and id(c) not in conditional:
+                    return True
+        return False
+
+    return bool(index.memo("model-registry:auto-approved", build))
 
 
 class ModelRegistry(Detector):
@@ -62,7 +83,8 @@ class ModelRegistry(Detector):
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
         if not central:
             strength = Strength.WEAK
-        approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree))
+        approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree)) \
+            and not auto_approved(index)
         at, snip = ops.locate(index, e, line)
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
                          attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
@@ -100,7 +122,7 @@ class ModelRegistry(Detector):
                             yield self.found("model.registry", index, e.path, res.line_of(name), strength=Strength.STRONG,
                                              attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
                 for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
-                    if d.get("ModelApprovalStatus") == "PendingManualApproval":
+                    if d.get("ModelApprovalStatus") == "PendingManualApproval" and not auto_approved(index):
                         yield self.found("governance.approval", index, e.path, d.line_of("ModelApprovalStatus"), strength=Strength.STRONG,
                                          attrs={"kind": "registry", "tool": "sagemaker"})
                         break
@@ -159,11 +181,21 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "clearml" if q.startswith("clearml") else "kubeflow-model-registry", True
         elif a == "log_artifact" and obj == "dvclive" and ops.literal(ops.kwarg(c.node, "type")) == "model":
             yield c.line, "dvc", True
+        elif q.startswith("zenml.") and a == "Model" and ops.literal(ops.kwarg(c.node, "name")) and _attached_model(tree):
+            # ZenML's Model Control Plane: a Model given to a @pipeline/@step gets a new version with every run
+            yield c.line, "zenml", True
         elif q in ("os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"):
             cmd = _command_text(c.node, tree)
             tool = next((t for rx, t in _CLI if rx.search(cmd)), None)
             if tool:
                 yield c.line, tool, True
+
+
+def _attached_model(tree: ast.AST) -> bool:
+    """Is a ZenML ``Model`` handed to a pipeline or step decorator (``@pipeline(model=...)``, ``@step(model=...)``)?"""
+    return any(isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        isinstance(d, ast.Call) and ops.dotted(d.func).rsplit(".", 1)[-1] in ("pipeline", "step") and ops.kwarg(d, "model") is not None
+        for d in fn.decorator_list) for fn in walk(tree))
 
 
 def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:

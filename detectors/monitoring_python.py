@@ -13,7 +13,7 @@ from dataclasses import replace
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.monitor_configs import config_monitors, vertex_gapic_monitors
-from mlscan.facts.place import place
+from mlscan.facts.place import EXPLORATION_DIRS, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.prediction_logging import LOG_CALLS, logs_predictions, makes_predictions, mentions_prediction, prediction_drift
 from mlscan.facts.pyast import walk
@@ -48,19 +48,26 @@ _LIBS = (
     ("vertexai.resources.preview.ml_monitoring.", "vertex-model-monitoring", {}),
     ("databricks.lakehouse_monitoring.", "lakehouse-monitoring", {"InferenceLog": D + M, "TimeSeries": D, "Snapshot": D}),
     ("databricks.sdk.service.catalog.MonitorInferenceLog", "lakehouse-monitoring", {"": D + M}),
+    # Azure ML SDK v2 model monitoring (azure.ai.ml.entities): a MonitorSchedule whose MonitorDefinition runs signals
+    *((f"azure.ai.ml.entities.{n}", "azureml-monitor", {n: k}) for n, k in (
+        ("MonitorSchedule", ""), ("DataDriftSignal", D), ("DataQualitySignal", D), ("FeatureAttributionDriftSignal", D),
+        ("PredictionDriftSignal", M), ("ModelPerformanceSignal", M), ("CustomMonitoringSignal", ""))),
     ("arize.", "arize", {}),
     ("whylabs_client.", "whylabs", {}),
     ("fiddler.", "fiddler", {}),
 )
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
-_SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor")
+_SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor", "MonitorSchedule")
+# calls that create a managed, scheduled monitor on the platform (SageMaker Model Monitor schedules, Vertex AI model
+# deployment monitoring jobs through the low-level client, monitors): the monitor runs on after the creating code ends
+_MANAGED_CREATES = ("create_monitoring_schedule", "create_model_deployment_monitoring_job", "create_monitor")
 _ML_METRIC = lazy_re(r"predict|drift|psi\b|_score|confidence|model_output|feature_", re.I)
 _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "starlette_exporter.", "opentelemetry.", "applicationinsights.")
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
 # modules of _LIBS, prometheus_client and the _INFRA exporters, the Fluentd sender) ...
 NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.model_monitor", b"aiplatform", b"vertexai",
            b"lakehouse_monitoring", b"MonitorInferenceLog", b"arize", b"whylabs", b"fiddler", b"prometheus", b"opentelemetry",
-           b"starlette_exporter", b"applicationinsights", b"FluentSender")
+           b"starlette_exporter", b"applicationinsights", b"FluentSender", b"MonitorSchedule", b"MonitorDefinition")
 # ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
 # made of common words, so confirmed as substrings ...
 UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
@@ -89,6 +96,11 @@ class MonitoringPython(Detector):
         where = place(index, e).kind
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
+        if where == "notebook" and not any(p in EXPLORATION_DIRS for p in e.vpath.lower().split("/")[:-1]) \
+                and (any(c.attr in _MANAGED_CREATES or c.qual.endswith("ModelDeploymentMonitoringJob.create") for c in calls)
+                     or any(c.qual == "azure.ai.ml.entities.MonitorSchedule" for c in calls)
+                     and any(c.attr == "begin_create_or_update" for c in calls)):
+            strength = Strength.MEDIUM  # a workflow notebook that creates a managed monitor leaves it running on its schedule
         seen: set[tuple[str, str]] = set()
         predicts: list[bool] = []  # decided once, at the first logging call
 
@@ -205,6 +217,12 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
         yield ("monitoring.model" if ml else "monitoring.infra"), "prometheus"
         if ml and "drift" in name.lower():
             yield "monitoring.data_drift", "prometheus"
+        return
+    if q == "azure.ai.ml.entities.MonitorDefinition":
+        yield "monitoring.model", "azureml-monitor"
+        if ops.kwarg(c.node, "monitoring_signals") is None:  # basic monitoring: the default data drift, prediction drift and
+            yield "monitoring.data_drift", "azureml-monitor"  # data quality signals on the deployment's collected data
+            yield "monitoring.model_drift", "azureml-monitor"
         return
     for prefix, tool, kinds in _LIBS:
         if q.startswith(prefix):

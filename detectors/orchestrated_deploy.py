@@ -23,7 +23,13 @@ from mlscan.model import Finding, Strength
 _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("op", "asset", "multi_asset"),
                "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component")}
 NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
-DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp")
+# ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline they deploy the
+# model the pipeline trained to a prediction server of the active stack
+_ZENML_DEPLOYERS = ("mlflow_model_deployer_step", "seldon_model_deployer_step", "kserve_model_deployer_step",
+                    "bentoml_model_deployer_step", "huggingface_model_deployer_step", "databricks_model_deployer_step",
+                    "vllm_model_deployer_step")
+DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp",
+                  *(d.encode() for d in _ZENML_DEPLOYERS))
 # SDKs whose ``deploy`` puts a model behind a managed endpoint
 _DEPLOY_SDKS = (("sagemaker", "sagemaker"), ("google.cloud.aiplatform", "vertex"), ("azureml", "azureml"))
 
@@ -78,6 +84,7 @@ class OrchestratedDeploy(Detector):
         if place(index, e).kind in ("notebook", "exploration"):
             return  # a deploy cell in a notebook is run by a person
         funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        yield from self._zenml_deployer(index, e, funcs, al)
         for task in _tasks(tree, al):
             # the task body and the local helpers it calls (one level: ``deploy_model(self.model)``)
             bodies = [task, *(funcs[n.func.id] for n in walk(task) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
@@ -92,6 +99,28 @@ class OrchestratedDeploy(Detector):
                              attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {task.name}",
                                     "environment": "", "job": task.name, "manual_dispatch": True})
             return
+
+    def _zenml_deployer(self, index: FileIndex, e: FileEntry, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+                        al: dict[str, str]) -> Iterator[Finding]:
+        """A ZenML ``@pipeline`` that calls an integration deployer step (``mlflow_model_deployer_step(model=...,
+        deploy_decision=...)``); ``deploy_decision=False`` deploys nothing."""
+        if not ops.imports_module(al, "zenml"):
+            return
+        for fn in funcs.values():
+            if not decorator(fn, "pipeline"):
+                continue
+            for c in walk(fn):
+                if not (isinstance(c, ast.Call) and call_tail(c) in _ZENML_DEPLOYERS
+                        and (ops.qualname(c.func, al) or "").startswith("zenml.integrations")):
+                    continue
+                if ops.literal(kwarg(c, "deploy_decision")) is False:
+                    continue
+                line, snip = ops.locate(index, e, c.lineno)
+                tool = call_tail(c).split("_", 1)[0]
+                yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
+                                 attrs={"system": "zenml", "target": tool, "active": True, "automatic": False,
+                                        "via": f"zenml pipeline {fn.name}", "environment": "", "job": fn.name, "manual_dispatch": True})
+                return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """A registry promotion on an automated path counts as a deployment when serving code loads the model by that

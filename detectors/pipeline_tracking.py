@@ -21,7 +21,8 @@ _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetric
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline",
+           b"S3OutputPath")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -31,6 +32,23 @@ _SM_EXPERIMENT_CALLS = frozenset({"create_experiment", "create_trial", "create_t
 # reads whose result, kept on ``self`` in a Metaflow step, is a per-run data artifact in the Metaflow datastore
 _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", "read_excel", "read_feather", "read_orc", "read_sql",
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
+
+
+_TABLE_TYPES = frozenset({"DataFrame", "Series", "Dataset", "DatasetDict", "ndarray", "Table"})
+_INGEST_WORDS = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query"})
+_READ_VERBS = frozenset({"read", "query", "load", "fetch", "download", "extract", "get"})
+_TABLE_WORDS = frozenset({"data", "dataset", "df", "table", "frame", "dataframe", "features", "rows", "pandas", "parquet", "csv"})
+
+
+def _data_read(name: str, targets: list[ast.expr]) -> bool:
+    """Does a call read a data table: a pandas/datasets reader, or a project helper named for reading data
+    (``query_pandas_from_athena``, ``load_training_data``) or whose result is kept under a data name
+    (``self.training_df = fetch_rows(...)``)? Loading a model or a config is not a data read."""
+    if name in _DATA_READS:
+        return True
+    verbs = words(name)
+    kept = {w for t in targets if isinstance(t, ast.Attribute) for w in words(t.attr)}
+    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) and not (verbs | kept) & {"model", "config", "params"}
 
 
 def _durable_root(index: FileIndex) -> bool:
@@ -45,6 +63,11 @@ def _durable_root(index: FileIndex) -> bool:
         return False
 
     return bool(index.memo("pipeline-tracking:durable-root", build))
+
+
+def _s3_output(config: ast.AST | None) -> bool:
+    """``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job (written inline)."""
+    return isinstance(config, ast.Dict) and any(ops.literal(k) == "S3OutputPath" for k in config.keys if k is not None)
 
 
 def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
@@ -90,6 +113,7 @@ class PipelineTracking(Detector):
             yield from self._kfp_v1(index, e, tree, where, strength)
         if ops.imports_module(al, "sagemaker"):
             yield from self._sagemaker(index, e, calls, where, strength)
+        if ops.imports_module(al, "sagemaker", "boto3"):
             yield from self._estimator_output(index, e, calls, where)
         if ops.imports_module(al, "boto3", "sagemaker"):
             hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
@@ -97,6 +121,7 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, hit.line, "sagemaker-experiments", reached or where.training_script, strength, where.wired)
         if ops.imports_module(al, "zenml"):
             yield from self._zenml(index, e, tree, al, where, strength)
+            yield from self._zenml_data(index, e, tree)
         if ops.imports_module(al, "metaflow"):
             yield from self._metaflow(index, e, tree)
         if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
@@ -162,7 +187,7 @@ class PipelineTracking(Detector):
                     continue
                 hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
                     isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
-                    and any(isinstance(c, ast.Call) and call_tail(c) in _DATA_READS for c in walk(n.value))), None)
+                    and any(isinstance(c, ast.Call) and _data_read(call_tail(c), n.targets) for c in walk(n.value))), None)
                 if hit is not None:
                     break
             if hit is not None:
@@ -224,10 +249,11 @@ class PipelineTracking(Detector):
                 return
 
     def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place) -> Iterator[Finding]:
-        """A SageMaker estimator with ``output_path``: every training job writes its model artifact to that bucket."""
+        """A SageMaker estimator with ``output_path``, or a boto3 ``create_training_job`` with ``OutputDataConfig``'s
+        ``S3OutputPath``: every training job writes its model artifact to that bucket."""
         for c in calls:
             if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
-                    and kwarg(c.node, "output_path") is not None:
+                    and kwarg(c.node, "output_path") is not None or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
                 at, snip = ops.locate(index, e, c.line)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
@@ -250,6 +276,20 @@ class PipelineTracking(Detector):
                 continue
             if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _zenml_data(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """A ZenML step that brings data into the pipeline (an ingest/load step returning a table): ZenML keeps every
+        step output as a versioned artifact of the run in the stack's artifact store, so each run's input data is
+        kept (labelling conventions D1: per-run data artifacts of ZenML)."""
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")) or fn.returns is None:
+                continue
+            returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
+            if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
+                at, snip = ops.locate(index, e, fn.lineno)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
                 return
 
     def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,

@@ -1,4 +1,6 @@
-"""Prefect flows and deployments: @flow/@task graphs, scheduled deployments of training flows; feeds M1, D3."""
+"""Prefect flows and deployments: @flow/@task graphs, scheduled deployments of training flows, and Prefect 1 flows
+(``with Flow(name, schedule=...) as flow:`` over ``@task`` functions and task instances, registered with
+``flow.register()`` or ``prefect register``); feeds M1, D3."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
+    automation_mentions,
     call_tail,
     decorator,
+    documented,
     dotted,
     functions,
     imports,
@@ -32,6 +36,9 @@ DEPLOY_NEEDLES = (b"serve", b"deploy", b"to_deployment", b"build_from_flow")
 SCHEDULE_NEEDLES = tuple(k.encode() for k in _SCHED_KW)
 # ... in a file importing Prefect, or naming one of the project's training flows (added at run time).
 PREFECT = (b"prefect",)
+# Prefect 1 runs a flow's schedule once the flow is registered with the backend (``flow.register(...)`` in code, or
+# the documented/scripted ``prefect register`` command)
+_REGISTER = (b"prefect register",)
 
 
 @dataclass(frozen=True)
@@ -41,33 +48,71 @@ class _Flow:
     training: bool
     steps: int
     edges: int
+    schedule: tuple[str, bool, int] | None = None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
+
+
+def _task_instances(tree: ast.Module) -> list[str]:
+    """Module-level Prefect 1 task instances (``download = S3Download(bucket=...)``) of a library task class."""
+    lib = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("prefect")
+           for a in n.names}
+    return [t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and dotted(n.value.func).split(".")[0] in lib for t in n.targets if isinstance(t, ast.Name)]
+
+
+def _events(nodes: list[ast.AST]) -> list[Any]:
+    """The call/assignment events of ``_file_flows`` for these nodes, in ``walk`` order."""
+    events: list[Any] = []
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, ast.Call):
+                inputs = [x for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)]
+                events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
+                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n})])
+            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
+                events.append(["a", dotted(n.value.func), [t.id for t in n.targets if isinstance(t, ast.Name)]])
+    return events
+
+
+def _legacy_flows(tree: ast.Module, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> list[Any]:
+    """Prefect 1 flows: ``with Flow("name", schedule=...) as flow:`` blocks, as flows of ``_file_flows`` with a fifth
+    item, the schedule: None, or [cron, active as written, line, registered by ``flow.register()`` in this file]."""
+    out: list[Any] = []
+    for w in walk(tree):
+        if not isinstance(w, ast.With):
+            continue
+        for item in w.items:
+            ctx = item.context_expr
+            if not (isinstance(ctx, ast.Call) and call_tail(ctx) == "Flow" and isinstance(item.optional_vars, ast.Name)):
+                continue
+            var = item.optional_vars.id
+            name = str(literal(kwarg(ctx, "name") or (ctx.args[0] if ctx.args else None), "") or var)
+            node = kwarg(ctx, "schedule")
+            sched = _schedule(ctx) if node is not None and literal(node, "") is not None else None  # schedule=None: none
+            registered = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "register"
+                             and dotted(c.func.value) == var for c in walk(tree))
+            out.append([name, w.lineno, bool(training_code(w, funcs) or trainingish(name)), _events(list(w.body)),
+                        [sched[0], sched[1], node.lineno, registered] if sched is not None and node is not None else None])
+    return out
 
 
 def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
     """What ``_flows`` reads of one Python file importing Prefect, in one walk of each flow (a file fact; None: the file
     does not parse or does not import Prefect): [task function names, flows], a flow being [name, line, training,
-    events]; the events, in ``walk`` order, are ``["c", callee, names, callees]`` for a call (``names``/``callees``: the
+    events, Prefect 1 schedule or None]; the events, in ``walk`` order, are ``["c", callee, names, callees]`` for a call (``names``/``callees``: the
     names and callees inside its arguments) and ``["a", callee, targets]`` for ``targets = callee(...)``. Whether a
     callee is a task is known only once every file's tasks are (``_flows``)."""
     tree = index.python(path)
     if tree is None or not imports(tree, "prefect"):
         return None
     funcs = functions(tree)
-    tasks = [fn.name for fn in funcs.values() if decorator(fn, "task")]
+    tasks = [fn.name for fn in funcs.values() if decorator(fn, "task")] + _task_instances(tree)
     flows: list[Any] = []
     for fn in funcs.values():
         if not decorator(fn, "flow"):
             continue
-        events: list[Any] = []
-        for n in walk(fn):
-            if isinstance(n, ast.Call):
-                inputs = [x for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)]
-                events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
-                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call)})])
-            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
-                events.append(["a", dotted(n.value.func), [t.id for t in n.targets if isinstance(t, ast.Name)]])
-        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events])
-    return [tasks, flows]
+        events = _events([fn])
+        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events, None])
+    return [tasks, flows + _legacy_flows(tree, funcs)]
 
 
 FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
@@ -80,7 +125,7 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
     task_names = {name for _, (tasks, _) in files for name in tasks}
     flows: dict[str, _Flow] = {}
     for path, (_, file_flows) in files:
-        for name, line, training, events in file_flows:
+        for name, line, training, events, legacy in file_flows:
             produced: set[str] = set()
             steps = edges = 0
             for ev in events:
@@ -90,7 +135,12 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
                         edges += 1
                 elif ev[0] == "a" and _task_name(ev[1], task_names):
                     produced |= set(ev[2])
-            flows[name] = _Flow(path, line, training, steps, edges)
+            schedule = None
+            if legacy is not None:
+                cron, active, sline, registered = legacy
+                registered = registered or automation_mentions(index, _REGISTER) or documented(index, _REGISTER)
+                schedule = (cron, bool(active and registered), sline)
+            flows[name] = _Flow(path, line, training, steps, edges, schedule)
     return flows
 
 
@@ -169,9 +219,14 @@ class PrefectFlow(Detector):
                         scheduled[name] = scheduled.get(name, False) or active
                         yield self._schedule_finding(index, e.path, line, cron, active)
         for name, f in flows.items():
+            if f.schedule is not None and f.training:
+                scheduled[name] = scheduled.get(name, False) or f.schedule[1]
+                yield self._schedule_finding(index, f.path, f.schedule[2], f.schedule[0], f.schedule[1])
+        for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
+                # ``scheduled``, not ``active``: a flow run by hand still declares its lineage (D3)
                 yield self.found("pipeline.dag", index, f.path, f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
-                                 attrs={"tool": "prefect", "flow": name, "steps": f.steps, "active": scheduled.get(name, False)})
+                                 attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False)})
 
     def _schedule_finding(self, index: FileIndex, path: str, line: int, cron: str, active: bool) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,

@@ -12,6 +12,7 @@ from mlscan.facts.orchestration import (
     calls,
     dataflow,
     decorator,
+    documented,
     dotted,
     functions,
     imports,
@@ -28,15 +29,6 @@ from mlscan.model import Finding, Strength
 
 _TOOLS = {"zenml": ("pipeline", "step"), "flytekit": ("workflow", "task")}
 _METAFLOW_DEPLOY = (b"argo-workflows create", b"step-functions create", b"airflow create")
-_DOC_GLOBS = ("**/*.md", "**/*.rst", "**/*.html", "**/*.txt", "**/*.ipynb")
-
-
-def _documented(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
-    """Does the repository's documentation (Markdown, reStructuredText, HTML pages, notebooks) give the command?"""
-    return bool(index.memo(f"pipelines:documented:{needles!r}", lambda: any(
-        index.contains(e.path, needles) for e in index.select(_DOC_GLOBS) if not e.test)))
-
-
 class PythonPipelines(Detector):
     """Metaflow, ZenML, Flyte and Luigi pipelines and their schedules; feeds D3, M1."""
 
@@ -107,7 +99,7 @@ class PythonPipelines(Detector):
         # @schedule/@trigger are enforced once the flow is deployed to a production orchestrator: by automation, or
         # by the documented deploy command (the labelling conventions: an in-code schedule counts when the repo
         # documents how it is deployed)
-        deployed = automation_mentions(index, _METAFLOW_DEPLOY) or _documented(index, _METAFLOW_DEPLOY)
+        deployed = automation_mentions(index, _METAFLOW_DEPLOY) or documented(index, _METAFLOW_DEPLOY)
         for cls in walk(tree):
             if not (isinstance(cls, ast.ClassDef) and any(tail(dotted(b)) == "FlowSpec" for b in cls.bases)):
                 continue

@@ -1,5 +1,6 @@
 """SageMaker Pipelines: step graphs, ConditionStep gates on evaluation metrics before registration,
-and PipelineSchedule triggers; feeds D3, M4, M1."""
+PipelineSchedule triggers, and a LambdaStep that deploys the model (its Lambda's code, in the repository, creates or
+updates the endpoint); feeds D3, M4, M1, M2."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from mlscan.facts.orchestration import (
     words,
 )
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
 _STEPS = ("ProcessingStep", "TrainingStep", "TuningStep", "ModelStep", "RegisterModel", "CreateModelStep", "TransformStep",
@@ -35,9 +36,9 @@ class SagemakerPipeline(Detector):
     """SageMaker Pipelines step graphs, metric ConditionSteps guarding registration, schedules; feeds D3, M4, M1."""
 
     id = "sagemaker.pipeline"
-    questions = ("D3", "M4", "M1")
+    questions = ("D3", "M4", "M1", "M2")
     globs = ("**/*.py",)
-    signals = ("pipeline.dag", "gate.metric", "schedule.training")
+    signals = ("pipeline.dag", "gate.metric", "schedule.training", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, tree in index.python_files((b"sagemaker",), ("**/*.py",)):
@@ -73,6 +74,13 @@ class SagemakerPipeline(Detector):
                     yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
                                      attrs={"tool": "sagemaker", "kind": "model_quality_check",
                                             "blocking": not _flag(kwarg(c, "skip_check"), bound, False) and _flag(kwarg(c, "fail_on_violation"), bound, True)})
+            for c in calls(tree, "LambdaStep"):
+                if _deploys(index, e, c, bound):
+                    name = literal(kwarg(c, "name"), None) or next((literal(a, None) for a in c.args[:1]), None) or "LambdaStep"
+                    yield self.found("deploy.automated", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
+                                     attrs={"system": "sagemaker-pipelines", "target": "sagemaker", "active": True, "automatic": False,
+                                            "via": "LambdaStep", "environment": "", "job": str(name), "manual_dispatch": True})
+                    break
             attached = any(calls(tree, "put_triggers"))
             for c in calls(tree, "PipelineSchedule"):
                 if not (training or any(imports(t, "sagemaker.workflow") and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))):
@@ -81,6 +89,48 @@ class SagemakerPipeline(Detector):
                 cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "rate"), None) or dotted(kwarg(c, "at")) or "schedule"
                 yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
                                  attrs={"tool": "sagemaker", "cron": str(cron), "active": active, "trigger": "cron"})
+
+
+_ENDPOINT_CALLS = ("create_endpoint", "update_endpoint")
+
+
+def _deploys(index: FileIndex, e: FileEntry, step: ast.Call, bound: dict[str, ast.Call]) -> bool:
+    """Does the LambdaStep run code of the repository that creates or updates an endpoint? ``Lambda(script=...)`` names
+    the handler file; a Lambda given by name/ARN counts when the step says it deploys and an in-repo Lambda handler
+    (``def handler(event, context)``) calls ``create_endpoint``/``update_endpoint``."""
+    fn = kwarg(step, "lambda_func")
+    fn = bound.get(fn.id) if isinstance(fn, ast.Name) else fn
+    script = literal(kwarg(fn, "script"), None) if isinstance(fn, ast.Call) else None
+    if isinstance(script, str):
+        base = e.vpath.rsplit("/", 1)[0] + "/" if "/" in e.vpath else ""
+        hits = [x for x in index.select((f"{base}{script}".lstrip("./"), script.lstrip("./"), f"**/{script.rsplit('/', 1)[-1]}"))]
+        return any(index.contains(x.path, tuple(c.encode() for c in _ENDPOINT_CALLS)) for x in hits)
+    said = " ".join(strings(step)) + " " + " ".join(str(literal(a, "")) for a in step.args[:1])
+    return "deploy" in words(said) | {w for w in words(said) if w.startswith("deploy")} and endpoint_handlers(index)
+
+
+def endpoint_handlers(index: FileIndex) -> bool:
+    """Is there a Lambda function in the repository (not a test) that creates or updates a SageMaker endpoint: a module
+    with a handler (``def handler(event, context)``) that calls ``create_endpoint``/``update_endpoint``, itself or
+    in a module beside it (the function's own directory)?"""
+
+    def build() -> bool:
+        handler_dirs: set[str] = set()
+        calling_dirs: set[str] = set()
+        for x in index.select(("**/*.py",)):
+            if x.test or not index.contains(x.path, (b"event, context", *(c.encode() for c in _ENDPOINT_CALLS))):
+                continue
+            tree = index.python(x.path)
+            if tree is None:
+                continue
+            folder = x.vpath.rsplit("/", 1)[0] if "/" in x.vpath else ""
+            if any(isinstance(fn, ast.FunctionDef) and [a.arg for a in fn.args.args][:2] == ["event", "context"] for fn in walk(tree)):
+                handler_dirs.add(folder)
+            if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr in _ENDPOINT_CALLS for c in walk(tree)):
+                calling_dirs.add(folder)
+        return bool(handler_dirs & calling_dirs)
+
+    return bool(index.memo("sagemaker-pipeline:endpoint-handlers", build))
 
 
 def _flag(node: ast.AST | None, bound: dict[str, ast.Call], default: bool) -> bool:

@@ -1,7 +1,10 @@
 """Training and deployment workflows written with the AWS Step Functions Data Science SDK (``stepfunctions``):
 the chained steps (TrainingStep -> ModelStep -> EndpointConfigStep -> EndpointStep, ProcessingStep, LambdaStep ...)
 as a DAG, an EndpointStep as the workflow's deploy, and a ``Choice`` whose numeric rule on a metric leads to the
-deploy steps while the default goes to ``Fail`` as a quality gate. Feeds D3, M2, M4."""
+deploy steps (or to ``Succeed``, the execution's pass state) while the default goes to ``Fail`` as a quality gate, SageMaker
+Experiments on the workflow's job steps (``experiment_config=``: every execution's job joins a trial, with its parameters
+and metrics) and a data version recorded in the tags of the training job (``tags={"DataVersionId": ...}``). Feeds D1,
+D2, D3, E1, E2, M2, M4."""
 
 from __future__ import annotations
 
@@ -19,10 +22,21 @@ from mlscan.model import Finding, Strength
 _STEPS = frozenset({"TrainingStep", "ProcessingStep", "TuningStep", "TransformStep", "ModelStep", "EndpointConfigStep", "EndpointStep",
                     "LambdaStep", "GlueStartJobRunStep", "BatchSubmitJobStep", "EcsRunTaskStep", "EmrAddStepStep", "Task"})
 _DEPLOY = frozenset({"EndpointStep"})
+# job steps that run SageMaker jobs: ``experiment_config=`` puts each job into a trial of a SageMaker Experiment
+_JOBS = frozenset({"TrainingStep", "ProcessingStep", "TuningStep", "TransformStep"})
+# states where an execution ends well or passes on: the side of a Choice that is not ``Fail``
+_PASS_STATES = frozenset({"Succeed", "Pass"})
+_DATA_WORDS = frozenset({"data", "dataset", "datasets", "input", "training"})
+_VERSION_WORDS = frozenset({"version", "versionid", "id", "hash", "digest", "sha", "etag", "revision", "md5", "checksum"})
 _NUMERIC_RULES = frozenset({"NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEquals",
                             "NumericLessThanPath", "NumericGreaterThanPath", "NumericLessThanEqualsPath", "NumericGreaterThanEqualsPath"})
 _METRIC_TEXT = ("metric", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall", "r2", "error")
 NEEDLES = (b"stepfunctions",)
+
+
+def _given(node: ast.AST | None) -> bool:
+    """A keyword that is passed with a value (not left out, not ``None``, not an empty dict)."""
+    return node is not None and not (isinstance(node, ast.Constant) and node.value is None) and not (isinstance(node, ast.Dict) and not node.keys)
 
 
 def _chain_members(tree: ast.AST, steps: dict[str, str]) -> set[str]:
@@ -43,9 +57,9 @@ class StepFunctionsSdk(Detector):
     """AWS Step Functions Data Science SDK workflows: step DAGs, EndpointStep deploys, Choice->Fail metric gates; feeds D3, M2, M4."""
 
     id = "stepfunctions.workflow"
-    questions = ("D3", "M2", "M4")
+    questions = ("D1", "D2", "D3", "E1", "E2", "M2", "M4")
     globs = ("**/*.py", "**/*.ipynb")
-    signals = ("pipeline.dag", "deploy.automated", "gate.metric")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "tracking.run", "data.version_logged")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return not e.test and index.mentions(e.path, NEEDLES)
@@ -57,7 +71,7 @@ class StepFunctionsSdk(Detector):
         steps: dict[str, str] = {}  # variable -> step class
         nodes: dict[str, ast.Call] = {}
         for n in walk(tree):
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in (*_STEPS, "Choice", "Fail"):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in (*_STEPS, *_PASS_STATES, "Choice", "Fail"):
                 for t in n.targets:
                     if isinstance(t, ast.Name):
                         steps[t.id] = call_tail(n.value)
@@ -84,6 +98,35 @@ class StepFunctionsSdk(Detector):
                              attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
                                     "via": "step functions workflow", "environment": "", "job": deploys[0], "manual_dispatch": True})
         yield from self._gates(index, e, tree, steps, strength)
+        if workflow:
+            yield from self._job_records(index, e, steps, nodes, chained, strength)
+
+    def _job_records(self, index: FileIndex, e: FileEntry, steps: dict[str, str], nodes: dict[str, ast.Call], chained: set[str],
+                     strength: Strength) -> Iterator[Finding]:
+        """What the workflow's job steps record with each execution: ``experiment_config=`` (the job joins a trial of a
+        SageMaker Experiment: parameters and metrics of every run, compared in Studio) and a data version in the
+        training job's ``tags=`` (a key naming data and a version/id/hash: the S3 object version or dataset digest the
+        job was trained on, kept with the job that made the model)."""
+        jobs = sorted((nodes[v].lineno, v) for v in steps if steps[v] in _JOBS and v in chained)
+        tracked = next((nodes[v] for _ln, v in jobs if steps[v] in ("TrainingStep", "TuningStep")
+                        and _given(kwarg(nodes[v], "experiment_config"))), None)
+        if tracked is not None:
+            at, snip = ops.locate(index, e, tracked.lineno)
+            yield self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"tool": "sagemaker-experiments", "tools": "sagemaker-experiments", "params": True, "metrics": True,
+                                    "in_training": True, "optional": False, "tuning_only": False, "pipeline_native": True})
+        for _ln, v in jobs:
+            tags = kwarg(nodes[v], "tags")
+            if steps[v] != "TrainingStep" or not isinstance(tags, ast.Dict):
+                continue
+            for k in tags.keys:
+                key = ops.literal(k) if k is not None else None
+                w = words(key) if isinstance(key, str) else set()
+                if w & _DATA_WORDS and w & _VERSION_WORDS:
+                    at, snip = ops.locate(index, e, k.lineno)
+                    yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength,
+                                     attrs={"tool": "stepfunctions", "kind": "job-tag", "pinned": True, "linked_to_model": True})
+                    return
 
     @staticmethod
     def _choice_target(tree: ast.AST, steps: dict[str, str], var: str) -> bool:
@@ -94,6 +137,13 @@ class StepFunctionsSdk(Detector):
                 if isinstance(nxt, ast.Name) and nxt.id == var:
                     return True
         return False
+
+    @staticmethod
+    def _state_kind(node: ast.AST | None, steps: dict[str, str]) -> str:
+        """The state class a Choice branch leads to: a step variable, or a state built inline (``Succeed("Done")``)."""
+        if isinstance(node, ast.Name):
+            return steps.get(node.id, "")
+        return call_tail(node) if isinstance(node, ast.Call) and call_tail(node) in (*_STEPS, *_PASS_STATES, "Choice", "Fail") else ""
 
     def _gates(self, index: FileIndex, e: FileEntry, tree: ast.AST, steps: dict[str, str], strength: Strength) -> Iterator[Finding]:
         """``choice.add_choice(rule=ChoiceRule.NumericLessThan(variable=<metric>, value=...), next_step=<deploy/model>)`` with
@@ -113,12 +163,10 @@ class StepFunctionsSdk(Detector):
             text = ast.unparse(var).lower() if var is not None else ""
             if not (any(m in text for m in _METRIC_TEXT) or metric_compare(rule) is not None or words(text) & {"metric", "metrics"}):
                 continue
-            targets = {nxt.id if isinstance(nxt, ast.Name) else ""}
+            kinds = {self._state_kind(nxt, steps)}
             for d in walk(tree):
                 if isinstance(d, ast.Call) and call_tail(d) == "default_choice" and isinstance(d.func, ast.Attribute) and dotted(d.func.value) == choice:
-                    dn = kwarg(d, "next_step") or (d.args[0] if d.args else None)
-                    targets.add(dn.id if isinstance(dn, ast.Name) else "")
-            kinds = {steps.get(t, "") for t in targets}
+                    kinds.add(self._state_kind(kwarg(d, "next_step") or (d.args[0] if d.args else None), steps))
             if "Fail" in kinds and kinds - {"Fail", ""}:
                 at, snip = ops.locate(index, e, c.lineno)
                 yield self.found("gate.metric", index, e.path, at, snippet=snip, strength=strength,

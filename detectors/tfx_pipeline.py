@@ -1,5 +1,6 @@
-"""TFX pipelines: component graphs (ExampleGen -> Trainer -> Evaluator -> Pusher) and the Evaluator
-blessing that gates the Pusher; feeds D3, M4."""
+"""TFX pipelines: component graphs (ExampleGen -> Trainer -> Evaluator -> Pusher), the Evaluator
+blessing that gates the Pusher, and the ExampleGen's examples: a per-run data artifact in the pipeline root, recorded in
+ML Metadata, from which the trained model is built; feeds D1, D3, M4."""
 
 from __future__ import annotations
 
@@ -37,13 +38,21 @@ def _assigned_components(tree: ast.AST) -> dict[str, str]:
     return out
 
 
+def _example_gen_feeding(comps: dict[str, str], used: list[ast.Call]) -> ast.Call | None:
+    """The first ExampleGen whose ``outputs`` another component reads: each run writes its examples as an artifact of
+    that run (kept under the pipeline root, recorded in ML Metadata), so the run's data can be found again."""
+    gens = {k for k, v in comps.items() if v.endswith("ExampleGen")}
+    read = {n.value.id for c in used for n in walk(c) if isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name)}
+    return next((c for c in used if call_tail(c).endswith("ExampleGen") and any(v in read for v in gens)), None)
+
+
 class TfxPipeline(Detector):
     """TFX component graphs and Evaluator-blessed pushes; feeds D3, M4."""
 
     id = "tfx.pipeline"
-    questions = ("D3", "M4")
+    questions = ("D1", "D3", "M4")
     globs = ("**/*.py",)
-    signals = ("pipeline.dag", "gate.metric")
+    signals = ("pipeline.dag", "gate.metric", "data.version_logged")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, tree in index.python_files((b"tfx",), ("**/*.py",)):
@@ -56,6 +65,10 @@ class TfxPipeline(Detector):
             if len(used) >= 2 and edges:
                 yield self.found("pipeline.dag", index, e.path, used[0].lineno,
                                  attrs={"tool": "tfx", "steps": len(used), "with_io": True, "training": "Trainer" in comps.values()})
+                gen = _example_gen_feeding(comps, used)
+                if gen is not None and "Trainer" in comps.values():
+                    yield self.found("data.version_logged", index, e.path, gen.lineno, strength=Strength.MEDIUM,
+                                     attrs={"tool": "tfx", "kind": "run-artifact", "pinned": True, "linked_to_model": False})
             if not any(calls(tree, *_THRESHOLDS)):
                 continue
             evaluators = {k for k, v in comps.items() if v == "Evaluator"}

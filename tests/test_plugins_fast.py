@@ -4,7 +4,7 @@ any plug-in on the path hands the answer back to ``importlib.metadata``."""
 from __future__ import annotations
 
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import distribution, entry_points
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,16 @@ def test_own_entry_points_equal_importlib_metadata(group: str) -> None:
 
 
 def test_fast_path_is_taken_in_a_plain_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the test venv holds one mlscan distribution (the editable install) and no plug-in; the working directory's
-    # own egg-info, when tests run from the source tree, is a second one, so leave '' and '.' off the path
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    # only the directory that holds the installed mlscan distribution (the source tree's own egg-info, on the path
+    # when tests run from it, would be a second one)
+    site = Path(str(distribution("mlscan").locate_file("")))
+    monkeypatch.setattr(sys, "path", [str(site)])
     got = plugins._own_groups()
     if got is None:
-        pytest.skip("this environment holds a second mlscan distribution or an mlscan plug-in")
+        pytest.skip(f"{site} holds an mlscan plug-in or a second mlscan distribution")
     assert got[plugins.DETECTOR_GROUP], "mlscan's own detectors"
     assert all(isinstance(ep, plugins.OwnEntryPoint) for ep in plugins.entry_points_of(plugins.DETECTOR_GROUP))
+    assert _pairs(plugins.entry_points_of(plugins.DETECTOR_GROUP)) == _pairs(list(entry_points(group=plugins.DETECTOR_GROUP)))
 
 
 def test_a_plugin_on_the_path_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,7 @@
 """AWS CodeBuild and CodePipeline: ``buildspec*.yml`` files, ``AWS::CodePipeline::Pipeline`` and
-``AWS::CodeBuild::Project`` resources in CloudFormation (YAML or JSON), and CDK Python apps (read with
-``ast``: ``ManualApprovalAction``/``ManualApprovalStep``, ``ShellStep``/``CodeBuildStep`` commands,
-``codebuild.BuildSpec.from_object`` commands, deploy actions).
+``AWS::CodeBuild::Project`` resources in CloudFormation (YAML or JSON), and CDK apps in Python (read with
+``ast``) or TypeScript/JavaScript (read with ``mlscan.facts.typescript``): ``ManualApprovalAction``/``ManualApprovalStep``,
+``ShellStep``/``CodeBuildStep`` commands, ``codebuild.BuildSpec.from_object``/``fromObject`` commands, deploy actions.
 
 Manual approval actions are human gates; ``on-failure: CONTINUE`` phases do not block.
 """
@@ -9,9 +9,11 @@ Manual approval actions are human gates; ``on-failure: CONTINUE`` phases do not 
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from ..facts.pyast import walk
+from ..facts.typescript import in_cdk_app, matching_end, prop, split_top, strings, ts_file
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineList, load_yaml_all
 from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, script_items, targets_subdir
@@ -43,6 +45,10 @@ def parse_aws(index: FileIndex) -> list[CiJob]:
     for e, tree in index.python_files((b"aws_cdk",)):
         if index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")):
             jobs += _cdk(index, e, tree)
+    for e in index.select(("**/*.ts", "**/*.js")):
+        if not e.name.endswith(".d.ts") and index.mentions(e.path, (b"aws-cdk",)) \
+                and index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")) and in_cdk_app(index, e.path):
+            jobs += _cdk_ts(index, e)
     return jobs
 
 
@@ -199,3 +205,52 @@ def _cdk(index: FileIndex, e: FileEntry, tree: ast.Module) -> list[CiJob]:
             step = make_step(e.path, node.lineno, str(label), "", uses=f"cdk:{name}")
             jobs.append(_job(index, e, "codepipeline", node.lineno, str(label), [step], {"push"}))
     return jobs
+
+
+# ------------------------------------------------------------------ CDK (TypeScript/JavaScript)
+
+
+def _cdk_ts(index: FileIndex, e: FileEntry) -> list[CiJob]:
+    """The same constructs as :func:`_cdk`, written ``new codepipeline_actions.ManualApprovalAction({actionName: ...})``,
+    ``new pipelines.ShellStep('Synth', {commands: [...]})``, ``codebuild.BuildSpec.fromObject({... commands: [...]})``."""
+    f = ts_file(index, e)
+    if f is None or not f.cdk():
+        return []
+    jobs: list[CiJob] = []
+    for n in f.news:
+        props = n.props()
+        label = next((s for a in n.args[:2] for s in strings(a) if a.startswith(("'", '"', "`"))), "")
+        label = label or next((s for k in ("actionName", "stageName") for s in strings(prop(props, k) or "")), n.tail)
+        if n.tail in ("ManualApprovalAction", "ManualApprovalStep"):
+            step = make_step(e.path, n.line, label, "", uses=f"cdk:{n.tail}")
+            jobs.append(_job(index, e, "codepipeline", n.line, label, [step], {"push"}, "manual-approval"))
+        elif n.tail in ("ShellStep", "CodeBuildStep"):
+            cmds = [c for k in ("installCommands", "commands") for c in _ts_string_list(prop(props, k))]
+            steps = [make_step(e.path, n.line, label, c) for c in cmds]
+            if steps:
+                jobs.append(_job(index, e, "codepipeline", n.line, label, steps, {"push"}))
+        elif n.tail in CDK_DEPLOY_ACTIONS:
+            step = make_step(e.path, n.line, label, "", uses=f"cdk:{n.tail}")
+            jobs.append(_job(index, e, "codepipeline", n.line, label, [step], {"push"}))
+    for m in re.finditer(r"\bBuildSpec\s*\.\s*fromObject\s*\(", f.code):
+        body = f.code[m.end() - 1 : matching_end(f.code, m.end() - 1)]
+        steps = [make_step(e.path, f.line_at(m.start() + off), "buildspec", c) for c, off in _ts_commands(body)]
+        if steps:
+            jobs.append(_job(index, e, "codebuild", f.line_at(m.start()), "buildspec", steps, {"push"}))
+    return jobs
+
+
+def _ts_string_list(value: str | None) -> list[str]:
+    """The strings of an array literal ``['a', "b"]`` (other elements skipped)."""
+    if not value or not value.startswith("["):
+        return []
+    return [strings(x)[0] for x in split_top(value[1:-1]) if x[:1] in "'\"`" and strings(x)]
+
+
+def _ts_commands(body: str) -> list[tuple[str, int]]:
+    """``commands: [...]``/``finally: [...]`` arrays anywhere inside a ``BuildSpec.fromObject`` literal, with offsets."""
+    out: list[tuple[str, int]] = []
+    for m in re.finditer(r"""\b(?:commands|finally|['"]commands['"]|['"]finally['"])\s*:\s*\[""", body):
+        arr = body[m.end() - 1 : matching_end(body, m.end() - 1)]
+        out += [(c, m.start()) for c in _ts_string_list(arr)]
+    return out

@@ -11,8 +11,10 @@ from mlscan.facts.orchestration import call_tail
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
+from ..lazyre import lazy_re
+
 CDK_NEEDLES = (b"aws_cdk",)
-_ALARM_STATE = re.compile(r"CloudWatch Alarm State Change|aws\.cloudwatch", re.I)
+_ALARM_STATE = lazy_re(r"CloudWatch Alarm State Change|aws\.cloudwatch", re.I)
 
 
 def alarm_state_rules(index: FileIndex) -> bool:

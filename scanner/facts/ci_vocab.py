@@ -233,8 +233,8 @@ def deploy_uses(step: CiStep) -> str | None:
         return TASKS[task]
     if "terraform" in task and with_.get("command", "").lower() == "apply":
         return "terraform"
-    if low.startswith("azureml") or "modeldeploy" in task:
-        return "cloud-endpoint"
+    if low.startswith("azureml") and not re.search(r"wait|job", task) or "modeldeploy" in task:
+        return "cloud-endpoint"  # Azure ML tasks, except the ones that wait for or run a job (AzureMLJobWaitTask)
     if low in ACTIONS:
         if low in ("appleboy/ssh-action",) and not re.search(r"docker|systemctl|kubectl|pm2|gunicorn", with_.get("script", "")):
             return None
@@ -466,5 +466,5 @@ def iac_serving(index: FileIndex, template: str) -> bool:
     service, web app)? The named template when it is in the repository, else any template of the project."""
     name = template.rsplit("/", 1)[-1]
     named = [e for e in index.select((f"**/{name}",)) if e.vpath.endswith(template.lstrip("./"))] if name and "$" not in name else []
-    files = named or [e for e in index.select(IAC_FILES) if index.contains(e.path, (b"AWS::", b"Microsoft.", b"aws_cdk"))]
+    files = named or [e for e in index.select(IAC_FILES) if index.contains(e.path, (b"AWS::", b"Microsoft.", b"aws_cdk", b"aws-cdk"))]
     return any(SERVING_IAC.search(index.text(e.path) or "") for e in files)

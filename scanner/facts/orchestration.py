@@ -335,6 +335,15 @@ def assigned_call_names(tree: ast.AST, classes: tuple[str, ...]) -> dict[str, st
     return {name: call_tail(c) for name, c in assigned_calls(tree).items() if call_tail(c) in classes}
 
 
+_DOC_GLOBS = ("**/*.md", "**/*.rst", "**/*.html", "**/*.txt", "**/*.ipynb")
+
+
+def documented(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
+    """Does the repository's documentation (Markdown, reStructuredText, HTML pages, notebooks) give the command?"""
+    return bool(index.memo(f"orchestration:documented:{needles!r}", lambda: any(
+        index.contains(e.path, needles) for e in index.select(_DOC_GLOBS) if not e.test)))
+
+
 def automation_mentions(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
     """Does a CI definition, script, Makefile or config run a command containing a needle (deploy/activate steps)?"""
     pats = (".github/workflows/*", "**/*.sh", "**/Makefile", "**/*.mk", "**/*.yml", "**/*.yaml", "**/*.toml", "**/Jenkinsfile")

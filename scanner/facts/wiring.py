@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,12 @@ class Wiring:
                 if ins.instruction in ("CMD", "ENTRYPOINT"):
                     cmd = _exec_form(ins.value)
                     self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{ins.line}",)), base=_dir_of(e.vpath), at=(e.path, ins.line))
+        for e in ix.select(("**/*.yml", "**/*.yaml")):
+            if ix.contains(e.path, (b"azuremlschemas", b"azureml:")) and ix.contains(e.path, (b"command",)):
+                for doc in ix.yaml(e.path):
+                    for cmd, code, line in _azureml_commands(doc):
+                        base = normpath(f"{_dir_of(e.vpath)}/{code}".strip("/")) if code else _dir_of(e.vpath)
+                        self._command(cmd, Reach(AUTOMATED, (f"azureml job {e.path}:{line}",)), base=base, at=(e.path, line), cwd=base)
         for e in ix.select(("**/MLproject",)):
             for doc in ix.yaml(e.path):
                 eps = doc.get("entry_points") if isinstance(doc, dict) else None
@@ -310,6 +317,26 @@ def _decode(index: FileIndex, data: dict[str, Any]) -> Wiring:
 
 
 # -------------------------------------------------------------------- helpers
+
+
+def _azureml_commands(doc: object) -> Iterator[tuple[str, str, int]]:
+    """(command, code directory, line) of an Azure ML job or component YAML (``$schema`` of azuremlschemas: a command
+    job/component, or each job of a pipeline job): the scripts a submitted job runs on the workspace's compute."""
+    if not isinstance(doc, dict) or "azuremlschemas" not in str(doc.get("$schema", "")):
+        return
+    nodes = [doc]
+    jobs = doc.get("jobs")
+    if isinstance(jobs, dict):
+        nodes += [j for j in jobs.values() if isinstance(j, dict)]
+    for n in nodes:
+        cmd = n.get("command")
+        if not isinstance(cmd, str):
+            continue
+        code = n.get("code") if n.get("code") is not None else doc.get("code")
+        code = code.get("local_path") if isinstance(code, dict) else code
+        code = code if isinstance(code, str) and not code.startswith(("azureml:", "http", "git+")) else ""
+        line = n.line_of("command") if hasattr(n, "line_of") else 0
+        yield " ".join(cmd.split()), code, line or 0
 
 
 def _dir_of(path: str) -> str:

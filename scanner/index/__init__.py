@@ -194,6 +194,8 @@ class FileIndex:
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
         self._parsed = Lru(PARSE_CACHE_CHARS)
         self._facts = Lru(FACT_CACHE_CHARS)
+        self._facts_building: set[tuple[str, str]] = set()  # (path, fact) being derived: not derived again eagerly
+        self._pinned: dict[tuple[str, str], Any] = {}  # trees held while their eager facts are derived
         self._by_path: dict[str, FileEntry] | None = None
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         # (path, kind) -> times parsed in this process (a parse evicted and asked again counts again): the measure of
@@ -514,7 +516,11 @@ class FileIndex:
             k = (path, name)
             value = self._facts.get(k)
             if value is _MISSING:
-                value = self._build_fact(path, name, build)
+                self._facts_building.add(k)
+                try:
+                    value = self._build_fact(path, name, build)
+                finally:
+                    self._facts_building.discard(k)
                 self._facts.put(k, value, _fact_weight(value))
         finally:
             self._rec = rec
@@ -1039,6 +1045,9 @@ class FileIndex:
         hit = self._parsed.get(key)
         if hit is not _MISSING:
             return hit
+        hit = self._pinned.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
         if key in self._parse_failed:
             return None
         txt = self.text(path, keep=kind != "notebook")
@@ -1063,7 +1072,12 @@ class FileIndex:
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
             self._parsed.put(key, result, weight)
             if EAGER_FACTS and (kind == "python" or kind == "notebook"):
-                self._eager_facts(path)
+                # the tree stays at hand while its facts are derived, even if their own reads push it out of the cache
+                self._pinned[key] = result
+                try:
+                    self._eager_facts(path)
+                finally:
+                    del self._pinned[key]
         return result
 
     def _eager_facts(self, path: str) -> None:
@@ -1073,7 +1087,7 @@ class FileIndex:
         try:
             for name, want in EAGER_FACTS.items():
                 k = (path, name)
-                if self._facts.get(k) is not _MISSING or not want(self, path):
+                if k in self._facts_building or self._facts.get(k) is not _MISSING or not want(self, path):
                     continue
                 try:
                     value = self._build_fact(path, name, FACT_BUILDERS[name])

@@ -403,6 +403,51 @@ def test_aws_buildspec_cloudformation_and_cdk(tmp_path: Path) -> None:
     assert commands(cdk["buildspec"]) == ["python train.py"]
 
 
+def test_cdk_typescript_app_pipeline(tmp_path: Path) -> None:
+    ix = index_of(tmp_path, {
+        "cdk.json": '{"app": "npx ts-node --prefer-ts-exts bin/app.ts"}',
+        "bin/app.ts": """
+            import * as cdk from 'aws-cdk-lib';
+            import { DeployPipelineStack } from '../lib/deploy-pipeline-stack';
+
+            const app = new cdk.App();
+            new DeployPipelineStack(app, 'DeployPipelineStack');
+        """,
+        "lib/deploy-pipeline-stack.ts": """
+            import * as cdk from 'aws-cdk-lib';
+            import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+            import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
+            import { pipelines } from 'aws-cdk-lib';
+
+            export class DeployPipelineStack extends cdk.Stack {
+              constructor(scope: cdk.App, id: string) {
+                super(scope, id);
+                // new codepipeline_actions.ManualApprovalAction({ actionName: 'Commented' });
+                const approve = new codepipeline_actions.ManualApprovalAction({
+                  actionName: 'DeployApproval',
+                  notifyEmails: ['ml-team@example.com'],
+                });
+                const synth = new pipelines.ShellStep('Synth', { commands: ['npm ci', "npx cdk synth"] });
+                const spec = codebuild.BuildSpec.fromObject({
+                  version: '0.2',
+                  phases: { build: { commands: ['python deploy-endpoint.py'] } },
+                });
+              }
+            }
+        """,
+        # a construct library the app never imports is not synthesised
+        "lib/patterns/release-pattern.ts": """
+            import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
+            export const gate = () => new codepipeline_actions.ManualApprovalAction({ actionName: 'Unused' });
+        """,
+    })
+    cdk = {j.name: j for j in ci_model(ix).jobs if j.path.startswith("lib/")}
+    assert set(cdk) == {"DeployApproval", "Synth", "buildspec"}
+    assert cdk["DeployApproval"].gate == "manual-approval" and cdk["DeployApproval"].line == 10
+    assert commands(cdk["Synth"]) == ["npm ci", "npx cdk synth"]
+    assert commands(cdk["buildspec"]) == ["python deploy-endpoint.py"]
+
+
 def test_tekton_and_argocd(tmp_path: Path) -> None:
     ix = index_of(tmp_path, {
         "tekton/task.yaml": """
@@ -559,3 +604,22 @@ def test_gitlab_file_below_the_root_is_fine_when_the_root_pipeline_loads_it(tmp_
         "services/c/.gitlab-ci.yml": "test-c:\n  script: [pytest]\n",
     })
     assert list(_not_run(ix)) == ["services/c/.gitlab-ci.yml"]
+
+
+def test_cdk_deploy_of_a_typescript_app_that_creates_an_endpoint_is_a_serving_deploy(tmp_path: Path) -> None:
+    from mlscan.facts.ci_vocab import iac_serving
+
+    serving = index_of(tmp_path / "serving", {
+        "lib/model-serving-stack.ts": """
+            import * as sagemaker from '@aws-cdk/aws-sagemaker';
+            export const endpoint = (scope: any) => new sagemaker.CfnEndpoint(scope, 'Endpoint', { endpointConfigName: 'churn' });
+        """,
+    })
+    assert iac_serving(serving, "")
+    storage = index_of(tmp_path / "storage", {
+        "lib/storage-stack.ts": """
+            import * as s3 from 'aws-cdk-lib/aws-s3';
+            export const bucket = (scope: any) => new s3.Bucket(scope, 'Models');
+        """,
+    })
+    assert not iac_serving(storage, "")

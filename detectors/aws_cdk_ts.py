@@ -1,0 +1,164 @@
+"""ML workflows declared with the AWS CDK in TypeScript/JavaScript (``aws-cdk-lib``), read with the small text reader
+of ``mlscan.facts.typescript``: Step Functions state machines built from ``aws-stepfunctions-tasks`` SageMaker tasks
+(training job -> model -> endpoint config -> endpoint, Glue/Lambda steps) as a DAG, their endpoint tasks as the
+workflow's deploy, a ``Choice`` whose numeric condition on a training metric decides between deploying and stopping as
+a quality gate, the training task's S3 output location as the model artifact store, and CloudWatch alarms with their
+path to a person or an action (``alarm.addAlarmAction(new SnsAction(topic))``, ``alarmActions``, a deployment group
+that rolls back on them). Feeds D3, M2, M4, T2, O3."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlscan.detector import Detector
+from mlscan.facts.orchestration import words
+from mlscan.facts.typescript import TsFile, TsNew, calls, cdk_app_of, names, prop, split_top, strings, ts_file
+from mlscan.index import FileIndex
+from mlscan.model import Finding, Strength
+
+NEEDLES = (b"aws-cdk-lib", b"@aws-cdk")
+_WORK = frozenset({"SageMakerCreateTrainingJob", "SageMakerCreateModel", "SageMakerCreateEndpointConfig", "SageMakerCreateEndpoint",
+                   "SageMakerUpdateEndpoint", "SageMakerCreateTransformJob", "GlueStartJobRun", "LambdaInvoke", "EcsRunTask",
+                   "BatchSubmitJob", "EmrAddStep", "CallAwsService", "StepFunctionsStartExecution"})
+_FLOW = frozenset({"Choice", "Pass", "Fail", "Succeed", "Parallel", "Map", "Wait"})
+_TRAINING = frozenset({"SageMakerCreateTrainingJob"})
+_DEPLOY = frozenset({"SageMakerCreateEndpoint", "SageMakerUpdateEndpoint"})
+# states on the way to serving: a model, its endpoint config, the endpoint
+_SERVING = frozenset({"SageMakerCreateModel", "SageMakerCreateEndpointConfig", *_DEPLOY})
+_NUMERIC = re.compile(r"\bCondition\s*\.\s*number(LessThan|GreaterThan)(Equals)?(JsonPath)?\s*\(")
+_METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall",
+                           "r2", "error", "validation"})
+CDK_ROOTS = ("aws-cdk-lib",)  # ``import { aws_stepfunctions as sfn } from 'aws-cdk-lib'``
+# ``const alarm = metric.createAlarm(...)`` / ``this.alarm = ...``: the name bound right before the receiver of the call
+_BOUND_BEFORE = re.compile(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+)?\s*=\s*[\w$.()'\"\s,]*$")
+_ABOUT_MODEL = re.compile(r"model|endpoint|invocation|drift|predict|inference|sagemaker", re.I)
+_LINKS = ("next", "start", "when", "otherwise", "branch", "iterator", "itemProcessor", "fromChainable")
+
+
+class AwsCdkTs(Detector):
+    """Step Functions ML workflows in AWS CDK TypeScript apps: DAG, endpoint deploy, metric Choice gate, training output store."""
+
+    id = "aws.cdk_ts"
+    questions = ("D3", "M2", "M4", "T2", "O3")
+    globs = ("**/*.ts", "**/*.js")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "alerting.rule")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        apps: dict[str, list[TsFile]] = {}
+        for e in index.select(self.globs):
+            if e.test or e.name.endswith(".d.ts") or not index.mentions(e.path, NEEDLES):
+                continue
+            app = cdk_app_of(index, e.path)
+            f = ts_file(index, e) if app is not None else None
+            if f is None or not f.cdk():
+                continue
+            yield from self._alarms(index, f)
+            if any(m.endswith(("aws-stepfunctions-tasks", "aws-stepfunctions")) or m in CDK_ROOTS for m in f.imports):
+                apps.setdefault(app or "", []).append(f)
+        for _app, files in sorted(apps.items()):
+            yield from self._app(index, files)
+
+    def _alarms(self, index: FileIndex, f: TsFile) -> Iterator[Finding]:
+        """CloudWatch alarms (``new cloudwatch.Alarm``/``CfnAlarm``/``CompositeAlarm``, ``metric.createAlarm(...)``) and
+        whether something acts on them: an alarm action added or declared, or a deployment that watches them."""
+        alarms = [(n.var, n.line, n.props()) for n in f.news if n.tail in ("Alarm", "CfnAlarm", "CompositeAlarm", "CfnCompositeAlarm")]
+        for receiver, args, at in calls(f, "createAlarm"):
+            bound = _BOUND_BEFORE.search(f.code[max(0, at - 300) : at])
+            alarms.append((bound.group(1) if bound else "", f.line_at(at), f"{receiver} {args}"))
+        if not alarms:
+            return
+        acted = {r.rsplit(".", 1)[-1] for method in ("addAlarmAction", "addOkAction", "addInsufficientDataAction")
+                 for r, _a, _o in calls(f, method) if r}
+        guarded = {x for n in f.news for x in names(prop(n.props(), "alarms") or "")}
+        for var, line, props in alarms:
+            notify = bool(var and (var in acted or var in guarded)) or (prop(props, "alarmActions") or "[]").strip() not in ("[]", "")
+            about = "model" if _ABOUT_MODEL.search(props) else "infra"
+            yield self.found("alerting.rule", index, f.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                             attrs={"tool": "cloudwatch", "notify": notify, "about": about})
+
+    def _app(self, index: FileIndex, files: list[TsFile]) -> Iterator[Finding]:
+        # an app's tasks are often built in construct classes of their own files (``this.task = new tasks...``) and
+        # chained in another (``train.task.next(model.task)``): states and links are read across the app's files
+        machines = [n for f in files for n in f.news if n.tail == "StateMachine"]
+        if not machines:
+            return
+        states: dict[str, list[tuple[TsFile, TsNew]]] = {}
+        for f in files:
+            for n in f.news:
+                if n.var and n.tail in _WORK | _FLOW:
+                    states.setdefault(n.var, []).append((f, n))
+        linked = set().union(*(_linked(f) for f in files), *(_definition(m.props()) for m in machines)) & set(states)
+        work = sorted(((f.path, n.line, f, n) for v in linked for f, n in states[v] if n.tail in _WORK), key=lambda w: (w[0], w[1]))
+        if len(work) >= 2:
+            _p, _l, f, first = work[0]
+            yield self.found("pipeline.dag", index, f.path, first.line, strength=Strength.MEDIUM,
+                             attrs={"tool": "stepfunctions", "steps": len(work), "with_io": True,
+                                    "training": any(n.tail in _TRAINING for *_x, n in work)})
+        deploy = next(((f, n) for *_x, f, n in work if n.tail in _DEPLOY), None)
+        if deploy is not None:
+            f, n = deploy
+            yield self.found("deploy.automated", index, f.path, n.line, strength=Strength.MEDIUM,
+                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
+                                    "via": "step functions state machine (CDK)", "environment": "", "job": n.var,
+                                    "manual_dispatch": True})
+        kinds = {v: found[0][1].tail for v, found in states.items()}
+        gate = next(((f, at) for f in files if (at := _gate(f, kinds)) is not None), None)
+        if gate is not None:
+            f, at = gate
+            yield self.found("gate.metric", index, f.path, f.line_at(at), strength=Strength.MEDIUM,
+                             attrs={"tool": "stepfunctions", "blocking": True, "kind": "threshold"})
+        train = next(((f, n) for *_x, f, n in work if n.tail in _TRAINING), None)
+        out = prop(train[1].props(), "outputDataConfig") if train is not None else None
+        if train is not None and out is not None and prop(out, "s3OutputLocation") is not None:
+            yield self.found("artifact.store", index, train[0].path, train[1].line, strength=Strength.MEDIUM,
+                             attrs={"how": "estimator-output", "kind": "s3", "wired": False})
+
+
+def _definition(machine_props: str) -> set[str]:
+    """Names in a StateMachine's ``definition``/``definitionBody``."""
+    out: set[str] = set()
+    for key in ("definition", "definitionBody"):
+        value = prop(machine_props, key)
+        if value:
+            out |= names(value)
+    return out
+
+
+def _linked(f: TsFile) -> set[str]:
+    """Variables chained into a state machine: receivers and arguments of ``.next()``, ``Chain.start()``,
+    ``.when()``/``.otherwise()``, ``.branch()``, ``DefinitionBody.fromChainable()``."""
+    out: set[str] = set()
+    for method in _LINKS:
+        for receiver, args, _at in calls(f, method):
+            out |= names(args)
+            if receiver and method not in ("start", "fromChainable"):
+                out.add(receiver.rsplit(".", 1)[-1])
+    return out
+
+
+def _gate(f: TsFile, kinds: dict[str, str]) -> int | None:
+    """Offset of a ``.when(sfn.Condition.numberLessThan('$.<metric path>', t), a).otherwise(b)`` where the metric
+    decides between a state on the way to serving and one that is not (or between going on and ``Fail``)."""
+    for _receiver, args, at in calls(f, "when"):
+        parts = split_top(args)
+        if len(parts) < 2 or not _NUMERIC.search(parts[0]):
+            continue
+        path = " ".join(strings(parts[0])) or parts[0]
+        if not words(path) & _METRIC_WORDS:
+            continue
+        end = f.code.find(";", at)
+        other = next((a for _r, a, o in calls(f, "otherwise") if at < o < (end if end > 0 else len(f.code))), "")
+        kinds_ = {_kind(parts[1], kinds), _kind(other, kinds)}
+        if ("Fail" in kinds_ and kinds_ - {"Fail", ""}) or (kinds_ & _SERVING and kinds_ - _SERVING):
+            return at
+    return None
+
+
+def _kind(expr: str, kinds: dict[str, str]) -> str:
+    expr = expr.strip()
+    last = expr.rsplit(".", 1)[-1]
+    if expr in kinds or last in kinds:
+        return kinds.get(expr) or kinds[last]
+    m = re.match(r"new\s+[\w$.]*?(\w+)\s*\(", expr)
+    return m.group(1) if m else ""

@@ -1,0 +1,245 @@
+"""ML workflows written in the Amazon States Language (ASL), wherever a repository keeps the definition: a state machine
+file (``*.asl.json``, or any JSON with ``StartAt`` and ``States``), the ``definition`` of a Terraform
+``aws_sfn_state_machine`` (heredoc JSON, or a ``file()``/``templatefile()`` it reads), or the ``Definition``/
+``DefinitionString`` of a CloudFormation ``AWS::StepFunctions::StateMachine``. Task states that call SageMaker through
+the service integrations (``arn:aws:states:::sagemaker:createTrainingJob.sync`` ... ``createEndpoint``) linked by
+``Next`` form a DAG, their endpoint tasks the workflow's deploy, a ``Choice`` on a numeric metric that sends a bad model
+to ``Fail`` (or away from the deploy) a quality gate, and the training task's ``OutputDataConfig.S3OutputPath`` the
+model artifact store. Feeds D3, M2, M4, T2."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from mlscan.detector import Detector
+from mlscan.facts import ops
+from mlscan.facts.orchestration import words
+from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding, Strength
+
+_SAGEMAKER = re.compile(r"arn:aws:states:::sagemaker:(\w+)", re.I)
+_SERVICE = re.compile(r"arn:aws:states:::(\w[\w-]*):(\w+)", re.I)
+_TRAINING = ("createtrainingjob", "createhyperparametertuningjob")
+_DEPLOY = ("createendpoint", "updateendpoint")
+_SERVING = ("createmodel", "createendpointconfig", *_DEPLOY)
+_NUMERIC = ("NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEquals",
+            "NumericLessThanPath", "NumericGreaterThanPath", "NumericLessThanEqualsPath", "NumericGreaterThanEqualsPath")
+_METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall",
+                           "r2", "error", "validation"})
+_HEREDOC = re.compile(r"\bdefinition\s*=\s*<<-?\s*(\w+)\s*\n(.*?)\n\s*\1\b", re.S)
+_FILE_FN = re.compile(r"""\bdefinition\s*=\s*(?:templatefile|file)\s*\(\s*(?:"\$\{path\.module\}/)?"?([^",)]+)""")
+NEEDLES = (b"States", b"StartAt")
+
+
+class StepFunctionsAsl(Detector):
+    """SageMaker workflows in Amazon States Language definitions (files, Terraform, CloudFormation); feeds D3, M2, M4, T2."""
+
+    id = "stepfunctions.asl"
+    questions = ("D3", "M2", "M4", "T2")
+    globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store")
+
+    def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for e in index.select(self.globs):
+            if e.test or not index.contains(e.path, (b"arn:aws:states:::sagemaker:",)):
+                continue
+            for machine, line in _machines(index, e):
+                yield from self._machine(index, e, machine, line)
+
+    def _machine(self, index: FileIndex, e: FileEntry, machine: dict[str, Any], line: int) -> Iterator[Finding]:
+        states = _all_states(machine)
+        kinds = {name: _kind(s) for name, s in states.items()}
+        linked = _linked(machine, states)
+        work = [n for n in states if kinds[n] not in ("", "choice", "fail", "succeed", "pass") and n in linked]
+        at = _line_of(index, e, line, work[0]) if work else line
+        if len(work) >= 2:
+            yield self.found("pipeline.dag", index, e.path, at, strength=Strength.MEDIUM,
+                             attrs={"tool": "stepfunctions", "steps": len(work), "with_io": True,
+                                    "training": any(kinds[n] in _TRAINING for n in work)})
+        deploy = next((n for n in work if kinds[n] in _DEPLOY), None)
+        if deploy is not None:
+            yield self.found("deploy.automated", index, e.path, _line_of(index, e, line, deploy), strength=Strength.MEDIUM,
+                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
+                                    "via": "step functions state machine (ASL)", "environment": "", "job": deploy, "manual_dispatch": True})
+        gate = _gate(states, kinds)
+        if gate is not None:
+            yield self.found("gate.metric", index, e.path, _line_of(index, e, line, gate), strength=Strength.MEDIUM,
+                             attrs={"tool": "stepfunctions", "blocking": True, "kind": "threshold"})
+        train = next((n for n in work if kinds[n] in _TRAINING), None)
+        params = states[train].get("Parameters") if train else None
+        out = params.get("OutputDataConfig") if isinstance(params, dict) else None
+        if isinstance(out, dict) and any(k.startswith("S3OutputPath") for k in out):
+            yield self.found("artifact.store", index, e.path, _line_of(index, e, line, train), strength=Strength.MEDIUM,
+                             attrs={"how": "estimator-output", "kind": "s3", "wired": False})
+
+
+def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int]]:
+    """(ASL definition, line where it starts) for every state machine the file holds."""
+    if e.suffix == ".tf":
+        for b in ops.tf_blocks(index, e):
+            if b.kind != "resource" or b.type != "aws_sfn_state_machine":
+                continue
+            for m in _HEREDOC.finditer(b.body):
+                doc = _loads(_bare_interpolations(m.group(2)))
+                if doc is not None:
+                    yield doc, b.line + b.body.count("\n", 0, m.start(2)) + 1
+            fm = _FILE_FN.search(b.body)
+            if fm:
+                target = _sibling(index, e, fm.group(1).strip())
+                doc = _loads(index.text(target) or "") if target else None
+                if doc is not None:
+                    yield doc, 1
+        return
+    docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
+    for doc in docs:
+        if isinstance(doc, dict) and isinstance(doc.get("States"), dict) and "StartAt" in doc:
+            yield doc, 1
+            continue
+        resources = doc.get("Resources") if isinstance(doc, dict) else None
+        for name, r in (resources.items() if isinstance(resources, dict) else ()):
+            if not (isinstance(r, dict) and str(r.get("Type", "")) in ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")):
+                continue
+            props = r.get("Properties") if isinstance(r.get("Properties"), dict) else {}
+            definition = props.get("Definition")
+            if not isinstance(definition, dict):
+                raw = props.get("DefinitionString")
+                raw = raw.get("Fn::Sub") if isinstance(raw, dict) else raw
+                raw = raw[0] if isinstance(raw, list) and raw else raw
+                definition = _loads(raw) if isinstance(raw, str) else None
+            if isinstance(definition, dict):
+                yield definition, resources.line_of(name) if hasattr(resources, "line_of") else 1
+
+
+def _bare_interpolations(text: str) -> str:
+    """Terraform ``${...}`` written outside JSON strings (``"VolumeSizeInGB": ${var.size}``) as ``null``, so the heredoc
+    parses as JSON; interpolations inside strings stay as they are."""
+    out: list[str] = []
+    i, n, in_str = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if in_str:
+            out.append(c)
+            if c == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+            out.append(c)
+        elif text.startswith("${", i):
+            j = text.find("}", i)
+            out.append("null")
+            i = n if j < 0 else j
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _loads(text: str) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("States"), dict) else None
+
+
+def _sibling(index: FileIndex, e: FileEntry, rel: str) -> str | None:
+    base = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    want = "/".join(p for p in f"{base}/{rel}".split("/") if p and p != ".")
+    return next((x.path for x in index.select((want,))), None)
+
+
+def _all_states(machine: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every state by name, including the states of Parallel branches and Map iterators."""
+    out: dict[str, dict[str, Any]] = {}
+    todo = [machine]
+    while todo:
+        m = todo.pop()
+        for name, s in (m.get("States") or {}).items() if isinstance(m.get("States"), dict) else ():
+            if isinstance(s, dict):
+                out[str(name)] = s
+                todo += [b for b in s.get("Branches") or [] if isinstance(b, dict)]
+                todo += [x for x in (s.get("Iterator"), s.get("ItemProcessor")) if isinstance(x, dict)]
+    return out
+
+
+def _kind(state: dict[str, Any]) -> str:
+    t = str(state.get("Type", "")).lower()
+    if t != "task":
+        return t
+    res = str(state.get("Resource", ""))
+    m = _SAGEMAKER.search(res)
+    if m:
+        return m.group(1).lower()
+    s = _SERVICE.search(res)
+    return s.group(1).lower() if s else "task"
+
+
+def _linked(machine: dict[str, Any], states: dict[str, dict[str, Any]]) -> set[str]:
+    """States reachable from ``StartAt`` through ``Next``, ``Default``, choices and ``Catch`` (and branch starts)."""
+    starts = [machine.get("StartAt")] + [b.get("StartAt") for s in states.values() for b in s.get("Branches") or [] if isinstance(b, dict)]
+    starts += [x.get("StartAt") for s in states.values() for x in (s.get("Iterator"), s.get("ItemProcessor")) if isinstance(x, dict)]
+    seen: set[str] = set()
+    todo = [str(x) for x in starts if x]
+    while todo:
+        n = todo.pop()
+        if n in seen or n not in states:
+            continue
+        seen.add(n)
+        s = states[n]
+        nxt = [s.get("Next"), s.get("Default"), *(c.get("Next") for c in s.get("Choices") or [] if isinstance(c, dict)),
+               *(c.get("Next") for c in s.get("Catch") or [] if isinstance(c, dict))]
+        todo += [str(x) for x in nxt if x]
+    return seen
+
+
+def _gate(states: dict[str, dict[str, Any]], kinds: dict[str, str]) -> str | None:
+    """A Choice state with a numeric rule on a metric path whose two ways differ: one leads to Fail (or does not reach
+    serving) while the other goes on towards a model/endpoint."""
+    for name, s in states.items():
+        if kinds[name] != "choice":
+            continue
+        for c in s.get("Choices") or []:
+            if not isinstance(c, dict):
+                continue
+            nested = [x for key in ("And", "Or") for x in (c.get(key) if isinstance(c.get(key), list) else []) if isinstance(x, dict)]
+            rules = [c, *nested]
+            if not any(k in r for r in rules for k in _NUMERIC):
+                continue
+            var = " ".join(str(r.get("Variable", "")) for r in rules)
+            if not words(var) & _METRIC_WORDS:
+                continue
+            ways = {_reaches(states, kinds, str(c.get("Next", ""))), _reaches(states, kinds, str(s.get("Default", "")))}
+            if len(ways) == 2 and ("fail" in ways or "serve" in ways):
+                return name
+    return None
+
+
+def _reaches(states: dict[str, dict[str, Any]], kinds: dict[str, str], start: str) -> str:
+    """Where a way out of a Choice ends up: 'fail' (a Fail state first), 'serve' (a model/endpoint task on the way),
+    or 'other'."""
+    seen: set[str] = set()
+    n = start
+    while n and n in states and n not in seen:
+        seen.add(n)
+        if kinds[n] == "fail":
+            return "fail"
+        if kinds[n] in _SERVING:
+            return "serve"
+        n = str(states[n].get("Next") or "")
+    return "other"
+
+
+def _line_of(index: FileIndex, e: FileEntry, start: int, state: str) -> int:
+    """The line of ``"<state>":`` at or after ``start`` in the file (the definition's own line when not found)."""
+    text = index.text(e.path) or ""
+    lines = text.splitlines()
+    for i in range(max(start - 1, 0), len(lines)):
+        if f'"{state}"' in lines[i] and ":" in lines[i].split(f'"{state}"', 1)[1][:3]:
+            return i + 1
+    return start

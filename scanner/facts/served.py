@@ -1,0 +1,169 @@
+"""The model that is served: what the repository's serving code loads. A serving module (one that imports a web or
+model-serving framework, or is named for serving and loads a model) is read for the model it loads:
+
+* a registry reference, ``models:/<name>/<stage>``, ``models:/<name>@<alias>`` or ``models:/<name>/<version>``
+  (MLflow and the SDKs that take its URIs), or a run's artifact, ``runs:/<id>/<path>``;
+* a file, a string path passed to a model loader (``joblib.load``, ``pickle.load(open(...))``, ``torch.load``,
+  ``load_model``, ``from_pretrained``, ``onnxruntime.InferenceSession``...), directly or through a module-level
+  name.
+
+Data-version, code-version and deploy links are about this artifact (labelling conventions D2, E3, M2): a dvc.lock
+that hashes ``models/model.pkl`` links the served model only when serving loads that file, not when serving takes
+the model from a registry stage; an image tagged with the commit carries the model's code version only when the
+model is in the image, not when the server fetches it from a registry at start-up. ``served_models(index)``
+answers once per scan; ``links_file(...)`` and ``from_registry_only(...)`` are the questions detectors ask."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from mlscan.facts import ops
+from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
+
+SERVING_LIBS = ("fastapi", "flask", "bentoml", "starlette", "gradio", "streamlit", "litserve", "ray.serve", "kserve", "sanic",
+                "tornado", "aiohttp", "falcon", "seldon_core", "mlserver")
+_SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict", "predictor", "prediction", "inference", "score",
+                            "scoring", "service", "handler"})
+_LOADERS = frozenset({"load", "load_model", "load_learner", "from_pretrained", "read_pickle", "InferenceSession", "load_state_dict",
+                      "Booster", "load_weights", "load_checkpoint", "restore"})
+# formats that hold a model; other files (``.json``, ``.bin``, ``.txt``) count only when their path names a model
+_MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".onnx", ".safetensors", ".cbm", ".sav", ".pb", ".ckpt",
+              ".ubj", ".tflite")
+_NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "numpy")
+_URI = re.compile(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
+NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS) + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
+
+
+@dataclass(frozen=True)
+class ServedLoad:
+    """One model load in serving code: ``kind`` is ``registry`` (``ref`` the model name, ``stage`` its stage, alias
+    or version), ``run`` (a run's artifact) or ``file`` (``ref`` the path as written, without leading ``./``)."""
+
+    path: str
+    line: int
+    kind: str
+    ref: str
+    stage: str = ""
+
+
+def _serving_module(index: FileIndex, e: FileEntry, al: dict[str, str]) -> bool:
+    return ops.imports_module(al, *SERVING_LIBS) or bool(words(e.vpath.rsplit("/", 1)[-1]) & _SERVING_WORDS)
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level names bound once to a string (``MODEL_PATH = "models/model.pkl"``, also through
+    ``os.getenv("X", "default")`` / ``Path("...")``)."""
+    out: dict[str, str] = {}
+    for n in tree.body:
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            v = _string(n.value, {})
+            if v is not None:
+                out.update({t.id: v for t in targets if isinstance(t, ast.Name)})
+    return out
+
+
+def _string(node: ast.AST | None, names: dict[str, str]) -> str | None:
+    """The string a path/URI expression stands for, when it is written out (literal, named constant, default of an
+    environment lookup, ``Path(...)``/``os.path.join`` of literals)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.JoinedStr):
+        parts = [v.value if isinstance(v, ast.Constant) else "{}" for v in node.values]
+        return "".join(str(p) for p in parts)
+    if isinstance(node, ast.Call):
+        tail = ops.dotted(node.func).rsplit(".", 1)[-1]
+        if tail in ("getenv", "get") and len(node.args) >= 2:
+            return _string(node.args[1], names)
+        if tail in ("Path", "join", "PurePath") and node.args:
+            parts = [_string(a, names) for a in node.args]
+            return "/".join(p for p in parts if p) if all(p is not None for p in parts) else None
+        if tail == "open" and node.args:
+            return _string(node.args[0], names)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        left, right = _string(node.left, names), _string(node.right, names)
+        return f"{left}/{right}" if left is not None and right is not None else None
+    return None
+
+
+def _from_uri(e: FileEntry, line: int, text: str) -> ServedLoad | None:
+    m = _URI.match(text.strip())
+    if not m:
+        return None
+    rest = m.group("rest")
+    if m.group("scheme") == "runs":
+        return ServedLoad(e.vpath, line, "run", rest)
+    name, sep, stage = rest.partition("@") if "@" in rest else rest.partition("/")
+    return ServedLoad(e.vpath, line, "registry", name, stage.strip("/") if sep else "")
+
+
+def _loads(e: FileEntry, tree: ast.Module) -> list[ServedLoad]:
+    names = _constants(tree)
+    out: list[ServedLoad] = []
+    for n in walk(tree):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith(("models:/", "runs:/")):
+            hit = _from_uri(e, n.lineno, n.value)
+        elif isinstance(n, ast.JoinedStr):
+            text = _string(n, names) or ""
+            hit = _from_uri(e, n.lineno, text) if text.startswith(("models:/", "runs:/")) else None
+        elif isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in _LOADERS \
+                and ops.dotted(n.func).split(".")[0] not in _NOT_MODEL_READERS:
+            arg = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg in ("path", "f", "model_uri", "filename", "fname",
+                                                                                              "path_or_buf", "pretrained_model_name_or_path")), None)
+            text = _string(arg, names)
+            if text is None or text.startswith(("models:/", "runs:/")):
+                continue  # a URI literal is its own constant node
+            path = text.removeprefix("./")
+            hit = ServedLoad(e.vpath, n.lineno, "file", path) if path.endswith(_MODEL_EXT) or "model" in path.lower() else None
+        else:
+            hit = None
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
+def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
+    """Every model load in the repository's serving code (tests, vendored and template trees left out)."""
+
+    def build() -> tuple[ServedLoad, ...]:
+        out: list[ServedLoad] = []
+        for e, tree in index.python_files(NEEDLES, ("**/*.py",)):
+            if e.test:
+                continue
+            al, _calls = ops.py_calls(index, e)
+            if _serving_module(index, e, al):
+                out += _loads(e, tree)
+        return tuple(out)
+
+    return index.memo("served:models", build)
+
+
+def _same_file(load: str, out: str) -> bool:
+    """Does a path serving loads name a tracked output (``models/model.pkl`` under ``/app/models/model.pkl``, or a
+    file inside a tracked ``models`` directory)?"""
+    load, out = load.strip("/"), out.strip("/").removeprefix("./")
+    return bool(out) and (load == out or load.endswith("/" + out) or load.startswith(out + "/") or f"/{out}/" in f"/{load}")
+
+
+def links_file(index: FileIndex, outs: list[str]) -> bool | None:
+    """Is one of these tracked outputs (dvc.lock model outs) the model serving loads? True when serving loads one of
+    them; False when serving loads its model(s) only from a registry or a run (the tracked file is not what is
+    served); None when the repository has no serving code that loads a model (nothing to tell)."""
+    loads = served_models(index)
+    if not loads:
+        return None
+    if any(ld.kind == "file" and any(_same_file(ld.ref, o) for o in outs) for ld in loads):
+        return True
+    return False if from_registry_only(index) else None
+
+
+def from_registry_only(index: FileIndex) -> bool:
+    """Does serving take every model it loads from a registry or a run (nothing from a file it ships)?"""
+    loads = served_models(index)
+    return bool(loads) and all(ld.kind in ("registry", "run") for ld in loads)
