@@ -46,6 +46,9 @@ _STEP_SETTING = lazy_re(
     r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
     r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
 # a shell line that only prints (``@echo "Installing..."`` in a Makefile target): it announces the step, the next line does it
+# a Python line that only prints or logs, or fetches a logger: it reports the step, the next statement does it
+_PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG)\.(?:debug|info|warning|warn|error|exception|critical|log)\(|"""
+                  r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
 _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
@@ -55,7 +58,7 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 def is_bare(line: str, path: str = "") -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
     block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
-    step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell line that only prints."""
+    step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
         return True
@@ -67,7 +70,7 @@ def is_bare(line: str, path: str = "") -> bool:
     code = _strip_trailing_comment(s)
     if not code or _PUNCT_ONLY.match(code):
         return True
-    if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)):
+    if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)) or (path.endswith(".py") and _PY_LOG.match(code)):
         return True
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)

@@ -44,6 +44,12 @@ def test_bare_lines(line: str) -> None:
     assert is_bare(line, "x.yaml")
 
 
+@pytest.mark.parametrize("line", ["p_logger = get_run_logger()", 'logger.info("training")', 'print(f"auc={auc}")',
+                                  "log = logging.getLogger(__name__)"])
+def test_python_lines_that_only_log_are_bare(line: str) -> None:
+    assert is_bare(line, "src/flow.py") and not is_bare("run_id = task_train()", "src/flow.py")
+
+
 @pytest.mark.parametrize(
     "line",
     ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
