@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from mlscan.ci import is_placeholder
@@ -27,6 +26,7 @@ from mlscan.facts.orchestration import (
 from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _SCHEDULE_KW = ("schedule", "schedule_interval", "timetable")
@@ -211,7 +211,7 @@ class AirflowDag(Detector):
 
 
 _ROUTE_WORDS = frozenset({"register", "registry", "deploy", "deployment", "promote", "promotion", "release", "publish", "serve", "push"})
-_PY_SCRIPT = re.compile(r"\bpython[\d.]*\s+(?:-u\s+)?(\S+\.py)\b")
+_PY_SCRIPT = lazy_re(r"\bpython[\d.]*\s+(?:-u\s+)?(\S+\.py)\b")
 
 
 def _text(node: ast.AST | None) -> str:

@@ -15,6 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts.orchestration import words
 from mlscan.facts.typescript import TsFile, TsNew, calls, cdk_app_of, names, prop, split_top, strings, ts_file
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 NEEDLES = (b"aws-cdk-lib", b"@aws-cdk")
@@ -26,13 +27,13 @@ _TRAINING = frozenset({"SageMakerCreateTrainingJob"})
 _DEPLOY = frozenset({"SageMakerCreateEndpoint", "SageMakerUpdateEndpoint"})
 # states on the way to serving: a model, its endpoint config, the endpoint
 _SERVING = frozenset({"SageMakerCreateModel", "SageMakerCreateEndpointConfig", *_DEPLOY})
-_NUMERIC = re.compile(r"\bCondition\s*\.\s*number(LessThan|GreaterThan)(Equals)?(JsonPath)?\s*\(")
+_NUMERIC = lazy_re(r"\bCondition\s*\.\s*number(LessThan|GreaterThan)(Equals)?(JsonPath)?\s*\(")
 _METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall",
                            "r2", "error", "validation"})
 CDK_ROOTS = ("aws-cdk-lib",)  # ``import { aws_stepfunctions as sfn } from 'aws-cdk-lib'``
 # ``const alarm = metric.createAlarm(...)`` / ``this.alarm = ...``: the name bound right before the receiver of the call
-_BOUND_BEFORE = re.compile(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+)?\s*=\s*[\w$.()'\"\s,]*$")
-_ABOUT_MODEL = re.compile(r"model|endpoint|invocation|drift|predict|inference|sagemaker", re.I)
+_BOUND_BEFORE = lazy_re(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+)?\s*=\s*[\w$.()'\"\s,]*$")
+_ABOUT_MODEL = lazy_re(r"model|endpoint|invocation|drift|predict|inference|sagemaker", re.I)
 _LINKS = ("next", "start", "when", "otherwise", "branch", "iterator", "itemProcessor", "fromChainable")
 
 

@@ -12,10 +12,15 @@ from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.monitor_configs import config_monitors, vertex_gapic_monitors
+from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
 from mlscan.facts.placeholders import synthetic_source
-from mlscan.facts.prediction_logging import LOG_CALLS, logs_predictions, makes_predictions, mentions_prediction, prediction_drift
+from mlscan.facts.prediction_logging import (
+    makes_predictions,
+    may_log_predictions,
+    mentions_prediction,
+    prediction_drift,
+)
 from mlscan.facts.pyast import walk
 from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
@@ -160,13 +165,8 @@ class MonitoringPython(Detector):
             yield self.found("monitoring.infra", index, path, line, strength=Strength.MEDIUM, attrs={"tool": tool, "wired": False})
         for e in index.select(("**/*.tf",)):
             for b in ops.tf_blocks(index, e):
-                kinds = {"aws_sagemaker_monitoring_schedule": ("sagemaker-model-monitor", "DataQuality" in b.body, "ModelQuality" in b.body),
-                         "databricks_quality_monitor": ("lakehouse-monitoring", True, ops.tf_has(b, "inference_log"))}.get(b.type)
-                if kinds and b.kind == "resource":
-                    tool, data, model = kinds
-                    for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
-                        if on:
-                            yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
+                for signal, tool in tf_monitors(b):
+                    yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
 
 
 def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
@@ -175,15 +175,7 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return True
     if index.mentions(e.path, UNIMPORTED_CALLS) and index.contains(e.path, UNIMPORTED_CALLS):
         return True
-    if not index.mentions(e.path, LOG_CALLS):
-        return False
-    if place(index, e).kind in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
-        return False  # logged predictions count outside notebooks and tests only (Fluentd events anywhere)
-    text = index.text(e.path) or ""
-    if e.suffix != ".ipynb" and not e.template and not logs_predictions(text):
-        return False  # (notebook JSON and unrendered templates get no closer text check)
-    return makes_predictions(text)
-
+    return may_log_predictions(index, e)
 
 
 def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[[], bool]) -> Iterator[tuple[str, str]]:

@@ -18,10 +18,11 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
 from mlscan.index import FileEntry, FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_SAGEMAKER = re.compile(r"arn:aws:states:::sagemaker:(\w+)", re.I)
-_SERVICE = re.compile(r"arn:aws:states:::(\w[\w-]*):(\w+)", re.I)
+_SAGEMAKER = lazy_re(r"arn:aws:states:::sagemaker:(\w+)", re.I)
+_SERVICE = lazy_re(r"arn:aws:states:::(\w[\w-]*):(\w+)", re.I)
 _TRAINING = ("createtrainingjob", "createhyperparametertuningjob")
 _DEPLOY = ("createendpoint", "updateendpoint")
 _SERVING = ("createmodel", "createendpointconfig", *_DEPLOY)
@@ -29,8 +30,8 @@ _NUMERIC = ("NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "N
             "NumericLessThanPath", "NumericGreaterThanPath", "NumericLessThanEqualsPath", "NumericGreaterThanEqualsPath")
 _METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse", "mse", "mae", "loss", "score", "precision", "recall",
                            "r2", "error", "validation"})
-_HEREDOC = re.compile(r"\bdefinition\s*=\s*<<-?\s*(\w+)\s*\n(.*?)\n\s*\1\b", re.S)
-_FILE_FN = re.compile(r"""\bdefinition\s*=\s*(?:templatefile|file)\s*\(\s*(?:"\$\{path\.module\}/)?"?([^",)]+)""")
+_HEREDOC = lazy_re(r"\bdefinition\s*=\s*<<-?\s*(\w+)\s*\n(.*?)\n\s*\1\b", re.S)
+_FILE_FN = lazy_re(r"""\bdefinition\s*=\s*(?:templatefile|file)\s*\(\s*(?:"\$\{path\.module\}/)?"?([^",)]+)""")
 NEEDLES = (b"States", b"StartAt")
 
 

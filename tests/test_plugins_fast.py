@@ -4,7 +4,8 @@ any plug-in on the path hands the answer back to ``importlib.metadata``."""
 from __future__ import annotations
 
 import sys
-from importlib.metadata import distribution, entry_points
+import sysconfig
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ def test_own_entry_points_equal_importlib_metadata(group: str) -> None:
 
 
 def test_fast_path_is_taken_in_a_plain_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    # only the directory that holds the installed mlscan distribution (the source tree's own egg-info, on the path
-    # when tests run from it, would be a second one)
-    site = Path(str(distribution("mlscan").locate_file("")))
+    # only the environment's site-packages, where pip installed mlscan (the source tree's own egg-info, on the path
+    # when tests run from it, would be a second distribution)
+    site = Path(sysconfig.get_paths()["purelib"])
     monkeypatch.setattr(sys, "path", [str(site)])
     got = plugins._own_groups()
     if got is None:

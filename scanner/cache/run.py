@@ -115,7 +115,13 @@ class RunCache:
 
     def _node(self, nid: str) -> dict[str, Any] | None:
         text = self.old.get(nid)
-        return None if text is None else json.loads(text)  # type: ignore[no-any-return]
+        if text is None:
+            return None
+        try:
+            node = json.loads(text)
+        except ValueError:  # a damaged entry is a miss: the unit runs again
+            return None
+        return node if isinstance(node, dict) else None
 
     def _same(self, answer: list[Any]) -> bool:
         path, kind, arg, was = self.tables.paths[answer[0]], answer[1], answer[2], answer[3]

@@ -16,7 +16,10 @@ from ..lazyre import lazy_re
 
 _DEF = lazy_re(r"def\s+(\w+)")
 _CUSTOM = lazy_re(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|train_)?(data|dataset|df|dataframe|schema|"
-                     r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality")
+                     r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality|"
+                     # per-sample checks of a training set read by a data loader (``verify_image_label``, ``check_labels``,
+                     # ``validate_sample``): each image/label/record pair is checked, and bad ones stop the run or are dropped
+                     r"^(verify|validate|check)_(images?|imgs?|labels?|samples?|annotations?|records?)(_(and_)?(images?|labels?|annotations?|masks?|targets?))?$")
 _READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
 _FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
                 "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
@@ -69,8 +72,14 @@ def custom_check(fn: ast.FunctionDef) -> bool:
 def is_called(index: FileIndex, name: str) -> bool:
     """Some project Python file calls a function or method of this name."""
     needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
-    return any(c.attr == name for e in index.select(("**/*.py",)) if index.contains(e.path, needle)
+    return any(c.attr == name or _passed(c.node, name) for e in index.select(("**/*.py",)) if index.contains(e.path, needle)
                for c in ops.py_calls(index, e)[1])
+
+
+def _passed(call: ast.Call, name: str) -> bool:
+    """The function is handed to a call that runs it: ``pool.imap(verify, items)``, ``executor.submit(check, df)``,
+    ``map(check, rows)``, ``df.apply(check)``."""
+    return any(isinstance(a, ast.Name) and a.id == name or isinstance(a, ast.Attribute) and a.attr == name for a in call.args)
 
 
 def conftests(index: FileIndex, e: FileEntry) -> list[FileEntry]:

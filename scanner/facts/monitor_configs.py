@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from mlscan.facts.ops import PyCall, imports_module
+from mlscan.facts.ops import PyCall, TfBlock, imports_module, tf_has
 from mlscan.facts.pyast import walk
 
 from ..lazyre import lazy_re
@@ -91,3 +91,13 @@ def config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
             if "ModelQuality" in rtype + body:
                 yield "monitoring.model_drift", "sagemaker-model-monitor", cfn.line_of(name), True
 
+
+def tf_monitors(b: TfBlock) -> Iterator[tuple[str, str]]:
+    """(signal, tool) of a Terraform monitoring resource: a SageMaker monitoring schedule, a Databricks quality monitor."""
+    kinds = {"aws_sagemaker_monitoring_schedule": ("sagemaker-model-monitor", "DataQuality" in b.body, "ModelQuality" in b.body),
+             "databricks_quality_monitor": ("lakehouse-monitoring", True, tf_has(b, "inference_log"))}.get(b.type)
+    if kinds and b.kind == "resource":
+        tool, data, model = kinds
+        for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
+            if on:
+                yield signal, tool

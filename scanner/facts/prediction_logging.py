@@ -9,7 +9,9 @@ import ast
 import re
 
 from mlscan.facts.ops import PY_STRING, PyCall
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.index import FileEntry, FileIndex
 
 from ..lazyre import lazy_re
 
@@ -111,3 +113,17 @@ def mentions_prediction(c: PyCall, strings: bool = False) -> bool:
             if strings and isinstance(n, ast.Constant) and re.search(r"predict", str(n.value), re.I):
                 return True
     return False
+
+
+def may_log_predictions(index: FileIndex, e: FileEntry) -> bool:
+    """Can the file log predictions? Decided on words and text, before any parse: a
+    logger/Fluentd call name, outside notebooks and tests (Fluentd events anywhere), a call carrying ``pred*`` values
+    (logs_predictions; notebook JSON and unrendered templates get no closer text check), in code that makes predictions."""
+    if not index.mentions(e.path, LOG_CALLS):
+        return False
+    if place(index, e).kind in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
+        return False
+    text = index.text(e.path) or ""
+    if e.suffix != ".ipynb" and not e.template and not logs_predictions(text):
+        return False
+    return makes_predictions(text)

@@ -16,13 +16,14 @@ answers once per scan; ``links_file(...)`` and ``from_registry_only(...)`` are t
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+
+from ..lazyre import lazy_re
 
 SERVING_LIBS = ("fastapi", "flask", "bentoml", "starlette", "gradio", "streamlit", "litserve", "ray.serve", "kserve", "sanic",
                 "tornado", "aiohttp", "falcon", "seldon_core", "mlserver")
@@ -34,7 +35,7 @@ _LOADERS = frozenset({"load", "load_model", "load_learner", "from_pretrained", "
 _MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".onnx", ".safetensors", ".cbm", ".sav", ".pb", ".ckpt",
               ".ubj", ".tflite")
 _NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "numpy")
-_URI = re.compile(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
+_URI = lazy_re(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
 NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS) + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
 
 

@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 
 from ..index import FileEntry, FileIndex
+from ..lazyre import lazy_re
 
 CDK_MODULES = ("aws-cdk-lib", "@aws-cdk/", "aws-cdk/")
-_IMPORT = re.compile(r"""\bfrom\s*(['"])([^'"\n]+)\1|\brequire\s*\(\s*(['"])([^'"\n]+)\3\s*\)""")
-_NEW = re.compile(r"\bnew\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*(?:<[^<>()]*>)?\s*\(")
-_BOUND = re.compile(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.<>\[\], ]+)?=\s*$")
-_STRING = re.compile(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`""", re.S)
+_IMPORT = lazy_re(r"""\bfrom\s*(['"])([^'"\n]+)\1|\brequire\s*\(\s*(['"])([^'"\n]+)\3\s*\)""")
+_NEW = lazy_re(r"\bnew\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*(?:<[^<>()]*>)?\s*\(")
+_BOUND = lazy_re(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.<>\[\], ]+)?=\s*$")
+_STRING = lazy_re(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`""", re.S)
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
