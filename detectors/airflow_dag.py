@@ -23,6 +23,7 @@ from mlscan.facts.orchestration import (
     trainingish,
     words,
 )
+from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -162,7 +163,8 @@ class AirflowDag(Detector):
                 edges += sum(call_tail(c) in ("set_downstream", "set_upstream", "chain", "cross_downstream") for c in walk(scope) if isinstance(c, ast.Call))
                 edges += sum(any(isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in flow for a in c.args) for c in tf_calls)
                 training = any(training_code(t, funcs) for t in tasks) or trainingish(dag_id)
-                attrs = {"tool": "airflow", "dag_id": dag_id, "cron": cron, "active": active, "trigger": trigger}
+                stub = bool(real) and all(_stub_task(c, funcs) for c in real)  # every task's callable is a placeholder
+                attrs = {"tool": "airflow", "dag_id": dag_id, "cron": cron, "active": active, "trigger": trigger, "stub": stub}
                 if training:
                     yield self.found("schedule.training", index, e.path, line, attrs=attrs,
                                      strength=Strength.STRONG if active else Strength.WEAK)
@@ -170,7 +172,8 @@ class AirflowDag(Detector):
                     # ``scheduled``, not ``active``: a DAG run by hand or once still declares its lineage (D3); only the
                     # schedule (M1) needs to be on
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
-                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active})
+                                     attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
+                                            "training": training})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
 
     def _triggers(self, index: FileIndex, path: str, line: int, ops: list[ast.Call], funcs: dict, tree: ast.Module,
@@ -245,3 +248,10 @@ def _routes_gate_result(index: FileIndex, body: ast.AST, ops: list[ast.Call], fu
 def _echo_only(op: ast.Call) -> bool:
     cmd = literal(kwarg(op, "bash_command"), None)
     return isinstance(cmd, str) and is_placeholder(cmd)
+
+
+def _stub_task(call: ast.Call, funcs: dict) -> bool:
+    """A PythonOperator whose callable, or a TaskFlow task whose function, is defined here with a placeholder body."""
+    fn = kwarg(call, "python_callable") if call_tail(call).endswith("Operator") else call.func
+    body = funcs.get(fn.id) if isinstance(fn, ast.Name) else None
+    return body is not None and stub_function(body)

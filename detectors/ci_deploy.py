@@ -21,7 +21,7 @@ from mlscan.facts.ci_vocab import (
     serving_infra,
     workdir,
 )
-from mlscan.facts.commands import job_commands, root_line
+from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -55,6 +55,7 @@ class CiDeploy(Detector):
                 continue
             deploys: dict[tuple[str, int], tuple[str, bool, tuple[tuple[str, int], ...]]] = {}
             images: dict[tuple[str, int], str] = {}
+            chains: dict[tuple[str, int], tuple[str, ...]] = {}
             for step in job.steps:
                 active = step.active and job.active
                 target = deploy_uses(step)
@@ -83,16 +84,21 @@ class CiDeploy(Detector):
                 target = target or python_deploy(index, c)
                 if target and (key not in deploys or (c.active and not deploys[key][1])):
                     deploys[key] = (target, c.active, ((c.path, c.line),) if c.path != key[0] else ())
+                    if c.path != key[0]:
+                        chains[key] = reached_by(c)
                 registry = image_push_command(c.text, job)
                 if registry and c.active:
                     images.setdefault(key, registry)
             manual_dispatch = job.manual or not (job.triggers - MANUAL_ONLY)
             for (path, line), (target, active, where) in sorted(deploys.items()):
-                yield self.found("deploy.automated", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
-                                 extra=tuple(self.evidence(index, p, ln) for p, ln in where),
-                                 attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
-                                        "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
-                                        "environment": job.environment})
+                # the deploy command leads (in the script the CI step runs, with how it is reached), then the CI step
+                lead, rest = (where[0], ((path, line), *where[1:])) if where else ((path, line), ())
+                f = self.found("deploy.automated", index, *lead, strength=Strength.STRONG if active else Strength.WEAK,
+                               extra=tuple(self.evidence(index, p, ln) for p, ln in rest),
+                               attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
+                                      "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
+                                      "environment": job.environment, "stub": target == "placeholder"})
+                yield with_chain(f, chains.get((path, line), ())) if where else f
             if ROLLBACK.search(f"{job.name} {job.stage}") and any(a for _, a, _ in deploys.values()):
                 # a CI job/stage that redeploys the previous release: rollback is automated
                 yield self.found("deploy.rollback", index, job.path, job.line, strength=Strength.STRONG,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import metrics_diff
-from mlscan.facts.commands import job_commands
+from mlscan.facts.commands import job_commands, reached_by, with_chain
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -36,5 +36,6 @@ class CiMetricsDiff(Detector):
                 if (c.path, c.line) in seen:
                     continue
                 seen.add((c.path, c.line))
-                yield self.found("metrics.diff", index, c.path, c.line, strength=Strength.STRONG,
-                                 attrs={"tool": kind.split()[0], "command": kind, "system": job.system, "job": job.name})
+                yield with_chain(self.found("metrics.diff", index, c.path, c.line, strength=Strength.STRONG,
+                                            attrs={"tool": kind.split()[0], "command": kind, "system": job.system, "job": job.name}),
+                                 reached_by(c))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import training_command
-from mlscan.facts.commands import Cmd, job_commands, python_target
+from mlscan.facts.commands import Cmd, job_commands, python_target, reached_by
 from mlscan.facts.orchestration import call_names, trainingish
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -33,18 +34,18 @@ class CiSchedule(Detector):
     signals = ("schedule.training",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        found: dict[tuple[str, int], tuple[dict, list[tuple[str, int]]]] = {}
+        found: dict[tuple[str, int], tuple[dict, list[tuple[str, int, tuple[str, ...]]]]] = {}
         for job in ci_model(index).jobs:
             if not job.applies or "schedule" not in job.triggers:
                 continue
             cmds = [c for c in job_commands(index, job) if training_command(c.text) or _trains(index, c)]
             if cmds and all(smoke_training(c.text) for c in cmds):
                 continue  # nightly one-epoch smoke trainings test the code; no model is retrained
-            where = [(c.path, c.line) for c in cmds]
+            where = [(c.path, c.line, reached_by(c)) for c in cmds]
             active = job.active and any(c.active for c in cmds)
             for s in job.steps:  # tasks that submit a training pipeline
                 if s.uses and any(t in s.uses.lower() for t in PIPELINE_TASKS) and trainingish(s.name, *(v for _, v in s.with_)):
-                    where.append((s.path, s.line))
+                    where.append((s.path, s.line, ()))
                     active = active or (job.active and s.active)
             if not where:
                 continue
@@ -57,7 +58,7 @@ class CiSchedule(Detector):
         for (path, line), (attrs, where) in sorted(found.items()):
             strength = Strength.STRONG if attrs["active"] else Strength.WEAK
             yield self.found("schedule.training", index, path, line, strength=strength, attrs=attrs,
-                             extra=tuple(self.evidence(index, p, ln, strength=strength) for p, ln in where[:3]))
+                             extra=tuple(replace(self.evidence(index, p, ln, strength=strength), chain=chain) for p, ln, chain in where[:3]))
 
 
 def _calls_train(index: FileIndex, path: str) -> bool | None:

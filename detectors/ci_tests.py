@@ -9,7 +9,16 @@ from collections.abc import Iterator
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import AUTOMATIC, test_runner, test_target_name
-from mlscan.facts.commands import Cmd, collected_tests, defined_target, job_commands, python_target, root_line
+from mlscan.facts.commands import (
+    Cmd,
+    collected_tests,
+    defined_target,
+    job_commands,
+    python_target,
+    reached_by,
+    root_line,
+    with_chain,
+)
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.lazyre import lazy_re
@@ -174,9 +183,16 @@ class CiTests(Detector):
                 blocking = any(c.blocking for c in cmds)
                 ignored = all(c.ignored for c in cmds)
                 strength = Strength.STRONG if blocking else Strength.WEAK if ignored else Strength.MEDIUM
-                extra = tuple(self.evidence(index, c.path, c.line, strength=strength) for c in cmds if c.path != path)[:5]
-                yield self.found("ci.tests", index, path, line, strength=strength, extra=extra, attrs={
+                # the command that runs the tests leads (in the script or Makefile target the CI step calls), with how
+                # it is reached; the CI step that triggers it follows
+                runs = next((c for c in cmds if c.path != path), None)
+                lead = (runs.path, runs.line) if runs is not None else (path, line)
+                extra = tuple(self.evidence(index, c.path, c.line, strength=strength) for c in cmds if c.path != path and c is not runs)[:4]
+                if runs is not None:
+                    extra = (self.evidence(index, path, line, strength=strength), *extra)
+                f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
-                    "asserts": asserts, "post_deploy": post_deploy,
+                    "asserts": asserts, "post_deploy": post_deploy, "stub": not asserts,  # tests that assert nothing
                 })
+                yield with_chain(f, reached_by(runs)) if runs is not None else f

@@ -18,8 +18,14 @@ _PIPELINE = lazy_re(r"SageMakerPipeline|sagemaker_pipeline|:pipeline/|StartPipel
 _TF_REF = lazy_re(r"\b(aws_[a-z0-9_]+|google_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\b")
 
 
+_SMOKE = lazy_re(r"(?i)\bsmoke\b")
+
+
 def _runs_training(*texts: str) -> bool:
-    """A target starts training: its names/commands say so, or it starts an ML pipeline that is not inference."""
+    """A target starts training: its names/commands say so, or it starts an ML pipeline that is not inference. A
+    schedule its own name or description calls a smoke run tests the path; it retrains nothing."""
+    if any(_SMOKE.search(t) for t in texts):
+        return False
     return trainingish(*texts) or any(_PIPELINE.search(t) for t in texts) and not inferenceish(*texts)
 
 

@@ -76,8 +76,13 @@ def _plain(text: str) -> str:
     return re.sub(r"[*_`~]+", " ", text)  # emphasis markers glue words: _ML Training Pipeline_
 
 
+# a hyphenated resource name in inline code (a topic `retrain-trigger`, a queue, a bucket) names a thing, it is no step;
+# `make retrain`, `retrain.py` and `retrain_model()` stay
+_IDENTIFIER_CODE = lazy_re(r"`\w+(?:-\w+)+`")
+
+
 def _is_retraining(text: str) -> bool:
-    text = _plain(text)
+    text = _plain(_IDENTIFIER_CODE.sub(" ", text))
     return bool(_RETRAIN.search(text) or (_TRAIN.search(text) and _TRIGGER.search(text) and _RUNNABLE.search(text)))
 
 
@@ -112,7 +117,10 @@ class DocsRunbook(Detector):
                 line, section, how = hit
                 if where == "notebook":
                     line = None  # a line of the joined markdown cells, not of the notebook's JSON
-                yield self.found(signal, index, e.path, line, strength=Strength.MEDIUM,
+                # a section whose heading names the procedure ("Retraining the model", "Rollback") is the runbook
+                # itself; a retraining step met inside another section is an aside: both count, the first leads
+                titled = bool((_RETRAIN if signal == "docs.retraining" else _ROLLBACK).search(_plain(section)))
+                yield self.found(signal, index, e.path, line, strength=Strength.STRONG if titled else Strength.MEDIUM,
                                  attrs={"where": where, "section": section, "how": how})
 
 

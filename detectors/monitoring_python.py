@@ -8,11 +8,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
+from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -90,6 +92,11 @@ class MonitoringPython(Detector):
         return _may_monitor(index, e)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
+        for f in self._monitors(index, e, tree):
+            yield replace(f, attrs={**f.attrs, "synthetic": synthetic})
+
+    def _monitors(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
         where = place(index, e).kind
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)

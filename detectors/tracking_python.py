@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import words
+from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
+from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -52,7 +54,7 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = ops.locate(index, e, calls[0].line)
+        line, snip = ops.locate(index, e, _lead(calls).line)
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength,
             attrs={
@@ -60,5 +62,30 @@ class TrackingPython(Detector):
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
                 "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
+                "synthetic": bool(synthetic_source(tree)),  # trained on generated data (make_classification, np.random)
+                "fits": _fits(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
             },
         )
+
+
+_FIT_CALLS = frozenset({"fit", "fit_generator", "backward", "train_model", "train_on_batch"})
+
+
+def _fits(tree: ast.AST) -> bool:
+    """The module fits a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in _FIT_CALLS for n in walk(tree))
+
+
+_OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
+
+
+def _lead(calls: list[tracking.TrackCall]) -> tracking.TrackCall:
+    """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``), else the
+    first metrics or parameters logged, else the first tracker call (an artifact, a tag)."""
+    def name(c: tracking.TrackCall) -> str:
+        f = c.node.func if isinstance(c.node, ast.Call) else None
+        return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+    return (next((c for c in calls if name(c) in _OPENERS), None)
+            or next((c for c in calls if c.role in ("metrics", "params", "auto")), None) or calls[0])

@@ -20,6 +20,7 @@ from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
+HINT_LOOKAHEAD = 150  # lines of a cited block searched for a rule pack's deciding line (a DAG's edges close its block)
 TELLING_SCAN = 80  # lines searched in a file whose existence is the evidence
 
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
@@ -39,6 +40,16 @@ _NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|de
 _VERSION_LINE = lazy_re(
     r"""^["']?(?:version|lockfileVersion|schema|schemaVersion|_meta|format|revision|metadata-version)["']?\s*[:=]\s*["']?(?:\d+(?:\.\d+)?)?["']?,?\s*(?:[{\[])?$""",
 )
+# a CI step's or job's settings: where and how it runs, not what it does (``working-directory:``, ``shell: bash``)
+_STEP_SETTING = lazy_re(
+    r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
+    r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
+    r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
+# a shell line that only prints (``@echo "Installing..."`` in a Makefile target): it announces the step, the next line does it
+# a Python line that only prints or logs, or fetches a logger: it reports the step, the next statement does it
+_PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG)\.(?:debug|info|warning|warn|error|exception|critical|log)\(|"""
+                  r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
+_ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
@@ -46,7 +57,8 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 
 def is_bare(line: str, path: str = "") -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
-    block, a table header, a step/object name, a format-version header, a block opener (``def f():``)."""
+    block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
+    step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
         return True
@@ -58,12 +70,17 @@ def is_bare(line: str, path: str = "") -> bool:
     code = _strip_trailing_comment(s)
     if not code or _PUNCT_ONLY.match(code):
         return True
-    if code.lower() in _SHELL_WORDS:
+    if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)) or (path.endswith(".py") and _PY_LOG.match(code)):
         return True
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
-        or _PY_OPENER.match(code)
+        or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
     )
+
+
+def is_prose(path: str) -> bool:
+    """A documentation file (Markdown, reStructuredText, text): headings and sentences are its evidence."""
+    return path.lower().endswith(_PROSE)
 
 
 def _strip_trailing_comment(s: str) -> str:
@@ -100,9 +117,13 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     siblings = not item and not is_comment and not (_KEY_OPENER.match(code) or _PY_OPENER.match(code) or _PUNCT_ONLY.match(code))
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     docstring = ""  # the closing quotes of a Python docstring being skipped
+    settings: int | None = None  # the depth of an ``env:`` block being skipped: its variables configure the step
     for j in range(line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
+        if settings is not None and st and _indent(text) > settings:
+            continue
+        settings = None
         if docstring:
             if docstring in st:
                 docstring = ""
@@ -119,9 +140,15 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
             break  # left the block
         if (is_comment or siblings) and ind < base:
             break
+        if not path.endswith(".py") and _ENV_BLOCK.match(st):
+            settings = ind
+            continue
         if not is_bare(text, path):
             return j
     return line
+
+
+_ENV_BLOCK = lazy_re(r"""^-?\s*["']?(?:env|environment_variables|variables|vars|envFrom)["']?\s*:\s*(?:#.*)?$""")
 
 
 def _block_lines(lines: list[str], j: int, count: int = 3) -> list[str]:
@@ -219,7 +246,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("optional", True, "optional: runs only when enabled or installed", True),
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
-    ("synthetic", True, "synthetic input: runs on generated data", True),
+    ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
@@ -326,30 +353,63 @@ def _signal_matches(signal: str, pattern: str) -> bool:
 
 def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
     """An item citing the first line of ``e``'s block (its cited line, the lines below it that stay inside)
-    that matches ``pattern`` and is not a comment; None when the cited line itself matches or none does."""
+    that matches ``pattern`` and is not a comment; None when the cited line itself matches (and says something on
+    its own: a step name that matches is no deciding line) or none does."""
     if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
         return None
     lines = index.lines(e.path)
-    if not (0 < e.line <= len(lines)) or pattern.search(lines[e.line - 1][:SEARCH_CHARS]):
+    if not (0 < e.line <= len(lines)):
+        return None
+    if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")
-    last = min(len(lines), max(e.line + LOOKAHEAD, e.end_line or 0))
+    # a Python statement that opens no block (``mapping = ColumnMapping()``) is read with the statements after it in
+    # its function, up to the end of that function
+    statement = e.path.endswith(".py") and not _strip_trailing_comment(lines[e.line - 1].strip()).endswith((":", "(", "[", "{", ",", "\\"))
+    last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
+    settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
+    decorated = e.path.endswith(".py") and lines[e.line - 1].lstrip().startswith("@")
     for j in range(e.line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
         if not st or st.startswith(("#", "//")):
             continue
         ind = _indent(text)
-        if ind < base or (ind == base and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
+        if settings is not None and ind > settings:
+            continue
+        settings = None
+        if not e.path.endswith(".py") and _ENV_BLOCK.match(st):
+            settings = ind
+            continue
+        if ind == base and st[0] in ")]}":
+            continue  # the closing bracket of a multi-line opener (``with DAG(`` ... ``) as dag:``) stays in the block
+        if decorated and ind == base and st.startswith(("def ", "async def ", "class ")):
+            decorated = False  # ``@dag(...)`` cites the function it decorates: its body is the block
+            continue
+        if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
         if pattern.search(text[:SEARCH_CHARS]):
-            j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
-            shown = _block_lines(lines, j)
-            structured = _structured(e.path)
-            return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
-                           context=structural_path(lines, j) if structured else "", fact=fact)
+            return _hint_item(lines, e, j, fact)
+    if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
+        for j in range(e.line - 1, max(0, e.line - LOOKAHEAD) - 1, -1):
+            text = lines[j - 1]
+            st = text.strip()
+            if not st or st.startswith("#"):
+                continue
+            if _indent(text) < base:
+                break
+            if pattern.search(text[:SEARCH_CHARS]):
+                return _hint_item(lines, e, j, fact)
     return None
+
+
+def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
+    """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
+    j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    shown = _block_lines(lines, j)
+    return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                   context=structural_path(lines, j) if _structured(e.path) else "", fact=fact)
 
 
 def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
@@ -393,8 +453,8 @@ _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", 
 
 
 def non_product_path(path: str) -> bool:
-    """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, contributor docs: where a
-    practice may be shown without the project practising it."""
+    """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, demo and template documents,
+    contributor docs: where a practice may be shown without the project practising it."""
     from .index import VENDOR_DIRS, is_test_path
 
     parts = path.lower().split("/")
@@ -403,7 +463,35 @@ def non_product_path(path: str) -> bool:
         return True
     if any(p in _DEMO_DIRS for p in dirs):
         return True
-    return parts[-1].split(".", 1)[0] in _CONTRIBUTOR_DOCS
+    stem = parts[-1].split(".", 1)[0]
+    if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):
+        return True  # DEMO.md, DOCS_TEMPLATE.md: a walkthrough or a form to fill in, not the project's procedure
+    return stem in _CONTRIBUTOR_DOCS
+
+
+_RUNBOOK_WORDS = frozenset({"readme", "runbook", "runbooks", "operations", "operation", "ops", "playbook", "playbooks", "procedure",
+                            "procedures", "rollback", "retrain", "retraining", "oncall", "maintenance", "incident", "incidents"})
+_GUIDE_WORDS = frozenset({"setup", "install", "installation", "deploy", "deployment", "release", "releasing", "guide", "usage",
+                          "quickstart", "started", "howto", "contributing"})
+_NOTES_DIRS = frozenset({"design", "decisions", "adr", "adrs", "rfc", "rfcs", "proposals", "conventions", "notes", "planning", "plans",
+                         "meetings", "minutes", "research", "literature", "blog", "posts"})
+
+
+def doc_rank(path: str) -> int:
+    """How directly a document is a procedure a reader follows: 0 a README or a runbook/operations page (and
+    anything that is not a document), 1 a setup, deployment or release guide, 2 other documentation, 3 design notes,
+    decision records, conventions and plans, which describe a practice without being it."""
+    if not is_prose(path):
+        return 0
+    parts = path.lower().split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    words = set(re.split(r"[^a-z0-9]+", stem)) | {p for p in parts[:-1] if p in _RUNBOOK_WORDS}
+    if any(p in _NOTES_DIRS for p in parts[:-1]) or words & {"decision", "decisions", "convention", "conventions", "adr", "proposal",
+                                                             "plan", "notes"}:
+        return 3
+    if words & _RUNBOOK_WORDS:
+        return 0
+    return 1 if words & _GUIDE_WORDS else 2
 
 
 def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from mlscan.engine import ScanOptions, scan
 from mlscan.evidence import (
     caveats_of,
     deciding_line,
+    doc_rank,
     focus,
     is_bare,
     leading_problem,
@@ -36,17 +37,25 @@ from .conftest import git_repo
 @pytest.mark.parametrize(
     "line",
     ["prepare:", "stages:", "jobs:", '"rules": [', "version = 1", "{", "- |", "  - name: Train model", "# nightly", "run: |",
-     "[[package]]", '"lockfileVersion": 3,', "def train(cfg):", "class Trainer:", "try:", "fi", "", "   ", "key: &defaults", "outs:  # models"],
+     "[[package]]", '"lockfileVersion": 3,', "def train(cfg):", "class Trainer:", "try:", "fi", "", "   ", "key: &defaults", "outs:  # models",
+     "working-directory: ${{ env.PROJECT_DIR }}", "  needs: [test]", '\t@echo "Installing dependencies..."', "shell: bash"],
 )
 def test_bare_lines(line: str) -> None:
     assert is_bare(line, "x.yaml")
+
+
+@pytest.mark.parametrize("line", ["p_logger = get_run_logger()", 'logger.info("training")', 'print(f"auc={auc}")',
+                                  "log = logging.getLogger(__name__)"])
+def test_python_lines_that_only_log_are_bare(line: str) -> None:
+    assert is_bare(line, "src/flow.py") and not is_bare("run_id = task_train()", "src/flow.py")
 
 
 @pytest.mark.parametrize(
     "line",
     ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
      'name = "numpy"', "* @ml-platform", "  - alice", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
-     "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} ."],
+     "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} .", "if: github.ref == 'refs/heads/main'",
+     "environment: production"],
 )
 def test_informative_lines(line: str) -> None:
     assert not is_bare(line, "x.yaml")
@@ -328,3 +337,99 @@ def test_tests_run_through_a_submitted_job_spec_carry_the_chain_without_marking_
         "defined at tests/data/test_dataset.py:2 ← collected by pytest tests/data ← run by deploy/workloads.sh:2"
         " ← run by deploy/job.yaml:2 ← called from CI step .github/workflows/workloads.yml:6"
     )
+
+
+def test_stub_and_synthetic_caveats_cap_answers_and_show_beside_the_evidence(tmp_path: Path) -> None:
+    """A run tracked on generated data and a scheduled DAG whose tasks are placeholders: found, shown with their
+    caveat, answered partial; the same repository with real data and real task bodies answers yes."""
+    dag = """\
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from src.train import main as train_model
+
+        def extract():
+            {body}
+
+        def train():
+            {body}
+
+        with DAG(dag_id="retrain_weekly", schedule="0 4 * * 1", start_date=datetime(2024, 1, 1)) as dag:
+            a = PythonOperator(task_id="extract", python_callable=extract)
+            b = PythonOperator(task_id="train", python_callable=train)
+            a >> b
+        """
+    train = """\
+        import mlflow
+        import pandas as pd
+        from sklearn.datasets import make_classification
+        from sklearn.linear_model import LogisticRegression
+
+        def main():
+            {data}
+            with mlflow.start_run():
+                mlflow.log_param("C", 1.0)
+                model = LogisticRegression().fit(X, y)
+                mlflow.log_metric("accuracy", model.score(X, y))
+
+        if __name__ == "__main__":
+            main()
+        """
+    answers = {}
+    for kind, body, data in (("placeholder", "pass", "X, y = make_classification(n_samples=100)"),
+                             ("real", "train_model()", "df = pd.read_csv('data/train.csv'); X, y = df.drop(columns=['y']), df['y']")):
+        repo = _repo(tmp_path / kind, {"dags/retrain.py": dag.replace("{body}", body), "src/train.py": train.replace("{data}", data)})
+        report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+        answers[kind] = {q["id"]: q for q in report["questions"]}
+    fake = answers["placeholder"]
+    assert fake["E1"]["answer"] == "partial" and "synthetic" in fake["E1"]["reason"]
+    assert any(c.startswith("synthetic input") for c in fake["E1"]["evidence"][0]["caveats"])
+    assert fake["M1"]["answer"] == "partial" and "stub" in fake["M1"]["reason"]
+    assert any(c.startswith("stub") for c in fake["M1"]["evidence"][0]["caveats"])
+    real = answers["real"]
+    assert (real["E1"]["answer"], real["M1"]["answer"]) == ("yes", "yes")
+    assert not real["E1"]["evidence"][0]["caveats"] and not real["M1"]["evidence"][0]["caveats"]
+
+
+def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> None:
+    """M3 and M2 lead with the test/deploy command in the script or Makefile target a CI step calls, followed by how
+    it is reached; the Python file a CI-run script trains with is defined first, then the script, then the CI step."""
+    repo = _repo(tmp_path / "repo", {
+        ".github/workflows/ci.yml": """\
+            on: push
+            jobs:
+              test:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: make test
+              deploy:
+                needs: test
+                runs-on: ubuntu-latest
+                steps:
+                  - name: Release
+                    run: bash scripts/release.sh
+            """,
+        "Makefile": "test:\n\tpytest -q tests\n",
+        "scripts/release.sh": "set -e\npython src/train.py\nkubectl apply -f k8s/serving.yaml\n",
+        "tests/test_model.py": "def test_shape():\n    assert 1 + 1 == 2\n",
+        "src/train.py": "import mlflow\n\nwith mlflow.start_run():\n    mlflow.log_metric('auc', 0.9)\n",
+        "k8s/serving.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model\n",
+    })
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    qs = {q["id"]: q for q in report["questions"]}
+    m3 = qs["M3"]["evidence"][0]
+    assert (m3["path"], m3["line"], m3["chain"]) == ("Makefile", 2, ["called from CI step .github/workflows/ci.yml:6"])
+    m2 = qs["M2"]["evidence"][0]
+    assert (m2["path"], m2["line"], m2["chain"]) == ("scripts/release.sh", 3, ["called from CI step .github/workflows/ci.yml:12"])
+    e1 = qs["E1"]["evidence"][0]
+    assert e1["path"] == "src/train.py" and e1["chain"][0] == "run by scripts/release.sh:2"
+    assert e1["chain"][1].startswith("called from CI step .github/workflows/ci.yml:1")  # the step (its name or run line)
+
+
+@pytest.mark.parametrize(("path", "rank"), [
+    ("README.md", 0), ("docs/operations_runbook.md", 0), ("docs/runbook/05_ops.md", 0), ("src/train.py", 0),
+    ("docs/deployment_guide.md", 1), ("docs/ec2_release_update_guide.md", 1), ("docs/architecture.md", 2),
+    ("docs/design/console/decisions.md", 3), ("docs/conventions/makefile.md", 3), ("notes/plan.md", 3),
+])
+def test_documents_rank_procedures_before_notes(path: str, rank: int) -> None:
+    assert doc_rank(path) == rank

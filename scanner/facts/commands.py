@@ -6,12 +6,13 @@ image pushes, metric diffs, training). Nothing here reads files except through t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
+from mlscan.model import Finding
 
 from ..lazyre import lazy_re
 
@@ -142,6 +143,23 @@ def resolve(index: FileIndex, rel: str, path: str, cwd: str = "") -> FileEntry |
             if hit:
                 return hit
     return None
+
+
+def with_chain(f: Finding, chain: tuple[str, ...]) -> Finding:
+    """``f`` whose leading evidence item carries ``chain`` (how its file is reached)."""
+    if not chain or not f.evidence:
+        return f
+    return replace(f, evidence=(replace(f.evidence[0], chain=chain), *f.evidence[1:]))
+
+
+def reached_by(cmd: Cmd) -> tuple[str, ...]:
+    """How a command is reached, nearest first, as an evidence chain: ``run by Makefile:4`` for each script or task
+    on the way, ending at ``called from CI step .github/workflows/ci.yml:24`` (empty for a command written in the
+    CI file itself)."""
+    if len(cmd.via) < 2:
+        return ()
+    ci = cmd.via[0].rsplit(":", 1)[0]
+    return tuple(("called from CI step " if v.rsplit(":", 1)[0] == ci else "run by ") + v for v in reversed(cmd.via[1:]))
 
 
 # ------------------------------------------------------------------ the one command expansion

@@ -442,8 +442,10 @@ def _parse_rst(text: str) -> list[Block]:
 _NOT_DOCS = lazy_re(
     r"(^|/)(changelog|changes|history|news|releases|release[-_]notes|license|licence|copying|notice|authors|"
     r"contributors|code[-_]of[-_]conduct|security|support|citation|agents|claude|gemini|copilot-instructions|"
-    r"pull_request_template|issue_template)(\.[\w.]+)?$|(^|/)(\.kiro|\.gemini|\.claude|\.cursor|\.windsurf|"
-    r"\.github/ISSUE_TEMPLATE|\.github/PULL_REQUEST_TEMPLATE|tests?|fixtures?|testdata)/",
+    r"pull_request_template|issue_template|decisions?|adr[-_]?\d[\w-]*)(\.[\w.]+)?$|(^|/)(\.kiro|\.gemini|\.claude|\.cursor|\.windsurf|"
+    r"\.github/ISSUE_TEMPLATE|\.github/PULL_REQUEST_TEMPLATE|tests?|fixtures?|testdata|"
+    # design notes and decision records describe a practice someone chose, they are not the procedure a reader follows
+    r"adrs?|decisions|design|rfcs?|proposals)/",
     re.IGNORECASE,
 )
 DOC_GLOBS = ("**/*.md", "**/*.markdown", "**/*.rst", "**/*.mdx", "**/README", "**/README.txt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..evidence import caveats_of, line_fact, non_product_path
+from ..evidence import caveats_of, doc_rank, is_prose, line_fact, non_product_path
 from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
@@ -52,7 +52,8 @@ def _own(q: Question) -> list[str]:
 def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | None]]:
     """Findings in the order a reviewer should read them: decisive for the question first, then the question's
     own signals before hits borrowed from another question's answer, product paths before tests, templates,
-    demo and vendored trees, findings without caveats first, then strength and path."""
+    demo and vendored trees, findings without caveats first, then strength, procedures before other documents and
+    design notes, shallower documents, and path."""
     own = _own(q)
 
     def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
@@ -65,6 +66,8 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             non_product_path(path),
             bool(caveats_of(f.attrs)),
             -f.strength.rank,
+            doc_rank(path),  # a README or runbook before other docs, design notes and decision records last
+            path.count("/") if is_prose(path) else 0,  # the project's top-level docs before a sub-module's
             path,
         )
 

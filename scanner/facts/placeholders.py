@@ -1,0 +1,131 @@
+"""What keeps a recognised practice from proving itself: a step whose body is a placeholder (``stub``) and a model
+trained, evaluated or monitored on generated input (``synthetic``).
+
+Detectors that recognise a practice set the finding attributes ``stub`` / ``synthetic`` from these facts; the
+scorer shows them beside the evidence and caps a yes at ``partial`` (``scanner/evidence.py``, ``CAVEAT_ATTRS``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..lazyre import lazy_re
+from .pyast import walk
+
+_LOG_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho"})
+
+
+def _call_name(node: ast.AST) -> str:
+    f = node.func if isinstance(node, ast.Call) else None
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    return f.id if isinstance(f, ast.Name) else ""
+
+
+def _placeholder_statement(st: ast.stmt) -> bool:
+    """``pass``, ``...``, a docstring or bare constant, ``raise NotImplementedError``, ``return <constant>``,
+    a print/log call, or ``time.sleep``: a statement that does no work."""
+    if isinstance(st, ast.Pass):
+        return True
+    if isinstance(st, ast.Expr):
+        v = st.value
+        if isinstance(v, ast.Constant):
+            return True
+        return isinstance(v, ast.Call) and (_call_name(v) in _LOG_CALLS or _call_name(v) == "sleep")
+    if isinstance(st, ast.Raise):
+        exc = st.exc.func if isinstance(st.exc, ast.Call) else st.exc
+        name = exc.attr if isinstance(exc, ast.Attribute) else exc.id if isinstance(exc, ast.Name) else ""
+        return name == "NotImplementedError"
+    if isinstance(st, ast.Return):
+        return st.value is None or _constant(st.value)
+    return False
+
+
+def _constant(node: ast.AST) -> bool:
+    """A literal, or a list/tuple/set/dict built from literals only (``{"status": "ok"}``)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_constant(x) for x in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant(k) for k in node.keys) and all(_constant(v) for v in node.values)
+    return False
+
+
+def stub_function(fn: ast.AST) -> bool:
+    """A function whose body is a placeholder: only ``pass``/``...``/a docstring, ``raise NotImplementedError``,
+    prints or log lines, and at most a constant return (``return {"status": "ok"}``)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return all(_placeholder_statement(st) for st in fn.body)
+
+
+# ------------------------------------------------------------------ synthetic input
+
+# generators of data: sklearn's ``make_*`` samples, random arrays/tensors, fake/dummy dataset classes
+_SKLEARN_MAKE = frozenset({"make_classification", "make_regression", "make_blobs", "make_moons", "make_circles", "make_friedman1",
+                           "make_friedman2", "make_friedman3", "make_multilabel_classification", "make_hastie_10_2", "make_s_curve",
+                           "make_swiss_roll", "make_gaussian_quantiles", "make_sparse_uncorrelated", "make_low_rank_matrix"})
+_RANDOM_ARRAYS = frozenset({"rand", "randn", "randint", "normal", "uniform", "random", "random_sample", "standard_normal", "binomial",
+                            "poisson", "exponential", "integers", "multivariate_normal", "lognormal", "beta", "gamma"})
+_TORCH_RANDOM = frozenset({"randn", "rand", "randint", "randn_like", "rand_like", "normal"})
+# datasets bundled with a library: a drift report between two halves of iris monitors no deployed model
+_TOY_DATA = frozenset({"load_iris", "load_wine", "load_digits", "load_breast_cancer", "load_diabetes", "load_linnerud"})
+_FAKE_DATA = frozenset({"FakeData", "DummyDataset", "SyntheticDataset", "RandomDataset", "FakeDataset"})
+# reading real data: files, tables, object stores, dataset hubs, registered data assets, feature stores
+_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_excel", "read_sql", "read_sql_query", "read_sql_table", "read_table",
+                    "read_feather", "read_orc", "read_pickle", "read_fwf", "read_hdf", "scan_csv", "scan_parquet", "load_dataset",
+                    "load_from_disk", "from_csv", "from_parquet", "open", "load", "loadtxt", "genfromtxt", "fromfile", "read", "get_object",
+                    "download_file", "download_fileobj", "query", "sql", "table", "get_historical_features", "get_online_features",
+                    "read_text", "read_bytes", "ImageFolder", "DatasetFolder", "get_dataset", "get_data_asset", "from_delimited_files",
+                    "from_uri", "TabularDatasetFactory", "Input", "fetch_openml", "image_dataset_from_directory",
+                    "text_dataset_from_directory", "flow_from_directory", "MNIST", "CIFAR10", "CIFAR100", "FashionMNIST",
+                    "ImageNet", "read_files", "load_data"})
+
+
+_DATA_NAME = lazy_re(r"(?i)^(?:x|y|xs|ys|x_\w+|y_\w+|\w*_x|\w*_y|data|df|\w*_df|df_\w+|\w*frame\w*|\w*data\w*|\w*dataset\w*|features?|inputs?|"
+                        r"targets?|labels?|reference|current|ref|cur|samples?|train\w*|test\w*|val\w*|batch\w*)$")
+
+
+def _generator(n: ast.Call, toy: bool) -> str:
+    f = n.func
+    name = _call_name(n)
+    owner = f.value if isinstance(f, ast.Attribute) else None
+    if name in _SKLEARN_MAKE or name in _FAKE_DATA or (toy and name in _TOY_DATA):
+        return name
+    if isinstance(owner, ast.Attribute) and owner.attr == "random" and name in _RANDOM_ARRAYS:
+        return f"random.{name}"  # np.random.rand, numpy.random.normal
+    if isinstance(owner, ast.Name) and owner.id in ("rng", "generator") and name in _RANDOM_ARRAYS:
+        return f"{owner.id}.{name}"
+    if isinstance(owner, ast.Call) and _call_name(owner) == "default_rng" and name in _RANDOM_ARRAYS:
+        return f"default_rng().{name}"
+    if isinstance(owner, ast.Name) and owner.id in ("torch", "tf", "jnp") and name in _TORCH_RANDOM:
+        return f"{owner.id}.{name}"
+    return ""
+
+
+def _targets(st: ast.AST) -> list[str]:
+    out: list[str] = []
+    for t in st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, (ast.AnnAssign, ast.AugAssign)) else []:
+        for x in walk(t):
+            if isinstance(x, ast.Name):
+                out.append(x.id)
+            elif isinstance(x, ast.Attribute):
+                out.append(x.attr)
+    return out
+
+
+def synthetic_source(tree: ast.AST, toy: bool = False) -> str:
+    """The generator a module builds its data from when it reads no real data ('' otherwise): ``X, y =
+    make_classification(...)``, ``data = np.random.rand(...)``, ``torch.randn`` batches, ``FakeData``. Only a
+    generator whose result is assigned to data (``X``, ``df``, ``reference``, ``train_data``...) counts; seeding,
+    shuffling and sampling from real data do not. With ``toy``, a dataset bundled with a library (``load_iris``) counts too."""
+    found = ""
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and _call_name(n) in _READS:
+            return ""
+        if not found and isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            names = _targets(n)
+            if names and any(_DATA_NAME.match(x) for x in names):
+                found = next((g for c in walk(n.value) if isinstance(c, ast.Call) and (g := _generator(c, toy))), "")
+    return found

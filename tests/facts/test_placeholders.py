@@ -1,0 +1,63 @@
+"""Placeholder bodies (``stub``) and generated input (``synthetic``): the facts detectors mark findings with."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from mlscan.facts.placeholders import stub_function, synthetic_source
+
+
+def _fn(src: str) -> ast.AST:
+    return ast.parse(src).body[0]
+
+
+@pytest.mark.parametrize("src", [
+    "def f():\n    pass\n",
+    "def f():\n    ...\n",
+    'def f():\n    """Train the model."""\n',
+    "def f(x):\n    raise NotImplementedError\n",
+    "def f(x):\n    print('deploying')\n    raise NotImplementedError('later')\n",
+    "def handler(event):\n    logger.info('called')\n    return {'status': 'ok', 'code': 200}\n",
+    "async def f():\n    return None\n",
+])
+def test_stub_bodies(src: str) -> None:
+    assert stub_function(_fn(src))
+
+
+@pytest.mark.parametrize("src", [
+    "def f(x):\n    return x\n",
+    "def f(df):\n    model.fit(df)\n",
+    "def f():\n    raise ValueError('bad metric')\n",  # a check that fails the run is work
+    "def handler(event):\n    return {'prediction': model.predict(event)}\n",
+    "class F:\n    pass\n",
+])
+def test_working_bodies(src: str) -> None:
+    assert not stub_function(_fn(src))
+
+
+@pytest.mark.parametrize(("src", "want"), [
+    ("X, y = make_classification(n_samples=100)\nmodel.fit(X, y)\n", "make_classification"),
+    ("reference = pd.DataFrame(np.random.normal(0, 1, (10, 3)))\n", "random.normal"),
+    ("rng = np.random.default_rng(0)\ntrain_data = rng.normal(size=10)\n", "rng.normal"),
+    ("inputs = torch.randn(8, 3)\n", "torch.randn"),
+    ("dataset = FakeData(size=100)\n", "FakeData"),
+])
+def test_synthetic_sources(src: str, want: str) -> None:
+    assert synthetic_source(ast.parse(src)) == want
+
+
+@pytest.mark.parametrize("src", [
+    "df = pd.read_csv('data/train.csv')\nnoise = np.random.normal(0, 1, len(df))\nX = df.values\n",  # real data, noise added
+    "np.random.seed(0)\nidx = np.random.permutation(10)\n",  # seeding and shuffling
+    "weights = torch.randn(3, 3)\n",  # not data
+    "X, y = load_data()\nX_aug = X + np.random.normal(0, 0.1, X.shape)\n",  # reads through a loader
+    "iris = datasets.load_iris(as_frame=True).frame\nreference = iris\n",  # a bundled dataset is real unless asked for
+])
+def test_not_synthetic(src: str) -> None:
+    assert synthetic_source(ast.parse(src)) == ""
+
+
+def test_bundled_toy_data_counts_when_asked() -> None:
+    tree = ast.parse("iris_frame = datasets.load_iris(as_frame=True).frame\n")
+    assert synthetic_source(tree, toy=True) == "load_iris"
