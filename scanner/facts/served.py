@@ -36,7 +36,8 @@ _MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".on
               ".ubj", ".tflite")
 _NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "numpy")
 _URI = lazy_re(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
-NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS) + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
+_LIB_NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS)
+NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,15 @@ def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
 
     def build() -> tuple[ServedLoad, ...]:
         out: list[ServedLoad] = []
-        for e, tree in index.python_files(NEEDLES, ("**/*.py",)):
-            if e.test:
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, NEEDLES):
+                continue
+            # only a serving module's loads count (_serving_module): one named for serving, or one whose text names a
+            # serving library (an import of it does); any other file is not parsed for this
+            if not words(e.vpath.rsplit("/", 1)[-1]) & _SERVING_WORDS and not index.mentions(e.path, _LIB_NEEDLES):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
                 continue
             al, _calls = ops.py_calls(index, e)
             if _serving_module(index, e, al):
