@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -63,8 +64,26 @@ def _canary_repo(root: Path, fired: Path) -> Path:
         "noxfile.py": touch, "tox.ini": f"[testenv]\ncommands = touch {fired}/tox\n",
         ".pre-commit-config.yaml": f"repos:\n  - repo: local\n    hooks:\n      - id: x\n        entry: touch {fired}/precommit\n        language: system\n",
         ".github/workflows/ci.yml": f"on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: touch {fired}/workflow\n      - run: pytest\n",
+        # serving code whose model files would run a command if anything unpickled them (facts.served reads the
+        # loader calls' paths from the syntax tree only)
+        "app/serve.py": "import joblib\nimport pickle\nimport torch\nfrom fastapi import FastAPI\n\nMODEL_PATH = 'models/model.pkl'\n"
+                        "app = FastAPI()\nmodel = joblib.load(MODEL_PATH)\nclf = pickle.load(open('models/clf.pickle', 'rb'))\n"
+                        "net = torch.load('models/net.pt')\n",
+        "models/model.pkl": pickle.dumps(_Fires(fired, "joblib")),
+        "models/clf.pickle": pickle.dumps(_Fires(fired, "pickle")),
+        "models/net.pt": pickle.dumps(_Fires(fired, "torch")),
     }
     return git_repo(root, files)
+
+
+class _Fires:
+    """Pickles to a payload whose unpickling runs ``touch FIRED/NAME`` (building it here runs nothing)."""
+
+    def __init__(self, fired: Path, name: str) -> None:
+        self.cmd = f"touch {fired}/{name}"
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (self.cmd,)
 
 
 @pytest.mark.parametrize("as_url", [False, True])
@@ -78,7 +97,9 @@ def test_no_repository_code_runs(tmp_path: Path, as_url: bool) -> None:
     assert b"Traceback" not in cp.stderr
     report = json.loads(cp.stdout)
     assert len(report["questions"]) == 20
-    assert sorted(os.listdir(fired)) == []
+    loads = {f["attrs"].get("ref") for f in report["findings"] if f["signal"] == "serving.model"}
+    assert {"models/model.pkl", "models/clf.pickle", "models/net.pt"} <= loads, loads  # the served model was read...
+    assert sorted(os.listdir(fired)) == []  # ...and nothing ran
 
 
 # ---------------------------------------------------------------- escapes out of the repository

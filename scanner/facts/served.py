@@ -3,9 +3,13 @@ model-serving framework, or is named for serving and loads a model) is read for 
 
 * a registry reference, ``models:/<name>/<stage>``, ``models:/<name>@<alias>`` or ``models:/<name>/<version>``
   (MLflow and the SDKs that take its URIs), or a run's artifact, ``runs:/<id>/<path>``;
-* a file, a string path passed to a model loader (``joblib.load``, ``pickle.load(open(...))``, ``torch.load``,
-  ``load_model``, ``from_pretrained``, ``onnxruntime.InferenceSession``...), directly or through a module-level
-  name.
+* a file: the string path in a call that the scanned source makes to a model loader (calls named ``load``,
+  ``load_model``, ``from_pretrained``, ``InferenceSession``...: ``_LOADERS``), written directly or through a
+  module-level name.
+
+Everything here is read from the syntax tree of the scanned source. mlscan never calls a loader, never opens the
+model file and never imports the scanned code: a pickled model in a scanned repository stays bytes on disk
+(tests/test_hostile_repos.py scans one whose unpickling would run a command).
 
 Data-version, code-version and deploy links are about this artifact (labelling conventions D2, E3, M2): a dvc.lock
 that hashes ``models/model.pkl`` links the served model only when serving loads that file, not when serving takes
