@@ -13,6 +13,7 @@ import re
 from textwrap import dedent
 
 from ..index import FileIndex
+from ..index.formats import blank_c_comments
 from ..lazyre import lazy_re
 from .model import CiJob, CiStep, make_step, targets_subdir
 
@@ -90,32 +91,20 @@ def parse_jenkins(index: FileIndex) -> list[CiJob]:
 
 
 def strip_comments(text: str) -> str:
-    """Blank ``//`` and ``/* */`` comments outside string literals, keeping offsets and newlines."""
-    out = list(text)
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if text.startswith(("'''", '"""'), i):
-            j = text.find(text[i : i + 3], i + 3)
-            i = n if j < 0 else j + 3
-        elif c in "'\"":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out[i:j] = " " * (j - i)
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out[i:j] = [ch if ch == "\n" else " " for ch in text[i:j]]
-            i = j
-        else:
-            i += 1
-    return "".join(out)
+    """Blank ``//`` and ``/* */`` comments outside Groovy string literals, keeping offsets and newlines."""
+    return blank_c_comments(text, "'\"", _string_end)
+
+
+def _string_end(text: str, i: int) -> int:
+    """Offset just past the Groovy string literal starting at ``text[i]``: triple-quoted ones may span lines."""
+    n = len(text)
+    if text.startswith(("'''", '"""'), i):
+        j = text.find(text[i : i + 3], i + 3)
+        return n if j < 0 else j + 3
+    j = i + 1
+    while j < n and text[j] != text[i] and text[j] != "\n":
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
 
 
 def _line_index(text: str):  # type: ignore[no-untyped-def]

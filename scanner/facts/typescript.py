@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..index import FileEntry, FileIndex
+from ..index.formats import blank_c_comments
 from ..lazyre import lazy_re
 
 CDK_MODULES = ("aws-cdk-lib", "@aws-cdk/", "aws-cdk/")
@@ -80,25 +81,7 @@ def ts_file(index: FileIndex, e: FileEntry) -> TsFile | None:
 
 def strip_comments(text: str) -> str:
     """Blank ``//`` and ``/* */`` comments outside string and template literals, keeping offsets and newlines."""
-    out = list(text)
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in "'\"`":
-            i = _string_end(text, i)
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out[i:j] = " " * (j - i)
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out[i:j] = [ch if ch == "\n" else " " for ch in text[i:j]]
-            i = j
-        else:
-            i += 1
-    return "".join(out)
+    return blank_c_comments(text, "'\"`", _string_end)
 
 
 def _string_end(code: str, i: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -359,6 +360,31 @@ class DockerInstruction:
     line: int
     instruction: str  # upper-case, e.g. FROM
     value: str
+
+
+def blank_c_comments(text: str, quotes: str, string_end: Callable[[str, int], int]) -> str:
+    """``text`` with its ``//`` and ``/* */`` comments blanked, keeping offsets and newlines, for the C-like languages
+    read as text (Groovy Jenkinsfiles, TypeScript/JavaScript CDK apps). A string literal starts at a character of
+    ``quotes`` and ``string_end(text, i)`` says where the one starting at ``i`` ends: the languages differ in their
+    literals, not in their comments."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in quotes:
+            i = string_end(text, i)
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out[i:j] = [ch if ch == "\n" else " " for ch in text[i:j]]
+            i = j
+        else:
+            i += 1
+    return "".join(out)
 
 
 def parse_dockerfile(text: str) -> list[DockerInstruction]:
