@@ -31,7 +31,8 @@ NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"te
            b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
 # ... and files with check words that define a custom check function (data_checks.may_check, on the ``def`` lines of the text) or
 # sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
-CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
+CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_", b"test_data", b"test_schema", b"test_no_missing",
+               b"test_missing_values")
 _GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
 _TRAINING = lazy_re(r"train|fit\b|retrain")
 

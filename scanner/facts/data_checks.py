@@ -19,7 +19,11 @@ _CUSTOM = lazy_re(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|trai
                      r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality|"
                      # per-sample checks of a training set read by a data loader (``verify_image_label``, ``check_labels``,
                      # ``validate_sample``): each image/label/record pair is checked, and bad ones stop the run or are dropped
-                     r"^(verify|validate|check)_(images?|imgs?|labels?|samples?|annotations?|records?)(_(and_)?(images?|labels?|annotations?|masks?|targets?))?$")
+                     r"^(verify|validate|check)_(images?|imgs?|labels?|samples?|annotations?|records?)(_(and_)?(images?|labels?|annotations?|masks?|targets?))?$|"
+                     # data tests named for what they check (``test_data_schema``, ``test_no_missing_values``): checks of a
+                     # dataset when the test loads real data (``real_data``), schema tests on fixtures otherwise
+                     r"^test_(raw_|input_|training_|train_)?(data_)?(schema|columns|dtypes|no_(missing|null|nan)s?(_values)?|"
+                     r"missing_values|nulls?|nans?|no_duplicates|duplicates|value_ranges?|ranges?|label_values)(_|$)")
 _READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
 _FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
                 "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
