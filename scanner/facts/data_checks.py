@@ -73,6 +73,30 @@ def custom_check(fn: ast.FunctionDef) -> bool:
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
 
 
+_ROW_ITER = ("iterrows", "itertuples", "to_dicts", "iter_rows")
+
+
+def row_validation(fn: ast.FunctionDef) -> bool:
+    """The rows of a table checked one by one against a Pydantic model (``for _, row in df.iterrows(): try:
+    Model(**row.to_dict()) except ValidationError: ...``, also ``to_dict("records")`` and ``model_validate``): bad rows
+    are dropped or stop the run. Request validation in a web app never loops over a table's rows."""
+    for loop in walk(fn):
+        if not isinstance(loop, ast.For):
+            continue
+        it = loop.iter
+        rows = isinstance(it, ast.Call) and (ops.dotted(it.func).rsplit(".", 1)[-1] in _ROW_ITER or ops.dotted(it.func).endswith("to_dict")
+                                              and any(isinstance(a, ast.Constant) and a.value == "records" for a in [*it.args, *(k.value for k in it.keywords)]))
+        if not rows:
+            continue
+        for t in walk(loop):
+            if isinstance(t, ast.Try) and any(h.type is not None and ops.dotted(h.type).endswith("ValidationError") for h in t.handlers):
+                if any(isinstance(c, ast.Call) and (isinstance(c.func, ast.Name) and c.func.id[:1].isupper() or
+                                                     ops.dotted(c.func).endswith(("model_validate", "parse_obj")))
+                       for st in t.body for c in walk(st)):
+                    return True
+    return False
+
+
 def is_called(index: FileIndex, name: str) -> bool:
     """Some project Python file calls a function or method of this name."""
     needle = (name.encode(),)  # the called name stands verbatim in the source: a substring check before the parse
