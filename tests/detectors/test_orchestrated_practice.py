@@ -74,3 +74,13 @@ def test_kfp_steps_without_inputs_or_outputs_declare_no_lineage(tmp_path: Path) 
     index = FileIndex(resolve_target(str(git_repo(tmp_path / "b", {"pipeline.py": carried}))))
     [dag] = [f for f in run_detectors(index, load_detectors({"kubeflow.pipeline"})) if f.signal == "pipeline.dag"]
     assert dag.strength.name == "MEDIUM"
+
+
+def test_published_platform_charts_are_infrastructure_not_a_model_deploy() -> None:
+    from mlscan.facts.ci_vocab import deploy_command
+
+    assert deploy_command("helm upgrade --install ${RG} dagster/dagster -f values.yaml") is None
+    assert deploy_command("helm install tracking community-charts/mlflow") is None
+    assert deploy_command("helm install prom prometheus-community/kube-prometheus-stack") is None
+    assert deploy_command("helm upgrade --install api ./charts/churn-api") == "helm"  # the project's own chart
+    assert deploy_command("helm upgrade --install churn oci://registry.example.com/charts/churn-api") == "helm"
