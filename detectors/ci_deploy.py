@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
@@ -30,6 +31,29 @@ PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
 ROLLBACK = lazy_re(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
+
+
+_GCF_FLAG = lazy_re(r"--(source|entry-point)[= ]['\"]?([^\s'\"]+)")
+_RUNS_PIPELINE = ("create_run_from_job_spec", "PipelineJob", "start_pipeline_execution", "create_pipeline_job")
+
+
+def _pipeline_trigger(index: FileIndex, cmd: str, cwd: str) -> bool:
+    """``gcloud functions deploy ... --source DIR --entry-point FN`` where FN (in DIR/main.py) starts an ML pipeline
+    run (Vertex ``PipelineJob``/``create_run_from_job_spec``, SageMaker ``start_pipeline_execution``) and predicts
+    nothing: Google's documented way to trigger pipeline runs from Pub/Sub, not a model deployment."""
+    if "functions" not in cmd.split():
+        return False
+    flags = dict(_GCF_FLAG.findall(cmd))
+    if "entry-point" not in flags:
+        return False
+    src = "/".join(p for p in (cwd.strip("/"), flags.get("source", ".").strip("/")) if p and p != ".")
+    tree = index.python(f"{src}/main.py" if src else "main.py")
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == flags["entry-point"]), None) \
+        if tree is not None else None
+    if fn is None:
+        return False
+    text = ast.unparse(fn)
+    return any(k in text for k in _RUNS_PIPELINE) and "predict" not in text
 
 
 class CiDeploy(Detector):
@@ -75,6 +99,8 @@ class CiDeploy(Detector):
             for c in cmds:
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(c.text)
+                if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
+                    continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if throwaway and target in ("k8s", "helm"):
                     continue  # deployed to a kind/minikube cluster the job creates: an integration test
                 if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):
