@@ -115,6 +115,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     code = _strip_trailing_comment(s)
     # a table header, format-version line or name line is followed by its siblings, not by a deeper block
     siblings = not item and not is_comment and not (_KEY_OPENER.match(code) or _PY_OPENER.match(code) or _PUNCT_ONLY.match(code))
+    # a lone opening bracket (a JSON document's ``{``) holds everything up to its closing bracket, however its keys
+    # are indented (hand-edited ``devcontainer.json`` files put some at the bracket's own depth)
+    bracket = code in ("{", "[")
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     docstring = ""  # the closing quotes of a Python docstring being skipped
     settings: int | None = None  # the depth of an ``env:`` block being skipped: its variables configure the step
@@ -136,7 +139,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
             continue  # blank lines and comments neither end a block nor decide it
         ind = _indent(text)
         item_key = item and ind == base and not text.lstrip().startswith("-")  # a sibling key of a ``- name:`` item
-        if not (is_comment or siblings) and ind <= base and not item_key and not _closes(text):
+        if bracket and ind <= base and st[0] in "]}":
+            break  # the bracket closed
+        if not (is_comment or siblings) and ind <= base and not item_key and not _closes(text) and not bracket:
             break  # left the block
         if (is_comment or siblings) and ind < base:
             break

@@ -87,6 +87,13 @@ def test_deciding_line_moves_into_the_block_and_names_its_path() -> None:
     assert structural_path(DVC_YAML, 9) == "stages.train.outs"
 
 
+def test_a_lone_bracket_holds_keys_written_at_its_own_depth() -> None:
+    devcontainer = ['{', '  "name": "platform",', '"image": "mcr.microsoft.com/devcontainers/python:3.12",', '}']
+    assert deciding_line(devcontainer, 1, ".devcontainer/devcontainer.json") == 3
+    assert deciding_line(["{", "}", "x = 1"], 1, "a.json") == 1  # nothing inside: the bracket closed before the next line
+    assert deciding_line(["stages:", "other: 1"], 1, "dvc.yaml") == 1  # a key opener still ends at its own depth
+
+
 def test_step_name_moves_to_its_command_not_the_next_step() -> None:
     wf = textwrap.dedent("""\
         jobs:
