@@ -457,6 +457,17 @@ _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "exampl
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
 
 
+# course material: exercises and their solutions, homework and assignments (``s8_monitoring/exercise_files/``,
+# ``homework_solution/``, ``lab-3-solutions/``); they teach a practice, the course does not run it
+_COURSE_DIR = lazy_re(r"^(?:exercises?|exercise[-_]files|homeworks?(?:[-_]\w+)?|assignments?(?:[-_]\d+)?|"
+                      r"(?:homework|exercise|lab|assignment|week|module)s?[-_\d]*solutions?)$")
+
+
+def course_path(path: str) -> bool:
+    """A file inside a course's exercise, solution, homework or assignment folder."""
+    return any(_COURSE_DIR.match(p) for p in path.lower().split("/")[:-1])
+
+
 def non_product_path(path: str) -> bool:
     """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, demo and template documents,
     contributor docs: where a practice may be shown without the project practising it."""
@@ -466,7 +477,7 @@ def non_product_path(path: str) -> bool:
     dirs = parts[:-1]
     if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs):
         return True
-    if any(p in _DEMO_DIRS for p in dirs):
+    if any(p in _DEMO_DIRS for p in dirs) or course_path(path):
         return True
     stem = parts[-1].split(".", 1)[0]
     if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):

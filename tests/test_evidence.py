@@ -14,6 +14,7 @@ import yaml
 from mlscan.engine import ScanOptions, scan
 from mlscan.evidence import (
     caveats_of,
+    course_path,
     deciding_line,
     doc_rank,
     focus,
@@ -222,6 +223,17 @@ def test_decisive_finding_leads_and_shows_its_fact() -> None:
     q1 = _answers(strong_other, lock)["Q1"]
     assert q1.value == AnswerValue.YES
     assert (q1.evidence[0].path, q1.evidence[0].line) == ("dvc.lock", 5)
+
+
+def test_course_exercises_answer_partial_and_sink() -> None:
+    """A practice shown only in a course's exercise or solution files is taught, not run: partial; beside a product
+    file it stays yes and the product file leads."""
+    q2 = _answers(_f("run", "s8_monitoring/exercise_files/drift.py"), _f("run", "homework_solution/train.py"))["Q2"]
+    assert q2.value == AnswerValue.PARTIAL and "course exercise" in q2.reason
+    q2 = _answers(_f("run", "exercises/train.py", strength=Strength.STRONG), _f("run", "src/train.py", strength=Strength.WEAK))["Q2"]
+    assert q2.value == AnswerValue.YES and q2.evidence[0].path == "src/train.py"
+    for p in ("src/exercise_mapper/app.py", "solution/app.py", "src/solutions.py"):  # names that only contain the words
+        assert not course_path(p), p
 
 
 def test_yes_without_decisive_finding_is_partial() -> None:
