@@ -52,7 +52,9 @@ class DocsTaskrunner(Detector):
                 yield self.found(
                     "docs.taskrunner", index, e.path, line,
                     strength=Strength.MEDIUM if useful else Strength.WEAK,  # e.g. only `clean`/`style`
-                    attrs={"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats},
+                    # a task runner at the project's top level runs the project; one in a sub-folder (a web console's
+                    # package.json, an infrastructure Makefile) runs that part (T1 prefers the former)
+                    attrs={"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats, "root": "/" not in e.vpath},
                 )
 
 

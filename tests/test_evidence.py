@@ -452,3 +452,48 @@ def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> No
 ])
 def test_documents_rank_procedures_before_notes(path: str, rank: int) -> None:
     assert doc_rank(path) == rank
+
+
+def test_training_run_leads_over_an_earlier_feature_run(tmp_path: Path) -> None:
+    """A module that opens a run for feature engineering before the training run cites the run that logs metrics."""
+    repo = _repo(tmp_path / "repo", {"src/train.py": """\
+        import mlflow
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+
+        def build_features(path):
+            with mlflow.start_run(run_name="features"):
+                df = pd.read_csv(path)
+                mlflow.log_param("rows", len(df))
+            return df
+
+
+        def train(df):
+            with mlflow.start_run(run_name="train"):
+                model = LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+                mlflow.log_metric("accuracy", model.score(df.drop(columns=["y"]), df["y"]))
+
+
+        if __name__ == "__main__":
+            train(build_features("data/train.csv"))
+        """})
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    e1 = next(q for q in report["questions"] if q["id"] == "E1")
+    assert (e1["evidence"][0]["path"], e1["evidence"][0]["line"]) == ("src/train.py", 14)
+
+
+def test_setup_steps_lead_t1_over_a_sub_folder_task_runner(tmp_path: Path) -> None:
+    """T1 leads with the README's install-and-run steps, then the project's own task runner; a web console's npm
+    scripts or an infrastructure Makefile in a sub-folder come after."""
+    files = {
+        "Console/package.json": '{\n  "scripts": {\n    "dev": "vite",\n    "build": "vite build"\n  }\n}\n',
+        "Deploy/Makefile": "apply:\n\tterraform apply -auto-approve\n",
+        "src/train.py": "print('train')\n",
+    }
+    readme = "# Churn\n\n## Setup\n\n```bash\npip install -r requirements.txt\npython src/train.py\n```\n"
+    for name, extra, lead in (("readme", {"README.md": readme}, "README.md"),
+                              ("make", {"Makefile": "setup:\n\tpip install -r requirements.txt\ntrain:\n\tpython src/train.py\n"}, "Makefile")):
+        report = build_report(scan(str(_repo(tmp_path / name, {**files, **extra})), ScanOptions(jobs=1)))
+        t1 = next(q for q in report["questions"] if q["id"] == "T1")
+        assert t1["answer"] == "yes" and t1["evidence"][0]["path"] == lead, (name, t1["evidence"][0])
