@@ -110,7 +110,9 @@ def scan_cmd(
         source_hash = hashlib.sha256(json.dumps([sorted(descr), filters], sort_keys=True).encode()).hexdigest()
         store = open_store(db)
         from . import queue
+        from .order import longest_first
 
+        repos = longest_first(store, repos)  # a new run queues the longest scans first; a resumed run keeps its queue
         run = queue.open_run(store, key=wopts.get("run_key"), source_hash=source_hash, sources=descr, settings=settings, repos=repos)
         if run.resumed:
             click.echo(f"mlscan: resuming run {run.key} ({run.total} repositories)", err=True)
