@@ -99,8 +99,9 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                             strict=not shell or shell in ("bash", "sh") or "-e" in shell,  # bash -e {0} by default
                         )
                     )
-                if job.get("uses"):  # reusable workflow call
-                    steps.append(CiStep(e.path, line, str(job_id), "", uses=str(job["uses"])))
+                if job.get("uses"):  # reusable workflow call, cited at its ``uses:`` line (the job's key is a bare opener)
+                    uline = (job.line_of("uses") if isinstance(job, LineDict) else 0) or line
+                    steps.append(CiStep(e.path, uline, str(job_id), "", uses=str(job["uses"])))
                 env = job.get("environment")
                 env_name = str(env.get("name", "")) if isinstance(env, dict) else str(env or "")
                 needs = job.get("needs")
