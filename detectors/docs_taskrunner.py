@@ -50,7 +50,10 @@ class DocsTaskrunner(Detector):
                 cats = sorted({c for n, _ in useful for c in kinds[n]})
                 line = useful[0][1] if useful else targets[0][1]
                 names = [n for n, _ in useful] or [n for n, _, _ in targets]
-                attrs = {"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats}
+                # a task runner at the project's top level runs the project; one in a sub-folder (a web console's
+                # package.json, an infrastructure Makefile) runs that part (T1 prefers the former)
+                attrs = {"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats,
+                         "root": "/" not in e.vpath}
                 web = found_tool == "npm" and _web_frontend(index, e.path)
                 if web:
                     attrs["web_frontend"] = True  # a web UI's dev server and bundle: not the ML project's setup

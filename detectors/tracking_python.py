@@ -57,7 +57,7 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = ops.locate(index, e, _lead(calls).line)
+        line, snip = ops.locate(index, e, _lead(calls, par).line)
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength,
             attrs={
@@ -94,12 +94,18 @@ def _fits(tree: ast.AST) -> bool:
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
 
 
-def _lead(calls: list[tracking.TrackCall]) -> tracking.TrackCall:
-    """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``), else the
-    first metrics or parameters logged, else the first tracker call (an artifact, a tag)."""
+def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> tracking.TrackCall:
+    """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``) in a function
+    that logs metrics (the training run, not a feature-engineering run opened earlier in the module), else the first
+    run opened, else the first metrics or parameters logged, else the first tracker call (an artifact, a tag)."""
     def name(c: tracking.TrackCall) -> str:
         f = c.node.func if isinstance(c.node, ast.Call) else None
         return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
-    return (next((c for c in calls if name(c) in _OPENERS), None)
+    def scope(c: tracking.TrackCall) -> str:
+        return next(iter(tracking.enclosing_functions(c.node, par)), "")
+
+    openers = [c for c in calls if name(c) in _OPENERS]
+    measured = {scope(c) for c in calls if c.role in ("metrics", "auto")}
+    return (next((c for c in openers if scope(c) in measured), None) or next(iter(openers), None)
             or next((c for c in calls if c.role in ("metrics", "params", "auto")), None) or calls[0])
