@@ -152,9 +152,9 @@ class CiDeploy(Detector):
     def _commented(self, index: FileIndex, paths: set[str]) -> Iterator[Finding]:
         """Deploy commands commented out in CI files (``# - run: kubectl apply -f k8s/``): not run, but a trace."""
         for path in sorted(paths):
-            if not path.endswith((".yml", ".yaml")) and "Jenkinsfile" not in path:
+            if not path.endswith((".yml", ".yaml", ".groovy")) and "Jenkinsfile" not in path:
                 continue
-            marker = "//" if "Jenkinsfile" in path else "#"
+            marker = "//" if "Jenkinsfile" in path or path.endswith(".groovy") else "#"
             for i, raw in enumerate(index.lines(path), start=1):
                 text = raw.strip()
                 if not text.startswith(marker):
