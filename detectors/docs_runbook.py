@@ -200,9 +200,10 @@ def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-de
                 for line, note in comments(b):
                     if _ROLLBACK.search(note) and any(ln > line and classify(c) == RUN for ln, c in cmds):
                         return line, s.title, "command"
-            elif b.kind in (TEXT, LIST) and not b.text.lstrip().startswith("|") and _ROLLBACK.search(_plain(b.text)) and (
-                    b.kind == LIST and _inline_commands(b.text) or any(_rollback_command(c) for c in _inline_commands(b.text))):
-                # a list step, or a sentence whose command rolls back; a status table naming "auto-rollback" beside
-                # `terraform validate` is no procedure
+            elif b.kind in (TEXT, LIST) and _ROLLBACK.search(_plain(b.text)) and (
+                    b.kind == LIST and not b.text.lstrip().startswith("|") and _inline_commands(b.text)
+                    or any(_rollback_command(c) for c in _inline_commands(b.text))):
+                # a list step, or a sentence or table whose command rolls back (``kubectl rollout undo``); a status table
+                # naming "auto-rollback" beside `terraform validate` is no procedure
                 return b.line, s.title, "command"
     return None
