@@ -17,6 +17,7 @@ from mlscan.facts.data_checks import (
     may_check,
     pandera_schemas,
     real_data,
+    row_validation,
 )
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
@@ -29,10 +30,11 @@ from mlscan.model import Finding, Strength
 # Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
 # project's Pandera schema names, added at run time) ...
 NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"tensorflow_data_validation", b"ExampleValidator",
-           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
+           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep", b"ValidationError")
 # ... and files with check words that define a custom check function (data_checks.may_check, on the ``def`` lines of the text) or
 # sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
-CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
+CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_", b"test_data", b"test_schema", b"test_no_missing",
+               b"test_missing_values")
 _GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
 _TRAINING = lazy_re(r"train|fit\b|retrain")
 
@@ -111,6 +113,10 @@ class DataValidation(Detector):
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and custom_check(n) and (test or is_called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
+            if "custom" not in hits and ops.imports_module(al, "pydantic"):
+                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and row_validation(n) and is_called(index, n.name)), None)
+                if fn is not None:
+                    hits["pydantic"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
                 where = place(index, e).kind
                 if where == "test" and not real_data(index, e):

@@ -168,7 +168,11 @@ class KubeflowPipeline(Detector):
                 if stub:
                     stub_pipelines.add(fn.name)
                 if len(calls) >= 2 and edges >= 1:
+                    # steps that take nothing and hand nothing on (only ``.after`` ordering) declare an order, not
+                    # lineage: no data enters the pipeline (weak, below D3)
+                    carries = io > 0 or any(c.args or c.keywords for c in calls)
                     yield self.found("pipeline.dag", index, e.path, **at(index, e, fn.lineno),
+                                     strength=Strength.MEDIUM if carries else Strength.WEAK,
                                      attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training,
                                             **({"stub": True} if stub else {})})
                 yield from self._gates(index, e, fn, tasks, comps)
@@ -216,8 +220,10 @@ class KubeflowPipeline(Detector):
             edges = sum(1 for t in tasks.values() if isinstance(t, dict) and (t.get("dependentTasks") or any(
                 "producerTask" in d for d in walk_dicts(t.get("inputs")))))
             if len(tasks) >= 2 and edges:
+                carries = any(isinstance(t, dict) and t.get("inputs") for t in tasks.values())
                 yield self.found("pipeline.dag", index, e.path, line_of(spec, "root") or 1,
-                                 attrs={"tool": "kubeflow", "steps": len(tasks), "with_io": True, "compiled": True, "training": trainingish(*tasks)})
+                                 strength=Strength.MEDIUM if carries else Strength.WEAK,
+                                 attrs={"tool": "kubeflow", "steps": len(tasks), "with_io": carries, "compiled": True, "training": trainingish(*tasks)})
         for e, d in k8s_objects(index, "kubeflow.org", ("ScheduledWorkflow",)):
             spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
             trig = spec.get("trigger") if isinstance(spec.get("trigger"), dict) else {}

@@ -72,7 +72,7 @@ def _events(nodes: list[ast.AST]) -> list[Any]:
                 events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
                                sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n}), n.lineno])
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
-                events.append(["a", dotted(n.value.func), [t.id for t in n.targets if isinstance(t, ast.Name)]])
+                events.append(["a", dotted(n.value.func), [x.id for t in n.targets for x in walk(t) if isinstance(x, ast.Name)]])  # a, b = task()
     return events
 
 

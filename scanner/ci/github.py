@@ -57,6 +57,8 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                 continue
             on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` key as True
             names, crons, paths = _triggers(on)
+            # GitHub runs no workflow without an event (``on:`` missing, or every event commented out): its jobs are off
+            never_runs = not names
             wf_targets = e.scope == "project" or targets_subdir(sub, *paths)
             wf_jobs = doc.get("jobs")
             if not isinstance(wf_jobs, dict):
@@ -121,7 +123,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         environment=env_name,
                         needs=needs_t,
                         manual=False,
-                        disabled=_if_false(job.get("if")),
+                        disabled=never_runs or _if_false(job.get("if")),
                         applies=applies,
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
                     )
