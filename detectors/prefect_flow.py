@@ -237,7 +237,7 @@ class PrefectFlow(Detector):
         for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
                 # ``scheduled``, not ``active``: a flow run by hand still declares its lineage (D3)
-                # cited at its first edge (``clean = transform(raw)``), not at the ``def`` of the flow
+                # cited at the edge into its training task (``model = train(features)``), else its first edge, not at its ``def``
                 yield self.found("pipeline.dag", index, f.path, f.edge_line or f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
                                  attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False),
                                         **({"stub": True} if f.stub else {})})
