@@ -103,7 +103,10 @@ class EnvDockerfile(Detector):
                     ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
                 else:
                     continue
-                line, snip = ops.locate(index, e, n.lineno)
+                # cited at what pins the environment (the first package, else the image), not at ``@dsl.component(``
+                where = kw.get("packages_to_install") if isinstance(pkgs, list) and pkgs else kw.get("base_image") if isinstance(image, str) else None
+                first = where.elts[0] if isinstance(where, (ast.List, ast.Tuple)) and where.elts else where
+                line, snip = ops.locate(index, e, getattr(first, "lineno", None) or n.lineno)
                 yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"kind": kind, "image": image if isinstance(image, str) else "", "pinned": ok})
                 break

@@ -150,7 +150,7 @@ class PipelineTracking(Detector):
             for p in sorted(_output_params(fn, ("Dataset",))):
                 use = _uses(fn, p, ("path", "uri"))
                 if use is not None:
-                    at, snip = ops.locate(index, e, fn.lineno)
+                    at, snip = ops.locate(index, e, use.lineno)  # where the component writes the run's dataset artifact
                     durable = _durable_root(index)
                     yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
                                      attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
