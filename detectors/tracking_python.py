@@ -41,10 +41,10 @@ class TrackingPython(Detector):
         flags = Flags(index, tree)
         guarded = tracking.guarded_imports(tree)
         install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
-        gated = install_gated or all(guarded_off(c.node, par, flags) for c in calls)
+        gated = install_gated or all(guarded_off(c.node_in(tree), par, flags) for c in calls)
         stem = words(e.name.rsplit(".", 1)[0])
         tuning = bool(stem & tracking.TUNING_WORDS) or all(
-            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node, par)) for c in calls)
+            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par)) for c in calls)
         reached = where.wired != "none"
         in_training = reached or where.training_script or where.near_reached
         optional = gated or not in_training
@@ -83,9 +83,5 @@ _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "T
 def _lead(calls: list[tracking.TrackCall]) -> tracking.TrackCall:
     """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``), else the
     first metrics or parameters logged, else the first tracker call (an artifact, a tag)."""
-    def name(c: tracking.TrackCall) -> str:
-        f = c.node.func if isinstance(c.node, ast.Call) else None
-        return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-
-    return (next((c for c in calls if name(c) in _OPENERS), None)
+    return (next((c for c in calls if c.attr in _OPENERS), None)
             or next((c for c in calls if c.role in ("metrics", "params", "auto")), None) or calls[0])

@@ -94,7 +94,7 @@ def _python_uris(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[
             if uri and not uri.startswith("{}"):
                 yield c.line, "mlflow", uri
             continue
-        tool = tracking._ctor(c.node, al)
+        tool = tracking.call_ctor(c, al)
         if tool in _SAAS and c.attr == _SAAS[tool] or tool == "comet" and c.attr == "start":
             mode = ops.literal(ops.kwarg(c.node, "mode"))
             if c.attr == "OfflineExperiment" or (isinstance(mode, str) and mode.lower() in _OFFLINE):
