@@ -4,17 +4,16 @@ component images, Anyscale/Ray cluster images, SageMaker framework versions); fe
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
-from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -84,26 +83,42 @@ class EnvDockerfile(Detector):
                             ok = bool(re.match(r"\d+\.\d+\.", v)) if kind == "databricks" else _base_pinned(v)
                             yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
                                              attrs={"kind": kind, "image": v, "pinned": ok})
-        for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install")):
-            if place(index, e).kind == "test":
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not index.mentions(e.path, _RUNTIME_WORDS):
                 continue
-            for n in walk(tree):
-                if not isinstance(n, ast.Call):
-                    continue
-                kw = {k.arg: k.value for k in n.keywords if k.arg}
-                image, pkgs, fw = ops.literal(kw.get("base_image")), ops.literal(kw.get("packages_to_install")), ops.literal(kw.get("framework_version"))
-                if isinstance(image, str) or isinstance(pkgs, list):
-                    pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
-                    ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
-                    kind = "kfp"
-                elif isinstance(fw, str):
-                    ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
-                else:
-                    continue
-                line, snip = ops.locate(index, e, n.lineno)
-                yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
-                                 attrs={"kind": kind, "image": image if isinstance(image, str) else "", "pinned": ok})
-                break
+            hit = index.fact(e.path, RUNTIME_FACT)
+            if hit is None or place(index, e).kind == "test":
+                continue
+            code_line, kind, image, ok = hit
+            line, snip = ops.locate(index, e, code_line)
+            yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
+                             attrs={"kind": kind, "image": image, "pinned": ok})
+
+
+_RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install")
+
+
+def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
+    """[line, kind, image, pinned] of the first call (in walk order) that declares a KFP component image or packages, or
+    a SageMaker framework version, from the file's typed calls; None when there is none or the file does not parse."""
+    e = index.entry(path)
+    if e is None or index.python(path) is None:
+        return None
+    for c in sorted(ops.py_calls(index, e)[1], key=lambda c: c.ordinal):
+        image, pkgs, fw = c.kw_value("base_image"), c.kw_value("packages_to_install"), c.kw_value("framework_version")
+        if isinstance(image, str) or isinstance(pkgs, list):
+            pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
+            ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
+            kind = "kfp"
+        elif isinstance(fw, str):
+            ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
+        else:
+            continue
+        return [c.line, kind, image if isinstance(image, str) else "", ok]
+    return None
+
+
+RUNTIME_FACT = register_fact("env.runtime.python", _runtime_call, eager=lambda index, path: index.may_mention(path, _RUNTIME_WORDS))
 
 
 def _spec(req: str) -> str:
