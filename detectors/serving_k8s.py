@@ -140,7 +140,8 @@ def _loads_model_fact(index: FileIndex, path: str) -> bool:
     return loads_model(ops.py_calls(index, ops.FileEntry(path, path, "project"))[1])
 
 
-PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact)
+PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact,
+                            eager=lambda index, path: index.may_mention(path, SERVING) and index.may_mention(path, NEEDLES))
 LOADS_MODEL = register_fact("serving.k8s.loads_model", _loads_model_fact)
 
 
