@@ -4,13 +4,14 @@ component images, Anyscale/Ray cluster images, SageMaker framework versions); fe
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
-from mlscan.facts import ops, tracking
+from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -95,30 +96,53 @@ class EnvDockerfile(Detector):
                              attrs={"kind": kind, "image": image, "pinned": ok})
 
 
-_RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install")
+_RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")
 
 
 def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
-    """[line, kind, image, pinned] of the first call (in walk order) that declares a KFP component image or packages, or
-    a SageMaker framework version, from the file's typed calls; None when there is none or the file does not parse."""
-    e = index.entry(path)
-    if e is None or index.python(path) is None:
+    """[line, kind, image, pinned] of the first call (in walk order) that declares a KFP component image or packages, a
+    SageMaker framework version or a built-in image at a version; None when there is none or the file does not parse.
+    A file fact (derived when the file is parsed). Reads the calls' nodes: a version may be a module constant
+    (``tracking.python_value``)."""
+    tree = index.python(path)
+    if tree is None:
         return None
-    for c in sorted(ops.py_calls(index, e)[1], key=lambda c: c.ordinal):
-        image, pkgs, fw = c.kw_value("base_image"), c.kw_value("packages_to_install"), c.kw_value("framework_version")
+    for n in pycalls.calls_of(tree):
+        kw = {k.arg: k.value for k in n.keywords if k.arg}
+        image, pkgs, fw = ops.literal(kw.get("base_image")), ops.literal(kw.get("packages_to_install")), ops.literal(kw.get("framework_version"))
         if isinstance(image, str) or isinstance(pkgs, list):
             pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
             ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
             kind = "kfp"
         elif isinstance(fw, str):
             ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
+        elif (ver := _builtin_image_version(n, kw, tree)) is not None:
+            # a built-in algorithm/framework image at a version: ``image_uris.retrieve("xgboost", region, "1.7-1")``
+            ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
         else:
             continue
-        return [c.line, kind, image if isinstance(image, str) else "", ok]
+        return [n.lineno, kind, image if isinstance(image, str) else "", ok]
     return None
 
 
 RUNTIME_FACT = register_fact("env.runtime.python", _runtime_call, eager=lambda index, path: index.may_mention(path, _RUNTIME_WORDS))
+
+
+def _builtin_image_version(call: ast.Call, kw: dict[str, ast.AST], tree: ast.AST) -> str | None:
+    """The version a SageMaker image lookup asks for (``sagemaker.image_uris.retrieve(framework, region, version)``, the
+    v1 ``get_image_uri(region, repo_name, repo_version)``): "" when it asks for none (the latest image), None when the
+    call is no image lookup."""
+    name = ops.dotted(call.func)
+    if name.endswith("image_uris.retrieve") or name == "retrieve" and "framework" in kw:
+        value = kw.get("version", call.args[2] if len(call.args) > 2 else None)
+    elif name.rsplit(".", 1)[-1] == "get_image_uri":
+        value = kw.get("repo_version", call.args[2] if len(call.args) > 2 else None)
+    else:
+        return None
+    if value is None:
+        return ""
+    text = tracking.python_value(value, tree, call.lineno)  # a literal or a module constant
+    return text or ""
 
 
 def _spec(req: str) -> str:

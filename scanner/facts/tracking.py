@@ -53,6 +53,8 @@ _AUTO = {
                  "WeightsAndBiasesCallback": "wandb", "WandbMetricsLogger": "wandb", "ClearMLCallback": "clearml"},
     "setup": {"setup_mlflow": "mlflow", "setup_wandb": "wandb"},
 }
+# decorators that log a whole flow or step: W&B's Metaflow integration records parameters, datasets and metrics
+_DECORATORS = {"wandb.integration.metaflow.wandb_log": "wandb", "wandb.integration.metaflow.metaflow.wandb_log": "wandb"}
 # Files worth a parse (word pre-filter): the tracker modules a call resolves to, the integration classes of _AUTO
 # (capitalised words also match inside longer names) and SummaryWriter. ``report_to=`` (Hugging Face) is confirmed as
 # text: its words are common.
@@ -98,17 +100,17 @@ class TrackCall:
     role: str  # run | params | metrics | auto (params and metrics)
     attr: str  # the called attribute or name ('' for an assignment: ``run["acc"] = ...``)
     text: str  # the callee as written ('' for an assignment)
-    kind: str  # "c": a call, "a": an assignment
-    ordinal: int  # its place among the module's calls (``pycalls.calls_of``) or assignments (``assigns_of``)
+    kind: str  # "c": a call, "d": a decorator, "a": an assignment
+    ordinal: int  # its place among the module's calls (``pycalls.calls_of``), decorators or assignments, in walk order
 
     def node_in(self, tree: ast.AST) -> ast.AST:
-        """The call or assignment in ``tree``, the parse of the file it was read from."""
-        return pycalls.calls_of(tree)[self.ordinal] if self.kind == "c" else assigns_of(tree)[self.ordinal]
-
-
-def assigns_of(tree: ast.AST) -> list[ast.Assign]:
-    """The ``Assign`` statements of a module in ``walk`` order."""
-    return [n for n in walk(tree) if n.__class__ is ast.Assign]  # type: ignore[misc]
+        """The call, decorator or assignment in ``tree``, the parse of the file it was read from."""
+        if self.kind == "c":
+            return pycalls.calls_of(tree)[self.ordinal]
+        if self.kind == "d":
+            return [d for n in walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                    for d in n.decorator_list][self.ordinal]
+        return [n for n in walk(tree) if n.__class__ is ast.Assign][self.ordinal]
 
 
 def _auto_tool(c: pycalls.Call) -> str | None:
@@ -206,20 +208,32 @@ def _tracker_facts(index: FileIndex, path: str) -> list[list[Any]] | None:
         hit = _classify(c, al, objs, uses_mlflow)
         if hit:
             out.append([c.line, hit[0], hit[1], c.attr, c.text, "c", c.ordinal])
-    for k, n in enumerate(assigns_of(tree)):  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
-        for t in n.targets:
-            if not isinstance(t, (ast.Subscript, ast.Attribute)):
-                continue
-            text = ops.dotted(t.value if isinstance(t, ast.Subscript) else t)
-            if text.startswith("wandb.config") or ops.qualname(t, al) == "wandb.config":
-                out.append([n.lineno, "wandb", "params", "", "", "a", k])
-                continue
-            tool = _obj_tool(_receiver(t) or text, objs)
-            if tool in ("neptune", "aim", "dvclive", "wandb"):
-                key = " ".join(ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
-                               if isinstance(ops.literal(s.slice), str))
-                role = "params" if words(key) & {"params", "param", "parameters", "config", "hparams", "hyperparameters"} else "metrics"
-                out.append([n.lineno, tool, role, "", "", "a", k])
+    k_assign = k_dec = 0
+    for n in walk(tree):  # one walk: decorators and assignments in walk order
+        cls = n.__class__
+        if cls is ast.ClassDef or cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+            for dec in n.decorator_list:  # type: ignore[attr-defined]  # @wandb_log on a Metaflow flow or step logs its parameters and artifacts
+                q = ops.qualname(dec.func if isinstance(dec, ast.Call) else dec, al) or ""
+                if q in _DECORATORS:
+                    f = dec.func if isinstance(dec, ast.Call) else None
+                    attr = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                    out.append([dec.lineno, _DECORATORS[q], "auto", attr, ops.dotted(f) if f is not None else "", "d", k_dec])
+                k_dec += 1
+        elif cls is ast.Assign:  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
+            for t in n.targets:  # type: ignore[attr-defined]
+                if not isinstance(t, (ast.Subscript, ast.Attribute)):
+                    continue
+                text = ops.dotted(t.value if isinstance(t, ast.Subscript) else t)
+                if text.startswith("wandb.config") or ops.qualname(t, al) == "wandb.config":
+                    out.append([n.lineno, "wandb", "params", "", "", "a", k_assign])  # type: ignore[attr-defined]
+                    continue
+                tool = _obj_tool(_receiver(t) or text, objs)
+                if tool in ("neptune", "aim", "dvclive", "wandb"):
+                    key = " ".join(ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
+                                   if isinstance(ops.literal(s.slice), str))
+                    role = "params" if words(key) & {"params", "param", "parameters", "config", "hparams", "hyperparameters"} else "metrics"
+                    out.append([n.lineno, tool, role, "", "", "a", k_assign])  # type: ignore[attr-defined]
+            k_assign += 1
     out.sort(key=lambda t: t[0])
     return out
 
