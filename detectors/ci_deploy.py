@@ -30,6 +30,18 @@ PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
 ROLLBACK = lazy_re(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
+# what a GitOps application (its name, source path or chart) deploys: a model or serving service, or a platform tool
+# the models run on (the tracking server, the workflow engine, monitoring, storage, the cluster's plumbing)
+GITOPS_SERVING = lazy_re(r"model|serv(?:e|ing|er-?less)|predict|inference|infer\b|seldon-?deploy|isvc|endpoint|\bapi\b", re.I)
+GITOPS_PLATFORM = lazy_re(r"mlflow|argo|airflow|prefect|dagster|kubeflow|prometheus|grafana|loki|alertmanager|minio|postgres|mysql|redis|kafka|"
+                          r"ingress|cert-manager|vault|keycloak|jupyter|tracking|monitoring|logging|istio|knative|infra|operator|crds?\b", re.I)
+
+
+def gitops_deploys_tool(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
+    """An Argo CD application or Flux release that deploys a platform tool (``mlflow-infra`` from ``kubernetes/mlflow``),
+    not a model: its name and source path or chart name a tool and nothing about serving."""
+    text = " ".join([name, *(v for k, v in with_ if k in ("path", "chart"))])
+    return not GITOPS_SERVING.search(text) and bool(GITOPS_PLATFORM.search(text))
 
 
 class CiDeploy(Detector):
@@ -63,6 +75,8 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(with_=step.with_)):
                     target = None
+                if target == "gitops" and gitops_deploys_tool(step.name, step.with_):
+                    target = None  # it deploys the tracking server or the workflow engine, not a model
                 if target == "gitops" and job.manual:
                     active = False  # an Argo CD application without automated sync is synced by hand
                 if target or placeholder_deploy(step):

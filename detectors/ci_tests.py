@@ -110,12 +110,21 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
     """(asserts, post_deploy) of what a test command runs. Unknown runners, or no Python test file found: (True, False)."""
     if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
         return True, False
-    files = collected_tests(index, c, runner)
-    facts = [f for e in files if (f := index.fact(e.path, TEST_FACTS)) is not None]
-    if not facts:
+    # files are read until the answer is settled (one that asserts and one that calls no endpoint): a command that
+    # collects thousands of test files parses only as many as it takes, and the answer is the same as over all of them
+    seen = asserts = False
+    post_deploy = True
+    for e in collected_tests(index, c, runner):
+        f = index.fact(e.path, TEST_FACTS)
+        if f is None:
+            continue
+        seen = True
+        asserts = asserts or f[0] or (runner == "python" and f[1])
+        post_deploy = post_deploy and f[2]
+        if asserts and not post_deploy:
+            break
+    if not seen:
         return True, False
-    asserts = any(a or (runner == "python" and r) for a, r, _ in facts)
-    post_deploy = all(p for _, _, p in facts)
     return asserts, post_deploy
 
 

@@ -22,6 +22,9 @@ _MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_mod
                           "set_registered_model_alias", "upload_model"})
 _DATA_WORDS = frozenset({"data", "dataset", "datasets", "train", "training", "input", "inputs", "table", "snapshot"})
 _VERSION_WORDS = frozenset({"hash", "md5", "sha", "sha256", "digest", "version", "id", "checksum", "rev", "revision", "commit", "etag"})
+_TAG_WORDS = frozenset({"tag", "tags", "release", "label"})
+# a dataset name that carries its version: a date, a ``v3``, a ``:tag``/``@tag`` or a trailing number
+_VERSIONED_VALUE = lazy_re(r"(?i)\bv\d+|\d{4}-?\d{2}(-?\d{2})?|[:@][\w.-]+$|[-_.]\d+$")
 _LAKEFS_REF = lazy_re(r"lakefs://[^/\s]+/([^/\s]+)/")
 _AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
@@ -143,6 +146,11 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
             if not w and a in ("set_tags", "log_params", "log"):  # a dict of tags, maybe built elsewhere in the project
                 w = {x for k in _dict_keys(index, e, tree, al, c.node.args[0]) for x in words(k)
                      if words(k) & _DATA_WORDS and words(k) & _VERSION_WORDS}
+            if w & _DATA_WORDS and not w & _VERSION_WORDS and w <= _DATA_WORDS | _TAG_WORDS | {"name"} and len(c.node.args) > 1:
+                # a dataset tag on the run: ``log_param("dataset", "customers-2024-05")``, ``set_tag("data_tag", TAG)``
+                value = tracking.python_value(c.node.args[1], tree, c.line)
+                if w & _TAG_WORDS or (value is not None and _VERSIONED_VALUE.search(value)):
+                    w = w | {"version"}
             if w & _DATA_WORDS and w & _VERSION_WORDS and tracking.tracker_calls(index, e):
                 yield V, c.line, next((t.tool for t in tracking.tracker_calls(index, e)), "tracker"), {"pinned": True}
     for n in walk(tree):

@@ -84,7 +84,7 @@ class EnvDockerfile(Detector):
                             ok = bool(re.match(r"\d+\.\d+\.", v)) if kind == "databricks" else _base_pinned(v)
                             yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
                                              attrs={"kind": kind, "image": v, "pinned": ok})
-        for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install")):
+        for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")):
             if place(index, e).kind == "test":
                 continue
             for n in walk(tree):
@@ -98,12 +98,32 @@ class EnvDockerfile(Detector):
                     kind = "kfp"
                 elif isinstance(fw, str):
                     ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
+                elif (ver := _builtin_image_version(n, kw, tree)) is not None:
+                    # a built-in algorithm/framework image at a version: ``image_uris.retrieve("xgboost", region, "1.7-1")``
+                    ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
                 else:
                     continue
                 line, snip = ops.locate(index, e, n.lineno)
                 yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"kind": kind, "image": image if isinstance(image, str) else "", "pinned": ok})
                 break
+
+
+def _builtin_image_version(call: ast.Call, kw: dict[str, ast.AST], tree: ast.AST) -> str | None:
+    """The version a SageMaker image lookup asks for (``sagemaker.image_uris.retrieve(framework, region, version)``, the
+    v1 ``get_image_uri(region, repo_name, repo_version)``): "" when it asks for none (the latest image), None when the
+    call is no image lookup."""
+    name = ops.dotted(call.func)
+    if name.endswith("image_uris.retrieve") or name == "retrieve" and "framework" in kw:
+        value = kw.get("version", call.args[2] if len(call.args) > 2 else None)
+    elif name.rsplit(".", 1)[-1] == "get_image_uri":
+        value = kw.get("repo_version", call.args[2] if len(call.args) > 2 else None)
+    else:
+        return None
+    if value is None:
+        return ""
+    text = tracking.python_value(value, tree, call.lineno)  # a literal or a module constant
+    return text or ""
 
 
 def _spec(req: str) -> str:

@@ -42,9 +42,11 @@ def parse_aws(index: FileIndex) -> list[CiJob]:
         for doc in docs:
             if isinstance(doc, dict) and isinstance(doc.get("Resources"), dict):
                 jobs += _cloudformation(index, e, doc["Resources"])
-    for e, tree in index.python_files((b"aws_cdk",)):
-        if index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")):
-            jobs += _cdk(index, e, tree)
+    for e in index.select(("**/*.py", "**/*.ipynb")):  # python_files, with the byte check before the parse
+        if index.mentions(e.path, (b"aws_cdk",)) and index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")):
+            tree = index.python(e.path)
+            if tree is not None:
+                jobs += _cdk(index, e, tree)
     for e in index.select(("**/*.ts", "**/*.js")):
         if not e.name.endswith(".d.ts") and index.mentions(e.path, (b"aws-cdk",)) \
                 and index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")) and in_cdk_app(index, e.path):

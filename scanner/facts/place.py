@@ -111,9 +111,27 @@ def _training(index: FileIndex, e: FileEntry) -> _Training:
               or index.contains(e.path, (b"# Databricks notebook source",)))
     training = bool(facts is not None and (script and facts[1] or facts[2]))
     folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
-    package = bool(folder) and bool(index.select((f"{folder}/__init__.py",)))  # the training package, not any folder
-    near = package and any(vp != e.vpath and (vp.rsplit("/", 1)[0] if "/" in vp else "") == folder for vp in w.reach)
+    package = bool(folder) and folder in _packages(index)  # the training package, not any folder
+    # a sibling reached: a reached file in the folder other than this one
+    near = package and _reached_per_folder(index).get(folder, 0) > (1 if e.vpath in w.reach else 0)
     return _Training(wired, chain, training, near and not test)
+
+
+def _packages(index: FileIndex) -> frozenset[str]:
+    """Folders holding an ``__init__.py`` (one selection per scan, not one per file asked)."""
+    return index.memo("place:packages", lambda: frozenset(  # type: ignore[no-any-return]
+        e.vpath.rsplit("/", 1)[0] for e in index.select(("**/__init__.py",)) if "/" in e.vpath))
+
+
+def _reached_per_folder(index: FileIndex) -> dict[str, int]:
+    """How many files the wiring graph reaches in each folder."""
+    def build() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for vp in wiring(index).reach:
+            d = vp.rsplit("/", 1)[0] if "/" in vp else ""
+            out[d] = out.get(d, 0) + 1
+        return out
+    return index.memo("place:reached_folders", build)  # type: ignore[no-any-return]
 
 
 def _place_facts(index: FileIndex, path: str) -> list[bool] | None:

@@ -53,6 +53,8 @@ _AUTO = {
                  "WeightsAndBiasesCallback": "wandb", "WandbMetricsLogger": "wandb", "ClearMLCallback": "clearml"},
     "setup": {"setup_mlflow": "mlflow", "setup_wandb": "wandb"},
 }
+# decorators that log a whole flow or step: W&B's Metaflow integration records parameters, datasets and metrics
+_DECORATORS = {"wandb.integration.metaflow.wandb_log": "wandb", "wandb.integration.metaflow.metaflow.wandb_log": "wandb"}
 # Files worth a parse (word pre-filter): the tracker modules a call resolves to, the integration classes of _AUTO
 # (capitalised words also match inside longer names) and SummaryWriter. ``report_to=`` (Hugging Face) is confirmed as
 # text: its words are common.
@@ -184,6 +186,11 @@ def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
             if hit:
                 out.append(TrackCall(c.line, hit[0], hit[1], c.node))
         for n in walk(tree):  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
+            if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                for dec in n.decorator_list:  # @wandb_log on a Metaflow flow or step logs its parameters and artifacts
+                    q = ops.qualname(dec.func if isinstance(dec, ast.Call) else dec, al) or ""
+                    if q in _DECORATORS:
+                        out.append(TrackCall(dec.lineno, _DECORATORS[q], "auto", dec))
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     if not isinstance(t, (ast.Subscript, ast.Attribute)):

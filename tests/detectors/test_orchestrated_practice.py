@@ -43,3 +43,44 @@ def test_kedro_dict_call_without_shared_dataset_is_no_graph(tmp_path: Path) -> N
     unlinked = KEDRO_DICT.replace('dict(X="X_train", y="y_train")', 'dict(X="features", y="labels")')
     root = git_repo(tmp_path / "repo", {"src/proj/pipelines/ds/pipeline.py": unlinked})
     assert _findings(root, "kedro.pipeline") == []
+
+
+KFP_ORDER_ONLY = '''from kfp import dsl
+
+
+@dsl.component
+def preprocess():
+    print("preprocessing")
+
+
+@dsl.component
+def train():
+    print("training")
+
+
+@dsl.pipeline(name="order")
+def pipeline():
+    p = preprocess()
+    t = train()
+    t.after(p)
+'''
+
+
+def test_kfp_steps_without_inputs_or_outputs_declare_no_lineage(tmp_path: Path) -> None:
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "a", {"pipeline.py": KFP_ORDER_ONLY}))))
+    [dag] = [f for f in run_detectors(index, load_detectors({"kubeflow.pipeline"})) if f.signal == "pipeline.dag"]
+    assert dag.strength.name == "WEAK" and dag.attrs["with_io"] is False
+    carried = KFP_ORDER_ONLY.replace("def train():", "def train(source: str):").replace("t = train()", 't = train(source="gs://raw/data.csv")')
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "b", {"pipeline.py": carried}))))
+    [dag] = [f for f in run_detectors(index, load_detectors({"kubeflow.pipeline"})) if f.signal == "pipeline.dag"]
+    assert dag.strength.name == "MEDIUM"
+
+
+def test_published_platform_charts_are_infrastructure_not_a_model_deploy() -> None:
+    from mlscan.facts.ci_vocab import deploy_command
+
+    assert deploy_command("helm upgrade --install ${RG} dagster/dagster -f values.yaml") is None
+    assert deploy_command("helm install tracking community-charts/mlflow") is None
+    assert deploy_command("helm install prom prometheus-community/kube-prometheus-stack") is None
+    assert deploy_command("helm upgrade --install api ./charts/churn-api") == "helm"  # the project's own chart
+    assert deploy_command("helm upgrade --install churn oci://registry.example.com/charts/churn-api") == "helm"
