@@ -229,8 +229,8 @@ def _vertex_gapic_alert(c: ops.PyCall) -> bool:
     if not c.qual.startswith("google.cloud.aiplatform_v1"):
         return False
     if c.qual.endswith("ModelMonitoringAlertConfig.EmailAlertConfig"):
-        return ops.kwarg(c.node, "user_emails") is not None
-    return c.attr == "ModelMonitoringAlertConfig" and ops.kwarg(c.node, "notification_channels") is not None
+        return c.has_kw("user_emails")
+    return c.attr == "ModelMonitoringAlertConfig" and c.has_kw("notification_channels")
 
 
 def _helper_call(call: ast.Call, helpers: frozenset[str]) -> bool:

@@ -23,6 +23,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
+from mlscan.facts.orchestration import inferenceish, trainingish
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -122,6 +123,8 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
+                if target == "serverless" and trainingish(c.text) and not inferenceish(c.text):
+                    target = None  # a function that starts the training pipeline (``..._training_pipeline``), not a model server
                 target = target or python_deploy(index, c)
                 if target and (key not in deploys or (c.active and not deploys[key][1])):
                     deploys[key] = (target, c.active, ((c.path, c.line),) if c.path != key[0] else ())
@@ -153,9 +156,9 @@ class CiDeploy(Detector):
     def _commented(self, index: FileIndex, paths: set[str]) -> Iterator[Finding]:
         """Deploy commands commented out in CI files (``# - run: kubectl apply -f k8s/``): not run, but a trace."""
         for path in sorted(paths):
-            if not path.endswith((".yml", ".yaml")) and "Jenkinsfile" not in path:
+            if not path.endswith((".yml", ".yaml", ".groovy")) and "Jenkinsfile" not in path:
                 continue
-            marker = "//" if "Jenkinsfile" in path else "#"
+            marker = "//" if "Jenkinsfile" in path or path.endswith(".groovy") else "#"
             for i, raw in enumerate(index.lines(path), start=1):
                 text = raw.strip()
                 if not text.startswith(marker):

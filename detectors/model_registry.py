@@ -158,7 +158,7 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "mlflow", True
         elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or ops.imports_module(al, "wandb")):
             yield c.line, "wandb", True
-        elif q == "wandb.Artifact" and ops.literal(ops.kwarg(c.node, "type")) == "model":
+        elif q == "wandb.Artifact" and c.kw_value("type") == "model":
             yield c.line, "wandb", True
         elif a == "RegisterModel" and q.startswith("sagemaker.") or a == "register" and _kw_set(c, "model_package_group_name") \
                 or a in ("create_model_package", "create_model_package_group") and ops.imports_module(al, "boto3", "sagemaker"):
@@ -180,9 +180,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "neptune" if q.startswith("neptune.") else "comet", True
         elif q == "clearml.OutputModel" or a == "register_model" and ops.imports_module(al, "model_registry"):
             yield c.line, "clearml" if q.startswith("clearml") else "kubeflow-model-registry", True
-        elif a == "log_artifact" and obj == "dvclive" and ops.literal(ops.kwarg(c.node, "type")) == "model":
+        elif a == "log_artifact" and obj == "dvclive" and c.kw_value("type") == "model":
             yield c.line, "dvc", True
-        elif q.startswith("zenml.") and a == "Model" and ops.literal(ops.kwarg(c.node, "name")) and _attached_model(tree):
+        elif q.startswith("zenml.") and a == "Model" and c.kw_value("name") and _attached_model(tree):
             # ZenML's Model Control Plane: a Model given to a @pipeline/@step gets a new version with every run
             yield c.line, "zenml", True
         elif q in ("os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"):

@@ -150,7 +150,7 @@ class PipelineTracking(Detector):
             for p in sorted(_output_params(fn, ("Dataset",))):
                 use = _uses(fn, p, ("path", "uri"))
                 if use is not None:
-                    at, snip = ops.locate(index, e, fn.lineno)
+                    at, snip = ops.locate(index, e, use.lineno)  # where the component writes the run's dataset artifact
                     durable = _durable_root(index)
                     yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
                                      attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
@@ -255,7 +255,7 @@ class PipelineTracking(Detector):
         ``S3OutputPath``: every training job writes its model artifact to that bucket."""
         for c in calls:
             if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
-                    and kwarg(c.node, "output_path") is not None or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
+                    and c.has_kw("output_path") or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
                 at, snip = ops.locate(index, e, c.line)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
