@@ -32,6 +32,12 @@ MAX_CLOSURE = 400  # project modules followed from one entry point
 MAX_FILES = 3000  # a project larger than this is not census-taken (the wiring graph stops at the same size)
 _FIT_CALLS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
 _TRAIN_CALL_ROOTS = frozenset({"xgb", "xgboost", "lgb", "lightgbm", "catboost", "trainer"})
+# receivers whose fit prepares features (a scaler, a vectorizer, an encoder), not a model
+_PREPROCESSORS = frozenset({"scaler", "vectorizer", "vectoriser", "encoder", "imputer", "tokenizer", "tfidf", "pca", "svd", "normalizer",
+                            "binarizer", "discretizer", "preprocessor", "featurizer"})
+# stems of data-preparation scripts (a featurization stage fits a vectorizer; it trains no model)
+_DATA_STEMS = frozenset({"feature", "features", "featurize", "featurization", "preprocess", "preprocessing", "prepare", "prep",
+                         "etl", "ingest", "ingestion", "clean", "cleaning", "split", "download", "transform", "transforms"})
 # scripts named for scoring, serving or evaluating a model (a scaler fitted at load time is no training run)
 _NOT_TRAINING_STEMS = frozenset({"infer", "inference", "predict", "prediction", "predictions", "serve", "serving", "server", "app",
                                  "api", "evaluate", "evaluation", "eval"})
@@ -59,6 +65,8 @@ def _fit_line(index: FileIndex, path: str) -> int:
             name = ops.dotted(n.func)
             last = name.rsplit(".", 1)[-1]
             root = name.split(".", 1)[0]
+            if words(name) & _PREPROCESSORS:
+                continue  # StandardScaler().fit(X), vectorizer.fit(texts): preparing features, not training a model
             if last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS):
                 line = getattr(n, "lineno", 0)
                 best = line if not best else min(best, line)
@@ -152,7 +160,7 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
         if facts is None or not (e.suffix == ".ipynb" or facts[0] or facts[1]):
             continue  # neither a notebook, an orchestrator definition nor a script
         stem = e.name.rsplit(".", 1)[0]
-        if words(stem) & (_NOT_TRAINING_STEMS | tracking.TUNING_WORDS) and not trainingish(stem):
+        if words(stem) & (_NOT_TRAINING_STEMS | _DATA_STEMS | tracking.TUNING_WORDS) and not trainingish(stem):
             continue  # scoring, serving and search scripts are not training runs
         closure, todo = {e.vpath}, deque([e.vpath])
         while todo and len(closure) < MAX_CLOSURE:
