@@ -32,6 +32,10 @@ MAX_CLOSURE = 400  # project modules followed from one entry point
 MAX_FILES = 3000  # a project larger than this is not census-taken (the wiring graph stops at the same size)
 _FIT_CALLS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
 _TRAIN_CALL_ROOTS = frozenset({"xgb", "xgboost", "lgb", "lightgbm", "catboost", "trainer"})
+# pipeline-native run tracking (labelling conventions E1): KFP metrics outputs, ZenML metadata, SageMaker training-job
+# metric definitions and experiment configs
+_NATIVE = (b"Output[Metrics]", b"Output[ClassificationMetrics]", b"mlpipeline_metrics", b"mlpipeline-metrics", b"log_metadata",
+           b"metric_definitions", b"experiment_config")
 # receivers whose fit prepares features (a scaler, a vectorizer, an encoder), not a model
 _PREPROCESSORS = frozenset({"scaler", "vectorizer", "vectoriser", "encoder", "imputer", "tokenizer", "tfidf", "pca", "svd", "normalizer",
                             "binarizer", "discretizer", "preprocessor", "featurizer"})
@@ -150,7 +154,7 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
         if vp not in memo:
             e = by_vpath[vp]
             fit = (index.fact(e.path, FIT_FACT) or 0) if index.mentions(e.path, _FIT_WORDS) else 0
-            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e))
+            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE)
             memo[vp] = (fit, tracked)
         return memo[vp]
 
