@@ -84,7 +84,7 @@ class AwsCdk(Detector):
                 yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.STRONG,
                                  attrs={"tool": "sagemaker-model-monitor", "wired": True})
         capture = next((c for c in calls if c.qual.startswith("aws_cdk.aws_sagemaker.") and c.attr == "CfnEndpointConfig"
-                        and kwarg(c.node, "data_capture_config") is not None), None)
+                        and c.has_kw("data_capture_config")), None)
         if capture is not None:
             at, snip = self._at(index, e, capture.line)
             yield self.found("monitoring.logging", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
@@ -128,7 +128,7 @@ class AwsCdk(Detector):
             texts = [ast.unparse(c.node), *(str(a.value) for a in walk(c.node) if isinstance(a, ast.Constant) and isinstance(a.value, str))]
             if not trainingish(*texts) and "SageMakerStartPipelineExecution" not in texts[0] and "SageMakerPipeline" not in texts[0]:
                 continue
-            active = ops.literal(kwarg(c.node, "enabled")) is not False
+            active = c.kw_value("enabled") is not False
             cron = ast.unparse(sched)
             at, snip = self._at(index, e, c.line)
             yield self.found("schedule.training", index, e.path, at, snippet=snip, strength=Strength.STRONG if active else Strength.WEAK,

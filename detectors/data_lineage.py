@@ -63,7 +63,7 @@ class DataLineage(Detector):
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
         linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
-            t.role == "run" and isinstance(t.node, ast.Call) and ops.dotted(t.node.func).endswith("log_model") for t in tracking.tracker_calls(index, e))
+            t.role == "run" and t.text.endswith("log_model") for t in tracking.tracker_calls(index, e))
         done: set[str] = set()
         for signal, line, tool, extra in hits:
             if signal in done:
