@@ -23,7 +23,6 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
-from mlscan.facts.orchestration import inferenceish, trainingish
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -123,8 +122,6 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
-                if target == "serverless" and trainingish(c.text) and not inferenceish(c.text):
-                    target = None  # a function that starts the training pipeline (``..._training_pipeline``), not a model server
                 target = target or python_deploy(index, c)
                 if target and (key not in deploys or (c.active and not deploys[key][1])):
                     deploys[key] = (target, c.active, ((c.path, c.line),) if c.path != key[0] else ())
