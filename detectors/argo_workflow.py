@@ -44,6 +44,25 @@ def _graph(spec: Any) -> tuple[int, int, bool]:
     return steps, edges, io
 
 
+def _edge_line(spec: Any) -> int | None:
+    """The line of the workflow's first edge: a DAG task's ``dependencies``/``depends`` or ``{{tasks.x.outputs}}``
+    argument, or the second group of a steps template (it runs after the first)."""
+    for t in spec.get("templates") or [] if isinstance(spec, dict) else []:
+        if not isinstance(t, dict):
+            continue
+        dag = t.get("dag") if isinstance(t.get("dag"), dict) else {}
+        for x in dag.get("tasks") or []:
+            if not isinstance(x, dict):
+                continue
+            for key in ("dependencies", "depends", "arguments"):
+                if x.get(key) and (key != "arguments" or "{{tasks." in str(x[key])):
+                    return line_of(x, key)
+        groups = t.get("steps")
+        if isinstance(groups, list) and len(groups) > 1 and isinstance(groups[1], list) and groups[1] and isinstance(groups[1][0], dict):
+            return line_of(groups[1][0])
+    return None
+
+
 class ArgoWorkflow(Detector):
     """Argo Workflow/WorkflowTemplate/CronWorkflow graphs and schedules, Argo Events sensors; feeds D3, M1."""
 
@@ -55,8 +74,24 @@ class ArgoWorkflow(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         docs = [(e, d) for e, d in ops.k8s_docs(index) if str(d.get("apiVersion", "")).startswith("argoproj.io/") and not e.test]
         templates = {ops.k8s_name(d): d.get("spec") for _, d in docs if d.get("kind") in ("WorkflowTemplate", "ClusterWorkflowTemplate")}
+        # Argo Events: the (event source, event) pairs that a training Sensor waits on; a calendar event among them is
+        # a training schedule (https://argoproj.github.io/argo-events/eventsources/setup/calendar/)
+        training_events: set[tuple[str, str]] = set()
+        for _, d in docs:
+            spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
+            if d.get("kind") == "Sensor" and trainingish(*_texts(spec.get("triggers")), *all_strings(spec.get("triggers"))):
+                training_events |= {(str(x.get("eventSourceName", "")), str(x.get("eventName", ""))) for x in spec.get("dependencies") or []
+                                    if isinstance(x, dict)}
         for e, d in docs:
             kind, spec = d.get("kind"), d.get("spec") if isinstance(d.get("spec"), dict) else {}
+            if kind == "EventSource" and isinstance(spec.get("calendar"), dict):
+                source = ops.k8s_name(d)
+                for event, cal in spec["calendar"].items():
+                    if isinstance(cal, dict) and (cal.get("schedule") or cal.get("interval")) and (str(source), str(event)) in training_events:
+                        yield self.found("schedule.training", index, e.path, line_of(cal, "schedule" if cal.get("schedule") else "interval"),
+                                         strength=Strength.STRONG, attrs={"tool": "argo-events", "cron": str(cal.get("schedule") or cal.get("interval")),
+                                                                          "active": True, "trigger": "cron"})
+                continue
             if kind == "Sensor":
                 triggers = spec.get("triggers")
                 if trainingish(*_texts(triggers), *(all_strings(triggers))):
@@ -72,9 +107,11 @@ class ArgoWorkflow(Detector):
             steps, edges, io = _graph(wf)
             active = kind != "CronWorkflow" or spec.get("suspend") is not True
             if steps >= 2 and edges >= 1:
-                yield self.found("pipeline.dag", index, e.path, line_of(d, "spec"),
+                # cited at its first edge (``dependencies: [load-data]``), not at ``spec:``; a workflow that trains is
+                # what lineage from raw data to model input is about (D3 prefers it)
+                yield self.found("pipeline.dag", index, e.path, _edge_line(wf) or line_of(d, "spec"),
                                  strength=Strength.STRONG if kind == "CronWorkflow" and active else Strength.MEDIUM,
-                                 attrs={"tool": tool, "kind": kind, "steps": steps, "with_io": io})
+                                 attrs={"tool": tool, "kind": kind, "steps": steps, "with_io": io, "training": trainingish(name, *_texts(wf))})
             if kind == "CronWorkflow" and trainingish(name, *_texts(wf), *_texts(target)):
                 crons = spec.get("schedules") if isinstance(spec.get("schedules"), list) else [spec.get("schedule")]
                 yield self.found("schedule.training", index, e.path, line_of(spec, "schedules" if "schedules" in spec else "schedule"),

@@ -22,6 +22,7 @@ from mlscan.facts.orchestration import (
     training_code,
     trainingish,
 )
+from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
@@ -38,6 +39,16 @@ def _running(call: ast.AST) -> bool:
     return isinstance(call, ast.Call) and tail(dotted(kwarg(call, "default_status"))) == "RUNNING"
 
 
+def _span(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+    """(first decorator line, last signature line) of a function: the decorator names the asset, the signature its
+    upstream assets; its ``def`` line alone reads as a bare opener."""
+    start = min([d.lineno for d in fn.decorator_list] + [fn.lineno])
+    ends = [fn.lineno] + [a.end_lineno or a.lineno for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
+    if fn.returns is not None:
+        ends.append(fn.returns.end_lineno or fn.returns.lineno)
+    return start, max(ends)
+
+
 class DagsterJob(Detector):
     """Dagster asset/op graphs, schedules with default_status, sensors and blocking asset checks; feeds M1, D3, M4."""
 
@@ -51,7 +62,9 @@ class DagsterJob(Detector):
         # fetches them again (from the parse cache, or parsed again)
         paths: list[str] = []
         op_defs: set[str] = set()
-        assets: dict[str, tuple[str, int, set[str], bool]] = {}
+        stub_ops: set[str] = set()  # ops whose body is a placeholder (mlscan.facts.placeholders)
+        # name -> (path, (decorator line, signature end), deps, training, stub)
+        assets: dict[str, tuple[str, tuple[int, int], set[str], bool, bool]] = {}
         jobs: dict[str, ast.AST] = {}
         for e, tree in index.python_files((b"dagster",), ("**/*.py",)):
             if e.test or not imports(tree, "dagster"):
@@ -67,16 +80,21 @@ class DagsterJob(Detector):
                     if isinstance(d, ast.Call):
                         deps |= {tail(s) for s in strings(kwarg(d, "deps", "ins") or ast.Constant(""))}
                         deps |= {n.id for n in walk(kwarg(d, "deps") or ast.Constant("")) if isinstance(n, ast.Name)}
-                    assets[name] = (path, fn.lineno, deps, training_code(fn, funcs) or trainingish(name))
+                    assets[name] = (path, _span(fn), deps, training_code(fn, funcs) or trainingish(name), stub_function(fn))
                 if decorator(fn, *_JOB):
                     jobs[fn.name] = fn
             for n in walk(tree):
                 if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in ("define_asset_job", "JobDefinition"):
                     jobs.update({t.id: n.value for t in n.targets if isinstance(t, ast.Name)})
-        linked = [(p, ln) for name, (p, ln, deps, _) in assets.items() if deps & (set(assets) - {name})]
+        # an asset taking another asset (a parameter named for it, ``deps=``/``ins=``) is an edge; the one cited is a
+        # training asset's edge when there is one, from its decorator through its signature (where the upstream is named)
+        linked = [(not training, p, ln) for name, (p, ln, deps, training, _) in assets.items() if deps & (set(assets) - {name})]
         if len(assets) >= 2 and linked:
-            p, ln = min(linked)
-            yield self.found("pipeline.dag", index, p, ln, attrs={"tool": "dagster", "steps": len(assets), "kind": "assets"})
+            _, p, (ln, end) = min(linked)
+            stub = all(a[4] for a in assets.values())  # every asset of the graph is a placeholder
+            yield self.found("pipeline.dag", index, p, ln, end_line=end if end > ln else None,
+                             attrs={"tool": "dagster", "steps": len(assets), "kind": "assets", "training": any(a[3] for a in assets.values()),
+                                    **({"stub": True} if stub else {})})
         any_training = any(a[3] for a in assets.values())
 
         def training(target: ast.AST | None) -> bool:
@@ -90,10 +108,25 @@ class DagsterJob(Detector):
                 return any_training
             return any(assets[a][3] for a in names if a in assets) or trainingish(dotted(target), *names) or (job is not None and training_code(job))
 
+        def stub(target: ast.AST | None) -> bool:
+            """Everything the target runs is a placeholder: the assets it selects, or the ops its job calls."""
+            if target is None:
+                return False
+            job = jobs.get(target.id) if isinstance(target, ast.Name) else None
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                job = jobs.get(target.value)
+            names = {tail(dotted(n)) for n in walk(job or target) if isinstance(n, (ast.Name, ast.Attribute))} | set(strings(job or target))
+            if any(t == "*" or t.endswith(".all") or t == "all" for t in names):
+                return bool(assets) and all(a[4] for a in assets.values())
+            ran = {a for a in names if a in assets or a in op_defs}
+            return bool(ran) and all(assets[a][4] if a in assets else a in stub_ops for a in ran)
+
         for path in paths:
             tree = index.python(path)
             if tree is not None:
-                op_defs.update(fn.name for fn in functions(tree).values() if decorator(fn, *_OP))
+                ops_here = [fn for fn in functions(tree).values() if decorator(fn, *_OP)]
+                op_defs.update(fn.name for fn in ops_here)
+                stub_ops.update(fn.name for fn in ops_here if stub_function(fn))
         for path in paths:
             tree = index.python(path)
             if tree is None:
@@ -104,11 +137,12 @@ class DagsterJob(Detector):
                     target = kwarg(n, "job", "target", "job_name", "asset_selection") or (n.args[0] if n.args else None)
                     cron = literal(kwarg(n, "cron_schedule"), "partitioned")
                     if training(target):
-                        yield self._sched(index, path, n.lineno, str(cron), _running(n))
+                        yield self._sched(index, path, n.lineno, str(cron), _running(n), stub(target))
                 elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     d = decorator(n, "schedule")
-                    if isinstance(d, ast.Call) and training(kwarg(d, "job", "target", "job_name", "pipeline_name")):
-                        yield self._sched(index, path, d.lineno, str(literal(kwarg(d, "cron_schedule"), "")), _running(d))
+                    target = kwarg(d, "job", "target", "job_name", "pipeline_name") if isinstance(d, ast.Call) else None
+                    if isinstance(d, ast.Call) and training(target):
+                        yield self._sched(index, path, d.lineno, str(literal(kwarg(d, "cron_schedule"), "")), _running(d), stub(target))
                     d = decorator(n, *_SENSOR)
                     if isinstance(d, ast.Call) and training(kwarg(d, "job", "jobs", "target", "asset_selection", "job_name")):
                         yield self.found("retrain.trigger", index, path, d.lineno, strength=Strength.STRONG if _running(d) else Strength.WEAK,
@@ -122,8 +156,10 @@ class DagsterJob(Detector):
                         # ops defined in this file, or imported by name from the project (``from solids import *``)
                         steps, edges = dataflow(n, op_defs)
                         if steps >= 2 and edges:
-                            yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": steps, "kind": "ops"})
+                            ran = {c.func.id for c in walk(n) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in op_defs}
+                            yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": steps, "kind": "ops",
+                                                                                        **({"stub": True} if ran and ran <= stub_ops else {})})
 
-    def _sched(self, index: FileIndex, path: str, line: int, cron: str, active: bool) -> Finding:
+    def _sched(self, index: FileIndex, path: str, line: int, cron: str, active: bool, stub: bool = False) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
-                          attrs={"tool": "dagster", "cron": cron, "active": active, "trigger": "cron"})
+                          attrs={"tool": "dagster", "cron": cron, "active": active, "trigger": "cron", **({"stub": True} if stub else {})})

@@ -17,9 +17,11 @@ from mlscan.facts.data_checks import (
     may_check,
     pandera_schemas,
     real_data,
+    row_validation,
 )
+from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
-from mlscan.facts.pyast import result_used
+from mlscan.facts.pyast import result_used, walk
 from mlscan.facts.wiring import wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
@@ -28,10 +30,11 @@ from mlscan.model import Finding, Strength
 # Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
 # project's Pandera schema names, added at run time) ...
 NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"tensorflow_data_validation", b"ExampleValidator",
-           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
+           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep", b"ValidationError")
 # ... and files with check words that define a custom check function (data_checks.may_check, on the ``def`` lines of the text) or
 # sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
-CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_")
+CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_", b"test_data", b"test_schema", b"test_no_missing",
+               b"test_missing_values")
 _GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
 _TRAINING = lazy_re(r"train|fit\b|retrain")
 
@@ -82,10 +85,24 @@ class DataValidation(Detector):
             # ``cfg = DataQualityCheckConfig(...)`` then ``QualityCheckStep(quality_check_config=cfg, ...)``
             dq_names = frozenset(t.id for n in ops.statements(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                                  and ops.dotted(n.value.func).endswith("DataQualityCheckConfig") for t in n.targets if isinstance(t, ast.Name))
+            serving_side = _serving_lines(tree)
+            second: set[str] = set()  # tools whose hit so far validates requests or scoring input, not training data
             for c in calls:
                 tool, extra = _classify(c, al, schemas, wrappers, ge, dq_names)
-                if tool and tool not in hits:
-                    hits[tool] = (c.line, extra)
+                if tool and (tool not in hits or tool in second):
+                    side = c.line in serving_side or bool(words(c.text) & _SERVING_WORDS)
+                    if tool not in hits or not side:
+                        hits[tool] = (c.line, extra)
+                        second.discard(tool)
+                        if side:
+                            second.add(tool)
+            if "pandera" in second or ("pandera" not in hits and ops.imports_module(al, "pandera")):
+                # pandera's decorators validate a function's arguments or result (``@pa.check_types`` on
+                # ``validate_train``): the check of training data when the only call validates requests
+                deco = next((d for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno not in serving_side
+                             for d in n.decorator_list if ops.dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] in _PANDERA_DECOS), None)
+                if deco is not None:
+                    hits["pandera"] = (deco.lineno, hits.get("pandera", (0, {}))[1])
             if "great_expectations" in hits and not hits["great_expectations"][1]:
                 runs = [c for c in calls if ge and (c.attr in ("run_checkpoint", "run_validation_operator") or c.attr == "run" and "checkpoint" in c.text.lower())]
                 if runs and not any(result_used(tree, c.node) for c in runs):
@@ -96,6 +113,10 @@ class DataValidation(Detector):
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and custom_check(n) and (test or is_called(index, n.name))), None)
                 if fn is not None:
                     hits["custom"] = (fn.lineno, {})
+            if "custom" not in hits and ops.imports_module(al, "pydantic"):
+                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and row_validation(n) and is_called(index, n.name)), None)
+                if fn is not None:
+                    hits["pydantic"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
                 where = place(index, e).kind
                 if where == "test" and not real_data(index, e):
@@ -107,9 +128,14 @@ class DataValidation(Detector):
                 if extra.get("skip_check") or extra.get("result_discarded") or extra.get("scoring_data"):
                     automated = False  # a check whose outcome nothing reads stops nothing; scoring data is not training data
                 ln, snip = ops.locate(index, e, line)
+                src = index.lines(e.path)
+                end = None
+                if 0 < ln < len(src) and (snip or src[ln - 1]).lstrip().startswith("@"):  # a decorator is read with the function it checks
+                    end = next((j for j in range(ln + 1, min(len(src), ln + 5) + 1) if src[j - 1].lstrip().startswith(("def ", "async def "))), None)
+                    snip = "\n".join(x.strip() for x in src[ln - 1:end]) if end else snip
                 strength = Strength.STRONG if automated else Strength.WEAK if where in ("notebook", "exploration") or extra else Strength.MEDIUM
                 before = before or bool(_TRAINING.search(e.vpath.rsplit("/", 1)[-1])) or any(c.attr in ("fit", "train") for c in calls)
-                yield self.found("data.validation", index, e.path, ln, snippet=snip, strength=strength,
+                yield self.found("data.validation", index, e.path, ln, snippet=snip, end_line=end, strength=strength,
                                  attrs={"tool": tool, "automated": automated, "before_training": before and automated, **extra})
         for cmd in ops.automated_commands(index):
             tool = cli_tool(cmd.text, index)
@@ -117,6 +143,24 @@ class DataValidation(Detector):
                 before = any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) for c in ops.automated_commands(index))
                 yield self.found("data.validation", index, cmd.path, cmd.line, snippet=cmd.text, strength=Strength.STRONG,
                                  attrs={"tool": tool, "automated": True, "before_training": before})
+
+
+# a validation of what a served model receives (``validate_inference(df)``, ``request_schema.validate(body)``) is not a
+# check of training data: cited only when the module validates nothing else
+_SERVING_WORDS = frozenset({"inference", "predict", "prediction", "predictions", "request", "requests", "serve", "serving", "api",
+                            "endpoint", "scoring", "payload"})
+
+
+_PANDERA_DECOS = frozenset({"check_types", "check_input", "check_output", "check_io"})
+
+
+def _serving_lines(tree: ast.AST) -> set[int]:
+    """The lines of functions named for serving (``validate_inference``, ``check_request``)."""
+    out: set[int] = set()
+    for n in walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and words(n.name) & _SERVING_WORDS:
+            out.update(range(n.lineno, (n.end_lineno or n.lineno) + 1))
+    return out
 
 
 def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: set[str], ge: bool,
@@ -143,7 +187,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
     if q.endswith("quality_check_step.QualityCheckStep"):
         cfg = ops.kwarg(c.node, "quality_check_config")
         if isinstance(cfg, ast.Call) and ops.dotted(cfg.func).endswith("DataQualityCheckConfig") or isinstance(cfg, ast.Name) and cfg.id in dq_names:
-            return "sagemaker-quality-check", ({"skip_check": True} if ops.literal(ops.kwarg(c.node, "skip_check")) is True else {})
+            return "sagemaker-quality-check", ({"skip_check": True} if c.kw_value("skip_check") is True else {})
     return None, {}
 
 

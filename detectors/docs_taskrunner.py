@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts.taskrunners import READERS
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 CATEGORIES = {
@@ -49,10 +50,39 @@ class DocsTaskrunner(Detector):
                 cats = sorted({c for n, _ in useful for c in kinds[n]})
                 line = useful[0][1] if useful else targets[0][1]
                 names = [n for n, _ in useful] or [n for n, _, _ in targets]
+                # a task runner at the project's top level runs the project; one in a sub-folder (a web console's
+                # package.json, an infrastructure Makefile) runs that part (T1 prefers the former)
+                attrs = {"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats,
+                         "root": "/" not in e.vpath}
+                web = found_tool == "npm" and _web_frontend(index, e.path)
+                if web:
+                    attrs["web_frontend"] = True  # a web UI's dev server and bundle: not the ML project's setup
                 yield self.found(
                     "docs.taskrunner", index, e.path, line,
-                    strength=Strength.MEDIUM if useful else Strength.WEAK,  # e.g. only `clean`/`style`
-                    attrs={"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats},
+                    strength=Strength.MEDIUM if useful and not web else Strength.WEAK,  # e.g. only `clean`/`style`
+                    attrs=attrs,
                 )
+
+
+# packages that make a package.json a web front end (its scripts start a dev server and bundle a UI)
+_UI_PACKAGES = frozenset({"react", "react-dom", "vue", "next", "nuxt", "svelte", "@sveltejs/kit", "@angular/core", "solid-js",
+                          "preact", "gatsby", "@remix-run/react", "astro"})
+# commands in a script that set up or run the ML side (Python, data/model tools, infrastructure)
+_ML_COMMANDS = lazy_re(r"\b(python3?|pip3?|poetry|uv|conda|dvc|mlflow|jupyter|pytest|cdk|sam|serverless|sls|terraform|pulumi|"
+                       r"docker|docker-compose|kubectl|helm|aws|az|gcloud|sagemaker)\b")
+
+
+def _web_frontend(index: FileIndex, path: str) -> bool:
+    """A package.json of a web UI: it depends on a UI framework and none of its scripts runs an ML or infrastructure
+    command (a CDK app's or a Python project's package.json stays a task runner)."""
+    data = index.json(path)
+    if not isinstance(data, dict):
+        return False
+    deps: set[str] = set()
+    for key in ("dependencies", "devDependencies", "peerDependencies"):
+        if isinstance(data.get(key), dict):
+            deps |= set(data[key])
+    scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+    return bool(deps & _UI_PACKAGES) and not any(isinstance(c, str) and _ML_COMMANDS.search(c) for c in scripts.values())
 
 

@@ -18,11 +18,13 @@ from mlscan.facts.orchestration import (
     line_of,
     literal,
     metric_compare,
+    tail,
     trainingish,
     walk_dicts,
     words,
     yaml_docs,
 )
+from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
@@ -46,6 +48,20 @@ def _components(tree: ast.Module) -> set[str]:
 
 
 _SERVING_NAMES = ("InferenceService", "V1beta1InferenceService", "KServeClient", "SeldonDeployment")
+
+
+def _stub_components(tree: ast.Module) -> set[str]:
+    """Components whose function is a placeholder (``mlscan.facts.placeholders.stub_function``): a decorated
+    ``@dsl.component`` / ``@func_to_container_op`` function, or ``op = func_to_container_op(fn)`` /
+    ``create_component_from_func(fn)`` over such a function of this file."""
+    fns = {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out = {name for name, fn in fns.items() if decorator(fn, *_COMPONENT_DECOS) and stub_function(fn)}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in ("func_to_container_op", "create_component_from_func"):
+            src = n.value.args[0] if n.value.args else kwarg(n.value, "func")
+            if isinstance(src, ast.Name) and src.id in fns and stub_function(fns[src.id]):
+                out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    return out
 
 
 def _serving_functions(tree: ast.Module) -> set[str]:
@@ -76,19 +92,19 @@ def _task(expr: ast.AST, comps: set[str]) -> ast.Call | None:
 
 def _file_facts(index: FileIndex, path: str) -> list[object] | None:
     """What spans files, of one Python file or notebook: [imports kfp, its components, its serving functions, has a
-    @dsl.pipeline, calls create_recurring_run]; None when it does not parse. A file fact (FileIndex.fact): kept
+    @dsl.pipeline, calls create_recurring_run, its components whose function is a placeholder]; None when it does not parse. A file fact (FileIndex.fact): kept
     between scans by content, so a rescan parses only the kfp files that changed."""
     tree = index.python(path)
     if tree is None:
         return None
     if not imports(tree, "kfp"):
-        return [False, [], [], False, False]
+        return [False, [], [], False, False, []]
     pipeline = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, "pipeline") for n in walk(tree))
     recurring = any(isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run" for c in walk(tree))
-    return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring]
+    return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring, sorted(_stub_components(tree))]
 
 
-FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts)
+FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts, eager=lambda index, path: index.may_mention(path, (b"kfp",)))
 
 
 class KubeflowPipeline(Detector):
@@ -105,6 +121,7 @@ class KubeflowPipeline(Detector):
         # are then fetched again (from the parse cache, or parsed again).
         comps: set[str] = set()
         serving: set[str] = set()
+        stubs: set[str] = set()
         pipelines: list[FileEntry] = []
         recurring: list[FileEntry] = []
         for e in index.select(("**/*.py", "**/*.ipynb")):
@@ -115,12 +132,14 @@ class KubeflowPipeline(Detector):
                 continue
             comps.update(facts[1])
             serving.update(facts[2])
+            stubs.update(facts[5])
             if facts[3]:
                 pipelines.append(e)
             if facts[4]:
                 recurring.append(e)
         deployers = serving & comps
         any_training = False
+        stub_pipelines: set[str] = set()
         for e, tree in ((e, index.python(e.path)) for e in pipelines):
             if tree is None:
                 continue
@@ -144,9 +163,18 @@ class KubeflowPipeline(Detector):
                 edges = io + sum(call_tail(c) == "after" for c in walk(fn) if isinstance(c, ast.Call))
                 training = trainingish(*(dotted(c.func) for c in calls))
                 any_training = any_training or training
+                # every component the pipeline runs is a placeholder (ContainerOps run an image: not read)
+                stub = bool(calls) and all(isinstance(c.func, ast.Name) and c.func.id in stubs for c in calls)
+                if stub:
+                    stub_pipelines.add(fn.name)
                 if len(calls) >= 2 and edges >= 1:
+                    # steps that take nothing and hand nothing on (only ``.after`` ordering) declare an order, not
+                    # lineage: no data enters the pipeline (weak, below D3)
+                    carries = io > 0 or any(c.args or c.keywords for c in calls)
                     yield self.found("pipeline.dag", index, e.path, **at(index, e, fn.lineno),
-                                     attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training})
+                                     strength=Strength.MEDIUM if carries else Strength.WEAK,
+                                     attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training,
+                                            **({"stub": True} if stub else {})})
                 yield from self._gates(index, e, fn, tasks, comps)
                 deploy = next((c for c in calls if isinstance(c.func, ast.Name) and c.func.id in deployers), None)
                 if deploy is not None and len(calls) >= 2:
@@ -161,8 +189,10 @@ class KubeflowPipeline(Detector):
                     if trainingish(*texts) or any_training:
                         active = literal(kwarg(c, "enabled"), True) is not False
                         cron = literal(kwarg(c, "cron_expression"), None) or ("interval" if kwarg(c, "interval_second") else "schedule")
+                        stub = tail(dotted(kwarg(c, "pipeline_func"))) in stub_pipelines
                         yield self.found("schedule.training", index, e.path, **at(index, e, c.lineno), strength=Strength.STRONG if active else Strength.WEAK,
-                                         attrs={"tool": "kubeflow", "cron": str(cron), "active": active, "trigger": "cron"})
+                                         attrs={"tool": "kubeflow", "cron": str(cron), "active": active, "trigger": "cron",
+                                                **({"stub": True} if stub else {})})
         yield from self._compiled(index)
 
     def _gates(self, index: FileIndex, e: FileEntry, fn: ast.AST, tasks: dict[str, ast.Call], comps: set[str]) -> Iterator[Finding]:
@@ -190,8 +220,10 @@ class KubeflowPipeline(Detector):
             edges = sum(1 for t in tasks.values() if isinstance(t, dict) and (t.get("dependentTasks") or any(
                 "producerTask" in d for d in walk_dicts(t.get("inputs")))))
             if len(tasks) >= 2 and edges:
+                carries = any(isinstance(t, dict) and t.get("inputs") for t in tasks.values())
                 yield self.found("pipeline.dag", index, e.path, line_of(spec, "root") or 1,
-                                 attrs={"tool": "kubeflow", "steps": len(tasks), "with_io": True, "compiled": True, "training": trainingish(*tasks)})
+                                 strength=Strength.MEDIUM if carries else Strength.WEAK,
+                                 attrs={"tool": "kubeflow", "steps": len(tasks), "with_io": carries, "compiled": True, "training": trainingish(*tasks)})
         for e, d in k8s_objects(index, "kubeflow.org", ("ScheduledWorkflow",)):
             spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
             trig = spec.get("trigger") if isinstance(spec.get("trigger"), dict) else {}

@@ -21,7 +21,8 @@ from mlscan.model import Finding, Strength
 
 # orchestrator module -> the decorators that make a function one of its tasks
 _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("op", "asset", "multi_asset"),
-               "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component")}
+               "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component", "pipeline")}
+# (a KFP ``@dsl.pipeline`` calls prebuilt Google Cloud Pipeline Components such as ``ModelDeployOp`` as its steps)
 NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline they deploy the
 # model the pipeline trained to a prediction server of the active stack

@@ -24,6 +24,7 @@ from mlscan.facts.orchestration import (
     training_code,
     trainingish,
 )
+from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
@@ -49,6 +50,8 @@ class _Flow:
     steps: int
     edges: int
     schedule: tuple[str, bool, int] | None = None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
+    stub: bool = False  # the flow's body, or every task it runs, is a placeholder (mlscan.facts.placeholders)
+    edge_line: int = 0  # the task call into a training task that consumes another task's result (else the first such call)
 
 
 def _task_instances(tree: ast.Module) -> list[str]:
@@ -67,9 +70,9 @@ def _events(nodes: list[ast.AST]) -> list[Any]:
             if isinstance(n, ast.Call):
                 inputs = [x for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)]
                 events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
-                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n})])
+                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n}), n.lineno])
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
-                events.append(["a", dotted(n.value.func), [t.id for t in n.targets if isinstance(t, ast.Name)]])
+                events.append(["a", dotted(n.value.func), [x.id for t in n.targets for x in walk(t) if isinstance(x, ast.Name)]])  # a, b = task()
     return events
 
 
@@ -91,14 +94,15 @@ def _legacy_flows(tree: ast.Module, funcs: dict[str, ast.FunctionDef | ast.Async
             registered = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "register"
                              and dotted(c.func.value) == var for c in walk(tree))
             out.append([name, w.lineno, bool(training_code(w, funcs) or trainingish(name)), _events(list(w.body)),
-                        [sched[0], sched[1], node.lineno, registered] if sched is not None and node is not None else None])
+                        [sched[0], sched[1], node.lineno, registered] if sched is not None and node is not None else None, False])
     return out
 
 
 def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
     """What ``_flows`` reads of one Python file importing Prefect, in one walk of each flow (a file fact; None: the file
-    does not parse or does not import Prefect): [task function names, flows], a flow being [name, line, training,
-    events, Prefect 1 schedule or None]; the events, in ``walk`` order, are ``["c", callee, names, callees]`` for a call (``names``/``callees``: the
+    does not parse or does not import Prefect): [task function names, flows, names of the tasks whose body is a
+    placeholder], a flow being [name, line, training, events, Prefect 1 schedule or None, its own body is a
+    placeholder]; the events, in ``walk`` order, are ``["c", callee, names, callees, line]`` for a call (``names``/``callees``: the
     names and callees inside its arguments) and ``["a", callee, targets]`` for ``targets = callee(...)``. Whether a
     callee is a task is known only once every file's tasks are (``_flows``)."""
     tree = index.python(path)
@@ -111,8 +115,9 @@ def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
         if not decorator(fn, "flow"):
             continue
         events = _events([fn])
-        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events, None])
-    return [tasks, flows + _legacy_flows(tree, funcs)]
+        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events, None, stub_function(fn)])
+    stubs = [fn.name for fn in funcs.values() if decorator(fn, "task") and stub_function(fn)]
+    return [tasks, flows + _legacy_flows(tree, funcs), stubs]
 
 
 FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
@@ -122,17 +127,22 @@ FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
 def _flows(index: FileIndex) -> dict[str, _Flow]:
     files = [(e.path, f) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
              for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
-    task_names = {name for _, (tasks, _) in files for name in tasks}
+    task_names = {name for _, (tasks, _, _) in files for name in tasks}
+    stub_tasks = {name for _, (_, _, stubs) in files for name in stubs}
     flows: dict[str, _Flow] = {}
-    for path, (_, file_flows) in files:
-        for name, line, training, events, legacy in file_flows:
+    for path, (_, file_flows, _) in files:
+        for name, line, training, events, legacy, stub_body in file_flows:
             produced: set[str] = set()
             steps = edges = 0
+            ran: set[str] = set()
+            edge_lines: list[tuple[bool, int]] = []  # (not into a training task, line) of each edge
             for ev in events:
                 if ev[0] == "c" and _task_name(ev[1], task_names):
                     steps += 1
+                    ran.add(ev[1].split(".")[0])
                     if any(x in produced for x in ev[2]) or any(_task_name(x, task_names) for x in ev[3]):
                         edges += 1
+                        edge_lines.append((not trainingish(ev[1]), ev[4]))
                 elif ev[0] == "a" and _task_name(ev[1], task_names):
                     produced |= set(ev[2])
             schedule = None
@@ -140,7 +150,9 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
                 cron, active, sline, registered = legacy
                 registered = registered or automation_mentions(index, _REGISTER) or documented(index, _REGISTER)
                 schedule = (cron, bool(active and registered), sline)
-            flows[name] = _Flow(path, line, training, steps, edges, schedule)
+            # cited at the edge into a training task, else at the first edge in the source
+            flows[name] = _Flow(path, line, training, steps, edges, schedule, stub_body or bool(ran) and ran <= stub_tasks,
+                                min(edge_lines)[1] if edge_lines else 0)
     return flows
 
 
@@ -202,7 +214,7 @@ class PrefectFlow(Detector):
                 if sched is None or not (flow and flow.training or imports(tree, "prefect") and trainingish(name, str(literal(kwarg(c, "name"), "")))):
                     continue
                 scheduled[name] = scheduled.get(name, False) or sched[1]
-                yield self._schedule_finding(index, e.path, c.lineno, sched[0], sched[1])
+                yield self._schedule_finding(index, e.path, c.lineno, sched[0], sched[1], bool(flow and flow.stub))
         for e in index.select(("**/prefect.yaml", "**/prefect.yml")):
             for doc in index.yaml(e.path):
                 deps = doc.get("deployments") if isinstance(doc, dict) else None
@@ -217,20 +229,22 @@ class PrefectFlow(Detector):
                     for cron, active, line in _yaml_schedules(d, deps.line_of(i)):
                         active = active and d.get("paused") is not True
                         scheduled[name] = scheduled.get(name, False) or active
-                        yield self._schedule_finding(index, e.path, line, cron, active)
+                        yield self._schedule_finding(index, e.path, line, cron, active, bool(flow and flow.stub))
         for name, f in flows.items():
             if f.schedule is not None and f.training:
                 scheduled[name] = scheduled.get(name, False) or f.schedule[1]
-                yield self._schedule_finding(index, f.path, f.schedule[2], f.schedule[0], f.schedule[1])
+                yield self._schedule_finding(index, f.path, f.schedule[2], f.schedule[0], f.schedule[1], f.stub)
         for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
                 # ``scheduled``, not ``active``: a flow run by hand still declares its lineage (D3)
-                yield self.found("pipeline.dag", index, f.path, f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
-                                 attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False)})
+                # cited at the edge into its training task (``model = train(features)``), else its first edge, not at its ``def``
+                yield self.found("pipeline.dag", index, f.path, f.edge_line or f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
+                                 attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False),
+                                        **({"stub": True} if f.stub else {})})
 
-    def _schedule_finding(self, index: FileIndex, path: str, line: int, cron: str, active: bool) -> Finding:
+    def _schedule_finding(self, index: FileIndex, path: str, line: int, cron: str, active: bool, stub: bool = False) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
-                          attrs={"tool": "prefect", "cron": cron, "active": active, "trigger": "cron"})
+                          attrs={"tool": "prefect", "cron": cron, "active": active, "trigger": "cron", **({"stub": True} if stub else {})})
 
 
 def _yaml_schedules(d: dict, line: int) -> Iterator[tuple[str, bool, int]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.placeholders import stub_endpoints
 from mlscan.facts.pyast import lines_naming
 from mlscan.facts.serving import k8s_serving, loads_model, managed_endpoints, serve_command, serving_image
 from mlscan.facts.wiring import imported_modules
@@ -18,6 +19,8 @@ from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
+# an app or model server whose every model endpoint answers a constant serves no model yet
+_STUB_CAPPED = ("serving.app", "serving.k8s")
 _APPS = ("fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette", "litestar.Litestar", "sanic.Sanic")
 _ROLLBACK = lazy_re(r"\bhelm\s+rollback\b|kubectl\s+rollout\s+undo|kubectl\s+argo\s+rollouts\s+(abort|undo)|"
                        r"az\s+webapp\s+deployment\s+slot\s+swap", re.I)
@@ -101,13 +104,15 @@ class ServingK8s(Detector):
                 fact = index.fact(e.path, PYTHON_FACT)
             if fact is None:
                 continue
-            app, loads_here, modules, hits, canary = fact
+            app, loads_here, modules, hits, canary, stub = fact
             loads = app and (loads_here or any(index.fact(f.path, LOADS_MODEL) for f in ops.local_files(index, e.path, modules)))
             seen: set[str] = set()
             for code_line, signal, attrs, needs_loads in hits:
                 if signal not in seen and (loads or not needs_loads):
                     seen.add(signal)
                     line, snip = ops.locate(index, e, code_line)
+                    if stub and signal in _STUB_CAPPED:
+                        attrs = {**attrs, "stub": True}  # every model endpoint of the app answers a constant
                     yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
             if canary is not None:
                 line, snip = ops.locate(index, e, canary)
@@ -118,7 +123,7 @@ def _python_fact(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> list[Any]
     """What _python reads of one parsed file: [creates a web app, loads a model itself, the modules it imports (only
     for an app: where a model may be loaded), [code line, signal, attrs, only when the app loads a model] of each
     call _py_call recognises, in call order, the first line naming "challenger" in a serving module that also names
-    "champion" (or None)]."""
+    "champion" (or None), every model endpoint is a placeholder (``mlscan.facts.placeholders.stub_endpoints``)]."""
     al, calls = ops.py_calls(index, e)
     app = any(c.qual in _APPS for c in calls)
     hits = [[c.line, signal, attrs, signal == "serving.app"] for c in calls for signal, attrs in _py_call(c, al, True)]
@@ -127,7 +132,8 @@ def _python_fact(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> list[Any]
         lines = lines_naming(tree, "challenger")
         if lines and lines_naming(tree, "champion"):
             canary = lines[0]
-    return [app, app and loads_model(calls), imported_modules(tree, e.vpath) if app else [], hits, canary]
+    return [app, app and loads_model(calls), imported_modules(tree, e.vpath) if app else [], hits, canary,
+            bool(hits) and stub_endpoints(tree)]
 
 
 def _python_file_fact(index: FileIndex, path: str) -> list[Any] | None:
@@ -140,7 +146,8 @@ def _loads_model_fact(index: FileIndex, path: str) -> bool:
     return loads_model(ops.py_calls(index, ops.FileEntry(path, path, "project"))[1])
 
 
-PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact)
+PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact,
+                            eager=lambda index, path: index.may_mention(path, SERVING) and index.may_mention(path, NEEDLES))
 LOADS_MODEL = register_fact("serving.k8s.loads_model", _loads_model_fact)
 
 
@@ -152,12 +159,12 @@ def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[s
         yield "serving.k8s", {"tool": "ray-serve" if q.startswith("ray") else "bentoml"}
     if q.startswith(("kserve.V1beta1InferenceService", "kserve.KServeClient")):
         yield "serving.k8s", {"tool": "kserve"}
-    if c.attr == "deploy" and ops.imports_module(al, "sagemaker") and any(ops.kwarg(c.node, k) is not None for k in ("initial_instance_count", "instance_type", "endpoint_name", "serverless_inference_config")):
+    if c.attr == "deploy" and ops.imports_module(al, "sagemaker") and any(c.has_kw(k) for k in ("initial_instance_count", "instance_type", "endpoint_name", "serverless_inference_config")):
         yield "serving.managed", {"tool": "sagemaker"}
-    if c.attr == "create_endpoint" and ops.kwarg(c.node, "EndpointName") is not None or \
+    if c.attr == "create_endpoint" and c.has_kw("EndpointName") or \
             q in ("aws_cdk.aws_sagemaker.CfnEndpoint", "pulumi_aws.sagemaker.Endpoint"):
         yield "serving.managed", {"tool": "sagemaker"}
-    if c.attr in ("deploy", "create") and ops.imports_module(al, "google.cloud.aiplatform") and ("Endpoint" in c.text or ops.kwarg(c.node, "machine_type") is not None):
+    if c.attr in ("deploy", "create") and ops.imports_module(al, "google.cloud.aiplatform") and ("Endpoint" in c.text or c.has_kw("machine_type")):
         yield "serving.managed", {"tool": "vertex"}
     if q.startswith(("azure.ai.ml.entities.ManagedOnline", "azure.ai.ml.entities.KubernetesOnline")) or \
             (c.attr in ("deploy", "deploy_configuration") and q.startswith("azureml.core")):
@@ -167,7 +174,7 @@ def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[s
     variants = ops.kwarg(c.node, "ProductionVariants")
     if variants is not None and isinstance(ops.literal(variants), list) and len(ops.literal(variants)) > 1:
         yield "deploy.canary", {"kind": "ab", "tool": "sagemaker"}
-    if ops.kwarg(c.node, "ShadowProductionVariants") is not None:
+    if c.has_kw("ShadowProductionVariants"):
         yield "deploy.canary", {"kind": "shadow", "tool": "sagemaker"}
     if any(k.arg == "DeploymentConfig" and "AutoRollbackConfiguration" in ast.unparse(k.value) for k in c.node.keywords):
         yield "deploy.rollback", {"tool": "sagemaker", "automatic": True}

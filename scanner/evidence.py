@@ -115,6 +115,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     code = _strip_trailing_comment(s)
     # a table header, format-version line or name line is followed by its siblings, not by a deeper block
     siblings = not item and not is_comment and not (_KEY_OPENER.match(code) or _PY_OPENER.match(code) or _PUNCT_ONLY.match(code))
+    # a lone opening bracket (a JSON document's ``{``) holds everything up to its closing bracket, however its keys
+    # are indented (hand-edited ``devcontainer.json`` files put some at the bracket's own depth)
+    bracket = code in ("{", "[")
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     docstring = ""  # the closing quotes of a Python docstring being skipped
     settings: int | None = None  # the depth of an ``env:`` block being skipped: its variables configure the step
@@ -136,7 +139,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
             continue  # blank lines and comments neither end a block nor decide it
         ind = _indent(text)
         item_key = item and ind == base and not text.lstrip().startswith("-")  # a sibling key of a ``- name:`` item
-        if not (is_comment or siblings) and ind <= base and not item_key and not _closes(text):
+        if bracket and ind <= base and st[0] in "]}":
+            break  # the bracket closed
+        if not (is_comment or siblings) and ind <= base and not item_key and not _closes(text) and not bracket:
             break  # left the block
         if (is_comment or siblings) and ind < base:
             break
@@ -370,9 +375,18 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
     decorated = e.path.endswith(".py") and lines[e.line - 1].lstrip().startswith("@")
+    docstring = ""  # the closing quotes of a Python docstring being skipped: it describes the block, it decides nothing
     for j in range(e.line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
+        if docstring:
+            if docstring in st:
+                docstring = ""
+            continue
+        if e.path.endswith(".py") and st[:3] in ('"""', "'''"):
+            if st.count(st[:3]) == 1:
+                docstring = st[:3]
+            continue
         if not st or st.startswith(("#", "//")):
             continue
         ind = _indent(text)
@@ -452,6 +466,17 @@ _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "exampl
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
 
 
+# course material: exercises and their solutions, homework and assignments (``s8_monitoring/exercise_files/``,
+# ``homework_solution/``, ``lab-3-solutions/``); they teach a practice, the course does not run it
+_COURSE_DIR = lazy_re(r"^(?:exercises?|exercise[-_]files|homeworks?(?:[-_]\w+)?|assignments?(?:[-_]\d+)?|"
+                      r"(?:homework|exercise|lab|assignment|week|module)s?[-_\d]*solutions?)$")
+
+
+def course_path(path: str) -> bool:
+    """A file inside a course's exercise, solution, homework or assignment folder."""
+    return any(_COURSE_DIR.match(p) for p in path.lower().split("/")[:-1])
+
+
 def non_product_path(path: str) -> bool:
     """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, demo and template documents,
     contributor docs: where a practice may be shown without the project practising it."""
@@ -461,7 +486,7 @@ def non_product_path(path: str) -> bool:
     dirs = parts[:-1]
     if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs):
         return True
-    if any(p in _DEMO_DIRS for p in dirs):
+    if any(p in _DEMO_DIRS for p in dirs) or course_path(path):
         return True
     stem = parts[-1].split(".", 1)[0]
     if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):

@@ -14,6 +14,7 @@ import yaml
 from mlscan.engine import ScanOptions, scan
 from mlscan.evidence import (
     caveats_of,
+    course_path,
     deciding_line,
     doc_rank,
     focus,
@@ -85,6 +86,13 @@ def test_deciding_line_moves_into_the_block_and_names_its_path() -> None:
     assert deciding_line(DVC_YAML, 3, "dvc.yaml") == 3  # already informative
     assert structural_path(DVC_YAML, 3) == "stages.prepare.cmd"
     assert structural_path(DVC_YAML, 9) == "stages.train.outs"
+
+
+def test_a_lone_bracket_holds_keys_written_at_its_own_depth() -> None:
+    devcontainer = ['{', '  "name": "platform",', '"image": "mcr.microsoft.com/devcontainers/python:3.12",', '}']
+    assert deciding_line(devcontainer, 1, ".devcontainer/devcontainer.json") == 3
+    assert deciding_line(["{", "}", "x = 1"], 1, "a.json") == 1  # nothing inside: the bracket closed before the next line
+    assert deciding_line(["stages:", "other: 1"], 1, "dvc.yaml") == 1  # a key opener still ends at its own depth
 
 
 def test_step_name_moves_to_its_command_not_the_next_step() -> None:
@@ -217,6 +225,17 @@ def test_decisive_finding_leads_and_shows_its_fact() -> None:
     assert (q1.evidence[0].path, q1.evidence[0].line) == ("dvc.lock", 5)
 
 
+def test_course_exercises_answer_partial_and_sink() -> None:
+    """A practice shown only in a course's exercise or solution files is taught, not run: partial; beside a product
+    file it stays yes and the product file leads."""
+    q2 = _answers(_f("run", "s8_monitoring/exercise_files/drift.py"), _f("run", "homework_solution/train.py"))["Q2"]
+    assert q2.value == AnswerValue.PARTIAL and "course exercise" in q2.reason
+    q2 = _answers(_f("run", "exercises/train.py", strength=Strength.STRONG), _f("run", "src/train.py", strength=Strength.WEAK))["Q2"]
+    assert q2.value == AnswerValue.YES and q2.evidence[0].path == "src/train.py"
+    for p in ("src/exercise_mapper/app.py", "solution/app.py", "src/solutions.py"):  # names that only contain the words
+        assert not course_path(p), p
+
+
 def test_yes_without_decisive_finding_is_partial() -> None:
     q1 = _answers(_f("logged", "src/log.py", {"linked": False}))["Q1"]
     assert q1.value == AnswerValue.PARTIAL
@@ -300,6 +319,22 @@ def test_pack_line_hint_cites_the_deciding_line_of_the_block(tmp_path: Path) -> 
     assert first.line == 7  # the step name moves to what the step does
     assert (hinted.line, hinted.fact, hinted.snippet) == (11, r"line:(?i)sha\b", "ghcr.io/acme/model:${{ github.sha }}")
     assert hinted.context == "jobs.image.steps.with.tags"
+
+
+def test_pack_line_hint_skips_a_docstring(tmp_path: Path) -> None:
+    """A function's docstring describes it: a deciding-line hint finds the statement below it, not words in it."""
+    repo = _repo(tmp_path / "repo", {"pipeline/load.py": """\
+        def load_data(dataset):
+            \"\"\"
+            Get the dataset from the UCI repository.
+            \"\"\"
+            df = fetch()
+            df.to_csv(dataset.path)
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    f = Finding("data.version_logged", "t", (Evidence("pipeline/load.py", 1, index.snippet("pipeline/load.py", 1), "t"),))
+    (got,) = focus(index, [f], [("data.version_logged", r"(?i)dataset")])
+    assert [e.line for e in got.evidence][-1] == 6
 
 
 def test_pack_line_hint_must_be_a_regex() -> None:
@@ -433,3 +468,48 @@ def test_chains_pass_through_ci_from_the_command_that_runs(tmp_path: Path) -> No
 ])
 def test_documents_rank_procedures_before_notes(path: str, rank: int) -> None:
     assert doc_rank(path) == rank
+
+
+def test_training_run_leads_over_an_earlier_feature_run(tmp_path: Path) -> None:
+    """A module that opens a run for feature engineering before the training run cites the run that logs metrics."""
+    repo = _repo(tmp_path / "repo", {"src/train.py": """\
+        import mlflow
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+
+        def build_features(path):
+            with mlflow.start_run(run_name="features"):
+                df = pd.read_csv(path)
+                mlflow.log_param("rows", len(df))
+            return df
+
+
+        def train(df):
+            with mlflow.start_run(run_name="train"):
+                model = LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+                mlflow.log_metric("accuracy", model.score(df.drop(columns=["y"]), df["y"]))
+
+
+        if __name__ == "__main__":
+            train(build_features("data/train.csv"))
+        """})
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    e1 = next(q for q in report["questions"] if q["id"] == "E1")
+    assert (e1["evidence"][0]["path"], e1["evidence"][0]["line"]) == ("src/train.py", 14)
+
+
+def test_setup_steps_lead_t1_over_a_sub_folder_task_runner(tmp_path: Path) -> None:
+    """T1 leads with the README's install-and-run steps, then the project's own task runner; a web console's npm
+    scripts or an infrastructure Makefile in a sub-folder come after."""
+    files = {
+        "Console/package.json": '{\n  "scripts": {\n    "dev": "vite",\n    "build": "vite build"\n  }\n}\n',
+        "Deploy/Makefile": "apply:\n\tterraform apply -auto-approve\n",
+        "src/train.py": "print('train')\n",
+    }
+    readme = "# Churn\n\n## Setup\n\n```bash\npip install -r requirements.txt\npython src/train.py\n```\n"
+    for name, extra, lead in (("readme", {"README.md": readme}, "README.md"),
+                              ("make", {"Makefile": "setup:\n\tpip install -r requirements.txt\ntrain:\n\tpython src/train.py\n"}, "Makefile")):
+        report = build_report(scan(str(_repo(tmp_path / name, {**files, **extra})), ScanOptions(jobs=1)))
+        t1 = next(q for q in report["questions"] if q["id"] == "T1")
+        assert t1["answer"] == "yes" and t1["evidence"][0]["path"] == lead, (name, t1["evidence"][0])

@@ -57,6 +57,8 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                 continue
             on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` key as True
             names, crons, paths = _triggers(on)
+            # GitHub runs no workflow without an event (``on:`` missing, or every event commented out): its jobs are off
+            never_runs = not names
             wf_targets = e.scope == "project" or targets_subdir(sub, *paths)
             wf_jobs = doc.get("jobs")
             if not isinstance(wf_jobs, dict):
@@ -97,8 +99,9 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                             strict=not shell or shell in ("bash", "sh") or "-e" in shell,  # bash -e {0} by default
                         )
                     )
-                if job.get("uses"):  # reusable workflow call
-                    steps.append(CiStep(e.path, line, str(job_id), "", uses=str(job["uses"])))
+                if job.get("uses"):  # reusable workflow call, cited at its ``uses:`` line (the job's key is a bare opener)
+                    uline = (job.line_of("uses") if isinstance(job, LineDict) else 0) or line
+                    steps.append(CiStep(e.path, uline, str(job_id), "", uses=str(job["uses"])))
                 env = job.get("environment")
                 env_name = str(env.get("name", "")) if isinstance(env, dict) else str(env or "")
                 needs = job.get("needs")
@@ -120,7 +123,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         environment=env_name,
                         needs=needs_t,
                         manual=False,
-                        disabled=_if_false(job.get("if")),
+                        disabled=never_runs or _if_false(job.get("if")),
                         applies=applies,
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
                     )

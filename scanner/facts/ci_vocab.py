@@ -85,6 +85,14 @@ def ephemeral_cluster(texts: list[str]) -> bool:
 _KUBECTL = {"apply", "replace", "patch", "set", "rollout", "create"}
 
 
+# Published Helm charts (``repo/chart``, ``oci://...``) of the platforms a model runs on, not of the model: orchestrators,
+# trackers, notebooks, storage and monitoring stacks. A project's own chart (a path) or a serving chart is a deploy.
+_PLATFORM_CHART = lazy_re(
+    r"^(?:oci://\S+/|[\w.-]+/)(?:dagster(?:-user-deployments)?|airflow|prefect-(?:server|worker|agent)|mlflow|"
+    r"kubeflow[\w-]*|argo(?:-workflows|-cd|-events)?|kube-prometheus-stack|prometheus|grafana|loki|jupyterhub|minio|postgresql|"
+    r"redis|elasticsearch|kibana|feast[\w-]*|zenml[\w-]*|clearml[\w-]*|label-studio)$")
+
+
 @lru_cache(maxsize=1 << 15)
 def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
@@ -105,6 +113,8 @@ def deploy_command(text: str) -> str | None:
                 continue
             return "k8s"
         if h in ("helm", "helm3") and s1 in ("upgrade", "install"):
+            if any(_PLATFORM_CHART.match(x) for x in (s2, s3)):
+                continue  # a published chart of an orchestrator, tracker or monitoring stack: infrastructure, not a model
             return "helm"
         if h == "helmfile" and s1 in ("apply", "sync", "deploy"):
             return "helm"

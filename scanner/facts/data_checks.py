@@ -19,7 +19,11 @@ _CUSTOM = lazy_re(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|trai
                      r"missing_values|nulls?|distribution|data_quality|quality|integrity|columns|features)(_|$)|data_quality|"
                      # per-sample checks of a training set read by a data loader (``verify_image_label``, ``check_labels``,
                      # ``validate_sample``): each image/label/record pair is checked, and bad ones stop the run or are dropped
-                     r"^(verify|validate|check)_(images?|imgs?|labels?|samples?|annotations?|records?)(_(and_)?(images?|labels?|annotations?|masks?|targets?))?$")
+                     r"^(verify|validate|check)_(images?|imgs?|labels?|samples?|annotations?|records?)(_(and_)?(images?|labels?|annotations?|masks?|targets?))?$|"
+                     # data tests named for what they check (``test_data_schema``, ``test_no_missing_values``): checks of a
+                     # dataset when the test loads real data (``real_data``), schema tests on fixtures otherwise
+                     r"^test_(raw_|input_|training_|train_)?(data_)?(schema|columns|dtypes|no_(missing|null|nan)s?(_values)?|"
+                     r"missing_values|nulls?|nans?|no_duplicates|duplicates|value_ranges?|ranges?|label_values)(_|$)")
 _READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
 _FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
                 "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
@@ -67,6 +71,30 @@ def custom_check(fn: ast.FunctionDef) -> bool:
     nodes = list(walk(fn))
     fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
+
+
+_ROW_ITER = ("iterrows", "itertuples", "to_dicts", "iter_rows")
+
+
+def row_validation(fn: ast.FunctionDef) -> bool:
+    """The rows of a table checked one by one against a Pydantic model (``for _, row in df.iterrows(): try:
+    Model(**row.to_dict()) except ValidationError: ...``, also ``to_dict("records")`` and ``model_validate``): bad rows
+    are dropped or stop the run. Request validation in a web app never loops over a table's rows."""
+    for loop in walk(fn):
+        if not isinstance(loop, ast.For):
+            continue
+        it = loop.iter
+        rows = isinstance(it, ast.Call) and (ops.dotted(it.func).rsplit(".", 1)[-1] in _ROW_ITER or ops.dotted(it.func).endswith("to_dict")
+                                              and any(isinstance(a, ast.Constant) and a.value == "records" for a in [*it.args, *(k.value for k in it.keywords)]))
+        if not rows:
+            continue
+        for t in walk(loop):
+            if isinstance(t, ast.Try) and any(h.type is not None and ops.dotted(h.type).endswith("ValidationError") for h in t.handlers):
+                if any(isinstance(c, ast.Call) and (isinstance(c.func, ast.Name) and c.func.id[:1].isupper() or
+                                                     ops.dotted(c.func).endswith(("model_validate", "parse_obj")))
+                       for st in t.body for c in walk(st)):
+                    return True
+    return False
 
 
 def is_called(index: FileIndex, name: str) -> bool:

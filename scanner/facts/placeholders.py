@@ -60,6 +60,39 @@ def stub_function(fn: ast.AST) -> bool:
     return all(_placeholder_statement(st) for st in fn.body)
 
 
+# HTTP verbs and routing decorators of web frameworks (FastAPI/Starlette/Flask/Sanic/Litestar: ``@app.post("/predict")``,
+# ``@bp.route(...)``) and the API decorators of model servers (BentoML ``@bentoml.api``/``@svc.api``, LitServe/Ray Serve
+# handlers are methods of a decorated class and are read the same way)
+_ROUTES = frozenset({"get", "post", "put", "patch", "delete", "route", "api", "websocket", "api_route"})
+# endpoints whose constant answer is the point: liveness, readiness and metadata pages
+_HEALTH = lazy_re(r"(?i)health|ready|readiness|live|liveness|ping|status|version|metadata|info|docs|root|index|home|metrics|^/$")
+
+
+def _route(fn: ast.AST) -> str | None:
+    """The route a handler serves (its path, or its function name when the decorator names none), or None when no
+    routing decorator marks it."""
+    for d in getattr(fn, "decorator_list", ()):
+        call = d if isinstance(d, ast.Call) else None
+        f = call.func if call is not None else d
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        if name not in _ROUTES or (name == "api" and not isinstance(f, ast.Attribute)):
+            continue
+        path = call.args[0] if call is not None and call.args and isinstance(call.args[0], ast.Constant) else None
+        route = path.value if path is not None and isinstance(path.value, str) else getattr(fn, "name", "")
+        return str(route)
+    return None
+
+
+def stub_endpoints(tree: ast.AST) -> bool:
+    """A serving module whose every model endpoint is a placeholder: it declares at least one routed handler
+    (``@app.post("/predict")``, ``@bentoml.api``) that is not a health/readiness/metadata page, and each such handler
+    only returns a constant, prints or passes (``return {"prediction": 0}``). Health checks answering ``{"status":
+    "ok"}`` are what they should be and are left out."""
+    handlers = [fn for fn in walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and (r := _route(fn)) is not None and not _HEALTH.search(r) and not _HEALTH.search(fn.name)]
+    return bool(handlers) and all(stub_function(fn) for fn in handlers)
+
+
 # ------------------------------------------------------------------ synthetic input
 
 # generators of data: sklearn's ``make_*`` samples, random arrays/tensors, fake/dummy dataset classes

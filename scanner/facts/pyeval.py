@@ -236,7 +236,29 @@ def _int(v: Any) -> Any:
 
 _FLAG_FILES = ("**/*.yaml", "**/*.yml", "**/*.json")
 # ``key: true`` / ``"key": "false"`` / ``key: on`` as YAML 1.1 and JSON write booleans (and their strings)
-_BOOLISH = lazy_re(r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b""", re.IGNORECASE)
+_BOOLISH_RE = r"""([\w.-]+)["']?\s*:\s*["']?(?:true|false|yes|no|on|off)\b"""
+_BOOLISH = lazy_re(_BOOLISH_RE, re.IGNORECASE)
+# the same, only where a key can start (not inside a run of key characters): finditer of _BOOLISH tries every position of
+# every run of key characters, each time running to the run's end and back (quadratic in the run's length)
+_BOOLISH_AT_START = lazy_re(r"(?<![\w.-])" + _BOOLISH_RE, re.IGNORECASE)
+
+
+def _boolish_keys(text: str) -> set[str]:
+    """``{m.group(1) for m in _BOOLISH.finditer(text)}``, ~5x faster. A match of _BOOLISH starts inside a run of key
+    characters only where the search starts (the end of the previous match, which may be followed by ``.`` or ``-``):
+    further into a run it fails wherever it failed at the run's first character (the same run end, the same text after
+    it). So: _BOOLISH at the search start, else the first match of _BOOLISH_AT_START."""
+    out: set[str] = set()
+    pos, end = 0, len(text)
+    while pos <= end:
+        m = _BOOLISH.match(text, pos) if pos else None
+        if m is None:
+            m = _BOOLISH_AT_START.search(text, pos)
+            if m is None:
+                break
+        out.add(m.group(1))
+        pos = m.end()
+    return out
 
 
 def _flag_table(index: FileIndex) -> dict[str, set[str]]:
@@ -246,7 +268,7 @@ def _flag_table(index: FileIndex) -> dict[str, set[str]]:
     for e in index.select(_FLAG_FILES):
         if e.test or not (text := index.text(e.path)):
             continue
-        for key in {m.group(1) for m in _BOOLISH.finditer(text)}:
+        for key in _boolish_keys(text):
             table.setdefault(key, set()).add(e.path)
     return table
 

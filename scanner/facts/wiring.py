@@ -27,7 +27,7 @@ ORCHESTRATOR_MODULES = (
     "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
 )
 # files worth parsing for orchestrator imports or a ``__main__`` guard (word-level, see FileIndex.mentions)
-_SCRIPT_NEEDLES = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
+SCRIPT_NEEDLES = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
 _PY_RUNNERS = {"python", "python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "py"}
 _SHELLS = {"bash", "sh", "zsh", "source", "."}
 _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}
@@ -133,7 +133,7 @@ class Wiring:
                         self._module(target.split(":")[0], Reach(ENTRYPOINT, (f"console script {name} ({e.path})",)), base="")
         # orchestrator definitions and __main__ scripts
         for vp, e in self._py.items():
-            if not ix.mentions(e.path, _SCRIPT_NEEDLES):
+            if not ix.mentions(e.path, SCRIPT_NEEDLES):
                 continue
             facts = ix.fact(e.path, FILE_FACTS)
             if facts is None:

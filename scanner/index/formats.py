@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ..lazyre import lazy_re
+from .fstrings import older_fstrings
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -257,12 +258,31 @@ def parse_python(text: str, filename: str) -> ast.Module:
         return ast.parse(text, filename=filename)
     except _PARSE_ERRORS as e:
         first = _noted(e)
+    retry = _newer_syntax(text)
+    if retry is not None:
+        try:
+            return ast.parse(retry, filename=filename)
+        except _PARSE_ERRORS as e:
+            _noted(e)
+    text = retry or text
     if _MAGIC_LINE.search(text):
         try:
             return ast.parse(_MAGIC_LINE.sub("", text), filename=filename)
         except _PARSE_ERRORS as e:
             _noted(e)
     raise ValueError(f"Python syntax error: {getattr(first, 'msg', first)}") from None
+
+
+_FSTRING = lazy_re(r"(?i)(?<![\w])[rb]?f[rb]?['\"]")
+
+
+def _newer_syntax(text: str) -> str | None:
+    """A source that failed to parse, rewritten for this interpreter when it uses Python 3.12 f-strings (an inner
+    string quoted like the f-string around it, ``fstrings.older_fstrings``); None when that changes nothing."""
+    if not _FSTRING.search(text):
+        return None
+    fixed = older_fstrings(text)
+    return fixed if fixed is not None and fixed != text else None
 
 
 _MAGIC_LINE = lazy_re(r"^[ \t]*[%!].*$", re.M)
@@ -340,7 +360,14 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
             ast.parse(code)
         except _PARSE_ERRORS as e:
             _noted(e)
-            continue
+            retry = _newer_syntax(code)
+            if retry is None:
+                continue
+            try:
+                ast.parse(retry)
+            except _PARSE_ERRORS:
+                continue
+            code = retry
         parts.append(code)
         cell_lines.extend([n] * (count or 1))
     source = "\n".join(parts)

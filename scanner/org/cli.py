@@ -51,6 +51,8 @@ def _worker_options(f: Any) -> Any:
         click.option("--max-age", type=click.FloatRange(min=0), default=7.0, show_default=True, help="Rescan an unchanged repository after this many days anyway."),
         click.option("--cache", "cache", envvar="MLSCAN_CACHE", default=_default_cache, help="Clone cache directory (default ~/.cache/mlscan/clones). Env: MLSCAN_CACHE."),
         click.option("--run-key", help="Name of the run: every worker started with the same key shares its queue (e.g. the CI run id)."),
+        click.option("--facts-cache", type=click.Choice(["rescans", "all", "none"]), default="rescans", show_default=True,
+                     help="Which scans use the facts cache ($MLSCAN_CACHE_DIR): rescans of repositories scanned before (a first scan records nothing), all, or none."),
     )):
         f = opt(f)
     return f
@@ -108,7 +110,9 @@ def scan_cmd(
         source_hash = hashlib.sha256(json.dumps([sorted(descr), filters], sort_keys=True).encode()).hexdigest()
         store = open_store(db)
         from . import queue
+        from .order import longest_first
 
+        repos = longest_first(store, repos)  # a new run queues the longest scans first; a resumed run keeps its queue
         run = queue.open_run(store, key=wopts.get("run_key"), source_hash=source_hash, sources=descr, settings=settings, repos=repos)
         if run.resumed:
             click.echo(f"mlscan: resuming run {run.key} ({run.total} repositories)", err=True)
@@ -200,7 +204,8 @@ def _work(store: Any, runs: list, wopts: dict[str, Any]) -> None:
     slots = wopts["workers"] or os.cpu_count() or 1
     for run in runs:
         with Progress(run.total, already=sum(n for s, n in _counts(store, run.id).items() if s in ("done", "skipped", "failed"))) as progress:
-            summary = work(store, run, slots=slots, limits=limits, cache=Path(wopts["cache"]), tokens=tokens_from_env(), on_done=progress.done)
+            summary = work(store, run, slots=slots, limits=limits, cache=Path(wopts["cache"]), tokens=tokens_from_env(), on_done=progress.done,
+                           facts_cache=wopts["facts_cache"])
         _summary(store, run, summary)
 
 

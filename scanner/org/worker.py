@@ -17,12 +17,13 @@ import hashlib
 import json
 import os
 import resource
+import select
 import signal
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -118,16 +119,53 @@ def check_heads(jobs: list[Job], tokens: dict[str, str], threads: int = 8) -> di
         return dict(zip((j.id for j in jobs), pool.map(one, jobs)))
 
 
-def decide_skip(store: Store, job: Job, fp: str, limits: Limits, head: str | None, error: str | None, seconds: float) -> Outcome | None:
+History = tuple[str | None, str | None, datetime | None]  # (head, fingerprint, when) of the last complete scan
+
+
+def decide_skip(
+    store: Store, job: Job, fp: str, limits: Limits, head: str | None, error: str | None, seconds: float, history: History | None = None,
+) -> Outcome | None:
     """A skipped or failed outcome when the repository needs no scan (unchanged) or cannot be reached."""
     t0 = time.perf_counter()
     if error is not None:
         return Outcome(JobStatus.FAILED, reason=error, seconds=seconds)
-    prev_head, prev_fp, when = queue.last_done(store, job.repo)
-    fresh = when is not None and now() - when < timedelta(days=limits.max_age_days)
-    if head and not head.endswith("+dirty") and head == prev_head and fp == prev_fp and fresh:
+    prev_head, prev_fp, when = history if history is not None else queue.last_done(store, job.repo)
+    if head and not head.endswith("+dirty") and head == prev_head and _may_skip((prev_head, prev_fp, when), fp, limits):
         return Outcome(JobStatus.SKIPPED, head=head, reason=f"unchanged since {when:%Y-%m-%d %H:%M} UTC", seconds=seconds + time.perf_counter() - t0)
     return None
+
+
+def _may_skip(history: History, fp: str, limits: Limits) -> bool:
+    """Whether an unchanged head would skip: a complete scan with this fingerprint, younger than the max age."""
+    prev_head, prev_fp, when = history
+    return bool(prev_head) and prev_fp == fp and when is not None and now() - when < timedelta(days=limits.max_age_days)
+
+
+@dataclass(frozen=True, slots=True)
+class ToScan:
+    job: Job
+    scanned_before: bool  # a complete scan of this repository is on record: its facts cache is worth keeping
+
+
+def triage(store: Store, claimed: list[Job], fp: str, limits: Limits, tokens: dict[str, str]) -> tuple[list[tuple[Job, Outcome]], list[ToScan]]:
+    """Claimed jobs -> (settled without a scan: unchanged or unreachable, to scan).
+
+    Only a repository whose last complete scan could make it skip (same fingerprint, fresh) needs its head
+    before the scan; a local checkout without one goes straight to its scan, which reads the head itself (a
+    first org scan then runs one ``git status`` per repository, not two). A remote's head is always asked
+    first: ``ls-remote`` is cheap and fails early and clearly for an unreachable repository."""
+    history = {j.id: queue.last_done(store, j.repo) for j in claimed}
+    check = [j for j in claimed if j.repo.kind != RepoKind.LOCAL or _may_skip(history[j.id], fp, limits)]
+    heads = check_heads(check, tokens)
+    settled: list[tuple[Job, Outcome]] = []
+    to_scan: list[ToScan] = []
+    for job in claimed:
+        outcome = decide_skip(store, job, fp, limits, *heads[job.id], history=history[job.id]) if job.id in heads else None
+        if outcome is not None:
+            settled.append((job, outcome))
+        else:
+            to_scan.append(ToScan(job, history[job.id][0] is not None))
+    return settled, to_scan
 
 
 def projects_of(root: Path, subdir: str) -> list[str]:
@@ -159,8 +197,9 @@ def projects_of(root: Path, subdir: str) -> list[str]:
     return [""]
 
 
-def scan_repo(job: Job, settings: Settings, cache: Path, tokens: dict[str, str], timeout: float) -> Outcome:
-    """Clone or update (URL) and scan every project of one repository. Runs in the forked child."""
+def scan_repo(job: Job, settings: Settings, cache: Path, tokens: dict[str, str], timeout: float, facts_cache: bool = True) -> Outcome:
+    """Clone or update (URL) and scan every project of one repository. Runs in the forked child. With
+    ``facts_cache`` the scans read and record the facts cache (``mlscan.cache``, its default directory)."""
     from ..engine import ScanOptions, scan
     from ..report import build_report
 
@@ -172,16 +211,18 @@ def scan_repo(job: Job, settings: Settings, cache: Path, tokens: dict[str, str],
             entry = clones.cache_path(cache, repo.url)
             with clones.locked(entry):
                 root, head = clones.ensure(repo.url, cache, auth=auth, token=token, timeout=timeout)
-                return _scan_projects(job, root, head, settings, scan, ScanOptions, build_report, t0)
+                return _scan_projects(job, root, head, settings, scan, ScanOptions, build_report, t0, facts_cache)
         root = Path(repo.url)
         if not root.is_dir():
             return Outcome(JobStatus.FAILED, reason=f"not a directory: {repo.url}", seconds=time.perf_counter() - t0)
-        return _scan_projects(job, root, clones.local_head(str(root)), settings, scan, ScanOptions, build_report, t0)
+        return _scan_projects(job, root, clones.local_head(str(root)), settings, scan, ScanOptions, build_report, t0, facts_cache)
     except (clones.CloneError, MlscanError) as e:
         return Outcome(JobStatus.FAILED, reason=str(e), seconds=time.perf_counter() - t0)
 
 
-def _scan_projects(job: Job, root: Path, head: str | None, settings: Settings, scan: Any, options_cls: Any, build_report: Any, t0: float) -> Outcome:
+def _scan_projects(
+    job: Job, root: Path, head: str | None, settings: Settings, scan: Any, options_cls: Any, build_report: Any, t0: float, facts_cache: bool = True,
+) -> Outcome:
     results = []
     for sub in projects_of(root, job.repo.subdir):
         path = root / sub if sub else root
@@ -189,7 +230,7 @@ def _scan_projects(job: Job, root: Path, head: str | None, settings: Settings, s
             results.append(ProjectResult(sub, False, reason=f"project directory {sub or '.'} does not exist"))
             continue
         opts = options_cls(frameworks=settings.frameworks, rules=settings.rules, excludes=settings.excludes,
-                           use_attestations=settings.use_attestations, jobs=1)
+                           use_attestations=settings.use_attestations, jobs=1, cache=facts_cache)
         try:
             report = build_report(scan(str(path), opts))
         except MlscanError as e:
@@ -242,15 +283,26 @@ def _outcome_of(d: dict[str, Any]) -> Outcome:
     return Outcome(JobStatus(d["status"]), d.get("head"), projects, str(d.get("reason") or ""), float(d.get("seconds") or 0))
 
 
+FACTS_CACHE_POLICIES = ("rescans", "all", "none")
+
+
 @dataclass
 class Child:
     job: Job
     pid: int
     out: Path
     started: float
+    pidfd: int | None = None  # readable once the child has exited (Linux); None: the worker polls
 
 
-def spawn(job: Job, settings: Settings, limits: Limits, cache: Path, tokens: dict[str, str], tmp: Path) -> Child:
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def spawn(job: Job, settings: Settings, limits: Limits, cache: Path, tokens: dict[str, str], tmp: Path, facts_cache: bool = True) -> Child:
     fd, name = tempfile.mkstemp(prefix=f"job{job.id}-", suffix=".json", dir=tmp)
     os.close(fd)
     pid = os.fork()
@@ -263,7 +315,7 @@ def spawn(job: Job, settings: Settings, limits: Limits, cache: Path, tokens: dic
             if limits.memory:
                 resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
             try:
-                outcome = scan_repo(job, settings, cache, tokens, limits.timeout)
+                outcome = scan_repo(job, settings, cache, tokens, limits.timeout, facts_cache)
                 if limits.memory and _peak_address_space() > limits.memory - max(16 << 20, limits.memory // 20):
                     raise MemoryError  # an allocation near the limit failed somewhere (parsers report it as a bad file)
             except MemoryError:
@@ -277,7 +329,22 @@ def spawn(job: Job, settings: Settings, limits: Limits, cache: Path, tokens: dic
             os._exit(0)
         except BaseException:
             os._exit(70)
-    return Child(job, pid, Path(name), time.monotonic())
+    return Child(job, pid, Path(name), time.monotonic(), _pidfd(pid))
+
+
+def _close_pidfd(child: Child) -> None:
+    if child.pidfd is not None:
+        os.close(child.pidfd)
+        child.pidfd = None
+
+
+def _wait_any(children: list[Child], timeout: float, poll: float) -> None:
+    """Return when one of the children has exited or after ``timeout`` seconds (polling when a child has no pidfd)."""
+    fds = [c.pidfd for c in children if c.pidfd is not None]
+    if len(fds) < len(children) or not fds:
+        time.sleep(min(timeout, poll))
+        return
+    select.select(fds, [], [], max(0.0, timeout))
 
 
 def _kill(pid: int) -> None:
@@ -309,16 +376,19 @@ def collect(child: Child, status: int) -> Outcome:
 # ----------------------------------------------------------------------------- the worker loop
 
 
-def warm(settings: Settings) -> None:
-    """Import everything a scan imports lazily (detectors, parsers, reporters), once in the worker, so that
-    every forked child starts warm: one scan of an empty directory does it."""
+def warm(settings: Settings, facts_cache: bool = True) -> None:
+    """Import everything a scan imports lazily (detectors, parsers, reporters, the facts cache's modules when
+    scans will use it), once in the worker, so that every forked child starts warm: one scan of an empty
+    directory does it (uncached: a temporary directory's facts are not worth keeping)."""
     from ..engine import ScanOptions, scan
     from ..report import build_report
 
     clones._git()  # GitPython finds git once, here
+    if facts_cache:
+        from ..cache import facts, run, store  # noqa: F401
     with tempfile.TemporaryDirectory(prefix="mlscan-warm-") as d:
         try:
-            build_report(scan(d, ScanOptions(frameworks=settings.frameworks, rules=settings.rules, jobs=1)))
+            build_report(scan(d, ScanOptions(frameworks=settings.frameworks, rules=settings.rules, jobs=1, cache=False)))
         except MlscanError:
             pass
 
@@ -340,19 +410,30 @@ def work(
     tokens: dict[str, str],
     on_done: Report | None = None,
     poll: float = 0.01,
+    facts_cache: str = "rescans",
 ) -> Summary:
-    """Work on one run until every job of it is done, skipped or failed (by this worker or others)."""
+    """Work on one run until every job of it is done, skipped or failed (by this worker or others).
+
+    ``facts_cache``: ``rescans`` (a repository with a complete scan on record reads and records the facts
+    cache; a first scan records nothing: an unchanged repository is skipped without it, and most never
+    change before their facts would be evicted), ``all`` or ``none``.
+
+    The worker keeps ``slots`` claimed jobs ready beyond the running scans, so a finished scan's slot is
+    refilled at once (the fork comes before the finished job is recorded); it waits on the children's
+    pidfds, not with a timer."""
+    if facts_cache not in FACTS_CACHE_POLICIES:
+        raise ValueError(f"facts_cache: one of {', '.join(FACTS_CACHE_POLICIES)}")
     me = queue.worker_id()
     fp = fingerprint(run.settings)
     summary = Summary()
     t0 = time.perf_counter()
     running: dict[int, Child] = {}
-    ready: list[Job] = []  # claimed, changed, waiting for a free slot
+    ready: list[ToScan] = []  # claimed, changed, waiting for a free slot
     scanned_last = True
     last_beat = time.monotonic()
     idle_until = 0.0
     tmp = Path(tempfile.mkdtemp(prefix="mlscan-org-"))
-    warm(run.settings)
+    warm(run.settings, facts_cache != "none")
 
     def finish(job: Job, outcome: Outcome) -> None:
         if queue.complete(store, job, me, outcome, fp):
@@ -362,50 +443,65 @@ def work(
         else:
             summary.lost += 1
 
+    def start() -> None:
+        while ready and len(running) < slots:
+            item = ready.pop(0)
+            record = facts_cache == "all" or (facts_cache == "rescans" and item.scanned_before)
+            child = spawn(item.job, run.settings, limits, cache, tokens, tmp, record)
+            running[child.pid] = child
+
     try:
         while True:
+            exited: list[tuple[Child, int]] = []
+            timed_out: list[Child] = []
             for pid, child in list(running.items()):
                 wpid, status = os.waitpid(pid, os.WNOHANG)
                 if wpid:
                     del running[pid]
-                    finish(child.job, collect(child, status))
+                    exited.append((child, status))
                 elif time.monotonic() - child.started > limits.timeout:
                     _kill(pid)
                     os.waitpid(pid, 0)
                     del running[pid]
-                    child.out.unlink(missing_ok=True)
-                    finish(child.job, Outcome(JobStatus.FAILED, reason=f"timed out after {limits.timeout:g} s", seconds=limits.timeout))
+                    timed_out.append(child)
+            start()  # refill the freed slots first: recording the finished jobs can wait for the database
+            for child, status in exited:
+                _close_pidfd(child)
+                finish(child.job, collect(child, status))
+            for child in timed_out:
+                _close_pidfd(child)
+                child.out.unlink(missing_ok=True)
+                finish(child.job, Outcome(JobStatus.FAILED, reason=f"timed out after {limits.timeout:g} s", seconds=limits.timeout))
             if (running or ready) and time.monotonic() - last_beat > limits.lease / 4:
-                queue.heartbeat(store, me, [c.job.id for c in running.values()] + [j.id for j in ready], limits.lease)
+                queue.heartbeat(store, me, [c.job.id for c in running.values()] + [t.job.id for t in ready], limits.lease)
                 last_beat = time.monotonic()
-            free = slots - len(running)
+            want = 2 * slots - len(running) - len(ready)  # every slot busy and as many jobs ready behind them
             claimed: list[Job] = []
-            if free > 0 and not ready and time.monotonic() >= idle_until:
+            if want > 0 and time.monotonic() >= idle_until:
                 # after a batch that needed no scan (a quiet night), claim more at once: their heads are checked together
-                claimed = queue.claim(store, run.id, me, free if scanned_last else max(free, SKIP_BATCH), limits.lease)
-                heads = check_heads(claimed, tokens)
-                scanned_last = False
-                for job in claimed:
-                    outcome = decide_skip(store, job, fp, limits, *heads[job.id])
-                    if outcome is not None:
-                        finish(job, outcome)
-                    else:
-                        ready.append(job)
-                        scanned_last = True
+                claimed = queue.claim(store, run.id, me, want if scanned_last else max(want, SKIP_BATCH), limits.lease)
+                settled, to_scan = triage(store, claimed, fp, limits, tokens)
+                ready += to_scan
+                scanned_last = bool(to_scan)
+                start()
+                for job, outcome in settled:
+                    finish(job, outcome)
                 if not claimed:
                     idle_until = time.monotonic() + 1.0  # nothing claimable now: look again in a second
-            while ready and len(running) < slots:
-                child = spawn(ready.pop(0), run.settings, limits, cache, tokens, tmp)
-                running[child.pid] = child
-            if not running and not claimed:
+            if not running and not ready and not claimed:
                 if queue.finish_if_done(store, run.id):
                     break
                 time.sleep(0.5)  # jobs other workers hold: wait for them, or for their leases to expire
-            elif running and not claimed:
-                time.sleep(poll)
+            elif running and not claimed and not exited and not timed_out:
+                now_ = time.monotonic()
+                wake = min(c.started + limits.timeout for c in running.values()) - now_
+                if want > 0:
+                    wake = min(wake, idle_until - now_)
+                _wait_any(list(running.values()), min(max(wake, 0.0), 0.25), poll)
     finally:
-        for pid in list(running):
+        for pid, child in list(running.items()):
             _kill(pid)
+            _close_pidfd(child)
             try:
                 os.waitpid(pid, 0)
             except ChildProcessError:

@@ -49,6 +49,8 @@ def _attr_ok(actual: Any, expected: Any) -> bool:
                 return False
             if op == "in" and actual not in val:
                 return False
+            if op == "nin" and actual in val:
+                return False
             if op == "ne" and actual == val:
                 return False
             if op == "exists" and (actual is not None) != bool(val):

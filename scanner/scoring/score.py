@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..evidence import caveats_of, doc_rank, is_prose, line_fact, non_product_path
+from ..evidence import caveats_of, course_path, doc_rank, is_prose, line_fact, non_product_path
 from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
@@ -99,6 +99,8 @@ def _downgrade(q: Question, fs: list[Finding]) -> str:
     decisive = [f for f in fs if decisive_fact(q, f) is not None] if q.decisive else fs
     if q.decisive and not decisive:
         return "undecided"
+    if fs and all(f.evidence and course_path(f.evidence[0].path) for f in fs):
+        return "course exercise: found only in exercise, solution or homework files"
     acc = q.accepts_caveats
     if decisive and all(caveats_of(f.attrs, capping=True, accepted=acc) for f in decisive):
         return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs, capping=True, accepted=acc)}))

@@ -85,9 +85,9 @@ def test_taskrunner_readers(tmp_path: Path) -> None:
         "package.json": '{\n  "scripts": {\n    "start": "node server.js",\n    "fmt": "prettier -w ."\n  }\n}\n',
     })
     found = {f[1]: f for f in _scan(make_repo(src, tmp_path / "trrepo"), "docs.taskrunner")}
-    assert found["justfile"][2:] == (4, {"tool": "just", "targets": ["train"], "categories": ["train"]})
-    assert found["Taskfile.yml"][2:] == (3, {"tool": "task", "targets": ["deploy"], "categories": ["deploy"]})
-    assert found["tasks.py"][2:] == (5, {"tool": "invoke", "targets": ["run-tests"], "categories": ["test", "train"]})
-    assert found["noxfile.py"][2:] == (5, {"tool": "nox", "targets": ["tests"], "categories": ["test"]})
-    assert found["tox.ini"][3] == {"tool": "tox", "targets": ["lint", "py311"], "categories": ["test"]}
-    assert found["package.json"][2:] == (3, {"tool": "npm", "targets": ["start"], "categories": ["deploy"]})
+    assert found["justfile"][2:] == (4, {"tool": "just", "targets": ["train"], "categories": ["train"], "root": True})
+    assert found["Taskfile.yml"][2:] == (3, {"tool": "task", "targets": ["deploy"], "categories": ["deploy"], "root": True})
+    assert found["tasks.py"][2:] == (5, {"tool": "invoke", "targets": ["run-tests"], "categories": ["test", "train"], "root": True})
+    assert found["noxfile.py"][2:] == (5, {"tool": "nox", "targets": ["tests"], "categories": ["test"], "root": True})
+    assert found["tox.ini"][3] == {"tool": "tox", "targets": ["lint", "py311"], "categories": ["test"], "root": True}
+    assert found["package.json"][2:] == (3, {"tool": "npm", "targets": ["start"], "categories": ["deploy"], "root": True})

@@ -43,3 +43,67 @@ def test_kedro_dict_call_without_shared_dataset_is_no_graph(tmp_path: Path) -> N
     unlinked = KEDRO_DICT.replace('dict(X="X_train", y="y_train")', 'dict(X="features", y="labels")')
     root = git_repo(tmp_path / "repo", {"src/proj/pipelines/ds/pipeline.py": unlinked})
     assert _findings(root, "kedro.pipeline") == []
+
+
+KFP_ORDER_ONLY = '''from kfp import dsl
+
+
+@dsl.component
+def preprocess():
+    print("preprocessing")
+
+
+@dsl.component
+def train():
+    print("training")
+
+
+@dsl.pipeline(name="order")
+def pipeline():
+    p = preprocess()
+    t = train()
+    t.after(p)
+'''
+
+
+def test_kfp_steps_without_inputs_or_outputs_declare_no_lineage(tmp_path: Path) -> None:
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "a", {"pipeline.py": KFP_ORDER_ONLY}))))
+    [dag] = [f for f in run_detectors(index, load_detectors({"kubeflow.pipeline"})) if f.signal == "pipeline.dag"]
+    assert dag.strength.name == "WEAK" and dag.attrs["with_io"] is False
+    carried = KFP_ORDER_ONLY.replace("def train():", "def train(source: str):").replace("t = train()", 't = train(source="gs://raw/data.csv")')
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "b", {"pipeline.py": carried}))))
+    [dag] = [f for f in run_detectors(index, load_detectors({"kubeflow.pipeline"})) if f.signal == "pipeline.dag"]
+    assert dag.strength.name == "MEDIUM"
+
+
+def test_published_platform_charts_are_infrastructure_not_a_model_deploy() -> None:
+    from mlscan.facts.ci_vocab import deploy_command
+
+    assert deploy_command("helm upgrade --install ${RG} dagster/dagster -f values.yaml") is None
+    assert deploy_command("helm install tracking community-charts/mlflow") is None
+    assert deploy_command("helm install prom prometheus-community/kube-prometheus-stack") is None
+    assert deploy_command("helm upgrade --install api ./charts/churn-api") == "helm"  # the project's own chart
+    assert deploy_command("helm upgrade --install churn oci://registry.example.com/charts/churn-api") == "helm"
+
+
+KFP_ROOT = '''from kfp import dsl
+
+
+@dsl.component
+def train(epochs: int) -> str:
+    return f"trained for {epochs} epochs"
+
+
+@dsl.pipeline(name="training", pipeline_root=ROOT)
+def training(epochs: int = 1) -> str:
+    return train(epochs=epochs).output
+'''
+
+
+def test_pipeline_root_in_a_bucket_is_an_artifact_store_and_a_local_one_is_not(tmp_path: Path) -> None:
+    def stores(name: str, root: str) -> list[dict]:
+        src = KFP_ROOT.replace("pipeline_root=ROOT", f"pipeline_root={root!r}")
+        return [a for s, _, _, a in _findings(git_repo(tmp_path / name, {"pipeline.py": src}), "pipeline.tracking") if s == "artifact.store"]
+
+    assert [(a["how"], a["kind"]) for a in stores("bucket", "gs://team-ml/pipeline-root")] == [("pipeline-root", "gcs")]
+    assert stores("local", "/tmp/kfp-local-root") == []  # runs on one machine keep their artifacts there

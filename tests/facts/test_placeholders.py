@@ -61,3 +61,23 @@ def test_not_synthetic(src: str) -> None:
 def test_bundled_toy_data_counts_when_asked() -> None:
     tree = ast.parse("iris_frame = datasets.load_iris(as_frame=True).frame\n")
     assert synthetic_source(tree, toy=True) == "load_iris"
+
+
+@pytest.mark.parametrize(("src", "stub"), [
+    # FastAPI: the model endpoint answers a constant; the health check's constant is what it should be
+    ('@app.get("/health")\ndef health():\n    return {"status": "ok"}\n'
+     '@app.post("/predict")\ndef predict(x: dict):\n    return {"prediction": 0}\n', True),
+    ('@app.post("/predict")\ndef predict(x: dict):\n    return {"prediction": model.predict([x])[0]}\n', False),
+    # Flask route and a BentoML service method
+    ('@bp.route("/score", methods=["POST"])\ndef score():\n    print("scoring")\n    return "0.5"\n', True),
+    ('@bentoml.service\nclass Iris:\n    @bentoml.api\n    def classify(self, x):\n        return 0\n', True),
+    ('@bentoml.service\nclass Iris:\n    @bentoml.api\n    def classify(self, x):\n        return self.model.predict(x)\n', False),
+    # only health and metadata pages: no model endpoint to judge
+    ('@app.get("/")\ndef root():\n    return {"name": "api"}\n@app.get("/ready")\ndef ready():\n    return True\n', False),
+    # an undecorated helper is not an endpoint; a decorator named api on a bare name is not a route
+    ('def predict(x):\n    return 0\n@api\ndef run():\n    return 1\n', False),
+])
+def test_stub_endpoints(src: str, stub: bool) -> None:
+    from mlscan.facts.placeholders import stub_endpoints
+
+    assert stub_endpoints(ast.parse(src)) is stub

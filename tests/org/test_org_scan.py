@@ -146,3 +146,32 @@ def test_kill_9_mid_run_then_rerun_scans_each_repository_once(tmp_path: Path) ->
     assert [n for _, n in per_repo] == [1] * len(names), per_repo
     assert rows(db, "select status, count(*) from jobs group by status") == [("done", len(names))]
     assert rows(db, "select count(*) from runs where finished_at is not null")[0][0] == 1
+
+
+def test_facts_cache_is_recorded_by_rescans_not_by_first_scans(tmp_path: Path) -> None:
+    repos = level_repos(tmp_path / "r", ["l1-scripted", "l2-pipelines"])
+    lst = _list(tmp_path, [str(p) for p in repos])
+    facts = tmp_path / "facts"
+    env = {"MLSCAN_CACHE_DIR": str(facts)}
+    args = ["org", "scan", "--repos", str(lst), "--db", str(tmp_path / "org.sqlite"), "--workers", "2"]
+
+    def entries() -> int:
+        db = facts / "facts.sqlite3"
+        return rows(db, "select count(*) from entries")[0][0] if db.exists() else 0
+
+    cp = mlscan(*args, env=env)
+    assert "2 scanned, 0 unchanged" in cp.stdout, cp.stdout + cp.stderr
+    assert entries() == 0  # first scans record nothing (and the worker's warm-up scan neither)
+    commit(repos[0], {"tests/test_x.py": "def test_x():\n    assert True\n"})
+    cp = mlscan(*args, env=env)
+    assert "1 scanned, 1 unchanged" in cp.stdout, cp.stdout + cp.stderr
+    recorded = entries()
+    assert recorded > 0  # a rescan of a changed repository records its facts for the next change
+    # --facts-cache all: a first scan records too; none: nothing is read or written
+    cp = mlscan("org", "scan", "--repos", str(lst), "--db", str(tmp_path / "all.sqlite"), "--facts-cache", "all", env=env)
+    assert "2 scanned" in cp.stdout, cp.stdout + cp.stderr
+    assert entries() > recorded
+    other = tmp_path / "none"
+    cp = mlscan("org", "scan", "--repos", str(lst), "--db", str(tmp_path / "none.sqlite"), "--facts-cache", "none", env={"MLSCAN_CACHE_DIR": str(other)})
+    assert "2 scanned" in cp.stdout, cp.stdout + cp.stderr
+    assert not other.exists()

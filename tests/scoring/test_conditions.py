@@ -25,6 +25,8 @@ def test_signal_and_attrs() -> None:
     assert evaluate({"signal": "a.x", "attrs": {"n": {"gte": 3}}}, FS, no_answers)[0]
     assert not evaluate({"signal": "a.x", "attrs": {"n": {"gt": 3}}}, FS, no_answers)[0]
     assert evaluate({"signal": "a.x", "attrs": {"n": {"in": [1, 3]}}}, FS, no_answers)[0]
+    assert not evaluate({"signal": "a.x", "attrs": {"n": {"nin": [1, 3]}}}, FS, no_answers)[0]
+    assert evaluate({"signal": "a.x", "attrs": {"n": {"nin": [1, 2]}}}, FS, no_answers)[0]
 
 
 def test_strength_glob_count() -> None:

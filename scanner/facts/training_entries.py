@@ -1,0 +1,177 @@
+"""Which training entry points of a project reach an experiment tracker.
+
+A training entry point is a script (``__main__`` guard), an orchestrator definition (a Metaflow flow, an Airflow
+DAG, ...) or a notebook that fits a model itself, or through the project modules it imports. It is *independent*
+when no other entry point imports it (a ``train.py`` that a pipeline step imports is part of that step's run). It
+is *tracked* when it or a project module it imports calls an experiment tracker.
+
+Which entry points are the project's workflow depends on where the tracked ones sit (labelling conventions: "a
+tracker invoked by every training run"; notebooks count when they are the workflow): each entry has a tier,
+automated (CI, DVC stage, container, orchestrator definition) 3, a script 2, a notebook 1, anything under an
+exploration/example/tutorial folder 0; an untracked entry counts against coverage when its tier is at least the
+highest tier of a tracked entry (a hand-run baseline script does not make an automated, tracked pipeline
+untracked; untracked flows next to a tracked flow do). Nothing is imported or executed: imports are read from
+the file facts the wiring graph uses.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from ..index import FileEntry, FileIndex, register_fact
+from . import ops, tracking
+from .orchestration import trainingish, words
+from .place import EXPLORATION_DIRS, place
+from .pyast import walk
+from .wiring import FILE_FACTS, SCRIPT_NEEDLES, file_imports
+
+MAX_CLOSURE = 400  # project modules followed from one entry point
+MAX_FILES = 3000  # a project larger than this is not census-taken (the wiring graph stops at the same size)
+_FIT_CALLS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
+_TRAIN_CALL_ROOTS = frozenset({"xgb", "xgboost", "lgb", "lightgbm", "catboost", "trainer"})
+# scripts named for scoring, serving or evaluating a model (a scaler fitted at load time is no training run)
+_NOT_TRAINING_STEMS = frozenset({"infer", "inference", "predict", "prediction", "predictions", "serve", "serving", "server", "app",
+                                 "api", "evaluate", "evaluation", "eval"})
+_FIT_WORDS = (b"fit", b"fit_generator", b"train_on_batch", b"partial_fit", b"train", b"backward")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingEntry:
+    path: str  # repository path
+    line: int  # the fit call in the entry itself, else 1
+    tier: int  # 3 automated, 2 script, 1 notebook, 0 exploration
+    tracked: bool
+    independent: bool
+
+
+def _fit_line(index: FileIndex, path: str) -> int:
+    """Line of the first call that fits a model (``model.fit``, ``trainer.train()``, ``xgb.train``, ``loss.backward()``),
+    0 when there is none or the file does not parse."""
+    tree = index.python(path)
+    if tree is None:
+        return 0
+    best = 0
+    for n in walk(tree):
+        if isinstance(n, ast.Call):
+            name = ops.dotted(n.func)
+            last = name.rsplit(".", 1)[-1]
+            root = name.split(".", 1)[0]
+            if last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS):
+                line = getattr(n, "lineno", 0)
+                best = line if not best else min(best, line)
+    return best
+
+
+FIT_FACT = register_fact("training.fit_line", _fit_line)
+
+
+def _module_key(vpath: str) -> list[str]:
+    parts = vpath.rsplit(".", 1)[0].split("/")
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def _tier(index: FileIndex, e: FileEntry) -> int:
+    if any(p in EXPLORATION_DIRS for p in e.vpath.lower().split("/")[:-1]):
+        return 0
+    kind = place(index, e).kind
+    if kind == "automated":
+        return 3
+    return 1 if e.suffix == ".ipynb" else 2
+
+
+def training_entries(index: FileIndex) -> list[TrainingEntry]:
+    """Every training entry point of the project (memoised per scan); empty when nothing calls a tracker, since
+    coverage only means something once a tracker is used."""
+    return index.memo("training-entries", lambda: _census(index))  # type: ignore[no-any-return]
+
+
+def _census(index: FileIndex) -> list[TrainingEntry]:
+    files = [e for e in index.select(("**/*.py", "**/*.ipynb")) if not e.test]
+    if len(files) > MAX_FILES:
+        return []
+    by_vpath = {e.vpath: e for e in files}
+    by_name: dict[str, list[str]] = {}
+    for vp in by_vpath:
+        if vp.endswith(".py"):
+            key = _module_key(vp)
+            if key:
+                by_name.setdefault(key[-1], []).append(vp)
+    deps: dict[str, set[str]] = {}
+
+    def deps_of(vp: str) -> set[str]:
+        if vp not in deps:
+            out: set[str] = set()
+            for dotted in file_imports(index, by_vpath[vp]) or ():
+                want = dotted.split(".")
+                out.update(c for c in by_name.get(want[-1], ()) if c != vp and _module_key(c)[-len(want):] == want)
+            deps[vp] = out
+        return deps[vp]
+
+    scripts = [e for e in files if e.suffix == ".py" and index.mentions(e.path, SCRIPT_NEEDLES)]
+    entries = _entries(index, scripts, by_vpath, deps_of)
+    if not any(t.tracked for t in entries):
+        # no tracked script: notebooks may be the workflow (or hold the only tracker)
+        notebooks = [e for e in files if e.suffix == ".ipynb"]
+    else:
+        # a tracked script sets the floor at 2 or more: only notebooks that automation runs can count
+        notebooks = [e for e in files if e.suffix == ".ipynb" and _tier(index, e) == 3]
+    entries += _entries(index, notebooks, by_vpath, deps_of)
+    if not any(t.tracked for t in entries):
+        return []  # coverage only means something once a tracker is used
+    imported: set[str] = set()  # reached through another entry's imports: part of that entry's run
+    todo = deque(d for t in entries for d in deps_of(index.entry(t.path).vpath))  # type: ignore[union-attr]
+    while todo:
+        d = todo.popleft()
+        if d not in imported:
+            imported.add(d)
+            todo.extend(deps_of(d))
+    out = [TrainingEntry(t.path, t.line, t.tier, t.tracked, index.entry(t.path).vpath not in imported)  # type: ignore[union-attr]
+           for t in entries]
+    return sorted(out, key=lambda t: t.path)
+
+
+def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, FileEntry], deps_of: Any) -> list[TrainingEntry]:
+    """The candidates that are training entry points (independence is decided later, over all entries)."""
+    memo: dict[str, tuple[int, bool]] = {}
+
+    def own(vp: str) -> tuple[int, bool]:
+        """(fit line, calls a tracker) of one file."""
+        if vp not in memo:
+            e = by_vpath[vp]
+            fit = (index.fact(e.path, FIT_FACT) or 0) if index.mentions(e.path, _FIT_WORDS) else 0
+            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e))
+            memo[vp] = (fit, tracked)
+        return memo[vp]
+
+    out: list[TrainingEntry] = []
+    for e in candidates:
+        facts = index.fact(e.path, FILE_FACTS)
+        if facts is None or not (e.suffix == ".ipynb" or facts[0] or facts[1]):
+            continue  # neither a notebook, an orchestrator definition nor a script
+        stem = e.name.rsplit(".", 1)[0]
+        if words(stem) & (_NOT_TRAINING_STEMS | tracking.TUNING_WORDS) and not trainingish(stem):
+            continue  # scoring, serving and search scripts are not training runs
+        closure, todo = {e.vpath}, deque([e.vpath])
+        while todo and len(closure) < MAX_CLOSURE:
+            for d in deps_of(todo.popleft()):
+                if d not in closure:
+                    closure.add(d)
+                    todo.append(d)
+        fit_line, _ = own(e.vpath)
+        fits = bool(fit_line) or any(own(vp)[0] for vp in closure)
+        if not fits or not (fit_line or facts[0] or trainingish(stem)):
+            continue  # a script that only imports code that can fit (an app, a CLI) is no training entry
+        out.append(TrainingEntry(e.path, fit_line or 1, _tier(index, e), any(own(vp)[1] for vp in closure), True))
+    return out
+
+
+def untracked(entries: list[TrainingEntry]) -> list[TrainingEntry]:
+    """Independent entries on the project's workflow that reach no tracker while another entry is tracked."""
+    tracked = [t.tier for t in entries if t.tracked]
+    if not tracked:
+        return []
+    floor = max(tracked)
+    return [t for t in entries if t.independent and not t.tracked and t.tier >= floor]
