@@ -24,6 +24,7 @@ from mlscan.facts.ci_vocab import (
 )
 from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
 from mlscan.facts.orchestration import inferenceish, trainingish
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -61,7 +62,7 @@ def _pipeline_trigger(index: FileIndex, cmd: str, cwd: str) -> bool:
         return False
     src = "/".join(p for p in (cwd.strip("/"), flags.get("source", ".").strip("/")) if p and p != ".")
     tree = index.python(f"{src}/main.py" if src else "main.py")
-    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == flags["entry-point"]), None) \
+    fn = next((n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == flags["entry-point"]), None) \
         if tree is not None else None
     if fn is None:
         return False
