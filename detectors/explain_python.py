@@ -4,11 +4,12 @@ KServe/Seldon explainers; a dependency that is never used is declared-only. Feed
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.place import place
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 # qualified-name prefix -> tool (a call must resolve through an import to one of these)
@@ -56,17 +57,12 @@ class ExplainPython(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         used: set[str] = set()
-        for e, _tree in index.python_files(_NEEDLES):
-            al, calls = ops.py_calls(index, e)
-            seen: set[str] = set()
-            for c in calls:
-                tool = _tool(c, al)
-                if tool is None or tool in seen:
-                    continue
-                seen.add(tool)
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not index.mentions(e.path, _NEEDLES):
+                continue
+            for tool, line, snip in index.fact(e.path, TOOL_FACTS) or []:
                 used.add(tool)
                 where = place(index, e).kind
-                line, snip = ops.locate(index, e, c.line)
                 yield self.found("explain.usage", index, e.path, line, snippet=snip,
                                  strength=Strength.STRONG if where == "automated" else Strength.MEDIUM,
                                  attrs={"tool": tool, "wired": where == "automated", "declared_only": False})
@@ -82,6 +78,27 @@ class ExplainPython(Detector):
             if tool not in used:
                 yield self.found("explain.usage", index, path, line, strength=Strength.WEAK,
                                  attrs={"tool": tool, "wired": False, "declared_only": True})
+
+
+def _tool_facts(index: FileIndex, path: str) -> list[list[Any]] | None:
+    """[tool, line, snippet] of the first call of each explainability tool in a Python file or notebook, in call
+    order (line and snippet as evidence cites them); None when it does not parse. A file fact, derived when the file
+    is parsed."""
+    e = index.entry(path)
+    if e is None or index.python(path) is None:
+        return None
+    al, calls = ops.py_calls(index, e)
+    out: list[list[Any]] = []
+    seen: set[str] = set()
+    for c in calls:
+        tool = _tool(c, al)
+        if tool is not None and tool not in seen:
+            seen.add(tool)
+            out.append([tool, *ops.locate(index, e, c.line)])
+    return out
+
+
+TOOL_FACTS = register_fact("explain.python.tools", _tool_facts, eager=lambda index, path: index.may_mention(path, _NEEDLES))
 
 
 def _tool(c: ops.PyCall, al: dict[str, str]) -> str | None:

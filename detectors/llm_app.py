@@ -4,11 +4,12 @@ LLM cost controls, from calls resolved through imports; declared-only dependenci
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.place import place
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 # qualified name of a call -> (signal, tool): exact or a submodule/attribute of it; "x." and "x*" are prefixes
@@ -68,20 +69,22 @@ class LlmApp(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         used: set[str] = set()
-        for e, _tree in index.python_files(NEEDLES):
-            al, calls = ops.py_calls(index, e)
-            local = _local_roots(index, al)
-            hits = [(c, hit) for c in calls if c.qual.split(".")[0] not in local and (hit := _classify(c, al)) is not None]
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            fact = index.fact(e.path, CALL_FACTS) if index.mentions(e.path, NEEDLES) else None
+            if not fact:
+                continue
+            roots, found = fact
+            local = _local_roots(index, roots)
+            hits = [((at, snip), (signal, tool)) for root, at, snip, signal, tool in found if root not in local]
             if not hits:
                 continue
             where = place(index, e).kind
             seen: set[tuple[str, str]] = set()
-            for c, hit in hits:
+            for (line, snip), hit in hits:
                 if hit in seen:
                     continue
                 seen.add(hit)
                 used.add(hit[0])
-                line, snip = ops.locate(index, e, c.line)
                 strength = Strength.WEAK if where in ("exploration", "notebook") else Strength.MEDIUM
                 yield self.found(hit[0], index, e.path, line, snippet=snip, strength=strength,
                                  attrs={"tool": hit[1], "place": where, "declared_only": False})
@@ -109,7 +112,26 @@ def _classify(c: ops.PyCall, al: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def _local_roots(index: FileIndex, al: dict[str, str]) -> set[str]:
+def _local_roots(index: FileIndex, roots: list[str]) -> set[str]:
     """Imported top-level names that are the project's own modules (a local ``guardrails/`` package)."""
-    roots = {v.split(".")[0] for v in al.values()}
     return {r for r in roots if index.select((f"{r}/__init__.py", f"{r}.py", f"src/{r}/__init__.py", f"src/{r}.py"))}
+
+
+def _call_facts(index: FileIndex, path: str) -> list[Any] | None:
+    """[the imports' top-level names (sorted), [[root of the call's name, line, snippet, signal, tool] of each call
+    _classify recognises, in call order]] of a Python file or notebook (the line and snippet as evidence cites them: a
+    notebook's JSON line); None when it does not parse. A file fact, derived when the file is parsed."""
+    e = index.entry(path)
+    if e is None or index.python(path) is None:
+        return None
+    al, calls = ops.py_calls(index, e)
+    found = []
+    for c in calls:
+        hit = _classify(c, al)
+        if hit is not None:
+            at, snip = ops.locate(index, e, c.line)
+            found.append([c.qual.split(".")[0], at, snip, hit[0], hit[1]])
+    return [sorted({v.split(".")[0] for v in al.values()}), found]
+
+
+CALL_FACTS = register_fact("llm.app.calls", _call_facts, eager=lambda index, path: index.may_mention(path, NEEDLES))

@@ -272,5 +272,8 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
     return None
 
 
-PYTHON_LINK = register_fact("model.code_version.python_link", _file_fact(_python_link))
-CHECKPOINT_LINK = register_fact("model.code_version.checkpoint_link", _file_fact(_checkpoint_link))
+# derived when the file is first parsed (in the wiring graph or the shared pass), for the files detect() asks about
+PYTHON_LINK = register_fact("model.code_version.python_link", _file_fact(_python_link),
+                            eager=lambda index, path: index.may_mention(path, NEEDLES) and index.may_mention(path, TRACKING_NEEDLES))
+CHECKPOINT_LINK = register_fact("model.code_version.checkpoint_link", _file_fact(_checkpoint_link),
+                                eager=lambda index, path: index.may_mention(path, NEEDLES) and index.may_mention(path, SAVE_NEEDLES))

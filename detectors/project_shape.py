@@ -64,7 +64,7 @@ def _training_fact(index: FileIndex, path: str) -> list[Any] | None:
     return None if line is None else [line, has_main_guard(tree)]  # type: ignore[arg-type]
 
 
-TRAINING = register_fact("project.shape.training", _training_fact)
+TRAINING = register_fact("project.shape.training", _training_fact, eager=lambda index, path: index.may_mention(path, TRAIN_NEEDLES))
 
 
 class ProjectShape(Detector):

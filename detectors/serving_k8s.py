@@ -107,31 +107,31 @@ class ServingK8s(Detector):
             app, loads_here, modules, hits, canary, stub = fact
             loads = app and (loads_here or any(index.fact(f.path, LOADS_MODEL) for f in ops.local_files(index, e.path, modules)))
             seen: set[str] = set()
-            for code_line, signal, attrs, needs_loads in hits:
+            for (line, snip), signal, attrs, needs_loads in hits:
                 if signal not in seen and (loads or not needs_loads):
                     seen.add(signal)
-                    line, snip = ops.locate(index, e, code_line)
                     if stub and signal in _STUB_CAPPED:
                         attrs = {**attrs, "stub": True}  # every model endpoint of the app answers a constant
                     yield self.found(signal, index, e.path, line, snippet=snip, attrs=attrs)
             if canary is not None:
-                line, snip = ops.locate(index, e, canary)
+                line, snip = canary
                 yield self.found("deploy.canary", index, e.path, line, snippet=snip, attrs={"kind": "champion_challenger", "tool": "app"})
 
 
 def _python_fact(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> list[Any]:
     """What _python reads of one parsed file: [creates a web app, loads a model itself, the modules it imports (only
-    for an app: where a model may be loaded), [code line, signal, attrs, only when the app loads a model] of each
-    call _py_call recognises, in call order, the first line naming "challenger" in a serving module that also names
-    "champion" (or None), every model endpoint is a placeholder (``mlscan.facts.placeholders.stub_endpoints``)]."""
+    for an app: where a model may be loaded), [[line, snippet], signal, attrs, only when the app loads a model] of each
+    call _py_call recognises, in call order, [line, snippet] of the first line naming "challenger" in a serving module
+    that also names "champion" (or None), every model endpoint is a placeholder (``mlscan.facts.placeholders.stub_endpoints``)];
+    lines and snippets as evidence cites them (``ops.locate``: a notebook's JSON line), so citing them parses nothing again."""
     al, calls = ops.py_calls(index, e)
     app = any(c.qual in _APPS for c in calls)
-    hits = [[c.line, signal, attrs, signal == "serving.app"] for c in calls for signal, attrs in _py_call(c, al, True)]
+    hits = [[list(ops.locate(index, e, c.line)), signal, attrs, signal == "serving.app"] for c in calls for signal, attrs in _py_call(c, al, True)]
     canary = None
     if ops.imports_module(al, "fastapi", "flask", "starlette", "ray.serve", "bentoml", "litestar", "sanic"):
         lines = lines_naming(tree, "challenger")
         if lines and lines_naming(tree, "champion"):
-            canary = lines[0]
+            canary = list(ops.locate(index, e, lines[0]))
     return [app, app and loads_model(calls), imported_modules(tree, e.vpath) if app else [], hits, canary,
             bool(hits) and stub_endpoints(tree)]
 
