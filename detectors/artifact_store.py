@@ -121,9 +121,9 @@ class ArtifactStore(Detector):
         ``upload_file``), called with the model's file or key (``upload_to_s3(key=model_info.s3_key,
         file_path=model_info.path)``): the call site puts the model in the store."""
         helpers: dict[str, str] = {}
-        for e, tree in index.python_files(NEEDLES):
-            if not place(index, e).test:
-                helpers.update(_upload_helpers(index, e, tree))
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if index.mentions(e.path, NEEDLES) and not e.test:  # Place.test is the entry's
+                helpers.update(index.fact(e.path, HELPER_FACTS) or {})
         if not helpers:
             return
         for e, tree in index.python_files(tuple(h.encode() for h in sorted(helpers))):
@@ -144,8 +144,14 @@ class ArtifactStore(Detector):
                     break
 
 
-def _upload_helpers(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> dict[str, str]:
-    """Functions (name -> storage kind) whose cloud SDK upload takes the file to upload from one of their parameters."""
+def _upload_helpers(index: FileIndex, path: str) -> dict[str, str] | None:
+    """Functions (name -> storage kind) whose cloud SDK upload takes the file to upload from one of their parameters
+    (a file fact, derived when the file is parsed; None when it does not parse). Walks the module's function
+    definitions: which parameter reaches an upload call is not a fact of the calls alone."""
+    e = index.entry(path)
+    tree = index.python(path) if e is not None else None
+    if e is None or tree is None:
+        return None
     al, _calls = ops.py_calls(index, e)
     if not ops.imports_module(al, "boto3", "google.cloud.storage", "azure.storage", "s3fs", "gcsfs", "minio"):
         return {}
@@ -188,6 +194,7 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
 
 
 FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
+HELPER_FACTS = register_fact("artifact.store.helpers", _upload_helpers, eager=lambda index, path: index.may_mention(path, NEEDLES))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:

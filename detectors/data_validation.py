@@ -187,7 +187,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
     if q.endswith("quality_check_step.QualityCheckStep"):
         cfg = ops.kwarg(c.node, "quality_check_config")
         if isinstance(cfg, ast.Call) and ops.dotted(cfg.func).endswith("DataQualityCheckConfig") or isinstance(cfg, ast.Name) and cfg.id in dq_names:
-            return "sagemaker-quality-check", ({"skip_check": True} if ops.literal(ops.kwarg(c.node, "skip_check")) is True else {})
+            return "sagemaker-quality-check", ({"skip_check": True} if c.kw_value("skip_check") is True else {})
     return None, {}
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.ci import argv, split_commands
 from mlscan.detector import Detector
-from mlscan.facts import ops, tracking
+from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
-from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -84,29 +84,51 @@ class EnvDockerfile(Detector):
                             ok = bool(re.match(r"\d+\.\d+\.", v)) if kind == "databricks" else _base_pinned(v)
                             yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
                                              attrs={"kind": kind, "image": v, "pinned": ok})
-        for e, tree in index.python_files((b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")):
-            if place(index, e).kind == "test":
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not index.mentions(e.path, _RUNTIME_WORDS):
                 continue
-            for n in walk(tree):
-                if not isinstance(n, ast.Call):
-                    continue
-                kw = {k.arg: k.value for k in n.keywords if k.arg}
-                image, pkgs, fw = ops.literal(kw.get("base_image")), ops.literal(kw.get("packages_to_install")), ops.literal(kw.get("framework_version"))
-                if isinstance(image, str) or isinstance(pkgs, list):
-                    pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
-                    ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
-                    kind = "kfp"
-                elif isinstance(fw, str):
-                    ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
-                elif (ver := _builtin_image_version(n, kw, tree)) is not None:
-                    # a built-in algorithm/framework image at a version: ``image_uris.retrieve("xgboost", region, "1.7-1")``
-                    ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
-                else:
-                    continue
-                line, snip = ops.locate(index, e, n.lineno)
-                yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
-                                 attrs={"kind": kind, "image": image if isinstance(image, str) else "", "pinned": ok})
-                break
+            hit = index.fact(e.path, RUNTIME_FACT)
+            if hit is None or place(index, e).kind == "test":
+                continue
+            code_line, kind, image, ok = hit
+            line, snip = ops.locate(index, e, code_line)
+            yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
+                             attrs={"kind": kind, "image": image, "pinned": ok})
+
+
+_RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")
+
+
+def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
+    """[line, kind, image, pinned] of the first call (in walk order) that declares a KFP component image or packages, a
+    SageMaker framework version or a built-in image at a version; None when there is none or the file does not parse.
+    A file fact (derived when the file is parsed). Reads the calls' nodes: a version may be a module constant
+    (``tracking.python_value``)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    for n in pycalls.calls_of(tree):
+        kw = {k.arg: k.value for k in n.keywords if k.arg}
+        image, pkgs, fw = ops.literal(kw.get("base_image")), ops.literal(kw.get("packages_to_install")), ops.literal(kw.get("framework_version"))
+        if isinstance(image, str) or isinstance(pkgs, list):
+            pins = [pinned(_spec(p), p) for p in pkgs or [] if isinstance(p, str)]
+            ok = (not isinstance(image, str) or _base_pinned(image)) and (not pins or sum(pins) / len(pins) >= 0.8)
+            kind = "kfp"
+        elif isinstance(fw, str):
+            ok, image, kind = bool(re.match(r"\d", fw)), fw, "sagemaker"
+        elif (ver := _builtin_image_version(n, kw, tree)) is not None:
+            # a built-in algorithm/framework image at a version: ``image_uris.retrieve("xgboost", region, "1.7-1")``
+            ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
+        else:
+            continue
+        # cited at what pins the environment (the first package, else the image), not at ``@dsl.component(``
+        where = kw.get("packages_to_install") if isinstance(pkgs, list) and pkgs else kw.get("base_image") if isinstance(image, str) else None
+        first = where.elts[0] if isinstance(where, (ast.List, ast.Tuple)) and where.elts else where
+        return [getattr(first, "lineno", None) or n.lineno, kind, image if isinstance(image, str) else "", ok]
+    return None
+
+
+RUNTIME_FACT = register_fact("env.runtime.python", _runtime_call, eager=lambda index, path: index.may_mention(path, _RUNTIME_WORDS))
 
 
 def _builtin_image_version(call: ast.Call, kw: dict[str, ast.AST], tree: ast.AST) -> str | None:

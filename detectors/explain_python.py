@@ -89,10 +89,10 @@ def _tool(c: ops.PyCall, al: dict[str, str]) -> str | None:
     for prefix, tool in _LIBS:
         if q.startswith(prefix if prefix.endswith(".") else prefix + "."):
             return tool
-    if any(ops.kwarg(c.node, k) is not None for k in _VERTEX_KW) and ops.imports_module(al, "google.cloud.aiplatform", "vertexai"):
+    if any(c.has_kw(k) for k in _VERTEX_KW) and ops.imports_module(al, "google.cloud.aiplatform", "vertexai"):
         return "vertex-explanations"
     if ops.imports_module(al, "arize"):
-        if ops.kwarg(c.node, "shap_values_column_names") is not None or ops.literal(ops.kwarg(c.node, "surrogate_explainability")) is True:
+        if c.has_kw("shap_values_column_names") or c.kw_value("surrogate_explainability") is True:
             return "arize"
     if c.attr == "run_explainability" and ops.imports_module(al, "sagemaker.clarify"):
         return "sagemaker-clarify"

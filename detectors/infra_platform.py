@@ -177,7 +177,7 @@ def _may_add(index: FileIndex, e: FileEntry, dist: dict[str, Any], feature: dict
 
 def _lightning(c: ops.PyCall) -> str | None:
     if c.attr == "Trainer" and c.qual.startswith(("pytorch_lightning", "lightning")):
-        strategy = ops.literal(ops.kwarg(c.node, "strategy"))
+        strategy = c.kw_value("strategy")
         if isinstance(strategy, str) and re.search(r"ddp|deepspeed|fsdp|horovod", strategy):
             return "lightning-" + re.search(r"ddp|deepspeed|fsdp|horovod", strategy).group(0)
     return None

@@ -104,7 +104,7 @@ def _file_facts(index: FileIndex, path: str) -> list[object] | None:
     return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring, sorted(_stub_components(tree))]
 
 
-FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts)
+FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts, eager=lambda index, path: index.may_mention(path, (b"kfp",)))
 
 
 class KubeflowPipeline(Detector):

@@ -91,7 +91,7 @@ def _classify(c: ops.PyCall) -> tuple[str, str] | None:
     for prefix, tool in _EVAL:
         if q == prefix:
             return "llm.eval", tool
-    if q == "mlflow.evaluate" and ops.literal(ops.kwarg(c.node, "model_type")) in _MLFLOW_LLM_TYPES:
+    if q == "mlflow.evaluate" and c.kw_value("model_type") in _MLFLOW_LLM_TYPES:
         return "llm.eval", "mlflow"
     return None
 

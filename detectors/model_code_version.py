@@ -241,7 +241,7 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
     for c in calls:
         if c.qual and not c.qual.startswith(_TRACKING_MODULES):
             continue  # sentry_sdk.set_tag, logging adapters ...
-        if c.attr in ("MetadataProperties",) and ops.kwarg(c.node, "commit_id") is not None:
+        if c.attr in ("MetadataProperties",) and c.has_kw("commit_id"):
             return c.line, "sagemaker-commit-id"
         key_node = _tag_key(c)
         if key_node is not None:

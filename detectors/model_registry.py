@@ -20,7 +20,8 @@ from mlscan.model import Finding, Strength
 
 _MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
                             "set_registered_model_alias", "copy_model_version", "set_model_version_tag"})
-_CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (lazy_re(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
+# (``az ml model download --name N --version V`` pulls a registered version: the registry is where the model is shared)
+_CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register|download)\b"), "azureml"), (lazy_re(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
         (lazy_re(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (lazy_re(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
         (lazy_re(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (lazy_re(r"\bgto\s+(register|assign|promote)\b"), "gto"),
         (lazy_re(r"\bmlflow\s+models?\s+register\b"), "mlflow"))
@@ -157,7 +158,7 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "mlflow", True
         elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or ops.imports_module(al, "wandb")):
             yield c.line, "wandb", True
-        elif q == "wandb.Artifact" and ops.literal(ops.kwarg(c.node, "type")) == "model":
+        elif q == "wandb.Artifact" and c.kw_value("type") == "model":
             yield c.line, "wandb", True
         elif a == "RegisterModel" and q.startswith("sagemaker.") or a == "register" and _kw_set(c, "model_package_group_name") \
                 or a in ("create_model_package", "create_model_package_group") and ops.imports_module(al, "boto3", "sagemaker"):
@@ -179,9 +180,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "neptune" if q.startswith("neptune.") else "comet", True
         elif q == "clearml.OutputModel" or a == "register_model" and ops.imports_module(al, "model_registry"):
             yield c.line, "clearml" if q.startswith("clearml") else "kubeflow-model-registry", True
-        elif a == "log_artifact" and obj == "dvclive" and ops.literal(ops.kwarg(c.node, "type")) == "model":
+        elif a == "log_artifact" and obj == "dvclive" and c.kw_value("type") == "model":
             yield c.line, "dvc", True
-        elif q.startswith("zenml.") and a == "Model" and ops.literal(ops.kwarg(c.node, "name")) and _attached_model(tree):
+        elif q.startswith("zenml.") and a == "Model" and c.kw_value("name") and _attached_model(tree):
             # ZenML's Model Control Plane: a Model given to a @pipeline/@step gets a new version with every run
             yield c.line, "zenml", True
         elif q in ("os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"):

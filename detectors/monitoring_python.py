@@ -212,7 +212,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
         return
     if q == "azure.ai.ml.entities.MonitorDefinition":
         yield "monitoring.model", "azureml-monitor"
-        if ops.kwarg(c.node, "monitoring_signals") is None:  # basic monitoring: the default data drift, prediction drift and
+        if not c.has_kw("monitoring_signals"):  # basic monitoring: the default data drift, prediction drift and
             yield "monitoring.data_drift", "azureml-monitor"  # data quality signals on the deployment's collected data
             yield "monitoring.model_drift", "azureml-monitor"
         return

@@ -146,7 +146,8 @@ def _loads_model_fact(index: FileIndex, path: str) -> bool:
     return loads_model(ops.py_calls(index, ops.FileEntry(path, path, "project"))[1])
 
 
-PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact)
+PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact,
+                            eager=lambda index, path: index.may_mention(path, SERVING) and index.may_mention(path, NEEDLES))
 LOADS_MODEL = register_fact("serving.k8s.loads_model", _loads_model_fact)
 
 
@@ -158,12 +159,12 @@ def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[s
         yield "serving.k8s", {"tool": "ray-serve" if q.startswith("ray") else "bentoml"}
     if q.startswith(("kserve.V1beta1InferenceService", "kserve.KServeClient")):
         yield "serving.k8s", {"tool": "kserve"}
-    if c.attr == "deploy" and ops.imports_module(al, "sagemaker") and any(ops.kwarg(c.node, k) is not None for k in ("initial_instance_count", "instance_type", "endpoint_name", "serverless_inference_config")):
+    if c.attr == "deploy" and ops.imports_module(al, "sagemaker") and any(c.has_kw(k) for k in ("initial_instance_count", "instance_type", "endpoint_name", "serverless_inference_config")):
         yield "serving.managed", {"tool": "sagemaker"}
-    if c.attr == "create_endpoint" and ops.kwarg(c.node, "EndpointName") is not None or \
+    if c.attr == "create_endpoint" and c.has_kw("EndpointName") or \
             q in ("aws_cdk.aws_sagemaker.CfnEndpoint", "pulumi_aws.sagemaker.Endpoint"):
         yield "serving.managed", {"tool": "sagemaker"}
-    if c.attr in ("deploy", "create") and ops.imports_module(al, "google.cloud.aiplatform") and ("Endpoint" in c.text or ops.kwarg(c.node, "machine_type") is not None):
+    if c.attr in ("deploy", "create") and ops.imports_module(al, "google.cloud.aiplatform") and ("Endpoint" in c.text or c.has_kw("machine_type")):
         yield "serving.managed", {"tool": "vertex"}
     if q.startswith(("azure.ai.ml.entities.ManagedOnline", "azure.ai.ml.entities.KubernetesOnline")) or \
             (c.attr in ("deploy", "deploy_configuration") and q.startswith("azureml.core")):
@@ -173,7 +174,7 @@ def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[s
     variants = ops.kwarg(c.node, "ProductionVariants")
     if variants is not None and isinstance(ops.literal(variants), list) and len(ops.literal(variants)) > 1:
         yield "deploy.canary", {"kind": "ab", "tool": "sagemaker"}
-    if ops.kwarg(c.node, "ShadowProductionVariants") is not None:
+    if c.has_kw("ShadowProductionVariants"):
         yield "deploy.canary", {"kind": "shadow", "tool": "sagemaker"}
     if any(k.arg == "DeploymentConfig" and "AutoRollbackConfiguration" in ast.unparse(k.value) for k in c.node.keywords):
         yield "deploy.rollback", {"tool": "sagemaker", "automatic": True}

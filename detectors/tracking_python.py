@@ -41,13 +41,13 @@ class TrackingPython(Detector):
         flags = Flags(index, tree)
         guarded = tracking.guarded_imports(tree)
         install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
-        gated = install_gated or all(guarded_off(c.node, par, flags) for c in calls)
+        gated = install_gated or all(guarded_off(c.node_in(tree), par, flags) for c in calls)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
         tuning = bool(stem & tracking.TUNING_WORDS) or all(
-            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node, par)) for c in calls)
+            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par)) for c in calls)
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
-        registration = all(_registration_only(tracking.enclosing_functions(c.node, par) or [stem_text]) for c in calls)
+        registration = all(_registration_only(tracking.enclosing_functions(c.node_in(tree), par) or [stem_text]) for c in calls)
         reached = where.wired != "none"
         in_training = reached or where.training_script or where.near_reached
         optional = gated or not in_training
@@ -57,7 +57,7 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = ops.locate(index, e, _lead(calls, par).line)
+        line, snip = ops.locate(index, e, _lead(calls, par, tree).line)
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength,
             attrs={
@@ -94,18 +94,14 @@ def _fits(tree: ast.AST) -> bool:
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
 
 
-def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> tracking.TrackCall:
+def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: ast.AST) -> tracking.TrackCall:
     """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``) in a function
     that logs metrics (the training run, not a feature-engineering run opened earlier in the module), else the first
     run opened, else the first metrics or parameters logged, else the first tracker call (an artifact, a tag)."""
-    def name(c: tracking.TrackCall) -> str:
-        f = c.node.func if isinstance(c.node, ast.Call) else None
-        return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-
     def scope(c: tracking.TrackCall) -> str:
-        return next(iter(tracking.enclosing_functions(c.node, par)), "")
+        return next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "")
 
-    openers = [c for c in calls if name(c) in _OPENERS]
+    openers = [c for c in calls if c.attr in _OPENERS]
     measured = {scope(c) for c in calls if c.role in ("metrics", "auto")}
     return (next((c for c in openers if scope(c) in measured), None) or next(iter(openers), None)
             or next((c for c in calls if c.role in ("metrics", "params", "auto")), None) or calls[0])

@@ -94,15 +94,15 @@ def _python_uris(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[
             if uri and not uri.startswith("{}"):
                 yield c.line, "mlflow", uri
             continue
-        tool = tracking._ctor(c.node, al)
+        tool = tracking.call_ctor(c, al)
         if tool in _SAAS and c.attr == _SAAS[tool] or tool == "comet" and c.attr == "start":
-            mode = ops.literal(ops.kwarg(c.node, "mode"))
+            mode = c.kw_value("mode")
             if c.attr == "OfflineExperiment" or (isinstance(mode, str) and mode.lower() in _OFFLINE):
                 continue
-            if tool == "wandb" and ops.kwarg(c.node, "project") is None and ops.kwarg(c.node, "entity") is None:
+            if tool == "wandb" and not c.has_kw("project") and not c.has_kw("entity"):
                 continue
             yield c.line, tool, None
-        elif c.qual == "google.cloud.aiplatform.init" and ops.kwarg(c.node, "experiment") is not None:
+        elif c.qual == "google.cloud.aiplatform.init" and c.has_kw("experiment"):
             yield c.line, "vertex-experiments", None
     for n in walk(tree):  # os.environ["MLFLOW_TRACKING_URI"] = "http://..."
         if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and ops.literal(t.slice) == "MLFLOW_TRACKING_URI" for t in n.targets):

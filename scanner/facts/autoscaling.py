@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlscan.facts.ops import PyCall, chart_values, kwarg, literal, value_at
+from mlscan.facts.ops import PyCall, chart_values, value_at
 from mlscan.index import FileEntry, FileIndex
 
 _AUTOSCALE_KINDS = {"HorizontalPodAutoscaler": "hpa", "ScaledObject": "keda", "VerticalPodAutoscaler": "vpa"}
@@ -39,9 +39,9 @@ def k8s_autoscaling(index: FileIndex, e: FileEntry, doc: Any, chart: str | None)
 
 def python_autoscaling(c: PyCall) -> str | None:
     """The tool of an autoscaling call (SageMaker scalable target, Ray Serve autoscaling_config, Azure ML scale settings)."""
-    if c.attr == "register_scalable_target" and "sagemaker" in str(literal(kwarg(c.node, "ScalableDimension")) or ""):
+    if c.attr == "register_scalable_target" and "sagemaker" in str(c.kw_value("ScalableDimension") or ""):
         return "sagemaker"
-    if c.qual in ("ray.serve.deployment",) and kwarg(c.node, "autoscaling_config") is not None:
+    if c.qual in ("ray.serve.deployment",) and c.has_kw("autoscaling_config"):
         return "ray-serve"
     if c.qual.endswith("TargetUtilizationScaleSettings"):
         return "azureml"

@@ -16,6 +16,7 @@ from mlscan.ci import argv, ci_model
 from mlscan.facts.commands import invoked
 from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
 from mlscan.facts.pyast import walk
+from mlscan.facts.pycalls import Call, aliases_of, dotted, file_calls, qualified
 from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
@@ -59,86 +60,21 @@ PY_STRING = r"""(?P<prefix>[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:
 
 def aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
-    return _aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
-
-
-def _aliases_of(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
-    """``aliases`` of import statements in walk order (a later binding of a name wins)."""
-    out: dict[str, str] = {}
-    for node in imports:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif node.module and node.level == 0:
-            for a in node.names:
-                if a.name != "*":
-                    out[a.asname or a.name] = f"{node.module}.{a.name}"
-    return out
-
-
-def dotted(node: ast.AST) -> str:
-    """``a.b.c`` as written ('' when the chain does not start at a name)."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Call):
-        return dotted(node.func) + "()." + ".".join(reversed(parts)) if parts else dotted(node.func) + "()"
-    if not isinstance(node, ast.Name):
-        return ""
-    return ".".join([node.id, *reversed(parts)])
+    return aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
 
 
 def qualname(node: ast.AST, al: dict[str, str]) -> str | None:
     """The imported name an expression refers to (``shap.TreeExplainer``), or None for local objects."""
-    return _qualified(dotted(node), al)
+    return qualified(dotted(node), al)
 
 
-def _qualified(text: str, al: dict[str, str]) -> str | None:
-    """``qualname`` of an expression written ``text`` (its ``dotted`` form)."""
-    if not text or "()" in text:
-        return None
-    head, _, rest = text.partition(".")
-    if head not in al:
-        return None
-    return f"{al[head]}.{rest}" if rest else al[head]
+PyCall = Call  # a call of a Python file, from the typed call facts (mlscan.facts.pycalls)
 
 
-@dataclass(frozen=True, slots=True)
-class PyCall:
-    line: int
-    qual: str  # resolved through imports ('' for calls on local objects)
-    attr: str  # the called attribute or name (``fit`` in ``model.fit()``)
-    text: str  # the callee as written
-    node: ast.Call
-
-
-def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[PyCall]]:
-    """Imports and every call of a Python file or notebook, memoised for all detectors."""
-
-    def build() -> tuple[dict[str, str], list[PyCall]]:
-        tree = index.python(e.path)
-        if tree is None:
-            return {}, []
-        imports: list[ast.Import | ast.ImportFrom] = []
-        nodes: list[ast.Call] = []
-        for node in walk(tree):  # one pass for both (exact classes: the parser makes no subclasses)
-            cls = node.__class__
-            if cls is ast.Call:
-                nodes.append(node)  # type: ignore[arg-type]
-            elif cls is ast.Import or cls is ast.ImportFrom:
-                imports.append(node)  # type: ignore[arg-type]
-        al = _aliases_of(imports)
-        out = []
-        for node in nodes:
-            f = node.func
-            attr = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
-            text = dotted(f)
-            out.append(PyCall(node.lineno, _qualified(text, al) or "", attr, text, node))
-        out.sort(key=lambda c: c.line)
-        return al, out
-
-    return index.file_memo("ops-calls", e.path, build)  # type: ignore[no-any-return]
+def py_calls(index: FileIndex, e: FileEntry) -> tuple[dict[str, str], list[Call]]:
+    """Imports and every call of a Python file or notebook (the ``py.calls`` file fact, typed; sorted by line)."""
+    fc = file_calls(index, e)
+    return fc.aliases, fc.calls
 
 
 def local_imports(index: FileIndex, e: FileEntry) -> list[FileEntry]:

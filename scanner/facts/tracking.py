@@ -13,11 +13,11 @@ from typing import Any
 
 from mlscan.ci import argv, line_of
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.index.formats import normalize_name
 
 from ..lazyre import lazy_re
-from . import ops
+from . import ops, pycalls
 from .orchestration import words
 
 # ------------------------------------------------------------------ trackers
@@ -98,10 +98,22 @@ class TrackCall:
     line: int
     tool: str
     role: str  # run | params | metrics | auto (params and metrics)
-    node: ast.AST
+    attr: str  # the called attribute or name ('' for an assignment: ``run["acc"] = ...``)
+    text: str  # the callee as written ('' for an assignment)
+    kind: str  # "c": a call, "d": a decorator, "a": an assignment
+    ordinal: int  # its place among the module's calls (``pycalls.calls_of``), decorators or assignments, in walk order
+
+    def node_in(self, tree: ast.AST) -> ast.AST:
+        """The call, decorator or assignment in ``tree``, the parse of the file it was read from."""
+        if self.kind == "c":
+            return pycalls.calls_of(tree)[self.ordinal]
+        if self.kind == "d":
+            return [d for n in walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                    for d in n.decorator_list][self.ordinal]
+        return [n for n in walk(tree) if n.__class__ is ast.Assign][self.ordinal]
 
 
-def _auto_tool(c: ops.PyCall) -> str | None:
+def _auto_tool(c: pycalls.Call) -> str | None:
     if not c.qual.startswith(_AUTO_PREFIXES):
         return None
     for kind, names in _AUTO.items():
@@ -111,6 +123,17 @@ def _auto_tool(c: ops.PyCall) -> str | None:
         return "tensorboard"
     if c.qual.startswith("wandb.") and c.attr.endswith(("Callback", "callback", "Logger")):
         return "wandb"
+    return None
+
+
+def call_ctor(c: pycalls.Call, al: dict[str, str]) -> str | None:
+    """``_ctor`` of a call from the call facts (``qual`` and ``attr`` are what ``_ctor`` reads of the node)."""
+    if c.qual in _CTORS:
+        return _CTORS[c.qual]
+    if c.attr == "SummaryWriter":
+        return "tensorboard"
+    if c.attr == "start_logging" and ops.imports_module(al, "azureml"):
+        return "azureml"
     return None
 
 
@@ -170,64 +193,83 @@ def _obj_tool(recv: str, objs: dict[str, str]) -> str | None:
     return None
 
 
+def _tracker_facts(index: FileIndex, path: str) -> list[list[Any]] | None:
+    """Every call (and tracker-object assignment) of a file that logs to an experiment tracker, as
+    ``[line, tool, role, attr, text, kind, ordinal]`` sorted by line (``TrackCall``); None when it does not parse."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    fc = pycalls.file_calls(index, index.entry(path) or FileEntry(path, path, "project"))
+    al = fc.aliases
+    objs = tracker_objects(tree, al)
+    uses_mlflow = ops.imports_module(al, "mlflow")
+    out: list[list[Any]] = []
+    for c in fc.calls:
+        hit = _classify(c, al, objs, uses_mlflow)
+        if hit:
+            out.append([c.line, hit[0], hit[1], c.attr, c.text, "c", c.ordinal])
+    k_assign = k_dec = 0
+    for n in walk(tree):  # one walk: decorators and assignments in walk order
+        cls = n.__class__
+        if cls is ast.ClassDef or cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+            for dec in n.decorator_list:  # type: ignore[attr-defined]  # @wandb_log on a Metaflow flow or step logs its parameters and artifacts
+                q = ops.qualname(dec.func if isinstance(dec, ast.Call) else dec, al) or ""
+                if q in _DECORATORS:
+                    f = dec.func if isinstance(dec, ast.Call) else None
+                    attr = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                    out.append([dec.lineno, _DECORATORS[q], "auto", attr, ops.dotted(f) if f is not None else "", "d", k_dec])
+                k_dec += 1
+        elif cls is ast.Assign:  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
+            for t in n.targets:  # type: ignore[attr-defined]
+                if not isinstance(t, (ast.Subscript, ast.Attribute)):
+                    continue
+                text = ops.dotted(t.value if isinstance(t, ast.Subscript) else t)
+                if text.startswith("wandb.config") or ops.qualname(t, al) == "wandb.config":
+                    out.append([n.lineno, "wandb", "params", "", "", "a", k_assign])  # type: ignore[attr-defined]
+                    continue
+                tool = _obj_tool(_receiver(t) or text, objs)
+                if tool in ("neptune", "aim", "dvclive", "wandb"):
+                    key = " ".join(ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
+                                   if isinstance(ops.literal(s.slice), str))
+                    role = "params" if words(key) & {"params", "param", "parameters", "config", "hparams", "hyperparameters"} else "metrics"
+                    out.append([n.lineno, tool, role, "", "", "a", k_assign])  # type: ignore[attr-defined]
+            k_assign += 1
+    out.sort(key=lambda t: t[0])
+    return out
+
+
+TRACKER_FACTS = register_fact(
+    "tracking.calls", _tracker_facts,
+    eager=lambda index, path: index.may_mention(path, TRACKER_NEEDLES) or index.may_mention(path, REPORT_TO))
+
+
 def tracker_calls(index: FileIndex, e: FileEntry) -> list[TrackCall]:
-    """Every call (and tracker-object assignment) of a file that logs to an experiment tracker."""
+    """Every call (and tracker-object assignment) of a file that logs to an experiment tracker (a file fact)."""
 
     def build() -> list[TrackCall]:
-        tree = index.python(e.path)
-        if tree is None:
-            return []
-        al, calls = ops.py_calls(index, e)
-        objs = tracker_objects(tree, al)
-        uses_mlflow = ops.imports_module(al, "mlflow")
-        out: list[TrackCall] = []
-        for c in calls:
-            hit = _classify(c, al, objs, uses_mlflow)
-            if hit:
-                out.append(TrackCall(c.line, hit[0], hit[1], c.node))
-        for n in walk(tree):  # run["params"] = ..., live.summary[...] = ..., wandb.config.x = ...
-            if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                for dec in n.decorator_list:  # @wandb_log on a Metaflow flow or step logs its parameters and artifacts
-                    q = ops.qualname(dec.func if isinstance(dec, ast.Call) else dec, al) or ""
-                    if q in _DECORATORS:
-                        out.append(TrackCall(dec.lineno, _DECORATORS[q], "auto", dec))
-            if isinstance(n, ast.Assign):
-                for t in n.targets:
-                    if not isinstance(t, (ast.Subscript, ast.Attribute)):
-                        continue
-                    text = ops.dotted(t.value if isinstance(t, ast.Subscript) else t)
-                    if text.startswith("wandb.config") or ops.qualname(t, al) == "wandb.config":
-                        out.append(TrackCall(n.lineno, "wandb", "params", n))
-                        continue
-                    tool = _obj_tool(_receiver(t) or text, objs)
-                    if tool in ("neptune", "aim", "dvclive", "wandb"):
-                        key = " ".join(ops.literal(s.slice) or "" for s in walk(t) if isinstance(s, ast.Subscript)
-                                       if isinstance(ops.literal(s.slice), str))
-                        role = "params" if words(key) & {"params", "param", "parameters", "config", "hparams", "hyperparameters"} else "metrics"
-                        out.append(TrackCall(n.lineno, tool, role, n))
-        out.sort(key=lambda t: t.line)
-        return out
+        raw = index.fact(e.path, TRACKER_FACTS)
+        return [TrackCall(*t) for t in raw] if raw else []
 
     return index.file_memo("tracking-calls", e.path, build)  # type: ignore[no-any-return]
 
 
-def _classify(c: ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlflow: bool) -> tuple[str, str] | None:
+def _classify(c: pycalls.Call, al: dict[str, str], objs: dict[str, str], uses_mlflow: bool) -> tuple[str, str] | None:
     q = c.qual
     auto = _auto_tool(c)
     if auto:
         return auto, "metrics" if c.qual.endswith("callbacks.TensorBoard") else "auto"
     if c.attr.endswith(("TrainingArguments", "SFTConfig", "DPOConfig", "GRPOConfig")) and q.startswith(("transformers.", "trl.")):
-        report = ops.kwarg(c.node, "report_to")
-        vals = [s for s in ([ops.literal(report)] if report is not None else []) for s in (s if isinstance(s, list) else [s]) if isinstance(s, str)]
+        report = c.kw("report_to")
+        vals = [s for s in ([report.value] if report is not None else []) for s in (s if isinstance(s, list) else [s]) if isinstance(s, str)]
         tools = [_REPORT_TO[v] for v in vals if v in _REPORT_TO]
         return (tools[0], "auto") if tools else None
     if q.startswith("mlflow.") and not q.startswith(("mlflow.tracking.", "mlflow.client.")):
         role = _MLFLOW.get(c.attr)
         return ("mlflow", role) if role else None
-    tool = _ctor(c.node, al)
+    tool = call_ctor(c, al)
     if tool:
         role = _CTOR_ROLE.get(tool, "run")
-        if tool == "wandb" and ops.kwarg(c.node, "config") is not None:
+        if tool == "wandb" and c.has_kw("config"):
             role = "params"
         return (tool, role) if role else None
     if q.startswith("wandb."):
@@ -246,10 +288,10 @@ def _classify(c: ops.PyCall, al: dict[str, str], objs: dict[str, str], uses_mlfl
             return "vertex-experiments", "params"
         if c.attr.startswith("log_") and "metrics" in c.attr:
             return "vertex-experiments", "metrics"
-        if c.attr == "autolog" or (c.attr == "init" and ops.kwarg(c.node, "experiment") is not None):
+        if c.attr == "autolog" or (c.attr == "init" and c.has_kw("experiment")):
             return "vertex-experiments", "auto" if c.attr == "autolog" else "run"
         return None
-    recv = _receiver(c.node)
+    recv = c.recv
     tool = _obj_tool(recv, objs)
     if tool is None and uses_mlflow and recv.rsplit(".", 1)[-1].lower().endswith("client") and (c.attr in _MLFLOW or c.attr == "log_batch"):
         tool = "mlflow"
