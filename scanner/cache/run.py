@@ -20,9 +20,24 @@ RUN_FORMAT = 1
 _PACKAGE_DIRS = ("", "cache", "ci", "facts", "index", "scoring", "reporters", "schemas")
 
 
+_FINGERPRINTS: dict[tuple[str, ...], str] = {}
+
+
 def code_fingerprint(detectors: Sequence[Any]) -> str:
     """mlscan's version and the size and modification time of every module it runs (its own and each detector's
-    module): an edited detector never meets results of its former self. Python and PyYAML versions too."""
+    module): an edited detector never meets results of its former self. Python and PyYAML versions too.
+
+    Taken once per process and detector set, right after the modules were imported: a process keeps running the code
+    it loaded, so files edited or upgraded on disk while it runs (a long org worker, a checkout being merged) must not
+    give its results the new code's fingerprint; the next process sees the new files."""
+    names = tuple(f"{d.id}={type(d).__module__}.{type(d).__qualname__}" for d in detectors)
+    known = _FINGERPRINTS.get(names)
+    if known is None:
+        known = _FINGERPRINTS[names] = _fingerprint(detectors)
+    return known
+
+
+def _fingerprint(detectors: Sequence[Any]) -> str:
     import mlscan
     import yaml
 

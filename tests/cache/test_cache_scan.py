@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,40 @@ def test_the_wiring_graph_is_kept_until_what_it_read_changes(tmp_path: Path, mon
     builds.clear()
     assert _report(repo, 1, cache) == _report(repo, 1, False)
     assert builds  # what it read changed: built again
+
+
+_PLUGIN = '''from mlscan.detector import Detector
+
+
+class Probe(Detector):
+    id = "probe.fingerprint"
+    questions = ()
+    globs = ()
+    signals = ()
+
+    def detect(self, index):
+        return iter(())
+'''
+
+
+def _fingerprint_in_new_process(plugin_dir: Path) -> str:
+    code = (f"import sys; sys.path.insert(0, {str(plugin_dir)!r}); import fp_probe; "
+            "from mlscan.cache.run import code_fingerprint; print(code_fingerprint([fp_probe.Probe()]))")
+    return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_the_code_fingerprint_is_the_loaded_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running process keeps the fingerprint of the code it imported: a detector module edited on disk during a
+    long run (an upgrade under an org worker, a checkout being merged) must not file old results under the new code's
+    key; a new process, which runs the new code, gets a new fingerprint."""
+    (tmp_path / "fp_probe.py").write_text(_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fp_probe  # type: ignore[import-not-found]
+    from mlscan.cache import run as cache_run
+
+    monkeypatch.setattr(cache_run, "_FINGERPRINTS", {})
+    before = cache_run.code_fingerprint([fp_probe.Probe()])
+    assert _fingerprint_in_new_process(tmp_path) == before  # same files, same fingerprint in any process
+    (tmp_path / "fp_probe.py").write_text(_PLUGIN + "\n# edited\n")
+    assert cache_run.code_fingerprint([fp_probe.Probe()]) == before  # this process still runs the code it loaded
+    assert _fingerprint_in_new_process(tmp_path) != before  # a new process loads the edited module
