@@ -266,3 +266,15 @@ def test_the_wiring_graph_is_kept_until_what_it_read_changes(tmp_path: Path, mon
     builds.clear()
     assert _report(repo, 1, cache) == _report(repo, 1, False)
     assert builds  # what it read changed: built again
+
+
+def test_findings_a_visitor_rewrites_are_stored(tmp_path: Path, counts: dict[str, int]) -> None:
+    """monitoring.python adds an attribute to its shared-pass findings: they stay storable (frozen attrs), so a rescan
+    reuses every unit; a plain dict there made every scan that found Python monitoring uncacheable."""
+    repo = make_repo(ROOT / "fixtures" / "detectors" / "monitoring.python" / "positive" / "monitoring", tmp_path / "repo")
+    cache = tmp_path / "cache"
+    first = _report(repo, 1, cache)
+    assert any(f["signal"].startswith("monitoring.") for f in first["findings"])
+    counts.update(reused=0, recomputed=0)
+    assert _report(repo, 1, cache) == first
+    assert counts["recomputed"] == 1 and counts["reused"] > 0
