@@ -37,7 +37,10 @@ DRIFT_WORDS = (b"drift", b"Drift")
 NOTIFIERS = (b"slack", b"pdpyras", b"sendgrid", b"twilio", b"pymsteams", b"prefect.blocks.notifications", b"apprise",
              b"chat_postMessage", b"smtplib")
 HTTP_CLIENTS = (b"requests", b"httpx")
-_ENDPOINT = ops.AnyOf("slack", "hook", "pagerduty", "teams")
+_ENDPOINT = ops.AnyOf("slack", "hook", "pagerduty", "teams", "telegram", "discord")
+# a chat or paging API a project helper posts to (Telegram bots' sendMessage, Slack/Discord/Teams webhooks, PagerDuty)
+_CHAT_API = lazy_re(r"api\.telegram\.org|/sendMessage|hooks\.slack\.com|discord(app)?\.com/api/webhooks|webhook\.office\.com|"
+                    r"events\.pagerduty\.com|slack|webhook", re.I)
 # YAML files that can hold what _yaml_rules reads: alert text (any of ALERT_TEXT) and the key of a rule list, a
 # CloudWatch alarm or an Azure ML monitor alert (RULE_KEYS); the others are not parsed
 ALERT_TEXT = (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")
@@ -89,7 +92,33 @@ def _may_alert(index: FileIndex, e: Any) -> bool:
         return False
     if index.mentions(e.path, NOTIFIERS):
         return True
-    return index.mentions(e.path, HTTP_CLIENTS) and _ENDPOINT.search(index.text(e.path) or "")
+    if index.mentions(e.path, HTTP_CLIENTS) and _ENDPOINT.search(index.text(e.path) or ""):
+        return True
+    helpers = project_notifiers(index)
+    return bool(helpers) and index.contains(e.path, tuple(h.encode() for h in sorted(helpers)))
+
+
+def project_notifiers(index: FileIndex) -> frozenset[str]:
+    """Names of the project's own functions that post a message to a chat or paging API (``notify_telegram`` posting
+    to ``api.telegram.org/bot.../sendMessage``, ``send_slack_alert`` posting to a Slack webhook): calling one under a
+    drift condition alerts a person."""
+    def build() -> frozenset[str]:
+        names: set[str] = set()
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, HTTP_CLIENTS) or not _CHAT_API.search(index.text(e.path) or ""):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
+            al = ops.aliases(tree)
+            for fn in walk(tree):
+                if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _CHAT_API.search(ast.unparse(fn)) and any(
+                        isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "post"
+                        and (ops.qualname(c.func, al) or "").startswith(("requests.", "httpx.")) for c in walk(fn)):
+                    names.add(fn.name)
+        return frozenset(names)
+
+    return index.memo("alerting-project-notifiers", build)  # type: ignore[no-any-return]
 
 
 def _docs(index: FileIndex, e: Any) -> list[Any]:
@@ -179,10 +208,11 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
         elif c.qual == "azure.ai.ml.entities.AlertNotification" and _given(ops.kwarg(c.node, "emails")):
             yield "azureml-monitor", c.line, True, "model"  # Azure ML model monitoring e-mails its alerts
     smtp = ops.imports_module(al, "smtplib")
+    helpers = project_notifiers(index)
     for node in walk(tree):
         if isinstance(node, ast.If) and _TRIGGER.search(ast.unparse(node.test)):
             for n in (n for stmt in node.body for n in walk(stmt)):
-                if isinstance(n, ast.Call) and _notifies(n, al, smtp):
+                if isinstance(n, ast.Call) and (_notifies(n, al, smtp) or _helper_call(n, helpers)):
                     yield "custom", n.lineno, True, "model"
                     return
 
@@ -201,6 +231,15 @@ def _vertex_gapic_alert(c: ops.PyCall) -> bool:
     if c.qual.endswith("ModelMonitoringAlertConfig.EmailAlertConfig"):
         return c.has_kw("user_emails")
     return c.attr == "ModelMonitoringAlertConfig" and c.has_kw("notification_channels")
+
+
+def _helper_call(call: ast.Call, helpers: frozenset[str]) -> bool:
+    """A call of a project notifier: ``notify(...)``, ``alerts.notify(...)``, or a Prefect task's ``notify.submit(...)``."""
+    f = call.func
+    if isinstance(f, ast.Attribute) and f.attr in ("submit", "fn", "delay", "apply_async"):
+        f = f.value
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    return name in helpers
 
 
 def _notifies(call: ast.Call, al: dict[str, str], smtp: bool) -> bool:

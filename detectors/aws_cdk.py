@@ -1,7 +1,8 @@
 """ML operations declared with the AWS CDK in Python (``aws_cdk``): SageMaker model monitoring schedules and their
 data/model quality job definitions, endpoint data capture, CloudWatch alarms with the path that takes them to a
 person or an action (an alarm action, a CodeDeploy deployment group that rolls back on it, an EventBridge rule on
-alarm state changes anywhere in the app), and EventBridge schedules that start training. Feeds O1, O2, O3, M1."""
+alarm state changes anywhere in the app), EventBridge schedules that start training, and a ``BucketDeployment`` that
+uploads a model archive (the model artifact store). Feeds O1, O2, O3, M1, T2."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from mlscan.model import Finding, Strength
 
 NEEDLES = (b"aws_cdk",)
 _ABOUT_MODEL = lazy_re(r"model|endpoint|invocation|drift|predict|inference|sagemaker|latency", re.I)
+_MODEL_UPLOAD = lazy_re(r"(?i)model|\.tar\.gz|artifact")  # what a BucketDeployment uploads (its id, sources, key prefix)
 _MONITORS = {"CfnMonitoringSchedule": "", "CfnDataQualityJobDefinition": "monitoring.data_drift",
              "CfnModelQualityJobDefinition": "monitoring.model_drift", "CfnModelBiasJobDefinition": "",
              "CfnModelExplainabilityJobDefinition": ""}
@@ -29,12 +31,13 @@ _MONITORS = {"CfnMonitoringSchedule": "", "CfnDataQualityJobDefinition": "monito
 
 
 class AwsCdk(Detector):
-    """AWS CDK (Python) monitoring schedules, data capture, alarms with their action path and training schedules; feeds O1, O2, O3, M1."""
+    """AWS CDK (Python) monitoring, data capture, alarms with their action path, training schedules, model uploads; feeds O1-O3, M1, T2."""
 
     id = "aws.cdk"
-    questions = ("O1", "O2", "O3", "M1")
+    questions = ("O1", "O2", "O3", "M1", "T2")
     globs = ("**/*.py",)
-    signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.logging", "alerting.rule", "schedule.training")
+    signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.logging", "alerting.rule", "schedule.training",
+               "artifact.store")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return not e.test and e.suffix == ".py" and index.mentions(e.path, NEEDLES)
@@ -46,6 +49,20 @@ class AwsCdk(Detector):
         yield from self._monitoring(index, e, calls)
         yield from self._alarms(index, e, tree, calls)
         yield from self._schedules(index, e, al, calls)
+        yield from self._model_uploads(index, e, calls)
+
+    def _model_uploads(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> Iterator[Finding]:
+        """``s3_deployment.BucketDeployment(self, "model_deploy", sources=[Source.asset("assets/model_v1")], ...)``: the app
+        uploads a model archive to its bucket on every deploy, the store the endpoint's model data is read from."""
+        lines = index.lines(e.path)
+        for c in calls:
+            if c.attr == "BucketDeployment" and (c.qual.startswith("aws_cdk") or not c.qual):
+                end = getattr(c.node, "end_lineno", None) or c.line
+                if _MODEL_UPLOAD.search("\n".join(lines[c.line - 1 : end])):
+                    line, snip = self._at(index, e, c.line)
+                    yield self.found("artifact.store", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
+                                     attrs={"how": "bucket-deployment", "kind": "s3", "wired": False})
+                    return
 
     def _at(self, index: FileIndex, e: FileEntry, line: int) -> tuple[int, str]:
         return ops.locate(index, e, line)

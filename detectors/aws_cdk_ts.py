@@ -2,7 +2,8 @@
 of ``mlscan.facts.typescript``: Step Functions state machines built from ``aws-stepfunctions-tasks`` SageMaker tasks
 (training job -> model -> endpoint config -> endpoint, Glue/Lambda steps) as a DAG, their endpoint tasks as the
 workflow's deploy, a ``Choice`` whose numeric condition on a training metric decides between deploying and stopping as
-a quality gate, the training task's S3 output location as the model artifact store, and CloudWatch alarms with their
+a quality gate, the training task's S3 output location and a ``BucketDeployment`` of a model archive as the model
+artifact store, and CloudWatch alarms with their
 path to a person or an action (``alarm.addAlarmAction(new SnsAction(topic))``, ``alarmActions``, a deployment group
 that rolls back on them). Feeds D3, M2, M4, T2, O3."""
 
@@ -34,6 +35,8 @@ CDK_ROOTS = ("aws-cdk-lib",)  # ``import { aws_stepfunctions as sfn } from 'aws-
 # ``const alarm = metric.createAlarm(...)`` / ``this.alarm = ...``: the name bound right before the receiver of the call
 _BOUND_BEFORE = lazy_re(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+)?\s*=\s*[\w$.()'\"\s,]*$")
 _ABOUT_MODEL = lazy_re(r"model|endpoint|invocation|drift|predict|inference|sagemaker", re.I)
+# what a BucketDeployment uploads, named in its id, sources or key prefix: a model, its archive or artifacts
+MODEL_UPLOAD = lazy_re(r"(?i)model|\.tar\.gz|artifact")
 _LINKS = ("next", "start", "when", "otherwise", "branch", "iterator", "itemProcessor", "fromChainable")
 
 
@@ -55,6 +58,7 @@ class AwsCdkTs(Detector):
             if f is None or not f.cdk():
                 continue
             yield from self._alarms(index, f)
+            yield from self._model_uploads(index, f)
             if any(m.endswith(("aws-stepfunctions-tasks", "aws-stepfunctions")) or m in CDK_ROOTS for m in f.imports):
                 apps.setdefault(app or "", []).append(f)
         for _app, files in sorted(apps.items()):
@@ -77,6 +81,15 @@ class AwsCdkTs(Detector):
             about = "model" if _ABOUT_MODEL.search(props) else "infra"
             yield self.found("alerting.rule", index, f.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
                              attrs={"tool": "cloudwatch", "notify": notify, "about": about})
+
+    def _model_uploads(self, index: FileIndex, f: TsFile) -> Iterator[Finding]:
+        """``new s3deploy.BucketDeployment(this, 'Model', { sources: [Source.asset('./model')], destinationBucket })``: the
+        app uploads a model archive to its bucket on every deploy, the store the endpoint's model data is read from."""
+        for n in f.news:
+            if n.tail == "BucketDeployment" and MODEL_UPLOAD.search(" ".join(n.args)):
+                yield self.found("artifact.store", index, f.path, n.line, strength=Strength.MEDIUM,
+                                 attrs={"how": "bucket-deployment", "kind": "s3", "wired": False})
+                return
 
     def _app(self, index: FileIndex, files: list[TsFile]) -> Iterator[Finding]:
         # an app's tasks are often built in construct classes of their own files (``this.task = new tasks...``) and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
@@ -22,6 +23,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -42,6 +44,29 @@ def gitops_deploys_tool(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
     not a model: its name and source path or chart name a tool and nothing about serving."""
     text = " ".join([name, *(v for k, v in with_ if k in ("path", "chart"))])
     return not GITOPS_SERVING.search(text) and bool(GITOPS_PLATFORM.search(text))
+
+
+_GCF_FLAG = lazy_re(r"--(source|entry-point)[= ]['\"]?([^\s'\"]+)")
+_RUNS_PIPELINE = ("create_run_from_job_spec", "PipelineJob", "start_pipeline_execution", "create_pipeline_job")
+
+
+def _pipeline_trigger(index: FileIndex, cmd: str, cwd: str) -> bool:
+    """``gcloud functions deploy ... --source DIR --entry-point FN`` where FN (in DIR/main.py) starts an ML pipeline
+    run (Vertex ``PipelineJob``/``create_run_from_job_spec``, SageMaker ``start_pipeline_execution``) and predicts
+    nothing: Google's documented way to trigger pipeline runs from Pub/Sub, not a model deployment."""
+    if "functions" not in cmd.split():
+        return False
+    flags = dict(_GCF_FLAG.findall(cmd))
+    if "entry-point" not in flags:
+        return False
+    src = "/".join(p for p in (cwd.strip("/"), flags.get("source", ".").strip("/")) if p and p != ".")
+    tree = index.python(f"{src}/main.py" if src else "main.py")
+    fn = next((n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == flags["entry-point"]), None) \
+        if tree is not None else None
+    if fn is None:
+        return False
+    text = ast.unparse(fn)
+    return any(k in text for k in _RUNS_PIPELINE) and "predict" not in text
 
 
 class CiDeploy(Detector):
@@ -89,6 +114,8 @@ class CiDeploy(Detector):
             for c in cmds:
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(c.text)
+                if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
+                    continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if throwaway and target in ("k8s", "helm"):
                     continue  # deployed to a kind/minikube cluster the job creates: an integration test
                 if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):
@@ -126,9 +153,9 @@ class CiDeploy(Detector):
     def _commented(self, index: FileIndex, paths: set[str]) -> Iterator[Finding]:
         """Deploy commands commented out in CI files (``# - run: kubectl apply -f k8s/``): not run, but a trace."""
         for path in sorted(paths):
-            if not path.endswith((".yml", ".yaml")) and "Jenkinsfile" not in path:
+            if not path.endswith((".yml", ".yaml", ".groovy")) and "Jenkinsfile" not in path:
                 continue
-            marker = "//" if "Jenkinsfile" in path else "#"
+            marker = "//" if "Jenkinsfile" in path or path.endswith(".groovy") else "#"
             for i, raw in enumerate(index.lines(path), start=1):
                 text = raw.strip()
                 if not text.startswith(marker):

@@ -19,6 +19,7 @@ from mlscan.facts.commands import (
     root_line,
     with_chain,
 )
+from mlscan.facts.pyast import nodes_below, walk
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.lazyre import lazy_re
@@ -66,13 +67,10 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     tree = index.python(path)
     if tree is None:
         return None
+    # the module's node list (kept on the tree for every other reader of it), and what lies inside exception handlers
+    handled = {id(x) for n in walk(tree) if n.__class__ is ast.ExceptHandler for x in nodes_below(n)}
     asserts = raises = endpoint = False
-    todo: list[ast.AST] = [tree]
-    handler_depth: list[bool] = [False]  # parallel to todo: the node sits inside an exception handler
-    i = 0
-    while i < len(todo):
-        n, inside = todo[i], handler_depth[i]
-        i += 1
+    for n in walk(tree):
         cls = n.__class__
         if cls is ast.Call:
             f = n.func  # type: ignore[attr-defined]
@@ -81,23 +79,13 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 endpoint = endpoint or name in _ENDPOINT_CALLS
             else:
                 name = f.id if f.__class__ is ast.Name else ""
-            if not inside and not asserts and _ASSERT_CALL.match(name):
+            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled:
                 asserts = True
-        elif not inside:
-            if cls is ast.Assert and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)):  # type: ignore[attr-defined]
+        elif cls is ast.Assert:
+            if not asserts and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)) and id(n) not in handled:  # type: ignore[attr-defined]
                 asserts = True
-            elif cls is ast.Raise:
-                raises = True
-        below = inside or cls is ast.ExceptHandler
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if v.__class__ is list:
-                kids = [x for x in v if isinstance(x, ast.AST)]
-                todo.extend(kids)
-                handler_depth.extend([below] * len(kids))
-            elif isinstance(v, ast.AST) and not isinstance(v, ast.expr_context):
-                todo.append(v)
-                handler_depth.append(below)
+        elif cls is ast.Raise and not raises and id(n) not in handled:
+            raises = True
     return [asserts, raises, endpoint]
 
 

@@ -26,6 +26,8 @@ _SMOKE = lazy_re(r"(?i)\bsmoke\b")
 # ``gcloud scheduler jobs create pubsub|http NAME --schedule "..." --topic T|--uri U [--message-body ...]``
 _GCLOUD_JOB = lazy_re(r"gcloud\s+(?:beta\s+|alpha\s+)?scheduler\s+jobs\s+create\s+(?:pubsub|http|app-engine)\s+(\S+)")
 _FLAG = lazy_re(r"--(schedule|topic|uri|message-body|relative-url)[= ](\"[^\"]*\"|'[^']*'|\S+)")
+# files that can create a Cloud Scheduler job: the word ``scheduler`` (``gcloud scheduler jobs``, ``scheduler_v1``)
+JOB_NEEDLES = (b"scheduler",)
 _SHELL_VAR = lazy_re(r"\$\{?(\w+)\}?|\{(\w+)\}")
 _SHELL_ASSIGN = lazy_re(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=(\"[^\"]*\"|'[^']*'|\S*)\s*$")
 
@@ -64,7 +66,8 @@ class CloudScheduler(Detector):
         """Cloud Scheduler jobs made by a command or the Python client, in scripts, Makefiles and notebooks: the job's
         name, target (Pub/Sub topic, URI) and message, with the file's constants filled in, must say training."""
         for e in index.select(("**/*.py", "**/*.ipynb", "**/*.sh", "**/Makefile")):
-            if e.test or not index.contains(e.path, (b"scheduler",)):
+            # (a notebook's shell lines are not among its words: its text is checked)
+            if e.test or not (index.mentions(e.path, JOB_NEEDLES) or e.suffix == ".ipynb" and index.contains(e.path, JOB_NEEDLES)):
                 continue
             consts: dict[str, str] = {}
             tree = index.python(e.path) if e.suffix in (".py", ".ipynb") else None

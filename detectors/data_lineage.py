@@ -75,7 +75,13 @@ class DataLineage(Detector):
                 attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
             # a data version logged through a tracker that a default install never gets is opt-in
             gated = tracking.install_gated(index, tool)
-            yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated else strength,
+            # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
+            # registration script nothing runs any more is a one-off, not a data version of the runs (importing a
+            # pipeline SDK makes a file its own pipeline definition: that alone runs nothing)
+            one_off = bool(extra.get("registers")) and (where.wired != "automated" or where.chain == f"pipeline definition {e.path}")
+            if one_off:
+                attrs["one_off"] = True
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated or one_off else strength,
                              attrs={**attrs, "install_gated": gated} if gated else attrs)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -133,13 +139,13 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
         elif aml and a == "register" and "datasets" in kw:
             yield V, c.line, "azureml", {"pinned": True, "linked_to_model": True}
         elif aml and (a == "register" and "create_new_version" in kw or c.text.endswith("data.create_or_update")):
-            yield S, c.line, "azureml", {}
+            yield S, c.line, "azureml", {"registers": True}
         elif aml and isinstance(ops.literal(kw.get("path")), str) and (m := _AML_REF.search(ops.literal(kw["path"]))) and m.group(3):
             yield V, c.line, "azureml", {"pinned": True}
         elif aml and c.text.endswith("data.get") and "version" in kw:
             yield V, c.line, "azureml", {"pinned": True}
         elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q:
-            yield S, c.line, "vertex", {}
+            yield S, c.line, "vertex", {"registers": True}
         elif a in ("set_tag", "log_param", "tag", "set_tags", "log_params", "log") and c.node.args:
             key = ops.literal(c.node.args[0])
             w = words(key) if isinstance(key, str) else set()

@@ -99,6 +99,12 @@ def _inline_commands(text: str) -> list[str]:
     return [c for c in _INLINE_CODE.findall(text) if classify(c) in (RUN, INSTALL)]
 
 
+# what a procedure's headings say it is about: the platform (a cluster, its nodes, a database, a tool's upgrade) or a model
+_INFRA_DOC = lazy_re(r"(?i)\b(?:cluster|control[ -]plane|node ?(?:group|pool)s?|nodes|eks|aks|gke|karpenter|terraform|database|postgres\w*|"
+                     r"upgrades?|disaster[ -]recovery|backups?|certificates?|ingress|dns)\b")
+_MODEL_DOC = lazy_re(r"(?i)model|serving|inference|predict|endpoint|canary|traffic|champion|challenger|registry|retrain|deploy(?:ment)? of")
+
+
 class DocsRunbook(Detector):
     """Documented retraining and rollback procedures (steps or commands, not concepts); feeds T3."""
 
@@ -120,8 +126,12 @@ class DocsRunbook(Detector):
                 # a section whose heading names the procedure ("Retraining the model", "Rollback") is the runbook
                 # itself; a retraining step met inside another section is an aside: both count, the first leads
                 titled = bool((_RETRAIN if signal == "docs.retraining" else _ROLLBACK).search(_plain(section)))
+                # a rollback of the cluster, a database or a tool upgrade is not a model's: "Upgrade Procedures >
+                # EKS Cluster Upgrade > Rollback"
+                trail = " ".join([str(getattr(doc, "title", "") or ""), *next((x.trail for x in doc.sections if x.line == line), [section])])
+                about = "infra" if _INFRA_DOC.search(_plain(trail)) and not _MODEL_DOC.search(_plain(trail)) else "model"
                 yield self.found(signal, index, e.path, line, strength=Strength.STRONG if titled else Strength.MEDIUM,
-                                 attrs={"where": where, "section": section, "how": how})
+                                 attrs={"where": where, "section": section, "how": how, "about": about})
 
 
     @staticmethod
@@ -190,6 +200,10 @@ def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-de
                 for line, note in comments(b):
                     if _ROLLBACK.search(note) and any(ln > line and classify(c) == RUN for ln, c in cmds):
                         return line, s.title, "command"
-            elif b.kind in (TEXT, LIST) and _ROLLBACK.search(_plain(b.text)) and _inline_commands(b.text):
+            elif b.kind in (TEXT, LIST) and _ROLLBACK.search(_plain(b.text)) and (
+                    b.kind == LIST and not b.text.lstrip().startswith("|") and _inline_commands(b.text)
+                    or any(_rollback_command(c) for c in _inline_commands(b.text))):
+                # a list step, or a sentence or table whose command rolls back (``kubectl rollout undo``); a status table
+                # naming "auto-rollback" beside `terraform validate` is no procedure
                 return b.line, s.title, "command"
     return None

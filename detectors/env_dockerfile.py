@@ -121,7 +121,10 @@ def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
             ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
         else:
             continue
-        return [n.lineno, kind, image if isinstance(image, str) else "", ok]
+        # cited at what pins the environment (the first package, else the image), not at ``@dsl.component(``
+        where = kw.get("packages_to_install") if isinstance(pkgs, list) and pkgs else kw.get("base_image") if isinstance(image, str) else None
+        first = where.elts[0] if isinstance(where, (ast.List, ast.Tuple)) and where.elts else where
+        return [getattr(first, "lineno", None) or n.lineno, kind, image if isinstance(image, str) else "", ok]
     return None
 
 

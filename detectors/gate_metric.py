@@ -13,17 +13,27 @@ from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner
 from mlscan.facts.commands import collected_tests
 from mlscan.facts.commands import job_commands as _job_commands
-from mlscan.facts.gates import ci_runs_blocking, code_gates, exits_before, metric_assertion, promotes, shell_gate
+from mlscan.facts.gates import (
+    ci_runs_blocking,
+    code_gates,
+    exits_before,
+    metric_assertion,
+    metric_predicates,
+    promotes,
+    shell_gate,
+)
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, reach_strength, words
 from mlscan.facts.pyeval import Env, caller_params
-from mlscan.index import FileEntry, FileIndex
+from mlscan.facts.wiring import file_imports
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "compar", "champion", "challeng", "threshold", "train",
             "pipeline", "releas", "approv")
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
-NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy")
+NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy",
+           b"promote")
 # Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (promotes:
 # a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
 # then (the words are common) the call itself: the name followed by its parenthesis
@@ -45,6 +55,35 @@ def _ident(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+_PROMOTE_PREFIXED = lazy_re(r"\bpromote_\w+\s*\(")  # promote_to_prod(...), promote_to_production(...)
+
+
+def _predicates_fact(index: FileIndex, path: str) -> list[str] | None:
+    tree = index.python(path)
+    return None if tree is None else sorted(metric_predicates(tree))
+
+
+PREDICATES = register_fact("gates.metric_predicates", _predicates_fact)
+_MAX_IMPORTED = 20  # project modules read for metric verdicts per file
+
+
+def _predicates(index: FileIndex, e: FileEntry) -> frozenset[str]:
+    """Metric verdicts (``metric_predicates``) defined in the file and in the project modules it imports: a test class
+    of model checks kept in its own module (``from checks import ModelChecks``)."""
+    out = set(index.fact(e.path, PREDICATES) or ())
+    seen = 0
+    for dotted in file_imports(index, e) or ():
+        parts = dotted.split(".")
+        for cand in index.select((f"**/{parts[-1]}.py",)):
+            key = cand.vpath[:-3].split("/")
+            if cand.test or cand.path == e.path or key[-len(parts):] != parts or seen >= _MAX_IMPORTED:
+                continue
+            seen += 1
+            if index.mentions(cand.path, (b"return",)):
+                out |= set(index.fact(cand.path, PREDICATES) or ())
+    return frozenset(out)
+
+
 def _mentions_promotion(index: FileIndex, e: FileEntry) -> bool:
     """A PROMOTE_CALLS name called (``name(`` / ``name (``) or a promotion keyword, as whole identifiers in the text.
     ``str.find`` per name: several times faster than one regex alternation over every file. A whole identifier has
@@ -53,6 +92,8 @@ def _mentions_promotion(index: FileIndex, e: FileEntry) -> bool:
     if not index.mentions(e.path, PROMOTE_NEEDLES):
         return False
     text = index.text(e.path) or ""
+    if index.mentions(e.path, (b"promote",)) and _PROMOTE_PREFIXED.search(text):
+        return True
     notebook = e.suffix == ".ipynb"
     for name, needle in _PROMOTE_NAMES:
         if not notebook and not index.mentions(e.path, needle):
@@ -84,7 +125,8 @@ class MetricGate(Detector):
         return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",))))
+        gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",)),
+                                predicates=_predicates(index, e)))
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
         if not gates or not (context or promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
             return

@@ -20,7 +20,8 @@ from mlscan.model import Finding, Strength
 
 _MLFLOW_CLIENT = frozenset({"create_registered_model", "create_model_version", "transition_model_version_stage",
                             "set_registered_model_alias", "copy_model_version", "set_model_version_tag"})
-_CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register)\b"), "azureml"), (lazy_re(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
+# (``az ml model download --name N --version V`` pulls a registered version: the registry is where the model is shared)
+_CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register|download)\b"), "azureml"), (lazy_re(r"\bgcloud\s+ai\s+models\s+upload\b"), "vertex"),
         (lazy_re(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (lazy_re(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
         (lazy_re(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (lazy_re(r"\bgto\s+(register|assign|promote)\b"), "gto"),
         (lazy_re(r"\bmlflow\s+models?\s+register\b"), "mlflow"))

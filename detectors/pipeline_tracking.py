@@ -22,7 +22,7 @@ _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cel
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
 NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline",
-           b"S3OutputPath")
+           b"S3OutputPath", b"pipeline_root")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -115,6 +115,8 @@ class PipelineTracking(Detector):
             yield from self._sagemaker(index, e, calls, where, strength)
         if ops.imports_module(al, "sagemaker", "boto3"):
             yield from self._estimator_output(index, e, calls, where)
+        if ops.imports_module(al, "kfp", "google.cloud.aiplatform"):
+            yield from self._pipeline_root(index, e, tree, where)
         if ops.imports_module(al, "boto3", "sagemaker"):
             hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
             if hit is not None:
@@ -148,7 +150,7 @@ class PipelineTracking(Detector):
             for p in sorted(_output_params(fn, ("Dataset",))):
                 use = _uses(fn, p, ("path", "uri"))
                 if use is not None:
-                    at, snip = ops.locate(index, e, fn.lineno)
+                    at, snip = ops.locate(index, e, use.lineno)  # where the component writes the run's dataset artifact
                     durable = _durable_root(index)
                     yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
                                      attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
@@ -259,6 +261,25 @@ class PipelineTracking(Detector):
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"how": "estimator-output", "kind": "s3", "wired": where.wired == "automated"})
                 return
+
+    def _pipeline_root(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place) -> Iterator[Finding]:
+        """A KFP/Vertex pipeline run with its artifact root in a cloud bucket (``pipeline_root="gs://..."`` on the
+        pipeline, ``PipelineJob`` or ``create_run_from_job_spec``): every run writes its datasets and models there."""
+        consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        for n in walk(tree):
+            if not (isinstance(n, ast.keyword) and n.arg == "pipeline_root"):
+                continue
+            value = consts.get(n.value.id, n.value) if isinstance(n.value, ast.Name) else n.value
+            head = value.values[0] if isinstance(value, ast.JoinedStr) and value.values else value
+            text = head.value if isinstance(head, ast.Constant) and isinstance(head.value, str) else ""
+            kind = "gcs" if text.startswith("gs://") else "s3" if text.startswith("s3://") else ""
+            if not kind:
+                continue
+            at, snip = ops.locate(index, e, n.value.lineno)
+            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
+            yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"how": "pipeline-root", "kind": kind, "wired": where.wired == "automated"})
+            return
 
     def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place, strength: Strength) -> Iterator[Finding]:
         """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""

@@ -51,6 +51,7 @@ class _Flow:
     edges: int
     schedule: tuple[str, bool, int] | None = None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
     stub: bool = False  # the flow's body, or every task it runs, is a placeholder (mlscan.facts.placeholders)
+    edge_line: int = 0  # the task call into a training task that consumes another task's result (else the first such call)
 
 
 def _task_instances(tree: ast.Module) -> list[str]:
@@ -69,7 +70,7 @@ def _events(nodes: list[ast.AST]) -> list[Any]:
             if isinstance(n, ast.Call):
                 inputs = [x for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)]
                 events.append(["c", dotted(n.func), sorted({x.id for x in inputs if isinstance(x, ast.Name)}),
-                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n})])
+                               sorted({dotted(x.func) for x in inputs if isinstance(x, ast.Call) and x is not n}), n.lineno])
             elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
                 events.append(["a", dotted(n.value.func), [x.id for t in n.targets for x in walk(t) if isinstance(x, ast.Name)]])  # a, b = task()
     return events
@@ -101,7 +102,7 @@ def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
     """What ``_flows`` reads of one Python file importing Prefect, in one walk of each flow (a file fact; None: the file
     does not parse or does not import Prefect): [task function names, flows, names of the tasks whose body is a
     placeholder], a flow being [name, line, training, events, Prefect 1 schedule or None, its own body is a
-    placeholder]; the events, in ``walk`` order, are ``["c", callee, names, callees]`` for a call (``names``/``callees``: the
+    placeholder]; the events, in ``walk`` order, are ``["c", callee, names, callees, line]`` for a call (``names``/``callees``: the
     names and callees inside its arguments) and ``["a", callee, targets]`` for ``targets = callee(...)``. Whether a
     callee is a task is known only once every file's tasks are (``_flows``)."""
     tree = index.python(path)
@@ -134,12 +135,14 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
             produced: set[str] = set()
             steps = edges = 0
             ran: set[str] = set()
+            edge_lines: list[tuple[bool, int]] = []  # (not into a training task, line) of each edge
             for ev in events:
                 if ev[0] == "c" and _task_name(ev[1], task_names):
                     steps += 1
                     ran.add(ev[1].split(".")[0])
                     if any(x in produced for x in ev[2]) or any(_task_name(x, task_names) for x in ev[3]):
                         edges += 1
+                        edge_lines.append((not trainingish(ev[1]), ev[4]))
                 elif ev[0] == "a" and _task_name(ev[1], task_names):
                     produced |= set(ev[2])
             schedule = None
@@ -147,7 +150,9 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
                 cron, active, sline, registered = legacy
                 registered = registered or automation_mentions(index, _REGISTER) or documented(index, _REGISTER)
                 schedule = (cron, bool(active and registered), sline)
-            flows[name] = _Flow(path, line, training, steps, edges, schedule, stub_body or bool(ran) and ran <= stub_tasks)
+            # cited at the edge into a training task, else at the first edge in the source
+            flows[name] = _Flow(path, line, training, steps, edges, schedule, stub_body or bool(ran) and ran <= stub_tasks,
+                                min(edge_lines)[1] if edge_lines else 0)
     return flows
 
 
@@ -232,7 +237,8 @@ class PrefectFlow(Detector):
         for name, f in flows.items():
             if f.steps >= 2 and f.edges >= 1:
                 # ``scheduled``, not ``active``: a flow run by hand still declares its lineage (D3)
-                yield self.found("pipeline.dag", index, f.path, f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
+                # cited at the edge into its training task (``model = train(features)``), else its first edge, not at its ``def``
+                yield self.found("pipeline.dag", index, f.path, f.edge_line or f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
                                  attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False),
                                         **({"stub": True} if f.stub else {})})
 

@@ -375,9 +375,18 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
     decorated = e.path.endswith(".py") and lines[e.line - 1].lstrip().startswith("@")
+    docstring = ""  # the closing quotes of a Python docstring being skipped: it describes the block, it decides nothing
     for j in range(e.line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
+        if docstring:
+            if docstring in st:
+                docstring = ""
+            continue
+        if e.path.endswith(".py") and st[:3] in ('"""', "'''"):
+            if st.count(st[:3]) == 1:
+                docstring = st[:3]
+            continue
         if not st or st.startswith(("#", "//")):
             continue
         ind = _indent(text)

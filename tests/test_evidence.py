@@ -321,6 +321,22 @@ def test_pack_line_hint_cites_the_deciding_line_of_the_block(tmp_path: Path) -> 
     assert hinted.context == "jobs.image.steps.with.tags"
 
 
+def test_pack_line_hint_skips_a_docstring(tmp_path: Path) -> None:
+    """A function's docstring describes it: a deciding-line hint finds the statement below it, not words in it."""
+    repo = _repo(tmp_path / "repo", {"pipeline/load.py": """\
+        def load_data(dataset):
+            \"\"\"
+            Get the dataset from the UCI repository.
+            \"\"\"
+            df = fetch()
+            df.to_csv(dataset.path)
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    f = Finding("data.version_logged", "t", (Evidence("pipeline/load.py", 1, index.snippet("pipeline/load.py", 1), "t"),))
+    (got,) = focus(index, [f], [("data.version_logged", r"(?i)dataset")])
+    assert [e.line for e in got.evidence][-1] == 6
+
+
 def test_pack_line_hint_must_be_a_regex() -> None:
     from mlscan.errors import RulePackError
 

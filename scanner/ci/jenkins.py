@@ -1,4 +1,6 @@
-"""Jenkins pipelines (``Jenkinsfile``, declarative or scripted) as CiJobs, one per stage.
+"""Jenkins pipelines (``Jenkinsfile``, or a ``*.groovy`` file holding a ``pipeline``/``node`` block, declarative or
+scripted) as CiJobs, one per stage; a stage that calls a custom step of the repository's shared library
+(``vars/<step>.groovy``) runs that step's shell commands.
 
 There is no Groovy parser in Python, so this reads the text with a small string-aware scanner:
 comments (``//``, ``/* */``) are blanked first, then ``stage('x') { ... }`` blocks are matched by
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from textwrap import dedent
 
-from ..index import FileIndex
+from ..index import FileEntry, FileIndex
 from ..index.formats import blank_c_comments
 from ..lazyre import lazy_re
 from .model import CiJob, CiStep, make_step, targets_subdir
@@ -26,9 +28,50 @@ _WRAPPERS = lazy_re(r"\b(catchError|warnError|try)\b\s*(\([^)]*\))?\s*\{")
 _MESSAGE = lazy_re(r"message\s*:?\s*(['\"])(.*?)\1")
 
 
+# pipelines kept in ``*.groovy`` files (a job configured with "Pipeline script from SCM" at that path): a top-level
+# ``pipeline {`` (declarative) or ``node {`` (scripted) block with stages. A shared library's ``vars/*.groovy`` (custom
+# steps, ``def call(...)``) and ``src/`` classes are no pipelines: their steps run where a pipeline calls them.
+GROOVY = ("**/*.groovy",)
+_PIPELINE_BLOCK = lazy_re(r"^\s*(pipeline|node)\s*(\([^)\n]*\))?\s*\{", re.M)
+_CALL_DEF = lazy_re(r"\bdef\s+call\s*\(")
+
+
+def _library_steps(index: FileIndex) -> dict[str, list[tuple[str, int, str, str]]]:
+    """Custom steps of a shared library in the repository (``vars/<step>.groovy`` defining ``def call(...)``): step
+    name -> the (path, line, shell, command) of each ``sh``/``bat``/``powershell`` it runs."""
+    out: dict[str, list[tuple[str, int, str, str]]] = {}
+    for e in index.select(("**/vars/*.groovy",)):
+        text = index.text(e.path)
+        if not text or not _CALL_DEF.search(text):
+            continue
+        code = strip_comments(text)
+        line_at = _line_index(code)
+        cmds: list[tuple[str, int, str, str]] = []
+        for m in _SHELL.finditer(code):
+            cmd, _end = _argument(code, m.end() - (1 if m.group(2) == "(" else 0), m.group(2))
+            if cmd:
+                cmds.append((e.path, line_at(m.start()), m.group(1), cmd))
+        if cmds:
+            out[e.name.rsplit(".", 1)[0]] = cmds
+    return out
+
+
+def _pipeline_files(index: FileIndex) -> list[FileEntry]:
+    files = list(index.select(GLOBS))
+    for e in index.select(GROOVY):
+        if "vars" in e.vpath.split("/")[:-1]:
+            continue  # a shared library's custom step
+        text = index.text(e.path) or ""
+        if "stage" in text and not _CALL_DEF.search(text) and _PIPELINE_BLOCK.search(strip_comments(text)):
+            files.append(e)
+    return files
+
+
 def parse_jenkins(index: FileIndex) -> list[CiJob]:
     jobs: list[CiJob] = []
-    for e in index.select(GLOBS):
+    library = _library_steps(index) if index.select(("**/vars/*.groovy",)) else {}
+    step_call = lazy_re(r"(?<![\w.$])(" + "|".join(re.escape(n) for n in sorted(library)) + r")\s*[(\[{'\"]") if library else None
+    for e in _pipeline_files(index):
         text = index.text(e.path)
         if not text:
             continue
@@ -47,6 +90,7 @@ def parse_jenkins(index: FileIndex) -> list[CiJob]:
         for name, start, open_, end in bodies:
             inner = [(s, x) for _, s, _, x in stages if open_ < s < end]
             steps: list[CiStep] = []
+            at: list[int] = []  # offset of each step in the stage (library steps sit where they are called)
             consumed = 0
             for m in _SHELL.finditer(code, open_ + 1, end):
                 if m.start() < consumed or any(s <= m.start() < x for s, x in inner):
@@ -59,6 +103,16 @@ def parse_jenkins(index: FileIndex) -> list[CiJob]:
                 blocking = not status and not any(s <= m.start() < x for s, x in swallowed)
                 strict = not cmd.lstrip().startswith("#!")
                 steps.append(make_step(e.path, line_at(m.start()), name, cmd, uses=m.group(1), blocking=blocking, strict=strict))
+                at.append(m.start())
+            if step_call is not None:  # custom steps of the repository's shared library run their shell commands here
+                for m in step_call.finditer(code, open_ + 1, end):
+                    if any(s <= m.start() < x for s, x in inner):
+                        continue
+                    blocking = not any(s <= m.start() < x for s, x in swallowed)
+                    for path, line, shell, cmd in library[m.group(1)]:
+                        steps.append(make_step(path, line, name, cmd, uses=shell, blocking=blocking, strict=not cmd.lstrip().startswith("#!")))
+                        at.append(m.start())
+                steps = [st for _o, _i, st in sorted(zip(at, range(len(steps)), steps, strict=True))]
             own = [m for m in _INPUT.finditer(code, open_ + 1, end) if not any(s <= m.start() < x for s, x in inner)]
             message = ""
             if own:

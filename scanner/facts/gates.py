@@ -81,8 +81,31 @@ _NOT_MODEL_REGISTRIES = ("atexit.", "signal.", "codecs.", "copyreg.", "faulthand
 
 def promotes(node: ast.AST) -> bool:
     return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)
+                                            or call_tail(c).startswith("promote_")  # promote_to_prod(), promote_to_production()
                                             or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None)
                for c in walk(node))
+
+
+def metric_predicates(tree: ast.AST) -> frozenset[str]:
+    """Names of functions, methods and properties whose result is a metric verdict: a ``return`` that compares a
+    metric with a threshold (``return self.accuracy >= 0.85``), or combines such verdicts (``return self.accurate and
+    self.fast``, ``all(...)``). ``if tests.passes: model.promote_to_prod()`` decides promotion on a metric."""
+    fns = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    returns = {f.name: [r.value for r in walk(f) if isinstance(r, ast.Return) and r.value is not None] for f in fns}
+    found: set[str] = {name for name, vals in returns.items() if any(metric_compare(v) is not None for v in vals)}
+    changed = bool(found)
+    while changed:  # verdicts built from verdicts, a few levels deep
+        changed = False
+        for name, vals in returns.items():
+            if name not in found and vals and all(_reads(v) & found for v in vals):
+                found.add(name)
+                changed = True
+    return frozenset(found)
+
+
+def _reads(expr: ast.AST) -> set[str]:
+    """Attribute and function names an expression reads or calls (``self.accurate``, ``check()``)."""
+    return {n.attr for n in walk(expr) if isinstance(n, ast.Attribute)} | {n.id for n in walk(expr) if isinstance(n, ast.Name)}
 
 
 def _actions(stmts: list[ast.stmt], guards: Guards, pred: object) -> list[Guards]:
@@ -125,27 +148,31 @@ class _Expand(ast.NodeTransformer):
         return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(prior[-1]))
 
 
-def _compares(test: ast.expr, assigns: Assigns, line: int) -> bool:
-    """A metric comparison, written in the test or in the (once-assigned) variables it reads."""
+def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset[str] = frozenset()) -> bool:
+    """A metric comparison, written in the test or in the (once-assigned) variables it reads, or a metric verdict
+    (``metric_predicates``: ``tests.passes``, ``model_checks.all_pass()``) that the test reads."""
     if metric_compare(test) is not None:
         return True
-    if not any(isinstance(n, ast.Name) and n.id in assigns for n in walk(test)):
-        return False
-    return metric_compare(_Expand(assigns, line, 3).visit(copy.deepcopy(test))) is not None
+    expanded = _Expand(assigns, line, 3).visit(copy.deepcopy(test)) if any(isinstance(n, ast.Name) and n.id in assigns for n in walk(test)) else test
+    if predicates and any(isinstance(n, ast.Attribute) and n.attr in predicates
+                          or isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in predicates for n in walk(expanded)):
+        return True
+    return expanded is not test and metric_compare(expanded) is not None
 
 
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
-           assigns: Assigns | None = None) -> Iterator[Gate]:
-    """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it)."""
+           assigns: Assigns | None = None, predicates: frozenset[str] = frozenset()) -> Iterator[Gate]:
+    """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
+    ``predicates`` names the metric verdicts an ``if`` may read (``metric_predicates`` of the file and what it imports)."""
     if assigns is None:
         assigns = _assigns(stmts)
     for s in stmts:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from code_gates(s.body, (), (), thresholds, _assigns(s.body))
+            yield from code_gates(s.body, (), (), thresholds, _assigns(s.body), predicates)
             continue
         if isinstance(s, ast.If):
             passed = any(call_tail(c) == "passed" for c in walk(s.test) if isinstance(c, ast.Call))
-            if _compares(s.test, assigns, s.lineno) or passed:
+            if _compares(s.test, assigns, s.lineno, predicates) or passed:
                 tool = "deepchecks" if passed else "python"
                 paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
                 if not paths and promotes(ast.Module(s.body, [])) != promotes(ast.Module(s.orelse, [])):
@@ -153,20 +180,22 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
                 if paths:
                     seen = _Expand(assigns, s.lineno, 3).visit(copy.deepcopy(s.test))
-                    yield Gate(s.lineno, "champion_challenger" if words(ast.unparse(seen)) & _BASELINE else "threshold", tool, tuple(paths))
-            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns)
-            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns)
+                    # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
+                    baseline = metric_compare(seen) is not None and bool(words(ast.unparse(seen)) & _BASELINE)
+                    yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths))
+            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates)
+            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield Gate(s.lineno, "assert", "python", (guards,))
         if isinstance(s, ast.Try):
-            yield from code_gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns)
+            yield from code_gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns, predicates)
             for h in s.handlers:
-                yield from code_gates(h.body, guards, handlers, thresholds, assigns)
-            yield from code_gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns)
+                yield from code_gates(h.body, guards, handlers, thresholds, assigns, predicates)
+            yield from code_gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns, predicates)
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from code_gates(s.body, guards, handlers, thresholds, assigns)
+            yield from code_gates(s.body, guards, handlers, thresholds, assigns, predicates)
             continue
         for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \

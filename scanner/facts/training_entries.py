@@ -32,6 +32,16 @@ MAX_CLOSURE = 400  # project modules followed from one entry point
 MAX_FILES = 3000  # a project larger than this is not census-taken (the wiring graph stops at the same size)
 _FIT_CALLS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
 _TRAIN_CALL_ROOTS = frozenset({"xgb", "xgboost", "lgb", "lightgbm", "catboost", "trainer"})
+# pipeline-native run tracking (labelling conventions E1): KFP metrics outputs, ZenML metadata, SageMaker training-job
+# metric definitions and experiment configs
+_NATIVE = (b"Output[Metrics]", b"Output[ClassificationMetrics]", b"mlpipeline_metrics", b"mlpipeline-metrics", b"log_metadata",
+           b"metric_definitions", b"experiment_config")
+# receivers whose fit prepares features (a scaler, a vectorizer, an encoder), not a model
+_PREPROCESSORS = frozenset({"scaler", "vectorizer", "vectoriser", "encoder", "imputer", "tokenizer", "tfidf", "pca", "svd", "normalizer",
+                            "binarizer", "discretizer", "preprocessor", "featurizer"})
+# stems of data-preparation scripts (a featurization stage fits a vectorizer; it trains no model)
+_DATA_STEMS = frozenset({"feature", "features", "featurize", "featurization", "preprocess", "preprocessing", "prepare", "prep",
+                         "etl", "ingest", "ingestion", "clean", "cleaning", "split", "download", "transform", "transforms"})
 # scripts named for scoring, serving or evaluating a model (a scaler fitted at load time is no training run)
 _NOT_TRAINING_STEMS = frozenset({"infer", "inference", "predict", "prediction", "predictions", "serve", "serving", "server", "app",
                                  "api", "evaluate", "evaluation", "eval"})
@@ -59,6 +69,8 @@ def _fit_line(index: FileIndex, path: str) -> int:
             name = ops.dotted(n.func)
             last = name.rsplit(".", 1)[-1]
             root = name.split(".", 1)[0]
+            if words(name) & _PREPROCESSORS:
+                continue  # StandardScaler().fit(X), vectorizer.fit(texts): preparing features, not training a model
             if last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS):
                 line = getattr(n, "lineno", 0)
                 best = line if not best else min(best, line)
@@ -142,7 +154,7 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
         if vp not in memo:
             e = by_vpath[vp]
             fit = (index.fact(e.path, FIT_FACT) or 0) if index.mentions(e.path, _FIT_WORDS) else 0
-            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e))
+            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE)
             memo[vp] = (fit, tracked)
         return memo[vp]
 
@@ -152,7 +164,7 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
         if facts is None or not (e.suffix == ".ipynb" or facts[0] or facts[1]):
             continue  # neither a notebook, an orchestrator definition nor a script
         stem = e.name.rsplit(".", 1)[0]
-        if words(stem) & (_NOT_TRAINING_STEMS | tracking.TUNING_WORDS) and not trainingish(stem):
+        if words(stem) & (_NOT_TRAINING_STEMS | _DATA_STEMS | tracking.TUNING_WORDS) and not trainingish(stem):
             continue  # scoring, serving and search scripts are not training runs
         closure, todo = {e.vpath}, deque([e.vpath])
         while todo and len(closure) < MAX_CLOSURE:

@@ -412,7 +412,9 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     return [orchestrated, has_main_guard(tree), imports]
 
 
-FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda _index, _path: True)  # a walk of statements: cheap
+# a walk of statements: cheap; derived as a file is parsed when it can be a root of the graph (its words: an orchestrator
+# or ``__main__``), the files the graph asks about in any case; those its imports reach are derived as they are reached
+FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda index, path: index.may_mention(path, SCRIPT_NEEDLES))
 
 
 def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:

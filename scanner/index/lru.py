@@ -39,3 +39,13 @@ class Lru:
         while self.weight > self.budget:
             _, (_, w) = self.data.popitem(last=False)
             self.weight -= w
+
+    def resized(self, budget: int) -> Lru:
+        """A cache of ``budget`` holding this one's values, the most recently used as far as they fit."""
+        out = Lru(budget)
+        if self.big is not None:
+            out.big = self.big
+        for key, (value, weight) in self.data.items():  # least recently used first: the last ones stay
+            out.put(key, value, weight)
+        return out
+

@@ -255,6 +255,67 @@ def test_jenkins_stages_comments_input_and_cron(tmp_path: Path) -> None:
     assert commands(found["Deploy"]) == ["helm upgrade --install api chart/"]
 
 
+def test_jenkins_groovy_pipeline_with_shared_library_steps(tmp_path: Path) -> None:
+    """A pipeline kept in a ``*.groovy`` file whose stages call custom steps of the repository's shared library
+    (``vars/<step>.groovy``): the stages run those steps' shell commands, cited where the library runs them. The
+    library's step files and a Groovy helper class are no pipelines."""
+    ix = index_of(tmp_path, {
+        "jenkins/train_and_deploy.groovy": """
+            @Library('mlops-shared') _
+
+            pipeline {
+              agent { label 'docker' }
+              stages {
+                stage('Train') {
+                  steps {
+                    sh 'python -m pipeline.train --config configs/train.yaml'
+                  }
+                }
+                stage('Publish') {
+                  steps {
+                    pushModelImage(repository: 'churn-model', tag: env.GIT_COMMIT)
+                  }
+                }
+                stage('Deploy') {
+                  steps {
+                    deployEndpoint(endpoint: 'churn-prod', image: "churn-model:${env.GIT_COMMIT}")
+                  }
+                }
+              }
+            }
+        """,
+        "vars/pushModelImage.groovy": """
+            def call(Map args) {
+              sh "docker build -t ${args.repository}:${args.tag} ."
+              sh "docker push 123456789012.dkr.ecr.eu-west-1.amazonaws.com/${args.repository}:${args.tag}"
+            }
+        """,
+        "vars/deployEndpoint.groovy": """
+            def call(Map args) {
+              sh "aws sagemaker update-endpoint --endpoint-name ${args.endpoint} --endpoint-config-name ${args.endpoint}-${BUILD_NUMBER}"
+            }
+        """,
+        "src/org/mlops/Naming.groovy": """
+            package org.mlops
+            class Naming {
+              static String stage(String name) { return "stage-" + name }
+            }
+        """,
+    })
+    found = jobs(ix, "jenkins")
+    assert set(found) == {"Train", "Publish", "Deploy"}
+    assert commands(found["Train"]) == ["python -m pipeline.train --config configs/train.yaml"]
+    assert [c.split()[1] for c in commands(found["Publish"])] == ["build", "push"]
+    deploy = found["Deploy"].steps[0]
+    assert deploy.path == "vars/deployEndpoint.groovy" and deploy.line == 2 and "update-endpoint" in deploy.command
+    assert found["Deploy"].path == "jenkins/train_and_deploy.groovy"
+    from mlscan.engine import run_detectors
+    from mlscan.plugins import load_detectors
+
+    deploys = [f for f in run_detectors(ix, load_detectors({"ci.deploy"})) if f.signal == "deploy.automated"]
+    assert [(f.evidence[0].path, f.attrs["active"]) for f in deploys] == [("vars/deployEndpoint.groovy", True)]
+
+
 # ------------------------------------------------------------------ CircleCI, Bitbucket, Buildkite
 
 

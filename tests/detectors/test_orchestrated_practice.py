@@ -84,3 +84,26 @@ def test_published_platform_charts_are_infrastructure_not_a_model_deploy() -> No
     assert deploy_command("helm install prom prometheus-community/kube-prometheus-stack") is None
     assert deploy_command("helm upgrade --install api ./charts/churn-api") == "helm"  # the project's own chart
     assert deploy_command("helm upgrade --install churn oci://registry.example.com/charts/churn-api") == "helm"
+
+
+KFP_ROOT = '''from kfp import dsl
+
+
+@dsl.component
+def train(epochs: int) -> str:
+    return f"trained for {epochs} epochs"
+
+
+@dsl.pipeline(name="training", pipeline_root=ROOT)
+def training(epochs: int = 1) -> str:
+    return train(epochs=epochs).output
+'''
+
+
+def test_pipeline_root_in_a_bucket_is_an_artifact_store_and_a_local_one_is_not(tmp_path: Path) -> None:
+    def stores(name: str, root: str) -> list[dict]:
+        src = KFP_ROOT.replace("pipeline_root=ROOT", f"pipeline_root={root!r}")
+        return [a for s, _, _, a in _findings(git_repo(tmp_path / name, {"pipeline.py": src}), "pipeline.tracking") if s == "artifact.store"]
+
+    assert [(a["how"], a["kind"]) for a in stores("bucket", "gs://team-ml/pipeline-root")] == [("pipeline-root", "gcs")]
+    assert stores("local", "/tmp/kfp-local-root") == []  # runs on one machine keep their artifacts there
