@@ -9,6 +9,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from types import MappingProxyType
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
@@ -94,7 +95,7 @@ class MonitoringPython(Detector):
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
         for f in self._monitors(index, e, tree):
-            yield replace(f, attrs={**f.attrs, "synthetic": synthetic})
+            yield replace(f, attrs=MappingProxyType({**f.attrs, "synthetic": synthetic}))  # frozen like found()'s: the facts cache stores only those
 
     def _monitors(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)

@@ -304,3 +304,15 @@ def test_the_code_fingerprint_is_the_loaded_codes(tmp_path: Path, monkeypatch: p
     (tmp_path / "fp_probe.py").write_text(_PLUGIN + "\n# edited\n")
     assert cache_run.code_fingerprint([fp_probe.Probe()]) == before  # this process still runs the code it loaded
     assert _fingerprint_in_new_process(tmp_path) != before  # a new process loads the edited module
+
+
+def test_findings_a_visitor_rewrites_are_stored(tmp_path: Path, counts: dict[str, int]) -> None:
+    """monitoring.python adds an attribute to its shared-pass findings: they stay storable (frozen attrs), so a rescan
+    reuses every unit; a plain dict there made every scan that found Python monitoring uncacheable."""
+    repo = make_repo(ROOT / "fixtures" / "detectors" / "monitoring.python" / "positive" / "monitoring", tmp_path / "repo")
+    cache = tmp_path / "cache"
+    first = _report(repo, 1, cache)
+    assert any(f["signal"].startswith("monitoring.") for f in first["findings"])
+    counts.update(reused=0, recomputed=0)
+    assert _report(repo, 1, cache) == first
+    assert counts["recomputed"] == 1 and counts["reused"] > 0
