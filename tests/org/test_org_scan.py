@@ -94,12 +94,16 @@ def test_scan_skip_rescan_and_projects(tmp_path: Path, remotes: dict) -> None:
 
 def test_failures_are_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     repos = level_repos(tmp_path / "r", ["l4-platform", "l1-scripted"])
-    lst = _list(tmp_path, [str(p) for p in repos])
+    # repositories whose scans take far longer than the timeout (300 tracked modules each: ~0.1-0.2 s on a quiet
+    # machine; a level fixture can scan within a few hundredths of a second once the worker is warm)
+    slow = [make_repo(tmp_path / "r" / f"slow{i}", {f"pkg/m{j}.py": f"import mlflow\nmlflow.log_metric('m{j}', {j})\n"
+                                                    for j in range(300)}) for i in range(2)]
+    lst = _list(tmp_path, [str(p) for p in slow])
     db = tmp_path / "org.sqlite"
-    cp = mlscan("org", "scan", "--repos", str(lst), "--db", str(db), "--timeout", "0.05", "--workers", "1")
+    cp = mlscan("org", "scan", "--repos", str(lst), "--db", str(db), "--timeout", "0.01", "--workers", "1")
     assert cp.returncode == 0, cp.stderr
     reasons = [r for (r,) in rows(db, "select reason from jobs where status='failed'")]
-    assert reasons == ["timed out after 0.05 s"] * 2
+    assert reasons == ["timed out after 0.01 s"] * 2
     # a 1 MB Python file needs a few hundred MB to parse: over a 160 MB limit the repository fails, the others not
     big = make_repo(tmp_path / "r" / "huge", {"train.py": "import mlflow\n" + "".join(f"mlflow.log_metric('m{j}', {j} + x * y)\n" for j in range(22000))})
     lst = _list(tmp_path, [str(big), *map(str, repos)])
