@@ -87,7 +87,12 @@ class CiDeploy(Detector):
         yield from best.values()
 
     def _findings(self, index: FileIndex) -> Iterator[Finding]:
-        for job in ci_model(index).jobs:
+        jobs = ci_model(index).jobs
+        # a pipeline approval action the later stages need (Terraform CodePipeline) counts only when a gated stage deploys
+        gated = {(j.path, n) for j in jobs if j.system == "codepipeline" for n in j.needs}
+        deploying: set[tuple[str, str]] = set()
+        pending: list[CiJob] = []
+        for job in jobs:
             if not job.applies:
                 continue
             deploys: dict[tuple[str, int], tuple[str, bool, tuple[tuple[str, int], ...]]] = {}
@@ -147,7 +152,15 @@ class CiDeploy(Detector):
             for (path, line), registry in sorted(images.items()):
                 yield self.found("image.registry", index, path, line, strength=Strength.STRONG,
                                  attrs={"registry": registry, "system": job.system, "job": job.name})
-            yield from self._approval(index, job, any(a for _, a, _ in deploys.values()))
+            if any(a for _, a, _ in deploys.values()):
+                deploying.update((job.path, n) for n in job.needs)
+            if job.system == "codepipeline" and job.gate and (job.path, job.name) in gated:
+                pending.append(job)
+            else:
+                yield from self._approval(index, job, any(a for _, a, _ in deploys.values()))
+        for job in pending:
+            if (job.path, job.name) in deploying:
+                yield from self._approval(index, job, True)
         yield from self._commented(index, {j.path for j in ci_model(index).jobs if j.applies})
 
     def _commented(self, index: FileIndex, paths: set[str]) -> Iterator[Finding]:

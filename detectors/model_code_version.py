@@ -71,7 +71,8 @@ class ModelCodeVersion(Detector):
         ci_paths = {j.path for j in model.jobs}
         for job in model.active_jobs():
             tag_trigger = bool(job.triggers & {"release", "tag"})
-            env = tracking.variables([index.text(job.path) or ""], index.yaml(job.path))
+            docs = [] if job.path.endswith(".tf") else index.yaml(job.path)  # a Terraform CodePipeline is HCL, not YAML
+            env = tracking.variables([index.text(job.path) or ""], docs)
             for step in job.steps:
                 if not step.active:
                     continue

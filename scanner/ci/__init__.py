@@ -2,7 +2,7 @@
 
 Each supported system is parsed into ``CiJob``/``CiStep`` once per scan (memoised on the index): GitHub
 Actions here, the others in ``<system>.py`` modules of this package registered in ``PARSERS`` (GitLab, Azure Pipelines,
-Jenkins, CircleCI, Bitbucket, Buildkite, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation and CDK,
+Jenkins, CircleCI, Bitbucket, Buildkite, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation, CDK and Terraform,
 Tekton, Argo CD/Flux). Comments never appear (the YAML parser drops them); steps that cannot fail a job
 (``continue-on-error``, ``allow_failure``), ``echo``-only placeholders and disabled jobs are marked, not
 dropped, so detectors can tell presence from practice; ``shell_flow`` tells which commands of a script

@@ -1,7 +1,8 @@
 """AWS CodeBuild and CodePipeline: ``buildspec*.yml`` files, ``AWS::CodePipeline::Pipeline`` and
 ``AWS::CodeBuild::Project`` resources in CloudFormation (YAML or JSON), and CDK apps in Python (read with
 ``ast``) or TypeScript/JavaScript (read with ``mlscan.facts.typescript``): ``ManualApprovalAction``/``ManualApprovalStep``,
-``ShellStep``/``CodeBuildStep`` commands, ``codebuild.BuildSpec.from_object``/``fromObject`` commands, deploy actions.
+``ShellStep``/``CodeBuildStep`` commands, ``codebuild.BuildSpec.from_object``/``fromObject`` commands, deploy actions;
+``aws_codepipeline`` resources in Terraform (``stage { action { category provider configuration } }``).
 
 Manual approval actions are human gates; ``on-failure: CONTINUE`` phases do not block.
 """
@@ -12,6 +13,7 @@ import ast
 import re
 from typing import Any
 
+from ..facts import hcl
 from ..facts.pyast import walk
 from ..facts.typescript import in_cdk_app, matching_end, prop, split_top, strings, ts_file
 from ..index import FileEntry, FileIndex
@@ -42,6 +44,9 @@ def parse_aws(index: FileIndex) -> list[CiJob]:
         for doc in docs:
             if isinstance(doc, dict) and isinstance(doc.get("Resources"), dict):
                 jobs += _cloudformation(index, e, doc["Resources"])
+    for e in index.select(("**/*.tf",)):
+        if index.mentions(e.path, (b"aws_codepipeline",)):
+            jobs += _terraform(index, e, hcl.parse(index.text(e.path) or ""))
     for e in index.select(("**/*.py", "**/*.ipynb")):  # python_files, with the byte check before the parse
         if index.mentions(e.path, (b"aws_cdk",)) and index.contains(e.path, (b"codepipeline", b"pipelines", b"codebuild")):
             tree = index.python(e.path)
@@ -68,7 +73,7 @@ def buildspec_steps(path: str, spec: dict[str, Any], offset: int) -> list[CiStep
 
 
 def _job(index: FileIndex, e: FileEntry, system: str, line: int, name: str, steps: list[CiStep], triggers: set[str],
-         gate: str = "", stage: str = "", crons: tuple[str, ...] = (), sched_line: int = 0) -> CiJob:
+         gate: str = "", stage: str = "", crons: tuple[str, ...] = (), sched_line: int = 0, needs: tuple[str, ...] = ()) -> CiJob:
     texts = [s.command for s in steps] + [v for s in steps for _, v in s.with_]
     return CiJob(
         system=system,
@@ -82,6 +87,7 @@ def _job(index: FileIndex, e: FileEntry, system: str, line: int, name: str, step
         applies=e.scope == "project" or targets_subdir(index.target.subdir, *texts),
         stage=stage,
         gate=gate,
+        needs=needs,
         schedule_line=sched_line,
     )
 
@@ -138,6 +144,41 @@ def _cloudformation(index: FileIndex, e: FileEntry, resources: dict[str, Any]) -
             line = stages.line_of(i) if isinstance(stages, LineList) else line_of(st)
             if steps:
                 jobs.append(_job(index, e, "codepipeline", line, name, steps, triggers, "", name, (cron,) if cron else (), sched_line))
+    return jobs
+
+
+_TF_CONFIG = re.compile(r'"?([A-Za-z_][\w-]*)"?\s*[=:]\s*(?:"([^"]*)"|([^\s,{}"]+))')
+
+
+def _terraform(index: FileIndex, e: FileEntry, blocks: list[hcl.Block]) -> list[CiJob]:
+    """``resource "aws_codepipeline"`` blocks: each ``stage`` a job, each ``category = "Approval"`` action a gate job
+    that the later stages' jobs need (emitted only when a later stage has actions to gate)."""
+    jobs: list[CiJob] = []
+    for res in blocks:
+        if res.type != "resource" or res.labels[:1] != ("aws_codepipeline",):
+            continue
+        gates: list[CiJob] = []
+        for st in res.children("stage"):
+            name = str(st.get("name", ""))
+            steps: list[tuple[CiStep, Any]] = []
+            approvals: list[tuple[CiJob, Any]] = []
+            for act in st.children("action"):
+                category, provider = str(act.get("category", "")), str(act.get("provider", ""))
+                config = tuple((m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+                               for m in _TF_CONFIG.finditer(str(act.get("configuration", ""))))
+                step = make_step(e.path, act.line, str(act.get("name", "")), "", uses=f"codepipeline:{category}:{provider}", with_=config)
+                order = act.get("run_order", 1)
+                if category == "Approval":
+                    approvals.append((_job(index, e, "codepipeline", act.line, step.name, [step], {"push"}, "manual-approval", name), order))
+                else:
+                    steps.append((step, order))
+            last = max((o for _, o in steps if isinstance(o, int)), default=1)
+            mine = gates + [g for g, o in approvals if isinstance(o, int) and o < last]  # run_order: an approval before the deploy
+            if steps:
+                jobs += [g for g in mine if all(g is not j for j in jobs)]
+                jobs.append(_job(index, e, "codepipeline", st.line, name, [s for s, _ in steps], {"push"}, "", name,
+                                 needs=tuple(g.name for g in mine)))
+            gates += [g for g, _ in approvals]
     return jobs
 
 
