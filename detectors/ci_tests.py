@@ -57,10 +57,37 @@ _ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_end
 _ASSERT_CALL = lazy_re(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
 
 
+# assertion methods of a mock: their literal arguments are what the code under test was expected to call it with
+_MOCK_ASSERT = lazy_re(r"^assert_(called|any_call|has_calls|not_called|awaited|any_await|has_awaits|not_awaited)")
+_LITERAL_NODES = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare,
+                  ast.Load, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+
+
+def _literal(node: ast.AST | None) -> bool:
+    """An expression built of literals only (``1``, ``"a"``, ``(1, 2)``, ``1 + 1 == 2``, ``not True``): its value is
+    known before the test runs, whatever the code under test does."""
+    return node is not None and all(isinstance(x, _LITERAL_NODES) for x in walk(node))
+
+
+def _checks_nothing(n: ast.AST, name: str) -> bool:
+    """An assertion that tests no code: ``assert True``, ``assert 1 == 1``, ``assert "a" == "a"``; an assertion call whose
+    arguments are all literals (``self.assertTrue(True)``, ``self.assertEqual(1, 1)``, ``np.testing.assert_equal(1, 1)``).
+    ``assert False`` (``assert 0``), which fails whenever it is reached (after a call expected to raise), still asserts,
+    and so do ``fail``/``raises``/``approx``/``warns`` and a mock's ``assert_called_with(1)``."""
+    if n.__class__ is ast.Assert:
+        test = n.test  # type: ignore[attr-defined]
+        return _literal(test) and not (test.__class__ is ast.Constant and not test.value)
+    if not name.startswith("assert") or _MOCK_ASSERT.match(name):
+        return False
+    args = [*n.args, *(k.value for k in n.keywords if k.arg not in ("msg", "err_msg"))]  # type: ignore[attr-defined]
+    return bool(args) and all(_literal(a) for a in args)
+
+
 def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     """What a test command's outcome needs of one Python file, in one walk: [asserts, raises, endpoint calls].
     ``asserts``: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``, ``pytest.raises``) outside
-    exception handlers (``assert False`` in the handler of a ``try: print(...)`` and ``assert True`` check nothing);
+    exception handlers (``assert False`` in the handler of a ``try: print(...)`` checks nothing), that tests some code:
+    one on literals only (``assert True``, ``assert 1 == 1``, ``self.assertEqual(1, 1)``) checks nothing;
     ``raises``: a ``raise`` outside handlers (it fails a script run directly); ``endpoint calls``: it describes or
     invokes a deployed endpoint. None when it does not parse. (A file fact: a scan parses each test file once, however
     many test commands collect it, and a rescan reads it from the facts cache.)"""
@@ -79,10 +106,10 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 endpoint = endpoint or name in _ENDPOINT_CALLS
             else:
                 name = f.id if f.__class__ is ast.Name else ""
-            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled:
+            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name):
                 asserts = True
         elif cls is ast.Assert:
-            if not asserts and not (isinstance(n.test, ast.Constant) and n.test.value in (True, 1)) and id(n) not in handled:  # type: ignore[attr-defined]
+            if not asserts and id(n) not in handled and not _checks_nothing(n, ""):
                 asserts = True
         elif cls is ast.Raise and not raises and id(n) not in handled:
             raises = True

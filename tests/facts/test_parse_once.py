@@ -61,11 +61,13 @@ def test_fact_of_a_file_parsed_earlier_needs_no_second_parse(tmp_path: Path, tin
 def test_test_facts(tmp_path: Path) -> None:
     ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
         "tests/test_true.py": "def test():\n    assert True\n    self.assertEqual(1, 1)\n",
+        "tests/test_sum.py": "def test():\n    assert 1 == 1\n    self.assertEqual(add(1, 1), 2)\n",
         "tests/test_raise.py": "if x:\n    raise SystemExit(1)\n",
         "tests/test_ep.py": "try:\n    rt.invoke_endpoint(EndpointName='e')\nexcept E:\n    raise\n",
         "tests/test_bad.py": "def (:\n",
     }))))
-    assert ix.fact("tests/test_true.py", TEST_FACTS) == [True, False, False]  # assert True is no check, assertEqual is
+    assert ix.fact("tests/test_true.py", TEST_FACTS) == [False, False, False]  # assertions on literals only check nothing
+    assert ix.fact("tests/test_sum.py", TEST_FACTS) == [True, False, False]  # an assertEqual on a computed value does
     assert ix.fact("tests/test_raise.py", TEST_FACTS) == [False, True, False]
     assert ix.fact("tests/test_ep.py", TEST_FACTS) == [False, False, True]  # the raise in the handler does not count
     assert ix.fact("tests/test_bad.py", TEST_FACTS) is None
