@@ -51,6 +51,7 @@ _PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG
                   r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
 _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
+_PY_COMPOUND = lazy_re(r"^(?:async\s+)?(?:with|for|while|if|elif|def|class|try|except|match|case)\b")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
@@ -371,7 +372,12 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     item = lines[e.line - 1].lstrip().startswith("- ")
     # a Python statement that opens no block (``mapping = ColumnMapping()``) is read with the statements after it in
     # its function, up to the end of that function
-    statement = e.path.endswith(".py") and not _strip_trailing_comment(lines[e.line - 1].strip()).endswith((":", "(", "[", "{", ",", "\\"))
+    # a statement spread over lines (``mapping = ColumnMapping(`` ... ``)``) reads on past its closing bracket too; a
+    # compound statement (``with DAG(`` ... ``) as dag:``) or a decorator opens a block, its body is the block
+    head = _strip_trailing_comment(lines[e.line - 1].strip())
+    statement = e.path.endswith(".py") and not head.endswith((":", "(", "[", "{", ",", "\\"))
+    if e.path.endswith(".py") and head.endswith(("(", "[", "{")) and not _PY_COMPOUND.match(head) and not head.startswith("@"):
+        statement = _statement_level(lines, e.line)  # an argument of an enclosing call (``actions=[`` ``Action(``) is no statement
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
     decorated = e.path.endswith(".py") and lines[e.line - 1].lstrip().startswith("@")
@@ -416,6 +422,18 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             if pattern.search(text[:SEARCH_CHARS]):
                 return _hint_item(lines, e, j, fact)
     return None
+
+
+def _statement_level(lines: list[str], line: int) -> bool:
+    """True when line ``line`` of a Python file starts a statement: the nearest less indented line above it opens a
+    block (``def f():``) or there is none, rather than an enclosing bracket (``actions=[``)."""
+    base = _indent(lines[line - 1])
+    for j in range(line - 1, max(0, line - HINT_LOOKAHEAD) - 1, -1):
+        st = _strip_trailing_comment(lines[j - 1].strip())
+        if not st or st.startswith("#") or _indent(lines[j - 1]) >= base:
+            continue
+        return st.endswith(":")
+    return True
 
 
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:

@@ -513,3 +513,32 @@ def test_setup_steps_lead_t1_over_a_sub_folder_task_runner(tmp_path: Path) -> No
         report = build_report(scan(str(_repo(tmp_path / name, {**files, **extra})), ScanOptions(jobs=1)))
         t1 = next(q for q in report["questions"] if q["id"] == "T1")
         assert t1["answer"] == "yes" and t1["evidence"][0]["path"] == lead, (name, t1["evidence"][0])
+
+
+def test_pack_line_hint_reads_past_a_multi_line_statement(tmp_path: Path) -> None:
+    """A statement spread over lines (``mapping = ColumnMapping(`` ... ``)``) is set-up: the hint reads on to the
+    statement that uses it; an argument inside an enclosing call is no statement and its siblings are not read."""
+    repo = _repo(tmp_path / "repo", {"monitor/drift.py": """\
+        def detect(ref, cur):
+            mapping = ColumnMapping(
+                numerical_features=["a", "b"],
+            )
+            # the report
+            report = Report(metrics=[DataDriftPreset()])
+            report.run(reference_data=ref, current_data=cur, column_mapping=mapping)
+        stages = [
+            Stage(
+                name="a",
+            ),
+            Report(x=1),
+        ]
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    rx = r"(?i)Report\(|TestSuite"
+    f = Finding("monitoring.drift", "t", (Evidence("monitor/drift.py", 2, index.snippet("monitor/drift.py", 2), "t"),))
+    (got,) = focus(index, [f], [("monitoring.drift", rx)])
+    assert [e.line for e in got.evidence] == [2, 6]
+    g = Finding("monitoring.drift", "t", (Evidence("monitor/drift.py", 9, index.snippet("monitor/drift.py", 9), "t"),))
+    (got,) = focus(index, [g], [("monitoring.drift", rx)])
+    assert [e.line for e in got.evidence] == [9]
+
