@@ -21,6 +21,7 @@ from mlscan.evidence import (
     is_bare,
     leading_problem,
     non_product_path,
+    pack_hints,
     pin_line,
     structural_path,
 )
@@ -542,3 +543,35 @@ def test_pack_line_hint_reads_past_a_multi_line_statement(tmp_path: Path) -> Non
     (got,) = focus(index, [g], [("monitoring.drift", rx)])
     assert [e.line for e in got.evidence] == [9]
 
+
+
+def test_pack_hints_cite_a_multi_line_call_s_deciding_argument(tmp_path: Path) -> None:
+    """The built-in pack's hints cite a SageMaker pipeline's ``steps=`` (lineage) and a registered model's
+    ``model_metrics=`` (tracking) ten lines below the opener, not the opener's settings."""
+    from mlscan.scoring.rulepack import builtin_pack_files, load_pack_file
+
+    repo = _repo(tmp_path / "repo", {"pipelines/pipeline.py": """\
+        def get_pipeline(name):
+            step_register = RegisterModel(
+                name="Register",
+                estimator=est,
+                content_types=["text/csv"],
+                model_metrics=model_metrics,
+            )
+            pipeline = Pipeline(
+                name=name,
+                parameters=[
+                    input_data,
+                    model_output,
+                ],
+                steps=[step_train, step_eval],
+            )
+            return pipeline
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    hints = pack_hints(p for p in (load_pack_file(f) for f in builtin_pack_files()) if p is not None)
+    p = "pipelines/pipeline.py"
+    run, dag = focus(index, [Finding("tracking.run", "t", (Evidence(p, 2, index.snippet(p, 2), "t"),)),
+                             Finding("pipeline.dag", "t", (Evidence(p, 8, index.snippet(p, 8), "t"),))], hints)
+    assert 6 in [e.line for e in run.evidence if e.fact.startswith("line:")]
+    assert [e.line for e in dag.evidence if e.fact.startswith("line:")][0] == 14
