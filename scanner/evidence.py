@@ -51,6 +51,11 @@ _PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG
                   r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
 _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
+# a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
+# ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
+_PY_SETTING = lazy_re(
+    r"^\w*(?:role|roles|permissions|stack_name|run_order|replace_on_failure|session|instance_type|instance_count|region|"
+    r"timeout|retries|retry_policies)\s*=(?!=)", re.IGNORECASE)
 _PY_COMPOUND = lazy_re(r"^(?:async\s+)?(?:with|for|while|if|elif|def|class|try|except|match|case)\b")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
@@ -409,6 +414,8 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             continue
         if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
+        if e.path.endswith(".py") and _PY_SETTING.match(st):
+            continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
         if pattern.search(text[:SEARCH_CHARS]):
             return _hint_item(lines, e, j, fact)
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)

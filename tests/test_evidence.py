@@ -575,3 +575,32 @@ def test_pack_hints_cite_a_multi_line_call_s_deciding_argument(tmp_path: Path) -
                              Finding("pipeline.dag", "t", (Evidence(p, 8, index.snippet(p, 8), "t"),))], hints)
     assert 6 in [e.line for e in run.evidence if e.fact.startswith("line:")]
     assert [e.line for e in dag.evidence if e.fact.startswith("line:")][0] == 14
+
+
+def test_pack_line_hint_skips_a_call_s_settings(tmp_path: Path) -> None:
+    """A deploy action's settings (stack name, role, permissions) are not its deciding line: the hint finds the
+    argument that says what it does, or nothing, and the action's constructor stays the lead."""
+    repo = _repo(tmp_path / "repo", {"infra/pipeline.py": """\
+        stage = Stage(
+            actions=[
+                actions.CloudFormationCreateUpdateStackAction(
+                    action_name="Batch_Staging",
+                    run_order=1,
+                    stack_name=f"sagemaker-{name}-staging",
+                    admin_permissions=False,
+                    deployment_role=cfn_role,
+                ),
+                actions.CloudFormationCreateUpdateStackAction(
+                    action_name="Deploy_Prod",
+                    stack_name="sagemaker-prod",
+                ),
+            ],
+        )
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    p = "infra/pipeline.py"
+    rx = r"(?i)deploy|sagemaker"
+    fs = [Finding("deploy.automated", "t", (Evidence(p, n, index.snippet(p, n), "t"),)) for n in (3, 10)]
+    a, b = focus(index, fs, [("deploy.automated", rx)])
+    assert [e.line for e in a.evidence] == [3]
+    assert [e.line for e in b.evidence] == [10, 11]
