@@ -473,6 +473,10 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     j = deciding_line(lines, e.line, e.path, e.end_line)
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+    if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and _strip_trailing_comment(lines[j - 1].strip()).endswith("("):
+        shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
+        if len(shown) > 1:
+            return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
         return replace(e, context=ctx) if ctx != e.context else e

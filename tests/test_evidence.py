@@ -603,4 +603,6 @@ def test_pack_line_hint_skips_a_call_s_settings(tmp_path: Path) -> None:
     fs = [Finding("deploy.automated", "t", (Evidence(p, n, index.snippet(p, n), "t"),)) for n in (3, 10)]
     a, b = focus(index, fs, [("deploy.automated", rx)])
     assert [e.line for e in a.evidence] == [3]
+    assert a.evidence[0].snippet.splitlines()[:2] == ["actions.CloudFormationCreateUpdateStackAction(", '    action_name="Batch_Staging",']
+    assert a.evidence[0].end_line == 5
     assert [e.line for e in b.evidence] == [10, 11]
