@@ -51,6 +51,12 @@ _PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG
                   r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
 _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
+# a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
+# ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
+_PY_SETTING = lazy_re(
+    r"^\w*(?:role|roles|permissions|stack_name|run_order|replace_on_failure|session|instance_type|instance_count|region|"
+    r"timeout|retries|retry_policies)\s*=(?!=)", re.IGNORECASE)
+_PY_COMPOUND = lazy_re(r"^(?:async\s+)?(?:with|for|while|if|elif|def|class|try|except|match|case)\b")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
@@ -371,7 +377,12 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     item = lines[e.line - 1].lstrip().startswith("- ")
     # a Python statement that opens no block (``mapping = ColumnMapping()``) is read with the statements after it in
     # its function, up to the end of that function
-    statement = e.path.endswith(".py") and not _strip_trailing_comment(lines[e.line - 1].strip()).endswith((":", "(", "[", "{", ",", "\\"))
+    # a statement spread over lines (``mapping = ColumnMapping(`` ... ``)``) reads on past its closing bracket too; a
+    # compound statement (``with DAG(`` ... ``) as dag:``) or a decorator opens a block, its body is the block
+    head = _strip_trailing_comment(lines[e.line - 1].strip())
+    statement = e.path.endswith(".py") and not head.endswith((":", "(", "[", "{", ",", "\\"))
+    if e.path.endswith(".py") and head.endswith(("(", "[", "{")) and not _PY_COMPOUND.match(head) and not head.startswith("@"):
+        statement = _statement_level(lines, e.line)  # an argument of an enclosing call (``actions=[`` ``Action(``) is no statement
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
     settings: int | None = None  # the depth of an ``env:`` block: a variable's name or value is not the step's action
     decorated = e.path.endswith(".py") and lines[e.line - 1].lstrip().startswith("@")
@@ -403,6 +414,8 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             continue
         if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
             break
+        if e.path.endswith(".py") and _PY_SETTING.match(st):
+            continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
         if pattern.search(text[:SEARCH_CHARS]):
             return _hint_item(lines, e, j, fact)
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
@@ -416,6 +429,18 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             if pattern.search(text[:SEARCH_CHARS]):
                 return _hint_item(lines, e, j, fact)
     return None
+
+
+def _statement_level(lines: list[str], line: int) -> bool:
+    """True when line ``line`` of a Python file starts a statement: the nearest less indented line above it opens a
+    block (``def f():``) or there is none, rather than an enclosing bracket (``actions=[``)."""
+    base = _indent(lines[line - 1])
+    for j in range(line - 1, max(0, line - HINT_LOOKAHEAD) - 1, -1):
+        st = _strip_trailing_comment(lines[j - 1].strip())
+        if not st or st.startswith("#") or _indent(lines[j - 1]) >= base:
+            continue
+        return st.endswith(":")
+    return True
 
 
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
@@ -448,6 +473,10 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     j = deciding_line(lines, e.line, e.path, e.end_line)
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+    if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and _strip_trailing_comment(lines[j - 1].strip()).endswith("("):
+        shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
+        if len(shown) > 1:
+            return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
         return replace(e, context=ctx) if ctx != e.context else e

@@ -21,6 +21,7 @@ from mlscan.evidence import (
     is_bare,
     leading_problem,
     non_product_path,
+    pack_hints,
     pin_line,
     structural_path,
 )
@@ -513,3 +514,95 @@ def test_setup_steps_lead_t1_over_a_sub_folder_task_runner(tmp_path: Path) -> No
         report = build_report(scan(str(_repo(tmp_path / name, {**files, **extra})), ScanOptions(jobs=1)))
         t1 = next(q for q in report["questions"] if q["id"] == "T1")
         assert t1["answer"] == "yes" and t1["evidence"][0]["path"] == lead, (name, t1["evidence"][0])
+
+
+def test_pack_line_hint_reads_past_a_multi_line_statement(tmp_path: Path) -> None:
+    """A statement spread over lines (``mapping = ColumnMapping(`` ... ``)``) is set-up: the hint reads on to the
+    statement that uses it; an argument inside an enclosing call is no statement and its siblings are not read."""
+    repo = _repo(tmp_path / "repo", {"monitor/drift.py": """\
+        def detect(ref, cur):
+            mapping = ColumnMapping(
+                numerical_features=["a", "b"],
+            )
+            # the report
+            report = Report(metrics=[DataDriftPreset()])
+            report.run(reference_data=ref, current_data=cur, column_mapping=mapping)
+        stages = [
+            Stage(
+                name="a",
+            ),
+            Report(x=1),
+        ]
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    rx = r"(?i)Report\(|TestSuite"
+    f = Finding("monitoring.drift", "t", (Evidence("monitor/drift.py", 2, index.snippet("monitor/drift.py", 2), "t"),))
+    (got,) = focus(index, [f], [("monitoring.drift", rx)])
+    assert [e.line for e in got.evidence] == [2, 6]
+    g = Finding("monitoring.drift", "t", (Evidence("monitor/drift.py", 9, index.snippet("monitor/drift.py", 9), "t"),))
+    (got,) = focus(index, [g], [("monitoring.drift", rx)])
+    assert [e.line for e in got.evidence] == [9]
+
+
+
+def test_pack_hints_cite_a_multi_line_call_s_deciding_argument(tmp_path: Path) -> None:
+    """The built-in pack's hints cite a SageMaker pipeline's ``steps=`` (lineage) and a registered model's
+    ``model_metrics=`` (tracking) ten lines below the opener, not the opener's settings."""
+    from mlscan.scoring.rulepack import builtin_pack_files, load_pack_file
+
+    repo = _repo(tmp_path / "repo", {"pipelines/pipeline.py": """\
+        def get_pipeline(name):
+            step_register = RegisterModel(
+                name="Register",
+                estimator=est,
+                content_types=["text/csv"],
+                model_metrics=model_metrics,
+            )
+            pipeline = Pipeline(
+                name=name,
+                parameters=[
+                    input_data,
+                    model_output,
+                ],
+                steps=[step_train, step_eval],
+            )
+            return pipeline
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    hints = pack_hints(p for p in (load_pack_file(f) for f in builtin_pack_files()) if p is not None)
+    p = "pipelines/pipeline.py"
+    run, dag = focus(index, [Finding("tracking.run", "t", (Evidence(p, 2, index.snippet(p, 2), "t"),)),
+                             Finding("pipeline.dag", "t", (Evidence(p, 8, index.snippet(p, 8), "t"),))], hints)
+    assert 6 in [e.line for e in run.evidence if e.fact.startswith("line:")]
+    assert [e.line for e in dag.evidence if e.fact.startswith("line:")][0] == 14
+
+
+def test_pack_line_hint_skips_a_call_s_settings(tmp_path: Path) -> None:
+    """A deploy action's settings (stack name, role, permissions) are not its deciding line: the hint finds the
+    argument that says what it does, or nothing, and the action's constructor stays the lead."""
+    repo = _repo(tmp_path / "repo", {"infra/pipeline.py": """\
+        stage = Stage(
+            actions=[
+                actions.CloudFormationCreateUpdateStackAction(
+                    action_name="Batch_Staging",
+                    run_order=1,
+                    stack_name=f"sagemaker-{name}-staging",
+                    admin_permissions=False,
+                    deployment_role=cfn_role,
+                ),
+                actions.CloudFormationCreateUpdateStackAction(
+                    action_name="Deploy_Prod",
+                    stack_name="sagemaker-prod",
+                ),
+            ],
+        )
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    p = "infra/pipeline.py"
+    rx = r"(?i)deploy|sagemaker"
+    fs = [Finding("deploy.automated", "t", (Evidence(p, n, index.snippet(p, n), "t"),)) for n in (3, 10)]
+    a, b = focus(index, fs, [("deploy.automated", rx)])
+    assert [e.line for e in a.evidence] == [3]
+    assert a.evidence[0].snippet.splitlines()[:2] == ["actions.CloudFormationCreateUpdateStackAction(", '    action_name="Batch_Staging",']
+    assert a.evidence[0].end_line == 5
+    assert [e.line for e in b.evidence] == [10, 11]
