@@ -191,21 +191,14 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
     return None, {}
 
 
-# pytest plugins that collect and execute notebooks (nbval, nbmake)
-_NOTEBOOK_PLUGINS = lazy_re(r"(^|\s)--(nbval|nbval-lax|nbmake)\b")
-
-
 def _automation(index: FileIndex, e: FileEntry, where: str) -> tuple[bool, bool]:
     """(automated, validation runs before a training command on the same automated path)"""
     if where == "automated":
         chain = " ".join(wiring(index).of(e.vpath).chain)  # type: ignore[union-attr]
         return True, bool(_TRAINING.search(chain))
     cmds = ops.automated_commands(index)
-    notebook = e.vpath.endswith(".ipynb")
     for cmd in cmds:
         targets = ops.pytest_targets(cmd.text)
-        if notebook and not _NOTEBOOK_PLUGINS.search(cmd.text):
-            continue  # pytest collects no notebook unless a plugin that executes notebooks is on
-        if targets is not None and ops.covered_by(e.vpath, targets):
+        if targets is not None and ops.covered_by(e.vpath, targets, cmd.text):
             return True, any(c.root == cmd.root and c.seq > cmd.seq and _TRAINING.search(c.text) and ops.pytest_targets(c.text) is None for c in cmds)
     return False, False

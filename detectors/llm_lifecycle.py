@@ -128,6 +128,6 @@ def _automated(index: FileIndex, e: FileEntry, commands: list[ops.Command]) -> b
         targets = ops.pytest_targets(c.text)
         if targets is None and "deepeval" in c.text and " test run" in c.text:
             targets = [w for w in c.text.split()[3:] if not w.startswith("-")]
-        if targets is not None and ops.covered_by(e.vpath, targets):
+        if targets is not None and ops.covered_by(e.vpath, targets, c.text):
             return True
     return False

@@ -345,7 +345,15 @@ def pytest_targets(cmd: str) -> list[str] | None:
     return [w.rstrip("/") for w in words[i + 1 :] if not w.startswith(("-", "$", ">", "<", "|", "2>")) and "=" not in w and "://" not in w]
 
 
-def covered_by(vpath: str, targets: list[str]) -> bool:
+# pytest plugins that collect and execute notebooks (nbval, nbmake)
+_NOTEBOOK_PLUGINS = lazy_re(r"(^|\s)--(nbval|nbval-lax|nbmake)\b")
+
+
+def covered_by(vpath: str, targets: list[str], cmd: str) -> bool:
+    """Does the test command ``cmd``, running ``targets`` (``pytest_targets``), run the file? A notebook only when a
+    plugin that executes notebooks is on (``--nbval``, ``--nbmake``): a test runner collects no notebook otherwise."""
+    if vpath.endswith(".ipynb") and not _NOTEBOOK_PLUGINS.search(cmd):
+        return False
     if not targets:
         return True
     for t in targets:
