@@ -92,7 +92,9 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
     self.fast``, ``all(...)``). ``if tests.passes: model.promote_to_prod()`` decides promotion on a metric."""
     fns = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
     returns = {f.name: [r.value for r in walk(f) if isinstance(r, ast.Return) and r.value is not None] for f in fns}
-    found: set[str] = {name for name, vals in returns.items() if any(metric_compare(v) is not None for v in vals)}
+    # a verdict assigned first and returned by name (``to_deploy = recall > 0.7`` ... ``return to_deploy``)
+    found: set[str] = {f.name for f in fns if any(_compares(r.value, _assigns(f.body), r.lineno) for r in walk(f)
+                                                  if isinstance(r, ast.Return) and r.value is not None)}
     changed = bool(found)
     while changed:  # verdicts built from verdicts, a few levels deep
         changed = False
