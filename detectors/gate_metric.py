@@ -22,6 +22,7 @@ from mlscan.facts.gates import (
     metric_assertion,
     metric_predicates,
     promotes,
+    search_gates,
     shell_gate,
 )
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, functions, reach_strength, words
@@ -132,6 +133,8 @@ class MetricGate(Detector):
         yield from self._zenml_gates(index, e, tree, predicates)
         gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",)),
                                 predicates=predicates))
+        if index.mentions(e.path, (b"search_runs",)):
+            gates += search_gates(tree)
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
         if not gates or not (context or promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
             return
