@@ -22,7 +22,7 @@ _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cel
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
 NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline",
-           b"S3OutputPath", b"pipeline_root")
+           b"S3OutputPath", b"pipeline_root", b"metric_definitions")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -282,7 +282,10 @@ class PipelineTracking(Detector):
             return
 
     def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place, strength: Strength) -> Iterator[Finding]:
-        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
+        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model, or
+        an estimator with ``metric_definitions`` (regexes over the training log): every training job records those
+        metrics with its hyperparameters, comparable across jobs and pipeline executions."""
+        yield from self._metric_definitions(index, e, calls, where, strength)
         metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
         if not metrics:
             return
@@ -297,6 +300,20 @@ class PipelineTracking(Detector):
                 continue
             if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _metric_definitions(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place,
+                            strength: Strength) -> Iterator[Finding]:
+        """A SageMaker estimator declaring ``metric_definitions=[{"Name": ..., "Regex": ...}]`` (a literal list of at least
+        one definition): the training job parses its log into metrics that SageMaker records per job."""
+        for c in calls:
+            if not (c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS)):
+                continue
+            defs = kwarg(c.node, "metric_definitions")
+            if isinstance(defs, ast.List) and any(isinstance(d, ast.Dict) and any(ops.literal(k) == "Regex" for k in d.keys if k is not None)
+                                                  for d in defs.elts):
+                yield self._track(index, e, defs.lineno, "sagemaker-training-metrics", where.wired != "none" or where.training_script,
+                                  strength, where.wired)
                 return
 
     def _zenml_data(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
