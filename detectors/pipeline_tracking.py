@@ -80,6 +80,27 @@ def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str,
     return out
 
 
+def _output_paths(fn: ast.FunctionDef | ast.AsyncFunctionDef, type_name: str) -> set[str]:
+    """Parameters annotated ``OutputPath("T")`` (``dsl.OutputPath("Dataset")``): KFP hands the component a local path
+    whose content it uploads as the run's artifact of type T."""
+    out: set[str] = set()
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        ann = a.annotation
+        if isinstance(ann, ast.Call) and dotted(ann.func).rsplit(".", 1)[-1] == "OutputPath" and ann.args \
+                and ops.literal(ann.args[0]) == type_name:
+            out.add(a.arg)
+    return out
+
+
+def _loads(fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.AST | None:
+    """The first read of a parameter in the function body (``df.to_csv(output_data)``)."""
+    for s in fn.body:
+        for n in walk(s):
+            if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load):
+                return n
+    return None
+
+
 def _uses(fn: ast.AST, param: str, attrs: tuple[str, ...]) -> ast.AST | None:
     """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body."""
     for n in walk(fn):
@@ -147,8 +168,9 @@ class PipelineTracking(Detector):
                     tracked = True  # one tracking.run per file, as for the trackers
                     # metrics logged by a component the pipeline runs: every run records them with its inputs
                     yield self._track(index, e, use.lineno, "kfp", reached or trainingish(fn.name), strength, where.wired)
-            for p in sorted(_output_params(fn, ("Dataset",))):
-                use = _uses(fn, p, ("path", "uri"))
+            datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
+            datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
+            for _p, use in datasets:
                 if use is not None:
                     at, snip = ops.locate(index, e, use.lineno)  # where the component writes the run's dataset artifact
                     durable = _durable_root(index)
