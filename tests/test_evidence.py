@@ -672,3 +672,23 @@ def test_a_dag_that_trains_every_run_leads_over_a_monitoring_dag_that_may_retrai
     report = build_report(scan(str(_repo(tmp_path / "alone", {"dags/a_monitoring.py": _MONITOR_DAG})), ScanOptions(jobs=1)))
     m1 = next(x for x in report["questions"] if x["id"] == "M1")
     assert m1["answer"] == "yes" and m1["evidence"][0]["line"] == 12
+
+
+def test_t1_leads_with_install_and_run_steps_over_a_sub_folder_readme_s_optional_command(tmp_path: Path) -> None:
+    """A page that installs and runs the project leads T1 ahead of a sub-folder README that only runs something; a
+    command the page calls optional (its paragraph or its section) is an aside, not a setup step."""
+    files = {
+        "README.md": "# Drift\n\nA model that retrains itself. See BUILD.md to build it from source.\n",
+        "BUILD.md": "# Build from source\n\n## Install\n\n```\npip install -r requirements.txt\n```\n\n"
+                    "## Deploy\n\n```\ncdk deploy --all\n```\n",
+        "pipeline/README.md": "# Training pipeline\n\n## Run the pipeline\n\nThe data sits in a default bucket. You can copy "
+                              "additional records to the input folder like so:\n\n```\naws s3 cp data.csv s3://bucket/input/\n```\n\n"
+                              "Then start it:\n\n```\npython run_pipeline.py\n```\n\n"
+                              "## (Optional) Use your own cluster\n\n```\nkubectl apply -f cluster.yaml\n```\n",
+        "pipeline/run_pipeline.py": "print('run')\n",
+    }
+    report = build_report(scan(str(_repo(tmp_path / "repo", files)), ScanOptions(jobs=1)))
+    t1 = next(q for q in report["questions"] if q["id"] == "T1")
+    assert t1["answer"] == "yes" and (t1["evidence"][0]["path"], t1["evidence"][0]["line"]) == ("BUILD.md", 6)
+    (sub,) = [f for f in report["findings"] if f["signal"] == "docs.setup" and f["evidence"][0]["path"] == "pipeline/README.md"]
+    assert sub["attrs"]["commands"] == 1 and sub["evidence"][0]["line"] == 14  # python run_pipeline.py, not the asides
