@@ -2,8 +2,8 @@
 
 Detectors pass byte-string needles to ``FileIndex.mentions``/``python_files`` inline; rather than ask
 every detector (built-in or plug-in) to repeat them in a declaration that would drift, the engine
-collects the byte constants of the modules that define the loaded detectors and of the helper modules
-they import (constants of functions, nested functions and module-level tuples). A needle missed here
+collects the byte constants of the modules that define the loaded detectors and of mlscan's helper modules
+(HELPER_PACKAGES; constants of functions, nested functions and module-level tuples). A needle missed here
 still works: the index tokenises a file again when a needle outside its vocabulary arrives.
 """
 
@@ -62,16 +62,26 @@ def _module_needles(module: ModuleType) -> set[bytes]:
     return out
 
 
+# The packages of mlscan whose modules ask ``mentions`` (the detectors' helpers); the engine, scoring, reporters and
+# cache ask nothing (tests/test_detection.py fails on a late needle of any fixture).
+HELPER_PACKAGES = ("mlscan.detectors", "mlscan.facts", "mlscan.ci", "mlscan.index", "mlscan.live")
+
+
 def harvest(detectors: Iterable[object]) -> set[bytes]:
-    """Byte constants of the detectors' modules and of every loaded ``mlscan`` module."""
+    """Byte constants of the detectors' modules and of every loaded ``mlscan`` module of HELPER_PACKAGES."""
     names = {type(d).__module__ for d in detectors}
-    names |= {n for n in list(sys.modules) if n == "mlscan" or n.startswith("mlscan.")}
+    names |= {n for n in list(sys.modules) if n.partition(".")[2] and _package(n) in HELPER_PACKAGES}
     out: set[bytes] = set()
     for name in names:
         module = sys.modules.get(name)
         if module is not None:
             out.update(_needles_of(name, module))
     return out
+
+
+def _package(name: str) -> str:
+    """``mlscan.facts`` for ``mlscan.facts.ops`` and for ``mlscan.facts`` itself."""
+    return ".".join(name.split(".")[:2])
 
 
 _SEEN: dict[str, tuple[ModuleType, frozenset[bytes]]] = {}
