@@ -91,6 +91,7 @@ def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """One cited location: file, line range, snippet and the detector that found it."""
     path: str
     line: int | None
     snippet: str
@@ -197,6 +198,7 @@ class Warning_:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """A question's answer in a scored framework, with its evidence and why."""
     id: str
     text: str
     dimension: str
@@ -227,6 +229,7 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class DimensionScore:
+    """The rung one dimension of a framework reaches, from its questions' answers."""
     name: str
     rung: int
     label: str
@@ -245,6 +248,7 @@ class DimensionScore:
 
 @dataclass(frozen=True, slots=True)
 class Score:
+    """A framework's level, answers and dimensions for one scan."""
     framework: str
     title: str
     level: int

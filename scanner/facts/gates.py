@@ -147,7 +147,10 @@ class _Expand(ast.NodeTransformer):
         prior = [v for ln, v in self.assigns.get(node.id, ()) if ln < self.line]
         if not prior or self.depth <= 0 or len(self.assigns.get(node.id, ())) > 1:
             return node
-        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(prior[-1]))
+        value = prior[-1]
+        if self.depth <= 1 or not any(isinstance(n, ast.Name) and n.id in self.assigns for n in walk(value)):
+            return value  # nothing in it would be replaced: the expansion only reads it, no copy needed
+        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(value))
 
 
 def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset[str] = frozenset()) -> bool:

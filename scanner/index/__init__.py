@@ -106,6 +106,7 @@ def _split_before(state: int | None, width: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
+    """A file in the scan's scope: its real and project-visible paths and how it applies."""
     path: str  # real path, relative to the repository root
     vpath: str  # path the project sees: equals path except for rendered template files
     scope: str  # "project" or "root" (a root file applying to a subdirectory project)
@@ -151,6 +152,7 @@ class SortedPaths:
 
 @dataclass(frozen=True)
 class IndexMark:
+    """The size of an index's records at one moment (``FileIndex.mark``)."""
     warnings: int
     skipped: dict[str, int]
     read: int
@@ -162,6 +164,7 @@ class IndexMark:
 
 @dataclass
 class IndexChanges:
+    """What an index recorded since a mark: warnings, skips, reads, parses and words."""
     warnings: list[Warning_]
     skipped: dict[str, list[str]]
     read: dict[str, int]
@@ -174,6 +177,7 @@ class IndexChanges:
 
 @dataclass
 class ScanStats:
+    """Counts of the files listed, read and parsed, and the paths skipped by reason."""
     listed: int = 0
     read: int = 0
     parsed: int = 0

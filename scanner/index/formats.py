@@ -384,6 +384,7 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
 
 @dataclass(frozen=True, slots=True)
 class DockerInstruction:
+    """One Dockerfile instruction: its line, upper-case keyword and value."""
     line: int
     instruction: str  # upper-case, e.g. FROM
     value: str
@@ -447,6 +448,7 @@ def parse_dockerfile(text: str) -> list[DockerInstruction]:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
+    """One requirement line of a requirements file: the package and its version specifier."""
     line: int
     name: str  # normalised (lower-case, - for _ and .)
     spec: str  # version specifier text, "" when unpinned
