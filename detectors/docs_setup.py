@@ -26,6 +26,10 @@ MAX_FILES = 6
 MIN_STEPS = 3
 _STEP = lazy_re(r"^[*_\s]*step\s*\d+\b", re.IGNORECASE)
 _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
+# a command the page itself calls optional ("(Optional) ...", "Alternatively, ...", "if you want to ...", "you can copy
+# additional records like so"): an aside, not a step a newcomer has to follow
+_OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
+                    r"\byou (can|may) (also )?\w+ (additional|extra|more)\b", re.IGNORECASE)
 
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
@@ -59,16 +63,18 @@ class DocsSetup(Detector):
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
             for s in doc.sections:
-                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)):
+                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
                     continue
+                aside = False  # the paragraph before a code block calls it optional
                 for b in s.blocks:
                     if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
-                        for cmd in _INLINE_CODE.findall(b.text):
+                        aside = bool(_OPTIONAL.search(b.text))
+                        for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
                             kind = classify(cmd)
                             if kind in (INSTALL, RUN) and len(cmd.split()) >= 2:
                                 found.append((b.line, cmd, kind, s.title))
                         continue
-                    if not b.is_shell:
+                    if not b.is_shell or aside:
                         continue
                     for line, cmd in commands(b):
                         kind = classify(cmd)
