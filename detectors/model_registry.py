@@ -102,6 +102,24 @@ class ModelRegistry(Detector):
                     seen.add((c.path, tool))
                     yield self.found("model.registry", index, c.path, c.line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+        yield from self._by_hand(index, {tool for _p, tool in seen})
+
+    def _by_hand(self, index: FileIndex, automated: set[str]) -> Iterator[Finding]:
+        """A registry CLI run from a Makefile target or a shell script that a person invokes (``make register-model``
+        runs ``az ml model create``): the model is still shared through the registry, so the store is central even
+        though no pipeline registers it (medium; demo and test trees are left out)."""
+        for e in index.select(("**/Makefile", "**/*.sh")):
+            if e.test or place(index, e).kind in ("exploration", "test") or not index.contains(e.path, REGISTRIES):
+                continue
+            for n, ln in enumerate(index.lines(e.path), 1):
+                body = ln.strip()
+                if body.startswith(("#", "echo ", "@echo ")):
+                    continue
+                tool = next((t for rx, t in _CLI if t not in automated and rx.search(body)), None)
+                if tool is not None:
+                    automated.add(tool)
+                    yield self.found("model.registry", index, e.path, n, strength=Strength.MEDIUM,
+                                     attrs={"tool": tool, "approval": False, "central": True, "wired": "manual"})
 
     def _configs(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):
