@@ -160,7 +160,10 @@ class PipelineTracking(Detector):
         reached = where.wired != "none"
         tracked = False
         for fn in walk(tree):
-            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, *_COMPONENT_DECOS)):
+            # a decorated component, or a function whose KFP artifact annotations make it one: a component built from
+            # a spec file whose container runs the function through the KFP executor (``Output[Metrics]`` parameters)
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    decorator(fn, *_COMPONENT_DECOS) or _output_params(fn, (*_METRIC_TYPES, "Dataset")))):
                 continue
             for p in sorted(_output_params(fn, _METRIC_TYPES)):
                 use = _uses(fn, p, _METRIC_CALLS)
