@@ -166,6 +166,9 @@ class AirflowDag(Detector):
                 stub = bool(real) and all(_stub_task(c, funcs) for c in real)  # every task's callable is a placeholder
                 attrs = {"tool": "airflow", "dag_id": dag_id, "cron": cron, "active": active, "trigger": trigger, "stub": stub}
                 if training:
+                    trains, conditional = _how_it_trains(scope, real, funcs, flow)
+                    attrs |= {"trains": trains, "conditional": conditional, "named_training": trainingish(dag_id)}
+                if training:
                     yield self.found("schedule.training", index, e.path, line, attrs=attrs,
                                      strength=Strength.STRONG if active else Strength.WEAK)
                 if len(real) >= 2 and edges >= 1:
@@ -173,7 +176,7 @@ class AirflowDag(Detector):
                     # schedule (M1) needs to be on
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
                                      attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
-                                            "training": training})
+                                            "training": training, **{k: attrs[k] for k in ("trains", "conditional", "named_training") if k in attrs}})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
 
     def _triggers(self, index: FileIndex, path: str, line: int, ops: list[ast.Call], funcs: dict, tree: ast.Module,
@@ -255,3 +258,111 @@ def _stub_task(call: ast.Call, funcs: dict) -> bool:
     fn = kwarg(call, "python_callable") if call_tail(call).endswith("Operator") else call.func
     body = funcs.get(fn.id) if isinstance(fn, ast.Name) else None
     return body is not None and stub_function(body)
+
+
+_BRANCH_DECORATORS = ("branch", "short_circuit", "branch_virtualenv", "branch_external_python")
+_SKIP_WORDS = frozenset({"skip", "skipped", "noop", "nothing"})
+
+
+def _task_names(scope: ast.AST, real: list[ast.Call], flow: set[str]) -> dict[str, ast.Call]:
+    """Task variable -> its operator or TaskFlow call (``train = PythonOperator(...)``, ``model = train_model(data)``)."""
+    ids = {id(c) for c in real}
+    out: dict[str, ast.Call] = {}
+    for n in walk(scope):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and id(n.value) in ids:
+            out[n.targets[0].id] = n.value  # type: ignore[assignment]
+    for c in real:
+        if isinstance(c.func, ast.Name) and c.func.id in flow:
+            out.setdefault(c.func.id, c)  # a TaskFlow call used inline in a chain: ``extract() >> train()``
+    return out
+
+
+def _ends(node: ast.AST) -> set[str]:
+    """The tasks a dependency expression stands for: a task variable, a list of them, an inline TaskFlow call, or the
+    right-hand end of a chain (``a >> b`` is ``b``)."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return set().union(*(_ends(x) for x in node.elts)) if node.elts else set()
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.RShift, ast.LShift)):
+        return _ends(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return {node.func.id}
+    return set()
+
+
+def _downstream(scope: ast.AST, flow: set[str]) -> dict[str, set[str]]:
+    """Task -> the tasks directly after it: ``a >> b``, ``b << a``, ``a.set_downstream(b)``, ``chain(a, b, c)`` and
+    TaskFlow arguments (``train(prepare())``)."""
+    succ: dict[str, set[str]] = {}
+
+    def edge(srcs: set[str], dsts: set[str]) -> None:
+        for s in srcs:
+            succ.setdefault(s, set()).update(dsts)
+
+    for n in walk(scope):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.RShift):
+            edge(_ends(n.left), _ends(n.right))
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.LShift):
+            edge(_ends(n.right), _ends(n.left))
+        elif isinstance(n, ast.Call):
+            t = call_tail(n)
+            if t in ("set_downstream", "set_upstream") and isinstance(n.func, ast.Attribute) and n.args:
+                me, other = _ends(n.func.value), _ends(n.args[0])
+                edge(*((me, other) if t == "set_downstream" else (other, me)))
+            elif t == "chain":
+                for a, b in zip(n.args, n.args[1:]):
+                    edge(_ends(a), _ends(b))
+            elif isinstance(n.func, ast.Name) and n.func.id in flow:
+                for a in [*n.args, *(k.value for k in n.keywords)]:
+                    if isinstance(a, (ast.Call, ast.Name)):
+                        edge(_ends(a), {n.func.id})
+    return succ
+
+
+def _reach(succ: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in succ.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _how_it_trains(scope: ast.AST, real: list[ast.Call], funcs: dict, flow: set[str]) -> tuple[str, bool]:
+    """How a training DAG trains, and whether only on a branch that may skip it.
+
+    ``trains``: ``tasks`` when its own tasks run training, ``trigger`` when it only starts another DAG that trains
+    (``TriggerDagRunOperator``), ``name`` when only its id says so. ``conditional``: every training task sits behind a
+    branch (``BranchPythonOperator``, ``ShortCircuitOperator``, ``@task.branch``) one of whose ways reaches no training,
+    as in a monitoring DAG that retrains only when thresholds break."""
+    named = _task_names(scope, real, flow)
+
+    def branch(c: ast.Call) -> bool:
+        fn = funcs.get(c.func.id) if isinstance(c.func, ast.Name) else None
+        return "Branch" in call_tail(c) or "ShortCircuit" in call_tail(c) or (fn is not None and any(
+            tail(dotted(d.func if isinstance(d, ast.Call) else d)) in _BRANCH_DECORATORS for d in fn.decorator_list))
+
+    def trains(c: ast.Call) -> bool:
+        ids = " ".join(str(literal(k.value, "")) for k in c.keywords if k.arg == "task_id")
+        fn = kwarg(c, "python_callable")
+        name = fn.id if isinstance(fn, ast.Name) else call_tail(c)
+        if (words(ids) | words(name)) & _SKIP_WORDS or _stub_task(c, funcs) or branch(c):
+            return False  # ``skip_retraining`` is the way round training, a print-only task trains nothing, a branch chooses
+        return training_code(c, funcs) or (c.func.id in funcs and training_code(funcs[c.func.id], funcs)  # type: ignore[union-attr]
+                                           if isinstance(c.func, ast.Name) else False)
+
+    train = {v for v, c in named.items() if trains(c)}
+    unnamed = [c for c in real if c not in named.values() and trains(c)]
+    calls = [named[v] for v in train] + unnamed
+    kind = "name" if not calls else "trigger" if all(call_tail(c) == "TriggerDagRunOperator" for c in calls) else "tasks"
+    if not train or unnamed:
+        return kind, False
+    succ = _downstream(scope, flow)
+    branches = {v for v, c in named.items() if branch(c)}
+    skipping = [b for b in branches
+                if any(c not in train and not (_reach(succ, c) & train) for c in succ.get(b, ()))]
+    behind = set().union(*(_reach(succ, b) for b in skipping)) if skipping else set()
+    return kind, train <= behind

@@ -21,8 +21,13 @@ _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetric
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline",
-           b"S3OutputPath", b"pipeline_root", b"metric_definitions")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"mlpipeline", b"S3OutputPath")
+# Identifiers the visit looks for as such (a keyword ``output_path=``/``pipeline_root=``, a boto3 SageMaker Experiments
+# call). As words they are two common ones each (``create`` ... ``experiment`` is in most files of a large ML code
+# base), so a file they admit is parsed only when its bytes hold one of the identifiers the visit can act on.
+LOOSE_NEEDLES = (b"output_path", b"create_experiment", b"create_trial", b"pipeline_root", b"metric_definitions")
+_IDENTIFIERS = (b"output_path", b"pipeline_root", b"create_experiment", b"create_trial", b"associate_trial_component",
+               b"metric_definitions")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -119,7 +124,11 @@ class PipelineTracking(Detector):
     signals = ("tracking.run", "data.version_logged", "data.model_link", "artifact.store")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        return not e.test and (index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES))
+        if e.test:
+            return False
+        if index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES):
+            return True
+        return index.mentions(e.path, LOOSE_NEEDLES) and index.contains(e.path, _IDENTIFIERS)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)

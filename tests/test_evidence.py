@@ -606,3 +606,89 @@ def test_pack_line_hint_skips_a_call_s_settings(tmp_path: Path) -> None:
     assert a.evidence[0].snippet.splitlines()[:2] == ["actions.CloudFormationCreateUpdateStackAction(", '    action_name="Batch_Staging",']
     assert a.evidence[0].end_line == 5
     assert [e.line for e in b.evidence] == [10, 11]
+
+
+_MONITOR_DAG = """\
+    from datetime import datetime
+
+    from airflow import DAG
+    from airflow.operators.python import BranchPythonOperator, PythonOperator
+    from airflow.operators.trigger_dagrun import TriggerDagRunOperator
+
+
+    def check_thresholds():
+        return "trigger_retraining" if drift_score() > 0.3 else "skip_retraining"
+
+
+    with DAG("monitoring", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False):
+        collect = PythonOperator(task_id="collect_predictions", python_callable=collect_predictions)
+        check = BranchPythonOperator(task_id="check_thresholds", python_callable=check_thresholds)
+        skip = PythonOperator(task_id="skip_retraining", python_callable=lambda: None)
+        retrain = TriggerDagRunOperator(task_id="trigger_retraining", trigger_dag_id="train_model")
+        collect >> check >> [skip, retrain]
+    """
+
+_TRAIN_DAG = """\
+    from datetime import datetime
+
+    from airflow import DAG
+    from airflow.operators.python import {branch}PythonOperator
+
+
+    def train_model():
+        model = fit(load("data/features.parquet"))
+        save(model)
+
+
+    with DAG("train_model", start_date=datetime(2024, 1, 1), schedule="@weekly", catchup=False):
+        prepare = PythonOperator(task_id="prepare_features", python_callable=prepare_features)
+        train = PythonOperator(task_id="train_model", python_callable=train_model)
+        {extra}prepare >> train
+    """
+
+
+def test_a_dag_that_trains_every_run_leads_over_a_monitoring_dag_that_may_retrain(tmp_path: Path) -> None:
+    """M1 and D3 lead with the DAG whose own steps train on schedule, not with a sibling monitoring DAG (sorting
+    first) that starts training only when its branch says the thresholds broke; a branch that picks between two ways
+    of training does not make training conditional."""
+    repo = _repo(tmp_path / "repo", {"dags/a_monitoring.py": _MONITOR_DAG,
+                                     "dags/train.py": _TRAIN_DAG.format(branch="", extra="")})
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    found = {(f["signal"], f["evidence"][0]["path"]): f["attrs"] for f in report["findings"]}
+    assert found[("schedule.training", "dags/a_monitoring.py")].items() >= {"trains": "trigger", "conditional": True}.items()
+    assert found[("schedule.training", "dags/train.py")].items() >= {"trains": "tasks", "conditional": False}.items()
+    q = {x["id"]: x for x in report["questions"]}
+    assert q["M1"]["answer"] == "yes" and (q["M1"]["evidence"][0]["path"], q["M1"]["evidence"][0]["line"]) == ("dags/train.py", 12)
+    assert q["D3"]["answer"] == "yes" and (q["D3"]["evidence"][0]["path"], q["D3"]["evidence"][0]["line"]) == ("dags/train.py", 15)
+    # near miss: a branch choosing full training or fine-tuning trains either way
+    both = _TRAIN_DAG.format(branch="Branch", extra=(
+        'choose = BranchPythonOperator(task_id="choose", python_callable=lambda: "train_model")\n'
+        '        tune = PythonOperator(task_id="fine_tune", python_callable=train_model)\n'
+        '        choose >> [train, tune]\n        '))
+    report = build_report(scan(str(_repo(tmp_path / "both", {"dags/train.py": both})), ScanOptions(jobs=1)))
+    (attrs,) = [f["attrs"] for f in report["findings"] if f["signal"] == "schedule.training"]
+    assert attrs["conditional"] is False and attrs["trains"] == "tasks"
+    # the monitoring DAG alone still answers yes (a schedule that may retrain), led by its own schedule line
+    report = build_report(scan(str(_repo(tmp_path / "alone", {"dags/a_monitoring.py": _MONITOR_DAG})), ScanOptions(jobs=1)))
+    m1 = next(x for x in report["questions"] if x["id"] == "M1")
+    assert m1["answer"] == "yes" and m1["evidence"][0]["line"] == 12
+
+
+def test_t1_leads_with_install_and_run_steps_over_a_sub_folder_readme_s_optional_command(tmp_path: Path) -> None:
+    """A page that installs and runs the project leads T1 ahead of a sub-folder README that only runs something; a
+    command the page calls optional (its paragraph or its section) is an aside, not a setup step."""
+    files = {
+        "README.md": "# Drift\n\nA model that retrains itself. See BUILD.md to build it from source.\n",
+        "BUILD.md": "# Build from source\n\n## Install\n\n```\npip install -r requirements.txt\n```\n\n"
+                    "## Deploy\n\n```\ncdk deploy --all\n```\n",
+        "pipeline/README.md": "# Training pipeline\n\n## Run the pipeline\n\nThe data sits in a default bucket. You can copy "
+                              "additional records to the input folder like so:\n\n```\naws s3 cp data.csv s3://bucket/input/\n```\n\n"
+                              "Then start it:\n\n```\npython run_pipeline.py\n```\n\n"
+                              "## (Optional) Use your own cluster\n\n```\nkubectl apply -f cluster.yaml\n```\n",
+        "pipeline/run_pipeline.py": "print('run')\n",
+    }
+    report = build_report(scan(str(_repo(tmp_path / "repo", files)), ScanOptions(jobs=1)))
+    t1 = next(q for q in report["questions"] if q["id"] == "T1")
+    assert t1["answer"] == "yes" and (t1["evidence"][0]["path"], t1["evidence"][0]["line"]) == ("BUILD.md", 6)
+    (sub,) = [f for f in report["findings"] if f["signal"] == "docs.setup" and f["evidence"][0]["path"] == "pipeline/README.md"]
+    assert sub["attrs"]["commands"] == 1 and sub["evidence"][0]["line"] == 14  # python run_pipeline.py, not the asides

@@ -120,7 +120,7 @@ def _reason(template: str, q: Question, findings: list[Finding]) -> str:
             count=len(findings),
             paths=", ".join(paths[:3]) or "-",
             looked_for=q.looked_for or q.text,
-            decisive="; ".join(str(d.get("label") or d.get("signal")) for d in q.decisive) or "-",
+            decisive="; ".join(dict.fromkeys(str(d.get("label") or d.get("signal")) for d in q.decisive)) or "-",
         )
     except (KeyError, IndexError, ValueError):
         return template
