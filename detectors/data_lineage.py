@@ -10,8 +10,11 @@ import ast
 import re
 from collections.abc import Iterator
 
+from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.commands import job_commands
+from mlscan.facts.commands import words as argv_words
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -103,8 +106,27 @@ class DataLineage(Detector):
             if hit and hit[0] == "data.version_logged":
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.STRONG,
                                  attrs={"tool": "azureml", "linked_to_model": False, "pinned": True})
-            elif hit:
+            elif hit and _ci_registers_data(index):
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.MEDIUM, attrs={"tool": "azureml"})
+            elif hit:
+                # a data asset registered by hand (a setup script, the studio) and read at ``@latest``: which version a
+                # run used is not pinned by the repository, as for a registration script nothing runs (one-off)
+                yield self.found(hit[0], index, e.path, hit[1], strength=Strength.WEAK, attrs={"tool": "azureml", "one_off": True})
+
+
+def _ci_registers_data(index: FileIndex) -> bool:
+    """Does an active CI job register Azure ML data asset versions (``az ml data create``, also through the scripts
+    and task runners it calls)?"""
+
+    def build() -> bool:
+        for job in ci_model(index).active_jobs():
+            for c in job_commands(index, job):
+                w = argv_words(c.text)
+                if c.active and w[:4] == ["az", "ml", "data", "create"]:
+                    return True
+        return False
+
+    return bool(index.memo("data-lineage:ci-registers-data", build))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[tuple[str, int, str, dict]]:
