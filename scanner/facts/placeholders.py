@@ -8,6 +8,7 @@ scorer shows them beside the evidence and caps a yes at ``partial`` (``scanner/e
 from __future__ import annotations
 
 import ast
+import re
 
 from ..ci import split_commands
 from ..lazyre import lazy_re
@@ -204,3 +205,20 @@ def placeholder_script(tree: ast.Module) -> bool:
             if name not in _PLAIN_CALLS and name not in own:
                 return False
     return seen_call
+
+
+# ------------------------------------------------------------------ values left for the reader to fill in
+
+# a value a template or tutorial leaves for the reader: ``<bucket>``, ``<folder-id>``, ``your-bucket``, ``YOUR_PROJECT``,
+# ``TODO``, ``CHANGEME``, ``xxxx``, ``my-bucket``/``bucket-name``, an unexpanded ``${BUCKET}``
+_PLACEHOLDER_VALUE = lazy_re(
+    r"<[^<>/\s][^<>]*>|\byour[-_ ]\w+|\byour(bucket|project|account|storage|container|folder|org|name|id)\w*|\b(todo|tbd|fixme|changeme|change[-_]me|replace[-_]?me|fill[-_]?me|placeholder)\b|"
+    r"\bx{3,}\b|\b(my|some|the)[-_]bucket\b|\bbucket[-_]name\b|\$\{?[A-Z][A-Z0-9_]*\}?",
+    re.IGNORECASE,
+)
+
+
+def placeholder_value(value: str) -> bool:
+    """A setting the reader still has to fill in (a store URL ``gdrive://<folder-id>``, ``s3://your-bucket/dvc``): it
+    names no real place, so nothing is stored there yet."""
+    return bool(_PLACEHOLDER_VALUE.search(value))
