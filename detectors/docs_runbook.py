@@ -110,7 +110,7 @@ class DocsRunbook(Detector):
 
     id = "docs.runbook"
     questions = ("T3",)
-    globs = ("**/*.md", "**/*.rst", "**/*.ipynb")
+    globs = ("**/*.md", "**/*.rst", "**/*.adoc", "**/*.asciidoc", "**/*.ipynb")
     signals = ("docs.retraining", "docs.rollback")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -1,4 +1,5 @@
-"""Setup/run documentation a newcomer can follow: README or docs sections with install/run commands; feeds T1."""
+"""Setup/run documentation a newcomer can follow: README or docs sections with install/run commands, a guide page of
+numbered steps, or a README's setup section of numbered steps (Markdown, reStructuredText or AsciiDoc); feeds T1."""
 
 from __future__ import annotations
 
@@ -33,9 +34,17 @@ _OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|pr
 _SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b")
 
 
-def _steps(doc: Document) -> list[Block]:
-    """The numbered steps of a page: ordered list items and paragraphs that start with "Step N"."""
-    return [b for sec in doc.sections for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
+# a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
+_README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|set[\s_-]?up|setting[\s_-]up|install\w*|usage|"
+                        r"how[\s_-]to[\s_-](run|use|start)|running)\b", re.IGNORECASE)
+
+
+def _steps(doc: Document, readme: bool = False) -> list[Block]:
+    """The numbered steps of a page: ordered list items and paragraphs that start with "Step N". In a README, only
+    the steps of a section whose heading names the setup guide ("Getting started": 1. start the services, 2. fill
+    in the secrets, 3. run the pipeline's steps in order); a README's other numbered lists are features or notes."""
+    return [b for sec in doc.sections if not readme or any(_README_SETUP.search(t) for t in sec.trail)
+            for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
 
 
 class DocsSetup(Detector):
@@ -43,7 +52,7 @@ class DocsSetup(Detector):
 
     id = "docs.setup"
     questions = ("T1",)
-    globs = ("**/*.md", "**/*.rst", "**/README")
+    globs = ("**/*.md", "**/*.rst", "**/*.adoc", "**/*.asciidoc", "**/README")
     signals = ("docs.setup",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -74,7 +83,7 @@ class DocsSetup(Detector):
                         if kind in (INSTALL, RUN):
                             found.append((line, cmd, kind, s.title))
             if not found:
-                steps = _steps(doc) if page_is_guide else []
+                steps = _steps(doc) if page_is_guide else _steps(doc, readme=True) if where == "readme" else []
                 if len(steps) >= MIN_STEPS:  # a setup guide of numbered steps done in consoles and portals, not commands
                     emitted += 1
                     yield self.found("docs.setup", index, e.path, steps[0].line, strength=Strength.WEAK,

@@ -1,7 +1,8 @@
 """DVC-tracked data (*.dvc files, dvc.lock hashes); feeds D1, D2, E3. A ``.dvc`` file that tracks only model files is
 model storage, not data versioning (``models_only``); a dvc.lock's hashed model output links the served model only
 when serving loads that file (``served``, from ``mlscan.facts.served``: false when serving takes its model from a
-registry or a run instead, none when the repository serves nothing)."""
+registry or a run instead, none when the repository serves nothing). A lock whose stages write no model (only
+metrics and plots) has nothing to link a data version to (``model: false``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
-_MODEL_EXT = (".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".bin", ".safetensors", ".keras", ".pb", ".model", ".cbm", ".json")
+_MODEL_EXT = (".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".bin", ".safetensors", ".keras", ".pb", ".model", ".cbm")
 
 
 def _hashed(entry: object) -> bool:
@@ -72,7 +73,7 @@ class DvcData(Detector):
                             facts.setdefault("model_outs", _item_line(outs, i))
                 if first is None:
                     continue
-                attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "stages": len(stages),
+                attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "model": model_outs, "stages": len(stages),
                          "served": links_file(index, model_paths) if model_paths else None}
                 extra = [replace(self.evidence(index, e.path, ln, strength=Strength.STRONG), fact=fact)
                          for fact, ln in facts.items() if ln and (fact != "model_outs" or attrs["model_outs"])]
@@ -82,7 +83,9 @@ class DvcData(Detector):
 
 
 def _model_path(path: str) -> bool:
-    return path.endswith(_MODEL_EXT) or "model" in path.lower()
+    """A locked output that is a model: a model format, or a path named for models (a JSON output is a model only by
+    its name: ``metrics.json`` and plot data are not)."""
+    return path.lower().endswith(_MODEL_EXT) or "model" in path.lower()
 
 
 _WEIGHTS_EXT = (".pt", ".pth", ".h5", ".onnx", ".safetensors", ".keras", ".cbm", ".ckpt", ".joblib", ".tflite", ".mlmodel")

@@ -1,6 +1,7 @@
 """Metric gates in code: thresholds or champion/challenger comparisons that raise, exit, cancel the run or
 decide registration/promotion; MLflow ``validation_thresholds``; shell metric checks in CI. Flags that
-switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) make it non-blocking; feeds M4."""
+switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) make it non-blocking. A ZenML deployer
+step whose deploy decision comes from a metric-verdict step (``return recall > 0.7``) is gated too; feeds M4."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
+from mlscan.facts import ops, zenml
 from mlscan.facts.ci_vocab import test_runner
 from mlscan.facts.commands import collected_tests
 from mlscan.facts.commands import job_commands as _job_commands
@@ -20,9 +22,11 @@ from mlscan.facts.gates import (
     metric_assertion,
     metric_predicates,
     promotes,
+    search_gates,
     shell_gate,
 )
-from mlscan.facts.orchestration import PROMOTE_CALLS, at, reach_strength, words
+from mlscan.facts.orchestration import PROMOTE_CALLS, at, functions, reach_strength, words
+from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Env, caller_params
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -33,7 +37,7 @@ _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "com
             "pipeline", "releas", "approv")
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
 NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy",
-           b"promote")
+           b"promote", *(d.encode() for d in zenml.DEPLOYERS))
 # Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (promotes:
 # a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
 # then (the words are common) the call itself: the name followed by its parenthesis
@@ -125,8 +129,12 @@ class MetricGate(Detector):
         return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        predicates = _predicates(index, e)
+        yield from self._zenml_gates(index, e, tree, predicates)
         gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",)),
-                                predicates=_predicates(index, e)))
+                                predicates=predicates))
+        if index.mentions(e.path, (b"search_runs",)):
+            gates += search_gates(tree)
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
         if not gates or not (context or promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
             return
@@ -137,6 +145,27 @@ class MetricGate(Detector):
             blocking = ci_blocking and not exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
             yield self.found("gate.metric", index, e.path, **at(index, e, g.line), strength=strength,
                              attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
+
+    def _zenml_gates(self, index: FileIndex, e: FileEntry, tree: ast.Module, predicates: frozenset[str]) -> Iterator[Finding]:
+        """A ZenML deployment decided by a metric-verdict step: the pipeline that wires them is in this module (current
+        API) or in a project module the run script imports (legacy API)."""
+        if not predicates or not index.mentions(e.path, (b"zenml",)):
+            return
+        al = ops.aliases(tree)
+        if not ops.imports_module(al, "zenml"):
+            return
+        local = functions(tree)
+        for d in zenml.deployments(tree, al):
+            pipeline_def = local.get(d.pipeline) or next(
+                (f for m in ops.local_imports(index, e) if (t := index.python(m.path)) is not None
+                 for f in walk(t) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == d.pipeline), None)
+            line = zenml.gated_by(d, pipeline_def, predicates)
+            if line is None:
+                continue
+            strength, how = reach_strength(index, e)
+            yield self.found("gate.metric", index, e.path, **at(index, e, line), strength=strength,
+                             attrs={"tool": "zenml", "blocking": True, "kind": "threshold", "reached": how})
+            return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._test_gates(index)

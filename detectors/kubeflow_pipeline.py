@@ -124,10 +124,18 @@ def _serving_functions(tree: ast.Module) -> set[str]:
     return out
 
 
+def _prebuilt(c: ast.Call) -> bool:
+    """A prebuilt component called in a pipeline body: KFP and Google Cloud Pipeline Components name their component
+    factories in CamelCase ending in ``Op`` (``ModelDeployOp``, ``EndpointCreateOp``, ``ContainerOp``)."""
+    name = call_tail(c)
+    return len(name) > 2 and name[0].isupper() and name.endswith("Op")
+
+
 def _task(expr: ast.AST, comps: set[str]) -> ast.Call | None:
-    """The component call inside ``comp(...).set_display_name(...).after(x)`` chains."""
+    """The component call inside ``comp(...).set_display_name(...).after(x)`` chains: one of the project's components
+    or a prebuilt one (``gcc_aip.ModelDeployOp(...)``, ``dsl.ContainerOp(...)``)."""
     while isinstance(expr, ast.Call):
-        if isinstance(expr.func, ast.Name) and expr.func.id in comps or call_tail(expr) == "ContainerOp":
+        if isinstance(expr.func, ast.Name) and expr.func.id in comps or _prebuilt(expr):
             return expr
         expr = expr.func.value if isinstance(expr.func, ast.Attribute) else None  # type: ignore[assignment]
     return None

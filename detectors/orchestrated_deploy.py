@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts import ops
+from mlscan.facts import ops, zenml
 from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -24,13 +24,10 @@ _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("
                "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component", "pipeline")}
 # (a KFP ``@dsl.pipeline`` calls prebuilt Google Cloud Pipeline Components such as ``ModelDeployOp`` as its steps)
 NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
-# ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline they deploy the
-# model the pipeline trained to a prediction server of the active stack
-_ZENML_DEPLOYERS = ("mlflow_model_deployer_step", "seldon_model_deployer_step", "kserve_model_deployer_step",
-                    "bentoml_model_deployer_step", "huggingface_model_deployer_step", "databricks_model_deployer_step",
-                    "vllm_model_deployer_step")
+# ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline (or, in ZenML's
+# legacy API, bound to a pipeline that is run) they deploy the model the pipeline trained to a prediction server
 DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp",
-                  *(d.encode() for d in _ZENML_DEPLOYERS))
+                  *(d.encode() for d in zenml.DEPLOYERS))
 # SDKs whose ``deploy`` puts a model behind a managed endpoint
 _DEPLOY_SDKS = (("sagemaker", "sagemaker"), ("google.cloud.aiplatform", "vertex"), ("azureml", "azureml"))
 
@@ -85,7 +82,7 @@ class OrchestratedDeploy(Detector):
         if place(index, e).kind in ("notebook", "exploration"):
             return  # a deploy cell in a notebook is run by a person
         funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        yield from self._zenml_deployer(index, e, funcs, al)
+        yield from self._zenml_deployer(index, e, tree, al)
         for task in _tasks(tree, al):
             # the task body and the local helpers it calls (one level: ``deploy_model(self.model)``)
             bodies = [task, *(funcs[n.func.id] for n in walk(task) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
@@ -101,27 +98,19 @@ class OrchestratedDeploy(Detector):
                                     "environment": "", "job": task.name, "manual_dispatch": True})
             return
 
-    def _zenml_deployer(self, index: FileIndex, e: FileEntry, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
-                        al: dict[str, str]) -> Iterator[Finding]:
+    def _zenml_deployer(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str]) -> Iterator[Finding]:
         """A ZenML ``@pipeline`` that calls an integration deployer step (``mlflow_model_deployer_step(model=...,
-        deploy_decision=...)``); ``deploy_decision=False`` deploys nothing."""
+        deploy_decision=...)``; ``deploy_decision=False`` deploys nothing), or, in the legacy API, a pipeline run with
+        a deployer step bound to one of its parameters (``p = pipe(model_deployer=mlflow_model_deployer_step())``,
+        ``p.run()``)."""
         if not ops.imports_module(al, "zenml"):
             return
-        for fn in funcs.values():
-            if not decorator(fn, "pipeline"):
-                continue
-            for c in walk(fn):
-                if not (isinstance(c, ast.Call) and call_tail(c) in _ZENML_DEPLOYERS
-                        and (ops.qualname(c.func, al) or "").startswith("zenml.integrations")):
-                    continue
-                if ops.literal(kwarg(c, "deploy_decision")) is False:
-                    continue
-                line, snip = ops.locate(index, e, c.lineno)
-                tool = call_tail(c).split("_", 1)[0]
-                yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
-                                 attrs={"system": "zenml", "target": tool, "active": True, "automatic": False,
-                                        "via": f"zenml pipeline {fn.name}", "environment": "", "job": fn.name, "manual_dispatch": True})
-                return
+        for d in zenml.deployments(tree, al):
+            line, snip = ops.locate(index, e, d.line)
+            yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
+                             attrs={"system": "zenml", "target": d.tool, "active": True, "automatic": False,
+                                    "via": f"zenml pipeline {d.pipeline}", "environment": "", "job": d.pipeline, "manual_dispatch": True})
+            return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """A registry promotion on an automated path counts as a deployment when serving code loads the model by that

@@ -21,8 +21,13 @@ _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetric
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"output_path", b"create_experiment", b"create_trial", b"mlpipeline",
-           b"S3OutputPath", b"pipeline_root")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"mlpipeline", b"S3OutputPath")
+# Identifiers the visit looks for as such (a keyword ``output_path=``/``pipeline_root=``, a boto3 SageMaker Experiments
+# call). As words they are two common ones each (``create`` ... ``experiment`` is in most files of a large ML code
+# base), so a file they admit is parsed only when its bytes hold one of the identifiers the visit can act on.
+LOOSE_NEEDLES = (b"output_path", b"create_experiment", b"create_trial", b"pipeline_root", b"metric_definitions")
+_IDENTIFIERS = (b"output_path", b"pipeline_root", b"create_experiment", b"create_trial", b"associate_trial_component",
+               b"metric_definitions")
 # a training script that writes the training data's location next to the model it saves (json/yaml into the model dir)
 LINK_NEEDLES = (b"json.dump", b"yaml.dump", b"yaml.safe_dump")
 _SAVES = frozenset({"dump", "save", "save_model", "save_pretrained", "write_model", "torch.save"})
@@ -80,6 +85,27 @@ def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str,
     return out
 
 
+def _output_paths(fn: ast.FunctionDef | ast.AsyncFunctionDef, type_name: str) -> set[str]:
+    """Parameters annotated ``OutputPath("T")`` (``dsl.OutputPath("Dataset")``): KFP hands the component a local path
+    whose content it uploads as the run's artifact of type T."""
+    out: set[str] = set()
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        ann = a.annotation
+        if isinstance(ann, ast.Call) and dotted(ann.func).rsplit(".", 1)[-1] == "OutputPath" and ann.args \
+                and ops.literal(ann.args[0]) == type_name:
+            out.add(a.arg)
+    return out
+
+
+def _loads(fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.AST | None:
+    """The first read of a parameter in the function body (``df.to_csv(output_data)``)."""
+    for s in fn.body:
+        for n in walk(s):
+            if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load):
+                return n
+    return None
+
+
 def _uses(fn: ast.AST, param: str, attrs: tuple[str, ...]) -> ast.AST | None:
     """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body."""
     for n in walk(fn):
@@ -98,7 +124,11 @@ class PipelineTracking(Detector):
     signals = ("tracking.run", "data.version_logged", "data.model_link", "artifact.store")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        return not e.test and (index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES))
+        if e.test:
+            return False
+        if index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES):
+            return True
+        return index.mentions(e.path, LOOSE_NEEDLES) and index.contains(e.path, _IDENTIFIERS)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
@@ -147,8 +177,9 @@ class PipelineTracking(Detector):
                     tracked = True  # one tracking.run per file, as for the trackers
                     # metrics logged by a component the pipeline runs: every run records them with its inputs
                     yield self._track(index, e, use.lineno, "kfp", reached or trainingish(fn.name), strength, where.wired)
-            for p in sorted(_output_params(fn, ("Dataset",))):
-                use = _uses(fn, p, ("path", "uri"))
+            datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
+            datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
+            for _p, use in datasets:
                 if use is not None:
                     at, snip = ops.locate(index, e, use.lineno)  # where the component writes the run's dataset artifact
                     durable = _durable_root(index)
@@ -282,7 +313,10 @@ class PipelineTracking(Detector):
             return
 
     def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place, strength: Strength) -> Iterator[Finding]:
-        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model."""
+        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model, or
+        an estimator with ``metric_definitions`` (regexes over the training log): every training job records those
+        metrics with its hyperparameters, comparable across jobs and pipeline executions."""
+        yield from self._metric_definitions(index, e, calls, where, strength)
         metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
         if not metrics:
             return
@@ -297,6 +331,20 @@ class PipelineTracking(Detector):
                 continue
             if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
                 yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
+                return
+
+    def _metric_definitions(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place,
+                            strength: Strength) -> Iterator[Finding]:
+        """A SageMaker estimator declaring ``metric_definitions=[{"Name": ..., "Regex": ...}]`` (a literal list of at least
+        one definition): the training job parses its log into metrics that SageMaker records per job."""
+        for c in calls:
+            if not (c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS)):
+                continue
+            defs = kwarg(c.node, "metric_definitions")
+            if isinstance(defs, ast.List) and any(isinstance(d, ast.Dict) and any(ops.literal(k) == "Regex" for k in d.keys if k is not None)
+                                                  for d in defs.elts):
+                yield self._track(index, e, defs.lineno, "sagemaker-training-metrics", where.wired != "none" or where.training_script,
+                                  strength, where.wired)
                 return
 
     def _zenml_data(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:

@@ -41,7 +41,7 @@ class ScanOptions:
     excludes: Sequence[str] = ()
     only_detectors: frozenset[str] | None = None
     use_attestations: bool = True
-    jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (parallel.auto_jobs), 1: one
+    jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (jobs.auto_jobs), 1: one
     # the facts cache (mlscan.cache): True for the default directory ($MLSCAN_CACHE_DIR, else the XDG cache dir),
     # a directory, an open ``mlscan.cache.store.Store`` (shared by many scans), or False/None for none
     cache: Any = True
@@ -151,7 +151,7 @@ def scan(
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
-    from .parallel import auto_jobs, work_files
+    from .jobs import auto_jobs, work_files
 
     work = work_files(index)
     units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None

@@ -319,7 +319,7 @@ def pack_hints(packs: Iterable[Any]) -> list[Hint]:
 def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] = ()) -> list[Finding]:
     """Findings whose evidence cites the deciding line with its context, chain and caveats; with ``hints``,
     a finding of a hinted signal also cites the line of its block that matches the hint (tagged ``line_fact``)."""
-    compiled = [(sig, rx, re.compile(rx)) for sig, rx in hints]
+    compiled = [(sig, rx, lazy_re(rx)) for sig, rx in hints]  # compiled when a finding of its signal is focused
     out: list[Finding] = []
     chains: dict[str, tuple[str, ...]] = {}
     wired = None

@@ -38,14 +38,9 @@ from .cache.units import Units, findings_plain
 from .detection import PYTHON_FILES, _detect, _visit_file, detect_one, python_pass
 from .detector import Detector
 from .index import MAX_NOTEBOOK_BYTES, FileEntry, FileIndex, IndexChanges
+from .jobs import _word_paths, available
 from .model import Finding
 
-# Below this many Python, notebook, YAML and JSON files in scope (the files the detectors read and parse), starting
-# workers costs more than it saves: on this project's 2-core machine a 660-file SDK repository scanned 1.5x faster
-# with 2 processes, a labelled corpus repository of 185 such files no faster.
-AUTO_MIN_FILES = 500
-MAX_AUTO_JOBS = 8
-WORD_SUFFIXES = frozenset({".py", ".ipynb", ".yaml", ".yml", ".json"})  # what detectors ask ``mentions`` about
 CHUNKS_PER_JOB = 6  # several chunks per worker: files of very different cost even out
 # Which tasks each process takes first. Detector passes over the whole repository build repository-wide tables
 # (Kubernetes documents, config references) and touch most of the index: the scanning process runs them first, so
@@ -53,21 +48,6 @@ CHUNKS_PER_JOB = 6  # several chunks per worker: files of very different cost ev
 # they share with it (every object a process touches gets its own copy: reference counts are written).
 PARENT_FIRST = ("words", "detect", "python")
 CHILD_FIRST = ("words", "python", "detect")
-
-
-def available() -> bool:
-    import multiprocessing  # here, not at module level: small scans never pay for it
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def work_files(index: FileIndex) -> int:
-    """How many files in scope the detectors will read and parse (WORD_SUFFIXES)."""
-    return len(_word_paths(index))
-
-
-def _word_paths(index: FileIndex) -> list[str]:
-    return [e.path for e in index.entries if e.suffix in WORD_SUFFIXES]
 
 
 def count_words_phase(index: FileIndex) -> None:
@@ -89,18 +69,6 @@ def count_words_phase(index: FileIndex) -> None:
                 index.mark_read(path, st.st_size)
     finally:
         index.record_into(prev)
-
-
-def auto_jobs(files: int) -> int:
-    """Processes for ``--jobs 0`` (auto), given work_files: one per CPU (at most MAX_AUTO_JOBS) from AUTO_MIN_FILES
-    files, else 1."""
-    if files < AUTO_MIN_FILES or not available():
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_AUTO_JOBS))
 
 
 @dataclass

@@ -36,6 +36,22 @@ def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 
 _git_out = safegit.out
+_COMMIT = lazy_re(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _top_and_head(p: Path) -> tuple[str | None, str | None]:
+    """The work tree's top directory and its HEAD commit (None, None outside Git; a None commit before the first
+    commit), asked of one git process; when its answer is not the usual two lines, of two as before."""
+    try:
+        cp = safegit.run(p, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD", check=False, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        cp = None
+    if cp is not None and cp.returncode == 0:
+        top, nl, head = cp.stdout.decode("utf-8", "replace").strip().rpartition("\n")
+        if nl and top.strip() and _COMMIT.fullmatch(head):
+            return top.strip(), head
+    top = _git_out(p, "rev-parse", "--show-toplevel")
+    return (top, _git_out(Path(top).resolve(), "rev-parse", "HEAD")) if top else (None, None)
 
 
 def redact_url(url: str | None) -> str | None:
@@ -101,11 +117,10 @@ def resolve_target(path: str, as_root: bool = False) -> Target:
     if not os.access(p, os.R_OK | os.X_OK):
         raise UsageError(f"directory is not readable: {path}")
     p = p.resolve()
-    top = _git_out(p, "rev-parse", "--show-toplevel")
+    top, commit = _top_and_head(p)
     if top:
         root = Path(top).resolve()
         rel = p.relative_to(root).as_posix() if p != root else ""
-        commit = _git_out(root, "rev-parse", "HEAD")
         if as_root and rel not in ("", "."):
             return Target(p, "", True, commit, None)
         remote = _git_out(root, "config", "--get", "remote.origin.url")

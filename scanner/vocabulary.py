@@ -10,45 +10,56 @@ still works: the index tokenises a file again when a needle outside its vocabula
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 MAX_NEEDLE = 120
 
 
-def _consts(code: CodeType) -> Iterator[Any]:
-    for c in code.co_consts:
-        if isinstance(c, CodeType):
-            yield from _consts(c)
-        else:
-            yield c
-
-
-def _bytes_in(value: Any, depth: int = 0) -> Iterator[bytes]:
+def _add_bytes(value: Any, out: set[bytes], depth: int = 0) -> None:
+    """Add ``value`` if it is a needle-sized byte string, or the needles of a tuple/set/list (two levels deep)."""
     if isinstance(value, bytes):
         if 1 < len(value) <= MAX_NEEDLE:
-            yield value
+            out.add(value)
     elif isinstance(value, (tuple, frozenset, list, set)) and depth < 2:
         for v in value:
-            yield from _bytes_in(v, depth + 1)
+            if isinstance(v, (bytes, tuple, frozenset, list, set)):
+                _add_bytes(v, out, depth + 1)
 
 
-def _module_needles(module: ModuleType) -> Iterator[bytes]:
+def _module_needles(module: ModuleType) -> set[bytes]:
+    """Byte constants of the module's own functions and classes (nested code included) and of its other values."""
+    name = module.__name__
+    out: set[bytes] = set()
+    codes: list[CodeType] = []
     for value in vars(module).values():
-        if isinstance(value, FunctionType) and value.__module__ == module.__name__:
-            for c in _consts(value.__code__):
-                yield from _bytes_in(c)
-        elif isinstance(value, type) and value.__module__ == module.__name__:
-            for attr in vars(value).values():
-                func = getattr(attr, "__func__", attr)
-                if isinstance(func, FunctionType):
-                    for c in _consts(func.__code__):
-                        yield from _bytes_in(c)
-                else:
-                    yield from _bytes_in(attr)
+        if type(value) is FunctionType:
+            if value.__module__ == name:
+                codes.append(value.__code__)
+        elif isinstance(value, type):
+            if value.__module__ == name:
+                for attr in vars(value).values():
+                    func = getattr(attr, "__func__", attr)
+                    if type(func) is FunctionType:
+                        codes.append(func.__code__)
+                    else:
+                        _add_bytes(attr, out)
         else:
-            yield from _bytes_in(value)
+            _add_bytes(value, out)
+    while codes:  # code constants are exactly bytes, tuple, frozenset, code, str, numbers, None...: no subclasses
+        for c in codes.pop().co_consts:
+            kind = type(c)
+            if kind is CodeType:
+                codes.append(c)
+            elif kind is bytes:
+                if 1 < len(c) <= MAX_NEEDLE:
+                    out.add(c)
+            elif kind is tuple or kind is frozenset:
+                for v in c:
+                    if type(v) is not str:
+                        _add_bytes(v, out, 1)
+    return out
 
 
 def harvest(detectors: Iterable[object]) -> set[bytes]:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mlscan import parallel
+from mlscan import jobs, parallel
 from mlscan.detector import Detector
 from mlscan.engine import ScanOptions, run_detectors, scan
 from mlscan.index import FileIndex
@@ -92,9 +92,9 @@ def test_failed_tasks_run_again_in_the_scanning_process(monkeypatch: pytest.Monk
 
 
 def test_workers_start_only_for_large_repositories() -> None:
-    assert parallel.auto_jobs(parallel.AUTO_MIN_FILES - 1) == 1
-    assert 1 <= parallel.auto_jobs(parallel.AUTO_MIN_FILES) <= parallel.MAX_AUTO_JOBS
-    assert parallel.work_files(FileIndex(resolve_target(str(L3)))) < parallel.AUTO_MIN_FILES
+    assert jobs.auto_jobs(jobs.AUTO_MIN_FILES - 1) == 1
+    assert 1 <= jobs.auto_jobs(jobs.AUTO_MIN_FILES) <= jobs.MAX_AUTO_JOBS
+    assert jobs.work_files(FileIndex(resolve_target(str(L3)))) < jobs.AUTO_MIN_FILES
     small = scan(str(L3))
     assert small.stats["jobs"] == 1
 

@@ -53,3 +53,5 @@ def test_json_scan_imports_no_heavy_library(tmp_path: Path) -> None:
     assert not any(m.startswith("mlscan.detectors.") for m in got["after_import"])
     # the JSON path needs neither rich (terminal output) nor jsonschema (bundled packs are validated in tests)
     assert not {"rich", "jsonschema"} & {m.split(".")[0] for m in got["after_scan"]}
+    # scans that start no worker process load neither the worker protocol nor pickle
+    assert not {"mlscan.parallel", "pickle"} & set(got["after_scan"])

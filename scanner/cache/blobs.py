@@ -8,12 +8,12 @@ not modified in the same instant the index was written (Git's "racy clean" rule)
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..digest import sha256
 from ..safegit import run as git_run
 
 HASH_LIMIT = 16 << 20  # the index reads at most this much of any file (a notebook); larger ones are "too large" by size
@@ -81,7 +81,7 @@ class ContentIds:
 
     def listing_key(self, paths: Iterable[str]) -> str:
         """One hash of the listed paths and their file types (regular, symlink, other, missing)."""
-        h = hashlib.sha256()
+        h = sha256()
         for p in sorted(paths):
             st = self.lstat(p)
             kind = "-" if st is None else "f" if stat.S_ISREG(st.st_mode) else "l" if stat.S_ISLNK(st.st_mode) else "o"
@@ -133,6 +133,8 @@ class ContentIds:
             os.close(fd)
         if len(data) > HASH_LIMIT:
             return f"big:{len(data)}"
+        import hashlib  # OpenSSL: faster per byte than the builtin digests (mlscan.digest)
+
         return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 

@@ -5,9 +5,9 @@ fact is used. Two scans, two branches or two clones holding the same blob share 
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
+from ..digest import sha256
 from .blobs import ContentIds
 from .store import Store
 
@@ -23,7 +23,7 @@ class FactCache:
         self.misses = 0
 
     def _key(self, name: str, content_id: str) -> str:
-        return hashlib.sha256(f"{self.fingerprint}|{name}|{content_id}".encode()).hexdigest()[:40]
+        return sha256(f"{self.fingerprint}|{name}|{content_id}".encode()).hexdigest()[:40]
 
     def get(self, name: str, path: str) -> Any:
         """The stored [fact, effects] of the file at ``path`` as it is now, or None."""

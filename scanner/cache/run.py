@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..digest import sha256
 from ..index import FACT_BUILDERS
 from .blobs import ContentIds
 from .record import Recorder, Tables, encode_node, replay_effects
@@ -41,7 +41,7 @@ def _fingerprint(detectors: Sequence[Any]) -> str:
     import mlscan
     import yaml
 
-    h = hashlib.sha256(f"{RUN_FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|{yaml.__with_libyaml__}".encode())
+    h = sha256(f"{RUN_FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|{yaml.__with_libyaml__}".encode())
     files: set[str] = set()
     for mod in (mlscan,):
         base = Path(mod.__file__ or "").parent
@@ -80,7 +80,7 @@ class RunCache:
         self.index = index
         self.ids = ContentIds(index.root, index.target.is_git)
         self.fingerprint = code_fingerprint(detectors)
-        h = hashlib.sha256(self.fingerprint.encode())
+        h = sha256(self.fingerprint.encode())
         h.update("\0".join([index.target.subdir, str(index.target.is_git), str(index.max_bytes), *settings]).encode())
         h.update(self.ids.listing_key(index.all_paths).encode())
         self.key = h.hexdigest()

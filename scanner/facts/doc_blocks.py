@@ -72,10 +72,72 @@ class Document:
 
 
 def parse(text: str, path: str = "") -> Document:
-    """Blocks and sections of a Markdown (default) or reStructuredText (``.rst``) document."""
+    """Blocks and sections of a Markdown (default), reStructuredText (``.rst``) or AsciiDoc (``.adoc``) document."""
     low = path.lower()
-    blocks = _parse_rst(text) if low.endswith((".rst", ".rest")) else _parse_markdown(text)
+    if low.endswith((".rst", ".rest")):
+        blocks = _parse_rst(text)
+    elif low.endswith((".adoc", ".asciidoc")):
+        blocks = _parse_markdown(_asciidoc_as_markdown(text))
+    else:
+        blocks = _parse_markdown(text)
     return Document(tuple(blocks), tuple(_sections(blocks)))
+
+
+_ADOC_HEADING = lazy_re(r"^(={1,6})\s+(\S.*)$")
+_ADOC_SOURCE = lazy_re(r"^\[(?:source|listing)(?:,\s*([\w+-]+))?[^\]]*\]\s*$")
+_ADOC_ORDERED = lazy_re(r"^(\.{1,5})\s+(\S.*)$")
+_ADOC_DROP = lazy_re(r"^(//(?!/).*|:[\w-]+:.*|\[\[[^\]]*\]\]|\[[\w#.%,=\" -]*\])\s*$")
+
+
+def _asciidoc_as_markdown(text: str) -> str:
+    """An AsciiDoc page rewritten line for line as Markdown the Markdown reader understands (line numbers kept):
+    ``== Title`` headings, ``[source,bash]`` + ``----`` listing blocks and ``....`` literal blocks as fences,
+    ``. item`` ordered list items; comment lines and blocks (``//``, ``////``), attribute entries (``:toc:``),
+    anchors and block attributes become blank lines."""
+    out: list[str] = []
+    fence: str | None = None  # the delimiter of the open listing/literal block
+    lang = ""
+    in_comment = False
+    for line in text.splitlines():
+        s = line.rstrip()
+        if in_comment:
+            in_comment = s != "////"
+            out.append("")
+            continue
+        if fence is not None:
+            if s == fence:
+                fence = None
+                out.append("```")
+            else:
+                out.append(line)
+            continue
+        if s == "////":
+            in_comment = True
+            out.append("")
+            continue
+        if s in ("----", "...."):
+            fence = s
+            out.append("```" + lang)
+            lang = ""
+            continue
+        m = _ADOC_SOURCE.match(s)
+        if m:
+            lang = (m.group(1) or "").lower()
+            out.append("")
+            continue
+        if _ADOC_DROP.match(s):
+            out.append("")
+            continue
+        h = _ADOC_HEADING.match(s)
+        if h:
+            out.append("#" * len(h.group(1)) + " " + h.group(2))
+            continue
+        o = _ADOC_ORDERED.match(s)
+        if o:
+            out.append("   " * (len(o.group(1)) - 1) + "1. " + o.group(2))
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def _sections(blocks: list[Block]) -> list[Section]:
@@ -448,7 +510,7 @@ _NOT_DOCS = lazy_re(
     r"adrs?|decisions|design|rfcs?|proposals)/",
     re.IGNORECASE,
 )
-DOC_GLOBS = ("**/*.md", "**/*.markdown", "**/*.rst", "**/*.mdx", "**/README", "**/README.txt")
+DOC_GLOBS = ("**/*.md", "**/*.markdown", "**/*.rst", "**/*.mdx", "**/*.adoc", "**/*.asciidoc", "**/README", "**/README.txt")
 
 
 def project_docs(index: Any) -> list[tuple[Any, str]]:

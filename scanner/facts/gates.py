@@ -92,7 +92,9 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
     self.fast``, ``all(...)``). ``if tests.passes: model.promote_to_prod()`` decides promotion on a metric."""
     fns = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
     returns = {f.name: [r.value for r in walk(f) if isinstance(r, ast.Return) and r.value is not None] for f in fns}
-    found: set[str] = {name for name, vals in returns.items() if any(metric_compare(v) is not None for v in vals)}
+    # a verdict assigned first and returned by name (``to_deploy = recall > 0.7`` ... ``return to_deploy``)
+    found: set[str] = {f.name for f in fns if any(_compares(r.value, _assigns(f.body), r.lineno) for r in walk(f)
+                                                  if isinstance(r, ast.Return) and r.value is not None)}
     changed = bool(found)
     while changed:  # verdicts built from verdicts, a few levels deep
         changed = False
@@ -201,6 +203,47 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
                     and kwarg(c, "validation_thresholds") is not None:
                 yield Gate(c.lineno, "mlflow_thresholds", "mlflow", _uncaught(guards, handlers))
+
+
+# an MLflow search filter that holds runs to a metric threshold: "metrics.rmse_valid < 6.5", "metrics.`val acc` >= 0.9"
+_METRIC_FILTER = lazy_re(r"\bmetrics\.(?:`[^`]+`|\"[^\"]+\"|[\w.-]+)\s*(?:<=|>=|<|>)\s*-?\d")
+
+
+def _filter_text(node: ast.AST | None) -> str:
+    """The literal text of a filter string (the constant parts of an f-string)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return ""
+
+
+def search_gates(tree: ast.Module) -> Iterator[Gate]:
+    """A registration or promotion of a run found by a metric-threshold search: ``runs = client.search_runs(...,
+    filter_string="metrics.rmse < 6.5")``, ``best = runs[0]``, ``mlflow.register_model(f"runs:/{best.info.run_id}/model",
+    ...)``. Only runs under the threshold can be registered; when none is, nothing is (MLflow's search API). Ordering
+    the runs by a metric without a threshold picks the best of the batch, however bad: no gate."""
+    for fn in [tree, *(f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
+        body = fn.body if fn is not tree else [s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        searched: dict[str, int] = {}  # names holding the filtered runs (or what was read from them) -> the search's line
+        for n in (x for st in body for x in walk(st)):
+            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)):
+                continue
+            v = n.value
+            search = next((c for c in walk(v) if isinstance(c, ast.Call) and call_tail(c) == "search_runs"
+                           and _METRIC_FILTER.search(_filter_text(kwarg(c, "filter_string")))), None)
+            if search is not None:
+                searched[n.targets[0].id] = search.lineno
+            elif (src := next((searched[r] for r in _reads(v) if r in searched), None)) is not None:
+                searched[n.targets[0].id] = src
+        if not searched:
+            continue
+        for n in (x for st in body for x in walk(st)):
+            if isinstance(n, ast.Call) and promotes(n) and call_tail(n) in PROMOTE_CALLS and any(
+                    r in searched for a in [*n.args, *(k.value for k in n.keywords)] for r in _reads(a)):
+                line = next(searched[r] for a in [*n.args, *(k.value for k in n.keywords)] for r in _reads(a) if r in searched)
+                yield Gate(line, "threshold", "mlflow", ((),))
+                break
 
 
 def _uncaught(guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...]) -> tuple[Guards, ...]:

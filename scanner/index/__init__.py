@@ -52,6 +52,14 @@ PARSE_CACHE_CHARS = 512 << 10
 # evict them: a fact evicted with the trees had to be derived again, by parsing again. Weighted by the length of their
 # text form (~10 bytes of memory a character): every fact of PrefectHQ/prefect (1,405 Python files) takes 0.8 M.
 FACT_CACHE_CHARS = 2 << 20
+# YAML documents take 6-7 bytes of memory a character of source (an ``ast`` tree ~30), and a dozen detector passes each
+# read every YAML file in turn: an LRU smaller than the set they walk never hits (Azure/azureml-examples parsed its
+# 1,090 YAML files 4,019 times, kubeflow/pipelines 714 files 1,777 times: a third of its CPU). So the first YAML files
+# parsed, up to this many characters (~25 MiB of documents), are kept for the whole scan, and the passes find at least
+# that share parsed; the others go through the parse cache. Not above YAML_KEPT_MAX_FILES listed files, where memory
+# comes first (the 100k-file synthetic repository holds 15 MB of YAML).
+YAML_KEPT_CHARS = 4 << 20
+YAML_KEPT_MAX_FILES = 20_000
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
@@ -193,6 +201,9 @@ class FileIndex:
         self._text = Lru(TEXT_CACHE_CHARS)
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
         self._parsed = Lru(PARSE_CACHE_CHARS)
+        # YAML documents kept for the scan (YAML_KEPT_CHARS), and the characters of source still to keep
+        self._yaml_kept: dict[str, Any] = {}
+        self._yaml_room = 0
         self._facts = Lru(FACT_CACHE_CHARS)
         self._facts_building: set[tuple[str, str]] = set()  # (path, fact) being derived: not derived again eagerly
         self._pinned: dict[tuple[str, str], Any] = {}  # trees held while their eager facts are derived
@@ -248,6 +259,7 @@ class FileIndex:
         )
         self.entries: list[FileEntry] = self._classify(all_paths)
         self.template_files = sum(1 for e in self.entries if e.template)
+        self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
 
     # ------------------------------------------------------------ listing
     def _list_paths(self) -> list[str]:
@@ -642,6 +654,7 @@ class FileIndex:
         # file facts are kept (the most recently used first) in a share of their budget: each process derives the facts
         # of the files it parses; at full budget in every process they held ~16 MiB each on the 100k-file repository
         self._facts = self._facts.resized(FACT_CACHE_CHARS // processes)
+        # the kept YAML documents stay: the workers inherit what the CI model and the wiring graph parsed
         self._last_raw = None
 
     def mark(self) -> IndexMark:
@@ -1045,6 +1058,10 @@ class FileIndex:
 
     def _parse_file(self, path: str, kind: str, fn: Any) -> Any:
         key = (path, kind)
+        if kind == "yaml":
+            hit = self._yaml_kept.get(path, _MISSING)
+            if hit is not _MISSING:
+                return hit
         hit = self._parsed.get(key)
         if hit is not _MISSING:
             return hit
@@ -1073,7 +1090,11 @@ class FileIndex:
                 self._parsed_paths[path] = None
                 self.stats.parsed = len(self._parsed_paths)
             weight = len(result.source) if isinstance(result, formats.NotebookCode) else len(txt)
-            self._parsed.put(key, result, weight)
+            if kind == "yaml" and weight <= self._yaml_room:
+                self._yaml_kept[path] = result
+                self._yaml_room -= weight
+            else:
+                self._parsed.put(key, result, weight)
             if EAGER_FACTS and (kind == "python" or kind == "notebook"):
                 # the tree stays at hand while its facts are derived, even if their own reads push it out of the cache
                 self._pinned[key] = result

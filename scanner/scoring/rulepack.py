@@ -214,9 +214,9 @@ def _bundle() -> dict[str, str]:
 
 
 def bundle_entry(text: str) -> str:
-    import hashlib
+    from ..digest import sha256_hex
 
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:

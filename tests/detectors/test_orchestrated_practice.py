@@ -107,3 +107,27 @@ def test_pipeline_root_in_a_bucket_is_an_artifact_store_and_a_local_one_is_not(t
 
     assert [(a["how"], a["kind"]) for a in stores("bucket", "gs://team-ml/pipeline-root")] == [("pipeline-root", "gcs")]
     assert stores("local", "/tmp/kfp-local-root") == []  # runs on one machine keep their artifacts there
+
+
+SM_EXPERIMENTS = '''import boto3
+
+sm = boto3.client("sagemaker")
+
+
+def train(job_name):
+    sm.create_training_job(TrainingJobName=job_name)
+    sm.associate_trial_component(TrialComponentName=job_name, TrialName="churn-trial")  # create a trial per run
+'''
+
+
+def test_pipeline_tracking_parses_only_files_holding_an_identifier_it_acts_on(tmp_path: Path) -> None:
+    """``create_experiment`` and ``create_trial`` as words (``create`` ... ``experiment``) are in most files of a large
+    code base: such a file is parsed only when one of the identifiers the visit looks for is in it."""
+    words_only = "def create_run(experiment, trial):\n    return {'experiment': experiment, 'trial': trial}\n"
+    root = git_repo(tmp_path / "repo", {"train.py": SM_EXPERIMENTS, "lib/runs.py": words_only})
+    index = FileIndex(resolve_target(str(root)))
+    det = next(iter(load_detectors({"pipeline.tracking"})))
+    wanted = {e.path: det.wants(index, e) for e in index.select(("**/*.py",))}
+    assert wanted == {"train.py": True, "lib/runs.py": False}
+    got = [(s, p, a["tool"]) for s, p, _, a in _findings(root, "pipeline.tracking")]
+    assert got == [("tracking.run", "train.py", "sagemaker-experiments")]

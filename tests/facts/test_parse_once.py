@@ -71,3 +71,25 @@ def test_test_facts(tmp_path: Path) -> None:
     assert ix.fact("tests/test_raise.py", TEST_FACTS) == [False, True, False]
     assert ix.fact("tests/test_ep.py", TEST_FACTS) == [False, False, True]  # the raise in the handler does not count
     assert ix.fact("tests/test_bad.py", TEST_FACTS) is None
+
+
+def test_yaml_files_are_parsed_once_while_the_kept_budget_lasts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               tiny_parse_cache: None) -> None:
+    docs = {f"conf/c{i}.yaml": f"name: c{i}\nsteps: [a, b]\n" for i in range(4)}
+    size = len(docs["conf/c0.yaml"])
+    monkeypatch.setattr(index_mod, "YAML_KEPT_CHARS", 2 * size)  # room for the first two files parsed
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "y", docs))))
+    for _ in range(3):  # three passes over every YAML file, as detectors make them
+        for path in sorted(docs):
+            assert ix.yaml(path)[0]["name"] == path[5:-5]
+    counts = [ix.parse_counts[(p, "yaml")] for p in sorted(docs)]
+    assert counts == [1, 1, 3, 3]  # the kept ones once; the others leave the (tiny) parse cache at once
+
+
+def test_yaml_documents_are_not_kept_in_a_very_large_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                tiny_parse_cache: None) -> None:
+    monkeypatch.setattr(index_mod, "YAML_KEPT_MAX_FILES", 1)
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "y", {"a.yaml": "a: 1\n", "b.yaml": "b: 2\n"}))))
+    for path in ("a.yaml", "b.yaml", "a.yaml"):
+        ix.yaml(path)
+    assert ix.parse_counts[("a.yaml", "yaml")] == 2

@@ -1,0 +1,122 @@
+"""The compiled methods of mlscan's dataclasses, kept beside the ``.pyc`` files like them.
+
+At import, ``dataclasses`` writes each class's ``__init__``, ``__repr__``, ``__eq__``, ``__hash__`` and (frozen)
+``__setattr__``/``__delattr__`` as source text and compiles it: ~300 texts for a scan, ~30 ms of CPU, more than any
+other part of a small scan's start-up. ``install()`` gives the ``dataclasses`` module an ``exec`` that looks the text
+up first: the code compiled from the same text (with the same flags, ``dont_inherit``: ``dataclasses`` has no
+``__future__`` imports) is the same code, so the classes are the same. Texts of mlscan's own modules are compiled
+once per installation and stored in the package's ``__pycache__`` (``cache_from_source``: ``PYTHONPYCACHEPREFIX``
+is honoured), written at exit when a text was new, unless bytecode writing is off (``PYTHONDONTWRITEBYTECODE``, ``-B``)
+or the directory is read-only. Marshal data is code, so it is only read from where Python reads mlscan's bytecode,
+never from the facts cache. A file of another Python (its magic number), an unreadable or malformed one, another
+Python version's ``dataclasses`` or any other module's classes: compiled as before.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+from types import CodeType
+from typing import Any
+
+_OWN = __name__.rpartition(".")[0] or __name__  # "mlscan"
+MAX_ENTRIES = 2000  # beyond: keep only the texts this process used (old versions of edited classes go)
+
+_codes: dict[str, CodeType] = {}
+_used: set[str] = set()
+_state: dict[str, Any] = {"path": None, "dirty": False, "installed": False}
+
+
+def _cache_path() -> str | None:
+    try:
+        import _frozen_importlib_external as bootstrap
+
+        pyc = bootstrap.cache_from_source(__file__)
+    except (ImportError, NotImplementedError, ValueError, TypeError):
+        return None
+    return pyc[: -len(".pyc")] + ".dataclasses" if pyc.endswith(".pyc") else None
+
+
+def _magic() -> bytes:
+    import _frozen_importlib_external as bootstrap
+
+    return bytes(bootstrap.MAGIC_NUMBER)
+
+
+def _load(path: str) -> dict[str, CodeType]:
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        magic = _magic()
+        if not data.startswith(magic):
+            return {}
+        loaded = marshal.loads(data[len(magic) :])  # noqa: S302 - written by save() beside the package's own .pyc files
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, CodeType)}
+
+
+def _own(module: object) -> bool:
+    return isinstance(module, str) and (module == _OWN or module.startswith(_OWN + "."))
+
+
+def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:  # noqa: A002 - builtin exec's names
+    """``exec`` for ``dataclasses``: the text of an mlscan module's class compiled once, other calls unchanged."""
+    if type(source) is str and type(globals) is dict and _own(globals.get("__name__")):
+        code = _codes.get(source)
+        if code is None:
+            code = _codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            _state["dirty"] = True
+        _used.add(source)
+        builtins.exec(code, globals, locals)  # noqa: S102 - dataclasses' own generated methods
+        return
+    if type(source) is str:  # compiled here, ``exec`` would take this module's ``__future__`` flags
+        source = compile(source, "<string>", "exec", dont_inherit=True)
+    builtins.exec(source, globals, locals)  # noqa: S102 - what dataclasses asked for, unchanged
+
+
+def install() -> None:
+    """Route ``dataclasses``' compilation of generated methods through the stored code (once per process)."""
+    if _state["installed"]:
+        return
+    _state["installed"] = True
+    import dataclasses
+
+    # the module compiles its generated methods with ``exec(text, globals, namespace)`` (CPython 3.10-3.12)
+    if getattr(dataclasses, "exec", builtins.exec) is not builtins.exec or not hasattr(dataclasses, "_create_fn"):
+        return
+    path = _cache_path()
+    if path is not None:
+        _state["path"] = path
+        _codes.update(_load(path))
+    dataclasses.exec = _exec  # type: ignore[attr-defined]
+    import atexit
+
+    atexit.register(save)
+
+
+def save() -> None:
+    """Write the stored code when a text was new (atomically; any failure leaves the file as it was)."""
+    path = _state["path"]
+    if not _state["dirty"] or path is None or sys.dont_write_bytecode:
+        return
+    import marshal
+
+    keep = _codes if len(_codes) <= MAX_ENTRIES else {k: v for k, v in _codes.items() if k in _used}
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(_magic() + marshal.dumps(keep))
+        os.replace(tmp, path)
+        _state["dirty"] = False
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

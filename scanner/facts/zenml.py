@@ -1,0 +1,110 @@
+"""ZenML pipelines that deploy a model through an integration deployer step, in both APIs ZenML's own examples use.
+
+Current API (``@pipeline`` body): ``decision = deployment_trigger(accuracy)`` and
+``mlflow_model_deployer_step(model=model, deploy_decision=decision)``.
+
+Legacy API (before 0.20): a ``@pipeline`` function takes its steps as parameters and wires them in its body
+(``decision = deployment_trigger(recall)``, ``model_deployer(decision, model)``); a run script binds each parameter
+to a step instance and runs the pipeline: ``p = training_pipeline(deployment_trigger=deployment_trigger(),
+model_deployer=mlflow_model_deployer_step())`` then ``p.run()``.
+
+A deployment is *gated* when the decision handed to the deployer comes from a step whose result is a metric verdict
+(``return recall > 0.7``, see ``mlscan.facts.gates.metric_predicates``). Nothing is imported or executed."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, literal
+from mlscan.facts.pyast import walk
+from mlscan.facts.pycalls import qualified
+
+# ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``)
+DEPLOYERS = ("mlflow_model_deployer_step", "seldon_model_deployer_step", "kserve_model_deployer_step",
+             "bentoml_model_deployer_step", "huggingface_model_deployer_step", "databricks_model_deployer_step",
+             "vllm_model_deployer_step")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    line: int  # the deployer call (current API) or the pipeline instantiation that binds it (legacy API)
+    tool: str  # mlflow, seldon, ...
+    pipeline: str  # the @pipeline function's name
+    decision: ast.expr | None  # current API: the deploy_decision argument
+    bindings: dict[str, ast.Call]  # legacy API: parameter -> the step instance bound to it
+    bound_line: dict[str, int]  # legacy API: parameter -> the line of its binding
+
+
+def is_deployer(node: ast.AST | None, al: dict[str, str]) -> bool:
+    """A call of a ZenML integration deployer step imported from ``zenml.integrations``."""
+    return (isinstance(node, ast.Call) and call_tail(node) in DEPLOYERS
+            and (qualified(dotted(node.func), al) or "").startswith("zenml.integrations"))
+
+
+def _runs(tree: ast.AST, call: ast.Call) -> bool:
+    """The pipeline instance built by ``call`` is run: ``call.run()`` or ``name = call`` ... ``name.run()``."""
+    names = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and n.value is call for t in n.targets if isinstance(t, ast.Name)}
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "run":
+            v = n.func.value
+            if v is call or isinstance(v, ast.Name) and v.id in names:
+                return True
+    return False
+
+
+def deployments(tree: ast.Module, al: dict[str, str]) -> Iterator[Deployment]:
+    """Deployer steps a module's pipelines call (current API) or bind and run (legacy API)."""
+    for fn in functions(tree).values():
+        if not decorator(fn, "pipeline"):
+            continue
+        for c in walk(fn):
+            if is_deployer(c, al) and literal(kwarg(c, "deploy_decision")) is not False:  # type: ignore[arg-type]
+                yield Deployment(c.lineno, call_tail(c).split("_", 1)[0], fn.name, kwarg(c, "deploy_decision"), {}, {})  # type: ignore[arg-type]
+                break
+    for c in walk(tree):
+        if not isinstance(c, ast.Call) or is_deployer(c, al):
+            continue
+        bound = {k.arg: k.value for k in c.keywords if k.arg and isinstance(k.value, ast.Call)}
+        deployer = next((v for v in bound.values() if is_deployer(v, al)), None)
+        if deployer is None or not _runs(tree, c):
+            continue
+        yield Deployment(c.lineno, call_tail(deployer).split("_", 1)[0], call_tail(c), None, bound,  # type: ignore[arg-type]
+                         {k.arg: k.value.lineno for k in c.keywords if k.arg in bound})
+
+
+def _result_of(fn: ast.AST, value: ast.expr | None) -> str | None:
+    """The name of the function whose call produced ``value`` in ``fn``: the call itself, or the call last assigned
+    to the name ``value`` reads."""
+    if isinstance(value, ast.Call):
+        return call_tail(value) or None
+    if isinstance(value, ast.Name):
+        for n in walk(fn):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and any(
+                    isinstance(t, ast.Name) and t.id == value.id for t in n.targets):
+                return call_tail(n.value) or None
+    return None
+
+
+def gated_by(d: Deployment, pipeline_def: ast.AST | None, predicates: frozenset[str]) -> int | None:
+    """The line of the metric-verdict step that decides deployment ``d``, or None when nothing decides it on a
+    metric. Current API: ``deploy_decision`` comes from a verdict step. Legacy API: in the pipeline's body (found by
+    the caller) the parameter bound to the deployer receives the result of the parameter bound to a verdict step."""
+    if not d.bindings:
+        if d.decision is None or pipeline_def is None:
+            return None
+        return d.line if _result_of(pipeline_def, d.decision) in predicates else None
+    if pipeline_def is None:
+        return None
+    deployer_param = next((p for p, v in d.bindings.items() if call_tail(v) in DEPLOYERS), None)
+    verdict_params = {p for p, v in d.bindings.items() if call_tail(v) in predicates}
+    if deployer_param is None or not verdict_params:
+        return None
+    for c in walk(pipeline_def):
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == deployer_param:
+            for a in [*c.args, *(k.value for k in c.keywords)]:
+                src = _result_of(pipeline_def, a)
+                if src in verdict_params:
+                    return d.bound_line.get(src, d.line)
+    return None

@@ -1,0 +1,53 @@
+"""A README's setup section written as numbered steps (no commands) is setup documentation (T1); other numbered lists
+of a README are not. One README per repository, so the variants live here rather than in the fixture tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlscan.engine import run_detectors
+from mlscan.index import FileIndex
+from mlscan.plugins import load_detectors
+from mlscan.target import resolve_target
+
+from tests.conftest import git_repo
+
+GETTING_STARTED = """= Stock prediction pipelines
+:toc:
+
+== Getting started
+To start a pipeline for the first time, first deploy these services:
+
+[cols="1,1"]
+|===
+|Service |Compose file
+|Object store |docker-compose.yml
+|===
+
+. Run *setupBuckets* to create the storage buckets.
+. Run *fetchData* to pull the input data.
+. Run *trainModel* to train a model.
+. Run the remaining steps to create a prediction and a report.
+"""
+
+
+def _setup(root: Path) -> list[tuple[str, int | None, dict]]:
+    index = FileIndex(resolve_target(str(root)))
+    return [(f.evidence[0].path, f.evidence[0].line, dict(f.attrs)) for f in run_detectors(index, load_detectors({"docs.setup"}))]
+
+
+def test_readme_getting_started_steps_in_asciidoc(tmp_path: Path) -> None:
+    got = _setup(git_repo(tmp_path / "repo", {"README.adoc": GETTING_STARTED, "train.py": "print(1)\n"}))
+    assert [(p, ln) for p, ln, _ in got] == [("README.adoc", 13)]
+    assert got[0][2]["where"] == "readme" and got[0][2]["steps"] == 4 and got[0][2]["commands"] == 0
+
+
+def test_readme_numbered_list_outside_a_setup_section_is_no_guide(tmp_path: Path) -> None:
+    features = GETTING_STARTED.replace("== Getting started", "== Features")
+    assert _setup(git_repo(tmp_path / "repo", {"README.adoc": features, "train.py": "print(1)\n"})) == []
+
+
+def test_readme_setup_section_with_two_steps_is_too_thin(tmp_path: Path) -> None:
+    thin = GETTING_STARTED.replace(". Run *trainModel* to train a model.\n. Run the remaining steps to create a prediction and a report.\n", "")
+    assert _setup(git_repo(tmp_path / "repo", {"README.md": thin.replace("= Stock", "# Stock").replace("== Getting", "## Getting"),
+                                               "train.py": "print(1)\n"})) == []
