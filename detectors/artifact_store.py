@@ -126,7 +126,13 @@ class ArtifactStore(Detector):
         env pointing at a server) and the file sets none of its own."""
         env_remote = any(("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v)) and not e.test
                          for e, _ln, _n, v in tracking.env_settings(index, ("MLFLOW_TRACKING_URI",)) if v.strip())
-        for e, tree in index.python_files((b"log_model",)):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            # the words ``log`` and ``model`` are in most files of an ML code base: parsed only where the name is
+            if not index.mentions(e.path, (b"log_model",)) or not ops.names_any(index, e, ("log_model",)):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             where = place(index, e)
             if where.test or where.kind in ("notebook", "exploration"):
                 continue
