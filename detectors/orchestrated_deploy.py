@@ -160,6 +160,7 @@ class OrchestratedDeploy(Detector):
 _PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1),
                "add_version_aliases": ("new_aliases", 0)}
 PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
+_PROMOTION_NAMES = tuple(_PROMOTIONS)
 _MODEL_URI = lazy_re(r"models:/[^\s'\"]*?(?:/|@)(?P<ref>\{?[A-Za-z0-9_.-]+\}?)['\"]")
 _SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict", "prediction", "inference", "score", "scoring", "batch",
                             "service", "handler", "main"})
@@ -179,8 +180,12 @@ def _promotion_refs(c: ops.PyCall, tree: ast.AST) -> set[str]:
 
 def registry_promotions(index: FileIndex) -> Iterator[tuple[FileEntry, int, set[str]]]:
     """(file, line, stages/aliases) of registry promotions on an automated path (CI, a pipeline, a scheduled job)."""
-    for e, tree in index.python_files(PROMOTION_NEEDLES):
-        if e.test or place(index, e).kind != "automated":
+    for e in index.select(("**/*.py", "**/*.ipynb")):
+        # the words of these names (``model``, ``version``, ``stage``...) are everywhere: parsed only where a name is
+        if not index.mentions(e.path, PROMOTION_NEEDLES) or not ops.names_any(index, e, _PROMOTION_NAMES):
+            continue
+        tree = index.python(e.path)
+        if tree is None or e.test or place(index, e).kind != "automated":
             continue
         _al, calls = ops.py_calls(index, e)
         for c in calls:
