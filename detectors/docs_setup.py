@@ -29,7 +29,9 @@ _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
 # a command the page itself calls optional ("(Optional) ...", "Alternatively, ...", "if you want to ...", "you can copy
 # additional records like so"): an aside, not a step a newcomer has to follow
 _OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
-                    r"\byou (can|may) (also )?\w+ (additional|extra|more)\b", re.IGNORECASE)
+                    r"\byou (can|may) (also )?\w+ (additional|extra|more)\b|\b(if you'?re|if you are) (really )?in a hurry\b", re.IGNORECASE)
+# the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers), not the project's install
+_SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b")
 
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
@@ -88,8 +90,9 @@ class DocsSetup(Detector):
                                      attrs={"where": where, "section": doc.title, "install": False, "run": False, "commands": 0,
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
-            kinds = {k for _, _, k, _ in found}
-            line, cmd, _, section = found[0]
+            kinds = {k for _, c, k, _ in found if not (k == INSTALL and _SYSTEM_INSTALL.match(c))}
+            # cited at the first command of the project's own set-up, past the machine's prerequisites
+            line, cmd, _, section = next((f for f in found if not _SYSTEM_INSTALL.match(f[1])), found[0])
             strong_enough = len(kinds) == 2 or len(found) >= 2
             emitted += 1
             yield self.found(

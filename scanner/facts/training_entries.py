@@ -23,7 +23,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex, register_fact
 from . import ops, tracking
-from .orchestration import trainingish, words
+from .orchestration import dig, k8s_objects, trainingish, walk_dicts, words
 from .place import EXPLORATION_DIRS, place
 from .pyast import walk
 from .wiring import FILE_FACTS, SCRIPT_NEEDLES, file_imports
@@ -69,15 +69,40 @@ def _fit_line(index: FileIndex, path: str) -> int:
             name = ops.dotted(n.func)
             last = name.rsplit(".", 1)[-1]
             root = name.split(".", 1)[0]
+            if not (last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS)):
+                continue
             if words(name) & _PREPROCESSORS:
                 continue  # StandardScaler().fit(X), vectorizer.fit(texts): preparing features, not training a model
-            if last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS):
-                line = getattr(n, "lineno", 0)
-                best = line if not best else min(best, line)
+            line = getattr(n, "lineno", 0)
+            best = line if not best else min(best, line)
     return best
 
 
-FIT_FACT = register_fact("training.fit_line", _fit_line)
+# derived as a file naming a fit word is parsed: the training entries ask it of scripts and of the modules they import,
+# which the wiring graph parsed earlier
+FIT_FACT = register_fact("training.fit_line", _fit_line, eager=lambda index, path: index.may_mention(path, _FIT_WORDS))
+
+
+def katib_trials(index: FileIndex) -> frozenset[str]:
+    """Base names of the scripts Katib Experiments run as trials (``trialTemplate.trialSpec`` container commands such as
+    ``python train_mlp.py --lr=${trialParameters.lr}``) with an objective metric: Katib's metrics collector records that
+    metric and the parameters for every trial, so each trial run is tracked by the tuning experiment."""
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for _e, d in k8s_objects(index, "kubeflow.org", ("Experiment",)):
+            spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
+            if not dig(spec, "objective").get("objectiveMetricName"):
+                continue
+            for c in walk_dicts(dig(spec, "trialTemplate", "trialSpec")):
+                for key in ("command", "args"):
+                    argv = c.get(key)
+                    for tok in argv if isinstance(argv, list) else str(argv or "").split():
+                        if isinstance(tok, str) and tok.endswith(".py"):
+                            out.add(tok.rsplit("/", 1)[-1])
+        return frozenset(out)
+
+    return index.memo("katib-trial-scripts", build)  # type: ignore[no-any-return]
 
 
 def _module_key(vpath: str) -> list[str]:
@@ -154,7 +179,8 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
         if vp not in memo:
             e = by_vpath[vp]
             fit = (index.fact(e.path, FIT_FACT) or 0) if index.mentions(e.path, _FIT_WORDS) else 0
-            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE)
+            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE) \
+                or e.name in katib_trials(index)
             memo[vp] = (fit, tracked)
         return memo[vp]
 

@@ -65,6 +65,7 @@ MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() rem
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
 _TOKEN_B = lazy_re(rb"[A-Za-z0-9]+")
+_HUMP_HEADS = lazy_re(rb"(?=([A-Z][A-Za-z0-9]))")  # every capital with the letter or digit after it (overlapping)
 _NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
 
 
@@ -232,7 +233,8 @@ class FileIndex:
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
-        self._humps: dict[bytes, int] = {}  # capitalised vocabulary words, also found inside CamelCase words
+        # capitalised vocabulary words, also found inside CamelCase words, by their first two characters (b"": one-letter words)
+        self._humps: dict[bytes, list[tuple[bytes, int]]] = {}
         # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
@@ -884,7 +886,7 @@ class FileIndex:
                 if part not in self._vocab:
                     self._vocab[part] = bit = 1 << len(self._vocab)
                     if part[:1].isupper():
-                        self._humps[part] = bit
+                        self._humps.setdefault(part[:2] if len(part) > 1 else b"", []).append((part, bit))
 
     def may_mention(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """``mentions`` when the vocabulary holds every word of the needles, else True (asking would make them late
@@ -967,10 +969,12 @@ class FileIndex:
         for t in vocab.keys() & words:
             found |= vocab[t]
         mixed = b" ".join([w for w in words if not w.islower()])
-        if mixed:
-            for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
-                if not found & bit and t in mixed:
-                    found |= bit
+        if mixed:  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``: only the capitalised words whose
+            humps = self._humps  # first two characters start a capital in the file are looked for
+            for head in (b"", *set(_HUMP_HEADS.findall(mixed))):
+                for t, bit in humps.get(head, ()):
+                    if not found & bit and t in mixed:
+                        found |= bit
         self._tokens[path] = found | (1 << len(self._vocab))
         return found
 

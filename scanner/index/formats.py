@@ -22,7 +22,7 @@ MAX_LINE_CHARS = 10_000
 def cap_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
     """``text`` with every line longer than ``limit`` characters cut to ``limit`` (line ends and line numbers
     kept), and how many lines were cut."""
-    if len(text) <= limit:
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:  # no "\n"-separated piece is longer: no line is
         return text, 0
     lines = text.splitlines(keepends=True)
     cut = 0

@@ -47,3 +47,67 @@ def test_metaflow_schedule_active_when_docs_give_the_deploy_command(tmp_path: Pa
 def test_metaflow_schedule_off_without_a_deploy_command(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {"flows/train_flow.py": FLOW, "README.md": "Run `python flows/train_flow.py run`.\n"})
     assert [a["active"] for a in _found(repo, "python.pipelines", "schedule.training")] == [False]
+
+
+TRACKED_TRAIN = '''import mlflow
+from sklearn.linear_model import LogisticRegression
+
+if __name__ == "__main__":
+    with mlflow.start_run():
+        model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+        mlflow.log_metric("accuracy", model.score([[0.0], [1.0]], [0, 1]))
+'''
+
+TRIAL = '''import argparse
+
+from sklearn.linear_model import SGDClassifier
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lr", type=float, default=0.01)
+    args = parser.parse_args()
+    model = SGDClassifier(learning_rate="constant", eta0=args.lr).fit([[0.0], [1.0]], [0, 1])
+    print(f"loss={1 - model.score([[0.0], [1.0]], [0, 1]):.4f}")
+'''
+
+KATIB = '''apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata:
+  name: churn-search
+spec:
+  objective:
+    type: minimize
+    objectiveMetricName: loss
+  algorithm:
+    algorithmName: random
+  parameters:
+    - name: lr
+      parameterType: double
+      feasibleSpace: {min: "0.001", max: "0.1"}
+  trialTemplate:
+    primaryContainerName: training-container
+    trialParameters:
+      - name: learningRate
+        reference: lr
+    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            containers:
+              - name: training-container
+                image: registry.example.com/churn-trial:1.4.0
+                command: [python3, /opt/churn/fit_trial.py, "--lr=${trialParameters.learningRate}"]
+'''
+
+
+def test_katib_trial_script_is_tracked_by_its_experiment(tmp_path: Path) -> None:
+    """A script that a Katib Experiment runs as its trials is tracked by the experiment's metrics collector (objective
+    per trial): beside a tracked training script it leaves no training run untracked. Without the Experiment the
+    same script is an untracked training entry."""
+    files = {"src/train.py": TRACKED_TRAIN, "tuning/fit_trial.py": TRIAL}
+    bare = _found(_repo(tmp_path / "bare", files), "tracking.coverage", "tracking.coverage")
+    assert bare and bare[0]["untracked"] == 1
+    with_katib = _found(_repo(tmp_path / "katib", {**files, "tuning/experiment.yaml": KATIB}), "tracking.coverage", "tracking.coverage")
+    assert with_katib == []
