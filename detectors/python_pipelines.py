@@ -22,6 +22,7 @@ from mlscan.facts.orchestration import (
     tail,
     training_code,
     trainingish,
+    unfed_training,
 )
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -67,7 +68,8 @@ class PythonPipelines(Detector):
                         n, edges = dataflow(fn, steps[mod])
                         training = training_code(fn, funcs) or trainingish(fn.name)
                         training_pipes |= {fn.name} if training else set()
-                        if n >= 2 and edges:
+                        # a training step that takes nothing in loads its own data: the edges after it are no lineage
+                        if n >= 2 and edges and not unfed_training(fn, steps[mod]):
                             yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
             for e in mine[mod]:
                 tree = index.python(e.path)
