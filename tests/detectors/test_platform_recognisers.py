@@ -111,3 +111,34 @@ def test_katib_trial_script_is_tracked_by_its_experiment(tmp_path: Path) -> None
     assert bare and bare[0]["untracked"] == 1
     with_katib = _found(_repo(tmp_path / "katib", {**files, "tuning/experiment.yaml": KATIB}), "tracking.coverage", "tracking.coverage")
     assert with_katib == []
+
+
+LAUNCHER = '''from sagemaker.estimator import Estimator
+
+
+def run_training(role: str, image: str, train_uri: str) -> None:
+    estimator = Estimator(image_uri=image, role=role, instance_type="ml.m5.xlarge", instance_count=1,
+                          entry_point="train.py", source_dir="src")
+    estimator.fit({"train": train_uri})
+
+
+if __name__ == "__main__":
+    run_training("arn:aws:iam::111122223333:role/sm", "sklearn-image", "s3://bucket/train/")
+'''
+
+UNTRACKED_TRAIN = '''from sklearn.linear_model import LogisticRegression
+
+if __name__ == "__main__":
+    LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+'''
+
+
+def test_launcher_of_a_tracked_managed_training_script_is_tracked(tmp_path: Path) -> None:
+    """A script that starts a managed training job (``entry_point="train.py"``) runs that script remotely: when the
+    entry script logs to a tracker the launcher's run is tracked; when it does not, the launcher stays untracked."""
+    tracked = _found(_repo(tmp_path / "tracked", {"src/train.py": TRACKED_TRAIN, "launch.py": LAUNCHER}), "tracking.coverage",
+                     "tracking.coverage")
+    assert tracked == []
+    other = {"src/train.py": UNTRACKED_TRAIN, "launch.py": LAUNCHER, "jobs/tracked_job.py": TRACKED_TRAIN}
+    untracked = _found(_repo(tmp_path / "untracked", other), "tracking.coverage", "tracking.coverage")
+    assert untracked and untracked[0]["untracked"] >= 1
