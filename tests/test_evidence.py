@@ -811,3 +811,15 @@ def test_a_zenml_or_flyte_pipeline_is_cited_at_the_edge_into_its_training_step(t
     report = build_report(scan(str(repo), ScanOptions(jobs=1)))
     d3 = next(q for q in report["questions"] if q["id"] == "D3")
     assert d3["answer"] == "yes" and (d3["evidence"][0]["path"], d3["evidence"][0]["line"]) == ("pipeline.py", 10)
+
+
+def test_a_flow_described_under_the_setup_heading_is_no_setup_steps(tmp_path: Path) -> None:
+    """A README's setup section may hold a sub-section that describes the system ("Flow:", "Architecture"): its
+    numbered list is the order things happen in, not steps a newcomer follows; the setup section's own steps count."""
+    flow = ("# Pipeline\n\n## Setup Instructions\n\n### Flow:\n\n1. Code pushed to GitHub\n\n2. CI builds the image\n\n"
+            "3. Amazon ECR stores the image\n\n4. SageMaker trains the model\n")
+    steps = ("# Pipeline\n\n## Setup Instructions\n\n1. Create the ECR repository\n2. Add the AWS secrets to the repository\n"
+             "3. Push to main to train and deploy\n")
+    for name, readme, found in (("flow", flow, False), ("steps", steps, True)):
+        report = build_report(scan(str(_repo(tmp_path / name, {"README.md": readme, "train.py": "print(1)\n"})), ScanOptions(jobs=1)))
+        assert any(f["signal"] == "docs.setup" for f in report["findings"]) is found, name
