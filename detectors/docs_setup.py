@@ -39,11 +39,17 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
                         r"how[\s_-]to[\s_-](run|use|start)|running)\b", re.IGNORECASE)
 
 
+# a section that describes the system rather than telling the reader what to do: its numbered list is the order things
+# happen in ("Flow: 1. Code pushed to GitHub, 2. CI builds the image"), not steps to follow
+_DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
+
+
 def _steps(doc: Document, readme: bool = False) -> list[Block]:
     """The numbered steps of a page: ordered list items and paragraphs that start with "Step N". In a README, only
     the steps of a section whose heading names the setup guide ("Getting started": 1. start the services, 2. fill
-    in the secrets, 3. run the pipeline's steps in order); a README's other numbered lists are features or notes."""
-    return [b for sec in doc.sections if not readme or any(_README_SETUP.search(t) for t in sec.trail)
+    in the secrets, 3. run the pipeline's steps in order); a README's other numbered lists are features or notes, and
+    so are those of a sub-section that describes the system ("Flow", "Architecture")."""
+    return [b for sec in doc.sections if not readme or (any(_README_SETUP.search(t) for t in sec.trail) and not _DESCRIBES.search(sec.title))
             for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
 
 
