@@ -5,7 +5,10 @@ model-serving framework, or is named for serving and loads a model) is read for 
   (MLflow and the SDKs that take its URIs), or a run's artifact, ``runs:/<id>/<path>``;
 * a file: the string path in a call that the scanned source makes to a model loader (calls named ``load``,
   ``load_model``, ``from_pretrained``, ``InferenceSession``...: ``_LOADERS``), written directly or through a
-  module-level name.
+  module-level name;
+* a model of BentoML's local model store by its tag, ``bentoml.<framework>.get("name:version")`` /
+  ``bentoml.models.get(...)`` (kind ``store``): it travels in an image only when the image is a Bento that the
+  repository's automation builds (``bentoml build``/``bentoml containerize``); any other image lacks it.
 
 Everything here is read from the syntax tree of the scanned source. mlscan never calls a loader, never opens the
 model file and never imports the scanned code: a pickled model in a scanned repository stays bytes on disk
@@ -20,6 +23,7 @@ answers once per scan; ``links_file(...)`` and ``from_registry_only(...)`` are t
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from mlscan.facts import ops
@@ -40,6 +44,7 @@ _MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".on
               ".ubj", ".tflite")
 _NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "numpy")
 _URI = lazy_re(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
+_BENTO_TAG = lazy_re(r"^[a-z0-9][\w.-]*(:[\w.-]+)?$", re.IGNORECASE)  # name[:version], never a path
 _LIB_NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS)
 NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
 
@@ -47,7 +52,8 @@ NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from
 @dataclass(frozen=True)
 class ServedLoad:
     """One model load in serving code: ``kind`` is ``registry`` (``ref`` the model name, ``stage`` its stage, alias
-    or version), ``run`` (a run's artifact) or ``file`` (``ref`` the path as written, without leading ``./``)."""
+    or version), ``run`` (a run's artifact), ``store`` (a BentoML model store tag: ``ref`` the name, ``stage`` the
+    version) or ``file`` (``ref`` the path as written, without leading ``./``)."""
 
     path: str
     line: int
@@ -122,6 +128,10 @@ def _loads(tree: ast.Module) -> list[Load]:
         elif isinstance(n, ast.JoinedStr):
             text = _string(n, names) or ""
             hit = _from_uri(n.lineno, text) if text.startswith(("models:/", "runs:/")) else None
+        elif isinstance(n, ast.Call) and ops.dotted(n.func).startswith("bentoml.") and ops.dotted(n.func).rsplit(".", 1)[-1] in ("get", "load_model") \
+                and isinstance(tag := _string(n.args[0] if n.args else None, names), str) and _BENTO_TAG.match(tag):
+            name, _, version = tag.partition(":")
+            hit = [n.lineno, "store", name, version]
         elif isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in _LOADERS \
                 and ops.dotted(n.func).split(".")[0] not in _NOT_MODEL_READERS:
             arg = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg in ("path", "f", "model_uri", "filename", "fname",
@@ -190,6 +200,14 @@ def links_file(index: FileIndex, outs: list[str]) -> bool | None:
 
 
 def from_registry_only(index: FileIndex) -> bool:
-    """Does serving take every model it loads from a registry or a run (nothing from a file it ships)?"""
+    """Does serving take every model it loads from a registry or a run (nothing from a file it ships)? A BentoML
+    store model counts as shipped only when the repository's automation builds Bentos (their images carry it)."""
     loads = served_models(index)
-    return bool(loads) and all(ld.kind in ("registry", "run") for ld in loads)
+    if not loads:
+        return False
+    builds_bentos = any(ld.kind == "store" for ld in loads) and any(
+        _BENTO_BUILD.search(c.text) for c in ops.automated_commands(index))
+    return all(ld.kind in ("registry", "run") or ld.kind == "store" and not builds_bentos for ld in loads)
+
+
+_BENTO_BUILD = lazy_re(r"\bbentoml\s+(build|containerize)\b")

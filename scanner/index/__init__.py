@@ -66,6 +66,7 @@ MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() rem
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
 _TOKEN_B = lazy_re(rb"[A-Za-z0-9]+")
+_HUMP_HEADS = lazy_re(rb"(?=([A-Z][A-Za-z0-9]))")  # every capital with the letter or digit after it (overlapping)
 _NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
 
 
@@ -106,6 +107,7 @@ def _split_before(state: int | None, width: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
+    """A file in the scan's scope: its real and project-visible paths and how it applies."""
     path: str  # real path, relative to the repository root
     vpath: str  # path the project sees: equals path except for rendered template files
     scope: str  # "project" or "root" (a root file applying to a subdirectory project)
@@ -151,6 +153,7 @@ class SortedPaths:
 
 @dataclass(frozen=True)
 class IndexMark:
+    """The size of an index's records at one moment (``FileIndex.mark``)."""
     warnings: int
     skipped: dict[str, int]
     read: int
@@ -162,6 +165,7 @@ class IndexMark:
 
 @dataclass
 class IndexChanges:
+    """What an index recorded since a mark: warnings, skips, reads, parses and words."""
     warnings: list[Warning_]
     skipped: dict[str, list[str]]
     read: dict[str, int]
@@ -174,6 +178,7 @@ class IndexChanges:
 
 @dataclass
 class ScanStats:
+    """Counts of the files listed, read and parsed, and the paths skipped by reason."""
     listed: int = 0
     read: int = 0
     parsed: int = 0
@@ -229,7 +234,8 @@ class FileIndex:
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
-        self._humps: dict[bytes, int] = {}  # capitalised vocabulary words, also found inside CamelCase words
+        # capitalised vocabulary words, also found inside CamelCase words, by their first two characters (b"": one-letter words)
+        self._humps: dict[bytes, list[tuple[bytes, int]]] = {}
         # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
@@ -904,7 +910,7 @@ class FileIndex:
                 if part not in self._vocab:
                     self._vocab[part] = bit = 1 << len(self._vocab)
                     if part[:1].isupper():
-                        self._humps[part] = bit
+                        self._humps.setdefault(part[:2] if len(part) > 1 else b"", []).append((part, bit))
 
     def may_mention(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """``mentions`` when the vocabulary holds every word of the needles, else True (asking would make them late
@@ -987,10 +993,12 @@ class FileIndex:
         for t in vocab.keys() & words:
             found |= vocab[t]
         mixed = b" ".join([w for w in words if not w.islower()])
-        if mixed:
-            for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
-                if not found & bit and t in mixed:
-                    found |= bit
+        if mixed:  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``: only the capitalised words whose
+            humps = self._humps  # first two characters start a capital in the file are looked for
+            for head in (b"", *set(_HUMP_HEADS.findall(mixed))):
+                for t, bit in humps.get(head, ()):
+                    if not found & bit and t in mixed:
+                        found |= bit
         self._tokens[path] = found | (1 << len(self._vocab))
         return found
 

@@ -276,6 +276,19 @@ def test_mentions_matches_words_not_substrings(tmp_path: Path) -> None:
     assert not ix.late_needles
 
 
+def test_capitalised_words_are_found_inside_camel_case_words_wherever_they_start(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {
+        "a.py": "out = S3OutputPathConfig()\nx = XGBRegressor\n",
+        "b.py": "out = s3_output_path\nx = xgb\nLog = 1\n",
+    })
+    ix = FileIndex(plain(root))
+    ix.register_vocabulary([b"S3OutputPath", b"OutputPath", b"X", b"GBRegressor", b"Logger"])
+    for needle in (b"S3OutputPath", b"OutputPath", b"X", b"GBRegressor"):  # a digit second, mid-word, one letter
+        assert ix.mentions("a.py", (needle,)), needle
+        assert not ix.mentions("b.py", (needle,)), needle
+    assert not ix.mentions("b.py", (b"Logger",))  # ``Log``: only the start of it
+
+
 def test_mentions_reads_each_file_once_for_the_whole_vocabulary(tmp_path: Path) -> None:
     root = write(tmp_path / "plain", {f"f{i}.py": f"import mlflow  # {i}\n" for i in range(5)})
     ix = FileIndex(plain(root))
