@@ -14,6 +14,7 @@ from mlscan.facts.orchestration import (
     decorator,
     documented,
     dotted,
+    edge_line,
     functions,
     imports,
     kwarg,
@@ -70,7 +71,9 @@ class PythonPipelines(Detector):
                         training_pipes |= {fn.name} if training else set()
                         # a training step that takes nothing in loads its own data: the edges after it are no lineage
                         if n >= 2 and edges and not unfed_training(fn, steps[mod]):
-                            yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
+                            # cited at the edge into its training step (``model = trainer(data=data)``), not at its ``def``
+                            yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
+                                             attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
             for e in mine[mod]:
                 tree = index.python(e.path)
                 if tree is not None:

@@ -350,6 +350,29 @@ def automation_mentions(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
     return any(index.contains(e.path, needles) for e in index.select(pats) if not e.vpath.lower().endswith(".md"))
 
 
+def edge_line(fn: ast.AST, step_names: set[str]) -> int:
+    """The line a pipeline function is best cited at: the step call into a training step that consumes another step's
+    result (``model = trainer(features=features)``), else the first step call that consumes one; 0 when there is none.
+    Steps are the known step functions and, for pipelines that take their steps as parameters (ZenML's legacy
+    ``@pipeline def p(importer, trainer)``), the parameters the body calls."""
+    params = {a.arg for a in fn.args.args} if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else set()
+    called = {n.func.id for n in walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    steps = step_names | (params & called)
+    produced: set[str] = set()
+    for n in walk(fn):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and tail(dotted(n.value.func)) in steps:
+            for t in n.targets:
+                produced |= {x.id for x in walk(t) if isinstance(x, ast.Name)}
+    lines: list[tuple[bool, int]] = []
+    for n in walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in steps:
+            args = [*n.args, *(k.value for k in n.keywords)]
+            if any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and isinstance(x.func, ast.Name) and x.func.id in steps
+                   for a in args for x in walk(a)):
+                lines.append((not trainingish(n.func.id), n.lineno))
+    return min(lines)[1] if lines else 0
+
+
 def unfed_training(fn: ast.AST, step_names: set[str]) -> bool:
     """Does a pipeline function train only in steps that take nothing in: every call of a step named for training
     (``train_model()``) receives neither another step's result nor a pipeline parameter? Such a step loads its data
