@@ -1,7 +1,8 @@
 """Data versions pinned or logged by code: MLflow log_input, W&B dataset artifacts, pinned HF dataset
 revisions, DVC API revisions, lakeFS refs, Delta time travel, S3 VersionId, Azure ML data assets with
 versions (and models registered with their datasets), ClearML datasets, dataset hashes logged to a
-tracker; versioned data stores used with mutable refs. Feeds D1, D2."""
+tracker, the training data files themselves logged as run artifacts (``mlflow.log_artifact("data/train.csv")``: the
+run keeps the exact data it used); versioned data stores used with mutable refs. Feeds D1, D2."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ _GCPC_DATASET_OPS = frozenset({"TabularDatasetCreateOp", "ImageDatasetCreateOp",
 _AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
 # the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
-NEEDLES = (b"mlflow.log_input", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
+NEEDLES = (b"mlflow.log_input", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
            b"wandb.use_artifact", b"datasets.load_dataset", b"dvc.api", b"dvc.fs", b"lakefs", b"clearml.Dataset", b"clearml.datasets",
            b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF",
            *(op.encode() for op in sorted(_GCPC_DATASET_OPS)))
@@ -188,6 +189,8 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
             yield V, c.line, "azureml", {"pinned": True}
         elif aml and c.text.endswith("data.get") and "version" in kw:
             yield V, c.line, "azureml", {"pinned": True}
+        elif q.startswith("mlflow.") and a in ("log_artifact", "log_artifacts") and c.node.args and _data_artifact(tree, c.node.args[0]):
+            yield V, c.line, "mlflow", {"pinned": True, "how": "artifact"}
         elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q \
                 or a in _GCPC_DATASET_OPS and ops.imports_module(al, "google_cloud_pipeline_components"):
             yield S, c.line, "vertex", {"registers": True}
@@ -213,6 +216,25 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
                 yield (V if pinned else S), n.lineno, "lakefs", ({"pinned": True} if pinned else {})
             elif re.search(r"\b(VERSION|TIMESTAMP)\s+AS\s+OF\b", n.value) and re.search(r"\bSELECT\b", n.value, re.I):
                 yield V, n.lineno, "delta", {"pinned": True}
+
+
+_DATA_FILE = lazy_re(r"(?i)\.(csv|tsv|parquet|feather|arrow|jsonl|avro|orc)$")
+_NOT_DATA_WORDS = frozenset({"model", "models", "metric", "metrics", "report", "reports", "plot", "plots", "figure", "fig", "png",
+                             "html", "config", "params", "log", "logs", "checkpoint", "predictions", "prediction", "eval", "evaluation"})
+
+
+def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:
+    """An artifact path that is training data: a data file (``data/train.csv``), or a name for one (``X_train_path``,
+    ``train_data``), also the loop variable of ``for key, path in data_paths.items()``. Models, metrics, plots and
+    reports logged as artifacts are not data."""
+    texts = [tracking.python_value(arg, tree) or "", ast.unparse(arg)]
+    if isinstance(arg, ast.Name):
+        texts += [ast.unparse(n.iter) for n in walk(tree) if isinstance(n, (ast.For, ast.comprehension))
+                  and any(isinstance(t, ast.Name) and t.id == arg.id for t in walk(n.target))]
+    w = {x for t in texts for x in words(t)}
+    if w & _NOT_DATA_WORDS:
+        return False
+    return any(_DATA_FILE.search(t) for t in texts) or bool(w & {"data", "dataset", "datasets", "train", "training"})
 
 
 def _literal_keys(fn: ast.AST, node: ast.AST) -> set[str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import configparser
 import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.placeholders import placeholder_value
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -27,6 +27,8 @@ class DvcRemote(Detector):
             text = index.text(e.path)
             if text is None:
                 continue
+            import configparser  # here: most repositories have no .dvc/config
+
             cp = configparser.ConfigParser(interpolation=None, strict=False)
             try:
                 cp.read_string(text)
@@ -40,11 +42,13 @@ class DvcRemote(Detector):
                     continue
                 url = cp[section]["url"].strip()
                 line = next((i for i, ln in enumerate(lines, 1) if ln.strip().startswith("url") and url in ln), None)
-                shared = not _LOCAL.match(url)
-                scheme = url.split("://", 1)[0] if "://" in url else ("local" if not shared else "ssh")
+                local = bool(_LOCAL.match(url))
+                placeholder = placeholder_value(url)  # gdrive://<folder-id>, s3://your-bucket: no store yet
+                shared = not local and not placeholder
+                scheme = url.split("://", 1)[0] if "://" in url else ("local" if local else "ssh")
                 yield self.found("dvc.remote", index, e.path, line, strength=Strength.STRONG if shared else Strength.WEAK,
                                  snippet=f"[{section}] url = {_redact(url)}",
-                                 attrs={"name": m.group(1), "scheme": scheme, "shared": shared})
+                                 attrs={"name": m.group(1), "scheme": scheme, "shared": shared, **({"placeholder": True} if placeholder else {})})
 
 
 def _redact(url: str) -> str:

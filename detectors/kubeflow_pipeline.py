@@ -24,7 +24,7 @@ from mlscan.facts.orchestration import (
     words,
     yaml_docs,
 )
-from mlscan.facts.placeholders import stub_function
+from mlscan.facts.placeholders import placeholder_script, placeholder_shell, stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
@@ -64,6 +64,49 @@ def _stub_components(tree: ast.Module) -> set[str]:
     return out
 
 
+def _words_of(node: ast.AST | None) -> list[str]:
+    """The literal words of a ``command=``/``args=`` list (f-strings by their literal parts, placeholders left out)."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return []
+    out: list[str] = []
+    for x in node.elts:
+        if isinstance(x, ast.Constant) and isinstance(x.value, str):
+            out.append(x.value)
+        elif isinstance(x, ast.JoinedStr):
+            out.append("".join(v.value for v in x.values if isinstance(v, ast.Constant) and isinstance(v.value, str)))
+    return out
+
+
+def _container_commands(tree: ast.Module) -> tuple[set[str], list[list[str]]]:
+    """``@dsl.container_component`` functions whose ``ContainerSpec`` only prints or writes a token with the shell (stubs),
+    and ``[component, module or script path]`` of those that run a Python script of the repository (``python -m
+    src.component.train``, ``python steps/train.py``), for the detector to read across files."""
+    stubs: set[str] = set()
+    scripts: list[list[str]] = []
+    for fn in walk(tree):
+        if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "container_component")):
+            continue
+        spec = next((c for c in walk(fn) if isinstance(c, ast.Call) and call_tail(c) == "ContainerSpec"), None)
+        if spec is None:
+            continue
+        words = _words_of(kwarg(spec, "command")) + _words_of(kwarg(spec, "args"))
+        if not words:
+            continue
+        if words[0].rsplit("/", 1)[-1] in ("sh", "bash") and "-c" in words[:3]:
+            script = words[words.index("-c") + 1] if words.index("-c") + 1 < len(words) else ""
+            if script and placeholder_shell(script):
+                stubs.add(fn.name)
+        elif placeholder_shell(" ".join(words)):
+            stubs.add(fn.name)
+        elif "-m" in words and words.index("-m") + 1 < len(words) and any(w.startswith("python") for w in words[:words.index("-m")]):
+            scripts.append([fn.name, words[words.index("-m") + 1].replace(".", "/") + ".py"])
+        else:
+            path = next((w for w in words if w.endswith(".py") and not w.startswith("-")), None)
+            if path is not None:
+                scripts.append([fn.name, path.lstrip("./")])
+    return stubs, scripts
+
+
 def _serving_functions(tree: ast.Module) -> set[str]:
     """Functions whose body creates a serving resource (a KServe InferenceService, a SeldonDeployment); those
     that are components deploy."""
@@ -101,18 +144,31 @@ def _task(expr: ast.AST, comps: set[str]) -> ast.Call | None:
 def _file_facts(index: FileIndex, path: str) -> list[object] | None:
     """What spans files, of one Python file or notebook: [imports kfp, its components, its serving functions, has a
     @dsl.pipeline, calls create_recurring_run, its components whose function is a placeholder]; None when it does not parse. A file fact (FileIndex.fact): kept
-    between scans by content, so a rescan parses only the kfp files that changed."""
+    between scans by content, so a rescan parses only the kfp files that changed. A seventh item lists the container
+    components that run a Python script of the repository, with its path."""
     tree = index.python(path)
     if tree is None:
         return None
     if not imports(tree, "kfp"):
-        return [False, [], [], False, False, []]
+        return [False, [], [], False, False, [], []]
     pipeline = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, "pipeline") for n in walk(tree))
     recurring = any(isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run" for c in walk(tree))
-    return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring, sorted(_stub_components(tree))]
+    shell_stubs, scripts = _container_commands(tree)
+    return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring,
+            sorted(_stub_components(tree) | shell_stubs), scripts]
 
 
 FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts, eager=lambda index, path: index.may_mention(path, (b"kfp",)))
+
+
+def _placeholder_script(index: FileIndex, script: str) -> bool:
+    """Is the script a container component runs (a path relative to the image's working directory, which is the
+    repository or one of its folders) a placeholder that writes a token instead of doing its step's work?"""
+    for e in index.select((f"**/{script.rsplit('/', 1)[-1]}",)):
+        if not e.test and ("/" + e.path).endswith("/" + script):
+            tree = index.python(e.path)
+            return tree is not None and placeholder_script(tree)
+    return False
 
 
 class KubeflowPipeline(Detector):
@@ -141,6 +197,7 @@ class KubeflowPipeline(Detector):
             comps.update(facts[1])
             serving.update(facts[2])
             stubs.update(facts[5])
+            stubs.update(name for name, script in facts[6] if _placeholder_script(index, script))
             if facts[3]:
                 pipelines.append(e)
             if facts[4]:

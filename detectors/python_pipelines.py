@@ -14,6 +14,7 @@ from mlscan.facts.orchestration import (
     decorator,
     documented,
     dotted,
+    edge_line,
     functions,
     imports,
     kwarg,
@@ -22,6 +23,7 @@ from mlscan.facts.orchestration import (
     tail,
     training_code,
     trainingish,
+    unfed_training,
 )
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -67,8 +69,11 @@ class PythonPipelines(Detector):
                         n, edges = dataflow(fn, steps[mod])
                         training = training_code(fn, funcs) or trainingish(fn.name)
                         training_pipes |= {fn.name} if training else set()
-                        if n >= 2 and edges:
-                            yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
+                        # a training step that takes nothing in loads its own data: the edges after it are no lineage
+                        if n >= 2 and edges and not unfed_training(fn, steps[mod]):
+                            # cited at the edge into its training step (``model = trainer(data=data)``), not at its ``def``
+                            yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
+                                             attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
             for e in mine[mod]:
                 tree = index.python(e.path)
                 if tree is not None:

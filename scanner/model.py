@@ -55,9 +55,10 @@ _SECRET_VALUE = lazy_re(
 )
 _AWS_KEY_ID = lazy_re(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 # tokens recognisable by their own prefix wherever they stand (GitHub, GitLab, Slack, OpenAI/Anthropic-style, Hugging
-# Face, Google API keys) and private-key blocks
+# Face, Google API keys) and private-key blocks; an ``sk-`` key is random and holds digits (a model named
+# ``sk-learn-random-forest`` is a name)
 _PREFIXED_TOKEN = lazy_re(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}"
-                             r"|sk-[\w-]{20,}|hf_[A-Za-z0-9]{20,}|AIza[\w-]{30,})")
+                             r"|sk-(?=[\w-]*\d)[\w-]{20,}|hf_[A-Za-z0-9]{20,}|AIza[\w-]{30,})")
 _PRIVATE_KEY = lazy_re(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?")
 
 
@@ -91,6 +92,7 @@ def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """One cited location: file, line range, snippet and the detector that found it."""
     path: str
     line: int | None
     snippet: str
@@ -197,6 +199,7 @@ class Warning_:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """A question's answer in a scored framework, with its evidence and why."""
     id: str
     text: str
     dimension: str
@@ -227,6 +230,7 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class DimensionScore:
+    """The rung one dimension of a framework reaches, from its questions' answers."""
     name: str
     rung: int
     label: str
@@ -245,6 +249,7 @@ class DimensionScore:
 
 @dataclass(frozen=True, slots=True)
 class Score:
+    """A framework's level, answers and dimensions for one scan."""
     framework: str
     title: str
     level: int

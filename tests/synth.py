@@ -58,7 +58,7 @@ _L2 = [
     r for r in _L1 if r[0] not in ("env.pinned_requirements",)
 ] + [
     ["dvc.tracked_data", "data/raw.csv.dvc", 1, "strong", {"kind": "dvc-file"}],
-    ["dvc.lock", "dvc.lock", 3, "strong", {"data_deps": True, "model_outs": True}],
+    ["dvc.lock", "dvc.lock", 3, "strong", {"data_deps": True, "model_outs": True, "model": True}],
     ["dvc.pipeline", "dvc.yaml", 1, "strong", {"with_io": True}],
     ["dvc.remote", ".dvc/config", 4, "strong", {"shared": True}],
     ["data.validation", "src/validate.py", 9, "strong", {"tool": "pandera", "automated": True}],

@@ -57,7 +57,7 @@ def test_python_lines_that_only_log_are_bare(line: str) -> None:
     ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
      'name = "numpy"', "* @ml-platform", "  - alice", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
      "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} .", "if: github.ref == 'refs/heads/main'",
-     "environment: production"],
+     "environment: production", "- scores.json:", "- models/model.pkl:"],  # a list item keyed by a file names the file
 )
 def test_informative_lines(line: str) -> None:
     assert not is_bare(line, "x.yaml")
@@ -692,3 +692,134 @@ def test_t1_leads_with_install_and_run_steps_over_a_sub_folder_readme_s_optional
     assert t1["answer"] == "yes" and (t1["evidence"][0]["path"], t1["evidence"][0]["line"]) == ("BUILD.md", 6)
     (sub,) = [f for f in report["findings"] if f["signal"] == "docs.setup" and f["evidence"][0]["path"] == "pipeline/README.md"]
     assert sub["attrs"]["commands"] == 1 and sub["evidence"][0]["line"] == 14  # python run_pipeline.py, not the asides
+
+
+def _pack_line(qid: str) -> str:
+    """The first deciding-line hint the bundled checklist declares for ``qid``."""
+    pack = parse_pack((Path(__file__).resolve().parents[1] / "rules" / "checklist20.yaml").read_text(), "checklist20.yaml")
+    return next(str(s["line"]) for q in pack.questions if q.id == qid for s in q.decisive if s.get("line"))
+
+
+def test_t2_cites_the_registration_argument_or_output_location_of_a_multi_line_call(tmp_path: Path) -> None:
+    """T2 leads at what makes the store central: ``registered_model_name=`` of a multi-line ``log_model(``, the
+    ``output_path=`` of a SageMaker estimator, not the call's opener and first settings."""
+    files = {
+        "train.py": """\
+            import mlflow
+            import mlflow.sklearn
+            from sklearn.ensemble import RandomForestRegressor
+
+            mlflow.set_tracking_uri("http://mlflow.internal:5000")
+            with mlflow.start_run():
+                model = RandomForestRegressor().fit(X, y)
+                mlflow.log_metric("mse", 0.1)
+                mlflow.sklearn.log_model(
+                    sk_model=model,
+                    artifact_path="model",
+                    input_example=X,
+                    registered_model_name="sk-learn-random-forest",
+                )
+            """,
+    }
+    report = build_report(scan(str(_repo(tmp_path / "mlflow", files)), ScanOptions(jobs=1)))
+    t2 = next(q for q in report["questions"] if q["id"] == "T2")
+    assert t2["answer"] == "yes" and (t2["evidence"][0]["path"], t2["evidence"][0]["line"]) == ("train.py", 13)
+    assert "sk-learn-random-forest" in t2["evidence"][0]["snippet"]  # a model name is no key: not redacted
+    index_files = {"train_job.py": """\
+        from sagemaker.estimator import Estimator
+
+        estimator = Estimator(
+            image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/train:1",
+            role=ROLE,
+            instance_count=1,
+            instance_type="ml.m5.large",
+            output_path="s3://acme-models/churn/output/",
+        )
+        estimator.fit({"training": "s3://acme-data/churn/train.csv"})
+        """}
+    repo = _repo(tmp_path / "sm", index_files)
+    index = FileIndex(resolve_target(str(repo)))
+    rx = _pack_line("T2")
+    f = Finding("artifact.store", "t", (Evidence("train_job.py", 3, index.snippet("train_job.py", 3), "t"),))
+    (got,) = focus(index, [f], [("artifact.store", rx)])
+    assert [e.line for e in got.evidence] == [3, 8]
+
+
+def test_a_tensorboard_callback_is_the_tracker_not_the_compile_metrics_beside_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo", {"trainer.py": """\
+        import tensorflow as tf
+
+
+        def train(x, y, log_dir):
+            tensorboard_callback = tf.keras.callbacks.TensorBoard(
+                log_dir=log_dir, histogram_freq=1
+            )
+            model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+            model.compile(
+                optimizer="adam",
+                metrics=["accuracy"],
+            )
+            model.fit(x, y, callbacks=[tensorboard_callback])
+        """})
+    index = FileIndex(resolve_target(str(repo)))
+    rx = _pack_line("E2")
+    f = Finding("tracking.run", "t", (Evidence("trainer.py", 5, index.snippet("trainer.py", 5), "t"),))
+    (got,) = focus(index, [f], [("tracking.run", rx)])
+    assert [e.line for e in got.evidence] == [5]
+
+
+def test_t1_cites_the_project_s_setup_past_machine_prerequisites_and_hurried_shortcuts(tmp_path: Path) -> None:
+    """The machine's package manager (``sudo apt install curl`` for a VPN client) is a prerequisite, not the project's
+    install: a page of such steps does not lead T1 ahead of one that installs and runs the project; a shortcut for
+    readers "in a hurry" that runs an upstream example is an aside."""
+    files = {
+        "README.md": "# Cluster\n\n## Setup\n\n### Install the VPN\n\n```shell\nsudo apt install curl\n```\n\n"
+                     "```shell\nnordvpn login\n```\n",
+        "src/model/README.md": "# Model\n\n## Install dependencies\n\n```shell\npip install .\n```\n\n## Build model\n\n"
+                               "```shell\npython build_model.py\n```\n",
+        "examples/README.md": "# Example\n\n## Run it locally\n\nIf you're really in a hurry, just run the following:\n\n"
+                              "```shell\nzenml example run huggingface\n```\n\n### Prerequisites\n\n```shell\npip install zenml\n```\n",
+        "src/model/build_model.py": "print('fit')\n",
+    }
+    report = build_report(scan(str(_repo(tmp_path / "repo", files)), ScanOptions(jobs=1)))
+    t1 = next(q for q in report["questions"] if q["id"] == "T1")
+    assert (t1["evidence"][0]["path"], t1["evidence"][0]["line"]) == ("src/model/README.md", 6)
+    setup = {f["evidence"][0]["path"]: f for f in report["findings"] if f["signal"] == "docs.setup"}
+    assert setup["README.md"]["attrs"]["install"] is False
+    assert setup["examples/README.md"]["evidence"][0]["line"] == 14  # pip install zenml, not the hurried shortcut
+
+
+def test_a_zenml_or_flyte_pipeline_is_cited_at_the_edge_into_its_training_step(tmp_path: Path) -> None:
+    """ZenML's legacy pipelines take their steps as parameters; either way the pipeline is cited where the training
+    step consumes another step's output, not at its ``def``."""
+    repo = _repo(tmp_path / "repo", {
+        "steps.py": "from zenml.steps import step\n\n\n@step\ndef importer():\n    return 1\n\n\n@step\ndef tokenization(data):\n    return data\n\n\n"
+                    "@step\ndef trainer(tokenized):\n    return tokenized\n\n\n@step\ndef evaluator(model):\n    return model\n",
+        "pipeline.py": """\
+            from zenml.pipelines import pipeline
+
+
+            @pipeline
+            def train_eval_pipeline(
+                importer, tokenization, trainer, evaluator
+            ):
+                datasets = importer()
+                tokenized = tokenization(data=datasets)
+                model = trainer(tokenized=tokenized)
+                evaluator(model=model)
+            """})
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    d3 = next(q for q in report["questions"] if q["id"] == "D3")
+    assert d3["answer"] == "yes" and (d3["evidence"][0]["path"], d3["evidence"][0]["line"]) == ("pipeline.py", 10)
+
+
+def test_a_flow_described_under_the_setup_heading_is_no_setup_steps(tmp_path: Path) -> None:
+    """A README's setup section may hold a sub-section that describes the system ("Flow:", "Architecture"): its
+    numbered list is the order things happen in, not steps a newcomer follows; the setup section's own steps count."""
+    flow = ("# Pipeline\n\n## Setup Instructions\n\n### Flow:\n\n1. Code pushed to GitHub\n\n2. CI builds the image\n\n"
+            "3. Amazon ECR stores the image\n\n4. SageMaker trains the model\n")
+    steps = ("# Pipeline\n\n## Setup Instructions\n\n1. Create the ECR repository\n2. Add the AWS secrets to the repository\n"
+             "3. Push to main to train and deploy\n")
+    for name, readme, found in (("flow", flow, False), ("steps", steps, True)):
+        report = build_report(scan(str(_repo(tmp_path / name, {"README.md": readme, "train.py": "print(1)\n"})), ScanOptions(jobs=1)))
+        assert any(f["signal"] == "docs.setup" for f in report["findings"]) is found, name

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mlscan.model import Evidence, Finding, Strength, Warning_
+from mlscan.model import Evidence, Finding, Strength, Warning_, redact_secrets
 from mlscan.report import MAX_FINDINGS_PER_SIGNAL, MAX_WARNINGS, build_report
 from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.textsafe import display_path, printable, truncate
@@ -174,3 +174,12 @@ def test_every_format_stays_under_4_mib(flooded, fmt: str) -> None:  # type: ign
     text = assert_valid(fmt, out)
     if fmt in ("markdown", "terminal", "html"):
         assert "…and 9," in text, fmt  # "…and 9,950 more" warnings / "…and 9,992 more" evidence
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ('client = OpenAI(api_key="sk-proj-4fK9qLm2Xv8TnR3pWz6YbC1dE5gH7jA0")', False),
+    ("OPENAI_KEY: sk-ant-api03-AbCdEf0123456789xYzQwErTy", False),
+    ('registered_model_name="sk-learn-random-forest-reg-model",', True),  # a model name, no key: no digit in it
+])
+def test_prefixed_keys_are_redacted_and_names_that_only_share_the_prefix_are_kept(text: str, kept: bool) -> None:
+    assert (redact_secrets(text) == text) is kept

@@ -1,5 +1,5 @@
-"""Placeholder steps beyond Airflow: a Prefect flow, a Kubeflow pipeline (v2 ``@dsl.component`` and v1
-``func_to_container_op``), Dagster assets on a schedule and a serving app whose model endpoint answers a constant.
+"""Placeholder steps beyond Airflow: a Prefect flow, a Kubeflow pipeline (v2 ``@dsl.component``, v2
+``@dsl.container_component`` running a script of the repository, and v1 ``func_to_container_op``), Dagster assets on a schedule and a serving app whose model endpoint answers a constant.
 Each is scanned twice, with placeholder bodies and with real ones: the placeholder answers ``partial`` with the stub
 caveat beside its evidence in every report format, the real one answers ``yes`` with no caveat."""
 
@@ -88,6 +88,45 @@ KFP_V1 = {"pipelines/training.py": """\
         train_model_op(loaded.output)
     """}
 
+# KFP v2 container components run a script of the repository in their image (the steps' bodies live in those scripts)
+_STEP_SCRIPT = """\
+    import argparse
+
+
+    def main(raw_uri, data, model):
+        {%s}
+
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--input")
+        parser.add_argument("--output")
+        args = parser.parse_args()
+        main(args.input, args.input, args.output)
+    """
+KFP_CONTAINER = {"steps/load.py": _STEP_SCRIPT % "load", "steps/train.py": _STEP_SCRIPT % "train",
+                 "pipelines/training.py": """\
+    from kfp import dsl
+
+
+    @dsl.container_component
+    def load_data(raw_uri: str, data: dsl.Output[dsl.Dataset]):
+        return dsl.ContainerSpec(image="europe-docker.pkg.dev/acme/steps:1.0", command=["python", "-m", "steps.load"],
+                                 args=[f"--input={{raw_uri}}", f"--output={{data.path}}"])
+
+
+    @dsl.container_component
+    def train_model(data: dsl.Input[dsl.Dataset], model: dsl.Output[dsl.Model]):
+        return dsl.ContainerSpec(image="europe-docker.pkg.dev/acme/steps:1.0", command=["python", "steps/train.py"],
+                                 args=[f"--input={{data.path}}", f"--output={{model.path}}"])
+
+
+    @dsl.pipeline(name="training-pipeline")
+    def training_pipeline(raw_uri: str):
+        loaded = load_data(raw_uri=raw_uri)
+        train_model(data=loaded.outputs["data"])
+    """}
+
 DAGSTER = {"orchestration/assets.py": """\
     import pandas as pd
     from dagster import DefaultScheduleStatus, Definitions, ScheduleDefinition, asset, define_asset_job
@@ -145,6 +184,7 @@ CASES = [  # (name, files, real bodies, framework, question)
     ("prefect flow", PREFECT, REAL, "checklist20", "D3"),
     ("kfp v2 component", KFP_V2, KFP_REAL, "checklist20", "D3"),
     ("kfp v1 func_to_container_op", KFP_V1, KFP_V1_REAL, "checklist20", "D3"),
+    ("kfp v2 container component", KFP_CONTAINER, KFP_REAL, "checklist20", "D3"),
     ("dagster assets", DAGSTER, REAL, "checklist20", "D3"),
     ("dagster schedule", DAGSTER, REAL, "checklist20", "M1"),
     ("serving endpoint", SERVING, REAL, "adoption", "AD1.serving"),
@@ -186,3 +226,34 @@ def test_placeholder_steps_cap_at_partial_and_show_the_caveat(tmp_path: Path, na
     assert STUB in term
     doc = json.loads(json_report.render(result))
     assert STUB in next(q for q in doc["questions"] if q["id"] == question)["evidence"][0]["caveats"]
+
+
+def test_a_container_component_whose_shell_command_only_writes_a_token_is_a_stub(tmp_path: Path) -> None:
+    """KFP's hello-world container step (``mkdir`` its output folder, ``echo`` a word into it) does nothing yet; one whose
+    shell command runs a program does."""
+    pipeline = """\
+        from kfp import dsl
+
+
+        @dsl.container_component
+        def prepare(data: dsl.Output[dsl.Dataset]):
+            return dsl.ContainerSpec(image="alpine", command=["sh", "-c", 'mkdir --parents $(dirname "$0") && echo "rows" > "$0"'],
+                                     args=[data.path])
+
+
+        @dsl.container_component
+        def train(data: dsl.Input[dsl.Dataset], model: dsl.Output[dsl.Model]):
+            return dsl.ContainerSpec(image="alpine", command=["sh", "-c", '{cmd}'], args=[data.path, model.path])
+
+
+        @dsl.pipeline(name="training")
+        def training(n: int):
+            prepared = prepare()
+            train(data=prepared.outputs["data"])
+        """
+    for name, cmd, answer in (("echo", 'echo "model" > "$1"', "partial"), ("real", 'trainer --data "$0" --out "$1"', "yes")):
+        text = textwrap.dedent(pipeline).replace("{cmd}", cmd)
+        result = scan(str(git_repo(tmp_path / name, {"pipelines/training.py": text})), ScanOptions(jobs=1))
+        d3 = _answer(result, "checklist20", "D3")
+        assert d3["answer"] == answer, (name, d3)
+        assert (STUB in d3["evidence"][0]["caveats"]) == (answer == "partial")

@@ -8,7 +8,9 @@ scorer shows them beside the evidence and caps a yes at ``partial`` (``scanner/e
 from __future__ import annotations
 
 import ast
+import re
 
+from ..ci import split_commands
 from ..lazyre import lazy_re
 from .pyast import walk
 
@@ -162,3 +164,61 @@ def synthetic_source(tree: ast.AST, toy: bool = False) -> str:
             if names and any(_DATA_NAME.match(x) for x in names):
                 found = next((g for c in walk(n.value) if isinstance(c, ast.Call) and (g := _generator(c, toy))), "")
     return found
+
+
+# ------------------------------------------------------------------ steps run as a command (container components)
+
+# what a placeholder step's command does: print, make its output folder, write or copy a token into it
+_NOOP_SHELL = frozenset({"echo", "printf", "mkdir", "touch", "true", ":", "sleep", "cat", "exit"})
+# a script that only parses its arguments, reads and writes files and logs: the standard library's argument, path, file,
+# JSON and logging modules, and only these calls
+_PLAIN_MODULES = frozenset({"__future__", "argparse", "os", "sys", "json", "pathlib", "logging", "time", "datetime", "typing", "shutil"})
+_PLAIN_CALLS = _LOG_CALLS | frozenset({
+    "open", "read", "write", "writelines", "readlines", "read_text", "write_text", "makedirs", "mkdir", "dirname", "basename",
+    "join", "exists", "isdir", "isfile", "Path", "ArgumentParser", "add_argument", "parse_args", "parse_known_args",
+    "getLogger", "basicConfig", "dump", "dumps", "load", "loads", "get", "getenv", "format", "str", "int", "float", "len",
+    "exit", "now", "strftime", "sleep", "copy", "copyfile", "strip", "split", "isoformat", "touch",
+})
+
+
+def placeholder_shell(script: str) -> bool:
+    """A shell command that only prints, makes folders and writes a token (``mkdir -p $(dirname "$1") && echo "hello" > "$1"``,
+    the hello-world of a container step)."""
+    cmds = [c.strip() for c in split_commands(script) if c.strip()]
+    return bool(cmds) and all(c.split()[0] in _NOOP_SHELL for c in cmds)
+
+
+def placeholder_script(tree: ast.Module) -> bool:
+    """A Python script that does no work of its own: it imports only argument parsing, paths, files, JSON and logging
+    from the standard library and calls nothing but those and its own functions (a training step that writes
+    ``f"Trained model with {data}"`` where the model should be)."""
+    own = {n.name for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    seen_call = False
+    for n in walk(tree):
+        if isinstance(n, ast.Import) and any(a.name.split(".")[0] not in _PLAIN_MODULES for a in n.names):
+            return False
+        if isinstance(n, ast.ImportFrom) and (n.level or (n.module or "").split(".")[0] not in _PLAIN_MODULES):
+            return False
+        if isinstance(n, ast.Call):
+            seen_call = True
+            name = _call_name(n)
+            if name not in _PLAIN_CALLS and name not in own:
+                return False
+    return seen_call
+
+
+# ------------------------------------------------------------------ values left for the reader to fill in
+
+# a value a template or tutorial leaves for the reader: ``<bucket>``, ``<folder-id>``, ``your-bucket``, ``YOUR_PROJECT``,
+# ``TODO``, ``CHANGEME``, ``xxxx``, ``my-bucket``/``bucket-name``, an unexpanded ``${BUCKET}``
+_PLACEHOLDER_VALUE = lazy_re(
+    r"<[^<>/\s][^<>]*>|\byour[-_ ]\w+|\byour(bucket|project|account|storage|container|folder|org|name|id)\w*|\b(todo|tbd|fixme|changeme|change[-_]me|replace[-_]?me|fill[-_]?me|placeholder)\b|"
+    r"\bx{3,}\b|\b(my|some|the)[-_]bucket\b|\bbucket[-_]name\b|\$\{?[A-Z][A-Z0-9_]*\}?",
+    re.IGNORECASE,
+)
+
+
+def placeholder_value(value: str) -> bool:
+    """A setting the reader still has to fill in (a store URL ``gdrive://<folder-id>``, ``s3://your-bucket/dvc``): it
+    names no real place, so nothing is stored there yet."""
+    return bool(_PLACEHOLDER_VALUE.search(value))

@@ -69,15 +69,18 @@ def _fit_line(index: FileIndex, path: str) -> int:
             name = ops.dotted(n.func)
             last = name.rsplit(".", 1)[-1]
             root = name.split(".", 1)[0]
+            if not (last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS)):
+                continue
             if words(name) & _PREPROCESSORS:
                 continue  # StandardScaler().fit(X), vectorizer.fit(texts): preparing features, not training a model
-            if last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS):
-                line = getattr(n, "lineno", 0)
-                best = line if not best else min(best, line)
+            line = getattr(n, "lineno", 0)
+            best = line if not best else min(best, line)
     return best
 
 
-FIT_FACT = register_fact("training.fit_line", _fit_line)
+# derived as a file naming a fit word is parsed: the training entries ask it of scripts and of the modules they import,
+# which the wiring graph parsed earlier
+FIT_FACT = register_fact("training.fit_line", _fit_line, eager=lambda index, path: index.may_mention(path, _FIT_WORDS))
 
 
 def katib_trials(index: FileIndex) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 import pytest
-from mlscan.facts.placeholders import stub_function, synthetic_source
+from mlscan.facts.placeholders import placeholder_script, placeholder_shell, placeholder_value, stub_function, synthetic_source
 
 
 def _fn(src: str) -> ast.AST:
@@ -81,3 +81,35 @@ def test_stub_endpoints(src: str, stub: bool) -> None:
     from mlscan.facts.placeholders import stub_endpoints
 
     assert stub_endpoints(ast.parse(src)) is stub
+
+
+@pytest.mark.parametrize(("value", "placeholder"), [
+    ("gdrive://<folder-id>", True), ("s3://<bucket>/dvc", True), ("s3://your-bucket/dvc", True), ("gs://YOUR_BUCKET/x", True),
+    ("azure://TODO/dvc", True), ("s3://changeme", True), ("s3://${DVC_BUCKET}/store", True), ("s3://my-bucket/dvc", True),
+    ("s3://dvc-public/remote/get-started", False), ("gs://churn-ml-artifacts/dvc", False), ("https://dagshub.com/acme/churn.dvc", False),
+    ("s3://yourcompany-ml/dvc", False), ("ssh://ci@10.0.0.5/srv/dvc", False),
+])
+def test_placeholder_values(value: str, placeholder: bool) -> None:
+    assert placeholder_value(value) is placeholder
+
+
+@pytest.mark.parametrize(("script", "placeholder"), [
+    ('mkdir --parents $(dirname "$1") && echo "Hello, $0!" > "$1"', True), ("echo done > $0", True), ("touch /tmp/out; sleep 5", True),
+    ("python train.py --out $0", False), ("mkdir -p out && trainer --epochs 3", False),
+])
+def test_placeholder_shell(script: str, placeholder: bool) -> None:
+    assert placeholder_shell(script) is placeholder
+
+
+@pytest.mark.parametrize(("src", "placeholder"), [
+    ("import argparse, os\n\ndef train(inp, out):\n    with open(inp) as f:\n        data = f.read()\n"
+     "    os.makedirs(os.path.dirname(out), exist_ok=True)\n    with open(out, 'w') as f:\n        f.write(f'Trained model with {data}')\n\n"
+     "if __name__ == '__main__':\n    p = argparse.ArgumentParser()\n    p.add_argument('--out')\n    a = p.parse_args()\n    train(a.out, a.out)\n", True),
+    ("import json\n\nwith open('metrics.json', 'w') as f:\n    json.dump({'accuracy': 0.9}, f)\n", True),
+    ("import pandas as pd\n\ndf = pd.read_csv('x.csv')\ndf.to_parquet('y.parquet')\n", False),
+    ("import json\nfrom sklearn.linear_model import LogisticRegression\n\nm = LogisticRegression()\n", False),
+    ("import os\n\ndef train(x):\n    return fit_model(x)\n", False),
+    ("import os\n", False),
+])
+def test_placeholder_scripts(src: str, placeholder: bool) -> None:
+    assert placeholder_script(ast.parse(src)) is placeholder

@@ -119,7 +119,7 @@ def test_google3_governance() -> None:
 
 def test_mlops4_patterns_lineage_ownership() -> None:
     rows = [["deploy.canary", "k8s/rollout.yaml", 12, "strong", {"kind": "shadow", "tool": "istio"}],
-            ["dvc.lock", "dvc.lock", 3, "strong", {"data_deps": True, "model_outs": False}],
+            ["dvc.lock", "dvc.lock", 3, "strong", {"data_deps": True, "model": True, "model_outs": False}],
             ["governance.codeowners", ".github/CODEOWNERS", 2, "strong", {}]]
     a = _answers("mlops4", rows)
     assert a["DP.shadow"] == a["DP.progressive"] == a["OP.ownership"] == AnswerValue.YES
