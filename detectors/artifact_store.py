@@ -1,6 +1,8 @@
 """Model artifacts in shared storage: model uploads/syncs to S3/GCS/Azure Blob in CI and scripts, cloud
 SDK uploads and remote model loads in code, remote MLflow artifact roots (server flags, env, MinIO
-endpoints); feeds T2."""
+endpoints), and models the training code logs to a remote MLflow tracking server (the server keeps them for everyone
+who can reach it: a tracking URI set to a server in the code, or given to the run by CI, compose or a container
+environment; a local ``mlruns``/SQLite store or a localhost server is no central store); feeds T2."""
 
 from __future__ import annotations
 
@@ -100,6 +102,7 @@ class ArtifactStore(Detector):
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"kind": kind, "how": how, "wired": where.wired == "automated"})
         yield from self._helper_uploads(index, once)
+        yield from self._server_models(index, once)
         for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
             ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
@@ -115,6 +118,32 @@ class ArtifactStore(Detector):
                     yield self.found("artifact.store", index, e.path, i, strength=Strength.MEDIUM,
                                      attrs={"kind": _kind(m.group(2)), "how": "mlflow-artifact-root"})
 
+
+    def _server_models(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
+        """``mlflow.<flavor>.log_model`` in project code whose runs go to a remote tracking server: the file sets a
+        remote tracking URI (``mlflow.set_tracking_uri("http://mlflow-server:5000")``), or the environment the project
+        gives its runs does (``MLFLOW_TRACKING_URI: ${{ secrets.MLFLOW_TRACKING_URI }}`` in CI, a compose or container
+        env pointing at a server) and the file sets none of its own."""
+        env_remote = any(("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v)) and not e.test
+                         for e, _ln, _n, v in tracking.env_settings(index, ("MLFLOW_TRACKING_URI",)) if v.strip())
+        for e, tree in index.python_files((b"log_model",)):
+            where = place(index, e)
+            if where.test or where.kind in ("notebook", "exploration"):
+                continue
+            al, calls = ops.py_calls(index, e)
+            logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
+            if not logs:
+                continue
+            uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
+                    for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
+            remote = any(u and tracking.remote_uri(u) for u in uris) if uris else env_remote
+            if not remote or not once(e.path, "code"):
+                continue
+            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+            at, snip = ops.locate(index, e, logs[0].line)
+            yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
+                             attrs={"kind": "mlflow-server", "how": "log_model", "wired": where.wired == "automated"})
 
     def _helper_uploads(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
         """A project helper that uploads whatever path it is given (``def upload_to_s3(bucket, key, file_path)`` around

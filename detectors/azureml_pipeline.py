@@ -23,7 +23,7 @@ from mlscan.facts.orchestration import (
     yaml_docs,
 )
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 _V1_STEPS = ("PythonScriptStep", "ParallelRunStep", "DatabricksStep", "EstimatorStep", "CommandStep", "AutoMLStep",
@@ -55,6 +55,42 @@ def _v2_graph(fn: ast.AST) -> tuple[int, int]:
     return len(steps), edges
 
 
+_NEEDLES = (b"azureml", b"azure.ai.ml")
+
+
+def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
+    """What ``detect`` reads of a Python file importing the Azure ML SDK (None: it does not parse or imports neither):
+    [the v1 graph as [steps, edges, with I/O, training, line of the first step], each ``@pipeline`` function of v2 as
+    [line, steps, edges, its own names are training's], each schedule created as [line, its texts are training's, on data
+    arrival, cron or None]]. Derived as the file is parsed (the wiring graph parses most scripts first)."""
+    tree = index.python(path)
+    if tree is None or not imports(tree, "azureml", "azure.ai.ml"):
+        return None
+    steps, edges, io = _v1_graph(tree)
+    training = trainingish(*(s for c in steps for s in strings(c)), *(dotted(kwarg(c, "script_name")) for c in steps))
+    v1 = [len(steps), edges, io, training, steps[0].lineno if steps else 0]
+    v2: list[list[Any]] = []
+    if imports(tree, "azure.ai.ml"):
+        for fn in walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline"):
+                n, edges2 = _v2_graph(fn)
+                v2.append([fn.lineno, n, edges2, trainingish(fn.name, *(dotted(c.func) for c in walk(fn) if isinstance(c, ast.Call)))])
+    schedules: list[list[Any]] = []
+    for c in calls(tree, "create", "JobSchedule"):
+        if call_tail(c) == "create" and not dotted(c.func).endswith("Schedule.create"):
+            continue
+        texts = [*strings(c), *(dotted(n) for n in walk(c) if isinstance(n, (ast.Name, ast.Attribute)))]
+        event = kwarg(c, "path_on_datastore") is not None or kwarg(c, "datastore") is not None
+        trig = kwarg(c, "trigger")
+        cron = literal(kwarg(trig, "expression"), None) if isinstance(trig, ast.Call) else None
+        schedules.append([c.lineno, trainingish(*texts), event, str(cron) if cron else None])
+    return [v1, v2, schedules]
+
+
+FILE_FACTS = register_fact("azureml.pipeline.file", _file_facts,
+                           eager=lambda index, path: path.endswith(".py") and index.may_mention(path, _NEEDLES))
+
+
 class AzureMlPipeline(Detector):
     """Azure ML pipelines (SDK v1/v2, YAML) and their schedules; feeds D3, M1."""
 
@@ -64,40 +100,31 @@ class AzureMlPipeline(Detector):
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        # the Azure ML files themselves, not their trees, for the second pass (schedules), which fetches them again
-        files: list[FileEntry] = []
+        files: list[tuple[FileEntry, list[Any]]] = []
         training_repo = False
-        for e, tree in index.python_files((b"azureml", b"azure.ai.ml"), ("**/*.py",)):
-            if e.test or not imports(tree, "azureml", "azure.ai.ml"):
+        for e in index.select(("**/*.py",)):
+            if not index.mentions(e.path, _NEEDLES):
                 continue
-            files.append(e)
-            steps, edges, io = _v1_graph(tree)
-            training = trainingish(*(s for c in steps for s in strings(c)), *(dotted(kwarg(c, "script_name")) for c in steps))
-            if len(steps) >= 2 and edges:
-                yield self.found("pipeline.dag", index, e.path, steps[0].lineno, attrs={"tool": "azureml", "steps": len(steps), "with_io": io, "training": training})
-            if imports(tree, "azure.ai.ml"):
-                for fn in walk(tree):
-                    if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline"):
-                        n, edges2 = _v2_graph(fn)
-                        training = training or trainingish(fn.name, *(dotted(c.func) for c in walk(fn) if isinstance(c, ast.Call)))
-                        if n >= 2 and edges2:
-                            yield self.found("pipeline.dag", index, e.path, fn.lineno, attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
+            fact = index.fact(e.path, FILE_FACTS)
+            if e.test or fact is None:
+                continue
+            files.append((e, fact))
+            (n_steps, edges, io, training, first), v2, _ = fact
+            if n_steps >= 2 and edges:
+                yield self.found("pipeline.dag", index, e.path, first, attrs={"tool": "azureml", "steps": n_steps, "with_io": io, "training": training})
+            for line, n, edges2, fn_training in v2:
+                training = training or fn_training
+                if n >= 2 and edges2:
+                    yield self.found("pipeline.dag", index, e.path, line, attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
             training_repo = training_repo or training
-        for e in files:
-            tree = index.python(e.path)
-            for c in calls(tree, "create", "JobSchedule") if tree is not None else ():
-                if call_tail(c) == "create" and not dotted(c.func).endswith("Schedule.create"):
+        for e, (_, _, schedules) in files:
+            for line, training, event, cron in schedules:
+                if not (training or training_repo):
                     continue
-                texts = [*strings(c), *(dotted(n) for n in walk(c) if isinstance(n, (ast.Name, ast.Attribute)))]
-                if not (trainingish(*texts) or training_repo):
-                    continue
-                event = kwarg(c, "path_on_datastore") is not None or kwarg(c, "datastore") is not None
-                trig = kwarg(c, "trigger")
-                cron = literal(kwarg(trig, "expression"), None) if isinstance(trig, ast.Call) else None
-                attrs = {"tool": "azureml", "cron": str(cron or ("datastore" if event else "recurrence")), "active": True, "trigger": "event" if event else "cron"}
-                yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG, attrs=attrs)
+                attrs = {"tool": "azureml", "cron": cron or ("datastore" if event else "recurrence"), "active": True, "trigger": "event" if event else "cron"}
+                yield self.found("schedule.training", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
                 if event:
-                    yield self.found("retrain.trigger", index, e.path, c.lineno, strength=Strength.STRONG,
+                    yield self.found("retrain.trigger", index, e.path, line, strength=Strength.STRONG,
                                      attrs={"tool": "azureml", "kind": "data_arrival", "active": True})
         yield from self._yaml(index)
 

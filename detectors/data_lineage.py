@@ -1,7 +1,8 @@
 """Data versions pinned or logged by code: MLflow log_input, W&B dataset artifacts, pinned HF dataset
 revisions, DVC API revisions, lakeFS refs, Delta time travel, S3 VersionId, Azure ML data assets with
 versions (and models registered with their datasets), ClearML datasets, dataset hashes logged to a
-tracker; versioned data stores used with mutable refs. Feeds D1, D2."""
+tracker, the training data files themselves logged as run artifacts (``mlflow.log_artifact("data/train.csv")``: the
+run keeps the exact data it used); versioned data stores used with mutable refs. Feeds D1, D2."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import ast
 import re
 from collections.abc import Iterator
 
+from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.commands import job_commands
+from mlscan.facts.commands import words as argv_words
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -26,12 +31,16 @@ _TAG_WORDS = frozenset({"tag", "tags", "release", "label"})
 # a dataset name that carries its version: a date, a ``v3``, a ``:tag``/``@tag`` or a trailing number
 _VERSIONED_VALUE = lazy_re(r"(?i)\bv\d+|\d{4}-?\d{2}(-?\d{2})?|[:@][\w.-]+$|[-_.]\d+$")
 _LAKEFS_REF = lazy_re(r"lakefs://[^/\s]+/([^/\s]+)/")
+# Google Cloud Pipeline Components that create a Vertex managed dataset (a registered data asset) as a pipeline step
+_GCPC_DATASET_OPS = frozenset({"TabularDatasetCreateOp", "ImageDatasetCreateOp", "TextDatasetCreateOp", "VideoDatasetCreateOp",
+                               "TimeSeriesDatasetCreateOp"})
 _AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
 # the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
-NEEDLES = (b"mlflow.log_input", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
+NEEDLES = (b"mlflow.log_input", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
            b"wandb.use_artifact", b"datasets.load_dataset", b"dvc.api", b"dvc.fs", b"lakefs", b"clearml.Dataset", b"clearml.datasets",
-           b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF")
+           b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF",
+           *(op.encode() for op in sorted(_GCPC_DATASET_OPS)))
 # data-version tags/params logged to a tracker (last branch of _python): a tagging/logging call ...
 TAG_CALLS = (b"log", b"tag", b"tags")
 # ... in a file with tracker calls (see tracking.tracker_calls): the imports its tracker constructors, integrations
@@ -78,7 +87,8 @@ class DataLineage(Detector):
             # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
             # registration script nothing runs any more is a one-off, not a data version of the runs (importing a
             # pipeline SDK makes a file its own pipeline definition: that alone runs nothing)
-            one_off = bool(extra.get("registers")) and (where.wired != "automated" or where.chain == f"pipeline definition {e.path}")
+            one_off = bool(extra.get("registers")) and (where.wired != "automated" or where.chain == f"pipeline definition {e.path}"
+                                                        and not _submitted(index, e))
             if one_off:
                 attrs["one_off"] = True
             yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated or one_off else strength,
@@ -102,8 +112,43 @@ class DataLineage(Detector):
             if hit and hit[0] == "data.version_logged":
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.STRONG,
                                  attrs={"tool": "azureml", "linked_to_model": False, "pinned": True})
-            elif hit:
+            elif hit and _ci_registers_data(index):
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.MEDIUM, attrs={"tool": "azureml"})
+            elif hit:
+                # a data asset registered by hand (a setup script, the studio) and read at ``@latest``: which version a
+                # run used is not pinned by the repository, as for a registration script nothing runs (one-off)
+                yield self.found(hit[0], index, e.path, hit[1], strength=Strength.WEAK, attrs={"tool": "azureml", "one_off": True})
+
+
+def _submitted(index: FileIndex, e: FileEntry) -> bool:
+    """Is a pipeline definition submitted by an automated path: a module that imports it (``from pipelines.train_pipeline
+    import build``) is reached by CI, a container or another automated root other than being a definition itself?"""
+    stem = e.name.rsplit(".", 1)[0]
+    key = e.vpath.rsplit(".", 1)[0].split("/")
+    for f in index.select(("**/*.py",)):
+        if f.path == e.path or f.test or not index.mentions(f.path, (stem.encode(),)):
+            continue
+        if not any(key[-len(d.split(".")):] == d.split(".") for d in file_imports(index, f) or ()):
+            continue
+        where = place(index, f)
+        if where.wired == "automated" and not where.chain.startswith("pipeline definition"):
+            return True
+    return False
+
+
+def _ci_registers_data(index: FileIndex) -> bool:
+    """Does an active CI job register Azure ML data asset versions (``az ml data create``, also through the scripts
+    and task runners it calls)?"""
+
+    def build() -> bool:
+        for job in ci_model(index).active_jobs():
+            for c in job_commands(index, job):
+                w = argv_words(c.text)
+                if c.active and w[:4] == ["az", "ml", "data", "create"]:
+                    return True
+        return False
+
+    return bool(index.memo("data-lineage:ci-registers-data", build))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[tuple[str, int, str, dict]]:
@@ -144,7 +189,10 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
             yield V, c.line, "azureml", {"pinned": True}
         elif aml and c.text.endswith("data.get") and "version" in kw:
             yield V, c.line, "azureml", {"pinned": True}
-        elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q:
+        elif q.startswith("mlflow.") and a in ("log_artifact", "log_artifacts") and c.node.args and _data_artifact(tree, c.node.args[0]):
+            yield V, c.line, "mlflow", {"pinned": True, "how": "artifact"}
+        elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q \
+                or a in _GCPC_DATASET_OPS and ops.imports_module(al, "google_cloud_pipeline_components"):
             yield S, c.line, "vertex", {"registers": True}
         elif a in ("set_tag", "log_param", "tag", "set_tags", "log_params", "log") and c.node.args:
             key = ops.literal(c.node.args[0])
@@ -168,6 +216,25 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
                 yield (V if pinned else S), n.lineno, "lakefs", ({"pinned": True} if pinned else {})
             elif re.search(r"\b(VERSION|TIMESTAMP)\s+AS\s+OF\b", n.value) and re.search(r"\bSELECT\b", n.value, re.I):
                 yield V, n.lineno, "delta", {"pinned": True}
+
+
+_DATA_FILE = lazy_re(r"(?i)\.(csv|tsv|parquet|feather|arrow|jsonl|avro|orc)$")
+_NOT_DATA_WORDS = frozenset({"model", "models", "metric", "metrics", "report", "reports", "plot", "plots", "figure", "fig", "png",
+                             "html", "config", "params", "log", "logs", "checkpoint", "predictions", "prediction", "eval", "evaluation"})
+
+
+def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:
+    """An artifact path that is training data: a data file (``data/train.csv``), or a name for one (``X_train_path``,
+    ``train_data``), also the loop variable of ``for key, path in data_paths.items()``. Models, metrics, plots and
+    reports logged as artifacts are not data."""
+    texts = [tracking.python_value(arg, tree) or "", ast.unparse(arg)]
+    if isinstance(arg, ast.Name):
+        texts += [ast.unparse(n.iter) for n in walk(tree) if isinstance(n, (ast.For, ast.comprehension))
+                  and any(isinstance(t, ast.Name) and t.id == arg.id for t in walk(n.target))]
+    w = {x for t in texts for x in words(t)}
+    if w & _NOT_DATA_WORDS:
+        return False
+    return any(_DATA_FILE.search(t) for t in texts) or bool(w & {"data", "dataset", "datasets", "train", "training"})
 
 
 def _literal_keys(fn: ast.AST, node: ast.AST) -> set[str]:

@@ -23,7 +23,7 @@ from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import result_used, walk
 from mlscan.facts.wiring import wiring
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -37,6 +37,16 @@ CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_",
                b"test_missing_values")
 _GE_RUN = ("validate", "run_checkpoint", "run_validation_operator")
 _TRAINING = lazy_re(r"train|fit\b|retrain")
+
+
+def _custom_checks(index: FileIndex, path: str) -> bool | None:
+    """Does the file define a custom data check (``custom_check``)? None when it does not parse. Derived as the file is
+    parsed when it names a check word: files without a library word are then not parsed a second time to find none."""
+    tree = index.python(path)
+    return None if tree is None else any(isinstance(n, ast.FunctionDef) and custom_check(n) for n in ops.statements(tree))
+
+
+CUSTOM_CHECKS = register_fact("data.validation.custom_checks", _custom_checks, eager=lambda index, path: index.may_mention(path, CHECK_WORDS))
 
 
 class DataValidation(Detector):
@@ -72,12 +82,15 @@ class DataValidation(Detector):
             library = index.mentions(e.path, NEEDLES) or bool(schema_needles and index.contains(e.path, schema_needles))
             if not (library or (index.mentions(e.path, CHECK_WORDS) and may_check(index, e))):
                 continue
+            if not library:
+                checks = index.fact(e.path, CUSTOM_CHECKS)
+                if checks is None:
+                    continue  # does not parse
+                if not checks and not below_ge_conftest(index, e):
+                    continue  # no call _classify reports (no library word, no Great Expectations conftest) and no custom check
             tree = index.python(e.path)
             if tree is None:
                 continue
-            if not library and not below_ge_conftest(index, e) and not any(
-                    isinstance(n, ast.FunctionDef) and custom_check(n) for n in ops.statements(tree)):
-                continue  # no call _classify reports (no library word, no Great Expectations conftest) and no custom check
             al, calls = ops.py_calls(index, e)
             ge = ops.imports_module(al, "great_expectations") or any(
                 ops.imports_module(ops.py_calls(index, f)[0], "great_expectations") for f in conftests(index, e))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import re
 from collections.abc import Iterator
 
@@ -28,6 +27,8 @@ class DvcRemote(Detector):
             text = index.text(e.path)
             if text is None:
                 continue
+            import configparser  # here: most repositories have no .dvc/config
+
             cp = configparser.ConfigParser(interpolation=None, strict=False)
             try:
                 cp.read_string(text)

@@ -159,7 +159,8 @@ def _base_pinned(image: str) -> bool:
     if "$" in image:
         return False
     tag = tracking.tag_of(image)
-    return bool(tag) and tag != "latest" and not tag.startswith("latest")
+    # a team's rolling tag floats like ``latest`` itself: ``latest-gpu``, ``base-latest``, ``mlops_latest``
+    return bool(tag) and tag != "latest" and not tag.startswith("latest") and not tag.endswith(("-latest", "_latest", ".latest"))
 
 
 def _install(index: FileIndex, e: FileEntry, cmd: str) -> bool | None:

@@ -1,6 +1,7 @@
 """Explicit code-version links on the deployable model: images tagged with the commit/build id in CI and
-the scripts it runs, git commit/build tags on tracker runs and registered models, SageMaker commit
-metadata, Databricks ``git_source_info``; feeds E3. ``:latest``, comments and timestamps never count."""
+the scripts it runs, git commit/build tags on tracker runs and registered models (also a commit CI hands to the
+script that logs the model, which names or tags its run with it), SageMaker commit metadata, Databricks
+``git_source_info``; feeds E3. ``:latest``, comments and timestamps never count."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.commands import resolve
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -101,6 +103,10 @@ class ModelCodeVersion(Detector):
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
+        for c in ops.automated_commands(index):
+            how = _commit_argument(index, c)
+            if how:
+                yield from emit(c.path, c.line, how, "ci", Strength.STRONG)
         for e in index.select(ops.YAML_GLOBS):
             if e.path in ci_paths or e.test or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
                 continue
@@ -137,6 +143,41 @@ def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> I
             how = tracking.code_expr(value, tag_trigger)
             if how:
                 yield f"run-tag:{how}"
+
+
+_OPTION = lazy_re(r"--([A-Za-z][\w-]*)[=\s]+(\S+)")
+_RUN_NAMING = frozenset({"start_run", "set_tag", "set_tags", "log_param", "log_params", "init"})
+
+
+def _commit_argument(index: FileIndex, cmd: ops.Command) -> str | None:
+    """``python scripts/track.py --commit-hash ${{ github.sha }}`` on an automated path, where the script logs the
+    model to a tracker (``log_model``) in a run it names or tags with that option's value (``run_name =
+    commit_hash[:7]``, ``mlflow.start_run(run_name=run_name)``): the run holding the model carries the commit."""
+    text = tracking.gh_compact(cmd.text)  # ``${{ github.sha }}`` kept in one word
+    if not tracking.CODE_EXPR.search(text):
+        return None
+    argv = text.split()
+    if not argv or not re.match(r"^python[\d.]*$", argv[0].rsplit("/", 1)[-1]):
+        return None
+    script = next((a for a in argv[1:] if a.endswith(".py")), None)
+    e = resolve(index, script, cmd.path) if script else None
+    tree = index.python(e.path) if e is not None else None
+    if tree is None:
+        return None
+    dests = {m.group(1).replace("-", "_") for m in _OPTION.finditer(text) if tracking.code_expr(m.group(2))}
+    if not dests or not any(isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] == "log_model" for n in walk(tree)):
+        return None
+    derived = set(dests)  # names that hold the commit: the option's parameter and what is computed from it
+    for _ in range(3):
+        for n in walk(tree):
+            if isinstance(n, ast.Assign) and any(isinstance(x, ast.Name) and x.id in derived or isinstance(x, ast.Attribute) and x.attr in derived
+                                                 for x in walk(n.value)):
+                derived |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in _RUN_NAMING and any(
+                isinstance(x, ast.Name) and x.id in derived for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)):
+            return "run-tag:git-sha"
+    return None
 
 
 # commands that register or upload a model (their tag/label/version option is read) ...

@@ -29,13 +29,13 @@ _CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register|download)\b"), "azureml"
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
            b"log_artifact", b"RegisterModel", b"ModelUploadOp", b"create_registered_model", b"create_model_version",
-           b"transition_model_version_stage", b"set_model_version_tag", b"model_display_name", b"parent_model", b"add_version_aliases",
+           b"transition_model_version_stage", b"set_model_version_tag", b"model_display_name", b"TrainingJobRunOp", b"parent_model", b"add_version_aliases",
            b"Model")
 # ... and a registry _python() recognises: the SDK modules its calls resolve to, the SageMaker step argument and the
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
               b"ModelUploadOp", b"push_to_hub", b"huggingface_hub", b"bentoml", b"neptune", b"comet_ml", b"clearml", b"dvclive",
-              b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml")
+              b"google_cloud_pipeline_components", b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml")
 # The Kubeflow Model Registry client (``model_registry`` module, register_model) has common words: its module name is
 # matched as a substring instead
 KUBEFLOW_REGISTRY = (b"model_registry",)
@@ -102,6 +102,24 @@ class ModelRegistry(Detector):
                     seen.add((c.path, tool))
                     yield self.found("model.registry", index, c.path, c.line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+        yield from self._by_hand(index, {tool for _p, tool in seen})
+
+    def _by_hand(self, index: FileIndex, automated: set[str]) -> Iterator[Finding]:
+        """A registry CLI run from a Makefile target or a shell script that a person invokes (``make register-model``
+        runs ``az ml model create``): the model is still shared through the registry, so the store is central even
+        though no pipeline registers it (medium; demo and test trees are left out)."""
+        for e in index.select(("**/Makefile", "**/*.sh")):
+            if e.test or place(index, e).kind in ("exploration", "test") or not index.contains(e.path, REGISTRIES):
+                continue
+            for n, ln in enumerate(index.lines(e.path), 1):
+                body = ln.strip()
+                if body.startswith(("#", "echo ", "@echo ")):
+                    continue
+                tool = next((t for rx, t in _CLI if t not in automated and rx.search(body)), None)
+                if tool is not None:
+                    automated.add(tool)
+                    yield self.found("model.registry", index, e.path, n, strength=Strength.MEDIUM,
+                                     attrs={"tool": tool, "approval": False, "central": True, "wired": "manual"})
 
     def _configs(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):
@@ -201,7 +219,11 @@ def _attached_model(tree: ast.AST) -> bool:
 
 def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:
     """Vertex AI Model Registry without ``Model.upload``: a training job's ``run(model_display_name=...|parent_model=...)``
-    uploads the trained model (as a new version of ``parent_model``); ``ModelRegistry(...).add_version_aliases``."""
+    uploads the trained model (as a new version of ``parent_model``); ``ModelRegistry(...).add_version_aliases``; in a
+    pipeline, Google Cloud Pipeline Components' training-job ops: an AutoML ``...TrainingJobRunOp`` always outputs a model
+    uploaded to the registry, a custom one when given ``model_display_name``."""
+    if ops.imports_module(al, "google_cloud_pipeline_components") and c.attr.endswith("TrainingJobRunOp"):
+        return c.attr.startswith("AutoML") or _kw_set(c, "model_display_name")
     if not ops.imports_module(al, "google.cloud.aiplatform"):
         return False
     if c.attr == "run" and (_kw_set(c, "model_display_name") or _kw_set(c, "parent_model")):

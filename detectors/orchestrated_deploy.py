@@ -1,7 +1,8 @@
 """Model deployments run as a step of an orchestrated workflow: a Metaflow step, a Prefect task/flow, a Dagster
 op/asset, an Airflow task (``@task`` or a PythonOperator callable), a ZenML step or a KFP component that deploys the
 trained model to a managed endpoint (SageMaker ``Model.deploy``/``create_endpoint``, Vertex ``Model.deploy``/
-``Endpoint.deploy``, Azure ML online deployments). The workflow runs the deploy without a person copying files.
+``Endpoint.deploy``, Azure ML online deployments) or starts the serving container on its host (``docker run -p``,
+``docker compose up``). The workflow runs the deploy without a person copying files.
 Also a registry promotion (stage transition, alias) on an automated path whose stage/alias the serving code loads
 (``models:/name/Production``): the promotion is the deployment. Feeds M2."""
 
@@ -26,7 +27,7 @@ _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("
 NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline (or, in ZenML's
 # legacy API, bound to a pipeline that is run) they deploy the model the pipeline trained to a prediction server
-DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp",
+DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp", b"docker",
                   *(d.encode() for d in zenml.DEPLOYERS))
 # SDKs whose ``deploy`` puts a model behind a managed endpoint
 _DEPLOY_SDKS = (("sagemaker", "sagemaker"), ("google.cloud.aiplatform", "vertex"), ("azureml", "azureml"))
@@ -63,7 +64,33 @@ def _deploy_target(c: ast.Call, al: dict[str, str]) -> str | None:
         return "azureml"
     if name == "ModelDeployOp":
         return "vertex"
+    if _serves_container(c):
+        return "docker"
     return None
+
+
+_SHELL_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen", "os.system"}
+
+
+def _serves_container(c: ast.Call) -> bool:
+    """A task that starts a serving container on its host: ``subprocess.run(["docker", "run", "-d", "-p",
+    f"{port}:8000", image])`` (a container that publishes a port answers requests; one that only runs a job does
+    not) or ``docker compose up``."""
+    if dotted(c.func) not in _SHELL_CALLS or not c.args:
+        return False
+    arg = c.args[0]
+    if isinstance(arg, (ast.List, ast.Tuple)):
+        argv = [e.value if isinstance(e, ast.Constant) and isinstance(e.value, str) else "{}" for e in arg.elts]
+    elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        argv = arg.value.split()
+    elif isinstance(arg, ast.JoinedStr):
+        argv = "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in arg.values).split()
+    else:
+        return False
+    if argv[:2] in (["docker", "compose"], ["docker-compose"]) or argv[:1] == ["docker-compose"]:
+        return "up" in argv
+    return argv[:2] == ["docker", "run"] and any(a in ("-p", "--publish", "-P", "--publish-all") or a.startswith(("-p=", "--publish="))
+                                                  for a in argv[2:])
 
 
 class OrchestratedDeploy(Detector):

@@ -106,6 +106,16 @@ def _loads(fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.AST | 
     return None
 
 
+def _referenced(expr: ast.AST) -> list[str]:
+    """The names an expression reads, each by its last part: ``args.train_data`` -> ``train_data``, ``data_uri`` ->
+    ``data_uri``; the object of an attribute read is not itself a reference (``dataset.Y_mean`` is a statistic of the
+    data, ``Y_mean``, not where the data is)."""
+    nodes = list(walk(expr))
+    inner = {id(x.value) for x in nodes if isinstance(x, ast.Attribute)}
+    return [x.attr if isinstance(x, ast.Attribute) else x.id for x in nodes
+            if isinstance(x, (ast.Attribute, ast.Name)) and id(x) not in inner]
+
+
 def _uses(fn: ast.AST, param: str, attrs: tuple[str, ...]) -> ast.AST | None:
     """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body."""
     for n in walk(fn):
@@ -169,7 +179,10 @@ class PipelineTracking(Detector):
         reached = where.wired != "none"
         tracked = False
         for fn in walk(tree):
-            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, *_COMPONENT_DECOS)):
+            # a decorated component, or a function whose KFP artifact annotations make it one: a component built from
+            # a spec file whose container runs the function through the KFP executor (``Output[Metrics]`` parameters)
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    decorator(fn, *_COMPONENT_DECOS) or _output_params(fn, (*_METRIC_TYPES, "Dataset")))):
                 continue
             for p in sorted(_output_params(fn, _METRIC_TYPES)):
                 use = _uses(fn, p, _METRIC_CALLS)
@@ -274,8 +287,7 @@ class PipelineTracking(Detector):
             if path_expr is None or not roots(path_expr) & model_dirs:
                 continue
             content = values.get(c.args[0].id, c.args[0]) if isinstance(c.args[0], ast.Name) else c.args[0]
-            if isinstance(content, ast.Dict) and any(words(dotted(x)) & _DATA_WORDS for x in walk(content)
-                                                    if isinstance(x, ast.Attribute) or isinstance(x, ast.Name)):
+            if isinstance(content, ast.Dict) and any(words(r) & _DATA_WORDS for r in _referenced(content)):
                 at, snip = ops.locate(index, e, c.lineno)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"how": "data-uri-in-model-dir", "tool": "file"})

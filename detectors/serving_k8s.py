@@ -13,7 +13,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.placeholders import stub_endpoints
 from mlscan.facts.pyast import lines_naming
-from mlscan.facts.serving import k8s_serving, loads_model, managed_endpoints, serve_command, serving_image
+from mlscan.facts.serving import k8s_serving, loads_model, managed_endpoints, names_loader_library, serve_command, serving_image
 from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -142,13 +142,20 @@ def _python_file_fact(index: FileIndex, path: str) -> list[Any] | None:
 
 
 def _loads_model_fact(index: FileIndex, path: str) -> bool:
-    """Some call of this Python file loads a model (serving.loads_model)."""
+    """Some call of this Python file loads a model (serving.loads_model). Derived whenever a Python file is parsed (the
+    modules an app imports are usually parsed first by the wiring graph): the typed calls are built only for a file
+    that names a loader library."""
+    if index.python(path) is None:
+        return False
+    text = index.text(path)
+    if text is not None and not names_loader_library(text):
+        return False
     return loads_model(ops.py_calls(index, ops.FileEntry(path, path, "project"))[1])
 
 
 PYTHON_FACT = register_fact("serving.k8s.python", _python_file_fact,
                             eager=lambda index, path: index.may_mention(path, SERVING) and index.may_mention(path, NEEDLES))
-LOADS_MODEL = register_fact("serving.k8s.loads_model", _loads_model_fact)
+LOADS_MODEL = register_fact("serving.k8s.loads_model", _loads_model_fact, eager=lambda index, path: path.endswith(".py"))
 
 
 def _py_call(c: ops.PyCall, al: dict[str, str], loads: bool) -> Iterator[tuple[str, dict]]:

@@ -42,6 +42,7 @@ class ConfigError(UsageError):
 
 @dataclass(frozen=True, slots=True)
 class Attestation:
+    """A team's own answer to a question in .mlscan.yml: reason, owner, expiry and status."""
     question: str
     answer: AnswerValue
     reason: str
@@ -69,6 +70,7 @@ class Attestation:
 
 @dataclass
 class RepoConfig:
+    """What the repository's .mlscan.yml says: excludes, attestations, live endpoints, warnings."""
     path: str | None = None
     excludes: list[str] = field(default_factory=list)
     attestations: list[Attestation] = field(default_factory=list)

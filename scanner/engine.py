@@ -36,6 +36,7 @@ CACHE_MAX_WORK_FILES = 20_000
 
 @dataclass(frozen=True)
 class ScanOptions:
+    """How to scan: frameworks, extra rule packs, excludes, processes, cache and live endpoints."""
     frameworks: Sequence[str] = (DEFAULT_FRAMEWORK,)
     rules: Sequence[str] = ()
     excludes: Sequence[str] = ()
@@ -52,6 +53,7 @@ class ScanOptions:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """Everything a scan found and scored, what reporters render."""
     target: Target
     display_path: str
     findings: tuple[Finding, ...]

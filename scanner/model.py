@@ -92,6 +92,7 @@ def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """One cited location: file, line range, snippet and the detector that found it."""
     path: str
     line: int | None
     snippet: str
@@ -198,6 +199,7 @@ class Warning_:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """A question's answer in a scored framework, with its evidence and why."""
     id: str
     text: str
     dimension: str
@@ -228,6 +230,7 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class DimensionScore:
+    """The rung one dimension of a framework reaches, from its questions' answers."""
     name: str
     rung: int
     label: str
@@ -246,6 +249,7 @@ class DimensionScore:
 
 @dataclass(frozen=True, slots=True)
 class Score:
+    """A framework's level, answers and dimensions for one scan."""
     framework: str
     title: str
     level: int

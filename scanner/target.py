@@ -16,6 +16,7 @@ from .lazyre import lazy_re
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """What a scan reads: the repository root, the project's subdirectory, its commit and remote."""
     root: Path  # repository root (or the directory itself outside git)
     subdir: str  # project directory relative to root, "" for the whole repo, posix separators
     is_git: bool

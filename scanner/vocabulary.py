@@ -2,17 +2,21 @@
 
 Detectors pass byte-string needles to ``FileIndex.mentions``/``python_files`` inline; rather than ask
 every detector (built-in or plug-in) to repeat them in a declaration that would drift, the engine
-collects the byte constants of the modules that define the loaded detectors and of the helper modules
-they import (constants of functions, nested functions and module-level tuples). A needle missed here
+collects the byte constants of the modules that define the loaded detectors and of mlscan's helper modules
+(HELPER_PACKAGES; constants of functions, nested functions and module-level tuples). A needle missed here
 still works: the index tokenises a file again when a needle outside its vocabulary arrives.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Iterable
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
+
+from .bytecode_store import stored_path, write
 
 MAX_NEEDLE = 120
 
@@ -62,16 +66,89 @@ def _module_needles(module: ModuleType) -> set[bytes]:
     return out
 
 
+# The packages of mlscan whose modules ask ``mentions`` (the detectors' helpers); the engine, scoring, reporters and
+# cache ask nothing (tests/test_detection.py fails on a late needle of any fixture).
+HELPER_PACKAGES = ("mlscan.detectors", "mlscan.facts", "mlscan.ci", "mlscan.index", "mlscan.live")
+
+
 def harvest(detectors: Iterable[object]) -> set[bytes]:
-    """Byte constants of the detectors' modules and of every loaded ``mlscan`` module."""
+    """Byte constants of the detectors' modules and of every loaded ``mlscan`` module of HELPER_PACKAGES (read from
+    the copy stored beside the bytecode while no loaded mlscan module changed: ``_stored``)."""
+    names = harvested_modules(detectors)
+    key = _key(names)
+    if key is not None and _stored_key(key):
+        return set(_STORED["needles"])
+    out = walk_modules(names)
+    if key is not None:
+        _store(key, out)
+    return out
+
+
+def harvested_modules(detectors: Iterable[object]) -> set[str]:
     names = {type(d).__module__ for d in detectors}
-    names |= {n for n in list(sys.modules) if n == "mlscan" or n.startswith("mlscan.")}
+    return names | {n for n in list(sys.modules) if n.partition(".")[2] and _package(n) in HELPER_PACKAGES}
+
+
+def walk_modules(names: Iterable[str]) -> set[bytes]:
     out: set[bytes] = set()
     for name in names:
         module = sys.modules.get(name)
         if module is not None:
             out.update(_needles_of(name, module))
     return out
+
+
+# A scan's harvest (~5 ms, the same in every scan of an installation) kept as JSON beside vocabulary's bytecode, like
+# the .pyc files (``cache_from_source``; not written under PYTHONDONTWRITEBYTECODE), keyed by the harvested modules'
+# names and by the path, size and modification time of every loaded mlscan module (a value imported from any of them
+# counts). Only mlscan's own detectors: a plug-in's helpers lie outside the key.
+_STORED: dict[str, Any] = {}
+
+
+def _key(names: set[str]) -> list[Any] | None:
+    if any(n != "mlscan" and not n.startswith("mlscan.") for n in names):
+        return None
+    files = []
+    for n in sorted(n for n in list(sys.modules) if n == "mlscan" or n.startswith("mlscan.")):
+        f = getattr(sys.modules.get(n), "__file__", None)
+        if not f:
+            continue
+        try:
+            st = os.stat(f)
+        except OSError:
+            return None
+        files.append([n, f, st.st_mtime_ns, st.st_size])
+    return [sorted(names), files]
+
+
+def _stored_path() -> str | None:
+    return stored_path(__file__, ".needles.json")
+
+
+def _stored_key(key: list[Any]) -> bool:
+    """Is the stored harvest (read once) the one of ``key``?"""
+    if "key" not in _STORED:
+        _STORED["key"] = None
+        path = _stored_path()
+        if path is not None:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                if isinstance(data, dict) and isinstance(data.get("needles"), list) and all(isinstance(x, str) for x in data["needles"]):
+                    _STORED.update(key=data.get("key"), needles=frozenset(x.encode("latin-1") for x in data["needles"]))
+            except (OSError, ValueError, UnicodeEncodeError):
+                pass
+    return bool(_STORED["key"] == key)
+
+
+def _store(key: list[Any], needles: set[bytes]) -> None:
+    _STORED.update(key=key, needles=frozenset(needles))
+    write(_stored_path(), json.dumps({"key": key, "needles": sorted(n.decode("latin-1") for n in needles)}).encode("utf-8"))
+
+
+def _package(name: str) -> str:
+    """``mlscan.facts`` for ``mlscan.facts.ops`` and for ``mlscan.facts`` itself."""
+    return ".".join(name.split(".")[:2])
 
 
 _SEEN: dict[str, tuple[ModuleType, frozenset[bytes]]] = {}

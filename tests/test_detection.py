@@ -72,3 +72,34 @@ def test_detector_needles_are_all_in_the_vocabulary(monkeypatch) -> None:  # typ
     for repo in sorted(root.glob("*/repo")):
         scan(str(repo))
     assert not late
+
+
+
+def test_the_stored_vocabulary_is_the_harvest_of_the_same_modules(tmp_path: Path) -> None:
+    """The harvest is kept beside the bytecode and reused, unwalked, while the loaded mlscan modules are unchanged."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys, mlscan.engine\n"
+        "from mlscan import vocabulary as v\n"
+        "from mlscan.plugins import load_detectors\n"
+        "dets = load_detectors()\n"
+        "walked = v.walk_modules(v.harvested_modules(dets))\n"
+        "v._SEEN.clear()\n"
+        "def refuse(*a):\n"
+        "    raise AssertionError('walked')\n"
+        "if sys.argv[1] == 'stored':\n"
+        "    v._needles_of = refuse\n"
+        "got = v.harvest(dets)\n"
+        "print(json.dumps([len(got), got == walked]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    args = [sys.executable, "-X", f"pycache_prefix={tmp_path / 'pyc'}", "-c", probe]
+    first = json.loads(subprocess.run([*args, "walk"], capture_output=True, text=True, check=True, timeout=120, env=env).stdout)
+    assert len(list((tmp_path / "pyc").rglob("vocabulary.*.needles.json"))) == 1
+    cp = subprocess.run([*args, "stored"], capture_output=True, text=True, check=False, timeout=120, env=env)
+    assert cp.returncode == 0, cp.stderr  # served from the stored harvest: no module walked
+    assert first == json.loads(cp.stdout) and first[0] > 300 and first[1] is True

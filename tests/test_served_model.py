@@ -121,3 +121,29 @@ def test_sha_tagged_image_carries_the_model_code_version_only_with_the_model(tmp
     fetched = git_repo(tmp_path / "f", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/app.py": APP_REGISTRY})
     assert _answers(baked)["E3"] == "yes"
     assert _answers(fetched)["E3"] != "yes"
+
+
+APP_BENTO = """import bentoml
+import numpy as np
+from bentoml.io import NumpyNdarray
+
+runner = bentoml.keras.get("digit_classifier:latest").to_runner()
+svc = bentoml.Service("digits", runners=[runner])
+
+
+@svc.api(input=NumpyNdarray(), output=NumpyNdarray())
+def classify(batch: np.ndarray) -> np.ndarray:
+    return runner.predict.run(batch)
+"""
+BENTO_WORKFLOW = WORKFLOW.replace(
+    "      - run: docker build -t ghcr.io/acme/churn-api:${{ github.sha }} .\n",
+    "      - run: bentoml build && bentoml containerize digits:latest -t ghcr.io/acme/churn-api:${{ github.sha }}\n")
+
+
+def test_bentoml_store_model_is_in_the_image_only_when_ci_builds_the_bento(tmp_path: Path) -> None:
+    """A BentoML service loads its model from the local model store by tag: a Bento image CI builds with
+    ``bentoml containerize`` carries it, an image built from a plain Dockerfile does not."""
+    plain = git_repo(tmp_path / "p", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/service.py": APP_BENTO})
+    bento = git_repo(tmp_path / "b", {".github/workflows/release.yml": BENTO_WORKFLOW, "api/service.py": APP_BENTO})
+    assert _answers(plain)["E3"] != "yes"
+    assert _answers(bento)["E3"] == "yes"

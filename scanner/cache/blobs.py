@@ -32,13 +32,19 @@ class ContentIds:
     def _read_git_index(self) -> None:
         try:
             cp = git_run(Path(self.root), "ls-files", "-s", "--debug", "-z", check=False)
-            where = git_run(Path(self.root), "rev-parse", "--git-path", "index", check=False)
+            # a work tree's own .git directory holds its index (safegit drops GIT_INDEX_FILE); else (a linked
+            # worktree, a submodule's .git file, a symlink) git says where
+            own = os.path.join(self.root, ".git")
+            if os.path.isdir(own) and not os.path.islink(own):
+                index_file: str | None = os.path.join(".git", "index")
+            else:
+                where = git_run(Path(self.root), "rev-parse", "--git-path", "index", check=False)
+                index_file = where.stdout.decode("utf-8", "surrogateescape").strip() if where.returncode == 0 else None
         except OSError:
             return
         if cp.returncode != 0:
             return
-        if where.returncode == 0:
-            index_file = where.stdout.decode("utf-8", "surrogateescape").strip()
+        if index_file is not None:
             try:
                 self._racy_ns = os.stat(os.path.join(self.root, index_file)).st_mtime_ns
             except OSError:

@@ -14,6 +14,7 @@ from .shell import is_placeholder, split_commands
 
 @dataclass(frozen=True, slots=True)
 class CiStep:
+    """One step of a CI job: where it is defined, its name and its command or action."""
     path: str
     line: int
     name: str
@@ -33,6 +34,7 @@ class CiStep:
 
 @dataclass(frozen=True, slots=True)
 class CiJob:
+    """One CI job of any supported system: its triggers, steps, needs and whether it can run."""
     system: str  # github gitlab azure jenkins circleci bitbucket buildkite cloudbuild codebuild codepipeline tekton argocd flux
     path: str
     line: int
@@ -64,6 +66,7 @@ class CiJob:
 
 @dataclass
 class CiModel:
+    """Every CI job of the repository (``ci_model``)."""
     jobs: list[CiJob] = field(default_factory=list)
 
     def active_jobs(self) -> list[CiJob]:

@@ -59,6 +59,7 @@ _CHECKED = lazy_re(r"\|\|\s*(\{\s*)?(exit\s+([1-9]|\$)|false\b|return\s+[1-9])")
 
 @dataclass(frozen=True, slots=True)
 class ShellCommand:
+    """One command of a CI script and whether its failure fails the script."""
     text: str
     blocks: bool  # a failure of this command fails the script
     ignored: bool  # the failure is deliberately swallowed (`|| true`, `set +e`)

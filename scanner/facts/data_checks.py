@@ -27,13 +27,20 @@ _CUSTOM = lazy_re(r"^(test_)?(validate|check|verify)_(raw_|input_|training_|trai
 _READERS = ("read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel", "read_sql", "load_dataset")
 _FRAME_ATTRS = {"isnull", "isna", "notnull", "dtypes", "dtype", "columns", "shape", "nunique", "duplicated", "describe", "values",
                 "empty", "index", "between", "isin", "unique", "value_counts", "mean", "std", *_READERS}
+# an attribute access ``.name`` of one of _FRAME_ATTRS as Python can write it: between the dot and the name, spaces,
+# a backslash continuation, and inside brackets line breaks and comments (a superset: strings and comments count too)
+_FRAME_ATTR_USE = lazy_re(r"\.(?:[ \t\f]|\\\r?\n|\r?\n|#[^\r\n]*+)*+(?:" + "|".join(sorted(_FRAME_ATTRS)) + r")\b")
 
 
 def may_check(index: FileIndex, e: FileEntry) -> bool:
     """Without a library needle, a file can still hold a custom check or Great Expectations calls set up in a conftest."""
     if below_ge_conftest(index, e) or e.template:
         return True
-    return any(_CUSTOM.search(name) for name in _DEF.findall(index.text(e.path) or ""))
+    text = index.text(e.path) or ""
+    if not any(_CUSTOM.search(name) for name in _DEF.findall(text)):
+        return False
+    # custom_check needs a table attribute in the function (a notebook's code is JSON-escaped in its text: not checked)
+    return e.path.endswith(".ipynb") or _FRAME_ATTR_USE.search(text) is not None
 
 
 def below_ge_conftest(index: FileIndex, e: FileEntry) -> bool:

@@ -568,17 +568,23 @@ _RUN_HEADS = {
     "metaflow", "luigi", "cargo", "go", "java", "mlops", "azd", "eksctl", "k9s", "ansible-playbook", "vagrant",
 }
 _PY = lazy_re(r"^(python[\d.]*|py|ipython)$")
+# what shlex.split(..., comments=True) treats differently from str.split(): quotes, escapes, comments ('#' anywhere
+# in a word), and whitespace other than shlex's own (str.split also splits at \v, \f, NBSP ...)
+_SHLEX_SPECIAL = lazy_re(r"['\"\\#]|[^\S \t\r\n]")
 
 
 def classify(command: str) -> str | None:
     """What a documented shell command does: ``install`` (dependencies, data pulls, setup targets),
     ``run`` (runs, builds, tests, deploys the project), ``env`` (shell chores: cd, export, git clone,
     venv creation) or None (unknown: possibly program output)."""
-    import shlex
+    if _SHLEX_SPECIAL.search(command):
+        import shlex
 
-    try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
+        try:
+            words = shlex.split(command, comments=True)
+        except ValueError:
+            words = command.split()
+    else:  # no quote, escape or comment, no whitespace but shlex's own: shlex would split it like this (~40x faster)
         words = command.split()
     while words and (words[0] in _WRAP or ("=" in words[0] and not words[0].startswith("-"))):
         words = words[1:]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.orchestration import PROMOTE_CALLS, call_tail, dotted, kwarg, literal, metric_compare, words
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import statements_in, walk
 from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
@@ -91,10 +91,15 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
     metric with a threshold (``return self.accuracy >= 0.85``), or combines such verdicts (``return self.accurate and
     self.fast``, ``all(...)``). ``if tests.passes: model.promote_to_prod()`` decides promotion on a metric."""
     fns = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    returns = {f.name: [r.value for r in walk(f) if isinstance(r, ast.Return) and r.value is not None] for f in fns}
+    # a return is a statement: the statements below a function hold all of them, no expression walked
+    rets = {id(f): [r for r in statements_in(f.body) if isinstance(r, ast.Return) and r.value is not None] for f in fns}
+    returns = {f.name: [r.value for r in rets[id(f)]] for f in fns}
     # a verdict assigned first and returned by name (``to_deploy = recall > 0.7`` ... ``return to_deploy``)
-    found: set[str] = {f.name for f in fns if any(_compares(r.value, _assigns(f.body), r.lineno) for r in walk(f)
-                                                  if isinstance(r, ast.Return) and r.value is not None)}
+    found: set[str] = set()
+    for f in fns:
+        assigns = _assigns(f.body) if rets[id(f)] else {}
+        if any(_compares(r.value, assigns, r.lineno) for r in rets[id(f)]):
+            found.add(f.name)
     changed = bool(found)
     while changed:  # verdicts built from verdicts, a few levels deep
         changed = False
@@ -130,7 +135,7 @@ Assigns = dict[str, list[tuple[int, ast.expr]]]
 def _assigns(stmts: list[ast.stmt]) -> Assigns:
     """name -> [(line, value)] of the plain assignments in a function body (or a module's top level)."""
     out: Assigns = {}
-    for n in (x for s in stmts for x in walk(s)):
+    for n in statements_in(stmts):  # an assignment is a statement: no expression is walked
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
             out.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
     return out
@@ -147,7 +152,10 @@ class _Expand(ast.NodeTransformer):
         prior = [v for ln, v in self.assigns.get(node.id, ()) if ln < self.line]
         if not prior or self.depth <= 0 or len(self.assigns.get(node.id, ())) > 1:
             return node
-        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(prior[-1]))
+        value = prior[-1]
+        if self.depth <= 1 or not any(isinstance(n, ast.Name) and n.id in self.assigns for n in walk(value)):
+            return value  # nothing in it would be replaced: the expansion only reads it, no copy needed
+        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(value))
 
 
 def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset[str] = frozenset()) -> bool:

@@ -124,6 +124,6 @@ def may_log_predictions(index: FileIndex, e: FileEntry) -> bool:
     if place(index, e).kind in ("notebook", "test") and not index.mentions(e.path, (b"fluent",)):
         return False
     text = index.text(e.path) or ""
-    if e.suffix != ".ipynb" and not e.template and not logs_predictions(text):
+    if not makes_predictions(text):  # one regex search: far cheaper than logs_predictions' look at every logging call
         return False
-    return makes_predictions(text)
+    return e.suffix == ".ipynb" or e.template or logs_predictions(text)

@@ -72,6 +72,16 @@ def statements(tree: ast.AST) -> list[ast.AST]:
     return out[1:]
 
 
+def statements_in(stmts: list[ast.stmt]) -> list[ast.AST]:
+    """``stmts`` and every statement below them (``except``/``case`` clauses too), breadth first, found without walking
+    any expression: what a walk of each statement would find of the statement kinds (``Assign``, ``Return``, ...)."""
+    out: list[ast.AST] = list(stmts)
+    for s in out:  # grows while iterated
+        for field in _statement_fields(s.__class__):
+            out.extend(getattr(s, field, ()))
+    return out
+
+
 def lines_naming(tree: ast.AST, word: str) -> list[int]:
     """Sorted lines where a name, attribute or string (docstrings left out) contains ``word`` (lower case)."""
     out = []

@@ -5,7 +5,10 @@ model-serving framework, or is named for serving and loads a model) is read for 
   (MLflow and the SDKs that take its URIs), or a run's artifact, ``runs:/<id>/<path>``;
 * a file: the string path in a call that the scanned source makes to a model loader (calls named ``load``,
   ``load_model``, ``from_pretrained``, ``InferenceSession``...: ``_LOADERS``), written directly or through a
-  module-level name.
+  module-level name;
+* a model of BentoML's local model store by its tag, ``bentoml.<framework>.get("name:version")`` /
+  ``bentoml.models.get(...)`` (kind ``store``): it travels in an image only when the image is a Bento that the
+  repository's automation builds (``bentoml build``/``bentoml containerize``); any other image lacks it.
 
 Everything here is read from the syntax tree of the scanned source. mlscan never calls a loader, never opens the
 model file and never imports the scanned code: a pickled model in a scanned repository stays bytes on disk
@@ -20,12 +23,13 @@ answers once per scan; ``links_file(...)`` and ``from_registry_only(...)`` are t
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileIndex, register_fact
 
 from ..lazyre import lazy_re
 
@@ -40,6 +44,7 @@ _MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".on
               ".ubj", ".tflite")
 _NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "numpy")
 _URI = lazy_re(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
+_BENTO_TAG = lazy_re(r"^[a-z0-9][\w.-]*(:[\w.-]+)?$", re.IGNORECASE)  # name[:version], never a path
 _LIB_NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS)
 NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
 
@@ -47,7 +52,8 @@ NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from
 @dataclass(frozen=True)
 class ServedLoad:
     """One model load in serving code: ``kind`` is ``registry`` (``ref`` the model name, ``stage`` its stage, alias
-    or version), ``run`` (a run's artifact) or ``file`` (``ref`` the path as written, without leading ``./``)."""
+    or version), ``run`` (a run's artifact), ``store`` (a BentoML model store tag: ``ref`` the name, ``stage`` the
+    version) or ``file`` (``ref`` the path as written, without leading ``./``)."""
 
     path: str
     line: int
@@ -56,8 +62,9 @@ class ServedLoad:
     stage: str = ""
 
 
-def _serving_module(index: FileIndex, e: FileEntry, al: dict[str, str]) -> bool:
-    return ops.imports_module(al, *SERVING_LIBS) or bool(words(e.vpath.rsplit("/", 1)[-1]) & _SERVING_WORDS)
+def _serving_name(path: str) -> bool:
+    """Is the file named for serving (``serve.py``, ``inference_api.py``)?"""
+    return bool(words(path.rsplit("/", 1)[-1]) & _SERVING_WORDS)
 
 
 def _constants(tree: ast.Module) -> dict[str, str]:
@@ -98,26 +105,33 @@ def _string(node: ast.AST | None, names: dict[str, str]) -> str | None:
     return None
 
 
-def _from_uri(e: FileEntry, line: int, text: str) -> ServedLoad | None:
+Load = list  # [line, kind, ref, stage] of a ServedLoad, in a file fact
+
+
+def _from_uri(line: int, text: str) -> Load | None:
     m = _URI.match(text.strip())
     if not m:
         return None
     rest = m.group("rest")
     if m.group("scheme") == "runs":
-        return ServedLoad(e.vpath, line, "run", rest)
+        return [line, "run", rest, ""]
     name, sep, stage = rest.partition("@") if "@" in rest else rest.partition("/")
-    return ServedLoad(e.vpath, line, "registry", name, stage.strip("/") if sep else "")
+    return [line, "registry", name, stage.strip("/") if sep else ""]
 
 
-def _loads(e: FileEntry, tree: ast.Module) -> list[ServedLoad]:
+def _loads(tree: ast.Module) -> list[Load]:
     names = _constants(tree)
-    out: list[ServedLoad] = []
+    out: list[Load] = []
     for n in walk(tree):
         if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith(("models:/", "runs:/")):
-            hit = _from_uri(e, n.lineno, n.value)
+            hit = _from_uri(n.lineno, n.value)
         elif isinstance(n, ast.JoinedStr):
             text = _string(n, names) or ""
-            hit = _from_uri(e, n.lineno, text) if text.startswith(("models:/", "runs:/")) else None
+            hit = _from_uri(n.lineno, text) if text.startswith(("models:/", "runs:/")) else None
+        elif isinstance(n, ast.Call) and ops.dotted(n.func).startswith("bentoml.") and ops.dotted(n.func).rsplit(".", 1)[-1] in ("get", "load_model") \
+                and isinstance(tag := _string(n.args[0] if n.args else None, names), str) and _BENTO_TAG.match(tag):
+            name, _, version = tag.partition(":")
+            hit = [n.lineno, "store", name, version]
         elif isinstance(n, ast.Call) and ops.dotted(n.func).rsplit(".", 1)[-1] in _LOADERS \
                 and ops.dotted(n.func).split(".")[0] not in _NOT_MODEL_READERS:
             arg = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg in ("path", "f", "model_uri", "filename", "fname",
@@ -126,7 +140,7 @@ def _loads(e: FileEntry, tree: ast.Module) -> list[ServedLoad]:
             if text is None or text.startswith(("models:/", "runs:/")):
                 continue  # a URI literal is its own constant node
             path = text.removeprefix("./")
-            hit = ServedLoad(e.vpath, n.lineno, "file", path) if path.endswith(_MODEL_EXT) or "model" in path.lower() else None
+            hit = [n.lineno, "file", path, ""] if path.endswith(_MODEL_EXT) or "model" in path.lower() else None
         else:
             hit = None
         if hit is not None:
@@ -134,24 +148,33 @@ def _loads(e: FileEntry, tree: ast.Module) -> list[ServedLoad]:
     return out
 
 
+def _file_loads(index: FileIndex, path: str) -> list[object] | None:
+    """What ``served_models`` reads of one Python file: [it imports a serving library, its model loads]; None when it
+    does not parse. Derived as the file is parsed (by the wiring graph, usually), so no second parse is needed."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    return [ops.imports_module(ops.aliases(tree), *SERVING_LIBS), _loads(tree)]
+
+
+LOADS = register_fact("served.loads", _file_loads, eager=lambda index, path: path.endswith(".py") and index.may_mention(path, NEEDLES)
+                      and (_serving_name(path) or index.may_mention(path, _LIB_NEEDLES)))
+
+
 def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
-    """Every model load in the repository's serving code (tests, vendored and template trees left out)."""
+    """Every model load in the repository's serving code (tests, vendored and template trees left out): the loads of
+    a serving module, one that imports a serving library or is named for serving."""
 
     def build() -> tuple[ServedLoad, ...]:
         out: list[ServedLoad] = []
         for e in index.select(("**/*.py",)):
             if e.test or not index.mentions(e.path, NEEDLES):
                 continue
-            # only a serving module's loads count (_serving_module): one named for serving, or one whose text names a
-            # serving library (an import of it does); any other file is not parsed for this
-            if not words(e.vpath.rsplit("/", 1)[-1]) & _SERVING_WORDS and not index.mentions(e.path, _LIB_NEEDLES):
+            if not _serving_name(e.vpath) and not index.mentions(e.path, _LIB_NEEDLES):
                 continue
-            tree = index.python(e.path)
-            if tree is None:
-                continue
-            al, _calls = ops.py_calls(index, e)
-            if _serving_module(index, e, al):
-                out += _loads(e, tree)
+            fact = index.fact(e.path, LOADS)
+            if fact is not None and (fact[0] or _serving_name(e.vpath)):
+                out += [ServedLoad(e.vpath, *load) for load in fact[1]]
         return tuple(out)
 
     return index.memo("served:models", build)
@@ -177,6 +200,14 @@ def links_file(index: FileIndex, outs: list[str]) -> bool | None:
 
 
 def from_registry_only(index: FileIndex) -> bool:
-    """Does serving take every model it loads from a registry or a run (nothing from a file it ships)?"""
+    """Does serving take every model it loads from a registry or a run (nothing from a file it ships)? A BentoML
+    store model counts as shipped only when the repository's automation builds Bentos (their images carry it)."""
     loads = served_models(index)
-    return bool(loads) and all(ld.kind in ("registry", "run") for ld in loads)
+    if not loads:
+        return False
+    builds_bentos = any(ld.kind == "store" for ld in loads) and any(
+        _BENTO_BUILD.search(c.text) for c in ops.automated_commands(index))
+    return all(ld.kind in ("registry", "run") or ld.kind == "store" and not builds_bentos for ld in loads)
+
+
+_BENTO_BUILD = lazy_re(r"\bbentoml\s+(build|containerize)\b")

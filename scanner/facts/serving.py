@@ -23,6 +23,16 @@ _LOADERS = ("joblib.", "pickle.", "cloudpickle.", "dill.", "mlflow.", "torch.", 
             "catboost.", "onnxruntime.", "transformers.", "sentence_transformers.", "bentoml.", "skops.")
 
 
+# the libraries of _LOADERS by name: a file whose text names none of them imports none, so none of its calls loads a model
+LOADER_MODULES = tuple(m.rstrip(".") for m in _LOADERS)
+
+
+def names_loader_library(text: str) -> bool:
+    """Can ``loads_model`` hold for a file with this source? Its calls are qualified through its imports, which name
+    the library (a template's text is rendered before it is parsed: only then is this not known)."""
+    return any(m in text for m in LOADER_MODULES) or "{{" in text or "{%" in text
+
+
 def loads_model(calls: list[PyCall]) -> bool:
     """Some call loads a model through an ML or serialisation library (``joblib.load``, ``from_pretrained`` ...)."""
     return any(x.qual.startswith(_LOADERS) and re.search(r"load|from_pretrained|InferenceSession|pipeline|Booster|get", x.attr) for x in calls)

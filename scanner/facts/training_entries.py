@@ -23,7 +23,7 @@ from typing import Any
 
 from ..index import FileEntry, FileIndex, register_fact
 from . import ops, tracking
-from .orchestration import trainingish, words
+from .orchestration import dig, k8s_objects, trainingish, walk_dicts, words
 from .place import EXPLORATION_DIRS, place
 from .pyast import walk
 from .wiring import FILE_FACTS, SCRIPT_NEEDLES, file_imports
@@ -69,15 +69,58 @@ def _fit_line(index: FileIndex, path: str) -> int:
             name = ops.dotted(n.func)
             last = name.rsplit(".", 1)[-1]
             root = name.split(".", 1)[0]
+            if not (last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS)):
+                continue
             if words(name) & _PREPROCESSORS:
                 continue  # StandardScaler().fit(X), vectorizer.fit(texts): preparing features, not training a model
-            if last in _FIT_CALLS or last == "backward" or (last == "train" and root in _TRAIN_CALL_ROOTS):
-                line = getattr(n, "lineno", 0)
-                best = line if not best else min(best, line)
+            line = getattr(n, "lineno", 0)
+            best = line if not best else min(best, line)
     return best
 
 
-FIT_FACT = register_fact("training.fit_line", _fit_line)
+# derived as a file naming a fit word is parsed: the training entries ask it of scripts and of the modules they import,
+# which the wiring graph parsed earlier
+FIT_FACT = register_fact("training.fit_line", _fit_line, eager=lambda index, path: index.may_mention(path, _FIT_WORDS))
+
+
+def katib_trials(index: FileIndex) -> frozenset[str]:
+    """Base names of the scripts Katib Experiments run as trials (``trialTemplate.trialSpec`` container commands such as
+    ``python train_mlp.py --lr=${trialParameters.lr}``) with an objective metric: Katib's metrics collector records that
+    metric and the parameters for every trial, so each trial run is tracked by the tuning experiment."""
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for _e, d in k8s_objects(index, "kubeflow.org", ("Experiment",)):
+            spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
+            if not dig(spec, "objective").get("objectiveMetricName"):
+                continue
+            for c in walk_dicts(dig(spec, "trialTemplate", "trialSpec")):
+                for key in ("command", "args"):
+                    argv = c.get(key)
+                    for tok in argv if isinstance(argv, list) else str(argv or "").split():
+                        if isinstance(tok, str) and tok.endswith(".py"):
+                            out.add(tok.rsplit("/", 1)[-1])
+        return frozenset(out)
+
+    return index.memo("katib-trial-scripts", build)  # type: ignore[no-any-return]
+
+
+_LAUNCH_WORDS = (b"entry_point", b"entry_script")
+
+
+def _launched(index: FileIndex, path: str) -> list[str] | None:
+    """Base names of the scripts a file hands to a managed training job as its entry point (SageMaker
+    ``Estimator(entry_point="train.py")``, ``ModelTrainer(source_code=SourceCode(entry_script="train.py"))``)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    out = {kw.value.value.rsplit("/", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call) for kw in n.keywords
+           if kw.arg in ("entry_point", "entry_script") and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)
+           and kw.value.value.endswith(".py")}
+    return sorted(out)
+
+
+LAUNCHED_FACT = register_fact("training.launched_scripts", _launched)
 
 
 def _module_key(vpath: str) -> list[str]:
@@ -148,14 +191,22 @@ def _census(index: FileIndex) -> list[TrainingEntry]:
 def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, FileEntry], deps_of: Any) -> list[TrainingEntry]:
     """The candidates that are training entry points (independence is decided later, over all entries)."""
     memo: dict[str, tuple[int, bool]] = {}
+    by_base: dict[str, list[str]] = {}
+    for vp in by_vpath:
+        by_base.setdefault(vp.rsplit("/", 1)[-1], []).append(vp)
 
     def own(vp: str) -> tuple[int, bool]:
-        """(fit line, calls a tracker) of one file."""
+        """(fit line, calls a tracker) of one file; a file that launches a managed training job runs the job's entry
+        script remotely, so it is tracked when that script is."""
         if vp not in memo:
             e = by_vpath[vp]
             fit = (index.fact(e.path, FIT_FACT) or 0) if index.mentions(e.path, _FIT_WORDS) else 0
-            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE)
+            tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE) \
+                or e.name in katib_trials(index)
             memo[vp] = (fit, tracked)
+            if not tracked and index.mentions(e.path, _LAUNCH_WORDS):
+                launched = [c for name in index.fact(e.path, LAUNCHED_FACT) or () for c in by_base.get(name, ()) if c != vp]
+                memo[vp] = (fit, any(own(c)[1] for c in launched))
         return memo[vp]
 
     out: list[TrainingEntry] = []

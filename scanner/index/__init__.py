@@ -61,10 +61,12 @@ FACT_CACHE_CHARS = 2 << 20
 YAML_KEPT_CHARS = 4 << 20
 YAML_KEPT_MAX_FILES = 20_000
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MAX_DERIVED = 100_000  # values derived() keeps (a CI-heavy repository asks ~18,000 command expansions)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
 _TOKEN_B = lazy_re(rb"[A-Za-z0-9]+")
+_HUMP_HEADS = lazy_re(rb"(?=([A-Z][A-Za-z0-9]))")  # every capital with the letter or digit after it (overlapping)
 _NON_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256))
 
 
@@ -105,6 +107,7 @@ def _split_before(state: int | None, width: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
+    """A file in the scan's scope: its real and project-visible paths and how it applies."""
     path: str  # real path, relative to the repository root
     vpath: str  # path the project sees: equals path except for rendered template files
     scope: str  # "project" or "root" (a root file applying to a subdirectory project)
@@ -150,6 +153,7 @@ class SortedPaths:
 
 @dataclass(frozen=True)
 class IndexMark:
+    """The size of an index's records at one moment (``FileIndex.mark``)."""
     warnings: int
     skipped: dict[str, int]
     read: int
@@ -161,6 +165,7 @@ class IndexMark:
 
 @dataclass
 class IndexChanges:
+    """What an index recorded since a mark: warnings, skips, reads, parses and words."""
     warnings: list[Warning_]
     skipped: dict[str, list[str]]
     read: dict[str, int]
@@ -173,6 +178,7 @@ class IndexChanges:
 
 @dataclass
 class ScanStats:
+    """Counts of the files listed, read and parsed, and the paths skipped by reason."""
     listed: int = 0
     read: int = 0
     parsed: int = 0
@@ -228,7 +234,8 @@ class FileIndex:
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
-        self._humps: dict[bytes, int] = {}  # capitalised vocabulary words, also found inside CamelCase words
+        # capitalised vocabulary words, also found inside CamelCase words, by their first two characters (b"": one-letter words)
+        self._humps: dict[bytes, list[tuple[bytes, int]]] = {}
         # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
@@ -237,6 +244,7 @@ class FileIndex:
         self._tokens: dict[str, int] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
+        self._derived: dict[tuple[Any, ...], tuple[Any, Recorder | None]] = {}  # derived()
         # What the current unit of work observes and does (mlscan.cache.record): None when nothing records. With
         # recording on, every scan-wide model built by ``memo`` gets its own recorder (``memo_nodes``).
         self._rec: Recorder | None = None
@@ -632,6 +640,28 @@ class FileIndex:
         self._parsed.put(k, (value, node), max(self._read_paths.get(path, 0), 64))
         return value
 
+    def derived(self, key: tuple[Any, ...], build: Any) -> Any:
+        """Like ``file_memo`` for a small value derived from files by a pure ``build`` that many callers ask with the same
+        arguments (``key``), kept for the scan (up to MAX_DERIVED values): a CI command's expansion is asked once per
+        job that runs it and once per caller that expands commands. While recording, whoever asks observes what
+        building it observed."""
+        hit = self._derived.get(key)
+        outer = self._rec
+        if hit is not None:
+            if outer is not None and hit[1] is not None:
+                outer.merge(hit[1])
+            return hit[0]
+        node = self._rec = Recorder() if self._recording else None
+        try:
+            value = build()
+        finally:
+            self._rec = outer
+        if outer is not None and node is not None:
+            outer.merge(node)
+        if len(self._derived) < MAX_DERIVED:
+            self._derived[key] = (value, node)
+        return value
+
     # ------------------------------------------------------------ reading
     def warn(self, code: str, message: str, path: str | None = None) -> None:
         """Record a problem once (the same warning again, from another detector or process, adds nothing)."""
@@ -880,7 +910,7 @@ class FileIndex:
                 if part not in self._vocab:
                     self._vocab[part] = bit = 1 << len(self._vocab)
                     if part[:1].isupper():
-                        self._humps[part] = bit
+                        self._humps.setdefault(part[:2] if len(part) > 1 else b"", []).append((part, bit))
 
     def may_mention(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """``mentions`` when the vocabulary holds every word of the needles, else True (asking would make them late
@@ -963,10 +993,12 @@ class FileIndex:
         for t in vocab.keys() & words:
             found |= vocab[t]
         mixed = b" ".join([w for w in words if not w.islower()])
-        if mixed:
-            for t, bit in self._humps.items():  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``
-                if not found & bit and t in mixed:
-                    found |= bit
+        if mixed:  # ``Logger`` in ``TensorBoardLogger``, ``Drift`` in ``DataDriftPreset``: only the capitalised words whose
+            humps = self._humps  # first two characters start a capital in the file are looked for
+            for head in (b"", *set(_HUMP_HEADS.findall(mixed))):
+                for t, bit in humps.get(head, ()):
+                    if not found & bit and t in mixed:
+                        found |= bit
         self._tokens[path] = found | (1 << len(self._vocab))
         return found
 

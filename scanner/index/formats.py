@@ -22,7 +22,7 @@ MAX_LINE_CHARS = 10_000
 def cap_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
     """``text`` with every line longer than ``limit`` characters cut to ``limit`` (line ends and line numbers
     kept), and how many lines were cut."""
-    if len(text) <= limit:
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:  # no "\n"-separated piece is longer: no line is
         return text, 0
     lines = text.splitlines(keepends=True)
     cut = 0
@@ -384,6 +384,7 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
 
 @dataclass(frozen=True, slots=True)
 class DockerInstruction:
+    """One Dockerfile instruction: its line, upper-case keyword and value."""
     line: int
     instruction: str  # upper-case, e.g. FROM
     value: str
@@ -447,6 +448,7 @@ def parse_dockerfile(text: str) -> list[DockerInstruction]:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
+    """One requirement line of a requirements file: the package and its version specifier."""
     line: int
     name: str  # normalised (lower-case, - for _ and .)
     spec: str  # version specifier text, "" when unpinned

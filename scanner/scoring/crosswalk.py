@@ -17,6 +17,7 @@ from .rulepack import package_dir, read_data_file
 
 @dataclass(frozen=True, slots=True)
 class Crosswalk:
+    """How the checklist's levels map onto the published maturity models."""
     basis: str
     source: str
     anchors: Mapping[str, str]

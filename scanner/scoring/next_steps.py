@@ -21,6 +21,7 @@ MAX_EVIDENCE = 3
 
 @dataclass(frozen=True, slots=True)
 class Action:
+    """One next step: a question to turn to yes and what to do for it."""
     question: str
     text: str
     answer: AnswerValue
@@ -43,6 +44,7 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class NextSteps:
+    """The steps from a framework's current level to the next one."""
     framework: str
     current_level: int
     current_name: str

@@ -22,6 +22,7 @@ MAX_EVIDENCE = 8
 
 @dataclass(frozen=True, slots=True)
 class Pitfall:
+    """A known anti-pattern: the conditions that reveal it, why it matters and the fix."""
     id: str
     title: str
     source: str
@@ -51,6 +52,7 @@ class Missing:
 
 @dataclass(frozen=True, slots=True)
 class PitfallHit:
+    """A pitfall the scan found, with the evidence and the missing practices behind it."""
     pitfall: Pitfall
     evidence: tuple[Evidence, ...]
     missing: tuple[Missing, ...]
@@ -70,6 +72,7 @@ class PitfallHit:
 
 @dataclass(frozen=True, slots=True)
 class PitfallSet:
+    """The pitfalls of a pack file and the framework their conditions refer to."""
     framework: str  # the pack whose answers the conditions refer to
     pitfalls: tuple[Pitfall, ...]
 

@@ -20,6 +20,7 @@ Condition = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Question:
+    """One question of a rule pack: its text, section, dimension and answer conditions."""
     id: str
     text: str
     section: str
@@ -43,6 +44,7 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Band:
+    """A range of yes-answers that maps to a level (a pack scored by count)."""
     min: int
     max: int
     level: int
@@ -51,6 +53,7 @@ class Band:
 
 @dataclass(frozen=True, slots=True)
 class CascadeLevel:
+    """A level reached when every question it requires holds (a pack scored by cascade)."""
     level: int
     name: str
     label: str
@@ -60,12 +63,14 @@ class CascadeLevel:
 
 @dataclass(frozen=True, slots=True)
 class Rung:
+    """A dimension's rung: its level and the condition that reaches it."""
     level: int
     when: Condition
 
 
 @dataclass(frozen=True, slots=True)
 class Dimension:
+    """A scored dimension of a rule pack: its rung labels and conditions."""
     name: str
     labels: tuple[str, ...]
     rungs: tuple[Rung, ...]
@@ -73,6 +78,7 @@ class Dimension:
 
 @dataclass(frozen=True, slots=True)
 class RulePack:
+    """A maturity model loaded from a rule pack file: questions, scoring and sources."""
     framework: str
     title: str
     source: str

@@ -133,3 +133,17 @@ def test_evidence_codec_keeps_every_field() -> None:
                  ("run by x.sh:3",), ("optional: runs only when enabled or installed",), "data_deps")
     assert all(getattr(e, f.name) != f.default for f in dataclasses.fields(Evidence))  # the sample sets each field
     assert codec.unevidence(json.loads(json.dumps(codec.evidence(e)))) == e
+
+
+def test_a_damaged_database_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / DB_NAME).write_bytes(b"not SQLite at all, " * 400)  # what a power cut can leave without syncs
+    s = Store(tmp_path)
+    assert s.get("fact", "k") is None and s.broken  # this scan runs uncached
+    assert not (tmp_path / DB_NAME).exists()
+    s2 = Store(tmp_path)  # the next one starts a new cache
+    s2.put("fact", "k", [1])
+    s2.close()
+    s3 = Store(tmp_path)
+    assert s3.get("fact", "k") == [1] and not s3.broken
+    assert s3._conn().execute("PRAGMA synchronous").fetchone()[0] == 0  # type: ignore[union-attr]  # no fsync
+    s3.close()

@@ -1,0 +1,46 @@
+"""Pre-filters that keep files out of a parse: each lets through every file the parse could find something in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlscan.engine import run_detectors
+from mlscan.facts.data_checks import may_check
+from mlscan.index import FileIndex
+from mlscan.plugins import load_detectors
+from mlscan.target import resolve_target
+
+from tests.conftest import git_repo
+
+CHECK = '''import pandas as pd
+
+
+def validate_data(df):
+    if df{access}:
+        raise ValueError("missing values")
+
+
+validate_data(pd.read_csv("train.csv"))
+'''
+# a function named like a data check that looks at no table: never a custom check, not worth a parse
+NAMED_ONLY = '''def validate_schema(config):
+    assert config.get("schema"), "no schema"
+    return config
+'''
+
+
+def test_may_check_needs_a_table_attribute_as_python_can_write_it(tmp_path: Path) -> None:
+    files = {
+        "plain.py": CHECK.format(access=".isnull().any().any()"),
+        "spaced.py": CHECK.format(access=" . isna().values.any()"),
+        "continued.py": CHECK.format(access=".\\\n            empty"),
+        "bracketed.py": CHECK.format(access="[(df.  # the frame's\n            columns)]"),
+        "named_only.py": NAMED_ONLY,
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    got = {e.path: may_check(index, e) for e in index.select(("**/*.py",))}
+    assert got == {"plain.py": True, "spaced.py": True, "continued.py": True, "bracketed.py": True, "named_only.py": False}
+    found = run_detectors(index, load_detectors({"data.validation"}), 1)
+    assert sorted(f.evidence[0].path for f in found if f.attrs.get("tool") == "custom") == [
+        "bracketed.py", "continued.py", "plain.py", "spaced.py"]
+    assert ("named_only.py", "python") not in index.parse_counts
