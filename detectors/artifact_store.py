@@ -74,10 +74,11 @@ class ArtifactStore(Detector):
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
             if not e.test:
                 cmds += [(e.path, i, t, False) for i, t in ops.logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+        kinds: dict[str, str | None] = {}  # by command text: the same texts recur across jobs and callers
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):
                 continue
-            kind = next((k for rx, k in _COPY if rx.search(text)), None)
+            kind = kinds[text] if text in kinds else kinds.setdefault(text, next((k for rx, k in _COPY if rx.search(text)), None))
             if not kind:
                 continue
             env = _env_of(index, path)

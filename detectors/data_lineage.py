@@ -18,6 +18,7 @@ from mlscan.facts.commands import words as argv_words
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -30,12 +31,16 @@ _TAG_WORDS = frozenset({"tag", "tags", "release", "label"})
 # a dataset name that carries its version: a date, a ``v3``, a ``:tag``/``@tag`` or a trailing number
 _VERSIONED_VALUE = lazy_re(r"(?i)\bv\d+|\d{4}-?\d{2}(-?\d{2})?|[:@][\w.-]+$|[-_.]\d+$")
 _LAKEFS_REF = lazy_re(r"lakefs://[^/\s]+/([^/\s]+)/")
+# Google Cloud Pipeline Components that create a Vertex managed dataset (a registered data asset) as a pipeline step
+_GCPC_DATASET_OPS = frozenset({"TabularDatasetCreateOp", "ImageDatasetCreateOp", "TextDatasetCreateOp", "VideoDatasetCreateOp",
+                               "TimeSeriesDatasetCreateOp"})
 _AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
 # the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
 NEEDLES = (b"mlflow.log_input", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
            b"wandb.use_artifact", b"datasets.load_dataset", b"dvc.api", b"dvc.fs", b"lakefs", b"clearml.Dataset", b"clearml.datasets",
-           b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF")
+           b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF",
+           *(op.encode() for op in sorted(_GCPC_DATASET_OPS)))
 # data-version tags/params logged to a tracker (last branch of _python): a tagging/logging call ...
 TAG_CALLS = (b"log", b"tag", b"tags")
 # ... in a file with tracker calls (see tracking.tracker_calls): the imports its tracker constructors, integrations
@@ -82,7 +87,8 @@ class DataLineage(Detector):
             # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
             # registration script nothing runs any more is a one-off, not a data version of the runs (importing a
             # pipeline SDK makes a file its own pipeline definition: that alone runs nothing)
-            one_off = bool(extra.get("registers")) and (where.wired != "automated" or where.chain == f"pipeline definition {e.path}")
+            one_off = bool(extra.get("registers")) and (where.wired != "automated" or where.chain == f"pipeline definition {e.path}"
+                                                        and not _submitted(index, e))
             if one_off:
                 attrs["one_off"] = True
             yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated or one_off else strength,
@@ -112,6 +118,22 @@ class DataLineage(Detector):
                 # a data asset registered by hand (a setup script, the studio) and read at ``@latest``: which version a
                 # run used is not pinned by the repository, as for a registration script nothing runs (one-off)
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.WEAK, attrs={"tool": "azureml", "one_off": True})
+
+
+def _submitted(index: FileIndex, e: FileEntry) -> bool:
+    """Is a pipeline definition submitted by an automated path: a module that imports it (``from pipelines.train_pipeline
+    import build``) is reached by CI, a container or another automated root other than being a definition itself?"""
+    stem = e.name.rsplit(".", 1)[0]
+    key = e.vpath.rsplit(".", 1)[0].split("/")
+    for f in index.select(("**/*.py",)):
+        if f.path == e.path or f.test or not index.mentions(f.path, (stem.encode(),)):
+            continue
+        if not any(key[-len(d.split(".")):] == d.split(".") for d in file_imports(index, f) or ()):
+            continue
+        where = place(index, f)
+        if where.wired == "automated" and not where.chain.startswith("pipeline definition"):
+            return True
+    return False
 
 
 def _ci_registers_data(index: FileIndex) -> bool:
@@ -169,7 +191,8 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
             yield V, c.line, "azureml", {"pinned": True}
         elif q.startswith("mlflow.") and a in ("log_artifact", "log_artifacts") and c.node.args and _data_artifact(tree, c.node.args[0]):
             yield V, c.line, "mlflow", {"pinned": True, "how": "artifact"}
-        elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q:
+        elif q.startswith("google.cloud.aiplatform.") and a == "create" and "Dataset" in q \
+                or a in _GCPC_DATASET_OPS and ops.imports_module(al, "google_cloud_pipeline_components"):
             yield S, c.line, "vertex", {"registers": True}
         elif a in ("set_tag", "log_param", "tag", "set_tags", "log_params", "log") and c.node.args:
             key = ops.literal(c.node.args[0])

@@ -30,8 +30,10 @@ _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
 # additional records like so"): an aside, not a step a newcomer has to follow
 _OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
                     r"\byou (can|may) (also )?\w+ (additional|extra|more)\b|\b(if you'?re|if you are) (really )?in a hurry\b", re.IGNORECASE)
-# the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers), not the project's install
-_SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b")
+# the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers, a CLI), not the project's setup
+# (``sudo apt install curl``, ``brew install terraform``, a vendor's ``curl ... | sh`` installer): it installs, it runs nothing
+_SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b|"
+                          r"\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z)?sh\b|^\s*(sudo\s+)?(ba|z)?sh\s+<\(\s*(curl|wget)\b")
 
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
@@ -39,11 +41,17 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
                         r"how[\s_-]to[\s_-](run|use|start)|running)\b", re.IGNORECASE)
 
 
+# a section that describes the system rather than telling the reader what to do: its numbered list is the order things
+# happen in ("Flow: 1. Code pushed to GitHub, 2. CI builds the image"), not steps to follow
+_DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
+
+
 def _steps(doc: Document, readme: bool = False) -> list[Block]:
     """The numbered steps of a page: ordered list items and paragraphs that start with "Step N". In a README, only
     the steps of a section whose heading names the setup guide ("Getting started": 1. start the services, 2. fill
-    in the secrets, 3. run the pipeline's steps in order); a README's other numbered lists are features or notes."""
-    return [b for sec in doc.sections if not readme or any(_README_SETUP.search(t) for t in sec.trail)
+    in the secrets, 3. run the pipeline's steps in order); a README's other numbered lists are features or notes, and
+    so are those of a sub-section that describes the system ("Flow", "Architecture")."""
+    return [b for sec in doc.sections if not readme or (any(_README_SETUP.search(t) for t in sec.trail) and not _DESCRIBES.search(sec.title))
             for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
 
 
@@ -90,9 +98,9 @@ class DocsSetup(Detector):
                                      attrs={"where": where, "section": doc.title, "install": False, "run": False, "commands": 0,
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
-            kinds = {k for _, c, k, _ in found if not (k == INSTALL and _SYSTEM_INSTALL.match(c))}
+            kinds = {INSTALL if _SYSTEM_INSTALL.search(c) else k for _, c, k, _ in found}
             # cited at the first command of the project's own set-up, past the machine's prerequisites
-            line, cmd, _, section = next((f for f in found if not _SYSTEM_INSTALL.match(f[1])), found[0])
+            line, cmd, _, section = next((f for f in found if not _SYSTEM_INSTALL.search(f[1])), found[0])
             strong_enough = len(kinds) == 2 or len(found) >= 2
             emitted += 1
             yield self.found(

@@ -29,9 +29,12 @@ class DvcPipeline(Detector):
                     continue
                 with_io = [n for n, st in stages.items() if isinstance(st, dict) and st.get("deps") and (st.get("outs") or st.get("metrics"))]
                 metrics = any(isinstance(st, dict) and st.get("metrics") for st in stages.values())
+                # one stage declares lineage only when data goes in: a stage whose deps are all its own source files
+                # (``- src/model/train.py``) reads data it does not declare
+                single = len(stages) == 1 and bool(with_io) and any(_data_dep(d) for d in _deps(stages[with_io[0]]))
                 yield self.found(
                     "dvc.pipeline", index, e.path, doc.line_of("stages"), strength=Strength.STRONG,
-                    attrs={"stages": len(stages), "with_io": len(with_io) >= 2 or (len(stages) == 1 and bool(with_io)), "metrics": metrics},
+                    attrs={"stages": len(stages), "with_io": len(with_io) >= 2 or single, "metrics": metrics},
                 )
                 trains = any(isinstance(st, dict) and trainingish(str(name), str(st.get("cmd", ""))) for name, st in stages.items())
                 declared = next((st for st in stages.values() if isinstance(st, dict) and st.get("metrics")), None)
@@ -43,3 +46,18 @@ class DvcPipeline(Detector):
                             any(isinstance(st, dict) and st.get("params") for st in stages.values())), "optional": False,
                                "tuning_only": False, "pipeline_native": True},
                     )
+
+
+_CODE_SUFFIXES = (".py", ".ipynb", ".r", ".sh", ".bash", ".jl", ".scala", ".java", ".js", ".ts", ".go", ".rs", ".cpp", ".c")
+
+
+def _deps(stage: object) -> list[str]:
+    deps = stage.get("deps") if isinstance(stage, dict) else None
+    if isinstance(deps, str):
+        deps = [deps]
+    return [str(d) for d in deps] if isinstance(deps, list) else []
+
+
+def _data_dep(path: str) -> bool:
+    """A dependency that is data (a file or folder of inputs), not a source file of the stage's own code."""
+    return not path.strip().lower().endswith(_CODE_SUFFIXES)

@@ -124,6 +124,31 @@ FLOW_FACTS = register_fact("prefect.flow.file", _file_flows,
                            eager=lambda index, path: path.endswith(".py") and not is_test_path(path) and index.may_mention(path, PREFECT))
 
 
+def _deploys(index: FileIndex, path: str) -> list[Any] | None:
+    """The deployment calls with a schedule of one Python file (None: it does not parse): [imports Prefect, calls], a
+    call being [flow name, line, cron, active, its names are training's]. Derived as the file is parsed when it names a
+    deployment call and a schedule keyword."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    out: list[list[Any]] = []
+    for c in walk(tree):
+        if not (isinstance(c, ast.Call) and call_tail(c) in _DEPLOY_CALLS):
+            continue
+        target = kwarg(c, "flow") if call_tail(c) == "build_from_flow" else getattr(c.func, "value", None)
+        name = tail(dotted(target)) if target is not None else ""
+        ep = literal(kwarg(target, "entrypoint"), "") if isinstance(target, ast.Call) else ""
+        name = str(ep).rsplit(":", 1)[-1] if ep else name
+        sched = _schedule(c)
+        if sched is not None:
+            out.append([name, c.lineno, sched[0], sched[1], trainingish(name, str(literal(kwarg(c, "name"), "")))])
+    return [imports(tree, "prefect"), out]
+
+
+DEPLOY_FACTS = register_fact("prefect.flow.deploys", _deploys, eager=lambda index, path: path.endswith(".py")
+                             and index.may_mention(path, DEPLOY_NEEDLES) and index.may_mention(path, SCHEDULE_NEEDLES))
+
+
 def _flows(index: FileIndex) -> dict[str, _Flow]:
     files = [(e.path, f) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
              for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
@@ -199,22 +224,16 @@ class PrefectFlow(Detector):
                 continue
             if not (index.mentions(e.path, PREFECT) or (training_flows and index.mentions(e.path, training_flows))):
                 continue
-            tree = index.python(e.path)
-            if tree is None:
+            deploys = index.fact(e.path, DEPLOY_FACTS)
+            if deploys is None:
                 continue
-            for c in walk(tree):
-                if not (isinstance(c, ast.Call) and call_tail(c) in _DEPLOY_CALLS):
-                    continue
-                target = kwarg(c, "flow") if call_tail(c) == "build_from_flow" else getattr(c.func, "value", None)
-                name = tail(dotted(target)) if target is not None else ""
-                ep = literal(kwarg(target, "entrypoint"), "") if isinstance(target, ast.Call) else ""
-                name = str(ep).rsplit(":", 1)[-1] if ep else name
-                sched = _schedule(c)
+            imports_prefect, scheduled_calls = deploys
+            for name, line, cron, active, named_training in scheduled_calls:
                 flow = flows.get(name)
-                if sched is None or not (flow and flow.training or imports(tree, "prefect") and trainingish(name, str(literal(kwarg(c, "name"), "")))):
+                if not (flow and flow.training or imports_prefect and named_training):
                     continue
-                scheduled[name] = scheduled.get(name, False) or sched[1]
-                yield self._schedule_finding(index, e.path, c.lineno, sched[0], sched[1], bool(flow and flow.stub))
+                scheduled[name] = scheduled.get(name, False) or active
+                yield self._schedule_finding(index, e.path, line, cron, active, bool(flow and flow.stub))
         for e in index.select(("**/prefect.yaml", "**/prefect.yml")):
             for doc in index.yaml(e.path):
                 deps = doc.get("deployments") if isinstance(doc, dict) else None

@@ -23,6 +23,7 @@ from mlscan.facts.orchestration import (
     tail,
     training_code,
     trainingish,
+    unfed_training,
 )
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -68,7 +69,8 @@ class PythonPipelines(Detector):
                         n, edges = dataflow(fn, steps[mod])
                         training = training_code(fn, funcs) or trainingish(fn.name)
                         training_pipes |= {fn.name} if training else set()
-                        if n >= 2 and edges:
+                        # a training step that takes nothing in loads its own data: the edges after it are no lineage
+                        if n >= 2 and edges and not unfed_training(fn, steps[mod]):
                             # cited at the edge into its training step (``model = trainer(data=data)``), not at its ``def``
                             yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
                                              attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})

@@ -15,10 +15,11 @@ Python version's ``dataclasses`` or any other module's classes: compiled as befo
 from __future__ import annotations
 
 import builtins
-import os
 import sys
 from types import CodeType
 from typing import Any
+
+from .bytecode_store import stored_path, write
 
 _OWN = __name__.rpartition(".")[0] or __name__  # "mlscan"
 MAX_ENTRIES = 2000  # beyond: keep only the texts this process used (old versions of edited classes go)
@@ -29,13 +30,7 @@ _state: dict[str, Any] = {"path": None, "dirty": False, "installed": False}
 
 
 def _cache_path() -> str | None:
-    try:
-        import _frozen_importlib_external as bootstrap
-
-        pyc = bootstrap.cache_from_source(__file__)
-    except (ImportError, NotImplementedError, ValueError, TypeError):
-        return None
-    return pyc[: -len(".pyc")] + ".dataclasses" if pyc.endswith(".pyc") else None
+    return stored_path(__file__, ".dataclasses")
 
 
 def _magic() -> bytes:
@@ -102,21 +97,14 @@ def install() -> None:
 
 def save() -> None:
     """Write the stored code when a text was new (atomically; any failure leaves the file as it was)."""
-    path = _state["path"]
-    if not _state["dirty"] or path is None or sys.dont_write_bytecode:
+    if not _state["dirty"] or _state["path"] is None or sys.dont_write_bytecode:
         return
     import marshal
 
     keep = _codes if len(_codes) <= MAX_ENTRIES else {k: v for k, v in _codes.items() if k in _used}
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(_magic() + marshal.dumps(keep))
-        os.replace(tmp, path)
+        data = _magic() + marshal.dumps(keep)
+    except ValueError:  # not expected: code objects and strings marshal
+        return
+    if write(_state["path"], data):
         _state["dirty"] = False
-    except (OSError, ValueError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass

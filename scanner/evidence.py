@@ -34,6 +34,9 @@ SEARCH_CHARS = 2000
 _PUNCT_ONLY = lazy_re(r"""^[\s\[\]{}()<>,;:|>\-+.*='"`\\/]*$""")
 # a key that opens a block: ``stages:``, ``- script:``, ``"rules": [``, ``run: |``, ``key: &anchor``, ``train:`` (make)
 _KEY_OPENER = lazy_re(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[\[{(]|&[\w-]+|\\)?\s*$""")
+# a list item keyed by a file (``- scores.json:`` under DVC's ``metrics:``, ``- models/model.pkl:`` with its options):
+# the file is the value, the options below it (``cache: false``) are settings
+_FILE_ITEM = lazy_re(r"""^-\s+["']?[\w.\-/]*(?:/|\.[A-Za-z][A-Za-z0-9]{0,5})["']?\s*:\s*$""")
 _TABLE_HEADER = lazy_re(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
 # a step or object name: says what the block is called, not what it does
 _NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
@@ -78,6 +81,8 @@ def is_bare(line: str, path: str = "") -> bool:
         return True
     if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)) or (path.endswith(".py") and _PY_LOG.match(code)):
         return True
+    if _FILE_ITEM.match(code):
+        return False
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))

@@ -9,13 +9,14 @@ still works: the index tokenises a file again when a needle outside its vocabula
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
 from collections.abc import Iterable
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
+
+from .bytecode_store import stored_path, write
 
 MAX_NEEDLE = 120
 
@@ -121,13 +122,7 @@ def _key(names: set[str]) -> list[Any] | None:
 
 
 def _stored_path() -> str | None:
-    try:
-        import _frozen_importlib_external as bootstrap
-
-        pyc = bootstrap.cache_from_source(__file__)
-    except (ImportError, NotImplementedError, ValueError, TypeError):
-        return None
-    return pyc[: -len(".pyc")] + ".needles.json" if pyc.endswith(".pyc") else None
+    return stored_path(__file__, ".needles.json")
 
 
 def _stored_key(key: list[Any]) -> bool:
@@ -148,18 +143,7 @@ def _stored_key(key: list[Any]) -> bool:
 
 def _store(key: list[Any], needles: set[bytes]) -> None:
     _STORED.update(key=key, needles=frozenset(needles))
-    path = _stored_path()
-    if path is None or sys.dont_write_bytecode:
-        return
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"key": key, "needles": sorted(n.decode("latin-1") for n in needles)}, fh)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    write(_stored_path(), json.dumps({"key": key, "needles": sorted(n.decode("latin-1") for n in needles)}).encode("utf-8"))
 
 
 def _package(name: str) -> str:

@@ -57,7 +57,7 @@ def test_python_lines_that_only_log_are_bare(line: str) -> None:
     ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
      'name = "numpy"', "* @ml-platform", "  - alice", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
      "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} .", "if: github.ref == 'refs/heads/main'",
-     "environment: production"],
+     "environment: production", "- scores.json:", "- models/model.pkl:"],  # a list item keyed by a file names the file
 )
 def test_informative_lines(line: str) -> None:
     assert not is_bare(line, "x.yaml")
@@ -769,12 +769,13 @@ def test_a_tensorboard_callback_is_the_tracker_not_the_compile_metrics_beside_it
 
 
 def test_t1_cites_the_project_s_setup_past_machine_prerequisites_and_hurried_shortcuts(tmp_path: Path) -> None:
-    """The machine's package manager (``sudo apt install curl`` for a VPN client) is a prerequisite, not the project's
-    install: a page of such steps does not lead T1 ahead of one that installs and runs the project; a shortcut for
+    """The machine's package manager (``sudo apt install curl`` for a VPN client) and a vendor's ``curl | sh`` installer
+    are prerequisites that run nothing of the project: a page of such steps does not lead T1 ahead of one that installs
+    and runs the project, and a page's cited line is its first command past them; a shortcut for
     readers "in a hurry" that runs an upstream example is an aside."""
     files = {
         "README.md": "# Cluster\n\n## Setup\n\n### Install the VPN\n\n```shell\nsudo apt install curl\n```\n\n"
-                     "```shell\nnordvpn login\n```\n",
+                     "```shell\nsh <(curl -sSf https://downloads.example.com/apps/linux/install.sh)\n```\n",
         "src/model/README.md": "# Model\n\n## Install dependencies\n\n```shell\npip install .\n```\n\n## Build model\n\n"
                                "```shell\npython build_model.py\n```\n",
         "examples/README.md": "# Example\n\n## Run it locally\n\nIf you're really in a hurry, just run the following:\n\n"
@@ -785,7 +786,7 @@ def test_t1_cites_the_project_s_setup_past_machine_prerequisites_and_hurried_sho
     t1 = next(q for q in report["questions"] if q["id"] == "T1")
     assert (t1["evidence"][0]["path"], t1["evidence"][0]["line"]) == ("src/model/README.md", 6)
     setup = {f["evidence"][0]["path"]: f for f in report["findings"] if f["signal"] == "docs.setup"}
-    assert setup["README.md"]["attrs"]["install"] is False
+    assert setup["README.md"]["attrs"]["run"] is False  # a vendor's installer piped from curl runs nothing of the project
     assert setup["examples/README.md"]["evidence"][0]["line"] == 14  # pip install zenml, not the hurried shortcut
 
 
@@ -811,3 +812,15 @@ def test_a_zenml_or_flyte_pipeline_is_cited_at_the_edge_into_its_training_step(t
     report = build_report(scan(str(repo), ScanOptions(jobs=1)))
     d3 = next(q for q in report["questions"] if q["id"] == "D3")
     assert d3["answer"] == "yes" and (d3["evidence"][0]["path"], d3["evidence"][0]["line"]) == ("pipeline.py", 10)
+
+
+def test_a_flow_described_under_the_setup_heading_is_no_setup_steps(tmp_path: Path) -> None:
+    """A README's setup section may hold a sub-section that describes the system ("Flow:", "Architecture"): its
+    numbered list is the order things happen in, not steps a newcomer follows; the setup section's own steps count."""
+    flow = ("# Pipeline\n\n## Setup Instructions\n\n### Flow:\n\n1. Code pushed to GitHub\n\n2. CI builds the image\n\n"
+            "3. Amazon ECR stores the image\n\n4. SageMaker trains the model\n")
+    steps = ("# Pipeline\n\n## Setup Instructions\n\n1. Create the ECR repository\n2. Add the AWS secrets to the repository\n"
+             "3. Push to main to train and deploy\n")
+    for name, readme, found in (("flow", flow, False), ("steps", steps, True)):
+        report = build_report(scan(str(_repo(tmp_path / name, {"README.md": readme, "train.py": "print(1)\n"})), ScanOptions(jobs=1)))
+        assert any(f["signal"] == "docs.setup" for f in report["findings"]) is found, name

@@ -186,7 +186,12 @@ _Subs = list[Invoked]
 def invoked(index: FileIndex, text: str, path: str, line: int, cwd: str = "") -> list[Invoked]:
     """The commands that one command (written at ``path``:``line``, run in ``cwd``) runs directly, in order: one level of the
     expansion through scripts, Makefiles, task runners and job specs. Callers recurse with their own depth and cycle
-    rules (job_commands, ops.automated_commands and wiring all expand commands through this)."""
+    rules (job_commands, ops.automated_commands and wiring all expand commands through this), so the same command is
+    asked many times: each expansion is derived once per scan (Azure/azureml-examples asks 132,480 for 17,780 commands)."""
+    return index.derived(("invoked", text, path, line, cwd), lambda: _invoked(index, text, path, line, cwd))  # type: ignore[no-any-return]
+
+
+def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> list[Invoked]:
     w = words(text)
     h = head(w)
     if h in SHELLS or h.endswith(".sh") or (w and w[0].startswith("./") and "." not in h):

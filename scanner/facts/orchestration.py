@@ -373,6 +373,26 @@ def edge_line(fn: ast.AST, step_names: set[str]) -> int:
     return min(lines)[1] if lines else 0
 
 
+def unfed_training(fn: ast.AST, step_names: set[str]) -> bool:
+    """Does a pipeline function train only in steps that take nothing in: every call of a step named for training
+    (``train_model()``) receives neither another step's result nor a pipeline parameter? Such a step loads its data
+    itself, so the pipeline's edges (model file to deploy step) carry no lineage from raw data to the model's input.
+    False when no step is named for training (nothing to tell)."""
+    params = {a.arg for a in [*getattr(getattr(fn, "args", None), "args", []), *getattr(getattr(fn, "args", None), "kwonlyargs", [])]}
+    produced: set[str] = set(params)
+    for n in walk(fn):  # (ZenML's legacy API passes the steps in as the pipeline function's parameters)
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and tail(dotted(n.value.func)) in step_names | params:
+            for t in n.targets:
+                produced |= {x.id for x in walk(t) if isinstance(x, ast.Name)}
+    fed: list[bool] = []
+    for n in walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in step_names and trainingish(n.func.id):
+            args = [*n.args, *(k.value for k in n.keywords)]
+            fed.append(any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and isinstance(x.func, ast.Name)
+                           and x.func.id in step_names for a in args for x in walk(a)))
+    return bool(fed) and not any(fed)
+
+
 def dataflow(fn: ast.AST, step_names: set[str]) -> tuple[int, int]:
     """(step calls, data edges) in a pipeline function: calls of known steps, an edge whenever a step
     consumes another step's result (nested call or a variable it was assigned to)."""

@@ -105,6 +105,24 @@ def katib_trials(index: FileIndex) -> frozenset[str]:
     return index.memo("katib-trial-scripts", build)  # type: ignore[no-any-return]
 
 
+_LAUNCH_WORDS = (b"entry_point", b"entry_script")
+
+
+def _launched(index: FileIndex, path: str) -> list[str] | None:
+    """Base names of the scripts a file hands to a managed training job as its entry point (SageMaker
+    ``Estimator(entry_point="train.py")``, ``ModelTrainer(source_code=SourceCode(entry_script="train.py"))``)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    out = {kw.value.value.rsplit("/", 1)[-1] for n in walk(tree) if isinstance(n, ast.Call) for kw in n.keywords
+           if kw.arg in ("entry_point", "entry_script") and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)
+           and kw.value.value.endswith(".py")}
+    return sorted(out)
+
+
+LAUNCHED_FACT = register_fact("training.launched_scripts", _launched)
+
+
 def _module_key(vpath: str) -> list[str]:
     parts = vpath.rsplit(".", 1)[0].split("/")
     return parts[:-1] if parts[-1] == "__init__" else parts
@@ -173,15 +191,22 @@ def _census(index: FileIndex) -> list[TrainingEntry]:
 def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, FileEntry], deps_of: Any) -> list[TrainingEntry]:
     """The candidates that are training entry points (independence is decided later, over all entries)."""
     memo: dict[str, tuple[int, bool]] = {}
+    by_base: dict[str, list[str]] = {}
+    for vp in by_vpath:
+        by_base.setdefault(vp.rsplit("/", 1)[-1], []).append(vp)
 
     def own(vp: str) -> tuple[int, bool]:
-        """(fit line, calls a tracker) of one file."""
+        """(fit line, calls a tracker) of one file; a file that launches a managed training job runs the job's entry
+        script remotely, so it is tracked when that script is."""
         if vp not in memo:
             e = by_vpath[vp]
             fit = (index.fact(e.path, FIT_FACT) or 0) if index.mentions(e.path, _FIT_WORDS) else 0
             tracked = bool(tracking.wants_tracker_file(index, e) and tracking.tracker_calls(index, e)) or index.contains(e.path, _NATIVE) \
                 or e.name in katib_trials(index)
             memo[vp] = (fit, tracked)
+            if not tracked and index.mentions(e.path, _LAUNCH_WORDS):
+                launched = [c for name in index.fact(e.path, LAUNCHED_FACT) or () for c in by_base.get(name, ()) if c != vp]
+                memo[vp] = (fit, any(own(c)[1] for c in launched))
         return memo[vp]
 
     out: list[TrainingEntry] = []

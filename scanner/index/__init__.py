@@ -61,6 +61,7 @@ FACT_CACHE_CHARS = 2 << 20
 YAML_KEPT_CHARS = 4 << 20
 YAML_KEPT_MAX_FILES = 20_000
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MAX_DERIVED = 100_000  # values derived() keeps (a CI-heavy repository asks ~18,000 command expansions)
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
@@ -243,6 +244,7 @@ class FileIndex:
         self._tokens: dict[str, int] = {}
         self.late_needles: set[bytes] = set()
         self._memo: dict[str, Any] = {}
+        self._derived: dict[tuple[Any, ...], tuple[Any, Recorder | None]] = {}  # derived()
         # What the current unit of work observes and does (mlscan.cache.record): None when nothing records. With
         # recording on, every scan-wide model built by ``memo`` gets its own recorder (``memo_nodes``).
         self._rec: Recorder | None = None
@@ -636,6 +638,28 @@ class FileIndex:
         if outer is not None and node is not None:
             outer.merge(node)
         self._parsed.put(k, (value, node), max(self._read_paths.get(path, 0), 64))
+        return value
+
+    def derived(self, key: tuple[Any, ...], build: Any) -> Any:
+        """Like ``file_memo`` for a small value derived from files by a pure ``build`` that many callers ask with the same
+        arguments (``key``), kept for the scan (up to MAX_DERIVED values): a CI command's expansion is asked once per
+        job that runs it and once per caller that expands commands. While recording, whoever asks observes what
+        building it observed."""
+        hit = self._derived.get(key)
+        outer = self._rec
+        if hit is not None:
+            if outer is not None and hit[1] is not None:
+                outer.merge(hit[1])
+            return hit[0]
+        node = self._rec = Recorder() if self._recording else None
+        try:
+            value = build()
+        finally:
+            self._rec = outer
+        if outer is not None and node is not None:
+            outer.merge(node)
+        if len(self._derived) < MAX_DERIVED:
+            self._derived[key] = (value, node)
         return value
 
     # ------------------------------------------------------------ reading

@@ -111,3 +111,81 @@ def test_katib_trial_script_is_tracked_by_its_experiment(tmp_path: Path) -> None
     assert bare and bare[0]["untracked"] == 1
     with_katib = _found(_repo(tmp_path / "katib", {**files, "tuning/experiment.yaml": KATIB}), "tracking.coverage", "tracking.coverage")
     assert with_katib == []
+
+
+LAUNCHER = '''from sagemaker.estimator import Estimator
+
+
+def run_training(role: str, image: str, train_uri: str) -> None:
+    estimator = Estimator(image_uri=image, role=role, instance_type="ml.m5.xlarge", instance_count=1,
+                          entry_point="train.py", source_dir="src")
+    estimator.fit({"train": train_uri})
+
+
+if __name__ == "__main__":
+    run_training("arn:aws:iam::111122223333:role/sm", "sklearn-image", "s3://bucket/train/")
+'''
+
+UNTRACKED_TRAIN = '''from sklearn.linear_model import LogisticRegression
+
+if __name__ == "__main__":
+    LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+'''
+
+
+def test_launcher_of_a_tracked_managed_training_script_is_tracked(tmp_path: Path) -> None:
+    """A script that starts a managed training job (``entry_point="train.py"``) runs that script remotely: when the
+    entry script logs to a tracker the launcher's run is tracked; when it does not, the launcher stays untracked."""
+    tracked = _found(_repo(tmp_path / "tracked", {"src/train.py": TRACKED_TRAIN, "launch.py": LAUNCHER}), "tracking.coverage",
+                     "tracking.coverage")
+    assert tracked == []
+    other = {"src/train.py": UNTRACKED_TRAIN, "launch.py": LAUNCHER, "jobs/tracked_job.py": TRACKED_TRAIN}
+    untracked = _found(_repo(tmp_path / "untracked", other), "tracking.coverage", "tracking.coverage")
+    assert untracked and untracked[0]["untracked"] >= 1
+
+
+VERTEX_PIPELINE = '''from google_cloud_pipeline_components import aiplatform as gcc_aip
+from kfp.v2 import dsl
+
+
+@dsl.pipeline(name="churn-automl", pipeline_root="gs://churn-ml/pipeline-root")
+def pipeline(project: str, bq_source: str = "bq://churn-ml.crm.customers"):
+    data = gcc_aip.TabularDatasetCreateOp(project=project, display_name="customers", bq_source=bq_source)
+    gcc_aip.AutoMLTabularTrainingJobRunOp(project=project, display_name="churn", optimization_prediction_type="classification",
+                                          dataset=data.outputs["dataset"], target_column="churned")
+'''
+
+SUBMIT = '''from google.cloud import aiplatform
+from kfp.v2 import compiler
+
+from pipelines.train_pipeline import pipeline
+
+if __name__ == "__main__":
+    compiler.Compiler().compile(pipeline_func=pipeline, package_path="churn.json")
+    aiplatform.PipelineJob(display_name="churn", template_path="churn.json", parameter_values={"project": "churn-ml"}).submit()
+'''
+
+SUBMIT_WORKFLOW = '''name: train
+on:
+  push:
+    branches: [main]
+jobs:
+  submit:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install google-cloud-aiplatform==1.38.0 kfp==1.8.22
+      - run: python submit.py
+'''
+
+
+def test_vertex_dataset_step_versions_data_when_ci_submits_the_pipeline(tmp_path: Path) -> None:
+    """A pipeline step that creates a Vertex managed dataset registers a data version on every run once an automated
+    path submits the pipeline (CI runs a script that imports it); the same definition that nothing submits is a
+    one-off."""
+    files = {"pipelines/__init__.py": "", "pipelines/train_pipeline.py": VERTEX_PIPELINE, "submit.py": SUBMIT}
+    by_hand = _found(_repo(tmp_path / "hand", files), "data.lineage_logged", "data.versioned_store")
+    assert by_hand and by_hand[0].get("one_off") is True
+    ci = _found(_repo(tmp_path / "ci", {**files, ".github/workflows/train.yml": SUBMIT_WORKFLOW}), "data.lineage_logged",
+                "data.versioned_store")
+    assert ci and not ci[0].get("one_off") and ci[0]["tool"] == "vertex"

@@ -537,3 +537,27 @@ def test_yaml_direct_conversion_equals_the_line_aware_constructor() -> None:
     got, want = formats.load_yaml_all(text), constructed(text)
     assert len(got) == len(want) == 2 and all(same(g, w) for g, w in zip(got, want))
     assert got[0].line_of("merged") == 2 and got[0]["merged"]["y"] == 2
+
+
+def test_derived_builds_once_and_every_asker_observes_what_building_read(tmp_path: Path) -> None:
+    from mlscan.cache.record import Recorder
+
+    root = tmp_path / "r"
+    write(root, {"run.sh": "python train.py\n"})
+    ix = FileIndex(plain(root))
+    ix.recording(True)
+    built: list[int] = []
+
+    def build() -> int:
+        built.append(1)
+        return len(ix.text("run.sh") or "")
+
+    askers = [Recorder(), Recorder()]
+    for rec in askers:
+        prev = ix.record_into(rec)
+        try:
+            assert ix.derived(("len", "run.sh"), build) == 16
+        finally:
+            ix.record_into(prev)
+    assert built == [1]
+    assert all("run.sh" in rec.content for rec in askers)  # the second asker read the script too, through the first build
