@@ -127,22 +127,24 @@ class ArtifactStore(Detector):
         env pointing at a server) and the file sets none of its own."""
         env_remote = any(("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v)) and not e.test
                          for e, _ln, _n, v in tracking.env_settings(index, ("MLFLOW_TRACKING_URI",)) if v.strip())
-        for e, tree in index.python_files((b"log_model",)):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if not index.mentions(e.path, _LOG_MODEL):
+                continue
+            fact = index.fact(e.path, SERVER_MODELS)
+            if fact is None:
+                continue  # does not parse
             where = place(index, e)
             if where.test or where.kind in ("notebook", "exploration"):
                 continue
-            al, calls = ops.py_calls(index, e)
-            logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
-            if not logs:
+            line, sets_uri, uri_remote = fact
+            if not line:
                 continue
-            uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
-                    for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
-            remote = any(u and tracking.remote_uri(u) for u in uris) if uris else env_remote
+            remote = uri_remote if sets_uri else env_remote
             if not remote or not once(e.path, "code"):
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                 where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-            at, snip = ops.locate(index, e, logs[0].line)
+            at, snip = ops.locate(index, e, line)
             yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                              attrs={"kind": "mlflow-server", "how": "log_model", "wired": where.wired == "automated"})
 
@@ -225,6 +227,23 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
 
 FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
 HELPER_FACTS = register_fact("artifact.store.helpers", _upload_helpers, eager=lambda index, path: index.may_mention(path, NEEDLES))
+_LOG_MODEL = (b"log_model",)
+
+
+def _server_models_fact(index: FileIndex, path: str) -> list[Any] | None:
+    """What ``_server_models`` reads of one Python file or notebook: [the line of its first ``mlflow...log_model`` call (0:
+    none), it sets a tracking URI, a URI it sets is remote]; None when it does not parse. Derived as the file is parsed."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    _al, calls = ops.py_calls(index, ops.FileEntry(path, path, "project"))
+    logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
+    uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
+            for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
+    return [logs[0].line if logs else 0, bool(uris), any(bool(u and tracking.remote_uri(u)) for u in uris)]
+
+
+SERVER_MODELS = register_fact("artifact.store.server_models", _server_models_fact, eager=lambda index, path: index.may_mention(path, _LOG_MODEL))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:
