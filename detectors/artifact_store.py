@@ -128,18 +128,17 @@ class ArtifactStore(Detector):
         env_remote = any(("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v)) and not e.test
                          for e, _ln, _n, v in tracking.env_settings(index, ("MLFLOW_TRACKING_URI",)) if v.strip())
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            if not index.mentions(e.path, _LOG_MODEL):
+            # the words ``log`` and ``model`` are in most files of an ML code base: parsed only where the name is
+            if not index.mentions(e.path, (b"log_model",)) or not ops.names_any(index, e, ("log_model",)):
                 continue
-            fact = index.fact(e.path, SERVER_MODELS)
-            if fact is None:
-                continue  # does not parse
+            logged = index.fact(e.path, SERVER_LOGS)
+            if logged is None:
+                continue
             where = place(index, e)
             if where.test or where.kind in ("notebook", "exploration"):
                 continue
-            line, sets_uri, uri_remote = fact
-            if not line:
-                continue
-            remote = uri_remote if sets_uri else env_remote
+            line, uris = logged
+            remote = any(u and tracking.remote_uri(u) for u in uris) if uris else env_remote
             if not remote or not once(e.path, "code"):
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -225,25 +224,26 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
     return list(hit) if hit else None
 
 
-FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
-HELPER_FACTS = register_fact("artifact.store.helpers", _upload_helpers, eager=lambda index, path: index.may_mention(path, NEEDLES))
-_LOG_MODEL = (b"log_model",)
-
-
-def _server_models_fact(index: FileIndex, path: str) -> list[Any] | None:
-    """What ``_server_models`` reads of one Python file or notebook: [the line of its first ``mlflow...log_model`` call (0:
-    none), it sets a tracking URI, a URI it sets is remote]; None when it does not parse. Derived as the file is parsed."""
-    tree = index.python(path)
-    if tree is None:
+def _server_logs(index: FileIndex, path: str) -> list[Any] | None:
+    """[the line of the file's first ``mlflow.<flavor>.log_model`` call, the tracking URIs it sets (each evaluated from
+    literals, None when not written out)]; None when the file does not parse or logs no model with MLflow. A file fact,
+    derived as the file is parsed: the remote-server check needs no second parse of the training code."""
+    e = index.entry(path)
+    tree = index.python(path) if e is not None else None
+    if e is None or tree is None:
         return None
-    _al, calls = ops.py_calls(index, ops.FileEntry(path, path, "project"))
+    _al, calls = ops.py_calls(index, e)
     logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
+    if not logs:
+        return None
     uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
             for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
-    return [logs[0].line if logs else 0, bool(uris), any(bool(u and tracking.remote_uri(u)) for u in uris)]
+    return [logs[0].line, uris]
 
 
-SERVER_MODELS = register_fact("artifact.store.server_models", _server_models_fact, eager=lambda index, path: index.may_mention(path, _LOG_MODEL))
+SERVER_LOGS = register_fact("artifact.store.server_logs", _server_logs, eager=lambda index, path: index.may_mention(path, (b"log_model",)))
+FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
+HELPER_FACTS = register_fact("artifact.store.helpers", _upload_helpers, eager=lambda index, path: index.may_mention(path, NEEDLES))
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str, str] | None:

@@ -30,8 +30,10 @@ _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
 # additional records like so"): an aside, not a step a newcomer has to follow
 _OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
                     r"\byou (can|may) (also )?\w+ (additional|extra|more)\b|\b(if you'?re|if you are) (really )?in a hurry\b", re.IGNORECASE)
-# the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers), not the project's install
-_SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b")
+# the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers, a CLI), not the project's setup
+# (``sudo apt install curl``, ``brew install terraform``, a vendor's ``curl ... | sh`` installer): it installs, it runs nothing
+_SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b|"
+                          r"\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z)?sh\b|^\s*(sudo\s+)?(ba|z)?sh\s+<\(\s*(curl|wget)\b")
 
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
@@ -96,9 +98,9 @@ class DocsSetup(Detector):
                                      attrs={"where": where, "section": doc.title, "install": False, "run": False, "commands": 0,
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
-            kinds = {k for _, c, k, _ in found if not (k == INSTALL and _SYSTEM_INSTALL.match(c))}
+            kinds = {INSTALL if _SYSTEM_INSTALL.search(c) else k for _, c, k, _ in found}
             # cited at the first command of the project's own set-up, past the machine's prerequisites
-            line, cmd, _, section = next((f for f in found if not _SYSTEM_INSTALL.match(f[1])), found[0])
+            line, cmd, _, section = next((f for f in found if not _SYSTEM_INSTALL.search(f[1])), found[0])
             strong_enough = len(kinds) == 2 or len(found) >= 2
             emitted += 1
             yield self.found(

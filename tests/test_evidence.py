@@ -769,12 +769,13 @@ def test_a_tensorboard_callback_is_the_tracker_not_the_compile_metrics_beside_it
 
 
 def test_t1_cites_the_project_s_setup_past_machine_prerequisites_and_hurried_shortcuts(tmp_path: Path) -> None:
-    """The machine's package manager (``sudo apt install curl`` for a VPN client) is a prerequisite, not the project's
-    install: a page of such steps does not lead T1 ahead of one that installs and runs the project; a shortcut for
+    """The machine's package manager (``sudo apt install curl`` for a VPN client) and a vendor's ``curl | sh`` installer
+    are prerequisites that run nothing of the project: a page of such steps does not lead T1 ahead of one that installs
+    and runs the project, and a page's cited line is its first command past them; a shortcut for
     readers "in a hurry" that runs an upstream example is an aside."""
     files = {
         "README.md": "# Cluster\n\n## Setup\n\n### Install the VPN\n\n```shell\nsudo apt install curl\n```\n\n"
-                     "```shell\nnordvpn login\n```\n",
+                     "```shell\nsh <(curl -sSf https://downloads.example.com/apps/linux/install.sh)\n```\n",
         "src/model/README.md": "# Model\n\n## Install dependencies\n\n```shell\npip install .\n```\n\n## Build model\n\n"
                                "```shell\npython build_model.py\n```\n",
         "examples/README.md": "# Example\n\n## Run it locally\n\nIf you're really in a hurry, just run the following:\n\n"
@@ -785,7 +786,7 @@ def test_t1_cites_the_project_s_setup_past_machine_prerequisites_and_hurried_sho
     t1 = next(q for q in report["questions"] if q["id"] == "T1")
     assert (t1["evidence"][0]["path"], t1["evidence"][0]["line"]) == ("src/model/README.md", 6)
     setup = {f["evidence"][0]["path"]: f for f in report["findings"] if f["signal"] == "docs.setup"}
-    assert setup["README.md"]["attrs"]["install"] is False
+    assert setup["README.md"]["attrs"]["run"] is False  # a vendor's installer piped from curl runs nothing of the project
     assert setup["examples/README.md"]["evidence"][0]["line"] == 14  # pip install zenml, not the hurried shortcut
 
 
