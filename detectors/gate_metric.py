@@ -202,8 +202,18 @@ def _test_gate_hits(index: FileIndex) -> Iterator[tuple[str, int, bool]]:
             if not any(_PROMOTE_CMD.search(x.text) and not test_runner(x.text) for x in [*cmds[i + 1:], *followers]):
                 continue
             for e in collected_tests(index, c, runner):
-                tree = index.python(e.path)
-                hit = metric_assertion(tree) if tree is not None else None
-                if hit is not None:
-                    yield e.path, hit.lineno, c.blocking
+                line = index.fact(e.path, ASSERTION)
+                if line:
+                    yield e.path, line, c.blocking
                     break
+
+
+def _assertion_fact(index: FileIndex, path: str) -> int:
+    """The line of the test file's first metric assertion (``metric_assertion``), 0 when none or it does not parse: a file
+    fact, as several jobs' test commands collect the same test files."""
+    tree = index.python(path)
+    hit = metric_assertion(tree) if tree is not None else None
+    return hit.lineno if hit is not None else 0
+
+
+ASSERTION = register_fact("gates.metric_assertion", _assertion_fact)
