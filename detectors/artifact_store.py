@@ -74,10 +74,11 @@ class ArtifactStore(Detector):
         for e in index.select(("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")):
             if not e.test:
                 cmds += [(e.path, i, t, False) for i, t in ops.logical_lines(index.lines(e.path)) if (e.path, i, t) not in automated]
+        kinds: dict[str, str | None] = {}  # by command text: the same texts recur across jobs and callers
         for path, line, text, auto in cmds:
             if text.lstrip().startswith("#"):
                 continue
-            kind = next((k for rx, k in _COPY if rx.search(text)), None)
+            kind = kinds[text] if text in kinds else kinds.setdefault(text, next((k for rx, k in _COPY if rx.search(text)), None))
             if not kind:
                 continue
             env = _env_of(index, path)
@@ -126,22 +127,23 @@ class ArtifactStore(Detector):
         env pointing at a server) and the file sets none of its own."""
         env_remote = any(("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v)) and not e.test
                          for e, _ln, _n, v in tracking.env_settings(index, ("MLFLOW_TRACKING_URI",)) if v.strip())
-        for e, tree in index.python_files((b"log_model",)):
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            # the words ``log`` and ``model`` are in most files of an ML code base: parsed only where the name is
+            if not index.mentions(e.path, (b"log_model",)) or not ops.names_any(index, e, ("log_model",)):
+                continue
+            logged = index.fact(e.path, SERVER_LOGS)
+            if logged is None:
+                continue
             where = place(index, e)
             if where.test or where.kind in ("notebook", "exploration"):
                 continue
-            al, calls = ops.py_calls(index, e)
-            logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
-            if not logs:
-                continue
-            uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
-                    for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
+            line, uris = logged
             remote = any(u and tracking.remote_uri(u) for u in uris) if uris else env_remote
             if not remote or not once(e.path, "code"):
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                 where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-            at, snip = ops.locate(index, e, logs[0].line)
+            at, snip = ops.locate(index, e, line)
             yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                              attrs={"kind": "mlflow-server", "how": "log_model", "wired": where.wired == "automated"})
 
@@ -222,6 +224,24 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
     return list(hit) if hit else None
 
 
+def _server_logs(index: FileIndex, path: str) -> list[Any] | None:
+    """[the line of the file's first ``mlflow.<flavor>.log_model`` call, the tracking URIs it sets (each evaluated from
+    literals, None when not written out)]; None when the file does not parse or logs no model with MLflow. A file fact,
+    derived as the file is parsed: the remote-server check needs no second parse of the training code."""
+    e = index.entry(path)
+    tree = index.python(path) if e is not None else None
+    if e is None or tree is None:
+        return None
+    _al, calls = ops.py_calls(index, e)
+    logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
+    if not logs:
+        return None
+    uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
+            for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
+    return [logs[0].line, uris]
+
+
+SERVER_LOGS = register_fact("artifact.store.server_logs", _server_logs, eager=lambda index, path: index.may_mention(path, (b"log_model",)))
 FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
 HELPER_FACTS = register_fact("artifact.store.helpers", _upload_helpers, eager=lambda index, path: index.may_mention(path, NEEDLES))
 

@@ -116,6 +116,17 @@ class DataValidation(Detector):
                              for d in n.decorator_list if ops.dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] in _PANDERA_DECOS), None)
                 if deco is not None:
                     hits["pandera"] = (deco.lineno, hits.get("pandera", (0, {}))[1])
+            if "pandera" not in hits and any(isinstance(n, ast.Import) and any(a.name.startswith("flytekitplugins.pandera") for a in n.names)
+                                             or isinstance(n, ast.ImportFrom) and (n.module or "").startswith("flytekitplugins.pandera")
+                                             for n in ops.statements(tree)):
+                # Flyte's pandera plugin validates every task input and output typed ``pandera.typing.DataFrame[Schema]``
+                # when the task runs: cited at the training task's signature, else the first typed task
+                typed = [n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno not in serving_side
+                         and any(ops.dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] == "task" for d in n.decorator_list)
+                         and _pandera_typed(n, al)]
+                fn = next((n for n in typed if _TRAINING.search(n.name)), typed[0] if typed else None)
+                if fn is not None:  # the task decorator, read with the signature it types
+                    hits["pandera"] = (min([fn.lineno, *(d.lineno for d in fn.decorator_list)]), {})
             if "great_expectations" in hits and not hits["great_expectations"][1]:
                 runs = [c for c in calls if ge and (c.attr in ("run_checkpoint", "run_validation_operator") or c.attr == "run" and "checkpoint" in c.text.lower())]
                 if runs and not any(result_used(tree, c.node) for c in runs):
@@ -165,6 +176,13 @@ _SERVING_WORDS = frozenset({"inference", "predict", "prediction", "predictions",
 
 
 _PANDERA_DECOS = frozenset({"check_types", "check_input", "check_output", "check_io"})
+
+
+def _pandera_typed(fn: ast.FunctionDef | ast.AsyncFunctionDef, al: dict[str, str]) -> bool:
+    """A parameter or the result annotated with pandera's ``DataFrame[Schema]`` (``pandera.typing.DataFrame``)."""
+    notes = [a.annotation for a in [*fn.args.args, *fn.args.kwonlyargs] if a.annotation is not None]
+    return any(isinstance(x, ast.Subscript) and (ops.qualname(x.value, al) or "").startswith("pandera.typing")
+               for note in notes for x in walk(note))
 
 
 def _serving_lines(tree: ast.AST) -> set[int]:

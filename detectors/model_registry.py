@@ -96,9 +96,13 @@ class ModelRegistry(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._configs(index)
         seen: set[tuple[str, str]] = set()
+        tools_of: dict[str, list[str]] = {}  # by command text: a CI-heavy repository runs the same few thousand texts
         for c in ops.automated_commands(index):
-            for rx, tool in _CLI:
-                if rx.search(c.text) and (c.path, tool) not in seen:
+            tools = tools_of.get(c.text)
+            if tools is None:
+                tools = tools_of[c.text] = [tool for rx, tool in _CLI if rx.search(c.text)]
+            for tool in tools:
+                if (c.path, tool) not in seen:
                     seen.add((c.path, tool))
                     yield self.found("model.registry", index, c.path, c.line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})

@@ -1,6 +1,6 @@
 """Model monitoring: Evidently, NannyML, whylogs, alibi-detect, SageMaker Model Monitor, Vertex model
 monitoring, Databricks Lakehouse monitoring (code, bundles, Terraform), Azure ML monitors, Arize/WhyLabs/
-Fiddler; data vs model drift kept apart; infrastructure telemetry and prediction logging reported as
+Fiddler/Superwise; data vs model drift kept apart; infrastructure telemetry and prediction logging reported as
 such. Feeds O1, O2."""
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ _LIBS = (
     ("arize.", "arize", {}),
     ("whylabs_client.", "whylabs", {}),
     ("fiddler.", "fiddler", {}),
+    ("superwise.Superwise", "superwise", {}),  # the client of a model-observability platform that serving logs predictions to
 )
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor", "MonitorSchedule")
@@ -72,7 +73,7 @@ _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "s
 # Python files worth parsing: those naming a monitoring or telemetry SDK that _classify resolves calls into (the
 # modules of _LIBS, prometheus_client and the _INFRA exporters, the Fluentd sender) ...
 NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.model_monitor", b"aiplatform", b"vertexai",
-           b"lakehouse_monitoring", b"MonitorInferenceLog", b"arize", b"whylabs", b"fiddler", b"prometheus", b"opentelemetry",
+           b"lakehouse_monitoring", b"MonitorInferenceLog", b"arize", b"whylabs", b"fiddler", b"superwise", b"prometheus", b"opentelemetry",
            b"starlette_exporter", b"applicationinsights", b"FluentSender", b"MonitorSchedule", b"MonitorDefinition")
 # ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
 # made of common words, so confirmed as substrings ...

@@ -1,8 +1,9 @@
 """Model deployments run as a step of an orchestrated workflow: a Metaflow step, a Prefect task/flow, a Dagster
 op/asset, an Airflow task (``@task`` or a PythonOperator callable), a ZenML step or a KFP component that deploys the
 trained model to a managed endpoint (SageMaker ``Model.deploy``/``create_endpoint``, Vertex ``Model.deploy``/
-``Endpoint.deploy``, Azure ML online deployments) or starts the serving container on its host (``docker run -p``,
-``docker compose up``). The workflow runs the deploy without a person copying files.
+``Endpoint.deploy``, Azure ML online deployments), starts the serving container on its host (``docker run -p``,
+``docker compose up``) or sends the new model's URI to the route of the repository's serving app that swaps its model
+(hot reload). The workflow runs the deploy without a person copying files.
 Also a registry promotion (stage transition, alias) on an automated path whose stage/alias the serving code loads
 (``models:/name/Production``): the promotion is the deployment. Feeds M2."""
 
@@ -22,7 +23,7 @@ from mlscan.model import Finding, Strength
 
 # orchestrator module -> the decorators that make a function one of its tasks
 _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("op", "asset", "multi_asset"),
-               "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component", "pipeline")}
+               "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component", "pipeline"), "flytekit": ("task",)}
 # (a KFP ``@dsl.pipeline`` calls prebuilt Google Cloud Pipeline Components such as ``ModelDeployOp`` as its steps)
 NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline (or, in ZenML's
@@ -93,6 +94,49 @@ def _serves_container(c: ast.Call) -> bool:
                                                   for a in argv[2:])
 
 
+_MODEL_KEYS = frozenset({"model_uri", "model_path", "model_url", "model_version", "model_name", "model_id", "model_location", "model"})
+_WEB_LIBS = ("flask", "fastapi", "starlette", "sanic", "aiohttp", "quart")
+
+
+def _reload_routes(index: FileIndex) -> frozenset[str]:
+    """Routes of the repository's own serving app that swap the served model (``@app.route("/v1/update-model",
+    methods=["POST"])`` whose handler calls something named for updating/reloading/loading a model)."""
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for e, tree in index.python_files(tuple(m.encode() for m in _WEB_LIBS), ("**/*.py",)):
+            if e.test or not ops.imports_module(ops.aliases(tree), *_WEB_LIBS):
+                continue
+            for fn in walk(tree):
+                if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                swaps = any(isinstance(c, ast.Call) and words(call_tail(c)) & {"update", "reload", "load", "swap", "set"}
+                            and words(call_tail(c)) & {"model", "models"} for c in walk(fn))
+                for d in fn.decorator_list:
+                    if isinstance(d, ast.Call) and call_tail(d) in ("route", "post", "put", "patch") and d.args:
+                        path = ops.literal(d.args[0])
+                        if isinstance(path, str) and path.startswith("/") and (swaps or {"reload", "update"} & words(path)):
+                            out.add(path.rstrip("/"))
+        return frozenset(out)
+
+    return index.memo("orchestrator-deploy:reload-routes", build)  # type: ignore[no-any-return]
+
+
+def _posts_model_to(c: ast.Call, routes: frozenset[str]) -> bool:
+    """``requests.post(f"http://{HOST}:5050/v1/update-model", json={"model_uri": uri, ...})``: a model reference sent
+    to a route of the repository's serving app that swaps its model (hot reload)."""
+    if not routes or call_tail(c) not in ("post", "put", "patch") or not dotted(c.func).startswith(("requests.", "httpx.", "session.")) \
+            and not dotted(c.func).endswith(("session.post", "client.post")):
+        return False
+    url = c.args[0] if c.args else kwarg(c, "url")
+    text = "".join(v.value for v in url.values if isinstance(v, ast.Constant) and isinstance(v.value, str)) \
+        if isinstance(url, ast.JoinedStr) else ops.literal(url) if url is not None else None
+    if not isinstance(text, str) or not any(text.rstrip("/").endswith(r) for r in routes):
+        return False
+    body = kwarg(c, "json") or kwarg(c, "data")
+    return isinstance(body, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _MODEL_KEYS for k in body.keys)
+
+
 class OrchestratedDeploy(Detector):
     """A workflow step deploys the model to a managed endpoint, or an automated registry promotion is what serving loads; feeds M2."""
 
@@ -115,6 +159,9 @@ class OrchestratedDeploy(Detector):
             bodies = [task, *(funcs[n.func.id] for n in walk(task) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
                               and n.func.id in funcs and funcs[n.func.id] is not task)]
             hit = next(((c, t) for b in bodies for c in walk(b) if isinstance(c, ast.Call) and (t := _deploy_target(c, al))), None)
+            if hit is None:
+                hit = next(((c, "serving-reload") for b in bodies for c in walk(b) if isinstance(c, ast.Call)
+                            and _posts_model_to(c, _reload_routes(index))), None)
             if hit is None:
                 continue
             c, target = hit

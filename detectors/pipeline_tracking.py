@@ -138,6 +138,8 @@ class PipelineTracking(Detector):
             return False
         if index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES):
             return True
+        if index.mentions(e.path, (b"dagster",)) and index.contains(e.path, (b"run_id",)):
+            return True  # a Dagster asset keeping its run's training data (_dagster_snapshot)
         return index.mentions(e.path, LOOSE_NEEDLES) and index.contains(e.path, _IDENTIFIERS)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
@@ -166,6 +168,8 @@ class PipelineTracking(Detector):
             yield from self._zenml_data(index, e, tree)
         if ops.imports_module(al, "metaflow"):
             yield from self._metaflow(index, e, tree)
+        if ops.imports_module(al, "dagster"):
+            yield from self._dagster_snapshot(index, e, tree)
         if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
             yield from self._data_link(index, e, tree, strength)
 
@@ -241,6 +245,29 @@ class PipelineTracking(Detector):
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
                                  attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
                 return
+
+    def _dagster_snapshot(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """A Dagster asset that writes the training data to a location keyed by the run (an f-string or join holding
+        ``context.run_id`` or a ``run_id`` read from the upstream materialization, named for training data) and returns it: every materialization keeps that run's data and
+        records where (the asset's materialization metadata), a per-run data version like a Metaflow artifact."""
+        for fn in walk(tree):
+            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "asset", "multi_asset")):
+                continue
+            for n in walk(fn):
+                if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)):
+                    continue
+                keyed = any(isinstance(x, ast.Attribute) and x.attr == "run_id" or isinstance(x, ast.Name) and x.id == "run_id"
+                            for x in walk(n.value))
+                named = words(n.targets[0].id) | {w for x in walk(n.value) if isinstance(x, ast.Constant) and isinstance(x.value, str)
+                                                  for w in words(x.value)}
+                if keyed and isinstance(n.value, ast.JoinedStr) and {"train", "training"} & named and {"data", "dataset"} & named:
+                    returned = any(isinstance(r, ast.Return) and r.value is not None and any(
+                        isinstance(x, ast.Name) and x.id == n.targets[0].id for x in walk(r.value)) for r in walk(fn))
+                    if returned:
+                        at, snip = ops.locate(index, e, n.lineno)
+                        yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                         attrs={"tool": "dagster", "kind": "run-snapshot", "linked_to_model": False, "wired": "entrypoint"})
+                        return
 
     def _data_link(self, index: FileIndex, e: FileEntry, tree: ast.Module, strength: Strength) -> Iterator[Finding]:
         """The training data's URI/path written into the directory the model is saved to (``json.dump({"uris":

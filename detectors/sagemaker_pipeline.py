@@ -54,8 +54,14 @@ class SagemakerPipeline(Detector):
             pipe = next(calls(tree, "Pipeline"), None)
             if len(step_calls) >= 2 and edges:
                 io = any(calls(tree, "ProcessingInput", "ProcessingOutput", "TrainingInput", "TransformInput"))
+                # lineage starts at the raw data: some step reads data from outside the pipeline (a data URI parameter,
+                # an S3 literal, an input not taken from another step's properties); a pipeline whose steps only read
+                # each other's outputs generates its data (weak, below D3)
+                raw = _raw_input(tree)
                 yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno,
-                                 attrs={"tool": "sagemaker", "steps": len(step_calls), "with_io": io, "training": training})
+                                 strength=Strength.MEDIUM if raw else Strength.WEAK,
+                                 attrs={"tool": "sagemaker", "steps": len(step_calls), "with_io": io, "training": training,
+                                        **({} if raw else {"raw_input": False})})
             bound = assigned_calls(tree)
             for c in calls(tree, "ConditionStep"):
                 conds = kwarg(c, "conditions") or ast.List([])
@@ -89,6 +95,42 @@ class SagemakerPipeline(Detector):
                 cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "rate"), None) or dotted(kwarg(c, "at")) or "schedule"
                 yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
                                  attrs={"tool": "sagemaker", "cron": str(cron), "active": active, "trigger": "cron"})
+
+
+_INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data"}
+
+
+def _raw_input(tree: ast.AST) -> bool:
+    """Does a step of the pipeline read data from outside it: an input (``ProcessingInput(source=...)``,
+    ``TrainingInput(s3_data=...)``, a dict of channels passed to ``fit``) whose value is not another step's
+    ``.properties``, a job argument that is a pipeline parameter (``ParameterString``) or an ``s3://`` literal, or a
+    pipeline parameter named for input data?"""
+    params = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) == "ParameterString"
+              for t in n.targets if isinstance(t, ast.Name)}
+
+    def external(v: ast.AST | None) -> bool:
+        if v is None:
+            return False
+        if any(isinstance(x, ast.Attribute) and x.attr == "properties" for x in walk(v)):
+            return False
+        return True
+
+    for c in (n for n in walk(tree) if isinstance(n, ast.Call)):
+        name = call_tail(c)
+        if name in _INPUT_ARGS and external(kwarg(c, _INPUT_ARGS[name]) or (c.args[0] if c.args else None)):
+            return True
+        for key in ("arguments", "job_arguments"):
+            v = kwarg(c, key)
+            if isinstance(v, ast.List) and any(isinstance(x, ast.Name) and x.id in params or isinstance(x, ast.Constant)
+                                               and isinstance(x.value, str) and x.value.startswith("s3://") for x in v.elts):
+                return True
+        first = c.args[0] if name == "fit" and c.args else None
+        if isinstance(first, ast.Name) and first.id in params or isinstance(first, ast.Constant) and str(first.value).startswith("s3://"):
+            return True  # estimator.fit(input_data) / fit("s3://...")
+        if name == "ParameterString" and words(str(literal(kwarg(c, "name"), "")) + " " + str(literal(c.args[0] if c.args else None, ""))) \
+                & {"input", "data", "dataset", "source", "raw"}:
+            return True
+    return False
 
 
 _ENDPOINT_CALLS = ("create_endpoint", "update_endpoint")

@@ -65,11 +65,25 @@ class ShellCommand:
     ignored: bool  # the failure is deliberately swallowed (`|| true`, `set +e`)
 
 
+_FLOW_MEMO_CHARS = 4096  # CI step commands up to this long are memoised (workflows repeat the same steps)
+
+
 def shell_flow(script: str, strict: bool) -> list[ShellCommand]:
     """Each command of a script with whether its failure fails the script. Without ``set -e`` (``strict``)
     only the last command decides the exit status, unless the status is checked (``|| exit 1``, ``$?``
     on the next command); ``set +e`` and ``|| true`` swallow failures; a pipeline without ``pipefail``
     reports its last member only."""
+    if len(script) <= _FLOW_MEMO_CHARS:
+        return list(_shell_flow_memo(script, strict))
+    return _shell_flow(script, strict)
+
+
+@lru_cache(maxsize=4096)
+def _shell_flow_memo(script: str, strict: bool) -> tuple[ShellCommand, ...]:
+    return tuple(_shell_flow(script, strict))
+
+
+def _shell_flow(script: str, strict: bool) -> list[ShellCommand]:
     cmds = split_commands(script)
     if script.lstrip().startswith("#!") and re.match(r"#!\S+(\s+\S+)?\s+-[a-zA-Z]*e", script.lstrip()):
         strict = True

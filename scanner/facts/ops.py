@@ -58,6 +58,22 @@ class AnyOf:
 # before a parse (comments and brackets are added by each caller's pattern).
 PY_STRING = r"""(?P<prefix>[rRbBuUfF]{0,2})(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')"""
 
+_NAME_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def names_any(index: FileIndex, e: FileEntry, names: tuple[str, ...]) -> bool:
+    """Does the file's text hold one of these identifiers as a whole name (in code, a string or a comment)? The check
+    before a parse that looks for a call or keyword ``log_model``: the word pre-filter (``index.mentions``) admits every
+    file with ``log`` and ``model`` somewhere, most files of an ML code base. A notebook's text is JSON, whose escapes
+    (``\\n``) can run into a name, and a template is parsed as rendered: neither is checked (True)."""
+    if e.suffix == ".ipynb" or e.template:
+        return True
+    pattern = _NAME_PATTERNS.get(names)
+    if pattern is None:
+        pattern = _NAME_PATTERNS[names] = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+    return pattern.search(index.text(e.path) or "") is not None
+
+
 def aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
     return aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])

@@ -46,6 +46,8 @@ _NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "
 _URI = lazy_re(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
 _BENTO_TAG = lazy_re(r"^[a-z0-9][\w.-]*(:[\w.-]+)?$", re.IGNORECASE)  # name[:version], never a path
 _LIB_NEEDLES = tuple(m.split(".")[0].encode() for m in SERVING_LIBS)
+# what a load _loads reports needs in the text: a loader's name (or ``bentoml``) as a whole name, or a model/run URI
+_MAY_LOAD = lazy_re(r"(?<!\w)(?:" + "|".join(sorted(_LOADERS | {"bentoml"})) + r")(?!\w)|models:/|runs:/")
 NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
 
 
@@ -172,6 +174,8 @@ def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
                 continue
             if not _serving_name(e.vpath) and not index.mentions(e.path, _LIB_NEEDLES):
                 continue
+            if not e.template and not _MAY_LOAD.search(index.text(e.path) or ""):
+                continue  # no load to find (``load`` the word is in most files: ``load_data``, "load the config")
             fact = index.fact(e.path, LOADS)
             if fact is not None and (fact[0] or _serving_name(e.vpath)):
                 out += [ServedLoad(e.vpath, *load) for load in fact[1]]

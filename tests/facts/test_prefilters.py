@@ -44,3 +44,43 @@ def test_may_check_needs_a_table_attribute_as_python_can_write_it(tmp_path: Path
     assert sorted(f.evidence[0].path for f in found if f.attrs.get("tool") == "custom") == [
         "bracketed.py", "continued.py", "plain.py", "spaced.py"]
     assert ("named_only.py", "python") not in index.parse_counts
+
+
+def test_names_any_finds_whole_names_only(tmp_path: Path) -> None:
+    from mlscan.facts import ops
+
+    files = {
+        "a.py": "import mlflow\nmlflow.sklearn.log_model(m, 'model')\n",
+        "b.py": "catalog_model = 1  # the log of the model\nlog_models = []\n",
+        "c.py": "x = élog_model\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    got = {e.path: ops.names_any(index, e, ("log_model",)) for e in index.select(("**/*.py",))}
+    assert got == {"a.py": True, "b.py": False, "c.py": False}
+
+
+SERVE = '''from flask import Flask
+import joblib
+
+app = Flask(__name__)
+model = joblib.load("models/model.pkl")
+'''
+# a serving module with the words of a load (``load``, ``model``) but no load call: nothing to parse for
+SERVE_NO_LOAD = '''from flask import Flask
+
+app = Flask(__name__)
+
+
+def load_config(model_name):
+    """Load the config of the model."""
+    return {"model": model_name}
+'''
+
+
+def test_served_models_parse_only_serving_files_that_can_load_a_model(tmp_path: Path) -> None:
+    from mlscan.facts.served import served_models
+
+    root = git_repo(tmp_path / "r", {"serve.py": SERVE, "api/app.py": SERVE_NO_LOAD})
+    index = FileIndex(resolve_target(str(root)))
+    assert [(s.path, s.kind, s.ref) for s in served_models(index)] == [("serve.py", "file", "models/model.pkl")]
+    assert ("api/app.py", "python") not in index.parse_counts
