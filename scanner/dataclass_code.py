@@ -19,7 +19,7 @@ import sys
 from types import CodeType
 from typing import Any
 
-from .bytecode_store import stored_path, write
+from .bytecode_store import read, stored_path, write
 
 _OWN = __name__.rpartition(".")[0] or __name__  # "mlscan"
 MAX_ENTRIES = 2000  # beyond: keep only the texts this process used (old versions of edited classes go)
@@ -42,14 +42,15 @@ def _magic() -> bytes:
 def _load(path: str) -> dict[str, CodeType]:
     import marshal
 
+    data = read(path)
+    if data is None:
+        return {}
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
         magic = _magic()
         if not data.startswith(magic):
             return {}
         loaded = marshal.loads(data[len(magic) :])  # noqa: S302 - written by save() beside the package's own .pyc files
-    except (OSError, ValueError, EOFError, TypeError):
+    except (ValueError, EOFError, TypeError):
         return {}
     if not isinstance(loaded, dict):
         return {}
@@ -82,7 +83,9 @@ def install() -> None:
     _state["installed"] = True
     import dataclasses
 
-    # the module compiles its generated methods with ``exec(text, globals, namespace)`` (CPython 3.10-3.12)
+    # the module compiles its generated methods with ``exec(text, globals, namespace)`` (CPython 3.10-3.12). The texts
+    # are made by ``dataclasses`` from the field names of mlscan's own class definitions (nothing a scan reads: no
+    # class is ever made from scanned content), and ``_exec`` runs every other call exactly as the builtin would.
     if getattr(dataclasses, "exec", builtins.exec) is not builtins.exec or not hasattr(dataclasses, "_create_fn"):
         return
     path = _cache_path()

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-from .bytecode_store import stored_path, write
+from .bytecode_store import read, stored_path, write
 
 MAX_NEEDLE = 120
 
@@ -129,11 +129,10 @@ def _stored_key(key: list[Any]) -> bool:
     """Is the stored harvest (read once) the one of ``key``?"""
     if "key" not in _STORED:
         _STORED["key"] = None
-        path = _stored_path()
-        if path is not None:
+        raw = read(_stored_path())
+        if raw is not None:
             try:
-                with open(path, encoding="utf-8") as fh:
-                    data = json.load(fh)
+                data = json.loads(raw)
                 if isinstance(data, dict) and isinstance(data.get("needles"), list) and all(isinstance(x, str) for x in data["needles"]):
                     _STORED.update(key=data.get("key"), needles=frozenset(x.encode("latin-1") for x in data["needles"]))
             except (OSError, ValueError, UnicodeEncodeError):

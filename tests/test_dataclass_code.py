@@ -112,3 +112,26 @@ def test_a_fresh_process_writes_and_then_reuses_the_file(tmp_path: Path) -> None
     second = subprocess.run(env_args, capture_output=True, text=True, check=True, timeout=60, env=env).stdout.split()
     assert first[0] == "True" and first[2] == "True"  # compiled and stored
     assert second[0] == "True" and second[2] == "False" and int(second[1]) >= int(first[1]) > 50  # all reused
+
+
+def test_a_store_someone_else_could_have_written_is_ignored(isolated: Path, tmp_path: Path) -> None:
+    """Marshalled code is trusted like a .pyc: only a regular file of this user, writable by nobody else, in a
+    directory nobody else may write into, is read; a symbolic link is never followed."""
+    _module("mlscan.fake_models")
+    dataclass_code.save()
+    assert dataclass_code._load(str(isolated))
+    os.chmod(isolated, 0o666)
+    assert dataclass_code._load(str(isolated)) == {}
+    os.chmod(isolated, 0o644)
+    assert dataclass_code._load(str(isolated))
+    os.chmod(isolated.parent, 0o777)  # a shared directory without the sticky bit: anyone may replace the file
+    try:
+        assert dataclass_code._load(str(isolated)) == {}
+    finally:
+        os.chmod(isolated.parent, 0o700)
+    link = tmp_path / "link.dataclasses"
+    link.symlink_to(isolated)
+    assert dataclass_code._load(str(link)) == {}
+    if os.geteuid() == 0:  # only root can give the file to another user
+        os.chown(isolated, 12345, -1)
+        assert dataclass_code._load(str(isolated)) == {}
