@@ -410,6 +410,10 @@ def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tupl
             "ci/deep/x/prod-buildspec.yml": "",
             ".devcontainer/gpu/devcontainer.json": "",
             ".py": "",
+            # names holding a newline are set aside from the newline-joined name table, not a reason to scan every entry
+            "ci/buildspecs/odd\nname.yml": "",
+            "requirements\n-odd.txt": "",
+            "svc/Dockerfile\n.gpu": "",
         },
     )
     ix = FileIndex(plain(root))
@@ -417,6 +421,8 @@ def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tupl
     expected = [e for e in ix.entries if m(e.vpath, e.name)]
     assert ix.select(patterns) == expected
     assert ix.select(patterns) is ix.select(patterns)  # cached
+    assert any("\n" in e.name for e in ix.entries)
+    assert ix._fast_positions(patterns) is not None or any("**" in p.rsplit("/", 1)[-1] for p in patterns)
 
 
 def test_file_memo_is_bounded_and_rebuilt_after_eviction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
