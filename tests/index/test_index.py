@@ -567,3 +567,18 @@ def test_derived_builds_once_and_every_asker_observes_what_building_read(tmp_pat
             ix.record_into(prev)
     assert built == [1]
     assert all("run.sh" in rec.content for rec in askers)  # the second asker read the script too, through the first build
+
+
+def test_cap_lines_long_piece_check_is_the_split() -> None:
+    """cap_lines' window check for a line longer than the limit answers as splitting on "\\n" and measuring each piece."""
+    import random
+
+    from mlscan.index.formats import _long_piece, cap_lines
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        limit = rng.randint(1, 12)
+        text = "".join(rng.choice("ab\n\r") for _ in range(rng.randint(0, 60)))
+        assert _long_piece(text, limit) is (max(map(len, text.split("\n"))) > limit), (text, limit)
+    assert cap_lines("x" * 30 + "\nshort\n", 10) == ("x" * 10 + "\nshort\n", 1)
+    assert cap_lines("abc\n" * 100, 10) == ("abc\n" * 100, 0)
