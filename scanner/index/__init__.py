@@ -204,6 +204,7 @@ class FileIndex:
         self.stats = ScanStats()
         self._excludes = _Matcher(excludes) if excludes else None
         self._root_str = str(target.root)
+        self._root_slash = os.path.join(self._root_str, "")  # + a listed (relative) path: os.path.join's result, without its cost
         self._text = Lru(TEXT_CACHE_CHARS)
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
         self._parsed = Lru(PARSE_CACHE_CHARS)
@@ -800,7 +801,7 @@ class FileIndex:
                 self._touch(path, "raw")
             return None  # reported once already
         try:
-            fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY | _NOFOLLOW)
+            fd = os.open(self._root_slash + path, os.O_RDONLY | _NOFOLLOW)
             try:
                 size = os.fstat(fd).st_size
                 data = b"" if size > limit else os.read(fd, size + 1)
