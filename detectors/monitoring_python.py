@@ -116,12 +116,20 @@ class MonitoringPython(Detector):
                 predicts.append(makes_predictions(index.text(e.path) or ""))
             return predicts[0]
 
-        for c in calls:
-            for signal, tool in _classify(c, al, where, makes):
+        classified = [(c, list(_classify(c, al, where, makes))) for c in calls]
+        # a library monitor of the model is cited where it watches the model (a quality or prediction-drift metric), not at
+        # a data-drift preset set up before it in the same report
+        model_at = {}
+        for c, found in classified:
+            for signal, tool in found:
+                if signal == "monitoring.model_drift":
+                    model_at.setdefault(tool, c.line)
+        for c, found in classified:
+            for signal, tool in found:
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
-                line, snip = ops.locate(index, e, c.line)
+                line, snip = ops.locate(index, e, model_at.get(tool, c.line) if signal == "monitoring.model" else c.line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
                                  attrs={"tool": tool, "wired": strength is Strength.STRONG})
