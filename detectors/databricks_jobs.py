@@ -1,13 +1,16 @@
-"""Databricks jobs (asset bundles ``resources.jobs`` and job JSON): schedules (``pause_status``), task
-graphs (``depends_on``), validation run modes, metric-violation retraining; feeds M1, D3, M4."""
+"""Databricks jobs (asset bundles ``resources.jobs``, job JSON and Terraform ``databricks_job`` resources):
+schedules (``pause_status``), task graphs (``depends_on``), validation run modes, metric-violation retraining;
+feeds M1, D3, M4."""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts import hcl
 from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, line_of, trainingish, words, yaml_docs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -28,6 +31,64 @@ def _included(index: FileIndex) -> Any:
         pats.append(e.vpath)
         pats += [base + str(p).lstrip("./") for p in doc.get("include") or [] if isinstance(p, str)]
     return lambda e: any(fnmatch.fnmatchcase(e.vpath, p) for p in pats)
+
+
+class _Lined(dict):
+    """A mapping read from a Terraform block that remembers where each key was written (``line_of``)."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+    def line_of(self, key: Any) -> int:
+        return self.lines.get(str(key), self.line)
+
+
+_REPEATED = {"task", "depends_on", "job_cluster", "library"}
+_HCL_PAIR = re.compile(r'"?([A-Za-z_][\w.-]*)"?\s*=\s*"([^"]*)"')
+
+
+def _from_block(b: hcl.Block, src: list[str]) -> _Lined:
+    """A Terraform block as the job JSON the Jobs API takes: repeated blocks become lists, a literal map
+    attribute (``base_parameters = { k = "v" }``) a dict of its string pairs."""
+    out = _Lined()
+    out.line, out.lines = b.line, {}
+    for k, (v, ln) in b.attrs.items():
+        if isinstance(v, str) and v.lstrip().startswith("{") and k.endswith("parameters"):
+            v = _Lined(_HCL_PAIR.findall(v))
+            v.line, v.lines = ln, {}
+            for i in range(ln - 1, min(len(src), ln + 4 * len(v) + 20)):  # each key's own line inside the map
+                m = re.match(r'\s*"?([A-Za-z_][\w.-]*)"?\s*=', src[i])
+                if m and m.group(1) in v and m.group(1) not in v.lines:
+                    v.lines[m.group(1)] = i + 1
+        out[k], out.lines[k] = v, ln
+    for c in b.blocks:
+        val = _from_block(c, src)
+        if c.type in _REPEATED:
+            out.setdefault(c.type, []).append(val)
+        else:
+            out[c.type] = val
+        out.lines.setdefault(c.type, c.line)
+    if "tasks" not in out and "task" in out:
+        out["tasks"], out.lines["tasks"] = out.pop("task"), out.lines["task"]
+    elif "tasks" not in out and any(str(k).endswith("_task") for k in out):  # a single-task job: the task sits on the job
+        one = _Lined({k: v for k, v in out.items() if str(k).endswith("_task")})
+        one.line, one.lines = out.line, {}
+        one["task_key"] = str(out.get("name", ""))
+        out["tasks"] = [one]
+    return out
+
+
+def _terraform_jobs(index: FileIndex) -> list[tuple[FileEntry, str, dict, Any]]:
+    """``resource "databricks_job" "name" {...}`` blocks of the repository's Terraform files."""
+    jobs: list[tuple[FileEntry, str, dict, Any]] = []
+    for e in index.select(("**/*.tf",)):
+        if e.test or not index.contains(e.path, (b"databricks_job",)):
+            continue
+        text = index.text(e.path) or ""
+        for b in hcl.parse(text):
+            if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] == "databricks_job":
+                jobs.append((e, b.labels[1], _from_block(b, text.splitlines()), None))
+    return jobs
 
 
 def _task_text(t: dict) -> list[str]:
@@ -63,7 +124,7 @@ class DatabricksJobs(Detector):
 
     id = "databricks.job"
     questions = ("M1", "D3", "M4")
-    globs = ("**/*.yml", "**/*.yaml", "**/*.json")
+    globs = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.tf")
     signals = ("schedule.training", "pipeline.dag", "gate.metric", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -76,9 +137,10 @@ class DatabricksJobs(Detector):
                 jobs += [(e, str(k), v, found) for k, v in found.items() if isinstance(v, dict)]
             elif isinstance(doc, dict) and isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc):
                 jobs.append((e, str(doc.get("name", "")), doc, None))
+        jobs += _terraform_jobs(index)
         training_jobs = {k for _, k, j, _ in jobs if trainingish(k, str(j.get("name", "")), *(s for t in j["tasks"] if isinstance(t, dict) for s in _task_text(t)))}
         for e, key, job, parent in jobs:
-            active = included(e)
+            active = True if e.suffix == ".tf" else included(e)  # Terraform applies its jobs whatever a bundle includes
             tasks = [t for t in job.get("tasks") or [] if isinstance(t, dict)]
             line = line_of(parent, key) if parent is not None else line_of(job)
             st = Strength.STRONG if active else Strength.WEAK

@@ -119,12 +119,20 @@ class MonitoringPython(Detector):
         # a SageMaker monitor object is made, then scheduled on the endpoint (``monitor.create_monitoring_schedule(...)``):
         # the schedule decides that it runs, the constructor follows it
         sched = next((c for c in calls if c.attr == "create_monitoring_schedule" and "." in c.text), None)
-        for c in calls:
-            for signal, tool in _classify(c, al, where, makes):
+        classified = [(c, list(_classify(c, al, where, makes))) for c in calls]
+        # a library monitor of the model is cited where it watches the model (a quality or prediction-drift metric), not at
+        # a data-drift preset set up before it in the same report
+        model_at = {}
+        for c, found in classified:
+            for signal, tool in found:
+                if signal == "monitoring.model_drift":
+                    model_at.setdefault(tool, c.line)
+        for c, found in classified:
+            for signal, tool in found:
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
-                line, snip = ops.locate(index, e, c.line)
+                line, snip = ops.locate(index, e, model_at.get(tool, c.line) if signal == "monitoring.model" else c.line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 extra: tuple[Evidence, ...] = ()
                 if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \

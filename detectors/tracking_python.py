@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import trainingish, words
+from mlscan.facts.orchestration import fits_model, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
@@ -67,7 +67,7 @@ class TrackingPython(Detector):
                 "registration_only": registration,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
                 "synthetic": bool(synthetic_source(tree)),  # trained on generated data (make_classification, np.random)
-                "fits": _fits(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
+                "fits": fits_model(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
             },
         )
 
@@ -80,15 +80,6 @@ def _registration_only(names: list[str]) -> bool:
     not a logging helper (``log_and_register`` logs what its caller trained)."""
     ws = set().union(*(words(n) for n in names))
     return bool(ws & _REGISTER_WORDS) and not ws & {"log", "logging", "track", "tracking"} and not trainingish(*names)
-
-
-_FIT_CALLS = frozenset({"fit", "fit_generator", "backward", "train_model", "train_on_batch"})
-
-
-def _fits(tree: ast.AST) -> bool:
-    """The module fits a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
-               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in _FIT_CALLS for n in walk(tree))
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
