@@ -92,7 +92,13 @@ class ModelRegistry(Detector):
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
                          attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
         if approval:
-            yield self.found("governance.approval", index, e.path, at, snippet=snip, strength=strength,
+            # the policy is the pending-approval status (often a pipeline parameter's default, far from the registration
+            # that passes it by name): it leads, the registration follows
+            pending = min(n.lineno for n in walk(tree) if isinstance(n, ast.Constant) and n.value == "PendingManualApproval")
+            p_at, p_snip = ops.locate(index, e, pending)
+            lead, rest = ((p_at, p_snip), (at, snip)) if p_at is not None and p_at != at else ((at, snip), None)
+            extra = (self.evidence(index, e.path, rest[0], snippet=rest[1], strength=strength),) if rest and rest[0] is not None else ()
+            yield self.found("governance.approval", index, e.path, lead[0], snippet=lead[1], strength=strength, extra=extra,
                              attrs={"kind": "registry", "tool": tool})
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

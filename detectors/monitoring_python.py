@@ -26,7 +26,7 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
-from mlscan.model import Finding, Strength
+from mlscan.model import Evidence, Finding, Strength
 
 D, M = "data", "model"  # drift kinds
 # (qualified-name prefix, tool, {called name suffix: drift kind}); any call into the prefix is monitoring
@@ -120,6 +120,9 @@ class MonitoringPython(Detector):
                 predicts.append(makes_predictions(index.text(e.path) or ""))
             return predicts[0]
 
+        # a SageMaker monitor object is made, then scheduled on the endpoint (``monitor.create_monitoring_schedule(...)``):
+        # the schedule decides that it runs, the constructor follows it
+        sched = next((c for c in calls if c.attr == "create_monitoring_schedule" and "." in c.text), None)
         classified = [(c, list(_classify(c, al, where, makes))) for c in calls]
         # a library monitor of the model is cited where it watches the model (a quality or prediction-drift metric), not at
         # a data-drift preset set up before it in the same report
@@ -135,7 +138,14 @@ class MonitoringPython(Detector):
                 seen.add((signal, tool))
                 line, snip = ops.locate(index, e, model_at.get(tool, c.line) if signal == "monitoring.model" else c.line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
-                yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
+                extra: tuple[Evidence, ...] = ()
+                if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \
+                        and signal not in ("monitoring.infra", "monitoring.logging"):
+                    at, at_snip = ops.locate(index, e, sched.line)
+                    if at is not None:
+                        extra = (self.evidence(index, e.path, line, snippet=snip, strength=s),)
+                        line, snip = at, at_snip
+                yield self.found(signal, index, e.path, line, snippet=snip, strength=s, extra=extra,
                                  attrs={"tool": tool, "wired": strength is Strength.STRONG})
         for line, signal in vertex_gapic_monitors(tree, al, calls) if index.mentions(e.path, (b"aiplatform",)) else ():
             if (signal, "vertex-model-monitoring") in seen:

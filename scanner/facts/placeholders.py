@@ -222,9 +222,9 @@ def placeholder_script(tree: ast.Module) -> bool:
 # ------------------------------------------------------------------ values left for the reader to fill in
 
 # a value a template or tutorial leaves for the reader: ``<bucket>``, ``<folder-id>``, ``your-bucket``, ``YOUR_PROJECT``,
-# ``TODO``, ``CHANGEME``, ``xxxx``, ``my-bucket``/``bucket-name``, an unexpanded ``${BUCKET}``
+# ``TODO``, ``CHANGEME``, ``xxxx``, ``my-bucket``/``bucket-name``, an unexpanded ``${BUCKET}``, ``github.com/USERNAME/repo``
 _PLACEHOLDER_VALUE = lazy_re(
-    r"<[^<>/\s][^<>]*>|\byour[-_ ]\w+|\byour(bucket|project|account|storage|container|folder|org|name|id)\w*|\b(todo|tbd|fixme|changeme|change[-_]me|replace[-_]?me|fill[-_]?me|placeholder)\b|"
+    r"<[^<>/\s][^<>]*>|\byour[-_ ]\w+|\buser[-_]?name\b|\byour(bucket|project|account|storage|container|folder|org|name|id)\w*|\b(todo|tbd|fixme|changeme|change[-_]me|replace[-_]?me|fill[-_]?me|placeholder)\b|"
     r"\bx{3,}\b|\b(my|some|the)[-_]bucket\b|\bbucket[-_]name\b|\$\{?[A-Z][A-Z0-9_]*\}?",
     re.IGNORECASE,
 )
