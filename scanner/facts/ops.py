@@ -386,9 +386,10 @@ def covered_by(vpath: str, targets: list[str], cmd: str) -> bool:
 # ------------------------------------------------------------------ declared dependencies
 
 
-def declared(index: FileIndex, names: dict[str, str]) -> Iterator[tuple[FileEntry, int | None, str]]:
-    """(file, line, tool) for dependency declarations of the given distributions (normalised name -> tool)."""
-    for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
+def declared(index: FileIndex, names: dict[str, str], requirements: bool = True) -> Iterator[tuple[FileEntry, int | None, str]]:
+    """(file, line, tool) for dependency declarations of the given distributions (normalised name -> tool); with
+    ``requirements`` False, those of requirements files are left out (a caller that reads them itself)."""
+    for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")) if requirements else ():
         for r in index.requirements(e.path):
             if r.name in names:
                 yield e, r.line, names[r.name]
