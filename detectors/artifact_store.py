@@ -131,11 +131,12 @@ class ArtifactStore(Detector):
             # the words ``log`` and ``model`` are in most files of an ML code base: parsed only where the name is
             if not index.mentions(e.path, (b"log_model",)) or not ops.names_any(index, e, ("log_model",)):
                 continue
-            logged = index.fact(e.path, SERVER_LOGS)
-            if logged is None:
-                continue
+            # where it sits first (the path and the wiring graph): a notebook or exploration code is not parsed for this
             where = place(index, e)
             if where.test or where.kind in ("notebook", "exploration"):
+                continue
+            logged = index.fact(e.path, SERVER_LOGS)
+            if logged is None:
                 continue
             line, uris, names = (*logged, [])[:3]
             remote = any(u and tracking.remote_uri(u) for u in uris) or bool(names) and _env_remote(index, tuple(names)) if uris else env_remote
