@@ -171,12 +171,14 @@ class AirflowDag(Detector):
                 if training:
                     yield self.found("schedule.training", index, e.path, line, attrs=attrs,
                                      strength=Strength.STRONG if active else Strength.WEAK)
+                data_io = _passes_data(scope, ops, tf_calls, funcs, flow)
                 if len(real) >= 2 and edges >= 1:
                     # ``scheduled``, not ``active``: a DAG run by hand or once still declares its lineage (D3); only the
                     # schedule (M1) needs to be on
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
                                      attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
-                                            "training": training, **{k: attrs[k] for k in ("trains", "conditional", "named_training") if k in attrs}})
+                                            "training": training, "data_io": data_io,
+                                            **{k: attrs[k] for k in ("trains", "conditional", "named_training") if k in attrs}})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
 
     def _triggers(self, index: FileIndex, path: str, line: int, ops: list[ast.Call], funcs: dict, tree: ast.Module,
@@ -211,6 +213,40 @@ class AirflowDag(Detector):
                 yield self.found("retrain.trigger", index, path, op.lineno, strength=st, attrs={"tool": "airflow", "kind": "drift", "active": active})
         if training and trigger == "event":
             yield self.found("retrain.trigger", index, path, line, strength=st, attrs={"tool": "airflow", "kind": "data_arrival", "active": active})
+
+
+# a string naming where data sits: an object-store or HDFS URI, a table file, a data folder (``data/raw``, ``datasets/``)
+_DATA_LOCATION = lazy_re(r"(?i)^(?:s3a?|gs|gcs|abfss?|wasbs?|hdfs|dbfs|az)://|\.(?:csv|tsv|parquet|pq|jsonl|feather|arrow|avro|orc|xlsx?)\b|"
+                         r"(?:^|[/\s=])(?:data|datasets?|raw|processed|features?)/")
+
+
+def _passes_data(scope: ast.AST, ops: list[ast.Call], tf_calls: list[ast.Call], funcs: dict, flow: set[str]) -> bool:
+    """Do the DAG's steps say which data they read and write, rather than only the order they run in: a TaskFlow task
+    fed another task's result, an operator with ``inlets``/``outlets``, or a data location (URI, table file, data
+    folder) in an operator's arguments or in the body of a callable it runs?"""
+    if any(isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in flow for c in tf_calls for a in [*c.args, *(k.value for k in c.keywords)]):
+        return True
+    results = {t.id for n in walk(scope) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+               and isinstance(n.value.func, ast.Name) and n.value.func.id in flow for t in n.targets if isinstance(t, ast.Name)}
+    if any(isinstance(a, ast.Name) and a.id in results for c in tf_calls for a in [*c.args, *(k.value for k in c.keywords)]):
+        return True
+    texts: list[str] = []
+    for op in ops:
+        if any(k.arg in ("inlets", "outlets") for k in op.keywords):
+            return True
+        texts += [x for n in [*op.args, *(k.value for k in op.keywords)] for x in _strings_of(n)]
+        fn = kwarg(op, "python_callable")
+        if isinstance(fn, ast.Name) and fn.id in funcs:
+            texts += _strings_of(funcs[fn.id])
+    for c in tf_calls:
+        if isinstance(c.func, ast.Name) and c.func.id in funcs:
+            texts += _strings_of(funcs[c.func.id])
+    return any(_DATA_LOCATION.search(t[:500]) for t in texts)
+
+
+def _strings_of(node: ast.AST) -> list[str]:
+    """String constants of a subtree, f-strings' literal parts included."""
+    return [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
 _ROUTE_WORDS = frozenset({"register", "registry", "deploy", "deployment", "promote", "promotion", "release", "publish", "serve", "push"})

@@ -13,7 +13,7 @@ from mlscan.detector import Detector
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
+from mlscan.model import Evidence, Finding, Strength, clean_snippet
 
 _MODEL_EXT = (".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".bin", ".safetensors", ".keras", ".pb", ".model", ".cbm")
 
@@ -51,11 +51,14 @@ class DvcData(Detector):
                 first = None
                 facts: dict[str, int] = {}  # fact -> the line that shows it (a hashed data dep, a hashed model output)
                 model_paths: list[str] = []
+                pinned: int | None = None  # the first hashed data dep: the pinned data itself (D1)
+                link: tuple[int, int] | None = None  # a stage's hashed data dep -> its hashed model output (D2)
                 for name, st in stages.items():
                     if not isinstance(st, dict):
                         continue
                     first = first or stages.line_of(name)
                     deps = st.get("deps") or []
+                    stage_data: int | None = None
                     for i, d in enumerate(deps):
                         if not _hashed(d):
                             continue
@@ -64,22 +67,44 @@ class DvcData(Detector):
                             code_deps = True
                         elif not p.endswith((".yaml", ".yml", ".toml")):
                             data_deps = True
-                            facts.setdefault("data_deps", _item_line(deps, i))
+                            stage_data = stage_data or _item_line(deps, i)
+                            pinned = pinned or _item_line(deps, i)
                     outs = st.get("outs") or []
                     for i, o in enumerate(outs):
                         if _hashed(o) and _model_path(str(o.get("path", ""))):
                             model_outs = True
                             model_paths.append(str(o.get("path", "")))
                             facts.setdefault("model_outs", _item_line(outs, i))
+                            if stage_data and link is None and _item_line(outs, i):
+                                link = (stage_data, _item_line(outs, i) or 0)
+                if pinned:
+                    facts["data_deps"] = pinned
                 if first is None:
                     continue
                 attrs = {"data_deps": data_deps, "model_outs": model_outs and code_deps, "model": model_outs, "stages": len(stages),
                          "served": links_file(index, model_paths) if model_paths else None}
-                extra = [replace(self.evidence(index, e.path, ln, strength=Strength.STRONG), fact=fact)
-                         for fact, ln in facts.items() if ln and (fact != "model_outs" or attrs["model_outs"])]
+                extra = [replace(self._item(index, e.path, ln), fact=fact)
+                         for fact, ln in facts.items() if ln and (fact != "model_outs" or attrs["model_outs"]) and not (fact == "data_deps" and link)]
+                if link:  # the data the model was built from, hashed, beside the model it built: the link itself
+                    extra.insert(0, replace(self._link(index, e.path, *link), fact="data_deps"))
                 yield self.found("dvc.lock", index, e.path, first, strength=Strength.STRONG, attrs=attrs, extra=extra)
                 if data_deps:
-                    yield self.found("dvc.tracked_data", index, e.path, first, strength=Strength.STRONG, attrs={"kind": "dvc-lock"})
+                    # the hash that pins the data, not the stage's command
+                    yield self.found("dvc.tracked_data", index, e.path, pinned or first, strength=Strength.STRONG, attrs={"kind": "dvc-lock"},
+                                     end_line=_hash_line(index.lines(e.path), pinned) if pinned else None)
+
+    def _item(self, index: FileIndex, path: str, line: int) -> Evidence:
+        """A locked dep or out cited from its ``- path:`` line to its hash."""
+        return self.evidence(index, path, line, end_line=_hash_line(index.lines(path), line), strength=Strength.STRONG)
+
+    def _link(self, index: FileIndex, path: str, dep: int, out: int) -> Evidence:
+        """A stage's hashed data dep and the hashed model output it builds, in one item (``deps`` ... ``outs``)."""
+        lines = index.lines(path)
+        shown = [lines[dep - 1], lines[_hash_line(lines, dep) - 1], lines[out - 1]]  # a snippet holds three lines
+        width = min(len(x) - len(x.lstrip()) for x in shown)
+        ev = self.evidence(index, path, dep, end_line=_hash_line(lines, out), strength=Strength.STRONG,
+                           snippet=clean_snippet("\n".join(x[width:] for x in shown)))
+        return replace(ev, context="deps -> outs of one stage")
 
 
 def _model_path(path: str) -> bool:
@@ -100,3 +125,17 @@ def _model_file(path: str) -> bool:
 def _item_line(items: object, i: int) -> int | None:
     """The line of item ``i`` of a line-aware YAML sequence (None for a plain list)."""
     return items.line_of(i) if hasattr(items, "line_of") else None
+
+
+_HASH_KEYS = ("md5:", "etag:", "checksum:")
+
+
+def _hash_line(lines: list[str], item: int) -> int:
+    """The hash line (``md5: ...``) of the locked item whose ``- path:`` is line ``item`` (the item line when none)."""
+    for j in range(item + 1, min(len(lines), item + 6) + 1):
+        st = lines[j - 1].strip()
+        if st.startswith("- "):
+            break
+        if st.startswith(_HASH_KEYS):
+            return j
+    return item

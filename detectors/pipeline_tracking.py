@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, training_code, trainingish, words
+from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
 from mlscan.facts.place import Place, place
+from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -173,11 +174,16 @@ class PipelineTracking(Detector):
         if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
             yield from self._data_link(index, e, tree, strength)
 
-    def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str) -> Finding:
+    def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str,
+               fits: bool | None = None) -> Finding:
+        """``fits``: whether the step that logs fits the model itself (a training step's metrics, not a data-analysis
+        step's statistics); None where the detector does not tell."""
         at, snip = ops.locate(index, e, line)
-        return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK,
-                          attrs={"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
-                                 "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True})
+        attrs = {"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
+                 "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True}
+        if fits is not None:
+            attrs["fits"] = fits
+        return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK, attrs=attrs)
 
     def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
         reached = where.wired != "none"
@@ -396,8 +402,10 @@ class PipelineTracking(Detector):
             returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
             if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
                 at, snip = ops.locate(index, e, fn.lineno)
+                # a step that makes its table up (``df = mock_data(n)``) versions no real data
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
-                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
+                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint",
+                                        "synthetic": bool(synthetic_source(fn))})
                 return
 
     def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,
@@ -407,5 +415,6 @@ class PipelineTracking(Detector):
                 continue
             for c in walk(fn):
                 if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
-                    yield self._track(index, e, c.lineno, "zenml", where.wired != "none" or trainingish(fn.name), strength, where.wired)
+                    yield self._track(index, e, c.lineno, "zenml", where.wired != "none" or trainingish(fn.name), strength, where.wired,
+                                      fits=fits_model(fn) or trainingish(fn.name))
                     return

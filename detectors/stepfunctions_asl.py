@@ -47,35 +47,45 @@ class StepFunctionsAsl(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
-            if e.test or not index.contains(e.path, (b"arn:aws:states:::sagemaker:",)):
+            if e.test:
                 continue
-            for machine, line in _machines(index, e):
-                yield from self._machine(index, e, machine, line)
+            # a Terraform state machine may read its definition from a template file (``templatefile("definition.json.tpl")``)
+            if not (index.contains(e.path, (b"arn:aws:states:::sagemaker:",))
+                    or (e.suffix == ".tf" and index.contains(e.path, (b"aws_sfn_state_machine",)))):
+                continue
+            for machine, line, path in _machines(index, e):
+                yield from self._machine(index, path, machine, line)
 
-    def _machine(self, index: FileIndex, e: FileEntry, machine: dict[str, Any], line: int) -> Iterator[Finding]:
+    def _machine(self, index: FileIndex, path: str, machine: dict[str, Any], line: int) -> Iterator[Finding]:
         states = _all_states(machine)
         kinds = {name: _kind(s) for name, s in states.items()}
         linked = _linked(machine, states)
         work = [n for n in states if kinds[n] not in ("", "choice", "fail", "succeed", "pass") and n in linked]
-        at = _line_of(index, e, line, work[0]) if work else line
+        if not any(_SAGEMAKER.search(str(s.get("Resource", ""))) for s in states.values()):
+            return  # a state machine read from a template may call no SageMaker job at all
+        at = _line_of(index, path, line, work[0]) if work else line
+        # steps that name where their data comes from and goes (``ProcessingInputs``, ``InputDataConfig``, an S3 URI)
+        # declare lineage; a copy that only orders its tasks does not: it is cited at its first data location
+        data = next((n for n in work if _data_locations(states[n].get("Parameters"))), None)
         if len(work) >= 2:
-            yield self.found("pipeline.dag", index, e.path, at, strength=Strength.MEDIUM,
-                             attrs={"tool": "stepfunctions", "steps": len(work), "with_io": True,
+            yield self.found("pipeline.dag", index, path, _data_line(index, path, _line_of(index, path, line, data)) if data else at,
+                             strength=Strength.MEDIUM,
+                             attrs={"tool": "stepfunctions", "steps": len(work), "with_io": True, "data_io": data is not None,
                                     "training": any(kinds[n] in _TRAINING for n in work)})
         deploy = next((n for n in work if kinds[n] in _DEPLOY), None)
         if deploy is not None:
-            yield self.found("deploy.automated", index, e.path, _line_of(index, e, line, deploy), strength=Strength.MEDIUM,
+            yield self.found("deploy.automated", index, path, _line_of(index, path, line, deploy), strength=Strength.MEDIUM,
                              attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
                                     "via": "step functions state machine (ASL)", "environment": "", "job": deploy, "manual_dispatch": True})
         gate = _gate(states, kinds)
         if gate is not None:
-            yield self.found("gate.metric", index, e.path, _line_of(index, e, line, gate), strength=Strength.MEDIUM,
+            yield self.found("gate.metric", index, path, _line_of(index, path, line, gate), strength=Strength.MEDIUM,
                              attrs={"tool": "stepfunctions", "blocking": True, "kind": "threshold"})
         train = next((n for n in work if kinds[n] in _TRAINING), None)
         params = states[train].get("Parameters") if train else None
         out = params.get("OutputDataConfig") if isinstance(params, dict) else None
         if isinstance(out, dict) and any(k.startswith("S3OutputPath") for k in out):
-            yield self.found("artifact.store", index, e.path, _line_of(index, e, line, train), strength=Strength.MEDIUM,
+            yield self.found("artifact.store", index, path, _output_line(index, path, _line_of(index, path, line, train)), strength=Strength.MEDIUM,
                              attrs={"how": "estimator-output", "kind": "s3", "wired": False})
         if any(kinds[n] == "createmodel" for n in work):
             for n in work:
@@ -83,14 +93,14 @@ class StepFunctionsAsl(Detector):
                     continue
                 key = _code_version_key(states[n].get("Parameters"))
                 if key is not None:
-                    at = _line_of(index, e, line, n)
-                    yield self.found("model.code_version", index, e.path, _key_line(index, e, at, key), strength=Strength.MEDIUM,
+                    at = _line_of(index, path, line, n)
+                    yield self.found("model.code_version", index, path, _key_line(index, path, at, key), strength=Strength.MEDIUM,
                                      attrs={"how": "stepfunctions-input", "tool": "sagemaker", "state": n, "carries_model": True})
                     break
 
 
-def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int]]:
-    """(ASL definition, line where it starts) for every state machine the file holds."""
+def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int, str]]:
+    """(ASL definition, line where it starts, file that holds it) for every state machine the file holds or reads."""
     if e.suffix == ".tf":
         for b in ops.tf_blocks(index, e):
             if b.kind != "resource" or b.type != "aws_sfn_state_machine":
@@ -98,18 +108,18 @@ def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], 
             for m in _HEREDOC.finditer(b.body):
                 doc = _loads(_bare_interpolations(m.group(2)))
                 if doc is not None:
-                    yield doc, b.line + b.body.count("\n", 0, m.start(2)) + 1
+                    yield doc, b.line + b.body.count("\n", 0, m.start(2)) + 1, e.path
             fm = _FILE_FN.search(b.body)
             if fm:
                 target = _sibling(index, e, fm.group(1).strip())
-                doc = _loads(index.text(target) or "") if target else None
-                if doc is not None:
-                    yield doc, 1
+                doc = _loads(_bare_interpolations(index.text(target) or "")) if target else None
+                if doc is not None and target is not None:
+                    yield doc, 1, target
         return
     docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
     for doc in docs:
         if isinstance(doc, dict) and isinstance(doc.get("States"), dict) and "StartAt" in doc:
-            yield doc, 1
+            yield doc, 1, e.path
             continue
         resources = doc.get("Resources") if isinstance(doc, dict) else None
         for name, r in (resources.items() if isinstance(resources, dict) else ()):
@@ -123,7 +133,7 @@ def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], 
                 raw = raw[0] if isinstance(raw, list) and raw else raw
                 definition = _loads(raw) if isinstance(raw, str) else None
             if isinstance(definition, dict):
-                yield definition, resources.line_of(name) if hasattr(resources, "line_of") else 1
+                yield definition, resources.line_of(name) if hasattr(resources, "line_of") else 1, e.path
 
 
 def _bare_interpolations(text: str) -> str:
@@ -274,17 +284,52 @@ def _code_version_key(params: Any) -> str | None:
     return None
 
 
-def _key_line(index: FileIndex, e: FileEntry, start: int, key: str) -> int:
+def _key_line(index: FileIndex, path: str, start: int, key: str) -> int:
     """The line of ``"<key>"`` at or after ``start`` (``start`` when not found)."""
-    lines = (index.text(e.path) or "").splitlines()
+    lines = (index.text(path) or "").splitlines()
     return next((i + 1 for i in range(max(start - 1, 0), len(lines)) if f'"{key}"' in lines[i]), start)
 
 
-def _line_of(index: FileIndex, e: FileEntry, start: int, state: str) -> int:
+def _line_of(index: FileIndex, path: str, start: int, state: str) -> int:
     """The line of ``"<state>":`` at or after ``start`` in the file (the definition's own line when not found)."""
-    text = index.text(e.path) or ""
+    text = index.text(path) or ""
     lines = text.splitlines()
     for i in range(max(start - 1, 0), len(lines)):
         if f'"{state}"' in lines[i] and ":" in lines[i].split(f'"{state}"', 1)[1][:3]:
+            return i + 1
+    return start
+
+
+# where a SageMaker step reads and writes its data (processing inputs/outputs, training channels, transform input/output)
+_DATA_KEYS = frozenset({"ProcessingInputs", "ProcessingOutputConfig", "InputDataConfig", "OutputDataConfig", "TransformInput",
+                        "TransformOutput", "S3Uri", "S3DataSource", "S3OutputPath", "DataSource"})
+_DATA_LINE = lazy_re(r'"(?:S3Uri|S3OutputPath|S3DataSource|ProcessingInputs|InputDataConfig|TransformInput)(?:\.\$)?"\s*:')
+
+
+def _data_locations(params: Any, depth: int = 0) -> bool:
+    """Does a task's ``Parameters`` name a data location (a key of ``_DATA_KEYS``, or an ``s3://`` value)?"""
+    if depth > 8:
+        return False
+    if isinstance(params, dict):
+        return any(str(k).removesuffix(".$") in _DATA_KEYS or _data_locations(v, depth + 1) for k, v in params.items())
+    if isinstance(params, list):
+        return any(_data_locations(v, depth + 1) for v in params)
+    return isinstance(params, str) and params.startswith("s3://")
+
+
+def _data_line(index: FileIndex, path: str, start: int) -> int:
+    """The first line at or after a state's own line that names where its data is (``"S3Uri": ...``)."""
+    lines = (index.text(path) or "").splitlines()
+    for i in range(max(start - 1, 0), min(len(lines), start + 200)):
+        if _DATA_LINE.search(lines[i][:300]) and ("s3://" in lines[i] or '"S3Uri' in lines[i] or '"S3OutputPath' in lines[i]):
+            return i + 1
+    return start
+
+
+def _output_line(index: FileIndex, path: str, start: int) -> int:
+    """The ``"S3OutputPath"`` line of the training task at ``start`` (where the model goes, not its input channels)."""
+    lines = (index.text(path) or "").splitlines()
+    for i in range(max(start - 1, 0), min(len(lines), start + 200)):
+        if '"S3OutputPath' in lines[i]:
             return i + 1
     return start

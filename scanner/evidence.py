@@ -263,6 +263,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
+    ("placeholder", True, "placeholder input: reads a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
@@ -475,6 +476,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     auto = index.snippet(e.path, e.line, e.end_line)
     if e.snippet and e.snippet != auto:
         return e  # the detector chose what to show
+    if is_prose(e.path) and heading_only(e.snippet or auto):
+        return _section_body(lines, e)
     j = deciding_line(lines, e.line, e.path, e.end_line)
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
@@ -553,6 +556,45 @@ def doc_rank(path: str) -> int:
     return 1 if words & _GUIDE_WORDS else 2
 
 
+_HEADING = lazy_re(r"^\s{0,3}#{1,6}\s+\S|^\s{0,3}#{1,6}\s*$")
+_SETEXT = lazy_re(r"^\s{0,3}(?:=+|-+)\s*$")
+
+
+def heading_only(snippet: str) -> bool:
+    """A Markdown snippet that is only a heading (``## retraining_dag.py``): it names a section, it shows nothing of it."""
+    lines = [ln for ln in snippet.splitlines() if ln.strip()]
+    if len(lines) == 2 and _SETEXT.match(lines[1]) and not _SETEXT.match(lines[0]):
+        return True  # ``Rollback`` underlined with ``---``
+    return bool(lines) and all(_HEADING.match(ln) for ln in lines)
+
+
+def _section_body(lines: list[str], e: Evidence) -> Evidence:
+    """A heading cited alone moves to the first lines of its section (blank lines and fences left out; the heading
+    becomes the item's context); it stays when the section is empty before the next heading."""
+    first = e.line or 1
+    shown: list[str] = []
+    start = end = 0
+    for j in range(first + 1, min(len(lines), first + LOOKAHEAD) + 1):
+        st = lines[j - 1].strip()
+        if _HEADING.match(lines[j - 1]) or (j == first + 1 and st and _SETEXT.match(st)):
+            if shown:
+                break
+            if j == first + 1 and _SETEXT.match(st):
+                continue
+            break
+        if not st or st.startswith(("```", "~~~")):
+            continue
+        start = start or j
+        end = j
+        shown.append(lines[j - 1])
+        if len(shown) == 3:
+            break
+    if not shown:
+        return e
+    heading = lines[first - 1].strip().lstrip("#").strip()
+    return replace(e, line=start, end_line=end, snippet=clean_snippet(textwrap.dedent("\n".join(shown))), context=heading[:80])
+
+
 def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     """Why a leading evidence item does not show the practice on its own ('' when it does): its first
     snippet line is a bare key, bracket, block opener, step name or comment."""
@@ -561,5 +603,7 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     if not snippet:
         return ""
     first = snippet.splitlines()[0]
+    if is_prose(path) and heading_only(snippet):
+        return f"bare heading {first.strip()[:60]!r}"
     kind_path = path[: -len(".ipynb")] + ".py" if path.endswith(".ipynb") else path
     return f"bare line {first.strip()[:60]!r}" if is_bare(first, kind_path) else ""

@@ -152,3 +152,25 @@ def test_file_access_check_catches_reads(tmp_path: Path) -> None:
     src = tmp_path / "m.py"
     src.write_text("import subprocess\nfrom pathlib import Path\n\ndef f(p):\n    return Path(p).read_text() + open(p).read()\n")
     assert len(_file_access(src)) == 4
+
+
+def _is_dataclass(node: ast.ClassDef) -> bool:
+    for d in node.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        if (isinstance(target, ast.Name) and target.id == "dataclass") or (
+            isinstance(target, ast.Attribute) and target.attr == "dataclass"
+        ):
+            return True
+    return False
+
+
+def test_facts_records_say_what_they_hold() -> None:
+    """Every record type of the facts layer carries a docstring: detectors read these types, not the code that
+    fills them, so each says what one instance stands for."""
+    missing = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for path in sorted((ROOT / "scanner" / "facts").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef) and _is_dataclass(node) and not ast.get_docstring(node)
+    ]
+    assert not missing, missing

@@ -26,6 +26,8 @@ SHELLS = frozenset({"bash", "sh", "zsh", "dash", "source", "."})
 
 @dataclass(frozen=True, slots=True)
 class Cmd:
+    """One shell command that an automated path runs: the CI step it comes from, and whether its failure counts."""
+
     job: CiJob
     step: CiStep
     text: str

@@ -26,6 +26,8 @@ SHELL_LANGS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Block:
+    """One block of a Markdown/reST/AsciiDoc document: a heading, a code block, a list item or a paragraph."""
+
     kind: str  # heading | code | list | text
     line: int  # 1-based first line (the fence / directive line for code)
     end_line: int
@@ -42,6 +44,8 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """A heading and the blocks under it, up to the next heading of any level."""
+
     title: str  # "" for the preamble before the first heading
     level: int  # 0 for the preamble
     line: int
@@ -51,6 +55,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
+    """A parsed prose document: its blocks in order and the sections they fall into."""
+
     blocks: tuple[Block, ...]
     sections: tuple[Section, ...] = field(default=())
 

@@ -55,6 +55,8 @@ def shell_gate(command: str) -> bool:
 
 @dataclass(frozen=True)
 class Gate:
+    """A metric comparison in Python that stops the pipeline (raise, non-zero exit, cancel) when it fails."""
+
     line: int
     kind: str
     tool: str

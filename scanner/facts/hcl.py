@@ -13,6 +13,8 @@ _PUNCT = "{}[]()=,:"
 
 @dataclass
 class Block:
+    """One HCL block (``resource "type" "name" { ... }``): its labels, literal attributes with lines, and nested blocks."""
+
     type: str
     labels: tuple[str, ...]
     line: int

@@ -248,6 +248,8 @@ _TF_BLOCK = lazy_re(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*
 
 @dataclass(frozen=True, slots=True)
 class TfBlock:
+    """A top-level Terraform block found by its header, with its body text."""
+
     kind: str
     type: str
     name: str
@@ -284,6 +286,8 @@ def tf_has(block: TfBlock, attr: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Command:
+    """A command on an automated path (a CI step or a DVC stage), in the order its root runs them."""
+
     text: str
     path: str  # file holding the command
     line: int

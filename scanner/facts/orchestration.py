@@ -153,6 +153,15 @@ def training_code(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFun
     return trainingish(*texts)
 
 
+FIT_CALLS = frozenset({"fit", "fit_generator", "backward", "train_model", "train_on_batch"})
+
+
+def fits_model(node: ast.AST) -> bool:
+    """Does a subtree fit a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in FIT_CALLS for n in walk(node))
+
+
 def imports(tree: ast.AST, *modules: str) -> bool:
     return imports_any(tree, tuple(modules))
 

@@ -24,6 +24,8 @@ EXPLORATION_DIRS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class _Training:
+    """How a training script is reached: the wiring kind and chain, and whether a near file reaches it."""
+
     wired: str
     chain: str
     training_script: bool

@@ -245,6 +245,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class FileCalls:
+    """The typed calls of one Python module, with the import aliases used to resolve their names."""
+
     aliases: dict[str, str]
     calls: list[Call]  # sorted by line (walk order within a line)
 

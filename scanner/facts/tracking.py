@@ -95,6 +95,8 @@ _OBJ_ROOTS = ("self.", "cls.")
 
 @dataclass(frozen=True, slots=True)
 class TrackCall:
+    """One experiment-tracking call, decorator or logging assignment in a Python module."""
+
     line: int
     tool: str
     role: str  # run | params | metrics | auto (params and metrics)

@@ -50,6 +50,8 @@ _FIT_WORDS = (b"fit", b"fit_generator", b"train_on_batch", b"partial_fit", b"tra
 
 @dataclass(frozen=True, slots=True)
 class TrainingEntry:
+    """A file that trains a model, ranked by how it is run (automated, script, notebook, exploration)."""
+
     path: str  # repository path
     line: int  # the fit call in the entry itself, else 1
     tier: int  # 3 automated, 2 script, 1 notebook, 0 exploration

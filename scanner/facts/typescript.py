@@ -25,6 +25,8 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 
 @dataclass(frozen=True, slots=True)
 class TsNew:
+    """A ``new X(...)`` construction in TypeScript (CDK constructs), with its arguments as written."""
+
     name: str  # as written, dots without spaces: ``tasks.SageMakerCreateTrainingJob``
     line: int
     start: int  # offset of ``new``
@@ -43,6 +45,8 @@ class TsNew:
 
 @dataclass(frozen=True)
 class TsFile:
+    """A TypeScript file read for CDK constructs: imports and ``new`` expressions, comments blanked."""
+
     path: str
     code: str  # comments blanked, offsets kept
     imports: frozenset[str]

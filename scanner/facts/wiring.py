@@ -35,6 +35,8 @@ _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "
 
 @dataclass(frozen=True, slots=True)
 class Reach:
+    """How a file is reached by an automated path or an entry point, root first."""
+
     kind: str  # automated | entrypoint
     chain: tuple[str, ...]  # how it is reached, root first ("ci .github/workflows/x.yml:12", "src/train.py", ...)
 

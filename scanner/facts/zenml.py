@@ -29,6 +29,8 @@ DEPLOYERS = ("mlflow_model_deployer_step", "seldon_model_deployer_step", "kserve
 
 @dataclass(frozen=True)
 class Deployment:
+    """A ZenML model deployment: the deployer step or the pipeline binding that wires it, and its decision input."""
+
     line: int  # the deployer call (current API) or the pipeline instantiation that binds it (legacy API)
     tool: str  # mlflow, seldon, ...
     pipeline: str  # the @pipeline function's name

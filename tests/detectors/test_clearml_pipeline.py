@@ -1,0 +1,30 @@
+"""ClearML pipelines end to end: the answers their fixture trees lead to (the detector fixture pins the findings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mlscan.engine import ScanOptions, scan
+from mlscan.report import build_report
+
+from tests.conftest import FIXTURES, make_repo
+
+CASE = FIXTURES / "detectors" / "clearml.pipeline"
+
+
+def _answers(src: Path, dest: Path) -> dict[str, str]:
+    report = build_report(scan(str(make_repo(src, dest)), ScanOptions(jobs=1)))
+    return {q["id"]: q["answer"] for q in report["questions"]}
+
+
+def test_controller_that_feeds_its_training_step_declares_lineage_and_data_versions(tmp_path: Path) -> None:
+    got = _answers(CASE / "positive" / "controller", tmp_path / "pos")
+    assert (got["D3"], got["D1"], got["T2"]) == ("yes", "yes", "yes")
+
+
+@pytest.mark.parametrize("tree", ["controller", "decorated"])
+def test_pipelines_whose_training_loads_its_own_data_declare_no_lineage(tree: str, tmp_path: Path) -> None:
+    got = _answers(CASE / "near_miss" / tree, tmp_path / tree)
+    assert got["D3"] != "yes"
+    assert got["D1"] != "yes"

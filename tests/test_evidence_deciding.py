@@ -1,0 +1,272 @@
+"""The deciding facts lead (issue #17, the causes of a blind evidence audit): the pipeline that passes data, the step
+that fits, the hash that pins the data, the model link, the model signal of a monitor, a section's body rather than its
+heading. Each case scans a small repository and checks the first evidence item; near misses check the other way."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from mlscan.engine import ScanOptions, scan
+from mlscan.evidence import heading_only, leading_problem
+from mlscan.report import build_report
+
+from .conftest import git_repo
+
+
+def _scan(root: Path, files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    repo = git_repo(root, {rel: textwrap.dedent(text) for rel, text in files.items()})  # type: ignore[arg-type]
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    return {q["id"]: q for q in report["questions"]}
+
+
+def _lead(q: dict[str, Any]) -> tuple[str, int]:
+    return q["evidence"][0]["path"], q["evidence"][0]["line"]
+
+
+DVC_YAML = """\
+    stages:
+      prepare:
+        cmd: python src/prepare.py data/raw/customers.csv data/processed
+        deps:
+          - src/prepare.py
+          - data/raw/customers.csv
+        outs:
+          - data/processed/train.csv
+      train:
+        cmd: python src/train.py
+        deps:
+          - src/train.py
+          - data/processed/train.csv
+        outs:
+          - models/model.pkl
+    """
+
+DVC_LOCK = """\
+    schema: '2.0'
+    stages:
+      prepare:
+        cmd: python src/prepare.py data/raw/customers.csv data/processed
+        deps:
+        - path: data/raw/customers.csv
+          hash: md5
+          md5: 940b416bb13a9b24bb5c9e1589284005
+        - path: src/prepare.py
+          hash: md5
+          md5: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+        outs:
+        - path: data/processed/train.csv
+          hash: md5
+          md5: 5b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e
+      train:
+        cmd: python src/train.py
+        deps:
+        - path: data/processed/train.csv
+          hash: md5
+          md5: 5b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e
+        - path: src/train.py
+          hash: md5
+          md5: 1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f
+        outs:
+        - path: models/model.pkl
+          hash: md5
+          md5: 08410d5e1f60510d6fb16d91a645da21
+    """
+
+TASK_ORDER_DAG = """\
+    from datetime import datetime, timedelta
+
+    from airflow import DAG
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    with DAG(dag_id="churn_retraining", schedule_interval=timedelta(weeks=1), start_date=datetime(2024, 1, 1)) as dag:
+        retrain = KubernetesPodOperator(task_id="retrain_model", name="retrain", image="trainer:1.0",
+                                        cmds=["python"], arguments=["-m", "src.train"])
+        deploy = KubernetesPodOperator(task_id="deploy_model", name="deploy", image="deployer:1.0", cmds=["deploy"])
+        retrain >> deploy
+    """
+
+DATA_DAG = """\
+    from datetime import datetime
+
+    from airflow import DAG
+    from airflow.operators.bash import BashOperator
+
+    with DAG(dag_id="churn_training", schedule="@weekly", start_date=datetime(2024, 1, 1)) as dag:
+        prepare = BashOperator(task_id="prepare", bash_command="python src/prepare.py data/raw/customers.csv data/processed")
+        train = BashOperator(task_id="train_model", bash_command="python src/train.py --data data/processed/train.csv")
+        prepare >> train
+    """
+
+TRAIN_PY = """\
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    df = pd.read_csv("data/processed/train.csv")
+    LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+    """
+
+
+def test_dvc_stages_lead_d3_over_a_dag_that_only_orders_its_tasks(tmp_path: Path) -> None:
+    q = _scan(tmp_path / "r", {"dvc.yaml": DVC_YAML, "dags/retrain.py": TASK_ORDER_DAG, "src/train.py": TRAIN_PY,
+                               "src/prepare.py": "print('prepare')\n"})
+    assert q["D3"]["answer"] == "yes" and q["D3"]["evidence"][0]["path"] == "dvc.yaml"
+    assert any(e["path"] == "dags/retrain.py" for e in q["D3"]["evidence"])  # still shown, after the lineage
+    # near miss: a DAG whose tasks name the data they read and write leads, as before
+    q = _scan(tmp_path / "n", {"dvc.yaml": DVC_YAML, "dags/train.py": DATA_DAG, "src/train.py": TRAIN_PY,
+                               "src/prepare.py": "print('prepare')\n"})
+    assert q["D3"]["answer"] == "yes" and q["D3"]["evidence"][0]["path"] == "dags/train.py"
+
+
+def test_dvc_lock_cites_the_hash_that_pins_the_data_and_the_link_to_the_model(tmp_path: Path) -> None:
+    q = _scan(tmp_path / "r", {"dvc.yaml": DVC_YAML, "dvc.lock": DVC_LOCK, "src/train.py": TRAIN_PY})
+    d1 = q["D1"]["evidence"][0]
+    assert q["D1"]["answer"] == "yes" and (d1["line"], d1["end_line"]) == (6, 8)  # - path: data/raw... to its md5
+    assert "md5: 940b416b" in d1["snippet"] and not leading_problem(d1)
+    d2 = q["D2"]["evidence"][0]
+    assert q["D2"]["answer"] == "yes" and (d2["line"], d2["end_line"]) == (19, 28)  # the train stage's data dep -> its model
+    assert d2["snippet"].splitlines() == ["- path: data/processed/train.csv", "  md5: 5b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e",
+                                          "- path: models/model.pkl"]
+
+
+ZENML_ANALYZE = """\
+    import pandas as pd
+    from zenml import log_metadata, step
+
+
+    @step
+    def analyze_data(data: pd.DataFrame) -> dict:
+        stats = {"rows": len(data)}
+        log_metadata(metadata=stats, artifact_name="data_analysis", infer_artifact=True)
+        return stats
+    """
+
+ZENML_TRAIN = """\
+    import pandas as pd
+    from sklearn.ensemble import GradientBoostingRegressor
+    from zenml import log_metadata, step
+
+
+    @step
+    def train_model(data: pd.DataFrame) -> GradientBoostingRegressor:
+        model = GradientBoostingRegressor().fit(data.drop(columns=["price"]), data["price"])
+        log_metadata(metadata={"r2": float(model.score(data.drop(columns=["price"]), data["price"]))},
+                     artifact_name="model", infer_artifact=True)
+        return model
+    """
+
+ZENML_PIPELINE = """\
+    from zenml import pipeline
+
+    from steps.analyze_data import analyze_data
+    from steps.train_model import train_model
+    from steps.load import load_data
+
+
+    @pipeline
+    def training():
+        data = load_data()
+        analyze_data(data)
+        train_model(data)
+
+
+    if __name__ == "__main__":
+        training()
+    """
+
+
+def test_the_step_that_fits_leads_e1_e2_over_a_data_analysis_step(tmp_path: Path) -> None:
+    q = _scan(tmp_path / "r", {"steps/analyze_data.py": ZENML_ANALYZE, "steps/train_model.py": ZENML_TRAIN,
+                               "steps/load.py": "import pandas as pd\nfrom zenml import step\n\n\n@step\ndef load_data() -> pd.DataFrame:\n"
+                                                "    return pd.read_csv('data/houses.csv')\n",
+                               "run.py": ZENML_PIPELINE})
+    for qid in ("E1", "E2"):
+        assert q[qid]["answer"] == "yes" and q[qid]["evidence"][0]["path"] == "steps/train_model.py", (qid, q[qid]["evidence"])
+    # near miss: with no step that fits, the analysis step's metadata is what there is, and it still leads
+    q = _scan(tmp_path / "n", {"steps/analyze_data.py": ZENML_ANALYZE, "run.py": ZENML_PIPELINE.replace(
+        "from steps.train_model import train_model\n", "").replace("    train_model(data)\n", "")})
+    assert all(e["path"] == "steps/analyze_data.py" for e in q["E1"]["evidence"][:1])
+
+
+EVIDENTLY = """\
+    import pandas as pd
+    from evidently.metric_preset import ClassificationPreset, DataDriftPreset
+    from evidently.report import Report
+
+
+    def main() -> None:
+        reference = pd.read_parquet("s3://acme/churn/reference.parquet")
+        current = pd.read_parquet("s3://acme/churn/labelled.parquet")
+        metrics = [DataDriftPreset()]
+        metrics.append(ClassificationPreset())
+        report = Report(metrics=metrics)
+        report.run(reference_data=reference, current_data=current)
+        report.save_html("reports/quality.html")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+
+def test_a_monitor_is_cited_at_its_model_signal_for_o1_and_o2(tmp_path: Path) -> None:
+    workflow = ("on:\n  schedule:\n    - cron: '0 6 * * 1'\njobs:\n  monitor:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - run: python monitoring/report.py\n")
+    q = _scan(tmp_path / "r", {"monitoring/report.py": EVIDENTLY, ".github/workflows/monitor.yml": workflow})
+    assert q["O1"]["answer"] == "yes" and _lead(q["O1"]) == ("monitoring/report.py", 10)  # ClassificationPreset, not DataDriftPreset
+    assert q["O2"]["answer"] == "yes" and _lead(q["O2"]) == ("monitoring/report.py", 10)
+    assert [e["line"] for e in q["O2"]["evidence"][:2]] == [10, 9]  # the model signal, then the data drift beside it
+
+
+def test_a_heading_cited_alone_moves_to_its_section(tmp_path: Path) -> None:
+    assert heading_only("## retraining_dag.py") and heading_only("Rollback\n--------")
+    assert not heading_only("## Rollback\nkubectl rollout undo deployment/api")
+    assert leading_problem({"path": "docs/README.md", "snippet": "## retraining_dag.py"}) == "bare heading '## retraining_dag.py'"
+    assert not leading_problem({"path": "docs/README.md", "snippet": "1. retrain the model"})
+    runbook = """\
+        # Operations
+
+        ## Retraining
+
+        Retraining runs weekly:
+
+        1. `make data` pulls the new data
+        2. `make train` trains and registers the model
+
+        ## Rollback
+
+        ```
+        kubectl rollout undo deployment/churn-api
+        ```
+        """
+    q = _scan(tmp_path / "r", {"docs/runbook.md": runbook})
+    assert q["T3"]["answer"] == "yes"
+    for e in q["T3"]["evidence"]:
+        assert not heading_only(e["snippet"]), e
+    by_context = {e["context"]: e for e in q["T3"]["evidence"] if e["path"] == "docs/runbook.md"}
+    assert by_context.get("Rollback", {}).get("snippet", "").startswith("kubectl rollout undo") or \
+        any(e["snippet"].startswith("kubectl rollout undo") for e in q["T3"]["evidence"])
+
+
+def test_placeholder_inputs_cap_a_monitor_at_partial_and_show_beside_it(tmp_path: Path) -> None:
+    drift = """\
+        import pandas as pd
+        from evidently.metric_preset import ClassificationPreset
+        from evidently.report import Report
+
+        reference = pd.read_csv("{ref}")
+        current = pd.read_csv("{cur}")
+        report = Report(metrics=[ClassificationPreset()])
+        report.run(reference_data=reference, current_data=current)
+        """
+    workflow = ("on:\n  schedule:\n    - cron: '0 6 * * 1'\njobs:\n  monitor:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - run: python monitoring/drift.py\n")
+    q = _scan(tmp_path / "r", {"monitoring/drift.py": drift.format(ref="s3://your-bucket/train.csv", cur="s3://<bucket>/live.csv"),
+                               ".github/workflows/monitor.yml": workflow})
+    assert q["O1"]["answer"] == "partial" and "placeholder input" in q["O1"]["reason"]
+    assert any(c.startswith("placeholder input") for c in q["O1"]["evidence"][0]["caveats"])
+    # near miss: real locations
+    q = _scan(tmp_path / "n", {"monitoring/drift.py": drift.format(ref="s3://acme-ml/churn/train.csv", cur="s3://acme-ml/churn/live.csv"),
+                               ".github/workflows/monitor.yml": workflow})
+    assert q["O1"]["answer"] == "yes" and not q["O1"]["evidence"][0]["caveats"]
