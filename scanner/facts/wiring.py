@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -461,3 +461,37 @@ def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
                 out.append(mod)
                 out += [f"{mod}.{a.name}" for a in node.names if a.name != "*"]
     return out
+
+
+def test_imports(index: FileIndex) -> frozenset[str]:
+    """Every module name the project's test files import (``src.pipelines.builder``, ``src.pipelines.builder.build``)."""
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for e in index.select(("**/*.py",)):
+            if e.test:
+                out.update(file_imports(index, e) or ())
+        return frozenset(out)
+
+    return index.memo("wiring:test-imports", build)  # type: ignore[no-any-return]
+
+
+def only_tests_import(index: FileIndex, e: FileEntry) -> bool:
+    """Is this module imported by a test file (by any of its dotted names: ``src.pkg.mod``, ``pkg.mod``) and by no other
+    file of the project? With no automated path or entry point reaching it either, its code runs in the tests alone (a
+    pipeline builder nothing submits)."""
+    if not e.vpath.endswith(".py"):
+        return False
+    parts = _module_parts(e.vpath)
+    names = {".".join(parts[i:]) for i in range(len(parts))}
+
+    def imports_it(mods: Iterable[str]) -> bool:
+        return any(m in names or m.rsplit(".", 1)[0] in names for m in mods)
+
+    if not parts or not imports_it(test_imports(index)):
+        return False
+    stem = parts[-1].encode()
+    for other in index.select(("**/*.py",)):  # only files that name the module are read (a word lookup first)
+        if not other.test and other.path != e.path and index.mentions(other.path, (stem,)) and imports_it(file_imports(index, other) or ()):
+            return False
+    return True
