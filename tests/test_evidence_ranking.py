@@ -228,3 +228,25 @@ def test_e4_leads_with_the_image_that_installs_the_project_s_dependency_file(tmp
     # near miss: with only the tracking server's image, it is the environment cited
     only = _question(_repo(tmp_path / "only", {"a-tracking/Dockerfile": files["a-tracking/Dockerfile"]}), "E4")
     assert only["answer"] == "yes" and only["evidence"][0]["path"] == "a-tracking/Dockerfile", only["evidence"][0]
+
+
+def test_t1_does_not_take_what_ci_may_include_for_setup_steps(tmp_path: Path) -> None:
+    """A README workflow list that says what CI "may include" (``Running `terraform apply` ``) describes possibilities,
+    not steps a newcomer follows; the same command as a step of its own is one."""
+    described = """\
+        # Churn
+
+        ## Developer workflow
+
+        1. I push my changes to the dev branch
+        1. Cloud Build runs the steps in cloudbuild.yaml, which may include:
+            1. Running unit tests
+            1. Running `terraform apply`
+        1. The new model is launched
+        """
+    t1 = _question(_repo(tmp_path / "described", {"README.md": described, "src/train.py": "print('train')\\n"}), "T1")
+    assert t1["answer"] != "yes", t1
+    # near miss: the list tells the reader to run it
+    steps = described.replace("which may include:", "then:").replace("Running `terraform apply`", "Run `terraform apply`")
+    t1 = _question(_repo(tmp_path / "steps", {"README.md": steps, "src/train.py": "print('train')\\n"}), "T1")
+    assert t1["answer"] == "yes" and "terraform apply" in t1["evidence"][0]["snippet"], t1["evidence"][:1]
