@@ -41,6 +41,16 @@ _ENDPOINT = ops.AnyOf("slack", "hook", "pagerduty", "teams", "telegram", "discor
 # a chat or paging API a project helper posts to (Telegram bots' sendMessage, Slack/Discord/Teams webhooks, PagerDuty)
 _CHAT_API = lazy_re(r"api\.telegram\.org|/sendMessage|hooks\.slack\.com|discord(app)?\.com/api/webhooks|webhook\.office\.com|"
                     r"events\.pagerduty\.com|slack|webhook", re.I)
+# the same test for ASCII text (nearly all source): every alternative above holds one of these or is one of them, lower
+# case; a case-insensitive regex alternation is tried at every character (2.6 s for 15 M characters, 0.2 s this way)
+_CHAT_API_LOWER = ("slack", "webhook", "api.telegram.org", "/sendmessage", "events.pagerduty.com")
+
+
+def _chat_api(text: str) -> bool:
+    if text.isascii():  # re.I also folds a few non-ASCII letters onto ASCII ones (the Kelvin sign): those use the regex
+        low = text.lower()
+        return any(s in low for s in _CHAT_API_LOWER)
+    return _CHAT_API.search(text) is not None
 # YAML files that can hold what _yaml_rules reads: alert text (any of ALERT_TEXT) and the key of a rule list, a
 # CloudWatch alarm or an Azure ML monitor alert (RULE_KEYS); the others are not parsed
 ALERT_TEXT = (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")
@@ -105,14 +115,14 @@ def project_notifiers(index: FileIndex) -> frozenset[str]:
     def build() -> frozenset[str]:
         names: set[str] = set()
         for e in index.select(("**/*.py",)):
-            if e.test or not index.mentions(e.path, HTTP_CLIENTS) or not _CHAT_API.search(index.text(e.path) or ""):
+            if e.test or not index.mentions(e.path, HTTP_CLIENTS) or not _chat_api(index.text(e.path) or ""):
                 continue
             tree = index.python(e.path)
             if tree is None:
                 continue
             al = ops.aliases(tree)
             for fn in walk(tree):
-                if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _CHAT_API.search(ast.unparse(fn)) and any(
+                if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _chat_api(ast.unparse(fn)) and any(
                         isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "post"
                         and (ops.qualname(c.func, al) or "").startswith(("requests.", "httpx.")) for c in walk(fn)):
                     names.add(fn.name)

@@ -131,14 +131,15 @@ class ArtifactStore(Detector):
             # the words ``log`` and ``model`` are in most files of an ML code base: parsed only where the name is
             if not index.mentions(e.path, (b"log_model",)) or not ops.names_any(index, e, ("log_model",)):
                 continue
-            logged = index.fact(e.path, SERVER_LOGS)
-            if logged is None:
-                continue
+            # where it sits first (the path and the wiring graph): a notebook or exploration code is not parsed for this
             where = place(index, e)
             if where.test or where.kind in ("notebook", "exploration"):
                 continue
-            line, uris = logged
-            remote = any(u and tracking.remote_uri(u) for u in uris) if uris else env_remote
+            logged = index.fact(e.path, SERVER_LOGS)
+            if logged is None:
+                continue
+            line, uris, names = (*logged, [])[:3]
+            remote = any(u and tracking.remote_uri(u) for u in uris) or bool(names) and _env_remote(index, tuple(names)) if uris else env_remote
             if not remote or not once(e.path, "code"):
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -226,7 +227,7 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
 
 def _server_logs(index: FileIndex, path: str) -> list[Any] | None:
     """[the line of the file's first ``mlflow.<flavor>.log_model`` call, the tracking URIs it sets (each evaluated from
-    literals, None when not written out)]; None when the file does not parse or logs no model with MLflow. A file fact,
+    literals, None when not written out), the environment variables it reads them from]; None when the file does not parse or logs no model with MLflow. A file fact,
     derived as the file is parsed: the remote-server check needs no second parse of the training code."""
     e = index.entry(path)
     tree = index.python(path) if e is not None else None
@@ -236,9 +237,33 @@ def _server_logs(index: FileIndex, path: str) -> list[Any] | None:
     logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
     if not logs:
         return None
-    uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
-            for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
-    return [logs[0].line, uris]
+    setters = [c for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
+    args = [c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri") for c in setters]
+    uris = [tracking.python_value(a, tree, c.line) for a, c in zip(args, setters, strict=True)]
+    return [logs[0].line, uris, sorted({n for a in args if (n := _env_name(a, tree))})]
+
+
+def _env_name(node: ast.AST | None, tree: ast.AST) -> str | None:
+    """The environment variable a value is read from: ``os.getenv("X")``, ``os.environ.get("X")``, ``os.environ["X"]``,
+    also through a name assigned from one earlier in the file (``uri = os.getenv("X")``)."""
+    if isinstance(node, ast.Name):
+        prior = [n for n in walk(tree) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)]
+        return _env_name(prior[-1].value, tree) if len(prior) == 1 else None
+    if isinstance(node, ast.Call) and ops.dotted(node.func).endswith(("getenv", "environ.get")) and node.args:
+        name = ops.literal(node.args[0])
+        return name if isinstance(name, str) else None
+    if isinstance(node, ast.Subscript) and ops.dotted(node.value).endswith("environ"):
+        name = ops.literal(node.slice)
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _env_remote(index: FileIndex, names: tuple[str, ...]) -> bool:
+    """Does the environment the project gives its runs (CI env, compose, a container) set one of these variables (the
+    tracking URI a training file reads, e.g. ``mlflow.set_tracking_uri(os.getenv("MLFLOW_EXPERIMENT_TRACKING_URI"))``) to a
+    server: a CI secret or variable, or a remote URI? A localhost or file URI is no shared store."""
+    return any(not e.test and v.strip() and ("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v))
+               for e, _ln, _n, v in tracking.env_settings(index, names))
 
 
 SERVER_LOGS = register_fact("artifact.store.server_logs", _server_logs, eager=lambda index, path: index.may_mention(path, (b"log_model",)))

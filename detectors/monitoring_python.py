@@ -15,7 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
-from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.placeholders import placeholder_value, synthetic_source
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -95,8 +95,12 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
+        placeholder = None
         for f in self._monitors(index, e, tree):
-            yield replace(f, attrs=MappingProxyType({**f.attrs, "synthetic": synthetic}))  # frozen like found()'s: the facts cache stores only those
+            if placeholder is None:
+                placeholder = _placeholder_reads(tree)  # drift on ``s3://your-bucket/...`` reads nothing real yet
+            extra = {"placeholder": True} if placeholder else {}
+            yield replace(f, attrs=MappingProxyType({**f.attrs, "synthetic": synthetic, **extra}))  # frozen like found()'s: the facts cache stores only those
 
     def _monitors(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
@@ -253,3 +257,18 @@ def _column_kind(c: ops.PyCall) -> str:
     return (M if re.search(r"predict|target|label|score", col, re.I) else D) if isinstance(col, str) else D
 
 
+
+
+_READERS = frozenset({"read_csv", "read_parquet", "read_json", "read_excel", "read_table", "read_feather", "read_orc", "read_pickle",
+                      "load_dataset", "from_csv", "from_parquet"})
+
+
+def _placeholder_reads(tree: ast.AST) -> bool:
+    """Does the module read its data only from locations still to be filled in (``pd.read_csv("s3://your-bucket/x.csv")``,
+    ``<bucket>``, ``TODO``)? A module with one real location reads real data."""
+    found = []
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")) in _READERS \
+                and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+            found.append(placeholder_value(n.args[0].value))
+    return bool(found) and all(found)

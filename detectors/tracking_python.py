@@ -44,8 +44,12 @@ class TrackingPython(Detector):
         gated = install_gated or all(guarded_off(c.node_in(tree), par, flags) for c in calls)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
-        tuning = bool(stem & tracking.TUNING_WORDS) or all(
-            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par)) for c in calls)
+        in_tuning = [any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par))
+                     for c in calls]
+        # a model logged outside the search (the final refit on the best parameters) is a tracked training run, also in a
+        # file named for the search (``ray_tune_mlflow.ipynb``: trials logged, then the production model)
+        final_model = any(c.text.endswith("log_model") and not t for c, t in zip(calls, in_tuning, strict=True))
+        tuning = (bool(stem & tracking.TUNING_WORDS) or all(in_tuning)) and not final_model
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
         registration = all(_registration_only(tracking.enclosing_functions(c.node_in(tree), par) or [stem_text]) for c in calls)
         reached = where.wired != "none"

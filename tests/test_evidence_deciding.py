@@ -247,3 +247,26 @@ def test_a_heading_cited_alone_moves_to_its_section(tmp_path: Path) -> None:
     by_context = {e["context"]: e for e in q["T3"]["evidence"] if e["path"] == "docs/runbook.md"}
     assert by_context.get("Rollback", {}).get("snippet", "").startswith("kubectl rollout undo") or \
         any(e["snippet"].startswith("kubectl rollout undo") for e in q["T3"]["evidence"])
+
+
+def test_placeholder_inputs_cap_a_monitor_at_partial_and_show_beside_it(tmp_path: Path) -> None:
+    drift = """\
+        import pandas as pd
+        from evidently.metric_preset import ClassificationPreset
+        from evidently.report import Report
+
+        reference = pd.read_csv("{ref}")
+        current = pd.read_csv("{cur}")
+        report = Report(metrics=[ClassificationPreset()])
+        report.run(reference_data=reference, current_data=current)
+        """
+    workflow = ("on:\n  schedule:\n    - cron: '0 6 * * 1'\njobs:\n  monitor:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - run: python monitoring/drift.py\n")
+    q = _scan(tmp_path / "r", {"monitoring/drift.py": drift.format(ref="s3://your-bucket/train.csv", cur="s3://<bucket>/live.csv"),
+                               ".github/workflows/monitor.yml": workflow})
+    assert q["O1"]["answer"] == "partial" and "placeholder input" in q["O1"]["reason"]
+    assert any(c.startswith("placeholder input") for c in q["O1"]["evidence"][0]["caveats"])
+    # near miss: real locations
+    q = _scan(tmp_path / "n", {"monitoring/drift.py": drift.format(ref="s3://acme-ml/churn/train.csv", cur="s3://acme-ml/churn/live.csv"),
+                               ".github/workflows/monitor.yml": workflow})
+    assert q["O1"]["answer"] == "yes" and not q["O1"]["evidence"][0]["caveats"]

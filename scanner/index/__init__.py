@@ -230,7 +230,7 @@ class FileIndex:
         self._needles_checked: dict[str, int] = {}
         self._needles_found: dict[str, int] = {}  # only paths where some needle was found
         self._select_cache: dict[tuple[str, ...], list[FileEntry]] = {}
-        self._lookup: tuple[dict[str, int], array[int], dict[str, array[int]], str | None] | None = None
+        self._lookup: tuple[dict[str, int], array[int], dict[str, array[int]], str, tuple[str, ...]] | None = None
         self._lstat_ok: dict[str, bool] = {}
         # mentions() memo: each vocabulary token gets a bit; per path (tokens known then, tokens present)
         self._vocab: dict[bytes, int] = {}
@@ -412,10 +412,11 @@ class FileIndex:
                         by_ext[name[dot:]] = positions = array("i")
                     positions.append(i)
             # the distinct names, one per line, for glob searches that touch no name object (a forked worker copies
-            # every page whose objects it touches); None when a name holds a newline
-            names = "\n".join(first) + "\n"
-            self._lookup = (first, chain, by_ext, None if names.count("\n") != len(first) else names)
-        first, chain, by_ext, names = self._lookup
+            # every page whose objects it touches); the rare names holding a newline are set aside, tested one by one
+            odd = tuple(n for n in first if "\n" in n)
+            names = "\n".join(n for n in first if "\n" not in n) + "\n" if odd else "\n".join(first) + "\n"
+            self._lookup = (first, chain, by_ext, names, odd)
+        first, chain, by_ext, names, odd = self._lookup
 
         def named(name: str) -> Iterator[int]:
             at = first.get(name, -1)
@@ -432,13 +433,15 @@ class FileIndex:
                 found.update(by_ext.get(body[1:], ()))
             elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
                 found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
-            elif names is not None and "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
+            elif "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
                 # any other glob: its last component matches a file name (``*`` and ``?`` stay inside one component),
                 # so only the entries of the distinct names that match it are tested against the whole glob
+                name_rx, path_rx = _name_and_path_regex(p, last)
+                for name in odd:
+                    found.update(i for i in named(name) if path_rx.fullmatch(self.entries[i].vpath))
                 pieces = literal_pieces(last)
                 if pieces is not None and not all(piece in names for piece in pieces):
                     continue  # no name holds the glob's literal text
-                name_rx, path_rx = _name_and_path_regex(p, last)
                 for m in name_rx.finditer(names):
                     found.update(i for i in named(m.group()) if path_rx.fullmatch(self.entries[i].vpath))
             else:

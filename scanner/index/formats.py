@@ -22,7 +22,7 @@ MAX_LINE_CHARS = 10_000
 def cap_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
     """``text`` with every line longer than ``limit`` characters cut to ``limit`` (line ends and line numbers
     kept), and how many lines were cut."""
-    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:  # no "\n"-separated piece is longer: no line is
+    if len(text) <= limit or not _long_piece(text, limit):  # no "\n"-separated piece is longer: no line is
         return text, 0
     lines = text.splitlines(keepends=True)
     cut = 0
@@ -33,6 +33,18 @@ def cap_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
                 lines[i] = body[:limit] + ln[len(body) :]
                 cut += 1
     return ("".join(lines), cut) if cut else (text, 0)
+
+
+def _long_piece(text: str, limit: int) -> bool:
+    """Is some "\\n"-separated piece of ``text`` longer than ``limit``? By the last line break of each window of ``limit`` + 1
+    characters (a window without one is such a piece): about len / limit steps, no copy of every line."""
+    pos, n = 0, len(text)
+    while n - pos > limit:
+        nl = text.rfind("\n", pos, pos + limit + 1)
+        if nl < 0:
+            return True
+        pos = nl + 1
+    return False
 
 
 class LineDict(dict):

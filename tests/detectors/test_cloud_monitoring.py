@@ -54,3 +54,15 @@ def test_notebook_drift_report_and_exploration_notebooks_stay_weak(tmp_path: Pat
                                 "notebooks/try_monitor.ipynb": _notebook(_SCHEDULE)})
     assert got[("monitoring.data_drift", "drift_report.ipynb")] == "weak"  # an analysis run once, nothing keeps running
     assert got[("monitoring.model", "notebooks/try_monitor.ipynb")] == "weak"  # an exploration folder, not the workflow
+
+
+def test_chat_api_text_test_is_the_regex() -> None:
+    """alerting.rules' chat-API test on ASCII text (lower case, substrings) answers as its case-insensitive regex."""
+    from mlscan.detectors.alerting_rules import _CHAT_API, _chat_api
+
+    texts = ["requests.post('https://hooks.Slack.com/services/x')", "DISCORDAPP.COM/API/WEBHOOKS/1", "x = Webhook()",
+             "https://API.telegram.ORG/bot1/sendMessage", "/SENDMESSAGE", "events.PagerDuty.com/v2", "requests.post(url)",
+             "api.telegram.com", "pagerduty", "", "\u017flack", "web\u212aook", "sl\u00e4ck"]
+    for t in texts:
+        assert _chat_api(t) is bool(_CHAT_API.search(t)), t
+    assert _chat_api("\u017flack") and not _chat_api("requests.post(url)")

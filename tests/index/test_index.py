@@ -410,6 +410,10 @@ def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tupl
             "ci/deep/x/prod-buildspec.yml": "",
             ".devcontainer/gpu/devcontainer.json": "",
             ".py": "",
+            # names holding a newline are set aside from the newline-joined name table, not a reason to scan every entry
+            "ci/buildspecs/odd\nname.yml": "",
+            "requirements\n-odd.txt": "",
+            "svc/Dockerfile\n.gpu": "",
         },
     )
     ix = FileIndex(plain(root))
@@ -417,6 +421,8 @@ def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tupl
     expected = [e for e in ix.entries if m(e.vpath, e.name)]
     assert ix.select(patterns) == expected
     assert ix.select(patterns) is ix.select(patterns)  # cached
+    assert any("\n" in e.name for e in ix.entries)
+    assert ix._fast_positions(patterns) is not None or any("**" in p.rsplit("/", 1)[-1] for p in patterns)
 
 
 def test_file_memo_is_bounded_and_rebuilt_after_eviction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -561,3 +567,18 @@ def test_derived_builds_once_and_every_asker_observes_what_building_read(tmp_pat
             ix.record_into(prev)
     assert built == [1]
     assert all("run.sh" in rec.content for rec in askers)  # the second asker read the script too, through the first build
+
+
+def test_cap_lines_long_piece_check_is_the_split() -> None:
+    """cap_lines' window check for a line longer than the limit answers as splitting on "\\n" and measuring each piece."""
+    import random
+
+    from mlscan.index.formats import _long_piece, cap_lines
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        limit = rng.randint(1, 12)
+        text = "".join(rng.choice("ab\n\r") for _ in range(rng.randint(0, 60)))
+        assert _long_piece(text, limit) is (max(map(len, text.split("\n"))) > limit), (text, limit)
+    assert cap_lines("x" * 30 + "\nshort\n", 10) == ("x" * 10 + "\nshort\n", 1)
+    assert cap_lines("abc\n" * 100, 10) == ("abc\n" * 100, 0)
