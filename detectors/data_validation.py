@@ -213,7 +213,8 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
         return "pandera", {}
     if q.startswith("tensorflow_data_validation.") and c.attr.startswith("validate_"):
         return "tfdv", {}
-    if q.endswith("components.ExampleValidator") and q.startswith("tfx"):
+    # ``tfx.components.ExampleValidator``, or imported from its own module (``tfx.components.example_validator.component``)
+    if q.startswith("tfx") and q.endswith(".ExampleValidator") and ".components." in q + ".":
         return "tfx", {}
     if q.startswith("deepchecks.") and (c.attr in ("data_integrity", "train_test_validation", "full_suite") or ".checks." in q):
         return "deepchecks", {}

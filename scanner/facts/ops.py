@@ -14,8 +14,8 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model
 from mlscan.facts.commands import invoked
+from mlscan.facts.pyast import statement_walk
 from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
-from mlscan.facts.pyast import walk
 from mlscan.facts.pycalls import Call, aliases_of, dotted, file_calls, qualified
 from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
@@ -76,7 +76,7 @@ def names_any(index: FileIndex, e: FileEntry, names: tuple[str, ...]) -> bool:
 
 def aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
-    return aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
+    return aliases_of([n for n in statement_walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
 
 
 def qualname(node: ast.AST, al: dict[str, str]) -> str | None:
@@ -407,9 +407,10 @@ def covered_by(vpath: str, targets: list[str], cmd: str) -> bool:
 # ------------------------------------------------------------------ declared dependencies
 
 
-def declared(index: FileIndex, names: dict[str, str]) -> Iterator[tuple[FileEntry, int | None, str]]:
-    """(file, line, tool) for dependency declarations of the given distributions (normalised name -> tool)."""
-    for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
+def declared(index: FileIndex, names: dict[str, str], requirements: bool = True) -> Iterator[tuple[FileEntry, int | None, str]]:
+    """(file, line, tool) for dependency declarations of the given distributions (normalised name -> tool); with
+    ``requirements`` False, those of requirements files are left out (a caller that reads them itself)."""
+    for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")) if requirements else ():
         for r in index.requirements(e.path):
             if r.name in names:
                 yield e, r.line, names[r.name]

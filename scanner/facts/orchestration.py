@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mlscan.facts.ops import walk_dicts  # re-exported: detectors import it from here
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import statement_walk, walk
 from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Strength
@@ -121,7 +121,7 @@ def decorator(fn: ast.AST, *names: str) -> ast.expr | None:
 
 
 def functions(tree: ast.AST) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {n.name: n for n in statement_walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}  # statements: no expression walked
 
 
 def assigned_calls(tree: ast.AST) -> dict[str, ast.Call]:
