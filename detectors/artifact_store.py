@@ -17,6 +17,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import only_tests_import
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -101,8 +102,10 @@ class ArtifactStore(Detector):
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached or e.suffix != ".ipynb") else Strength.WEAK
                 at, snip = ops.locate(index, e, line)
-                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
-                                 attrs={"kind": kind, "how": how, "wired": where.wired == "automated"})
+                attrs: dict[str, Any] = {"kind": kind, "how": how, "wired": where.wired == "automated"}
+                if where.wired == "none" and where.kind == "code" and not where.training_script and only_tests_import(index, e):
+                    attrs["tests_only"] = True  # only the tests call it (a pipeline builder nothing submits): it leads no answer
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
         yield from self._helper_uploads(index, once)
         yield from self._server_models(index, once)
         yield from self._azureml_outputs(index, once)

@@ -270,3 +270,34 @@ def test_placeholder_inputs_cap_a_monitor_at_partial_and_show_beside_it(tmp_path
     q = _scan(tmp_path / "n", {"monitoring/drift.py": drift.format(ref="s3://acme-ml/churn/train.csv", cur="s3://acme-ml/churn/live.csv"),
                                ".github/workflows/monitor.yml": workflow})
     assert q["O1"]["answer"] == "yes" and not q["O1"]["evidence"][0]["caveats"]
+
+
+def test_a_store_only_the_tests_import_does_not_lead_t2(tmp_path: Path) -> None:
+    builder = """\
+        import json
+
+
+        def build_definition(bucket: str) -> dict:
+            return {"evaluation": {"model_s3_uri": f"s3://{bucket}/models"}}
+
+
+        def save(definition: dict, path: str) -> None:
+            with open(path, "w") as fh:
+                json.dump(definition, fh)
+        """
+    test = "from builders.pipeline_builder import build_definition\n\n\ndef test_it() -> None:\n    assert build_definition('b')\n"
+    upload = """\
+        import boto3
+
+        if __name__ == "__main__":
+            boto3.client("s3").upload_file("models/model.pkl", "acme-models", "churn/model.pkl")
+        """
+    q = _scan(tmp_path / "r", {"builders/pipeline_builder.py": builder, "tests/test_pipeline_builder.py": test,
+                               "zz_publish/publish_model.py": upload})
+    assert q["T2"]["answer"] == "yes" and q["T2"]["evidence"][0]["path"] == "zz_publish/publish_model.py", q["T2"]["evidence"]
+    # near miss: a builder a script runs is the project's own store and keeps its place (sorted by path first)
+    q = _scan(tmp_path / "n", {"builders/pipeline_builder.py": builder, "tests/test_pipeline_builder.py": test,
+                               "zz_publish/publish_model.py": upload,
+                               "run.py": "from builders.pipeline_builder import build_definition, save\n\n"
+                                         "if __name__ == '__main__':\n    save(build_definition('acme'), 'pipeline.json')\n"})
+    assert q["T2"]["evidence"][0]["path"] == "builders/pipeline_builder.py", q["T2"]["evidence"]
