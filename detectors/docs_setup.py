@@ -29,8 +29,9 @@ MIN_STEPS = 3
 _STEP = lazy_re(r"^[*_\s]*step\s*\d+\b", re.IGNORECASE)
 _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
 # a command the page itself calls optional ("(Optional) ...", "Alternatively, ...", "if you want to ...", "you can copy
-# additional records like so"): an aside, not a step a newcomer has to follow
-_OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
+# additional records like so") or only a possibility ("CI runs the steps in cloudbuild.yaml, which may include: running
+# `terraform apply`"): an aside, not a step a newcomer has to follow
+_OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\b(may|might|could) (include|involve)\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
                     r"\byou (can|may) (also )?\w+ (additional|extra|more)\b|\b(if you'?re|if you are) (really )?in a hurry\b", re.IGNORECASE)
 # the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers, a CLI), not the project's setup
 # (``sudo apt install curl``, ``brew install terraform``, a vendor's ``curl ... | sh`` installer): it installs, it runs nothing
@@ -90,6 +91,12 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
     return not recipes if not wanted else not any(t in recipes for t in wanted)
 
 
+def _indent_of(index: FileIndex, path: str, line: int) -> int:
+    lines = index.lines(path)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text) - len(text.lstrip())
+
+
 def _steps(doc: Document, readme: bool = False) -> list[Block]:
     """The numbered steps of a page: ordered list items and paragraphs that start with "Step N". In a README, only
     the steps of a section whose heading names the setup guide ("Getting started": 1. start the services, 2. fill
@@ -120,9 +127,15 @@ class DocsSetup(Detector):
                 if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional
+                under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
                 for b in s.blocks:
                     if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
-                        aside = bool(_OPTIONAL.search(b.text))
+                        indent = _indent_of(index, e.path, b.line) if b.kind == LIST else -1
+                        if under is not None and indent <= under:
+                            under = None
+                        aside = under is not None or bool(_OPTIONAL.search(b.text))
+                        if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
+                            under = indent
                         for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
                             kind = classify(cmd)
                             if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):

@@ -43,6 +43,7 @@ class EnvDockerfile(Detector):
             bases: list[tuple[str, bool]] = []
             unpinned_installs: list[str] = []
             installs = 0
+            from_file = False  # an install reads the project's dependency file (not only packages named in the RUN line)
             for ins in instrs:
                 if ins.instruction == "ARG":
                     name, _, default = ins.value.partition("=")
@@ -57,6 +58,7 @@ class EnvDockerfile(Detector):
                 elif ins.instruction == "RUN":
                     for cmd in split_commands(ins.value):
                         verdict = _install(index, e, cmd)
+                        from_file = from_file or bool(_FROM_FILE.search(cmd))
                         if verdict is not None:
                             installs += 1
                             if not verdict:
@@ -67,7 +69,8 @@ class EnvDockerfile(Detector):
             installs_pinned = not unpinned_installs
             yield self.found("env.dockerfile", index, e.path, froms[-1].line, strength=Strength.MEDIUM,
                              attrs={"base": bases[-1][0], "base_pinned": base_pinned, "installs_pinned": installs_pinned,
-                                    "installs": installs, "reproducible": base_pinned and installs_pinned})
+                                    "installs": installs, "reproducible": base_pinned and installs_pinned,
+                                    **({"from_file": from_file} if installs else {})})
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:
@@ -94,6 +97,13 @@ class EnvDockerfile(Detector):
             line, snip = ops.locate(index, e, code_line)
             yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
                              attrs={"kind": kind, "image": image, "pinned": ok, **({"installs": installs} if installs is not None else {})})
+
+
+# an install that reads the project's declared dependencies: a requirements/constraints file, a lock or project file, an
+# environment file (``pip install -r requirements.txt``, ``poetry install``, ``pip install .``, ``conda env create -f``)
+_FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"
+                     r"\bpip3?\s+install\s+(-\S+\s+)*(-e\s+)?\.(\[[^\]]*\])?(\s|$)|\b(conda|mamba|micromamba)\s+env\s+(create|update)\b|"
+                     r"environment\.ya?ml|\bsetup\.py\s+install\b")
 
 
 _RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")

@@ -128,6 +128,14 @@ class TfxPipeline(Detector):
                     examples_found = True
                     yield self.found("data.version_logged", index, e.path, gen.lineno, strength=Strength.MEDIUM,
                                      attrs={"tool": "tfx", "kind": "run-artifact", "pinned": True, "linked_to_model": False})
+            # the legacy ModelValidator blesses a model only when it is not worse than the last blessed one (a
+            # champion/challenger comparison of its own): a Pusher that needs its blessing is gated without thresholds
+            validators = {k for k, v in comps.items() if v == "ModelValidator"}
+            for p in calls(tree, "Pusher"):
+                blessing = kwarg(p, "model_blessing")
+                if validators and blessing is not None and any(isinstance(n, ast.Name) and n.id in validators for n in walk(blessing)):
+                    yield self.found("gate.metric", index, e.path, p.lineno, strength=Strength.MEDIUM,
+                                     attrs={"tool": "tfx", "blocking": True, "kind": "model_validator"})
             if not any(calls(tree, *_THRESHOLDS)):
                 continue
             evaluators = {k for k, v in comps.items() if v == "Evaluator"}

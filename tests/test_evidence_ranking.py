@@ -215,3 +215,38 @@ def test_t1_skips_setup_commands_whose_files_define_nothing_to_run(tmp_path: Pat
             "docker-compose.yaml": "services:\n  api:\n    build: .\n", "scripts/demo.sh": "#!/bin/bash\npython src/train.py\n"}
     t1 = _question(_repo(tmp_path / "real", real), "T1")
     assert t1["answer"] == "yes" and t1["evidence"][0]["snippet"].strip() == "make build", t1["evidence"][0]
+
+
+def test_e4_leads_with_the_image_that_installs_the_project_s_dependency_file(tmp_path: Path) -> None:
+    """A tracking server's image that installs a few tools by name sorts first by path; the model's image that installs
+    the project's requirements file leads E4."""
+    files = {"a-tracking/Dockerfile": "FROM python:3.11-slim\nRUN pip install mlflow boto3 pymysql\n",
+             "serving/Dockerfile": "FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n",
+             "serving/requirements.txt": "scikit-learn\nfastapi\n"}
+    e4 = _question(_repo(tmp_path / "repo", files), "E4")
+    assert e4["answer"] == "yes" and e4["evidence"][0]["path"] == "serving/Dockerfile", e4["evidence"][0]
+    # near miss: with only the tracking server's image, it is the environment cited
+    only = _question(_repo(tmp_path / "only", {"a-tracking/Dockerfile": files["a-tracking/Dockerfile"]}), "E4")
+    assert only["answer"] == "yes" and only["evidence"][0]["path"] == "a-tracking/Dockerfile", only["evidence"][0]
+
+
+def test_t1_does_not_take_what_ci_may_include_for_setup_steps(tmp_path: Path) -> None:
+    """A README workflow list that says what CI "may include" (``Running `terraform apply` ``) describes possibilities,
+    not steps a newcomer follows; the same command as a step of its own is one."""
+    described = """\
+        # Churn
+
+        ## Developer workflow
+
+        1. I push my changes to the dev branch
+        1. Cloud Build runs the steps in cloudbuild.yaml, which may include:
+            1. Running unit tests
+            1. Running `terraform apply`
+        1. The new model is launched
+        """
+    t1 = _question(_repo(tmp_path / "described", {"README.md": described, "src/train.py": "print('train')\\n"}), "T1")
+    assert t1["answer"] != "yes", t1
+    # near miss: the list tells the reader to run it
+    steps = described.replace("which may include:", "then:").replace("Running `terraform apply`", "Run `terraform apply`")
+    t1 = _question(_repo(tmp_path / "steps", {"README.md": steps, "src/train.py": "print('train')\\n"}), "T1")
+    assert t1["answer"] == "yes" and "terraform apply" in t1["evidence"][0]["snippet"], t1["evidence"][:1]

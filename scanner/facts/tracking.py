@@ -622,7 +622,8 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
             deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
             core |= {normalize_name(k) for k in deps} if isinstance(deps, dict) else set()
         every = {n: n for d in TRACKER_DISTS.values() for n in d}
-        core |= {normalize_name(tool_name) for e, _line, tool_name in ops.declared(index, every)
+        # requirements files are read above; their declarations were dropped here anyway (.txt), asking parsed each again
+        core |= {normalize_name(tool_name) for e, _line, tool_name in ops.declared(index, every, requirements=False)
                  if not e.name.endswith(("requirements.txt", ".toml")) and not e.vpath.endswith(".txt")}
         return frozenset(core), frozenset(gated)
 

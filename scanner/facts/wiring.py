@@ -17,7 +17,7 @@ from typing import Any
 from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from .commands import Invoked, invoked, normpath
-from .pyast import statements, walk
+from .pyast import statement_walk, statements
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -370,7 +370,8 @@ def _exec_form(value: str) -> str:
 
 
 def imports_any(tree: ast.AST, modules: tuple[str, ...]) -> bool:
-    for node in walk(tree):
+    """Does ``tree`` import one of ``modules`` (or a submodule)? Imports are statements: no expression is walked."""
+    for node in statement_walk(tree):
         if isinstance(node, ast.Import):
             if any(_is_mod(a.name, modules) for a in node.names):
                 return True
@@ -447,7 +448,7 @@ def file_imports(index: FileIndex, e: FileEntry) -> list[str] | None:
 def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
     pkg_parts = vpath.split("/")[:-1]
     out: list[str] = []
-    for node in walk(tree):
+    for node in statement_walk(tree):  # imports are statements
         if isinstance(node, ast.Import):
             out += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -204,6 +204,7 @@ class FileIndex:
         self.stats = ScanStats()
         self._excludes = _Matcher(excludes) if excludes else None
         self._root_str = str(target.root)
+        self._root_slash = os.path.join(self._root_str, "")  # + a listed (relative) path: os.path.join's result, without its cost
         self._text = Lru(TEXT_CACHE_CHARS)
         self._no_text: set[str] = set()  # binary, unreadable or too large: asked once
         self._parsed = Lru(PARSE_CACHE_CHARS)
@@ -800,7 +801,7 @@ class FileIndex:
                 self._touch(path, "raw")
             return None  # reported once already
         try:
-            fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY | _NOFOLLOW)
+            fd = os.open(self._root_slash + path, os.O_RDONLY | _NOFOLLOW)
             try:
                 size = os.fstat(fd).st_size
                 data = b"" if size > limit else os.read(fd, size + 1)
@@ -954,7 +955,28 @@ class FileIndex:
         also matches inside a longer word (``b"Logger"`` in ``TensorBoardLogger``). It only selects
         files for a parse; answers for every vocabulary word come from one read of the file."""
         by_id = self._mention_ids.get(id(needles))  # needles are mostly module constants: skip hashing the tuple
-        entry = by_id[1] if by_id is not None and by_id[0] is needles else self._mention_masks.get(needles)
+        if by_id is not None and by_id[0] is needles:
+            width, single, multi = by_id[1]
+        else:
+            width, single, multi = self._mention_entry(needles)
+        if width < 0:
+            return True
+        # The file's words as one int: bit i for vocabulary word i, plus a marker bit at the vocabulary's size when
+        # it was split (0: unreadable). The needle bits all lie below the marker, so it needs no masking off.
+        # (``_split_before``, inlined: this runs millions of times on a large repository)
+        state = self._tokens.get(path)
+        if state is None or (state and state.bit_length() <= width):
+            state = self._split_words(path)
+        if state & single:
+            return True
+        for m in multi:
+            if state & m == m:
+                return True
+        return False
+
+    def _mention_entry(self, needles: tuple[bytes, ...]) -> tuple[int, int, tuple[int, ...]]:
+        """(width, single-word needle bits, multi-word needle masks) of a needle tuple, registered on first use."""
+        entry = self._mention_masks.get(needles)
         if entry is None:
             if self._tokens and any(p not in self._vocab for n in needles for p in _TOKEN_B.findall(n)):
                 self.late_needles.update(needles)  # files already split must be read again (docs/benchmarks.md)
@@ -974,22 +996,9 @@ class FileIndex:
                         single |= m
                 entry = (max(masks).bit_length(), single, tuple(m for m in masks if m & (m - 1)))
             self._mention_masks[needles] = entry
-        if (by_id is None or by_id[0] is not needles) and len(self._mention_ids) < 4096:
+        if len(self._mention_ids) < 4096:
             self._mention_ids[id(needles)] = (needles, entry)  # holds the tuple: its id cannot be reused
-        width, single, multi = entry
-        if width < 0:
-            return True
-        # The file's words as one int: bit i for vocabulary word i, plus a marker bit at the vocabulary's size when
-        # it was split (0: unreadable). The needle bits all lie below the marker, so it needs no masking off.
-        state = self._tokens.get(path)
-        if _split_before(state, width):
-            state = self._split_words(path)
-        if state & single:
-            return True
-        for m in multi:
-            if state & m == m:
-                return True
-        return False
+        return entry
 
     def _split_words(self, path: str) -> int:
         """Split the file into words once and keep the vocabulary words it has (one int per file)."""

@@ -107,3 +107,50 @@ def test_standard_pusher_to_a_directory_deploys_nothing(tmp_path: Path) -> None:
 def test_cloud_pusher_without_deployment_parameters_deploys_nothing(tmp_path: Path) -> None:
     bare = PUSHER.split("custom_config=")[0] + ")\n"
     assert _found(tmp_path, {"components/pusher.py": bare}, "deploy.automated") == []
+
+
+LEGACY = '''from tfx.components.evaluator.component import Evaluator
+from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
+from tfx.components.example_validator.component import ExampleValidator
+from tfx.components.model_validator.component import ModelValidator
+from tfx.components.pusher.component import Pusher
+from tfx.components.schema_gen.component import SchemaGen
+from tfx.components.statistics_gen.component import StatisticsGen
+from tfx.components.trainer.component import Trainer
+from tfx.orchestration import pipeline
+from tfx.proto import pusher_pb2
+
+
+def create_pipeline(name, root, data, serving_dir):
+    example_gen = ImportExampleGen(input_base=data)
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = SchemaGen(statistics=statistics_gen.outputs["statistics"])
+    validate_stats = ExampleValidator(statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
+    trainer = Trainer(module_file="model.py", examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"])
+    validator = ModelValidator(examples=example_gen.outputs["examples"], model=trainer.outputs["model"])
+    pusher = Pusher(model=trainer.outputs["model"], model_blessing=validator.outputs["blessing"],
+                    push_destination=pusher_pb2.PushDestination(filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=serving_dir)))
+    return pipeline.Pipeline(pipeline_name=name, pipeline_root=root,
+                             components=[example_gen, statistics_gen, schema_gen, validate_stats, trainer, validator, pusher])
+'''
+
+
+def _signals(tmp: Path, files: dict[str, str], detector: str, signal: str) -> list[dict]:
+    repo = git_repo(tmp, files, commit=False)  # type: ignore[arg-type]
+    index = FileIndex(resolve_target(str(repo)))
+    return [dict(f.attrs) for f in run_detectors(index, load_detectors({detector})) if f.signal == signal]
+
+
+def test_model_validator_blessing_gates_the_pusher(tmp_path: Path) -> None:
+    gates = _signals(tmp_path, {"pipeline.py": LEGACY}, "tfx.pipeline", "gate.metric")
+    assert [(g["blocking"], g["kind"]) for g in gates] == [(True, "model_validator")]
+
+
+def test_pusher_without_the_validator_blessing_is_not_gated(tmp_path: Path) -> None:
+    ungated = LEGACY.replace('model_blessing=validator.outputs["blessing"],', "")
+    assert _signals(tmp_path, {"pipeline.py": ungated}, "tfx.pipeline", "gate.metric") == []
+
+
+def test_example_validator_imported_from_its_component_module_validates_data(tmp_path: Path) -> None:
+    found = _signals(tmp_path, {"pipeline.py": LEGACY}, "data.validation", "data.validation")
+    assert [(a["tool"], a["automated"]) for a in found] == [("tfx", True)]
