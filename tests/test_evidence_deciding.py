@@ -264,8 +264,8 @@ def test_placeholder_inputs_cap_a_monitor_at_partial_and_show_beside_it(tmp_path
                 "      - run: python monitoring/drift.py\n")
     q = _scan(tmp_path / "r", {"monitoring/drift.py": drift.format(ref="s3://your-bucket/train.csv", cur="s3://<bucket>/live.csv"),
                                ".github/workflows/monitor.yml": workflow})
-    assert q["O1"]["answer"] == "partial" and "placeholder input" in q["O1"]["reason"]
-    assert any(c.startswith("placeholder input") for c in q["O1"]["evidence"][0]["caveats"])
+    assert q["O1"]["answer"] == "partial" and "placeholder" in q["O1"]["reason"]
+    assert any(c.startswith("placeholder:") for c in q["O1"]["evidence"][0]["caveats"])
     # near miss: real locations
     q = _scan(tmp_path / "n", {"monitoring/drift.py": drift.format(ref="s3://acme-ml/churn/train.csv", cur="s3://acme-ml/churn/live.csv"),
                                ".github/workflows/monitor.yml": workflow})
