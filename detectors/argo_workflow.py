@@ -8,7 +8,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.orchestration import all_strings, dig, line_of, trainingish
+from mlscan.facts.orchestration import all_strings, dig, line_of, trainingish, words
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -42,6 +42,32 @@ def _graph(spec: Any) -> tuple[int, int, bool]:
         edges += max(len(groups) - 1, 0)
         io = io or any("outputs.artifacts" in s or "outputs.parameters" in s for s in all_strings(tasks + groups))
     return steps, edges, io
+
+
+_DATA_WORDS = frozenset({"data", "dataset", "datasets", "csv", "parquet", "table", "tables", "raw", "feature", "features", "samples",
+                         "corpus", "records", "examples"})
+
+
+def _moves_data(spec: Any, templates: dict[str, Any]) -> bool:
+    """Does data enter or flow through the workflow as declared inputs/outputs: an artifact a step takes or hands on,
+    or a parameter named for data (``dataset-uri``, ``raw-table``) of the workflow or of a template it runs (the
+    WorkflowTemplates it references included)? A workflow whose steps pass on only a repository URL, a model name,
+    version or URI declares no lineage from raw data: its training step fetches its own data."""
+    specs = [spec] + [templates[str(r.get("name"))] for r in ops.walk_dicts(spec)
+                      if isinstance(r.get("templateRef"), dict) for r in [r["templateRef"]] if str(r.get("name")) in templates]
+    for sp in specs:
+        for d in ops.walk_dicts(sp):
+            for key in ("inputs", "outputs", "arguments"):
+                block = d.get(key)
+                if not isinstance(block, dict):
+                    continue
+                if block.get("artifacts"):
+                    return True
+                for p in block.get("parameters") or []:
+                    if isinstance(p, dict):
+                        if words(str(p.get("name", ""))) & _DATA_WORDS:
+                            return True
+    return False
 
 
 def _edge_line(spec: Any) -> int | None:
@@ -108,10 +134,13 @@ class ArgoWorkflow(Detector):
             active = kind != "CronWorkflow" or spec.get("suspend") is not True
             if steps >= 2 and edges >= 1:
                 # cited at its first edge (``dependencies: [load-data]``), not at ``spec:``; a workflow that trains is
-                # what lineage from raw data to model input is about (D3 prefers it)
+                # what lineage from raw data to model input is about (D3 prefers it); one that moves no data is an
+                # ordering of model steps (weak, ``raw_input: false``)
+                raw = _moves_data(wf, templates)
                 yield self.found("pipeline.dag", index, e.path, _edge_line(wf) or line_of(d, "spec"),
-                                 strength=Strength.STRONG if kind == "CronWorkflow" and active else Strength.MEDIUM,
-                                 attrs={"tool": tool, "kind": kind, "steps": steps, "with_io": io, "training": trainingish(name, *_texts(wf))})
+                                 strength=(Strength.STRONG if kind == "CronWorkflow" and active else Strength.MEDIUM) if raw else Strength.WEAK,
+                                 attrs={"tool": tool, "kind": kind, "steps": steps, "with_io": io, "training": trainingish(name, *_texts(wf)),
+                                        **({} if raw else {"raw_input": False})})
             if kind == "CronWorkflow" and trainingish(name, *_texts(wf), *_texts(target)):
                 crons = spec.get("schedules") if isinstance(spec.get("schedules"), list) else [spec.get("schedule")]
                 yield self.found("schedule.training", index, e.path, line_of(spec, "schedules" if "schedules" in spec else "schedule"),

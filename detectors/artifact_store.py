@@ -2,7 +2,8 @@
 SDK uploads and remote model loads in code, remote MLflow artifact roots (server flags, env, MinIO
 endpoints), and models the training code logs to a remote MLflow tracking server (the server keeps them for everyone
 who can reach it: a tracking URI set to a server in the code, or given to the run by CI, compose or a container
-environment; a local ``mlruns``/SQLite store or a localhost server is no central store); feeds T2."""
+environment; a local ``mlruns``/SQLite store or a localhost server is no central store), and the outputs an Azure ML
+training job writes to a named datastore path (``path: azureml://datastores/<store>/paths/...``); feeds T2."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import words
+from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import only_tests_import
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -100,10 +102,13 @@ class ArtifactStore(Detector):
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached or e.suffix != ".ipynb") else Strength.WEAK
                 at, snip = ops.locate(index, e, line)
-                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
-                                 attrs={"kind": kind, "how": how, "wired": where.wired == "automated"})
+                attrs: dict[str, Any] = {"kind": kind, "how": how, "wired": where.wired == "automated"}
+                if where.wired == "none" and where.kind == "code" and not where.training_script and only_tests_import(index, e):
+                    attrs["tests_only"] = True  # only the tests call it (a pipeline builder nothing submits): it leads no answer
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
         yield from self._helper_uploads(index, once)
         yield from self._server_models(index, once)
+        yield from self._azureml_outputs(index, once)
         for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
             ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
@@ -119,6 +124,29 @@ class ArtifactStore(Detector):
                     yield self.found("artifact.store", index, e.path, i, strength=Strength.MEDIUM,
                                      attrs={"kind": _kind(m.group(2)), "how": "mlflow-artifact-root"})
 
+
+    def _azureml_outputs(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
+        """An Azure ML command or pipeline job (CLI v2 YAML) whose training step writes an output to a named datastore
+        path: the trained model lands in the workspace's shared storage, where every run of the job keeps it."""
+        for e in index.select(ops.YAML_GLOBS):
+            if e.test or not index.contains(e.path, (b"azureml://datastores/",)):
+                continue
+            for doc in index.yaml(e.path):
+                if not isinstance(doc, dict) or "azuremlschemas" not in str(doc.get("$schema", "")):
+                    continue
+                jobs = [j for j in (doc.get("jobs") or {}).values() if isinstance(j, dict)] if isinstance(doc.get("jobs"), dict) else [doc]
+                if not any(trainingish(str(j.get("command", "")), str(j.get("display_name", "")), str(j.get("code", ""))) for j in jobs):
+                    continue
+                outs = doc.get("outputs")
+                items = sorted(outs.items(), key=lambda kv: bool(words(str(kv[0])) & {"data", "dataset", "datasets"})) if isinstance(outs, dict) else []
+                for name, out in items:  # a model/output folder before a data folder
+                    path = out.get("path") if isinstance(out, dict) else None
+                    used = any(f"outputs.{name}" in str(j.get("command", "")) or f"parent.outputs.{name}" in str(j.get("outputs", ""))
+                               for j in jobs if trainingish(str(j.get("command", "")), str(j.get("display_name", "")), str(j.get("code", ""))))
+                    if isinstance(path, str) and path.startswith("azureml://datastores/") and used and once(e.path, "azureml-output"):
+                        yield self.found("artifact.store", index, e.path, out.line_of("path") if hasattr(out, "line_of") else None,
+                                         strength=Strength.MEDIUM, attrs={"kind": "azureml-datastore", "how": "job-output", "wired": False})
+                        break
 
     def _server_models(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
         """``mlflow.<flavor>.log_model`` in project code whose runs go to a remote tracking server: the file sets a
@@ -138,8 +166,8 @@ class ArtifactStore(Detector):
             logged = index.fact(e.path, SERVER_LOGS)
             if logged is None:
                 continue
-            line, uris = logged
-            remote = any(u and tracking.remote_uri(u) for u in uris) if uris else env_remote
+            line, uris, names = (*logged, [])[:3]
+            remote = any(u and tracking.remote_uri(u) for u in uris) or bool(names) and _env_remote(index, tuple(names)) if uris else env_remote
             if not remote or not once(e.path, "code"):
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -227,7 +255,7 @@ def _file_hit(index: FileIndex, path: str) -> list[Any] | None:
 
 def _server_logs(index: FileIndex, path: str) -> list[Any] | None:
     """[the line of the file's first ``mlflow.<flavor>.log_model`` call, the tracking URIs it sets (each evaluated from
-    literals, None when not written out)]; None when the file does not parse or logs no model with MLflow. A file fact,
+    literals, None when not written out), the environment variables it reads them from]; None when the file does not parse or logs no model with MLflow. A file fact,
     derived as the file is parsed: the remote-server check needs no second parse of the training code."""
     e = index.entry(path)
     tree = index.python(path) if e is not None else None
@@ -237,9 +265,33 @@ def _server_logs(index: FileIndex, path: str) -> list[Any] | None:
     logs = [c for c in calls if c.attr == "log_model" and c.qual.startswith("mlflow")]
     if not logs:
         return None
-    uris = [tracking.python_value(c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri"), tree, c.line)
-            for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
-    return [logs[0].line, uris]
+    setters = [c for c in calls if c.qual in ("mlflow.set_tracking_uri", "mlflow.tracking.set_tracking_uri")]
+    args = [c.node.args[0] if c.node.args else ops.kwarg(c.node, "uri") or ops.kwarg(c.node, "tracking_uri") for c in setters]
+    uris = [tracking.python_value(a, tree, c.line) for a, c in zip(args, setters, strict=True)]
+    return [logs[0].line, uris, sorted({n for a in args if (n := _env_name(a, tree))})]
+
+
+def _env_name(node: ast.AST | None, tree: ast.AST) -> str | None:
+    """The environment variable a value is read from: ``os.getenv("X")``, ``os.environ.get("X")``, ``os.environ["X"]``,
+    also through a name assigned from one earlier in the file (``uri = os.getenv("X")``)."""
+    if isinstance(node, ast.Name):
+        prior = [n for n in walk(tree) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)]
+        return _env_name(prior[-1].value, tree) if len(prior) == 1 else None
+    if isinstance(node, ast.Call) and ops.dotted(node.func).endswith(("getenv", "environ.get")) and node.args:
+        name = ops.literal(node.args[0])
+        return name if isinstance(name, str) else None
+    if isinstance(node, ast.Subscript) and ops.dotted(node.value).endswith("environ"):
+        name = ops.literal(node.slice)
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _env_remote(index: FileIndex, names: tuple[str, ...]) -> bool:
+    """Does the environment the project gives its runs (CI env, compose, a container) set one of these variables (the
+    tracking URI a training file reads, e.g. ``mlflow.set_tracking_uri(os.getenv("MLFLOW_EXPERIMENT_TRACKING_URI"))``) to a
+    server: a CI secret or variable, or a remote URI? A localhost or file URI is no shared store."""
+    return any(not e.test and v.strip() and ("${{" in v or v.strip().startswith(("$", "${")) or tracking.remote_uri(v))
+               for e, _ln, _n, v in tracking.env_settings(index, names))
 
 
 SERVER_LOGS = register_fact("artifact.store.server_logs", _server_logs, eager=lambda index, path: index.may_mention(path, (b"log_model",)))

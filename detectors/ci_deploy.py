@@ -23,6 +23,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
+from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -44,6 +45,20 @@ def gitops_deploys_tool(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
     not a model: its name and source path or chart name a tool and nothing about serving."""
     text = " ".join([name, *(v for k, v in with_ if k in ("path", "chart"))])
     return not GITOPS_SERVING.search(text) and bool(GITOPS_PLATFORM.search(text))
+
+
+_GIT_URL = lazy_re(r"\.git/?$|^git@|^ssh://|//(github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com)/", re.I)
+
+
+def gitops_ships_model(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
+    """Whether an Argo CD application or Flux release syncs the project's own model or serving manifests: its name or
+    source path says serving (``churn-model-serving``, ``kserve-isvc``, ``deploy/serving``). A chart pulled from a Helm
+    repository (``chart: sealed-secrets`` from ``https://bitnami-labs.github.io/sealed-secrets``) installs someone
+    else's software (a controller, an operator, a platform tool), whatever its name."""
+    w = dict(with_)
+    if w.get("chart") and not _GIT_URL.search(w.get("repoURL", "")):
+        return False
+    return bool(GITOPS_SERVING.search(" ".join([name, w.get("path", ""), w.get("chart", "")])))
 
 
 _GCF_FLAG = lazy_re(r"--(source|entry-point)[= ]['\"]?([^\s'\"]+)")
@@ -98,6 +113,7 @@ class CiDeploy(Detector):
             deploys: dict[tuple[str, int], tuple[str, bool, tuple[tuple[str, int], ...]]] = {}
             images: dict[tuple[str, int], str] = {}
             chains: dict[tuple[str, int], tuple[str, ...]] = {}
+            ships: dict[tuple[str, int], bool] = {}  # a GitOps application: whether it syncs the model's own manifests
             for step in job.steps:
                 active = step.active and job.active
                 target = deploy_uses(step)
@@ -109,6 +125,10 @@ class CiDeploy(Detector):
                     target = None  # it deploys the tracking server or the workflow engine, not a model
                 if target == "gitops" and job.manual:
                     active = False  # an Argo CD application without automated sync is synced by hand
+                if target == "gitops" and placeholder_value(dict(step.with_).get("repoURL", "")):
+                    active = False  # a repository the reader still has to fill in (``github.com/USERNAME/...``): nothing syncs
+                if target == "gitops":
+                    ships.setdefault((step.path, step.line), gitops_ships_model(step.name, step.with_))
                 if target or placeholder_deploy(step):
                     deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
                 registry = image_push_uses(step, job)
@@ -143,7 +163,8 @@ class CiDeploy(Detector):
                                extra=tuple(self.evidence(index, p, ln) for p, ln in rest),
                                attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
                                       "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
-                                      "environment": job.environment, "stub": target == "placeholder"})
+                                      "environment": job.environment, "stub": target == "placeholder",
+                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {})})
                 yield with_chain(f, chains.get((path, line), ())) if where else f
             if ROLLBACK.search(f"{job.name} {job.stage}") and any(a for _, a, _ in deploys.values()):
                 # a CI job/stage that redeploys the previous release: rollback is automated

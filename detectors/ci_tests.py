@@ -19,7 +19,7 @@ from mlscan.facts.commands import (
     root_line,
     with_chain,
 )
-from mlscan.facts.pyast import nodes_below, walk
+from mlscan.facts.pyast import nodes_below, statement_walk, walk
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.lazyre import lazy_re
@@ -55,6 +55,7 @@ def _runs_something(c: Cmd, cmds: list[Cmd]) -> bool:
 # Checks of a deployed service, not of the code or model before it ships: describe/invoke a live endpoint
 _ENDPOINT_CALLS = frozenset({"describe_endpoint", "invoke_endpoint", "invoke_endpoint_async", "wait_until_endpoint_in_service"})
 _ASSERT_CALL = lazy_re(r"^(assert|fail)[A-Z_]|^assert$|^(raises|approx|warns|fail)$")
+_ASSERT_WORDS = ("assert", "fail", "raises", "approx", "warns")  # in every name _ASSERT_CALL matches
 
 
 # assertion methods of a mock: their literal arguments are what the code under test was expected to call it with
@@ -94,12 +95,23 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     tree = index.python(path)
     if tree is None:
         return None
-    # the module's node list (kept on the tree for every other reader of it), and what lies inside exception handlers
-    handled = {id(x) for n in walk(tree) if n.__class__ is ast.ExceptHandler for x in nodes_below(n)}
+    # what lies inside exception handlers (clauses of ``try`` statements: found without walking any expression)
+    handled = {id(x) for n in statement_walk(tree) if n.__class__ is ast.ExceptHandler for x in nodes_below(n)}
     asserts = raises = endpoint = False
-    for n in walk(tree):
+    for n in statement_walk(tree):  # ``assert`` and ``raise`` are statements
         cls = n.__class__
-        if cls is ast.Call:
+        if cls is ast.Assert:
+            if not asserts and id(n) not in handled and not _checks_nothing(n, ""):
+                asserts = True
+        elif cls is ast.Raise and not raises and id(n) not in handled:
+            raises = True
+    # the calls (the module's node list) only when one can change the answer: the name of an assertion or endpoint call
+    # is an identifier, written as it is in a plain ASCII source file (not a notebook, not a template)
+    text = index.text(path) if path.endswith(".py") else None
+    if text is not None and text.isascii() and "{{" not in text and "endpoint" not in text and (asserts or not any(w in text for w in _ASSERT_WORDS)):
+        return [asserts, raises, endpoint]
+    for n in walk(tree):
+        if n.__class__ is ast.Call:
             f = n.func  # type: ignore[attr-defined]
             if f.__class__ is ast.Attribute:
                 name = f.attr
@@ -108,11 +120,6 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 name = f.id if f.__class__ is ast.Name else ""
             if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name):
                 asserts = True
-        elif cls is ast.Assert:
-            if not asserts and id(n) not in handled and not _checks_nothing(n, ""):
-                asserts = True
-        elif cls is ast.Raise and not raises and id(n) not in handled:
-            raises = True
     return [asserts, raises, endpoint]
 
 

@@ -19,7 +19,7 @@ from mlscan.facts.data_checks import (
     real_data,
     row_validation,
 )
-from mlscan.facts.orchestration import words
+from mlscan.facts.orchestration import only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import result_used, walk
 from mlscan.facts.wiring import wiring
@@ -116,6 +116,7 @@ class DataValidation(Detector):
                              for d in n.decorator_list if ops.dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1] in _PANDERA_DECOS), None)
                 if deco is not None:
                     hits["pandera"] = (deco.lineno, hits.get("pandera", (0, {}))[1])
+                    second.discard("pandera")  # the training frame's check, not the request's
             if "pandera" not in hits and any(isinstance(n, ast.Import) and any(a.name.startswith("flytekitplugins.pandera") for a in n.names)
                                              or isinstance(n, ast.ImportFrom) and (n.module or "").startswith("flytekitplugins.pandera")
                                              for n in ops.statements(tree)):
@@ -142,6 +143,8 @@ class DataValidation(Detector):
                 if fn is not None:
                     hits["pydantic"] = (fn.lineno, {})
             for tool, (line, extra) in hits.items():
+                if tool in second:  # the module's only check of this kind validates requests or scoring input
+                    extra = {**extra, "serving_side": True}
                 where = place(index, e).kind
                 if where == "test" and not real_data(index, e):
                     continue  # schema tests on fixtures
@@ -149,7 +152,10 @@ class DataValidation(Detector):
                 if tool == "sagemaker-quality-check" and not any(c.attr in ("TrainingStep", "TuningStep", "fit") or c.attr.endswith("Estimator")
                                                                   for c in calls):
                     extra = {**extra, "scoring_data": True}  # a pipeline that trains nothing checks the data it scores
-                if extra.get("skip_check") or extra.get("result_discarded") or extra.get("scoring_data"):
+                if automated and only_in_uncalled_tasks(index, e, tree, line):
+                    extra = {**extra, "uncalled_task": True}  # reached only through a task no flow runs (defined, never called)
+                if extra.get("skip_check") or extra.get("result_discarded") or extra.get("scoring_data") or extra.get("uncalled_task") \
+                        or extra.get("serving_side"):
                     automated = False  # a check whose outcome nothing reads stops nothing; scoring data is not training data
                 ln, snip = ops.locate(index, e, line)
                 src = index.lines(e.path)
@@ -207,7 +213,8 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
         return "pandera", {}
     if q.startswith("tensorflow_data_validation.") and c.attr.startswith("validate_"):
         return "tfdv", {}
-    if q.endswith("components.ExampleValidator") and q.startswith("tfx"):
+    # ``tfx.components.ExampleValidator``, or imported from its own module (``tfx.components.example_validator.component``)
+    if q.startswith("tfx") and q.endswith(".ExampleValidator") and ".components." in q + ".":
         return "tfx", {}
     if q.startswith("deepchecks.") and (c.attr in ("data_integrity", "train_test_validation", "full_suite") or ".checks." in q):
         return "deepchecks", {}

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, classify, commands, document, project_docs
+from mlscan.facts.placeholders import placeholder_shell
+from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -27,8 +29,9 @@ MIN_STEPS = 3
 _STEP = lazy_re(r"^[*_\s]*step\s*\d+\b", re.IGNORECASE)
 _INLINE_CODE = lazy_re(r"`([^`\n]+)`")
 # a command the page itself calls optional ("(Optional) ...", "Alternatively, ...", "if you want to ...", "you can copy
-# additional records like so"): an aside, not a step a newcomer has to follow
-_OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
+# additional records like so") or only a possibility ("CI runs the steps in cloudbuild.yaml, which may include: running
+# `terraform apply`"): an aside, not a step a newcomer has to follow
+_OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\b(may|might|could) (include|involve)\b|\bif you (want|wish|prefer|would like)\b|\bnot (required|needed|necessary)\b|"
                     r"\byou (can|may) (also )?\w+ (additional|extra|more)\b|\b(if you'?re|if you are) (really )?in a hurry\b", re.IGNORECASE)
 # the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers, a CLI), not the project's setup
 # (``sudo apt install curl``, ``brew install terraform``, a vendor's ``curl ... | sh`` installer): it installs, it runs nothing
@@ -44,6 +47,54 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
 # a section that describes the system rather than telling the reader what to do: its numbered list is the order things
 # happen in ("Flow: 1. Code pushed to GitHub, 2. CI builds the image"), not steps to follow
 _DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
+
+
+_MAKE = lazy_re(r"^\s*make((?:\s+[A-Za-z0-9_.][\w.-]*)*)\s*$")
+
+
+_COMPOSE = lazy_re(r"^\s*(docker-compose|docker\s+compose)\b(?!(\s+-\S+)*\s+(-f|--file|--project-directory)\b)")
+_SCRIPT = lazy_re(r"^\s*(?:(?:ba|z)?sh\s+)?(\.{0,2}/?[\w./-]+\.sh)\s*$")
+_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
+    """A command whose file beside the page (else at the root) defines nothing to run: ``make build`` with no ``build``
+    target, ``docker compose up`` with a compose file that declares no services (an empty placeholder file), ``bash
+    run_demo.sh`` whose script only echoes."""
+    here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
+    if _COMPOSE.match(cmd):
+        found = next((x for d in dict.fromkeys((here, "")) for x in index.select(tuple(f"{d}{n}" for n in _COMPOSE_FILES))), None)
+        if found is None:
+            return False
+        docs = index.yaml(found.path)
+        return not any(isinstance(d, dict) and isinstance(d.get("services"), dict) and d["services"] for d in docs)
+    m = _SCRIPT.match(cmd)
+    if m:
+        found = next((x for d in dict.fromkeys((here, "")) for x in index.select((f"{d}{m.group(1).lstrip('./')}",))), None)
+        return found is not None and placeholder_shell(index.text(found.path) or "")
+    return _undefined_make(index, doc_path, cmd)
+
+
+def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
+    """``make build`` where the Makefile beside the page (else at the root) defines none of the targets asked for (a
+    Makefile left as a placeholder defines none): the command runs nothing. A command with options, variables or
+    another directory (``make -C infra``, ``make train X=1``) is not judged."""
+    m = _MAKE.match(cmd)
+    if not m:
+        return False
+    here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
+    found = next((x for d in dict.fromkeys((here, "")) for x in index.select((f"{d}Makefile", f"{d}makefile", f"{d}GNUmakefile"))), None)
+    if found is None:
+        return False
+    recipes = makefile_recipes(index.text(found.path) or "")
+    wanted = m.group(1).split()
+    return not recipes if not wanted else not any(t in recipes for t in wanted)
+
+
+def _indent_of(index: FileIndex, path: str, line: int) -> int:
+    lines = index.lines(path)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text) - len(text.lstrip())
 
 
 def _steps(doc: Document, readme: bool = False) -> list[Block]:
@@ -76,19 +127,25 @@ class DocsSetup(Detector):
                 if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional
+                under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
                 for b in s.blocks:
                     if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
-                        aside = bool(_OPTIONAL.search(b.text))
+                        indent = _indent_of(index, e.path, b.line) if b.kind == LIST else -1
+                        if under is not None and indent <= under:
+                            under = None
+                        aside = under is not None or bool(_OPTIONAL.search(b.text))
+                        if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
+                            under = indent
                         for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
                             kind = classify(cmd)
-                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2:
+                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):
                                 found.append((b.line, cmd, kind, s.title))
                         continue
                     if not b.is_shell or aside:
                         continue
                     for line, cmd in commands(b):
                         kind = classify(cmd)
-                        if kind in (INSTALL, RUN):
+                        if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd):
                             found.append((line, cmd, kind, s.title))
             if not found:
                 steps = _steps(doc) if page_is_guide else _steps(doc, readme=True) if where == "readme" else []

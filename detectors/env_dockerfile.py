@@ -43,6 +43,7 @@ class EnvDockerfile(Detector):
             bases: list[tuple[str, bool]] = []
             unpinned_installs: list[str] = []
             installs = 0
+            from_file = False  # an install reads the project's dependency file (not only packages named in the RUN line)
             for ins in instrs:
                 if ins.instruction == "ARG":
                     name, _, default = ins.value.partition("=")
@@ -57,6 +58,7 @@ class EnvDockerfile(Detector):
                 elif ins.instruction == "RUN":
                     for cmd in split_commands(ins.value):
                         verdict = _install(index, e, cmd)
+                        from_file = from_file or bool(_FROM_FILE.search(cmd))
                         if verdict is not None:
                             installs += 1
                             if not verdict:
@@ -67,7 +69,8 @@ class EnvDockerfile(Detector):
             installs_pinned = not unpinned_installs
             yield self.found("env.dockerfile", index, e.path, froms[-1].line, strength=Strength.MEDIUM,
                              attrs={"base": bases[-1][0], "base_pinned": base_pinned, "installs_pinned": installs_pinned,
-                                    "installs": installs, "reproducible": base_pinned and installs_pinned})
+                                    "installs": installs, "reproducible": base_pinned and installs_pinned,
+                                    **({"from_file": from_file} if installs else {})})
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:
@@ -90,23 +93,31 @@ class EnvDockerfile(Detector):
             hit = index.fact(e.path, RUNTIME_FACT)
             if hit is None or place(index, e).kind == "test":
                 continue
-            code_line, kind, image, ok = hit
+            code_line, kind, image, ok, installs = hit
             line, snip = ops.locate(index, e, code_line)
             yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
-                             attrs={"kind": kind, "image": image, "pinned": ok})
+                             attrs={"kind": kind, "image": image, "pinned": ok, **({"installs": installs} if installs is not None else {})})
+
+
+# an install that reads the project's declared dependencies: a requirements/constraints file, a lock or project file, an
+# environment file (``pip install -r requirements.txt``, ``poetry install``, ``pip install .``, ``conda env create -f``)
+_FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"
+                     r"\bpip3?\s+install\s+(-\S+\s+)*(-e\s+)?\.(\[[^\]]*\])?(\s|$)|\b(conda|mamba|micromamba)\s+env\s+(create|update)\b|"
+                     r"environment\.ya?ml|\bsetup\.py\s+install\b")
 
 
 _RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")
 
 
 def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
-    """[line, kind, image, pinned] of the first call (in walk order) that declares a KFP component image or packages, a
+    """[line, kind, image, pinned, installs] of the first call (in walk order) that declares a KFP component image or packages, a
     SageMaker framework version or a built-in image at a version; None when there is none or the file does not parse.
     A file fact (derived when the file is parsed). Reads the calls' nodes: a version may be a module constant
     (``tracking.python_value``)."""
     tree = index.python(path)
     if tree is None:
         return None
+    found: list[Any] | None = None
     for n in pycalls.calls_of(tree):
         kw = {k.arg: k.value for k in n.keywords if k.arg}
         image, pkgs, fw = ops.literal(kw.get("base_image")), ops.literal(kw.get("packages_to_install")), ops.literal(kw.get("framework_version"))
@@ -121,11 +132,20 @@ def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
             ok, image, kind = bool(re.match(r"\d", ver)), ver, "sagemaker"
         else:
             continue
-        # cited at what pins the environment (the first package, else the image), not at ``@dsl.component(``
-        where = kw.get("packages_to_install") if isinstance(pkgs, list) and pkgs else kw.get("base_image") if isinstance(image, str) else None
+        # cited at what pins the environment (the first package, else the image or framework version), not at
+        # ``@dsl.component(`` or the estimator's opener
+        where = kw.get("framework_version") if kind == "sagemaker" else kw.get("packages_to_install") if isinstance(pkgs, list) and pkgs \
+            else kw.get("base_image") if isinstance(image, str) else None
         first = where.elts[0] if isinstance(where, (ast.List, ast.Tuple)) and where.elts else where
-        return [getattr(first, "lineno", None) or n.lineno, kind, image if isinstance(image, str) else "", ok]
-    return None
+        # a KFP component installs its ``packages_to_install`` on top of the image (none: the bare image, nothing of
+        # the project's); a SageMaker framework image brings its framework
+        installs = (len(pkgs) if isinstance(pkgs, list) else 0) if kind == "kfp" else None
+        hit = [getattr(first, "lineno", None) or n.lineno, kind, image if isinstance(image, str) else "", ok, installs]
+        # the training job's environment before a data-processing job's (``SKLearnProcessor`` ahead of the estimator)
+        if not ops.dotted(n.func).endswith("Processor"):
+            return hit
+        found = found or hit
+    return found
 
 
 RUNTIME_FACT = register_fact("env.runtime.python", _runtime_call, eager=lambda index, path: index.may_mention(path, _RUNTIME_WORDS))

@@ -1,8 +1,10 @@
 """Explainability: SHAP/LIME/Captum/alibi/InterpretML/ELI5/dalex calls, Clarify/Vertex explanation configs,
-KServe/Seldon explainers; a dependency that is never used is declared-only. Feeds O4."""
+KServe/Seldon explainers, Azure ML's Responsible AI explanation component (fetched from the ``azureml`` registry in
+Python or named by a pipeline job's ``component:``); a dependency that is never used is declared-only. Feeds O4."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,7 +45,10 @@ _DISTS = {
     "shapash": "shapash", "explainerdashboard": "explainerdashboard", "responsibleai": "responsibleai",
     "raiwidgets": "responsibleai",
 }
-_NEEDLES = (b"shap", b"lime", b"captum", b"alibi", b"interpret", b"eli5", b"dalex", b"dice_ml", b"omnixai",
+# Azure ML Responsible AI dashboard components that compute model explanations (tabular, text, vision; the older
+# ``microsoft_azureml_`` prefix included), as the azureml registry names them
+_RAI_EXPLANATION = re.compile(r"\b(?:microsoft_azureml_)?rai_(?:tabular|text|vision)_explanation\b")
+_NEEDLES = (b"_explanation", b"shap", b"lime", b"captum", b"alibi", b"interpret", b"eli5", b"dalex", b"dice_ml", b"omnixai",
             b"explainerdashboard", b"responsibleai", b"raiwidgets", b"explanation_", b"clarify", b"Explainability")
 
 
@@ -66,6 +71,18 @@ class ExplainPython(Detector):
                 yield self.found("explain.usage", index, e.path, line, snippet=snip,
                                  strength=Strength.STRONG if where == "automated" else Strength.MEDIUM,
                                  attrs={"tool": tool, "wired": where == "automated", "declared_only": False})
+        for e in index.select(ops.YAML_GLOBS):
+            if e.test or not index.contains(e.path, (b"_explanation",)):
+                continue
+            for doc in index.yaml(e.path):
+                line = _rai_component_line(doc)
+                if line is not None:
+                    used.add("azureml-rai")
+                    where = place(index, e).kind
+                    yield self.found("explain.usage", index, e.path, line,
+                                     strength=Strength.STRONG if where == "automated" else Strength.MEDIUM,
+                                     attrs={"tool": "azureml-rai", "wired": where == "automated", "declared_only": False})
+                    break
         for e, doc in ops.k8s_docs(index):
             for tool, line in _serving_explainers(doc):
                 used.add(tool)
@@ -113,6 +130,26 @@ def _tool(c: ops.PyCall, al: dict[str, str]) -> str | None:
             return "arize"
     if c.attr == "run_explainability" and ops.imports_module(al, "sagemaker.clarify"):
         return "sagemaker-clarify"
+    if c.attr == "get" and c.text.endswith("components.get") and ops.imports_module(al, "azure.ai.ml"):
+        name = c.kw_value("name") if c.has_kw("name") else ops.literal(c.node.args[0]) if c.node.args else None
+        if isinstance(name, str) and _RAI_EXPLANATION.search(name):
+            return "azureml-rai"  # ml_client_registry.components.get(name="rai_tabular_explanation", label="latest")
+    return None
+
+
+def _rai_component_line(doc: Any) -> int | None:
+    """The line of a pipeline job's ``component:`` that runs the Responsible AI explanation component
+    (``azureml://registries/azureml/components/rai_tabular_explanation/versions/...``)."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            comp = node.get("component")
+            if isinstance(comp, str) and _RAI_EXPLANATION.search(comp):
+                return node.line_of("component") if hasattr(node, "line_of") else None
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
     return None
 
 

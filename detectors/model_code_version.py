@@ -103,8 +103,12 @@ class ModelCodeVersion(Detector):
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
-        for c in ops.automated_commands(index):
-            how = _commit_argument(index, c)
+        versioned: dict[str, str | None] = {}  # command text -> its compact form when it names a code version
+        for c in ops.automated_commands(index):  # one command text is run by many jobs: its text is searched once
+            if c.text not in versioned:
+                versioned[c.text] = _code_text(c.text)
+            compact = versioned[c.text]
+            how = _commit_argument(index, c, compact) if compact is not None else None
             if how:
                 yield from emit(c.path, c.line, how, "ci", Strength.STRONG)
         for e in index.select(ops.YAML_GLOBS):
@@ -149,13 +153,17 @@ _OPTION = lazy_re(r"--([A-Za-z][\w-]*)[=\s]+(\S+)")
 _RUN_NAMING = frozenset({"start_run", "set_tag", "set_tags", "log_param", "log_params", "init"})
 
 
-def _commit_argument(index: FileIndex, cmd: ops.Command) -> str | None:
+def _code_text(command: str) -> str | None:
+    """The command's text with ``${{ github.sha }}`` kept in one word, when it names a code version (else None)."""
+    text = tracking.gh_compact(command)
+    return text if tracking.CODE_EXPR.search(text) else None
+
+
+def _commit_argument(index: FileIndex, cmd: ops.Command, text: str) -> str | None:
     """``python scripts/track.py --commit-hash ${{ github.sha }}`` on an automated path, where the script logs the
     model to a tracker (``log_model``) in a run it names or tags with that option's value (``run_name =
-    commit_hash[:7]``, ``mlflow.start_run(run_name=run_name)``): the run holding the model carries the commit."""
-    text = tracking.gh_compact(cmd.text)  # ``${{ github.sha }}`` kept in one word
-    if not tracking.CODE_EXPR.search(text):
-        return None
+    commit_hash[:7]``, ``mlflow.start_run(run_name=run_name)``): the run holding the model carries the commit. ``text``:
+    ``_code_text`` of its command."""
     argv = text.split()
     if not argv or not re.match(r"^python[\d.]*$", argv[0].rsplit("/", 1)[-1]):
         return None

@@ -80,6 +80,8 @@ class ModelRegistry(Detector):
             return
         where = place(index, e)
         line, tool, central = hits[0]
+        if tool == "mlflow" and _local_store(tree):
+            central = False  # ``mlflow.set_tracking_uri("file:///./mlruns")`` in the module: the registry is a local folder
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
         if not central:
@@ -90,7 +92,13 @@ class ModelRegistry(Detector):
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
                          attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
         if approval:
-            yield self.found("governance.approval", index, e.path, at, snippet=snip, strength=strength,
+            # the policy is the pending-approval status (often a pipeline parameter's default, far from the registration
+            # that passes it by name): it leads, the registration follows
+            pending = min(n.lineno for n in walk(tree) if isinstance(n, ast.Constant) and n.value == "PendingManualApproval")
+            p_at, p_snip = ops.locate(index, e, pending)
+            lead, rest = ((p_at, p_snip), (at, snip)) if p_at is not None and p_at != at else ((at, snip), None)
+            extra = (self.evidence(index, e.path, rest[0], snippet=rest[1], strength=strength),) if rest and rest[0] is not None else ()
+            yield self.found("governance.approval", index, e.path, lead[0], snippet=lead[1], strength=strength, extra=extra,
                              attrs={"kind": "registry", "tool": tool})
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -248,3 +256,15 @@ def _command_text(call: ast.Call, tree: ast.AST) -> str:
     if isinstance(arg, (ast.List, ast.Tuple)):
         return " ".join(tracking.python_value(x, tree, call.lineno) or "{}" for x in arg.elts)
     return tracking.python_value(arg, tree, call.lineno) or ""
+
+
+def _local_store(tree: ast.AST) -> bool:
+    """Does the module point MLflow at a local file store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` URI
+    or a plain path such as ``./mlruns``)? Models registered there stay on the machine that trained them."""
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") \
+                and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+            v = n.args[0].value.strip().lower()
+            if v.startswith("file:") or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
+                return True
+    return False

@@ -15,7 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
-from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.placeholders import placeholder_value, synthetic_source
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -26,7 +26,7 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
-from mlscan.model import Finding, Strength
+from mlscan.model import Evidence, Finding, Strength
 
 D, M = "data", "model"  # drift kinds
 # (qualified-name prefix, tool, {called name suffix: drift kind}); any call into the prefix is monitoring
@@ -95,8 +95,12 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
+        placeholder = None
         for f in self._monitors(index, e, tree):
-            yield replace(f, attrs=MappingProxyType({**f.attrs, "synthetic": synthetic}))  # frozen like found()'s: the facts cache stores only those
+            if placeholder is None:
+                placeholder = _placeholder_reads(tree)  # drift on ``s3://your-bucket/...`` reads nothing real yet
+            extra = {"placeholder": True} if placeholder else {}
+            yield replace(f, attrs=MappingProxyType({**f.attrs, "synthetic": synthetic, **extra}))  # frozen like found()'s: the facts cache stores only those
 
     def _monitors(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
@@ -116,6 +120,9 @@ class MonitoringPython(Detector):
                 predicts.append(makes_predictions(index.text(e.path) or ""))
             return predicts[0]
 
+        # a SageMaker monitor object is made, then scheduled on the endpoint (``monitor.create_monitoring_schedule(...)``):
+        # the schedule decides that it runs, the constructor follows it
+        sched = next((c for c in calls if c.attr == "create_monitoring_schedule" and "." in c.text), None)
         classified = [(c, list(_classify(c, al, where, makes))) for c in calls]
         # a library monitor of the model is cited where it watches the model (a quality or prediction-drift metric), not at
         # a data-drift preset set up before it in the same report
@@ -131,7 +138,14 @@ class MonitoringPython(Detector):
                 seen.add((signal, tool))
                 line, snip = ops.locate(index, e, model_at.get(tool, c.line) if signal == "monitoring.model" else c.line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
-                yield self.found(signal, index, e.path, line, snippet=snip, strength=s,
+                extra: tuple[Evidence, ...] = ()
+                if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \
+                        and signal not in ("monitoring.infra", "monitoring.logging"):
+                    at, at_snip = ops.locate(index, e, sched.line)
+                    if at is not None:
+                        extra = (self.evidence(index, e.path, line, snippet=snip, strength=s),)
+                        line, snip = at, at_snip
+                yield self.found(signal, index, e.path, line, snippet=snip, strength=s, extra=extra,
                                  attrs={"tool": tool, "wired": strength is Strength.STRONG})
         for line, signal in vertex_gapic_monitors(tree, al, calls) if index.mentions(e.path, (b"aiplatform",)) else ():
             if (signal, "vertex-model-monitoring") in seen:
@@ -243,3 +257,18 @@ def _column_kind(c: ops.PyCall) -> str:
     return (M if re.search(r"predict|target|label|score", col, re.I) else D) if isinstance(col, str) else D
 
 
+
+
+_READERS = frozenset({"read_csv", "read_parquet", "read_json", "read_excel", "read_table", "read_feather", "read_orc", "read_pickle",
+                      "load_dataset", "from_csv", "from_parquet"})
+
+
+def _placeholder_reads(tree: ast.AST) -> bool:
+    """Does the module read its data only from locations still to be filled in (``pd.read_csv("s3://your-bucket/x.csv")``,
+    ``<bucket>``, ``TODO``)? A module with one real location reads real data."""
+    found = []
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")) in _READERS \
+                and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+            found.append(placeholder_value(n.args[0].value))
+    return bool(found) and all(found)

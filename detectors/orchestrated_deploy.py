@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, zenml
-from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, words
+from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -256,8 +256,8 @@ def serving_refs(index: FileIndex) -> dict[str, str]:
         if tree is None:
             continue
         for fn in walk(tree):
-            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or only_in_uncalled_tasks(index, e, tree, fn.lineno):
+                continue  # (a load in an orchestrator task that no flow runs serves nothing)
             for n in walk(fn):
                 if isinstance(n, (ast.Constant, ast.JoinedStr)):
                     src = ast.unparse(n)

@@ -12,6 +12,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
 from mlscan.facts.place import Place, place
+from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -401,8 +402,10 @@ class PipelineTracking(Detector):
             returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
             if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
                 at, snip = ops.locate(index, e, fn.lineno)
+                # a step that makes its table up (``df = mock_data(n)``) versions no real data
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
-                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
+                                 attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint",
+                                        "synthetic": bool(synthetic_source(fn))})
                 return
 
     def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,

@@ -25,7 +25,7 @@ from mlscan.facts.orchestration import (
     trainingish,
 )
 from mlscan.facts.placeholders import stub_function
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import statement_walk, walk
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.model import Finding, Strength
@@ -80,7 +80,7 @@ def _legacy_flows(tree: ast.Module, funcs: dict[str, ast.FunctionDef | ast.Async
     """Prefect 1 flows: ``with Flow("name", schedule=...) as flow:`` blocks, as flows of ``_file_flows`` with a fifth
     item, the schedule: None, or [cron, active as written, line, registered by ``flow.register()`` in this file]."""
     out: list[Any] = []
-    for w in walk(tree):
+    for w in statement_walk(tree):  # a ``with`` block is a statement: no expression walked
         if not isinstance(w, ast.With):
             continue
         for item in w.items:

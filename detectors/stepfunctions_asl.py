@@ -4,8 +4,10 @@ file (``*.asl.json``, or any JSON with ``StartAt`` and ``States``), the ``defini
 ``DefinitionString`` of a CloudFormation ``AWS::StepFunctions::StateMachine``. Task states that call SageMaker through
 the service integrations (``arn:aws:states:::sagemaker:createTrainingJob.sync`` ... ``createEndpoint``) linked by
 ``Next`` form a DAG, their endpoint tasks the workflow's deploy, a ``Choice`` on a numeric metric that sends a bad model
-to ``Fail`` (or away from the deploy) a quality gate, and the training task's ``OutputDataConfig.S3OutputPath`` the
-model artifact store. Feeds D3, M2, M4, T2."""
+to ``Fail`` (or away from the deploy) a quality gate, the training task's ``OutputDataConfig.S3OutputPath`` the
+model artifact store, and a training job or model named (or tagged) from the execution input's commit
+(``"TrainingJobName.$": "$.commitID"``, the model created under that name) the model's code version. Feeds D3, E3, M2,
+M4, T2."""
 
 from __future__ import annotations
 
@@ -39,9 +41,9 @@ class StepFunctionsAsl(Detector):
     """SageMaker workflows in Amazon States Language definitions (files, Terraform, CloudFormation); feeds D3, M2, M4, T2."""
 
     id = "stepfunctions.asl"
-    questions = ("D3", "M2", "M4", "T2")
+    questions = ("D3", "E3", "M2", "M4", "T2")
     globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf")
-    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
@@ -85,6 +87,16 @@ class StepFunctionsAsl(Detector):
         if isinstance(out, dict) and any(k.startswith("S3OutputPath") for k in out):
             yield self.found("artifact.store", index, path, _output_line(index, path, _line_of(index, path, line, train)), strength=Strength.MEDIUM,
                              attrs={"how": "estimator-output", "kind": "s3", "wired": False})
+        if any(kinds[n] == "createmodel" for n in work):
+            for n in work:
+                if kinds[n] not in (*_TRAINING, "createmodel"):
+                    continue
+                key = _code_version_key(states[n].get("Parameters"))
+                if key is not None:
+                    at = _line_of(index, path, line, n)
+                    yield self.found("model.code_version", index, path, _key_line(index, path, at, key), strength=Strength.MEDIUM,
+                                     attrs={"how": "stepfunctions-input", "tool": "sagemaker", "state": n, "carries_model": True})
+                    break
 
 
 def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int, str]]:
@@ -244,6 +256,38 @@ def _reaches(states: dict[str, dict[str, Any]], kinds: dict[str, str], start: st
             return "serve"
         n = str(states[n].get("Next") or "")
     return "other"
+
+
+_CODE_WORDS = frozenset({"commit", "commitid", "sha", "gitsha", "githash", "revision", "git"})
+_NAME_KEYS = ("TrainingJobName.$", "ModelName.$", "HyperParameterTuningJobName.$")
+
+
+def _code_path(path: Any) -> bool:
+    """A JSONPath (or ``States.Format`` of one) whose field names a commit: ``$.commitID``, ``$.git.sha``."""
+    if not isinstance(path, str):
+        return False
+    fields = re.findall(r"\$\.([\w.]+)", path)
+    return any(words(re.sub(r"([a-z])([A-Z])", r"\1 \2", f).replace(".", " ")) & _CODE_WORDS
+               or f.lower().replace("_", "") in _CODE_WORDS for f in fields)
+
+
+def _code_version_key(params: Any) -> str | None:
+    """The parameter that names or tags the SageMaker job/model from the commit in the execution input."""
+    if not isinstance(params, dict):
+        return None
+    for k in _NAME_KEYS:
+        if _code_path(params.get(k)):
+            return k
+    for tag in params.get("Tags") or []:
+        if isinstance(tag, dict) and words(str(tag.get("Key", ""))) & _CODE_WORDS and _code_path(tag.get("Value.$")):
+            return "Tags"
+    return None
+
+
+def _key_line(index: FileIndex, path: str, start: int, key: str) -> int:
+    """The line of ``"<key>"`` at or after ``start`` (``start`` when not found)."""
+    lines = (index.text(path) or "").splitlines()
+    return next((i + 1 for i in range(max(start - 1, 0), len(lines)) if f'"{key}"' in lines[i]), start)
 
 
 def _line_of(index: FileIndex, path: str, start: int, state: str) -> int:

@@ -11,6 +11,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import fits_model, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -43,8 +44,12 @@ class TrackingPython(Detector):
         gated = install_gated or all(guarded_off(c.node_in(tree), par, flags) for c in calls)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
-        tuning = bool(stem & tracking.TUNING_WORDS) or all(
-            any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par)) for c in calls)
+        in_tuning = [any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par))
+                     for c in calls]
+        # a model logged outside the search (the final refit on the best parameters) is a tracked training run, also in a
+        # file named for the search (``ray_tune_mlflow.ipynb``: trials logged, then the production model)
+        final_model = any(c.text.endswith("log_model") and not t for c, t in zip(calls, in_tuning, strict=True))
+        tuning = (bool(stem & tracking.TUNING_WORDS) or all(in_tuning)) and not final_model
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
         registration = all(_registration_only(tracking.enclosing_functions(c.node_in(tree), par) or [stem_text]) for c in calls)
         reached = where.wired != "none"
@@ -91,7 +96,29 @@ def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: as
     def scope(c: tracking.TrackCall) -> str:
         return next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "")
 
-    openers = [c for c in calls if c.attr in _OPENERS]
-    measured = {scope(c) for c in calls if c.role in ("metrics", "auto")}
+    # a factory that only makes and returns the writer or run (``def get_writer(args): ... return SummaryWriter(...)``)
+    # opens nothing a reader can follow: the metrics logged through what it returns are the practice, when the module
+    # logs some
+    made = {c for c in calls if c.attr in _OPENERS and _factory(c.node_in(tree), par)}
+    used = [c for c in calls if c not in made]
+    if not any(c.role in ("metrics", "auto") for c in used):
+        used = calls  # nothing is logged through what the factory makes: the factory is all there is to cite
+    openers = [c for c in used if c.attr in _OPENERS]
+    measured = {scope(c) for c in used if c.role in ("metrics", "auto")}
     return (next((c for c in openers if scope(c) in measured), None) or next(iter(openers), None)
-            or next((c for c in calls if c.role in ("metrics", "params", "auto")), None) or calls[0])
+            or next((c for c in used if c.role in ("metrics", "params", "auto")), None) or used[0])
+
+
+def _factory(node: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
+    """The call is what its function returns, directly (``return SummaryWriter(d)``) or through the name it is bound to
+    (``writer = SummaryWriter(d)`` ... ``return writer``)."""
+    cur, fn = par.get(node), None
+    while cur is not None and fn is None:
+        fn = cur if isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        cur = par.get(cur)
+    if fn is None:
+        return False
+    up = par.get(node)
+    names = {t.id for t in up.targets if isinstance(t, ast.Name)} if isinstance(up, ast.Assign) else set()
+    return any(isinstance(r, ast.Return) and r.value is not None
+               and (r.value is node or (isinstance(r.value, ast.Name) and r.value.id in names)) for r in walk(fn))

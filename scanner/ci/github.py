@@ -14,6 +14,10 @@ from .shell import is_placeholder
 GITHUB_WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 
 
+# pull request activity types that carry new code (GitHub's default for ``pull_request`` is opened, synchronize, reopened)
+_CHANGE_TYPES = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+
+
 def _triggers(on: Any) -> tuple[set[str], list[str], list[str]]:
     """(trigger names, cron expressions, path filters)."""
     names: set[str] = set()
@@ -25,6 +29,11 @@ def _triggers(on: Any) -> tuple[set[str], list[str], list[str]]:
         names.update(str(x) for x in on)
     elif isinstance(on, dict):
         for k, v in on.items():
+            types = v.get("types") if isinstance(v, dict) else None
+            if k in ("pull_request", "pull_request_target") and isinstance(types, list) and not {str(t) for t in types} & _CHANGE_TYPES:
+                # ``types: [review_requested]`` (or labeled, assigned): runs on that activity, not on a pull request's changes
+                names.add(f"{k}_activity")
+                continue
             names.add(str(k))
             if k == "schedule" and isinstance(v, list):
                 crons += [str(x.get("cron")) for x in v if isinstance(x, dict) and x.get("cron")]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.orchestration import PROMOTE_CALLS, call_tail, dotted, kwarg, literal, metric_compare, words
-from mlscan.facts.pyast import statements_in, walk
+from mlscan.facts.pyast import statement_walk, statements_in, walk
 from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
@@ -92,7 +92,7 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
     """Names of functions, methods and properties whose result is a metric verdict: a ``return`` that compares a
     metric with a threshold (``return self.accuracy >= 0.85``), or combines such verdicts (``return self.accurate and
     self.fast``, ``all(...)``). ``if tests.passes: model.promote_to_prod()`` decides promotion on a metric."""
-    fns = [f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    fns = [f for f in statement_walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]  # statements: no expression walked
     # a return is a statement: the statements below a function hold all of them, no expression walked
     rets = {id(f): [r for r in statements_in(f.body) if isinstance(r, ast.Return) and r.value is not None] for f in fns}
     returns = {f.name: [r.value for r in rets[id(f)]] for f in fns}
@@ -233,7 +233,7 @@ def search_gates(tree: ast.Module) -> Iterator[Gate]:
     filter_string="metrics.rmse < 6.5")``, ``best = runs[0]``, ``mlflow.register_model(f"runs:/{best.info.run_id}/model",
     ...)``. Only runs under the threshold can be registered; when none is, nothing is (MLflow's search API). Ordering
     the runs by a metric without a threshold picks the best of the batch, however bad: no gate."""
-    for fn in [tree, *(f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
+    for fn in [tree, *(f for f in statement_walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
         body = fn.body if fn is not tree else [s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         searched: dict[str, int] = {}  # names holding the filtered runs (or what was read from them) -> the search's line
         for n in (x for st in body for x in walk(st)):
@@ -296,7 +296,7 @@ def metric_assertion(tree: ast.AST) -> ast.AST | None:
     """A test assertion on a model metric: ``assert acc >= 0.8``, ``self.assertGreater(auc, 0.75)``,
     ``self.assertTrue(rmse < 5)``. Neither a sanity bound (``assert rmsle > 0``) nor an assertion in a test whose
     metric comes from literal values only (``_fixture_metric``) holds a model to a threshold."""
-    for fn in [tree, *(f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
+    for fn in [tree, *(f for f in statement_walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
         body = fn.body if fn is not tree else [s for s in getattr(tree, "body", []) if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         if fn is not tree and _fixture_metric(fn):
             continue

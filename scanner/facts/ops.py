@@ -14,8 +14,8 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model
 from mlscan.facts.commands import invoked
+from mlscan.facts.pyast import statement_walk
 from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
-from mlscan.facts.pyast import walk
 from mlscan.facts.pycalls import Call, aliases_of, dotted, file_calls, qualified
 from mlscan.facts.wiring import imported_modules
 from mlscan.index import FileEntry, FileIndex, _render_template
@@ -76,7 +76,7 @@ def names_any(index: FileIndex, e: FileEntry, names: tuple[str, ...]) -> bool:
 
 def aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> fully qualified imported name (``import numpy as np`` -> ``np: numpy``)."""
-    return aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
+    return aliases_of([n for n in statement_walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
 
 
 def qualname(node: ast.AST, al: dict[str, str]) -> str | None:
@@ -362,7 +362,26 @@ def pytest_targets(cmd: str) -> list[str] | None:
     if any(h in ("tox", "nox") for h in heads):
         return []
     i = next(i for i, h in enumerate(heads) if h in ("pytest", "py.test"))
-    return [w.rstrip("/") for w in words[i + 1 :] if not w.startswith(("-", "$", ">", "<", "|", "2>")) and "=" not in w and "://" not in w]
+    rest = words[i + 1 :]
+    # the value of an option written apart (``--ignore temp``, ``-k slow``) is no path to run
+    valued = {j + 1 for j, w in enumerate(rest) if w in _VALUED_OPTIONS}
+    return [w.rstrip("/") for j, w in enumerate(rest) if j not in valued and not w.startswith(("-", "$", ">", "<", "|", "2>"))
+            and "=" not in w and "://" not in w]
+
+
+_VALUED_OPTIONS = frozenset({"--ignore", "--ignore-glob", "--deselect", "-k", "-m", "-p", "-c", "-o"})
+
+
+def pytest_ignored(cmd: str) -> list[str]:
+    """Paths a pytest command leaves out (``--ignore=temp``, ``--ignore temp``, ``--ignore-glob``)."""
+    words = argv(cmd)
+    out: list[str] = []
+    for j, w in enumerate(words):
+        if w in ("--ignore", "--ignore-glob") and j + 1 < len(words):
+            out.append(words[j + 1])
+        elif w.startswith(("--ignore=", "--ignore-glob=")):
+            out.append(w.split("=", 1)[1])
+    return [o.strip("'\"").lstrip("./").rstrip("/*") for o in out if o.strip("'\"").lstrip("./").rstrip("/*")]
 
 
 # pytest plugins that collect and execute notebooks (nbval, nbmake)
@@ -374,6 +393,8 @@ def covered_by(vpath: str, targets: list[str], cmd: str) -> bool:
     plugin that executes notebooks is on (``--nbval``, ``--nbmake``): a test runner collects no notebook otherwise."""
     if vpath.endswith(".ipynb") and not _NOTEBOOK_PLUGINS.search(cmd):
         return False
+    if any(vpath == i or vpath.startswith(i + "/") or f"/{i}/" in f"/{vpath}" for i in pytest_ignored(cmd)):
+        return False  # ``--ignore=temp``: pytest does not collect it
     if not targets:
         return True
     for t in targets:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mlscan.facts.ops import walk_dicts  # re-exported: detectors import it from here
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import statement_walk, walk
 from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Strength
@@ -121,7 +121,7 @@ def decorator(fn: ast.AST, *names: str) -> ast.expr | None:
 
 
 def functions(tree: ast.AST) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {n.name: n for n in statement_walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}  # statements: no expression walked
 
 
 def assigned_calls(tree: ast.AST) -> dict[str, ast.Call]:
@@ -418,3 +418,72 @@ def dataflow(fn: ast.AST, step_names: set[str]) -> tuple[int, int]:
             edges += any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and isinstance(x.func, ast.Name) and x.func.id in step_names
                          for a in args for x in walk(a))
     return steps, edges
+
+
+# ------------------------------------------------------------------ orchestrator tasks nothing runs
+
+_TASK_DECORATORS = ("task", "op", "step", "component")
+
+
+def _innermost_def(tree: ast.AST, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost function definition whose body holds ``line``."""
+    best: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for n in walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno):
+            if best is None or n.lineno >= best.lineno:
+                best = n
+    return best
+
+
+def referenced(index: FileIndex, name: str) -> bool:
+    """Does any project Python file use this name (a call, a reference handed on, ``t.map(...)``, ``flow.add_task(t)``)
+    other than by defining it?"""
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.contains(e.path, (name.encode(),)):
+            continue
+        tree = index.python(e.path)
+        if tree is not None and any(isinstance(n, ast.Name) and n.id == name or isinstance(n, ast.Attribute) and n.attr == name for n in walk(tree)):
+            return True
+    return False
+
+
+def uncalled_task(index: FileIndex, fn: ast.AST) -> bool:
+    """An orchestrator task (``@task``, ``@op``, ``@step``, ``@component``) that no flow of the project calls or hands on:
+    defined, never run (a Prefect ``data_validator`` task the flow body skips)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or decorator(fn, *_TASK_DECORATORS) is None:
+        return False
+    if fn.args.args and fn.args.args[0].arg in ("self", "cls"):
+        return False  # a method step (Metaflow's ``start`` runs first without being named anywhere)
+    return not referenced(index, fn.name)
+
+
+def only_in_uncalled_tasks(index: FileIndex, e: FileEntry, tree: ast.AST, line: int) -> bool:
+    """Is the code at ``line`` reached only through orchestrator tasks nothing runs: it sits in such a task, or in a
+    function (a method ``Cls.m``) every project call of which sits in one? False when nothing tells (module level, no
+    call site found, a call from anywhere else)."""
+    fn = _innermost_def(tree, line)
+    if fn is None:
+        return False
+    if decorator(fn, *_TASK_DECORATORS) is not None:
+        return uncalled_task(index, fn)
+    owner = next((c.name for c in walk(tree) if isinstance(c, ast.ClassDef) and fn in c.body), None)
+    sites = 0
+    for f in index.select(("**/*.py",)):
+        if f.test or not index.contains(f.path, (fn.name.encode(),)):
+            continue
+        other = index.python(f.path)
+        if other is None:
+            continue
+        for c in walk(other):
+            if not isinstance(c, ast.Call):
+                continue
+            callee = dotted(c.func)
+            if tail(callee) != fn.name or owner and callee not in (f"{owner}.{fn.name}", f"self.{fn.name}", f"cls.{fn.name}"):
+                continue
+            at = _innermost_def(other, c.lineno)
+            if f.path == e.path and at is fn:
+                continue  # recursion
+            sites += 1
+            if at is None or decorator(at, *_TASK_DECORATORS) is None or not uncalled_task(index, at):
+                return False
+    return sites > 0

@@ -122,11 +122,23 @@ _DATA_NAME = lazy_re(r"(?i)^(?:x|y|xs|ys|x_\w+|y_\w+|\w*_x|\w*_y|data|df|\w*_df|
                         r"targets?|labels?|reference|current|ref|cur|samples?|train\w*|test\w*|val\w*|batch\w*)$")
 
 
+_NAME_WORDS = lazy_re(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_MOCK_WORDS = frozenset({"mock", "fake", "synthetic", "dummy"})
+_TABLE_WORDS = frozenset({"data", "dataset", "df", "frame", "dataframe", "samples", "records", "rows", "table", "transactions"})
+
+
+def _mock_helper(name: str) -> bool:
+    """A project helper named for making up data (``mock_data``, ``generate_synthetic_data``, ``fake_transactions``); a
+    test double (``MagicMock``) names no data."""
+    ws = {w.lower() for w in _NAME_WORDS.findall(name)}
+    return bool(ws & _MOCK_WORDS) and bool(ws & _TABLE_WORDS)
+
+
 def _generator(n: ast.Call, toy: bool) -> str:
     f = n.func
     name = _call_name(n)
     owner = f.value if isinstance(f, ast.Attribute) else None
-    if name in _SKLEARN_MAKE or name in _FAKE_DATA or (toy and name in _TOY_DATA):
+    if name in _SKLEARN_MAKE or name in _FAKE_DATA or (toy and name in _TOY_DATA) or _mock_helper(name):
         return name
     if isinstance(owner, ast.Attribute) and owner.attr == "random" and name in _RANDOM_ARRAYS:
         return f"random.{name}"  # np.random.rand, numpy.random.normal
@@ -210,9 +222,9 @@ def placeholder_script(tree: ast.Module) -> bool:
 # ------------------------------------------------------------------ values left for the reader to fill in
 
 # a value a template or tutorial leaves for the reader: ``<bucket>``, ``<folder-id>``, ``your-bucket``, ``YOUR_PROJECT``,
-# ``TODO``, ``CHANGEME``, ``xxxx``, ``my-bucket``/``bucket-name``, an unexpanded ``${BUCKET}``
+# ``TODO``, ``CHANGEME``, ``xxxx``, ``my-bucket``/``bucket-name``, an unexpanded ``${BUCKET}``, ``github.com/USERNAME/repo``
 _PLACEHOLDER_VALUE = lazy_re(
-    r"<[^<>/\s][^<>]*>|\byour[-_ ]\w+|\byour(bucket|project|account|storage|container|folder|org|name|id)\w*|\b(todo|tbd|fixme|changeme|change[-_]me|replace[-_]?me|fill[-_]?me|placeholder)\b|"
+    r"<[^<>/\s][^<>]*>|\byour[-_ ]\w+|\buser[-_]?name\b|\byour(bucket|project|account|storage|container|folder|org|name|id)\w*|\b(todo|tbd|fixme|changeme|change[-_]me|replace[-_]?me|fill[-_]?me|placeholder)\b|"
     r"\bx{3,}\b|\b(my|some|the)[-_]bucket\b|\bbucket[-_]name\b|\$\{?[A-Z][A-Z0-9_]*\}?",
     re.IGNORECASE,
 )

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from .commands import Invoked, invoked, normpath
-from .pyast import statements, walk
+from .pyast import statement_walk, statements
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -370,7 +370,8 @@ def _exec_form(value: str) -> str:
 
 
 def imports_any(tree: ast.AST, modules: tuple[str, ...]) -> bool:
-    for node in walk(tree):
+    """Does ``tree`` import one of ``modules`` (or a submodule)? Imports are statements: no expression is walked."""
+    for node in statement_walk(tree):
         if isinstance(node, ast.Import):
             if any(_is_mod(a.name, modules) for a in node.names):
                 return True
@@ -447,7 +448,7 @@ def file_imports(index: FileIndex, e: FileEntry) -> list[str] | None:
 def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
     pkg_parts = vpath.split("/")[:-1]
     out: list[str] = []
-    for node in walk(tree):
+    for node in statement_walk(tree):  # imports are statements
         if isinstance(node, ast.Import):
             out += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -460,3 +461,37 @@ def imported_modules(tree: ast.AST, vpath: str) -> list[str]:
                 out.append(mod)
                 out += [f"{mod}.{a.name}" for a in node.names if a.name != "*"]
     return out
+
+
+def test_imports(index: FileIndex) -> frozenset[str]:
+    """Every module name the project's test files import (``src.pipelines.builder``, ``src.pipelines.builder.build``)."""
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for e in index.select(("**/*.py",)):
+            if e.test:
+                out.update(file_imports(index, e) or ())
+        return frozenset(out)
+
+    return index.memo("wiring:test-imports", build)  # type: ignore[no-any-return]
+
+
+def only_tests_import(index: FileIndex, e: FileEntry) -> bool:
+    """Is this module imported by a test file (by any of its dotted names: ``src.pkg.mod``, ``pkg.mod``) and by no other
+    file of the project? With no automated path or entry point reaching it either, its code runs in the tests alone (a
+    pipeline builder nothing submits)."""
+    if not e.vpath.endswith(".py"):
+        return False
+    parts = _module_parts(e.vpath)
+    names = {".".join(parts[i:]) for i in range(len(parts))}
+
+    def imports_it(mods: Iterable[str]) -> bool:
+        return any(m in names or m.rsplit(".", 1)[0] in names for m in mods)
+
+    if not parts or not imports_it(test_imports(index)):
+        return False
+    stem = parts[-1].encode()
+    for other in index.select(("**/*.py",)):  # only files that name the module are read (a word lookup first)
+        if not other.test and other.path != e.path and index.mentions(other.path, (stem,)) and imports_it(file_imports(index, other) or ()):
+            return False
+    return True

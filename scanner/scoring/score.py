@@ -52,8 +52,8 @@ def _own(q: Question) -> list[str]:
 def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | None]]:
     """Findings in the order a reviewer should read them: decisive for the question first, then the question's
     own signals before hits borrowed from another question's answer, product paths before tests, templates,
-    demo and vendored trees, findings without caveats first, then strength, procedures before other documents and
-    design notes, shallower documents, and path."""
+    demo and vendored trees, findings without caveats first, then strength, code modules before notebooks (often an
+    exploration copy of the module), procedures before other documents and design notes, shallower documents, and path."""
     own = _own(q)
 
     def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
@@ -66,6 +66,7 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             non_product_path(path),
             bool(caveats_of(f.attrs)),
             -f.strength.rank,
+            path.endswith(".ipynb"),
             doc_rank(path),  # a README or runbook before other docs, design notes and decision records last
             path.count("/") if is_prose(path) else 0,  # the project's top-level docs before a sub-module's
             path,

@@ -684,3 +684,23 @@ def test_cdk_deploy_of_a_typescript_app_that_creates_an_endpoint_is_a_serving_de
         """,
     })
     assert not iac_serving(storage, "")
+
+
+def test_github_pull_request_activity_types_that_carry_no_code_are_not_on_change(tmp_path: Path) -> None:
+    flow = """
+        on:
+          pull_request:
+            types: [{types}]
+        jobs:
+          {name}:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pytest
+    """
+    ix = index_of(tmp_path, {
+        ".github/workflows/review.yml": flow.format(types="review_requested", name="review"),
+        ".github/workflows/changes.yml": flow.format(types="opened, synchronize", name="changes"),
+    })
+    got = jobs(ix, "github")
+    assert "pull_request" not in got["review"].triggers and "pull_request_activity" in got["review"].triggers
+    assert "pull_request" in got["changes"].triggers

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mlscan.engine import run_detectors
 from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors
@@ -131,3 +132,70 @@ def test_pipeline_tracking_parses_only_files_holding_an_identifier_it_acts_on(tm
     assert wanted == {"train.py": True, "lib/runs.py": False}
     got = [(s, p, a["tool"]) for s, p, _, a in _findings(root, "pipeline.tracking")]
     assert got == [("tracking.run", "train.py", "sagemaker-experiments")]
+
+
+PREFECT_PROMOTE = '''import mlflow
+from mlflow.tracking import MlflowClient
+from prefect import flow, task
+from sklearn.linear_model import LogisticRegression
+
+
+@task
+def train():
+    with mlflow.start_run():
+        model = LogisticRegression().fit([[0], [1]], [0, 1])
+        return mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+
+
+@task
+def promote(info):
+    client = MlflowClient()
+    version = client.get_latest_versions("churn", stages=["None"])[0].version
+    client.transition_model_version_stage("churn", version, "Production", archive_existing_versions=True)
+
+
+@flow
+def retrain():
+    promote(train())
+
+
+if __name__ == "__main__":
+    retrain()
+'''
+
+PREFECT_SCORING_TASKS = '''import mlflow
+from prefect import flow, task
+
+
+@task
+def load_model_task(name: str):
+    return mlflow.sklearn.load_model(f"models:/{name}/Production")
+
+
+@task
+def batch_inference_task(model, rows):
+    return model.predict(rows)
+'''
+
+RUN_RETRAIN = """on: push
+jobs:
+  retrain:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python flows/retrain.py
+"""
+
+
+@pytest.mark.parametrize("scoring_flow", [False, True])
+def test_promotion_counts_only_when_a_flow_runs_the_tasks_that_load_the_stage(scoring_flow: bool, tmp_path: Path) -> None:
+    # the batch-scoring tasks load models:/churn/Production, but unless a flow runs them nothing serves the promoted model
+    scoring = PREFECT_SCORING_TASKS + ('''
+
+@flow
+def score(rows):
+    return batch_inference_task(load_model_task("churn"), rows)
+''' if scoring_flow else "")
+    root = git_repo(tmp_path / "repo", {"flows/retrain.py": PREFECT_PROMOTE, "flows/inference.py": scoring,
+                                        ".github/workflows/retrain.yml": RUN_RETRAIN})
+    got = [(s, p) for s, p, _, _ in _findings(root, "orchestrator.deploy")]
+    assert (("deploy.automated", "flows/retrain.py") in got) is scoring_flow

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlscan.engine import run_detectors
+from mlscan.engine import ScanOptions, run_detectors, scan
 from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors
+from mlscan.report import build_report
 from mlscan.target import resolve_target
 
 from tests.conftest import git_repo
@@ -51,3 +52,22 @@ def test_readme_setup_section_with_two_steps_is_too_thin(tmp_path: Path) -> None
     thin = GETTING_STARTED.replace(". Run *trainModel* to train a model.\n. Run the remaining steps to create a prediction and a report.\n", "")
     assert _setup(git_repo(tmp_path / "repo", {"README.md": thin.replace("= Stock", "# Stock").replace("== Getting", "## Getting"),
                                                "train.py": "print(1)\n"})) == []
+
+
+INSTALL_ONLY = """# Pipelines
+
+## Local development and building
+Some python libraries are needed. It is possible to install them locally with:
+```
+pip install -r requirements.txt
+```
+"""
+
+
+def test_a_lone_install_command_is_no_guide_to_run_the_project(tmp_path: Path) -> None:
+    def t1(readme: str, name: str) -> str:
+        root = git_repo(tmp_path / name, {"README.md": readme, "requirements.txt": "pandas\n"})
+        return next(q["answer"] for q in build_report(scan(str(root), ScanOptions(jobs=1)))["questions"] if q["id"] == "T1")
+
+    assert t1(INSTALL_ONLY, "install") == "partial"
+    assert t1(INSTALL_ONLY + "```\npython pipeline_controller.py\n```\n", "run") == "yes"

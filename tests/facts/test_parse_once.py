@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import mlscan.index as index_mod
 import pytest
 from mlscan.detectors.ci_tests import TEST_FACTS
 from mlscan.engine import run_detectors
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors
 from mlscan.target import resolve_target
@@ -93,3 +95,21 @@ def test_yaml_documents_are_not_kept_in_a_very_large_repository(tmp_path: Path, 
     for path in ("a.yaml", "b.yaml", "a.yaml"):
         ix.yaml(path)
     assert ix.parse_counts[("a.yaml", "yaml")] == 2
+
+
+def test_test_facts_walk_the_calls_only_when_one_can_change_the_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlscan.detectors.ci_tests as ci_tests
+
+    walked: list[int] = []
+    monkeypatch.setattr(ci_tests, "walk", lambda node: (isinstance(node, ast.Module) and walked.append(node.body[0].lineno)) or walk(node))
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
+        "tests/test_stmt.py": "def test():\n    assert add(1, 1) == 2\n    print(check(3))\n",  # a statement decides
+        "tests/test_none.py": "\ndef test():\n    print(add(1, 1))\n",  # no assertion word, no endpoint: no call can count
+        "tests/test_call.py": "\n\ndef test():\n    self.assertEqual(add(1, 1), 2)\n",  # only a call can assert
+        "tests/test_unicode.py": "\n\n\ndef test():\n    ｓelf.assertEqual(add(1, 1), 2)  # é\n",  # not ASCII: walked
+    }))))
+    assert ix.fact("tests/test_stmt.py", TEST_FACTS) == [True, False, False]
+    assert ix.fact("tests/test_none.py", TEST_FACTS) == [False, False, False]
+    assert ix.fact("tests/test_call.py", TEST_FACTS) == [True, False, False]
+    assert ix.fact("tests/test_unicode.py", TEST_FACTS) == [True, False, False]
+    assert walked == [3, 4]  # the first statement's line tells the files apart: test_call and test_unicode only

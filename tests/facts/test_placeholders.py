@@ -42,6 +42,8 @@ def test_working_bodies(src: str) -> None:
     ("rng = np.random.default_rng(0)\ntrain_data = rng.normal(size=10)\n", "rng.normal"),
     ("inputs = torch.randn(8, 3)\n", "torch.randn"),
     ("dataset = FakeData(size=100)\n", "FakeData"),
+    ("np.random.seed(42)\ndf = mock_data(1000)\n", "mock_data"),  # a project helper named for made-up data
+    ("train_df = utils.generate_synthetic_transactions(500)\n", "generate_synthetic_transactions"),
 ])
 def test_synthetic_sources(src: str, want: str) -> None:
     assert synthetic_source(ast.parse(src)) == want
@@ -53,6 +55,8 @@ def test_synthetic_sources(src: str, want: str) -> None:
     "weights = torch.randn(3, 3)\n",  # not data
     "X, y = load_data()\nX_aug = X + np.random.normal(0, 0.1, X.shape)\n",  # reads through a loader
     "iris = datasets.load_iris(as_frame=True).frame\nreference = iris\n",  # a bundled dataset is real unless asked for
+    "data = MagicMock()\n",  # a test double names no data
+    "df = mock_server_response()\n",  # mocked, but not named for data
 ])
 def test_not_synthetic(src: str) -> None:
     assert synthetic_source(ast.parse(src)) == ""

@@ -1,0 +1,65 @@
+"""``statement_walk`` is ``walk`` restricted to statements; readers of imports and definitions use it instead of a walk."""
+
+from __future__ import annotations
+
+import ast
+
+from mlscan.facts.ops import aliases
+from mlscan.facts.orchestration import functions
+from mlscan.facts.pyast import statement_walk, walk
+from mlscan.facts.wiring import imported_modules, imports_any
+
+SOURCE = '''
+import os, numpy as np
+from . import sibling
+if __name__ == "__main__":
+    from prefect import flow as f
+class A:
+    def m(self):
+        import torch
+        async def inner():
+            return [x for x in (lambda y: y)(1)]
+        return inner
+try:
+    from kfp import dsl
+except ImportError:
+    import json as kfp
+else:
+    pass
+finally:
+    import sys
+match os.name:
+    case "nt":
+        from airflow import DAG
+        def m(): ...
+    case _:
+        with open("f") as fh:
+            import mlflow.sklearn
+async def g():
+    async with x:
+        import a.b.c as abc
+    for i in range(3):
+        def m(): return 2
+'''
+
+
+def test_statement_walk_is_walk_restricted_to_statements() -> None:
+    tree = ast.parse(SOURCE)
+    stmt = (ast.stmt, ast.excepthandler, ast.match_case)
+    assert list(statement_walk(tree))[1:] == [n for n in walk(tree) if isinstance(n, stmt)]
+    fn = tree.body[4]  # class A: the node itself first, as walk gives it
+    assert list(statement_walk(fn)) == [n for n in walk(fn) if isinstance(n, stmt)]
+
+
+def test_import_and_definition_readers_answer_as_a_walk_would() -> None:
+    tree, ref = ast.parse(SOURCE), ast.parse(SOURCE)
+    assert imported_modules(tree, "pkg/mod.py")[:4] == ["os", "numpy", "pkg", "pkg.sibling"]
+    assert aliases(tree)["abc"] == "a.b.c" and aliases(tree)["kfp"] == "json"  # the later import wins, as in walk order
+    assert imports_any(tree, ("mlflow",)) and imports_any(tree, ("airflow",)) and not imports_any(tree, ("dagster",))
+    fns = functions(tree)
+    assert "_mlscan_nodes" not in tree.__dict__  # none of them listed the module's nodes
+    imports = [n for n in walk(ref) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert [(n.lineno, n.col_offset) for n in statement_walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))] == \
+        [(n.lineno, n.col_offset) for n in imports]
+    last_m = [n for n in walk(ref) if isinstance(n, ast.FunctionDef) and n.name == "m"][-1]
+    assert sorted(fns) == ["g", "inner", "m"] and fns["m"].lineno == last_m.lineno
