@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from itertools import chain
 
 _ATTR = "_mlscan_nodes"
+_STMTS = "_mlscan_statements"
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})  # no child nodes (a Name's context marker is skipped anyway)
 
 
@@ -64,12 +65,20 @@ def _statement_fields(cls: type) -> tuple[str, ...]:
 
 def statements(tree: ast.AST) -> list[ast.AST]:
     """The statements (``except``/``case`` clauses too) below ``tree`` in ``walk``'s order, found without walking
-    any expression (an ``import`` is a statement: the imports of a module are among these, in ``walk``'s order)."""
+    any expression (an ``import`` is a statement: the imports of a module are among these, in ``walk``'s order).
+    For a ``Module`` the list is computed once and kept on it, as ``walk``'s (callers must not change it)."""
+    if tree.__class__ is ast.Module:
+        hit: list[ast.AST] | None = tree.__dict__.get(_STMTS)
+        if hit is not None:
+            return hit
     out: list[ast.AST] = [tree]
     for s in out:  # grows while iterated: breadth first, as walk
         for field in _statement_fields(s.__class__):
             out.extend(getattr(s, field, ()))
-    return out[1:]
+    del out[0]  # the module itself: kept on it, a list holding it would be a reference cycle
+    if tree.__class__ is ast.Module:
+        setattr(tree, _STMTS, out)
+    return out
 
 
 def statement_walk(tree: ast.AST) -> Iterable[ast.AST]:

@@ -6,7 +6,7 @@ import ast
 
 from mlscan.facts.ops import aliases
 from mlscan.facts.orchestration import functions
-from mlscan.facts.pyast import statement_walk, walk
+from mlscan.facts.pyast import statement_walk, statements, walk
 from mlscan.facts.wiring import imported_modules, imports_any
 
 SOURCE = '''
@@ -47,6 +47,7 @@ def test_statement_walk_is_walk_restricted_to_statements() -> None:
     tree = ast.parse(SOURCE)
     stmt = (ast.stmt, ast.excepthandler, ast.match_case)
     assert list(statement_walk(tree))[1:] == [n for n in walk(tree) if isinstance(n, stmt)]
+    assert statements(tree) is statements(tree)  # a module's list is kept on it
     fn = tree.body[4]  # class A: the node itself first, as walk gives it
     assert list(statement_walk(fn)) == [n for n in walk(fn) if isinstance(n, stmt)]
 
