@@ -301,3 +301,58 @@ def test_a_store_only_the_tests_import_does_not_lead_t2(tmp_path: Path) -> None:
                                "run.py": "from builders.pipeline_builder import build_definition, save\n\n"
                                          "if __name__ == '__main__':\n    save(build_definition('acme'), 'pipeline.json')\n"})
     assert q["T2"]["evidence"][0]["path"] == "builders/pipeline_builder.py", q["T2"]["evidence"]
+
+
+AML_PIPELINE = """\
+    $schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+    type: pipeline
+    jobs:
+      prep_job:
+        type: command
+        inputs:
+          raw_data:
+            type: uri_folder
+            path: ./data
+        outputs:
+          prep_data:
+        command: python prep.py --raw ${{inputs.raw_data}} --out ${{outputs.prep_data}}
+      train_job:
+        type: command
+        inputs:
+          training_data: ${{parent.jobs.prep_job.outputs.prep_data}}
+        outputs:
+          model_output:
+        command: python train.py --data ${{inputs.training_data}} --model ${{outputs.model_output}}
+    """
+
+
+def test_d3_leads_with_the_edge_where_one_step_feeds_the_next(tmp_path: Path) -> None:
+    # DVC: the train stage's dep that the prepare stage outputs, shown beside that out (not prepare's code deps)
+    q = _scan(tmp_path / "d", {"dvc.yaml": DVC_YAML, "src/train.py": TRAIN_PY, "src/prepare.py": "print(1)\n"})
+    lead = q["D3"]["evidence"][0]
+    assert q["D3"]["answer"] == "yes" and (lead["path"], lead["line"]) == ("dvc.yaml", 8)
+    assert lead["snippet"].splitlines() == ["- data/processed/train.csv", "- data/processed/train.csv"]
+    assert lead["context"] == "stages.prepare output -> stages.train.deps" and not leading_problem(lead)
+    # Azure ML: the training job's input bound to the prep job's output, not the prep job's raw input
+    q = _scan(tmp_path / "a", {"pipelines/train.yml": AML_PIPELINE, "train.py": TRAIN_PY})
+    assert q["D3"]["answer"] == "yes" and _lead(q["D3"]) == ("pipelines/train.yml", 16)
+    assert "parent.jobs.prep_job.outputs.prep_data" in q["D3"]["evidence"][0]["snippet"]
+
+
+def test_d3_without_an_edge_still_cites_the_declared_deps(tmp_path: Path) -> None:
+    # near miss: two stages that each read raw files and feed nothing on: no edge, the deps block is cited as before
+    parallel = DVC_YAML.replace("- data/processed/train.csv\n        outs:\n          - models", "- data/raw/customers.csv\n        outs:\n          - models")
+    q = _scan(tmp_path / "n", {"dvc.yaml": parallel, "src/train.py": TRAIN_PY})
+    lead = q["D3"]["evidence"][0]
+    assert q["D3"]["answer"] == "yes" and lead["path"] == "dvc.yaml" and "->" not in lead["context"]
+    assert lead["line"] in (5, 6)  # the prepare stage's deps, as before
+
+
+def test_a_dvc_remote_that_receives_only_data_is_no_model_store(tmp_path: Path) -> None:
+    config = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://team-ml/dvc-store\n"
+    data = "outs:\n- md5: 2098d37bf6174f6dc10d255902ed0cda\n  size: 90008\n  path: DATA.csv\n"
+    q = _scan(tmp_path / "d", {".dvc/config": config, "data/DATA.csv.dvc": data, "src/train.py": TRAIN_PY})
+    assert q["T2"]["answer"] == "partial"  # DVC pushes the dataset there, the model goes nowhere shared
+    # near miss: the same remote with a model DVC tracks (a stage's output) is the model store
+    q = _scan(tmp_path / "m", {".dvc/config": config, "data/DATA.csv.dvc": data, "dvc.yaml": DVC_YAML, "src/train.py": TRAIN_PY})
+    assert q["T2"]["answer"] == "yes" and q["T2"]["evidence"][0]["path"] == ".dvc/config"
