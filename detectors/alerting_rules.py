@@ -80,8 +80,11 @@ class AlertingRules(Detector):
                 if b.kind == "resource" and b.type in _TF_ALARMS:
                     tool, action = _TF_ALARMS[b.type]
                     notify = ops.tf_has(b, action) and (tool != "datadog" or "@" in b.body)
+                    attrs = {"tool": tool, "notify": notify, "about": _about(b.body)}
+                    if tool == "cloudwatch" and _unpublished(index, e.path, b.body):
+                        attrs["published"] = False  # a custom metric nothing here puts: the alarm never fires
                     yield self.found("alerting.rule", index, e.path, b.line, strength=Strength.STRONG if notify else Strength.MEDIUM,
-                                     attrs={"tool": tool, "notify": notify, "about": _about(b.body)})
+                                     attrs=attrs)
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not _may_alert(index, e):
                 continue
@@ -261,3 +264,26 @@ def _notifies(call: ast.Call, al: dict[str, str], smtp: bool) -> bool:
         first = ast.unparse(call.args[0]) if call.args else ""
         return bool(re.search(r"slack|webhook|pagerduty|teams|hook", first, re.I))
     return False
+
+
+_TF_NAMESPACE = lazy_re(r'^\s*namespace\s*=\s*"([^"$]+)"', re.M)
+_TF_METRIC = lazy_re(r'^\s*metric_name\s*=\s*"([A-Za-z0-9_.\-]+)"', re.M)
+_PUBLISH_GLOBS = ("**/*.py", "**/*.tf", "**/*.json", "**/*.yml", "**/*.yaml", "**/*.js", "**/*.ts", "**/*.sh", "**/*.go", "**/*.java")
+
+
+def _unpublished(index: FileIndex, path: str, body: str) -> bool:
+    """A CloudWatch alarm on a custom metric (a namespace outside ``AWS/``) whose metric name appears nowhere else in the
+    repository's code or configuration: no ``put_metric_data``, log metric filter or embedded-metric log writes it. AWS
+    metrics and names given by variables are not judged."""
+    ns, metric = _TF_NAMESPACE.search(body), _TF_METRIC.search(body)
+    if not (ns and metric) or ns.group(1).lower().startswith("aws/"):
+        return False
+    name = metric.group(1)
+    own = (index.text(path) or "").count(name)
+    if own > body.count(name):
+        return False  # the same file defines a metric filter or another writer of it
+    needle = (name.encode(),)
+    for e in index.select(_PUBLISH_GLOBS):
+        if e.path != path and not e.test and index.contains(e.path, needle):
+            return False
+    return True

@@ -2,7 +2,8 @@
 SDK uploads and remote model loads in code, remote MLflow artifact roots (server flags, env, MinIO
 endpoints), and models the training code logs to a remote MLflow tracking server (the server keeps them for everyone
 who can reach it: a tracking URI set to a server in the code, or given to the run by CI, compose or a container
-environment; a local ``mlruns``/SQLite store or a localhost server is no central store); feeds T2."""
+environment; a local ``mlruns``/SQLite store or a localhost server is no central store), and the outputs an Azure ML
+training job writes to a named datastore path (``path: azureml://datastores/<store>/paths/...``); feeds T2."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import words
+from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import only_tests_import
@@ -107,6 +108,7 @@ class ArtifactStore(Detector):
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength, attrs=attrs)
         yield from self._helper_uploads(index, once)
         yield from self._server_models(index, once)
+        yield from self._azureml_outputs(index, once)
         for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
             ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
@@ -122,6 +124,29 @@ class ArtifactStore(Detector):
                     yield self.found("artifact.store", index, e.path, i, strength=Strength.MEDIUM,
                                      attrs={"kind": _kind(m.group(2)), "how": "mlflow-artifact-root"})
 
+
+    def _azureml_outputs(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
+        """An Azure ML command or pipeline job (CLI v2 YAML) whose training step writes an output to a named datastore
+        path: the trained model lands in the workspace's shared storage, where every run of the job keeps it."""
+        for e in index.select(ops.YAML_GLOBS):
+            if e.test or not index.contains(e.path, (b"azureml://datastores/",)):
+                continue
+            for doc in index.yaml(e.path):
+                if not isinstance(doc, dict) or "azuremlschemas" not in str(doc.get("$schema", "")):
+                    continue
+                jobs = [j for j in (doc.get("jobs") or {}).values() if isinstance(j, dict)] if isinstance(doc.get("jobs"), dict) else [doc]
+                if not any(trainingish(str(j.get("command", "")), str(j.get("display_name", "")), str(j.get("code", ""))) for j in jobs):
+                    continue
+                outs = doc.get("outputs")
+                items = sorted(outs.items(), key=lambda kv: bool(words(str(kv[0])) & {"data", "dataset", "datasets"})) if isinstance(outs, dict) else []
+                for name, out in items:  # a model/output folder before a data folder
+                    path = out.get("path") if isinstance(out, dict) else None
+                    used = any(f"outputs.{name}" in str(j.get("command", "")) or f"parent.outputs.{name}" in str(j.get("outputs", ""))
+                               for j in jobs if trainingish(str(j.get("command", "")), str(j.get("display_name", "")), str(j.get("code", ""))))
+                    if isinstance(path, str) and path.startswith("azureml://datastores/") and used and once(e.path, "azureml-output"):
+                        yield self.found("artifact.store", index, e.path, out.line_of("path") if hasattr(out, "line_of") else None,
+                                         strength=Strength.MEDIUM, attrs={"kind": "azureml-datastore", "how": "job-output", "wired": False})
+                        break
 
     def _server_models(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
         """``mlflow.<flavor>.log_model`` in project code whose runs go to a remote tracking server: the file sets a

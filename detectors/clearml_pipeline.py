@@ -154,18 +154,20 @@ class ClearmlPipeline(Detector):
         """Per-run data artifacts (D1) and uploads to the ClearML server (T2) of the pipeline's steps."""
         read_back = {what.split(".")[1] for s in steps for _r, what, _ln in s.refs if what.startswith("artifacts.") and "." in what}
         consumed = {r for s in steps for r, _w, _ln in s.refs}
-        for _e, tree in trees:
+        readers = {_dir(s.path) for s in steps if any(w.startswith("artifacts.") for _r, w, _ln in s.refs)}
+        for e, tree in trees:
             for n in walk(tree):  # ``task.artifacts["dataset"]`` / ``.artifacts.get("dataset")`` read back by a step
+                key = None
                 if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute) and n.value.attr == "artifacts":
                     key = literal(n.slice, None)
-                    if isinstance(key, str):
-                        read_back.add(key)
                 elif isinstance(n, ast.Call) and dotted(n.func).endswith("artifacts.get") and n.args:
                     key = literal(n.args[0], None)
-                    if isinstance(key, str):
-                        read_back.add(key)
+                if isinstance(key, str):
+                    read_back.add(key)
+                    readers.add(_dir(e.path))
         data_done = store_done = False
-        for e, tree in trees:
+        # the steps beside the step that reads an artifact back first (one repository may hold several pipelines)
+        for e, tree in sorted(trees, key=lambda t: _dir(t[0].path) not in readers):
             inits = [c for c in calls(tree, "init") if dotted(c.func).endswith("Task.init")]
             names = {literal(kwarg(c, "task_name"), None) for c in inits} | {literal(c.args[1], None) for c in inits if len(c.args) > 1}
             member = bool(names & members)
@@ -194,6 +196,10 @@ class ClearmlPipeline(Detector):
                 data_done = True
                 yield self.found("data.version_logged", index, s.path, s.line, attrs={"tool": "clearml", "pinned": True, "how": "artifact",
                                                                                      "per_run": True})
+
+
+def _dir(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
 def _dataset_upload(tree: ast.Module, c: ast.Call) -> bool:

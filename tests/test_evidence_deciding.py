@@ -264,8 +264,8 @@ def test_placeholder_inputs_cap_a_monitor_at_partial_and_show_beside_it(tmp_path
                 "      - run: python monitoring/drift.py\n")
     q = _scan(tmp_path / "r", {"monitoring/drift.py": drift.format(ref="s3://your-bucket/train.csv", cur="s3://<bucket>/live.csv"),
                                ".github/workflows/monitor.yml": workflow})
-    assert q["O1"]["answer"] == "partial" and "placeholder input" in q["O1"]["reason"]
-    assert any(c.startswith("placeholder input") for c in q["O1"]["evidence"][0]["caveats"])
+    assert q["O1"]["answer"] == "partial" and "placeholder" in q["O1"]["reason"]
+    assert any(c.startswith("placeholder:") for c in q["O1"]["evidence"][0]["caveats"])
     # near miss: real locations
     q = _scan(tmp_path / "n", {"monitoring/drift.py": drift.format(ref="s3://acme-ml/churn/train.csv", cur="s3://acme-ml/churn/live.csv"),
                                ".github/workflows/monitor.yml": workflow})
@@ -356,3 +356,30 @@ def test_a_dvc_remote_that_receives_only_data_is_no_model_store(tmp_path: Path) 
     # near miss: the same remote with a model DVC tracks (a stage's output) is the model store
     q = _scan(tmp_path / "m", {".dvc/config": config, "data/DATA.csv.dvc": data, "dvc.yaml": DVC_YAML, "src/train.py": TRAIN_PY})
     assert q["T2"]["answer"] == "yes" and q["T2"]["evidence"][0]["path"] == ".dvc/config"
+
+
+def test_an_alarm_on_a_custom_metric_nothing_publishes_is_partial(tmp_path: Path) -> None:
+    alarm = """\
+        resource "aws_sns_topic" "oncall" {
+          name = "ml-oncall"
+        }
+
+        resource "aws_cloudwatch_metric_alarm" "prediction_error" {
+          alarm_name          = "prediction-error"
+          comparison_operator = "GreaterThanThreshold"
+          evaluation_periods  = 1
+          metric_name         = "PredictionErrorRate"
+          namespace           = "Churn/Model"
+          period              = 300
+          statistic           = "Average"
+          threshold           = 0.2
+          alarm_actions       = [aws_sns_topic.oncall.arn]
+        }
+        """
+    q = _scan(tmp_path / "r", {"infra/alarms.tf": alarm})
+    assert q["O3"]["answer"] == "partial" and "unpublished metric" in q["O3"]["reason"]
+    assert any(c.startswith("unpublished metric") for c in q["O3"]["evidence"][0]["caveats"])
+    publisher = ("import boto3\n\n\ndef publish(rate: float) -> None:\n    boto3.client('cloudwatch').put_metric_data(\n"
+                 "        Namespace='Churn/Model', MetricData=[{'MetricName': 'PredictionErrorRate', 'Value': rate}])\n")
+    q = _scan(tmp_path / "n", {"infra/alarms.tf": alarm, "monitoring/publish.py": publisher})  # near miss: published
+    assert q["O3"]["answer"] == "yes" and not q["O3"]["evidence"][0]["caveats"]
