@@ -79,7 +79,20 @@ def _tracks_models(index: FileIndex) -> bool | None:
                         outs.append(str(name))
     if not outs:
         return None
-    return any(p.lower().endswith(_WEIGHTS_EXT) or bool(words(p) & {"model", "models", "checkpoint", "checkpoints", "weights"}) for p in outs)
+    return any(_model_out(p) for p in outs)
+
+
+_RECORD_EXT = (".json", ".yaml", ".yml", ".csv", ".tsv", ".txt", ".md", ".html", ".png", ".svg", ".log")
+_MODEL_WORDS = frozenset({"model", "models", "checkpoint", "checkpoints", "weights"})
+
+
+def _model_out(path: str) -> bool:
+    """A weights or pickle format, or a path named for models; a text record (``model/train_data.json``: run id and
+    hashes) only by its own file name."""
+    p = path.lower()
+    if p.endswith(_WEIGHTS_EXT):
+        return True
+    return bool(words(p.rsplit("/", 1)[-1] if p.endswith(_RECORD_EXT) else p) & _MODEL_WORDS)
 
 
 def _redact(url: str) -> str:

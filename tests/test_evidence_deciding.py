@@ -383,3 +383,16 @@ def test_an_alarm_on_a_custom_metric_nothing_publishes_is_partial(tmp_path: Path
                  "        Namespace='Churn/Model', MetricData=[{'MetricName': 'PredictionErrorRate', 'Value': rate}])\n")
     q = _scan(tmp_path / "n", {"infra/alarms.tf": alarm, "monitoring/publish.py": publisher})  # near miss: published
     assert q["O3"]["answer"] == "yes" and not q["O3"]["evidence"][0]["caveats"]
+
+
+def test_a_run_record_in_a_model_folder_is_not_a_model(tmp_path: Path) -> None:
+    config = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://team-ml/dvc-store\n"
+    record = DVC_YAML.replace("models/model.pkl", "model/train_data.json")
+    lock = DVC_LOCK.replace("models/model.pkl", "model/train_data.json")
+    q = _scan(tmp_path / "r", {".dvc/config": config, "dvc.yaml": record, "dvc.lock": lock, "src/train.py": TRAIN_PY})
+    # run metadata (a JSON in model/) pushed to the remote is no model store, and no model the data is linked to
+    assert q["T2"]["answer"] != "yes" and q["D2"]["answer"] != "yes"
+    # near miss: the weights themselves in that folder are the model
+    q = _scan(tmp_path / "m", {".dvc/config": config, "dvc.yaml": record.replace("train_data.json", "weights.safetensors"),
+                               "dvc.lock": lock.replace("train_data.json", "weights.safetensors"), "src/train.py": TRAIN_PY})
+    assert q["T2"]["answer"] == "yes"
