@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from mlscan.detector import Detector
@@ -137,14 +138,31 @@ class AzureMlPipeline(Detector):
             if (doc.get("type") == "pipeline" or "pipelineJob" in schema) and isinstance(jobs, dict):
                 linked = sum("${{parent.jobs." in " ".join(all_strings(j)) for j in jobs.values())
                 if len(jobs) >= 2 and linked:
-                    yield self.found("pipeline.dag", index, e.path, line_of(doc, "jobs"),
-                                     attrs={"tool": "azureml", "steps": len(jobs), "with_io": True, "training": trainingish(*jobs, *_commands(jobs))})
+                    edge = _edge_line(jobs)
+                    extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
+                    yield self.found("pipeline.dag", index, e.path, line_of(doc, "jobs"), extra=extra,
+                                     attrs={"tool": "azureml", "steps": len(jobs), "with_io": True, "training": trainingish(*jobs, *_commands(jobs)),
+                                            "edge": edge is not None})
             trig, job = doc.get("trigger"), doc.get("create_job")
             if isinstance(trig, dict) and job is not None and ("schedule" in schema or trig.get("type") in ("cron", "recurrence")):
                 if trainingish(*all_strings(job), str(doc.get("name", ""))):
                     active = doc.get("is_enabled", True) is not False
                     yield self.found("schedule.training", index, e.path, line_of(doc, "trigger"), strength=Strength.STRONG if active else Strength.WEAK,
                                      attrs={"tool": "azureml", "cron": str(trig.get("expression") or trig.get("frequency") or ""), "active": active, "trigger": "cron"})
+
+
+def _edge_line(jobs: dict[str, Any]) -> int | None:
+    """The line of a job's input fed by another job's output (``${{parent.jobs.prep.outputs.data}}``), a training
+    job's first: where the data passes from one step to the next."""
+    ordered = sorted(jobs.items(), key=lambda kv: not trainingish(str(kv[0]), *_commands({kv[0]: kv[1]})))
+    for _name, job in ordered:
+        inputs = job.get("inputs") if isinstance(job, dict) else None
+        if not isinstance(inputs, dict):
+            continue
+        for key, value in inputs.items():
+            if "${{parent.jobs." in " ".join(all_strings(value)) and ".outputs." in " ".join(all_strings(value)):
+                return line_of(inputs, key)
+    return None
 
 
 def _commands(jobs: dict[str, Any]) -> list[str]:

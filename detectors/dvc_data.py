@@ -15,6 +15,8 @@ from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
 
+# text records a stage writes beside a model (metrics, run metadata, plots): not the model, whatever folder they sit in
+_RECORD_EXT = (".json", ".yaml", ".yml", ".csv", ".tsv", ".txt", ".md", ".html", ".png", ".svg", ".log")
 _MODEL_EXT = (".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".bin", ".safetensors", ".keras", ".pb", ".model", ".cbm")
 
 
@@ -110,7 +112,12 @@ class DvcData(Detector):
 def _model_path(path: str) -> bool:
     """A locked output that is a model: a model format, or a path named for models (a JSON output is a model only by
     its name: ``metrics.json`` and plot data are not)."""
-    return path.lower().endswith(_MODEL_EXT) or "model" in path.lower()
+    p = path.lower()
+    if p.endswith(_MODEL_EXT):
+        return True
+    if p.endswith(_RECORD_EXT):  # a record (``model/train_data.json``: run id, hashes) is a model only by its own name
+        return "model" in p.rsplit("/", 1)[-1]
+    return "model" in p
 
 
 _WEIGHTS_EXT = (".pt", ".pth", ".h5", ".onnx", ".safetensors", ".keras", ".cbm", ".ckpt", ".joblib", ".tflite", ".mlmodel")

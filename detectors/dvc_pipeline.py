@@ -5,11 +5,13 @@ declares a stage's ``metrics:`` file has DVC track every run's metrics next to i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import trainingish
 from mlscan.index import FileIndex
-from mlscan.model import Finding, Strength
+from mlscan.model import Evidence, Finding, Strength, clean_snippet
 
 
 class DvcPipeline(Detector):
@@ -32,9 +34,11 @@ class DvcPipeline(Detector):
                 # one stage declares lineage only when data goes in: a stage whose deps are all its own source files
                 # (``- src/model/train.py``) reads data it does not declare
                 single = len(stages) == 1 and bool(with_io) and any(_data_dep(d) for d in _deps(stages[with_io[0]]))
+                edge = _edge(stages)
                 yield self.found(
                     "dvc.pipeline", index, e.path, doc.line_of("stages"), strength=Strength.STRONG,
-                    attrs={"stages": len(stages), "with_io": len(with_io) >= 2 or single, "metrics": metrics},
+                    attrs={"stages": len(stages), "with_io": len(with_io) >= 2 or single, "metrics": metrics, "edge": edge is not None},
+                    extra=[self._edge_item(index, e.path, edge)] if edge else (),
                 )
                 trains = any(isinstance(st, dict) and trainingish(str(name), str(st.get("cmd", ""))) for name, st in stages.items())
                 declared = next((st for st in stages.values() if isinstance(st, dict) and st.get("metrics")), None)
@@ -46,6 +50,49 @@ class DvcPipeline(Detector):
                             any(isinstance(st, dict) and st.get("params") for st in stages.values())), "optional": False,
                                "tuning_only": False, "pipeline_native": True},
                     )
+
+
+    def _edge_item(self, index: FileIndex, path: str, edge: tuple[str, int, str, int]) -> Evidence:
+        """One stage's output where the next stage reads it: ``stages.split.outs -> stages.train.deps``."""
+        up, out_line, down, dep_line = edge
+        lines = index.lines(path)
+        # an out with options (``- out/plots:`` ``cache: false``) is shown by its path
+        shown = [lines[out_line - 1].rstrip().removesuffix(":"), lines[dep_line - 1]] if 0 < out_line <= len(lines) and 0 < dep_line <= len(lines) else []
+        width = min((len(x) - len(x.lstrip()) for x in shown), default=0)
+        ev = self.evidence(index, path, min(out_line, dep_line), end_line=max(out_line, dep_line), strength=Strength.STRONG,
+                           snippet=clean_snippet("\n".join(x[width:] for x in shown)) if shown else None)
+        return replace(ev, context=f"stages.{up} output -> stages.{down}.deps", fact="lineage_edge")
+
+
+def _items(stage: Any, key: str) -> list[tuple[str, int]]:
+    """The paths a stage lists under ``key`` (``deps``/``outs``), each with its line (an out may be a mapping)."""
+    seq = stage.get(key) if isinstance(stage, dict) else None
+    if isinstance(seq, str):
+        return [(seq, stage.line_of(key) if hasattr(stage, "line_of") else 0)]
+    if not isinstance(seq, list):
+        return []
+    out = []
+    for i, item in enumerate(seq):
+        name = next(iter(item), None) if isinstance(item, dict) else item
+        if name is not None:
+            out.append((str(name).strip().rstrip("/"), seq.line_of(i) if hasattr(seq, "line_of") else 0))
+    return out
+
+
+def _edge(stages: dict[Any, Any]) -> tuple[str, int, str, int] | None:
+    """Where data passes from one stage to the next: a data dep of a stage (one that trains first) that another stage
+    outputs (``outs``, ``metrics`` or ``plots``: the same path, or a folder holding it), as (upstream stage, its out's
+    line, stage, the dep's line)."""
+    outs = [(str(n), p, ln) for n, st in stages.items() for key in ("outs", "metrics", "plots") for p, ln in _items(st, key)]
+    ordered = sorted(stages.items(), key=lambda kv: not (isinstance(kv[1], dict) and trainingish(str(kv[0]), str(kv[1].get("cmd", "")))))
+    for name, st in ordered:
+        for dep, dep_line in _items(st, "deps"):
+            if not _data_dep(dep) or not dep_line:
+                continue
+            for up, out, out_line in outs:
+                if up != str(name) and out_line and (out == dep or out.startswith(dep + "/") or dep.startswith(out + "/")):
+                    return up, out_line, str(name), dep_line
+    return None
 
 
 _CODE_SUFFIXES = (".py", ".ipynb", ".r", ".sh", ".bash", ".jl", ".scala", ".java", ".js", ".ts", ".go", ".rs", ".cpp", ".c")

@@ -16,7 +16,7 @@ from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
-from mlscan.model import Finding, Strength
+from mlscan.model import Finding, Strength, clean_snippet
 
 _TOOLING = frozenset({"pip", "setuptools", "wheel", "pipenv", "poetry", "uv", "pip-tools", "virtualenv", "pdm", "hatch", "conda-lock"})
 _LOCKED = lazy_re(r"\buv\s+(sync|pip\s+sync)\b|\bpoetry\s+install\b|\bpipenv\s+(install\s+.*--(deploy|ignore-pipfile)|sync)\b|"
@@ -39,8 +39,10 @@ class EnvDockerfile(Detector):
             if not froms:
                 continue
             args: dict[str, str] = {}
+            arg_lines: dict[str, int] = {}
             stages: set[str] = set()
             bases: list[tuple[str, bool]] = []
+            base_at: tuple[int, int | None] = (froms[-1].line, None)  # the FROM naming the last image, the ARG it reads
             unpinned_installs: list[str] = []
             installs = 0
             from_file = False  # an install reads the project's dependency file (not only packages named in the RUN line)
@@ -48,6 +50,7 @@ class EnvDockerfile(Detector):
                 if ins.instruction == "ARG":
                     name, _, default = ins.value.partition("=")
                     args.setdefault(name.strip(), default.strip().strip("'\""))
+                    arg_lines.setdefault(name.strip(), ins.line)
                 elif ins.instruction == "FROM":
                     words = [w for w in ins.value.split() if not w.startswith("--")]
                     image = _VAR.sub(lambda m, a=args: a.get(m.group(1)) or m.group(2) or m.group(0), words[0]) if words else ""
@@ -55,6 +58,9 @@ class EnvDockerfile(Detector):
                         stages.add(words[2])
                     if words and words[0] not in stages:
                         bases.append((image, _base_pinned(image)))
+                        # ``FROM $BASE_IMAGE``: the image is the ARG's default, cited with the FROM that reads it
+                        var = _VAR.match(words[0])  # the whole image from an ARG, not only its tag (``pytorch:${V}``)
+                        base_at = (ins.line, arg_lines.get(var.group(1)) if var and args.get(var.group(1)) else None)
                 elif ins.instruction == "RUN":
                     for cmd in split_commands(ins.value):
                         verdict = _install(index, e, cmd)
@@ -67,7 +73,14 @@ class EnvDockerfile(Detector):
                 continue
             base_pinned = all(p for _, p in bases)
             installs_pinned = not unpinned_installs
-            yield self.found("env.dockerfile", index, e.path, froms[-1].line, strength=Strength.MEDIUM,
+            # the last stage that names an image (``FROM runtime AS app`` then ``FROM runtime`` cites the first)
+            line, arg_line = base_at
+            snippet = None
+            if arg_line and arg_line < line:
+                lines = index.lines(e.path)
+                snippet = clean_snippet("\n".join((lines[arg_line - 1].strip(), lines[line - 1].strip())))
+            yield self.found("env.dockerfile", index, e.path, arg_line if snippet else line, end_line=line if snippet else None,
+                             snippet=snippet, strength=Strength.MEDIUM,
                              attrs={"base": bases[-1][0], "base_pinned": base_pinned, "installs_pinned": installs_pinned,
                                     "installs": installs, "reproducible": base_pinned and installs_pinned,
                                     **({"from_file": from_file} if installs else {})})

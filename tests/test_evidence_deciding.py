@@ -303,6 +303,61 @@ def test_a_store_only_the_tests_import_does_not_lead_t2(tmp_path: Path) -> None:
     assert q["T2"]["evidence"][0]["path"] == "builders/pipeline_builder.py", q["T2"]["evidence"]
 
 
+AML_PIPELINE = """\
+    $schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+    type: pipeline
+    jobs:
+      prep_job:
+        type: command
+        inputs:
+          raw_data:
+            type: uri_folder
+            path: ./data
+        outputs:
+          prep_data:
+        command: python prep.py --raw ${{inputs.raw_data}} --out ${{outputs.prep_data}}
+      train_job:
+        type: command
+        inputs:
+          training_data: ${{parent.jobs.prep_job.outputs.prep_data}}
+        outputs:
+          model_output:
+        command: python train.py --data ${{inputs.training_data}} --model ${{outputs.model_output}}
+    """
+
+
+def test_d3_leads_with_the_edge_where_one_step_feeds_the_next(tmp_path: Path) -> None:
+    # DVC: the train stage's dep that the prepare stage outputs, shown beside that out (not prepare's code deps)
+    q = _scan(tmp_path / "d", {"dvc.yaml": DVC_YAML, "src/train.py": TRAIN_PY, "src/prepare.py": "print(1)\n"})
+    lead = q["D3"]["evidence"][0]
+    assert q["D3"]["answer"] == "yes" and (lead["path"], lead["line"]) == ("dvc.yaml", 8)
+    assert lead["snippet"].splitlines() == ["- data/processed/train.csv", "- data/processed/train.csv"]
+    assert lead["context"] == "stages.prepare output -> stages.train.deps" and not leading_problem(lead)
+    # Azure ML: the training job's input bound to the prep job's output, not the prep job's raw input
+    q = _scan(tmp_path / "a", {"pipelines/train.yml": AML_PIPELINE, "train.py": TRAIN_PY})
+    assert q["D3"]["answer"] == "yes" and _lead(q["D3"]) == ("pipelines/train.yml", 16)
+    assert "parent.jobs.prep_job.outputs.prep_data" in q["D3"]["evidence"][0]["snippet"]
+
+
+def test_d3_without_an_edge_still_cites_the_declared_deps(tmp_path: Path) -> None:
+    # near miss: two stages that each read raw files and feed nothing on: no edge, the deps block is cited as before
+    parallel = DVC_YAML.replace("- data/processed/train.csv\n        outs:\n          - models", "- data/raw/customers.csv\n        outs:\n          - models")
+    q = _scan(tmp_path / "n", {"dvc.yaml": parallel, "src/train.py": TRAIN_PY})
+    lead = q["D3"]["evidence"][0]
+    assert q["D3"]["answer"] == "yes" and lead["path"] == "dvc.yaml" and "->" not in lead["context"]
+    assert lead["line"] in (5, 6)  # the prepare stage's deps, as before
+
+
+def test_a_dvc_remote_that_receives_only_data_is_no_model_store(tmp_path: Path) -> None:
+    config = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://team-ml/dvc-store\n"
+    data = "outs:\n- md5: 2098d37bf6174f6dc10d255902ed0cda\n  size: 90008\n  path: DATA.csv\n"
+    q = _scan(tmp_path / "d", {".dvc/config": config, "data/DATA.csv.dvc": data, "src/train.py": TRAIN_PY})
+    assert q["T2"]["answer"] == "partial"  # DVC pushes the dataset there, the model goes nowhere shared
+    # near miss: the same remote with a model DVC tracks (a stage's output) is the model store
+    q = _scan(tmp_path / "m", {".dvc/config": config, "data/DATA.csv.dvc": data, "dvc.yaml": DVC_YAML, "src/train.py": TRAIN_PY})
+    assert q["T2"]["answer"] == "yes" and q["T2"]["evidence"][0]["path"] == ".dvc/config"
+
+
 def test_an_alarm_on_a_custom_metric_nothing_publishes_is_partial(tmp_path: Path) -> None:
     alarm = """\
         resource "aws_sns_topic" "oncall" {
@@ -328,3 +383,16 @@ def test_an_alarm_on_a_custom_metric_nothing_publishes_is_partial(tmp_path: Path
                  "        Namespace='Churn/Model', MetricData=[{'MetricName': 'PredictionErrorRate', 'Value': rate}])\n")
     q = _scan(tmp_path / "n", {"infra/alarms.tf": alarm, "monitoring/publish.py": publisher})  # near miss: published
     assert q["O3"]["answer"] == "yes" and not q["O3"]["evidence"][0]["caveats"]
+
+
+def test_a_run_record_in_a_model_folder_is_not_a_model(tmp_path: Path) -> None:
+    config = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://team-ml/dvc-store\n"
+    record = DVC_YAML.replace("models/model.pkl", "model/train_data.json")
+    lock = DVC_LOCK.replace("models/model.pkl", "model/train_data.json")
+    q = _scan(tmp_path / "r", {".dvc/config": config, "dvc.yaml": record, "dvc.lock": lock, "src/train.py": TRAIN_PY})
+    # run metadata (a JSON in model/) pushed to the remote is no model store, and no model the data is linked to
+    assert q["T2"]["answer"] != "yes" and q["D2"]["answer"] != "yes"
+    # near miss: the weights themselves in that folder are the model
+    q = _scan(tmp_path / "m", {".dvc/config": config, "dvc.yaml": record.replace("train_data.json", "weights.safetensors"),
+                               "dvc.lock": lock.replace("train_data.json", "weights.safetensors"), "src/train.py": TRAIN_PY})
+    assert q["T2"]["answer"] == "yes"

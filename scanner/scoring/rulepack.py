@@ -34,7 +34,8 @@ class Question:
     reason_no: str
     applies: Condition | None = None
     reason_na: str = ""
-    # what makes evidence decisive for this question: signal selectors ({signal, attrs, min_strength, fact});
+    # what makes evidence decisive for this question: signal selectors ({signal, attrs, min_strength, fact, line, prefer});
+    # ``prefer`` names an item fact that leads when the finding cites it (before the selector's own fact)
     # the scorer leads with findings meeting one, and a yes none of whose findings meets one is only partial
     decisive: tuple[Condition, ...] = ()
     reason_undecided: str = ""

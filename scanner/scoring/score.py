@@ -83,8 +83,12 @@ def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...
     rest: list[Evidence] = []
     for f, fact in _rank(q, findings):
         items = list(f.evidence)
-        if fact:
-            items.sort(key=lambda e: e.fact != fact)
+        i = _decisive_index(q, f) if fact is not None else None
+        prefer = str(q.decisive[i].get("prefer") or "") if i is not None else ""
+        if fact or prefer:
+            # a selector's ``prefer`` fact (the edge where data passes between steps) leads when the finding cites it,
+            # else the item showing the selector's own fact
+            items.sort(key=lambda e: (not prefer or e.fact != prefer, bool(fact) and e.fact != fact))
         for i, e in enumerate(items):
             k = (e.path, e.line, e.detector)
             if k not in seen:
