@@ -22,6 +22,7 @@ from typing import Any
 from .bytecode_store import read, stored_path, write
 
 _OWN = __name__.rpartition(".")[0] or __name__  # "mlscan"
+_TEXT_HEAD = "def __create_fn__("  # how every text ``dataclasses._create_fn`` compiles begins (CPython 3.10-3.12)
 MAX_ENTRIES = 2000  # beyond: keep only the texts this process used (old versions of edited classes go)
 
 _codes: dict[str, CodeType] = {}
@@ -54,16 +55,35 @@ def _load(path: str) -> dict[str, CodeType]:
         return {}
     if not isinstance(loaded, dict):
         return {}
-    return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, CodeType)}
+    return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, CodeType) and _shaped(k, v)}
+
+
+def _shaped(text: str, code: CodeType) -> bool:
+    """Does ``code`` have the shape of ``text`` compiled: a dataclasses text, compiled as ``<string>``, whose module code
+    defines ``__create_fn__`` and nothing else runs at its top level?"""
+    return (text.startswith(_TEXT_HEAD) and code.co_filename == "<string>" and code.co_name == "<module>"
+            and code.co_names == ("__create_fn__",)
+            and [c.co_name for c in code.co_consts if isinstance(c, CodeType)] == ["__create_fn__"])
 
 
 def _own(module: object) -> bool:
     return isinstance(module, str) and (module == _OWN or module.startswith(_OWN + "."))
 
 
+def _own_class_text(source: Any, globals: Any) -> bool:
+    """Is this ``dataclasses``' text for a class of one of mlscan's imported modules? ``globals`` must be that module's
+    own namespace (``sys.modules[name].__dict__``, as ``dataclasses`` passes it): a dict that only carries an mlscan
+    ``__name__`` is not, and a text not made by ``_create_fn`` is never looked up or stored."""
+    if type(source) is not str or type(globals) is not dict or not source.startswith(_TEXT_HEAD):
+        return False
+    name = globals.get("__name__")
+    module = sys.modules.get(name) if _own(name) else None
+    return module is not None and getattr(module, "__dict__", None) is globals
+
+
 def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:  # noqa: A002 - builtin exec's names
     """``exec`` for ``dataclasses``: the text of an mlscan module's class compiled once, other calls unchanged."""
-    if type(source) is str and type(globals) is dict and _own(globals.get("__name__")):
+    if _own_class_text(source, globals):
         code = _codes.get(source)
         if code is None:
             code = _codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
@@ -84,8 +104,12 @@ def install() -> None:
     import dataclasses
 
     # the module compiles its generated methods with ``exec(text, globals, namespace)`` (CPython 3.10-3.12). The texts
-    # are made by ``dataclasses`` from the field names of mlscan's own class definitions (nothing a scan reads: no
-    # class is ever made from scanned content), and ``_exec`` runs every other call exactly as the builtin would.
+    # are made by ``dataclasses`` from the field names of mlscan's own class definitions: no class is ever made from
+    # scanned content (mlscan never imports, execs or ``make_dataclass``es anything a scan reads; tests check the
+    # source). Only texts of ``_create_fn``'s shape for a class of an imported mlscan module are looked up or stored
+    # (``_own_class_text``), stored code is taken only when it has the shape of such a text compiled (``_shaped``),
+    # from a file only this user can have written (``bytecode_store.read``); ``_exec`` runs every other call exactly
+    # as the builtin would.
     if getattr(dataclasses, "exec", builtins.exec) is not builtins.exec or not hasattr(dataclasses, "_create_fn"):
         return
     path = _cache_path()

@@ -135,3 +135,50 @@ def test_a_store_someone_else_could_have_written_is_ignored(isolated: Path, tmp_
     if os.geteuid() == 0:  # only root can give the file to another user
         os.chown(isolated, 12345, -1)
         assert dataclass_code._load(str(isolated)) == {}
+
+
+def test_only_dataclass_texts_of_imported_mlscan_modules_are_stored(isolated: Path) -> None:
+    text = "def __create_fn__():\n def f(self):\n  return 1\n return f"
+    ns: dict[str, Any] = {}
+    dataclasses.exec(text, {"__name__": "mlscan.fake_models"}, ns)  # type: ignore[attr-defined]  # a dict posing as mlscan's
+    assert ns["__create_fn__"]()(None) == 1 and dataclass_code._codes == {}  # run as exec would, not stored
+    dataclasses.exec("x = 1", vars(dataclass_code), {})  # type: ignore[attr-defined]  # an mlscan module, not a dataclasses text
+    assert dataclass_code._codes == {}
+    _module("mlscan.fake_models")
+    assert dataclass_code._codes and all(t.startswith("def __create_fn__(") for t in dataclass_code._codes)
+
+
+def test_stored_code_of_another_shape_is_dropped(isolated: Path) -> None:
+    import marshal
+
+    _module("mlscan.fake_models")
+    text = next(iter(dataclass_code._codes))
+    planted = {
+        text: compile("import os\ndef __create_fn__():\n pass", "<string>", "exec", dont_inherit=True),  # runs more
+        "print('x')": compile("print('x')", "<string>", "exec", dont_inherit=True),  # not a dataclasses text
+    }
+    isolated.write_bytes(dataclass_code._magic() + marshal.dumps({**dataclass_code._codes, **planted}))
+    loaded = dataclass_code._load(str(isolated))
+    assert "print('x')" not in loaded and text not in loaded
+    assert len(loaded) == len(dataclass_code._codes) - 1  # every genuine entry but the replaced one kept
+
+
+def test_no_other_module_compiles_runs_or_unmarshals_code() -> None:
+    """Nothing a scan reads can reach exec: the only exec/eval/compile/marshal/make_dataclass calls in mlscan are the
+    dataclass hook's, on texts ``dataclasses`` made from mlscan's own classes."""
+    import ast
+
+    root = Path(dataclass_code.__file__).resolve().parent
+    found = []
+    for base in (root, root.parent / "detectors"):
+        for path in sorted(base.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    f = node.func
+                    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+                    owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
+                    if name in ("exec", "eval", "compile", "make_dataclass") and owner not in ("re", "lazyre") or (
+                        owner == "marshal" and name.startswith("load")
+                    ):
+                        found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert found and all(p.startswith("scanner/dataclass_code.py:") for p in found), found
