@@ -629,20 +629,11 @@ class FileIndex:
         run again after eviction."""
         k = (path, "memo:" + key)
         hit = self._parsed.get(k)
-        outer = self._rec
         if hit is not _MISSING:
-            if outer is not None and hit[1] is not None:
-                outer.merge(hit[1])  # what building it observed and did, as if built again
-            return hit[0]
-        node = self._rec = Recorder() if self._recording else None
-        try:
-            value = build()
-        finally:
-            self._rec = outer
-        if outer is not None and node is not None:
-            outer.merge(node)
-        self._parsed.put(k, (value, node), max(self._read_paths.get(path, 0), 64))
-        return value
+            return self._replayed(hit)
+        built = self._recorded(build)
+        self._parsed.put(k, built, max(self._read_paths.get(path, 0), 64))
+        return built[0]
 
     def derived(self, key: tuple[Any, ...], build: Any) -> Any:
         """Like ``file_memo`` for a small value derived from files by a pure ``build`` that many callers ask with the same
@@ -650,11 +641,16 @@ class FileIndex:
         job that runs it and once per caller that expands commands. While recording, whoever asks observes what
         building it observed."""
         hit = self._derived.get(key)
-        outer = self._rec
         if hit is not None:
-            if outer is not None and hit[1] is not None:
-                outer.merge(hit[1])
-            return hit[0]
+            return self._replayed(hit)
+        built = self._recorded(build)
+        if len(self._derived) < MAX_DERIVED:
+            self._derived[key] = built
+        return built[0]
+
+    def _recorded(self, build: Any) -> tuple[Any, Recorder | None]:
+        """``build()``, and (while recording) what building it observed and did, merged into the current unit too."""
+        outer = self._rec
         node = self._rec = Recorder() if self._recording else None
         try:
             value = build()
@@ -662,9 +658,13 @@ class FileIndex:
             self._rec = outer
         if outer is not None and node is not None:
             outer.merge(node)
-        if len(self._derived) < MAX_DERIVED:
-            self._derived[key] = (value, node)
-        return value
+        return value, node
+
+    def _replayed(self, hit: tuple[Any, Recorder | None]) -> Any:
+        """A kept ``_recorded`` value; the current unit observes what building it observed, as if built again."""
+        if self._rec is not None and hit[1] is not None:
+            self._rec.merge(hit[1])
+        return hit[0]
 
     # ------------------------------------------------------------ reading
     def warn(self, code: str, message: str, path: str | None = None) -> None:
