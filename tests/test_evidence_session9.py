@@ -422,3 +422,14 @@ def test_m2_leads_with_the_run_of_the_projects_pipeline_not_a_scripts_own_copy(t
     alone = _scan(tmp_path / "alone", {"run_a_training_pipeline.py": _RUN_OWN})
     assert alone["M2"]["answer"] == "yes"
     assert alone["M2"]["evidence"][0]["path"] == "run_a_training_pipeline.py"
+
+
+def test_sha_tag_on_an_image_that_copies_a_folder_holding_a_committed_model_is_a_code_version(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {
+        ".github/workflows/deploy.yml": _DEPLOY,
+        "docker/api.dockerfile": "FROM python:3.12-slim\nCOPY app/ /app/\nRUN pip install -r /app/requirements.txt\n",
+        "app/api.py": _API,
+        "app/requirements.txt": "fastapi==0.110.0\n",
+        "app/churn.joblib": "not really a model",
+    })
+    assert qs["E3"]["answer"] == "yes"
