@@ -231,7 +231,7 @@ def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:
     """An artifact path that is training data: a data file (``data/train.csv``), or a name for one (``X_train_path``,
     ``train_data``), also the loop variable of ``for key, path in data_paths.items()``. Models, metrics, plots and
     reports logged as artifacts are not data, nor are evaluation tables written as CSV (``confusion_matrix.csv``,
-    ``feature_importance.csv``)."""
+    ``feature_importance.csv``) or the held-out test split alone (``data/processed/test_data.pkl``)."""
     texts = [tracking.python_value(arg, tree) or "", ast.unparse(arg)]
     if isinstance(arg, ast.Name):
         texts += [ast.unparse(n.iter) for n in walk(tree) if isinstance(n, (ast.For, ast.comprehension))
@@ -239,6 +239,8 @@ def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:
     w = {x for t in texts for x in words(t)}
     if w & _NOT_DATA_WORDS:
         return False
+    if w & {"test", "holdout"} and not w & {"train", "training"}:
+        return False  # the held-out split the model is evaluated on, not the data it was trained on
     return any(_DATA_FILE.search(t) for t in texts) or bool(w & {"data", "dataset", "datasets", "train", "training"})
 
 
