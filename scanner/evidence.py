@@ -270,6 +270,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("declared_only", True, "declared, never called", True),
     ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
     ("tuning_only", True, "hyperparameter search only", False),
+    ("split_substitute", True, "test-set substitute: reads another data split when its input is absent", False),
 )
 
 
