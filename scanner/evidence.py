@@ -268,9 +268,11 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
+    ("missing_script", True, "missing script: its command runs a file absent from the repository", True),
     ("on_demand", True, "on demand: computed when someone opens an interactive page, nothing runs it unattended", True),
     ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
     ("tuning_only", True, "hyperparameter search only", False),
+    ("split_substitute", True, "test-set substitute: reads another data split when its input is absent", False),
 )
 
 
