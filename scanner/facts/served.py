@@ -235,6 +235,6 @@ def holds_model(index: FileIndex) -> bool:
     def build() -> bool:
         if any(not e.test for e in index.select(_MODEL_FILES)):
             return True
-        return any(not e.test and index.mentions(e.path, (lib,)) for e in index.select(("**/*.py", "**/*.ipynb")) for lib in _ML_IMPORTS)
+        return any(not e.test and index.mentions(e.path, _ML_IMPORTS) for e in index.select(("**/*.py", "**/*.ipynb")))
 
     return bool(index.memo("served:holds-model", build))
