@@ -188,7 +188,14 @@ class ArtifactStore(Detector):
                 helpers.update(index.fact(e.path, HELPER_FACTS) or {})
         if not helpers:
             return
-        for e, tree in index.python_files(tuple(h.encode() for h in sorted(helpers))):
+        names = tuple(h.encode() for h in sorted(helpers))
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            # a call names the helper verbatim: the word check alone lets ``_write_registry`` through on two common words
+            if not index.mentions(e.path, names) or not (e.template or index.chart_dir(e.path) is not None or index.contains(e.path, names)):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             where = place(index, e)
             if where.test:
                 continue

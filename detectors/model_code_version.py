@@ -14,6 +14,7 @@ from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import resolve
+from mlscan.facts.image_contents import no_image_ships_model
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -49,7 +50,7 @@ class ModelCodeVersion(Detector):
 
     id = "model.code_version"
     questions = ("E3",)
-    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -65,7 +66,11 @@ class ModelCodeVersion(Detector):
                 attrs: dict[str, object] = {"how": how, "source": source}
                 if "image-tag" in how:
                     if not image_model:
-                        image_model.append(False if from_registry_only(index) or not holds_model(index) else None)
+                        # serving fetches its model from a registry, the repository holds no model at all, or no
+                        # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
+                        # mounted path at start-up)
+                        image_model.append(False if from_registry_only(index) or not holds_model(index)
+                                           or no_image_ships_model(index, tracking.DOCKERFILES) else None)
                     attrs["carries_model"] = image_model[0]
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
