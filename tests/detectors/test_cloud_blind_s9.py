@@ -1,16 +1,17 @@
 """Recognisers found on the session-9 blind sample of cloud-platform and orchestrator repositories (issue #13): Kubeflow
 Pipelines v1 pipelines whose steps share a volume and pass nothing (the Python definition and the Argo Workflow the
-compiler writes) order steps without declaring lineage. Each case is scanned with and without the piece that makes it
-lineage."""
+compiler writes) order steps without declaring lineage; a pinned dev/test requirements file does not make the project's
+environment reproducible. Each case is scanned with and without the piece that makes it practice."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mlscan.engine import run_detectors
+from mlscan.engine import ScanOptions, run_detectors, scan
 from mlscan.index import FileIndex
 from mlscan.model import Strength
 from mlscan.plugins import load_detectors
+from mlscan.report import build_report
 from mlscan.target import resolve_target
 
 from tests.conftest import git_repo
@@ -149,3 +150,17 @@ def test_compiled_workflow_whose_data_parameter_is_only_a_mount_path_moves_no_da
 def test_compiled_workflow_whose_step_reads_the_data_parameter_moves_data(tmp_path: Path) -> None:
     [(path, strength, attrs)] = _dags(tmp_path, {"pipeline.yaml": _argo(mount_only=False)}, "argo.workflow")
     assert (path, strength, "raw_input" in attrs) == ("pipeline.yaml", Strength.MEDIUM, False)
+
+
+def _e4(tmp: Path, files: dict[str, str]) -> str:
+    repo = git_repo(tmp, files)  # type: ignore[arg-type]
+    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
+    return next(q["answer"] for q in report["questions"] if q["id"] == "E4")
+
+
+def test_pinned_dev_requirements_do_not_pin_the_project(tmp_path: Path) -> None:
+    files = {"requirements.txt": "aws-cdk-lib==2.90.0\nconstructs>=10.0.0,<11.0.0\nsagemaker>=2.173.0\nboto3\n",
+             "requirements-dev.txt": "pytest==6.2.5\n", "app.py": "import aws_cdk as cdk\n"}
+    assert _e4(tmp_path / "dev", files) == "partial"
+    files["requirements.txt"] = "aws-cdk-lib==2.90.0\nconstructs==10.2.69\nsagemaker==2.173.0\nboto3==1.28.25\n"
+    assert _e4(tmp_path / "main", files) == "yes"
