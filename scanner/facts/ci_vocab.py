@@ -93,6 +93,22 @@ _PLATFORM_CHART = lazy_re(
     r"redis|elasticsearch|kibana|feast[\w-]*|zenml[\w-]*|clearml[\w-]*|label-studio)$")
 
 
+# kinds ``kubectl create <kind> --dry-run -o yaml | kubectl apply -f -`` makes idempotent: the cluster's set-up around a
+# deploy (a namespace, a secret, a config map, access), never the workload that serves a model
+_SETUP_KINDS = frozenset({"ns", "namespace", "secret", "configmap", "cm", "serviceaccount", "sa", "role", "rolebinding",
+                          "clusterrole", "clusterrolebinding", "quota", "resourcequota"})
+
+
+def _stdin(argv: list[str]) -> bool:
+    return any(x in ("-f", "--filename") and nxt == "-" for x, nxt in zip(argv, argv[1:], strict=False)) \
+        or "--filename=-" in argv or "-f-" in argv
+
+
+def _cluster_setup(argv: list[str]) -> bool:
+    a = [x for x in argv[1:] if not x.startswith("-")]
+    return head(argv) == "kubectl" and a[:1] == ["create"] and len(a) > 1 and a[1] in _SETUP_KINDS
+
+
 @lru_cache(maxsize=1 << 15)
 def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
@@ -102,13 +118,17 @@ def deploy_command(text: str) -> str | None:
         return "vm"  # the remote command may install the app's requirements before it restarts the app
     if is_install(text):
         return None
+    before: list[str] = []  # the previous member of the pipeline (what a ``-f -`` reads)
     for w in segments(text):
         h = head(w)
         a = [x for x in w[1:] if not x.startswith("-")]
         s1, s2, s3 = (a + ["", "", ""])[:3]
+        fed, before = before, w
         if h == "kubectl" and s1 in _KUBECTL:
             if s1 == "rollout" and s2 not in ("restart", "undo"):
                 continue
+            if _stdin(w) and _cluster_setup(fed):
+                continue  # ``kubectl create ns x --dry-run=client -o yaml | kubectl apply -f -``: set-up, not a deploy
             if s1 == "create" and "-f" not in w and "--filename" not in w:
                 continue
             if s1 == "set" and s2 != "image":
