@@ -113,7 +113,7 @@ jobs:
       - run: docker build -t ghcr.io/acme/churn-api:${{ github.sha }} .
       - run: docker push ghcr.io/acme/churn-api:${{ github.sha }}
 """
-DOCKERFILE = "FROM python:3.11.9-slim\nCOPY api/ /app/api/\nCMD [\"uvicorn\", \"api.app:app\"]\n"
+DOCKERFILE = "FROM python:3.11.9-slim\nCOPY api/ /app/api/\nCOPY models/ /app/models/\nCMD [\"uvicorn\", \"api.app:app\"]\n"
 
 
 def test_sha_tagged_image_carries_the_model_code_version_only_with_the_model(tmp_path: Path) -> None:
