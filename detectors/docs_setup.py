@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, classify, commands, document, project_docs
+from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, Section, classify, commands, document, project_docs
 from mlscan.facts.placeholders import placeholder_shell
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileIndex
@@ -68,7 +68,31 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
 _DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
 
 
-_ONBOARDING = lazy_re(r"\b(get(ting)? ?started|quick ?start|set ?up|install\w*|onboard\w*)\b", re.IGNORECASE)
+# a line that stands for a heading in a README written without Markdown headings: short, on its own, not a sentence
+# (``[+] Installation and Execution``, ``=== Usage ===``); a line ending in a colon introduces the block after it
+_PLAIN_HEADING = lazy_re(r"^[\W_]{0,4}\s*([A-Za-z][\w /&()-]{1,48}?)\s*[\W_]{0,4}$")
+
+
+def _plain_headings(doc: Document) -> tuple[Section, ...]:
+    """The sections of a page (a README) with no Markdown headings at all (one untitled section), split at the paragraphs of a
+    single short line that stand for headings; any other page keeps its sections."""
+    if len(doc.sections) != 1 or doc.sections[0].title:
+        return doc.sections
+    out: list[Section] = []
+    title, line, blocks = "", doc.sections[0].line, []  # type: ignore[var-annotated]
+    for b in doc.sections[0].blocks:
+        m = _PLAIN_HEADING.match(b.text) if b.kind == TEXT and "\n" not in b.text.strip() else None
+        if m and not b.text.rstrip().endswith((".", ",", ";", ":")):
+            if blocks or title:
+                out.append(Section(title, 1 if title else 0, line, (title,) if title else (), tuple(blocks)))
+            title, line, blocks = m.group(1).strip(), b.line, []
+            continue
+        blocks.append(b)
+    out.append(Section(title, 1 if title else 0, line, (title,) if title else (), tuple(blocks)))
+    return tuple(out)
+
+
+_ONBOARDING = lazy_re(r"\b(get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
 _REFERENCE = lazy_re(r"\b(reference|cheat[\s_-]?sheet|commands?|cli)\b", re.IGNORECASE)
@@ -154,7 +178,7 @@ class DocsSetup(Detector):
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
             refs: set[int] = set()  # lines of commands in a command reference section
-            for s in doc.sections:
+            for s in _plain_headings(doc):
                 if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional

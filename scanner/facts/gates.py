@@ -397,3 +397,60 @@ def _ci_commands(index: FileIndex) -> list[tuple[bool, list[list[str]]]]:
         return [(s.blocking, [argv(c) for c in split_commands(s.command)]) for s in steps]
 
     return index.memo("gate-metric-ci-commands", build)  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ Azure ML pipeline jobs that go around a gate
+
+_AML_PARENT_JOB = re.compile(r"\$\{\{\s*parent\.jobs\.([\w-]+)\.outputs")
+_AML_REGISTERS = re.compile(r"register|models\.create_or_update|az\s+ml\s+model\s+create|online-deployment|begin_create_or_update", re.I)
+
+
+def azureml_gate_bypassed(index: FileIndex, reached: str) -> bool:
+    """True when a gate script runs as a job of an Azure ML pipeline (reached ``azureml job <component.yml>:<line>``)
+    and a job of that pipeline that registers or deploys the model does not wait for it: the pipeline's jobs run as
+    soon as their inputs are ready, so a registering job fed only by the training job's output
+    (``${{parent.jobs.train.outputs.model_dir}}``) runs beside the evaluation, whatever it decides."""
+    m = re.match(r"azureml job (.+?):(\d+)\b", reached)
+    if m is None:
+        return False
+    component, at = m.group(1), int(m.group(2))
+    for e in index.select(("**/*.yml", "**/*.yaml")):
+        if not index.contains(e.path, (b"parent.jobs",)):
+            continue
+        for doc in index.yaml(e.path):
+            jobs = doc.get("jobs") if isinstance(doc, dict) else None
+            if not isinstance(jobs, dict):
+                continue
+            base = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
+            # the gate's job: one running the gate's component file, or (a job with its command inline) the job at that line
+            gates = {name for name, j in jobs.items() if isinstance(j, dict) and (
+                isinstance(j.get("component"), str) and _norm_join(base, j["component"]) == component
+                or e.path == component and hasattr(j, "line_of") and j.line_of("command") == at)}
+            if not gates:
+                continue
+            feeds = {name: set(_AML_PARENT_JOB.findall(str(j.get("inputs", "")))) for name, j in jobs.items() if isinstance(j, dict)}
+
+            for name, j in jobs.items():
+                if name in gates or not isinstance(j, dict):
+                    continue
+                text = " ".join(str(j.get(k, "")) for k in ("command", "component", "display_name")) + " " + str(name)
+                if _AML_REGISTERS.search(text) and not _waits(str(name), gates, feeds, frozenset()):
+                    return True
+    return False
+
+
+def _waits(name: str, gates: set[str], feeds: dict[str, set[str]], seen: frozenset[str]) -> bool:
+    """Does the job take (directly or through the jobs it takes from) an output of one of the gate jobs?"""
+    return any(up in gates or (up not in seen and _waits(up, gates, feeds, seen | {name})) for up in feeds.get(name, ()))
+
+
+def _norm_join(base: str, rel: str) -> str:
+    parts: list[str] = []
+    for p in f"{base}/{rel}".split("/"):
+        if p in ("", "."):
+            continue
+        if p == ".." and parts:
+            parts.pop()
+        else:
+            parts.append(p)
+    return "/".join(parts)
