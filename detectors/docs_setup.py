@@ -46,6 +46,12 @@ def _system_install(cmd: str) -> bool:
     return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
 
 
+def _onboarding(name: str) -> bool:
+    """Is the page named for onboarding (``GetStarted.md``, ``TEAM_SETUP.md``, ``quickstart.rst``; not ``dataset_upload.md``)?"""
+    stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", name.rsplit(".", 1)[0]).replace("_", " ").replace("-", " ")
+    return bool(_ONBOARDING.search(stem))
+
+
 def _reference(trail: tuple[str, ...] | list[str]) -> bool:
     """A section under a command-reference heading ("Quick Reference Commands > Training") and no setup heading."""
     below = trail[1:] if len(trail) > 1 else trail  # the page's own title ("# mytool CLI") names the project, not a section
@@ -62,7 +68,7 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
 _DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
 
 
-_ONBOARDING = lazy_re(r"get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*", re.IGNORECASE)
+_ONBOARDING = lazy_re(r"\b(get(ting)? ?started|quick ?start|set ?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
 _REFERENCE = lazy_re(r"\b(reference|cheat[\s_-]?sheet|commands?|cli)\b", re.IGNORECASE)
@@ -144,7 +150,7 @@ class DocsSetup(Detector):
         emitted = 0
         # a page named for onboarding (GetStarted.md, TEAM_SETUP.md, quickstart.md) is read before the other pages beside it
         order = {"readme": 0, "docs": 1, "guide": 2}
-        docs = sorted(project_docs(index), key=lambda t: (order.get(t[1], 3), not _ONBOARDING.search(t[0].name.rsplit(".", 1)[0])))
+        docs = sorted(project_docs(index), key=lambda t: (order.get(t[1], 3), not _onboarding(t[0].name)))
         for e, where in docs:
             if emitted >= MAX_FILES:
                 break

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, zenml
-from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, only_in_uncalled_tasks, words
+from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -181,9 +181,13 @@ class OrchestratedDeploy(Detector):
             return
         for d in zenml.deployments(tree, al):
             line, snip = ops.locate(index, e, d.line)
+            # a legacy run script that binds the steps of a pipeline it defines itself (a copy with its own steps, next to
+            # the project's pipelines package) rather than one the project's pipeline modules define
+            own = bool(d.bindings) and d.pipeline in {n for n, fn in functions(tree).items() if decorator(fn, "pipeline")}
             yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
                              attrs={"system": "zenml", "target": d.tool, "active": True, "automatic": False,
-                                    "via": f"zenml pipeline {d.pipeline}", "environment": "", "job": d.pipeline, "manual_dispatch": True})
+                                    "via": f"zenml pipeline {d.pipeline}", "environment": "", "job": d.pipeline, "manual_dispatch": True,
+                                    **({"own_pipeline": True} if own else {})})
             return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
