@@ -103,6 +103,7 @@ _MAKE = lazy_re(r"^\s*make((?:\s+[A-Za-z0-9_.][\w.-]*)*)\s*$")
 
 _COMPOSE = lazy_re(r"^\s*(docker-compose|docker\s+compose)\b(?!(\s+-\S+)*\s+(-f|--file|--project-directory)\b)")
 _SCRIPT = lazy_re(r"^\s*(?:(?:ba|z)?sh\s+)?(\.{0,2}/?[\w./-]+\.sh)\s*$")
+_PY_SCRIPT = lazy_re(r"^\s*python[\d.]*\s+(?:-[uOB]+\s+)*((?:\./)?[\w/.-]+\.py)(?:\s|$)")
 _COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
@@ -123,6 +124,10 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
     if m:
         found = next((x for d in dict.fromkeys((here, "")) for x in index.select((f"{d}{m.group(1).lstrip('./')}",))), None)
         return found is not None and placeholder_shell(index.text(found.path) or "")
+    m = _PY_SCRIPT.match(cmd)
+    if m:  # ``python app.py`` where the repository has no app.py anywhere (the page may cd into any folder first)
+        rel = m.group(1).removeprefix("./")
+        return not index.select((rel, f"**/{rel}"))
     return _undefined_make(index, doc_path, cmd)
 
 
@@ -215,7 +220,8 @@ class DocsSetup(Detector):
             kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
             # cited at the first command of the project's own set-up, past the machine's prerequisites
             line, cmd, _, section = next((f for f in found if not _system_install(f[1])), found[0])
-            strong_enough = len(kinds) == 2 or len(found) >= 2
+            # install commands alone, however many, say nothing about running the project (T1's partial)
+            strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1
             yield self.found(
                 "docs.setup", index, e.path, line,
