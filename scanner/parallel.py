@@ -92,8 +92,9 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
     python_files = list(index.select(PYTHON_FILES))
     if units is None or not units.run.hit:
         # words: children only, so the scanning process's heap stays compact (what every later child inherits)
-        _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)], jobs,
-             children_only=True)
+        for log in _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)],
+                        jobs, children_only=True):
+            index.adopt_facts(log)
     _shared_models(index)
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
     if units is None:
@@ -327,14 +328,27 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
 def _execute(run: _Run, task: tuple[str, Any]) -> Any:
     kind, arg = task
     if kind == "words":
-        run.index.prime_words(arg)
-        return None
+        return _words_task(run.index, arg)
     if run.units is not None:
         return _execute_unit(run, kind, arg)
     if kind == "detect":
         return detect_one(run.index, run.detectors[arg])
     start, end = arg
     return python_pass(run.index, run.detectors, run.python_files[start:end])
+
+
+def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
+    """Split the files into words, then derive the file facts the wiring graph's roots will ask of them (parsing those
+    files here, not in the scanning process, which builds the graph): the facts derived, for FileIndex.adopt_facts."""
+    from .facts.wiring import prefetch_roots
+
+    index.prime_words(paths)
+    index.start_fact_log()
+    try:
+        prefetch_roots(index, paths)
+    finally:
+        log = index.take_fact_log()
+    return log
 
 
 def _execute_unit(run: _Run, kind: str, arg: Any) -> Any:

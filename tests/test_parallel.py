@@ -132,3 +132,61 @@ def test_result_files_name_no_callable(tmp_path: Path) -> None:
     link.symlink_to(good)
     with pytest.raises(OSError):
         parallel.load_result(str(link))
+
+
+def _wired_repo(root: Path) -> Path:
+    from tests.conftest import git_repo
+
+    files = {".github/workflows/ci.yml": "on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
+             "      - run: python scripts/run_0.py\n"}
+    for i in range(6):
+        files[f"pipelines/flow_{i}.py"] = f"from prefect import flow\nfrom pkg import util_{i}\n\n\n@flow\ndef f():\n    util_{i}.go()\n"
+        files[f"scripts/run_{i}.py"] = f"import pkg.util_{i}\n\nif __name__ == '__main__':\n    pkg.util_{i}.go()\n"
+        files[f"pkg/util_{i}.py"] = "def go():\n    return 1\n"
+    files["pkg/__init__.py"] = ""
+    files["broken_flow.py"] = "import prefect\ndef (:\n"
+    return git_repo(root, files)
+
+
+def test_the_wiring_graph_is_built_from_facts_the_workers_derived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parallel scan's words phase derives, in its workers, the file facts the wiring graph's roots ask (files naming
+    an orchestrator or ``__main__``); the scanning process then builds the graph without parsing a root, and the graph,
+    the files parsed and the warnings are the serial scan's. With the facts cache, the scanning process stores them."""
+    from mlscan.cache.facts import FactCache
+    from mlscan.facts import wiring as wiring_mod
+
+    repo = _wired_repo(tmp_path / "repo")
+    roots = {f"pipelines/flow_{i}.py" for i in range(6)} | {f"scripts/run_{i}.py" for i in range(6)} | {"broken_flow.py"}
+    serial = FileIndex(resolve_target(str(repo)))
+    run_detectors(serial, load_detectors(), 1)
+
+    parent, graph_parses = os.getpid(), []
+    real_shared = parallel._shared_models
+
+    def shared(index: FileIndex) -> None:
+        before = dict(index.parse_counts)
+        real_shared(index)
+        graph_parses.extend(k[0] for k, n in index.parse_counts.items() if n > before.get(k, 0))
+
+    stored: list[tuple[str, str]] = []
+    real_put = FactCache.put
+
+    def put(self: FactCache, name: str, path: str, value: object, effects: list) -> None:  # type: ignore[type-arg]
+        if os.getpid() == parent:
+            stored.append((name, path))
+        real_put(self, name, path, value, effects)
+
+    monkeypatch.setattr(parallel, "_shared_models", shared)
+    monkeypatch.setattr(FactCache, "put", put)
+    forked = FileIndex(resolve_target(str(repo)))
+    run_detectors(forked, load_detectors(), 2)
+    assert wiring_mod._encode(wiring_mod.wiring(forked)) == wiring_mod._encode(wiring_mod.wiring(serial))
+    assert wiring_mod.wiring(forked).automated("pkg/util_0.py") and wiring_mod.wiring(forked).automated("pkg/util_5.py")
+    assert not roots & set(graph_parses)  # reached through imports only: pkg/util_*.py
+    assert {f"pkg/util_{i}.py" for i in range(6)} <= set(graph_parses)
+    assert forked.stats.parsed == serial.stats.parsed and sorted(forked.warnings, key=repr) == sorted(serial.warnings, key=repr)
+    assert any(w.code == "parse-error" and w.path == "broken_flow.py" for w in forked.warnings)
+
+    assert _report(repo, 2) == _report(repo, 1)
+    scan(str(repo), ScanOptions(jobs=2, cache=tmp_path / "cache"))
+    assert {("wiring.file|python|plain", r) for r in roots - {"broken_flow.py"}} <= set(stored)

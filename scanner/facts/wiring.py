@@ -420,6 +420,17 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
 FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda index, path: index.may_mention(path, SCRIPT_NEEDLES))
 
 
+def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
+    """Derive the file facts that the graph's roots will ask of these files (``Wiring._roots``: each Python file that
+    mentions an orchestrator or ``__main__``), with the eager facts of each file parsed. A parallel scan's words phase
+    does it in its workers and sends the facts to the scanning process (FileIndex.adopt_facts), which then builds the
+    graph without parsing them; the files parsed are those the graph parses."""
+    py = {e.path for e in index.select(("**/*.py",))}
+    for path in paths:
+        if path in py and index.mentions(path, SCRIPT_NEEDLES):
+            index.fact(path, FILE_FACTS)
+
+
 def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:
     """``imported_modules`` from a file's import facts."""
     pkg_parts = vpath.split("/")[:-1]

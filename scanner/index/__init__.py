@@ -214,6 +214,8 @@ class FileIndex:
         self._facts = Lru(FACT_CACHE_CHARS)
         self._facts_building: set[tuple[str, str]] = set()  # (path, fact) being derived: not derived again eagerly
         self._pinned: dict[tuple[str, str], Any] = {}  # trees held while their eager facts are derived
+        # facts derived while a worker logs them (start_fact_log): [name, path, value, effects to store or None]
+        self._fact_log: list[list[Any]] | None = None
         self._by_path: dict[str, FileEntry] | None = None
         self._parse_failed: set[tuple[str, str]] = set()  # warned once, never parsed again
         # (path, kind) -> times parsed in this process (a parse evicted and asked again counts again): the measure of
@@ -554,14 +556,26 @@ class FileIndex:
             self._touch(path, level, parsed=path in self._parsed_paths, content=False)
         return value
 
+    def _fact_key(self, name: str, path: str) -> str:
+        level = "notebook" if path.endswith(".ipynb") else "python"
+        return f"{name}|{level}|{'tmpl' if self._is_tmpl(path) else 'plain'}"
+
     def _build_fact(self, path: str, name: str, build: Any) -> Any:
         """The fact from the facts cache (``fact_store``: what deriving it did to the index is replayed), else built
-        (and stored when deriving it touched nothing but this file)."""
+        (and stored when deriving it touched nothing but this file). While a log is kept (``start_fact_log``) the fact
+        is logged with what to store."""
+        value, stored = self._derive_fact(path, name, build)
+        if self._fact_log is not None:
+            self._fact_log.append([name, path, value, stored])
+        return value
+
+    def _derive_fact(self, path: str, name: str, build: Any) -> tuple[Any, list[list[Any]] | None]:
+        """(value, effects to store with it: None when it is not to be stored)."""
         store = self.fact_store
         if store is None:
-            return build(self, path)
+            return build(self, path), None
         level = "notebook" if path.endswith(".ipynb") else "python"
-        key = f"{name}|{level}|{'tmpl' if self._is_tmpl(path) else 'plain'}"
+        key = self._fact_key(name, path)
         got = store.get(key, path)
         if got is not None:
             value, effects = got
@@ -574,7 +588,7 @@ class FileIndex:
                     self.mark_read(path, e[1])
                 else:
                     self.mark_parsed(path)
-            return value
+            return value, None
         node = self._rec = Recorder()
         try:
             value = build(self, path)
@@ -591,10 +605,36 @@ class FileIndex:
             elif e[0] == "p" and e[1] == path:
                 stored.append(["p"])
             else:
-                return value  # it touched another file: not a fact of this one alone
-        if not (node.content - {path} or node.answers or node.memos):
-            store.put(key, path, value, stored)
-        return value
+                return value, None  # it touched another file: not a fact of this one alone
+        if node.content - {path} or node.answers or node.memos:
+            return value, None
+        store.put(key, path, value, stored)
+        return value, stored
+
+    def start_fact_log(self) -> None:
+        """Log every file fact derived from now on (a worker process sends them to the scanning process: adopt_facts)."""
+        self._fact_log = []
+
+    def take_fact_log(self) -> list[list[Any]]:
+        """The facts logged since start_fact_log; logging stops."""
+        log, self._fact_log = self._fact_log or [], None
+        return log
+
+    def adopt_facts(self, log: list[list[Any]]) -> None:
+        """Keep the file facts a worker derived (take_fact_log) as if derived here: asked later, they cost no parse; with
+        the facts cache, those a worker would have stored are stored. What deriving them read, parsed and warned comes
+        with the worker's index changes (absorb)."""
+        by_path = self._by_path if self._by_path is not None else {e.path: e for e in self.entries}
+        self._by_path = by_path
+        store = self.fact_store
+        for name, path, value, stored in log:
+            e = by_path.get(path)
+            path = path if e is None else e.path  # this index's own string, not the worker's copy
+            k = (path, name)
+            if self._facts.get(k) is _MISSING:
+                self._facts.put(k, value, _fact_weight(value))
+            if stored is not None and store is not None:
+                store.put(self._fact_key(name, path), path, value, stored)
 
     def memo_value(self, key: str) -> Any:
         """The JSON form of a model built in this scan with a codec (None: none, or it cannot be encoded)."""
