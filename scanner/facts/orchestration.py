@@ -219,11 +219,13 @@ def all_strings(obj: Any, depth: int = 0) -> list[str]:
 YAML_GLOBS = ("**/*.yml", "**/*.yaml")
 
 
-def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False) -> Iterator[tuple[FileEntry, Any]]:
-    """Parsed YAML (and optionally JSON) documents of files mentioning a needle; test trees skipped."""
+def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False,
+              also: tuple[bytes, ...] = ()) -> Iterator[tuple[FileEntry, Any]]:
+    """Parsed YAML (and optionally JSON) documents of files mentioning a needle (and one of ``also``, when given); test
+    trees skipped."""
     pats = tuple(globs) + (("**/*.json",) if json else ())
     for e in index.select(pats):
-        if e.test or not index.contains(e.path, needles):
+        if e.test or not index.contains(e.path, needles) or also and not index.contains(e.path, also):
             continue
         if e.suffix == ".json":
             doc = index.json(e.path)

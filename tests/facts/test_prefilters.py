@@ -204,3 +204,18 @@ def test_walk_dicts_visits_every_mapping_in_document_order() -> None:
         node["k"] = node = {}
     assert [id(d) for d in walk_dicts([deep])] == [id(d) for d in reference([deep])]
     assert len(list(walk_dicts(deep))) == 41
+
+
+def test_databricks_jobs_read_only_files_naming_a_job_key(tmp_path: Path) -> None:
+    files = {
+        "resources/train.yml": "resources:\n  jobs:\n    train_model:\n      name: train-model\n      schedule:\n"
+                               "        quartz_cron_expression: 0 0 3 * * ?\n      tasks:\n        - task_key: train\n"
+                               "          notebook_task:\n            notebook_path: ./train.py\n",
+        # an Argo DAG: ``tasks`` but no job key
+        "argo/dag.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n    - name: main\n      dag:\n"
+                         "        tasks:\n          - name: a\n            template: a\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"databricks.job"}), 1)
+    assert [(f.signal, f.evidence[0].path) for f in found if f.signal == "schedule.training"] == [("schedule.training", "resources/train.yml")]
+    assert ("argo/dag.yaml", "yaml") not in index.parse_counts
