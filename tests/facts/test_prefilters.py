@@ -219,3 +219,34 @@ def test_databricks_jobs_read_only_files_naming_a_job_key(tmp_path: Path) -> Non
     found = run_detectors(index, load_detectors({"databricks.job"}), 1)
     assert [(f.signal, f.evidence[0].path) for f in found if f.signal == "schedule.training"] == [("schedule.training", "resources/train.yml")]
     assert ("argo/dag.yaml", "yaml") not in index.parse_counts
+
+
+def test_reload_routes_are_read_only_for_a_task_that_posts(tmp_path: Path) -> None:
+    fixture = Path(__file__).parents[2] / "fixtures/detectors/orchestrator.deploy/positive/flyte_hot_reload"
+    app = (fixture / "service/app.py").read_text()
+    pipeline = (fixture / "pipeline.py").read_text()
+    quiet = pipeline.replace('res = requests.post(f"http://{SERVING_HOST}:5050/v1/update-model", json={"model_uri": model_uri})',
+                             'res = requests.get(f"http://{SERVING_HOST}:5050/health")')
+    assert quiet != pipeline
+    for name, source, hit in (("posts", pipeline, True), ("quiet", quiet, False)):
+        index = FileIndex(resolve_target(str(git_repo(tmp_path / name, {"pipeline.py": source, "service/app.py": app}))))
+        found = run_detectors(index, load_detectors({"orchestrator.deploy"}), 1)
+        assert [f.attrs.get("target") for f in found] == (["serving-reload"] if hit else [])
+        assert (("service/app.py", "python") in index.parse_counts) is hit  # the web app is parsed only to match a POST
+
+
+def test_call_sites_are_looked_for_where_the_name_is_a_whole_identifier(tmp_path: Path) -> None:
+    from mlscan.facts.orchestration import only_in_uncalled_tasks
+
+    files = {
+        "checks.py": "def validate(df):\n    assert df.notnull().all().all()\n",
+        "caller.py": "from checks import validate\n\nvalidate(load())\n",
+        "other.py": "validated = _validate = validate_all = 1\n",  # the name only inside longer identifiers
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    e = index.entry("checks.py")
+    tree = index.python("checks.py")
+    assert e is not None and tree is not None
+    assert only_in_uncalled_tasks(index, e, tree, 2) is False  # called at module level in caller.py
+    assert ("caller.py", "python") in index.parse_counts
+    assert ("other.py", "python") not in index.parse_counts
