@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import call_tail, calls, dotted, imports, kwarg, literal, trainingish
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -47,7 +48,7 @@ _HOOK_NAMES = frozenset({"HOOKS", "hooks"})
 
 def _assignments(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
     """(name, value) of assignments to a plain name or a class attribute name."""
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Assign):
             for t in n.targets:
                 if isinstance(t, ast.Name):
@@ -59,7 +60,7 @@ def _assignments(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
 def _registered_names(tree: ast.AST) -> set[str]:
     """Names read in the value Kedro registers hooks from (``HOOKS = (ProjectHooks(),) + mlflow_hooks``,
     ``hooks = (...) + mlflow_hooks`` on a context class)."""
-    return {x.id for name, value in _assignments(tree) if name in _HOOK_NAMES for x in ast.walk(value) if isinstance(x, ast.Name)}
+    return {x.id for name, value in _assignments(tree) if name in _HOOK_NAMES for x in walk(value) if isinstance(x, ast.Name)}
 
 
 class KedroPipeline(Detector):
@@ -104,7 +105,7 @@ class KedroPipeline(Detector):
             for target, value in _assignments(tree):
                 if target not in registered and target not in _HOOK_NAMES:
                     continue
-                for c in (n for n in ast.walk(value) if isinstance(n, ast.Call)):
+                for c in (n for n in walk(value) if isinstance(n, ast.Call)):
                     name = call_tail(c)
                     if name in _MLFLOW_HOOKS and literal(kwarg(c, "enable_mlflow"), True) is not False:
                         found.setdefault(name, c.lineno)
