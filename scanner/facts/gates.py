@@ -6,7 +6,6 @@ their job."""
 from __future__ import annotations
 
 import ast
-import copy
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -202,7 +201,25 @@ class _Expand(ast.NodeTransformer):
         value = prior[-1]
         if self.depth <= 1 or not any(_expandable(n, self.assigns) for n in walk(value)):
             return value  # nothing in it would be replaced: the expansion only reads it, no copy needed
-        return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(value))
+        return _Expand(self.assigns, self.line, self.depth - 1).visit(_copy(value))
+
+
+def _copy(node: ast.AST) -> ast.AST:
+    """A copy of an expression's tree for ``_Expand`` to rewrite (``copy.deepcopy``'s result, ~5x faster: every node and
+    list copied, each node's fields and positions set as they were; ``Load``/``Store``/``Del`` markers, which nothing
+    rewrites, shared)."""
+    if isinstance(node, ast.expr_context):
+        return node
+    cls = node.__class__
+    new = cls.__new__(cls)
+    d = new.__dict__
+    for k, v in node.__dict__.items():
+        if isinstance(v, ast.AST):
+            v = _copy(v)
+        elif v.__class__ is list:
+            v = [_copy(x) if isinstance(x, ast.AST) else x for x in v]
+        d[k] = v
+    return new
 
 
 def _expandable(n: ast.AST, assigns: Assigns) -> bool:
@@ -214,7 +231,7 @@ def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset
     (``metric_predicates``: ``tests.passes``, ``model_checks.all_pass()``) that the test reads."""
     if metric_compare(test) is not None:
         return True
-    expanded = _Expand(assigns, line, 3).visit(copy.deepcopy(test)) if any(_expandable(n, assigns) for n in walk(test)) else test
+    expanded = _Expand(assigns, line, 3).visit(_copy(test)) if any(_expandable(n, assigns) for n in walk(test)) else test
     if predicates and any(isinstance(n, ast.Attribute) and n.attr in predicates
                           or isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in predicates for n in walk(expanded)):
         return True
@@ -240,7 +257,7 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                     paths = [(*guards, (s.test, promotes(ast.Module(s.body, [])), s.lineno))]
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
                 if paths:
-                    seen = _Expand(assigns, s.lineno, 3).visit(copy.deepcopy(s.test))
+                    seen = _Expand(assigns, s.lineno, 3).visit(_copy(s.test))
                     # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
                     baseline = metric_compare(seen) is not None and bool(words(ast.unparse(seen)) & _BASELINE)
                     yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths))
@@ -347,8 +364,6 @@ def metric_assertion(tree: ast.AST) -> ast.AST | None:
     metric comes from literal values only (``_fixture_metric``) holds a model to a threshold."""
     for fn in [tree, *(f for f in statement_walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
         body = fn.body if fn is not tree else [s for s in getattr(tree, "body", []) if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-        if fn is not tree and _fixture_metric(fn):
-            continue
         for n in (x for st in body for x in walk(st) if not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))):
             cmp: ast.Compare | None = None
             if isinstance(n, ast.Assert):
@@ -359,6 +374,8 @@ def metric_assertion(tree: ast.AST) -> ast.AST | None:
                 elif n.func.attr == "assertTrue" and n.args:
                     cmp = metric_compare(n.args[0])
             if cmp is not None and not _sanity_bound(cmp):
+                if fn is not tree and _fixture_metric(fn):
+                    break  # asked only of a function that compares a metric: most test functions do not
                 return n
     return None
 
