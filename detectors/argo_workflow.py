@@ -1,18 +1,50 @@
-"""Argo Workflows: Workflow/WorkflowTemplate DAG and steps templates, CronWorkflow schedules (``suspend``)
-and Argo Events sensors that submit training; feeds D3, M1."""
+"""Argo Workflows: Workflow/WorkflowTemplate DAG and steps templates, CronWorkflow schedules (``suspend``),
+Argo Events sensors that submit training, and a workflow step that deploys the model's serving workload (a
+``resource`` template that creates a Deployment/InferenceService/SeldonDeployment, or a container whose script runs
+``kubectl apply``/``helm upgrade`` on serving manifests) after the steps before it; feeds D3, M1, M2."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.ci_vocab import deploy_command
 from mlscan.facts.orchestration import all_strings, dig, line_of, trainingish, words
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
 _KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+# workloads that serve a model: what a deploy step creates
+_SERVING_KINDS = frozenset({"Deployment", "StatefulSet", "Pod", "InferenceService", "SeldonDeployment", "Service", "Rollout"})
+_ABOUT_SERVING = re.compile(r"model|serv(e|er|ing)|predict|inference|infer\b|isvc|endpoint|\bapi\b", re.I)
+
+
+def _deploy_step(spec: Any) -> tuple[Any, str, int | None] | None:
+    """(template, how, line of the deploying part) of the first template of a workflow that deploys a serving workload: a ``resource`` template
+    creating/applying one (``action: apply``, a Deployment or InferenceService manifest), or a container/script
+    template whose command runs a deploy command (``cat <<EOF | kubectl apply -f -``, ``helm upgrade --install``) on
+    manifests about serving a model. A workflow made of one template deploys nothing after anything."""
+    templates = [t for t in spec.get("templates") or [] if isinstance(t, dict)] if isinstance(spec, dict) else []
+    for t in templates:
+        res = t.get("resource")
+        if isinstance(res, dict) and str(res.get("action", "")) in ("create", "apply", "replace", "patch"):
+            manifest = str(res.get("manifest", ""))
+            m = re.search(r"^\s*kind:\s*(\w+)", manifest, re.M)
+            if m and m.group(1) in _SERVING_KINDS and _ABOUT_SERVING.search(manifest):
+                return t, "resource", line_of(res, "manifest") or line_of(res, "action")
+        for key in ("container", "script"):
+            c = t.get(key)
+            if not isinstance(c, dict):
+                continue
+            parts = [*(c.get("command") or []), *(c.get("args") or []), str(c.get("source", ""))] \
+                if isinstance(c.get("command") or [], list) and isinstance(c.get("args") or [], list) else []
+            text = "\n".join(str(x) for x in parts)
+            if any(deploy_command(line) in ("k8s", "helm") for line in text.splitlines()) and _ABOUT_SERVING.search(text):
+                return t, "command", next((line_of(c, k) for k in ("source", "args", "command") if c.get(k)), None)
+    return None
 
 
 def _texts(spec: Any) -> list[str]:
@@ -93,9 +125,9 @@ class ArgoWorkflow(Detector):
     """Argo Workflow/WorkflowTemplate/CronWorkflow graphs and schedules, Argo Events sensors; feeds D3, M1."""
 
     id = "argo.workflow"
-    questions = ("D3", "M1")
+    questions = ("D3", "M1", "M2")
     globs = ops.YAML_GLOBS
-    signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
+    signals = ("pipeline.dag", "schedule.training", "retrain.trigger", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         docs = [(e, d) for e, d in ops.k8s_docs(index) if str(d.get("apiVersion", "")).startswith("argoproj.io/") and not e.test]
@@ -141,6 +173,15 @@ class ArgoWorkflow(Detector):
                                  strength=(Strength.STRONG if kind == "CronWorkflow" and active else Strength.MEDIUM) if raw else Strength.WEAK,
                                  attrs={"tool": tool, "kind": kind, "steps": steps, "with_io": io, "training": trainingish(name, *_texts(wf)),
                                         **({} if raw else {"raw_input": False})})
+            deploy = _deploy_step(wf) if steps >= 2 and edges >= 1 and kind in ("Workflow", "CronWorkflow") else None
+            if deploy is not None:
+                # a step of the workflow deploys the serving workload after the steps before it (training first)
+                t, how, at = deploy
+                yield self.found("deploy.automated", index, e.path, at or line_of(t),
+                                 strength=Strength.STRONG if active else Strength.WEAK,
+                                 attrs={"system": "argo", "target": "k8s", "active": active, "automatic": kind == "CronWorkflow" and active,
+                                        "manual_dispatch": kind == "Workflow", "via": f"argo workflow step ({how})", "job": str(t.get("name", "")),
+                                        "environment": ""})
             if kind == "CronWorkflow" and trainingish(name, *_texts(wf), *_texts(target)):
                 crons = spec.get("schedules") if isinstance(spec.get("schedules"), list) else [spec.get("schedule")]
                 yield self.found("schedule.training", index, e.path, line_of(spec, "schedules" if "schedules" in spec else "schedule"),

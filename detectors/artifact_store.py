@@ -2,7 +2,8 @@
 SDK uploads and remote model loads in code, remote MLflow artifact roots (server flags, env, MinIO
 endpoints), and models the training code logs to a remote MLflow tracking server (the server keeps them for everyone
 who can reach it: a tracking URI set to a server in the code, or given to the run by CI, compose or a container
-environment; a local ``mlruns``/SQLite store or a localhost server is no central store), and the outputs an Azure ML
+environment; a local ``mlruns``/SQLite store, a localhost server or the compose file's own MLflow server with a local
+SQLite/file store is no central store), and the outputs an Azure ML
 training job writes to a named datastore path (``path: azureml://datastores/<store>/paths/...``); feeds T2."""
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ class ArtifactStore(Detector):
             if logged is None:
                 continue
             line, uris, names = (*logged, [])[:3]
-            remote = any(u and tracking.remote_uri(u) for u in uris) or bool(names) and _env_remote(index, tuple(names)) if uris else env_remote
+            remote = any(u and tracking.remote_uri(u) and not tracking.compose_local_server(index, u) for u in uris) \
+                or bool(names) and _env_remote(index, tuple(names)) if uris else env_remote
             if not remote or not once(e.path, "code"):
                 continue
             strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
@@ -186,7 +188,14 @@ class ArtifactStore(Detector):
                 helpers.update(index.fact(e.path, HELPER_FACTS) or {})
         if not helpers:
             return
-        for e, tree in index.python_files(tuple(h.encode() for h in sorted(helpers))):
+        names = tuple(h.encode() for h in sorted(helpers))
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            # a call names the helper verbatim: the word check alone lets ``_write_registry`` through on two common words
+            if not index.mentions(e.path, names) or not (e.template or index.chart_dir(e.path) is not None or index.contains(e.path, names)):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
             where = place(index, e)
             if where.test:
                 continue

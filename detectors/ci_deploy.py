@@ -22,7 +22,7 @@ from mlscan.facts.ci_vocab import (
     serving_infra,
     workdir,
 )
-from mlscan.facts.commands import job_commands, reached_by, root_line, with_chain
+from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
 from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -84,6 +84,26 @@ def _pipeline_trigger(index: FileIndex, cmd: str, cwd: str) -> bool:
     return any(k in text for k in _RUNS_PIPELINE) and "predict" not in text
 
 
+def _ssh_joined(cmds: list[Cmd]) -> list[tuple[Cmd, str]]:
+    """Each command with its text; an ``ssh host "a && b && c"`` whose quoted remote command the shell splitter cut at
+    its ``&&`` gets its remote command back whole (the following pieces up to the closing quote), so what it runs on
+    the host can be read."""
+    out: list[tuple[Cmd, str]] = []
+    i = 0
+    while i < len(cmds):
+        c, text = cmds[i], cmds[i].text
+        quote = next((q for q in ('"', "'") if text.count(q) % 2), "") if text.split(" ", 1)[0] == "ssh" else ""
+        j = i + 1
+        while quote and j < len(cmds) and j - i < 20:
+            text += " && " + cmds[j].text
+            j += 1
+            if cmds[j - 1].text.count(quote) % 2:
+                break
+        out.append((c, text))
+        i += 1
+    return out
+
+
 class CiDeploy(Detector):
     """CI/CD deploys of a model or serving service, image pushes and deploy approval gates; feeds M2, T2, T4."""
 
@@ -136,9 +156,9 @@ class CiDeploy(Detector):
                     images.setdefault((step.path, step.line), registry)
             cmds = job_commands(index, job)
             throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
-            for c in cmds:
+            for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
-                target = deploy_command(c.text)
+                target = deploy_command(text)
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if throwaway and target in ("k8s", "helm"):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
-from mlscan.facts.ci_vocab import AUTOMATIC, test_runner, test_target_name
+from mlscan.facts.ci_vocab import AUTOMATIC, deploy_command, deploy_uses, placeholder_deploy, test_runner, test_target_name
 from mlscan.facts.commands import (
     Cmd,
     collected_tests,
@@ -172,6 +172,34 @@ def _e2e_scripts(index: FileIndex, step_name: str, cmds: list[Cmd]) -> Cmd | Non
     return next(iter(scripts.values()))
 
 
+def _deploys(index: FileIndex, job: CiJob) -> bool:
+    """Does a job deploy (a deploy command or deploy action in an active, non-placeholder step)?"""
+    if any(s.active and not placeholder_deploy(s) and deploy_uses(s) for s in job.steps):
+        return True
+    return any(c.active and deploy_command(c.text) and not placeholder_deploy(c.step) for c in job_commands(index, job))
+
+
+def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
+    """The name of a GitHub Actions job of the same workflow that deploys without waiting for ``job``: jobs of a workflow
+    run in parallel unless ``needs:`` (directly or through other jobs) orders them, so a deploy job that does not need
+    the test job ships whatever the tests say. "" when every deploying job of the workflow waits for it (or the test
+    job deploys itself, after its tests)."""
+    if job.system != "github":
+        return ""
+    same = {j.name: j for j in jobs if j.system == "github" and j.path == job.path}
+
+    def waits(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        j = same.get(name)
+        if j is None or name in seen:
+            return False
+        return job.name in j.needs or any(waits(n, seen | {name}) for n in j.needs)
+
+    for j in same.values():
+        if j is not job and not waits(j.name) and _deploys(index, j):
+            return j.name
+    return ""
+
+
 class CiTests(Detector):
     """Test suites run by CI jobs/pipelines (pytest, unittest, tox, nox, make test ...), blocking or not, and manual test stages; feeds M3."""
 
@@ -192,7 +220,8 @@ class CiTests(Detector):
 
     def _findings(self, index: FileIndex) -> Iterator[Finding]:
         js_tests = bool(index.select(JS_TESTS, include_root=False))
-        for job in ci_model(index).active_jobs():
+        jobs = ci_model(index).active_jobs()
+        for job in jobs:
             if manual_test(job):
                 yield self.found("ci.manual_test", index, job.path, job.line, strength=Strength.STRONG,
                                  attrs={"system": job.system, "job": job.name, "gate": job.gate or "manual"})
@@ -225,5 +254,6 @@ class CiTests(Detector):
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
                     "asserts": asserts, "post_deploy": post_deploy, "stub": not asserts,  # tests that assert nothing
+                    **({"unwaited_by": other} if (other := unwaited(index, job, jobs)) else {}),
                 })
                 yield with_chain(f, reached_by(runs)) if runs is not None else f

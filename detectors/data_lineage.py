@@ -220,13 +220,18 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
 
 _DATA_FILE = lazy_re(r"(?i)\.(csv|tsv|parquet|feather|arrow|jsonl|avro|orc)$")
 _NOT_DATA_WORDS = frozenset({"model", "models", "metric", "metrics", "report", "reports", "plot", "plots", "figure", "fig", "png",
-                             "html", "config", "params", "log", "logs", "checkpoint", "predictions", "prediction", "eval", "evaluation"})
+                             "html", "config", "params", "log", "logs", "checkpoint", "predictions", "prediction", "eval", "evaluation",
+                             # evaluation tables written as CSV: a confusion matrix (``cm_path``), ROC/PR curves, feature
+                             # importances, per-class scores, result tables
+                             "confusion", "cm", "roc", "auc", "curve", "curves", "importance", "importances", "score", "scores",
+                             "results", "residuals", "leaderboard"})
 
 
 def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:
     """An artifact path that is training data: a data file (``data/train.csv``), or a name for one (``X_train_path``,
     ``train_data``), also the loop variable of ``for key, path in data_paths.items()``. Models, metrics, plots and
-    reports logged as artifacts are not data."""
+    reports logged as artifacts are not data, nor are evaluation tables written as CSV (``confusion_matrix.csv``,
+    ``feature_importance.csv``) or the held-out test split alone (``data/processed/test_data.pkl``)."""
     texts = [tracking.python_value(arg, tree) or "", ast.unparse(arg)]
     if isinstance(arg, ast.Name):
         texts += [ast.unparse(n.iter) for n in walk(tree) if isinstance(n, (ast.For, ast.comprehension))
@@ -234,6 +239,8 @@ def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:
     w = {x for t in texts for x in words(t)}
     if w & _NOT_DATA_WORDS:
         return False
+    if w & {"test", "holdout"} and not w & {"train", "training"}:
+        return False  # the held-out split the model is evaluated on, not the data it was trained on
     return any(_DATA_FILE.search(t) for t in texts) or bool(w & {"data", "dataset", "datasets", "train", "training"})
 
 

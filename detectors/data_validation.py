@@ -30,7 +30,11 @@ from mlscan.model import Finding, Strength
 # Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
 # project's Pandera schema names, added at run time) ...
 NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"tensorflow_data_validation", b"ExampleValidator",
-           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep", b"ValidationError")
+           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
+# ... or Pydantic's ``ValidationError`` caught around each row of a table (``row_validation``): the loop over the rows is
+# written in the source, else only what ``may_check`` admits can be found (most such files validate requests or configs)
+ROW_NEEDLES = (b"ValidationError",)
+ROW_LOOPS = (b"iterrows", b"itertuples", b"to_dict", b"iter_rows")
 # ... and files with check words that define a custom check function (data_checks.may_check, on the ``def`` lines of the text) or
 # sit below a conftest.py importing Great Expectations (its fixtures make ``expect_*``/``validate`` calls GE calls).
 CHECK_WORDS = (b"check_", b"validate_", b"verify_", b"data_quality", b"expect_", b"test_data", b"test_schema", b"test_no_missing",
@@ -79,7 +83,8 @@ class DataValidation(Detector):
         # the project's own schema names are not in the scan's vocabulary: checked as text, not words
         schema_needles = tuple(s.encode() for s in schemas)
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            library = index.mentions(e.path, NEEDLES) or bool(schema_needles and index.contains(e.path, schema_needles))
+            library = index.mentions(e.path, NEEDLES) or bool(schema_needles and index.contains(e.path, schema_needles)) or (
+                index.mentions(e.path, ROW_NEEDLES) and (index.contains(e.path, ROW_LOOPS) or may_check(index, e)))
             if not (library or (index.mentions(e.path, CHECK_WORDS) and may_check(index, e))):
                 continue
             if not library:

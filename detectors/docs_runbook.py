@@ -102,7 +102,10 @@ def _inline_commands(text: str) -> list[str]:
 # what a procedure's headings say it is about: the platform (a cluster, its nodes, a database, a tool's upgrade) or a model
 _INFRA_DOC = lazy_re(r"(?i)\b(?:cluster|control[ -]plane|node ?(?:group|pool)s?|nodes|eks|aks|gke|karpenter|terraform|database|postgres\w*|"
                      r"upgrades?|disaster[ -]recovery|backups?|certificates?|ingress|dns)\b")
-_MODEL_DOC = lazy_re(r"(?i)model|serving|inference|predict|endpoint|canary|traffic|champion|challenger|registry|retrain|deploy(?:ment)? of")
+_MODEL_DOC = lazy_re(r"(?i)model|serving|inference|predict|endpoint|canary|traffic|champion|challenger|registry|retrain|deploy(?:ment)? of|"
+                     r"rollback\W+(?:\w+\W+){0,3}deployment")  # "Rollback Cloud Run Deployment": the served app's release
+# a code migration or refactor's procedure (its rollback is a git checkout of the code, not a model's)
+_CODE_DOC = lazy_re(r"(?i)\b(migrat\w*|refactor\w*)\b")
 
 
 class DocsRunbook(Detector):
@@ -130,6 +133,9 @@ class DocsRunbook(Detector):
                 # EKS Cluster Upgrade > Rollback"
                 trail = " ".join([str(getattr(doc, "title", "") or ""), *next((x.trail for x in doc.sections if x.line == line), [section])])
                 about = "infra" if _INFRA_DOC.search(_plain(trail)) and not _MODEL_DOC.search(_plain(trail)) else "model"
+                stem = e.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("_", " ").replace("-", " ")  # type: ignore[attr-defined]
+                if _CODE_DOC.search(f"{stem} {_plain(trail)}") and not _MODEL_DOC.search(_plain(section)):
+                    about = "code"  # the rollback plan of a code migration or refactor (git checkout, old configs)
                 yield self.found(signal, index, e.path, line, strength=Strength.STRONG if titled else Strength.MEDIUM,
                                  attrs={"where": where, "section": section, "how": how, "about": about})
 
@@ -186,11 +192,14 @@ def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-
 
 
 def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+    # a section titled for the rollback ("Rollback Cloud Run Deployment") is the procedure, before a command or a comment
+    # met earlier in another section ("Quick Reference: # Emergency rollback")
     for i, s in enumerate(doc.sections):
         if s.level and _ROLLBACK.search(_plain(s.title)):
             how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
             if how:
                 return s.line, s.title, how
+    for s in doc.sections:
         for b in s.blocks:
             if b.is_shell:
                 cmds = commands(b)

@@ -35,8 +35,21 @@ _OPTIONAL = lazy_re(r"\boptional(ly)?\b|\balternatively\b|\b(may|might|could) (i
                     r"\byou (can|may) (also )?\w+ (additional|extra|more)\b|\b(if you'?re|if you are) (really )?in a hurry\b", re.IGNORECASE)
 # the machine's package manager: a prerequisite of the machine (curl, a VPN client, drivers, a CLI), not the project's setup
 # (``sudo apt install curl``, ``brew install terraform``, a vendor's ``curl ... | sh`` installer): it installs, it runs nothing
+_BUILDS_IMAGE = lazy_re(r"\bdocker[\s-]compose\s+(.*\s)?(up\s+(.*\s)?--build\b|build\b)|\b(docker|podman)\s+(image\s+)?build\b")
 _SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|snap|choco|apk|pacman|zypper|port)\s+(-\S+\s+)*install\b|"
-                          r"\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z)?sh\b|^\s*(sudo\s+)?(ba|z)?sh\s+<\(\s*(curl|wget)\b")
+                          r"\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z)?sh\b|^\s*(sudo\s+)?(ba|z)?sh\s+<\(\s*(curl|wget)\b|"
+                          r"\b(irm|iwr|Invoke-WebRequest)\b[^|]*\|\s*iex\b")  # (a table cell's ``\|`` is read as ``|``)
+
+
+
+def _system_install(cmd: str) -> bool:
+    return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
+
+
+def _reference(trail: tuple[str, ...] | list[str]) -> bool:
+    """A section under a command-reference heading ("Quick Reference Commands > Training") and no setup heading."""
+    below = trail[1:] if len(trail) > 1 else trail  # the page's own title ("# mytool CLI") names the project, not a section
+    return any(_REFERENCE.search(t) for t in below) and not any(_README_SETUP.search(t) for t in trail)
 
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
@@ -47,6 +60,12 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
 # a section that describes the system rather than telling the reader what to do: its numbered list is the order things
 # happen in ("Flow: 1. Code pushed to GitHub, 2. CI builds the image"), not steps to follow
 _DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
+
+
+_ONBOARDING = lazy_re(r"get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*", re.IGNORECASE)
+_LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
+# a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
+_REFERENCE = lazy_re(r"\b(reference|cheat[\s_-]?sheet|commands?|cli)\b", re.IGNORECASE)
 
 
 _MAKE = lazy_re(r"^\s*make((?:\s+[A-Za-z0-9_.][\w.-]*)*)\s*$")
@@ -62,6 +81,8 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
     target, ``docker compose up`` with a compose file that declares no services (an empty placeholder file), ``bash
     run_demo.sh`` whose script only echoes."""
     here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
+    if _LISTS_ONLY.match(cmd):
+        return True  # ``invoke --list``, ``make help``: prints what there is to run, runs none of it
     if _COMPOSE.match(cmd):
         found = next((x for d in dict.fromkeys((here, "")) for x in index.select(tuple(f"{d}{n}" for n in _COMPOSE_FILES))), None)
         if found is None:
@@ -116,13 +137,17 @@ class DocsSetup(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         emitted = 0
-        for e, where in project_docs(index):
+        # a page named for onboarding (GetStarted.md, TEAM_SETUP.md, quickstart.md) is read before the other pages beside it
+        order = {"readme": 0, "docs": 1, "guide": 2}
+        docs = sorted(project_docs(index), key=lambda t: (order.get(t[1], 3), not _ONBOARDING.search(t[0].name.rsplit(".", 1)[0])))
+        for e, where in docs:
             if emitted >= MAX_FILES:
                 break
             doc = document(index, e.path)
             stem = e.name.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
+            refs: set[int] = set()  # lines of commands in a command reference section
             for s in doc.sections:
                 if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
                     continue
@@ -140,6 +165,7 @@ class DocsSetup(Detector):
                             kind = classify(cmd)
                             if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):
                                 found.append((b.line, cmd, kind, s.title))
+                                refs |= {b.line} if _reference(s.trail) else set()
                         continue
                     if not b.is_shell or aside:
                         continue
@@ -147,6 +173,7 @@ class DocsSetup(Detector):
                         kind = classify(cmd)
                         if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd):
                             found.append((line, cmd, kind, s.title))
+                            refs |= {line} if _reference(s.trail) else set()
             if not found:
                 steps = _steps(doc) if page_is_guide else _steps(doc, readme=True) if where == "readme" else []
                 if len(steps) >= MIN_STEPS:  # a setup guide of numbered steps done in consoles and portals, not commands
@@ -155,9 +182,9 @@ class DocsSetup(Detector):
                                      attrs={"where": where, "section": doc.title, "install": False, "run": False, "commands": 0,
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
-            kinds = {INSTALL if _SYSTEM_INSTALL.search(c) else k for _, c, k, _ in found}
+            kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
             # cited at the first command of the project's own set-up, past the machine's prerequisites
-            line, cmd, _, section = next((f for f in found if not _SYSTEM_INSTALL.search(f[1])), found[0])
+            line, cmd, _, section = next((f for f in found if not _system_install(f[1])), found[0])
             strong_enough = len(kinds) == 2 or len(found) >= 2
             emitted += 1
             yield self.found(
@@ -166,8 +193,10 @@ class DocsSetup(Detector):
                 attrs={
                     "where": where,
                     "section": section or doc.title,
-                    "install": INSTALL in kinds,
+                    # building the project's images installs its dependencies into them (``docker compose up --build``)
+                    "install": INSTALL in kinds or any(_BUILDS_IMAGE.search(c) for _, c, k, _ in found if k == RUN),
                     "run": RUN in kinds,
                     "commands": len(found),
+                    **({"reference": True} if line in refs else {}),
                 },
             )

@@ -48,7 +48,9 @@ class DocsTaskrunner(Detector):
                 kinds = {n: _categories(n) or ({"test"} if found_tool == "tox" else set()) for n, _, _ in targets}
                 useful = [(n, ln) for n, ln, _ in targets if kinds[n]]
                 cats = sorted({c for n, _ in useful for c in kinds[n]})
-                line = useful[0][1] if useful else targets[0][1]
+                # cited at the first target that runs the project (trains, runs its pipeline, deploys), else the first useful one
+                runs = [ln for n, ln in useful if kinds[n] & {"train", "deploy"}]
+                line = runs[0] if runs else useful[0][1] if useful else targets[0][1]
                 names = [n for n, _ in useful] or [n for n, _, _ in targets]
                 # a task runner at the project's top level runs the project; one in a sub-folder (a web console's
                 # package.json, an infrastructure Makefile) runs that part (T1 prefers the former)

@@ -19,6 +19,23 @@ from mlscan.model import Evidence, Finding, Strength, clean_snippet
 _RECORD_EXT = (".json", ".yaml", ".yml", ".csv", ".tsv", ".txt", ".md", ".html", ".png", ".svg", ".log")
 _MODEL_EXT = (".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".bin", ".safetensors", ".keras", ".pb", ".model", ".cbm")
 
+# what a run writes about itself (a .dvc of such a folder versions outputs, not the data a model learns from)
+_RUN_OUTPUT_WORDS = frozenset({"profiling", "profile", "profiles", "profiler", "logs", "log", "traces", "trace", "reports", "report",
+                               "outputs", "output", "runs", "wandb", "mlruns", "figures", "plots", "results", "benchmarks"})
+
+# ... and data a deployed model is watched or fed with
+_MONITORING_WORDS = frozenset({"drift", "monitoring", "feedback", "inference", "predictions", "production", "serving"})
+
+
+def _tracks(path_words: list[set[str]]) -> str:
+    """What a .dvc file versions when it is not training data: ``run-outputs`` (profiler traces, logs, reports a run
+    wrote) or ``monitoring-data`` (drift samples, feedback, inference inputs); '' otherwise."""
+    if path_words and all(w & _RUN_OUTPUT_WORDS for w in path_words):
+        return "run-outputs"
+    if path_words and all(w & (_RUN_OUTPUT_WORDS | _MONITORING_WORDS) for w in path_words):
+        return "monitoring-data"
+    return ""
+
 
 def _hashed(entry: object) -> bool:
     return isinstance(entry, dict) and any(k in entry for k in ("md5", "etag", "checksum", "hash"))
@@ -39,9 +56,13 @@ class DvcData(Detector):
                 if isinstance(outs, list) and any(_hashed(o) for o in outs):
                     line = outs.line_of(0) if hasattr(outs, "line_of") else 1
                     paths = [str(o.get("path", "")) for o in outs if isinstance(o, dict)]
-                    yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG,
-                                     attrs={"kind": "dvc-file", "path": paths[0] if paths else "",
-                                            "models_only": bool(paths) and all(_model_file(p) for p in paths)})
+                    attrs: dict[str, object] = {"kind": "dvc-file", "path": paths[0] if paths else "",
+                                                "models_only": bool(paths) and all(_model_file(p) for p in paths)}
+                    folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
+                    tracks = _tracks([words(f"{folder}/{p}") for p in paths])
+                    if tracks:
+                        attrs["tracks"] = tracks  # versioned, but not the data a model learns from
+                    yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
         for e in index.select(("**/dvc.lock",)):
             for doc in index.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None

@@ -4,11 +4,13 @@ declares a stage's ``metrics:`` file has DVC track every run's metrics next to i
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts.commands import head, words
 from mlscan.facts.orchestration import trainingish
 from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
@@ -48,7 +50,8 @@ class DvcPipeline(Detector):
                         strength=Strength.MEDIUM,
                         attrs={"tool": "dvc", "tools": "dvc", "in_training": True, "metrics": True, "params": bool(
                             any(isinstance(st, dict) and st.get("params") for st in stages.values())), "optional": False,
-                               "tuning_only": False, "pipeline_native": True},
+                               "tuning_only": False, "pipeline_native": True,
+                               **({"missing_script": True} if _missing_script(index, e.vpath, declared) else {})},
                     )
 
 
@@ -62,6 +65,37 @@ class DvcPipeline(Detector):
         ev = self.evidence(index, path, min(out_line, dep_line), end_line=max(out_line, dep_line), strength=Strength.STRONG,
                            snippet=clean_snippet("\n".join(x[width:] for x in shown)) if shown else None)
         return replace(ev, context=f"stages.{up} output -> stages.{down}.deps", fact="lineage_edge")
+
+
+def _missing_script(index: FileIndex, vpath: str, stage: Any) -> bool:
+    """The stage's command runs a Python script (``python src/x/evaluate.py``, ``./evaluate.py``) that is not in the
+    repository: ``dvc repro`` cannot produce what the stage declares. Paths with variables, or leaving the scanned
+    scope, are not judged."""
+    cmds = stage.get("cmd")
+    base = posixpath.dirname(vpath)
+    wdir = str(stage.get("wdir") or "")
+    for text in cmds if isinstance(cmds, list) else [cmds]:
+        if not isinstance(text, str):
+            continue
+        w = words(text)
+        h = head(w)
+        rest = w[1:] if h.startswith("python") else w[:1] if h.endswith(".py") else []
+        while rest and rest[0].startswith("-"):
+            if rest[0] == "-m":
+                return False  # a module may come from an installed package
+            rest = rest[1:]
+        rel = rest[0] if rest else ""
+        if not rel.endswith(".py") or any(c in rel for c in "${}*"):
+            continue
+        cand = posixpath.normpath(posixpath.join(base, wdir, rel))
+        if cand.startswith("../") or posixpath.isabs(cand):
+            continue
+        scope = index.target.subdir.strip("/")
+        if scope and not (cand + "/").startswith(scope + "/") and not index.exists(cand):
+            continue
+        if not index.exists(cand) and not index.exists(f"{scope}/{cand}" if scope else cand):
+            return True
+    return False
 
 
 def _items(stage: Any, key: str) -> list[tuple[str, int]]:

@@ -26,6 +26,7 @@ from mlscan.facts.gates import (
     shell_gate,
 )
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, functions, reach_strength, words
+from mlscan.facts.placeholders import split_substitute
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Env, caller_params
 from mlscan.facts.wiring import file_imports
@@ -142,10 +143,11 @@ class MetricGate(Detector):
         strength, how = reach_strength(index, e)
         env = Env(tree, caller_params(index, e))
         ci_blocking = ci_runs_blocking(index, e)
+        substitute = {"split_substitute": True} if split_substitute(tree) else {}  # gates a metric of a stand-in split
         for g in gates:
             blocking = ci_blocking and not exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
             yield self.found("gate.metric", index, e.path, **at(index, e, g.line), strength=strength,
-                             attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how})
+                             attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how, **substitute})
 
     def _zenml_gates(self, index: FileIndex, e: FileEntry, tree: ast.Module, predicates: frozenset[str]) -> Iterator[Finding]:
         """A ZenML deployment decided by a metric-verdict step: the pipeline that wires them is in this module (current

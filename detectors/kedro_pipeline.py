@@ -1,7 +1,8 @@
 """Kedro pipelines: node(func, inputs, outputs) graphs whose datasets connect nodes (lineage through the
 Data Catalog); feeds D3. Pipeline-native tracking through kedro-mlflow: a training node's output saved to a
 ``kedro_mlflow.io`` metric/model/artifact dataset of the catalog is logged to MLflow by every ``kedro run`` (the
-plugin's hooks also log the run's parameters); feeds E1, E2."""
+plugin's hooks also log the run's parameters); MLflow logging hooks (PipelineX, kedro-mlflow) registered with the
+project track every run too; feeds E1, E2."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import call_tail, calls, dotted, imports, kwarg, literal, trainingish
+from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -38,6 +40,29 @@ def _node_io(c: ast.Call) -> tuple[set[str], set[str], str]:
     return {i for i in ins if not i.startswith("params:")}, outs, dotted(kwarg(c, "func") or args[0]) + " " + str(literal(kwarg(c, "name"), ""))
 
 
+# MLflow logging hooks of PipelineX and kedro-mlflow, and the names Kedro registers hooks under
+_MLFLOW_HOOKS = frozenset({"MLflowBasicLoggerHook", "MLflowDataSetsLoggerHook", "MLflowArtifactsLoggerHook", "MlflowHook",
+                           "MlflowPipelineHook", "MlflowNodeHook"})
+_HOOK_NAMES = frozenset({"HOOKS", "hooks"})
+
+
+def _assignments(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    """(name, value) of assignments to a plain name or a class attribute name."""
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    yield t.id, n.value
+        elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.value is not None:
+            yield n.target.id, n.value
+
+
+def _registered_names(tree: ast.AST) -> set[str]:
+    """Names read in the value Kedro registers hooks from (``HOOKS = (ProjectHooks(),) + mlflow_hooks``,
+    ``hooks = (...) + mlflow_hooks`` on a context class)."""
+    return {x.id for name, value in _assignments(tree) if name in _HOOK_NAMES for x in walk(value) if isinstance(x, ast.Name)}
+
+
 class KedroPipeline(Detector):
     """Kedro node graphs with dataset inputs/outputs; feeds D3."""
 
@@ -56,10 +81,45 @@ class KedroPipeline(Detector):
         produced = {o for *_, outs, _ in nodes for o in outs}
         linked = [(p, ln) for p, ln, ins, _, _ in nodes if ins & produced]
         yield from self._kedro_mlflow(index, nodes)
+        if nodes:
+            yield from self._tracking_hooks(index, nodes)
         if len(nodes) >= 2 and linked:
             p, ln = min(linked)
             yield self.found("pipeline.dag", index, p, ln, attrs={"tool": "kedro", "steps": len(nodes), "with_io": True, "catalog": catalog,
                                                                    "training": trainingish(*(t for *_, t in nodes))})
+
+    def _tracking_hooks(self, index: FileIndex, nodes: list[tuple[str, int, set[str], set[str], str]]) -> Iterator[Finding]:
+        """MLflow logging hooks registered with the project (``HOOKS = (...)`` in settings.py, a ``KedroContext``'s
+        ``hooks``, or a tuple of hooks added to them): PipelineX's ``MLflowBasicLoggerHook`` (starts the run, logs the
+        parameters) and ``MLflowDataSetsLoggerHook`` (logs every float/int output of a node as a metric), kedro-mlflow's
+        ``MlflowHook``/``MlflowPipelineHook``/``MlflowNodeHook`` (log the run's parameters). Every ``kedro run`` of the
+        training pipeline is then tracked without MLflow calls in the nodes. ``enable_mlflow=False`` switches them off."""
+        if not any(trainingish(text) for *_, text in nodes):
+            return
+        files = list(index.python_files((b"Hook", b"hooks", b"HOOKS"), ("**/*.py",)))
+        registered = {n for _e, tree in files for n in _registered_names(tree)}
+        for e, tree in files:
+            if e.test:
+                continue
+            found: dict[str, int] = {}
+            for target, value in _assignments(tree):
+                if target not in registered and target not in _HOOK_NAMES:
+                    continue
+                for c in (n for n in walk(value) if isinstance(n, ast.Call)):
+                    name = call_tail(c)
+                    if name in _MLFLOW_HOOKS and literal(kwarg(c, "enable_mlflow"), True) is not False:
+                        found.setdefault(name, c.lineno)
+            if not found:
+                continue
+            metrics = "MLflowDataSetsLoggerHook" in found
+            params = bool(set(found) & {"MLflowBasicLoggerHook", "MlflowHook", "MlflowPipelineHook", "MlflowNodeHook"})
+            if not (metrics or params):
+                continue
+            line = found.get("MLflowDataSetsLoggerHook") or min(found.values())
+            yield self.found("tracking.run", index, e.path, line, strength=Strength.STRONG,
+                             attrs={"tool": "mlflow", "tools": "mlflow", "in_training": True, "params": params, "metrics": metrics,
+                                    "optional": False, "tuning_only": False, "pipeline_native": True, "how": "kedro-hooks"})
+            return
 
     def _kedro_mlflow(self, index: FileIndex, nodes: list[tuple[str, int, set[str], set[str], str]]) -> Iterator[Finding]:
         """A training node's output kept in a kedro-mlflow dataset (``kedro_mlflow.io.metrics.MlflowMetricDataset``,

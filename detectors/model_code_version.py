@@ -14,6 +14,7 @@ from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import resolve
+from mlscan.facts.image_contents import no_image_ships_model
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -49,7 +50,7 @@ class ModelCodeVersion(Detector):
 
     id = "model.code_version"
     questions = ("E3",)
-    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS)
+    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -65,7 +66,9 @@ class ModelCodeVersion(Detector):
                 attrs: dict[str, object] = {"how": how, "source": source}
                 if "image-tag" in how:
                     if not image_model:
-                        image_model.append(False if from_registry_only(index) else None)
+                        # serving fetches its model from a registry, or no Dockerfile of the repository puts a model
+                        # in its image (serving reads it from a bucket or mounted path at start-up)
+                        image_model.append(False if from_registry_only(index) or not _has_model(index) or no_image_ships_model(index, tracking.DOCKERFILES) else None)
                     attrs["carries_model"] = image_model[0]
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
@@ -103,6 +106,17 @@ class ModelCodeVersion(Detector):
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, (b"sagemaker",)) or not index.mentions(e.path, (b"sha",)) and not index.mentions(e.path, (b"commit",)):
+                continue
+            tree = index.python(e.path)
+            hit = _named_by_commit(index, e, tree) if tree is not None else None
+            if hit:
+                where = place(index, e)
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                line, snip = ops.locate(index, e, hit)
+                yield from emit(e.path, line, "model-name:git-sha", "code", strength, snip)
         versioned: dict[str, str | None] = {}  # command text -> its compact form when it names a code version
         for c in ops.automated_commands(index):  # one command text is run by many jobs: its text is searched once
             if c.text not in versioned:
@@ -119,6 +133,29 @@ class ModelCodeVersion(Detector):
                     for k, v in d.items():
                         if isinstance(v, str) and "${bundle.git.commit}" in v:
                             yield from emit(e.path, d.line_of(k), "git-source-info", "job-config", Strength.STRONG)
+
+
+# model files a repository may ship, and the libraries whose import makes Python code model code (train, save, load)
+_MODEL_FILES = ("**/*.pkl", "**/*.pickle", "**/*.joblib", "**/*.pt", "**/*.pth", "**/*.h5", "**/*.keras", "**/*.onnx",
+                "**/*.safetensors", "**/*.ckpt", "**/*.sav", "**/*.model", "**/*.cbm", "**/*.tflite", "**/saved_model.pb",
+                "**/*.dvc", "**/dvc.yaml", "**/MLmodel", "**/*.bentomodel")
+_ML_IMPORTS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"lightgbm", b"catboost", b"transformers", b"mlflow",
+               b"onnxruntime", b"joblib", b"statsmodels", b"prophet", b"jax", b"sagemaker", b"aiplatform", b"azureml", b"bentoml",
+               b"ultralytics", b"fastai", b"spacy", b"pycaret", b"autogluon", b"h2o", b"sentence_transformers", b"diffusers",
+               b"gensim", b"pytorch_lightning", b"lightning", b"onnx", b"tfx", b"kfp", b"wandb")
+
+
+def _has_model(index: FileIndex) -> bool:
+    """Does the repository hold a model at all: a model file (or a DVC-tracked one), or Python code importing a
+    machine-learning, serving or model-registry library? An image of a project without one (a data workflow, a web
+    app) carries no model, whatever its tag."""
+
+    def build() -> bool:
+        if any(not e.test for e in index.select(_MODEL_FILES)):
+            return True
+        return any(not e.test and index.mentions(e.path, (lib,)) for e in index.select(("**/*.py", "**/*.ipynb")) for lib in _ML_IMPORTS)
+
+    return bool(index.memo("model-code-version:has-model", build))
 
 
 def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> Iterator[str]:
@@ -219,6 +256,53 @@ def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str
             if how:
                 return f"manifest-image-tag:{how}"
     return None
+
+
+# SageMaker calls that name the model or the job that trains it: (call name, keyword of the name)
+_SAGEMAKER_NAMES = (("fit", "job_name"), ("attach", "training_job_name"), ("create_model", "ModelName"),
+                    ("create_training_job", "TrainingJobName"), ("register", "model_name"))
+
+
+def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> int | None:
+    """The line of a SageMaker model or training job named by the commit: ``PyTorchModel(name=settings.short_sha)``,
+    ``estimator.fit(job_name=f"{settings.short_sha}")``, ``Estimator.attach(training_job_name=SETTINGS.short_sha)``, where
+    the name reads a commit-named value that is set at run time (``code_key``: a variable assigned from a call or an
+    expression, or a field of a settings class of the project, e.g. a pydantic ``BaseSettings`` field that is read
+    from the environment or computed from one). A hard-coded ``short_sha = "abc1234"`` names nothing."""
+    al, calls = ops.py_calls(index, e)
+    if not ops.imports_module(al, "sagemaker", "boto3"):
+        return None
+    # the model's own name first, then the jobs that train it
+    for c in sorted(calls, key=lambda c: (not c.attr.endswith("Model"), c.line)):
+        if c.qual and not c.qual.startswith(("sagemaker", "boto3")) and not c.attr.endswith("Model") and c.attr not in ("fit", "attach"):
+            continue
+        keys = [k for a, k in _SAGEMAKER_NAMES if c.attr == a]
+        if c.attr.endswith("Model") and c.attr[:1].isupper():
+            keys.append("name")
+        for k in keys:
+            value = ops.kwarg(c.node, k)
+            if value is not None and any(_runtime_code_value(index, e, tree, n) for n in walk(value)):
+                return c.line
+    return None
+
+
+def _runtime_code_value(index: FileIndex, e: ops.FileEntry, tree: ast.Module, n: ast.AST) -> bool:
+    """Is ``n`` a commit-named name or attribute whose value is set at run time?"""
+    if isinstance(n, ast.Name) and code_key(n.id):
+        values = [a.value for a in walk(tree) if isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == n.id for t in a.targets)]
+        return bool(values) and not any(isinstance(v, ast.Constant) for v in values)
+    if not (isinstance(n, ast.Attribute) and code_key(n.attr)):
+        return False
+    for f in (e, *ops.local_imports(index, e)):
+        t = tree if f is e else index.python(f.path)
+        for cls in (x for x in walk(t) if isinstance(x, ast.ClassDef)) if t is not None else ():
+            for st in cls.body:
+                if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.target.id == n.attr:
+                    # a field: filled at construction (a settings class reads it from the environment) or computed
+                    return st.value is None or not isinstance(st.value, ast.Constant)
+                if isinstance(st, ast.Assign) and any(isinstance(x, ast.Name) and x.id == n.attr for x in st.targets):
+                    return not isinstance(st.value, ast.Constant)
+    return False
 
 
 # Model files written with their metadata: the saved object is a dict (a checkpoint) that carries the git commit

@@ -259,12 +259,15 @@ def _command_text(call: ast.Call, tree: ast.AST) -> str:
 
 
 def _local_store(tree: ast.AST) -> bool:
-    """Does the module point MLflow at a local file store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` URI
-    or a plain path such as ``./mlruns``)? Models registered there stay on the machine that trained them."""
+    """Does the module point MLflow at a local store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` or
+    ``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine: ``http://127.0.0.1:5000``,
+    ``http://localhost:5000``)? Models registered there stay on the machine that trained them."""
     for n in walk(tree):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") \
                 and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
             v = n.args[0].value.strip().lower()
-            if v.startswith("file:") or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
+            if v.startswith(("file:", "sqlite:")) or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
+                return True
+            if re.match(r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)([:/]|$)", v):
                 return True
     return False

@@ -15,7 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
-from mlscan.facts.placeholders import placeholder_value, synthetic_source
+from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -63,6 +63,8 @@ _LIBS = (
     ("fiddler.", "fiddler", {}),
     ("superwise.Superwise", "superwise", {}),  # the client of a model-observability platform that serving logs predictions to
 )
+_INTERACTIVE_UI = ("streamlit", "gradio", "dash", "panel")
+_LIB_TOOLS = frozenset(t for _p, t, _k in _LIBS)
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor", "MonitorSchedule")
 # calls that create a managed, scheduled monitor on the platform (SageMaker Model Monitor schedules, Vertex AI model
@@ -95,11 +97,19 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
-        placeholder = None
+        placeholder = substitute = on_demand = None
         for f in self._monitors(index, e, tree):
             if placeholder is None:
                 placeholder = _placeholder_reads(tree)  # drift on ``s3://your-bucket/...`` reads nothing real yet
-            extra = {"placeholder": True} if placeholder else {}
+                substitute = bool(split_substitute(tree))  # a test-set sample as "current" data when none is there
+                # a report computed by a page of an interactive app (Streamlit, Gradio, Dash, Panel) runs when someone
+                # opens the page and picks the data: nothing watches the model unattended
+                on_demand = ops.imports_module(ops.py_calls(index, e)[0], *_INTERACTIVE_UI)
+            extra: dict[str, object] = {"placeholder": True} if placeholder else {}
+            if substitute:
+                extra["split_substitute"] = True
+            if on_demand and f.attrs.get("tool") in _LIB_TOOLS:  # a report library's run, not a metric exported and scraped
+                extra["on_demand"] = True
             yield replace(f, attrs=MappingProxyType({**f.attrs, "synthetic": synthetic, **extra}))  # frozen like found()'s: the facts cache stores only those
 
     def _monitors(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:

@@ -43,6 +43,7 @@ _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", 
 
 _TABLE_TYPES = frozenset({"DataFrame", "Series", "Dataset", "DatasetDict", "ndarray", "Table"})
 _INGEST_WORDS = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query"})
+_INFERENCE_WORDS = frozenset({"inference", "predict", "prediction", "predictions", "batch", "single", "serving", "scoring", "score"})
 _READ_VERBS = frozenset({"read", "query", "load", "fetch", "download", "extract", "get"})
 _TABLE_WORDS = frozenset({"data", "dataset", "df", "table", "frame", "dataframe", "features", "rows", "pandas", "parquet", "csv"})
 
@@ -457,13 +458,16 @@ def _zenml_data(tree: ast.Module) -> list[Hit]:
     """A ZenML step that brings data into the pipeline (an ingest/load step returning a table): ZenML keeps every
     step output as a versioned artifact of the run in the stack's artifact store, so each run's input data is
     kept (labelling conventions D1: per-run data artifacts of ZenML)."""
+    ingest = []
     for fn in walk(tree):
         if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")) or fn.returns is None:
             continue
         returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
         if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
-            return [["zenml-data", fn.lineno, bool(synthetic_source(fn))]]
-    return []
+            ingest.append(fn)
+    # the step that fetches the training data before one that fetches data to predict on (``fetch_batch_inference_data``)
+    ingest.sort(key=lambda fn: (not words(fn.name) & {"train", "training"}, bool(words(fn.name) & _INFERENCE_WORDS)))
+    return [["zenml-data", fn.lineno, bool(synthetic_source(fn))] for fn in ingest[:1]]
 
 
 def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:

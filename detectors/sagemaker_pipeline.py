@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
@@ -58,10 +59,14 @@ class SagemakerPipeline(Detector):
                 # an S3 literal, an input not taken from another step's properties); a pipeline whose steps only read
                 # each other's outputs generates its data (weak, below D3)
                 raw = _raw_input(tree)
-                yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno,
+                # the handoff: a step's input that is another step's output property (training's first), not the
+                # ``steps=[...]`` list, whose order SageMaker ignores
+                edge = _edge_line(tree)
+                extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
+                yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno, extra=extra,
                                  strength=Strength.MEDIUM if raw else Strength.WEAK,
                                  attrs={"tool": "sagemaker", "steps": len(step_calls), "with_io": io, "training": training,
-                                        **({} if raw else {"raw_input": False})})
+                                        **({} if raw else {"raw_input": False}), **({"edge": True} if edge else {})})
             bound = assigned_calls(tree)
             for c in calls(tree, "ConditionStep"):
                 conds = kwarg(c, "conditions") or ast.List([])
@@ -98,6 +103,18 @@ class SagemakerPipeline(Detector):
 
 
 _INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data"}
+
+
+def _edge_line(tree: ast.AST) -> int | None:
+    """The line of the first step input taken from another step's ``.properties`` (a ``TrainingInput`` first: where
+    data passes into training), or None."""
+    found: dict[str, int] = {}
+    for c in (n for n in walk(tree) if isinstance(n, ast.Call)):
+        name = call_tail(c)
+        v = kwarg(c, _INPUT_ARGS[name]) if name in _INPUT_ARGS else None
+        if v is not None and any(isinstance(x, ast.Attribute) and x.attr == "properties" for x in walk(v)):
+            found.setdefault(name, v.lineno)
+    return found.get("TrainingInput") or (min(found.values()) if found else None)
 
 
 def _raw_input(tree: ast.AST) -> bool:

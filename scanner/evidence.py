@@ -268,8 +268,11 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
+    ("missing_script", True, "missing script: its command runs a file absent from the repository", True),
+    ("on_demand", True, "on demand: computed when someone opens an interactive page, nothing runs it unattended", True),
     ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
     ("tuning_only", True, "hyperparameter search only", False),
+    ("split_substitute", True, "test-set substitute: reads another data split when its input is absent", False),
 )
 
 
@@ -547,7 +550,7 @@ def doc_rank(path: str) -> int:
     if not is_prose(path):
         return 0
     parts = path.lower().split("/")
-    stem = parts[-1].rsplit(".", 1)[0]
+    stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", path.rsplit("/", 1)[-1].rsplit(".", 1)[0]).lower()  # GetStarted: get started
     words = set(re.split(r"[^a-z0-9]+", stem)) | {p for p in parts[:-1] if p in _RUNBOOK_WORDS}
     if any(p in _NOTES_DIRS for p in parts[:-1]) or words & {"decision", "decisions", "convention", "conventions", "adr", "proposal",
                                                              "plan", "notes"}:

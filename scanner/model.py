@@ -90,6 +90,13 @@ def clean_snippet(text: str, max_len: int = SNIPPET_MAX) -> str:
     return truncate(out, max_len)
 
 
+def wiring_text(location: str, chain: Iterable[str]) -> str:
+    """How a cited file is reached, as every report writes it: ``defined at a.py:4 ← run by run.sh:8 ← called from
+    CI step .github/workflows/x.yml:35``, nearest link first ('' without a chain)."""
+    links = [c for c in chain if c]
+    return " ← ".join((f"defined at {location}", *links)) if links else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One cited location: file, line range, snippet and the detector that found it."""
@@ -122,9 +129,7 @@ class Evidence:
 
     def wiring(self) -> str:
         """``defined at a.py:4 ← run by run.sh:8 ← called from ci .github/workflows/x.yml:35`` ('' when not reached)."""
-        if not self.chain:
-            return ""
-        return " ← ".join((f"defined at {self.location()}", *self.chain))
+        return wiring_text(self.location(), self.chain)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -210,6 +215,8 @@ class Answer:
     signals: tuple[str, ...] = ()
     attested: bool = False
     evidence_omitted: int = 0  # evidence found beyond the capped ``evidence`` (score.MAX_EVIDENCE)
+    # the caveats that cap a yes at partial (every decisive finding carries one): ``optional: runs only when ...``
+    capped_by: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -225,6 +232,8 @@ class Answer:
         }
         if self.evidence_omitted:
             out["evidence_omitted"] = self.evidence_omitted
+        if self.capped_by:
+            out["capped_by"] = list(self.capped_by)
         return out
 
 

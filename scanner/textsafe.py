@@ -83,6 +83,11 @@ def clean_tree(value: Any, keep: str = "\n\t", path: bool = False) -> Any:
     return value
 
 
+def first_line(snippet: str) -> str:
+    """A snippet's first non-blank line, stripped (the cited line itself: snippets start at it)."""
+    return next((ln.strip() for ln in snippet.splitlines() if ln.strip()), "")
+
+
 def more(count: int) -> str:
     """``…and 9,990 more``: what a capped list left out."""
     return f"{ELLIPSIS}and {count:,} more"

@@ -77,6 +77,9 @@ def _framework_diff(name: str, base: Mapping[str, Any], head: Mapping[str, Any])
                 "evidence_removed": removed,
             }
         )
+        capped = [c for c in (h or {}).get("capped_by") or [] if isinstance(c, str)]
+        if capped:  # the caveats that hold the head answer at partial
+            changes[-1]["capped_by"] = capped
     bl, hl = int(base.get("level") or 0), int(head.get("level") or 0)
     by, hy = int(base.get("yes_count") or 0), int(head.get("yes_count") or 0)
     return {

@@ -7,29 +7,20 @@ code spans or escaped, so a file cannot inject Markdown or HTML into the comment
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..lazyre import lazy_re
 from ..reporters.links import blob_url
+from ..reporters.mdtext import code
+
+__all__ = ["RENDERERS", "code", "escape", "markdown", "terminal", "to_json"]
 
 _CONTROL = lazy_re(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = lazy_re(r"([\\`*_\[\]<>|#!~])")
 _ARROW = {"better": "⬆", "worse": "⬇", "changed": "↔"}
 _MARK = {"yes": "✅ yes", "partial": "🟡 partial", "no": "❌ no", "unknown": "❔ unknown", None: "— (absent)"}
 DEFAULT_EVIDENCE_LIMIT = 5
-
-
-def code(text: Any) -> str:
-    """``text`` as one inline code span, whatever backticks it holds."""
-    s = " ".join(_CONTROL.sub(" ", str(text)).split())
-    if not s:
-        return "` `"
-    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if s.startswith("`") or s.endswith("`") else ""
-    return f"{fence}{pad}{s}{pad}{fence}"
 
 
 def escape(text: Any) -> str:
@@ -66,6 +57,13 @@ def _ev_line(ev: Mapping[str, Any], side: Mapping[str, Any]) -> str:
     return out
 
 
+def _capped(change: Mapping[str, Any]) -> str:
+    """`` ⚠ optional, stub``: the short names of the caveats that cap the head answer at partial ('' when none)."""
+    capped = change.get("capped_by") if isinstance(change.get("capped_by"), list) else []
+    names = list(dict.fromkeys(str(c).split(":")[0] for c in capped if isinstance(c, str)))
+    return " ⚠ " + ", ".join(escape(n) for n in names[:3]) if names else ""
+
+
 def markdown(doc: Mapping[str, Any], *, evidence_limit: int = DEFAULT_EVIDENCE_LIMIT, report_url: str | None = None) -> str:
     """One comment section: the level and yes-count change, the answers that changed (worse first) with
     the evidence that appeared or disappeared, pitfalls added/removed and the other frameworks' levels."""
@@ -93,7 +91,7 @@ def markdown(doc: Mapping[str, Any], *, evidence_limit: int = DEFAULT_EVIDENCE_L
         out += ["| Question | Answer | |", "|---|---|---|"]
         for c in changes:
             out.append(f"| **{escape(c['id'])}** {escape(c['text'])} | {_MARK.get(c['base'], escape(c['base']))} → "
-                       f"{_MARK.get(c['head'], escape(c['head']))} | {_ARROW[c['direction']]} {c['direction']} |")
+                       f"{_MARK.get(c['head'], escape(c['head']))}{_capped(c)} | {_ARROW[c['direction']]} {c['direction']} |")
         out.append("")
         out += _evidence(changes, base, head, evidence_limit, report_url)
     pit = doc.get("pitfalls") or {}
@@ -150,7 +148,8 @@ def terminal(doc: Mapping[str, Any]) -> str:
             continue
         out.append(f"  {f['framework']}: L{f['level']['base']} -> L{f['level']['head']}, {len(f['changes'])} answer(s) changed")
         for c in f["changes"]:
-            out.append(f"    {c['id']}: {c['base']} -> {c['head']} ({c['direction']})")
+            capped = "; ".join(str(x).split(":")[0] for x in c.get("capped_by") or [])
+            out.append(f"    {c['id']}: {c['base']} -> {c['head']} ({c['direction']})" + (f" capped by: {capped}" if capped else ""))
             for ev in c["evidence_removed"]:
                 out.append(f"      - {ev.get('path')}:{ev.get('line') or ''} {ev.get('detector') or ''}")
             for ev in c["evidence_added"]:

@@ -93,20 +93,42 @@ _PLATFORM_CHART = lazy_re(
     r"redis|elasticsearch|kibana|feast[\w-]*|zenml[\w-]*|clearml[\w-]*|label-studio)$")
 
 
+# kinds ``kubectl create <kind> --dry-run -o yaml | kubectl apply -f -`` makes idempotent: the cluster's set-up around a
+# deploy (a namespace, a secret, a config map, access), never the workload that serves a model
+_SETUP_KINDS = frozenset({"ns", "namespace", "secret", "configmap", "cm", "serviceaccount", "sa", "role", "rolebinding",
+                          "clusterrole", "clusterrolebinding", "quota", "resourcequota"})
+
+
+def _stdin(argv: list[str]) -> bool:
+    return any(x in ("-f", "--filename") and nxt == "-" for x, nxt in zip(argv, argv[1:], strict=False)) \
+        or "--filename=-" in argv or "-f-" in argv
+
+
+def _cluster_setup(argv: list[str]) -> bool:
+    a = [x for x in argv[1:] if not x.startswith("-")]
+    return head(argv) == "kubectl" and a[:1] == ["create"] and len(a) > 1 and a[1] in _SETUP_KINDS
+
+
 @lru_cache(maxsize=1 << 15)
 def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
     serverless | container-service | paas | databricks | anyscale | ray-serve | gitops | vm | terraform |
     pulumi | iac | hf-spaces ... (terraform/pulumi need a check of what they provision)."""
+    if text.startswith("ssh ") and _remote_deploy(text):
+        return "vm"  # the remote command may install the app's requirements before it restarts the app
     if is_install(text):
         return None
+    before: list[str] = []  # the previous member of the pipeline (what a ``-f -`` reads)
     for w in segments(text):
         h = head(w)
         a = [x for x in w[1:] if not x.startswith("-")]
         s1, s2, s3 = (a + ["", "", ""])[:3]
+        fed, before = before, w
         if h == "kubectl" and s1 in _KUBECTL:
             if s1 == "rollout" and s2 not in ("restart", "undo"):
                 continue
+            if _stdin(w) and _cluster_setup(fed):
+                continue  # ``kubectl create ns x --dry-run=client -o yaml | kubectl apply -f -``: set-up, not a deploy
             if s1 == "create" and "-f" not in w and "--filename" not in w:
                 continue
             if s1 == "set" and s2 != "image":
@@ -188,11 +210,31 @@ def deploy_command(text: str) -> str | None:
             return "terraform"
         if h == "pulumi" and s1 == "up":
             return "pulumi"
-        if h == "ssh" and re.search(r"docker(-compose| compose)?\s+(compose\s+)?(up|run|pull)|systemctl\s+restart|kubectl\s+apply", " ".join(w[1:])):
+        if h == "ssh" and _remote_deploy(" ".join(w[1:])):
             return "vm"
         if h == "ansible-playbook" and any("deploy" in x for x in a):
             return "vm"
     return None
+
+
+# what a command run on a remote host over ssh does to start or restart the service there: containers brought up, a
+# service manager told to (re)start it, or the app started again in the background (``pkill -f app.py; nohup python3
+# app.py &``: the usual way to redeploy a Flask/FastAPI app copied to a VM)
+_REMOTE_RESTART = re.compile(r"docker(-compose| compose)?\s+(compose\s+)?(up|run|pull)|systemctl\s+(re)?start|kubectl\s+apply|"
+                             r"\bpm2\s+(start|restart|reload)|supervisorctl\s+(start|restart|reload|update)|"
+                             r"\bnohup\s+(\S*/)?(python\d?(\.\d+)?|gunicorn|uvicorn|flask|streamlit)\b")
+
+
+def _remote_deploy(remote: str) -> bool:
+    """A remote command that (re)starts a service; a background job that trains (``nohup python train.py &``) is
+    a training run on the host, not a deploy."""
+    m = _REMOTE_RESTART.search(remote)
+    if m is None:
+        return False
+    if m.group(0).startswith("nohup"):
+        started = remote[m.start():].split("&", 1)[0]
+        return not trainingish(started)
+    return True
 
 
 ACTIONS = {

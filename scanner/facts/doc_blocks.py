@@ -634,6 +634,8 @@ def classify(command: str) -> str | None:
         return ENV
     if head in ("docker", "podman") and sub in ("login", "logout", "ps", "images", "logs", "info", "version"):
         return ENV
+    if (head == "jupyter" and sub == "nbconvert" or head == "jupyter-nbconvert") and not any(w.startswith("--execute") for w in words):
+        return ENV  # converting a notebook (to a script, HTML ...) runs nothing; ``--execute`` runs it
     if head in _RUN_HEADS:
         return RUN
     return None

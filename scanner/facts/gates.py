@@ -135,11 +135,49 @@ Assigns = dict[str, list[tuple[int, ast.expr]]]
 
 
 def _assigns(stmts: list[ast.stmt]) -> Assigns:
-    """name -> [(line, value)] of the plain assignments in a function body (or a module's top level)."""
+    """name -> [(line, value)] of the plain assignments in a function body (or a module's top level), and the verdict
+    flags set there (``_flags``)."""
     out: Assigns = {}
+    entries: dict[str, list[tuple[int, ast.expr]]] = {}  # dict entries set with a literal key
     for n in statements_in(stmts):  # an assignment is a statement: no expression is walked
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
             out.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
+        elif isinstance(n, ast.Assign) and len(n.targets) == 1 and (key := _flag_key(n.targets[0])) is not None:
+            entries.setdefault(key, []).append((n.lineno, n.value))
+    for key, sets in _flags(stmts).items():
+        # a flag whose other assignments are all ``False`` (its initial value) holds exactly when its guard held; set
+        # elsewhere too (an override), it says nothing about the guard
+        flagged = {ln for ln, _ in sets}
+        others = [v for ln, v in [*out.get(key, ()), *entries.get(key, ())]
+                  if ln not in flagged and not (isinstance(v, ast.Constant) and v.value is False)]
+        if not others:
+            out[key] = sets
+    return out
+
+
+def _flag_key(target: ast.expr) -> str | None:
+    """A flag's key: a name, or a dict entry with a literal key (``results["performance_passed"]``)."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and isinstance(target.slice, ast.Constant) \
+            and isinstance(target.slice.value, str):
+        return ast.unparse(target)
+    return None
+
+
+def _flags(stmts: list[ast.stmt]) -> Assigns:
+    """Verdict flags: a name or dict entry set to ``True`` directly in one branch of an ``if`` (``if performance_passed:
+    results["model_performance_passed"] = True``), mapped to that branch's condition, so that a later test reading the
+    flag reads the condition (``_Expand``)."""
+    out: Assigns = {}
+    for n in statements_in(stmts):
+        if not isinstance(n, ast.If):
+            continue
+        for branch, test in ((n.body, n.test), (n.orelse, ast.UnaryOp(ast.Not(), n.test))):
+            for s in branch:
+                if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.value, ast.Constant) and s.value.value is True \
+                        and (key := _flag_key(s.targets[0])) is not None:
+                    out.setdefault(key, []).append((s.lineno, test))
     return out
 
 
@@ -151,13 +189,24 @@ class _Expand(ast.NodeTransformer):
         self.assigns, self.line, self.depth = assigns, line, depth
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        prior = [v for ln, v in self.assigns.get(node.id, ()) if ln < self.line]
-        if not prior or self.depth <= 0 or len(self.assigns.get(node.id, ())) > 1:
+        return self._expand(node, node.id)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        key = _flag_key(node)
+        return self._expand(node, key) if key is not None and key in self.assigns else self.generic_visit(node)
+
+    def _expand(self, node: ast.expr, key: str) -> ast.AST:
+        prior = [v for ln, v in self.assigns.get(key, ()) if ln < self.line]
+        if not prior or self.depth <= 0 or len(self.assigns.get(key, ())) > 1:
             return node
         value = prior[-1]
-        if self.depth <= 1 or not any(isinstance(n, ast.Name) and n.id in self.assigns for n in walk(value)):
+        if self.depth <= 1 or not any(_expandable(n, self.assigns) for n in walk(value)):
             return value  # nothing in it would be replaced: the expansion only reads it, no copy needed
         return _Expand(self.assigns, self.line, self.depth - 1).visit(copy.deepcopy(value))
+
+
+def _expandable(n: ast.AST, assigns: Assigns) -> bool:
+    return isinstance(n, ast.Name) and n.id in assigns or isinstance(n, ast.Subscript) and _flag_key(n) in assigns
 
 
 def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset[str] = frozenset()) -> bool:
@@ -165,7 +214,7 @@ def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset
     (``metric_predicates``: ``tests.passes``, ``model_checks.all_pass()``) that the test reads."""
     if metric_compare(test) is not None:
         return True
-    expanded = _Expand(assigns, line, 3).visit(copy.deepcopy(test)) if any(isinstance(n, ast.Name) and n.id in assigns for n in walk(test)) else test
+    expanded = _Expand(assigns, line, 3).visit(copy.deepcopy(test)) if any(_expandable(n, assigns) for n in walk(test)) else test
     if predicates and any(isinstance(n, ast.Attribute) and n.attr in predicates
                           or isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in predicates for n in walk(expanded)):
         return True

@@ -234,3 +234,70 @@ def placeholder_value(value: str) -> bool:
     """A setting the reader still has to fill in (a store URL ``gdrive://<folder-id>``, ``s3://your-bucket/dvc``): it
     names no real place, so nothing is stored there yet."""
     return bool(_PLACEHOLDER_VALUE.search(value))
+
+
+# ---------------------------------------------------------------- test-set substitutes
+
+# a path or a name of one data split (``data/processed/test.csv``, ``X_val``, ``holdout_df``)
+# (the evaluation splits: a script falling back to them measures held-out data in place of the data it names)
+_SPLIT_PATH = lazy_re(r"(?i)(?:^|[/\\_.-])(?:test|testing|val|valid|validation|holdout)(?:$|[/\\_.-])")
+_SPLIT_NAME = lazy_re(r"(?i)^(?:\w+_)?(?:test|val|valid|validation|holdout)(?:_\w+)?$")
+_EXISTS = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir"})
+_NOT_FOUND = frozenset({"FileNotFoundError", "OSError", "IOError", "NoSuchKey"})
+
+
+def _absent(test: ast.AST) -> bool:
+    """A test that holds when an input is missing: ``not p.exists()``, ``not os.path.isfile(p)``, ``x is None``."""
+    if isinstance(test, ast.BoolOp):
+        return any(_absent(v) for v in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return isinstance(test.operand, ast.Call) and _call_name(test.operand) in _EXISTS
+    return (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is)
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None)
+
+
+def _split_read(body: list[ast.stmt], missing: frozenset[str] = frozenset()) -> int:
+    """The line of the first read of a named split in ``body`` other than the ``missing`` input itself: a path
+    literal naming one (``"test.csv"``, ``"data/val"``), a read call or an assignment taking a split variable
+    (``current = test_df.sample(...)``)."""
+    for st in body:
+        for x in walk(st):
+            if isinstance(x, ast.Constant) and isinstance(x.value, str) and ("/" in x.value or "." in x.value) \
+                    and len(x.value) < 200 and " " not in x.value and _SPLIT_PATH.search(x.value) and x.value not in missing:
+                return x.lineno
+            if isinstance(x, ast.Call) and _call_name(x) in _READS \
+                    and any(isinstance(a, ast.Name) and _SPLIT_NAME.match(a.id) and a.id not in missing for a in x.args):
+                return x.lineno
+            if isinstance(x, ast.Assign):
+                root = x.value
+                while isinstance(root, (ast.Call, ast.Attribute, ast.Subscript)):
+                    root = root.func if isinstance(root, ast.Call) else root.value
+                if isinstance(root, ast.Name) and _SPLIT_NAME.match(root.id) and root.id not in missing \
+                        and not any(isinstance(t, ast.Name) and _SPLIT_NAME.match(t.id) for t in x.targets):
+                    return x.lineno
+    return 0
+
+
+def _named(node: ast.AST) -> frozenset[str]:
+    """The names and string literals in ``node`` (the input a missing-input test checks)."""
+    return frozenset(x.id if isinstance(x, ast.Name) else x.value for x in walk(node)
+                     if isinstance(x, ast.Name) or isinstance(x, ast.Constant) and isinstance(x.value, str))
+
+
+def split_substitute(tree: ast.AST) -> int:
+    """The line where a script, finding its input missing (``if not current.exists():``, ``except
+    FileNotFoundError:``, ``if path is None:``), reads another data split in its place (a sample of the test set as
+    "current" data, the validation set for the test set); 0 when it never does. A metric or a drift report then
+    measures that split, not the data it names."""
+    for n in walk(tree):
+        if isinstance(n, ast.If) and _absent(n.test):
+            line = _split_read(n.body, _named(n.test))
+        elif isinstance(n, ast.Try):
+            line = next((ln for h in n.handlers if h.type is not None
+                         and any(isinstance(t, ast.Name) and t.id in _NOT_FOUND for t in walk(h.type))
+                         for ln in [_split_read(h.body)] if ln), 0)
+        else:
+            continue
+        if line:
+            return line
+    return 0

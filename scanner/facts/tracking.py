@@ -6,6 +6,7 @@ variables. Nothing here reads files except through the index. Not a detector."""
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -362,6 +363,63 @@ def remote_uri(value: str) -> str | None:
                 return None
             return s.split(":")[0]
     return None
+
+
+COMPOSE_GLOBS = ("**/docker-compose*.yml", "**/docker-compose*.yaml", "**/compose.yml", "**/compose.yaml", "**/compose.*.yml",
+                 "**/compose.*.yaml")
+_MLFLOW_SERVER = lazy_re(r"\bmlflow\s+(server|ui)\b")
+_STORE_URI = lazy_re(r"\b(?:[a-z][a-z0-9+]*)://[^\s\"',\]]+", re.I)
+
+
+def _service_text(index: FileIndex, compose: FileEntry, service: dict) -> str:
+    """What a compose service runs: its command, entrypoint and environment, and the Dockerfile it builds from."""
+    parts = [str(service.get(k, "")) for k in ("command", "entrypoint", "environment")]
+    build = service.get("build")
+    context, dockerfile = (build, "Dockerfile") if isinstance(build, str) else (
+        (str(build.get("context", ".")), str(build.get("dockerfile", "Dockerfile"))) if isinstance(build, dict) else (None, None))
+    if context is not None:
+        base = compose.vpath.rsplit("/", 1)[0] if "/" in compose.vpath else ""
+        want = posixpath.normpath(posixpath.join(base, str(context), str(dockerfile)))
+        hit = next((f for f in index.select((want,)) if f.vpath == want), None)
+        if hit is not None:
+            parts.append(index.text(hit.path) or "")
+    return "\n".join(parts)
+
+
+def compose_local_server(index: FileIndex, uri: str) -> bool:
+    """Is ``uri`` (``http://mlflow:5000``) an MLflow server the repository's compose file runs on the developer's machine,
+    keeping its runs and artifacts there: a service of that name whose ``mlflow server`` (command or Dockerfile) has no
+    remote store (no ``s3://``/``gs://``/database URI for artifacts or an S3 endpoint), e.g. ``--backend-store-uri
+    sqlite:///...`` with the default local artifact folder on a bind-mounted volume? Such a server is no shared store."""
+    v = uri.strip().strip("'\"").lower()
+    m = re.match(r"https?://([^/:]+)", v)
+    if not m:
+        return False
+    host = m.group(1)
+
+    def build() -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for e in index.select(COMPOSE_GLOBS):
+            if e.test:
+                continue
+            for doc in index.yaml(e.path):
+                services = doc.get("services") if isinstance(doc, dict) else None
+                for name, svc in services.items() if isinstance(services, dict) else ():
+                    if not isinstance(svc, dict):
+                        continue
+                    # exec-form commands (``CMD ["mlflow", "server", ...]``, compose lists) read as words
+                    text = re.sub(r"[\"',\[\]]", " ", _service_text(index, e, svc))
+                    if not _MLFLOW_SERVER.search(text):
+                        continue
+                    stores = [u.group(0).lower() for u in _STORE_URI.finditer(text)]
+                    local = not any(not u.startswith(("sqlite:", "file:", "http://localhost", "http://127.0.0.1", "http://0.0.0.0")) for u in stores) \
+                        and "MLFLOW_S3_ENDPOINT_URL" not in text and "--artifacts-destination" not in text
+                    for n in {str(name).lower(), str(svc.get("container_name", "")).lower(), str(svc.get("hostname", "")).lower()} - {""}:
+                        out[n] = out.get(n, True) and local
+        return out
+
+    servers: dict[str, bool] = index.memo("tracking:compose-local-servers", build)
+    return bool(servers.get(host))
 
 
 CODE_EXPR = lazy_re(

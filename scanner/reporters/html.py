@@ -15,6 +15,7 @@ from typing import Any
 
 from ..engine import ScanResult
 from ..lazyre import lazy_re
+from ..model import wiring_text
 from ..report import build_report
 from ..textsafe import more
 from .links import blob_url, repo_web_url
@@ -159,7 +160,7 @@ def _evidence_list(evidence: Iterable[Mapping[str, Any]], target: Mapping[str, A
         )
         snippet = ev.get("snippet")
         snip = f'<pre class="snippet"><code>{_e(snippet)}</code></pre>' if snippet else ""
-        snip += _wiring(ev)
+        snip += _wiring(ev, loc)
         attrs = f' data-path="{_e(path)}"' + (f' data-line="{line}"' if line else "")
         if ev.get("strength"):
             attrs += f' data-strength="{_e(ev["strength"])}"'
@@ -168,15 +169,16 @@ def _evidence_list(evidence: Iterable[Mapping[str, Any]], target: Mapping[str, A
     return "".join(out)
 
 
-def _wiring(ev: Mapping[str, Any]) -> str:
-    """Where the cited line sits, how the file is reached and its caveats, beside the snippet."""
+def _wiring(ev: Mapping[str, Any], loc: str) -> str:
+    """Where the cited line sits, how the file is reached (``defined at loc ← run by ... ← called from ...``) and its
+    caveats, beside the snippet."""
     out = ""
     context = ev.get("context")
     if isinstance(context, str) and context:
         out += f'<div class="context">at <code>{_e(context)}</code></div>'
     chain = [c for c in ev.get("chain") or [] if isinstance(c, str)] if isinstance(ev.get("chain"), list) else []
     if chain:
-        out += '<div class="chain">' + " ← ".join(_e(c) for c in chain) + "</div>"
+        out += '<div class="chain">' + _e(wiring_text(loc, chain)) + "</div>"
     caveats = [c for c in ev.get("caveats") or [] if isinstance(c, str)] if isinstance(ev.get("caveats"), list) else []
     if caveats:
         out += '<ul class="caveats">' + "".join(f'<li class="caveat">⚠ {_e(c)}</li>' for c in caveats) + "</ul>"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from ..engine import ScanResult
 from ..model import Answer, AnswerValue, Evidence
-from ..textsafe import display_path, more, printable
+from ..textsafe import display_path, first_line, more, printable, truncate
+from .mdtext import cell_code, prose
 
 MAX_WARNINGS = 50
+SNIPPET_CHARS = 100  # of the leading item's first snippet line in the answers table
 
 _MARK = {AnswerValue.YES: "✅ yes", AnswerValue.PARTIAL: "🟡 partial", AnswerValue.NO: "❌ no", AnswerValue.UNKNOWN: "❔ unknown"}
 
@@ -18,22 +18,27 @@ def _cell(text: str) -> str:
 
 
 def _evidence_cell(a: Answer) -> str:
+    """The leading item: its line range (and structural path), the first line of its snippet, how the file is reached
+    (``defined at ... ← run by ... ← called from ...``) and its caveats; repository text in code spans or escaped."""
     if not a.evidence:
         return ""
     e = a.evidence[0]
     extra = len(a.evidence) - 1 + a.evidence_omitted
-    out = f"`{_cell(e.location())}`" + (f" (+{extra:,})" if extra else "")
+    out = cell_code(e.location()) + (f" (+{extra:,})" if extra else "")
     if e.context:
-        out += f" at `{_cell(printable(e.context))}`"
+        out += f" at {cell_code(printable(e.context))}"
+    line = first_line(e.snippet)
+    if line:
+        out += "<br>" + cell_code(truncate(printable(line), SNIPPET_CHARS))
     if e.chain:
-        out += "<br>← " + " ← ".join(_cell(escape(printable(c), quote=False)) for c in e.chain)
+        out += "<br>" + prose(printable(e.wiring()))
     if e.caveats:
-        out += "<br>⚠ " + "; ".join(_cell(escape(printable(c), quote=False)) for c in e.caveats)
+        out += "<br>⚠ " + "; ".join(prose(printable(c)) for c in e.caveats)
     return out
 
 
 def _loc(e: Evidence) -> str:
-    return f"`{_cell(f'{display_path(e.path)}:{e.line}' if e.line else display_path(e.path))}`"
+    return cell_code(f"{display_path(e.path)}:{e.line}" if e.line else display_path(e.path))
 
 
 def _crosswalk(result: ScanResult) -> list[str]:
@@ -110,7 +115,7 @@ def render(result: ScanResult, **_: object) -> str:
     out += ["", "## Answers", "", "| ID | Question | Answer | Evidence | Why |", "|---|---|---|---|---|"]
     for a in s.answers:
         mark = _MARK[a.value] + (" (attested)" if a.attested else "")
-        out.append(f"| {a.id} | {_cell(a.text)} | {mark} | {_evidence_cell(a)} | {_cell(a.reason)} |")
+        out.append(f"| {a.id} | {_cell(a.text)} | {mark} | {_evidence_cell(a)} | {prose(a.reason)} |")
     for _name, other in list(result.scores.items())[1:]:
         out += ["", f"## {other.title}", "", f"Level **{other.level}** — {other.level_name} ({other.yes_count}/{other.total} criteria met)"]
     if result.extras.get("live"):  # declared vs observed (scanner/live/render.py)
@@ -120,7 +125,7 @@ def render(result: ScanResult, **_: object) -> str:
     out += _crosswalk(result) + _pitfalls(result) + _next_steps(result)
     if result.warnings:
         out += ["", f"<details><summary>{len(result.warnings)} scan warning(s)</summary>", ""]
-        out += [f"- `{_cell(display_path(w.path or '-'))}`: {_cell(w.message)}" for w in result.warnings[:MAX_WARNINGS]]
+        out += [f"- {cell_code(display_path(w.path or '-'))}: {prose(w.message)}" for w in result.warnings[:MAX_WARNINGS]]
         if len(result.warnings) > MAX_WARNINGS:
             out.append(f"- {more(len(result.warnings) - MAX_WARNINGS)} (see --format json)")
         out += ["", "</details>"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..engine import ScanResult
 from ..model import AnswerValue
-from ..textsafe import display_path, more, printable, truncate
+from ..textsafe import display_path, first_line, more, printable, truncate
 
 _STYLE = {AnswerValue.YES: "green", AnswerValue.PARTIAL: "yellow", AnswerValue.NO: "red", AnswerValue.UNKNOWN: "dim"}
 
@@ -70,15 +70,15 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     table.add_column("ID", no_wrap=True)
     table.add_column("Answer", no_wrap=True)
     table.add_column("Question")
-    table.add_column("Evidence / reason (← how it is reached, ⚠ caveats)")
+    table.add_column("Evidence / reason (defined at ... ← how it is reached, ⚠ caveats)")
     for a in s.answers:
         if a.evidence:
             e = a.evidence[0]
             ev = _s(e.location() + (f" ({e.context})" if e.context else ""))
-            if e.snippet:
-                ev += f"\n  {_s(truncate(e.snippet.splitlines()[0].strip(), 80))}"
+            if first_line(e.snippet):
+                ev += f"\n  {_s(truncate(first_line(e.snippet), 80))}"
             if e.chain:
-                ev += "\n  ← " + " ← ".join(_s(c) for c in e.chain)
+                ev += "\n  " + _s(e.wiring())
             if e.caveats:
                 ev += "\n  ⚠ " + "; ".join(_s(c) for c in e.caveats)
             extra = len(a.evidence) - 1 + a.evidence_omitted

@@ -98,6 +98,9 @@ def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...
     return tuple(items[:MAX_EVIDENCE]), max(0, len(items) - MAX_EVIDENCE)
 
 
+_COURSE = "course exercise: found only in exercise, solution or homework files"
+
+
 def _downgrade(q: Question, fs: list[Finding]) -> str:
     """Why a yes is only partial ('' when it stands): no finding meets the question's decisive facts, or every
     decisive finding carries a caveat (optional, stub, non-blocking, synthetic input...)."""
@@ -105,11 +108,18 @@ def _downgrade(q: Question, fs: list[Finding]) -> str:
     if q.decisive and not decisive:
         return "undecided"
     if fs and all(f.evidence and course_path(f.evidence[0].path) for f in fs):
-        return "course exercise: found only in exercise, solution or homework files"
+        return _COURSE
+    capped = _capping(q, decisive)
+    return "; ".join(sorted({c.split(":")[0] for c in capped}))
+
+
+def _capping(q: Question, decisive: list[Finding]) -> tuple[str, ...]:
+    """The caveats that cap a yes at partial, in first-seen order (none unless every decisive finding carries one)."""
     acc = q.accepts_caveats
-    if decisive and all(caveats_of(f.attrs, capping=True, accepted=acc) for f in decisive):
-        return "; ".join(sorted({c.split(":")[0] for f in decisive for c in caveats_of(f.attrs, capping=True, accepted=acc)}))
-    return ""
+    per = [caveats_of(f.attrs, capping=True, accepted=acc) for f in decisive]
+    if not decisive or not all(per):
+        return ()
+    return tuple(dict.fromkeys(c for cs in per for c in cs))
 
 
 def _reason(template: str, q: Question, findings: list[Finding]) -> str:
@@ -171,6 +181,7 @@ def _answer_all(
     def compute(q: Question) -> Answer:
         applies = evaluate(q.applies, findings, answer_of)[0] if q.applies else True
         ok, fs = evaluate(q.yes, findings, answer_of) if applies else (False, [])
+        capped: tuple[str, ...] = ()
         if not applies:
             value, reason = AnswerValue.UNKNOWN, f"not applicable: {q.reason_na}"
         elif ok:
@@ -180,6 +191,8 @@ def _answer_all(
                 value, reason = AnswerValue.PARTIAL, _reason(q.reason_undecided or _UNDECIDED, q, fs)
             elif why:
                 value, reason = AnswerValue.PARTIAL, f"{reason}; but with caveats: {why}"
+                if why != _COURSE:
+                    capped = _capping(q, [f for f in fs if decisive_fact(q, f) is not None] if q.decisive else fs)
         else:
             pok, pfs = evaluate(q.partial, findings, answer_of) if q.partial else (False, [])
             if pok:
@@ -197,7 +210,8 @@ def _answer_all(
             ev, omitted = both[:MAX_EVIDENCE], omitted + max(0, len(both) - MAX_EVIDENCE)
             attested = True
         signals = tuple(sorted({f.signal for f in fs}))
-        return Answer(q.id, q.text, q.dimension, value, reason, ev, q.looked_for, signals, attested, omitted)
+        return Answer(q.id, q.text, q.dimension, value, reason, ev, q.looked_for, signals, attested, omitted,
+                      () if attested else capped)
 
     for q in pack.questions:
         try:

@@ -181,3 +181,22 @@ def test_uncommitted_changes_are_named(tmp_path: Path) -> None:
     (repo / "notes.md").write_text("work in progress\n")
     r = mlscan("diff", str(repo), "--base", base)
     assert r.returncode == 0 and r.stdout.startswith(f"mlscan diff .: {base} -> ") and "+ uncommitted changes" in r.stdout.splitlines()[0]
+
+
+def test_a_caveat_that_caps_an_answer_shows_in_the_comment() -> None:
+    """The compact PR comment names the caveat that holds a head answer at partial, beside the answer change."""
+    from tests.report_sample import sample_result
+
+    head = build_report(sample_result(extras=False))
+    base = json.loads(json.dumps(head))
+    for questions in (base["questions"], base["frameworks"]["checklist20"]["questions"]):
+        o2 = next(q for q in questions if q["id"] == "O2")
+        o2["answer"] = "yes"
+        o2.pop("capped_by")
+    doc = compare(base, head)
+    _valid(doc)
+    change = next(c for c in doc["frameworks"][0]["changes"] if c["id"] == "O2")
+    assert change["capped_by"] == ["optional: runs only when enabled or installed"]
+    row = next(line for line in markdown(doc).splitlines() if line.startswith("| **O2**"))
+    assert "🟡 partial ⚠ optional |" in row
+    assert "capped by: optional" in terminal(doc)

@@ -167,6 +167,10 @@ def test_windows_and_venv_prompts() -> None:
         ("git clone https://github.com/acme/churn", md.ENV),
         ("curl -X POST localhost:8000/predict", md.ENV),
         ("dvc remote list", md.ENV),
+        # converting a notebook is a file chore; executing it runs the project
+        ("jupyter nbconvert --to script starter.ipynb", md.ENV),
+        ("jupyter nbconvert --to notebook --execute train.ipynb", md.RUN),
+        ("jupyter notebook", md.RUN),
         ("storage https://remote.dvc.org/get-started", None),
         ("├── train.py", None),
     ],

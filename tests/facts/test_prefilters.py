@@ -84,3 +84,68 @@ def test_served_models_parse_only_serving_files_that_can_load_a_model(tmp_path: 
     index = FileIndex(resolve_target(str(root)))
     assert [(s.path, s.kind, s.ref) for s in served_models(index)] == [("serve.py", "file", "models/model.pkl")]
     assert ("api/app.py", "python") not in index.parse_counts
+
+
+ROWS = '''import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+
+class Trip(BaseModel):
+    passengers: int
+
+
+def keep_valid(raw):
+    valid = []
+    for _, row in raw.{loop}():
+        try:
+            valid.append(Trip(**row.to_dict()))
+        except ValidationError:
+            continue
+    return valid
+
+
+keep_valid(pd.read_csv("train.csv"))
+'''
+REQUEST = '''from pydantic import BaseModel, ValidationError
+
+
+class Item(BaseModel):
+    name: str
+
+
+def parse_item(body):
+    try:
+        return Item(**body)
+    except ValidationError as err:
+        raise ValueError(str(err)) from err
+'''
+
+
+def test_validation_error_files_are_parsed_only_with_a_row_loop(tmp_path: Path) -> None:
+    files = {"rows.py": ROWS.format(loop="iterrows"), "tuples.py": ROWS.format(loop="itertuples").replace("**row.to_dict()", "**row._asdict()"),
+             "request.py": REQUEST}
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"data.validation"}), 1)
+    assert sorted(f.evidence[0].path for f in found if f.attrs.get("tool") == "pydantic") == ["rows.py", "tuples.py"]
+    assert ("request.py", "python") not in index.parse_counts
+
+
+HELPER = '''import boto3
+
+
+def _put_object_file(bucket, key, file_path):
+    boto3.client("s3").upload_file(file_path, bucket, key)
+'''
+
+
+def test_helper_calls_are_looked_for_where_the_helper_name_stands(tmp_path: Path) -> None:
+    files = {
+        "store.py": HELPER,
+        "train.py": "from store import _put_object_file\n\n_put_object_file('b', 'models/model.pkl', 'model.pkl')\n",
+        # the helper's words (put, object, file), never its name: not parsed for its calls
+        "other.py": "def put(obj, file):\n    return object, file, put\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"artifact.store"}), 1)
+    assert [f.evidence[0].path for f in found if f.attrs.get("via") == "helper"] == ["train.py"]
+    assert ("other.py", "python") not in index.parse_counts

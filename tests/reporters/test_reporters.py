@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -334,14 +335,16 @@ def test_sarif_validates_against_schema_subset(frozen_version) -> None:
 
 def test_sarif_results_per_answer(frozen_version) -> None:
     results = {r["ruleId"]: r for r in _sarif()["runs"][0]["results"]}
-    d4, e3, o2, d1 = results["checklist20/D4"], results["checklist20/E3"], results["checklist20/O2"], results["checklist20/D1"]
+    d4, e3, m2, d1 = results["checklist20/D4"], results["checklist20/E3"], results["checklist20/M2"], results["checklist20/D1"]
     assert (d4["kind"], d4["level"]) == ("fail", "note")
     assert d4["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/churn/validate.py"
     assert (e3["kind"], e3["level"]) == ("fail", "warning")
     # a "no" is located at the closest finding its rules name (a dvc.lock without model outputs)
     assert e3["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "dvc.lock"
     assert "closest finding: dvc.lock" in e3["message"]["text"]
-    assert o2["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "./"
+    assert m2["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "./"
+    o2 = results["checklist20/O2"]  # capped at partial by its caveat: located at its evidence
+    assert o2["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "monitoring/drift.py"
     assert (d1["kind"], d1["level"]) == ("pass", "none")
     assert d1["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
     assert results["checklist20/O4"]["level"] == "note"
@@ -430,3 +433,13 @@ def test_every_format_shows_the_wiring_chain_and_caveats() -> None:
     assert "&lt;b&gt;no receiver&lt;/b&gt;" in html and "<b>no receiver</b>" not in html
     md = get_reporter("markdown")(sample_result(), color=False)
     assert "&lt;b&gt;no receiver&lt;/b&gt;" in md
+    # the chain as the issue writes it, root last: "defined at <file:lines> ← run by ... ← called from ..."
+    wired = "defined at src/churn/train.py:23-24 ← run by scripts/retrain.sh:8 ← called from CI step .github/workflows/retrain.yml:31"
+    for fmt in ("terminal", "markdown", "html"):
+        assert wired in get_reporter(fmt)(sample_result(), color=False, width=400), fmt
+    # a hostile path in a chain renders as text: no link, emphasis, code span, tag or broken table cell
+    row = next(line for line in md.splitlines() if line.startswith("| E2 "))
+    assert "\\[l\\](javascript" in row and "<i>" not in row
+    assert len(re.split(r"(?<!\\)\|", row.strip())) == 7  # five cells: every pipe from the repository is escaped
+    # the leading item's snippet line sits beside its location, in a code span that no backtick in it can close
+    assert "`src/churn/report.py:7` (+1)<br>`</script><script>alert(\"pwned\")</script>" in row

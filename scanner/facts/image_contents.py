@@ -1,0 +1,83 @@
+"""What a container image built from the repository holds: does a Dockerfile put a model in the image? An image
+tagged with the commit carries the model's code version only when the model is in it (labelling convention E3): a
+serving image that copies only source and configuration and reads its model from a bucket or a mounted path at
+start-up versions the server, not the model.
+
+A Dockerfile ships a model (True) when a ``COPY``/``ADD`` source names one (a model file by its extension, a
+``models``/``checkpoints``/``weights``/``artifacts``/``outputs`` folder), when a ``RUN`` fetches something at build
+time (``dvc pull``, ``gsutil``/``aws s3``/``az storage``, ``wget``/``curl``, a download, a ``git clone``, a Python
+script), or when ``ADD`` takes a URL. It ships none (False) when every source it copies is named and none of these:
+``COPY src/ src/``, ``COPY uv.lock pyproject.toml ./``. A copy of the whole build context (``COPY . .``) could hold
+anything: None (not known)."""
+
+from __future__ import annotations
+
+import re
+
+from mlscan.facts.orchestration import words
+from mlscan.index import FileIndex
+
+from ..lazyre import lazy_re
+
+MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".onnx", ".safetensors", ".cbm", ".sav", ".pb",
+             ".ckpt", ".ubj", ".tflite", ".bin", ".model", ".mar", ".bento")
+_MODEL_WORDS = frozenset({"model", "models", "checkpoint", "checkpoints", "weights", "artifact", "artifacts", "output", "outputs",
+                          "mlruns", "bentos", "bento", "saved", "ckpt", "onnx", "registry", "export", "exported"})
+_FETCH = lazy_re(r"^(dvc|gsutil|wget|curl|azcopy|huggingface-cli|hf|git|python[\d.]*|python3|uv\s+run\s+python|rclone|mc|s5cmd)\b"
+                 r"|^(aws\s+s3|gcloud\s+storage|az\s+storage|mlflow\s+(artifacts|models))\b|download|snapshot_download")
+_SPLIT = lazy_re(r"&&|\|\||;|\|")
+_WHOLE_CONTEXT = frozenset({".", "./", "*", "/", "${PWD}", "$PWD"})
+
+
+def _sources(value: str) -> list[str]:
+    """The source paths of a COPY/ADD value (its options and destination left out; JSON form read too)."""
+    text = value.strip()
+    if text.startswith("["):
+        parts = [p.strip().strip('"').strip("'") for p in text.strip("[]").split(",")]
+    else:
+        parts = text.split()
+    parts = [p for p in parts if p and not p.startswith("--")]
+    return parts[:-1]
+
+
+def _model_source(src: str) -> bool:
+    s = src.rstrip("/").lower()
+    return s.endswith(MODEL_EXT) or bool(words(s) & _MODEL_WORDS)
+
+
+def _fetches(command: str) -> bool:
+    for part in _SPLIT.split(command):
+        cmd = re.sub(r"^(--mount=\S+\s+|--network=\S+\s+|--security=\S+\s+)*", "", part.strip())
+        cmd = re.sub(r"^(sudo\s+|\w+=\S+\s+)*", "", cmd)
+        if cmd.startswith(("pip ", "pip3 ", "python -m pip", "python3 -m pip", "uv pip", "uv sync")):
+            continue
+        if _FETCH.search(cmd):
+            return True
+    return False
+
+
+def ships_model(index: FileIndex, path: str) -> bool | None:
+    """Does the Dockerfile at ``path`` put a model in its image? True, False, or None when it copies the whole build
+    context (or cannot be read)."""
+    instructions = index.dockerfile(path)
+    if not instructions:
+        return None
+    unknown = False
+    for ins in instructions:
+        if ins.instruction in ("COPY", "ADD"):
+            srcs = _sources(ins.value)
+            if ins.instruction == "ADD" and any("://" in s for s in srcs):
+                return True
+            if any(_model_source(s) for s in srcs):
+                return True
+            if any(s in _WHOLE_CONTEXT for s in srcs):
+                unknown = True
+        elif ins.instruction == "RUN" and _fetches(ins.value):
+            return True
+    return None if unknown else False
+
+
+def no_image_ships_model(index: FileIndex, dockerfiles: tuple[str, ...]) -> bool:
+    """The repository builds images (it has Dockerfiles outside tests) and none of them puts a model in its image."""
+    entries = [e for e in index.select(dockerfiles) if not e.test]
+    return bool(entries) and all(ships_model(index, e.path) is False for e in entries)
