@@ -114,10 +114,12 @@ jobs:
       - run: docker push ghcr.io/acme/churn-api:${{ github.sha }}
 """
 DOCKERFILE = "FROM python:3.11.9-slim\nCOPY api/ /app/api/\nCMD [\"uvicorn\", \"api.app:app\"]\n"
+# the image the app's model file is baked into (a Dockerfile copying only api/ ships no model: facts.image_contents)
+BAKED_DOCKERFILE = "FROM python:3.11.9-slim\nCOPY api/ /app/api/\nCOPY models/model.pkl /app/models/model.pkl\nCMD [\"uvicorn\", \"api.app:app\"]\n"
 
 
 def test_sha_tagged_image_carries_the_model_code_version_only_with_the_model(tmp_path: Path) -> None:
-    baked = git_repo(tmp_path / "b", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/app.py": APP_FILE})
+    baked = git_repo(tmp_path / "b", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": BAKED_DOCKERFILE, "api/app.py": APP_FILE})
     fetched = git_repo(tmp_path / "f", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/app.py": APP_REGISTRY})
     assert _answers(baked)["E3"] == "yes"
     assert _answers(fetched)["E3"] != "yes"
