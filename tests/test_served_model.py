@@ -117,9 +117,14 @@ DOCKERFILE = "FROM python:3.11.9-slim\nCOPY api/ /app/api/\nCMD [\"uvicorn\", \"
 
 
 def test_sha_tagged_image_carries_the_model_code_version_only_with_the_model(tmp_path: Path) -> None:
-    baked = git_repo(tmp_path / "b", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/app.py": APP_FILE})
+    # the image bakes the model the server loads (models/model.pkl); an image of the source alone carries no model version
+    baked_dockerfile = DOCKERFILE.replace("COPY api/ /app/api/\n", "COPY api/ /app/api/\nCOPY models/ /app/models/\n")
+    baked = git_repo(tmp_path / "b", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": baked_dockerfile, "api/app.py": APP_FILE,
+                                      "models/model.pkl": "model bytes\n"})
+    source_only = git_repo(tmp_path / "s", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/app.py": APP_FILE})
     fetched = git_repo(tmp_path / "f", {".github/workflows/release.yml": WORKFLOW, "Dockerfile": DOCKERFILE, "api/app.py": APP_REGISTRY})
     assert _answers(baked)["E3"] == "yes"
+    assert _answers(source_only)["E3"] != "yes"
     assert _answers(fetched)["E3"] != "yes"
 
 
