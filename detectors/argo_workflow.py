@@ -97,9 +97,29 @@ def _moves_data(spec: Any, templates: dict[str, Any]) -> bool:
                     return True
                 for p in block.get("parameters") or []:
                     if isinstance(p, dict):
-                        if words(str(p.get("name", ""))) & _DATA_WORDS:
+                        if words(str(p.get("name", ""))) & _DATA_WORDS and _used_by_a_step(specs, str(p.get("name", ""))):
                             return True
     return False
+
+
+def _used_by_a_step(specs: list[Any], name: str) -> bool:
+    """Does a step use the parameter (in its command, args, script, env or an artifact's location), not only as the
+    path a volume is mounted at (``mountPath: '{{inputs.parameters.data_path}}'``, as KFP v1 compiles a pipeline whose
+    steps share a volume)? A workflow that only hands it on is read as using it when nothing else is known."""
+    ref = f"parameters.{name}}}}}"
+    seen = False
+    for sp in specs:
+        for d in ops.walk_dicts(sp):
+            for key in ("container", "script"):
+                c = d.get(key)
+                if not isinstance(c, dict):
+                    continue
+                seen = True
+                if any(ref in x for k, v in c.items() if k != "volumeMounts" for x in all_strings(v)):
+                    return True
+            if any(ref in x for k in ("artifacts",) for x in all_strings(d.get(k))):
+                return True
+    return not seen or not any(ref in x for sp in specs for x in all_strings(sp))
 
 
 def _edge_line(spec: Any) -> int | None:

@@ -130,7 +130,9 @@ class DatabricksJobs(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         included = _included(index)
         jobs: list[tuple[FileEntry, str, dict, Any]] = []
-        for e, doc in yaml_docs(index, (b"tasks",), json=True):
+        # a job is ``resources.jobs`` or a ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``: a file naming
+        # none of those keys (an Argo or Tekton DAG's ``tasks``, a compiled pipeline) holds none
+        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger")):
             res = doc.get("resources") if isinstance(doc, dict) else None
             found = res.get("jobs") if isinstance(res, dict) else None
             if isinstance(found, dict):

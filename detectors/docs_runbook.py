@@ -53,6 +53,20 @@ def _candidate(low: str) -> bool:
     return ("new" in low and "model" in low or "roll" in low and "back" in low) and _CANDIDATE.search(low) is not None
 
 
+# literal pieces (lower-cased) that every retraining hit (_RETRAIN, or _TRAIN with a trigger) and every rollback hit
+# (_ROLLBACK, a rollback or ``rollout undo`` command) contains: a document without those of one kind is not searched for
+# it, and one without either is not parsed. The parse drops HTML comments, which can join letters: such text is searched.
+_RETRAIN_PIECES = ("train", "continu", "refresh")
+_ROLLBACK_PIECES = ("roll", "revert", "restor", "downgrad", "undo")
+
+
+def _kinds(low: str) -> tuple[bool, bool]:
+    """(may hold retraining, may hold a rollback) for lower-cased text that ``_candidate`` admits."""
+    if "<!--" in low:
+        return True, True
+    return any(w in low for w in _RETRAIN_PIECES), any(w in low for w in _ROLLBACK_PIECES)
+
+
 def _first_word(text: str) -> str:
     m = re.match(r"[\W_]*([A-Za-z-]+)", text)
     return m.group(1).lower() if m else ""
@@ -72,8 +86,11 @@ def _procedure(blocks: Iterable[Block]) -> str | None:
     return "steps" if steps >= 2 else None
 
 
+_EMPHASIS = lazy_re(r"[*_`~]+")
+
+
 def _plain(text: str) -> str:
-    return re.sub(r"[*_`~]+", " ", text)  # emphasis markers glue words: _ML Training Pipeline_
+    return _EMPHASIS.sub(" ", text)  # emphasis markers glue words: _ML Training Pipeline_
 
 
 # a hyphenated resource name in inline code (a topic `retrain-trigger`, a queue, a bucket) names a thing, it is no step;
@@ -118,8 +135,8 @@ class DocsRunbook(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
-        for e, where, doc in self._documents(index):
-            for signal, hit in (("docs.retraining", _retraining(doc)), ("docs.rollback", _rollback(doc))):
+        for e, where, doc, (retrain, roll_back) in self._documents(index):
+            for signal, hit in (("docs.retraining", _retraining(doc) if retrain else None), ("docs.rollback", _rollback(doc) if roll_back else None)):
                 if hit is None or counts[signal] >= MAX_FILES:
                     continue
                 counts[signal] += 1
@@ -141,18 +158,21 @@ class DocsRunbook(Detector):
 
 
     @staticmethod
-    def _documents(index: FileIndex) -> Iterator[tuple[object, str, object]]:
+    def _documents(index: FileIndex) -> Iterator[tuple[object, str, object, tuple[bool, bool]]]:
         """The project's documentation pages, then the markdown cells of its notebooks (a runbook kept in the notebook
-        that is the workflow: "## Retraining" / "## Rolling back" with the steps)."""
+        that is the workflow: "## Retraining" / "## Rolling back" with the steps), each with ``_kinds``."""
         for e, where in project_docs(index):
-            if _candidate((index.text(e.path) or "").lower()):
-                yield e, where, document(index, e.path)
+            low = (index.text(e.path) or "").lower()
+            kinds = _kinds(low) if _candidate(low) else (False, False)
+            if any(kinds):
+                yield e, where, document(index, e.path), kinds
         for e in index.select(("**/*.ipynb",)):
             if e.test or not _candidate((index.text(e.path) or "").lower()):
                 continue
             text = _notebook_markdown(index.json(e.path))
-            if text and _candidate(text.lower()):
-                yield e, "notebook", index.file_memo("notebook-markdown", e.path, lambda t=text, p=e.path: parse(t, p))
+            kinds = _kinds(text.lower()) if text and _candidate(text.lower()) else (False, False)
+            if any(kinds):
+                yield e, "notebook", index.file_memo("notebook-markdown", e.path, lambda t=text, p=e.path: parse(t, p)), kinds
 
 
 def _notebook_markdown(nb: object) -> str:

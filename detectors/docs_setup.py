@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, classify, commands, document, project_docs
+from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, Section, classify, commands, document, project_docs
 from mlscan.facts.placeholders import placeholder_shell
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileIndex
@@ -46,6 +46,12 @@ def _system_install(cmd: str) -> bool:
     return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
 
 
+def _onboarding(name: str) -> bool:
+    """Is the page named for onboarding (``GetStarted.md``, ``TEAM_SETUP.md``, ``quickstart.rst``; not ``dataset_upload.md``)?"""
+    stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", name.rsplit(".", 1)[0]).replace("_", " ").replace("-", " ")
+    return bool(_ONBOARDING.search(stem))
+
+
 def _reference(trail: tuple[str, ...] | list[str]) -> bool:
     """A section under a command-reference heading ("Quick Reference Commands > Training") and no setup heading."""
     below = trail[1:] if len(trail) > 1 else trail  # the page's own title ("# mytool CLI") names the project, not a section
@@ -62,7 +68,31 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
 _DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
 
 
-_ONBOARDING = lazy_re(r"get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*", re.IGNORECASE)
+# a line that stands for a heading in a README written without Markdown headings: short, on its own, not a sentence
+# (``[+] Installation and Execution``, ``=== Usage ===``); a line ending in a colon introduces the block after it
+_PLAIN_HEADING = lazy_re(r"^[\W_]{0,4}\s*([A-Za-z][\w /&()-]{1,48}?)\s*[\W_]{0,4}$")
+
+
+def _plain_headings(doc: Document) -> tuple[Section, ...]:
+    """The sections of a page (a README) with no Markdown headings at all (one untitled section), split at the paragraphs of a
+    single short line that stand for headings; any other page keeps its sections."""
+    if len(doc.sections) != 1 or doc.sections[0].title:
+        return doc.sections
+    out: list[Section] = []
+    title, line, blocks = "", doc.sections[0].line, []  # type: ignore[var-annotated]
+    for b in doc.sections[0].blocks:
+        m = _PLAIN_HEADING.match(b.text) if b.kind == TEXT and "\n" not in b.text.strip() else None
+        if m and not b.text.rstrip().endswith((".", ",", ";", ":")):
+            if blocks or title:
+                out.append(Section(title, 1 if title else 0, line, (title,) if title else (), tuple(blocks)))
+            title, line, blocks = m.group(1).strip(), b.line, []
+            continue
+        blocks.append(b)
+    out.append(Section(title, 1 if title else 0, line, (title,) if title else (), tuple(blocks)))
+    return tuple(out)
+
+
+_ONBOARDING = lazy_re(r"\b(get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
 _REFERENCE = lazy_re(r"\b(reference|cheat[\s_-]?sheet|commands?|cli)\b", re.IGNORECASE)
@@ -73,6 +103,7 @@ _MAKE = lazy_re(r"^\s*make((?:\s+[A-Za-z0-9_.][\w.-]*)*)\s*$")
 
 _COMPOSE = lazy_re(r"^\s*(docker-compose|docker\s+compose)\b(?!(\s+-\S+)*\s+(-f|--file|--project-directory)\b)")
 _SCRIPT = lazy_re(r"^\s*(?:(?:ba|z)?sh\s+)?(\.{0,2}/?[\w./-]+\.sh)\s*$")
+_PY_SCRIPT = lazy_re(r"^\s*python[\d.]*\s+(?:-[uOB]+\s+)*((?:\./)?[\w/.-]+\.py)(?:\s|$)")
 _COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
@@ -93,6 +124,10 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
     if m:
         found = next((x for d in dict.fromkeys((here, "")) for x in index.select((f"{d}{m.group(1).lstrip('./')}",))), None)
         return found is not None and placeholder_shell(index.text(found.path) or "")
+    m = _PY_SCRIPT.match(cmd)
+    if m:  # ``python app.py`` where the repository has no app.py anywhere (the page may cd into any folder first)
+        rel = m.group(1).removeprefix("./")
+        return not index.select((rel, f"**/{rel}"))
     return _undefined_make(index, doc_path, cmd)
 
 
@@ -139,7 +174,7 @@ class DocsSetup(Detector):
         emitted = 0
         # a page named for onboarding (GetStarted.md, TEAM_SETUP.md, quickstart.md) is read before the other pages beside it
         order = {"readme": 0, "docs": 1, "guide": 2}
-        docs = sorted(project_docs(index), key=lambda t: (order.get(t[1], 3), not _ONBOARDING.search(t[0].name.rsplit(".", 1)[0])))
+        docs = sorted(project_docs(index), key=lambda t: (order.get(t[1], 3), not _onboarding(t[0].name)))
         for e, where in docs:
             if emitted >= MAX_FILES:
                 break
@@ -148,7 +183,7 @@ class DocsSetup(Detector):
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
             refs: set[int] = set()  # lines of commands in a command reference section
-            for s in doc.sections:
+            for s in _plain_headings(doc):
                 if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional
@@ -185,7 +220,8 @@ class DocsSetup(Detector):
             kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
             # cited at the first command of the project's own set-up, past the machine's prerequisites
             line, cmd, _, section = next((f for f in found if not _system_install(f[1])), found[0])
-            strong_enough = len(kinds) == 2 or len(found) >= 2
+            # install commands alone, however many, say nothing about running the project (T1's partial)
+            strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1
             yield self.found(
                 "docs.setup", index, e.path, line,

@@ -57,8 +57,14 @@ class EnvPython(Detector):
                 continue
             for doc in index.yaml(e.path):
                 total, pins = _conda(doc)
+                key = "dependencies"
+                if not total and isinstance(doc, dict) and isinstance(doc.get("conda_file"), dict):
+                    # an Azure ML environment (``$schema: .../environment.schema.json``) with its conda spec inline:
+                    # ``image: <base>`` plus ``conda_file: {channels: [...], dependencies: [python=3.10, {pip: [...]}]}``
+                    total, pins = _conda(doc["conda_file"])
+                    key = "conda_file"
                 if total:
-                    yield self.found("env.conda", index, e.path, doc.line_of("dependencies"), strength=Strength.MEDIUM,
+                    yield self.found("env.conda", index, e.path, doc.line_of(key), strength=Strength.MEDIUM,
                                      attrs={"pinned_share": round(pins / total, 2), "total": total})
                     break
         for e in index.select(("**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")):

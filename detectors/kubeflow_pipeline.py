@@ -124,6 +124,9 @@ def _serving_functions(tree: ast.Module) -> set[str]:
     return out
 
 
+_STORAGE_OPS = frozenset({"VolumeOp", "VolumeSnapshotOp", "PipelineVolume"})
+
+
 def _prebuilt(c: ast.Call) -> bool:
     """A prebuilt component called in a pipeline body: KFP and Google Cloud Pipeline Components name their component
     factories in CamelCase ending in ``Op`` (``ModelDeployOp``, ``EndpointCreateOp``, ``ContainerOp``)."""
@@ -235,7 +238,8 @@ class KubeflowPipeline(Detector):
                 if len(calls) >= 2 and edges >= 1:
                     # steps that take nothing and hand nothing on (only ``.after`` ordering) declare an order, not
                     # lineage: no data enters the pipeline (weak, below D3)
-                    carries = io > 0 or any(c.args or c.keywords for c in calls)
+                    # a volume the steps mount (``dsl.VolumeOp(name=..., size="1Gi")``) is storage, not data a step takes
+                    carries = io > 0 or any((c.args or c.keywords) and call_tail(c) not in _STORAGE_OPS for c in calls)
                     yield self.found("pipeline.dag", index, e.path, **at(index, e, fn.lineno),
                                      strength=Strength.MEDIUM if carries else Strength.WEAK,
                                      attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training,

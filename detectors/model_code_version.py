@@ -18,7 +18,7 @@ from mlscan.facts.image_contents import no_image_ships_model
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.facts.served import from_registry_only
+from mlscan.facts.served import from_registry_only, holds_model
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -66,9 +66,11 @@ class ModelCodeVersion(Detector):
                 attrs: dict[str, object] = {"how": how, "source": source}
                 if "image-tag" in how:
                     if not image_model:
-                        # serving fetches its model from a registry, or no Dockerfile of the repository puts a model
-                        # in its image (serving reads it from a bucket or mounted path at start-up)
-                        image_model.append(False if from_registry_only(index) or not _has_model(index) or no_image_ships_model(index, tracking.DOCKERFILES) else None)
+                        # serving fetches its model from a registry, the repository holds no model at all, or no
+                        # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
+                        # mounted path at start-up)
+                        image_model.append(False if from_registry_only(index) or not holds_model(index)
+                                           or no_image_ships_model(index, tracking.DOCKERFILES) else None)
                     attrs["carries_model"] = image_model[0]
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
@@ -133,29 +135,6 @@ class ModelCodeVersion(Detector):
                     for k, v in d.items():
                         if isinstance(v, str) and "${bundle.git.commit}" in v:
                             yield from emit(e.path, d.line_of(k), "git-source-info", "job-config", Strength.STRONG)
-
-
-# model files a repository may ship, and the libraries whose import makes Python code model code (train, save, load)
-_MODEL_FILES = ("**/*.pkl", "**/*.pickle", "**/*.joblib", "**/*.pt", "**/*.pth", "**/*.h5", "**/*.keras", "**/*.onnx",
-                "**/*.safetensors", "**/*.ckpt", "**/*.sav", "**/*.model", "**/*.cbm", "**/*.tflite", "**/saved_model.pb",
-                "**/*.dvc", "**/dvc.yaml", "**/MLmodel", "**/*.bentomodel")
-_ML_IMPORTS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"lightgbm", b"catboost", b"transformers", b"mlflow",
-               b"onnxruntime", b"joblib", b"statsmodels", b"prophet", b"jax", b"sagemaker", b"aiplatform", b"azureml", b"bentoml",
-               b"ultralytics", b"fastai", b"spacy", b"pycaret", b"autogluon", b"h2o", b"sentence_transformers", b"diffusers",
-               b"gensim", b"pytorch_lightning", b"lightning", b"onnx", b"tfx", b"kfp", b"wandb")
-
-
-def _has_model(index: FileIndex) -> bool:
-    """Does the repository hold a model at all: a model file (or a DVC-tracked one), or Python code importing a
-    machine-learning, serving or model-registry library? An image of a project without one (a data workflow, a web
-    app) carries no model, whatever its tag."""
-
-    def build() -> bool:
-        if any(not e.test for e in index.select(_MODEL_FILES)):
-            return True
-        return any(not e.test and index.mentions(e.path, (lib,)) for e in index.select(("**/*.py", "**/*.ipynb")) for lib in _ML_IMPORTS)
-
-    return bool(index.memo("model-code-version:has-model", build))
 
 
 def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> Iterator[str]:

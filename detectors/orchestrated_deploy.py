@@ -10,11 +10,11 @@ Also a registry promotion (stage transition, alias) on an automated path whose s
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, zenml
-from mlscan.facts.orchestration import call_tail, decorator, dotted, kwarg, only_in_uncalled_tasks, words
+from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -98,9 +98,10 @@ _MODEL_KEYS = frozenset({"model_uri", "model_path", "model_url", "model_version"
 _WEB_LIBS = ("flask", "fastapi", "starlette", "sanic", "aiohttp", "quart")
 
 
-def _reload_routes(index: FileIndex) -> frozenset[str]:
+def _reload_routes(index: FileIndex) -> Callable[[], frozenset[str]]:
     """Routes of the repository's own serving app that swap the served model (``@app.route("/v1/update-model",
-    methods=["POST"])`` whose handler calls something named for updating/reloading/loading a model)."""
+    methods=["POST"])`` whose handler calls something named for updating/reloading/loading a model), found when first
+    asked for (``_posts_model_to``, for a call that posts): finding them parses every web app of the repository."""
 
     def build() -> frozenset[str]:
         out: set[str] = set()
@@ -119,14 +120,17 @@ def _reload_routes(index: FileIndex) -> frozenset[str]:
                             out.add(path.rstrip("/"))
         return frozenset(out)
 
-    return index.memo("orchestrator-deploy:reload-routes", build)  # type: ignore[no-any-return]
+    return lambda: index.memo("orchestrator-deploy:reload-routes", build)  # type: ignore[no-any-return]
 
 
-def _posts_model_to(c: ast.Call, routes: frozenset[str]) -> bool:
+def _posts_model_to(c: ast.Call, reload_routes: Callable[[], frozenset[str]]) -> bool:
     """``requests.post(f"http://{HOST}:5050/v1/update-model", json={"model_uri": uri, ...})``: a model reference sent
     to a route of the repository's serving app that swaps its model (hot reload)."""
-    if not routes or call_tail(c) not in ("post", "put", "patch") or not dotted(c.func).startswith(("requests.", "httpx.", "session.")) \
+    if call_tail(c) not in ("post", "put", "patch") or not dotted(c.func).startswith(("requests.", "httpx.", "session.")) \
             and not dotted(c.func).endswith(("session.post", "client.post")):
+        return False
+    routes = reload_routes()
+    if not routes:
         return False
     url = c.args[0] if c.args else kwarg(c, "url")
     text = "".join(v.value for v in url.values if isinstance(v, ast.Constant) and isinstance(v.value, str)) \
@@ -181,9 +185,13 @@ class OrchestratedDeploy(Detector):
             return
         for d in zenml.deployments(tree, al):
             line, snip = ops.locate(index, e, d.line)
+            # a legacy run script that binds the steps of a pipeline it defines itself (a copy with its own steps, next to
+            # the project's pipelines package) rather than one the project's pipeline modules define
+            own = bool(d.bindings) and d.pipeline in {n for n, fn in functions(tree).items() if decorator(fn, "pipeline")}
             yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
                              attrs={"system": "zenml", "target": d.tool, "active": True, "automatic": False,
-                                    "via": f"zenml pipeline {d.pipeline}", "environment": "", "job": d.pipeline, "manual_dispatch": True})
+                                    "via": f"zenml pipeline {d.pipeline}", "environment": "", "job": d.pipeline, "manual_dispatch": True,
+                                    **({"own_pipeline": True} if own else {})})
             return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
-from mlscan.facts.place import Place, place
+from mlscan.facts.place import place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 _COMPONENT_DECOS = ("component", "container_component")
@@ -134,6 +135,7 @@ class PipelineTracking(Detector):
     questions = ("E1", "E2", "D1", "D2", "T2")
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("tracking.run", "data.version_logged", "data.model_link", "artifact.store")
+    visit_reads_tree = False  # its tree work is the file fact HITS
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         if e.test:
@@ -144,36 +146,50 @@ class PipelineTracking(Detector):
             return True  # a Dagster asset keeping its run's training data (_dagster_snapshot)
         return index.mentions(e.path, LOOSE_NEEDLES) and index.contains(e.path, _IDENTIFIERS)
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = ops.py_calls(index, e)
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        hits = index.fact(e.path, HITS)
+        if not hits:
+            return
         where = place(index, e)
         if where.test:
             return
         reached = where.wired != "none"
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if reached else Strength.WEAK
-        if ops.imports_module(al, "kfp"):
-            yield from self._kfp(index, e, tree, where, strength)
-        if index.mentions(e.path, (b"mlpipeline",)):
-            yield from self._kfp_v1(index, e, tree, where, strength)
-        if ops.imports_module(al, "sagemaker"):
-            yield from self._sagemaker(index, e, calls, where, strength)
-        if ops.imports_module(al, "sagemaker", "boto3"):
-            yield from self._estimator_output(index, e, calls, where)
-        if ops.imports_module(al, "kfp", "google.cloud.aiplatform"):
-            yield from self._pipeline_root(index, e, tree, where)
-        if ops.imports_module(al, "boto3", "sagemaker"):
-            hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
-            if hit is not None:
-                yield self._track(index, e, hit.line, "sagemaker-experiments", reached or where.training_script, strength, where.wired)
-        if ops.imports_module(al, "zenml"):
-            yield from self._zenml(index, e, tree, al, where, strength)
-            yield from self._zenml_data(index, e, tree)
-        if ops.imports_module(al, "metaflow"):
-            yield from self._metaflow(index, e, tree)
-        if ops.imports_module(al, "dagster"):
-            yield from self._dagster_snapshot(index, e, tree)
-        if ops.imports_module(al, "json", "yaml") and (where.training_script or reached):
-            yield from self._data_link(index, e, tree, strength)
+        loose = Strength.MEDIUM if reached or where.training_script else Strength.WEAK  # estimator outputs, pipeline roots
+        for kind, line, *more in hits:
+            if kind == "kfp":  # metrics logged by a component the pipeline runs: every run records them with its inputs
+                yield self._track(index, e, line, "kfp", reached or more[0], strength, where.wired)
+            elif kind == "kfp-dataset":  # where the component writes the run's dataset artifact
+                at, snip = ops.locate(index, e, line)
+                durable = _durable_root(index)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
+                                 attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
+                                        "durable_root": durable})
+            elif kind == "kfp-v1":
+                if index.mentions(e.path, (b"mlpipeline",)):
+                    yield self._track(index, e, line, "kfp", reached or where.training_script or more[0], strength, where.wired)
+            elif kind in ("sagemaker-training-metrics", "sagemaker-pipelines"):
+                yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
+            elif kind in ("estimator-output", "pipeline-root"):
+                at, snip = ops.locate(index, e, line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip,
+                                 strength=Strength.STRONG if where.wired == "automated" else loose,
+                                 attrs={"how": kind, "kind": more[0], "wired": where.wired == "automated"})
+            elif kind == "sagemaker-experiments":
+                yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
+            elif kind == "zenml":
+                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1])
+            elif kind in ("zenml-data", "metaflow", "dagster"):
+                at, snip = ops.locate(index, e, line)
+                attrs: dict[str, object] = {"tool": kind.split("-")[0], "kind": "run-snapshot" if kind == "dagster" else "run-artifact",
+                                            "linked_to_model": False, "wired": "entrypoint"}
+                if kind == "zenml-data":
+                    attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs)
+            elif kind == "link" and (where.training_script or reached):
+                at, snip = ops.locate(index, e, line)
+                yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"how": "data-uri-in-model-dir", "tool": "file"})
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str,
                fits: bool | None = None) -> Finding:
@@ -186,240 +202,279 @@ class PipelineTracking(Detector):
             attrs["fits"] = fits
         return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK, attrs=attrs)
 
-    def _kfp(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
-        reached = where.wired != "none"
-        tracked = False
-        for fn in walk(tree):
-            # a decorated component, or a function whose KFP artifact annotations make it one: a component built from
-            # a spec file whose container runs the function through the KFP executor (``Output[Metrics]`` parameters)
-            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                    decorator(fn, *_COMPONENT_DECOS) or _output_params(fn, (*_METRIC_TYPES, "Dataset")))):
-                continue
-            for p in sorted(_output_params(fn, _METRIC_TYPES)):
-                use = _uses(fn, p, _METRIC_CALLS)
-                if use is not None and not tracked:
-                    tracked = True  # one tracking.run per file, as for the trackers
-                    # metrics logged by a component the pipeline runs: every run records them with its inputs
-                    yield self._track(index, e, use.lineno, "kfp", reached or trainingish(fn.name), strength, where.wired)
-            datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
-            datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
-            for _p, use in datasets:
-                if use is not None:
-                    at, snip = ops.locate(index, e, use.lineno)  # where the component writes the run's dataset artifact
-                    durable = _durable_root(index)
-                    yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
-                                     attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
-                                            "durable_root": durable})
-                    break
 
-    def _kfp_v1(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place, strength: Strength) -> Iterator[Finding]:
-        """KFP v1 run metrics: a component step writes ``/mlpipeline-metrics.json`` or returns/declares the
-        ``mlpipeline_metrics`` output (``OutputPath("Metrics")``); the run page lists them for every run."""
-        for fn in walk(tree):
-            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
-            params = [a for a in [*fn.args.args, *fn.args.kwonlyargs] if a.arg.startswith("mlpipeline_metrics")]
-            hit: ast.AST | None = next((n for n in walk(fn) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-                                        and n.value.rstrip("/").endswith(("mlpipeline-metrics.json", "mlpipeline_metrics"))), None)
-            if hit is None and params:
-                hit = next((n for n in walk(fn) if isinstance(n, ast.Name) and n.id == params[0].arg and isinstance(n.ctx, ast.Load)), None)
-            if hit is not None:
-                yield self._track(index, e, hit.lineno, "kfp", where.wired != "none" or where.training_script or trainingish(fn.name),
-                                  strength, where.wired)
-                return
+Hit = list[Any]  # [kind, line, *details]: what the visit finishes with the file's place (JSON, a file fact)
 
-    def _metaflow(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        """A training flow whose data is a run artifact: an ``IncludeFile`` parameter (the file's content is snapshotted
-        into the datastore with every run) or a step that keeps the loaded table on ``self``. Flows are run from
-        their file (``python flow.py run``), an entry point."""
-        for cls in walk(tree):
-            if not (isinstance(cls, ast.ClassDef) and any(dotted(b).rsplit(".", 1)[-1] == "FlowSpec" for b in cls.bases)):
-                continue
-            if not training_code(cls):
-                continue
-            hit: ast.AST | None = next((s for s in cls.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
-                                        and call_tail(s.value) == "IncludeFile"), None)
-            for fn in cls.body if hit is None else ():
-                if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
-                    continue
-                hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
-                    isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
-                    and any(isinstance(c, ast.Call) and _data_read(call_tail(c), n.targets) for c in walk(n.value))), None)
-                if hit is not None:
-                    break
-            if hit is not None:
-                at, snip = ops.locate(index, e, hit.lineno)
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
-                                 attrs={"tool": "metaflow", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint"})
-                return
 
-    def _dagster_snapshot(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        """A Dagster asset that writes the training data to a location keyed by the run (an f-string or join holding
-        ``context.run_id`` or a ``run_id`` read from the upstream materialization, named for training data) and returns it: every materialization keeps that run's data and
-        records where (the asset's materialization metadata), a per-run data version like a Metaflow artifact."""
-        for fn in walk(tree):
-            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "asset", "multi_asset")):
-                continue
-            for n in walk(fn):
-                if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)):
-                    continue
-                keyed = any(isinstance(x, ast.Attribute) and x.attr == "run_id" or isinstance(x, ast.Name) and x.id == "run_id"
-                            for x in walk(n.value))
-                named = words(n.targets[0].id) | {w for x in walk(n.value) if isinstance(x, ast.Constant) and isinstance(x.value, str)
-                                                  for w in words(x.value)}
-                if keyed and isinstance(n.value, ast.JoinedStr) and {"train", "training"} & named and {"data", "dataset"} & named:
-                    returned = any(isinstance(r, ast.Return) and r.value is not None and any(
-                        isinstance(x, ast.Name) and x.id == n.targets[0].id for x in walk(r.value)) for r in walk(fn))
-                    if returned:
-                        at, snip = ops.locate(index, e, n.lineno)
-                        yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
-                                         attrs={"tool": "dagster", "kind": "run-snapshot", "linked_to_model": False, "wired": "entrypoint"})
-                        return
+def _hits(index: FileIndex, path: str) -> list[Hit] | None:
+    """What ``visit`` reports of a file, found in its tree alone, in the order of the findings: each hit's place and
+    reach (graph facts) are applied by ``visit``. None when the file does not parse."""
+    e = index.entry(path)
+    tree = index.python(path)
+    if e is None or tree is None:
+        return None
+    al, calls = ops.py_calls(index, e)
+    out: list[Hit] = []
+    if ops.imports_module(al, "kfp"):
+        out += _kfp(tree)
+    text = index.notebook(path).source if path.endswith(".ipynb") else index.text(path)  # type: ignore[union-attr]
+    if text and "mlpipeline" in text:  # the visit reports these when the file mentions the word
+        out += _kfp_v1(tree)
+    if ops.imports_module(al, "sagemaker"):
+        out += _sagemaker(tree, calls)
+    if ops.imports_module(al, "sagemaker", "boto3"):
+        out += _estimator_output(calls)
+    if ops.imports_module(al, "kfp", "google.cloud.aiplatform"):
+        out += _pipeline_root(tree)
+    if ops.imports_module(al, "boto3", "sagemaker"):
+        hit = next((c for c in calls if c.attr in _SM_EXPERIMENT_CALLS and not c.qual.startswith(("mlflow", "wandb"))), None)
+        if hit is not None:
+            out.append(["sagemaker-experiments", hit.line])
+    if ops.imports_module(al, "zenml"):
+        out += _zenml(tree, al)
+        out += _zenml_data(tree)
+    if ops.imports_module(al, "metaflow"):
+        out += _metaflow(tree)
+    if ops.imports_module(al, "dagster"):
+        out += _dagster_snapshot(tree)
+    if ops.imports_module(al, "json", "yaml"):
+        out += _data_link(tree)  # reported for a training script or a reached file only
+    return out
 
-    def _data_link(self, index: FileIndex, e: FileEntry, tree: ast.Module, strength: Strength) -> Iterator[Finding]:
-        """The training data's URI/path written into the directory the model is saved to (``json.dump({"uris":
-        [args.train_data]}, open(args.model / "training_dataset.json", "w"))`` beside ``joblib.dump(model, args.model /
-        "model.joblib")``): the model artifact carries its data version."""
-        values: dict[str, ast.expr] = {}
-        for n in walk(tree):
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-                values[n.targets[0].id] = n.value
 
-        def roots(expr: ast.AST | None, depth: int = 2) -> set[str]:
-            """Names and attribute chains a path expression is built from (through one assignment)."""
-            out: set[str] = set()
-            nodes = list(walk(expr)) if expr is not None else []
-            inner = {id(x.value) for x in nodes if isinstance(x, ast.Attribute)}  # the ``args`` of ``args.model``
-            for x in nodes:
-                if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name):
-                    out.add(dotted(x))
-                elif isinstance(x, ast.Name) and id(x) not in inner:
-                    out.add(x.id)
-                    if depth and x.id in values:
-                        out |= roots(values[x.id], depth - 1)
-            return out
+def _wanted(index: FileIndex, path: str) -> bool:
+    """``PipelineTracking.wants`` for an eager fact: words may be unsure (``may_mention``)."""
+    e = index.entry(path)
+    if e is None or e.test:
+        return False
+    if index.may_mention(path, NEEDLES) or index.may_mention(path, LINK_NEEDLES):
+        return True
+    if index.may_mention(path, (b"dagster",)) and index.contains(path, (b"run_id",)):
+        return True
+    return index.may_mention(path, LOOSE_NEEDLES) and index.contains(path, _IDENTIFIERS)
 
-        calls_ = [c for c in walk(tree) if isinstance(c, ast.Call)]
-        model_dirs: set[str] = set()
-        for c in calls_:
-            name = call_tail(c)
-            if dotted(c.func) in ("joblib.dump", "pickle.dump", "torch.save") and len(c.args) > 1:
-                model_dirs |= roots(c.args[1])
-            elif name in ("save_model", "save_pretrained") and c.args:
-                model_dirs |= roots(c.args[-1])
-        model_dirs -= {"os", "path", "str", "os.path", "Path", "self"}
-        if not model_dirs:
-            return
-        opened = {t.id if isinstance(t, ast.Name) else "": w.context_expr for w in walk(tree) if isinstance(w, ast.withitem)
-                  for t in [w.optional_vars] if isinstance(w.context_expr, ast.Call) and call_tail(w.context_expr) == "open"}
-        for c in calls_:
-            if dotted(c.func) not in ("json.dump", "yaml.dump", "yaml.safe_dump") or len(c.args) < 2:
-                continue
-            target = c.args[1]
-            where_to = opened.get(target.id) if isinstance(target, ast.Name) else target
-            path_expr = where_to.args[0] if isinstance(where_to, ast.Call) and call_tail(where_to) == "open" and where_to.args else None
-            if path_expr is None or not roots(path_expr) & model_dirs:
-                continue
-            content = values.get(c.args[0].id, c.args[0]) if isinstance(c.args[0], ast.Name) else c.args[0]
-            if isinstance(content, ast.Dict) and any(words(r) & _DATA_WORDS for r in _referenced(content)):
-                at, snip = ops.locate(index, e, c.lineno)
-                yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
-                                 attrs={"how": "data-uri-in-model-dir", "tool": "file"})
-                return
 
-    def _estimator_output(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place) -> Iterator[Finding]:
-        """A SageMaker estimator with ``output_path``, or a boto3 ``create_training_job`` with ``OutputDataConfig``'s
-        ``S3OutputPath``: every training job writes its model artifact to that bucket."""
-        for c in calls:
-            if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
-                    and c.has_kw("output_path") or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
-                at, snip = ops.locate(index, e, c.line)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
-                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
-                                 attrs={"how": "estimator-output", "kind": "s3", "wired": where.wired == "automated"})
-                return
+# derived at the file's first parse (the wiring graph's, in whichever process parses it), so the Python pass parses no
+# file for this detector again
+HITS = register_fact("pipeline.tracking.hits", _hits, eager=_wanted)
 
-    def _pipeline_root(self, index: FileIndex, e: FileEntry, tree: ast.Module, where: Place) -> Iterator[Finding]:
-        """A KFP/Vertex pipeline run with its artifact root in a cloud bucket (``pipeline_root="gs://..."`` on the
-        pipeline, ``PipelineJob`` or ``create_run_from_job_spec``): every run writes its datasets and models there."""
-        consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-        for n in walk(tree):
-            if not (isinstance(n, ast.keyword) and n.arg == "pipeline_root"):
-                continue
-            value = consts.get(n.value.id, n.value) if isinstance(n.value, ast.Name) else n.value
-            head = value.values[0] if isinstance(value, ast.JoinedStr) and value.values else value
-            text = head.value if isinstance(head, ast.Constant) and isinstance(head.value, str) else ""
-            kind = "gcs" if text.startswith("gs://") else "s3" if text.startswith("s3://") else ""
-            if not kind:
-                continue
-            at, snip = ops.locate(index, e, n.value.lineno)
-            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if where.wired != "none" or where.training_script else Strength.WEAK
-            yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
-                             attrs={"how": "pipeline-root", "kind": kind, "wired": where.wired == "automated"})
-            return
 
-    def _sagemaker(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place, strength: Strength) -> Iterator[Finding]:
-        """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model, or
-        an estimator with ``metric_definitions`` (regexes over the training log): every training job records those
-        metrics with its hyperparameters, comparable across jobs and pipeline executions."""
-        yield from self._metric_definitions(index, e, calls, where, strength)
-        metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
-        if not metrics:
-            return
-        names: set[str] = set()
-        tree = index.python(e.path)
-        for n in walk(tree) if tree is not None else ():
-            if isinstance(n, ast.Assign) and n.value in metrics:
-                names |= {t.id for t in n.targets if isinstance(t, ast.Name)}
-        for c in calls:
-            mm = kwarg(c.node, "model_metrics")
-            if mm is None or not (c.attr in ("RegisterModel", "register") or call_tail(c.node) == "register"):
-                continue
-            if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
-                yield self._track(index, e, c.line, "sagemaker-pipelines", where.wired != "none" or where.training_script, strength, where.wired)
-                return
+def _kfp(tree: ast.Module) -> list[Hit]:
+    out: list[Hit] = []
+    tracked = False
+    for fn in walk(tree):
+        # a decorated component, or a function whose KFP artifact annotations make it one: a component built from
+        # a spec file whose container runs the function through the KFP executor (``Output[Metrics]`` parameters)
+        if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                decorator(fn, *_COMPONENT_DECOS) or _output_params(fn, (*_METRIC_TYPES, "Dataset")))):
+            continue
+        for p in sorted(_output_params(fn, _METRIC_TYPES)):
+            use = _uses(fn, p, _METRIC_CALLS)
+            if use is not None and not tracked:
+                tracked = True  # one tracking.run per file, as for the trackers
+                out.append(["kfp", use.lineno, trainingish(fn.name)])
+        datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
+        datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
+        for _p, use in datasets:
+            if use is not None:
+                out.append(["kfp-dataset", use.lineno])
+                break
+    return out
 
-    def _metric_definitions(self, index: FileIndex, e: FileEntry, calls: list[ops.PyCall], where: Place,
-                            strength: Strength) -> Iterator[Finding]:
-        """A SageMaker estimator declaring ``metric_definitions=[{"Name": ..., "Regex": ...}]`` (a literal list of at least
-        one definition): the training job parses its log into metrics that SageMaker records per job."""
-        for c in calls:
-            if not (c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS)):
-                continue
-            defs = kwarg(c.node, "metric_definitions")
-            if isinstance(defs, ast.List) and any(isinstance(d, ast.Dict) and any(ops.literal(k) == "Regex" for k in d.keys if k is not None)
-                                                  for d in defs.elts):
-                yield self._track(index, e, defs.lineno, "sagemaker-training-metrics", where.wired != "none" or where.training_script,
-                                  strength, where.wired)
-                return
 
-    def _zenml_data(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        """A ZenML step that brings data into the pipeline (an ingest/load step returning a table): ZenML keeps every
-        step output as a versioned artifact of the run in the stack's artifact store, so each run's input data is
-        kept (labelling conventions D1: per-run data artifacts of ZenML)."""
-        ingest = []
-        for fn in walk(tree):
-            if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")) or fn.returns is None:
-                continue
-            returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
-            if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
-                ingest.append(fn)
-        # the step that fetches the training data before one that fetches data to predict on (``fetch_batch_inference_data``)
-        ingest.sort(key=lambda fn: (not words(fn.name) & {"train", "training"}, bool(words(fn.name) & _INFERENCE_WORDS)))
-        for fn in ingest[:1]:
-            at, snip = ops.locate(index, e, fn.lineno)
-            # a step that makes its table up (``df = mock_data(n)``) versions no real data
-            yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
-                             attrs={"tool": "zenml", "kind": "run-artifact", "linked_to_model": False, "wired": "entrypoint",
-                                    "synthetic": bool(synthetic_source(fn))})
+def _kfp_v1(tree: ast.Module) -> list[Hit]:
+    """KFP v1 run metrics: a component step writes ``/mlpipeline-metrics.json`` or returns/declares the
+    ``mlpipeline_metrics`` output (``OutputPath("Metrics")``); the run page lists them for every run."""
+    for fn in walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = [a for a in [*fn.args.args, *fn.args.kwonlyargs] if a.arg.startswith("mlpipeline_metrics")]
+        hit: ast.AST | None = next((n for n in walk(fn) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                                    and n.value.rstrip("/").endswith(("mlpipeline-metrics.json", "mlpipeline_metrics"))), None)
+        if hit is None and params:
+            hit = next((n for n in walk(fn) if isinstance(n, ast.Name) and n.id == params[0].arg and isinstance(n.ctx, ast.Load)), None)
+        if hit is not None:
+            return [["kfp-v1", hit.lineno, trainingish(fn.name)]]
+    return []
 
-    def _zenml(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], where: Place,
-               strength: Strength) -> Iterator[Finding]:
-        for fn in walk(tree):
+
+def _metaflow(tree: ast.Module) -> list[Hit]:
+    """A training flow whose data is a run artifact: an ``IncludeFile`` parameter (the file's content is snapshotted
+    into the datastore with every run) or a step that keeps the loaded table on ``self``. Flows are run from
+    their file (``python flow.py run``), an entry point."""
+    for cls in walk(tree):
+        if not (isinstance(cls, ast.ClassDef) and any(dotted(b).rsplit(".", 1)[-1] == "FlowSpec" for b in cls.bases)):
+            continue
+        if not training_code(cls):
+            continue
+        hit: ast.AST | None = next((s for s in cls.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+                                    and call_tail(s.value) == "IncludeFile"), None)
+        for fn in cls.body if hit is None else ():
             if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
                 continue
-            for c in walk(fn):
-                if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
-                    yield self._track(index, e, c.lineno, "zenml", where.wired != "none" or trainingish(fn.name), strength, where.wired,
-                                      fits=fits_model(fn) or trainingish(fn.name))
-                    return
+            hit = next((n for n in walk(fn) if isinstance(n, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" for t in n.targets)
+                and any(isinstance(c, ast.Call) and _data_read(call_tail(c), n.targets) for c in walk(n.value))), None)
+            if hit is not None:
+                break
+        if hit is not None:
+            return [["metaflow", hit.lineno]]
+    return []
+
+
+def _dagster_snapshot(tree: ast.Module) -> list[Hit]:
+    """A Dagster asset that writes the training data to a location keyed by the run (an f-string or join holding
+    ``context.run_id`` or a ``run_id`` read from the upstream materialization, named for training data) and returns it: every materialization keeps that run's data and
+    records where (the asset's materialization metadata), a per-run data version like a Metaflow artifact."""
+    for fn in walk(tree):
+        if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "asset", "multi_asset")):
+            continue
+        for n in walk(fn):
+            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)):
+                continue
+            keyed = any(isinstance(x, ast.Attribute) and x.attr == "run_id" or isinstance(x, ast.Name) and x.id == "run_id"
+                        for x in walk(n.value))
+            named = words(n.targets[0].id) | {w for x in walk(n.value) if isinstance(x, ast.Constant) and isinstance(x.value, str)
+                                              for w in words(x.value)}
+            if keyed and isinstance(n.value, ast.JoinedStr) and {"train", "training"} & named and {"data", "dataset"} & named:
+                returned = any(isinstance(r, ast.Return) and r.value is not None and any(
+                    isinstance(x, ast.Name) and x.id == n.targets[0].id for x in walk(r.value)) for r in walk(fn))
+                if returned:
+                    return [["dagster", n.lineno]]
+    return []
+
+
+def _data_link(tree: ast.Module) -> list[Hit]:
+    """The training data's URI/path written into the directory the model is saved to (``json.dump({"uris":
+    [args.train_data]}, open(args.model / "training_dataset.json", "w"))`` beside ``joblib.dump(model, args.model /
+    "model.joblib")``): the model artifact carries its data version."""
+    values: dict[str, ast.expr] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            values[n.targets[0].id] = n.value
+
+    def roots(expr: ast.AST | None, depth: int = 2) -> set[str]:
+        """Names and attribute chains a path expression is built from (through one assignment)."""
+        out: set[str] = set()
+        nodes = list(walk(expr)) if expr is not None else []
+        inner = {id(x.value) for x in nodes if isinstance(x, ast.Attribute)}  # the ``args`` of ``args.model``
+        for x in nodes:
+            if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name):
+                out.add(dotted(x))
+            elif isinstance(x, ast.Name) and id(x) not in inner:
+                out.add(x.id)
+                if depth and x.id in values:
+                    out |= roots(values[x.id], depth - 1)
+        return out
+
+    calls_ = [c for c in walk(tree) if isinstance(c, ast.Call)]
+    model_dirs: set[str] = set()
+    for c in calls_:
+        name = call_tail(c)
+        if dotted(c.func) in ("joblib.dump", "pickle.dump", "torch.save") and len(c.args) > 1:
+            model_dirs |= roots(c.args[1])
+        elif name in ("save_model", "save_pretrained") and c.args:
+            model_dirs |= roots(c.args[-1])
+    model_dirs -= {"os", "path", "str", "os.path", "Path", "self"}
+    if not model_dirs:
+        return []
+    opened = {t.id if isinstance(t, ast.Name) else "": w.context_expr for w in walk(tree) if isinstance(w, ast.withitem)
+              for t in [w.optional_vars] if isinstance(w.context_expr, ast.Call) and call_tail(w.context_expr) == "open"}
+    for c in calls_:
+        if dotted(c.func) not in ("json.dump", "yaml.dump", "yaml.safe_dump") or len(c.args) < 2:
+            continue
+        target = c.args[1]
+        where_to = opened.get(target.id) if isinstance(target, ast.Name) else target
+        path_expr = where_to.args[0] if isinstance(where_to, ast.Call) and call_tail(where_to) == "open" and where_to.args else None
+        if path_expr is None or not roots(path_expr) & model_dirs:
+            continue
+        content = values.get(c.args[0].id, c.args[0]) if isinstance(c.args[0], ast.Name) else c.args[0]
+        if isinstance(content, ast.Dict) and any(words(r) & _DATA_WORDS for r in _referenced(content)):
+            return [["link", c.lineno]]
+    return []
+
+
+def _estimator_output(calls: list[ops.PyCall]) -> list[Hit]:
+    """A SageMaker estimator with ``output_path``, or a boto3 ``create_training_job`` with ``OutputDataConfig``'s
+    ``S3OutputPath``: every training job writes its model artifact to that bucket."""
+    for c in calls:
+        if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
+                and c.has_kw("output_path") or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
+            return [["estimator-output", c.line, "s3"]]
+    return []
+
+
+def _pipeline_root(tree: ast.Module) -> list[Hit]:
+    """A KFP/Vertex pipeline run with its artifact root in a cloud bucket (``pipeline_root="gs://..."`` on the
+    pipeline, ``PipelineJob`` or ``create_run_from_job_spec``): every run writes its datasets and models there."""
+    consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    for n in walk(tree):
+        if not (isinstance(n, ast.keyword) and n.arg == "pipeline_root"):
+            continue
+        value = consts.get(n.value.id, n.value) if isinstance(n.value, ast.Name) else n.value
+        head = value.values[0] if isinstance(value, ast.JoinedStr) and value.values else value
+        text = head.value if isinstance(head, ast.Constant) and isinstance(head.value, str) else ""
+        kind = "gcs" if text.startswith("gs://") else "s3" if text.startswith("s3://") else ""
+        if kind:
+            return [["pipeline-root", n.value.lineno, kind]]
+    return []
+
+
+def _sagemaker(tree: ast.Module, calls: list[ops.PyCall]) -> list[Hit]:
+    """``ModelMetrics(model_statistics=MetricsSource(...))`` passed to the registration of a pipeline's model, or
+    an estimator with ``metric_definitions`` (regexes over the training log): every training job records those
+    metrics with its hyperparameters, comparable across jobs and pipeline executions."""
+    out = _metric_definitions(calls)
+    metrics = {c.node for c in calls if c.qual.startswith("sagemaker.") and c.attr == "ModelMetrics"}
+    if not metrics:
+        return out
+    names: set[str] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and n.value in metrics:
+            names |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    for c in calls:
+        mm = kwarg(c.node, "model_metrics")
+        if mm is None or not (c.attr in ("RegisterModel", "register") or call_tail(c.node) == "register"):
+            continue
+        if mm in metrics or isinstance(mm, ast.Name) and mm.id in names:
+            return [*out, ["sagemaker-pipelines", c.line]]
+    return out
+
+
+def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
+    """A SageMaker estimator declaring ``metric_definitions=[{"Name": ..., "Regex": ...}]`` (a literal list of at least
+    one definition): the training job parses its log into metrics that SageMaker records per job."""
+    for c in calls:
+        if not (c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS)):
+            continue
+        defs = kwarg(c.node, "metric_definitions")
+        if isinstance(defs, ast.List) and any(isinstance(d, ast.Dict) and any(ops.literal(k) == "Regex" for k in d.keys if k is not None)
+                                              for d in defs.elts):
+            return [["sagemaker-training-metrics", defs.lineno]]
+    return []
+
+
+def _zenml_data(tree: ast.Module) -> list[Hit]:
+    """A ZenML step that brings data into the pipeline (an ingest/load step returning a table): ZenML keeps every
+    step output as a versioned artifact of the run in the stack's artifact store, so each run's input data is
+    kept (labelling conventions D1: per-run data artifacts of ZenML)."""
+    ingest = []
+    for fn in walk(tree):
+        if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")) or fn.returns is None:
+            continue
+        returned = {dotted(n).rsplit(".", 1)[-1] for n in walk(fn.returns) if isinstance(n, (ast.Name, ast.Attribute))}
+        if returned & _TABLE_TYPES and words(fn.name) & _INGEST_WORDS:
+            ingest.append(fn)
+    # the step that fetches the training data before one that fetches data to predict on (``fetch_batch_inference_data``)
+    ingest.sort(key=lambda fn: (not words(fn.name) & {"train", "training"}, bool(words(fn.name) & _INFERENCE_WORDS)))
+    return [["zenml-data", fn.lineno, bool(synthetic_source(fn))] for fn in ingest[:1]]
+
+
+def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    for fn in walk(tree):
+        if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
+            continue
+        for c in walk(fn):
+            if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
+                return [["zenml", c.lineno, trainingish(fn.name), fits_model(fn) or trainingish(fn.name)]]
+    return []

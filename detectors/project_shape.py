@@ -1,4 +1,5 @@
-"""Project shape: notebooks-only or scripted training, committed models, local run output, template, language; feeds radar/pitfalls."""
+"""Project shape: notebooks-only or scripted training, committed models, local run output, template, language, a
+repository without any model; feeds radar/pitfalls and D3 (a data pipeline of a model-free project leads to no model input)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import holds_model
 from mlscan.facts.wiring import AUTOMATED, has_main_guard, wiring
 from mlscan.index import TEMPLATE_MANIFESTS, FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -74,7 +76,7 @@ class ProjectShape(Detector):
     questions = ()
     globs = ("**/*.py", "**/*.ipynb", *(f"**/*{x}" for x in MODEL_EXTS))
     signals = ("project.notebooks_only", "project.scripts", "project.committed_model", "project.local_tracking",
-               "project.template", "project.language")
+               "project.template", "project.language", "project.model_free")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._training_shape(index)
@@ -86,6 +88,12 @@ class ProjectShape(Detector):
             yield self.found("project.template", index, manifest, 1, strength=Strength.STRONG,
                              attrs={"policy": "rendered-defaults", "manifest": manifest, "template_files": index.template_files})
         yield from self._language(index)
+        if not holds_model(index):
+            # no model file and no code that trains, loads or serves one: a data workflow, a web app, a template
+            first = next((e.path for e in index.select(("README*", "readme*", "**/*.py", "**/*.ipynb"))), None)
+            if first is not None:
+                yield self.found("project.model_free", index, first, None, strength=Strength.MEDIUM,
+                                 snippet="no model file and no code importing an ML, serving or registry library")
 
     def _training_shape(self, index: FileIndex) -> Iterator[Finding]:
         wired = wiring(index)

@@ -56,9 +56,11 @@ def _visit_file(index: FileIndex, e: FileEntry, visitors: list[Detector], out: d
                 wanted.append(d)
         except Exception as exc:  # a detector's pre-filter that breaks stops that detector only
             _visitor_failed(index, d, e.path, exc, visitors)
-    tree = index.python(e.path) if wanted else None
-    if tree is None:
+    if not wanted:
         return
+    tree = index.python(e.path) if any(d.visit_reads_tree for d in wanted) else None
+    if tree is None and any(d.visit_reads_tree for d in wanted):
+        return  # does not parse: no visitor looks at it (one reading a fact finds none)
     for d in wanted:
         try:
             out.setdefault(d.id, []).extend(d.visit(index, e, tree))

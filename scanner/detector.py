@@ -34,9 +34,14 @@ class Detector:
         """Cheap pre-filter (path, words; no parse): is the file worth a ``visit``?"""
         return False
 
-    def visit(self, index: FileIndex, entry: FileEntry, tree: ast.Module) -> Iterable[Finding]:
-        """Findings of one parsed Python file or notebook."""
+    def visit(self, index: FileIndex, entry: FileEntry, tree: ast.Module | None) -> Iterable[Finding]:
+        """Findings of one parsed Python file or notebook (``tree`` is None for a visitor that reads no tree)."""
         return ()
+
+    # A visitor whose tree work is a file fact (``register_fact``, eager: derived at the file's first parse, by whichever
+    # process parses it) and whose visit only finishes it (place, reach, evidence) sets this False: the pass then parses
+    # a file only for the visitors that still read its tree, and hands the others None.
+    visit_reads_tree: ClassVar[bool] = True
 
     @classmethod
     def describe(cls) -> str:

@@ -550,8 +550,9 @@ def doc_rank(path: str) -> int:
     if not is_prose(path):
         return 0
     parts = path.lower().split("/")
-    stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", path.rsplit("/", 1)[-1].rsplit(".", 1)[0]).lower()  # GetStarted: get started
-    words = set(re.split(r"[^a-z0-9]+", stem)) | {p for p in parts[:-1] if p in _RUNBOOK_WORDS}
+    stem = parts[-1].rsplit(".", 1)[0]
+    camel = re.sub(r"([a-z])([A-Z])", r"\1 \2", path.rsplit("/", 1)[-1].rsplit(".", 1)[0]).lower()  # GetStarted: get started
+    words = set(re.split(r"[^a-z0-9]+", stem)) | set(re.split(r"[^a-z0-9]+", camel)) | {p for p in parts[:-1] if p in _RUNBOOK_WORDS}
     if any(p in _NOTES_DIRS for p in parts[:-1]) or words & {"decision", "decisions", "convention", "conventions", "adr", "proposal",
                                                              "plan", "notes"}:
         return 3

@@ -10,8 +10,11 @@ warnings and stats do not depend on which process ran what: the JSON report of a
 single-process one.
 
 1. words: N children split the files ``mentions`` will be asked about into words, in chunks; the parent merges
-   the words (one int per file), so no later process splits a file again, and its own heap stays compact;
-2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent;
+   the words (one int per file), so no later process splits a file again, and its own heap stays compact. The
+   children also parse the wiring graph's roots among their files (Python files naming an orchestrator or
+   ``__main__``) and send back the file facts derived from them (the graph's and every eager one);
+2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
+   those facts (it parses only the files the roots' imports reach);
 3. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
    contiguous chunks of files; the parent takes the detector passes first, the children the Python chunks
    (PARENT_FIRST, CHILD_FIRST); each detector's findings are put back in the single-process order.

@@ -103,3 +103,47 @@ def test_the_stored_vocabulary_is_the_harvest_of_the_same_modules(tmp_path: Path
     cp = subprocess.run([*args, "stored"], capture_output=True, text=True, check=False, timeout=120, env=env)
     assert cp.returncode == 0, cp.stderr  # served from the stored harvest: no module walked
     assert first == json.loads(cp.stdout) and first[0] > 300 and first[1] is True
+
+
+def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
+    """pipeline.tracking's tree work is an eager file fact (derived at a file's first parse): once the trees have left
+    the parse cache, the Python pass finds what the serial pass finds without parsing a file again, and hands the
+    visitor no tree."""
+    from mlscan.detection import PYTHON_FILES, python_pass
+    from mlscan.facts.wiring import wiring
+    from mlscan.index import FileIndex
+    from mlscan.plugins import load_detectors
+    from mlscan.target import resolve_target
+
+    from tests.conftest import FIXTURES, make_repo
+
+    repo = make_repo(FIXTURES / "detectors" / "pipeline.tracking" / "positive", tmp_path / "repo")
+    det = next(d for d in load_detectors() if d.id == "pipeline.tracking")
+    assert det.visit_reads_tree is False
+    expected = python_pass(FileIndex(resolve_target(str(repo))), [det])[det.id]
+    assert len({f.signal for f in expected}) >= 3
+
+    index = FileIndex(resolve_target(str(repo)))
+    for e in index.select(PYTHON_FILES):
+        index.python(e.path)  # first parses: the eager facts are derived
+    wiring(index)
+    first = python_pass(index, [det])[det.id]  # the scan-wide models (places, the graph) are built once
+    assert [f.to_json() for f in first] == [f.to_json() for f in expected]
+    index.share_caches(1)  # trees out of the parse cache
+    before = dict(index.parse_counts)
+    seen: list[object] = []
+    real = type(det).visit
+
+    def visit(self, index, e, tree):  # type: ignore[no-untyped-def]
+        seen.append(tree)
+        return real(self, index, e, tree)
+
+    type(det).visit = visit  # type: ignore[method-assign]
+    try:
+        got = python_pass(index, [det])[det.id]
+    finally:
+        type(det).visit = real  # type: ignore[method-assign]
+    assert [f.to_json() for f in got] == [f.to_json() for f in expected]
+    assert seen and all(t is None for t in seen)
+    assert {k: n for k, n in index.parse_counts.items() if k[1] in ("python", "notebook")} == \
+        {k: n for k, n in before.items() if k[1] in ("python", "notebook")}

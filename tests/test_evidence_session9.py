@@ -365,3 +365,71 @@ def test_d1_cites_the_zenml_step_that_fetches_training_data_not_inference_data(t
                                                    "    df = fetch()\n    train(df)\n"})
     d1 = [e for e in qs["D1"]["evidence"] if e["path"] == "pipelines/steps/data_fetcher.py"]
     assert d1 and d1[0]["line"] >= 12, d1
+
+
+# ---------------------------------------------------------------- M2: the project's pipeline, not a script's own copy
+
+_RUN_IMPORTED = """\
+    from zenml.integrations.mlflow.steps import mlflow_model_deployer_step
+
+    from pipelines.training_pipeline import training_pipeline
+    from steps.trainer import train_model
+
+
+    def main():
+        pipe = training_pipeline(
+            trainer=train_model(),
+            model_deployer=mlflow_model_deployer_step(),
+        )
+        pipe.run()
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_RUN_OWN = """\
+    from zenml.integrations.mlflow.steps import mlflow_model_deployer_step
+    from zenml.pipelines import pipeline
+
+    from steps.trainer import train_model
+
+
+    @pipeline
+    def a_training_pipeline(trainer, model_deployer):
+        model = trainer()
+        model_deployer(model)
+
+
+    def main():
+        pipe = a_training_pipeline(
+            trainer=train_model(),
+            model_deployer=mlflow_model_deployer_step(),
+        )
+        pipe.run()
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+
+def test_m2_leads_with_the_run_of_the_projects_pipeline_not_a_scripts_own_copy(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"run_a_training_pipeline.py": _RUN_OWN, "run_training_pipeline.py": _RUN_IMPORTED,
+                          "pipelines/training_pipeline.py": "from zenml.pipelines import pipeline\n\n\n@pipeline\n"
+                                                            "def training_pipeline(trainer, model_deployer):\n    model_deployer(trainer())\n"})
+    assert qs["M2"]["answer"] == "yes"
+    assert qs["M2"]["evidence"][0]["path"] == "run_training_pipeline.py"
+    alone = _scan(tmp_path / "alone", {"run_a_training_pipeline.py": _RUN_OWN})
+    assert alone["M2"]["answer"] == "yes"
+    assert alone["M2"]["evidence"][0]["path"] == "run_a_training_pipeline.py"
+
+
+def test_sha_tag_on_an_image_that_copies_a_folder_holding_a_committed_model_is_a_code_version(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {
+        ".github/workflows/deploy.yml": _DEPLOY,
+        "docker/api.dockerfile": "FROM python:3.12-slim\nCOPY app/ /app/\nRUN pip install -r /app/requirements.txt\n",
+        "app/api.py": _API,
+        "app/requirements.txt": "fastapi==0.110.0\n",
+        "app/churn.joblib": "not really a model",
+    })
+    assert qs["E3"]["answer"] == "yes"

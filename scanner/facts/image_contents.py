@@ -45,6 +45,15 @@ def _model_source(src: str) -> bool:
     return s.endswith(MODEL_EXT) or bool(words(s) & _MODEL_WORDS)
 
 
+def _holds(src: str, here: str, models: list[str]) -> bool:
+    """Does the copied source (relative to the repository root or the Dockerfile's folder) hold a committed model file?"""
+    rel = src.strip().lstrip("./").rstrip("/")
+    if not rel or rel in _WHOLE_CONTEXT:
+        return False
+    bases = {rel, f"{here}/{rel}" if here else rel}
+    return any(m == b or m.startswith(b + "/") for m in models for b in bases)
+
+
 def _fetches(command: str) -> bool:
     for part in _SPLIT.split(command):
         cmd = re.sub(r"^(--mount=\S+\s+|--network=\S+\s+|--security=\S+\s+)*", "", part.strip())
@@ -62,6 +71,8 @@ def ships_model(index: FileIndex, path: str) -> bool | None:
     instructions = index.dockerfile(path)
     if not instructions:
         return None
+    here = path.rsplit("/", 1)[0] if "/" in path else ""
+    models = [e.path for e in index.select(tuple(f"**/*{ext}" for ext in MODEL_EXT)) if not e.test]
     unknown = False
     for ins in instructions:
         if ins.instruction in ("COPY", "ADD"):
@@ -70,6 +81,8 @@ def ships_model(index: FileIndex, path: str) -> bool | None:
                 return True
             if any(_model_source(s) for s in srcs):
                 return True
+            if not any(o.startswith("--from") for o in ins.value.split()) and any(_holds(s, here, models) for s in srcs):
+                return True  # a folder of the repository that holds a committed model file (``COPY app/ /app/``)
             if any(s in _WHOLE_CONTEXT for s in srcs):
                 unknown = True
         elif ins.instruction == "RUN" and _fetches(ins.value):

@@ -219,11 +219,13 @@ def all_strings(obj: Any, depth: int = 0) -> list[str]:
 YAML_GLOBS = ("**/*.yml", "**/*.yaml")
 
 
-def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False) -> Iterator[tuple[FileEntry, Any]]:
-    """Parsed YAML (and optionally JSON) documents of files mentioning a needle; test trees skipped."""
+def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False,
+              also: tuple[bytes, ...] = ()) -> Iterator[tuple[FileEntry, Any]]:
+    """Parsed YAML (and optionally JSON) documents of files mentioning a needle (and one of ``also``, when given); test
+    trees skipped."""
     pats = tuple(globs) + (("**/*.json",) if json else ())
     for e in index.select(pats):
-        if e.test or not index.contains(e.path, needles):
+        if e.test or not index.contains(e.path, needles) or also and not index.contains(e.path, also):
             continue
         if e.suffix == ".json":
             doc = index.json(e.path)
@@ -468,8 +470,13 @@ def only_in_uncalled_tasks(index: FileIndex, e: FileEntry, tree: ast.AST, line: 
         return uncalled_task(index, fn)
     owner = next((c.name for c in walk(tree) if isinstance(c, ast.ClassDef) and fn in c.body), None)
     sites = 0
+    # a call names the function as a whole identifier (``validate``, not ``validated``/``_validate``), in the text as parsed
+    # unless the index renders it first (templates)
+    name = re.compile(r"(?<!\w)" + re.escape(fn.name) + r"(?!\w)")
     for f in index.select(("**/*.py",)):
         if f.test or not index.contains(f.path, (fn.name.encode(),)):
+            continue
+        if not (f.template or index.chart_dir(f.path) is not None or name.search(index.text(f.path) or "")):
             continue
         other = index.python(f.path)
         if other is None:

@@ -215,3 +215,26 @@ def from_registry_only(index: FileIndex) -> bool:
 
 
 _BENTO_BUILD = lazy_re(r"\bbentoml\s+(build|containerize)\b")
+
+
+# model files a repository may ship, and the libraries whose import makes Python code model code (train, save, load)
+_MODEL_FILES = ("**/*.pkl", "**/*.pickle", "**/*.joblib", "**/*.pt", "**/*.pth", "**/*.h5", "**/*.keras", "**/*.onnx",
+                "**/*.safetensors", "**/*.ckpt", "**/*.sav", "**/*.model", "**/*.cbm", "**/*.tflite", "**/saved_model.pb",
+                "**/*.dvc", "**/dvc.yaml", "**/MLmodel", "**/*.bentomodel", "**/*.rds", "**/*.RData", "**/*.mojo")
+_ML_IMPORTS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"lightgbm", b"catboost", b"transformers", b"mlflow",
+               b"onnxruntime", b"joblib", b"statsmodels", b"prophet", b"jax", b"sagemaker", b"aiplatform", b"azureml", b"bentoml",
+               b"ultralytics", b"fastai", b"spacy", b"pycaret", b"autogluon", b"h2o", b"sentence_transformers", b"diffusers",
+               b"gensim", b"pytorch_lightning", b"lightning", b"onnx", b"tfx", b"kfp", b"wandb")
+
+
+def holds_model(index: FileIndex) -> bool:
+    """Does the repository hold a model at all: a model file (or a DVC-tracked one), or Python code importing a
+    machine-learning, serving or model-registry library? An image of a project without one (a data workflow, a web
+    app) carries no model, whatever its tag, and its data pipelines lead to no model input."""
+
+    def build() -> bool:
+        if any(not e.test for e in index.select(_MODEL_FILES)):
+            return True
+        return any(not e.test and index.mentions(e.path, _ML_IMPORTS) for e in index.select(("**/*.py", "**/*.ipynb")))
+
+    return bool(index.memo("served:holds-model", build))

@@ -72,8 +72,11 @@ def _scan_section(report: dict[str, Any]) -> str:
     from ..diff.render import code, escape
 
     where = report["target"].get("subdir") or "."
+    capped = [f"**{escape(q['id'])}** {escape(', '.join(dict.fromkeys(str(c).split(':')[0] for c in q['capped_by'])))}"
+              for q in report.get("questions") or [] if isinstance(q.get("capped_by"), list) and q["capped_by"]]
     return (f"### ML maturity of {code(where)}: L{report['level']} {escape(report.get('level_name'))}\n\n"
-            f"{report['yes_count']}/{report.get('total', 0)} yes ({escape(report['framework'])}); no base to compare with.\n")
+            f"{report['yes_count']}/{report.get('total', 0)} yes ({escape(report['framework'])}); no base to compare with.\n"
+            + (f"\n⚠ Held at partial by a caveat: {'; '.join(capped)}\n" if capped else ""))
 
 
 def run_project(path: str, base: str | None, options: ScanOptions, out: Path, report_url: str | None, sarif: bool = True) -> ProjectOutcome:

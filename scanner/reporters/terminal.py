@@ -70,7 +70,7 @@ def render(result: ScanResult, *, color: bool = False, width: int = 120, **_: ob
     table.add_column("ID", no_wrap=True)
     table.add_column("Answer", no_wrap=True)
     table.add_column("Question")
-    table.add_column("Evidence / reason (defined at ... ← how it is reached, ⚠ caveats)")
+    table.add_column("Evidence / reason (defined at ... ← how it is reached, ⚠ caveats)", overflow="fold")  # paths wrap, never cut
     for a in s.answers:
         if a.evidence:
             e = a.evidence[0]

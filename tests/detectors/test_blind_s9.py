@@ -1,11 +1,14 @@
 """Recognisers and near misses from the session-9 blind sample (issue #13): an image tagged with the commit carries
-the model's code version only when the repository has a model at all. Each case is scanned with and without the piece
-that makes it practice."""
+the model's code version, and a data workflow declares lineage to a model's input, only when the repository has a
+model at all. Each case is scanned with and without the piece that makes it practice."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from click.testing import CliRunner
+from mlscan.cli import main
 from mlscan.engine import run_detectors
 from mlscan.index import FileIndex
 from mlscan.plugins import load_detectors
@@ -65,3 +68,21 @@ def test_sha_tagged_image_of_a_project_that_trains_a_model_may_carry_it(tmp_path
     files = {"docker_build.sh": BUILD, "Dockerfile": DOCKERFILE, "requirements.txt": "scikit-learn\npandas\n", "src/train.py": TRAIN}
     found = _found(tmp_path, files, "model.code_version", "model.code_version")
     assert found and all(a["how"] == "image-tag:git-sha" and a["carries_model"] is None for a in found)
+
+
+def _answers(tmp: Path, files: dict[str, str]) -> dict[str, str]:
+    repo = git_repo(tmp, files)  # type: ignore[arg-type]
+    res = CliRunner().invoke(main, ["scan", str(repo), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    return {q["id"]: q["answer"] for q in json.loads(res.output)["questions"]}
+
+
+def test_data_workflow_of_a_project_without_a_model_declares_no_lineage_to_a_model(tmp_path: Path) -> None:
+    answers = _answers(tmp_path, {"requirements.txt": "flytekit\npandas\n", "workflows/weather.py": WORKFLOW})
+    assert answers["D3"] == "no"
+
+
+def test_the_same_data_workflow_feeding_a_project_that_trains_declares_lineage(tmp_path: Path) -> None:
+    answers = _answers(tmp_path, {"requirements.txt": "flytekit\npandas\nscikit-learn\n", "workflows/weather.py": WORKFLOW,
+                                  "src/train.py": TRAIN})
+    assert answers["D3"] == "yes"

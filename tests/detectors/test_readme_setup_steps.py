@@ -65,9 +65,15 @@ pip install -r requirements.txt
 
 
 def test_a_lone_install_command_is_no_guide_to_run_the_project(tmp_path: Path) -> None:
-    def t1(readme: str, name: str) -> str:
-        root = git_repo(tmp_path / name, {"README.md": readme, "requirements.txt": "pandas\n"})
+    def t1(readme: str, name: str, extra: dict[str, str] | None = None) -> str:
+        root = git_repo(tmp_path / name, {"README.md": readme, "requirements.txt": "pandas\n", **(extra or {})})
         return next(q["answer"] for q in build_report(scan(str(root), ScanOptions(jobs=1)))["questions"] if q["id"] == "T1")
 
+    controller = {"src/pipeline_controller.py": "import pandas as pd\n\nprint(pd.read_csv('data.csv').shape)\n"}
+    run = INSTALL_ONLY + "```\npython pipeline_controller.py\n```\n"
     assert t1(INSTALL_ONLY, "install") == "partial"
-    assert t1(INSTALL_ONLY + "```\npython pipeline_controller.py\n```\n", "run") == "yes"
+    assert t1(run, "run", controller) == "yes"
+    # the run step names a script the repository does not have (the page may cd anywhere first): it runs nothing
+    assert t1(run, "absent") == "partial"
+    # install commands alone, however many, are no guide to running the project
+    assert t1(INSTALL_ONLY + "```\nconda create -n churn python=3.11 -y\npip install -e .\n```\n", "installs") == "partial"

@@ -200,3 +200,18 @@ def test_a_caveat_that_caps_an_answer_shows_in_the_comment() -> None:
     row = next(line for line in markdown(doc).splitlines() if line.startswith("| **O2**"))
     assert "🟡 partial ⚠ optional |" in row
     assert "capped by: optional" in terminal(doc)
+
+
+def test_a_scan_without_base_names_the_answers_a_caveat_caps() -> None:
+    """The comment of a project with no base to compare with stays two lines, plus one naming capped answers."""
+    from mlscan.pr.check import _scan_section
+
+    from tests.report_sample import sample_result
+
+    report = build_report(sample_result(extras=False))
+    section = _scan_section(report)
+    assert "no base to compare with" in section
+    assert "⚠ Held at partial by a caveat: **O2** optional" in section
+    for q in report["questions"]:
+        q.pop("capped_by", None)
+    assert "Held at partial" not in _scan_section(report)

@@ -31,3 +31,15 @@ def test_model_held_to_a_threshold(src: str) -> None:
 ])
 def test_not_a_gate(src: str) -> None:
     assert metric_assertion(ast.parse(src)) is None
+
+
+def test_expansion_copy_is_a_deep_copy() -> None:
+    from mlscan.facts.gates import _copy
+
+    tree = ast.parse("ok = (acc >= best['acc'] - 0.01) and f1 > thresholds.get('f1', 0.8) and not [x for x in xs if x]\n")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and not isinstance(node, ast.expr_context):
+            got = _copy(node)
+            assert ast.dump(got, include_attributes=True) == ast.dump(node, include_attributes=True)
+            mine = {id(n) for n in ast.walk(node) if not isinstance(n, ast.expr_context)}
+            assert not mine & {id(n) for n in ast.walk(got)}  # the rewrite of the copy leaves the tree as parsed

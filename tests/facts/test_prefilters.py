@@ -149,3 +149,104 @@ def test_helper_calls_are_looked_for_where_the_helper_name_stands(tmp_path: Path
     found = run_detectors(index, load_detectors({"artifact.store"}), 1)
     assert [f.evidence[0].path for f in found if f.attrs.get("via") == "helper"] == ["train.py"]
     assert ("other.py", "python") not in index.parse_counts
+
+
+def test_runbook_pages_are_parsed_only_for_the_kind_they_can_hold(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mlscan.facts import doc_blocks
+
+    files = {
+        "docs/retrain.md": "# Retraining the model\n\n1. Run `make retrain`\n2. Check the metrics on the dashboard\n",
+        # an HTML comment inside the heading: the parse joins "Rol" and "lback" (the page passes _candidate on "trigger")
+        "docs/rollback.md": "# Rol<!-- keep -->lback\n\n1. Run `kubectl apply -f previous.yaml`\n2. Trigger a health check\n",
+        # words _candidate admits (schedule, cron, submit), none a retraining or rollback needs
+        "docs/batch.md": "# Batch scoring\n\n1. Run `make score`, scheduled by cron\n2. Submit the report\n",
+    }
+    parsed: list[str] = []
+    real = doc_blocks.parse
+    monkeypatch.setattr(doc_blocks, "parse", lambda text, path="": parsed.append(path) or real(text, path))
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"docs.runbook"}), 1)
+    assert sorted((f.signal, f.evidence[0].path) for f in found) == [
+        ("docs.retraining", "docs/retrain.md"), ("docs.rollback", "docs/rollback.md")]
+    assert "docs/batch.md" not in parsed
+
+
+def test_walk_dicts_visits_every_mapping_in_document_order() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from mlscan.facts.ops import walk_dicts
+
+    def reference(node, depth=0):  # type: ignore[no-untyped-def]
+        if depth > 40:
+            return
+        if isinstance(node, dict):
+            yield node
+            for v in node.values():
+                yield from reference(v, depth + 1)
+        elif isinstance(node, list):
+            for v in node:
+                yield from reference(v, depth + 1)
+
+    docs = st.recursive(st.none() | st.integers() | st.text(max_size=3),
+                        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=3), kids, max_size=4) | st.tuples(kids),
+                        max_leaves=30)
+
+    @settings(max_examples=200, deadline=None)
+    @given(docs)
+    def same(doc) -> None:  # type: ignore[no-untyped-def]
+        assert [id(d) for d in walk_dicts(doc)] == [id(d) for d in reference(doc)]
+        assert [id(d) for d in walk_dicts(doc, 39)] == [id(d) for d in reference(doc, 39)]
+
+    same()
+    deep: dict = {}
+    node = deep
+    for _ in range(60):
+        node["k"] = node = {}
+    assert [id(d) for d in walk_dicts([deep])] == [id(d) for d in reference([deep])]
+    assert len(list(walk_dicts(deep))) == 41
+
+
+def test_databricks_jobs_read_only_files_naming_a_job_key(tmp_path: Path) -> None:
+    files = {
+        "resources/train.yml": "resources:\n  jobs:\n    train_model:\n      name: train-model\n      schedule:\n"
+                               "        quartz_cron_expression: 0 0 3 * * ?\n      tasks:\n        - task_key: train\n"
+                               "          notebook_task:\n            notebook_path: ./train.py\n",
+        # an Argo DAG: ``tasks`` but no job key
+        "argo/dag.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n    - name: main\n      dag:\n"
+                         "        tasks:\n          - name: a\n            template: a\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"databricks.job"}), 1)
+    assert [(f.signal, f.evidence[0].path) for f in found if f.signal == "schedule.training"] == [("schedule.training", "resources/train.yml")]
+    assert ("argo/dag.yaml", "yaml") not in index.parse_counts
+
+
+def test_reload_routes_are_read_only_for_a_task_that_posts(tmp_path: Path) -> None:
+    fixture = Path(__file__).parents[2] / "fixtures/detectors/orchestrator.deploy/positive/flyte_hot_reload"
+    app = (fixture / "service/app.py").read_text()
+    pipeline = (fixture / "pipeline.py").read_text()
+    quiet = pipeline.replace('res = requests.post(f"http://{SERVING_HOST}:5050/v1/update-model", json={"model_uri": model_uri})',
+                             'res = requests.get(f"http://{SERVING_HOST}:5050/health")')
+    assert quiet != pipeline
+    for name, source, hit in (("posts", pipeline, True), ("quiet", quiet, False)):
+        index = FileIndex(resolve_target(str(git_repo(tmp_path / name, {"pipeline.py": source, "service/app.py": app}))))
+        found = run_detectors(index, load_detectors({"orchestrator.deploy"}), 1)
+        assert [f.attrs.get("target") for f in found] == (["serving-reload"] if hit else [])
+        assert (("service/app.py", "python") in index.parse_counts) is hit  # the web app is parsed only to match a POST
+
+
+def test_call_sites_are_looked_for_where_the_name_is_a_whole_identifier(tmp_path: Path) -> None:
+    from mlscan.facts.orchestration import only_in_uncalled_tasks
+
+    files = {
+        "checks.py": "def validate(df):\n    assert df.notnull().all().all()\n",
+        "caller.py": "from checks import validate\n\nvalidate(load())\n",
+        "other.py": "validated = _validate = validate_all = 1\n",  # the name only inside longer identifiers
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    e = index.entry("checks.py")
+    tree = index.python("checks.py")
+    assert e is not None and tree is not None
+    assert only_in_uncalled_tasks(index, e, tree, 2) is False  # called at module level in caller.py
+    assert ("caller.py", "python") in index.parse_counts
+    assert ("other.py", "python") not in index.parse_counts

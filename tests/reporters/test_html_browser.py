@@ -117,3 +117,20 @@ def test_screenshot_saved(rendered: tuple[str, Path]) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2000)
+
+
+def test_dom_shows_the_chain_and_caveats_beside_the_snippet(rendered: tuple[str, Path]) -> None:
+    """Each answer's first item: the line range, the chain as the issue writes it, and its caveats, all as text (a
+    hostile path in a chain makes no element)."""
+    dom, _ = rendered
+    parsed = _Dom()
+    parsed.feed(dom)
+    text = "".join(parsed.text)
+    assert "src/churn/train.py:23-24" in text
+    assert "defined at src/churn/train.py:23-24 ← run by scripts/retrain.sh:8 ← called from CI step .github/workflows/retrain.yml:31" in text
+    assert "⚠ test-set substitute: reads another data split when its input is absent" in text
+    assert "defined at src/churn/report.py:7 ← run by scripts/`x`|*em*_[l](javascript:alert(1))<i>.sh:2" in text
+    assert not [t for t, _ in parsed.elements if t == "i"]
+    chains = [a for t, a in parsed.elements if t == "div" and a.get("class") == "chain"]
+    caveats = [a for t, a in parsed.elements if t == "li" and a.get("class") == "caveat"]
+    assert len(chains) >= 3 and len(caveats) >= 4
