@@ -111,7 +111,7 @@ class CostGpu(Detector):
                                  or k in ("market_type", "capacity_type", "capacityType") and str(v).upper() == "SPOT"):
                     spot = True
                     yield self.found("cost.spot", index, path, line(k), attrs={"tool": "config", "key": k, "for": "nodes"})
-                if not spot and k == "key" and v in _SPOT_LABELS and isinstance(d.get("values"), list) and any(
+                if not spot and k == "key" and isinstance(v, str) and v in _SPOT_LABELS and isinstance(d.get("values"), list) and any(
                     str(x).lower() in ("spot", "true") for x in d["values"]
                 ):
                     spot = True
