@@ -174,3 +174,38 @@ def test_facts_records_say_what_they_hold() -> None:
         if isinstance(node, ast.ClassDef) and _is_dataclass(node) and not ast.get_docstring(node)
     ]
     assert not missing, missing
+
+
+
+def _code_execution(path: Path) -> list[int]:
+    """Lines of ``path`` that call exec, eval, compile (but regular expressions'), make_dataclass or marshal.load*, or
+    assign a module's ``exec``."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
+            if name in ("exec", "eval", "compile", "make_dataclass") and owner not in ("re", "lazyre") or (
+                owner == "marshal" and name.startswith("load")
+            ):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Attribute) and node.attr == "exec" and isinstance(node.ctx, ast.Store):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_compiles_runs_or_unmarshals_code() -> None:
+    """Nothing a scan reads can reach code execution: no module of mlscan compiles, runs or unmarshals code, and none
+    replaces a module's exec."""
+    root = Path(__file__).resolve().parent.parent
+    found = [f"{p.relative_to(root)}:{n}" for base in (root / "scanner", root / "detectors")
+             for p in sorted(base.rglob("*.py")) for n in _code_execution(p)]
+    assert found == []
+
+
+def test_the_code_execution_check_catches_each_form(tmp_path: Path) -> None:
+    src = tmp_path / "bad.py"
+    src.write_text("import marshal, dataclasses, re\nmarshal.loads(b'')\nexec('x')\ndataclasses.exec = print\n"
+                   "eval('1')\ncompile('x', 'f', 'exec')\nre.compile('x')\n")
+    assert _code_execution(src) == [2, 3, 4, 5, 6]
