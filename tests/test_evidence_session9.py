@@ -4,25 +4,9 @@ the answer or its first evidence item; near misses check the other way."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
-from typing import Any
 
-from mlscan.engine import ScanOptions, scan
-from mlscan.report import build_report
-
-from .conftest import git_repo
-
-
-def _scan(root: Path, files: dict[str, str]) -> dict[str, dict[str, Any]]:
-    repo = git_repo(root, {rel: textwrap.dedent(text) for rel, text in files.items()})  # type: ignore[arg-type]
-    report = build_report(scan(str(repo), ScanOptions(jobs=1)))
-    return {q["id"]: q for q in report["questions"]}
-
-
-def _lead(q: dict[str, Any]) -> tuple[str, int]:
-    return q["evidence"][0]["path"], q["evidence"][0]["line"]
-
+from .test_evidence_deciding import _lead, _scan
 
 # ---------------------------------------------------------------- E3: an image that carries no model
 

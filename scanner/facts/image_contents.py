@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 
+from mlscan.facts import served
 from mlscan.facts.orchestration import words
 from mlscan.index import FileIndex
 
 from ..lazyre import lazy_re
 
-MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".onnx", ".safetensors", ".cbm", ".sav", ".pb",
-             ".ckpt", ".ubj", ".tflite", ".bin", ".model", ".mar", ".bento")
+# the formats serving code loads, and the files a build copies or writes a model as (a ``.bin``, ``.model``, TorchServe
+# ``.mar`` or ``.bento`` file in an image is the model)
+MODEL_EXT = served.MODEL_EXT + (".bin", ".model", ".mar", ".bento")
 _MODEL_WORDS = frozenset({"model", "models", "checkpoint", "checkpoints", "weights", "artifact", "artifacts", "output", "outputs",
                           "mlruns", "bentos", "bento", "saved", "ckpt", "onnx", "registry", "export", "exported"})
 _FETCH = lazy_re(r"^(dvc|gsutil|wget|curl|azcopy|huggingface-cli|hf|git|python[\d.]*|python3|uv\s+run\s+python|rclone|mc|s5cmd)\b"

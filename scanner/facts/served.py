@@ -40,7 +40,7 @@ _SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict
 _LOADERS = frozenset({"load", "load_model", "load_learner", "from_pretrained", "read_pickle", "InferenceSession", "load_state_dict",
                       "Booster", "load_weights", "load_checkpoint", "restore"})
 # formats that hold a model; other files (``.json``, ``.bin``, ``.txt``) count only when their path names a model
-_MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".onnx", ".safetensors", ".cbm", ".sav", ".pb", ".ckpt",
+MODEL_EXT = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".h5", ".keras", ".onnx", ".safetensors", ".cbm", ".sav", ".pb", ".ckpt",
               ".ubj", ".tflite")
 _NOT_MODEL_READERS = ("json", "yaml", "toml", "tomllib", "configparser", "np", "numpy")
 _URI = lazy_re(r"^(?P<scheme>models|runs):/(?P<rest>[^\s'\"]+)$")
@@ -142,7 +142,7 @@ def _loads(tree: ast.Module) -> list[Load]:
             if text is None or text.startswith(("models:/", "runs:/")):
                 continue  # a URI literal is its own constant node
             path = text.removeprefix("./")
-            hit = [n.lineno, "file", path, ""] if path.endswith(_MODEL_EXT) or "model" in path.lower() else None
+            hit = [n.lineno, "file", path, ""] if path.endswith(MODEL_EXT) or "model" in path.lower() else None
         else:
             hit = None
         if hit is not None:
