@@ -80,7 +80,7 @@ class ModelRegistry(Detector):
             return
         where = place(index, e)
         line, tool, central = hits[0]
-        if tool == "mlflow" and _local_store(tree):
+        if tool == "mlflow" and _local_store(tree, index):
             central = False  # ``mlflow.set_tracking_uri("file:///./mlruns")`` in the module: the registry is a local folder
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
@@ -258,16 +258,67 @@ def _command_text(call: ast.Call, tree: ast.AST) -> str:
     return tracking.python_value(arg, tree, call.lineno) or ""
 
 
-def _local_store(tree: ast.AST) -> bool:
+def _local_uri(v: str) -> bool:
+    """A ``file:``/``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine."""
+    v = v.strip().lower()
+    if v.startswith(("file:", "sqlite:")) or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
+        return True
+    return bool(re.match(r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)([:/]|$)", v))
+
+
+def _config_uris(index: FileIndex, key: str) -> list[str]:
+    """String values of ``key`` (``tracking_uri``) in the project's YAML configuration files (``params.yaml``,
+    ``config.yaml``, ``configs/*.yaml``): where code that reads its settings from a config file gets the URI."""
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for e in index.select(("**/*.yaml", "**/*.yml")):
+            if e.test or not index.contains(e.path, (b"_uri",)) or e.vpath.startswith(".github/"):
+                continue
+            todo = list(index.yaml(e.path))
+            while todo:
+                d = todo.pop()
+                if isinstance(d, dict):
+                    for k, v in d.items():
+                        if isinstance(v, str) and str(k).lower().endswith("_uri"):
+                            out.setdefault(str(k).lower(), []).append(v)
+                        elif isinstance(v, (dict, list)):
+                            todo.append(v)
+                elif isinstance(d, list):
+                    todo += [x for x in d if isinstance(x, (dict, list))]
+        return out
+
+    table: dict[str, list[str]] = index.memo("model-registry:config-uris", build)
+    return table.get(key.lower(), [])
+
+
+def _config_key(arg: ast.expr) -> str | None:
+    """The setting a URI argument reads from a configuration object: ``cfg.mlflow.tracking_uri``,
+    ``params["mlflow"]["tracking_uri"]``, ``config.get("tracking_uri")``."""
+    if isinstance(arg, ast.Attribute) and arg.attr.lower().endswith("_uri"):
+        return arg.attr
+    if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Constant) and str(arg.slice.value).lower().endswith("_uri"):
+        return str(arg.slice.value)
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "get" and arg.args \
+            and isinstance(arg.args[0], ast.Constant) and str(arg.args[0].value).lower().endswith("_uri"):
+        return str(arg.args[0].value)
+    return None
+
+
+def _local_store(tree: ast.AST, index: FileIndex | None = None) -> bool:
     """Does the module point MLflow at a local store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` or
     ``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine: ``http://127.0.0.1:5000``,
-    ``http://localhost:5000``)? Models registered there stay on the machine that trained them."""
+    ``http://localhost:5000``)? Models registered there stay on the machine that trained them. A URI read from a
+    configuration object (``cfg.mlflow.tracking_uri``) is looked up in the project's YAML configs: local when every value
+    written there under that key is."""
     for n in walk(tree):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") \
-                and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
-            v = n.args[0].value.strip().lower()
-            if v.startswith(("file:", "sqlite:")) or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
-                return True
-            if re.match(r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)([:/]|$)", v):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") and n.args:
+            arg = n.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                if _local_uri(arg.value):
+                    return True
+                continue
+            key = _config_key(arg) if index is not None else None
+            values = _config_uris(index, key) if key and index is not None else []
+            if values and all(_local_uri(v) for v in values):
                 return True
     return False
