@@ -147,6 +147,44 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
     return not recipes if not wanted else not any(t in recipes for t in wanted)
 
 
+# words that follow a tool's name in a sentence, never as its subcommand ("docker is used to ...")
+_PROSE_WORDS = frozenset({"is", "are", "was", "were", "be", "and", "or", "the", "a", "an", "to", "for", "will", "can", "should",
+                          "must", "has", "have", "with", "of", "in", "on", "that", "which", "it", "as", "by", "from"})
+_LABEL = lazy_re(r"^[A-Za-z][\w /&()+-]{0,40}:$")
+_SENTENCE_END = lazy_re(r"(\w[.!?]|[:,;])$")  # a sentence's end; ``docker build .`` ends in a path
+
+
+def _bare_commands(index: FileIndex, path: str, b: Block) -> list[tuple[int, str]]:
+    """Shell commands written as a plain paragraph, without fence or indent (``python3 -m venv venv`` /
+    ``pip install -r requirements.txt``), after an optional one-line label (``Docker:``): (line, command) of the install
+    and run commands, when every line of the paragraph is a command (lower-case, not a sentence, a known program and
+    not followed by a word of prose); [] for a paragraph of prose."""
+    if b.kind != TEXT:
+        return []
+    lines = (index.text(path) or "").split("\n")[b.line - 1:b.end_line]
+    rows = [(b.line + i, ln.strip()) for i, ln in enumerate(lines) if ln.strip()]
+    if rows and _LABEL.match(rows[0][1]):
+        rows = rows[1:]
+    joined: list[tuple[int, str]] = []
+    for line, text in rows:  # ``\`` continues a command on the next line
+        if joined and joined[-1][1].endswith("\\"):
+            joined[-1] = (joined[-1][0], joined[-1][1][:-1].rstrip() + " " + text)
+        else:
+            joined.append((line, text))
+    out: list[tuple[int, str]] = []
+    for line, cmd in joined:
+        words = cmd.split()
+        if not cmd[:1].islower() and not cmd.startswith(("./", "../")) or _SENTENCE_END.search(cmd) \
+                or len(words) > 1 and words[1].lower() in _PROSE_WORDS:
+            return []
+        kind = classify(cmd)
+        if kind is None:
+            return []
+        if kind in (INSTALL, RUN):
+            out.append((line, cmd))
+    return out
+
+
 def _indent_of(index: FileIndex, path: str, line: int) -> int:
     lines = index.lines(path)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -183,8 +221,16 @@ class DocsSetup(Detector):
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
             refs: set[int] = set()  # lines of commands in a command reference section
+            # a README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
+            headingless = where == "readme" and len(doc.sections) == 1 and not doc.sections[0].title
             for s in _plain_headings(doc):
-                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
+                if _OPTIONAL.search(s.title):
+                    continue
+                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)):
+                    for b in s.blocks if headingless else ():
+                        for line, cmd in _bare_commands(index, e.path, b):
+                            if not _runs_nothing(index, e.vpath, cmd):
+                                found.append((line, cmd, classify(cmd) or RUN, s.title))
                     continue
                 aside = False  # the paragraph before a code block calls it optional
                 under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
@@ -196,6 +242,9 @@ class DocsSetup(Detector):
                         aside = under is not None or bool(_OPTIONAL.search(b.text))
                         if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
                             under = indent
+                        for line, cmd in ([] if aside else _bare_commands(index, e.path, b)):
+                            if not _runs_nothing(index, e.vpath, cmd):
+                                found.append((line, cmd, classify(cmd) or RUN, s.title))
                         for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
                             kind = classify(cmd)
                             if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):
