@@ -124,10 +124,14 @@ class MetricGate(Detector):
     signals = ("gate.metric",)
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        if e.test or not index.mentions(e.path, NEEDLES):
+        if e.test:
+            return False
+        # a file that may keep a model only when a metric meets a threshold (code_gates: ``keep_threshold``)
+        keeps = index.mentions(e.path, (b"threshold",)) and index.mentions(e.path, (b"save_model", b"log_model"))
+        if not keeps and not index.mentions(e.path, NEEDLES):
             return False
         if not any(w.startswith(_CONTEXT) for w in words(e.vpath)):
-            return _mentions_promotion(index, e)
+            return keeps or _mentions_promotion(index, e)
         # on an evaluation/promotion path: the cheap word test before the text search and the reach
         return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
@@ -139,7 +143,7 @@ class MetricGate(Detector):
         if index.mentions(e.path, (b"search_runs",)):
             gates += search_gates(tree)
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-        if not gates or not (context or promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
+        if not gates or not (context or promotes(tree) or any(g.kind in ("mlflow_thresholds", "keep_threshold") for g in gates)):
             return
         strength, how = reach_strength(index, e)
         env = Env(tree, caller_params(index, e))
