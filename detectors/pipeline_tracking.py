@@ -12,7 +12,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -239,6 +239,8 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
         out += _dagster_snapshot(tree)
     if ops.imports_module(al, "json", "yaml"):
         out += _data_link(tree)  # reported for a training script or a reached file only
+    if out:
+        derive_facts(index, path)  # the visit asks the file's place
     return out
 
 

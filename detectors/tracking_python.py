@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import fits_model, trainingish, words
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
-from mlscan.facts.pyeval import Flags, guarded_off
-from mlscan.index import FileEntry, FileIndex
+from mlscan.facts.pyeval import Flags, configured, guarded_off
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 
@@ -28,30 +29,35 @@ class TrackingPython(Detector):
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return tracking.wants_tracker_file(index, e)
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+    visit_reads_tree = False  # its tree work is the file fact FACTS (the tree is parsed again only where FACTS cannot tell)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        if e.test:
+            return  # tests exercise the tracker, they do not track training runs (place: a test file)
         calls = tracking.tracker_calls(index, e)
         if not calls:
             return
         where = place(index, e)
         if where.test:
-            return  # tests exercise the tracker, they do not track training runs
+            return
+        fact = index.fact(e.path, FACTS)
+        if not fact:
+            return
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
-        par = tracking.parents(tree)
-        flags = Flags(index, tree)
-        guarded = tracking.guarded_imports(tree)
+        guarded = set(fact["guarded"])
         install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
-        gated = install_gated or all(guarded_off(c.node_in(tree), par, flags) for c in calls)
+        gated = install_gated or _all_guarded_off(index, e, calls, fact)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
-        in_tuning = [any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par))
-                     for c in calls]
+        scopes: list[list[str]] = fact["scopes"]
+        in_tuning = [any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in scope) for scope in scopes]
         # a model logged outside the search (the final refit on the best parameters) is a tracked training run, also in a
         # file named for the search (``ray_tune_mlflow.ipynb``: trials logged, then the production model)
         final_model = any(c.text.endswith("log_model") and not t for c, t in zip(calls, in_tuning, strict=True))
         tuning = (bool(stem & tracking.TUNING_WORDS) or all(in_tuning)) and not final_model
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
-        registration = all(_registration_only(tracking.enclosing_functions(c.node_in(tree), par) or [stem_text]) for c in calls)
+        registration = all(_registration_only(scope or [stem_text]) for scope in scopes)
         reached = where.wired != "none"
         in_training = reached or where.training_script or where.near_reached
         optional = gated or not in_training
@@ -61,7 +67,7 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = ops.locate(index, e, _lead(calls, par, tree).line)
+        line, snip = fact["lead"]
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength,
             attrs={
@@ -70,8 +76,8 @@ class TrackingPython(Detector):
                 "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "registration_only": registration,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
-                "synthetic": bool(synthetic_source(tree)),  # trained on generated data (make_classification, np.random)
-                "fits": fits_model(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
+                "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
+                "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
             },
         )
 
@@ -124,3 +130,66 @@ def _factory(node: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
     names = {t.id for t in up.targets if isinstance(t, ast.Name)} if isinstance(up, ast.Assign) else set()
     return any(isinstance(r, ast.Return) and r.value is not None
                and (r.value is node or (isinstance(r.value, ast.Name) and r.value.id in names)) for r in walk(fn))
+
+
+class _Unset(Flags):
+    """``Flags`` as if no config file or automated command set any flag (``configured`` None everywhere), noting which
+    keys the evaluation asked about (``visit`` checks them: all unset, the file's own evaluation holds)."""
+
+    def __init__(self, index: FileIndex, tree: ast.AST) -> None:
+        super().__init__(index, tree)
+        self.asked: list[str] = []
+
+    def _key(self, key: str, default: Any) -> Any:
+        self.asked.append(key)
+        return default
+
+
+def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
+    """What ``visit`` reads of a tracker file's tree: the modules imported under ``try``, whether every tracker call is
+    only reached behind an opt-in flag that defaults off (``off``, None when the evaluation failed) with the flag keys
+    that evaluation asked a config about (``keys``), each call's enclosing functions (``scopes``), the line of the call a
+    reader sees first (``lead``), and whether the module builds its data from a generator or fits a model. None when the
+    file does not parse or has no tracker call. Lines are given with their snippet as evidence cites them (``ops.locate``)."""
+    e = index.entry(path)
+    tree = index.python(path)
+    if e is None or tree is None:
+        return None
+    calls = tracking.tracker_calls(index, e)
+    if not calls:
+        return None
+    par = tracking.parents(tree)
+    flags = _Unset(index, tree)
+    off: bool | None
+    try:
+        off = all(guarded_off(c.node_in(tree), par, flags) for c in calls)
+    except RecursionError:
+        off = None  # the visit evaluates it with the tree, where the error is reported
+    derive_facts(index, path)  # the visit asks the file's place
+    return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
+            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, _lead(calls, par, tree).line)),
+            "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree)}
+
+
+def _all_guarded_off(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall], fact: dict[str, Any]) -> bool:
+    """Is every tracker call only reached behind an opt-in flag that defaults off? The file fact's answer while no config
+    or automated command sets a flag it asked about; else evaluated again on the tree with what they set."""
+    if fact["off"] is not None and all(configured(index, k) is None for k in fact["keys"]):
+        return bool(fact["off"])
+    tree = index.python(e.path)
+    if tree is None:
+        return False
+    par = tracking.parents(tree)
+    flags = Flags(index, tree)
+    return all(guarded_off(c.node_in(tree), par, flags) for c in calls)
+
+
+def _wanted(index: FileIndex, path: str) -> bool:
+    """``TrackingPython.wants`` for an eager fact (words may be unsure); test files are never visited for it."""
+    e = index.entry(path)
+    return e is not None and not e.test and (index.may_mention(path, tracking.TRACKER_NEEDLES) or (
+        index.may_mention(path, tracking.REPORT_TO) and index.contains(path, tracking.REPORT_TO)))
+
+
+# derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
+FACTS = register_fact("tracking.python.facts", _facts, eager=_wanted)

@@ -149,6 +149,13 @@ def _place_facts(index: FileIndex, path: str) -> list[bool] | None:
 PLACE_FACTS = register_fact("place.file", _place_facts)
 
 
+def derive_facts(index: FileIndex, path: str) -> None:
+    """Derive the file's own part of its place (``PLACE_FACTS``) now. For the builder of an eager file fact whose visitor
+    will ask the file's training context (``wired``, ``training_script``...): the tree is at hand, and the Python pass
+    then parses nothing again for it."""
+    index.fact(path, PLACE_FACTS)
+
+
 def trains(tree: ast.AST) -> bool:
     names: list[str] = []
     calls: list[str] = []

@@ -606,7 +606,8 @@ class FileIndex:
                 stored.append(["p"])
             else:
                 return value, None  # it touched another file: not a fact of this one alone
-        if node.content - {path} or node.answers or node.memos:
+        # another fact of the same file (a builder building on one) depends on this file alone too
+        if node.content - {path} or node.memos or any(k[0] != path or k[1] != "f" for k in node.answers):
             return value, None
         store.put(key, path, value, stored)
         return value, stored
