@@ -434,6 +434,9 @@ class FileIndex:
                 found.update(named(body))
             elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
                 found.update(by_ext.get(body[1:], ()))
+            elif body and not any(c in body for c in "*?["):  # ``**/pkg/mod.py``: a literal path at any depth
+                found.update(i for i in named(body.rsplit("/", 1)[-1])
+                             if (vp := self.entries[i].vpath) == body or vp.endswith("/" + body))
             elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
                 found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
             elif "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
@@ -606,8 +609,8 @@ class FileIndex:
                 stored.append(["p"])
             else:
                 return value, None  # it touched another file: not a fact of this one alone
-        # another fact of the same file (a builder building on one) depends on this file alone too
-        if node.content - {path} or node.memos or any(k[0] != path or k[1] != "f" for k in node.answers):
+        # what it asked of the same file (another fact, its words, a substring) depends on this file alone too
+        if node.content - {path} or node.memos or any(k[0] != path for k in node.answers):
             return value, None
         store.put(key, path, value, stored)
         return value, stored
