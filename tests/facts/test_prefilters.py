@@ -151,6 +151,22 @@ def test_helper_calls_are_looked_for_where_the_helper_name_stands(tmp_path: Path
     assert ("other.py", "python") not in index.parse_counts
 
 
+def test_a_helper_named_outside_the_vocabulary_splits_no_file_again(tmp_path: Path) -> None:
+    from mlscan.vocabulary import harvest
+
+    files = {
+        "store.py": HELPER.replace("_put_object_file", "_zqxv_push"),
+        "train.py": "from store import _zqxv_push\n\n_zqxv_push('b', 'models/model.pkl', 'model.pkl')\n",
+        "other.py": "def put(obj, file):\n    return object, file, put\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    detectors = load_detectors({"artifact.store"})
+    index.register_vocabulary(sorted(harvest(detectors)))
+    found = run_detectors(index, detectors, 1)
+    assert [f.evidence[0].path for f in found if f.attrs.get("via") == "helper"] == ["train.py"]
+    assert ("other.py", "python") not in index.parse_counts and not index.late_needles
+
+
 def test_runbook_pages_are_parsed_only_for_the_kind_they_can_hold(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from mlscan.facts import doc_blocks
 
