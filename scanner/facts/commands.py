@@ -201,14 +201,8 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
         e = resolve(index, script, path, cwd) if script else None
         if e is None:
             return []
-        body = index.text(e.path) or ""
         strict = any(re.match(r"^-[a-z]*e", x) for x in w[1:3]) if h in SHELLS else False
-        out: _Subs = []
-        cursor = 1
-        for sc in shell_flow(body, strict):
-            cursor = locate(index, e.path, cursor, sc.text)
-            out.append(Invoked(e, sc.text, cursor, sc.blocks, sc.ignored, cwd, "script"))
-        return out
+        return _script(index, e, strict, cwd)
     if h in ("make", "gmake"):
         return _make(index, path, cwd, w)
     if h == "mise" and len(w) > 2 and w[1] in ("run", "r", "task"):
@@ -236,6 +230,22 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
                     for sc in shell_flow(ep, True):
                         out.append(Invoked(e, sc.text, doc.line_of("entrypoint"), sc.blocks, sc.ignored, "", "entrypoint"))
     return out
+
+
+def _script(index: FileIndex, e: FileEntry, strict: bool, cwd: str) -> _Subs:
+    """The commands of a script run in ``cwd``: the same for every command that runs it, so derived once per script (a
+    CI-heavy repository runs a few scripts from hundreds of steps: Azure/azureml-examples 57,572 script lines for 1,033
+    invocations, 638 distinct)."""
+
+    def build() -> _Subs:
+        out: _Subs = []
+        cursor = 1
+        for sc in shell_flow(index.text(e.path) or "", strict):
+            cursor = locate(index, e.path, cursor, sc.text)
+            out.append(Invoked(e, sc.text, cursor, sc.blocks, sc.ignored, cwd, "script"))
+        return out
+
+    return index.derived(("script", e.path, strict, cwd), build)  # type: ignore[no-any-return]
 
 
 def _make(index: FileIndex, path: str, cwd: str, w: list[str]) -> _Subs:

@@ -10,6 +10,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mlscan.ci import argv, line_of
@@ -514,9 +515,19 @@ _IMAGE_TOOLS = frozenset({"docker", "podman", "buildah", "nerdctl", "kaniko", "e
                           "crane", "pack", "bentoml", "kustomize"})
 
 
-def image_refs(cmd: str) -> Iterator[str]:
+def image_refs(cmd: str) -> tuple[str, ...]:
     """Image references a build/push/deploy command names: ``docker build -t x:tag``, ``docker push x:tag``,
-    ``kubectl set image d c=x:tag``, ``az acr build -t``, ``gcloud builds submit --tag``, ``--set image.tag=``."""
+    ``kubectl set image d c=x:tag``, ``az acr build -t``, ``gcloud builds submit --tag``, ``--set image.tag=``.
+    Memoised by text: the steps of many CI jobs run the same commands."""
+    return _image_refs(cmd)
+
+
+@lru_cache(maxsize=1 << 14)
+def _image_refs(cmd: str) -> tuple[str, ...]:
+    return tuple(_image_refs_of(cmd))
+
+
+def _image_refs_of(cmd: str) -> Iterator[str]:
     text = gh_compact(cmd)
     if not any(t in text for t in _IMAGE_TOOLS) and not any(q in text for q in "'\"\\"):
         return  # unquoted, unescaped shell words are pieces of the text: none can be a tool
