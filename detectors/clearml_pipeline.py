@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
@@ -33,6 +32,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding
+from mlscan.valueclass import Value
 
 _REF = lazy_re(r"\$\{([A-Za-z_][\w-]*)\.([\w.-]+)\}")
 _DATA_WORDS = frozenset({"data", "dataset", "datasets", "preprocess", "preprocessing", "prep", "prepare", "preparation", "split", "etl",
@@ -45,16 +45,37 @@ def _dataish(text: str) -> bool:
     return bool(words(text) & _DATA_WORDS)
 
 
-@dataclass
-class _Step:
+class _Step(Value):
     name: str
     path: str
     line: int
     text: str  # name, base task name and function: what the step is called
-    parents: set[str] = field(default_factory=set)
-    refs: list[tuple[str, str, int]] = field(default_factory=list)  # (step, what, line) of each ``${step.what}`` passed in
-    returns: list[str] = field(default_factory=list)
-    function: bool = False
+    parents: set[str]
+    refs: list[tuple[str, str, int]]  # (step, what, line) of each ``${step.what}`` passed in
+    returns: list[str]
+    function: bool
+
+    _fields = ("name", "path", "line", "text", "parents", "refs", "returns", "function")
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        line: int,
+        text: str,
+        parents: set[str] | None = None,
+        refs: list[tuple[str, str, int]] | None = None,
+        returns: list[str] | None = None,
+        function: bool = False,
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.line = line
+        self.text = text
+        self.parents = set() if parents is None else parents
+        self.refs = [] if refs is None else refs
+        self.returns = [] if returns is None else returns
+        self.function = function
 
 
 def _strings_at(node: ast.AST | None) -> list[tuple[str, int]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from types import MappingProxyType
 
 from mlscan.detector import Detector
@@ -27,6 +26,7 @@ from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Evidence, Finding, Strength
+from mlscan.valueclass import replace
 
 D, M = "data", "model"  # drift kinds
 # (qualified-name prefix, tool, {called name suffix: drift kind}); any call into the prefix is monitoring

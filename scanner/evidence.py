@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
+from .valueclass import replace
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
 HINT_LOOKAHEAD = 150  # lines of a cited block searched for a rule pack's deciding line (a DAG's edges close its block)

@@ -9,7 +9,6 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.orchestration import PROMOTE_CALLS, call_tail, dotted, kwarg, literal, metric_compare, words
@@ -18,6 +17,7 @@ from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
@@ -52,14 +52,21 @@ def shell_gate(command: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Value, frozen=True):
     """A metric comparison in Python that stops the pipeline (raise, non-zero exit, cancel) when it fails."""
 
     line: int
     kind: str
     tool: str
     paths: tuple[Guards, ...]  # each: the conditions under which one blocking action runs
+
+    _fields = ("line", "kind", "tool", "paths")
+
+    def __init__(self, line: int, kind: str, tool: str, paths: tuple[Guards, ...]) -> None:
+        setfield(self, "line", line)
+        setfield(self, "kind", kind)
+        setfield(self, "tool", tool)
+        setfield(self, "paths", paths)
 
 
 def _stops(s: ast.stmt) -> bool:
