@@ -14,6 +14,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
+from mlscan.facts.side_environments import auxiliary_service
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength, clean_snippet
@@ -83,7 +84,9 @@ class EnvDockerfile(Detector):
                              snippet=snippet, strength=Strength.MEDIUM,
                              attrs={"base": bases[-1][0], "base_pinned": base_pinned, "installs_pinned": installs_pinned,
                                     "installs": installs, "reproducible": base_pinned and installs_pinned,
-                                    **({"from_file": from_file} if installs else {})})
+                                    **({"from_file": from_file} if installs else {}),
+                                    # the image of a tracking server, monitoring dashboard or database beside the project
+                                    **({"auxiliary": aux} if (aux := auxiliary_service(index, e)) else {})})
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:

@@ -146,7 +146,8 @@ class MonitoringPython(Detector):
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
-                line, snip = ops.locate(index, e, model_at.get(tool, c.line) if signal == "monitoring.model" else c.line)
+                at_line = model_at.get(tool, c.line) if signal == "monitoring.model" else _model_column(c) if signal == "monitoring.model_drift" else c.line
+                line, snip = ops.locate(index, e, at_line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 extra: tuple[Evidence, ...] = ()
                 if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \
@@ -260,6 +261,16 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
             if M in kind:
                 yield "monitoring.model_drift", tool
             return
+
+
+def _model_column(c: ops.PyCall) -> int:
+    """Where a monitor of both kinds watches the model: its prediction, label or target column argument
+    (``MonitorInferenceLog(..., prediction_col="prediction", label_col=...)``), else the call."""
+    kw = next((k for k in getattr(c.node, "keywords", ()) if k.arg and _MODEL_COLUMN.search(k.arg)), None)
+    return kw.value.lineno if kw is not None else c.line
+
+
+_MODEL_COLUMN = lazy_re(r"(?i)predict|label|target")
 
 
 def _column_kind(c: ops.PyCall) -> str:

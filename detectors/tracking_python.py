@@ -4,7 +4,9 @@ TensorBoard, Lightning/Ray/HF integrations, SageMaker/Vertex/Azure ML experiment
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from mlscan.detector import Detector
@@ -15,7 +17,8 @@ from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, configured, guarded_off
 from mlscan.index import FileEntry, FileIndex, register_fact
-from mlscan.model import Finding, Strength
+from mlscan.lazyre import lazy_re
+from mlscan.model import Evidence, Finding, Strength
 
 
 class TrackingPython(Detector):
@@ -68,8 +71,14 @@ class TrackingPython(Detector):
         else:
             strength = Strength.WEAK
         line, snip = fact["lead"]
+        # the metric a run logs by name (what E2 compares runs by), when the run is cited at its opener or autolog
+        extra: tuple[Evidence, ...] = ()
+        if fact["metric"] is not None:
+            at, at_snip = fact["metric"]
+            if at is not None and at != line:
+                extra = (replace(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), fact=METRIC_LOGGED),)
         yield self.found(
-            "tracking.run", index, e.path, line, snippet=snip, strength=strength,
+            "tracking.run", index, e.path, line, snippet=snip, strength=strength, extra=extra,
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
@@ -90,6 +99,22 @@ def _registration_only(names: list[str]) -> bool:
     not a logging helper (``log_and_register`` logs what its caller trained)."""
     ws = set().union(*(words(n) for n in names))
     return bool(ws & _REGISTER_WORDS) and not ws & {"log", "logging", "track", "tracking"} and not trainingish(*names)
+
+
+METRIC_LOGGED = "metric_logged"  # Evidence.fact of the item citing a metric logged by name
+_PATH_KEY = lazy_re(r"""\[\s*['"]\w*(dir|path|uri|url|file|folder)\w*['"]""", re.IGNORECASE)
+
+
+def _metric(calls: list[tracking.TrackCall], lead: tracking.TrackCall, par: dict[ast.AST, ast.AST],
+            tree: ast.AST) -> tracking.TrackCall | None:
+    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, not ``autolog``), in the lead
+    run's function first; None when the module logs metrics only automatically."""
+    # a location recorded with the run (``run.summary["model_path"] = out``) is no metric
+    named = [c for c in calls if c.role == "metrics" and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))]
+    if not named:
+        return None
+    scope = next(iter(tracking.enclosing_functions(lead.node_in(tree), par)), "")
+    return next((c for c in named if next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "") == scope), named[0])
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
@@ -166,8 +191,11 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
     except RecursionError:
         off = None  # the visit evaluates it with the tree, where the error is reported
     derive_facts(index, path)  # the visit asks the file's place
+    lead = _lead(calls, par, tree)
+    metric = _metric(calls, lead, par, tree)
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
-            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, _lead(calls, par, tree).line)),
+            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
+            "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree)}
 
 
