@@ -92,6 +92,11 @@ def _plain_headings(doc: Document) -> tuple[Section, ...]:
     return tuple(out)
 
 
+# a section listing what the reader's machine needs before the set-up starts ("Prerequisites", "Before you begin")
+_PREREQUISITES = lazy_re(r"\b(pre-?requisites?|before you (begin|start)|what you need|you will need|system requirements)\b", re.IGNORECASE)
+# upgrading the installer itself (``pip install --upgrade pip``, ``python -m pip install -U pip setuptools wheel``):
+# machine preparation before the project's own install
+_INSTALLER_UPGRADE = lazy_re(r"^\s*(python[\d.]*\s+-m\s+)?pip[\d.]*\s+install\s+(-\S+\s+)*(pip|setuptools|wheel)(\s+(pip|setuptools|wheel))*\s*$")
 _ONBOARDING = lazy_re(r"\b(get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
@@ -218,8 +223,11 @@ class DocsSetup(Detector):
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
             kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
-            # cited at the first command of the project's own set-up, past the machine's prerequisites
-            line, cmd, _, section = next((f for f in found if not _system_install(f[1])), found[0])
+            # cited at the first command of the project's own set-up, past the machine's prerequisites: a system package
+            # manager's install, and the tools a "Prerequisites" list asks the reader to have (``pip install dvc``)
+            line, cmd, _, section = next((f for f in found if not _system_install(f[1]) and not _PREREQUISITES.search(f[3])
+                                          and not _INSTALLER_UPGRADE.match(f[1])),
+                                         next((f for f in found if not _system_install(f[1])), found[0]))
             # install commands alone, however many, say nothing about running the project (T1's partial)
             strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1

@@ -1,0 +1,128 @@
+"""The causes of the session-9 blind evidence audits (issue #17, session 10): the deciding line beside the cited one
+(a gate's comparison, not what is done once it passed), links from where metrics are logged to the step that runs
+them, and model-performance monitoring from stored ground truth. Each case scans a small repository and checks the
+first evidence item; near misses check the other way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_evidence_deciding import _lead, _scan
+
+# ---------------------------------------------------------------- M4: the comparison that gates promotion
+
+_PROMOTE_WORKFLOW = """\
+    on: {push: {branches: [main]}}
+    jobs:
+      promote:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python -m src.promote
+    """
+
+_PROMOTE = """\
+    import logging
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    logger = logging.getLogger(__name__)
+    MIN_ACCURACY = 0.8
+
+
+    def main():
+        client = MlflowClient()
+        cand = client.get_latest_versions("churn")[0]
+        champ = client.get_model_version_by_alias("churn", "champion")
+        cand_m = evaluate(cand)
+        champ_m = evaluate(champ)
+{verdict}
+        if decision == "promote":
+            client.set_registered_model_alias("churn", "champion", cand.version)
+            logger.info(f"alias champion -> churn v{{cand.version}}")
+            client.set_model_version_tag("churn", cand.version, "decision", "promoted")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+_VERDICT = """\
+        gates_ok = (cand_m["accuracy"] >= MIN_ACCURACY) and \\
+                   (cand_m["f1"] >= 0.7)
+        better = cand_m["accuracy"] >= champ_m["accuracy"]
+        decision = "promote" if gates_ok and better else "reject"
+"""
+
+
+def test_a_promotion_decided_by_an_assigned_verdict_leads_with_the_comparison(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {
+        ".github/workflows/promote.yml": _PROMOTE_WORKFLOW,
+        "src/__init__.py": "",
+        "src/promote.py": _PROMOTE.format(verdict=_VERDICT),
+    })
+    m4 = qs["M4"]
+    assert m4["answer"] == "yes"
+    lead = m4["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("src/promote.py", 15, 16)
+    assert ">= MIN_ACCURACY" in lead["snippet"] and ">= 0.7" in lead["snippet"]
+    # the ``if`` that acts on the verdict is beside it; no item cites the log line or the tag set after promotion
+    lines = [e["line"] for e in m4["evidence"]]
+    assert 20 in lines and 22 not in lines and 23 not in lines
+
+
+def test_a_comparison_written_in_the_if_is_cited_there(tmp_path: Path) -> None:
+    direct = _PROMOTE.format(verdict="").replace('if decision == "promote":',
+                                                  'if cand_m["accuracy"] >= champ_m["accuracy"]:')
+    qs = _scan(tmp_path, {
+        ".github/workflows/promote.yml": _PROMOTE_WORKFLOW,
+        "src/__init__.py": "",
+        "src/promote.py": direct,
+    })
+    assert qs["M4"]["answer"] == "yes"
+    assert _lead(qs["M4"]) == ("src/promote.py", 16)
+    assert len([e for e in qs["M4"]["evidence"] if e["path"] == "src/promote.py"]) == 1
+
+
+def test_a_promotion_on_a_verdict_that_compares_no_metric_is_no_gate(tmp_path: Path) -> None:
+    verdict = '    decision = "promote" if cand.version != champ.version else "reject"\n'
+    qs = _scan(tmp_path, {
+        ".github/workflows/promote.yml": _PROMOTE_WORKFLOW,
+        "src/__init__.py": "",
+        "src/promote.py": _PROMOTE.format(verdict=verdict),
+    })
+    assert qs["M4"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- T1: the set-up steps, not the prerequisites
+
+_README = """\
+    # Iris service
+
+    ## Prerequisites
+    - Python 3.11+
+    - Git + DVC (`pip install dvc`)
+    - MLflow (`pip install mlflow`)
+
+    ## Local Setup
+    ```bash
+    python -m venv .venv
+    pip install --upgrade pip
+    pip install -r requirements.txt
+    dvc repro
+    ```
+    """
+
+
+def test_t1_leads_with_the_set_up_steps_past_the_prerequisites(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _README, "requirements.txt": "scikit-learn==1.5.0\n",
+                          "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n", "train.py": "print(1)\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+def test_t1_with_only_prerequisite_commands_cites_them(tmp_path: Path) -> None:
+    readme = _README.split("    ## Local Setup")[0]
+    qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n"})
+    assert qs["T1"]["answer"] != "yes"  # install commands alone
+    assert _lead(qs["T1"]) == ("README.md", 5)  # the only commands are the prerequisites: the first is cited
