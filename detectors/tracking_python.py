@@ -14,7 +14,7 @@ from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, guarded_off
 from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
+from mlscan.model import Evidence, Finding, Strength
 
 
 class TrackingPython(Detector):
@@ -62,8 +62,9 @@ class TrackingPython(Detector):
         else:
             strength = Strength.WEAK
         line, snip = ops.locate(index, e, _lead(calls, par, tree).line)
+        logged = _module_metrics(index, e, tree, calls, strength) if not roles & {"metrics"} else ()
         yield self.found(
-            "tracking.run", index, e.path, line, snippet=snip, strength=strength,
+            "tracking.run", index, e.path, line, snippet=snip, strength=strength, extra=logged,
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
@@ -74,6 +75,49 @@ class TrackingPython(Detector):
                 "fits": fits_model(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
             },
         )
+
+
+_LIGHTNING_LOGGERS = ("pytorch_lightning.", "lightning.", "lightning_fabric.")
+_MAX_MODULES = 8  # project modules read for a LightningModule's logged metrics
+
+
+def _module_metrics(index: FileIndex, e: FileEntry, tree: ast.Module, calls: list[tracking.TrackCall],
+                    strength: Strength) -> tuple[Evidence, ...]:
+    """Where the metrics a Lightning logger receives are logged: a Lightning logger handed to a Trainer
+    (``WandbLogger(project=...)``, ``MLFlowLogger``) receives what the LightningModule it fits logs with ``self.log``
+    / ``self.log_dict``, in this module or a project module it imports. The item (``logged_metric``) cites the first
+    validation metric (else the first logged): what runs are compared by."""
+    if not any(c.role == "auto" and c.text.endswith("Logger") and _lightning(c, index, e) for c in calls):
+        return ()
+    for path, t in [(e.path, tree), *((m.path, index.python(m.path)) for m in ops.local_imports(index, e)[:_MAX_MODULES])]:
+        line = _self_log(t) if t is not None else None
+        if line is not None:
+            ln, snip = ops.locate(index, index.entry(path) or e, line)
+            ev = Evidence(path=path, line=ln, end_line=None, snippet=snip if snip is not None else index.snippet(path, ln),
+                          detector="tracking.python", strength=strength, fact="logged_metric")
+            return (ev,)
+    return ()
+
+
+def _lightning(c: tracking.TrackCall, index: FileIndex, e: FileEntry) -> bool:
+    return (ops.qualified(c.text, ops.aliases(index.python(e.path) or ast.Module([], []))) or "").startswith(_LIGHTNING_LOGGERS)
+
+
+def _self_log(tree: ast.Module) -> int | None:
+    """The line of the first ``self.log``/``self.log_dict`` of a validation step of a LightningModule subclass (else of
+    any of its methods), None when the module defines none."""
+    first: int | None = None
+    for cls in (n for n in walk(tree) if isinstance(n, ast.ClassDef)):
+        if not any(ops.dotted(b).rsplit(".", 1)[-1] == "LightningModule" for b in cls.bases):
+            continue
+        for fn in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            hits = [c.lineno for c in walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and c.func.attr in ("log", "log_dict") and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"]
+            if hits and fn.name.startswith(("validation", "val_")):
+                return min(hits)
+            if hits and first is None:
+                first = min(hits)
+    return first
 
 
 _REGISTER_WORDS = frozenset({"register", "registration", "registry", "promote", "promotion", "publish", "release", "deploy"})

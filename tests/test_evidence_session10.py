@@ -126,3 +126,66 @@ def test_t1_with_only_prerequisite_commands_cites_them(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n"})
     assert qs["T1"]["answer"] != "yes"  # install commands alone
     assert _lead(qs["T1"]) == ("README.md", 5)  # the only commands are the prerequisites: the first is cited
+
+
+# ---------------------------------------------------------------- E2: a Lightning logger and the module it fits
+
+_TRAIN = """\
+    import pytorch_lightning as pl
+    from pytorch_lightning.loggers import WandbLogger
+
+    from project.model import Classifier
+
+
+    def main():
+        logger = WandbLogger(project="ct-scan", log_model=True)
+        trainer = pl.Trainer(max_epochs=5, logger=logger)
+        trainer.fit(Classifier(), datamodule=None)
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_MODEL = """\
+    import pytorch_lightning as pl
+    import torch
+
+
+    class Classifier(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Linear(4, 2)
+
+        def training_step(self, batch, batch_idx):
+            loss = self.net(batch[0]).sum()
+            self.log("train_loss", loss)
+            return loss
+
+        def validation_step(self, batch, batch_idx):
+            acc = (self.net(batch[0]).argmax(1) == batch[1]).float().mean()
+            self.log("val_acc", acc, on_epoch=True)
+    """
+_WORKFLOW = """\
+    on: {push: {branches: [main]}}
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python project/train.py
+    """
+
+
+def test_e2_leads_with_the_metric_the_lightning_module_logs(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/train.yml": _WORKFLOW, "project/__init__.py": "",
+                          "project/train.py": _TRAIN, "project/model.py": _MODEL})
+    assert qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E2"]) == ("project/model.py", 17)  # the validation metric runs are compared by
+    assert _lead(qs["E1"]) == ("project/train.py", 8)  # the tracker the Trainer logs to
+
+
+def test_e2_without_a_lightning_module_logging_cites_the_logger(tmp_path: Path) -> None:
+    plain = _MODEL.replace("pl.LightningModule", "torch.nn.Module")  # a ``self.log`` of another class logs nowhere
+    qs = _scan(tmp_path, {".github/workflows/train.yml": _WORKFLOW, "project/__init__.py": "",
+                          "project/train.py": _TRAIN, "project/model.py": plain})
+    assert _lead(qs["E2"]) == ("project/train.py", 8)
