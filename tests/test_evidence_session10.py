@@ -189,3 +189,73 @@ def test_e2_without_a_lightning_module_logging_cites_the_logger(tmp_path: Path) 
     qs = _scan(tmp_path, {".github/workflows/train.yml": _WORKFLOW, "project/__init__.py": "",
                           "project/train.py": _TRAIN, "project/model.py": plain})
     assert _lead(qs["E2"]) == ("project/train.py", 8)
+
+
+# ---------------------------------------------------------------- O1: performance measured on stored ground truth
+
+_API = """\
+    from fastapi import FastAPI
+    from prometheus_client import Gauge
+
+    app = FastAPI()
+    confidence = Gauge("prediction_confidence", "Confidence of the last prediction")
+
+
+    @app.post("/predict")
+    def predict(x: list[float]) -> dict:
+        p = 0.9
+        confidence.set(p)
+        return {"prediction": 1, "confidence": p}
+    """
+_MONITOR = """\
+    import sqlite3
+
+    from sklearn.metrics import f1_score
+
+    QUERY = '''
+    SELECT p.prediction, g.label FROM predictions p JOIN ground_truth g ON p.request_id = g.request_id
+    WHERE p.ts > date('now', '-1 day')
+    '''
+
+
+    def daily_performance(db: str) -> float:
+        rows = sqlite3.connect(db).execute(QUERY).fetchall()
+        predicted = [r[0] for r in rows]
+        actual = [r[1] for r in rows]
+        return f1_score(actual, predicted)
+
+
+    if __name__ == "__main__":
+        print(daily_performance("serving.db"))
+    """
+_CRON = """\
+    on:
+      schedule: [{cron: "0 6 * * *"}]
+    jobs:
+      monitor:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python monitoring/performance.py
+    """
+
+
+def test_o1_leads_with_performance_on_stored_ground_truth_over_a_confidence_gauge(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"app/main.py": _API, "monitoring/performance.py": _MONITOR,
+                          ".github/workflows/monitor.yml": _CRON})
+    assert qs["O1"]["answer"] == "yes"
+    assert _lead(qs["O1"]) == ("monitoring/performance.py", 15)  # f1_score(actual, predicted)
+
+
+def test_offline_evaluation_in_a_training_script_is_no_ground_truth_monitor(tmp_path: Path) -> None:
+    train = _MONITOR.replace("        return f1_score(actual, predicted)",
+                             "        model = LogisticRegression().fit([[0]], [0])\n        return f1_score(actual, predicted)")
+    train = train.replace("from sklearn.metrics import f1_score", "from sklearn.linear_model import LogisticRegression\n    from sklearn.metrics import f1_score")
+    qs = _scan(tmp_path, {"app/main.py": _API, "monitoring/performance.py": train, ".github/workflows/monitor.yml": _CRON})
+    assert qs["O1"]["evidence"][0]["path"] == "app/main.py"  # only the gauge is left
+
+
+def test_a_metric_on_a_test_split_is_no_ground_truth_monitor(tmp_path: Path) -> None:
+    split = _MONITOR.replace("JOIN ground_truth g", "JOIN test_split g")
+    qs = _scan(tmp_path, {"app/main.py": _API, "monitoring/performance.py": split, ".github/workflows/monitor.yml": _CRON})
+    assert qs["O1"]["evidence"][0]["path"] == "app/main.py"
