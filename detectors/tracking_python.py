@@ -13,6 +13,7 @@ from mlscan.facts.place import place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, guarded_off
+from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Evidence, Finding, Strength
 
@@ -63,6 +64,7 @@ class TrackingPython(Detector):
             strength = Strength.WEAK
         line, snip = ops.locate(index, e, _lead(calls, par, tree).line)
         logged = _module_metrics(index, e, tree, calls, strength) if not roles & {"metrics"} else ()
+        logged += _training_call_site(index, e, tree, calls, par, strength)
         yield self.found(
             "tracking.run", index, e.path, line, snippet=snip, strength=strength, extra=logged,
             attrs={
@@ -118,6 +120,41 @@ def _self_log(tree: ast.Module) -> int | None:
             if hits and first is None:
                 first = min(hits)
     return first
+
+
+def _training_call_site(index: FileIndex, e: FileEntry, tree: ast.Module, calls: list[tracking.TrackCall],
+                        par: dict[ast.AST, ast.AST], strength: Strength) -> tuple[Evidence, ...]:
+    """A shared tracking helper (every tracker call inside its functions, no ``__main__`` block) that a training module
+    of the project imports and calls (``log_metrics(run_name, {...})`` in the training step): the item
+    (``call_site``) cites that call, where the training run decides what is tracked; the helper's own line follows."""
+    tops: set[str] = set()
+    for c in calls:
+        names = tracking.enclosing_functions(c.node_in(tree), par)
+        if not names:
+            return ()
+        tops.add(names[-1])
+    if any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body):
+        return ()
+    own = e.vpath[:-3].replace("/", ".")
+    if own.endswith(".__init__"):
+        own = own[: -len(".__init__")]
+    stem = own.rsplit(".", 1)[-1]
+    needles = tuple(n.encode() for n in sorted(tops))
+    for other in index.select(("**/*.py",)):
+        if other.path == e.path or other.test or not index.mentions(other.path, needles) or not index.mentions(other.path, (stem.encode(),)):
+            continue
+        mods = file_imports(index, other) or []
+        if not any(m.rsplit(".", 1)[-1] == stem and (own == m or own.endswith("." + m)) for m in mods):
+            continue
+        t = index.python(other.path)
+        if t is None or not (fits_model(t) or trainingish(other.name.rsplit(".", 1)[0])):
+            continue
+        lines = [n.lineno for n in walk(t) if isinstance(n, ast.Call) and (
+            isinstance(n.func, ast.Name) and n.func.id in tops or isinstance(n.func, ast.Attribute) and n.func.attr in tops)]
+        if lines:
+            return (Evidence(path=other.path, line=min(lines), end_line=None, snippet=index.snippet(other.path, min(lines)),
+                             detector="tracking.python", strength=strength, fact="call_site"),)
+    return ()
 
 
 _REGISTER_WORDS = frozenset({"register", "registration", "registry", "promote", "promotion", "publish", "release", "deploy"})

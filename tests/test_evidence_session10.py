@@ -259,3 +259,66 @@ def test_a_metric_on_a_test_split_is_no_ground_truth_monitor(tmp_path: Path) -> 
     split = _MONITOR.replace("JOIN ground_truth g", "JOIN test_split g")
     qs = _scan(tmp_path, {"app/main.py": _API, "monitoring/performance.py": split, ".github/workflows/monitor.yml": _CRON})
     assert qs["O1"]["evidence"][0]["path"] == "app/main.py"
+
+
+# ---------------------------------------------------------------- E1: a shared tracking helper and the step that trains
+
+_HELPER = """\
+    import mlflow
+
+
+    def log_run(run_name, params, metrics):
+        with mlflow.start_run(run_name=run_name):
+            mlflow.log_params(params)
+            mlflow.log_metrics(metrics)
+    """
+_EMBED = """\
+    from project.tracking import log_run
+
+
+    def main():
+        vectors = [[0.1, 0.2]]
+        log_run("embed", {"dim": 2}, {"count": len(vectors)})
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_TRAIN_STEP = """\
+    from sklearn.linear_model import LogisticRegression
+
+    from project.tracking import log_run
+
+
+    def main():
+        model = LogisticRegression(C=0.5).fit([[0], [1]], [0, 1])
+        log_run("train", {"C": 0.5}, {"accuracy": model.score([[0], [1]], [0, 1])})
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_STEPS = """\
+    on: {push: {branches: [main]}}
+    jobs:
+      pipeline:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python -m project.a_embed
+          - run: python -m project.train
+    """
+
+
+def test_e1_through_a_shared_helper_cites_the_training_step_that_calls_it(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _STEPS, "project/__init__.py": "", "project/tracking.py": _HELPER,
+                          "project/a_embed.py": _EMBED, "project/train.py": _TRAIN_STEP})
+    assert qs["E1"]["answer"] == "yes"
+    assert _lead(qs["E1"]) == ("project/train.py", 8)
+    assert ("project/tracking.py", 5) in [(e["path"], e["line"]) for e in qs["E1"]["evidence"]]  # the helper beside it
+
+
+def test_e1_through_a_helper_no_training_module_calls_cites_the_helper(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _STEPS.replace("          - run: python -m project.train\n", ""),
+                          "project/__init__.py": "", "project/tracking.py": _HELPER, "project/a_embed.py": _EMBED})
+    assert _lead(qs["E1"])[0] == "project/tracking.py"
