@@ -322,3 +322,88 @@ def test_e1_through_a_helper_no_training_module_calls_cites_the_helper(tmp_path:
     qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _STEPS.replace("          - run: python -m project.train\n", ""),
                           "project/__init__.py": "", "project/tracking.py": _HELPER, "project/a_embed.py": _EMBED})
     assert _lead(qs["E1"])[0] == "project/tracking.py"
+
+
+# ---------------------------------------------------------------- M4: a KFP condition on a component's verdict
+
+_KFP = """\
+    from kfp import dsl
+    from kfp.dsl import Input, Model, Output
+
+
+    @dsl.component(base_image="python:3.11-slim")
+    def train_component(model: Output[Model]):
+        open(model.path, "w").write("m")
+
+
+    @dsl.component(base_image="python:3.11-slim")
+    def evaluate_component(model: Input[Model], baseline_f1: float) -> bool:
+        f1 = 0.8
+    {verdict}
+
+
+    @dsl.component(base_image="python:3.11-slim")
+    def deploy_component(model: Input[Model]):
+        print("deploy", model.path)
+
+
+    @dsl.pipeline(name="train-evaluate-deploy")
+    def pipeline(baseline_f1: float = 0.7):
+        training = train_component()
+        evaluation = evaluate_component(model=training.outputs["model"], baseline_f1=baseline_f1)
+        with dsl.If(evaluation.output == True):  # noqa: E712
+            deploy_component(model=training.outputs["model"])
+    """
+
+
+def test_m4_of_a_kfp_condition_cites_the_component_comparison(tmp_path: Path) -> None:
+    verdict = "        should_deploy = f1 - baseline_f1 >= 0.01 and f1 >= 0.5\n        return should_deploy"
+    qs = _scan(tmp_path, {"pipeline.py": _KFP.replace("    {verdict}", verdict)})
+    assert qs["M4"]["answer"] == "yes"
+    assert _lead(qs["M4"]) == ("pipeline.py", 13)
+    assert ("pipeline.py", 26) in [(e["path"], e["line"]) for e in qs["M4"]["evidence"]]  # the condition beside it
+
+
+def test_m4_of_a_kfp_condition_on_a_component_that_compares_nothing_cites_the_condition(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline.py": _KFP.replace("    {verdict}", "        return True")})
+    assert _lead(qs["M4"]) == ("pipeline.py", 25)
+
+
+# ---------------------------------------------------------------- T2: the model's upload, not a pipeline spec's
+
+_SPEC_UPLOAD = """\
+    on: {push: {branches: [main]}}
+    jobs:
+      pipeline:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python compile.py
+          - run: gsutil cp SOURCE gs://${{ secrets.ARTIFACTS_BUCKET }}/pipelines/
+          - run: python deploy.py
+    """
+_GCS_UPLOAD = """\
+    from google.cloud import storage
+
+
+    def publish(trained_model, bucket_name):
+        bucket = storage.Client().bucket(bucket_name)
+        blob = bucket.blob("models/latest/model.joblib")
+        blob.upload_from_filename(trained_model.path)
+
+
+    if __name__ == "__main__":
+        publish(None, "b")
+    """
+
+
+def test_t2_leads_with_the_model_upload_not_a_pipeline_spec_upload(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _SPEC_UPLOAD.replace("SOURCE", "pipeline.yaml"),
+                          "deploy.py": _GCS_UPLOAD, "compile.py": "print(1)\n"})
+    assert _lead(qs["T2"]) == ("deploy.py", 7)
+
+
+def test_t2_a_model_file_copied_by_ci_is_still_a_store(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _SPEC_UPLOAD.replace("SOURCE", "models/model.joblib"),
+                          "deploy.py": "print(1)\n", "compile.py": "print(1)\n"})
+    assert _lead(qs["T2"]) == (".github/workflows/pipeline.yml", 8)
