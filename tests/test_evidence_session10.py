@@ -407,3 +407,53 @@ def test_t2_a_model_file_copied_by_ci_is_still_a_store(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _SPEC_UPLOAD.replace("SOURCE", "models/model.joblib"),
                           "deploy.py": "print(1)\n", "compile.py": "print(1)\n"})
     assert _lead(qs["T2"]) == (".github/workflows/pipeline.yml", 8)
+
+
+# ---------------------------------------------------------------- D2/E3: a fitted preprocessor is no model
+
+def _lock_with(out: str) -> str:
+    from .test_evidence_deciding import DVC_LOCK
+    return DVC_LOCK.replace("models/model.pkl", out)
+
+
+def test_a_lock_whose_only_pickled_output_is_a_preprocessor_links_no_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"dvc.lock": _lock_with("data/processed/preprocessor.joblib"), "src/train.py": "print(1)\n",
+                          "src/prepare.py": "print(1)\n"})
+    assert qs["D2"]["answer"] != "yes"
+    assert qs["E3"]["answer"] != "yes"
+
+
+def test_a_lock_with_a_model_output_still_links_the_data(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"dvc.lock": _lock_with("models/classifier.joblib"), "src/train.py": "print(1)\n",
+                          "src/prepare.py": "print(1)\n"})
+    assert qs["D2"]["answer"] == "yes"
+    assert _lead(qs["D2"])[0] == "dvc.lock"
+
+
+# ---------------------------------------------------------------- T1: a README's project title is no set-up heading
+
+_TITLED = """\
+    # Churn Pipeline
+
+    > Status: phases 0-2 done, `dvc repro` now rebuilds the pipeline from raw data to the model.
+
+    ## Getting started
+
+    ```bash
+    make setup
+    make train
+    ```
+    """
+_MAKE = "setup:\n\tuv sync\n\ntrain:\n\tuv run python train.py\n"
+
+
+def test_t1_skips_a_status_note_under_the_readme_title_for_the_getting_started_section(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _TITLED, "Makefile": _MAKE, "train.py": "print(1)\n",
+                          "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n"})
+    assert _lead(qs["T1"]) == ("README.md", 8)
+
+
+def test_t1_of_a_readme_with_only_its_title_section_reads_that_section(tmp_path: Path) -> None:
+    short = "# Churn Pipeline\n\nRun it:\n\n```bash\nmake setup\nmake train\n```\n"
+    qs = _scan(tmp_path, {"README.md": short, "Makefile": _MAKE, "train.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)
