@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
 from mlscan.detector import Detector
-from mlscan.facts import ops
+from mlscan.facts import ground_truth, ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
 from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source
@@ -173,6 +173,13 @@ class MonitoringPython(Detector):
                 at, snip = ops.locate(index, e, hit.line)
                 yield self.found("monitoring.model_drift", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"tool": "custom", "wired": strength is Strength.STRONG, "statistic": hit.attr})
+        # the model's performance measured on predictions joined with the ground truth recorded for them later
+        if where not in ("test",) and index.contains(e.path, ground_truth.NEEDLES):
+            perf = ground_truth.performance_on_ground_truth(tree)
+            if perf is not None:
+                at, snip = ops.locate(index, e, perf)
+                yield self.found("monitoring.model", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"tool": "ground-truth", "basis": "ground_truth", "wired": strength is Strength.STRONG})
         # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
         if not any(signal == "monitoring.model" for signal, _tool in seen):
             return
@@ -210,6 +217,8 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return True
     if index.mentions(e.path, UNIMPORTED_CALLS) and index.contains(e.path, UNIMPORTED_CALLS):
         return True
+    if index.contains(e.path, ground_truth.NEEDLES) and index.contains(e.path, (b"predict",)):
+        return True  # performance measured on stored ground truth (mlscan.facts.ground_truth)
     return may_log_predictions(index, e)
 
 

@@ -426,6 +426,8 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             break
         if e.path.endswith(".py") and _PY_SETTING.match(st):
             continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
+        if e.path.endswith(".py") and _PY_LOG.match(st[:HEAD_CHARS]):
+            continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if pattern.search(text[:SEARCH_CHARS]):
             return _hint_item(lines, e, j, fact)
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)

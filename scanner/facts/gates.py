@@ -59,6 +59,10 @@ class Gate(Value, frozen=True):
     kind: str
     tool: str
     paths: tuple[Guards, ...]  # each: the conditions under which one blocking action runs
+    # the line where the comparison is written when the ``if`` only reads a verdict assigned above it (``gates_ok =
+    # acc >= cfg.min_accuracy`` ... ``if decision == "promote":``): that line decides, the ``if`` acts on it; 0 otherwise
+    compare: int = 0
+    compare_end: int = 0  # the last line of that assignment (``gates_ok = (...) and \\`` ``(...)``)
 
     _fields = ("line", "kind", "tool", "paths")
 
@@ -245,6 +249,14 @@ def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset
     return expanded is not test and metric_compare(expanded) is not None
 
 
+def _assigned_at(assigns: Assigns, line: int) -> tuple[int, int]:
+    """(first, last line) of the assignment whose value holds ``line`` (a verdict flag set in an ``if``: that line)."""
+    for first, value in (x for sets in assigns.values() for x in sets):
+        if first <= line <= (getattr(value, "end_lineno", None) or line):
+            return first, min(max(line, getattr(value, "end_lineno", None) or line), first + 5)
+    return line, line
+
+
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
            assigns: Assigns | None = None, predicates: frozenset[str] = frozenset()) -> Iterator[Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
@@ -266,8 +278,12 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                 if paths:
                     seen = _Expand(assigns, s.lineno, 3).visit(_copy(s.test))
                     # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
-                    baseline = metric_compare(seen) is not None and bool(words(ast.unparse(seen)) & _BASELINE)
-                    yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths))
+                    cmp = metric_compare(seen)
+                    baseline = cmp is not None and bool(words(ast.unparse(seen)) & _BASELINE)
+                    first = min((c.lineno for c in walk(seen) if isinstance(c, ast.Compare) and metric_compare(c) is c), default=0)
+                    compare, compare_end = _assigned_at(assigns, first) if 0 < first < s.lineno \
+                        and metric_compare(s.test) is None else (0, 0)
+                    yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths), compare, compare_end)
             yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates)
             yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates)
             continue
