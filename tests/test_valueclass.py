@@ -93,3 +93,41 @@ def test_mlscan_values() -> None:
     stats.skip("big", "x")
     stats.skip("big", "x")
     assert stats.skipped == {"big": ["x"]} and ScanStats().skipped == {}
+
+
+def _value_classes() -> list[type]:
+    """Every Value subclass defined in mlscan's modules (imported here, so the check sees them all)."""
+    import importlib
+    import pkgutil
+
+    import mlscan
+    import mlscan.detectors
+
+    for pkg in (mlscan, mlscan.detectors):
+        for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            if not m.name.startswith(("mlscan.org", "mlscan.pr", "mlscan.live")):
+                importlib.import_module(m.name)
+    seen: list[type] = []
+    todo = list(Value.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("mlscan"):
+            seen.append(cls)
+    return seen
+
+
+def test_every_value_class_declares_its_annotated_fields() -> None:
+    """A field added to a value class (as to a dataclass: an annotation with a default) must also be in ``_fields`` and
+    in the written-out ``__init__``, else equality, hashing, pickling and ``replace`` silently drop it."""
+    import inspect
+
+    classes = _value_classes()
+    assert len(classes) > 20
+    for cls in classes:
+        own = {k for k, v in inspect.get_annotations(cls).items()
+               if not k.startswith("_") and not str(v).startswith(("ClassVar", "typing.ClassVar"))}
+        missing = own - set(cls._fields)
+        assert not missing, f"{cls.__module__}.{cls.__qualname__}: annotated fields not in _fields: {sorted(missing)}"
+        params = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        assert set(cls._fields) <= params, f"{cls.__qualname__}.__init__ lacks {sorted(set(cls._fields) - params)}"
