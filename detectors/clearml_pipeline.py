@@ -232,6 +232,20 @@ class ClearmlPipeline(Detector):
                     store_done = True
                     yield self.found("artifact.store", index, e.path, c.lineno, attrs={"kind": "clearml",
                                                                                       "how": "output_model" if tail(dotted(c.func)) == "OutputModel" else "dataset"})
+        # ``Dataset.get(..., alias="train_data")`` in the code a member training task runs: ClearML records the alias and the
+        # dataset version's id in that task's "Datasets" hyperparameters, beside the model the task outputs (D2)
+        aliased = _alias_reads(trees)
+        if aliased:
+            for e, tree in trees:
+                inits = [c for c in calls(tree, "init") if dotted(c.func).endswith("Task.init")]
+                names = {_name_of(kwarg(c, "task_name")) for c in inits} | {_name_of(c.args[1]) for c in inits if len(c.args) > 1}
+                if not names & members or not _trains(index, e):
+                    continue
+                path = _reach(index, e, lambda p: p in aliased)
+                if path is not None:
+                    yield self.found("data.version_logged", index, path, aliased[path], attrs={"tool": "clearml", "pinned": True, "how": "alias",
+                                                                                            "linked_to_model": True, "per_run": True})
+                    break
         for s in steps:  # a data function step's return values are stored as artifacts of each run and read by the next step
             if not data_done and s.function and s.name in consumed and (_dataish(s.text) or any(_dataish(r) for r in s.returns)):
                 data_done = True
@@ -267,6 +281,17 @@ def _publishes(tree: ast.Module) -> bool:
     return any(dotted(c.func).endswith("Dataset.create") for c in calls(tree, "create"))
 
 
+def _alias_reads(trees: list[tuple[FileEntry, ast.Module]]) -> dict[str, int]:
+    """Path -> line of the first ``Dataset.get(..., alias=...)`` of each ClearML file that has one."""
+    out: dict[str, int] = {}
+    for e, tree in trees:
+        for c in calls(tree, "get"):
+            alias = kwarg(c, "alias")
+            if dotted(c.func).endswith("Dataset.get") and alias is not None and literal(alias, None) not in (None, ""):
+                out.setdefault(e.path, c.lineno)
+    return out
+
+
 def _dataset_handoff(trees: list[tuple[FileEntry, ast.Module]]) -> frozenset[str]:
     """The files that read a ClearML dataset back by project and name (the latest version a step published), when the
     project's ClearML code also publishes dataset versions; empty otherwise. A read by a literal ``dataset_id`` pins
@@ -287,6 +312,11 @@ def _dataset_handoff(trees: list[tuple[FileEntry, ast.Module]]) -> frozenset[str
 
 def _reaches(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: int = 200) -> bool:
     """``hit`` holds for ``e``'s path or for a project module it imports, directly or through others (at most ``limit``)."""
+    return _reach(index, e, hit, limit) is not None
+
+
+def _reach(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: int = 200) -> str | None:
+    """The first path of ``e`` and the project modules it imports (breadth first, at most ``limit``) for which ``hit`` holds."""
     modules: dict[str, list[FileEntry]] = {}
     for f in index.select(("**/*.py",)):
         parts = f.vpath.rsplit(".", 1)[0].split("/")
@@ -294,9 +324,9 @@ def _reaches(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: 
     seen = {e.path}
     todo = [e]
     while todo and len(seen) <= limit:
-        cur = todo.pop()
+        cur = todo.pop(0)
         if hit(cur.path):
-            return True
+            return cur.path
         for dotted_name in file_imports(index, cur) or ():
             want = dotted_name.split(".")
             for f in modules.get(want[-1], ()):
@@ -305,7 +335,7 @@ def _reaches(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: 
                 if f.path not in seen and key[-len(want):] == want:
                     seen.add(f.path)
                     todo.append(f)
-    return False
+    return None
 
 
 def _dir(path: str) -> str:
