@@ -315,12 +315,18 @@ def _reaches(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: 
     return _reach(index, e, hit, limit) is not None
 
 
-def _reach(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: int = 200) -> str | None:
-    """The first path of ``e`` and the project modules it imports (breadth first, at most ``limit``) for which ``hit`` holds."""
+def _modules(index: FileIndex) -> dict[str, list[FileEntry]]:
+    """Last module name -> the project's Python files of that name (a package by its ``__init__``)."""
     modules: dict[str, list[FileEntry]] = {}
     for f in index.select(("**/*.py",)):
         parts = f.vpath.rsplit(".", 1)[0].split("/")
         modules.setdefault(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1], []).append(f)
+    return modules
+
+
+def _reach(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: int = 200) -> str | None:
+    """The first path of ``e`` and the project modules it imports (breadth first, at most ``limit``) for which ``hit`` holds."""
+    modules: dict[str, list[FileEntry]] = index.memo("clearml-pipeline:modules", lambda: _modules(index))
     seen = {e.path}
     todo = [e]
     while todo and len(seen) <= limit:
