@@ -14,7 +14,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
-from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source
+from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_splits_only
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -97,7 +97,7 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
-        placeholder = substitute = on_demand = None
+        placeholder = substitute = on_demand = splits = None
         for f in self._monitors(index, e, tree):
             if placeholder is None:
                 placeholder = _placeholder_reads(tree)  # drift on ``s3://your-bucket/...`` reads nothing real yet
@@ -105,7 +105,11 @@ class MonitoringPython(Detector):
                 # a report computed by a page of an interactive app (Streamlit, Gradio, Dash, Panel) runs when someone
                 # opens the page and picks the data: nothing watches the model unattended
                 on_demand = ops.imports_module(ops.py_calls(index, e)[0], *_INTERACTIVE_UI)
+                # a report between the training split files (X_train.csv against X_test.csv) profiles the training data
+                splits = bool(training_splits_only(tree))
             extra: dict[str, object] = {"placeholder": True} if placeholder else {}
+            if splits and f.attrs.get("tool") in _LIB_TOOLS:
+                extra["training_splits"] = True
             if substitute:
                 extra["split_substitute"] = True
             if on_demand and f.attrs.get("tool") in _LIB_TOOLS:  # a report library's run, not a metric exported and scraped
