@@ -68,9 +68,27 @@ def _durable_root(index: FileIndex) -> bool:
         for _e, tree in index.python_files((b"pipeline_root",), ("**/*.py", "**/*.ipynb")):
             if any(isinstance(n, ast.keyword) and n.arg == "pipeline_root" for n in walk(tree)):
                 return True
+        # a run submitted to Vertex AI Pipelines (``aiplatform.PipelineJob``) keeps its artifacts in Cloud Storage even
+        # without a root: the staging bucket of ``aiplatform.init``, else a pipeline-specific artifacts bucket (the SDK's
+        # ``pipeline_root`` default), with the run's metadata in Vertex ML Metadata
+        for _e, tree in index.python_files((b"PipelineJob",), ("**/*.py", "**/*.ipynb")):
+            if any(isinstance(n, ast.Call) and dotted(n.func) in ("aiplatform.PipelineJob", "PipelineJob", "aip.PipelineJob")
+                   and _imports_aiplatform(tree) for n in walk(tree)):
+                return True
         return False
 
     return bool(index.memo("pipeline-tracking:durable-root", build))
+
+
+def _imports_aiplatform(tree: ast.AST) -> bool:
+    """The module imports the Vertex AI SDK (``from google.cloud import aiplatform``, ``import google.cloud.aiplatform``)."""
+    for n in walk(tree):
+        if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("google.cloud") and \
+                ((n.module or "").startswith("google.cloud.aiplatform") or any(a.name == "aiplatform" for a in n.names)):
+            return True
+        if isinstance(n, ast.Import) and any(a.name.startswith("google.cloud.aiplatform") for a in n.names):
+            return True
+    return False
 
 
 def _s3_output(config: ast.AST | None) -> bool:

@@ -4,6 +4,7 @@ TensorBoard, Lightning/Ray/HF integrations, SageMaker/Vertex/Azure ML experiment
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,8 +15,11 @@ from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, configured, guarded_off
+from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
-from mlscan.model import Finding, Strength
+from mlscan.lazyre import lazy_re
+from mlscan.model import Evidence, Finding, Strength
+from mlscan.valueclass import replace
 
 
 class TrackingPython(Detector):
@@ -68,8 +72,17 @@ class TrackingPython(Detector):
         else:
             strength = Strength.WEAK
         line, snip = fact["lead"]
+        # the metric a run logs by name (what E2 compares runs by), when the run is cited at its opener or autolog
+        extra: tuple[Evidence, ...] = ()
+        if fact["metric"] is not None:
+            at, at_snip = fact["metric"]
+            if at is not None and at != line:
+                extra = (replace(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), fact=METRIC_LOGGED),)
+        if not roles & {"metrics"}:
+            extra += _module_metrics(index, e, fact, calls, strength)
+        extra += _training_call_site(index, e, fact, strength)
         yield self.found(
-            "tracking.run", index, e.path, line, snippet=snip, strength=strength,
+            "tracking.run", index, e.path, line, snippet=snip, strength=strength, extra=extra,
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
@@ -82,6 +95,79 @@ class TrackingPython(Detector):
         )
 
 
+_LIGHTNING_LOGGERS = ("pytorch_lightning.", "lightning.", "lightning_fabric.")
+_MAX_MODULES = 8  # project modules read for a LightningModule's logged metrics
+
+
+def _module_metrics(index: FileIndex, e: FileEntry, fact: dict[str, Any], calls: list[tracking.TrackCall],
+                    strength: Strength) -> tuple[Evidence, ...]:
+    """Where the metrics a Lightning logger receives are logged: a Lightning logger handed to a Trainer
+    (``WandbLogger(project=...)``, ``MLFlowLogger``) receives what the LightningModule it fits logs with ``self.log``
+    / ``self.log_dict``, in this module or a project module it imports. The item (``metric_logged``) cites the first
+    validation metric (else the first logged): what runs are compared by."""
+    if not any(c.role == "auto" and c.text.endswith("Logger") and _lightning(c, index, e) for c in calls):
+        return ()
+    own = fact["self_log"]
+    for path, t in [(e.path, None), *((m.path, index.python(m.path)) for m in ops.local_imports(index, e)[:_MAX_MODULES])]:
+        line = own if path == e.path else _self_log(t) if t is not None else None
+        if line is not None:
+            ln, snip = ops.locate(index, index.entry(path) or e, line)
+            ev = Evidence(path=path, line=ln, end_line=None, snippet=snip if snip is not None else index.snippet(path, ln),
+                          detector="tracking.python", strength=strength, fact=METRIC_LOGGED)
+            return (ev,)
+    return ()
+
+
+def _lightning(c: tracking.TrackCall, index: FileIndex, e: FileEntry) -> bool:
+    return (ops.qualified(c.text, ops.aliases(index.python(e.path) or ast.Module([], []))) or "").startswith(_LIGHTNING_LOGGERS)
+
+
+def _self_log(tree: ast.Module) -> int | None:
+    """The line of the first ``self.log``/``self.log_dict`` of a validation step of a LightningModule subclass (else of
+    any of its methods), None when the module defines none."""
+    first: int | None = None
+    for cls in (n for n in walk(tree) if isinstance(n, ast.ClassDef)):
+        if not any(ops.dotted(b).rsplit(".", 1)[-1] == "LightningModule" for b in cls.bases):
+            continue
+        for fn in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            hits = [c.lineno for c in walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and c.func.attr in ("log", "log_dict") and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"]
+            if hits and fn.name.startswith(("validation", "val_")):
+                return min(hits)
+            if hits and first is None:
+                first = min(hits)
+    return first
+
+
+def _training_call_site(index: FileIndex, e: FileEntry, fact: dict[str, Any], strength: Strength) -> tuple[Evidence, ...]:
+    """A shared tracking helper (every tracker call inside its functions, no ``__main__`` block) that a training module
+    of the project imports and calls (``log_metrics(run_name, {...})`` in the training step): the item
+    (``call_site``) cites that call, where the training run decides what is tracked; the helper's own line follows."""
+    tops = fact["helper_tops"]
+    if not tops:
+        return ()
+    own = e.vpath[:-3].replace("/", ".")
+    if own.endswith(".__init__"):
+        own = own[: -len(".__init__")]
+    stem = own.rsplit(".", 1)[-1]
+    needles = tuple(n.encode() for n in sorted(tops))
+    for other in index.select(("**/*.py",)):
+        if other.path == e.path or other.test or not index.mentions(other.path, needles) or not index.mentions(other.path, (stem.encode(),)):
+            continue
+        mods = file_imports(index, other) or []
+        if not any(m.rsplit(".", 1)[-1] == stem and (own == m or own.endswith("." + m)) for m in mods):
+            continue
+        t = index.python(other.path)
+        if t is None or not (fits_model(t) or trainingish(other.name.rsplit(".", 1)[0])):
+            continue
+        lines = [n.lineno for n in walk(t) if isinstance(n, ast.Call) and (
+            isinstance(n.func, ast.Name) and n.func.id in tops or isinstance(n.func, ast.Attribute) and n.func.attr in tops)]
+        if lines:
+            return (Evidence(path=other.path, line=min(lines), end_line=None, snippet=index.snippet(other.path, min(lines)),
+                             detector="tracking.python", strength=strength, fact="call_site"),)
+    return ()
+
+
 _REGISTER_WORDS = frozenset({"register", "registration", "registry", "promote", "promotion", "publish", "release", "deploy"})
 
 
@@ -90,6 +176,22 @@ def _registration_only(names: list[str]) -> bool:
     not a logging helper (``log_and_register`` logs what its caller trained)."""
     ws = set().union(*(words(n) for n in names))
     return bool(ws & _REGISTER_WORDS) and not ws & {"log", "logging", "track", "tracking"} and not trainingish(*names)
+
+
+METRIC_LOGGED = "metric_logged"  # Evidence.fact of the item citing a metric logged by name
+_PATH_KEY = lazy_re(r"""\[\s*['"]\w*(dir|path|uri|url|file|folder)\w*['"]""", re.IGNORECASE)
+
+
+def _metric(calls: list[tracking.TrackCall], lead: tracking.TrackCall, par: dict[ast.AST, ast.AST],
+            tree: ast.AST) -> tracking.TrackCall | None:
+    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, not ``autolog``), in the lead
+    run's function first; None when the module logs metrics only automatically."""
+    # a location recorded with the run (``run.summary["model_path"] = out``) is no metric
+    named = [c for c in calls if c.role == "metrics" and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))]
+    if not named:
+        return None
+    scope = next(iter(tracking.enclosing_functions(lead.node_in(tree), par)), "")
+    return next((c for c in named if next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "") == scope), named[0])
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
@@ -166,9 +268,27 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
     except RecursionError:
         off = None  # the visit evaluates it with the tree, where the error is reported
     derive_facts(index, path)  # the visit asks the file's place
+    lead = _lead(calls, par, tree)
+    metric = _metric(calls, lead, par, tree)
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
-            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, _lead(calls, par, tree).line)),
+            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
+            "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
+            "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree)}
+
+
+def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> list[str]:
+    """The top-level functions holding the tracker calls when every call sits in a function and the module has no
+    ``__main__`` block (a shared tracking helper), else nothing."""
+    tops: set[str] = set()
+    for c in calls:
+        names = tracking.enclosing_functions(c.node_in(tree), par)
+        if not names:
+            return []
+        tops.add(names[-1])
+    if any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body):
+        return []
+    return sorted(tops)
 
 
 def _all_guarded_off(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall], fact: dict[str, Any]) -> bool:
