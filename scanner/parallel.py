@@ -345,9 +345,9 @@ def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
     files here, not in the scanning process, which builds the graph): the facts derived, for FileIndex.adopt_facts."""
     from .facts.wiring import prefetch_roots
 
-    index.prime_words(paths)
-    index.start_fact_log()
+    index.start_fact_log()  # from the words on: a notebook is parsed for its words, with its eager facts
     try:
+        index.prime_words(paths)
         prefetch_roots(index, paths)
     finally:
         log = index.take_fact_log()
