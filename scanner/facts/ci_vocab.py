@@ -99,6 +99,50 @@ _SETUP_KINDS = frozenset({"ns", "namespace", "secret", "configmap", "cm", "servi
                           "clusterrole", "clusterrolebinding", "quota", "resourcequota"})
 
 
+# what a cluster needs before a workload runs on it: where it runs, its credentials, settings and permissions, its storage
+_SETUP_MANIFEST_KINDS = frozenset({"namespace", "secret", "configmap", "serviceaccount", "role", "rolebinding", "clusterrole",
+                                   "clusterrolebinding", "resourcequota", "limitrange", "persistentvolume",
+                                   "persistentvolumeclaim", "storageclass", "networkpolicy", "sealedsecret", "externalsecret"})
+_MANIFEST_EXT = (".yaml", ".yml", ".json")
+
+
+def applies_setup_only(index: FileIndex, text: str, cwd: str = "") -> bool:
+    """``kubectl apply -f k8s/namespace.yaml`` (or ``-f k8s/setup/``): every manifest the command applies is a file or
+    folder of the repository whose objects only prepare the cluster (``_SETUP_MANIFEST_KINDS``: a namespace, a secret,
+    a config map, an account and its roles, a claim on storage), so the command deploys no workload; a
+    ``kubectl apply`` of a published release's manifest (``https://.../releases/download/v0.11.0/kserve.yaml``)
+    installs someone else's platform. A manifest that cannot be read, or with any other object, is a deploy."""
+    files: list[str] = []
+    for w in segments(text):
+        if head(w) != "kubectl":
+            continue
+        for i, x in enumerate(w):
+            val = w[i + 1] if x in ("-f", "--filename") and i + 1 < len(w) else x.split("=", 1)[1] if x.startswith("--filename=") else None
+            if val is not None:
+                files.append(val)
+    if not files:
+        return False
+    base = cwd.strip("/")
+    for f in files:
+        if f.startswith(("http://", "https://")):
+            if "/releases/download/" not in f:
+                return False
+            continue
+        name = f.removeprefix("./").rstrip("/")
+        if not name or name.startswith(("/", "..")) or "$" in name or "{" in name:
+            return False
+        # relative to the step's directory, else to the repository's root (a script run from the root)
+        found = next((x for rel in dict.fromkeys(("/".join(p for p in (base, name) if p), name))
+                      if (x := [e for e in index.select((rel, f"{rel}/**/*")) if e.path.endswith(_MANIFEST_EXT)])), [])
+        if not found:
+            return False
+        for e in found:
+            docs = [d for d in index.yaml(e.path) if d is not None]  # (JSON is YAML)
+            if not docs or not all(isinstance(d, dict) and str(d.get("kind", "")).lower() in _SETUP_MANIFEST_KINDS for d in docs):
+                return False
+    return True
+
+
 def _stdin(argv: list[str]) -> bool:
     return any(x in ("-f", "--filename") and nxt == "-" for x, nxt in zip(argv, argv[1:], strict=False)) \
         or "--filename=-" in argv or "-f-" in argv

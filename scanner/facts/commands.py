@@ -6,7 +6,6 @@ image pushes, metric diffs, training). Nothing here reads files except through t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
@@ -15,6 +14,7 @@ from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, replace, setfield
 
 MAX_DEPTH = 4
 WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "time", "nohup",
@@ -24,8 +24,7 @@ INSTALL = lazy_re(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "source", "."})
 
 
-@dataclass(frozen=True, slots=True)
-class Cmd:
+class Cmd(Value, frozen=True):
     """One shell command that an automated path runs: the CI step it comes from, and whether its failure counts."""
 
     job: CiJob
@@ -38,6 +37,33 @@ class Cmd:
     via: tuple[str, ...]  # "path:line" of the invocations that lead here, the CI step first
     cwd: str
     active: bool  # the step runs (not disabled, not a placeholder)
+
+    _fields = ("job", "step", "text", "path", "line", "blocking", "ignored", "via", "cwd", "active")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        job: CiJob,
+        step: CiStep,
+        text: str,
+        path: str,
+        line: int,
+        blocking: bool,
+        ignored: bool,
+        via: tuple[str, ...],
+        cwd: str,
+        active: bool,
+    ) -> None:
+        setfield(self, "job", job)
+        setfield(self, "step", step)
+        setfield(self, "text", text)
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "blocking", blocking)
+        setfield(self, "ignored", ignored)
+        setfield(self, "via", via)
+        setfield(self, "cwd", cwd)
+        setfield(self, "active", active)
 
 
 def words(text: str) -> list[str]:
@@ -167,8 +193,7 @@ def reached_by(cmd: Cmd) -> tuple[str, ...]:
 # ------------------------------------------------------------------ the one command expansion
 
 
-@dataclass(frozen=True, slots=True)
-class Invoked:
+class Invoked(Value, frozen=True):
     """A command that another command runs: a line of the script it calls, a recipe line of the Makefile target, a
     task of a task runner (mise, poe, just, Task, npm scripts), the command after ``ray ... --``, or the
     ``entrypoint:`` of a job spec it submits."""
@@ -180,6 +205,18 @@ class Invoked:
     ignored: bool  # its failure is deliberately swallowed on the way
     cwd: str  # the working directory it runs in ('' = unknown: beside its file or the repository root)
     via: str  # "script", "make <target>", "<runner> <task>" (mise, poe, just, task, npm), "ray" or "entrypoint"
+
+    _fields = ("file", "text", "line", "blocks", "ignored", "cwd", "via")
+    __slots__ = _fields
+
+    def __init__(self, file: FileEntry, text: str, line: int, blocks: bool, ignored: bool, cwd: str, via: str) -> None:
+        setfield(self, "file", file)
+        setfield(self, "text", text)
+        setfield(self, "line", line)
+        setfield(self, "blocks", blocks)
+        setfield(self, "ignored", ignored)
+        setfield(self, "cwd", cwd)
+        setfield(self, "via", via)
 
 
 _Subs = list[Invoked]

@@ -9,7 +9,6 @@ import ast
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +18,7 @@ from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.index.formats import normalize_name
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 from . import ops, pycalls
 from .orchestration import words
 
@@ -95,8 +95,7 @@ _RUN_ATTRS = frozenset({"log_artifact", "log_artifacts", "log_image", "add_image
 _OBJ_ROOTS = ("self.", "cls.")
 
 
-@dataclass(frozen=True, slots=True)
-class TrackCall:
+class TrackCall(Value, frozen=True):
     """One experiment-tracking call, decorator or logging assignment in a Python module."""
 
     line: int
@@ -106,6 +105,18 @@ class TrackCall:
     text: str  # the callee as written ('' for an assignment)
     kind: str  # "c": a call, "d": a decorator, "a": an assignment
     ordinal: int  # its place among the module's calls (``pycalls.calls_of``), decorators or assignments, in walk order
+
+    _fields = ("line", "tool", "role", "attr", "text", "kind", "ordinal")
+    __slots__ = _fields
+
+    def __init__(self, line: int, tool: str, role: str, attr: str, text: str, kind: str, ordinal: int) -> None:
+        setfield(self, "line", line)
+        setfield(self, "tool", tool)
+        setfield(self, "role", role)
+        setfield(self, "attr", attr)
+        setfield(self, "text", text)
+        setfield(self, "kind", kind)
+        setfield(self, "ordinal", ordinal)
 
     def node_in(self, tree: ast.AST) -> ast.AST:
         """The call, decorator or assignment in ``tree``, the parse of the file it was read from."""
