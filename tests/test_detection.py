@@ -186,10 +186,12 @@ def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: st
     assert got == expected
     again = {k[0] for k, n in index.parse_counts.items() if k[1] in ("python", "notebook") and n > before.get(k, 0)}
     # what a file alone cannot tell, in these fixtures: a dict of tags built by another module's function (both read),
-    # a tracker behind a flag that a config switches on (evaluated again with the tree), and the scan-wide table of
-    # model-package approvals (read once a scan, whoever asks first)
+    # a tracker behind a flag that a config switches on (evaluated again with the tree), the training module that calls
+    # a shared tracking helper (its call is the helper's call site), and the scan-wide table of model-package approvals
+    # (read once a scan, whoever asks first)
     across = {("data.lineage_logged", "positive"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
               ("data.lineage_logged", "near_miss"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
+              ("tracking.python", "positive"): {"src/train.py"},
               ("tracking.python", "near_miss"): {"src/train.py"},
               ("model.registry", "near_miss"): {"lambda/deploy/index.py"}}
     assert again == across.get((det_id, case), set())

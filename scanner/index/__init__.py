@@ -805,10 +805,11 @@ class FileIndex:
         # the kept YAML documents stay: the workers inherit what the CI model and the wiring graph parsed; no process
         # keeps more while workers run (each worker's own kept documents, on top of the inherited ones it touches and
         # so copies, took azureml-examples' summed PSS from 167 to 280 MiB)
+        # kept Python trees go with the parse cache; a parallel scan keeps none from then on: the workers parse their own
+        # files, and a kept tree the scanning process touched would be copied
+        self._trees_kept = {}
         if parallel:
             self._yaml_room = 0
-            # nor Python trees: the workers parse their own files, and a kept tree the scanning process touched is copied
-            self._trees_kept = {}
             self._tree_room = 0
         self._last_raw = None
 
