@@ -811,11 +811,12 @@ class FileIndex:
         # so copies, took azureml-examples' summed PSS from 167 to 280 MiB). The room comes back once they are done:
         # the CI model and the wiring graph are built after the words phase's workers (without it, none of their YAML
         # was kept, and the detector passes parsed Azure/azureml-examples' workflows five times more)
+        # kept Python trees go with the parse cache; a parallel scan keeps none from then on: the workers parse their own
+        # files, and a kept tree the scanning process touched would be copied
+        self._trees_kept = {}
         if parallel:
             self._yaml_room_held += self._yaml_room
             self._yaml_room = 0
-            # nor Python trees: the workers parse their own files, and a kept tree the scanning process touched is copied
-            self._trees_kept = {}
             self._tree_room = 0
         else:
             self._yaml_room += self._yaml_room_held
