@@ -10,6 +10,7 @@ from mlscan.ci import CiJob, ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
+    applies_setup_only,
     deploy_command,
     deploy_uses,
     ephemeral_cluster,
@@ -161,6 +162,8 @@ class CiDeploy(Detector):
                 target = deploy_command(text)
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
+                if target == "k8s" and applies_setup_only(index, text, workdir(c)):
+                    continue  # ``kubectl apply -f k8s/namespace.yaml``: the cluster is prepared, no workload deployed
                 if throwaway and target in ("k8s", "helm"):
                     continue  # deployed to a kind/minikube cluster the job creates: an integration test
                 if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):

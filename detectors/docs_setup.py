@@ -46,6 +46,10 @@ def _system_install(cmd: str) -> bool:
     return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
 
 
+def _top_title(sections: tuple[Section, ...]) -> str:
+    return next((x.title for x in sections if x.level == 1), "")
+
+
 def _onboarding(name: str) -> bool:
     """Is the page named for onboarding (``GetStarted.md``, ``TEAM_SETUP.md``, ``quickstart.rst``; not ``dataset_upload.md``)?"""
     stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", name.rsplit(".", 1)[0]).replace("_", " ").replace("-", " ")
@@ -92,6 +96,11 @@ def _plain_headings(doc: Document) -> tuple[Section, ...]:
     return tuple(out)
 
 
+# a section listing what the reader's machine needs before the set-up starts ("Prerequisites", "Before you begin")
+_PREREQUISITES = lazy_re(r"\b(pre-?requisites?|before you (begin|start)|what you need|you will need|system requirements)\b", re.IGNORECASE)
+# upgrading the installer itself (``pip install --upgrade pip``, ``python -m pip install -U pip setuptools wheel``):
+# machine preparation before the project's own install
+_INSTALLER_UPGRADE = lazy_re(r"^\s*(python[\d.]*\s+-m\s+)?pip[\d.]*\s+install\s+(-\S+\s+)*(pip|setuptools|wheel)(\s+(pip|setuptools|wheel))*\s*$")
 _ONBOARDING = lazy_re(r"\b(get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
@@ -193,6 +202,33 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
     return not recipes if not wanted else not any(t in recipes for t in wanted)
 
 
+_SENTENCE_END = (".", ":", ",", ";", "!", "?")
+
+
+def _bare_commands(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str, str]]:
+    """A paragraph of a setup section that is nothing but shell commands written as plain lines (no code fence: ``docker
+    compose -f docker-compose.yaml up -d`` under "### 3 Start the stack"): ``(line, command, kind)`` of its install and
+    run commands. Every line must read as a command (lower-case, a known command, no sentence punctuation at its end);
+    one line of prose makes the paragraph prose."""
+    out: list[tuple[int, str, str]] = []
+    for i, raw in enumerate(b.text.split("\n")):
+        cmd = raw.strip()
+        if not cmd:
+            continue
+        kind = classify(cmd)
+        words = cmd.split()
+        if kind is None or not (cmd[0].islower() or cmd[0] in "./") or cmd.endswith(_SENTENCE_END):
+            return []
+        head = words[0].rsplit("/", 1)[-1]
+        if head.startswith("python") and not (len(words) > 1 and (words[1].endswith(".py") or words[1] in ("-m", "-c"))):
+            return []  # "python is required": prose
+        if head in ("make", "gmake") and not index.select(("Makefile", "makefile", "GNUmakefile", "**/Makefile")):
+            return []  # "make sure ...": prose, unless the project has a Makefile
+        if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd):
+            out.append((b.line + i, cmd, kind))
+    return out
+
+
 def _indent_of(index: FileIndex, path: str, line: int) -> int:
     lines = index.lines(path)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -230,8 +266,14 @@ class DocsSetup(Detector):
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
             unbuilt: set[str] = set()  # images the page builds from a context with no Dockerfile: running them fails too
             refs: set[int] = set()  # lines of commands in a command reference section
-            for s in _plain_headings(doc):
-                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)) or _OPTIONAL.search(s.title):
+            sections = _plain_headings(doc)
+            # a README's one top title names the project ("Fraud MLOps Pipeline"): when a section below it is titled for
+            # the set-up, the title makes no other section a set-up section (a status note under it mentioning `dvc repro`)
+            titled = where == "readme" and sum(1 for x in sections if x.level == 1) == 1 and any(
+                _SETUP.search(t) for x in sections for t in x.trail[1:])
+            for s in sections:
+                trail = s.trail[1:] if titled and s.trail and s.level >= 1 and sections and s.trail[0] == _top_title(sections) else s.trail
+                if not (page_is_guide or any(_SETUP.search(t) for t in trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional
                 under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
@@ -243,11 +285,16 @@ class DocsSetup(Detector):
                         aside = under is not None or bool(_OPTIONAL.search(b.text))
                         if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
                             under = indent
-                        for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
+                        inline = [] if aside else _INLINE_CODE.findall(b.text)
+                        for cmd in inline:
                             kind = classify(cmd)
                             if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):
                                 found.append((b.line, cmd, kind, s.title))
                                 refs |= {b.line} if _reference(s.trail) else set()
+                        if b.kind == TEXT and not aside and not inline:  # commands written as bare lines under a step heading
+                            for line, cmd, kind in _bare_commands(index, e.vpath, b):
+                                found.append((line, cmd, kind, s.title))
+                                refs |= {line} if _reference(s.trail) else set()
                         continue
                     if not b.is_shell or aside:
                         continue
@@ -265,8 +312,11 @@ class DocsSetup(Detector):
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
             kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
-            # cited at the first command of the project's own set-up, past the machine's prerequisites
-            line, cmd, _, section = next((f for f in found if not _system_install(f[1])), found[0])
+            # cited at the first command of the project's own set-up, past the machine's prerequisites: a system package
+            # manager's install, and the tools a "Prerequisites" list asks the reader to have (``pip install dvc``)
+            line, cmd, _, section = next((f for f in found if not _system_install(f[1]) and not _PREREQUISITES.search(f[3])
+                                          and not _INSTALLER_UPGRADE.match(f[1])),
+                                         next((f for f in found if not _system_install(f[1])), found[0]))
             # install commands alone, however many, say nothing about running the project (T1's partial)
             strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1

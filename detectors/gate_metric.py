@@ -147,7 +147,10 @@ class MetricGate(Detector):
         substitute = {"split_substitute": True} if split_substitute(tree) else {}  # gates a metric of a stand-in split
         for g in gates:
             blocking = ci_blocking and not exits_before(tree, env, g.line) and any(all(env.truth(t, ln) in (want, None) for t, want, ln in p) for p in g.paths)
-            yield self.found("gate.metric", index, e.path, **at(index, e, g.line), strength=strength,
+            # a verdict assigned above the ``if`` that acts on it: the comparison leads, the ``if`` beside it
+            extra = (self.evidence(index, e.path, **at(index, e, g.line), strength=strength),) if g.compare else ()
+            lines = {"end_line": g.compare_end} if g.compare and e.suffix != ".ipynb" and g.compare_end > g.compare else {}
+            yield self.found("gate.metric", index, e.path, **at(index, e, g.compare or g.line), **lines, strength=strength, extra=extra,
                              attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how, **substitute})
 
     def _zenml_gates(self, index: FileIndex, e: FileEntry, tree: ast.Module, predicates: frozenset[str]) -> Iterator[Finding]:

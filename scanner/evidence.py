@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
+from .valueclass import replace
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
 HINT_LOOKAHEAD = 150  # lines of a cited block searched for a rule pack's deciding line (a DAG's edges close its block)
@@ -265,6 +265,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
+    ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
@@ -438,6 +439,8 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             break
         if e.path.endswith(".py") and _PY_SETTING.match(st):
             continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
+        if e.path.endswith(".py") and _PY_LOG.match(st[:HEAD_CHARS]):
+            continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if pattern.search(text[:SEARCH_CHARS]):
             return _hint_item(lines, e, j, fact)
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)

@@ -9,7 +9,6 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.orchestration import PROMOTE_CALLS, call_tail, dotted, kwarg, literal, metric_compare, words
@@ -18,6 +17,7 @@ from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
@@ -52,14 +52,28 @@ def shell_gate(command: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Value, frozen=True):
     """A metric comparison in Python that stops the pipeline (raise, non-zero exit, cancel) when it fails."""
 
     line: int
     kind: str
     tool: str
     paths: tuple[Guards, ...]  # each: the conditions under which one blocking action runs
+    # the line where the comparison is written when the ``if`` only reads a verdict assigned above it (``gates_ok =
+    # acc >= cfg.min_accuracy`` ... ``if decision == "promote":``): that line decides, the ``if`` acts on it; 0 otherwise
+    compare: int = 0
+    compare_end: int = 0  # the last line of that assignment (``gates_ok = (...) and \\`` ``(...)``)
+
+    _fields = ("line", "kind", "tool", "paths", "compare", "compare_end")
+
+    def __init__(self, line: int, kind: str, tool: str, paths: tuple[Guards, ...], compare: int = 0,
+                 compare_end: int = 0) -> None:
+        setfield(self, "line", line)
+        setfield(self, "kind", kind)
+        setfield(self, "tool", tool)
+        setfield(self, "paths", paths)
+        setfield(self, "compare", compare)
+        setfield(self, "compare_end", compare_end)
 
 
 def _stops(s: ast.stmt) -> bool:
@@ -99,7 +113,7 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
     found: set[str] = set()
     for f in fns:
         assigns = _assigns(f.body) if rets[id(f)] else {}
-        if any(_compares(r.value, assigns, r.lineno) for r in rets[id(f)]):
+        if any(_compares(r.value, assigns, r.lineno) for r in rets[id(f)]) or _bool_verdict(f, rets[id(f)], assigns):
             found.add(f.name)
     changed = bool(found)
     while changed:  # verdicts built from verdicts, a few levels deep
@@ -109,6 +123,17 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
                 found.add(name)
                 changed = True
     return frozenset(found)
+
+
+def _bool_verdict(f: ast.FunctionDef | ast.AsyncFunctionDef, rets: list[ast.Return], assigns: Assigns) -> bool:
+    """A function that answers True or False by a metric comparison written as branches: every return is a bool
+    literal, both occur, and one of them is guarded by a metric comparison (``if f1_current <= f1_latest: return
+    False`` ... ``return True``)."""
+    if not rets or any(not (isinstance(r.value, ast.Constant) and isinstance(r.value.value, bool)) for r in rets):
+        return False
+    if {r.value.value for r in rets if isinstance(r.value, ast.Constant)} != {True, False}:
+        return False
+    return any(_compares(test, assigns, line) for guards in _actions(f.body, (), lambda s: isinstance(s, ast.Return)) for test, _, line in guards)
 
 
 def _reads(expr: ast.AST) -> set[str]:
@@ -238,6 +263,14 @@ def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset
     return expanded is not test and metric_compare(expanded) is not None
 
 
+def _assigned_at(assigns: Assigns, line: int) -> tuple[int, int]:
+    """(first, last line) of the assignment whose value holds ``line`` (a verdict flag set in an ``if``: that line)."""
+    for first, value in (x for sets in assigns.values() for x in sets):
+        if first <= line <= (getattr(value, "end_lineno", None) or line):
+            return first, min(max(line, getattr(value, "end_lineno", None) or line), first + 5)
+    return line, line
+
+
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
            assigns: Assigns | None = None, predicates: frozenset[str] = frozenset()) -> Iterator[Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
@@ -259,8 +292,12 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                 if paths:
                     seen = _Expand(assigns, s.lineno, 3).visit(_copy(s.test))
                     # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
-                    baseline = metric_compare(seen) is not None and bool(words(ast.unparse(seen)) & _BASELINE)
-                    yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths))
+                    cmp = metric_compare(seen)
+                    baseline = cmp is not None and bool(words(ast.unparse(seen)) & _BASELINE)
+                    first = min((c.lineno for c in walk(seen) if isinstance(c, ast.Compare) and metric_compare(c) is c), default=0)
+                    compare, compare_end = _assigned_at(assigns, first) if 0 < first < s.lineno \
+                        and metric_compare(s.test) is None else (0, 0)
+                    yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths), compare, compare_end)
             yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates)
             yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates)
             continue
