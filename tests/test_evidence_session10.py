@@ -498,3 +498,12 @@ def test_m2_of_an_argo_application_with_an_inline_automated_sync_cites_that_line
     app = _ARGO_APP.replace("    {automated}", "        automated: {prune: true}")
     qs = _scan(tmp_path, {"gitops/app.yaml": app, "deploy/serving/deployment.yaml": "kind: Deployment\n"})
     assert _lead(qs["M2"]) == ("gitops/app.yaml", 16)
+
+
+def test_e1_of_a_step_that_trains_and_logs_stays_on_the_step(tmp_path: Path) -> None:
+    step = _HELPER.replace("    def log_run(run_name, params, metrics):\n",
+                           "    def log_run(run_name, params, metrics):\n        LogisticRegression().fit([[0], [1]], [0, 1])\n")
+    step = "    from sklearn.linear_model import LogisticRegression\n" + step
+    qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _STEPS, "project/__init__.py": "", "project/tracking.py": step,
+                          "project/a_embed.py": _EMBED, "project/train.py": _TRAIN_STEP})
+    assert _lead(qs["E1"])[0] == "project/tracking.py"
