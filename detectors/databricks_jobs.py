@@ -1,9 +1,12 @@
 """Databricks jobs (asset bundles ``resources.jobs``, job JSON and Terraform ``databricks_job`` resources):
-schedules (``pause_status``), task graphs (``depends_on``), validation run modes, metric-violation retraining;
-feeds M1, D3, M4."""
+schedules (``pause_status``), task graphs (``depends_on``), validation run modes, metric-violation retraining, and
+tasks whose code creates or updates a model serving endpoint (``WorkspaceClient().serving_endpoints.create`` /
+``update_config``, MLflow's Databricks deployments client), in the task's script or the project modules it imports;
+feeds M1, D3, M4, M2."""
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
 from collections.abc import Iterator
@@ -11,7 +14,10 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import hcl
-from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, line_of, trainingish, words, yaml_docs
+from mlscan.facts.commands import normpath
+from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, dotted, line_of, trainingish, words, yaml_docs
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -119,13 +125,67 @@ def _gate_mode(params: dict) -> tuple[Any, bool] | None:
     return None
 
 
+# Databricks SDK ``ServingEndpointsAPI`` calls that put a model behind an endpoint (``w.serving_endpoints.create``)
+_SERVING_CALLS = {"create", "create_and_wait", "update_config", "update_config_and_wait", "create_provisioned_throughput_endpoint"}
+# MLflow deployments client for Databricks (``get_deploy_client("databricks").create_endpoint``)
+_DEPLOY_CLIENT_CALLS = {"create_endpoint", "update_endpoint"}
+
+
+def _task_code(index: FileIndex, base: str, target: str) -> FileEntry | None:
+    """The Python file a task's ``python_file``/``notebook_path`` names, relative to the file declaring the task (a
+    source notebook's path may leave out ``.py``)."""
+    if "${" in target or "{{" in target:
+        return None
+    for rel in (target,) if target.endswith(".py") else (f"{target}.py",):
+        cand = normpath(f"{base}/{rel}" if base and not rel.startswith("/") else rel.lstrip("/"))
+        hit = next(iter(index.select((cand,))), None)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _deploy_call(tree: ast.Module) -> int | None:
+    """The line of a call that creates or updates a model serving endpoint."""
+    client = any(isinstance(n, ast.Call) and dotted(n.func).endswith("get_deploy_client") for n in walk(tree))
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            name = dotted(n.func)
+            if n.func.attr in _SERVING_CALLS and ".serving_endpoints." in f".{name}":
+                return n.lineno
+            if client and n.func.attr in _DEPLOY_CLIENT_CALLS:
+                return n.lineno
+    return None
+
+
+def _deploys(index: FileIndex, e: FileEntry) -> tuple[FileEntry, int] | None:
+    """(file, line) of the serving-endpoint deploy a task's script makes itself or through a project module it imports
+    (two levels of imports)."""
+    todo, seen = [(e, 0)], {e.path}
+    while todo:
+        f, depth = todo.pop(0)
+        if index.mentions(f.path, (b"serving_endpoints", b"get_deploy_client")):
+            tree = index.python(f.path)
+            line = _deploy_call(tree) if tree is not None else None
+            if line is not None:
+                return f, line
+        if depth >= 2:
+            continue
+        for mod in file_imports(index, f) or ():
+            parts = mod.split(".")
+            for hit in index.select((f"**/{'/'.join(parts)}.py", f"**/{'/'.join(parts)}/__init__.py")):
+                if hit.path not in seen and not hit.test:
+                    seen.add(hit.path)
+                    todo.append((hit, depth + 1))
+    return None
+
+
 class DatabricksJobs(Detector):
     """Databricks bundle/job definitions: training schedules, task DAGs, validation run modes; feeds M1, D3, M4."""
 
     id = "databricks.job"
-    questions = ("M1", "D3", "M4")
+    questions = ("M1", "D3", "M4", "M2")
     globs = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.tf")
-    signals = ("schedule.training", "pipeline.dag", "gate.metric", "retrain.trigger")
+    signals = ("schedule.training", "pipeline.dag", "gate.metric", "retrain.trigger", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         included = _included(index)
@@ -159,6 +219,8 @@ class DatabricksJobs(Detector):
                 yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
                                  attrs={"tool": "databricks", "job": key, "steps": len(tasks), "active": active})
             for t in tasks:
+                if parent is not None:
+                    yield from self._serving_deploy(index, e, key, t, st, active, isinstance(sched, dict) or isinstance(trig, dict))
                 mode = _gate_mode(_params(t)) if words(" ".join(_task_text(t))) & {"validation", "validate", "evaluation", "evaluate", "gate", "check"} else None
                 if mode is not None:
                     params = _params(t)
@@ -169,3 +231,20 @@ class DatabricksJobs(Detector):
                     if any(trainingish(*_task_text(u)) or any(j in str(u.get("run_job_task", "")) for j in training_jobs) for u in nxt):
                         yield self.found("retrain.trigger", index, e.path, line_of(t, "condition_task"), strength=st,
                                          attrs={"tool": "databricks", "kind": "drift", "active": active})
+
+    def _serving_deploy(self, index: FileIndex, e: FileEntry, job: str, t: dict, st: Strength, active: bool, timed: bool) -> Iterator[Finding]:
+        """A bundle task whose code deploys a model to a serving endpoint: the job runs the deploy, no person copies files."""
+        spec = t.get("spark_python_task") or t.get("notebook_task")
+        target = (spec.get("python_file") or spec.get("notebook_path")) if isinstance(spec, dict) else None
+        if not isinstance(target, str) or str(spec.get("source", "")).upper() == "GIT":
+            return
+        code = _task_code(index, e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", target)
+        hit = _deploys(index, code) if code is not None else None
+        if hit is None:
+            return
+        f, line = hit
+        task = str(t.get("task_key", ""))
+        yield self.found("deploy.automated", index, f.path, line, strength=st,
+                         attrs={"system": "databricks", "target": "databricks", "active": active, "automatic": timed,
+                                "via": f"databricks job {job} task {task} ({e.path}:{line_of(t, 'task_key') or 0})",
+                                "environment": "", "job": job, "manual_dispatch": not timed})

@@ -152,6 +152,33 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
     return not recipes if not wanted else not any(t in recipes for t in wanted)
 
 
+_SENTENCE_END = (".", ":", ",", ";", "!", "?")
+
+
+def _bare_commands(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str, str]]:
+    """A paragraph of a setup section that is nothing but shell commands written as plain lines (no code fence: ``docker
+    compose -f docker-compose.yaml up -d`` under "### 3 Start the stack"): ``(line, command, kind)`` of its install and
+    run commands. Every line must read as a command (lower-case, a known command, no sentence punctuation at its end);
+    one line of prose makes the paragraph prose."""
+    out: list[tuple[int, str, str]] = []
+    for i, raw in enumerate(b.text.split("\n")):
+        cmd = raw.strip()
+        if not cmd:
+            continue
+        kind = classify(cmd)
+        words = cmd.split()
+        if kind is None or not (cmd[0].islower() or cmd[0] in "./") or cmd.endswith(_SENTENCE_END):
+            return []
+        head = words[0].rsplit("/", 1)[-1]
+        if head.startswith("python") and not (len(words) > 1 and (words[1].endswith(".py") or words[1] in ("-m", "-c"))):
+            return []  # "python is required": prose
+        if head in ("make", "gmake") and not index.select(("Makefile", "makefile", "GNUmakefile", "**/Makefile")):
+            return []  # "make sure ...": prose, unless the project has a Makefile
+        if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd):
+            out.append((b.line + i, cmd, kind))
+    return out
+
+
 def _indent_of(index: FileIndex, path: str, line: int) -> int:
     lines = index.lines(path)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -207,11 +234,16 @@ class DocsSetup(Detector):
                         aside = under is not None or bool(_OPTIONAL.search(b.text))
                         if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
                             under = indent
-                        for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
+                        inline = [] if aside else _INLINE_CODE.findall(b.text)
+                        for cmd in inline:
                             kind = classify(cmd)
                             if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):
                                 found.append((b.line, cmd, kind, s.title))
                                 refs |= {b.line} if _reference(s.trail) else set()
+                        if b.kind == TEXT and not aside and not inline:  # commands written as bare lines under a step heading
+                            for line, cmd, kind in _bare_commands(index, e.vpath, b):
+                                found.append((line, cmd, kind, s.title))
+                                refs |= {line} if _reference(s.trail) else set()
                         continue
                     if not b.is_shell or aside:
                         continue

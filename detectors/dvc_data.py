@@ -7,13 +7,13 @@ metrics and plots) has nothing to link a data version to (``model: false``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
+from mlscan.valueclass import replace
 
 # text records a stage writes beside a model (metrics, run metadata, plots): not the model, whatever folder they sit in
 _RECORD_EXT = (".json", ".yaml", ".yml", ".csv", ".tsv", ".txt", ".md", ".html", ".png", ".svg", ".log")

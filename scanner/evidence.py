@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
+from .valueclass import replace
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
 HINT_LOOKAHEAD = 150  # lines of a cited block searched for a rule pack's deciding line (a DAG's edges close its block)
@@ -263,6 +263,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
+    ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),

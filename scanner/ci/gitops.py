@@ -11,12 +11,16 @@ from ..index import FileIndex
 from .model import CiJob, as_dict, line_of, make_step, truthy
 
 YAML = ("**/*.yaml", "**/*.yml")
+# the kinds read here (``Application`` also finds ``ApplicationSet``): Argo Workflows, WorkflowTemplates and Rollouts name
+# ``argoproj.io/`` too (kubeflow/pipelines: 162 such files parsed for no job), Flux's sources and image automation
+# ``toolkit.fluxcd.io/``
+KINDS = (b"Application", b"Kustomization", b"HelmRelease")
 
 
 def parse_gitops(index: FileIndex) -> list[CiJob]:
     jobs: list[CiJob] = []
     for e in index.select(YAML):
-        if not index.contains(e.path, (b"argoproj.io/", b"toolkit.fluxcd.io/")):
+        if not index.contains(e.path, (b"argoproj.io/", b"toolkit.fluxcd.io/")) or not index.mentions(e.path, KINDS):
             continue
         for d in index.yaml(e.path):
             if not isinstance(d, dict):

@@ -9,7 +9,6 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.orchestration import PROMOTE_CALLS, call_tail, dotted, kwarg, literal, metric_compare, words
@@ -18,6 +17,7 @@ from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
@@ -52,8 +52,7 @@ def shell_gate(command: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Value, frozen=True):
     """A metric comparison in Python that stops the pipeline (raise, non-zero exit, cancel) when it fails."""
 
     line: int
@@ -64,6 +63,17 @@ class Gate:
     # acc >= cfg.min_accuracy`` ... ``if decision == "promote":``): that line decides, the ``if`` acts on it; 0 otherwise
     compare: int = 0
     compare_end: int = 0  # the last line of that assignment (``gates_ok = (...) and \\`` ``(...)``)
+
+    _fields = ("line", "kind", "tool", "paths", "compare", "compare_end")
+
+    def __init__(self, line: int, kind: str, tool: str, paths: tuple[Guards, ...], compare: int = 0,
+                 compare_end: int = 0) -> None:
+        setfield(self, "line", line)
+        setfield(self, "kind", kind)
+        setfield(self, "tool", tool)
+        setfield(self, "paths", paths)
+        setfield(self, "compare", compare)
+        setfield(self, "compare_end", compare_end)
 
 
 def _stops(s: ast.stmt) -> bool:
@@ -103,7 +113,7 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
     found: set[str] = set()
     for f in fns:
         assigns = _assigns(f.body) if rets[id(f)] else {}
-        if any(_compares(r.value, assigns, r.lineno) for r in rets[id(f)]):
+        if any(_compares(r.value, assigns, r.lineno) for r in rets[id(f)]) or _bool_verdict(f, rets[id(f)], assigns):
             found.add(f.name)
     changed = bool(found)
     while changed:  # verdicts built from verdicts, a few levels deep
@@ -113,6 +123,17 @@ def metric_predicates(tree: ast.AST) -> frozenset[str]:
                 found.add(name)
                 changed = True
     return frozenset(found)
+
+
+def _bool_verdict(f: ast.FunctionDef | ast.AsyncFunctionDef, rets: list[ast.Return], assigns: Assigns) -> bool:
+    """A function that answers True or False by a metric comparison written as branches: every return is a bool
+    literal, both occur, and one of them is guarded by a metric comparison (``if f1_current <= f1_latest: return
+    False`` ... ``return True``)."""
+    if not rets or any(not (isinstance(r.value, ast.Constant) and isinstance(r.value.value, bool)) for r in rets):
+        return False
+    if {r.value.value for r in rets if isinstance(r.value, ast.Constant)} != {True, False}:
+        return False
+    return any(_compares(test, assigns, line) for guards in _actions(f.body, (), lambda s: isinstance(s, ast.Return)) for test, _, line in guards)
 
 
 def _reads(expr: ast.AST) -> set[str]:

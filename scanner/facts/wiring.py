@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
+from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
 from .pyast import statement_walk, statements
 
@@ -33,12 +33,18 @@ _SHELLS = {"bash", "sh", "zsh", "source", "."}
 _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}
 
 
-@dataclass(frozen=True, slots=True)
-class Reach:
+class Reach(Value, frozen=True):
     """How a file is reached by an automated path or an entry point, root first."""
 
     kind: str  # automated | entrypoint
     chain: tuple[str, ...]  # how it is reached, root first ("ci .github/workflows/x.yml:12", "src/train.py", ...)
+
+    _fields = ("kind", "chain")
+    __slots__ = _fields
+
+    def __init__(self, kind: str, chain: tuple[str, ...]) -> None:
+        setfield(self, "kind", kind)
+        setfield(self, "chain", chain)
 
     def describe(self) -> str:
         return " -> ".join(self.chain)
@@ -117,6 +123,11 @@ class Wiring:
                     for cmd, code, line in _azureml_commands(doc):
                         base = normpath(f"{_dir_of(e.vpath)}/{code}".strip("/")) if code else _dir_of(e.vpath)
                         self._command(cmd, Reach(AUTOMATED, (f"azureml job {e.path}:{line}",)), base=base, at=(e.path, line), cwd=base)
+        for e in ix.select(("**/*.yml", "**/*.yaml")):
+            if ix.contains(e.path, (b"resources",)) and ix.contains(e.path, (b"_task",)):
+                for doc in ix.yaml(e.path):
+                    for kind, target, line in databricks_task_targets(doc):
+                        self._databricks_task(kind, target, Reach(AUTOMATED, (f"databricks job {e.path}:{line}",)), _dir_of(e.vpath))
         for e in ix.select(("**/MLproject",)):
             for doc in ix.yaml(e.path):
                 eps = doc.get("entry_points") if isinstance(doc, dict) else None
@@ -226,6 +237,23 @@ class Wiring:
             else:  # a Makefile target or a task runner's task
                 where = (s.cwd or base) if s.via.startswith("make ") else _dir_of(e.vpath)
                 self._command(s.text, Reach(reach.kind, (*reach.chain, f"{s.via} ({e.path})")), where, (e.path, s.line), depth + 1, s.cwd)
+
+    def _databricks_task(self, kind: str, target: str, reach: Reach, base: str) -> None:
+        """A bundle job task's code: a ``python_file`` or ``notebook_path`` relative to the file that declares the task
+        (a notebook path may leave out ``.py``/``.ipynb``), or a wheel task's entry point, a console script of the project."""
+        if kind == "entry_point":
+            for e in self.index.select(("**/pyproject.toml",)):
+                scripts = ((self.index.toml(e.path) or {}).get("project") or {}).get("scripts") or {}
+                if isinstance(scripts, dict) and isinstance(scripts.get(target), str):
+                    self._module(scripts[target].split(":")[0], Reach(reach.kind, (*reach.chain, f"console script {target}")), base="")
+            return
+        if "${" in target or "{{" in target:
+            return
+        for rel in (target, f"{target}.py", f"{target}.ipynb") if not target.endswith((".py", ".ipynb")) else (target,):
+            e = self._resolve(rel, base)
+            if e is not None:
+                self._add(e.vpath, Reach(reach.kind, (*reach.chain, e.path)))
+                return
 
     def _resolve(self, rel: str, base: str) -> FileEntry | None:
         rel = rel.strip("'\"").lstrip("./") if not rel.startswith("../") else rel
@@ -339,6 +367,29 @@ def _azureml_commands(doc: object) -> Iterator[tuple[str, str, int]]:
         code = code if isinstance(code, str) and not code.startswith(("azureml:", "http", "git+")) else ""
         line = n.line_of("command") if hasattr(n, "line_of") else 0
         yield " ".join(cmd.split()), code, line or 0
+
+
+def databricks_task_targets(doc: object) -> Iterator[tuple[str, str, int]]:
+    """(kind, target, line) of each task of a Databricks bundle's ``resources.jobs`` (a ``for_each_task`` runs its inner
+    task): ``python_file`` of a ``spark_python_task``, ``notebook_path`` of a ``notebook_task`` (workspace sources), and
+    ``entry_point`` of a ``python_wheel_task``."""
+    res = doc.get("resources") if isinstance(doc, dict) else None
+    jobs = res.get("jobs") if isinstance(res, dict) else None
+    if not isinstance(jobs, dict):
+        return
+    for job in jobs.values():
+        tasks = job.get("tasks") if isinstance(job, dict) else None
+        todo = [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+        while todo:
+            t = todo.pop(0)
+            inner = t.get("for_each_task")
+            if isinstance(inner, dict) and isinstance(inner.get("task"), dict):
+                todo.append(inner["task"])
+            for key, field in (("spark_python_task", "python_file"), ("notebook_task", "notebook_path"), ("python_wheel_task", "entry_point")):
+                spec = t.get(key)
+                if isinstance(spec, dict) and isinstance(spec.get(field), str) and str(spec.get("source", "")).upper() != "GIT":
+                    kind = "entry_point" if field == "entry_point" else "file"
+                    yield kind, spec[field], getattr(spec, "line_of", lambda _k: 0)(field) or getattr(t, "line", 0) or 0
 
 
 def _dir_of(path: str) -> str:

@@ -60,8 +60,12 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
         f, _fact = item
         path = f.evidence[0].path if f.evidence else ""
         pref = _decisive_index(q, f)
+        prefer = str(q.decisive[pref].get("prefer") or "") if pref is not None else ""
         return (
             len(q.decisive) if pref is None else pref,
+            # a finding citing the selector's preferred fact (the metric a run logs, the edge where data passes) before one
+            # meeting the selector without it
+            bool(prefer) and not any(e.fact == prefer for e in f.evidence),
             not any(fnmatchcase(f.signal, p) for p in own),
             non_product_path(path),
             bool(caveats_of(f.attrs)),
