@@ -131,6 +131,7 @@ def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
     first = python_pass(index, [det])[det.id]  # the scan-wide models (places, the graph) are built once
     assert [f.to_json() for f in first] == [f.to_json() for f in expected]
     index.share_caches(1)  # trees out of the parse cache
+    index._trees_kept.clear()  # and out of the trees a scan keeps (the first PARSE_CACHE_CHARS of source parsed)
     before = dict(index.parse_counts)
     seen: list[object] = []
     real = type(det).visit
@@ -181,14 +182,17 @@ def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: st
         index.python(e.path)  # first parses: the eager facts are derived
     wiring(index)
     index.share_caches(1)  # trees out of the parse cache
+    index._trees_kept.clear()  # and out of the trees a scan keeps (the first PARSE_CACHE_CHARS of source parsed)
     before = {k: n for k, n in index.parse_counts.items() if k[1] in ("python", "notebook")}
     got = [f.to_json() for f in python_pass(index, [det])[det.id]]
     assert got == expected
     again = {k[0] for k, n in index.parse_counts.items() if k[1] in ("python", "notebook") and n > before.get(k, 0)}
     # what a file alone cannot tell, in these fixtures: a dict of tags built by another module's function (both read),
-    # a tracker behind a flag that a config switches on (evaluated again with the tree), and the scan-wide table of
-    # model-package approvals (read once a scan, whoever asks first)
-    across = {("data.lineage_logged", "positive"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
+    # a tracker behind a flag that a config switches on (evaluated again with the tree), the scan-wide table of
+    # model-package approvals (read once a scan, whoever asks first), and the call of a shared tracking helper in the
+    # training module that imports it (E1's call_site item, read with that module's tree)
+    across = {("tracking.python", "positive"): {"src/train.py"},
+              ("data.lineage_logged", "positive"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
               ("data.lineage_logged", "near_miss"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
               ("tracking.python", "near_miss"): {"src/train.py"},
               ("model.registry", "near_miss"): {"lambda/deploy/index.py"}}
