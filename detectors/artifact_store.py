@@ -18,6 +18,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.wiring import only_tests_import
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -91,6 +92,8 @@ class ArtifactStore(Detector):
                 continue
             plain = _args(text)
             direction = "upload" if plain and (_REMOTE.search(plain[-1]) or "$" in plain[-1] and len(remote) > 1) else "download"
+            if direction == "upload" and _uploads_no_model(plain):
+                continue  # ``gsutil cp pipeline.yaml gs://<artifacts bucket>/pipelines/``: a spec, not a model
             yield self.found("artifact.store", index, path, line, strength=Strength.STRONG if auto else Strength.MEDIUM,
                              attrs={"kind": kind, "how": "copy", "direction": direction, "wired": auto})
         for e in index.select(("**/*.py", "**/*.ipynb")):
@@ -190,8 +193,10 @@ class ArtifactStore(Detector):
             return
         names = tuple(h.encode() for h in sorted(helpers))
         for e in index.select(("**/*.py", "**/*.ipynb")):
-            # a call names the helper verbatim: the word check alone lets ``_write_registry`` through on two common words
-            if not index.mentions(e.path, names) or not (e.template or index.chart_dir(e.path) is not None or index.contains(e.path, names)):
+            # a call names the helper verbatim: the word check alone lets ``_write_registry`` through on two common words.
+            # ``may_mention``: a helper name with a word outside the scan's vocabulary is not asked about (it would split
+            # every file again: feast, 1,076 splits for ``_write_registry``)
+            if not index.may_mention(e.path, names) or not (e.template or index.chart_dir(e.path) is not None or index.contains(e.path, names)):
                 continue
             tree = index.python(e.path)
             if tree is None:
@@ -242,6 +247,23 @@ def _upload_helpers(index: FileIndex, path: str) -> dict[str, str] | None:
                 out[fn.name] = f"{kind}:{owner[id(fn)]}" if id(fn) in owner else kind
                 break
     return out
+
+
+def _uploads_no_model(plain: list[str]) -> bool:
+    """An upload whose local sources are all named files that are no model: a file with a suffix that is not a model
+    format and no model word in its path (``pipeline.yaml``, ``reports/metrics.json``). A folder, a variable, a glob or a
+    model file may hold a model."""
+    verb = next((i for i, w in enumerate(plain[:4]) if w in ("cp", "mv", "rsync", "sync")), None)
+    sources = [w for w in plain[verb + 1:-1] if not _REMOTE.search(w)] if verb is not None else []
+    if not sources:
+        return False
+    for src in sources:
+        name = src.rstrip("/").rsplit("/", 1)[-1]
+        if any(ch in src for ch in "$*{") or "." not in name.strip(".") or src.endswith("/"):
+            return False
+        if name.lower().endswith(MODEL_EXT) or _modelish(src.rsplit(".", 1)[0].replace("/", " ")):
+            return False
+    return True
 
 
 def _constructed(index: FileIndex, cls: str) -> bool:
@@ -336,7 +358,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str
     loads = any(c.attr in _LOADS or c.attr in _SDK for c in calls)
     for c in calls:
         if sdk and c.attr in _SDK:
-            texts = [c.text] + [tracking.python_value(a, tree, c.line) or (a.id if isinstance(a, ast.Name) else "")
+            # (an attribute argument by its dotted name: ``upload_from_filename(trained_model.path)``)
+            texts = [c.text] + [tracking.python_value(a, tree, c.line) or (a.id if isinstance(a, ast.Name) else ops.dotted(a)
+                                                                           if isinstance(a, ast.Attribute) else "")
                                 for a in [*c.node.args, *(k.value for k in c.node.keywords)]]
             if _modelish(" ".join(t for t in texts if t)):
                 kind = "gcs" if ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if ops.imports_module(al, "azure.storage") else "s3"

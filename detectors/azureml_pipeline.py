@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from mlscan.detector import Detector
@@ -26,6 +25,7 @@ from mlscan.facts.orchestration import (
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _V1_STEPS = ("PythonScriptStep", "ParallelRunStep", "DatabricksStep", "EstimatorStep", "CommandStep", "AutoMLStep",
              "HyperDriveStep", "DataTransferStep", "RScriptStep", "MpiStep", "AdlaStep", "SynapseSparkStep")

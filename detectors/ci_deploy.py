@@ -10,6 +10,7 @@ from mlscan.ci import CiJob, argv, ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
+    applies_setup_only,
     deploy_command,
     deploy_uses,
     ephemeral_cluster,
@@ -35,9 +36,11 @@ MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
 ROLLBACK = lazy_re(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
 # what a GitOps application (its name, source path or chart) deploys: a model or serving service, or a platform tool
 # the models run on (the tracking server, the workflow engine, monitoring, storage, the cluster's plumbing)
-GITOPS_SERVING = lazy_re(r"model|serv(?:e|ing|er-?less)|predict|inference|infer\b|seldon-?deploy|isvc|endpoint|\bapi\b", re.I)
-GITOPS_PLATFORM = lazy_re(r"mlflow|argo|airflow|prefect|dagster|kubeflow|prometheus|grafana|loki|alertmanager|minio|postgres|mysql|redis|kafka|"
-                          r"ingress|cert-manager|vault|keycloak|jupyter|tracking|monitoring|logging|istio|knative|infra|operator|crds?\b", re.I)
+# "serve"/"serving", not "server": a tracking or metadata server (``mlflow-server``, ``zenml-server``) serves no model
+GITOPS_SERVING = lazy_re(r"model|serv(?:e\b|es\b|ing|er-?less)|predict|inference|infer\b|seldon-?deploy|isvc|endpoint|\bapi\b|triton|torchserve", re.I)
+GITOPS_PLATFORM = lazy_re(r"mlflow|zenml|clearml|feast|argo|airflow|prefect|dagster|kubeflow|prometheus|grafana|loki|alertmanager|minio|postgres|"
+                          r"mysql|redis|kafka|ingress|cert-manager|vault|keycloak|jupyter|tracking|monitoring|logging|istio|knative|infra|operator|"
+                          r"crds?\b", re.I)
 
 
 def gitops_deploys_tool(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
@@ -208,6 +211,8 @@ class CiDeploy(Detector):
                 target = deploy_command(text)
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
+                if target == "k8s" and applies_setup_only(index, text, workdir(c)):
+                    continue  # ``kubectl apply -f k8s/namespace.yaml``: the cluster is prepared, no workload deployed
                 if target and _tool_image(index, cmds, text):
                     continue  # it deploys the tracking server's image, not a model or its serving service
                 if throwaway and target in ("k8s", "helm"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
@@ -14,6 +13,7 @@ from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 PIPELINE_TASKS = ("pipelinerestapitask", "azuremlpipeline", "runpipeline", "sagemaker-pipeline")
 # A smoke training: one epoch (or a few steps, a fast dev run) to see that training still runs. Scheduled in CI it is a

@@ -11,8 +11,7 @@ are model files a pipeline step uploads (``upload_artifact``, ``OutputModel``) a
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
@@ -30,9 +29,12 @@ from mlscan.facts.orchestration import (
     words,
 )
 from mlscan.facts.pyast import walk
+from mlscan.facts.training_entries import FIT_FACT
+from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding
+from mlscan.valueclass import Value
 
 _REF = lazy_re(r"\$\{([A-Za-z_][\w-]*)\.([\w.-]+)\}")
 _DATA_WORDS = frozenset({"data", "dataset", "datasets", "preprocess", "preprocessing", "prep", "prepare", "preparation", "split", "etl",
@@ -45,16 +47,52 @@ def _dataish(text: str) -> bool:
     return bool(words(text) & _DATA_WORDS)
 
 
-@dataclass
-class _Step:
+class _Step(Value):
     name: str
     path: str
     line: int
     text: str  # name, base task name and function: what the step is called
-    parents: set[str] = field(default_factory=set)
-    refs: list[tuple[str, str, int]] = field(default_factory=list)  # (step, what, line) of each ``${step.what}`` passed in
-    returns: list[str] = field(default_factory=list)
-    function: bool = False
+    parents: set[str]
+    refs: list[tuple[str, str, int]]  # (step, what, line) of each ``${step.what}`` passed in
+    returns: list[str]
+    function: bool
+    base: str  # the base task's name: a literal, or the source of the expression that computes it (``cfg.train_task``)
+
+    _fields = ("name", "path", "line", "text", "parents", "refs", "returns", "function", "base")
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        line: int,
+        text: str,
+        parents: set[str] | None = None,
+        refs: list[tuple[str, str, int]] | None = None,
+        returns: list[str] | None = None,
+        function: bool = False,
+        base: str = "",
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.line = line
+        self.text = text
+        self.parents = set() if parents is None else parents
+        self.refs = [] if refs is None else refs
+        self.returns = [] if returns is None else returns
+        self.function = function
+        self.base = base
+
+
+def _name_of(node: ast.AST | None) -> str | None:
+    """A step or task name: the literal, or the source of a name computed at run time (``cfg.experiment_name``,
+    ``prep_task_name``), so that steps, their ``parents`` and the ``Task.init`` of their base tasks can be matched when a
+    pipeline takes its names from configuration; None for anything else."""
+    value = literal(node, None)
+    if isinstance(value, str):
+        return value
+    if isinstance(node, (ast.Name, ast.Attribute)) and dotted(node):
+        return dotted(node)
+    return None
 
 
 def _strings_at(node: ast.AST | None) -> list[tuple[str, int]]:
@@ -64,14 +102,16 @@ def _strings_at(node: ast.AST | None) -> list[tuple[str, int]]:
 def _controller_steps(e: FileEntry, tree: ast.Module) -> list[_Step]:
     steps: list[_Step] = []
     for c in calls(tree, "add_step", "add_function_step"):
-        name = literal(kwarg(c, "name"), None)
-        if not isinstance(name, str):
+        name = _name_of(kwarg(c, "name"))
+        if name is None:
             continue
         func = dotted(kwarg(c, "function"))
-        text = " ".join(str(t) for t in (name, literal(kwarg(c, "base_task_name"), ""), func) if t)
-        parents = literal(kwarg(c, "parents"), None)
-        s = _Step(name, e.path, c.lineno, text, {str(p) for p in parents} if isinstance(parents, (list, tuple)) else set(),
-                  function=tail(dotted(c.func)) == "add_function_step")
+        base = _name_of(kwarg(c, "base_task_name")) or ""
+        text = " ".join(str(t) for t in (name, base, func) if t)
+        parents = kwarg(c, "parents")
+        names = [_name_of(p) for p in parents.elts] if isinstance(parents, (ast.List, ast.Tuple)) else []
+        s = _Step(name, e.path, c.lineno, text, {p for p in names if p}, function=tail(dotted(c.func)) == "add_function_step",
+                  base=base)
         for value, line in _strings_at(kwarg(c, "parameter_override", "function_kwargs")):
             s.refs += [(m.group(1), m.group(2), line) for m in _REF.finditer(value)]
         ret = literal(kwarg(c, "function_return"), None)
@@ -113,14 +153,15 @@ class ClearmlPipeline(Detector):
         members: set[str] = set()  # task names run as steps of a controller
         for _e, tree in trees:
             for c in calls(tree, "add_step"):
-                bt = literal(kwarg(c, "base_task_name"), None)
-                if isinstance(bt, str):
+                bt = _name_of(kwarg(c, "base_task_name"))
+                if bt:
                     members.add(bt)
-        yield from self._controller(index, steps)
+        yield from self._controller(index, steps, trees)
         yield from self._decorated(index, trees)
         yield from self._step_outputs(index, trees, steps, members)
 
-    def _controller(self, index: FileIndex, steps: list[_Step]) -> Iterator[Finding]:
+    def _controller(self, index: FileIndex, steps: list[_Step], trees: list[tuple[FileEntry, ast.Module]]) -> Iterator[Finding]:
+        handoff = _dataset_handoff(trees)
         by_path: dict[str, list[_Step]] = {}
         for s in steps:
             by_path.setdefault(s.path, []).append(s)
@@ -131,11 +172,27 @@ class ClearmlPipeline(Detector):
                 continue
             training = [s for s in mine if trainingish(s.text)]
             fed = [(ln, s) for s in (training or mine) for ln in [_data_edge(s, by_name)] if ln]
-            if not fed:  # training steps load their own data (a fixed dataset id): the edges carry no lineage
+            if fed:
+                line, _s = min(fed, key=lambda x: x[0])
+                yield self.found("pipeline.dag", index, path, line, attrs={"tool": "clearml", "steps": len(mine), "with_io": True,
+                                                                          "training": bool(training)})
                 continue
-            line, _s = min(fed, key=lambda x: x[0])
-            yield self.found("pipeline.dag", index, path, line, attrs={"tool": "clearml", "steps": len(mine), "with_io": True,
-                                                                      "training": bool(training)})
+            # no ``${step.x}`` reference feeds training: the steps may still hand their data on as ClearML dataset
+            # versions, an upstream step publishing (``Dataset.create`` ... ``finalize``/``upload``) what the training
+            # step's task reads back by project and name (``Dataset.get(dataset_project=..., dataset_name=...)``); a
+            # training step reading a fixed dataset id loads its own data (no lineage)
+            if not handoff:
+                continue
+            tasks = _task_files(trees)
+            # the training step's own task (matched by its ``Task.init`` name) trains and reads a dataset by name,
+            # itself or through the project modules it imports
+            trainers = [s for s in mine if any(_trains(index, e) and _reaches(index, e, lambda p: p in handoff) for e in tasks.get(s.base or s.name, ()))]
+            for s in sorted(trainers, key=lambda t: t.line):
+                ups = [by_name[p] for p in s.parents if p in by_name and p != s.name]
+                if any(_dataish(u.text) or any(_publishes(t) for t in _trees_of(trees, tasks.get(u.base or u.name, ()))) for u in ups):
+                    yield self.found("pipeline.dag", index, path, s.line, attrs={"tool": "clearml", "steps": len(mine), "with_io": True,
+                                                                                "training": True, "via": "dataset"})
+                    break
 
     def _decorated(self, index: FileIndex, trees: list[tuple[FileEntry, ast.Module]]) -> Iterator[Finding]:
         components = {fn.name for _e, tree in trees for fn in functions(tree).values() if decorator(fn, "component")}
@@ -169,8 +226,15 @@ class ClearmlPipeline(Detector):
         # the steps beside the step that reads an artifact back first (one repository may hold several pipelines)
         for e, tree in sorted(trees, key=lambda t: _dir(t[0].path) not in readers):
             inits = [c for c in calls(tree, "init") if dotted(c.func).endswith("Task.init")]
-            names = {literal(kwarg(c, "task_name"), None) for c in inits} | {literal(c.args[1], None) for c in inits if len(c.args) > 1}
+            names = {_name_of(kwarg(c, "task_name")) for c in inits} | {_name_of(c.args[1]) for c in inits if len(c.args) > 1}
             member = bool(names & members)
+            for c in inits:  # ``output_uri=True`` (the files server) or a storage URL: the task's models are uploaded there
+                uri = kwarg(c, "output_uri")
+                if store_done or not member or uri is None or literal(uri, None) in (False, None, "") and not isinstance(uri, ast.Name | ast.Attribute):
+                    continue
+                if _trains(index, e):
+                    store_done = True
+                    yield self.found("artifact.store", index, e.path, c.lineno, attrs={"kind": "clearml", "how": "output_uri"})
             for c in calls(tree, "upload_artifact"):
                 name = literal(kwarg(c, "name"), None) or (literal(c.args[0], None) if c.args else None)
                 obj = kwarg(c, "artifact_object") or (c.args[1] if len(c.args) > 1 else None)
@@ -191,11 +255,116 @@ class ClearmlPipeline(Detector):
                     store_done = True
                     yield self.found("artifact.store", index, e.path, c.lineno, attrs={"kind": "clearml",
                                                                                       "how": "output_model" if tail(dotted(c.func)) == "OutputModel" else "dataset"})
+        # ``Dataset.get(..., alias="train_data")`` in the code a member training task runs: ClearML records the alias and the
+        # dataset version's id in that task's "Datasets" hyperparameters, beside the model the task outputs (D2)
+        aliased = _alias_reads(trees)
+        if aliased:
+            for e, tree in trees:
+                inits = [c for c in calls(tree, "init") if dotted(c.func).endswith("Task.init")]
+                names = {_name_of(kwarg(c, "task_name")) for c in inits} | {_name_of(c.args[1]) for c in inits if len(c.args) > 1}
+                if not names & members or not _trains(index, e):
+                    continue
+                path = _reach(index, e, lambda p: p in aliased)
+                if path is not None:
+                    yield self.found("data.version_logged", index, path, aliased[path], attrs={"tool": "clearml", "pinned": True, "how": "alias",
+                                                                                            "linked_to_model": True, "per_run": True})
+                    break
         for s in steps:  # a data function step's return values are stored as artifacts of each run and read by the next step
             if not data_done and s.function and s.name in consumed and (_dataish(s.text) or any(_dataish(r) for r in s.returns)):
                 data_done = True
                 yield self.found("data.version_logged", index, s.path, s.line, attrs={"tool": "clearml", "pinned": True, "how": "artifact",
                                                                                      "per_run": True})
+
+
+def _task_files(trees: list[tuple[FileEntry, ast.Module]]) -> dict[str, list[FileEntry]]:
+    """Task name (literal or expression source) -> the files whose ``Task.init`` creates a task of that name."""
+    out: dict[str, list[FileEntry]] = {}
+    for e, tree in trees:
+        for c in calls(tree, "init"):
+            if not dotted(c.func).endswith("Task.init"):
+                continue
+            name = _name_of(kwarg(c, "task_name") or (c.args[1] if len(c.args) > 1 else None))
+            if name:
+                out.setdefault(name, []).append(e)
+    return out
+
+
+def _trees_of(trees: list[tuple[FileEntry, ast.Module]], entries: Iterable[FileEntry]) -> list[ast.Module]:
+    paths = {e.path for e in entries}
+    return [tree for e, tree in trees if e.path in paths]
+
+
+def _trains(index: FileIndex, e: FileEntry) -> bool:
+    """The task file fits a model, itself or through the project modules it imports."""
+    return _reaches(index, e, lambda p: bool(index.fact(p, FIT_FACT)))
+
+
+def _publishes(tree: ast.Module) -> bool:
+    """The file creates a ClearML dataset version (``Dataset.create``)."""
+    return any(dotted(c.func).endswith("Dataset.create") for c in calls(tree, "create"))
+
+
+def _alias_reads(trees: list[tuple[FileEntry, ast.Module]]) -> dict[str, int]:
+    """Path -> line of the first ``Dataset.get(..., alias=...)`` of each ClearML file that has one."""
+    out: dict[str, int] = {}
+    for e, tree in trees:
+        for c in calls(tree, "get"):
+            alias = kwarg(c, "alias")
+            if dotted(c.func).endswith("Dataset.get") and alias is not None and literal(alias, None) not in (None, ""):
+                out.setdefault(e.path, c.lineno)
+    return out
+
+
+def _dataset_handoff(trees: list[tuple[FileEntry, ast.Module]]) -> frozenset[str]:
+    """The files that read a ClearML dataset back by project and name (the latest version a step published), when the
+    project's ClearML code also publishes dataset versions; empty otherwise. A read by a literal ``dataset_id`` pins
+    one fixed dataset instead."""
+    publishes = False
+    readers: set[str] = set()
+    for e, tree in trees:
+        publishes = publishes or _publishes(tree)
+        for c in calls(tree, "get"):
+            if not dotted(c.func).endswith("Dataset.get"):
+                continue
+            if isinstance(literal(kwarg(c, "dataset_id"), None), str) or (c.args and isinstance(literal(c.args[0], None), str)):
+                continue
+            if kwarg(c, "dataset_name", "dataset_project") is not None:
+                readers.add(e.path)
+    return frozenset(readers) if publishes else frozenset()
+
+
+def _reaches(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: int = 200) -> bool:
+    """``hit`` holds for ``e``'s path or for a project module it imports, directly or through others (at most ``limit``)."""
+    return _reach(index, e, hit, limit) is not None
+
+
+def _modules(index: FileIndex) -> dict[str, list[FileEntry]]:
+    """Last module name -> the project's Python files of that name (a package by its ``__init__``)."""
+    modules: dict[str, list[FileEntry]] = {}
+    for f in index.select(("**/*.py",)):
+        parts = f.vpath.rsplit(".", 1)[0].split("/")
+        modules.setdefault(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1], []).append(f)
+    return modules
+
+
+def _reach(index: FileIndex, e: FileEntry, hit: Callable[[str], bool], limit: int = 200) -> str | None:
+    """The first path of ``e`` and the project modules it imports (breadth first, at most ``limit``) for which ``hit`` holds."""
+    modules: dict[str, list[FileEntry]] = index.memo("clearml-pipeline:modules", lambda: _modules(index))
+    seen = {e.path}
+    todo = [e]
+    while todo and len(seen) <= limit:
+        cur = todo.pop(0)
+        if hit(cur.path):
+            return cur.path
+        for dotted_name in file_imports(index, cur) or ():
+            want = dotted_name.split(".")
+            for f in modules.get(want[-1], ()):
+                parts = f.vpath.rsplit(".", 1)[0].split("/")
+                key = parts[:-1] if parts[-1] == "__init__" else parts
+                if f.path not in seen and key[-len(want):] == want:
+                    seen.add(f.path)
+                    todo.append(f)
+    return None
 
 
 def _dir(path: str) -> str:

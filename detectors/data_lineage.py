@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
@@ -16,10 +17,10 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.commands import job_commands
 from mlscan.facts.commands import words as argv_words
 from mlscan.facts.orchestration import words
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import file_imports
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -61,9 +62,23 @@ class DataLineage(Detector):
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return index.mentions(e.path, NEEDLES) or index.mentions(e.path, TAG_CALLS) and index.mentions(e.path, TRACKERS)
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, calls = ops.py_calls(index, e)
-        hits = sorted(_python(index, e, tree, al, calls), key=lambda h: h[1])
+    visit_reads_tree = False  # its tree work is the file fact HITS (the tree is parsed again only where HITS says so)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        if e.test:
+            return  # reported nowhere (place: a test file)
+        fact = index.fact(e.path, HITS)
+        if fact == _ACROSS:  # a logged dict built by another module's function: read with that module
+            tree = index.python(e.path)
+            if tree is None:
+                return
+            al, calls = ops.py_calls(index, e)
+            hits = _located(index, e, sorted(_python(index, e, tree, al, calls), key=lambda h: h[1]))
+            linked = _linked(index, e, calls)
+        elif fact:
+            hits, linked = fact
+        else:
+            return
         if not hits:
             return
         where = place(index, e)
@@ -71,14 +86,11 @@ class DataLineage(Detector):
             return
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-        linked = any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
-            t.role == "run" and t.text.endswith("log_model") for t in tracking.tracker_calls(index, e))
         done: set[str] = set()
-        for signal, line, tool, extra in hits:
+        for signal, (at, snip), tool, extra in hits:
             if signal in done:
                 continue
             done.add(signal)
-            at, snip = ops.locate(index, e, line)
             attrs = {"tool": tool, **extra}
             if signal == "data.version_logged":
                 attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
@@ -120,13 +132,68 @@ class DataLineage(Detector):
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.WEAK, attrs={"tool": "azureml", "one_off": True})
 
 
+def _linked(index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> bool:
+    """Does the file also log or register a model (a data version logged there is linked to it)?"""
+    return any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
+        t.role == "run" and t.text.endswith("log_model") for t in tracking.tracker_calls(index, e))
+
+
+class _Across(Exception):
+    """Reading the file alone cannot tell: a logged dict is built by a function of another module."""
+
+
+_ACROSS = "across-files"
+
+
+def _hits(index: FileIndex, path: str) -> Any:
+    """``[hits, linked]`` of a file from its tree alone (hits ``[signal, [line, snippet], tool, extra]`` by line, what
+    ``visit`` finishes with the file's place; line and snippet as evidence cites them, ``ops.locate``); ``_ACROSS`` when a logged dict comes from another module's function (the visit
+    reads both); None when the file does not parse."""
+    e = index.entry(path)
+    tree = index.python(path)
+    if e is None or tree is None:
+        return None
+    al, calls = ops.py_calls(index, e)
+    try:
+        hits = _located(index, e, sorted(_python(index, e, tree, al, calls, alone=True), key=lambda h: h[1]))
+    except _Across:
+        return _ACROSS
+    if not hits:
+        return [hits, False]
+    derive_facts(index, path)  # the visit asks the file's place
+    return [hits, _linked(index, e, calls)]
+
+
+def _located(index: FileIndex, e: FileEntry, hits: list[tuple[str, int, str, dict]]) -> list[list[Any]]:
+    """The first hit of each signal (the ones the visit reports), with its line and snippet as evidence cites them."""
+    out: list[list[Any]] = []
+    for signal, line, tool, extra in hits:
+        if all(h[0] != signal for h in out):
+            out.append([signal, list(ops.locate(index, e, line)), tool, extra])
+    return out
+
+
+def _wanted(index: FileIndex, path: str) -> bool:
+    """``DataLineage.wants`` for an eager fact (words may be unsure); test files are never visited for it."""
+    e = index.entry(path)
+    return e is not None and not e.test and (
+        index.may_mention(path, NEEDLES) or index.may_mention(path, TAG_CALLS) and index.may_mention(path, TRACKERS))
+
+
+# derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
+HITS = register_fact("data.lineage.hits", _hits, eager=_wanted)
+
+
 def _submitted(index: FileIndex, e: FileEntry) -> bool:
     """Is a pipeline definition submitted by an automated path: a module that imports it (``from pipelines.train_pipeline
     import build``) is reached by CI, a container or another automated root other than being a definition itself?"""
     stem = e.name.rsplit(".", 1)[0]
     key = e.vpath.rsplit(".", 1)[0].split("/")
+    # a module importing it names the stem verbatim; ``may_mention`` leaves the words check out when a word of the stem is not
+    # in the scan's vocabulary (asking would split every file again: Azure/azureml-examples, 1,965 splits for four stems)
+    needle = (stem.encode(),)
     for f in index.select(("**/*.py",)):
-        if f.path == e.path or f.test or not index.mentions(f.path, (stem.encode(),)):
+        if f.path == e.path or f.test or not index.may_mention(f.path, needle) or not index.contains(f.path, needle):
             continue
         if not any(key[-len(d.split(".")):] == d.split(".") for d in file_imports(index, f) or ()):
             continue
@@ -151,8 +218,10 @@ def _ci_registers_data(index: FileIndex) -> bool:
     return bool(index.memo("data-lineage:ci-registers-data", build))
 
 
-def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[tuple[str, int, str, dict]]:
-    """(signal, line, tool, extra attrs) for every data-version pin, log or versioned store in a file."""
+def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[ops.PyCall],
+            alone: bool = False) -> Iterator[tuple[str, int, str, dict]]:
+    """(signal, line, tool, extra attrs) for every data-version pin, log or versioned store in a file (``alone``: raise
+    _Across rather than read another file)."""
     V, S = "data.version_logged", "data.versioned_store"
     aml = ops.imports_module(al, "azureml", "azure.ai.ml")
     for c in calls:
@@ -198,7 +267,7 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
             key = ops.literal(c.node.args[0])
             w = words(key) if isinstance(key, str) else set()
             if not w and a in ("set_tags", "log_params", "log"):  # a dict of tags, maybe built elsewhere in the project
-                w = {x for k in _dict_keys(index, e, tree, al, c.node.args[0]) for x in words(k)
+                w = {x for k in _dict_keys(index, e, tree, al, c.node.args[0], alone) for x in words(k)
                      if words(k) & _DATA_WORDS and words(k) & _VERSION_WORDS}
             if w & _DATA_WORDS and not w & _VERSION_WORDS and w <= _DATA_WORDS | _TAG_WORDS | {"name"} and len(c.node.args) > 1:
                 # a dataset tag on the run: ``log_param("dataset", "customers-2024-05")``, ``set_tag("data_tag", TAG)``
@@ -266,7 +335,7 @@ def _returned_keys(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return {k for r in walk(fn) if isinstance(r, ast.Return) and r.value is not None for k in _literal_keys(fn, r.value)}
 
 
-def _dict_keys(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], arg: ast.AST) -> set[str]:
+def _dict_keys(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], arg: ast.AST, alone: bool = False) -> set[str]:
     """Keys of the dict a tracker call logs: a literal, a name bound to one, or the dict a project function returns
     (defined in this file or in the project module it is imported from: ``log_params(data_info(df))``,
     ``info = dataset_fingerprint(path); mlflow.set_tags(info)``)."""
@@ -282,6 +351,8 @@ def _dict_keys(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, 
     qual = al.get(name, "")
     if "." not in qual:
         return keys
+    if alone:
+        raise _Across
     module, _, func = qual.rpartition(".")
     rel = module.replace(".", "/")
     for cand in (f"{rel}.py", f"{rel}/__init__.py", f"src/{rel}.py"):

@@ -92,6 +92,11 @@ def _plain_headings(doc: Document) -> tuple[Section, ...]:
     return tuple(out)
 
 
+# a section listing what the reader's machine needs before the set-up starts ("Prerequisites", "Before you begin")
+_PREREQUISITES = lazy_re(r"\b(pre-?requisites?|before you (begin|start)|what you need|you will need|system requirements)\b", re.IGNORECASE)
+# upgrading the installer itself (``pip install --upgrade pip``, ``python -m pip install -U pip setuptools wheel``):
+# machine preparation before the project's own install
+_INSTALLER_UPGRADE = lazy_re(r"^\s*(python[\d.]*\s+-m\s+)?pip[\d.]*\s+install\s+(-\S+\s+)*(pip|setuptools|wheel)(\s+(pip|setuptools|wheel))*\s*$")
 _ONBOARDING = lazy_re(r"\b(get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
@@ -107,10 +112,11 @@ _PY_SCRIPT = lazy_re(r"^\s*python[\d.]*\s+(?:-[uOB]+\s+)*((?:\./)?[\w/.-]+\.py)(
 _COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
-def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
+def _runs_nothing(index: FileIndex, doc_path: str, cmd: str, unbuilt: set[str] | None = None) -> bool:
     """A command whose file beside the page (else at the root) defines nothing to run: ``make build`` with no ``build``
     target, ``docker compose up`` with a compose file that declares no services (an empty placeholder file), ``bash
-    run_demo.sh`` whose script only echoes."""
+    run_demo.sh`` whose script only echoes, ``docker build -t app .`` with no Dockerfile in its context (its tag is added
+    to ``unbuilt``) and ``docker run app`` of such an image."""
     here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
     if _LISTS_ONLY.match(cmd):
         return True  # ``invoke --list``, ``make help``: prints what there is to run, runs none of it
@@ -128,7 +134,52 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
     if m:  # ``python app.py`` where the repository has no app.py anywhere (the page may cd into any folder first)
         rel = m.group(1).removeprefix("./")
         return not index.select((rel, f"**/{rel}"))
+    if _DOCKER_BUILD.match(cmd):
+        if not _no_dockerfile(index, here, cmd):
+            return False
+        words = cmd.split()
+        tags = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-t", "--tag")] + \
+            [w.split("=", 1)[1] for w in words if w.startswith("--tag=")]
+        if unbuilt is not None:
+            unbuilt.update(t.split(":")[0] for t in tags)
+        return True
+    m = _DOCKER_RUN.match(cmd)
+    if m and unbuilt:
+        return any(w.split(":")[0] in unbuilt for w in cmd.split()[2:] if not w.startswith("-"))
     return _undefined_make(index, doc_path, cmd)
+
+
+_DOCKER_RUN = lazy_re(r"^\s*(?:sudo\s+)?(?:docker|podman)\s+(?:container\s+)?run\s")
+_DOCKER_BUILD = lazy_re(r"^\s*(?:sudo\s+)?(?:docker|podman)\s+(?:image\s+)?build\s")
+# ``docker build`` options that take a value (the context is the one positional argument)
+_BUILD_VALUE_OPTS = frozenset({"-t", "--tag", "--build-arg", "--target", "--platform", "--network", "--label", "--cache-from",
+                               "--cache-to", "--secret", "--ssh", "--progress", "-o", "--output", "--add-host", "--iidfile",
+                               "--build-context", "-m", "--memory", "--shm-size", "--ulimit", "--builder"})
+
+
+def _no_dockerfile(index: FileIndex, here: str, cmd: str) -> bool:
+    """``docker build -t app .`` whose context (beside the page, else from the root) holds no Dockerfile and that names
+    none with ``-f``: the build fails, so the step installs nothing (a repository of ``Dockerfile.train`` and
+    ``Dockerfile.api`` only)."""
+    words = cmd.split()
+    ctx = None
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in ("-f", "--file") or w.startswith(("--file=", "-f=")) or (w.startswith("-f") and len(w) > 2 and not w.startswith("--")):
+            return False
+        if w.startswith("-"):
+            i += 2 if w in _BUILD_VALUE_OPTS else 1
+            continue
+        if w not in ("sudo", "docker", "podman", "image", "build"):
+            ctx = w
+        i += 1
+    if ctx is None or ctx == "-" or "://" in ctx or ctx.startswith(("git@", "$", "~", "/")) or any(c in ctx for c in "$`{<>|&;"):
+        return False
+    ctx = ctx.strip("'\"").removeprefix("./").rstrip("/")
+    ctx = "" if ctx in (".", "") else ctx + "/"
+    return not any(index.select(tuple(f"{d}{ctx}{n}" for n in ("Dockerfile", "dockerfile", "Containerfile")))
+                   for d in dict.fromkeys((here, "")))
 
 
 def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
@@ -147,23 +198,23 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
     return not recipes if not wanted else not any(t in recipes for t in wanted)
 
 
+_SENTENCE_END = (".", ":", ",", ";", "!", "?")
 # words that follow a tool's name in a sentence, never as its subcommand ("docker is used to ...")
 _PROSE_WORDS = frozenset({"is", "are", "was", "were", "be", "and", "or", "the", "a", "an", "to", "for", "will", "can", "should",
                           "must", "has", "have", "with", "of", "in", "on", "that", "which", "it", "as", "by", "from"})
+# a one-line label that introduces the commands below it ("Docker:", "Inference:")
 _LABEL = lazy_re(r"^[A-Za-z][\w /&()+-]{0,40}:$")
-_SENTENCE_END = lazy_re(r"(\w[.!?]|[:,;])$")  # a sentence's end; ``docker build .`` ends in a path
 
 
-def _bare_commands(index: FileIndex, path: str, b: Block) -> list[tuple[int, str]]:
-    """Shell commands written as a plain paragraph, without fence or indent (``python3 -m venv venv`` /
-    ``pip install -r requirements.txt``), after an optional one-line label (``Docker:``): (line, command) of the install
-    and run commands, when every line of the paragraph is a command (lower-case, not a sentence, a known program and
-    not followed by a word of prose); [] for a paragraph of prose."""
-    if b.kind != TEXT:
-        return []
-    lines = (index.text(path) or "").split("\n")[b.line - 1:b.end_line]
-    rows = [(b.line + i, ln.strip()) for i, ln in enumerate(lines) if ln.strip()]
-    if rows and _LABEL.match(rows[0][1]):
+def _bare_commands(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str, str]]:
+    """A paragraph that is nothing but shell commands written as plain lines (no code fence: ``docker compose -f
+    docker-compose.yaml up -d`` under "### 3 Start the stack"), after an optional one-line label (``Docker:``):
+    ``(line, command, kind)`` of its install and run commands. Every line must read as a command (lower-case, a known
+    command not followed by a word of prose, no sentence punctuation at its end; ``docker build .`` ends in a path);
+    one line of prose makes the paragraph prose. Lines are read from the page (a paragraph's text joins them)."""
+    lines = index.lines(doc_path) if b.end_line >= b.line else []
+    rows = [(b.line + i, raw.strip()) for i, raw in enumerate(lines[b.line - 1:b.end_line]) if raw.strip()] or [(b.line, b.text.strip())]
+    if len(rows) > 1 and _LABEL.match(rows[0][1]):
         rows = rows[1:]
     joined: list[tuple[int, str]] = []
     for line, text in rows:  # ``\`` continues a command on the next line
@@ -171,17 +222,20 @@ def _bare_commands(index: FileIndex, path: str, b: Block) -> list[tuple[int, str
             joined[-1] = (joined[-1][0], joined[-1][1][:-1].rstrip() + " " + text)
         else:
             joined.append((line, text))
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, str]] = []
     for line, cmd in joined:
+        kind = classify(cmd)
         words = cmd.split()
-        if not cmd[:1].islower() and not cmd.startswith(("./", "../")) or _SENTENCE_END.search(cmd) \
+        if kind is None or not (cmd[0].islower() or cmd[0] in "./") or (cmd.endswith(_SENTENCE_END) and not cmd.endswith(" .")) \
                 or len(words) > 1 and words[1].lower() in _PROSE_WORDS:
             return []
-        kind = classify(cmd)
-        if kind is None:
-            return []
-        if kind in (INSTALL, RUN):
-            out.append((line, cmd))
+        head = words[0].rsplit("/", 1)[-1]
+        if head.startswith("python") and not (len(words) > 1 and (words[1].endswith(".py") or words[1] in ("-m", "-c"))):
+            return []  # "python is required": prose
+        if head in ("make", "gmake") and not index.select(("Makefile", "makefile", "GNUmakefile", "**/Makefile")):
+            return []  # "make sure ...": prose, unless the project has a Makefile
+        if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd):
+            out.append((line, cmd, kind))
     return out
 
 
@@ -220,17 +274,23 @@ class DocsSetup(Detector):
             stem = e.name.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
+            unbuilt: set[str] = set()  # images the page builds from a context with no Dockerfile: running them fails too
             refs: set[int] = set()  # lines of commands in a command reference section
-            # a README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
+            sections = _plain_headings(doc)
+            # a README's one top title names the project ("Fraud MLOps Pipeline"): when a section below it is titled for
+            # the set-up, the text right under the title (badges, a status note mentioning `dvc repro`) is no set-up section
+            titled = where == "readme" and sum(1 for x in sections if x.level == 1) == 1 and any(
+                _SETUP.search(t) for x in sections for t in x.trail[1:])
+            # a top README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
             headingless = where == "readme" and len(doc.sections) == 1 and not doc.sections[0].title
-            for s in _plain_headings(doc):
+            for s in sections:
+                trail = () if titled and s.level == 1 else s.trail
                 if _OPTIONAL.search(s.title):
                     continue
-                if not (page_is_guide or any(_SETUP.search(t) for t in s.trail)):
+                if not (page_is_guide or any(_SETUP.search(t) for t in trail)):
                     for b in s.blocks if headingless else ():
-                        for line, cmd in _bare_commands(index, e.path, b):
-                            if not _runs_nothing(index, e.vpath, cmd):
-                                found.append((line, cmd, classify(cmd) or RUN, s.title))
+                        if b.kind == TEXT and not _INLINE_CODE.search(b.text):
+                            found += [(line, cmd, kind, s.title) for line, cmd, kind in _bare_commands(index, e.vpath, b)]
                     continue
                 aside = False  # the paragraph before a code block calls it optional
                 under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
@@ -242,20 +302,22 @@ class DocsSetup(Detector):
                         aside = under is not None or bool(_OPTIONAL.search(b.text))
                         if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
                             under = indent
-                        for line, cmd in ([] if aside else _bare_commands(index, e.path, b)):
-                            if not _runs_nothing(index, e.vpath, cmd):
-                                found.append((line, cmd, classify(cmd) or RUN, s.title))
-                        for cmd in ([] if aside else _INLINE_CODE.findall(b.text)):
+                        inline = [] if aside else _INLINE_CODE.findall(b.text)
+                        for cmd in inline:
                             kind = classify(cmd)
-                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):
+                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):
                                 found.append((b.line, cmd, kind, s.title))
                                 refs |= {b.line} if _reference(s.trail) else set()
+                        if b.kind == TEXT and not aside and not inline:  # commands written as bare lines under a step heading
+                            for line, cmd, kind in _bare_commands(index, e.vpath, b):
+                                found.append((line, cmd, kind, s.title))
+                                refs |= {line} if _reference(s.trail) else set()
                         continue
                     if not b.is_shell or aside:
                         continue
                     for line, cmd in commands(b):
                         kind = classify(cmd)
-                        if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd):
+                        if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd, unbuilt):
                             found.append((line, cmd, kind, s.title))
                             refs |= {line} if _reference(s.trail) else set()
             if not found:
@@ -267,8 +329,11 @@ class DocsSetup(Detector):
                                             "steps": len(steps)})
                 continue  # describes or markets the project, but gives no steps to follow
             kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
-            # cited at the first command of the project's own set-up, past the machine's prerequisites
-            line, cmd, _, section = next((f for f in found if not _system_install(f[1])), found[0])
+            # cited at the first command of the project's own set-up, past the machine's prerequisites: a system package
+            # manager's install, and the tools a "Prerequisites" list asks the reader to have (``pip install dvc``)
+            line, cmd, _, section = next((f for f in found if not _system_install(f[1]) and not _PREREQUISITES.search(f[3])
+                                          and not _INSTALLER_UPGRADE.match(f[1])),
+                                         next((f for f in found if not _system_install(f[1])), found[0]))
             # install commands alone, however many, say nothing about running the project (T1's partial)
             strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1

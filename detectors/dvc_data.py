@@ -7,13 +7,13 @@ metrics and plots) has nothing to link a data version to (``model: false``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
+from mlscan.valueclass import replace
 
 # text records a stage writes beside a model (metrics, run metadata, plots): not the model, whatever folder they sit in
 _RECORD_EXT = (".json", ".yaml", ".yml", ".csv", ".tsv", ".txt", ".md", ".html", ".png", ".svg", ".log")
@@ -134,11 +134,25 @@ def _model_path(path: str) -> bool:
     """A locked output that is a model: a model format, or a path named for models (a JSON output is a model only by
     its name: ``metrics.json`` and plot data are not)."""
     p = path.lower()
+    if _fitted_transform(p):
+        return False
     if p.endswith(_MODEL_EXT):
         return True
     if p.endswith(_RECORD_EXT):  # a record (``model/train_data.json``: run id, hashes) is a model only by its own name
         return "model" in p.rsplit("/", 1)[-1]
     return "model" in p
+
+
+# a fitted preprocessing step pickled beside the data (``data/processed/preprocessor.joblib``, ``scaler.pkl``): what the
+# model's inputs pass through, not a model (a network saved as ``encoder.pt`` keeps its weights format)
+_TRANSFORM_WORDS = frozenset({"preprocessor", "preprocessors", "preprocessing", "scaler", "scalers", "encoder", "encoders", "vectorizer",
+                              "vectoriser", "imputer", "featurizer", "normalizer", "normaliser", "pca", "transformer", "transformers"})
+_PICKLE_EXT = (".joblib", ".pkl", ".pickle", ".sav")
+
+
+def _fitted_transform(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(_PICKLE_EXT) and bool(words(name) & _TRANSFORM_WORDS) and "model" not in name
 
 
 _WEIGHTS_EXT = (".pt", ".pth", ".h5", ".onnx", ".safetensors", ".keras", ".cbm", ".ckpt", ".joblib", ".tflite", ".mlmodel")

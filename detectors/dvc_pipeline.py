@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from mlscan.detector import Detector
@@ -14,6 +13,7 @@ from mlscan.facts.commands import head, words
 from mlscan.facts.orchestration import trainingish
 from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
+from mlscan.valueclass import replace
 
 
 class DvcPipeline(Detector):

@@ -5,6 +5,7 @@ component images, Anyscale/Ray cluster images, SageMaker framework versions); fe
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
+from mlscan.facts.side_environments import auxiliary_service
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength, clean_snippet
@@ -45,6 +47,7 @@ class EnvDockerfile(Detector):
             base_at: tuple[int, int | None] = (froms[-1].line, None)  # the FROM naming the last image, the ARG it reads
             unpinned_installs: list[str] = []
             installs = 0
+            entry = cmd_line = ""  # the final stage's ENTRYPOINT and CMD: the process the image starts
             from_file = False  # an install reads the project's dependency file (not only packages named in the RUN line)
             for ins in instrs:
                 if ins.instruction == "ARG":
@@ -52,6 +55,7 @@ class EnvDockerfile(Detector):
                     args.setdefault(name.strip(), default.strip().strip("'\""))
                     arg_lines.setdefault(name.strip(), ins.line)
                 elif ins.instruction == "FROM":
+                    entry = cmd_line = ""
                     words = [w for w in ins.value.split() if not w.startswith("--")]
                     image = _VAR.sub(lambda m, a=args: a.get(m.group(1)) or m.group(2) or m.group(0), words[0]) if words else ""
                     if len(words) >= 3 and words[1].lower() == "as":
@@ -61,6 +65,10 @@ class EnvDockerfile(Detector):
                         # ``FROM $BASE_IMAGE``: the image is the ARG's default, cited with the FROM that reads it
                         var = _VAR.match(words[0])  # the whole image from an ARG, not only its tag (``pytorch:${V}``)
                         base_at = (ins.line, arg_lines.get(var.group(1)) if var and args.get(var.group(1)) else None)
+                elif ins.instruction == "ENTRYPOINT":
+                    entry = _exec_form(ins.value)
+                elif ins.instruction == "CMD":
+                    cmd_line = _exec_form(ins.value)
                 elif ins.instruction == "RUN":
                     for cmd in split_commands(ins.value):
                         verdict = _install(index, e, cmd)
@@ -83,7 +91,10 @@ class EnvDockerfile(Detector):
                              snippet=snippet, strength=Strength.MEDIUM,
                              attrs={"base": bases[-1][0], "base_pinned": base_pinned, "installs_pinned": installs_pinned,
                                     "installs": installs, "reproducible": base_pinned and installs_pinned,
-                                    **({"from_file": from_file} if installs else {})})
+                                    **({"from_file": from_file} if installs else {}),
+                                    # the image of a tracking server, monitoring dashboard or database beside the project
+                                    **({"auxiliary": aux} if (aux := auxiliary_service(index, e)) else {}),
+                                    **({"tracking_server": True} if _TRACKING_SERVER.search(entry or cmd_line) else {})})
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:
@@ -110,6 +121,24 @@ class EnvDockerfile(Detector):
             line, snip = ops.locate(index, e, code_line)
             yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
                              attrs={"kind": kind, "image": image, "pinned": ok, **({"installs": installs} if installs is not None else {})})
+
+
+# an image whose process is an experiment-tracking server (``mlflow server``/``mlflow ui``, ``python -m mlflow server``):
+# it packages a third-party service the project talks to, not the environment the project's code runs in
+_TRACKING_SERVER = lazy_re(r"^\s*(\S*/)?(python3?\s+-m\s+)?mlflow\s+(server|ui)\b")
+
+
+def _exec_form(value: str) -> str:
+    """A CMD/ENTRYPOINT's command line: the JSON exec form joined, else the shell form as written."""
+    v = value.strip()
+    if v.startswith("["):
+        try:
+            parts = json.loads(v)
+            if isinstance(parts, list):
+                return " ".join(str(p) for p in parts)
+        except (ValueError, RecursionError):
+            pass
+    return v
 
 
 # an install that reads the project's declared dependencies: a requirements/constraints file, a lock or project file, an

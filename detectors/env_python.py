@@ -13,6 +13,7 @@ from mlscan.facts import ops
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.side_environments import folder_service, model_environment
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import normalize_name, parse_requirements
 from mlscan.lazyre import lazy_re
@@ -65,7 +66,7 @@ class EnvPython(Detector):
                     key = "conda_file"
                 if total:
                     yield self.found("env.conda", index, e.path, doc.line_of(key), strength=Strength.MEDIUM,
-                                     attrs={"pinned_share": round(pins / total, 2), "total": total})
+                                     attrs={"pinned_share": round(pins / total, 2), "total": total, **_model_env(index, e)})
                     break
         for e in index.select(("**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")):
             data = _jsonc(index.text(e.path) or "")
@@ -78,7 +79,17 @@ class EnvPython(Detector):
         dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or place(index, e).kind == "test"
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
                           attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
-                                 "scope": "dev" if dev else "main"})
+                                 "scope": "dev" if dev else "main", **_model_env(index, e)})
+
+
+def _model_env(index: FileIndex, e: FileEntry) -> dict[str, bool]:
+    """``{"model_env": True}`` for the environment a saved model's directory records (MLflow's conda.yaml/requirements.txt
+    beside ``MLmodel``): what the logging run had installed, not what the project sets up; ``{"auxiliary": kind}`` for
+    the dependencies of a tracking server's, monitoring dashboard's or database's image in the same folder."""
+    if model_environment(index, e):
+        return {"model_env": True}
+    service = folder_service(index, e)  # the requirements an auxiliary service's image installs
+    return {"auxiliary": service} if service else {}
 
 
 def _declared(index: FileIndex, e: FileEntry) -> list[tuple[str, str]]:

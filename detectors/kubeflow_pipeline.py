@@ -47,6 +47,27 @@ def _components(tree: ast.Module) -> set[str]:
     return out
 
 
+def _verdict_line(index: FileIndex, e: FileEntry, refs: list[ast.Call]) -> int | None:
+    """The line where a component of this file whose output a condition reads compares a metric to decide what it
+    returns (``should_deploy = f1 - baseline >= threshold`` ... ``return should_deploy``, or ``return f1 >= 0.8``); None
+    when the component is defined elsewhere or returns no metric comparison."""
+    tree = index.python(e.path)
+    if tree is None or e.suffix == ".ipynb":
+        return None
+    fns = {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for t in refs:
+        fn = fns.get(t.func.id) if isinstance(t.func, ast.Name) else None
+        if fn is None:
+            continue
+        assigns = {tg.id: n for n in walk(fn) if isinstance(n, ast.Assign) for tg in n.targets if isinstance(tg, ast.Name)}
+        for r in (n for n in walk(fn) if isinstance(n, ast.Return) and n.value is not None):
+            node: ast.AST = assigns[r.value.id] if isinstance(r.value, ast.Name) and r.value.id in assigns else r
+            value = node.value if isinstance(node, (ast.Assign, ast.Return)) else None
+            if value is not None and metric_compare(value) is not None:
+                return node.lineno
+    return None
+
+
 _SERVING_NAMES = ("InferenceService", "V1beta1InferenceService", "KServeClient", "SeldonDeployment")
 
 
@@ -276,7 +297,10 @@ class KubeflowPipeline(Detector):
                 by_eval = any(words(dotted(t.func)) & _GATE_WORDS for t in refs)
                 guarded = [t for s in w.body for t in walk(s) if isinstance(t, ast.Call) and _task(t, comps) is t]
                 if guarded and (by_eval or metric_compare(c.args[0]) is not None):
-                    yield self.found("gate.metric", index, e.path, **at(index, e, c.lineno),
+                    # ``dsl.If(evaluation.output == True)``: the component's own comparison decides, the condition acts on it
+                    verdict = _verdict_line(index, e, refs) if metric_compare(c.args[0]) is None else None
+                    extra = (self.evidence(index, e.path, **at(index, e, c.lineno), strength=Strength.MEDIUM),) if verdict else ()
+                    yield self.found("gate.metric", index, e.path, **at(index, e, verdict or c.lineno), extra=extra,
                                      attrs={"tool": "kubeflow", "blocking": True, "kind": "condition", "guards": len(guarded)})
 
     def _compiled(self, index: FileIndex) -> Iterator[Finding]:

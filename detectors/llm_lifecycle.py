@@ -5,6 +5,7 @@ runs them. Feeds google3 LLM.finetuning, LLM.evaluation, LLM.rag."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mlscan.ci import argv
 from mlscan.detector import Detector
@@ -109,12 +110,14 @@ def _config(doc: object) -> tuple[str, str, str] | None:
     return None
 
 
-def _tools_in(cmd: str) -> set[str]:
+@lru_cache(maxsize=1 << 14)
+def _tools_in(cmd: str) -> frozenset[str]:
+    """The LLM tools a command runs; memoised by text (every automated command is asked, and CI jobs repeat them)."""
     words = [w.rsplit("/", 1)[-1].split("@")[0] for w in argv(cmd)[:6]]
     out = {_CLI[w] for w in words if w in _CLI}
     if "axolotl.cli.train" in cmd:
         out.add("axolotl")
-    return out
+    return frozenset(out)
 
 
 def _automated(index: FileIndex, e: FileEntry, commands: list[ops.Command]) -> bool:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import ast
 import posixpath
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import fits_model, training_code, trainingish
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _EXT = {"python": "py", "sql": "sql", "r": "r", "yaml": "yaml"}
 _RUN_TYPES = frozenset({"data_loader", "transformer", "data_exporter", "custom", "dbt", "sensor"})  # not charts, markdown, scratchpads

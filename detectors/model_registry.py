@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.hcl import parse as parse_hcl
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -74,28 +74,27 @@ class ModelRegistry(Detector):
             return False
         return index.mentions(e.path, REGISTRIES) or (index.mentions(e.path, (b"register_model",)) and index.contains(e.path, KUBEFLOW_REGISTRY))
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        hits = list(_python(index, e, tree))
-        if not hits:
+    visit_reads_tree = False  # its tree work is the file fact HIT
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        hit = index.fact(e.path, HIT)
+        if not hit:
             return
         where = place(index, e)
-        line, tool, central = hits[0]
-        if tool == "mlflow" and _local_store(tree, index):
-            central = False  # ``mlflow.set_tracking_uri("file:///./mlruns")`` in the module: the registry is a local folder
+        (at, snip), tool, central, pending, uri_keys = hit
+        if tool == "mlflow" and central and any(_local_config(index, k) for k in uri_keys):
+            central = False  # ``mlflow.set_tracking_uri(cfg.mlflow.tracking_uri)`` with every configured value local
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
         if not central:
             strength = Strength.WEAK
-        approval = tool == "sagemaker" and any(isinstance(n, ast.Constant) and n.value == "PendingManualApproval" for n in walk(tree)) \
-            and not auto_approved(index)
-        at, snip = ops.locate(index, e, line)
+        approval = tool == "sagemaker" and pending is not None and not auto_approved(index)
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
                          attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
         if approval:
             # the policy is the pending-approval status (often a pipeline parameter's default, far from the registration
             # that passes it by name): it leads, the registration follows
-            pending = min(n.lineno for n in walk(tree) if isinstance(n, ast.Constant) and n.value == "PendingManualApproval")
-            p_at, p_snip = ops.locate(index, e, pending)
+            p_at, p_snip = pending
             lead, rest = ((p_at, p_snip), (at, snip)) if p_at is not None and p_at != at else ((at, snip), None)
             extra = (self.evidence(index, e.path, rest[0], snippet=rest[1], strength=strength),) if rest and rest[0] is not None else ()
             yield self.found("governance.approval", index, e.path, lead[0], snippet=lead[1], strength=strength, extra=extra,
@@ -222,6 +221,41 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
                 yield c.line, tool, True
 
 
+def _hit(index: FileIndex, path: str) -> list[object] | None:
+    """The file's first registration as ``[[line, snippet], tool, central, pending, uri_keys]`` (what ``visit`` finishes with the
+    file's place; line and snippet as evidence cites them, ``ops.locate``): ``central`` False for a store that is not
+    shared, also an MLflow registry the module points at a local store; ``pending`` where the first SageMaker
+    ``PendingManualApproval`` status of the module stands (None without one); ``uri_keys`` the configuration keys an MLflow
+    tracking/registry URI is read from (``cfg.mlflow.tracking_uri``: looked up in the project's configs by ``visit``,
+    since they are other files). None when the file registers nothing or does not parse."""
+    e = index.entry(path)
+    tree = index.python(path)
+    if e is None or tree is None:
+        return None
+    line, tool, central = next(_python(index, e, tree), (0, "", False))
+    if not tool:
+        return None
+    if tool == "mlflow" and _local_store(tree):
+        central = False  # ``mlflow.set_tracking_uri("file:///./mlruns")`` in the module: the registry is a local folder
+    pending = min((n.lineno for n in walk(tree) if isinstance(n, ast.Constant) and n.value == "PendingManualApproval"), default=None) \
+        if tool == "sagemaker" else None
+    derive_facts(index, path)  # the visit asks the file's place
+    return [list(ops.locate(index, e, line)), tool, central, None if pending is None else list(ops.locate(index, e, pending)),
+            _uri_keys(tree) if tool == "mlflow" and central else []]
+
+
+def _wanted(index: FileIndex, path: str) -> bool:
+    """``ModelRegistry.wants`` for an eager fact: words may be unsure (``may_mention``)."""
+    e = index.entry(path)
+    if e is None or e.test or not index.may_mention(path, NEEDLES):
+        return False
+    return index.may_mention(path, REGISTRIES) or (index.may_mention(path, (b"register_model",)) and index.contains(path, KUBEFLOW_REGISTRY))
+
+
+# derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
+HIT = register_fact("model.registry.hit", _hit, eager=_wanted)
+
+
 def _attached_model(tree: ast.AST) -> bool:
     """Is a ZenML ``Model`` handed to a pipeline or step decorator (``@pipeline(model=...)``, ``@step(model=...)``)?"""
     return any(isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
@@ -304,21 +338,26 @@ def _config_key(arg: ast.expr) -> str | None:
     return None
 
 
-def _local_store(tree: ast.AST, index: FileIndex | None = None) -> bool:
-    """Does the module point MLflow at a local store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` or
-    ``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine: ``http://127.0.0.1:5000``,
-    ``http://localhost:5000``)? Models registered there stay on the machine that trained them. A URI read from a
-    configuration object (``cfg.mlflow.tracking_uri``) is looked up in the project's YAML configs: local when every value
-    written there under that key is."""
+def _uri_calls(tree: ast.AST) -> Iterator[ast.expr]:
+    """The URI argument of each ``set_tracking_uri``/``set_registry_uri`` call of a module."""
     for n in walk(tree):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") and n.args:
-            arg = n.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                if _local_uri(arg.value):
-                    return True
-                continue
-            key = _config_key(arg) if index is not None else None
-            values = _config_uris(index, key) if key and index is not None else []
-            if values and all(_local_uri(v) for v in values):
-                return True
-    return False
+            yield n.args[0]
+
+
+def _local_store(tree: ast.AST) -> bool:
+    """Does the module point MLflow at a local store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` or
+    ``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine: ``http://127.0.0.1:5000``,
+    ``http://localhost:5000``)? Models registered there stay on the machine that trained them."""
+    return any(isinstance(a, ast.Constant) and isinstance(a.value, str) and _local_uri(a.value) for a in _uri_calls(tree))
+
+
+def _uri_keys(tree: ast.AST) -> list[str]:
+    """The configuration keys the module's MLflow URIs are read from (``cfg.mlflow.tracking_uri``)."""
+    return sorted({k for a in _uri_calls(tree) if not isinstance(a, ast.Constant) and (k := _config_key(a))})
+
+
+def _local_config(index: FileIndex, key: str) -> bool:
+    """Is every value the project's YAML configs write under ``key`` a local store (at least one written)?"""
+    values = _config_uris(index, key)
+    return bool(values) and all(_local_uri(v) for v in values)

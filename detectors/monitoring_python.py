@@ -8,14 +8,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from types import MappingProxyType
 
 from mlscan.detector import Detector
-from mlscan.facts import ops
+from mlscan.facts import ground_truth, ops
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
-from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source
+from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_splits_only
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -27,6 +26,7 @@ from mlscan.facts.telemetry import telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Evidence, Finding, Strength
+from mlscan.valueclass import replace
 
 D, M = "data", "model"  # drift kinds
 # (qualified-name prefix, tool, {called name suffix: drift kind}); any call into the prefix is monitoring
@@ -97,7 +97,7 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
-        placeholder = substitute = on_demand = None
+        placeholder = substitute = on_demand = splits = None
         for f in self._monitors(index, e, tree):
             if placeholder is None:
                 placeholder = _placeholder_reads(tree)  # drift on ``s3://your-bucket/...`` reads nothing real yet
@@ -105,7 +105,11 @@ class MonitoringPython(Detector):
                 # a report computed by a page of an interactive app (Streamlit, Gradio, Dash, Panel) runs when someone
                 # opens the page and picks the data: nothing watches the model unattended
                 on_demand = ops.imports_module(ops.py_calls(index, e)[0], *_INTERACTIVE_UI)
+                # a report between the training split files (X_train.csv against X_test.csv) profiles the training data
+                splits = bool(training_splits_only(tree))
             extra: dict[str, object] = {"placeholder": True} if placeholder else {}
+            if splits and f.attrs.get("tool") in _LIB_TOOLS:
+                extra["training_splits"] = True
             if substitute:
                 extra["split_substitute"] = True
             if on_demand and f.attrs.get("tool") in _LIB_TOOLS:  # a report library's run, not a metric exported and scraped
@@ -146,7 +150,8 @@ class MonitoringPython(Detector):
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
-                line, snip = ops.locate(index, e, model_at.get(tool, c.line) if signal == "monitoring.model" else c.line)
+                at_line = model_at.get(tool, c.line) if signal == "monitoring.model" else _model_column(c) if signal == "monitoring.model_drift" else c.line
+                line, snip = ops.locate(index, e, at_line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 extra: tuple[Evidence, ...] = ()
                 if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \
@@ -172,6 +177,13 @@ class MonitoringPython(Detector):
                 at, snip = ops.locate(index, e, hit.line)
                 yield self.found("monitoring.model_drift", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"tool": "custom", "wired": strength is Strength.STRONG, "statistic": hit.attr})
+        # the model's performance measured on predictions joined with the ground truth recorded for them later
+        if where not in ("test",) and index.contains(e.path, ground_truth.NEEDLES):
+            perf = ground_truth.performance_on_ground_truth(tree)
+            if perf is not None:
+                at, snip = ops.locate(index, e, perf)
+                yield self.found("monitoring.model", index, e.path, at, snippet=snip, strength=strength,
+                                 attrs={"tool": "ground-truth", "basis": "ground_truth", "wired": strength is Strength.STRONG})
         # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
         if not any(signal == "monitoring.model" for signal, _tool in seen):
             return
@@ -249,6 +261,8 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
         return True
     if index.mentions(e.path, UNIMPORTED_CALLS) and index.contains(e.path, UNIMPORTED_CALLS):
         return True
+    if index.contains(e.path, ground_truth.NEEDLES) and index.contains(e.path, (b"predict",)):
+        return True  # performance measured on stored ground truth (mlscan.facts.ground_truth)
     return may_log_predictions(index, e)
 
 
@@ -300,6 +314,16 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
             if M in kind:
                 yield "monitoring.model_drift", tool
             return
+
+
+def _model_column(c: ops.PyCall) -> int:
+    """Where a monitor of both kinds watches the model: its prediction, label or target column argument
+    (``MonitorInferenceLog(..., prediction_col="prediction", label_col=...)``), else the call."""
+    kw = next((k for k in getattr(c.node, "keywords", ()) if k.arg and _MODEL_COLUMN.search(k.arg)), None)
+    return kw.value.lineno if kw is not None else c.line
+
+
+_MODEL_COLUMN = lazy_re(r"(?i)predict|label|target")
 
 
 def _column_kind(c: ops.PyCall) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -68,9 +68,27 @@ def _durable_root(index: FileIndex) -> bool:
         for _e, tree in index.python_files((b"pipeline_root",), ("**/*.py", "**/*.ipynb")):
             if any(isinstance(n, ast.keyword) and n.arg == "pipeline_root" for n in walk(tree)):
                 return True
+        # a run submitted to Vertex AI Pipelines (``aiplatform.PipelineJob``) keeps its artifacts in Cloud Storage even
+        # without a root: the staging bucket of ``aiplatform.init``, else a pipeline-specific artifacts bucket (the SDK's
+        # ``pipeline_root`` default), with the run's metadata in Vertex ML Metadata
+        for _e, tree in index.python_files((b"PipelineJob",), ("**/*.py", "**/*.ipynb")):
+            if any(isinstance(n, ast.Call) and dotted(n.func) in ("aiplatform.PipelineJob", "PipelineJob", "aip.PipelineJob")
+                   and _imports_aiplatform(tree) for n in walk(tree)):
+                return True
         return False
 
     return bool(index.memo("pipeline-tracking:durable-root", build))
+
+
+def _imports_aiplatform(tree: ast.AST) -> bool:
+    """The module imports the Vertex AI SDK (``from google.cloud import aiplatform``, ``import google.cloud.aiplatform``)."""
+    for n in walk(tree):
+        if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("google.cloud") and \
+                ((n.module or "").startswith("google.cloud.aiplatform") or any(a.name == "aiplatform" for a in n.names)):
+            return True
+        if isinstance(n, ast.Import) and any(a.name.startswith("google.cloud.aiplatform") for a in n.names):
+            return True
+    return False
 
 
 def _s3_output(config: ast.AST | None) -> bool:
@@ -239,6 +257,8 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
         out += _dagster_snapshot(tree)
     if ops.imports_module(al, "json", "yaml"):
         out += _data_link(tree)  # reported for a training script or a reached file only
+    if out:
+        derive_facts(index, path)  # the visit asks the file's place
     return out
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from mlscan.detector import Detector
@@ -29,6 +28,7 @@ from mlscan.facts.pyast import statement_walk, walk
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import Value, setfield
 
 _SCHED_KW = ("cron", "interval", "rrule", "schedule", "schedules")
 _DEPLOY_CALLS = ("serve", "deploy", "to_deployment", "build_from_flow", "apply")
@@ -42,16 +42,37 @@ PREFECT = (b"prefect",)
 _REGISTER = (b"prefect register",)
 
 
-@dataclass(frozen=True)
-class _Flow:
+class _Flow(Value, frozen=True):
     path: str
     line: int
     training: bool
     steps: int
     edges: int
-    schedule: tuple[str, bool, int] | None = None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
-    stub: bool = False  # the flow's body, or every task it runs, is a placeholder (mlscan.facts.placeholders)
-    edge_line: int = 0  # the task call into a training task that consumes another task's result (else the first such call)
+    schedule: tuple[str, bool, int] | None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
+    stub: bool  # the flow's body, or every task it runs, is a placeholder (mlscan.facts.placeholders)
+    edge_line: int  # the task call into a training task that consumes another task's result (else the first such call)
+
+    _fields = ("path", "line", "training", "steps", "edges", "schedule", "stub", "edge_line")
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        training: bool,
+        steps: int,
+        edges: int,
+        schedule: tuple[str, bool, int] | None = None,
+        stub: bool = False,
+        edge_line: int = 0,
+    ) -> None:
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "training", training)
+        setfield(self, "steps", steps)
+        setfield(self, "edges", edges)
+        setfield(self, "schedule", schedule)
+        setfield(self, "stub", stub)
+        setfield(self, "edge_line", edge_line)
 
 
 def _task_instances(tree: ast.Module) -> list[str]:

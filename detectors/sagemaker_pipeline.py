@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import replace
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
@@ -25,6 +24,7 @@ from mlscan.facts.orchestration import (
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _STEPS = ("ProcessingStep", "TrainingStep", "TuningStep", "ModelStep", "RegisterModel", "CreateModelStep", "TransformStep",
           "ConditionStep", "LambdaStep", "QualityCheckStep", "ClarifyCheckStep", "EMRStep", "CallbackStep", "FailStep",

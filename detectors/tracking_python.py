@@ -4,17 +4,22 @@ TensorBoard, Lightning/Ray/HF integrations, SageMaker/Vertex/Azure ML experiment
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import fits_model, trainingish, words
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
-from mlscan.facts.pyeval import Flags, guarded_off
-from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
+from mlscan.facts.pyeval import Flags, configured, guarded_off
+from mlscan.facts.wiring import file_imports
+from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
+from mlscan.model import Evidence, Finding, Strength
+from mlscan.valueclass import replace
 
 
 class TrackingPython(Detector):
@@ -28,30 +33,35 @@ class TrackingPython(Detector):
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return tracking.wants_tracker_file(index, e)
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+    visit_reads_tree = False  # its tree work is the file fact FACTS (the tree is parsed again only where FACTS cannot tell)
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        if e.test:
+            return  # tests exercise the tracker, they do not track training runs (place: a test file)
         calls = tracking.tracker_calls(index, e)
         if not calls:
             return
         where = place(index, e)
         if where.test:
-            return  # tests exercise the tracker, they do not track training runs
+            return
+        fact = index.fact(e.path, FACTS)
+        if not fact:
+            return
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
-        par = tracking.parents(tree)
-        flags = Flags(index, tree)
-        guarded = tracking.guarded_imports(tree)
+        guarded = set(fact["guarded"])
         install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
-        gated = install_gated or all(guarded_off(c.node_in(tree), par, flags) for c in calls)
+        gated = install_gated or _all_guarded_off(index, e, calls, fact)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
-        in_tuning = [any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in tracking.enclosing_functions(c.node_in(tree), par))
-                     for c in calls]
+        scopes: list[list[str]] = fact["scopes"]
+        in_tuning = [any(words(f) & tracking.TUNING_WORDS or f == "objective" for f in scope) for scope in scopes]
         # a model logged outside the search (the final refit on the best parameters) is a tracked training run, also in a
         # file named for the search (``ray_tune_mlflow.ipynb``: trials logged, then the production model)
         final_model = any(c.text.endswith("log_model") and not t for c, t in zip(calls, in_tuning, strict=True))
         tuning = (bool(stem & tracking.TUNING_WORDS) or all(in_tuning)) and not final_model
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
-        registration = all(_registration_only(tracking.enclosing_functions(c.node_in(tree), par) or [stem_text]) for c in calls)
+        registration = all(_registration_only(scope or [stem_text]) for scope in scopes)
         reached = where.wired != "none"
         in_training = reached or where.training_script or where.near_reached
         optional = gated or not in_training
@@ -61,19 +71,104 @@ class TrackingPython(Detector):
             strength = Strength.MEDIUM
         else:
             strength = Strength.WEAK
-        line, snip = ops.locate(index, e, _lead(calls, par, tree).line)
+        line, snip = fact["lead"]
+        # the metric a run logs by name (what E2 compares runs by), when the run is cited at its opener or autolog
+        extra: tuple[Evidence, ...] = ()
+        if fact["metric"] is not None:
+            at, at_snip = fact["metric"]
+            if at is not None and at != line:
+                extra = (replace(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), fact=METRIC_LOGGED),)
+        if not roles & {"metrics"}:
+            extra += _module_metrics(index, e, fact, calls, strength)
+        extra += _training_call_site(index, e, fact, strength)
         yield self.found(
-            "tracking.run", index, e.path, line, snippet=snip, strength=strength,
+            "tracking.run", index, e.path, line, snippet=snip, strength=strength, extra=extra,
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
                 "in_training": in_training, "optional": optional, "tuning_only": tuning, "install_gated": install_gated,
                 "registration_only": registration,
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
-                "synthetic": bool(synthetic_source(tree)),  # trained on generated data (make_classification, np.random)
-                "fits": fits_model(tree) or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
+                "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
+                "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
             },
         )
+
+
+_LIGHTNING_LOGGERS = ("pytorch_lightning.", "lightning.", "lightning_fabric.")
+_MAX_MODULES = 8  # project modules read for a LightningModule's logged metrics
+
+
+def _module_metrics(index: FileIndex, e: FileEntry, fact: dict[str, Any], calls: list[tracking.TrackCall],
+                    strength: Strength) -> tuple[Evidence, ...]:
+    """Where the metrics a Lightning logger receives are logged: a Lightning logger handed to a Trainer
+    (``WandbLogger(project=...)``, ``MLFlowLogger``) receives what the LightningModule it fits logs with ``self.log``
+    / ``self.log_dict``, in this module or a project module it imports. The item (``metric_logged``) cites the first
+    validation metric (else the first logged): what runs are compared by."""
+    if not any(c.role == "auto" and c.text.endswith("Logger") and _lightning(c, index, e) for c in calls):
+        return ()
+    own = fact["self_log"]
+    for path, t in [(e.path, None), *((m.path, index.python(m.path)) for m in ops.local_imports(index, e)[:_MAX_MODULES])]:
+        line = own if path == e.path else _self_log(t) if t is not None else None
+        if line is not None:
+            ln, snip = ops.locate(index, index.entry(path) or e, line)
+            ev = Evidence(path=path, line=ln, end_line=None, snippet=snip if snip is not None else index.snippet(path, ln),
+                          detector="tracking.python", strength=strength, fact=METRIC_LOGGED)
+            return (ev,)
+    return ()
+
+
+def _lightning(c: tracking.TrackCall, index: FileIndex, e: FileEntry) -> bool:
+    return (ops.qualified(c.text, ops.aliases(index.python(e.path) or ast.Module([], []))) or "").startswith(_LIGHTNING_LOGGERS)
+
+
+def _self_log(tree: ast.Module) -> int | None:
+    """The line of the first ``self.log``/``self.log_dict`` of a validation step of a LightningModule subclass (else of
+    any of its methods), None when the module defines none."""
+    first: int | None = None
+    for cls in (n for n in walk(tree) if isinstance(n, ast.ClassDef)):
+        if not any(ops.dotted(b).rsplit(".", 1)[-1] == "LightningModule" for b in cls.bases):
+            continue
+        for fn in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            hits = [c.lineno for c in walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and c.func.attr in ("log", "log_dict") and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"]
+            if hits and fn.name.startswith(("validation", "val_")):
+                return min(hits)
+            if hits and first is None:
+                first = min(hits)
+    return first
+
+
+def _training_call_site(index: FileIndex, e: FileEntry, fact: dict[str, Any], strength: Strength) -> tuple[Evidence, ...]:
+    """A shared tracking helper (every tracker call inside its functions, no ``__main__`` block, fitting no model itself)
+    that a training module
+    of the project imports and calls (``log_metrics(run_name, {...})`` in the training step): the item
+    (``call_site``) cites that call, where the training run decides what is tracked; the helper's own line follows."""
+    tops = fact["helper_tops"]
+    if not tops:
+        return ()
+    if fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]) or any(trainingish(n) for n in tops):
+        return ()  # the module trains (a pipeline step that fits and logs): its own line is the training run
+    own = e.vpath[:-3].replace("/", ".")
+    if own.endswith(".__init__"):
+        own = own[: -len(".__init__")]
+    stem = own.rsplit(".", 1)[-1]
+    needles = tuple(n.encode() for n in sorted(tops))
+    for other in index.select(("**/*.py",)):
+        if other.path == e.path or other.test or not index.mentions(other.path, needles) or not index.mentions(other.path, (stem.encode(),)):
+            continue
+        mods = file_imports(index, other) or []
+        if not any(m.rsplit(".", 1)[-1] == stem and (own == m or own.endswith("." + m)) for m in mods):
+            continue
+        t = index.python(other.path)
+        if t is None or not (fits_model(t) or trainingish(other.name.rsplit(".", 1)[0])):
+            continue
+        lines = [n.lineno for n in walk(t) if isinstance(n, ast.Call) and (
+            isinstance(n.func, ast.Name) and n.func.id in tops or isinstance(n.func, ast.Attribute) and n.func.attr in tops)]
+        if lines:
+            return (Evidence(path=other.path, line=min(lines), end_line=None, snippet=index.snippet(other.path, min(lines)),
+                             detector="tracking.python", strength=strength, fact="call_site"),)
+    return ()
 
 
 _REGISTER_WORDS = frozenset({"register", "registration", "registry", "promote", "promotion", "publish", "release", "deploy"})
@@ -84,6 +179,22 @@ def _registration_only(names: list[str]) -> bool:
     not a logging helper (``log_and_register`` logs what its caller trained)."""
     ws = set().union(*(words(n) for n in names))
     return bool(ws & _REGISTER_WORDS) and not ws & {"log", "logging", "track", "tracking"} and not trainingish(*names)
+
+
+METRIC_LOGGED = "metric_logged"  # Evidence.fact of the item citing a metric logged by name
+_PATH_KEY = lazy_re(r"""\[\s*['"]\w*(dir|path|uri|url|file|folder)\w*['"]""", re.IGNORECASE)
+
+
+def _metric(calls: list[tracking.TrackCall], lead: tracking.TrackCall, par: dict[ast.AST, ast.AST],
+            tree: ast.AST) -> tracking.TrackCall | None:
+    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, not ``autolog``), in the lead
+    run's function first; None when the module logs metrics only automatically."""
+    # a location recorded with the run (``run.summary["model_path"] = out``) is no metric
+    named = [c for c in calls if c.role == "metrics" and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))]
+    if not named:
+        return None
+    scope = next(iter(tracking.enclosing_functions(lead.node_in(tree), par)), "")
+    return next((c for c in named if next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "") == scope), named[0])
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
@@ -124,3 +235,84 @@ def _factory(node: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
     names = {t.id for t in up.targets if isinstance(t, ast.Name)} if isinstance(up, ast.Assign) else set()
     return any(isinstance(r, ast.Return) and r.value is not None
                and (r.value is node or (isinstance(r.value, ast.Name) and r.value.id in names)) for r in walk(fn))
+
+
+class _Unset(Flags):
+    """``Flags`` as if no config file or automated command set any flag (``configured`` None everywhere), noting which
+    keys the evaluation asked about (``visit`` checks them: all unset, the file's own evaluation holds)."""
+
+    def __init__(self, index: FileIndex, tree: ast.AST) -> None:
+        super().__init__(index, tree)
+        self.asked: list[str] = []
+
+    def _key(self, key: str, default: Any) -> Any:
+        self.asked.append(key)
+        return default
+
+
+def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
+    """What ``visit`` reads of a tracker file's tree: the modules imported under ``try``, whether every tracker call is
+    only reached behind an opt-in flag that defaults off (``off``, None when the evaluation failed) with the flag keys
+    that evaluation asked a config about (``keys``), each call's enclosing functions (``scopes``), the line of the call a
+    reader sees first (``lead``), and whether the module builds its data from a generator or fits a model. None when the
+    file does not parse or has no tracker call. Lines are given with their snippet as evidence cites them (``ops.locate``)."""
+    e = index.entry(path)
+    tree = index.python(path)
+    if e is None or tree is None:
+        return None
+    calls = tracking.tracker_calls(index, e)
+    if not calls:
+        return None
+    par = tracking.parents(tree)
+    flags = _Unset(index, tree)
+    off: bool | None
+    try:
+        off = all(guarded_off(c.node_in(tree), par, flags) for c in calls)
+    except RecursionError:
+        off = None  # the visit evaluates it with the tree, where the error is reported
+    derive_facts(index, path)  # the visit asks the file's place
+    lead = _lead(calls, par, tree)
+    metric = _metric(calls, lead, par, tree)
+    return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
+            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
+            "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
+            "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
+            "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree)}
+
+
+def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> list[str]:
+    """The top-level functions holding the tracker calls when every call sits in a function and the module has no
+    ``__main__`` block (a shared tracking helper), else nothing."""
+    tops: set[str] = set()
+    for c in calls:
+        names = tracking.enclosing_functions(c.node_in(tree), par)
+        if not names:
+            return []
+        tops.add(names[-1])
+    if any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body):
+        return []
+    return sorted(tops)
+
+
+def _all_guarded_off(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall], fact: dict[str, Any]) -> bool:
+    """Is every tracker call only reached behind an opt-in flag that defaults off? The file fact's answer while no config
+    or automated command sets a flag it asked about; else evaluated again on the tree with what they set."""
+    if fact["off"] is not None and all(configured(index, k) is None for k in fact["keys"]):
+        return bool(fact["off"])
+    tree = index.python(e.path)
+    if tree is None:
+        return False
+    par = tracking.parents(tree)
+    flags = Flags(index, tree)
+    return all(guarded_off(c.node_in(tree), par, flags) for c in calls)
+
+
+def _wanted(index: FileIndex, path: str) -> bool:
+    """``TrackingPython.wants`` for an eager fact (words may be unsure); test files are never visited for it."""
+    e = index.entry(path)
+    return e is not None and not e.test and (index.may_mention(path, tracking.TRACKER_NEEDLES) or (
+        index.may_mention(path, tracking.REPORT_TO) and index.contains(path, tracking.REPORT_TO)))
+
+
+# derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
+FACTS = register_fact("tracking.python.facts", _facts, eager=_wanted)

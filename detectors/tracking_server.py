@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from mlscan.ci import as_list, ci_model
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.place import place
+from mlscan.facts.place import derive_facts, place
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
 _ENV = {"MLFLOW_TRACKING_URI": "mlflow", "MLFLOW_TRACKING_URL": "mlflow",
@@ -37,19 +37,23 @@ class TrackingServer(Detector):
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return index.mentions(e.path, NEEDLES)
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        where = place(index, e)
-        if where.test:
+    visit_reads_tree = False  # its tree work is the file fact URIS
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        if e.test:
+            return  # place: a test file
+        uris = index.fact(e.path, URIS)
+        if not uris:
             return
+        where = place(index, e)
         tools: set[str] = set()
-        for line, tool, uri in _python_uris(index, e, tree):
+        for (at, snip), tool, uri in uris:
             scheme = tracking.remote_uri(uri) if uri else "saas"
             remote = scheme is not None
             if tool in tools:
                 continue
             tools.add(tool)
             strength = (Strength.STRONG if where.wired == "automated" else Strength.MEDIUM) if remote else Strength.WEAK
-            at, snip = ops.locate(index, e, line)
             yield self.found("tracking.server", index, e.path, at, snippet=snip, strength=strength,
                              attrs={"tool": tool, "remote": remote, "how": "code", "scheme": scheme or "local"})
 
@@ -109,6 +113,30 @@ def _python_uris(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[
             uri = tracking.python_value(n.value, tree, n.lineno)
             if uri and not uri.startswith("{}"):
                 yield n.lineno, "mlflow", uri
+
+
+def _uris(index: FileIndex, path: str) -> list[list[object]] | None:
+    """``[[line, snippet], tool, uri]`` of every tracking URI or SaaS run set in a file's code, in ``_python_uris``'s order
+    (what ``visit`` finishes with the file's place; line and snippet as evidence cites them, ``ops.locate``); None when the
+    file does not parse."""
+    e = index.entry(path)
+    tree = index.python(path)
+    if e is None or tree is None:
+        return None
+    uris = [[list(ops.locate(index, e, line)), tool, uri] for line, tool, uri in _python_uris(index, e, tree)]
+    if uris:
+        derive_facts(index, path)  # the visit asks the file's place
+    return uris
+
+
+def _wanted(index: FileIndex, path: str) -> bool:
+    """``TrackingServer.wants`` for an eager fact (words may be unsure); test files are never visited for it."""
+    e = index.entry(path)
+    return e is not None and not e.test and index.may_mention(path, NEEDLES)
+
+
+# derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
+URIS = register_fact("tracking.server.uris", _uris, eager=_wanted)
 
 
 def _servers(index: FileIndex) -> Iterator[tuple[ops.FileEntry, int | None, str, str]]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -31,6 +30,7 @@ from .errors import UsageError
 from .index import FileIndex
 from .index.formats import LineDict, LineList, load_yaml_all
 from .model import AnswerValue, Evidence, Source, Strength, Warning_
+from .valueclass import Value, setfield
 
 CONFIG_NAMES = (".mlscan.yml", ".mlscan.yaml")
 Override = tuple[AnswerValue, str, tuple[Evidence, ...]]
@@ -40,8 +40,7 @@ class ConfigError(UsageError):
     """``.mlscan.yml`` is malformed: ``file:line: message``, exit 2."""
 
 
-@dataclass(frozen=True, slots=True)
-class Attestation:
+class Attestation(Value, frozen=True):
     """A team's own answer to a question in .mlscan.yml: reason, owner, expiry and status."""
     question: str
     answer: AnswerValue
@@ -53,6 +52,33 @@ class Attestation:
     line: int
     status: str  # active | expired | ignored
     evidence: Evidence
+
+    _fields = ("question", "answer", "reason", "owner", "expires", "framework", "path", "line", "status", "evidence")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        question: str,
+        answer: AnswerValue,
+        reason: str,
+        owner: str,
+        expires: str | None,
+        framework: str | None,
+        path: str,
+        line: int,
+        status: str,
+        evidence: Evidence,
+    ) -> None:
+        setfield(self, "question", question)
+        setfield(self, "answer", answer)
+        setfield(self, "reason", reason)
+        setfield(self, "owner", owner)
+        setfield(self, "expires", expires)
+        setfield(self, "framework", framework)
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "status", status)
+        setfield(self, "evidence", evidence)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,14 +94,29 @@ class Attestation:
         }
 
 
-@dataclass
-class RepoConfig:
+class RepoConfig(Value):
     """What the repository's .mlscan.yml says: excludes, attestations, live endpoints, warnings."""
-    path: str | None = None
-    excludes: list[str] = field(default_factory=list)
-    attestations: list[Attestation] = field(default_factory=list)
-    warnings: list[Warning_] = field(default_factory=list)
-    live: dict[str, Any] | None = None  # the ``live:`` section (scanner/live/run.py reads it)
+    path: str | None
+    excludes: list[str]
+    attestations: list[Attestation]
+    warnings: list[Warning_]
+    live: dict[str, Any] | None  # the ``live:`` section (scanner/live/run.py reads it)
+
+    _fields = ("path", "excludes", "attestations", "warnings", "live")
+
+    def __init__(
+        self,
+        path: str | None = None,
+        excludes: list[str] | None = None,
+        attestations: list[Attestation] | None = None,
+        warnings: list[Warning_] | None = None,
+        live: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.excludes = [] if excludes is None else excludes
+        self.attestations = [] if attestations is None else attestations
+        self.warnings = [] if warnings is None else warnings
+        self.live = live
 
     def overrides_for(self, framework: str, question_ids: set[str]) -> dict[str, Override]:
         """Active attestations that apply to one pack, as score overrides."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .cache.units import Units, open_units
@@ -21,6 +20,7 @@ from .plugins import load_detectors
 from .scoring.conditions import Findings
 from .scoring.rulepack import RulePack, load_packs
 from .scoring.score import resolver, score_pack
+from .valueclass import Value, setfield
 
 if TYPE_CHECKING:
     from .config import Attestation
@@ -34,25 +34,49 @@ DEFAULT_FRAMEWORK = "checklist20"
 CACHE_MAX_WORK_FILES = 20_000
 
 
-@dataclass(frozen=True)
-class ScanOptions:
+class ScanOptions(Value, frozen=True):
     """How to scan: frameworks, extra rule packs, excludes, processes, cache and live endpoints."""
-    frameworks: Sequence[str] = (DEFAULT_FRAMEWORK,)
-    rules: Sequence[str] = ()
-    excludes: Sequence[str] = ()
-    only_detectors: frozenset[str] | None = None
-    use_attestations: bool = True
-    jobs: int = 0  # processes; 0: one per CPU for a repository with 500+ files to parse (jobs.auto_jobs), 1: one
+    frameworks: Sequence[str]
+    rules: Sequence[str]
+    excludes: Sequence[str]
+    only_detectors: frozenset[str] | None
+    use_attestations: bool
+    jobs: int  # processes; 0: one per CPU for a repository with 500+ files to parse (jobs.auto_jobs), 1: one
     # the facts cache (mlscan.cache): True for the default directory ($MLSCAN_CACHE_DIR, else the XDG cache dir),
     # a directory, an open ``mlscan.cache.store.Store`` (shared by many scans), or False/None for none
-    cache: Any = True
-    live: Any = None  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
-    use_live_config: bool = False  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
-    as_root: bool = False  # scan the directory as a repository of its own (target.resolve_target)
+    cache: Any
+    live: Any  # live.interface.LiveRequest: endpoints asked for on the command line (docs/live.md)
+    use_live_config: bool  # let a `live:` section of the scanned repository's .mlscan.yml start probes (`mlscan scan` does)
+    as_root: bool  # scan the directory as a repository of its own (target.resolve_target)
+
+    _fields = ("frameworks", "rules", "excludes", "only_detectors", "use_attestations", "jobs", "cache", "live", "use_live_config", "as_root")
+
+    def __init__(
+        self,
+        frameworks: Sequence[str] = (DEFAULT_FRAMEWORK,),
+        rules: Sequence[str] = (),
+        excludes: Sequence[str] = (),
+        only_detectors: frozenset[str] | None = None,
+        use_attestations: bool = True,
+        jobs: int = 0,
+        cache: Any = True,
+        live: Any = None,
+        use_live_config: bool = False,
+        as_root: bool = False,
+    ) -> None:
+        setfield(self, "frameworks", frameworks)
+        setfield(self, "rules", rules)
+        setfield(self, "excludes", excludes)
+        setfield(self, "only_detectors", only_detectors)
+        setfield(self, "use_attestations", use_attestations)
+        setfield(self, "jobs", jobs)
+        setfield(self, "cache", cache)
+        setfield(self, "live", live)
+        setfield(self, "use_live_config", use_live_config)
+        setfield(self, "as_root", as_root)
 
 
-@dataclass(frozen=True)
-class ScanResult:
+class ScanResult(Value, frozen=True):
     """Everything a scan found and scored, what reporters render."""
     target: Target
     display_path: str
@@ -62,13 +86,49 @@ class ScanResult:
     warnings: tuple[Warning_, ...]
     skipped: dict[str, Any]
     stats: dict[str, Any]
-    policy: dict[str, Any] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-    basis: Score | None = None  # checklist20, scored even when not selected: pitfalls and crosswalk use it
-    crosswalk: dict[str, Any] = field(default_factory=dict)
-    pitfalls: tuple[PitfallHit, ...] = ()
-    next_steps: NextSteps | None = None
-    attestations: tuple[Attestation, ...] = ()
+    policy: dict[str, Any]
+    extras: dict[str, Any]
+    basis: Score | None  # checklist20, scored even when not selected: pitfalls and crosswalk use it
+    crosswalk: dict[str, Any]
+    pitfalls: tuple[PitfallHit, ...]
+    next_steps: NextSteps | None
+    attestations: tuple[Attestation, ...]
+
+    _fields = ("target", "display_path", "findings", "scores", "packs", "warnings", "skipped", "stats", "policy", "extras", "basis", "crosswalk", "pitfalls", "next_steps", "attestations")
+
+    def __init__(
+        self,
+        target: Target,
+        display_path: str,
+        findings: tuple[Finding, ...],
+        scores: dict[str, Score],
+        packs: dict[str, RulePack],
+        warnings: tuple[Warning_, ...],
+        skipped: dict[str, Any],
+        stats: dict[str, Any],
+        policy: dict[str, Any] | None = None,
+        extras: dict[str, Any] | None = None,
+        basis: Score | None = None,
+        crosswalk: dict[str, Any] | None = None,
+        pitfalls: tuple[PitfallHit, ...] = (),
+        next_steps: NextSteps | None = None,
+        attestations: tuple[Attestation, ...] = (),
+    ) -> None:
+        setfield(self, "target", target)
+        setfield(self, "display_path", display_path)
+        setfield(self, "findings", findings)
+        setfield(self, "scores", scores)
+        setfield(self, "packs", packs)
+        setfield(self, "warnings", warnings)
+        setfield(self, "skipped", skipped)
+        setfield(self, "stats", stats)
+        setfield(self, "policy", {} if policy is None else policy)
+        setfield(self, "extras", {} if extras is None else extras)
+        setfield(self, "basis", basis)
+        setfield(self, "crosswalk", {} if crosswalk is None else crosswalk)
+        setfield(self, "pitfalls", pitfalls)
+        setfield(self, "next_steps", next_steps)
+        setfield(self, "attestations", attestations)
 
     @property
     def primary(self) -> Score:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
+from .valueclass import replace
 
 LOOKAHEAD = 25  # lines searched below a bare line for the informative one
 HINT_LOOKAHEAD = 150  # lines of a cited block searched for a rule pack's deciding line (a DAG's edges close its block)
@@ -258,11 +259,13 @@ def _structured(path: str) -> bool:
 # attributes; the scorer caps a yes at partial when every decisive finding carries a capping caveat. "non-blocking"
 # and "hyperparameter search only" are shown but do not cap: the questions that need blocking tests or every
 # training run tracked say so in their conditions (M4 ``blocking``, E1 ``tuning_only``), and the others accept them.
+UNREACHED = "unreached"
 CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("optional", True, "optional: runs only when enabled or installed", True),
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
+    ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
@@ -270,6 +273,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("declared_only", True, "declared, never called", True),
     ("missing_script", True, "missing script: its command runs a file absent from the repository", True),
     ("on_demand", True, "on demand: computed when someone opens an interactive page, nothing runs it unattended", True),
+    ("unreached", True, UNREACHED + ": nothing in the repository runs, imports or names this code", False),
     ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
     ("tuning_only", True, "hyperparameter search only", False),
     ("split_substitute", True, "test-set substitute: reads another data split when its input is absent", False),
@@ -334,7 +338,16 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
     chains: dict[str, tuple[str, ...]] = {}
     wired = None
     vpaths: dict[str, str] | None = None
+    orphans: dict[str, bool] = {}
     for f in findings:
+        lead = f.evidence[0] if f.evidence else None
+        if lead is not None and lead.path.endswith(".py") and lead.source == "declared" and "unreached" not in f.attrs:
+            if lead.path not in orphans:
+                from .facts.unreached import unreached
+
+                orphans[lead.path] = unreached(index, lead.path)
+            if orphans[lead.path]:
+                f = replace(f, attrs=MappingProxyType({**f.attrs, "unreached": True}))
         caveats = caveats_of(f.attrs)
         new = []
         changed = False
@@ -426,6 +439,8 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             break
         if e.path.endswith(".py") and _PY_SETTING.match(st):
             continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
+        if e.path.endswith(".py") and _PY_LOG.match(st[:HEAD_CHARS]):
+            continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if pattern.search(text[:SEARCH_CHARS]):
             return _hint_item(lines, e, j, fact)
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
@@ -485,6 +500,10 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     j = deciding_line(lines, e.line, e.path, e.end_line)
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+    if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and e.fact:
+        # an item a detector tagged with the fact it shows (the metric a run logs) reads like a rule pack's deciding line
+        shown = _block_lines(lines, j)
+        return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
     if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and _strip_trailing_comment(lines[j - 1].strip()).endswith("("):
         shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
         if len(shown) > 1:

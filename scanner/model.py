@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from .lazyre import lazy_re
 from .textsafe import display_path, truncate
+from .valueclass import Value, setfield
 
 
 class AnswerValue(StrEnum):
@@ -97,24 +97,53 @@ def wiring_text(location: str, chain: Iterable[str]) -> str:
     return " ← ".join((f"defined at {location}", *links)) if links else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(Value, frozen=True):
     """One cited location: file, line range, snippet and the detector that found it."""
     path: str
     line: int | None
     snippet: str
-    detector: str = ""
-    strength: Strength = Strength.MEDIUM
-    source: Source = Source.DECLARED
-    end_line: int | None = None
+    detector: str
+    strength: Strength
+    source: Source
+    end_line: int | None
     # where the cited line sits in a structured file (``stages.train.outs``); "" for code and prose
-    context: str = ""
+    context: str
     # how the file is reached, nearest first (``run by scripts/train.sh:8``, ``called from ci .github/workflows/t.yml:35``)
-    chain: tuple[str, ...] = ()
+    chain: tuple[str, ...]
     # what keeps it from proving the practice on its own (``optional``, ``non-blocking``, ``stub``, ``synthetic input``)
-    caveats: tuple[str, ...] = ()
+    caveats: tuple[str, ...]
     # the fact this item shows, when a finding cites several (``data_deps``, ``model_outs``): rule packs lead with it
-    fact: str = ""
+    fact: str
+
+    _fields = ("path", "line", "snippet", "detector", "strength", "source", "end_line", "context", "chain", "caveats", "fact")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        snippet: str,
+        detector: str = "",
+        strength: Strength = Strength.MEDIUM,
+        source: Source = Source.DECLARED,
+        end_line: int | None = None,
+        context: str = "",
+        chain: tuple[str, ...] = (),
+        caveats: tuple[str, ...] = (),
+        fact: str = "",
+    ) -> None:
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "snippet", snippet)
+        setfield(self, "detector", detector)
+        setfield(self, "strength", strength)
+        setfield(self, "source", source)
+        setfield(self, "end_line", end_line)
+        setfield(self, "context", context)
+        setfield(self, "chain", chain)
+        setfield(self, "caveats", caveats)
+        setfield(self, "fact", fact)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "snippet", redact_secrets(self.snippet))
@@ -150,16 +179,34 @@ def _freeze(attrs: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(attrs or {}))
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Finding:
+class Finding(Value, frozen=True, eq=False):
     """One fact a detector established, e.g. signal ``airflow.schedule`` with attrs {"active": True}."""
 
     signal: str
     detector: str
     evidence: tuple[Evidence, ...]
-    attrs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    strength: Strength = Strength.MEDIUM
-    source: Source = Source.DECLARED
+    attrs: Mapping[str, Any]
+    strength: Strength
+    source: Source
+
+    _fields = ("signal", "detector", "evidence", "attrs", "strength", "source")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        signal: str,
+        detector: str,
+        evidence: tuple[Evidence, ...],
+        attrs: Mapping[str, Any] | None = None,
+        strength: Strength = Strength.MEDIUM,
+        source: Source = Source.DECLARED,
+    ) -> None:
+        setfield(self, "signal", signal)
+        setfield(self, "detector", detector)
+        setfield(self, "evidence", evidence)
+        setfield(self, "attrs", MappingProxyType({}) if attrs is None else attrs)
+        setfield(self, "strength", strength)
+        setfield(self, "source", source)
 
     def __reduce__(self) -> tuple[Any, ...]:  # the attrs mapping proxy cannot be pickled (parallel scans send findings)
         return (_unpickle_finding, (self.signal, self.detector, self.evidence, dict(self.attrs), self.strength, self.source))
@@ -190,20 +237,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-@dataclass(frozen=True, slots=True)
-class Warning_:
+class Warning_(Value, frozen=True):
     """A problem met while scanning (unparseable file, skipped file); the scan goes on."""
 
     code: str
     message: str
-    path: str | None = None
+    path: str | None
+
+    _fields = ("code", "message", "path")
+    __slots__ = _fields
+
+    def __init__(self, code: str, message: str, path: str | None = None) -> None:
+        setfield(self, "code", code)
+        setfield(self, "message", message)
+        setfield(self, "path", path)
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "path": self.path}
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Value, frozen=True):
     """A question's answer in a scored framework, with its evidence and why."""
     id: str
     text: str
@@ -211,12 +264,41 @@ class Answer:
     value: AnswerValue
     reason: str
     evidence: tuple[Evidence, ...]
-    looked_for: str = ""
-    signals: tuple[str, ...] = ()
-    attested: bool = False
-    evidence_omitted: int = 0  # evidence found beyond the capped ``evidence`` (score.MAX_EVIDENCE)
+    looked_for: str
+    signals: tuple[str, ...]
+    attested: bool
+    evidence_omitted: int  # evidence found beyond the capped ``evidence`` (score.MAX_EVIDENCE)
     # the caveats that cap a yes at partial (every decisive finding carries one): ``optional: runs only when ...``
-    capped_by: tuple[str, ...] = ()
+    capped_by: tuple[str, ...]
+
+    _fields = ("id", "text", "dimension", "value", "reason", "evidence", "looked_for", "signals", "attested", "evidence_omitted", "capped_by")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        dimension: str,
+        value: AnswerValue,
+        reason: str,
+        evidence: tuple[Evidence, ...],
+        looked_for: str = "",
+        signals: tuple[str, ...] = (),
+        attested: bool = False,
+        evidence_omitted: int = 0,
+        capped_by: tuple[str, ...] = (),
+    ) -> None:
+        setfield(self, "id", id)
+        setfield(self, "text", text)
+        setfield(self, "dimension", dimension)
+        setfield(self, "value", value)
+        setfield(self, "reason", reason)
+        setfield(self, "evidence", evidence)
+        setfield(self, "looked_for", looked_for)
+        setfield(self, "signals", signals)
+        setfield(self, "attested", attested)
+        setfield(self, "evidence_omitted", evidence_omitted)
+        setfield(self, "capped_by", capped_by)
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -237,14 +319,23 @@ class Answer:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class DimensionScore:
+class DimensionScore(Value, frozen=True):
     """The rung one dimension of a framework reaches, from its questions' answers."""
     name: str
     rung: int
     label: str
     questions: tuple[str, ...]
     yes: int
+
+    _fields = ("name", "rung", "label", "questions", "yes")
+    __slots__ = _fields
+
+    def __init__(self, name: str, rung: int, label: str, questions: tuple[str, ...], yes: int) -> None:
+        setfield(self, "name", name)
+        setfield(self, "rung", rung)
+        setfield(self, "label", label)
+        setfield(self, "questions", questions)
+        setfield(self, "yes", yes)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,8 +347,7 @@ class DimensionScore:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(Value, frozen=True):
     """A framework's level, answers and dimensions for one scan."""
     framework: str
     title: str
@@ -267,6 +357,29 @@ class Score:
     total: int
     answers: tuple[Answer, ...]
     radar: tuple[DimensionScore, ...]
+
+    _fields = ("framework", "title", "level", "level_name", "yes_count", "total", "answers", "radar")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        framework: str,
+        title: str,
+        level: int,
+        level_name: str,
+        yes_count: int,
+        total: int,
+        answers: tuple[Answer, ...],
+        radar: tuple[DimensionScore, ...],
+    ) -> None:
+        setfield(self, "framework", framework)
+        setfield(self, "title", title)
+        setfield(self, "level", level)
+        setfield(self, "level_name", level_name)
+        setfield(self, "yes_count", yes_count)
+        setfield(self, "total", total)
+        setfield(self, "answers", answers)
+        setfield(self, "radar", radar)
 
 
 def first_evidence(findings: Iterable[Finding], limit: int) -> list[Evidence]:

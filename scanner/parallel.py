@@ -12,7 +12,8 @@ single-process one.
 1. words: N children split the files ``mentions`` will be asked about into words, in chunks; the parent merges
    the words (one int per file), so no later process splits a file again, and its own heap stays compact. The
    children also parse the wiring graph's roots among their files (Python files naming an orchestrator or
-   ``__main__``) and send back the file facts derived from them (the graph's and every eager one);
+   ``__main__``) and send back the file facts derived from them (the graph's and every eager one), and those of the
+   notebooks they parsed to split them;
 2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
    those facts (it parses only the files the roots' imports reach);
 3. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
@@ -342,12 +343,13 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
 
 def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
     """Split the files into words, then derive the file facts the wiring graph's roots will ask of them (parsing those
-    files here, not in the scanning process, which builds the graph): the facts derived, for FileIndex.adopt_facts."""
+    files here, not in the scanning process, which builds the graph): the facts derived, for FileIndex.adopt_facts. A
+    notebook is parsed to be split (its words are its code cells'): the eager facts of that parse go back too."""
     from .facts.wiring import prefetch_roots
 
-    index.prime_words(paths)
     index.start_fact_log()
     try:
+        index.prime_words(paths)
         prefetch_roots(index, paths)
     finally:
         log = index.take_fact_log()

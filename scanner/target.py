@@ -5,23 +5,32 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import safegit
 from .errors import UsageError
 from .lazyre import lazy_re
+from .valueclass import Value, setfield
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(Value, frozen=True):
     """What a scan reads: the repository root, the project's subdirectory, its commit and remote."""
     root: Path  # repository root (or the directory itself outside git)
     subdir: str  # project directory relative to root, "" for the whole repo, posix separators
     is_git: bool
     commit: str | None
     remote_url: str | None
+
+    _fields = ("root", "subdir", "is_git", "commit", "remote_url")
+    __slots__ = _fields
+
+    def __init__(self, root: Path, subdir: str, is_git: bool, commit: str | None, remote_url: str | None) -> None:
+        setfield(self, "root", root)
+        setfield(self, "subdir", subdir)
+        setfield(self, "is_git", is_git)
+        setfield(self, "commit", commit)
+        setfield(self, "remote_url", remote_url)
 
     @property
     def project_dir(self) -> Path:

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from mlscan.detector import Detector
 from mlscan.engine import run_detectors
 from mlscan.index import FileEntry, FileIndex
@@ -129,7 +130,8 @@ def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
     wiring(index)
     first = python_pass(index, [det])[det.id]  # the scan-wide models (places, the graph) are built once
     assert [f.to_json() for f in first] == [f.to_json() for f in expected]
-    index.share_caches(1)  # trees out of the parse cache
+    index.share_caches(2)  # trees out of the parse cache, none kept for the scan (as in a parallel scan)
+    index.share_caches(1)
     before = dict(index.parse_counts)
     seen: list[object] = []
     real = type(det).visit
@@ -147,3 +149,59 @@ def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
     assert seen and all(t is None for t in seen)
     assert {k: n for k, n in index.parse_counts.items() if k[1] in ("python", "notebook")} == \
         {k: n for k, n in before.items() if k[1] in ("python", "notebook")}
+
+
+@pytest.mark.parametrize("det_id", ["tracking.python", "tracking.server", "model.registry", "data.lineage_logged", "gate.metric"])
+@pytest.mark.parametrize("case", ["positive", "near_miss"])
+def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: str, case: str) -> None:
+    """These visitors' tree work is an eager file fact (with the evidence lines located and the file's place fact derived
+    beside it): once every file was parsed and its trees left the parse cache, the Python pass reports what it reports
+    with the trees at hand, parsing nothing again but where a fact cannot tell alone (a logged dict built in another
+    module, a flag a config sets, a metric gate: below)."""
+    from mlscan.detection import PYTHON_FILES, python_pass
+    from mlscan.facts.wiring import wiring
+    from mlscan.index import FileIndex
+    from mlscan.plugins import load_detectors
+    from mlscan.target import resolve_target
+    from mlscan.vocabulary import harvest
+
+    from tests.conftest import FIXTURES, make_repo
+
+    repo = make_repo(FIXTURES / "detectors" / det_id / case, tmp_path / "repo")
+    det = next(d for d in load_detectors() if d.id == det_id)
+    assert det.visit_reads_tree is False
+    expected = [f.to_json() for f in python_pass(FileIndex(resolve_target(str(repo))), [det])[det.id]]
+    if case == "positive":
+        assert expected
+
+    index = FileIndex(resolve_target(str(repo)))
+    index.register_vocabulary(sorted(harvest(load_detectors())))
+    files = index.select(PYTHON_FILES)
+    index.prime_words([e.path for e in files])  # as a scan's words phase (a notebook's words are its code cells': a parse)
+    for e in files:
+        index.python(e.path)  # first parses: the eager facts are derived
+    wiring(index)
+    index.share_caches(2)  # trees out of the parse cache, none kept for the scan (as in a parallel scan)
+    index.share_caches(1)
+    before = {k: n for k, n in index.parse_counts.items() if k[1] in ("python", "notebook")}
+    got = [f.to_json() for f in python_pass(index, [det])[det.id]]
+    assert got == expected
+    again = {k[0] for k, n in index.parse_counts.items() if k[1] in ("python", "notebook") and n > before.get(k, 0)}
+    # what a file alone cannot tell, in these fixtures: a dict of tags built by another module's function (both read),
+    # a tracker behind a flag that a config switches on (evaluated again with the tree), and the scan-wide table of
+    # model-package approvals (read once a scan, whoever asks first), the training module that calls a shared tracking
+    # helper (read for the call site E1 cites)
+    across = {("tracking.python", "positive"): {"src/train.py"},
+              ("data.lineage_logged", "positive"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
+              ("data.lineage_logged", "near_miss"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
+              ("tracking.python", "near_miss"): {"src/train.py"},
+              ("model.registry", "near_miss"): {"lambda/deploy/index.py"}}
+    if det_id == "gate.metric":
+        # a file with a gate is read with its tree (its guards, the flags its callers pass), and so are the modules it reads
+        # metric verdicts or a ZenML pipeline from, and a file whose gate the visit then leaves out (a report, off the paths)
+        cited = {ev["path"] for f in got for ev in f["evidence"]}
+        read = {"positive": {"jobs/model_checks.py", "zenml_pipeline/pipelines.py", "zenml_pipeline/steps.py", "bundle/src/churn/model.py"},
+                "near_miss": {"jobs/data_checks.py", "src/pipeline/report.py"}}
+        assert again - cited == read[case]
+    else:
+        assert again == across.get((det_id, case), set())

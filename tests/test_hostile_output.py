@@ -3,7 +3,6 @@ out, odd file names and contents are escaped one way everywhere, a terminal neve
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -16,6 +15,7 @@ from mlscan.model import Evidence, Finding, Strength, Warning_, redact_secrets
 from mlscan.report import MAX_FINDINGS_PER_SIGNAL, MAX_WARNINGS, build_report
 from mlscan.reporters import REPORTERS, get_reporter
 from mlscan.textsafe import display_path, printable, truncate
+from mlscan.valueclass import replace
 
 from tests.conftest import git_repo
 from tests.report_sample import sample_result
@@ -142,9 +142,9 @@ def _flooded(n: int = 10_000):  # type: ignore[no-untyped-def]
     )
     warnings = tuple(Warning_("parse-error", f"yaml: line 1: bad {'é' * 50}", f"conf/w{i:05d}.yaml") for i in range(n))
     primary = base.primary
-    answers = tuple(dataclasses.replace(a, evidence_omitted=n - 8) if a.id == "M1" else a for a in primary.answers)
-    scores = {**base.scores, primary.framework: dataclasses.replace(primary, answers=answers)}
-    return dataclasses.replace(base, findings=base.findings + findings, warnings=warnings, scores=scores)
+    answers = tuple(replace(a, evidence_omitted=n - 8) if a.id == "M1" else a for a in primary.answers)
+    scores = {**base.scores, primary.framework: replace(primary, answers=answers)}
+    return replace(base, findings=base.findings + findings, warnings=warnings, scores=scores)
 
 
 @pytest.fixture(scope="module")

@@ -149,3 +149,20 @@ def test_substitute_shapes(src: str, line: int) -> None:
 ])
 def test_not_substitutes(src: str) -> None:
     assert _line(src) == 0
+
+
+def test_reads_of_training_split_files_only_are_training_splits() -> None:
+    """A module reading only the training pipeline's split files (two or more, each a literal path naming a split) compares
+    training data; one read of production-named data, or a computed path, makes it something else."""
+    import ast
+
+    from mlscan.facts.placeholders import training_splits_only
+
+    both = "import pandas as pd\na = pd.read_csv('data/X_train.csv')\nb = pd.read_csv('data/X_test.csv')\n"
+    assert training_splits_only(ast.parse(both)) == 2
+    live = "import pandas as pd\na = pd.read_csv('data/X_train.csv')\nb = pd.read_parquet('data/production_batch.parquet')\n"
+    assert training_splits_only(ast.parse(live)) == 0
+    computed = "import pandas as pd\na = pd.read_csv('data/train.csv')\nb = pd.read_csv(current_path)\n"
+    assert training_splits_only(ast.parse(computed)) == 0
+    one = "import pandas as pd\na = pd.read_csv('data/train.csv')\n"
+    assert training_splits_only(ast.parse(one)) == 0

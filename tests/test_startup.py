@@ -55,3 +55,5 @@ def test_json_scan_imports_no_heavy_library(tmp_path: Path) -> None:
     assert not {"rich", "jsonschema"} & {m.split(".")[0] for m in got["after_scan"]}
     # scans that start no worker process load neither the worker protocol nor pickle
     assert not {"mlscan.parallel", "pickle"} & set(got["after_scan"])
+    # no dataclass on a scan's path: @dataclass compiles each class's methods at import (mlscan.valueclass instead)
+    assert "dataclasses" not in got["after_scan"]

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ..index import FileIndex
 from ..index.formats import LineDict, LineList
+from ..valueclass import replace
 from .model import CiJob, CiStep, _asdict, clean_dir, targets_subdir
 from .shell import is_placeholder
 

@@ -11,12 +11,16 @@ from ..index import FileIndex
 from .model import CiJob, as_dict, line_of, make_step, truthy
 
 YAML = ("**/*.yaml", "**/*.yml")
+# the kinds read here (``Application`` also finds ``ApplicationSet``): Argo Workflows, WorkflowTemplates and Rollouts name
+# ``argoproj.io/`` too (kubeflow/pipelines: 162 such files parsed for no job), Flux's sources and image automation
+# ``toolkit.fluxcd.io/``
+KINDS = (b"Application", b"Kustomization", b"HelmRelease")
 
 
 def parse_gitops(index: FileIndex) -> list[CiJob]:
     jobs: list[CiJob] = []
     for e in index.select(YAML):
-        if not index.contains(e.path, (b"argoproj.io/", b"toolkit.fluxcd.io/")):
+        if not index.contains(e.path, (b"argoproj.io/", b"toolkit.fluxcd.io/")) or not index.mentions(e.path, KINDS):
             continue
         for d in index.yaml(e.path):
             if not isinstance(d, dict):
@@ -30,7 +34,9 @@ def parse_gitops(index: FileIndex) -> list[CiJob]:
                 sources = [as_dict(spec.get("source"))] + [as_dict(s) for s in spec.get("sources") or [] if isinstance(s, dict)]
                 automated = "automated" in as_dict(spec.get("syncPolicy"))
                 with_ = _source(sources[0] if sources[0] else (sources[1] if len(sources) > 1 else {}))
-                line = line_of(spec, "syncPolicy") if automated else line_of(d, "kind")
+                # an automated sync is cited at its ``automated:`` entry (not the sync options or retry settings beside it)
+                policy = as_dict(spec.get("syncPolicy"))
+                line = (line_of(policy, "automated") or line_of(spec, "syncPolicy")) if automated else line_of(d, "kind")
             elif "toolkit.fluxcd.io/" in api and kind in ("Kustomization", "HelmRelease"):
                 system = "flux"
                 automated = not truthy(spec.get("suspend"))

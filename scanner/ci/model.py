@@ -5,35 +5,62 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..index.formats import LineDict, LineList
+from ..valueclass import Value, setfield
 from .shell import is_placeholder, split_commands
 
 
-@dataclass(frozen=True, slots=True)
-class CiStep:
+class CiStep(Value, frozen=True):
     """One step of a CI job: where it is defined, its name and its command or action."""
     path: str
     line: int
     name: str
     command: str  # shell text ("" for a `uses:` action step)
-    uses: str = ""  # action/task/orb/pipe/builder reference
-    blocking: bool = True  # a failure fails the job (False: continue-on-error, allow_failure, soft_fail ...)
-    disabled: bool = False  # `if: false` and the like
-    placeholder: bool = False  # echo-only / no-op command
-    with_: tuple[tuple[str, str], ...] = ()
-    cwd: str = ""  # working directory, repository-relative ("" = the default)
-    strict: bool = True  # the shell stops at the first failing command (`bash -e`); False: only the last one counts
+    uses: str  # action/task/orb/pipe/builder reference
+    blocking: bool  # a failure fails the job (False: continue-on-error, allow_failure, soft_fail ...)
+    disabled: bool  # `if: false` and the like
+    placeholder: bool  # echo-only / no-op command
+    with_: tuple[tuple[str, str], ...]
+    cwd: str  # working directory, repository-relative ("" = the default)
+    strict: bool  # the shell stops at the first failing command (`bash -e`); False: only the last one counts
+
+    _fields = ("path", "line", "name", "command", "uses", "blocking", "disabled", "placeholder", "with_", "cwd", "strict")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        name: str,
+        command: str,
+        uses: str = "",
+        blocking: bool = True,
+        disabled: bool = False,
+        placeholder: bool = False,
+        with_: tuple[tuple[str, str], ...] = (),
+        cwd: str = "",
+        strict: bool = True,
+    ) -> None:
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "name", name)
+        setfield(self, "command", command)
+        setfield(self, "uses", uses)
+        setfield(self, "blocking", blocking)
+        setfield(self, "disabled", disabled)
+        setfield(self, "placeholder", placeholder)
+        setfield(self, "with_", with_)
+        setfield(self, "cwd", cwd)
+        setfield(self, "strict", strict)
 
     @property
     def active(self) -> bool:
         return not self.disabled and not self.placeholder
 
 
-@dataclass(frozen=True, slots=True)
-class CiJob:
+class CiJob(Value, frozen=True):
     """One CI job of any supported system: its triggers, steps, needs and whether it can run."""
     system: str  # github gitlab azure jenkins circleci bitbucket buildkite cloudbuild codebuild codepipeline tekton argocd flux
     path: str
@@ -41,16 +68,55 @@ class CiJob:
     name: str
     steps: tuple[CiStep, ...]
     triggers: frozenset[str]  # push, pull_request, schedule, manual, tag, ...
-    schedules: tuple[str, ...] = ()  # cron expressions
-    environment: str = ""  # deployment environment name (GitHub environments, GitLab environment)
-    needs: tuple[str, ...] = ()
-    manual: bool = False  # needs a human (manual job, approval stage)
-    disabled: bool = False
-    applies: bool = True  # for a subdirectory scan: does this root job target the subdir?
-    image: str = ""
-    stage: str = ""  # stage the job belongs to (GitLab, Azure, Jenkins, CodePipeline)
-    gate: str = ""  # the job is a human gate: manual-approval | input | block | manual
-    schedule_line: int = 0  # line of the first cron/schedule declaration
+    schedules: tuple[str, ...]  # cron expressions
+    environment: str  # deployment environment name (GitHub environments, GitLab environment)
+    needs: tuple[str, ...]
+    manual: bool  # needs a human (manual job, approval stage)
+    disabled: bool
+    applies: bool  # for a subdirectory scan: does this root job target the subdir?
+    image: str
+    stage: str  # stage the job belongs to (GitLab, Azure, Jenkins, CodePipeline)
+    gate: str  # the job is a human gate: manual-approval | input | block | manual
+    schedule_line: int  # line of the first cron/schedule declaration
+
+    _fields = ("system", "path", "line", "name", "steps", "triggers", "schedules", "environment", "needs", "manual", "disabled", "applies", "image", "stage", "gate", "schedule_line")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        system: str,
+        path: str,
+        line: int,
+        name: str,
+        steps: tuple[CiStep, ...],
+        triggers: frozenset[str],
+        schedules: tuple[str, ...] = (),
+        environment: str = "",
+        needs: tuple[str, ...] = (),
+        manual: bool = False,
+        disabled: bool = False,
+        applies: bool = True,
+        image: str = "",
+        stage: str = "",
+        gate: str = "",
+        schedule_line: int = 0,
+    ) -> None:
+        setfield(self, "system", system)
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "name", name)
+        setfield(self, "steps", steps)
+        setfield(self, "triggers", triggers)
+        setfield(self, "schedules", schedules)
+        setfield(self, "environment", environment)
+        setfield(self, "needs", needs)
+        setfield(self, "manual", manual)
+        setfield(self, "disabled", disabled)
+        setfield(self, "applies", applies)
+        setfield(self, "image", image)
+        setfield(self, "stage", stage)
+        setfield(self, "gate", gate)
+        setfield(self, "schedule_line", schedule_line)
 
     @property
     def active(self) -> bool:
@@ -64,10 +130,14 @@ class CiJob:
                     yield s, cmd
 
 
-@dataclass
-class CiModel:
+class CiModel(Value):
     """Every CI job of the repository (``ci_model``)."""
-    jobs: list[CiJob] = field(default_factory=list)
+    jobs: list[CiJob]
+
+    _fields = ("jobs",)
+
+    def __init__(self, jobs: list[CiJob] | None = None) -> None:
+        self.jobs = [] if jobs is None else jobs
 
     def active_jobs(self) -> list[CiJob]:
         return [j for j in self.jobs if j.active]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from functools import lru_cache
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 _CONT = lazy_re(r"\\\n")
 _NOOP = lazy_re(r"^\s*(echo|printf|:|true|sleep|exit 0|cat\s+<<)\b")
@@ -57,12 +57,19 @@ _PIPE = lazy_re(r"(?<!\|)\|(?!\|)")
 _CHECKED = lazy_re(r"\|\|\s*(\{\s*)?(exit\s+([1-9]|\$)|false\b|return\s+[1-9])")
 
 
-@dataclass(frozen=True, slots=True)
-class ShellCommand:
+class ShellCommand(Value, frozen=True):
     """One command of a CI script and whether its failure fails the script."""
     text: str
     blocks: bool  # a failure of this command fails the script
     ignored: bool  # the failure is deliberately swallowed (`|| true`, `set +e`)
+
+    _fields = ("text", "blocks", "ignored")
+    __slots__ = _fields
+
+    def __init__(self, text: str, blocks: bool, ignored: bool) -> None:
+        setfield(self, "text", text)
+        setfield(self, "blocks", blocks)
+        setfield(self, "ignored", ignored)
 
 
 _FLOW_MEMO_CHARS = 4096  # CI step commands up to this long are memoised (workflows repeat the same steps)

@@ -12,7 +12,6 @@ monorepo pull request that does not touch a subproject costs one scan for it, no
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from ..engine import ScanOptions, ScanResult, scan
 from ..errors import UsageError
 from ..scoring.rulepack import RulePack, load_packs
 from ..target import Target, resolve_target
+from ..valueclass import replace
 from .export import Export
 from .scope import in_scope
 
@@ -73,8 +73,8 @@ def scan_refs(path: str, base: str, head: str | None = None, options: ScanOption
         since_commit = changed_paths(target.root, target.commit, None)
         dirty = bool(since_commit) and any(in_scope(target.subdir, p) for p in since_commit)
     if head_result is None:
-        t = dataclasses.replace(base_result.target, commit=head_commit)
-        return base_scan, RefScan(dataclasses.replace(base_result, target=t), head, head_commit, reused=True, dirty=dirty)
+        t = replace(base_result.target, commit=head_commit)
+        return base_scan, RefScan(replace(base_result, target=t), head, head_commit, reused=True, dirty=dirty)
     return base_scan, RefScan(head_result, head, head_commit, dirty=dirty)
 
 
@@ -90,7 +90,7 @@ def _scan_export(path: str, target: Target, sha: str, dest: Path, options: ScanO
     exported = Target(dest, target.subdir, False, sha, target.remote_url)
     result = scan(path, options, target=exported, packs=packs)
     # The report names the repository and the ref's commit, not the temporary directory.
-    return dataclasses.replace(result, target=dataclasses.replace(target, commit=sha))
+    return replace(result, target=replace(target, commit=sha))
 
 
 def changed_paths(root: Path, base_sha: str, head_sha: str | None) -> list[str] | None:

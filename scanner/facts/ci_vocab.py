@@ -99,6 +99,50 @@ _SETUP_KINDS = frozenset({"ns", "namespace", "secret", "configmap", "cm", "servi
                           "clusterrole", "clusterrolebinding", "quota", "resourcequota"})
 
 
+# what a cluster needs before a workload runs on it: where it runs, its credentials, settings and permissions, its storage
+_SETUP_MANIFEST_KINDS = frozenset({"namespace", "secret", "configmap", "serviceaccount", "role", "rolebinding", "clusterrole",
+                                   "clusterrolebinding", "resourcequota", "limitrange", "persistentvolume",
+                                   "persistentvolumeclaim", "storageclass", "networkpolicy", "sealedsecret", "externalsecret"})
+_MANIFEST_EXT = (".yaml", ".yml", ".json")
+
+
+def applies_setup_only(index: FileIndex, text: str, cwd: str = "") -> bool:
+    """``kubectl apply -f k8s/namespace.yaml`` (or ``-f k8s/setup/``): every manifest the command applies is a file or
+    folder of the repository whose objects only prepare the cluster (``_SETUP_MANIFEST_KINDS``: a namespace, a secret,
+    a config map, an account and its roles, a claim on storage), so the command deploys no workload; a
+    ``kubectl apply`` of a published release's manifest (``https://.../releases/download/v0.11.0/kserve.yaml``)
+    installs someone else's platform. A manifest that cannot be read, or with any other object, is a deploy."""
+    files: list[str] = []
+    for w in segments(text):
+        if head(w) != "kubectl":
+            continue
+        for i, x in enumerate(w):
+            val = w[i + 1] if x in ("-f", "--filename") and i + 1 < len(w) else x.split("=", 1)[1] if x.startswith("--filename=") else None
+            if val is not None:
+                files.append(val)
+    if not files:
+        return False
+    base = cwd.strip("/")
+    for f in files:
+        if f.startswith(("http://", "https://")):
+            if "/releases/download/" not in f:
+                return False
+            continue
+        name = f.removeprefix("./").rstrip("/")
+        if not name or name.startswith(("/", "..")) or "$" in name or "{" in name:
+            return False
+        # relative to the step's directory, else to the repository's root (a script run from the root)
+        found = next((x for rel in dict.fromkeys(("/".join(p for p in (base, name) if p), name))
+                      if (x := [e for e in index.select((rel, f"{rel}/**/*")) if e.path.endswith(_MANIFEST_EXT)])), [])
+        if not found:
+            return False
+        for e in found:
+            docs = [d for d in index.yaml(e.path) if d is not None]  # (JSON is YAML)
+            if not docs or not all(isinstance(d, dict) and str(d.get("kind", "")).lower() in _SETUP_MANIFEST_KINDS for d in docs):
+                return False
+    return True
+
+
 def _stdin(argv: list[str]) -> bool:
     return any(x in ("-f", "--filename") and nxt == "-" for x, nxt in zip(argv, argv[1:], strict=False)) \
         or "--filename=-" in argv or "-f-" in argv
@@ -338,26 +382,38 @@ def registry_of(ref: str, job: CiJob | None = None) -> str:
 
 
 def image_push_command(text: str, job: CiJob) -> str | None:
+    """The registry a command pushes an image to (``docker push``, ``docker buildx build --push``, ``az acr build`` ...)."""
+    hit = _pushed(text)
+    if hit is None:
+        return None
+    fixed, ref = hit
+    return fixed or registry_of(ref, job)
+
+
+@lru_cache(maxsize=1 << 14)
+def _pushed(text: str) -> tuple[str, str] | None:
+    """(registry named by the tool itself, else '' ; the image reference whose registry the job decides) of a command
+    that pushes an image, else None. Memoised by text: a CI-heavy repository's jobs run the same script lines again
+    and again (Azure/azureml-examples: 62,821 job commands)."""
     for w in segments(text):
         h = head(w)
         a = [x for x in w[1:] if not x.startswith("-")]
         if h in ("docker", "podman", "buildah") and a[:1] == ["push"] and len(a) > 1:
-            return registry_of(a[1], job)
+            return "", a[1]
         if h in ("docker", "podman") and a[:2] in (["buildx", "build"], ["build"]) and "--push" in w:
-            tag = next((w[i + 1] for i, x in enumerate(w[:-1]) if x in ("-t", "--tag")), "")
-            return registry_of(tag, job)
+            return "", next((w[i + 1] for i, x in enumerate(w[:-1]) if x in ("-t", "--tag")), "")
         if h in ("docker-compose",) and a[:1] == ["push"] or h == "docker" and a[:2] == ["compose", "push"]:
-            return registry_of("", job)
+            return "", ""
         if h == "az" and a[:2] == ["acr", "build"]:
-            return "acr"
+            return "acr", ""
         if h == "gcloud" and a[:2] == ["builds", "submit"] and ("--tag" in w or "-t" in w):
-            return registry_of(w[w.index("--tag" if "--tag" in w else "-t") + 1] if len(w) > w.index("--tag" if "--tag" in w else "-t") + 1 else "", job)
+            return "", w[w.index("--tag" if "--tag" in w else "-t") + 1] if len(w) > w.index("--tag" if "--tag" in w else "-t") + 1 else ""
         if h == "heroku" and a[:1] == ["container:push"]:
-            return "heroku"
+            return "heroku", ""
         if h in ("executor", "kaniko") and any(x.startswith("--destination") for x in w):
-            return registry_of(next(x for x in w if x.startswith("--destination")), job)
+            return "", next(x for x in w if x.startswith("--destination"))
         if h in ("crane", "skopeo") and a[:1] in (["push"], ["copy"]):
-            return registry_of(a[-1], job)
+            return "", a[-1]
     return None
 
 
@@ -456,7 +512,13 @@ def serving_infra(index: FileIndex, d: str, tool: str) -> bool:
 
 def python_deploy(index: FileIndex, c: Cmd) -> str | None:
     """A Python program run by CI that deploys through an SDK (``Model.deploy``, ``create_endpoint``,
-    ``online_deployments.begin_create_or_update`` ...) or, when named for deploying, promotes a registry version."""
+    ``online_deployments.begin_create_or_update`` ...) or, when named for deploying, promotes a registry version. Derived
+    once per command text, file and working directory (what ``python_target`` reads of the command): every job that runs
+    a script asks about each of its lines."""
+    return index.derived(("python-deploy", c.text, c.path, c.cwd), lambda: _python_deploy(index, c))  # type: ignore[no-any-return]
+
+
+def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
     e = python_target(index, c)
     tree = index.python(e.path) if e and e.suffix == ".py" else None
     if tree is None or e is None:

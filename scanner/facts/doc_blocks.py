@@ -9,10 +9,10 @@ front matter are dropped. No inline rendering, no HTML, no dependency. Input is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 HEADING, CODE, LIST, TEXT = "heading", "code", "list", "text"
 # info strings of code blocks that hold shell commands ("" = no language given)
@@ -24,26 +24,58 @@ SHELL_LANGS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(Value, frozen=True):
     """One block of a Markdown/reST/AsciiDoc document: a heading, a code block, a list item or a paragraph."""
 
     kind: str  # heading | code | list | text
     line: int  # 1-based first line (the fence / directive line for code)
     end_line: int
     text: str  # heading title, list item / paragraph text, or the code body (dedented)
-    level: int = 0  # heading level, 1 = top
-    lang: str = ""  # code: first word of the info string or directive argument, lower-case
-    body_line: int = 0  # code: line of the first body line
-    ordered: bool = False  # list: a numbered item
+    level: int  # heading level, 1 = top
+    lang: str  # code: first word of the info string or directive argument, lower-case
+    body_line: int  # code: line of the first body line
+    ordered: bool  # list: a numbered item
+
+    _fields = ("kind", "line", "end_line", "text", "level", "lang", "body_line", "ordered")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        kind: str,
+        line: int,
+        end_line: int,
+        text: str,
+        level: int = 0,
+        lang: str = "",
+        body_line: int = 0,
+        ordered: bool = False,
+    ) -> None:
+        setfield(self, "kind", kind)
+        setfield(self, "line", line)
+        setfield(self, "end_line", end_line)
+        setfield(self, "text", text)
+        setfield(self, "level", level)
+        setfield(self, "lang", lang)
+        setfield(self, "body_line", body_line)
+        setfield(self, "ordered", ordered)
 
     @property
     def is_shell(self) -> bool:
-        return self.kind == CODE and self.lang in SHELL_LANGS
+        # an unlabelled block that is a YAML listing (a CI workflow pasted into a README: ``name: Deploy``, ``on:``,
+        # ``jobs:``) shows a configuration, not commands to type
+        return self.kind == CODE and self.lang in SHELL_LANGS and not (not self.lang and _yaml_listing(self.text))
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+_YAML_KEY = lazy_re(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s|$)")
+
+
+def _yaml_listing(text: str) -> bool:
+    """The block starts with a YAML key and has another key line: a configuration file shown, not shell commands."""
+    lines = [ln for ln in text.split("\n")[:200] if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and bool(_YAML_KEY.match(lines[0][:300])) and sum(1 for ln in lines[1:] if _YAML_KEY.match(ln[:300])) >= 1
+
+
+class Section(Value, frozen=True):
     """A heading and the blocks under it, up to the next heading of any level."""
 
     title: str  # "" for the preamble before the first heading
@@ -52,13 +84,28 @@ class Section:
     trail: tuple[str, ...]  # titles from the top heading down to this one
     blocks: tuple[Block, ...]  # the blocks up to the next heading of any level
 
+    _fields = ("title", "level", "line", "trail", "blocks")
+    __slots__ = _fields
 
-@dataclass(frozen=True)
-class Document:
+    def __init__(self, title: str, level: int, line: int, trail: tuple[str, ...], blocks: tuple[Block, ...]) -> None:
+        setfield(self, "title", title)
+        setfield(self, "level", level)
+        setfield(self, "line", line)
+        setfield(self, "trail", trail)
+        setfield(self, "blocks", blocks)
+
+
+class Document(Value, frozen=True):
     """A parsed prose document: its blocks in order and the sections they fall into."""
 
     blocks: tuple[Block, ...]
-    sections: tuple[Section, ...] = field(default=())
+    sections: tuple[Section, ...]
+
+    _fields = ("blocks", "sections")
+
+    def __init__(self, blocks: tuple[Block, ...], sections: tuple[Section, ...] = ()) -> None:
+        setfield(self, "blocks", blocks)
+        setfield(self, "sections", sections)
 
     def subtree(self, i: int) -> tuple[Section, ...]:
         """Section ``i`` and the deeper sections that follow it."""
@@ -632,8 +679,8 @@ def classify(command: str) -> str | None:
         return RUN
     if head in _ENV_HEADS or (head == "dvc" and sub in ("init", "remote", "config", "add", "status", "dag", "version")):
         return ENV
-    if head in ("docker", "podman") and sub in ("login", "logout", "ps", "images", "logs", "info", "version"):
-        return ENV
+    if head in ("docker", "podman") and sub in ("login", "logout", "ps", "images", "logs", "info", "version", "volume", "network"):
+        return ENV  # (creating a volume or network for a container runs nothing of the project)
     if (head == "jupyter" and sub == "nbconvert" or head == "jupyter-nbconvert") and not any(w.startswith("--execute") for w in words):
         return ENV  # converting a notebook (to a script, HTML ...) runs nothing; ``--execute`` runs it
     if head in _RUN_HEADS:

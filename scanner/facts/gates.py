@@ -9,7 +9,6 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mlscan.ci import argv, ci_model, split_commands
 from mlscan.facts.orchestration import PROMOTE_CALLS, call_tail, dotted, kwarg, literal, metric_compare, words
@@ -18,6 +17,7 @@ from mlscan.facts.pyeval import Env
 from mlscan.index import FileEntry, FileIndex
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 Guards = tuple[tuple[ast.expr, bool, int], ...]  # (test, branch taken, line)
 _BASELINE = {"prod", "production", "champion", "baseline", "current", "best", "latest", "previous", "incumbent", "deployed"}
@@ -52,14 +52,28 @@ def shell_gate(command: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Value, frozen=True):
     """A metric comparison in Python that stops the pipeline (raise, non-zero exit, cancel) when it fails."""
 
     line: int
     kind: str
     tool: str
     paths: tuple[Guards, ...]  # each: the conditions under which one blocking action runs
+    # the line where the comparison is written when the ``if`` only reads a verdict assigned above it (``gates_ok =
+    # acc >= cfg.min_accuracy`` ... ``if decision == "promote":``): that line decides, the ``if`` acts on it; 0 otherwise
+    compare: int = 0
+    compare_end: int = 0  # the last line of that assignment (``gates_ok = (...) and \\`` ``(...)``)
+
+    _fields = ("line", "kind", "tool", "paths", "compare", "compare_end")
+
+    def __init__(self, line: int, kind: str, tool: str, paths: tuple[Guards, ...], compare: int = 0,
+                 compare_end: int = 0) -> None:
+        setfield(self, "line", line)
+        setfield(self, "kind", kind)
+        setfield(self, "tool", tool)
+        setfield(self, "paths", paths)
+        setfield(self, "compare", compare)
+        setfield(self, "compare_end", compare_end)
 
 
 def _stops(s: ast.stmt) -> bool:
@@ -249,6 +263,14 @@ def _compares(test: ast.expr, assigns: Assigns, line: int, predicates: frozenset
     return expanded is not test and metric_compare(expanded) is not None
 
 
+def _assigned_at(assigns: Assigns, line: int) -> tuple[int, int]:
+    """(first, last line) of the assignment whose value holds ``line`` (a verdict flag set in an ``if``: that line)."""
+    for first, value in (x for sets in assigns.values() for x in sets):
+        if first <= line <= (getattr(value, "end_lineno", None) or line):
+            return first, min(max(line, getattr(value, "end_lineno", None) or line), first + 5)
+    return line, line
+
+
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
            assigns: Assigns | None = None, predicates: frozenset[str] = frozenset(), loop: bool = False) -> Iterator[Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
@@ -274,10 +296,16 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                 if paths:
                     seen = _Expand(assigns, s.lineno, 3).visit(_copy(s.test))
                     # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
-                    baseline = metric_compare(seen) is not None and bool(words(ast.unparse(seen)) & _BASELINE)
+                    cmp = metric_compare(seen)
+                    baseline = cmp is not None and bool(words(ast.unparse(seen)) & _BASELINE)
+                    first = min((c.lineno for c in walk(seen) if isinstance(c, ast.Compare) and metric_compare(c) is c), default=0)
+                    compare, compare_end = _assigned_at(assigns, first) if 0 < first < s.lineno \
+                        and metric_compare(s.test) is None else (0, 0)
                     kind = "champion_challenger" if baseline else "threshold"
-                    yield Gate(s.lineno, "keep_threshold" if kind == "threshold" and not loop and _keeps_only_when(s) is not None
-                               and not _actions(s.body + s.orelse, (), _stops) and not promotes(s) else kind, tool, tuple(paths))
+                    if kind == "threshold" and not loop and _keeps_only_when(s) is not None and not _actions(s.body + s.orelse, (), _stops) \
+                            and not promotes(s):
+                        kind = "keep_threshold"
+                    yield Gate(s.lineno, kind, tool, tuple(paths), compare, compare_end)
             yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates, loop)
             yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates, loop)
             continue

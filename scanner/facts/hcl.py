@@ -5,21 +5,37 @@ Not a full HCL implementation (python-hcl2 is not a dependency). Not a detector.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from ..valueclass import Value
 
 _PUNCT = "{}[]()=,:"
 
 
-@dataclass
-class Block:
+class Block(Value):
     """One HCL block (``resource "type" "name" { ... }``): its labels, literal attributes with lines, and nested blocks."""
 
     type: str
     labels: tuple[str, ...]
     line: int
-    attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)  # name -> (value, line)
-    blocks: list[Block] = field(default_factory=list)
+    attrs: dict[str, tuple[Any, int]]  # name -> (value, line)
+    blocks: list[Block]
+
+    _fields = ("type", "labels", "line", "attrs", "blocks")
+
+    def __init__(
+        self,
+        type: str,
+        labels: tuple[str, ...],
+        line: int,
+        attrs: dict[str, tuple[Any, int]] | None = None,
+        blocks: list[Block] | None = None,
+    ) -> None:
+        self.type = type
+        self.labels = labels
+        self.line = line
+        self.attrs = {} if attrs is None else attrs
+        self.blocks = [] if blocks is None else blocks
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.attrs[name][0] if name in self.attrs else default

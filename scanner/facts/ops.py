@@ -9,7 +9,6 @@ import ast
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from mlscan.ci import argv, ci_model
@@ -22,6 +21,7 @@ from mlscan.index import FileEntry, FileIndex, _render_template
 from mlscan.index.formats import LineDict, load_yaml_all, normalize_name
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 YAML_GLOBS = ("**/*.yaml", "**/*.yml")
 SCRIPT_GLOBS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
@@ -256,8 +256,7 @@ def walk_dicts(node: Any, depth: int = 0) -> Iterator[dict]:
 _TF_BLOCK = lazy_re(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.M)
 
 
-@dataclass(frozen=True, slots=True)
-class TfBlock:
+class TfBlock(Value, frozen=True):
     """A top-level Terraform block found by its header, with its body text."""
 
     kind: str
@@ -265,6 +264,16 @@ class TfBlock:
     name: str
     line: int
     body: str
+
+    _fields = ("kind", "type", "name", "line", "body")
+    __slots__ = _fields
+
+    def __init__(self, kind: str, type: str, name: str, line: int, body: str) -> None:
+        setfield(self, "kind", kind)
+        setfield(self, "type", type)
+        setfield(self, "name", name)
+        setfield(self, "line", line)
+        setfield(self, "body", body)
 
 
 def tf_blocks(index: FileIndex, e: FileEntry) -> list[TfBlock]:
@@ -294,8 +303,7 @@ def tf_has(block: TfBlock, attr: str) -> bool:
 # ------------------------------------------------------------------ commands on automated paths
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(Value, frozen=True):
     """A command on an automated path (a CI step or a DVC stage), in the order its root runs them."""
 
     text: str
@@ -303,6 +311,16 @@ class Command:
     line: int
     root: str  # "ci <path>:<line>" / "dvc stage <path>"
     seq: int  # position in its root's sequence
+
+    _fields = ("text", "path", "line", "root", "seq")
+    __slots__ = _fields
+
+    def __init__(self, text: str, path: str, line: int, root: str, seq: int) -> None:
+        setfield(self, "text", text)
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "root", root)
+        setfield(self, "seq", seq)
 
 
 def automated_commands(index: FileIndex) -> list[Command]:
@@ -326,6 +344,12 @@ def automated_commands(index: FileIndex) -> list[Command]:
         return out
 
     return index.memo("ops-automated-commands", build)  # type: ignore[no-any-return]
+
+
+def automated_texts(index: FileIndex) -> list[str]:
+    """The distinct texts of automated_commands, in order: for checks of the text alone (Azure/azureml-examples runs
+    62,821 automated commands of a few thousand texts)."""
+    return index.memo("ops-automated-texts", lambda: list(dict.fromkeys(c.text for c in automated_commands(index))))  # type: ignore[no-any-return]
 
 
 def _expand(index: FileIndex, cmd: str, path: str, line: int, cwd: str, root: str, out: list[Command], depth: int) -> None:

@@ -8,9 +8,9 @@ through the index."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ..index import FileEntry, FileIndex, register_fact
+from ..valueclass import Value, setfield
 from . import ops
 from .orchestration import config_refs, trainingish
 from .pyast import walk
@@ -22,14 +22,22 @@ EXPLORATION_DIRS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Training:
+class _Training(Value, frozen=True):
     """How a training script is reached: the wiring kind and chain, and whether a near file reaches it."""
 
     wired: str
     chain: str
     training_script: bool
     near_reached: bool
+
+    _fields = ("wired", "chain", "training_script", "near_reached")
+    __slots__ = _fields
+
+    def __init__(self, wired: str, chain: str, training_script: bool, near_reached: bool) -> None:
+        setfield(self, "wired", wired)
+        setfield(self, "chain", chain)
+        setfield(self, "training_script", training_script)
+        setfield(self, "near_reached", near_reached)
 
 
 class Place:
@@ -147,6 +155,13 @@ def _place_facts(index: FileIndex, path: str) -> list[bool] | None:
 
 
 PLACE_FACTS = register_fact("place.file", _place_facts)
+
+
+def derive_facts(index: FileIndex, path: str) -> None:
+    """Derive the file's own part of its place (``PLACE_FACTS``) now. For the builder of an eager file fact whose visitor
+    will ask the file's training context (``wired``, ``training_script``...): the tree is at hand, and the Python pass
+    then parses nothing again for it."""
+    index.fact(path, PLACE_FACTS)
 
 
 def trains(tree: ast.AST) -> bool:

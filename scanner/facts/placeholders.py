@@ -178,6 +178,34 @@ def synthetic_source(tree: ast.AST, toy: bool = False) -> str:
     return found
 
 
+# the split files a project's training makes (``X_train.csv``, ``data/test.parquet``, ``validation_set.csv``), and the words
+# that name data arriving after deployment (``current.csv``, ``production_batch.parquet``, ``inference_log.csv``)
+_SPLIT_WORDS = frozenset({"train", "training", "test", "testing", "val", "valid", "validation", "holdout", "dev"})
+_LIVE_WORDS = frozenset({"prod", "production", "current", "live", "inference", "serving", "requests", "request", "predictions",
+                         "prediction", "logs", "log", "new", "latest", "recent", "incoming", "stream", "captured", "capture"})
+
+
+def training_splits_only(tree: ast.AST) -> int:
+    """The line of the first data read when a module reads data only from the training split files (``X_train.csv`` and
+    ``X_test.csv``, two or more reads, each a literal path naming a split and nothing arriving after deployment); 0
+    otherwise. A drift report between those compares the model's own training data, not production data."""
+    first = 0
+    reads = 0
+    for n in walk(tree):
+        if not (isinstance(n, ast.Call) and _call_name(n) in _READS and _call_name(n) not in ("open", "load", "read", "query", "sql", "table")):
+            continue
+        arg = n.args[0] if n.args else None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            return 0  # a computed location: it may be anything
+        stem = arg.value.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        words = {w.lower() for w in _NAME_WORDS.findall(stem.replace("_", " ").replace("-", " "))}
+        if not words & _SPLIT_WORDS or words & _LIVE_WORDS:
+            return 0
+        reads += 1
+        first = first or n.lineno
+    return first if reads >= 2 else 0
+
+
 # ------------------------------------------------------------------ steps run as a command (container components)
 
 # what a placeholder step's command does: print, make its output folder, write or copy a token into it

@@ -14,11 +14,12 @@ calls of PrefectHQ/prefect take ~20 M characters as JSON), hence one small fact 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Any
 
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
+
+from ..valueclass import Value, setfield
 
 _CALLS_ATTR = "_mlscan_calls"
 
@@ -139,14 +140,21 @@ def decode_literal(v: Any) -> Any:
 # ------------------------------------------------------------------ typed calls
 
 
-@dataclass(frozen=True, slots=True)
-class Arg:
+class Arg(Value, frozen=True):
     """An argument: its literal value (``literal`` says whether it is one: ``value`` None is also the literal
     ``None``), else the dotted name it is written as (``text``, '' for other expressions)."""
 
     literal: bool
     value: Any
     text: str
+
+    _fields = ("literal", "value", "text")
+    __slots__ = _fields
+
+    def __init__(self, literal: bool, value: Any, text: str) -> None:
+        setfield(self, "literal", literal)
+        setfield(self, "value", value)
+        setfield(self, "text", text)
 
     def to_json(self) -> Any:
         """``[literal]`` or the text: what a file fact stores (``arg_from_json`` reads it back)."""
@@ -243,12 +251,18 @@ class Call:
         return f"Call({self.line}, {self.text!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class FileCalls:
+class FileCalls(Value, frozen=True):
     """The typed calls of one Python module, with the import aliases used to resolve their names."""
 
     aliases: dict[str, str]
     calls: list[Call]  # sorted by line (walk order within a line)
+
+    _fields = ("aliases", "calls")
+    __slots__ = _fields
+
+    def __init__(self, aliases: dict[str, str], calls: list[Call]) -> None:
+        setfield(self, "aliases", aliases)
+        setfield(self, "calls", calls)
 
 
 _EMPTY = FileCalls({}, [])

@@ -281,8 +281,8 @@ def configured(index: FileIndex, key: str) -> bool | None:
         dashed = key.replace("_", "-")
         # compiled once: a CI-heavy repository has tens of thousands of automated commands
         switch = re.compile(rf"--({re.escape(key)}|{re.escape(dashed)})\b(?!\s*[= ]\s*(false|False|0)\b)|\b{re.escape(key)}=(true|True|1)\b")
-        for c in ops.automated_commands(index):
-            if switch.search(c.text):
+        for text in ops.automated_texts(index):
+            if switch.search(text):
                 return True
         found: bool | None = None
         candidates = index.memo("tracking-flag-table", lambda: _flag_table(index)).get(key, set())

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
@@ -32,6 +31,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex, register_fact
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 SERVING_LIBS = ("fastapi", "flask", "bentoml", "starlette", "gradio", "streamlit", "litserve", "ray.serve", "kserve", "sanic",
                 "tornado", "aiohttp", "falcon", "seldon_core", "mlserver")
@@ -51,8 +51,7 @@ _MAY_LOAD = lazy_re(r"(?<!\w)(?:" + "|".join(sorted(_LOADERS | {"bentoml"})) + r
 NEEDLES = _LIB_NEEDLES + (b"models:/", b"runs:/", b"load", b"load_model", b"from_pretrained")
 
 
-@dataclass(frozen=True)
-class ServedLoad:
+class ServedLoad(Value, frozen=True):
     """One model load in serving code: ``kind`` is ``registry`` (``ref`` the model name, ``stage`` its stage, alias
     or version), ``run`` (a run's artifact), ``store`` (a BentoML model store tag: ``ref`` the name, ``stage`` the
     version) or ``file`` (``ref`` the path as written, without leading ``./``)."""
@@ -61,7 +60,16 @@ class ServedLoad:
     line: int
     kind: str
     ref: str
-    stage: str = ""
+    stage: str
+
+    _fields = ("path", "line", "kind", "ref", "stage")
+
+    def __init__(self, path: str, line: int, kind: str, ref: str, stage: str = "") -> None:
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "kind", kind)
+        setfield(self, "ref", ref)
+        setfield(self, "stage", stage)
 
 
 def _serving_name(path: str) -> bool:

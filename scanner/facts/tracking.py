@@ -9,7 +9,7 @@ import ast
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mlscan.ci import argv, line_of
@@ -18,6 +18,7 @@ from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.index.formats import normalize_name
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 from . import ops, pycalls
 from .orchestration import words
 
@@ -94,8 +95,7 @@ _RUN_ATTRS = frozenset({"log_artifact", "log_artifacts", "log_image", "add_image
 _OBJ_ROOTS = ("self.", "cls.")
 
 
-@dataclass(frozen=True, slots=True)
-class TrackCall:
+class TrackCall(Value, frozen=True):
     """One experiment-tracking call, decorator or logging assignment in a Python module."""
 
     line: int
@@ -105,6 +105,18 @@ class TrackCall:
     text: str  # the callee as written ('' for an assignment)
     kind: str  # "c": a call, "d": a decorator, "a": an assignment
     ordinal: int  # its place among the module's calls (``pycalls.calls_of``), decorators or assignments, in walk order
+
+    _fields = ("line", "tool", "role", "attr", "text", "kind", "ordinal")
+    __slots__ = _fields
+
+    def __init__(self, line: int, tool: str, role: str, attr: str, text: str, kind: str, ordinal: int) -> None:
+        setfield(self, "line", line)
+        setfield(self, "tool", tool)
+        setfield(self, "role", role)
+        setfield(self, "attr", attr)
+        setfield(self, "text", text)
+        setfield(self, "kind", kind)
+        setfield(self, "ordinal", ordinal)
 
     def node_in(self, tree: ast.AST) -> ast.AST:
         """The call, decorator or assignment in ``tree``, the parse of the file it was read from."""
@@ -514,9 +526,19 @@ _IMAGE_TOOLS = frozenset({"docker", "podman", "buildah", "nerdctl", "kaniko", "e
                           "crane", "pack", "bentoml", "kustomize"})
 
 
-def image_refs(cmd: str) -> Iterator[str]:
+def image_refs(cmd: str) -> tuple[str, ...]:
     """Image references a build/push/deploy command names: ``docker build -t x:tag``, ``docker push x:tag``,
-    ``kubectl set image d c=x:tag``, ``az acr build -t``, ``gcloud builds submit --tag``, ``--set image.tag=``."""
+    ``kubectl set image d c=x:tag``, ``az acr build -t``, ``gcloud builds submit --tag``, ``--set image.tag=``.
+    Memoised by text: the steps of many CI jobs run the same commands."""
+    return _image_refs(cmd)
+
+
+@lru_cache(maxsize=1 << 14)
+def _image_refs(cmd: str) -> tuple[str, ...]:
+    return tuple(_image_refs_of(cmd))
+
+
+def _image_refs_of(cmd: str) -> Iterator[str]:
     text = gh_compact(cmd)
     if not any(t in text for t in _IMAGE_TOOLS) and not any(q in text for q in "'\"\\"):
         return  # unquoted, unescaped shell words are pieces of the text: none can be a tool

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 from ..index import FileEntry, FileIndex, register_fact
+from ..valueclass import Value, setfield
 from . import ops, tracking
 from .orchestration import dig, k8s_objects, trainingish, walk_dicts, words
 from .place import EXPLORATION_DIRS, place
@@ -48,8 +48,7 @@ _NOT_TRAINING_STEMS = frozenset({"infer", "inference", "predict", "prediction", 
 _FIT_WORDS = (b"fit", b"fit_generator", b"train_on_batch", b"partial_fit", b"train", b"backward")
 
 
-@dataclass(frozen=True, slots=True)
-class TrainingEntry:
+class TrainingEntry(Value, frozen=True):
     """A file that trains a model, ranked by how it is run (automated, script, notebook, exploration)."""
 
     path: str  # repository path
@@ -57,6 +56,16 @@ class TrainingEntry:
     tier: int  # 3 automated, 2 script, 1 notebook, 0 exploration
     tracked: bool
     independent: bool
+
+    _fields = ("path", "line", "tier", "tracked", "independent")
+    __slots__ = _fields
+
+    def __init__(self, path: str, line: int, tier: int, tracked: bool, independent: bool) -> None:
+        setfield(self, "path", path)
+        setfield(self, "line", line)
+        setfield(self, "tier", tier)
+        setfield(self, "tracked", tracked)
+        setfield(self, "independent", independent)
 
 
 def _fit_line(index: FileIndex, path: str) -> int:

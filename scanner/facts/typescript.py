@@ -9,11 +9,11 @@ top-level properties of an object-literal argument. Nothing is executed or evalu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..index import FileEntry, FileIndex
 from ..index.formats import blank_c_comments
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 
 CDK_MODULES = ("aws-cdk-lib", "@aws-cdk/", "aws-cdk/")
 _IMPORT = lazy_re(r"""\bfrom\s*(['"])([^'"\n]+)\1|\brequire\s*\(\s*(['"])([^'"\n]+)\3\s*\)""")
@@ -23,8 +23,7 @@ _STRING = lazy_re(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
-@dataclass(frozen=True, slots=True)
-class TsNew:
+class TsNew(Value, frozen=True):
     """A ``new X(...)`` construction in TypeScript (CDK constructs), with its arguments as written."""
 
     name: str  # as written, dots without spaces: ``tasks.SageMakerCreateTrainingJob``
@@ -33,6 +32,17 @@ class TsNew:
     end: int  # offset just past the closing parenthesis
     args: tuple[str, ...]  # the top-level arguments as written
     var: str  # the variable or ``this.`` field it is assigned to, or ""
+
+    _fields = ("name", "line", "start", "end", "args", "var")
+    __slots__ = _fields
+
+    def __init__(self, name: str, line: int, start: int, end: int, args: tuple[str, ...], var: str) -> None:
+        setfield(self, "name", name)
+        setfield(self, "line", line)
+        setfield(self, "start", start)
+        setfield(self, "end", end)
+        setfield(self, "args", args)
+        setfield(self, "var", var)
 
     @property
     def tail(self) -> str:
@@ -43,8 +53,7 @@ class TsNew:
         return next((a for a in reversed(self.args) if a.startswith("{")), "")
 
 
-@dataclass(frozen=True)
-class TsFile:
+class TsFile(Value, frozen=True):
     """A TypeScript file read for CDK constructs: imports and ``new`` expressions, comments blanked."""
 
     path: str
@@ -52,6 +61,15 @@ class TsFile:
     imports: frozenset[str]
     news: tuple[TsNew, ...]
     _starts: tuple[int, ...]
+
+    _fields = ("path", "code", "imports", "news", "_starts")
+
+    def __init__(self, path: str, code: str, imports: frozenset[str], news: tuple[TsNew, ...], _starts: tuple[int, ...]) -> None:
+        setfield(self, "path", path)
+        setfield(self, "code", code)
+        setfield(self, "imports", imports)
+        setfield(self, "news", news)
+        setfield(self, "_starts", _starts)
 
     def line_at(self, offset: int) -> int:
         lo, hi = 0, len(self._starts)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
+from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
 from .pyast import statement_walk, statements
 
@@ -33,12 +33,18 @@ _SHELLS = {"bash", "sh", "zsh", "source", "."}
 _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}
 
 
-@dataclass(frozen=True, slots=True)
-class Reach:
+class Reach(Value, frozen=True):
     """How a file is reached by an automated path or an entry point, root first."""
 
     kind: str  # automated | entrypoint
     chain: tuple[str, ...]  # how it is reached, root first ("ci .github/workflows/x.yml:12", "src/train.py", ...)
+
+    _fields = ("kind", "chain")
+    __slots__ = _fields
+
+    def __init__(self, kind: str, chain: tuple[str, ...]) -> None:
+        setfield(self, "kind", kind)
+        setfield(self, "chain", chain)
 
     def describe(self) -> str:
         return " -> ".join(self.chain)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, literal
 from mlscan.facts.pyast import walk
 from mlscan.facts.pycalls import qualified
+
+from ..valueclass import Value, setfield
 
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``)
 DEPLOYERS = ("mlflow_model_deployer_step", "seldon_model_deployer_step", "kserve_model_deployer_step",
@@ -27,8 +28,7 @@ DEPLOYERS = ("mlflow_model_deployer_step", "seldon_model_deployer_step", "kserve
              "vllm_model_deployer_step")
 
 
-@dataclass(frozen=True)
-class Deployment:
+class Deployment(Value, frozen=True):
     """A ZenML model deployment: the deployer step or the pipeline binding that wires it, and its decision input."""
 
     line: int  # the deployer call (current API) or the pipeline instantiation that binds it (legacy API)
@@ -37,6 +37,24 @@ class Deployment:
     decision: ast.expr | None  # current API: the deploy_decision argument
     bindings: dict[str, ast.Call]  # legacy API: parameter -> the step instance bound to it
     bound_line: dict[str, int]  # legacy API: parameter -> the line of its binding
+
+    _fields = ("line", "tool", "pipeline", "decision", "bindings", "bound_line")
+
+    def __init__(
+        self,
+        line: int,
+        tool: str,
+        pipeline: str,
+        decision: ast.expr | None,
+        bindings: dict[str, ast.Call],
+        bound_line: dict[str, int],
+    ) -> None:
+        setfield(self, "line", line)
+        setfield(self, "tool", tool)
+        setfield(self, "pipeline", pipeline)
+        setfield(self, "decision", decision)
+        setfield(self, "bindings", bindings)
+        setfield(self, "bound_line", bound_line)
 
 
 def is_deployer(node: ast.AST | None, al: dict[str, str]) -> bool:

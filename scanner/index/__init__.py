@@ -10,7 +10,6 @@ from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ..cache.record import Recorder
 from ..lazyre import lazy_re
 from ..model import Warning_, clean_snippet
 from ..target import Target, git
+from ..valueclass import Value, setfield
 from . import formats
 from .globs import _Matcher, _name_and_path_regex, literal_pieces
 from .lru import MISSING as _MISSING
@@ -48,6 +48,11 @@ _WHOLE_LINES = (".json", ".ipynb")
 # would need gigabytes. Small repositories fit entirely and never re-read or re-parse.
 TEXT_CACHE_CHARS = 2 << 20
 PARSE_CACHE_CHARS = 512 << 10
+# Detector passes walk the Python files in turn, and an LRU smaller than the set they walk never hits (ultralytics/yolov5,
+# 731 K characters of Python, parsed its 52 files 125 times: 0.6 of its scan's parse time went to parsing again). So,
+# as for YAML (below), the first Python and notebook trees parsed, up to PARSE_CACHE_CHARS of source, are kept for the
+# whole scan of a repository of at most YAML_KEPT_MAX_FILES listed files, the others go through the parse cache; a
+# parallel scan keeps none (FileIndex.share_caches).
 # File facts (``fact``) are small JSON values, kept apart from parses so that a parse cache sized for trees does not
 # evict them: a fact evicted with the trees had to be derived again, by parsing again. Weighted by the length of their
 # text form (~10 bytes of memory a character): every fact of PrefectHQ/prefect (1,405 Python files) takes 0.8 M.
@@ -105,14 +110,23 @@ def _split_before(state: int | None, width: int) -> bool:
 
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
+class FileEntry(Value, frozen=True):
     """A file in the scan's scope: its real and project-visible paths and how it applies."""
     path: str  # real path, relative to the repository root
     vpath: str  # path the project sees: equals path except for rendered template files
     scope: str  # "project" or "root" (a root file applying to a subdirectory project)
-    template: bool = False
-    test: bool = False  # test code or test data of the project (is_test_path, within the scanned subdirectory)
+    template: bool
+    test: bool  # test code or test data of the project (is_test_path, within the scanned subdirectory)
+
+    _fields = ("path", "vpath", "scope", "template", "test")
+    __slots__ = _fields
+
+    def __init__(self, path: str, vpath: str, scope: str, template: bool = False, test: bool = False) -> None:
+        setfield(self, "path", path)
+        setfield(self, "vpath", vpath)
+        setfield(self, "scope", scope)
+        setfield(self, "template", template)
+        setfield(self, "test", test)
 
     @property
     def name(self) -> str:
@@ -151,8 +165,7 @@ class SortedPaths:
     __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
-class IndexMark:
+class IndexMark(Value, frozen=True):
     """The size of an index's records at one moment (``FileIndex.mark``)."""
     warnings: int
     skipped: dict[str, int]
@@ -160,11 +173,30 @@ class IndexMark:
     parsed: int
     tokens: int
     late_needles: frozenset[bytes]
-    fx: int = 0
+    fx: int
+
+    _fields = ("warnings", "skipped", "read", "parsed", "tokens", "late_needles", "fx")
+
+    def __init__(
+        self,
+        warnings: int,
+        skipped: dict[str, int],
+        read: int,
+        parsed: int,
+        tokens: int,
+        late_needles: frozenset[bytes],
+        fx: int = 0,
+    ) -> None:
+        setfield(self, "warnings", warnings)
+        setfield(self, "skipped", skipped)
+        setfield(self, "read", read)
+        setfield(self, "parsed", parsed)
+        setfield(self, "tokens", tokens)
+        setfield(self, "late_needles", late_needles)
+        setfield(self, "fx", fx)
 
 
-@dataclass
-class IndexChanges:
+class IndexChanges(Value):
     """What an index recorded since a mark: warnings, skips, reads, parses and words."""
     warnings: list[Warning_]
     skipped: dict[str, list[str]]
@@ -173,17 +205,54 @@ class IndexChanges:
     late_needles: set[bytes]
     words: dict[str, int]
     vocabulary: int  # words are bits of a vocabulary of this size: merged only into an index with the same
-    fx: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=dict)  # first failures (FileIndex._fx)
+    fx: dict[tuple[str, str], list[tuple[Any, ...]]]  # first failures (FileIndex._fx)
+
+    _fields = ("warnings", "skipped", "read", "parsed", "late_needles", "words", "vocabulary", "fx")
+
+    def __init__(
+        self,
+        warnings: list[Warning_],
+        skipped: dict[str, list[str]],
+        read: dict[str, int],
+        parsed: list[str],
+        late_needles: set[bytes],
+        words: dict[str, int],
+        vocabulary: int,
+        fx: dict[tuple[str, str], list[tuple[Any, ...]]] | None = None,
+    ) -> None:
+        self.warnings = warnings
+        self.skipped = skipped
+        self.read = read
+        self.parsed = parsed
+        self.late_needles = late_needles
+        self.words = words
+        self.vocabulary = vocabulary
+        self.fx = {} if fx is None else fx
 
 
-@dataclass
-class ScanStats:
+class ScanStats(Value):
     """Counts of the files listed, read and parsed, and the paths skipped by reason."""
-    listed: int = 0
-    read: int = 0
-    parsed: int = 0
-    skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    _seen: set[tuple[str, str]] = field(default_factory=set)
+    listed: int
+    read: int
+    parsed: int
+    skipped: dict[str, list[str]]
+    _seen: set[tuple[str, str]]
+
+    _fields = ("listed", "read", "parsed", "skipped", "_seen")
+
+    def __init__(
+        self,
+        listed: int = 0,
+        read: int = 0,
+        parsed: int = 0,
+        skipped: dict[str, list[str]] | None = None,
+        _seen: set[tuple[str, str]] | None = None,
+    ) -> None:
+        self.listed = listed
+        self.read = read
+        self.parsed = parsed
+        self.skipped = defaultdict(list) if skipped is None else skipped
+        self._seen = set() if _seen is None else _seen
 
     def skip(self, reason: str, path: str) -> None:
         """Record a skipped file once per reason (a parallel scan's processes may meet it more than once)."""
@@ -211,6 +280,10 @@ class FileIndex:
         # YAML documents kept for the scan (YAML_KEPT_CHARS), and the characters of source still to keep
         self._yaml_kept: dict[str, Any] = {}
         self._yaml_room = 0
+        self._yaml_room_held = 0  # the room set aside while workers run (share_caches), given back after them
+        # Python and notebook trees kept for the scan (PARSE_CACHE_CHARS of source), and the characters still to keep
+        self._trees_kept: dict[tuple[str, str], Any] = {}
+        self._tree_room = 0
         self._facts = Lru(FACT_CACHE_CHARS)
         self._facts_building: set[tuple[str, str]] = set()  # (path, fact) being derived: not derived again eagerly
         self._pinned: dict[tuple[str, str], Any] = {}  # trees held while their eager facts are derived
@@ -271,6 +344,7 @@ class FileIndex:
         self.entries: list[FileEntry] = self._classify(all_paths)
         self.template_files = sum(1 for e in self.entries if e.template)
         self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
+        self._tree_room = PARSE_CACHE_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
 
     # ------------------------------------------------------------ listing
     def _list_paths(self) -> list[str]:
@@ -434,6 +508,9 @@ class FileIndex:
                 found.update(named(body))
             elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
                 found.update(by_ext.get(body[1:], ()))
+            elif body and not any(c in body for c in "*?["):  # ``**/pkg/mod.py``: a literal path at any depth
+                found.update(i for i in named(body.rsplit("/", 1)[-1])
+                             if (vp := self.entries[i].vpath) == body or vp.endswith("/" + body))
             elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
                 found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
             elif "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
@@ -606,7 +683,8 @@ class FileIndex:
                 stored.append(["p"])
             else:
                 return value, None  # it touched another file: not a fact of this one alone
-        if node.content - {path} or node.answers or node.memos:
+        # what it asked of the same file (another fact, its words, a substring) depends on this file alone too
+        if node.content - {path} or node.memos or any(k[0] != path for k in node.answers):
             return value, None
         store.put(key, path, value, stored)
         return value, stored
@@ -730,9 +808,19 @@ class FileIndex:
         self._facts = self._facts.resized(FACT_CACHE_CHARS // processes)
         # the kept YAML documents stay: the workers inherit what the CI model and the wiring graph parsed; no process
         # keeps more while workers run (each worker's own kept documents, on top of the inherited ones it touches and
-        # so copies, took azureml-examples' summed PSS from 167 to 280 MiB)
+        # so copies, took azureml-examples' summed PSS from 167 to 280 MiB). The room comes back once they are done:
+        # the CI model and the wiring graph are built after the words phase's workers (without it, none of their YAML
+        # was kept, and the detector passes parsed Azure/azureml-examples' workflows five times more)
+        # kept Python trees go with the parse cache; a parallel scan keeps none from then on: the workers parse their own
+        # files, and a kept tree the scanning process touched would be copied
+        self._trees_kept = {}
         if parallel:
+            self._yaml_room_held += self._yaml_room
             self._yaml_room = 0
+            self._tree_room = 0
+        else:
+            self._yaml_room += self._yaml_room_held
+            self._yaml_room_held = 0
         self._last_raw = None
 
     def mark(self) -> IndexMark:
@@ -1157,6 +1245,10 @@ class FileIndex:
             hit = self._yaml_kept.get(path, _MISSING)
             if hit is not _MISSING:
                 return hit
+        elif kind == "python" or kind == "notebook":
+            hit = self._trees_kept.get(key, _MISSING)
+            if hit is not _MISSING:
+                return hit
         hit = self._parsed.get(key)
         if hit is not _MISSING:
             return hit
@@ -1188,6 +1280,9 @@ class FileIndex:
             if kind == "yaml" and weight <= self._yaml_room:
                 self._yaml_kept[path] = result
                 self._yaml_room -= weight
+            elif (kind == "python" or kind == "notebook") and weight <= self._tree_room:
+                self._trees_kept[key] = result
+                self._tree_room -= weight
             else:
                 self._parsed.put(key, result, weight)
             if EAGER_FACTS and (kind == "python" or kind == "notebook"):

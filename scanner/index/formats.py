@@ -6,12 +6,12 @@ import ast
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from ..lazyre import lazy_re
+from ..valueclass import Value, setfield
 from .fstrings import older_fstrings
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -305,13 +305,20 @@ _MAGIC_LINE = lazy_re(r"^[ \t]*[%!].*$", re.M)
 _MAGIC = lazy_re(r"^\s*[%!?]")
 
 
-@dataclass(frozen=True, slots=True)
-class NotebookCode:
+class NotebookCode(Value, frozen=True):
     """Code cells joined into one Python source; ``cell_of_line[i]`` is the cell of source line i+1."""
 
     source: str
     cell_of_line: tuple[int, ...]
     tree: ast.Module | None
+
+    _fields = ("source", "cell_of_line", "tree")
+    __slots__ = _fields
+
+    def __init__(self, source: str, cell_of_line: tuple[int, ...], tree: ast.Module | None) -> None:
+        setfield(self, "source", source)
+        setfield(self, "cell_of_line", cell_of_line)
+        setfield(self, "tree", tree)
 
     def cell(self, line: int) -> int:
         return self.cell_of_line[line - 1] if 0 < line <= len(self.cell_of_line) else 0
@@ -394,12 +401,19 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
 # ---------------------------------------------------------------- Dockerfiles
 
 
-@dataclass(frozen=True, slots=True)
-class DockerInstruction:
+class DockerInstruction(Value, frozen=True):
     """One Dockerfile instruction: its line, upper-case keyword and value."""
     line: int
     instruction: str  # upper-case, e.g. FROM
     value: str
+
+    _fields = ("line", "instruction", "value")
+    __slots__ = _fields
+
+    def __init__(self, line: int, instruction: str, value: str) -> None:
+        setfield(self, "line", line)
+        setfield(self, "instruction", instruction)
+        setfield(self, "value", value)
 
 
 def blank_c_comments(text: str, quotes: str, string_end: Callable[[str, int], int]) -> str:
@@ -458,13 +472,21 @@ def parse_dockerfile(text: str) -> list[DockerInstruction]:
 # ---------------------------------------------------------------- requirements
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(Value, frozen=True):
     """One requirement line of a requirements file: the package and its version specifier."""
     line: int
     name: str  # normalised (lower-case, - for _ and .)
     spec: str  # version specifier text, "" when unpinned
     raw: str
+
+    _fields = ("line", "name", "spec", "raw")
+    __slots__ = _fields
+
+    def __init__(self, line: int, name: str, spec: str, raw: str) -> None:
+        setfield(self, "line", line)
+        setfield(self, "name", name)
+        setfield(self, "spec", spec)
+        setfield(self, "raw", raw)
 
     @property
     def pinned(self) -> bool:

@@ -6,22 +6,30 @@ The table lives in ``rules/crosswalk.yaml`` (reference: signals.md §1.6); this 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..model import Score
+from ..valueclass import Value, setfield
 from .rulepack import package_dir, read_data_file
 
 
-@dataclass(frozen=True, slots=True)
-class Crosswalk:
+class Crosswalk(Value, frozen=True):
     """How the checklist's levels map onto the published maturity models."""
     basis: str
     source: str
     anchors: Mapping[str, str]
     rows: Mapping[int, Mapping[str, Any]]  # checklist level -> {google: 0, microsoft: 1, aws: "Initial", ...}
+
+    _fields = ("basis", "source", "anchors", "rows")
+    __slots__ = _fields
+
+    def __init__(self, basis: str, source: str, anchors: Mapping[str, str], rows: Mapping[int, Mapping[str, Any]]) -> None:
+        setfield(self, "basis", basis)
+        setfield(self, "source", source)
+        setfield(self, "anchors", anchors)
+        setfield(self, "rows", rows)
 
     def anchor_levels(self, level: int) -> dict[str, Any]:
         """The anchor frameworks' levels for a checklist level (names and values as declared)."""

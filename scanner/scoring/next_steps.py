@@ -8,10 +8,10 @@ Everything comes from the pack: ``guidance.questions`` (cost = ease order, actio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Answer, AnswerValue, Evidence, Score, first_evidence
+from ..valueclass import Value, setfield
 from .conditions import Findings, signals_of
 from .rulepack import Question, RulePack
 
@@ -19,8 +19,7 @@ DEFAULT_COST = 5
 MAX_EVIDENCE = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(Value, frozen=True):
     """One next step: a question to turn to yes and what to do for it."""
     question: str
     text: str
@@ -29,6 +28,27 @@ class Action:
     tools: tuple[str, ...]
     cost: int
     evidence_present: tuple[Evidence, ...]
+
+    _fields = ("question", "text", "answer", "action", "tools", "cost", "evidence_present")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        question: str,
+        text: str,
+        answer: AnswerValue,
+        action: str,
+        tools: tuple[str, ...],
+        cost: int,
+        evidence_present: tuple[Evidence, ...],
+    ) -> None:
+        setfield(self, "question", question)
+        setfield(self, "text", text)
+        setfield(self, "answer", answer)
+        setfield(self, "action", action)
+        setfield(self, "tools", tools)
+        setfield(self, "cost", cost)
+        setfield(self, "evidence_present", evidence_present)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,8 +62,7 @@ class Action:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class NextSteps:
+class NextSteps(Value, frozen=True):
     """The steps from a framework's current level to the next one."""
     framework: str
     current_level: int
@@ -54,7 +73,34 @@ class NextSteps:
     bottleneck: dict[str, Any] | None
     actions: tuple[Action, ...]
     transition: dict[str, Any] | None
-    readiness: tuple[str, ...] = field(default_factory=tuple)
+    readiness: tuple[str, ...]
+
+    _fields = ("framework", "current_level", "current_name", "target_level", "target_name", "needed_yes", "bottleneck", "actions", "transition", "readiness")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        framework: str,
+        current_level: int,
+        current_name: str,
+        target_level: int | None,
+        target_name: str,
+        needed_yes: int,
+        bottleneck: dict[str, Any] | None,
+        actions: tuple[Action, ...],
+        transition: dict[str, Any] | None,
+        readiness: tuple[str, ...] | None = None,
+    ) -> None:
+        setfield(self, "framework", framework)
+        setfield(self, "current_level", current_level)
+        setfield(self, "current_name", current_name)
+        setfield(self, "target_level", target_level)
+        setfield(self, "target_name", target_name)
+        setfield(self, "needed_yes", needed_yes)
+        setfield(self, "bottleneck", bottleneck)
+        setfield(self, "actions", actions)
+        setfield(self, "transition", transition)
+        setfield(self, "readiness", tuple() if readiness is None else readiness)
 
     def to_json(self) -> dict[str, Any]:
         return {

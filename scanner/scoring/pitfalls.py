@@ -8,20 +8,19 @@ reports the findings that make it hold (evidence) and the answers or signals its
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..model import Answer, AnswerValue, Evidence, Finding, Score, first_evidence
+from ..valueclass import Value, setfield
 from .conditions import Findings, evaluate
 from .rulepack import package_dir, read_data_file
 
 MAX_EVIDENCE = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Pitfall:
+class Pitfall(Value, frozen=True):
     """A known anti-pattern: the conditions that reveal it, why it matters and the fix."""
     id: str
     title: str
@@ -30,15 +29,34 @@ class Pitfall:
     fix: str
     when: Mapping[str, Any]
 
+    _fields = ("id", "title", "source", "why", "fix", "when")
+    __slots__ = _fields
 
-@dataclass(frozen=True, slots=True)
-class Missing:
+    def __init__(self, id: str, title: str, source: str, why: str, fix: str, when: Mapping[str, Any]) -> None:
+        setfield(self, "id", id)
+        setfield(self, "title", title)
+        setfield(self, "source", source)
+        setfield(self, "why", why)
+        setfield(self, "fix", fix)
+        setfield(self, "when", when)
+
+
+class Missing(Value, frozen=True):
     """A negated part of a pitfall's condition: an answer that is not yes, or a signal not found."""
 
     text: str
-    question: str = ""
-    answer: str = ""
-    signal: str = ""
+    question: str
+    answer: str
+    signal: str
+
+    _fields = ("text", "question", "answer", "signal")
+    __slots__ = _fields
+
+    def __init__(self, text: str, question: str = "", answer: str = "", signal: str = "") -> None:
+        setfield(self, "text", text)
+        setfield(self, "question", question)
+        setfield(self, "answer", answer)
+        setfield(self, "signal", signal)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text}
@@ -50,12 +68,19 @@ class Missing:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class PitfallHit:
+class PitfallHit(Value, frozen=True):
     """A pitfall the scan found, with the evidence and the missing practices behind it."""
     pitfall: Pitfall
     evidence: tuple[Evidence, ...]
     missing: tuple[Missing, ...]
+
+    _fields = ("pitfall", "evidence", "missing")
+    __slots__ = _fields
+
+    def __init__(self, pitfall: Pitfall, evidence: tuple[Evidence, ...], missing: tuple[Missing, ...]) -> None:
+        setfield(self, "pitfall", pitfall)
+        setfield(self, "evidence", evidence)
+        setfield(self, "missing", missing)
 
     def to_json(self) -> dict[str, Any]:
         p = self.pitfall
@@ -70,11 +95,17 @@ class PitfallHit:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PitfallSet:
+class PitfallSet(Value, frozen=True):
     """The pitfalls of a pack file and the framework their conditions refer to."""
     framework: str  # the pack whose answers the conditions refer to
     pitfalls: tuple[Pitfall, ...]
+
+    _fields = ("framework", "pitfalls")
+    __slots__ = _fields
+
+    def __init__(self, framework: str, pitfalls: tuple[Pitfall, ...]) -> None:
+        setfield(self, "framework", framework)
+        setfield(self, "pitfalls", pitfalls)
 
 
 def pitfalls_file() -> Path:

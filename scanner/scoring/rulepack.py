@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,12 @@ import yaml
 
 from ..errors import RulePackError
 from ..lazyre import lazy_re
+from ..valueclass import Value, replace, setfield
 
 Condition = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+class Question(Value, frozen=True):
     """One question of a rule pack: its text, section, dimension and answer conditions."""
     id: str
     text: str
@@ -32,28 +31,74 @@ class Question:
     reason_yes: str
     reason_partial: str
     reason_no: str
-    applies: Condition | None = None
-    reason_na: str = ""
+    applies: Condition | None
+    reason_na: str
     # what makes evidence decisive for this question: signal selectors ({signal, attrs, min_strength, fact, line, prefer});
     # ``prefer`` names an item fact that leads when the finding cites it (before the selector's own fact)
     # the scorer leads with findings meeting one, and a yes none of whose findings meets one is only partial
-    decisive: tuple[Condition, ...] = ()
-    reason_undecided: str = ""
+    decisive: tuple[Condition, ...]
+    reason_undecided: str
     # caveat attributes (evidence.CAVEAT_ATTRS keys) this question's yes condition already accepts: shown, never capping
-    accepts_caveats: tuple[str, ...] = ()
+    accepts_caveats: tuple[str, ...]
+
+    _fields = ("id", "text", "section", "dimension", "looked_for", "why", "yes", "partial", "reason_yes", "reason_partial", "reason_no", "applies", "reason_na", "decisive", "reason_undecided", "accepts_caveats")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        section: str,
+        dimension: str,
+        looked_for: str,
+        why: str,
+        yes: Condition,
+        partial: Condition | None,
+        reason_yes: str,
+        reason_partial: str,
+        reason_no: str,
+        applies: Condition | None = None,
+        reason_na: str = "",
+        decisive: tuple[Condition, ...] = (),
+        reason_undecided: str = "",
+        accepts_caveats: tuple[str, ...] = (),
+    ) -> None:
+        setfield(self, "id", id)
+        setfield(self, "text", text)
+        setfield(self, "section", section)
+        setfield(self, "dimension", dimension)
+        setfield(self, "looked_for", looked_for)
+        setfield(self, "why", why)
+        setfield(self, "yes", yes)
+        setfield(self, "partial", partial)
+        setfield(self, "reason_yes", reason_yes)
+        setfield(self, "reason_partial", reason_partial)
+        setfield(self, "reason_no", reason_no)
+        setfield(self, "applies", applies)
+        setfield(self, "reason_na", reason_na)
+        setfield(self, "decisive", decisive)
+        setfield(self, "reason_undecided", reason_undecided)
+        setfield(self, "accepts_caveats", accepts_caveats)
 
 
-@dataclass(frozen=True, slots=True)
-class Band:
+class Band(Value, frozen=True):
     """A range of yes-answers that maps to a level (a pack scored by count)."""
     min: int
     max: int
     level: int
     name: str
 
+    _fields = ("min", "max", "level", "name")
+    __slots__ = _fields
 
-@dataclass(frozen=True, slots=True)
-class CascadeLevel:
+    def __init__(self, min: int, max: int, level: int, name: str) -> None:
+        setfield(self, "min", min)
+        setfield(self, "max", max)
+        setfield(self, "level", level)
+        setfield(self, "name", name)
+
+
+class CascadeLevel(Value, frozen=True):
     """A level reached when every question it requires holds (a pack scored by cascade)."""
     level: int
     name: str
@@ -61,24 +106,46 @@ class CascadeLevel:
     requires: tuple[str, ...]
     description: str
 
+    _fields = ("level", "name", "label", "requires", "description")
+    __slots__ = _fields
 
-@dataclass(frozen=True, slots=True)
-class Rung:
+    def __init__(self, level: int, name: str, label: str, requires: tuple[str, ...], description: str) -> None:
+        setfield(self, "level", level)
+        setfield(self, "name", name)
+        setfield(self, "label", label)
+        setfield(self, "requires", requires)
+        setfield(self, "description", description)
+
+
+class Rung(Value, frozen=True):
     """A dimension's rung: its level and the condition that reaches it."""
     level: int
     when: Condition
 
+    _fields = ("level", "when")
+    __slots__ = _fields
 
-@dataclass(frozen=True, slots=True)
-class Dimension:
+    def __init__(self, level: int, when: Condition) -> None:
+        setfield(self, "level", level)
+        setfield(self, "when", when)
+
+
+class Dimension(Value, frozen=True):
     """A scored dimension of a rule pack: its rung labels and conditions."""
     name: str
     labels: tuple[str, ...]
     rungs: tuple[Rung, ...]
 
+    _fields = ("name", "labels", "rungs")
+    __slots__ = _fields
 
-@dataclass(frozen=True, slots=True)
-class RulePack:
+    def __init__(self, name: str, labels: tuple[str, ...], rungs: tuple[Rung, ...]) -> None:
+        setfield(self, "name", name)
+        setfield(self, "labels", labels)
+        setfield(self, "rungs", rungs)
+
+
+class RulePack(Value, frozen=True):
     """A maturity model loaded from a rule pack file: questions, scoring and sources."""
     framework: str
     title: str
@@ -91,10 +158,47 @@ class RulePack:
     dimensions: tuple[Dimension, ...]
     questions: tuple[Question, ...]
     path: str
-    extends: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    guidance: dict[str, Any] = field(default_factory=dict)
-    origin: str = "built-in"  # built-in | entry point <dist>[<name>] | --rules
+    extends: str
+    extra: dict[str, Any]
+    guidance: dict[str, Any]
+    origin: str  # built-in | entry point <dist>[<name>] | --rules
+
+    _fields = ("framework", "title", "source", "description", "method", "bands", "levels", "level_prefix", "dimensions", "questions", "path", "extends", "extra", "guidance", "origin")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        framework: str,
+        title: str,
+        source: str,
+        description: str,
+        method: str,
+        bands: tuple[Band, ...],
+        levels: tuple[CascadeLevel, ...],
+        level_prefix: str,
+        dimensions: tuple[Dimension, ...],
+        questions: tuple[Question, ...],
+        path: str,
+        extends: str = "",
+        extra: dict[str, Any] | None = None,
+        guidance: dict[str, Any] | None = None,
+        origin: str = "built-in",
+    ) -> None:
+        setfield(self, "framework", framework)
+        setfield(self, "title", title)
+        setfield(self, "source", source)
+        setfield(self, "description", description)
+        setfield(self, "method", method)
+        setfield(self, "bands", bands)
+        setfield(self, "levels", levels)
+        setfield(self, "level_prefix", level_prefix)
+        setfield(self, "dimensions", dimensions)
+        setfield(self, "questions", questions)
+        setfield(self, "path", path)
+        setfield(self, "extends", extends)
+        setfield(self, "extra", {} if extra is None else extra)
+        setfield(self, "guidance", {} if guidance is None else guidance)
+        setfield(self, "origin", origin)
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)

@@ -547,6 +547,39 @@ def test_tekton_and_argocd(tmp_path: Path) -> None:
     assert argo.triggers == {"gitops"} and not argo.manual and dict(argo.steps[0].with_)["path"] == "k8s"
 
 
+def test_gitops_reads_only_files_naming_an_application_or_a_flux_kind(tmp_path: Path) -> None:
+    from mlscan.ci.gitops import parse_gitops
+
+    ix = index_of(tmp_path, {
+        "pipelines/train.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {generateName: train-}
+            spec: {entrypoint: main}
+        """,
+        "deploy/apps.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {name: models}
+            spec:
+              template:
+                spec:
+                  source: {repoURL: 'https://github.com/acme/models', path: serving}
+                  syncPolicy: {automated: {}}
+        """,
+        "clusters/prod/release.yaml": """
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: api}
+            spec:
+              chart: {spec: {chart: api}}
+        """,
+    })
+    found = {(j.system, j.name, j.triggers) for j in parse_gitops(ix)}
+    assert found == {("argocd", "models", frozenset({"gitops"})), ("flux", "api", frozenset({"gitops"}))}
+    assert ("pipelines/train.yaml", "yaml") not in ix.parse_counts  # an Argo Workflow: no GitOps job, not parsed for one
+
+
 def test_github_reusable_workflow_inherits_caller_triggers(tmp_path: Path) -> None:
     ix = index_of(tmp_path, {
         ".github/workflows/nightly.yml": """

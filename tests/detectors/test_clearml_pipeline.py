@@ -28,3 +28,18 @@ def test_pipelines_whose_training_loads_its_own_data_declare_no_lineage(tree: st
     got = _answers(CASE / "near_miss" / tree, tmp_path / tree)
     assert got["D3"] != "yes"
     assert got["D1"] != "yes"
+
+
+def test_steps_named_from_config_that_hand_on_dataset_versions_declare_lineage(tmp_path: Path) -> None:
+    """Step names computed from configuration, data handed on as ClearML dataset versions the next step's task reads back
+    by project and name, a training task with ``output_uri=True``: lineage (D3) and a model store (T2)."""
+    got = _answers(CASE / "positive" / "datasets", tmp_path / "pos")
+    assert (got["D3"], got["T2"]) == ("yes", "yes")
+    # the training task's Dataset.get(..., alias=...) records the dataset version on the task that outputs the model
+    assert got["D2"] == "yes"
+
+
+def test_training_step_reading_a_fixed_dataset_id_declares_no_lineage(tmp_path: Path) -> None:
+    got = _answers(CASE / "near_miss" / "fixed_dataset", tmp_path / "near")
+    assert got["D3"] != "yes"
+    assert got["D2"] != "yes"  # only the data-preparation task reads with an alias

@@ -70,3 +70,40 @@ def test_m2_leads_with_the_step_that_deploys(tmp_path: Path) -> None:
     lead = m2["evidence"][0]
     assert lead["path"] == ".github/workflows/cd.yml" and "helm upgrade --install churn" in lead["snippet"], lead
     assert not any("create ns" in e["snippet"] or "create secret" in e["snippet"] for e in m2["evidence"])
+
+
+_NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: serving\n"
+_SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api-key\nstringData:\n  key: x\n---\napiVersion: v1\nkind: ConfigMap\n" \
+          "metadata:\n  name: api\ndata:\n  LOG_LEVEL: info\n"
+_DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: churn-api\nspec:\n  template:\n    spec:\n" \
+              "      containers:\n        - name: api\n          image: ghcr.io/acme/churn:1\n"
+_APPLY_WORKFLOW = """\
+on: {push: {branches: [main]}}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: kubectl apply -f k8s/namespace.yaml
+      - run: kubectl apply -f k8s/setup/
+      - run: kubectl apply -f https://github.com/kserve/kserve/releases/download/v0.11.0/kserve.yaml
+      - run: kubectl apply -f k8s/deployment.yaml
+"""
+
+
+def test_m2_skips_manifests_that_only_prepare_the_cluster(tmp_path: Path) -> None:
+    files = {".github/workflows/cd.yml": _APPLY_WORKFLOW, "app/main.py": APP, "k8s/namespace.yaml": _NS,
+             "k8s/setup/secrets.yaml": _SECRET, "k8s/deployment.yaml": _DEPLOYMENT}
+    report = build_report(scan(str(git_repo(tmp_path / "repo", files)), ScanOptions(jobs=1)))
+    deploys = [f for f in report["findings"] if f["signal"] == "deploy.automated"]
+    assert [(f["evidence"][0]["path"], f["evidence"][0]["line"]) for f in deploys] == [(".github/workflows/cd.yml", 10)]
+    m2 = next(q for q in report["questions"] if q["id"] == "M2")
+    assert m2["answer"] == "yes" and "k8s/deployment.yaml" in m2["evidence"][0]["snippet"]
+
+
+def test_a_manifest_with_a_workload_beside_its_namespace_deploys(tmp_path: Path) -> None:
+    files = {".github/workflows/cd.yml": _APPLY_WORKFLOW.replace("      - run: kubectl apply -f k8s/deployment.yaml\n", ""),
+             "app/main.py": APP, "k8s/namespace.yaml": _NS + "---\n" + _DEPLOYMENT, "k8s/setup/secrets.yaml": _SECRET}
+    report = build_report(scan(str(git_repo(tmp_path / "repo", files)), ScanOptions(jobs=1)))
+    deploys = [f for f in report["findings"] if f["signal"] == "deploy.automated"]
+    assert [(f["evidence"][0]["path"], f["evidence"][0]["line"]) for f in deploys] == [(".github/workflows/cd.yml", 7)]

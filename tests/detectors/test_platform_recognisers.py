@@ -189,3 +189,18 @@ def test_vertex_dataset_step_versions_data_when_ci_submits_the_pipeline(tmp_path
     ci = _found(_repo(tmp_path / "ci", {**files, ".github/workflows/train.yml": SUBMIT_WORKFLOW}), "data.lineage_logged",
                 "data.versioned_store")
     assert ci and not ci[0].get("one_off") and ci[0]["tool"] == "vertex"
+
+
+def test_a_submitted_pipeline_module_named_outside_the_vocabulary_splits_no_file_again(tmp_path: Path) -> None:
+    """The modules importing a pipeline definition are looked for by its name (data.lineage_logged): a name whose words
+    no detector asks about is looked for in the text, not added to the scan's vocabulary (every file split again)."""
+    from mlscan.vocabulary import harvest
+
+    files = {"pipelines/__init__.py": "", "pipelines/zqxv_churn.py": VERTEX_PIPELINE,
+             "submit.py": SUBMIT.replace("train_pipeline", "zqxv_churn"), ".github/workflows/train.yml": SUBMIT_WORKFLOW}
+    index = FileIndex(resolve_target(str(_repo(tmp_path / "ci", files))))
+    detectors = load_detectors({"data.lineage_logged"})
+    index.register_vocabulary(sorted(harvest(detectors)))
+    found = [dict(f.attrs) for f in run_detectors(index, detectors) if f.signal == "data.versioned_store"]
+    assert found and not found[0].get("one_off") and found[0]["tool"] == "vertex"
+    assert not index.late_needles

@@ -88,3 +88,19 @@ def test_wiring_reaches_what_the_expansion_runs(tmp_path: Path) -> None:
     assert w.of("src/publish.py").chain == (  # type: ignore[union-attr]
         "ci .github/workflows/train.yml:8", "scripts/publish.sh:3", "src/publish.py")
     assert w.of("ml/train.py").kind == AUTOMATED  # type: ignore[union-attr]
+
+
+def test_a_script_run_from_several_steps_is_split_and_located_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mlscan.facts import commands
+
+    index = _index(tmp_path)
+    located: list[str] = []
+    real = commands.locate
+    monkeypatch.setattr(commands, "locate", lambda ix, path, start, text: located.append(path) or real(ix, path, start, text))
+    first = invoked(index, "bash scripts/publish.sh", ".github/workflows/train.yml", 8)
+    assert located == ["scripts/publish.sh"] * 3
+    again = invoked(index, "bash ./scripts/publish.sh --dry-run", ".github/workflows/other.yml", 30)  # another step, same script
+    assert located == ["scripts/publish.sh"] * 3 and again == first
+    assert [(s.text, s.line) for s in again] == [("set -e", 1), ("echo publishing", 2), ("python src/publish.py || true", 3)]
+    strict = invoked(index, "bash -e scripts/publish.sh", ".github/workflows/train.yml", 40)  # run with -e: its own flow
+    assert [s.blocks for s in strict] == [True, True, False] and len(located) == 6

@@ -151,6 +151,22 @@ def test_helper_calls_are_looked_for_where_the_helper_name_stands(tmp_path: Path
     assert ("other.py", "python") not in index.parse_counts
 
 
+def test_a_helper_named_outside_the_vocabulary_splits_no_file_again(tmp_path: Path) -> None:
+    from mlscan.vocabulary import harvest
+
+    files = {
+        "store.py": HELPER.replace("_put_object_file", "_zqxv_push"),
+        "train.py": "from store import _zqxv_push\n\n_zqxv_push('b', 'models/model.pkl', 'model.pkl')\n",
+        "other.py": "def put(obj, file):\n    return object, file, put\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    detectors = load_detectors({"artifact.store"})
+    index.register_vocabulary(sorted(harvest(detectors)))
+    found = run_detectors(index, detectors, 1)
+    assert [f.evidence[0].path for f in found if f.attrs.get("via") == "helper"] == ["train.py"]
+    assert ("other.py", "python") not in index.parse_counts and not index.late_needles
+
+
 def test_runbook_pages_are_parsed_only_for_the_kind_they_can_hold(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from mlscan.facts import doc_blocks
 
@@ -169,6 +185,36 @@ def test_runbook_pages_are_parsed_only_for_the_kind_they_can_hold(tmp_path: Path
     assert sorted((f.signal, f.evidence[0].path) for f in found) == [
         ("docs.retraining", "docs/retrain.md"), ("docs.rollback", "docs/rollback.md")]
     assert "docs/batch.md" not in parsed
+
+
+def test_runbook_pages_need_the_words_a_hit_is_made_of(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from mlscan.facts import doc_blocks
+
+    def nb(markdown: str, code: str) -> str:
+        return json.dumps({"cells": [{"cell_type": "markdown", "source": markdown}, {"cell_type": "code", "source": code}]})
+
+    files = {
+        # hits without "train": continual learning, refreshing the model, a rollout undone
+        "docs/learning.md": "# Continual learning\n\n1. Run `make refit`\n2. Check the metrics on the dashboard\n",
+        "docs/refresh.md": "# Refreshing the model\n\n1. Run `make refit`\n2. Check the metrics on the dashboard\n",
+        "docs/undo.md": "# Serving\n\n```bash\nkubectl rollout undo deployment/model\n```\n",
+        # _candidate admits them ("continue", "scroll" + "schedule", "submit"): no retraining or rollback can be made of them
+        "docs/usage.md": "# Usage\n\n1. Continue to the next page, scroll down\n2. Submit the form on schedule\n",
+        "notebooks/explore.ipynb": nb("## Explore\n\nContinue below; scroll to the plot.", "print('submit')"),
+        "notebooks/rollback.ipynb": nb("## Rolling back\n\n1. Run `make rollback`\n2. Verify the endpoint", "x = 1"),
+    }
+    parsed: list[str] = []
+    real = doc_blocks.parse
+    monkeypatch.setattr(doc_blocks, "parse", lambda text, path="": parsed.append(path) or real(text, path))
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"docs.runbook"}), 1)
+    assert sorted((f.signal, f.evidence[0].path) for f in found) == [
+        ("docs.retraining", "docs/learning.md"), ("docs.retraining", "docs/refresh.md"), ("docs.rollback", "docs/undo.md"),
+        ("docs.rollback", "notebooks/rollback.ipynb")]
+    assert "docs/usage.md" not in parsed
+    assert ("notebooks/explore.ipynb", "json") not in index.parse_counts  # its JSON is not decoded for markdown cells
 
 
 def test_walk_dicts_visits_every_mapping_in_document_order() -> None:
@@ -250,3 +296,16 @@ def test_call_sites_are_looked_for_where_the_name_is_a_whole_identifier(tmp_path
     assert only_in_uncalled_tasks(index, e, tree, 2) is False  # called at module level in caller.py
     assert ("caller.py", "python") in index.parse_counts
     assert ("other.py", "python") not in index.parse_counts
+
+
+def test_telemetry_reads_only_files_naming_a_telemetry_image(tmp_path: Path) -> None:
+    from mlscan.facts.telemetry import telemetry_configs
+
+    files = {
+        "compose.yaml": "services:\n  grafana:\n    image: grafana/grafana:10.2.0\n  app:\n    image: python:3.11\n",
+        "ci/build.yaml": "steps:\n  - name: build\n    image: python:3.11\n    script: make test\n",  # an image, no telemetry
+        "monitoring/prometheus.yml": "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: api\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    assert sorted(telemetry_configs(index)) == [("compose.yaml", 3, "grafana"), ("monitoring/prometheus.yml", 3, "prometheus")]
+    assert ("ci/build.yaml", "yaml") not in index.parse_counts

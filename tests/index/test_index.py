@@ -315,6 +315,28 @@ def test_parse_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert ix.stats.parsed == 30  # distinct files parsed, not parses
 
 
+def test_first_trees_are_kept_for_passes_over_more_files_than_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passes that walk every Python file in turn, over more source than the parse cache holds, find the first trees
+    parsed (up to the cache's size) still parsed: an LRU alone would have evicted each before the next pass came."""
+    monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 2000)
+    root = write(tmp_path / "plain", {f"m{i:02}.py": f"def f{i}():\n    return {i}\n" * 20 for i in range(10)})  # 460 chars each
+    ix = FileIndex(plain(root))
+    for _ in range(3):
+        for i in range(10):
+            assert ix.python(f"m{i:02}.py").body[0].name == f"f{i}"  # type: ignore[union-attr]
+    counts = [ix.parse_counts[(f"m{i:02}.py", "python")] for i in range(10)]
+    assert counts[:4] == [1] * 4 and counts[4:] == [3] * 6  # four kept (1,840 chars); the LRU (four) thrashes on six
+    assert ix._parsed.weight <= 2000
+    ix.share_caches(2)  # a parallel scan keeps none: its workers parse their own files
+    ix.python("m00.py")
+    assert ix.parse_counts[("m00.py", "python")] == 2
+    ix.share_caches(1)
+    for _ in range(2):
+        for i in range(10):
+            ix.python(f"m{i:02}.py")
+    assert ix.parse_counts[("m00.py", "python")] == 4  # none kept after the workers either: each pass parses again
+
+
 # ---------------------------------------------------------------- formats through the index
 
 
@@ -389,6 +411,8 @@ def test_notebook_magics_become_blank_lines(tmp_path: Path) -> None:
         ("**/.devcontainer/*/devcontainer.json", "ci/**/*.yml"),
         ("nope.py",),
         ("**/*buildspec*.yaml", "**/Makefile*", "**/[Dd]ockerfile*"),  # literal text absent from every name, a class
+        ("**/pkg/util.py", "**/src/pkg/util.py", "**/kg/util.py", "**/src/train.py/__init__.py"),  # a module at any depth
+        ("**/workflows/ci.yml", "**/buildspecs/odd\nname.yml", "**/.devcontainer/gpu/devcontainer.json"),
     ],
 )
 def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tuple[str, ...]) -> None:

@@ -3,7 +3,6 @@ per-answer declared/observed field in JSON and HTML, SARIF locations at resource
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -12,6 +11,7 @@ from mlscan.model import Evidence, Source, Strength
 from mlscan.report import build_report
 from mlscan.reporters import get_reporter
 from mlscan.reporters.links import blob_url
+from mlscan.valueclass import replace
 
 from tests.report_sample import FROZEN_VERSION, sample_result
 from tests.test_report_schema import validate_report
@@ -43,7 +43,7 @@ def frozen_version(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _live_result() -> Any:
-    return dataclasses.replace(sample_result(), extras={**sample_result().extras, "live": LIVE})
+    return replace(sample_result(), extras={**sample_result().extras, "live": LIVE})
 
 
 def test_markdown_block(golden, frozen_version) -> None:
@@ -80,8 +80,8 @@ def test_sarif_locates_observed_evidence_at_its_uri(frozen_version) -> None:
     result = sample_result()
     ev = Evidence("k8s://ml/cronjobs/retrain", None, "CronJob k8s://ml/cronjobs/retrain", "live.k8s", Strength.STRONG, Source.OBSERVED)
     score = result.primary
-    answers = tuple(dataclasses.replace(a, evidence=(ev,)) if a.id == "M1" else a for a in score.answers)
-    result = dataclasses.replace(result, scores={**result.scores, score.framework: dataclasses.replace(score, answers=answers)})
+    answers = tuple(replace(a, evidence=(ev,)) if a.id == "M1" else a for a in score.answers)
+    result = replace(result, scores={**result.scores, score.framework: replace(score, answers=answers)})
     sarif = json.loads(get_reporter("sarif")(result))
     locs = [loc["physicalLocation"]["artifactLocation"] for r in sarif["runs"][0]["results"] if r["ruleId"].endswith("/M1")
             for loc in r.get("locations", [])]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -20,6 +19,7 @@ from mlscan.reporters.badge import badge_endpoint, badge_svg
 from mlscan.reporters.html import render_report
 from mlscan.reporters.links import blob_url, repo_web_url
 from mlscan.reporters.sarif import sarif_log
+from mlscan.valueclass import replace
 
 from tests.report_sample import COMMIT, FROZEN_VERSION, HOSTILE, sample_result
 
@@ -356,13 +356,13 @@ def test_sarif_fingerprints_ignore_lines(frozen_version) -> None:
     shifted_scores = {}
     for name, score in base.scores.items():
         answers = tuple(
-            dataclasses.replace(a, evidence=tuple(dataclasses.replace(e, line=(e.line or 0) + 7) for e in a.evidence)) for a in score.answers
+            replace(a, evidence=tuple(replace(e, line=(e.line or 0) + 7) for e in a.evidence)) for a in score.answers
         )
-        shifted_scores[name] = dataclasses.replace(score, answers=answers)
+        shifted_scores[name] = replace(score, answers=answers)
     shifted_findings = tuple(
-        dataclasses.replace(f, evidence=tuple(dataclasses.replace(e, line=(e.line or 0) + 7) for e in f.evidence)) for f in base.findings
+        replace(f, evidence=tuple(replace(e, line=(e.line or 0) + 7) for e in f.evidence)) for f in base.findings
     )
-    shifted = dataclasses.replace(base, scores=shifted_scores, findings=shifted_findings)
+    shifted = replace(base, scores=shifted_scores, findings=shifted_findings)
     a = {r["ruleId"]: r["partialFingerprints"] for r in _sarif(base)["runs"][0]["results"]}
     b = {r["ruleId"]: r["partialFingerprints"] for r in _sarif(shifted)["runs"][0]["results"]}
     assert a == b

@@ -1,0 +1,122 @@
+"""Environment files that are not the project's training or serving environment: a model's generated environment and the
+image of an auxiliary service.
+
+- **A model's environment**: MLflow saves a model as a directory with an ``MLmodel`` file at its root and writes the
+  environment it was logged in beside it (``conda.yaml``, ``python_env.yaml``, ``requirements.txt``). Committed with the
+  model, those files say what the logging run had installed; they set up nothing the project runs.
+- **An auxiliary service's image**: a Dockerfile that runs a tracking server or UI (``mlflow server``/``mlflow ui``), a
+  monitoring dashboard (Evidently, Grafana, Prometheus) or a database or object store beside the project, told by the
+  command it starts (its ``CMD``/``ENTRYPOINT``, through the shell script it runs), the image it starts from, or its
+  name (``Dockerfile.mlflow``, ``evidently_service/Dockerfile``).
+"""
+
+from __future__ import annotations
+
+from ..ci import argv
+from ..index import FileEntry, FileIndex
+from ..lazyre import lazy_re
+from .commands import invoked
+from .tracking import DOCKERFILES
+
+MLMODEL = "MLmodel"
+
+# a service named by a Dockerfile's suffix or its folder (``mlflow``, ``evidently_service``, ``tracking-server``)
+_SERVICES = {
+    "mlflow": "tracking", "tracking": "tracking", "wandb": "tracking", "aim": "tracking",
+    "evidently": "monitoring", "grafana": "monitoring", "prometheus": "monitoring", "monitoring": "monitoring",
+    "alertmanager": "monitoring", "dashboard": "monitoring",
+    "postgres": "database", "postgresql": "database", "mysql": "database", "mariadb": "database", "mongo": "database",
+    "mongodb": "database", "redis": "database", "db": "database", "database": "database",
+    "minio": "storage",
+}
+_SUFFIXES = ("_service", "-service", "_server", "-server", "_ui", "-ui")
+# a command that starts such a service
+_SERVICE_CMD = lazy_re(
+    r"(?i)^(?:\S*/)?(?:mlflow\s+(?:server|ui)\b|evidently\s+ui\b|aim\s+(?:up|server)\b|grafana-server\b|grafana\s+server\b|"
+    r"prometheus\b|alertmanager\b|postgres\b|mysqld\b|redis-server\b|mongod\b|minio\s+server\b)")
+_SERVICE_CMD_KIND = (("mlflow", "tracking"), ("aim", "tracking"), ("evidently", "monitoring"), ("grafana", "monitoring"),
+                     ("prometheus", "monitoring"), ("alertmanager", "monitoring"), ("minio", "storage"))
+# an image that is such a service (``ghcr.io/mlflow/mlflow:v2``, ``grafana/grafana``, ``postgres:16``)
+_SERVICE_IMAGES = {"mlflow": "tracking", "grafana": "monitoring", "prometheus": "monitoring", "postgres": "database",
+                   "postgresql": "database", "mysql": "database", "mariadb": "database", "mongo": "database", "redis": "database",
+                   "minio": "storage"}
+
+
+def model_environment(index: FileIndex, e: FileEntry) -> bool:
+    """The environment file sits in a saved model's directory (an ``MLmodel`` file beside it)."""
+    folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    return folder in _model_dirs(index)
+
+
+def _model_dirs(index: FileIndex) -> frozenset[str]:
+    def build() -> frozenset[str]:
+        return frozenset(x.vpath.rsplit("/", 1)[0] if "/" in x.vpath else "" for x in index.select((f"**/{MLMODEL}",)))
+
+    return index.derived(("side_environments.model_dirs",), build)  # type: ignore[no-any-return]
+
+
+def folder_service(index: FileIndex, e: FileEntry) -> str:
+    """The auxiliary service whose Dockerfile shares the file's folder (the requirements an Evidently service's image
+    installs), '' when none does."""
+    folder = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    return _service_dirs(index).get(folder, "") if folder else ""
+
+
+def _service_dirs(index: FileIndex) -> dict[str, str]:
+    def build() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for d in index.select(DOCKERFILES):
+            if "/" in d.vpath and (kind := auxiliary_service(index, d)):
+                out.setdefault(d.vpath.rsplit("/", 1)[0], kind)
+        return out
+
+    return index.derived(("side_environments.service_dirs",), build)  # type: ignore[no-any-return]
+
+
+def auxiliary_service(index: FileIndex, e: FileEntry) -> str:
+    """What auxiliary service a Dockerfile's image runs (``tracking``, ``monitoring``, ``database``, ``storage``), '' when
+    it is none of these."""
+    for ins in index.dockerfile(e.path):
+        if ins.instruction in ("CMD", "ENTRYPOINT"):
+            kind = _command_service(index, _exec_form(ins.value), e.path, ins.line)
+            if kind:
+                return kind
+    froms = [ins.value.split() for ins in index.dockerfile(e.path) if ins.instruction == "FROM"]
+    if froms and froms[-1]:
+        image = froms[-1][0].split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[-1].lower()
+        if image in _SERVICE_IMAGES:
+            return _SERVICE_IMAGES[image]
+    name = e.name.lower()
+    named = name[len("dockerfile") + 1:] if name.startswith(("dockerfile.", "dockerfile-")) else \
+        name.rsplit(".", 1)[0] if name.endswith(".dockerfile") else ""
+    folder = e.vpath.rsplit("/", 2)[-2].lower() if e.vpath.count("/") else ""
+    for word in (named, folder):
+        for suffix in _SUFFIXES:
+            word = word.removesuffix(suffix)
+        if word in _SERVICES:
+            return _SERVICES[word]
+    return ""
+
+
+def _command_service(index: FileIndex, cmd: str, path: str, line: int) -> str:
+    """The service a container command starts, directly or through the shell script it runs (one level)."""
+    texts = [cmd]
+    words = argv(cmd)
+    if words and words[0].endswith(".sh"):
+        # a script copied into the image (``COPY entrypoint.sh /entrypoint.sh`` then ``CMD ["/entrypoint.sh"]``) is
+        # read from beside the Dockerfile
+        texts += [i.text for i in invoked(index, "sh " + words[0].rsplit("/", 1)[-1], path, line)]
+    for text in texts:
+        m = _SERVICE_CMD.match(text.strip())
+        if m:
+            hit = m.group(0).lower().rsplit("/", 1)[-1]
+            return next((kind for word, kind in _SERVICE_CMD_KIND if hit.startswith(word)), "database")
+    return ""
+
+
+def _exec_form(value: str) -> str:
+    """``["a", "b"]`` -> ``a b``; shell form unchanged."""
+    v = value.strip()
+    if v.startswith("[") and v.endswith("]"):
+        return " ".join(p.strip().strip("\"'") for p in v[1:-1].split(",") if p.strip())
+    return v
