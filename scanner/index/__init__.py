@@ -280,6 +280,7 @@ class FileIndex:
         # YAML documents kept for the scan (YAML_KEPT_CHARS), and the characters of source still to keep
         self._yaml_kept: dict[str, Any] = {}
         self._yaml_room = 0
+        self._yaml_room_held = 0  # the room set aside while workers run (share_caches), given back after them
         # Python and notebook trees kept for the scan (PARSE_CACHE_CHARS of source), and the characters still to keep
         self._trees_kept: dict[tuple[str, str], Any] = {}
         self._tree_room = 0
@@ -807,12 +808,19 @@ class FileIndex:
         self._facts = self._facts.resized(FACT_CACHE_CHARS // processes)
         # the kept YAML documents stay: the workers inherit what the CI model and the wiring graph parsed; no process
         # keeps more while workers run (each worker's own kept documents, on top of the inherited ones it touches and
-        # so copies, took azureml-examples' summed PSS from 167 to 280 MiB)
+        # so copies, took azureml-examples' summed PSS from 167 to 280 MiB). The room comes back once they are done:
+        # the CI model and the wiring graph are built after the words phase's workers (without it, none of their YAML
+        # was kept, and the detector passes parsed Azure/azureml-examples' workflows five times more)
+        # kept Python trees go with the parse cache; a parallel scan keeps none from then on: the workers parse their own
+        # files, and a kept tree the scanning process touched would be copied
+        self._trees_kept = {}
         if parallel:
+            self._yaml_room_held += self._yaml_room
             self._yaml_room = 0
-            # nor Python trees: the workers parse their own files, and a kept tree the scanning process touched is copied
-            self._trees_kept = {}
             self._tree_room = 0
+        else:
+            self._yaml_room += self._yaml_room_held
+            self._yaml_room_held = 0
         self._last_raw = None
 
     def mark(self) -> IndexMark:
