@@ -46,10 +46,6 @@ def _system_install(cmd: str) -> bool:
     return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
 
 
-def _top_title(sections: tuple[Section, ...]) -> str:
-    return next((x.title for x in sections if x.level == 1), "")
-
-
 def _onboarding(name: str) -> bool:
     """Is the page named for onboarding (``GetStarted.md``, ``TEAM_SETUP.md``, ``quickstart.rst``; not ``dataset_upload.md``)?"""
     stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", name.rsplit(".", 1)[0]).replace("_", " ").replace("-", " ")
@@ -268,11 +264,11 @@ class DocsSetup(Detector):
             refs: set[int] = set()  # lines of commands in a command reference section
             sections = _plain_headings(doc)
             # a README's one top title names the project ("Fraud MLOps Pipeline"): when a section below it is titled for
-            # the set-up, the title makes no other section a set-up section (a status note under it mentioning `dvc repro`)
+            # the set-up, the text right under the title (badges, a status note mentioning `dvc repro`) is no set-up section
             titled = where == "readme" and sum(1 for x in sections if x.level == 1) == 1 and any(
                 _SETUP.search(t) for x in sections for t in x.trail[1:])
             for s in sections:
-                trail = s.trail[1:] if titled and s.trail and s.level >= 1 and sections and s.trail[0] == _top_title(sections) else s.trail
+                trail = () if titled and s.level == 1 else s.trail
                 if not (page_is_guide or any(_SETUP.search(t) for t in trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional
