@@ -151,13 +151,13 @@ def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
         {k: n for k, n in before.items() if k[1] in ("python", "notebook")}
 
 
-@pytest.mark.parametrize("det_id", ["tracking.python", "tracking.server", "model.registry", "data.lineage_logged"])
+@pytest.mark.parametrize("det_id", ["tracking.python", "tracking.server", "model.registry", "data.lineage_logged", "gate.metric"])
 @pytest.mark.parametrize("case", ["positive", "near_miss"])
 def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: str, case: str) -> None:
     """These visitors' tree work is an eager file fact (with the evidence lines located and the file's place fact derived
     beside it): once every file was parsed and its trees left the parse cache, the Python pass reports what it reports
     with the trees at hand, parsing nothing again but where a fact cannot tell alone (a logged dict built in another
-    module; a flag a config sets: test_tracker_flag_set_by_a_config_is_read_with_the_tree)."""
+    module, a flag a config sets, a metric gate: below)."""
     from mlscan.detection import PYTHON_FILES, python_pass
     from mlscan.facts.wiring import wiring
     from mlscan.index import FileIndex
@@ -196,4 +196,12 @@ def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: st
               ("data.lineage_logged", "near_miss"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
               ("tracking.python", "near_miss"): {"src/train.py"},
               ("model.registry", "near_miss"): {"lambda/deploy/index.py"}}
-    assert again == across.get((det_id, case), set())
+    if det_id == "gate.metric":
+        # a file with a gate is read with its tree (its guards, the flags its callers pass), and so are the modules it reads
+        # metric verdicts or a ZenML pipeline from, and a file whose gate the visit then leaves out (a report, off the paths)
+        cited = {ev["path"] for f in got for ev in f["evidence"]}
+        read = {"positive": {"jobs/model_checks.py", "zenml_pipeline/pipelines.py", "zenml_pipeline/steps.py", "bundle/src/churn/model.py"},
+                "near_miss": {"jobs/data_checks.py", "src/pipeline/report.py"}}
+        assert again - cited == read[case]
+    else:
+        assert again == across.get((det_id, case), set())
