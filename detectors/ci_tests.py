@@ -14,6 +14,7 @@ from mlscan.facts.commands import (
     collected_tests,
     defined_target,
     job_commands,
+    missing_unittest_targets,
     python_target,
     reached_by,
     root_line,
@@ -133,6 +134,8 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
     """(asserts, post_deploy) of what a test command runs. Unknown runners, or no Python test file found: (True, False)."""
     if runner not in ("pytest", "unittest", "python", "nose", "nose2"):
         return True, False
+    if runner == "unittest" and missing_unittest_targets(index, c):
+        return False, False  # unittest cannot load the tests it is told to run: the step errors, nothing is tested
     # files are read until the answer is settled (one that asserts and one that calls no endpoint): a command that
     # collects thousands of test files parses only as many as it takes, and the answer is the same as over all of them
     seen = asserts = False

@@ -199,21 +199,35 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
 
 
 _SENTENCE_END = (".", ":", ",", ";", "!", "?")
+# words that follow a tool's name in a sentence, never as its subcommand ("docker is used to ...")
+_PROSE_WORDS = frozenset({"is", "are", "was", "were", "be", "and", "or", "the", "a", "an", "to", "for", "will", "can", "should",
+                          "must", "has", "have", "with", "of", "in", "on", "that", "which", "it", "as", "by", "from"})
+# a one-line label that introduces the commands below it ("Docker:", "Inference:")
+_LABEL = lazy_re(r"^[A-Za-z][\w /&()+-]{0,40}:$")
 
 
 def _bare_commands(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str, str]]:
-    """A paragraph of a setup section that is nothing but shell commands written as plain lines (no code fence: ``docker
-    compose -f docker-compose.yaml up -d`` under "### 3 Start the stack"): ``(line, command, kind)`` of its install and
-    run commands. Every line must read as a command (lower-case, a known command, no sentence punctuation at its end);
-    one line of prose makes the paragraph prose."""
+    """A paragraph that is nothing but shell commands written as plain lines (no code fence: ``docker compose -f
+    docker-compose.yaml up -d`` under "### 3 Start the stack"), after an optional one-line label (``Docker:``):
+    ``(line, command, kind)`` of its install and run commands. Every line must read as a command (lower-case, a known
+    command not followed by a word of prose, no sentence punctuation at its end; ``docker build .`` ends in a path);
+    one line of prose makes the paragraph prose. Lines are read from the page (a paragraph's text joins them)."""
+    lines = index.lines(doc_path) if b.end_line >= b.line else []
+    rows = [(b.line + i, raw.strip()) for i, raw in enumerate(lines[b.line - 1:b.end_line]) if raw.strip()] or [(b.line, b.text.strip())]
+    if len(rows) > 1 and _LABEL.match(rows[0][1]):
+        rows = rows[1:]
+    joined: list[tuple[int, str]] = []
+    for line, text in rows:  # ``\`` continues a command on the next line
+        if joined and joined[-1][1].endswith("\\"):
+            joined[-1] = (joined[-1][0], joined[-1][1][:-1].rstrip() + " " + text)
+        else:
+            joined.append((line, text))
     out: list[tuple[int, str, str]] = []
-    for i, raw in enumerate(b.text.split("\n")):
-        cmd = raw.strip()
-        if not cmd:
-            continue
+    for line, cmd in joined:
         kind = classify(cmd)
         words = cmd.split()
-        if kind is None or not (cmd[0].islower() or cmd[0] in "./") or cmd.endswith(_SENTENCE_END):
+        if kind is None or not (cmd[0].islower() or cmd[0] in "./") or (cmd.endswith(_SENTENCE_END) and not cmd.endswith(" .")) \
+                or len(words) > 1 and words[1].lower() in _PROSE_WORDS:
             return []
         head = words[0].rsplit("/", 1)[-1]
         if head.startswith("python") and not (len(words) > 1 and (words[1].endswith(".py") or words[1] in ("-m", "-c"))):
@@ -221,7 +235,7 @@ def _bare_commands(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int,
         if head in ("make", "gmake") and not index.select(("Makefile", "makefile", "GNUmakefile", "**/Makefile")):
             return []  # "make sure ...": prose, unless the project has a Makefile
         if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd):
-            out.append((b.line + i, cmd, kind))
+            out.append((line, cmd, kind))
     return out
 
 
@@ -267,9 +281,16 @@ class DocsSetup(Detector):
             # the set-up, the text right under the title (badges, a status note mentioning `dvc repro`) is no set-up section
             titled = where == "readme" and sum(1 for x in sections if x.level == 1) == 1 and any(
                 _SETUP.search(t) for x in sections for t in x.trail[1:])
+            # a top README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
+            headingless = where == "readme" and len(doc.sections) == 1 and not doc.sections[0].title
             for s in sections:
                 trail = () if titled and s.level == 1 else s.trail
-                if not (page_is_guide or any(_SETUP.search(t) for t in trail)) or _OPTIONAL.search(s.title):
+                if _OPTIONAL.search(s.title):
+                    continue
+                if not (page_is_guide or any(_SETUP.search(t) for t in trail)):
+                    for b in s.blocks if headingless else ():
+                        if b.kind == TEXT and not _INLINE_CODE.search(b.text):
+                            found += [(line, cmd, kind, s.title) for line, cmd, kind in _bare_commands(index, e.vpath, b)]
                     continue
                 aside = False  # the paragraph before a code block calls it optional
                 under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")

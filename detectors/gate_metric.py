@@ -110,9 +110,12 @@ def _may_gate(index: FileIndex, path: str) -> bool:
     """``MetricGate.wants`` for an eager fact: on an evaluation/promotion path whatever the file's reach and libraries (the
     graph is not built yet), else naming a promotion; words may be unsure."""
     e = index.entry(path)
-    if e is None or e.test or not index.may_mention(path, NEEDLES):
+    if e is None or e.test:
         return False
-    return any(w.startswith(_CONTEXT) for w in words(e.vpath)) or _mentions_promotion(index, e, eager=True)
+    keeps = index.may_mention(path, (b"threshold",)) and index.may_mention(path, (b"save_model", b"log_model"))
+    if not keeps and not index.may_mention(path, NEEDLES):
+        return False
+    return keeps or any(w.startswith(_CONTEXT) for w in words(e.vpath)) or _mentions_promotion(index, e, eager=True)
 
 
 GATELESS = register_fact("gates.gateless", _gateless_fact, eager=_may_gate)
@@ -164,10 +167,14 @@ class MetricGate(Detector):
     signals = ("gate.metric",)
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
-        if e.test or not index.mentions(e.path, NEEDLES):
+        if e.test:
+            return False
+        # a file that may keep a model only when a metric meets a threshold (code_gates: ``keep_threshold``)
+        keeps = index.mentions(e.path, (b"threshold",)) and index.mentions(e.path, (b"save_model", b"log_model"))
+        if not keeps and not index.mentions(e.path, NEEDLES):
             return False
         if not any(w.startswith(_CONTEXT) for w in words(e.vpath)):
-            return _mentions_promotion(index, e)
+            return keeps or _mentions_promotion(index, e)
         # on an evaluation/promotion path: the cheap word test before the text search and the reach
         return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
@@ -187,7 +194,7 @@ class MetricGate(Detector):
         if index.mentions(e.path, (b"search_runs",)):
             gates += search_gates(tree)
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-        if not gates or not (context or promotes(tree) or any(g.kind == "mlflow_thresholds" for g in gates)):
+        if not gates or not (context or promotes(tree) or any(g.kind in ("mlflow_thresholds", "keep_threshold") for g in gates)):
             return
         strength, how = reach_strength(index, e)
         env = Env(tree, caller_params(index, e))

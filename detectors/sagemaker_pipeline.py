@@ -46,11 +46,15 @@ class SagemakerPipeline(Detector):
             if e.test or not imports(tree, "sagemaker.workflow"):
                 continue
             steps = assigned_call_names(tree, _STEPS)  # variable -> step class
+            factories = _step_factories(tree)
+            steps.update({name: factories[call_tail(c)] for name, c in assigned_calls(tree).items() if call_tail(c) in factories})
             step_calls = list(calls(tree, *_STEPS))
             edges = 0
             for c in step_calls:
                 refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps}
                 edges += bool(refs) or kwarg(c, "depends_on") is not None
+            handoff = _factory_handoff(tree, factories, steps)
+            edges += handoff is not None
             training = any(call_tail(c) in _TRAINING for c in step_calls)
             pipe = next(calls(tree, "Pipeline"), None)
             if len(step_calls) >= 2 and edges:
@@ -61,7 +65,7 @@ class SagemakerPipeline(Detector):
                 raw = _raw_input(tree)
                 # the handoff: a step's input that is another step's output property (training's first), not the
                 # ``steps=[...]`` list, whose order SageMaker ignores
-                edge = _edge_line(tree)
+                edge = _edge_line(tree) or handoff
                 extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
                 yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno, extra=extra,
                                  strength=Strength.MEDIUM if raw else Strength.WEAK,
@@ -103,6 +107,43 @@ class SagemakerPipeline(Detector):
 
 
 _INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data"}
+
+
+def _step_factories(tree: ast.AST) -> dict[str, str]:
+    """Functions that build and return a step (``def create_training_step(train_s3, ...): return TrainingStep(...)``):
+    name -> step class."""
+    out: dict[str, str] = {}
+    for f in walk(tree):
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for r in walk(f):
+                if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and call_tail(r.value) in _STEPS:
+                    out[f.name] = call_tail(r.value)
+                    break
+    return out
+
+
+def _factory_handoff(tree: ast.AST, factories: dict[str, str], steps: dict[str, str]) -> int | None:
+    """The line of a step factory call handed another step's output (``create_training_step(train_s3=processing_step
+    .properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri)``, directly or through a variable assigned
+    once), or None: the step the factory builds reads that step's output."""
+    if not factories:
+        return None
+    values: dict[str, list[ast.expr]] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    values.setdefault(t.id, []).append(n.value)
+
+    def from_step(v: ast.AST) -> bool:
+        return any(isinstance(x, ast.Attribute) and x.attr == "properties" and isinstance(x.value, ast.Name) and x.value.id in steps
+                   for x in walk(v))
+
+    for c in calls(tree, *factories):
+        for a in [*c.args, *(k.value for k in c.keywords)]:
+            if from_step(a) or isinstance(a, ast.Name) and len(values.get(a.id, [])) == 1 and from_step(values[a.id][0]):
+                return c.lineno
+    return None
 
 
 def _edge_line(tree: ast.AST) -> int | None:

@@ -5,6 +5,7 @@ image pushes, metric diffs, training). Nothing here reads files except through t
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import lru_cache
 
@@ -485,6 +486,40 @@ def split_lines(text: str) -> list[str]:
 def root_line(cmd: Cmd) -> int:
     """The line of the CI command a (possibly nested) command was reached from."""
     return cmd.line if len(cmd.via) == 1 else int(cmd.via[1].rsplit(":", 1)[1])
+
+
+def missing_unittest_targets(index: FileIndex, c: Cmd) -> bool:
+    """Does a ``python -m unittest`` command name only dotted test targets that do not exist (``tests.TestModel.test_train``
+    where the ``tests`` package defines no ``TestModel``)? unittest then fails to load them: the step tests nothing.
+    False when a target resolves, when a target is a file or option, or when the module cannot be read."""
+    seg = next((w for w in segments(c.text) if "unittest" in w), [])
+    args = [a for a in seg[seg.index("unittest") + 1:] if not a.startswith("-")] if "unittest" in seg else []
+    if not args or args[0] == "discover" or any("/" in a or a.endswith(".py") or "." not in a for a in args):
+        return False
+    cwd = c.cwd.strip("./") if c.cwd else ""
+    for a in args:
+        parts = a.split(".")
+        for i in range(len(parts), 0, -1):
+            rel = "/".join(p for p in (cwd, *parts[:i]) if p)
+            module = next((e for e in index.entries if e.vpath in (f"{rel}.py", f"{rel}/__init__.py")), None)
+            if module is None:
+                continue
+            rest = parts[i:]
+            if not rest:
+                return False
+            tree = index.python(module.path)
+            if tree is None:
+                return False
+            names = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+            names |= {al.asname or al.name.split(".")[0] for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for al in n.names}
+            names |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+            if rest[0] in names or module.name == "__init__.py" and any(
+                    e.vpath in (f"{rel}/{rest[0]}.py", f"{rel}/{rest[0]}/__init__.py") for e in index.entries):
+                return False
+            break
+        else:
+            return False  # no module of the project: an installed package's tests, not this repository's to judge
+    return True
 
 
 def collected_tests(index: FileIndex, c: Cmd, runner: str) -> list[FileEntry]:

@@ -272,7 +272,7 @@ def _assigned_at(assigns: Assigns, line: int) -> tuple[int, int]:
 
 
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
-           assigns: Assigns | None = None, predicates: frozenset[str] = frozenset()) -> Iterator[Gate]:
+           assigns: Assigns | None = None, predicates: frozenset[str] = frozenset(), loop: bool = False) -> Iterator[Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
     ``predicates`` names the metric verdicts an ``if`` may read (``metric_predicates`` of the file and what it imports)."""
     if assigns is None:
@@ -289,6 +289,10 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                 if not paths and promotes(ast.Module(s.body, [])) != promotes(ast.Module(s.orelse, [])):
                     paths = [(*guards, (s.test, promotes(ast.Module(s.body, [])), s.lineno))]
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
+                if not paths and not loop:
+                    kept = _keeps_only_when(s)
+                    if kept is not None:
+                        paths, tool = [(*guards, (s.test, kept, s.lineno))], "python"
                 if paths:
                     seen = _Expand(assigns, s.lineno, 3).visit(_copy(s.test))
                     # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
@@ -297,9 +301,13 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                     first = min((c.lineno for c in walk(seen) if isinstance(c, ast.Compare) and metric_compare(c) is c), default=0)
                     compare, compare_end = _assigned_at(assigns, first) if 0 < first < s.lineno \
                         and metric_compare(s.test) is None else (0, 0)
-                    yield Gate(s.lineno, "champion_challenger" if baseline else "threshold", tool, tuple(paths), compare, compare_end)
-            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates)
-            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates)
+                    kind = "champion_challenger" if baseline else "threshold"
+                    if kind == "threshold" and not loop and _keeps_only_when(s) is not None and not _actions(s.body + s.orelse, (), _stops) \
+                            and not promotes(s):
+                        kind = "keep_threshold"
+                    yield Gate(s.lineno, kind, tool, tuple(paths), compare, compare_end)
+            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates, loop)
+            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates, loop)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield Gate(s.lineno, "assert", "python", (guards,))
@@ -310,7 +318,7 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
             yield from code_gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns, predicates)
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from code_gates(s.body, guards, handlers, thresholds, assigns, predicates)
+            yield from code_gates(s.body, guards, handlers, thresholds, assigns, predicates, loop or not isinstance(s, (ast.With, ast.AsyncWith)))
             continue
         for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
@@ -320,6 +328,30 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
 
 # an MLflow search filter that holds runs to a metric threshold: "metrics.rmse_valid < 6.5", "metrics.`val acc` >= 0.9"
 _METRIC_FILTER = lazy_re(r"\bmetrics\.(?:`[^`]+`|\"[^\"]+\"|[\w.-]+)\s*(?:<=|>=|<|>)\s*-?\d")
+
+
+# calls that keep a trained model where it is used or shared from (a model store, a file the serving side loads)
+_KEEPS = frozenset({"save_model", "log_model", "save", "dump", "upload_file", "upload_fileobj", "put_object", "save_pretrained"})
+
+
+def _keeps_model(stmts: list[ast.stmt]) -> bool:
+    return any(isinstance(c, ast.Call) and call_tail(c) in _KEEPS for st in stmts for c in walk(st))
+
+
+def _keeps_only_when(s: ast.If) -> bool | None:
+    """A metric check that decides whether the model is kept at all: one branch saves or uploads the model, the other
+    (an explicit ``else``) saves nothing and returns (``if test_accuracy >= threshold: store.save_model(...) else:
+    return None``). The polarity of the branch that keeps it, or None. Not a best-epoch checkpoint in a loop (the
+    caller leaves loops out) and not a check whose failing branch goes on."""
+    if not s.orelse:
+        return None
+    body, orelse = _keeps_model(s.body), _keeps_model(s.orelse)
+    if body == orelse:
+        return None
+    other = s.orelse if body else s.body
+    if not isinstance(other[-1], ast.Return):
+        return None
+    return body
 
 
 def _filter_text(node: ast.AST | None) -> str:

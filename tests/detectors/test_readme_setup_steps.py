@@ -77,3 +77,44 @@ def test_a_lone_install_command_is_no_guide_to_run_the_project(tmp_path: Path) -
     assert t1(run, "absent") == "partial"
     # install commands alone, however many, are no guide to running the project
     assert t1(INSTALL_ONLY + "```\nconda create -n churn python=3.11 -y\npip install -e .\n```\n", "installs") == "partial"
+
+
+BARE_COMMANDS = """python3 -m venv venv
+source venv/bin/activate
+pip install -r requirements.txt
+
+Inference:
+uvicorn app:app --host 0.0.0.0 --port 8888
+
+Docker:
+docker build -t cats-dogs:latest .
+docker run -p 8888:8888 cats-dogs:latest
+
+Tests:
+python3 -m pytest
+"""
+
+BARE_PROSE = """cats-dogs classifier service
+
+docker is used to package the API
+kubectl applies the manifests in k8s/ once the image is pushed
+
+Inference:
+http://localhost:8888/predict
+
+Requirements:
+see requirements.txt
+"""
+
+
+def test_readme_without_headings_gives_bare_command_lines(tmp_path: Path) -> None:
+    # no fence, no indent, no heading: paragraphs of real commands, some under a one-line label, are the page's steps
+    got = _setup(git_repo(tmp_path / "repo", {"README.md": BARE_COMMANDS, "app.py": "app = None\n", "Dockerfile": "FROM python:3.11\n",
+                                              "requirements.txt": "fastapi==0.111.0\n"}))
+    assert [(p, ln) for p, ln, _ in got] == [("README.md", 3)]
+    assert got[0][2]["install"] and got[0][2]["run"] and got[0][2]["commands"] == 5
+
+
+def test_readme_without_headings_prose_lines_are_no_commands(tmp_path: Path) -> None:
+    # lines that start with a tool's name but read as sentences, a URL under a label, and a pointer to a file
+    assert _setup(git_repo(tmp_path / "repo", {"README.md": BARE_PROSE, "app.py": "app = None\n"})) == []
