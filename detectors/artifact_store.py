@@ -208,12 +208,15 @@ class ArtifactStore(Detector):
                 if not (isinstance(c, ast.Call) and ops.dotted(c.func).rsplit(".", 1)[-1] in helpers):
                     continue
                 texts = [ops.dotted(a) or str(ops.literal(a) or "") for a in [*c.args, *(k.value for k in c.keywords if k.arg != "upstream_tasks")]]
+                kind, _, cls = helpers[ops.dotted(c.func).rsplit(".", 1)[-1]].partition(":")
+                if cls and not _constructed(index, cls):
+                    continue
                 if _modelish(" ".join(texts)) and once(e.path, "code"):
                     strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                         where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                     at, snip = ops.locate(index, e, c.lineno)
                     yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
-                                     attrs={"kind": helpers[ops.dotted(c.func).rsplit(".", 1)[-1]], "how": "upload",
+                                     attrs={"kind": kind, "how": "upload",
                                             "wired": where.wired == "automated", "via": "helper"})
                     break
 
@@ -231,6 +234,7 @@ def _upload_helpers(index: FileIndex, path: str) -> dict[str, str] | None:
         return {}
     kind = "gcs" if ops.imports_module(al, "google.cloud.storage", "gcsfs") else "azure-blob" if ops.imports_module(al, "azure.storage") else "s3"
     out: dict[str, str] = {}
+    owner = {id(f): cls.name for cls in walk(tree) if isinstance(cls, ast.ClassDef) for f in cls.body}
     for fn in walk(tree):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -238,7 +242,9 @@ def _upload_helpers(index: FileIndex, path: str) -> dict[str, str] | None:
         for c in walk(fn):
             if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and _SDK.get(c.func.attr) == "up" and any(
                     isinstance(x, ast.Name) and x.id in params for a in [*c.args, *(k.value for k in c.keywords)] for x in walk(a)):
-                out[fn.name] = kind
+                # a method records its class (``kind:Class``): the call site's store is that class only when the project
+                # constructs it
+                out[fn.name] = f"{kind}:{owner[id(fn)]}" if id(fn) in owner else kind
                 break
     return out
 
@@ -258,6 +264,21 @@ def _uploads_no_model(plain: list[str]) -> bool:
         if name.lower().endswith(MODEL_EXT) or _modelish(src.rsplit(".", 1)[0].replace("/", " ")):
             return False
     return True
+
+
+def _constructed(index: FileIndex, cls: str) -> bool:
+    """Does non-test project code construct ``cls`` (``S3ModelStore(bucket_name=...)``)? A store class that is defined
+    but never built (the project wires a local-directory store of the same interface) stores nothing."""
+    def build() -> bool:
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if e.test or not index.mentions(e.path, (cls.encode(),)):
+                continue
+            tree = index.python(e.path)
+            if tree is not None and any(isinstance(c, ast.Call) and ops.dotted(c.func).rsplit(".", 1)[-1] == cls for c in walk(tree)):
+                return True
+        return False
+
+    return bool(index.memo(f"artifact-store:constructed:{cls}", build))
 
 
 def _args(text: str) -> list[str]:

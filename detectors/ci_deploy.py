@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from mlscan.ci import CiJob, ci_model
+from mlscan.ci import CiJob, argv, ci_model
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
@@ -62,6 +62,53 @@ def gitops_ships_model(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
     if w.get("chart") and not _GIT_URL.search(w.get("repoURL", "")):
         return False
     return bool(GITOPS_SERVING.search(" ".join([name, w.get("path", ""), w.get("chart", "")])))
+
+
+# a container whose command starts an MLflow tracking server or its UI: a platform tool, not a model's serving service
+_TRACKING_SERVER = lazy_re(r"\bmlflow\s+(?:ui|server)\b")
+
+
+def _flag(words: list[str], *names: str) -> str | None:
+    """The value of ``--image X``/``--image=X``/``-t X`` in shell words."""
+    for i, w in enumerate(words):
+        for n in names:
+            if w == n and i + 1 < len(words):
+                return words[i + 1]
+            if w.startswith(n + "="):
+                return w.split("=", 1)[1]
+    return None
+
+
+def _untagged(image: str) -> str:
+    image = image.strip("'\"")
+    return image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+
+
+def _tool_image(index: FileIndex, cmds: list[Cmd], text: str) -> bool:
+    """Does a deploy command ship an image the same job builds from a Dockerfile whose container command (its CMD or
+    ENTRYPOINT, and the project script that names) starts an MLflow tracking server or UI (``gcloud run deploy mlflow-ui
+    --image gcr.io/p/mlflow-ui`` built ``-f Dockerfile.mlflow``)? That deploys the tracking tool, not a model."""
+    image = _flag(argv(text), "--image", "--image-uri", "--docker-image")
+    if not image:
+        return False
+    for c in cmds:
+        words = argv(c.text)
+        if words[:2] not in (["docker", "build"], ["docker", "buildx"]) or _untagged(_flag(words, "-t", "--tag") or "") != _untagged(image):
+            continue
+        dockerfile = (_flag(words, "-f", "--file") or "Dockerfile").strip("'\"")
+        hit = next(iter(index.select((dockerfile.lstrip("./"),))), None)
+        if hit is None:
+            continue
+        parts: list[str] = []
+        for ins in index.dockerfile(hit.path):
+            if ins.instruction in ("CMD", "ENTRYPOINT"):
+                parts.append(ins.value)
+                for w in re.findall(r"[\w./-]+\.sh\b", ins.value):
+                    script = next(iter(index.select((f"**/{w.rsplit('/', 1)[-1]}",))), None)
+                    if script is not None:
+                        parts.append(index.text(script.path) or "")
+        return bool(_TRACKING_SERVER.search(" ".join(parts))) and "mlflow models serve" not in " ".join(parts)
+    return False
 
 
 _GCF_FLAG = lazy_re(r"--(source|entry-point)[= ]['\"]?([^\s'\"]+)")
@@ -166,6 +213,8 @@ class CiDeploy(Detector):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):
                     continue  # ``kubectl apply -f k8s/namespace.yaml``: the cluster is prepared, no workload deployed
+                if target and _tool_image(index, cmds, text):
+                    continue  # it deploys the tracking server's image, not a model or its serving service
                 if throwaway and target in ("k8s", "helm"):
                     continue  # deployed to a kind/minikube cluster the job creates: an integration test
                 if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):

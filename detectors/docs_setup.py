@@ -46,10 +46,6 @@ def _system_install(cmd: str) -> bool:
     return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
 
 
-def _top_title(sections: tuple[Section, ...]) -> str:
-    return next((x.title for x in sections if x.level == 1), "")
-
-
 def _onboarding(name: str) -> bool:
     """Is the page named for onboarding (``GetStarted.md``, ``TEAM_SETUP.md``, ``quickstart.rst``; not ``dataset_upload.md``)?"""
     stem = re.sub(r"([a-z])([A-Z])", r"\1 \2", name.rsplit(".", 1)[0]).replace("_", " ").replace("-", " ")
@@ -116,10 +112,11 @@ _PY_SCRIPT = lazy_re(r"^\s*python[\d.]*\s+(?:-[uOB]+\s+)*((?:\./)?[\w/.-]+\.py)(
 _COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
-def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
+def _runs_nothing(index: FileIndex, doc_path: str, cmd: str, unbuilt: set[str] | None = None) -> bool:
     """A command whose file beside the page (else at the root) defines nothing to run: ``make build`` with no ``build``
     target, ``docker compose up`` with a compose file that declares no services (an empty placeholder file), ``bash
-    run_demo.sh`` whose script only echoes."""
+    run_demo.sh`` whose script only echoes, ``docker build -t app .`` with no Dockerfile in its context (its tag is added
+    to ``unbuilt``) and ``docker run app`` of such an image."""
     here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
     if _LISTS_ONLY.match(cmd):
         return True  # ``invoke --list``, ``make help``: prints what there is to run, runs none of it
@@ -137,7 +134,52 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str) -> bool:
     if m:  # ``python app.py`` where the repository has no app.py anywhere (the page may cd into any folder first)
         rel = m.group(1).removeprefix("./")
         return not index.select((rel, f"**/{rel}"))
+    if _DOCKER_BUILD.match(cmd):
+        if not _no_dockerfile(index, here, cmd):
+            return False
+        words = cmd.split()
+        tags = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-t", "--tag")] + \
+            [w.split("=", 1)[1] for w in words if w.startswith("--tag=")]
+        if unbuilt is not None:
+            unbuilt.update(t.split(":")[0] for t in tags)
+        return True
+    m = _DOCKER_RUN.match(cmd)
+    if m and unbuilt:
+        return any(w.split(":")[0] in unbuilt for w in cmd.split()[2:] if not w.startswith("-"))
     return _undefined_make(index, doc_path, cmd)
+
+
+_DOCKER_RUN = lazy_re(r"^\s*(?:sudo\s+)?(?:docker|podman)\s+(?:container\s+)?run\s")
+_DOCKER_BUILD = lazy_re(r"^\s*(?:sudo\s+)?(?:docker|podman)\s+(?:image\s+)?build\s")
+# ``docker build`` options that take a value (the context is the one positional argument)
+_BUILD_VALUE_OPTS = frozenset({"-t", "--tag", "--build-arg", "--target", "--platform", "--network", "--label", "--cache-from",
+                               "--cache-to", "--secret", "--ssh", "--progress", "-o", "--output", "--add-host", "--iidfile",
+                               "--build-context", "-m", "--memory", "--shm-size", "--ulimit", "--builder"})
+
+
+def _no_dockerfile(index: FileIndex, here: str, cmd: str) -> bool:
+    """``docker build -t app .`` whose context (beside the page, else from the root) holds no Dockerfile and that names
+    none with ``-f``: the build fails, so the step installs nothing (a repository of ``Dockerfile.train`` and
+    ``Dockerfile.api`` only)."""
+    words = cmd.split()
+    ctx = None
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in ("-f", "--file") or w.startswith(("--file=", "-f=")) or (w.startswith("-f") and len(w) > 2 and not w.startswith("--")):
+            return False
+        if w.startswith("-"):
+            i += 2 if w in _BUILD_VALUE_OPTS else 1
+            continue
+        if w not in ("sudo", "docker", "podman", "image", "build"):
+            ctx = w
+        i += 1
+    if ctx is None or ctx == "-" or "://" in ctx or ctx.startswith(("git@", "$", "~", "/")) or any(c in ctx for c in "$`{<>|&;"):
+        return False
+    ctx = ctx.strip("'\"").removeprefix("./").rstrip("/")
+    ctx = "" if ctx in (".", "") else ctx + "/"
+    return not any(index.select(tuple(f"{d}{ctx}{n}" for n in ("Dockerfile", "dockerfile", "Containerfile")))
+                   for d in dict.fromkeys((here, "")))
 
 
 def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
@@ -218,14 +260,15 @@ class DocsSetup(Detector):
             stem = e.name.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
             page_is_guide = where != "readme" and bool(_SETUP.search(stem))
             found: list[tuple[int, str, str, str]] = []  # (line, command, kind, section)
+            unbuilt: set[str] = set()  # images the page builds from a context with no Dockerfile: running them fails too
             refs: set[int] = set()  # lines of commands in a command reference section
             sections = _plain_headings(doc)
             # a README's one top title names the project ("Fraud MLOps Pipeline"): when a section below it is titled for
-            # the set-up, the title makes no other section a set-up section (a status note under it mentioning `dvc repro`)
+            # the set-up, the text right under the title (badges, a status note mentioning `dvc repro`) is no set-up section
             titled = where == "readme" and sum(1 for x in sections if x.level == 1) == 1 and any(
                 _SETUP.search(t) for x in sections for t in x.trail[1:])
             for s in sections:
-                trail = s.trail[1:] if titled and s.trail and s.level >= 1 and sections and s.trail[0] == _top_title(sections) else s.trail
+                trail = () if titled and s.level == 1 else s.trail
                 if not (page_is_guide or any(_SETUP.search(t) for t in trail)) or _OPTIONAL.search(s.title):
                     continue
                 aside = False  # the paragraph before a code block calls it optional
@@ -241,7 +284,7 @@ class DocsSetup(Detector):
                         inline = [] if aside else _INLINE_CODE.findall(b.text)
                         for cmd in inline:
                             kind = classify(cmd)
-                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd):
+                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):
                                 found.append((b.line, cmd, kind, s.title))
                                 refs |= {b.line} if _reference(s.trail) else set()
                         if b.kind == TEXT and not aside and not inline:  # commands written as bare lines under a step heading
@@ -253,7 +296,7 @@ class DocsSetup(Detector):
                         continue
                     for line, cmd in commands(b):
                         kind = classify(cmd)
-                        if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd):
+                        if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd, unbuilt):
                             found.append((line, cmd, kind, s.title))
                             refs |= {line} if _reference(s.trail) else set()
             if not found:

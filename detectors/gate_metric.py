@@ -93,20 +93,60 @@ def _predicates(index: FileIndex, e: FileEntry) -> frozenset[str]:
     return frozenset(out)
 
 
-def _mentions_promotion(index: FileIndex, e: FileEntry) -> bool:
+def _gateless_fact(index: FileIndex, path: str) -> list[bool] | None:
+    """[no code gate (``code_gates`` of the module, no metric verdict known), no threshold search (``search_gates``)], each
+    looked for where the visit looks (or may: a word outside the scan's vocabulary): read from the tree alone; None when
+    the file does not parse. The file's own metric verdicts (PREDICATES), which the visit asks too, are derived with it."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    index.fact(path, PREDICATES)  # the visit asks them too: derived while the tree is at hand
+    code = code_gates(tree.body, (), thresholds=index.may_mention(path, (b"validation_thresholds",)))
+    search = search_gates(tree) if index.may_mention(path, (b"search_runs",)) else iter(())
+    return [next(code, None) is None, next(search, None) is None]
+
+
+def _may_gate(index: FileIndex, path: str) -> bool:
+    """``MetricGate.wants`` for an eager fact: on an evaluation/promotion path whatever the file's reach and libraries (the
+    graph is not built yet), else naming a promotion; words may be unsure."""
+    e = index.entry(path)
+    if e is None or e.test or not index.may_mention(path, NEEDLES):
+        return False
+    return any(w.startswith(_CONTEXT) for w in words(e.vpath)) or _mentions_promotion(index, e, eager=True)
+
+
+GATELESS = register_fact("gates.gateless", _gateless_fact, eager=_may_gate)
+
+
+def _gateless(index: FileIndex, e: FileEntry, predicates: frozenset[str]) -> bool:
+    """Does the file hold no gate (``MetricGate.visit`` finds none), told without its tree? ``code_gates`` finds more gates
+    with metric verdicts (``predicates``) only where an ``if`` reads one of them, by name: a file whose text names none of
+    them finds what GATELESS found without them."""
+    fact = index.fact(e.path, GATELESS)
+    if fact is None:
+        return True  # does not parse: no gate
+    code_free, search_free = fact
+    if not code_free or not search_free:
+        return False
+    return not any(index.contains(e.path, (p.encode(),)) for p in sorted(predicates))
+
+
+def _mentions_promotion(index: FileIndex, e: FileEntry, eager: bool = False) -> bool:
     """A PROMOTE_CALLS name called (``name(`` / ``name (``) or a promotion keyword, as whole identifiers in the text.
     A pattern per name, led by the name (one regex alternation over every file was several times slower; a
     ``str.find`` loop in Python paid for every ``deploy_*`` identifier of a large code base). A whole identifier has
     its words among the file's words, so in a source file only the names ``index.mentions`` finds are looked for (a
-    notebook's words are those of its code cells: its whole text is searched)."""
-    if not index.mentions(e.path, PROMOTE_NEEDLES):
+    notebook's words are those of its code cells: its whole text is searched). ``eager``: for an eager fact's predicate,
+    which asks no word outside the scan's vocabulary (``may_mention``)."""
+    mentions = index.may_mention if eager else index.mentions
+    if not mentions(e.path, PROMOTE_NEEDLES):
         return False
     text = index.text(e.path) or ""
-    if index.mentions(e.path, (b"promote",)) and _PROMOTE_PREFIXED.search(text):
+    if mentions(e.path, (b"promote",)) and _PROMOTE_PREFIXED.search(text):
         return True
     notebook = e.suffix == ".ipynb"
     for needle, use in _PROMOTE_NAMES:
-        if not notebook and not index.mentions(e.path, needle):
+        if not notebook and not mentions(e.path, needle):
             continue
         for m in use.finditer(text):
             i = m.start()
@@ -131,8 +171,16 @@ class MetricGate(Detector):
         # on an evaluation/promotion path: the cheap word test before the text search and the reach
         return index.mentions(e.path, MODEL_LIBS) or _mentions_promotion(index, e) or reach_strength(index, e)[0] is not Strength.WEAK
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+    visit_reads_tree = False  # the file fact GATELESS tells most files apart without their tree; the others are parsed here
+
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
         predicates = _predicates(index, e)
+        if predicates and index.mentions(e.path, (b"zenml",)) or not _gateless(index, e, predicates):
+            tree = index.python(e.path)
+        else:
+            tree = None  # no gate, whatever the file's reach (below): nothing to report
+        if tree is None:
+            return
         yield from self._zenml_gates(index, e, tree, predicates)
         gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",)),
                                 predicates=predicates))

@@ -81,7 +81,9 @@ class ModelRegistry(Detector):
         if not hit:
             return
         where = place(index, e)
-        (at, snip), tool, central, pending = hit
+        (at, snip), tool, central, pending, uri_keys = hit
+        if tool == "mlflow" and central and any(_local_config(index, k) for k in uri_keys):
+            central = False  # ``mlflow.set_tracking_uri(cfg.mlflow.tracking_uri)`` with every configured value local
         strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
             where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
         if not central:
@@ -220,11 +222,12 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
 
 
 def _hit(index: FileIndex, path: str) -> list[object] | None:
-    """The file's first registration as ``[[line, snippet], tool, central, pending]`` (what ``visit`` finishes with the
+    """The file's first registration as ``[[line, snippet], tool, central, pending, uri_keys]`` (what ``visit`` finishes with the
     file's place; line and snippet as evidence cites them, ``ops.locate``): ``central`` False for a store that is not
     shared, also an MLflow registry the module points at a local store; ``pending`` where the first SageMaker
-    ``PendingManualApproval`` status of the module stands (None without one). None when the file registers nothing or does
-    not parse."""
+    ``PendingManualApproval`` status of the module stands (None without one); ``uri_keys`` the configuration keys an MLflow
+    tracking/registry URI is read from (``cfg.mlflow.tracking_uri``: looked up in the project's configs by ``visit``,
+    since they are other files). None when the file registers nothing or does not parse."""
     e = index.entry(path)
     tree = index.python(path)
     if e is None or tree is None:
@@ -237,7 +240,8 @@ def _hit(index: FileIndex, path: str) -> list[object] | None:
     pending = min((n.lineno for n in walk(tree) if isinstance(n, ast.Constant) and n.value == "PendingManualApproval"), default=None) \
         if tool == "sagemaker" else None
     derive_facts(index, path)  # the visit asks the file's place
-    return [list(ops.locate(index, e, line)), tool, central, None if pending is None else list(ops.locate(index, e, pending))]
+    return [list(ops.locate(index, e, line)), tool, central, None if pending is None else list(ops.locate(index, e, pending)),
+            _uri_keys(tree) if tool == "mlflow" and central else []]
 
 
 def _wanted(index: FileIndex, path: str) -> bool:
@@ -288,16 +292,72 @@ def _command_text(call: ast.Call, tree: ast.AST) -> str:
     return tracking.python_value(arg, tree, call.lineno) or ""
 
 
+def _local_uri(v: str) -> bool:
+    """A ``file:``/``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine."""
+    v = v.strip().lower()
+    if v.startswith(("file:", "sqlite:")) or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
+        return True
+    return bool(re.match(r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)([:/]|$)", v))
+
+
+def _config_uris(index: FileIndex, key: str) -> list[str]:
+    """String values of ``key`` (``tracking_uri``) in the project's YAML configuration files (``params.yaml``,
+    ``config.yaml``, ``configs/*.yaml``): where code that reads its settings from a config file gets the URI."""
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for e in index.select(("**/*.yaml", "**/*.yml")):
+            if e.test or not index.contains(e.path, (b"_uri",)) or e.vpath.startswith(".github/"):
+                continue
+            todo = list(index.yaml(e.path))
+            while todo:
+                d = todo.pop()
+                if isinstance(d, dict):
+                    for k, v in d.items():
+                        if isinstance(v, str) and str(k).lower().endswith("_uri"):
+                            out.setdefault(str(k).lower(), []).append(v)
+                        elif isinstance(v, (dict, list)):
+                            todo.append(v)
+                elif isinstance(d, list):
+                    todo += [x for x in d if isinstance(x, (dict, list))]
+        return out
+
+    table: dict[str, list[str]] = index.memo("model-registry:config-uris", build)
+    return table.get(key.lower(), [])
+
+
+def _config_key(arg: ast.expr) -> str | None:
+    """The setting a URI argument reads from a configuration object: ``cfg.mlflow.tracking_uri``,
+    ``params["mlflow"]["tracking_uri"]``, ``config.get("tracking_uri")``."""
+    if isinstance(arg, ast.Attribute) and arg.attr.lower().endswith("_uri"):
+        return arg.attr
+    if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Constant) and str(arg.slice.value).lower().endswith("_uri"):
+        return str(arg.slice.value)
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "get" and arg.args \
+            and isinstance(arg.args[0], ast.Constant) and str(arg.args[0].value).lower().endswith("_uri"):
+        return str(arg.args[0].value)
+    return None
+
+
+def _uri_calls(tree: ast.AST) -> Iterator[ast.expr]:
+    """The URI argument of each ``set_tracking_uri``/``set_registry_uri`` call of a module."""
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") and n.args:
+            yield n.args[0]
+
+
 def _local_store(tree: ast.AST) -> bool:
     """Does the module point MLflow at a local store (``set_tracking_uri``/``set_registry_uri`` with a ``file:`` or
     ``sqlite:`` URI, a plain path such as ``./mlruns``, or a server on this machine: ``http://127.0.0.1:5000``,
     ``http://localhost:5000``)? Models registered there stay on the machine that trained them."""
-    for n in walk(tree):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set_tracking_uri", "set_registry_uri") \
-                and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
-            v = n.args[0].value.strip().lower()
-            if v.startswith(("file:", "sqlite:")) or (v and "://" not in v and not v.startswith(("databricks", "$", "{"))):
-                return True
-            if re.match(r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)([:/]|$)", v):
-                return True
-    return False
+    return any(isinstance(a, ast.Constant) and isinstance(a.value, str) and _local_uri(a.value) for a in _uri_calls(tree))
+
+
+def _uri_keys(tree: ast.AST) -> list[str]:
+    """The configuration keys the module's MLflow URIs are read from (``cfg.mlflow.tracking_uri``)."""
+    return sorted({k for a in _uri_calls(tree) if not isinstance(a, ast.Constant) and (k := _config_key(a))})
+
+
+def _local_config(index: FileIndex, key: str) -> bool:
+    """Is every value the project's YAML configs write under ``key`` a local store (at least one written)?"""
+    values = _config_uris(index, key)
+    return bool(values) and all(_local_uri(v) for v in values)

@@ -187,7 +187,10 @@ class MonitoringPython(Detector):
         # monitors passed around uncalled (``{"data_drift": DataDriftMonitor}``) in real monitoring code
         if not any(signal == "monitoring.model" for signal, _tool in seen):
             return
+        unselected = _unselected_entries(index, e, tree)
         for node in sorted((n for n in walk(tree) if isinstance(n, ast.Name) and n.id in al), key=lambda n: n.lineno):
+            if id(node) in unselected:
+                continue
             q = al[node.id]
             tool, kind = next(((t, kinds.get(q.rsplit(".", 1)[-1], "")) for p, t, kinds in _LIBS if q.startswith(p)), ("", ""))
             if ("monitoring.model", tool) not in seen:
@@ -213,6 +216,43 @@ class MonitoringPython(Detector):
             for b in ops.tf_blocks(index, e):
                 for signal, tool in tf_monitors(b):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
+
+
+def _selected_monitors(index: FileIndex, base: str) -> set[str]:
+    """Monitor names the YAML configs under ``base`` select (``monitors: [data_drift]`` of a monitoring service's
+    datasets)."""
+    out: set[str] = set()
+    for y in index.select((f"{base}/**/*.yml", f"{base}/**/*.yaml") if base else ("**/*.yml", "**/*.yaml")):
+        if y.test or not index.contains(y.path, (b"monitors",)):
+            continue
+        todo: list[object] = list(index.yaml(y.path))
+        while todo:
+            d = todo.pop()
+            if isinstance(d, dict):
+                for k, v in d.items():
+                    if k == "monitors" and isinstance(v, list):
+                        out |= {x for x in v if isinstance(x, str)}
+                    elif isinstance(v, (dict, list)):
+                        todo.append(v)
+            elif isinstance(d, list):
+                todo += [x for x in d if isinstance(x, (dict, list))]
+    return out
+
+
+def _unselected_entries(index: FileIndex, e: FileEntry, tree: ast.AST) -> set[int]:
+    """Monitor classes named in a lookup table (``{"data_drift": DataDriftMonitor, "cat_target_drift": ...}``) that the
+    project's config does not select: the table names every monitor the library has, the config picks the ones that
+    run. Empty when no config beside the code selects monitors (the table's entries then count as passed around)."""
+    tables = [d for d in walk(tree) if isinstance(d, ast.Dict) and len(d.keys) > 1
+              and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys)
+              and all(isinstance(v, ast.Name) for v in d.values)]
+    if not tables:
+        return set()
+    selected = _selected_monitors(index, e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "")
+    if not selected:
+        return set()
+    return {id(v) for d in tables for k, v in zip(d.keys, d.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value not in selected}
 
 
 def _may_monitor(index: FileIndex, e: FileEntry) -> bool:

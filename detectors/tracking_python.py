@@ -140,12 +140,15 @@ def _self_log(tree: ast.Module) -> int | None:
 
 
 def _training_call_site(index: FileIndex, e: FileEntry, fact: dict[str, Any], strength: Strength) -> tuple[Evidence, ...]:
-    """A shared tracking helper (every tracker call inside its functions, no ``__main__`` block) that a training module
+    """A shared tracking helper (every tracker call inside its functions, no ``__main__`` block, fitting no model itself)
+    that a training module
     of the project imports and calls (``log_metrics(run_name, {...})`` in the training step): the item
     (``call_site``) cites that call, where the training run decides what is tracked; the helper's own line follows."""
     tops = fact["helper_tops"]
     if not tops:
         return ()
+    if fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]) or any(trainingish(n) for n in tops):
+        return ()  # the module trains (a pipeline step that fits and logs): its own line is the training run
     own = e.vpath[:-3].replace("/", ".")
     if own.endswith(".__init__"):
         own = own[: -len(".__init__")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from .index import FileIndex
@@ -258,6 +259,7 @@ def _structured(path: str) -> bool:
 # attributes; the scorer caps a yes at partial when every decisive finding carries a capping caveat. "non-blocking"
 # and "hyperparameter search only" are shown but do not cap: the questions that need blocking tests or every
 # training run tracked say so in their conditions (M4 ``blocking``, E1 ``tuning_only``), and the others accept them.
+UNREACHED = "unreached"
 CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("optional", True, "optional: runs only when enabled or installed", True),
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
@@ -271,6 +273,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("declared_only", True, "declared, never called", True),
     ("missing_script", True, "missing script: its command runs a file absent from the repository", True),
     ("on_demand", True, "on demand: computed when someone opens an interactive page, nothing runs it unattended", True),
+    ("unreached", True, UNREACHED + ": nothing in the repository runs, imports or names this code", False),
     ("blocking", False, "non-blocking: its failure does not stop the pipeline", False),
     ("tuning_only", True, "hyperparameter search only", False),
     ("split_substitute", True, "test-set substitute: reads another data split when its input is absent", False),
@@ -335,7 +338,16 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
     chains: dict[str, tuple[str, ...]] = {}
     wired = None
     vpaths: dict[str, str] | None = None
+    orphans: dict[str, bool] = {}
     for f in findings:
+        lead = f.evidence[0] if f.evidence else None
+        if lead is not None and lead.path.endswith(".py") and lead.source == "declared" and "unreached" not in f.attrs:
+            if lead.path not in orphans:
+                from .facts.unreached import unreached
+
+                orphans[lead.path] = unreached(index, lead.path)
+            if orphans[lead.path]:
+                f = replace(f, attrs=MappingProxyType({**f.attrs, "unreached": True}))
         caveats = caveats_of(f.attrs)
         new = []
         changed = False
@@ -488,6 +500,10 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     j = deciding_line(lines, e.line, e.path, e.end_line)
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+    if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and e.fact:
+        # an item a detector tagged with the fact it shows (the metric a run logs) reads like a rule pack's deciding line
+        shown = _block_lines(lines, j)
+        return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
     if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and _strip_trailing_comment(lines[j - 1].strip()).endswith("("):
         shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
         if len(shown) > 1:

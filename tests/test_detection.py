@@ -130,8 +130,8 @@ def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
     wiring(index)
     first = python_pass(index, [det])[det.id]  # the scan-wide models (places, the graph) are built once
     assert [f.to_json() for f in first] == [f.to_json() for f in expected]
-    index.share_caches(1)  # trees out of the parse cache
-    index._trees_kept.clear()  # and out of the trees a scan keeps (the first PARSE_CACHE_CHARS of source parsed)
+    index.share_caches(2)  # trees out of the parse cache, none kept for the scan (as in a parallel scan)
+    index.share_caches(1)
     before = dict(index.parse_counts)
     seen: list[object] = []
     real = type(det).visit
@@ -151,13 +151,13 @@ def test_a_visitor_reading_facts_needs_no_second_parse(tmp_path: Path) -> None:
         {k: n for k, n in before.items() if k[1] in ("python", "notebook")}
 
 
-@pytest.mark.parametrize("det_id", ["tracking.python", "tracking.server", "model.registry", "data.lineage_logged"])
+@pytest.mark.parametrize("det_id", ["tracking.python", "tracking.server", "model.registry", "data.lineage_logged", "gate.metric"])
 @pytest.mark.parametrize("case", ["positive", "near_miss"])
 def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: str, case: str) -> None:
     """These visitors' tree work is an eager file fact (with the evidence lines located and the file's place fact derived
     beside it): once every file was parsed and its trees left the parse cache, the Python pass reports what it reports
     with the trees at hand, parsing nothing again but where a fact cannot tell alone (a logged dict built in another
-    module; a flag a config sets: test_tracker_flag_set_by_a_config_is_read_with_the_tree)."""
+    module, a flag a config sets, a metric gate: below)."""
     from mlscan.detection import PYTHON_FILES, python_pass
     from mlscan.facts.wiring import wiring
     from mlscan.index import FileIndex
@@ -181,19 +181,27 @@ def test_visitors_finish_facts_without_a_second_parse(tmp_path: Path, det_id: st
     for e in files:
         index.python(e.path)  # first parses: the eager facts are derived
     wiring(index)
-    index.share_caches(1)  # trees out of the parse cache
-    index._trees_kept.clear()  # and out of the trees a scan keeps (the first PARSE_CACHE_CHARS of source parsed)
+    index.share_caches(2)  # trees out of the parse cache, none kept for the scan (as in a parallel scan)
+    index.share_caches(1)
     before = {k: n for k, n in index.parse_counts.items() if k[1] in ("python", "notebook")}
     got = [f.to_json() for f in python_pass(index, [det])[det.id]]
     assert got == expected
     again = {k[0] for k, n in index.parse_counts.items() if k[1] in ("python", "notebook") and n > before.get(k, 0)}
     # what a file alone cannot tell, in these fixtures: a dict of tags built by another module's function (both read),
-    # a tracker behind a flag that a config switches on (evaluated again with the tree), the scan-wide table of
-    # model-package approvals (read once a scan, whoever asks first), and the call of a shared tracking helper in the
-    # training module that imports it (E1's call_site item, read with that module's tree)
+    # a tracker behind a flag that a config switches on (evaluated again with the tree), and the scan-wide table of
+    # model-package approvals (read once a scan, whoever asks first), the training module that calls a shared tracking
+    # helper (read for the call site E1 cites)
     across = {("tracking.python", "positive"): {"src/train.py"},
               ("data.lineage_logged", "positive"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
               ("data.lineage_logged", "near_miss"): {"pkg/churn/train_model.py", "pkg/churn/data_info.py"},
               ("tracking.python", "near_miss"): {"src/train.py"},
               ("model.registry", "near_miss"): {"lambda/deploy/index.py"}}
-    assert again == across.get((det_id, case), set())
+    if det_id == "gate.metric":
+        # a file with a gate is read with its tree (its guards, the flags its callers pass), and so are the modules it reads
+        # metric verdicts or a ZenML pipeline from, and a file whose gate the visit then leaves out (a report, off the paths)
+        cited = {ev["path"] for f in got for ev in f["evidence"]}
+        read = {"positive": {"jobs/model_checks.py", "zenml_pipeline/pipelines.py", "zenml_pipeline/steps.py", "bundle/src/churn/model.py"},
+                "near_miss": {"jobs/data_checks.py", "src/pipeline/report.py"}}
+        assert again - cited == read[case]
+    else:
+        assert again == across.get((det_id, case), set())

@@ -36,7 +36,7 @@ _TRAIN_EVALUATE = """\
 
 
 def test_e2_leads_with_the_metric_logged_in_a_helper_while_e1_leads_with_the_run(tmp_path: Path) -> None:
-    qs = _scan(tmp_path, {"src/train.py": _TRAIN_EVALUATE})
+    qs = _scan(tmp_path, {"src/train.py": _TRAIN_EVALUATE, "README.md": "# Churn\n\nRun `python src/train.py`.\n"})
     assert qs["E2"]["answer"] == "yes"
     assert _lead(qs["E2"]) == ("src/train.py", 7)
     assert 'log_metric("accuracy"' in qs["E2"]["evidence"][0]["snippet"]
@@ -55,7 +55,7 @@ def test_e2_with_autolog_alone_still_leads_with_autolog(tmp_path: Path) -> None:
 
         if __name__ == "__main__":
             main(None, None)
-        """})
+        """, "README.md": "# Churn\n\nTrain with `python src/train.py`.\n"})
     assert qs["E2"]["answer"] == "yes"
     assert "autolog" in qs["E2"]["evidence"][0]["snippet"]
 
@@ -116,7 +116,7 @@ _LAKEHOUSE = """\
 
 
 def test_o2_of_an_inference_table_monitor_leads_with_its_prediction_column(tmp_path: Path) -> None:
-    qs = _scan(tmp_path, {"src/monitoring.py": _LAKEHOUSE})
+    qs = _scan(tmp_path, {"src/monitoring.py": _LAKEHOUSE, "README.md": "# Monitoring\n\n`python src/monitoring.py`\n"})
     assert qs["O2"]["answer"] == "yes"
     assert _lead(qs["O2"]) == ("src/monitoring.py", 11)
     assert "prediction_col" in qs["O2"]["evidence"][0]["snippet"]
@@ -195,3 +195,163 @@ def test_e4_with_only_an_auxiliary_image_still_answers_from_it(tmp_path: Path) -
     qs = _scan(tmp_path, {"tracking/Dockerfile": "FROM ghcr.io/mlflow/mlflow:v2.10.0\nCMD [\"mlflow\", \"server\"]\n"})
     assert qs["E4"]["answer"] in ("yes", "partial")
     assert _lead(qs["E4"])[0] == "tracking/Dockerfile"
+
+
+# ---------------------------------------------------------------- code nothing runs, imports or names
+
+_RUN = """\
+    import argparse
+
+    import sagemaker
+    from sagemaker.estimator import Estimator
+
+
+    def main(role, bucket):
+        image = sagemaker.image_uris.retrieve(framework="xgboost", region="eu-west-1", version="1.7-1")
+        xgb = Estimator(image_uri=image, role=role, instance_count=1, instance_type="ml.m5.xlarge",
+                        output_path=f"s3://{bucket}/models")
+        xgb.fit({"train": f"s3://{bucket}/train"})
+
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--role")
+        parser.add_argument("--bucket")
+        main(**vars(parser.parse_args()))
+    """
+
+
+def test_a_script_nothing_runs_imports_or_names_is_caveated(tmp_path: Path) -> None:
+    # shown, not capping: a script may be run by hand (E4 and T2 do not ask that something runs it)
+    qs = _scan(tmp_path, {"model/run.py": _RUN, "README.md": "# Churn model\n\nTrains the churn model on SageMaker.\n"})
+    for q in ("E4", "T2"):
+        assert qs[q]["answer"] == "yes", q
+        assert any(c.startswith("unreached") for c in qs[q]["evidence"][0]["caveats"])
+
+
+def test_a_script_a_build_spec_or_the_readme_runs_is_reached(tmp_path: Path) -> None:
+    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - python model/run.py --role $ROLE --bucket $BUCKET\n"
+    built = _scan(tmp_path / "spec", {"model/run.py": _RUN, "buildspec.yml": spec})
+    documented = _scan(tmp_path / "doc", {"model/run.py": _RUN,
+                                          "README.md": "# Churn\n\n```bash\npython model/run.py --role R --bucket B\n```\n"})
+    for qs in (built, documented):
+        assert qs["T2"]["answer"] == "yes"
+        assert not qs["T2"]["evidence"][0]["caveats"]
+
+
+def test_a_monitor_named_only_by_a_disabled_template_answers_o1_partial(tmp_path: Path) -> None:
+    handler = """\
+        import boto3
+
+        def lambda_handler(event, context):
+            sm = boto3.client("sagemaker")
+            return sm.create_monitoring_schedule(MonitoringScheduleName=event["name"], MonitoringScheduleConfig=event["config"])
+        """
+    template = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: monitoring_schedule.lambda_handler\n"
+    off = _scan(tmp_path / "off", {"custom_resource/monitoring_schedule.py": handler, "custom_resource/template.yml.txt": template})
+    on = _scan(tmp_path / "on", {"custom_resource/monitoring_schedule.py": handler, "custom_resource/template.yml": template})
+    assert off["O1"]["answer"] == "partial"  # O1 asks for a monitor of the deployed model: code nothing runs watches none
+    assert any(c.startswith("unreached") for c in off["O1"]["evidence"][0]["caveats"])
+    assert on["O1"]["answer"] == "yes"
+
+
+def test_code_something_runs_leads_before_a_copy_nothing_runs(tmp_path: Path) -> None:
+    train = """\
+        import mlflow
+        from sklearn.linear_model import LogisticRegression
+
+        def main(X, y):
+            with mlflow.start_run():
+                model = LogisticRegression().fit(X, y)
+                mlflow.log_metric("accuracy", model.score(X, y))
+
+        if __name__ == "__main__":
+            main(None, None)
+        """
+    qs = _scan(tmp_path, {
+        "a_old/train_copy.py": train,
+        "src/train.py": train,
+        ".github/workflows/train.yml": "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                        "      - uses: actions/checkout@v4\n      - run: python src/train.py\n",
+    })
+    assert qs["E1"]["answer"] == "yes" and qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E1"])[0] == "src/train.py"
+    assert _lead(qs["E2"])[0] == "src/train.py"
+
+
+# ---------------------------------------------------------------- T1: a README step that cannot run
+
+_README_DOCKER = """\
+    # Churn
+
+    ## Getting started
+
+    1. Build the image:
+
+    ```
+    docker build -t churn .
+    ```
+
+    2. Create a volume and run it:
+
+    ```
+    docker volume create mlflow_data
+    docker run -v mlflow_data:/mlflow -p 5000:5000 churn
+    ```
+
+    ## CI/CD workflow
+
+    ```
+    name: Deploy
+    on:
+      push:
+        branches: [main]
+    jobs:
+      deploy:
+        steps:
+          - run: |
+              pip install -r requirements.txt
+    ```
+
+    ## Running the scripts
+
+    ```
+    python src/train.py
+    ```
+    """
+
+
+def test_t1_skips_a_docker_build_whose_context_has_no_dockerfile_and_a_pasted_workflow(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _README_DOCKER, "Dockerfile.train": _TRAIN_IMAGE, "src/train.py": "print('train')\n",
+                          "requirements.txt": "pandas==2.1.0\n"})
+    assert qs["T1"]["evidence"][0]["path"] == "README.md"
+    assert "python src/train.py" in qs["T1"]["evidence"][0]["snippet"]
+
+
+def test_t1_cites_a_docker_build_whose_dockerfile_is_there(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _README_DOCKER, "Dockerfile": _TRAIN_IMAGE, "src/train.py": "print('train')\n",
+                          "requirements.txt": "pandas==2.1.0\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 8)
+    assert "docker build -t churn ." in qs["T1"]["evidence"][0]["snippet"]
+
+
+# ---------------------------------------------------------------- M3: a CI test step naming a test that does not exist
+
+_UNIT = ("import unittest\n\nfrom src.train import score\n\n\nclass TestForecaster(unittest.TestCase):\n"
+         "    def test_fit(self):\n        self.assertGreater(score([1.0, 2.0]), 0.5)\n")
+
+
+def _ci(command: str) -> str:
+    return ("on: {push: {branches: [main]}}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - uses: actions/checkout@v4\n      - run: {command}\n")
+
+
+def test_m3_is_partial_when_the_unittest_target_names_no_test_of_the_repository(tmp_path: Path) -> None:
+    files = {"tests/__init__.py": "", "tests/test_train_model.py": _UNIT, "src/__init__.py": "",
+             "src/train.py": "def score(xs):\n    return sum(xs) / len(xs)\n"}
+    missing = _scan(tmp_path / "missing", {**files, ".github/workflows/ci.yml": _ci("python -m unittest tests.TestModel.test_train_model")})
+    present = _scan(tmp_path / "present", {**files, ".github/workflows/ci.yml": _ci("python -m unittest tests.test_train_model.TestForecaster")})
+    assert missing["M3"]["answer"] == "partial"
+    assert any(c.startswith("missing script") for c in missing["M3"]["evidence"][0]["caveats"])
+    assert present["M3"]["answer"] == "yes"

@@ -457,3 +457,53 @@ def test_t1_of_a_readme_with_only_its_title_section_reads_that_section(tmp_path:
     short = "# Churn Pipeline\n\nRun it:\n\n```bash\nmake setup\nmake train\n```\n"
     qs = _scan(tmp_path, {"README.md": short, "Makefile": _MAKE, "train.py": "print(1)\n"})
     assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+# ---------------------------------------------------------------- M2: an Argo CD application's automated sync
+
+_ARGO_APP = """\
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: churn-model-serving
+      namespace: argocd
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/churn.git
+        targetRevision: main
+        path: deploy/serving
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: serving
+      syncPolicy:
+    {automated}
+        retry:
+          limit: 3
+        syncOptions:
+          - CreateNamespace=true
+          - ServerSideApply=true
+    """
+
+
+def test_m2_of_an_argo_application_cites_its_automated_sync(tmp_path: Path) -> None:
+    app = _ARGO_APP.replace("    {automated}", "        automated:\n          prune: true\n          selfHeal: true")
+    qs = _scan(tmp_path, {"gitops/app.yaml": app, "deploy/serving/deployment.yaml": "kind: Deployment\n"})
+    assert qs["M2"]["answer"] == "yes"
+    lead = qs["M2"]["evidence"][0]
+    assert lead["path"] == "gitops/app.yaml" and lead["line"] == 17 and "automated" in lead["context"]
+
+
+def test_m2_of_an_argo_application_with_an_inline_automated_sync_cites_that_line(tmp_path: Path) -> None:
+    app = _ARGO_APP.replace("    {automated}", "        automated: {prune: true}")
+    qs = _scan(tmp_path, {"gitops/app.yaml": app, "deploy/serving/deployment.yaml": "kind: Deployment\n"})
+    assert _lead(qs["M2"]) == ("gitops/app.yaml", 16)
+
+
+def test_e1_of_a_step_that_trains_and_logs_stays_on_the_step(tmp_path: Path) -> None:
+    step = _HELPER.replace("    def log_run(run_name, params, metrics):\n",
+                           "    def log_run(run_name, params, metrics):\n        LogisticRegression().fit([[0], [1]], [0, 1])\n")
+    step = "    from sklearn.linear_model import LogisticRegression\n" + step
+    qs = _scan(tmp_path, {".github/workflows/pipeline.yml": _STEPS, "project/__init__.py": "", "project/tracking.py": step,
+                          "project/a_embed.py": _EMBED, "project/train.py": _TRAIN_STEP})
+    assert _lead(qs["E1"])[0] == "project/tracking.py"

@@ -190,3 +190,49 @@ def test_the_wiring_graph_is_built_from_facts_the_workers_derived(tmp_path: Path
     assert _report(repo, 2) == _report(repo, 1)
     scan(str(repo), ScanOptions(jobs=2, cache=tmp_path / "cache"))
     assert {("wiring.file|python|plain", r) for r in roots - {"broken_flow.py"}} <= set(stored)
+
+
+def test_yaml_parsed_after_the_words_phase_is_kept_for_the_detector_passes(tmp_path: Path) -> None:
+    """The CI model and the wiring graph are built in the scanning process once the words phase's workers are done: the
+    YAML they parse is kept for the whole scan (the workers inherit it), so the detector passes do not parse it again.
+    No process keeps more while workers run."""
+    from tests.conftest import git_repo
+
+    step = "      - run: python train.py --epochs 3 --data data/train.csv --output models/ --seed 1\n" * 20
+    files = {f".github/workflows/wf_{i}.yml": f"on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n{step}"
+             for i in range(30)}  # ~60K characters: more than a worker's share of the parse cache
+    files["train.py"] = "print('train')\n"
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", files))))
+    index.share_caches(2)
+    index.yaml(".github/workflows/wf_0.yml")
+    assert ".github/workflows/wf_0.yml" not in index._yaml_kept  # while workers run
+    index.share_caches(1)
+    workflows = [p for p in files if p.endswith(".yml")]
+    for path in workflows:
+        index.yaml(path)
+    assert set(workflows[1:]) <= set(index._yaml_kept)  # the room is back once the workers are done
+    run_detectors(index, load_detectors({"ci.deploy", "ci.tests"}), 1)
+    assert {n for (p, kind), n in index.parse_counts.items() if kind == "yaml" and p != workflows[0]} == {1}
+
+
+def test_the_words_phase_sends_back_the_facts_of_the_notebooks_it_parses(tmp_path: Path) -> None:
+    """A notebook is parsed for its words (code cells) in the words phase's workers: the eager facts derived on that
+    parse go back to the scanning process with the words, so no later pass there parses it again for them."""
+    import json as json_mod
+
+    from mlscan.vocabulary import harvest
+
+    from tests.conftest import git_repo
+
+    cell = "import boto3\ns3 = boto3.client('s3')\ns3.upload_file('model.pkl', 'bucket', 'models/model.pkl')\n"
+    nb = json_mod.dumps({"cells": [{"cell_type": "code", "source": cell}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", {"notebooks/upload.ipynb": nb}))))
+    index.register_vocabulary(sorted(harvest(load_detectors())))
+    log = parallel._words_task(index, ["notebooks/upload.ipynb"])
+    names = {name for name, path, _value, _stored in log if path == "notebooks/upload.ipynb"}
+    assert "artifact.store.file" in names
+    parent = FileIndex(resolve_target(str(tmp_path / "repo")))
+    parent.adopt_facts(log)
+    from mlscan.detectors.artifact_store import FILE_FACTS
+
+    assert parent.fact("notebooks/upload.ipynb", FILE_FACTS) is not None and not parent.parse_counts

@@ -34,7 +34,9 @@ def parse_gitops(index: FileIndex) -> list[CiJob]:
                 sources = [as_dict(spec.get("source"))] + [as_dict(s) for s in spec.get("sources") or [] if isinstance(s, dict)]
                 automated = "automated" in as_dict(spec.get("syncPolicy"))
                 with_ = _source(sources[0] if sources[0] else (sources[1] if len(sources) > 1 else {}))
-                line = line_of(spec, "syncPolicy") if automated else line_of(d, "kind")
+                # an automated sync is cited at its ``automated:`` entry (not the sync options or retry settings beside it)
+                policy = as_dict(spec.get("syncPolicy"))
+                line = (line_of(policy, "automated") or line_of(spec, "syncPolicy")) if automated else line_of(d, "kind")
             elif "toolkit.fluxcd.io/" in api and kind in ("Kustomization", "HelmRelease"):
                 system = "flux"
                 automated = not truthy(spec.get("suspend"))

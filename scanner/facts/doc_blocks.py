@@ -61,7 +61,18 @@ class Block(Value, frozen=True):
 
     @property
     def is_shell(self) -> bool:
-        return self.kind == CODE and self.lang in SHELL_LANGS
+        # an unlabelled block that is a YAML listing (a CI workflow pasted into a README: ``name: Deploy``, ``on:``,
+        # ``jobs:``) shows a configuration, not commands to type
+        return self.kind == CODE and self.lang in SHELL_LANGS and not (not self.lang and _yaml_listing(self.text))
+
+
+_YAML_KEY = lazy_re(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s|$)")
+
+
+def _yaml_listing(text: str) -> bool:
+    """The block starts with a YAML key and has another key line: a configuration file shown, not shell commands."""
+    lines = [ln for ln in text.split("\n")[:200] if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and bool(_YAML_KEY.match(lines[0][:300])) and sum(1 for ln in lines[1:] if _YAML_KEY.match(ln[:300])) >= 1
 
 
 class Section(Value, frozen=True):
@@ -668,8 +679,8 @@ def classify(command: str) -> str | None:
         return RUN
     if head in _ENV_HEADS or (head == "dvc" and sub in ("init", "remote", "config", "add", "status", "dag", "version")):
         return ENV
-    if head in ("docker", "podman") and sub in ("login", "logout", "ps", "images", "logs", "info", "version"):
-        return ENV
+    if head in ("docker", "podman") and sub in ("login", "logout", "ps", "images", "logs", "info", "version", "volume", "network"):
+        return ENV  # (creating a volume or network for a container runs nothing of the project)
     if (head == "jupyter" and sub == "nbconvert" or head == "jupyter-nbconvert") and not any(w.startswith("--execute") for w in words):
         return ENV  # converting a notebook (to a script, HTML ...) runs nothing; ``--execute`` runs it
     if head in _RUN_HEADS:

@@ -13,6 +13,10 @@ from mlscan.index import FileIndex
 from ..lazyre import lazy_re
 
 _TELEMETRY_IMAGES = lazy_re(r"(^|/)(prometheus|grafana|alertmanager|node-exporter|pushgateway|jaeger|otel[-\w]*|loki)(:|$)")
+# what a file needs beside ``image:`` for _telemetry to find something in it: a telemetry image's name as written (the
+# pattern above), or a ServiceMonitor/PodMonitor (kubeflow/pipelines: 295 files naming an image parsed for none)
+_TELEMETRY_WORDS = (b"prometheus", b"grafana", b"alertmanager", b"node-exporter", b"pushgateway", b"jaeger", b"otel", b"loki",
+                    b"ServiceMonitor", b"PodMonitor")
 
 
 def telemetry_configs(index: FileIndex) -> Iterator[tuple[str, int, str]]:
@@ -27,7 +31,8 @@ def telemetry_configs(index: FileIndex) -> Iterator[tuple[str, int, str]]:
                 seen.add(e.path)
                 yield e.path, hit[0] + off, hit[1]
     for e in index.select(YAML_GLOBS):
-        if e.path in seen or not index.contains(e.path, (b"scrape_configs", b"image:", b"appInsightsEnabled")):
+        if e.path in seen or not (index.contains(e.path, (b"scrape_configs", b"appInsightsEnabled"))
+                                  or index.contains(e.path, (b"image:",)) and index.contains(e.path, _TELEMETRY_WORDS)):
             continue
         for doc in index.yaml(e.path):
             hit = _telemetry(doc) if isinstance(doc, dict) else None

@@ -280,6 +280,7 @@ class FileIndex:
         # YAML documents kept for the scan (YAML_KEPT_CHARS), and the characters of source still to keep
         self._yaml_kept: dict[str, Any] = {}
         self._yaml_room = 0
+        self._yaml_room_held = 0  # the room set aside while workers run (share_caches), given back after them
         # Python and notebook trees kept for the scan (PARSE_CACHE_CHARS of source), and the characters still to keep
         self._trees_kept: dict[tuple[str, str], Any] = {}
         self._tree_room = 0
@@ -507,6 +508,9 @@ class FileIndex:
                 found.update(named(body))
             elif body and body.startswith("*.") and not any(c in body[1:] for c in "*?[/") and body.count(".") == 1:
                 found.update(by_ext.get(body[1:], ()))
+            elif body and not any(c in body for c in "*?["):  # ``**/pkg/mod.py``: a literal path at any depth
+                found.update(i for i in named(body.rsplit("/", 1)[-1])
+                             if (vp := self.entries[i].vpath) == body or vp.endswith("/" + body))
             elif p and "*" not in p and "?" not in p:  # a literal path: the entries of its file name
                 found.update(i for i in named(p.rsplit("/", 1)[-1]) if self.entries[i].vpath == p)
             elif "**" not in (last := p.rsplit("/", 1)[-1]) and last not in ("*", ""):
@@ -679,8 +683,8 @@ class FileIndex:
                 stored.append(["p"])
             else:
                 return value, None  # it touched another file: not a fact of this one alone
-        # another fact of the same file (a builder building on one) depends on this file alone too
-        if node.content - {path} or node.memos or any(k[0] != path or k[1] != "f" for k in node.answers):
+        # what it asked of the same file (another fact, its words, a substring) depends on this file alone too
+        if node.content - {path} or node.memos or any(k[0] != path for k in node.answers):
             return value, None
         store.put(key, path, value, stored)
         return value, stored
@@ -804,12 +808,19 @@ class FileIndex:
         self._facts = self._facts.resized(FACT_CACHE_CHARS // processes)
         # the kept YAML documents stay: the workers inherit what the CI model and the wiring graph parsed; no process
         # keeps more while workers run (each worker's own kept documents, on top of the inherited ones it touches and
-        # so copies, took azureml-examples' summed PSS from 167 to 280 MiB)
+        # so copies, took azureml-examples' summed PSS from 167 to 280 MiB). The room comes back once they are done:
+        # the CI model and the wiring graph are built after the words phase's workers (without it, none of their YAML
+        # was kept, and the detector passes parsed Azure/azureml-examples' workflows five times more)
+        # kept Python trees go with the parse cache; a parallel scan keeps none from then on: the workers parse their own
+        # files, and a kept tree the scanning process touched would be copied
+        self._trees_kept = {}
         if parallel:
+            self._yaml_room_held += self._yaml_room
             self._yaml_room = 0
-            # nor Python trees: the workers parse their own files, and a kept tree the scanning process touched is copied
-            self._trees_kept = {}
             self._tree_room = 0
+        else:
+            self._yaml_room += self._yaml_room_held
+            self._yaml_room_held = 0
         self._last_raw = None
 
     def mark(self) -> IndexMark:

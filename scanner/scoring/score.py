@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..evidence import caveats_of, course_path, doc_rank, is_prose, line_fact, non_product_path
+from ..evidence import UNREACHED, caveats_of, course_path, doc_rank, is_prose, line_fact, non_product_path
 from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
@@ -52,7 +52,8 @@ def _own(q: Question) -> list[str]:
 def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | None]]:
     """Findings in the order a reviewer should read them: decisive for the question first, then the question's
     own signals before hits borrowed from another question's answer, product paths before tests, templates,
-    demo and vendored trees, findings without caveats first, then strength, code modules before notebooks (often an
+    demo and vendored trees, findings without caveats first, code something runs, imports or names before code nothing
+    does and notebooks, then strength, code modules before notebooks (often an
     exploration copy of the module), procedures before other documents and design notes, shallower documents, and path."""
     own = _own(q)
 
@@ -68,7 +69,10 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             bool(prefer) and not any(e.fact == prefer for e in f.evidence),
             not any(fnmatchcase(f.signal, p) for p in own),
             non_product_path(path),
-            bool(caveats_of(f.attrs)),
+            any(not c.startswith(UNREACHED) for c in caveats_of(f.attrs)),
+            # code something runs, imports or names before code nothing does, which ranks with notebooks (run by hand
+            # too; the module before its notebook copy below)
+            bool(f.attrs.get("unreached")) or path.endswith(".ipynb"),
             -f.strength.rank,
             path.endswith(".ipynb"),
             doc_rank(path),  # a README or runbook before other docs, design notes and decision records last

@@ -171,9 +171,20 @@ def test_windows_and_venv_prompts() -> None:
         ("jupyter nbconvert --to script starter.ipynb", md.ENV),
         ("jupyter nbconvert --to notebook --execute train.ipynb", md.RUN),
         ("jupyter notebook", md.RUN),
+        # a volume or network for a container is a chore; running the container runs the project
+        ("docker volume create mlflow_data", md.ENV),
+        ("docker network create backend", md.ENV),
+        ("docker run -p 5000:5000 churn", md.RUN),
         ("storage https://remote.dvc.org/get-started", None),
         ("├── train.py", None),
     ],
 )
 def test_classify(command: str, kind: str | None) -> None:
     assert md.classify(command) == kind
+
+
+def test_an_unlabelled_yaml_listing_is_no_shell_block() -> None:
+    doc = md.parse("# CI\n\n```\nname: Deploy\non:\n  push: {}\njobs:\n  a:\n    steps:\n      - run: pip install x\n```\n\n"
+                   "```\npip install -r requirements.txt\nmlflow ui --port 5000\n```\n")
+    code = [b for b in doc.blocks if b.kind == md.CODE]
+    assert [b.is_shell for b in code] == [False, True]

@@ -296,3 +296,16 @@ def test_call_sites_are_looked_for_where_the_name_is_a_whole_identifier(tmp_path
     assert only_in_uncalled_tasks(index, e, tree, 2) is False  # called at module level in caller.py
     assert ("caller.py", "python") in index.parse_counts
     assert ("other.py", "python") not in index.parse_counts
+
+
+def test_telemetry_reads_only_files_naming_a_telemetry_image(tmp_path: Path) -> None:
+    from mlscan.facts.telemetry import telemetry_configs
+
+    files = {
+        "compose.yaml": "services:\n  grafana:\n    image: grafana/grafana:10.2.0\n  app:\n    image: python:3.11\n",
+        "ci/build.yaml": "steps:\n  - name: build\n    image: python:3.11\n    script: make test\n",  # an image, no telemetry
+        "monitoring/prometheus.yml": "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: api\n",
+    }
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    assert sorted(telemetry_configs(index)) == [("compose.yaml", 3, "grafana"), ("monitoring/prometheus.yml", 3, "prometheus")]
+    assert ("ci/build.yaml", "yaml") not in index.parse_counts

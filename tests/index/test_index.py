@@ -411,6 +411,8 @@ def test_notebook_magics_become_blank_lines(tmp_path: Path) -> None:
         ("**/.devcontainer/*/devcontainer.json", "ci/**/*.yml"),
         ("nope.py",),
         ("**/*buildspec*.yaml", "**/Makefile*", "**/[Dd]ockerfile*"),  # literal text absent from every name, a class
+        ("**/pkg/util.py", "**/src/pkg/util.py", "**/kg/util.py", "**/src/train.py/__init__.py"),  # a module at any depth
+        ("**/workflows/ci.yml", "**/buildspecs/odd\nname.yml", "**/.devcontainer/gpu/devcontainer.json"),
     ],
 )
 def test_select_fast_paths_match_the_glob_matcher(tmp_path: Path, patterns: tuple[str, ...]) -> None:
