@@ -147,7 +147,7 @@ def _training_call_site(index: FileIndex, e: FileEntry, fact: dict[str, Any], st
     tops = fact["helper_tops"]
     if not tops:
         return ()
-    if fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]) or any(trainingish(n) for n in tops):
+    if fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]):
         return ()  # the module trains (a pipeline step that fits and logs): its own line is the training run
     own = e.vpath[:-3].replace("/", ".")
     if own.endswith(".__init__"):

@@ -10,8 +10,9 @@ every level fixture), takes every ``yes`` answer of the primary framework, and p
 (``--sample``, reproducible with ``--seed``) of their first evidence items: location, structural
 context, wiring chain, caveats, and the lines around the cited line read from the scanned tree, for a
 person to judge. Before the sample it prints how many leading items are a bare key, bracket, block opener,
-step name or comment line (``mlscan.evidence.leading_problem``), and how many lead with a non-product path
-(tests, templates, vendored or demo trees, contributor docs). It always exits 0: it is a review aid.
+step name or comment line (``mlscan.evidence.leading_problem``), how many lead with a non-product path
+(tests, templates, vendored or demo trees, contributor docs), and how many answers of a stricter question (E2, O2, D2,
+E3, M4, T4) lead with the same item as the question they build on. It always exits 0: it is a review aid.
 """
 
 from __future__ import annotations
@@ -105,6 +106,18 @@ def scan_yes(t: Target) -> list[Item]:
     return items
 
 
+# a stricter question and the question whose answer it builds on (issue #17, Build 4: the stricter question cites its
+# own extra requirement: the runs compared, the model's drift, the data linked to the model, the code version, the gate)
+STRICTER = {"E2": "E1", "O2": "O1", "D2": "D1", "E3": "E1", "M4": "M3", "T4": "T3"}
+
+
+def borrowed_leads(items: list[Item]) -> list[tuple[Item, str]]:
+    """Yes answers of a stricter question whose first item is the same location as its base question's first item."""
+    lead = {(i.target, i.question): (i.evidence["path"], i.evidence.get("line")) for i in items}
+    return [(i, STRICTER[i.question]) for i in items if i.question in STRICTER
+            and lead.get((i.target, STRICTER[i.question])) == (i.evidence["path"], i.evidence.get("line"))]
+
+
 def show(item: Item, context: int) -> str:
     ev = item.evidence
     line, end = ev.get("line"), ev.get("end_line") or ev.get("line")
@@ -169,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(targets)} target(s), {len(items)} yes answers")
         print(f"  leading item is a bare key/bracket/opener/step name/comment: {len(bare)}")
         print(f"  leading item on a non-product path: {len(other)}")
+        borrowed = borrowed_leads(items)
+        print(f"  stricter question led by its base question's item: {len(borrowed)}")
+        for i, base in borrowed:
+            print(f"  borrowed: {i.target} {i.question} = {base} {i.evidence['path']}:{i.evidence.get('line')}")
         wrong_label = [i for i in items if i.label not in ("yes", "?")]
         if wrong_label:
             print(f"  yes where the label says otherwise: {len(wrong_label)}")

@@ -355,3 +355,26 @@ def test_m3_is_partial_when_the_unittest_target_names_no_test_of_the_repository(
     assert missing["M3"]["answer"] == "partial"
     assert any(c.startswith("missing script") for c in missing["M3"]["evidence"][0]["caveats"])
     assert present["M3"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- the audit counts stricter questions led by their base
+
+
+def test_evidence_audit_counts_a_stricter_question_led_by_its_base_questions_item() -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("evidence_audit", Path(__file__).resolve().parent.parent / "scripts" / "evidence_audit.py")
+    assert spec is not None and spec.loader is not None
+    audit = importlib.util.module_from_spec(spec)
+    sys.modules["evidence_audit"] = audit  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(audit)
+    finally:
+        del sys.modules["evidence_audit"]
+
+    def item(q: str, path: str, line: int) -> object:
+        return audit.Item("repo", Path("."), q, "?", {"path": path, "line": line}, "", False, [])
+
+    items = [item("E1", "src/train.py", 12), item("E2", "src/train.py", 12), item("O1", "mon.py", 4), item("O2", "mon.py", 9)]
+    assert [(i.question, base) for i, base in audit.borrowed_leads(items)] == [("E2", "E1")]

@@ -305,7 +305,11 @@ def test_telemetry_reads_only_files_naming_a_telemetry_image(tmp_path: Path) -> 
         "compose.yaml": "services:\n  grafana:\n    image: grafana/grafana:10.2.0\n  app:\n    image: python:3.11\n",
         "ci/build.yaml": "steps:\n  - name: build\n    image: python:3.11\n    script: make test\n",  # an image, no telemetry
         "monitoring/prometheus.yml": "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: api\n",
+        # a Helm template is read as before: rendered without values it does not parse, and the scan says so
+        "chart/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+        "chart/templates/deployment.yaml": "spec:\n  containers:\n    - image: {{ .Values.image }}\n      {{- toYaml .Values.x | nindent 6 }}\n  bad: [\n",
     }
     index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
     assert sorted(telemetry_configs(index)) == [("compose.yaml", 3, "grafana"), ("monitoring/prometheus.yml", 3, "prometheus")]
     assert ("ci/build.yaml", "yaml") not in index.parse_counts
+    assert any(w.code == "template-unrendered" and w.path == "chart/templates/deployment.yaml" for w in index.warnings)
