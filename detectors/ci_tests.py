@@ -18,7 +18,6 @@ from mlscan.facts.commands import (
     python_target,
     reached_by,
     root_line,
-    segments,
     with_chain,
 )
 from mlscan.facts.pyast import nodes_below, statement_walk, walk
@@ -255,7 +254,7 @@ class CiTests(Detector):
                 if runs is not None:
                     extra = (self.evidence(index, path, line, strength=strength), *extra)
                 # ``python -m unittest tests.TestModel.test_x`` naming tests the repository does not define: the step errors
-                missing = all(_missing_unittest_target(index, c) for c in cmds) if runner == "unittest" else False
+                missing = all(missing_unittest_targets(index, c) for c in cmds) if runner == "unittest" else False
                 f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
                     **({"missing_script": True} if missing else {}),
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
@@ -264,34 +263,3 @@ class CiTests(Detector):
                     **({"unwaited_by": other} if (other := unwaited(index, job, jobs)) else {}),
                 })
                 yield with_chain(f, reached_by(runs)) if runs is not None else f
-
-
-def _missing_unittest_target(index: FileIndex, c: Cmd) -> bool:
-    """A ``python -m unittest`` command whose every dotted target (``tests.TestModel.test_train``) names no module of the
-    repository, or a module that defines no such class or function; False when it names no dotted target (discovery)."""
-    seg = next((w for w in segments(c.text) if "unittest" in w), [])
-    args = [a for a in seg[seg.index("unittest") + 1:] if not a.startswith("-")] if "unittest" in seg else []
-    targets = [a for a in args if a != "discover" and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", a)]
-    if not targets or len(targets) != len(args):
-        return False
-    cwd = c.cwd.strip("./") if c.cwd else ""
-    return all(_undefined(index, t.split("."), cwd) for t in targets)
-
-
-def _undefined(index: FileIndex, parts: list[str], cwd: str) -> bool:
-    for k in range(len(parts), 0, -1):
-        base = "/".join(parts[:k])
-        base = f"{cwd}/{base}" if cwd else base
-        module = next((e for e in index.select((f"{base}.py", f"{base}/__init__.py"), include_root=False)), None)
-        if module is None:
-            continue
-        if k == len(parts):
-            return False
-        tree = index.python(module.path)
-        if tree is None:
-            return False
-        defined = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
-        defined |= {a.asname or a.name.split(".")[0] for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-        defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-        return parts[k] not in defined and not index.select((f"{base}/{parts[k]}.py", f"{base}/{parts[k]}/__init__.py"), include_root=False)
-    return True
