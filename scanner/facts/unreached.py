@@ -43,6 +43,9 @@ def unreached(index: FileIndex, path: str) -> bool:
     e = index.entry(path)
     if e is None or e.test:
         return False
+    names = _names(index)
+    if names is None:
+        return False  # too large to search: nothing is called unreached (asked first: the checks below walk folders)
     reach = wiring(index).of(e.vpath)
     root = e.vpath
     if reach is None:
@@ -58,9 +61,6 @@ def unreached(index: FileIndex, path: str) -> bool:
         root_path = start[len(_MAIN if start.startswith(_MAIN) else _PIPELINE):]
         root_entry = index.entry(root_path)
         root = root_entry.vpath if root_entry is not None else root_path
-    names = _names(index)
-    if names is None:
-        return False
     return not _named(names, root, exclude=index.entry(root).path if index.entry(root) else root)
 
 
@@ -73,13 +73,21 @@ def _package_used(index: FileIndex, vpath: str) -> bool:
     """A module no import reaches whose folder holds reached code, or code that loads modules by name (a plugin folder
     whose ``__init__`` imports every file): something may well load it."""
     folder = vpath.rsplit("/", 1)[0] + "/" if "/" in vpath else ""
+    users = index.derived(("unreached.folder", folder), lambda: _folder_users(index, folder))
+    return any(u != vpath for u in users)
+
+
+def _folder_users(index: FileIndex, folder: str) -> list[str]:
+    """The first two modules of a folder that are reached or load modules by name (once per folder: two are enough to
+    tell, for any module of it, whether another one is)."""
     w = wiring(index)
+    out: list[str] = []
     for x in index.select((f"{folder}*.py",) if folder else ("*.py",), include_root=False):
-        if x.vpath == vpath:
-            continue
         if w.of(x.vpath) is not None or index.contains(x.path, _DYNAMIC):
-            return True
-    return False
+            out.append(x.vpath)
+            if len(out) == 2:
+                break
+    return out
 
 
 def _defines_pipeline(index: FileIndex, path: str) -> bool:
