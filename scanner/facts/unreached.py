@@ -43,9 +43,6 @@ def unreached(index: FileIndex, path: str) -> bool:
     e = index.entry(path)
     if e is None or e.test:
         return False
-    names = _names(index)
-    if names is None:
-        return False  # too large to search: nothing is called unreached (asked first: the checks below walk folders)
     reach = wiring(index).of(e.vpath)
     root = e.vpath
     if reach is None:
@@ -61,6 +58,9 @@ def unreached(index: FileIndex, path: str) -> bool:
         root_path = start[len(_MAIN if start.startswith(_MAIN) else _PIPELINE):]
         root_entry = index.entry(root_path)
         root = root_entry.vpath if root_entry is not None else root_path
+    names = _names(index)
+    if names is None:
+        return False
     return not _named(names, root, exclude=index.entry(root).path if index.entry(root) else root)
 
 
