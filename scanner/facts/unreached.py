@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from ..index import FileIndex
+from ..index import FileEntry, FileIndex
 from ..lazyre import lazy_re
 from .pyast import walk
 from .wiring import AUTOMATED, FILE_FACTS, wiring
@@ -43,6 +43,8 @@ def unreached(index: FileIndex, path: str) -> bool:
     e = index.entry(path)
     if e is None or e.test:
         return False
+    if len(_searched(index)) > MAX_FILES:
+        return False  # too large to search for names: nothing is called unreached (told before any folder is walked)
     reach = wiring(index).of(e.vpath)
     root = e.vpath
     if reach is None:
@@ -130,10 +132,16 @@ def _named(names: dict[str, set[str]], vpath: str, exclude: str) -> bool:
     return any(names.get(k, set()) - {exclude} for k in keys if k)
 
 
+def _searched(index: FileIndex) -> list[FileEntry]:
+    """The files searched for names: all but binaries and configs switched off by their name (listed once a scan)."""
+    return index.derived(("unreached.searched",), lambda: [
+        x for x in index.entries if not x.path.lower().endswith(_BINARY) and not _DISABLED.search(x.path)])  # type: ignore[no-any-return]
+
+
 def _names(index: FileIndex) -> dict[str, set[str]] | None:
     """file name / module path -> the files that mention it (at most two each); None for a repository too large."""
     def build() -> dict[str, set[str]] | None:
-        entries = [x for x in index.entries if not x.path.lower().endswith(_BINARY) and not _DISABLED.search(x.path)]
+        entries = _searched(index)
         if len(entries) > MAX_FILES:
             return None
         out: dict[str, set[str]] = {}
