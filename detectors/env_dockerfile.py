@@ -5,7 +5,6 @@ component images, Anyscale/Ray cluster images, SageMaker framework versions); fe
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.facts.side_environments import auxiliary_service
+from mlscan.facts.wiring import exec_form
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength, clean_snippet
@@ -66,9 +66,9 @@ class EnvDockerfile(Detector):
                         var = _VAR.match(words[0])  # the whole image from an ARG, not only its tag (``pytorch:${V}``)
                         base_at = (ins.line, arg_lines.get(var.group(1)) if var and args.get(var.group(1)) else None)
                 elif ins.instruction == "ENTRYPOINT":
-                    entry = _exec_form(ins.value)
+                    entry = exec_form(ins.value)
                 elif ins.instruction == "CMD":
-                    cmd_line = _exec_form(ins.value)
+                    cmd_line = exec_form(ins.value)
                 elif ins.instruction == "RUN":
                     for cmd in split_commands(ins.value):
                         verdict = _install(index, e, cmd)
@@ -128,21 +128,6 @@ class EnvDockerfile(Detector):
 _TRACKING_SERVER = lazy_re(r"^\s*(\S*/)?(python3?\s+-m\s+)?mlflow\s+(server|ui)\b")
 
 
-def _exec_form(value: str) -> str:
-    """A CMD/ENTRYPOINT's command line: the JSON exec form joined, else the shell form as written."""
-    v = value.strip()
-    if v.startswith("["):
-        try:
-            parts = json.loads(v)
-            if isinstance(parts, list):
-                return " ".join(str(p) for p in parts)
-        except (ValueError, RecursionError):
-            pass
-    return v
-
-
-# an install that reads the project's declared dependencies: a requirements/constraints file, a lock or project file, an
-# environment file (``pip install -r requirements.txt``, ``poetry install``, ``pip install .``, ``conda env create -f``)
 _FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"
                      r"\bpip3?\s+install\s+(-\S+\s+)*(-e\s+)?\.(\[[^\]]*\])?(\s|$)|\b(conda|mamba|micromamba)\s+env\s+(create|update)\b|"
                      r"environment\.ya?ml|\bsetup\.py\s+install\b")

@@ -17,6 +17,7 @@ from ..index import FileEntry, FileIndex
 from ..lazyre import lazy_re
 from .commands import invoked
 from .tracking import DOCKERFILES
+from .wiring import exec_form
 
 MLMODEL = "MLmodel"
 
@@ -78,7 +79,7 @@ def auxiliary_service(index: FileIndex, e: FileEntry) -> str:
     it is none of these."""
     for ins in index.dockerfile(e.path):
         if ins.instruction in ("CMD", "ENTRYPOINT"):
-            kind = _command_service(index, _exec_form(ins.value), e.path, ins.line)
+            kind = _command_service(index, exec_form(ins.value), e.path, ins.line)
             if kind:
                 return kind
     froms = [ins.value.split() for ins in index.dockerfile(e.path) if ins.instruction == "FROM"]
@@ -112,11 +113,3 @@ def _command_service(index: FileIndex, cmd: str, path: str, line: int) -> str:
             hit = m.group(0).lower().rsplit("/", 1)[-1]
             return next((kind for word, kind in _SERVICE_CMD_KIND if hit.startswith(word)), "database")
     return ""
-
-
-def _exec_form(value: str) -> str:
-    """``["a", "b"]`` -> ``a b``; shell form unchanged."""
-    v = value.strip()
-    if v.startswith("[") and v.endswith("]"):
-        return " ".join(p.strip().strip("\"'") for p in v[1:-1].split(",") if p.strip())
-    return v

@@ -115,7 +115,7 @@ class Wiring:
         for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
             for ins in ix.dockerfile(e.path):
                 if ins.instruction in ("CMD", "ENTRYPOINT"):
-                    cmd = _exec_form(ins.value)
+                    cmd = exec_form(ins.value)
                     self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{ins.line}",)), base=_dir_of(e.vpath), at=(e.path, ins.line))
         for e in ix.select(("**/*.yml", "**/*.yaml")):
             if ix.contains(e.path, (b"azuremlschemas", b"azureml:")) and ix.contains(e.path, (b"command",)):
@@ -406,7 +406,8 @@ def _distance(a: str, b: str) -> int:
     return len(pa) + len(pb) - 2 * common
 
 
-def _exec_form(value: str) -> str:
+def exec_form(value: str) -> str:
+    """A Dockerfile CMD/ENTRYPOINT's command line: the JSON exec form joined, else the shell form as written."""
     v = value.strip()
     if v.startswith("["):
         try:
