@@ -14,6 +14,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
 from ..lazyre import lazy_re
+from . import hcl
 from .commands import Cmd, head, is_install, python_target, segments, words
 from .orchestration import call_names, dotted, trainingish
 
@@ -501,13 +502,63 @@ def workdir(c: Cmd) -> str:
 
 
 def serving_infra(index: FileIndex, d: str, tool: str) -> bool:
-    """Does the Terraform/Pulumi program in ``d`` provision a serving resource?"""
+    """Does the Terraform/Pulumi program in ``d`` provision a serving resource? For Terraform, the configuration
+    ``apply`` runs: the root module's ``.tf`` files in ``d`` and the local modules its ``module`` blocks call (not every
+    ``.tf`` below ``d``: a module whose call is commented out is not applied)."""
     if tool == "terraform":
+        applied = terraform_applied(index, d)
+        if applied is not None:  # a resource block that is parsed, not one inside a comment
+            return any(SERVING_TF.search(f'resource "{b.labels[0]}"') for p in applied
+                       for b in hcl.parse(index.text(p) or "") if b.type == "resource" and b.labels)
         globs, rx = ((f"{d}/**/*.tf",) if d else ("**/*.tf",)), SERVING_TF
     else:
         globs = tuple(f"{d}/**/*.{x}" if d else f"**/*.{x}" for x in ("py", "ts", "yaml"))
         rx = SERVING_PULUMI
     return any(rx.search(index.text(e.path) or "") for e in index.select(globs) if e.vpath.startswith(d))
+
+
+def terraform_applied(index: FileIndex, d: str) -> list[str] | None:
+    """The ``.tf`` files ``terraform apply`` in ``d`` reads: the root module (the ``.tf`` files directly in ``d``, as
+    Terraform's docs define it) and, transitively, the modules its active ``module`` blocks call with a local
+    ``source`` (``./network``, ``../modules/app``). A module block inside a comment is no call; a registry or git
+    source is not in the repository. None when ``d`` holds no ``.tf`` file of its own (the directory a command works
+    in is then not known well enough: every ``.tf`` below it is read) or when Terragrunt drives the directories."""
+    d = "/".join(p for p in d.split("/") if p not in ("", "."))
+
+    def build() -> list[str] | None:
+        files = index.select(("**/*.tf", "**/terragrunt.hcl"))
+        if any(e.vpath.endswith("terragrunt.hcl") and (not d or e.vpath.startswith(d + "/")) for e in files):
+            return None
+        by_dir: dict[str, list[str]] = {}
+        for e in files:
+            if not e.vpath.endswith(".tf"):
+                continue
+            by_dir.setdefault(e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", []).append(e.path)
+        if d not in by_dir:
+            return None
+        out: list[str] = []
+        todo, seen = [d], {d}
+        while todo:
+            cur = todo.pop()
+            for path in by_dir.get(cur, []):
+                out.append(path)
+                for b in hcl.parse(index.text(path) or ""):
+                    src = b.get("source") if b.type == "module" else None
+                    if not isinstance(src, str) or not src.startswith(("./", "../")):
+                        continue
+                    parts = [p for p in cur.split("/") if p]
+                    for seg in src.split("/"):
+                        if seg == "..":
+                            parts = parts[:-1]
+                        elif seg not in ("", "."):
+                            parts.append(seg)
+                    sub = "/".join(parts)
+                    if sub not in seen:
+                        seen.add(sub)
+                        todo.append(sub)
+        return sorted(out)
+
+    return index.memo(f"terraform-applied:{d}", build)  # type: ignore[no-any-return]
 
 
 def python_deploy(index: FileIndex, c: Cmd) -> str | None:
