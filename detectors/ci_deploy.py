@@ -11,6 +11,7 @@ from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
     applies_setup_only,
+    built_images,
     deploy_command,
     deploy_uses,
     ephemeral_cluster,
@@ -20,6 +21,7 @@ from mlscan.facts.ci_vocab import (
     image_push_uses,
     placeholder_deploy,
     python_deploy,
+    runs_service,
     serving_infra,
     workdir,
 )
@@ -206,9 +208,12 @@ class CiDeploy(Detector):
                     images.setdefault((step.path, step.line), registry)
             cmds = job_commands(index, job)
             throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
+            built = built_images(job) if job.self_hosted else set()
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(text)
+                if not target and built and runs_service(text, built):
+                    target = "vm"  # the image the job built, started detached and kept up on the project's own runner
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):

@@ -66,6 +66,13 @@ def _secrets_in_if(cond: Any) -> bool:
     return isinstance(cond, str) and bool(_SECRETS_CONTEXT.search(_QUOTED.sub("''", cond)))
 
 
+def _self_hosted(runs_on: Any) -> bool:
+    """``runs-on: self-hosted`` / ``[self-hosted, linux]`` / ``{labels: [self-hosted, ...]}``: a runner of the project's own."""
+    labels = runs_on.get("labels") if isinstance(runs_on, dict) else runs_on
+    labels = labels if isinstance(labels, list) else [labels]
+    return any(isinstance(x, str) and x.strip().lower() == "self-hosted" for x in labels)
+
+
 def _rejected(jobs: Any) -> bool:
     """A workflow file GitHub rejects at validation: an ``if:`` of a job or a step reads ``secrets``."""
     if not isinstance(jobs, dict):
@@ -163,6 +170,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         disabled=never_runs or _if_false(job.get("if")),
                         applies=applies,
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
+                        self_hosted=_self_hosted(job.get("runs-on")),
                     )
                 )
     return _called_workflows(jobs)

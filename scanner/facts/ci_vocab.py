@@ -382,6 +382,44 @@ def registry_of(ref: str, job: CiJob | None = None) -> str:
     return "docker.io" if "/" not in ref and "$" not in ref else "registry"
 
 
+def built_images(job: CiJob) -> set[str]:
+    """The image references a job builds: ``docker build``/``docker buildx build``/``podman build`` ``-t``/``--tag``
+    values and ``docker/build-push-action``'s ``tags`` (quotes dropped; each also without its tag)."""
+    refs: list[str] = []
+    for s in job.steps:
+        if s.active and "docker/build-push-action" in s.uses:
+            refs += [t for t in re.split(r"[\s,]+", dict(s.with_).get("tags", "")) if t]
+    for _s, cmd in job.commands():
+        for w in segments(cmd):
+            if head(w) in ("docker", "podman") and "build" in w[1:3]:
+                refs += [w[i + 1] for i, x in enumerate(w[:-1]) if x in ("-t", "--tag")]
+                refs += [x.split("=", 1)[1] for x in w if x.startswith("--tag=")]
+    out = set()
+    for r in refs:
+        r = r.strip("'\"")
+        out |= {r, _untagged(r)}
+    return out - {""}
+
+
+def _untagged(ref: str) -> str:
+    """``repo/name:tag`` -> ``repo/name`` (a registry's ``host:port/`` stays)."""
+    head_, sep, tail = ref.rpartition(":")
+    return head_ if sep and "/" not in tail else ref
+
+
+def runs_service(text: str, built: set[str]) -> bool:
+    """``docker run -d --restart ... IMAGE`` (detached, and kept up: a restart policy or a published port) of an image
+    the same job builds: on a machine that outlives the job this starts the service."""
+    for w in segments(text):
+        if head(w) not in ("docker", "podman") or not (w[1:2] == ["run"] or w[1:3] == ["container", "run"]):
+            continue
+        detached = any(x in ("-d", "--detach") or (x.startswith("-") and not x.startswith("--") and "d" in x[1:]) for x in w)
+        kept = any(x.startswith(("--restart", "-p", "--publish")) for x in w)
+        if detached and kept and any(x.strip("'\"") in built or _untagged(x.strip("'\"")) in built for x in w[2:] if not x.startswith("-")):
+            return True
+    return False
+
+
 def image_push_command(text: str, job: CiJob) -> str | None:
     """The registry a command pushes an image to (``docker push``, ``docker buildx build --push``, ``az acr build`` ...)."""
     hit = _pushed(text)

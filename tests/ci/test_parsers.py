@@ -784,3 +784,16 @@ def test_github_workflow_with_secrets_in_an_if_runs_no_job(tmp_path: Path) -> No
     got = jobs(ix, "github")
     assert not got["build"].active and not got["deploy"].active and not got["release"].active
     assert got["guarded"].active
+
+
+def test_github_self_hosted_runner_labels(tmp_path: Path) -> None:
+    ix = index_of(tmp_path, {".github/workflows/ci.yml": """
+        on: [push]
+        jobs:
+          a: {runs-on: self-hosted, steps: [{run: make}]}
+          b: {runs-on: [self-hosted, linux, x64], steps: [{run: make}]}
+          c: {runs-on: {group: gpus, labels: [Self-Hosted]}, steps: [{run: make}]}
+          d: {runs-on: ubuntu-latest, steps: [{run: make}]}
+        """})
+    got = jobs(ix, "github")
+    assert [got[n].self_hosted for n in "abcd"] == [True, True, True, False]
