@@ -383,17 +383,20 @@ def registry_of(ref: str, job: CiJob | None = None) -> str:
 
 
 def built_images(job: CiJob) -> set[str]:
-    """The image references a job builds: ``docker build``/``docker buildx build``/``podman build`` ``-t``/``--tag``
-    values and ``docker/build-push-action``'s ``tags`` (quotes dropped; each also without its tag)."""
+    """The image references a job builds or pushes: ``docker build``/``docker buildx build``/``podman build``
+    ``-t``/``--tag`` values, ``docker push`` and ``docker/build-push-action``'s ``tags`` (quotes dropped; each also
+    without its tag)."""
     refs: list[str] = []
     for s in job.steps:
         if s.active and "docker/build-push-action" in s.uses:
-            refs += [t for t in re.split(r"[\s,]+", dict(s.with_).get("tags", "")) if t]
+            refs += [t.strip() for t in re.split(r"[\n,]+", dict(s.with_).get("tags", "")) if t.strip()]
     for _s, cmd in job.commands():
-        for w in segments(cmd):
+        for w in segments(_gh_compact(cmd)):
             if head(w) in ("docker", "podman") and "build" in w[1:3]:
                 refs += [w[i + 1] for i, x in enumerate(w[:-1]) if x in ("-t", "--tag")]
                 refs += [x.split("=", 1)[1] for x in w if x.startswith("--tag=")]
+            elif head(w) in ("docker", "podman") and w[1:2] == ["push"]:
+                refs += [x for x in w[2:3] if not x.startswith("-")]
     out = set()
     for r in refs:
         r = r.strip("'\"")
@@ -401,10 +404,51 @@ def built_images(job: CiJob) -> set[str]:
     return out - {""}
 
 
+def _gh_compact(text: str) -> str:
+    """``${{ secrets.X }}`` written without spaces, so a shell split keeps it in one word."""
+    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: "${{" + m.group(1).replace(" ", "") + "}}", text)
+
+
 def _untagged(ref: str) -> str:
     """``repo/name:tag`` -> ``repo/name`` (a registry's ``host:port/`` stays)."""
     head_, sep, tail = ref.rpartition(":")
     return head_ if sep and "/" not in tail else ref
+
+
+_VAR = re.compile(r"\$\{\{\s*(?:secrets|vars|env|inputs)\.(\w+)\s*\}\}|\$\{(\w+)\}|\$(\w+)")
+
+
+def _image_parts(ref: str) -> tuple[str, str]:
+    """(namespace, name) of an image reference, its tag dropped and every variable written one way (``$NAME``:
+    ``${{ secrets.NAME }}``, ``${NAME}`` and ``$NAME`` are the same owner)."""
+    ref = _VAR.sub(lambda m: "$" + next(g for g in m.groups() if g), _untagged(ref.strip("'\"")))
+    ns, _, name = ref.rpartition("/")
+    return ns, name
+
+
+def deploy_image(text: str) -> str:
+    """The image a deploy command names with ``--image`` (``gcloud run deploy``, ``az containerapp update`` ...)."""
+    for w in segments(_gh_compact(text)):
+        for i, x in enumerate(w):
+            if x == "--image" and i + 1 < len(w):
+                return w[i + 1]
+            if x.startswith("--image="):
+                return x.split("=", 1)[1]
+    return ""
+
+
+def unbuilt_image(ref: str, built: set[str]) -> bool:
+    """Does a deploy name an image that no CI job builds or pushes, in a namespace CI does push to? The same owner
+    (``$DOCKERHUB_USERNAME/...``) but a name no build gives (``mlops-backend`` where the jobs push
+    ``mlopsproject-backend``): the deploy pulls an image that does not exist. An image of another namespace (a public
+    model server, another team's registry) is not judged, nor any when a build names its image by a variable."""
+    ns, name = _image_parts(ref)
+    if not ns or not name or "$" in name:
+        return False
+    parts = [_image_parts(b) for b in built]
+    if any("$" in bname for _, bname in parts):
+        return False  # a build whose image name is a variable could be this one
+    return any(bns == ns for bns, _ in parts) and not any(bname == name for _, bname in parts)
 
 
 def runs_service(text: str, built: set[str]) -> bool:
