@@ -343,6 +343,8 @@ _HTML_EMPH = lazy_re(r"(?i)<(i|em)\b[^>]*>(.*?)</\1>")
 _HTML_TAG = lazy_re(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&nbsp;": " "}
 _ENTITY = lazy_re(r"&(?:lt|gt|amp|quot|#39|nbsp);")
+_CODE_SPAN = lazy_re(r"(`[^`\n]*`)")
+_SPAN_TOKEN = lazy_re(r"\x00(\d+)\x00")
 
 
 def _unescape(text: str) -> str:
@@ -352,10 +354,20 @@ def _unescape(text: str) -> str:
 def _inline_html(text: str, item: bool) -> str:
     """Inline HTML as Markdown: ``<code>``/``<kbd>`` spans become code spans, and so do ``<i>``/``<em>`` spans of a
     list item (a step list that writes its commands in italics: "Run <i>prefect deploy</i>"); other tags are dropped."""
-    text = _HTML_CODE.sub(lambda m: f"`{_HTML_TAG.sub('', m.group(2)).strip()}`", text)
-    if item:
-        text = _HTML_EMPH.sub(lambda m: f"`{_HTML_TAG.sub('', m.group(2)).strip()}`", text)
-    return _unescape(_HTML_TAG.sub("", text))
+    parts = _CODE_SPAN.split(text)  # Markdown code spans (odd parts) are kept as written: ``docker run <image>``
+    spans: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:  # the span's text, tags dropped and entities decoded, set aside as code
+        spans.append(f"`{_unescape(_HTML_TAG.sub('', m.group(2))).strip()}`")
+        return f"\x00{len(spans) - 1}\x00"
+
+    for i in range(0, len(parts), 2):
+        t = _HTML_CODE.sub(keep, parts[i].replace("\x00", ""))
+        if item:
+            t = _HTML_EMPH.sub(keep, t)
+        t = _unescape(_HTML_TAG.sub("", t))
+        parts[i] = _SPAN_TOKEN.sub(lambda m: spans[int(m.group(1))], t)
+    return "".join(parts)
 
 
 def _html_as_markdown(lines: list[str]) -> list[str]:

@@ -86,3 +86,8 @@ def test_html_step_lists_are_setup_steps(tmp_path: Path) -> None:
 
 def test_an_html_feature_list_is_no_setup(tmp_path: Path) -> None:
     assert _setup(tmp_path, FEATURES) == []
+
+
+def test_code_spans_and_entities_survive() -> None:
+    doc = parse("<ol>\n<li>Run `docker run <image>` then <code>pip install x</code> &amp; <i>make &lt;target&gt;</i></li>\n</ol>\n", "README.md")
+    assert [b.text for b in doc.blocks] == ["Run `docker run <image>` then `pip install x` & `make <target>`"]
