@@ -9,6 +9,7 @@ Such code may still be run by hand, so it is shown as a caveat; the evidence of 
 from __future__ import annotations
 
 import ast
+import re
 
 from ..index import FileEntry, FileIndex
 from ..lazyre import lazy_re
@@ -139,8 +140,14 @@ def _naming(index: FileIndex, key: str) -> tuple[str, ...]:
     def build() -> tuple[str, ...]:
         needle = (key.encode("utf-8", "replace"),)
         out: list[str] = []
+        head, _, last = key.rpartition(".")
+        from_head = re.compile(r"\bfrom\s+\.*" + re.escape(head) + r"\.*\s+import\b") if head else None  # as _FROM_IMPORT reads it
         for x in _searched(index):
-            if index.mentions(x.path, needle) and key in _file_names(index, x):
+            if not index.mentions(x.path, needle):
+                continue
+            # every name found is text of the file but ``from pkg import mod``'s ``pkg.mod``
+            text = _text(index, x)
+            if (key in text or (from_head is not None and last in text and from_head.search(text))) and key in _file_names(index, x):
                 out.append(x.path)
                 if len(out) == 2:
                     break
@@ -177,16 +184,20 @@ def _searched(index: FileIndex) -> list[FileEntry]:
         x for x in index.entries if not x.path.lower().endswith(_BINARY) and not _DISABLED.search(x.path)])  # type: ignore[no-any-return]
 
 
+def _text(index: FileIndex, x: FileEntry) -> str:
+    """What is searched of a file for names: a notebook's code cells, any other file's text ("" when it has none)."""
+    if x.path.endswith(".ipynb"):
+        nb = index.notebook(x.path)
+        return nb.source if nb is not None else ""
+    return index.text(x.path, keep=False) or ""
+
+
 def _file_names(index: FileIndex, x: FileEntry) -> set[str]:
     """The file names and module paths one file names (imports, ``python -m``, ``module:attribute``, handlers)."""
     def build() -> set[str]:
         out: set[str] = set()
         add = out.add
-        if x.path.endswith(".ipynb"):
-            nb = index.notebook(x.path)
-            text = nb.source if nb is not None else ""
-        else:
-            text = (index.text(x.path, keep=False) or "")[:MAX_CHARS]
+        text = _text(index, x)[:MAX_CHARS]
         for m in _FILE.finditer(text):
             add(m.group(1))
         for m in _IMPORT.finditer(text):

@@ -72,12 +72,12 @@ def test_the_name_search_asks_only_files_holding_every_word_and_answers_as_a_sea
         "Makefile": "t:\n\tpython -m src.pkg.train_model\n\tpython tools/my-job.py\n",
         "docs/run.md": "Run `python src/café_run.py`, then `from src.pkg import train_model`.\n",
         "serve.Procfile": "web: gunicorn src.pkg.train_model:app\n", "notes.txt": "trainmodel pkg and src\n",
-        "unrelated/a.py": "import os\n", "data.bin": "\0\1\2",
+        "unrelated/a.py": "import os\n", "data.bin": "\0\1\2", "src/other.py": "from ..pkg import (train_model as t, x)\n",
     }
     ix = _index(tmp_path / "w", files)
     ix.register_vocabulary(u.vocabulary(ix))
     every = {x.path: u._file_names(ix, x) for x in u._searched(ix)}
-    for vpath in ("src/pkg/train_model.py", "src/café_run.py", "tools/my-job.py", "unrelated/a.py", "src/pkg/__init__.py"):
+    for vpath in ("src/pkg/train_model.py", "src/café_run.py", "tools/my-job.py", "unrelated/a.py", "src/pkg/__init__.py", "pkg/x.py"):
         parts = vpath[:-3].split("/")
         keys = [vpath.rsplit("/", 1)[-1]] + [".".join(parts[i:]) for i in range(len(parts))]
         for key in keys:
