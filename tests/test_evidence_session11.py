@@ -145,3 +145,56 @@ def test_m3_of_a_step_with_its_command_on_one_line_keeps_that_line(tmp_path: Pat
                           "requirements.txt": "pytest==8.3.3\n"})
     assert qs["M3"]["answer"] == "yes"
     assert _lead(qs["M3"]) == ("cloudbuild.yaml", 5)
+
+
+# ---------------------------------------------------------------- D1: the write of a component's dataset artifact
+
+_KFP_LOAD = """\
+    from kfp import dsl
+    from kfp.dsl import Dataset, Input, Model, Output
+
+
+    @dsl.component(base_image="python:3.10", packages_to_install=["numpy==1.26.4", "tensorflow==2.17.0"])
+    def load_data(output_data: Output[Dataset]):
+        import numpy as np
+        import tensorflow as tf
+
+        (x_train, y_train), (x_test, y_test) = tf.keras.datasets.boston_housing.load_data()
+
+        npz_path = f"{output_data.path}.npz"
+        np.savez(npz_path, x_train=x_train, y_train=y_train)
+        output_data.metadata["npz_file"] = npz_path
+
+
+    @dsl.component(base_image="python:3.10", packages_to_install=["scikit-learn==1.5.2"])
+    def train(data: Input[Dataset], model: Output[Model]):
+        import numpy as np
+        from sklearn.linear_model import LinearRegression
+
+        d = np.load(data.path + ".npz")
+        LinearRegression().fit(d["x_train"], d["y_train"])
+
+
+    @dsl.pipeline(name="train", pipeline_root="gs://bucket/root")
+    def pipeline():
+        data = load_data()
+        train(data=data.outputs["output_data"])
+    """
+
+
+def test_d1_of_a_kfp_component_cites_the_write_of_its_dataset_not_the_raw_load(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pipeline.py": _KFP_LOAD,
+                          "scripts/run.py": "from google.cloud import aiplatform\n\naiplatform.PipelineJob(template_path='p.json').submit()\n"})
+    ev = qs["D1"]["evidence"][0]
+    assert (ev["path"], ev["line"], ev["end_line"]) == ("pipelines/pipeline.py", 12, 13)
+    assert "np.savez(npz_path" in ev["snippet"]
+    assert "load_data()" not in ev["snippet"]
+
+
+def test_d1_of_a_component_writing_its_path_directly_cites_that_call(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pipeline.py": _KFP_LOAD.replace(
+        'npz_path = f"{output_data.path}.npz"\n        np.savez(npz_path, x_train=x_train, y_train=y_train)',
+        'np.savez(output_data.path, x_train=x_train, y_train=y_train)\n        npz_path = output_data.path')})
+    ev = qs["D1"]["evidence"][0]
+    assert (ev["path"], ev["line"]) == ("pipelines/pipeline.py", 12)
+    assert ev["snippet"].strip().startswith("np.savez(output_data.path")
