@@ -198,3 +198,144 @@ def test_d1_of_a_component_writing_its_path_directly_cites_that_call(tmp_path: P
     ev = qs["D1"]["evidence"][0]
     assert (ev["path"], ev["line"]) == ("pipelines/pipeline.py", 12)
     assert ev["snippet"].strip().startswith("np.savez(output_data.path")
+
+
+# ---------------------------------------------------------------- T1: the README's set-up, not a note or an exercise beside it
+
+_KEDRO = {"src/pkg/__init__.py": "", "pyproject.toml": "[project]\nname = 'pkg'\ndependencies = ['kedro==0.19.9']\n",
+          "uv.lock": "version = 1\n"}
+
+
+def test_t1_skips_contributor_guidance_for_the_install_beside_it(tmp_path: Path) -> None:
+    readme = ("# pkg\n\n## How to install dependencies\n\nDeclare any dependencies in `pyproject.toml` using `uv add [package-name]`.\n\n"
+              "To install all dependencies, run:\n\n```\nuv sync --frozen\n```\n\n## How to run\n\n```\nuv run kedro run\n```\n")
+    qs = _scan(tmp_path, {**_KEDRO, "README.md": readme})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 10)
+    assert qs["T1"]["evidence"][0]["snippet"] == "uv sync --frozen"
+
+
+def test_t1_cites_a_dependency_named_for_real_when_it_is_the_first_step(tmp_path: Path) -> None:
+    readme = "# pkg\n\n## Installation\n\n```\npip install -r requirements.txt\nuv run kedro run\n```\n"
+    qs = _scan(tmp_path, {**_KEDRO, "README.md": readme, "requirements.txt": "kedro==0.19.9\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+_FRENCH = """\
+    # projet
+
+    Un projet de cours.
+
+    ## Pré-requis
+
+    * Installer [`uv`](https://github.com/astral-sh/uv)
+    * A chaque situation relancer `uv sync -p python3.12`
+
+    ## Situation 9: reproductibilité avec dvc pipeline
+
+    * Prendre connaissance du fichier `dvc.yaml`
+    * Lancer `dvc dag` puis `dvc repro`
+
+    ## Situation 10: monitoring
+
+    * Lancer le pipeline `kedro run --pipeline prediction`.
+    """
+
+
+def test_t1_of_a_french_readme_cites_its_prerequisites_install_not_an_exercise_step(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {**_KEDRO, "README.md": _FRENCH, "dvc.yaml": "stages:\n  train:\n    cmd: kedro run\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 8)
+    assert "uv sync" in qs["T1"]["evidence"][0]["snippet"]
+
+
+def test_t1_skips_a_tool_a_prerequisites_list_installs(tmp_path: Path) -> None:
+    readme = ("# pkg\n\n## Prerequisites\n\n```\npip install dvc\n```\n\n## Installation\n\n```\npip install -r requirements.txt\n"
+              "python train.py\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "requirements.txt": "scikit-learn==1.5.2\n", "train.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+_HOW_TO_RUN = """\
+    # Proof of concept
+
+    # Prerequisites
+
+    - uv
+
+    # How to Run
+
+    ## Configure your environment
+
+    - pip install uv
+    - uv venv
+    - uv sync
+
+    ## Build and Test
+
+    You can simply run `make run_train` or `make run_predict` to launch a pipeline, or if you want to schedule just run `make schedule_train`.
+    """
+
+_MAKEFILE_RUN = ("build_debug:\n\tdocker build -t debug-img:latest .\n\npush_debug:\n\tdocker push debug-img:latest\n\n"
+                 "run_train:\n\tpython main.py --type training\n\nrun_predict:\n\tpython main.py --type prediction\n\n"
+                 "schedule_train:\n\tpython main.py --scheduler --type training\n")
+
+
+def test_t1_reads_a_list_of_bare_commands_and_the_step_before_an_optional_clause(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _HOW_TO_RUN, "Makefile": _MAKEFILE_RUN, "main.py": "print(1)\n", "Dockerfile": "FROM python:3.11\n",
+                          "pyproject.toml": "[project]\nname = 'poc'\n", "uv.lock": "version = 1\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 13)  # ``uv sync``, past the installer's own install
+    assert qs["T1"]["evidence"][0]["snippet"].endswith("uv sync")
+    # the task runner beside it is cited at the training target's recipe, not at the debug image's build
+    make = next(e for e in qs["T1"]["evidence"] if e["path"] == "Makefile")
+    assert make["line"] == 8 and "main.py --type training" in make["snippet"]
+
+
+def test_t1_a_command_inside_an_optional_clause_is_still_an_aside(tmp_path: Path) -> None:
+    readme = "# poc\n\n## Usage\n\nIf you want to schedule it, run `make schedule_train`.\n"
+    qs = _scan(tmp_path, {"README.md": readme, "Makefile": _MAKEFILE_RUN, "main.py": "print(1)\n"})
+    assert all(e["path"] != "README.md" for e in qs["T1"]["evidence"])
+
+
+# ---------------------------------------------------------------- T1: a Makefile's install recipe, not a data target's header
+
+_COOKIECUTTER = """\
+    .PHONY: clean data lint requirements
+
+    PYTHON_INTERPRETER = python
+
+    ## Install Python Dependencies
+    requirements: test_environment
+    \t$(PYTHON_INTERPRETER) -m pip install -U pip setuptools wheel
+    \t$(PYTHON_INTERPRETER) -m pip install -r requirements.txt
+
+    ## Make Dataset
+    data: requirements
+    \t$(PYTHON_INTERPRETER) src/data/make_dataset.py data/raw data/processed
+
+    ## Delete all compiled Python files
+    clean:
+    \tfind . -type f -name "*.py[co]" -delete
+
+    test_environment:
+    \t$(PYTHON_INTERPRETER) test_environment.py
+    """
+
+
+def test_t1_of_a_makefile_that_only_prepares_data_cites_its_install_recipe(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"Makefile": _COOKIECUTTER, "src/data/make_dataset.py": "print(1)\n", "test_environment.py": "print(1)\n",
+                          "requirements.txt": "pandas==2.2.2\n"})
+    assert qs["T1"]["answer"] == "yes"
+    ev = qs["T1"]["evidence"][0]
+    assert (ev["path"], ev["line"], ev["end_line"]) == ("Makefile", 6, 8)
+    assert "pip install -r requirements.txt" in ev["snippet"]
+
+
+def test_t1_of_a_makefile_with_a_train_target_cites_it(tmp_path: Path) -> None:
+    makefile = _COOKIECUTTER + "\ntrain: data\n\t$(PYTHON_INTERPRETER) src/models/train_model.py\n"
+    qs = _scan(tmp_path, {"Makefile": makefile, "src/data/make_dataset.py": "print(1)\n", "test_environment.py": "print(1)\n",
+                          "src/models/train_model.py": "print(1)\n", "requirements.txt": "pandas==2.2.2\n"})
+    ev = qs["T1"]["evidence"][0]
+    assert (ev["path"], ev["line"], ev["end_line"]) == ("Makefile", 21, 22)
+    assert "train_model.py" in ev["snippet"]
