@@ -47,7 +47,9 @@ class EnvPython(Detector):
                                  attrs={"kind": "pip-hashes" if "--hash=" in text else "pip-compile"})
                 continue
             if any(r.spec or "@" in r.raw for r in reqs):  # bare names only: nothing is even bounded (E4 no, not partial)
-                yield self._pins(index, e, reqs[0].line, *share(reqs))
+                # cited at a pinned line (``mlflow==2.1.1``), not at the one floating name that may open the file
+                first = next((r for r in reqs if pinned(r.spec, r.raw)), reqs[0])
+                yield self._pins(index, e, first.line, *share(reqs))
         for e in index.select(("**/pyproject.toml", "**/Pipfile", "**/setup.py")):
             deps = _declared(index, e)
             if any(spec for _, spec in deps):
