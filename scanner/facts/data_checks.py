@@ -80,6 +80,20 @@ def custom_check(fn: ast.FunctionDef) -> bool:
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
 
 
+def check_line(fn: ast.FunctionDef) -> int:
+    """The line of a custom check's deciding test: the first ``assert`` or ``if ...: raise`` that reads the table
+    (``assert lb.shape[1] == 5``), else the first of any kind, else the function's own line."""
+    tests: list[tuple[int, ast.AST]] = []
+    for n in walk(fn):
+        if isinstance(n, ast.Assert):
+            tests.append((n.lineno, n.test))
+        elif isinstance(n, ast.If) and any(isinstance(x, ast.Raise) for st in n.body for x in walk(st)):
+            tests.append((n.lineno, n.test))
+    tests.sort(key=lambda t: t[0])
+    framed = next((ln for ln, t in tests if any(isinstance(x, ast.Attribute) and x.attr in _FRAME_ATTRS for x in walk(t))), None)
+    return framed or (tests[0][0] if tests else fn.lineno)
+
+
 _ROW_ITER = ("iterrows", "itertuples", "to_dicts", "iter_rows")
 
 
