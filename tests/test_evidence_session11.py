@@ -382,3 +382,17 @@ def test_t1_reads_a_collapsible_install_section_of_the_top_readme(tmp_path: Path
                           "utils/api/restapi.py": "print(1)\n"})
     assert qs["T1"]["answer"] == "yes"
     assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+def test_t1_a_step_with_values_or_flags_to_fill_in_is_no_guidance(tmp_path: Path) -> None:
+    readme = ("# platform\n\n## Installation\n\n```bash\n./setup.sh [--test] [--debug]\n```\n\n## Usage\n\n```bash\n"
+              "az ad sp show --id <app_id> --query id -o tsv\npython run.py\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "setup.sh": "#!/bin/bash\npip install -r requirements.txt\n", "run.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+def test_t1_a_list_of_requirements_is_no_list_of_commands(tmp_path: Path) -> None:
+    readme = ("# template\n\n## Requirements\n\n* Python >= 3.5\n* tensorboard >= 1.14 (see [Tensorboard](#tensorboard))\n"
+              "* tqdm (optional)\n\n## Usage\n\n```\npython train.py -c config.json\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 12)
