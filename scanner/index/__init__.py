@@ -315,6 +315,8 @@ class FileIndex:
         # needles -> (highest bit + 1, OR of one-word needles, masks of many-word needles); -1 width: always true
         self._mention_masks: dict[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]] = {}
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
+        # needle tuples whose every word is in the vocabulary (may_mention): the vocabulary only grows, so a yes stays yes
+        self._in_vocab: set[tuple[bytes, ...]] = set()
         # path -> words found, as a bitmask with one extra bit at position len(vocabulary) when the file was
         # split (one int per file; 0: unreadable)
         self._tokens: dict[str, int] = {}
@@ -1067,9 +1069,12 @@ class FileIndex:
     def may_mention(self, path: str, needles: tuple[bytes, ...]) -> bool:
         """``mentions`` when the vocabulary holds every word of the needles, else True (asking would make them late
         needles): for eager file facts (``register_fact``), which may be derived when unsure."""
-        vocab = self._vocab
-        if not all(part in vocab for n in needles for part in _TOKEN_B.findall(n)):
-            return True
+        if needles not in self._in_vocab:  # asked ~25 times per file parsed (the eager facts' predicates): split once
+            vocab = self._vocab
+            if not all(part in vocab for n in needles for part in _TOKEN_B.findall(n)):
+                return True
+            if len(self._in_vocab) < 4096:
+                self._in_vocab.add(needles)
         return self.mentions(path, needles)
 
     def mentions(self, path: str, needles: tuple[bytes, ...]) -> bool:
