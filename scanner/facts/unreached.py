@@ -33,6 +33,9 @@ _IMPORT = lazy_re(r"\b(?:from|import)\s+([A-Za-z_][\w.]*)")
 _FROM_IMPORT = lazy_re(r"\bfrom\s+([\w.]+)\s+import\s+\(?\s*([\w ,]+)")
 _APP_REF = lazy_re(r"(?<![\w.:/])([A-Za-z_][\w.]*):[A-Za-z_]\w*\b")
 _DOTTED = lazy_re(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+# a module a Python file runs by name: ``"python -m pkg.mod"``, ``["python", "-m", "pkg.mod"]``, ``[sys.executable, "-m",
+# "pkg.mod"]`` (a subprocess, a container spec's command)
+_RUN_MODULE = lazy_re(r"""(?:python[\d.]*|executable)['"]?\s*,?\s*['"]?-m['"]?\s*,?\s*['"]?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)""")
 
 
 def unreached(index: FileIndex, path: str) -> bool:
@@ -171,7 +174,9 @@ def _names(index: FileIndex) -> dict[str, set[str]] | None:
                         add(name, x.path)
                         add(f"{m.group(1).strip('.')}.{name}".strip("."), x.path)
             if x.path.endswith(".py"):
-                continue  # a module names others by importing them
+                for m in _RUN_MODULE.finditer(text):
+                    add(m.group(1), x.path)
+                continue  # a module names others by importing them (or running them by module name)
             for m in _APP_REF.finditer(text):  # ``gunicorn app:app``, ``uvicorn src.api:app``, ``pkg.cli:main``
                 add(m.group(1), x.path)
                 for i in range(m.group(1).count(".")):
