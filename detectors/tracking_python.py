@@ -10,7 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import fits_model, trainingish, words
+from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, words
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
@@ -185,16 +185,56 @@ METRIC_LOGGED = "metric_logged"  # Evidence.fact of the item citing a metric log
 _PATH_KEY = lazy_re(r"""\[\s*['"]\w*(dir|path|uri|url|file|folder)\w*['"]""", re.IGNORECASE)
 
 
+# what a logged value is read from when it is an input of the run, not a result: the parsed arguments or a config
+_INPUT_ROOTS = frozenset({"args", "arguments", "params", "parameters", "hparams", "hyperparameters", "config", "cfg", "conf", "opt",
+                          "opts", "options", "flags", "hp", "settings"})
+
+
+def _parameter(call: ast.AST) -> bool:
+    """A value logged by name that is an input of the run, not a metric (a metric is computed from predictions or an
+    evaluation): ``run.log("max_depth", np.float(args.max_depth))``, ``log_metric("lr", cfg.lr)``. A name that is a metric
+    word (``auc``, ``val_loss``) is a metric whatever its value; a dict logged at once is a parameter only when every
+    entry is."""
+    if not isinstance(call, ast.Call):
+        return False
+    if call.args and isinstance(call.args[0], ast.Dict):
+        entries = [(k.value if isinstance(k, ast.Constant) else "", v) for k, v in zip(call.args[0].keys, call.args[0].values)]
+    else:
+        name = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("key", "name")), None)
+        value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
+        if not (isinstance(name, ast.Constant) and isinstance(name.value, str)) or value is None:
+            return False
+        entries = [(name.value, value)]
+    return bool(entries) and all(isinstance(k, str) and _input(k, v) for k, v in entries)
+
+
+def _input(name: str, value: ast.AST) -> bool:
+    if words(name) & METRIC_WORDS:
+        return False
+    roots = {n.id.lower() for n in walk(value) if isinstance(n, ast.Name)}
+    return bool(roots & _INPUT_ROOTS) or isinstance(value, ast.Constant)
+
+
 def _metric(calls: list[tracking.TrackCall], lead: tracking.TrackCall, par: dict[ast.AST, ast.AST],
             tree: ast.AST) -> tracking.TrackCall | None:
-    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, not ``autolog``), in the lead
-    run's function first; None when the module logs metrics only automatically."""
+    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, an Azure ML ``run.log("auc",
+    ...)``; not ``autolog``, not a parameter logged as a metric: ``run.log("max_depth", args.max_depth)``), in the lead run's
+    function first; None when the module logs metrics only automatically."""
     # a location recorded with the run (``run.summary["model_path"] = out``) is no metric
-    named = [c for c in calls if c.role == "metrics" and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))]
+    named = [c for c in calls if (c.role == "metrics" or (c.role == "auto" and _named_value(c.node_in(tree))))
+             and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))
+             and not (c.kind == "c" and _parameter(c.node_in(tree)))]
     if not named:
         return None
     scope = next(iter(tracking.enclosing_functions(lead.node_in(tree), par)), "")
     return next((c for c in named if next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "") == scope), named[0])
+
+
+def _named_value(call: ast.AST) -> bool:
+    """A call logging one value under a name it gives (``run.log("auc", score)``): what a tracker that logs parameters and
+    metrics alike (role ``auto``) records by name; ``autolog()`` names nothing."""
+    return isinstance(call, ast.Call) and len(call.args) >= 2 and isinstance(call.args[0], ast.Constant) \
+        and isinstance(call.args[0].value, str)
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
