@@ -133,3 +133,33 @@ def test_when_jobs_run_both_copies_they_keep_their_path_order(tmp_path: Path) ->
         "jobs/register.yml": job,
     })
     assert _lead(qs["T2"])[0] == "azureml-legacy/src/register.py"
+
+
+def test_e2_leads_with_the_loop_logging_the_metrics_dict_not_the_one_logging_the_training_args(tmp_path: Path) -> None:
+    train = """\
+        import json
+
+        from azureml.core import Run
+        from sklearn.linear_model import Ridge
+        from sklearn.metrics import mean_squared_error
+
+        run = Run.get_context()
+
+
+        def main():
+            train_args = json.load(open("parameters.json"))["training"]
+            for (k, v) in train_args.items():
+                run.log(k, v)
+            model = Ridge(**train_args).fit(X_train, y_train)
+            metrics = {"mse": mean_squared_error(y_test, model.predict(X_test))}
+            for (k, v) in metrics.items():
+                run.log(k, v)
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    qs = _scan(tmp_path, {"jobs/src/train.py": train, "jobs/train.yml": _AML_JOB})
+    assert qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E2"]) == ("jobs/src/train.py", 17)
+    assert _lead(qs["E1"]) == ("jobs/src/train.py", 13)  # E1: the run's first logging, the parameters
