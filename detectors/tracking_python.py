@@ -50,7 +50,9 @@ class TrackingPython(Detector):
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
         guarded = set(fact["guarded"])
-        install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
+        # a tracker the file's own component installs (``packages_to_install=["mlflow==1.28.0"]``) is no opt-in there
+        install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded)
+                            and not tracking.installed_by(t, fact["installs"]) for t in tools)
         gated = install_gated or _all_guarded_off(index, e, calls, fact)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
@@ -335,7 +337,8 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
             "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
-            "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree)}
+            "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
+            "installs": sorted(tracking.component_installs(tree))}
 
 
 def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> list[str]:

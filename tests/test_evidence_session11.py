@@ -163,3 +163,38 @@ def test_e2_leads_with_the_loop_logging_the_metrics_dict_not_the_one_logging_the
     assert qs["E2"]["answer"] == "yes"
     assert _lead(qs["E2"]) == ("jobs/src/train.py", 17)
     assert _lead(qs["E1"]) == ("jobs/src/train.py", 13)  # E1: the run's first logging, the parameters
+
+
+# ---------------------------------------------------------------- a tracker the component itself installs
+
+_KFP_REGISTER = """\
+    from functools import partial
+
+    from kfp.components import InputPath, create_component_from_func
+
+
+    @partial(create_component_from_func, packages_to_install=["dill==0.3.4", "mlflow==1.28.0"])
+    def upload_model(model_path: InputPath("dill")):
+        import dill
+        import mlflow
+
+        model = dill.load(open(model_path, "rb"))
+        with mlflow.start_run():
+            mlflow.log_metric("accuracy", model.accuracy)
+            mlflow.pyfunc.log_model(python_model=model, artifact_path="model", registered_model_name="clf")
+    """
+
+
+def _caveats(qs: dict, qid: str) -> list[str]:
+    return [c for e in qs[qid]["evidence"] if e["path"] == "components/register.py" for c in e.get("caveats") or []]
+
+
+def test_a_tracker_a_kfp_component_installs_is_not_install_gated(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"components/register.py": _KFP_REGISTER, "requirements.txt": "kfp==1.8.9\n# mlflow==1.28.0\n"})
+    assert not any(c.startswith("install-gated") for c in _caveats(qs, "E1"))
+
+
+def test_a_tracker_only_commented_out_of_the_requirements_is_install_gated(tmp_path: Path) -> None:
+    bare = _KFP_REGISTER.replace('packages_to_install=["dill==0.3.4", "mlflow==1.28.0"]', 'packages_to_install=["dill==0.3.4"]')
+    qs = _scan(tmp_path, {"components/register.py": bare, "requirements.txt": "kfp==1.8.9\n# mlflow==1.28.0\n"})
+    assert any(c.startswith("install-gated") for c in _caveats(qs, "E1"))
