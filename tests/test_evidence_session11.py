@@ -1,8 +1,8 @@
-"""The causes of the session-10 final blind evidence audits (issue #17, session 11): a stricter question leads with its
-own extra requirement (D2 the model call a logged data version is linked to; E2 a metric, not a hyperparameter logged
-through a metric API), code a container component runs by module name carries no ``unreached`` caveat, and the copy of
-a file that a job runs leads before a same-named copy nothing runs. Each case scans a small repository; near misses check
-the other way."""
+"""The causes of the session-10 final blind evidence audits (issue #17, session 11): the deciding line beside the cited
+one (a requirements file's floating first line, a Cloud Build step's ``entrypoint``, a KFP component's raw load, a
+README's contributor note or exercise step, a Makefile target's header) and the wrong file of the right kind (a
+devcontainer for T1, a debug image's build, one lightweight component's ``packages_to_install`` for E4). Each case scans
+a small repository and checks the first evidence item; near misses check the other way."""
 
 from __future__ import annotations
 
@@ -10,191 +10,332 @@ from pathlib import Path
 
 from .test_evidence_deciding import _lead, _scan
 
-# ---------------------------------------------------------------- D2: the model the data version is linked to
-
-_LOGGED_DATA = """\
-    import mlflow
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.metrics import accuracy_score
+# ---------------------------------------------------------------- E4: a pinned line, not the floating one above it
 
 
-    def train(train_df, test_df):
-        with mlflow.start_run():
-            clf = RandomForestClassifier().fit(train_df.drop("label", axis=1), train_df["label"])
-            accuracy = accuracy_score(test_df["label"], clf.predict(test_df.drop("label", axis=1)))
-            mlflow.log_metric("accuracy", accuracy)
-            mlflow.sklearn.log_model(clf, artifact_path="model", registered_model_name="spam-detector")
-            train_df.to_csv("temp/train.csv", index=False)
-            mlflow.log_artifact("temp/train.csv", "dataset")
+def test_e4_cites_a_pinned_requirement_not_the_floating_first_line(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"requirements.txt": "bentoml\ndill==0.3.6\nmlflow==2.1.1\nxgboost==1.7.2\nscikit-learn==1.2.0\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("requirements.txt", 2)
+    assert qs["E4"]["evidence"][0]["snippet"].startswith("dill==0.3.6")
 
 
-    if __name__ == "__main__":
-        train(None, None)
+def test_e4_of_a_file_that_pins_nothing_cites_its_first_requirement(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"requirements.txt": "# deps\npandas\nscikit-learn>=1.2\n"})
+    assert qs["E4"]["answer"] == "partial"
+    assert _lead(qs["E4"]) == ("requirements.txt", 2)
+
+
+# ---------------------------------------------------------------- E4: the project's environment before one component's
+
+_KFP_PIPELINE = """\
+    from kfp import dsl
+    from kfp.dsl import Dataset, Output
+
+
+    @dsl.component(
+        base_image="python:3.10",
+        packages_to_install=[
+            "numpy==1.26.4",
+            "pandas==2.2.2",
+        ],
+    )
+    def load_data(output_data: Output[Dataset]):
+        import pandas as pd
+        pd.DataFrame({"x": [1]}).to_csv(output_data.path)
+
+
+    @dsl.pipeline(name="train")
+    def pipeline():
+        load_data()
     """
 
 
-def test_d2_leads_with_the_model_call_its_logged_data_version_is_linked_to(tmp_path: Path) -> None:
-    qs = _scan(tmp_path, {"src/train.py": _LOGGED_DATA, "README.md": "# Spam\n\nRun `python src/train.py`.\n"})
-    assert qs["D1"]["answer"] == "yes" and qs["D2"]["answer"] == "yes"
-    assert _lead(qs["D1"]) == ("src/train.py", 13)  # D1: the data logged with the run
-    assert _lead(qs["D2"]) == ("src/train.py", 11)  # D2: the registered model it is logged with
-    assert "registered_model_name" in qs["D2"]["evidence"][0]["snippet"]
-    assert ("src/train.py", 13) in [(e["path"], e["line"]) for e in qs["D2"]["evidence"]]  # the data item beside it
+def test_e4_leads_with_the_projects_pinned_environment_before_a_components_packages(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pipeline.py": _KFP_PIPELINE,
+                          "requirements.txt": "google-cloud-aiplatform==1.71.0\nkfp==2.9.0\nscikit-learn==1.5.2\n",
+                          "training/Dockerfile": "FROM python:3.10-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                          "training/requirements.txt": "tensorflow==2.18.0\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert qs["E4"]["evidence"][0]["path"] != "pipelines/pipeline.py"
+    assert "pipelines/pipeline.py" in [e["path"] for e in qs["E4"]["evidence"]]
 
 
-def test_d2_without_a_model_call_is_not_yes(tmp_path: Path) -> None:
-    no_model = _LOGGED_DATA.replace(
-        '            mlflow.sklearn.log_model(clf, artifact_path="model", registered_model_name="spam-detector")\n', "")
-    qs = _scan(tmp_path, {"src/train.py": no_model, "README.md": "# Spam\n\nRun `python src/train.py`.\n"})
-    assert qs["D1"]["answer"] == "yes"
-    assert qs["D2"]["answer"] != "yes"
+def test_e4_with_only_a_components_pinned_packages_cites_them(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pipeline.py": _KFP_PIPELINE})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("pipelines/pipeline.py", 8)
 
 
-# ---------------------------------------------------------------- E2: a metric is computed, a parameter is an input
-
-_AML_TRAIN = """\
-    import argparse
-
-    import xgboost as xgb
-    from azureml.core import Run
-    from sklearn.metrics import roc_auc_score
-
-    run = Run.get_context()
+def test_e4_leads_with_a_pinned_file_before_a_floating_one_of_the_same_kind(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"api/requirements.txt": "fastapi\nuvicorn\npandas>=2\n",
+                          "train/requirements.txt": "scikit-learn==1.5.2\npandas==2.2.2\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("train/requirements.txt", 1)
 
 
-    def main():
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--max_depth", type=int, default=1)
-        args = parser.parse_args()
-        run.log("max_depth", float(args.max_depth))
-        model = xgb.XGBClassifier(max_depth=args.max_depth).fit(X_train, y_train)
-        auc_score = roc_auc_score(y_test, model.predict(X_test))
-        run.log("auc", round(auc_score, 4))
+# ---------------------------------------------------------------- T1: documentation before a devcontainer
+
+_DEVCONTAINER = '{\n  "name": "dev",\n  "context": "..",\n  "dockerFile": "../Dockerfile"\n}\n'
 
 
-    if __name__ == "__main__":
-        main()
+def test_t1_leads_with_the_readme_procedure_before_a_devcontainer(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".devcontainer/devcontainer.json": _DEVCONTAINER, "Dockerfile": "FROM python:3.11-slim\n",
+                          "README.md": "# Model\n\n## How to use this repository\n\n1. Create a feature branch.\n"
+                                       "2. Open a pull request to `staging`.\n3. After testing, merge to `main` to deploy.\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 5)
+    assert ".devcontainer/devcontainer.json" in [e["path"] for e in qs["T1"]["evidence"]]
+
+
+def test_t1_with_only_a_devcontainer_cites_it(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".devcontainer/devcontainer.json": _DEVCONTAINER, "Dockerfile": "FROM python:3.11-slim\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert qs["T1"]["evidence"][0]["path"] == ".devcontainer/devcontainer.json"
+
+
+# ---------------------------------------------------------------- M3: a Cloud Build step's test argument, not its entrypoint
+
+_CLOUDBUILD = """\
+    steps:
+      - name: 'python:3.10'
+        id: 'Install'
+        entrypoint: 'python'
+        args:
+          [
+            '-m', 'pip', 'install', '-r', 'requirements.txt', '--user'
+          ]
+
+      # Run tests
+      - name: 'python:3.10'
+        id: 'Run Tests'
+        entrypoint: 'python'
+        args:
+          [
+            '-m', 'pytest',
+            '--junitxml=test_log.xml'
+          ]
+
+      - name: 'gcr.io/cloud-builders/docker'
+        id: 'Build'
+        args: ['build', '-t', 'gcr.io/p/app:$SHORT_SHA', '.']
     """
 
-_AML_JOB = """\
-    $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
-    code: src
-    command: python train.py --max_depth 3
-    environment: azureml:xgb-env@latest
-    compute: azureml:cpu-cluster
-    experiment_name: churn
-    """
+_TEST = """\
+    from src.model import predict
 
 
-def test_e2_leads_with_the_metric_computed_from_predictions_not_a_logged_hyperparameter(tmp_path: Path) -> None:
-    qs = _scan(tmp_path, {"jobs/src/train.py": _AML_TRAIN, "jobs/train.yml": _AML_JOB})
-    assert qs["E2"]["answer"] == "yes"
-    assert _lead(qs["E2"]) == ("jobs/src/train.py", 17)
-    assert 'run.log("auc"' in qs["E2"]["evidence"][0]["snippet"]
-    assert _lead(qs["E1"])[0] == "jobs/src/train.py"
-
-
-def test_e2_of_a_run_logging_only_hyperparameters_cites_no_metric_item(tmp_path: Path) -> None:
-    only_params = _AML_TRAIN.replace('        run.log("auc", round(auc_score, 4))\n', "        print(auc_score)\n")
-    qs = _scan(tmp_path, {"jobs/src/train.py": only_params, "jobs/train.yml": _AML_JOB})
-    cited = [e["snippet"] for e in qs["E2"]["evidence"]] if qs["E2"]["evidence"] else []
-    assert not any('"auc"' in s for s in cited)
-    assert all("max_depth" in s or "run" in s.lower() for s in cited[:1])
-
-
-# ---------------------------------------------------------------- the copy a job runs
-
-_REGISTER = """\
-    from azureml.core import Run
-
-    run = Run.get_context()
-    last_run = run.parent
-    last_run.register_model(model_name="churn-model", model_path="outputs/model.pickle")
-    """
-
-
-def test_the_copy_a_job_runs_leads_before_a_legacy_copy_of_the_same_name(tmp_path: Path) -> None:
-    qs = _scan(tmp_path, {
-        "azureml-legacy/src/register.py": _REGISTER,
-        "azureml-legacy/README.md": "# Legacy\n\nThe old pipeline ran `register.py` after training.\n",
-        "jobs/src/register.py": _REGISTER,
-        "jobs/register.yml": _AML_JOB.replace("python train.py --max_depth 3", "python register.py"),
-    })
-    assert qs["T2"]["answer"] in ("yes", "partial")
-    assert _lead(qs["T2"])[0] == "jobs/src/register.py"
-
-
-def test_when_jobs_run_both_copies_they_keep_their_path_order(tmp_path: Path) -> None:
-    job = _AML_JOB.replace("python train.py --max_depth 3", "python register.py")
-    qs = _scan(tmp_path, {
-        "azureml-legacy/src/register.py": _REGISTER,
-        "azureml-legacy/register.yml": job,
-        "jobs/src/register.py": _REGISTER,
-        "jobs/register.yml": job,
-    })
-    assert _lead(qs["T2"])[0] == "azureml-legacy/src/register.py"
-
-
-def test_e2_leads_with_the_loop_logging_the_metrics_dict_not_the_one_logging_the_training_args(tmp_path: Path) -> None:
-    train = """\
-        import json
-
-        from azureml.core import Run
-        from sklearn.linear_model import Ridge
-        from sklearn.metrics import mean_squared_error
-
-        run = Run.get_context()
-
-
-        def main():
-            train_args = json.load(open("parameters.json"))["training"]
-            for (k, v) in train_args.items():
-                run.log(k, v)
-            model = Ridge(**train_args).fit(X_train, y_train)
-            metrics = {"mse": mean_squared_error(y_test, model.predict(X_test))}
-            for (k, v) in metrics.items():
-                run.log(k, v)
-
-
-        if __name__ == "__main__":
-            main()
-        """
-    qs = _scan(tmp_path, {"jobs/src/train.py": train, "jobs/train.yml": _AML_JOB})
-    assert qs["E2"]["answer"] == "yes"
-    assert _lead(qs["E2"]) == ("jobs/src/train.py", 17)
-    assert _lead(qs["E1"]) == ("jobs/src/train.py", 13)  # E1: the run's first logging, the parameters
-
-
-# ---------------------------------------------------------------- a tracker the component itself installs
-
-_KFP_REGISTER = """\
-    from functools import partial
-
-    from kfp.components import InputPath, create_component_from_func
-
-
-    @partial(create_component_from_func, packages_to_install=["dill==0.3.4", "mlflow==1.28.0"])
-    def upload_model(model_path: InputPath("dill")):
-        import dill
-        import mlflow
-
-        model = dill.load(open(model_path, "rb"))
-        with mlflow.start_run():
-            mlflow.log_metric("accuracy", model.accuracy)
-            mlflow.pyfunc.log_model(python_model=model, artifact_path="model", registered_model_name="clf")
+    def test_predict():
+        assert predict([1.0]) >= 0
     """
 
 
-def _caveats(qs: dict, qid: str) -> list[str]:
-    return [c for e in qs[qid]["evidence"] if e["path"] == "components/register.py" for c in e.get("caveats") or []]
+def test_m3_of_a_cloud_build_step_cites_its_pytest_argument(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"cloudbuild.yaml": _CLOUDBUILD, "tests/test_model.py": _TEST,
+                          "src/model.py": "def predict(x):\n    return sum(x)\n", "requirements.txt": "pytest==8.3.3\n"})
+    assert qs["M3"]["answer"] == "yes"
+    assert _lead(qs["M3"]) == ("cloudbuild.yaml", 16)
+    assert "pytest" in qs["M3"]["evidence"][0]["snippet"]
 
 
-def test_a_tracker_a_kfp_component_installs_is_not_install_gated(tmp_path: Path) -> None:
-    qs = _scan(tmp_path, {"components/register.py": _KFP_REGISTER, "requirements.txt": "kfp==1.8.9\n# mlflow==1.28.0\n"})
-    assert not any(c.startswith("install-gated") for c in _caveats(qs, "E1"))
+def test_m3_of_a_step_with_its_command_on_one_line_keeps_that_line(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"cloudbuild.yaml": "steps:\n  - name: 'python:3.10'\n    id: test\n    entrypoint: bash\n"
+                                             "    args: ['-c', 'pip install -r requirements.txt && python -m pytest tests']\n",
+                          "tests/test_model.py": _TEST, "src/model.py": "def predict(x):\n    return sum(x)\n",
+                          "requirements.txt": "pytest==8.3.3\n"})
+    assert qs["M3"]["answer"] == "yes"
+    assert _lead(qs["M3"]) == ("cloudbuild.yaml", 5)
 
 
-def test_a_tracker_only_commented_out_of_the_requirements_is_install_gated(tmp_path: Path) -> None:
-    bare = _KFP_REGISTER.replace('packages_to_install=["dill==0.3.4", "mlflow==1.28.0"]', 'packages_to_install=["dill==0.3.4"]')
-    qs = _scan(tmp_path, {"components/register.py": bare, "requirements.txt": "kfp==1.8.9\n# mlflow==1.28.0\n"})
-    assert any(c.startswith("install-gated") for c in _caveats(qs, "E1"))
+# ---------------------------------------------------------------- D1: the write of a component's dataset artifact
+
+_KFP_LOAD = """\
+    from kfp import dsl
+    from kfp.dsl import Dataset, Input, Model, Output
+
+
+    @dsl.component(base_image="python:3.10", packages_to_install=["numpy==1.26.4", "tensorflow==2.17.0"])
+    def load_data(output_data: Output[Dataset]):
+        import numpy as np
+        import tensorflow as tf
+
+        (x_train, y_train), (x_test, y_test) = tf.keras.datasets.boston_housing.load_data()
+
+        npz_path = f"{output_data.path}.npz"
+        np.savez(npz_path, x_train=x_train, y_train=y_train)
+        output_data.metadata["npz_file"] = npz_path
+
+
+    @dsl.component(base_image="python:3.10", packages_to_install=["scikit-learn==1.5.2"])
+    def train(data: Input[Dataset], model: Output[Model]):
+        import numpy as np
+        from sklearn.linear_model import LinearRegression
+
+        d = np.load(data.path + ".npz")
+        LinearRegression().fit(d["x_train"], d["y_train"])
+
+
+    @dsl.pipeline(name="train", pipeline_root="gs://bucket/root")
+    def pipeline():
+        data = load_data()
+        train(data=data.outputs["output_data"])
+    """
+
+
+def test_d1_of_a_kfp_component_cites_the_write_of_its_dataset_not_the_raw_load(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pipeline.py": _KFP_LOAD,
+                          "scripts/run.py": "from google.cloud import aiplatform\n\naiplatform.PipelineJob(template_path='p.json').submit()\n"})
+    ev = qs["D1"]["evidence"][0]
+    assert (ev["path"], ev["line"], ev["end_line"]) == ("pipelines/pipeline.py", 12, 13)
+    assert "np.savez(npz_path" in ev["snippet"]
+    assert "load_data()" not in ev["snippet"]
+
+
+def test_d1_of_a_component_writing_its_path_directly_cites_that_call(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pipeline.py": _KFP_LOAD.replace(
+        'npz_path = f"{output_data.path}.npz"\n        np.savez(npz_path, x_train=x_train, y_train=y_train)',
+        'np.savez(output_data.path, x_train=x_train, y_train=y_train)\n        npz_path = output_data.path')})
+    ev = qs["D1"]["evidence"][0]
+    assert (ev["path"], ev["line"]) == ("pipelines/pipeline.py", 12)
+    assert ev["snippet"].strip().startswith("np.savez(output_data.path")
+
+
+# ---------------------------------------------------------------- T1: the README's set-up, not a note or an exercise beside it
+
+_KEDRO = {"src/pkg/__init__.py": "", "pyproject.toml": "[project]\nname = 'pkg'\ndependencies = ['kedro==0.19.9']\n",
+          "uv.lock": "version = 1\n"}
+
+
+def test_t1_skips_contributor_guidance_for_the_install_beside_it(tmp_path: Path) -> None:
+    readme = ("# pkg\n\n## How to install dependencies\n\nDeclare any dependencies in `pyproject.toml` using `uv add [package-name]`.\n\n"
+              "To install all dependencies, run:\n\n```\nuv sync --frozen\n```\n\n## How to run\n\n```\nuv run kedro run\n```\n")
+    qs = _scan(tmp_path, {**_KEDRO, "README.md": readme})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 10)
+    assert qs["T1"]["evidence"][0]["snippet"] == "uv sync --frozen"
+
+
+def test_t1_cites_a_dependency_named_for_real_when_it_is_the_first_step(tmp_path: Path) -> None:
+    readme = "# pkg\n\n## Installation\n\n```\npip install -r requirements.txt\nuv run kedro run\n```\n"
+    qs = _scan(tmp_path, {**_KEDRO, "README.md": readme, "requirements.txt": "kedro==0.19.9\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+_FRENCH = """\
+    # projet
+
+    Un projet de cours.
+
+    ## Pré-requis
+
+    * Installer [`uv`](https://github.com/astral-sh/uv)
+    * A chaque situation relancer `uv sync -p python3.12`
+
+    ## Situation 9: reproductibilité avec dvc pipeline
+
+    * Prendre connaissance du fichier `dvc.yaml`
+    * Lancer `dvc dag` puis `dvc repro`
+
+    ## Situation 10: monitoring
+
+    * Lancer le pipeline `kedro run --pipeline prediction`.
+    """
+
+
+def test_t1_of_a_french_readme_cites_its_prerequisites_install_not_an_exercise_step(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {**_KEDRO, "README.md": _FRENCH, "dvc.yaml": "stages:\n  train:\n    cmd: kedro run\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 8)
+    assert "uv sync" in qs["T1"]["evidence"][0]["snippet"]
+
+
+def test_t1_skips_a_tool_a_prerequisites_list_installs(tmp_path: Path) -> None:
+    readme = ("# pkg\n\n## Prerequisites\n\n```\npip install dvc\n```\n\n## Installation\n\n```\npip install -r requirements.txt\n"
+              "python train.py\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "requirements.txt": "scikit-learn==1.5.2\n", "train.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+_HOW_TO_RUN = """\
+    # Proof of concept
+
+    # Prerequisites
+
+    - uv
+
+    # How to Run
+
+    ## Configure your environment
+
+    - pip install uv
+    - uv venv
+    - uv sync
+
+    ## Build and Test
+
+    You can simply run `make run_train` or `make run_predict` to launch a pipeline, or if you want to schedule just run `make schedule_train`.
+    """
+
+_MAKEFILE_RUN = ("build_debug:\n\tdocker build -t debug-img:latest .\n\npush_debug:\n\tdocker push debug-img:latest\n\n"
+                 "run_train:\n\tpython main.py --type training\n\nrun_predict:\n\tpython main.py --type prediction\n\n"
+                 "schedule_train:\n\tpython main.py --scheduler --type training\n")
+
+
+def test_t1_reads_a_list_of_bare_commands_and_the_step_before_an_optional_clause(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _HOW_TO_RUN, "Makefile": _MAKEFILE_RUN, "main.py": "print(1)\n", "Dockerfile": "FROM python:3.11\n",
+                          "pyproject.toml": "[project]\nname = 'poc'\n", "uv.lock": "version = 1\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 13)  # ``uv sync``, past the installer's own install
+    assert qs["T1"]["evidence"][0]["snippet"].endswith("uv sync")
+    # the task runner beside it is cited at the training target's recipe, not at the debug image's build
+    make = next(e for e in qs["T1"]["evidence"] if e["path"] == "Makefile")
+    assert make["line"] == 8 and "main.py --type training" in make["snippet"]
+
+
+def test_t1_a_command_inside_an_optional_clause_is_still_an_aside(tmp_path: Path) -> None:
+    readme = "# poc\n\n## Usage\n\nIf you want to schedule it, run `make schedule_train`.\n"
+    qs = _scan(tmp_path, {"README.md": readme, "Makefile": _MAKEFILE_RUN, "main.py": "print(1)\n"})
+    assert all(e["path"] != "README.md" for e in qs["T1"]["evidence"])
+
+
+# ---------------------------------------------------------------- T1: a Makefile's install recipe, not a data target's header
+
+_COOKIECUTTER = """\
+    .PHONY: clean data lint requirements
+
+    PYTHON_INTERPRETER = python
+
+    ## Install Python Dependencies
+    requirements: test_environment
+    \t$(PYTHON_INTERPRETER) -m pip install -U pip setuptools wheel
+    \t$(PYTHON_INTERPRETER) -m pip install -r requirements.txt
+
+    ## Make Dataset
+    data: requirements
+    \t$(PYTHON_INTERPRETER) src/data/make_dataset.py data/raw data/processed
+
+    ## Delete all compiled Python files
+    clean:
+    \tfind . -type f -name "*.py[co]" -delete
+
+    test_environment:
+    \t$(PYTHON_INTERPRETER) test_environment.py
+    """
+
+
+def test_t1_of_a_makefile_that_only_prepares_data_cites_its_install_recipe(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"Makefile": _COOKIECUTTER, "src/data/make_dataset.py": "print(1)\n", "test_environment.py": "print(1)\n",
+                          "requirements.txt": "pandas==2.2.2\n"})
+    assert qs["T1"]["answer"] == "yes"
+    ev = qs["T1"]["evidence"][0]
+    assert (ev["path"], ev["line"], ev["end_line"]) == ("Makefile", 6, 8)
+    assert "pip install -r requirements.txt" in ev["snippet"]
+
+
+def test_t1_of_a_makefile_with_a_train_target_cites_it(tmp_path: Path) -> None:
+    makefile = _COOKIECUTTER + "\ntrain: data\n\t$(PYTHON_INTERPRETER) src/models/train_model.py\n"
+    qs = _scan(tmp_path, {"Makefile": makefile, "src/data/make_dataset.py": "print(1)\n", "test_environment.py": "print(1)\n",
+                          "src/models/train_model.py": "print(1)\n", "requirements.txt": "pandas==2.2.2\n"})
+    ev = qs["T1"]["evidence"][0]
+    assert (ev["path"], ev["line"], ev["end_line"]) == ("Makefile", 21, 22)
+    assert "train_model.py" in ev["snippet"]

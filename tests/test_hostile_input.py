@@ -67,6 +67,12 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
         ("syntax.yaml", "framework: x\nquestions: [\n  - id: A\n", r"syntax\.yaml:\d+:\d+: invalid YAML"),
         ("schema.yaml", "framework: broken\ntitle: t\nscoring:\n  method: bands\nquestions:\n  - id: Q1\n", r"schema\.yaml:\d+:\d+: "),
         ("notamap.yaml", "- just\n- a list\n", r"notamap\.yaml:1:1: "),
+        # an alias of its own anchor: the schema validator would recurse until Python's stack ran out
+        ("recursive.yaml", "framework: x\ntitle: t\nscoring:\n  method: bands\nquestions:\n  - id: Q1\n    when: &w\n      any: [*w]\n",
+         r"recursive\.yaml:1:1: invalid YAML: .*own anchor"),
+        ("bomb.yaml", "framework: x\ntitle: t\nquestions:\n  - id: Q1\n    when:\n      any: &a0 [{signal: s}, {signal: s}, {signal: s}]\n"
+         + "".join(f"  - id: Q{i}\n    when:\n      any: &a{i} [{', '.join(['{any: *a' + str(i - 1) + '}'] * 9)}]\n" for i in range(1, 8)),
+         r"bomb\.yaml:1:1: invalid YAML: .*alias bomb"),
     ],
 )
 def test_malformed_rule_pack(tmp_path: Path, name: str, text: str, where: str) -> None:
@@ -270,6 +276,17 @@ def test_billion_laughs_and_deep_nesting_finish_quickly(tmp_path: Path) -> None:
     bombs = {w["path"] for w in report["warnings"] if "alias" in w["message"]}
     assert {".github/workflows/laughs.yml", "dvc.yaml"} <= bombs
     assert report["stats"]["duration_seconds"] < 30
+
+
+def test_a_yaml_alias_of_its_own_anchor_is_a_warning_not_a_hang(tmp_path: Path) -> None:
+    # the anchor's own content aliases it: a cyclic document; the expansion check once walked it forever (GBs of stack)
+    cyclic = "on: &a0\n  jobs: *a0\njobs: &a1\n  build:\n    steps:\n      - run: *a1\n      - <<: *a1\n"
+    names = (".github/workflows/ci.yml", ".gitlab-ci.yml", "dvc.yaml", "params.yaml", "k8s/deploy.yaml")
+    repo = git_repo(tmp_path / "r", {**{n: cyclic for n in names}, "src/train.py": "import mlflow\n"})
+    report = scan_json(repo, timeout=60)
+    recursive = {w["path"] for w in report["warnings"] if "own anchor" in w["message"]}
+    assert {".github/workflows/ci.yml", ".gitlab-ci.yml", "dvc.yaml", "params.yaml", "k8s/deploy.yaml"} <= recursive
+    assert len(report["questions"]) == 20
 
 
 def test_huge_one_line_json_is_listed_not_parsed(tmp_path: Path) -> None:

@@ -196,6 +196,18 @@ class _Converter:
         return self.loader.construct_object(node, deep=True)
 
 
+def check_aliases(text: str) -> None:
+    """Raise ValueError when a YAML text's aliases expand to a huge tree or refer to their own anchor. For loaders that
+    construct with libyaml directly (rule packs): the documents they build are walked by the schema validator."""
+    if "&" not in text or "*" not in text:
+        return
+    try:
+        for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            _check_expansion(node)
+    except yaml.YAMLError:
+        return  # the loader itself reports a malformed text, with its line
+
+
 def _check_expansion(root: yaml.Node | None) -> None:
     """Reject a document whose aliases expand to a huge tree (a "billion laughs" bomb): a few hundred
     bytes that every later walk over the data would pay for with millions of nodes. Counted on the
@@ -203,12 +215,16 @@ def _check_expansion(root: yaml.Node | None) -> None:
     if root is None:
         return
     size: dict[int, int] = {}
+    open_: set[int] = set()  # entered, not yet summed: met again below itself, it is an alias of an ancestor
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         key = id(node)
         if key in size:
             continue
+        if not done and key in open_:
+            # an anchor whose own content aliases it: a cyclic document every later walk would follow forever
+            raise ValueError("YAML alias refers to its own anchor (recursive document)")
         if isinstance(node, yaml.SequenceNode):
             children: list[yaml.Node] = list(node.value)
         elif isinstance(node, yaml.MappingNode):
@@ -222,6 +238,7 @@ def _check_expansion(root: yaml.Node | None) -> None:
                 raise ValueError(f"YAML aliases expand to more than {MAX_YAML_EXPANDED_NODES} nodes (possible alias bomb)")
             size[key] = total
         else:
+            open_.add(key)
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in size)
 

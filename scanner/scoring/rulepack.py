@@ -338,6 +338,12 @@ def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) ->
 
 
 def _parse_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
+    from ..index.formats import check_aliases
+
+    try:
+        check_aliases(text)  # a recursive or exploding alias would send the schema validator into endless recursion
+    except ValueError as e:
+        raise error(f"{where}:1:1: invalid YAML: {e}") from None
     try:
         try:
             return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
