@@ -198,3 +198,24 @@ def test_a_tracker_only_commented_out_of_the_requirements_is_install_gated(tmp_p
     bare = _KFP_REGISTER.replace('packages_to_install=["dill==0.3.4", "mlflow==1.28.0"]', 'packages_to_install=["dill==0.3.4"]')
     qs = _scan(tmp_path, {"components/register.py": bare, "requirements.txt": "kfp==1.8.9\n# mlflow==1.28.0\n"})
     assert any(c.startswith("install-gated") for c in _caveats(qs, "E1"))
+
+
+# ---------------------------------------------------------------- a test fixture's DVC pipeline is not the project's
+
+def _dvc_repo(lock_at: str) -> dict[str, str]:
+    from .test_evidence_deciding import DVC_LOCK, DVC_YAML
+
+    return {"dvc.yaml": DVC_YAML, lock_at: DVC_LOCK, "tests/fixtures/pipeline/dvc.yaml": DVC_YAML,
+            "src/train.py": "import pickle\nprint('train')\n", "src/prepare.py": "print('prepare')\n"}
+
+
+def test_a_test_fixtures_dvc_lock_links_no_model_and_versions_no_code(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dvc_repo("tests/fixtures/pipeline/dvc.lock"))
+    assert qs["D2"]["answer"] != "yes" and qs["E3"]["answer"] != "yes"
+    assert not any(e["path"].startswith("tests/") for q in qs.values() for e in q["evidence"] if q["id"] in ("D1", "D2", "D3", "E3"))
+    assert qs["D3"]["answer"] == "yes" and qs["D3"]["evidence"][0]["path"] == "dvc.yaml"  # the project's own pipeline
+
+
+def test_the_projects_own_dvc_lock_still_links_the_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dvc_repo("dvc.lock"))
+    assert qs["D2"]["answer"] == "yes" and qs["D2"]["evidence"][0]["path"] == "dvc.lock"

@@ -158,6 +158,16 @@ class Wiring:
                 for name, target in scripts.items():
                     if isinstance(target, str):
                         self._module(target.split(":")[0], Reach(ENTRYPOINT, (f"console script {name} ({e.path})",)), base="")
+        # containers a Python file declares (a KFP ``dsl.ContainerSpec``, Airflow's ``KubernetesPodOperator``, a Kubernetes
+        # client's ``V1Container``): part of the pipeline the file defines (automated), else of the script that declares it
+        for vp, e in self._py.items():
+            if ix.mentions(e.path, (b"command", b"cmds")) and ix.mentions(e.path, (b"python", b"python3")):
+                tree = ix.python(e.path)
+                found = list(python_container_commands(tree)) if tree is not None else []
+                facts = ix.fact(e.path, FILE_FACTS) if found else None
+                for cmd, line in found:
+                    kind = AUTOMATED if facts is not None and facts[0] else ENTRYPOINT
+                    self._command(cmd, Reach(kind, (f"container {e.path}:{line}",)), base=_dir_of(vp), at=(e.path, line))
         # orchestrator definitions and __main__ scripts
         for vp, e in self._py.items():
             if not ix.mentions(e.path, SCRIPT_NEEDLES):
@@ -166,13 +176,6 @@ class Wiring:
             if facts is None:
                 continue
             orchestrated, main, imports = facts
-            if ix.mentions(e.path, (b"command",)) and ix.mentions(e.path, (b"python", b"python3")):
-                # a container the file declares (a KFP ``dsl.ContainerSpec``, a Kubernetes client's ``V1Container``): part of
-                # the pipeline it defines (automated), else of the script that declares it
-                tree = ix.python(e.path)
-                for cmd, line in python_container_commands(tree) if tree is not None else ():
-                    self._command(cmd, Reach(AUTOMATED if orchestrated else ENTRYPOINT, (f"container {e.path}:{line}",)),
-                                  base=_dir_of(vp), at=(e.path, line))
             if orchestrated:
                 self._add(vp, Reach(AUTOMATED, (f"pipeline definition {e.path}",)))
             elif main:
@@ -465,13 +468,14 @@ def container_commands(doc: object, depth: int = 0) -> Iterator[tuple[str, int]]
 
 def python_container_commands(tree: ast.AST) -> Iterator[tuple[str, int]]:
     """(command line, line) of each container a Python file declares with literal strings: a call with a ``command=``
-    argv (KFP ``dsl.ContainerSpec``/``ContainerOp``, ``V1Container``, Hera's ``Container``) and its ``args=``/``arguments=``
+    argv (KFP ``dsl.ContainerSpec``/``ContainerOp``, ``V1Container``, Hera's ``Container``; Airflow's ``KubernetesPodOperator``
+    ``cmds=``) and its ``args=``/``arguments=``
     up to the first value that is not a string (``ContainerSpec``'s command may also be its second positional argument)."""
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         kw = {k.arg: k.value for k in node.keywords if k.arg}
-        cmd = kw.get("command")
+        cmd = kw.get("command") or kw.get("cmds")  # ``cmds=``/``arguments=``: Airflow's KubernetesPodOperator
         name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
         if cmd is None and name == "ContainerSpec" and len(node.args) > 1:
             cmd = node.args[1]

@@ -61,9 +61,11 @@ def test_a_kfp_container_component_runs_its_module(tmp_path: Path) -> None:
 def test_a_container_command_outside_a_pipeline_is_an_entry_point(tmp_path: Path) -> None:
     job = ("from kubernetes import client\n\n"
            "c = client.V1Container(name='t', image='img', command=['python', '-m', 'jobs.retrain'], args=['--full'])\n")
-    ix = _index(tmp_path / "k", {"jobs/__init__.py": "", "jobs/retrain.py": _MAIN, "launch.py": job})
+    # the module has no ``__main__`` block of its own: only the container reaches it
+    ix = _index(tmp_path / "k", {"jobs/__init__.py": "", "jobs/retrain.py": "print('retrain')\n", "launch.py": job})
     r = wiring(ix).of("jobs/retrain.py")
     assert r is not None and r.kind == ENTRYPOINT  # the launcher is a script someone runs, no scheduled pipeline
+    assert r.chain[0] == "container launch.py:3"
     assert not unreached(ix, "jobs/retrain.py")
 
 
@@ -144,3 +146,16 @@ services:
     assert w.of("pkg/retrain.py").chain[0] == "container k8s/cronjob.yaml:13"
     assert w.of("pkg/score.py").chain[0] == "container Procfile:1"
     assert not w.automated("pkg/unused.py")
+
+
+def test_an_airflow_kubernetes_pod_operator_runs_its_module(tmp_path: Path) -> None:
+    dag = ("from datetime import datetime\n\nfrom airflow import DAG\n"
+           "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n\n"
+           "with DAG(dag_id='retrain', schedule='@weekly', start_date=datetime(2024, 1, 1)) as dag:\n"
+           "    KubernetesPodOperator(task_id='train', name='train', image='trainer:1.0',\n"
+           "                          cmds=['python'], arguments=['-m', 'src.train', '--full'])\n")
+    ix = _index(tmp_path / "a", {"dags/retrain.py": dag, "src/__init__.py": "", "src/train.py": _MAIN, "src/other.py": _MAIN})
+    w = wiring(ix)
+    assert w.automated("src/train.py")
+    assert w.of("src/train.py").chain[0] == "container dags/retrain.py:8"
+    assert not w.automated("src/other.py")
