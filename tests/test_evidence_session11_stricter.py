@@ -219,3 +219,49 @@ def test_a_test_fixtures_dvc_lock_links_no_model_and_versions_no_code(tmp_path: 
 def test_the_projects_own_dvc_lock_still_links_the_model(tmp_path: Path) -> None:
     qs = _scan(tmp_path, _dvc_repo("dvc.lock"))
     assert qs["D2"]["answer"] == "yes" and qs["D2"]["evidence"][0]["path"] == "dvc.lock"
+
+
+# ---------------------------------------------------------------- O3: a model alert, a receiver that reaches someone
+
+_ALERT_RULES = """\
+    groups:
+      - name: api
+        rules:
+          - alert: HighLatency
+            expr: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 0.5
+            for: 2m
+          - alert: ModelPredictionErrors
+            expr: rate(model_prediction_errors_total[5m]) > 0.05
+            for: 5m
+    """
+
+
+def _alertmanager(receiver: str) -> str:
+    return ("route:\n  receiver: team\nreceivers:\n  - name: team\n" + "".join(f"    {line}\n" for line in receiver.splitlines()))
+
+
+_PLACEHOLDER_RECEIVER = """\
+email_configs:
+  - to: oncall@example.com
+slack_configs:
+  - api_url: https://hooks.slack.com/services/YOUR/WEBHOOK/URL
+    channel: '#alerts'
+webhook_configs:
+  - url: http://localhost:5001/webhook"""
+
+
+def test_o3_with_receivers_left_for_the_reader_is_partial_and_leads_with_the_model_alert(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"prometheus/rules/alerts.yml": _ALERT_RULES, "alertmanager/alertmanager.yml": _alertmanager(_PLACEHOLDER_RECEIVER)})
+    assert qs["O3"]["answer"] == "partial"
+    assert _lead(qs["O3"]) == ("prometheus/rules/alerts.yml", 7)  # ModelPredictionErrors before HighLatency
+    assert any(c.startswith("placeholder") for c in qs["O3"]["evidence"][0]["caveats"])
+
+
+def test_o3_with_a_real_receiver_or_one_filled_in_at_deploy_time_is_yes(tmp_path: Path) -> None:
+    real = "slack_configs:\n  - api_url: https://hooks.slack.com/services/T0AB12CD/B0EF34GH/q1w2e3r4t5y6\n    channel: '#ml-alerts'"
+    qs = _scan(tmp_path / "real", {"prometheus/rules/alerts.yml": _ALERT_RULES, "alertmanager/alertmanager.yml": _alertmanager(real)})
+    assert qs["O3"]["answer"] == "yes"
+    assert _lead(qs["O3"]) == ("prometheus/rules/alerts.yml", 7)
+    env = "email_configs:\n  - to: ${ONCALL_EMAIL}\n  - to: oncall@example.com"
+    qs = _scan(tmp_path / "env", {"prometheus/rules/alerts.yml": _ALERT_RULES, "alertmanager/alertmanager.yml": _alertmanager(env)})
+    assert qs["O3"]["answer"] == "yes"
