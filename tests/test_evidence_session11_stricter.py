@@ -265,3 +265,51 @@ def test_o3_with_a_real_receiver_or_one_filled_in_at_deploy_time_is_yes(tmp_path
     env = "email_configs:\n  - to: ${ONCALL_EMAIL}\n  - to: oncall@example.com"
     qs = _scan(tmp_path / "env", {"prometheus/rules/alerts.yml": _ALERT_RULES, "alertmanager/alertmanager.yml": _alertmanager(env)})
     assert qs["O3"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- E2: the tracked runs are the ones the workflow makes
+
+_TRACKED_BY_HAND = """\
+    import mlflow
+    from sklearn.ensemble import IsolationForest
+
+
+    def train(X):
+        with mlflow.start_run():
+            model = IsolationForest().fit(X)
+            mlflow.log_metric("mean_anomaly_score", float(-model.score_samples(X).mean()))
+            mlflow.sklearn.log_model(model, artifact_path="model")
+
+
+    if __name__ == "__main__":
+        train(None)
+    """
+
+_UNTRACKED_CI_TRAIN = """\
+    import joblib
+    from sklearn.ensemble import IsolationForest
+
+
+    def main(X):
+        model = IsolationForest().fit(X)
+        joblib.dump(model, "model.joblib")
+
+
+    if __name__ == "__main__":
+        main(None)
+    """
+
+_CI = ("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+       "      - run: python scripts/train_ci.py\n")
+
+
+def test_e2_of_metrics_logged_only_by_a_script_nothing_runs_while_ci_trains_untracked_is_partial(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"scripts/model/train_tracked.py": _TRACKED_BY_HAND, "scripts/train_ci.py": _UNTRACKED_CI_TRAIN,
+                          ".github/workflows/build.yml": _CI})
+    assert qs["E2"]["answer"] == "partial"
+    assert any(c.startswith("unreached") for c in qs["E2"]["evidence"][0]["caveats"])
+
+
+def test_e2_of_a_lone_tracked_script_run_by_hand_stays_yes(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"scripts/model/train_tracked.py": _TRACKED_BY_HAND})
+    assert qs["E2"]["answer"] == "yes"
