@@ -17,7 +17,7 @@ from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
-from .pyast import statement_walk, statements
+from .pyast import statement_walk, statements, walk
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -471,7 +471,7 @@ def python_container_commands(tree: ast.AST) -> Iterator[tuple[str, int]]:
     argv (KFP ``dsl.ContainerSpec``/``ContainerOp``, ``V1Container``, Hera's ``Container``; Airflow's ``KubernetesPodOperator``
     ``cmds=``) and its ``args=``/``arguments=``
     up to the first value that is not a string (``ContainerSpec``'s command may also be its second positional argument)."""
-    for node in ast.walk(tree):
+    for node in walk(tree):  # the module's node list, kept on the tree for its other walks
         if not isinstance(node, ast.Call):
             continue
         kw = {k.arg: k.value for k in node.keywords if k.arg}
