@@ -27,7 +27,7 @@ VENDOR_DIRS = frozenset(
 )
 JUNK_DIRS = frozenset(
     {
-        "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
+        "__pycache__", ".ipynb_checkpoints", ".ipynb_aml_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
         "mlartifacts", "wandb", "lightning_logs", ".DS_Store", "catboost_info",
     }
 )
