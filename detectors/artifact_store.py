@@ -33,7 +33,10 @@ _MODEL_WORDS = frozenset({"model", "models", "mlflow", "artifact", "artifacts", 
                           "pkl", "joblib", "pt", "pth", "onnx", "h5", "keras", "safetensors", "bentoml", "mlruns"})
 _SDK = {"upload_file": "up", "upload_fileobj": "up", "put_object": "up", "upload_from_filename": "up", "upload_from_file": "up",
         "upload_blob": "up", "put": "up", "download_file": "down", "download_fileobj": "down", "download_to_filename": "down",
-        "download_blob": "down"}
+        "download_blob": "down",
+        # the MinIO Python SDK (``Minio(...)``): ``fput_object`` uploads a file, ``get_object``/``fget_object`` read an object
+        # (boto3's client has ``get_object`` too)
+        "fput_object": "up", "get_object": "down", "fget_object": "down"}
 _LOADS = frozenset({"load_model", "load", "save_model", "log_model", "save", "dump", "from_pretrained", "download_artifacts",
                     "load_from_checkpoint", "read_pickle"})
 _ROOT_ENV = ("DEFAULT_ARTIFACT_ROOT", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "MLFLOW_ARTIFACT_ROOT", "ARTIFACT_ROOT",

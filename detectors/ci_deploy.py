@@ -11,7 +11,9 @@ from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
     applies_setup_only,
+    built_images,
     deploy_command,
+    deploy_image,
     deploy_uses,
     ephemeral_cluster,
     iac_serving,
@@ -20,7 +22,9 @@ from mlscan.facts.ci_vocab import (
     image_push_uses,
     placeholder_deploy,
     python_deploy,
+    runs_service,
     serving_infra,
+    unbuilt_image,
     workdir,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
@@ -177,6 +181,14 @@ class CiDeploy(Detector):
         gated = {(j.path, n) for j in jobs if j.system == "codepipeline" for n in j.needs}
         deploying: set[tuple[str, str]] = set()
         pending: list[CiJob] = []
+        repo_built: list[set[str]] = []
+
+        def all_built() -> set[str]:
+            """Every image reference the repository's CI jobs build or push (worked out on the first ``--image`` deploy)."""
+            if not repo_built:
+                repo_built.append(set().union(*(built_images(j) for j in jobs)))
+            return repo_built[0]
+
         for job in jobs:
             if not job.applies:
                 continue
@@ -206,9 +218,12 @@ class CiDeploy(Detector):
                     images.setdefault((step.path, step.line), registry)
             cmds = job_commands(index, job)
             throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
+            built = built_images(job) if job.self_hosted else set()
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(text)
+                if not target and built and runs_service(text, built):
+                    target = "vm"  # the image the job built, started detached and kept up on the project's own runner
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):
@@ -222,8 +237,11 @@ class CiDeploy(Detector):
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
                 target = target or python_deploy(index, c)
-                if target and (key not in deploys or (c.active and not deploys[key][1])):
-                    deploys[key] = (target, c.active, ((c.path, c.line),) if c.path != key[0] else ())
+                ran = c.active
+                if target and ran and unbuilt_image(deploy_image(text), all_built()):
+                    ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run
+                if target and (key not in deploys or (ran and not deploys[key][1])):
+                    deploys[key] = (target, ran, ((c.path, c.line),) if c.path != key[0] else ())
                     if c.path != key[0]:
                         chains[key] = reached_by(c)
                 registry = image_push_command(c.text, job)

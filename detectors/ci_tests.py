@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.ci import CiJob, ci_model, is_placeholder
 from mlscan.detector import Detector
@@ -21,6 +22,7 @@ from mlscan.facts.commands import (
     with_chain,
 )
 from mlscan.facts.pyast import nodes_below, statement_walk, walk
+from mlscan.facts.skipped_tests import ALWAYS, gates, may_exist
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.lazyre import lazy_re
@@ -98,19 +100,30 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
         return None
     # what lies inside exception handlers (clauses of ``try`` statements: found without walking any expression)
     handled = {id(x) for n in statement_walk(tree) if n.__class__ is ast.ExceptHandler for x in nodes_below(n)}
+    text = index.text(path) if path.endswith(".py") else None
+    # tests that never run (always skipped), or run only where a path exists (kept aside: whether a CI job has the path
+    # is decided per command)
+    skips = gates(tree, path) if text is None or "skip" in text else {}
+    gated: list[Any] = []
+
+    def counts(n: ast.AST) -> bool:
+        g = skips.get(id(n))
+        if g is not None and g != ALWAYS and g not in gated:
+            gated.append(g)
+        return g is None
+
     asserts = raises = endpoint = False
     for n in statement_walk(tree):  # ``assert`` and ``raise`` are statements
         cls = n.__class__
         if cls is ast.Assert:
-            if not asserts and id(n) not in handled and not _checks_nothing(n, ""):
+            if not asserts and id(n) not in handled and not _checks_nothing(n, "") and counts(n):
                 asserts = True
-        elif cls is ast.Raise and not raises and id(n) not in handled:
+        elif cls is ast.Raise and not raises and id(n) not in handled and id(n) not in skips:
             raises = True
     # the calls (the module's node list) only when one can change the answer: the name of an assertion or endpoint call
     # is an identifier, written as it is in a plain ASCII source file (not a notebook, not a template)
-    text = index.text(path) if path.endswith(".py") else None
     if text is not None and text.isascii() and "{{" not in text and "endpoint" not in text and (asserts or not any(w in text for w in _ASSERT_WORDS)):
-        return [asserts, raises, endpoint]
+        return [asserts, raises, endpoint, *([gated] if gated and not asserts else [])]
     for n in walk(tree):
         if n.__class__ is ast.Call:
             f = n.func  # type: ignore[attr-defined]
@@ -119,9 +132,9 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 endpoint = endpoint or name in _ENDPOINT_CALLS
             else:
                 name = f.id if f.__class__ is ast.Name else ""
-            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name):
+            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name) and counts(n):
                 asserts = True
-    return [asserts, raises, endpoint]
+    return [asserts, raises, endpoint, *([gated] if gated and not asserts else [])]
 
 
 # derived as a test file is parsed (by whichever detector parses it first): a test command collecting it later needs no
@@ -139,12 +152,17 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
     # collects thousands of test files parses only as many as it takes, and the answer is the same as over all of them
     seen = asserts = False
     post_deploy = True
+    job_text: str | None = None
     for e in collected_tests(index, c, runner):
         f = index.fact(e.path, TEST_FACTS)
         if f is None:
             continue
         seen = True
         asserts = asserts or f[0] or (runner == "python" and f[1])
+        if not asserts and len(f) > 3:  # assertions that run only where a path exists: does the job have it?
+            if job_text is None:
+                job_text = "\n".join(x.text for x in job_commands(index, c.job))
+            asserts = any(may_exist(index, g, job_text) for g in f[3])
         post_deploy = post_deploy and f[2]
         if asserts and not post_deploy:
             break

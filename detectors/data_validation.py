@@ -10,15 +10,19 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.data_checks import (
     below_ge_conftest,
+    check_line,
     cli_tool,
     conftests,
     custom_check,
     is_called,
     may_check,
     pandera_schemas,
+    quarantine_check,
+    raises_outside_handlers,
     real_data,
     row_validation,
 )
+from mlscan.facts.kedro_validation import validated_datasets
 from mlscan.facts.orchestration import only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import result_used, walk
@@ -47,7 +51,15 @@ def _custom_checks(index: FileIndex, path: str) -> bool | None:
     """Does the file define a custom data check (``custom_check``)? None when it does not parse. Derived as the file is
     parsed when it names a check word: files without a library word are then not parsed a second time to find none."""
     tree = index.python(path)
-    return None if tree is None else any(isinstance(n, ast.FunctionDef) and custom_check(n) for n in ops.statements(tree))
+    if tree is None:
+        return None
+    return any(isinstance(n, ast.FunctionDef) and custom_check(n) for n in ops.statements(tree)) or _quarantines(tree) is not None
+
+
+def _quarantines(tree: ast.AST) -> ast.FunctionDef | None:
+    """The first check that moves failing files to a reject folder, in a module that raises when nothing valid is left."""
+    fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and quarantine_check(n)), None)
+    return fn if fn is not None and raises_outside_handlers(tree) else None
 
 
 CUSTOM_CHECKS = register_fact("data.validation.custom_checks", _custom_checks, eager=lambda index, path: index.may_mention(path, CHECK_WORDS))
@@ -58,7 +70,7 @@ class DataValidation(Detector):
 
     id = "data.validation"
     questions = ("D4",)
-    globs = ("**/*.py", "**/*.ipynb", "**/great_expectations.yml", ".github/workflows/*")
+    globs = ("**/*.py", "**/*.ipynb", "**/great_expectations.yml", ".github/workflows/*", "**/catalog*.yml", "**/catalog*.yaml")
     signals = ("data.validation",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -72,6 +84,14 @@ class DataValidation(Detector):
             key = next((k for k in doc if str(k).startswith("checks for ")), None) if isinstance(doc, dict) else None
             if key is not None:
                 configs.append((e, doc.line_of(key), "soda"))
+        # Kedro catalog entries validated on load (kedro-pandera metadata, Kedro's ``validator:``): a check of a node's input
+        # whenever ``kedro run`` runs the pipeline, when the plugin is installed by default
+        for path, line, name, kind, installed, trains in validated_datasets(index):
+            automated = installed and bool(trains)  # a dataset only scoring pipelines load is scoring data, not training data
+            tools.add(kind)
+            yield self.found("data.validation", index, path, line, strength=Strength.STRONG if automated else Strength.WEAK,
+                             attrs={"tool": kind, "automated": automated, "before_training": automated, "dataset": name,
+                                    **({} if installed else {"install_gated": True}), **({"scoring_data": True} if trains is False else {})})
         for e, line, tool in configs:
             if tool not in tools:  # configured, never run
                 tools.add(tool)
@@ -141,8 +161,10 @@ class DataValidation(Detector):
             if "custom" not in hits and not ops.imports_module(al, "fastapi", "flask", "pydantic"):
                 test = place(index, e).kind == "test"
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and custom_check(n) and (test or is_called(index, n.name))), None)
+                if fn is None and (q := _quarantines(tree)) is not None and is_called(index, q.name):
+                    fn = q
                 if fn is not None:
-                    hits["custom"] = (fn.lineno, {})
+                    hits["custom"] = (check_line(fn), {})  # at the check that fails on bad data, not the function's opening lines
             if "custom" not in hits and ops.imports_module(al, "pydantic"):
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and row_validation(n) and is_called(index, n.name)), None)
                 if fn is not None:

@@ -10,17 +10,24 @@ from mlscan.detector import Detector
 from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, Section, classify, commands, document, project_docs
 from mlscan.facts.placeholders import placeholder_shell
 from mlscan.facts.taskrunners import makefile_recipes
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
+# set-up and prerequisite headings of READMEs written in French, Spanish, Portuguese and German
+_FOREIGN_PREREQUISITES = r"pr[ée]-?requis|pr[ée]-?requisitos|requisitos|voraussetzungen"
+_FOREIGN_SETUP = (_FOREIGN_PREREQUISITES + r"|instala\w*|installieren|d[ée]marrage|d[ée]marrer|mise en place|utilisation|"
+                  r"lancement|lancer|ex[ée]cution|configuraci[oó]n|configura[çc][ãa]o|ejecuci[oó]n|execu[çc][ãa]o|uso|"
+                  r"primeros pasos|primeiros passos|einrichtung|verwendung|schnellstart|ausf[üu]hren|inbetriebnahme")
 # a section (or a whole page, by its file name) that tells someone how to set up or run the project
 _SETUP = lazy_re(
     r"\b(install\w*|set[\s_-]?up|setting[\s_-]up|getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|usage|how[\s_-]to|"
     r"run\w*|execut\w*|launch\w*|start\w*|develop\w*|local\w*|deploy\w*|build\w*|train\w*|tutorials?|guides?|steps?|"
     r"prerequisites?|requirements|environment|walkthrough|scripts?|commands?|docker|serv(e|ing)|test\w*|reproduc\w*|"
     r"pipelines?|workflows?|experiments?|inference|predict\w*|evaluat\w*|bootstrap\w*|onboarding|instructions?|"
-    r"demo|examples?|configur\w*|provision\w*|operat\w*)\b",
+    r"demo|examples?|configur\w*|provision\w*|operat\w*|"
+    # the same headings in French, Spanish, Portuguese and German READMEs ("Pré-requis", "Instalación", "Démarrage")
+    + _FOREIGN_SETUP + r")\b",
     re.IGNORECASE,
 )
 MAX_FILES = 6
@@ -42,6 +49,31 @@ _SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|sna
 
 
 
+# a command that adds a dependency to the project's declaration (``uv add``, ``poetry add``): what a contributor does to
+# change the project, not a step of setting it up; so is an install whose package is a placeholder to fill in
+# (``uv add [package-name]``, ``pip install <package>``; ``az ad sp show --id <app_id>`` is a step with a value to fill in)
+_ADDS_DEPENDENCY = lazy_re(r"^\s*(uv|poetry|pdm|rye|pixi|hatch|yarn|pnpm|pipenv)\s+add\b|^\s*(npm|pipenv)\s+(install|i)\s+(-\S+\s+)*[A-Za-z@<\[{]")
+_PLACEHOLDER_WORD = lazy_re(r"^(<[^<>-][^<>]*>|\[[\w.][\w\s.-]*\]|\{[\w.][\w\s.-]*\}|your[_-][\w-]+|YOUR_[A-Z_]+)$")
+_PACKAGE_MANAGERS = frozenset({"pip", "pip3", "pipx", "uv", "poetry", "pdm", "pipenv", "conda", "mamba", "micromamba", "npm", "yarn", "pnpm"})
+
+
+# a command that installs what the project itself declares: its lock, requirements or package, its environment file, its
+# set-up target, or its stack of services
+_PROJECT_INSTALL = lazy_re(
+    r"^\s*(sudo\s+)?((python[\d.]*\s+-m\s+)?pip[\d.]*\s+install\s+(.*\s)?(-r|--requirement|-e|--editable)(\s|=)|"
+    r"(python[\d.]*\s+-m\s+)?pip[\d.]*\s+install\s+(-\S+\s+)*\.(\[[^\]]*\])?(\s|$)|uv\s+(sync|pip\s+(sync|install\s+(-r|-e)))\b|"
+    r"poetry\s+install\b|pipenv\s+(sync|install(\s+-\S+)*\s*$)|pdm\s+(install|sync)\b|rye\s+sync\b|pixi\s+install\b|"
+    r"(conda|mamba|micromamba)\s+(env\s+(create|update)|create\s+.*(-f|--file))|npm\s+(ci|install)\s*$|"
+    r"make\s+(install|setup|requirements|deps|dependencies|env|venv|init|bootstrap)\s*$|docker[\s-]compose\s+(.*\s)?up\b)")
+
+
+def _guidance(cmd: str) -> bool:
+    """A command a page gives as guidance for changing the project or as a template, not a set-up step."""
+    words = cmd.split()
+    return bool(_ADDS_DEPENDENCY.match(cmd)) or (bool(words) and words[0] in _PACKAGE_MANAGERS and classify(cmd) == INSTALL
+                                                  and any(_PLACEHOLDER_WORD.match(w) for w in words[1:]))
+
+
 def _system_install(cmd: str) -> bool:
     return bool(_SYSTEM_INSTALL.search(cmd.replace("\\|", "|")))
 
@@ -60,7 +92,7 @@ def _reference(trail: tuple[str, ...] | list[str]) -> bool:
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
 _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|set[\s_-]?up|setting[\s_-]up|install\w*|usage|"
-                        r"how[\s_-]to[\s_-](run|use|start)|running)\b", re.IGNORECASE)
+                        r"how[\s_-]to[\s_-](run|use|start)|running|" + _FOREIGN_SETUP + r")\b", re.IGNORECASE)
 
 
 # a section that describes the system rather than telling the reader what to do: its numbered list is the order things
@@ -93,10 +125,14 @@ def _plain_headings(doc: Document) -> tuple[Section, ...]:
 
 
 # a section listing what the reader's machine needs before the set-up starts ("Prerequisites", "Before you begin")
-_PREREQUISITES = lazy_re(r"\b(pre-?requisites?|before you (begin|start)|what you need|you will need|system requirements)\b", re.IGNORECASE)
+_PREREQUISITES = lazy_re(r"\b(pre-?requisites?|before you (begin|start)|what you need|you will need|system requirements|"
+                         + _FOREIGN_PREREQUISITES + r")\b", re.IGNORECASE)
 # upgrading the installer itself (``pip install --upgrade pip``, ``python -m pip install -U pip setuptools wheel``):
 # machine preparation before the project's own install
-_INSTALLER_UPGRADE = lazy_re(r"^\s*(python[\d.]*\s+-m\s+)?pip[\d.]*\s+install\s+(-\S+\s+)*(pip|setuptools|wheel)(\s+(pip|setuptools|wheel))*\s*$")
+# (or installing the installer the project's set-up then uses: ``pip install uv``, ``pipx install poetry``)
+_INSTALLER_UPGRADE = lazy_re(r"^\s*(python[\d.]*\s+-m\s+)?pip[x\d.]*\s+install\s+(-\S+\s+)*(pip|setuptools|wheel|uv|poetry|pipenv|pdm|pipx|"
+                             r"hatch|rye|virtualenv|pip-tools|conda-lock)(\s+(pip|setuptools|wheel|uv|poetry|pipenv|pdm|pipx|hatch|rye|"
+                             r"virtualenv|pip-tools|conda-lock))*\s*$")
 _ONBOARDING = lazy_re(r"\b(get(ting)?[\s_-]?started|quick[\s_-]?start|set[\s_-]?up|install\w*|onboard\w*)\b", re.IGNORECASE)
 _LISTS_ONLY = lazy_re(r"^\s*[\w.-]+\s+(--list|-l|--help|-h|help|--version|-V|list)\s*$")
 # a section that is a command reference ("Quick Reference Commands", "CLI", "Cheat sheet") rather than the steps to set up
@@ -224,19 +260,27 @@ def _bare_commands(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int,
             joined.append((line, text))
     out: list[tuple[int, str, str]] = []
     for line, cmd in joined:
-        kind = classify(cmd)
-        words = cmd.split()
-        if kind is None or not (cmd[0].islower() or cmd[0] in "./") or (cmd.endswith(_SENTENCE_END) and not cmd.endswith(" .")) \
-                or len(words) > 1 and words[1].lower() in _PROSE_WORDS:
+        kind = _bare_kind(index, cmd)
+        if kind is None:
             return []
-        head = words[0].rsplit("/", 1)[-1]
-        if head.startswith("python") and not (len(words) > 1 and (words[1].endswith(".py") or words[1] in ("-m", "-c"))):
-            return []  # "python is required": prose
-        if head in ("make", "gmake") and not index.select(("Makefile", "makefile", "GNUmakefile", "**/Makefile")):
-            return []  # "make sure ...": prose, unless the project has a Makefile
         if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd):
             out.append((line, cmd, kind))
     return out
+
+
+def _bare_kind(index: FileIndex, cmd: str) -> str | None:
+    """What a line written as a bare command does (``classify``), None when it reads as prose instead."""
+    kind = classify(cmd)
+    words = cmd.split()
+    if kind is None or not (cmd[0].islower() or cmd[0] in "./") or (cmd.endswith(_SENTENCE_END) and not cmd.endswith(" .")) \
+            or len(words) > 1 and words[1].lower() in _PROSE_WORDS:
+        return None
+    head = words[0].rsplit("/", 1)[-1]
+    if head.startswith("python") and not (len(words) > 1 and (words[1].endswith(".py") or words[1] in ("-m", "-c"))):
+        return None  # "python is required": prose
+    if head in ("make", "gmake") and not index.select(("Makefile", "makefile", "GNUmakefile", "**/Makefile")):
+        return None  # "make sure ...": prose, unless the project has a Makefile
+    return kind
 
 
 def _indent_of(index: FileIndex, path: str, line: int) -> int:
@@ -252,6 +296,43 @@ def _steps(doc: Document, readme: bool = False) -> list[Block]:
     so are those of a sub-section that describes the system ("Flow", "Architecture")."""
     return [b for sec in doc.sections if not readme or (any(_README_SETUP.search(t) for t in sec.trail) and not _DESCRIBES.search(sec.title))
             for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
+
+
+# where a sentence or a clause ends: an optional clause ("or if you want to schedule it, run ...") begins an aside
+_CLAUSE = lazy_re(r"(?<=[.;!?])\s+|,\s*(?=(?:or|and|but|otherwise)\b)|\s(?=or\s+if\b)")
+
+
+def _clauses(text: str) -> list[str]:
+    """The sentences and clauses of a paragraph, split outside its inline code (``cd src. python x.py`` stays whole)."""
+    masked = _INLINE_CODE.sub(lambda m: "`" + "x" * (len(m.group(0)) - 2) + "`", text)
+    cuts = [0, *(m.end() for m in _CLAUSE.finditer(masked)), len(text)]
+    return [text[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _before_optional(text: str) -> list[str]:
+    """The clauses of a paragraph before the first one that calls something optional."""
+    out: list[str] = []
+    for clause in _clauses(text):
+        if _OPTIONAL.search(clause):
+            break
+        out.append(clause)
+    return out
+
+
+_ITEM_ARG = lazy_re(r"^(-{1,2}[\w-]+|[a-z0-9][\w.:/=-]*|\.{1,2}(/[\w./-]*)?)$")
+
+
+def _bare_item(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str, str]]:
+    """A one-line list item that is nothing but a shell command (``- pip install -r requirements.txt`` under "Configure
+    your environment"), read like a paragraph of bare commands: ``[(line, command, kind)]`` or none."""
+    cmd = b.text.strip()
+    words = cmd.split()
+    # a one-word item (``- docker``) names a tool to have; a requirement (``tensorboard >= 1.14 (see [docs](#tb))``) or
+    # an item with Markdown markup is a note: a command's second word is a subcommand, a path or an option
+    if b.line != b.end_line or len(words) < 2 or not _ITEM_ARG.match(words[1]) or any(c in cmd for c in "[]()*`"):
+        return []
+    kind = _bare_kind(index, cmd)
+    return [(b.line, cmd, kind)] if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd) else []
 
 
 class DocsSetup(Detector):
@@ -283,43 +364,13 @@ class DocsSetup(Detector):
                 _SETUP.search(t) for x in sections for t in x.trail[1:])
             # a top README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
             headingless = where == "readme" and len(doc.sections) == 1 and not doc.sections[0].title
-            for s in sections:
+            setup_found: dict[int, int] = {}  # index in ``found`` -> its section, for commands under a heading titled for the set-up
+            for n, s in enumerate(sections):
                 trail = () if titled and s.level == 1 else s.trail
-                if _OPTIONAL.search(s.title):
-                    continue
-                if not (page_is_guide or any(_SETUP.search(t) for t in trail)):
-                    for b in s.blocks if headingless else ():
-                        if b.kind == TEXT and not _INLINE_CODE.search(b.text):
-                            found += [(line, cmd, kind, s.title) for line, cmd, kind in _bare_commands(index, e.vpath, b)]
-                    continue
-                aside = False  # the paragraph before a code block calls it optional
-                under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
-                for b in s.blocks:
-                    if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
-                        indent = _indent_of(index, e.path, b.line) if b.kind == LIST else -1
-                        if under is not None and indent <= under:
-                            under = None
-                        aside = under is not None or bool(_OPTIONAL.search(b.text))
-                        if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
-                            under = indent
-                        inline = [] if aside else _INLINE_CODE.findall(b.text)
-                        for cmd in inline:
-                            kind = classify(cmd)
-                            if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):
-                                found.append((b.line, cmd, kind, s.title))
-                                refs |= {b.line} if _reference(s.trail) else set()
-                        if b.kind == TEXT and not aside and not inline:  # commands written as bare lines under a step heading
-                            for line, cmd, kind in _bare_commands(index, e.vpath, b):
-                                found.append((line, cmd, kind, s.title))
-                                refs |= {line} if _reference(s.trail) else set()
-                        continue
-                    if not b.is_shell or aside:
-                        continue
-                    for line, cmd in commands(b):
-                        kind = classify(cmd)
-                        if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd, unbuilt):
-                            found.append((line, cmd, kind, s.title))
-                            refs |= {line} if _reference(s.trail) else set()
+                before = len(found)
+                self._section(index, e, s, trail, page_is_guide, headingless, found, unbuilt, refs)
+                if any(_README_SETUP.search(t) for t in trail):
+                    setup_found.update((i, n) for i in range(before, len(found)))
             if not found:
                 steps = _steps(doc) if page_is_guide else _steps(doc, readme=True) if where == "readme" else []
                 if len(steps) >= MIN_STEPS:  # a setup guide of numbered steps done in consoles and portals, not commands
@@ -330,10 +381,22 @@ class DocsSetup(Detector):
                 continue  # describes or markets the project, but gives no steps to follow
             kinds = {INSTALL if _system_install(c) else k for _, c, k, _ in found}
             # cited at the first command of the project's own set-up, past the machine's prerequisites: a system package
-            # manager's install, and the tools a "Prerequisites" list asks the reader to have (``pip install dvc``)
-            line, cmd, _, section = next((f for f in found if not _system_install(f[1]) and not _PREREQUISITES.search(f[3])
-                                          and not _INSTALLER_UPGRADE.match(f[1])),
-                                         next((f for f in found if not _system_install(f[1])), found[0]))
+            # manager's install, and the tools a "Prerequisites" list asks the reader to have (``pip install dvc``), past
+            # guidance for changing the project (``uv add [package-name]``); first the install of what the project
+            # declares (``uv sync``, ``pip install -r requirements.txt``, ``docker compose up``) under a heading titled for
+            # the set-up, a prerequisites list's included, cited at that section's first step (a README's exercises or
+            # notes further down run commands too)
+            def step(f: tuple[int, str, str, str]) -> bool:
+                return not _system_install(f[1]) and not _INSTALLER_UPGRADE.match(f[1]) and not _guidance(f[1])
+
+            def own(f: tuple[int, str, str, str]) -> bool:
+                return step(f) and (not _PREREQUISITES.search(f[3]) or bool(_PROJECT_INSTALL.match(f[1])))
+
+            first = next((setup_found[i] for i, f in enumerate(found) if i in setup_found and step(f) and _PROJECT_INSTALL.match(f[1])), None)
+            line, cmd, _, section = next(
+                (f for i, f in enumerate(found) if first is not None and setup_found.get(i) == first and own(f)),
+                next((f for f in found if step(f) and not _PREREQUISITES.search(f[3])),
+                     next((f for f in found if not _system_install(f[1])), found[0])))
             # install commands alone, however many, say nothing about running the project (T1's partial)
             strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1
@@ -350,3 +413,52 @@ class DocsSetup(Detector):
                     **({"reference": True} if line in refs else {}),
                 },
             )
+
+    @staticmethod
+    def _section(index: FileIndex, e: FileEntry, s: Section, trail: tuple[str, ...], page_is_guide: bool, headingless: bool,
+                 found: list[tuple[int, str, str, str]], unbuilt: set[str], refs: set[int]) -> None:
+        """Append the install and run commands of one section to ``found`` (``(line, command, kind, section)``), the lines
+        of those in a command reference section to ``refs``."""
+        if _OPTIONAL.search(s.title):
+            return
+        if not (page_is_guide or any(_SETUP.search(t) for t in trail)):
+            for b in s.blocks if headingless else ():
+                if b.kind == TEXT and not _INLINE_CODE.search(b.text):
+                    found.extend((line, cmd, kind, s.title) for line, cmd, kind in _bare_commands(index, e.vpath, b))
+            return
+        reference = _reference(s.trail)
+        aside = False  # the paragraph before a code block calls it optional
+        under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
+        for b in s.blocks:
+            if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
+                indent = _indent_of(index, e.path, b.line) if b.kind == LIST else -1
+                if under is not None and indent <= under:
+                    under = None
+                aside = under is not None or bool(_OPTIONAL.search(b.text))
+                if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
+                    under = indent
+                # an optional clause makes the rest of the paragraph an aside, not what comes before it ("run `make
+                # train`, or if you want to schedule it, `make schedule`": the first is a step, the second an aside)
+                inline = [] if under is not None else [c for clause in _before_optional(b.text) for c in _INLINE_CODE.findall(clause)]
+                for cmd in inline:
+                    kind = classify(cmd)
+                    if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):
+                        found.append((b.line, cmd, kind, s.title))
+                        if reference:
+                            refs.add(b.line)
+                if not aside and not _INLINE_CODE.search(b.text):
+                    # commands written as bare lines under a step heading, or as a list of them (``- uv sync``)
+                    bare = _bare_commands(index, e.vpath, b) if b.kind == TEXT else _bare_item(index, e.vpath, b)
+                    for line, cmd, kind in bare:
+                        found.append((line, cmd, kind, s.title))
+                        if reference:
+                            refs.add(line)
+                continue
+            if not b.is_shell or aside:
+                continue
+            for line, cmd in commands(b):
+                kind = classify(cmd)
+                if kind in (INSTALL, RUN) and not _runs_nothing(index, e.vpath, cmd, unbuilt):
+                    found.append((line, cmd, kind, s.title))
+                    if reference:
+                        refs.add(line)

@@ -23,9 +23,34 @@ CATEGORIES = {
 }
 
 
+# a target that prepares data only (a data-science template's ``data: requirements``): no model is trained or deployed by it
+_DATA_ONLY = frozenset({"data", "features", "preprocess", "process", "download", "etl"})
+# a target for the developer's chores (a debug image's build, linting, docs): it runs nothing of the project
+_CHORES = frozenset({"debug", "lint", "clean", "format", "fmt", "docs", "doc", "help", "style", "typecheck", "mypy", "precommit"})
+
+
 def _categories(name: str) -> set[str]:
     parts = set(re.split(r"[-_:./ ]+", name.lower()))
     return {c for c, words in CATEGORIES.items() if parts & words}
+
+
+def _runs_project(name: str, kinds: set[str]) -> bool:
+    """Does a target train, run the pipeline or deploy (not a chore's ``build_debug``, not ``data`` preparation alone)?"""
+    parts = set(re.split(r"[-_:./ ]+", name.lower()))
+    if parts & _CHORES or not kinds & {"train", "deploy"}:
+        return False
+    return "deploy" in kinds or bool(parts & (CATEGORIES["train"] - _DATA_ONLY))
+
+
+def _recipe_end(index: FileIndex, path: str, line: int) -> int | None:
+    """The last line of a Makefile target's first two recipe lines (tab-indented, below its header), None when it has none."""
+    lines = index.lines(path)
+    end = None
+    for j in range(line + 1, min(len(lines), line + 2) + 1):
+        if not lines[j - 1].startswith("\t"):
+            break
+        end = j
+    return end
 
 
 class DocsTaskrunner(Detector):
@@ -48,9 +73,13 @@ class DocsTaskrunner(Detector):
                 kinds = {n: _categories(n) or ({"test"} if found_tool == "tox" else set()) for n, _, _ in targets}
                 useful = [(n, ln) for n, ln, _ in targets if kinds[n]]
                 cats = sorted({c for n, _ in useful for c in kinds[n]})
-                # cited at the first target that runs the project (trains, runs its pipeline, deploys), else the first useful one
-                runs = [ln for n, ln in useful if kinds[n] & {"train", "deploy"}]
-                line = runs[0] if runs else useful[0][1] if useful else targets[0][1]
+                # cited at the first target that runs the project (trains, runs its pipeline, deploys; not a chore such as
+                # a debug image's build, nor data preparation alone), else its set-up target, else the first useful one;
+                # a Makefile target with the recipe lines that show what it runs
+                runs = [ln for n, ln in useful if _runs_project(n, kinds[n])]
+                setup = [ln for n, ln in useful if "setup" in kinds[n]]
+                line = runs[0] if runs else setup[0] if setup else useful[0][1] if useful else targets[0][1]
+                end = _recipe_end(index, e.path, line) if tool == "make" and line else None
                 names = [n for n, _ in useful] or [n for n, _, _ in targets]
                 # a task runner at the project's top level runs the project; one in a sub-folder (a web console's
                 # package.json, an infrastructure Makefile) runs that part (T1 prefers the former)
@@ -60,7 +89,7 @@ class DocsTaskrunner(Detector):
                 if web:
                     attrs["web_frontend"] = True  # a web UI's dev server and bundle: not the ML project's setup
                 yield self.found(
-                    "docs.taskrunner", index, e.path, line,
+                    "docs.taskrunner", index, e.path, line, end_line=end,
                     strength=Strength.MEDIUM if useful and not web else Strength.WEAK,  # e.g. only `clean`/`style`
                     attrs=attrs,
                 )

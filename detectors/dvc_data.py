@@ -6,6 +6,7 @@ metrics and plots) has nothing to link a data version to (``model: false``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
@@ -51,6 +52,8 @@ class DvcData(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.dvc",)):
+            if e.test:
+                continue  # a test's fixture data (tests/fixtures/x.dvc), not the data the project's models learn from
             for doc in index.yaml(e.path):
                 outs = doc.get("outs") if isinstance(doc, dict) else None
                 if isinstance(outs, list) and any(_hashed(o) for o in outs):
@@ -64,6 +67,8 @@ class DvcData(Detector):
                         attrs["tracks"] = tracks  # versioned, but not the data a model learns from
                     yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
         for e in index.select(("**/dvc.lock",)):
+            if e.test:
+                continue  # a test fixture's lock records the fixture's run, not the project's pipeline
             for doc in index.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None
                 if not isinstance(stages, dict) or not stages:
@@ -130,14 +135,22 @@ class DvcData(Detector):
         return replace(ev, context="deps -> outs of one stage")
 
 
+# tabular and record data formats: a table is data whatever its name (``model_input_table.parquet``)
+_DATA_EXT = (".parquet", ".pq", ".csv", ".tsv", ".feather", ".arrow", ".xlsx", ".xls", ".avro", ".orc", ".jsonl", ".tfrecord", ".tfrecords")
+# the model's input or output data, named for the model (Kedro's data layers ``05_model_input``, ``07_model_output``;
+# ``model_input_table``): data, not the model
+_MODEL_DATA = re.compile(r"model[_\-\s]?(input|output)s?")
+
+
 def _model_path(path: str) -> bool:
     """A locked output that is a model: a model format, or a path named for models (a JSON output is a model only by
-    its name: ``metrics.json`` and plot data are not)."""
+    its name: ``metrics.json`` and plot data are not; a table, or data named as the model's input or output, is not)."""
     p = path.lower()
-    if _fitted_transform(p):
+    if _fitted_transform(p) or p.endswith(_DATA_EXT):
         return False
     if p.endswith(_MODEL_EXT):
         return True
+    p = _MODEL_DATA.sub("", p)
     if p.endswith(_RECORD_EXT):  # a record (``model/train_data.json``: run id, hashes) is a model only by its own name
         return "model" in p.rsplit("/", 1)[-1]
     return "model" in p
@@ -161,7 +174,10 @@ _WEIGHTS_EXT = (".pt", ".pth", ".h5", ".onnx", ".safetensors", ".keras", ".cbm",
 def _model_file(path: str) -> bool:
     """A tracked output that is a model, not data: a weights format, or a path named for models/checkpoints (a
     pickle or JSON file can be either, so it needs the name)."""
-    return path.lower().endswith(_WEIGHTS_EXT) or bool(words(path) & {"model", "models", "checkpoint", "checkpoints", "weights"})
+    p = path.lower()
+    if p.endswith(_DATA_EXT):
+        return False
+    return p.endswith(_WEIGHTS_EXT) or bool(words(_MODEL_DATA.sub("", p)) & {"model", "models", "checkpoint", "checkpoints", "weights"})
 
 
 def _item_line(items: object, i: int) -> int | None:

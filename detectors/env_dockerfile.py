@@ -119,8 +119,11 @@ class EnvDockerfile(Detector):
                 continue
             code_line, kind, image, ok, installs = hit
             line, snip = ops.locate(index, e, code_line)
+            # a KFP component's image and ``packages_to_install`` are the environment of that one pipeline step (a
+            # lightweight component installs its few packages at run time), not the project's environment
             yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
-                             attrs={"kind": kind, "image": image, "pinned": ok, **({"installs": installs} if installs is not None else {})})
+                             attrs={"kind": kind, "image": image, "pinned": ok, **({"installs": installs} if installs is not None else {}),
+                                    **({"component": True} if kind == "kfp" else {})})
 
 
 # an image whose process is an experiment-tracking server (``mlflow server``/``mlflow ui``, ``python -m mlflow server``):

@@ -30,7 +30,7 @@ class EnvPython(Detector):
     id = "env.python"
     questions = ("E4", "T1")
     globs = (*(f"**/{n}" for n in _LOCKS), "**/*.conda-lock.yml", *REQ_GLOBS, "**/pyproject.toml", "**/Pipfile", "**/setup.py",
-             *ops.YAML_GLOBS, "**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")
+             *ops.YAML_GLOBS, "**/*.py", "**/*.ipynb", "**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")
     signals = ("env.lockfile", "env.pinned_requirements", "env.conda", "env.devcontainer")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -47,7 +47,9 @@ class EnvPython(Detector):
                                  attrs={"kind": "pip-hashes" if "--hash=" in text else "pip-compile"})
                 continue
             if any(r.spec or "@" in r.raw for r in reqs):  # bare names only: nothing is even bounded (E4 no, not partial)
-                yield self._pins(index, e, reqs[0].line, *share(reqs))
+                # cited at a pinned line (``mlflow==2.1.1``), not at the one floating name that may open the file
+                first = next((r for r in reqs if pinned(r.spec, r.raw)), reqs[0])
+                yield self._pins(index, e, first.line, *share(reqs))
         for e in index.select(("**/pyproject.toml", "**/Pipfile", "**/setup.py")):
             deps = _declared(index, e)
             if any(spec for _, spec in deps):
@@ -65,9 +67,23 @@ class EnvPython(Detector):
                     total, pins = _conda(doc["conda_file"])
                     key = "conda_file"
                 if total:
-                    yield self.found("env.conda", index, e.path, doc.line_of(key), strength=Strength.MEDIUM,
+                    # cited at the first pinned package (``- numpy=1.18.*``), not at the interpreter line above it
+                    at = _conda_pin_line(doc if key == "dependencies" else doc["conda_file"]) or doc.line_of(key)
+                    yield self.found("env.conda", index, e.path, at, strength=Strength.MEDIUM,
                                      attrs={"pinned_share": round(pins / total, 2), "total": total, **_model_env(index, e)})
                     break
+        # an Azure ML (SDK v1) environment built in code or notebook cells and used by the runs: ``CondaDependencies.create(
+        # pip_packages=["xgboost==0.90", ...])`` or ``conda_dep.add_pip_package("numpy==1.18.5")`` on an ``Environment`` that is
+        # registered or handed to a run/deployment config (``environment=xgboost_env``): a conda environment declared as code
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if e.test or not index.contains(e.path, (b"CondaDependencies",)):
+                continue
+            hit = _azureml_conda(index, e.path)
+            if hit is not None:
+                line, pins, total = hit
+                at, snip = ops.locate(index, e, line)
+                yield self.found("env.conda", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"kind": "azureml-sdk", "pinned_share": round(pins / total, 2), "total": total})
         for e in index.select(("**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")):
             data = _jsonc(index.text(e.path) or "")
             base = next((str(data[k]) for k in ("image", "dockerFile", "dockerComposeFile") if isinstance(data, dict) and k in data), "")
@@ -80,6 +96,43 @@ class EnvPython(Detector):
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
                           attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
                                  "scope": "dev" if dev else "main", **_model_env(index, e)})
+
+
+_CONDA_ADDS = frozenset({"add_pip_package", "add_conda_package"})
+_ENV_USES = frozenset({"register", "submit"})
+
+
+def _azureml_conda(index: FileIndex, path: str) -> tuple[int, int, int] | None:
+    """(line of the first package, pinned, all) of the packages an Azure ML ``CondaDependencies`` spec lists (``create(
+    pip_packages=[...], conda_packages=[...])`` and ``add_pip_package``/``add_conda_package`` calls), when at least one is
+    pinned and the file registers an environment or hands one to a run or deployment (``environment=``); else None."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    pkgs: list[tuple[int, str]] = []
+    used = False
+    for n in walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        name = ops.dotted(n.func)
+        last = name.rsplit(".", 1)[-1]
+        if name.endswith("CondaDependencies.create"):
+            for k in n.keywords:
+                if k.arg in ("pip_packages", "conda_packages") and isinstance(k.value, (ast.List, ast.Tuple)):
+                    pkgs += [(x.lineno, x.value) for x in k.value.elts if isinstance(x, ast.Constant) and isinstance(x.value, str)]
+        elif last in _CONDA_ADDS and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+            pkgs.append((n.lineno, n.args[0].value))
+        if last in _ENV_USES or any(k.arg == "environment" for k in n.keywords):
+            used = True
+    if not pkgs or not used:
+        return None
+    pins = 0
+    for _line, raw in pkgs:
+        req = parse_requirements(raw)
+        pins += bool(req) and pinned(req[0].spec, raw) or bool(re.match(r"^[\w.-]+=\d", raw))  # conda's ``numpy=1.18.5``
+    if not pins:
+        return None  # nothing pinned: whatever the package index serves that day
+    return min(line for line, _ in pkgs), pins, len(pkgs)
 
 
 def _model_env(index: FileIndex, e: FileEntry) -> dict[str, bool]:
@@ -146,6 +199,26 @@ def _conda(doc: Any) -> tuple[int, int]:
     if not all(isinstance(s, str) and not s.startswith(("http", "/")) for s, _ in specs):
         return 0, 0
     return len(specs), sum(p for _, p in specs)
+
+
+_CONDA_PIN = lazy_re(r"[^=<>!~]=\s*\d|==|@")
+
+
+def _conda_pin_line(doc: Any) -> int | None:
+    """The line of a conda environment's first pinned package other than the interpreter (``- numpy=1.18.*``, a pip
+    entry ``- mlflow==2.9.2``); None when the file's lines are not known or nothing but the interpreter is pinned."""
+    items = doc.get("dependencies") if isinstance(doc, dict) else None
+    if not hasattr(items, "line_of"):
+        return None
+    for i, item in enumerate(items):
+        if isinstance(item, str) and _CONDA_PIN.search(item) and not re.match(r"\s*python\s*[=<>]", item):
+            return int(items.line_of(i))
+        pips = item.get("pip") if isinstance(item, dict) else None
+        if hasattr(pips, "line_of"):
+            for j, p in enumerate(pips):
+                if isinstance(p, str) and not p.startswith("-") and _CONDA_PIN.search(p):
+                    return int(pips.line_of(j))
+    return None
 
 
 _JSONC_TOKEN = lazy_re(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')

@@ -4,6 +4,7 @@ Python or named by a pipeline job's ``component:``); a dependency that is never 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.place import place
+from mlscan.facts.tracking import guarded_imports
 from mlscan.index import FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
@@ -62,15 +64,22 @@ class ExplainPython(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         used: set[str] = set()
+        declared_tools: set[str] | None = None
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not index.mentions(e.path, _NEEDLES):
                 continue
             for tool, line, snip in index.fact(e.path, TOOL_FACTS) or []:
                 used.add(tool)
                 where = place(index, e).kind
+                gated = False
+                if tool in _TOOL_MODULES and _TOOL_MODULES[tool] & guarded_imports(index.python(e.path) or ast.Module(body=[], type_ignores=[])):
+                    if declared_tools is None:
+                        declared_tools = _installed(index)
+                    gated = tool not in declared_tools
                 yield self.found("explain.usage", index, e.path, line, snippet=snip,
-                                 strength=Strength.STRONG if where == "automated" else Strength.MEDIUM,
-                                 attrs={"tool": tool, "wired": where == "automated", "declared_only": False})
+                                 strength=Strength.WEAK if gated else Strength.STRONG if where == "automated" else Strength.MEDIUM,
+                                 attrs={"tool": tool, "wired": where == "automated", "declared_only": False,
+                                        **({"install_gated": True} if gated else {})})
         for e in index.select(ops.YAML_GLOBS):
             if e.test or not index.contains(e.path, (b"_explanation",)):
                 continue
@@ -95,6 +104,40 @@ class ExplainPython(Detector):
             if tool not in used:
                 yield self.found("explain.usage", index, path, line, strength=Strength.WEAK,
                                  attrs={"tool": tool, "wired": False, "declared_only": True})
+
+
+# the modules an explainability tool is imported as (a tool used behind ``try: import shap`` / ``except ImportError``)
+_TOOL_MODULES: dict[str, set[str]] = {}
+for _prefix, _tool_name in _LIBS:
+    if _prefix.endswith(".") and not _prefix.startswith(("google.", "sagemaker.")):
+        _TOOL_MODULES.setdefault(_tool_name, set()).add(_prefix.split(".", 1)[0])
+# ``pip install ... shap`` in an image, a script, a CI step or a task runner: the package is installed after all
+_PIP_INSTALL = re.compile(r"\b(?:pip3?|uv\s+pip|poetry\s+add|conda\s+install|mamba\s+install)\s+(?:install\s+)?([^\n&|;]*)")
+_INSTALL_FILES = ("**/Dockerfile*", "**/*.Dockerfile", "**/dockerfile", "**/*.sh", "**/Makefile", ".github/workflows/*.yml",
+                  ".github/workflows/*.yaml", "**/.gitlab-ci.yml", "**/azure-pipelines*.yml", "**/buildspec*.yml", "**/cloudbuild*.yaml")
+
+
+def _installed(index: FileIndex) -> set[str]:
+    """The explainability tools a default install brings: declared as a dependency (requirements, pyproject, Pipfile,
+    conda environment, setup.py) or pip-installed by an image, script, CI step or task runner of the project."""
+    out = {tool for _e, _line, tool in ops.declared(index, _DISTS)}
+    for e in index.select(("**/pyproject.toml",)):  # ``dependencies = ["shap>=0.44"]`` on one line
+        doc = index.toml(e.path) or {}
+        proj = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+        tool_ = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
+        poetry = tool_.get("poetry") if isinstance(tool_.get("poetry"), dict) else {}
+        names = [x for x in proj.get("dependencies") or [] if isinstance(x, str)]
+        names += list(poetry.get("dependencies") or {}) if isinstance(poetry.get("dependencies"), dict) else []
+        out |= {_DISTS[n] for x in names if (n := re.split(r"[<>=~!\[;@ ]", x.strip(), maxsplit=1)[0].lower().replace("_", "-")) in _DISTS}
+    for e in index.select(_INSTALL_FILES):
+        if e.test or not index.contains(e.path, (b"install", b"add")):
+            continue
+        for m in _PIP_INSTALL.finditer(index.text(e.path) or ""):
+            for w in m.group(1).split():
+                name = re.split(r"[<>=~!\[;]", w.strip("'\""), maxsplit=1)[0].lower().replace("_", "-")
+                if name in _DISTS:
+                    out.add(_DISTS[name])
+    return out
 
 
 def _tool_facts(index: FileIndex, path: str) -> list[list[Any]] | None:

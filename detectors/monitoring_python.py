@@ -10,11 +10,13 @@ import re
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
+from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
+from mlscan.facts.ci_vocab import AUTOMATIC
 from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
-from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_splits_only
+from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_sample, training_splits_only
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -65,6 +67,9 @@ _LIBS = (
 )
 _INTERACTIVE_UI = ("streamlit", "gradio", "dash", "panel")
 _LIB_TOOLS = frozenset(t for _p, t, _k in _LIBS)
+# drift report libraries a script runs itself (managed monitors are scheduled on a deployed endpoint by definition)
+_REPORT_LIBS = frozenset({"evidently", "nannyml", "alibi-detect", "whylogs"})
+_SIMULATED_SIGNALS = frozenset({"monitoring.model", "monitoring.data_drift", "monitoring.model_drift"})
 _NOT_MONITORING = ("sagemaker.model_monitor.DataCaptureConfig", "whylogs.core.constraints")
 _SCHEDULED = ("create_monitoring_schedule", "ModelDeploymentMonitoringJob", "create_monitor", "MonitorSchedule")
 # calls that create a managed, scheduled monitor on the platform (SageMaker Model Monitor schedules, Vertex AI model
@@ -97,8 +102,15 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
-        placeholder = substitute = on_demand = splits = None
-        for f in self._monitors(index, e, tree):
+        placeholder = substitute = on_demand = splits = sampled = None
+        found = list(self._monitors(index, e, tree))
+        # a library report of input drift alone (no prediction drift, quality or ground truth) that no schedule in the
+        # module sets up: whether anything runs it unattended, or a model is deployed at all, is the pack's question
+        kinds = {(f.signal, f.attrs.get("tool")) for f in found}
+        input_only = {t for s_, t in kinds if s_ == "monitoring.data_drift" and t in _REPORT_LIBS and ("monitoring.model_drift", t) not in kinds}
+        if input_only and _unattended(index, e):
+            input_only = set()
+        for f in found:
             if placeholder is None:
                 placeholder = _placeholder_reads(tree)  # drift on ``s3://your-bucket/...`` reads nothing real yet
                 substitute = bool(split_substitute(tree))  # a test-set sample as "current" data when none is there
@@ -107,9 +119,15 @@ class MonitoringPython(Detector):
                 on_demand = ops.imports_module(ops.py_calls(index, e)[0], *_INTERACTIVE_UI)
                 # a report between the training split files (X_train.csv against X_test.csv) profiles the training data
                 splits = bool(training_splits_only(tree))
+                # "current" data sampled from the training split (``unseen = ds["train"].sample(300)``): a simulation
+                sampled = bool(training_sample(tree))
             extra: dict[str, object] = {"placeholder": True} if placeholder else {}
             if splits and f.attrs.get("tool") in _LIB_TOOLS:
                 extra["training_splits"] = True
+            if sampled and f.signal in _SIMULATED_SIGNALS:
+                extra["training_sample"] = True
+            if f.signal == "monitoring.model" and f.attrs.get("tool") in input_only:
+                extra["input_drift_by_hand"] = True
             if substitute:
                 extra["split_substitute"] = True
             if on_demand and f.attrs.get("tool") in _LIB_TOOLS:  # a report library's run, not a metric exported and scraped
@@ -216,6 +234,26 @@ class MonitoringPython(Detector):
             for b in ops.tf_blocks(index, e):
                 for signal, tool in tf_monitors(b):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
+
+
+_SCHEDULE_WORDS = lazy_re(r"\b(?:cron|schedule|schedule_interval|interval|IntervalSchedule|CronSchedule|ScheduleDefinition|rate)\s*[=(]")
+
+
+def _unattended(index: FileIndex, e: FileEntry) -> bool:
+    """Does something run the module without a person: a CI job with an automatic trigger (a schedule, a push, another
+    workflow) reaches it, or it (or the pipeline definition that runs it) declares a schedule (``cron=``,
+    ``schedule_interval=``, ``IntervalSchedule(``)?"""
+    chain = place(index, e).chain
+    links = chain.split(" -> ") if chain else []
+    root = links[0] if links else ""
+    if root.startswith("ci ") and ":" in root:
+        path, _, line = root[3:].rpartition(":")
+        for job in ci_model(index).active_jobs():
+            if job.path == path and job.triggers & AUTOMATIC and any(str(st.line) == line for st in job.steps):
+                return True
+    # the module and the code on the way to it (a pipeline definition, an orchestrator's DAG file that imports it)
+    files = {e.path} | {x.rsplit(" ", 1)[-1].split(":", 1)[0] for x in links if not x.startswith("ci ")}
+    return any(index.entry(f) is not None and _SCHEDULE_WORDS.search(index.text(f) or "") for f in sorted(files))
 
 
 def _selected_monitors(index: FileIndex, base: str) -> set[str]:

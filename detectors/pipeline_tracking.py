@@ -138,11 +138,10 @@ def _referenced(expr: ast.AST) -> list[str]:
 
 
 def _uses(fn: ast.AST, param: str, attrs: tuple[str, ...]) -> ast.AST | None:
-    """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body."""
-    for n in walk(fn):
-        if isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name) and n.value.id == param:
-            return n
-    return None
+    """The first ``param.<attr>`` use (a call of it, or an attribute read) in the function body, by line (a walk
+    reaches an assignment's value before a call's argument on the line above it)."""
+    uses = [n for n in walk(fn) if isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name) and n.value.id == param]
+    return min(uses, key=lambda n: (n.lineno, n.col_offset), default=None)
 
 
 class PipelineTracking(Detector):
@@ -180,7 +179,10 @@ class PipelineTracking(Detector):
             elif kind == "kfp-dataset":  # where the component writes the run's dataset artifact
                 at, snip = ops.locate(index, e, line)
                 durable = _durable_root(index)
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=strength if durable else Strength.WEAK,
+                # the path assigned, then the call that writes it (``np.savez(npz_path, ...)``)
+                end = more[0] if more and more[0] and snip is None else None
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
+                                 strength=strength if durable else Strength.WEAK,
                                  attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
                                         "durable_root": durable})
             elif kind == "kfp-v1":
@@ -297,9 +299,30 @@ def _kfp(tree: ast.Module) -> list[Hit]:
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
         for _p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use)])
                 break
     return out
+
+
+def _write_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, use: ast.AST) -> int:
+    """The line that writes the artifact a use of its path names: the use's own line when a call takes it there
+    (``df.to_csv(output_data.path)``), else the first call below that takes the name it was assigned to
+    (``npz_path = f"{output_data.path}.npz"`` ... ``np.savez(npz_path, ...)``), within a few lines; 0 when there is none."""
+    line = getattr(use, "lineno", 0)
+    stmt = min((s for s in walk(fn) if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.lineno <= line <= (s.end_lineno or s.lineno)),
+               key=lambda s: (s.end_lineno or s.lineno) - s.lineno, default=None)
+    if stmt is None:
+        return 0
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    if not names:
+        return 0
+    end = stmt.end_lineno or stmt.lineno
+    calls = sorted((n for n in walk(fn) if isinstance(n, ast.Call) and end < n.lineno <= end + 5), key=lambda n: n.lineno)
+    for c in calls:
+        if any(isinstance(a, ast.Name) and a.id in names for a in [*c.args, *(k.value for k in c.keywords)]):
+            return c.lineno
+    return 0
 
 
 def _kfp_v1(tree: ast.Module) -> list[Hit]:

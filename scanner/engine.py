@@ -213,6 +213,9 @@ def scan(
     from .vocabulary import harvest
 
     index.register_vocabulary(sorted(harvest(detectors)))
+    from .facts.unreached import vocabulary as module_names
+
+    index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
     from .jobs import auto_jobs, work_files
 
     work = work_files(index)

@@ -1,8 +1,10 @@
 """GitHub Actions workflows (``.github/workflows/*.yml``) as CI jobs: triggers, schedules, ``if: false``,
-``continue-on-error``, reusable workflows called with ``uses:``."""
+``continue-on-error``, reusable workflows called with ``uses:``; a file GitHub rejects (``secrets`` in an
+``if:``) runs no job."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..index import FileIndex
@@ -52,6 +54,38 @@ def _if_false(cond: Any) -> bool:
     return cond is False or (isinstance(cond, str) and cond.strip().strip("${} ").lower() in ("false", "0"))
 
 
+_SECRETS_CONTEXT = re.compile(r"(?<![\w.-])secrets\s*[.\[]")
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+
+
+def _secrets_in_if(cond: Any) -> bool:
+    """Does a job's or step's ``if:`` read the ``secrets`` context? GitHub Actions rejects such a workflow file when
+    it validates it ("Unrecognized named-value: 'secrets'": ``secrets`` is not among the contexts ``jobs.<id>.if`` and
+    ``steps[*].if`` may use; its docs' workaround maps the secret to ``env`` first), so none of its jobs run. Text
+    inside a quoted literal is no context."""
+    return isinstance(cond, str) and bool(_SECRETS_CONTEXT.search(_QUOTED.sub("''", cond)))
+
+
+def _self_hosted(runs_on: Any) -> bool:
+    """``runs-on: self-hosted`` / ``[self-hosted, linux]`` / ``{labels: [self-hosted, ...]}``: a runner of the project's own."""
+    labels = runs_on.get("labels") if isinstance(runs_on, dict) else runs_on
+    labels = labels if isinstance(labels, list) else [labels]
+    return any(isinstance(x, str) and x.strip().lower() == "self-hosted" for x in labels)
+
+
+def _rejected(jobs: Any) -> bool:
+    """A workflow file GitHub rejects at validation: an ``if:`` of a job or a step reads ``secrets``."""
+    if not isinstance(jobs, dict):
+        return False
+    for job in jobs.values():
+        if not isinstance(job, dict):
+            continue
+        steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+        if _secrets_in_if(job.get("if")) or any(isinstance(s, dict) and _secrets_in_if(s.get("if")) for s in steps):
+            return True
+    return False
+
+
 def parse_github(index: FileIndex) -> list[CiJob]:
     jobs: list[CiJob] = []
     sub = index.target.subdir
@@ -68,8 +102,9 @@ def parse_github(index: FileIndex) -> list[CiJob]:
             names, crons, paths = _triggers(on)
             # GitHub runs no workflow without an event (``on:`` missing, or every event commented out): its jobs are off
             never_runs = not names
-            wf_targets = e.scope == "project" or targets_subdir(sub, *paths)
             wf_jobs = doc.get("jobs")
+            never_runs = never_runs or _rejected(wf_jobs)  # an invalid workflow file runs no job either
+            wf_targets = e.scope == "project" or targets_subdir(sub, *paths)
             if not isinstance(wf_jobs, dict):
                 continue
             for job_id, job in wf_jobs.items():
@@ -135,6 +170,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         disabled=never_runs or _if_false(job.get("if")),
                         applies=applies,
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
+                        self_hosted=_self_hosted(job.get("runs-on")),
                     )
                 )
     return _called_workflows(jobs)

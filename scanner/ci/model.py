@@ -78,8 +78,9 @@ class CiJob(Value, frozen=True):
     stage: str  # stage the job belongs to (GitLab, Azure, Jenkins, CodePipeline)
     gate: str  # the job is a human gate: manual-approval | input | block | manual
     schedule_line: int  # line of the first cron/schedule declaration
+    self_hosted: bool  # runs on a machine of the project's own (GitHub ``runs-on: self-hosted``): what it starts stays up
 
-    _fields = ("system", "path", "line", "name", "steps", "triggers", "schedules", "environment", "needs", "manual", "disabled", "applies", "image", "stage", "gate", "schedule_line")
+    _fields = ("system", "path", "line", "name", "steps", "triggers", "schedules", "environment", "needs", "manual", "disabled", "applies", "image", "stage", "gate", "schedule_line", "self_hosted")
     __slots__ = _fields
 
     def __init__(
@@ -100,6 +101,7 @@ class CiJob(Value, frozen=True):
         stage: str = "",
         gate: str = "",
         schedule_line: int = 0,
+        self_hosted: bool = False,
     ) -> None:
         setfield(self, "system", system)
         setfield(self, "path", path)
@@ -117,6 +119,7 @@ class CiJob(Value, frozen=True):
         setfield(self, "stage", stage)
         setfield(self, "gate", gate)
         setfield(self, "schedule_line", schedule_line)
+        setfield(self, "self_hosted", self_hosted)
 
     @property
     def active(self) -> bool:

@@ -14,6 +14,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
 from ..lazyre import lazy_re
+from . import hcl
 from .commands import Cmd, head, is_install, python_target, segments, words
 from .orchestration import call_names, dotted, trainingish
 
@@ -381,6 +382,88 @@ def registry_of(ref: str, job: CiJob | None = None) -> str:
     return "docker.io" if "/" not in ref and "$" not in ref else "registry"
 
 
+def built_images(job: CiJob) -> set[str]:
+    """The image references a job builds or pushes: ``docker build``/``docker buildx build``/``podman build``
+    ``-t``/``--tag`` values, ``docker push`` and ``docker/build-push-action``'s ``tags`` (quotes dropped; each also
+    without its tag)."""
+    refs: list[str] = []
+    for s in job.steps:
+        if s.active and "docker/build-push-action" in s.uses:
+            refs += [t.strip() for t in re.split(r"[\n,]+", dict(s.with_).get("tags", "")) if t.strip()]
+    for _s, cmd in job.commands():
+        for w in segments(_gh_compact(cmd)):
+            if head(w) in ("docker", "podman") and "build" in w[1:3]:
+                refs += [w[i + 1] for i, x in enumerate(w[:-1]) if x in ("-t", "--tag")]
+                refs += [x.split("=", 1)[1] for x in w if x.startswith("--tag=")]
+            elif head(w) in ("docker", "podman") and w[1:2] == ["push"]:
+                refs += [x for x in w[2:3] if not x.startswith("-")]
+    out = set()
+    for r in refs:
+        r = r.strip("'\"")
+        out |= {r, _untagged(r)}
+    return out - {""}
+
+
+def _gh_compact(text: str) -> str:
+    """``${{ secrets.X }}`` written without spaces, so a shell split keeps it in one word."""
+    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: "${{" + m.group(1).replace(" ", "") + "}}", text)
+
+
+def _untagged(ref: str) -> str:
+    """``repo/name:tag`` -> ``repo/name`` (a registry's ``host:port/`` stays)."""
+    head_, sep, tail = ref.rpartition(":")
+    return head_ if sep and "/" not in tail else ref
+
+
+_VAR = re.compile(r"\$\{\{\s*(?:secrets|vars|env|inputs)\.(\w+)\s*\}\}|\$\{(\w+)\}|\$(\w+)")
+
+
+def _image_parts(ref: str) -> tuple[str, str]:
+    """(namespace, name) of an image reference, its tag dropped and every variable written one way (``$NAME``:
+    ``${{ secrets.NAME }}``, ``${NAME}`` and ``$NAME`` are the same owner)."""
+    ref = _VAR.sub(lambda m: "$" + next(g for g in m.groups() if g), _untagged(ref.strip("'\"")))
+    ns, _, name = ref.rpartition("/")
+    return ns, name
+
+
+def deploy_image(text: str) -> str:
+    """The image a deploy command names with ``--image`` (``gcloud run deploy``, ``az containerapp update`` ...)."""
+    for w in segments(_gh_compact(text)):
+        for i, x in enumerate(w):
+            if x == "--image" and i + 1 < len(w):
+                return w[i + 1]
+            if x.startswith("--image="):
+                return x.split("=", 1)[1]
+    return ""
+
+
+def unbuilt_image(ref: str, built: set[str]) -> bool:
+    """Does a deploy name an image that no CI job builds or pushes, in a namespace CI does push to? The same owner
+    (``$DOCKERHUB_USERNAME/...``) but a name no build gives (``mlops-backend`` where the jobs push
+    ``mlopsproject-backend``): the deploy pulls an image that does not exist. An image of another namespace (a public
+    model server, another team's registry) is not judged, nor any when a build names its image by a variable."""
+    ns, name = _image_parts(ref)
+    if not ns or not name or "$" in name:
+        return False
+    parts = [_image_parts(b) for b in built]
+    if any("$" in bname for _, bname in parts):
+        return False  # a build whose image name is a variable could be this one
+    return any(bns == ns for bns, _ in parts) and not any(bname == name for _, bname in parts)
+
+
+def runs_service(text: str, built: set[str]) -> bool:
+    """``docker run -d --restart ... IMAGE`` (detached, and kept up: a restart policy or a published port) of an image
+    the same job builds: on a machine that outlives the job this starts the service."""
+    for w in segments(text):
+        if head(w) not in ("docker", "podman") or not (w[1:2] == ["run"] or w[1:3] == ["container", "run"]):
+            continue
+        detached = any(x in ("-d", "--detach") or (x.startswith("-") and not x.startswith("--") and "d" in x[1:]) for x in w)
+        kept = any(x.startswith(("--restart", "-p", "--publish")) for x in w)
+        if detached and kept and any(x.strip("'\"") in built or _untagged(x.strip("'\"")) in built for x in w[2:] if not x.startswith("-")):
+            return True
+    return False
+
+
 def image_push_command(text: str, job: CiJob) -> str | None:
     """The registry a command pushes an image to (``docker push``, ``docker buildx build --push``, ``az acr build`` ...)."""
     hit = _pushed(text)
@@ -501,13 +584,63 @@ def workdir(c: Cmd) -> str:
 
 
 def serving_infra(index: FileIndex, d: str, tool: str) -> bool:
-    """Does the Terraform/Pulumi program in ``d`` provision a serving resource?"""
+    """Does the Terraform/Pulumi program in ``d`` provision a serving resource? For Terraform, the configuration
+    ``apply`` runs: the root module's ``.tf`` files in ``d`` and the local modules its ``module`` blocks call (not every
+    ``.tf`` below ``d``: a module whose call is commented out is not applied)."""
     if tool == "terraform":
+        applied = terraform_applied(index, d)
+        if applied is not None:  # a resource block that is parsed, not one inside a comment
+            return any(SERVING_TF.search(f'resource "{b.labels[0]}"') for p in applied
+                       for b in hcl.parse(index.text(p) or "") if b.type == "resource" and b.labels)
         globs, rx = ((f"{d}/**/*.tf",) if d else ("**/*.tf",)), SERVING_TF
     else:
         globs = tuple(f"{d}/**/*.{x}" if d else f"**/*.{x}" for x in ("py", "ts", "yaml"))
         rx = SERVING_PULUMI
     return any(rx.search(index.text(e.path) or "") for e in index.select(globs) if e.vpath.startswith(d))
+
+
+def terraform_applied(index: FileIndex, d: str) -> list[str] | None:
+    """The ``.tf`` files ``terraform apply`` in ``d`` reads: the root module (the ``.tf`` files directly in ``d``, as
+    Terraform's docs define it) and, transitively, the modules its active ``module`` blocks call with a local
+    ``source`` (``./network``, ``../modules/app``). A module block inside a comment is no call; a registry or git
+    source is not in the repository. None when ``d`` holds no ``.tf`` file of its own (the directory a command works
+    in is then not known well enough: every ``.tf`` below it is read) or when Terragrunt drives the directories."""
+    d = "/".join(p for p in d.split("/") if p not in ("", "."))
+
+    def build() -> list[str] | None:
+        files = index.select(("**/*.tf", "**/terragrunt.hcl"))
+        if any(e.vpath.endswith("terragrunt.hcl") and (not d or e.vpath.startswith(d + "/")) for e in files):
+            return None
+        by_dir: dict[str, list[str]] = {}
+        for e in files:
+            if not e.vpath.endswith(".tf"):
+                continue
+            by_dir.setdefault(e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", []).append(e.path)
+        if d not in by_dir:
+            return None
+        out: list[str] = []
+        todo, seen = [d], {d}
+        while todo:
+            cur = todo.pop()
+            for path in by_dir.get(cur, []):
+                out.append(path)
+                for b in hcl.parse(index.text(path) or ""):
+                    src = b.get("source") if b.type == "module" else None
+                    if not isinstance(src, str) or not src.startswith(("./", "../")):
+                        continue
+                    parts = [p for p in cur.split("/") if p]
+                    for seg in src.split("/"):
+                        if seg == "..":
+                            parts = parts[:-1]
+                        elif seg not in ("", "."):
+                            parts.append(seg)
+                    sub = "/".join(parts)
+                    if sub not in seen:
+                        seen.add(sub)
+                        todo.append(sub)
+        return sorted(out)
+
+    return index.memo(f"terraform-applied:{d}", build)  # type: ignore[no-any-return]
 
 
 def python_deploy(index: FileIndex, c: Cmd) -> str | None:

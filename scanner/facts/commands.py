@@ -98,8 +98,10 @@ def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
                 continue
             cursor = step.line
             for sc in shell_flow(step.command, step.strict):
-                line = locate(index, step.path, cursor, sc.text)
-                cursor = line
+                found = find_line(index, step.path, cursor, sc.text)
+                if found is None and cursor == step.line:  # assembled from a list (``entrypoint: python``, ``args: [...]``)
+                    found = list_arg_line(index, step.path, step.line, sc.text)
+                line = cursor = found or cursor
                 cmd = Cmd(job, step, sc.text, step.path, line, step.blocking and sc.blocks, not step.blocking or sc.ignored,
                           (f"{step.path}:{step.line}",), step.cwd, step.active and job.active)
                 out.append(cmd)
@@ -131,6 +133,11 @@ def _flat_lines(index: FileIndex, path: str) -> list[str]:
 def locate(index: FileIndex, path: str, start: int, text: str) -> int:
     """The line of ``text`` at or after ``start`` (by its first 40 characters, else its first three
     words: continuation lines split a command), else ``start``."""
+    return find_line(index, path, start, text) or start
+
+
+def find_line(index: FileIndex, path: str, start: int, text: str) -> int | None:
+    """``locate``'s line, None when neither needle is found."""
     flat = " ".join(text.split())
     lines = _flat_lines(index, path)
     window = range(max(start, 1) - 1, min(len(lines), max(start, 1) + 400))
@@ -138,7 +145,34 @@ def locate(index: FileIndex, path: str, start: int, text: str) -> int:
         for i in window:
             if needle and needle in lines[i]:
                 return i + 1
-    return start
+    return None
+
+
+def list_arg_line(index: FileIndex, path: str, start: int, text: str) -> int | None:
+    """The line of a step whose command is written as a list of arguments (a Cloud Build step's ``entrypoint: python``
+    and ``args: ['-m', 'pytest', ...]``): the first line of the step's block holding the command's first argument that
+    is no option (``pytest``, a docker builder's ``build``) as a list item; None when no line of the block does."""
+    lines = index.lines(path)
+    if not (0 < start <= len(lines)):
+        return None
+    words = text.split()
+    arg = next((w for w in words[1:] if not w.startswith("-")), "")
+    if not arg:
+        return None
+    item = re.compile(r"(?:^|[\[,\s])(?:-\s+)?['\"]?" + re.escape(arg[:200]) + r"['\"]?\s*(?:,|\]|$)")
+    head = lines[start - 1]
+    base = len(head) - len(head.lstrip(" \t"))
+    for i in range(start, min(len(lines), start + 60)):
+        raw = lines[i]
+        st = raw.strip()
+        if not st or st.startswith("#"):
+            continue
+        ind = len(raw) - len(raw.lstrip(" \t"))
+        if ind < base or ind == base and st.startswith("-"):
+            break  # the next step, or the end of the steps
+        if item.search(st[:2000]):
+            return i + 1
+    return None
 
 
 def normpath(p: str) -> str:

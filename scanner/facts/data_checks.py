@@ -37,8 +37,10 @@ def may_check(index: FileIndex, e: FileEntry) -> bool:
     if below_ge_conftest(index, e) or e.template:
         return True
     text = index.text(e.path) or ""
-    if not any(_CUSTOM.search(name) for name in _DEF.findall(text)):
-        return False
+    names = _DEF.findall(text)
+    if not any(_CUSTOM.search(name) for name in names):
+        # a check that quarantines failing files (``quarantine_check``): named for a check, moving files to a reject folder
+        return any(_CHECK_NAME.search(n) for n in names) and _QUARANTINE.search(text) is not None and _MOVE_CALL.search(text) is not None
     # custom_check needs a table attribute in the function (a notebook's code is JSON-escaped in its text: not checked)
     return e.path.endswith(".ipynb") or _FRAME_ATTR_USE.search(text) is not None
 
@@ -78,6 +80,55 @@ def custom_check(fn: ast.FunctionDef) -> bool:
     nodes = list(walk(fn))
     fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
+
+
+def check_line(fn: ast.FunctionDef) -> int:
+    """The line of a custom check's deciding test: the first ``assert`` or ``if ...: raise`` that reads the table
+    (``assert lb.shape[1] == 5``), else the first of any kind, else the first ``if`` that moves a file aside, else the
+    function's own line."""
+    tests: list[tuple[int, ast.AST]] = []
+    for n in walk(fn):
+        if isinstance(n, ast.Assert):
+            tests.append((n.lineno, n.test))
+        elif isinstance(n, ast.If) and any(isinstance(x, ast.Raise) for st in n.body for x in walk(st)):
+            tests.append((n.lineno, n.test))
+    tests.sort(key=lambda t: t[0])
+    framed = next((ln for ln, t in tests if any(isinstance(x, ast.Attribute) and x.attr in _FRAME_ATTRS for x in walk(t))), None)
+    if framed or tests:
+        return framed or tests[0][0]
+    # a quarantining check decides at the test that moves a failing file aside (``if not re.match(...): shutil.move(...)``)
+    moves = [n.lineno for n in walk(fn) if isinstance(n, ast.If) and any(
+        isinstance(x, ast.Call) and isinstance(x.func, ast.Attribute) and x.func.attr in _MOVES for st in n.body for x in walk(st))]
+    return min(moves, default=fn.lineno)
+
+
+# Quarantining validation (a raw-data validation stage as the common "end-to-end ML project" templates write it): each
+# incoming file is checked (its name against a regex, its column count, columns that are all null) and a failing file
+# is moved to an ``invalid``/``bad``/``rejected`` folder; the stage raises when no valid file is left, so training never
+# sees bad files and stops when there is nothing good to train on
+_CHECK_NAME = lazy_re(r"^(validate|check|verify)_\w+")
+_QUARANTINE = lazy_re(r"(?i)invalid|\bbad|bad_|reject|quarantin|corrupt")
+_MOVES = frozenset({"move", "copy", "copy2", "copyfile", "rename", "replace"})
+_INSPECTS = _FRAME_ATTRS | {"count", "match", "fullmatch", "search"}
+_MOVE_CALL = lazy_re(r"\b(?:shutil\.(?:move|copy\w*)|os\.(?:rename|replace)|\.rename)\(")
+
+
+def quarantine_check(fn: ast.FunctionDef) -> bool:
+    """A check by name (``validate_col_length``, ``validate_raw_fname``) that inspects a table or a file name and moves or
+    copies what fails into a folder named for rejects (``shutil.move(file, cfg.invalid_data_dir)``)."""
+    if not _CHECK_NAME.search(fn.name):
+        return False
+    nodes = list(walk(fn))
+    moves = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MOVES
+                and any(_QUARANTINE.search(ops.dotted(a) or (a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else ""))
+                        for a in n.args[1:]) for n in nodes)
+    return moves and any(isinstance(n, ast.Attribute) and n.attr in _INSPECTS for n in nodes)
+
+
+def raises_outside_handlers(tree: ast.AST) -> bool:
+    """The module raises somewhere other than in an ``except`` clause (where it only re-wraps an error)."""
+    handled = {id(x) for n in walk(tree) if isinstance(n, ast.ExceptHandler) for x in walk(n)}
+    return any(isinstance(n, ast.Raise) and id(n) not in handled for n in walk(tree))
 
 
 _ROW_ITER = ("iterrows", "itertuples", "to_dicts", "iter_rows")

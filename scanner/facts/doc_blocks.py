@@ -267,6 +267,8 @@ _SETEXT = lazy_re(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK = lazy_re(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM = lazy_re(r"^(?P<ind>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<sp>[ \t]+|$)(?P<rest>.*)$")
 _COMMENT_INLINE = lazy_re(r"<!--.*?-->")
+# ``<summary>Install</summary>`` (inline tags such as ``<b>`` around the title allowed) on a line of its own
+_SUMMARY = lazy_re(r"^ {0,3}(?:<details[^>]*>\s*)?<summary[^>]*>(?:\s*<[a-z0-9]+>)*\s*([^<>]{1,120}?)\s*(?:</[a-z0-9]+>\s*)*</summary>\s*$", re.IGNORECASE)
 
 
 def _indent(s: str) -> int:
@@ -328,8 +330,115 @@ class _Md:
         self.flush_code()
 
 
+# ---------------------------------------------------------------------- HTML inside Markdown
+
+# READMEs written in HTML block tags (GitHub renders them): headings, ordered/unordered lists, preformatted blocks
+_HTML_BLOCKS = lazy_re(r"(?i)<(?:h[1-6]|li|pre)\b")
+_HTML_HEADING = lazy_re(r"(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$")
+_HTML_LIST = lazy_re(r"(?i)^\s*<(/?)(ol|ul)\b[^>]*>\s*$")
+_HTML_ITEM = lazy_re(r"(?i)^(\s*)<li\b[^>]*>(.*)$")
+_HTML_PRE_OPEN = lazy_re(r"(?i)^ {0,3}<pre\b[^>]*>\s*(?:<code\b[^>]*>)?\s*$")
+_HTML_PRE_CLOSE = lazy_re(r"(?i)^\s*(?:</code>)?\s*</pre>\s*$")
+_HTML_PRE_LINE = lazy_re(r"(?i)^ {0,3}<pre\b[^>]*>\s*(?:<code\b[^>]*>)?(.*?)(?:</code>)?\s*</pre>\s*$")
+_HTML_CODE = lazy_re(r"(?i)<(code|kbd|tt|samp)\b[^>]*>(.*?)</\1>")
+_HTML_EMPH = lazy_re(r"(?i)<(i|em)\b[^>]*>(.*?)</\1>")
+_HTML_TAG = lazy_re(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&nbsp;": " "}
+_ENTITY = lazy_re(r"&(?:lt|gt|amp|quot|#39|nbsp);")
+_CODE_SPAN = lazy_re(r"(`[^`\n]*`)")
+_SPAN_TOKEN = lazy_re(r"\x00(\d+)\x00")
+
+
+def _unescape(text: str) -> str:
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+
+
+def _inline_html(text: str, item: bool) -> str:
+    """Inline HTML as Markdown: ``<code>``/``<kbd>`` spans become code spans, and so do ``<i>``/``<em>`` spans of a
+    list item (a step list that writes its commands in italics: "Run <i>prefect deploy</i>"); other tags are dropped."""
+    parts = _CODE_SPAN.split(text)  # Markdown code spans (odd parts) are kept as written: ``docker run <image>``
+    spans: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:  # the span's text, tags dropped and entities decoded, set aside as code
+        spans.append(f"`{_unescape(_HTML_TAG.sub('', m.group(2))).strip()}`")
+        return f"\x00{len(spans) - 1}\x00"
+
+    for i in range(0, len(parts), 2):
+        t = _HTML_CODE.sub(keep, parts[i].replace("\x00", ""))
+        if item:
+            t = _HTML_EMPH.sub(keep, t)
+        t = _unescape(_HTML_TAG.sub("", t))
+        parts[i] = _SPAN_TOKEN.sub(lambda m: spans[int(m.group(1))], t)
+    return "".join(parts)
+
+
+def _html_as_markdown(lines: list[str]) -> list[str]:
+    """The same lines (one for one, so line numbers hold) with HTML block tags written as Markdown: ``<h3>Setup</h3>``
+    a heading, ``<ol><li>`` numbered items (``<ul>`` bullets), ``<pre>`` a fenced block, ``<code>`` a code span.
+    Fenced code is left as it is."""
+    out: list[str] = []
+    lists: list[str] = []
+    fence: str | None = None  # the fence of a Markdown code block being copied
+    pre = False
+    for raw in lines:
+        m = _FENCE.match(raw)
+        if fence is not None:
+            out.append(raw)
+            if m and m.group("fence")[0] == fence[0] and len(m.group("fence")) >= len(fence) and not m.group("info").strip():
+                fence = None
+            continue
+        if pre:
+            if _HTML_PRE_CLOSE.match(raw):
+                out.append("```")
+                pre = False
+            else:
+                out.append(_unescape(_HTML_TAG.sub("", raw)))
+            continue
+        if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            fence = m.group("fence")
+            out.append(raw)
+            continue
+        if not lists and _indent(raw) >= 4:  # an indented code block (or a paragraph's continuation): as written
+            out.append(raw)
+            continue
+        if _HTML_PRE_OPEN.match(raw):
+            out.append("```")
+            pre = True
+            continue
+        one = _HTML_PRE_LINE.match(raw)
+        if one:
+            body = _unescape(_HTML_TAG.sub("", one.group(1))).strip()
+            out.append(f"`{body}`" if body else "")
+            continue
+        h = _HTML_HEADING.match(raw)
+        if h:
+            out.append("#" * int(h.group(1)) + " " + _unescape(_HTML_TAG.sub("", h.group(2))).strip())
+            continue
+        lm = _HTML_LIST.match(raw)
+        if lm and (lists or _indent(raw) <= 3):  # (indented 4 or more outside a list: an indented code block)
+            if lm.group(1):
+                if lists:
+                    lists.pop()
+            else:
+                lists.append(lm.group(2).lower())
+            out.append("")
+            continue
+        it = _HTML_ITEM.match(raw)
+        if it and lists:
+            marker = "1." if lists[-1] == "ol" else "-"
+            out.append(f"{'  ' * (len(lists) - 1)}{marker} {_inline_html(it.group(2), True).strip()}")
+            continue
+        if "<" in raw and ">" in raw or "&" in raw:
+            out.append(_inline_html(raw, bool(lists)))
+        else:
+            out.append(raw)
+    return out
+
+
 def _parse_markdown(text: str) -> list[Block]:
     lines = text.splitlines()
+    if _HTML_BLOCKS.search(text):
+        lines = _html_as_markdown(lines)
     st = _Md()
     i = 0
     if lines and lines[0].strip() == "---":  # YAML front matter
@@ -398,6 +507,14 @@ def _parse_markdown(text: str) -> list[Block]:
             st.flush()
             st.list_indent = None
             st.blocks.append(Block(HEADING, ln, ln, (h.group(2) or "").strip(), level=len(h.group(1))))
+            prev_blank = False
+            continue
+        sm = _SUMMARY.match(line)
+        if sm and sm.group(1).strip():
+            # a collapsible section's ``<summary>Install</summary>`` titles what it folds: a heading below the one above it
+            st.flush()
+            st.list_indent = None
+            st.blocks.append(Block(HEADING, ln, ln, sm.group(1).strip(), level=6))
             prev_blank = False
             continue
         s = _SETEXT.match(line)

@@ -8,14 +8,21 @@ A Dockerfile ships a model (True) when a ``COPY``/``ADD`` source names one (a mo
 time (``dvc pull``, ``gsutil``/``aws s3``/``az storage``, ``wget``/``curl``, a download, a ``git clone``, a Python
 script), or when ``ADD`` takes a URL. It ships none (False) when every source it copies is named and none of these:
 ``COPY src/ src/``, ``COPY uv.lock pyproject.toml ./``. A copy of the whole build context (``COPY . .``) could hold
-anything: None (not known)."""
+anything: None (not known). An image whose container command (the last ``ENTRYPOINT``, else the last ``CMD``) runs a
+Python script of the repository that imports nothing (``print("hello world")``) loads and serves no model, whatever it
+copies: False."""
 
 from __future__ import annotations
 
+import ast
 import re
 
+from mlscan.ci import argv
 from mlscan.facts import served
+from mlscan.facts.commands import resolve
 from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
+from mlscan.facts.wiring import exec_form
 from mlscan.index import FileIndex
 
 from ..lazyre import lazy_re
@@ -73,6 +80,8 @@ def ships_model(index: FileIndex, path: str) -> bool | None:
     instructions = index.dockerfile(path)
     if not instructions:
         return None
+    if _runs_bare_script(index, path, instructions):
+        return False
     here = path.rsplit("/", 1)[0] if "/" in path else ""
     models = [e.path for e in index.select(tuple(f"**/*{ext}" for ext in MODEL_EXT)) if not e.test]
     unknown = False
@@ -90,6 +99,24 @@ def ships_model(index: FileIndex, path: str) -> bool | None:
         elif ins.instruction == "RUN" and _fetches(ins.value):
             return True
     return None if unknown else False
+
+
+def _runs_bare_script(index: FileIndex, path: str, instructions: list) -> bool:
+    """Does the container command run a Python script of the repository (beside the Dockerfile or from the root) that
+    imports nothing? Such a program can load no model (every model format needs a library) and serves none."""
+    cmds = [i for i in instructions if i.instruction == "ENTRYPOINT"] or [i for i in instructions if i.instruction == "CMD"]
+    if not cmds:
+        return False
+    w = argv(exec_form(cmds[-1].value))
+    if not w or not w[0].rsplit("/", 1)[-1].startswith("python") or "-m" in w or "-c" in w:
+        return False
+    script = next((x for x in w[1:] if not x.startswith("-")), "")
+    e = resolve(index, script, path) if script.endswith(".py") else None
+    tree = index.python(e.path) if e is not None else None
+    if tree is None:
+        return False
+    return not any(isinstance(n, (ast.Import, ast.ImportFrom)) or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                   and n.func.id in ("__import__", "exec", "eval", "open") for n in walk(tree))
 
 
 def no_image_ships_model(index: FileIndex, dockerfiles: tuple[str, ...]) -> bool:

@@ -206,6 +206,52 @@ def training_splits_only(tree: ast.AST) -> int:
     return first if reads >= 2 else 0
 
 
+# the names a drift job gives the data it compares against the reference: data arriving after deployment
+_CURRENT_WORDS = frozenset({"current", "cur", "unseen", "new", "prod", "production", "live", "incoming", "recent", "inference",
+                            "serving", "latest", "fresh"})
+_REFERENCE_WORDS = frozenset({"reference", "ref", "baseline", "base"})
+_TRAIN_WORDS = frozenset({"train", "training", "trainset"})
+
+
+def _words_of(name: str) -> set[str]:
+    return {w.lower() for w in _NAME_WORDS.findall(name.replace("_", " ").replace("-", " "))}
+
+
+def _from_training(node: ast.AST) -> bool:
+    """An expression whose receiver chain takes the training split: ``dataset["train"]``, ``train_df``, ``X_train``,
+    ``self.training_data``."""
+    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Subscript):
+            key = node.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in _TRAIN_WORDS:
+                return True
+        if isinstance(node, ast.Attribute) and _words_of(node.attr) & _TRAIN_WORDS:
+            return True
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return isinstance(node, ast.Name) and bool(_words_of(node.id) & _TRAIN_WORDS)
+
+
+def training_sample(tree: ast.AST) -> int:
+    """The line where a module makes its "current" data by sampling rows of the training split (``unseen_df =
+    dataset["train"].sample(300)``, ``current = train_df.sample(frac=0.2)``, or a function named for such data,
+    ``get_unseen_data``/``simulate_production_batch``, returning that sample); 0 otherwise. A drift report on it
+    simulates production: it compares the training data with itself. A sample of the training split taken as the
+    reference (``reference = train_df.sample(5000)``) is the usual reference and does not count."""
+    for fn in walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            continue
+        owner = _words_of(fn.name) if not isinstance(fn, ast.Module) else set()
+        for st in (fn.body if isinstance(fn, ast.Module) else walk(fn)):
+            value = st.value if isinstance(st, (ast.Assign, ast.AnnAssign, ast.Return)) else None
+            if value is None or not any(isinstance(c, ast.Call) and _call_name(c) == "sample" and _from_training(c.func)
+                                        for c in walk(value)):
+                continue
+            target = set().union(*(_words_of(t) for t in _targets(st)))
+            if (target | owner) & _CURRENT_WORDS and not target & _REFERENCE_WORDS:
+                return st.lineno
+    return 0
+
+
 # ------------------------------------------------------------------ steps run as a command (container components)
 
 # what a placeholder step's command does: print, make its output folder, write or copy a token into it

@@ -129,11 +129,47 @@ def _from_uri(line: int, text: str) -> Load | None:
     return [line, "registry", name, stage.strip("/") if sep else ""]
 
 
+# W&B: ``wandb.Api().artifact("entity/project/model:latest")``, ``run.use_artifact("model:prod")``, ``run.use_model(name=...)``
+# fetch a version of a logged or registry-linked model artifact by its alias or version (W&B's "consume models" docs)
+_WANDB_FETCH = frozenset({"artifact", "use_artifact", "use_model"})
+_ARTIFACT_REF = lazy_re(r"^(?:[^\s:]*/)?(?P<name>[^\s/:]+):(?P<alias>[\w.{}-]+)$")
+
+
+def _bound_once(tree: ast.Module, names: dict[str, str]) -> dict[str, str]:
+    """Names bound once anywhere in the module (a function's ``artifact_name = f"{ENTITY}/{PROJECT}/model:latest"``) to
+    a string that can be written out."""
+    seen: dict[str, int] = {}
+    values: dict[str, str] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    seen[t.id] = seen.get(t.id, 0) + 1
+                    v = _string(n.value, names)
+                    if v is not None:
+                        values[t.id] = v
+    return {k: v for k, v in values.items() if seen[k] == 1}
+
+
+def _wandb_fetch(n: ast.Call, names: dict[str, str]) -> Load | None:
+    """A W&B model artifact fetched by alias or version: [line, "registry", name, alias]."""
+    arg = n.args[0] if n.args else ops.kwarg(n, "name") or ops.kwarg(n, "artifact_or_name")
+    m = _ARTIFACT_REF.match(_string(arg, names) or "")
+    if not m or not (words(m.group("name")) & {"model", "models", "classifier", "regressor", "checkpoint", "weights"}
+                     or ops.dotted(n.func).endswith("use_model")):
+        return None
+    return [n.lineno, "registry", m.group("name"), m.group("alias")]
+
+
 def _loads(tree: ast.Module) -> list[Load]:
     names = _constants(tree)
     out: list[Load] = []
+    wandb = ops.imports_module(ops.aliases(tree), "wandb")
+    bound = {**_bound_once(tree, names), **names} if wandb else names
     for n in walk(tree):
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith(("models:/", "runs:/")):
+        if wandb and isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WANDB_FETCH:
+            hit = _wandb_fetch(n, bound)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith(("models:/", "runs:/")):
             hit = _from_uri(n.lineno, n.value)
         elif isinstance(n, ast.JoinedStr):
             text = _string(n, names) or ""
@@ -226,13 +262,27 @@ def links_file(index: FileIndex, outs: list[str]) -> bool | None:
 
 def from_registry_only(index: FileIndex) -> bool:
     """Does serving take every model it loads from a registry or a run (nothing from a file it ships)? A BentoML
-    store model counts as shipped only when the repository's automation builds Bentos (their images carry it)."""
+    store model counts as shipped only when the repository's automation builds Bentos (their images carry it). A file
+    load in a serving module that itself fetches a registry model is the fetched copy (``artifact.download()``, then
+    ``joblib.load("model.joblib")``) when the repository holds no such file (nor a DVC pointer to it)."""
     loads = served_models(index)
     if not loads:
         return False
     builds_bentos = any(ld.kind == "store" for ld in loads) and any(
         _BENTO_BUILD.search(c.text) for c in ops.automated_commands(index))
-    return all(ld.kind in ("registry", "run") or ld.kind == "store" and not builds_bentos for ld in loads)
+    fetching = {ld.path for ld in loads if ld.kind in ("registry", "run")}
+    return all(ld.kind in ("registry", "run") or ld.kind == "store" and not builds_bentos
+               or ld.kind == "file" and ld.path in fetching and not _repository_file(index, ld.ref) for ld in loads)
+
+
+def _repository_file(index: FileIndex, ref: str) -> bool:
+    """Does the repository hold the file a load names (or a ``.dvc`` pointer to it), matched by its trailing path?"""
+    ref = ref.strip("/")
+    name = ref.rsplit("/", 1)[-1]
+    if not name or "{" in name:
+        return True  # a name built at run time: not known, kept as a file
+    return any(not e.test and _same_file(ref, e.vpath.removesuffix(".dvc")) or e.vpath.removesuffix(".dvc").endswith("/" + ref)
+               for e in index.select((f"**/{name}", f"**/{name}.dvc")))
 
 
 _BENTO_BUILD = lazy_re(r"\bbentoml\s+(build|containerize)\b")

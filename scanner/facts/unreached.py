@@ -9,6 +9,7 @@ Such code may still be run by hand, so it is shown as a caveat; the evidence of 
 from __future__ import annotations
 
 import ast
+import re
 
 from ..index import FileEntry, FileIndex
 from ..lazyre import lazy_re
@@ -33,6 +34,9 @@ _IMPORT = lazy_re(r"\b(?:from|import)\s+([A-Za-z_][\w.]*)")
 _FROM_IMPORT = lazy_re(r"\bfrom\s+([\w.]+)\s+import\s+\(?\s*([\w ,]+)")
 _APP_REF = lazy_re(r"(?<![\w.:/])([A-Za-z_][\w.]*):[A-Za-z_]\w*\b")
 _DOTTED = lazy_re(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+# a module a Python file runs by name: ``"python -m pkg.mod"``, ``["python", "-m", "pkg.mod"]``, ``[sys.executable, "-m",
+# "pkg.mod"]`` (a subprocess, a container spec's command)
+_RUN_MODULE = lazy_re(r"""(?:python[\d.]*|executable)['"]?\s*,?\s*['"]?-m['"]?\s*,?\s*['"]?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)""")
 
 
 def unreached(index: FileIndex, path: str) -> bool:
@@ -60,10 +64,9 @@ def unreached(index: FileIndex, path: str) -> bool:
         root_path = start[len(_MAIN if start.startswith(_MAIN) else _PIPELINE):]
         root_entry = index.entry(root_path)
         root = root_entry.vpath if root_entry is not None else root_path
-    names = _names(index)
-    if names is None:
-        return False
-    return not _named(names, root, exclude=index.entry(root).path if index.entry(root) else root)
+    _read_as_text(index)
+    root_entry = index.entry(root)
+    return not _named(index, root, exclude=root_entry.path if root_entry is not None else root)
 
 
 _DYNAMIC = (b"import_module", b"__import__", b"entry_points", b"load_source", b"spec_from_file_location")
@@ -123,13 +126,59 @@ def _discovered(index: FileIndex, path: str) -> bool:
     return any(m.split(".")[0] in _DISCOVERED for m in mods)
 
 
-def _named(names: dict[str, set[str]], vpath: str, exclude: str) -> bool:
+def _named(index: FileIndex, vpath: str, exclude: str) -> bool:
+    """Does a file other than ``exclude`` name the module at ``vpath`` (its file name or a dotted module path)?"""
     base = vpath.rsplit("/", 1)[-1]
     parts = vpath[:-3].split("/")
     if parts[-1] == "__init__":
         parts = parts[:-1]
     keys = [base] + [".".join(parts[i:]) for i in range(len(parts))]
-    return any(names.get(k, set()) - {exclude} for k in keys if k)
+    return any(set(_naming(index, k)) - {exclude} for k in keys if k)
+
+
+def _naming(index: FileIndex, key: str) -> tuple[str, ...]:
+    """The first two searched files (in listing order) that name ``key``. A file names a key only where every word of
+    it occurs (``FileIndex.mentions``: the words phase split the files with the module paths' words, ``vocabulary``),
+    so only those files are read and searched."""
+    def build() -> tuple[str, ...]:
+        needle = (key.encode("utf-8", "replace"),)
+        out: list[str] = []
+        head, _, last = key.rpartition(".")
+        from_head = re.compile(r"\bfrom\s+\.*" + re.escape(head) + r"\.*\s+import\b") if head else None  # as _FROM_IMPORT reads it
+        for x in _searched(index):
+            if not index.mentions(x.path, needle):
+                continue
+            # every name found is text of the file but ``from pkg import mod``'s ``pkg.mod``
+            text = _text(index, x)
+            if (key in text or (from_head is not None and last in text and from_head.search(text))) and key in _file_names(index, x):
+                out.append(x.path)
+                if len(out) == 2:
+                    break
+        return tuple(out)
+
+    return index.derived(("unreached.naming", key), build)  # type: ignore[no-any-return]
+
+
+def _read_as_text(index: FileIndex) -> None:
+    """Every searched file read once as text, as the search did when it read each one for names (~50 ms for 2,500
+    files; the names themselves are searched only in the files that hold their words): what reading reports stays
+    reported (files skipped as binary, undecodable bytes, long lines). Notebooks are read for their words anyway."""
+    def build() -> bool:
+        for x in _searched(index):
+            if not x.path.endswith(".ipynb"):
+                index.text(x.path, keep=False)
+        return True
+
+    index.derived(("unreached.read",), build)
+
+
+def vocabulary(index: FileIndex) -> list[bytes]:
+    """The module paths of the repository's Python files, as needles for the scan's words vocabulary (registered before
+    files are split into words): the name search asks, for a module, which files hold every word of its names. Empty for a
+    repository too large to search."""
+    if len(index.entries) > MAX_FILES and len(_searched(index)) > MAX_FILES:
+        return []
+    return [x.vpath.encode("utf-8", "replace") for x in index.entries if x.path.endswith((".py", ".ipynb"))]
 
 
 def _searched(index: FileIndex) -> list[FileEntry]:
@@ -138,52 +187,49 @@ def _searched(index: FileIndex) -> list[FileEntry]:
         x for x in index.entries if not x.path.lower().endswith(_BINARY) and not _DISABLED.search(x.path)])  # type: ignore[no-any-return]
 
 
-def _names(index: FileIndex) -> dict[str, set[str]] | None:
-    """file name / module path -> the files that mention it (at most two each); None for a repository too large."""
-    def build() -> dict[str, set[str]] | None:
-        entries = _searched(index)
-        if len(entries) > MAX_FILES:
-            return None
-        out: dict[str, set[str]] = {}
+def _text(index: FileIndex, x: FileEntry) -> str:
+    """What is searched of a file for names: a notebook's code cells, any other file's text ("" when it has none)."""
+    if x.path.endswith(".ipynb"):
+        nb = index.notebook(x.path)
+        return nb.source if nb is not None else ""
+    return index.text(x.path, keep=False) or ""
 
-        def add(key: str, path: str) -> None:
-            seen = out.setdefault(key, set())
-            if len(seen) < 2:
-                seen.add(path)
 
-        for x in entries:
-            if x.path.endswith(".ipynb"):
-                nb = index.notebook(x.path)
-                text = nb.source if nb is not None else ""
-            else:
-                text = (index.text(x.path, keep=False) or "")[:MAX_CHARS]
-            for m in _FILE.finditer(text):
-                add(m.group(1), x.path)
-            for m in _IMPORT.finditer(text):
-                mod = m.group(1)
-                add(mod, x.path)
-                for i in range(mod.count(".")):
-                    add(mod.split(".", i + 1)[-1], x.path)  # ``import src.pkg.mod`` names ``pkg.mod`` and ``mod`` too
-            for m in _FROM_IMPORT.finditer(text):  # ``from model import run, train`` names model.run and run
-                for name in m.group(2).replace("(", " ").split(","):
-                    name = name.strip().split(" ")[0]
-                    if name.isidentifier():
-                        add(name, x.path)
-                        add(f"{m.group(1).strip('.')}.{name}".strip("."), x.path)
-            if x.path.endswith(".py"):
-                continue  # a module names others by importing them
-            for m in _APP_REF.finditer(text):  # ``gunicorn app:app``, ``uvicorn src.api:app``, ``pkg.cli:main``
-                add(m.group(1), x.path)
-                for i in range(m.group(1).count(".")):
-                    add(m.group(1).split(".", i + 1)[-1], x.path)
-            for m in _DOTTED.finditer(text):
-                dotted = m.group(1)
-                if dotted.rsplit(".", 1)[-1].lower() in _EXTENSIONS:
-                    continue
-                # ``python -m src.train``, ``Handler: monitoring_schedule.lambda_handler``, ``module: pkg.mod:main``
-                pieces = dotted.split(".")
-                for i in range(1, len(pieces) + 1):
-                    add(".".join(pieces[:i]), x.path)
+def _file_names(index: FileIndex, x: FileEntry) -> set[str]:
+    """The file names and module paths one file names (imports, ``python -m``, ``module:attribute``, handlers)."""
+    def build() -> set[str]:
+        out: set[str] = set()
+        add = out.add
+        text = _text(index, x)[:MAX_CHARS]
+        for m in _FILE.finditer(text):
+            add(m.group(1))
+        for m in _IMPORT.finditer(text):
+            mod = m.group(1)
+            add(mod)
+            for i in range(mod.count(".")):
+                add(mod.split(".", i + 1)[-1])  # ``import src.pkg.mod`` names ``pkg.mod`` and ``mod`` too
+        for m in _FROM_IMPORT.finditer(text):  # ``from model import run, train`` names model.run and run
+            for name in m.group(2).replace("(", " ").split(","):
+                name = name.strip().split(" ")[0]
+                if name.isidentifier():
+                    add(name)
+                    add(f"{m.group(1).strip('.')}.{name}".strip("."))
+        if x.path.endswith(".py"):
+            for m in _RUN_MODULE.finditer(text):
+                add(m.group(1))
+            return out  # a module names others by importing them (or running them by module name)
+        for m in _APP_REF.finditer(text):  # ``gunicorn app:app``, ``uvicorn src.api:app``, ``pkg.cli:main``
+            add(m.group(1))
+            for i in range(m.group(1).count(".")):
+                add(m.group(1).split(".", i + 1)[-1])
+        for m in _DOTTED.finditer(text):
+            dotted = m.group(1)
+            if dotted.rsplit(".", 1)[-1].lower() in _EXTENSIONS:
+                continue
+            # ``python -m src.train``, ``Handler: monitoring_schedule.lambda_handler``, ``module: pkg.mod:main``
+            pieces = dotted.split(".")
+            for i in range(1, len(pieces) + 1):
+                add(".".join(pieces[:i]))
         return out
 
-    return index.derived(("unreached.names",), build)  # type: ignore[no-any-return]
+    return index.derived(("unreached.names", x.path), build)  # type: ignore[no-any-return]

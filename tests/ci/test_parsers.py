@@ -737,3 +737,63 @@ def test_github_pull_request_activity_types_that_carry_no_code_are_not_on_change
     got = jobs(ix, "github")
     assert "pull_request" not in got["review"].triggers and "pull_request_activity" in got["review"].triggers
     assert "pull_request" in got["changes"].triggers
+
+
+# ------------------------------------------------------------------ workflow files GitHub rejects
+
+
+def test_github_workflow_with_secrets_in_an_if_runs_no_job(tmp_path: Path) -> None:
+    """``secrets`` is not a context a job's or a step's ``if:`` may read: GitHub rejects the file, so no job of it runs
+    (the job without the condition neither); the documented workaround (the secret mapped to ``env``) runs."""
+    ix = index_of(tmp_path, {
+        ".github/workflows/deploy.yml": """
+            on: [push]
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: docker build -t api .
+              deploy:
+                needs: build
+                if: ${{ secrets.GCP_PROJECT != '' }}
+                runs-on: ubuntu-latest
+                steps:
+                  - run: gcloud run deploy api --image=gcr.io/p/api
+            """,
+        ".github/workflows/step.yml": """
+            on: [push]
+            jobs:
+              release:
+                runs-on: ubuntu-latest
+                steps:
+                  - if: secrets.TOKEN
+                    run: ./release.sh
+            """,
+        ".github/workflows/ok.yml": """
+            on: [push]
+            jobs:
+              guarded:
+                runs-on: ubuntu-latest
+                env:
+                  GCP_PROJECT: ${{ secrets.GCP_PROJECT }}
+                steps:
+                  - if: ${{ env.GCP_PROJECT != '' && !contains(github.ref, 'secrets.') }}
+                    run: gcloud run deploy api --image=gcr.io/p/api
+            """,
+    })
+    got = jobs(ix, "github")
+    assert not got["build"].active and not got["deploy"].active and not got["release"].active
+    assert got["guarded"].active
+
+
+def test_github_self_hosted_runner_labels(tmp_path: Path) -> None:
+    ix = index_of(tmp_path, {".github/workflows/ci.yml": """
+        on: [push]
+        jobs:
+          a: {runs-on: self-hosted, steps: [{run: make}]}
+          b: {runs-on: [self-hosted, linux, x64], steps: [{run: make}]}
+          c: {runs-on: {group: gpus, labels: [Self-Hosted]}, steps: [{run: make}]}
+          d: {runs-on: ubuntu-latest, steps: [{run: make}]}
+        """})
+    got = jobs(ix, "github")
+    assert [got[n].self_hosted for n in "abcd"] == [True, True, True, False]

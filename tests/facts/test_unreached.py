@@ -62,3 +62,28 @@ def test_tests_and_non_python_files_are_never_unreached(tmp_path: Path) -> None:
     ix = _index(tmp_path / "d", {"tests/test_x.py": _MAIN, "conf.yaml": "a: 1\n"})
     assert not unreached(ix, "tests/test_x.py")
     assert not unreached(ix, "conf.yaml")
+
+
+def test_the_name_search_asks_only_files_holding_every_word_and_answers_as_a_search_of_every_file(tmp_path: Path) -> None:
+    from mlscan.facts import unreached as u
+
+    files = {
+        "src/pkg/train_model.py": _MAIN, "src/pkg/__init__.py": "", "src/café_run.py": _MAIN, "tools/my-job.py": _MAIN,
+        "Makefile": "t:\n\tpython -m src.pkg.train_model\n\tpython tools/my-job.py\n",
+        "docs/run.md": "Run `python src/café_run.py`, then `from src.pkg import train_model`.\n",
+        "serve.Procfile": "web: gunicorn src.pkg.train_model:app\n", "notes.txt": "trainmodel pkg and src\n",
+        "unrelated/a.py": "import os\n", "data.bin": "\0\1\2", "src/other.py": "from ..pkg import (train_model as t, x)\n",
+    }
+    ix = _index(tmp_path / "w", files)
+    ix.register_vocabulary(u.vocabulary(ix))
+    every = {x.path: u._file_names(ix, x) for x in u._searched(ix)}
+    for vpath in ("src/pkg/train_model.py", "src/café_run.py", "tools/my-job.py", "unrelated/a.py", "src/pkg/__init__.py", "pkg/x.py"):
+        parts = vpath[:-3].split("/")
+        keys = [vpath.rsplit("/", 1)[-1]] + [".".join(parts[i:]) for i in range(len(parts))]
+        for key in keys:
+            assert u._naming(ix, key) == tuple(p for p in every if key in every[p])[:2], key
+    ix = _index(tmp_path / "w2", files)
+    ix.register_vocabulary(u.vocabulary(ix))
+    assert u._naming(ix, "train_model") == ("docs/run.md", "serve.Procfile")
+    assert ("unreached.names", "unrelated/a.py") not in ix._derived  # holds neither "train" nor "model": not searched
+    assert not ix.late_needles

@@ -618,3 +618,17 @@ def test_cap_lines_long_piece_check_is_the_split() -> None:
         assert _long_piece(text, limit) is (max(map(len, text.split("\n"))) > limit), (text, limit)
     assert cap_lines("x" * 30 + "\nshort\n", 10) == ("x" * 10 + "\nshort\n", 1)
     assert cap_lines("abc\n" * 100, 10) == ("abc\n" * 100, 0)
+
+
+def test_azure_ml_studio_autosaves_and_temporary_copies_are_junk(tmp_path: Path) -> None:
+    # Azure ML studio's notebook autosaves and temporary copies: what its default .amlignore leaves out of a job snapshot
+    repo = git_repo(tmp_path / "r", {
+        "src/train.py": "import mlflow\n",
+        "nb/.ipynb_aml_checkpoints/tune_.ipynb_aml_checkpoints/2021-10-15-14-17-14.ipynb": "{}",
+        "src/train.py.amltmp": "import mlflow\n",
+        "src/score.py.amltemp": "import mlflow\n",
+        "nb/tune.ipynb": "{}",  # the notebook itself stays
+    })
+    ix = FileIndex(resolve_target(str(repo)))
+    assert paths(ix) == {"src/train.py", "nb/tune.ipynb"}
+    assert ix.skipped_summary()["run-output-or-junk"]["count"] == 3
