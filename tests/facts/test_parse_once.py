@@ -148,3 +148,19 @@ def test_eager_facts_only_for_files_their_askers_read(tmp_path: Path) -> None:
     assert {p for p, n in derived if n == "artifact.store.server_logs"} == {"train.py"}
     assert ix.fact("app/serve.py", "served.loads") == [True, [[3, "file", "model.pkl", ""]]]
     assert ix.fact("train.py", "artifact.store.server_logs") == [2, [], []]
+
+
+def test_orchestrated_deploys_are_read_from_a_fact_of_the_first_parse(tmp_path: Path, tiny_parse_cache: None) -> None:
+    flow = ("from prefect import flow, task\nimport requests\nfrom sagemaker.model import Model\n\n"
+            "@task\ndef deploy(uri):\n    Model(uri).deploy(instance_type='ml.m5.large')\n\n"
+            "@task\ndef reload(uri):\n    requests.post('http://serve:5000/v1/reload', json={'model_uri': uri})\n\n"
+            "@flow\ndef main():\n    deploy('s3://m')\n    reload('s3://m')\n")
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {"flows/deploy.py": flow}))))
+    assert ix.python("flows/deploy.py") is not None  # the wiring graph parses it first; the tree is gone at once
+    found = run_detectors(ix, load_detectors({"orchestrator.deploy"}), 1)
+    assert [(f.signal, f.evidence[0].line, f.attrs["target"], f.attrs["job"]) for f in found] == [("deploy.automated", 7, "sagemaker", "deploy")]
+    assert ix.parse_counts[("flows/deploy.py", "python")] == 1
+    assert ix.fact("flows/deploy.py", "orchestrator.deploy.file") == [None, "prefect", [
+        ["deploy", [7, None, "sagemaker"], []],
+        ["reload", None, [[11, None, "http://serve:5000/v1/reload", True]]],
+        ["main", [7, None, "sagemaker"], []]]]  # the flow and the local helpers it calls
