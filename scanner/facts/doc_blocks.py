@@ -267,6 +267,8 @@ _SETEXT = lazy_re(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK = lazy_re(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM = lazy_re(r"^(?P<ind>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<sp>[ \t]+|$)(?P<rest>.*)$")
 _COMMENT_INLINE = lazy_re(r"<!--.*?-->")
+# ``<summary>Install</summary>`` (inline tags such as ``<b>`` around the title allowed) on a line of its own
+_SUMMARY = lazy_re(r"^ {0,3}(?:<details[^>]*>\s*)?<summary[^>]*>(?:\s*<[a-z0-9]+>)*\s*([^<>]{1,120}?)\s*(?:</[a-z0-9]+>\s*)*</summary>\s*$", re.IGNORECASE)
 
 
 def _indent(s: str) -> int:
@@ -332,12 +334,12 @@ class _Md:
 
 # READMEs written in HTML block tags (GitHub renders them): headings, ordered/unordered lists, preformatted blocks
 _HTML_BLOCKS = lazy_re(r"(?i)<(?:h[1-6]|li|pre)\b")
-_HTML_HEADING = lazy_re(r"(?i)^\s*<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$")
+_HTML_HEADING = lazy_re(r"(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$")
 _HTML_LIST = lazy_re(r"(?i)^\s*<(/?)(ol|ul)\b[^>]*>\s*$")
 _HTML_ITEM = lazy_re(r"(?i)^(\s*)<li\b[^>]*>(.*)$")
-_HTML_PRE_OPEN = lazy_re(r"(?i)^\s*<pre\b[^>]*>\s*(?:<code\b[^>]*>)?\s*$")
+_HTML_PRE_OPEN = lazy_re(r"(?i)^ {0,3}<pre\b[^>]*>\s*(?:<code\b[^>]*>)?\s*$")
 _HTML_PRE_CLOSE = lazy_re(r"(?i)^\s*(?:</code>)?\s*</pre>\s*$")
-_HTML_PRE_LINE = lazy_re(r"(?i)^\s*<pre\b[^>]*>\s*(?:<code\b[^>]*>)?(.*?)(?:</code>)?\s*</pre>\s*$")
+_HTML_PRE_LINE = lazy_re(r"(?i)^ {0,3}<pre\b[^>]*>\s*(?:<code\b[^>]*>)?(.*?)(?:</code>)?\s*</pre>\s*$")
 _HTML_CODE = lazy_re(r"(?i)<(code|kbd|tt|samp)\b[^>]*>(.*?)</\1>")
 _HTML_EMPH = lazy_re(r"(?i)<(i|em)\b[^>]*>(.*?)</\1>")
 _HTML_TAG = lazy_re(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
@@ -396,6 +398,9 @@ def _html_as_markdown(lines: list[str]) -> list[str]:
             fence = m.group("fence")
             out.append(raw)
             continue
+        if not lists and _indent(raw) >= 4:  # an indented code block (or a paragraph's continuation): as written
+            out.append(raw)
+            continue
         if _HTML_PRE_OPEN.match(raw):
             out.append("```")
             pre = True
@@ -410,7 +415,7 @@ def _html_as_markdown(lines: list[str]) -> list[str]:
             out.append("#" * int(h.group(1)) + " " + _unescape(_HTML_TAG.sub("", h.group(2))).strip())
             continue
         lm = _HTML_LIST.match(raw)
-        if lm:
+        if lm and (lists or _indent(raw) <= 3):  # (indented 4 or more outside a list: an indented code block)
             if lm.group(1):
                 if lists:
                     lists.pop()
@@ -502,6 +507,14 @@ def _parse_markdown(text: str) -> list[Block]:
             st.flush()
             st.list_indent = None
             st.blocks.append(Block(HEADING, ln, ln, (h.group(2) or "").strip(), level=len(h.group(1))))
+            prev_blank = False
+            continue
+        sm = _SUMMARY.match(line)
+        if sm and sm.group(1).strip():
+            # a collapsible section's ``<summary>Install</summary>`` titles what it folds: a heading below the one above it
+            st.flush()
+            st.list_indent = None
+            st.blocks.append(Block(HEADING, ln, ln, sm.group(1).strip(), level=6))
             prev_blank = False
             continue
         s = _SETEXT.match(line)
