@@ -79,3 +79,60 @@ def test_a_drift_gauge_compares_by_itself(tmp_path: Path) -> None:
                            'Histogram("prediction_drift_psi", "PSI of predictions against the training baseline")')
     qs = _scan(tmp_path, {"app/main.py": serve, ".github/workflows/deploy.yml": _DEPLOY, "Dockerfile": _DOCKERFILE})
     assert qs["O1"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- D1: a raw-ingestion component's per-run output
+
+_KFP = """\
+    from kfp import compiler, dsl
+    from kfp.dsl import Dataset, Input, Model, Output, component
+
+
+    @component(packages_to_install=["requests==2.32.3"])
+    def fetch_raw(day: str, raw: Output[Dataset]) -> None:
+        import requests
+
+        with open(raw.path, "w") as f:
+            f.write(requests.get(f"https://api.example.org/pools?day={day}").text)
+
+
+    @component(packages_to_install=["pandas==2.1.4", "scikit-learn==1.3.2", "joblib==1.3.2"])
+    def train_model(dataset: Input[Dataset], model: Output[Model]) -> None:
+        import joblib
+        import pandas as pd
+        from sklearn.ensemble import IsolationForest
+
+        frame = pd.read_json(dataset.path, lines=True)
+        joblib.dump(IsolationForest().fit(frame), model.path)
+
+
+    @dsl.pipeline(name="pools", pipeline_root="gs://acme-pipelines/root")
+    def pools_pipeline(day: str) -> None:
+        fetched = fetch_raw(day=day).set_display_name("Fetch")
+        train_model(dataset=fetched.outputs["raw"])
+
+
+    if __name__ == "__main__":
+        compiler.Compiler().compile(pipeline_func=pools_pipeline, package_path="pools.json")
+    """
+
+
+def test_an_ingested_dataset_that_training_reads_is_the_data_version(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/pools.py": _KFP})
+    assert qs["D1"]["answer"] == "yes"
+    assert qs["D1"]["evidence"][0]["path"] == "pipelines/pools.py"
+
+
+def test_an_ingested_dataset_nothing_trains_on_is_no_data_version(tmp_path: Path) -> None:
+    # the pipeline only fetches; training queries its source live in a step of its own
+    live = _KFP.replace('''        fetched = fetch_raw(day=day).set_display_name("Fetch")
+        train_model(dataset=fetched.outputs["raw"])''', '''        fetch_raw(day=day).set_display_name("Fetch")''')
+    qs = _scan(tmp_path, {"pipelines/pools.py": live})
+    assert qs["D1"]["answer"] == "partial"
+
+
+def test_a_dataset_that_reaches_training_through_a_step_is_the_data_version(tmp_path: Path) -> None:
+    chained = _KFP.replace('''        train_model(dataset=fetched.outputs["raw"])''', '''        clean = clean_rows(rows=fetched.outputs["raw"])
+        train_model(dataset=clean.output)''')
+    qs = _scan(tmp_path, {"pipelines/pools.py": chained})
+    assert qs["D1"]["answer"] == "yes"
