@@ -136,3 +136,59 @@ def test_a_dataset_that_reaches_training_through_a_step_is_the_data_version(tmp_
         train_model(dataset=clean.output)''')
     qs = _scan(tmp_path, {"pipelines/pools.py": chained})
     assert qs["D1"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- D4: a target-column presence check
+
+_FLOW = """\
+    import pandas as pd
+    from prefect import flow, task
+    from sklearn.ensemble import RandomForestClassifier
+
+
+    @task
+    def validate_schema(df: pd.DataFrame, target: str) -> pd.DataFrame:
+{check}
+        return df
+
+
+    @task
+    def train(df: pd.DataFrame, target: str) -> RandomForestClassifier:
+        return RandomForestClassifier().fit(df.drop(columns=[target]), df[target])
+
+
+    @flow
+    def training_flow(path: str = "data/train.csv", target: str = "label") -> None:
+        df = validate_schema(pd.read_csv(path), target)
+        train(df, target)
+
+
+    if __name__ == "__main__":
+        training_flow()
+    """
+_PRESENCE = """\
+        if target not in df.columns:
+            raise ValueError(f"target column {target} not found")"""
+
+
+def test_a_target_column_presence_check_is_not_data_validation(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"flows/train.py": _FLOW.format(check=_PRESENCE)})
+    assert qs["D4"]["answer"] == "no"
+
+
+def test_required_columns_listed_by_presence_are_not_data_validation(tmp_path: Path) -> None:
+    check = """\
+        missing = [c for c in ("age", "income", target) if c not in df.columns]
+        if missing:
+            raise ValueError(f"missing columns: {missing}")"""
+    qs = _scan(tmp_path, {"flows/train.py": _FLOW.format(check=check)})
+    assert qs["D4"]["answer"] == "no"
+
+
+def test_a_check_of_the_values_beside_the_presence_check_is_data_validation(tmp_path: Path) -> None:
+    check = _PRESENCE + """
+        if df[target].isnull().any():
+            raise ValueError("missing labels")"""
+    qs = _scan(tmp_path, {"flows/train.py": _FLOW.format(check=check)})
+    assert qs["D4"]["answer"] == "yes"
+    assert qs["D4"]["evidence"][0]["path"] == "flows/train.py"
