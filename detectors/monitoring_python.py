@@ -244,14 +244,16 @@ def _unattended(index: FileIndex, e: FileEntry) -> bool:
     workflow) reaches it, or it (or the pipeline definition that runs it) declares a schedule (``cron=``,
     ``schedule_interval=``, ``IntervalSchedule(``)?"""
     chain = place(index, e).chain
-    root = chain.split(" -> ", 1)[0] if chain else ""
+    links = chain.split(" -> ") if chain else []
+    root = links[0] if links else ""
     if root.startswith("ci ") and ":" in root:
         path, _, line = root[3:].rpartition(":")
         for job in ci_model(index).active_jobs():
             if job.path == path and job.triggers & AUTOMATIC and any(str(st.line) == line for st in job.steps):
                 return True
-    files = [e.path] + ([root.split(" ", 2)[-1]] if root.startswith("pipeline definition ") else [])
-    return any(_SCHEDULE_WORDS.search(index.text(f) or "") for f in files)
+    # the module and the code on the way to it (a pipeline definition, an orchestrator's DAG file that imports it)
+    files = {e.path} | {x.rsplit(" ", 1)[-1].split(":", 1)[0] for x in links if not x.startswith("ci ")}
+    return any(index.entry(f) is not None and _SCHEDULE_WORDS.search(index.text(f) or "") for f in sorted(files))
 
 
 def _selected_monitors(index: FileIndex, base: str) -> set[str]:

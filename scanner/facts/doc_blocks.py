@@ -334,12 +334,12 @@ class _Md:
 
 # READMEs written in HTML block tags (GitHub renders them): headings, ordered/unordered lists, preformatted blocks
 _HTML_BLOCKS = lazy_re(r"(?i)<(?:h[1-6]|li|pre)\b")
-_HTML_HEADING = lazy_re(r"(?i)^\s*<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$")
+_HTML_HEADING = lazy_re(r"(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$")
 _HTML_LIST = lazy_re(r"(?i)^\s*<(/?)(ol|ul)\b[^>]*>\s*$")
 _HTML_ITEM = lazy_re(r"(?i)^(\s*)<li\b[^>]*>(.*)$")
-_HTML_PRE_OPEN = lazy_re(r"(?i)^\s*<pre\b[^>]*>\s*(?:<code\b[^>]*>)?\s*$")
+_HTML_PRE_OPEN = lazy_re(r"(?i)^ {0,3}<pre\b[^>]*>\s*(?:<code\b[^>]*>)?\s*$")
 _HTML_PRE_CLOSE = lazy_re(r"(?i)^\s*(?:</code>)?\s*</pre>\s*$")
-_HTML_PRE_LINE = lazy_re(r"(?i)^\s*<pre\b[^>]*>\s*(?:<code\b[^>]*>)?(.*?)(?:</code>)?\s*</pre>\s*$")
+_HTML_PRE_LINE = lazy_re(r"(?i)^ {0,3}<pre\b[^>]*>\s*(?:<code\b[^>]*>)?(.*?)(?:</code>)?\s*</pre>\s*$")
 _HTML_CODE = lazy_re(r"(?i)<(code|kbd|tt|samp)\b[^>]*>(.*?)</\1>")
 _HTML_EMPH = lazy_re(r"(?i)<(i|em)\b[^>]*>(.*?)</\1>")
 _HTML_TAG = lazy_re(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
@@ -398,6 +398,9 @@ def _html_as_markdown(lines: list[str]) -> list[str]:
             fence = m.group("fence")
             out.append(raw)
             continue
+        if not lists and _indent(raw) >= 4:  # an indented code block (or a paragraph's continuation): as written
+            out.append(raw)
+            continue
         if _HTML_PRE_OPEN.match(raw):
             out.append("```")
             pre = True
@@ -412,7 +415,7 @@ def _html_as_markdown(lines: list[str]) -> list[str]:
             out.append("#" * int(h.group(1)) + " " + _unescape(_HTML_TAG.sub("", h.group(2))).strip())
             continue
         lm = _HTML_LIST.match(raw)
-        if lm:
+        if lm and (lists or _indent(raw) <= 3):  # (indented 4 or more outside a list: an indented code block)
             if lm.group(1):
                 if lists:
                     lists.pop()

@@ -88,7 +88,7 @@ def _mark(node: ast.AST, values: dict[str, ast.AST], seen: frozenset[str] = froz
     if not isinstance(node, ast.Call) or not (last in _SKIP_IF or last in _SKIP_UNLESS):
         return None
     cond = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "condition"), None)
-    if isinstance(cond, ast.Constant):
+    if isinstance(cond, ast.Constant) and not isinstance(cond.value, str):  # a string is a condition pytest evaluates
         return ALWAYS if bool(cond.value) == (last in _SKIP_IF) else None
     if last in _SKIP_IF:
         if isinstance(cond, ast.UnaryOp) and isinstance(cond.op, ast.Not):

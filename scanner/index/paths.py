@@ -31,7 +31,9 @@ JUNK_DIRS = frozenset(
         "mlartifacts", "wandb", "lightning_logs", ".DS_Store", "catboost_info",
     }
 )
-JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store")
+# Azure ML studio's notebook autosaves (``.ipynb_aml_checkpoints/``) and temporary copies (``*.amltmp``, ``*.amltemp``): the
+# files its default ``.amlignore`` leaves out of every job snapshot
+JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store", ".amltmp", ".amltemp")
 TEMPLATE_MANIFESTS = ("cookiecutter.json", "copier.yml", "copier.yaml", "databricks_template_schema.json")
 # repository-root files that apply to a subdirectory project
 ROOT_APPLICABLE = (

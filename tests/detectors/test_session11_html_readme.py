@@ -91,3 +91,9 @@ def test_an_html_feature_list_is_no_setup(tmp_path: Path) -> None:
 def test_code_spans_and_entities_survive() -> None:
     doc = parse("<ol>\n<li>Run `docker run <image>` then <code>pip install x</code> &amp; <i>make &lt;target&gt;</i></li>\n</ol>\n", "README.md")
     assert [b.text for b in doc.blocks] == ["Run `docker run <image>` then `pip install x` & `make <target>`"]
+
+
+def test_html_in_an_indented_code_block_stays_code() -> None:
+    doc = parse("# Page\n\nThe template:\n\n    <h3>Setup</h3>\n    <pre>\n    make all\n    </pre>\n", "README.md")
+    assert [b.text for b in doc.blocks if b.kind == HEADING] == ["Page"]
+    assert next(b.text for b in doc.blocks if b.kind == CODE).startswith("<h3>Setup</h3>")

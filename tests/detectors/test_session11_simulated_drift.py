@@ -113,3 +113,21 @@ def test_input_drift_run_by_hand_beside_a_deployed_model_monitors(tmp_path: Path
                                    ".github/workflows/deploy.yml": DEPLOY, "Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n"
                                    "CMD [\"uvicorn\", \"app.main:app\"]\n", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
     assert attrs.get("input_drift_by_hand") is True and answer == "yes"
+
+
+AIRFLOW_DAG = '''from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+
+from monitoring.drift import main
+
+with DAG("daily_drift", start_date=datetime(2024, 1, 1), schedule_interval="@daily", catchup=False) as dag:
+    PythonOperator(task_id="drift_report", python_callable=main)
+'''
+
+
+def test_input_drift_an_orchestrator_schedules_monitors(tmp_path: Path) -> None:
+    answer, attrs = _o1(tmp_path, {"monitoring/__init__.py": "", "monitoring/drift.py": DRIFT.format(current=LIVE),
+                                   "dags/drift_dag.py": AIRFLOW_DAG})
+    assert "input_drift_by_hand" not in attrs and answer == "yes"

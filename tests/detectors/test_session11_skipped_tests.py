@@ -92,6 +92,7 @@ def test_always_skipped_tests_test_nothing(tmp_path: Path, test: str) -> None:
 
 @pytest.mark.parametrize("test", [
     "import sys\nimport pytest\n\n@pytest.mark.skipif(sys.platform == 'win32', reason='posix')\ndef test_x():\n    assert run(1) == 2\n",
+    "import pytest\n\n@pytest.mark.skipif(\"sys.platform == 'win32'\")\ndef test_x():\n    assert run(1) == 2\n",
     "import os\nimport pytest\n\n@pytest.mark.skipif(not os.getenv('CI'), reason='CI only')\ndef test_x():\n    assert run(1) == 2\n",
     "import pytest\n\n@pytest.mark.skip(reason='slow')\ndef test_slow():\n    assert run(2) == 3\n\ndef test_x():\n    assert run(1) == 2\n",
     "from pathlib import Path\nimport pytest\n\n@pytest.mark.skipif(not Path('src/app.py').exists(), reason='x')\ndef test_x():\n    assert run(1) == 2\n",
