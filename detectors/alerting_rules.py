@@ -66,15 +66,19 @@ class AlertingRules(Detector):
     signals = ("alerting.rule",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        receivers = _has_receivers(index)
+        state = _receivers(index)
+        receivers = state != _NONE
         for e in index.select(ops.YAML_GLOBS):
             if not (index.contains(e.path, ALERT_TEXT) and index.contains(e.path, RULE_KEYS)):
                 continue
             for doc in _docs(index, e):
                 for tool, line, about, notify in _yaml_rules(doc, receivers):
                     notify = notify or (tool == "cloudwatch" and alarm_state_rules(index))  # EventBridge rule on alarm state changes
+                    attrs: dict[str, Any] = {"tool": tool, "notify": notify, "about": about}
+                    if notify and tool in ("prometheus", "grafana") and state == _PLACEHOLDER:
+                        attrs["placeholder"] = True  # every receiver sends to a documentation address or an unfilled URL
                     yield self.found("alerting.rule", index, e.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
-                                     attrs={"tool": tool, "notify": notify, "about": about})
+                                     attrs=attrs)
         for e in index.select(("**/*.tf",)):
             for b in ops.tf_blocks(index, e):
                 if b.kind == "resource" and b.type in _TF_ALARMS:
@@ -188,11 +192,26 @@ def _yaml_rules(doc: Any, receivers: bool) -> Iterator[tuple[str, int, str, bool
             yield "azureml-monitor", mon.line_of("alert_notification") + off, "model", bool(alert.get("emails") or alert.get("webhooks"))
 
 
-def _has_receivers(index: FileIndex) -> bool:
-    """A notification channel exists: Alertmanager receivers with *_configs, AlertmanagerConfig CRDs,
-    Grafana contact points."""
+_NONE, _PLACEHOLDER, _REAL = "none", "placeholder", "real"
+# where a channel sends: an address, a URL, a key or a chat
+_DESTINATION = lazy_re(r"^(to|url|api_url|webhook_url|url_file|routing_key|service_key|api_key|bot_token|chat_id|addresses|"
+                       r"integrationKey|webhook|token|recipient|user_key)$", re.I)
+# a destination left for the reader: a domain reserved for documentation (RFC 2606), a URL path segment written for the
+# reader to replace (``hooks.slack.com/services/YOUR/WEBHOOK/URL``, ``.../XXX/YYY``), ``<your-key>``, ``your_key``,
+# ``CHANGEME``, or a loopback host (the notifier's own container: nobody there). An environment reference
+# (``${SLACK_URL}``) is filled in at deploy time: real.
+_DOC_DESTINATION = lazy_re(r"[@./]example\.(com|org|net)\b|/(your|xxx+|yyy+|zzz+|token|webhook_?id)(/|$)|"
+                           r"://(localhost|127\.0\.0\.1|0\.0\.0\.0)[:/]|<[^<>/\s][^<>]*>|\byour[-_]\w+|"
+                           r"\b(changeme|change[-_]me|replace[-_]?me|todo)\b|\bx{3,}\b", re.I)
 
-    def build() -> bool:
+
+def _receivers(index: FileIndex) -> str:
+    """Whether a notification channel exists (Alertmanager receivers with *_configs, AlertmanagerConfig CRDs, Grafana
+    contact points): ``real``, ``placeholder`` when every channel found sends only to destinations left for the reader
+    (``oncall@example.com``, ``hooks.slack.com/services/YOUR/WEBHOOK/URL``, a loopback webhook), or ``none``."""
+
+    def build() -> str:
+        found = _NONE
         for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"receivers", b"contactPoints")):
                 continue
@@ -201,12 +220,25 @@ def _has_receivers(index: FileIndex) -> bool:
                     for node in ops.walk_dicts(d):
                         receivers = node.get("receivers")
                         for r in receivers if isinstance(receivers, list) else []:
-                            if isinstance(r, dict) and (any(_CHANNEL_KEYS.search(str(k)) and v for k, v in r.items())
-                                                        or str(r.get("type", "")).lower() in _CHANNEL_TYPES):
-                                return True
-        return False
+                            if not isinstance(r, dict):
+                                continue
+                            channels = [v for k, v in r.items() if _CHANNEL_KEYS.search(str(k)) and v]
+                            if not channels and str(r.get("type", "")).lower() not in _CHANNEL_TYPES:
+                                continue
+                            if not _placeholder_channel(channels or [r.get("settings") or r]):
+                                return _REAL
+                            found = _PLACEHOLDER
+        return found
 
     return index.memo("ops-alert-receivers", build)  # type: ignore[no-any-return]
+
+
+def _placeholder_channel(channels: list[Any]) -> bool:
+    """Every destination the channels name is left for the reader (None of them names a real one); a channel naming no
+    destination (a global default) counts as real."""
+    dests = [x for c in channels for node in ops.walk_dicts(c) for k, v in node.items() if _DESTINATION.match(str(k))
+             for x in (v if isinstance(v, list) else [v]) if isinstance(x, str) and x.strip()]
+    return bool(dests) and all(_DOC_DESTINATION.search(x) for x in dests)
 
 
 def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple[str, int, bool, str]]:

@@ -349,7 +349,16 @@ def _env_remote(index: FileIndex, names: tuple[str, ...]) -> bool:
                for e, _ln, _n, v in tracking.env_settings(index, names))
 
 
-SERVER_LOGS = register_fact("artifact.store.server_logs", _server_logs, eager=lambda index, path: index.may_mention(path, (b"log_model",)))
+def _logs_asked(index: FileIndex, path: str) -> bool:
+    """Will ``_server_models`` ask this file's server logs? Its conditions on one file (not a test, the name
+    ``log_model`` written out): ``log`` and ``model`` as words are in most files of an ML code base."""
+    if not index.may_mention(path, (b"log_model",)):
+        return False
+    e = index.entry(path)
+    return e is None or not e.test and ops.names_any(index, e, ("log_model",))
+
+
+SERVER_LOGS = register_fact("artifact.store.server_logs", _server_logs, eager=_logs_asked)
 FILE_FACTS = register_fact("artifact.store.file", _file_hit, eager=lambda index, path: index.may_mention(path, NEEDLES))
 HELPER_FACTS = register_fact("artifact.store.helpers", _upload_helpers, eager=lambda index, path: index.may_mention(path, NEEDLES))
 

@@ -23,6 +23,7 @@ from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_model_version", "save_model", "link_model", "push_to_hub",
                           "set_registered_model_alias", "upload_model"})
@@ -92,8 +93,13 @@ class DataLineage(Detector):
                 continue
             done.add(signal)
             attrs = {"tool": tool, **extra}
+            more = ()
             if signal == "data.version_logged":
-                attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or linked
+                attrs["linked_to_model"] = bool(extra.get("linked_to_model")) or bool(linked)
+                if linked:  # the model call the version is linked to: what D2 asks beyond D1's logged version
+                    ln, model_snip = ops.locate(index, e, _nearest(linked, at))
+                    if ln != at:
+                        more = (replace(self.evidence(index, e.path, ln, snippet=model_snip, strength=strength), fact=MODEL_LINK),)
             # a data version logged through a tracker that a default install never gets is opt-in
             gated = tracking.install_gated(index, tool)
             # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
@@ -103,8 +109,9 @@ class DataLineage(Detector):
                                                         and not _submitted(index, e))
             if one_off:
                 attrs["one_off"] = True
-            yield self.found(signal, index, e.path, at, snippet=snip, strength=Strength.WEAK if gated or one_off else strength,
-                             attrs={**attrs, "install_gated": gated} if gated else attrs)
+            weak = Strength.WEAK if gated or one_off else strength
+            yield self.found(signal, index, e.path, at, snippet=snip, strength=weak,
+                             extra=tuple(replace(m, strength=weak) for m in more), attrs={**attrs, "install_gated": gated} if gated else attrs)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):
@@ -132,10 +139,20 @@ class DataLineage(Detector):
                 yield self.found(hit[0], index, e.path, hit[1], strength=Strength.WEAK, attrs={"tool": "azureml", "one_off": True})
 
 
-def _linked(index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> bool:
-    """Does the file also log or register a model (a data version logged there is linked to it)?"""
-    return any(c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) for c in calls) or any(
-        t.role == "run" and t.text.endswith("log_model") for t in tracking.tracker_calls(index, e))
+def _linked(index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> list[int]:
+    """The lines where the file also logs or registers a model (a data version logged there is linked to it); empty
+    when it does neither."""
+    lines = {c.line for c in calls if c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I)}
+    lines |= {t.line for t in tracking.tracker_calls(index, e) if t.role == "run" and t.text.endswith("log_model")}
+    return sorted(lines)
+
+
+MODEL_LINK = "model_link"  # Evidence.fact of the item citing the model call a logged data version is linked to (D2)
+
+
+def _nearest(lines: list[int], at: int | None) -> int:
+    """The model call a reader follows from the data version at ``at``: the nearest one above or below it."""
+    return min(lines, key=lambda n: (abs(n - at) if at is not None else n, n))
 
 
 class _Across(Exception):

@@ -10,6 +10,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.data_checks import (
     below_ge_conftest,
+    check_line,
     cli_tool,
     conftests,
     custom_check,
@@ -163,7 +164,7 @@ class DataValidation(Detector):
                 if fn is None and (q := _quarantines(tree)) is not None and is_called(index, q.name):
                     fn = q
                 if fn is not None:
-                    hits["custom"] = (fn.lineno, {})
+                    hits["custom"] = (check_line(fn), {})  # at the check that fails on bad data, not the function's opening lines
             if "custom" not in hits and ops.imports_module(al, "pydantic"):
                 fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and row_validation(n) and is_called(index, n.name)), None)
                 if fn is not None:

@@ -17,7 +17,7 @@ from mlscan.model import Finding, Strength
 # set-up and prerequisite headings of READMEs written in French, Spanish, Portuguese and German
 _FOREIGN_PREREQUISITES = r"pr[ée]-?requis|pr[ée]-?requisitos|requisitos|voraussetzungen"
 _FOREIGN_SETUP = (_FOREIGN_PREREQUISITES + r"|instala\w*|installieren|d[ée]marrage|d[ée]marrer|mise en place|utilisation|"
-                  r"lancement|lancer|ex[ée]cution|configuraci[oó]n|configura[çc][ãa]o|ejecuci[oó]n|execu[çc][ãa]o|uso|"
+                  r"lancement|lancer|exécution|configuraci[oó]n|configura[çc][ãa]o|ejecuci[oó]n|execu[çc][ãa]o|uso|"
                   r"primeros pasos|primeiros passos|einrichtung|verwendung|schnellstart|ausf[üu]hren|inbetriebnahme")
 # a section (or a whole page, by its file name) that tells someone how to set up or run the project
 _SETUP = lazy_re(
@@ -50,10 +50,11 @@ _SYSTEM_INSTALL = lazy_re(r"^\s*(sudo\s+(-\S+\s+)*)?(apt(-get)?|brew|yum|dnf|sna
 
 
 # a command that adds a dependency to the project's declaration (``uv add``, ``poetry add``): what a contributor does to
-# change the project, not a step of setting it up; so is a command whose argument is a placeholder to fill in
-# (``uv add [package-name]``, ``pip install <package>``)
+# change the project, not a step of setting it up; so is an install whose package is a placeholder to fill in
+# (``uv add [package-name]``, ``pip install <package>``; ``az ad sp show --id <app_id>`` is a step with a value to fill in)
 _ADDS_DEPENDENCY = lazy_re(r"^\s*(uv|poetry|pdm|rye|pixi|hatch|yarn|pnpm|pipenv)\s+add\b|^\s*(npm|pipenv)\s+(install|i)\s+(-\S+\s+)*[A-Za-z@<\[{]")
-_PLACEHOLDER_WORD = lazy_re(r"^(<[^<>]+>|\[[\w\s.-]+\]|\{[\w\s.-]+\}|your[_-][\w-]+|YOUR_[A-Z_]+)$")
+_PLACEHOLDER_WORD = lazy_re(r"^(<[^<>-][^<>]*>|\[[\w.][\w\s.-]*\]|\{[\w.][\w\s.-]*\}|your[_-][\w-]+|YOUR_[A-Z_]+)$")
+_PACKAGE_MANAGERS = frozenset({"pip", "pip3", "pipx", "uv", "poetry", "pdm", "pipenv", "conda", "mamba", "micromamba", "npm", "yarn", "pnpm"})
 
 
 # a command that installs what the project itself declares: its lock, requirements or package, its environment file, its
@@ -68,7 +69,9 @@ _PROJECT_INSTALL = lazy_re(
 
 def _guidance(cmd: str) -> bool:
     """A command a page gives as guidance for changing the project or as a template, not a set-up step."""
-    return bool(_ADDS_DEPENDENCY.match(cmd)) or any(_PLACEHOLDER_WORD.match(w) for w in cmd.split()[1:])
+    words = cmd.split()
+    return bool(_ADDS_DEPENDENCY.match(cmd)) or (bool(words) and words[0] in _PACKAGE_MANAGERS and classify(cmd) == INSTALL
+                                                  and any(_PLACEHOLDER_WORD.match(w) for w in words[1:]))
 
 
 def _system_install(cmd: str) -> bool:
@@ -295,16 +298,39 @@ def _steps(doc: Document, readme: bool = False) -> list[Block]:
             for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
 
 
-# where a sentence or a clause ends: an optional clause ("or if you want to schedule it, run ...") covers its own commands
+# where a sentence or a clause ends: an optional clause ("or if you want to schedule it, run ...") begins an aside
 _CLAUSE = lazy_re(r"(?<=[.;!?])\s+|,\s*(?=(?:or|and|but|otherwise)\b)|\s(?=or\s+if\b)")
+
+
+def _clauses(text: str) -> list[str]:
+    """The sentences and clauses of a paragraph, split outside its inline code (``cd src. python x.py`` stays whole)."""
+    masked = _INLINE_CODE.sub(lambda m: "`" + "x" * (len(m.group(0)) - 2) + "`", text)
+    cuts = [0, *(m.end() for m in _CLAUSE.finditer(masked)), len(text)]
+    return [text[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _before_optional(text: str) -> list[str]:
+    """The clauses of a paragraph before the first one that calls something optional."""
+    out: list[str] = []
+    for clause in _clauses(text):
+        if _OPTIONAL.search(clause):
+            break
+        out.append(clause)
+    return out
+
+
+_ITEM_ARG = lazy_re(r"^(-{1,2}[\w-]+|[a-z0-9][\w.:/=-]*|\.{1,2}(/[\w./-]*)?)$")
 
 
 def _bare_item(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str, str]]:
     """A one-line list item that is nothing but a shell command (``- pip install -r requirements.txt`` under "Configure
     your environment"), read like a paragraph of bare commands: ``[(line, command, kind)]`` or none."""
     cmd = b.text.strip()
-    if b.line != b.end_line or len(cmd.split()) < 2:
-        return []  # (a one-word item, ``- docker``, names a tool to have)
+    words = cmd.split()
+    # a one-word item (``- docker``) names a tool to have; a requirement (``tensorboard >= 1.14 (see [docs](#tb))``) or
+    # an item with Markdown markup is a note: a command's second word is a subcommand, a path or an option
+    if b.line != b.end_line or len(words) < 2 or not _ITEM_ARG.match(words[1]) or any(c in cmd for c in "[]()*`"):
+        return []
     kind = _bare_kind(index, cmd)
     return [(b.line, cmd, kind)] if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd) else []
 
@@ -411,10 +437,9 @@ class DocsSetup(Detector):
                 aside = under is not None or bool(_OPTIONAL.search(b.text))
                 if b.kind == LIST and under is None and aside and b.text.rstrip().endswith(":"):
                     under = indent
-                # an optional clause keeps the commands of the other clauses ("run `make train`, or if you want to
-                # schedule it, `make schedule`": the first is a step, the second an aside)
-                inline = [] if under is not None else [c for clause in _CLAUSE.split(b.text) if not _OPTIONAL.search(clause)
-                                                      for c in _INLINE_CODE.findall(clause)]
+                # an optional clause makes the rest of the paragraph an aside, not what comes before it ("run `make
+                # train`, or if you want to schedule it, `make schedule`": the first is a step, the second an aside)
+                inline = [] if under is not None else [c for clause in _before_optional(b.text) for c in _INLINE_CODE.findall(clause)]
                 for cmd in inline:
                     kind = classify(cmd)
                     if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):

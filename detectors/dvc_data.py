@@ -52,6 +52,8 @@ class DvcData(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.dvc",)):
+            if e.test:
+                continue  # a test's fixture data (tests/fixtures/x.dvc), not the data the project's models learn from
             for doc in index.yaml(e.path):
                 outs = doc.get("outs") if isinstance(doc, dict) else None
                 if isinstance(outs, list) and any(_hashed(o) for o in outs):
@@ -65,6 +67,8 @@ class DvcData(Detector):
                         attrs["tracks"] = tracks  # versioned, but not the data a model learns from
                     yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
         for e in index.select(("**/dvc.lock",)):
+            if e.test:
+                continue  # a test fixture's lock records the fixture's run, not the project's pipeline
             for doc in index.yaml(e.path):
                 stages = doc.get("stages") if isinstance(doc, dict) else None
                 if not isinstance(stages, dict) or not stages:

@@ -67,7 +67,9 @@ class EnvPython(Detector):
                     total, pins = _conda(doc["conda_file"])
                     key = "conda_file"
                 if total:
-                    yield self.found("env.conda", index, e.path, doc.line_of(key), strength=Strength.MEDIUM,
+                    # cited at the first pinned package (``- numpy=1.18.*``), not at the interpreter line above it
+                    at = _conda_pin_line(doc if key == "dependencies" else doc["conda_file"]) or doc.line_of(key)
+                    yield self.found("env.conda", index, e.path, at, strength=Strength.MEDIUM,
                                      attrs={"pinned_share": round(pins / total, 2), "total": total, **_model_env(index, e)})
                     break
         # an Azure ML (SDK v1) environment built in code or notebook cells and used by the runs: ``CondaDependencies.create(
@@ -101,7 +103,7 @@ _ENV_USES = frozenset({"register", "submit"})
 
 
 def _azureml_conda(index: FileIndex, path: str) -> tuple[int, int, int] | None:
-    """(line of the first package, pinned, all) of the packages an Azure ML ``CondaDependencies`` spec lists (``create(
+    """(line of the first pinned package, pinned, all) of the packages an Azure ML ``CondaDependencies`` spec lists (``create(
     pip_packages=[...], conda_packages=[...])`` and ``add_pip_package``/``add_conda_package`` calls), when at least one is
     pinned and the file registers an environment or hands one to a run or deployment (``environment=``); else None."""
     tree = index.python(path)
@@ -124,13 +126,15 @@ def _azureml_conda(index: FileIndex, path: str) -> tuple[int, int, int] | None:
             used = True
     if not pkgs or not used:
         return None
-    pins = 0
-    for _line, raw in pkgs:
+    pinned_lines = []
+    for line, raw in pkgs:
         req = parse_requirements(raw)
-        pins += bool(req) and pinned(req[0].spec, raw) or bool(re.match(r"^[\w.-]+=\d", raw))  # conda's ``numpy=1.18.5``
-    if not pins:
+        if bool(req) and pinned(req[0].spec, raw) or bool(re.match(r"^[\w.-]+=\d", raw)):  # conda's ``numpy=1.18.5``
+            pinned_lines.append(line)
+    if not pinned_lines:
         return None  # nothing pinned: whatever the package index serves that day
-    return min(line for line, _ in pkgs), pins, len(pkgs)
+    # (cited at the first pinned package, not at a floating one listed before it)
+    return min(pinned_lines), len(pinned_lines), len(pkgs)
 
 
 def _model_env(index: FileIndex, e: FileEntry) -> dict[str, bool]:
@@ -197,6 +201,26 @@ def _conda(doc: Any) -> tuple[int, int]:
     if not all(isinstance(s, str) and not s.startswith(("http", "/")) for s, _ in specs):
         return 0, 0
     return len(specs), sum(p for _, p in specs)
+
+
+_CONDA_PIN = lazy_re(r"[^=<>!~]=\s*\d|==|@")
+
+
+def _conda_pin_line(doc: Any) -> int | None:
+    """The line of a conda environment's first pinned package other than the interpreter (``- numpy=1.18.*``, a pip
+    entry ``- mlflow==2.9.2``); None when the file's lines are not known or nothing but the interpreter is pinned."""
+    items = doc.get("dependencies") if isinstance(doc, dict) else None
+    if not hasattr(items, "line_of"):
+        return None
+    for i, item in enumerate(items):
+        if isinstance(item, str) and _CONDA_PIN.search(item) and not re.match(r"\s*python\s*[=<>]", item):
+            return int(items.line_of(i))
+        pips = item.get("pip") if isinstance(item, dict) else None
+        if hasattr(pips, "line_of"):
+            for j, p in enumerate(pips):
+                if isinstance(p, str) and not p.startswith("-") and _CONDA_PIN.search(p):
+                    return int(pips.line_of(j))
+    return None
 
 
 _JSONC_TOKEN = lazy_re(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|"')

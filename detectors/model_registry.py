@@ -268,13 +268,12 @@ def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:
     uploads the trained model (as a new version of ``parent_model``); ``ModelRegistry(...).add_version_aliases``; in a
     pipeline, Google Cloud Pipeline Components' training-job ops: an AutoML ``...TrainingJobRunOp`` always outputs a model
     uploaded to the registry, a custom one when given ``model_display_name``."""
-    if ops.imports_module(al, "google_cloud_pipeline_components") and c.attr.endswith("TrainingJobRunOp"):
+    # the call's own name first: every call of every file comes here, and the import checks walk the file's aliases
+    if c.attr.endswith("TrainingJobRunOp") and ops.imports_module(al, "google_cloud_pipeline_components"):
         return c.attr.startswith("AutoML") or _kw_set(c, "model_display_name")
-    if not ops.imports_module(al, "google.cloud.aiplatform"):
-        return False
-    if c.attr == "run" and (_kw_set(c, "model_display_name") or _kw_set(c, "parent_model")):
-        return True
-    return c.attr == "add_version_aliases" or c.qual.endswith("aiplatform.models.ModelRegistry")
+    hit = c.attr == "run" and (_kw_set(c, "model_display_name") or _kw_set(c, "parent_model")) \
+        or c.attr == "add_version_aliases" or c.qual.endswith("aiplatform.models.ModelRegistry")
+    return hit and ops.imports_module(al, "google.cloud.aiplatform")
 
 
 def _kw_set(c: ops.PyCall, name: str) -> bool:

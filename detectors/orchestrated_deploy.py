@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, zenml
 from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -123,22 +124,78 @@ def _reload_routes(index: FileIndex) -> Callable[[], frozenset[str]]:
     return lambda: index.memo("orchestrator-deploy:reload-routes", build)  # type: ignore[no-any-return]
 
 
-def _posts_model_to(c: ast.Call, reload_routes: Callable[[], frozenset[str]]) -> bool:
+def _route_posted(text: str | None, names_model: bool, reload_routes: Callable[[], frozenset[str]]) -> bool:
     """``requests.post(f"http://{HOST}:5050/v1/update-model", json={"model_uri": uri, ...})``: a model reference sent
-    to a route of the repository's serving app that swaps its model (hot reload)."""
-    if call_tail(c) not in ("post", "put", "patch") or not dotted(c.func).startswith(("requests.", "httpx.", "session.")) \
-            and not dotted(c.func).endswith(("session.post", "client.post")):
-        return False
+    to a route of the repository's serving app that swaps its model (hot reload). The routes are found only when a call
+    may post (``_posts``): finding them parses every web app."""
     routes = reload_routes()
     if not routes:
         return False
+    if not isinstance(text, str) or not any(text.rstrip("/").endswith(r) for r in routes):
+        return False
+    return names_model
+
+
+def _body_names_model(c: ast.Call) -> bool:
+    body = kwarg(c, "json") or kwarg(c, "data")
+    return isinstance(body, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _MODEL_KEYS for k in body.keys)
+
+
+def _posts(c: ast.Call) -> bool:
+    """Can ``_posts_model_to`` say yes to this call, given routes (it asks for them only then)?"""
+    return call_tail(c) in ("post", "put", "patch") and (dotted(c.func).startswith(("requests.", "httpx.", "session."))
+                                                        or dotted(c.func).endswith(("session.post", "client.post")))
+
+
+def _url_text(c: ast.Call) -> str | None:
     url = c.args[0] if c.args else kwarg(c, "url")
     text = "".join(v.value for v in url.values if isinstance(v, ast.Constant) and isinstance(v.value, str)) \
         if isinstance(url, ast.JoinedStr) else ops.literal(url) if url is not None else None
-    if not isinstance(text, str) or not any(text.rstrip("/").endswith(r) for r in routes):
-        return False
-    body = kwarg(c, "json") or kwarg(c, "data")
-    return isinstance(body, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _MODEL_KEYS for k in body.keys)
+    return text if isinstance(text, str) else None
+
+
+def _file_fact(index: FileIndex, path: str) -> list[Any] | None:
+    """What the visit reads of one file, located for evidence: [the first ZenML deployment
+    ``[line, snippet, tool, pipeline, own pipeline]`` or None, the orchestrator (the first of _TASK_DECOS the file
+    imports), its tasks in order as ``[name, [line, snippet, target] of the first deploying call or None, [[line, snippet,
+    URL text, body names the model] of each call that may post to a route]]``]; None when it does not parse. Derived as
+    the file is parsed: the pass then parses nothing again (on PrefectHQ/prefect it re-parsed 56 files with --jobs 1, all
+    it wanted in a worker of a parallel scan)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    e = index.entry(path) or FileEntry(path, path, "project")
+    al, _calls = ops.py_calls(index, e)
+    zen = None
+    if ops.imports_module(al, "zenml"):
+        for d in zenml.deployments(tree, al):
+            own = bool(d.bindings) and d.pipeline in {n for n, fn in functions(tree).items() if decorator(fn, "pipeline")}
+            zen = [*ops.locate(index, e, d.line), d.tool, d.pipeline, own]
+            break
+    tasks: list[Any] = []
+    tool = None
+    found = _tasks(tree, al)
+    if found:
+        tool = next(m for m in _TASK_DECOS if ops.imports_module(al, m))
+        funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for task in found:
+        # the task body and the local helpers it calls (one level: ``deploy_model(self.model)``)
+        bodies = [task, *(funcs[n.func.id] for n in walk(task) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                          and n.func.id in funcs and funcs[n.func.id] is not task)]
+        hit = next(((c, t) for b in bodies for c in walk(b) if isinstance(c, ast.Call) and (t := _deploy_target(c, al))), None)
+        deploy = [*ops.locate(index, e, hit[0].lineno), hit[1]] if hit is not None else None
+        posts = [] if hit is not None else [[*ops.locate(index, e, c.lineno), _url_text(c), _body_names_model(c)]
+                                            for b in bodies for c in walk(b) if isinstance(c, ast.Call) and _posts(c)]
+        tasks.append([task.name, deploy, posts])
+    return [zen, tool, tasks]
+
+
+def _wanted(index: FileIndex, path: str) -> bool:
+    e = index.entry(path)
+    return (e is None or not e.test) and index.may_mention(path, NEEDLES) and index.may_mention(path, DEPLOY_NEEDLES)
+
+
+FILE_FACT = register_fact("orchestrator.deploy.file", _file_fact, eager=_wanted)
 
 
 class OrchestratedDeploy(Detector):
@@ -148,50 +205,35 @@ class OrchestratedDeploy(Detector):
     questions = ("M2",)
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("deploy.automated",)
+    visit_reads_tree = False  # the tree work is FILE_FACT, derived when the file is parsed
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return not e.test and index.mentions(e.path, NEEDLES) and index.mentions(e.path, DEPLOY_NEEDLES)
 
-    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
-        al, _calls = ops.py_calls(index, e)
-        if place(index, e).kind in ("notebook", "exploration"):
+    def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
+        fact = index.fact(e.path, FILE_FACT)
+        if fact is None or place(index, e).kind in ("notebook", "exploration"):
             return  # a deploy cell in a notebook is run by a person
-        funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        yield from self._zenml_deployer(index, e, tree, al)
-        for task in _tasks(tree, al):
-            # the task body and the local helpers it calls (one level: ``deploy_model(self.model)``)
-            bodies = [task, *(funcs[n.func.id] for n in walk(task) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                              and n.func.id in funcs and funcs[n.func.id] is not task)]
-            hit = next(((c, t) for b in bodies for c in walk(b) if isinstance(c, ast.Call) and (t := _deploy_target(c, al))), None)
-            if hit is None:
-                hit = next(((c, "serving-reload") for b in bodies for c in walk(b) if isinstance(c, ast.Call)
-                            and _posts_model_to(c, _reload_routes(index))), None)
-            if hit is None:
-                continue
-            c, target = hit
-            tool = next(m for m in _TASK_DECOS if ops.imports_module(al, m))
-            line, snip = ops.locate(index, e, c.lineno)
+        zen, tool, tasks = fact
+        if zen is not None:
+            line, snip, target, pipeline, own = zen
             yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
-                             attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {task.name}",
-                                    "environment": "", "job": task.name, "manual_dispatch": True})
-            return
-
-    def _zenml_deployer(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str]) -> Iterator[Finding]:
-        """A ZenML ``@pipeline`` that calls an integration deployer step (``mlflow_model_deployer_step(model=...,
-        deploy_decision=...)``; ``deploy_decision=False`` deploys nothing), or, in the legacy API, a pipeline run with
-        a deployer step bound to one of its parameters (``p = pipe(model_deployer=mlflow_model_deployer_step())``,
-        ``p.run()``)."""
-        if not ops.imports_module(al, "zenml"):
-            return
-        for d in zenml.deployments(tree, al):
-            line, snip = ops.locate(index, e, d.line)
-            # a legacy run script that binds the steps of a pipeline it defines itself (a copy with its own steps, next to
-            # the project's pipelines package) rather than one the project's pipeline modules define
-            own = bool(d.bindings) and d.pipeline in {n for n, fn in functions(tree).items() if decorator(fn, "pipeline")}
-            yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
-                             attrs={"system": "zenml", "target": d.tool, "active": True, "automatic": False,
-                                    "via": f"zenml pipeline {d.pipeline}", "environment": "", "job": d.pipeline, "manual_dispatch": True,
+                             attrs={"system": "zenml", "target": target, "active": True, "automatic": False,
+                                    "via": f"zenml pipeline {pipeline}", "environment": "", "job": pipeline, "manual_dispatch": True,
                                     **({"own_pipeline": True} if own else {})})
+        routes = _reload_routes(index)
+        for name, deploy, posts in tasks:
+            if deploy is not None:
+                line, snip, target = deploy
+            else:
+                # a model reference sent to a route of the repository's serving app that swaps its model (hot reload)
+                post = next((p for p in posts if _route_posted(p[2], p[3], routes)), None)
+                if post is None:
+                    continue
+                line, snip, target = post[0], post[1], "serving-reload"
+            yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
+                             attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {name}",
+                                    "environment": "", "job": name, "manual_dispatch": True})
             return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

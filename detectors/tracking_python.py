@@ -10,7 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
-from mlscan.facts.orchestration import fits_model, trainingish, words
+from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, words
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
@@ -50,7 +50,9 @@ class TrackingPython(Detector):
         roles = {c.role for c in calls}
         tools = sorted({c.tool for c in calls})
         guarded = set(fact["guarded"])
-        install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded) for t in tools)
+        # a tracker the file's own component installs (``packages_to_install=["mlflow==1.28.0"]``) is no opt-in there
+        install_gated = all(tracking.install_gated(index, t, tracking.TRACKER_MODULES.get(t, t) in guarded)
+                            and not tracking.installed_by(t, fact["installs"]) for t in tools)
         gated = install_gated or _all_guarded_off(index, e, calls, fact)
         stem_text = e.name.rsplit(".", 1)[0]
         stem = words(stem_text)
@@ -185,16 +187,74 @@ METRIC_LOGGED = "metric_logged"  # Evidence.fact of the item citing a metric log
 _PATH_KEY = lazy_re(r"""\[\s*['"]\w*(dir|path|uri|url|file|folder)\w*['"]""", re.IGNORECASE)
 
 
+# what a logged value is read from when it is an input of the run, not a result: the parsed arguments or a config
+_INPUT_ROOTS = frozenset({"args", "arguments", "params", "parameters", "hparams", "hyperparameters", "config", "cfg", "conf", "opt",
+                          "opts", "options", "flags", "hp", "settings"})
+
+
+def _parameter(call: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
+    """A value logged by name that is an input of the run, not a metric (a metric is computed from predictions or an
+    evaluation): ``run.log("max_depth", np.float(args.max_depth))``, ``log_metric("lr", cfg.lr)``, ``for k, v in
+    train_args.items(): run.log(k, v)``. A name that is a metric word (``auc``, ``val_loss``; a loop over ``metrics``) is a
+    metric whatever its value; a dict logged at once is a parameter only when every entry is."""
+    if not isinstance(call, ast.Call):
+        return False
+    if call.args and isinstance(call.args[0], ast.Dict):
+        entries = [(k.value if isinstance(k, ast.Constant) else "", v) for k, v in zip(call.args[0].keys, call.args[0].values)]
+        return bool(entries) and all(isinstance(k, str) and _input(k, v) for k, v in entries)
+    name = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("key", "name")), None)
+    value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
+    if isinstance(name, ast.Constant) and isinstance(name.value, str) and value is not None:
+        return _input(name.value, value)
+    items = _items_loop(name, par) if isinstance(name, ast.Name) else None
+    return items is not None and _input(ast.unparse(items), items)
+
+
+def _items_loop(name: ast.Name, par: dict[ast.AST, ast.AST]) -> ast.AST | None:
+    """The mapping a loop ``for k, v in mapping.items():`` around the call unpacks ``name`` from, else None."""
+    cur = par.get(name)
+    while cur is not None:
+        if isinstance(cur, ast.For) and isinstance(cur.target, ast.Tuple) and any(
+                isinstance(t, ast.Name) and t.id == name.id for t in cur.target.elts):
+            it = cur.iter
+            if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "items":
+                return it.func.value
+            return None
+        cur = par.get(cur)
+    return None
+
+
+def _input(name: str, value: ast.AST) -> bool:
+    if words(name) & METRIC_WORDS:
+        return False
+    roots = {w for n in walk(value) if isinstance(n, ast.Name) for w in words(n.id)}
+    return bool(roots & _INPUT_ROOTS) or isinstance(value, ast.Constant)
+
+
 def _metric(calls: list[tracking.TrackCall], lead: tracking.TrackCall, par: dict[ast.AST, ast.AST],
             tree: ast.AST) -> tracking.TrackCall | None:
-    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, not ``autolog``), in the lead
-    run's function first; None when the module logs metrics only automatically."""
+    """The first metric logged by name (``log_metric("accuracy", ...)``, ``wandb.log({...})``, an Azure ML ``run.log("auc",
+    ...)``; not ``autolog``, not a parameter logged as a metric: ``run.log("max_depth", args.max_depth)``), in the lead run's
+    function first; None when the module logs metrics only automatically."""
     # a location recorded with the run (``run.summary["model_path"] = out``) is no metric
-    named = [c for c in calls if c.role == "metrics" and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))]
+    named = [c for c in calls if (c.role == "metrics" or (c.role == "auto" and _named_value(c.node_in(tree), par)))
+             and not (c.kind == "a" and _PATH_KEY.search(ast.unparse(c.node_in(tree))[:300]))
+             and not (c.kind == "c" and _parameter(c.node_in(tree), par))]
     if not named:
         return None
     scope = next(iter(tracking.enclosing_functions(lead.node_in(tree), par)), "")
     return next((c for c in named if next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "") == scope), named[0])
+
+
+def _named_value(call: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
+    """A call logging one value under a name it gives (``run.log("auc", score)``, ``for k, v in metrics.items(): run.log(k,
+    v)``): what a tracker that logs parameters and metrics alike (role ``auto``) records by name; ``autolog()`` names
+    nothing."""
+    if not isinstance(call, ast.Call) or len(call.args) < 2:
+        return False
+    name = call.args[0]
+    return (isinstance(name, ast.Constant) and isinstance(name.value, str)) or (
+        isinstance(name, ast.Name) and _items_loop(name, par) is not None)
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
@@ -277,7 +337,8 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
             "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
-            "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree)}
+            "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
+            "installs": sorted(tracking.component_installs(tree))}
 
 
 def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> list[str]:

@@ -46,6 +46,10 @@ from .jobs import _word_paths, available
 from .model import Finding
 
 CHUNKS_PER_JOB = 6  # several chunks per worker: files of very different cost even out
+# the words phase's chunks are smaller: its cost per file varies most (a wiring root or a notebook is parsed, with its
+# eager facts; another file is only split), and no process can take over the tail of the slowest chunk (PrefectHQ/prefect
+# with 12 chunks: one worker 2.7 s of CPU, the other 3.9 s)
+WORDS_CHUNKS_PER_JOB = 24
 # Which tasks each process takes first. Detector passes over the whole repository build repository-wide tables
 # (Kubernetes documents, config references) and touch most of the index: the scanning process runs them first, so
 # they are mostly built once and the children, which take the per-file Python pass first, copy fewer of the pages
@@ -96,7 +100,7 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
     python_files = list(index.select(PYTHON_FILES))
     if units is None or not units.run.hit:
         # words: children only, so the scanning process's heap stays compact (what every later child inherits)
-        for log in _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * CHUNKS_PER_JOB)],
+        for log in _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * WORDS_CHUNKS_PER_JOB)],
                         jobs, children_only=True):
             index.adopt_facts(log)
     _shared_models(index)
@@ -215,6 +219,8 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
                 if pid == 0:  # the child: claim, run, write; never returns
                     _child(run, queues, out, parent)
                 children.append(pid)
+            if not children_only:
+                index.keep_yaml_here()  # this process's passes keep the YAML they parse; the children keep none
             own: Iterable[int] = queues.claims(PARENT_FIRST) if not children_only else () if children else range(len(tasks))
             for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])

@@ -339,3 +339,95 @@ def test_t1_of_a_makefile_with_a_train_target_cites_it(tmp_path: Path) -> None:
     ev = qs["T1"]["evidence"][0]
     assert (ev["path"], ev["line"], ev["end_line"]) == ("Makefile", 21, 22)
     assert "train_model.py" in ev["snippet"]
+
+
+# ---------------------------------------------------------------- found by sampling the dev corpus' leads (not blind)
+
+
+def test_d4_of_a_custom_check_cites_its_test_on_the_table_not_the_functions_first_lines(tmp_path: Path) -> None:
+    check = """\
+        import numpy as np
+
+
+        def verify_labels(args):
+            \"\"\"Verifies one label file.\"\"\"
+            path, prefix = args
+            lb = np.loadtxt(path)
+            assert len(path) > 0, "no path"
+            assert lb.shape[1] == 5, f"labels require 5 columns, {lb.shape[1]} found"
+            return lb
+        """
+    loader = "from src.checks import verify_labels\n\n\ndef load(paths):\n    return [verify_labels((p, '')) for p in paths]\n"
+    qs = _scan(tmp_path, {"src/checks.py": check, "src/loader.py": loader, "train.py": "from src.loader import load\n\nload([])\n",
+                          ".github/workflows/train.yml": "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n"})
+    assert qs["D4"]["answer"] in ("yes", "partial")
+    ev = qs["D4"]["evidence"][0]
+    assert (ev["path"], ev["line"]) == ("src/checks.py", 9)
+    assert "lb.shape[1] == 5" in ev["snippet"]
+
+
+def test_e4_of_a_conda_environment_cites_a_pinned_package_not_the_interpreter(tmp_path: Path) -> None:
+    env = "name: ci\n\ndependencies:\n  # the interpreter\n  - python=3.7.*\n\n  - numpy=1.18.*\n  - pip:\n      - mlflow==2.9.2\n"
+    qs = _scan(tmp_path, {"environment.yml": env})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("environment.yml", 7)
+
+
+def test_t1_reads_a_collapsible_install_section_of_the_top_readme(tmp_path: Path) -> None:
+    readme = ("# detector\n\n## Documentation\n\nSee the docs.\n\n<details open>\n<summary>Install</summary>\n\n```bash\n"
+              "git clone https://example.org/detector\npip install -r requirements.txt\n```\n\n</details>\n\n"
+              "<details>\n<summary>Training</summary>\n\n```bash\npython train.py --data coco.yaml\n```\n\n</details>\n")
+    qs = _scan(tmp_path, {"README.md": readme, "requirements.txt": "torch==2.4.0\n", "train.py": "print(1)\n",
+                          "utils/api/README.md": "# API\n\n## Requirements\n\n```shell\npip install Flask\npython restapi.py\n```\n",
+                          "utils/api/restapi.py": "print(1)\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+def test_t1_a_step_with_values_or_flags_to_fill_in_is_no_guidance(tmp_path: Path) -> None:
+    readme = ("# platform\n\n## Installation\n\n```bash\n./setup.sh [--test] [--debug]\n```\n\n## Usage\n\n```bash\n"
+              "az ad sp show --id <app_id> --query id -o tsv\npython run.py\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "setup.sh": "#!/bin/bash\npip install -r requirements.txt\n", "run.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+def test_t1_a_list_of_requirements_is_no_list_of_commands(tmp_path: Path) -> None:
+    readme = ("# template\n\n## Requirements\n\n* Python >= 3.5\n* tensorboard >= 1.14 (see [Tensorboard](#tensorboard))\n"
+              "* tqdm (optional)\n\n## Usage\n\n```\npython train.py -c config.json\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n"})
+    assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+# ---------------------------------------------------------------- after merging main (not blind)
+
+_AML_ENV = """\
+    from azureml.core import Environment
+    from azureml.core.conda_dependencies import CondaDependencies
+
+    env = Environment("train-env")
+    conda_dep = CondaDependencies()
+    conda_dep.add_pip_package("azureml-dataprep[pandas]")
+    conda_dep.add_pip_package("xgboost==0.90")
+    conda_dep.add_pip_package("scikit-learn==0.22.1")
+    env.python.conda_dependencies = conda_dep
+    env.register(workspace=None)
+    """
+
+
+def test_e4_of_an_azureml_sdk_environment_cites_its_first_pinned_package(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/env.py": _AML_ENV})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("src/env.py", 7)
+
+
+def test_an_azure_ml_notebook_checkpoint_folder_is_no_project_file(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/.ipynb_aml_checkpoints/env-2021-10-15.py": _AML_ENV})
+    assert qs["E4"]["answer"] == "no"
+
+
+def test_t1_a_heading_naming_a_pipelines_execution_is_no_setup_heading(tmp_path: Path) -> None:
+    readme = ("# Spam detector\n\n## Pipeline Steps Execution\n\n### Model Experimentation\n\n```\nmlflow server -p 5000\n"
+              "python train.py\n```\n\n### Monitoring\n\n```\ndocker compose -f monitoring/docker-compose.yml up --build -d\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n",
+                          "monitoring/docker-compose.yml": "services:\n  grafana:\n    image: grafana/grafana:10.2.0\n"})
+    assert _lead(qs["T1"]) == ("README.md", 8)

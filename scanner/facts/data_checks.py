@@ -82,6 +82,26 @@ def custom_check(fn: ast.FunctionDef) -> bool:
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
 
 
+def check_line(fn: ast.FunctionDef) -> int:
+    """The line of a custom check's deciding test: the first ``assert`` or ``if ...: raise`` that reads the table
+    (``assert lb.shape[1] == 5``), else the first of any kind, else the first ``if`` that moves a file aside, else the
+    function's own line."""
+    tests: list[tuple[int, ast.AST]] = []
+    for n in walk(fn):
+        if isinstance(n, ast.Assert):
+            tests.append((n.lineno, n.test))
+        elif isinstance(n, ast.If) and any(isinstance(x, ast.Raise) for st in n.body for x in walk(st)):
+            tests.append((n.lineno, n.test))
+    tests.sort(key=lambda t: t[0])
+    framed = next((ln for ln, t in tests if any(isinstance(x, ast.Attribute) and x.attr in _FRAME_ATTRS for x in walk(t))), None)
+    if framed or tests:
+        return framed or tests[0][0]
+    # a quarantining check decides at the test that moves a failing file aside (``if not re.match(...): shutil.move(...)``)
+    moves = [n.lineno for n in walk(fn) if isinstance(n, ast.If) and any(
+        isinstance(x, ast.Call) and isinstance(x.func, ast.Attribute) and x.func.attr in _MOVES for st in n.body for x in walk(st))]
+    return min(moves, default=fn.lineno)
+
+
 # Quarantining validation (a raw-data validation stage as the common "end-to-end ML project" templates write it): each
 # incoming file is checked (its name against a regex, its column count, columns that are all null) and a failing file
 # is moved to an ``invalid``/``bad``/``rejected`` folder; the stage raises when no valid file is left, so training never

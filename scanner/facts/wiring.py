@@ -17,7 +17,7 @@ from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
-from .pyast import statement_walk, statements
+from .pyast import statement_walk, statements, walk
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
@@ -117,6 +117,20 @@ class Wiring:
                 if ins.instruction in ("CMD", "ENTRYPOINT"):
                     cmd = exec_form(ins.value)
                     self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{ins.line}",)), base=_dir_of(e.vpath), at=(e.path, ins.line))
+        # containers declared in YAML outside CI (Kubernetes pods, jobs and CronJobs, Argo/Tekton steps, Compose services, KFP
+        # component specs): what their command runs is on the automated path like a Dockerfile's CMD
+        ci_files = {j.path for j in ci_model(ix).jobs}
+        for e in ix.select(("**/*.yml", "**/*.yaml")):
+            if e.path in ci_files or not ix.contains(e.path, (b"image", b"build")) or not ix.contains(e.path, (b"command", b"args", b"script")):
+                continue
+            for doc in ix.yaml(e.path):
+                for cmd, line in container_commands(doc):
+                    self._command(cmd, Reach(AUTOMATED, (f"container {e.path}:{line}",)), base=_dir_of(e.vpath), at=(e.path, line))
+        for e in ix.select(("**/Procfile",)):
+            for n, row in enumerate((ix.text(e.path) or "").splitlines(), 1):
+                name, sep, cmd = row.partition(":")
+                if sep and name.strip() and not name.lstrip().startswith("#") and cmd.strip():
+                    self._command(cmd.strip(), Reach(AUTOMATED, (f"container {e.path}:{n}",)), base=_dir_of(e.vpath), at=(e.path, n))
         for e in ix.select(("**/*.yml", "**/*.yaml")):
             if ix.contains(e.path, (b"azuremlschemas", b"azureml:")) and ix.contains(e.path, (b"command",)):
                 for doc in ix.yaml(e.path):
@@ -144,6 +158,16 @@ class Wiring:
                 for name, target in scripts.items():
                     if isinstance(target, str):
                         self._module(target.split(":")[0], Reach(ENTRYPOINT, (f"console script {name} ({e.path})",)), base="")
+        # containers a Python file declares (a KFP ``dsl.ContainerSpec``, Airflow's ``KubernetesPodOperator``, a Kubernetes
+        # client's ``V1Container``): part of the pipeline the file defines (automated), else of the script that declares it
+        for vp, e in self._py.items():
+            if ix.mentions(e.path, (b"command", b"cmds")) and ix.mentions(e.path, (b"python", b"python3")):
+                tree = ix.python(e.path)
+                found = list(python_container_commands(tree)) if tree is not None else []
+                facts = ix.fact(e.path, FILE_FACTS) if found else None
+                for cmd, line in found:
+                    kind = AUTOMATED if facts is not None and facts[0] else ENTRYPOINT
+                    self._command(cmd, Reach(kind, (f"container {e.path}:{line}",)), base=_dir_of(vp), at=(e.path, line))
         # orchestrator definitions and __main__ scripts
         for vp, e in self._py.items():
             if not ix.mentions(e.path, SCRIPT_NEEDLES):
@@ -390,6 +414,87 @@ def databricks_task_targets(doc: object) -> Iterator[tuple[str, str, int]]:
                 if isinstance(spec, dict) and isinstance(spec.get(field), str) and str(spec.get("source", "")).upper() != "GIT":
                     kind = "entry_point" if field == "entry_point" else "file"
                     yield kind, spec[field], getattr(spec, "line_of", lambda _k: 0)(field) or getattr(t, "line", 0) or 0
+
+
+def _words(value: object) -> list[str]:
+    """A command or argument list as written: a string is one shell line; a list's strings up to the first value that is
+    not one (a KFP placeholder such as ``{inputPath: data}``)."""
+    if isinstance(value, str):
+        return [value]
+    out: list[str] = []
+    for v in value if isinstance(value, list) else ():
+        if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+            break
+        out.append(str(v))
+    return out
+
+
+def _lines(words: list[str]) -> list[str]:
+    """The command lines of a container's argv: ``sh -c "a && b"`` runs each line of its script, else the argv is one line."""
+    if len(words) > 2 and words[0].rsplit("/", 1)[-1] in ("sh", "bash", "zsh") and words[1] in ("-c", "-ec", "-ex", "-xc", "-lc"):
+        script = words[2]
+        return [p.strip() for row in script.splitlines() for p in row.replace("&&", ";").split(";") if p.strip()]
+    return [" ".join(w if w and " " not in w else repr(w) for w in words)] if words else []
+
+
+def container_commands(doc: object, depth: int = 0) -> Iterator[tuple[str, int]]:
+    """(command line, line) of each container a YAML document declares outside CI: a mapping with an ``image`` (or a
+    Compose ``build``) and an ``entrypoint``/``command``/``args`` argv (Kubernetes containers, Argo templates, Compose
+    services, KFP component specs), or a step ``script`` (Tekton) whose lines are commands."""
+    if depth > 12:
+        return
+    if isinstance(doc, list):
+        for v in doc:
+            yield from container_commands(v, depth + 1)
+        return
+    if not isinstance(doc, dict):
+        return
+    line_of = getattr(doc, "line_of", lambda _k: 0)
+    if "image" in doc or "build" in doc:
+        words = _words(doc.get("entrypoint")) + _words(doc.get("command")) + _words(doc.get("args"))
+        key = next((k for k in ("entrypoint", "command", "args") if doc.get(k)), "")
+        for cmd in _lines(words) if len(words) != 1 else [words[0]]:
+            yield cmd, line_of(key) or 0
+        script = doc.get("script")
+        if isinstance(script, str) and "source" not in doc:
+            for row in script.splitlines():
+                row = row.strip()
+                if row and not row.startswith("#"):
+                    yield row, line_of("script") or 0
+    for v in doc.values():
+        if isinstance(v, (dict, list)):
+            yield from container_commands(v, depth + 1)
+
+
+def python_container_commands(tree: ast.AST) -> Iterator[tuple[str, int]]:
+    """(command line, line) of each container a Python file declares with literal strings: a call with a ``command=``
+    argv (KFP ``dsl.ContainerSpec``/``ContainerOp``, ``V1Container``, Hera's ``Container``; Airflow's ``KubernetesPodOperator``
+    ``cmds=``) and its ``args=``/``arguments=``
+    up to the first value that is not a string (``ContainerSpec``'s command may also be its second positional argument)."""
+    for node in walk(tree):  # the module's node list, kept on the tree for its other walks
+        if not isinstance(node, ast.Call):
+            continue
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        cmd = kw.get("command") or kw.get("cmds")  # ``cmds=``/``arguments=``: Airflow's KubernetesPodOperator
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
+        if cmd is None and name == "ContainerSpec" and len(node.args) > 1:
+            cmd = node.args[1]
+        if cmd is None:
+            continue
+        words = _literal_words(cmd) + _literal_words(kw.get("args") or kw.get("arguments"))
+        for line in _lines(words) if len(words) != 1 else words:
+            yield line, getattr(cmd, "lineno", node.lineno)
+
+
+def _literal_words(node: ast.AST | None) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    out: list[str] = []
+    for v in node.elts if isinstance(node, (ast.List, ast.Tuple)) else ():
+        if not (isinstance(v, ast.Constant) and isinstance(v.value, str)):
+            break
+        out.append(v.value)
+    return out
 
 
 def _dir_of(path: str) -> str:

@@ -27,11 +27,13 @@ VENDOR_DIRS = frozenset(
 )
 JUNK_DIRS = frozenset(
     {
-        "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
+        "__pycache__", ".ipynb_checkpoints", ".ipynb_aml_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mlruns",
         "mlartifacts", "wandb", "lightning_logs", ".DS_Store", "catboost_info",
     }
 )
-JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store")
+# Azure ML studio's notebook autosaves (``.ipynb_aml_checkpoints/``) and temporary copies (``*.amltmp``, ``*.amltemp``): the
+# files its default ``.amlignore`` leaves out of every job snapshot
+JUNK_SUFFIXES = (".pyc", ".pyo", ".DS_Store", ".amltmp", ".amltemp")
 TEMPLATE_MANIFESTS = ("cookiecutter.json", "copier.yml", "copier.yaml", "databricks_template_schema.json")
 # repository-root files that apply to a subdirectory project
 ROOT_APPLICABLE = (

@@ -53,9 +53,12 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
     """Findings in the order a reviewer should read them: decisive for the question first, then the question's
     own signals before hits borrowed from another question's answer, product paths before tests, templates,
     demo and vendored trees, findings without caveats first, code something runs, imports or names before code nothing
-    does and notebooks, then strength, code modules before notebooks (often an
+    does and notebooks, a copy something runs (a wiring chain) before a copy of the same file name nothing runs, then strength, code modules before notebooks (often an
     exploration copy of the module), procedures before other documents and design notes, shallower documents, and path."""
     own = _own(q)
+    # file names whose cited copy something runs (a chain: a job's command, a CI step, a DVC stage): another copy of the same
+    # name that nothing runs (a legacy tree, a notebook-era duplicate) follows it
+    run_names = {f.evidence[0].path.rsplit("/", 1)[-1] for f in findings if f.evidence and f.evidence[0].chain}
 
     def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
         f, _fact = item
@@ -73,6 +76,7 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             # code something runs, imports or names before code nothing does, which ranks with notebooks (run by hand
             # too; the module before its notebook copy below)
             bool(f.attrs.get("unreached")) or path.endswith(".ipynb"),
+            not f.evidence[0].chain and path.rsplit("/", 1)[-1] in run_names if f.evidence else False,
             -f.strength.rank,
             path.endswith(".ipynb"),
             doc_rank(path),  # a README or runbook before other docs, design notes and decision records last

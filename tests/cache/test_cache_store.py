@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import threading
 from pathlib import Path
@@ -148,3 +149,33 @@ def test_a_damaged_database_is_replaced(tmp_path: Path) -> None:
     assert s3.get("fact", "k") == [1] and not s3.broken
     assert s3._conn().execute("PRAGMA synchronous").fetchone()[0] == 0  # type: ignore[union-attr]  # no fsync
     s3.close()
+
+
+def _kept_and_summed(tmp_path: Path) -> tuple[int, int]:
+    db = sqlite3.connect(str(tmp_path / "facts.sqlite3"))
+    try:
+        kept = int(db.execute("SELECT value FROM meta WHERE name='total'").fetchone()[0])
+        return kept, int(db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_the_kept_total_follows_writes_replacements_and_evictions(tmp_path: Path) -> None:
+    """flush moves the total kept in ``meta`` instead of summing every entry (a full cache: ~0.5 s a scan)."""
+    s = Store(tmp_path, max_bytes=20_000)
+    noise = os.urandom(3000).hex()
+    for i in range(12):
+        s.put("fact", f"k{i % 8}", noise + str(i))  # k0..k3 written again: replaced, not added
+        s.put("unit", f"u{i}", i)
+        s.flush()
+        kept, summed = _kept_and_summed(tmp_path)
+        assert kept == summed
+    assert summed <= 20_000 and s.get("fact", "k3") is not None and s.get("fact", "k4") is None  # evicted by the kept total
+    s.close()
+    writers = [Store(tmp_path) for _ in range(3)]  # scans open at once, each flushing at its end
+    for n, w in enumerate(writers):
+        w.put("fact", f"w{n}", noise)
+    for w in writers:
+        w.close()
+    kept, summed = _kept_and_summed(tmp_path)
+    assert kept == summed

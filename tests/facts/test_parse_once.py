@@ -113,3 +113,54 @@ def test_test_facts_walk_the_calls_only_when_one_can_change_the_answer(tmp_path:
     assert ix.fact("tests/test_call.py", TEST_FACTS) == [True, False, False]
     assert ix.fact("tests/test_unicode.py", TEST_FACTS) == [True, False, False]
     assert walked == [3, 4]  # the first statement's line tells the files apart: test_call and test_unicode only
+
+
+def test_the_scanning_process_keeps_yaml_while_its_workers_run(tmp_path: Path, tiny_parse_cache: None) -> None:
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "y", {"a.yaml": "a: 1\n", "b.yaml": "b: 2\n", "c.yaml": "c: 3\n"}))))
+    ix.share_caches(2)  # before the workers are forked: no process keeps more (a worker copies what it keeps)
+    for _ in range(2):
+        ix.yaml("a.yaml")
+        ix.yaml("c.yaml")
+    assert ix.parse_counts[("a.yaml", "yaml")] == 2
+    ix.keep_yaml_here()  # the scanning process, its workers forked: its detector passes read every YAML file in turn
+    for _ in range(2):
+        ix.yaml("b.yaml")
+        ix.yaml("c.yaml")
+    ix.share_caches(1)
+    assert ix.yaml("b.yaml") == [{"b": 2}]
+    assert ix.parse_counts[("b.yaml", "yaml")] == 1
+
+
+def test_eager_facts_only_for_files_their_askers_read(tmp_path: Path) -> None:
+    """served.loads and artifact.store.server_logs are derived as a file is parsed only where their passes will ask:
+    not for a test file, nor for one that names no load (the words ``load``, ``log`` and ``model`` are everywhere)."""
+    serve = "from fastapi import FastAPI\nimport joblib\nmodel = joblib.load('model.pkl')\n"
+    logs = "import mlflow\nmlflow.sklearn.log_model(m, 'model')\n"
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
+        "app/serve.py": serve, "tests/test_serve.py": serve, "app/api.py": "from fastapi import FastAPI\ndef load_data(): ...\n",
+        "train.py": logs, "tests/test_train.py": logs, "report.py": "# log the model's metrics\nlog(model)\n",
+    }))))
+    ix.start_fact_log()
+    for path in ("app/serve.py", "tests/test_serve.py", "app/api.py", "train.py", "tests/test_train.py", "report.py"):
+        assert ix.python(path) is not None
+    derived = {(path, name) for name, path, _value, _stored in ix.take_fact_log()}
+    assert {p for p, n in derived if n == "served.loads"} == {"app/serve.py"}
+    assert {p for p, n in derived if n == "artifact.store.server_logs"} == {"train.py"}
+    assert ix.fact("app/serve.py", "served.loads") == [True, [[3, "file", "model.pkl", ""]]]
+    assert ix.fact("train.py", "artifact.store.server_logs") == [2, [], []]
+
+
+def test_orchestrated_deploys_are_read_from_a_fact_of_the_first_parse(tmp_path: Path, tiny_parse_cache: None) -> None:
+    flow = ("from prefect import flow, task\nimport requests\nfrom sagemaker.model import Model\n\n"
+            "@task\ndef deploy(uri):\n    Model(uri).deploy(instance_type='ml.m5.large')\n\n"
+            "@task\ndef reload(uri):\n    requests.post('http://serve:5000/v1/reload', json={'model_uri': uri})\n\n"
+            "@flow\ndef main():\n    deploy('s3://m')\n    reload('s3://m')\n")
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {"flows/deploy.py": flow}))))
+    assert ix.python("flows/deploy.py") is not None  # the wiring graph parses it first; the tree is gone at once
+    found = run_detectors(ix, load_detectors({"orchestrator.deploy"}), 1)
+    assert [(f.signal, f.evidence[0].line, f.attrs["target"], f.attrs["job"]) for f in found] == [("deploy.automated", 7, "sagemaker", "deploy")]
+    assert ix.parse_counts[("flows/deploy.py", "python")] == 1
+    assert ix.fact("flows/deploy.py", "orchestrator.deploy.file") == [None, "prefect", [
+        ["deploy", [7, None, "sagemaker"], []],
+        ["reload", None, [[11, None, "http://serve:5000/v1/reload", True]]],
+        ["main", [7, None, "sagemaker"], []]]]  # the flow and the local helpers it calls

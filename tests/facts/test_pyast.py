@@ -64,3 +64,45 @@ def test_import_and_definition_readers_answer_as_a_walk_would() -> None:
         [(n.lineno, n.col_offset) for n in imports]
     last_m = [n for n in walk(ref) if isinstance(n, ast.FunctionDef) and n.name == "m"][-1]
     assert sorted(fns) == ["g", "inner", "m"] and fns["m"].lineno == last_m.lineno
+
+
+_SCALAR_TYPES = {"identifier", "int", "string", "constant", "expr_context"}
+
+
+def test_scalar_fields_never_hold_a_node_to_walk() -> None:
+    """Every field ``nodes_below`` does not look at is, in each ``ast`` class that has it, a name, number, string or the
+    context marker (the classes' own signatures: ``Attribute(expr value, identifier attr, expr_context ctx)``)."""
+    import re
+
+    from mlscan.facts.pyast import SCALAR_FIELDS
+
+    checked = 0
+    for cls in vars(ast).values():
+        if not (isinstance(cls, type) and issubclass(cls, ast.AST) and cls._fields and cls.__doc__):
+            continue
+        sig = re.match(r"\w+\((.*)\)$", cls.__doc__.strip().splitlines()[0])
+        if sig is None:  # a deprecated alias (``Num``, ``Str``): never made by ast.parse
+            continue
+        types = {name: kind.rstrip("?*") for kind, name in (p.split() for p in sig.group(1).split(", "))}
+        for field in set(cls._fields) & SCALAR_FIELDS:
+            assert types[field] in _SCALAR_TYPES, (cls.__name__, field, types[field])
+            checked += 1
+    assert checked > 20
+
+
+def test_walk_lists_what_ast_walk_does_without_context_markers() -> None:
+    src = SOURCE + '''
+match p:
+    case {"k": v, **rest}:
+        pass
+    case Point(x=0, y=yy) as pt:
+        pass
+    case [1, *others]:
+        pass
+global_names = {**d, "a": 1}
+print(f"{x!r:>{width}}", a < b <= c, -x + y * z, not q)
+'''
+    tree = ast.parse(src)
+    want = [n for n in ast.walk(tree) if not isinstance(n, ast.expr_context)]
+    got = list(walk(tree))
+    assert len(got) == len(want) and all(a is b for a, b in zip(got, want))

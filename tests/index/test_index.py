@@ -303,6 +303,18 @@ def test_mentions_reads_each_file_once_for_the_whole_vocabulary(tmp_path: Path) 
     assert len(calls) == 6
 
 
+def test_may_mention_answers_by_the_vocabulary_as_it_grows(tmp_path: Path) -> None:
+    root = write(tmp_path / "plain", {"a.py": "import mlflow\n", "b.py": "import comet_ml\n"})
+    ix = FileIndex(plain(root))
+    ix.register_vocabulary([b"mlflow"])
+    assert ix.may_mention("a.py", (b"mlflow",)) and not ix.may_mention("b.py", (b"mlflow",))
+    assert ix.may_mention("a.py", (b"comet_ml",))  # a word outside the vocabulary: unsure, so yes (no late needle)
+    assert not ix.late_needles
+    ix.register_vocabulary([b"comet_ml"])  # now in it: asked by words
+    assert not ix.may_mention("a.py", (b"comet_ml",)) and ix.may_mention("b.py", (b"comet_ml",))
+    assert not ix.may_mention("b.py", (b"mlflow",))  # a needle known to be in the vocabulary is still answered per file
+
+
 def test_parse_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_mod, "PARSE_CACHE_CHARS", 2000)
     root = write(tmp_path / "plain", {f"m{i}.py": f"def f{i}():\n    return {i}\n" * 20 for i in range(30)})
@@ -606,3 +618,17 @@ def test_cap_lines_long_piece_check_is_the_split() -> None:
         assert _long_piece(text, limit) is (max(map(len, text.split("\n"))) > limit), (text, limit)
     assert cap_lines("x" * 30 + "\nshort\n", 10) == ("x" * 10 + "\nshort\n", 1)
     assert cap_lines("abc\n" * 100, 10) == ("abc\n" * 100, 0)
+
+
+def test_azure_ml_studio_autosaves_and_temporary_copies_are_junk(tmp_path: Path) -> None:
+    # Azure ML studio's notebook autosaves and temporary copies: what its default .amlignore leaves out of a job snapshot
+    repo = git_repo(tmp_path / "r", {
+        "src/train.py": "import mlflow\n",
+        "nb/.ipynb_aml_checkpoints/tune_.ipynb_aml_checkpoints/2021-10-15-14-17-14.ipynb": "{}",
+        "src/train.py.amltmp": "import mlflow\n",
+        "src/score.py.amltemp": "import mlflow\n",
+        "nb/tune.ipynb": "{}",  # the notebook itself stays
+    })
+    ix = FileIndex(resolve_target(str(repo)))
+    assert paths(ix) == {"src/train.py", "nb/tune.ipynb"}
+    assert ix.skipped_summary()["run-output-or-junk"]["count"] == 3
