@@ -12,6 +12,8 @@ from mlscan.facts.ci_vocab import (
     AUTOMATIC,
     applies_setup_only,
     built_images,
+    compose_builds_service,
+    compose_up_detached,
     deploy_command,
     deploy_image,
     deploy_uses,
@@ -224,6 +226,9 @@ class CiDeploy(Detector):
                 target = deploy_command(text)
                 if not target and built and runs_service(text, built):
                     target = "vm"  # the image the job built, started detached and kept up on the project's own runner
+                if not target and job.self_hosted and (files := compose_up_detached(text)) is not None \
+                        and compose_builds_service(index, files, c.cwd):
+                    target = "vm"  # the project's own services built and started by compose on the project's own runner
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):

@@ -17,7 +17,7 @@ from mlscan.model import Finding, Strength
 # set-up and prerequisite headings of READMEs written in French, Spanish, Portuguese and German
 _FOREIGN_PREREQUISITES = r"pr[ée]-?requis|pr[ée]-?requisitos|requisitos|voraussetzungen"
 _FOREIGN_SETUP = (_FOREIGN_PREREQUISITES + r"|instala\w*|installieren|d[ée]marrage|d[ée]marrer|mise en place|utilisation|"
-                  r"lancement|lancer|ex[ée]cution|configuraci[oó]n|configura[çc][ãa]o|ejecuci[oó]n|execu[çc][ãa]o|uso|"
+                  r"lancement|lancer|exécution|configuraci[oó]n|configura[çc][ãa]o|ejecuci[oó]n|execu[çc][ãa]o|uso|"
                   r"primeros pasos|primeiros passos|einrichtung|verwendung|schnellstart|ausf[üu]hren|inbetriebnahme")
 # a section (or a whole page, by its file name) that tells someone how to set up or run the project
 _SETUP = lazy_re(

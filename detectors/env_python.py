@@ -103,7 +103,7 @@ _ENV_USES = frozenset({"register", "submit"})
 
 
 def _azureml_conda(index: FileIndex, path: str) -> tuple[int, int, int] | None:
-    """(line of the first package, pinned, all) of the packages an Azure ML ``CondaDependencies`` spec lists (``create(
+    """(line of the first pinned package, pinned, all) of the packages an Azure ML ``CondaDependencies`` spec lists (``create(
     pip_packages=[...], conda_packages=[...])`` and ``add_pip_package``/``add_conda_package`` calls), when at least one is
     pinned and the file registers an environment or hands one to a run or deployment (``environment=``); else None."""
     tree = index.python(path)
@@ -126,13 +126,15 @@ def _azureml_conda(index: FileIndex, path: str) -> tuple[int, int, int] | None:
             used = True
     if not pkgs or not used:
         return None
-    pins = 0
-    for _line, raw in pkgs:
+    pinned_lines = []
+    for line, raw in pkgs:
         req = parse_requirements(raw)
-        pins += bool(req) and pinned(req[0].spec, raw) or bool(re.match(r"^[\w.-]+=\d", raw))  # conda's ``numpy=1.18.5``
-    if not pins:
+        if bool(req) and pinned(req[0].spec, raw) or bool(re.match(r"^[\w.-]+=\d", raw)):  # conda's ``numpy=1.18.5``
+            pinned_lines.append(line)
+    if not pinned_lines:
         return None  # nothing pinned: whatever the package index serves that day
-    return min(line for line, _ in pkgs), pins, len(pkgs)
+    # (cited at the first pinned package, not at a floating one listed before it)
+    return min(pinned_lines), len(pinned_lines), len(pkgs)
 
 
 def _model_env(index: FileIndex, e: FileEntry) -> dict[str, bool]:

@@ -396,3 +396,38 @@ def test_t1_a_list_of_requirements_is_no_list_of_commands(tmp_path: Path) -> Non
               "* tqdm (optional)\n\n## Usage\n\n```\npython train.py -c config.json\n```\n")
     qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n"})
     assert _lead(qs["T1"]) == ("README.md", 12)
+
+
+# ---------------------------------------------------------------- after merging main (not blind)
+
+_AML_ENV = """\
+    from azureml.core import Environment
+    from azureml.core.conda_dependencies import CondaDependencies
+
+    env = Environment("train-env")
+    conda_dep = CondaDependencies()
+    conda_dep.add_pip_package("azureml-dataprep[pandas]")
+    conda_dep.add_pip_package("xgboost==0.90")
+    conda_dep.add_pip_package("scikit-learn==0.22.1")
+    env.python.conda_dependencies = conda_dep
+    env.register(workspace=None)
+    """
+
+
+def test_e4_of_an_azureml_sdk_environment_cites_its_first_pinned_package(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/env.py": _AML_ENV})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("src/env.py", 7)
+
+
+def test_an_azure_ml_notebook_checkpoint_folder_is_no_project_file(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/.ipynb_aml_checkpoints/env-2021-10-15.py": _AML_ENV})
+    assert qs["E4"]["answer"] == "no"
+
+
+def test_t1_a_heading_naming_a_pipelines_execution_is_no_setup_heading(tmp_path: Path) -> None:
+    readme = ("# Spam detector\n\n## Pipeline Steps Execution\n\n### Model Experimentation\n\n```\nmlflow server -p 5000\n"
+              "python train.py\n```\n\n### Monitoring\n\n```\ndocker compose -f monitoring/docker-compose.yml up --build -d\n```\n")
+    qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n",
+                          "monitoring/docker-compose.yml": "services:\n  grafana:\n    image: grafana/grafana:10.2.0\n"})
+    assert _lead(qs["T1"]) == ("README.md", 8)

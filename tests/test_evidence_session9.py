@@ -93,10 +93,13 @@ def test_a_drift_report_on_an_interactive_page_is_on_demand_not_monitoring(tmp_p
 
 
 def test_the_same_report_in_a_monitoring_job_is_monitoring(tmp_path: Path) -> None:
-    # (a job something runs: code nothing runs, imports or names is no monitor of the deployed model, session 10;
-    # an input-drift report only a README names is run by hand, session 11: the nightly job is a scheduled workflow)
-    nightly = "on:\n  schedule: [{cron: '0 2 * * *'}]\njobs:\n  drift:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python monitoring/drift.py\n"
-    qs = _scan(tmp_path, {"monitoring/drift.py": _DRIFT.format(ui="import logging"), ".github/workflows/drift.yml": nightly})
+    # (a job something runs: code nothing runs, imports or names is no monitor of the deployed model, session 10)
+    # (an input-drift report nothing runs unattended is run by hand, session 11: the nightly job is a scheduled workflow)
+    qs = _scan(tmp_path, {"monitoring/drift.py": _DRIFT.format(ui="import logging"),
+                          "README.md": "# Monitoring\n\nThe nightly job runs `python monitoring/drift.py`.\n",
+                          ".github/workflows/drift.yml": "on:\n  schedule:\n    - cron: '0 2 * * *'\njobs:\n  drift:\n"
+                                                         "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+                                                         "      - run: python monitoring/drift.py\n"})
     assert qs["O1"]["answer"] == "yes"
     assert not qs["O1"]["evidence"][0]["caveats"]
 

@@ -451,6 +451,50 @@ def unbuilt_image(ref: str, built: set[str]) -> bool:
     return any(bns == ns for bns, _ in parts) and not any(bname == name for _, bname in parts)
 
 
+_COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+
+
+def compose_up_detached(text: str) -> list[str] | None:
+    """The compose files a ``docker compose up -d`` / ``docker-compose up -d`` names (``-f``; the default names when
+    none), else None (not a detached ``up``)."""
+    for w in segments(text):
+        h = head(w)
+        rest = w[2:] if h == "docker" and w[1:2] == ["compose"] else w[1:] if h == "docker-compose" else None
+        if rest is None:
+            continue
+        files = [rest[i + 1] for i, x in enumerate(rest[:-1]) if x in ("-f", "--file")]
+        verbs = [x for i, x in enumerate(rest) if not x.startswith("-") and not (i and rest[i - 1] in ("-f", "--file", "-p", "--project-name"))]
+        if verbs[:1] == ["up"] and any(x in ("-d", "--detach") or (x.startswith("-") and not x.startswith("--") and "d" in x[1:]) for x in rest):
+            return files or list(_COMPOSE_FILES)
+    return None
+
+
+def compose_builds_service(index: FileIndex, files: list[str], cwd: str) -> bool:
+    """Does one of these compose files (in ``cwd``, else from the root) build a service from a Dockerfile of the
+    repository that is not an auxiliary tool's (a tracking server, monitoring, a database or object store)?"""
+    from .side_environments import auxiliary_service  # a fact module of its own: imported where it is needed
+
+    for name in files:
+        name = name.strip("'\"").removeprefix("./")
+        e = next((x for d in ([cwd] if cwd else []) + [""] for x in index.select(("/".join(p for p in (d, name) if p),))), None)
+        if e is None:
+            continue
+        here = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+        for doc in index.yaml(e.path):
+            services = doc.get("services") if isinstance(doc, dict) else None
+            for svc in (services.values() if isinstance(services, dict) else []):
+                build = svc.get("build") if isinstance(svc, dict) else None
+                ctx, dockerfile = (build, "Dockerfile") if isinstance(build, str) else \
+                    (str(build.get("context", ".")), str(build.get("dockerfile", "Dockerfile"))) if isinstance(build, dict) else (None, "")
+                if ctx is None:
+                    continue
+                rel = "/".join(p for p in (here, ctx.strip("./").strip("/") if ctx not in (".", "./") else "", dockerfile.removeprefix("./")) if p)
+                df = next(iter(index.select((rel,))), None)
+                if df is not None and not df.test and not auxiliary_service(index, df):
+                    return True
+    return False
+
+
 def runs_service(text: str, built: set[str]) -> bool:
     """``docker run -d --restart ... IMAGE`` (detached, and kept up: a restart policy or a published port) of an image
     the same job builds: on a machine that outlives the job this starts the service."""

@@ -487,7 +487,7 @@ def python_container_commands(tree: ast.AST) -> Iterator[tuple[str, int]]:
     argv (KFP ``dsl.ContainerSpec``/``ContainerOp``, ``V1Container``, Hera's ``Container``; Airflow's ``KubernetesPodOperator``
     ``cmds=``) and its ``args=``/``arguments=``
     up to the first value that is not a string (``ContainerSpec``'s command may also be its second positional argument)."""
-    for node in walk(tree):  # ast.walk's order; a module's node list is shared with the other facts
+    for node in walk(tree):  # the module's node list (ast.walk's order), kept on the tree for its other walks
         if not isinstance(node, ast.Call):
             continue
         kw = {k.arg: k.value for k in node.keywords if k.arg}

@@ -58,3 +58,43 @@ def _deploys(tmp: Path, built: str, deployed: str) -> list[dict]:
 def test_a_deploy_of_an_image_no_job_builds_deploys_nothing(tmp_path: Path, built: str, deployed: str, active: bool) -> None:
     found = _deploys(tmp_path, built, deployed)
     assert [(a["target"], a["active"]) for a in found] == [("serverless", active)]
+
+
+COMPOSE_JOB = '''name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: {runner}
+    steps:
+      - uses: actions/checkout@v4
+      - run: docker compose -f docker-compose.prod.yml up -d --build
+'''
+COMPOSE = '''services:
+  {service}:
+    build:
+      context: ./{service}
+    ports: ["8000:8000"]
+  db:
+    image: postgres:16
+'''
+DOCKERFILES = {
+    "api/Dockerfile": "FROM python:3.11-slim\nCOPY . /app\nCMD [\"uvicorn\", \"app.main:app\", \"--host\", \"0.0.0.0\"]\n",
+    "mlflow/Dockerfile": "FROM python:3.11-slim\nRUN pip install mlflow==2.14.1\nCMD [\"mlflow\", \"server\", \"--host\", \"0.0.0.0\"]\n",
+}
+
+
+@pytest.mark.parametrize(("runner", "service", "target"), [
+    ("[self-hosted, linux]", "api", "vm"),    # the project's API built and kept up on the project's own machine
+    ("ubuntu-latest", "api", None),           # on a GitHub-hosted runner it is gone with the job (an integration test)
+    ("[self-hosted, linux]", "mlflow", None),  # the tracking server only: a tool, no model service
+])
+def test_compose_up_on_a_self_hosted_runner_deploys_the_projects_services(tmp_path: Path, runner: str, service: str,
+                                                                          target: str | None) -> None:
+    files = {".github/workflows/deploy.yml": COMPOSE_JOB.replace("{runner}", runner),
+             "docker-compose.prod.yml": COMPOSE.replace("{service}", service), **DOCKERFILES}
+    repo = git_repo(tmp_path, files, commit=False)  # type: ignore[arg-type]
+    index = FileIndex(resolve_target(str(repo)))
+    found = [dict(f.attrs) for f in run_detectors(index, load_detectors({"ci.deploy"})) if f.signal == "deploy.automated"]
+    assert [(a["target"], a["active"]) for a in found] == ([(target, True)] if target else [])
