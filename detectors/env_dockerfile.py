@@ -94,7 +94,9 @@ class EnvDockerfile(Detector):
                                     **({"from_file": from_file} if installs else {}),
                                     # the image of a tracking server, monitoring dashboard or database beside the project
                                     **({"auxiliary": aux} if (aux := auxiliary_service(index, e)) else {}),
-                                    **({"tracking_server": True} if _TRACKING_SERVER.search(entry or cmd_line) else {})})
+                                    **({"tracking_server": True} if _TRACKING_SERVER.search(entry or cmd_line) else {}),
+                                    # a devcontainer's image: the editor's environment, not the one training or serving runs in
+                                    **({"devcontainer": True} if ".devcontainer" in e.vpath.split("/")[:-1] else {})})
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:

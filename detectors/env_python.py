@@ -70,7 +70,8 @@ class EnvPython(Detector):
                     # cited at the first pinned package (``- numpy=1.18.*``), not at the interpreter line above it
                     at = _conda_pin_line(doc if key == "dependencies" else doc["conda_file"]) or doc.line_of(key)
                     yield self.found("env.conda", index, e.path, at, strength=Strength.MEDIUM,
-                                     attrs={"pinned_share": round(pins / total, 2), "total": total, **_model_env(index, e)})
+                                     attrs={"pinned_share": round(pins / total, 2), "total": total, "mostly_pinned": pins / total >= 0.8,
+                                            **_model_env(index, e)})
                     break
         # an Azure ML (SDK v1) environment built in code or notebook cells and used by the runs: ``CondaDependencies.create(
         # pip_packages=["xgboost==0.90", ...])`` or ``conda_dep.add_pip_package("numpy==1.18.5")`` on an ``Environment`` that is
@@ -83,7 +84,8 @@ class EnvPython(Detector):
                 line, pins, total = hit
                 at, snip = ops.locate(index, e, line)
                 yield self.found("env.conda", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
-                                 attrs={"kind": "azureml-sdk", "pinned_share": round(pins / total, 2), "total": total})
+                                 attrs={"kind": "azureml-sdk", "pinned_share": round(pins / total, 2), "total": total,
+                                        "mostly_pinned": pins / total >= 0.8})
         for e in index.select(("**/.devcontainer.json", "**/.devcontainer/devcontainer.json", "**/.devcontainer/*/devcontainer.json")):
             data = _jsonc(index.text(e.path) or "")
             base = next((str(data[k]) for k in ("image", "dockerFile", "dockerComposeFile") if isinstance(data, dict) and k in data), "")
@@ -95,7 +97,9 @@ class EnvPython(Detector):
         dev = bool(_DEV.search(e.name.rsplit(".", 1)[0].replace("requirements", ""))) or place(index, e).kind == "test"
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
                           attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
-                                 "scope": "dev" if dev else "main", **_model_env(index, e)})
+                                 "scope": "dev" if dev else "main", **_model_env(index, e),
+                                 # what a devcontainer's image installs: the editor's environment
+                                 **({"devcontainer": True} if ".devcontainer" in e.vpath.split("/")[:-1] else {})})
 
 
 _CONDA_ADDS = frozenset({"add_pip_package", "add_conda_package"})

@@ -431,3 +431,20 @@ def test_t1_a_heading_naming_a_pipelines_execution_is_no_setup_heading(tmp_path:
     qs = _scan(tmp_path, {"README.md": readme, "train.py": "print(1)\n",
                           "monitoring/docker-compose.yml": "services:\n  grafana:\n    image: grafana/grafana:10.2.0\n"})
     assert _lead(qs["T1"]) == ("README.md", 8)
+
+
+def test_e4_leads_with_the_projects_image_before_a_devcontainers(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".devcontainer/base/Dockerfile": "FROM python:3.12-bullseye\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                          ".devcontainer/base/requirements.txt": "azure-cli==2.64.0\nblack==24.4.2\n",
+                          "mlops/taxi/environment/Dockerfile": "FROM pytorch/pytorch:1.11.0-cuda11.3-cudnn8-devel\nCOPY requirements.txt .\n"
+                                                               "RUN pip install -r requirements.txt\n",
+                          "mlops/taxi/environment/requirements.txt": "mlflow==2.14.2\nscikit-learn==1.3.2\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert qs["E4"]["evidence"][0]["path"].startswith("mlops/taxi/environment/")
+
+
+def test_e4_with_only_a_devcontainers_image_cites_it(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".devcontainer/base/Dockerfile": "FROM python:3.12-bullseye\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                          ".devcontainer/base/requirements.txt": "azure-cli==2.64.0\nblack==24.4.2\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert qs["E4"]["evidence"][0]["path"].startswith(".devcontainer/")

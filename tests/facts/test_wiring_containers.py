@@ -159,3 +159,20 @@ def test_an_airflow_kubernetes_pod_operator_runs_its_module(tmp_path: Path) -> N
     assert w.automated("src/train.py")
     assert w.of("src/train.py").chain[0] == "container dags/retrain.py:8"
     assert not w.automated("src/other.py")
+
+
+def test_containers_declared_in_python_are_read_from_the_words_phase_facts(tmp_path: Path) -> None:
+    """The words phase (its workers in a parallel scan) derives the container facts of the files it splits: the graph,
+    which the scanning process builds alone, parses none of them again."""
+    from mlscan.facts.wiring import CONTAINER_FACTS, prefetch_roots
+
+    job = ("from kubernetes import client\n\n"
+           "c = client.V1Container(name='t', image='img', command=['python', '-m', 'jobs.retrain'], args=['--full'])\n")
+    ix = _index(tmp_path / "k", {"jobs/__init__.py": "", "jobs/retrain.py": "print('retrain')\n", "launch.py": job})
+    ix.register_vocabulary([b"command", b"cmds", b"python", b"python3", b"prefect", b"__main__"])
+    prefetch_roots(ix, ["launch.py", "jobs/retrain.py"])
+    assert ix.fact("launch.py", CONTAINER_FACTS) == [["python -m jobs.retrain --full", 3]]
+    ix.share_caches(2)  # the trees are gone, as in the scanning process of a parallel scan
+    ix.share_caches(1)
+    assert wiring(ix).of("jobs/retrain.py").chain[0] == "container launch.py:3"
+    assert ix.parse_counts[("launch.py", "python")] == 1
