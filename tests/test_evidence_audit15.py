@@ -69,3 +69,48 @@ def test_t2_of_a_step_opening_with_the_upload_keeps_that_line(tmp_path: Path) ->
     qs = _scan(tmp_path, {".github/workflows/deploy.yml": _workflow(script)})
     assert qs["T2"]["answer"] == "yes"
     assert _lead(qs["T2"]) == (".github/workflows/deploy.yml", 12)
+
+
+# ---------------------------------------------------------------- D3: a step's input bound to an earlier output
+
+_AML_PIPELINE = """\
+    from azure.ai.ml import Input, load_component
+    from azure.ai.ml.dsl import pipeline
+
+    prep_component = load_component(source="components/prep.yml")
+    train_component = load_component(source="components/train.yml")
+
+
+    @pipeline()
+    def churn_training_pipeline(raw_data: Input, gate: bool = True):
+        validate_job = prep_component(raw_data=raw_data)
+        prep_job = prep_component(
+            raw_data=raw_data,
+            summary=validate_job.outputs.summary
+            if gate
+            else None,
+        )
+        train_job = train_component(
+            processed_data=prep_job.outputs.processed_data,
+        )
+        outputs = {
+            "summary": validate_job.outputs.summary,
+            "model_output": train_job.outputs.model_output,
+        }
+        return outputs
+    """
+
+
+def test_d3_of_an_azure_ml_pipeline_cites_a_steps_input_bound_to_an_earlier_output(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/train_pipeline.py": _AML_PIPELINE})
+    assert qs["D3"]["answer"] == "yes"
+    # the unconditional edge, not the returned outputs mapping nor the input bound only when a flag says so
+    assert _lead(qs["D3"]) == ("pipelines/train_pipeline.py", 18)
+    assert qs["D3"]["evidence"][0]["snippet"].startswith("processed_data=prep_job.outputs.processed_data")
+
+
+def test_d3_of_an_azure_ml_pipeline_with_only_a_conditional_edge_cites_it(tmp_path: Path) -> None:
+    text = _AML_PIPELINE.replace("processed_data=prep_job.outputs.processed_data", "processed_data=raw_data")
+    qs = _scan(tmp_path, {"pipelines/train_pipeline.py": text})
+    assert qs["D3"]["answer"] == "yes"
+    assert _lead(qs["D3"]) == ("pipelines/train_pipeline.py", 13)
