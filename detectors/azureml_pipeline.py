@@ -45,15 +45,21 @@ def _v1_graph(tree: ast.AST) -> tuple[list[ast.Call], int, bool]:
     return steps, len(produced & consumed) + after, bool(produced & consumed)
 
 
-def _v2_graph(fn: ast.AST) -> tuple[int, int]:
+def _v2_graph(fn: ast.AST) -> tuple[int, int, int]:
+    """Steps, edges (steps with an input bound to an earlier step's ``.outputs``) and the line of the first such input
+    (``processed_data=data_prep_job.outputs.processed_data``, an unconditional one first; 0 when none): the edge, not a returned outputs mapping."""
     bound = {t.id for n in walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) for t in n.targets if isinstance(t, ast.Name)}
     # a component called by name, or taken from a list/dict of loaded components (``components[0](raw_data=...)``)
     body = [n for st in getattr(fn, "body", []) for n in walk(st)]  # not the decorators (``@pipeline()``)
     steps = [c for c in body if isinstance(c, ast.Call) and (isinstance(c.func, ast.Name) and c.func.id not in _NOT_STEPS
                                                              or isinstance(c.func, ast.Subscript))]
+    fed = [(isinstance(a, ast.IfExp), a.lineno) for c in steps for a in [*c.args, *(k.value for k in c.keywords)]
+           if any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in bound
+                  for n in walk(a))]
     edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in bound
                     for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a)) for c in steps)
-    return len(steps), edges
+    # an input always bound before one bound only when a flag says so (``x.outputs.y if gate else None``)
+    return len(steps), edges, min(fed, default=(False, 0))[1]
 
 
 _NEEDLES = (b"azureml", b"azure.ai.ml")
@@ -62,7 +68,7 @@ _NEEDLES = (b"azureml", b"azure.ai.ml")
 def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     """What ``detect`` reads of a Python file importing the Azure ML SDK (None: it does not parse or imports neither):
     [the v1 graph as [steps, edges, with I/O, training, line of the first step], each ``@pipeline`` function of v2 as
-    [line, steps, edges, its own names are training's], each schedule created as [line, its texts are training's, on data
+    [line, steps, edges, its own names are training's, line of its first edge or 0], each schedule created as [line, its texts are training's, on data
     arrival, cron or None]]. Derived as the file is parsed (the wiring graph parses most scripts first)."""
     tree = index.python(path)
     if tree is None or not imports(tree, "azureml", "azure.ai.ml"):
@@ -74,8 +80,8 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     if imports(tree, "azure.ai.ml"):
         for fn in walk(tree):
             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "pipeline"):
-                n, edges2 = _v2_graph(fn)
-                v2.append([fn.lineno, n, edges2, trainingish(fn.name, *(dotted(c.func) for c in walk(fn) if isinstance(c, ast.Call)))])
+                n, edges2, edge = _v2_graph(fn)
+                v2.append([fn.lineno, n, edges2, trainingish(fn.name, *(dotted(c.func) for c in walk(fn) if isinstance(c, ast.Call))), edge])
     schedules: list[list[Any]] = []
     for c in calls(tree, "create", "JobSchedule"):
         if call_tail(c) == "create" and not dotted(c.func).endswith("Schedule.create"):
@@ -113,10 +119,13 @@ class AzureMlPipeline(Detector):
             (n_steps, edges, io, training, first), v2, _ = fact
             if n_steps >= 2 and edges:
                 yield self.found("pipeline.dag", index, e.path, first, attrs={"tool": "azureml", "steps": n_steps, "with_io": io, "training": training})
-            for line, n, edges2, fn_training in v2:
+            for line, n, edges2, fn_training, edge in v2:
                 training = training or fn_training
                 if n >= 2 and edges2:
-                    yield self.found("pipeline.dag", index, e.path, line, attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
+                    # the first step input bound to an earlier step's output is the edge (lineage_edge)
+                    extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
+                    yield self.found("pipeline.dag", index, e.path, line, extra=extra,
+                                     attrs={"tool": "azureml", "steps": n, "with_io": True, "training": training})
             training_repo = training_repo or training
         for e, (_, _, schedules) in files:
             for line, training, event, cron in schedules:

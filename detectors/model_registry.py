@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.commands import find_line
 from mlscan.facts.hcl import parse as parse_hcl
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.pyast import walk
@@ -111,7 +112,10 @@ class ModelRegistry(Detector):
             for tool in tools:
                 if (c.path, tool) not in seen:
                     seen.add((c.path, tool))
-                    yield self.found("model.registry", index, c.path, c.line, strength=Strength.STRONG,
+                    # the command's own line in the step's script, not the step's first line (variable assignments
+                    # that open a ``run: |`` block before the upload)
+                    line = find_line(index, c.path, c.line, c.text) or c.line
+                    yield self.found("model.registry", index, c.path, line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
         yield from self._by_hand(index, {tool for _p, tool in seen})
 

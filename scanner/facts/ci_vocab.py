@@ -154,6 +154,10 @@ def _cluster_setup(argv: list[str]) -> bool:
     return head(argv) == "kubectl" and a[:1] == ["create"] and len(a) > 1 and a[1] in _SETUP_KINDS
 
 
+# shell keywords before a command whose exit status a condition or loop tests: the command still runs
+_CONDITION_KEYWORDS = frozenset({"if", "elif", "while", "until", "!"})
+
+
 @lru_cache(maxsize=1 << 15)
 def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
@@ -165,6 +169,8 @@ def deploy_command(text: str) -> str | None:
         return None
     before: list[str] = []  # the previous member of the pipeline (what a ``-f -`` reads)
     for w in segments(text):
+        while w and w[0] in _CONDITION_KEYWORDS:
+            w = words(" ".join(w[1:]))  # ``if timeout 2700s gcloud ai endpoints deploy-model ...; then``: the condition runs
         h = head(w)
         a = [x for x in w[1:] if not x.startswith("-")]
         s1, s2, s3 = (a + ["", "", ""])[:3]
