@@ -134,3 +134,41 @@ def test_e4_leads_with_the_runtime_lock_before_a_compiled_dev_tooling_lock(tmp_p
 def test_e4_with_only_a_compiled_dev_tooling_lock_still_cites_it(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"dev-requirements.txt": _COMPILED.format(src="dev-requirements.in") + "black==25.11.0\nruff==0.8.0\n"})
     assert _lead(qs["E4"]) == ("dev-requirements.txt", 5)
+
+
+# ---------------------------------------------------------------- T1: a Japanese README's set-up section
+
+_JA_README = """\
+    # 異常検知パイプライン
+
+    ## {heading}
+
+    1. **GCP プロジェクト作成 & 認証**
+
+       ```bash
+       gcloud init
+       gcloud auth application-default login
+       ```
+
+    2. **Terraform でインフラ構築**
+
+       ```bash
+       cd terraform
+       make init WORKSPACE=dev INIT_FLAGS=-upgrade
+       make apply
+       ```
+    """
+_TEST_MAKEFILE = "test:  ## テスト\n\tpytest -v -m 'not integration'\n\ntest-all:  ## すべてのテストを実行\n\tENABLE_INTEGRATION_TESTS=true pytest -v\n"
+
+
+def test_t1_leads_with_a_japanese_readmes_setup_section_before_a_makefile_test_target(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _JA_README.format(heading="セットアップ手順（概要）"), "Makefile": _TEST_MAKEFILE,
+                          "terraform/Makefile": "init:\n\tterraform init\n\napply:\n\tterraform apply\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 8)
+
+
+def test_t1_a_japanese_heading_naming_the_architecture_is_no_setup_section(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _JA_README.format(heading="アーキテクチャ"), "Makefile": _TEST_MAKEFILE,
+                          "terraform/Makefile": "init:\n\tterraform init\n\napply:\n\tterraform apply\n"})
+    assert qs["T1"]["evidence"][0]["path"] != "README.md"
