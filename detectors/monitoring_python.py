@@ -24,7 +24,7 @@ from mlscan.facts.prediction_logging import (
     prediction_drift,
 )
 from mlscan.facts.pyast import walk
-from mlscan.facts.telemetry import telemetry_configs
+from mlscan.facts.telemetry import alerted, telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Evidence, Finding, Strength
@@ -163,6 +163,11 @@ class MonitoringPython(Detector):
             for signal, tool in found:
                 if signal == "monitoring.model_drift":
                     model_at.setdefault(tool, c.line)
+        # a Prometheus metric of the model's outputs (predicted classes, score buckets, confidence) exported for scraping is
+        # a distribution nobody compares until an alert rule reads it: the watched one leads, an unwatched one is weak
+        exported = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and not _prom_watched(index, c)}
+        if any(("monitoring.model", "prometheus") in found and id(c) not in exported for c, found in classified):
+            classified = [(c, [x for x in found if id(c) not in exported or x != ("monitoring.model", "prometheus")]) for c, found in classified]
         for c, found in classified:
             for signal, tool in found:
                 if (signal, tool) in seen:
@@ -171,6 +176,10 @@ class MonitoringPython(Detector):
                 at_line = model_at.get(tool, c.line) if signal == "monitoring.model" else _model_column(c) if signal == "monitoring.model_drift" else c.line
                 line, snip = ops.locate(index, e, at_line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
+                attrs: dict[str, object] = {"tool": tool, "wired": strength is Strength.STRONG}
+                if signal == "monitoring.model" and id(c) in exported:
+                    s = Strength.WEAK
+                    attrs["exported_only"] = True
                 extra: tuple[Evidence, ...] = ()
                 if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \
                         and signal not in ("monitoring.infra", "monitoring.logging"):
@@ -178,8 +187,7 @@ class MonitoringPython(Detector):
                     if at is not None:
                         extra = (self.evidence(index, e.path, line, snippet=snip, strength=s),)
                         line, snip = at, at_snip
-                yield self.found(signal, index, e.path, line, snippet=snip, strength=s, extra=extra,
-                                 attrs={"tool": tool, "wired": strength is Strength.STRONG})
+                yield self.found(signal, index, e.path, line, snippet=snip, strength=s, extra=extra, attrs=attrs)
         for line, signal in vertex_gapic_monitors(tree, al, calls) if index.mentions(e.path, (b"aiplatform",)) else ():
             if (signal, "vertex-model-monitoring") in seen:
                 continue
@@ -352,6 +360,17 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
             if M in kind:
                 yield "monitoring.model_drift", tool
             return
+
+
+# a metric that itself compares (a drift statistic, an anomaly count) or measures performance (on ground truth)
+_COMPARING_METRIC = lazy_re(r"drift|psi\b|anomal|outlier|accura|f1|precision|recall|auc\b|rmse|\bmae\b|mse\b|error_rate", re.I)
+
+
+def _prom_watched(index: FileIndex, c: ops.PyCall) -> bool:
+    """Is a Prometheus metric of the model more than an exported distribution? Its name compares or measures
+    performance, or an alert rule of the repository reads it."""
+    name = ops.literal(c.node.args[0] if c.node.args else ops.kwarg(c.node, "name"))
+    return isinstance(name, str) and (bool(_COMPARING_METRIC.search(name)) or alerted(index, name))
 
 
 def _model_column(c: ops.PyCall) -> int:

@@ -15,6 +15,7 @@ from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model,
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import synthetic_source
 from mlscan.facts.pyast import walk
+from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 
@@ -181,10 +182,14 @@ class PipelineTracking(Detector):
                 durable = _durable_root(index)
                 # the path assigned, then the call that writes it (``np.savez(npz_path, ...)``)
                 end = more[0] if more and more[0] and snip is None else None
+                attrs = {"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired, "durable_root": durable}
+                # the run's data version is the artifact training reads: a step's output that no step of a pipeline
+                # passes on into training (raw data fetched while training queries its source live) versions nothing
+                fed = len(more) < 2 or trainingish(more[1]) or feeds_training(index, more[1])
+                if not fed:
+                    attrs["feeds_training"] = False
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
-                                 strength=strength if durable else Strength.WEAK,
-                                 attrs={"tool": "kfp", "kind": "run-artifact", "linked_to_model": False, "wired": where.wired,
-                                        "durable_root": durable})
+                                 strength=strength if durable and fed else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":
                 if index.mentions(e.path, (b"mlpipeline",)):
                     yield self._track(index, e, line, "kfp", reached or where.training_script or more[0], strength, where.wired)
@@ -299,7 +304,7 @@ def _kfp(tree: ast.Module) -> list[Hit]:
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
         for _p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno, _write_of(fn, use)])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name])
                 break
     return out
 

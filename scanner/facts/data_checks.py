@@ -79,7 +79,51 @@ def custom_check(fn: ast.FunctionDef) -> bool:
         return False
     nodes = list(walk(fn))
     fails = any(isinstance(n, (ast.Raise, ast.Assert)) for n in nodes)
-    return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes)
+    return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes) and not presence_only(fn)
+
+
+def _failing_tests(fn: ast.FunctionDef) -> list[ast.expr]:
+    """The tests that make a check fail: ``assert`` tests and the tests of ``if`` statements that raise."""
+    return [n.test for n in walk(fn) if isinstance(n, ast.Assert)
+            or isinstance(n, ast.If) and any(isinstance(x, ast.Raise) for st in n.body for x in walk(st))]
+
+
+def _columns(node: ast.AST) -> bool:
+    """``df.columns``, or it wrapped (``set(df.columns)``, ``list(df.columns)``, ``df.columns.tolist()``)."""
+    return any(isinstance(x, ast.Attribute) and x.attr == "columns" for x in walk(node))
+
+
+def _presence(test: ast.AST, assigned: dict[str, ast.expr], depth: int = 0) -> bool:
+    """Does a test only ask which columns a table has (``"target" not in df.columns``, ``set(cols).issubset(df.columns)``,
+    ``missing`` assigned ``[c for c in cols if c not in df.columns]``)?"""
+    if depth > 3:
+        return False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _presence(test.operand, assigned, depth + 1)
+    if isinstance(test, ast.BoolOp):
+        return all(_presence(v, assigned, depth + 1) for v in test.values)
+    if isinstance(test, ast.Compare) and all(isinstance(op, (ast.In, ast.NotIn)) for op in test.ops):
+        return _columns(test.comparators[-1])
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in ("issubset", "issuperset"):
+        return _columns(test)
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in ("all", "any", "len", "bool") and test.args:
+        return _presence(test.args[0], assigned, depth + 1)
+    if isinstance(test, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        return all(_presence(c, assigned, depth + 1) for g in test.generators for c in g.ifs) and any(g.ifs for g in test.generators) \
+            or _presence(test.elt, assigned, depth + 1)
+    if isinstance(test, ast.BinOp) and isinstance(test.op, ast.Sub):
+        return _columns(test.right)  # ``set(required) - set(df.columns)``
+    if isinstance(test, ast.Name) and test.id in assigned:
+        return _presence(assigned[test.id], assigned, depth + 1)
+    return False
+
+
+def presence_only(fn: ast.FunctionDef) -> bool:
+    """A check whose every failing test asks only whether named columns exist: a schema check of the table's header,
+    not validation of the data in it."""
+    tests = _failing_tests(fn)
+    assigned = {t.id: n.value for n in walk(fn) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    return bool(tests) and all(_presence(t, assigned) for t in tests)
 
 
 def check_line(fn: ast.FunctionDef) -> int:

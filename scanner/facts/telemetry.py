@@ -55,3 +55,35 @@ def _telemetry(doc: dict) -> tuple[int, str] | None:
         if isinstance(image, str) and _TELEMETRY_IMAGES.search(image.split("@")[0]):
             return d.line_of("image"), _TELEMETRY_IMAGES.search(image).group(2)
     return None
+
+
+# a PromQL metric name, and the series a client library exports for one metric (a histogram's ``_bucket``/``_sum``/
+# ``_count``, a counter's ``_total``)
+_PROMQL_NAME = lazy_re(r"[A-Za-z_:][A-Za-z0-9_:]*")
+_SERIES_SUFFIXES = ("_bucket", "_sum", "_count", "_total", "_created")
+
+
+def alerted_metrics(index: FileIndex) -> frozenset[str]:
+    """Metric names an alert rule of the repository reads in its PromQL ``expr`` (Prometheus rule files, PrometheusRule
+    resources, rules carried in ConfigMaps), with each exported series' suffix dropped too: a metric something watches."""
+    return index.memo("telemetry.alerted_metrics", lambda: frozenset(_alerted(index)))
+
+
+def _alerted(index: FileIndex) -> Iterator[str]:
+    for e in index.select(YAML_GLOBS):
+        if not (index.contains(e.path, (b"alert",)) and index.contains(e.path, (b"expr",))):
+            continue
+        for doc in index.yaml(e.path):
+            docs = [doc] + [d for _k, d, _off in embedded_docs(doc)] if isinstance(doc, dict) else [doc]
+            for d in (x for top in docs for x in walk_dicts(top)):
+                expr = d.get("expr")
+                if "alert" in d and isinstance(expr, str):
+                    for name in _PROMQL_NAME.findall(expr):
+                        yield name
+                        yield from (name[: -len(s)] for s in _SERIES_SUFFIXES if name.endswith(s))
+
+
+def alerted(index: FileIndex, metric: str) -> bool:
+    """Does an alert rule of the repository read this exported metric (``model_predictions`` as ``model_predictions_total``)?"""
+    names = alerted_metrics(index)
+    return metric in names or any(metric + s in names for s in _SERIES_SUFFIXES)
