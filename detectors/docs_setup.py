@@ -19,6 +19,10 @@ _FOREIGN_PREREQUISITES = r"pr[ée]-?requis|pr[ée]-?requisitos|requisitos|voraus
 _FOREIGN_SETUP = (_FOREIGN_PREREQUISITES + r"|instala\w*|installieren|d[ée]marrage|d[ée]marrer|mise en place|utilisation|"
                   r"lancement|lancer|exécution|configuraci[oó]n|configura[çc][ãa]o|ejecuci[oó]n|execu[çc][ãa]o|uso|"
                   r"primeros pasos|primeiros passos|einrichtung|verwendung|schnellstart|ausf[üu]hren|inbetriebnahme")
+# the same headings in Japanese, Chinese and Korean READMEs ("セットアップ手順", "环境配置", "快速开始", "설치"): words written
+# without spaces, so matched anywhere in the heading (no word boundary between them and the next character)
+_CJK_SETUP = (r"セットアップ|インストール|環境構築|導入手順|使い方|実行方法|クイックスタート|始め方|"
+              r"安装|快速开始|快速上手|使用方法|环境配置|環境設定|部署|설치|시작하기|사용법|실행")
 # a section (or a whole page, by its file name) that tells someone how to set up or run the project
 _SETUP = lazy_re(
     r"\b(install\w*|set[\s_-]?up|setting[\s_-]up|getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|usage|how[\s_-]to|"
@@ -27,7 +31,7 @@ _SETUP = lazy_re(
     r"pipelines?|workflows?|experiments?|inference|predict\w*|evaluat\w*|bootstrap\w*|onboarding|instructions?|"
     r"demo|examples?|configur\w*|provision\w*|operat\w*|"
     # the same headings in French, Spanish, Portuguese and German READMEs ("Pré-requis", "Instalación", "Démarrage")
-    + _FOREIGN_SETUP + r")\b",
+    + _FOREIGN_SETUP + r")\b|" + _CJK_SETUP,
     re.IGNORECASE,
 )
 MAX_FILES = 6
@@ -92,7 +96,7 @@ def _reference(trail: tuple[str, ...] | list[str]) -> bool:
 
 # a README section that is the setup guide by its heading ("Getting started", "Installation", "Quick start", "Usage")
 _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|set[\s_-]?up|setting[\s_-]up|install\w*|usage|"
-                        r"how[\s_-]to[\s_-](run|use|start)|running|" + _FOREIGN_SETUP + r")\b", re.IGNORECASE)
+                        r"how[\s_-]to[\s_-](run|use|start)|running|" + _FOREIGN_SETUP + r")\b|" + _CJK_SETUP, re.IGNORECASE)
 
 
 # a section that describes the system rather than telling the reader what to do: its numbered list is the order things
