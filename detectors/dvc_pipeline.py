@@ -34,7 +34,7 @@ class DvcPipeline(Detector):
                 if not isinstance(stages, dict) or not stages:
                     continue
                 with_io = [n for n, st in stages.items() if isinstance(st, dict) and st.get("deps") and (st.get("outs") or st.get("metrics"))]
-                metrics = any(isinstance(st, dict) and st.get("metrics") for st in stages.values())
+                metrics = any(isinstance(st, dict) and _reads_metrics(st) for st in stages.values())
                 # one stage declares lineage only when data goes in: a stage whose deps are all its own source files
                 # (``- src/model/train.py``) reads data it does not declare
                 single = len(stages) == 1 and bool(with_io) and any(_data_dep(d) for d in _deps(stages[with_io[0]]))
@@ -45,7 +45,7 @@ class DvcPipeline(Detector):
                     extra=[self._edge_item(index, e.path, edge)] if edge else (),
                 )
                 trains = any(isinstance(st, dict) and trainingish(str(name), str(st.get("cmd", ""))) for name, st in stages.items())
-                declared = next((st for st in stages.values() if isinstance(st, dict) and st.get("metrics")), None)
+                declared = next((st for st in stages.values() if isinstance(st, dict) and _reads_metrics(st)), None)
                 if trains and declared is not None:
                     yield self.found(
                         "tracking.run", index, e.path, declared.line_of("metrics") if hasattr(declared, "line_of") else 1,
@@ -67,6 +67,28 @@ class DvcPipeline(Detector):
         ev = self.evidence(index, path, min(out_line, dep_line), end_line=max(out_line, dep_line), strength=Strength.STRONG,
                            snippet=clean_snippet("\n".join(x[width:] for x in shown)) if shown else None)
         return replace(ev, context=f"stages.{up} output -> stages.{down}.deps", fact="lineage_edge")
+
+
+# files DVC cannot read as metrics (it reads JSON, YAML, TOML and CSV/TSV): a report declared under ``metrics:``
+_NOT_METRICS = (".md", ".markdown", ".html", ".htm", ".png", ".jpg", ".jpeg", ".svg", ".pdf")
+
+
+def _reads_metrics(stage: Any) -> bool:
+    """Does the stage declare a metrics file ``dvc metrics show/diff`` can read? A Markdown or HTML report or an image
+    under ``metrics:`` is a report nothing compares across runs (paths with variables and other forms are given the
+    benefit of the doubt)."""
+    declared = stage.get("metrics")
+    if not declared:
+        return False
+    paths: list[str] = []
+    for item in declared if isinstance(declared, list) else [declared]:
+        if isinstance(item, str):
+            paths.append(item)
+        elif isinstance(item, dict):
+            paths.extend(str(k) for k in item)
+        else:
+            return True
+    return not paths or any(not p.strip().lower().endswith(_NOT_METRICS) for p in paths)
 
 
 def _missing_script(index: FileIndex, vpath: str, stage: Any) -> bool:

@@ -525,6 +525,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
 _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
                         "playground", "issue_template"})
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
+# superseded trees kept for the record (``archive/old-pipeline.yml``): the live configuration is elsewhere
+_ARCHIVE_DIRS = frozenset({"archive", "archived", "deprecated"})
 
 
 # course material: exercises and their solutions, homework and assignments (``s8_monitoring/exercise_files/``,
@@ -539,7 +541,7 @@ def course_path(path: str) -> bool:
 
 
 def non_product_path(path: str) -> bool:
-    """Test infrastructure, templates (not a Helm chart's), vendored or demo trees, demo and template documents,
+    """Test infrastructure, templates (not a Helm chart's), vendored, demo or archived trees, demo and template documents,
     contributor docs: where a practice may be shown without the project practising it."""
     from .index import VENDOR_DIRS, is_test_path
 
@@ -547,7 +549,7 @@ def non_product_path(path: str) -> bool:
     dirs = parts[:-1]
     if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs):
         return True
-    if any(p in _DEMO_DIRS for p in dirs) or course_path(path):
+    if any(p in _DEMO_DIRS or p in _ARCHIVE_DIRS for p in dirs) or course_path(path):
         return True
     stem = parts[-1].split(".", 1)[0]
     if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):
