@@ -244,7 +244,9 @@ class MonitoringPython(Detector):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
 
 
-_SCHEDULE_WORDS = lazy_re(r"\b(?:cron|schedule|schedule_interval|interval|IntervalSchedule|CronSchedule|ScheduleDefinition|rate)\s*[=(]")
+# a schedule set to nothing (``schedule=None``, ``schedule_interval=None``, ``cron=""``) runs only when triggered by hand
+_SCHEDULE_WORDS = lazy_re(r"\b(?:cron|schedule|schedule_interval|interval|IntervalSchedule|CronSchedule|ScheduleDefinition|rate)\s*[=(]"
+                          r"(?!\s*(?:None|null|False|false|\"\"|''|\))\s*[,)\n])")
 
 
 def _unattended(index: FileIndex, e: FileEntry) -> bool:

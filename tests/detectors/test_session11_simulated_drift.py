@@ -131,3 +131,11 @@ def test_input_drift_an_orchestrator_schedules_monitors(tmp_path: Path) -> None:
     answer, attrs = _o1(tmp_path, {"monitoring/__init__.py": "", "monitoring/drift.py": DRIFT.format(current=LIVE),
                                    "dags/drift_dag.py": AIRFLOW_DAG})
     assert "input_drift_by_hand" not in attrs and answer == "yes"
+
+
+def test_input_drift_in_a_dag_whose_schedule_is_off_is_run_by_hand(tmp_path: Path) -> None:
+    # ``schedule_interval=None``: the DAG runs only when triggered by hand (a listed trap), not unattended
+    dag = AIRFLOW_DAG.replace('schedule_interval="@daily"', "schedule_interval=None")
+    answer, attrs = _o1(tmp_path, {"monitoring/__init__.py": "", "monitoring/drift.py": DRIFT.format(current=LIVE),
+                                   "dags/drift_dag.py": dag})
+    assert attrs.get("input_drift_by_hand") is True and answer == "partial"
