@@ -103,3 +103,125 @@ def test_a_deploy_on_branch_pushes_beside_tests_of_the_same_ref_is_unchanged(tmp
 def test_a_deploy_run_after_the_test_workflow_is_linked(tmp_path: Path) -> None:
     assert _m3(tmp_path, _BRANCH_PUSH, "workflow_run: {workflows: [CI], types: [completed], branches: [main]}") == "yes"
 
+
+# ---------------------------------------------------------------- M2: registry aliases that nothing serves
+
+_PROMOTE = """\
+    import argparse
+
+    from mlflow import MlflowClient
+
+
+    def promote(name: str, stage: str) -> None:
+        client = MlflowClient()
+        version = client.get_latest_versions(name, stages=["None"])[0].version
+        alias = "production" if stage == "production" else "staging"
+        client.set_registered_model_alias(name=name, alias=alias, version=version)
+
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--stage", choices=["staging", "production"], required=True)
+        promote("churn", parser.parse_args().stage)
+    """
+_TRAIN_DEPLOY = """\
+    on: {push: {branches: [main]}}
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - run: python src/train.py
+          - name: Deploy to Staging
+            run: python src/deploy_model.py --stage staging
+    """
+_TRAIN = """\
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+    """
+_BATCH_CLI = """\
+    import argparse
+
+    import mlflow
+    import pandas as pd
+
+
+    def main() -> None:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--input", required=True)
+        parser.add_argument("--stage", default="production")
+        args = parser.parse_args()
+        model = mlflow.pyfunc.load_model(f"models:/churn@{args.stage}")
+        print(model.predict(pd.read_csv(args.input)))
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_PREDICTOR = """\
+    import mlflow
+
+
+    class Predictor:
+        def __init__(self, alias: str = "production") -> None:
+            self.model = mlflow.pyfunc.load_model(f"models:/churn@{alias}")
+    """
+_APP = """\
+    from fastapi import FastAPI
+
+    from predictor import Predictor
+
+    app = FastAPI()
+    predictor = Predictor()
+
+
+    @app.post("/predict")
+    def predict(rows: list[dict]) -> list[float]:
+        return list(predictor.model.predict(rows))
+    """
+_APP_LOADS = """\
+    import mlflow
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.post("/predict")
+    def predict(rows: list[dict]) -> list[float]:
+        model = mlflow.pyfunc.load_model("models:/churn@{alias}")
+        return list(model.predict(rows))
+    """
+
+
+def _m2(tmp_path: Path, files: dict[str, str]) -> dict[str, object]:
+    base = {"src/train.py": _TRAIN, "src/deploy_model.py": _PROMOTE, ".github/workflows/train.yml": _TRAIN_DEPLOY,
+            "requirements.txt": "mlflow==2.14.1\nscikit-learn==1.5.0\nfastapi==0.111.0\n"}
+    return _scan(tmp_path, {**base, **files})["M2"]
+
+
+def test_a_promotion_only_a_batch_cli_loads_deploys_nothing(tmp_path: Path) -> None:
+    assert _m2(tmp_path, {"src/predict.py": _BATCH_CLI})["answer"] == "no"
+
+
+def test_a_promotion_the_service_loads_through_its_predictor_is_a_deploy(tmp_path: Path) -> None:
+    q = _m2(tmp_path, {"src/predictor.py": _PREDICTOR, "src/app.py": _APP})
+    assert q["answer"] == "yes"
+    assert q["evidence"][0]["path"] == ".github/workflows/train.yml"  # type: ignore[index]
+
+
+def test_a_promotion_to_the_alias_a_service_loads_is_a_deploy(tmp_path: Path) -> None:
+    assert _m2(tmp_path, {"src/serve.py": _APP_LOADS.replace("{alias}", "production")})["answer"] == "yes"
+
+
+def test_a_promotion_to_an_alias_no_service_loads_deploys_nothing(tmp_path: Path) -> None:
+    # the service loads a pinned version: moving the aliases changes nothing it serves
+    assert _m2(tmp_path, {"src/serve.py": _APP_LOADS.replace("@{alias}", "/3")})["answer"] == "no"
+
+
+def test_a_promotion_to_another_alias_than_the_service_loads_deploys_nothing(tmp_path: Path) -> None:
+    promote = _PROMOTE.replace('alias = "production" if stage == "production" else "staging"', 'alias = "challenger"')
+    assert _m2(tmp_path, {"src/deploy_model.py": promote, "src/serve.py": _APP_LOADS.replace("{alias}", "production")})["answer"] == "no"

@@ -309,3 +309,65 @@ def holds_model(index: FileIndex) -> bool:
         return any(not e.test and index.mentions(e.path, _ML_IMPORTS) for e in index.select(("**/*.py", "**/*.ipynb")))
 
     return bool(index.memo("served:holds-model", build))
+
+
+def _module_names(vpath: str) -> tuple[str, ...]:
+    """The dotted names a module may be imported by: ``src/app/predictor.py`` -> src.app.predictor, app.predictor,
+    predictor (a package's ``__init__.py`` is the package)."""
+    parts = vpath[:-3].split("/")
+    parts = parts[:-1] if parts[-1] == "__init__" else parts
+    return tuple(".".join(parts[i:]) for i in range(len(parts)) if parts[i:])
+
+
+def service_loads(index: FileIndex) -> tuple[ServedLoad, ...]:
+    """The loads of a running service: those in a module that imports a web or model-serving library, or in a project
+    module such a module imports (``from predictor import Predictor`` in the FastAPI app). A prediction script run from
+    the command line, named for predicting but imported by no service, serves no request: what it loads is a batch
+    job's input."""
+
+    def build() -> tuple[ServedLoad, ...]:
+        loads = served_models(index)
+        if not loads:
+            return ()
+        services: set[str] = set()
+        imported: set[str] = set()
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, _LIB_NEEDLES):
+                continue
+            f = index.fact(e.path, LOADS)
+            tree = index.python(e.path) if f is not None and f[0] else None
+            if tree is not None:
+                services.add(e.vpath)
+                imported.update(_imported(tree))
+        return tuple(ld for ld in loads if ld.path in services or any(
+            n in imported or any(i.startswith(n + ".") for i in imported) for n in _module_names(ld.path)))
+
+    return index.memo("served:service-loads", build)  # type: ignore[no-any-return]
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    """Module names a file imports (absolute; a relative import by its module name only)."""
+    out: set[str] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.Import):
+            out.update(a.name for a in n.names)
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            out.add(n.module)
+            out.update(f"{n.module}.{a.name}" for a in n.names if a.name != "*")
+        elif isinstance(n, ast.ImportFrom):
+            out.update(a.name for a in n.names)
+    return out
+
+
+def serves_stage(index: FileIndex, stages: set[str]) -> bool:
+    """Does a service load a registry model by one of these stages/aliases (compared case-blind; MLflow writes its stages
+    ``Production``/``Staging``)? A stage the service builds at run time (``models:/{name}/{stage}``) may be any of them;
+    an empty ``stages`` (a promotion whose target is not written out) is met by any stage or alias a service loads. A
+    load by version number (``models:/churn/3``) follows no promotion."""
+    wanted = {s.lower() for s in stages}
+    for ld in service_loads(index):
+        if ld.kind != "registry" or not ld.stage or ld.stage.isdigit() or ld.stage == "latest":
+            continue
+        if not wanted or "{" in ld.stage or ld.stage.lower() in wanted:
+            return True
+    return False
