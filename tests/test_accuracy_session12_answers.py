@@ -225,3 +225,67 @@ def test_a_promotion_to_an_alias_no_service_loads_deploys_nothing(tmp_path: Path
 def test_a_promotion_to_another_alias_than_the_service_loads_deploys_nothing(tmp_path: Path) -> None:
     promote = _PROMOTE.replace('alias = "production" if stage == "production" else "staging"', 'alias = "challenger"')
     assert _m2(tmp_path, {"src/deploy_model.py": promote, "src/serve.py": _APP_LOADS.replace("{alias}", "production")})["answer"] == "no"
+
+
+# ---------------------------------------------------------------- M4: a threshold passed to the check as an argument
+
+_DEPLOYER = """\
+    import argparse
+
+    from mlflow import MlflowClient
+
+
+    class ModelDeployer:
+        def __init__(self, name: str) -> None:
+            self.name = name
+            self.client = MlflowClient()
+
+        def validate_model_performance(self, metrics: dict, threshold: float = 0.8) -> bool:
+            accuracy = metrics.get("accuracy", 0)
+            if accuracy >= threshold:
+                return True
+            return False
+
+        def transition_model_stage(self, version: str, alias: str) -> None:
+            self.client.set_registered_model_alias(name=self.name, alias=alias, version=version)
+
+        def deploy_to_staging(self) -> bool:
+            version = self.client.get_latest_versions(self.name)[0]
+            metrics = self.client.get_run(version.run_id).data.metrics
+            {body}
+            return True
+
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--stage", choices=["staging"], required=True)
+        parser.parse_args()
+        ModelDeployer("churn").deploy_to_staging()
+    """
+_GATED = """if not self.validate_model_performance(metrics, threshold={threshold}):
+                print("Model did not meet the staging threshold")
+                return False
+            self.transition_model_stage(version.version, "staging")"""
+_CHECK_AFTER = """self.transition_model_stage(version.version, "staging")
+            if not self.validate_model_performance(metrics, threshold=0.35):
+                print("Model did not meet the staging threshold")
+                return False"""
+
+
+def _m4(tmp_path: Path, body: str) -> str:
+    qs = _scan(tmp_path, {"src/train.py": _TRAIN, "src/deploy_model.py": _DEPLOYER.replace("{body}", body),
+                          ".github/workflows/train.yml": _TRAIN_DEPLOY, "requirements.txt": "mlflow==2.14.1\nscikit-learn==1.5.0\n"})
+    return str(qs["M4"]["answer"])
+
+
+def test_an_early_return_on_a_threshold_argument_blocks_the_promotion(tmp_path: Path) -> None:
+    # the check's threshold is its parameter; the call passes 0.35; the method returns before the promotion wrapper
+    assert _m4(tmp_path, _GATED.replace("{threshold}", "0.35")) == "yes"
+
+
+def test_a_threshold_argument_every_model_meets_blocks_nothing(tmp_path: Path) -> None:
+    assert _m4(tmp_path, _GATED.replace("{threshold}", "0.0")) == "partial"
+
+
+def test_a_check_after_the_promotion_blocks_nothing(tmp_path: Path) -> None:
+    assert _m4(tmp_path, _CHECK_AFTER) == "no"
