@@ -289,3 +289,62 @@ def test_a_threshold_argument_every_model_meets_blocks_nothing(tmp_path: Path) -
 
 def test_a_check_after_the_promotion_blocks_nothing(tmp_path: Path) -> None:
     assert _m4(tmp_path, _CHECK_AFTER) == "no"
+
+
+# ---------------------------------------------------------------- E3: the registered version aliased by the commit
+
+_TRAIN_ALIAS = """\
+    import os
+
+    import mlflow
+    from mlflow import MlflowClient
+    from sklearn.linear_model import LogisticRegression
+
+    {sha}
+    NAME = "churn"
+
+    with mlflow.start_run() as run:
+        model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+        mlflow.sklearn.log_model(model, "model")
+    version = mlflow.register_model(f"runs:/{{run.info.run_id}}/model", NAME).version
+    client = MlflowClient()
+    client.set_registered_model_alias(NAME, "staging", version)
+    client.set_registered_model_alias(name=NAME, alias={alias}, version=version)
+    """
+_TRAIN_JOB = """\
+    on: {push: {branches: [main]}}
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - name: Train and register
+            env:
+              COMMIT_SHA: ${{ github.sha }}
+            run: python train.py
+    """
+
+
+def _e3(tmp_path: Path, sha: str, alias: str) -> dict[str, object]:
+    qs = _scan(tmp_path, {"train.py": _TRAIN_ALIAS.format(sha=sha, alias=alias), ".github/workflows/train.yml": _TRAIN_JOB,
+                          "requirements.txt": "mlflow==2.14.1\nscikit-learn==1.5.0\n"})
+    return qs["E3"]
+
+
+def test_a_version_aliased_by_the_commit_from_the_environment_carries_its_code_version(tmp_path: Path) -> None:
+    q = _e3(tmp_path, 'COMMIT_SHA = os.getenv("COMMIT_SHA")', "COMMIT_SHA")
+    assert q["answer"] == "yes"
+    assert q["evidence"][0]["path"] == "train.py"  # type: ignore[index]
+
+
+def test_an_alias_read_straight_from_a_commit_variable_carries_it_too(tmp_path: Path) -> None:
+    assert _e3(tmp_path, "", 'f"sha-{os.environ[\'GIT_SHA\'][:7]}"')["answer"] == "yes"
+
+
+def test_a_named_alias_carries_no_code_version(tmp_path: Path) -> None:
+    assert _e3(tmp_path, 'COMMIT_SHA = os.getenv("COMMIT_SHA")', '"champion"')["answer"] == "no"
+
+
+def test_a_commit_written_out_versions_nothing(tmp_path: Path) -> None:
+    assert _e3(tmp_path, 'COMMIT_SHA = "3f2a9c1"', "COMMIT_SHA")["answer"] == "no"
