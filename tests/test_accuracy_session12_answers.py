@@ -348,3 +348,130 @@ def test_a_named_alias_carries_no_code_version(tmp_path: Path) -> None:
 
 def test_a_commit_written_out_versions_nothing(tmp_path: Path) -> None:
     assert _e3(tmp_path, 'COMMIT_SHA = "3f2a9c1"', "COMMIT_SHA")["answer"] == "no"
+
+
+# ---------------------------------------------------------------- D2/E3: dvc.lock outputs that are not the served model
+
+_DVC_YAML = """\
+    stages:
+      features:
+        cmd: python src/features.py
+        deps:
+          - src/features.py
+          - data/raw/flights.csv
+        outs:
+          - data/processed/train.parquet
+          - models
+      train:
+        cmd: python src/train.py
+        deps:
+          - src/train.py
+          - data/processed/train.parquet
+    """
+_DVC_LOCK = """\
+    schema: '2.0'
+    stages:
+      features:
+        cmd: python src/features.py
+        deps:
+        - path: data/raw/flights.csv
+          hash: md5
+          md5: 0b3c1f5a6d2e8f9a7c4b1e2d3f4a5b6c
+          size: 1024
+        - path: src/features.py
+          hash: md5
+          md5: 1c4d2e6b7f3a9b0c8d5e2f3a4b5c6d7e
+          size: 512
+        outs:
+        - path: data/processed/train.parquet
+          hash: md5
+          md5: 2d5e3f7c8a4b0c1d9e6f3a4b5c6d7e8f
+          size: 2048
+        - path: models
+          hash: md5
+          md5: 3e6f4a8d9b5c1d2e0f7a4b5c6d7e8f90.dir
+          size: 4096
+          nfiles: 2
+      train:
+        cmd: python src/train.py
+        deps:
+        - path: data/processed/train.parquet
+          hash: md5
+          md5: 2d5e3f7c8a4b0c1d9e6f3a4b5c6d7e8f
+          size: 2048
+        - path: src/train.py
+          hash: md5
+          md5: 4f7a5b9e0c6d2e3f1a8b5c6d7e8f9a01
+          size: 256
+    """
+_FEATURES = """\
+    import joblib
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    df = pd.read_csv("data/raw/flights.csv")
+    scaler = StandardScaler().fit(df[["distance"]])
+    joblib.dump(scaler, "models/scaler.joblib")
+    df.to_parquet("data/processed/train.parquet")
+    """
+_TRAIN_REG = """\
+    import mlflow
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+    df = pd.read_parquet("data/processed/train.parquet")
+    with mlflow.start_run():
+        model = LinearRegression().fit(df[["distance"]], df["price"])
+        mlflow.sklearn.log_model(model, "model", registered_model_name="flights")
+    """
+_LOADER = """\
+    import joblib
+    import mlflow
+
+
+    def load_production_model(name: str, alias: str):
+        return mlflow.sklearn.load_model(f"models:/{name}@{alias}")
+
+
+    def load_scaler(path: str):
+        return joblib.load(path)  # a preprocessing artifact pulled from the locked models/ folder
+    """
+_SERVER = """\
+    from fastapi import FastAPI
+
+    from server.model_loader import load_production_model
+
+    app = FastAPI()
+    model = load_production_model("flights", "production")
+
+
+    @app.post("/predict")
+    def predict(distance: float) -> float:
+        return float(model.predict([[distance]])[0])
+    """
+
+
+def _d2e3(tmp_path: Path, loader: str) -> dict[str, dict[str, object]]:
+    return _scan(tmp_path, {"dvc.yaml": _DVC_YAML, "dvc.lock": _DVC_LOCK, "src/features.py": _FEATURES, "src/train.py": _TRAIN_REG,
+                            "src/server/__init__.py": "", "src/server/model_loader.py": loader, "src/server/main.py": _SERVER,
+                            "data/raw/flights.csv.dvc": "outs:\n- md5: 5a8b6c0f1d7e3f4a2b9c6d7e8f9a0b12\n  path: flights.csv\n"})
+
+
+def test_a_locked_preprocessing_folder_does_not_link_a_model_served_from_the_registry(tmp_path: Path) -> None:
+    # the app imports the loader, which takes the model from a registry alias: the locked models/ folder is not it
+    qs = _d2e3(tmp_path, _LOADER)
+    assert qs["D2"]["answer"] == "no"
+    assert qs["E3"]["answer"] == "no"
+
+
+def test_a_locked_model_file_the_service_loader_loads_links_it(tmp_path: Path) -> None:
+    loader = """\
+        import joblib
+
+
+        def load_production_model(name: str, alias: str):
+            return joblib.load("models/model.joblib")
+        """
+    qs = _d2e3(tmp_path, loader)
+    assert qs["D2"]["answer"] == "yes"
+    assert qs["E3"]["answer"] == "yes"

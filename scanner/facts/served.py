@@ -236,9 +236,50 @@ def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
             fact = index.fact(e.path, LOADS)
             if fact is not None and (fact[0] or _serving_name(e.vpath)):
                 out += [ServedLoad(e.vpath, *load) for load in fact[1]]
+        # the project modules a service imports load for it (``from prediction_server.model_loader import load_model``
+        # in the FastAPI app), whatever their names
+        imported = services(index)[1]
+        done = {ld.path for ld in out}
+        for e in index.select(("**/*.py",)) if imported else ():
+            if e.test or e.vpath in done or not _imported_module(e.vpath, imported) or not index.mentions(e.path, NEEDLES):
+                continue
+            if not e.template and not _MAY_LOAD.search(index.text(e.path) or ""):
+                continue
+            fact = index.fact(e.path, LOADS)
+            if fact is not None:
+                out += [ServedLoad(e.vpath, *load) for load in fact[1]]
         return tuple(out)
 
     return index.memo("served:models", build)
+
+
+# a module that imports a serving library, told from its text before it is parsed (``array`` holds ``ray``)
+_SERVICE_IMPORT = lazy_re(r"^\s*(?:from|import)\s+(?:" + "|".join(re.escape(m) for m in SERVING_LIBS if "." not in m)
+                          + r")\b|\bray\.serve\b|^\s*from\s+ray\s+import\s+serve\b", re.M)
+
+
+def services(index: FileIndex) -> tuple[frozenset[str], frozenset[str]]:
+    """(the modules that import a web or model-serving library, the dotted module names they import): a service, and the
+    project modules that do its work."""
+
+    def build() -> tuple[frozenset[str], frozenset[str]]:
+        found: set[str] = set()
+        imported: set[str] = set()
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, _LIB_NEEDLES) or not _SERVICE_IMPORT.search(index.text(e.path) or ""):
+                continue
+            fact = index.fact(e.path, LOADS)
+            tree = index.python(e.path) if fact is not None and fact[0] else None
+            if tree is not None:
+                found.add(e.vpath)
+                imported.update(_imported(tree))
+        return frozenset(found), frozenset(imported)
+
+    return index.memo("served:services", build)  # type: ignore[no-any-return]
+
+
+def _imported_module(vpath: str, imported: frozenset[str]) -> bool:
+    return any(n in imported or any(i.startswith(n + ".") for i in imported) for n in _module_names(vpath))
 
 
 def _same_file(load: str, out: str) -> bool:
@@ -324,25 +365,8 @@ def service_loads(index: FileIndex) -> tuple[ServedLoad, ...]:
     module such a module imports (``from predictor import Predictor`` in the FastAPI app). A prediction script run from
     the command line, named for predicting but imported by no service, serves no request: what it loads is a batch
     job's input."""
-
-    def build() -> tuple[ServedLoad, ...]:
-        loads = served_models(index)
-        if not loads:
-            return ()
-        services: set[str] = set()
-        imported: set[str] = set()
-        for e in index.select(("**/*.py",)):
-            if e.test or not index.mentions(e.path, _LIB_NEEDLES):
-                continue
-            f = index.fact(e.path, LOADS)
-            tree = index.python(e.path) if f is not None and f[0] else None
-            if tree is not None:
-                services.add(e.vpath)
-                imported.update(_imported(tree))
-        return tuple(ld for ld in loads if ld.path in services or any(
-            n in imported or any(i.startswith(n + ".") for i in imported) for n in _module_names(ld.path)))
-
-    return index.memo("served:service-loads", build)  # type: ignore[no-any-return]
+    found, imported = services(index)
+    return tuple(ld for ld in served_models(index) if ld.path in found or _imported_module(ld.path, imported))
 
 
 def _imported(tree: ast.Module) -> set[str]:
