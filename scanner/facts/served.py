@@ -238,15 +238,13 @@ def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
                 out += [ServedLoad(e.vpath, *load) for load in fact[1]]
         # the project modules a service imports load for it (``from prediction_server.model_loader import load_model``
         # in the FastAPI app), whatever their names
-        imported = services(index)[1]
+        # (the services are parsed for their imports only when another module may load a model)
         done = {ld.path for ld in out}
-        for e in index.select(("**/*.py",)) if imported else ():
-            if e.test or e.vpath in done or not _imported_module(e.vpath, imported) or not index.mentions(e.path, NEEDLES):
-                continue
-            if not e.template and not _MAY_LOAD.search(index.text(e.path) or ""):
-                continue
-            fact = index.fact(e.path, LOADS)
-            if fact is not None:
+        candidates = [e for e in index.select(("**/*.py",)) if not e.test and e.vpath not in done and index.mentions(e.path, NEEDLES)
+                      and (e.template or _MAY_LOAD.search(index.text(e.path) or ""))]
+        imported = services(index)[1] if candidates else frozenset()
+        for e in candidates:
+            if _imported_module(e.vpath, imported) and (fact := index.fact(e.path, LOADS)) is not None:
                 out += [ServedLoad(e.vpath, *load) for load in fact[1]]
         return tuple(out)
 
@@ -259,8 +257,8 @@ _SERVICE_IMPORT = lazy_re(r"^\s*(?:from|import)\s+(?:" + "|".join(re.escape(m) f
 
 
 def services(index: FileIndex) -> tuple[frozenset[str], frozenset[str]]:
-    """(the modules that import a web or model-serving library, the dotted module names they import): a service, and the
-    project modules that do its work."""
+    """(the modules that import a web or model-serving library, the dotted module names they import and every dotted
+    prefix of those: ``a.b.c`` gives ``a.b.c``, ``a.b``, ``a``): a service, and the project modules that do its work."""
 
     def build() -> tuple[frozenset[str], frozenset[str]]:
         found: set[str] = set()
@@ -272,14 +270,18 @@ def services(index: FileIndex) -> tuple[frozenset[str], frozenset[str]]:
             tree = index.python(e.path) if fact is not None and fact[0] else None
             if tree is not None:
                 found.add(e.vpath)
-                imported.update(_imported(tree))
+                for name in _imported(tree):
+                    parts = name.split(".")
+                    imported.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
         return frozenset(found), frozenset(imported)
 
     return index.memo("served:services", build)  # type: ignore[no-any-return]
 
 
 def _imported_module(vpath: str, imported: frozenset[str]) -> bool:
-    return any(n in imported or any(i.startswith(n + ".") for i in imported) for n in _module_names(vpath))
+    """Does a service import this module (by one of its dotted names, or something inside it)? ``imported`` holds the
+    dotted prefixes of every name the services import (``services``)."""
+    return any(n in imported for n in _module_names(vpath))
 
 
 def _same_file(load: str, out: str) -> bool:
