@@ -2,7 +2,7 @@
 
 Each supported system is parsed into ``CiJob``/``CiStep`` once per scan (memoised on the index): GitHub
 Actions here, the others in ``<system>.py`` modules of this package registered in ``PARSERS`` (GitLab, Azure Pipelines,
-Jenkins, CircleCI, Bitbucket, Buildkite, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation, CDK and Terraform,
+Jenkins, CircleCI, Bitbucket, Buildkite, Semaphore, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation, CDK and Terraform,
 Tekton, Argo CD/Flux). Comments never appear (the YAML parser drops them); steps that cannot fail a job
 (``continue-on-error``, ``allow_failure``), ``echo``-only placeholders and disabled jobs are marked, not
 dropped, so detectors can tell presence from practice; ``shell_flow`` tells which commands of a script
@@ -49,6 +49,7 @@ def _register_builtin() -> None:
         gitlab,
         gitops,
         jenkins,
+        semaphore,
         tekton,
     )
 
@@ -58,6 +59,7 @@ def _register_builtin() -> None:
     PARSERS.setdefault("circleci", circleci.parse_circleci)
     PARSERS.setdefault("bitbucket", bitbucket.parse_bitbucket)
     PARSERS.setdefault("buildkite", buildkite.parse_buildkite)
+    PARSERS.setdefault("semaphore", semaphore.parse_semaphore)
     PARSERS.setdefault("cloudbuild", cloudbuild.parse_cloudbuild)
     PARSERS.setdefault("aws", aws.parse_aws)
     PARSERS.setdefault("tekton", tekton.parse_tekton)
