@@ -24,6 +24,7 @@ from .model import (
     as_dict,
     as_list,
     clean_dir,
+    env_vars,
     falsy,
     line_of,
     make_step,
@@ -151,6 +152,6 @@ _register_builtin()
 
 __all__ = [
     "GITHUB_WORKFLOWS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
-    "ci_model", "clean_dir", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "script_items",
+    "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "script_items",
     "shell_flow", "split_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

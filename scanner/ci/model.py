@@ -218,6 +218,18 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def env_vars(*mappings: Any) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the environment variables CI definitions set, later mappings overriding earlier ones (workflow,
+    then job); scalar values only (a GitLab ``{value: ..., description: ...}`` gives its ``value``)."""
+    out: dict[str, str] = {}
+    for m in mappings:
+        for k, v in as_dict(m).items():
+            v = as_dict(v).get("value") if isinstance(v, dict) else v
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                out[str(k)] = str(v)
+    return tuple(out.items())
+
+
 def non_blocking(steps: list[CiStep]) -> list[CiStep]:
     return [CiStep(**{**_asdict(s), "blocking": False}) for s in steps]
 

@@ -128,3 +128,36 @@ def test_a_remote_added_by_name_and_a_push_back_to_the_project(tmp_path: Path) -
 def test_no_root_pipeline_no_semaphore_jobs(tmp_path: Path) -> None:
     ix = _index(tmp_path, {".semaphore/deploy.yml": DEPLOY.format(url="https://huggingface.co/spaces/acme/cats"), "deploy.sh": SCRIPT})
     assert [j for j in ci_model(ix).jobs if j.system == "semaphore"] == []
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({".github/workflows/space.yml": """\
+        on: {push: {branches: [main]}}
+        env:
+          SPACE: https://huggingface.co/spaces/acme/cats
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: git push --force "$SPACE" HEAD:main
+        """}, [("github", "hf-spaces")]),
+    ({".gitlab-ci.yml": """\
+        variables:
+          HEROKU_GIT: https://git.heroku.com/acme-api.git
+        deploy:
+          script: [./deploy.sh "$HEROKU_GIT"]
+        """, "deploy.sh": SCRIPT}, [("gitlab", "paas")]),
+    ({".github/workflows/mirror.yml": """\
+        on: {push: {branches: [main]}}
+        jobs:
+          mirror:
+            runs-on: ubuntu-latest
+            env:
+              MIRROR: https://gitlab.com/acme/mirror.git
+            steps:
+              - run: git push "$MIRROR" HEAD:main
+        """}, []),
+])
+def test_job_variables_resolve_the_remote_in_every_dialect(tmp_path: Path, files: dict[str, str], expected: list) -> None:
+    assert [(a["system"], a["target"]) for a in _deploys(_index(tmp_path, files))] == expected
