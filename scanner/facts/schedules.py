@@ -9,7 +9,8 @@ schedule through a schedule keyword (``schedule=``, ``schedule_interval=``, ``cr
 ``interval=``, ``ScheduleExpression=`` ...) or a schedule object (``IntervalSchedule(...)``, ``CronSchedule(...)``,
 ``ScheduleDefinition(...)``), and whether it is on: a pause flag (``is_paused_upon_creation=True``,
 ``paused=True``, ``active=False``, ``enabled=False``, ``State="DISABLED"``) switches it off, and Dagster schedules
-start STOPPED unless ``default_status=RUNNING``."""
+start STOPPED unless ``default_status=RUNNING``. ``cron_resource`` judges a Kubernetes CronJob or Argo CronWorkflow
+(``suspend: true`` switches it off); ``schedules_on`` asks either, by the file's kind."""
 
 from __future__ import annotations
 
@@ -99,6 +100,24 @@ def declared_schedules(index: FileIndex, e: FileEntry | str) -> list[list[object
     return index.fact(path, SCHEDULES) or []
 
 
+CRON_KINDS = ("CronJob", "CronWorkflow")
+
+
+def cron_resource(doc: object) -> tuple[str, bool] | None:
+    """(schedule, on) of a Kubernetes CronJob or an Argo CronWorkflow manifest; None for any other document. It is on
+    unless ``spec.suspend`` is true."""
+    if not isinstance(doc, dict) or doc.get("kind") not in CRON_KINDS:
+        return None
+    spec = doc.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    schedule = spec.get("schedule", spec.get("schedules"))
+    return str(schedule if schedule is not None else ""), spec.get("suspend") is not True
+
+
 def schedules_on(index: FileIndex, e: FileEntry | str) -> bool:
-    """Does the file declare a schedule that is set and on?"""
-    return any(s[3] for s in declared_schedules(index, e))
+    """Does the file declare a schedule that is set and on: a Python schedule (``declared_schedules``), or in a YAML
+    file a CronJob/CronWorkflow that is not suspended?"""
+    path = e if isinstance(e, str) else e.path
+    if path.endswith((".yml", ".yaml")):
+        return any((c := cron_resource(d)) is not None and c[1] for d in index.yaml(path))
+    return any(s[3] for s in declared_schedules(index, path))

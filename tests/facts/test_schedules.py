@@ -82,3 +82,32 @@ def test_a_prefect_deployment_whose_cron_is_set_to_nothing_schedules_nothing(tmp
     repo = git_repo(tmp_path, {"flows/train.py": src}, commit=False)  # type: ignore[arg-type]
     found = run_detectors(FileIndex(resolve_target(str(repo))), load_detectors({"prefect.flow"}))
     assert [f.attrs["active"] for f in found if f.signal == "schedule.training"] == active
+
+
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: drift-report
+spec:
+  schedule: "0 3 * * *"
+  suspend: {suspend}
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: drift
+              image: ghcr.io/acme/monitoring:1.4.0
+              command: ["python", "monitoring/drift.py"]
+"""
+
+
+@pytest.mark.parametrize(("suspend", "by_hand"), [("false", False), ("true", True)])
+def test_a_drift_job_run_by_a_kubernetes_cronjob(tmp_path: Path, suspend: str, by_hand: bool) -> None:
+    from tests.detectors.test_session11_simulated_drift import DRIFT, LIVE, _o1
+
+    answer, attrs = _o1(tmp_path, {"monitoring/__init__.py": "", "monitoring/drift.py": DRIFT.format(current=LIVE),
+                                   "k8s/drift-cronjob.yaml": CRONJOB.format(suspend=suspend)})
+    assert bool(attrs.get("input_drift_by_hand")) is by_hand and answer == ("partial" if by_hand else "yes")
