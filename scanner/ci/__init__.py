@@ -88,6 +88,8 @@ ROOT_ONLY = (
      "reads bitbucket-pipelines.yml only at the repository root"),
     ("CircleCI", ("**/.circleci/config.yml", "**/.circleci/config.yaml"), (".circleci/config.yml", ".circleci/config.yaml"),
      "reads .circleci/config.yml only at the repository root"),
+    ("Semaphore", ("**/.semaphore/semaphore.yml",), (".semaphore/semaphore.yml",),
+     "starts every workflow at .semaphore/semaphore.yml at the repository root (unless the project's settings name another file)"),
 )
 
 

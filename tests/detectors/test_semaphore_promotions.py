@@ -161,3 +161,10 @@ def test_no_root_pipeline_no_semaphore_jobs(tmp_path: Path) -> None:
 ])
 def test_job_variables_resolve_the_remote_in_every_dialect(tmp_path: Path, files: dict[str, str], expected: list) -> None:
     assert [(a["system"], a["target"]) for a in _deploys(_index(tmp_path, files))] == expected
+
+
+def test_a_nested_semaphore_pipeline_cannot_run(tmp_path: Path) -> None:
+    ix = _index(tmp_path, {"services/api/.semaphore/semaphore.yml": ROOT.format(auto=""), "services/api/.semaphore/deploy.yml": DEPLOY.format(url="x")})
+    assert [j for j in ci_model(ix).jobs if j.system == "semaphore"] == []
+    (warning,) = [w for w in ix.warnings if w.code == "ci-not-run"]
+    assert "Semaphore" in warning.message and "services/api --as-root" in warning.message
