@@ -121,3 +121,53 @@ def two_sources(size: int = 1000):
 '''
     dags = _findings(tmp_path, "random", extra)["pipeline.dag"]
     assert sorted((s, a.get("synthetic_input", "")) for s, a in dags) == [("medium", ""), ("weak", "random.rand")]
+
+
+ZENML = """\
+from zenml import pipeline, step
+{make}
+
+@step
+def train_model(df: pd.DataFrame) -> ClassifierMixin:
+    model = RandomForestClassifier()
+    model.fit(df.drop(columns="y"), df["y"])
+    return model
+
+
+@pipeline
+def training_pipeline(size: int = 1000):
+    df = make_data(size)
+    train_model(df)
+"""
+
+ZENML_MAKE = {
+    "random": '''import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import RandomForestClassifier
+
+
+@step
+def make_data(size: int) -> pd.DataFrame:
+    data = pd.DataFrame(np.random.rand(size, 3), columns=["a", "b", "y"])
+    return data
+''',
+    "csv": '''import pandas as pd
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import RandomForestClassifier
+
+
+@step
+def make_data(size: int) -> pd.DataFrame:
+    data = pd.read_csv("data/raw/air_quality.csv").head(size)
+    return data
+''',
+}
+
+
+@pytest.mark.parametrize(("make", "invented"), [("random", "random.rand"), ("csv", "")])
+def test_a_zenml_pipeline_that_invents_its_data(tmp_path: Path, make: str, invented: str) -> None:
+    repo = git_repo(tmp_path, {"pipelines/training.py": ZENML.format(make=ZENML_MAKE[make]), "requirements.txt": "zenml==0.55.0\n"},
+                    commit=False)  # type: ignore[arg-type]
+    found = [f for f in run_detectors(FileIndex(resolve_target(str(repo))), load_detectors({"python.pipelines"})) if f.signal == "pipeline.dag"]
+    assert [(f.strength.value, f.attrs.get("synthetic_input", "")) for f in found] == [("weak" if invented else "medium", invented)]
