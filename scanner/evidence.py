@@ -457,6 +457,35 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     return None
 
 
+# a keyword argument passed through under its own name (``model_metrics=model_metrics,``): it says nothing on its own
+_PASS_THROUGH = lazy_re(r"^(\w+)\s*=\s*(\w+)\s*[,)]*\s*(?:#.*)?$")
+
+
+def pass_through_definition(lines: list[str], line: int) -> int | None:
+    """The line defining the value that line ``line`` of a Python file passes through under its own name
+    (``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``), when that definition, in the same function
+    above it, builds the value over several lines (a call, dict or list left open): what is passed is said there. None
+    otherwise (a name bound to a literal or a parameter says no more than the argument)."""
+    if not (0 < line <= len(lines)):
+        return None
+    m = _PASS_THROUGH.match(lines[line - 1].strip()[:HEAD_CHARS])
+    if m is None or m.group(1) != m.group(2):
+        return None
+    name = m.group(1)
+    depth = _indent(lines[line - 1])
+    assign = re.compile(r"^\s*" + re.escape(name) + r"\s*(?::[^=]+)?=(?!=)")
+    for j in range(line - 1, max(0, line - HINT_LOOKAHEAD) - 1, -1):
+        text = lines[j - 1]
+        st = text.strip()
+        if not st or st.startswith("#"):
+            continue
+        if _indent(text) < depth and st.startswith(("def ", "async def ", "class ")):
+            return None  # the function's start: the name is its parameter
+        if _indent(text) < depth and assign.match(text[:HEAD_CHARS]):
+            return j if _strip_trailing_comment(st).endswith(("(", "{", "[")) else None
+    return None
+
+
 def _statement_level(lines: list[str], line: int) -> bool:
     """True when line ``line`` of a Python file starts a statement: the nearest less indented line above it opens a
     block (``def f():``) or there is none, rather than an enclosing bracket (``actions=[``)."""
@@ -472,6 +501,8 @@ def _statement_level(lines: list[str], line: int) -> bool:
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    if e.path.endswith(".py"):
+        j = pass_through_definition(lines, j) or j  # ``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``
     shown = _block_lines(lines, j)
     return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
                    context=structural_path(lines, j) if _structured(e.path) else "", fact=fact)

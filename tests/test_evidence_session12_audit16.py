@@ -48,3 +48,50 @@ def test_e4_an_image_that_installs_the_project_with_uv_pip_leads_before_a_devcon
     # container, the only environment left that declares anything, stays first
     near = {**_DEVCONTAINER, "deployment/docker/Dockerfile": _service_image("uv pip compile pyproject.toml -o req.txt")}
     assert _question(_repo(tmp_path / "near", near), "E4")["evidence"][0]["path"].startswith(".devcontainer/")
+
+
+def _sm_pipeline(param: str, define: str) -> str:
+    """A SageMaker pipeline registering the model version with the evaluation report attached as model metrics."""
+    return (
+        "from sagemaker.model_metrics import MetricsSource, ModelMetrics\n"
+        "from sagemaker.workflow.pipeline import Pipeline\n"
+        "from sagemaker.workflow.step_collections import RegisterModel\n\n\n"
+        f"def get_pipeline(estimator, step_train, step_eval, group: str{param}) -> Pipeline:\n"
+        f"{define}"
+        "    step_register = RegisterModel(\n"
+        "        name=\"RegisterModel\",\n"
+        "        estimator=estimator,\n"
+        "        model_data=step_train.properties.ModelArtifacts.S3ModelArtifacts,\n"
+        "        content_types=[\"text/csv\"],\n"
+        "        model_package_group_name=group,\n"
+        "        model_metrics=model_metrics,\n"
+        "    )\n"
+        "    return Pipeline(name=\"abalone\", steps=[step_train, step_eval, step_register])\n"
+    )
+
+
+_SM_METRICS = (
+    "    model_metrics = ModelMetrics(\n"
+    "        model_statistics=MetricsSource(\n"
+    "            s3_uri=f\"{step_eval.properties.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri}/evaluation.json\",\n"
+    "            content_type=\"application/json\",\n"
+    "        )\n"
+    "    )\n"
+)
+
+
+def test_e1_a_pass_through_argument_is_cited_where_its_value_is_built(tmp_path: Path) -> None:
+    """``model_metrics=model_metrics`` says nothing on its own: E1 and E2 cite the ``ModelMetrics(...)`` it passes, built
+    above in the same function (the evaluation report attached to the registered model version)."""
+    src = _sm_pipeline("", _SM_METRICS)
+    repo = _repo(tmp_path / "built", {"pipelines/pipeline.py": src})
+    for qid in ("E1", "E2"):
+        q = _question(repo, qid)
+        assert q["answer"] == "yes", q
+        lead = q["evidence"][0]
+        assert lead["snippet"].startswith("model_metrics = ModelMetrics("), lead
+        assert "evaluation.json" in lead["snippet"], lead
+    # near miss: a name bound on one line (a helper's result) says no more than the argument passing it: it stays
+    one = _sm_pipeline("", "    model_metrics = ModelMetrics(model_statistics=report)\n").replace("group: str", "group: str, report")
+    lead = _question(_repo(tmp_path / "one", {"pipelines/pipeline.py": one}), "E1")["evidence"][0]
+    assert lead["snippet"].startswith("model_metrics=model_metrics"), lead
