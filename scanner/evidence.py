@@ -212,6 +212,55 @@ def pin_line(lines: list[str], start: int = 1) -> int | None:
     return None
 
 
+ARGUMENT_LINES = 8  # lines of a command's argument list shown from its cited word
+# the keys whose value is one command written as a list of its words (Cloud Build ``args``, a container's ``command``)
+_ARGV_KEY = lazy_re(r"""^-?\s*["']?(?:args|arguments|command|cmd|cmds|entrypoint)["']?\s*:\s*(\[)?\s*(?:#.*)?$""")
+# one word of such a list on its own line: a flow element (``'deploy',``) or a block item (``- deploy``), no mapping
+_FLOW_WORD = lazy_re(r"""^(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#,][^\[\]{}#,]*?)\s*,?\s*\]?\s*$""")
+_BLOCK_WORD = lazy_re(r"""^-\s+(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#][^\[\]{}#]*)\s*$""")
+
+
+def argument_list_end(lines: list[str], line: int) -> int | None:
+    """When line ``line`` of a YAML/JSON file is one word of a command written as a list of its words (``args: [`` ...
+    ``'run',`` ``'deploy',`` ... ``]``, or a block list under ``command:``), the last line of that list to show with it
+    (at most ``ARGUMENT_LINES`` lines in all); None otherwise (a mapping, a list of whole commands or of files)."""
+    if not (0 < line <= len(lines)):
+        return None
+    st = lines[line - 1].strip()[:HEAD_CHARS]
+    block = st.startswith("- ")
+    word = _BLOCK_WORD if block else _FLOW_WORD
+    if not word.match(st) or (block and ": " in st):
+        return None
+    depth = _indent(lines[line - 1])
+    key = None
+    for j in range(line - 1, max(0, line - 60) - 1, -1):
+        text = lines[j - 1]
+        t = text.strip()[:HEAD_CHARS]
+        if not t or t.startswith("#"):
+            continue
+        if word.match(t) and not (block and ": " in t) and (_indent(text) == depth or not block):
+            continue  # an earlier word of the same list
+        key = _ARGV_KEY.match(t)
+        break
+    if key is None or bool(key.group(1)) == block:
+        return None  # not a command's word list: a flow list opens with ``[``, a block list's key has none
+    last = line
+    for j in range(line, min(len(lines), line + ARGUMENT_LINES - 1) + 1):
+        t = lines[j - 1].strip()[:HEAD_CHARS]
+        if not t or t.startswith("#"):
+            continue
+        if block and (_indent(lines[j - 1]) != depth or not _BLOCK_WORD.match(t) or ": " in t):
+            break
+        if not block and not (_FLOW_WORD.match(t) or t.startswith("]")):
+            break
+        if not block and t.startswith("]"):
+            break  # the closing bracket: the list ended on the line before
+        last = j
+        if not block and t.endswith("]"):
+            break
+    return last if last > line else None
+
+
 def structural_path(lines: list[str], line: int) -> str:
     """``stages.train.outs`` for a line of YAML/JSON (parents by indentation), ``tool.poetry`` for TOML."""
     if not (0 < line <= len(lines)):
@@ -540,6 +589,12 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
         shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
         if len(shown) > 1:
             return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
+    if j == e.line and structured and e.end_line in (None, e.line) and (last := argument_list_end(lines, j)):
+        # one word of a command written as a list of arguments (``args: ['run', 'deploy', ...]``): the command is the
+        # list, its words shown on one line (``'run', 'deploy', 'bert-app', '--image', ...``)
+        words = [w for w in (t.strip().removeprefix("- ").rstrip(",]").strip() for t in lines[j - 1 : last]) if w]
+        ctx = structural_path(lines, j) if not e.context else e.context
+        return replace(e, end_line=last, snippet=clean_snippet(", ".join(words)), context=ctx)
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
         return replace(e, context=ctx) if ctx != e.context else e

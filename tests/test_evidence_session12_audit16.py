@@ -95,3 +95,49 @@ def test_e1_a_pass_through_argument_is_cited_where_its_value_is_built(tmp_path: 
     one = _sm_pipeline("", "    model_metrics = ModelMetrics(model_statistics=report)\n").replace("group: str", "group: str, report")
     lead = _question(_repo(tmp_path / "one", {"pipelines/pipeline.py": one}), "E1")["evidence"][0]
     assert lead["snippet"].startswith("model_metrics=model_metrics"), lead
+
+
+_CLOUDBUILD = """\
+    steps:
+      - name: 'gcr.io/cloud-builders/docker'
+        id: 'Build image'
+        args: ['build', '-t', 'europe-west1-docker.pkg.dev/acme/images/churn-api', '-f', 'dockerfiles/api.dockerfile', '.']
+      - name: 'gcr.io/cloud-builders/gcloud'
+        id: 'Deploy to Cloud Run'
+        args: [
+          'run',
+          'deploy',
+          'churn-api',
+          '--image',
+          'europe-west1-docker.pkg.dev/acme/images/churn-api',
+          '--region',
+          'europe-west1'
+        ]
+    """
+
+
+def test_m2_a_deploy_written_as_a_list_of_words_shows_the_command(tmp_path: Path) -> None:
+    """A Cloud Build step's ``args: [`` list spread over lines: the deploy is cited at its first word and shows the words
+    of the command (``'run', 'deploy', 'churn-api', '--image', ...``), not ``'run',`` alone."""
+    files = {"cloudbuild.yaml": _CLOUDBUILD, "dockerfiles/api.dockerfile": "FROM python:3.12-slim\nCOPY model.pkl /m/\n",
+             "src/train.py": "import joblib\nfrom sklearn.linear_model import LogisticRegression\n"
+                             "joblib.dump(LogisticRegression().fit([[0], [1]], [0, 1]), 'model.pkl')\n"}
+    m2 = _question(_repo(tmp_path / "flow", files), "M2")
+    assert m2["answer"] == "yes", m2
+    lead = m2["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("cloudbuild.yaml", 8), lead
+    assert lead["end_line"] > 8 and "'deploy'" in lead["snippet"] and "'churn-api'" in lead["snippet"], lead
+
+
+def test_only_a_command_s_word_list_is_read_as_one_command() -> None:
+    """The words of ``args:``/``command:`` lists extend the cited line; a list of files or of whole commands does not."""
+    from mlscan.evidence import argument_list_end
+
+    block = ["steps:", "- name: gcr.io/cloud-builders/gcloud", "  args:", "  - run", "  - deploy", "  - churn-api", "- name: x"]
+    assert argument_list_end(block, 4) == 6
+    outs = ["stages:", "  train:", "    outs:", "    - model.pkl", "    - metrics.json", "    - plots/"]
+    assert argument_list_end(outs, 4) is None  # a stage's outputs are files, each its own fact
+    scripts = ["ci:", "  commands:", "  - uv sync", "  - uv run pytest"]
+    assert argument_list_end(scripts, 3) is None  # a list of whole commands: each line is one command
+    mapping = ["args:", "- name: a", "- name: b"]
+    assert argument_list_end(mapping, 2) is None
