@@ -63,8 +63,9 @@ class EnvDockerfile(Detector):
                     if words and words[0] not in stages:
                         bases.append((image, _base_pinned(image)))
                         # ``FROM $BASE_IMAGE``: the image is the ARG's default, cited with the FROM that reads it
-                        var = _VAR.match(words[0])  # the whole image from an ARG, not only its tag (``pytorch:${V}``)
-                        base_at = (ins.line, arg_lines.get(var.group(1)) if var and args.get(var.group(1)) else None)
+                        # or its tag (``python:${PYTHON_VERSION}-slim``): the pin is the ARG's default, shown with the FROM
+                        var = next((m for m in _VAR.finditer(words[0]) if args.get(m.group(1))), None)
+                        base_at = (ins.line, arg_lines.get(var.group(1)) if var else None)
                 elif ins.instruction == "ENTRYPOINT":
                     entry = exec_form(ins.value)
                 elif ins.instruction == "CMD":

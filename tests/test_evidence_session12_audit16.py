@@ -141,3 +141,18 @@ def test_only_a_command_s_word_list_is_read_as_one_command() -> None:
     assert argument_list_end(scripts, 3) is None  # a list of whole commands: each line is one command
     mapping = ["args:", "- name: a", "- name: b"]
     assert argument_list_end(mapping, 2) is None
+
+
+def test_e4_a_base_tag_read_from_an_arg_is_shown_with_the_arg_default(tmp_path: Path) -> None:
+    """``FROM python:${PYTHON_VERSION}-slim`` pins nothing a reader can see: the ARG's default (``3.13``) is the pin, cited
+    with the FROM like an image taken whole from an ARG."""
+    image = ("ARG PYTHON_VERSION=3.13\n\nFROM python:${PYTHON_VERSION}-slim AS runtime\nCOPY pyproject.toml ./\n"
+             "RUN pip install --no-cache-dir .\nCMD [\"uvicorn\", \"app:app\"]\n")
+    e4 = _question(_repo(tmp_path / "arg", {"Dockerfile": image, "pyproject.toml": _DEVCONTAINER["pyproject.toml"]}), "E4")
+    assert e4["answer"] == "yes"
+    lead = e4["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("Dockerfile", 1) and "3.13" in lead["snippet"] and "FROM" in lead["snippet"], lead
+    # near miss: an ARG without a default pins nothing (the base floats, E4 partial): the FROM is cited alone
+    bare = image.replace("ARG PYTHON_VERSION=3.13", "ARG PYTHON_VERSION")
+    e4 = _question(_repo(tmp_path / "bare", {"Dockerfile": bare, "pyproject.toml": _DEVCONTAINER["pyproject.toml"]}), "E4")
+    assert e4["answer"] == "partial" and e4["evidence"][0]["line"] == 3, e4
