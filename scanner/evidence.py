@@ -9,6 +9,7 @@ its most telling line. Python files reached from CI, a pipeline or a container c
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -390,10 +391,58 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     """An item citing the first line of ``e``'s block (its cited line, the lines below it that stay inside)
     that matches ``pattern`` and is not a comment; None when the cited line itself matches (and says something on
     its own: a step name that matches is no deciding line) or none does."""
-    if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
+    if not e.line or e.source != "declared":
         return None
-    lines = index.lines(e.path)
-    if not (0 < e.line <= len(lines)):
+    if e.path.endswith(".ipynb"):
+        return _hinted_notebook(index, e, pattern, fact)
+    return _hinted_in(index.lines(e.path), e, pattern, fact)
+
+
+def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], tuple[int, ...]]:
+    """A notebook's code cells as Python lines, for each the line of the .ipynb JSON that holds it (0 for a blank or a
+    magic; found in order, so a line repeated in several cells maps to each of its own places) and its cell."""
+    def build() -> tuple[list[str], list[int], tuple[int, ...]]:
+        nb = index.notebook(path)
+        code = nb.source.splitlines() if nb else []
+        raw = index.lines(path)
+        where: list[int] = []
+        cursor = 0
+        for text in code:
+            at = 0
+            if text.strip():
+                needle = json.dumps(text, ensure_ascii=False)[1:-1]
+                at = next((k + 1 for k in range(cursor, len(raw)) if needle in raw[k]), 0)
+                cursor = at or cursor
+            where.append(at)
+        return code, where, nb.cell_of_line if nb else ()
+
+    return index.file_memo("notebook-lines", path, build)  # type: ignore[no-any-return]
+
+
+def _hinted_notebook(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
+    """``_hinted`` for a notebook item: its code line's block is read as Python (a multi-line ``log_model(`` with its
+    ``registered_model_name=`` below) and the line found is cited at its place in the .ipynb JSON, the snippet as code."""
+    code, where, cells = _notebook_lines(index, e.path)
+    if e.line not in where or len(cells) < len(code):
+        return None
+    at = where.index(e.line)
+    lo = hi = at  # the item's cell: a block is read within it
+    while lo > 0 and cells[lo - 1] == cells[at]:
+        lo -= 1
+    while hi < len(cells) and cells[hi] == cells[at]:
+        hi += 1
+    py = replace(e, path=e.path[: -len(".ipynb")] + ".py", line=at - lo + 1, end_line=at - lo + 1)
+    hit = _hinted_in(code[lo:hi], py, pattern, fact)
+    if hit is None or not hit.line or not where[lo + hit.line - 1]:
+        return None
+    first = where[lo + hit.line - 1]
+    last = max([first, *(w for w in where[lo + hit.line - 1 : lo + (hit.end_line or hit.line)] if w)])
+    return replace(hit, path=e.path, line=first, end_line=last)
+
+
+def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
+    """``_hinted`` over the lines of ``e``'s file (a notebook's code lines for a notebook)."""
+    if not (0 < (e.line or 0) <= len(lines)):
         return None
     if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
@@ -443,7 +492,11 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
         if e.path.endswith(".py") and _PY_LOG.match(st[:HEAD_CHARS]):
             continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if pattern.search(text[:SEARCH_CHARS]):
-            return _hint_item(lines, e, j, fact)
+            hit = _hint_item(lines, e, j, fact)
+            if e.path.endswith(".py") and head.endswith("(") and not _PY_COMPOUND.match(head) and not hit.context \
+                    and _inside_call(lines, e.line, j):
+                hit = replace(hit, context=f"in {head[:80]})")  # an argument of the multi-line call the item cited: the call
+            return hit
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
         for j in range(e.line - 1, max(0, e.line - LOOKAHEAD) - 1, -1):
             text = lines[j - 1]
@@ -455,6 +508,17 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             if pattern.search(text[:SEARCH_CHARS]):
                 return _hint_item(lines, e, j, fact)
     return None
+
+
+def _inside_call(lines: list[str], opener: int, line: int) -> bool:
+    """Is line ``line`` still inside the brackets that line ``opener`` leaves open (quotes and comments read roughly)?"""
+    depth = 0
+    for k in range(opener, line):
+        text = re.sub(r"'[^']*'|\"[^\"]*\"", "", _strip_trailing_comment(lines[k - 1][:SEARCH_CHARS]))
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        if depth <= 0:
+            return False
+    return True
 
 
 def _statement_level(lines: list[str], line: int) -> bool:

@@ -112,3 +112,79 @@ def test_m2_call_of_another_repositorys_workflow_stays_at_its_uses_line(tmp_path
     caller = _CALLER.replace("./.github/workflows/deploy.yml", "acme/shared/.github/workflows/deploy.yml@v1")
     qs = _scan(tmp_path, {".github/workflows/ci.yml": caller, ".github/workflows/deploy.yml": _CALLED_GITOPS})
     assert _lead(qs["M2"]) == (".github/workflows/ci.yml", 13)
+
+
+# ---------------------------------------------------------------- T2: a notebook's multi-line call at its deciding argument
+
+
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                  "source": c.splitlines(keepends=True)} for c in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1, ensure_ascii=False)
+
+
+_TRAIN_CELL = """\
+import mlflow
+from sklearn.linear_model import LogisticRegression
+model = LogisticRegression().fit(X, y)
+mlflow.set_tracking_uri("databricks")
+with mlflow.start_run(run_name="train"):  # 📈 log with MLflow
+    mlflow.log_metric("accuracy", 0.9)
+    mlflow.sklearn.log_model(
+        sk_model=model,
+        artifact_path="model",
+        input_example=X[:5],
+        signature=signature,
+        registered_model_name="workspace.default.classifier",
+    )
+"""
+
+
+def test_t2_of_a_notebook_cites_registered_model_name_below_log_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"notebooks/train.ipynb": _notebook("import pandas as pd\nX, y = load()\n", _TRAIN_CELL)})
+    assert qs["T2"]["answer"] == "yes"
+    lead = qs["T2"]["evidence"][0]
+    assert lead["snippet"].startswith('registered_model_name="workspace.default.classifier"')
+    raw = (tmp_path / "notebooks" / "train.ipynb").read_text("utf-8").splitlines()
+    assert "registered_model_name" in raw[lead["line"] - 1]
+    assert lead["context"] == "in mlflow.sklearn.log_model()"
+
+
+def test_a_python_files_multi_line_call_names_the_call_its_argument_is_in(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _TRAIN_CELL, ".github/workflows/train.yml":
+                          "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python src/train.py\n"})
+    assert _lead(qs["T2"]) == ("src/train.py", 12)
+    assert qs["T2"]["evidence"][0]["context"] == "in mlflow.sklearn.log_model()"
+
+
+def _hint_at(tmp_path: Path, nb: str, opener: str) -> object:
+    import re
+
+    from mlscan.evidence import _hinted
+    from mlscan.index import FileIndex
+    from mlscan.model import Evidence
+    from mlscan.target import resolve_target
+
+    from .conftest import git_repo
+
+    repo = git_repo(tmp_path, {"train.ipynb": nb})
+    index = FileIndex(resolve_target(str(repo)))
+    line = next(n for n, raw in enumerate(index.lines("train.ipynb"), 1) if opener in raw)
+    return _hinted(index, Evidence("train.ipynb", line, opener, end_line=line), re.compile(r"registered_model_name\s*="), "line:x")
+
+
+_OPENER_CELL = 'mlflow.sklearn.log_model(\n    sk_model=model,\n    artifact_path="model",\n)\n'
+
+
+def test_a_notebooks_block_is_read_within_its_cell(tmp_path: Path) -> None:
+    # the same statement as the next cell's: the walk would reach it across the cell boundary
+    nb = _notebook(_OPENER_CELL, 'mlflow.register_model(uri, name="m")\nkw = dict(registered_model_name="m")\n')
+    assert _hint_at(tmp_path, nb, "mlflow.sklearn.log_model(") is None
+
+
+def test_a_notebooks_block_finds_the_argument_in_its_own_cell(tmp_path: Path) -> None:
+    nb = _notebook(_OPENER_CELL.replace(")\n", '    registered_model_name="m",\n)\n'))
+    hit = _hint_at(tmp_path, nb, "mlflow.sklearn.log_model(")
+    assert hit is not None and hit.snippet.startswith('registered_model_name="m"')  # type: ignore[attr-defined]
