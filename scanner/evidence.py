@@ -485,7 +485,8 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
         if decorated and ind == base and st.startswith(("def ", "async def ", "class ")):
             decorated = False  # ``@dag(...)`` cites the function it decorates: its body is the block
             continue
-        if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
+        # the next item of the list (``- ...``) ends an item's block; an option continuing a folded command (``--tag x``) does not
+        if ind < base or (ind == base and not statement and (not item or st == "-" or st.startswith("- ")) and j > (e.end_line or e.line)):
             break
         if e.path.endswith(".py") and _PY_SETTING.match(st):
             continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does

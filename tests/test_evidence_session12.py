@@ -188,3 +188,110 @@ def test_a_notebooks_block_finds_the_argument_in_its_own_cell(tmp_path: Path) ->
     nb = _notebook(_OPENER_CELL.replace(")\n", '    registered_model_name="m",\n)\n'))
     hit = _hint_at(tmp_path, nb, "mlflow.sklearn.log_model(")
     assert hit is not None and hit.snippet.startswith('registered_model_name="m"')  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- E3: the range holds the commit tag; the code's hash
+
+
+_KANIKO_CI = """\
+    build-api:
+      stage: build
+      image:
+        name: gcr.io/kaniko-project/executor:debug
+        entrypoint: [""]
+      script:
+        - mkdir -p /kaniko/.docker
+        - >-
+          /kaniko/executor
+          --context "${CI_PROJECT_DIR}/api/"
+          --dockerfile "${CI_PROJECT_DIR}/api/Dockerfile"
+          --destination "${CI_REGISTRY_IMAGE}:${CI_COMMIT_SHORT_SHA}"
+      only:
+        - main
+    """
+_API_DOCKERFILE = "FROM python:3.11-slim\nCOPY model.pkl /app/model.pkl\nCOPY app.py /app/app.py\nCMD [\"python\", \"/app/app.py\"]\n"
+
+
+def test_e3_of_a_folded_kaniko_command_cites_its_commit_tagged_destination(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".gitlab-ci.yml": _KANIKO_CI, "api/Dockerfile": _API_DOCKERFILE, "api/model.pkl": "x",
+                          "api/app.py": "import pickle\nmodel = pickle.load(open('/app/model.pkl', 'rb'))\n"})
+    assert qs["E3"]["answer"] == "yes"
+    lead = qs["E3"]["evidence"][0]
+    assert lead["path"] == ".gitlab-ci.yml" and lead["line"] <= 12 <= lead["end_line"]
+    assert "CI_COMMIT_SHORT_SHA" in lead["snippet"]
+
+
+def test_a_folded_commands_options_stay_in_its_block_but_the_next_item_does_not() -> None:
+    import re
+    import textwrap
+
+    from mlscan.evidence import _hinted_in
+    from mlscan.model import Evidence
+
+    rx = re.compile(r"CI_COMMIT")
+    lines = textwrap.dedent(_KANIKO_CI).splitlines()
+    item = Evidence(".gitlab-ci.yml", 8, lines[7])  # ``- >-``
+    hit = _hinted_in(lines, item, rx, "line:x")
+    assert hit is not None and hit.line == 12  # ``--destination ...:${CI_COMMIT_SHORT_SHA}`` continues the command
+    # the tag moved to the next script item: another command, not this one's block
+    other = textwrap.dedent(_KANIKO_CI.replace("${CI_COMMIT_SHORT_SHA}\"\n", 'latest"\n        - echo "${CI_COMMIT_SHORT_SHA}"\n')).splitlines()
+    assert "- echo" in other[12]
+    assert _hinted_in(other, item, rx, "line:x") is None
+
+
+_DVC_LOCK = """\
+    schema: '2.0'
+    stages:
+      prepare:
+        cmd: python src/prepare.py
+        deps:
+        - path: src/prepare.py
+          md5: a1cbb11d3bc010058b45c69cc646fe36
+        outs:
+        - path: data/images
+          md5: edcf3adc979e5ebc257cc498c1522d96.dir
+      train:
+        cmd: python src/train.py
+        deps:
+        - path: data/images
+          md5: edcf3adc979e5ebc257cc498c1522d96.dir
+        - path: src/utils.py
+          md5: 1b2c3d4e5f60718293a4b5c6d7e8f901
+        - path: src/train.py
+          md5: 3a1e2aa864276dc167a2db77fa74586e
+        outs:
+        - path: metrics/report.png
+          md5: b698628633bfed3956ce001eade2638e
+        - path: models/model.pkl
+          md5: 558c45c0114a727c720159d5b998bb04
+    """
+_DVC_YAML = """\
+    stages:
+      prepare:
+        cmd: python src/prepare.py
+        deps: [src/prepare.py]
+        outs: [data/images]
+      train:
+        cmd: python src/train.py
+        deps: [data/images, src/utils.py, src/train.py]
+        outs: [models/model.pkl]
+    """
+
+
+def test_e3_of_dvc_lock_leads_with_the_training_codes_hash_beside_the_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"dvc.lock": _DVC_LOCK, "dvc.yaml": _DVC_YAML, "src/train.py": "import pickle\n", "src/prepare.py": "",
+                          "src/utils.py": ""})
+    assert qs["E3"]["answer"] == "yes"
+    lead = qs["E3"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("dvc.lock", 18, 24)
+    assert lead["snippet"].splitlines()[0] == "- path: src/train.py"
+    assert lead["snippet"].splitlines()[-1] == "- path: models/model.pkl"
+
+
+def test_e3_of_a_lock_whose_model_stage_hashes_no_code_cites_the_model_output(tmp_path: Path) -> None:
+    # the code is hashed by another stage only: no code -> model link to show; the model's hash stays the lead
+    lock = _DVC_LOCK.replace("        - path: src/utils.py\n          md5: 1b2c3d4e5f60718293a4b5c6d7e8f901\n", "") \
+                    .replace("        - path: src/train.py\n          md5: 3a1e2aa864276dc167a2db77fa74586e\n", "")
+    qs = _scan(tmp_path, {"dvc.lock": lock, "dvc.yaml": _DVC_YAML, "src/train.py": "import pickle\n", "src/prepare.py": ""})
+    assert qs["E3"]["answer"] == "yes"
+    assert qs["E3"]["evidence"][0]["snippet"].lstrip().startswith("- path: models/model.pkl")
