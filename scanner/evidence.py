@@ -39,6 +39,8 @@ _KEY_OPENER = lazy_re(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[
 # a list item keyed by a file (``- scores.json:`` under DVC's ``metrics:``, ``- models/model.pkl:`` with its options):
 # the file is the value, the options below it (``cache: false``) are settings
 _FILE_ITEM = lazy_re(r"""^-\s+["']?[\w.\-/]*(?:/|\.[A-Za-z][A-Za-z0-9]{0,5})["']?\s*:\s*$""")
+# a one-word YAML list item (``- schedules`` under ``only:``, ``- main`` under ``branches:``)
+_WORD_ITEM = lazy_re(r"""^-\s+["']?[A-Za-z_][\w-]*["']?$""")
 _TABLE_HEADER = lazy_re(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
 # a step or object name: says what the block is called, not what it does
 _NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
@@ -66,7 +68,7 @@ _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "beg
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
 
-def is_bare(line: str, path: str = "") -> bool:
+def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
     block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
     step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
@@ -85,6 +87,8 @@ def is_bare(line: str, path: str = "") -> bool:
         return True
     if _FILE_ITEM.match(code):
         return False
+    if _WORD_ITEM.match(code) and _structured(path):
+        return word_items  # ``- schedules``: a one-word item means what its key says (``only:``), cited with it (``with_key``)
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
@@ -117,7 +121,7 @@ def _indent(line: str) -> int:
 def deciding_line(lines: list[str], line: int, path: str, end_line: int | None = None) -> int:
     """The first informative line at or below ``line`` (1-based) inside the block it opens; ``line`` when
     it is informative or nothing in its block is."""
-    if not (0 < line <= len(lines)) or not is_bare(lines[line - 1], path):
+    if not (0 < line <= len(lines)) or not is_bare(lines[line - 1], path, word_items=False):
         return line
     opener = lines[line - 1]
     s = opener.strip()
@@ -161,7 +165,7 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
         if not path.endswith(".py") and _ENV_BLOCK.match(st):
             settings = ind
             continue
-        if not is_bare(text, path):
+        if not is_bare(text, path, word_items=False):  # a one-word item is found here and cited with its key
             return j
     return line
 
@@ -182,6 +186,34 @@ def _block_lines(lines: list[str], j: int, count: int = 3) -> list[str]:
     return out
 
 
+def _word_item_key(lines: list[str], j: int) -> int | None:
+    """The key line (``only:``) a one-word YAML list item at line ``j`` (``- schedules``) belongs to, None when there is
+    none (a top-level list) or line ``j`` is no such item."""
+    if not (0 < j <= len(lines)) or not _WORD_ITEM.match(_strip_trailing_comment(lines[j - 1].strip())):
+        return None
+    base = len(lines[j - 1]) - len(lines[j - 1].lstrip())
+    for k in range(j - 1, max(0, j - LOOKAHEAD) - 1, -1):
+        text = lines[k - 1]
+        st = text.strip()
+        if not st or st.startswith("#"):
+            continue
+        ind = len(text) - len(text.lstrip())
+        if ind < base or (ind == base and not st.startswith("-")):
+            return k if _KEY_OPENER.match(_strip_trailing_comment(st)) else None
+    return None
+
+
+def with_key(lines: list[str], e: Evidence, j: int) -> Evidence | None:
+    """``e`` citing the one-word list item at line ``j`` together with its key (``only:`` + ``- schedules``: the item
+    means what the key says), None when line ``j`` is no such item."""
+    k = _word_item_key(lines, j)
+    if k is None:
+        return None
+    shown = lines[k - 1 : j][:3] if j - k < 3 else [lines[k - 1], lines[j - 1]]
+    return replace(e, line=k, end_line=j,
+                   snippet=clean_snippet(textwrap.dedent("\n".join(shown))), context=structural_path(lines, j))
+
+
 def _closes(text: str) -> bool:
     return bool(_PUNCT_ONLY.match(text.strip()))
 
@@ -189,7 +221,7 @@ def _closes(text: str) -> bool:
 def telling_line(lines: list[str], path: str) -> int | None:
     """The most telling line of a file whose existence is the evidence: its first informative line."""
     for i, text in enumerate(lines[:TELLING_SCAN], start=1):
-        if not is_bare(text, path):
+        if not is_bare(text, path, word_items=False):
             return i
     return None
 
@@ -537,6 +569,9 @@ def _statement_level(lines: list[str], line: int) -> bool:
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    keyed = with_key(lines, e, j) if _structured(e.path) else None
+    if keyed is not None:
+        return replace(keyed, end_line=j, fact=fact)
     shown = _block_lines(lines, j)
     return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
                    context=structural_path(lines, j) if _structured(e.path) else "", fact=fact)
@@ -556,6 +591,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
         t = (pin_line(lines) if lock else None) or telling_line(lines, e.path)
         if t is None:
             return e
+        keyed = with_key(lines, e, t) if structured and not lock else None
+        if keyed is not None:
+            return keyed
         return replace(e, line=t, end_line=t, snippet=clean_snippet("\n".join(lines[t - 1 : t + 2])),
                        context=structural_path(lines, t) if structured else e.context)
     auto = index.snippet(e.path, e.line, e.end_line)
@@ -564,6 +602,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if is_prose(e.path) and heading_only(e.snippet or auto):
         return _section_body(lines, e)
     j = deciding_line(lines, e.line, e.path, e.end_line)
+    keyed = with_key(lines, e, j) if structured and not lock else None
+    if keyed is not None:
+        return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
     if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and e.fact:
@@ -698,4 +739,7 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     if is_prose(path) and heading_only(snippet):
         return f"bare heading {first.strip()[:60]!r}"
     kind_path = path[: -len(".ipynb")] + ".py" if path.endswith(".ipynb") else path
+    rest = [ln.strip() for ln in snippet.splitlines()[1:] if ln.strip()]
+    if rest and _KEY_OPENER.match(first.strip()) and all(_WORD_ITEM.match(ln) for ln in rest) and _structured(kind_path):
+        return ""  # a key shown with its one-word items (``only:`` ``- schedules``): together they say what runs when
     return f"bare line {first.strip()[:60]!r}" if is_bare(first, kind_path) else ""

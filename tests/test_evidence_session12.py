@@ -295,3 +295,61 @@ def test_e3_of_a_lock_whose_model_stage_hashes_no_code_cites_the_model_output(tm
     qs = _scan(tmp_path, {"dvc.lock": lock, "dvc.yaml": _DVC_YAML, "src/train.py": "import pickle\n", "src/prepare.py": ""})
     assert qs["E3"]["answer"] == "yes"
     assert qs["E3"]["evidence"][0]["snippet"].lstrip().startswith("- path: models/model.pkl")
+
+
+# ---------------------------------------------------------------- M1: never a one-word list item alone; the training job's
+
+
+def test_a_one_word_list_item_is_bare_alone_and_informative_with_its_key() -> None:
+    from mlscan.evidence import is_bare, leading_problem
+
+    assert is_bare("    - schedules", ".gitlab-ci.yml") and is_bare("  - alice", "OWNERS")
+    assert leading_problem({"path": ".gitlab-ci.yml", "snippet": "    - schedules"})
+    assert not leading_problem({"path": ".gitlab-ci.yml", "snippet": "only:\n  - schedules"})
+    assert not leading_problem({"path": "OWNERS", "snippet": "approvers:\n- alice\n- bob"})
+    # a key shown with a nested block is still an opener; a command or path item says something on its own
+    assert leading_problem({"path": "dvc.yaml", "snippet": "stages:\n  train:"})
+    assert not is_bare("    - pytest tests/", ".gitlab-ci.yml") and not is_bare("  - data/images", "dvc.yaml")
+    assert not is_bare("- schedules", "README.md")  # prose: a list item is a sentence
+
+
+_GITLAB_SCHEDULED = """\
+    stages: [build, training]
+    build-training-image:
+      stage: build
+      image:
+        name: gcr.io/kaniko-project/executor:debug
+        entrypoint: [""]
+      script:
+        - >-
+          /kaniko/executor
+          --context "${CI_PROJECT_DIR}/"
+          --dockerfile "${CI_PROJECT_DIR}/dockerfiles/training.dockerfile"
+          --destination "${CI_REGISTRY_IMAGE}/training:latest"
+      only:
+        - schedules
+    training:
+      stage: training
+      image: python:3.11
+      script:
+        - pip install -r requirements.txt
+        - python src/train.py
+      only:
+        - schedules
+    """
+
+
+def test_m1_leads_with_the_training_jobs_schedule_cited_with_its_key(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".gitlab-ci.yml": _GITLAB_SCHEDULED, "src/train.py": "model.fit(X, y)\n", "requirements.txt": "scikit-learn==1.5.2\n"})
+    assert qs["M1"]["answer"] == "yes"
+    lead = qs["M1"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == (".gitlab-ci.yml", 21, 22)
+    assert lead["snippet"] == "only:\n  - schedules" and lead["context"] == "training.only"
+    # the image build is no training: its schedule is not cited for M1
+    assert all(e["line"] not in (13, 14) for e in qs["M1"]["evidence"])
+
+
+def test_m1_of_a_scheduled_image_build_alone_is_no_training_schedule(tmp_path: Path) -> None:
+    ci = _GITLAB_SCHEDULED.split("    training:\n")[0]
+    qs = _scan(tmp_path, {".gitlab-ci.yml": ci, "src/train.py": "model.fit(X, y)\n"})
+    assert qs["M1"]["answer"] == "no"
