@@ -485,7 +485,7 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
     # a statement spread over lines (``mapping = ColumnMapping(`` ... ``)``) reads on past its closing bracket too; a
     # compound statement (``with DAG(`` ... ``) as dag:``) or a decorator opens a block, its body is the block
     head = _strip_trailing_comment(lines[e.line - 1].strip())
-    statement = e.path.endswith(".py") and not head.endswith((":", "(", "[", "{", ",", "\\"))
+    statement = e.path.endswith(".py") and not head.endswith((":", "(", "[", "{", ",", "\\")) and not head.startswith("@")
     if e.path.endswith(".py") and head.endswith(("(", "[", "{")) and not _PY_COMPOUND.match(head) and not head.startswith("@"):
         statement = _statement_level(lines, e.line)  # an argument of an enclosing call (``actions=[`` ``Action(``) is no statement
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))

@@ -353,3 +353,50 @@ def test_m1_of_a_scheduled_image_build_alone_is_no_training_schedule(tmp_path: P
     ci = _GITLAB_SCHEDULED.split("    training:\n")[0]
     qs = _scan(tmp_path, {".gitlab-ci.yml": ci, "src/train.py": "model.fit(X, y)\n"})
     assert qs["M1"]["answer"] == "no"
+
+
+# ---------------------------------------------------------------- D1: a ZenML step's typed output, not the read in its body
+
+_ZENML_STEPS = """\
+    \"\"\"Steps of the training pipeline: every output is a versioned artifact of the run.\"\"\"
+    from typing import Tuple
+
+    import pandas as pd
+    from zenml import pipeline, step
+    from xgboost import XGBRegressor
+
+
+    @step(enable_cache=False)
+    def ingest_data(
+        data_path: str,
+    ) -> Tuple[pd.DataFrame, pd.Series]:
+        \"\"\"Reads CSV and returns features and target.\"\"\"
+        df = pd.read_csv(data_path)
+        return df.drop("AQI", axis=1), df["AQI"]
+
+
+    @step
+    def train_model(X: pd.DataFrame, y: pd.Series) -> XGBRegressor:
+        return XGBRegressor().fit(X, y)
+
+
+    @pipeline
+    def training_pipeline(data_path: str):
+        X, y = ingest_data(data_path)
+        train_model(X, y)
+
+
+    if __name__ == "__main__":
+        training_pipeline("data/air.csv")
+    """
+
+
+def test_d1_of_a_zenml_step_cites_its_decorator_and_typed_outputs(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline.py": _ZENML_STEPS})
+    assert qs["D1"]["answer"] == "yes"
+    lead = qs["D1"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("pipeline.py", 9, 12)
+    assert lead["snippet"].splitlines()[0] == "@step(enable_cache=False)"
+    assert "-> Tuple[pd.DataFrame, pd.Series]:" in lead["snippet"]
+    # a decorator opens its function: the walk for a deciding line does not read the module's docstring above it
+    assert all(e["line"] != 1 for e in qs["D1"]["evidence"])
