@@ -47,7 +47,9 @@ class LazyPattern:
 # pattern key -> [flags, code, groups, groupindex, indexgroup]: the arguments of ``_sre.compile`` after the pattern
 _Stored = dict[str, list[Any]]
 _stored: _Stored | None = None
+_imports: _Stored = {}
 _new: _Stored = {}
+_saving = False  # _save registered to run at exit
 STORE_SUFFIX = ".patterns.json"
 
 
@@ -67,7 +69,9 @@ def _store_path() -> str | None:
     return stored_path(__file__, STORE_SUFFIX)
 
 
-def _load() -> _Stored:
+def _load_doc() -> dict[str, _Stored]:
+    """The stored sections: ``patterns`` (lazy_re's) and ``imports`` (patterns modules compile with ``re`` as they are
+    imported: PyYAML's, click's...); empty when absent, damaged or of another interpreter."""
     import json
 
     from .bytecode_store import read
@@ -79,22 +83,115 @@ def _load() -> _Stored:
         doc = json.loads(data)
     except ValueError:
         return {}
-    if not isinstance(doc, dict) or doc.get("interpreter") != _interpreter() or not isinstance(doc.get("patterns"), dict):
+    if not isinstance(doc, dict) or doc.get("interpreter") != _interpreter():
         return {}
-    return doc["patterns"]  # type: ignore[no-any-return]
+    return {k: v for k, v in doc.items() if k in ("patterns", "imports") and isinstance(v, dict)}
+
+
+def _load() -> _Stored:
+    global _imports
+    doc = _load_doc()
+    _imports = doc.get("imports", {})
+    if "imports" not in doc:  # none stored yet: this process stores them at exit
+        _save_at_exit()
+    return doc.get("patterns", {})
+
+
+def _save_at_exit() -> None:
+    global _saving
+    if not _saving:
+        import atexit
+
+        atexit.register(_save)
+        _saving = True
+
+
+def _held(value: Any, out: set[tuple[type, str | bytes]], depth: int = 0) -> None:
+    if isinstance(value, re.Pattern):
+        out.add((type(value.pattern), value.pattern))
+    elif depth < 3 and isinstance(value, (tuple, list)):
+        for v in value:
+            _held(v, out, depth + 1)
+    elif depth < 3 and isinstance(value, dict):
+        for v in list(value.values()):
+            _held(v, out, depth + 1)
+
+
+def _module_patterns() -> set[tuple[type, str | bytes]]:
+    """The patterns that modules compiled as they were imported: held by a module attribute, or (but in mlscan's
+    modules) by a class attribute, directly or in a tuple, list or dict (PyYAML's resolvers). ``re``'s cache and
+    mlscan's tables may hold patterns made from what a scan read: those are never stored."""
+    out: set[tuple[type, str | bytes]] = set()
+    for name, module in list(sys.modules.items()):
+        top = name.split(".")[0]
+        if top in ("re", "sre_compile", "sre_parse", "fnmatch", "glob"):
+            continue
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name and top != "mlscan":
+                for attr in list(vars(value).values()):
+                    _held(attr, out)
+            elif isinstance(value, re.Pattern):
+                out.add((type(value.pattern), value.pattern))
+    return out
+
+
+def _import_patterns(known: _Stored) -> _Stored:
+    """The entries of ``re``'s cache that a module attribute holds, for seed_re_cache (those not ``known`` computed)."""
+    cache = getattr(re, "_cache", None)
+    if not isinstance(cache, dict):
+        return {}
+    held = _module_patterns()
+    out: _Stored = {}
+    for key in list(cache):
+        if not (isinstance(key, tuple) and len(key) == 3 and (key[0], key[1]) in held and isinstance(key[2], int)):
+            continue
+        name = _key(key[1], key[2])
+        try:
+            out[name] = known[name] if name in known else _engine_args(key[1], key[2])
+        except Exception:  # noqa: BLE001 - left to re
+            continue
+    return out
 
 
 def _save() -> None:
-    """Add the patterns compiled in this process to the stored ones (at exit; forked workers exit without it)."""
+    """Add the patterns compiled in this process to the stored ones (at exit; forked workers exit without it), and the
+    patterns modules compiled as they were imported."""
     import json
 
     from .bytecode_store import write
 
-    if not _new:
-        return
-    patterns = {**_load(), **_new}
-    write(_store_path(), json.dumps({"interpreter": _interpreter(), "patterns": patterns}, separators=(",", ":")).encode())
+    try:
+        doc = _load_doc()
+        if not _new and "imports" in doc:
+            return
+        patterns = {**doc.get("patterns", {}), **_new}
+        imports = {**doc.get("imports", {}), **_import_patterns(doc.get("imports", {}))}
+        write(_store_path(), json.dumps({"interpreter": _interpreter(), "patterns": patterns, "imports": imports},
+                                        separators=(",", ":")).encode())
+    except Exception:  # noqa: BLE001 - a store is an optimisation: never an error at exit
+        pass
     _new.clear()
+
+
+def seed_re_cache() -> None:
+    """Put the stored patterns that modules compile with ``re`` as they are imported into ``re``'s own cache, built from
+    their stored code, so those imports (PyYAML's reader and resolver, click...) compile nothing. Called by the package
+    before it imports anything else."""
+    global _stored
+    cache = getattr(re, "_cache", None)
+    if not isinstance(cache, dict):
+        return
+    if _stored is None:
+        _stored = _load()
+    for name, args in _imports.items():
+        source: str | bytes = name.split(":", 1)[1]
+        if name.startswith("b"):
+            source = source.encode("latin-1")
+        try:
+            flags = int(name[1:name.index(":")])
+            cache.setdefault((type(source), source, flags), _build(source, args))
+        except Exception:  # noqa: BLE001 - not used: re compiles it
+            continue
 
 
 def _engine_args(source: str | bytes, flags: int) -> list[Any]:
@@ -134,10 +231,7 @@ def compile_pattern(source: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
         pattern = _build(source, args)
     except Exception:  # noqa: BLE001 - an invalid pattern (re.compile raises its error), or re internals that differ
         return re.compile(source, flags)
-    if not _new:
-        import atexit
-
-        atexit.register(_save)
+    _save_at_exit()
     _new[key] = _stored[key] = args
     return pattern
 

@@ -91,3 +91,45 @@ def test_a_damaged_or_foreign_store_is_not_used(tmp_path: Path, monkeypatch: pyt
     assert lazyre.compile_pattern(r"a(b+)c", 0) == re.compile(r"a(b+)c")
     with pytest.raises(re.error):
         lazyre.compile_pattern(r"a(", 0)
+
+
+def test_patterns_modules_compile_at_import_come_from_the_store(tmp_path: Path) -> None:
+    """A later process puts the stored patterns of modules' imports (PyYAML's reader and resolvers...) into ``re``'s
+    cache before importing them: importing PyYAML then compiles nothing. The store lives in the bytecode cache
+    (PYTHONPYCACHEPREFIX here); a pattern compiled from data (not held by a module attribute) is never stored."""
+    import os
+    import subprocess
+    import sys
+
+    child = (
+        "import json  # the store's reader: imported (its patterns compiled) before the store is read\n"
+        "import re\n"
+        "import re._compiler as c\n"
+        "n = [0]\n"
+        "orig = c.compile\n"
+        "def counting(*a):\n"
+        "    n[0] += 1\n"
+        "    return orig(*a)\n"
+        "c.compile = counting\n"
+        "import mlscan\n"
+        "import yaml\n"
+        "from mlscan.lazyre import lazy_re\n"
+        "lazy_re(r'stored\\s+pattern').search('x')\n"
+        "re.compile('from-data-' + 'x' * 3)\n"
+        "print(n[0])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+
+    def run() -> int:
+        out = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True, check=True)
+        return int(out.stdout.strip())
+
+    first = run()
+    stores = list((tmp_path / "pycache").rglob("lazyre.*" + lazyre.STORE_SUFFIX))
+    assert len(stores) == 1
+    doc = json.loads(stores[0].read_text())
+    assert any("yes|Yes|YES" in k for k in doc["imports"]) and not any("from-data" in k for k in doc["imports"])
+    assert any("stored" in k for k in doc["patterns"])
+    assert first > 10
+    assert run() == 1  # only the pattern made from data compiles
