@@ -14,9 +14,11 @@ single-process one.
    children also parse the wiring graph's roots among their files (Python files naming an orchestrator or
    ``__main__``) and send back the file facts derived from them (the graph's and every eager one), and those of the
    notebooks they parsed to split them;
-2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
-   those facts (it parses only the files the roots' imports reach);
-3. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
+2. the modules the roots import, then those they import, and so on (``wiring.ImportFrontier``), have their file facts
+   derived by N children a level at a time (a level of fewer than FOLLOW_MIN_FILES files by the parent);
+3. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
+   those facts (it parses only the files the roots' commands reach);
+4. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
    contiguous chunks of files; the parent takes the detector passes first, the children the Python chunks
    (PARENT_FIRST, CHILD_FIRST); each detector's findings are put back in the single-process order.
 
