@@ -603,7 +603,7 @@ def orchestrated(index: FileIndex, facts: list[Any]) -> bool:
     own = own_names(index)
     if not own:
         return True
-    return any(_is_mod(m, ORCHESTRATOR_MODULES) and m.split(".")[0] not in own for level, mod, names in facts[2] if level <= 0
+    return any(m.split(".", 1)[0] not in own and _is_mod(m, ORCHESTRATOR_MODULES) for level, mod, names in facts[2] if level <= 0
                for m in (names if level < 0 else [mod]) if m)
 
 
