@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import CiJob, ci_model, is_placeholder
+from mlscan.ci import CiJob, ci_model, is_placeholder, runs_on_releases, runs_on_releases_only
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import AUTOMATIC, deploy_command, deploy_uses, placeholder_deploy, test_runner, test_target_name
 from mlscan.facts.commands import (
@@ -222,7 +222,8 @@ def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
     """The name of a GitHub Actions job of the same workflow that deploys without waiting for ``job``: jobs of a workflow
     run in parallel unless ``needs:`` (directly or through other jobs) orders them, so a deploy job that does not need
     the test job ships whatever the tests say. "" when every deploying job of the workflow waits for it (or the test
-    job deploys itself, after its tests)."""
+    job deploys itself, after its tests). A deploying job of another workflow that runs only when a release is cut,
+    while ``job`` never runs on a release, is named with its workflow (``path:job``)."""
     if job.system != "github":
         return ""
     same = {j.name: j for j in jobs if j.system == "github" and j.path == job.path}
@@ -236,6 +237,14 @@ def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
     for j in same.values():
         if j is not job and not waits(j.name) and _deploys(index, j):
             return j.name
+    # a workflow of its own that deploys when a release is cut (tag pushes, ``release`` events) while these tests run
+    # only on branch pushes and pull requests: nothing runs them on what that workflow ships, and nothing links the two
+    # (``workflow_run`` on the tested workflow, a test job the deploy needs are what would)
+    if runs_on_releases(job):
+        return ""
+    for j in jobs:
+        if j.system == "github" and j.path != job.path and runs_on_releases_only(j) and _deploys(index, j):
+            return f"{j.path}:{j.name}"
     return ""
 
 

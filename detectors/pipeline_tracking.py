@@ -212,11 +212,17 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1])
             elif kind in ("zenml-data", "metaflow", "dagster"):
                 at, snip = ops.locate(index, e, line)
+                end = None
+                if kind == "zenml-data" and at and e.suffix == ".py":
+                    # the step's decorator and its typed outputs (``-> Tuple[pd.DataFrame, pd.Series]``) are what ZenML
+                    # versions per run, not the read in its body
+                    at, end, snip = _step_head(index.lines(e.path), at)
                 attrs: dict[str, object] = {"tool": kind.split("-")[0], "kind": "run-snapshot" if kind == "dagster" else "run-artifact",
                                             "linked_to_model": False, "wired": "entrypoint"}
                 if kind == "zenml-data":
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs,
+                                 end_line=end)
             elif kind == "link" and (where.training_script or reached):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
@@ -506,6 +512,24 @@ def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
                                               for d in defs.elts):
             return [["sagemaker-training-metrics", defs.lineno]]
     return []
+
+
+def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None]:
+    """A decorated function cited from its first decorator (``@step``) to the end of its signature, where its output
+    types are declared: (first line, last line, snippet); the line alone when no decorator stands above it."""
+    if not (0 < line <= len(lines)):
+        return line, None, None
+    start = line
+    while start > 1 and lines[start - 2].lstrip().startswith("@"):
+        start -= 1
+    end = line
+    while end < len(lines) and end - line < 8 and not lines[end - 1].split("#", 1)[0].rstrip().endswith(":"):
+        end += 1
+    if start == line:
+        return line, None, None
+    shown = [ln.strip() for ln in lines[start - 1 : end]]
+    snippet = "\n".join(shown if len(shown) <= 3 else [*shown[:2], shown[-1]])
+    return start, end, snippet
 
 
 def _zenml_data(tree: ast.Module) -> list[Hit]:

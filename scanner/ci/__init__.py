@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..index import FileIndex
-from .github import GITHUB_WORKFLOWS, parse_github
+from .github import GITHUB_WORKFLOWS, parse_github, runs_on_releases, runs_on_releases_only
 from .model import (
     CiJob,
     CiModel,
@@ -154,6 +154,6 @@ _register_builtin()
 
 __all__ = [
     "GITHUB_WORKFLOWS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
-    "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "script_items",
+    "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "script_items",
     "shell_flow", "split_commands", "swallows_failure", "targets_subdir", "truthy",
 ]
