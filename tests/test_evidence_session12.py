@@ -472,3 +472,44 @@ def test_e4_of_a_template_whose_default_is_the_other_variant_keeps_that_one(tmp_
     qs = _scan(tmp_path, _template_repo(_CC_JSON.replace('["uv", "pip"]', '["pip", "uv"]')))
     assert all("api_uv" not in e["path"] for e in qs["E4"]["evidence"])
     assert "{{ cookiecutter.repo_name }}/dockerfiles/api_pip.dockerfile" in [e["path"] for e in qs["E4"]["evidence"]]
+
+
+# ---------------------------------------------------------------- T1: set-up and run steps before a test command
+
+_README_TESTS_FIRST = """\
+    # Call center classifier
+
+    ## Running Tests
+
+    ```bash
+    pytest tests/unit -v
+    ```
+
+    ## Docker Usage
+
+    ### Build the image
+
+    ```bash
+    docker build -t callcenter:latest .
+    ```
+
+    ### Run the container
+
+    ```bash
+    docker run -p 8000:8000 callcenter:latest
+    ```
+    """
+
+
+def test_t1_leads_with_the_run_steps_not_the_test_command_above_them(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _README_TESTS_FIRST, "Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n",
+                          "tests/unit/test_app.py": "def test_x():\n    assert True\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 14)
+    assert qs["T1"]["evidence"][0]["snippet"].startswith("docker build")
+
+
+def test_t1_of_a_readme_whose_only_commands_run_tests_still_cites_them(tmp_path: Path) -> None:
+    readme = _README_TESTS_FIRST.split("    ## Docker Usage")[0]
+    qs = _scan(tmp_path, {"README.md": readme, "tests/unit/test_app.py": "def test_x():\n    assert True\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)
