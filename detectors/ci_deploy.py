@@ -31,6 +31,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
+from mlscan.facts.git_remote import push_remote
 from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -234,6 +235,7 @@ class CiDeploy(Detector):
             cmds = job_commands(index, job)
             throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
             built = built_images(job) if job.self_hosted else set()
+            env = dict(job.env)
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(text)
@@ -255,6 +257,8 @@ class CiDeploy(Detector):
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
                 target = target or python_deploy(index, c)
+                if not target and (url := push_remote(cmds, c, env)):
+                    target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
                 ran = c.active
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run

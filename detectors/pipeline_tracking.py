@@ -13,7 +13,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.placeholders import fabricated_data, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -188,8 +188,13 @@ class PipelineTracking(Detector):
                 fed = len(more) < 2 or trainingish(more[1]) or feeds_training(index, more[1])
                 if not fed:
                     attrs["feeds_training"] = False
+                # a component that makes its data up each run (``np.random`` arrays pickled as the Dataset output)
+                # versions no data: every run invents other data
+                made_up = more[2] if len(more) > 2 else ""
+                if made_up:
+                    attrs["synthetic"] = made_up
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
-                                 strength=strength if durable and fed else Strength.WEAK, attrs=attrs)
+                                 strength=strength if durable and fed and not made_up else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":
                 if index.mentions(e.path, (b"mlpipeline",)):
                     yield self._track(index, e, line, "kfp", reached or where.training_script or more[0], strength, where.wired)
@@ -310,7 +315,7 @@ def _kfp(tree: ast.Module) -> list[Hit]:
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
         for _p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn)])
                 break
     return out
 

@@ -245,6 +245,55 @@ def pin_line(lines: list[str], start: int = 1) -> int | None:
     return None
 
 
+ARGUMENT_LINES = 8  # lines of a command's argument list shown from its cited word
+# the keys whose value is one command written as a list of its words (Cloud Build ``args``, a container's ``command``)
+_ARGV_KEY = lazy_re(r"""^-?\s*["']?(?:args|arguments|command|cmd|cmds|entrypoint)["']?\s*:\s*(\[)?\s*(?:#.*)?$""")
+# one word of such a list on its own line: a flow element (``'deploy',``) or a block item (``- deploy``), no mapping
+_FLOW_WORD = lazy_re(r"""^(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#,][^\[\]{}#,]*?)\s*,?\s*\]?\s*$""")
+_BLOCK_WORD = lazy_re(r"""^-\s+(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#][^\[\]{}#]*)\s*$""")
+
+
+def argument_list_end(lines: list[str], line: int) -> int | None:
+    """When line ``line`` of a YAML/JSON file is one word of a command written as a list of its words (``args: [`` ...
+    ``'run',`` ``'deploy',`` ... ``]``, or a block list under ``command:``), the last line of that list to show with it
+    (at most ``ARGUMENT_LINES`` lines in all); None otherwise (a mapping, a list of whole commands or of files)."""
+    if not (0 < line <= len(lines)):
+        return None
+    st = lines[line - 1].strip()[:HEAD_CHARS]
+    block = st.startswith("- ")
+    word = _BLOCK_WORD if block else _FLOW_WORD
+    if not word.match(st) or (block and ": " in st):
+        return None
+    depth = _indent(lines[line - 1])
+    key = None
+    for j in range(line - 1, max(0, line - 60) - 1, -1):
+        text = lines[j - 1]
+        t = text.strip()[:HEAD_CHARS]
+        if not t or t.startswith("#"):
+            continue
+        if word.match(t) and not (block and ": " in t) and (_indent(text) == depth or not block):
+            continue  # an earlier word of the same list
+        key = _ARGV_KEY.match(t)
+        break
+    if key is None or bool(key.group(1)) == block:
+        return None  # not a command's word list: a flow list opens with ``[``, a block list's key has none
+    last = line
+    for j in range(line, min(len(lines), line + ARGUMENT_LINES - 1) + 1):
+        t = lines[j - 1].strip()[:HEAD_CHARS]
+        if not t or t.startswith("#"):
+            continue
+        if block and (_indent(lines[j - 1]) != depth or not _BLOCK_WORD.match(t) or ": " in t):
+            break
+        if not block and not (_FLOW_WORD.match(t) or t.startswith("]")):
+            break
+        if not block and t.startswith("]"):
+            break  # the closing bracket: the list ended on the line before
+        last = j
+        if not block and t.endswith("]"):
+            break
+    return last if last > line else None
+
+
 def structural_path(lines: list[str], line: int) -> str:
     """``stages.train.outs`` for a line of YAML/JSON (parents by indentation), ``tool.poetry`` for TOML."""
     if not (0 < line <= len(lines)):
@@ -543,6 +592,35 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
     return None
 
 
+# a keyword argument passed through under its own name (``model_metrics=model_metrics,``): it says nothing on its own
+_PASS_THROUGH = lazy_re(r"^(\w+)\s*=\s*(\w+)\s*[,)]*\s*(?:#.*)?$")
+
+
+def pass_through_definition(lines: list[str], line: int) -> int | None:
+    """The line defining the value that line ``line`` of a Python file passes through under its own name
+    (``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``), when that definition, in the same function
+    above it, builds the value over several lines (a call, dict or list left open): what is passed is said there. None
+    otherwise (a name bound to a literal or a parameter says no more than the argument)."""
+    if not (0 < line <= len(lines)):
+        return None
+    m = _PASS_THROUGH.match(lines[line - 1].strip()[:HEAD_CHARS])
+    if m is None or m.group(1) != m.group(2):
+        return None
+    name = m.group(1)
+    depth = _indent(lines[line - 1])
+    assign = re.compile(r"^\s*" + re.escape(name) + r"\s*(?::[^=]+)?=(?!=)")
+    for j in range(line - 1, max(0, line - HINT_LOOKAHEAD) - 1, -1):
+        text = lines[j - 1]
+        st = text.strip()
+        if not st or st.startswith("#"):
+            continue
+        if _indent(text) < depth and st.startswith(("def ", "async def ", "class ")):
+            return None  # the function's start: the name is its parameter
+        if _indent(text) < depth and assign.match(text[:HEAD_CHARS]):
+            return j if _strip_trailing_comment(st).endswith(("(", "{", "[")) else None
+    return None
+
+
 def _inside_call(lines: list[str], opener: int, line: int) -> bool:
     """Is line ``line`` still inside the brackets that line ``opener`` leaves open (quotes and comments read roughly)?"""
     depth = 0
@@ -569,6 +647,8 @@ def _statement_level(lines: list[str], line: int) -> bool:
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    if e.path.endswith(".py"):
+        j = pass_through_definition(lines, j) or j  # ``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``
     keyed = with_key(lines, e, j) if _structured(e.path) else None
     if keyed is not None:
         return replace(keyed, end_line=j, fact=fact)
@@ -615,6 +695,12 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
         shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
         if len(shown) > 1:
             return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
+    if j == e.line and structured and e.end_line in (None, e.line) and (last := argument_list_end(lines, j)):
+        # one word of a command written as a list of arguments (``args: ['run', 'deploy', ...]``): the command is the
+        # list, its words shown on one line (``'run', 'deploy', 'bert-app', '--image', ...``)
+        words = [w for w in (t.strip().removeprefix("- ").rstrip(",]").strip() for t in lines[j - 1 : last]) if w]
+        ctx = structural_path(lines, j) if not e.context else e.context
+        return replace(e, end_line=last, snippet=clean_snippet(", ".join(words)), context=ctx)
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
         return replace(e, context=ctx) if ctx != e.context else e

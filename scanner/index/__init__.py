@@ -659,6 +659,17 @@ class FileIndex:
             self._touch(path, level, parsed=path in self._parsed_paths, content=False)
         return value
 
+    def fact_at_hand(self, path: str, name: str) -> bool:
+        """Can ``fact`` answer without deriving the fact: known in this process, or kept by the facts cache (taken from
+        it now)? A parallel scan asks before having its workers derive facts the scanning process will need."""
+        if self._facts.get((path, name)) is not _MISSING:
+            return True
+        store = self.fact_store
+        if store is None or store.get(self._fact_key(name, path), path) is None:
+            return False
+        self.fact(path, name)
+        return True
+
     def _fact_key(self, name: str, path: str) -> str:
         level = "notebook" if path.endswith(".ipynb") else "python"
         return f"{name}|{level}|{'tmpl' if self._is_tmpl(path) else 'plain'}"
