@@ -274,3 +274,32 @@ def test_the_import_frontier_lists_each_level_of_imports_the_graph_follows(tmp_p
     graph = wiring_mod.wiring(index)
     assert {p for level in levels for p in level} <= set(graph.reach)
     assert not {k[0] for k, n in index.parse_counts.items() if k[1] == "python" and n > before.get(k, 0)} & set(graph.reach)
+
+
+def test_a_process_forgets_the_big_values_set_aside_between_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text or parse larger than its cache is kept aside (asked again, it costs nothing) until the next such value;
+    a parallel scan's processes drop it after each task (a worker kept a big notebook's tree through every later task),
+    and the report stays the serial one."""
+    from tests.conftest import git_repo
+
+    big = "x = 1\n" * 100_000  # 600K characters: above a process's share of the text and parse caches (two processes)
+    repo = git_repo(tmp_path / "repo", {"big.py": big, "train.py": "import mlflow\nmlflow.log_metric('a', 1)\n"})
+    index = FileIndex(resolve_target(str(repo)))
+    index.share_caches(2)
+    assert index.text("big.py") and index._text.big is not None
+    assert index.python("big.py") is not None and index._parsed.big is not None
+    index.drop_set_aside()
+    assert index._text.big is None and index._parsed.big is None
+
+    dropped: list[int] = []
+    real = FileIndex.drop_set_aside
+
+    def drop(self: FileIndex) -> None:
+        dropped.append(os.getpid())
+        real(self)
+
+    monkeypatch.setattr(FileIndex, "drop_set_aside", drop)
+    forked = FileIndex(resolve_target(str(repo)))
+    run_detectors(forked, load_detectors(), 2)
+    assert os.getpid() in dropped  # the scanning process, after each of its tasks (the workers' calls are theirs)
+    assert _report(repo, 2) == _report(repo, 1)
