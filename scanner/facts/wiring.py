@@ -17,6 +17,7 @@ from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
+from .own_packages import own_names
 from .pyast import statement_walk, statements, walk
 
 AUTOMATED = "automated"
@@ -185,17 +186,17 @@ class Wiring:
                 found = ix.fact(e.path, CONTAINER_FACTS) or []
                 facts = ix.fact(e.path, FILE_FACTS) if found else None
                 for cmd, line in found:
-                    kind = AUTOMATED if facts is not None and facts[0] else ENTRYPOINT
+                    kind = AUTOMATED if facts is not None and orchestrated(ix, facts) else ENTRYPOINT
                     self._command(cmd, Reach(kind, (f"container {e.path}:{line}",)), base=_dir_of(vp), at=(e.path, line))
         # orchestrator definitions and __main__ scripts
         for vp, e in self._py.items():
-            if not ix.mentions(e.path, SCRIPT_NEEDLES):
+            if not may_be_root(ix, e.path):
                 continue
             facts = ix.fact(e.path, FILE_FACTS)
             if facts is None:
                 continue
-            orchestrated, main, imports = facts
-            if orchestrated:
+            _, main, imports = facts
+            if orchestrated(ix, facts):
                 self._add(vp, Reach(AUTOMATED, (f"pipeline definition {e.path}",)))
             elif main:
                 self._add(vp, Reach(ENTRYPOINT, (f"__main__ script {e.path}",)))
@@ -589,23 +590,45 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     if tree is None:
         return None
     imports: list[list[Any]] = []
-    orchestrated = False
+    orch = False
     for node in statements(tree):  # imports are statements: no expression is walked
         cls = node.__class__
         if cls is ast.Import:
             names = [a.name for a in node.names]  # type: ignore[attr-defined]
             imports.append([-1, None, names])
-            orchestrated = orchestrated or any(_is_mod(n, ORCHESTRATOR_MODULES) for n in names)
+            orch = orch or any(_is_mod(n, ORCHESTRATOR_MODULES) for n in names)
         elif cls is ast.ImportFrom:
             mod, level = node.module, node.level  # type: ignore[attr-defined]
             imports.append([level, mod, [a.name for a in node.names]])  # type: ignore[attr-defined]
-            orchestrated = orchestrated or bool(mod and level == 0 and _is_mod(mod, ORCHESTRATOR_MODULES))
-    return [orchestrated, has_main_guard(tree), imports]
+            orch = orch or bool(mod and level == 0 and _is_mod(mod, ORCHESTRATOR_MODULES))
+    return [orch, has_main_guard(tree), imports]
 
 
 # a walk of statements: cheap; derived as a file is parsed when it can be a root of the graph (its words: an orchestrator
 # or ``__main__``), the files the graph asks about in any case; those its imports reach are derived as they are reached
 FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda index, path: index.may_mention(path, SCRIPT_NEEDLES))
+
+
+def orchestrated(index: FileIndex, facts: list[Any]) -> bool:
+    """Does the file of these ``FILE_FACTS`` define an orchestrator's pipeline (it imports an orchestrator)? An import of
+    a package the repository itself defines (facts.own_packages: the source of ``prefect`` and its tests importing
+    ``prefect``) is its own code, not a use of the tool: only an orchestrator the repository does not define counts."""
+    if not facts[0]:
+        return False
+    own = own_names(index)
+    if not own:
+        return True
+    return any(m.split(".", 1)[0] not in own and _is_mod(m, ORCHESTRATOR_MODULES) for level, mod, names in facts[2] if level <= 0
+               for m in (names if level < 0 else [mod]) if m)
+
+
+def may_be_root(index: FileIndex, path: str) -> bool:
+    """Can this Python file be a root of the graph (a pipeline definition or a ``__main__`` script)? It names an
+    orchestrator the repository does not define, or ``__main__`` (words): the name of a package of its own alone
+    cannot make it a root, so such a file is not parsed for that (PrefectHQ/prefect: ~1,300 files name ``prefect``)."""
+    own = own_names(index)
+    needles = SCRIPT_NEEDLES if not own else tuple(n for n in SCRIPT_NEEDLES if n.decode() not in own)
+    return index.mentions(path, needles)
 
 
 def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
@@ -617,7 +640,7 @@ def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
     for path in paths:
         if path not in py:
             continue
-        if index.mentions(path, SCRIPT_NEEDLES):
+        if may_be_root(index, path):
             index.fact(path, FILE_FACTS)
         if index.mentions(path, _CONTAINER_WORDS) and index.mentions(path, _PYTHON_WORDS) and index.fact(path, CONTAINER_FACTS):
             index.fact(path, FILE_FACTS)  # a file declaring a container: the graph asks whether it is a pipeline definition
