@@ -831,6 +831,13 @@ class FileIndex:
             self._warned.add(w)
             self.warnings.append(w)
 
+    def drop_set_aside(self) -> None:
+        """Forget the one text and the one parse too large for their caches, kept aside until another such value comes
+        (lru.Lru): a parallel scan's process calls it between tasks, whose files are their own (a worker kept the last
+        big notebook's tree and the 8 MB line of a minified file through every later task)."""
+        self._text.big = None
+        self._parsed.big = None
+
     def share_caches(self, processes: int) -> None:
         """Empty the text and parse caches and size them for ``processes`` processes working at once (before
         forking workers; with 1 after them). A parallel scan is a large repository's, where the shared Python
