@@ -103,7 +103,11 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
         for log in _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * WORDS_CHUNKS_PER_JOB)],
                         jobs, children_only=True):
             index.adopt_facts(log)
-    _shared_models(index)
+    index.fact_prefetcher = lambda name, paths: prefetch_facts(index, name, paths, jobs)
+    try:
+        _shared_models(index)
+    finally:
+        index.fact_prefetcher = None
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
     if units is None:
         py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
@@ -171,6 +175,13 @@ def _shared_models(index: FileIndex) -> None:
         wiring(index)  # memoised in the index (with the CI model it is built from), inherited by the workers
     except Exception:  # noqa: BLE001 - a detector that needs it meets the same error and reports it
         pass
+
+
+def prefetch_facts(index: FileIndex, name: str, paths: list[str], jobs: int) -> None:
+    """Derive one file fact of many files in ``jobs`` forked workers (the scanning process waits: it is building a shared
+    model that needs them) and adopt what they derived: that fact, and the eager facts of each file they parsed."""
+    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True):
+        index.adopt_facts(log)
 
 
 def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
@@ -339,6 +350,8 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
     kind, arg = task
     if kind == "words":
         return _words_task(run.index, arg)
+    if kind == "facts":
+        return _facts_task(run.index, *arg)
     if run.units is not None:
         return _execute_unit(run, kind, arg)
     if kind == "detect":
@@ -357,6 +370,18 @@ def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
     try:
         index.prime_words(paths)
         prefetch_roots(index, paths)
+    finally:
+        log = index.take_fact_log()
+    return log
+
+
+def _facts_task(index: FileIndex, name: str, paths: Sequence[str]) -> list[list[Any]]:
+    """Derive the fact ``name`` of these files: the facts derived (that one, and every eager one of each file parsed), for
+    FileIndex.adopt_facts."""
+    index.start_fact_log()
+    try:
+        for path in paths:
+            index.fact(path, name)
     finally:
         log = index.take_fact_log()
     return log
