@@ -240,6 +240,20 @@ def test_the_graph_asks_the_workers_for_the_imports_of_a_large_frontier(tmp_path
     assert _report(repo, 2) == _report(repo, 1)
 
 
+def test_the_kubernetes_documents_are_read_once_before_the_workers_fork(tmp_path: Path) -> None:
+    """Several detector passes read the Kubernetes documents and the processes share the passes out: the scanning process
+    reads them with the wiring graph, before it forks, and the workers inherit them (each built its own before)."""
+    from mlscan.facts import ops
+
+    from tests.conftest import git_repo
+
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: img:1\n"
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", {"k8s/pod.yaml": pod, "app.py": "print(1)\n"}))))
+    parallel._shared_models(index)
+    assert "ops-k8s-docs" in index._memo
+    assert [e.path for e, _doc in ops.k8s_docs(index)] == ["k8s/pod.yaml"]
+
+
 def test_yaml_parsed_after_the_words_phase_is_kept_for_the_detector_passes(tmp_path: Path) -> None:
     """The CI model and the wiring graph are built in the scanning process once the words phase's workers are done: the
     YAML they parse is kept for the whole scan (the workers inherit it), so the detector passes do not parse it again.
