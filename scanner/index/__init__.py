@@ -339,6 +339,9 @@ class FileIndex:
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
         self.memo_store: Any = None
+        # derives one file fact of many files at once (a parallel scan's workers: parallel.prefetch_facts), or None; set
+        # while the scanning process builds its shared models alone, for a model that will ask a fact of many files
+        self.fact_prefetcher: Any = None
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
@@ -725,6 +728,16 @@ class FileIndex:
             return value, None
         store.put(key, path, value, stored)
         return value, stored
+
+    def has_fact(self, path: str, name: str) -> bool:
+        """Is the file fact at hand here (derived, or adopted from a worker), so that asking it parses nothing?"""
+        return self._facts.get((path, name)) is not _MISSING
+
+    def prefetch_facts(self, name: str, paths: list[str]) -> None:
+        """Derive the file fact ``name`` of these files, in a parallel scan's workers when ``fact_prefetcher`` is set
+        (their facts adopted here, as the words phase's are); otherwise nothing is done: each is derived when asked."""
+        if self.fact_prefetcher is not None:
+            self.fact_prefetcher(name, [p for p in paths if not self.has_fact(p, name)])
 
     def start_fact_log(self) -> None:
         """Log every file fact derived from now on (a worker process sends them to the scanning process: adopt_facts)."""
