@@ -87,12 +87,28 @@ def _checks_nothing(n: ast.AST, name: str) -> bool:
     return bool(args) and all(_literal(a) for a in args)
 
 
+_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "sys._exit"})
+
+
+def _exits_failing(node: ast.AST) -> bool:
+    """A call that ends the process with a failing status: ``sys.exit(1)``, ``exit("wrong label")`` (a message exits with
+    1). ``sys.exit(0)``, ``sys.exit()`` and a status computed at run time (``sys.exit(main())``) are not known to fail."""
+    if node.__class__ is not ast.Call:
+        return False
+    f = node.func  # type: ignore[attr-defined]
+    name = f.id if f.__class__ is ast.Name else f"{f.value.id}.{f.attr}" if f.__class__ is ast.Attribute and f.value.__class__ is ast.Name else ""
+    if name not in _EXIT_CALLS or len(node.args) != 1:  # type: ignore[attr-defined]
+        return False
+    arg = node.args[0]  # type: ignore[attr-defined]
+    return arg.__class__ is ast.Constant and arg.value not in (0, None, False) and not (isinstance(arg.value, str) and not arg.value)
+
+
 def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     """What a test command's outcome needs of one Python file, in one walk: [asserts, raises, endpoint calls].
     ``asserts``: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``, ``pytest.raises``) outside
     exception handlers (``assert False`` in the handler of a ``try: print(...)`` checks nothing), that tests some code:
     one on literals only (``assert True``, ``assert 1 == 1``, ``self.assertEqual(1, 1)``) checks nothing;
-    ``raises``: a ``raise`` outside handlers (it fails a script run directly); ``endpoint calls``: it describes or
+    ``raises``: a ``raise`` or ``sys.exit(1)`` outside handlers (it fails a script run directly); ``endpoint calls``: it describes or
     invokes a deployed endpoint. None when it does not parse. (A file fact: a scan parses each test file once, however
     many test commands collect it, and a rescan reads it from the facts cache.)"""
     tree = index.python(path)
@@ -120,6 +136,8 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 asserts = True
         elif cls is ast.Raise and not raises and id(n) not in handled and id(n) not in skips:
             raises = True
+        elif cls is ast.Expr and not raises and id(n) not in handled and id(n) not in skips and _exits_failing(n.value):  # type: ignore[attr-defined]
+            raises = True  # ``sys.exit(1)``: the script run directly fails its step, like an uncaught raise
     # the calls (the module's node list) only when one can change the answer: the name of an assertion or endpoint call
     # is an identifier, written as it is in a plain ASCII source file (not a notebook, not a template)
     if text is not None and text.isascii() and "{{" not in text and "endpoint" not in text and (asserts or not any(w in text for w in _ASSERT_WORDS)):

@@ -14,9 +14,11 @@ single-process one.
    children also parse the wiring graph's roots among their files (Python files naming an orchestrator or
    ``__main__``) and send back the file facts derived from them (the graph's and every eager one), and those of the
    notebooks they parsed to split them;
-2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
-   those facts (it parses only the files the roots' imports reach);
-3. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
+2. the modules the roots import, then those they import, and so on (``wiring.ImportFrontier``), have their file facts
+   derived by N children a level at a time (a level of fewer than FOLLOW_MIN_FILES files by the parent);
+3. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
+   those facts (it parses only the files the roots' commands reach);
+4. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
    contiguous chunks of files; the parent takes the detector passes first, the children the Python chunks
    (PARENT_FIRST, CHILD_FIRST); each detector's findings are put back in the single-process order.
 
@@ -50,6 +52,10 @@ CHUNKS_PER_JOB = 6  # several chunks per worker: files of very different cost ev
 # eager facts; another file is only split), and no process can take over the tail of the slowest chunk (PrefectHQ/prefect
 # with 12 chunks: one worker 2.7 s of CPU, the other 3.9 s)
 WORDS_CHUNKS_PER_JOB = 24
+# the modules the wiring graph's roots import are parsed by the workers a level of imports at a time (fewer files: the
+# scanning process parses them itself, cheaper than forking)
+FOLLOW_MIN_FILES = 24
+FOLLOW_CHUNKS_PER_JOB = 8
 # Which tasks each process takes first. Detector passes over the whole repository build repository-wide tables
 # (Kubernetes documents, config references) and touch most of the index: the scanning process runs them first, so
 # they are mostly built once and the children, which take the per-file Python pass first, copy fewer of the pages
@@ -103,7 +109,12 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
         for log in _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * WORDS_CHUNKS_PER_JOB)],
                         jobs, children_only=True):
             index.adopt_facts(log)
-    _shared_models(index)
+        _follow_imports(index, detectors, python_files, jobs)
+    index.fact_prefetcher = lambda name, paths: prefetch_facts(index, name, paths, jobs)
+    try:
+        _shared_models(index)
+    finally:
+        index.fact_prefetcher = None
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
     if units is None:
         py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
@@ -164,13 +175,47 @@ def _run_units(index: FileIndex, detectors: Sequence[Detector], python_files: li
     return findings
 
 
-def _shared_models(index: FileIndex) -> None:
-    from .facts.wiring import wiring
+def _follow_imports(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], jobs: int) -> None:
+    """Derive the file facts of the modules the wiring graph's roots import, level by level (wiring.ImportFrontier), in
+    the workers while a level is large enough to be worth forking for (else here), so that the scanning process, which
+    builds the graph with nothing else running, parses none of them."""
+    from .facts.wiring import FILE_FACTS, ImportFrontier
 
     try:
-        wiring(index)  # memoised in the index (with the CI model it is built from), inherited by the workers
-    except Exception:  # noqa: BLE001 - a detector that needs it meets the same error and reports it
+        frontier = ImportFrontier(index)
+        todo = frontier.pending()
+        while todo:
+            if len(todo) < FOLLOW_MIN_FILES:
+                for path in todo:
+                    index.fact(path, FILE_FACTS)
+            else:
+                for log in _map(index, detectors, python_files, [("facts", (FILE_FACTS, c)) for c in _chunks(todo, jobs * FOLLOW_CHUNKS_PER_JOB)],
+                                jobs, children_only=True):
+                    index.adopt_facts(log)
+            todo = frontier.pending()
+    except Exception:  # noqa: BLE001 - the graph derives what is missing itself (and meets the same error)
         pass
+
+
+def _shared_models(index: FileIndex) -> None:
+    from .facts.ops import k8s_docs
+    from .facts.wiring import wiring
+
+    # memoised in the index, inherited by the workers. The Kubernetes documents are read by several detector passes,
+    # which the scanning process and the workers share out: built by whichever process needed them first, they were
+    # built in both (kubeflow/pipelines: ~0.4 s of YAML each); built here, once, the workers inherit them
+    for build in (wiring, k8s_docs):  # wiring: with the CI model it is built from
+        try:
+            build(index)
+        except Exception:  # noqa: BLE001 - a detector that needs it meets the same error and reports it
+            pass
+
+
+def prefetch_facts(index: FileIndex, name: str, paths: list[str], jobs: int) -> None:
+    """Derive one file fact of many files in ``jobs`` forked workers (the scanning process waits: it is building a shared
+    model that needs them) and adopt what they derived: that fact, and the eager facts of each file they parsed."""
+    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True):
+        index.adopt_facts(log)
 
 
 def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
@@ -224,6 +269,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
             own: Iterable[int] = queues.claims(PARENT_FIRST) if not children_only else () if children else range(len(tasks))
             for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])
+                index.drop_set_aside()
             while children:
                 os.waitpid(children[-1], 0)
                 children.pop()
@@ -321,6 +367,7 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
                 break
             mark = run.index.mark()
             result = _execute(run, run.tasks[i])
+            run.index.drop_set_aside()
             changes = run.index.changes_since(mark, words=run.tasks[i][0] == "words")
             path = os.path.join(out, f"{i}.pickle")
             try:
@@ -339,6 +386,8 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
     kind, arg = task
     if kind == "words":
         return _words_task(run.index, arg)
+    if kind == "facts":
+        return _facts_task(run.index, *arg)
     if run.units is not None:
         return _execute_unit(run, kind, arg)
     if kind == "detect":
@@ -357,6 +406,18 @@ def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
     try:
         index.prime_words(paths)
         prefetch_roots(index, paths)
+    finally:
+        log = index.take_fact_log()
+    return log
+
+
+def _facts_task(index: FileIndex, name: str, paths: Sequence[str]) -> list[list[Any]]:
+    """Derive the fact ``name`` of these files: the facts derived (that one, and every eager one of each file parsed), for
+    FileIndex.adopt_facts."""
+    index.start_fact_log()
+    try:
+        for path in paths:
+            index.fact(path, name)
     finally:
         log = index.take_fact_log()
     return log

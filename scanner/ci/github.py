@@ -10,7 +10,7 @@ from typing import Any
 from ..index import FileIndex
 from ..index.formats import LineDict, LineList
 from ..valueclass import replace
-from .model import CiJob, CiStep, _asdict, clean_dir, targets_subdir
+from .model import CiJob, CiStep, _asdict, clean_dir, env_vars, targets_subdir
 from .shell import is_placeholder
 
 GITHUB_WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -210,6 +210,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         applies=applies,
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
                         self_hosted=_self_hosted(job.get("runs-on")),
+                        env=env_vars(doc.get("env"), job.get("env")),
                     )
                 )
     return _called_workflows(jobs)

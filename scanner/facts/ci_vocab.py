@@ -592,6 +592,14 @@ _NOT_RUN = frozenset({"echo", "printf", "cat", "ls", "mkdir", "cd", "export", "c
                       "gcloud", "gsutil", "sleep", "true", "jq", "pip", "pip3", "conda", "apt-get", "npm"})
 
 
+def _builds_image(w: list[str]) -> bool:
+    """An image build or push (``docker build -f training.dockerfile``, ``/kaniko/executor --dockerfile
+    .../training.dockerfile``): the words name training, the command builds the image training will run in."""
+    h = head(w)
+    a = [x for x in w[1:] if not x.startswith("-")]
+    return h in ("executor", "kaniko") or h in ("docker", "podman", "buildah", "nerdctl") and ("build" in a[:2] or a[:1] in (["push"], ["bud"]))
+
+
 _DATA_FILE = lazy_re(r"\.(csv|tsv|json|ya?ml|toml|txt|parquet|pkl|pickle|joblib|h5|pt|pth|onnx|npz?|zip|gz)$", re.I)
 
 
@@ -603,7 +611,7 @@ def training_command(text: str) -> bool:
     if any(rx.search(text) for rx in _TRAIN_CLI):
         return True
     w = words(text)
-    if not w or head(w) in _NOT_RUN:
+    if not w or head(w) in _NOT_RUN or _builds_image(w):
         return False
     prog = [x for x in w if not x.startswith("-")][:4]  # runner, program/module/target: not its data arguments
     return trainingish(" ".join(x for x in prog if not _DATA_FILE.search(x)))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from mlscan.facts.orchestration import trainingish
 from mlscan.facts.pyast import walk
-from mlscan.index import FileIndex
+from mlscan.index import FileIndex, register_fact
 
 _NEEDLES = (b"outputs", b"output")
 
@@ -70,11 +70,27 @@ def _edges(tree: ast.Module) -> Iterator[tuple[str, str]]:
                         yield producer, consumer
 
 
+def _file_edges(index: FileIndex, path: str) -> list[list[str]] | None:
+    """``_edges`` of one file as sorted [producer, consumer] pairs; None when it does not parse. A file fact, derived as a
+    file naming ``outputs``/``output`` is parsed: step_edges is asked once a scan, of every such file, long after most
+    trees have left the parse cache (kubeflow/pipelines: 251 files parsed again)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    if not any(n.__class__ is ast.Attribute and n.attr in ("outputs", "output") for n in walk(tree)):  # type: ignore[attr-defined]
+        return []  # no step's output is read: no edge (the module's node list is at hand; functions are not walked)
+    return [[p, c] for p, c in sorted(set(_edges(tree)))]
+
+
+FILE_EDGES = register_fact("step_edges.file", _file_edges, eager=lambda index, path: index.may_mention(path, _NEEDLES))
+
+
 def step_edges(index: FileIndex) -> frozenset[tuple[str, str]]:
     """(producing step, consuming step) name pairs of every pipeline in the repository's Python files."""
     def build() -> frozenset[tuple[str, str]]:
-        return frozenset(edge for _e, tree in index.python_files(_NEEDLES) for edge in _edges(tree))
-    return index.memo("step_edges", build)
+        return frozenset((p, c) for e in index.select(("**/*.py", "**/*.ipynb")) if index.mentions(e.path, _NEEDLES)
+                         for p, c in index.fact(e.path, FILE_EDGES) or ())
+    return index.memo("step_edges", build)  # type: ignore[no-any-return]
 
 
 def feeds_training(index: FileIndex, step: str) -> bool:

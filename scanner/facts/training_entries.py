@@ -26,7 +26,7 @@ from . import ops, tracking
 from .orchestration import dig, k8s_objects, trainingish, walk_dicts, words
 from .place import EXPLORATION_DIRS, place
 from .pyast import walk
-from .wiring import FILE_FACTS, SCRIPT_NEEDLES, file_imports
+from .wiring import FILE_FACTS, SCRIPT_NEEDLES, file_imports, orchestrated
 
 MAX_CLOSURE = 400  # project modules followed from one entry point
 MAX_FILES = 3000  # a project larger than this is not census-taken (the wiring graph stops at the same size)
@@ -223,7 +223,8 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
     out: list[TrainingEntry] = []
     for e in candidates:
         facts = index.fact(e.path, FILE_FACTS)
-        if facts is None or not (e.suffix == ".ipynb" or facts[0] or facts[1]):
+        orch = facts is not None and orchestrated(index, facts)
+        if facts is None or not (e.suffix == ".ipynb" or orch or facts[1]):
             continue  # neither a notebook, an orchestrator definition nor a script
         stem = e.name.rsplit(".", 1)[0]
         if words(stem) & (_NOT_TRAINING_STEMS | _DATA_STEMS | tracking.TUNING_WORDS) and not trainingish(stem):
@@ -236,7 +237,7 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
                     todo.append(d)
         fit_line, _ = own(e.vpath)
         fits = bool(fit_line) or any(own(vp)[0] for vp in closure)
-        if not fits or not (fit_line or facts[0] or trainingish(stem)):
+        if not fits or not (fit_line or orch or trainingish(stem)):
             continue  # a script that only imports code that can fit (an app, a CLI) is no training entry
         out.append(TrainingEntry(e.path, fit_line or 1, _tier(index, e), any(own(vp)[1] for vp in closure), True))
     return out

@@ -17,11 +17,13 @@ from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
+from .own_packages import own_names
 from .pyast import statement_walk, statements, walk
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
 MAX_FILES = 3000
+PREFETCH_MIN = 32  # queued files to parse before the graph asks a parallel scan's workers (each round forks them)
 ORCHESTRATOR_MODULES = (
     "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", "sagemaker.workflow",
     "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
@@ -56,17 +58,39 @@ def _module_parts(vpath: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
+class _Modules:
+    """The project's Python files by module name: which file an import statement of a file leads to."""
+
+    def __init__(self, index: FileIndex) -> None:
+        self.py = {e.vpath: e for e in index.select(("**/*.py",))}
+        # module name -> files; a dotted import matches files whose path ends with its parts
+        self.by_name: dict[str, list[str]] = {}
+        for vp in self.py:
+            parts = _module_parts(vp)
+            if parts:
+                self.by_name.setdefault(parts[-1], []).append(vp)
+
+    def files(self, dotted: str) -> list[str]:
+        """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
+        want = dotted.split(".")
+        return [vp for vp in self.by_name.get(want[-1], ()) if _module_parts(vp)[-len(want):] == want]
+
+    def followed(self, modules: list[str], vpath: str) -> Iterator[str]:
+        """The project file each imported module (``_modules_of``) of the file at ``vpath`` leads to: the module's own
+        file, else its package's (``from pkg import name``), the one nearest ``vpath`` when several match."""
+        for dotted in modules:
+            for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
+                paths = self.files(cand) if cand else None
+                if paths:
+                    yield min(paths, key=lambda p: _distance(p, vpath))
+                    break
+
+
 class Wiring:
     def __init__(self, index: FileIndex) -> None:
         self.index = index
-        py = index.select(("**/*.py",))
-        self._py = {e.vpath: e for e in py}
-        # module name -> files; a dotted import matches files whose path ends with its parts
-        self._by_name: dict[str, list[str]] = {}
-        for vp in self._py:
-            parts = _module_parts(vp)
-            if parts:
-                self._by_name.setdefault(parts[-1], []).append(vp)
+        self._names = _Modules(index)
+        self._py = self._names.py
         self.reach: dict[str, Reach] = {}
         self.tests: dict[str, Reach] = {}  # file or directory a pytest command collects -> how that command runs
         # while following a job spec's ``entrypoint:`` (Ray/Anyscale/KubeRay job submitted by a command) only the
@@ -82,9 +106,7 @@ class Wiring:
         self._root_imports.clear()
 
     def _modules(self, dotted: str) -> list[str]:
-        """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
-        want = dotted.split(".")
-        return [vp for vp in self._by_name.get(want[-1], ()) if _module_parts(vp)[-len(want):] == want]
+        return self._names.files(dotted)
 
     # ---------------------------------------------------------------- roots
     def _add(self, vpath: str, reach: Reach) -> None:
@@ -165,17 +187,17 @@ class Wiring:
                 found = ix.fact(e.path, CONTAINER_FACTS) or []
                 facts = ix.fact(e.path, FILE_FACTS) if found else None
                 for cmd, line in found:
-                    kind = AUTOMATED if facts is not None and facts[0] else ENTRYPOINT
+                    kind = AUTOMATED if facts is not None and orchestrated(ix, facts) else ENTRYPOINT
                     self._command(cmd, Reach(kind, (f"container {e.path}:{line}",)), base=_dir_of(vp), at=(e.path, line))
         # orchestrator definitions and __main__ scripts
         for vp, e in self._py.items():
-            if not ix.mentions(e.path, SCRIPT_NEEDLES):
+            if not may_be_root(ix, e.path):
                 continue
             facts = ix.fact(e.path, FILE_FACTS)
             if facts is None:
                 continue
-            orchestrated, main, imports = facts
-            if orchestrated:
+            _, main, imports = facts
+            if orchestrated(ix, facts):
                 self._add(vp, Reach(AUTOMATED, (f"pipeline definition {e.path}",)))
             elif main:
                 self._add(vp, Reach(ENTRYPOINT, (f"__main__ script {e.path}",)))
@@ -328,18 +350,27 @@ class Wiring:
             if e is None or not (vp.endswith(".py") or vp.endswith(".ipynb")):
                 continue
             modules = self._root_imports.pop(vp, None)
+            if modules is None and not self.index.has_fact(e.path, FILE_FACTS):
+                self._prefetch(e.path, MAX_FILES - seen)
             if modules is None:
                 facts = self.index.fact(e.path, FILE_FACTS)
                 if facts is None:
                     continue
                 modules = _modules_of(facts[2], vp)
-            for dotted in modules:
-                for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
-                    paths = self._modules(cand) if cand else None
-                    if paths:
-                        best = min(paths, key=lambda p: _distance(p, vp))
-                        self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
-                        break
+            for best in self._names.followed(modules, vp):
+                self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
+
+    def _prefetch(self, path: str, room: int) -> None:
+        """The imports of a file not parsed yet are needed: those of the other queued files not parsed yet will be too
+        (the queue is the breadth-first frontier), so they are derived together, by a parallel scan's workers when the
+        frontier is large enough (PrefectHQ/prefect: ~400 files in 4 rounds, parsed by the scanning process alone before)."""
+        todo = [path]
+        for vp, _ in list(self._queue)[:room]:
+            e = self._py.get(vp)
+            if e is not None and vp not in self._root_imports and not self.index.has_fact(e.path, FILE_FACTS):
+                todo.append(e.path)
+        if len(todo) >= PREFETCH_MIN:
+            self.index.prefetch_facts(FILE_FACTS, list(dict.fromkeys(todo)))
 
     # ---------------------------------------------------------------- queries
     def of(self, vpath: str) -> Reach | None:
@@ -574,23 +605,45 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     if tree is None:
         return None
     imports: list[list[Any]] = []
-    orchestrated = False
+    orch = False
     for node in statements(tree):  # imports are statements: no expression is walked
         cls = node.__class__
         if cls is ast.Import:
             names = [a.name for a in node.names]  # type: ignore[attr-defined]
             imports.append([-1, None, names])
-            orchestrated = orchestrated or any(_is_mod(n, ORCHESTRATOR_MODULES) for n in names)
+            orch = orch or any(_is_mod(n, ORCHESTRATOR_MODULES) for n in names)
         elif cls is ast.ImportFrom:
             mod, level = node.module, node.level  # type: ignore[attr-defined]
             imports.append([level, mod, [a.name for a in node.names]])  # type: ignore[attr-defined]
-            orchestrated = orchestrated or bool(mod and level == 0 and _is_mod(mod, ORCHESTRATOR_MODULES))
-    return [orchestrated, has_main_guard(tree), imports]
+            orch = orch or bool(mod and level == 0 and _is_mod(mod, ORCHESTRATOR_MODULES))
+    return [orch, has_main_guard(tree), imports]
 
 
 # a walk of statements: cheap; derived as a file is parsed when it can be a root of the graph (its words: an orchestrator
 # or ``__main__``), the files the graph asks about in any case; those its imports reach are derived as they are reached
 FILE_FACTS = register_fact("wiring.file", _file_facts, eager=lambda index, path: index.may_mention(path, SCRIPT_NEEDLES))
+
+
+def orchestrated(index: FileIndex, facts: list[Any]) -> bool:
+    """Does the file of these ``FILE_FACTS`` define an orchestrator's pipeline (it imports an orchestrator)? An import of
+    a package the repository itself defines (facts.own_packages: the source of ``prefect`` and its tests importing
+    ``prefect``) is its own code, not a use of the tool: only an orchestrator the repository does not define counts."""
+    if not facts[0]:
+        return False
+    own = own_names(index)
+    if not own:
+        return True
+    return any(m.split(".", 1)[0] not in own and _is_mod(m, ORCHESTRATOR_MODULES) for level, mod, names in facts[2] if level <= 0
+               for m in (names if level < 0 else [mod]) if m)
+
+
+def may_be_root(index: FileIndex, path: str) -> bool:
+    """Can this Python file be a root of the graph (a pipeline definition or a ``__main__`` script)? It names an
+    orchestrator the repository does not define, or ``__main__`` (words): the name of a package of its own alone
+    cannot make it a root, so such a file is not parsed for that (PrefectHQ/prefect: ~1,300 files name ``prefect``)."""
+    own = own_names(index)
+    needles = SCRIPT_NEEDLES if not own else tuple(n for n in SCRIPT_NEEDLES if n.decode() not in own)
+    return index.mentions(path, needles)
 
 
 def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
@@ -602,10 +655,56 @@ def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
     for path in paths:
         if path not in py:
             continue
-        if index.mentions(path, SCRIPT_NEEDLES):
+        if may_be_root(index, path):
             index.fact(path, FILE_FACTS)
         if index.mentions(path, _CONTAINER_WORDS) and index.mentions(path, _PYTHON_WORDS) and index.fact(path, CONTAINER_FACTS):
             index.fact(path, FILE_FACTS)  # a file declaring a container: the graph asks whether it is a pipeline definition
+
+
+class ImportFrontier:
+    """The files the graph's import following reaches from the roots whose file facts are known (a Python file that may be
+    a root, ``may_be_root``, and defines a pipeline or guards ``__main__`` is a root of ``Wiring._roots``), a level at a
+    time. A parallel scan has its workers derive the facts of each level (``pending``) before the scanning process builds
+    the graph, which then parses none of them: the files are among those the graph's own following parses, so none is
+    parsed for nothing (those reached only through the roots' commands are left to the graph)."""
+
+    def __init__(self, index: FileIndex) -> None:
+        self.index = index
+        self._names = _Modules(index)
+        self._reached: set[str] = set()
+        self._queue: list[str] = []
+        self._asked: set[str] = set()
+        for vp, e in self._names.py.items():  # the roots as Wiring._roots tells them
+            if may_be_root(index, e.path) and index.fact_at_hand(e.path, FILE_FACTS):
+                facts = index.fact(e.path, FILE_FACTS)
+                if facts is not None and (facts[1] or orchestrated(index, facts)):
+                    self._reach(vp)
+
+    def _reach(self, vpath: str) -> None:
+        if vpath not in self._reached and len(self._reached) < MAX_FILES:
+            self._reached.add(vpath)
+            self._queue.append(vpath)
+
+    def pending(self) -> list[str]:
+        """Follow the imports of every file reached whose facts are known (derived since the last call included); the
+        paths of the files reached whose facts are not (empty: all followed). A file returned once is derived here
+        the next time, if nobody derived it meanwhile."""
+        out: list[str] = []
+        waiting: list[str] = []
+        while self._queue:
+            vp = self._queue.pop()
+            e = self._names.py[vp]
+            if vp not in self._asked and not self.index.fact_at_hand(e.path, FILE_FACTS):
+                self._asked.add(vp)
+                waiting.append(vp)
+                out.append(e.path)
+                continue
+            facts = self.index.fact(e.path, FILE_FACTS)
+            if facts is not None:
+                for target in self._names.followed(_modules_of(facts[2], vp), vp):
+                    self._reach(target)
+        self._queue = waiting
+        return out
 
 
 def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:

@@ -164,3 +164,19 @@ def test_orchestrated_deploys_are_read_from_a_fact_of_the_first_parse(tmp_path: 
         ["deploy", [7, None, "sagemaker"], []],
         ["reload", None, [[11, None, "http://serve:5000/v1/reload", True]]],
         ["main", [7, None, "sagemaker"], []]]]  # the flow and the local helpers it calls
+
+
+def test_step_edges_are_file_facts_of_the_first_parse(tmp_path: Path, tiny_parse_cache: None) -> None:
+    from mlscan.facts.step_edges import feeds_training, step_edges
+
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
+        "pipe.py": ("def pipe():\n    data = fetch().outputs['data']\n    prep = clean(data=data)\n"
+                    "    train_model(x=prep.outputs['out'])\n    report(y=prep.output)\n"),
+        "other.py": "def f(out):\n    return out.outputs\n",  # an output read, no step consuming it
+        "plain.py": "def g():\n    print('output')\n",
+    }))))
+    for path in ("pipe.py", "other.py", "plain.py"):
+        assert ix.python(path) is not None  # parsed first by another consumer; the trees leave the cache at once
+    assert step_edges(ix) == {("fetch", "clean"), ("clean", "train_model"), ("clean", "report")}
+    assert feeds_training(ix, "fetch") and not feeds_training(ix, "report")
+    assert max(ix.parse_counts.values()) == 1
