@@ -793,6 +793,7 @@ def _section_body(lines: list[str], e: Evidence) -> Evidence:
     first = e.line or 1
     shown: list[str] = []
     start = end = 0
+    level = len(lines[first - 1].strip()) - len(lines[first - 1].strip().lstrip("#")) if 0 < first <= len(lines) else 0
     for j in range(first + 1, min(len(lines), first + LOOKAHEAD) + 1):
         st = lines[j - 1].strip()
         if _HEADING.match(lines[j - 1]) or (j == first + 1 and st and _SETEXT.match(st)):
@@ -800,6 +801,8 @@ def _section_body(lines: list[str], e: Evidence) -> Evidence:
                 break
             if j == first + 1 and _SETEXT.match(st):
                 continue
+            if level and len(st) - len(st.lstrip("#")) > level:
+                continue  # a section that opens with its first subsection (``## Retraining`` / ``### Check ...``): read on
             break
         if not st or st.startswith(("```", "~~~")):
             continue

@@ -513,3 +513,19 @@ def test_t1_of_a_readme_whose_only_commands_run_tests_still_cites_them(tmp_path:
     readme = _README_TESTS_FIRST.split("    ## Docker Usage")[0]
     qs = _scan(tmp_path, {"README.md": readme, "tests/unit/test_app.py": "def test_x():\n    assert True\n"})
     assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+# ---------------------------------------------------------------- a heading whose section opens with a subsection
+
+
+def test_a_heading_cited_alone_reads_on_into_its_first_subsection(tmp_path: Path) -> None:
+    from mlscan.evidence import _section_body
+    from mlscan.model import Evidence
+
+    lines = ["## 6. Retraining", "", "### Check if retraining is needed", "```bash", "python src/retrain_model.py", "```",
+             "", "## 7. Rollback", "", "python src/rollback.py"]
+    got = _section_body(lines, Evidence("docs/guide.md", 1, "## 6. Retraining"))
+    assert got.line == 5 and got.snippet == "python src/retrain_model.py"
+    # a heading followed by a sibling section says nothing: it stays (the bare-lead test flags it)
+    same = _section_body(lines[:1] + lines[7:], Evidence("docs/guide.md", 1, "## 6. Retraining"))
+    assert same.line == 1
