@@ -522,12 +522,13 @@ def test_a_heading_cited_alone_reads_on_into_its_first_subsection(tmp_path: Path
     from mlscan.evidence import _section_body
     from mlscan.model import Evidence
 
-    lines = ["## 6. Retraining", "", "### Check if retraining is needed", "```bash", "python src/retrain_model.py", "```",
-             "", "## 7. Rollback", "", "python src/rollback.py"]
+    lines = ["## 6. Retraining", "", "### Check if retraining is needed", "```bash", "# checks if 30 days have passed",
+             "python src/retrain_model.py", "```", "", "## 7. Rollback", "", "python src/rollback.py"]
     got = _section_body(lines, Evidence("docs/guide.md", 1, "## 6. Retraining"))
-    assert got.line == 5 and got.snippet == "python src/retrain_model.py"
+    # the code block's comment is neither a heading that ends the section nor the command shown
+    assert got.line == 6 and got.snippet == "python src/retrain_model.py"
     # a heading followed by a sibling section says nothing: it stays (the bare-lead test flags it)
-    same = _section_body(lines[:1] + lines[7:], Evidence("docs/guide.md", 1, "## 6. Retraining"))
+    same = _section_body(lines[:1] + lines[8:], Evidence("docs/guide.md", 1, "## 6. Retraining"))
     assert same.line == 1
 
 
