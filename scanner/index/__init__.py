@@ -339,6 +339,9 @@ class FileIndex:
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
         self.memo_store: Any = None
+        # derives one file fact of many files at once (a parallel scan's workers: parallel.prefetch_facts), or None; set
+        # while the scanning process builds its shared models alone, for a model that will ask a fact of many files
+        self.fact_prefetcher: Any = None
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
@@ -726,6 +729,16 @@ class FileIndex:
         store.put(key, path, value, stored)
         return value, stored
 
+    def has_fact(self, path: str, name: str) -> bool:
+        """Is the file fact at hand here (derived, or adopted from a worker), so that asking it parses nothing?"""
+        return self._facts.get((path, name)) is not _MISSING
+
+    def prefetch_facts(self, name: str, paths: list[str]) -> None:
+        """Derive the file fact ``name`` of these files, in a parallel scan's workers when ``fact_prefetcher`` is set
+        (their facts adopted here, as the words phase's are); otherwise nothing is done: each is derived when asked."""
+        if self.fact_prefetcher is not None:
+            self.fact_prefetcher(name, [p for p in paths if not self.has_fact(p, name)])
+
     def start_fact_log(self) -> None:
         """Log every file fact derived from now on (a worker process sends them to the scanning process: adopt_facts)."""
         self._fact_log = []
@@ -830,6 +843,13 @@ class FileIndex:
         if w not in self._warned:
             self._warned.add(w)
             self.warnings.append(w)
+
+    def drop_set_aside(self) -> None:
+        """Forget the one text and the one parse too large for their caches, kept aside until another such value comes
+        (lru.Lru): a parallel scan's process calls it between tasks, whose files are their own (a worker kept the last
+        big notebook's tree and the 8 MB line of a minified file through every later task)."""
+        self._text.big = None
+        self._parsed.big = None
 
     def share_caches(self, processes: int) -> None:
         """Empty the text and parse caches and size them for ``processes`` processes working at once (before
