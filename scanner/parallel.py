@@ -110,7 +110,11 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
                         jobs, children_only=True):
             index.adopt_facts(log)
         _follow_imports(index, detectors, python_files, jobs)
-    _shared_models(index)
+    index.fact_prefetcher = lambda name, paths: prefetch_facts(index, name, paths, jobs)
+    try:
+        _shared_models(index)
+    finally:
+        index.fact_prefetcher = None
     visitors = any(type(d).visit is not Detector.visit for d in detectors)
     if units is None:
         py_chunks = _chunks(range(len(python_files)), jobs * CHUNKS_PER_JOB) if visitors else []
@@ -185,7 +189,7 @@ def _follow_imports(index: FileIndex, detectors: Sequence[Detector], python_file
                 for path in todo:
                     index.fact(path, FILE_FACTS)
             else:
-                for log in _map(index, detectors, python_files, [("facts", c) for c in _chunks(todo, jobs * FOLLOW_CHUNKS_PER_JOB)],
+                for log in _map(index, detectors, python_files, [("facts", (FILE_FACTS, c)) for c in _chunks(todo, jobs * FOLLOW_CHUNKS_PER_JOB)],
                                 jobs, children_only=True):
                     index.adopt_facts(log)
             todo = frontier.pending()
@@ -194,12 +198,24 @@ def _follow_imports(index: FileIndex, detectors: Sequence[Detector], python_file
 
 
 def _shared_models(index: FileIndex) -> None:
+    from .facts.ops import k8s_docs
     from .facts.wiring import wiring
 
-    try:
-        wiring(index)  # memoised in the index (with the CI model it is built from), inherited by the workers
-    except Exception:  # noqa: BLE001 - a detector that needs it meets the same error and reports it
-        pass
+    # memoised in the index, inherited by the workers. The Kubernetes documents are read by several detector passes,
+    # which the scanning process and the workers share out: built by whichever process needed them first, they were
+    # built in both (kubeflow/pipelines: ~0.4 s of YAML each); built here, once, the workers inherit them
+    for build in (wiring, k8s_docs):  # wiring: with the CI model it is built from
+        try:
+            build(index)
+        except Exception:  # noqa: BLE001 - a detector that needs it meets the same error and reports it
+            pass
+
+
+def prefetch_facts(index: FileIndex, name: str, paths: list[str], jobs: int) -> None:
+    """Derive one file fact of many files in ``jobs`` forked workers (the scanning process waits: it is building a shared
+    model that needs them) and adopt what they derived: that fact, and the eager facts of each file they parsed."""
+    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True):
+        index.adopt_facts(log)
 
 
 def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
@@ -371,27 +387,13 @@ def _execute(run: _Run, task: tuple[str, Any]) -> Any:
     if kind == "words":
         return _words_task(run.index, arg)
     if kind == "facts":
-        return _facts_task(run.index, arg)
+        return _facts_task(run.index, *arg)
     if run.units is not None:
         return _execute_unit(run, kind, arg)
     if kind == "detect":
         return detect_one(run.index, run.detectors[arg])
     start, end = arg
     return python_pass(run.index, run.detectors, run.python_files[start:end])
-
-
-def _facts_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
-    """The wiring graph's file facts of these files (parsing them, with their eager facts): the facts derived, for
-    FileIndex.adopt_facts."""
-    from .facts.wiring import FILE_FACTS
-
-    index.start_fact_log()
-    try:
-        for path in paths:
-            index.fact(path, FILE_FACTS)
-    finally:
-        log = index.take_fact_log()
-    return log
 
 
 def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
@@ -404,6 +406,18 @@ def _words_task(index: FileIndex, paths: Sequence[str]) -> list[list[Any]]:
     try:
         index.prime_words(paths)
         prefetch_roots(index, paths)
+    finally:
+        log = index.take_fact_log()
+    return log
+
+
+def _facts_task(index: FileIndex, name: str, paths: Sequence[str]) -> list[list[Any]]:
+    """Derive the fact ``name`` of these files: the facts derived (that one, and every eager one of each file parsed), for
+    FileIndex.adopt_facts."""
+    index.start_fact_log()
+    try:
+        for path in paths:
+            index.fact(path, name)
     finally:
         log = index.take_fact_log()
     return log

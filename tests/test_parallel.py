@@ -208,6 +208,68 @@ def test_the_wiring_graph_is_built_from_facts_the_workers_derived(tmp_path: Path
     assert {("wiring.file|python|plain", r) for r in (roots | imported) - {"broken_flow.py"}} <= set(stored)
 
 
+def test_the_graph_asks_the_workers_for_the_imports_of_a_large_frontier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files a root's imports reach are parsed for their own imports breadth first: when the frontier of files not
+    parsed yet is large (wiring.PREFETCH_MIN), a parallel scan's workers parse them and the scanning process adopts their
+    facts; a small frontier is parsed where the graph is built. The graph, the files parsed and the report are the serial
+    scan's."""
+    from mlscan.facts import wiring as wiring_mod
+
+    from tests.conftest import git_repo
+
+    n = wiring_mod.PREFETCH_MIN + 8
+    files = {".github/workflows/ci.yml": "on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
+             "      - run: python scripts/run.py\n",
+             "scripts/run.py": "".join(f"import pkg.mod_{i}\n" for i in range(n)) + "print('run')\n",
+             "pkg/__init__.py": "", "pkg/leaf.py": "X = 1\n", "pkg/mod_3.py": "def (:\n"}
+    files.update({f"pkg/mod_{i}.py": "from pkg import leaf\n" for i in range(n) if i != 3})
+    repo = git_repo(tmp_path / "repo", files)
+    serial = FileIndex(resolve_target(str(repo)))
+    run_detectors(serial, load_detectors(), 1)
+
+    rounds: list[int] = []
+    real_prefetch = parallel.prefetch_facts
+
+    def prefetch(index: FileIndex, name: str, paths: list[str], jobs: int) -> None:
+        rounds.append(len(paths))
+        real_prefetch(index, name, paths, jobs)
+
+    graph_parses: list[str] = []
+    real_shared = parallel._shared_models
+
+    def shared(index: FileIndex) -> None:
+        before = dict(index.parse_counts)
+        real_shared(index)
+        graph_parses.extend(k[0] for k, c in index.parse_counts.items() if c > before.get(k, 0) and os.getpid() == parent)
+
+    parent = os.getpid()
+    monkeypatch.setattr(parallel, "prefetch_facts", prefetch)
+    monkeypatch.setattr(parallel, "_shared_models", shared)
+    forked = FileIndex(resolve_target(str(repo)))
+    run_detectors(forked, load_detectors(), 2)
+    assert wiring_mod._encode(wiring_mod.wiring(forked)) == wiring_mod._encode(wiring_mod.wiring(serial))
+    assert wiring_mod.wiring(forked).automated("pkg/mod_0.py") and wiring_mod.wiring(forked).automated("pkg/leaf.py")
+    assert rounds == [n]  # the modules run.py imports (pkg/__init__.py and pkg/leaf.py after them: a small frontier)
+    assert not {f"pkg/mod_{i}.py" for i in range(n)} & set(graph_parses)  # their facts came from the workers
+    assert forked.stats.parsed == serial.stats.parsed and sorted(forked.warnings, key=repr) == sorted(serial.warnings, key=repr)
+    assert any(w.code == "parse-error" and w.path == "pkg/mod_3.py" for w in forked.warnings)
+    assert _report(repo, 2) == _report(repo, 1)
+
+
+def test_the_kubernetes_documents_are_read_once_before_the_workers_fork(tmp_path: Path) -> None:
+    """Several detector passes read the Kubernetes documents and the processes share the passes out: the scanning process
+    reads them with the wiring graph, before it forks, and the workers inherit them (each built its own before)."""
+    from mlscan.facts import ops
+
+    from tests.conftest import git_repo
+
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: img:1\n"
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", {"k8s/pod.yaml": pod, "app.py": "print(1)\n"}))))
+    parallel._shared_models(index)
+    assert "ops-k8s-docs" in index._memo
+    assert [e.path for e, _doc in ops.k8s_docs(index)] == ["k8s/pod.yaml"]
+
+
 def test_yaml_parsed_after_the_words_phase_is_kept_for_the_detector_passes(tmp_path: Path) -> None:
     """The CI model and the wiring graph are built in the scanning process once the words phase's workers are done: the
     YAML they parse is kept for the whole scan (the workers inherit it), so the detector passes do not parse it again.

@@ -36,6 +36,11 @@ from .paths import (
 )
 from .templates import _render_template
 
+
+def _removed(vpath: str, removed: tuple[str, ...]) -> bool:
+    """Is a generated project's file one of ``removed`` or inside one of its directories?"""
+    return any(vpath == r or vpath.startswith(r + "/") for r in removed)
+
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
 # Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
@@ -334,6 +339,9 @@ class FileIndex:
         self.fact_store: Any = None  # mlscan.cache.facts.FactCache: file facts kept between scans
         # mlscan.cache.units.Units.restore_memo: a model kept between scans (memo with a codec), or _MISSING
         self.memo_store: Any = None
+        # derives one file fact of many files at once (a parallel scan's workers: parallel.prefetch_facts), or None; set
+        # while the scanning process builds its shared models alone, for a model that will ask a fact of many files
+        self.fact_prefetcher: Any = None
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
         all_paths = self._list_paths()
@@ -343,6 +351,7 @@ class FileIndex:
             p in self.all_paths or (target.subdir and f"{target.subdir}/{p}" in self.all_paths)
             for p in TEMPLATE_MANIFESTS
         )
+        self._hook_removed = self._template_hook_removals() if self.is_template_repo else ()
         self.entries: list[FileEntry] = self._classify(all_paths)
         self.template_files = sum(1 for e in self.entries if e.template)
         self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
@@ -442,12 +451,30 @@ class FileIndex:
                     continue
                 vpath = _template_vpath(p)
                 is_template = True
+                if self._hook_removed and _removed(vpath, self._hook_removed):
+                    skipped["template-removed"].append(p)  # the post-generation hook deletes it under the default options
+                    continue
             elif is_template:
                 skipped["template"].append(p)
                 continue
             inner = vpath[len(sub) + 1 :] if sub and scope == "project" and vpath.startswith(sub + "/") else vpath
             entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
         return entries
+
+    def _template_hook_removals(self) -> tuple[str, ...]:
+        """Paths of the generated project a cookiecutter ``hooks/post_gen_project.py`` deletes under the defaults of
+        ``cookiecutter.json`` (read, never run: ``template_hooks``)."""
+        from .template_hooks import removed_paths
+
+        sub = self.target.subdir
+        for base in ([f"{sub}/"] if sub else []) + [""]:
+            manifest, hook = f"{base}cookiecutter.json", f"{base}hooks/post_gen_project.py"
+            if manifest in self.all_paths and hook in self.all_paths:
+                m, h = self.raw(manifest), self.raw(hook)
+                if m is None or h is None:
+                    return ()
+                return removed_paths(m.decode("utf-8", "replace"), h.decode("utf-8", "replace"))
+        return ()
 
     # ------------------------------------------------------------ selection
     def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:
@@ -701,6 +728,16 @@ class FileIndex:
             return value, None
         store.put(key, path, value, stored)
         return value, stored
+
+    def has_fact(self, path: str, name: str) -> bool:
+        """Is the file fact at hand here (derived, or adopted from a worker), so that asking it parses nothing?"""
+        return self._facts.get((path, name)) is not _MISSING
+
+    def prefetch_facts(self, name: str, paths: list[str]) -> None:
+        """Derive the file fact ``name`` of these files, in a parallel scan's workers when ``fact_prefetcher`` is set
+        (their facts adopted here, as the words phase's are); otherwise nothing is done: each is derived when asked."""
+        if self.fact_prefetcher is not None:
+            self.fact_prefetcher(name, [p for p in paths if not self.has_fact(p, name)])
 
     def start_fact_log(self) -> None:
         """Log every file fact derived from now on (a worker process sends them to the scanning process: adopt_facts)."""
