@@ -25,42 +25,25 @@ from mlscan.facts.orchestration import (
 )
 from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
+from mlscan.facts.schedules import EVENT_SCHEDULES, schedule_arg
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
 _SCHEDULE_KW = ("schedule", "schedule_interval", "timetable")
-_EVENT = ("Dataset", "Asset", "DatasetAll", "DatasetAny", "AssetAll", "AssetAny", "DatasetOrTimeSchedule", "AssetOrTimeSchedule")
-_INTERVAL = ("timedelta", "relativedelta", "Duration")
+_EVENT = EVENT_SCHEDULES
 _NOOP = ("EmptyOperator", "DummyOperator", "LatestOnlyOperator")
 _DATA_SENSORS = ("S3KeySensor", "S3KeysUnchangedSensor", "FileSensor", "GCSObjectExistenceSensor", "GCSObjectsWithPrefixExistenceSensor",
                  "GCSObjectUpdateSensor", "WasbBlobSensor", "WasbPrefixSensor", "SqlSensor", "BigQueryTableExistenceSensor", "HivePartitionSensor")
 
 
 def _schedule(call: ast.AST, consts: dict[str, ast.expr]) -> tuple[str | None, bool, str]:
-    """(cron text, active, trigger kind) of a DAG(...) call or @dag decorator."""
+    """(cron text, active, trigger kind) of a DAG(...) call or @dag decorator (the shared schedule judgement)."""
     if not isinstance(call, ast.Call):
         return None, False, "unset"
     if literal(kwarg(call, "is_paused_upon_creation"), False) is True:
         return "paused", False, "paused"
-    node = kwarg(call, *_SCHEDULE_KW)
-    if node is None:
-        return None, False, "unset"  # Airflow 3 default is None; never assume a schedule
-    if isinstance(node, ast.Name) and node.id in consts:
-        node = consts[node.id]
-    v = literal(node)
-    if v is None or (isinstance(v, str) and v.strip().lower() in ("none", "")):
-        return None, False, "manual"
-    if isinstance(v, str):
-        return (v, False, "once") if v.strip() == "@once" else (v, True, "cron")
-    names = {tail(dotted(n)) for n in walk(node) if isinstance(n, (ast.Call, ast.Name, ast.Attribute))}
-    if names & set(_EVENT) or isinstance(node, (ast.List, ast.Tuple, ast.BinOp)):
-        return "dataset", True, "event"
-    if isinstance(node, ast.Call) and call_tail(node) in _INTERVAL:
-        return "interval", True, "interval"
-    if isinstance(node, ast.Call) and node.args and isinstance(literal(node.args[0], None), str):
-        return literal(node.args[0]), True, "cron"  # CronTriggerTimetable("0 3 * * *", ...)
-    return dotted(node) or "expression", True, "cron"
+    return schedule_arg(kwarg(call, *_SCHEDULE_KW), consts)  # unset: Airflow 3 default is None; never assume a schedule
 
 
 def _dags(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.AST, int, str]]:

@@ -13,6 +13,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.ci_vocab import deploy_command
 from mlscan.facts.orchestration import all_strings, dig, line_of, trainingish, words
+from mlscan.facts.schedules import cron_resource
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -183,7 +184,7 @@ class ArgoWorkflow(Detector):
             name = ops.k8s_name(d)
             tool = "kubeflow" if "pipelines.kubeflow.org" in str(dig(d, "metadata", "annotations")) else "argo"
             steps, edges, io = _graph(wf)
-            active = kind != "CronWorkflow" or spec.get("suspend") is not True
+            active = kind != "CronWorkflow" or bool((c := cron_resource(d)) and c[1])  # ``suspend: true``: switched off
             if steps >= 2 and edges >= 1:
                 # cited at its first edge (``dependencies: [load-data]``), not at ``spec:``; a workflow that trains is
                 # what lineage from raw data to model input is about (D3 prefers it); one that moves no data is an

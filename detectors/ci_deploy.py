@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiJob, argv, ci_model
 from mlscan.detector import Detector
+from mlscan.facts.called_workflows import called_from, deciding_command, local_workflow, workflow_callers
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
     applies_setup_only,
@@ -30,6 +31,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
+from mlscan.facts.git_remote import push_remote
 from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -160,6 +162,12 @@ def _ssh_joined(cmds: list[Cmd]) -> list[tuple[Cmd, str]]:
     return out
 
 
+def _serving_deploy(text: str) -> str | None:
+    """A command's deploy target, infrastructure provisioning (Terraform, Pulumi, CloudFormation) left out."""
+    target = deploy_command(text)
+    return target if target not in ("terraform", "pulumi", "iac") else None
+
+
 class CiDeploy(Detector):
     """CI/CD deploys of a model or serving service, image pushes and deploy approval gates; feeds M2, T2, T4."""
 
@@ -184,6 +192,7 @@ class CiDeploy(Detector):
         deploying: set[tuple[str, str]] = set()
         pending: list[CiJob] = []
         repo_built: list[set[str]] = []
+        callers = workflow_callers(jobs)  # a reusable workflow's deploys are reached through the job that calls it
 
         def all_built() -> set[str]:
             """Every image reference the repository's CI jobs build or push (worked out on the first ``--image`` deploy)."""
@@ -213,6 +222,11 @@ class CiDeploy(Detector):
                     active = False  # a repository the reader still has to fill in (``github.com/USERNAME/...``): nothing syncs
                 if target == "gitops":
                     ships.setdefault((step.path, step.line), gitops_ships_model(step.name, step.with_))
+                if target and (callee := local_workflow(step.uses)) \
+                        and (hit := deciding_command(index, jobs, callee, _serving_deploy)) and (step.path, step.line) not in deploys:
+                    # a call of a reusable deploy workflow is cited at the called workflow's deploy command
+                    deploys[(step.path, step.line)] = (target, active, ((hit[0].path, hit[0].line),))
+                    chains[(step.path, step.line)] = (*reached_by(hit[0]), called_from((step.path, step.line)))
                 if target or placeholder_deploy(step):
                     deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
                 registry = image_push_uses(step, job)
@@ -221,6 +235,7 @@ class CiDeploy(Detector):
             cmds = job_commands(index, job)
             throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
             built = built_images(job) if job.self_hosted else set()
+            env = dict(job.env)
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(text)
@@ -242,6 +257,8 @@ class CiDeploy(Detector):
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
                 target = target or python_deploy(index, c)
+                if not target and (url := push_remote(cmds, c, env)):
+                    target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
                 ran = c.active
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run
@@ -262,7 +279,10 @@ class CiDeploy(Detector):
                                       "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
                                       "environment": job.environment, "stub": target == "placeholder",
                                       **({"ships_model": ships[(path, line)]} if (path, line) in ships else {})})
-                yield with_chain(f, chains.get((path, line), ())) if where else f
+                chain = chains.get((path, line), ()) if where else ()
+                if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:
+                    chain = (*chain, called_from(caller))  # a reusable workflow's own deploy: how it is reached
+                yield with_chain(f, chain)
             if ROLLBACK.search(f"{job.name} {job.stage}") and any(a for _, a, _ in deploys.values()):
                 # a CI job/stage that redeploys the previous release: rollback is automated
                 yield self.found("deploy.rollback", index, job.path, job.line, strength=Strength.STRONG,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import CiJob, ci_model, is_placeholder
+from mlscan.ci import CiJob, ci_model, is_placeholder, runs_on_releases, runs_on_releases_only
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import AUTOMATIC, deploy_command, deploy_uses, placeholder_deploy, test_runner, test_target_name
 from mlscan.facts.commands import (
@@ -87,12 +87,28 @@ def _checks_nothing(n: ast.AST, name: str) -> bool:
     return bool(args) and all(_literal(a) for a in args)
 
 
+_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "sys._exit"})
+
+
+def _exits_failing(node: ast.AST) -> bool:
+    """A call that ends the process with a failing status: ``sys.exit(1)``, ``exit("wrong label")`` (a message exits with
+    1). ``sys.exit(0)``, ``sys.exit()`` and a status computed at run time (``sys.exit(main())``) are not known to fail."""
+    if node.__class__ is not ast.Call:
+        return False
+    f = node.func  # type: ignore[attr-defined]
+    name = f.id if f.__class__ is ast.Name else f"{f.value.id}.{f.attr}" if f.__class__ is ast.Attribute and f.value.__class__ is ast.Name else ""
+    if name not in _EXIT_CALLS or len(node.args) != 1:  # type: ignore[attr-defined]
+        return False
+    arg = node.args[0]  # type: ignore[attr-defined]
+    return arg.__class__ is ast.Constant and arg.value not in (0, None, False) and not (isinstance(arg.value, str) and not arg.value)
+
+
 def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     """What a test command's outcome needs of one Python file, in one walk: [asserts, raises, endpoint calls].
     ``asserts``: an assertion (``assert``, ``self.assertEqual``, ``np.testing.assert_*``, ``pytest.raises``) outside
     exception handlers (``assert False`` in the handler of a ``try: print(...)`` checks nothing), that tests some code:
     one on literals only (``assert True``, ``assert 1 == 1``, ``self.assertEqual(1, 1)``) checks nothing;
-    ``raises``: a ``raise`` outside handlers (it fails a script run directly); ``endpoint calls``: it describes or
+    ``raises``: a ``raise`` or ``sys.exit(1)`` outside handlers (it fails a script run directly); ``endpoint calls``: it describes or
     invokes a deployed endpoint. None when it does not parse. (A file fact: a scan parses each test file once, however
     many test commands collect it, and a rescan reads it from the facts cache.)"""
     tree = index.python(path)
@@ -120,6 +136,8 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 asserts = True
         elif cls is ast.Raise and not raises and id(n) not in handled and id(n) not in skips:
             raises = True
+        elif cls is ast.Expr and not raises and id(n) not in handled and id(n) not in skips and _exits_failing(n.value):  # type: ignore[attr-defined]
+            raises = True  # ``sys.exit(1)``: the script run directly fails its step, like an uncaught raise
     # the calls (the module's node list) only when one can change the answer: the name of an assertion or endpoint call
     # is an identifier, written as it is in a plain ASCII source file (not a notebook, not a template)
     if text is not None and text.isascii() and "{{" not in text and "endpoint" not in text and (asserts or not any(w in text for w in _ASSERT_WORDS)):
@@ -204,7 +222,8 @@ def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
     """The name of a GitHub Actions job of the same workflow that deploys without waiting for ``job``: jobs of a workflow
     run in parallel unless ``needs:`` (directly or through other jobs) orders them, so a deploy job that does not need
     the test job ships whatever the tests say. "" when every deploying job of the workflow waits for it (or the test
-    job deploys itself, after its tests)."""
+    job deploys itself, after its tests). A deploying job of another workflow that runs only when a release is cut,
+    while ``job`` never runs on a release, is named with its workflow (``path:job``)."""
     if job.system != "github":
         return ""
     same = {j.name: j for j in jobs if j.system == "github" and j.path == job.path}
@@ -218,6 +237,14 @@ def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
     for j in same.values():
         if j is not job and not waits(j.name) and _deploys(index, j):
             return j.name
+    # a workflow of its own that deploys when a release is cut (tag pushes, ``release`` events) while these tests run
+    # only on branch pushes and pull requests: nothing runs them on what that workflow ships, and nothing links the two
+    # (``workflow_run`` on the tested workflow, a test job the deploy needs are what would)
+    if runs_on_releases(job):
+        return ""
+    for j in jobs:
+        if j.system == "github" and j.path != job.path and runs_on_releases_only(j) and _deploys(index, j):
+            return f"{j.path}:{j.name}"
     return ""
 
 

@@ -235,6 +235,46 @@ def _ci_registers_data(index: FileIndex) -> bool:
     return bool(index.memo("data-lineage:ci-registers-data", build))
 
 
+_AML_PINNED = lazy_re(r"^azureml:(?:[\w.-]+|\{\}):(?:\d+|\{\})$")
+_JOB_INPUT = lazy_re(r"\binputs\.[\w-]+\.path=$")
+
+
+def _pattern(node: ast.AST | None) -> str:
+    """A string expression with each formatted value as ``{}`` (``f"azureml:{name}:{version}"`` -> ``azureml:{}:{}``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values)
+    return ""
+
+
+def _aml_job_inputs(tree: ast.AST) -> list[int]:
+    """Lines where a job's input is an Azure ML data asset at an explicit version (``azureml:<name>:<version>``, the
+    version written or worked out before the job is submitted; not ``@latest``): ``Input(path=ref)`` or the CLI's
+    ``az ml job create --set inputs.<name>.path=ref``. The job then records which registered data version it trained
+    on (Azure ML v2 data assets are versioned; a job input names one)."""
+    refs: set[str] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.Assign) and _AML_PINNED.match(_pattern(n.value)):
+            refs |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+
+    def pinned(v: ast.AST | None) -> bool:
+        return bool(_AML_PINNED.match(_pattern(v))) or isinstance(v, ast.Name) and v.id in refs
+
+    out: list[int] = []
+    for n in walk(tree):
+        if isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")) == "Input":
+            if any(k.arg == "path" and pinned(k.value) for k in n.keywords):
+                out.append(n.lineno)
+        elif isinstance(n, ast.JoinedStr):
+            for i, v in enumerate(n.values[1:], start=1):
+                before = n.values[i - 1]
+                if isinstance(v, ast.FormattedValue) and isinstance(before, ast.Constant) and isinstance(before.value, str) \
+                        and _JOB_INPUT.search(before.value) and pinned(v.value):
+                    out.append(n.lineno)
+    return out
+
+
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str], calls: list[ops.PyCall],
             alone: bool = False) -> Iterator[tuple[str, int, str, dict]]:
     """(signal, line, tool, extra attrs) for every data-version pin, log or versioned store in a file (``alone``: raise
@@ -302,6 +342,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
                 yield (V if pinned else S), n.lineno, "lakefs", ({"pinned": True} if pinned else {})
             elif re.search(r"\b(VERSION|TIMESTAMP)\s+AS\s+OF\b", n.value) and re.search(r"\bSELECT\b", n.value, re.I):
                 yield V, n.lineno, "delta", {"pinned": True}
+    if index.contains(e.path, (b"azureml:",)):
+        for line in _aml_job_inputs(tree):
+            yield V, line, "azureml", {"pinned": True, "how": "job-input"}
 
 
 _DATA_FILE = lazy_re(r"(?i)\.(csv|tsv|parquet|feather|arrow|jsonl|avro|orc)$")

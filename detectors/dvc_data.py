@@ -81,18 +81,24 @@ class DvcData(Detector):
                 model_paths: list[str] = []
                 pinned: int | None = None  # the first hashed data dep: the pinned data itself (D1)
                 link: tuple[int, int] | None = None  # a stage's hashed data dep -> its hashed model output (D2)
+                code_link: tuple[int, int] | None = None  # a stage's hashed code dep -> its hashed model output (E3)
                 for name, st in stages.items():
                     if not isinstance(st, dict):
                         continue
                     first = first or stages.line_of(name)
                     deps = st.get("deps") or []
                     stage_data: int | None = None
+                    stage_code: int | None = None  # the stage's hashed code: a file named for training first
+                    code_name = ""
                     for i, d in enumerate(deps):
                         if not _hashed(d):
                             continue
                         p = str(d.get("path", ""))
                         if p.endswith((".py", ".R", ".sh", ".ipynb", ".sql")):
                             code_deps = True
+                            name = p.rsplit("/", 1)[-1].lower()
+                            if stage_code is None or "train" in name and "train" not in code_name:
+                                stage_code, code_name = _item_line(deps, i) or stage_code, name
                         elif not p.endswith((".yaml", ".yml", ".toml")):
                             data_deps = True
                             stage_data = stage_data or _item_line(deps, i)
@@ -105,6 +111,8 @@ class DvcData(Detector):
                             facts.setdefault("model_outs", _item_line(outs, i))
                             if stage_data and link is None and _item_line(outs, i):
                                 link = (stage_data, _item_line(outs, i) or 0)
+                            if stage_code and code_link is None and _item_line(outs, i):
+                                code_link = (stage_code, _item_line(outs, i) or 0)
                 if pinned:
                     facts["data_deps"] = pinned
                 if first is None:
@@ -115,6 +123,8 @@ class DvcData(Detector):
                          for fact, ln in facts.items() if ln and (fact != "model_outs" or attrs["model_outs"]) and not (fact == "data_deps" and link)]
                 if link:  # the data the model was built from, hashed, beside the model it built: the link itself
                     extra.insert(0, replace(self._link(index, e.path, *link), fact="data_deps"))
+                if code_link and attrs["model_outs"]:  # the code that built the model, hashed, beside it: its code version
+                    extra.append(replace(self._link(index, e.path, *code_link), fact="code_model", context="code -> model of one stage"))
                 yield self.found("dvc.lock", index, e.path, first, strength=Strength.STRONG, attrs=attrs, extra=extra)
                 if data_deps:
                     # the hash that pins the data, not the stage's command

@@ -63,8 +63,9 @@ class EnvDockerfile(Detector):
                     if words and words[0] not in stages:
                         bases.append((image, _base_pinned(image)))
                         # ``FROM $BASE_IMAGE``: the image is the ARG's default, cited with the FROM that reads it
-                        var = _VAR.match(words[0])  # the whole image from an ARG, not only its tag (``pytorch:${V}``)
-                        base_at = (ins.line, arg_lines.get(var.group(1)) if var and args.get(var.group(1)) else None)
+                        # or its tag (``python:${PYTHON_VERSION}-slim``): the pin is the ARG's default, shown with the FROM
+                        var = next((m for m in _VAR.finditer(words[0]) if args.get(m.group(1))), None)
+                        base_at = (ins.line, arg_lines.get(var.group(1)) if var else None)
                 elif ins.instruction == "ENTRYPOINT":
                     entry = exec_form(ins.value)
                 elif ins.instruction == "CMD":
@@ -77,6 +78,8 @@ class EnvDockerfile(Detector):
                             installs += 1
                             if not verdict:
                                 unpinned_installs.append(cmd[:80])
+                        elif _installs_project(cmd):
+                            installs += 1  # the project itself: what its own metadata declares (pinned or not, it says)
             if not bases:
                 continue
             base_pinned = all(p for _, p in bases)
@@ -134,7 +137,7 @@ _TRACKING_SERVER = lazy_re(r"^\s*(\S*/)?(python3?\s+-m\s+)?mlflow\s+(server|ui)\
 
 
 _FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"
-                     r"\bpip3?\s+install\s+(-\S+\s+)*(-e\s+)?\.(\[[^\]]*\])?(\s|$)|\b(conda|mamba|micromamba)\s+env\s+(create|update)\b|"
+                     r"\bpip3?\s+install\s+(-\S+\s+)*(-e\s+)?[\"']?\.(\[[^\]]*\])?[\"']?(\s|$)|\b(conda|mamba|micromamba)\s+env\s+(create|update)\b|"
                      r"environment\.ya?ml|\bsetup\.py\s+install\b")
 
 
@@ -226,7 +229,7 @@ def _install(index: FileIndex, e: FileEntry, cmd: str) -> bool | None:
         return None
     if words[0] == "pipenv" and not [w for w in words[words.index("install") + 1:] if not w.startswith("-")]:
         return bool(index.select(("**/Pipfile.lock",)))
-    head = next((w.rsplit("/", 1)[-1] for w in words if not w.startswith("-") and "=" not in w), "")
+    head = _installer(words)
     if not (head.startswith("pip") or head.startswith("python") and "pip" in words or head in ("conda", "mamba", "micromamba")):
         return None
     rest = words[words.index("install") + 1:]
@@ -239,8 +242,8 @@ def _install(index: FileIndex, e: FileEntry, cmd: str) -> bool | None:
         if w in ("-r", "--requirement", "-c", "--constraint") and i + 1 < len(rest):
             skip = True
             verdict = (verdict is not False) and (w in ("-c", "--constraint") or _req_file_pinned(index, e, rest[i + 1]))
-        elif w.startswith("-") or w in (".", "./") or w.startswith(("/", "./", "git+", "http")) or "{" in w:
-            continue
+        elif w.startswith("-") or _PROJECT_REQ.match(w) or w.startswith(("/", "./", "git+", "http")) or "{" in w:
+            continue  # an option, the project itself (counted by ``_installs_project``), a path or URL
         else:
             name = re.split(r"[=<>!~\[@ ]", w, maxsplit=1)[0].lower()
             if name in _TOOLING or not name:
@@ -248,6 +251,31 @@ def _install(index: FileIndex, e: FileEntry, cmd: str) -> bool | None:
             ok = pinned(_spec(w), w) or bool(re.search(r"[^=<>!]=\d", w) and head in ("conda", "mamba", "micromamba"))
             verdict = (verdict is not False) and ok
     return verdict
+
+
+def _installer(words: list[str]) -> str:
+    """The program an install command runs: its first word that is no option or assignment (``pip``, ``conda``), with
+    ``uv pip install`` read as the pip it stands in for."""
+    head = next((w.rsplit("/", 1)[-1] for w in words if not w.startswith("-") and "=" not in w), "")
+    if head == "uv" and "pip" in words[: words.index("install")]:
+        return "pip"
+    return head
+
+
+# the project's own folder as a pip requirement: ``.``, ``./``, ``.[api]``, ``./service[gpu]`` (``-e`` or not)
+_PROJECT_REQ = lazy_re(r"^\.{1,2}(?:/[\w.\-/]*)?(?:\[[\w,.\- ]*\])?$")
+
+
+def _installs_project(cmd: str) -> bool:
+    """A pip install of the project's own folder (``pip install -e ".[api]"``, ``uv pip install .``): it installs the
+    dependencies the project's metadata declares, an install from the project's file like ``-r requirements.txt``."""
+    words = argv(cmd)
+    if "install" not in words:
+        return False
+    head = _installer(words)
+    if not (head.startswith("pip") or head.startswith("python") and "pip" in words):
+        return False
+    return any(_PROJECT_REQ.match(w) for w in words[words.index("install") + 1:] if not w.startswith("-"))
 
 
 def _req_file_pinned(index: FileIndex, e: FileEntry, ref: str) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import dig, line_of, trainingish
+from mlscan.facts.schedules import cron_resource
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -34,6 +35,6 @@ class K8sCronJob(Detector):
                         texts += [v] if isinstance(v, str) else [str(x) for x in v] if isinstance(v, list) else []
             if not trainingish(*texts):
                 continue
-            active = not (isinstance(spec, dict) and spec.get("suspend") is True)
+            active = bool((c := cron_resource(d)) and c[1])  # ``suspend: true``: switched off (the shared schedule judgement)
             yield self.found("schedule.training", index, e.path, line_of(spec, "schedule"), strength=Strength.STRONG if active else Strength.WEAK,
                              attrs={"tool": "kubernetes", "cron": str(dig(spec, "schedule") or ""), "active": active, "trigger": "cron"})

@@ -24,7 +24,7 @@ from mlscan.facts.orchestration import (
     words,
     yaml_docs,
 )
-from mlscan.facts.placeholders import placeholder_script, placeholder_shell, stub_function
+from mlscan.facts.placeholders import fabricated_data, placeholder_script, placeholder_shell, stub_function
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
@@ -169,17 +169,25 @@ def _file_facts(index: FileIndex, path: str) -> list[object] | None:
     """What spans files, of one Python file or notebook: [imports kfp, its components, its serving functions, has a
     @dsl.pipeline, calls create_recurring_run, its components whose function is a placeholder]; None when it does not parse. A file fact (FileIndex.fact): kept
     between scans by content, so a rescan parses only the kfp files that changed. A seventh item lists the container
-    components that run a Python script of the repository, with its path."""
+    components that run a Python script of the repository, with its path; an eighth the components that make their
+    data up (``_fabricating``)."""
     tree = index.python(path)
     if tree is None:
         return None
     if not imports(tree, "kfp"):
-        return [False, [], [], False, False, [], []]
+        return [False, [], [], False, False, [], [], []]
     pipeline = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(n, "pipeline") for n in walk(tree))
     recurring = any(isinstance(c, ast.Call) and call_tail(c) == "create_recurring_run" for c in walk(tree))
     shell_stubs, scripts = _container_commands(tree)
     return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipeline, recurring,
-            sorted(_stub_components(tree) | shell_stubs), scripts]
+            sorted(_stub_components(tree) | shell_stubs), scripts, _fabricating(tree)]
+
+
+def _fabricating(tree: ast.Module) -> list[list[str]]:
+    """[name, generator] of the file's function components that make their data up (``np.random``, ``make_*``) and
+    read none: as a pipeline's first step they bring no raw data in."""
+    return [[n.name, g] for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and decorator(n, *_COMPONENT_DECOS) and (g := fabricated_data(n))]
 
 
 FILE_FACTS = register_fact("kubeflow.pipeline.file", _file_facts, eager=lambda index, path: index.may_mention(path, (b"kfp",)))
@@ -210,6 +218,7 @@ class KubeflowPipeline(Detector):
         comps: set[str] = set()
         serving: set[str] = set()
         stubs: set[str] = set()
+        fabricated: dict[str, str] = {}
         pipelines: list[FileEntry] = []
         recurring: list[FileEntry] = []
         for e in index.select(("**/*.py", "**/*.ipynb")):
@@ -221,6 +230,7 @@ class KubeflowPipeline(Detector):
             comps.update(facts[1])
             serving.update(facts[2])
             stubs.update(facts[5])
+            fabricated.update((name, g) for name, g in facts[7])
             stubs.update(name for name, script in facts[6] if _placeholder_script(index, script))
             if facts[3]:
                 pipelines.append(e)
@@ -245,10 +255,13 @@ class KubeflowPipeline(Detector):
                     if base and _task(n.value, comps) is None:
                         tasks.update({v.id: tasks[base[0]] for v in n.targets if isinstance(v, ast.Name)})
                 edges = io = 0
+                sources: list[ast.Call] = []  # steps that take no other step's output: where data enters the pipeline
                 for c in calls:
                     used = {n.value.id for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a)
                             if isinstance(n, ast.Attribute) and n.attr in ("outputs", "output") and isinstance(n.value, ast.Name)}
                     io += bool(used & set(tasks))
+                    if not used & set(tasks):
+                        sources.append(c)
                 edges = io + sum(call_tail(c) == "after" for c in walk(fn) if isinstance(c, ast.Call))
                 training = trainingish(*(dotted(c.func) for c in calls))
                 any_training = any_training or training
@@ -261,10 +274,15 @@ class KubeflowPipeline(Detector):
                     # lineage: no data enters the pipeline (weak, below D3)
                     # a volume the steps mount (``dsl.VolumeOp(name=..., size="1Gi")``) is storage, not data a step takes
                     carries = io > 0 or any((c.args or c.keywords) and call_tail(c) not in _STORAGE_OPS for c in calls)
+                    # every first step makes its data up (``np.random``, ``make_classification``) and reads none: the
+                    # stages hand data on, but no raw data enters (labelling conventions D3: lineage starts at raw data)
+                    made_up = sorted({fabricated[c.func.id] for c in sources if isinstance(c.func, ast.Name) and c.func.id in fabricated})
+                    invented = bool(sources) and all(isinstance(c.func, ast.Name) and c.func.id in fabricated for c in sources)
                     yield self.found("pipeline.dag", index, e.path, **at(index, e, fn.lineno),
-                                     strength=Strength.MEDIUM if carries else Strength.WEAK,
+                                     strength=Strength.MEDIUM if carries and not invented else Strength.WEAK,
                                      attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training,
-                                            **({"stub": True} if stub else {})})
+                                            **({"stub": True} if stub else {}),
+                                            **({"synthetic_input": ", ".join(made_up)} if invented else {})})
                 yield from self._gates(index, e, fn, tasks, comps)
                 deploy = next((c for c in calls if isinstance(c.func, ast.Name) and c.func.id in deployers), None)
                 if deploy is not None and len(calls) >= 2:

@@ -32,7 +32,8 @@ _TRACKING_MODULES = ("mlflow", "wandb", "azureml", "azure.ai.ml", "sagemaker", "
                      "boto3", "dvclive", "aim", "stepfunctions")
 _SCRIPTS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 # Python files that name a code-version tag (tag calls, commit/sha/git keys, build ids, SageMaker MetadataProperties) ...
-NEEDLES = (b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties")
+# (commit variables of the environment are written in capitals: ``COMMIT_SHA``, ``GIT_SHA``)
+NEEDLES = (b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties", b"SHA", b"COMMIT")
 # ... and import a tracker or registry SDK (_python_link returns nothing otherwise): every word of the module path
 # (``google.cloud.aiplatform``: google, cloud, aiplatform) is in its import statement
 TRACKING_NEEDLES = tuple(m.encode() for m in _TRACKING_MODULES)
@@ -345,6 +346,38 @@ def _tag_key(c: ops.PyCall) -> ast.AST | None:
     return c.node.args[2] if version_tag and len(c.node.args) > 2 else c.node.args[0]
 
 
+# MLflow's ``MlflowClient.set_registered_model_alias(name, alias, version)``: an alias names one registered version
+_ALIAS_CALLS = frozenset({"set_registered_model_alias"})
+_ENV_READS = frozenset({"os.getenv", "getenv", "os.environ.get", "environ.get"})
+
+
+def _env_key(n: ast.AST) -> str | None:
+    """The variable an environment read names: ``os.environ["GIT_SHA"]``, ``os.getenv("GIT_SHA")``, ``os.environ.get(...)``."""
+    if isinstance(n, ast.Subscript) and ops.dotted(n.value).endswith("environ"):
+        key = ops.literal(n.slice)
+    elif isinstance(n, ast.Call) and n.args and ops.dotted(n.func) in _ENV_READS:
+        key = ops.literal(n.args[0])
+    else:
+        return None
+    return key if isinstance(key, str) else None
+
+
+def _commit_value(tree: ast.AST, node: ast.AST) -> bool:
+    """Does an expression carry the commit at run time: a commit-named environment variable read in it
+    (``os.environ["COMMIT_SHA"]``, ``f"sha-{os.getenv('GIT_SHA')[:7]}"``), or a commit-named name assigned only from
+    expressions (``COMMIT_SHA = os.getenv("COMMIT_SHA")``, ``sha = repo.head.commit.hexsha``)? A commit written out as a
+    literal (``COMMIT_SHA = "abc1234"``) versions nothing."""
+    for n in walk(node):
+        key = _env_key(n)
+        if key is not None and code_key(key):
+            return True
+        if isinstance(n, ast.Name) and code_key(n.id):
+            values = [a.value for a in walk(tree) if isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == n.id for t in a.targets)]
+            if values and not any(isinstance(v, ast.Constant) for v in values):
+                return True
+    return False
+
+
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
     """(line, how) for a code-version tag set on a run or registered model."""
     al, calls = ops.py_calls(index, e)
@@ -356,6 +389,10 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
             continue  # sentry_sdk.set_tag, logging adapters ...
         if c.attr in ("MetadataProperties",) and c.has_kw("commit_id"):
             return c.line, "sagemaker-commit-id"
+        if c.attr in _ALIAS_CALLS:
+            alias = ops.kwarg(c.node, "alias") or (c.node.args[1] if len(c.node.args) > 1 else None)
+            if alias is not None and _commit_value(tree, alias):
+                return c.line, "model-alias:git-sha"
         key_node = _tag_key(c)
         if key_node is not None:
             key = ops.literal(key_node)

@@ -24,6 +24,7 @@ from mlscan.facts.prediction_logging import (
     prediction_drift,
 )
 from mlscan.facts.pyast import walk
+from mlscan.facts.schedules import schedules_on
 from mlscan.facts.telemetry import alerted, telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
@@ -244,15 +245,11 @@ class MonitoringPython(Detector):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
 
 
-# a schedule set to nothing (``schedule=None``, ``schedule_interval=None``, ``cron=""``) runs only when triggered by hand
-_SCHEDULE_WORDS = lazy_re(r"\b(?:cron|schedule|schedule_interval|interval|IntervalSchedule|CronSchedule|ScheduleDefinition|rate)\s*[=(]"
-                          r"(?!\s*(?:None|null|False|false|\"\"|''|\))\s*[,)\n])")
-
-
 def _unattended(index: FileIndex, e: FileEntry) -> bool:
     """Does something run the module without a person: a CI job with an automatic trigger (a schedule, a push, another
-    workflow) reaches it, or it (or the pipeline definition that runs it) declares a schedule (``cron=``,
-    ``schedule_interval=``, ``IntervalSchedule(``)?"""
+    workflow) reaches it, or it (or the pipeline definition that runs it) declares a schedule that is set and on
+    (``cron=``, ``schedule_interval="@daily"``, ``IntervalSchedule(...)``; not ``schedule=None``, ``"@once"`` or a
+    paused one: the shared schedule fact)?"""
     chain = place(index, e).chain
     links = chain.split(" -> ") if chain else []
     root = links[0] if links else ""
@@ -263,7 +260,7 @@ def _unattended(index: FileIndex, e: FileEntry) -> bool:
                 return True
     # the module and the code on the way to it (a pipeline definition, an orchestrator's DAG file that imports it)
     files = {e.path} | {x.rsplit(" ", 1)[-1].split(":", 1)[0] for x in links if not x.startswith("ci ")}
-    return any(index.entry(f) is not None and _SCHEDULE_WORDS.search(index.text(f) or "") for f in sorted(files))
+    return any(index.entry(f) is not None and schedules_on(index, f) for f in sorted(files))
 
 
 def _selected_monitors(index: FileIndex, base: str) -> set[str]:

@@ -13,7 +13,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.placeholders import fabricated_data, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
@@ -188,8 +188,13 @@ class PipelineTracking(Detector):
                 fed = len(more) < 2 or trainingish(more[1]) or feeds_training(index, more[1])
                 if not fed:
                     attrs["feeds_training"] = False
+                # a component that makes its data up each run (``np.random`` arrays pickled as the Dataset output)
+                # versions no data: every run invents other data
+                made_up = more[2] if len(more) > 2 else ""
+                if made_up:
+                    attrs["synthetic"] = made_up
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
-                                 strength=strength if durable and fed else Strength.WEAK, attrs=attrs)
+                                 strength=strength if durable and fed and not made_up else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":
                 if index.mentions(e.path, (b"mlpipeline",)):
                     yield self._track(index, e, line, "kfp", reached or where.training_script or more[0], strength, where.wired)
@@ -206,11 +211,17 @@ class PipelineTracking(Detector):
                 yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1])
             elif kind in ("zenml-data", "metaflow", "dagster"):
                 at, snip = ops.locate(index, e, line)
+                end = None
+                if kind == "zenml-data" and at and e.suffix == ".py":
+                    # the step's decorator and its typed outputs (``-> Tuple[pd.DataFrame, pd.Series]``) are what ZenML
+                    # versions per run, not the read in its body
+                    at, end, snip = _step_head(index.lines(e.path), at)
                 attrs: dict[str, object] = {"tool": kind.split("-")[0], "kind": "run-snapshot" if kind == "dagster" else "run-artifact",
                                             "linked_to_model": False, "wired": "entrypoint"}
                 if kind == "zenml-data":
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs)
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs,
+                                 end_line=end)
             elif kind == "link" and (where.training_script or reached):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
@@ -304,7 +315,7 @@ def _kfp(tree: ast.Module) -> list[Hit]:
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
         for _p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn)])
                 break
     return out
 
@@ -500,6 +511,24 @@ def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
                                               for d in defs.elts):
             return [["sagemaker-training-metrics", defs.lineno]]
     return []
+
+
+def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None]:
+    """A decorated function cited from its first decorator (``@step``) to the end of its signature, where its output
+    types are declared: (first line, last line, snippet); the line alone when no decorator stands above it."""
+    if not (0 < line <= len(lines)):
+        return line, None, None
+    start = line
+    while start > 1 and lines[start - 2].lstrip().startswith("@"):
+        start -= 1
+    end = line
+    while end < len(lines) and end - line < 8 and not lines[end - 1].split("#", 1)[0].rstrip().endswith(":"):
+        end += 1
+    if start == line:
+        return line, None, None
+    shown = [ln.strip() for ln in lines[start - 1 : end]]
+    snippet = "\n".join(shown if len(shown) <= 3 else [*shown[:2], shown[-1]])
+    return start, end, snippet
 
 
 def _zenml_data(tree: ast.Module) -> list[Hit]:

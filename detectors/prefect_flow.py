@@ -25,6 +25,7 @@ from mlscan.facts.orchestration import (
 )
 from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import statement_walk, walk
+from mlscan.facts.schedules import schedule_arg
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.model import Finding, Strength
@@ -224,6 +225,8 @@ def _schedule(call: ast.Call) -> tuple[str, bool] | None:
     if isinstance(node, ast.Dict):
         d = literal(node, {})
         return str(d.get("cron") or d.get("interval") or d.get("rrule") or "schedule"), active and d.get("active", True) is not False
+    if schedule_arg(node)[2] == "manual":
+        return None  # ``cron=None``, ``interval=""``: set to nothing (the shared schedule judgement)
     v = literal(node, None)
     return (str(v) if v is not None else dotted(node) or "schedule"), active
 

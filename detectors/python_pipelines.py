@@ -19,12 +19,14 @@ from mlscan.facts.orchestration import (
     imports,
     kwarg,
     literal,
+    source_steps,
     strings,
     tail,
     training_code,
     trainingish,
     unfed_training,
 )
+from mlscan.facts.placeholders import fabricated_data
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -45,6 +47,7 @@ class PythonPipelines(Detector):
         # files are fetched again (from the parse cache, or parsed again) once all steps are known.
         mine: dict[str, list[FileEntry]] = {mod: [] for mod in _TOOLS}
         steps: dict[str, set[str]] = {mod: set() for mod in _TOOLS}
+        invented: dict[str, str] = {}  # step -> the generator it makes its data up with (``np.random``, ``make_*``)
         per_file: list[Finding] = []
         for e, tree in index.python_files((b"metaflow", b"zenml", b"flytekit", b"luigi"), ("**/*.py",)):
             if e.test:
@@ -52,7 +55,9 @@ class PythonPipelines(Detector):
             for mod, (_pipe, step) in _TOOLS.items():
                 if imports(tree, mod):
                     mine[mod].append(e)
-                    steps[mod] |= {fn.name for fn in functions(tree).values() if decorator(fn, step)}
+                    mod_steps = [fn for fn in functions(tree).values() if decorator(fn, step)]
+                    steps[mod] |= {fn.name for fn in mod_steps}
+                    invented.update((fn.name, g) for fn in mod_steps if (g := fabricated_data(fn)))
             if imports(tree, "metaflow"):
                 per_file += self._metaflow(index, e, tree)
             if imports(tree, "luigi"):
@@ -71,9 +76,14 @@ class PythonPipelines(Detector):
                         training_pipes |= {fn.name} if training else set()
                         # a training step that takes nothing in loads its own data: the edges after it are no lineage
                         if n >= 2 and edges and not unfed_training(fn, steps[mod]):
+                            # every first step makes its data up and reads none: no raw data enters (weak, below D3)
+                            sources = source_steps(fn, steps[mod])
+                            made_up = bool(sources) and all(s in invented for s in sources)
                             # cited at the edge into its training step (``model = trainer(data=data)``), not at its ``def``
                             yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
-                                             attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training})
+                                             strength=Strength.WEAK if made_up else Strength.MEDIUM,
+                                             attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training,
+                                                    **({"synthetic_input": ", ".join(sorted({invented[s] for s in sources}))} if made_up else {})})
             for e in mine[mod]:
                 tree = index.python(e.path)
                 if tree is not None:

@@ -8,7 +8,8 @@ writing is off (``PYTHONDONTWRITEBYTECODE``, ``-B``) or the directory is read-on
 Such a file is trusted like the ``.pyc`` beside it (the compiled dataclass methods are marshalled code), so ``read``
 takes it only as this user wrote it: a regular file (no symbolic link followed), owned by the effective user, writable
 by nobody else, in a directory nobody else may write into (unless sticky). Nothing a scan reads ever lands here: the
-files are derived from mlscan's own modules only, never from a scanned repository or the facts cache.
+files are derived from mlscan's own modules (and, for lazyre's, the patterns of the installed modules it imports) only,
+never from a scanned repository or the facts cache.
 """
 
 from __future__ import annotations

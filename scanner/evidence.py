@@ -9,6 +9,7 @@ its most telling line. Python files reached from CI, a pipeline or a container c
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -38,6 +39,8 @@ _KEY_OPENER = lazy_re(r"""^-?\s*["']?[\w.\-/$@{} ]+["']?\s*:\s*(?:[|>][-+0-9]*|[
 # a list item keyed by a file (``- scores.json:`` under DVC's ``metrics:``, ``- models/model.pkl:`` with its options):
 # the file is the value, the options below it (``cache: false``) are settings
 _FILE_ITEM = lazy_re(r"""^-\s+["']?[\w.\-/]*(?:/|\.[A-Za-z][A-Za-z0-9]{0,5})["']?\s*:\s*$""")
+# a one-word YAML list item (``- schedules`` under ``only:``, ``- main`` under ``branches:``)
+_WORD_ITEM = lazy_re(r"""^-\s+["']?[A-Za-z_][\w-]*["']?$""")
 _TABLE_HEADER = lazy_re(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
 # a step or object name: says what the block is called, not what it does
 _NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
@@ -65,7 +68,7 @@ _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "beg
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
 
-def is_bare(line: str, path: str = "") -> bool:
+def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
     block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
     step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
@@ -84,6 +87,8 @@ def is_bare(line: str, path: str = "") -> bool:
         return True
     if _FILE_ITEM.match(code):
         return False
+    if _WORD_ITEM.match(code) and _structured(path):
+        return word_items  # ``- schedules``: a one-word item means what its key says (``only:``), cited with it (``with_key``)
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
@@ -116,7 +121,7 @@ def _indent(line: str) -> int:
 def deciding_line(lines: list[str], line: int, path: str, end_line: int | None = None) -> int:
     """The first informative line at or below ``line`` (1-based) inside the block it opens; ``line`` when
     it is informative or nothing in its block is."""
-    if not (0 < line <= len(lines)) or not is_bare(lines[line - 1], path):
+    if not (0 < line <= len(lines)) or not is_bare(lines[line - 1], path, word_items=False):
         return line
     opener = lines[line - 1]
     s = opener.strip()
@@ -160,7 +165,7 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
         if not path.endswith(".py") and _ENV_BLOCK.match(st):
             settings = ind
             continue
-        if not is_bare(text, path):
+        if not is_bare(text, path, word_items=False):  # a one-word item is found here and cited with its key
             return j
     return line
 
@@ -181,6 +186,34 @@ def _block_lines(lines: list[str], j: int, count: int = 3) -> list[str]:
     return out
 
 
+def _word_item_key(lines: list[str], j: int) -> int | None:
+    """The key line (``only:``) a one-word YAML list item at line ``j`` (``- schedules``) belongs to, None when there is
+    none (a top-level list) or line ``j`` is no such item."""
+    if not (0 < j <= len(lines)) or not _WORD_ITEM.match(_strip_trailing_comment(lines[j - 1].strip())):
+        return None
+    base = len(lines[j - 1]) - len(lines[j - 1].lstrip())
+    for k in range(j - 1, max(0, j - LOOKAHEAD) - 1, -1):
+        text = lines[k - 1]
+        st = text.strip()
+        if not st or st.startswith("#"):
+            continue
+        ind = len(text) - len(text.lstrip())
+        if ind < base or (ind == base and not st.startswith("-")):
+            return k if _KEY_OPENER.match(_strip_trailing_comment(st)) else None
+    return None
+
+
+def with_key(lines: list[str], e: Evidence, j: int) -> Evidence | None:
+    """``e`` citing the one-word list item at line ``j`` together with its key (``only:`` + ``- schedules``: the item
+    means what the key says), None when line ``j`` is no such item."""
+    k = _word_item_key(lines, j)
+    if k is None:
+        return None
+    shown = lines[k - 1 : j][:3] if j - k < 3 else [lines[k - 1], lines[j - 1]]
+    return replace(e, line=k, end_line=j,
+                   snippet=clean_snippet(textwrap.dedent("\n".join(shown))), context=structural_path(lines, j))
+
+
 def _closes(text: str) -> bool:
     return bool(_PUNCT_ONLY.match(text.strip()))
 
@@ -188,7 +221,7 @@ def _closes(text: str) -> bool:
 def telling_line(lines: list[str], path: str) -> int | None:
     """The most telling line of a file whose existence is the evidence: its first informative line."""
     for i, text in enumerate(lines[:TELLING_SCAN], start=1):
-        if not is_bare(text, path):
+        if not is_bare(text, path, word_items=False):
             return i
     return None
 
@@ -210,6 +243,55 @@ def pin_line(lines: list[str], start: int = 1) -> int | None:
         if _PIN.match(lines[i - 1][:HEAD_CHARS]):
             return i
     return None
+
+
+ARGUMENT_LINES = 8  # lines of a command's argument list shown from its cited word
+# the keys whose value is one command written as a list of its words (Cloud Build ``args``, a container's ``command``)
+_ARGV_KEY = lazy_re(r"""^-?\s*["']?(?:args|arguments|command|cmd|cmds|entrypoint)["']?\s*:\s*(\[)?\s*(?:#.*)?$""")
+# one word of such a list on its own line: a flow element (``'deploy',``) or a block item (``- deploy``), no mapping
+_FLOW_WORD = lazy_re(r"""^(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#,][^\[\]{}#,]*?)\s*,?\s*\]?\s*$""")
+_BLOCK_WORD = lazy_re(r"""^-\s+(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#][^\[\]{}#]*)\s*$""")
+
+
+def argument_list_end(lines: list[str], line: int) -> int | None:
+    """When line ``line`` of a YAML/JSON file is one word of a command written as a list of its words (``args: [`` ...
+    ``'run',`` ``'deploy',`` ... ``]``, or a block list under ``command:``), the last line of that list to show with it
+    (at most ``ARGUMENT_LINES`` lines in all); None otherwise (a mapping, a list of whole commands or of files)."""
+    if not (0 < line <= len(lines)):
+        return None
+    st = lines[line - 1].strip()[:HEAD_CHARS]
+    block = st.startswith("- ")
+    word = _BLOCK_WORD if block else _FLOW_WORD
+    if not word.match(st) or (block and ": " in st):
+        return None
+    depth = _indent(lines[line - 1])
+    key = None
+    for j in range(line - 1, max(0, line - 60) - 1, -1):
+        text = lines[j - 1]
+        t = text.strip()[:HEAD_CHARS]
+        if not t or t.startswith("#"):
+            continue
+        if word.match(t) and not (block and ": " in t) and (_indent(text) == depth or not block):
+            continue  # an earlier word of the same list
+        key = _ARGV_KEY.match(t)
+        break
+    if key is None or bool(key.group(1)) == block:
+        return None  # not a command's word list: a flow list opens with ``[``, a block list's key has none
+    last = line
+    for j in range(line, min(len(lines), line + ARGUMENT_LINES - 1) + 1):
+        t = lines[j - 1].strip()[:HEAD_CHARS]
+        if not t or t.startswith("#"):
+            continue
+        if block and (_indent(lines[j - 1]) != depth or not _BLOCK_WORD.match(t) or ": " in t):
+            break
+        if not block and not (_FLOW_WORD.match(t) or t.startswith("]")):
+            break
+        if not block and t.startswith("]"):
+            break  # the closing bracket: the list ended on the line before
+        last = j
+        if not block and t.endswith("]"):
+            break
+    return last if last > line else None
 
 
 def structural_path(lines: list[str], line: int) -> str:
@@ -390,10 +472,58 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     """An item citing the first line of ``e``'s block (its cited line, the lines below it that stay inside)
     that matches ``pattern`` and is not a comment; None when the cited line itself matches (and says something on
     its own: a step name that matches is no deciding line) or none does."""
-    if not e.line or e.source != "declared" or e.path.endswith(".ipynb"):
+    if not e.line or e.source != "declared":
         return None
-    lines = index.lines(e.path)
-    if not (0 < e.line <= len(lines)):
+    if e.path.endswith(".ipynb"):
+        return _hinted_notebook(index, e, pattern, fact)
+    return _hinted_in(index.lines(e.path), e, pattern, fact)
+
+
+def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], tuple[int, ...]]:
+    """A notebook's code cells as Python lines, for each the line of the .ipynb JSON that holds it (0 for a blank or a
+    magic; found in order, so a line repeated in several cells maps to each of its own places) and its cell."""
+    def build() -> tuple[list[str], list[int], tuple[int, ...]]:
+        nb = index.notebook(path)
+        code = nb.source.splitlines() if nb else []
+        raw = index.lines(path)
+        where: list[int] = []
+        cursor = 0
+        for text in code:
+            at = 0
+            if text.strip():
+                needle = json.dumps(text, ensure_ascii=False)[1:-1]
+                at = next((k + 1 for k in range(cursor, len(raw)) if needle in raw[k]), 0)
+                cursor = at or cursor
+            where.append(at)
+        return code, where, nb.cell_of_line if nb else ()
+
+    return index.file_memo("notebook-lines", path, build)  # type: ignore[no-any-return]
+
+
+def _hinted_notebook(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
+    """``_hinted`` for a notebook item: its code line's block is read as Python (a multi-line ``log_model(`` with its
+    ``registered_model_name=`` below) and the line found is cited at its place in the .ipynb JSON, the snippet as code."""
+    code, where, cells = _notebook_lines(index, e.path)
+    if e.line not in where or len(cells) < len(code):
+        return None
+    at = where.index(e.line)
+    lo = hi = at  # the item's cell: a block is read within it
+    while lo > 0 and cells[lo - 1] == cells[at]:
+        lo -= 1
+    while hi < len(cells) and cells[hi] == cells[at]:
+        hi += 1
+    py = replace(e, path=e.path[: -len(".ipynb")] + ".py", line=at - lo + 1, end_line=at - lo + 1)
+    hit = _hinted_in(code[lo:hi], py, pattern, fact)
+    if hit is None or not hit.line or not where[lo + hit.line - 1]:
+        return None
+    first = where[lo + hit.line - 1]
+    last = max([first, *(w for w in where[lo + hit.line - 1 : lo + (hit.end_line or hit.line)] if w)])
+    return replace(hit, path=e.path, line=first, end_line=last)
+
+
+def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:
+    """``_hinted`` over the lines of ``e``'s file (a notebook's code lines for a notebook)."""
+    if not (0 < (e.line or 0) <= len(lines)):
         return None
     if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
@@ -404,7 +534,7 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
     # a statement spread over lines (``mapping = ColumnMapping(`` ... ``)``) reads on past its closing bracket too; a
     # compound statement (``with DAG(`` ... ``) as dag:``) or a decorator opens a block, its body is the block
     head = _strip_trailing_comment(lines[e.line - 1].strip())
-    statement = e.path.endswith(".py") and not head.endswith((":", "(", "[", "{", ",", "\\"))
+    statement = e.path.endswith(".py") and not head.endswith((":", "(", "[", "{", ",", "\\")) and not head.startswith("@")
     if e.path.endswith(".py") and head.endswith(("(", "[", "{")) and not _PY_COMPOUND.match(head) and not head.startswith("@"):
         statement = _statement_level(lines, e.line)  # an argument of an enclosing call (``actions=[`` ``Action(``) is no statement
     last = min(len(lines), max(e.line + HINT_LOOKAHEAD, e.end_line or 0))
@@ -436,14 +566,19 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
         if decorated and ind == base and st.startswith(("def ", "async def ", "class ")):
             decorated = False  # ``@dag(...)`` cites the function it decorates: its body is the block
             continue
-        if ind < base or (ind == base and not statement and (not item or st.startswith("-")) and j > (e.end_line or e.line)):
+        # the next item of the list (``- ...``) ends an item's block; an option continuing a folded command (``--tag x``) does not
+        if ind < base or (ind == base and not statement and (not item or st == "-" or st.startswith("- ")) and j > (e.end_line or e.line)):
             break
         if e.path.endswith(".py") and _PY_SETTING.match(st):
             continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
         if e.path.endswith(".py") and _PY_LOG.match(st[:HEAD_CHARS]):
             continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if pattern.search(text[:SEARCH_CHARS]):
-            return _hint_item(lines, e, j, fact)
+            hit = _hint_item(lines, e, j, fact)
+            if e.path.endswith(".py") and head.endswith("(") and not _PY_COMPOUND.match(head) and not hit.context \
+                    and _inside_call(lines, e.line, j):
+                hit = replace(hit, context=f"in {head[:80]})")  # an argument of the multi-line call the item cited: the call
+            return hit
     if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
         for j in range(e.line - 1, max(0, e.line - LOOKAHEAD) - 1, -1):
             text = lines[j - 1]
@@ -455,6 +590,46 @@ def _hinted(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) 
             if pattern.search(text[:SEARCH_CHARS]):
                 return _hint_item(lines, e, j, fact)
     return None
+
+
+# a keyword argument passed through under its own name (``model_metrics=model_metrics,``): it says nothing on its own
+_PASS_THROUGH = lazy_re(r"^(\w+)\s*=\s*(\w+)\s*[,)]*\s*(?:#.*)?$")
+
+
+def pass_through_definition(lines: list[str], line: int) -> int | None:
+    """The line defining the value that line ``line`` of a Python file passes through under its own name
+    (``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``), when that definition, in the same function
+    above it, builds the value over several lines (a call, dict or list left open): what is passed is said there. None
+    otherwise (a name bound to a literal or a parameter says no more than the argument)."""
+    if not (0 < line <= len(lines)):
+        return None
+    m = _PASS_THROUGH.match(lines[line - 1].strip()[:HEAD_CHARS])
+    if m is None or m.group(1) != m.group(2):
+        return None
+    name = m.group(1)
+    depth = _indent(lines[line - 1])
+    assign = re.compile(r"^\s*" + re.escape(name) + r"\s*(?::[^=]+)?=(?!=)")
+    for j in range(line - 1, max(0, line - HINT_LOOKAHEAD) - 1, -1):
+        text = lines[j - 1]
+        st = text.strip()
+        if not st or st.startswith("#"):
+            continue
+        if _indent(text) < depth and st.startswith(("def ", "async def ", "class ")):
+            return None  # the function's start: the name is its parameter
+        if _indent(text) < depth and assign.match(text[:HEAD_CHARS]):
+            return j if _strip_trailing_comment(st).endswith(("(", "{", "[")) else None
+    return None
+
+
+def _inside_call(lines: list[str], opener: int, line: int) -> bool:
+    """Is line ``line`` still inside the brackets that line ``opener`` leaves open (quotes and comments read roughly)?"""
+    depth = 0
+    for k in range(opener, line):
+        text = re.sub(r"'[^']*'|\"[^\"]*\"", "", _strip_trailing_comment(lines[k - 1][:SEARCH_CHARS]))
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        if depth <= 0:
+            return False
+    return True
 
 
 def _statement_level(lines: list[str], line: int) -> bool:
@@ -472,6 +647,11 @@ def _statement_level(lines: list[str], line: int) -> bool:
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    if e.path.endswith(".py"):
+        j = pass_through_definition(lines, j) or j  # ``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``
+    keyed = with_key(lines, e, j) if _structured(e.path) else None
+    if keyed is not None:
+        return replace(keyed, end_line=j, fact=fact)
     shown = _block_lines(lines, j)
     return replace(e, line=j, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
                    context=structural_path(lines, j) if _structured(e.path) else "", fact=fact)
@@ -491,6 +671,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
         t = (pin_line(lines) if lock else None) or telling_line(lines, e.path)
         if t is None:
             return e
+        keyed = with_key(lines, e, t) if structured and not lock else None
+        if keyed is not None:
+            return keyed
         return replace(e, line=t, end_line=t, snippet=clean_snippet("\n".join(lines[t - 1 : t + 2])),
                        context=structural_path(lines, t) if structured else e.context)
     auto = index.snippet(e.path, e.line, e.end_line)
@@ -499,6 +682,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if is_prose(e.path) and heading_only(e.snippet or auto):
         return _section_body(lines, e)
     j = deciding_line(lines, e.line, e.path, e.end_line)
+    keyed = with_key(lines, e, j) if structured and not lock else None
+    if keyed is not None:
+        return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
     if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and e.fact:
@@ -509,6 +695,12 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
         shown = _block_lines(lines, j)  # a multi-line call's opener shows its first arguments (``action_name="Deploy"``)
         if len(shown) > 1:
             return replace(e, end_line=j + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
+    if j == e.line and structured and e.end_line in (None, e.line) and (last := argument_list_end(lines, j)):
+        # one word of a command written as a list of arguments (``args: ['run', 'deploy', ...]``): the command is the
+        # list, its words shown on one line (``'run', 'deploy', 'bert-app', '--image', ...``)
+        words = [w for w in (t.strip().removeprefix("- ").rstrip(",]").strip() for t in lines[j - 1 : last]) if w]
+        ctx = structural_path(lines, j) if not e.context else e.context
+        return replace(e, end_line=last, snippet=clean_snippet(", ".join(words)), context=ctx)
     if j == e.line:
         ctx = structural_path(lines, j) if structured and not e.context else e.context
         return replace(e, context=ctx) if ctx != e.context else e
@@ -633,4 +825,7 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     if is_prose(path) and heading_only(snippet):
         return f"bare heading {first.strip()[:60]!r}"
     kind_path = path[: -len(".ipynb")] + ".py" if path.endswith(".ipynb") else path
+    rest = [ln.strip() for ln in snippet.splitlines()[1:] if ln.strip()]
+    if rest and _KEY_OPENER.match(first.strip()) and all(_WORD_ITEM.match(ln) for ln in rest) and _structured(kind_path):
+        return ""  # a key shown with its one-word items (``only:`` ``- schedules``): together they say what runs when
     return f"bare line {first.strip()[:60]!r}" if is_bare(first, kind_path) else ""

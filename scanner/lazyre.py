@@ -5,11 +5,20 @@ for detectors and CI dialects that repository never wakes. ``lazy_re(pattern, fl
 ``re.compile(pattern, flags)`` at module level: the pattern compiles the first time one of its methods or attributes
 is used, and from then on its bound methods are plain attributes (no indirection per call). It is not a ``re.Pattern``:
 use its methods, not ``re.search(PATTERN, ...)``.
+
+Compiling is itself mostly Python (``re._parser`` and ``re._compiler`` turn the pattern into the regular expression
+engine's code; the engine's ``_sre.compile`` then checks that code and builds the object): the ~100 patterns a small
+scan wakes took ~40 ms. The code of every pattern compiled is kept beside this module's ``.pyc``
+(``bytecode_store``, for this exact interpreter), so a later process builds each pattern from its stored code without
+parsing it again. The engine validates any code it is given (invalid code raises, never runs); the stored file is
+derived from mlscan's own patterns only, and each pattern built from it equals the one ``re.compile`` gives
+(tests/test_lazyre.py).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, AnyStr, cast
 
 _FORWARDED = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
@@ -25,7 +34,7 @@ class LazyPattern:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("_source", "_flags"):
             raise AttributeError(name)
-        p = re.compile(self._source, self._flags)
+        p = compile_pattern(self._source, self._flags)
         self.compiled = p
         for attr in _FORWARDED:
             setattr(self, attr, getattr(p, attr))
@@ -33,6 +42,198 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"lazy_re({self._source!r}, {self._flags})"
+
+
+# pattern key -> [flags, code, groups, groupindex, indexgroup]: the arguments of ``_sre.compile`` after the pattern
+_Stored = dict[str, list[Any]]
+_stored: _Stored | None = None
+_imports: _Stored = {}
+_new: _Stored = {}
+_saving = False  # _save registered to run at exit
+STORE_SUFFIX = ".patterns.json"
+
+
+def _key(source: str | bytes, flags: int) -> str:
+    return f"b{flags}:{source.decode('latin-1')}" if isinstance(source, bytes) else f"s{flags}:{source}"
+
+
+def _interpreter() -> str:
+    import _sre
+
+    return f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}"
+
+
+def _store_path() -> str | None:
+    from .bytecode_store import stored_path
+
+    return stored_path(__file__, STORE_SUFFIX)
+
+
+def _load_doc() -> dict[str, _Stored]:
+    """The stored sections: ``patterns`` (lazy_re's) and ``imports`` (patterns modules compile with ``re`` as they are
+    imported: PyYAML's, click's...); empty when absent, damaged or of another interpreter."""
+    import json
+
+    from .bytecode_store import read
+
+    data = read(_store_path())
+    if data is None:
+        return {}
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return {}
+    if not isinstance(doc, dict) or doc.get("interpreter") != _interpreter():
+        return {}
+    return {k: v for k, v in doc.items() if k in ("patterns", "imports") and isinstance(v, dict)}
+
+
+def _load() -> _Stored:
+    global _imports
+    doc = _load_doc()
+    _imports = doc.get("imports", {})
+    if "imports" not in doc:  # none stored yet: this process stores them at exit
+        _save_at_exit()
+    return doc.get("patterns", {})
+
+
+def _save_at_exit() -> None:
+    global _saving
+    if not _saving:
+        import atexit
+
+        atexit.register(_save)
+        _saving = True
+
+
+def _held(value: Any, out: set[tuple[type, str | bytes]], depth: int = 0) -> None:
+    if isinstance(value, re.Pattern):
+        out.add((type(value.pattern), value.pattern))
+    elif depth < 3 and isinstance(value, (tuple, list)):
+        for v in value:
+            _held(v, out, depth + 1)
+    elif depth < 3 and isinstance(value, dict):
+        for v in list(value.values()):
+            _held(v, out, depth + 1)
+
+
+def _module_patterns() -> set[tuple[type, str | bytes]]:
+    """The patterns that modules compiled as they were imported: held by a module attribute, or (but in mlscan's
+    modules) by a class attribute, directly or in a tuple, list or dict (PyYAML's resolvers). ``re``'s cache and
+    mlscan's tables may hold patterns made from what a scan read: those are never stored."""
+    out: set[tuple[type, str | bytes]] = set()
+    for name, module in list(sys.modules.items()):
+        top = name.split(".")[0]
+        if top in ("re", "sre_compile", "sre_parse", "fnmatch", "glob"):
+            continue
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name and top != "mlscan":
+                for attr in list(vars(value).values()):
+                    _held(attr, out)
+            elif isinstance(value, re.Pattern):
+                out.add((type(value.pattern), value.pattern))
+    return out
+
+
+def _import_patterns(known: _Stored) -> _Stored:
+    """The entries of ``re``'s cache that a module attribute holds, for seed_re_cache (those not ``known`` computed)."""
+    cache = getattr(re, "_cache", None)
+    if not isinstance(cache, dict):
+        return {}
+    held = _module_patterns()
+    out: _Stored = {}
+    for key in list(cache):
+        if not (isinstance(key, tuple) and len(key) == 3 and (key[0], key[1]) in held and isinstance(key[2], int)):
+            continue
+        name = _key(key[1], key[2])
+        try:
+            out[name] = known[name] if name in known else _engine_args(key[1], key[2])
+        except Exception:  # noqa: BLE001 - left to re
+            continue
+    return out
+
+
+def _save() -> None:
+    """Add the patterns compiled in this process to the stored ones (at exit; forked workers exit without it), and the
+    patterns modules compiled as they were imported."""
+    import json
+
+    from .bytecode_store import write
+
+    try:
+        doc = _load_doc()
+        if not _new and "imports" in doc:
+            return
+        patterns = {**doc.get("patterns", {}), **_new}
+        imports = {**doc.get("imports", {}), **_import_patterns(doc.get("imports", {}))}
+        write(_store_path(), json.dumps({"interpreter": _interpreter(), "patterns": patterns, "imports": imports},
+                                        separators=(",", ":")).encode())
+    except Exception:  # noqa: BLE001 - a store is an optimisation: never an error at exit
+        pass
+    _new.clear()
+
+
+def seed_re_cache() -> None:
+    """Put the stored patterns that modules compile with ``re`` as they are imported into ``re``'s own cache, built from
+    their stored code, so those imports (PyYAML's reader and resolver, click...) compile nothing. Called by the package
+    before it imports anything else."""
+    global _stored
+    cache = getattr(re, "_cache", None)
+    if not isinstance(cache, dict):
+        return
+    if _stored is None:
+        _stored = _load()
+    for name, args in _imports.items():
+        source: str | bytes = name.split(":", 1)[1]
+        if name.startswith("b"):
+            source = source.encode("latin-1")
+        try:
+            flags = int(name[1:name.index(":")])
+            cache.setdefault((type(source), source, flags), _build(source, args))
+        except Exception:  # noqa: BLE001 - not used: re compiles it
+            continue
+
+
+def _engine_args(source: str | bytes, flags: int) -> list[Any]:
+    """What ``re._compiler.compile`` gives ``_sre.compile`` for this pattern (its code, computed in Python)."""
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(source, flags)
+    code = _compiler._code(parsed, flags)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, i in groupindex.items():
+        indexgroup[i] = name
+    return [flags | parsed.state.flags, list(code), parsed.state.groups - 1, groupindex, indexgroup]
+
+
+def _build(source: str | bytes, args: list[Any]) -> re.Pattern[Any]:
+    import _sre
+
+    flags, code, groups, groupindex, indexgroup = args
+    return _sre.compile(source, flags, code, groups, groupindex, tuple(indexgroup))  # type: ignore[no-any-return]
+
+
+def compile_pattern(source: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
+    """``re.compile(source, flags)``, from the stored code of the pattern when this interpreter compiled it before."""
+    global _stored
+    if _stored is None:
+        _stored = _load()
+    key = _key(source, flags)
+    args = _stored.get(key)
+    if args is not None:
+        try:
+            return _build(source, args)
+        except Exception:  # noqa: BLE001 - a stored entry that does not build (the engine refused it): compile anew
+            del _stored[key]
+    try:
+        args = _engine_args(source, flags)
+        pattern = _build(source, args)
+    except Exception:  # noqa: BLE001 - an invalid pattern (re.compile raises its error), or re internals that differ
+        return re.compile(source, flags)
+    _save_at_exit()
+    _new[key] = _stored[key] = args
+    return pattern
 
 
 def lazy_re(pattern: AnyStr, flags: int | re.RegexFlag = 0) -> re.Pattern[AnyStr]:

@@ -106,7 +106,8 @@ class Evidence(Value, frozen=True):
     strength: Strength
     source: Source
     end_line: int | None
-    # where the cited line sits in a structured file (``stages.train.outs``); "" for code and prose
+    # where the cited line sits in a structured file (``stages.train.outs``), or the multi-line Python call a cited
+    # argument belongs to (``in mlflow.sklearn.log_model()``); "" otherwise
     context: str
     # how the file is reached, nearest first (``run by scripts/train.sh:8``, ``called from ci .github/workflows/t.yml:35``)
     chain: tuple[str, ...]

@@ -14,9 +14,13 @@ single-process one.
    children also parse the wiring graph's roots among their files (Python files naming an orchestrator or
    ``__main__``) and send back the file facts derived from them (the graph's and every eager one), and those of the
    notebooks they parsed to split them;
-2. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
-   those facts (it parses only the files the roots' imports reach);
-3. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
+2. the modules the roots import, then those they import, and so on (``wiring.ImportFrontier``), have their file facts
+   derived by N children a level at a time (a level of fewer than FOLLOW_MIN_FILES files by the parent);
+3. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
+   those facts; the files the roots' commands (CI, containers) reach, and their imports, are asked of N children a
+   breadth-first level at a time too (``FileIndex.prefetch_facts``: a level of fewer than FOLLOW_MIN_FILES files is
+   parsed by the parent as the graph asks); the Kubernetes documents several detector passes read are built then too;
+4. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
    contiguous chunks of files; the parent takes the detector passes first, the children the Python chunks
    (PARENT_FIRST, CHILD_FIRST); each detector's findings are put back in the single-process order.
 
@@ -50,6 +54,10 @@ CHUNKS_PER_JOB = 6  # several chunks per worker: files of very different cost ev
 # eager facts; another file is only split), and no process can take over the tail of the slowest chunk (PrefectHQ/prefect
 # with 12 chunks: one worker 2.7 s of CPU, the other 3.9 s)
 WORDS_CHUNKS_PER_JOB = 24
+# the modules the wiring graph's roots import are parsed by the workers a level of imports at a time (fewer files: the
+# scanning process parses them itself, cheaper than forking)
+FOLLOW_MIN_FILES = 24
+FOLLOW_CHUNKS_PER_JOB = 8
 # Which tasks each process takes first. Detector passes over the whole repository build repository-wide tables
 # (Kubernetes documents, config references) and touch most of the index: the scanning process runs them first, so
 # they are mostly built once and the children, which take the per-file Python pass first, copy fewer of the pages
@@ -103,6 +111,8 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
         for log in _map(index, detectors, python_files, [("words", c) for c in _chunks(_word_paths(index), jobs * WORDS_CHUNKS_PER_JOB)],
                         jobs, children_only=True):
             index.adopt_facts(log)
+        _follow_imports(index, detectors, python_files, jobs)
+    # the imports of the files the roots' commands reach (CI, containers) are asked by the graph a level at a time
     index.fact_prefetcher = lambda name, paths: prefetch_facts(index, name, paths, jobs)
     try:
         _shared_models(index)
@@ -168,13 +178,35 @@ def _run_units(index: FileIndex, detectors: Sequence[Detector], python_files: li
     return findings
 
 
+def _follow_imports(index: FileIndex, detectors: Sequence[Detector], python_files: list[FileEntry], jobs: int) -> None:
+    """Derive the file facts of the modules the wiring graph's roots import, level by level (wiring.ImportFrontier), in
+    the workers while a level is large enough to be worth forking for (else here), so that the scanning process, which
+    builds the graph with nothing else running, parses none of them."""
+    from .facts.wiring import FILE_FACTS, ImportFrontier
+
+    try:
+        frontier = ImportFrontier(index)
+        todo = frontier.pending()
+        while todo:
+            if len(todo) < FOLLOW_MIN_FILES:
+                for path in todo:
+                    index.fact(path, FILE_FACTS)
+            else:
+                for log in _map(index, detectors, python_files, [("facts", (FILE_FACTS, c)) for c in _chunks(todo, jobs * FOLLOW_CHUNKS_PER_JOB)],
+                                jobs, children_only=True):
+                    index.adopt_facts(log)
+            todo = frontier.pending()
+    except Exception:  # noqa: BLE001 - the graph derives what is missing itself (and meets the same error)
+        pass
+
+
 def _shared_models(index: FileIndex) -> None:
     from .facts.ops import k8s_docs
     from .facts.wiring import wiring
 
     # memoised in the index, inherited by the workers. The Kubernetes documents are read by several detector passes,
     # which the scanning process and the workers share out: built by whichever process needed them first, they were
-    # built in both (kubeflow/pipelines: ~0.4 s of YAML each); built here, once, the workers inherit them
+    # built in both (kubeflow/pipelines: the passes' worker parsed 456 YAML files, 198 when it inherits them)
     for build in (wiring, k8s_docs):  # wiring: with the CI model it is built from
         try:
             build(index)
@@ -183,9 +215,12 @@ def _shared_models(index: FileIndex) -> None:
 
 
 def prefetch_facts(index: FileIndex, name: str, paths: list[str], jobs: int) -> None:
-    """Derive one file fact of many files in ``jobs`` forked workers (the scanning process waits: it is building a shared
-    model that needs them) and adopt what they derived: that fact, and the eager facts of each file they parsed."""
-    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True):
+    """Derive one file fact of many files (at least FOLLOW_MIN_FILES: fewer are left to whoever asks) in ``jobs`` forked
+    workers (the scanning process waits: it is building a shared model that needs them) and adopt what they derived:
+    that fact, and the eager facts of each file they parsed."""
+    if len(paths) < FOLLOW_MIN_FILES:
+        return
+    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * FOLLOW_CHUNKS_PER_JOB)], jobs, children_only=True):
         index.adopt_facts(log)
 
 

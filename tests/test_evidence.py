@@ -55,7 +55,7 @@ def test_python_lines_that_only_log_are_bare(line: str) -> None:
 @pytest.mark.parametrize(
     "line",
     ["cmd: python train.py", "- cron: '0 3 * * *'", "- path: model.pkl", "md5: 22a1a2931c83", "FROM python:3.11-slim", "if auc < 0.8:",
-     'name = "numpy"', "* @ml-platform", "  - alice", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
+     'name = "numpy"', "* @ml-platform", "mlflow.log_metric('auc', auc)", "image: ghcr.io/acme/model:1.4.2",
      "with mlflow.start_run():", "docker build -t repo/model:${{ github.sha }} .", "if: github.ref == 'refs/heads/main'",
      "environment: production", "- scores.json:", "- models/model.pkl:"],  # a list item keyed by a file names the file
 )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
+from pathlib import Path
 
+import pytest
+from mlscan import lazyre
 from mlscan.lazyre import LazyPattern, fnmatchcase, lazy_re
 
 
@@ -24,3 +28,108 @@ def test_fnmatchcase_equals_the_stdlib() -> None:
     for name in ("tracking.python", "tracking.server", "ci.tests", "a[b]"):
         for pat in ("tracking.*", "tracking.python", "ci.?ests", "ci.tests", "a[b]", "[ab]*", "*"):
             assert fnmatchcase(name, pat) == fnmatch.fnmatchcase(name, pat), (name, pat)
+
+
+def _module_patterns() -> list[LazyPattern]:
+    import sys
+
+    from mlscan.plugins import load_detectors
+
+    load_detectors()
+    import mlscan.ci  # noqa: F401 - every CI dialect's patterns
+
+    out = []
+    for name, module in list(sys.modules.items()):
+        if name.startswith("mlscan"):
+            out += [v for v in vars(module).values() if isinstance(v, LazyPattern)]
+    return out
+
+
+def test_patterns_built_from_stored_code_equal_compiled_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every module-level pattern of mlscan, built from its code as stored by an earlier process, equals the pattern
+    ``re.compile`` gives (a pattern's equality compares its flags and its engine code)."""
+    store = tmp_path / "lazyre.patterns.json"
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
+    monkeypatch.setattr(lazyre, "_store_path", lambda: str(store))
+    monkeypatch.setattr(lazyre, "_stored", {})
+    monkeypatch.setattr(lazyre, "_new", {})
+    patterns = _module_patterns()
+    assert len(patterns) > 200
+    first = [lazyre.compile_pattern(p._source, p._flags) for p in patterns]
+    lazyre._save()
+    assert not lazyre._new
+    monkeypatch.setattr(lazyre, "_stored", None)  # a later process: read from the store
+    built = [lazyre.compile_pattern(p._source, p._flags) for p in patterns]
+    assert not lazyre._new  # nothing compiled anew
+    for p, a, b in zip(patterns, first, built, strict=True):
+        expected = re.compile(p._source, p._flags)
+        assert a == expected and b == expected and b.groupindex == expected.groupindex, p
+    rx = lazy_re(r"(?P<word>[a-z]+)\d", re.I)
+    assert rx.search("x Ab1").group("word") == "Ab"
+
+
+def test_a_damaged_or_foreign_store_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "lazyre.patterns.json"
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
+    monkeypatch.setattr(lazyre, "_store_path", lambda: str(store))
+    monkeypatch.setattr(lazyre, "_new", {})
+    monkeypatch.setattr(lazyre, "_stored", {})
+    lazyre.compile_pattern(r"a(b+)c", 0)
+    lazyre._save()
+    doc = json.loads(store.read_text())
+    key = next(iter(doc["patterns"]))
+    doc["patterns"][key][1] = [1, 2, 3, 4, 5]  # code the engine refuses
+    store.write_text(json.dumps(doc))
+    monkeypatch.setattr(lazyre, "_stored", None)
+    assert lazyre.compile_pattern(r"a(b+)c", 0) == re.compile(r"a(b+)c")
+    store.write_text(json.dumps({**doc, "interpreter": "another Python"}))
+    monkeypatch.setattr(lazyre, "_stored", None)
+    lazyre.compile_pattern(r"x", 0)
+    assert lazyre._stored is not None and key not in lazyre._stored
+    store.write_text("not json")
+    monkeypatch.setattr(lazyre, "_stored", None)
+    assert lazyre.compile_pattern(r"a(b+)c", 0) == re.compile(r"a(b+)c")
+    with pytest.raises(re.error):
+        lazyre.compile_pattern(r"a(", 0)
+
+
+def test_patterns_modules_compile_at_import_come_from_the_store(tmp_path: Path) -> None:
+    """A later process puts the stored patterns of modules' imports (PyYAML's reader and resolvers...) into ``re``'s
+    cache before importing them: importing PyYAML then compiles nothing. The store lives in the bytecode cache
+    (PYTHONPYCACHEPREFIX here); a pattern compiled from data (not held by a module attribute) is never stored."""
+    import os
+    import subprocess
+    import sys
+
+    child = (
+        "import json  # the store's reader: imported (its patterns compiled) before the store is read\n"
+        "import re\n"
+        "import re._compiler as c\n"
+        "n = [0]\n"
+        "orig = c.compile\n"
+        "def counting(*a):\n"
+        "    n[0] += 1\n"
+        "    return orig(*a)\n"
+        "c.compile = counting\n"
+        "import mlscan\n"
+        "import yaml\n"
+        "from mlscan.lazyre import lazy_re\n"
+        "lazy_re(r'stored\\s+pattern').search('x')\n"
+        "re.compile('from-data-' + 'x' * 3)\n"
+        "print(n[0])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+
+    def run() -> int:
+        out = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True, check=True)
+        return int(out.stdout.strip())
+
+    first = run()
+    stores = list((tmp_path / "pycache").rglob("lazyre.*" + lazyre.STORE_SUFFIX))
+    assert len(stores) == 1
+    doc = json.loads(stores[0].read_text())
+    assert any("yes|Yes|YES" in k for k in doc["imports"]) and not any("from-data" in k for k in doc["imports"])
+    assert any("stored" in k for k in doc["patterns"])
+    assert first > 10
+    assert run() == 1  # only the pattern made from data compiles

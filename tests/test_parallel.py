@@ -134,39 +134,51 @@ def test_result_files_name_no_callable(tmp_path: Path) -> None:
         parallel.load_result(str(link))
 
 
-def _wired_repo(root: Path) -> Path:
+def _wired_repo(root: Path, n: int = 6) -> Path:
+    """Roots (pipeline definitions, ``__main__`` scripts) importing ``pkg/util_*.py``, which import ``pkg/deep/lib_*.py``."""
     from tests.conftest import git_repo
 
     files = {".github/workflows/ci.yml": "on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
              "      - run: python scripts/run_0.py\n"}
-    for i in range(6):
+    for i in range(n):
         files[f"pipelines/flow_{i}.py"] = f"from prefect import flow\nfrom pkg import util_{i}\n\n\n@flow\ndef f():\n    util_{i}.go()\n"
         files[f"scripts/run_{i}.py"] = f"import pkg.util_{i}\n\nif __name__ == '__main__':\n    pkg.util_{i}.go()\n"
-        files[f"pkg/util_{i}.py"] = "def go():\n    return 1\n"
-    files["pkg/__init__.py"] = ""
+        files[f"pkg/util_{i}.py"] = f"from pkg.deep import lib_{i}\n\n\ndef go():\n    return lib_{i}.x()\n"
+        files[f"pkg/deep/lib_{i}.py"] = f"def x():\n    return {i}\n"
+    files["pkg/__init__.py"] = files["pkg/deep/__init__.py"] = ""
     files["broken_flow.py"] = "import prefect\ndef (:\n"
     return git_repo(root, files)
 
 
-def test_the_wiring_graph_is_built_from_facts_the_workers_derived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("n", [6, 30])
+def test_the_wiring_graph_is_built_from_facts_the_workers_derived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     """A parallel scan's words phase derives, in its workers, the file facts the wiring graph's roots ask (files naming
-    an orchestrator or ``__main__``); the scanning process then builds the graph without parsing a root, and the graph,
-    the files parsed and the warnings are the serial scan's. With the facts cache, the scanning process stores them."""
+    an orchestrator or ``__main__``); then those of the modules the roots import, a level of imports at a time (in the
+    workers when a level holds FOLLOW_MIN_FILES files or more); the scanning process then builds the graph without
+    parsing a root or an imported module, and the graph, the files parsed and the warnings are the serial scan's. With
+    the facts cache, the scanning process stores them."""
     from mlscan.cache.facts import FactCache
     from mlscan.facts import wiring as wiring_mod
 
-    repo = _wired_repo(tmp_path / "repo")
-    roots = {f"pipelines/flow_{i}.py" for i in range(6)} | {f"scripts/run_{i}.py" for i in range(6)} | {"broken_flow.py"}
+    repo = _wired_repo(tmp_path / "repo", n)
+    roots = {f"pipelines/flow_{i}.py" for i in range(n)} | {f"scripts/run_{i}.py" for i in range(n)} | {"broken_flow.py"}
+    imported = {f"pkg/util_{i}.py" for i in range(n)} | {f"pkg/deep/lib_{i}.py" for i in range(n)}
     serial = FileIndex(resolve_target(str(repo)))
     run_detectors(serial, load_detectors(), 1)
 
-    parent, graph_parses = os.getpid(), []
-    real_shared = parallel._shared_models
+    parent, graph_parses, follow_parses = os.getpid(), [], []
+    real_shared, real_follow = parallel._shared_models, parallel._follow_imports
+
+    def parses(what: list[str], run: object, index: FileIndex, *args: object) -> None:
+        before = dict(index.parse_counts)
+        run(index, *args)  # type: ignore[operator]
+        what.extend(k[0] for k, n in index.parse_counts.items() if n > before.get(k, 0))
 
     def shared(index: FileIndex) -> None:
-        before = dict(index.parse_counts)
-        real_shared(index)
-        graph_parses.extend(k[0] for k, n in index.parse_counts.items() if n > before.get(k, 0))
+        parses(graph_parses, real_shared, index)
+
+    def follow(index: FileIndex, *args: object) -> None:
+        parses(follow_parses, real_follow, index, *args)
 
     stored: list[tuple[str, str]] = []
     real_put = FactCache.put
@@ -177,31 +189,35 @@ def test_the_wiring_graph_is_built_from_facts_the_workers_derived(tmp_path: Path
         real_put(self, name, path, value, effects)
 
     monkeypatch.setattr(parallel, "_shared_models", shared)
+    monkeypatch.setattr(parallel, "_follow_imports", follow)
     monkeypatch.setattr(FactCache, "put", put)
     forked = FileIndex(resolve_target(str(repo)))
     run_detectors(forked, load_detectors(), 2)
     assert wiring_mod._encode(wiring_mod.wiring(forked)) == wiring_mod._encode(wiring_mod.wiring(serial))
-    assert wiring_mod.wiring(forked).automated("pkg/util_0.py") and wiring_mod.wiring(forked).automated("pkg/util_5.py")
-    assert not roots & set(graph_parses)  # reached through imports only: pkg/util_*.py
-    assert {f"pkg/util_{i}.py" for i in range(6)} <= set(graph_parses)
+    assert all(wiring_mod.wiring(forked).automated(p) for p in imported)
+    assert not (roots | imported) & set(graph_parses)
+    if n < parallel.FOLLOW_MIN_FILES:
+        assert imported <= set(follow_parses)  # too few to fork for: parsed here
+    else:
+        assert not imported & set(follow_parses)  # parsed by the workers
     assert forked.stats.parsed == serial.stats.parsed and sorted(forked.warnings, key=repr) == sorted(serial.warnings, key=repr)
     assert any(w.code == "parse-error" and w.path == "broken_flow.py" for w in forked.warnings)
 
     assert _report(repo, 2) == _report(repo, 1)
     scan(str(repo), ScanOptions(jobs=2, cache=tmp_path / "cache"))
-    assert {("wiring.file|python|plain", r) for r in roots - {"broken_flow.py"}} <= set(stored)
+    assert {("wiring.file|python|plain", r) for r in (roots | imported) - {"broken_flow.py"}} <= set(stored)
 
 
 def test_the_graph_asks_the_workers_for_the_imports_of_a_large_frontier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The files a root's imports reach are parsed for their own imports breadth first: when the frontier of files not
-    parsed yet is large (wiring.PREFETCH_MIN), a parallel scan's workers parse them and the scanning process adopts their
+    parsed yet is large (parallel.FOLLOW_MIN_FILES), a parallel scan's workers parse them and the scanning process adopts their
     facts; a small frontier is parsed where the graph is built. The graph, the files parsed and the report are the serial
     scan's."""
     from mlscan.facts import wiring as wiring_mod
 
     from tests.conftest import git_repo
 
-    n = wiring_mod.PREFETCH_MIN + 8
+    n = parallel.FOLLOW_MIN_FILES + 8
     files = {".github/workflows/ci.yml": "on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
              "      - run: python scripts/run.py\n",
              "scripts/run.py": "".join(f"import pkg.mod_{i}\n" for i in range(n)) + "print('run')\n",
@@ -233,7 +249,8 @@ def test_the_graph_asks_the_workers_for_the_imports_of_a_large_frontier(tmp_path
     run_detectors(forked, load_detectors(), 2)
     assert wiring_mod._encode(wiring_mod.wiring(forked)) == wiring_mod._encode(wiring_mod.wiring(serial))
     assert wiring_mod.wiring(forked).automated("pkg/mod_0.py") and wiring_mod.wiring(forked).automated("pkg/leaf.py")
-    assert rounds == [n]  # the modules run.py imports (pkg/__init__.py and pkg/leaf.py after them: a small frontier)
+    # run.py alone, then the modules it imports (forked for), then what those import (too few: parsed here)
+    assert [k for k in rounds if k >= parallel.FOLLOW_MIN_FILES] == [n] and rounds[0] == 1
     assert not {f"pkg/mod_{i}.py" for i in range(n)} & set(graph_parses)  # their facts came from the workers
     assert forked.stats.parsed == serial.stats.parsed and sorted(forked.warnings, key=repr) == sorted(serial.warnings, key=repr)
     assert any(w.code == "parse-error" and w.path == "pkg/mod_3.py" for w in forked.warnings)
@@ -298,3 +315,25 @@ def test_the_words_phase_sends_back_the_facts_of_the_notebooks_it_parses(tmp_pat
     from mlscan.detectors.artifact_store import FILE_FACTS
 
     assert parent.fact("notebooks/upload.ipynb", FILE_FACTS) is not None and not parent.parse_counts
+
+
+def test_the_import_frontier_lists_each_level_of_imports_the_graph_follows(tmp_path: Path) -> None:
+    """wiring.ImportFrontier: from the roots whose facts are known, the files the graph's import following reaches whose
+    facts are not, a level at a time, each once; every one of them is reached by the graph (none parsed for nothing)."""
+    from mlscan.facts import wiring as wiring_mod
+
+    index = FileIndex(resolve_target(str(_wired_repo(tmp_path / "repo", 3))))
+    index.register_vocabulary(sorted(set(wiring_mod.SCRIPT_NEEDLES)))
+    wiring_mod.prefetch_roots(index, [e.path for e in index.entries])
+    frontier = wiring_mod.ImportFrontier(index)
+    levels = []
+    while todo := frontier.pending():
+        levels.append(sorted(todo))
+        for path in todo:
+            index.fact(path, wiring_mod.FILE_FACTS)
+    assert levels == [["pkg/__init__.py", "pkg/util_0.py", "pkg/util_1.py", "pkg/util_2.py"],
+                      ["pkg/deep/__init__.py", "pkg/deep/lib_0.py", "pkg/deep/lib_1.py", "pkg/deep/lib_2.py"]]
+    before = dict(index.parse_counts)
+    graph = wiring_mod.wiring(index)
+    assert {p for level in levels for p in level} <= set(graph.reach)
+    assert not {k[0] for k, n in index.parse_counts.items() if k[1] == "python" and n > before.get(k, 0)} & set(graph.reach)

@@ -2,7 +2,7 @@
 
 Each supported system is parsed into ``CiJob``/``CiStep`` once per scan (memoised on the index): GitHub
 Actions here, the others in ``<system>.py`` modules of this package registered in ``PARSERS`` (GitLab, Azure Pipelines,
-Jenkins, CircleCI, Bitbucket, Buildkite, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation, CDK and Terraform,
+Jenkins, CircleCI, Bitbucket, Buildkite, Semaphore, Cloud Build, CodeBuild/CodePipeline incl. CloudFormation, CDK and Terraform,
 Tekton, Argo CD/Flux). Comments never appear (the YAML parser drops them); steps that cannot fail a job
 (``continue-on-error``, ``allow_failure``), ``echo``-only placeholders and disabled jobs are marked, not
 dropped, so detectors can tell presence from practice; ``shell_flow`` tells which commands of a script
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..index import FileIndex
-from .github import GITHUB_WORKFLOWS, parse_github
+from .github import GITHUB_WORKFLOWS, parse_github, runs_on_releases, runs_on_releases_only
 from .model import (
     CiJob,
     CiModel,
@@ -24,6 +24,7 @@ from .model import (
     as_dict,
     as_list,
     clean_dir,
+    env_vars,
     falsy,
     line_of,
     make_step,
@@ -49,6 +50,7 @@ def _register_builtin() -> None:
         gitlab,
         gitops,
         jenkins,
+        semaphore,
         tekton,
     )
 
@@ -58,6 +60,7 @@ def _register_builtin() -> None:
     PARSERS.setdefault("circleci", circleci.parse_circleci)
     PARSERS.setdefault("bitbucket", bitbucket.parse_bitbucket)
     PARSERS.setdefault("buildkite", buildkite.parse_buildkite)
+    PARSERS.setdefault("semaphore", semaphore.parse_semaphore)
     PARSERS.setdefault("cloudbuild", cloudbuild.parse_cloudbuild)
     PARSERS.setdefault("aws", aws.parse_aws)
     PARSERS.setdefault("tekton", tekton.parse_tekton)
@@ -85,6 +88,8 @@ ROOT_ONLY = (
      "reads bitbucket-pipelines.yml only at the repository root"),
     ("CircleCI", ("**/.circleci/config.yml", "**/.circleci/config.yaml"), (".circleci/config.yml", ".circleci/config.yaml"),
      "reads .circleci/config.yml only at the repository root"),
+    ("Semaphore", ("**/.semaphore/semaphore.yml",), (".semaphore/semaphore.yml",),
+     "starts every workflow at .semaphore/semaphore.yml at the repository root (unless the project's settings name another file)"),
 )
 
 
@@ -149,6 +154,6 @@ _register_builtin()
 
 __all__ = [
     "GITHUB_WORKFLOWS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
-    "ci_model", "clean_dir", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "script_items",
+    "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "script_items",
     "shell_flow", "split_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

@@ -10,10 +10,16 @@ from typing import Any
 from ..index import FileIndex
 from ..index.formats import LineDict, LineList
 from ..valueclass import replace
-from .model import CiJob, CiStep, _asdict, clean_dir, targets_subdir
+from .model import CiJob, CiStep, _asdict, clean_dir, env_vars, targets_subdir
 from .shell import is_placeholder
 
 GITHUB_WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+
+
+# trigger markers beside the event names: a ``push`` filtered to branches only (tag pushes do not run the workflow) or
+# to tags only (branch pushes do not)
+BRANCH_PUSH_ONLY = "push:branches-only"
+TAG_PUSH_ONLY = "push:tags-only"
 
 
 # pull request activity types that carry new code (GitHub's default for ``pull_request`` is opened, synchronize, reopened)
@@ -45,9 +51,42 @@ def _triggers(on: Any) -> tuple[set[str], list[str], list[str]]:
                         paths += [str(p) for p in v[key]]
                 if k == "push" and v.get("tags"):
                     names.add("tag")
+                if k == "push":
+                    # GitHub: a push filter that names only branches (``branches``/``branches-ignore``) runs on no tag
+                    # push, one that names only tags (``tags``/``tags-ignore``) on no branch push; path filters are
+                    # not evaluated for tag pushes
+                    branches = "branches" in v or "branches-ignore" in v
+                    tags = "tags" in v or "tags-ignore" in v
+                    if branches and not tags:
+                        names.add(BRANCH_PUSH_ONLY)
+                    elif tags and not branches:
+                        names.add(TAG_PUSH_ONLY)
     if "workflow_dispatch" in names or "repository_dispatch" in names:
         names.add("manual")
     return names, crons, paths
+
+
+# events a release runs on: a tag push, a published release, a created ref
+_TAG_EVENTS = frozenset({"tag", "release", "create"})
+# events that run a workflow on branches, pull requests, other workflows or a clock
+_OTHER_AUTOMATIC = frozenset({"pull_request", "pull_request_target", "schedule", "workflow_run", "merge_group", "pipeline",
+                              "gitops", "check_suite", "check_run", "deployment", "deployment_status"})
+
+
+def runs_on_releases_only(job: CiJob) -> bool:
+    """A GitHub Actions job whose workflow runs automatically only when a release is cut: on tag pushes (``push`` filtered
+    to tags only), ``release`` or ``create`` events (besides a manual dispatch)."""
+    t = job.triggers
+    if job.system != "github" or not t & _TAG_EVENTS or t & _OTHER_AUTOMATIC:
+        return False
+    return "push" not in t or (TAG_PUSH_ONLY in t and BRANCH_PUSH_ONLY not in t)
+
+
+def runs_on_releases(job: CiJob) -> bool:
+    """Does a GitHub Actions job run when a release is cut: on tag pushes (an unfiltered ``push``, one filtered by paths
+    only, or one naming tags, also through the workflow that calls it), ``release`` or ``create`` events?"""
+    t = job.triggers
+    return bool(t & _TAG_EVENTS) or ("push" in t and BRANCH_PUSH_ONLY not in t)
 
 
 def _if_false(cond: Any) -> bool:
@@ -171,6 +210,7 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         applies=applies,
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
                         self_hosted=_self_hosted(job.get("runs-on")),
+                        env=env_vars(doc.get("env"), job.get("env")),
                     )
                 )
     return _called_workflows(jobs)

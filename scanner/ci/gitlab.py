@@ -12,7 +12,7 @@ from typing import Any
 from ..index import FileEntry, FileIndex
 from ..index.formats import LineDict, LineList
 from ..lazyre import lazy_re
-from .model import CiJob, CiStep, as_dict, as_list, line_of, make_step, targets_subdir, truthy
+from .model import CiJob, CiStep, as_dict, as_list, env_vars, line_of, make_step, targets_subdir, truthy
 
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 GLOBAL_KEYS = frozenset(
@@ -145,6 +145,7 @@ def _job(index: FileIndex, name: str, e: FileEntry, job: LineDict, line: int, de
         stage=str(get("stage")[1] or "test"),
         gate="manual" if manual else "",
         schedule_line=sched_line,
+        env=env_vars(glob.get("variables", (None, None))[1], variables),
     )
     return [job_ci, *children] if steps or not children else children
 

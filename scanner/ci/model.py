@@ -62,7 +62,7 @@ class CiStep(Value, frozen=True):
 
 class CiJob(Value, frozen=True):
     """One CI job of any supported system: its triggers, steps, needs and whether it can run."""
-    system: str  # github gitlab azure jenkins circleci bitbucket buildkite cloudbuild codebuild codepipeline tekton argocd flux
+    system: str  # github gitlab azure jenkins circleci bitbucket buildkite semaphore cloudbuild codebuild codepipeline tekton argocd flux
     path: str
     line: int
     name: str
@@ -79,8 +79,9 @@ class CiJob(Value, frozen=True):
     gate: str  # the job is a human gate: manual-approval | input | block | manual
     schedule_line: int  # line of the first cron/schedule declaration
     self_hosted: bool  # runs on a machine of the project's own (GitHub ``runs-on: self-hosted``): what it starts stays up
+    env: tuple[tuple[str, str], ...]  # environment variables the CI definition sets for the job (name, literal value)
 
-    _fields = ("system", "path", "line", "name", "steps", "triggers", "schedules", "environment", "needs", "manual", "disabled", "applies", "image", "stage", "gate", "schedule_line", "self_hosted")
+    _fields = ("system", "path", "line", "name", "steps", "triggers", "schedules", "environment", "needs", "manual", "disabled", "applies", "image", "stage", "gate", "schedule_line", "self_hosted", "env")
     __slots__ = _fields
 
     def __init__(
@@ -102,6 +103,7 @@ class CiJob(Value, frozen=True):
         gate: str = "",
         schedule_line: int = 0,
         self_hosted: bool = False,
+        env: tuple[tuple[str, str], ...] = (),
     ) -> None:
         setfield(self, "system", system)
         setfield(self, "path", path)
@@ -120,6 +122,7 @@ class CiJob(Value, frozen=True):
         setfield(self, "gate", gate)
         setfield(self, "schedule_line", schedule_line)
         setfield(self, "self_hosted", self_hosted)
+        setfield(self, "env", env)
 
     @property
     def active(self) -> bool:
@@ -213,6 +216,18 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def env_vars(*mappings: Any) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the environment variables CI definitions set, later mappings overriding earlier ones (workflow,
+    then job); scalar values only (a GitLab ``{value: ..., description: ...}`` gives its ``value``)."""
+    out: dict[str, str] = {}
+    for m in mappings:
+        for k, v in as_dict(m).items():
+            v = as_dict(v).get("value") if isinstance(v, dict) else v
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                out[str(k)] = str(v)
+    return tuple(out.items())
 
 
 def non_blocking(steps: list[CiStep]) -> list[CiStep]:

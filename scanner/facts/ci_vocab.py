@@ -14,7 +14,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
 from ..lazyre import lazy_re
-from . import hcl
+from . import hcl, served
 from .commands import Cmd, head, is_install, python_target, segments, words
 from .orchestration import call_names, dotted, trainingish
 
@@ -592,6 +592,14 @@ _NOT_RUN = frozenset({"echo", "printf", "cat", "ls", "mkdir", "cd", "export", "c
                       "gcloud", "gsutil", "sleep", "true", "jq", "pip", "pip3", "conda", "apt-get", "npm"})
 
 
+def _builds_image(w: list[str]) -> bool:
+    """An image build or push (``docker build -f training.dockerfile``, ``/kaniko/executor --dockerfile
+    .../training.dockerfile``): the words name training, the command builds the image training will run in."""
+    h = head(w)
+    a = [x for x in w[1:] if not x.startswith("-")]
+    return h in ("executor", "kaniko") or h in ("docker", "podman", "buildah", "nerdctl") and ("build" in a[:2] or a[:1] in (["push"], ["bud"]))
+
+
 _DATA_FILE = lazy_re(r"\.(csv|tsv|json|ya?ml|toml|txt|parquet|pkl|pickle|joblib|h5|pt|pth|onnx|npz?|zip|gz)$", re.I)
 
 
@@ -603,7 +611,7 @@ def training_command(text: str) -> bool:
     if any(rx.search(text) for rx in _TRAIN_CLI):
         return True
     w = words(text)
-    if not w or head(w) in _NOT_RUN:
+    if not w or head(w) in _NOT_RUN or _builds_image(w):
         return False
     prog = [x for x in w if not x.startswith("-")][:4]  # runner, program/module/target: not its data arguments
     return trainingish(" ".join(x for x in prog if not _DATA_FILE.search(x)))
@@ -720,8 +728,36 @@ def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
             if tail == "begin_create_or_update" and re.search(r"online_(deployments|endpoints)", name):
                 return "cloud-endpoint"
     if re.search(r"deploy|promot|release|serve", e.vpath, re.I) and set(call_names(tree)) & set(PROMOTE_API):
-        return "registry-promotion"
+        # moving a stage or alias deploys only what a service loads by it (labelling conventions M2): a promotion that
+        # no endpoint, app or service picks up (the only loader a command-line batch job) ships nothing
+        return "registry-promotion" if served.serves_stage(index, promoted_stages(tree)) else None
     return None
+
+
+# the stage/alias argument of a registry promotion: keyword, position
+_PROMOTE_ARG = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1)}
+
+
+def promoted_stages(tree: ast.Module) -> set[str]:
+    """The stages/aliases a module's registry promotions move a version to, when every one is written out (a literal,
+    or a name whose every assignment in the module is a literal); empty when one is computed at run time."""
+    assigned: dict[str, list[ast.AST]] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    assigned.setdefault(t.id, []).append(n.value)
+    out: set[str] = set()
+    for n in walk(tree):
+        if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Attribute) or n.func.attr not in _PROMOTE_ARG:
+            continue
+        kw, pos = _PROMOTE_ARG[n.func.attr]
+        arg = next((k.value for k in n.keywords if k.arg == kw), n.args[pos] if len(n.args) > pos else None)
+        values = assigned.get(arg.id, []) if isinstance(arg, ast.Name) else [arg] if arg is not None else []
+        if not values or not all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values):
+            return set()
+        out.update(str(v.value) for v in values)  # type: ignore[attr-defined]
+    return out
 
 
 def sdk_of(tree: ast.Module) -> str | None:

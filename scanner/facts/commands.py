@@ -288,6 +288,8 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
         return _npm(index, path, cwd, target)
     if h == "poe" and len(w) > 1:
         return _toml_tasks(index, path, cwd, w[1], ("pyproject.toml",), "poe")
+    if h == "dvc" and w[1:2] == ["repro"]:
+        return _dvc_stages(index, path, cwd, w[2:])
     if h == "ray" and "--" in w:
         rest = " ".join(w[w.index("--") + 1 :])
         e = next(iter(index.select((path,))), None)
@@ -410,6 +412,34 @@ def _toml_task(index: FileIndex, e: FileEntry, tasks: dict, name: str, out: _Sub
         if isinstance(text, str):
             for sc in shell_flow(text, True):
                 out.append(Invoked(e, sc.text, locate(index, e.path, 1, sc.text), sc.blocks, sc.ignored, "", via))
+
+
+def _dvc_stages(index: FileIndex, path: str, cwd: str, args: list[str]) -> _Subs:
+    """The ``cmd`` of each stage that ``dvc repro <stage> ...`` names (``stage``, ``dvc.yaml:stage``,
+    ``sub/dvc.yaml:stage``), run in the stage's ``wdir``. A bare ``dvc repro`` (every stage whose inputs changed) and
+    ``foreach`` stages (``name@key``) name no one stage: nothing is expanded for them."""
+    out: _Subs = []
+    targets = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] not in ("-j", "--jobs"))]
+    for t in targets:
+        file, _, stage = t.rpartition(":") if ":" in t else ("dvc.yaml", "", t)
+        if not stage or "@" in stage or "$" in t or not file.endswith(("dvc.yaml", "dvc.yml")):
+            continue
+        e = resolve(index, file, path, cwd)
+        docs = index.yaml(e.path) if e is not None else []
+        stages = docs[0].get("stages") if docs and isinstance(docs[0], dict) else None
+        spec = stages.get(stage) if isinstance(stages, dict) else None
+        if e is None or not isinstance(spec, dict):
+            continue
+        base = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
+        wdir = spec.get("wdir")
+        run_in = normpath(f"{base}/{wdir}") if isinstance(wdir, str) else base
+        cmd = spec.get("cmd")
+        line = spec.line_of("cmd") if hasattr(spec, "line_of") else 1
+        for text in cmd if isinstance(cmd, list) else [cmd]:
+            if isinstance(text, str):
+                for sc in shell_flow(text, True):
+                    out.append(Invoked(e, sc.text, line, sc.blocks, sc.ignored, run_in, f"dvc repro {stage}"))
+    return out
 
 
 def _just(index: FileIndex, path: str, cwd: str, targets: list[str]) -> _Subs:

@@ -94,11 +94,75 @@ def _stops(s: ast.stmt) -> bool:
 _NOT_MODEL_REGISTRIES = ("atexit.", "signal.", "codecs.", "copyreg.", "faulthandler.", "mimetypes.", "abc.", "functools.", "sys.")
 
 
-def promotes(node: ast.AST) -> bool:
+def promotes(node: ast.AST, local: frozenset[str] = frozenset()) -> bool:
+    """Does the code register or promote a model: a registry call, ``promote_*()``, ``log_model(registered_model_name=)``,
+    or a call of one of ``local``, the module's own functions and methods that do (``promoting_functions``)?"""
     return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)
                                             or call_tail(c).startswith("promote_")  # promote_to_prod(), promote_to_production()
-                                            or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None)
+                                            or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None
+                                            or call_tail(c) in local)
                for c in walk(node))
+
+
+def promoting_functions(stmts: list[ast.stmt]) -> frozenset[str]:
+    """Names of the functions and methods defined in a module that register or promote a model, directly or through
+    another of them (``def transition_model_stage(self, version, stage): ... client.set_registered_model_alias(...)``),
+    so that ``self.transition_model_stage(version, "Staging")`` is a promotion too."""
+    fns = {f.name: f for f in statement_walk(ast.Module(stmts, [])) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found: set[str] = set()
+    changed, depth = True, 0
+    while changed and depth < 3:  # wrappers of wrappers, a few levels deep
+        changed, depth = False, depth + 1
+        for name, f in fns.items():
+            if name not in found and promotes(ast.Module(f.body, []), frozenset(found)):
+                found.add(name)
+                changed = True
+    return frozenset(found)
+
+
+class _Module:
+    """What ``code_gates`` asks of the whole module: its functions by name, and the names of those that promote."""
+
+    def __init__(self, stmts: list[ast.stmt]) -> None:
+        self.functions = {f.name: f for f in statement_walk(ast.Module(stmts, [])) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.promoters = promoting_functions(stmts)
+
+
+_ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+def _passes_all(test: ast.expr, functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> bool:
+    """Does the test ask a metric verdict of the module with a threshold argument that every model meets? The verdict
+    compares a metric with its parameter (``def validate(self, metrics, threshold=0.8): ... accuracy >= threshold``);
+    the literal the call passes for it (``validate(metrics, threshold=0.35)``, or positionally) decides: a score at
+    least 0 (or above a negative number) always passes. A threshold the call does not write out is kept."""
+    for c in walk(test):
+        f = functions.get(call_tail(c)) if isinstance(c, ast.Call) else None
+        if f is None:
+            continue
+        params = [a.arg for a in (*f.args.posonlyargs, *f.args.args)]
+        if params[:1] in (["self"], ["cls"]) and isinstance(c.func, ast.Attribute):  # type: ignore[union-attr]
+            params = params[1:]
+        args: dict[str, ast.expr] = dict(zip(params, c.args))  # type: ignore[union-attr]
+        args.update({k.arg: k.value for k in c.keywords if k.arg})  # type: ignore[union-attr]
+        for cmp in walk(f):
+            if not isinstance(cmp, ast.Compare) or len(cmp.ops) != 1 or not isinstance(cmp.ops[0], _ORDER) or metric_compare(cmp) is not cmp:
+                continue
+            op, left, right = cmp.ops[0], cmp.left, cmp.comparators[0]
+            if isinstance(right, ast.Name) and right.id in args:
+                value, at_least = literal(args[right.id], None), isinstance(op, (ast.Gt, ast.GtE))  # metric >= threshold
+            elif isinstance(left, ast.Name) and left.id in args:
+                value, at_least = literal(args[left.id], None), isinstance(op, (ast.Lt, ast.LtE))  # threshold <= metric
+            else:
+                continue
+            if at_least and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and (value < 0 or value == 0 and isinstance(op, (ast.GtE, ast.LtE))):
+                return True
+    return False
+
+
+def _returns(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Return)
 
 
 def metric_predicates(tree: ast.AST) -> frozenset[str]:
@@ -272,27 +336,40 @@ def _assigned_at(assigns: Assigns, line: int) -> tuple[int, int]:
 
 
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
-           assigns: Assigns | None = None, predicates: frozenset[str] = frozenset(), loop: bool = False) -> Iterator[Gate]:
+           assigns: Assigns | None = None, predicates: frozenset[str] = frozenset(), loop: bool = False,
+           mod: _Module | None = None) -> Iterator[Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
-    ``predicates`` names the metric verdicts an ``if`` may read (``metric_predicates`` of the file and what it imports)."""
+    ``predicates`` names the metric verdicts an ``if`` may read (``metric_predicates`` of the file and what it imports);
+    ``mod`` the module's own functions and those of them that promote (derived from the module on the first call)."""
     if assigns is None:
         assigns = _assigns(stmts)
-    for s in stmts:
+    if mod is None:
+        mod = _Module(stmts)
+    local = mod.promoters
+    for i, s in enumerate(stmts):
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from code_gates(s.body, (), (), thresholds, _assigns(s.body), predicates)
+            yield from code_gates(s.body, (), (), thresholds, _assigns(s.body), predicates, mod=mod)
             continue
         if isinstance(s, ast.If):
             passed = any(call_tail(c) == "passed" for c in walk(s.test) if isinstance(c, ast.Call))
             if _compares(s.test, assigns, s.lineno, predicates) or passed:
                 tool = "deepchecks" if passed else "python"
                 paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
-                if not paths and promotes(ast.Module(s.body, [])) != promotes(ast.Module(s.orelse, [])):
-                    paths = [(*guards, (s.test, promotes(ast.Module(s.body, [])), s.lineno))]
+                if not paths and promotes(ast.Module(s.body, []), local) != promotes(ast.Module(s.orelse, []), local):
+                    paths = [(*guards, (s.test, promotes(ast.Module(s.body, []), local), s.lineno))]
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool
+                if not paths and not loop and not promotes(s, local) and promotes(ast.Module(stmts[i + 1:], []), local):
+                    # the function returns early when the check fails, before the promotion that follows the ``if``
+                    # (``if not self.validate(metrics, threshold=0.35): return False`` ... ``self.promote(version)``)
+                    paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _returns)
+                             + _actions(s.orelse, ((s.test, False, s.lineno),), _returns)]
                 if not paths and not loop:
                     kept = _keeps_only_when(s)
                     if kept is not None:
                         paths, tool = [(*guards, (s.test, kept, s.lineno))], "python"
+                if paths and _passes_all(s.test, mod.functions):
+                    paths = []  # the verdict is asked with a threshold every model meets: nothing is blocked
+                    yield Gate(s.lineno, "threshold", tool, ())
                 if paths:
                     seen = _Expand(assigns, s.lineno, 3).visit(_copy(s.test))
                     # a verdict read from a predicate (``checks.passes``) holds the model to the thresholds inside it
@@ -306,19 +383,20 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                             and not promotes(s):
                         kind = "keep_threshold"
                     yield Gate(s.lineno, kind, tool, tuple(paths), compare, compare_end)
-            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates, loop)
-            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates, loop)
+            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates, loop, mod)
+            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates, loop, mod)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield Gate(s.lineno, "assert", "python", (guards,))
         if isinstance(s, ast.Try):
-            yield from code_gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns, predicates)
+            yield from code_gates(s.body, guards, (*handlers, s.handlers), thresholds, assigns, predicates, mod=mod)
             for h in s.handlers:
-                yield from code_gates(h.body, guards, handlers, thresholds, assigns, predicates)
-            yield from code_gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns, predicates)
+                yield from code_gates(h.body, guards, handlers, thresholds, assigns, predicates, mod=mod)
+            yield from code_gates(s.orelse + s.finalbody, guards, handlers, thresholds, assigns, predicates, mod=mod)
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
-            yield from code_gates(s.body, guards, handlers, thresholds, assigns, predicates, loop or not isinstance(s, (ast.With, ast.AsyncWith)))
+            yield from code_gates(s.body, guards, handlers, thresholds, assigns, predicates, loop or not isinstance(s, (ast.With, ast.AsyncWith)),
+                                  mod)
             continue
         for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \

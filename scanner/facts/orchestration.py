@@ -404,6 +404,23 @@ def unfed_training(fn: ast.AST, step_names: set[str]) -> bool:
     return bool(fed) and not any(fed)
 
 
+def source_steps(fn: ast.AST, step_names: set[str]) -> list[str]:
+    """The steps a pipeline function calls that take no other step's result (where data enters the pipeline)."""
+    produced: set[str] = set()
+    for n in walk(fn):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and tail(dotted(n.value.func)) in step_names:
+            for t in n.targets:
+                produced |= {x.id for x in walk(t) if isinstance(x, ast.Name)}
+    out: list[str] = []
+    for n in walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in step_names:
+            args = [*n.args, *(k.value for k in n.keywords)]
+            if not any(isinstance(x, ast.Name) and x.id in produced or isinstance(x, ast.Call) and isinstance(x.func, ast.Name)
+                       and x.func.id in step_names for a in args for x in walk(a)):
+                out.append(n.func.id)
+    return out
+
+
 def dataflow(fn: ast.AST, step_names: set[str]) -> tuple[int, int]:
     """(step calls, data edges) in a pipeline function: calls of known steps, an edge whenever a step
     consumes another step's result (nested call or a variable it was assigned to)."""

@@ -162,6 +162,26 @@ def _targets(st: ast.AST) -> list[str]:
     return out
 
 
+def _opens_for_writing(n: ast.Call) -> bool:
+    """``open(path, "wb")``, ``Path(p).open(mode="w")``: a file opened to write the data, which reads none."""
+    if _call_name(n) != "open":
+        return False
+    modes = [k.value for k in n.keywords if k.arg == "mode"] or n.args[1:2] or n.args[:1]
+    return any(isinstance(m, ast.Constant) and isinstance(m.value, str) and 0 < len(m.value) <= 3
+               and set(m.value) <= set("rwxabt+") and bool(set(m.value) & set("wxa")) for m in modes)
+
+
+def fabricated_data(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The generator a pipeline step makes its data up with when it reads none (''): a first stage that writes
+    ``np.random`` arrays or ``make_classification`` tables as its dataset output brings no raw data into the pipeline.
+    A step that takes an input artifact (``Input[Dataset]``, ``InputPath(...)``) starts from data handed to it."""
+    for a in [*fn.args.args, *fn.args.kwonlyargs]:
+        ann = ast.unparse(a.annotation) if a.annotation is not None else ""
+        if "Input" in ann:
+            return ""
+    return synthetic_source(fn)
+
+
 def synthetic_source(tree: ast.AST, toy: bool = False) -> str:
     """The generator a module builds its data from when it reads no real data ('' otherwise): ``X, y =
     make_classification(...)``, ``data = np.random.rand(...)``, ``torch.randn`` batches, ``FakeData``. Only a
@@ -169,7 +189,7 @@ def synthetic_source(tree: ast.AST, toy: bool = False) -> str:
     shuffling and sampling from real data do not. With ``toy``, a dataset bundled with a library (``load_iris``) counts too."""
     found = ""
     for n in walk(tree):
-        if isinstance(n, ast.Call) and _call_name(n) in _READS:
+        if isinstance(n, ast.Call) and _call_name(n) in _READS and not _opens_for_writing(n):
             return ""
         if not found and isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
             names = _targets(n)

@@ -236,9 +236,52 @@ def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
             fact = index.fact(e.path, LOADS)
             if fact is not None and (fact[0] or _serving_name(e.vpath)):
                 out += [ServedLoad(e.vpath, *load) for load in fact[1]]
+        # the project modules a service imports load for it (``from prediction_server.model_loader import load_model``
+        # in the FastAPI app), whatever their names
+        # (the services are parsed for their imports only when another module may load a model)
+        done = {ld.path for ld in out}
+        candidates = [e for e in index.select(("**/*.py",)) if not e.test and e.vpath not in done and index.mentions(e.path, NEEDLES)
+                      and (e.template or _MAY_LOAD.search(index.text(e.path) or ""))]
+        imported = services(index)[1] if candidates else frozenset()
+        for e in candidates:
+            if _imported_module(e.vpath, imported) and (fact := index.fact(e.path, LOADS)) is not None:
+                out += [ServedLoad(e.vpath, *load) for load in fact[1]]
         return tuple(out)
 
     return index.memo("served:models", build)
+
+
+# a module that imports a serving library, told from its text before it is parsed (``array`` holds ``ray``)
+_SERVICE_IMPORT = lazy_re(r"^\s*(?:from|import)\s+(?:" + "|".join(re.escape(m) for m in SERVING_LIBS if "." not in m)
+                          + r")\b|\bray\.serve\b|^\s*from\s+ray\s+import\s+serve\b", re.M)
+
+
+def services(index: FileIndex) -> tuple[frozenset[str], frozenset[str]]:
+    """(the modules that import a web or model-serving library, the dotted module names they import and every dotted
+    prefix of those: ``a.b.c`` gives ``a.b.c``, ``a.b``, ``a``): a service, and the project modules that do its work."""
+
+    def build() -> tuple[frozenset[str], frozenset[str]]:
+        found: set[str] = set()
+        imported: set[str] = set()
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, _LIB_NEEDLES) or not _SERVICE_IMPORT.search(index.text(e.path) or ""):
+                continue
+            fact = index.fact(e.path, LOADS)
+            tree = index.python(e.path) if fact is not None and fact[0] else None
+            if tree is not None:
+                found.add(e.vpath)
+                for name in _imported(tree):
+                    parts = name.split(".")
+                    imported.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+        return frozenset(found), frozenset(imported)
+
+    return index.memo("served:services", build)  # type: ignore[no-any-return]
+
+
+def _imported_module(vpath: str, imported: frozenset[str]) -> bool:
+    """Does a service import this module (by one of its dotted names, or something inside it)? ``imported`` holds the
+    dotted prefixes of every name the services import (``services``)."""
+    return any(n in imported for n in _module_names(vpath))
 
 
 def _same_file(load: str, out: str) -> bool:
@@ -309,3 +352,48 @@ def holds_model(index: FileIndex) -> bool:
         return any(not e.test and index.mentions(e.path, _ML_IMPORTS) for e in index.select(("**/*.py", "**/*.ipynb")))
 
     return bool(index.memo("served:holds-model", build))
+
+
+def _module_names(vpath: str) -> tuple[str, ...]:
+    """The dotted names a module may be imported by: ``src/app/predictor.py`` -> src.app.predictor, app.predictor,
+    predictor (a package's ``__init__.py`` is the package)."""
+    parts = vpath[:-3].split("/")
+    parts = parts[:-1] if parts[-1] == "__init__" else parts
+    return tuple(".".join(parts[i:]) for i in range(len(parts)) if parts[i:])
+
+
+def service_loads(index: FileIndex) -> tuple[ServedLoad, ...]:
+    """The loads of a running service: those in a module that imports a web or model-serving library, or in a project
+    module such a module imports (``from predictor import Predictor`` in the FastAPI app). A prediction script run from
+    the command line, named for predicting but imported by no service, serves no request: what it loads is a batch
+    job's input."""
+    found, imported = services(index)
+    return tuple(ld for ld in served_models(index) if ld.path in found or _imported_module(ld.path, imported))
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    """Module names a file imports (absolute; a relative import by its module name only)."""
+    out: set[str] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.Import):
+            out.update(a.name for a in n.names)
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            out.add(n.module)
+            out.update(f"{n.module}.{a.name}" for a in n.names if a.name != "*")
+        elif isinstance(n, ast.ImportFrom):
+            out.update(a.name for a in n.names)
+    return out
+
+
+def serves_stage(index: FileIndex, stages: set[str]) -> bool:
+    """Does a service load a registry model by one of these stages/aliases (compared case-blind; MLflow writes its stages
+    ``Production``/``Staging``)? A stage the service builds at run time (``models:/{name}/{stage}``) may be any of them;
+    an empty ``stages`` (a promotion whose target is not written out) is met by any stage or alias a service loads. A
+    load by version number (``models:/churn/3``) follows no promotion."""
+    wanted = {s.lower() for s in stages}
+    for ld in service_loads(index):
+        if ld.kind != "registry" or not ld.stage or ld.stage.isdigit() or ld.stage == "latest":
+            continue
+        if not wanted or "{" in ld.stage or ld.stage.lower() in wanted:
+            return True
+    return False

@@ -23,7 +23,6 @@ from .pyast import statement_walk, statements, walk
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
 MAX_FILES = 3000
-PREFETCH_MIN = 32  # queued files to parse before the graph asks a parallel scan's workers (each round forks them)
 ORCHESTRATOR_MODULES = (
     "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", "sagemaker.workflow",
     "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
@@ -58,17 +57,39 @@ def _module_parts(vpath: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
+class _Modules:
+    """The project's Python files by module name: which file an import statement of a file leads to."""
+
+    def __init__(self, index: FileIndex) -> None:
+        self.py = {e.vpath: e for e in index.select(("**/*.py",))}
+        # module name -> files; a dotted import matches files whose path ends with its parts
+        self.by_name: dict[str, list[str]] = {}
+        for vp in self.py:
+            parts = _module_parts(vp)
+            if parts:
+                self.by_name.setdefault(parts[-1], []).append(vp)
+
+    def files(self, dotted: str) -> list[str]:
+        """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
+        want = dotted.split(".")
+        return [vp for vp in self.by_name.get(want[-1], ()) if _module_parts(vp)[-len(want):] == want]
+
+    def followed(self, modules: list[str], vpath: str) -> Iterator[str]:
+        """The project file each imported module (``_modules_of``) of the file at ``vpath`` leads to: the module's own
+        file, else its package's (``from pkg import name``), the one nearest ``vpath`` when several match."""
+        for dotted in modules:
+            for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
+                paths = self.files(cand) if cand else None
+                if paths:
+                    yield min(paths, key=lambda p: _distance(p, vpath))
+                    break
+
+
 class Wiring:
     def __init__(self, index: FileIndex) -> None:
         self.index = index
-        py = index.select(("**/*.py",))
-        self._py = {e.vpath: e for e in py}
-        # module name -> files; a dotted import matches files whose path ends with its parts
-        self._by_name: dict[str, list[str]] = {}
-        for vp in self._py:
-            parts = _module_parts(vp)
-            if parts:
-                self._by_name.setdefault(parts[-1], []).append(vp)
+        self._names = _Modules(index)
+        self._py = self._names.py
         self.reach: dict[str, Reach] = {}
         self.tests: dict[str, Reach] = {}  # file or directory a pytest command collects -> how that command runs
         # while following a job spec's ``entrypoint:`` (Ray/Anyscale/KubeRay job submitted by a command) only the
@@ -79,14 +100,13 @@ class Wiring:
         # imports of the root scripts parsed by _roots, for _follow (their trees may have left the parse cache by
         # then: an orchestrator's own repository has hundreds of roots); emptied as it is used
         self._root_imports: dict[str, list[str]] = {}
+        self._offered: set[str] = set()  # files whose imports _prefetch offered to derive (once each)
         self._roots()
         self._follow()
         self._root_imports.clear()
 
     def _modules(self, dotted: str) -> list[str]:
-        """Project files that ``import dotted`` can mean: any source root, so a suffix of the path."""
-        want = dotted.split(".")
-        return [vp for vp in self._by_name.get(want[-1], ()) if _module_parts(vp)[-len(want):] == want]
+        return self._names.files(dotted)
 
     # ---------------------------------------------------------------- roots
     def _add(self, vpath: str, reach: Reach) -> None:
@@ -330,32 +350,30 @@ class Wiring:
             if e is None or not (vp.endswith(".py") or vp.endswith(".ipynb")):
                 continue
             modules = self._root_imports.pop(vp, None)
-            if modules is None and not self.index.has_fact(e.path, FILE_FACTS):
-                self._prefetch(e.path, MAX_FILES - seen)
+            if modules is None and vp not in self._offered:
+                self._prefetch(vp, MAX_FILES - seen)
             if modules is None:
                 facts = self.index.fact(e.path, FILE_FACTS)
                 if facts is None:
                     continue
                 modules = _modules_of(facts[2], vp)
-            for dotted in modules:
-                for cand in (dotted, dotted.rsplit(".", 1)[0] if "." in dotted else ""):
-                    paths = self._modules(cand) if cand else None
-                    if paths:
-                        best = min(paths, key=lambda p: _distance(p, vp))
-                        self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
-                        break
+            for best in self._names.followed(modules, vp):
+                self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
 
-    def _prefetch(self, path: str, room: int) -> None:
+    def _prefetch(self, vpath: str, room: int) -> None:
         """The imports of a file not parsed yet are needed: those of the other queued files not parsed yet will be too
         (the queue is the breadth-first frontier), so they are derived together, by a parallel scan's workers when the
-        frontier is large enough (PrefectHQ/prefect: ~400 files in 4 rounds, parsed by the scanning process alone before)."""
-        todo = [path]
-        for vp, _ in list(self._queue)[:room]:
+        frontier is large enough (PrefectHQ/prefect: ~400 files its CI's scripts reach, in 4 rounds; ImportFrontier has
+        derived those the Python roots reach before). Each file is offered once: one too few to fork for is parsed here."""
+        todo: list[str] = []
+        for vp in [vpath, *(v for v, _ in list(self._queue)[:room])]:
             e = self._py.get(vp)
-            if e is not None and vp not in self._root_imports and not self.index.has_fact(e.path, FILE_FACTS):
+            if vp in self._offered or e is None:
+                continue
+            self._offered.add(vp)
+            if vp not in self._root_imports and not self.index.fact_at_hand(e.path, FILE_FACTS):
                 todo.append(e.path)
-        if len(todo) >= PREFETCH_MIN:
-            self.index.prefetch_facts(FILE_FACTS, list(dict.fromkeys(todo)))
+        self.index.prefetch_facts(FILE_FACTS, todo)
 
     # ---------------------------------------------------------------- queries
     def of(self, vpath: str) -> Reach | None:
@@ -644,6 +662,52 @@ def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
             index.fact(path, FILE_FACTS)
         if index.mentions(path, _CONTAINER_WORDS) and index.mentions(path, _PYTHON_WORDS) and index.fact(path, CONTAINER_FACTS):
             index.fact(path, FILE_FACTS)  # a file declaring a container: the graph asks whether it is a pipeline definition
+
+
+class ImportFrontier:
+    """The files the graph's import following reaches from the roots whose file facts are known (a Python file naming an
+    orchestrator or ``__main__`` that imports one or guards ``__main__`` is a root of ``Wiring._roots``), a level at a
+    time. A parallel scan has its workers derive the facts of each level (``pending``) before the scanning process builds
+    the graph, which then parses none of them: the files are among those the graph's own following parses, so none is
+    parsed for nothing (those reached only through the roots' commands are left to the graph)."""
+
+    def __init__(self, index: FileIndex) -> None:
+        self.index = index
+        self._names = _Modules(index)
+        self._reached: set[str] = set()
+        self._queue: list[str] = []
+        self._asked: set[str] = set()
+        for vp, e in self._names.py.items():
+            if may_be_root(index, e.path) and index.fact_at_hand(e.path, FILE_FACTS):
+                facts = index.fact(e.path, FILE_FACTS)
+                if facts is not None and (facts[1] or orchestrated(index, facts)):
+                    self._reach(vp)
+
+    def _reach(self, vpath: str) -> None:
+        if vpath not in self._reached and len(self._reached) < MAX_FILES:
+            self._reached.add(vpath)
+            self._queue.append(vpath)
+
+    def pending(self) -> list[str]:
+        """Follow the imports of every file reached whose facts are known (derived since the last call included); the
+        paths of the files reached whose facts are not (empty: all followed). A file returned once is derived here
+        the next time, if nobody derived it meanwhile."""
+        out: list[str] = []
+        waiting: list[str] = []
+        while self._queue:
+            vp = self._queue.pop()
+            e = self._names.py[vp]
+            if vp not in self._asked and not self.index.fact_at_hand(e.path, FILE_FACTS):
+                self._asked.add(vp)
+                waiting.append(vp)
+                out.append(e.path)
+                continue
+            facts = self.index.fact(e.path, FILE_FACTS)
+            if facts is not None:
+                for target in self._names.followed(_modules_of(facts[2], vp), vp):
+                    self._reach(target)
+        self._queue = waiting
+        return out
 
 
 def _modules_of(imports: list[list[Any]], vpath: str) -> list[str]:

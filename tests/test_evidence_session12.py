@@ -1,0 +1,402 @@
+"""The causes of session 11's final blind evidence audits (issue #17, session 12): a reusable workflow's call cited
+instead of the called workflow's deploy step, the opening line of a multi-line call whose deciding argument is below, a
+build range ending before its commit tag, a bare list item of another job's trigger, a read instead of a step's typed
+output, a template variant its default options delete, a README's test command before the set-up. Each case scans a
+small repository and checks the first evidence item; near misses check the other way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_evidence_deciding import _lead, _scan
+
+# ---------------------------------------------------------------- M2: a reusable workflow's deploy step, with its call
+
+_CALLER = """\
+    name: CI
+    on:
+      push:
+        branches: [main]
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pytest tests/
+      deploy:
+        needs: test
+        uses: ./.github/workflows/deploy.yml
+        with:
+          image_version: ${{ github.sha }}
+    """
+
+_CALLED_GITOPS = """\
+    name: Deploy
+    on:
+      workflow_call:
+        inputs:
+          image_version:
+            required: true
+            type: string
+    jobs:
+      update:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+            with:
+              repository: acme/infrastructure
+              path: infrastructure
+          - name: Set up git
+            run: |
+              git config --global user.name "ci"
+          - name: Update infrastructure version
+            run: |
+              cd infrastructure
+              chmod +x ./scripts/update_image.sh
+              ./scripts/update_image.sh manifests/api.yaml ${{ inputs.image_version }}
+          - name: Commit and push
+            run: |
+              cd infrastructure
+              git commit -am "new image" && git push
+    """
+
+
+def test_m2_cites_the_called_workflows_deploy_step_with_its_call(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/ci.yml": _CALLER, ".github/workflows/deploy.yml": _CALLED_GITOPS})
+    assert qs["M2"]["answer"] == "yes"
+    lead = qs["M2"]["evidence"][0]
+    assert _lead(qs["M2"]) == (".github/workflows/deploy.yml", 23)
+    assert "update_image.sh" in lead["snippet"]
+    assert lead["chain"] == ["called from CI job .github/workflows/ci.yml:13"]
+    assert (".github/workflows/ci.yml", 13) in [(e["path"], e["line"]) for e in qs["M2"]["evidence"]]
+
+
+def test_m2_cites_a_called_workflows_kubectl_with_its_call(tmp_path: Path) -> None:
+    called = """\
+        on:
+          workflow_call:
+        jobs:
+          rollout:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - name: Roll out
+                run: |
+                  echo "rolling out"
+                  kubectl apply -f k8s/serving.yaml
+        """
+    qs = _scan(tmp_path, {".github/workflows/ci.yml": _CALLER, ".github/workflows/deploy.yml": called,
+                          "k8s/serving.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n"})
+    assert qs["M2"]["answer"] == "yes"
+    assert _lead(qs["M2"]) == (".github/workflows/deploy.yml", 11)
+    assert qs["M2"]["evidence"][0]["chain"] == ["called from CI job .github/workflows/ci.yml:13"]
+
+
+def test_m2_call_of_a_workflow_without_a_deploy_step_stays_at_its_uses_line(tmp_path: Path) -> None:
+    called = """\
+        on:
+          workflow_call:
+        jobs:
+          notify:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Tell the team
+                run: curl -X POST https://chat.example.com/hook -d "done"
+        """
+    qs = _scan(tmp_path, {".github/workflows/ci.yml": _CALLER, ".github/workflows/deploy.yml": called})
+    assert _lead(qs["M2"]) == (".github/workflows/ci.yml", 13)
+    assert qs["M2"]["evidence"][0]["chain"] == []
+
+
+def test_m2_call_of_another_repositorys_workflow_stays_at_its_uses_line(tmp_path: Path) -> None:
+    caller = _CALLER.replace("./.github/workflows/deploy.yml", "acme/shared/.github/workflows/deploy.yml@v1")
+    qs = _scan(tmp_path, {".github/workflows/ci.yml": caller, ".github/workflows/deploy.yml": _CALLED_GITOPS})
+    assert _lead(qs["M2"]) == (".github/workflows/ci.yml", 13)
+
+
+# ---------------------------------------------------------------- T2: a notebook's multi-line call at its deciding argument
+
+
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                  "source": c.splitlines(keepends=True)} for c in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1, ensure_ascii=False)
+
+
+_TRAIN_CELL = """\
+import mlflow
+from sklearn.linear_model import LogisticRegression
+model = LogisticRegression().fit(X, y)
+mlflow.set_tracking_uri("databricks")
+with mlflow.start_run(run_name="train"):  # 📈 log with MLflow
+    mlflow.log_metric("accuracy", 0.9)
+    mlflow.sklearn.log_model(
+        sk_model=model,
+        artifact_path="model",
+        input_example=X[:5],
+        signature=signature,
+        registered_model_name="workspace.default.classifier",
+    )
+"""
+
+
+def test_t2_of_a_notebook_cites_registered_model_name_below_log_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"notebooks/train.ipynb": _notebook("import pandas as pd\nX, y = load()\n", _TRAIN_CELL)})
+    assert qs["T2"]["answer"] == "yes"
+    lead = qs["T2"]["evidence"][0]
+    assert lead["snippet"].startswith('registered_model_name="workspace.default.classifier"')
+    raw = (tmp_path / "notebooks" / "train.ipynb").read_text("utf-8").splitlines()
+    assert "registered_model_name" in raw[lead["line"] - 1]
+    assert lead["context"] == "in mlflow.sklearn.log_model()"
+
+
+def test_a_python_files_multi_line_call_names_the_call_its_argument_is_in(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _TRAIN_CELL, ".github/workflows/train.yml":
+                          "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python src/train.py\n"})
+    assert _lead(qs["T2"]) == ("src/train.py", 12)
+    assert qs["T2"]["evidence"][0]["context"] == "in mlflow.sklearn.log_model()"
+
+
+def _hint_at(tmp_path: Path, nb: str, opener: str) -> object:
+    import re
+
+    from mlscan.evidence import _hinted
+    from mlscan.index import FileIndex
+    from mlscan.model import Evidence
+    from mlscan.target import resolve_target
+
+    from .conftest import git_repo
+
+    repo = git_repo(tmp_path, {"train.ipynb": nb})
+    index = FileIndex(resolve_target(str(repo)))
+    line = next(n for n, raw in enumerate(index.lines("train.ipynb"), 1) if opener in raw)
+    return _hinted(index, Evidence("train.ipynb", line, opener, end_line=line), re.compile(r"registered_model_name\s*="), "line:x")
+
+
+_OPENER_CELL = 'mlflow.sklearn.log_model(\n    sk_model=model,\n    artifact_path="model",\n)\n'
+
+
+def test_a_notebooks_block_is_read_within_its_cell(tmp_path: Path) -> None:
+    # the same statement as the next cell's: the walk would reach it across the cell boundary
+    nb = _notebook(_OPENER_CELL, 'mlflow.register_model(uri, name="m")\nkw = dict(registered_model_name="m")\n')
+    assert _hint_at(tmp_path, nb, "mlflow.sklearn.log_model(") is None
+
+
+def test_a_notebooks_block_finds_the_argument_in_its_own_cell(tmp_path: Path) -> None:
+    nb = _notebook(_OPENER_CELL.replace(")\n", '    registered_model_name="m",\n)\n'))
+    hit = _hint_at(tmp_path, nb, "mlflow.sklearn.log_model(")
+    assert hit is not None and hit.snippet.startswith('registered_model_name="m"')  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- E3: the range holds the commit tag; the code's hash
+
+
+_KANIKO_CI = """\
+    build-api:
+      stage: build
+      image:
+        name: gcr.io/kaniko-project/executor:debug
+        entrypoint: [""]
+      script:
+        - mkdir -p /kaniko/.docker
+        - >-
+          /kaniko/executor
+          --context "${CI_PROJECT_DIR}/api/"
+          --dockerfile "${CI_PROJECT_DIR}/api/Dockerfile"
+          --destination "${CI_REGISTRY_IMAGE}:${CI_COMMIT_SHORT_SHA}"
+      only:
+        - main
+    """
+_API_DOCKERFILE = "FROM python:3.11-slim\nCOPY model.pkl /app/model.pkl\nCOPY app.py /app/app.py\nCMD [\"python\", \"/app/app.py\"]\n"
+
+
+def test_e3_of_a_folded_kaniko_command_cites_its_commit_tagged_destination(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".gitlab-ci.yml": _KANIKO_CI, "api/Dockerfile": _API_DOCKERFILE, "api/model.pkl": "x",
+                          "api/app.py": "import pickle\nmodel = pickle.load(open('/app/model.pkl', 'rb'))\n"})
+    assert qs["E3"]["answer"] == "yes"
+    lead = qs["E3"]["evidence"][0]
+    assert lead["path"] == ".gitlab-ci.yml" and lead["line"] <= 12 <= lead["end_line"]
+    assert "CI_COMMIT_SHORT_SHA" in lead["snippet"]
+
+
+def test_a_folded_commands_options_stay_in_its_block_but_the_next_item_does_not() -> None:
+    import re
+    import textwrap
+
+    from mlscan.evidence import _hinted_in
+    from mlscan.model import Evidence
+
+    rx = re.compile(r"CI_COMMIT")
+    lines = textwrap.dedent(_KANIKO_CI).splitlines()
+    item = Evidence(".gitlab-ci.yml", 8, lines[7])  # ``- >-``
+    hit = _hinted_in(lines, item, rx, "line:x")
+    assert hit is not None and hit.line == 12  # ``--destination ...:${CI_COMMIT_SHORT_SHA}`` continues the command
+    # the tag moved to the next script item: another command, not this one's block
+    other = textwrap.dedent(_KANIKO_CI.replace("${CI_COMMIT_SHORT_SHA}\"\n", 'latest"\n        - echo "${CI_COMMIT_SHORT_SHA}"\n')).splitlines()
+    assert "- echo" in other[12]
+    assert _hinted_in(other, item, rx, "line:x") is None
+
+
+_DVC_LOCK = """\
+    schema: '2.0'
+    stages:
+      prepare:
+        cmd: python src/prepare.py
+        deps:
+        - path: src/prepare.py
+          md5: a1cbb11d3bc010058b45c69cc646fe36
+        outs:
+        - path: data/images
+          md5: edcf3adc979e5ebc257cc498c1522d96.dir
+      train:
+        cmd: python src/train.py
+        deps:
+        - path: data/images
+          md5: edcf3adc979e5ebc257cc498c1522d96.dir
+        - path: src/utils.py
+          md5: 1b2c3d4e5f60718293a4b5c6d7e8f901
+        - path: src/train.py
+          md5: 3a1e2aa864276dc167a2db77fa74586e
+        outs:
+        - path: metrics/report.png
+          md5: b698628633bfed3956ce001eade2638e
+        - path: models/model.pkl
+          md5: 558c45c0114a727c720159d5b998bb04
+    """
+_DVC_YAML = """\
+    stages:
+      prepare:
+        cmd: python src/prepare.py
+        deps: [src/prepare.py]
+        outs: [data/images]
+      train:
+        cmd: python src/train.py
+        deps: [data/images, src/utils.py, src/train.py]
+        outs: [models/model.pkl]
+    """
+
+
+def test_e3_of_dvc_lock_leads_with_the_training_codes_hash_beside_the_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"dvc.lock": _DVC_LOCK, "dvc.yaml": _DVC_YAML, "src/train.py": "import pickle\n", "src/prepare.py": "",
+                          "src/utils.py": ""})
+    assert qs["E3"]["answer"] == "yes"
+    lead = qs["E3"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("dvc.lock", 18, 24)
+    assert lead["snippet"].splitlines()[0] == "- path: src/train.py"
+    assert lead["snippet"].splitlines()[-1] == "- path: models/model.pkl"
+
+
+def test_e3_of_a_lock_whose_model_stage_hashes_no_code_cites_the_model_output(tmp_path: Path) -> None:
+    # the code is hashed by another stage only: no code -> model link to show; the model's hash stays the lead
+    lock = _DVC_LOCK.replace("        - path: src/utils.py\n          md5: 1b2c3d4e5f60718293a4b5c6d7e8f901\n", "") \
+                    .replace("        - path: src/train.py\n          md5: 3a1e2aa864276dc167a2db77fa74586e\n", "")
+    qs = _scan(tmp_path, {"dvc.lock": lock, "dvc.yaml": _DVC_YAML, "src/train.py": "import pickle\n", "src/prepare.py": ""})
+    assert qs["E3"]["answer"] == "yes"
+    assert qs["E3"]["evidence"][0]["snippet"].lstrip().startswith("- path: models/model.pkl")
+
+
+# ---------------------------------------------------------------- M1: never a one-word list item alone; the training job's
+
+
+def test_a_one_word_list_item_is_bare_alone_and_informative_with_its_key() -> None:
+    from mlscan.evidence import is_bare, leading_problem
+
+    assert is_bare("    - schedules", ".gitlab-ci.yml") and is_bare("  - alice", "OWNERS")
+    assert leading_problem({"path": ".gitlab-ci.yml", "snippet": "    - schedules"})
+    assert not leading_problem({"path": ".gitlab-ci.yml", "snippet": "only:\n  - schedules"})
+    assert not leading_problem({"path": "OWNERS", "snippet": "approvers:\n- alice\n- bob"})
+    # a key shown with a nested block is still an opener; a command or path item says something on its own
+    assert leading_problem({"path": "dvc.yaml", "snippet": "stages:\n  train:"})
+    assert not is_bare("    - pytest tests/", ".gitlab-ci.yml") and not is_bare("  - data/images", "dvc.yaml")
+    assert not is_bare("- schedules", "README.md")  # prose: a list item is a sentence
+
+
+_GITLAB_SCHEDULED = """\
+    stages: [build, training]
+    build-training-image:
+      stage: build
+      image:
+        name: gcr.io/kaniko-project/executor:debug
+        entrypoint: [""]
+      script:
+        - >-
+          /kaniko/executor
+          --context "${CI_PROJECT_DIR}/"
+          --dockerfile "${CI_PROJECT_DIR}/dockerfiles/training.dockerfile"
+          --destination "${CI_REGISTRY_IMAGE}/training:latest"
+      only:
+        - schedules
+    training:
+      stage: training
+      image: python:3.11
+      script:
+        - pip install -r requirements.txt
+        - python src/train.py
+      only:
+        - schedules
+    """
+
+
+def test_m1_leads_with_the_training_jobs_schedule_cited_with_its_key(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".gitlab-ci.yml": _GITLAB_SCHEDULED, "src/train.py": "model.fit(X, y)\n", "requirements.txt": "scikit-learn==1.5.2\n"})
+    assert qs["M1"]["answer"] == "yes"
+    lead = qs["M1"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == (".gitlab-ci.yml", 21, 22)
+    assert lead["snippet"] == "only:\n  - schedules" and lead["context"] == "training.only"
+    # the image build is no training: its schedule is not cited for M1
+    assert all(e["line"] not in (13, 14) for e in qs["M1"]["evidence"])
+
+
+def test_m1_of_a_scheduled_image_build_alone_is_no_training_schedule(tmp_path: Path) -> None:
+    ci = _GITLAB_SCHEDULED.split("    training:\n")[0]
+    qs = _scan(tmp_path, {".gitlab-ci.yml": ci, "src/train.py": "model.fit(X, y)\n"})
+    assert qs["M1"]["answer"] == "no"
+
+
+# ---------------------------------------------------------------- D1: a ZenML step's typed output, not the read in its body
+
+_ZENML_STEPS = """\
+    \"\"\"Steps of the training pipeline: every output is a versioned artifact of the run.\"\"\"
+    from typing import Tuple
+
+    import pandas as pd
+    from zenml import pipeline, step
+    from xgboost import XGBRegressor
+
+
+    @step(enable_cache=False)
+    def ingest_data(
+        data_path: str,
+    ) -> Tuple[pd.DataFrame, pd.Series]:
+        \"\"\"Reads CSV and returns features and target.\"\"\"
+        df = pd.read_csv(data_path)
+        return df.drop("AQI", axis=1), df["AQI"]
+
+
+    @step
+    def train_model(X: pd.DataFrame, y: pd.Series) -> XGBRegressor:
+        return XGBRegressor().fit(X, y)
+
+
+    @pipeline
+    def training_pipeline(data_path: str):
+        X, y = ingest_data(data_path)
+        train_model(X, y)
+
+
+    if __name__ == "__main__":
+        training_pipeline("data/air.csv")
+    """
+
+
+def test_d1_of_a_zenml_step_cites_its_decorator_and_typed_outputs(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline.py": _ZENML_STEPS})
+    assert qs["D1"]["answer"] == "yes"
+    lead = qs["D1"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("pipeline.py", 9, 12)
+    assert lead["snippet"].splitlines()[0] == "@step(enable_cache=False)"
+    assert "-> Tuple[pd.DataFrame, pd.Series]:" in lead["snippet"]
+    # a decorator opens its function: the walk for a deciding line does not read the module's docstring above it
+    assert all(e["line"] != 1 for e in qs["D1"]["evidence"])
