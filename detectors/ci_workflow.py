@@ -16,7 +16,7 @@ class CiWorkflow(Detector):
     id = "ci.workflow"
     questions = ()
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", ".circleci/config.yml",
-             "bitbucket-pipelines.yml", ".buildkite/*.yml", "**/cloudbuild*.yaml", "**/buildspec*.yml")
+             "bitbucket-pipelines.yml", ".buildkite/*.yml", ".semaphore/*.yml", "**/cloudbuild*.yaml", "**/buildspec*.yml")
     signals = ("ci.workflow",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.ci_vocab import test_runner, test_target_name
 from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, Section, classify, commands, document, project_docs
 from mlscan.facts.placeholders import placeholder_shell
 from mlscan.facts.taskrunners import makefile_recipes
@@ -76,6 +77,15 @@ def _guidance(cmd: str) -> bool:
     words = cmd.split()
     return bool(_ADDS_DEPENDENCY.match(cmd)) or (bool(words) and words[0] in _PACKAGE_MANAGERS and classify(cmd) == INSTALL
                                                   and any(_PLACEHOLDER_WORD.match(w) for w in words[1:]))
+
+
+def _tests_only(cmd: str) -> bool:
+    """A command that runs the project's tests (``pytest tests/unit -v``, ``python -m unittest``, ``make test``,
+    ``npm test``): what a contributor checks, not how a newcomer sets up or runs the project."""
+    if test_runner(cmd):
+        return True
+    w = cmd.split()
+    return len(w) >= 2 and w[0] in ("make", "just", "task", "poe", "invoke", "inv", "nox", "tox") and test_target_name(w[1])
 
 
 def _system_install(cmd: str) -> bool:
@@ -397,10 +407,12 @@ class DocsSetup(Detector):
                 return step(f) and (not _PREREQUISITES.search(f[3]) or bool(_PROJECT_INSTALL.match(f[1])))
 
             first = next((setup_found[i] for i, f in enumerate(found) if i in setup_found and step(f) and _PROJECT_INSTALL.match(f[1])), None)
+            # a set-up or run step before a test command (``pytest tests/unit -v`` under "Running Tests" above "docker run")
             line, cmd, _, section = next(
                 (f for i, f in enumerate(found) if first is not None and setup_found.get(i) == first and own(f)),
-                next((f for f in found if step(f) and not _PREREQUISITES.search(f[3])),
-                     next((f for f in found if not _system_install(f[1])), found[0])))
+                next((f for f in found if step(f) and not _PREREQUISITES.search(f[3]) and not _tests_only(f[1])),
+                     next((f for f in found if step(f) and not _PREREQUISITES.search(f[3])),
+                          next((f for f in found if not _system_install(f[1])), found[0]))))
             # install commands alone, however many, say nothing about running the project (T1's partial)
             strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1

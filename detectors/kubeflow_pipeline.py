@@ -282,7 +282,7 @@ class KubeflowPipeline(Detector):
                                      strength=Strength.MEDIUM if carries and not invented else Strength.WEAK,
                                      attrs={"tool": "kubeflow", "steps": len(calls), "with_io": io > 0, "training": training,
                                             **({"stub": True} if stub else {}),
-                                            **({"synthetic_input": ", ".join(made_up)} if invented else {})})
+                                            **({"synthetic": True, "synthetic_input": ", ".join(made_up)} if invented else {})})
                 yield from self._gates(index, e, fn, tasks, comps)
                 deploy = next((c for c in calls if isinstance(c.func, ast.Name) and c.func.id in deployers), None)
                 if deploy is not None and len(calls) >= 2:

@@ -192,7 +192,8 @@ class PipelineTracking(Detector):
                 # versions no data: every run invents other data
                 made_up = more[2] if len(more) > 2 else ""
                 if made_up:
-                    attrs["synthetic"] = made_up
+                    attrs["synthetic"] = True  # the capping caveat "synthetic input", and the generator it uses
+                    attrs["generator"] = made_up
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
                                  strength=strength if durable and fed and not made_up else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":

@@ -83,7 +83,8 @@ class PythonPipelines(Detector):
                             yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
                                              strength=Strength.WEAK if made_up else Strength.MEDIUM,
                                              attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training,
-                                                    **({"synthetic_input": ", ".join(sorted({invented[s] for s in sources}))} if made_up else {})})
+                                                    **({"synthetic": True, "synthetic_input": ", ".join(sorted({invented[s] for s in sources}))}
+                                                       if made_up else {})})
             for e in mine[mod]:
                 tree = index.python(e.path)
                 if tree is not None:

@@ -621,6 +621,30 @@ def pass_through_definition(lines: list[str], line: int) -> int | None:
     return None
 
 
+def _pass_through_item(lines: list[str], e: Evidence, j: int) -> Evidence | None:
+    """``e`` citing what a pass-through argument on line ``j`` (``thresholds=thresholds,``) stands for: the multi-line
+    definition of its value above it (``pass_through_definition``), else the call it is passed to with the argument
+    (``mlflow.validate_evaluation_results(`` ... ``validation_thresholds=validation_thresholds,``); None when line ``j`` is
+    no pass-through or no call encloses it."""
+    m = _PASS_THROUGH.match(lines[j - 1].strip()[:HEAD_CHARS]) if 0 < j <= len(lines) else None
+    if m is None or m.group(1) != m.group(2):
+        return None
+    d = pass_through_definition(lines, j)
+    if d is not None:
+        shown = _block_lines(lines, d)
+        return replace(e, line=d, end_line=d + len(shown) - 1, snippet=clean_snippet(textwrap.dedent("\n".join(shown))), context="")
+    depth = _indent(lines[j - 1])
+    for k in range(j - 1, max(0, j - HINT_LOOKAHEAD) - 1, -1):
+        st = _strip_trailing_comment(lines[k - 1].strip())
+        if not st or st.startswith("#") or _indent(lines[k - 1]) >= depth:
+            continue
+        if not st.endswith("("):
+            return None  # the argument belongs to no call opened on its own line
+        snippet = "\n".join((lines[k - 1].strip(), "    " + lines[j - 1].strip()))
+        return replace(e, line=k, end_line=j, snippet=clean_snippet(snippet), context="")
+    return None
+
+
 def _inside_call(lines: list[str], opener: int, line: int) -> bool:
     """Is line ``line`` still inside the brackets that line ``opener`` leaves open (quotes and comments read roughly)?"""
     depth = 0
@@ -648,7 +672,9 @@ def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
     if e.path.endswith(".py"):
-        j = pass_through_definition(lines, j) or j  # ``model_metrics=model_metrics`` -> ``model_metrics = ModelMetrics(``
+        passed = _pass_through_item(lines, e, j)
+        if passed is not None:
+            return replace(passed, fact=fact)
     keyed = with_key(lines, e, j) if _structured(e.path) else None
     if keyed is not None:
         return replace(keyed, end_line=j, fact=fact)
@@ -687,6 +713,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
         return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+    if e.path.endswith(".py") and e.end_line in (None, e.line, j) and (passed := _pass_through_item(lines, e, j)) is not None:
+        return passed  # ``model_metrics=model_metrics``: what it passes, or the call it is passed to
     if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and e.fact:
         # an item a detector tagged with the fact it shows (the metric a run logs) reads like a rule pack's deciding line
         shown = _block_lines(lines, j)
@@ -828,4 +856,15 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     rest = [ln.strip() for ln in snippet.splitlines()[1:] if ln.strip()]
     if rest and _KEY_OPENER.match(first.strip()) and all(_WORD_ITEM.match(ln) for ln in rest) and _structured(kind_path):
         return ""  # a key shown with its one-word items (``only:`` ``- schedules``): together they say what runs when
-    return f"bare line {first.strip()[:60]!r}" if is_bare(first, kind_path) else ""
+    if is_bare(first, kind_path):
+        return f"bare line {first.strip()[:60]!r}"
+    head = first.strip()[:HEAD_CHARS]
+    if kind_path.endswith(".py") and (m := _PASS_THROUGH.match(head)) and m.group(1) == m.group(2) and len(snippet.splitlines()) == 1:
+        return f"pass-through argument {head[:60]!r}"  # ``model_metrics=model_metrics``: its value is said elsewhere
+    if _structured(path) and _LONE_WORD.match(head) and len(snippet.splitlines()) == 1:
+        return f"one word of a list {head[:60]!r}"  # ``'run',``: one word of a command written as a list
+    return ""
+
+
+# one quoted word and its comma, alone on a line of a flow list (``'run',``)
+_LONE_WORD = lazy_re(r"""^(['"])[^'"\s]*\1\s*,\s*$""")

@@ -99,7 +99,7 @@ def _load() -> _Stored:
 
 def _save_at_exit() -> None:
     global _saving
-    if not _saving:
+    if not _saving and not sys.dont_write_bytecode:  # where nothing can be stored, nothing is gathered at exit
         import atexit
 
         atexit.register(_save)

@@ -275,6 +275,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
             own: Iterable[int] = queues.claims(PARENT_FIRST) if not children_only else () if children else range(len(tasks))
             for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])
+                index.drop_set_aside()
             while children:
                 os.waitpid(children[-1], 0)
                 children.pop()
@@ -372,6 +373,7 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
                 break
             mark = run.index.mark()
             result = _execute(run, run.tasks[i])
+            run.index.drop_set_aside()
             changes = run.index.changes_since(mark, words=run.tasks[i][0] == "words")
             path = os.path.join(out, f"{i}.pickle")
             try:

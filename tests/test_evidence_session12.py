@@ -400,3 +400,116 @@ def test_d1_of_a_zenml_step_cites_its_decorator_and_typed_outputs(tmp_path: Path
     assert "-> Tuple[pd.DataFrame, pd.Series]:" in lead["snippet"]
     # a decorator opens its function: the walk for a deciding line does not read the module's docstring above it
     assert all(e["line"] != 1 for e in qs["D1"]["evidence"])
+
+
+# ---------------------------------------------------------------- E4: the template variant the default options keep
+
+_CC_JSON = '{"repo_name": "repo_name", "deps_manager": ["uv", "pip"], "add_agents": [true, false]}\n'
+_CC_HOOK = """\
+    import os
+    import shutil
+    from pathlib import Path
+
+    PROJECT_DIRECTORY = os.path.realpath(os.path.curdir)
+    deps_manager = "{{cookiecutter.deps_manager}}"
+
+
+    def remove_file(filepath):
+        os.remove(os.path.join(PROJECT_DIRECTORY, filepath))
+
+
+    if deps_manager == "uv":
+        Path("requirements.txt").unlink()
+        Path("dockerfiles/api_pip.dockerfile").unlink()
+        Path("dockerfiles/api_uv.dockerfile").rename("dockerfiles/api.dockerfile")
+    else:
+        Path("dockerfiles/api_uv.dockerfile").unlink()
+
+    if "{{ cookiecutter.add_agents }}":
+        for f in ["notes_pip", "notes_old"]:
+            if Path(f).exists():
+                shutil.rmtree(f)
+
+    if __name__ == "__main__":
+        if "{{ cookiecutter.deps_manager }}" != "pip":
+            remove_file("tasks_pip.py")
+        if "{{ cookiecutter.unknown_option | lower }}" == "yes":
+            remove_file("kept.py")
+    """
+
+
+def test_a_post_gen_hooks_removals_under_the_default_options() -> None:
+    import textwrap
+
+    from mlscan.index.template_hooks import removed_paths
+
+    got = removed_paths(_CC_JSON, textwrap.dedent(_CC_HOOK))
+    assert got == ("dockerfiles/api_pip.dockerfile", "notes_old", "notes_pip", "requirements.txt", "tasks_pip.py")
+    # the other choice first: the other variant goes; an unknown condition removes nothing either way
+    pip = removed_paths(_CC_JSON.replace('["uv", "pip"]', '["pip", "uv"]'), textwrap.dedent(_CC_HOOK))
+    assert pip == ("dockerfiles/api_uv.dockerfile", "notes_old", "notes_pip")
+    assert removed_paths(_CC_JSON, "{% if cookiecutter.x %}\nimport os\n{% endif %}\n") == ()
+
+
+def _template_repo(cc_json: str) -> dict[str, str]:
+    root = "{{ cookiecutter.repo_name }}"
+    return {"cookiecutter.json": cc_json, "hooks/post_gen_project.py": _CC_HOOK,
+            f"{root}/dockerfiles/api_pip.dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+            f"{root}/dockerfiles/api_uv.dockerfile": "FROM ghcr.io/astral-sh/uv:python3.12-alpine\nCOPY uv.lock pyproject.toml .\n"
+                                                     "RUN uv sync --frozen\n",
+            f"{root}/requirements.txt": "fastapi\nuvicorn\n",
+            f"{root}/src/api.py": "from fastapi import FastAPI\napp = FastAPI()\n"}
+
+
+def test_e4_of_a_template_leads_with_the_variant_its_default_options_keep(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _template_repo(_CC_JSON))
+    assert qs["E4"]["answer"] == "yes"
+    assert qs["E4"]["evidence"][0]["path"] == "{{ cookiecutter.repo_name }}/dockerfiles/api_uv.dockerfile"
+    assert all("api_pip" not in e["path"] and not e["path"].endswith("requirements.txt") for e in qs["E4"]["evidence"])
+
+
+def test_e4_of_a_template_whose_default_is_the_other_variant_keeps_that_one(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _template_repo(_CC_JSON.replace('["uv", "pip"]', '["pip", "uv"]')))
+    assert all("api_uv" not in e["path"] for e in qs["E4"]["evidence"])
+    assert "{{ cookiecutter.repo_name }}/dockerfiles/api_pip.dockerfile" in [e["path"] for e in qs["E4"]["evidence"]]
+
+
+# ---------------------------------------------------------------- T1: set-up and run steps before a test command
+
+_README_TESTS_FIRST = """\
+    # Call center classifier
+
+    ## Running Tests
+
+    ```bash
+    pytest tests/unit -v
+    ```
+
+    ## Docker Usage
+
+    ### Build the image
+
+    ```bash
+    docker build -t callcenter:latest .
+    ```
+
+    ### Run the container
+
+    ```bash
+    docker run -p 8000:8000 callcenter:latest
+    ```
+    """
+
+
+def test_t1_leads_with_the_run_steps_not_the_test_command_above_them(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _README_TESTS_FIRST, "Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n",
+                          "tests/unit/test_app.py": "def test_x():\n    assert True\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", 14)
+    assert qs["T1"]["evidence"][0]["snippet"].startswith("docker build")
+
+
+def test_t1_of_a_readme_whose_only_commands_run_tests_still_cites_them(tmp_path: Path) -> None:
+    readme = _README_TESTS_FIRST.split("    ## Docker Usage")[0]
+    qs = _scan(tmp_path, {"README.md": readme, "tests/unit/test_app.py": "def test_x():\n    assert True\n"})
+    assert _lead(qs["T1"]) == ("README.md", 6)

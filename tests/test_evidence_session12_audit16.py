@@ -82,7 +82,8 @@ _SM_METRICS = (
 
 def test_e1_a_pass_through_argument_is_cited_where_its_value_is_built(tmp_path: Path) -> None:
     """``model_metrics=model_metrics`` says nothing on its own: E1 and E2 cite the ``ModelMetrics(...)`` it passes, built
-    above in the same function (the evaluation report attached to the registered model version)."""
+    above in the same function (the evaluation report attached to the registered model version); no yes lead of a scan is
+    such an argument alone (``leading_problem``)."""
     src = _sm_pipeline("", _SM_METRICS)
     repo = _repo(tmp_path / "built", {"pipelines/pipeline.py": src})
     for qid in ("E1", "E2"):
@@ -91,10 +92,11 @@ def test_e1_a_pass_through_argument_is_cited_where_its_value_is_built(tmp_path: 
         lead = q["evidence"][0]
         assert lead["snippet"].startswith("model_metrics = ModelMetrics("), lead
         assert "evaluation.json" in lead["snippet"], lead
-    # near miss: a name bound on one line (a helper's result) says no more than the argument passing it: it stays
+    # near miss: a name bound on one line (a helper's result) is not where the value is said: the argument is shown with
+    # the call it is passed to instead
     one = _sm_pipeline("", "    model_metrics = ModelMetrics(model_statistics=report)\n").replace("group: str", "group: str, report")
     lead = _question(_repo(tmp_path / "one", {"pipelines/pipeline.py": one}), "E1")["evidence"][0]
-    assert lead["snippet"].startswith("model_metrics=model_metrics"), lead
+    assert lead["snippet"].splitlines() == ["step_register = RegisterModel(", "    model_metrics=model_metrics,"], lead
 
 
 _CLOUDBUILD = """\
@@ -156,3 +158,13 @@ def test_e4_a_base_tag_read_from_an_arg_is_shown_with_the_arg_default(tmp_path: 
     bare = image.replace("ARG PYTHON_VERSION=3.13", "ARG PYTHON_VERSION")
     e4 = _question(_repo(tmp_path / "bare", {"Dockerfile": bare, "pyproject.toml": _DEVCONTAINER["pyproject.toml"]}), "E4")
     assert e4["answer"] == "partial" and e4["evidence"][0]["line"] == 3, e4
+
+
+def test_leading_problem_sees_a_pass_through_argument_and_a_lone_list_word() -> None:
+    from mlscan.evidence import leading_problem
+
+    assert leading_problem({"path": "train.py", "snippet": "model_metrics=model_metrics"})
+    assert not leading_problem({"path": "train.py", "snippet": "model_metrics=evaluation_metrics"})  # names what it passes
+    assert not leading_problem({"path": "train.py", "snippet": "step = RegisterModel(\n    model_metrics=model_metrics,"})
+    assert leading_problem({"path": "cloudbuild.yaml", "snippet": "      'run',"})
+    assert not leading_problem({"path": "cloudbuild.yaml", "snippet": "'run', 'deploy', 'churn-api'"})

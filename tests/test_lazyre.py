@@ -133,3 +133,12 @@ def test_patterns_modules_compile_at_import_come_from_the_store(tmp_path: Path) 
     assert any("stored" in k for k in doc["patterns"])
     assert first > 10
     assert run() == 1  # only the pattern made from data compiles
+
+
+def test_nothing_is_gathered_at_exit_where_nothing_can_be_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE, -B
+    monkeypatch.setattr(lazyre, "_saving", False)
+    monkeypatch.setattr(lazyre, "_stored", {})
+    monkeypatch.setattr(lazyre, "_new", {})
+    assert lazyre.compile_pattern(r"not (yet) stored", 0) == re.compile(r"not (yet) stored")
+    assert not lazyre._saving

@@ -337,3 +337,59 @@ def test_the_import_frontier_lists_each_level_of_imports_the_graph_follows(tmp_p
     graph = wiring_mod.wiring(index)
     assert {p for level in levels for p in level} <= set(graph.reach)
     assert not {k[0] for k, n in index.parse_counts.items() if k[1] == "python" and n > before.get(k, 0)} & set(graph.reach)
+
+
+def test_a_process_forgets_the_big_values_set_aside_between_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text or parse larger than its cache is kept aside (asked again, it costs nothing) until the next such value;
+    a parallel scan's processes drop it after each task (a worker kept a big notebook's tree through every later task),
+    and the report stays the serial one."""
+    from tests.conftest import git_repo
+
+    big = "x = 1\n" * 100_000  # 600K characters: above a process's share of the text and parse caches (two processes)
+    repo = git_repo(tmp_path / "repo", {"big.py": big, "train.py": "import mlflow\nmlflow.log_metric('a', 1)\n"})
+    index = FileIndex(resolve_target(str(repo)))
+    index.share_caches(2)
+    assert index.text("big.py") and index._text.big is not None
+    assert index.python("big.py") is not None and index._parsed.big is not None
+    index.drop_set_aside()
+    assert index._text.big is None and index._parsed.big is None
+
+    dropped: list[int] = []
+    real = FileIndex.drop_set_aside
+
+    def drop(self: FileIndex) -> None:
+        dropped.append(os.getpid())
+        real(self)
+
+    monkeypatch.setattr(FileIndex, "drop_set_aside", drop)
+    forked = FileIndex(resolve_target(str(repo)))
+    run_detectors(forked, load_detectors(), 2)
+    assert os.getpid() in dropped  # the scanning process, after each of its tasks (the workers' calls are theirs)
+    assert _report(repo, 2) == _report(repo, 1)
+
+
+def test_the_import_frontier_takes_the_roots_the_graph_takes(tmp_path: Path) -> None:
+    """In the repository of an orchestrator (it defines the package ``prefect``), a module importing ``prefect`` is its
+    own code, no root: the frontier follows none of its imports (the graph does not either)."""
+    from mlscan.facts import wiring as wiring_mod
+
+    from tests.conftest import git_repo
+
+    files = {"pyproject.toml": '[project]\nname = "prefect"\n', "src/prefect/__init__.py": "",
+             "src/prefect/flows.py": "import prefect\nfrom helpers import util\n",
+             "helpers/__init__.py": "", "helpers/util.py": "X = 1\n",
+             "scripts/run.py": "import prefect\nfrom tools import job\n\nif __name__ == '__main__':\n    job.go()\n",
+             "tools/__init__.py": "", "tools/job.py": "def go():\n    return 1\n"}
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", files))))
+    index.register_vocabulary(sorted(set(wiring_mod.SCRIPT_NEEDLES)))
+    wiring_mod.prefetch_roots(index, [e.path for e in index.entries])
+    index.fact("src/prefect/flows.py", wiring_mod.FILE_FACTS)  # known, yet no root
+    frontier = wiring_mod.ImportFrontier(index)
+    found: set[str] = set()
+    while todo := frontier.pending():
+        found.update(todo)
+        for path in todo:
+            index.fact(path, wiring_mod.FILE_FACTS)
+    graph = wiring_mod.wiring(index)
+    assert "tools/job.py" in found and "helpers/util.py" not in found and "helpers/util.py" not in graph.reach
+    assert found <= set(graph.reach)

@@ -7,7 +7,10 @@ is manual (a button in the UI, recorded with who pressed it) unless ``auto_promo
 promoted pipeline's jobs wait for every block of the pipeline that promotes it. A block's jobs run the pipeline's
 ``global_job_config`` prologue, the block's ``task.prologue``, then the job's ``commands`` (the first failing command
 fails the job); epilogue commands cannot change the result. ``dependencies:`` order blocks; ``env_vars:`` of the
-pipeline, block and job are kept on the job (``CiJob.env``). Schedules (tasks) are configured in the UI.
+pipeline, block and job, and the defaults of a parameterized promotion's ``parameters: env_vars:``, are kept on the job
+(``CiJob.env``). A promotion's ``deployment_target:`` names the environment (deployment target) whose access rules,
+configured in Semaphore, decide who may promote: the promoted jobs' ``environment``. Schedules (tasks) are configured
+in the UI.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ def parse_semaphore(index: FileIndex) -> list[CiJob]:
     jobs: list[CiJob] = []
     # (pipeline file, triggers, the blocks of the promoting pipeline it waits for); each file is read once, reached by
     # its first promotion (root first, breadth first)
-    queue: list[tuple[str, frozenset[str], tuple[str, ...]]] = [(ROOT_FILE, frozenset({"push", "pull_request"}), ())]
+    queue: list[tuple[str, frozenset[str], tuple[str, ...], str, tuple[tuple[str, str], ...]]] = [
+        (ROOT_FILE, frozenset({"push", "pull_request"}), (), "", ())]
     seen: set[str] = set()
     while queue:
-        vpath, triggers, waits = queue.pop(0)
+        vpath, triggers, waits, target_env, params = queue.pop(0)
         if vpath in seen or vpath not in files:
             continue
         seen.add(vpath)
@@ -43,7 +47,7 @@ def parse_semaphore(index: FileIndex) -> list[CiJob]:
             blocks = [b for b in as_list(doc.get("blocks")) if isinstance(b, dict)]
             names = tuple(str(b.get("name", "")) for b in blocks)
             for i, block in enumerate(blocks):
-                jobs += _block_jobs(index, e, doc, block, triggers, waits, names[:i] if "dependencies" not in block else ())
+                jobs += _block_jobs(index, e, doc, block, triggers, waits, names[:i] if "dependencies" not in block else (), target_env, params)
             base = vpath.rsplit("/", 1)[0]
             for promo in as_list(doc.get("promotions")):
                 promo = as_dict(promo)
@@ -51,7 +55,9 @@ def parse_semaphore(index: FileIndex) -> list[CiJob]:
                 if not target:
                     continue
                 target = target.lstrip("/") if target.startswith("/") else f"{base}/{target.removeprefix('./')}"
-                queue.append((target, _promotion_triggers(promo), names))
+                defaults = tuple((str(v.get("name")), str(v.get("default_value"))) for v in map(as_dict, as_list(as_dict(promo.get("parameters")).get("env_vars")))
+                                 if v.get("name") is not None and v.get("default_value") is not None)
+                queue.append((target, _promotion_triggers(promo), names, str(promo.get("deployment_target") or ""), defaults))
     return jobs
 
 
@@ -81,7 +87,7 @@ def _commands(path: str, value: Any, name: str, blocking: bool = True) -> list[C
 
 
 def _block_jobs(index: FileIndex, e: FileEntry, doc: dict[str, Any], block: dict[str, Any], triggers: frozenset[str],
-                waits: tuple[str, ...], before: tuple[str, ...]) -> list[CiJob]:
+                waits: tuple[str, ...], before: tuple[str, ...], environment: str, params: tuple[tuple[str, str], ...]) -> list[CiJob]:
     task = as_dict(block.get("task"))
     glob = as_dict(doc.get("global_job_config"))
     skipped = str(as_dict(block.get("skip")).get("when", "")).strip().lower() == "true" or \
@@ -111,6 +117,7 @@ def _block_jobs(index: FileIndex, e: FileEntry, doc: dict[str, Any], block: dict
             disabled=skipped,
             applies=e.scope == "project" or targets_subdir(index.target.subdir, *texts),
             stage=str(block.get("name", "")),
-            env=_env(glob, task, job),
+            environment=environment,
+            env=tuple({**dict(params), **dict(_env(glob, task, job))}.items()),
         ))
     return out

@@ -665,8 +665,8 @@ def prefetch_roots(index: FileIndex, paths: Iterable[str]) -> None:
 
 
 class ImportFrontier:
-    """The files the graph's import following reaches from the roots whose file facts are known (a Python file naming an
-    orchestrator or ``__main__`` that imports one or guards ``__main__`` is a root of ``Wiring._roots``), a level at a
+    """The files the graph's import following reaches from the roots whose file facts are known (a Python file that may be
+    a root, ``may_be_root``, and defines a pipeline or guards ``__main__`` is a root of ``Wiring._roots``), a level at a
     time. A parallel scan has its workers derive the facts of each level (``pending``) before the scanning process builds
     the graph, which then parses none of them: the files are among those the graph's own following parses, so none is
     parsed for nothing (those reached only through the roots' commands are left to the graph)."""
@@ -677,7 +677,7 @@ class ImportFrontier:
         self._reached: set[str] = set()
         self._queue: list[str] = []
         self._asked: set[str] = set()
-        for vp, e in self._names.py.items():
+        for vp, e in self._names.py.items():  # the roots as Wiring._roots tells them
             if may_be_root(index, e.path) and index.fact_at_hand(e.path, FILE_FACTS):
                 facts = index.fact(e.path, FILE_FACTS)
                 if facts is not None and (facts[1] or orchestrated(index, facts)):

@@ -36,6 +36,11 @@ from .paths import (
 )
 from .templates import _render_template
 
+
+def _removed(vpath: str, removed: tuple[str, ...]) -> bool:
+    """Is a generated project's file one of ``removed`` or inside one of its directories?"""
+    return any(vpath == r or vpath.startswith(r + "/") for r in removed)
+
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
 # Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
@@ -346,6 +351,7 @@ class FileIndex:
             p in self.all_paths or (target.subdir and f"{target.subdir}/{p}" in self.all_paths)
             for p in TEMPLATE_MANIFESTS
         )
+        self._hook_removed = self._template_hook_removals() if self.is_template_repo else ()
         self.entries: list[FileEntry] = self._classify(all_paths)
         self.template_files = sum(1 for e in self.entries if e.template)
         self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
@@ -445,12 +451,30 @@ class FileIndex:
                     continue
                 vpath = _template_vpath(p)
                 is_template = True
+                if self._hook_removed and _removed(vpath, self._hook_removed):
+                    skipped["template-removed"].append(p)  # the post-generation hook deletes it under the default options
+                    continue
             elif is_template:
                 skipped["template"].append(p)
                 continue
             inner = vpath[len(sub) + 1 :] if sub and scope == "project" and vpath.startswith(sub + "/") else vpath
             entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
         return entries
+
+    def _template_hook_removals(self) -> tuple[str, ...]:
+        """Paths of the generated project a cookiecutter ``hooks/post_gen_project.py`` deletes under the defaults of
+        ``cookiecutter.json`` (read, never run: ``template_hooks``)."""
+        from .template_hooks import removed_paths
+
+        sub = self.target.subdir
+        for base in ([f"{sub}/"] if sub else []) + [""]:
+            manifest, hook = f"{base}cookiecutter.json", f"{base}hooks/post_gen_project.py"
+            if manifest in self.all_paths and hook in self.all_paths:
+                m, h = self.raw(manifest), self.raw(hook)
+                if m is None or h is None:
+                    return ()
+                return removed_paths(m.decode("utf-8", "replace"), h.decode("utf-8", "replace"))
+        return ()
 
     # ------------------------------------------------------------ selection
     def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:
@@ -815,6 +839,13 @@ class FileIndex:
         if w not in self._warned:
             self._warned.add(w)
             self.warnings.append(w)
+
+    def drop_set_aside(self) -> None:
+        """Forget the one text and the one parse too large for their caches, kept aside until another such value comes
+        (lru.Lru): a parallel scan's process calls it between tasks, whose files are their own (a worker kept the last
+        big notebook's tree and the 8 MB line of a minified file through every later task)."""
+        self._text.big = None
+        self._parsed.big = None
 
     def share_caches(self, processes: int) -> None:
         """Empty the text and parse caches and size them for ``processes`` processes working at once (before

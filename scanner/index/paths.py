@@ -58,6 +58,8 @@ ROOT_APPLICABLE = (
     "cloudbuild.yml",
     ".buildkite/pipeline.yml",
     ".buildkite/*.yml",
+    ".semaphore/*.yml",  # Semaphore: semaphore.yml and the pipelines its promotions name
+    ".semaphore/*.yaml",
     ".pipelines/**",  # Azure Pipelines kept in a root folder (applies only if a job targets the subdir)
     ".azure-pipelines/**",
     ".azuredevops/**",

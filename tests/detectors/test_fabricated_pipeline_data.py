@@ -96,9 +96,9 @@ def _findings(tmp: Path, make: str, extra: str = "") -> dict[str, list]:
 def test_a_first_step_that_invents_its_data_brings_no_raw_data(tmp_path: Path, make: str, invented: str) -> None:
     found = _findings(tmp_path, make)
     ((strength, attrs),) = found["pipeline.dag"]
-    assert attrs.get("synthetic_input", "") == invented
+    assert attrs.get("synthetic_input", "") == invented and attrs.get("synthetic", False) is bool(invented)
     assert strength == ("weak" if invented else "medium")
-    data = [(s, a.get("synthetic", "")) for s, a in found.get("data.version_logged", [])]
+    data = [(s, a.get("generator", "")) for s, a in found.get("data.version_logged", [])]
     assert data and all(a == invented for _, a in data)
     if invented:  # (otherwise its strength depends on where the pipeline keeps artifacts and what runs it)
         assert all(s == "weak" for s, _ in data)

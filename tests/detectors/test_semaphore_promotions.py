@@ -168,3 +168,32 @@ def test_a_nested_semaphore_pipeline_cannot_run(tmp_path: Path) -> None:
     assert [j for j in ci_model(ix).jobs if j.system == "semaphore"] == []
     (warning,) = [w for w in ix.warnings if w.code == "ci-not-run"]
     assert "Semaphore" in warning.message and "services/api --as-root" in warning.message
+
+
+def test_a_parameterized_promotion_to_a_deployment_target(tmp_path: Path) -> None:
+    root = ROOT.format(auto="") + """\
+    deployment_target: production
+    parameters:
+      env_vars:
+        - name: SPACE_REPO
+          default_value: https://huggingface.co/spaces/acme/cats
+"""
+    deploy = DEPLOY.format(url="x").replace("      env_vars:\n        - name: SPACE_REPO\n          value: x\n", "")
+    ix = _index(tmp_path, {".semaphore/semaphore.yml": root, ".semaphore/deploy.yml": deploy, "deploy.sh": SCRIPT})
+    (job,) = [j for j in ci_model(ix).jobs if j.stage == "Deploy"]
+    assert job.environment == "production" and dict(job.env) == {"SPACE_REPO": "https://huggingface.co/spaces/acme/cats"}
+    found = run_detectors(ix, load_detectors({"ci.deploy"}))
+    assert [f.attrs["target"] for f in found if f.signal == "deploy.automated"] == ["hf-spaces"]
+    # who may promote is configured in Semaphore: an environment whose rules live outside the repository (weak)
+    assert [(f.strength.value, f.attrs["kind"]) for f in found if f.signal == "governance.approval"] == [("weak", "environment")]
+
+
+def test_root_semaphore_pipelines_apply_to_the_subdirectory_they_name(tmp_path: Path) -> None:
+    root = ROOT.replace("commands: [pytest tests]", "commands: [cd services/churn && pytest tests]")
+    files = {".semaphore/semaphore.yml": root.format(auto=""), "services/churn/tests/test_model.py": "def test_x():\n    assert f() == 1\n",
+             "services/fraud/app.py": "print('fraud')\n"}
+    repo = git_repo(tmp_path, {k: dedent(v) for k, v in files.items()}, commit=False)  # type: ignore[arg-type]
+    churn = FileIndex(resolve_target(str(repo / "services/churn")))
+    fraud = FileIndex(resolve_target(str(repo / "services/fraud")))
+    assert [j.name for j in ci_model(churn).active_jobs() if j.system == "semaphore"] == ["tests"]
+    assert [j.name for j in ci_model(fraud).active_jobs() if j.system == "semaphore"] == []
