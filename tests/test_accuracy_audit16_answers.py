@@ -1,0 +1,75 @@
+"""Wrong answers of a blind evidence audit (issue #13, session 12, audit16), fixed generally: a CI test that only imports
+the package is no test of the ML code (M3). Each case scans a small repository; the near miss checks the other way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_evidence_deciding import _scan
+
+# ---------------------------------------------------------------- M3: an import smoke test
+
+_CI = """\
+    on: {push: {branches: [main]}, pull_request: {}}
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - run: pytest tests
+    """
+_TRAIN = """\
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+
+    def fit(frame: pd.DataFrame) -> LogisticRegression:
+        return LogisticRegression().fit(frame[["x"]], frame["y"])
+    """
+_PROJECT = {".github/workflows/ci.yml": _CI, "requirements.txt": "pandas==2.2.2\nscikit-learn==1.5.0\npytest==8.2.0\n",
+            "src/churn/__init__.py": "", "src/churn/train.py": _TRAIN}
+
+_IMPORT_ONLY = """\
+    import importlib
+    import unittest
+
+    import churn.train
+    from churn import train
+
+
+    def test_import_package_root() -> None:
+        mod = importlib.import_module("churn")
+        assert mod is not None
+
+
+    def test_train_module_loads() -> None:
+        assert hasattr(train, "fit") and callable(churn.train.fit)
+
+
+    class ImportTest(unittest.TestCase):
+        def test_loads(self) -> None:
+            self.assertIsNotNone(importlib.import_module("churn.train"))
+    """
+_REAL = """\
+    import pandas as pd
+
+    from churn import train
+
+
+    def test_fit_separates_classes() -> None:
+        frame = pd.DataFrame({"x": [0.0, 0.1, 0.9, 1.0], "y": [0, 0, 1, 1]})
+        assert train.fit(frame).score(frame[["x"]], frame["y"]) == 1.0
+    """
+
+
+def test_a_ci_test_that_only_imports_the_package_tests_nothing(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {**_PROJECT, "tests/test_imports.py": _IMPORT_ONLY})
+    assert qs["M3"]["answer"] != "yes"
+
+
+def test_a_ci_test_that_runs_the_imported_code_is_a_test(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {**_PROJECT, "tests/test_imports.py": _IMPORT_ONLY, "tests/test_train.py": _REAL})
+    assert qs["M3"]["answer"] == "yes"
+    assert qs["M3"]["evidence"][0]["path"] == ".github/workflows/ci.yml"
+
