@@ -1,5 +1,6 @@
 """Wrong answers of a blind evidence audit (issue #13, session 12, audit16), fixed generally: a CI test that only imports
-the package is no test of the ML code (M3). Each case scans a small repository; the near miss checks the other way."""
+the package is no test of the ML code (M3); a DVC train stage that reads no data, whose output only feeds its evaluation,
+declares no raw-to-model lineage (D3). Each case scans a small repository; the near miss checks the other way."""
 
 from __future__ import annotations
 
@@ -73,3 +74,50 @@ def test_a_ci_test_that_runs_the_imported_code_is_a_test(tmp_path: Path) -> None
     assert qs["M3"]["answer"] == "yes"
     assert qs["M3"]["evidence"][0]["path"] == ".github/workflows/ci.yml"
 
+
+# ---------------------------------------------------------------- D3: a model passed to its evaluation
+
+_DVC = """\
+    stages:
+      train:
+        cmd: python -m churn.train hydra.run.dir=outputs/train
+        deps:
+        - config/
+        - src/churn/
+        - pyproject.toml
+        - data/README.md
+        outs:
+        - outputs/train
+      evaluate:
+        cmd: python -m churn.evaluate outputs/train
+        deps:
+        - src/churn/
+        - outputs/train
+        outs:
+        - outputs/evaluate
+      download:
+        cmd: kaggle datasets download -d acme/churn -p data/raw && unzip -o data/raw/churn.zip -d data/raw/churn
+        outs:
+        - data/raw/churn
+    """
+_DVC_PROJECT = {"dvc.yaml": _DVC, "config/train.yaml": "epochs: 3\n", "src/churn/__init__.py": "", "src/churn/train.py": _TRAIN,
+                "src/churn/evaluate.py": "import sys\nprint(sys.argv[1])\n", "pyproject.toml": "[project]\nname = 'churn'\n",
+                "data/README.md": "# Data\nRun `dvc repro download`.\n"}
+
+
+def test_a_train_stage_that_reads_no_data_declares_no_raw_to_model_lineage(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _DVC_PROJECT)
+    assert qs["D3"]["answer"] != "yes"
+
+
+def test_a_train_stage_that_reads_the_downloaded_data_declares_lineage(tmp_path: Path) -> None:
+    dvc = _DVC.replace("    - data/README.md\n", "    - data/raw/churn\n")
+    qs = _scan(tmp_path, {**_DVC_PROJECT, "dvc.yaml": dvc})
+    assert qs["D3"]["answer"] == "yes"
+    assert qs["D3"]["evidence"][0]["path"] == "dvc.yaml"
+
+
+def test_a_train_stage_that_reads_untracked_input_data_declares_lineage(tmp_path: Path) -> None:
+    dvc = _DVC.replace("    - data/README.md\n", "    - data/customers.csv\n")
+    qs = _scan(tmp_path, {**_DVC_PROJECT, "dvc.yaml": dvc})
+    assert qs["D3"]["answer"] == "yes"
