@@ -1,6 +1,6 @@
 """Wrong answers of a blind evidence audit (issue #13, session 12, audit16), fixed generally: a CI test that only imports
 the package is no test of the ML code (M3); a DVC train stage that reads no data, whose output only feeds its evaluation,
-declares no raw-to-model lineage (D3). Each case scans a small repository; the near miss checks the other way."""
+declares no raw-to-model lineage (D3); a tox test environment onboards nobody (T1). Each case scans a small repository; the near miss checks the other way."""
 
 from __future__ import annotations
 
@@ -121,3 +121,38 @@ def test_a_train_stage_that_reads_untracked_input_data_declares_lineage(tmp_path
     dvc = _DVC.replace("    - data/README.md\n", "    - data/customers.csv\n")
     qs = _scan(tmp_path, {**_DVC_PROJECT, "dvc.yaml": dvc})
     assert qs["D3"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- T1: a tox test environment
+
+_TOX = """\
+    [tox]
+    envlist = py311
+
+    [testenv]
+    commands =
+        pytest --cov=pipelines {posargs}
+    deps = .[test]
+    """
+_LAYOUT_README = """\
+    # Churn pipelines
+
+    The layout of this repository:
+
+    - `pipelines/`: the training pipeline definition
+    - `tests/`: unit tests
+    """
+_TOX_PROJECT = {"tox.ini": _TOX, "README.md": _LAYOUT_README, "pipelines/__init__.py": "", "pipelines/train.py": _TRAIN,
+                "setup.py": "from setuptools import setup\nsetup(name='pipelines', extras_require={'test': ['pytest']})\n"}
+
+
+def test_a_tox_test_environment_is_no_onboarding(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _TOX_PROJECT)
+    assert qs["T1"]["answer"] != "yes"
+
+
+def test_a_task_runner_with_set_up_and_train_targets_is_onboarding(tmp_path: Path) -> None:
+    makefile = "setup:\n\tpip install -e .[test]\n\ntrain:\n\tpython -m pipelines.train\n\ntest:\n\ttox\n"
+    qs = _scan(tmp_path, {**_TOX_PROJECT, "Makefile": makefile})
+    assert qs["T1"]["answer"] == "yes"
+    assert qs["T1"]["evidence"][0]["path"] == "Makefile"
