@@ -1,6 +1,8 @@
 """Wrong answers of a blind evidence audit (issue #13, session 12, audit16), fixed generally: a CI test that only imports
 the package is no test of the ML code (M3); a DVC train stage that reads no data, whose output only feeds its evaluation,
-declares no raw-to-model lineage (D3); a tox test environment onboards nobody (T1). Each case scans a small repository; the near miss checks the other way."""
+declares no raw-to-model lineage (D3); a tox test environment onboards nobody (T1); one pinned tool while the model
+libraries the code imports are declared nowhere does not pin the environment (E4). Each case scans a small repository;
+the near miss checks the other way."""
 
 from __future__ import annotations
 
@@ -156,3 +158,38 @@ def test_a_task_runner_with_set_up_and_train_targets_is_onboarding(tmp_path: Pat
     qs = _scan(tmp_path, {**_TOX_PROJECT, "Makefile": makefile})
     assert qs["T1"]["answer"] == "yes"
     assert qs["T1"]["evidence"][0]["path"] == "Makefile"
+
+
+# ---------------------------------------------------------------- E4: one pinned tool, the model libraries declared nowhere
+
+_DATABRICKS_TRAIN = """\
+    import mlflow
+    import pandas as pd
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.model_selection import train_test_split
+
+    if __name__ == "__main__":
+        frame = pd.read_csv("/dbfs/data/sales.csv")
+        x_train, x_test, y_train, y_test = train_test_split(frame.drop(columns="y"), frame["y"])
+        with mlflow.start_run():
+            model = RandomForestRegressor().fit(x_train, y_train)
+            mlflow.log_metric("r2", model.score(x_test, y_test))
+    """
+_PIN_PROJECT = {"requirements.txt": "mlflow==1.8.0\n", "pipeline/train/train_model.py": _DATABRICKS_TRAIN}
+
+
+def test_one_pinned_tool_with_the_model_library_declared_nowhere_does_not_pin_the_environment(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _PIN_PROJECT)
+    assert qs["E4"]["answer"] == "partial"
+
+
+def test_pins_that_declare_the_model_library_pin_the_environment(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {**_PIN_PROJECT, "requirements.txt": "mlflow==1.8.0\npandas==1.0.3\nscikit-learn==0.22.2\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert qs["E4"]["evidence"][0]["path"] == "requirements.txt"
+
+
+def test_a_model_library_declared_in_another_manifest_counts(tmp_path: Path) -> None:
+    setup = "from setuptools import setup\nsetup(name='sales', install_requires=['scikit-learn', 'pandas'])\n"
+    qs = _scan(tmp_path, {**_PIN_PROJECT, "setup.py": setup})
+    assert qs["E4"]["answer"] == "yes"
