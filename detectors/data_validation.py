@@ -208,6 +208,7 @@ _SERVING_WORDS = frozenset({"inference", "predict", "prediction", "predictions",
                             "endpoint", "scoring", "payload"})
 
 
+_MODEL_OUTPUTS = lazy_re(r"(?i)importance|prediction|output|explanation|shap|forecast")
 _PANDERA_DECOS = frozenset({"check_types", "check_input", "check_output", "check_io"})
 
 
@@ -237,7 +238,8 @@ def _classify(c: ops.PyCall, al: dict[str, str], schemas: set[str], wrappers: se
         return "great_expectations", {}
     parts = c.text.split(".")
     if len(parts) >= 2 and parts[-2] in schemas and (c.attr == "validate" or c.attr in wrappers):
-        return "pandera", {}
+        # a schema of what the model produces (``FeatureImportancesSchema``, ``PredictionsSchema``), not of the data it learns from
+        return "pandera", ({"model_outputs": True} if _MODEL_OUTPUTS.search(parts[-2]) else {})
     if q.startswith("tensorflow_data_validation.") and c.attr.startswith("validate_"):
         return "tfdv", {}
     # ``tfx.components.ExampleValidator``, or imported from its own module (``tfx.components.example_validator.component``)

@@ -816,21 +816,29 @@ def heading_only(snippet: str) -> bool:
 
 
 def _section_body(lines: list[str], e: Evidence) -> Evidence:
-    """A heading cited alone moves to the first lines of its section (blank lines and fences left out; the heading
-    becomes the item's context); it stays when the section is empty before the next heading."""
+    """A heading cited alone moves to the first lines of its section (blank lines, fences and a code block's comments
+    left out; the heading becomes the item's context; a section opening with a deeper subsection is read on into it); it
+    stays when the section is empty before the next heading."""
     first = e.line or 1
     shown: list[str] = []
     start = end = 0
+    level = len(lines[first - 1].strip()) - len(lines[first - 1].strip().lstrip("#")) if 0 < first <= len(lines) else 0
+    fenced = False  # inside a code block a ``# comment`` is no heading
     for j in range(first + 1, min(len(lines), first + LOOKAHEAD) + 1):
         st = lines[j - 1].strip()
-        if _HEADING.match(lines[j - 1]) or (j == first + 1 and st and _SETEXT.match(st)):
+        if st.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if not fenced and (_HEADING.match(lines[j - 1]) or (j == first + 1 and st and _SETEXT.match(st))):
             if shown:
                 break
             if j == first + 1 and _SETEXT.match(st):
                 continue
+            if level and len(st) - len(st.lstrip("#")) > level:
+                continue  # a section that opens with its first subsection (``## Retraining`` / ``### Check ...``): read on
             break
-        if not st or st.startswith(("```", "~~~")):
-            continue
+        if not st or (fenced and st.startswith("#")):
+            continue  # a code block's comment describes the command below it
         start = start or j
         end = j
         shown.append(lines[j - 1])

@@ -17,7 +17,9 @@ single-process one.
 2. the modules the roots import, then those they import, and so on (``wiring.ImportFrontier``), have their file facts
    derived by N children a level at a time (a level of fewer than FOLLOW_MIN_FILES files by the parent);
 3. the CI model and the wiring graph, which nearly every detector consults, are built once, in the parent, from
-   those facts (it parses only the files the roots' commands reach);
+   those facts; the files the roots' commands (CI, containers) reach, and their imports, are asked of N children a
+   breadth-first level at a time too (``FileIndex.prefetch_facts``: a level of fewer than FOLLOW_MIN_FILES files is
+   parsed by the parent as the graph asks); the Kubernetes documents several detector passes read are built then too;
 4. the parent and N - 1 children run each detector's own pass (Detector.detect) and the shared Python pass in
    contiguous chunks of files; the parent takes the detector passes first, the children the Python chunks
    (PARENT_FIRST, CHILD_FIRST); each detector's findings are put back in the single-process order.
@@ -110,6 +112,7 @@ def run_parallel(index: FileIndex, detectors: Sequence[Detector], jobs: int, uni
                         jobs, children_only=True):
             index.adopt_facts(log)
         _follow_imports(index, detectors, python_files, jobs)
+    # the imports of the files the roots' commands reach (CI, containers) are asked by the graph a level at a time
     index.fact_prefetcher = lambda name, paths: prefetch_facts(index, name, paths, jobs)
     try:
         _shared_models(index)
@@ -203,7 +206,7 @@ def _shared_models(index: FileIndex) -> None:
 
     # memoised in the index, inherited by the workers. The Kubernetes documents are read by several detector passes,
     # which the scanning process and the workers share out: built by whichever process needed them first, they were
-    # built in both (kubeflow/pipelines: ~0.4 s of YAML each); built here, once, the workers inherit them
+    # built in both (kubeflow/pipelines: the passes' worker parsed 456 YAML files, 198 when it inherits them)
     for build in (wiring, k8s_docs):  # wiring: with the CI model it is built from
         try:
             build(index)
@@ -212,9 +215,12 @@ def _shared_models(index: FileIndex) -> None:
 
 
 def prefetch_facts(index: FileIndex, name: str, paths: list[str], jobs: int) -> None:
-    """Derive one file fact of many files in ``jobs`` forked workers (the scanning process waits: it is building a shared
-    model that needs them) and adopt what they derived: that fact, and the eager facts of each file they parsed."""
-    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * CHUNKS_PER_JOB)], jobs, children_only=True):
+    """Derive one file fact of many files (at least FOLLOW_MIN_FILES: fewer are left to whoever asks) in ``jobs`` forked
+    workers (the scanning process waits: it is building a shared model that needs them) and adopt what they derived:
+    that fact, and the eager facts of each file they parsed."""
+    if len(paths) < FOLLOW_MIN_FILES:
+        return
+    for log in _map(index, [], [], [("facts", (name, c)) for c in _chunks(paths, jobs * FOLLOW_CHUNKS_PER_JOB)], jobs, children_only=True):
         index.adopt_facts(log)
 
 

@@ -513,3 +513,111 @@ def test_t1_of_a_readme_whose_only_commands_run_tests_still_cites_them(tmp_path:
     readme = _README_TESTS_FIRST.split("    ## Docker Usage")[0]
     qs = _scan(tmp_path, {"README.md": readme, "tests/unit/test_app.py": "def test_x():\n    assert True\n"})
     assert _lead(qs["T1"]) == ("README.md", 6)
+
+
+# ---------------------------------------------------------------- a heading whose section opens with a subsection
+
+
+def test_a_heading_cited_alone_reads_on_into_its_first_subsection(tmp_path: Path) -> None:
+    from mlscan.evidence import _section_body
+    from mlscan.model import Evidence
+
+    lines = ["## 6. Retraining", "", "### Check if retraining is needed", "```bash", "# checks if 30 days have passed",
+             "python src/retrain_model.py", "```", "", "## 7. Rollback", "", "python src/rollback.py"]
+    got = _section_body(lines, Evidence("docs/guide.md", 1, "## 6. Retraining"))
+    # the code block's comment is neither a heading that ends the section nor the command shown
+    assert got.line == 6 and got.snippet == "python src/retrain_model.py"
+    # a heading followed by a sibling section says nothing: it stays (the bare-lead test flags it)
+    same = _section_body(lines[:1] + lines[8:], Evidence("docs/guide.md", 1, "## 6. Retraining"))
+    assert same.line == 1
+
+
+# ---------------------------------------------------------------- D4 (the dev-corpus sample): the check on the data itself
+
+_DATA_TEST = """\
+    import os
+
+    import pandas as pd
+
+    expected_columns = 10
+
+
+    def test_check_schema():
+        datafile = os.path.join(os.path.dirname(__file__), "diabetes.csv")
+        # check that file exists
+        assert os.path.exists(datafile)
+        dataset = pd.read_csv(datafile)
+        header = dataset[dataset.columns[:-1]]
+        actual_columns = header.shape[1]
+        assert actual_columns == expected_columns
+    """
+
+
+def test_d4_custom_check_is_cited_at_the_test_of_the_table_not_that_the_file_exists(tmp_path: Path) -> None:
+    import ast
+    import textwrap
+
+    from mlscan.facts.data_checks import check_line
+
+    fn = ast.parse(textwrap.dedent(_DATA_TEST)).body[-1]
+    assert check_line(fn) == 15  # type: ignore[arg-type]
+    # a check that only asks whether the file is there is still cited at it (nothing else to show)
+    only = ast.parse("def test_data():\n    assert os.path.exists('data.csv')\n").body[0]
+    assert check_line(only) == 2  # type: ignore[arg-type]
+
+
+_PANDERA_SCHEMAS = """\
+    import pandera as pa
+
+
+    class InputsSchema(pa.DataFrameModel):
+        temp: float = pa.Field(ge=-50, le=60)
+
+
+    class FeatureImportancesSchema(pa.DataFrameModel):
+        importance: float = pa.Field(ge=0)
+    """
+_PANDERA_MODEL = """\
+    import pandas as pd
+
+    from schemas import FeatureImportancesSchema
+
+
+    def explain(regressor, columns):
+        feature_importances_ = pd.DataFrame({"feature": columns, "importance": regressor.feature_importances_})
+        return FeatureImportancesSchema.validate(feature_importances_)
+    """
+_PANDERA_TRAIN = """\
+    import pandas as pd
+    from sklearn.ensemble import RandomForestRegressor
+
+    from model import explain
+    from schemas import InputsSchema
+
+
+    def main():
+        inputs = InputsSchema.validate(pd.read_csv("data/inputs.csv"))
+        model = RandomForestRegressor().fit(inputs, inputs["temp"])
+        explain(model, inputs.columns)
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_TRAIN_CI = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n"
+
+
+def test_d4_leads_with_the_inputs_schema_not_a_schema_of_model_outputs(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"schemas.py": _PANDERA_SCHEMAS, "model.py": _PANDERA_MODEL, "train.py": _PANDERA_TRAIN,
+                          ".github/workflows/train.yml": _TRAIN_CI})
+    assert qs["D4"]["answer"] == "yes"
+    assert _lead(qs["D4"]) == ("train.py", 9)
+    assert "model.py" in [e["path"] for e in qs["D4"]["evidence"]]
+
+
+def test_d4_with_only_a_schema_of_model_outputs_still_cites_it(tmp_path: Path) -> None:
+    train = _PANDERA_TRAIN.replace("InputsSchema.validate(pd.read_csv(\"data/inputs.csv\"))", "pd.read_csv(\"data/inputs.csv\")") \
+                          .replace("from schemas import InputsSchema\n", "")
+    qs = _scan(tmp_path, {"schemas.py": _PANDERA_SCHEMAS, "model.py": _PANDERA_MODEL, "train.py": train,
+                          ".github/workflows/train.yml": _TRAIN_CI})
+    assert qs["D4"]["evidence"] and qs["D4"]["evidence"][0]["path"] == "model.py"

@@ -128,6 +128,17 @@ def presence_only(fn: ast.FunctionDef) -> bool:
     return bool(tests) and all(_presence(t, assigned) for t in tests)
 
 
+def _reads_frame(node: ast.AST) -> bool:
+    return any(isinstance(x, ast.Attribute) and x.attr in _FRAME_ATTRS for x in walk(node))
+
+
+def _exists_only(test: ast.AST) -> bool:
+    """``os.path.exists(p)``, ``os.path.isfile(p)``, ``Path(p).exists()`` (negated or not): whether a file is there."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    return isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in ("exists", "isfile", "is_file", "isdir")
+
+
 def check_line(fn: ast.FunctionDef) -> int:
     """The line of a custom check's deciding test: the first ``assert`` or ``if ...: raise`` that reads the table
     (``assert lb.shape[1] == 5``), else the first of any kind, else the first ``if`` that moves a file aside, else the
@@ -139,9 +150,13 @@ def check_line(fn: ast.FunctionDef) -> int:
         elif isinstance(n, ast.If) and any(isinstance(x, ast.Raise) for st in n.body for x in walk(st)):
             tests.append((n.lineno, n.test))
     tests.sort(key=lambda t: t[0])
-    framed = next((ln for ln, t in tests if any(isinstance(x, ast.Attribute) and x.attr in _FRAME_ATTRS for x in walk(t))), None)
+    # a name assigned from the table (``actual_columns = header.shape[1]``) reads it too
+    framed_names = {t.id for n in walk(fn) if isinstance(n, ast.Assign) and _reads_frame(n.value) for t in n.targets if isinstance(t, ast.Name)}
+    framed = next((ln for ln, t in tests if _reads_frame(t) or any(isinstance(x, ast.Name) and x.id in framed_names for x in walk(t))), None)
+    # a test that the data file exists (``assert os.path.exists(datafile)``) checks no data: any other test first
+    real = [ln for ln, t in tests if not _exists_only(t)]
     if framed or tests:
-        return framed or tests[0][0]
+        return framed or (real[0] if real else tests[0][0])
     # a quarantining check decides at the test that moves a failing file aside (``if not re.match(...): shutil.move(...)``)
     moves = [n.lineno for n in walk(fn) if isinstance(n, ast.If) and any(
         isinstance(x, ast.Call) and isinstance(x.func, ast.Attribute) and x.func.attr in _MOVES for st in n.body for x in walk(st))]

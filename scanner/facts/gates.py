@@ -121,11 +121,26 @@ def promoting_functions(stmts: list[ast.stmt]) -> frozenset[str]:
 
 
 class _Module:
-    """What ``code_gates`` asks of the whole module: its functions by name, and the names of those that promote."""
+    """What ``code_gates`` asks of the whole module: its functions by name, and the names of those that promote. Both
+    are derived on first use (an ``if`` comparing a metric): most modules have none."""
 
     def __init__(self, stmts: list[ast.stmt]) -> None:
-        self.functions = {f.name: f for f in statement_walk(ast.Module(stmts, [])) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        self.promoters = promoting_functions(stmts)
+        self._stmts = stmts
+        self._functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
+        self._promoters: frozenset[str] | None = None
+
+    @property
+    def functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        if self._functions is None:
+            self._functions = {f.name: f for f in statement_walk(ast.Module(self._stmts, []))
+                               if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        return self._functions
+
+    @property
+    def promoters(self) -> frozenset[str]:
+        if self._promoters is None:
+            self._promoters = promoting_functions(self._stmts)
+        return self._promoters
 
 
 _ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -345,7 +360,6 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
         assigns = _assigns(stmts)
     if mod is None:
         mod = _Module(stmts)
-    local = mod.promoters
     for i, s in enumerate(stmts):
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield from code_gates(s.body, (), (), thresholds, _assigns(s.body), predicates, mod=mod)
@@ -355,6 +369,7 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
             if _compares(s.test, assigns, s.lineno, predicates) or passed:
                 tool = "deepchecks" if passed else "python"
                 paths = [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _stops) + _actions(s.orelse, ((s.test, False, s.lineno),), _stops)]
+                local = mod.promoters
                 if not paths and promotes(ast.Module(s.body, []), local) != promotes(ast.Module(s.orelse, []), local):
                     paths = [(*guards, (s.test, promotes(ast.Module(s.body, []), local), s.lineno))]
                     tool = "mlflow" if "model" in " ".join(call_tail(c) for c in walk(s) if isinstance(c, ast.Call)) else tool

@@ -240,11 +240,15 @@ def served_models(index: FileIndex) -> tuple[ServedLoad, ...]:
         # in the FastAPI app), whatever their names
         # (the services are parsed for their imports only when another module may load a model)
         done = {ld.path for ld in out}
+        # (modules the pass above read are left out; words first, the text only of a module a service imports)
         candidates = [e for e in index.select(("**/*.py",)) if not e.test and e.vpath not in done and index.mentions(e.path, NEEDLES)
-                      and (e.template or _MAY_LOAD.search(index.text(e.path) or ""))]
+                      and not _serving_name(e.vpath) and not index.mentions(e.path, _LIB_NEEDLES)]
         imported = services(index)[1] if candidates else frozenset()
         for e in candidates:
-            if _imported_module(e.vpath, imported) and (fact := index.fact(e.path, LOADS)) is not None:
+            if not _imported_module(e.vpath, imported) or not (e.template or _MAY_LOAD.search(index.text(e.path) or "")):
+                continue
+            fact = index.fact(e.path, LOADS)
+            if fact is not None:
                 out += [ServedLoad(e.vpath, *load) for load in fact[1]]
         return tuple(out)
 

@@ -23,7 +23,6 @@ from .pyast import statement_walk, statements, walk
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
 MAX_FILES = 3000
-PREFETCH_MIN = 32  # queued files to parse before the graph asks a parallel scan's workers (each round forks them)
 ORCHESTRATOR_MODULES = (
     "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", "sagemaker.workflow",
     "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
@@ -101,6 +100,7 @@ class Wiring:
         # imports of the root scripts parsed by _roots, for _follow (their trees may have left the parse cache by
         # then: an orchestrator's own repository has hundreds of roots); emptied as it is used
         self._root_imports: dict[str, list[str]] = {}
+        self._offered: set[str] = set()  # files whose imports _prefetch offered to derive (once each)
         self._roots()
         self._follow()
         self._root_imports.clear()
@@ -350,8 +350,8 @@ class Wiring:
             if e is None or not (vp.endswith(".py") or vp.endswith(".ipynb")):
                 continue
             modules = self._root_imports.pop(vp, None)
-            if modules is None and not self.index.has_fact(e.path, FILE_FACTS):
-                self._prefetch(e.path, MAX_FILES - seen)
+            if modules is None and vp not in self._offered:
+                self._prefetch(vp, MAX_FILES - seen)
             if modules is None:
                 facts = self.index.fact(e.path, FILE_FACTS)
                 if facts is None:
@@ -360,17 +360,20 @@ class Wiring:
             for best in self._names.followed(modules, vp):
                 self._add(best, Reach(reach.kind, (*reach.chain, self._py[best].path)))
 
-    def _prefetch(self, path: str, room: int) -> None:
+    def _prefetch(self, vpath: str, room: int) -> None:
         """The imports of a file not parsed yet are needed: those of the other queued files not parsed yet will be too
         (the queue is the breadth-first frontier), so they are derived together, by a parallel scan's workers when the
-        frontier is large enough (PrefectHQ/prefect: ~400 files in 4 rounds, parsed by the scanning process alone before)."""
-        todo = [path]
-        for vp, _ in list(self._queue)[:room]:
+        frontier is large enough (PrefectHQ/prefect: ~400 files its CI's scripts reach, in 4 rounds; ImportFrontier has
+        derived those the Python roots reach before). Each file is offered once: one too few to fork for is parsed here."""
+        todo: list[str] = []
+        for vp in [vpath, *(v for v, _ in list(self._queue)[:room])]:
             e = self._py.get(vp)
-            if e is not None and vp not in self._root_imports and not self.index.has_fact(e.path, FILE_FACTS):
+            if vp in self._offered or e is None:
+                continue
+            self._offered.add(vp)
+            if vp not in self._root_imports and not self.index.fact_at_hand(e.path, FILE_FACTS):
                 todo.append(e.path)
-        if len(todo) >= PREFETCH_MIN:
-            self.index.prefetch_facts(FILE_FACTS, list(dict.fromkeys(todo)))
+        self.index.prefetch_facts(FILE_FACTS, todo)
 
     # ---------------------------------------------------------------- queries
     def of(self, vpath: str) -> Reach | None:

@@ -729,15 +729,11 @@ class FileIndex:
         store.put(key, path, value, stored)
         return value, stored
 
-    def has_fact(self, path: str, name: str) -> bool:
-        """Is the file fact at hand here (derived, or adopted from a worker), so that asking it parses nothing?"""
-        return self._facts.get((path, name)) is not _MISSING
-
     def prefetch_facts(self, name: str, paths: list[str]) -> None:
-        """Derive the file fact ``name`` of these files, in a parallel scan's workers when ``fact_prefetcher`` is set
-        (their facts adopted here, as the words phase's are); otherwise nothing is done: each is derived when asked."""
+        """Derive the file fact ``name`` of these files (not at hand yet), in a parallel scan's workers when ``fact_prefetcher``
+        is set (their facts adopted here, as the words phase's are); otherwise nothing is done: each is derived when asked."""
         if self.fact_prefetcher is not None:
-            self.fact_prefetcher(name, [p for p in paths if not self.has_fact(p, name)])
+            self.fact_prefetcher(name, paths)
 
     def start_fact_log(self) -> None:
         """Log every file fact derived from now on (a worker process sends them to the scanning process: adopt_facts)."""
