@@ -73,18 +73,68 @@ def _literal(node: ast.AST | None) -> bool:
     return node is not None and all(isinstance(x, _LITERAL_NODES) for x in walk(node))
 
 
-def _checks_nothing(n: ast.AST, name: str) -> bool:
+# calls whose value says only that a module loads or has an attribute: ``importlib.import_module("pkg")``,
+# ``hasattr(pkg, "train")``, ``callable(pkg.train)``, ``importlib.util.find_spec("pkg")``
+_LOAD_CALLS = frozenset({"import_module", "__import__", "find_spec", "hasattr", "callable", "ismodule", "isinstance", "getattr",
+                         "reload"})
+_IMPORT_CALLS = frozenset({"import_module", "__import__", "find_spec", "reload"})
+
+
+def imported_names(tree: ast.AST) -> frozenset[str]:
+    """Names a module binds only to modules or their members: ``import pkg``, ``from pkg import train``,
+    ``mod = importlib.import_module("pkg")``. A name also bound to anything else (``mod = build()``) is left out."""
+    loaded: set[str] = set()
+    other: set[str] = set()
+    for n in walk(tree):
+        cls = n.__class__
+        if cls is ast.Import or cls is ast.ImportFrom:
+            loaded.update((a.asname or a.name).split(".")[0] for a in n.names)  # type: ignore[attr-defined]
+        elif cls is ast.Assign or cls is ast.AnnAssign:
+            targets = n.targets if cls is ast.Assign else [n.target]  # type: ignore[attr-defined]
+            names = {t.id for t in targets if t.__class__ is ast.Name}
+            value = n.value  # type: ignore[attr-defined]
+            (loaded if value is not None and _loads_only(value, frozenset()) and value.__class__ is ast.Call else other).update(names)
+    return frozenset(loaded - other)
+
+
+def _loads_only(node: ast.AST, imported: frozenset[str]) -> bool:
+    """An expression that only loads modules and looks at them (``mod is not None``, ``hasattr(mod, "f")``,
+    ``importlib.import_module("pkg")``): its value says the code imports, not that it works."""
+    cls = node.__class__
+    if cls is ast.Name:
+        return node.id in imported  # type: ignore[attr-defined]
+    if cls is ast.Attribute:
+        return _loads_only(node.value, imported) or (node.value.__class__ is ast.Name and node.value.id in ("importlib", "util"))  # type: ignore[attr-defined]
+    if cls is ast.Call:
+        f = node.func  # type: ignore[attr-defined]
+        name = f.attr if f.__class__ is ast.Attribute else f.id if f.__class__ is ast.Name else ""
+        args = [*node.args, *(k.value for k in node.keywords)]  # type: ignore[attr-defined]
+        if name in _IMPORT_CALLS:  # the module's name may come from a parameter: ``import_module(name)``
+            return all(a.__class__ in (ast.Name, ast.Constant, ast.JoinedStr) for a in args)
+        return name in _LOAD_CALLS and all(_loads_only(a, imported) or _literal(a) for a in args)
+    if cls is ast.Compare:
+        return all(_loads_only(x, imported) or _literal(x) for x in (node.left, *node.comparators))  # type: ignore[attr-defined]
+    if cls is ast.BoolOp:
+        return all(_loads_only(x, imported) or _literal(x) for x in node.values)  # type: ignore[attr-defined]
+    if cls is ast.UnaryOp:
+        return _loads_only(node.operand, imported)  # type: ignore[attr-defined]
+    return False
+
+
+def _checks_nothing(n: ast.AST, name: str, imported: frozenset[str] = frozenset()) -> bool:
     """An assertion that tests no code: ``assert True``, ``assert 1 == 1``, ``assert "a" == "a"``; an assertion call whose
     arguments are all literals (``self.assertTrue(True)``, ``self.assertEqual(1, 1)``, ``np.testing.assert_equal(1, 1)``).
     ``assert False`` (``assert 0``), which fails whenever it is reached (after a call expected to raise), still asserts,
-    and so do ``fail``/``raises``/``approx``/``warns`` and a mock's ``assert_called_with(1)``."""
+    and so do ``fail``/``raises``/``approx``/``warns`` and a mock's ``assert_called_with(1)``. An assertion that a module
+    loads (``assert importlib.import_module("pkg") is not None``, ``self.assertTrue(hasattr(pkg, "train"))``; names in
+    ``imported``) is an import smoke test: it runs none of the code it imports."""
     if n.__class__ is ast.Assert:
         test = n.test  # type: ignore[attr-defined]
-        return _literal(test) and not (test.__class__ is ast.Constant and not test.value)
+        return (_literal(test) and not (test.__class__ is ast.Constant and not test.value)) or _loads_only(test, imported)
     if not name.startswith("assert") or _MOCK_ASSERT.match(name):
         return False
     args = [*n.args, *(k.value for k in n.keywords if k.arg not in ("msg", "err_msg"))]  # type: ignore[attr-defined]
-    return bool(args) and all(_literal(a) for a in args)
+    return bool(args) and all(_literal(a) or _loads_only(a, imported) for a in args)
 
 
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "sys._exit"})
@@ -129,10 +179,11 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
         return g is None
 
     asserts = raises = endpoint = False
+    imported = imported_names(tree) if text is None or "import" in text else frozenset()
     for n in statement_walk(tree):  # ``assert`` and ``raise`` are statements
         cls = n.__class__
         if cls is ast.Assert:
-            if not asserts and id(n) not in handled and not _checks_nothing(n, "") and counts(n):
+            if not asserts and id(n) not in handled and not _checks_nothing(n, "", imported) and counts(n):
                 asserts = True
         elif cls is ast.Raise and not raises and id(n) not in handled and id(n) not in skips:
             raises = True
@@ -150,7 +201,7 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 endpoint = endpoint or name in _ENDPOINT_CALLS
             else:
                 name = f.id if f.__class__ is ast.Name else ""
-            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name) and counts(n):
+            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name, imported) and counts(n):
                 asserts = True
     return [asserts, raises, endpoint, *([gated] if gated and not asserts else [])]
 

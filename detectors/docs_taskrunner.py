@@ -85,6 +85,8 @@ class DocsTaskrunner(Detector):
                 # package.json, an infrastructure Makefile) runs that part (T1 prefers the former)
                 attrs = {"tool": found_tool, "targets": sorted(set(names))[:15], "categories": cats,
                          "root": "/" not in e.vpath}
+                if useful and all(kinds[n] == {"test"} for n, _ in useful):
+                    attrs["tests_only"] = True  # a test runner's environments (tox's pytest runs): nothing a newcomer sets up or runs
                 web = found_tool == "npm" and _web_frontend(index, e.path)
                 if web:
                     attrs["web_frontend"] = True  # a web UI's dev server and bundle: not the ML project's setup

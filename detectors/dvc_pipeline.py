@@ -39,9 +39,14 @@ class DvcPipeline(Detector):
                 # (``- src/model/train.py``) reads data it does not declare
                 single = len(stages) == 1 and bool(with_io) and any(_data_dep(d) for d in _deps(stages[with_io[0]]))
                 edge = _edge(stages)
+                # lineage from raw data to model input: when stages train, one of them reads data (another stage's
+                # data output, or an input that is data); a train stage whose deps are its code, configs and a README,
+                # followed by its evaluation, passes a model on, not data
+                fed = _training_reads_data(index, e.vpath, stages)
                 yield self.found(
                     "dvc.pipeline", index, e.path, doc.line_of("stages"), strength=Strength.STRONG,
-                    attrs={"stages": len(stages), "with_io": len(with_io) >= 2 or single, "metrics": metrics, "edge": edge is not None},
+                    attrs={"stages": len(stages), "with_io": (len(with_io) >= 2 or single) and fed, "metrics": metrics, "edge": edge is not None,
+                           **({} if fed else {"training_reads_data": False})},
                     extra=[self._edge_item(index, e.path, edge)] if edge else (),
                 )
                 trains = any(isinstance(st, dict) and trainingish(str(name), str(st.get("cmd", ""))) for name, st in stages.items())
@@ -166,3 +171,38 @@ def _deps(stage: object) -> list[str]:
 def _data_dep(path: str) -> bool:
     """A dependency that is data (a file or folder of inputs), not a source file of the stage's own code."""
     return not path.strip().lower().endswith(_CODE_SUFFIXES)
+
+
+# files a stage depends on that are not data: its documentation and configuration (``data/README.md``, ``pyproject.toml``,
+# ``config/train.yaml``)
+_NOT_DATA_SUFFIXES = (*_CODE_SUFFIXES, ".md", ".markdown", ".rst", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".lock")
+
+
+def _input_data(index: FileIndex, vpath: str, stage: Any, dep: str) -> bool:
+    """A dep that is data: not a code, documentation or configuration file, nor a folder of the repository holding only
+    such files (``src/pkg/``, ``config/``). A folder the repository does not hold (git-ignored, pulled by DVC) is data."""
+    if dep.strip().lower().endswith(_NOT_DATA_SUFFIXES):
+        return False
+    if any(c in dep for c in "${}*"):
+        return True  # a path with variables is given the benefit of the doubt
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(vpath), str(stage.get("wdir") or ""), dep))
+    if rel.startswith("../") or rel in (".", ""):
+        return True
+    held = index.select((f"{rel}/**",))
+    return not held or any(not h.vpath.lower().endswith(_NOT_DATA_SUFFIXES) for h in held)
+
+
+def _training_reads_data(index: FileIndex, vpath: str, stages: dict[Any, Any]) -> bool:
+    """Does a stage that trains read data? A dep another, non-training stage outputs, or a dep that is data (not the
+    output of a training stage: a model passed on to its evaluation). Pipelines with no training stage: True."""
+    training = {str(n) for n, st in stages.items() if isinstance(st, dict) and trainingish(str(n), str(st.get("cmd", "")))}
+    if not training:
+        return True
+    outs = [(str(n), p) for n, st in stages.items() for key in ("outs", "metrics", "plots") for p, _ in _items(st, key)]
+    for name in training:
+        st = stages[next(k for k in stages if str(k) == name)]
+        for dep, _ in _items(st, "deps"):
+            ups = {up for up, out in outs if up != name and (out == dep or out.startswith(dep + "/") or dep.startswith(out + "/"))}
+            if ups - training or (not ups and _input_data(index, vpath, st, dep)):
+                return True
+    return False

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
+from mlscan.facts.declared_libraries import undeclared_model_libraries
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -97,8 +98,13 @@ class EnvPython(Detector):
 
     def _pins(self, index: FileIndex, e: FileEntry, line: int | None, pins: int, total: int) -> Finding:
         dev = _dev_file(index, e)
+        mostly = total > 0 and pins / total >= 0.8
+        # pins that leave the code's model libraries undeclared (``mlflow==1.8.0`` alone while training imports sklearn,
+        # declared by no manifest of the repository): the environment the model is fitted in is not pinned
+        imported, missing = undeclared_model_libraries(index) if mostly and not dev else (0, 0)
         return self.found("env.pinned_requirements", index, e.path, line, strength=Strength.MEDIUM,
-                          attrs={"pinned": pins, "total": total, "mostly_pinned": total > 0 and pins / total >= 0.8,
+                          attrs={"pinned": pins, "total": total, "mostly_pinned": mostly,
+                                 **({"model_libraries_undeclared": missing} if imported and missing * 2 > imported else {}),
                                  "scope": "dev" if dev else "main", **_model_env(index, e),
                                  # what a devcontainer's image installs: the editor's environment
                                  **({"devcontainer": True} if ".devcontainer" in e.vpath.split("/")[:-1] else {})})
