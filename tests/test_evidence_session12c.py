@@ -69,3 +69,53 @@ def test_t1_of_a_guide_in_a_docs_folder_named_agents_still_counts(tmp_path: Path
     qs = _scan(tmp_path, {"docs/agents/setup.md": _README_SETUP, "src/train.py": "print('train')\n"})
     assert qs["T1"]["answer"] == "yes"
     assert _lead(qs["T1"])[0] == "docs/agents/setup.md"
+
+
+# ---------------------------------------------------------------- D1: a .dvc file nothing reads after the data a stage reads
+
+_DVC_FILE = "outs:\n- md5: {md5}\n  size: 120\n  path: {name}\n"
+_DVC_YAML_READS_RAW = """\
+    stages:
+      train:
+        cmd: python src/train.py data/raw/flights.csv
+        deps:
+          - src/train.py
+          - data/raw/flights.csv
+        outs:
+          - models/model.pkl
+    """
+
+
+def _dvc(name: str, md5: str) -> str:
+    return _DVC_FILE.format(md5=md5, name=name)
+
+
+def test_d1_leads_with_the_data_a_stage_reads_not_an_archive_nothing_reads(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"data/archieve.dvc": _dvc("archieve", "d69789eba5bce5bec1544e7ba665ef36.dir"),
+                          "data/raw/flights.csv.dvc": _dvc("flights.csv", "df18a038826769e5ce870aa7934facfc"),
+                          "dvc.yaml": _DVC_YAML_READS_RAW, "src/train.py": "print('train')\n"})
+    assert qs["D1"]["answer"] == "yes"
+    assert _lead(qs["D1"]) == ("data/raw/flights.csv.dvc", 2)
+    assert [e["path"] for e in qs["D1"]["evidence"]][-1] == "data/archieve.dvc"
+
+
+def test_d1_leads_with_data_code_reads_before_one_nothing_reads(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"data/archive_2019.dvc": _dvc("archive_2019", "d69789eba5bce5bec1544e7ba665ef36.dir"),
+                          "data/train.csv.dvc": _dvc("train.csv", "df18a038826769e5ce870aa7934facfc"),
+                          "src/train.py": "import pandas as pd\ndf = pd.read_csv('data/train.csv')\n"})
+    assert _lead(qs["D1"]) == ("data/train.csv.dvc", 2)
+
+
+def test_d1_of_an_unused_dvc_file_alone_still_cites_it(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"data/archieve.dvc": _dvc("archieve", "d69789eba5bce5bec1544e7ba665ef36.dir"),
+                          "data/.gitignore": "/archieve\n", "README.md": "# x\n\nThe archieve folder holds old data.\n",
+                          "src/train.py": "print('train')\n"})
+    assert qs["D1"]["answer"] == "yes"
+    assert _lead(qs["D1"]) == ("data/archieve.dvc", 2)
+
+
+def test_d1_of_two_dvc_files_code_reads_keeps_path_order(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"data/a.csv.dvc": _dvc("a.csv", "d69789eba5bce5bec1544e7ba665ef36"),
+                          "data/b.csv.dvc": _dvc("b.csv", "df18a038826769e5ce870aa7934facfc"),
+                          "src/train.py": "import pandas as pd\na = pd.read_csv('data/a.csv')\nb = pd.read_csv('data/b.csv')\n"})
+    assert _lead(qs["D1"]) == ("data/a.csv.dvc", 2)
