@@ -119,3 +119,78 @@ def test_d1_of_two_dvc_files_code_reads_keeps_path_order(tmp_path: Path) -> None
                           "data/b.csv.dvc": _dvc("b.csv", "df18a038826769e5ce870aa7934facfc"),
                           "src/train.py": "import pandas as pd\na = pd.read_csv('data/a.csv')\nb = pd.read_csv('data/b.csv')\n"})
     assert _lead(qs["D1"]) == ("data/a.csv.dvc", 2)
+
+
+# ---------------------------------------------------------------- E4: the image running the project's code, not the orchestrator's UI
+
+_INSTANCE_DOCKERFILE = """\
+    FROM python:3.12-slim
+    COPY requirements.txt requirements.txt
+    RUN pip install --no-cache-dir -r requirements.txt
+    ENV DAGSTER_HOME=/opt/dagster/dagster_home/
+    COPY dagster.yaml workspace.yaml $DAGSTER_HOME
+    """
+_CODE_DOCKERFILE = """\
+    FROM python:3.12-slim
+    COPY requirements.txt requirements.txt
+    RUN pip install --no-cache-dir -r requirements.txt
+    WORKDIR /opt/dagster/app
+    COPY . /opt/dagster/app
+    CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-f", "definitions.py"]
+    """
+_COMPOSE = """\
+    services:
+      user-code:
+        build:
+          context: ./a-pipeline
+          dockerfile: Dockerfile
+      webserver:
+        build:
+          context: ./a-instance
+          dockerfile: Dockerfile
+        entrypoint: [dagster-webserver, -h, 0.0.0.0, -p, "3000", -w, /opt/dagster/dagster_home/workspace.yaml]
+      daemon:
+        build:
+          context: a-instance
+        entrypoint: [dagster-daemon, run]
+    """
+
+
+def _orchestrated(compose: str = _COMPOSE, instance: str = _INSTANCE_DOCKERFILE) -> dict[str, str]:
+    return {"docker-compose.yaml": compose, "a-instance/Dockerfile": instance, "a-instance/requirements.txt": "dagster==1.10.15\n",
+            "a-pipeline/Dockerfile": _CODE_DOCKERFILE, "a-pipeline/requirements.txt": "dagster==1.10.15\npandas==2.2.2\n",
+            "a-pipeline/definitions.py": "import dagster\n"}
+
+
+def test_e4_leads_with_the_code_image_not_the_orchestrators_webserver_image(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _orchestrated())
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("a-pipeline/Dockerfile", 1)
+
+
+def test_e4_of_an_image_whose_own_command_starts_the_airflow_webserver_follows_the_code_image(tmp_path: Path) -> None:
+    files = _orchestrated(compose="services:\n  app:\n    build: ./a-pipeline\n",
+                          instance='FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n'
+                                   'CMD ["airflow", "webserver"]\n')
+    qs = _scan(tmp_path, files)
+    assert _lead(qs["E4"]) == ("a-pipeline/Dockerfile", 1)
+
+
+def test_e4_of_an_orchestrator_image_that_copies_the_project_code_keeps_path_order(tmp_path: Path) -> None:
+    # the instance image copies the DAG code: tasks run in it, it is a project environment like the other
+    instance = _INSTANCE_DOCKERFILE + "COPY dags/ /opt/dags/\n"
+    qs = _scan(tmp_path, _orchestrated(instance=instance))
+    assert _lead(qs["E4"]) == ("a-instance/Dockerfile", 1)
+
+
+def test_e4_of_an_image_one_service_runs_as_a_worker_keeps_path_order(tmp_path: Path) -> None:
+    compose = _COMPOSE + "      worker:\n        build: ./a-instance\n        command: python -m worker\n"
+    qs = _scan(tmp_path, _orchestrated(compose=compose))
+    assert _lead(qs["E4"]) == ("a-instance/Dockerfile", 1)
+
+
+def test_e4_of_the_orchestrator_image_alone_is_still_yes(tmp_path: Path) -> None:
+    files = {k: v for k, v in _orchestrated().items() if not k.startswith("a-pipeline/")}
+    qs = _scan(tmp_path, files)
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"])[0].startswith("a-instance/")
