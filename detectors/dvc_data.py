@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts.commands import normpath
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
 from mlscan.index import FileIndex
@@ -36,6 +37,44 @@ def _tracks(path_words: list[set[str]]) -> str:
     if path_words and all(w & (_RUN_OUTPUT_WORDS | _MONITORING_WORDS) for w in path_words):
         return "monitoring-data"
     return ""
+
+
+def _stage_deps(index: FileIndex) -> frozenset[str]:
+    """The repository-relative paths dvc.yaml stages depend on (relative to the file and the stage's ``wdir``)."""
+    out: set[str] = set()
+    for e in index.select(("**/dvc.yaml",)):
+        if e.test:
+            continue
+        base = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
+        for doc in index.yaml(e.path):
+            stages = doc.get("stages") if isinstance(doc, dict) else None
+            for st in stages.values() if isinstance(stages, dict) else ():
+                if not isinstance(st, dict):
+                    continue
+                wdir = str(st.get("wdir") or "")
+                deps = st.get("deps")
+                for d in deps if isinstance(deps, list) else ():
+                    dep = d if isinstance(d, str) else next(iter(d), "") if isinstance(d, dict) and len(d) == 1 else ""
+                    if dep and "${" not in dep:
+                        out.add(normpath(f"{base}/{wdir}/{dep}"))
+    return frozenset(out)
+
+
+def _stage_dep(index: FileIndex, out: str) -> bool:
+    """Does a dvc.yaml stage depend on ``out``, a folder holding it or a file inside it?"""
+    deps = index.memo("dvc_data:stage_deps", lambda: _stage_deps(index))
+    return any(d == out or out.startswith(d + "/") or d.startswith(out + "/") for d in deps)
+
+
+# where something reads a data path: code, CI, task runners, pipeline and tool configs (not docs, not .gitignore)
+_READERS = ("**/*.py", "**/*.ipynb", "**/*.sh", "**/*.bash", "**/Makefile", "**/*.mk", "**/*.yml", "**/*.yaml", "**/*.toml",
+            "**/*.cfg", "**/*.ini", "**/Dockerfile", "**/*.dockerfile", "**/Jenkinsfile", "**/*.R", "**/*.sql", "**/dvc.lock")
+
+
+def _mentioned(index: FileIndex, out: str, dvc_file: str) -> bool:
+    """Does code, CI or a config other than the .dvc file name the tracked path (its last part: code joins paths)?"""
+    name = out.rsplit("/", 1)[-1].encode()
+    return any(index.contains(f.path, (name,)) for f in index.select(_READERS) if f.path != dvc_file)
 
 
 def _hashed(entry: object) -> bool:
@@ -65,6 +104,11 @@ class DvcData(Detector):
                     tracks = _tracks([words(f"{folder}/{p}") for p in paths])
                     if tracks:
                         attrs["tracks"] = tracks  # versioned, but not the data a model learns from
+                    outs_at = [normpath(f"{folder}/{p}") for p in paths if p]
+                    if any(_stage_dep(index, o) for o in outs_at):
+                        attrs["stage_dep"] = True  # a dvc.yaml stage reads it: the data the pipeline runs on
+                    elif outs_at and not any(_mentioned(index, o, e.path) for o in outs_at):
+                        attrs["unused"] = True  # no stage, code, CI or config names it: tracked, but nothing reads it
                     yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
         for e in index.select(("**/dvc.lock",)):
             if e.test:

@@ -14,7 +14,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
-from mlscan.facts.side_environments import auxiliary_service
+from mlscan.facts.side_environments import auxiliary_service, orchestrator_image
 from mlscan.facts.wiring import exec_form
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -98,6 +98,8 @@ class EnvDockerfile(Detector):
                                     # the image of a tracking server, monitoring dashboard or database beside the project
                                     **({"auxiliary": aux} if (aux := auxiliary_service(index, e)) else {}),
                                     **({"tracking_server": True} if _TRACKING_SERVER.search(entry or cmd_line) else {}),
+                                    # an orchestrator's web UI, scheduler or daemon image (no project code in it)
+                                    **({"orchestrator": True} if orchestrator_image(index, e) else {}),
                                     # a devcontainer's image: the editor's environment, not the one training or serving runs in
                                     **({"devcontainer": True} if ".devcontainer" in e.vpath.split("/")[:-1] else {})})
         yield from self._runtimes(index)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from .agent_docs import agent_instructions
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
@@ -762,12 +763,12 @@ def course_path(path: str) -> bool:
 
 def non_product_path(path: str) -> bool:
     """Test infrastructure, templates (not a Helm chart's), vendored, demo or archived trees, demo and template documents,
-    contributor docs: where a practice may be shown without the project practising it."""
+    contributor docs, AI coding-agent instruction files: where a practice may be shown without the project practising it."""
     from .index import VENDOR_DIRS, is_test_path
 
     parts = path.lower().split("/")
     dirs = parts[:-1]
-    if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs):
+    if is_test_path(path) or any(p in VENDOR_DIRS for p in dirs) or agent_instructions(path):
         return True
     if any(p in _DEMO_DIRS or p in _ARCHIVE_DIRS for p in dirs) or course_path(path):
         return True

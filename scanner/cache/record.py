@@ -128,6 +128,16 @@ def decode_findings(stored: list[Any]) -> list[Finding]:
     return [codec.unfinding(f) for f in stored]
 
 
+def effects_ok(node: dict[str, Any], t: Tables) -> bool:
+    """Does every stored effect name a path of the table (a damaged entry's index out of range is a miss, not a crash)?"""
+    n = len(t.paths)
+    for e in node["e"]:
+        i = e[3] if e[0] == "w" else e[2] if e[0] == "s" else e[1]
+        if not (i is None and e[0] == "w" or isinstance(i, int) and 0 <= i < n):
+            return False
+    return True
+
+
 def replay_effects(index: Any, node: dict[str, Any], t: Tables) -> None:
     """Apply a stored unit's effects and selections to the index, as if it had run."""
     for patterns, include_root in node["s"]:

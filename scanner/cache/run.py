@@ -13,7 +13,7 @@ from .. import __version__
 from ..digest import sha256
 from ..index import FACT_BUILDERS
 from .blobs import ContentIds
-from .record import Recorder, Tables, encode_node, replay_effects
+from .record import Recorder, Tables, effects_ok, encode_node, replay_effects
 from .store import Store
 
 RUN_FORMAT = 1
@@ -118,7 +118,7 @@ class RunCache:
         changed = self.changed
         try:
             ok = not changed or (not any(i in changed for i in node["c"]) and all(self._same(a) for a in node["a"] if a[0] in changed))
-            ok = ok and all(self.valid("m:" + m) for m in node["m"])
+            ok = ok and effects_ok(node, self.tables) and all(self.valid("m:" + m) for m in node["m"])
         except (KeyError, TypeError, IndexError, ValueError):
             ok = False
         self._valid[nid] = ok

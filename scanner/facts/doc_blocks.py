@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..agent_docs import agent_instructions
 from ..lazyre import lazy_re
 from ..valueclass import Value, setfield
 
@@ -690,7 +691,7 @@ def project_docs(index: Any) -> list[tuple[Any, str]]:
     out: list[tuple[Any, str]] = []
     for e in index.select(DOC_GLOBS, include_root=False):
         rel = e.vpath[len(sub) + 1 :] if sub and e.vpath.startswith(sub + "/") else e.vpath
-        if _NOT_DOCS.search(rel):
+        if _NOT_DOCS.search(rel) or agent_instructions(rel):
             continue
         if "/" not in rel and rel.lower().startswith("readme"):
             where = "readme"

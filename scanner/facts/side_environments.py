@@ -113,3 +113,59 @@ def _command_service(index: FileIndex, cmd: str, path: str, line: int) -> str:
             hit = m.group(0).lower().rsplit("/", 1)[-1]
             return next((kind for word, kind in _SERVICE_CMD_KIND if hit.startswith(word)), "database")
     return ""
+
+
+# ---------------------------------------------------------------- an orchestrator's own server image
+
+# a command that starts an orchestrator's web UI, scheduler or daemon (not a worker or a task runner)
+_ORCHESTRATOR_CMD = lazy_re(
+    r"(?i)^(?:\S*/)?(?:airflow\s+(?:webserver|api-server|scheduler|triggerer|dag-processor)\b|dagster-webserver\b|dagit\b|"
+    r"dagster-daemon\b|prefect\s+(?:server|orion)\s+start\b)")
+# files an image may copy without copying the project's code: dependency lists and the service's own configuration
+_CONFIG_EXT = (".txt", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".json", ".conf", ".lock", ".env", ".in")
+
+
+def orchestrator_image(index: FileIndex, e: FileEntry) -> bool:
+    """A Dockerfile whose image runs an orchestrator's own web UI, scheduler or daemon (``dagster-webserver``, ``airflow
+    webserver``, ``prefect server start``) and copies none of the project's code (only dependency lists and the
+    service's configuration): told by its own ``CMD``/``ENTRYPOINT``, else by every compose service that builds it. The
+    project's training or serving code runs in another image."""
+    ins = index.dockerfile(e.path)
+    for i in ins:
+        if i.instruction in ("COPY", "ADD"):
+            srcs = [w for w in argv(exec_form(i.value)) if not w.startswith("--")][:-1]
+            if any(not s.lower().endswith(_CONFIG_EXT) for s in srcs):
+                return False  # it copies code (``COPY . /app``, ``COPY dags/ ...``)
+    cmds = [exec_form(i.value) for i in ins if i.instruction in ("CMD", "ENTRYPOINT")]
+    if cmds:
+        return any(_ORCHESTRATOR_CMD.match(c.strip()) for c in cmds)
+    runs = _compose_commands(index).get(e.vpath)
+    return bool(runs) and all(_ORCHESTRATOR_CMD.match(c.strip()) for c in runs)
+
+
+def _compose_commands(index: FileIndex) -> dict[str, list[str]]:
+    """Per Dockerfile a compose service builds, the entrypoint + command each such service runs ('' when it sets none)."""
+    import posixpath
+
+    from .tracking import COMPOSE_GLOBS
+
+    def build() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for c in index.select(COMPOSE_GLOBS):
+            if c.test:
+                continue
+            base = c.vpath.rsplit("/", 1)[0] if "/" in c.vpath else ""
+            for doc in index.yaml(c.path):
+                services = doc.get("services") if isinstance(doc, dict) else None
+                for svc in services.values() if isinstance(services, dict) else ():
+                    b = svc.get("build") if isinstance(svc, dict) else None
+                    ctx, df = (b, "Dockerfile") if isinstance(b, str) else \
+                        (str(b.get("context", ".")), str(b.get("dockerfile", "Dockerfile"))) if isinstance(b, dict) else (None, "")
+                    if ctx is None:
+                        continue
+                    at = posixpath.normpath(posixpath.join(base, ctx, df))
+                    words = [" ".join(map(str, v)) if isinstance(v, list) else str(v or "") for v in (svc.get("entrypoint"), svc.get("command"))]
+                    out.setdefault(at, []).append(" ".join(w for w in words if w).strip())
+        return out
+
+    return index.derived(("side_environments.compose_commands",), build)  # type: ignore[no-any-return]
