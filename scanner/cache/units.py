@@ -116,9 +116,12 @@ class Units:
         cache."""
         if "top" not in self.run.old:
             return False
-        if self.run.valid("top"):
-            self.run.reuse("top")
-            return False
+        try:
+            if self.run.valid("top"):
+                self.run.reuse("top")
+                return False
+        except Exception:  # noqa: BLE001 - a damaged or foreign entry (an effect naming a path it does not store): built again
+            return True
         return True
 
     # ------------------------------------------------------------ end
