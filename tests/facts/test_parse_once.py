@@ -37,8 +37,8 @@ def _repo(tmp_path: Path) -> Path:
     return git_repo(tmp_path / "r", {
         ".github/workflows/ci.yml": WORKFLOW.format(jobs=jobs),
         "tests/test_a.py": "def test_a():\n    try:\n        print(1)\n    except Exception:\n        assert False\n",
-        "tests/test_b.py": "import math\n\ndef test_b():\n    assert math.pi > 3\n",
-        "src/app.py": "if __name__ == '__main__':\n    print('x')\n",
+        "tests/test_b.py": "from src.app import add\n\ndef test_b():\n    assert add(1, 2) == 3\n",
+        "src/app.py": "def add(a, b):\n    return a + b\n\nif __name__ == '__main__':\n    print('x')\n",
     })
 
 
