@@ -71,10 +71,43 @@ _READERS = ("**/*.py", "**/*.ipynb", "**/*.sh", "**/*.bash", "**/Makefile", "**/
             "**/*.cfg", "**/*.ini", "**/Dockerfile", "**/*.dockerfile", "**/Jenkinsfile", "**/*.R", "**/*.sql", "**/dvc.lock")
 
 
-def _mentioned(index: FileIndex, out: str, dvc_file: str) -> bool:
-    """Does code, CI or a config other than the .dvc file name the tracked path (its last part: code joins paths)?"""
-    name = out.rsplit("/", 1)[-1].encode()
-    return any(index.contains(f.path, (name,)) for f in index.select(_READERS) if f.path != dvc_file)
+def _name(out: str) -> bytes:
+    return out.rsplit("/", 1)[-1].encode()  # its last part: code joins paths
+
+
+def _naming_files(index: FileIndex, names: set[bytes]) -> dict[bytes, set[str]]:
+    """The files of code, CI or config naming each tracked path, in one sweep of the readers (a file is asked of each
+    name only when it names any: one sweep per .dvc output cost ~1 s each on a 100k-file repository)."""
+    found: dict[bytes, set[str]] = {n: set() for n in names}
+    if not names:
+        return found
+    every = tuple(sorted(names))
+    for f in index.select(_READERS):
+        if index.contains(f.path, every):
+            for n in every:
+                if index.contains(f.path, (n,)):
+                    found[n].add(f.path)
+    return found
+
+
+def _all_outputs(index: FileIndex) -> set[bytes]:
+    """The last parts of every output of the project's hashed .dvc files."""
+    names: set[bytes] = set()
+    for e in index.select(("**/*.dvc",)):
+        if e.test:
+            continue
+        for doc in index.yaml(e.path):
+            outs = doc.get("outs") if isinstance(doc, dict) else None
+            if isinstance(outs, list) and any(_hashed(o) for o in outs):
+                folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
+                names.update(_name(normpath(f"{folder}/{o.get('path', '')}")) for o in outs
+                             if isinstance(o, dict) and o.get("path"))
+    return names
+
+
+def _mentioned(naming: dict[bytes, set[str]], out: str, dvc_file: str) -> bool:
+    """Does code, CI or a config other than the .dvc file name the tracked path?"""
+    return any(p != dvc_file for p in naming.get(_name(out), ()))
 
 
 def _hashed(entry: object) -> bool:
@@ -90,6 +123,7 @@ class DvcData(Detector):
     signals = ("dvc.tracked_data", "dvc.lock")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
+        naming: dict[bytes, set[str]] | None = None  # asked once, when the first .dvc output no stage reads is met
         for e in index.select(("**/*.dvc",)):
             if e.test:
                 continue  # a test's fixture data (tests/fixtures/x.dvc), not the data the project's models learn from
@@ -107,7 +141,9 @@ class DvcData(Detector):
                     outs_at = [normpath(f"{folder}/{p}") for p in paths if p]
                     if any(_stage_dep(index, o) for o in outs_at):
                         attrs["stage_dep"] = True  # a dvc.yaml stage reads it: the data the pipeline runs on
-                    elif outs_at and not any(_mentioned(index, o, e.path) for o in outs_at):
+                    elif outs_at and naming is None:
+                        naming = _naming_files(index, _all_outputs(index))
+                    if "stage_dep" not in attrs and outs_at and not any(_mentioned(naming or {}, o, e.path) for o in outs_at):
                         attrs["unused"] = True  # no stage, code, CI or config names it: tracked, but nothing reads it
                     yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
         for e in index.select(("**/dvc.lock",)):
