@@ -52,13 +52,18 @@ def imported_model_libraries(index: FileIndex) -> set[str]:
     return out
 
 
-def _declared(index: FileIndex) -> str:
-    texts = []
+def _undeclared(index: FileIndex, libraries: set[str]) -> set[str]:
+    """The libraries no declaring file names: the files are read one at a time until every library is found."""
+    missing = set(libraries)
     for e in index.select(_DECLARING):
+        if not missing:
+            break
         t = index.text(e.path)
         if t:
-            texts.append(t.lower())
-    return "\n".join(texts)
+            text = t.lower()
+            missing = {lib for lib in missing
+                       if not any(re.search(rf"(?<![\w.-]){re.escape(d)}(?![\w-])", text) for d in MODEL_LIBRARIES[lib])}
+    return missing
 
 
 def undeclared_model_libraries(index: FileIndex) -> tuple[int, int]:
@@ -68,8 +73,5 @@ def undeclared_model_libraries(index: FileIndex) -> tuple[int, int]:
         imported = imported_model_libraries(index)
         if not imported:
             return (0, 0)
-        text = _declared(index)
-        missing = [lib for lib in imported
-                   if not any(re.search(rf"(?<![\w.-]){re.escape(d)}(?![\w-])", text) for d in MODEL_LIBRARIES[lib])]
-        return (len(imported), len(missing))
+        return (len(imported), len(_undeclared(index, imported)))
     return index.memo("undeclared-model-libraries", build)  # type: ignore[no-any-return]
