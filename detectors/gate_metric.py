@@ -67,7 +67,20 @@ def _ident(ch: str) -> bool:
 _PROMOTE_PREFIXED = lazy_re(r"\bpromote_\w+\s*\(")  # promote_to_prod(...), promote_to_production(...)
 
 
+# an ordering comparison's operator as source text writes it (``<``, ``<=``, ``>``, ``>=``): neither the arrow ``->`` of a
+# return annotation nor a shift (``<<``, ``>>``, ``>>=``); two thirds of PrefectHQ/prefect's modules hold none
+_ORDERING = lazy_re(r"(?<![-<>])>(?!>)|(?<!<)<(?!<)")
+
+
 def _predicates_fact(index: FileIndex, path: str) -> list[str] | None:
+    """``metric_predicates`` of one file, sorted; None when it does not parse. Every metric verdict rests on an ordering
+    comparison of a metric (``metric_compare``): a Python file whose text holds no ordering operator has none, and is
+    not parsed for them (a template or notebook is: its parsed code is not its text as written)."""
+    e = index.entry(path)
+    if path.endswith(".py") and e is not None and not e.template:
+        text = index.text(path)
+        if text is not None and _ORDERING.search(text) is None:
+            return []
     tree = index.python(path)
     return None if tree is None else sorted(metric_predicates(tree))
 
