@@ -32,7 +32,7 @@ from mlscan.facts.ci_vocab import (
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
 from mlscan.facts.git_remote import push_remote
-from mlscan.facts.placeholders import placeholder_value
+from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -222,6 +222,8 @@ class CiDeploy(Detector):
                     active = False  # a repository the reader still has to fill in (``github.com/USERNAME/...``): nothing syncs
                 if target == "gitops":
                     ships.setdefault((step.path, step.line), gitops_ships_model(step.name, step.with_))
+                if target and unfilled_settings((v for _, v in step.with_), job.env):
+                    active = False  # a starter workflow's ``service: ${{ env.ECS_SERVICE }}`` still ``MY_ECS_SERVICE``: deploys nothing
                 if target and (callee := local_workflow(step.uses)) \
                         and (hit := deciding_command(index, jobs, callee, _serving_deploy)) and (step.path, step.line) not in deploys:
                     # a call of a reusable deploy workflow is cited at the called workflow's deploy command
@@ -259,7 +261,7 @@ class CiDeploy(Detector):
                 target = target or python_deploy(index, c)
                 if not target and (url := push_remote(cmds, c, env)):
                     target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
-                ran = c.active
+                ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run
                 if target and (key not in deploys or (ran and not deploys[key][1])):
