@@ -27,6 +27,7 @@ from mlscan.facts.ci_vocab import (
     python_deploy,
     runs_service,
     serving_infra,
+    smoke_run,
     unbuilt_image,
     workdir,
 )
@@ -241,8 +242,9 @@ class CiDeploy(Detector):
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(text)
-                if not target and built and runs_service(text, built):
-                    target = "vm"  # the image the job built, started detached and kept up on the project's own runner
+                if not target and built and runs_service(text, built) \
+                        and not smoke_run(text, [d.text for d in cmds[cmds.index(c) + 1:]], c.step.name):
+                    target = "vm"  # the image the job built, started detached and kept up on the project's own runner (not a smoke test)
                 if not target and job.self_hosted and (files := compose_up_detached(text)) is not None \
                         and compose_builds_service(index, files, c.cwd):
                     target = "vm"  # the project's own services built and started by compose on the project's own runner
