@@ -122,11 +122,10 @@ _NOT_DATA_WORDS = frozenset({"output", "model", "experiment", "env", "git", "che
 
 
 def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
-    """(line, structural path) of the first data parameter of the first training task that declares one, else of any task."""
-    for trains in (True, False):
-        for t in tasks:
-            if trains and not trainingish(*_task_text(t)):
-                continue
+    """(line, structural path) of the first data parameter of the first training task that declares one (a validation
+    task's input is no model input: then the DAG's edge shows the lineage)."""
+    for t in tasks:
+        if trainingish(*_task_text(t)):
             params = _params(t)
             for k, v in params.items():
                 w = words(str(k))

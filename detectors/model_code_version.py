@@ -141,7 +141,7 @@ class ModelCodeVersion(Detector):
                             hits.append((roles.get(id(d), ""), d.line_of(k)))
             if hits:
                 # the commit a training task records (the run that logs the model) before a batch or monitoring job's
-                rank = {"training": 0, "": 1, "inference": 2}
+                rank = {"training": 0, "": 1, "other": 2, "inference": 3}
                 line, role = min(((ln, r) for r, ln in hits), key=lambda h: (rank[h[1]], h[0]))
                 yield from emit(e.path, line, "git-source-info", "job-config", Strength.STRONG, task=role or None)
 
@@ -149,7 +149,7 @@ class ModelCodeVersion(Detector):
 def _task_roles(doc: object) -> dict[int, str]:
     """What each Databricks bundle job task does, by the ``id`` of every mapping inside it: "training" for a task whose
     key, job name or code path says it trains, "inference" for batch scoring or monitoring (a ``git_source_info`` such a
-    job records versions its predictions, not the model)."""
+    job records versions its predictions, not the model), "other" for the rest (a feature table job)."""
     roles: dict[int, str] = {}
     targets = dig(doc, "targets")
     for jobs in (dig(doc, "resources", "jobs"), *(dig(t, "resources", "jobs") for t in (targets.values() if isinstance(targets, dict) else ()))):
@@ -161,7 +161,7 @@ def _task_roles(doc: object) -> dict[int, str]:
                     continue
                 code = [str(v) for d in ops.walk_dicts(task) for k, v in d.items() if k in _TASK_CODE_KEYS and isinstance(v, str)]
                 texts = (str(name), str(task.get("task_key", "")), *code)
-                role = "inference" if inferenceish(*texts) and not trainingish(*texts[1:]) else "training" if trainingish(*texts) else ""
+                role = "inference" if inferenceish(*texts) and not trainingish(*texts[1:]) else "training" if trainingish(*texts) else "other"
                 for d in ops.walk_dicts(task):
                     roles.setdefault(id(d), role)
     return roles
