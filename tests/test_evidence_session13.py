@@ -586,3 +586,41 @@ def test_e1_without_automation_the_copies_rank_as_before(tmp_path: Path) -> None
                           "README.md": "# churn\n\nRun `python src/a_model_training.py` or `python src/pipeline/train_model.py`.\n"})
     assert qs["E1"]["answer"] in ("yes", "partial")
     assert _lead(qs["E1"])[0] in ("src/a_model_training.py", "src/pipeline/train_model.py")
+
+
+# ---------------------------------------------------------------- O1/O2: a lakehouse quality monitor's deciding line
+
+_MONITOR = """\
+    resources:
+      quality_monitors:
+        churn_quality_monitor:
+          table_name: dev.churn.predictions
+          output_schema_name: ${bundle.target}.churn
+          assets_dir: /Users/${workspace.current_user.userName}/databricks_lakehouse_monitoring
+          inference_log:
+            granularities: [1 day]
+            model_id_col: model_id
+            prediction_col: prediction
+            label_col: price
+            problem_type: PROBLEM_TYPE_REGRESSION
+            timestamp_col: timestamp
+          schedule:
+            quartz_cron_expression: 0 0 8 * * ?
+            timezone_id: UTC
+    """
+
+
+def test_o1_a_quality_monitor_is_cited_at_the_predictions_it_watches(tmp_path: Path) -> None:
+    files = _stacks(**{"resources/monitoring-resource.yml": _MONITOR})
+    qs = _scan(tmp_path, files)
+    for q in ("O1", "O2"):
+        assert qs[q]["answer"] == "yes"
+        assert _lead(qs[q]) == ("resources/monitoring-resource.yml", _line(files, "resources/monitoring-resource.yml", "prediction_col:"))
+
+
+def test_o1_a_monitor_without_its_prediction_column_is_cited_at_its_name(tmp_path: Path) -> None:
+    no_col = _MONITOR.replace("        prediction_col: prediction\n", "")
+    files = _stacks(**{"resources/monitoring-resource.yml": no_col})
+    qs = _scan(tmp_path, files)
+    assert qs["O1"]["answer"] == "yes"
+    assert _lead(qs["O1"])[0] == "resources/monitoring-resource.yml"

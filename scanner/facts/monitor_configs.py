@@ -65,9 +65,12 @@ def config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
         sched = m.get("schedule")
         active = isinstance(sched, dict) and str(sched.get("pause_status", "")).upper() != "PAUSED"
         line = monitors.line_of(name)
-        if isinstance(m.get("inference_log"), dict):
-            yield from (("monitoring.model", "lakehouse-monitoring", line, active), ("monitoring.data_drift", "lakehouse-monitoring", line, active),
-                        ("monitoring.model_drift", "lakehouse-monitoring", line, active))
+        if isinstance(log := m.get("inference_log"), dict):
+            # the model's predictions the monitor profiles (``prediction_col:`` of its ``inference_log``), not the monitor's
+            # name or its output folder (``assets_dir: .../databricks_lakehouse_monitoring``)
+            watched = (log.line_of("prediction_col") if "prediction_col" in log and hasattr(log, "line_of") else 0) or line
+            yield from (("monitoring.model", "lakehouse-monitoring", watched, active), ("monitoring.data_drift", "lakehouse-monitoring", line, active),
+                        ("monitoring.model_drift", "lakehouse-monitoring", watched, active))
         elif m.get("time_series") is not None or m.get("snapshot") is not None:
             yield "monitoring.data_drift", "lakehouse-monitoring", line, active
     create = doc.get("create_monitor")
