@@ -618,9 +618,8 @@ def test_o1_a_quality_monitor_is_cited_at_the_predictions_it_watches(tmp_path: P
         assert _lead(qs[q]) == ("resources/monitoring-resource.yml", _line(files, "resources/monitoring-resource.yml", "prediction_col:"))
 
 
-def test_o1_a_monitor_without_its_prediction_column_is_cited_at_its_name(tmp_path: Path) -> None:
-    no_col = _MONITOR.replace("        prediction_col: prediction\n", "")
-    files = _stacks(**{"resources/monitoring-resource.yml": no_col})
-    qs = _scan(tmp_path, files)
-    assert qs["O1"]["answer"] == "yes"
-    assert _lead(qs["O1"])[0] == "resources/monitoring-resource.yml"
+def test_o1_a_time_series_monitor_of_a_table_watches_no_model(tmp_path: Path) -> None:
+    table = _MONITOR.replace("inference_log:", "time_series:").replace("        model_id_col: model_id\n", "").replace(
+        "        prediction_col: prediction\n", "").replace("        label_col: price\n", "").replace("        problem_type: PROBLEM_TYPE_REGRESSION\n", "")
+    qs = _scan(tmp_path, _stacks(**{"resources/monitoring-resource.yml": table}))
+    assert qs["O1"]["answer"] != "yes"
