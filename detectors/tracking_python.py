@@ -23,12 +23,13 @@ from mlscan.valueclass import replace
 
 
 class TrackingPython(Detector):
-    """Tracker calls in training code: one tracking.run per file, with params/metrics and reach; feeds E1, E2."""
+    """Tracker calls in training code: one tracking.run per file, with params/metrics and reach, and code comparing runs by a
+    metric (tracking.comparison); feeds E1, E2."""
 
     id = "tracking.python"
     questions = ("E1", "E2")
     globs = ("**/*.py", "**/*.ipynb")
-    signals = ("tracking.run",)
+    signals = ("tracking.run", "tracking.comparison")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return tracking.wants_tracker_file(index, e)
@@ -38,6 +39,11 @@ class TrackingPython(Detector):
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
         if e.test:
             return  # tests exercise the tracker, they do not track training runs (place: a test file)
+        compared = index.fact(e.path, COMPARISON) if index.may_mention(e.path, _COMPARE_WORDS) else None
+        if compared is not None and not place(index, e).test:
+            # the runs compared by a metric to pick the best (what E2 asks beyond E1's logged metrics)
+            ln, snip = ops.locate(index, e, compared[0])
+            yield self.found("tracking.comparison", index, e.path, ln, snippet=snip, strength=Strength.MEDIUM, attrs={"tool": compared[1]})
         calls = tracking.tracker_calls(index, e)
         if not calls:
             return
@@ -377,3 +383,15 @@ def _wanted(index: FileIndex, path: str) -> bool:
 
 # derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
 FACTS = register_fact("tracking.python.facts", _facts, eager=_wanted)
+
+
+_COMPARE_WORDS = (b"search_runs", b"order")
+
+
+def _comparison(index: FileIndex, path: str) -> list[Any] | None:
+    tree = index.python(path)
+    return tracking.run_comparison(tree) if tree is not None else None
+
+
+COMPARISON = register_fact("tracking.python.comparison", _comparison,
+                           eager=lambda index, path: _wanted(index, path) and index.may_mention(path, _COMPARE_WORDS))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 from ..ci import split_commands
 from ..lazyre import lazy_re
@@ -328,6 +329,28 @@ def placeholder_value(value: str) -> bool:
     """A setting the reader still has to fill in (a store URL ``gdrive://<folder-id>``, ``s3://your-bucket/dvc``): it
     names no real place, so nothing is stored there yet."""
     return bool(_PLACEHOLDER_VALUE.search(value))
+
+
+# a starter workflow's value to replace (GitHub's "Deploy to Amazon ECS": ``ECS_SERVICE: MY_ECS_SERVICE``)
+_STARTER_VALUE = lazy_re(r"^MY_[A-Z0-9_]+$")
+# a CI variable a deploy's setting or command refers to: ``${{ env.ECS_SERVICE }}``, ``$AZURE_WEBAPP_NAME``, ``${SERVICE}``
+_ENV_REF = lazy_re(r"\$\{\{\s*env\.(\w+)\s*\}\}|\$\{?([A-Za-z_]\w*)\}?")
+
+
+def unfilled_settings(texts: Iterable[str], env: Iterable[tuple[str, str]]) -> list[str]:
+    """The CI variables a deploy's settings or command use whose values a starter workflow leaves for the reader to fill
+    in (``service: ${{ env.ECS_SERVICE }}`` with ``ECS_SERVICE: MY_ECS_SERVICE``, ``app-name: ${{ env.AZURE_WEBAPP_NAME }}``
+    with ``your-app-name``, ``<cluster-name>``): the deploy names no real service, so it deploys nothing. Values the
+    CI fills at run time (``${{ secrets.X }}``, ``gcr.io/$PROJECT/app``) are not placeholders."""
+    values = dict(env)
+    out: list[str] = []
+    for text in texts:
+        for m in _ENV_REF.finditer(text):
+            name = m.group(1) or m.group(2)
+            v = values.get(name, "").strip().strip("'\"")
+            if v and "$" not in v and (_STARTER_VALUE.match(v) or placeholder_value(v)) and name not in out:
+                out.append(name)
+    return out
 
 
 # ---------------------------------------------------------------- test-set substitutes
