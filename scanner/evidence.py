@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .agent_docs import agent_instructions
+from .facts.doc_blocks import BRACE_OPENER
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
@@ -77,8 +78,8 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     if not s:
         return True
     prose = path.lower().endswith(_PROSE)
-    if prose:  # headings and sentences are the evidence of documentation
-        return bool(_PUNCT_ONLY.match(s)) or s.startswith(("```", "~~~", "<!--"))
+    if prose:  # headings and sentences are the evidence of documentation (a configuration's ``terraform {`` opens a block)
+        return bool(_PUNCT_ONLY.match(s)) or s.startswith(("```", "~~~", "<!--")) or bool(BRACE_OPENER.match(s))
     if s.startswith("#") or s.startswith(_COMMENT_PREFIXES):
         return True
     code = _strip_trailing_comment(s)
