@@ -204,10 +204,39 @@ _GUIDE_PAGE = """\
 """
 
 
+_TODO_RUNBOOK = """\
+# Churn model
+
+## Roadmap
+
+### Retraining
+
+1. Trigger the training pipeline when new data arrives
+2. Compare the new model with the live model
+3. Deploy it when it is better
+
+### Rollback
+
+1. Roll back to the previous model version in the registry
+2. Redeploy the endpoint
+"""
+
+
 def test_a_todo_page_is_no_setup_guide_nor_retraining_runbook(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"Pipelines.md": _TODO_PAGE, "src/train.py": _TRAIN})
     assert qs["T1"]["answer"] == "no"
     assert qs["T3"]["answer"] == "no" and not qs["T3"]["evidence"]
+
+
+def test_a_roadmap_of_retraining_and_rollback_is_no_runbook(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"docs/operations.md": _TODO_RUNBOOK, "src/train.py": _TRAIN})
+    assert qs["T3"]["answer"] == "no" and not qs["T3"]["evidence"]
+
+
+def test_the_same_procedures_under_operations_headings_are_a_runbook(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"docs/operations.md": _TODO_RUNBOOK.replace("## Roadmap", "## Operations"), "src/train.py": _TRAIN})
+    assert qs["T3"]["answer"] == "yes"
+    assert _lead(qs["T3"])[0] == "docs/operations.md"
 
 
 def test_a_guide_page_of_numbered_steps_still_counts(tmp_path: Path) -> None:
