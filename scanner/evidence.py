@@ -354,6 +354,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
+    ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
     ("missing_script", True, "missing script: its command runs a file absent from the repository", True),

@@ -417,3 +417,34 @@ def test_d2_a_model_registration_beside_the_data_version_still_links(tmp_path: P
                           ".github/workflows/train.yml": _CI})
     assert qs["D2"]["answer"] == "yes"
     assert any("Model.register" in e["snippet"] for e in qs["D2"]["evidence"])
+
+
+# ---------------------------------------------------------------- M2: a workflow whose every trigger is commented out
+
+_DEPLOY_WF = """\
+    name: model deployment
+    on:
+    {trigger}
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: deployment-step
+            run: az ml online-deployment update -f deploy.yml
+            working-directory: jobs
+    """
+
+_NO_TRIGGER = "  # schedule:\n  #   - cron: \"1 3 * * 1\"\n  # push:\n  #   branches: [main]\n"
+
+
+def test_m2_a_deploy_in_a_workflow_without_trigger_says_it_never_runs(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/deploy.yml": _DEPLOY_WF.replace("{trigger}", _NO_TRIGGER), "src/train.py": _TRAIN})
+    assert qs["M2"]["answer"] == "partial"
+    assert any(c.startswith("never runs: its workflow has no trigger") for c in qs["M2"]["evidence"][0]["caveats"])
+
+
+def test_m2_a_deploy_dispatched_by_hand_has_no_such_caveat(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/deploy.yml": _DEPLOY_WF.replace("{trigger}", "  workflow_dispatch:\n"), "src/train.py": _TRAIN})
+    assert qs["M2"]["answer"] == "yes"
+    assert not any(c.startswith("never runs") for c in qs["M2"]["evidence"][0]["caveats"])
