@@ -249,7 +249,9 @@ def test_planned_sections() -> None:
     from mlscan.facts.doc_blocks import planned
 
     assert planned(("Project", "TODO:")) and planned(("Roadmap",)) and planned(("Future work", "Monitoring"))
+    assert planned(("Planned features",)) and planned(("WIP",))
     assert not planned(("Next steps",)) and not planned(("Setup",)) and not planned(("Todos app",))
+    assert not planned(("Planned retraining",))  # a scheduled procedure, not a plan to build one
 
 
 # ---------------------------------------------------------------- T1: a set-up section of bullets of instructions

@@ -93,7 +93,7 @@ def _brace_listing(text: str) -> bool:
 # a heading over work not done yet ("TODO:", "Roadmap", "Backlog", "Future work", "Wishlist"): its numbered items and
 # checkboxes are plans, not steps to follow nor procedures the project has
 _PLANNED = lazy_re(r"\b(todo|to[\s-]do|roadmap|backlog|future[\s-](work|plans?|improvements?|features?|scope)|wish[\s-]?list|"
-                   r"planned|not yet implemented|work in progress|wip)\b", re.IGNORECASE)
+                   r"planned[\s-](features?|work|improvements?|changes)|not yet implemented|work in progress|wip)\b", re.IGNORECASE)
 
 
 def planned(trail: tuple[str, ...] | list[str]) -> bool:
