@@ -282,6 +282,9 @@ class CiDeploy(Detector):
                                attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
                                       "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
                                       "environment": job.environment, "stub": target == "placeholder",
+                                      # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
+                                      # runs: the caveat says so, beside a deploy command that reads as active
+                                      **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
                                       **({"ships_model": ships[(path, line)]} if (path, line) in ships else {})})
                 chain = chains.get((path, line), ()) if where else ()
                 if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
     call_tail,
+    calls_training,
     dataflow,
     decorator,
     dotted,
@@ -63,8 +64,8 @@ class DagsterJob(Detector):
         paths: list[str] = []
         op_defs: set[str] = set()
         stub_ops: set[str] = set()  # ops whose body is a placeholder (mlscan.facts.placeholders)
-        # name -> (path, (decorator line, signature end), deps, training, stub)
-        assets: dict[str, tuple[str, tuple[int, int], set[str], bool, bool]] = {}
+        # name -> (path, (decorator line, signature end), deps, training, stub, calls training)
+        assets: dict[str, tuple[str, tuple[int, int], set[str], bool, bool, bool]] = {}
         jobs: dict[str, ast.AST] = {}
         for e, tree in index.python_files((b"dagster",), ("**/*.py",)):
             if e.test or not imports(tree, "dagster"):
@@ -80,17 +81,21 @@ class DagsterJob(Detector):
                     if isinstance(d, ast.Call):
                         deps |= {tail(s) for s in strings(kwarg(d, "deps", "ins") or ast.Constant(""))}
                         deps |= {n.id for n in walk(kwarg(d, "deps") or ast.Constant("")) if isinstance(n, ast.Name)}
-                    assets[name] = (path, _span(fn), deps, training_code(fn, funcs) or trainingish(name), stub_function(fn))
+                    assets[name] = (path, _span(fn), deps, training_code(fn, funcs) or trainingish(name), stub_function(fn),
+                                    calls_training(fn, funcs))
                 if decorator(fn, *_JOB):
                     jobs[fn.name] = fn
             for n in walk(tree):
                 if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and call_tail(n.value) in ("define_asset_job", "JobDefinition"):
                     jobs.update({t.id: n.value for t in n.targets if isinstance(t, ast.Name)})
         # an asset taking another asset (a parameter named for it, ``deps=``/``ins=``) is an edge; the one cited is a
-        # training asset's edge when there is one, from its decorator through its signature (where the upstream is named)
-        linked = [(not training, p, ln) for name, (p, ln, deps, training, _) in assets.items() if deps & (set(assets) - {name})]
+        # training asset's edge when there is one, from its decorator through its signature (where the upstream is named):
+        # first the asset whose code calls the training (its upstream is the model's input), not one that only names
+        # training (a best-run selector in a "Training" group, downstream of it)
+        linked = [(not calls, not training, p, ln) for name, (p, ln, deps, training, _, calls) in assets.items()
+                  if deps & (set(assets) - {name})]
         if len(assets) >= 2 and linked:
-            _, p, (ln, end) = min(linked)
+            _, _, p, (ln, end) = min(linked)
             stub = all(a[4] for a in assets.values())  # every asset of the graph is a placeholder
             yield self.found("pipeline.dag", index, p, ln, end_line=end if end > ln else None,
                              attrs={"tool": "dagster", "steps": len(assets), "kind": "assets", "training": any(a[3] for a in assets.values()),

@@ -142,9 +142,16 @@ class DataLineage(Detector):
 def _linked(index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> list[int]:
     """The lines where the file also logs or registers a model (a data version logged there is linked to it); empty
     when it does neither."""
-    lines = {c.line for c in calls if c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I)}
+    lines = {c.line for c in calls if c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) and (
+        c.attr != "register" or _registers_model(c))}
     lines |= {t.line for t in tracking.tracker_calls(index, e) if t.role == "run" and t.text.endswith("log_model")}
     return sorted(lines)
+
+
+def _registers_model(c: ops.PyCall) -> bool:
+    """A bare ``.register(...)`` that registers a model (``Model.register(ws, model_path=..., model_name=...)``,
+    ``model.register(...)``), not an Azure ML environment, datastore or compute (``env.register(ws)``)."""
+    return bool(re.search(r"model", c.text, re.I)) or any("model" in (k.arg or "").lower() for k in c.node.keywords)
 
 
 MODEL_LINK = "model_link"  # Evidence.fact of the item citing the model call a logged data version is linked to (D2)

@@ -6,7 +6,20 @@ import re
 from collections.abc import Iterable, Iterator
 
 from mlscan.detector import Detector
-from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, classify, commands, comments, document, parse, project_docs
+from mlscan.facts.doc_blocks import (
+    INSTALL,
+    LIST,
+    RUN,
+    TEXT,
+    Block,
+    classify,
+    commands,
+    comments,
+    document,
+    parse,
+    planned,
+    project_docs,
+)
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -198,6 +211,8 @@ def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-
     training, then retraining steps anywhere."""
     ranked: list[tuple[int, int, str, str]] = []
     for i, s in enumerate(doc.sections):
+        if planned(s.trail):
+            continue  # a to-do list's "retrain on a schedule" is a plan, not a procedure
         if s.level and _RETRAIN.search(_plain(s.title)):
             how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
             if how:
@@ -222,12 +237,12 @@ def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-de
     # a section titled for the rollback ("Rollback Cloud Run Deployment") is the procedure, before a command or a comment
     # met earlier in another section ("Quick Reference: # Emergency rollback")
     for i, s in enumerate(doc.sections):
-        if s.level and _ROLLBACK.search(_plain(s.title)):
+        if s.level and _ROLLBACK.search(_plain(s.title)) and not planned(s.trail):
             how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
             if how:
                 return s.line, s.title, how
     for s in doc.sections:
-        for b in s.blocks:
+        for b in s.blocks if not planned(s.trail) else ():
             if b.is_shell:
                 cmds = commands(b)
                 for line, cmd in cmds:

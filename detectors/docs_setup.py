@@ -8,7 +8,20 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.ci_vocab import test_runner, test_target_name
-from mlscan.facts.doc_blocks import INSTALL, LIST, RUN, TEXT, Block, Document, Section, classify, commands, document, project_docs
+from mlscan.facts.doc_blocks import (
+    INSTALL,
+    LIST,
+    RUN,
+    TEXT,
+    Block,
+    Document,
+    Section,
+    classify,
+    commands,
+    document,
+    planned,
+    project_docs,
+)
 from mlscan.facts.placeholders import placeholder_shell
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
@@ -316,8 +329,27 @@ def _steps(doc: Document, readme: bool = False) -> list[Block]:
     the steps of a section whose heading names the setup guide ("Getting started": 1. start the services, 2. fill
     in the secrets, 3. run the pipeline's steps in order); a README's other numbered lists are features or notes, and
     so are those of a sub-section that describes the system ("Flow", "Architecture")."""
-    return [b for sec in doc.sections if not readme or (any(_README_SETUP.search(t) for t in sec.trail) and not _DESCRIBES.search(sec.title))
-            for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
+    out: list[Block] = []
+    for sec in doc.sections:
+        if planned(sec.trail):
+            continue
+        setup = any(_README_SETUP.search(t) for t in sec.trail) and not _DESCRIBES.search(sec.title)
+        if readme and not setup:
+            continue
+        out += [b for b in sec.blocks if b.kind == LIST and b.ordered or b.kind == TEXT and _STEP.match(b.text)]
+        # a set-up section written as bullets, each an instruction ("- Fork this repository", "- Create a service
+        # principal ...", "- Update your workspace in `cli/setup.sh`"), is numbered steps without the numbers
+        bullets = [b for b in sec.blocks if b.kind == LIST and not b.ordered and _INSTRUCTION.match(b.text.strip())]
+        if setup and not any(b.kind == LIST and b.ordered for b in sec.blocks) and len(bullets) >= MIN_STEPS:
+            out += bullets
+    return sorted(out, key=lambda b: b.line)
+
+
+# the verb an instruction starts with ("Fork this repository", "Create a service principal", "Update your settings")
+_INSTRUCTION = lazy_re(r"^[*_]*(fork|clone|create|install|set|configure|update|add|run|open|go|navigate|download|copy|edit|"
+                       r"start|deploy|build|export|enable|register|sign|log\s?in|generate|save|upload|choose|select|replace|fill|"
+                       r"provide|define|launch|execute|follow|make sure|ensure|activate|initiali[sz]e|authenticate|grant|assign|"
+                       r"provision|apply|push|trigger|connect)\b", re.IGNORECASE)
 
 
 # where a sentence or a clause ends: an optional clause ("or if you want to schedule it, run ...") begins an aside
@@ -443,7 +475,7 @@ class DocsSetup(Detector):
                  found: list[tuple[int, str, str, str]], unbuilt: set[str], refs: set[int]) -> None:
         """Append the install and run commands of one section to ``found`` (``(line, command, kind, section)``), the lines
         of those in a command reference section to ``refs``."""
-        if _OPTIONAL.search(s.title):
+        if _OPTIONAL.search(s.title) or planned(s.trail):  # an aside, or a to-do list ("# TODO:", "Roadmap")
             return
         if not (page_is_guide or any(_SETUP.search(t) for t in trail)):
             for b in s.blocks if headingless else ():

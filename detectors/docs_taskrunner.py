@@ -29,8 +29,14 @@ _DATA_ONLY = frozenset({"data", "features", "preprocess", "process", "download",
 _CHORES = frozenset({"debug", "lint", "clean", "format", "fmt", "docs", "doc", "help", "style", "typecheck", "mypy", "precommit"})
 
 
+# words that say only "run something": beside a test word (``pytest_run``, ``run-tests``, ``test_all``) the target runs tests
+_GENERIC_RUN = frozenset({"run", "all", "project", "jobs", "job"})
+
+
 def _categories(name: str) -> set[str]:
     parts = set(re.split(r"[-_:./ ]+", name.lower()))
+    if parts & CATEGORIES["test"]:
+        parts -= _GENERIC_RUN
     return {c for c, words in CATEGORIES.items() if parts & words}
 
 

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .agent_docs import agent_instructions
+from .facts.doc_blocks import BRACE_OPENER
 from .index import FileIndex
 from .lazyre import fnmatchcase, lazy_re
 from .model import Evidence, Finding, clean_snippet
@@ -79,8 +80,8 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     if not s:
         return True
     prose = path.lower().endswith(_PROSE)
-    if prose:  # headings and sentences are the evidence of documentation
-        return bool(_PUNCT_ONLY.match(s)) or s.startswith(("```", "~~~", "<!--"))
+    if prose:  # headings and sentences are the evidence of documentation (a configuration's ``terraform {`` opens a block)
+        return bool(_PUNCT_ONLY.match(s)) or s.startswith(("```", "~~~", "<!--")) or bool(BRACE_OPENER.match(s))
     if s.startswith("#") or s.startswith(_COMMENT_PREFIXES):
         return True
     code = _strip_trailing_comment(s)
@@ -355,6 +356,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
+    ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
     ("missing_script", True, "missing script: its command runs a file absent from the repository", True),

@@ -63,8 +63,10 @@ class Block(Value, frozen=True):
     @property
     def is_shell(self) -> bool:
         # an unlabelled block that is a YAML listing (a CI workflow pasted into a README: ``name: Deploy``, ``on:``,
-        # ``jobs:``) shows a configuration, not commands to type
-        return self.kind == CODE and self.lang in SHELL_LANGS and not (not self.lang and _yaml_listing(self.text))
+        # ``jobs:``), or a configuration written in braces (HCL's ``terraform {``, a JSON object), shows a configuration,
+        # not commands to type
+        return self.kind == CODE and self.lang in SHELL_LANGS and not (
+            not self.lang and (_yaml_listing(self.text) or _brace_listing(self.text)))
 
 
 _YAML_KEY = lazy_re(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s|$)")
@@ -74,6 +76,29 @@ def _yaml_listing(text: str) -> bool:
     """The block starts with a YAML key and has another key line: a configuration file shown, not shell commands."""
     lines = [ln for ln in text.split("\n")[:200] if ln.strip() and not ln.lstrip().startswith("#")]
     return bool(lines) and bool(_YAML_KEY.match(lines[0][:300])) and sum(1 for ln in lines[1:] if _YAML_KEY.match(ln[:300])) >= 1
+
+
+# the first line of a configuration written in braces: an HCL block (``terraform {``, ``resource "aws_s3_bucket" "b" {``,
+# ``locals {``), an assignment opening an object (``variable = {``) or a JSON document (``{``, ``[``); a shell function
+# (``deploy() {``, ``function deploy {``) is a command listing
+BRACE_OPENER = lazy_re(r"""^(?!function\s)(?:[A-Za-z_][\w.-]*|"[^"\n]*")(?:\s+(?:[A-Za-z_][\w.-]*|"[^"\n]*"))*\s*(?:=\s*)?\{\s*$""")
+
+
+def _brace_listing(text: str) -> bool:
+    """The block's first line opens a configuration in braces (HCL or JSON): a configuration shown, not shell commands."""
+    first = next((ln.strip() for ln in text.split("\n")[:200] if ln.strip() and not ln.lstrip().startswith(("#", "//"))), "")
+    return first in ("{", "[") or bool(BRACE_OPENER.match(first[:300]))
+
+
+# a heading over work not done yet ("TODO:", "Roadmap", "Backlog", "Future work", "Wishlist"): its numbered items and
+# checkboxes are plans, not steps to follow nor procedures the project has
+_PLANNED = lazy_re(r"\b(todo|to[\s-]do|roadmap|backlog|future[\s-](work|plans?|improvements?|features?|scope)|wish[\s-]?list|"
+                   r"planned[\s-](features?|work|improvements?|changes)|not yet implemented|work in progress|wip)\b", re.IGNORECASE)
+
+
+def planned(trail: tuple[str, ...] | list[str]) -> bool:
+    """A section under a heading for work not done yet (``# TODO:`` > ..., "Roadmap", "Future work")."""
+    return any(_PLANNED.search(t) for t in trail)
 
 
 class Section(Value, frozen=True):

@@ -153,6 +153,18 @@ def training_code(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFun
     return trainingish(*texts)
 
 
+def calls_training(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None) -> bool:
+    """Does a subtree call training (``fit_model(...)``, ``trainer.fit``), itself or in the local functions it
+    references (one level)? Unlike ``training_code``, its strings do not count (``group_name="Training"`` names a group
+    of an orchestrator's UI; a best-run selector in it trains nothing)."""
+    names = list(call_names(node))
+    local = funcs or {}
+    for n in walk(node) if local else ():
+        if isinstance(n, ast.Name) and n.id in local and local[n.id] is not node:
+            names += call_names(local[n.id])
+    return trainingish(*names)
+
+
 FIT_CALLS = frozenset({"fit", "fit_generator", "backward", "train_model", "train_on_batch"})
 
 

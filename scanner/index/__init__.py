@@ -41,6 +41,17 @@ def _removed(vpath: str, removed: tuple[str, ...]) -> bool:
     """Is a generated project's file one of ``removed`` or inside one of its directories?"""
     return any(vpath == r or vpath.startswith(r + "/") for r in removed)
 
+
+def _renamed(vpath: str, renamed: dict[str, str]) -> str:
+    """Where a generated project's file lands after the hook's renames of it or of a directory holding it."""
+    for old, new in renamed.items():
+        if vpath == old:
+            return new
+        if vpath.startswith(old + "/"):
+            return new + vpath[len(old):]
+    return vpath
+
+
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
 # Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
@@ -354,7 +365,7 @@ class FileIndex:
             p in self.all_paths or (target.subdir and f"{target.subdir}/{p}" in self.all_paths)
             for p in TEMPLATE_MANIFESTS
         )
-        self._hook_removed = self._template_hook_removals() if self.is_template_repo else ()
+        self._hook_removed, self._hook_renamed = self._template_hook_effects() if self.is_template_repo else ((), {})
         self.entries: list[FileEntry] = self._classify(all_paths)
         self.template_files = sum(1 for e in self.entries if e.template)
         self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
@@ -457,6 +468,8 @@ class FileIndex:
                 if self._hook_removed and _removed(vpath, self._hook_removed):
                     skipped["template-removed"].append(p)  # the post-generation hook deletes it under the default options
                     continue
+                if self._hook_renamed:
+                    vpath = _renamed(vpath, self._hook_renamed)  # where the hook moves it (``tasks_uv.py`` -> ``tasks.py``)
             elif is_template:
                 skipped["template"].append(p)
                 continue
@@ -464,10 +477,10 @@ class FileIndex:
             entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
         return entries
 
-    def _template_hook_removals(self) -> tuple[str, ...]:
-        """Paths of the generated project a cookiecutter ``hooks/post_gen_project.py`` deletes under the defaults of
-        ``cookiecutter.json`` (read, never run: ``template_hooks``)."""
-        from .template_hooks import removed_paths
+    def _template_hook_effects(self) -> tuple[tuple[str, ...], dict[str, str]]:
+        """Paths of the generated project a cookiecutter ``hooks/post_gen_project.py`` deletes, and those it renames
+        (old -> new), under the defaults of ``cookiecutter.json`` (read, never run: ``template_hooks``)."""
+        from .template_hooks import hook_effects
 
         sub = self.target.subdir
         for base in ([f"{sub}/"] if sub else []) + [""]:
@@ -475,9 +488,9 @@ class FileIndex:
             if manifest in self.all_paths and hook in self.all_paths:
                 m, h = self.raw(manifest), self.raw(hook)
                 if m is None or h is None:
-                    return ()
-                return removed_paths(m.decode("utf-8", "replace"), h.decode("utf-8", "replace"))
-        return ()
+                    return (), {}
+                return hook_effects(m.decode("utf-8", "replace"), h.decode("utf-8", "replace"))
+        return (), {}
 
     # ------------------------------------------------------------ selection
     def select(self, patterns: Iterable[str], *, include_root: bool = True) -> list[FileEntry]:

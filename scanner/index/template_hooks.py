@@ -6,7 +6,9 @@ A ``hooks/post_gen_project.py`` often ships variants side by side and deletes th
 is read with ``ast`` and followed statically with the defaults of ``cookiecutter.json`` (a list's first choice, as
 cookiecutter asks): assignments, ``if``/``else`` on known values, ``for`` over literal lists and calls of the hook's own
 functions; a removal (``Path(p).unlink()``, ``os.remove``, ``os.unlink``, ``shutil.rmtree``, ``os.rmdir``) of a path
-known there is collected. Anything unknown removes nothing. Nothing is imported or executed."""
+known there is collected, and so is a rename (``Path("tasks_uv.py").rename("tasks.py")``, ``os.rename``, ``shutil.move``):
+the variant the defaults choose lands under its generated name. Anything unknown removes and renames nothing. Nothing is
+imported or executed."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any
 
 _VAR = re.compile(r"^\{\{\s*cookiecutter\.(\w+)\s*\}\}$")
 _REMOVE_FUNCS = {("os", "remove"), ("os", "unlink"), ("os", "rmdir"), ("shutil", "rmtree")}
+_MOVE_FUNCS = {("os", "rename"), ("os", "replace"), ("shutil", "move")}
 _EXISTS = ("os.path.exists", "os.path.isfile", "os.path.isdir", "path.exists", "path.isfile", "path.isdir")
 _MAX_DEPTH = 4
 _MAX_STEPS = 5000  # statements followed in all: a hook is short; a pathological one stops early
@@ -44,14 +47,20 @@ def defaults(manifest: str) -> dict[str, Any]:
 
 def removed_paths(manifest: str, hook: str) -> tuple[str, ...]:
     """Paths relative to the generated project that the hook deletes under the defaults (files or directories)."""
+    return hook_effects(manifest, hook)[0]
+
+
+def hook_effects(manifest: str, hook: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """What the hook does to the generated project under the defaults: the paths it deletes (files or directories), and
+    the paths it renames (old -> new, files or directories), both relative to the project."""
     opts = defaults(manifest)
     try:
         tree = ast.parse(hook)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return ()
+        return (), {}
     state = _Walk(opts)
     state.block(tree.body, {"__name__": "__main__"}, 0)
-    return tuple(sorted(state.removed))
+    return tuple(sorted(state.removed)), dict(sorted(state.renamed.items()))
 
 
 class _Walk:
@@ -59,6 +68,7 @@ class _Walk:
         self.opts = opts
         self.funcs: dict[str, ast.FunctionDef] = {}
         self.removed: set[str] = set()
+        self.renamed: dict[str, str] = {}
         self.steps = 0
 
     def block(self, body: list[ast.stmt], env: dict[str, Any], depth: int) -> None:
@@ -93,6 +103,10 @@ class _Walk:
         if target:
             self.removed.add(target)
             return
+        moved = self.rename(c, env)
+        if moved:
+            self.renamed[moved[0]] = moved[1]
+            return
         fn = self.funcs.get(c.func.id) if isinstance(c.func, ast.Name) else None
         if fn is None or depth >= _MAX_DEPTH:
             return
@@ -116,6 +130,19 @@ class _Walk:
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and (f.value.id, f.attr) in _REMOVE_FUNCS and c.args:
             return _clean(self.path(c.args[0], env))
         return ""
+
+    def rename(self, c: ast.Call, env: dict[str, Any]) -> tuple[str, str] | None:
+        """(old, new) of a call that renames a known path to a known path (``Path(a).rename(b)``, ``Path(a).replace(b)``,
+        ``os.rename(a, b)``, ``shutil.move(a, b)``), None otherwise."""
+        f = c.func
+        if isinstance(f, ast.Attribute) and f.attr in ("rename", "replace") and isinstance(f.value, ast.Call) and _name(
+                f.value.func) in ("Path", "pathlib.Path") and f.value.args and len(c.args) == 1:
+            old, new = _clean(self.path(f.value.args[0], env)), _clean(self.path(c.args[0], env))
+        elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and (f.value.id, f.attr) in _MOVE_FUNCS and len(c.args) == 2:
+            old, new = _clean(self.path(c.args[0], env)), _clean(self.path(c.args[1], env))
+        else:
+            return None
+        return (old, new) if old and new and old != new else None
 
     def path(self, node: ast.expr, env: dict[str, Any]) -> str:
         """A path expression's value; leading parts that are not known (the project directory, ``os.getcwd()``) are

@@ -87,7 +87,9 @@ def test_taskrunner_readers(tmp_path: Path) -> None:
     found = {f[1]: f for f in _scan(make_repo(src, tmp_path / "trrepo"), "docs.taskrunner")}
     assert found["justfile"][2:] == (4, {"tool": "just", "targets": ["train"], "categories": ["train"], "root": True})
     assert found["Taskfile.yml"][2:] == (3, {"tool": "task", "targets": ["deploy"], "categories": ["deploy"], "root": True})
-    assert found["tasks.py"][2:] == (5, {"tool": "invoke", "targets": ["run-tests"], "categories": ["test", "train"], "root": True})
+    # ``run-tests`` runs the tests: "run" beside a test word names no training (session 13)
+    assert found["tasks.py"][2:] == (5, {"tool": "invoke", "targets": ["run-tests"], "categories": ["test"], "root": True,
+                                          "tests_only": True})
     assert found["noxfile.py"][2:] == (5, {"tool": "nox", "targets": ["tests"], "categories": ["test"], "root": True,
                                             "tests_only": True})
     assert found["tox.ini"][3] == {"tool": "tox", "targets": ["lint", "py311"], "categories": ["test"], "root": True, "tests_only": True}
