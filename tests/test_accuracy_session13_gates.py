@@ -1,0 +1,229 @@
+"""Session 12's final blind samples' M4 misses (issue #13, session 13, part 1), fixed generally: a champion/challenger
+check before a promotion by file copy, and a metric verdict passed to the deploying job as a flag. Each case scans a
+small repository written the way the platforms' docs write it; each near miss checks the other way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_evidence_deciding import _scan
+
+_TRAIN = """\
+    import json
+
+    import joblib
+    import pandas as pd
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import accuracy_score
+    from sklearn.model_selection import train_test_split
+
+
+    def main() -> None:
+        df = pd.read_csv("data/train.csv")
+        X_train, X_test, y_train, y_test = train_test_split(df.drop(columns=["label"]), df["label"], test_size=0.2)
+        model = RandomForestClassifier(n_estimators=100).fit(X_train, y_train)
+        joblib.dump(model, "models/candidate.joblib")
+        with open("models/candidate_metrics.json", "w") as f:
+            json.dump({"accuracy": accuracy_score(y_test, model.predict(X_test))}, f)
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_REQS = "pandas==2.2.0\nscikit-learn==1.4.0\njoblib==1.3.2\n"
+
+# ---------------------------------------------------------------- M4: champion/challenger before a file-copy promotion
+
+_UPDATE = """\
+    import json
+    import os
+    import shutil
+
+
+    def load_metric(path: str) -> float:
+        with open(path) as f:
+            return json.load(f)["accuracy"]
+
+
+    def update_model_if_better(candidate: str, production: str) -> bool:
+        new_acc = load_metric("models/candidate_metrics.json")
+        if os.path.exists("models/production/metrics.json"):
+            current_acc = load_metric("models/production/metrics.json")
+{check}
+        shutil.copy(candidate, production)
+        shutil.copy("models/candidate_metrics.json", "models/production/metrics.json")
+        return True
+
+
+    if __name__ == "__main__":
+        update_model_if_better("models/candidate.joblib", "models/production/model.joblib")
+    """
+_BETTER_OR_RETURN = """\
+            if new_acc <= current_acc:
+                print(f"keeping the current model: {new_acc:.3f} <= {current_acc:.3f}")
+                return False"""
+_LOGGED_ONLY = """\
+            if new_acc <= current_acc:
+                print(f"the new model is not better: {new_acc:.3f} <= {current_acc:.3f}")"""
+_ZERO = """\
+            if new_acc < 0:
+                return False"""
+_TRAIN_CI = """\
+    name: train
+    on:
+      push:
+        branches: [main]
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - run: python src/train.py
+          - run: python src/update_model.py
+          - uses: actions/upload-artifact@v4
+            with:
+              name: model
+              path: models/production
+    """
+
+
+def _copy_gate(tmp_path: Path, check: str, ci: bool = True) -> str:
+    files = {"src/train.py": _TRAIN, "src/update_model.py": _UPDATE.format(check=check), "requirements.txt": _REQS}
+    if ci:
+        files[".github/workflows/train.yml"] = _TRAIN_CI
+    return str(_scan(tmp_path, files)["M4"]["answer"])
+
+
+def test_a_champion_challenger_check_before_a_file_copy_promotion_is_a_gate(tmp_path: Path) -> None:
+    assert _copy_gate(tmp_path, _BETTER_OR_RETURN) == "yes"
+
+
+def test_a_copy_only_when_better_is_a_gate(tmp_path: Path) -> None:
+    check = """\
+            if new_acc > current_acc:
+                shutil.copy(candidate, production)
+                return True
+            return False"""
+    assert _copy_gate(tmp_path, check) == "yes"
+
+
+def test_a_comparison_that_is_only_logged_gates_nothing(tmp_path: Path) -> None:
+    assert _copy_gate(tmp_path, _LOGGED_ONLY) == "no"
+
+
+def test_a_threshold_every_score_meets_gates_nothing(tmp_path: Path) -> None:
+    assert _copy_gate(tmp_path, _ZERO) == "partial"
+
+
+def test_a_file_copy_gate_run_by_hand_only_is_not_automated(tmp_path: Path) -> None:
+    assert _copy_gate(tmp_path, _BETTER_OR_RETURN, ci=False) == "partial"
+
+
+# ---------------------------------------------------------------- M4: a verdict passed as a job output to the CD job
+
+_COMPARE = """\
+    import json
+
+
+    def main() -> None:
+        with open("models/candidate_metrics.json") as f:
+            new = json.load(f)["accuracy"]
+        with open("models/production_metrics.json") as f:
+            current = json.load(f)["accuracy"]
+        better = new {op} current
+        print("true" if better else "false")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+_FLAG_CI = """\
+    name: ml
+    on:
+      push:
+        branches: [main]
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        outputs:
+          is_better: ${{{{ steps.compare.outputs.is_better }}}}
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - run: python src/train.py
+          - name: Compare with production
+            id: compare
+            run: |
+              RESULT=$(python src/compare.py)
+              echo "is_better=$RESULT" >> "$GITHUB_OUTPUT"
+      deploy:
+        needs: train
+{cond}
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - uses: google-github-actions/auth@v2
+            with:
+              credentials_json: ${{{{ secrets.GCP_SA_KEY }}}}
+          - uses: google-github-actions/deploy-cloudrun@v2
+            with:
+              service: model-api
+              source: .
+    """
+
+
+def _flag_gate(tmp_path: Path, cond: str, op: str = ">") -> dict:
+    files = {"src/train.py": _TRAIN, "src/compare.py": _COMPARE.format(op=op), "requirements.txt": _REQS,
+             ".github/workflows/ml.yml": _FLAG_CI.format(cond=cond)}
+    return _scan(tmp_path, files)["M4"]
+
+
+def test_a_deploy_job_run_only_on_the_comparison_flag_is_gated(tmp_path: Path) -> None:
+    m4 = _flag_gate(tmp_path, "        if: needs.train.outputs.is_better == 'true'")
+    assert m4["answer"] == "yes"
+    assert (m4["evidence"][0]["path"], m4["evidence"][0]["line"]) == ("src/compare.py", 9)
+
+
+def test_a_deploy_job_that_ignores_the_flag_is_not_gated(tmp_path: Path) -> None:
+    assert _flag_gate(tmp_path, "")["answer"] == "no"
+
+
+def test_a_flag_or_another_condition_is_not_a_gate(tmp_path: Path) -> None:
+    cond = "        if: needs.train.outputs.is_better == 'true' || github.event_name == 'push'"
+    assert _flag_gate(tmp_path, cond)["answer"] == "no"
+
+
+def test_a_flag_that_compares_no_metric_is_not_a_gate(tmp_path: Path) -> None:
+    # ``new == current`` orders nothing: no metric threshold decides the flag
+    assert _flag_gate(tmp_path, "        if: needs.train.outputs.is_better == 'true'", op="==")["answer"] == "no"
+
+
+def test_a_step_deploying_on_an_earlier_steps_flag_is_gated(tmp_path: Path) -> None:
+    ci = """\
+        name: ml
+        on:
+          push:
+            branches: [main]
+        jobs:
+          train-and-deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: python src/train.py
+              - name: Compare
+                id: compare
+                run: |
+                  NEW_ACC=$(jq .accuracy models/candidate_metrics.json)
+                  OLD_ACC=$(jq .accuracy models/production_metrics.json)
+                  if (( $(echo "$NEW_ACC > $OLD_ACC" | bc -l) )); then echo "better=true" >> "$GITHUB_OUTPUT"; fi
+              - name: Deploy
+                if: {cond}
+                uses: google-github-actions/deploy-cloudrun@v2
+                with:
+                  service: model-api
+                  source: .
+        """
+    for cond, want in (("steps.compare.outputs.better == 'true'", "yes"), ("always()", "no")):
+        files = {"src/train.py": _TRAIN, "requirements.txt": _REQS, ".github/workflows/ml.yml": ci.format(cond=cond)}
+        assert _scan(tmp_path / want, files)["M4"]["answer"] == want
