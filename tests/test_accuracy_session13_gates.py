@@ -227,3 +227,123 @@ def test_a_step_deploying_on_an_earlier_steps_flag_is_gated(tmp_path: Path) -> N
     for cond, want in (("steps.compare.outputs.better == 'true'", "yes"), ("always()", "no")):
         files = {"src/train.py": _TRAIN, "requirements.txt": _REQS, ".github/workflows/ml.yml": ci.format(cond=cond)}
         assert _scan(tmp_path / want, files)["M4"]["answer"] == want
+
+
+# ---------------------------------------------------------------- M4: an Airflow task's threshold before the publishing task
+
+_TASKS = """\
+    import json
+    import shutil
+
+    import joblib
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    ACCURACY_THRESHOLD = {threshold}
+
+
+    def train_model() -> None:
+        df = pd.read_csv("/opt/airflow/data/train.csv")
+        joblib.dump(LogisticRegression().fit(df.drop(columns=["y"]), df["y"]), "/opt/airflow/models/candidate.pkl")
+
+
+    def check_accuracy() -> None:
+        with open("/opt/airflow/models/metrics.json") as f:
+            acc = json.load(f)["accuracy"]
+        if acc < ACCURACY_THRESHOLD:
+            {fail}(f"accuracy {{acc:.3f}} below {{ACCURACY_THRESHOLD}}")
+
+
+    def model_is_good_enough() -> bool:
+        with open("/opt/airflow/models/metrics.json") as f:
+            acc = json.load(f)["accuracy"]
+        return acc >= ACCURACY_THRESHOLD
+
+
+    def publish_model() -> None:
+        shutil.copy("/opt/airflow/models/candidate.pkl", "/opt/airflow/serving/model.pkl")
+    """
+_DAG = """\
+    from datetime import datetime
+
+    from airflow import DAG
+    from airflow.operators.python import PythonOperator, ShortCircuitOperator
+
+    from src.tasks import check_accuracy, model_is_good_enough, publish_model, train_model
+
+    with DAG("retrain_model", start_date=datetime(2024, 1, 1), schedule="@weekly", catchup=False) as dag:
+        train = PythonOperator(task_id="train_model", python_callable=train_model)
+        gate = {gate}
+        publish = PythonOperator(task_id="publish_model", python_callable=publish_model{rule})
+        {order}
+    """
+_RAISE = 'PythonOperator(task_id="check_accuracy", python_callable=check_accuracy)'
+_SHORT = 'ShortCircuitOperator(task_id="check_accuracy", python_callable=model_is_good_enough)'
+
+
+def _airflow_gate(tmp_path: Path, gate: str = _RAISE, *, threshold: str = "0.85", fail: str = "raise ValueError", rule: str = "",
+                  order: str = "train >> gate >> publish") -> str:
+    files = {"src/__init__.py": "", "src/tasks.py": _TASKS.format(threshold=threshold, fail=fail),
+             "dags/retrain_dag.py": _DAG.format(gate=gate, rule=rule, order=order),
+             "requirements.txt": "apache-airflow==2.9.0\n" + _REQS}
+    return str(_scan(tmp_path, files)["M4"]["answer"])
+
+
+def test_an_airflow_task_raising_below_a_threshold_before_the_publish_task_is_a_gate(tmp_path: Path) -> None:
+    assert _airflow_gate(tmp_path) == "yes"
+
+
+def test_an_imported_short_circuit_verdict_before_the_publish_task_is_a_gate(tmp_path: Path) -> None:
+    assert _airflow_gate(tmp_path, _SHORT) == "yes"
+
+
+def test_an_airflow_threshold_that_only_logs_is_not_a_gate(tmp_path: Path) -> None:
+    assert _airflow_gate(tmp_path, fail="print") == "no"
+
+
+def test_a_publish_task_that_runs_whatever_the_check_did_is_not_gated(tmp_path: Path) -> None:
+    assert _airflow_gate(tmp_path, rule=', trigger_rule="all_done"') == "no"
+
+
+def test_an_airflow_check_after_the_publish_task_is_not_a_gate(tmp_path: Path) -> None:
+    assert _airflow_gate(tmp_path, order="train >> publish >> gate") == "no"
+
+
+def test_an_airflow_threshold_of_zero_is_not_a_gate(tmp_path: Path) -> None:
+    assert _airflow_gate(tmp_path, threshold="0") == "no"
+    assert _airflow_gate(tmp_path / "short", _SHORT, threshold="0") == "no"
+
+
+def test_a_taskflow_task_raising_below_a_threshold_before_the_upload_is_a_gate(tmp_path: Path) -> None:
+    dag = """\
+        from datetime import datetime
+
+        import boto3
+        from airflow.decorators import dag, task
+        from airflow.exceptions import AirflowFailException
+
+
+        @dag(schedule="@daily", start_date=datetime(2024, 1, 1), catchup=False)
+        def retrain():
+            @task
+            def train() -> dict:
+                from sklearn.linear_model import LogisticRegression
+                model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+                return {"accuracy": model.score([[0.0], [1.0]], [0, 1])}
+
+            @task
+            def validate(metrics: dict) -> dict:
+                if metrics["accuracy"] < 0.9:
+                    raise AirflowFailException("model below the accuracy threshold")
+                return metrics
+
+            @task
+            def upload_model(metrics: dict) -> None:
+                boto3.client("s3").upload_file("model.pkl", "models-bucket", "production/model.pkl")
+
+            upload_model(validate(train()))
+
+
+        retrain()
+        """
+    assert _scan(tmp_path, {"dags/retrain.py": dag, "requirements.txt": "apache-airflow==2.9.0\n" + _REQS})["M4"]["answer"] == "yes"
