@@ -20,6 +20,7 @@ from mlscan.facts.orchestration import (
     kwarg,
     literal,
     metric_compare,
+    scores_only,
     tail,
     training_code,
     trainingish,
@@ -163,6 +164,7 @@ class AirflowDag(Detector):
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
                                      attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
                                             "training": training, "data_io": data_io,
+                                            **({"scoring": True} if not training and scores_only(scope, funcs) else {}),
                                             **{k: attrs[k] for k in ("trains", "conditional", "named_training") if k in attrs}})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
                 yield from self._task_gates(index, e, tree, scope, real, funcs, flow, active)
