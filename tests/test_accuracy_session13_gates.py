@@ -347,3 +347,47 @@ def test_a_taskflow_task_raising_below_a_threshold_before_the_upload_is_a_gate(t
         retrain()
         """
     assert _scan(tmp_path, {"dags/retrain.py": dag, "requirements.txt": "apache-airflow==2.9.0\n" + _REQS})["M4"]["answer"] == "yes"
+
+
+_GITLAB = """\
+    stages: [train, deploy]
+
+    train:
+      stage: train
+      image: python:3.11
+      script:
+        - pip install -r requirements.txt
+        - python src/train.py
+        - echo "IS_BETTER=$(python src/compare.py)" >> deploy.env
+      artifacts:
+        reports:
+          dotenv: deploy.env
+
+    deploy:
+      stage: deploy
+      image: google/cloud-sdk:slim
+      needs: [train]
+      script:
+    {guard}
+        - gcloud run deploy model-api --source . --region europe-west1
+      rules:
+        - if: $CI_COMMIT_BRANCH == "main"
+    """
+
+
+def _gitlab_gate(tmp_path: Path, guard: str) -> str:
+    files = {"src/train.py": _TRAIN, "src/compare.py": _COMPARE.format(op=">"), "requirements.txt": _REQS,
+             ".gitlab-ci.yml": _GITLAB.format(guard=guard)}
+    return str(_scan(tmp_path, files)["M4"]["answer"])
+
+
+def test_a_gitlab_deploy_that_exits_unless_the_dotenv_flag_is_true_is_gated(tmp_path: Path) -> None:
+    guard = """    - if [ "$IS_BETTER" != "true" ]; then echo "the new model is not better"; exit 0; fi"""
+    assert _gitlab_gate(tmp_path, guard) == "yes"
+    assert _gitlab_gate(tmp_path / "or", """    - '[ "$IS_BETTER" = "true" ] || exit 0'""") == "yes"
+
+
+def test_a_gitlab_deploy_that_ignores_the_dotenv_flag_is_not_gated(tmp_path: Path) -> None:
+    assert _gitlab_gate(tmp_path, """    - echo "is better: $IS_BETTER\"""") == "no"
+    # the wrong way round: it stops when the new model is better
+    assert _gitlab_gate(tmp_path / "inverted", """    - '[ "$IS_BETTER" = "true" ] && exit 0'""") == "no"

@@ -31,8 +31,8 @@ _STATUS = lazy_re(r"\b(?:always|failure|cancelled)\s*\(\s*\)")
 _PY_RUN = lazy_re(r"\bpython[\d.]*\s+(?:-[uBO]+\s+)*(-m\s+[\w.]+|[\w./-]+\.py)\b")
 _SHELL_METRIC = lazy_re(r"(?i)(?<![a-z])(?:acc|accuracy|auc|f1|rmse|mse|mae|r2|score|metric|loss|precision|recall)\w*")
 _SHELL_COMPARE = lazy_re(r"-lt|-gt|-le|-ge|<|>")
-# a redirection is no comparison: into the step's output or environment file, /dev/null, another descriptor
-_REDIRECT = lazy_re(r"\d?>>?\s*(?:\"?\$\{?GITHUB_\w+\}?\"?|/dev/null|&\d)")
+# a redirection is no comparison: into the step's output or environment file, /dev/null, another descriptor, a file
+_REDIRECT = lazy_re(r"\d?>>?\s*(?:\"?\$\{?GITHUB_\w+\}?\"?|/dev/null|&\d|\"?[\w.-]*[A-Za-z_][\w./-]*\.\w+\"?)")
 _PROMOTE_CMD = lazy_re(r"(?i)\b(promot\w*|deploy\w*|register\w*|transition\w*|release|rollout)\b")
 
 
@@ -131,8 +131,9 @@ def _step_verdict(index: FileIndex, job: CiJob, raw: dict, sid: str, key: str) -
 
 
 def flag_gates(index: FileIndex) -> list[FlagGate]:
-    """Every promoting GitHub job or step that runs only when a metric verdict's flag is true (memoised per scan)."""
-    return index.memo("flag-gates", lambda: list(_flag_gates(index)))  # type: ignore[no-any-return]
+    """Every promoting GitHub job or step that runs only when a metric verdict's flag is true, and every GitLab job
+    whose script deploys only when a dotenv variable set from a verdict is true (memoised per scan)."""
+    return index.memo("flag-gates", lambda: [*_flag_gates(index), *_dotenv_gates(index)])  # type: ignore[no-any-return]
 
 
 def _flag_gates(index: FileIndex) -> Iterator[FlagGate]:
@@ -211,4 +212,92 @@ def _step_gates(index: FileIndex, path: str, raw_jobs: LineDict, ids: dict) -> I
             hit = _step_verdict(index, job, raw, m.group(1), m.group(2))
             if hit is not None:
                 yield FlagGate(hit[0], hit[1], path, s.line_of("if"), str(jid))
+                break
+
+
+# ------------------------------------------------------------------ GitLab: a dotenv report read by a later job's script
+
+# a shell test of a variable against a true or false word: ``[ "$IS_BETTER" = "true" ]``, ``[[ $DEPLOY != "false" ]]``
+_VAR_TEST = lazy_re(r"\[\[?\s*\"?\$\{?(\w+)\}?\"?\s*(==|=|!=)\s*[\"']?(true|false|1|0|yes|no)[\"']?\s*\]\]?")
+_TRUE_WORDS = frozenset({"true", "1", "yes"})
+
+
+def _dotenv_files(raw: object) -> list[str]:
+    reports = raw.get("artifacts", {}).get("reports") if isinstance(raw, dict) and isinstance(raw.get("artifacts"), dict) else None
+    dotenv = reports.get("dotenv") if isinstance(reports, dict) else None
+    return [str(d) for d in (dotenv if isinstance(dotenv, list) else [dotenv]) if isinstance(d, str)]
+
+
+def _dotenv_verdict(index: FileIndex, job: CiJob, files: list[str], key: str) -> tuple[str, int] | None:
+    """Where the job that writes ``key`` into its dotenv report compares a metric: a Python script run on a line that
+    writes the report (``echo "IS_BETTER=$(python compare.py)" >> deploy.env``, ``python compare.py > deploy.env``) or
+    that writes the key and the report itself, or a shell test on a metric in a job that writes the key."""
+    steps = [s for s in job.steps if not s.disabled and s.command]  # ``echo KEY=... >> file`` is no placeholder here
+    if not any(key in s.command and any(f in s.command for f in files) for s in steps):
+        return None
+    for s in steps:
+        for m in _PY_RUN.finditer(s.command):
+            cmd = Cmd(job, s, m.group(0), s.path, s.line, True, False, (f"{s.path}:{s.line}",), s.cwd, True)
+            hit = _verdict_in_script(index, cmd)
+            if hit is not None and (any(f in s.command for f in files) or index.contains(hit[0], tuple(f.encode() for f in files))):
+                return hit
+    for s in steps:
+        text = _REDIRECT.sub(" ", s.command)
+        metric = _SHELL_METRIC.search(text)
+        if metric and _SHELL_COMPARE.search(text, metric.end()):
+            return s.path, s.line
+    return None
+
+
+def _guards_deploy(index: FileIndex, job: CiJob) -> Iterator[tuple[str, int]]:
+    """(variable, line) of the shell tests that let the job's deploy run only when the variable is true: ``if [ "$X" =
+    "true" ]; then <deploy>``, or an exit before the deploy when it is not (``[ "$X" != "true" ] && exit 0``, ``[ "$X" =
+    "true" ] || exit 0``)."""
+    steps = [s for s in job.steps if s.active and s.command]
+    for i, s in enumerate(steps):
+        for m in _VAR_TEST.finditer(s.command):
+            var, op, value = m.group(1), m.group(2), m.group(3).lower()
+            wants_true = (value in _TRUE_WORDS) == (op != "!=")  # the test holds when the flag is true
+            rest = s.command[m.end():]
+            if wants_true and re.match(r"\s*\]?\s*;?\s*then\b", rest):
+                block = rest.split("fi", 1)[0] if "fi" in rest else rest
+                later = [block]
+            elif re.match(r"\s*\]?\s*(\|\||&&)\s*exit\b", rest) and (rest.lstrip(" ]").startswith("||") == wants_true):
+                later = [x.command for x in steps[i + 1:]]
+            elif not wants_true and re.match(r"\s*\]?\s*;?\s*then\b", rest) and re.search(r"\bexit\b", rest.split("fi", 1)[0]):
+                later = [x.command for x in steps[i + 1:]]
+            else:
+                continue
+            if any(_deploys_text(index, job, t) for t in later):
+                yield var, s.line
+
+
+def _deploys_text(index: FileIndex, job: CiJob, text: str) -> bool:
+    for line in re.split(r"[;\n]|&&|\bthen\b", text):
+        t = line.strip()
+        if t and (deploy_command(t) or _PROMOTE_CMD.search(t) and not test_runner(t) and not t.startswith(("echo", "printf"))):
+            return True
+    return False
+
+
+def _dotenv_gates(index: FileIndex) -> Iterator[FlagGate]:
+    jobs = [j for j in ci_model(index).active_jobs() if j.system == "gitlab"]
+    if not jobs:
+        return
+    raw: dict[str, object] = {}
+    for path in {j.path for j in jobs}:
+        if index.contains(path, (b"dotenv",)):
+            for doc in index.yaml(path):
+                if isinstance(doc, dict):
+                    raw.update({str(k): v for k, v in doc.items()})
+    producers = {j.name: (j, files) for j in jobs if (files := _dotenv_files(raw.get(j.name)))}
+    if not producers:
+        return
+    for job in jobs:
+        for var, line in _guards_deploy(index, job):
+            # a dotenv report reaches the jobs that need its job, or (without ``needs``) every job of a later stage
+            ups = [producers[n] for n in job.needs if n in producers] or [p for n, p in producers.items() if n != job.name]
+            hit = next((h for up, files in ups if (h := _dotenv_verdict(index, up, files, var)) is not None), None)
+            if hit is not None:
+                yield FlagGate(hit[0], hit[1], job.path, line, job.name)
                 break
