@@ -391,3 +391,12 @@ def test_a_gitlab_deploy_that_ignores_the_dotenv_flag_is_not_gated(tmp_path: Pat
     assert _gitlab_gate(tmp_path, """    - echo "is better: $IS_BETTER\"""") == "no"
     # the wrong way round: it stops when the new model is better
     assert _gitlab_gate(tmp_path / "inverted", """    - '[ "$IS_BETTER" = "true" ] && exit 0'""") == "no"
+
+
+def test_a_script_printing_the_output_line_into_github_output_is_a_gate(tmp_path: Path) -> None:
+    compare = _COMPARE.format(op=">").replace('print("true" if better else "false")', 'print(f"is_better={str(better).lower()}")')
+    ci = _FLAG_CI.format(cond="        if: needs.train.outputs.is_better == 'true'").replace(
+        'RESULT=$(python src/compare.py)\n              echo "is_better=$RESULT" >> "$GITHUB_OUTPUT"', 'python src/compare.py >> "$GITHUB_OUTPUT"')
+    assert 'python src/compare.py >> "$GITHUB_OUTPUT"' in ci
+    files = {"src/train.py": _TRAIN, "src/compare.py": compare, "requirements.txt": _REQS, ".github/workflows/ml.yml": ci}
+    assert _scan(tmp_path, files)["M4"]["answer"] == "yes"

@@ -102,7 +102,10 @@ def _verdict(index: FileIndex, job: CiJob, step: dict, step_line: int, key: str)
     for m in _PY_RUN.finditer(run):
         cmd = Cmd(job, ci_step, m.group(0), ci_step.path, step_line, True, False, (f"{ci_step.path}:{step_line}",), ci_step.cwd, True)
         hit = _verdict_in_script(index, cmd)
-        if hit is not None and (sets or index.contains(hit[0], (b"GITHUB_OUTPUT",))):
+        line = run[run.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+        # the step writes the output from what the script prints, or the script writes (or prints) the output itself
+        if hit is not None and (sets or "GITHUB_OUTPUT" in line and index.contains(hit[0], (key.encode(),))
+                                or index.contains(hit[0], (b"GITHUB_OUTPUT", b"::set-output")) and index.contains(hit[0], (key.encode(),))):
             return hit
     for line in run.splitlines() if sets else ():
         text = _REDIRECT.sub(" ", line)
