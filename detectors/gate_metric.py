@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
@@ -58,6 +58,15 @@ COPY_NEEDLES = (b"shutil", b"os.replace", b"os.rename", b"upload_file", b"upload
                 b"upload_from_filename", b"upload_blob", b"copy_blob", b"start_copy_from_url")
 METRIC_NEEDLES = (b"accuracy", b"acc", b"auc", b"f1", b"rmse", b"mse", b"mae", b"r2", b"score", b"metric", b"metrics", b"loss",
                   b"precision", b"recall")
+# ... or saves the new model over the served one only when it beats it (a save, a word for the served model, a metric)
+SAVE_NEEDLES = (b"dump", b"save", b"save_model")
+BASELINE_NEEDLES = (b"prod", b"production", b"champion", b"baseline", b"current", b"best", b"latest", b"previous", b"incumbent",
+                    b"deployed")
+
+
+def _may_copy(mentions: Callable[[str, tuple[bytes, ...]], bool], path: str) -> bool:
+    """May the file promote a model by copying or saving it only when a metric allows (a ``file-copy`` gate)?"""
+    return mentions(path, METRIC_NEEDLES) and (mentions(path, COPY_NEEDLES) or mentions(path, SAVE_NEEDLES) and mentions(path, BASELINE_NEEDLES))
 
 
 # (its needle, its use) for _mentions_promotion: each PROMOTE_CALLS name called (``name(``, ``name (``: the parenthesis
@@ -120,7 +129,7 @@ def _may_gate(index: FileIndex, path: str) -> bool:
     if e is None or e.test:
         return False
     keeps = index.may_mention(path, (b"threshold",)) and index.may_mention(path, (b"save_model", b"log_model")) \
-        or index.may_mention(path, COPY_NEEDLES) and index.may_mention(path, METRIC_NEEDLES)
+        or _may_copy(index.may_mention, path)
     if not keeps and not index.may_mention(path, NEEDLES):
         return False
     return keeps or any(w.startswith(_CONTEXT) for w in words(e.vpath)) or _mentions_promotion(index, e, eager=True)
@@ -180,7 +189,7 @@ class MetricGate(Detector):
         # a file that may keep a model only when a metric meets a threshold (code_gates: ``keep_threshold``)
         # or copy a model to where it is served only when a metric allows (code_gates: a ``file-copy`` gate)
         keeps = index.mentions(e.path, (b"threshold",)) and index.mentions(e.path, (b"save_model", b"log_model")) \
-            or index.mentions(e.path, COPY_NEEDLES) and index.mentions(e.path, METRIC_NEEDLES)
+            or _may_copy(index.mentions, e.path)
         if not keeps and not index.mentions(e.path, NEEDLES):
             return False
         if not any(w.startswith(_CONTEXT) for w in words(e.vpath)):

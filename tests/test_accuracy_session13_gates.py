@@ -400,3 +400,37 @@ def test_a_script_printing_the_output_line_into_github_output_is_a_gate(tmp_path
     assert 'python src/compare.py >> "$GITHUB_OUTPUT"' in ci
     files = {"src/train.py": _TRAIN, "src/compare.py": compare, "requirements.txt": _REQS, ".github/workflows/ml.yml": ci}
     assert _scan(tmp_path, files)["M4"]["answer"] == "yes"
+
+
+_RETRAIN = """\
+    import json
+
+    import joblib
+    import pandas as pd
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import f1_score
+
+
+    def update_model_if_better(train_path: str, test_path: str, model_path: str = "models/production/model.joblib") -> None:
+        train, test = pd.read_csv(train_path), pd.read_csv(test_path)
+        new_model = RandomForestClassifier().fit(train.drop(columns=["y"]), train["y"])
+        new_f1 = f1_score(test["y"], new_model.predict(test.drop(columns=["y"])))
+        current_model = joblib.load(model_path)
+        current_f1 = f1_score(test["y"], current_model.predict(test.drop(columns=["y"])))
+        if new_f1 > current_f1:
+{then}
+            joblib.dump(new_model, model_path)
+
+
+    if __name__ == "__main__":
+        update_model_if_better("data/train.csv", "data/test.csv")
+    """
+
+
+def test_saving_the_new_model_over_the_served_one_only_when_better_is_a_gate(tmp_path: Path) -> None:
+    ci = _TRAIN_CI.replace("python src/train.py", "python src/retrain.py").replace("          - run: python src/update_model.py\n", "")
+    files = {"src/retrain.py": _RETRAIN.format(then=""), "requirements.txt": _REQS, ".github/workflows/train.yml": ci}
+    assert _scan(tmp_path, files)["M4"]["answer"] == "yes"
+    # a running best (the branch moves the baseline along): a checkpoint of the best so far, no gate
+    files["src/retrain.py"] = _RETRAIN.format(then="            current_f1 = new_f1")
+    assert _scan(tmp_path / "running", files)["M4"]["answer"] == "no"

@@ -498,7 +498,8 @@ _METRIC_FILTER = lazy_re(r"\bmetrics\.(?:`[^`]+`|\"[^\"]+\"|[\w.-]+)\s*(?:<=|>=|
 _KEEPS = frozenset({"save_model", "log_model", "save", "dump", "upload_file", "upload_fileobj", "put_object", "save_pretrained"})
 # calls that put an existing model file where it is served from: a file copy or move (``shutil``, ``os``), an object-store
 # upload or copy (boto3, google-cloud-storage, azure-storage-blob); the standard library's only by their module
-_FILE_COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move", "os.replace", "os.rename"})
+_FILE_COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move", "os.replace", "os.rename",
+                          "copyfile", "copy2", "copytree"})  # the last imported from shutil (``from shutil import copyfile``)
 _STORE_COPIES = frozenset({"upload_file", "upload_fileobj", "put_object", "copy_object", "upload_from_filename", "upload_blob",
                            "copy_blob", "start_copy_from_url"})
 # what the copied file's arguments say it is: a model or the slot a model is served from
@@ -522,6 +523,12 @@ def copies_model(node: ast.AST) -> bool:
     return False
 
 
+def _saves_model_file(node: ast.AST) -> bool:
+    """A model saved to a path named for a model (``joblib.dump(model, "models/production/model.pkl")``)."""
+    return any(isinstance(c, ast.Call) and call_tail(c) in _KEEPS and any(_model_file_words(a) for a in [*c.args, *(k.value for k in c.keywords)])
+               for c in walk(node))
+
+
 def _model_file_words(node: ast.AST) -> bool:
     texts = [n.id for n in walk(node) if isinstance(n, ast.Name)] + [n.attr for n in walk(node) if isinstance(n, ast.Attribute)]
     texts += [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
@@ -533,7 +540,19 @@ def _copy_paths(s: ast.If, after: list[ast.stmt], guards: Guards, local: frozens
     model to where it is served and the other does not (``if new_acc > current_acc: shutil.copy(candidate,
     production)``), or the check returns before the copy that follows it (``if new_acc <= current_acc: return False``
     ... ``shutil.copy(candidate, production)``). A registry promotion in the same ``if`` is judged as one already."""
-    body, orelse = copies_model(ast.Module(s.body, [])), copies_model(ast.Module(s.orelse, []))
+    read = _reads(s.test)
+    if any(isinstance(t, ast.Name) and t.id in read or isinstance(t, ast.Attribute) and t.attr in read
+           for st in s.body + s.orelse if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+           for t in (st.targets if isinstance(st, ast.Assign) else [st.target])):
+        return []  # a running best (``if acc > best_acc: best_acc = acc; shutil.copyfile(ckpt, "model_best.pth")``): a checkpoint
+    # against the served model (``current``, ``production``, ``champion``...), saving the new model over it is a copy too
+    champion = bool(words(ast.unparse(s.test)) & _BASELINE)
+
+    def copies(stmts: list[ast.stmt]) -> bool:
+        m = ast.Module(stmts, [])
+        return copies_model(m) or champion and _saves_model_file(m)
+
+    body, orelse = copies(s.body), copies(s.orelse)
     if body != orelse:
         return [(*guards, (s.test, body, s.lineno))]
     if body or promotes(s, local) or not copies_model(ast.Module(after, [])):
