@@ -1,7 +1,9 @@
 """Metric gates in code: thresholds or champion/challenger comparisons that raise, exit, cancel the run or
 decide registration/promotion; MLflow ``validation_thresholds``; shell metric checks in CI. Flags that
 switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) make it non-blocking. A ZenML deployer
-step whose deploy decision comes from a metric-verdict step (``return recall > 0.7``) is gated too; feeds M4."""
+step whose deploy decision comes from a metric-verdict step (``return recall > 0.7``) is gated too, and so is a promotion
+by file copy (``shutil.copy``/upload/saving over the served model only when better, on an automated path) and a deploying
+CI job run only on a verdict's flag (``needs.<job>.outputs.<flag> == 'true'``, a GitLab dotenv variable); feeds M4."""
 
 from __future__ import annotations
 
