@@ -186,11 +186,15 @@ class AirflowDag(Detector):
             if short and name in funcs:
                 continue  # judged by _triggers
             found = imported.get(name) if name not in funcs else (e.path, funcs[name])
-            if found is None:
+            if found is not None:
+                path, fn = found
+                module = index.python(path)
+                line = _task_gate_line(module, fn, short) if module is not None else None
+            elif call_tail(call) == "BashOperator":  # ``bash_command="python scripts/check_accuracy.py"`` exiting non-zero
+                path, line = next(((p, ln) for p, module in _bash_scripts(index, call) if (ln := _task_gate_line(module, module, False))),
+                                  ("", None))
+            else:
                 continue
-            path, fn = found
-            module = index.python(path)
-            line = _task_gate_line(module, fn, short) if module is not None else None
             if line is None:
                 continue
             after = [named[v] for v in _reach(succ, var) if v in named]
@@ -320,11 +324,20 @@ def _imported_callables(index: FileIndex, e: FileEntry, tree: ast.Module) -> dic
     return out
 
 
-def _task_gate_line(module: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef, short: bool) -> int | None:
-    """The line where a task's callable (defined in ``module``, whose constants may hold its threshold) holds the model
-    to a metric: for a short-circuit or branch task, a metric comparison (the returned verdict routes); for any other
-    task, a comparison that raises or exits (``code_gates``)."""
-    first, last = fn.lineno, fn.end_lineno or fn.lineno
+def _bash_scripts(index: FileIndex, op: ast.Call) -> Iterator[tuple[str, ast.Module]]:
+    """The project's Python scripts a BashOperator's command runs (``python scripts/check.py``), parsed."""
+    for script in _PY_SCRIPT.findall(_text(kwarg(op, "bash_command"))):
+        for f in index.select((f"**/{script.rsplit('/', 1)[-1]}",)):
+            tree = None if f.test or not ("/" + script.lstrip("./")).endswith("/" + f.path) else index.python(f.path)
+            if tree is not None:
+                yield f.path, tree
+
+
+def _task_gate_line(module: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, short: bool) -> int | None:
+    """The line where a task's callable (defined in ``module``, whose constants may hold its threshold; or the whole
+    script a bash task runs) holds the model to a metric: for a short-circuit or branch task, a metric comparison (the
+    returned verdict routes); for any other task, a comparison that raises or exits (``code_gates``)."""
+    first, last = (1, 10**9) if isinstance(fn, ast.Module) else (fn.lineno, fn.end_lineno or fn.lineno)
     if short:
         return next((c.lineno for c in metric_comparisons(module) if first <= c.lineno <= last), None)
     for g in code_gates(module.body, ()):

@@ -434,3 +434,28 @@ def test_saving_the_new_model_over_the_served_one_only_when_better_is_a_gate(tmp
     # a running best (the branch moves the baseline along): a checkpoint of the best so far, no gate
     files["src/retrain.py"] = _RETRAIN.format(then="            current_f1 = new_f1")
     assert _scan(tmp_path / "running", files)["M4"]["answer"] == "no"
+
+
+def test_a_bash_task_running_a_script_that_exits_below_a_threshold_is_a_gate(tmp_path: Path) -> None:
+    check = """\
+        import json
+        import sys
+
+        MIN_AUC = {threshold}
+
+        with open("/opt/airflow/models/metrics.json") as f:
+            auc = json.load(f)["auc"]
+        if auc < MIN_AUC:
+            {stop}
+        """
+    dag = _DAG.format(gate='BashOperator(task_id="check_auc", bash_command="python /opt/airflow/scripts/check_auc.py")', rule="",
+                      order="train >> gate >> publish").replace(
+        "from airflow.operators.python import", "from airflow.operators.bash import BashOperator\n    from airflow.operators.python import")
+    for threshold, stop, want in (("0.8", 'sys.exit(f"AUC {auc:.3f} below {MIN_AUC}")', "yes"), ("0.8", 'print("low AUC")', "no"),
+                                  ("0", "sys.exit(1)", "no")):
+        files = {"src/__init__.py": "", "src/tasks.py": _TASKS.format(threshold="0.85", fail="raise ValueError"),
+                 "dags/retrain_dag.py": dag, "scripts/check_auc.py": check.format(threshold=threshold, stop=stop),
+                 "requirements.txt": "apache-airflow==2.9.0\n" + _REQS}
+        # the DAG's own python callables hold no check here: only the bash task's script decides
+        files["dags/retrain_dag.py"] = files["dags/retrain_dag.py"].replace("check_accuracy, model_is_good_enough, ", "")
+        assert _scan(tmp_path / f"{threshold}-{want}", files)["M4"]["answer"] == want, (threshold, stop)
