@@ -87,6 +87,11 @@ def _route(fn: ast.AST) -> str | None:
     return None
 
 
+def route_of(fn: ast.AST) -> str | None:
+    """The route a web or model-server handler serves (its path, else its function name); None for other functions."""
+    return _route(fn)
+
+
 def stub_endpoints(tree: ast.AST) -> bool:
     """A serving module whose every model endpoint is a placeholder: it declares at least one routed handler
     (``@app.post("/predict")``, ``@bentoml.api``) that is not a health/readiness/metadata page, and each such handler
