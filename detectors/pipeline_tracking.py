@@ -1,7 +1,9 @@
 """Pipeline-native run tracking and per-run data artifacts: KFP v2 components that log to an ``Output[Metrics]``
 artifact (recorded per run in the pipeline's metadata store, e.g. Vertex ML Metadata) and write ``Output[Dataset]``
 artifacts; SageMaker Pipelines model metrics attached to the registered model version; ZenML metadata logged from a
-step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged)."""
+step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged); where training jobs and pipelines keep their models
+(artifact.store: a SageMaker estimator's ``output_path``, or the session's default bucket when the repository reads the
+model back from there; a KFP/Vertex ``pipeline_root``) feeds T2."""
 
 from __future__ import annotations
 
