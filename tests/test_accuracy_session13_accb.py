@@ -322,3 +322,12 @@ def test_o1_a_feedback_endpoint_that_only_stores_the_label_monitors_nothing(tmp_
     stored = _API.replace('        ACCURACY.set(counts["correct"] / counts["total"])\n', "")
     qs = _scan(tmp_path, {"app/main.py": stored, "Dockerfile": _DOCKERFILE})
     assert qs["O1"]["answer"] != "yes"
+
+
+def test_m2_zenml_deployer_reexported_by_a_project_module(tmp_path: Path) -> None:
+    wrapper = "from zenml.integrations.mlflow.steps import mlflow_model_deployer_step\n"
+    text = _ZENML.format(alias="unused", call="mlflow_model_deployer_step").replace(
+        "    from zenml.integrations.mlflow.steps import mlflow_model_deployer_step as unused\n",
+        "    from steps.mlflow_model_deployer_step import mlflow_model_deployer_step\n")
+    qs = _scan(tmp_path, {"run_deployment.py": text, "steps/mlflow_model_deployer_step.py": wrapper, "steps/__init__.py": ""})
+    assert qs["M2"]["answer"] == "yes"

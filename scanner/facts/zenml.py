@@ -16,10 +16,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, literal
 from mlscan.facts.pyast import walk
 from mlscan.facts.pycalls import qualified
 
+from ..index import FileEntry, FileIndex
 from ..valueclass import Value, setfield
 
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``)
@@ -70,6 +72,23 @@ def deployer_of(node: ast.AST | None, al: dict[str, str]) -> str | None:
     name = qualified(dotted(node.func), al) or ""
     tail = name.rsplit(".", 1)[-1]
     return tail if tail in DEPLOYERS and name.startswith("zenml.integrations") else None
+
+
+def through_project(index: FileIndex, e: FileEntry, al: dict[str, str]) -> dict[str, str]:
+    """The file's import aliases with deployer steps that a project module re-exports resolved (one level): ``from
+    steps.deployer import mlflow_model_deployer_step`` where ``steps/deployer.py`` imports it from
+    ``zenml.integrations.mlflow.steps`` (under any name) names ZenML's step."""
+    out = dict(al)
+    for local, target in al.items():
+        mod, _, name = target.rpartition(".")
+        if not mod or target.startswith("zenml."):
+            continue
+        for f in ops.local_files(index, e.path, [mod]):
+            q = ops.py_calls(index, f)[0].get(name, "")
+            if q.startswith("zenml.integrations") and q.rsplit(".", 1)[-1] in DEPLOYERS:
+                out[local] = q
+                break
+    return out
 
 
 def is_deployer(node: ast.AST | None, al: dict[str, str]) -> bool:
