@@ -253,7 +253,7 @@ class MetricGate(Detector):
         if not ops.imports_module(al, "zenml"):
             return
         local = functions(tree)
-        for d in zenml.deployments(tree, al):
+        for d in zenml.deployments(tree, zenml.through_project(index, e, al)):
             pipeline_def = local.get(d.pipeline) or next(
                 (f for m in ops.local_imports(index, e) if (t := index.python(m.path)) is not None
                  for f in walk(t) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == d.pipeline), None)

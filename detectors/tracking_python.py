@@ -12,7 +12,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.placeholders import made_up_metrics, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, configured, guarded_off
 from mlscan.facts.wiring import file_imports
@@ -71,7 +71,9 @@ class TrackingPython(Detector):
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
         registration = all(_registration_only(scope or [stem_text]) for scope in scopes)
         reached = where.wired != "none"
-        in_training = reached or where.training_script or where.near_reached
+        # a tracker's demo (every logged metric drawn from a random generator, no model fitted) tracks no training run
+        made_up = fact.get("made_up") or ""
+        in_training = (reached or where.training_script or where.near_reached) and not made_up
         optional = gated or not in_training
         if where.wired == "automated":
             strength = Strength.STRONG
@@ -99,6 +101,7 @@ class TrackingPython(Detector):
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
                 "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
                 "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
+                **({"demo": True, "generator": made_up} if made_up else {}),
             },
         )
 
@@ -344,6 +347,8 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
+            "made_up": made_up_metrics(tree, [c.node_in(tree) for c in calls if c.kind == "c" and (
+                c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]),
             "installs": sorted(tracking.component_installs(tree))}
 
 
