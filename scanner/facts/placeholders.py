@@ -245,9 +245,9 @@ def _assignments(tree: ast.AST) -> dict[str, list[ast.AST]]:
     return out
 
 
-def _drawn(node: ast.AST, al: dict[str, str], bound: dict[str, list[ast.AST]], depth: int = 0) -> str:
+def _drawn(node: ast.AST, al: dict[str, str], bound: dict[str, list[ast.AST]], seen: set[int], depth: int = 0) -> str:
     """The random generator a value is computed from, directly or through names bound to such values and the module's
-    functions returning them (three levels)."""
+    functions returning them (three levels; each bound value is looked at once per logged value)."""
     for n in walk(node):
         if g := _random_call(n, al):
             return g
@@ -257,8 +257,10 @@ def _drawn(node: ast.AST, al: dict[str, str], bound: dict[str, list[ast.AST]], d
         key = n.id if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else \
             f"{n.func.id}()" if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) else ""
         for v in bound.get(key, ()) if key else ():
-            if v is not node and (g := _drawn(v, al, bound, depth + 1)):
-                return g
+            if id(v) not in seen:
+                seen.add(id(v))
+                if g := _drawn(v, al, bound, seen, depth + 1):
+                    return g
     return ""
 
 
@@ -289,7 +291,7 @@ def made_up_metrics(tree: ast.Module, metric_calls: list[ast.AST]) -> str:
     found = ""
     for call in metric_calls:
         values = _logged_values(call)
-        drawn = [_drawn(v, al, bound) for v in values]
+        drawn = [_drawn(v, al, bound, {id(v)}) for v in values]
         if not values or not all(drawn):
             return ""
         found = found or drawn[0]
