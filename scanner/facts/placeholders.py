@@ -246,21 +246,42 @@ def _assignments(tree: ast.AST) -> dict[str, list[ast.AST]]:
     return out
 
 
-def _drawn(node: ast.AST, al: dict[str, str], bound: dict[str, list[ast.AST]], depth: int = 0) -> str:
+def _drawn(node: ast.AST, al: dict[str, str], bound: dict[str, list[ast.AST]], seen: set[int], depth: int = 0) -> str:
     """The random generator a value is computed from, directly or through names bound to such values and the module's
-    functions returning them (three levels)."""
-    for n in walk(node):
-        if g := _random_call(n, al):
-            return g
+    functions returning them (three levels; each bound value is looked at once per logged value). A value that another
+    function computes (``acc = train_and_eval(lr)``, even with a random ``lr``) is measured, not drawn: only random draws,
+    arithmetic and the module's own functions may make it up."""
+    calls = [n for n in walk(node) if isinstance(n, ast.Call)]
+    drawn = ""
+    for c in calls:
+        g = _random_call(c, al)
+        if not g and not _arithmetic(c, al) and not (isinstance(c.func, ast.Name) and f"{c.func.id}()" in bound):
+            return ""
+        drawn = drawn or g
+    if drawn:
+        return drawn
     if depth >= 3:
         return ""
     for n in walk(node):
         key = n.id if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else \
             f"{n.func.id}()" if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) else ""
         for v in bound.get(key, ()) if key else ():
-            if v is not node and (g := _drawn(v, al, bound, depth + 1)):
-                return g
+            if id(v) not in seen:
+                seen.add(id(v))
+                if g := _drawn(v, al, bound, seen, depth + 1):
+                    return g
     return ""
+
+
+_ARITHMETIC = frozenset({"float", "int", "round", "abs", "min", "max", "pow", "sum", "exp", "log", "log2", "log10", "sqrt", "sin", "cos",
+                         "tanh", "clip", "floor", "ceil"})
+
+
+def _arithmetic(c: ast.Call, al: dict[str, str]) -> bool:
+    """A builtin or math/numpy function of numbers (``round(x, 3)``, ``math.exp(-epoch)``, ``np.clip(v, 0, 1)``)."""
+    name = dotted(c.func)
+    q = qualified(name, al) or name
+    return name.rsplit(".", 1)[-1] in _ARITHMETIC and (q == name.rsplit(".", 1)[-1] or q.startswith(("math.", "numpy.")))
 
 
 def _logged_values(call: ast.AST) -> list[ast.AST]:
@@ -290,7 +311,7 @@ def made_up_metrics(tree: ast.Module, metric_calls: list[ast.AST]) -> str:
     found = ""
     for call in metric_calls:
         values = _logged_values(call)
-        drawn = [_drawn(v, al, bound) for v in values]
+        drawn = [_drawn(v, al, bound, {id(v)}) for v in values]
         if not values or not all(drawn):
             return ""
         found = found or drawn[0]

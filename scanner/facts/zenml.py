@@ -81,8 +81,8 @@ def through_project(index: FileIndex, e: FileEntry, al: dict[str, str]) -> dict[
     out = dict(al)
     for local, target in al.items():
         mod, _, name = target.rpartition(".")
-        if not mod or target.startswith("zenml."):
-            continue
+        if not mod or target.startswith("zenml.") or "deploy" not in f"{local} {name}".lower():
+            continue  # (only names that say they deploy are looked up: a wrapper module is read for nothing else)
         for f in ops.local_files(index, e.path, [mod]):
             q = ops.py_calls(index, f)[0].get(name, "")
             if q.startswith("zenml.integrations") and q.rsplit(".", 1)[-1] in DEPLOYERS:
