@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from mlscan.detector import Detector
 from mlscan.facts.commands import normpath
 from mlscan.facts.dvc_outputs import hashed, output_name, tracked_outputs
+from mlscan.facts.dvc_outputs import vocabulary as dvc_output_names
 from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
@@ -131,6 +132,9 @@ class DvcData(Detector):
     questions = ("D1", "D2", "E3")
     globs = ("**/*.dvc", "**/dvc.lock")
     signals = ("dvc.tracked_data", "dvc.lock")
+
+    def vocabulary(self, index: FileIndex) -> list[bytes]:
+        return dvc_output_names(index)  # the unused-output check asks which files hold every word of a name
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         naming: dict[bytes, set[str]] | None = None  # asked once, when the first .dvc output no stage reads is met

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlscan.detectors.dvc_data import _pieces
+from mlscan.detectors.dvc_data import DvcData, _pieces
 from mlscan.engine import run_detectors
 from mlscan.evidence import _notebook_lines
 from mlscan.facts.commands import invoked
@@ -76,7 +76,10 @@ def test_outputs_sharing_a_piece_named_nowhere_stay_unused(tmp_path: Path) -> No
 def test_output_names_are_words_of_the_scan_vocabulary(tmp_path: Path) -> None:
     repo = git_repo(tmp_path, {"data/a.csv.dvc": _dvc("a.csv"), "tests/fixtures/x.csv.dvc": _dvc("x.csv"),
                                "data/plain.dvc": "outs:\n- path: plain\n"})  # near misses: a test's data, no hash
-    assert vocabulary(FileIndex(resolve_target(str(repo)))) == [b"a.csv"]
+    index = FileIndex(resolve_target(str(repo)))
+    assert vocabulary(index) == [b"a.csv"]
+    assert list(DvcData().vocabulary(index)) == [b"a.csv"]  # what the engine registers before the words are split
+    assert all(not list(d.vocabulary(index)) for d in load_detectors() if d.id != "dvc.data")
 
 
 # ---------------------------------------------------------------- declared_libraries: no read that can add nothing

@@ -1,6 +1,6 @@
 """The data that ``.dvc`` files track with a hash (``dvc add``): each file's outputs, and their names as words of the
-scan's vocabulary (registered before files are split into words), so that dvc.data asks which files hold every word of a
-name before it searches any file for the name."""
+scan's vocabulary (dvc.data's ``Detector.vocabulary``, registered before files are split into words), so that dvc.data
+asks which files hold every word of a name before it searches any file for the name."""
 
 from __future__ import annotations
 
