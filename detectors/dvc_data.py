@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.commands import normpath
+from mlscan.facts.dvc_outputs import hashed, output_name, tracked_outputs
+from mlscan.facts.dvc_outputs import vocabulary as dvc_output_names
 from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
 from mlscan.valueclass import replace
 
@@ -73,24 +74,25 @@ _READERS = ("**/*.py", "**/*.ipynb", "**/*.sh", "**/*.bash", "**/Makefile", "**/
             "**/*.cfg", "**/*.ini", "**/Dockerfile", "**/*.dockerfile", "**/Jenkinsfile", "**/*.R", "**/*.sql", "**/dvc.lock")
 
 
-def _name(out: str) -> bytes:
-    return out.rsplit("/", 1)[-1].encode()  # its last part: code joins paths
-
-
 def _naming_files(index: FileIndex, names: set[bytes]) -> dict[bytes, set[str]]:
     """The files of code, CI or config naming each tracked path, in one sweep of the readers (a file is asked of each
-    name only when it names any: one sweep per .dvc output cost ~1 s each on a 100k-file repository)."""
+    name only when it names any: one sweep per .dvc output cost ~1 s each on a 100k-file repository). A file names a
+    path when it holds every word of the name (``train.csv``: train, csv; the names are words of the scan's vocabulary,
+    ``facts.dvc_outputs.vocabulary``, so this reads nothing) and the name itself; a notebook's words are its code
+    cells', so its JSON is searched as text."""
     found: dict[bytes, set[str]] = {n: set() for n in names}
     if not names:
         return found
+    every = tuple(sorted(names))
     groups = _pieces(names)
-    every = tuple(groups)
+    pieces = tuple(groups)
     for f in index.select(_READERS):
-        if index.contains(f.path, every):
+        text = f.path.endswith(".ipynb")
+        if (text or index.mentions(f.path, every)) and index.contains(f.path, pieces):
             for piece, members in groups.items():
                 if index.contains(f.path, (piece,)):
                     for n in members:
-                        if index.contains(f.path, (n,)):
+                        if (text or index.mentions(f.path, (n,))) and index.contains(f.path, (n,)):
                             found[n].add(f.path)
     return found
 
@@ -113,33 +115,14 @@ def _pieces(names: set[bytes], width: int = 4) -> dict[bytes, tuple[bytes, ...]]
     return groups
 
 
-def _hashed_dvc_files(index: FileIndex) -> Iterator[tuple[FileEntry, Any, list[str], list[str]]]:
-    """The project's .dvc files with a hashed output (a test's fixture data, ``tests/fixtures/x.dvc``, is not the data
-    the project's models learn from), each document as (entry, its ``outs``, their paths as written, the paths from
-    the repository's root)."""
-    for e in index.select(("**/*.dvc",)):
-        if e.test:
-            continue
-        for doc in index.yaml(e.path):
-            outs = doc.get("outs") if isinstance(doc, dict) else None
-            if isinstance(outs, list) and any(_hashed(o) for o in outs):
-                paths = [str(o.get("path", "")) for o in outs if isinstance(o, dict)]
-                folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
-                yield e, outs, paths, [normpath(f"{folder}/{p}") for p in paths if p]
-
-
 def _all_outputs(index: FileIndex) -> set[bytes]:
     """The last parts of every output of the project's hashed .dvc files."""
-    return {_name(o) for _, _, _, outs_at in _hashed_dvc_files(index) for o in outs_at}
+    return {output_name(o) for _, _, _, outs_at in tracked_outputs(index) for o in outs_at}
 
 
 def _mentioned(naming: dict[bytes, set[str]], out: str, dvc_file: str) -> bool:
     """Does code, CI or a config other than the .dvc file name the tracked path?"""
-    return any(p != dvc_file for p in naming.get(_name(out), ()))
-
-
-def _hashed(entry: object) -> bool:
-    return isinstance(entry, dict) and any(k in entry for k in ("md5", "etag", "checksum", "hash"))
+    return any(p != dvc_file for p in naming.get(output_name(out), ()))
 
 
 class DvcData(Detector):
@@ -150,9 +133,12 @@ class DvcData(Detector):
     globs = ("**/*.dvc", "**/dvc.lock")
     signals = ("dvc.tracked_data", "dvc.lock")
 
+    def vocabulary(self, index: FileIndex) -> list[bytes]:
+        return dvc_output_names(index)  # the unused-output check asks which files hold every word of a name
+
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         naming: dict[bytes, set[str]] | None = None  # asked once, when the first .dvc output no stage reads is met
-        for e, outs, paths, outs_at in _hashed_dvc_files(index):
+        for e, outs, paths, outs_at in tracked_outputs(index):
             line = outs.line_of(0) if hasattr(outs, "line_of") else 1
             attrs: dict[str, object] = {"kind": "dvc-file", "path": paths[0] if paths else "",
                                         "models_only": bool(paths) and all(_model_file(p) for p in paths)}
@@ -192,7 +178,7 @@ class DvcData(Detector):
                     stage_code: int | None = None  # the stage's hashed code: a file named for training first
                     code_name = ""
                     for i, d in enumerate(deps):
-                        if not _hashed(d):
+                        if not hashed(d):
                             continue
                         p = str(d.get("path", ""))
                         if p.endswith((".py", ".R", ".sh", ".ipynb", ".sql")):
@@ -206,7 +192,7 @@ class DvcData(Detector):
                             pinned = pinned or _item_line(deps, i)
                     outs = st.get("outs") or []
                     for i, o in enumerate(outs):
-                        if _hashed(o) and _model_path(str(o.get("path", ""))):
+                        if hashed(o) and _model_path(str(o.get("path", ""))):
                             model_outs = True
                             model_paths.append(str(o.get("path", "")))
                             facts.setdefault("model_outs", _item_line(outs, i))

@@ -43,6 +43,11 @@ class Detector:
     # a file only for the visitors that still read its tree, and hands the others None.
     visit_reads_tree: ClassVar[bool] = True
 
+    def vocabulary(self, index: FileIndex) -> Iterable[bytes]:
+        """Needles of this repository (names read from its files) that the detector will ask ``index.mentions`` about:
+        registered before files are split into words, so asking reads no file again. Cheap (a few small files)."""
+        return ()
+
     @classmethod
     def describe(cls) -> str:
         return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""

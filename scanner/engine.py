@@ -216,6 +216,8 @@ def scan(
     from .facts.unreached import vocabulary as module_names
 
     index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
+    for det in detectors:
+        index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
     from .jobs import auto_jobs, work_files
 
     work = work_files(index)
