@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 
+from ..ci.shell import word_may_hold
 from .commands import SHELLS, Cmd, head, words
 
 _VAR = re.compile(r"^\$(?:\{(\w+)\}|(\w+))$")
 _ASSIGN = re.compile(r"^(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$", re.S)
 MAX_HOPS = 8
-_JOINS = re.compile(r"[\"'\\]")  # what joins a shell word from pieces: quotes, a backslash
 
 
 def _same_script(a: Cmd, b: Cmd) -> bool:
@@ -57,7 +57,7 @@ def push_remote(cmds: list[Cmd], c: Cmd, env: dict[str, str]) -> str | None:
     """The URL a ``git push`` command pushes to, when the job's commands tell it; None otherwise (or not a push). A
     command whose text holds neither ``push`` nor a quote or backslash (which could join a ``push`` word from pieces) is
     none, told before it is split into words: a job's commands are each asked (Azure/azureml-examples: 62,000)."""
-    if "push" not in c.text and not _JOINS.search(c.text):
+    if not word_may_hold(c.text, "push"):
         return None
     w = words(c.text)
     if head(w) != "git" or "push" not in w[1:3]:
