@@ -27,8 +27,9 @@ from mlscan.facts.orchestration import (
 from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import statement_walk, walk
 from mlscan.facts.schedules import schedule_arg
-from mlscan.index import FileIndex, register_fact
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.index.paths import is_test_path
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import Value, setfield
 
@@ -177,9 +178,47 @@ DEPLOY_FACTS = register_fact("prefect.flow.deploys", _deploys, eager=lambda inde
                              and index.may_mention(path, DEPLOY_NEEDLES) and index.may_mention(path, SCHEDULE_NEEDLES))
 
 
+# a name a module may define as a task (``def name``, ``name = ...``; a backslash may continue the line, a parenthesis close
+# the target), as its text writes it
+_DEFINED = lazy_re(r"\bdef[\s\\]+(\w+)|(\w+)[\s\\)]*=(?!=)")
+
+
+def _code_text(index: FileIndex, e: FileEntry) -> str | None:
+    """The text of a Python file when its parsed code reads as written there (None: a template, rendered before it is
+    parsed; non-ASCII text, whose identifiers are NFKC-normalised when parsed; unreadable)."""
+    text = None if e.template else index.text(e.path)
+    return text if text is not None and text.isascii() else None
+
+
+def _may_define_flow(index: FileIndex, e: FileEntry) -> bool:
+    """May the file define a flow: ``@flow``/``@prefect.flow`` or Prefect 1's ``with Flow(...) as flow:``? Not when its
+    text names neither ``flow`` nor ``Flow``."""
+    text = _code_text(index, e)
+    return text is None or "flow" in text or "Flow" in text
+
+
+def _may_define_any(index: FileIndex, e: FileEntry, names: set[str]) -> bool:
+    """May the file define one of ``names`` (a task: a function, or a module-level task instance)? Not when its text
+    defines none of them by name (``_DEFINED``)."""
+    text = _code_text(index, e)
+    return text is None or any(a in names or b in names for a, b in _DEFINED.findall(text))
+
+
 def _flows(index: FileIndex) -> dict[str, _Flow]:
-    files = [(e.path, f) for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)
-             for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
+    """The flows of the repository's Python files that import Prefect, with their steps and edges. A file that cannot
+    define a flow (``_may_define_flow``) adds only task names, which count only when a flow calls them: it is read
+    (parsed) only when it may define a name some flow calls, or when its fact is at hand."""
+    entries = [e for e in index.select(("**/*.py",)) if not e.test and index.mentions(e.path, PREFECT)]
+    flowless = [not _may_define_flow(index, e) for e in entries]
+    files = [(e.path, f) for e, skip in zip(entries, flowless) if not skip for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
+    # the first name of every callee a flow's events name (``extract``, ``extract.submit``, ``extract.map``): a task
+    # name counts (``_task_name``) only when it is one of them
+    called = {ev[1].split(".")[0] for _, (_, flows_, _) in files for flow in flows_ for ev in flow[3]}
+    called |= {x.split(".")[0] for _, (_, flows_, _) in files for flow in flows_ for ev in flow[3] if ev[0] == "c" for x in ev[3]}
+    called.discard("")  # a callee with no name (``f()()``, ``fs[0]()``): no task has it
+    files += [(e.path, f) for e, skip in zip(entries, flowless) if skip and called
+              and (index.fact_at_hand(e.path, FLOW_FACTS) or _may_define_any(index, e, called))
+              for f in [index.fact(e.path, FLOW_FACTS)] if f is not None]
     task_names = {name for _, (tasks, _, _) in files for name in tasks}
     stub_tasks = {name for _, (_, _, stubs) in files for name in stubs}
     flows: dict[str, _Flow] = {}

@@ -113,6 +113,15 @@ def _shell_flow(script: str, strict: bool) -> list[ShellCommand]:
 _SHLEX_SPECIAL = lazy_re(r"""['"\\#]|[^\x20-\x7e\t\n\r]""")  # quotes, escapes, comments, other whitespace, non-ASCII
 
 
+_JOINS = lazy_re(r"""['"\\]""")  # what joins a shell word from parts: quotes, a backslash
+
+
+def word_may_hold(command: str, piece: str) -> bool:
+    """May a shell word of ``command`` (``argv``) contain ``piece``? Only when the text holds it, or a quote or backslash
+    can join it from parts (``pu"sh"``): a test before splitting the words of each of many commands."""
+    return piece in command or _JOINS.search(command) is not None
+
+
 def argv(command: str) -> list[str]:
     """Shell words (``shlex``, comments dropped); a plain command is split directly, and results are memoised:
     the same CI command lines are asked about by many detectors (55,000 calls on a 100k-file repository)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..ci.shell import word_may_hold
 from .commands import SHELLS, Cmd, head, words
 
 _VAR = re.compile(r"^\$(?:\{(\w+)\}|(\w+))$")
@@ -53,7 +54,11 @@ def resolve_word(cmds: list[Cmd], c: Cmd, word: str, env: dict[str, str], hops: 
 
 
 def push_remote(cmds: list[Cmd], c: Cmd, env: dict[str, str]) -> str | None:
-    """The URL a ``git push`` command pushes to, when the job's commands tell it; None otherwise (or not a push)."""
+    """The URL a ``git push`` command pushes to, when the job's commands tell it; None otherwise (or not a push). A
+    command whose text holds neither ``push`` nor a quote or backslash (which could join a ``push`` word from pieces) is
+    none, told before it is split into words: a job's commands are each asked (Azure/azureml-examples: 62,000)."""
+    if not word_may_hold(c.text, "push"):
+        return None
     w = words(c.text)
     if head(w) != "git" or "push" not in w[1:3]:
         return None

@@ -26,7 +26,7 @@ from . import ops, tracking
 from .orchestration import dig, k8s_objects, trainingish, walk_dicts, words
 from .place import EXPLORATION_DIRS, place
 from .pyast import walk
-from .wiring import FILE_FACTS, SCRIPT_NEEDLES, file_imports, orchestrated
+from .wiring import FILE_FACTS, file_imports, may_be_root, orchestrated
 
 MAX_CLOSURE = 400  # project modules followed from one entry point
 MAX_FILES = 3000  # a project larger than this is not census-taken (the wiring graph stops at the same size)
@@ -209,7 +209,10 @@ def _census(index: FileIndex) -> list[TrainingEntry]:
             deps[vp] = out
         return deps[vp]
 
-    scripts = [e for e in files if e.suffix == ".py" and index.mentions(e.path, SCRIPT_NEEDLES)]
+    # a script is an entry only when it defines an orchestrator's pipeline or guards ``__main__`` (_entries): a file naming
+    # no orchestrator but the repository's own package, nor ``__main__``, cannot (wiring.may_be_root), and is not parsed
+    # for it (PrefectHQ/prefect: ~100 modules of its own source)
+    scripts = [e for e in files if e.suffix == ".py" and may_be_root(index, e.path)]
     entries = _entries(index, scripts, by_vpath, deps_of)
     if not any(t.tracked for t in entries):
         # no tracked script: notebooks may be the workflow (or hold the only tracker)

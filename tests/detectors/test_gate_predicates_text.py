@@ -56,3 +56,20 @@ def test_verdicts_of_a_module_without_ordering_operator_need_no_parse(tmp_path: 
     assert ix.fact("checks/helpers.py", PREDICATES) == []  # arrows and a shift, no ordering comparison
     assert ("checks/helpers.py", "python") not in ix.parse_counts
     assert ix.fact("notebooks/check.ipynb", PREDICATES) == ["good"]  # its code is not its JSON text as written: parsed
+
+
+def test_metric_assertions_of_a_test_file_without_comparison_need_no_parse(tmp_path: Path) -> None:
+    from mlscan.detectors.gate_metric import _COMPARING_ASSERTS, ASSERTION
+    from mlscan.facts.gates import _ASSERT_CMP
+
+    assert all(any(c in name for c in _COMPARING_ASSERTS) for name in _ASSERT_CMP)
+    model = "from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression().fit(X, y)\n"
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
+        "tests/test_equal.py": model + "\n\ndef test_shape() -> None:\n    assert model.score(X, y) == 1.0\n",
+        "tests/test_assert.py": model + "\n\ndef test_auc():\n    assert model.score(X, y) >= 0.8\n",
+        "tests/test_unittest.py": model + "\n\nclass T:\n    def test_auc(self):\n        self.assertGreaterEqual(model.score(X, y), 0.8)\n",
+    }))))
+    assert ix.fact("tests/test_equal.py", ASSERTION) == 0
+    assert ("tests/test_equal.py", "python") not in ix.parse_counts  # no ordering operator, no assertGreater/assertLess
+    assert ix.fact("tests/test_assert.py", ASSERTION) == 6
+    assert ix.fact("tests/test_unittest.py", ASSERTION) == 7

@@ -64,3 +64,18 @@ def test_declarations_of_own_packages(tmp_path: Path) -> None:
         "pipelines/kfp/__init__.py": "",  # a folder named like a tool that no manifest declares
     })
     assert own_packages(ix) == (("dagster_ext", "lib/src/dagster_ext"), ("kfp", "sdk/python/kfp"), ("kfp_plugin", "plugins/kfp_plugin"))
+
+
+def test_training_census_reads_no_file_naming_only_its_own_package(tmp_path: Path) -> None:
+    """training_entries' census takes as candidates only files that may be roots (wiring.may_be_root): a module naming
+    nothing but the repository's own orchestrator package, nor ``__main__``, cannot be an entry and is not parsed for it.
+    Near miss: a script of the same repository that guards ``__main__`` and trains is still an entry."""
+    from mlscan.facts.training_entries import training_entries
+
+    train = ("import mlflow\nimport prefect\nfrom sklearn.linear_model import LinearRegression\n\n"
+             "if __name__ == '__main__':\n    mlflow.log_param('a', 1)\n    LinearRegression().fit([[1]], [1])\n")
+    ix = _index(tmp_path, {"pyproject.toml": '[project]\nname = "prefect"\n', **_FILES, "scripts/train.py": train,
+                           "src/prefect/utilities/fit.py": "import prefect\n\n\ndef fit(model, x, y):\n    return model.fit(x, y)\n"})
+    assert [(t.path, t.tracked) for t in training_entries(ix)] == [("scripts/train.py", True)]
+    assert ("src/prefect/utilities/fit.py", "python") not in ix.parse_counts
+    assert ("examples/etl.py", "python") not in ix.parse_counts
