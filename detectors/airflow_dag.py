@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from mlscan.ci import is_placeholder
 from mlscan.detector import Detector
+from mlscan.facts.gates import code_gates, copies_model, metric_comparisons, promotes
+from mlscan.facts.ops import aliases, local_files
 from mlscan.facts.orchestration import (
     DRIFT_WORDS,
     call_tail,
@@ -18,6 +20,7 @@ from mlscan.facts.orchestration import (
     kwarg,
     literal,
     metric_compare,
+    scores_only,
     tail,
     training_code,
     trainingish,
@@ -26,7 +29,7 @@ from mlscan.facts.orchestration import (
 from mlscan.facts.placeholders import stub_function
 from mlscan.facts.pyast import walk
 from mlscan.facts.schedules import EVENT_SCHEDULES, schedule_arg
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
@@ -161,8 +164,45 @@ class AirflowDag(Detector):
                     yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
                                      attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
                                             "training": training, "data_io": data_io,
+                                            **({"scoring": True} if not training and scores_only(scope, funcs) else {}),
                                             **{k: attrs[k] for k in ("trains", "conditional", "named_training") if k in attrs}})
                 yield from self._triggers(index, e.path, line, ops, funcs, tree, training, active, trigger)
+                yield from self._task_gates(index, e, tree, scope, real, funcs, flow, active)
+
+    def _task_gates(self, index: FileIndex, e: FileEntry, tree: ast.Module, scope: ast.AST, real: list[ast.Call], funcs: dict,
+                    flow: set[str], active: bool) -> Iterator[Finding]:
+        """A task whose callable, here or in a project module the DAG imports, holds the model to a metric before a task
+        that publishes it: a short-circuit or branch task comparing a metric (its ``False`` skips what follows), or a task
+        that raises or exits below a threshold (a failed task fails the tasks after it, unless their ``trigger_rule`` runs
+        them anyway). The local short-circuit and branch callables are ``_triggers``' own."""
+        named = _task_names(scope, real, flow)
+        succ = _downstream(scope, flow)
+        imported = _imported_callables(index, e, tree)
+        for var, call in named.items():
+            fn_node = kwarg(call, "python_callable") if call_tail(call).endswith("Operator") else call.func
+            name = fn_node.id if isinstance(fn_node, ast.Name) else ""
+            short = "Branch" in call_tail(call) or "ShortCircuit" in call_tail(call) or name in funcs and any(
+                tail(dotted(d.func if isinstance(d, ast.Call) else d)) in _BRANCH_DECORATORS for d in funcs[name].decorator_list)
+            if short and name in funcs:
+                continue  # judged by _triggers
+            found = imported.get(name) if name not in funcs else (e.path, funcs[name])
+            if found is not None:
+                path, fn = found
+                module = index.python(path)
+                line = _task_gate_line(module, fn, short) if module is not None else None
+            elif call_tail(call) == "BashOperator":  # ``bash_command="python scripts/check_accuracy.py"`` exiting non-zero
+                path, line = next(((p, ln) for p, module in _bash_scripts(index, call) if (ln := _task_gate_line(module, module, False))),
+                                  ("", None))
+            else:
+                continue
+            if line is None:
+                continue
+            after = [named[v] for v in _reach(succ, var) if v in named]
+            if not any(_publishes(c, funcs, imported) and (short or _waits_for_success(c)) for c in after):
+                continue
+            yield self.found("gate.metric", index, path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
+                             extra=(self.evidence(index, e.path, call.lineno),),
+                             attrs={"tool": "airflow", "blocking": True, "kind": "branch" if short else "task-threshold"})
 
     def _triggers(self, index: FileIndex, path: str, line: int, ops: list[ast.Call], funcs: dict, tree: ast.Module,
                   training: bool, active: bool, trigger: str) -> Iterator[Finding]:
@@ -265,6 +305,69 @@ def _routes_gate_result(index: FileIndex, body: ast.AST, ops: list[ast.Call], fu
                 if tree is not None and metric_compare(tree) is not None:
                     return True
     return False
+
+
+def _imported_callables(index: FileIndex, e: FileEntry, tree: ast.Module) -> dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Names the DAG file imports from the project's own modules -> (file, the function defined there)
+    (``from src.pipeline import check_accuracy``)."""
+    out: dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    for local, qual in aliases(tree).items():
+        mod, _, fn = qual.rpartition(".")
+        if not mod:
+            continue
+        for f in local_files(index, e.path, [mod]):
+            t = index.python(f.path) if not f.test else None
+            d = functions(t).get(fn) if t is not None else None
+            if d is not None:
+                out[local] = (f.path, d)
+                break
+    return out
+
+
+def _bash_scripts(index: FileIndex, op: ast.Call) -> Iterator[tuple[str, ast.Module]]:
+    """The project's Python scripts a BashOperator's command runs (``python scripts/check.py``), parsed."""
+    for script in _PY_SCRIPT.findall(_text(kwarg(op, "bash_command"))):
+        for f in index.select((f"**/{script.rsplit('/', 1)[-1]}",)):
+            tree = None if f.test or not ("/" + script.lstrip("./")).endswith("/" + f.path) else index.python(f.path)
+            if tree is not None:
+                yield f.path, tree
+
+
+def _task_gate_line(module: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, short: bool) -> int | None:
+    """The line where a task's callable (defined in ``module``, whose constants may hold its threshold; or the whole
+    script a bash task runs) holds the model to a metric: for a short-circuit or branch task, a metric comparison (the
+    returned verdict routes); for any other task, a comparison that raises or exits (``code_gates``)."""
+    first, last = (1, 10**9) if isinstance(fn, ast.Module) else (fn.lineno, fn.end_lineno or fn.lineno)
+    if short:
+        return next((c.lineno for c in metric_comparisons(module) if first <= c.lineno <= last), None)
+    for g in code_gates(module.body, ()):
+        if first <= g.line <= last and g.paths and g.kind in ("threshold", "champion_challenger", "assert") and g.tool != "file-copy":
+            return g.compare or g.line
+    return None
+
+
+# trigger rules that run a task although a task before it failed (Airflow's "Trigger Rules")
+_RUNS_ANYWAY = frozenset({"all_done", "always", "one_success", "one_failed", "one_done", "all_failed", "none_skipped",
+                          "all_skipped", "dummy"})
+_PUBLISH_WORDS = _ROUTE_WORDS | {"copy", "upload", "export", "ship", "promote", "swap"}
+
+
+def _waits_for_success(call: ast.Call) -> bool:
+    rule = literal(kwarg(call, "trigger_rule"), None)
+    rule = rule if isinstance(rule, str) else tail(dotted(kwarg(call, "trigger_rule"))).lower()
+    return rule not in _RUNS_ANYWAY
+
+
+def _publishes(call: ast.Call, funcs: dict, imported: dict) -> bool:
+    """Does a task publish the model: named for it (task id or callable: publish, deploy, register, copy, upload ...)
+    or its callable registers, promotes or copies a model file?"""
+    fn_node = kwarg(call, "python_callable") if call_tail(call).endswith("Operator") else call.func
+    name = fn_node.id if isinstance(fn_node, ast.Name) else ""
+    task_id = _text(kwarg(call, "task_id"))
+    if (words(task_id) | words(name)) & _PUBLISH_WORDS:
+        return True
+    fn = funcs.get(name) or (imported[name][1] if name in imported else None)
+    return fn is not None and (promotes(fn) or copies_model(fn))
 
 
 def _echo_only(op: ast.Call) -> bool:

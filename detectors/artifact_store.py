@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops, tracking
+from mlscan.facts import ops, sagemaker_artifacts, tracking
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
+from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
 from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.wiring import only_tests_import
@@ -99,6 +100,7 @@ class ArtifactStore(Detector):
                 continue  # ``gsutil cp pipeline.yaml gs://<artifacts bucket>/pipelines/``: a spec, not a model
             yield self.found("artifact.store", index, path, line, strength=Strength.STRONG if auto else Strength.MEDIUM,
                              attrs={"kind": kind, "how": "copy", "direction": direction, "wired": auto})
+        yield from self._sagemaker_cli(index, cmds, once)
         for e in index.select(("**/*.py", "**/*.ipynb")):
             hit = index.fact(e.path, FILE_FACTS) if index.mentions(e.path, NEEDLES) else None
             if not hit:
@@ -131,6 +133,26 @@ class ArtifactStore(Detector):
                     yield self.found("artifact.store", index, e.path, i, strength=Strength.MEDIUM,
                                      attrs={"kind": _kind(m.group(2)), "how": "mlflow-artifact-root"})
 
+
+    def _sagemaker_cli(self, index: FileIndex, cmds: list[tuple[str, int, str, bool]],
+                       once: Callable[[str, str], bool]) -> Iterator[Finding]:
+        """``aws sagemaker create-model`` whose container takes the model from S3 (``ModelDataUrl``), or ``aws sagemaker
+        create-training-job`` writing it there (``S3OutputPath``), in inline JSON, shorthand or a ``file://`` request
+        file: the model artifact lives in the bucket the deploy reads it from."""
+        for path, line, text, auto in cmds:
+            if "sagemaker" not in text or text.lstrip().startswith("#"):
+                continue
+            hit = sagemaker_artifacts.cli_model_location(index, path, text)
+            # (a variable is the location read at run time, e.g. from describe-training-job; a literal may be a template's)
+            if hit is None or not hit[1].startswith("$") and placeholder_value(hit[1]) or not once(path, "sagemaker-cli"):
+                continue
+            op, _where, source = hit
+            extra = ()
+            if source is not None and (at := sagemaker_artifacts.key_line(index, source)) is not None:
+                extra = (self.evidence(index, source, at, strength=Strength.MEDIUM),)
+            yield self.found("artifact.store", index, path, line, strength=Strength.STRONG if auto else Strength.MEDIUM, extra=extra,
+                             attrs={"kind": "s3", "how": "sagemaker-cli", "direction": "download" if op == "create-model" else "upload",
+                                    "wired": auto})
 
     def _azureml_outputs(self, index: FileIndex, once: Callable[[str, str], bool]) -> Iterator[Finding]:
         """An Azure ML command or pipeline job (CLI v2 YAML) whose training step writes an output to a named datastore

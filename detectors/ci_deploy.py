@@ -27,12 +27,13 @@ from mlscan.facts.ci_vocab import (
     python_deploy,
     runs_service,
     serving_infra,
+    smoke_run,
     unbuilt_image,
     workdir,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
 from mlscan.facts.git_remote import push_remote
-from mlscan.facts.placeholders import placeholder_value
+from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -222,6 +223,8 @@ class CiDeploy(Detector):
                     active = False  # a repository the reader still has to fill in (``github.com/USERNAME/...``): nothing syncs
                 if target == "gitops":
                     ships.setdefault((step.path, step.line), gitops_ships_model(step.name, step.with_))
+                if target and unfilled_settings((v for _, v in step.with_), job.env):
+                    active = False  # a starter workflow's ``service: ${{ env.ECS_SERVICE }}`` still ``MY_ECS_SERVICE``: deploys nothing
                 if target and (callee := local_workflow(step.uses)) \
                         and (hit := deciding_command(index, jobs, callee, _serving_deploy)) and (step.path, step.line) not in deploys:
                     # a call of a reusable deploy workflow is cited at the called workflow's deploy command
@@ -239,8 +242,9 @@ class CiDeploy(Detector):
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
                 target = deploy_command(text)
-                if not target and built and runs_service(text, built):
-                    target = "vm"  # the image the job built, started detached and kept up on the project's own runner
+                if not target and built and runs_service(text, built) \
+                        and not smoke_run(text, [d.text for d in cmds[cmds.index(c) + 1:]], c.step.name):
+                    target = "vm"  # the image the job built, started detached and kept up on the project's own runner (not a smoke test)
                 if not target and job.self_hosted and (files := compose_up_detached(text)) is not None \
                         and compose_builds_service(index, files, c.cwd):
                     target = "vm"  # the project's own services built and started by compose on the project's own runner
@@ -259,7 +263,7 @@ class CiDeploy(Detector):
                 target = target or python_deploy(index, c)
                 if not target and (url := push_remote(cmds, c, env)):
                     target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
-                ran = c.active
+                ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run
                 if target and (key not in deploys or (ran and not deploys[key][1])):

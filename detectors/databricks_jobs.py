@@ -20,6 +20,7 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _BUNDLE = ("databricks.yml", "databricks.yaml", "bundle.yml")
 _NONBLOCKING = {"dry_run", "dry-run", "dryrun", "disabled", "disable", "off", "warn", "log_only", "report"}
@@ -112,6 +113,25 @@ def _params(t: dict) -> dict:
             if isinstance(p, dict):
                 return p
     return {}
+
+
+# a task parameter naming the data it reads (``training_data_path``, ``input_table_name``, ``pickup_features_table``), not
+# what it writes, the model, the experiment or the run's settings
+_DATA_WORDS = frozenset({"data", "dataset", "table", "input", "source", "features", "raw"})
+_NOT_DATA_WORDS = frozenset({"output", "model", "experiment", "env", "git", "checkpoint", "predictions", "mode", "monitor", "monitored"})
+
+
+def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
+    """(line, structural path) of the first data parameter of the first training task that declares one (a validation
+    task's input is no model input: then the DAG's edge shows the lineage)."""
+    for t in tasks:
+        if trainingish(*_task_text(t)):
+            params = _params(t)
+            for k, v in params.items():
+                w = words(str(k))
+                if w & _DATA_WORDS and not w & _NOT_DATA_WORDS and isinstance(v, str) and v.strip() and (ln := line_of(params, k)):
+                    return ln, f"tasks.{t.get('task_key', '?')}.parameters.{k}"
+    return None
 
 
 def _gate_mode(params: dict) -> tuple[Any, bool] | None:
@@ -216,7 +236,10 @@ class DatabricksJobs(Detector):
                 yield self.found("retrain.trigger", index, e.path, line_of(job, "trigger"), strength=st if on else Strength.WEAK,
                                  attrs={"tool": "databricks", "kind": "data_arrival", "active": on})
             if len(tasks) >= 2 and any(t.get("depends_on") for t in tasks):
-                yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
+                # the data a task declares it reads (the training task's first): where raw data enters the pipeline
+                data_in = _data_input(tasks)
+                extra = (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="lineage_edge"),) if data_in else ()
+                yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM, extra=extra,
                                  attrs={"tool": "databricks", "job": key, "steps": len(tasks), "active": active})
             for t in tasks:
                 if parent is not None:

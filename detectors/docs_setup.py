@@ -85,11 +85,19 @@ _PROJECT_INSTALL = lazy_re(
     r"make\s+(install|setup|requirements|deps|dependencies|env|venv|init|bootstrap)\s*$|docker[\s-]compose\s+(.*\s)?up\b)")
 
 
+# a command that creates a new project from a template (cookiecutter, copier, ``databricks bundle init``, ``kedro new``,
+# ``uv init``, ``npx create-...``): it starts another project, it neither installs nor runs this one
+_SCAFFOLD = lazy_re(r"^\s*(cookiecutter\b|copier\s+(copy|new|run)\b|databricks\s+bundle\s+init\b|dbx\s+init\b|kedro\s+new\b|"
+                    r"(uv|poetry|pdm|hatch|rye|pixi|cargo)\s+(init|new)\b|django-admin\s+startproject\b|npx\s+create-|"
+                    r"(npm|yarn|pnpm)\s+(init|create)\b|mlflow\s+recipes\s+create\b|zenml\s+init\b)")
+
+
 def _guidance(cmd: str) -> bool:
-    """A command a page gives as guidance for changing the project or as a template, not a set-up step."""
+    """A command a page gives as guidance for changing the project or as a template, not a set-up step: adding a
+    dependency, an install of a placeholder package, creating a new project from a template."""
     words = cmd.split()
-    return bool(_ADDS_DEPENDENCY.match(cmd)) or (bool(words) and words[0] in _PACKAGE_MANAGERS and classify(cmd) == INSTALL
-                                                  and any(_PLACEHOLDER_WORD.match(w) for w in words[1:]))
+    return bool(_ADDS_DEPENDENCY.match(cmd) or _SCAFFOLD.match(cmd)) or (
+        bool(words) and words[0] in _PACKAGE_MANAGERS and classify(cmd) == INSTALL and any(_PLACEHOLDER_WORD.match(w) for w in words[1:]))
 
 
 def _tests_only(cmd: str) -> bool:

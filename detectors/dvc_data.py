@@ -7,13 +7,16 @@ metrics and plots) has nothing to link a data version to (``model: false``)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.commands import normpath
+from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.orchestration import words
 from mlscan.facts.served import links_file
-from mlscan.index import FileIndex
+from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
 from mlscan.valueclass import replace
 
@@ -42,13 +45,12 @@ def _tracks(path_words: list[set[str]]) -> str:
 def _stage_deps(index: FileIndex) -> frozenset[str]:
     """The repository-relative paths dvc.yaml stages depend on (relative to the file and the stage's ``wdir``)."""
     out: set[str] = set()
-    for e in index.select(("**/dvc.yaml",)):
-        if e.test:
+    for f in dvc_files(index):
+        if f.entry.test:
             continue
-        base = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
-        for doc in index.yaml(e.path):
-            stages = doc.get("stages") if isinstance(doc, dict) else None
-            for st in stages.values() if isinstance(stages, dict) else ():
+        base = f.entry.path.rsplit("/", 1)[0] if "/" in f.entry.path else ""
+        for _, stages in f.documents:
+            for st in stages.values():
                 if not isinstance(st, dict):
                     continue
                 wdir = str(st.get("wdir") or "")
@@ -81,28 +83,54 @@ def _naming_files(index: FileIndex, names: set[bytes]) -> dict[bytes, set[str]]:
     found: dict[bytes, set[str]] = {n: set() for n in names}
     if not names:
         return found
-    every = tuple(sorted(names))
+    groups = _pieces(names)
+    every = tuple(groups)
     for f in index.select(_READERS):
         if index.contains(f.path, every):
-            for n in every:
-                if index.contains(f.path, (n,)):
-                    found[n].add(f.path)
+            for piece, members in groups.items():
+                if index.contains(f.path, (piece,)):
+                    for n in members:
+                        if index.contains(f.path, (n,)):
+                            found[n].add(f.path)
     return found
 
 
-def _all_outputs(index: FileIndex) -> set[bytes]:
-    """The last parts of every output of the project's hashed .dvc files."""
-    names: set[bytes] = set()
+def _pieces(names: set[bytes], width: int = 4) -> dict[bytes, tuple[bytes, ...]]:
+    """The names grouped under a piece of ``width`` bytes they share (the piece most of them hold first), so a file is
+    searched once per piece, not once per name (``data/a.csv`` ... ``data/z.csv``: ``.csv``); a name that shares no
+    piece with another is its own piece. A file without a piece names none of its group's names."""
+    groups: dict[bytes, tuple[bytes, ...]] = {}
+    left = set(names)
+    while left:
+        counts = Counter(p for n in left for p in {n[i : i + width] for i in range(len(n) - width + 1)})
+        piece, count = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(b"", 0))
+        if count < 2:
+            groups.update((n, (n,)) for n in sorted(left))
+            break
+        members = tuple(sorted(n for n in left if piece in n))
+        groups[piece] = members
+        left.difference_update(members)
+    return groups
+
+
+def _hashed_dvc_files(index: FileIndex) -> Iterator[tuple[FileEntry, Any, list[str], list[str]]]:
+    """The project's .dvc files with a hashed output (a test's fixture data, ``tests/fixtures/x.dvc``, is not the data
+    the project's models learn from), each document as (entry, its ``outs``, their paths as written, the paths from
+    the repository's root)."""
     for e in index.select(("**/*.dvc",)):
         if e.test:
             continue
         for doc in index.yaml(e.path):
             outs = doc.get("outs") if isinstance(doc, dict) else None
             if isinstance(outs, list) and any(_hashed(o) for o in outs):
+                paths = [str(o.get("path", "")) for o in outs if isinstance(o, dict)]
                 folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
-                names.update(_name(normpath(f"{folder}/{o.get('path', '')}")) for o in outs
-                             if isinstance(o, dict) and o.get("path"))
-    return names
+                yield e, outs, paths, [normpath(f"{folder}/{p}") for p in paths if p]
+
+
+def _all_outputs(index: FileIndex) -> set[bytes]:
+    """The last parts of every output of the project's hashed .dvc files."""
+    return {_name(o) for _, _, _, outs_at in _hashed_dvc_files(index) for o in outs_at}
 
 
 def _mentioned(naming: dict[bytes, set[str]], out: str, dvc_file: str) -> bool:
@@ -124,28 +152,21 @@ class DvcData(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         naming: dict[bytes, set[str]] | None = None  # asked once, when the first .dvc output no stage reads is met
-        for e in index.select(("**/*.dvc",)):
-            if e.test:
-                continue  # a test's fixture data (tests/fixtures/x.dvc), not the data the project's models learn from
-            for doc in index.yaml(e.path):
-                outs = doc.get("outs") if isinstance(doc, dict) else None
-                if isinstance(outs, list) and any(_hashed(o) for o in outs):
-                    line = outs.line_of(0) if hasattr(outs, "line_of") else 1
-                    paths = [str(o.get("path", "")) for o in outs if isinstance(o, dict)]
-                    attrs: dict[str, object] = {"kind": "dvc-file", "path": paths[0] if paths else "",
-                                                "models_only": bool(paths) and all(_model_file(p) for p in paths)}
-                    folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
-                    tracks = _tracks([words(f"{folder}/{p}") for p in paths])
-                    if tracks:
-                        attrs["tracks"] = tracks  # versioned, but not the data a model learns from
-                    outs_at = [normpath(f"{folder}/{p}") for p in paths if p]
-                    if any(_stage_dep(index, o) for o in outs_at):
-                        attrs["stage_dep"] = True  # a dvc.yaml stage reads it: the data the pipeline runs on
-                    elif outs_at and naming is None:
-                        naming = _naming_files(index, _all_outputs(index))
-                    if "stage_dep" not in attrs and outs_at and not any(_mentioned(naming or {}, o, e.path) for o in outs_at):
-                        attrs["unused"] = True  # no stage, code, CI or config names it: tracked, but nothing reads it
-                    yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
+        for e, outs, paths, outs_at in _hashed_dvc_files(index):
+            line = outs.line_of(0) if hasattr(outs, "line_of") else 1
+            attrs: dict[str, object] = {"kind": "dvc-file", "path": paths[0] if paths else "",
+                                        "models_only": bool(paths) and all(_model_file(p) for p in paths)}
+            folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
+            tracks = _tracks([words(f"{folder}/{p}") for p in paths])
+            if tracks:
+                attrs["tracks"] = tracks  # versioned, but not the data a model learns from
+            if any(_stage_dep(index, o) for o in outs_at):
+                attrs["stage_dep"] = True  # a dvc.yaml stage reads it: the data the pipeline runs on
+            elif outs_at and naming is None:
+                naming = _naming_files(index, _all_outputs(index))
+            if "stage_dep" not in attrs and outs_at and not any(_mentioned(naming or {}, o, e.path) for o in outs_at):
+                attrs["unused"] = True  # no stage, code, CI or config names it: tracked, but nothing reads it
+            yield self.found("dvc.tracked_data", index, e.path, line, strength=Strength.STRONG, attrs=attrs)
         for e in index.select(("**/dvc.lock",)):
             if e.test:
                 continue  # a test fixture's lock records the fixture's run, not the project's pipeline

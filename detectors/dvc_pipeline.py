@@ -10,6 +10,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts.commands import head, words
+from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.orchestration import trainingish
 from mlscan.index import FileIndex
 from mlscan.model import Evidence, Finding, Strength, clean_snippet
@@ -26,12 +27,12 @@ class DvcPipeline(Detector):
     signals = ("dvc.pipeline", "tracking.run")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
-        for e in index.select(self.globs):
+        for f in dvc_files(index):
+            e = f.entry
             if e.test:
                 continue  # a test fixture's pipeline (tests/fixtures/pipeline/dvc.yaml) exercises the tooling, it is not the project's
-            for doc in index.yaml(e.path):
-                stages = doc.get("stages") if isinstance(doc, dict) else None
-                if not isinstance(stages, dict) or not stages:
+            for doc, stages in f.documents:
+                if not stages:
                     continue
                 with_io = [n for n, st in stages.items() if isinstance(st, dict) and st.get("deps") and (st.get("outs") or st.get("metrics"))]
                 metrics = any(isinstance(st, dict) and _reads_metrics(st) for st in stages.values())

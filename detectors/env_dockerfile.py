@@ -110,14 +110,20 @@ class EnvDockerfile(Detector):
                 continue
             done: set[str] = set()
             for doc in index.yaml(e.path):
-                for d in ops.walk_dicts(doc):
-                    for key, kind in (("spark_version", "databricks"), ("base_image", "container")):
-                        v = d.get(key)
-                        if isinstance(v, str) and kind not in done:
-                            done.add(kind)
-                            ok = bool(re.match(r"\d+\.\d+\.", v)) if kind == "databricks" else _base_pinned(v)
-                            yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
-                                             attrs={"kind": kind, "image": v, "pinned": ok})
+                used = _used_cluster_lines(doc)
+                specs = [(d, key, kind) for d in ops.walk_dicts(doc) for key, kind in (("spark_version", "databricks"), ("base_image", "container"))
+                         if isinstance(d.get(key), str)]
+                # a cluster spec a job uses before an anchor no job refers to (a bundle file's ``new_cluster: &new_cluster``
+                # left after its job was removed)
+                specs.sort(key=lambda s: used is not None and s[2] == "databricks" and s[0].line_of(s[1]) not in used)
+                for d, key, kind in specs:
+                    v = d.get(key)
+                    if kind not in done:
+                        done.add(kind)
+                        ok = bool(re.match(r"\d+\.\d+\.", v)) if kind == "databricks" else _base_pinned(v)
+                        unused = used is not None and kind == "databricks" and d.line_of(key) not in used
+                        yield self.found("env.runtime", index, e.path, d.line_of(key), strength=Strength.MEDIUM,
+                                         attrs={"kind": kind, "image": v, "pinned": ok, **({"unused": True} if unused else {})})
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not index.mentions(e.path, _RUNTIME_WORDS):
                 continue
@@ -131,6 +137,21 @@ class EnvDockerfile(Detector):
             yield self.found("env.runtime", index, e.path, line, snippet=snip, strength=Strength.MEDIUM,
                              attrs={"kind": kind, "image": image, "pinned": ok, **({"installs": installs} if installs is not None else {}),
                                     **({"component": True} if kind == "kfp" else {})})
+
+
+# the sections of a Databricks asset bundle (``resources``, ``targets``) and of a dbx deployment file (``environments``)
+# that define what runs; other top-level keys of such a file only hold YAML anchors (``new_cluster: &new_cluster``, dbx's ``custom:``)
+_RUN_SECTIONS = ("resources", "targets", "environments")
+
+
+def _used_cluster_lines(doc: object) -> set[int] | None:
+    """The ``spark_version`` lines of the cluster specs that a bundle's or dbx file's jobs use (an anchor is used when an
+    alias or merge key brings it under ``resources``/``targets``/``environments``); None for any other file, whose
+    clusters all count (a Jobs API file's top-level ``new_cluster``)."""
+    if not isinstance(doc, dict) or not any(k in doc for k in _RUN_SECTIONS):
+        return None
+    return {d.line_of("spark_version") for k in _RUN_SECTIONS if isinstance(doc.get(k), (dict, list))
+            for d in ops.walk_dicts(doc[k]) if isinstance(d.get("spark_version"), str)}
 
 
 # an image whose process is an experiment-tracking server (``mlflow server``/``mlflow ui``, ``python -m mlflow server``):

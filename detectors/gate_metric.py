@@ -1,13 +1,15 @@
 """Metric gates in code: thresholds or champion/challenger comparisons that raise, exit, cancel the run or
 decide registration/promotion; MLflow ``validation_thresholds``; shell metric checks in CI. Flags that
 switch the gate off (dry run, skip, allow-cancel false, ``continue-on-error``) make it non-blocking. A ZenML deployer
-step whose deploy decision comes from a metric-verdict step (``return recall > 0.7``) is gated too; feeds M4."""
+step whose deploy decision comes from a metric-verdict step (``return recall > 0.7``) is gated too, and so is a promotion
+by file copy (``shutil.copy``/upload/saving over the served model only when better, on an automated path) and a deploying
+CI job run only on a verdict's flag (``needs.<job>.outputs.<flag> == 'true'``, a GitLab dotenv variable); feeds M4."""
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
@@ -15,6 +17,7 @@ from mlscan.facts import ops, zenml
 from mlscan.facts.ci_vocab import test_runner
 from mlscan.facts.commands import collected_tests
 from mlscan.facts.commands import job_commands as _job_commands
+from mlscan.facts.flag_gates import flag_gates
 from mlscan.facts.gates import (
     azureml_gate_bypassed,
     ci_runs_blocking,
@@ -51,6 +54,21 @@ MODEL_LIBS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"light
               b"aiplatform", b"azureml", b"azure.ai.ml", b"tfx", b"evidently", b"deepchecks", b"neptune", b"comet_ml", b"clearml",
               b"onnx", b"onnxruntime", b"pytorch_lightning", b"lightning", b"jax", b"flax", b"spacy", b"gensim", b"fastai", b"ultralytics")
 _PROMOTE_KWARGS = ("registered_model_name", "validation_thresholds")
+# a file that may promote a model by copying it only when a metric allows (code_gates: a ``file-copy`` gate): a file copy
+# or object-store upload, and a metric word
+COPY_NEEDLES = (b"shutil", b"os.replace", b"os.rename", b"upload_file", b"upload_fileobj", b"put_object", b"copy_object",
+                b"upload_from_filename", b"upload_blob", b"copy_blob", b"start_copy_from_url")
+METRIC_NEEDLES = (b"accuracy", b"acc", b"auc", b"f1", b"rmse", b"mse", b"mae", b"r2", b"score", b"metric", b"metrics", b"loss",
+                  b"precision", b"recall")
+# ... or saves the new model over the served one only when it beats it (a save, a word for the served model, a metric)
+SAVE_NEEDLES = (b"dump", b"save", b"save_model")
+BASELINE_NEEDLES = (b"prod", b"production", b"champion", b"baseline", b"current", b"best", b"latest", b"previous", b"incumbent",
+                    b"deployed")
+
+
+def _may_copy(mentions: Callable[[str, tuple[bytes, ...]], bool], path: str) -> bool:
+    """May the file promote a model by copying or saving it only when a metric allows (a ``file-copy`` gate)?"""
+    return mentions(path, METRIC_NEEDLES) and (mentions(path, COPY_NEEDLES) or mentions(path, SAVE_NEEDLES) and mentions(path, BASELINE_NEEDLES))
 
 
 # (its needle, its use) for _mentions_promotion: each PROMOTE_CALLS name called (``name(``, ``name (``: the parenthesis
@@ -67,7 +85,20 @@ def _ident(ch: str) -> bool:
 _PROMOTE_PREFIXED = lazy_re(r"\bpromote_\w+\s*\(")  # promote_to_prod(...), promote_to_production(...)
 
 
+# an ordering comparison's operator as source text writes it (``<``, ``<=``, ``>``, ``>=``): neither the arrow ``->`` of a
+# return annotation nor a shift (``<<``, ``>>``, ``>>=``); two thirds of PrefectHQ/prefect's modules hold none
+_ORDERING = lazy_re(r"(?<![-<>])>(?!>)|(?<!<)<(?!<)")
+
+
 def _predicates_fact(index: FileIndex, path: str) -> list[str] | None:
+    """``metric_predicates`` of one file, sorted; None when it does not parse. Every metric verdict rests on an ordering
+    comparison of a metric (``metric_compare``): a Python file whose text holds no ordering operator has none, and is
+    not parsed for them (a template or notebook is: its parsed code is not its text as written)."""
+    e = index.entry(path)
+    if path.endswith(".py") and e is not None and not e.template:
+        text = index.text(path)
+        if text is not None and _ORDERING.search(text) is None:
+            return []
     tree = index.python(path)
     return None if tree is None else sorted(metric_predicates(tree))
 
@@ -112,7 +143,8 @@ def _may_gate(index: FileIndex, path: str) -> bool:
     e = index.entry(path)
     if e is None or e.test:
         return False
-    keeps = index.may_mention(path, (b"threshold",)) and index.may_mention(path, (b"save_model", b"log_model"))
+    keeps = index.may_mention(path, (b"threshold",)) and index.may_mention(path, (b"save_model", b"log_model")) \
+        or _may_copy(index.may_mention, path)
     if not keeps and not index.may_mention(path, NEEDLES):
         return False
     return keeps or any(w.startswith(_CONTEXT) for w in words(e.vpath)) or _mentions_promotion(index, e, eager=True)
@@ -170,7 +202,9 @@ class MetricGate(Detector):
         if e.test:
             return False
         # a file that may keep a model only when a metric meets a threshold (code_gates: ``keep_threshold``)
-        keeps = index.mentions(e.path, (b"threshold",)) and index.mentions(e.path, (b"save_model", b"log_model"))
+        # or copy a model to where it is served only when a metric allows (code_gates: a ``file-copy`` gate)
+        keeps = index.mentions(e.path, (b"threshold",)) and index.mentions(e.path, (b"save_model", b"log_model")) \
+            or _may_copy(index.mentions, e.path)
         if not keeps and not index.mentions(e.path, NEEDLES):
             return False
         if not any(w.startswith(_CONTEXT) for w in words(e.vpath)):
@@ -194,7 +228,7 @@ class MetricGate(Detector):
         if index.mentions(e.path, (b"search_runs",)):
             gates += search_gates(tree)
         context = any(w.startswith(_CONTEXT) for w in words(e.vpath))
-        if not gates or not (context or promotes(tree) or any(g.kind in ("mlflow_thresholds", "keep_threshold") for g in gates)):
+        if not gates or not (context or promotes(tree) or any(g.kind in ("mlflow_thresholds", "keep_threshold") or g.tool == "file-copy" for g in gates)):
             return
         strength, how = reach_strength(index, e)
         env = Env(tree, caller_params(index, e))
@@ -205,7 +239,9 @@ class MetricGate(Detector):
             # a verdict assigned above the ``if`` that acts on it: the comparison leads, the ``if`` beside it
             extra = (self.evidence(index, e.path, **at(index, e, g.line), strength=strength),) if g.compare else ()
             lines = {"end_line": g.compare_end} if g.compare and e.suffix != ".ipynb" and g.compare_end > g.compare else {}
-            yield self.found("gate.metric", index, e.path, **at(index, e, g.compare or g.line), **lines, strength=strength, extra=extra,
+            # a promotion by file copy is the served model's only when an automated path runs it, not a script run by hand
+            st = Strength.WEAK if g.tool == "file-copy" and strength is not Strength.STRONG else strength
+            yield self.found("gate.metric", index, e.path, **at(index, e, g.compare or g.line), **lines, strength=st, extra=extra,
                              attrs={"tool": g.tool, "blocking": blocking, "kind": g.kind, "reached": how, **substitute})
 
     def _zenml_gates(self, index: FileIndex, e: FileEntry, tree: ast.Module, predicates: frozenset[str]) -> Iterator[Finding]:
@@ -217,7 +253,7 @@ class MetricGate(Detector):
         if not ops.imports_module(al, "zenml"):
             return
         local = functions(tree)
-        for d in zenml.deployments(tree, al):
+        for d in zenml.deployments(tree, zenml.through_project(index, e, al)):
             pipeline_def = local.get(d.pipeline) or next(
                 (f for m in ops.local_imports(index, e) if (t := index.python(m.path)) is not None
                  for f in walk(t) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == d.pipeline), None)
@@ -231,6 +267,11 @@ class MetricGate(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._test_gates(index)
+        for f in flag_gates(index):
+            # the comparison leads; the ``if:`` that runs the deploying job only on its flag beside it
+            yield self.found("gate.metric", index, f.path, f.line, strength=Strength.STRONG,
+                             extra=(self.evidence(index, f.workflow, f.condition_line, strength=Strength.STRONG),),
+                             attrs={"tool": "ci", "blocking": True, "kind": "output_flag", "job": f.job})
         for job in ci_model(index).active_jobs():
             for step in job.steps:
                 if step.active and shell_gate(step.command):

@@ -53,17 +53,21 @@ def _used_call(tree: ast.AST, modules: tuple[str, ...], names: tuple[str, ...] =
     return None
 
 
-def _ml_grants(resources: object, depth: int = 0) -> list[str]:
-    """Databricks bundle ML resources (models, experiments, serving endpoints) with permissions or grants."""
-    out: list[str] = []
+def _ml_grants(resources: object, depth: int = 0) -> list[tuple[str, int]]:
+    """Databricks bundle ML resources (models, experiments, serving endpoints) with permissions or grants, each with the
+    line of its grant list: the grant itself, also when a resource merges it from an anchor (``<<: *grants``: the line
+    of the anchor's ``grants:``, not the reference)."""
+    out: list[tuple[str, int]] = []
     if not isinstance(resources, dict) or depth > 3:
         return out
     for kind, items in resources.items():
         if not isinstance(items, dict):
             continue
         for name, spec in items.items():
-            if kind in _ML_RESOURCES and isinstance(spec, dict) and any(isinstance(spec.get(k), list) and spec[k] for k in ("permissions", "grants")):
-                out.append(f"{kind}.{name}")
+            key = next((k for k in ("grants", "permissions") if kind in _ML_RESOURCES and isinstance(spec, dict)
+                        and isinstance(spec.get(k), list) and spec[k]), None)
+            if key:
+                out.append((f"{kind}.{name}", spec.line_of(key) if hasattr(spec, "line_of") else 0))
         if kind in _ML_RESOURCES:
             out += _ml_grants(items, depth + 1)  # kinds nested by rendering both branches of a template
     return out
@@ -134,8 +138,10 @@ class GovernancePolicy(Detector):
             for doc in index.yaml(e.path):
                 granted = _ml_grants(doc.get("resources")) if isinstance(doc, dict) else []
                 if granted:
-                    yield self.found("governance.policy", index, e.path, doc.line_of("resources"), strength=Strength.STRONG,
-                                     attrs={"kind": "access-grants", "source": "databricks-bundle", "resources": granted[:10]})
+                    # cited at the grant of a registered model first (who may use the model), else the first grant
+                    line = next((ln for n, ln in granted if ln and "model" in n.split(".")[0]), 0) or granted[0][1] or doc.line_of("resources")
+                    yield self.found("governance.policy", index, e.path, line, strength=Strength.STRONG,
+                                     attrs={"kind": "access-grants", "source": "databricks-bundle", "resources": [n for n, _ in granted[:10]]})
                     break
 
     def _policy_as_code(self, index: FileIndex) -> Iterator[Finding]:

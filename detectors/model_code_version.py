@@ -15,7 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import resolve
 from mlscan.facts.image_contents import no_image_ships_model
-from mlscan.facts.orchestration import words
+from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.facts.served import from_registry_only, holds_model
@@ -61,10 +61,11 @@ class ModelCodeVersion(Detector):
         # model it loads from a registry or a run at start-up, the image tag versions the server, not the model
         image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
 
-        def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None) -> Iterator[Finding]:
+        def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None,
+                 task: str | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
-                attrs: dict[str, object] = {"how": how, "source": source}
+                attrs: dict[str, object] = {"how": how, "source": source, **({"task": task} if task else {})}
                 if "image-tag" in how:
                     if not image_model:
                         # serving fetches its model from a registry, the repository holds no model at all, or no
@@ -131,11 +132,42 @@ class ModelCodeVersion(Detector):
         for e in index.select(ops.YAML_GLOBS):
             if e.path in ci_paths or e.test or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
                 continue
+            hits: list[tuple[str, int]] = []
             for doc in index.yaml(e.path):
+                roles = _task_roles(doc)
                 for d in ops.walk_dicts(doc):
                     for k, v in d.items():
                         if isinstance(v, str) and "${bundle.git.commit}" in v:
-                            yield from emit(e.path, d.line_of(k), "git-source-info", "job-config", Strength.STRONG)
+                            hits.append((roles.get(id(d), ""), d.line_of(k)))
+            if hits:
+                # the commit a training task records (the run that logs the model) before a batch or monitoring job's
+                rank = {"training": 0, "": 1, "other": 2, "inference": 3}
+                line, role = min(((ln, r) for r, ln in hits), key=lambda h: (rank[h[1]], h[0]))
+                yield from emit(e.path, line, "git-source-info", "job-config", Strength.STRONG, task=role or None)
+
+
+def _task_roles(doc: object) -> dict[int, str]:
+    """What each Databricks bundle job task does, by the ``id`` of every mapping inside it: "training" for a task whose
+    key, job name or code path says it trains, "inference" for batch scoring or monitoring (a ``git_source_info`` such a
+    job records versions its predictions, not the model), "other" for the rest (a feature table job)."""
+    roles: dict[int, str] = {}
+    targets = dig(doc, "targets")
+    for jobs in (dig(doc, "resources", "jobs"), *(dig(t, "resources", "jobs") for t in (targets.values() if isinstance(targets, dict) else ()))):
+        if not isinstance(jobs, dict):
+            continue
+        for name, job in jobs.items():
+            for task in (dig(job, "tasks") or []) if isinstance(job, dict) else []:
+                if not isinstance(task, dict):
+                    continue
+                code = [str(v) for d in ops.walk_dicts(task) for k, v in d.items() if k in _TASK_CODE_KEYS and isinstance(v, str)]
+                texts = (str(name), str(task.get("task_key", "")), *code)
+                role = "inference" if inferenceish(*texts) and not trainingish(*texts[1:]) else "training" if trainingish(*texts) else "other"
+                for d in ops.walk_dicts(task):
+                    roles.setdefault(id(d), role)
+    return roles
+
+
+_TASK_CODE_KEYS = ("notebook_path", "python_file", "entry_point", "package_name", "main_class_name")
 
 
 def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> Iterator[str]:

@@ -168,7 +168,7 @@ def _file_fact(index: FileIndex, path: str) -> list[Any] | None:
     al, _calls = ops.py_calls(index, e)
     zen = None
     if ops.imports_module(al, "zenml"):
-        for d in zenml.deployments(tree, al):
+        for d in zenml.deployments(tree, zenml.through_project(index, e, al)):
             own = bool(d.bindings) and d.pipeline in {n for n, fn in functions(tree).items() if decorator(fn, "pipeline")}
             zen = [*ops.locate(index, e, d.line), d.tool, d.pipeline, own]
             break

@@ -1,7 +1,9 @@
 """Pipeline-native run tracking and per-run data artifacts: KFP v2 components that log to an ``Output[Metrics]``
 artifact (recorded per run in the pipeline's metadata store, e.g. Vertex ML Metadata) and write ``Output[Dataset]``
 artifacts; SageMaker Pipelines model metrics attached to the registered model version; ZenML metadata logged from a
-step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged)."""
+step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged); where training jobs and pipelines keep their models
+(artifact.store: a SageMaker estimator's ``output_path``, or the session's default bucket when the repository reads the
+model back from there; a KFP/Vertex ``pipeline_root``) feeds T2."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops
+from mlscan.facts import ops, sagemaker_artifacts
 from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import fabricated_data, synthetic_source
@@ -24,7 +26,7 @@ _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetric
 _METRIC_CALLS = ("log_metric", "log_confusion_matrix", "log_confusion_matrix_cell", "log_roc_curve", "log_roc_data_point")
 _FRAMEWORK_ESTIMATORS = frozenset({"XGBoost", "SKLearn", "PyTorch", "TensorFlow", "HuggingFace", "MXNet", "Chainer", "RLEstimator"})
 _ZENML_CALLS = ("log_metadata", "log_model_metadata", "log_artifact_metadata", "log_step_metadata")
-NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"mlpipeline", b"S3OutputPath")
+NEEDLES = (b"kfp", b"ModelMetrics", b"zenml", b"metaflow", b"mlpipeline", b"S3OutputPath", b"sagemaker")
 # Identifiers the visit looks for as such (a keyword ``output_path=``/``pipeline_root=``, a boto3 SageMaker Experiments
 # call). As words they are two common ones each (``create`` ... ``experiment`` is in most files of a large ML code
 # base), so a file they admit is parsed only when its bytes hold one of the identifiers the visit can act on.
@@ -202,10 +204,16 @@ class PipelineTracking(Detector):
             elif kind in ("sagemaker-training-metrics", "sagemaker-pipelines"):
                 yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
             elif kind in ("estimator-output", "pipeline-root"):
+                # an estimator without output_path keeps its model in the session's default bucket: a store once the
+                # deploy code (or a CI request) reads the model back from there
+                default = more[1:] == ["default-bucket"]
+                if default and not sagemaker_artifacts.model_read_back(index):
+                    continue
                 at, snip = ops.locate(index, e, line)
                 yield self.found("artifact.store", index, e.path, at, snippet=snip,
                                  strength=Strength.STRONG if where.wired == "automated" else loose,
-                                 attrs={"how": kind, "kind": more[0], "wired": where.wired == "automated"})
+                                 attrs={"how": kind, "kind": more[0], "wired": where.wired == "automated",
+                                        **({"default_bucket": True} if default else {})})
             elif kind == "sagemaker-experiments":
                 yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
             elif kind == "zenml":
@@ -260,7 +268,7 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
     if ops.imports_module(al, "sagemaker"):
         out += _sagemaker(tree, calls)
     if ops.imports_module(al, "sagemaker", "boto3"):
-        out += _estimator_output(calls)
+        out += _estimator_output(tree, calls)
     if ops.imports_module(al, "kfp", "google.cloud.aiplatform"):
         out += _pipeline_root(tree)
     if ops.imports_module(al, "boto3", "sagemaker"):
@@ -454,13 +462,22 @@ def _data_link(tree: ast.Module) -> list[Hit]:
     return []
 
 
-def _estimator_output(calls: list[ops.PyCall]) -> list[Hit]:
+def _estimator_output(tree: ast.Module, calls: list[ops.PyCall]) -> list[Hit]:
     """A SageMaker estimator with ``output_path``, or a boto3 ``create_training_job`` with ``OutputDataConfig``'s
-    ``S3OutputPath``: every training job writes its model artifact to that bucket."""
+    ``S3OutputPath``: every training job writes its model artifact to that bucket. Else an estimator without one whose
+    job runs here (``estimator.fit(...)``, handed to a ``TrainingStep`` or a tuner): SageMaker writes the model to the
+    session's default bucket (``[..., "default-bucket"]``; the visit counts it when the repository reads it back)."""
+    estimators = [c for c in calls if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS)]
     for c in calls:
-        if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS) \
-                and c.has_kw("output_path") or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
+        if c in estimators and c.has_kw("output_path") \
+                or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
             return [["estimator-output", c.line, "s3"]]
+    made = {id(c.node) for c in estimators}
+    names = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and id(n.value) in made for t in n.targets if isinstance(t, ast.Name)}
+    for c in calls:
+        handed = [a for a in [*c.node.args, *(k.value for k in c.node.keywords)] if isinstance(a, ast.Name) and a.id in names]
+        if c.attr == "fit" and c.recv in names or handed and c.attr in ("TrainingStep", "HyperparameterTuner", "TuningStep"):
+            return [["estimator-output", estimators[0].line, "s3", "default-bucket"]]
     return []
 
 

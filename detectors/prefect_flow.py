@@ -19,6 +19,7 @@ from mlscan.facts.orchestration import (
     imports,
     kwarg,
     literal,
+    scores_only,
     tail,
     training_code,
     trainingish,
@@ -52,8 +53,9 @@ class _Flow(Value, frozen=True):
     schedule: tuple[str, bool, int] | None  # Prefect 1: (cron, registered, line) of Flow(schedule=...)
     stub: bool  # the flow's body, or every task it runs, is a placeholder (mlscan.facts.placeholders)
     edge_line: int  # the task call into a training task that consumes another task's result (else the first such call)
+    scoring: bool  # the flow only scores with a trained model (``scores_only``): a batch prediction flow
 
-    _fields = ("path", "line", "training", "steps", "edges", "schedule", "stub", "edge_line")
+    _fields = ("path", "line", "training", "steps", "edges", "schedule", "stub", "edge_line", "scoring")
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class _Flow(Value, frozen=True):
         schedule: tuple[str, bool, int] | None = None,
         stub: bool = False,
         edge_line: int = 0,
+        scoring: bool = False,
     ) -> None:
         setfield(self, "path", path)
         setfield(self, "line", line)
@@ -74,6 +77,7 @@ class _Flow(Value, frozen=True):
         setfield(self, "schedule", schedule)
         setfield(self, "stub", stub)
         setfield(self, "edge_line", edge_line)
+        setfield(self, "scoring", scoring)
 
 
 def _task_instances(tree: ast.Module) -> list[str]:
@@ -116,7 +120,8 @@ def _legacy_flows(tree: ast.Module, funcs: dict[str, ast.FunctionDef | ast.Async
             registered = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "register"
                              and dotted(c.func.value) == var for c in walk(tree))
             out.append([name, w.lineno, bool(training_code(w, funcs) or trainingish(name)), _events(list(w.body)),
-                        [sched[0], sched[1], node.lineno, registered] if sched is not None and node is not None else None, False])
+                        [sched[0], sched[1], node.lineno, registered] if sched is not None and node is not None else None, False,
+                        scores_only(w, funcs)])
     return out
 
 
@@ -124,7 +129,7 @@ def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
     """What ``_flows`` reads of one Python file importing Prefect, in one walk of each flow (a file fact; None: the file
     does not parse or does not import Prefect): [task function names, flows, names of the tasks whose body is a
     placeholder], a flow being [name, line, training, events, Prefect 1 schedule or None, its own body is a
-    placeholder]; the events, in ``walk`` order, are ``["c", callee, names, callees, line]`` for a call (``names``/``callees``: the
+    placeholder, it only scores with a trained model]; the events, in ``walk`` order, are ``["c", callee, names, callees, line]`` for a call (``names``/``callees``: the
     names and callees inside its arguments) and ``["a", callee, targets]`` for ``targets = callee(...)``. Whether a
     callee is a task is known only once every file's tasks are (``_flows``)."""
     tree = index.python(path)
@@ -137,7 +142,8 @@ def _file_flows(index: FileIndex, path: str) -> list[Any] | None:
         if not decorator(fn, "flow"):
             continue
         events = _events([fn])
-        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events, None, stub_function(fn)])
+        flows.append([fn.name, fn.lineno, bool(training_code(fn, funcs) or trainingish(fn.name)), events, None, stub_function(fn),
+                      scores_only(fn, funcs)])
     stubs = [fn.name for fn in funcs.values() if decorator(fn, "task") and stub_function(fn)]
     return [tasks, flows + _legacy_flows(tree, funcs), stubs]
 
@@ -178,7 +184,7 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
     stub_tasks = {name for _, (_, _, stubs) in files for name in stubs}
     flows: dict[str, _Flow] = {}
     for path, (_, file_flows, _) in files:
-        for name, line, training, events, legacy, stub_body in file_flows:
+        for name, line, training, events, legacy, stub_body, scoring in file_flows:
             produced: set[str] = set()
             steps = edges = 0
             ran: set[str] = set()
@@ -199,7 +205,7 @@ def _flows(index: FileIndex) -> dict[str, _Flow]:
                 schedule = (cron, bool(active and registered), sline)
             # cited at the edge into a training task, else at the first edge in the source
             flows[name] = _Flow(path, line, training, steps, edges, schedule, stub_body or bool(ran) and ran <= stub_tasks,
-                                min(edge_lines)[1] if edge_lines else 0)
+                                min(edge_lines)[1] if edge_lines else 0, scoring and not training)
     return flows
 
 
@@ -283,7 +289,7 @@ class PrefectFlow(Detector):
                 # cited at the edge into its training task (``model = train(features)``), else its first edge, not at its ``def``
                 yield self.found("pipeline.dag", index, f.path, f.edge_line or f.line, strength=Strength.STRONG if scheduled.get(name) else Strength.MEDIUM,
                                  attrs={"tool": "prefect", "flow": name, "steps": f.steps, "scheduled": scheduled.get(name, False),
-                                        **({"stub": True} if f.stub else {})})
+                                        **({"stub": True} if f.stub else {}), **({"scoring": True} if f.scoring else {})})
 
     def _schedule_finding(self, index: FileIndex, path: str, line: int, cron: str, active: bool, stub: bool = False) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,

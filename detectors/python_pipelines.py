@@ -19,6 +19,7 @@ from mlscan.facts.orchestration import (
     imports,
     kwarg,
     literal,
+    scores_only,
     source_steps,
     strings,
     tail,
@@ -83,6 +84,7 @@ class PythonPipelines(Detector):
                             yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
                                              strength=Strength.WEAK if made_up else Strength.MEDIUM,
                                              attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training,
+                                                    **({"scoring": True} if not training and scores_only(fn, funcs) else {}),
                                                     **({"synthetic": True, "synthetic_input": ", ".join(sorted({invented[s] for s in sources}))}
                                                        if made_up else {})})
             for e in mine[mod]:
@@ -123,7 +125,8 @@ class PythonPipelines(Detector):
             edges = sum(1 for c in calls(cls, "next") if dotted(c.func) == "self.next")
             training = training_code(cls) or trainingish(cls.name)
             if len(steps) >= 3 and edges >= 2:
-                yield self.found("pipeline.dag", index, e.path, cls.lineno, attrs={"tool": "metaflow", "steps": len(steps), "training": training})
+                yield self.found("pipeline.dag", index, e.path, cls.lineno, attrs={"tool": "metaflow", "steps": len(steps), "training": training,
+                                                                                   **({"scoring": True} if not training and scores_only(cls) else {})})
             if not training:
                 continue
             d = decorator(cls, "schedule")

@@ -12,7 +12,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.placeholders import synthetic_source
+from mlscan.facts.placeholders import made_up_metrics, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import Flags, configured, guarded_off
 from mlscan.facts.wiring import file_imports
@@ -23,12 +23,13 @@ from mlscan.valueclass import replace
 
 
 class TrackingPython(Detector):
-    """Tracker calls in training code: one tracking.run per file, with params/metrics and reach; feeds E1, E2."""
+    """Tracker calls in training code: one tracking.run per file, with params/metrics and reach, and code comparing runs by a
+    metric (tracking.comparison); feeds E1, E2."""
 
     id = "tracking.python"
     questions = ("E1", "E2")
     globs = ("**/*.py", "**/*.ipynb")
-    signals = ("tracking.run",)
+    signals = ("tracking.run", "tracking.comparison")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         return tracking.wants_tracker_file(index, e)
@@ -38,6 +39,11 @@ class TrackingPython(Detector):
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
         if e.test:
             return  # tests exercise the tracker, they do not track training runs (place: a test file)
+        compared = index.fact(e.path, COMPARISON) if index.may_mention(e.path, _COMPARE_WORDS) else None
+        if compared is not None and not place(index, e).test:
+            # the runs compared by a metric to pick the best (what E2 asks beyond E1's logged metrics)
+            ln, snip = ops.locate(index, e, compared[0])
+            yield self.found("tracking.comparison", index, e.path, ln, snippet=snip, strength=Strength.MEDIUM, attrs={"tool": compared[1]})
         calls = tracking.tracker_calls(index, e)
         if not calls:
             return
@@ -65,7 +71,9 @@ class TrackingPython(Detector):
         # every tracker call sits in a registration/promotion step (a task run after the gate), none in training
         registration = all(_registration_only(scope or [stem_text]) for scope in scopes)
         reached = where.wired != "none"
-        in_training = reached or where.training_script or where.near_reached
+        # a tracker's demo (every logged metric drawn from a random generator, no model fitted) tracks no training run
+        made_up = fact.get("made_up") or ""
+        in_training = (reached or where.training_script or where.near_reached) and not made_up
         optional = gated or not in_training
         if where.wired == "automated":
             strength = Strength.STRONG
@@ -93,6 +101,7 @@ class TrackingPython(Detector):
                 "wired": where.wired, "reach": where.chain or ("training script" if where.training_script else ""),
                 "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
                 "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
+                **({"demo": True, "generator": made_up} if made_up else {}),
             },
         )
 
@@ -338,6 +347,8 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
+            "made_up": made_up_metrics(tree, [c.node_in(tree) for c in calls if c.kind == "c" and (
+                c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]),
             "installs": sorted(tracking.component_installs(tree))}
 
 
@@ -377,3 +388,15 @@ def _wanted(index: FileIndex, path: str) -> bool:
 
 # derived at the file's first parse (whichever process parses it): the Python pass parses no file for this detector
 FACTS = register_fact("tracking.python.facts", _facts, eager=_wanted)
+
+
+_COMPARE_WORDS = (b"search_runs", b"order")
+
+
+def _comparison(index: FileIndex, path: str) -> list[Any] | None:
+    tree = index.python(path)
+    return tracking.run_comparison(tree) if tree is not None else None
+
+
+COMPARISON = register_fact("tracking.python.comparison", _comparison,
+                           eager=lambda index, path: _wanted(index, path) and index.may_mention(path, _COMPARE_WORDS))

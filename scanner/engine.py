@@ -235,6 +235,7 @@ def scan(
             units.close()
     from .evidence import focus, pack_hints
 
+    index.eager_facts = False  # a fact asked from now on is derived when asked (the same value): no parse derives them all
     findings = focus(index, findings, pack_hints(all_packs.values()))  # the deciding line, its context, wiring chain and caveats
     live = None
     if live_plan is not None:

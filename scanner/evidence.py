@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
+from itertools import accumulate
 from types import MappingProxyType
 from typing import Any
 
@@ -492,13 +494,17 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
         nb = index.notebook(path)
         code = nb.source.splitlines() if nb else []
         raw = index.lines(path)
+        # the JSON lines joined, each line's offset: a needle (JSON-escaped, so without a line break) found at or after
+        # the offset of line ``cursor`` is in the first line from there that holds it, found by one search, not one per line
+        joined = "\n".join(raw)
+        starts = list(accumulate((len(r) + 1 for r in raw[:-1]), initial=0)) if raw else []
         where: list[int] = []
         cursor = 0
         for text in code:
             at = 0
-            if text.strip():
-                needle = json.dumps(text, ensure_ascii=False)[1:-1]
-                at = next((k + 1 for k in range(cursor, len(raw)) if needle in raw[k]), 0)
+            if text.strip() and cursor < len(raw):
+                found = joined.find(json.dumps(text, ensure_ascii=False)[1:-1], starts[cursor])
+                at = bisect_right(starts, found) if found >= 0 else 0
                 cursor = at or cursor
             where.append(at)
         return code, where, nb.cell_of_line if nb else ()

@@ -514,6 +514,31 @@ def runs_service(text: str, built: set[str]) -> bool:
     return False
 
 
+# a step named for checking what it starts (``Smoke test the image``, ``Test container``, ``Health check``)
+_CHECK_STEP = lazy_re(r"\b(smoke|tests?|testing|health[\s_-]?checks?|sanity|verify|verification|validate|e2e|integration)\b", re.I)
+
+
+_DEPLOY_STEP = lazy_re(r"\b(deploy\w*|release|rollout|promot\w*|serve|production|prod)\b", re.I)
+
+
+def smoke_run(text: str, later: list[str], step_name: str = "") -> bool:
+    """A ``docker run`` that checks an image rather than deploying it: its step is named for a test (``Smoke test the
+    image``), or a later command of the job stops or removes the container it started (``docker stop api``, ``docker rm
+    -f api``, ``docker compose down``): the service is not kept up once the job ends."""
+    if _CHECK_STEP.search(step_name) and not _DEPLOY_STEP.search(step_name):
+        return True
+    names = {w[i + 1].strip("'\"") for w in segments(text) for i, x in enumerate(w[:-1]) if x == "--name"}
+    names |= {x.split("=", 1)[1].strip("'\"") for w in segments(text) for x in w if x.startswith("--name=")}
+    for cmd in later:
+        for w in segments(cmd):
+            a = [x for x in w[1:] if not x.startswith("-")]
+            if head(w) in ("docker", "podman") and a[:1] in (["stop"], ["rm"], ["kill"]) and (set(x.strip("'\"") for x in a[1:]) & names or not names):
+                return True
+            if head(w) in ("docker", "podman") and a[:2] in (["container", "stop"], ["container", "rm"]) and set(a[2:]) & names:
+                return True
+    return False
+
+
 def image_push_command(text: str, job: CiJob) -> str | None:
     """The registry a command pushes an image to (``docker push``, ``docker buildx build --push``, ``az acr build`` ...)."""
     hit = _pushed(text)

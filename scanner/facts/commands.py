@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
+from mlscan.facts.dvc_stages import dvc_file
 from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding
@@ -425,8 +426,7 @@ def _dvc_stages(index: FileIndex, path: str, cwd: str, args: list[str]) -> _Subs
         if not stage or "@" in stage or "$" in t or not file.endswith(("dvc.yaml", "dvc.yml")):
             continue
         e = resolve(index, file, path, cwd)
-        docs = index.yaml(e.path) if e is not None else []
-        stages = docs[0].get("stages") if docs and isinstance(docs[0], dict) else None
+        stages = dvc_file(index, e).first if e is not None else None
         spec = stages.get(stage) if isinstance(stages, dict) else None
         if e is None or not isinstance(spec, dict):
             continue

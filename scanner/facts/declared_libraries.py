@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..index import FileIndex
+from ..index import FileEntry, FileIndex
 from .pins import REQ_GLOBS
 from .wiring import file_imports
 
@@ -39,11 +39,28 @@ _DECLARING = (*REQ_GLOBS, "**/pyproject.toml", "**/setup.py", "**/setup.cfg", "*
               "**/noxfile.py", "**/*.cfg")
 
 
+_NEEDLE_OF = {k: (k.encode(),) for k in MODEL_LIBRARIES}
+
+
+def _may_add(index: FileIndex, e: FileEntry, found: set[str]) -> bool:
+    """Can the imports of this file name a model library not yet ``found``? An import's root is a word of the file
+    (``import torch``, ``from sklearn.x import y``) or, for a relative import, the first folder of the file's path; a
+    rendered template's placeholders may make others (its file is always read)."""
+    if e.template or ("templates/" in e.path and index.chart_dir(e.path) is not None):
+        return True
+    first = e.vpath.split("/", 1)[0] if "/" in e.vpath else ""
+    return first in MODEL_LIBRARIES and first not in found or any(
+        lib not in found and index.mentions(e.path, needle) for lib, needle in _NEEDLE_OF.items())
+
+
 def imported_model_libraries(index: FileIndex) -> set[str]:
-    """Model libraries (import roots of MODEL_LIBRARIES) imported by the project's non-test Python files."""
+    """Model libraries (import roots of MODEL_LIBRARIES) imported by the project's non-test Python files (a file whose
+    imports can name no library not yet found is not read: ``_may_add``)."""
     out: set[str] = set()
     for e in index.select(("**/*.py",)):
         if e.test or not index.mentions(e.path, _NEEDLES):
+            continue
+        if out and not _may_add(index, e, out):
             continue
         for dotted in file_imports(index, e) or ():
             root = dotted.split(".", 1)[0]

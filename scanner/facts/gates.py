@@ -128,6 +128,7 @@ class _Module:
         self._stmts = stmts
         self._functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
         self._promoters: frozenset[str] | None = None
+        self._constants: dict[str, object] | None = None
 
     @property
     def functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -135,6 +136,13 @@ class _Module:
             self._functions = {f.name: f for f in statement_walk(ast.Module(self._stmts, []))
                                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
         return self._functions
+
+    @property
+    def constants(self) -> dict[str, object]:
+        """Module-level names bound once to a number (``ACCURACY_THRESHOLD = 0.85``)."""
+        if self._constants is None:
+            self._constants = module_constants(self._stmts)
+        return self._constants
 
     @property
     def promoters(self) -> frozenset[str]:
@@ -174,6 +182,63 @@ def _passes_all(test: ast.expr, functions: dict[str, ast.FunctionDef | ast.Async
                     and (value < 0 or value == 0 and isinstance(op, (ast.GtE, ast.LtE))):
                 return True
     return False
+
+
+def module_constants(stmts: list[ast.stmt]) -> dict[str, object]:
+    """Names a module's top level binds exactly once, to a number (``ACCURACY_THRESHOLD = 0.85``)."""
+    seen: dict[str, list[object]] = {}
+    for st in stmts:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) and st.value is not None else []
+        for t in targets:
+            if isinstance(t, ast.Name):
+                seen.setdefault(t.id, []).append(literal(st.value, None))  # type: ignore[union-attr]
+    return {k: v[0] for k, v in seen.items() if len(v) == 1 and isinstance(v[0], (int, float)) and not isinstance(v[0], bool)}
+
+
+def vacuous_threshold(test: ast.AST, constants: dict[str, object]) -> bool:
+    """Is the test's metric comparison one every score meets or none does: the metric held to at least 0 (``acc >= 0``,
+    ``score > -1``) or below it (``acc < 0``), the threshold written out or a module constant? A threshold 0 blocks
+    nothing."""
+    cmp = metric_compare(test)
+    if cmp is None:
+        return False
+    op, left, right = cmp.ops[0], cmp.left, cmp.comparators[0]
+
+    def value(n: ast.expr) -> object:
+        return constants.get(n.id) if isinstance(n, ast.Name) and n.id in constants else literal(n, None)
+
+    lv, rv = value(left), value(right)
+    if isinstance(rv, (int, float)) and not isinstance(rv, bool) and not isinstance(lv, (int, float)):
+        bound, up = rv, isinstance(op, (ast.Gt, ast.GtE))  # metric >= bound: ``up``
+        strict = isinstance(op, (ast.Gt, ast.Lt))
+    elif isinstance(lv, (int, float)) and not isinstance(lv, bool) and not isinstance(rv, (int, float)):
+        bound, up = lv, isinstance(op, (ast.Lt, ast.LtE))  # bound <= metric
+        strict = isinstance(op, (ast.Gt, ast.Lt))
+    else:
+        return False
+    # ``metric >= 0`` always holds, ``metric < 0`` never does (and the same below a negative bound)
+    return bound < 0 or bound == 0 and (not strict if up else strict)
+
+
+def metric_comparisons(tree: ast.Module) -> Iterator[ast.Compare]:
+    """Ordering comparisons of a module on a model metric, written out (``acc >= 0.8``) or read through the names its
+    function (or top level) assigned before (``new = json.load(f)["accuracy"]`` ... ``better = new > current``); not
+    one every score meets (``vacuous_threshold``)."""
+    consts = module_constants(tree.body)
+    scopes: list[list[ast.stmt]] = [tree.body, *(f.body for f in statement_walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+    for body in scopes:
+        assigns: Assigns | None = None
+        for st in body:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for n in walk(st):
+                if not (isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], _ORDER)):
+                    continue
+                if assigns is None:
+                    assigns = _assigns(body)
+                seen = n if metric_compare(n) is n else _Expand(assigns, n.lineno, 3).visit(_copy(n))
+                if metric_compare(seen) is not None and not vacuous_threshold(seen, consts):
+                    yield n
 
 
 def _returns(s: ast.stmt) -> bool:
@@ -352,10 +417,11 @@ def _assigned_at(assigns: Assigns, line: int) -> tuple[int, int]:
 
 def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.ExceptHandler], ...] = (), thresholds: bool = True,
            assigns: Assigns | None = None, predicates: frozenset[str] = frozenset(), loop: bool = False,
-           mod: _Module | None = None) -> Iterator[Gate]:
+           mod: _Module | None = None, rest: tuple[ast.stmt, ...] = ()) -> Iterator[Gate]:
     """Gates in a block; ``thresholds`` False skips the search for MLflow ``validation_thresholds`` (file never names it);
     ``predicates`` names the metric verdicts an ``if`` may read (``metric_predicates`` of the file and what it imports);
-    ``mod`` the module's own functions and those of them that promote (derived from the module on the first call)."""
+    ``mod`` the module's own functions and those of them that promote (derived from the module on the first call); ``rest``
+    the statements of the enclosing blocks that run after this one (a copy after the ``if`` that holds the check)."""
     if assigns is None:
         assigns = _assigns(stmts)
     if mod is None:
@@ -382,7 +448,11 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                     kept = _keeps_only_when(s)
                     if kept is not None:
                         paths, tool = [(*guards, (s.test, kept, s.lineno))], "python"
-                if paths and _passes_all(s.test, mod.functions):
+                if not paths and not loop:
+                    paths = _copy_paths(s, [*stmts[i + 1:], *rest], guards, local)
+                    tool = "file-copy" if paths else tool
+                if paths and (_passes_all(s.test, mod.functions) or vacuous_threshold(
+                        _Expand(assigns, s.lineno, 3).visit(_copy(s.test)), mod.constants)):
                     paths = []  # the verdict is asked with a threshold every model meets: nothing is blocked
                     yield Gate(s.lineno, "threshold", tool, ())
                 if paths:
@@ -398,8 +468,9 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                             and not promotes(s):
                         kind = "keep_threshold"
                     yield Gate(s.lineno, kind, tool, tuple(paths), compare, compare_end)
-            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates, loop, mod)
-            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates, loop, mod)
+            after = (*stmts[i + 1:], *rest)
+            yield from code_gates(s.body, (*guards, (s.test, True, s.lineno)), handlers, thresholds, assigns, predicates, loop, mod, after)
+            yield from code_gates(s.orelse, (*guards, (s.test, False, s.lineno)), handlers, thresholds, assigns, predicates, loop, mod, after)
             continue
         if isinstance(s, ast.Assert) and metric_compare(s.test) is not None:
             yield Gate(s.lineno, "assert", "python", (guards,))
@@ -411,7 +482,7 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
             continue
         if isinstance(s, (ast.With, ast.AsyncWith, ast.For, ast.While)):
             yield from code_gates(s.body, guards, handlers, thresholds, assigns, predicates, loop or not isinstance(s, (ast.With, ast.AsyncWith)),
-                                  mod)
+                                  mod, (*stmts[i + 1:], *rest))
             continue
         for c in walk(s) if thresholds else ():
             if isinstance(c, ast.Call) and call_tail(c) in ("evaluate", "validate_evaluation_results") and literal(kwarg(c, "validation_thresholds"), 1) is not None \
@@ -425,6 +496,69 @@ _METRIC_FILTER = lazy_re(r"\bmetrics\.(?:`[^`]+`|\"[^\"]+\"|[\w.-]+)\s*(?:<=|>=|
 
 # calls that keep a trained model where it is used or shared from (a model store, a file the serving side loads)
 _KEEPS = frozenset({"save_model", "log_model", "save", "dump", "upload_file", "upload_fileobj", "put_object", "save_pretrained"})
+# calls that put an existing model file where it is served from: a file copy or move (``shutil``, ``os``), an object-store
+# upload or copy (boto3, google-cloud-storage, azure-storage-blob); the standard library's only by their module
+_FILE_COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move", "os.replace", "os.rename",
+                          "copyfile", "copy2", "copytree"})  # the last imported from shutil (``from shutil import copyfile``)
+_STORE_COPIES = frozenset({"upload_file", "upload_fileobj", "put_object", "copy_object", "upload_from_filename", "upload_blob",
+                           "copy_blob", "start_copy_from_url"})
+# what the copied file's arguments say it is: a model or the slot a model is served from
+_MODEL_FILE_WORDS = frozenset({"model", "models", "candidate", "champion", "challenger", "production", "prod", "best", "estimator",
+                               "classifier", "regressor", "weights", "checkpoint", "pkl", "pickle", "joblib", "h5", "keras", "onnx",
+                               "pt", "pth", "ckpt", "safetensors", "savedmodel", "artifact", "artifacts", "serving"})
+
+
+def copies_model(node: ast.AST) -> bool:
+    """Does the code copy, move or upload a model file (``shutil.copy(candidate, "models/production/model.pkl")``,
+    ``s3.upload_file("model.joblib", bucket, key)``)? A promotion by file: whatever is copied to the served place is
+    what is served."""
+    for c in walk(node):
+        if not isinstance(c, ast.Call):
+            continue
+        name = dotted(c.func)
+        if name in _FILE_COPIES or call_tail(c) in _STORE_COPIES and not name.startswith(("shutil.", "os.")):
+            args = [*c.args, *(k.value for k in c.keywords)]
+            if any(_model_file_words(a) for a in args):
+                return True
+    return False
+
+
+def _saves_model_file(node: ast.AST) -> bool:
+    """A model saved to a path named for a model (``joblib.dump(model, "models/production/model.pkl")``)."""
+    return any(isinstance(c, ast.Call) and call_tail(c) in _KEEPS and any(_model_file_words(a) for a in [*c.args, *(k.value for k in c.keywords)])
+               for c in walk(node))
+
+
+def _model_file_words(node: ast.AST) -> bool:
+    texts = [n.id for n in walk(node) if isinstance(n, ast.Name)] + [n.attr for n in walk(node) if isinstance(n, ast.Attribute)]
+    texts += [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return any(words(t) & _MODEL_FILE_WORDS for t in texts)
+
+
+def _copy_paths(s: ast.If, after: list[ast.stmt], guards: Guards, local: frozenset[str]) -> list[Guards]:
+    """Guard paths of a metric check that decides a promotion by file copy (``copies_model``): one branch copies the
+    model to where it is served and the other does not (``if new_acc > current_acc: shutil.copy(candidate,
+    production)``), or the check returns before the copy that follows it (``if new_acc <= current_acc: return False``
+    ... ``shutil.copy(candidate, production)``). A registry promotion in the same ``if`` is judged as one already."""
+    read = _reads(s.test)
+    if any(isinstance(t, ast.Name) and t.id in read or isinstance(t, ast.Attribute) and t.attr in read
+           for st in s.body + s.orelse if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+           for t in (st.targets if isinstance(st, ast.Assign) else [st.target])):
+        return []  # a running best (``if acc > best_acc: best_acc = acc; shutil.copyfile(ckpt, "model_best.pth")``): a checkpoint
+    # against the served model (``current``, ``production``, ``champion``...), saving the new model over it is a copy too
+    champion = bool(words(ast.unparse(s.test)) & _BASELINE)
+
+    def copies(stmts: list[ast.stmt]) -> bool:
+        m = ast.Module(stmts, [])
+        return copies_model(m) or champion and _saves_model_file(m)
+
+    body, orelse = copies(s.body), copies(s.orelse)
+    if body != orelse:
+        return [(*guards, (s.test, body, s.lineno))]
+    if body or promotes(s, local) or not copies_model(ast.Module(after, [])):
+        return []
+    return [(*guards, *p) for p in _actions(s.body, ((s.test, True, s.lineno),), _returns)
+            + _actions(s.orelse, ((s.test, False, s.lineno),), _returns)]
 
 
 def _keeps_model(stmts: list[ast.stmt]) -> bool:

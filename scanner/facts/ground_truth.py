@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import re
 
-from mlscan.facts.orchestration import call_tail, fits_model, words
+from mlscan.facts.orchestration import call_tail, dotted, fits_model, words
+from mlscan.facts.placeholders import route_of
 from mlscan.facts.pyast import walk
 
 from ..lazyre import lazy_re
@@ -19,8 +20,11 @@ from ..lazyre import lazy_re
 # what was later learned about a served prediction: user feedback, ground truth, the actual outcome
 GROUND_TRUTH = lazy_re(r"feedback|ground[\s_-]?truth|groundtruth|\bactuals\b|actual_(?:label|class|value|outcome)|is_correct|"
                        r"correct_(?:label|class)|true_(?:label|class)|\blabels?_table\b|\boutcomes?\b", re.I)
-NEEDLES = (b"feedback", b"Feedback", b"ground_truth", b"groundtruth", b"ground truth", b"Ground truth", b"actuals", b"is_correct", b"outcome")
+NEEDLES = (b"feedback", b"Feedback", b"ground_truth", b"groundtruth", b"ground truth", b"Ground truth", b"actuals", b"is_correct", b"outcome",
+           b"true_label", b"actual_label")
 _PREDICTION = lazy_re(r"predict", re.I)
+# what a service endpoint receiving the truth for a prediction names it (its parameters, route or function name)
+_LABEL_WORDS = frozenset({"label", "labels", "truth", "actual", "actuals", "feedback", "outcome", "correct"})
 _PERF_CALLS = frozenset({"accuracy_score", "balanced_accuracy_score", "f1_score", "precision_score", "recall_score", "roc_auc_score",
                          "mean_absolute_error", "mean_squared_error", "root_mean_squared_error", "r2_score",
                          "mean_absolute_percentage_error", "classification_report", "matthews_corrcoef", "log_loss",
@@ -44,9 +48,14 @@ def _names(node: ast.AST) -> list[str]:
 
 
 def _ratio_metrics(node: ast.AST) -> list[int]:
-    """Lines of ``accuracy = correct / total`` or ``{"accuracy": correct / total}``: a performance word given a division."""
+    """Lines of ``accuracy = correct / total`` or ``{"accuracy": correct / total}``: a performance word given a division;
+    also a performance gauge set to one (``ACCURACY.set(correct / total)``, ``self.accuracy.set(...)``)."""
     out: list[int] = []
     for n in walk(node):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set", "observe") and n.args \
+                and words(dotted(n.func.value)) & _PERF_WORDS and _divides(n.args[0]):
+            out.append(n.lineno)
+            continue
         if isinstance(n, (ast.Assign, ast.AnnAssign)):
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
             if any(words(t.id) & _PERF_WORDS for t in targets if isinstance(t, ast.Name)) and _divides(n.value):
@@ -61,11 +70,39 @@ def _divides(v: ast.AST | None) -> bool:
     return v is not None and any(isinstance(x, ast.BinOp) and isinstance(x.op, ast.Div) for x in walk(v))
 
 
+def _feedback_routes(tree: ast.Module) -> int | None:
+    """The line where a web service's endpoint that receives the ground truth for earlier predictions (``@app.post(
+    "/feedback")`` taking the true label) computes the model's performance on it: ``accuracy_score(y_true, y_pred)``,
+    ``accuracy = correct / total``, ``ACCURACY.set(correct / total)`` in the handler or a function of the module it calls.
+    The service measures its live model once labels arrive: label-based production monitoring."""
+    funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for fn in funcs.values():
+        route = route_of(fn)
+        if route is None:
+            continue
+        said = {w for p in [*fn.args.args, *fn.args.kwonlyargs] for w in words(p.arg)} | words(route) | words(fn.name)
+        if not (GROUND_TRUTH.search(" ".join([route, fn.name, *(p.arg for p in fn.args.args)])) or said & _LABEL_WORDS):
+            continue
+        # the handler and the module's functions or methods it calls (one level)
+        called = {c.func.id if isinstance(c.func, ast.Name) else c.func.attr for c in walk(fn) if isinstance(c, ast.Call)
+                  and isinstance(c.func, (ast.Name, ast.Attribute))}
+        scope = [fn, *(funcs[n] for n in sorted(called) if n in funcs and funcs[n] is not fn)]
+        lines = [c.lineno for s in scope for c in walk(s) if isinstance(c, ast.Call) and call_tail(c) in _PERF_CALLS] \
+            or [ln for s in scope for ln in _ratio_metrics(s)]
+        if lines:
+            return min(lines)
+    return None
+
+
 def performance_on_ground_truth(tree: ast.Module) -> int | None:
     """The line where a function (or the module's top level) computes a performance metric on stored predictions and
-    their ground truth; None when none does, or when the module fits a model (offline evaluation)."""
+    their ground truth, or a service endpoint computes it on the labels it receives for earlier predictions; None when
+    none does, or when the module fits a model (offline evaluation)."""
     if fits_model(tree):
         return None
+    routed = _feedback_routes(tree)
+    if routed is not None:
+        return routed
     top = ast.Module([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))], [])
     scopes = [n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + [top]
     # module-level strings (a query kept in a constant) read by name in a function

@@ -65,9 +65,14 @@ def config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
         sched = m.get("schedule")
         active = isinstance(sched, dict) and str(sched.get("pause_status", "")).upper() != "PAUSED"
         line = monitors.line_of(name)
-        if isinstance(m.get("inference_log"), dict):
-            yield from (("monitoring.model", "lakehouse-monitoring", line, active), ("monitoring.data_drift", "lakehouse-monitoring", line, active),
-                        ("monitoring.model_drift", "lakehouse-monitoring", line, active))
+        if isinstance(log := m.get("inference_log"), dict):
+            # what the monitor profiles in its ``inference_log``, not the monitor's name or its output folder (``assets_dir:
+            # .../databricks_lakehouse_monitoring``): the ground-truth column the model's performance is measured on
+            # (``label_col:``), the predictions whose drift it tracks (``prediction_col:``)
+            at = {k: (log.line_of(k) if hasattr(log, "line_of") else 0) or line for k in ("label_col", "prediction_col") if k in log}
+            yield from (("monitoring.model", "lakehouse-monitoring", at.get("label_col") or at.get("prediction_col") or line, active),
+                        ("monitoring.data_drift", "lakehouse-monitoring", line, active),
+                        ("monitoring.model_drift", "lakehouse-monitoring", at.get("prediction_col") or line, active))
         elif m.get("time_series") is not None or m.get("snapshot") is not None:
             yield "monitoring.data_drift", "lakehouse-monitoring", line, active
     create = doc.get("create_monitor")

@@ -13,6 +13,7 @@ from typing import Any
 
 from mlscan.ci import argv, ci_model
 from mlscan.facts.commands import invoked
+from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.pyast import statement_walk
 from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
 from mlscan.facts.pycalls import Call, aliases_of, dotted, file_calls, qualified
@@ -332,11 +333,11 @@ def automated_commands(index: FileIndex) -> list[Command]:
         for job in ci_model(index).active_jobs():
             for step, cmd in job.commands():
                 _expand(index, cmd, step.path, step.line, step.cwd, f"ci {job.path}:{job.line}", out, 0)
-        for e in index.select(("**/dvc.yaml",)):
+        for f in dvc_files(index):
+            e = f.entry
             wdir = e.path.rsplit("/", 1)[0] if "/" in e.path else ""  # DVC runs a stage beside its dvc.yaml
-            for doc in index.yaml(e.path):
-                stages = doc.get("stages") if isinstance(doc, dict) else None
-                for name, st in (stages or {}).items() if isinstance(stages, dict) else ():
+            for _, stages in f.documents:
+                for name, st in stages.items():
                     cmds = st.get("cmd") if isinstance(st, dict) else None
                     for c in cmds if isinstance(cmds, list) else [cmds]:
                         if isinstance(c, str):

@@ -174,6 +174,29 @@ def fits_model(node: ast.AST) -> bool:
                and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in FIT_CALLS for n in walk(node))
 
 
+# a trained model loaded for use: a loader call (``mlflow.pyfunc.load_model``, ``from_pretrained``), a pickle-style
+# module's ``load`` (``joblib.load``), or a call named for loading a model (``load_model``, ``load_production_model``)
+_MODEL_LOADERS = frozenset({"load_model", "load_learner", "from_pretrained", "spark_udf", "load_from_checkpoint", "InferenceSession"})
+_PICKLE_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "dill.load", "cloudpickle.load", "cPickle.load"})
+_PREDICT_WORDS = frozenset({"predict", "prediction", "predictions", "inference", "infer", "scoring", "forecast"})
+
+
+def scores_only(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None) -> bool:
+    """Does a pipeline only score with a trained model: its steps (and the local functions they call, one level) load
+    a model and ask it for predictions, and none fits one or is named for training (``training_code``)? A batch
+    prediction flow reads input and writes predictions; it carries no data into a model's training (D3)."""
+    bodies = [node, *(funcs[n.id] for n in walk(node) if funcs and isinstance(n, ast.Name) and n.id in funcs and funcs[n.id] is not node)]
+    if any(fits_model(b) for b in bodies) or training_code(node, funcs):
+        return False
+    calls_ = [c for b in bodies for c in walk(b) if isinstance(c, ast.Call)]
+    # what is called, and the callables and task ids tasks are given (``python_callable=load_model``, ``task_id="predict"``)
+    called = [dotted(c.func) for c in calls_] + [k.value.id if isinstance(k.value, ast.Name) else k.value.value for c in calls_
+                                                 for k in c.keywords if isinstance(k.value, ast.Name) or k.arg == "task_id"
+                                                 and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
+    loads = any(d in _PICKLE_LOADS or tail(d) in _MODEL_LOADERS or {"load", "model"} <= words(tail(d)) for d in called)
+    return loads and any(words(tail(d)) & _PREDICT_WORDS for d in called)
+
+
 def imports(tree: ast.AST, *modules: str) -> bool:
     return imports_any(tree, tuple(modules))
 

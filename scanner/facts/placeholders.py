@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 from ..ci import split_commands
 from ..lazyre import lazy_re
+from .orchestration import fits_model
 from .pyast import walk
+from .pycalls import aliases_of, dotted, qualified
 
 _LOG_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho"})
 
@@ -83,6 +86,11 @@ def _route(fn: ast.AST) -> str | None:
         route = path.value if path is not None and isinstance(path.value, str) else getattr(fn, "name", "")
         return str(route)
     return None
+
+
+def route_of(fn: ast.AST) -> str | None:
+    """The route a web or model-server handler serves (its path, else its function name); None for other functions."""
+    return _route(fn)
 
 
 def stub_endpoints(tree: ast.AST) -> bool:
@@ -195,6 +203,97 @@ def synthetic_source(tree: ast.AST, toy: bool = False) -> str:
             names = _targets(n)
             if names and any(_DATA_NAME.match(x) for x in names):
                 found = next((g for c in walk(n.value) if isinstance(c, ast.Call) and (g := _generator(c, toy))), "")
+    return found
+
+
+# ---------------------------------------------------------------- made-up metrics
+
+_RANDOM_MODULES = ("random.", "numpy.random.")
+_TORCH_RANDOM_Q = frozenset({"torch.rand", "torch.randn", "torch.randint", "torch.normal", "torch.rand_like", "torch.randn_like"})
+_USES_MODEL = frozenset({"predict", "predict_proba", "evaluate", "score", "forward", "generate", "transform", "inference", "infer"})
+_VALUE_KWARGS = frozenset({"value", "scalar_value", "metrics", "data", "row", "scalars"})
+
+
+def _random_call(n: ast.AST, al: dict[str, str]) -> str:
+    """The random generator a call draws from (``random.random``, ``numpy.random.rand``, ``torch.randn``), else ''."""
+    if not isinstance(n, ast.Call):
+        return ""
+    text = dotted(n.func)
+    q = qualified(text, al) or ""
+    if q.startswith(_RANDOM_MODULES) or q in _TORCH_RANDOM_Q:
+        return q
+    owner = n.func.value if isinstance(n.func, ast.Attribute) else None  # np.random.default_rng().normal(), rng.normal()
+    if isinstance(owner, ast.Call) and (qualified(dotted(owner.func), al) or "").startswith("numpy.random."):
+        return f"{qualified(dotted(owner.func), al)}().{n.func.attr}"  # type: ignore[union-attr]
+    return ""
+
+
+def _assignments(tree: ast.AST) -> dict[str, list[ast.AST]]:
+    """Name -> the values bound to it anywhere in the module (``x = ...``, ``x += ...``, ``x: T = ...``), and a function
+    name -> what its ``return`` statements give (``acc, loss = train_one_epoch(...)`` draws what the function returns)."""
+    out: dict[str, list[ast.AST]] = {}
+    for n in walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.setdefault(f"{n.name}()", []).extend(r.value for r in walk(n) if isinstance(r, ast.Return) and r.value is not None)
+        value = getattr(n, "value", None) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) else None
+        if value is None:
+            continue
+        targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
+        for t in targets:
+            for x in walk(t):
+                if isinstance(x, ast.Name):
+                    out.setdefault(x.id, []).append(value)
+    return out
+
+
+def _drawn(node: ast.AST, al: dict[str, str], bound: dict[str, list[ast.AST]], depth: int = 0) -> str:
+    """The random generator a value is computed from, directly or through names bound to such values and the module's
+    functions returning them (three levels)."""
+    for n in walk(node):
+        if g := _random_call(n, al):
+            return g
+    if depth >= 3:
+        return ""
+    for n in walk(node):
+        key = n.id if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else \
+            f"{n.func.id}()" if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) else ""
+        for v in bound.get(key, ()) if key else ():
+            if v is not node and (g := _drawn(v, al, bound, depth + 1)):
+                return g
+    return ""
+
+
+def _logged_values(call: ast.AST) -> list[ast.AST]:
+    """What a metric-logging call records: the value after a name (``log_metric("acc", v)``, ``add_scalar("loss", v,
+    step)``), else its first argument (``wandb.log({...})``, ``log_metrics(metrics)``), and value keywords."""
+    if not isinstance(call, ast.Call):
+        return []
+    args = call.args
+    named = bool(args) and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)
+    out: list[ast.AST] = list(args[1:2] if named else args[:1])
+    return out + [k.value for k in call.keywords if k.arg in _VALUE_KWARGS]
+
+
+def made_up_metrics(tree: ast.Module, metric_calls: list[ast.AST]) -> str:
+    """The random generator every metric a module logs is drawn from, when the module trains no model: the trackers'
+    quickstart samples (``log_metric("foo", random())``, W&B's ``acc = 1 - 2 ** -epoch - random.random() / epoch``
+    then ``wandb.log({"acc": acc})``) show the tracker working, they track no training run. '' when a logged metric is
+    computed otherwise, or the module fits a model (a real training loop logging its loss), reads data or runs a model."""
+    if not metric_calls or fits_model(tree):
+        return ""
+    # a module that reads data or runs a model measures something (a random sample of real rows is still real data)
+    if any(isinstance(n, ast.Call) and (_call_name(n) in _READS and not _opens_for_writing(n) or _call_name(n) in _USES_MODEL)
+           for n in walk(tree)):
+        return ""
+    al = aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
+    bound = _assignments(tree)
+    found = ""
+    for call in metric_calls:
+        values = _logged_values(call)
+        drawn = [_drawn(v, al, bound) for v in values]
+        if not values or not all(drawn):
+            return ""
+        found = found or drawn[0]
     return found
 
 
@@ -328,6 +427,28 @@ def placeholder_value(value: str) -> bool:
     """A setting the reader still has to fill in (a store URL ``gdrive://<folder-id>``, ``s3://your-bucket/dvc``): it
     names no real place, so nothing is stored there yet."""
     return bool(_PLACEHOLDER_VALUE.search(value))
+
+
+# a starter workflow's value to replace (GitHub's "Deploy to Amazon ECS": ``ECS_SERVICE: MY_ECS_SERVICE``)
+_STARTER_VALUE = lazy_re(r"^MY_[A-Z0-9_]+$")
+# a CI variable a deploy's setting or command refers to: ``${{ env.ECS_SERVICE }}``, ``$AZURE_WEBAPP_NAME``, ``${SERVICE}``
+_ENV_REF = lazy_re(r"\$\{\{\s*env\.(\w+)\s*\}\}|\$\{?([A-Za-z_]\w*)\}?")
+
+
+def unfilled_settings(texts: Iterable[str], env: Iterable[tuple[str, str]]) -> list[str]:
+    """The CI variables a deploy's settings or command use whose values a starter workflow leaves for the reader to fill
+    in (``service: ${{ env.ECS_SERVICE }}`` with ``ECS_SERVICE: MY_ECS_SERVICE``, ``app-name: ${{ env.AZURE_WEBAPP_NAME }}``
+    with ``your-app-name``, ``<cluster-name>``): the deploy names no real service, so it deploys nothing. Values the
+    CI fills at run time (``${{ secrets.X }}``, ``gcr.io/$PROJECT/app``) are not placeholders."""
+    values = dict(env)
+    out: list[str] = []
+    for text in texts:
+        for m in _ENV_REF.finditer(text):
+            name = m.group(1) or m.group(2)
+            v = values.get(name, "").strip().strip("'\"")
+            if v and "$" not in v and (_STARTER_VALUE.match(v) or placeholder_value(v)) and name not in out:
+                out.append(name)
+    return out
 
 
 # ---------------------------------------------------------------- test-set substitutes

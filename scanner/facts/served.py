@@ -270,16 +270,39 @@ def services(index: FileIndex) -> tuple[frozenset[str], frozenset[str]]:
         for e in index.select(("**/*.py",)):
             if e.test or not index.mentions(e.path, _LIB_NEEDLES) or not _SERVICE_IMPORT.search(index.text(e.path) or ""):
                 continue
-            fact = index.fact(e.path, LOADS)
-            tree = index.python(e.path) if fact is not None and fact[0] else None
-            if tree is not None:
+            fact = index.fact(e.path, SERVICE)
+            if fact is not None and fact[0]:
                 found.add(e.vpath)
-                for name in _imported(tree):
+                for name in fact[1]:
                     parts = name.split(".")
                     imported.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
         return frozenset(found), frozenset(imported)
 
     return index.memo("served:services", build)  # type: ignore[no-any-return]
+
+
+def _service_fact(index: FileIndex, path: str) -> list[object] | None:
+    """What ``services`` reads of one Python file: [it imports a serving library, the module names it imports
+    (``_imported``, sorted; only when it does)]; None when it does not parse. Derived as the file is parsed (by the
+    wiring graph, usually): asking LOADS and then the tree for the imports parsed PrefectHQ/prefect's and feast's
+    services a second time (~50 and ~30 files), their trees gone from the parse cache by then."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    serves = ops.imports_module(ops.aliases(tree), *SERVING_LIBS)
+    return [serves, sorted(_imported(tree)) if serves else []]
+
+
+def _service_asked(index: FileIndex, path: str) -> bool:
+    """Will ``services`` ask this file? Its own conditions on one file: a Python file, not a test, whose text imports a
+    serving library (``_SERVICE_IMPORT``)."""
+    if not path.endswith(".py") or not index.may_mention(path, _LIB_NEEDLES):
+        return False
+    e = index.entry(path)
+    return not (e is not None and e.test) and _SERVICE_IMPORT.search(index.text(path) or "") is not None
+
+
+SERVICE = register_fact("served.service", _service_fact, eager=_service_asked)
 
 
 def _imported_module(vpath: str, imported: frozenset[str]) -> bool:

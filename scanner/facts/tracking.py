@@ -760,3 +760,55 @@ TRACKER_MODULES = {"mlflow": "mlflow", "wandb": "wandb", "clearml": "clearml", "
 def _req_name(spec: str) -> str:
     m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
     return normalize_name(m.group(1)) if m else ""
+
+
+# ---------------------------------------------------------------- runs compared by a metric (E2's deciding line)
+
+_ORDER_KWARGS = ("order_by", "order")  # MLflow ``search_runs(order_by=[...])``, W&B ``Api().runs(path, order="-summary_metrics.acc")``
+_PICK_ATTRS = frozenset({"sort_values", "idxmax", "idxmin", "nlargest", "nsmallest"})
+
+
+def run_comparison(tree: ast.Module) -> list[Any] | None:
+    """[line, tool] of the code that compares a tracker's runs by a metric to pick one: an MLflow ``search_runs`` ordered
+    by a metric (``order_by=["metrics.rmse ASC"]``, cited at that argument) or whose result is sorted or reduced by a
+    metric column (``runs.sort_values("metrics.rmse")``, ``runs["metrics.auc"].idxmax()``), a W&B ``api.runs(...,
+    order=...)``; None when the module compares no runs. Listing runs without ordering them compares nothing."""
+    searched: set[str] = set()  # names assigned from a run search
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _search_call(n.value):
+            searched |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    best: list[Any] | None = None
+    for n in ast.walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        hit: list[Any] | None = None
+        tool = _search_call(n)
+        if tool:
+            kw = next((k for k in n.keywords if k.arg in _ORDER_KWARGS and _metric_text(k.value)), None)
+            if kw is not None:
+                hit = [kw.value.lineno, tool]
+        elif isinstance(n.func, ast.Attribute) and n.func.attr in _PICK_ATTRS:
+            # ``runs.sort_values("metrics.f1")``, ``runs["metrics.auc"].idxmax()``: down the chain to the searched runs
+            root, metric = n.func.value, any(_metric_text(a) for a in [*n.args, *(k.value for k in n.keywords)])
+            while isinstance(root, (ast.Subscript, ast.Attribute)):
+                metric = metric or (isinstance(root, ast.Subscript) and _metric_text(root.slice))
+                root = root.value
+            if metric and ((isinstance(root, ast.Name) and root.id in searched) or (isinstance(root, ast.Call) and _search_call(root))):
+                hit = [n.lineno, "mlflow"]
+        if hit and (best is None or hit[0] < best[0]):
+            best = hit
+    return best
+
+
+def _search_call(n: ast.Call) -> str:
+    name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else ""
+    if name == "search_runs":
+        return "mlflow"
+    if name == "runs" and isinstance(n.func, ast.Attribute) and any(k.arg == "order" for k in n.keywords):
+        return "wandb"
+    return ""
+
+
+def _metric_text(node: ast.AST) -> bool:
+    """An argument naming a metric to order by: ``"metrics.rmse ASC"``, ``["metrics.val_loss"]``, ``"-summary_metrics.acc"``."""
+    return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and "metric" in c.value.lower() for c in ast.walk(node))

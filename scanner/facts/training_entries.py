@@ -44,6 +44,7 @@ _DATA_STEMS = frozenset({"feature", "features", "featurize", "featurization", "p
                          "etl", "ingest", "ingestion", "clean", "cleaning", "split", "download", "transform", "transforms"})
 # scripts named for scoring, serving or evaluating a model (a scaler fitted at load time is no training run)
 _NOT_TRAINING_STEMS = frozenset({"infer", "inference", "predict", "prediction", "predictions", "serve", "serving", "server", "app",
+                                 "sample", "sampling", "generate", "generation",
                                  "api", "evaluate", "evaluation", "eval"})
 _FIT_WORDS = (b"fit", b"fit_generator", b"train_on_batch", b"partial_fit", b"train", b"backward")
 
@@ -92,6 +93,38 @@ def _fit_line(index: FileIndex, path: str) -> int:
 # derived as a file naming a fit word is parsed: the training entries ask it of scripts and of the modules they import,
 # which the wiring graph parsed earlier
 FIT_FACT = register_fact("training.fit_line", _fit_line, eager=lambda index, path: index.may_mention(path, _FIT_WORDS))
+
+
+# loading a trained model or checkpoint, and using it: what a sampling/inference entry does instead of training
+_LOADS = frozenset({"load_state_dict", "from_pretrained", "load_model", "load_from_checkpoint", "load_checkpoint", "restore",
+                    "load_learner", "load_weights"})
+_LOAD_QUALS = frozenset({"torch.load", "joblib.load", "pickle.load", "dill.load", "cloudpickle.load", "tf.keras.models.load_model"})
+_USES = frozenset({"generate", "predict", "predict_proba", "sample", "infer", "inference", "transcribe", "translate", "decode",
+                   "generate_text", "sample_sequence"})
+
+
+def _inference_only(index: FileIndex, path: str) -> bool:
+    """Does a file load a trained model or checkpoint and only use it (``torch.load(ckpt)`` + ``load_state_dict`` then
+    ``model.generate(...)``, ``joblib.load`` then ``predict``), fitting nothing and calling no training function of its
+    own or the project's (``train(...)``, ``trainer.fit``)? A ``sample.py``/``generate.py`` that loads a checkpoint and
+    generates is an inference step, not a training run that should be tracked."""
+    tree = index.python(path)
+    if tree is None:
+        return False
+    loads = uses = False
+    for n in walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        name = ops.dotted(n.func)
+        last = name.rsplit(".", 1)[-1]
+        if last in _FIT_CALLS or last == "backward" or trainingish(last):
+            return False
+        loads = loads or last in _LOADS or name in _LOAD_QUALS
+        uses = uses or last in _USES
+    return loads and uses
+
+
+INFERENCE_FACT = register_fact("training.inference_only", _inference_only)
 
 
 def katib_trials(index: FileIndex) -> frozenset[str]:
@@ -239,6 +272,8 @@ def _entries(index: FileIndex, candidates: list[FileEntry], by_vpath: dict[str, 
         fits = bool(fit_line) or any(own(vp)[0] for vp in closure)
         if not fits or not (fit_line or orch or trainingish(stem)):
             continue  # a script that only imports code that can fit (an app, a CLI) is no training entry
+        if not fit_line and index.fact(e.path, INFERENCE_FACT):
+            continue  # it loads a trained model or checkpoint and only predicts or generates with it
         out.append(TrainingEntry(e.path, fit_line or 1, _tier(index, e), any(own(vp)[1] for vp in closure), True))
     return out
 

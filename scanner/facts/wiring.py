@@ -17,6 +17,7 @@ from ..ci import argv, ci_model
 from ..index import FileEntry, FileIndex, register_fact
 from ..valueclass import Value, setfield
 from .commands import Invoked, invoked, normpath
+from .dvc_stages import dvc_files
 from .own_packages import own_names
 from .pyast import statement_walk, statements, walk
 
@@ -123,17 +124,16 @@ class Wiring:
             for step, cmd in job.commands():
                 self._command(cmd, Reach(AUTOMATED, (f"ci {step.path}:{step.line}",)), base=step.cwd or _dir_of(step.path), at=(step.path, step.line),
                               cwd=step.cwd)
-        for e in ix.select(("**/dvc.yaml",)):
-            for doc in ix.yaml(e.path):
-                stages = doc.get("stages") if isinstance(doc, dict) else None
-                if isinstance(stages, dict):
-                    for name, st in stages.items():
-                        cmd = st.get("cmd") if isinstance(st, dict) else None
-                        cmds = cmd if isinstance(cmd, list) else [cmd]
-                        for c in cmds:
-                            if isinstance(c, str):
-                                self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath),
-                                              at=(e.path, stages.line_of(name)), cwd=_dir_of(e.vpath))
+        for f in dvc_files(ix):
+            e = f.entry
+            for _, stages in f.documents:
+                for name, st in stages.items():
+                    cmd = st.get("cmd") if isinstance(st, dict) else None
+                    cmds = cmd if isinstance(cmd, list) else [cmd]
+                    for c in cmds:
+                        if isinstance(c, str):
+                            self._command(c, Reach(AUTOMATED, (f"dvc stage {e.path}:{stages.line_of(name)}",)), base=_dir_of(e.vpath),
+                                          at=(e.path, stages.line_of(name)), cwd=_dir_of(e.vpath))
         for e in ix.select(("**/Dockerfile", "**/Dockerfile.*", "**/Dockerfile-*", "**/dockerfile", "**/dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile")):
             for ins in ix.dockerfile(e.path):
                 if ins.instruction in ("CMD", "ENTRYPOINT"):

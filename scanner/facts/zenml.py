@@ -16,10 +16,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from mlscan.facts import ops
 from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, literal
 from mlscan.facts.pyast import walk
 from mlscan.facts.pycalls import qualified
 
+from ..index import FileEntry, FileIndex
 from ..valueclass import Value, setfield
 
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``)
@@ -37,8 +39,9 @@ class Deployment(Value, frozen=True):
     decision: ast.expr | None  # current API: the deploy_decision argument
     bindings: dict[str, ast.Call]  # legacy API: parameter -> the step instance bound to it
     bound_line: dict[str, int]  # legacy API: parameter -> the line of its binding
+    deployer_param: str  # legacy API: the parameter bound to the deployer step ("" in the current API)
 
-    _fields = ("line", "tool", "pipeline", "decision", "bindings", "bound_line")
+    _fields = ("line", "tool", "pipeline", "decision", "bindings", "bound_line", "deployer_param")
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class Deployment(Value, frozen=True):
         decision: ast.expr | None,
         bindings: dict[str, ast.Call],
         bound_line: dict[str, int],
+        deployer_param: str = "",
     ) -> None:
         setfield(self, "line", line)
         setfield(self, "tool", tool)
@@ -55,12 +59,41 @@ class Deployment(Value, frozen=True):
         setfield(self, "decision", decision)
         setfield(self, "bindings", bindings)
         setfield(self, "bound_line", bound_line)
+        setfield(self, "deployer_param", deployer_param)
+
+
+def deployer_of(node: ast.AST | None, al: dict[str, str]) -> str | None:
+    """The ZenML integration deployer step a call runs (``mlflow_model_deployer_step``), resolved through the file's
+    imports: ``from zenml.integrations.mlflow.steps import mlflow_model_deployer_step as deployer`` then ``deployer(...)``,
+    or a module alias (``import zenml.integrations.mlflow.steps as mls`` then ``mls.mlflow_model_deployer_step(...)``).
+    None for any other call, also one merely named like a deployer but not imported from ``zenml.integrations``."""
+    if not isinstance(node, ast.Call):
+        return None
+    name = qualified(dotted(node.func), al) or ""
+    tail = name.rsplit(".", 1)[-1]
+    return tail if tail in DEPLOYERS and name.startswith("zenml.integrations") else None
+
+
+def through_project(index: FileIndex, e: FileEntry, al: dict[str, str]) -> dict[str, str]:
+    """The file's import aliases with deployer steps that a project module re-exports resolved (one level): ``from
+    steps.deployer import mlflow_model_deployer_step`` where ``steps/deployer.py`` imports it from
+    ``zenml.integrations.mlflow.steps`` (under any name) names ZenML's step."""
+    out = dict(al)
+    for local, target in al.items():
+        mod, _, name = target.rpartition(".")
+        if not mod or target.startswith("zenml."):
+            continue
+        for f in ops.local_files(index, e.path, [mod]):
+            q = ops.py_calls(index, f)[0].get(name, "")
+            if q.startswith("zenml.integrations") and q.rsplit(".", 1)[-1] in DEPLOYERS:
+                out[local] = q
+                break
+    return out
 
 
 def is_deployer(node: ast.AST | None, al: dict[str, str]) -> bool:
-    """A call of a ZenML integration deployer step imported from ``zenml.integrations``."""
-    return (isinstance(node, ast.Call) and call_tail(node) in DEPLOYERS
-            and (qualified(dotted(node.func), al) or "").startswith("zenml.integrations"))
+    """A call of a ZenML integration deployer step imported from ``zenml.integrations`` (under any name)."""
+    return deployer_of(node, al) is not None
 
 
 def _runs(tree: ast.AST, call: ast.Call) -> bool:
@@ -81,17 +114,17 @@ def deployments(tree: ast.Module, al: dict[str, str]) -> Iterator[Deployment]:
             continue
         for c in walk(fn):
             if is_deployer(c, al) and literal(kwarg(c, "deploy_decision")) is not False:  # type: ignore[arg-type]
-                yield Deployment(c.lineno, call_tail(c).split("_", 1)[0], fn.name, kwarg(c, "deploy_decision"), {}, {})  # type: ignore[arg-type]
+                yield Deployment(c.lineno, deployer_of(c, al).split("_", 1)[0], fn.name, kwarg(c, "deploy_decision"), {}, {})  # type: ignore[union-attr,arg-type]
                 break
     for c in walk(tree):
         if not isinstance(c, ast.Call) or is_deployer(c, al):
             continue
         bound = {k.arg: k.value for k in c.keywords if k.arg and isinstance(k.value, ast.Call)}
-        deployer = next((v for v in bound.values() if is_deployer(v, al)), None)
-        if deployer is None or not _runs(tree, c):
+        param = next((p for p, v in bound.items() if is_deployer(v, al)), None)
+        if param is None or not _runs(tree, c):
             continue
-        yield Deployment(c.lineno, call_tail(deployer).split("_", 1)[0], call_tail(c), None, bound,  # type: ignore[arg-type]
-                         {k.arg: k.value.lineno for k in c.keywords if k.arg in bound})
+        yield Deployment(c.lineno, deployer_of(bound[param], al).split("_", 1)[0], call_tail(c), None, bound,  # type: ignore[union-attr,arg-type]
+                         {k.arg: k.value.lineno for k in c.keywords if k.arg in bound}, param)
 
 
 def _result_of(fn: ast.AST, value: ast.expr | None) -> str | None:
@@ -117,9 +150,9 @@ def gated_by(d: Deployment, pipeline_def: ast.AST | None, predicates: frozenset[
         return d.line if _result_of(pipeline_def, d.decision) in predicates else None
     if pipeline_def is None:
         return None
-    deployer_param = next((p for p, v in d.bindings.items() if call_tail(v) in DEPLOYERS), None)
+    deployer_param = d.deployer_param
     verdict_params = {p for p, v in d.bindings.items() if call_tail(v) in predicates}
-    if deployer_param is None or not verdict_params:
+    if not deployer_param or not verdict_params:
         return None
     for c in walk(pipeline_def):
         if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == deployer_param:

@@ -303,6 +303,9 @@ class FileIndex:
         self._facts = Lru(FACT_CACHE_CHARS)
         self._facts_building: set[tuple[str, str]] = set()  # (path, fact) being derived: not derived again eagerly
         self._pinned: dict[tuple[str, str], Any] = {}  # trees held while their eager facts are derived
+        # whether a parse derives the eager facts of its file (``register_fact``): off once the detectors are done, when
+        # a file parsed again (a notebook whose cited line the evidence pass reads) would derive them for no one
+        self.eager_facts = True
         # facts derived while a worker logs them (start_fact_log): [name, path, value, effects to store or None]
         self._fact_log: list[list[Any]] | None = None
         self._by_path: dict[str, FileEntry] | None = None
@@ -1363,7 +1366,7 @@ class FileIndex:
                 self._tree_room -= weight
             else:
                 self._parsed.put(key, result, weight)
-            if EAGER_FACTS and (kind == "python" or kind == "notebook"):
+            if EAGER_FACTS and self.eager_facts and (kind == "python" or kind == "notebook"):
                 # the tree stays at hand while its facts are derived, even if their own reads push it out of the cache
                 self._pinned[key] = result
                 try:

@@ -120,19 +120,35 @@ MAX_YAML_ALIASES = 200
 MAX_YAML_EXPANDED_NODES = 250_000  # nodes once aliases are expanded (a plain 1 MiB file stays far below)
 
 
+# An anchor (``&name``) or an alias (``*name``) where the YAML grammar can place one: at the start of a line, after white
+# space or a line break (PyYAML's too: NEL, LS, PS), a byte order mark, a flow indicator (``[``, ``{``, ``,``) or the
+# ``:`` of a JSON-like key (``{"k":*a}``), its name made of ASCII letters, digits, ``_`` and ``-`` (all that PyYAML and
+# libyaml accept in a name). Every real one matches; most ``&`` and ``*`` of real files do not (``a && b`` and ``*.py``
+# in commands, ``\"`` and ``*\n`` in quoted scalars), and their documents take the direct converter.
+_BEFORE_MARK = r"(?:^|[\s\x85\u2028\u2029\ufeff\[{,:])"
+_ANCHOR_MARK = lazy_re(_BEFORE_MARK + r"&[\w-]", re.M | re.A)
+_ALIAS_MARK = lazy_re(_BEFORE_MARK + r"\*[\w-]", re.M | re.A)
+
+
+def may_alias(text: str) -> bool:
+    """Can a YAML text hold an alias (of an anchor it defines)? False only when it cannot: no anchor, or no alias, can
+    be written where ``_ANCHOR_MARK`` and ``_ALIAS_MARK`` do not look."""
+    return "&" in text and "*" in text and _ANCHOR_MARK.search(text) is not None and _ALIAS_MARK.search(text) is not None
+
+
 def load_yaml_all(text: str) -> list[Any]:
     """All documents of a YAML stream, safely. Raises ValueError on malformed or hostile input."""
     if text.count("*") > MAX_YAML_ALIASES and len(re.findall(r"(?<![\w*])\*[A-Za-z0-9_-]+", text)) > MAX_YAML_ALIASES:
         raise ValueError("too many YAML aliases (possible alias bomb)")
-    may_alias = "&" in text and "*" in text  # no anchor or no alias: nothing can expand
+    aliases = may_alias(text)  # no anchor or no alias: nothing can expand, and the direct converter builds the documents
     loader = _LineLoader(text)
     try:
         docs = []
         while loader.check_node():
             node = loader.get_node()
-            if may_alias:
+            if aliases:
                 _check_expansion(node)
-            data = loader.construct_document(node) if may_alias or node is None else _Converter(loader, "<<" in text).convert(node)
+            data = loader.construct_document(node) if aliases or node is None else _Converter(loader, "<<" in text).convert(node)
             if data is not None:
                 docs.append(data)
         return docs

@@ -180,3 +180,26 @@ def test_step_edges_are_file_facts_of_the_first_parse(tmp_path: Path, tiny_parse
     assert step_edges(ix) == {("fetch", "clean"), ("clean", "train_model"), ("clean", "report")}
     assert feeds_training(ix, "fetch") and not feeds_training(ix, "report")
     assert max(ix.parse_counts.values()) == 1
+
+
+def test_services_are_read_from_a_fact_of_the_first_parse(tmp_path: Path, tiny_parse_cache: None) -> None:
+    """served.services reads a file fact derived as the service is first parsed (the module names it imports), not its
+    tree again. Near misses: a file naming a serving library only in a comment, and a test importing one, derive none."""
+    from mlscan.facts.served import service_loads, services
+
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "r", {
+        "app/main.py": "from fastapi import FastAPI\nfrom app.predictor import Predictor\n\napp = FastAPI()\n",
+        "app/predictor.py": "import joblib\n\nclass Predictor:\n    def __init__(self):\n        self.m = joblib.load('model.pkl')\n",
+        "tools/notes.py": "# run it behind flask some day\nprint('load')\n",
+        "tests/test_api.py": "from fastapi.testclient import TestClient\nfrom app.main import app\n",
+    }))))
+    ix.start_fact_log()
+    for path in ("app/main.py", "tools/notes.py", "tests/test_api.py"):
+        assert ix.python(path) is not None  # parsed first by another consumer (the wiring graph); the trees leave at once
+    derived = {(path, name) for name, path, _value, _stored in ix.take_fact_log()}
+    assert {p for p, n in derived if n == "served.service"} == {"app/main.py"}
+    assert ix.fact("app/main.py", "served.service") == [True, ["app.predictor", "app.predictor.Predictor", "fastapi", "fastapi.FastAPI"]]
+    assert services(ix) == (frozenset({"app/main.py"}),
+                            frozenset({"app", "app.predictor", "app.predictor.Predictor", "fastapi", "fastapi.FastAPI"}))
+    assert [(ld.path, ld.kind, ld.ref) for ld in service_loads(ix)] == [("app/predictor.py", "file", "model.pkl")]
+    assert ix.parse_counts[("app/main.py", "python")] == 1

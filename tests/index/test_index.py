@@ -535,33 +535,41 @@ def test_helm_chart_templates_are_rendered_before_parsing(tmp_path: Path) -> Non
     assert ix.stats.skipped["helm-template"] == ["deploy/chart/templates/service.yaml"]
 
 
+def _constructed(text: str) -> list[object]:
+    """The documents as PyYAML's constructor (through formats._LineLoader's constructors) builds them."""
+    from mlscan.index import formats
+
+    loader = formats._LineLoader(text)
+    try:
+        out = []
+        while loader.check_node():
+            doc = loader.construct_document(loader.get_node())
+            if doc is not None:
+                out.append(doc)
+        return out
+    finally:
+        loader.dispose()
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of the same types, with the same key order and line numbers."""
+    from mlscan.index import formats
+
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, formats.LineDict):
+        assert isinstance(b, formats.LineDict)
+        return (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, formats.LineList):
+        assert isinstance(b, formats.LineList)
+        return (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b or a != a and b != b  # NaN
+
+
 def test_yaml_direct_conversion_equals_the_line_aware_constructor() -> None:
     """Documents without aliases are built by formats._Converter, not PyYAML's constructor: same values, types,
     key order and line numbers (merge keys, tags, scalars of every resolver type, unhashable keys, nesting)."""
     from mlscan.index import formats
-
-    def constructed(text: str) -> list[object]:
-        loader = formats._LineLoader(text)
-        try:
-            out = []
-            while loader.check_node():
-                doc = loader.construct_document(loader.get_node())
-                if doc is not None:
-                    out.append(doc)
-            return out
-        finally:
-            loader.dispose()
-
-    def same(a: object, b: object) -> bool:
-        if type(a) is not type(b):
-            return False
-        if isinstance(a, formats.LineDict):
-            assert isinstance(b, formats.LineDict)
-            return (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)) and all(same(a[k], b[k]) for k in a)
-        if isinstance(a, formats.LineList):
-            assert isinstance(b, formats.LineList)
-            return (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)) and all(same(x, y) for x, y in zip(a, b))
-        return a == b or a != a and b != b  # NaN
 
     text = (
         "base: &b {x: 1}\n"  # an anchor without alias: converted directly
@@ -576,9 +584,69 @@ def test_yaml_direct_conversion_equals_the_line_aware_constructor() -> None:
         "---\n"
     )
     assert "*" not in text  # no alias: the direct path is the one under test
-    got, want = formats.load_yaml_all(text), constructed(text)
-    assert len(got) == len(want) == 2 and all(same(g, w) for g, w in zip(got, want))
+    got, want = formats.load_yaml_all(text), _constructed(text)
+    assert len(got) == len(want) == 2 and all(_same(g, w) for g, w in zip(got, want))
     assert got[0].line_of("merged") == 2 and got[0]["merged"]["y"] == 2
+
+
+def test_yaml_ampersands_and_stars_that_are_no_alias_take_the_direct_path() -> None:
+    """``&&`` and ``*.py`` in commands, ``*\\n`` and ``\\"`` in quoted scalars are no anchor or alias: such a document is
+    built by the direct converter (PyYAML's constructor and the alias check cost kubeflow/pipelines' 198 compiled
+    specs 0.5 s) into what the constructor builds. Near miss: an alias in flow context after ``[``, ``,`` or a JSON-like
+    key's ``:``, with no space before it, is one, and the alias check still rejects a bomb written that way."""
+    from mlscan.index import formats
+
+    text = ('steps:\n  - run: make lint && pytest -q tests/*.py\n  - run: "echo \\"a\\" && cat *\\nls"\n'
+            "    with: {glob: 'src/**/*.py', cond: a&b}\n  - cmd: [sh, -c, 'x &&y *z']\n")
+    assert not formats.may_alias(text)
+    got, want = formats.load_yaml_all(text), _constructed(text)
+    assert len(got) == len(want) == 1 and _same(got[0], want[0])
+    for aliased in ("a: &x 1\nb: *x\n", "a: [&x 1,*x]\n", '{"a":&x 1,"b":*x}\n', "- &x 1\n-\t*x\n", "? &x k\n: *x\n",
+                    "a: &x 1\u2028b: *x\n", "&x a: *x\n"):
+        assert formats.may_alias(aliased), aliased
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, n in zip("abcdef", "bcdefg"))
+    with pytest.raises(ValueError, match="alias bomb"):
+        formats.load_yaml_all(bomb)
+
+
+def test_yaml_alias_marks_cover_every_alias_pyyaml_reads() -> None:
+    """formats.may_alias is a superset of what PyYAML composes as an alias: random documents placing anchors and aliases
+    in every kind of spot (block and flow collections, JSON-like keys, complex keys, anchored keys, tags), with random
+    separators (none, spaces, tabs, line breaks, PyYAML's NEL/LS/PS) and with noise entries holding ``&&``, ``*.py`` and
+    escapes; whenever PyYAML composes one with an alias, may_alias says so."""
+    import random
+
+    import yaml
+    from mlscan.index import formats
+
+    rng = random.Random(12)
+    seps = ["", " ", "  ", "\t", "\n ", "\n  ", " \t"]
+    breaks = ["\n", "\r\n", "\x85", "\u2028", "\u2029"]
+    names = ["a", "A-1", "x_y", "9"]
+    forms = [
+        "k1:{s}&{n} v{b}k2:{s}*{n}{b}", "-{s}&{n} v{b}-{s}*{n}{b}", "[{s}&{n} v{s},{s}*{n}{s}]{b}", '{{"k":{s}&{n} v,{s}"j":{s}*{n}}}{b}',
+        "{{k: &{n} v, j:{s}*{n}}}{b}", "?{s}&{n} k{b}:{s}*{n}{b}", "&{n} k: *{n}{b}", "k: !!str &{n} v{b}j: [*{n}]{b}",
+        "k: &{n} {{a: 1}}{b}j:{b}  <<: *{n}{b}", "- [&{n} v]{b}- {{x: *{n}}}{b}",
+    ]
+    noise = ["c: 'a && b'{b}", 'c: "x \\" && y *\\n"{b}', "c: ls *.py && true{b}", "# *{n} &{n}{b}", "c: a&{n}*{n}{b}"]
+    composed = 0
+    for _ in range(4000):
+        b, n = rng.choice(breaks), rng.choice(names)
+        parts = [rng.choice(forms).format(s=rng.choice(seps), n=n, b=b)]
+        parts += [rng.choice(noise).format(n=n, b=b) for _ in range(rng.randint(0, 2))]
+        rng.shuffle(parts)
+        text = "".join(parts)
+        try:
+            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+            events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            continue
+        if nodes and any(isinstance(ev, yaml.AliasEvent) for ev in events):
+            composed += 1
+            assert formats.may_alias(text), repr(text)
+    assert composed > 1000  # the generator reaches most forms
+    assert not formats.may_alias("c: 'a && b'\nd: ls *.py && true\n")
 
 
 def test_derived_builds_once_and_every_asker_observes_what_building_read(tmp_path: Path) -> None:
