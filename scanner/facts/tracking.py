@@ -774,11 +774,11 @@ def run_comparison(tree: ast.Module) -> list[Any] | None:
     metric column (``runs.sort_values("metrics.rmse")``, ``runs["metrics.auc"].idxmax()``), a W&B ``api.runs(...,
     order=...)``; None when the module compares no runs. Listing runs without ordering them compares nothing."""
     searched: set[str] = set()  # names assigned from a run search
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _search_call(n.value):
             searched |= {t.id for t in n.targets if isinstance(t, ast.Name)}
     best: list[Any] | None = None
-    for n in ast.walk(tree):
+    for n in walk(tree):
         if not isinstance(n, ast.Call):
             continue
         hit: list[Any] | None = None
@@ -811,4 +811,4 @@ def _search_call(n: ast.Call) -> str:
 
 def _metric_text(node: ast.AST) -> bool:
     """An argument naming a metric to order by: ``"metrics.rmse ASC"``, ``["metrics.val_loss"]``, ``"-summary_metrics.acc"``."""
-    return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and "metric" in c.value.lower() for c in ast.walk(node))
+    return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and "metric" in c.value.lower() for c in walk(node))
