@@ -142,6 +142,7 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
     last = min(len(lines), max(line + LOOKAHEAD, end_line or 0))
     docstring = ""  # the closing quotes of a Python docstring being skipped
     settings: int | None = None  # the depth of an ``env:`` block being skipped: its variables configure the step
+    echo = 0  # the block's first line that only prints: what a step of nothing but ``echo`` does (a placeholder)
     for j in range(line + 1, last + 1):
         text = lines[j - 1]
         st = text.strip()
@@ -171,7 +172,9 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
             continue
         if not is_bare(text, path, word_items=False):  # a one-word item is found here and cited with its key
             return j
-    return line
+        if not echo and not path.endswith(".py") and _ECHO.match(_strip_trailing_comment(st)):
+            echo = j
+    return echo or line
 
 
 _ENV_BLOCK = lazy_re(r"""^-?\s*["']?(?:env|environment_variables|variables|vars|envFrom)["']?\s*:\s*(?:#.*)?$""")
@@ -873,8 +876,9 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     rest = [ln.strip() for ln in snippet.splitlines()[1:] if ln.strip()]
     if rest and _KEY_OPENER.match(first.strip()) and all(_WORD_ITEM.match(ln) for ln in rest) and _structured(kind_path):
         return ""  # a key shown with its one-word items (``only:`` ``- schedules``): together they say what runs when
-    if is_bare(first, kind_path):
-        return f"bare line {first.strip()[:60]!r}"
+    caveats = ev.caveats if isinstance(ev, Evidence) else ev.get("caveats") or ()
+    if is_bare(first, kind_path) and not (_ECHO.match(first.strip()) and any(str(c).startswith("stub") for c in caveats)):
+        return f"bare line {first.strip()[:60]!r}"  # (a stub's ``echo "deploying"`` is what the step does: its evidence)
     head = first.strip()[:HEAD_CHARS]
     if kind_path.endswith(".py") and (m := _PASS_THROUGH.match(head)) and m.group(1) == m.group(2) and len(snippet.splitlines()) == 1:
         return f"pass-through argument {head[:60]!r}"  # ``model_metrics=model_metrics``: its value is said elsewhere

@@ -450,3 +450,42 @@ def test_m2_a_deploy_dispatched_by_hand_has_no_such_caveat(tmp_path: Path) -> No
     qs = _scan(tmp_path, {".github/workflows/deploy.yml": _DEPLOY_WF.replace("{trigger}", "  workflow_dispatch:\n"), "src/train.py": _TRAIN})
     assert qs["M2"]["answer"] == "yes"
     assert not any(c.startswith("never runs") for c in qs["M2"]["evidence"][0]["caveats"])
+
+
+# ---------------------------------------------------------------- M2: a stub step is cited at what it does: its echo
+
+_STUB_WF = """\
+    name: deploy
+    on: {workflow_dispatch: {}}
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          # Print a message
+          - name: Print a message
+            run: |
+              echo "Deploying the model to development"
+              {more}
+    """
+
+
+def test_m2_a_stub_deploy_step_is_cited_at_its_echo(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/deploy.yml": _STUB_WF.replace("{more}", 'echo "Model version: 3"'), "src/train.py": _TRAIN})
+    assert qs["M2"]["answer"] == "partial"
+    lead = qs["M2"]["evidence"][0]
+    assert lead["snippet"].startswith('echo "Deploying the model')
+    assert any(c.startswith("stub") for c in lead["caveats"]) and not leading_problem(lead)
+
+
+def test_a_step_that_echoes_then_deploys_is_cited_at_its_command(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/deploy.yml": _STUB_WF.replace("{more}", "az ml online-deployment update -f deploy.yml"),
+                          "src/train.py": _TRAIN})
+    assert qs["M2"]["answer"] == "yes"
+    assert qs["M2"]["evidence"][0]["snippet"].strip().startswith("az ml online-deployment update")
+
+
+def test_an_echo_lead_without_a_stub_caveat_is_still_bare() -> None:
+    assert leading_problem({"path": ".github/workflows/x.yml", "snippet": 'echo "deploying"', "caveats": []})
+    assert not leading_problem({"path": ".github/workflows/x.yml", "snippet": 'echo "deploying"',
+                                "caveats": ["stub: the step does nothing yet"]})
