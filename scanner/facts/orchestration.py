@@ -177,7 +177,8 @@ def fits_model(node: ast.AST) -> bool:
 # a trained model loaded for use: a loader call (``mlflow.pyfunc.load_model``, ``from_pretrained``), a pickle-style
 # module's ``load`` (``joblib.load``), or a call named for loading a model (``load_model``, ``load_production_model``)
 _MODEL_LOADERS = frozenset({"load_model", "load_learner", "from_pretrained", "spark_udf", "load_from_checkpoint", "InferenceSession"})
-_PICKLE_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "dill.load", "cloudpickle.load", "cPickle.load"})
+_PICKLE_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "torch.jit.load", "dill.load", "cloudpickle.load", "cPickle.load",
+                           "tf.saved_model.load", "tensorflow.saved_model.load"})
 _PREDICT_WORDS = frozenset({"predict", "prediction", "predictions", "inference", "infer", "scoring", "forecast"})
 
 
