@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .config import Attestation
     from .scoring.next_steps import NextSteps
     from .scoring.pitfalls import PitfallHit
-from .target import Target, is_url, redact_url, resolve_target
+from .target import Target, is_url, redact_url, resolve_target, start_listing
 
 DEFAULT_FRAMEWORK = "checklist20"
 # Above this many Python, notebook, YAML and JSON files the facts cache is not used: recording every unit of a
@@ -194,15 +194,22 @@ def scan(
     options = options or ScanOptions()
     started = time.perf_counter()
     target = target or resolve_target(path, as_root=options.as_root)
-    all_packs = packs if packs is not None else load_packs(list(options.rules))
-    packs = select_packs(options, all_packs)
-    detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
+    listing = start_listing(target)  # git lists the files while the rule packs and detectors load
+    try:
+        all_packs = packs if packs is not None else load_packs(list(options.rules))
+        packs = select_packs(options, all_packs)
+        detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
+    except BaseException:
+        if listing is not None:
+            listing.kill()
+            listing.communicate()
+        raise
     from .config import load_config
     from .scoring.crosswalk import load_crosswalk
     from .scoring.next_steps import next_steps
     from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
-    index = FileIndex(target, excludes=list(options.excludes))
+    index = FileIndex(target, excludes=list(options.excludes), listing=listing)
     known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
     config = load_config(index, use_attestations=options.use_attestations, known=known)
     if config.excludes:
