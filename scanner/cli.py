@@ -124,9 +124,14 @@ def scan(
     next to the declared one; an endpoint that cannot be read is a warning and its evidence
     unknown (docs/live.md).
     """
-    from .engine import ScanOptions
-    from .engine import scan as run_scan
-    from .reporters import get_reporter
+    from .gcpolicy import rare_collections
+
+    # The engine's imports; frozen when this call is the process's first (a program's start-up, not a test run's
+    # hundredth scan, whose garbage would be kept for good). engine.scan keeps collections rare for its own start-up.
+    with rare_collections(freeze="mlscan.engine" not in sys.modules):
+        from .engine import ScanOptions
+        from .engine import scan as run_scan
+        from .reporters import get_reporter
 
     try:
         result = run_scan(

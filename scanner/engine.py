@@ -5,7 +5,6 @@ stage imports it."""
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,8 @@ if TYPE_CHECKING:
     from .config import Attestation
     from .scoring.next_steps import NextSteps
     from .scoring.pitfalls import PitfallHit
-from .target import Target, is_url, redact_url, resolve_target
+from .gcpolicy import rare_collections
+from .target import Target, is_url, redact_url, resolve_target, start_listing
 
 DEFAULT_FRAMEWORK = "checklist20"
 # Above this many Python, notebook, YAML and JSON files the facts cache is not used: recording every unit of a
@@ -193,48 +193,53 @@ def scan(
     it; ``packs`` (``load_packs(options.rules)``, loaded once for several scans) replaces loading them."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    target = target or resolve_target(path, as_root=options.as_root)
-    all_packs = packs if packs is not None else load_packs(list(options.rules))
-    packs = select_packs(options, all_packs)
-    detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
-    from .config import load_config
-    from .scoring.crosswalk import load_crosswalk
-    from .scoring.next_steps import next_steps
-    from .scoring.pitfalls import find_pitfalls, load_pitfalls
+    # Loading the detectors and rule packs, and the detectors' many short-lived ASTs, make objects and little cyclic
+    # garbage; the default thresholds spent over half of detector time on large repositories (docs/benchmarks.md).
+    with rare_collections():
+        target = target or resolve_target(path, as_root=options.as_root)
+        listing = start_listing(target)  # git lists the files while the rule packs and detectors load
+        try:
+            all_packs = packs if packs is not None else load_packs(list(options.rules))
+            packs = select_packs(options, all_packs)
+            detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
+        except BaseException:
+            if listing is not None:
+                listing.kill()
+                listing.communicate()
+            raise
+        from .config import load_config
+        from .scoring.crosswalk import load_crosswalk
+        from .scoring.next_steps import next_steps
+        from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
-    index = FileIndex(target, excludes=list(options.excludes))
-    known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
-    config = load_config(index, use_attestations=options.use_attestations, known=known)
-    if config.excludes:
-        index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
-    for w in config.warnings:
-        index.warn(w.code, w.message, w.path)
-    live_plan = _live_plan(options, config.live, is_url(path))
-    from .vocabulary import harvest
+        index = FileIndex(target, excludes=list(options.excludes), listing=listing)
+        known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
+        config = load_config(index, use_attestations=options.use_attestations, known=known)
+        if config.excludes:
+            index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
+        for w in config.warnings:
+            index.warn(w.code, w.message, w.path)
+        live_plan = _live_plan(options, config.live, is_url(path))
+        from .vocabulary import harvest
 
-    index.register_vocabulary(sorted(harvest(detectors)))
-    from .facts.unreached import vocabulary as module_names
+        index.register_vocabulary(sorted(harvest(detectors)))
+        from .facts.unreached import vocabulary as module_names
 
-    index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
-    for det in detectors:
-        index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
-    from .jobs import auto_jobs, work_files
+        index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
+        for det in detectors:
+            index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
+        from .jobs import auto_jobs, work_files
 
-    work = work_files(index)
-    units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
-    # Detectors build many short-lived ASTs; the cyclic GC's default thresholds spent over half of
-    # detector time on large repositories (docs/benchmarks.md). Raise them for the scan only.
-    old_gc = gc.get_threshold()
-    gc.set_threshold(max(old_gc[0], 50_000), max(old_gc[1], 20), max(old_gc[2], 100))
-    try:
-        jobs = options.jobs or auto_jobs(work)
-        findings = run_detectors(index, detectors, jobs, units)
-        if units is not None:
-            units.save()
-    finally:
-        gc.set_threshold(*old_gc)
-        if units is not None:
-            units.close()
+        work = work_files(index)
+        units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
+        try:
+            jobs = options.jobs or auto_jobs(work)
+            findings = run_detectors(index, detectors, jobs, units)
+            if units is not None:
+                units.save()
+        finally:
+            if units is not None:
+                units.close()
     from .evidence import focus, pack_hints
 
     index.eager_facts = False  # a fact asked from now on is derived when asked (the same value): no parse derives them all

@@ -109,6 +109,25 @@ def run(
     )
 
 
+def start(root: Path | None, *args: str) -> subprocess.Popen[bytes]:
+    """``git ARGS`` in ``root`` started in the background, sanitised as ``run``; ``finish`` collects it. A small scan
+    runs its few git processes beside its own start-up instead of one after the other."""
+    return subprocess.Popen(
+        ["git", *config_args(), *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env()
+    )
+
+
+def finish(proc: subprocess.Popen[bytes], timeout: float | None = 600) -> subprocess.CompletedProcess[bytes]:
+    """What ``run(..., check=False)`` returns, for a process ``start`` began (killed after ``timeout``, as ``run``)."""
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
 def out(root: Path, *args: str) -> str | None:
     """stdout of a sanitised git command, or None when it fails or git is missing."""
     try:

@@ -127,12 +127,44 @@ def resolve_target(path: str, as_root: bool = False) -> Target:
     if not os.access(p, os.R_OK | os.X_OK):
         raise UsageError(f"directory is not readable: {path}")
     p = p.resolve()
-    top, commit = _top_and_head(p)
+    # The remote is asked beside the top and HEAD (a directory of a work tree reads its repository's configuration)
+    remote_proc = _start(p, "config", "--get", "remote.origin.url")
+    try:
+        top, commit = _top_and_head(p)
+    finally:
+        remote_out = _finish_out(remote_proc)
     if top:
         root = Path(top).resolve()
         rel = p.relative_to(root).as_posix() if p != root else ""
         if as_root and rel not in ("", "."):
             return Target(p, "", True, commit, None)
-        remote = _git_out(root, "config", "--get", "remote.origin.url")
+        remote = remote_out if remote_proc is not None else _git_out(root, "config", "--get", "remote.origin.url")
         return Target(root, "" if rel == "." else rel, True, commit, redact_url(remote))
     return Target(p, "", False, None, None)
+
+
+def _start(root: Path, *args: str) -> subprocess.Popen[bytes] | None:
+    try:
+        return safegit.start(root, *args)
+    except OSError:
+        return None
+
+
+def _finish_out(proc: subprocess.Popen[bytes] | None) -> str | None:
+    """``safegit.out``'s answer for a process ``_start`` began (None when it failed)."""
+    if proc is None:
+        return None
+    try:
+        cp = safegit.finish(proc, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return cp.stdout.decode("utf-8", "replace").strip() if cp.returncode == 0 else None
+
+
+def start_listing(target: Target) -> subprocess.Popen[bytes] | None:
+    """``git ls-files`` of a Git target started in the background, for ``FileIndex(listing=...)``: it runs while the
+    scan loads its rule packs and detectors."""
+    return _start(target.root, *LS_FILES_ARGS) if target.is_git else None
+
+
+LS_FILES_ARGS = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")

@@ -11,7 +11,6 @@ does not define its package."""
 from __future__ import annotations
 
 import ast
-import configparser
 from typing import Any
 
 from ..index import FileIndex
@@ -68,6 +67,8 @@ def _declared(index: FileIndex, path: str, file_name: str) -> tuple[list[str], l
         st = _get(tool, "setuptools", "packages")
         names += [n for n in st if isinstance(n, str) and "." not in n] if isinstance(st, list) else []
     elif file_name == "setup.cfg":
+        import configparser  # here: few repositories have a setup.cfg, and a scan's start-up need not pay for it
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read_string(index.text(path) or "")

@@ -6,6 +6,7 @@ import ast
 import fnmatch
 import os
 import stat
+import subprocess
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -14,10 +15,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from .. import safegit
 from ..cache.record import Recorder
 from ..lazyre import lazy_re
 from ..model import Warning_, clean_snippet
-from ..target import Target, git
+from ..target import LS_FILES_ARGS, Target, git
 from ..valueclass import Value, setfield
 from . import formats
 from .globs import _Matcher, _name_and_path_regex, literal_pieces
@@ -280,8 +282,12 @@ class ScanStats(Value):
 class FileIndex:
     """What the detectors see of a repository. Detectors ask; only this class touches the disk."""
 
-    def __init__(self, target: Target, excludes: Iterable[str] = (), max_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self, target: Target, excludes: Iterable[str] = (), max_bytes: int = MAX_FILE_BYTES, listing: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        """``listing``: the ``git ls-files`` of ``target`` already started (``target.start_listing``), else run here."""
         self.target = target
+        self._listing = listing
         self.root = target.root
         self.max_bytes = max_bytes
         self.warnings: list[Warning_] = []
@@ -375,7 +381,8 @@ class FileIndex:
     def _list_paths(self) -> list[str]:
         if self.target.is_git:
             try:
-                cp = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
+                listing, self._listing = self._listing, None
+                cp = safegit.finish(listing) if listing is not None else git(self.root, *LS_FILES_ARGS, check=False)
             except OSError:
                 cp = None
             if cp is not None and cp.returncode == 0:
