@@ -166,6 +166,18 @@ def _constructed_only(node: ast.AST | None, constructed: frozenset[str]) -> bool
     return False
 
 
+class _AnyName(frozenset):
+    """Every name: asks whether an assertion has the shape of a construction smoke test before the module's constructed
+    names are read (a walk of the whole module)."""
+
+    def __contains__(self, _name: object) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_ANY_NAME = _AnyName()
 # assertion methods that hold for any new object (``self.assertIsInstance(model, nn.Module)``)
 _INSTANCE_ASSERTS = frozenset({"assertIsInstance", "assertIsNotNone", "assertTrue", "assert_"})
 
@@ -240,6 +252,8 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
         """``_checks_nothing``; the module's constructed names are read only for an assertion that may test code."""
         if _checks_nothing(n, name, imported):
             return True
+        if not _checks_nothing(n, name, imported, _ANY_NAME):  # not shaped like a construction smoke test
+            return False
         if not built:
             built.append(constructed_names(tree))
         return bool(built[0]) and _checks_nothing(n, name, imported, built[0])
