@@ -121,19 +121,85 @@ def _loads_only(node: ast.AST, imported: frozenset[str]) -> bool:
     return False
 
 
-def _checks_nothing(n: ast.AST, name: str, imported: frozenset[str] = frozenset()) -> bool:
+def constructed_names(tree: ast.AST) -> frozenset[str]:
+    """Names a module binds only to a new object of a class: ``dataset = MyDataset("data/raw")``, ``model =
+    nn.Linear(2, 1)`` (a callee whose name is capitalised: a class, by Python's naming convention). A name also bound to
+    anything else (another assignment, a loop or ``with`` target, a parameter such as a fixture) is left out."""
+    made: set[int] = set()
+    for n in walk(tree):
+        cls = n.__class__
+        if (cls is ast.Assign or cls is ast.AnnAssign) and n.value.__class__ is ast.Call:  # type: ignore[attr-defined]
+            f = n.value.func  # type: ignore[attr-defined]
+            callee = f.attr if f.__class__ is ast.Attribute else f.id if f.__class__ is ast.Name else ""
+            if callee[:1].isupper() and not callee.isupper():
+                made.update(id(t) for t in (n.targets if cls is ast.Assign else [n.target]) if t.__class__ is ast.Name)  # type: ignore[attr-defined]
+    names: set[str] = set()
+    other: set[str] = set()
+    for n in walk(tree):
+        if n.__class__ is ast.Name and n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+            (names if id(n) in made else other).add(n.id)  # type: ignore[attr-defined]
+        elif n.__class__ is ast.arg:
+            other.add(n.arg)  # type: ignore[attr-defined]
+    return frozenset(names - other)
+
+
+_TYPE_NODES = (ast.Name, ast.Attribute, ast.Tuple, ast.Load)
+
+
+def _constructed_only(node: ast.AST | None, constructed: frozenset[str]) -> bool:
+    """An expression that holds for any new object whatever its class's code does (names in ``constructed``): the
+    object itself (``assert dataset``), ``dataset is not None``, ``isinstance(dataset, Dataset)``. Its value says the
+    constructor returned, not that the object works (``len(dataset) == 100``, ``dataset.path == p`` do look)."""
+    if not constructed or node is None:
+        return False
+    cls = node.__class__
+    if cls is ast.Name:
+        return node.id in constructed  # type: ignore[attr-defined]
+    if cls is ast.Compare:
+        return _constructed_only(node.left, constructed) and all(c.__class__ is ast.Constant and c.value is None for c in node.comparators)  # type: ignore[attr-defined]
+    if cls is ast.Call:
+        f, args = node.func, node.args  # type: ignore[attr-defined]
+        return (f.__class__ is ast.Name and f.id == "isinstance" and len(args) == 2 and _constructed_only(args[0], constructed)
+                and all(isinstance(x, _TYPE_NODES) for x in walk(args[1])))
+    if cls is ast.BoolOp:
+        return all(_constructed_only(x, constructed) for x in node.values)  # type: ignore[attr-defined]
+    return False
+
+
+class _AnyName(frozenset):
+    """Every name: asks whether an assertion has the shape of a construction smoke test before the module's constructed
+    names are read (a walk of the whole module)."""
+
+    def __contains__(self, _name: object) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_ANY_NAME = _AnyName()
+# assertion methods that hold for any new object (``self.assertIsInstance(model, nn.Module)``)
+_INSTANCE_ASSERTS = frozenset({"assertIsInstance", "assertIsNotNone", "assertTrue", "assert_"})
+
+
+def _checks_nothing(n: ast.AST, name: str, imported: frozenset[str] = frozenset(), constructed: frozenset[str] = frozenset()) -> bool:
     """An assertion that tests no code: ``assert True``, ``assert 1 == 1``, ``assert "a" == "a"``; an assertion call whose
     arguments are all literals (``self.assertTrue(True)``, ``self.assertEqual(1, 1)``, ``np.testing.assert_equal(1, 1)``).
     ``assert False`` (``assert 0``), which fails whenever it is reached (after a call expected to raise), still asserts,
     and so do ``fail``/``raises``/``approx``/``warns`` and a mock's ``assert_called_with(1)``. An assertion that a module
     loads (``assert importlib.import_module("pkg") is not None``, ``self.assertIsNotNone(mod)``; names in
-    ``imported``) is an import smoke test: it runs none of the code it imports."""
+    ``imported``) is an import smoke test: it runs none of the code it imports. An assertion that holds for any new
+    object (``assert isinstance(dataset, Dataset)`` after ``dataset = MyDataset(...)``; names in ``constructed``,
+    ``_constructed_only``) is a construction smoke test, a template's placeholder: it asserts nothing of the code."""
     if n.__class__ is ast.Assert:
         test = n.test  # type: ignore[attr-defined]
-        return (_literal(test) and not (test.__class__ is ast.Constant and not test.value)) or _loads_only(test, imported)
+        return ((_literal(test) and not (test.__class__ is ast.Constant and not test.value)) or _loads_only(test, imported)
+                or _constructed_only(test, constructed))
     if not name.startswith("assert") or _MOCK_ASSERT.match(name):
         return False
     args = [*n.args, *(k.value for k in n.keywords if k.arg not in ("msg", "err_msg"))]  # type: ignore[attr-defined]
+    if name in _INSTANCE_ASSERTS and args and _constructed_only(args[0], constructed):
+        return all(isinstance(x, _TYPE_NODES) or _literal(a) for a in args[1:] for x in walk(a))
     return bool(args) and all(_literal(a) or _loads_only(a, imported) for a in args)
 
 
@@ -180,10 +246,22 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
 
     asserts = raises = endpoint = False
     imported = imported_names(tree) if text is None or "import" in text else frozenset()
+    built: list[frozenset[str]] = []
+
+    def nothing(n: ast.AST, name: str) -> bool:
+        """``_checks_nothing``; the module's constructed names are read only for an assertion that may test code."""
+        if _checks_nothing(n, name, imported):
+            return True
+        if not _checks_nothing(n, name, imported, _ANY_NAME):  # not shaped like a construction smoke test
+            return False
+        if not built:
+            built.append(constructed_names(tree))
+        return bool(built[0]) and _checks_nothing(n, name, imported, built[0])
+
     for n in statement_walk(tree):  # ``assert`` and ``raise`` are statements
         cls = n.__class__
         if cls is ast.Assert:
-            if not asserts and id(n) not in handled and not _checks_nothing(n, "", imported) and counts(n):
+            if not asserts and id(n) not in handled and not nothing(n, "") and counts(n):
                 asserts = True
         elif cls is ast.Raise and not raises and id(n) not in handled and id(n) not in skips:
             raises = True
@@ -201,7 +279,7 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
                 endpoint = endpoint or name in _ENDPOINT_CALLS
             else:
                 name = f.id if f.__class__ is ast.Name else ""
-            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not _checks_nothing(n, name, imported) and counts(n):
+            if not asserts and _ASSERT_CALL.match(name) and id(n) not in handled and not nothing(n, name) and counts(n):
                 asserts = True
     return [asserts, raises, endpoint, *([gated] if gated and not asserts else [])]
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ast
+import posixpath
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,8 +36,13 @@ from mlscan.valueclass import Value, setfield
 
 _SCHED_KW = ("cron", "interval", "rrule", "schedule", "schedules")
 _DEPLOY_CALLS = ("serve", "deploy", "to_deployment", "build_from_flow", "apply")
+# Prefect 2's early deployment objects, which name their flow by keyword: 2.0 beta's ``DeploymentSpec(flow=fn |
+# flow_location="flows/train.py", flow_name=..., schedule=...)`` (created by ``prefect deployment create <file>``) and
+# ``Deployment(flow=fn | FlowScript(path=..., name=...), schedule=...)``
+_SPEC_CALLS = ("DeploymentSpec", "Deployment")
+_SPEC_FLOW_KW = ("flow", "flow_name", "flow_location")
 # Python files worth parsing for deployments: a deployment call (common words) with a schedule keyword (_SCHED_KW) ...
-DEPLOY_NEEDLES = (b"serve", b"deploy", b"to_deployment", b"build_from_flow")
+DEPLOY_NEEDLES = (b"serve", b"deploy", b"to_deployment", b"build_from_flow", b"Deployment")
 SCHEDULE_NEEDLES = tuple(k.encode() for k in _SCHED_KW)
 # ... in a file importing Prefect, or naming one of the project's training flows (added at run time).
 PREFECT = (b"prefect",)
@@ -162,16 +168,43 @@ def _deploys(index: FileIndex, path: str) -> list[Any] | None:
         return None
     out: list[list[Any]] = []
     for c in walk(tree):
-        if not (isinstance(c, ast.Call) and call_tail(c) in _DEPLOY_CALLS):
+        if not isinstance(c, ast.Call):
             continue
-        target = kwarg(c, "flow") if call_tail(c) == "build_from_flow" else getattr(c.func, "value", None)
-        name = tail(dotted(target)) if target is not None else ""
-        ep = literal(kwarg(target, "entrypoint"), "") if isinstance(target, ast.Call) else ""
-        name = str(ep).rsplit(":", 1)[-1] if ep else name
+        location = ""
+        if call_tail(c) in _SPEC_CALLS and any(kwarg(c, k) is not None for k in _SPEC_FLOW_KW):
+            name, location = _spec_flow(c)
+        elif call_tail(c) in _DEPLOY_CALLS:
+            target = kwarg(c, "flow") if call_tail(c) == "build_from_flow" else getattr(c.func, "value", None)
+            name = tail(dotted(target)) if target is not None else ""
+            ep = literal(kwarg(target, "entrypoint"), "") if isinstance(target, ast.Call) else ""
+            name = str(ep).rsplit(":", 1)[-1] if ep else name
+        else:
+            continue
         sched = _schedule(c)
         if sched is not None:
-            out.append([name, c.lineno, sched[0], sched[1], trainingish(name, str(literal(kwarg(c, "name"), "")))])
+            named = trainingish(name, str(literal(kwarg(c, "name"), "")), location.rsplit("/", 1)[-1])
+            out.append([name, c.lineno, sched[0], sched[1], named, location])
     return [imports(tree, "prefect"), out]
+
+
+def _spec_flow(c: ast.Call) -> tuple[str, str]:
+    """(flow name, flow file as written) a ``DeploymentSpec``/``Deployment`` names: ``flow=train`` (the function),
+    ``flow=FlowScript(path=..., name=...)``, or ``flow_location=``/``flow_name=`` (either may be empty)."""
+    target = kwarg(c, "flow")
+    if isinstance(target, ast.Call):
+        return str(literal(kwarg(target, "name"), "") or ""), str(literal(kwarg(target, "path"), "") or "")
+    name = tail(dotted(target)) if target is not None else str(literal(kwarg(c, "flow_name"), "") or "")
+    return name, str(literal(kwarg(c, "flow_location"), "") or "")
+
+
+def _located(flows: dict[str, _Flow], path: str, name: str, location: str) -> _Flow | None:
+    """The flow a deployment in ``path`` names: by name, else the flow of the file at ``location`` (relative to the
+    deploying file's folder or to the repository root; a training flow first when the file defines several)."""
+    if name in flows or not location:
+        return flows.get(name)
+    loc = location.split(":", 1)[0]
+    where = {posixpath.normpath(posixpath.join(posixpath.dirname(path), loc)), posixpath.normpath(loc)}
+    return min((f for f in flows.values() if f.path in where), key=lambda f: (not f.training, f.line), default=None)
 
 
 DEPLOY_FACTS = register_fact("prefect.flow.deploys", _deploys, eager=lambda index, path: path.endswith(".py")
@@ -297,10 +330,12 @@ class PrefectFlow(Detector):
             if deploys is None:
                 continue
             imports_prefect, scheduled_calls = deploys
-            for name, line, cron, active, named_training in scheduled_calls:
-                flow = flows.get(name)
-                if not (flow and flow.training or imports_prefect and named_training):
+            for name, line, cron, active, named_training, location in scheduled_calls:
+                flow = _located(flows, e.path, name, location)
+                # a flow the project defines trains or not by its code; the names decide only for one it does not
+                if not (flow.training if flow else imports_prefect and named_training):
                     continue
+                name = next((n for n, f in flows.items() if f is flow), name)
                 scheduled[name] = scheduled.get(name, False) or active
                 yield self._schedule_finding(index, e.path, line, cron, active, bool(flow and flow.stub))
         for e in index.select(("**/prefect.yaml", "**/prefect.yml")):
@@ -312,7 +347,7 @@ class PrefectFlow(Detector):
                     ep = str(d.get("entrypoint") or "")
                     name = ep.rsplit(":", 1)[-1]
                     flow = flows.get(name)
-                    if not (flow and flow.training or trainingish(ep, str(d.get("name", "")))):
+                    if not (flow.training if flow else trainingish(ep, str(d.get("name", "")))):
                         continue
                     for cron, active, line in _yaml_schedules(d, deps.line_of(i)):
                         active = active and d.get("paused") is not True
