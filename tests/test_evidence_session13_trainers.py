@@ -1,0 +1,124 @@
+"""Session 13 (branch evidC): the "fits" test knows the libraries' trainer APIs, resolved through the file's imports
+(``xgboost.train``, ``lightgbm.train``, ``catboost.train``, ``.train()`` of a Hugging Face / TRL / SetFit /
+sentence-transformers ``...Trainer``, an Ultralytics model or a TensorFlow estimator), so E1's decisive selector (the
+training module an automated path runs, that fits) leads with a CI-run entry training through a trainer before a
+scikit-learn copy beside it. ``.train()`` on anything else (PyTorch's ``model.train()`` mode switch, a local ``train``
+function, a module that only shares a name with a library) is no training."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+from mlscan.facts.orchestration import fits_model
+
+from .test_evidence_deciding import _lead, _scan
+
+_HF_TRAIN = """\
+    import mlflow
+    from datasets import load_dataset
+    from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments
+
+
+    def main():
+        data = load_dataset("csv", data_files={"train": "data/train.csv", "test": "data/test.csv"})
+        model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=2)
+        trainer = Trainer(model=model, args=TrainingArguments("out", report_to=[]), train_dataset=data["train"],
+                          eval_dataset=data["test"])
+        with mlflow.start_run():
+            trainer.train()
+            metrics = trainer.evaluate()
+            mlflow.log_metric("accuracy", metrics["eval_accuracy"])
+            mlflow.transformers.log_model({"model": model}, "model")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+_SKLEARN_COPY = """\
+    import mlflow
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+
+    def main():
+        df = pd.read_csv("data/train.csv")
+        X, y = df.drop(columns=["label"]), df["label"]
+        with mlflow.start_run():
+            model = LogisticRegression().fit(X, y)
+            mlflow.log_metric("accuracy", model.score(X, y))
+            mlflow.sklearn.log_model(model, "model")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+_RUN_WF = """\
+    name: train
+    on: {push: {branches: [main]}}
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - run: python src/main.py
+    """
+
+_FILES = {"src/main.py": _HF_TRAIN, "notebooks/a_baseline.py": _SKLEARN_COPY, ".github/workflows/train.yml": _RUN_WF,
+          "README.md": "# reviews\n\n`notebooks/a_baseline.py` is the first baseline.\n"}
+
+
+def test_e1_leads_with_the_ci_run_entry_training_through_a_trainer(tmp_path: Path) -> None:
+    # the entry's name says nothing of training (``main.py``): only its trainer call shows that it fits
+    qs = _scan(tmp_path, _FILES)
+    assert qs["E1"]["answer"] == "yes"
+    assert _lead(qs["E1"])[0] == "src/main.py"
+
+
+def test_e1_a_torch_mode_switch_is_no_training(tmp_path: Path) -> None:
+    # near miss: the CI-run entry only calls ``model.train()`` (PyTorch's mode switch) and logs a metric it never trained
+    # for: the scikit-learn copy that fits leads
+    entry = _HF_TRAIN.replace("trainer.train()", "model.train()")
+    qs = _scan(tmp_path, {**_FILES, "src/main.py": entry})
+    assert qs["E1"]["answer"] == "yes"
+    assert _lead(qs["E1"])[0] == "notebooks/a_baseline.py"
+
+
+def _fits(src: str) -> bool:
+    return fits_model(ast.parse(textwrap.dedent(src)))
+
+
+@pytest.mark.parametrize("src", [
+    "from transformers import Trainer\nt = Trainer(model=m)\nt.train()\n",
+    "import transformers\ntransformers.Seq2SeqTrainer(model=m).train()\n",
+    "from trl import SFTTrainer\ntrainer = SFTTrainer(model=m, train_dataset=d)\ntrainer.train()\n",
+    "from setfit import Trainer\nTrainer(model=m, train_dataset=d).train()\n",
+    "from sentence_transformers import SentenceTransformerTrainer\nt = SentenceTransformerTrainer(model=m)\nt.train()\n",
+    "from transformers import Trainer\nclass WeightedTrainer(Trainer):\n    pass\nself.trainer = WeightedTrainer(model=m)\n"
+    "self.trainer.train()\n",
+    "import xgboost as xgb\nbooster = xgb.train(params, dtrain, num_boost_round=100)\n",
+    "import lightgbm as lgb\nlgb.train(params, lgb.Dataset(X, y))\n",
+    "from catboost import Pool, train\ntrain(Pool(X, y), params)\n",
+    "from ultralytics import YOLO\nYOLO('yolov8n.pt').train(data='coco8.yaml', epochs=3)\n",
+    "import tensorflow as tf\nest = tf.estimator.DNNClassifier(hidden_units=[8])\nest.train(input_fn=train_input)\n",
+])
+def test_fits_model_knows_trainer_apis(src: str) -> None:
+    assert _fits(src)
+
+
+@pytest.mark.parametrize("src", [
+    "import torch\nmodel.train()\nwith torch.no_grad():\n    model(x)\n",           # a mode switch
+    "def train(cfg):\n    pass\ntrain(cfg)\n",                                        # a local function named train
+    "import mylib as xgb\nxgb.train(params, d)\n",                                 # not the library's learning API
+    "import xgboost as xgb\nxgb.cv(params, dtrain)\n",                              # cross-validation, no model kept
+    "from transformers import Trainer\nt = Trainer(model=m)\nt.evaluate()\n",       # a trainer that only evaluates
+    "from transformers import AutoModel\nm = AutoModel.from_pretrained('x')\nm.train()\n",  # a model's mode switch
+    "from transformers import TrainingArguments\nargs = TrainingArguments('o')\nargs.train()\n",  # not a trainer class
+])
+def test_fits_model_near_misses(src: str) -> None:
+    assert not _fits(src)
