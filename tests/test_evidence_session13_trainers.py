@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from mlscan.facts.orchestration import fits_model
+from mlscan.facts.side_environments import ci_image
+from mlscan.index import FileEntry
 
 from .test_evidence_deciding import _lead, _scan
 
@@ -122,3 +124,87 @@ def test_fits_model_knows_trainer_apis(src: str) -> None:
 ])
 def test_fits_model_near_misses(src: str) -> None:
     assert not _fits(src)
+
+
+# ---------------------------------------------------------------- E4: a test resource's image, a CI runner's image
+
+_PRODUCT_DOCKERFILE = """\
+    FROM python:3.11-slim
+    WORKDIR /app
+    RUN pip install pandas==2.1.4 scikit-learn==1.3.2
+    COPY src/ src/
+    CMD ["python", "src/train.py"]
+    """
+
+_TEST_DOCKERFILE = """\
+    FROM python:3.8.1
+    COPY requirements.txt .
+    RUN pip install -r requirements.txt
+    COPY server.py .
+    CMD ["python", "server.py"]
+    """
+
+_TRAIN = "import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n\ndef main():\n    LogisticRegression().fit(X, y)\n"
+
+
+def test_e4_a_test_resources_image_follows_the_products_image(tmp_path: Path) -> None:
+    # the product's image installs its packages by name (no dependency file: a later selector than the test resource's
+    # image installing from its requirements), yet it is the project's environment
+    qs = _scan(tmp_path, {"Dockerfile": _PRODUCT_DOCKERFILE, "src/train.py": _TRAIN,
+                          "tests/resources/registry/Dockerfile": _TEST_DOCKERFILE,
+                          "tests/resources/registry/requirements.txt": "flask==3.0.0\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"])[0] == "Dockerfile"
+
+
+def test_e4_a_test_resources_image_alone_still_leads(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _TRAIN, "tests/resources/registry/Dockerfile": _TEST_DOCKERFILE,
+                          "tests/resources/registry/requirements.txt": "flask==3.0.0\n"})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"])[0] == "tests/resources/registry/Dockerfile"
+
+
+_CI_DOCKERFILE = """\
+    FROM library/ubuntu:20.04
+    RUN apt-get update && apt-get -y install python3-pip curl
+    COPY requirements.txt .
+    RUN pip install -r requirements.txt
+    """
+
+_GITLAB_CI = """\
+    image: registry.gitlab.com/acme/churn/ci:latest
+    unit-tests:
+      script:
+        - pytest tests
+    """
+
+
+_CONDA = "name: churn\ndependencies:\n  - python=3.11\n  - pandas=2.1.4\n  - scikit-learn=1.3.2\n"
+
+
+def test_e4_a_ci_runners_image_follows_the_projects_environment(tmp_path: Path) -> None:
+    # both answer yes; the CI runner's image (``.gitlab/``) sorted first by path
+    files = {"environment.yml": _CONDA, "requirements.txt": "pandas==2.1.4\nscikit-learn==1.3.2\n", "src/train.py": _TRAIN,
+             ".gitlab-ci.yml": _GITLAB_CI, ".gitlab/docker/Dockerfile": _CI_DOCKERFILE}
+    qs = _scan(tmp_path, files)
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"])[0] == "environment.yml"
+
+
+def test_e4_a_product_image_beside_the_environment_still_leads(tmp_path: Path) -> None:
+    # near miss: the same image kept as the project's own (``docker/Dockerfile``) is the project's environment
+    files = {"environment.yml": _CONDA, "requirements.txt": "pandas==2.1.4\nscikit-learn==1.3.2\n", "src/train.py": _TRAIN,
+             ".gitlab-ci.yml": _GITLAB_CI, "docker/Dockerfile": _CI_DOCKERFILE}
+    qs = _scan(tmp_path, files)
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"])[0] == "docker/Dockerfile"
+
+
+@pytest.mark.parametrize(("vpath", "expected"), [
+    (".gitlab/docker/Dockerfile", True), (".github/actions/lint/Dockerfile", True), (".circleci/images/Dockerfile", True),
+    ("ci/Dockerfile", True), ("docker/ci/Dockerfile", True), ("Dockerfile.ci", True), ("ci.Dockerfile", True),
+    ("Dockerfile", False), ("docker/Dockerfile", False), ("Dockerfile.cuda", False), ("circuits/Dockerfile", False),
+    ("services/cicero/Dockerfile", False),
+])
+def test_ci_image_reads_where_the_image_is_kept(vpath: str, expected: bool) -> None:
+    assert ci_image(FileEntry(vpath, vpath, "")) is expected
