@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from mlscan.detectors.docs_setup import _INSPECTS
 from mlscan.facts.orchestration import fits_model
 from mlscan.facts.side_environments import ci_image
 from mlscan.index import FileEntry
@@ -208,3 +209,70 @@ def test_e4_a_product_image_beside_the_environment_still_leads(tmp_path: Path) -
 ])
 def test_ci_image_reads_where_the_image_is_kept(vpath: str, expected: bool) -> None:
     assert ci_image(FileEntry(vpath, vpath, "")) is expected
+
+
+# ---------------------------------------------------------------- T1: the step itself, not a check or the paragraph's opening
+
+_README_USAGE = """\
+    # digits
+
+    ## Usage
+    The code in this repo is an MNIST example of the template.
+    Install it with `pip install -r requirements.txt`.
+    Try `python train.py -c config.json` to run code.
+    """
+
+
+def test_t1_cites_the_line_of_an_inline_command_not_the_paragraphs_first(tmp_path: Path) -> None:
+    doc = textwrap.dedent(_README_USAGE).splitlines()
+    qs = _scan(tmp_path, {"README.md": _README_USAGE, "requirements.txt": "torch==2.1.0\n", "train.py": _TRAIN})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", doc.index("Install it with `pip install -r requirements.txt`.") + 1)
+
+
+def test_t1_an_inline_command_on_the_first_line_is_cited_there(tmp_path: Path) -> None:
+    # near miss: a paragraph opening with the command is cited at its first line, as before
+    readme = _README_USAGE.replace("The code in this repo is an MNIST example of the template.\n    ", "")
+    doc = textwrap.dedent(readme).splitlines()
+    qs = _scan(tmp_path, {"README.md": readme, "requirements.txt": "torch==2.1.0\n", "train.py": _TRAIN})
+    assert _lead(qs["T1"]) == ("README.md", doc.index("Install it with `pip install -r requirements.txt`.") + 1)
+
+
+_README_K8S = """\
+    # churn
+
+    ## Setup
+    ```bash
+    kubectl get nodes
+    {step}
+    pip install -r requirements.txt
+    python train.py
+    ```
+    """
+
+
+def test_t1_does_not_lead_with_a_command_that_only_shows_state(tmp_path: Path) -> None:
+    readme = _README_K8S.replace("{step}", "kubectl apply -f k8s/")
+    doc = textwrap.dedent(readme).splitlines()
+    qs = _scan(tmp_path, {"README.md": readme, "requirements.txt": "torch==2.1.0\n", "train.py": _TRAIN, "k8s/job.yaml": "kind: Job\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", doc.index("kubectl apply -f k8s/") + 1)
+
+
+def test_t1_past_two_checks_the_install_leads(tmp_path: Path) -> None:
+    # the checks stay among the page's commands (the answer is unchanged); the install leads
+    readme = _README_K8S.replace("{step}", "kubectl get pods")
+    doc = textwrap.dedent(readme).splitlines()
+    qs = _scan(tmp_path, {"README.md": readme, "requirements.txt": "torch==2.1.0\n", "train.py": _TRAIN})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"]) == ("README.md", doc.index("pip install -r requirements.txt") + 1)
+
+
+@pytest.mark.parametrize(("cmd", "inspects"), [
+    ("kubectl get deployments --namespace abtesting", True), ("kubectl describe pod x", True), ("docker ps", True),
+    ("helm status churn", True), ("az ad sp show --id x", True), ("gcloud compute instances list", True),
+    ("kubectl apply -f k8s/", False), ("helm install churn ./chart", False), ("docker run -p 80:80 app", False),
+    ("az ml job create -f job.yml", False), ("gcloud run deploy churn", False), ("az login", False), ("git clone https://x/y", False),
+])
+def test_inspection_commands(cmd: str, inspects: bool) -> None:
+    assert bool(_INSPECTS.match(cmd)) is inspects
