@@ -100,6 +100,29 @@ def _guidance(cmd: str) -> bool:
         bool(words) and words[0] in _PACKAGE_MANAGERS and classify(cmd) == INSTALL and any(_PLACEHOLDER_WORD.match(w) for w in words[1:]))
 
 
+# a command that only shows state (``kubectl get deployments``, ``docker ps``, ``helm status``, ``az ad sp show``, ``gcloud
+# ... describe``): a guide checks with it what an earlier step (a pipeline, a portal) did; it sets up and runs nothing
+_INSPECTS = lazy_re(r"^\s*(sudo\s+)?((kubectl|oc)\s+(get|describe|logs|top|explain|version|cluster-info|config\s+(view|get-\w+))\b|"
+                    r"helm\s+(list|ls|status|history|get|show|search)\b|docker\s+(ps|images|logs|inspect|info|version)\b|"
+                    r"docker[\s-]compose\s+(ps|logs|config)\b|git\s+(status|log|diff|show|branch)\b|"
+                    r"(az|gcloud)\s+([\w-]+\s+)*(show|list|describe)(\s|$))")
+
+
+def _inline_line(index: FileIndex, e: FileEntry, first: int, cmd: str) -> int:
+    """The line of a paragraph (starting at ``first``) holding the inline command ```cmd```: a paragraph's later
+    sentence ("Try `python train.py -c config.json` to run code.") is cited at its own line, not at the paragraph's
+    opening sentence; ``first`` when no line of the paragraph shows it whole."""
+    lines = index.lines(e.path)
+    needle = f"`{cmd}`"
+    for n in range(first, min(first + 40, len(lines) + 1)):
+        text = lines[n - 1]
+        if needle in text:
+            return n
+        if not text.strip():
+            break  # the paragraph ended
+    return first
+
+
 def _tests_only(cmd: str) -> bool:
     """A command that runs the project's tests (``pytest tests/unit -v``, ``python -m unittest``, ``make test``,
     ``npm test``): what a contributor checks, not how a newcomer sets up or runs the project."""
@@ -441,7 +464,7 @@ class DocsSetup(Detector):
             # the set-up, a prerequisites list's included, cited at that section's first step (a README's exercises or
             # notes further down run commands too)
             def step(f: tuple[int, str, str, str]) -> bool:
-                return not _system_install(f[1]) and not _INSTALLER_UPGRADE.match(f[1]) and not _guidance(f[1])
+                return not _system_install(f[1]) and not _INSTALLER_UPGRADE.match(f[1]) and not _guidance(f[1]) and not _INSPECTS.match(f[1])
 
             def own(f: tuple[int, str, str, str]) -> bool:
                 return step(f) and (not _PREREQUISITES.search(f[3]) or bool(_PROJECT_INSTALL.match(f[1])))
@@ -499,9 +522,10 @@ class DocsSetup(Detector):
                 for cmd in inline:
                     kind = classify(cmd)
                     if kind in (INSTALL, RUN) and len(cmd.split()) >= 2 and not _runs_nothing(index, e.vpath, cmd, unbuilt):
-                        found.append((b.line, cmd, kind, s.title))
+                        at = _inline_line(index, e, b.line, cmd)
+                        found.append((at, cmd, kind, s.title))
                         if reference:
-                            refs.add(b.line)
+                            refs.add(at)
                 if not aside and not _INLINE_CODE.search(b.text):
                     # commands written as bare lines under a step heading, or as a list of them (``- uv sync``)
                     bare = _bare_commands(index, e.vpath, b) if b.kind == TEXT else _bare_item(index, e.vpath, b)

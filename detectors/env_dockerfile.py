@@ -14,7 +14,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
-from mlscan.facts.side_environments import auxiliary_service, orchestrator_image
+from mlscan.facts.side_environments import auxiliary_service, ci_image, orchestrator_image
 from mlscan.facts.wiring import exec_form
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -101,7 +101,11 @@ class EnvDockerfile(Detector):
                                     # an orchestrator's web UI, scheduler or daemon image (no project code in it)
                                     **({"orchestrator": True} if orchestrator_image(index, e) else {}),
                                     # a devcontainer's image: the editor's environment, not the one training or serving runs in
-                                    **({"devcontainer": True} if ".devcontainer" in e.vpath.split("/")[:-1] else {})})
+                                    **({"devcontainer": True} if ".devcontainer" in e.vpath.split("/")[:-1] else {}),
+                                    # the image CI jobs run in (``.gitlab/docker/Dockerfile``), and a test resource's image
+                                    # (``tests/resources/.../Dockerfile``): not the project's training or serving environment
+                                    **({"ci_image": True} if ci_image(e) else {}),
+                                    **({"test_resource": True} if e.test else {})})
         yield from self._runtimes(index)
 
     def _runtimes(self, index: FileIndex) -> Iterator[Finding]:

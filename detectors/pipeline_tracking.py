@@ -571,5 +571,5 @@ def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
             continue
         for c in walk(fn):
             if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
-                return [["zenml", c.lineno, trainingish(fn.name), fits_model(fn) or trainingish(fn.name)]]
+                return [["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name)]]
     return []

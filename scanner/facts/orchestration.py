@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mlscan.facts import ops
 from mlscan.facts.ops import walk_dicts  # re-exported: detectors import it from here
 from mlscan.facts.pyast import statement_walk, walk
 from mlscan.facts.wiring import AUTOMATED, imports_any, wiring
@@ -168,10 +169,63 @@ def calls_training(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFu
 FIT_CALLS = frozenset({"fit", "fit_generator", "backward", "train_model", "train_on_batch"})
 
 
-def fits_model(node: ast.AST) -> bool:
-    """Does a subtree fit a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``."""
+# training through a library's own training API (each library's docs), resolved through the file's imports: a learning
+# function (``xgboost.train(params, dtrain)``, ``lightgbm.train(params, train_set)``, ``catboost.train(pool, params)``), or
+# ``.train()`` of an object a trainer class built: a ``...Trainer`` of Hugging Face ``transformers`` (``Trainer``,
+# ``Seq2SeqTrainer``), TRL (``SFTTrainer``, ``DPOTrainer``), SetFit or sentence-transformers, an Ultralytics model
+# (``YOLO("yolov8n.pt").train(data=...)``) or a TensorFlow estimator (``tf.estimator.DNNClassifier(...).train(input_fn)``).
+# ``.train()`` on anything else is not training (PyTorch's ``model.train()`` only switches the module to training mode).
+TRAIN_FUNCTIONS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
+TRAINER_MODULES = ("transformers", "trl", "setfit", "sentence_transformers")
+TRAINER_CLASS_MODULES = ("ultralytics", "tensorflow.estimator", "tensorflow.compat.v1.estimator")
+
+
+def _trainer_class(name: str | None, local: set[str]) -> bool:
+    """A class whose ``.train()`` runs a training loop (``transformers.Trainer``), or a class of the file deriving from one."""
+    if not name:
+        return False
+    if name in local:
+        return True
+    mod, _, cls = name.rpartition(".")
+    return (any(mod == m or mod.startswith(m + ".") for m in TRAINER_MODULES) and cls.endswith("Trainer")
+            or any(mod == m or mod.startswith(m + ".") for m in TRAINER_CLASS_MODULES) and cls[:1].isupper())
+
+
+def library_trains(node: ast.AST, al: dict[str, str] | None = None) -> bool:
+    """Does a subtree train through a library's training API (``TRAIN_FUNCTIONS``, ``.train()`` of a trainer class's
+    object), names resolved through ``al`` (the module's imports; the subtree's own when not given)?"""
+    train_calls = [n for n in walk(node) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+                   and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) == "train"]
+    if not train_calls:
+        return False
+    al = ops.aliases(node) if al is None else al
+    if any(ops.qualname(c.func, al) in TRAIN_FUNCTIONS for c in train_calls):
+        return True
+    # classes of the file deriving from a trainer class (``class CustomTrainer(Trainer)``), then objects they build
+    local: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, ast.ClassDef) and any(_trainer_class(ops.qualname(b, al), local) for b in n.bases):
+            local.add(n.name)
+    made = {dotted(t) for n in walk(node) if isinstance(n, (ast.Assign, ast.AnnAssign)) and isinstance(n.value, ast.Call)
+            and _trainer_class(ops.qualname(n.value.func, al) or dotted(n.value.func), local)
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])}
+    made.discard("")
+    for c in train_calls:
+        obj = c.func.value if isinstance(c.func, ast.Attribute) else None
+        if isinstance(obj, ast.Call) and _trainer_class(ops.qualname(obj.func, al) or dotted(obj.func), local):
+            return True  # ``Trainer(...).train()``
+        if obj is not None and dotted(obj) in made:
+            return True
+    return False
+
+
+def fits_model(node: ast.AST, al: dict[str, str] | None = None) -> bool:
+    """Does a subtree fit a model itself: ``model.fit(...)``, ``loss.backward()``, ``trainer.fit``, or through a library's
+    training API (``library_trains``: ``xgb.train(...)``, ``Trainer(...).train()``; ``al``: the module's imports when the
+    subtree is a function)."""
     return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
-               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in FIT_CALLS for n in walk(node))
+               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in FIT_CALLS for n in walk(node)) \
+        or library_trains(node, al)
 
 
 # a trained model loaded for use: a loader call (``mlflow.pyfunc.load_model``, ``from_pretrained``), a pickle-style

@@ -8,6 +8,10 @@ image of an auxiliary service.
   monitoring dashboard (Evidently, Grafana, Prometheus) or a database or object store beside the project, told by the
   command it starts (its ``CMD``/``ENTRYPOINT``, through the shell script it runs), the image it starts from, or its
   name (``Dockerfile.mlflow``, ``evidently_service/Dockerfile``).
+- **A CI runner's image**: a Dockerfile kept in a CI system's own directory (``.gitlab/docker/Dockerfile``, a GitHub
+  Docker container action under ``.github/actions/``, ``.circleci/images/``) or named for CI (``ci/Dockerfile``,
+  ``Dockerfile.ci``) builds the image CI jobs run in (their ``image:``/``container:``): the environment tests and
+  deployments run in, not the one training or serving runs in.
 """
 
 from __future__ import annotations
@@ -169,3 +173,20 @@ def _compose_commands(index: FileIndex) -> dict[str, list[str]]:
         return out
 
     return index.derived(("side_environments.compose_commands",), build)  # type: ignore[no-any-return]
+
+
+# the directories CI systems read their own configuration from
+_CI_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite", ".azure-pipelines", ".azuredevops", ".woodpecker", ".drone"})
+_CI_NAMES = frozenset({"ci", "cicd", "ci-cd", "ci_cd", "ci-runner", "ci_runner", "gitlab-ci", "gitlab_ci"})
+
+
+def ci_image(e: FileEntry) -> bool:
+    """A Dockerfile building a CI runner's image: under a CI system's directory, in a folder named for CI (``ci/``,
+    ``docker/ci/``) or named for it (``Dockerfile.ci``, ``ci.Dockerfile``)."""
+    dirs = [d.lower() for d in e.vpath.split("/")[:-1]]
+    if any(d in _CI_DIRS or d in _CI_NAMES for d in dirs):
+        return True
+    name = e.name.lower().removesuffix(".tmpl").removesuffix(".j2").removesuffix(".jinja")
+    named = name[len("dockerfile") + 1:] if name.startswith(("dockerfile.", "dockerfile-", "dockerfile_")) else \
+        name.rsplit(".", 1)[0] if name.endswith(".dockerfile") else ""
+    return named in _CI_NAMES
