@@ -124,6 +124,8 @@ class Env(Evaluator):
         super().__init__()
         self.params = params
         self.defaults: dict[str, Any] = {}
+        self.fields: dict[str, Any] = {}  # class fields defaulting off, read through a flag root or ``self``
+        self.set_attrs: set[str] = set()
         for n in walk(tree):
             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
                 for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
@@ -164,8 +166,9 @@ _FLAG_ROOTS = frozenset({"args", "opts", "options", "flags", "config", "cfg", "c
                          "self.args", "self.config", "self.cfg", "self.hparams", "self.opts", "self.params", "training_args"})
 
 
-# the nodes Flags reads: argparse calls, decorated functions' defaults, assignments
-_FLAG_NODES = (ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)
+# the nodes Flags reads: argparse calls, decorated functions' defaults, class fields (dataclass/config), assignments
+_FLAG_NODES = (ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AugAssign, ast.AnnAssign)
+_OFF_FIELD = (False, None, "")  # a class field with one of these defaults is an opt-in switch that is off by default
 
 
 class Flags(Evaluator):
@@ -173,7 +176,7 @@ class Flags(Evaluator):
     or an automated command sets); anything else is unknown."""
 
     max_depth = 12
-    compare_ops = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+    compare_ops = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn)
     str_methods = {m: (lambda v: v.lower().strip()) for m in ("lower", "strip", "casefold")}
 
     def __init__(self, index: FileIndex, tree: ast.AST) -> None:
@@ -181,6 +184,8 @@ class Flags(Evaluator):
         self.index = index
         self.casts = {"bool": bool, "str": str, "int": _int}
         self.defaults: dict[str, Any] = {}
+        self.fields: dict[str, Any] = {}  # class fields defaulting off, read through a flag root or ``self``
+        self.set_attrs: set[str] = set()
         for n in walk(tree):
             if not isinstance(n, _FLAG_NODES):
                 continue  # one test for most nodes
@@ -191,14 +196,27 @@ class Flags(Evaluator):
                     action = ops.literal(ops.kwarg(n, "action"))
                     default = ops.kwarg(n, "default")
                     self.defaults[dest] = (False if action == "store_true" else True if action == "store_false" else
-                                           ops.literal(default) if default is not None and ops.literal(default) is not None else UNKNOWN)
+                                           ops.literal(default) if default is not None and ops.literal(default) is not None else
+                                           # argparse's own default for an optional, valued flag given no default: None
+                                           None if _none_by_default(n, action, default) else UNKNOWN)
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list:
                 args = n.args.args[len(n.args.args) - len(n.args.defaults):] if n.args.defaults else []
                 for a, d in zip(args, n.args.defaults):
                     if isinstance(ops.literal(d), bool):
                         self.defaults.setdefault(a.arg, ops.literal(d))
+            elif isinstance(n, ast.ClassDef):
+                for f in n.body:  # ``use_wandb: bool = False`` / ``tensorboard_dir: Optional[str] = None``
+                    if isinstance(f, ast.AnnAssign) and isinstance(f.target, ast.Name) and isinstance(f.value, ast.Constant):
+                        if f.value.value in _OFF_FIELD and type(f.value.value) in (bool, type(None), str):
+                            self.fields.setdefault(f.target.id, f.value.value)
             elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
                 self.assigns.setdefault(n.targets[0].id, []).append((n.lineno, n.value))
+            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                self.set_attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
+        # a field the file itself sets (``cfg.use_wandb = True``, ``self.tensorboard_dir = path``) is no known default
+        for key in self.set_attrs:
+            self.fields.pop(key, None)
 
     def _key(self, key: str, default: Any) -> Any:
         cfg = configured(self.index, key)
@@ -208,7 +226,9 @@ class Flags(Evaluator):
         if isinstance(node, ast.Attribute):
             root = ops.dotted(node.value)
             if root in _FLAG_ROOTS or root.split(".")[-1] in _FLAG_ROOTS:
-                return self._key(node.attr, self.defaults.get(node.attr, UNKNOWN))
+                return self._key(node.attr, self.defaults.get(node.attr, self.fields.get(node.attr, UNKNOWN)))
+            if root == "self" and node.attr in self.fields:
+                return self._key(node.attr, self.fields[node.attr])
             return UNKNOWN
         if isinstance(node, ast.Subscript):
             key = ops.literal(node.slice)
@@ -225,6 +245,14 @@ class Flags(Evaluator):
             if name.endswith(".get") and isinstance(key, str) and len(node.args) > 1:
                 return self._key(key, ops.literal(node.args[1]))
         return UNKNOWN
+
+
+def _none_by_default(call: ast.Call, action: Any, default: ast.expr | None) -> bool:
+    """Does argparse give this ``add_argument`` the value None when the flag is not passed? An optional flag that takes
+    a value (``--report_to`` with ``nargs="+"``, ``--tensorboard`` with ``type=str``), no default and not required."""
+    unset = default is None or (isinstance(default, ast.Constant) and default.value is None)
+    return (unset and action in (None, "store") and ops.literal(ops.kwarg(call, "required")) is not True
+            and ops.kwarg(call, "const") is None)
 
 
 def _int(v: Any) -> Any:
