@@ -412,6 +412,28 @@ def _bare_item(index: FileIndex, doc_path: str, b: Block) -> list[tuple[int, str
     return [(b.line, cmd, kind)] if kind in (INSTALL, RUN) and not _runs_nothing(index, doc_path, cmd) else []
 
 
+# an entry of a curated list ("awesome-…", "best-of-…"): a list item that opens with a link to another project
+# (``- [Aim](https://github.com/aimhubio/aim) - a tracker, install with `pip install aim```, ``* **[DVC](https://dvc.org)**:``,
+# ``- <a href="…">X</a>``); the commands in it set up that project, not this one
+_LINK_ENTRY = lazy_re(r"^[*_\s]*(\[[^\]\n]+\]\(\s*(https?:)?//[^)\s]+[^)]*\)|<a\s[^>]*href=[\"']?(https?:)?//)", re.IGNORECASE)
+# a section made of such entries (at least this many, and two thirds of its list items), or a page made of them (at
+# least PAGE_LINK_ENTRIES: a README's few links to its prerequisites or references do not make it a curated list)
+MIN_LINK_ENTRIES = 3
+PAGE_LINK_ENTRIES = 10
+
+
+def _link_entries(blocks: tuple[Block, ...] | list[Block]) -> tuple[int, int]:
+    """How many of ``blocks`` are curated-list entries, and how many are list items."""
+    items = [b for b in blocks if b.kind == LIST]
+    return sum(1 for b in items if _LINK_ENTRY.match(b.text)), len(items)
+
+
+def _link_list(blocks: tuple[Block, ...] | list[Block], least: int = MIN_LINK_ENTRIES) -> bool:
+    """Are ``blocks`` (a section's, or a whole page's) a curated list: mostly items that are links to other projects?"""
+    links, items = _link_entries(blocks)
+    return links >= least and 3 * links >= 2 * items
+
+
 class DocsSetup(Detector):
     """README/docs sections with install and run commands a newcomer can follow; feeds T1."""
 
@@ -442,10 +464,12 @@ class DocsSetup(Detector):
             # a top README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
             headingless = where == "readme" and len(doc.sections) == 1 and not doc.sections[0].title
             setup_found: dict[int, int] = {}  # index in ``found`` -> its section, for commands under a heading titled for the set-up
+            # a curated list ("awesome-…", "best-of-…"): a page made of entries that link to other projects
+            catalogue = _link_list([b for x in sections for b in x.blocks], PAGE_LINK_ENTRIES)
             for n, s in enumerate(sections):
                 trail = () if titled and s.level == 1 else s.trail
                 before = len(found)
-                self._section(index, e, s, trail, page_is_guide, headingless, found, unbuilt, refs)
+                self._section(index, e, s, trail, page_is_guide, headingless, found, unbuilt, refs, catalogue)
                 if any(_README_SETUP.search(t) for t in trail):
                     setup_found.update((i, n) for i in range(before, len(found)))
             if not found:
@@ -495,11 +519,15 @@ class DocsSetup(Detector):
 
     @staticmethod
     def _section(index: FileIndex, e: FileEntry, s: Section, trail: tuple[str, ...], page_is_guide: bool, headingless: bool,
-                 found: list[tuple[int, str, str, str]], unbuilt: set[str], refs: set[int]) -> None:
+                 found: list[tuple[int, str, str, str]], unbuilt: set[str], refs: set[int], catalogue: bool = False) -> None:
         """Append the install and run commands of one section to ``found`` (``(line, command, kind, section)``), the lines
-        of those in a command reference section to ``refs``."""
+        of those in a command reference section to ``refs``. In a curated list (the page's or the section's entries are
+        mostly links to other projects: ``catalogue``), the commands inside an entry (inline, or a code block indented
+        under it) install or run the project it links to, not this one."""
         if _OPTIONAL.search(s.title) or planned(s.trail):  # an aside, or a to-do list ("# TODO:", "Roadmap")
             return
+        catalogue = catalogue or _link_list(s.blocks)
+        entry: int | None = None  # the indent of the curated-list entry the blocks below belong to
         if not (page_is_guide or any(_SETUP.search(t) for t in trail)):
             for b in s.blocks if headingless else ():
                 if b.kind == TEXT and not _INLINE_CODE.search(b.text):
@@ -509,6 +537,12 @@ class DocsSetup(Detector):
         aside = False  # the paragraph before a code block calls it optional
         under: int | None = None  # the indent of a list item whose sub-items it calls optional ("which may include:")
         for b in s.blocks:
+            if catalogue and b.kind == LIST:
+                entry = _indent_of(index, e.path, b.line) if _LINK_ENTRY.match(b.text) else None
+            elif entry is not None and _indent_of(index, e.path, b.line) <= entry:
+                entry = None  # a paragraph or code block back at the entry's indent or left of it: out of the entry
+            if entry is not None:
+                continue  # a curated-list entry, or a code block nested in one: another project's install
             if b.kind in (TEXT, LIST):  # a quick start written as inline code: "install with `pip install -e .`"
                 indent = _indent_of(index, e.path, b.line) if b.kind == LIST else -1
                 if under is not None and indent <= under:
