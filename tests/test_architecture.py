@@ -205,6 +205,49 @@ def test_no_module_compiles_runs_or_unmarshals_code() -> None:
     assert found == []
 
 
+# modules whose load runs code a file names (pickle's __reduce__): a scan reads model files' *names* from the syntax
+# tree (facts.served, facts.orchestration.scores_only, facts.training_entries) and never opens them with these
+_DESERIALISERS = ("pickle", "cPickle", "_pickle", "joblib", "dill", "cloudpickle", "torch", "shelve", "marshal", "np", "numpy")
+
+
+def _deserialisation(path: Path) -> list[int]:
+    """Lines of ``path`` that call a deserialiser on a module name (``pickle.load``, ``joblib.load``, ``torch.jit.load``,
+    ``pickle.Unpickler``, ``shelve.open``, ``np.load``, ``pd.read_pickle``). A subclass of ``pickle.Unpickler`` whose
+    ``find_class`` allows only mlscan's own types (scanner/parallel.py, for its workers' results) is called on an
+    instance, not on a module, and is not flagged."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        parts, f = [node.func.attr], node.func.value
+        while isinstance(f, ast.Attribute):
+            parts.append(f.attr)
+            f = f.value
+        if not isinstance(f, ast.Name):
+            continue
+        name = node.func.attr
+        if name == "read_pickle" or f.id in _DESERIALISERS and (name.startswith("load") or name in ("Unpickler", "open")):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_no_module_deserialises_scanned_files() -> None:
+    """The scanner names model loaders (``_PICKLE_LOADS``, ``_LOAD_QUALS``) only to recognise them in a scanned
+    repository's syntax tree: no module of mlscan calls one."""
+    root = Path(__file__).resolve().parent.parent
+    found = [f"{p.relative_to(root)}:{n}" for base in (root / "scanner", root / "detectors")
+             for p in sorted(base.rglob("*.py")) for n in _deserialisation(p)]
+    assert found == []
+
+
+def test_the_deserialisation_check_catches_each_form(tmp_path: Path) -> None:
+    src = tmp_path / "bad.py"
+    src.write_text("import pickle, joblib, torch, shelve, numpy as np, pandas as pd\npickle.loads(b'')\njoblib.load('m')\n"
+                   "torch.jit.load('m')\npickle.Unpickler(f).load()\nshelve.open('db')\nnp.load('a', allow_pickle=True)\n"
+                   "pd.read_pickle('p')\nUnpickler(f).load()\nnames = {'joblib.load'}\n")
+    assert _deserialisation(src) == [2, 3, 4, 5, 6, 7, 8]
+
+
 def test_the_code_execution_check_catches_each_form(tmp_path: Path) -> None:
     src = tmp_path / "bad.py"
     src.write_text("import marshal, dataclasses, re\nmarshal.loads(b'')\nexec('x')\ndataclasses.exec = print\n"

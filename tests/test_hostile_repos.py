@@ -72,6 +72,15 @@ def _canary_repo(root: Path, fired: Path) -> Path:
         "models/model.pkl": pickle.dumps(_Fires(fired, "joblib")),
         "models/clf.pickle": pickle.dumps(_Fires(fired, "pickle")),
         "models/net.pt": pickle.dumps(_Fires(fired, "torch")),
+        # a batch scoring flow (facts.orchestration.scores_only) and a sampling entry (facts.training_entries'
+        # inference check) name their model loaders; both read the calls from the syntax tree only
+        "flows/batch_score.py": "import joblib\nfrom prefect import flow, task\n\n\n@task\ndef load_model():\n"
+                                "    return joblib.load('models/scorer.pkl')\n\n\n@task\ndef predict(model):\n"
+                                "    return model.predict([[1]])\n\n\n@flow\ndef batch_predict():\n    predict(load_model())\n",
+        "sample.py": "import torch\n\nmodel = torch.nn.Linear(1, 1)\nmodel.load_state_dict(torch.load('models/ckpt.pt'))\n"
+                     "print(model.generate(torch.zeros(1)))\n",
+        "models/scorer.pkl": pickle.dumps(_Fires(fired, "scorer")),
+        "models/ckpt.pt": pickle.dumps(_Fires(fired, "ckpt")),
     }
     return git_repo(root, files)
 
@@ -99,6 +108,8 @@ def test_no_repository_code_runs(tmp_path: Path, as_url: bool) -> None:
     assert len(report["questions"]) == 20
     loads = {f["attrs"].get("ref") for f in report["findings"] if f["signal"] == "serving.model"}
     assert {"models/model.pkl", "models/clf.pickle", "models/net.pt"} <= loads, loads  # the served model was read...
+    scoring = [f["attrs"].get("scoring") for f in report["findings"] if f["signal"] == "pipeline.dag" and "batch_score" in json.dumps(f)]
+    assert scoring == [True], scoring  # ...the scoring flow's loader was recognised...
     assert sorted(os.listdir(fired)) == []  # ...and nothing ran
 
 
