@@ -15,7 +15,7 @@ from .detector import Detector
 from .errors import UsageError
 from .index import FileIndex
 from .model import Finding, Score, Warning_
-from .plugins import load_detectors
+from .plugins import DetectorPlan, plan_detectors
 from .scoring.conditions import Findings
 from .scoring.rulepack import RulePack, load_packs
 from .scoring.score import resolver, score_pack
@@ -201,7 +201,7 @@ def scan(
         try:
             all_packs = packs if packs is not None else load_packs(list(options.rules))
             packs = select_packs(options, all_packs)
-            detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
+            plan = plan_detectors(set(options.only_detectors) if options.only_detectors else None)
         except BaseException:
             if listing is not None:
                 listing.kill()
@@ -220,17 +220,16 @@ def scan(
         for w in config.warnings:
             index.warn(w.code, w.message, w.path)
         live_plan = _live_plan(options, config.live, is_url(path))
-        from .vocabulary import harvest
+        from .vocabulary import planned
 
-        index.register_vocabulary(sorted(harvest(detectors)))
+        index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))  # as if every detector loaded
         from .facts.unreached import vocabulary as module_names
 
         index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
-        for det in detectors:
-            index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
         from .jobs import auto_jobs, work_files
 
         work = work_files(index)
+        detectors = choose_detectors(index, plan, words=(options.jobs or auto_jobs(work)) == 1)
         units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
         try:
             jobs = options.jobs or auto_jobs(work)
@@ -292,7 +291,7 @@ def scan(
             "files_in_scope": len(index.entries),
             "files_read": index.stats.read,
             "files_parsed": index.stats.parsed,
-            "detectors": len(detectors),
+            "detectors": plan.count(),
             "jobs": jobs,
             "duration_seconds": round(elapsed, 3),
         },
@@ -304,6 +303,20 @@ def scan(
         next_steps=next_steps(packs[primary_name], scores[primary_name], fset),
         attestations=tuple(config.attestations),
     )
+
+
+def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True) -> list[Detector]:
+    """The planned detectors this repository can feed (mlscan.manifest: a file each needs), with their vocabulary
+    registered. Gates on file names first (their detectors' ``vocabulary`` is registered before any file is split into
+    words), then, with ``words`` (a scan in one process: a parallel scan's workers split the files), gates on words; a
+    word gate is taken as open otherwise."""
+    from .manifest import gate_open
+
+    open_ = {g.name for g in plan.gates if not g.reads_words and gate_open(index, g)}
+    for det in plan.choose(lambda g: g.name in open_ and not g.reads_words):
+        index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
+    open_ |= {g.name for g in plan.gates if g.reads_words and (not words or gate_open(index, g))}
+    return plan.choose(lambda g: g.name in open_)
 
 
 def _live_plan(options: ScanOptions, section: dict[str, Any] | None, remote: bool) -> tuple[Any, Any] | None:

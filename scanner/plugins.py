@@ -152,18 +152,80 @@ def _describe(ep: Any) -> str:
 
 def load_detectors(only: set[str] | None = None) -> list[Detector]:
     """Instantiate every registered detector, sorted by id; ``only`` limits to those ids."""
-    seen: dict[str, Detector] = {}
-    for ep in entry_points_of(DETECTOR_GROUP):
-        if only is not None and ep.name not in only:
-            continue
-        try:
-            cls = ep.load()
-        except Exception as e:  # a broken plugin is a configuration problem, reported in one line
-            raise PluginError(f"{_describe(ep)}: cannot load detector: {e}") from None
-        if not (isinstance(cls, type) and issubclass(cls, Detector)) or not cls.id:
-            raise PluginError(f"{_describe(ep)}: not a Detector subclass with an id")
-        seen.setdefault(cls.id, cls())
-    return [seen[k] for k in sorted(seen)]
+    return plan_detectors(only, defer=False).choose(lambda gate: True)
+
+
+def _load_class(ep: Any) -> type[Detector]:
+    try:
+        cls = ep.load()
+    except Exception as e:  # a broken plugin is a configuration problem, reported in one line
+        raise PluginError(f"{_describe(ep)}: cannot load detector: {e}") from None
+    if not (isinstance(cls, type) and issubclass(cls, Detector)) or not cls.id:
+        raise PluginError(f"{_describe(ep)}: not a Detector subclass with an id")
+    return cls
+
+
+class DetectorPlan:
+    """The registered detectors of a scan (``only`` applied): those the manifest says every repository needs, and any
+    detector when a plug-in is installed, are loaded at once; the others (``deferred``, each with its Gate) when
+    ``choose`` finds the repository needs them (mlscan.manifest)."""
+
+    def __init__(self, entries: list[tuple[Any, Any]]) -> None:
+        self._entries = entries  # (entry point, Gate | None) in entry-point order
+        self._classes: dict[int, type[Detector]] = {}
+        for i, (ep, gate) in enumerate(entries):
+            if gate is None:
+                self._classes[i] = _load_class(ep)
+
+    @property
+    def deferred(self) -> list[Any]:
+        """The gates of the detectors not imported yet."""
+        return [gate for i, (_, gate) in enumerate(self._entries) if i not in self._classes]
+
+    @property
+    def gates(self) -> list[Any]:
+        return [gate for _, gate in self._entries if gate is not None]
+
+    def module_names(self) -> set[str]:
+        """The modules that define the planned detectors (deferred ones included)."""
+        return {ep.value.partition(":")[0].strip() for ep, _ in self._entries}
+
+    def count(self) -> int:
+        """How many detectors the plan holds (distinct ids, as ``load_detectors`` gives them)."""
+        ids = {self._classes[i].id if i in self._classes else gate.id for i, (_, gate) in enumerate(self._entries)}
+        return len(ids)
+
+    def load_all(self) -> None:
+        """Import every deferred detector (the scan vocabulary is harvested from all of them)."""
+        for i, (ep, _) in enumerate(self._entries):
+            if i not in self._classes:
+                self._classes[i] = _load_class(ep)
+
+    def choose(self, needed: Any) -> list[Detector]:
+        """The detectors whose gate ``needed(gate)`` accepts (and every ungated one), instantiated, sorted by id."""
+        seen: dict[str, Detector] = {}
+        for i, (ep, gate) in enumerate(self._entries):
+            if gate is not None and not needed(gate):
+                continue
+            cls = self._classes.get(i)
+            if cls is None:
+                cls = self._classes[i] = _load_class(ep)
+            seen.setdefault(cls.id, cls())
+        return [seen[k] for k in sorted(seen)]
+
+
+def plan_detectors(only: set[str] | None = None, *, defer: bool = True) -> DetectorPlan:
+    """The registered detectors (``only``: those entry-point names). With ``defer`` and no plug-in installed (the
+    manifest lists every entry point, with the same target), detectors with a gate are imported only when chosen."""
+    eps = [ep for ep in entry_points_of(DETECTOR_GROUP) if only is None or ep.name in only]
+    gates: dict[str, Any] = {}
+    if defer:
+        from .manifest import read_manifest
+
+        manifest = read_manifest()
+        if manifest is not None and all(manifest[1].get(ep.name) == ep.value.strip() for ep in eps):
+            gates = manifest[0]
+    return DetectorPlan([(ep, gates.get(ep.name)) for ep in eps])
 
 
 def describe_entry_point(ep: Any) -> str:
