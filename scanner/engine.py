@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .cache.blobs import discard, start_git_index
 from .cache.units import Units, open_units
 from .detection import detect_one, python_pass
 from .detector import Detector
@@ -198,6 +199,7 @@ def scan(
     with rare_collections():
         target = target or resolve_target(path, as_root=options.as_root)
         listing = start_listing(target)  # git lists the files while the rule packs and detectors load
+        blob_ids = start_git_index(target.root) if options.cache is not False and options.cache is not None and target.is_git else None
         try:
             all_packs = packs if packs is not None else load_packs(list(options.rules))
             packs = select_packs(options, all_packs)
@@ -206,31 +208,40 @@ def scan(
             if listing is not None:
                 listing.kill()
                 listing.communicate()
+            discard(blob_ids)
             raise
-        from .config import load_config
-        from .scoring.crosswalk import load_crosswalk
-        from .scoring.next_steps import next_steps
-        from .scoring.pitfalls import find_pitfalls, load_pitfalls
+        try:  # a started listing of blob ids is ended when the scan stops before the cache takes it
+            from .config import load_config
+            from .scoring.crosswalk import load_crosswalk
+            from .scoring.next_steps import next_steps
+            from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
-        index = FileIndex(target, excludes=list(options.excludes), listing=listing)
-        known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
-        config = load_config(index, use_attestations=options.use_attestations, known=known)
-        if config.excludes:
-            index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
-        for w in config.warnings:
-            index.warn(w.code, w.message, w.path)
-        live_plan = _live_plan(options, config.live, is_url(path))
-        from .vocabulary import planned
+            index = FileIndex(target, excludes=list(options.excludes), listing=listing)
+            known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
+            config = load_config(index, use_attestations=options.use_attestations, known=known)
+            if config.excludes:
+                index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
+            for w in config.warnings:
+                index.warn(w.code, w.message, w.path)
+            live_plan = _live_plan(options, config.live, is_url(path))
+            from .vocabulary import planned
 
-        index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))  # as if every detector loaded
-        from .facts.unreached import vocabulary as module_names
+            index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))  # as if every detector loaded
+            from .facts.unreached import vocabulary as module_names
 
-        index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
-        from .jobs import auto_jobs, work_files
+            index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
+            from .jobs import auto_jobs, work_files
 
-        work = work_files(index)
-        detectors = choose_detectors(index, plan, words=(options.jobs or auto_jobs(work)) == 1)
-        units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
+            work = work_files(index)
+            detectors = choose_detectors(index, plan, words=(options.jobs or auto_jobs(work)) == 1)
+        except BaseException:
+            discard(blob_ids)
+            raise
+        if work > CACHE_MAX_WORK_FILES:
+            discard(blob_ids)
+            units = None
+        else:  # (the started listing of blob ids is the cache's now)
+            units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes], started=blob_ids)
         try:
             jobs = options.jobs or auto_jobs(work)
             findings = run_detectors(index, detectors, jobs, units)
