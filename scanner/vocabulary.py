@@ -116,12 +116,16 @@ def planned(modules: set[str], load_all: Any) -> set[bytes]:
 
 def _plan_key(modules: set[str]) -> list[Any] | None:
     """The planned modules' names and the name, size and modification time of every module of mlscan's top level, of
-    its helper packages and of the detectors' directory (a value imported from any of them counts); None for a
-    detector outside mlscan."""
+    its packages and of the detectors' directory (a value imported from any of them counts); None for a detector
+    outside mlscan."""
     if any(not n.startswith("mlscan.") for n in modules):
         return None
     base = os.path.dirname(__file__)
-    dirs = [base, *(os.path.join(base, p.partition(".")[2]) for p in HELPER_PACKAGES if p != "mlscan.detectors")]
+    try:
+        with os.scandir(base) as it:
+            dirs = [base, *sorted(d.path for d in it if d.is_dir() and not d.name.startswith(("_", ".")))]
+    except OSError:
+        return None
     from importlib import import_module
 
     dirs += sorted({os.path.dirname(import_module(n.rpartition(".")[0]).__file__ or "") for n in modules})

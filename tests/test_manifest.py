@@ -141,3 +141,25 @@ def test_a_plugin_turns_deferral_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plugins, "entry_points_of", lambda group: [*real(group), Ep()])
     plan = plugins.plan_detectors()
     assert plan.deferred == [] and plan.gates == []
+
+
+def test_the_vocabulary_of_every_detector_is_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlscan import vocabulary
+
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    plan = plan_detectors()
+    calls: list[int] = []
+
+    def load_all() -> None:
+        calls.append(1)
+        plan.load_all()
+
+    first = planned(plan.module_names(), load_all)
+    assert calls == [1]
+    assert first == vocabulary.harvest(load_detectors())  # what a scan that loads every detector registers
+    assert planned(plan.module_names(), load_all) == first and calls == [1]  # read back, nothing imported
+    key = vocabulary._plan_key(plan.module_names())
+    assert key is not None
+    monkeypatch.setattr(vocabulary, "_plan_key", lambda names: [key[0], [*key[1], ["edited.py", 1, 1]]])
+    assert planned(plan.module_names(), load_all) == first and calls == [1, 1]  # a module changed: harvested again
