@@ -39,6 +39,8 @@ class SagemakerPipeline(Detector):
     id = "sagemaker.pipeline"
     questions = ("D3", "M4", "M1", "M2")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"sagemaker",)
     signals = ("pipeline.dag", "gate.metric", "schedule.training", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
