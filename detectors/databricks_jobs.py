@@ -84,6 +84,23 @@ def _pause_status(value: Any, docs: list[dict]) -> Any:
     return "PAUSED" if all(str(g).upper() == "PAUSED" for g in got) else "UNPAUSED"
 
 
+def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
+    """The multitask jobs of a dbx deployment file (``conf/deployment.yml``/``.json``, ``dbx deploy`` creates them):
+    ``environments: <env>: workflows|jobs: [...]``, or the older top-level ``<env>: jobs: [...]`` of a ``deployment.*``
+    file; each job once (its first environment's definition), only jobs with a ``tasks`` list."""
+    envs = doc.get("environments")
+    if not isinstance(envs, dict):
+        envs = doc if e.name.split(".", 1)[0] == "deployment" else {}
+    out: dict[str, dict] = {}
+    for env in envs.values():
+        for key in ("workflows", "jobs"):
+            found = env.get(key) if isinstance(env, dict) else None
+            for j in found if isinstance(found, list) else []:
+                if isinstance(j, dict) and isinstance(j.get("tasks"), list) and isinstance(j.get("name"), str):
+                    out.setdefault(j["name"], j)
+    return list(out.values())
+
+
 class _Lined(dict):
     """A mapping read from a Terraform block that remembers where each key was written (``line_of``)."""
 
@@ -178,6 +195,41 @@ def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
     return None
 
 
+_CONF_FILE = re.compile(r"^(?:file:fuse://|file://)?(?P<path>[\w./-]+\.(?:ya?ml|json))$")
+
+
+def _conf_input(index: FileIndex, e: FileEntry, tasks: list[dict]) -> tuple[str, int, str] | None:
+    """(path, line, structural path) of the first data key (``input_table_name``, ``feature_store_table``) in the config
+    file a training task passes as a parameter (dbx: ``parameters: ["--conf-file", "file:fuse://conf/tasks/train.yml"]``,
+    a path from the project root, the folder holding ``conf/``, or from the deployment file's folder)."""
+    here = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    bases = dict.fromkeys([here.rsplit("/", 1)[0] if "/" in here else "", here, ""])
+    for t in tasks:
+        if not trainingish(*_task_text(t)):
+            continue
+        for spec in (v for k, v in t.items() if str(k).endswith("_task") and isinstance(v, dict)):
+            for arg in spec.get("parameters") if isinstance(spec.get("parameters"), list) else []:
+                m = _CONF_FILE.match(str(arg).strip())
+                if m is None:
+                    continue
+                for base in bases:
+                    hit = next(iter(index.select((normpath(f"{base}/{m['path']}" if base else m["path"]),))), None)
+                    for doc in index.yaml(hit.path) if hit is not None and not hit.name.endswith(".json") else []:
+                        for d in _dicts(doc):
+                            for k, v in d.items():
+                                w = words(str(k))
+                                if w & _DATA_WORDS and not w & _NOT_DATA_WORDS and isinstance(v, str) and v.strip() and (ln := line_of(d, k)):
+                                    return hit.path, ln, f"{t.get('task_key', '?')}.conf.{k}"
+    return None
+
+
+def _dicts(doc: Any, depth: int = 0) -> Iterator[dict]:
+    if isinstance(doc, dict) and depth < 6:
+        yield doc
+        for v in doc.values():
+            yield from _dicts(v, depth + 1)
+
+
 def _gate_mode(params: dict) -> tuple[Any, bool] | None:
     """(key, blocking) when a parameter switches a validation step between enforcing and dry-running."""
     for k, v in params.items():
@@ -254,19 +306,23 @@ class DatabricksJobs(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         included = _included(index)
         jobs: list[tuple[FileEntry, str, dict, Any]] = []
+        dbx_files: set[str] = set()  # dbx deployment files: ``dbx deploy`` creates their jobs, whatever a bundle includes
         # a job is ``resources.jobs`` or a ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``: a file naming
         # none of those keys (an Argo or Tekton DAG's ``tasks``, a compiled pipeline) holds none
-        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger")):
+        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger", b"workflows")):
             res = doc.get("resources") if isinstance(doc, dict) else None
             found = res.get("jobs") if isinstance(res, dict) else None
             if isinstance(found, dict):
                 jobs += [(e, str(k), v, found) for k, v in found.items() if isinstance(v, dict)]
+            elif isinstance(doc, dict) and (dbx := _dbx_jobs(e, doc)):
+                jobs += [(e, str(j.get("name", "")), j, None) for j in dbx]
+                dbx_files.add(e.path)
             elif isinstance(doc, dict) and isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc):
                 jobs.append((e, str(doc.get("name", "")), doc, None))
         jobs += _terraform_jobs(index)
-        training_jobs = {k for _, k, j, _ in jobs if trainingish(k, str(j.get("name", "")), *(s for t in j["tasks"] if isinstance(t, dict) for s in _task_text(t)))}
+        training_jobs = {k for _, k, j, _ in jobs if trainingish(k, str(j.get("name", "")), *(s for t in j.get("tasks") or [] if isinstance(t, dict) for s in _task_text(t)))}
         for e, key, job, parent in jobs:
-            active = True if e.suffix == ".tf" else included(e)  # Terraform applies its jobs whatever a bundle includes
+            active = True if e.suffix == ".tf" or e.path in dbx_files else included(e)  # Terraform applies its jobs whatever a bundle includes
             tasks = [t for t in job.get("tasks") or [] if isinstance(t, dict)]
             line = line_of(parent, key) if parent is not None else line_of(job)
             st = Strength.STRONG if active else Strength.WEAK
@@ -285,6 +341,8 @@ class DatabricksJobs(Detector):
                 # the data a task declares it reads (the training task's first): where raw data enters the pipeline
                 data_in = _data_input(tasks)
                 extra = (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="lineage_edge"),) if data_in else ()
+                if not extra and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
+                    extra = (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="lineage_edge"),)
                 yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM, extra=extra,
                                  attrs={"tool": "databricks", "job": key, "steps": len(tasks), "active": active})
             for t in tasks:
