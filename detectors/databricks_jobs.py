@@ -15,6 +15,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import hcl
 from mlscan.facts.commands import normpath
+from mlscan.facts.databricks_bundles import BUNDLE_NAMES, BUNDLE_VAR, bundle_settings, pause_status, task_code
 from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, dotted, line_of, trainingish, words, yaml_docs
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import file_imports
@@ -22,14 +23,13 @@ from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import replace
 
-_BUNDLE = ("databricks.yml", "databricks.yaml", "bundle.yml")
 _NONBLOCKING = {"dry_run", "dry-run", "dryrun", "disabled", "disable", "off", "warn", "log_only", "report"}
 _BLOCKING = {"enabled", "enable", "enforce", "strict", "on", "block", "fail"}
 
 
 def _included(index: FileIndex) -> Any:
     """A predicate: is a resource file part of a bundle (listed by a bundle's ``include:``)? True when no bundle exists."""
-    bundles = [(e, doc) for e in index.select(tuple(f"**/{n}" for n in _BUNDLE)) for doc in index.yaml(e.path) if isinstance(doc, dict)]
+    bundles = [(e, doc) for e in index.select(tuple(f"**/{n}" for n in BUNDLE_NAMES)) for doc in index.yaml(e.path) if isinstance(doc, dict)]
     if not bundles:
         return lambda e: True
     pats = []
@@ -38,50 +38,6 @@ def _included(index: FileIndex) -> Any:
         pats.append(e.vpath)
         pats += [base + str(p).lstrip("./") for p in doc.get("include") or [] if isinstance(p, str)]
     return lambda e: any(fnmatch.fnmatchcase(e.vpath, p) for p in pats)
-
-
-_VAR = re.compile(r"\$\{var\.([\w-]+)\}")
-_UNSET = object()
-
-
-def _bundle_settings(index: FileIndex, e: FileEntry) -> list[dict]:
-    """The documents that can declare ``variables``/``targets`` for a bundle job file: the bundle roots (``databricks.yml``)
-    in the job file's folder or above it, and the job file itself."""
-    here = e.vpath.rsplit("/", 1)[0] + "/" if "/" in e.vpath else ""
-    roots = [b for b in index.select(tuple(f"**/{n}" for n in _BUNDLE)) if here.startswith(b.vpath.rsplit("/", 1)[0] + "/" if "/" in b.vpath else "")]
-    paths = dict.fromkeys([*(b.path for b in roots), e.path])
-    return [doc for p in paths for doc in index.yaml(p) if isinstance(doc, dict)]
-
-
-def _var_value(v: Any) -> Any:
-    """A variable's value as written: a scalar (the shorthand) or ``{default: ...}``; a ``lookup`` or a missing default
-    is ``_UNSET`` (only a deploy-time ``--var``/``BUNDLE_VAR_*`` gives it a value)."""
-    if isinstance(v, dict):
-        return v["default"] if "default" in v and not isinstance(v["default"], dict | list) else _UNSET
-    return _UNSET if v is None or isinstance(v, list) else v
-
-
-def _pause_status(value: Any, docs: list[dict]) -> Any:
-    """``pause_status`` with a bundle variable (``${var.schedule_pause_status}``) resolved the way ``bundle deploy`` does:
-    each target's ``variables`` override, else the variable's ``default``. ``PAUSED`` only when every target (or, with no
-    targets, the default) resolves to ``PAUSED``; an unresolvable variable is returned as written (today's reading)."""
-    m = _VAR.fullmatch(value.strip()) if isinstance(value, str) else None
-    if m is None:
-        return value
-    name, default, targets = m.group(1), _UNSET, []
-    for doc in docs:
-        decl = doc.get("variables")
-        if isinstance(decl, dict) and name in decl:
-            default = _var_value(decl[name])
-        if isinstance(doc.get("targets"), dict):
-            targets += [t if isinstance(t, dict) else {} for t in doc["targets"].values()]
-    got = []
-    for t in targets or [{}]:
-        over = t.get("variables")
-        got.append(_var_value(over[name]) if isinstance(over, dict) and name in over else default)
-    if any(g is _UNSET for g in got):
-        return value
-    return "PAUSED" if all(str(g).upper() == "PAUSED" for g in got) else "UNPAUSED"
 
 
 def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
@@ -247,19 +203,6 @@ _SERVING_CALLS = {"create", "create_and_wait", "update_config", "update_config_a
 _DEPLOY_CLIENT_CALLS = {"create_endpoint", "update_endpoint"}
 
 
-def _task_code(index: FileIndex, base: str, target: str) -> FileEntry | None:
-    """The Python file a task's ``python_file``/``notebook_path`` names, relative to the file declaring the task (a
-    source notebook's path may leave out ``.py``)."""
-    if "${" in target or "{{" in target:
-        return None
-    for rel in (target,) if target.endswith(".py") else (f"{target}.py",):
-        cand = normpath(f"{base}/{rel}" if base and not rel.startswith("/") else rel.lstrip("/"))
-        hit = next(iter(index.select((cand,))), None)
-        if hit is not None:
-            return hit
-    return None
-
-
 def _deploy_call(tree: ast.Module) -> int | None:
     """The line of a call that creates or updates a model serving endpoint."""
     client = any(isinstance(n, ast.Call) and dotted(n.func).endswith("get_deploy_client") for n in walk(tree))
@@ -327,14 +270,14 @@ class DatabricksJobs(Detector):
             line = line_of(parent, key) if parent is not None else line_of(job)
             st = Strength.STRONG if active else Strength.WEAK
             sched, trig = job.get("schedule"), job.get("trigger")
-            docs = _bundle_settings(index, e) if parent is not None and any(
-                isinstance(x, dict) and _VAR.search(str(x.get("pause_status", ""))) for x in (sched, trig)) else []
+            docs = bundle_settings(index, e) if parent is not None and any(
+                isinstance(x, dict) and BUNDLE_VAR.search(str(x.get("pause_status", ""))) for x in (sched, trig)) else []
             if key in training_jobs and isinstance(sched, dict) and sched.get("quartz_cron_expression"):
-                on = active and str(_pause_status(sched.get("pause_status", ""), docs)).upper() != "PAUSED"
+                on = active and str(pause_status(sched.get("pause_status", ""), docs)).upper() != "PAUSED"
                 yield self.found("schedule.training", index, e.path, line_of(sched, "quartz_cron_expression"), strength=st if on else Strength.WEAK,
                                  attrs={"tool": "databricks", "job": key, "cron": str(sched["quartz_cron_expression"]), "active": on, "trigger": "cron"})
             if key in training_jobs and isinstance(trig, dict) and any(k in trig for k in ("file_arrival", "table_update", "table")):
-                on = active and str(_pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
+                on = active and str(pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
                 yield self.found("retrain.trigger", index, e.path, line_of(job, "trigger"), strength=st if on else Strength.WEAK,
                                  attrs={"tool": "databricks", "kind": "data_arrival", "active": on})
             if len(tasks) >= 2 and any(t.get("depends_on") for t in tasks):
@@ -365,7 +308,7 @@ class DatabricksJobs(Detector):
         target = (spec.get("python_file") or spec.get("notebook_path")) if isinstance(spec, dict) else None
         if not isinstance(target, str) or str(spec.get("source", "")).upper() == "GIT":
             return
-        code = _task_code(index, e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", target)
+        code = task_code(index, e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", target)
         hit = _deploys(index, code) if code is not None else None
         if hit is None:
             return
