@@ -13,8 +13,9 @@ from typing import Any
 from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
-from mlscan.facts.image_contents import no_image_ships_model
+from mlscan.facts.image_contents import any_image_ships_model, no_image_ships_model
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -62,11 +63,16 @@ class ModelCodeVersion(Detector):
         image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
 
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None,
-                 task: str | None = None) -> Iterator[Finding]:
+                 task: str | None = None, orchestrator: bool = False) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
                 attrs: dict[str, object] = {"how": how, "source": source, **({"task": task} if task else {})}
-                if "image-tag" in how:
+                if "image-tag" in how and orchestrator:
+                    # the image of an orchestrator's code location (its job deploys it to Dagster+ or Astronomer): the
+                    # pipeline code that trains the model when it runs, not the model, unless a Dockerfile puts one in
+                    attrs["orchestrator_code"] = True
+                    attrs["carries_model"] = None if any_image_ships_model(index, tracking.DOCKERFILES) else False
+                elif "image-tag" in how:
                     if not image_model:
                         # serving fetches its model from a registry, the repository holds no model at all, or no
                         # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
@@ -80,13 +86,14 @@ class ModelCodeVersion(Detector):
         ci_paths = {j.path for j in model.jobs}
         for job in model.active_jobs():
             tag_trigger = bool(job.triggers & {"release", "tag"})
+            orchestrator = any(s.active and orchestrator_code_deploy(s) for s in job.steps)
             docs = [] if job.path.endswith(".tf") else index.yaml(job.path)  # a Terraform CodePipeline is HCL, not YAML
             env = tracking.variables([index.text(job.path) or ""], docs)
             for step in job.steps:
                 if not step.active:
                     continue
                 for how in _step_links(step, env, tag_trigger):
-                    yield from emit(step.path, step.line, how, "ci", Strength.STRONG)
+                    yield from emit(step.path, step.line, how, "ci", Strength.STRONG, orchestrator=orchestrator)
         automated = {c.path for c in ops.automated_commands(index) if c.path not in ci_paths}
         for e in index.select(_SCRIPTS):
             if e.path in ci_paths or e.test:

@@ -300,6 +300,18 @@ ACTIONS = {
     "appleboy/ssh-action": "vm", "easingthemes/ssh-deploy": "vm",
 }
 NOT_DEPLOY = lazy_re(r"pages|gh-pages|docs?\b|mkdocs|sphinx|pypi|npm|release-drafter|storybook|wiki", re.I)
+# Deploys of an orchestrator's own code: a Dagster+ code location (the ``dagster-cloud`` CLI and GitHub action, ``dg plus
+# deploy``) or an Astronomer Airflow deployment (``astro deploy``, its action). They ship the pipeline definitions, which
+# train and store models when they run; no model and no serving service goes out with them (as a platform's Helm chart,
+# ``_PLATFORM_CHART``, is infrastructure)
+_ORCHESTRATOR_ACTION = lazy_re(r"^(dagster-io/dagster-cloud-action|astronomer/deploy-action)(/|@|$)", re.I)
+_ORCHESTRATOR_CLI = lazy_re(r"(^|[\s;&|(])(dagster-cloud\s+(ci|serverless|workspace|deployment)\b|dg\s+plus\s+deploy\b|astro\s+deploy\b)")
+
+
+def orchestrator_code_deploy(step: CiStep) -> bool:
+    """Does a CI step ship an orchestrator's code (``_ORCHESTRATOR_ACTION``, ``_ORCHESTRATOR_CLI``) rather than a model?"""
+    return bool(step.uses and _ORCHESTRATOR_ACTION.search(step.uses.strip())
+                or step.command and _ORCHESTRATOR_CLI.search(step.command))
 TASKS = {
     "helmdeploy": "helm", "kubernetesmanifest": "k8s", "kubernetes": "k8s", "azurewebapp": "app-service", "azurewebappcontainer": "app-service",
     "azurermwebappdeployment": "app-service", "azurefunctionapp": "app-service", "azurefunctionappcontainer": "app-service",
@@ -346,7 +358,7 @@ def deploy_uses(step: CiStep) -> str | None:
                 and not re.search(r"deploy|apply|up\b", with_.get("args", "") + with_.get("command", "")):
             return None
         return ACTIONS[low]
-    if NOT_DEPLOY.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
+    if NOT_DEPLOY.search(low) or _ORCHESTRATOR_ACTION.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
         return None
     if re.search(r"deploy|rollout|release-to|upgrade-helm|create-or-update-resource", low):  # orbs, pipes, other actions
         for key, target in (("helm", "helm"), ("kube", "k8s"), ("eks", "k8s"), ("gke", "k8s"), ("aks", "k8s"), ("ecs", "container-service"),

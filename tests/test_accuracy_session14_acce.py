@@ -1,0 +1,267 @@
+"""Scanner errors of session 13's final blind samples, part 2 (issue #13, session 14, branch accE), fixed generally from
+the platforms' own docs and public samples: an orchestrator's code location shipped to Dagster+ is no model deployment
+and its image carries no model (E3, M2); models kept by a Dagster cloud I/O manager or put into S3 by Metaflow's client
+(T2) and data put under a Metaflow run's own prefix (D1). Each case scans a small repository written the way the
+platforms' samples write it; the near miss checks the other way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_evidence_deciding import _scan
+
+# ---------------------------------------------------------------- E3/M2: a Dagster+ code location is orchestrator code
+
+# the Dagster+ hybrid quick start's workflow (dagster-io/dagster-cloud-hybrid-quickstart), shortened
+_DAGSTER_CLOUD_CI = """\
+name: Dagster Cloud Hybrid Deployment
+on:
+  push:
+    branches: [main]
+  pull_request:
+    types: [opened, synchronize, reopened, closed]
+env:
+  DAGSTER_CLOUD_ORGANIZATION: acme
+  DAGSTER_CLOUD_API_TOKEN: ${{ secrets.DAGSTER_CLOUD_API_TOKEN }}
+  IMAGE_REGISTRY: 123456789012.dkr.ecr.us-west-2.amazonaws.com/churn
+jobs:
+  dagster-cloud-deploy:
+    runs-on: ubuntu-22.04
+    steps:
+      - name: Pre-run checks
+        id: prerun
+        uses: dagster-io/dagster-cloud-action/actions/utils/prerun@v1.11.9
+      - uses: actions/checkout@v4
+      - name: Initialize build session
+        uses: dagster-io/dagster-cloud-action/actions/utils/ci-init@v1.11.9
+        with:
+          project_dir: .
+          deployment: prod
+      - name: Generate docker image tag
+        run: echo "IMAGE_TAG=$GITHUB_SHA-$GITHUB_RUN_ID" >> $GITHUB_ENV
+      - name: Build and upload Docker image
+        uses: docker/build-push-action@v4
+        with:
+          context: .
+          push: true
+          tags: ${{ env.IMAGE_REGISTRY }}:${{ env.IMAGE_TAG }}-churn
+      - name: Update build session with image tag
+        uses: dagster-io/dagster-cloud-action/actions/utils/dagster-cloud-cli@v1.11.9
+        with:
+          command: "ci set-build-output --location-name=churn --image-tag=$IMAGE_TAG-churn"
+      - name: Deploy to Dagster Cloud
+        uses: dagster-io/dagster-cloud-action/actions/utils/dagster-cloud-cli@v1.11.9
+        with:
+          command: "ci deploy"
+"""
+_SERVERLESS_CI = """\
+name: Serverless Prod Deployment
+on:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e ".[dev]" && pytest tests
+  deploy:
+    needs: test
+    runs-on: ubuntu-22.04
+    steps:
+      - uses: actions/checkout@v4
+      - name: Build and deploy to Dagster Cloud serverless
+        uses: dagster-io/dagster-cloud-action/actions/serverless_prod_deploy@v0.1
+        with:
+          dagster_cloud_api_token: ${{ secrets.DAGSTER_CLOUD_API_TOKEN }}
+          organization_id: acme
+      - run: pip install dagster-cloud && dagster-cloud ci deploy
+"""
+_ASSETS = """\
+import pandas as pd
+from dagster import asset
+from sklearn.linear_model import LogisticRegression
+
+
+@asset
+def training_data() -> pd.DataFrame:
+    return pd.read_csv("s3://churn-data/raw/customers.csv")
+
+
+@asset{io}
+def churn_model(training_data: pd.DataFrame) -> LogisticRegression:
+    model = LogisticRegression()
+    model.fit(training_data.drop(columns=["churn"]), training_data["churn"])
+    return model
+
+
+@asset{report_io}
+def churn_report(training_data: pd.DataFrame) -> pd.DataFrame:
+    return training_data.describe()
+
+
+@asset
+def churn_scores(churn_model: LogisticRegression, training_data: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({{"score": churn_model.predict_proba(training_data.drop(columns=["churn"]))[:, 1]}})
+"""
+_DEFINITIONS = """\
+from dagster import Definitions, FilesystemIOManager, load_assets_from_modules
+from dagster_aws.s3 import S3PickleIOManager, S3Resource
+
+from churn import assets
+
+defs = Definitions(
+    assets=load_assets_from_modules([assets]),
+    resources={{
+        "{key}": {manager},
+    }},
+)
+"""
+_S3_IO = 'S3PickleIOManager(s3_resource=S3Resource(), s3_bucket="churn-dagster-io")'
+_DOCKERFILE = """\
+FROM python:3.12-slim
+WORKDIR /opt/dagster/app
+COPY . /opt/dagster/app
+RUN pip install -e .
+"""
+
+
+def _dagster(ci: dict[str, str], dockerfile: str = _DOCKERFILE, key: str = "io_manager", manager: str = _S3_IO,
+             io: str = "", report_io: str = "") -> dict[str, str]:
+    return {**ci, "Dockerfile": dockerfile, "dagster_cloud.yaml": "locations:\n  - location_name: churn\n    code_source:\n      package_name: churn\n",
+            "churn/__init__.py": "", "churn/assets.py": _ASSETS.format(io=io, report_io=report_io),
+            "churn/definitions.py": _DEFINITIONS.format(key=key, manager=manager)}
+
+
+def test_e3_a_sha_tagged_code_location_image_carries_no_model(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dagster({".github/workflows/deploy.yml": _DAGSTER_CLOUD_CI}))
+    assert qs["E3"]["answer"] != "yes"
+    assert qs["M2"]["answer"] != "yes"
+
+
+def test_e3_a_code_location_image_that_bakes_in_a_model_carries_it(tmp_path: Path) -> None:
+    docker = _DOCKERFILE.replace("COPY . /opt/dagster/app", "COPY models/churn.joblib /opt/dagster/app/models/\nCOPY . /opt/dagster/app")
+    qs = _scan(tmp_path, {**_dagster({".github/workflows/deploy.yml": _DAGSTER_CLOUD_CI}, dockerfile=docker)})
+    assert qs["E3"]["answer"] == "yes"
+
+
+def test_m2_dagster_cloud_deploy_is_no_model_deployment(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dagster({".github/workflows/deploy.yml": _SERVERLESS_CI}))
+    assert qs["M2"]["answer"] != "yes"
+
+
+def test_m2_a_serving_deploy_beside_the_code_location_still_counts(tmp_path: Path) -> None:
+    ci = _SERVERLESS_CI + """\
+      - uses: google-github-actions/deploy-cloudrun@v2
+        with:
+          service: churn-api
+          image: gcr.io/acme/churn-api:${{ github.sha }}
+"""
+    qs = _scan(tmp_path, _dagster({".github/workflows/deploy.yml": ci}))
+    assert qs["M2"]["answer"] == "yes"
+    assert 21 <= qs["M2"]["evidence"][0]["line"] <= 24  # the Cloud Run step, not the Dagster+ one
+
+
+# ---------------------------------------------------------------- T2: a model asset kept by a cloud I/O manager
+
+
+def test_t2_model_asset_pickled_by_the_s3_io_manager(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dagster({}))
+    assert qs["T2"]["answer"] == "yes"
+    assert [(e["path"], e["line"]) for e in qs["T2"]["evidence"][:2]] == [("churn/definitions.py", 9), ("churn/assets.py", 11)]
+
+
+def test_t2_legacy_io_manager_under_its_own_key(tmp_path: Path) -> None:
+    files = _dagster({}, key="model_io", manager='s3_pickle_io_manager.configured({"s3_bucket": "churn-models"})',
+                     io='(io_manager_key="model_io")')
+    files["churn/definitions.py"] = files["churn/definitions.py"].replace("S3PickleIOManager, S3Resource", "s3_pickle_io_manager")
+    qs = _scan(tmp_path, files)
+    assert qs["T2"]["answer"] == "yes"
+
+
+def test_t2_local_filesystem_io_manager_is_no_store(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dagster({}, manager='FilesystemIOManager(base_dir="data")'))
+    assert qs["T2"]["answer"] != "yes"
+
+
+def test_t2_s3_io_manager_only_the_report_asset_uses_is_no_model_store(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dagster({}, key="report_io", report_io='(io_manager_key="report_io")'))
+    assert qs["T2"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- T2/D1: Metaflow's S3 client
+
+_FLOW = """\
+import pickle
+
+import pandas as pd
+from metaflow import FlowSpec, S3, step
+from sklearn.ensemble import RandomForestClassifier
+
+
+class TrainFlow(FlowSpec):
+    @step
+    def start(self):
+        raw = pd.read_csv("s3://acme-raw/churn/customers.csv")
+        processed = raw.dropna()
+        with S3({scope}) as s3:
+            self.data_url = s3.put("processed/train.csv", processed.to_csv(index=False))
+        self.next(self.train)
+
+    @step
+    def train(self):
+        df = pd.read_csv("s3://acme-raw/churn/train.csv")
+        clf = RandomForestClassifier().fit(df.drop(columns=["y"]), df["y"])
+        {key} = "{name}"
+        with S3(run=self) as s3:
+            self.url = s3.put({key}, pickle.dumps(clf))
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print(self.url)
+
+
+if __name__ == "__main__":
+    TrainFlow()
+"""
+
+
+def _flow(scope: str = "run=self", key: str = "model_key", name: str = "model.pkl") -> str:
+    return _FLOW.format(scope=scope, key=key, name=name)
+
+
+def test_t2_model_put_into_s3_by_metaflow(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"train_flow.py": _flow()})
+    assert qs["T2"]["answer"] == "yes"
+    assert (qs["T2"]["evidence"][0]["path"], qs["T2"]["evidence"][0]["line"]) == ("train_flow.py", 23)
+
+
+def test_t2_metrics_put_into_s3_by_metaflow_are_no_model_store(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"train_flow.py": _flow(key="report_key", name="metrics.json")})
+    assert qs["T2"]["answer"] != "yes"
+
+
+def test_d1_processed_data_put_under_the_run_prefix(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"train_flow.py": _flow()})
+    assert qs["D1"]["answer"] == "yes"
+    assert qs["D1"]["evidence"][0]["line"] == 14
+
+
+def test_d1_data_put_under_a_fixed_root_is_no_version(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"train_flow.py": _flow(scope='s3root="s3://acme-data/churn/processed/"')})
+    assert qs["D1"]["answer"] != "yes"
+
+
+def test_d1_a_dataset_built_and_kept_on_the_run(tmp_path: Path) -> None:
+    flow = _flow().replace('        with S3(run=self) as s3:\n            self.data_url = s3.put("processed/train.csv", processed.to_csv(index=False))\n',
+                           "        self.dataset = build_features(processed)\n")
+    qs = _scan(tmp_path, {"train_flow.py": flow})
+    assert qs["D1"]["answer"] == "yes"
+
+
+def test_d1_a_model_kept_on_the_run_is_no_dataset(tmp_path: Path) -> None:
+    flow = _flow().replace('        with S3(run=self) as s3:\n            self.data_url = s3.put("processed/train.csv", processed.to_csv(index=False))\n',
+                           "        self.model_config = build_features(processed)\n")
+    qs = _scan(tmp_path, {"train_flow.py": flow})
+    assert qs["D1"]["answer"] != "yes"
