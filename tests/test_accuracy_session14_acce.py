@@ -265,3 +265,130 @@ def test_d1_a_model_kept_on_the_run_is_no_dataset(tmp_path: Path) -> None:
                            "        self.model_config = build_features(processed)\n")
     qs = _scan(tmp_path, {"train_flow.py": flow})
     assert qs["D1"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- E1/E2: a SageMaker pipeline's experiment config
+
+_DEFINITION = """\
+{
+  "Version": "2020-12-01",
+  "Metadata": {},
+  "Parameters": [
+    {"Name": "InputDataUrl", "Type": "String", "DefaultValue": "s3://acme-ml/churn/data/training"}
+  ],
+  "PipelineExperimentConfig": {
+    "ExperimentName": {"Get": "Execution.PipelineName"},
+    "TrialName": {"Get": "Execution.PipelineExecutionId"}
+  },
+  "Steps": [
+    {
+      "Name": "TrainModel",
+      "Type": "%s",
+      "Arguments": {
+        "AlgorithmSpecification": {"TrainingImage": "{{ training_image }}", "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://acme-ml/churn/models"},
+        "RoleArn": "{{ role_arn }}",
+        "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": {"Get": "Parameters.InputDataUrl"}}}}]
+      }
+    }
+  ]
+}
+"""
+_CDK = """\
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_sagemaker as sagemaker
+from jinja2 import Template
+
+
+class PipelineStack(cdk.Stack):
+    def __init__(self, scope, construct_id, **kwargs):
+        super().__init__(scope, construct_id, **kwargs)
+        body = Template(Path("pipeline/definition.json").read_text()).render(training_image="xgboost:1.7-1", role_arn="arn:aws:iam::1:role/sm")
+        sagemaker.CfnPipeline(self, "Pipeline", pipeline_name="churn-training", role_arn="arn:aws:iam::1:role/sm",
+                              pipeline_definition={"PipelineDefinitionBody": json.dumps(json.loads(body))})
+
+
+app = cdk.App()
+PipelineStack(app, "churn-pipeline")
+app.synth()
+"""
+
+
+def test_e1_e2_pipeline_definition_json_with_experiment_config_deployed_by_cdk(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline/definition.json": _DEFINITION % "Training", "infra/pipeline_stack.py": _CDK})
+    assert qs["E1"]["answer"] == "yes"
+    assert qs["E2"]["answer"] == "yes"
+    assert qs["E1"]["evidence"][0]["path"] == "pipeline/definition.json"
+
+
+def test_e1_a_definition_nothing_deploys_tracks_no_run(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline/definition.json": _DEFINITION % "Training"})
+    assert qs["E1"]["answer"] != "yes"
+
+
+def test_e1_a_processing_only_definition_tracks_no_training(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline/definition.json": _DEFINITION % "Processing", "infra/pipeline_stack.py": _CDK})
+    assert qs["E1"]["answer"] != "yes"
+    assert qs["E2"]["answer"] != "yes"
+
+
+_CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TrainingPipeline:
+    Type: AWS::SageMaker::Pipeline
+    Properties:
+      PipelineName: churn-training
+      RoleArn: !GetAtt PipelineRole.Arn
+      PipelineDefinition:
+        PipelineDefinitionBody: '{"Version": "2020-12-01", "PipelineExperimentConfig": {"ExperimentName": "churn", "TrialName": {"Get": "Execution.PipelineExecutionId"}}, "Steps": [{"Name": "Train", "Type": "Training", "Arguments": {}}]}'
+"""
+
+
+def test_e1_definition_inline_in_a_cloudformation_pipeline(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"template.yaml": _CFN})
+    assert qs["E1"]["answer"] == "yes"
+
+
+_SM_PIPELINE = """\
+import sagemaker
+from sagemaker.estimator import Estimator
+from sagemaker.workflow.execution_variables import ExecutionVariables
+from sagemaker.workflow.pipeline import Pipeline
+from sagemaker.workflow.pipeline_experiment_config import PipelineExperimentConfig
+from sagemaker.workflow.steps import TrainingStep
+
+
+def get_pipeline(role):
+    estimator = Estimator(image_uri="xgboost:1.7-1", role=role, instance_count=1, instance_type="ml.m5.xlarge",
+                          output_path="s3://acme-ml/churn/models")
+    train = TrainingStep(name="Train", estimator=estimator, inputs={{"train": "s3://acme-ml/churn/train"}})
+    return Pipeline(
+        name="churn",
+        steps=[train],
+        pipeline_experiment_config={config},
+    )
+
+
+if __name__ == "__main__":
+    get_pipeline("arn:aws:iam::1:role/sm").upsert(role_arn="arn:aws:iam::1:role/sm")
+"""
+
+
+def test_e1_python_pipeline_with_an_experiment_config(tmp_path: Path) -> None:
+    config = "PipelineExperimentConfig(ExecutionVariables.PIPELINE_NAME, ExecutionVariables.PIPELINE_EXECUTION_ID)"
+    qs = _scan(tmp_path, {"pipelines/run_pipeline.py": _SM_PIPELINE.format(config=config),
+                          ".github/workflows/train.yml": "on: [push]\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                                         "      - uses: actions/checkout@v4\n      - run: python pipelines/run_pipeline.py\n"})
+    assert qs["E1"]["answer"] == "yes"
+    assert qs["E1"]["evidence"][0]["path"] == "pipelines/run_pipeline.py"
+
+
+def test_e1_python_pipeline_with_experiments_turned_off(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipelines/run_pipeline.py": _SM_PIPELINE.format(config="None"),
+                          ".github/workflows/train.yml": "on: [push]\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                                         "      - uses: actions/checkout@v4\n      - run: python pipelines/run_pipeline.py\n"})
+    assert qs["E1"]["answer"] != "yes"
