@@ -1,7 +1,7 @@
 """Explicit code-version links on the deployable model: images tagged with the commit/build id in CI and
 the scripts it runs, git commit/build tags on tracker runs and registered models (also a commit CI hands to the
 script that logs the model, which names or tags its run with it), SageMaker commit metadata, Databricks
-``git_source_info``; feeds E3. ``:latest``, comments and timestamps never count."""
+``git_source_info``, the commit a model zoo file records for each released model; feeds E3. ``:latest``, comments and timestamps never count."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
 from mlscan.facts.image_contents import any_image_ships_model, no_image_ships_model
+from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -52,7 +53,7 @@ class ModelCodeVersion(Detector):
 
     id = "model.code_version"
     questions = ("E3",)
-    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
+    globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -136,6 +137,12 @@ class ModelCodeVersion(Detector):
             how = _commit_argument(index, c, compact) if compact is not None else None
             if how:
                 yield from emit(c.path, c.line, how, "ci", Strength.STRONG)
+        for zoo in model_zoos(index):  # released models listed with the commit that trained each, read by the model manager
+            if zoo.commit_line is not None:
+                extra = (self.evidence(index, zoo.loader[0], zoo.loader[1]),)
+                yield self.found("model.code_version", index, zoo.path, zoo.commit_line, strength=Strength.MEDIUM, extra=extra,
+                                 attrs={"how": "model-zoo:commit", "source": "data", "carries_model": True,
+                                        "models": zoo.entries, "with_commit": zoo.with_commit})
         for e in index.select(ops.YAML_GLOBS):
             if e.path in ci_paths or e.test or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
                 continue

@@ -392,3 +392,71 @@ def test_e1_python_pipeline_with_experiments_turned_off(tmp_path: Path) -> None:
                           ".github/workflows/train.yml": "on: [push]\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n"
                                                          "      - uses: actions/checkout@v4\n      - run: python pipelines/run_pipeline.py\n"})
     assert qs["E1"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- E3/T2: a model zoo file read by the model manager
+
+_ZOO = """\
+{
+    "tts_models": {
+        "en": {
+            "ljspeech": {
+                "tacotron2": {
+                    "description": "Tacotron2 trained on LJSpeech.",
+                    "github_rls_url": "https://github.com/acme/speech/releases/download/v0.6.1_models/tts_models--en--ljspeech--tacotron2.zip",
+                    "default_vocoder": "vocoder_models/en/ljspeech/hifigan",
+                    "commit": "bae2ad0f",
+                    "license": "apache 2.0"
+                },
+                "glow-tts": {
+                    "description": "Glow-TTS trained on LJSpeech.",
+                    "hf_url": ["https://huggingface.co/acme/glow-tts/resolve/main/model.pth", "https://huggingface.co/acme/glow-tts/resolve/main/config.json"],
+                    "commit": "%s",
+                    "license": "MPL"
+                }
+            }
+        }
+    }
+}
+"""
+_MANAGER = """\
+import json
+import os
+from pathlib import Path
+from urllib.request import urlretrieve
+
+
+class ModelManager:
+    def __init__(self, models_file=None):
+        path = models_file or Path(__file__).parent / ".models.json"
+        with open(path) as f:
+            self.models = json.load(f)
+
+    def download_model(self, name, output_dir):
+        model_type, lang, dataset, model = name.split("/")
+        item = self.models[model_type][lang][dataset][model]
+        urls = item.get("hf_url") or [item["github_rls_url"]]
+        for url in urls:
+            urlretrieve(url, os.path.join(output_dir, url.rsplit("/", 1)[-1]))
+        return item
+"""
+
+
+def test_e3_t2_model_zoo_with_a_commit_per_model_read_by_the_model_manager(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"speech/.models.json": _ZOO % "3b2a1cc0", "speech/utils/manage.py": _MANAGER})
+    assert qs["E3"]["answer"] == "yes"
+    assert (qs["E3"]["evidence"][0]["path"], qs["E3"]["evidence"][0]["line"]) == ("speech/.models.json", 9)
+    assert qs["T2"]["answer"] == "yes"
+    assert qs["T2"]["evidence"][0]["path"] == "speech/.models.json"
+
+
+def test_e3_model_zoo_without_commits_records_no_code_version(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"speech/.models.json": (_ZOO % "unknown").replace('"bae2ad0f"', "null"), "speech/utils/manage.py": _MANAGER})
+    assert qs["E3"]["answer"] != "yes"
+    assert qs["T2"]["answer"] == "yes"
+
+
+def test_e3_t2_a_list_of_model_links_no_code_reads_is_no_store(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"speech/.models.json": _ZOO % "3b2a1cc0", "speech/utils/manage.py": _MANAGER.replace(".models.json", "models.yaml")})
+    assert qs["E3"]["answer"] != "yes"
+    assert qs["T2"]["answer"] != "yes"
