@@ -460,3 +460,96 @@ def test_e3_t2_a_list_of_model_links_no_code_reads_is_no_store(tmp_path: Path) -
     qs = _scan(tmp_path, {"speech/.models.json": _ZOO % "3b2a1cc0", "speech/utils/manage.py": _MANAGER.replace(".models.json", "models.yaml")})
     assert qs["E3"]["answer"] != "yes"
     assert qs["T2"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- M2: a Hugging Face Space deploy; a PyPI release
+
+_SPACE_CI = """\
+name: Deploy demo to Hugging Face Spaces
+on:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e ".[test]"
+      - run: pytest tests
+  deploy:
+    needs: test
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install huggingface_hub
+      - name: Upload the app to the Space
+        env:
+          HF_TOKEN: ${{ secrets.HF_TOKEN }}
+        run: python scripts/deploy_space.py
+"""
+_SPACE_SCRIPT = """\
+import os
+
+from huggingface_hub import HfApi
+
+api = HfApi(token=os.environ["HF_TOKEN"])
+api.upload_folder(folder_path="app", repo_id="acme/ocr-demo", repo_type="{repo_type}", commit_message="deploy demo")
+{restart}
+"""
+_APP = """\
+import gradio as gr
+from ocr import Reader
+
+reader = Reader.from_pretrained("acme/ocr-base")
+gr.Interface(fn=reader.read, inputs="image", outputs="text").launch()
+"""
+_PYPI = """\
+name: Publish to PyPI
+on:
+  release:
+    types: [published]
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    environment: pypi
+    permissions:
+      id-token: write
+    steps:
+      - uses: actions/checkout@v4
+      - run: python -m pip install build && python -m build
+      - name: Release
+        run: echo "{echo}"
+      - name: Publish distribution to PyPI
+        uses: pypa/gh-action-pypi-publish@release/v1
+"""
+_TEST = "def test_reads():\n    assert len('ocr') == 3\n"
+
+
+def test_m2_app_uploaded_to_a_space_after_the_tests(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/space.yml": _SPACE_CI, "app/app.py": _APP, "tests/test_app.py": _TEST,
+                          "scripts/deploy_space.py": _SPACE_SCRIPT.format(repo_type="space", restart=""),
+                          ".github/workflows/pypi.yml": _PYPI.format(echo="Releasing ${{ github.ref_name }}")})
+    assert qs["M2"]["answer"] == "yes"
+    assert qs["M2"]["evidence"][0]["path"] == ".github/workflows/space.yml"
+
+
+def test_m2_a_space_restarted_by_the_script(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/space.yml": _SPACE_CI, "app/app.py": _APP,
+                          "scripts/deploy_space.py": _SPACE_SCRIPT.format(repo_type="model", restart='api.restart_space(repo_id="acme/ocr-demo")')})
+    assert qs["M2"]["answer"] == "yes"
+
+
+def test_m2_an_upload_to_a_model_repository_deploys_no_app(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/space.yml": _SPACE_CI, "app/app.py": _APP,
+                          "scripts/deploy_space.py": _SPACE_SCRIPT.format(repo_type="model", restart="")})
+    assert qs["M2"]["answer"] == "no"
+
+
+def test_m2_a_pypi_release_is_no_placeholder_deploy(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/pypi.yml": _PYPI.format(echo="Releasing ${{ github.ref_name }} to PyPI"), "app/app.py": _APP})
+    assert qs["M2"]["answer"] == "no"
+
+
+def test_m2_a_deploy_echo_in_a_package_workflow_is_still_a_placeholder(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/pypi.yml": _PYPI.format(echo="Deploying the model endpoint"), "app/app.py": _APP})
+    assert qs["M2"]["answer"] == "partial"

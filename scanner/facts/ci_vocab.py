@@ -756,6 +756,8 @@ def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
     tree = index.python(e.path) if e and e.suffix == ".py" else None
     if tree is None or e is None:
         return None
+    if _uploads_space(tree):
+        return "hf-spaces"
     sdk = sdk_of(tree)
     if sdk is None:
         return None
@@ -800,6 +802,34 @@ def promoted_stages(tree: ast.Module) -> set[str]:
             return set()
         out.update(str(v.value) for v in values)  # type: ignore[attr-defined]
     return out
+
+
+_SPACE_UPLOADS = frozenset({"upload_folder", "upload_file", "upload_large_folder", "create_commit"})
+
+
+def _uploads_space(tree: ast.Module) -> bool:
+    """A ``huggingface_hub`` program that uploads to a Space (``HfApi().upload_folder(..., repo_type="space")``) or restarts
+    one (``restart_space``): the Space rebuilds and serves the app it was given (Hugging Face's "Manage your Space" docs)."""
+    if not any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+            (a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0] == "huggingface_hub" for a in n.names) for n in walk(tree)):
+        return False
+    for n in walk(tree):
+        if isinstance(n, ast.Call):
+            tail = dotted(n.func).rsplit(".", 1)[-1]
+            if tail == "restart_space" or tail in _SPACE_UPLOADS and any(
+                    k.arg == "repo_type" and isinstance(k.value, ast.Constant) and k.value.value == "space" for k in n.keywords):
+                return True
+    return False
+
+
+# a package published to a package index (PyPI through pypa's action, twine or a build tool's publish command; npm; conda)
+_PACKAGE_ACTION = lazy_re(r"^(pypa/gh-action-pypi-publish|js-devtools/npm-publish)\b", re.I)
+_PACKAGE_CLI = lazy_re(r"\b(twine\s+upload|(poetry|uv|flit|hatch|pdm)\s+publish|npm\s+publish|anaconda\s+upload|maturin\s+(publish|upload))\b")
+
+
+def publishes_package(job: CiJob) -> bool:
+    """Does a CI job upload a package to a package index?"""
+    return any(s.uses and _PACKAGE_ACTION.search(s.uses) or s.command and _PACKAGE_CLI.search(s.command) for s in job.steps)
 
 
 def sdk_of(tree: ast.Module) -> str | None:
