@@ -553,3 +553,63 @@ def test_m2_a_pypi_release_is_no_placeholder_deploy(tmp_path: Path) -> None:
 def test_m2_a_deploy_echo_in_a_package_workflow_is_still_a_placeholder(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {".github/workflows/pypi.yml": _PYPI.format(echo="Deploying the model endpoint"), "app/app.py": _APP})
     assert qs["M2"]["answer"] == "partial"
+
+
+# ---------------------------------------------------------------- T1/T3: a documentation site about another repository
+
+_MKDOCS = "site_name: Churn MLOps guide\nnav:\n  - Home: index.md\n  - Setup: setup.md\n  - Retraining: retraining.md\n  - Model rollback: rollback.md\n"
+_INDEX = "# Churn MLOps guide\n\nThis site documents how the churn model project is built, trained and served.\n"
+_SETUP_PAGE = """\
+# Setup
+
+Clone the project and install its dependencies:
+
+```bash
+git clone https://github.com/acme/churn-model.git
+cd churn-model
+pip install -r requirements.txt
+```
+
+Train the model:
+
+```bash
+python src/train.py --config configs/train.yaml
+```
+"""
+_RETRAIN_PAGE = """\
+# Retraining the model
+
+1. Pull the newest labelled data and retrain:
+
+   ```bash
+   python src/train.py --config configs/train.yaml
+   ```
+
+2. Open a pull request with the new metrics.
+"""
+_ROLLBACK_PAGE = """\
+# Model rollback
+
+## Rolling back the model
+
+1. Run `python scripts/rollback.py --to previous` to point the endpoint at the last good version.
+2. Check the endpoint with `bash scripts/smoke_test.sh`.
+"""
+_SITE = {"mkdocs.yml": _MKDOCS, "docs/index.md": _INDEX, "docs/setup.md": _SETUP_PAGE, "docs/retraining.md": _RETRAIN_PAGE,
+         "docs/rollback.md": _ROLLBACK_PAGE}
+_PROJECT = {"requirements.txt": "scikit-learn==1.5.0\npandas==2.2.2\n", "configs/train.yaml": "max_depth: 6\n",
+            "src/train.py": "import pandas as pd\nfrom sklearn.ensemble import RandomForestClassifier\n\n"
+                            "df = pd.read_csv('data/train.csv')\nRandomForestClassifier().fit(df.drop(columns=['y']), df['y'])\n",
+            "scripts/rollback.py": "import sys\n\nprint('roll back to', sys.argv[1:])\n", "scripts/smoke_test.sh": "curl -fsS http://localhost:8080/health\n"}
+
+
+def test_t1_t3_a_docs_site_about_another_repository_is_no_setup_and_no_runbook(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _SITE)
+    assert qs["T1"]["answer"] != "yes"
+    assert qs["T3"]["answer"] != "yes"
+
+
+def test_t1_t3_the_same_pages_beside_the_project_they_describe(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {**_SITE, **_PROJECT})
+    assert qs["T1"]["answer"] == "yes"
+    assert qs["T3"]["answer"] == "yes"
