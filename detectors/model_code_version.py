@@ -85,9 +85,13 @@ class ModelCodeVersion(Detector):
 
         model = ci_model(index)
         ci_paths = {j.path for j in model.jobs}
+        # jobs that ship an orchestrator's code location (Dagster+, Astronomer), and the jobs of the same file they need (a
+        # build job whose image a deploy job hands to the orchestrator)
+        ships_code = {(j.path, j.name) for j in model.active_jobs() if any(s.active and orchestrator_code_deploy(s) for s in j.steps)}
+        ships_code |= {(j.path, n) for j in model.active_jobs() if (j.path, j.name) in ships_code for n in j.needs}
         for job in model.active_jobs():
             tag_trigger = bool(job.triggers & {"release", "tag"})
-            orchestrator = any(s.active and orchestrator_code_deploy(s) for s in job.steps)
+            orchestrator = (job.path, job.name) in ships_code
             docs = [] if job.path.endswith(".tf") else index.yaml(job.path)  # a Terraform CodePipeline is HCL, not YAML
             env = tracking.variables([index.text(job.path) or ""], docs)
             for step in job.steps:

@@ -613,3 +613,36 @@ def test_t1_t3_the_same_pages_beside_the_project_they_describe(tmp_path: Path) -
     qs = _scan(tmp_path, {**_SITE, **_PROJECT})
     assert qs["T1"]["answer"] == "yes"
     assert qs["T3"]["answer"] == "yes"
+
+
+_SPLIT_CI = """\
+name: Deploy code location
+on:
+  push:
+    branches: [main]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: docker build -t 123456789012.dkr.ecr.us-west-2.amazonaws.com/churn:${{ github.sha }} . && docker push 123456789012.dkr.ecr.us-west-2.amazonaws.com/churn:${{ github.sha }}
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: pip install dagster-cloud
+      - run: dagster-cloud workspace add-location --location-name churn --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/churn:${{ github.sha }}
+"""
+
+
+def test_e3_an_image_built_for_the_job_that_ships_the_code_location(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _dagster({".github/workflows/deploy.yml": _SPLIT_CI}))
+    assert qs["E3"]["answer"] != "yes"
+    assert qs["M2"]["answer"] != "yes"
+
+
+def test_e3_the_same_image_built_for_a_serving_deploy_carries_the_code_version(tmp_path: Path) -> None:
+    ci = _SPLIT_CI.replace("      - run: pip install dagster-cloud\n      - run: dagster-cloud workspace add-location --location-name churn --image",
+                           "      - run: kubectl set image deployment/churn-api api=")
+    qs = _scan(tmp_path, _dagster({".github/workflows/deploy.yml": ci}, dockerfile=_DOCKERFILE.replace("COPY . /opt/dagster/app", "COPY models/ /app/models/")))
+    assert qs["E3"]["answer"] == "yes"
