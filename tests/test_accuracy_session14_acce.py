@@ -646,3 +646,19 @@ def test_e3_the_same_image_built_for_a_serving_deploy_carries_the_code_version(t
                            "      - run: kubectl set image deployment/churn-api api=")
     qs = _scan(tmp_path, _dagster({".github/workflows/deploy.yml": ci}, dockerfile=_DOCKERFILE.replace("COPY . /opt/dagster/app", "COPY models/ /app/models/")))
     assert qs["E3"]["answer"] == "yes"
+
+
+_BOTO3_DEPLOY = """\
+import boto3
+from jinja2 import Template
+
+body = Template(open("pipeline/definition.json").read()).render(instance_count=1, training_image="xgboost:1.7-1")
+boto3.client("sagemaker").create_pipeline(PipelineName="churn", PipelineDefinition=body, RoleArn="arn:aws:iam::1:role/sm")
+"""
+
+
+def test_e1_a_definition_template_with_bare_placeholders(tmp_path: Path) -> None:
+    template = (_DEFINITION % "Training").replace('"RoleArn": "{{ role_arn }}",', '"ResourceConfig": {"InstanceCount": {{ instance_count }}},')
+    qs = _scan(tmp_path, {"pipeline/definition.json": template, "deploy/create_pipeline.py": _BOTO3_DEPLOY})
+    assert qs["E1"]["answer"] == "yes"
+    assert qs["E1"]["evidence"][0]["path"] == "pipeline/definition.json"

@@ -13,8 +13,12 @@ from typing import Any, NamedTuple
 
 from mlscan.facts import ops
 from mlscan.index import FileIndex
+from mlscan.lazyre import lazy_re
 
 _TRAINING_TYPES = frozenset({"Training", "Tuning", "AutoML"})
+# definition templates a deploy script renders (the index leaves ``.j2``/``.jinja``/``.tmpl`` sources out of a repository that
+# is no template itself; a ``.json`` whose placeholders stand outside strings is read through ``_template``)
+_TEMPLATES = ("**/*.json.tpl", "**/*.json.template")
 # where a definition file's name shows that something deploys it
 _REFERRERS = ("**/*.py", "**/*.ts", "**/*.js", "**/*.json", *ops.YAML_GLOBS, *ops.SCRIPT_GLOBS, "**/*.tf")
 
@@ -47,6 +51,36 @@ def _loads(text: Any) -> Any:
         return None
 
 
+_BARE_PLACEHOLDER = lazy_re(r"\{\{[^{}\n]*\}\}|\$\{[^{}\n]*\}")
+
+
+def _template(text: str) -> Any:
+    """A definition template whose placeholders stand outside JSON strings (``"InstanceCount": {{ instance_count }}``):
+    parsed with each such placeholder read as ``null``; placeholders inside strings stay as they are."""
+    out: list[str] = []
+    in_str = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if in_str:
+            out.append(c)
+            if c == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+            out.append(c)
+        elif (m := _BARE_PLACEHOLDER.match(text, i)) is not None:
+            out.append("null")
+            i = m.end() - 1
+        else:
+            out.append(c)
+        i += 1
+    return _loads("".join(out))
+
+
 def _line(index: FileIndex, path: str) -> int:
     lines = index.lines(path)
     return next((i for i, ln in enumerate(lines, start=1) if "PipelineExperimentConfig" in ln), 1)
@@ -63,10 +97,13 @@ def experiment_configs(index: FileIndex) -> list[ExperimentConfig]:
 
     def build() -> list[ExperimentConfig]:
         out: list[ExperimentConfig] = []
-        for e in index.select(("**/*.json", *ops.YAML_GLOBS)):
+        for e in index.select(("**/*.json", *_TEMPLATES, *ops.YAML_GLOBS)):
             if e.test or not index.contains(e.path, (b"PipelineExperimentConfig",)):
                 continue
-            docs = [index.json(e.path)] if e.suffix == ".json" else index.yaml(e.path)
+            yaml_file = e.suffix in (".yaml", ".yml")
+            docs = index.yaml(e.path) if yaml_file else [index.json(e.path) if e.suffix == ".json" else None]
+            if not yaml_file and docs[0] is None:
+                docs = [_template(index.text(e.path) or "")]
             for doc in docs:
                 if _tracks_training(doc):
                     out.append(ExperimentConfig(e.path, _line(index, e.path), _named(index, e.path)))
