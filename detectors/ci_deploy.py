@@ -24,6 +24,7 @@ from mlscan.facts.ci_vocab import (
     image_push_command,
     image_push_uses,
     placeholder_deploy,
+    publishes_package,
     python_deploy,
     runs_service,
     serving_infra,
@@ -39,6 +40,7 @@ from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
+_DEPLOY_CLAIM = lazy_re(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\bpromot|\bmodel\b|\bendpoint", re.I)
 PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
@@ -201,6 +203,7 @@ class CiDeploy(Detector):
                 repo_built.append(set().union(*(built_images(j) for j in jobs)))
             return repo_built[0]
 
+        package_files = {j.path for j in jobs if publishes_package(j)}
         for job in jobs:
             if not job.applies:
                 continue
@@ -230,7 +233,8 @@ class CiDeploy(Detector):
                     # a call of a reusable deploy workflow is cited at the called workflow's deploy command
                     deploys[(step.path, step.line)] = (target, active, ((hit[0].path, hit[0].line),))
                     chains[(step.path, step.line)] = (*reached_by(hit[0]), called_from((step.path, step.line)))
-                if target or placeholder_deploy(step):
+                if target or placeholder_deploy(step) and not (step.path in package_files and not _DEPLOY_CLAIM.search(f"{step.name} {step.command}")):
+                    # (an echo that announces the release in a workflow publishing a package to PyPI is the package's release)
                     deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
                 registry = image_push_uses(step, job)
                 if registry and active:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.doc_blocks import (
@@ -16,6 +16,7 @@ from mlscan.facts.doc_blocks import (
     commands,
     comments,
     document,
+    missing_file,
     parse,
     planned,
     project_docs,
@@ -57,6 +58,7 @@ _IMPERATIVE = {
 _STEP_WORDS = _IMPERATIVE | {"then", "now", "next", "once", "after", "finally", "first", "if", "when", "we", "you", "to"}
 _INLINE_CODE = lazy_re(r"`([^`]+)`")
 MAX_FILES = 3
+Absent = Callable[[str], bool]  # does a documented command run a script the repository lacks
 
 
 def _candidate(low: str) -> bool:
@@ -118,15 +120,19 @@ def _first_word(text: str) -> str:
     return m.group(1).lower() if m else ""
 
 
-def _procedure(blocks: Iterable[Block]) -> str | None:
+def _procedure(blocks: Iterable[Block], absent: Absent = lambda c: False) -> str | None:
     """``commands`` when the blocks hold runnable shell commands, ``steps`` for two or more
-    numbered/imperative list items, else None (a description, not a procedure)."""
+    numbered/imperative list items, else None (a description, not a procedure). A command that runs a script the
+    repository lacks (``absent``) is a claim: it makes no procedure, nor does a step that only calls such scripts."""
     steps = 0
     for b in blocks:
-        if b.is_shell and any(classify(c) in (RUN, INSTALL) for _, c in commands(b)):
+        if b.is_shell and any(classify(c) in (RUN, INSTALL) and not absent(c) for _, c in commands(b)):
             return "commands"
-        if b.kind in (LIST, TEXT) and _inline_commands(b.text):
+        inline = _inline_commands(b.text) if b.kind in (LIST, TEXT) else []
+        if any(not absent(c) for c in inline):
             return "commands"  # "1. `dvc pull` to fetch the data"
+        if inline:
+            continue  # "1. Run `python scripts/rollback.py`" with no such script
         if b.kind == LIST and not b.text.startswith("[") and _first_word(b.text) in _STEP_WORDS:  # "[Install](#install)": a TOC
             steps += 1  # "1. Raw data lands in S3" / "1. **Monitoring**" describe, they do not instruct
     return "steps" if steps >= 2 else None
@@ -185,7 +191,11 @@ class DocsRunbook(Detector):
         # (Azure/azureml-examples: ~600 pages and notebooks searched, most after both were full)
         wanted = [True, True]
         for e, where, doc, (retrain, roll_back) in self._documents(index, wanted):
-            for signal, hit in (("docs.retraining", _retraining(doc) if retrain else None), ("docs.rollback", _rollback(doc) if roll_back else None)):
+            def absent(cmd: str, path: str = e.path) -> bool:  # type: ignore[attr-defined]
+                return missing_file(index, path, cmd)
+
+            for signal, hit in (("docs.retraining", _retraining(doc, absent) if retrain else None),
+                                ("docs.rollback", _rollback(doc, absent) if roll_back else None)):
                 if hit is None or counts[signal] >= MAX_FILES:
                     continue
                 counts[signal] += 1
@@ -247,7 +257,7 @@ def _notebook_markdown(nb: object) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+def _retraining(doc, absent: Absent) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
     """Best evidence first: a retraining heading with steps, then retraining steps in a section about
     training, then retraining steps anywhere."""
     ranked: list[tuple[int, int, str, str]] = []
@@ -255,11 +265,11 @@ def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-
         if planned(s.trail):
             continue  # a to-do list's "retrain on a schedule" is a plan, not a procedure
         if s.level and _RETRAIN.search(_plain(s.title)):
-            how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
+            how = _procedure((b for x in doc.subtree(i) for b in x.blocks), absent)
             if how:
                 ranked.append((3, s.line, s.title, how))
                 continue
-        how = _procedure(s.blocks)
+        how = _procedure(s.blocks, absent)
         if not how:
             continue
         for b in s.blocks:
@@ -274,18 +284,19 @@ def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-
     return line, title, how
 
 
-def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+def _rollback(doc, absent: Absent) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
     # a section titled for the rollback ("Rollback Cloud Run Deployment") is the procedure, before a command or a comment
     # met earlier in another section ("Quick Reference: # Emergency rollback")
     for i, s in enumerate(doc.sections):
         if s.level and _ROLLBACK.search(_plain(s.title)) and not planned(s.trail):
-            how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
+            how = _procedure((b for x in doc.subtree(i) for b in x.blocks), absent)
             if how:
                 return s.line, s.title, how
     for s in doc.sections:
         for b in s.blocks if not planned(s.trail) else ():
             if b.is_shell:
                 cmds = commands(b)
+                cmds = [(ln, c) for ln, c in cmds if not absent(c)]
                 for line, cmd in cmds:
                     if _rollback_command(cmd):
                         return line, s.title, "command"
@@ -293,8 +304,8 @@ def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-de
                     if _ROLLBACK.search(note) and any(ln > line and classify(c) == RUN for ln, c in cmds):
                         return line, s.title, "command"
             elif b.kind in (TEXT, LIST) and _ROLLBACK.search(_plain(b.text)) and (
-                    b.kind == LIST and not b.text.lstrip().startswith("|") and _inline_commands(b.text)
-                    or any(_rollback_command(c) for c in _inline_commands(b.text))):
+                    b.kind == LIST and not b.text.lstrip().startswith("|") and any(not absent(c) for c in _inline_commands(b.text))
+                    or any(_rollback_command(c) and not absent(c) for c in _inline_commands(b.text))):
                 # a list step, or a sentence or table whose command rolls back (``kubectl rollout undo``); a status table
                 # naming "auto-rollback" beside `terraform validate` is no procedure
                 return b.line, s.title, "command"
