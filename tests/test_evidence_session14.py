@@ -1,0 +1,247 @@
+"""The leads session 13's final blind samples judged not shown or not informative (issue #17, session 14, branch evidD).
+Each cause is rebuilt from how the platforms write these files (GitHub's deploy actions, the Databricks SDK's Lakehouse
+Monitoring ``quality_monitors.create``, Databricks asset bundle job tasks), never from the blind repositories; each has
+a near miss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mlscan.evidence import deciding_line, leading_problem, with_dependent
+from mlscan.model import Evidence
+
+from .test_evidence_deciding import _lead, _scan
+
+# ---------------------------------------------------------------- M2: a step condition is not what the step does
+
+_SERVE = """\
+    import joblib
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    model = joblib.load("model.pkl")
+
+
+    @app.post("/predict")
+    def predict(x: dict) -> dict:
+        return {"y": model.predict([list(x.values())]).tolist()}
+    """
+
+# Azure's "Deploy a container to an Azure Web App" starter, with the deploy skipped on pull requests
+_WEBAPP_DEPLOY = """\
+    name: build-and-deploy
+    on:
+      push:
+        branches: [main]
+      pull_request:
+        branches: [main]
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: Deploy to Azure Web App
+            id: deploy-to-webapp
+            if: github.event_name != 'pull_request'
+            uses: azure/webapps-deploy@v2
+            with:
+              app-name: churn-api
+              publish-profile: ${{ secrets.AZURE_WEBAPP_PUBLISH_PROFILE }}
+              images: myregistry.azurecr.io/churn-api:${{ github.sha }}
+    """
+
+
+def test_m2_leads_with_the_deploy_action_not_the_step_condition(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {".github/workflows/deploy.yml": _WEBAPP_DEPLOY, "src/serve.py": _SERVE})
+    m2 = qs["M2"]
+    assert m2["answer"] == "yes"
+    lead = m2["evidence"][0]
+    assert (lead["path"], lead["line"]) == (".github/workflows/deploy.yml", 15)
+    assert lead["snippet"].startswith("uses: azure/webapps-deploy@v2")
+    assert not leading_problem(lead)
+
+
+def test_a_condition_cited_on_purpose_stays() -> None:
+    """Near miss: an item a detector cites at the ``if:`` itself (the flag a gated deploy job runs on) is that line."""
+    lines = ["- name: Deploy", "  if: needs.evaluate.outputs.is_better == 'true'", "  run: ./deploy.sh"]
+    assert deciding_line(lines, 2, ".github/workflows/cd.yml") == 2
+    assert deciding_line(lines, 1, ".github/workflows/cd.yml") == 3  # from the step's name: past the condition
+
+
+def test_leading_problem_names_a_step_condition() -> None:
+    assert leading_problem({"path": ".github/workflows/cd.yml", "snippet": "if: github.event_name != 'pull_request'\nwith:"})
+    assert leading_problem({"path": "azure-pipelines.yml", "snippet": "condition: eq(variables['Build.SourceBranch'], 'refs/heads/main')"})
+    # near misses: a Python comparison, a GitLab rule item, a Markdown sentence
+    assert not leading_problem({"path": "src/evaluate.py", "snippet": "if auc < MIN_AUC:"})
+    assert not leading_problem({"path": ".gitlab-ci.yml", "snippet": '- if: $CI_COMMIT_BRANCH == "main"'})
+    assert not leading_problem({"path": "README.md", "snippet": "if: you want to deploy, run make deploy"})
+
+
+# ---------------------------------------------------------------- O2: a keyword argument is cited with its call
+
+# the Databricks SDK's Lakehouse Monitoring quick start (``w.quality_monitors.create`` with ``MonitorInferenceLog``)
+_MONITOR = """\
+    \"\"\"Create a Lakehouse Monitoring inference-log monitor on the model's inference table.\"\"\"
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.catalog import MonitorCronSchedule, MonitorInferenceLog, MonitorInferenceLogProblemType
+
+
+    def main(catalog: str, schema: str) -> None:
+        w = WorkspaceClient()
+        w.quality_monitors.create(
+            table_name=f"{catalog}.{schema}.churn_inference",
+            assets_dir=f"/Workspace/Shared/lakehouse_monitoring/{catalog}.{schema}.churn_inference",
+            output_schema_name=f"{catalog}.{schema}",
+            inference_log=MonitorInferenceLog(
+                problem_type=MonitorInferenceLogProblemType.PROBLEM_TYPE_CLASSIFICATION,
+                prediction_col="prediction",
+                timestamp_col="timestamp",
+                granularities=["1 day"],
+                model_id_col="model_version",
+                label_col="churned",
+            ),
+            schedule=MonitorCronSchedule(quartz_cron_expression="0 0 6 * * ?", timezone_id="UTC"),
+        )
+
+
+    if __name__ == "__main__":
+        main("ml", "churn")
+    """
+
+_MONITOR_CI = """\
+    name: monitoring
+    on:
+      push:
+        branches: [main]
+    jobs:
+      monitor:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install databricks-sdk==0.20.0
+          - run: python monitoring/create_monitor.py
+    """
+
+
+def test_o2_cites_the_monitor_create_call_with_its_prediction_column(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"monitoring/create_monitor.py": _MONITOR, ".github/workflows/monitor.yml": _MONITOR_CI})
+    o2 = qs["O2"]
+    assert o2["answer"] == "yes"
+    lead = o2["evidence"][0]
+    # the deciding line (the predictions the monitor profiles) in the call it configures
+    assert (lead["path"], lead["line"]) == ("monitoring/create_monitor.py", 14)
+    assert lead["snippet"].strip() == 'prediction_col="prediction",'
+    assert lead["context"] == "in w.quality_monitors.create(inference_log=MonitorInferenceLog(...))"
+    assert not leading_problem(lead)
+    assert leading_problem({**lead, "context": ""})
+
+
+def test_keyword_argument_check_and_near_misses(tmp_path: Path) -> None:
+    assert leading_problem({"path": "m.py", "snippet": 'prediction_col="prediction",'})
+    # near misses: an assignment (spaces around ``=``), a call on one line, an argument shown with its call
+    assert not leading_problem({"path": "m.py", "snippet": "predictor = model.deploy(instance_type='ml.c5.xlarge',"})
+    assert not leading_problem({"path": "m.py", "snippet": "explainer = shap.TreeExplainer(model=regressor)"})
+    assert not leading_problem({"path": "m.py", "snippet": 'w.quality_monitors.create(\n    prediction_col="prediction",'})
+    assert not leading_problem({"path": "m.py", "snippet": 'prediction_col="prediction",', "context": "in w.quality_monitors.create(...)"})
+    # a keyword argument of a call opened on a line with other arguments has no opener of its own: cited as it was
+    qs = _scan(tmp_path / "r", {"monitoring/create_monitor.py": _MONITOR.replace(
+        "        w.quality_monitors.create(\n            table_name=", "        w.quality_monitors.create(table_name=").replace(
+        "            inference_log=MonitorInferenceLog(\n                problem_type=",
+        "            inference_log=MonitorInferenceLog(problem_type="), ".github/workflows/monitor.yml": _MONITOR_CI})
+    lead = qs["O2"]["evidence"][0]
+    assert lead["snippet"].strip().startswith("prediction_col=") and not lead["context"]
+
+
+# ---------------------------------------------------------------- D3: a task's dependency, with the task that waits
+
+# a Databricks asset bundle job as `databricks bundle init` templates write them (resources/*.yml)
+_BUNDLE = """\
+    bundle:
+      name: churn
+
+    include:
+      - resources/*.yml
+
+    targets:
+      dev:
+        default: true
+        workspace:
+          host: https://adb-1234567890.12.azuredatabricks.net
+    """
+
+_JOB = """\
+    resources:
+      jobs:
+        model_training_job:
+          name: churn-model-training
+          job_clusters:
+            - job_cluster_key: train_cluster
+              new_cluster:
+                spark_version: 15.3.x-cpu-ml-scala2.12
+                node_type_id: i3.xlarge
+                num_workers: 2
+          tasks:
+            - task_key: "preprocessing"
+              job_cluster_key: train_cluster
+              notebook_task:
+                notebook_path: ../notebooks/Preprocess.py
+            - task_key: "train"
+              job_cluster_key: train_cluster
+              depends_on:
+                - task_key: "preprocessing"
+              notebook_task:
+                notebook_path: ../notebooks/Train.py
+                base_parameters:
+                  experiment_name: /Shared/churn-experiment
+    """
+
+_PREPROCESS = """\
+    # Databricks notebook source
+    df = spark.read.table("raw.churn_events")
+    features = df.groupBy("customer_id").count()
+    features.write.mode("overwrite").saveAsTable("ml.churn_features")
+    """
+
+_TRAIN = """\
+    # Databricks notebook source
+    import mlflow
+    from sklearn.ensemble import RandomForestClassifier
+
+    df = spark.read.table("ml.churn_features").toPandas()
+    with mlflow.start_run():
+        model = RandomForestClassifier().fit(df.drop(columns=["churn"]), df["churn"])
+        mlflow.log_metric("acc", model.score(df.drop(columns=["churn"]), df["churn"]))
+        mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+    """
+
+
+def test_d3_cites_the_dependency_with_the_task_that_waits(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"databricks.yml": _BUNDLE, "resources/model-workflow.yml": _JOB,
+                                "notebooks/Preprocess.py": _PREPROCESS, "notebooks/Train.py": _TRAIN})
+    d3 = qs["D3"]
+    assert d3["answer"] == "yes"
+    lead = d3["evidence"][0]
+    assert _lead(d3) == ("resources/model-workflow.yml", 16)
+    assert lead["end_line"] == 19
+    assert lead["snippet"].splitlines() == ['- task_key: "train"', "  depends_on:", '    - task_key: "preprocessing"']
+    assert lead["context"] == "resources.jobs.model_training_job.tasks[train].depends_on: preprocessing"
+    assert not leading_problem(lead)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    # the task itself under ``tasks:`` is no reference to another one
+    ("tasks:\n  - task_key: \"train\"\n    notebook_task:\n      notebook_path: t.py\n", 2),
+    # a list of mappings under another key (a job's clusters)
+    ("job_clusters:\n  - job_cluster_key: c\n", 2),
+])
+def test_a_task_or_other_list_item_is_no_dependency(text: str, line: int) -> None:
+    lines = text.splitlines()
+    e = Evidence("resources/job.yml", line, lines[line - 1].strip(), "databricks.job")
+    assert with_dependent(lines, e, line) is None
+
+
+def test_leading_problem_names_a_bare_step_reference() -> None:
+    assert leading_problem({"path": "resources/job.yml", "snippet": '- task_key: "preprocessing"'})
+    assert not leading_problem({"path": "resources/job.yml", "snippet": '- task_key: "train"\n  depends_on:\n    - task_key: "preprocessing"'})
+    assert not leading_problem({"path": "azure-pipelines.yml", "snippet": "- task: AzureCLI@2"})  # an Azure step is a step
