@@ -245,3 +245,145 @@ def test_leading_problem_names_a_bare_step_reference() -> None:
     assert leading_problem({"path": "resources/job.yml", "snippet": '- task_key: "preprocessing"'})
     assert not leading_problem({"path": "resources/job.yml", "snippet": '- task_key: "train"\n  depends_on:\n    - task_key: "preprocessing"'})
     assert not leading_problem({"path": "azure-pipelines.yml", "snippet": "- task: AzureCLI@2"})  # an Azure step is a step
+
+
+# ---------------------------------------------------------------- E4: an image lookup cited at the version it pins
+
+# the SageMaker Python SDK's built-in algorithm image (``sagemaker.image_uris.retrieve``), as its abalone pipeline sample does
+_SM_PIPELINE = """\
+    \"\"\"SageMaker pipeline: train an XGBoost model.\"\"\"
+    import sagemaker
+    from sagemaker import image_uris
+    from sagemaker.estimator import Estimator
+    from sagemaker.inputs import TrainingInput
+    from sagemaker.workflow.pipeline import Pipeline
+    from sagemaker.workflow.steps import TrainingStep
+
+
+    def get_pipeline(region: str, role: str, bucket: str) -> Pipeline:
+        session = sagemaker.session.Session()
+        image_uri = image_uris.retrieve(
+            framework="xgboost",
+            region=region,
+            version="1.0-1",
+            py_version="py3",
+            instance_type="ml.m5.xlarge",
+        )
+        xgb_train = Estimator(image_uri=image_uri, instance_type="ml.m5.xlarge", instance_count=1,
+                              output_path=f"s3://{bucket}/model", sagemaker_session=session, role=role)
+        step_train = TrainingStep(name="Train", estimator=xgb_train,
+                                  inputs={"train": TrainingInput(s3_data=f"s3://{bucket}/train", content_type="text/csv")})
+        return Pipeline(name="abalone", steps=[step_train], sagemaker_session=session)
+    """
+
+_SM_RUN = """\
+    from pipelines.pipeline import get_pipeline
+
+    if __name__ == "__main__":
+        p = get_pipeline("eu-west-1", "arn:aws:iam::123456789012:role/sm", "my-bucket")
+        p.upsert(role_arn="arn:aws:iam::123456789012:role/sm")
+        p.start()
+    """
+
+
+def test_e4_cites_the_version_an_image_lookup_pins(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"pipelines/pipeline.py": _SM_PIPELINE, "pipelines/run_pipeline.py": _SM_RUN})
+    e4 = qs["E4"]
+    assert e4["answer"] == "yes"
+    lead = e4["evidence"][0]
+    assert _lead(e4) == ("pipelines/pipeline.py", 15)
+    assert lead["snippet"].strip() == 'version="1.0-1",'
+    assert lead["context"] == "in image_uri = image_uris.retrieve(...)"
+    assert not leading_problem(lead)
+
+
+def test_e4_an_image_lookup_without_a_version_is_cited_at_the_call(tmp_path: Path) -> None:
+    """Near miss: no version asked for (the latest image): nothing pins it, the lookup itself is cited, not yes."""
+    latest = _SM_PIPELINE.replace('            version="1.0-1",\n', "")
+    qs = _scan(tmp_path / "r", {"pipelines/pipeline.py": latest, "pipelines/run_pipeline.py": _SM_RUN})
+    e4 = qs["E4"]
+    assert e4["answer"] != "yes"
+    assert _lead(e4) == ("pipelines/pipeline.py", 12)
+
+
+# ---------------------------------------------------------------- M3: the step that runs the suite, not its preparation
+
+_UTIL_TEST = """\
+    import argparse
+    import json
+
+    from src.models import build
+
+    MODELS = ["resnet18", "vit_b_16"]
+
+
+    def check_model(name):
+        model = build(name)
+        assert model.num_classes == 10, name
+
+
+    if __name__ == "__main__":
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--save_model_list", action="store_true")
+        args = ap.parse_args()
+        if args.save_model_list:
+            json.dump(MODELS, open("tests/models.json", "w"))
+    """
+
+_TESTS = """\
+    import json
+
+    from src.models import build
+
+
+    def test_build_every_model():
+        for name in json.load(open("tests/models.json")):
+            assert build(name).num_classes == 10
+    """
+
+_MODELS = """\
+    class Model:
+        def __init__(self, name):
+            self.name = name
+            self.num_classes = 10
+
+
+    def build(name):
+        return Model(name)
+    """
+
+_CI = """\
+    name: ci
+    on: [push, pull_request]
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - name: Save model list
+            run: python tests/util_test.py --save_model_list
+          - name: Test
+            run: pytest
+    """
+
+
+def _m3_repo(ci: str) -> dict[str, str]:
+    return {".github/workflows/ci.yml": ci, "tests/util_test.py": _UTIL_TEST, "tests/test_models.py": _TESTS,
+            "src/models.py": _MODELS, "requirements.txt": "torch==2.1.0\n"}
+
+
+def test_m3_leads_with_the_test_runner_not_the_test_data_preparation(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", _m3_repo(_CI))
+    m3 = qs["M3"]
+    assert m3["answer"] == "yes"
+    assert _lead(m3) == (".github/workflows/ci.yml", 12)
+    assert m3["evidence"][0]["snippet"].strip() == "run: pytest"
+
+
+def test_m3_a_test_file_run_directly_still_leads_alone(tmp_path: Path) -> None:
+    """Near miss: with no test runner in CI, the test file CI runs directly is the evidence (and still a yes)."""
+    qs = _scan(tmp_path / "r", _m3_repo(_CI.replace("          - name: Test\n            run: pytest\n", "")))
+    m3 = qs["M3"]
+    assert m3["answer"] == "yes"
+    assert _lead(m3) == (".github/workflows/ci.yml", 10)
