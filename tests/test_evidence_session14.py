@@ -387,3 +387,84 @@ def test_m3_a_test_file_run_directly_still_leads_alone(tmp_path: Path) -> None:
     m3 = qs["M3"]
     assert m3["answer"] == "yes"
     assert _lead(m3) == (".github/workflows/ci.yml", 10)
+
+
+# ---------------------------------------------------------------- M4: the comparison before the registration it gates
+
+# MLflow's champion/challenger idiom: the production version's metric read from the registry, the new run registered
+# only when a predicate says it is better
+_CHALLENGER = """\
+    import mlflow
+    import pandas as pd
+    from mlflow.tracking import MlflowClient
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import f1_score
+
+    MODEL_NAME = "churn"
+
+
+    def production_f1(client: MlflowClient) -> float:
+        versions = client.get_latest_versions(MODEL_NAME, stages=["Production"])
+        if not versions:
+            return 0.0
+        return client.get_run(versions[0].run_id).data.metrics["f1"]
+
+
+    def is_better(new_f1: float, old_f1: float) -> bool:
+        return new_f1 > old_f1
+
+
+    def main() -> None:
+        train = pd.read_csv("data/train.csv")
+        test = pd.read_csv("data/test.csv")
+        client = MlflowClient()
+        with mlflow.start_run() as run:
+            model = RandomForestClassifier().fit(train.drop(columns=["y"]), train["y"])
+            f1 = f1_score(test["y"], model.predict(test.drop(columns=["y"])))
+            mlflow.log_metric("f1", f1)
+            mlflow.sklearn.log_model(model, "model")
+            model_improved = is_better(f1, production_f1(client))
+            if model_improved:
+                mlflow.register_model(
+                    f"runs:/{run.info.run_id}/model",
+                    MODEL_NAME,
+                )
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+_TRAIN_CI = """\
+    name: train
+    on:
+      push:
+        branches: [main]
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: pip install -r requirements.txt
+          - run: python src/train.py
+    """
+
+
+def test_m4_leads_with_the_verdict_not_the_registration_it_gates(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"src/train.py": _CHALLENGER, ".github/workflows/train.yml": _TRAIN_CI, "requirements.txt": "mlflow==2.9.2\n"})
+    m4 = qs["M4"]
+    assert m4["answer"] == "yes"
+    assert _lead(m4) == ("src/train.py", 30)
+    assert m4["evidence"][0]["snippet"].strip() == "model_improved = is_better(f1, production_f1(client))"
+    assert any("register_model" in e["snippet"] for e in m4["evidence"][1:])  # the registration it gates, beside it
+
+
+def test_m4_a_predicate_called_in_the_if_is_cited_there(tmp_path: Path) -> None:
+    """Near miss: the verdict asked in the ``if`` itself: that line decides (no assignment above to move to)."""
+    inline = _CHALLENGER.replace("            model_improved = is_better(f1, production_f1(client))\n", "").replace(
+        "if model_improved:", "if is_better(f1, production_f1(client)):")
+    qs = _scan(tmp_path / "r", {"src/train.py": inline, ".github/workflows/train.yml": _TRAIN_CI, "requirements.txt": "mlflow==2.9.2\n"})
+    m4 = qs["M4"]
+    assert m4["answer"] == "yes"
+    assert _lead(m4) == ("src/train.py", 30)
+    assert m4["evidence"][0]["snippet"].strip() == "if is_better(f1, production_f1(client)):"
