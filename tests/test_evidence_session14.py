@@ -468,3 +468,122 @@ def test_m4_a_predicate_called_in_the_if_is_cited_there(tmp_path: Path) -> None:
     assert m4["answer"] == "yes"
     assert _lead(m4) == ("src/train.py", 30)
     assert m4["evidence"][0]["snippet"].strip() == "if is_better(f1, production_f1(client)):"
+
+
+# ---------------------------------------------------------------- M2: a bundle deploy of jobs vs the model's promotion
+
+# a Databricks asset bundle whose jobs train and promote the model (MLflow's stage transition), a serving app that loads
+# ``models:/churn/Production`` on reload, and CI that runs ``databricks bundle deploy`` (Databricks' bundle CI/CD docs)
+_BUNDLE_DEPLOY = {
+    "databricks.yml": """\
+        bundle:
+          name: churn
+        include:
+          - resources/*.yml
+        targets:
+          prod:
+            workspace:
+              host: https://adb-1234567890.12.azuredatabricks.net
+        """,
+    "resources/jobs.yml": """\
+        resources:
+          jobs:
+            training_job:
+              name: churn-training
+              tasks:
+                - task_key: train
+                  spark_python_task:
+                    python_file: ../src/train.py
+                - task_key: promote
+                  depends_on:
+                    - task_key: train
+                  spark_python_task:
+                    python_file: ../src/promote.py
+              schedule:
+                quartz_cron_expression: "0 0 5 * * ?"
+                timezone_id: UTC
+        """,
+    "src/train.py": """\
+        import mlflow
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        df = pd.read_parquet("/dbfs/data/churn.parquet")
+        with mlflow.start_run():
+            model = LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+            mlflow.log_metric("acc", model.score(df.drop(columns=["y"]), df["y"]))
+            mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+        """,
+    "src/promote.py": """\
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient()
+        latest = client.get_latest_versions("churn", stages=["None"])[0]
+        client.transition_model_version_stage("churn", latest.version, "Production", archive_existing_versions=True)
+        """,
+    "app/serve.py": """\
+        import mlflow
+        import pandas as pd
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        state = {}
+
+
+        @app.post("/reload")
+        def reload() -> dict:
+            state["model"] = mlflow.pyfunc.load_model("models:/churn/Production")
+            return {"ok": True}
+
+
+        @app.post("/predict")
+        def predict(rows: list[dict]) -> list[float]:
+            return state["model"].predict(pd.DataFrame(rows)).tolist()
+        """,
+    ".github/workflows/deploy.yml": """\
+        name: deploy bundle
+        on:
+          push:
+            branches: [main]
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: databricks/setup-cli@main
+              - name: Deploy bundle
+                run: databricks bundle deploy -t prod
+                env:
+                  DATABRICKS_TOKEN: ${{ secrets.DATABRICKS_TOKEN }}
+        """,
+}
+
+
+def test_m2_leads_with_the_promotion_serving_loads_not_the_bundle_deploy_of_jobs(tmp_path: Path) -> None:
+    m2 = _scan(tmp_path / "r", _BUNDLE_DEPLOY)["M2"]
+    assert m2["answer"] == "yes"
+    assert _lead(m2) == ("src/promote.py", 5)
+    assert any("bundle deploy" in e["snippet"] for e in m2["evidence"][1:])
+
+
+def test_m2_a_bundle_that_declares_a_serving_endpoint_leads_with_its_deploy(tmp_path: Path) -> None:
+    """Near misses: a bundle with a model serving endpoint ships the model itself; a bundle deploy alone still answers."""
+    endpoint = """\
+        resources:
+          model_serving_endpoints:
+            churn_endpoint:
+              name: churn
+              config:
+                served_entities:
+                  - entity_name: ml.churn.churn_model
+                    entity_version: "3"
+                    workload_size: Small
+                    scale_to_zero_enabled: true
+        """
+    m2 = _scan(tmp_path / "a", {**_BUNDLE_DEPLOY, "resources/serving.yml": endpoint})["M2"]
+    assert m2["answer"] == "yes"
+    assert _lead(m2) == (".github/workflows/deploy.yml", 12)
+    alone = {k: v for k, v in _BUNDLE_DEPLOY.items() if k not in ("src/promote.py", "app/serve.py")}
+    m2 = _scan(tmp_path / "b", alone)["M2"]
+    assert m2["answer"] == "yes"
+    assert _lead(m2) == (".github/workflows/deploy.yml", 12)
