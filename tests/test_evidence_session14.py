@@ -587,3 +587,66 @@ def test_m2_a_bundle_that_declares_a_serving_endpoint_leads_with_its_deploy(tmp_
     m2 = _scan(tmp_path / "b", alone)["M2"]
     assert m2["answer"] == "yes"
     assert _lead(m2) == (".github/workflows/deploy.yml", 12)
+
+
+# ---------------------------------------------------------------- T1: the page's quick start before another set-up step
+
+_T1_README = """\
+    # churn-bot
+
+    A bot that retrains the churn model and comments on pull requests.
+
+    ## Setup
+
+    ### 1. Build the Lambda layer
+
+    The GitHub client runs in a Lambda layer; build it with:
+
+    ```bash
+    pip install pygithub -t layer/python
+    ```
+
+    ## Quick start
+
+    ```bash
+    bash scripts/setup.sh
+    python src/train.py --config configs/train.yaml
+    ```
+    """
+
+_T1_FILES = {"scripts/setup.sh": "#!/bin/sh\npip install -r requirements.txt\n", "src/train.py": "import sklearn\nprint('train')\n",
+             "requirements.txt": "scikit-learn==1.4.0\n"}
+
+
+def test_t1_leads_with_the_quick_start_not_a_lambda_layer_install(tmp_path: Path) -> None:
+    t1 = _scan(tmp_path / "r", {"README.md": _T1_README, **_T1_FILES})["T1"]
+    assert t1["answer"] == "yes"
+    assert _lead(t1) == ("README.md", 18)
+    assert t1["evidence"][0]["snippet"].strip() == "bash scripts/setup.sh"
+
+
+def test_t1_a_topic_s_own_setup_subsection_does_not_lead(tmp_path: Path) -> None:
+    """Near miss: a "Setup" nested under a topic ("IaC > Setup", third heading level) is not the page's quick start: the
+    page's first set-up step (building the image) keeps the lead."""
+    readme = """\
+        ## Code snippets
+
+        ### Building and running Docker images
+
+        ```bash
+        docker build -t churn-model:v2 .
+        docker run -it --rm -p 8080:8080 churn-model:v2
+        ```
+
+        ### IaC
+
+        #### Setup
+
+        ```shell
+        aws configure
+        terraform init
+        ```
+        """
+    t1 = _scan(tmp_path / "r", {"README.md": readme, "Dockerfile": "FROM python:3.11-slim\nCOPY . .\n", **_T1_FILES})["T1"]
+    assert t1["answer"] == "yes"
+    assert _lead(t1) == ("README.md", 6)
