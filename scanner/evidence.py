@@ -405,6 +405,8 @@ def _structured(path: str) -> bool:
 UNREACHED = "unreached"
 CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("optional", True, "optional: runs only when enabled or installed", True),
+    # (a string attribute: the text names its value, the switch's test)
+    ("guard", str, "optional: runs only when {value} is set by whoever runs it (its switch has no value in the repository)", True),
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
@@ -429,8 +431,9 @@ def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[
     """The caveats a finding's attributes name (only those that cap a yes with ``capping``, less the ``accepted``
     attribute names a question's yes condition takes on purpose)."""
     return tuple(
-        text for key, bad, text, caps in CAVEAT_ATTRS
-        if key in attrs and attrs[key] is bad and (not capping or (caps and key not in accepted))
+        text.format(value=attrs[key]) if bad is str else text for key, bad, text, caps in CAVEAT_ATTRS
+        if key in attrs and (attrs[key] is bad or bad is str and isinstance(attrs[key], str) and attrs[key])
+        and (not capping or (caps and key not in accepted))
     )
 
 
@@ -844,6 +847,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
 # skips them elsewhere; a CI system's ``templates/`` folder holds the pipelines it runs
 _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
                         "playground", "issue_template"})
+# words of a code file's name that make it a try-out (``flow_playground.py``, ``demo_assets.py``, ``sandbox_dag.py``)
+_DEMO_STEMS = frozenset({"playground", "demo", "demos", "sandbox", "scratch", "scratchpad"})
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
 # superseded trees kept for the record (``archive/old-pipeline.yml``): the live configuration is elsewhere
 _ARCHIVE_DIRS = frozenset({"archive", "archived", "deprecated"})
@@ -874,6 +879,8 @@ def non_product_path(path: str) -> bool:
     stem = parts[-1].split(".", 1)[0]
     if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):
         return True  # DEMO.md, DOCS_TEMPLATE.md: a walkthrough or a form to fill in, not the project's procedure
+    if not parts[-1].endswith(_PROSE) and set(re.split(r"[^a-z0-9]+", stem)) & _DEMO_STEMS:
+        return True  # flow_playground.py, demo_assets.py: a try-out beside the project's own flow, often on made-up data
     return stem in _CONTRIBUTOR_DOCS
 
 

@@ -650,3 +650,142 @@ def test_t1_a_topic_s_own_setup_subsection_does_not_lead(tmp_path: Path) -> None
     t1 = _scan(tmp_path / "r", {"README.md": readme, "Dockerfile": "FROM python:3.11-slim\nCOPY . .\n", **_T1_FILES})["T1"]
     assert t1["answer"] == "yes"
     assert _lead(t1) == ("README.md", 6)
+
+
+# ---------------------------------------------------------------- D3: the project's flow before a playground flow
+
+_FLOW = """\
+    import pandas as pd
+    from prefect import flow, task
+    from sklearn.linear_model import LogisticRegression
+
+
+    @task
+    def load(path: str) -> pd.DataFrame:
+        return pd.read_csv(path)
+
+
+    @task
+    def featurize(df: pd.DataFrame) -> pd.DataFrame:
+        return df.dropna()
+
+
+    @task
+    def train(df: pd.DataFrame) -> LogisticRegression:
+        return LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+
+
+    @flow
+    def training_flow(path: str = "data/raw/churn.csv") -> None:
+        raw = load(path)
+        features = featurize(raw)
+        train(features)
+
+
+    if __name__ == "__main__":
+        training_flow()
+    """
+
+_PLAYGROUND = """\
+    import numpy as np
+    import pandas as pd
+    from prefect import flow, task
+    from sklearn.linear_model import LogisticRegression
+
+
+    @task
+    def make_data(n: int) -> pd.DataFrame:
+        x = np.random.rand(n, 3)
+        return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": (x[:, 2] > 0.5).astype(int)})
+
+
+    @task
+    def train(df: pd.DataFrame) -> LogisticRegression:
+        return LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+
+
+    @flow
+    def playground(n: int = 100) -> None:
+        df = make_data(n)
+        train(df)
+
+
+    if __name__ == "__main__":
+        playground()
+    """
+
+
+@pytest.mark.parametrize("name", ["flows/flow_playground.py", "flows/demo_flow.py"])
+def test_d3_leads_with_the_project_flow_not_a_playground(tmp_path: Path, name: str) -> None:
+    d3 = _scan(tmp_path / "r", {"flows/training_flow.py": _FLOW, name: _PLAYGROUND})["D3"]
+    assert d3["answer"] == "yes"
+    assert d3["evidence"][0]["path"] == "flows/training_flow.py"
+
+
+def test_d3_a_flow_named_for_its_stage_is_product(tmp_path: Path) -> None:
+    """Near miss: names that merely contain the letters (``demographics_flow.py``) are the project's flows: path order."""
+    d3 = _scan(tmp_path / "r", {"flows/training_flow.py": _FLOW, "flows/demographics_flow.py": _PLAYGROUND})["D3"]
+    assert d3["evidence"][0]["path"] == "flows/demographics_flow.py"
+
+
+# ---------------------------------------------------------------- E1: a tracker behind a switch nobody sets
+
+_GUARDED = """\
+    import sys
+
+    import pandas as pd
+    import yaml
+    from sklearn.linear_model import LogisticRegression
+    from torch.utils.tensorboard import SummaryWriter
+
+
+    class Config:
+        def __init__(self, values: dict) -> None:
+            self.__dict__.update(values)
+
+
+    def load_config(path: str) -> Config:
+        with open(path) as f:
+            return Config(yaml.safe_load(f))
+
+
+    def main(cfg: Config) -> None:
+        df = pd.read_csv(cfg.train_csv)
+        model = LogisticRegression(C=cfg.c).fit(df.drop(columns=["y"]), df["y"])
+        acc = model.score(df.drop(columns=["y"]), df["y"])
+        if cfg.tensorboard:
+            writer = SummaryWriter(cfg.log_dir)
+            writer.add_hparams({"C": cfg.c}, {"accuracy": acc})
+            writer.add_scalar("train/accuracy", acc)
+
+
+    if __name__ == "__main__":
+        main(load_config(sys.argv[1]))
+    """
+
+_CONFIG = "train_csv: data/train.csv\nc: 1.0\nlog_dir: runs\n"
+
+
+def test_e1_a_tracker_behind_an_unset_switch_is_partial_with_the_guard_shown(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"src/train.py": _GUARDED, "train.yaml": _CONFIG})
+    e1 = qs["E1"]
+    assert e1["answer"] == "partial"
+    caveat = next(c for c in e1["evidence"][0]["caveats"] if c.startswith("optional"))
+    assert "cfg.tensorboard" in caveat
+    assert qs["E2"]["answer"] == "yes"  # runs are comparable once someone switches it on (E2 accepts opt-in trackers)
+
+
+@pytest.mark.parametrize("variant", ["configured", "unconditional", "rank"])
+def test_e1_a_switch_the_project_sets_or_no_switch_stays_yes(tmp_path: Path, variant: str) -> None:
+    """Near misses: the project's config switches it on (wired), the writer runs always, or the ``if`` picks the process
+    that logs (``rank == 0``), not whether anything is logged."""
+    code, config = _GUARDED, _CONFIG
+    if variant == "configured":
+        config += "tensorboard: true\n"
+    elif variant == "unconditional":
+        code = code.replace("        if cfg.tensorboard:\n", "        if True:\n")
+    else:
+        code = code.replace("if cfg.tensorboard:", "if cfg.rank == 0:")
+    e1 = _scan(tmp_path / "r", {"src/train.py": code, "train.yaml": config})["E1"]
+    assert e1["answer"] == "yes"
+    assert not any(c.startswith("optional") for c in e1["evidence"][0]["caveats"])
