@@ -289,7 +289,11 @@ class CiDeploy(Detector):
                                       # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
                                       # runs: the caveat says so, beside a deploy command that reads as active
                                       **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
-                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {})})
+                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {}),
+                                      # ``databricks bundle deploy`` / ``dbx deploy`` puts job definitions in the workspace; it
+                                      # ships a model only with a serving endpoint the bundle declares (a job's own deploy
+                                      # task, or a registry promotion serving loads, is then the deploy that leads)
+                                      **({"ships_model": _databricks_serving(index)} if target == "databricks" else {})})
                 chain = chains.get((path, line), ()) if where else ()
                 if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:
                     chain = (*chain, called_from(caller))  # a reusable workflow's own deploy: how it is reached
@@ -342,3 +346,8 @@ class CiDeploy(Detector):
             # protection rules and reviewers of an environment are configured outside the repository
             yield self.found("governance.approval", index, job.path, job.line, strength=Strength.WEAK,
                              attrs={"kind": "environment", "environment": job.environment, "system": job.system, "job": job.name})
+
+
+def _databricks_serving(index: FileIndex) -> bool:
+    """Does a Databricks bundle of the repository declare a model serving endpoint (``resources.model_serving_endpoints``)?"""
+    return any(index.contains(e.path, (b"model_serving_endpoints",)) for e in index.select(("**/*.yml", "**/*.yaml", "**/*.json")))
