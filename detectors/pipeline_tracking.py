@@ -13,7 +13,17 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, sagemaker_artifacts
-from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
+from mlscan.facts.orchestration import (
+    METRIC_WORDS,
+    call_tail,
+    decorator,
+    dotted,
+    fits_model,
+    kwarg,
+    training_code,
+    trainingish,
+    words,
+)
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import fabricated_data, synthetic_source
 from mlscan.facts.pyast import walk
@@ -217,7 +227,9 @@ class PipelineTracking(Detector):
             elif kind == "sagemaker-experiments":
                 yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
             elif kind == "zenml":
-                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1])
+                # a step's lineage or environment record, not metrics (metadata: other): E1 leads with a step logging metrics
+                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1],
+                                  metadata="other" if more[2:3] == [False] else None)
             elif kind in ("zenml-data", "metaflow", "dagster"):
                 at, snip = ops.locate(index, e, line)
                 end = None
@@ -229,6 +241,8 @@ class PipelineTracking(Detector):
                                             "linked_to_model": False, "wired": "entrypoint"}
                 if kind == "zenml-data":
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
+                    if more[1:2] == [True]:
+                        attrs["inference_data"] = True  # data to predict on (``load_inference_data``): D1 leads with training data
                 yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs,
                                  end_line=end)
             elif kind == "link" and (where.training_script or reached):
@@ -237,14 +251,16 @@ class PipelineTracking(Detector):
                                  attrs={"how": "data-uri-in-model-dir", "tool": "file"})
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str,
-               fits: bool | None = None) -> Finding:
+               fits: bool | None = None, metadata: str | None = None) -> Finding:
         """``fits``: whether the step that logs fits the model itself (a training step's metrics, not a data-analysis
-        step's statistics); None where the detector does not tell."""
+        step's statistics); None where the detector does not tell. ``metadata``: ``other`` when what it logs names no metric."""
         at, snip = ops.locate(index, e, line)
         attrs = {"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
                  "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True}
         if fits is not None:
             attrs["fits"] = fits
+        if metadata:
+            attrs["metadata"] = metadata
         return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK, attrs=attrs)
 
 
@@ -532,21 +548,27 @@ def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
 
 
 def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None]:
-    """A decorated function cited from its first decorator (``@step``) to the end of its signature, where its output
-    types are declared: (first line, last line, snippet); the line alone when no decorator stands above it."""
+    """A decorated function cited from its decorators that carry settings (``@step(enable_cache=False)``; a bare ``@step``
+    stays in the context) to the end of its signature, where its output types are declared: (first line, last line,
+    snippet: those decorators, the ``def`` line and the lines declaring outputs, ``-> ...``/``Annotated[...]``); the line
+    alone when no decorator stands above it."""
     if not (0 < line <= len(lines)):
         return line, None, None
     start = line
     while start > 1 and lines[start - 2].lstrip().startswith("@"):
         start -= 1
+    if start == line:
+        return line, None, None
+    decorators = [ln.strip() for ln in lines[start - 1 : line - 1]]
+    if not any("(" in d for d in decorators):
+        start, decorators = line, []
     end = line
     while end < len(lines) and end - line < 8 and not lines[end - 1].split("#", 1)[0].rstrip().endswith(":"):
         end += 1
-    if start == line:
-        return line, None, None
-    shown = [ln.strip() for ln in lines[start - 1 : end]]
-    snippet = "\n".join(shown if len(shown) <= 3 else [*shown[:2], shown[-1]])
-    return start, end, snippet
+    sig = [ln.strip() for ln in lines[line - 1 : end]]
+    outputs = [ln for ln in sig[1:] if "->" in ln or "Annotated[" in ln or "Output[" in ln] or sig[-1:]
+    snippet = "\n".join([*decorators, sig[0], *(outputs[:2] if "->" not in sig[0] and len(sig) > 1 else [])])
+    return start, end if end > start else None, snippet
 
 
 def _zenml_data(tree: ast.Module) -> list[Hit]:
@@ -562,14 +584,41 @@ def _zenml_data(tree: ast.Module) -> list[Hit]:
             ingest.append(fn)
     # the step that fetches the training data before one that fetches data to predict on (``fetch_batch_inference_data``)
     ingest.sort(key=lambda fn: (not words(fn.name) & {"train", "training"}, bool(words(fn.name) & _INFERENCE_WORDS)))
-    return [["zenml-data", fn.lineno, bool(synthetic_source(fn))] for fn in ingest[:1]]
+    return [["zenml-data", fn.lineno, bool(synthetic_source(fn)), bool(words(fn.name) & _INFERENCE_WORDS)] for fn in ingest[:1]]
+
+
+_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "validate", "validation", "test", "metrics", "score", "scoring"})
 
 
 def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """The first ZenML metadata call of a step, one logging its run's metrics first (``log_metadata(metadata=metrics)`` in
+    a step that trains or evaluates): the last field says whether it does; a step's lineage or environment record
+    (``{"source": ...}``) does not."""
+    found: list[Hit] = []
     for fn in walk(tree):
         if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
             continue
         for c in walk(fn):
             if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
-                return [["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name)]]
-    return []
+                # metrics of the step's own run: a step that trains, fits or evaluates (not a copy of another run's
+                # metrics in a model-import step, ``log_cross_workspace_metadata``)
+                metric = _metric_metadata(fn, c) and (trainingish(fn.name) or fits_model(fn, al) or bool(words(fn.name) & _EVAL_WORDS))
+                hit = ["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name), metric]
+                if metric:
+                    return [hit]
+                found = found or [hit]
+    return found
+
+
+def _metric_metadata(fn: ast.AST, call: ast.Call) -> bool:
+    """Does a ZenML metadata call log metrics: its ``metadata`` is named for metrics (``metrics``, ``eval_scores``) or is a
+    dict (written in the call, or assigned to the name it passes in the step) with a metric among its keys?"""
+    arg = kwarg(call, "metadata") or (call.args[0] if call.args else None)
+    if isinstance(arg, ast.Name):
+        if words(arg.id) & (METRIC_WORDS | {"eval", "evaluation", "performance"}):
+            return True
+        given = [n.value for n in walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)]
+        arg = given[-1] if given else None
+    if isinstance(arg, ast.Dict):
+        return any(isinstance(k, ast.Constant) and isinstance(k.value, str) and words(k.value) & METRIC_WORDS for k in arg.keys)
+    return arg is None or not isinstance(arg, ast.Dict)  # a value read elsewhere: not known to be something else
