@@ -29,7 +29,9 @@ from mlscan.facts.placeholders import fabricated_data, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _COMPONENT_DECOS = ("component", "container_component")
 _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
@@ -107,6 +109,10 @@ def _imports_aiplatform(tree: ast.AST) -> bool:
 def _s3_output(config: ast.AST | None) -> bool:
     """``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job (written inline)."""
     return isinstance(config, ast.Dict) and any(ops.literal(k) == "S3OutputPath" for k in config.keys if k is not None)
+
+
+# a component parameter declaring its dataset output (``dataset: Output[Dataset]``, ``out: dsl.OutputPath("Dataset")``)
+_DATASET_PARAM = lazy_re(r"""\w+\s*:\s*(?:\w+\.)*Output(?:Path)?\s*[\[(][^\])]{0,80}Dataset[^\])]{0,20}[\])]""")
 
 
 def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
@@ -206,7 +212,12 @@ class PipelineTracking(Detector):
                 if made_up:
                     attrs["synthetic"] = True  # the capping caveat "synthetic input", and the generator it uses
                     attrs["generator"] = made_up
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
+                # the parameter that makes it the run's artifact (``dataset: Output[Dataset]``), above the write: D1 leads with it
+                param = more[3] if len(more) > 3 else None
+                lines = index.lines(e.path) if param else []
+                decl = _DATASET_PARAM.search(lines[param - 1]) if param and 0 < param <= len(lines) and param != at else None
+                extra = [replace(self.evidence(index, e.path, param, snippet=decl.group(0)), fact="dataset_output")] if decl else []
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end, extra=extra,
                                  strength=strength if durable and fed and not made_up else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":
                 if index.mentions(e.path, (b"mlpipeline",)):
@@ -338,9 +349,10 @@ def _kfp(tree: ast.Module) -> list[Hit]:
                 out.append(["kfp", use.lineno, trainingish(fn.name)])
         datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
-        for _p, use in datasets:
+        declared = {a.arg: a.lineno for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        for p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn)])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn), declared.get(p)])
                 break
     return out
 

@@ -423,3 +423,61 @@ def test_an_azure_ml_asset_is_cited_below_its_schema_line(tmp_path: Path) -> Non
 ])
 def test_a_packages_templates_folder_is_not_the_product(path: str, non_product: bool) -> None:
     assert non_product_path(path) is non_product
+
+
+# ---------------------------------------------------------------- D1: a KFP component's dataset output parameter
+
+_KFP = """\
+from kfp import compiler, dsl
+from kfp.dsl import Dataset, Input, Model, Output
+
+
+@dsl.component(packages_to_install=["pandas==2.2.2"], base_image="python:3.11")
+def load_data(dataset: Output[Dataset]):
+    import pandas as pd
+
+    df = pd.read_csv("gs://acme/iris/iris.csv")
+    df["target"] = df.pop("class")
+
+    df.to_csv(dataset.path)
+
+
+@dsl.component(packages_to_install=["scikit-learn==1.5.2", "pandas==2.2.2"], base_image="python:3.11")
+def train_model(dataset: Input[Dataset], model: Output[Model]):
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    df = pd.read_csv(dataset.path)
+    LogisticRegression().fit(df.drop(columns=["target"]), df["target"])
+
+
+@dsl.pipeline(name="iris", pipeline_root="gs://acme/pipeline-root")
+def pipeline():
+    data = load_data()
+    train_model(dataset=data.output)
+
+
+compiler.Compiler().compile(pipeline, "pipeline.json")
+"""
+
+
+def test_d1_a_kfp_dataset_is_cited_at_its_output_parameter_before_the_write(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline.py": _KFP, "requirements.txt": "kfp==2.7.0\n"})
+    assert qs["D1"]["answer"] == "yes"
+    lead = qs["D1"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["snippet"]) == ("pipeline.py", 6, "dataset: Output[Dataset]")
+    assert any(e["line"] == 12 for e in qs["D1"]["evidence"][1:])  # the write follows it
+    assert not leading_problem(lead)
+
+
+@pytest.mark.parametrize("line,found", [
+    ("def load_data(dataset: Output[Dataset]):", "dataset: Output[Dataset]"),
+    ("    raw: dsl.OutputPath('Dataset'),", "raw: dsl.OutputPath('Dataset')"),
+    ("def train(model: Output[Model]):", None),  # a model output is no data version
+    ("def train(dataset: Input[Dataset]):", None),
+])
+def test_dataset_param(line: str, found: str | None) -> None:
+    from detectors.pipeline_tracking import _DATASET_PARAM
+
+    m = _DATASET_PARAM.search(line)
+    assert (m.group(0) if m else None) == found
