@@ -254,8 +254,10 @@ class PipelineTracking(Detector):
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
                     if more[1:2] == [True]:
                         attrs["inference_data"] = True  # data to predict on (``load_inference_data``): D1 leads with training data
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs,
-                                 end_line=end)
+                f = self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs, end_line=end)
+                # a ZenML step's typed outputs are the versioned artifacts themselves (fact: dataset_output, what D1 prefers
+                # over a line of its body such as ``mlflow.log_param("dataset", "iris")``)
+                yield replace(f, evidence=(replace(f.evidence[0], fact="dataset_output"), *f.evidence[1:])) if kind == "zenml-data" else f
             elif kind == "link" and (where.training_script or reached):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
@@ -560,17 +562,14 @@ def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
 
 
 def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None]:
-    """A decorated function cited from its decorators that carry settings (``@step(enable_cache=False)``; a bare ``@step``
-    stays in the context) to the end of its signature, where its output types are declared: (first line, last line,
-    snippet: those decorators, the ``def`` line and the lines declaring outputs, ``-> ...``/``Annotated[...]``); the line
-    alone when no decorator stands above it."""
+    """A step function cited from its decorators that carry settings on one line (``@step(enable_cache=False)``; a bare
+    ``@step`` stays in the context) to the end of its signature, where its output types are declared: (first line, last
+    line, snippet: those decorators, the ``def`` line and up to two lines declaring outputs, ``-> ...``/``Annotated[...]``)."""
     if not (0 < line <= len(lines)):
         return line, None, None
     start = line
     while start > 1 and lines[start - 2].lstrip().startswith("@"):
         start -= 1
-    if start == line:
-        return line, None, None
     decorators = [ln.strip() for ln in lines[start - 1 : line - 1]]
     if not any("(" in d for d in decorators):
         start, decorators = line, []
@@ -578,8 +577,10 @@ def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None
     while end < len(lines) and end - line < 8 and not lines[end - 1].split("#", 1)[0].rstrip().endswith(":"):
         end += 1
     sig = [ln.strip() for ln in lines[line - 1 : end]]
-    outputs = [ln for ln in sig[1:] if "->" in ln or "Annotated[" in ln or "Output[" in ln] or sig[-1:]
-    snippet = "\n".join([*decorators, sig[0], *(outputs[:2] if "->" not in sig[0] and len(sig) > 1 else [])])
+    outputs = [ln for ln in sig[1:] if "->" in ln or "Annotated[" in ln or "Output[" in ln]
+    if not outputs and "->" not in sig[0] and len(sig) > 1:
+        outputs = sig[-1:]
+    snippet = "\n".join([*decorators, sig[0], *outputs[:2]])
     return start, end if end > start else None, snippet
 
 

@@ -481,3 +481,49 @@ def test_dataset_param(line: str, found: str | None) -> None:
 
     m = _DATASET_PARAM.search(line)
     assert (m.group(0) if m else None) == found
+
+
+_ZENML_LOADER = """\
+from typing import Annotated, Tuple
+
+import mlflow
+import pandas as pd
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from zenml import pipeline, step
+
+
+@step(
+    experiment_tracker="mlflow",
+)
+def training_data_loader() -> Tuple[
+    Annotated[pd.DataFrame, "X_train"],
+    Annotated[pd.Series, "y_train"],
+]:
+    iris = load_iris(as_frame=True)
+    mlflow.log_param("dataset", "iris")
+    return iris.data, iris.target
+
+
+@step
+def trainer(X_train: pd.DataFrame, y_train: pd.Series) -> LogisticRegression:
+    return LogisticRegression().fit(X_train, y_train)
+
+
+@pipeline
+def training_pipeline():
+    X_train, y_train = training_data_loader()
+    trainer(X_train, y_train)
+
+
+if __name__ == "__main__":
+    training_pipeline()
+"""
+
+
+def test_d1_a_zenml_step_under_a_multiline_decorator_leads_with_its_typed_outputs_not_a_logged_name(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"train.py": _ZENML_LOADER, "requirements.txt": "zenml==0.92.1\nmlflow==2.16.0\n"})
+    assert qs["D1"]["answer"] == "yes"
+    lead = qs["D1"]["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("train.py", 13)
+    assert lead["snippet"].splitlines()[:2] == ["def training_data_loader() -> Tuple[", 'Annotated[pd.DataFrame, "X_train"],']
