@@ -323,7 +323,7 @@ def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True, r
     word gate is taken as open otherwise. With ``run`` (the facts cache's RunCache) a word gate's stored answer is
     reused while none of the files it asked about changed (a rescan reads none of them), and this scan's answers are
     kept for the next."""
-    from .manifest import gate_open
+    from .manifest import gate_meets, gate_open
 
     open_ = {g.name for g in plan.gates if not g.reads_words and gate_open(index, g)}
     for det in plan.choose(lambda g: g.name in open_ and not g.reads_words):
@@ -334,7 +334,7 @@ def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True, r
         if not words:
             open_.add(g.name)
             continue
-        stored = run.stored_gate(g.name) if run is not None else None
+        stored = run.stored_gate(g.name, lambda path, g=g: gate_meets(index, g, path)) if run is not None else None
         if stored is None:
             asked: list[str] = []
             stored = gate_open(index, g, asked)

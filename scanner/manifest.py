@@ -58,11 +58,14 @@ def gate_open(index: FileIndex, gate: Gate, asked: list[str] | None = None) -> b
             return True
         if asked is not None:
             asked.append(e.path)
-        if gate.words and index.mentions(e.path, gate.words):
-            return True
-        if gate.text and index.contains(e.path, gate.text):
+        if gate_meets(index, gate, e.path):
             return True
     return False
+
+
+def gate_meets(index: FileIndex, gate: Gate, path: str) -> bool:
+    """Does this file (one of the gate's globs) mention or contain one of the gate's words?"""
+    return bool(gate.words and index.mentions(path, gate.words) or gate.text and index.contains(path, gate.text))
 
 
 def manifest_path() -> str:

@@ -176,14 +176,20 @@ def test_a_rescan_reuses_the_word_gates_while_their_files_are_unchanged(tmp_path
     (root / "src" / "util.py").write_text("X = 1\n")
     git_init(root)
     asked: list[str] = []
-    real = manifest.gate_open
+    checked: list[tuple[str, str]] = []
+    real, real_meets = manifest.gate_open, manifest.gate_meets
 
     def counting(index, gate, out=None):  # type: ignore[no-untyped-def]
         if gate.reads_words:
             asked.append(gate.id)
         return real(index, gate, out)
 
+    def meets(index, gate, path):  # type: ignore[no-untyped-def]
+        checked.append((gate.id, path))
+        return real_meets(index, gate, path)
+
     monkeypatch.setattr(manifest, "gate_open", counting)
+    monkeypatch.setattr(manifest, "gate_meets", meets)
     cache = tmp_path / "cache"
 
     def report(cached: bool) -> str:
@@ -195,11 +201,14 @@ def test_a_rescan_reuses_the_word_gates_while_their_files_are_unchanged(tmp_path
     cold = report(True)
     assert "airflow.dag" in asked
     asked.clear()
-    assert report(True) == cold and asked == []  # the stored answers: no file read for a gate
+    checked.clear()
+    assert report(True) == cold and asked == [] and checked == []  # the stored answers: no file read for a gate
     (root / "src" / "util.py").write_text("from airflow import DAG\n\nwith DAG('train', schedule='@daily') as dag:\n    pass\n")
     import subprocess
 
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=GIT_ENV)
+    checked.clear()
     warm = report(True)
-    assert "airflow.dag" in asked  # a file it asked about changed: asked again
-    assert warm == report(False)
+    assert ("airflow.dag", "src/util.py") in checked  # a file it asked about changed: that file is asked again, alone
+    assert not [c for c in checked if c[1] != "src/util.py"] and asked == []
+    assert '"airflow.dag"' in warm and warm == report(False)

@@ -213,20 +213,27 @@ class RunCache:
         self.new[nid] = encode_node(rec, self.tables, findings)
 
     # ------------------------------------------------------------ detector gates (engine.choose_detectors)
-    def stored_gate(self, name: str) -> bool | None:
-        """A word gate's answer in the stored run, while none of the files it asked about changed (None: ask again)."""
+    def stored_gate(self, name: str, recheck: Any) -> bool | None:
+        """A word gate's answer from the stored run (None: ask again). An open gate stays open while the file that
+        opened it is unchanged; a closed one (every file it could need was asked) opens only if a changed file now
+        meets it (``recheck(path)``), so a rescan after an edit reads only the edited files for it."""
         got = self.gates_old.get(name)
         try:
             answer, asked = bool(got[0]), [int(i) for i in got[1]]  # type: ignore[index]
         except (TypeError, ValueError, IndexError, KeyError):
             return None
-        if any(i in self.changed or not 0 <= i < len(self.tables.paths) for i in asked):
+        if not all(0 <= i < len(self.tables.paths) for i in asked):
             return None
-        self.gates_new[name] = [answer, asked]
-        return answer
+        changed = [i for i in asked if i in self.changed]
+        if changed and answer:
+            return None
+        hit = next((i for i in changed if recheck(self.tables.paths[i])), None)
+        self.gates_new[name] = [False, asked] if hit is None else [True, [hit]]
+        return hit is not None
 
     def keep_gate(self, name: str, answer: bool, asked: list[str]) -> None:
-        self.gates_new[name] = [answer, [self.tables.path(p) for p in asked]]
+        """This scan's answer: an open gate depends on the file that opened it (the last asked), a closed one on all."""
+        self.gates_new[name] = [answer, [self.tables.path(p) for p in (asked[-1:] if answer else asked)]]
 
     def poison(self, why: str) -> None:
         self.poisoned = self.poisoned or why
