@@ -233,17 +233,17 @@ def scan(
             from .jobs import auto_jobs, work_files
 
             work = work_files(index)
-            detectors = choose_detectors(index, plan, words=(options.jobs or auto_jobs(work)) == 1)
         except BaseException:
             discard(blob_ids)
             raise
         if work > CACHE_MAX_WORK_FILES:
             discard(blob_ids)
             units = None
-        else:  # (the started listing of blob ids is the cache's now)
-            units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes], started=blob_ids)
+        else:  # (the started listing of blob ids is the cache's now; the cache is keyed by every planned detector)
+            units = open_units(options.cache, index, plan, [*options.excludes, *config.excludes], started=blob_ids)
         try:
             jobs = options.jobs or auto_jobs(work)
+            detectors = choose_detectors(index, plan, words=jobs == 1, run=units.run if units is not None else None)
             findings = run_detectors(index, detectors, jobs, units)
             if units is not None:
                 units.save()
@@ -316,17 +316,32 @@ def scan(
     )
 
 
-def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True) -> list[Detector]:
+def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True, run: Any = None) -> list[Detector]:
     """The planned detectors this repository can feed (mlscan.manifest: a file each needs), with their vocabulary
     registered. Gates on file names first (their detectors' ``vocabulary`` is registered before any file is split into
     words), then, with ``words`` (a scan in one process: a parallel scan's workers split the files), gates on words; a
-    word gate is taken as open otherwise."""
-    from .manifest import gate_open
+    word gate is taken as open otherwise. With ``run`` (the facts cache's RunCache) a word gate's stored answer is
+    reused while none of the files it asked about changed (a rescan reads none of them), and this scan's answers are
+    kept for the next."""
+    from .manifest import gate_meets, gate_open
 
     open_ = {g.name for g in plan.gates if not g.reads_words and gate_open(index, g)}
     for det in plan.choose(lambda g: g.name in open_ and not g.reads_words):
         index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
-    open_ |= {g.name for g in plan.gates if g.reads_words and (not words or gate_open(index, g))}
+    for g in plan.gates:
+        if not g.reads_words:
+            continue
+        if not words:
+            open_.add(g.name)
+            continue
+        stored = run.stored_gate(g.name, lambda path, g=g: gate_meets(index, g, path)) if run is not None else None
+        if stored is None:
+            asked: list[str] = []
+            stored = gate_open(index, g, asked)
+            if run is not None:
+                run.keep_gate(g.name, stored, asked)
+        if stored:
+            open_.add(g.name)
     return plan.choose(lambda g: g.name in open_)
 
 

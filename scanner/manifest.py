@@ -50,16 +50,22 @@ def gate_of(name: str, value: str, cls: Any) -> Gate | None:
     return Gate(name, value, cls.id, tuple(needs), tuple(cls.needs_words), tuple(cls.needs_text))
 
 
-def gate_open(index: FileIndex, gate: Gate) -> bool:
-    """Does the repository hold a file the detector needs? (A word check reads only files the detector would ask.)"""
+def gate_open(index: FileIndex, gate: Gate, asked: list[str] | None = None) -> bool:
+    """Does the repository hold a file the detector needs? (A word check reads only files the detector would ask;
+    ``asked`` receives their paths, up to the one that opened the gate: the answer holds while none of them changes.)"""
     for e in index.select(gate.globs):
         if not gate.reads_words:
             return True
-        if gate.words and index.mentions(e.path, gate.words):
-            return True
-        if gate.text and index.contains(e.path, gate.text):
+        if asked is not None:
+            asked.append(e.path)
+        if gate_meets(index, gate, e.path):
             return True
     return False
+
+
+def gate_meets(index: FileIndex, gate: Gate, path: str) -> bool:
+    """Does this file (one of the gate's globs) mention or contain one of the gate's words?"""
+    return bool(gate.words and index.mentions(path, gate.words) or gate.text and index.contains(path, gate.text))
 
 
 def manifest_path() -> str:

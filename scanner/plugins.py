@@ -243,6 +243,23 @@ class DetectorPlan:
         """The modules that define the planned detectors (deferred ones included)."""
         return {ep.value.partition(":")[0].strip() for ep, _ in self._entries}
 
+    def signature(self) -> list[Any]:
+        """Every planned detector as the facts cache's fingerprint names it: a loaded one itself, a deferred one
+        ``(id, module, class, file)`` (its file beside the manifest: deferral is for mlscan's own detectors only)."""
+        from .manifest import manifest_path
+
+        here = os.path.dirname(manifest_path())
+        out: list[Any] = []
+        for i, (ep, gate) in enumerate(self._entries):
+            cls = self._classes.get(i)
+            if cls is not None:
+                out.append(cls())
+                continue
+            module, _, attr = ep.value.partition(":")
+            module = module.strip()
+            out.append((gate.id, module, attr.strip(), os.path.join(here, module.rpartition(".")[2] + ".py")))
+        return out
+
     def count(self) -> int:
         """How many detectors the plan holds (distinct ids, as ``load_detectors`` gives them)."""
         ids = {self._classes[i].id if i in self._classes else gate.id for i, (_, gate) in enumerate(self._entries)}

@@ -78,7 +78,10 @@ def test_a_damaged_or_foreign_store_is_not_used(tmp_path: Path, monkeypatch: pyt
     lazyre._save()
     doc = json.loads(store.read_text())
     key = next(iter(doc["patterns"]))
-    doc["patterns"][key][1] = [1, 2, 3, 4, 5]  # code the engine refuses
+    entry = doc["patterns"][key]
+    args = json.loads(entry) if isinstance(entry, str) else entry  # each entry is stored as its own JSON text
+    args[1] = [1, 2, 3, 4, 5]  # code the engine refuses
+    doc["patterns"][key] = json.dumps(args) if isinstance(entry, str) else args
     store.write_text(json.dumps(doc))
     monkeypatch.setattr(lazyre, "_stored", None)
     assert lazyre.compile_pattern(r"a(b+)c", 0) == re.compile(r"a(b+)c")

@@ -86,7 +86,7 @@ def test_closed_gates_read_and_find_nothing(repos: list[Path]) -> None:
 
 def _report(repo: Path, everything: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
     if everything:
-        monkeypatch.setattr("mlscan.engine.choose_detectors", lambda index, plan, words=True: plan.choose(lambda g: True))
+        monkeypatch.setattr("mlscan.engine.choose_detectors", lambda index, plan, words=True, run=None: plan.choose(lambda g: True))
     try:
         rep = build_report(scan(str(repo), ScanOptions(cache=False)))
     finally:
@@ -163,3 +163,52 @@ def test_the_vocabulary_of_every_detector_is_stored(tmp_path: Path, monkeypatch:
     assert key is not None
     monkeypatch.setattr(vocabulary, "_plan_key", lambda names: [key[0], [*key[1], ["edited.py", 1, 1]]])
     assert planned(plan.module_names(), load_all) == first and calls == [1, 1]  # a module changed: harvested again
+
+
+def test_a_rescan_reuses_the_word_gates_while_their_files_are_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlscan import manifest
+
+    from tests.conftest import GIT_ENV, git_init
+
+    root = tmp_path / "r"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "train.py").write_text("import mlflow\n\nmlflow.start_run()\n")
+    (root / "src" / "util.py").write_text("X = 1\n")
+    git_init(root)
+    asked: list[str] = []
+    checked: list[tuple[str, str]] = []
+    real, real_meets = manifest.gate_open, manifest.gate_meets
+
+    def counting(index, gate, out=None):  # type: ignore[no-untyped-def]
+        if gate.reads_words:
+            asked.append(gate.id)
+        return real(index, gate, out)
+
+    def meets(index, gate, path):  # type: ignore[no-untyped-def]
+        checked.append((gate.id, path))
+        return real_meets(index, gate, path)
+
+    monkeypatch.setattr(manifest, "gate_open", counting)
+    monkeypatch.setattr(manifest, "gate_meets", meets)
+    cache = tmp_path / "cache"
+
+    def report(cached: bool) -> str:
+        rep = build_report(scan(str(root), ScanOptions(cache=cache if cached else False)))
+        rep["stats"].pop("duration_seconds", None)
+        rep.pop("generated_at", None)
+        return json.dumps(rep, sort_keys=True, default=str)
+
+    cold = report(True)
+    assert "airflow.dag" in asked
+    asked.clear()
+    checked.clear()
+    assert report(True) == cold and asked == [] and checked == []  # the stored answers: no file read for a gate
+    (root / "src" / "util.py").write_text("from airflow import DAG\n\nwith DAG('train', schedule='@daily') as dag:\n    pass\n")
+    import subprocess
+
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=GIT_ENV)
+    checked.clear()
+    warm = report(True)
+    assert ("airflow.dag", "src/util.py") in checked  # a file it asked about changed: that file is asked again, alone
+    assert not [c for c in checked if c[1] != "src/util.py"] and asked == []
+    assert '"airflow.dag"' in warm and warm == report(False)

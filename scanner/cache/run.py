@@ -30,11 +30,25 @@ def code_fingerprint(detectors: Sequence[Any]) -> str:
     Taken once per process and detector set, right after the modules were imported: a process keeps running the code
     it loaded, so files edited or upgraded on disk while it runs (a long org worker, a checkout being merged) must not
     give its results the new code's fingerprint; the next process sees the new files."""
-    names = tuple(f"{d.id}={type(d).__module__}.{type(d).__qualname__}" for d in detectors)
+    names = tuple(_name(d) for d in detectors)
     known = _FINGERPRINTS.get(names)
     if known is None:
         known = _FINGERPRINTS[names] = _fingerprint(detectors)
     return known
+
+
+def _name(d: Any) -> str:
+    """``id=module.Class`` of a detector, or of a planned one not imported (``id``, ``module``, ``qualname``, file)."""
+    if isinstance(d, tuple):
+        return f"{d[0]}={d[1]}.{d[2]}"
+    return f"{d.id}={type(d).__module__}.{type(d).__qualname__}"
+
+
+def _module_file(d: Any) -> str | None:
+    if isinstance(d, tuple):
+        return str(d[3])
+    mod = sys.modules.get(type(d).__module__)
+    return str(mod.__file__) if mod is not None and getattr(mod, "__file__", None) else None
 
 
 def _fingerprint(detectors: Sequence[Any]) -> str:
@@ -53,10 +67,10 @@ def _fingerprint(detectors: Sequence[Any]) -> str:
                 continue
     dirs: set[str] = set()
     for det in detectors:
-        mod = sys.modules.get(type(det).__module__)
-        if mod is not None and getattr(mod, "__file__", None):
-            files.add(str(mod.__file__))
-            dirs.add(os.path.dirname(str(mod.__file__)))
+        file = _module_file(det)
+        if file:
+            files.add(file)
+            dirs.add(os.path.dirname(file))
     for d in dirs:  # each detector directory listed once (52 built-in detectors share one)
         try:
             files.update(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".py"))
@@ -68,7 +82,7 @@ def _fingerprint(detectors: Sequence[Any]) -> str:
         except OSError:
             continue
         h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    h.update("|".join(f"{d.id}={type(d).__module__}.{type(d).__qualname__}" for d in detectors).encode())
+    h.update("|".join(_name(d) for d in detectors).encode())
     return h.hexdigest()
 
 
@@ -79,7 +93,9 @@ class RunCache:
         self.store = store
         self.index = index
         self.ids = ContentIds(index.root, index.target.is_git, started)
-        self.fingerprint = code_fingerprint(detectors)
+        # a DetectorPlan: every planned detector, imported or not (the detectors a scan chooses depend on the files)
+        signature = getattr(detectors, "signature", None)
+        self.fingerprint = code_fingerprint(signature() if signature is not None else detectors)
         h = sha256(self.fingerprint.encode())
         h.update("\0".join([index.target.subdir, str(index.target.is_git), str(index.max_bytes), *settings]).encode())
         h.update(self.ids.listing_key(index.all_paths).encode())
@@ -96,6 +112,9 @@ class RunCache:
             stored = None  # none stored, or not readable as one: a cold scan
             self.tables, self.old, self.changed = Tables(), {}, set()
         self.hit = stored is not None
+        gates = stored.get("gates") if stored is not None else None
+        self.gates_old: dict[str, Any] = gates if isinstance(gates, dict) else {}
+        self.gates_new: dict[str, list[Any]] = {}
         self._valid: dict[str, bool] = {}
         self._replayed: set[str] = set()
         self.new: dict[str, Any] = {}
@@ -193,6 +212,29 @@ class RunCache:
             rec.answers = {k: v for k, v in rec.answers.items() if k[0] != own}
         self.new[nid] = encode_node(rec, self.tables, findings)
 
+    # ------------------------------------------------------------ detector gates (engine.choose_detectors)
+    def stored_gate(self, name: str, recheck: Any) -> bool | None:
+        """A word gate's answer from the stored run (None: ask again). An open gate stays open while the file that
+        opened it is unchanged; a closed one (every file it could need was asked) opens only if a changed file now
+        meets it (``recheck(path)``), so a rescan after an edit reads only the edited files for it."""
+        got = self.gates_old.get(name)
+        try:
+            answer, asked = bool(got[0]), [int(i) for i in got[1]]  # type: ignore[index]
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+        if not all(0 <= i < len(self.tables.paths) for i in asked):
+            return None
+        changed = [i for i in asked if i in self.changed]
+        if changed and answer:
+            return None
+        hit = next((i for i in changed if recheck(self.tables.paths[i])), None)
+        self.gates_new[name] = [False, asked] if hit is None else [True, [hit]]
+        return hit is not None
+
+    def keep_gate(self, name: str, answer: bool, asked: list[str]) -> None:
+        """This scan's answer: an open gate depends on the file that opened it (the last asked), a closed one on all."""
+        self.gates_new[name] = [answer, [self.tables.path(p) for p in (asked[-1:] if answer else asked)]]
+
     def poison(self, why: str) -> None:
         self.poisoned = self.poisoned or why
 
@@ -202,7 +244,8 @@ class RunCache:
             return
         for key, rec in self.index.memo_nodes().items():
             self.new["m:" + key] = encode_node(rec, self.tables, self.index.memo_value(key))
-        if self.hit and not self.changed and self.recomputed == 0 and set(self.new) == set(self.old):
+        if self.hit and not self.changed and self.recomputed == 0 and set(self.new) == set(self.old) and self.gates_new == self.gates_old:
             return  # nothing new to say
         ids = [self.ids.get(p) for p in self.tables.paths]
-        self.store.put("run", self.key, {"format": RUN_FORMAT, **self.tables.to_json(), "ids": ids, "nodes": self.new})
+        self.store.put("run", self.key, {"format": RUN_FORMAT, **self.tables.to_json(), "ids": ids, "nodes": self.new,
+                                         "gates": self.gates_new})
