@@ -921,6 +921,23 @@ class FileIndex:
         self._yaml_room += self._yaml_room_held
         self._yaml_room_held = 0
 
+    def release(self) -> None:
+        """Let go of what the scan kept (texts, trees, YAML documents, facts, shared models): the scan is done and reported.
+        The models refer back to the index (the wiring graph's ``index``, closures of their builders), so without this
+        the index and all it holds were cyclic garbage, left to the collector's next pass over everything the scan made
+        (Azure/azureml-examples: ~0.4 s of CPU after the scan); emptied here, they are freed as they are dropped."""
+        self._memo.clear()
+        self._memo_nodes.clear()
+        self._derived.clear()
+        self._text = Lru(TEXT_CACHE_CHARS)
+        self._parsed = Lru(PARSE_CACHE_CHARS)
+        self._facts = Lru(FACT_CACHE_CHARS)
+        self._yaml_kept.clear()
+        self._trees_kept.clear()
+        self._pinned.clear()
+        self._last_raw = None
+        self.fact_store = self.memo_store = self.fact_prefetcher = None
+
     def mark(self) -> IndexMark:
         """Where the index's records stand now (before a worker process starts its tasks)."""
         return IndexMark(len(self.warnings), {r: len(p) for r, p in self.stats.skipped.items()}, len(self._read_paths),
