@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts.kfp_pipelines import CARRIES, DOTTED, FILE_FACTS, LINE, NAME, PREBUILT, USES
-from mlscan.facts.orchestration import at, k8s_objects, line_of, trainingish, walk_dicts, words, yaml_docs
+from mlscan.facts.kfp_pipelines import CARRIES, COMPILED_FACTS, DOTTED, FILE_FACTS, LINE, NAME, PREBUILT, SPEC_NEEDLES, USES
+from mlscan.facts.orchestration import YAML_GLOBS, at, k8s_objects, line_of, trainingish, words
 from mlscan.facts.placeholders import placeholder_script
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -145,19 +145,12 @@ class KubeflowPipeline(Detector):
                                  attrs={"tool": "kubeflow", "blocking": True, "kind": "condition", "guards": len(guarded)})
 
     def _compiled(self, index: FileIndex) -> Iterator[Finding]:
-        for e, doc in yaml_docs(index, (b"pipelineInfo", b"pipelineSpec"), json=True):
-            spec = doc.get("pipelineSpec", doc) if isinstance(doc, dict) else None
-            root = spec.get("root") if isinstance(spec, dict) else None
-            tasks = root.get("dag", {}).get("tasks") if isinstance(root, dict) and isinstance(root.get("dag"), dict) else None
-            if not (isinstance(tasks, dict) and "pipelineInfo" in spec):
+        for e in index.select((*YAML_GLOBS, "**/*.json")):
+            if e.test or not index.contains(e.path, SPEC_NEEDLES):
                 continue
-            edges = sum(1 for t in tasks.values() if isinstance(t, dict) and (t.get("dependentTasks") or any(
-                "producerTask" in d for d in walk_dicts(t.get("inputs")))))
-            if len(tasks) >= 2 and edges:
-                carries = any(isinstance(t, dict) and t.get("inputs") for t in tasks.values())
-                yield self.found("pipeline.dag", index, e.path, line_of(spec, "root") or 1,
-                                 strength=Strength.MEDIUM if carries else Strength.WEAK,
-                                 attrs={"tool": "kubeflow", "steps": len(tasks), "with_io": carries, "compiled": True, "training": trainingish(*tasks)})
+            for line, steps, carries, training in index.fact(e.path, COMPILED_FACTS):
+                yield self.found("pipeline.dag", index, e.path, line, strength=Strength.MEDIUM if carries else Strength.WEAK,
+                                 attrs={"tool": "kubeflow", "steps": steps, "with_io": carries, "compiled": True, "training": training})
         for e, d in k8s_objects(index, "kubeflow.org", ("ScheduledWorkflow",)):
             spec = d.get("spec") if isinstance(d.get("spec"), dict) else {}
             trig = spec.get("trigger") if isinstance(spec.get("trigger"), dict) else {}

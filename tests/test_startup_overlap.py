@@ -65,3 +65,33 @@ def test_rare_collections_restores_thresholds_and_freezes_only_when_asked() -> N
         assert keep
     finally:
         gc.unfreeze()
+
+
+def test_the_whole_scan_collects_rarely_and_lets_go_of_the_index(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import weakref
+
+    import mlscan.evidence as evidence
+    import mlscan.index as index_mod
+    from mlscan.engine import ScanOptions, scan
+
+    level = Path(__file__).resolve().parent.parent / "fixtures" / "levels" / "l3-platform" / "repo"
+    seen: dict[str, object] = {}
+    real_focus, real_init = evidence.focus, index_mod.FileIndex.__init__
+
+    def focus(*a, **k):  # type: ignore[no-untyped-def]
+        seen["evidence thresholds"] = gc.get_threshold()
+        return real_focus(*a, **k)
+
+    def init(self, *a, **k):  # type: ignore[no-untyped-def]
+        real_init(self, *a, **k)
+        seen["index"] = weakref.ref(self)
+
+    monkeypatch.setattr(evidence, "focus", focus)
+    monkeypatch.setattr(index_mod.FileIndex, "__init__", init)
+    before = gc.get_threshold()
+    result = scan(str(level), ScanOptions(jobs=1, cache=False))
+    assert result.findings and gc.get_threshold() == before
+    assert seen["evidence thresholds"][0] >= 50_000  # type: ignore[index]  # the evidence pass too, not the default 700
+    ix = seen["index"]()  # type: ignore[operator]
+    # gone, or (held by a closure's cycle until a collection) holding nothing the scan kept
+    assert ix is None or not (ix._memo or ix._parsed.data or ix._yaml_kept or ix._trees_kept or ix._facts.data or ix._derived)

@@ -316,3 +316,19 @@ def test_findings_a_visitor_rewrites_are_stored(tmp_path: Path, counts: dict[str
     counts.update(reused=0, recomputed=0)
     assert _report(repo, 1, cache) == first
     assert counts["recomputed"] == 1 and counts["reused"] > 0
+
+
+def test_a_yaml_file_fact_and_its_warnings_come_back_from_the_cache(tmp_path: Path) -> None:
+    from tests.conftest import git_repo
+    from tests.facts.test_parse_once import SPEC, SPEC_ONE
+
+    repo = git_repo(tmp_path / "repo", {"specs/training.yaml": SPEC.format(name="training"), "specs/single.yaml": SPEC_ONE,
+                                        "specs/broken.yaml": "pipelineInfo: [\n", "specs/other.json": '{"pipelineInfo": {"name": "x"}, "root": {}}'})
+    cache = tmp_path / "cache"
+    plain = _report(repo, 1, False)
+    assert any(f["signal"] == "pipeline.dag" for f in plain["findings"])
+    assert [w["path"] for w in plain["warnings"] if w["code"] == "parse-error"] == ["specs/broken.yaml"]
+    assert _report(repo, 1, cache) == plain
+    assert _report(repo, 1, cache) == plain  # warm
+    (repo / "specs" / "single.yaml").write_text(SPEC.format(name="single"))  # now a graph: the fact of its new content
+    assert _report(repo, 1, cache) == _report(repo, 1, False)

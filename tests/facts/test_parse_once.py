@@ -273,3 +273,41 @@ def test_kubeflow_pipelines_are_read_from_file_facts_once_parsed(tmp_path: Path,
         ("schedule.training", [("pipelines/pipeline.py", 24)], None, None, "0 0 * * *"),
     ]
     assert all(n == 1 for (p, kind), n in ix.parse_counts.items() if kind == "python")
+
+
+SPEC = '''pipelineInfo:
+  name: {name}
+root:
+  dag:
+    tasks:
+      train-model:
+        taskInfo: {{name: train-model}}
+      evaluate:
+        dependentTasks: [train-model]
+        inputs:
+          artifacts:
+            model: {{taskOutputArtifact: {{producerTask: train-model}}}}
+'''
+# a near miss: one task, no edge (a compiled component, not a graph)
+SPEC_ONE = '''pipelineInfo:
+  name: single
+root:
+  dag:
+    tasks:
+      train-model:
+        taskInfo: {name: train-model}
+'''
+
+
+def test_compiled_pipeline_specs_are_loaded_once_for_their_yaml_fact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     tiny_parse_cache: None) -> None:
+    monkeypatch.setattr(index_mod, "YAML_KEPT_CHARS", 0)  # no YAML kept: a second reader would load the file again
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "s", {
+        "specs/training.yaml": SPEC.format(name="training"), "specs/single.yaml": SPEC_ONE, "specs/broken.yaml": "pipelineInfo: [\n"}))))
+    for path in ("specs/training.yaml", "specs/single.yaml", "specs/broken.yaml"):
+        ix.yaml(path)  # another reader loads them first (the wiring graph does in a scan): the fact is derived then
+    found = run_detectors(ix, load_detectors({"kubeflow.pipeline"}), 1)
+    assert [(f.signal, f.evidence[0].path, f.evidence[0].line, f.attrs["steps"], f.attrs["with_io"], f.attrs["training"]) for f in found] == [
+        ("pipeline.dag", "specs/training.yaml", 3, 2, True, True)]
+    assert all(n == 1 for (p, kind), n in ix.parse_counts.items() if kind == "yaml")
+    assert [w.path for w in ix.warnings if w.code == "parse-error"] == ["specs/broken.yaml"]
