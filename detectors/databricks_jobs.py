@@ -1,4 +1,4 @@
-"""Databricks jobs (asset bundles ``resources.jobs``, job JSON and Terraform ``databricks_job`` resources):
+"""Databricks jobs (asset bundles ``resources.jobs``, dbx deployment files, job JSON and Terraform ``databricks_job`` resources):
 schedules (``pause_status``), task graphs (``depends_on``), validation run modes, metric-violation retraining, and
 tasks whose code creates or updates a model serving endpoint (``WorkspaceClient().serving_endpoints.create`` /
 ``update_config``, MLflow's Databricks deployments client), in the task's script or the project modules it imports;

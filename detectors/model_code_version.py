@@ -15,6 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
+from mlscan.facts.databricks_bundles import BUNDLE_NAMES, variable_parameters
 from mlscan.facts.image_contents import any_image_ships_model, no_image_ships_model
 from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
@@ -162,6 +163,15 @@ class ModelCodeVersion(Detector):
                 rank = {"training": 0, "": 1, "other": 2, "inference": 3}
                 line, role = min(((ln, r) for r, ln in hits), key=lambda h: (rank[h[1]], h[0]))
                 yield from emit(e.path, line, "git-source-info", "job-config", Strength.STRONG, task=role or None)
+        # a commit CI hands to a bundle variable (``bundle deploy --var="git_sha=${{ github.sha }}"``), that a job task passes
+        # to its code (``--git_sha ${var.git_sha}``), which puts it in the tags of its run or registered model
+        code_vars = _bundle_code_vars(index) if index.select(tuple(f"**/{n}" for n in BUNDLE_NAMES)) else {}
+        for path, line, var, key, code, task in variable_parameters(index) if code_vars else ():
+            if var in code_vars and code is not None and not code.test and _tags_with(index, code, key):
+                src = index.lines(path)  # the parameter's own line (a list item), else the parameters' key
+                at = next((i + 1 for i in range(max(line - 1, 0), min(len(src), line + 60)) if f"${{var.{var}}}" in src[i]), line)
+                yield from emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
+                                task="training" if trainingish(task, code.name) else None)
 
 
 def _task_roles(doc: object) -> dict[int, str]:
@@ -218,6 +228,72 @@ def _step_links(step: CiStep, env: dict[str, list[str]], tag_trigger: bool) -> I
 
 _OPTION = lazy_re(r"--([A-Za-z][\w-]*)[=\s]+(\S+)")
 _RUN_NAMING = frozenset({"start_run", "set_tag", "set_tags", "log_param", "log_params", "init"})
+
+
+_BUNDLE_COMMAND = lazy_re(r"\bdatabricks\s+bundle\s+(?:deploy|run|validate|summary)\b")
+_BUNDLE_VAR_OPTION = lazy_re(r"""--var[=\s]+["']?([\w-]+)=([^"'\s]+)""")
+_BUNDLE_VAR_ENV = lazy_re(r"""\bBUNDLE_VAR_([\w-]+)["']?\s*[:=]\s*(.+)$""")
+
+
+def _bundle_code_vars(index: FileIndex) -> dict[str, str]:
+    """Bundle variables that an automated ``databricks bundle deploy|run`` sets to a code version: ``--var="git_sha=${{
+    github.sha }}"``, or a CI ``BUNDLE_VAR_git_sha: ${{ github.sha }}`` environment entry -> how (``git-sha``)."""
+    out: dict[str, str] = {}
+    for text in ops.automated_texts(index):
+        if _BUNDLE_COMMAND.search(text):
+            for m in _BUNDLE_VAR_OPTION.finditer(tracking.gh_compact(text)):
+                how = tracking.code_expr(m.group(2))
+                if how:
+                    out.setdefault(m.group(1), how)
+    for job in ci_model(index).active_jobs():
+        if index.contains(job.path, (b"BUNDLE_VAR_",)):
+            for ln in index.lines(job.path):
+                m = _BUNDLE_VAR_ENV.search(tracking.gh_compact(ln))
+                how = tracking.code_expr(m.group(2)) if m else None
+                if m and how:
+                    out.setdefault(m.group(1), how)
+    return out
+
+
+def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
+    """Does a job task's code put the value of its ``key`` option or widget (``args.git_sha``,
+    ``dbutils.widgets.get("git_sha")``) into a run's or registered model's tags: a tag call or a ``tags=`` argument
+    taking it, or a keyword named for the code version (``Tags(git_sha=args.git_sha)``), where the code or a project
+    module it imports tags a run or model with a tracker?"""
+    tree = index.python(e.path)
+    if tree is None:
+        return False
+    derived: set[str] = set()
+
+    def holds(node: ast.AST) -> bool:
+        for x in walk(node):
+            if isinstance(x, ast.Attribute) and x.attr == key or isinstance(x, ast.Name) and x.id in derived:
+                return True
+            if isinstance(x, ast.Call) and x.args and ops.literal(x.args[0]) == key and ops.dotted(x.func).rsplit(".", 1)[-1] in ("get", "getArgument") \
+                    and ("widgets" in ops.dotted(x.func) or ops.dotted(x.func).endswith("getArgument")):
+                return True
+        return False
+
+    for _ in range(3):
+        for n in walk(tree):
+            if isinstance(n, ast.Assign) and holds(n.value):
+                derived |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    passed = any(isinstance(n, ast.Call) and (
+        any(kw.arg and (code_key(kw.arg) or kw.arg in _TAG_KWARGS) and holds(kw.value) for kw in n.keywords)
+        or ops.dotted(n.func).rsplit(".", 1)[-1] in _TAG_CALLS and any(holds(a) for a in n.args)) for n in walk(tree))
+    if not passed:
+        return False
+    todo, seen = [e], {e.path}
+    for _depth in range(2):
+        for f in list(todo):
+            al, calls = ops.py_calls(index, f)
+            if ops.imports_module(al, *_TRACKING_MODULES) and any(
+                    (not c.qual or c.qual.startswith(_TRACKING_MODULES)) and (c.attr in _TAG_CALLS or any(c.has_kw(k) for k in _TAG_KWARGS))
+                    for c in calls):
+                return True
+        todo = [m for f in todo for m in ops.local_imports(index, f) if m.path not in seen and not m.test]
+        seen |= {m.path for m in todo}
+    return False
 
 
 def _code_text(command: str) -> str | None:

@@ -93,7 +93,7 @@ def test_e2_leads_with_the_module_logging_metrics_by_name_before_an_autolog_run_
 
 _LAKEHOUSE = """\
     from databricks.sdk import WorkspaceClient
-    from databricks.sdk.service.catalog import MonitorInferenceLog, MonitorInferenceLogProblemType
+    from databricks.sdk.service.catalog import MonitorCronSchedule, MonitorInferenceLog, MonitorInferenceLogProblemType
 
 
     def create_monitor(workspace: WorkspaceClient, table: str, schema: str) -> None:
@@ -107,6 +107,7 @@ _LAKEHOUSE = """\
                 granularities=["1 day"],
                 label_col="label",
             ),
+            schedule=MonitorCronSchedule(quartz_cron_expression="0 0 6 * * ?", timezone_id="UTC"),
         )
 
 
@@ -116,11 +117,16 @@ _LAKEHOUSE = """\
 
 
 def test_o2_of_an_inference_table_monitor_leads_with_its_prediction_column(tmp_path: Path) -> None:
+    # (session 14: a Lakehouse monitor leads with its create call, the prediction column it profiles is the next item, and
+    # it counts only when something refreshes it: here its own schedule; without one it is not monitoring in operation)
     qs = _scan(tmp_path, {"src/monitoring.py": _LAKEHOUSE, "README.md": "# Monitoring\n\n`python src/monitoring.py`\n"})
     assert qs["O2"]["answer"] == "yes"
-    assert _lead(qs["O2"]) == ("src/monitoring.py", 11)
-    assert "prediction_col" in qs["O2"]["evidence"][0]["snippet"]
-    assert _lead(qs["O1"]) != _lead(qs["O2"])
+    assert _lead(qs["O2"]) == ("src/monitoring.py", 6)
+    assert "quality_monitors.create" in qs["O2"]["evidence"][0]["snippet"]
+    assert any("prediction_col" in ev["snippet"] for ev in qs["O2"]["evidence"][1:])
+    unscheduled = _LAKEHOUSE.replace('            schedule=MonitorCronSchedule(quartz_cron_expression="0 0 6 * * ?", timezone_id="UTC"),\n', "")
+    qs = _scan(tmp_path / "unscheduled", {"src/monitoring.py": unscheduled, "README.md": "# Monitoring\n\n`python src/monitoring.py`\n"})
+    assert qs["O2"]["answer"] != "yes"
 
 
 # ---------------------------------------------------------------- E4: the project's environment, not a side one

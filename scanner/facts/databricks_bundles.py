@@ -110,3 +110,70 @@ def refresh_jobs(index: FileIndex) -> list[tuple[str, int, bool]]:
         return out
 
     return index.memo("databricks-refresh-jobs", build)  # type: ignore[no-any-return]
+
+
+_TASK_SPECS = ("spark_python_task", "notebook_task", "python_wheel_task")
+_JOB_PARAM = re.compile(r"\{\{\s*job\.parameters\.([\w-]+)\s*\}\}")
+
+
+def variable_parameters(index: FileIndex) -> list[tuple[str, int, str, str, FileEntry | None, str]]:
+    """Bundle job task parameters that carry a bundle variable: (job file, line, variable, the option or widget name the
+    task's code reads it by, the task's code file or None, task key). ``["--git_sha", "${var.git_sha}"]`` and
+    ``"--git_sha=${var.git_sha}"`` give ``git_sha``; ``base_parameters``/``named_parameters`` give their key; a job
+    parameter ``{name: sha, default: ${var.git_sha}}`` is followed into the task parameters naming
+    ``{{job.parameters.sha}}``."""
+
+    def build() -> list[tuple[str, int, str, str, FileEntry | None, str]]:
+        out: list[tuple[str, int, str, str, FileEntry | None, str]] = []
+        for e in index.select(YAML_GLOBS):
+            if e.test or not index.contains(e.path, (b"${var.",)) or not index.contains(e.path, (b"tasks",)):
+                continue
+            base = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+            for doc in index.yaml(e.path):
+                res = doc.get("resources") if isinstance(doc, dict) else None
+                jobs = res.get("jobs") if isinstance(res, dict) else None
+                for job in jobs.values() if isinstance(jobs, dict) else ():
+                    if not isinstance(job, dict):
+                        continue
+                    job_vars = {str(p["name"]): m.group(1) for p in job.get("parameters") or [] if isinstance(p, dict) and "name" in p
+                                and (m := BUNDLE_VAR.search(str(p.get("default", ""))))}
+                    for t in job.get("tasks") or []:
+                        for kind in _TASK_SPECS:
+                            spec = t.get(kind) if isinstance(t, dict) else None
+                            if isinstance(spec, dict):
+                                code = task_code(index, base, str(spec.get("python_file") or spec.get("notebook_path") or ""))
+                                for line, var, key in _bound(spec, job_vars):
+                                    out.append((e.path, line, var, key, code, str(t.get("task_key", ""))))
+        return out
+
+    return index.memo("databricks-variable-parameters", build)  # type: ignore[no-any-return]
+
+
+def _var_of(value: Any, job_vars: dict[str, str]) -> str | None:
+    text = str(value)
+    m = BUNDLE_VAR.search(text)
+    if m is not None:
+        return m.group(1)
+    j = _JOB_PARAM.search(text)
+    return job_vars.get(j.group(1)) if j is not None else None
+
+
+def _bound(spec: dict, job_vars: dict[str, str]) -> list[tuple[int, str, str]]:
+    """(line, variable, option/widget name) of a task spec's parameters that carry a bundle variable."""
+    out: list[tuple[int, str, str]] = []
+    for k in ("base_parameters", "named_parameters"):
+        params = spec.get(k)
+        for key, v in params.items() if isinstance(params, dict) else ():
+            if (var := _var_of(v, job_vars)) is not None:
+                out.append((line_of(params, key) or line_of(spec) or 0, var, str(key)))
+    params = spec.get("parameters")
+    items = params if isinstance(params, list) else []
+    for i, v in enumerate(items):
+        var = _var_of(v, job_vars)
+        if var is None:
+            continue
+        text = str(v)
+        opt = text.split("=", 1)[0] if text.startswith("--") and "=" in text else str(items[i - 1]) if i and str(items[i - 1]).startswith("-") else ""
+        if opt:
+            out.append((line_of(spec, "parameters") or line_of(spec) or 0, var, opt.lstrip("-").replace("-", "_")))
+    return out
