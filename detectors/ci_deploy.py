@@ -171,6 +171,39 @@ def _serving_deploy(text: str) -> str | None:
     return target if target not in ("terraform", "pulumi", "iac") else None
 
 
+_ENV_KEY = lazy_re(r"""^\s*["']?environment["']?\s*:""")
+
+
+def _environment_line(lines: list[str], job_line: int) -> tuple[int, int | None, str] | None:
+    """The ``environment:`` key of the job whose block starts at ``job_line`` (GitHub, GitLab): its line, the line of its
+    ``name:`` when it is a mapping, and the two shown together (``environment:`` / ``name: production``)."""
+    if not (0 < job_line <= len(lines)):
+        return None
+    base = len(lines[job_line - 1]) - len(lines[job_line - 1].lstrip())
+    child: int | None = None  # the depth of the job's own keys
+    for j in range(job_line + 1, min(len(lines), job_line + 200) + 1):
+        text = lines[j - 1]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        ind = len(text) - len(text.lstrip())
+        if ind <= base:
+            return None
+        child = ind if child is None else child
+        if ind != child or not _ENV_KEY.match(text):
+            continue
+        after = text.split(":", 1)[1].split("#", 1)[0].strip()
+        if after:
+            return j, None, text.strip()
+        for k in range(j + 1, min(len(lines), j + 6) + 1):
+            sub = lines[k - 1]
+            if sub.strip() and len(sub) - len(sub.lstrip()) <= ind:
+                break
+            if re.match(r"""^\s*["']?name["']?\s*:""", sub):
+                return j, k, f"{text.strip()}\n  {sub.strip()}"
+        return j, None, text.strip()
+    return None
+
+
 class CiDeploy(Detector):
     """CI/CD deploys of a model or serving service, image pushes and deploy approval gates; feeds M2, T2, T4."""
 
@@ -289,7 +322,11 @@ class CiDeploy(Detector):
                                       # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
                                       # runs: the caveat says so, beside a deploy command that reads as active
                                       **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
-                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {})})
+                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {}),
+                                      # ``databricks bundle deploy`` / ``dbx deploy`` puts job definitions in the workspace; it
+                                      # ships a model only with a serving endpoint the bundle declares (a job's own deploy
+                                      # task, or a registry promotion serving loads, is then the deploy that leads)
+                                      **({"ships_model": _databricks_serving(index)} if target == "databricks" else {})})
                 chain = chains.get((path, line), ()) if where else ()
                 if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:
                     chain = (*chain, called_from(caller))  # a reusable workflow's own deploy: how it is reached
@@ -340,5 +377,12 @@ class CiDeploy(Detector):
                              attrs={"kind": "manual-job", "system": job.system, "job": job.name})
         if job.environment and "pages" not in job.environment.lower() and (deploys or PROD_ENV.search(job.environment)):
             # protection rules and reviewers of an environment are configured outside the repository
-            yield self.found("governance.approval", index, job.path, job.line, strength=Strength.WEAK,
+            at = _environment_line(index.lines(job.path), job.line)  # the ``environment:`` key that names it, not the job's
+            yield self.found("governance.approval", index, job.path, at[0] if at else job.line, strength=Strength.WEAK,
+                             end_line=at[1] if at else None, snippet=at[2] if at else None,
                              attrs={"kind": "environment", "environment": job.environment, "system": job.system, "job": job.name})
+
+
+def _databricks_serving(index: FileIndex) -> bool:
+    """Does a Databricks bundle of the repository declare a model serving endpoint (``resources.model_serving_endpoints``)?"""
+    return any(index.contains(e.path, (b"model_serving_endpoints",)) for e in index.select(("**/*.yml", "**/*.yaml", "**/*.json")))

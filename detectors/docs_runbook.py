@@ -88,6 +88,33 @@ def _kinds(low: str) -> tuple[bool, bool]:
     return retrain, rollback
 
 
+# every byte but an ASCII letter or digit, as a space: a page's words (``_page_kinds``)
+_SEPARATE = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+_TRAIN_WORD = lazy_re(rb" (?:train|training|trains|trained) | retrain")
+_ROLLBACK_WORD = lazy_re(rb" (?:roll|revert|restor|downgrad)")
+
+
+def _page_kinds(low: str) -> tuple[bool, bool]:
+    """``_kinds`` by whole words, for lower-cased page text (not a notebook's JSON, whose escapes join letters: ``\\nrollback``).
+    Every pattern a hit needs starts at a word boundary (``\\b``), and the parse turns no letter, digit or ``_`` of a page
+    into a separator's neighbour that was not one: so a hit's first word starts a word of the page here too (any character
+    but an ASCII letter or digit separates, a non-ASCII one too: a superset of the patterns' boundaries). Retraining: a word of ``_TRAIN``, one
+    starting with ``retrain`` (``re-train``: ``re`` and a word starting with ``train``), ``continual``/``continuous``
+    with ``learning``/``training``/``improv...``, ``refresh``/``refreshing`` with ``model``. Rollback: ``rollback``
+    or ``roll-back`` anywhere (a command's word may hold it: ``--auto-rollback``), a word starting with ``roll``,
+    ``revert``, ``restor``, ``downgrad``, or ``undo`` with ``deploy...``/``release``. Pages that are pieces of
+    ``_kinds``'s literals only (``control``, ``constraint``, ``continue``) are not parsed."""
+    if "<!--" in low:
+        return True, True
+    t = b" " + low.encode("ascii", "replace").translate(_SEPARATE) + b" "  # words between single spaces
+    retrain = (_TRAIN_WORD.search(t) is not None or b" re " in t and b" train" in t
+               or b" continu" in t and (b" learning " in t or b" training " in t or b" improv" in t)
+               or (b" refresh " in t or b" refreshing " in t) and b" model " in t)
+    rollback = ("rollback" in low or "roll-back" in low or _ROLLBACK_WORD.search(t) is not None
+                or b" undo " in t and (b" release " in t or b" deploy" in t))
+    return retrain, rollback
+
+
 def _first_word(text: str) -> str:
     m = re.match(r"[\W_]*([A-Za-z-]+)", text)
     return m.group(1).lower() if m else ""
@@ -160,7 +187,10 @@ class DocsRunbook(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
-        for e, where, doc, (retrain, roll_back) in self._documents(index):
+        # each signal keeps its first MAX_FILES documents: once it has them, no document is read, lowered or parsed for it
+        # (Azure/azureml-examples: ~600 pages and notebooks searched, most after both were full)
+        wanted = [True, True]
+        for e, where, doc, (retrain, roll_back) in self._documents(index, wanted):
             def absent(cmd: str, path: str = e.path) -> bool:  # type: ignore[attr-defined]
                 return missing_file(index, path, cmd)
 
@@ -184,23 +214,34 @@ class DocsRunbook(Detector):
                     about = "code"  # the rollback plan of a code migration or refactor (git checkout, old configs)
                 yield self.found(signal, index, e.path, line, strength=Strength.STRONG if titled else Strength.MEDIUM,
                                  attrs={"where": where, "section": section, "how": how, "about": about})
+            wanted[:] = [counts["docs.retraining"] < MAX_FILES, counts["docs.rollback"] < MAX_FILES]
 
 
     @staticmethod
-    def _documents(index: FileIndex) -> Iterator[tuple[object, str, object, tuple[bool, bool]]]:
+    def _documents(index: FileIndex, wanted: list[bool]) -> Iterator[tuple[object, str, object, tuple[bool, bool]]]:
         """The project's documentation pages, then the markdown cells of its notebooks (a runbook kept in the notebook
-        that is the workflow: "## Retraining" / "## Rolling back" with the steps), each with ``_kinds``."""
+        that is the workflow: "## Retraining" / "## Rolling back" with the steps), each with ``_kinds`` of the kinds still
+        ``wanted`` (retraining, rollback: the caller updates it); none once neither is wanted."""
+        def still(kinds: tuple[bool, bool]) -> tuple[bool, bool]:
+            return kinds[0] and wanted[0], kinds[1] and wanted[1]
+
         for e, where in project_docs(index):
+            if not any(wanted):
+                return
             low = (index.text(e.path) or "").lower()
-            kinds = _kinds(low) if _candidate(low) else (False, False)
+            kinds = still(_page_kinds(low)) if _candidate(low) and any(still(_kinds(low))) else (False, False)
             if any(kinds):
                 yield e, where, document(index, e.path), kinds
         for e in index.select(("**/*.ipynb",)):
+            if not any(wanted):
+                return
+            if e.test:
+                continue
             raw = (index.text(e.path) or "").lower()  # the notebook's JSON: its markdown's letters stand in it as written
-            if e.test or not _candidate(raw) or not any(_kinds(raw)):
+            if not _candidate(raw) or not any(still(_kinds(raw))):
                 continue
             text = _notebook_markdown(index.json(e.path))
-            kinds = _kinds(text.lower()) if text and _candidate(text.lower()) else (False, False)
+            kinds = still(_page_kinds(text.lower())) if text and _candidate(text.lower()) else (False, False)
             if any(kinds):
                 yield e, "notebook", index.file_memo("notebook-markdown", e.path, lambda t=text, p=e.path: parse(t, p)), kinds
 

@@ -14,8 +14,9 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops, sagemaker_artifacts
 from mlscan.facts.orchestration import (
+    METRIC_WORDS,
     call_tail,
-        decorator,
+    decorator,
     dotted,
     fits_model,
     kwarg,
@@ -29,7 +30,9 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _COMPONENT_DECOS = ("component", "container_component")
 _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
@@ -123,6 +126,10 @@ def _imports_aiplatform(tree: ast.AST) -> bool:
 def _s3_output(config: ast.AST | None) -> bool:
     """``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job (written inline)."""
     return isinstance(config, ast.Dict) and any(ops.literal(k) == "S3OutputPath" for k in config.keys if k is not None)
+
+
+# a component parameter declaring its dataset output (``dataset: Output[Dataset]``, ``out: dsl.OutputPath("Dataset")``)
+_DATASET_PARAM = lazy_re(r"""\w+\s*:\s*(?:\w+\.)*Output(?:Path)?\s*[\[(][^\])]{0,80}Dataset[^\])]{0,20}[\])]""")
 
 
 def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
@@ -222,7 +229,12 @@ class PipelineTracking(Detector):
                 if made_up:
                     attrs["synthetic"] = True  # the capping caveat "synthetic input", and the generator it uses
                     attrs["generator"] = made_up
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
+                # the parameter that makes it the run's artifact (``dataset: Output[Dataset]``), above the write: D1 leads with it
+                param = more[3] if len(more) > 3 else None
+                lines = index.lines(e.path) if param else []
+                decl = _DATASET_PARAM.search(lines[param - 1]) if param and 0 < param <= len(lines) and param != at else None
+                extra = [replace(self.evidence(index, e.path, param, snippet=decl.group(0)), fact="dataset_output")] if decl else []
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end, extra=extra,
                                  strength=strength if durable and fed and not made_up else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":
                 if index.mentions(e.path, (b"mlpipeline",)):
@@ -243,7 +255,9 @@ class PipelineTracking(Detector):
             elif kind == "sagemaker-experiments":
                 yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
             elif kind == "zenml":
-                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1])
+                # a step's lineage or environment record, not metrics (metadata: other): E1 leads with a step logging metrics
+                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1],
+                                  metadata="other" if more[2:3] == [False] else None)
             elif kind in ("zenml-data", "metaflow", "dagster"):
                 at, snip = ops.locate(index, e, line)
                 end = None
@@ -255,8 +269,12 @@ class PipelineTracking(Detector):
                                             "linked_to_model": False, "wired": "entrypoint"}
                 if kind == "zenml-data":
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs,
-                                 end_line=end)
+                    if more[1:2] == [True]:
+                        attrs["inference_data"] = True  # data to predict on (``load_inference_data``): D1 leads with training data
+                f = self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs, end_line=end)
+                # a ZenML step's typed outputs are the versioned artifacts themselves (fact: dataset_output, what D1 prefers
+                # over a line of its body such as ``mlflow.log_param("dataset", "iris")``)
+                yield replace(f, evidence=(replace(f.evidence[0], fact="dataset_output"), *f.evidence[1:])) if kind == "zenml-data" else f
             elif kind == "dagster-io":  # a cloud I/O manager that the repository's training asset returns its model through
                 model_asset = _dagster_model_assets(index).get(more[1])
                 if model_asset is None:
@@ -277,14 +295,16 @@ class PipelineTracking(Detector):
                                  attrs={"how": "data-uri-in-model-dir", "tool": "file"})
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str,
-               fits: bool | None = None) -> Finding:
+               fits: bool | None = None, metadata: str | None = None) -> Finding:
         """``fits``: whether the step that logs fits the model itself (a training step's metrics, not a data-analysis
-        step's statistics); None where the detector does not tell."""
+        step's statistics); None where the detector does not tell. ``metadata``: ``other`` when what it logs names no metric."""
         at, snip = ops.locate(index, e, line)
         attrs = {"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
                  "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True}
         if fits is not None:
             attrs["fits"] = fits
+        if metadata:
+            attrs["metadata"] = metadata
         return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK, attrs=attrs)
 
 
@@ -365,9 +385,10 @@ def _kfp(tree: ast.Module) -> list[Hit]:
                 out.append(["kfp", use.lineno, trainingish(fn.name)])
         datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
-        for _p, use in datasets:
+        declared = {a.arg: a.lineno for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        for p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn)])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn), declared.get(p)])
                 break
     return out
 
@@ -687,21 +708,26 @@ def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
 
 
 def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None]:
-    """A decorated function cited from its first decorator (``@step``) to the end of its signature, where its output
-    types are declared: (first line, last line, snippet); the line alone when no decorator stands above it."""
+    """A step function cited from its decorators that carry settings on one line (``@step(enable_cache=False)``; a bare
+    ``@step`` stays in the context) to the end of its signature, where its output types are declared: (first line, last
+    line, snippet: those decorators, the ``def`` line and up to two lines declaring outputs, ``-> ...``/``Annotated[...]``)."""
     if not (0 < line <= len(lines)):
         return line, None, None
     start = line
     while start > 1 and lines[start - 2].lstrip().startswith("@"):
         start -= 1
+    decorators = [ln.strip() for ln in lines[start - 1 : line - 1]]
+    if not any("(" in d for d in decorators):
+        start, decorators = line, []
     end = line
     while end < len(lines) and end - line < 8 and not lines[end - 1].split("#", 1)[0].rstrip().endswith(":"):
         end += 1
-    if start == line:
-        return line, None, None
-    shown = [ln.strip() for ln in lines[start - 1 : end]]
-    snippet = "\n".join(shown if len(shown) <= 3 else [*shown[:2], shown[-1]])
-    return start, end, snippet
+    sig = [ln.strip() for ln in lines[line - 1 : end]]
+    outputs = [ln for ln in sig[1:] if "->" in ln or "Annotated[" in ln or "Output[" in ln]
+    if not outputs and "->" not in sig[0] and len(sig) > 1:
+        outputs = sig[-1:]
+    snippet = "\n".join([*decorators, sig[0], *outputs[:2]])
+    return start, end if end > start else None, snippet
 
 
 def _zenml_data(tree: ast.Module) -> list[Hit]:
@@ -717,14 +743,41 @@ def _zenml_data(tree: ast.Module) -> list[Hit]:
             ingest.append(fn)
     # the step that fetches the training data before one that fetches data to predict on (``fetch_batch_inference_data``)
     ingest.sort(key=lambda fn: (not words(fn.name) & {"train", "training"}, bool(words(fn.name) & _INFERENCE_WORDS)))
-    return [["zenml-data", fn.lineno, bool(synthetic_source(fn))] for fn in ingest[:1]]
+    return [["zenml-data", fn.lineno, bool(synthetic_source(fn)), bool(words(fn.name) & _INFERENCE_WORDS)] for fn in ingest[:1]]
+
+
+_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "validate", "validation", "test", "metrics", "score", "scoring"})
 
 
 def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """The first ZenML metadata call of a step, one logging its run's metrics first (``log_metadata(metadata=metrics)`` in
+    a step that trains or evaluates): the last field says whether it does; a step's lineage or environment record
+    (``{"source": ...}``) does not."""
+    found: list[Hit] = []
     for fn in walk(tree):
         if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
             continue
         for c in walk(fn):
             if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
-                return [["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name)]]
-    return []
+                # metrics of the step's own run: a step that trains, fits or evaluates (not a copy of another run's
+                # metrics in a model-import step, ``log_cross_workspace_metadata``)
+                metric = _metric_metadata(fn, c) and (trainingish(fn.name) or fits_model(fn, al) or bool(words(fn.name) & _EVAL_WORDS))
+                hit = ["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name), metric]
+                if metric:
+                    return [hit]
+                found = found or [hit]
+    return found
+
+
+def _metric_metadata(fn: ast.AST, call: ast.Call) -> bool:
+    """Does a ZenML metadata call log metrics: its ``metadata`` is named for metrics (``metrics``, ``eval_scores``) or is a
+    dict (written in the call, or assigned to the name it passes in the step) with a metric among its keys?"""
+    arg = kwarg(call, "metadata") or (call.args[0] if call.args else None)
+    if isinstance(arg, ast.Name):
+        if words(arg.id) & (METRIC_WORDS | {"eval", "evaluation", "performance"}):
+            return True
+        given = [n.value for n in walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)]
+        arg = given[-1] if given else None
+    if isinstance(arg, ast.Dict):
+        return any(isinstance(k, ast.Constant) and isinstance(k.value, str) and words(k.value) & METRIC_WORDS for k in arg.keys)
+    return arg is None or not isinstance(arg, ast.Dict)  # a value read elsewhere: not known to be something else

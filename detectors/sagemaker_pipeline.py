@@ -44,6 +44,11 @@ class SagemakerPipeline(Detector):
     id = "sagemaker.pipeline"
     questions = ("D3", "M4", "M1", "M2", "E1", "E2")
     globs = ("**/*.py", "**/*.json", *ops.YAML_GLOBS)
+    # Python that mentions sagemaker; a pipeline definition (JSON, its templates, CloudFormation YAML) naming an
+    # experiment config (facts.sagemaker_definitions)
+    needs = ("**/*.py", "**/*.json", "**/*.json.tpl", "**/*.json.template", *ops.YAML_GLOBS)
+    needs_words = (b"sagemaker",)
+    needs_text = (b"PipelineExperimentConfig",)
     signals = ("pipeline.dag", "gate.metric", "schedule.training", "deploy.automated", "tracking.run")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -87,8 +92,12 @@ class SagemakerPipeline(Detector):
                 guarded += [call_tail(n) for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
                 fails = [steps.get(n.id, "") for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
                 if metric and (set(guarded) & set(_PROMOTE) or "FailStep" in fails):
+                    # the comparison and its threshold (``ConditionLessThanOrEqualTo(left=JsonGet(...), right=7.0)``), often
+                    # bound to a name above the step, is the deciding line (fact: comparison)
+                    cmp = _comparison(index.lines(e.path), nodes)
+                    extra = [replace(self.evidence(index, e.path, cmp[0], end_line=cmp[1], snippet=cmp[2]), fact="comparison")] if cmp else []
                     yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
-                                     attrs={"tool": "sagemaker", "blocking": True, "kind": "condition_step"})
+                                     extra=extra, attrs={"tool": "sagemaker", "blocking": True, "kind": "condition_step"})
             for c in calls(tree, "QualityCheckStep", "ClarifyCheckStep"):
                 cfg = kwarg(c, "quality_check_config", "clarify_check_config")
                 cfg_call = bound.get(cfg.id) if isinstance(cfg, ast.Name) else cfg
@@ -137,6 +146,24 @@ def _trains_elsewhere(index: FileIndex) -> bool:
     """Does a SageMaker Pipelines module of the repository build a training or tuning step?"""
     return bool(index.memo("sagemaker-pipeline:trains", lambda: any(
         imports(t, "sagemaker.workflow") and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))))
+
+
+def _comparison(lines: list[str], nodes: list[ast.AST]) -> tuple[int, int | None, str] | None:
+    """A ConditionStep's first comparison (``ConditionGreaterThanOrEqualTo``, ``ConditionLessThan``...): its first line to its
+    threshold (``right=``), and a snippet of the call's line, the metric's ``json_path`` and the threshold."""
+    for n in nodes:
+        for c in walk(n):
+            if not (isinstance(c, ast.Call) and call_tail(c).startswith("Condition") and call_tail(c) not in ("ConditionStep", "ConditionNot")):
+                continue
+            right = kwarg(c, "right") or (c.args[1] if len(c.args) > 1 else None)
+            if right is None:
+                continue
+            path = next((k.value for j in walk(c) if isinstance(j, ast.Call) and call_tail(j) == "JsonGet"
+                         for k in j.keywords if k.arg == "json_path"), None)
+            keep = sorted({c.lineno, right.lineno, *([path.lineno] if path is not None else [])})
+            shown = [lines[i - 1].strip() for i in keep if 0 < i <= len(lines)]
+            return c.lineno, right.lineno if right.lineno > c.lineno else None, "\n".join(shown)
+    return None
 
 
 _INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data"}

@@ -13,11 +13,11 @@ from mlscan.ci import CiJob, CiStep
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
-from ..ci.shell import word_may_hold
+from ..ci.shell import split_commands, word_may_hold
 from ..lazyre import lazy_re
 from . import hcl, served
 from .commands import Cmd, head, is_install, python_target, segments, words
-from .orchestration import call_names, dotted, trainingish
+from .orchestration import call_names, dotted, inferenceish, trainingish
 
 # CI triggers that run a job without a person starting it
 AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
@@ -372,8 +372,14 @@ def deploy_uses(step: CiStep) -> str | None:
 
 
 def placeholder_deploy(step: CiStep) -> bool:
-    """An echo/no-op step that claims to deploy (``run: echo "Deploying model..."``)."""
-    return step.placeholder and bool(re.search(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\brelease\b|\bpromot", f"{step.name} {step.command}", re.I))
+    """An echo/no-op step that claims to deploy (``run: echo "Deploying model..."``). A step whose every line writes the
+    job's summary or outputs (``echo "## Deployed" >> $GITHUB_STEP_SUMMARY``) reports on the job; it claims nothing."""
+    return step.placeholder and bool(re.search(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\brelease\b|\bpromot", f"{step.name} {step.command}", re.I)) \
+        and not all(_JOB_REPORT.search(c) for c in split_commands(step.command))
+
+
+# GitHub Actions' job summary, step outputs and environment files (docs: "Workflow commands", "Adding a job summary")
+_JOB_REPORT = lazy_re(r""">>?\s*["']?\$\{?(?:GITHUB_STEP_SUMMARY|GITHUB_OUTPUT|GITHUB_ENV)\}?["']?\s*$""")
 
 
 # ------------------------------------------------------------------ images
@@ -653,6 +659,20 @@ def training_command(text: str) -> bool:
         return False
     prog = [x for x in w if not x.startswith("-")][:4]  # runner, program/module/target: not its data arguments
     return trainingish(" ".join(x for x in prog if not _DATA_FILE.search(x)))
+
+
+def selects_other_task(text: str) -> bool:
+    """Do a command's argument values select a task other than training (``python run.py --pipeline batch_inference``,
+    ``python main.py predict``)? A dispatcher's code reaches training, but the run asks for inference, scoring or
+    monitoring. Option names (``--batch-size``) and data files are not read; a value naming training keeps it training."""
+    w = words(text)
+    rest = w[1:]
+    if head(w).startswith("python"):
+        while rest and rest[0].startswith("-") and rest[0] != "-m":
+            rest = rest[1:]  # python -u
+        rest = rest[2:] if rest[:1] == ["-m"] else rest[1:]  # the program itself
+    vals = [x for x in rest if not x.startswith("-") and not _DATA_FILE.search(x)]
+    return inferenceish(*vals) and not trainingish(*vals)
 
 
 # ------------------------------------------------------------------ deploys through IaC and SDKs
