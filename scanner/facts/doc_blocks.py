@@ -836,26 +836,18 @@ def classify(command: str) -> str | None:
 # (a bare ``env.sh`` runs nothing: a shell finds a script by its path, ``./env.sh``, or through an interpreter)
 _LOCAL_SCRIPT = lazy_re(r"^\s*(?:sudo\s+)?(?:(?:python[\d.]*|py|(?:ba|z)?sh|source)\s+(?:-[uOB]+\s+)?((?:\.{1,2}/)?[\w./-]*[\w-]\.(?:py|sh|bash))"
                         r"|((?:\.{1,2}/|[\w.-]+/)[\w./-]*[\w-]\.(?:py|sh|bash)))(?:\s|$|;|&)")
-_REQUIREMENTS = lazy_re(r"\bpip[\d.]*\s+install\s+(?:\S+\s+)*?(?:-r|--requirement)[\s=]+([\w./-]+\.(?:txt|in))\b")
-_ENV_FILE = lazy_re(r"\b(?:conda|mamba|micromamba)\s+env\s+(?:create|update)\s+(?:\S+\s+)*?(?:-f|--file)[\s=]+([\w./-]+\.ya?ml)\b")
-
-
 def named_file(cmd: str) -> str | None:
-    """The repository file a documented command needs (a script it runs: ``python src/train.py``, ``bash
-    scripts/rollback.sh``, ``./deploy.sh``; the requirements or environment file it installs), relative as written; None
-    when it names none (a tool's own command, a variable or a path outside the repository)."""
-    for rx in (_LOCAL_SCRIPT, _REQUIREMENTS, _ENV_FILE):
-        m = rx.search(cmd) if rx is not _LOCAL_SCRIPT else rx.match(cmd)
-        if m:
-            rel = m.group(1) or m.group(2)
-            if rel.startswith(("/", "~")) or "$" in rel:
-                return None
-            return rel
-    return None
+    """The repository script a documented command runs (``python src/train.py``, ``bash scripts/rollback.sh``,
+    ``./deploy.sh``), relative as written; None when it runs none (a tool's own command, a variable or a path outside the
+    repository). (A requirements file an install names is left alone: a missing one fails the step, it is not another
+    project's procedure.)"""
+    m = _LOCAL_SCRIPT.match(cmd)
+    rel = (m.group(1) or m.group(2)) if m else None
+    return None if rel is None or rel.startswith(("/", "~")) or "$" in rel else rel
 
 
 def missing_file(index: Any, doc_path: str, cmd: str) -> bool:
-    """Does a documented command name a repository file (``named_file``) found nowhere in the snapshot: not beside the
+    """Does a documented command run a repository script (``named_file``) found nowhere in the snapshot: not beside the
     page, not from the root, not anywhere under the same relative path (the page may ``cd`` first)? Such a command
     describes a project kept elsewhere (a documentation site's guide to another repository) or a script never committed:
     a claim, not a step this repository can follow."""
