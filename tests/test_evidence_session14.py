@@ -789,3 +789,52 @@ def test_e1_a_switch_the_project_sets_or_no_switch_stays_yes(tmp_path: Path, var
     e1 = _scan(tmp_path / "r", {"src/train.py": code, "train.yaml": config})["E1"]
     assert e1["answer"] == "yes"
     assert not any(c.startswith("optional") for c in e1["evidence"][0]["caveats"])
+
+
+# ---------------------------------------------------------------- E2: autolog set up just above E1's run
+
+# MLflow's autolog quick start: autolog switched on, then the run opened around the fit
+_AUTOLOG = """\
+    import mlflow
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+
+    def train(df: pd.DataFrame) -> None:
+        mlflow.autolog()
+        # fit in a tracked run
+        with mlflow.start_run() as run:
+            model = LinearRegression().fit(df.drop(columns=["y"]), df["y"])
+            print(run.info.run_id, model.score(df.drop(columns=["y"]), df["y"]))
+
+
+    if __name__ == "__main__":
+        train(pd.read_csv("data/train.csv"))
+    """
+
+_AUTOLOG_CI = """\
+    name: train
+    on:
+      push:
+        branches: [main]
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python src/train.py
+    """
+
+
+def test_e2_cites_autolog_above_the_run_e1_cites(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"src/train.py": _AUTOLOG, ".github/workflows/train.yml": _AUTOLOG_CI})
+    assert qs["E1"]["answer"] == "yes" and qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E1"]) == ("src/train.py", 9)
+    assert _lead(qs["E2"]) == ("src/train.py", 7)  # what logs the metrics the runs are compared by
+
+
+def test_e2_autolog_further_up_is_not_the_run_s_set_up(tmp_path: Path) -> None:
+    """Near miss: a statement between them: only the statement right above a ``with`` is read as its set-up."""
+    code = _AUTOLOG.replace("        # fit in a tracked run\n", "        df = df.dropna()\n")
+    qs = _scan(tmp_path / "r", {"src/train.py": code, ".github/workflows/train.yml": _AUTOLOG_CI})
+    assert _lead(qs["E2"]) == _lead(qs["E1"]) == ("src/train.py", 9)
