@@ -24,6 +24,7 @@ from mlscan.facts.ci_vocab import (
     image_push_command,
     image_push_uses,
     placeholder_deploy,
+    publishes_package,
     python_deploy,
     runs_service,
     serving_infra,
@@ -39,6 +40,7 @@ from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
+_DEPLOY_CLAIM = lazy_re(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\bpromot|\bmodel\b|\bendpoint", re.I)
 PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
@@ -169,6 +171,39 @@ def _serving_deploy(text: str) -> str | None:
     return target if target not in ("terraform", "pulumi", "iac") else None
 
 
+_ENV_KEY = lazy_re(r"""^\s*["']?environment["']?\s*:""")
+
+
+def _environment_line(lines: list[str], job_line: int) -> tuple[int, int | None, str] | None:
+    """The ``environment:`` key of the job whose block starts at ``job_line`` (GitHub, GitLab): its line, the line of its
+    ``name:`` when it is a mapping, and the two shown together (``environment:`` / ``name: production``)."""
+    if not (0 < job_line <= len(lines)):
+        return None
+    base = len(lines[job_line - 1]) - len(lines[job_line - 1].lstrip())
+    child: int | None = None  # the depth of the job's own keys
+    for j in range(job_line + 1, min(len(lines), job_line + 200) + 1):
+        text = lines[j - 1]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        ind = len(text) - len(text.lstrip())
+        if ind <= base:
+            return None
+        child = ind if child is None else child
+        if ind != child or not _ENV_KEY.match(text):
+            continue
+        after = text.split(":", 1)[1].split("#", 1)[0].strip()
+        if after:
+            return j, None, text.strip()
+        for k in range(j + 1, min(len(lines), j + 6) + 1):
+            sub = lines[k - 1]
+            if sub.strip() and len(sub) - len(sub.lstrip()) <= ind:
+                break
+            if re.match(r"""^\s*["']?name["']?\s*:""", sub):
+                return j, k, f"{text.strip()}\n  {sub.strip()}"
+        return j, None, text.strip()
+    return None
+
+
 class CiDeploy(Detector):
     """CI/CD deploys of a model or serving service, image pushes and deploy approval gates; feeds M2, T2, T4."""
 
@@ -201,6 +236,7 @@ class CiDeploy(Detector):
                 repo_built.append(set().union(*(built_images(j) for j in jobs)))
             return repo_built[0]
 
+        package_files = {j.path for j in jobs if publishes_package(j)}
         for job in jobs:
             if not job.applies:
                 continue
@@ -230,7 +266,8 @@ class CiDeploy(Detector):
                     # a call of a reusable deploy workflow is cited at the called workflow's deploy command
                     deploys[(step.path, step.line)] = (target, active, ((hit[0].path, hit[0].line),))
                     chains[(step.path, step.line)] = (*reached_by(hit[0]), called_from((step.path, step.line)))
-                if target or placeholder_deploy(step):
+                if target or placeholder_deploy(step) and not (step.path in package_files and not _DEPLOY_CLAIM.search(f"{step.name} {step.command}")):
+                    # (an echo that announces the release in a workflow publishing a package to PyPI is the package's release)
                     deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
                 registry = image_push_uses(step, job)
                 if registry and active:
@@ -340,7 +377,9 @@ class CiDeploy(Detector):
                              attrs={"kind": "manual-job", "system": job.system, "job": job.name})
         if job.environment and "pages" not in job.environment.lower() and (deploys or PROD_ENV.search(job.environment)):
             # protection rules and reviewers of an environment are configured outside the repository
-            yield self.found("governance.approval", index, job.path, job.line, strength=Strength.WEAK,
+            at = _environment_line(index.lines(job.path), job.line)  # the ``environment:`` key that names it, not the job's
+            yield self.found("governance.approval", index, job.path, at[0] if at else job.line, strength=Strength.WEAK,
+                             end_line=at[1] if at else None, snippet=at[2] if at else None,
                              attrs={"kind": "environment", "environment": job.environment, "system": job.system, "job": job.name})
 
 

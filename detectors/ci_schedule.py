@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import ci_model
 from mlscan.detector import Detector
-from mlscan.facts.ci_vocab import training_command
+from mlscan.facts.ci_vocab import selects_other_task, training_command
 from mlscan.facts.commands import Cmd, job_commands, python_target, reached_by
 from mlscan.facts.orchestration import call_names, trainingish
 from mlscan.facts.wiring import file_imports
@@ -42,7 +42,9 @@ class CiSchedule(Detector):
         for job in ci_model(index).jobs:
             if not job.applies or "schedule" not in job.triggers or "pull_request" in job.triggers:
                 continue  # a job every pull request runs too checks the code (an end-to-end test), it retrains nothing
-            cmds = [c for c in job_commands(index, job) if not _INLINE.search(c.text) and (training_command(c.text) or _trains(index, c))]
+            # (a dispatcher whose code can train, run for another task: ``run.py --pipeline batch_inference``, retrains nothing)
+            cmds = [c for c in job_commands(index, job)
+                    if not _INLINE.search(c.text) and (training_command(c.text) or _trains(index, c) and not selects_other_task(c.text))]
             if cmds and all(smoke_training(c.text) for c in cmds):
                 continue  # nightly one-epoch smoke trainings test the code; no model is retrained
             where = [(c.path, c.line, reached_by(c)) for c in cmds]

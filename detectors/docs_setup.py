@@ -19,6 +19,7 @@ from mlscan.facts.doc_blocks import (
     classify,
     commands,
     document,
+    missing_file,
     planned,
     project_docs,
 )
@@ -220,6 +221,8 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str, unbuilt: set[str] |
     here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
     if _LISTS_ONLY.match(cmd):
         return True  # ``invoke --list``, ``make help``: prints what there is to run, runs none of it
+    if missing_file(index, doc_path, cmd):
+        return True  # ``python src/train.py``, ``bash setup.sh``, ``pip install -r requirements.txt``: no such file here
     if _COMPOSE.match(cmd):
         found = next((x for d in dict.fromkeys((here, "")) for x in index.select(tuple(f"{d}{n}" for n in _COMPOSE_FILES))), None)
         if found is None:

@@ -13,13 +13,26 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, sagemaker_artifacts
-from mlscan.facts.orchestration import call_tail, decorator, dotted, fits_model, kwarg, training_code, trainingish, words
+from mlscan.facts.orchestration import (
+    METRIC_WORDS,
+    call_tail,
+    decorator,
+    dotted,
+    fits_model,
+    kwarg,
+    training_code,
+    trainingish,
+    words,
+)
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import fabricated_data, synthetic_source
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
+from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _COMPONENT_DECOS = ("component", "container_component")
 _METRIC_TYPES = ("Metrics", "ClassificationMetrics", "SlicedClassificationMetrics")
@@ -44,6 +57,19 @@ _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", 
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
 
 
+# Dagster I/O managers that pickle what an asset or op returns into a cloud bucket (dagster-aws, dagster-gcp, dagster-azure:
+# the classes, their 1.3-1.5 names ``ConfigurablePickledObject...`` and the legacy resource definitions)
+_DAGSTER_CLOUD_IO = {"S3PickleIOManager": "s3", "ConfigurablePickledObjectS3IOManager": "s3", "s3_pickle_io_manager": "s3",
+                     "s3_pickle_asset_io_manager": "s3", "GCSPickleIOManager": "gcs", "ConfigurablePickledObjectGCSIOManager": "gcs",
+                     "gcs_pickle_io_manager": "gcs", "gcs_pickle_asset_io_manager": "gcs", "ADLS2PickleIOManager": "azure-blob",
+                     "ConfigurablePickledObjectADLS2IOManager": "azure-blob", "adls2_pickle_io_manager": "azure-blob",
+                     "adls2_pickle_asset_io_manager": "azure-blob"}
+_DAGSTER_IO_NEEDLES = (b"PickleIOManager", b"PickledObject", b"pickle_io_manager", b"pickle_asset_io_manager")
+_DAGSTER_STEPS = ("asset", "multi_asset", "graph_asset", "op", "solid")
+# what a Metaflow ``S3`` client puts: a model file (by its name or format) or a table of data
+_MODEL_KEY_WORDS = frozenset({"model", "models", "checkpoint", "checkpoints", "weights", "ckpt", "estimator", "classifier", "regressor"})
+_DATA_KEY_WORDS = frozenset({"data", "dataset", "datasets", "features", "train", "training", "processed", "csv", "parquet", "df", "table"})
+
 _TABLE_TYPES = frozenset({"DataFrame", "Series", "Dataset", "DatasetDict", "ndarray", "Table"})
 _INGEST_WORDS = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query"})
 _INFERENCE_WORDS = frozenset({"inference", "predict", "prediction", "predictions", "batch", "single", "serving", "scoring", "score"})
@@ -59,7 +85,10 @@ def _data_read(name: str, targets: list[ast.expr]) -> bool:
         return True
     verbs = words(name)
     kept = {w for t in targets if isinstance(t, ast.Attribute) for w in words(t.attr)}
-    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) and not (verbs | kept) & {"model", "config", "params"}
+    if (verbs | kept) & {"model", "config", "params"}:
+        return False
+    # (a table built in the step and kept as the run's dataset: ``self.dataset = build_features(raw)``)
+    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) or bool(kept & {"dataset", "datasets"})
 
 
 def _durable_root(index: FileIndex) -> bool:
@@ -97,6 +126,10 @@ def _imports_aiplatform(tree: ast.AST) -> bool:
 def _s3_output(config: ast.AST | None) -> bool:
     """``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job (written inline)."""
     return isinstance(config, ast.Dict) and any(ops.literal(k) == "S3OutputPath" for k in config.keys if k is not None)
+
+
+# a component parameter declaring its dataset output (``dataset: Output[Dataset]``, ``out: dsl.OutputPath("Dataset")``)
+_DATASET_PARAM = lazy_re(r"""\w+\s*:\s*(?:\w+\.)*Output(?:Path)?\s*[\[(][^\])]{0,80}Dataset[^\])]{0,20}[\])]""")
 
 
 def _output_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, types: tuple[str, ...]) -> set[str]:
@@ -162,8 +195,8 @@ class PipelineTracking(Detector):
             return False
         if index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES):
             return True
-        if index.mentions(e.path, (b"dagster",)) and index.contains(e.path, (b"run_id",)):
-            return True  # a Dagster asset keeping its run's training data (_dagster_snapshot)
+        if index.mentions(e.path, (b"dagster",)) and index.contains(e.path, (b"run_id",) + _DAGSTER_IO_NEEDLES):
+            return True  # a Dagster asset keeping its run's training data (_dagster_snapshot), a cloud I/O manager (_dagster_io)
         return index.mentions(e.path, LOOSE_NEEDLES) and index.contains(e.path, _IDENTIFIERS)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
@@ -196,7 +229,12 @@ class PipelineTracking(Detector):
                 if made_up:
                     attrs["synthetic"] = True  # the capping caveat "synthetic input", and the generator it uses
                     attrs["generator"] = made_up
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end,
+                # the parameter that makes it the run's artifact (``dataset: Output[Dataset]``), above the write: D1 leads with it
+                param = more[3] if len(more) > 3 else None
+                lines = index.lines(e.path) if param else []
+                decl = _DATASET_PARAM.search(lines[param - 1]) if param and 0 < param <= len(lines) and param != at else None
+                extra = [replace(self.evidence(index, e.path, param, snippet=decl.group(0)), fact="dataset_output")] if decl else []
+                yield self.found("data.version_logged", index, e.path, at, snippet=snip, end_line=end, extra=extra,
                                  strength=strength if durable and fed and not made_up else Strength.WEAK, attrs=attrs)
             elif kind == "kfp-v1":
                 if index.mentions(e.path, (b"mlpipeline",)):
@@ -217,7 +255,9 @@ class PipelineTracking(Detector):
             elif kind == "sagemaker-experiments":
                 yield self._track(index, e, line, kind, reached or where.training_script, strength, where.wired)
             elif kind == "zenml":
-                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1])
+                # a step's lineage or environment record, not metrics (metadata: other): E1 leads with a step logging metrics
+                yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1],
+                                  metadata="other" if more[2:3] == [False] else None)
             elif kind in ("zenml-data", "metaflow", "dagster"):
                 at, snip = ops.locate(index, e, line)
                 end = None
@@ -229,22 +269,42 @@ class PipelineTracking(Detector):
                                             "linked_to_model": False, "wired": "entrypoint"}
                 if kind == "zenml-data":
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
-                yield self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs,
-                                 end_line=end)
+                    if more[1:2] == [True]:
+                        attrs["inference_data"] = True  # data to predict on (``load_inference_data``): D1 leads with training data
+                f = self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs, end_line=end)
+                # a ZenML step's typed outputs are the versioned artifacts themselves (fact: dataset_output, what D1 prefers
+                # over a line of its body such as ``mlflow.log_param("dataset", "iris")``)
+                yield replace(f, evidence=(replace(f.evidence[0], fact="dataset_output"), *f.evidence[1:])) if kind == "zenml-data" else f
+            elif kind == "dagster-io":  # a cloud I/O manager that the repository's training asset returns its model through
+                model_asset = _dagster_model_assets(index).get(more[1])
+                if model_asset is None:
+                    continue
+                at, snip = ops.locate(index, e, line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=Strength.STRONG if where.wired == "automated"
+                                 else Strength.MEDIUM, extra=(self.evidence(index, model_asset[0], model_asset[1], strength=Strength.MEDIUM),),
+                                 attrs={"how": "io-manager", "kind": more[0], "tool": "dagster", "io_manager_key": more[1],
+                                        "wired": where.wired == "automated"})
+            elif kind == "metaflow-store":  # a model put into S3 by Metaflow's client (the run's datastore prefix or a root)
+                at, snip = ops.locate(index, e, line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=Strength.STRONG if where.wired == "automated"
+                                 else Strength.MEDIUM, attrs={"how": "metaflow-s3", "kind": "s3", "tool": "metaflow", "run_scoped": more[0],
+                                                              "wired": where.wired == "automated"})
             elif kind == "link" and (where.training_script or reached):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
                                  attrs={"how": "data-uri-in-model-dir", "tool": "file"})
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str,
-               fits: bool | None = None) -> Finding:
+               fits: bool | None = None, metadata: str | None = None) -> Finding:
         """``fits``: whether the step that logs fits the model itself (a training step's metrics, not a data-analysis
-        step's statistics); None where the detector does not tell."""
+        step's statistics); None where the detector does not tell. ``metadata``: ``other`` when what it logs names no metric."""
         at, snip = ops.locate(index, e, line)
         attrs = {"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
                  "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True}
         if fits is not None:
             attrs["fits"] = fits
+        if metadata:
+            attrs["metadata"] = metadata
         return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK, attrs=attrs)
 
 
@@ -280,8 +340,11 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
         out += _zenml_data(tree)
     if ops.imports_module(al, "metaflow"):
         out += _metaflow(tree)
+        out += _metaflow_s3(tree, al)
     if ops.imports_module(al, "dagster"):
         out += _dagster_snapshot(tree)
+    if ops.imports_module(al, "dagster_aws", "dagster_gcp", "dagster_azure"):
+        out += _dagster_io(tree, al)
     if ops.imports_module(al, "json", "yaml"):
         out += _data_link(tree)  # reported for a training script or a reached file only
     if out:
@@ -296,7 +359,7 @@ def _wanted(index: FileIndex, path: str) -> bool:
         return False
     if index.may_mention(path, NEEDLES) or index.may_mention(path, LINK_NEEDLES):
         return True
-    if index.may_mention(path, (b"dagster",)) and index.contains(path, (b"run_id",)):
+    if index.may_mention(path, (b"dagster",)) and index.contains(path, (b"run_id",) + _DAGSTER_IO_NEEDLES):
         return True
     return index.may_mention(path, LOOSE_NEEDLES) and index.contains(path, _IDENTIFIERS)
 
@@ -322,9 +385,10 @@ def _kfp(tree: ast.Module) -> list[Hit]:
                 out.append(["kfp", use.lineno, trainingish(fn.name)])
         datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
-        for _p, use in datasets:
+        declared = {a.arg: a.lineno for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        for p, use in datasets:
             if use is not None:
-                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn)])
+                out.append(["kfp-dataset", use.lineno, _write_of(fn, use), fn.name, fabricated_data(fn), declared.get(p)])
                 break
     return out
 
@@ -410,6 +474,118 @@ def _dagster_snapshot(tree: ast.Module) -> list[Hit]:
                 if returned:
                     return [["dagster", n.lineno]]
     return []
+
+
+def _dagster_io(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """Cloud pickle I/O managers bound to a resource key (``Definitions(resources={"io_manager": S3PickleIOManager(...)})``,
+    ``resource_defs={"model_io": s3_pickle_io_manager.configured({...})}``, also through a module-level name): every output
+    of an asset or op under that key is pickled into the bucket. [["dagster-io", line, kind, key], ...]"""
+    named = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+
+    def manager(v: ast.AST | None) -> str | None:
+        if isinstance(v, ast.Name) and v.id in named and not (ops.qualname(v, al) or "").startswith("dagster"):
+            v = named[v.id]
+        ref = v.func if isinstance(v, ast.Call) else v
+        if isinstance(ref, ast.Attribute) and ref.attr in ("configured", "configure_at_launch"):
+            ref = ref.value  # ``s3_pickle_io_manager.configured({...})``, ``S3PickleIOManager.configure_at_launch()``
+        qual = ops.qualname(ref, al) if isinstance(ref, (ast.Name, ast.Attribute)) else None
+        if not qual or not qual.startswith(("dagster_aws", "dagster_gcp", "dagster_azure")):
+            return None
+        return _DAGSTER_CLOUD_IO.get(qual.rsplit(".", 1)[-1])
+
+    out: list[Hit] = []
+    for d in walk(tree):
+        if not isinstance(d, ast.Dict):
+            continue
+        for k, v in zip(d.keys, d.values, strict=True):
+            key = ops.literal(k) if k is not None else None
+            kind = manager(v) if isinstance(key, str) else None
+            if kind:
+                out.append(["dagster-io", v.lineno, kind, key])
+    return out
+
+
+def _dagster_model_assets(index: FileIndex) -> dict[str, tuple[str, int]]:
+    """I/O manager key -> (path, line) of the first asset or op of the repository that fits a model and returns it through
+    the manager bound to that key (its ``io_manager_key``, in the decorator or an ``Out``/``AssetOut``; else Dagster's
+    default ``io_manager``)."""
+
+    def build() -> dict[str, tuple[str, int]]:
+        found: dict[str, tuple[str, int]] = {}
+        for e, tree in index.python_files((b"dagster",), ("**/*.py",)):
+            if e.test:
+                continue
+            al, _calls = ops.py_calls(index, e)
+            if not ops.imports_module(al, "dagster"):
+                continue
+            funcs = {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for fn in funcs.values():
+                d = decorator(fn, *_DAGSTER_STEPS)
+                # it fits the model itself or through a local function it calls (an upstream asset's name, often
+                # ``training_data``, says nothing)
+                if d is None or not (fits_model(fn, al) or any(
+                        isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in funcs and funcs[c.func.id] is not fn
+                        and fits_model(funcs[c.func.id], al) for c in walk(fn))):
+                    continue
+                if not any(isinstance(r, ast.Return) and r.value is not None for r in walk(fn)) and not decorator(fn, "multi_asset"):
+                    continue  # an asset that returns nothing hands no model to its I/O manager
+                keys = [ops.literal(n.value) for n in walk(d) if isinstance(n, ast.keyword) and n.arg == "io_manager_key"]
+                for key in [k for k in keys if isinstance(k, str)] or ["io_manager"]:
+                    found.setdefault(key, (e.path, min([x.lineno for x in fn.decorator_list] + [fn.lineno])))
+        return found
+
+    return index.memo("pipeline-tracking:dagster-model-assets", build)  # type: ignore[no-any-return]
+
+
+def _metaflow_s3(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """Metaflow's ``S3`` client putting a file (``with S3(run=self) as s3: s3.put("model.tar.gz", data)``): a model put
+    there is kept in S3 (T2: ``["metaflow-store", line, run_scoped]``); data put under the run's own prefix
+    (``S3(run=self)``) is that run's version of the data (D1: ``["metaflow", line]``)."""
+    scopes: list[tuple[str, bool, list[ast.stmt]]] = []  # (client name, run-scoped, the statements it is used in)
+    for n in walk(tree):
+        if isinstance(n, (ast.With, ast.AsyncWith)):
+            for item in n.items:
+                if isinstance(item.optional_vars, ast.Name) and _metaflow_client(item.context_expr, al):
+                    scopes.append((item.optional_vars.id, _run_scoped(item.context_expr), n.body))
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for a in walk(n):
+                if isinstance(a, ast.Assign) and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) \
+                        and _metaflow_client(a.value, al):
+                    scopes.append((a.targets[0].id, _run_scoped(a.value), n.body))
+    if not scopes:
+        return []
+    strings_of = {n.targets[0].id: v for n in walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                  and isinstance(n.targets[0], ast.Name) and isinstance(v := ops.literal(n.value), str)}
+    model: Hit | None = None
+    data: Hit | None = None
+    for name, run_scoped, body in scopes:
+        for c in (x for stmt in body for x in walk(stmt)):
+            if not (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr in ("put", "put_files", "put_many")
+                    and isinstance(c.func.value, ast.Name) and c.func.value.id == name and c.args):
+                continue
+            texts: list[str] = []
+            for x in walk(c.args[0]):
+                if isinstance(x, ast.Constant) and isinstance(x.value, str):
+                    texts.append(x.value)
+                elif isinstance(x, ast.Name):
+                    texts += [x.id, strings_of.get(x.id, "")]
+                elif isinstance(x, ast.Attribute):
+                    texts.append(x.attr)
+            named = {w for t in texts for w in words(t)}
+            if model is None and (named & _MODEL_KEY_WORDS or any(t.lower().endswith(MODEL_EXT) for t in texts)):
+                model = ["metaflow-store", c.lineno, run_scoped]
+            elif data is None and run_scoped and named & _DATA_KEY_WORDS:
+                data = ["metaflow", c.lineno]
+    return [h for h in (model, data) if h is not None]
+
+
+def _metaflow_client(value: ast.AST, al: dict[str, str]) -> bool:
+    return isinstance(value, ast.Call) and (ops.qualname(value.func, al) or "") == "metaflow.S3"
+
+
+def _run_scoped(value: ast.AST) -> bool:
+    """``S3(run=self)``: keys under the run's own prefix of the datastore (``S3(s3root=...)`` is one fixed location)."""
+    return isinstance(value, ast.Call) and any(k.arg == "run" for k in value.keywords)
 
 
 def _data_link(tree: ast.Module) -> list[Hit]:
@@ -532,21 +708,26 @@ def _metric_definitions(calls: list[ops.PyCall]) -> list[Hit]:
 
 
 def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None]:
-    """A decorated function cited from its first decorator (``@step``) to the end of its signature, where its output
-    types are declared: (first line, last line, snippet); the line alone when no decorator stands above it."""
+    """A step function cited from its decorators that carry settings on one line (``@step(enable_cache=False)``; a bare
+    ``@step`` stays in the context) to the end of its signature, where its output types are declared: (first line, last
+    line, snippet: those decorators, the ``def`` line and up to two lines declaring outputs, ``-> ...``/``Annotated[...]``)."""
     if not (0 < line <= len(lines)):
         return line, None, None
     start = line
     while start > 1 and lines[start - 2].lstrip().startswith("@"):
         start -= 1
+    decorators = [ln.strip() for ln in lines[start - 1 : line - 1]]
+    if not any("(" in d for d in decorators):
+        start, decorators = line, []
     end = line
     while end < len(lines) and end - line < 8 and not lines[end - 1].split("#", 1)[0].rstrip().endswith(":"):
         end += 1
-    if start == line:
-        return line, None, None
-    shown = [ln.strip() for ln in lines[start - 1 : end]]
-    snippet = "\n".join(shown if len(shown) <= 3 else [*shown[:2], shown[-1]])
-    return start, end, snippet
+    sig = [ln.strip() for ln in lines[line - 1 : end]]
+    outputs = [ln for ln in sig[1:] if "->" in ln or "Annotated[" in ln or "Output[" in ln]
+    if not outputs and "->" not in sig[0] and len(sig) > 1:
+        outputs = sig[-1:]
+    snippet = "\n".join([*decorators, sig[0], *outputs[:2]])
+    return start, end if end > start else None, snippet
 
 
 def _zenml_data(tree: ast.Module) -> list[Hit]:
@@ -562,14 +743,41 @@ def _zenml_data(tree: ast.Module) -> list[Hit]:
             ingest.append(fn)
     # the step that fetches the training data before one that fetches data to predict on (``fetch_batch_inference_data``)
     ingest.sort(key=lambda fn: (not words(fn.name) & {"train", "training"}, bool(words(fn.name) & _INFERENCE_WORDS)))
-    return [["zenml-data", fn.lineno, bool(synthetic_source(fn))] for fn in ingest[:1]]
+    return [["zenml-data", fn.lineno, bool(synthetic_source(fn)), bool(words(fn.name) & _INFERENCE_WORDS)] for fn in ingest[:1]]
+
+
+_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "validate", "validation", "test", "metrics", "score", "scoring"})
 
 
 def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """The first ZenML metadata call of a step, one logging its run's metrics first (``log_metadata(metadata=metrics)`` in
+    a step that trains or evaluates): the last field says whether it does; a step's lineage or environment record
+    (``{"source": ...}``) does not."""
+    found: list[Hit] = []
     for fn in walk(tree):
         if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
             continue
         for c in walk(fn):
             if isinstance(c, ast.Call) and call_tail(c) in _ZENML_CALLS and (ops.qualname(c.func, al) or "").startswith("zenml"):
-                return [["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name)]]
-    return []
+                # metrics of the step's own run: a step that trains, fits or evaluates (not a copy of another run's
+                # metrics in a model-import step, ``log_cross_workspace_metadata``)
+                metric = _metric_metadata(fn, c) and (trainingish(fn.name) or fits_model(fn, al) or bool(words(fn.name) & _EVAL_WORDS))
+                hit = ["zenml", c.lineno, trainingish(fn.name), fits_model(fn, al) or trainingish(fn.name), metric]
+                if metric:
+                    return [hit]
+                found = found or [hit]
+    return found
+
+
+def _metric_metadata(fn: ast.AST, call: ast.Call) -> bool:
+    """Does a ZenML metadata call log metrics: its ``metadata`` is named for metrics (``metrics``, ``eval_scores``) or is a
+    dict (written in the call, or assigned to the name it passes in the step) with a metric among its keys?"""
+    arg = kwarg(call, "metadata") or (call.args[0] if call.args else None)
+    if isinstance(arg, ast.Name):
+        if words(arg.id) & (METRIC_WORDS | {"eval", "evaluation", "performance"}):
+            return True
+        given = [n.value for n in walk(fn) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)]
+        arg = given[-1] if given else None
+    if isinstance(arg, ast.Dict):
+        return any(isinstance(k, ast.Constant) and isinstance(k.value, str) and words(k.value) & METRIC_WORDS for k in arg.keys)
+    return arg is None or not isinstance(arg, ast.Dict)  # a value read elsewhere: not known to be something else

@@ -10,6 +10,7 @@ from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
     automation_mentions,
     calls,
+    calls_training,
     dataflow,
     decorator,
     documented,
@@ -40,6 +41,8 @@ class PythonPipelines(Detector):
     id = "python.pipelines"
     questions = ("D3", "M1")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"metaflow", b"zenml", b"flytekit", b"luigi")
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -75,6 +78,9 @@ class PythonPipelines(Detector):
                         n, edges = dataflow(fn, steps[mod])
                         training = training_code(fn, funcs) or trainingish(fn.name)
                         training_pipes |= {fn.name} if training else set()
+                        # ``tasks`` when its steps call training (``model = train_model(X, y)``), ``name`` when only its
+                        # names and strings say training (a champion/challenger or model-import pipeline): D3 leads with the former
+                        trains = {"trains": "tasks" if calls_training(fn, funcs) else "name"} if training else {}
                         # a training step that takes nothing in loads its own data: the edges after it are no lineage
                         if n >= 2 and edges and not unfed_training(fn, steps[mod]):
                             # every first step makes its data up and reads none: no raw data enters (weak, below D3)
@@ -83,7 +89,7 @@ class PythonPipelines(Detector):
                             # cited at the edge into its training step (``model = trainer(data=data)``), not at its ``def``
                             yield self.found("pipeline.dag", index, e.path, edge_line(fn, steps[mod]) or fn.lineno,
                                              strength=Strength.WEAK if made_up else Strength.MEDIUM,
-                                             attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training,
+                                             attrs={"tool": mod.replace("kit", ""), "steps": n, "training": training, **trains,
                                                     **({"scoring": True} if not training and scores_only(fn, funcs) else {}),
                                                     **({"synthetic": True, "synthetic_input": ", ".join(sorted({invented[s] for s in sources}))}
                                                        if made_up else {})})

@@ -14,7 +14,7 @@ from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, wo
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import made_up_metrics, synthetic_source
 from mlscan.facts.pyast import walk
-from mlscan.facts.pyeval import Flags, configured, guarded_off
+from mlscan.facts.pyeval import UNKNOWN, Flags, configured, guarded_off, project_flag
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -317,9 +317,13 @@ class _Unset(Flags):
         super().__init__(index, tree)
         self.asked: list[str] = []
 
-    def _key(self, key: str, default: Any) -> Any:
+    def _key(self, key: str, default: Any, project: bool = True) -> Any:
         self.asked.append(key)
         return default
+
+    def _passed(self, function: str, param: str, position: int) -> Any:
+        self.asked.append(f"{function}({param})")  # what callers pass is read in other modules: at the visit
+        return UNKNOWN
 
 
 def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
@@ -402,7 +406,9 @@ def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[as
 def _all_guarded_off(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall], fact: dict[str, Any]) -> bool:
     """Is every tracker call only reached behind an opt-in flag that defaults off? The file fact's answer while no config
     or automated command sets a flag it asked about; else evaluated again on the tree with what they set."""
-    if fact["off"] is not None and all(configured(index, k) is None for k in fact["keys"]):
+    keys = fact["keys"]
+    if fact["off"] is not None and all(configured(index, k) is None for k in keys) and not any(
+            "(" in k or project_flag(index, k) is not UNKNOWN for k in keys):
         return bool(fact["off"])
     tree = index.python(e.path)
     if tree is None:

@@ -64,6 +64,9 @@ _CONDITION = lazy_re(r"""^["']?(?:if|condition)["']?\s*:\s*\S""")
 _PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG)\.(?:debug|info|warning|warn|error|exception|critical|log)\(|"""
                   r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
 _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
+# a document's schema reference (``$schema: https://.../data.schema.json``, ``"$schema": "..."``): which format the file
+# follows, not what it declares
+_SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 # a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
 # ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
@@ -77,7 +80,7 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 
 def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
-    block, a table header, a step/object name, a format-version header, a block opener (``def f():``), a CI
+    block, a table header, a step/object name, a format-version header or schema reference, a block opener (``def f():``), a CI
     step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
@@ -97,7 +100,7 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     if _WORD_ITEM.match(code) and _structured(path):
         return word_items  # ``- schedules``: a one-word item means what its key says (``only:``), cited with it (``with_key``)
     return bool(
-        _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code)
+        _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code) or _SCHEMA_REF.match(code)
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
     )
 
@@ -851,7 +854,7 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
 # template sources are not here: the index renders a template repository's templates (they are its product) and
 # skips them elsewhere; a CI system's ``templates/`` folder holds the pipelines it runs
 _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
-                        "playground", "issue_template"})
+                        "playground", "issue_template", "_templates", "_template"})  # (a package's ``_templates/``: files it renders for its users)
 # words of a code file's name that make it a try-out (``flow_playground.py``, ``demo_assets.py``, ``sandbox_dag.py``)
 _DEMO_STEMS = frozenset({"playground", "demo", "demos", "sandbox", "scratch", "scratchpad"})
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
@@ -976,6 +979,8 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     rest = [ln.strip() for ln in snippet.splitlines()[1:] if ln.strip()]
     if rest and _KEY_OPENER.match(first.strip()) and all(_WORD_ITEM.match(ln) for ln in rest) and _structured(kind_path):
         return ""  # a key shown with its one-word items (``only:`` ``- schedules``): together they say what runs when
+    if rest and _KEY_OPENER.match(first.strip()) and _NAMED_BY.match(rest[0]) and _structured(kind_path):
+        return ""  # a block shown with the name it is given (``environment:`` ``name: production``): together they name it
     caveats = ev.caveats if isinstance(ev, Evidence) else ev.get("caveats") or ()
     if is_bare(first, kind_path) and not (_ECHO.match(first.strip()) and any(str(c).startswith("stub") for c in caveats)):
         return f"bare line {first.strip()[:60]!r}"  # (a stub's ``echo "deploying"`` is what the step does: its evidence)
@@ -999,5 +1004,7 @@ _STEP_REFERENCE = lazy_re(r"""^-\s+["']?\w+_key["']?\s*:\s*\S""")
 # a keyword argument written as PEP 8 writes one (no spaces around ``=``, unlike an assignment) and followed by more
 # arguments: ``prediction_col="prediction",`` alone says nothing of the call it configures
 _KEYWORD_SETTING = lazy_re(r"^\w+=(?!=).*,\s*(?:#.*)?$")
+# the ``name:`` of a block, shown under its key (a GitHub job's ``environment:`` mapping)
+_NAMED_BY = lazy_re(r"""^["']?name["']?\s*:\s*\S""")
 # one quoted word and its comma, alone on a line of a flow list (``'run',``)
 _LONE_WORD = lazy_re(r"""^(['"])[^'"\s]*\1\s*,\s*$""")

@@ -13,11 +13,11 @@ from mlscan.ci import CiJob, CiStep
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
-from ..ci.shell import word_may_hold
+from ..ci.shell import split_commands, word_may_hold
 from ..lazyre import lazy_re
 from . import hcl, served
 from .commands import Cmd, head, is_install, python_target, segments, words
-from .orchestration import call_names, dotted, trainingish
+from .orchestration import call_names, dotted, inferenceish, trainingish
 
 # CI triggers that run a job without a person starting it
 AUTOMATIC = frozenset({"push", "pull_request", "schedule", "tag", "pipeline", "gitops", "release", "merge_group", "workflow_run"})
@@ -300,6 +300,18 @@ ACTIONS = {
     "appleboy/ssh-action": "vm", "easingthemes/ssh-deploy": "vm",
 }
 NOT_DEPLOY = lazy_re(r"pages|gh-pages|docs?\b|mkdocs|sphinx|pypi|npm|release-drafter|storybook|wiki", re.I)
+# Deploys of an orchestrator's own code: a Dagster+ code location (the ``dagster-cloud`` CLI and GitHub action, ``dg plus
+# deploy``) or an Astronomer Airflow deployment (``astro deploy``, its action). They ship the pipeline definitions, which
+# train and store models when they run; no model and no serving service goes out with them (as a platform's Helm chart,
+# ``_PLATFORM_CHART``, is infrastructure)
+_ORCHESTRATOR_ACTION = lazy_re(r"^(dagster-io/dagster-cloud-action|astronomer/deploy-action)(/|@|$)", re.I)
+_ORCHESTRATOR_CLI = lazy_re(r"(^|[\s;&|(])(dagster-cloud\s+(ci|serverless|workspace|deployment)\b|dg\s+plus\s+deploy\b|astro\s+deploy\b)")
+
+
+def orchestrator_code_deploy(step: CiStep) -> bool:
+    """Does a CI step ship an orchestrator's code (``_ORCHESTRATOR_ACTION``, ``_ORCHESTRATOR_CLI``) rather than a model?"""
+    return bool(step.uses and _ORCHESTRATOR_ACTION.search(step.uses.strip())
+                or step.command and _ORCHESTRATOR_CLI.search(step.command))
 TASKS = {
     "helmdeploy": "helm", "kubernetesmanifest": "k8s", "kubernetes": "k8s", "azurewebapp": "app-service", "azurewebappcontainer": "app-service",
     "azurermwebappdeployment": "app-service", "azurefunctionapp": "app-service", "azurefunctionappcontainer": "app-service",
@@ -346,7 +358,7 @@ def deploy_uses(step: CiStep) -> str | None:
                 and not re.search(r"deploy|apply|up\b", with_.get("args", "") + with_.get("command", "")):
             return None
         return ACTIONS[low]
-    if NOT_DEPLOY.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
+    if NOT_DEPLOY.search(low) or _ORCHESTRATOR_ACTION.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
         return None
     if re.search(r"deploy|rollout|release-to|upgrade-helm|create-or-update-resource", low):  # orbs, pipes, other actions
         for key, target in (("helm", "helm"), ("kube", "k8s"), ("eks", "k8s"), ("gke", "k8s"), ("aks", "k8s"), ("ecs", "container-service"),
@@ -360,8 +372,14 @@ def deploy_uses(step: CiStep) -> str | None:
 
 
 def placeholder_deploy(step: CiStep) -> bool:
-    """An echo/no-op step that claims to deploy (``run: echo "Deploying model..."``)."""
-    return step.placeholder and bool(re.search(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\brelease\b|\bpromot", f"{step.name} {step.command}", re.I))
+    """An echo/no-op step that claims to deploy (``run: echo "Deploying model..."``). A step whose every line writes the
+    job's summary or outputs (``echo "## Deployed" >> $GITHUB_STEP_SUMMARY``) reports on the job; it claims nothing."""
+    return step.placeholder and bool(re.search(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\brelease\b|\bpromot", f"{step.name} {step.command}", re.I)) \
+        and not all(_JOB_REPORT.search(c) for c in split_commands(step.command))
+
+
+# GitHub Actions' job summary, step outputs and environment files (docs: "Workflow commands", "Adding a job summary")
+_JOB_REPORT = lazy_re(r""">>?\s*["']?\$\{?(?:GITHUB_STEP_SUMMARY|GITHUB_OUTPUT|GITHUB_ENV)\}?["']?\s*$""")
 
 
 # ------------------------------------------------------------------ images
@@ -643,6 +661,20 @@ def training_command(text: str) -> bool:
     return trainingish(" ".join(x for x in prog if not _DATA_FILE.search(x)))
 
 
+def selects_other_task(text: str) -> bool:
+    """Do a command's argument values select a task other than training (``python run.py --pipeline batch_inference``,
+    ``python main.py predict``)? A dispatcher's code reaches training, but the run asks for inference, scoring or
+    monitoring. Option names (``--batch-size``) and data files are not read; a value naming training keeps it training."""
+    w = words(text)
+    rest = w[1:]
+    if head(w).startswith("python"):
+        while rest and rest[0].startswith("-") and rest[0] != "-m":
+            rest = rest[1:]  # python -u
+        rest = rest[2:] if rest[:1] == ["-m"] else rest[1:]  # the program itself
+    vals = [x for x in rest if not x.startswith("-") and not _DATA_FILE.search(x)]
+    return inferenceish(*vals) and not trainingish(*vals)
+
+
 # ------------------------------------------------------------------ deploys through IaC and SDKs
 
 SERVING_TF = lazy_re(
@@ -744,6 +776,8 @@ def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
     tree = index.python(e.path) if e and e.suffix == ".py" else None
     if tree is None or e is None:
         return None
+    if _uploads_space(tree):
+        return "hf-spaces"
     sdk = sdk_of(tree)
     if sdk is None:
         return None
@@ -788,6 +822,34 @@ def promoted_stages(tree: ast.Module) -> set[str]:
             return set()
         out.update(str(v.value) for v in values)  # type: ignore[attr-defined]
     return out
+
+
+_SPACE_UPLOADS = frozenset({"upload_folder", "upload_file", "upload_large_folder", "create_commit"})
+
+
+def _uploads_space(tree: ast.Module) -> bool:
+    """A ``huggingface_hub`` program that uploads to a Space (``HfApi().upload_folder(..., repo_type="space")``) or restarts
+    one (``restart_space``): the Space rebuilds and serves the app it was given (Hugging Face's "Manage your Space" docs)."""
+    if not any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+            (a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0] == "huggingface_hub" for a in n.names) for n in walk(tree)):
+        return False
+    for n in walk(tree):
+        if isinstance(n, ast.Call):
+            tail = dotted(n.func).rsplit(".", 1)[-1]
+            if tail == "restart_space" or tail in _SPACE_UPLOADS and any(
+                    k.arg == "repo_type" and isinstance(k.value, ast.Constant) and k.value.value == "space" for k in n.keywords):
+                return True
+    return False
+
+
+# a package published to a package index (PyPI through pypa's action, twine or a build tool's publish command; npm; conda)
+_PACKAGE_ACTION = lazy_re(r"^(pypa/gh-action-pypi-publish|js-devtools/npm-publish)\b", re.I)
+_PACKAGE_CLI = lazy_re(r"\b(twine\s+upload|(poetry|uv|flit|hatch|pdm)\s+publish|npm\s+publish|anaconda\s+upload|maturin\s+(publish|upload))\b")
+
+
+def publishes_package(job: CiJob) -> bool:
+    """Does a CI job upload a package to a package index?"""
+    return any(s.uses and _PACKAGE_ACTION.search(s.uses) or s.command and _PACKAGE_CLI.search(s.command) for s in job.steps)
 
 
 def sdk_of(tree: ast.Module) -> str | None:
