@@ -93,7 +93,7 @@ def test_e2_leads_with_the_module_logging_metrics_by_name_before_an_autolog_run_
 
 _LAKEHOUSE = """\
     from databricks.sdk import WorkspaceClient
-    from databricks.sdk.service.catalog import MonitorInferenceLog, MonitorInferenceLogProblemType
+    from databricks.sdk.service.catalog import MonitorCronSchedule, MonitorInferenceLog, MonitorInferenceLogProblemType
 
 
     def create_monitor(workspace: WorkspaceClient, table: str, schema: str) -> None:
@@ -107,6 +107,8 @@ _LAKEHOUSE = """\
                 granularities=["1 day"],
                 label_col="label",
             ),
+            # (refreshed on its own schedule: a monitor nothing refreshes watches nothing in operation, session 14 accD)
+            schedule=MonitorCronSchedule(quartz_cron_expression="0 0 6 * * ?", timezone_id="UTC"),
         )
 
 
