@@ -653,7 +653,10 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
                     and _inside_call(lines, e.line, j):
                 hit = replace(hit, context=f"in {head[:80]})")  # an argument of the multi-line call the item cited: the call
             return hit
-    if statement:  # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
+    # a ``with`` block's set-up on the statement just above it (``mlflow.autolog()`` before ``with mlflow.start_run():``)
+    with_block = e.path.endswith(".py") and head.startswith(("with ", "async with ")) and head.endswith(":")
+    if statement or with_block:
+        # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
         for j in range(e.line - 1, max(0, e.line - LOOKAHEAD) - 1, -1):
             text = lines[j - 1]
             st = text.strip()
@@ -663,6 +666,8 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
                 break
             if pattern.search(text[:SEARCH_CHARS]):
                 return _hint_item(lines, e, j, fact)
+            if with_block:
+                break  # only the statement right above a ``with`` sets it up
     return None
 
 

@@ -107,6 +107,7 @@ _LAKEHOUSE = """\
                 granularities=["1 day"],
                 label_col="label",
             ),
+            # (refreshed on its own schedule: a monitor nothing refreshes watches nothing in operation, session 14 accD)
             schedule=MonitorCronSchedule(quartz_cron_expression="0 0 6 * * ?", timezone_id="UTC"),
         )
 

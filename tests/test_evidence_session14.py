@@ -5,6 +5,7 @@ a near miss."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -129,28 +130,39 @@ def test_o2_cites_the_monitor_create_call_with_its_prediction_column(tmp_path: P
     o2 = qs["O2"]
     assert o2["answer"] == "yes"
     lead = o2["evidence"][0]
-    # the deciding line (the predictions the monitor profiles) in the call it configures
+    # the deciding line (the predictions the monitor profiles) in the call it configures (O2's line hint), the monitor's
+    # creation beside it (O1 leads with that)
     assert (lead["path"], lead["line"]) == ("monitoring/create_monitor.py", 14)
-    assert lead["snippet"].strip() == 'prediction_col="prediction",'
-    assert lead["context"] == "in w.quality_monitors.create(inference_log=MonitorInferenceLog(...))"
+    assert lead["snippet"].splitlines()[0].strip() == 'prediction_col="prediction",'
+    assert lead["context"].startswith("in w.quality_monitors.create(")
     assert not leading_problem(lead)
-    assert leading_problem({**lead, "context": ""})
+    assert leading_problem({**lead, "snippet": 'prediction_col="prediction",', "context": ""})
+    assert any(e["line"] == 8 and e["snippet"].startswith("w.quality_monitors.create(") for e in o2["evidence"][1:])
+    assert _lead(qs["O1"]) != _lead(o2)
 
 
-def test_keyword_argument_check_and_near_misses(tmp_path: Path) -> None:
+def test_keyword_argument_check_and_near_misses() -> None:
     assert leading_problem({"path": "m.py", "snippet": 'prediction_col="prediction",'})
     # near misses: an assignment (spaces around ``=``), a call on one line, an argument shown with its call
     assert not leading_problem({"path": "m.py", "snippet": "predictor = model.deploy(instance_type='ml.c5.xlarge',"})
     assert not leading_problem({"path": "m.py", "snippet": "explainer = shap.TreeExplainer(model=regressor)"})
     assert not leading_problem({"path": "m.py", "snippet": 'w.quality_monitors.create(\n    prediction_col="prediction",'})
     assert not leading_problem({"path": "m.py", "snippet": 'prediction_col="prediction",', "context": "in w.quality_monitors.create(...)"})
-    # a keyword argument of a call opened on a line with other arguments has no opener of its own: cited as it was
-    qs = _scan(tmp_path / "r", {"monitoring/create_monitor.py": _MONITOR.replace(
-        "        w.quality_monitors.create(\n            table_name=", "        w.quality_monitors.create(table_name=").replace(
-        "            inference_log=MonitorInferenceLog(\n                problem_type=",
-        "            inference_log=MonitorInferenceLog(problem_type="), ".github/workflows/monitor.yml": _MONITOR_CI})
-    lead = qs["O2"]["evidence"][0]
-    assert lead["snippet"].strip().startswith("prediction_col=") and not lead["context"]
+
+
+def test_a_keyword_argument_is_read_in_its_call() -> None:
+    """``_focus_one``'s context for a keyword argument line: the statement's call and the nested one holding it; near
+    misses: an assignment, a call opened on a line with other arguments (no opener of its own)."""
+    from mlscan.evidence import _keyword_item
+
+    lines = textwrap.dedent(_MONITOR).splitlines()
+    e = Evidence("m.py", 14, lines[13], "monitoring.python")
+    assert _keyword_item(lines, e, 14).context == "in w.quality_monitors.create(inference_log=MonitorInferenceLog(...))"
+    assert _keyword_item(lines, e, 7) is None  # ``w = WorkspaceClient()``: a statement
+    one_line = [ln.replace("create(", "create(table_name=t,") if ln.strip() == "w.quality_monitors.create(" else ln for ln in lines]
+    one_line = [ln for ln in one_line if not ln.strip().startswith("table_name=")]
+    at = next(i for i, ln in enumerate(one_line, 1) if "prediction_col" in ln)
+    assert _keyword_item(one_line, Evidence("m.py", at, one_line[at - 1], "t"), at) is None
 
 
 # ---------------------------------------------------------------- D3: a task's dependency, with the task that waits
@@ -789,3 +801,52 @@ def test_e1_a_switch_the_project_sets_or_no_switch_stays_yes(tmp_path: Path, var
     e1 = _scan(tmp_path / "r", {"src/train.py": code, "train.yaml": config})["E1"]
     assert e1["answer"] == "yes"
     assert not any(c.startswith("optional") for c in e1["evidence"][0]["caveats"])
+
+
+# ---------------------------------------------------------------- E2: autolog set up just above E1's run
+
+# MLflow's autolog quick start: autolog switched on, then the run opened around the fit
+_AUTOLOG = """\
+    import mlflow
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+
+    def train(df: pd.DataFrame) -> None:
+        mlflow.autolog()
+        # fit in a tracked run
+        with mlflow.start_run() as run:
+            model = LinearRegression().fit(df.drop(columns=["y"]), df["y"])
+            print(run.info.run_id, model.score(df.drop(columns=["y"]), df["y"]))
+
+
+    if __name__ == "__main__":
+        train(pd.read_csv("data/train.csv"))
+    """
+
+_AUTOLOG_CI = """\
+    name: train
+    on:
+      push:
+        branches: [main]
+    jobs:
+      train:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python src/train.py
+    """
+
+
+def test_e2_cites_autolog_above_the_run_e1_cites(tmp_path: Path) -> None:
+    qs = _scan(tmp_path / "r", {"src/train.py": _AUTOLOG, ".github/workflows/train.yml": _AUTOLOG_CI})
+    assert qs["E1"]["answer"] == "yes" and qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E1"]) == ("src/train.py", 9)
+    assert _lead(qs["E2"]) == ("src/train.py", 7)  # what logs the metrics the runs are compared by
+
+
+def test_e2_autolog_further_up_is_not_the_run_s_set_up(tmp_path: Path) -> None:
+    """Near miss: a statement between them: only the statement right above a ``with`` is read as its set-up."""
+    code = _AUTOLOG.replace("        # fit in a tracked run\n", "        df = df.dropna()\n")
+    qs = _scan(tmp_path / "r", {"src/train.py": code, ".github/workflows/train.yml": _AUTOLOG_CI})
+    assert _lead(qs["E2"]) == _lead(qs["E1"]) == ("src/train.py", 9)
