@@ -128,6 +128,8 @@ class AirflowDag(Detector):
     id = "airflow.dag"
     questions = ("M1", "D3", "M4")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"airflow",)
     signals = ("schedule.training", "pipeline.dag", "retrain.trigger", "gate.metric")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -148,6 +148,8 @@ class ArgoWorkflow(Detector):
     id = "argo.workflow"
     questions = ("D3", "M1", "M2")
     globs = ops.YAML_GLOBS
+    needs = ops.YAML_GLOBS
+    needs_text = (b"apiVersion",)
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger", "deploy.automated")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

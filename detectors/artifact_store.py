@@ -4,7 +4,8 @@ endpoints), and models the training code logs to a remote MLflow tracking server
 who can reach it: a tracking URI set to a server in the code, or given to the run by CI, compose or a container
 environment; a local ``mlruns``/SQLite store, a localhost server or the compose file's own MLflow server with a local
 SQLite/file store is no central store), and the outputs an Azure ML
-training job writes to a named datastore path (``path: azureml://datastores/<store>/paths/...``); feeds T2."""
+training job writes to a named datastore path (``path: azureml://datastores/<store>/paths/...``), and the released models a
+model zoo file lists for the library's model manager to download (``mlscan.facts.model_zoo``); feeds T2."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, sagemaker_artifacts, tracking
+from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.placeholders import placeholder_value
@@ -65,7 +67,7 @@ class ArtifactStore(Detector):
 
     id = "artifact.store"
     questions = ("T2",)
-    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *tracking.ENV_TEXT_GLOBS, *tracking.DOCKERFILES)
+    globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *tracking.ENV_TEXT_GLOBS, *tracking.DOCKERFILES)
     signals = ("artifact.store",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -118,6 +120,11 @@ class ArtifactStore(Detector):
         yield from self._helper_uploads(index, once)
         yield from self._server_models(index, once)
         yield from self._azureml_outputs(index, once)
+        for zoo in model_zoos(index):  # released models downloaded from where the zoo file lists them, by the model manager
+            if once(zoo.path, "model-zoo"):
+                yield self.found("artifact.store", index, zoo.path, zoo.line, strength=Strength.MEDIUM,
+                                 extra=(self.evidence(index, zoo.loader[0], zoo.loader[1]),),
+                                 attrs={"kind": "release-urls", "how": "model-zoo", "models": zoo.entries, "wired": False})
         for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
             ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)

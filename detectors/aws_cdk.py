@@ -36,6 +36,8 @@ class AwsCdk(Detector):
     id = "aws.cdk"
     questions = ("O1", "O2", "O3", "M1", "T2")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = NEEDLES
     signals = ("monitoring.model", "monitoring.data_drift", "monitoring.model_drift", "monitoring.logging", "alerting.rule", "schedule.training",
                "artifact.store")
 

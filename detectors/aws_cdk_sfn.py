@@ -44,6 +44,8 @@ class AwsCdkStepFunctions(Detector):
     id = "aws.cdk_sfn"
     questions = ("D3", "M2", "T2")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = NEEDLES
     signals = ("pipeline.dag", "deploy.automated", "artifact.store")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

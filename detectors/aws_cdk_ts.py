@@ -46,6 +46,8 @@ class AwsCdkTs(Detector):
     id = "aws.cdk_ts"
     questions = ("D3", "M2", "M4", "T2", "O3")
     globs = ("**/*.ts", "**/*.js")
+    needs = ("**/*.ts", "**/*.js")
+    needs_words = NEEDLES
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "alerting.rule")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -24,6 +24,7 @@ from mlscan.facts.ci_vocab import (
     image_push_command,
     image_push_uses,
     placeholder_deploy,
+    publishes_package,
     python_deploy,
     runs_service,
     serving_infra,
@@ -39,6 +40,7 @@ from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
+_DEPLOY_CLAIM = lazy_re(r"\bdeploy|\brollout\b|\bkubectl\b|\bhelm\b|\bpromot|\bmodel\b|\bendpoint", re.I)
 PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re.I)
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
@@ -234,6 +236,7 @@ class CiDeploy(Detector):
                 repo_built.append(set().union(*(built_images(j) for j in jobs)))
             return repo_built[0]
 
+        package_files = {j.path for j in jobs if publishes_package(j)}
         for job in jobs:
             if not job.applies:
                 continue
@@ -263,7 +266,8 @@ class CiDeploy(Detector):
                     # a call of a reusable deploy workflow is cited at the called workflow's deploy command
                     deploys[(step.path, step.line)] = (target, active, ((hit[0].path, hit[0].line),))
                     chains[(step.path, step.line)] = (*reached_by(hit[0]), called_from((step.path, step.line)))
-                if target or placeholder_deploy(step):
+                if target or placeholder_deploy(step) and not (step.path in package_files and not _DEPLOY_CLAIM.search(f"{step.name} {step.command}")):
+                    # (an echo that announces the release in a workflow publishing a package to PyPI is the package's release)
                     deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
                 registry = image_push_uses(step, job)
                 if registry and active:
@@ -318,7 +322,11 @@ class CiDeploy(Detector):
                                       # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
                                       # runs: the caveat says so, beside a deploy command that reads as active
                                       **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
-                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {})})
+                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {}),
+                                      # ``databricks bundle deploy`` / ``dbx deploy`` puts job definitions in the workspace; it
+                                      # ships a model only with a serving endpoint the bundle declares (a job's own deploy
+                                      # task, or a registry promotion serving loads, is then the deploy that leads)
+                                      **({"ships_model": _databricks_serving(index)} if target == "databricks" else {})})
                 chain = chains.get((path, line), ()) if where else ()
                 if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:
                     chain = (*chain, called_from(caller))  # a reusable workflow's own deploy: how it is reached
@@ -373,3 +381,8 @@ class CiDeploy(Detector):
             yield self.found("governance.approval", index, job.path, at[0] if at else job.line, strength=Strength.WEAK,
                              end_line=at[1] if at else None, snippet=at[2] if at else None,
                              attrs={"kind": "environment", "environment": job.environment, "system": job.system, "job": job.name})
+
+
+def _databricks_serving(index: FileIndex) -> bool:
+    """Does a Databricks bundle of the repository declare a model serving endpoint (``resources.model_serving_endpoints``)?"""
+    return any(index.contains(e.path, (b"model_serving_endpoints",)) for e in index.select(("**/*.yml", "**/*.yaml", "**/*.json")))

@@ -140,6 +140,8 @@ class ClearmlPipeline(Detector):
     id = "clearml.pipeline"
     questions = ("D3", "D1", "T2")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"clearml",)
     signals = ("pipeline.dag", "data.version_logged", "artifact.store")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

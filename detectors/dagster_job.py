@@ -56,6 +56,8 @@ class DagsterJob(Detector):
     id = "dagster.job"
     questions = ("M1", "D3", "M4")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"dagster",)
     signals = ("schedule.training", "pipeline.dag", "retrain.trigger", "gate.metric")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -17,6 +17,7 @@ from mlscan.facts.data_checks import (
     is_called,
     may_check,
     pandera_schemas,
+    prefect_ge_runs,
     quarantine_check,
     raises_outside_handlers,
     real_data,
@@ -34,7 +35,7 @@ from mlscan.model import Finding, Strength
 # Python files worth parsing: those naming a validation library or API that _classify resolves calls into (with the
 # project's Pandera schema names, added at run time) ...
 NEEDLES = (b"great_expectations", b"GreatExpectationsOperator", b"pandera", b"tensorflow_data_validation", b"ExampleValidator",
-           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep")
+           b"deepchecks", b"soda", b"whylogs", b"QualityCheckStep", b"prefect_great_expectations")
 # ... or Pydantic's ``ValidationError`` caught around each row of a table (``row_validation``): the loop over the rows is
 # written in the source, else only what ``may_check`` admits can be found (most such files validate requests or configs)
 ROW_NEEDLES = (b"ValidationError",)
@@ -134,6 +135,12 @@ class DataValidation(Detector):
                         second.discard(tool)
                         if side:
                             second.add(tool)
+            if "great_expectations" not in hits and ops.imports_module(al, "prefect", "prefect_great_expectations"):
+                # a validation task of the flow: it blocks the tasks that take its result (Prefect 1) or raises (the collection)
+                runs = prefect_ge_runs(tree, al)
+                if runs:
+                    line, blocking = next((r for r in runs if r[1]), runs[0])
+                    hits["great_expectations"] = (line, {"runner": "prefect", **({} if blocking else {"result_discarded": True})})
             if "pandera" in second or ("pandera" not in hits and ops.imports_module(al, "pandera")):
                 # pandera's decorators validate a function's arguments or result (``@pa.check_types`` on
                 # ``validate_train``): the check of training data when the only call validates requests

@@ -15,6 +15,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import hcl
 from mlscan.facts.commands import normpath
+from mlscan.facts.databricks_bundles import BUNDLE_NAMES, BUNDLE_VAR, bundle_settings, pause_status, task_code
 from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, dotted, line_of, trainingish, words, yaml_docs
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import file_imports
@@ -22,14 +23,13 @@ from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import replace
 
-_BUNDLE = ("databricks.yml", "databricks.yaml", "bundle.yml")
 _NONBLOCKING = {"dry_run", "dry-run", "dryrun", "disabled", "disable", "off", "warn", "log_only", "report"}
 _BLOCKING = {"enabled", "enable", "enforce", "strict", "on", "block", "fail"}
 
 
 def _included(index: FileIndex) -> Any:
     """A predicate: is a resource file part of a bundle (listed by a bundle's ``include:``)? True when no bundle exists."""
-    bundles = [(e, doc) for e in index.select(tuple(f"**/{n}" for n in _BUNDLE)) for doc in index.yaml(e.path) if isinstance(doc, dict)]
+    bundles = [(e, doc) for e in index.select(tuple(f"**/{n}" for n in BUNDLE_NAMES)) for doc in index.yaml(e.path) if isinstance(doc, dict)]
     if not bundles:
         return lambda e: True
     pats = []
@@ -40,48 +40,21 @@ def _included(index: FileIndex) -> Any:
     return lambda e: any(fnmatch.fnmatchcase(e.vpath, p) for p in pats)
 
 
-_VAR = re.compile(r"\$\{var\.([\w-]+)\}")
-_UNSET = object()
-
-
-def _bundle_settings(index: FileIndex, e: FileEntry) -> list[dict]:
-    """The documents that can declare ``variables``/``targets`` for a bundle job file: the bundle roots (``databricks.yml``)
-    in the job file's folder or above it, and the job file itself."""
-    here = e.vpath.rsplit("/", 1)[0] + "/" if "/" in e.vpath else ""
-    roots = [b for b in index.select(tuple(f"**/{n}" for n in _BUNDLE)) if here.startswith(b.vpath.rsplit("/", 1)[0] + "/" if "/" in b.vpath else "")]
-    paths = dict.fromkeys([*(b.path for b in roots), e.path])
-    return [doc for p in paths for doc in index.yaml(p) if isinstance(doc, dict)]
-
-
-def _var_value(v: Any) -> Any:
-    """A variable's value as written: a scalar (the shorthand) or ``{default: ...}``; a ``lookup`` or a missing default
-    is ``_UNSET`` (only a deploy-time ``--var``/``BUNDLE_VAR_*`` gives it a value)."""
-    if isinstance(v, dict):
-        return v["default"] if "default" in v and not isinstance(v["default"], dict | list) else _UNSET
-    return _UNSET if v is None or isinstance(v, list) else v
-
-
-def _pause_status(value: Any, docs: list[dict]) -> Any:
-    """``pause_status`` with a bundle variable (``${var.schedule_pause_status}``) resolved the way ``bundle deploy`` does:
-    each target's ``variables`` override, else the variable's ``default``. ``PAUSED`` only when every target (or, with no
-    targets, the default) resolves to ``PAUSED``; an unresolvable variable is returned as written (today's reading)."""
-    m = _VAR.fullmatch(value.strip()) if isinstance(value, str) else None
-    if m is None:
-        return value
-    name, default, targets = m.group(1), _UNSET, []
-    for doc in docs:
-        decl = doc.get("variables")
-        if isinstance(decl, dict) and name in decl:
-            default = _var_value(decl[name])
-        if isinstance(doc.get("targets"), dict):
-            targets += [t if isinstance(t, dict) else {} for t in doc["targets"].values()]
-    got = []
-    for t in targets or [{}]:
-        over = t.get("variables")
-        got.append(_var_value(over[name]) if isinstance(over, dict) and name in over else default)
-    if any(g is _UNSET for g in got):
-        return value
-    return "PAUSED" if all(str(g).upper() == "PAUSED" for g in got) else "UNPAUSED"
+def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
+    """The multitask jobs of a dbx deployment file (``conf/deployment.yml``/``.json``, ``dbx deploy`` creates them):
+    ``environments: <env>: workflows|jobs: [...]``, or the older top-level ``<env>: jobs: [...]`` of a ``deployment.*``
+    file; each job once (its first environment's definition), only jobs with a ``tasks`` list."""
+    envs = doc.get("environments")
+    if not isinstance(envs, dict):
+        envs = doc if e.name.split(".", 1)[0] == "deployment" else {}
+    out: dict[str, dict] = {}
+    for env in envs.values():
+        for key in ("workflows", "jobs"):
+            found = env.get(key) if isinstance(env, dict) else None
+            for j in found if isinstance(found, list) else []:
+                if isinstance(j, dict) and isinstance(j.get("tasks"), list) and isinstance(j.get("name"), str):
+                    out.setdefault(j["name"], j)
+    return list(out.values())
 
 
 class _Lined(dict):
@@ -178,6 +151,41 @@ def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
     return None
 
 
+_CONF_FILE = re.compile(r"^(?:file:fuse://|file://)?(?P<path>[\w./-]+\.(?:ya?ml|json))$")
+
+
+def _conf_input(index: FileIndex, e: FileEntry, tasks: list[dict]) -> tuple[str, int, str] | None:
+    """(path, line, structural path) of the first data key (``input_table_name``, ``feature_store_table``) in the config
+    file a training task passes as a parameter (dbx: ``parameters: ["--conf-file", "file:fuse://conf/tasks/train.yml"]``,
+    a path from the project root, the folder holding ``conf/``, or from the deployment file's folder)."""
+    here = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+    bases = dict.fromkeys([here.rsplit("/", 1)[0] if "/" in here else "", here, ""])
+    for t in tasks:
+        if not trainingish(*_task_text(t)):
+            continue
+        for spec in (v for k, v in t.items() if str(k).endswith("_task") and isinstance(v, dict)):
+            for arg in spec.get("parameters") if isinstance(spec.get("parameters"), list) else []:
+                m = _CONF_FILE.match(str(arg).strip())
+                if m is None:
+                    continue
+                for base in bases:
+                    hit = next(iter(index.select((normpath(f"{base}/{m['path']}" if base else m["path"]),))), None)
+                    for doc in index.yaml(hit.path) if hit is not None and not hit.name.endswith(".json") else []:
+                        for d in _dicts(doc):
+                            for k, v in d.items():
+                                w = words(str(k))
+                                if w & _DATA_WORDS and not w & _NOT_DATA_WORDS and isinstance(v, str) and v.strip() and (ln := line_of(d, k)):
+                                    return hit.path, ln, f"{t.get('task_key', '?')}.conf.{k}"
+    return None
+
+
+def _dicts(doc: Any, depth: int = 0) -> Iterator[dict]:
+    if isinstance(doc, dict) and depth < 6:
+        yield doc
+        for v in doc.values():
+            yield from _dicts(v, depth + 1)
+
+
 def _gate_mode(params: dict) -> tuple[Any, bool] | None:
     """(key, blocking) when a parameter switches a validation step between enforcing and dry-running."""
     for k, v in params.items():
@@ -193,19 +201,6 @@ def _gate_mode(params: dict) -> tuple[Any, bool] | None:
 _SERVING_CALLS = {"create", "create_and_wait", "update_config", "update_config_and_wait", "create_provisioned_throughput_endpoint"}
 # MLflow deployments client for Databricks (``get_deploy_client("databricks").create_endpoint``)
 _DEPLOY_CLIENT_CALLS = {"create_endpoint", "update_endpoint"}
-
-
-def _task_code(index: FileIndex, base: str, target: str) -> FileEntry | None:
-    """The Python file a task's ``python_file``/``notebook_path`` names, relative to the file declaring the task (a
-    source notebook's path may leave out ``.py``)."""
-    if "${" in target or "{{" in target:
-        return None
-    for rel in (target,) if target.endswith(".py") else (f"{target}.py",):
-        cand = normpath(f"{base}/{rel}" if base and not rel.startswith("/") else rel.lstrip("/"))
-        hit = next(iter(index.select((cand,))), None)
-        if hit is not None:
-            return hit
-    return None
 
 
 def _deploy_call(tree: ast.Module) -> int | None:
@@ -254,37 +249,43 @@ class DatabricksJobs(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         included = _included(index)
         jobs: list[tuple[FileEntry, str, dict, Any]] = []
+        dbx_files: set[str] = set()  # dbx deployment files: ``dbx deploy`` creates their jobs, whatever a bundle includes
         # a job is ``resources.jobs`` or a ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``: a file naming
         # none of those keys (an Argo or Tekton DAG's ``tasks``, a compiled pipeline) holds none
-        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger")):
+        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger", b"workflows")):
             res = doc.get("resources") if isinstance(doc, dict) else None
             found = res.get("jobs") if isinstance(res, dict) else None
             if isinstance(found, dict):
                 jobs += [(e, str(k), v, found) for k, v in found.items() if isinstance(v, dict)]
+            elif isinstance(doc, dict) and (dbx := _dbx_jobs(e, doc)):
+                jobs += [(e, str(j.get("name", "")), j, None) for j in dbx]
+                dbx_files.add(e.path)
             elif isinstance(doc, dict) and isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc):
                 jobs.append((e, str(doc.get("name", "")), doc, None))
         jobs += _terraform_jobs(index)
-        training_jobs = {k for _, k, j, _ in jobs if trainingish(k, str(j.get("name", "")), *(s for t in j["tasks"] if isinstance(t, dict) for s in _task_text(t)))}
+        training_jobs = {k for _, k, j, _ in jobs if trainingish(k, str(j.get("name", "")), *(s for t in j.get("tasks") or [] if isinstance(t, dict) for s in _task_text(t)))}
         for e, key, job, parent in jobs:
-            active = True if e.suffix == ".tf" else included(e)  # Terraform applies its jobs whatever a bundle includes
+            active = True if e.suffix == ".tf" or e.path in dbx_files else included(e)  # Terraform applies its jobs whatever a bundle includes
             tasks = [t for t in job.get("tasks") or [] if isinstance(t, dict)]
             line = line_of(parent, key) if parent is not None else line_of(job)
             st = Strength.STRONG if active else Strength.WEAK
             sched, trig = job.get("schedule"), job.get("trigger")
-            docs = _bundle_settings(index, e) if parent is not None and any(
-                isinstance(x, dict) and _VAR.search(str(x.get("pause_status", ""))) for x in (sched, trig)) else []
+            docs = bundle_settings(index, e) if parent is not None and any(
+                isinstance(x, dict) and BUNDLE_VAR.search(str(x.get("pause_status", ""))) for x in (sched, trig)) else []
             if key in training_jobs and isinstance(sched, dict) and sched.get("quartz_cron_expression"):
-                on = active and str(_pause_status(sched.get("pause_status", ""), docs)).upper() != "PAUSED"
+                on = active and str(pause_status(sched.get("pause_status", ""), docs)).upper() != "PAUSED"
                 yield self.found("schedule.training", index, e.path, line_of(sched, "quartz_cron_expression"), strength=st if on else Strength.WEAK,
                                  attrs={"tool": "databricks", "job": key, "cron": str(sched["quartz_cron_expression"]), "active": on, "trigger": "cron"})
             if key in training_jobs and isinstance(trig, dict) and any(k in trig for k in ("file_arrival", "table_update", "table")):
-                on = active and str(_pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
+                on = active and str(pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
                 yield self.found("retrain.trigger", index, e.path, line_of(job, "trigger"), strength=st if on else Strength.WEAK,
                                  attrs={"tool": "databricks", "kind": "data_arrival", "active": on})
             if len(tasks) >= 2 and any(t.get("depends_on") for t in tasks):
                 # the data a task declares it reads (the training task's first): where raw data enters the pipeline
                 data_in = _data_input(tasks)
                 extra = (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="lineage_edge"),) if data_in else ()
+                if not extra and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
+                    extra = (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="lineage_edge"),)
                 yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM, extra=extra,
                                  attrs={"tool": "databricks", "job": key, "steps": len(tasks), "active": active})
             for t in tasks:
@@ -307,7 +308,7 @@ class DatabricksJobs(Detector):
         target = (spec.get("python_file") or spec.get("notebook_path")) if isinstance(spec, dict) else None
         if not isinstance(target, str) or str(spec.get("source", "")).upper() == "GIT":
             return
-        code = _task_code(index, e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", target)
+        code = task_code(index, e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else "", target)
         hit = _deploys(index, code) if code is not None else None
         if hit is None:
             return

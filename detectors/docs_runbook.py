@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.doc_blocks import (
@@ -16,6 +16,7 @@ from mlscan.facts.doc_blocks import (
     commands,
     comments,
     document,
+    missing_file,
     parse,
     planned,
     project_docs,
@@ -57,6 +58,7 @@ _IMPERATIVE = {
 _STEP_WORDS = _IMPERATIVE | {"then", "now", "next", "once", "after", "finally", "first", "if", "when", "we", "you", "to"}
 _INLINE_CODE = lazy_re(r"`([^`]+)`")
 MAX_FILES = 3
+Absent = Callable[[str], bool]  # does a documented command run a script the repository lacks
 
 
 def _candidate(low: str) -> bool:
@@ -86,20 +88,51 @@ def _kinds(low: str) -> tuple[bool, bool]:
     return retrain, rollback
 
 
+# every byte but an ASCII letter or digit, as a space: a page's words (``_page_kinds``)
+_SEPARATE = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+_TRAIN_WORD = lazy_re(rb" (?:train|training|trains|trained) | retrain")
+_ROLLBACK_WORD = lazy_re(rb" (?:roll|revert|restor|downgrad)")
+
+
+def _page_kinds(low: str) -> tuple[bool, bool]:
+    """``_kinds`` by whole words, for lower-cased page text (not a notebook's JSON, whose escapes join letters: ``\\nrollback``).
+    Every pattern a hit needs starts at a word boundary (``\\b``), and the parse turns no letter, digit or ``_`` of a page
+    into a separator's neighbour that was not one: so a hit's first word starts a word of the page here too (any character
+    but an ASCII letter or digit separates, a non-ASCII one too: a superset of the patterns' boundaries). Retraining: a word of ``_TRAIN``, one
+    starting with ``retrain`` (``re-train``: ``re`` and a word starting with ``train``), ``continual``/``continuous``
+    with ``learning``/``training``/``improv...``, ``refresh``/``refreshing`` with ``model``. Rollback: ``rollback``
+    or ``roll-back`` anywhere (a command's word may hold it: ``--auto-rollback``), a word starting with ``roll``,
+    ``revert``, ``restor``, ``downgrad``, or ``undo`` with ``deploy...``/``release``. Pages that are pieces of
+    ``_kinds``'s literals only (``control``, ``constraint``, ``continue``) are not parsed."""
+    if "<!--" in low:
+        return True, True
+    t = b" " + low.encode("ascii", "replace").translate(_SEPARATE) + b" "  # words between single spaces
+    retrain = (_TRAIN_WORD.search(t) is not None or b" re " in t and b" train" in t
+               or b" continu" in t and (b" learning " in t or b" training " in t or b" improv" in t)
+               or (b" refresh " in t or b" refreshing " in t) and b" model " in t)
+    rollback = ("rollback" in low or "roll-back" in low or _ROLLBACK_WORD.search(t) is not None
+                or b" undo " in t and (b" release " in t or b" deploy" in t))
+    return retrain, rollback
+
+
 def _first_word(text: str) -> str:
     m = re.match(r"[\W_]*([A-Za-z-]+)", text)
     return m.group(1).lower() if m else ""
 
 
-def _procedure(blocks: Iterable[Block]) -> str | None:
+def _procedure(blocks: Iterable[Block], absent: Absent = lambda c: False) -> str | None:
     """``commands`` when the blocks hold runnable shell commands, ``steps`` for two or more
-    numbered/imperative list items, else None (a description, not a procedure)."""
+    numbered/imperative list items, else None (a description, not a procedure). A command that runs a script the
+    repository lacks (``absent``) is a claim: it makes no procedure, nor does a step that only calls such scripts."""
     steps = 0
     for b in blocks:
-        if b.is_shell and any(classify(c) in (RUN, INSTALL) for _, c in commands(b)):
+        if b.is_shell and any(classify(c) in (RUN, INSTALL) and not absent(c) for _, c in commands(b)):
             return "commands"
-        if b.kind in (LIST, TEXT) and _inline_commands(b.text):
+        inline = _inline_commands(b.text) if b.kind in (LIST, TEXT) else []
+        if any(not absent(c) for c in inline):
             return "commands"  # "1. `dvc pull` to fetch the data"
+        if inline:
+            continue  # "1. Run `python scripts/rollback.py`" with no such script
         if b.kind == LIST and not b.text.startswith("[") and _first_word(b.text) in _STEP_WORDS:  # "[Install](#install)": a TOC
             steps += 1  # "1. Raw data lands in S3" / "1. **Monitoring**" describe, they do not instruct
     return "steps" if steps >= 2 else None
@@ -154,8 +187,15 @@ class DocsRunbook(Detector):
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         counts = {"docs.retraining": 0, "docs.rollback": 0}
-        for e, where, doc, (retrain, roll_back) in self._documents(index):
-            for signal, hit in (("docs.retraining", _retraining(doc) if retrain else None), ("docs.rollback", _rollback(doc) if roll_back else None)):
+        # each signal keeps its first MAX_FILES documents: once it has them, no document is read, lowered or parsed for it
+        # (Azure/azureml-examples: ~600 pages and notebooks searched, most after both were full)
+        wanted = [True, True]
+        for e, where, doc, (retrain, roll_back) in self._documents(index, wanted):
+            def absent(cmd: str, path: str = e.path) -> bool:  # type: ignore[attr-defined]
+                return missing_file(index, path, cmd)
+
+            for signal, hit in (("docs.retraining", _retraining(doc, absent) if retrain else None),
+                                ("docs.rollback", _rollback(doc, absent) if roll_back else None)):
                 if hit is None or counts[signal] >= MAX_FILES:
                     continue
                 counts[signal] += 1
@@ -174,23 +214,34 @@ class DocsRunbook(Detector):
                     about = "code"  # the rollback plan of a code migration or refactor (git checkout, old configs)
                 yield self.found(signal, index, e.path, line, strength=Strength.STRONG if titled else Strength.MEDIUM,
                                  attrs={"where": where, "section": section, "how": how, "about": about})
+            wanted[:] = [counts["docs.retraining"] < MAX_FILES, counts["docs.rollback"] < MAX_FILES]
 
 
     @staticmethod
-    def _documents(index: FileIndex) -> Iterator[tuple[object, str, object, tuple[bool, bool]]]:
+    def _documents(index: FileIndex, wanted: list[bool]) -> Iterator[tuple[object, str, object, tuple[bool, bool]]]:
         """The project's documentation pages, then the markdown cells of its notebooks (a runbook kept in the notebook
-        that is the workflow: "## Retraining" / "## Rolling back" with the steps), each with ``_kinds``."""
+        that is the workflow: "## Retraining" / "## Rolling back" with the steps), each with ``_kinds`` of the kinds still
+        ``wanted`` (retraining, rollback: the caller updates it); none once neither is wanted."""
+        def still(kinds: tuple[bool, bool]) -> tuple[bool, bool]:
+            return kinds[0] and wanted[0], kinds[1] and wanted[1]
+
         for e, where in project_docs(index):
+            if not any(wanted):
+                return
             low = (index.text(e.path) or "").lower()
-            kinds = _kinds(low) if _candidate(low) else (False, False)
+            kinds = still(_page_kinds(low)) if _candidate(low) and any(still(_kinds(low))) else (False, False)
             if any(kinds):
                 yield e, where, document(index, e.path), kinds
         for e in index.select(("**/*.ipynb",)):
+            if not any(wanted):
+                return
+            if e.test:
+                continue
             raw = (index.text(e.path) or "").lower()  # the notebook's JSON: its markdown's letters stand in it as written
-            if e.test or not _candidate(raw) or not any(_kinds(raw)):
+            if not _candidate(raw) or not any(still(_kinds(raw))):
                 continue
             text = _notebook_markdown(index.json(e.path))
-            kinds = _kinds(text.lower()) if text and _candidate(text.lower()) else (False, False)
+            kinds = still(_page_kinds(text.lower())) if text and _candidate(text.lower()) else (False, False)
             if any(kinds):
                 yield e, "notebook", index.file_memo("notebook-markdown", e.path, lambda t=text, p=e.path: parse(t, p)), kinds
 
@@ -206,7 +257,7 @@ def _notebook_markdown(nb: object) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+def _retraining(doc, absent: Absent) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
     """Best evidence first: a retraining heading with steps, then retraining steps in a section about
     training, then retraining steps anywhere."""
     ranked: list[tuple[int, int, str, str]] = []
@@ -214,11 +265,11 @@ def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-
         if planned(s.trail):
             continue  # a to-do list's "retrain on a schedule" is a plan, not a procedure
         if s.level and _RETRAIN.search(_plain(s.title)):
-            how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
+            how = _procedure((b for x in doc.subtree(i) for b in x.blocks), absent)
             if how:
                 ranked.append((3, s.line, s.title, how))
                 continue
-        how = _procedure(s.blocks)
+        how = _procedure(s.blocks, absent)
         if not how:
             continue
         for b in s.blocks:
@@ -233,18 +284,19 @@ def _retraining(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-
     return line, title, how
 
 
-def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
+def _rollback(doc, absent: Absent) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-def]
     # a section titled for the rollback ("Rollback Cloud Run Deployment") is the procedure, before a command or a comment
     # met earlier in another section ("Quick Reference: # Emergency rollback")
     for i, s in enumerate(doc.sections):
         if s.level and _ROLLBACK.search(_plain(s.title)) and not planned(s.trail):
-            how = _procedure(b for x in doc.subtree(i) for b in x.blocks)
+            how = _procedure((b for x in doc.subtree(i) for b in x.blocks), absent)
             if how:
                 return s.line, s.title, how
     for s in doc.sections:
         for b in s.blocks if not planned(s.trail) else ():
             if b.is_shell:
                 cmds = commands(b)
+                cmds = [(ln, c) for ln, c in cmds if not absent(c)]
                 for line, cmd in cmds:
                     if _rollback_command(cmd):
                         return line, s.title, "command"
@@ -252,8 +304,8 @@ def _rollback(doc) -> tuple[int, str, str] | None:  # type: ignore[no-untyped-de
                     if _ROLLBACK.search(note) and any(ln > line and classify(c) == RUN for ln, c in cmds):
                         return line, s.title, "command"
             elif b.kind in (TEXT, LIST) and _ROLLBACK.search(_plain(b.text)) and (
-                    b.kind == LIST and not b.text.lstrip().startswith("|") and _inline_commands(b.text)
-                    or any(_rollback_command(c) for c in _inline_commands(b.text))):
+                    b.kind == LIST and not b.text.lstrip().startswith("|") and any(not absent(c) for c in _inline_commands(b.text))
+                    or any(_rollback_command(c) and not absent(c) for c in _inline_commands(b.text))):
                 # a list step, or a sentence or table whose command rolls back (``kubectl rollout undo``); a status table
                 # naming "auto-rollback" beside `terraform validate` is no procedure
                 return b.line, s.title, "command"

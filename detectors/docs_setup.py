@@ -19,6 +19,7 @@ from mlscan.facts.doc_blocks import (
     classify,
     commands,
     document,
+    missing_file,
     planned,
     project_docs,
 )
@@ -153,6 +154,12 @@ _README_SETUP = lazy_re(r"\b(getting[\s_-]started|get[\s_-]started|quick[\s_-]?s
                         r"how[\s_-]to[\s_-](run|use|start)|running|" + _FOREIGN_SETUP + r")\b|" + _CJK_SETUP, re.IGNORECASE)
 
 
+# a heading that names the project's own way in ("Quick start", "Getting started", "Setup", "Installation", "How to run"),
+# narrower than ``_README_SETUP`` ("Running debug tasks", "Installing Kubernetes via Minikube", "Usage" of one tool)
+_QUICK_START = lazy_re(r"\b(?:getting[\s_-]started|get[\s_-]started|quick[\s_-]?start|how[\s_-]to[\s_-](?:run|use|start)|"
+                       r"(set[\s_-]?up|setting[\s_-]up|installation))\b", re.IGNORECASE)
+
+
 # a section that describes the system rather than telling the reader what to do: its numbered list is the order things
 # happen in ("Flow: 1. Code pushed to GitHub, 2. CI builds the image"), not steps to follow
 _DESCRIBES = lazy_re(r"\b(flow|architecture|overview|diagram|how it works|features?|components?|outline)\b", re.IGNORECASE)
@@ -214,6 +221,8 @@ def _runs_nothing(index: FileIndex, doc_path: str, cmd: str, unbuilt: set[str] |
     here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
     if _LISTS_ONLY.match(cmd):
         return True  # ``invoke --list``, ``make help``: prints what there is to run, runs none of it
+    if missing_file(index, doc_path, cmd):
+        return True  # ``python src/train.py``, ``bash setup.sh``, ``pip install -r requirements.txt``: no such file here
     if _COMPOSE.match(cmd):
         found = next((x for d in dict.fromkeys((here, "")) for x in index.select(tuple(f"{d}{n}" for n in _COMPOSE_FILES))), None)
         if found is None:
@@ -464,6 +473,8 @@ class DocsSetup(Detector):
             # a top README with no headings at all is its own guide: its paragraphs of bare commands are the steps to follow
             headingless = where == "readme" and len(doc.sections) == 1 and not doc.sections[0].title
             setup_found: dict[int, int] = {}  # index in ``found`` -> its section, for commands under a heading titled for the set-up
+            # index in ``found`` -> 0 under a quick start / getting started / how to run heading, 1 under a set-up or installation one
+            quick_found: dict[int, int] = {}
             # a curated list ("awesome-…", "best-of-…"): a page made of entries that link to other projects
             catalogue = _link_list([b for x in sections for b in x.blocks], PAGE_LINK_ENTRIES)
             for n, s in enumerate(sections):
@@ -472,6 +483,10 @@ class DocsSetup(Detector):
                 self._section(index, e, s, trail, page_is_guide, headingless, found, unbuilt, refs, catalogue)
                 if any(_README_SETUP.search(t) for t in trail):
                     setup_found.update((i, n) for i in range(before, len(found)))
+                # the page's own quick start, not a topic's "Setup" (top two heading levels); "Quick start" before "Setup"
+                quick = [m for t in trail[:2] if (m := _QUICK_START.search(t))]
+                if quick:
+                    quick_found.update((i, 1 if all(m.group(1) for m in quick) else 0) for i in range(before, len(found)))
             if not found:
                 steps = _steps(doc) if page_is_guide else _steps(doc, readme=True) if where == "readme" else []
                 if len(steps) >= MIN_STEPS:  # a setup guide of numbered steps done in consoles and portals, not commands
@@ -495,11 +510,15 @@ class DocsSetup(Detector):
 
             first = next((setup_found[i] for i, f in enumerate(found) if i in setup_found and step(f) and _PROJECT_INSTALL.match(f[1])), None)
             # a set-up or run step before a test command (``pytest tests/unit -v`` under "Running Tests" above "docker run")
+            # then a step under a heading titled for the set-up ("Quick start": ``./setup.sh``, ``make deploy``) before a
+            # command elsewhere on the page (a Lambda layer's ``pip install pygithub -t layer/``, a tip's ``export``)
             line, cmd, _, section = next(
                 (f for i, f in enumerate(found) if first is not None and setup_found.get(i) == first and own(f)),
+                next((f for _, i, f in sorted((quick_found[i], i, f) for i, f in enumerate(found)
+                                               if i in quick_found and own(f) and not _tests_only(f[1]))),
                 next((f for f in found if step(f) and not _PREREQUISITES.search(f[3]) and not _tests_only(f[1])),
                      next((f for f in found if step(f) and not _PREREQUISITES.search(f[3])),
-                          next((f for f in found if not _system_install(f[1])), found[0]))))
+                          next((f for f in found if not _system_install(f[1])), found[0])))))
             # install commands alone, however many, say nothing about running the project (T1's partial)
             strong_enough = len(kinds) == 2 or (len(found) >= 2 and RUN in kinds)
             emitted += 1

@@ -66,6 +66,7 @@ class DocsTaskrunner(Detector):
     questions = ("T1",)
     globs = ("**/Makefile", "**/justfile", "**/Taskfile.yml", "**/tasks.py", "**/noxfile.py", "**/tox.ini",
              "**/pyproject.toml", "**/mise.toml", "**/package.json")
+    needs = globs
     signals = ("docs.taskrunner",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

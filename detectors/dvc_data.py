@@ -131,6 +131,7 @@ class DvcData(Detector):
     id = "dvc.data"
     questions = ("D1", "D2", "E3")
     globs = ("**/*.dvc", "**/dvc.lock")
+    needs = ("**/*.dvc", "**/dvc.lock")
     signals = ("dvc.tracked_data", "dvc.lock")
 
     def vocabulary(self, index: FileIndex) -> list[bytes]:

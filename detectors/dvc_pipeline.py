@@ -24,6 +24,7 @@ class DvcPipeline(Detector):
     id = "dvc.pipeline"
     questions = ("D3", "E1")
     globs = ("**/dvc.yaml",)
+    needs = ("**/dvc.yaml",)
     signals = ("dvc.pipeline", "tracking.run")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -21,6 +21,7 @@ class DvcRemote(Detector):
     id = "dvc.remote"
     questions = ("T2",)
     globs = ("**/.dvc/config",)
+    needs = ("**/.dvc/config",)
     signals = ("dvc.remote",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

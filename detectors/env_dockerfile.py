@@ -196,8 +196,9 @@ def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:
             continue
         # cited at what pins the environment (the first package, else the image or framework version), not at
         # ``@dsl.component(`` or the estimator's opener
-        where = kw.get("framework_version") if kind == "sagemaker" else kw.get("packages_to_install") if isinstance(pkgs, list) and pkgs \
-            else kw.get("base_image") if isinstance(image, str) else None
+        # (an image lookup at its ``version=`` argument: ``image_uris.retrieve(`` names the framework, the version pins it)
+        where = (kw.get("framework_version") or _version_arg(n, kw)) if kind == "sagemaker" else kw.get("packages_to_install") \
+            if isinstance(pkgs, list) and pkgs else kw.get("base_image") if isinstance(image, str) else None
         first = where.elts[0] if isinstance(where, (ast.List, ast.Tuple)) and where.elts else where
         # a KFP component installs its ``packages_to_install`` on top of the image (none: the bare image, nothing of
         # the project's); a SageMaker framework image brings its framework
@@ -228,6 +229,12 @@ def _builtin_image_version(call: ast.Call, kw: dict[str, ast.AST], tree: ast.AST
         return ""
     text = tracking.python_value(value, tree, call.lineno)  # a literal or a module constant
     return text or ""
+
+
+def _version_arg(call: ast.Call, kw: dict[str, ast.AST]) -> ast.AST | None:
+    """The argument an image lookup takes its version from (``version=``, v1's ``repo_version=``, else the third
+    positional argument)."""
+    return kw.get("version") or kw.get("repo_version") or (call.args[2] if len(call.args) > 2 else None)
 
 
 def _spec(req: str) -> str:

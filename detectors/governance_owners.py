@@ -55,6 +55,7 @@ class GovernanceOwners(Detector):
     id = "governance.owners"
     questions = ("T4",)
     globs = (*CODEOWNERS, "**/OWNERS")
+    needs = globs
     signals = ("governance.codeowners",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -18,6 +18,8 @@ class K8sCronJob(Detector):
     id = "k8s.cronjob"
     questions = ("M1",)
     globs = ops.YAML_GLOBS
+    needs = ops.YAML_GLOBS
+    needs_text = (b"apiVersion",)
     signals = ("schedule.training",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

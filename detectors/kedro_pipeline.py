@@ -69,6 +69,8 @@ class KedroPipeline(Detector):
     id = "kedro.pipeline"
     questions = ("D3", "E1", "E2")
     globs = ("**/*.py", "**/catalog.yml", "**/catalog*.yml", "**/catalog*.yaml")
+    needs = ("**/*.py",)
+    needs_words = (b"kedro",)
     signals = ("pipeline.dag", "tracking.run")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

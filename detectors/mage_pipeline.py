@@ -63,6 +63,8 @@ class MagePipeline(Detector):
     id = "mage.pipeline"
     questions = ("D3",)
     globs = ("**/pipelines/*/metadata.yaml", "**/pipelines/*/metadata.yml")
+    needs = globs
+    needs_text = (b"upstream_blocks",)
     signals = ("pipeline.dag",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

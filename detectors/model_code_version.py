@@ -1,7 +1,7 @@
 """Explicit code-version links on the deployable model: images tagged with the commit/build id in CI and
 the scripts it runs, git commit/build tags on tracker runs and registered models (also a commit CI hands to the
 script that logs the model, which names or tags its run with it), SageMaker commit metadata, Databricks
-``git_source_info``; feeds E3. ``:latest``, comments and timestamps never count."""
+``git_source_info``, the commit a model zoo file records for each released model; feeds E3. ``:latest``, comments and timestamps never count."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from typing import Any
 from mlscan.ci import CiStep, ci_model, split_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
+from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
-from mlscan.facts.image_contents import no_image_ships_model
+from mlscan.facts.image_contents import any_image_ships_model, no_image_ships_model
+from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -51,7 +53,7 @@ class ModelCodeVersion(Detector):
 
     id = "model.code_version"
     questions = ("E3",)
-    globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
+    globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -62,11 +64,16 @@ class ModelCodeVersion(Detector):
         image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
 
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None,
-                 task: str | None = None) -> Iterator[Finding]:
+                 task: str | None = None, orchestrator: bool = False) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
                 attrs: dict[str, object] = {"how": how, "source": source, **({"task": task} if task else {})}
-                if "image-tag" in how:
+                if "image-tag" in how and orchestrator:
+                    # the image of an orchestrator's code location (its job deploys it to Dagster+ or Astronomer): the
+                    # pipeline code that trains the model when it runs, not the model, unless a Dockerfile puts one in
+                    attrs["orchestrator_code"] = True
+                    attrs["carries_model"] = None if any_image_ships_model(index, tracking.DOCKERFILES) else False
+                elif "image-tag" in how:
                     if not image_model:
                         # serving fetches its model from a registry, the repository holds no model at all, or no
                         # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
@@ -78,15 +85,20 @@ class ModelCodeVersion(Detector):
 
         model = ci_model(index)
         ci_paths = {j.path for j in model.jobs}
+        # jobs that ship an orchestrator's code location (Dagster+, Astronomer), and the jobs of the same file they need (a
+        # build job whose image a deploy job hands to the orchestrator)
+        ships_code = {(j.path, j.name) for j in model.active_jobs() if any(s.active and orchestrator_code_deploy(s) for s in j.steps)}
+        ships_code |= {(j.path, n) for j in model.active_jobs() if (j.path, j.name) in ships_code for n in j.needs}
         for job in model.active_jobs():
             tag_trigger = bool(job.triggers & {"release", "tag"})
+            orchestrator = (job.path, job.name) in ships_code
             docs = [] if job.path.endswith(".tf") else index.yaml(job.path)  # a Terraform CodePipeline is HCL, not YAML
             env = tracking.variables([index.text(job.path) or ""], docs)
             for step in job.steps:
                 if not step.active:
                     continue
                 for how in _step_links(step, env, tag_trigger):
-                    yield from emit(step.path, step.line, how, "ci", Strength.STRONG)
+                    yield from emit(step.path, step.line, how, "ci", Strength.STRONG, orchestrator=orchestrator)
         automated = {c.path for c in ops.automated_commands(index) if c.path not in ci_paths}
         for e in index.select(_SCRIPTS):
             if e.path in ci_paths or e.test:
@@ -129,6 +141,12 @@ class ModelCodeVersion(Detector):
             how = _commit_argument(index, c, compact) if compact is not None else None
             if how:
                 yield from emit(c.path, c.line, how, "ci", Strength.STRONG)
+        for zoo in model_zoos(index):  # released models listed with the commit that trained each, read by the model manager
+            if zoo.commit_line is not None:
+                extra = (self.evidence(index, zoo.loader[0], zoo.loader[1]),)
+                yield self.found("model.code_version", index, zoo.path, zoo.commit_line, strength=Strength.MEDIUM, extra=extra,
+                                 attrs={"how": "model-zoo:commit", "source": "data", "carries_model": True,
+                                        "models": zoo.entries, "with_commit": zoo.with_commit})
         for e in index.select(ops.YAML_GLOBS):
             if e.path in ci_paths or e.test or not index.contains(e.path, (b"git_source_info", b"bundle.git.commit")):
                 continue

@@ -14,7 +14,8 @@ from mlscan.ci import ci_model
 from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
 from mlscan.facts.ci_vocab import AUTOMATIC
-from mlscan.facts.monitor_configs import config_monitors, tf_monitors, vertex_gapic_monitors
+from mlscan.facts.databricks_bundles import bundle_settings, refresh_jobs
+from mlscan.facts.monitor_configs import config_monitors, lakehouse_schedule_paused, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
 from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_sample, training_splits_only
 from mlscan.facts.prediction_logging import (
@@ -169,19 +170,36 @@ class MonitoringPython(Detector):
         exported = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and not _prom_watched(index, c)}
         if any(("monitoring.model", "prometheus") in found and id(c) not in exported for c, found in classified):
             classified = [(c, [x for x in found if id(c) not in exported or x != ("monitoring.model", "prometheus")]) for c, found in classified]
+        # a Lakehouse monitor is the create call (``w.quality_monitors.create(...)``), in operation when it is refreshed: by its
+        # own ``schedule=`` (not paused), else by a scheduled job that runs a refresh
+        lakehouse = next((c for c in calls if c.attr == "create" and "quality_monitors" in c.text
+                          or c.qual.endswith("lakehouse_monitoring.create_monitor")), None)
+        refresh = _lakehouse_refresh(index, lakehouse) if lakehouse is not None else ""
         for c, found in classified:
             for signal, tool in found:
                 if (signal, tool) in seen:
                     continue
                 seen.add((signal, tool))
                 at_line = model_at.get(tool, c.line) if signal == "monitoring.model" else _model_column(c) if signal == "monitoring.model_drift" else c.line
+                column = at_line
+                if tool == "lakehouse-monitoring" and lakehouse is not None:
+                    at_line = lakehouse.line  # the monitor's creation, not a bare ``prediction_col=`` argument inside it
                 line, snip = ops.locate(index, e, at_line)
                 s = strength if signal not in ("monitoring.infra", "monitoring.logging") else Strength.MEDIUM
                 attrs: dict[str, object] = {"tool": tool, "wired": strength is Strength.STRONG}
+                if tool == "lakehouse-monitoring" and refresh:
+                    attrs["refresh"] = refresh
+                    if refresh in ("paused", "none"):  # a monitor nothing refreshes watches nothing in operation
+                        s = Strength.WEAK
+                        attrs["wired"] = False
                 if signal == "monitoring.model" and id(c) in exported:
                     s = Strength.WEAK
                     attrs["exported_only"] = True
                 extra: tuple[Evidence, ...] = ()
+                if column != at_line:  # the profiled column the monitor watches, after its creation
+                    col, col_snip = ops.locate(index, e, column)
+                    if col is not None:
+                        extra = (self.evidence(index, e.path, col, snippet=col_snip, strength=s),)
                 if sched is not None and sched.line > c.line and c.attr[:1].isupper() and signal.startswith("monitoring.") \
                         and signal not in ("monitoring.infra", "monitoring.logging"):
                     at, at_snip = ops.locate(index, e, sched.line)
@@ -233,16 +251,31 @@ class MonitoringPython(Detector):
         for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"quality_monitors", b"create_monitor", b"MonitoringSchedule", b"JobDefinition")):
                 continue
+            lakehouse = index.contains(e.path, (b"quality_monitors",))
+            settings = bundle_settings(index, e) if lakehouse and index.contains(e.path, (b"${var.",)) else []
+            refreshed = lakehouse and any(on for _p, _l, on in refresh_jobs(index))
             for doc in index.yaml(e.path):
-                for signal, tool, line, active in config_monitors(doc):
-                    yield self.found(signal, index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
-                                     attrs={"tool": tool, "wired": active})
+                for signal, tool, line, active in config_monitors(doc, settings, refreshed):
+                    # a Lakehouse monitor whose refresh is paused, or that nothing refreshes, watches nothing in operation
+                    weak = tool == "lakehouse-monitoring" and not active
+                    yield self.found(signal, index, e.path, line, strength=Strength.STRONG if active else Strength.WEAK if weak else Strength.MEDIUM,
+                                     attrs={"tool": tool, "wired": active, **({"refresh": "off"} if weak else {})})
         for path, line, tool in telemetry_configs(index):
             yield self.found("monitoring.infra", index, path, line, strength=Strength.MEDIUM, attrs={"tool": tool, "wired": False})
         for e in index.select(("**/*.tf",)):
             for b in ops.tf_blocks(index, e):
                 for signal, tool in tf_monitors(b):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
+
+
+def _lakehouse_refresh(index: FileIndex, create: ops.PyCall) -> str:
+    """How a Lakehouse monitor created in code is refreshed: "schedule" (its own, on), "job" (a scheduled job runs a
+    refresh), "paused" (its schedule, or every job refreshing it, is paused) or "none" (nothing refreshes it)."""
+    sched = ops.kwarg(create.node, "schedule")
+    if sched is not None and not (isinstance(sched, ast.Constant) and sched.value is None):
+        return "paused" if lakehouse_schedule_paused(sched) else "schedule"
+    jobs = refresh_jobs(index)
+    return "job" if any(on for _p, _l, on in jobs) else "paused" if jobs else "none"
 
 
 def _unattended(index: FileIndex, e: FileEntry) -> bool:

@@ -27,6 +27,7 @@ from mlscan.facts.orchestration import (
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import fabricated_data, synthetic_source
 from mlscan.facts.pyast import walk
+from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.step_edges import feeds_training
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -56,6 +57,19 @@ _DATA_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_table", 
                          "read_sql_query", "read_sql_table", "read_delta", "read_ipc", "load_dataset", "read_gbq", "read_pickle"})
 
 
+# Dagster I/O managers that pickle what an asset or op returns into a cloud bucket (dagster-aws, dagster-gcp, dagster-azure:
+# the classes, their 1.3-1.5 names ``ConfigurablePickledObject...`` and the legacy resource definitions)
+_DAGSTER_CLOUD_IO = {"S3PickleIOManager": "s3", "ConfigurablePickledObjectS3IOManager": "s3", "s3_pickle_io_manager": "s3",
+                     "s3_pickle_asset_io_manager": "s3", "GCSPickleIOManager": "gcs", "ConfigurablePickledObjectGCSIOManager": "gcs",
+                     "gcs_pickle_io_manager": "gcs", "gcs_pickle_asset_io_manager": "gcs", "ADLS2PickleIOManager": "azure-blob",
+                     "ConfigurablePickledObjectADLS2IOManager": "azure-blob", "adls2_pickle_io_manager": "azure-blob",
+                     "adls2_pickle_asset_io_manager": "azure-blob"}
+_DAGSTER_IO_NEEDLES = (b"PickleIOManager", b"PickledObject", b"pickle_io_manager", b"pickle_asset_io_manager")
+_DAGSTER_STEPS = ("asset", "multi_asset", "graph_asset", "op", "solid")
+# what a Metaflow ``S3`` client puts: a model file (by its name or format) or a table of data
+_MODEL_KEY_WORDS = frozenset({"model", "models", "checkpoint", "checkpoints", "weights", "ckpt", "estimator", "classifier", "regressor"})
+_DATA_KEY_WORDS = frozenset({"data", "dataset", "datasets", "features", "train", "training", "processed", "csv", "parquet", "df", "table"})
+
 _TABLE_TYPES = frozenset({"DataFrame", "Series", "Dataset", "DatasetDict", "ndarray", "Table"})
 _INGEST_WORDS = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query"})
 _INFERENCE_WORDS = frozenset({"inference", "predict", "prediction", "predictions", "batch", "single", "serving", "scoring", "score"})
@@ -71,7 +85,10 @@ def _data_read(name: str, targets: list[ast.expr]) -> bool:
         return True
     verbs = words(name)
     kept = {w for t in targets if isinstance(t, ast.Attribute) for w in words(t.attr)}
-    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) and not (verbs | kept) & {"model", "config", "params"}
+    if (verbs | kept) & {"model", "config", "params"}:
+        return False
+    # (a table built in the step and kept as the run's dataset: ``self.dataset = build_features(raw)``)
+    return bool(verbs & _READ_VERBS) and bool((verbs | kept) & _TABLE_WORDS) or bool(kept & {"dataset", "datasets"})
 
 
 def _durable_root(index: FileIndex) -> bool:
@@ -178,8 +195,8 @@ class PipelineTracking(Detector):
             return False
         if index.mentions(e.path, NEEDLES) or index.mentions(e.path, LINK_NEEDLES):
             return True
-        if index.mentions(e.path, (b"dagster",)) and index.contains(e.path, (b"run_id",)):
-            return True  # a Dagster asset keeping its run's training data (_dagster_snapshot)
+        if index.mentions(e.path, (b"dagster",)) and index.contains(e.path, (b"run_id",) + _DAGSTER_IO_NEEDLES):
+            return True  # a Dagster asset keeping its run's training data (_dagster_snapshot), a cloud I/O manager (_dagster_io)
         return index.mentions(e.path, LOOSE_NEEDLES) and index.contains(e.path, _IDENTIFIERS)
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module | None) -> Iterator[Finding]:
@@ -258,6 +275,20 @@ class PipelineTracking(Detector):
                 # a ZenML step's typed outputs are the versioned artifacts themselves (fact: dataset_output, what D1 prefers
                 # over a line of its body such as ``mlflow.log_param("dataset", "iris")``)
                 yield replace(f, evidence=(replace(f.evidence[0], fact="dataset_output"), *f.evidence[1:])) if kind == "zenml-data" else f
+            elif kind == "dagster-io":  # a cloud I/O manager that the repository's training asset returns its model through
+                model_asset = _dagster_model_assets(index).get(more[1])
+                if model_asset is None:
+                    continue
+                at, snip = ops.locate(index, e, line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=Strength.STRONG if where.wired == "automated"
+                                 else Strength.MEDIUM, extra=(self.evidence(index, model_asset[0], model_asset[1], strength=Strength.MEDIUM),),
+                                 attrs={"how": "io-manager", "kind": more[0], "tool": "dagster", "io_manager_key": more[1],
+                                        "wired": where.wired == "automated"})
+            elif kind == "metaflow-store":  # a model put into S3 by Metaflow's client (the run's datastore prefix or a root)
+                at, snip = ops.locate(index, e, line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=Strength.STRONG if where.wired == "automated"
+                                 else Strength.MEDIUM, attrs={"how": "metaflow-s3", "kind": "s3", "tool": "metaflow", "run_scoped": more[0],
+                                                              "wired": where.wired == "automated"})
             elif kind == "link" and (where.training_script or reached):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
@@ -309,8 +340,11 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
         out += _zenml_data(tree)
     if ops.imports_module(al, "metaflow"):
         out += _metaflow(tree)
+        out += _metaflow_s3(tree, al)
     if ops.imports_module(al, "dagster"):
         out += _dagster_snapshot(tree)
+    if ops.imports_module(al, "dagster_aws", "dagster_gcp", "dagster_azure"):
+        out += _dagster_io(tree, al)
     if ops.imports_module(al, "json", "yaml"):
         out += _data_link(tree)  # reported for a training script or a reached file only
     if out:
@@ -325,7 +359,7 @@ def _wanted(index: FileIndex, path: str) -> bool:
         return False
     if index.may_mention(path, NEEDLES) or index.may_mention(path, LINK_NEEDLES):
         return True
-    if index.may_mention(path, (b"dagster",)) and index.contains(path, (b"run_id",)):
+    if index.may_mention(path, (b"dagster",)) and index.contains(path, (b"run_id",) + _DAGSTER_IO_NEEDLES):
         return True
     return index.may_mention(path, LOOSE_NEEDLES) and index.contains(path, _IDENTIFIERS)
 
@@ -440,6 +474,118 @@ def _dagster_snapshot(tree: ast.Module) -> list[Hit]:
                 if returned:
                     return [["dagster", n.lineno]]
     return []
+
+
+def _dagster_io(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """Cloud pickle I/O managers bound to a resource key (``Definitions(resources={"io_manager": S3PickleIOManager(...)})``,
+    ``resource_defs={"model_io": s3_pickle_io_manager.configured({...})}``, also through a module-level name): every output
+    of an asset or op under that key is pickled into the bucket. [["dagster-io", line, kind, key], ...]"""
+    named = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+
+    def manager(v: ast.AST | None) -> str | None:
+        if isinstance(v, ast.Name) and v.id in named and not (ops.qualname(v, al) or "").startswith("dagster"):
+            v = named[v.id]
+        ref = v.func if isinstance(v, ast.Call) else v
+        if isinstance(ref, ast.Attribute) and ref.attr in ("configured", "configure_at_launch"):
+            ref = ref.value  # ``s3_pickle_io_manager.configured({...})``, ``S3PickleIOManager.configure_at_launch()``
+        qual = ops.qualname(ref, al) if isinstance(ref, (ast.Name, ast.Attribute)) else None
+        if not qual or not qual.startswith(("dagster_aws", "dagster_gcp", "dagster_azure")):
+            return None
+        return _DAGSTER_CLOUD_IO.get(qual.rsplit(".", 1)[-1])
+
+    out: list[Hit] = []
+    for d in walk(tree):
+        if not isinstance(d, ast.Dict):
+            continue
+        for k, v in zip(d.keys, d.values, strict=True):
+            key = ops.literal(k) if k is not None else None
+            kind = manager(v) if isinstance(key, str) else None
+            if kind:
+                out.append(["dagster-io", v.lineno, kind, key])
+    return out
+
+
+def _dagster_model_assets(index: FileIndex) -> dict[str, tuple[str, int]]:
+    """I/O manager key -> (path, line) of the first asset or op of the repository that fits a model and returns it through
+    the manager bound to that key (its ``io_manager_key``, in the decorator or an ``Out``/``AssetOut``; else Dagster's
+    default ``io_manager``)."""
+
+    def build() -> dict[str, tuple[str, int]]:
+        found: dict[str, tuple[str, int]] = {}
+        for e, tree in index.python_files((b"dagster",), ("**/*.py",)):
+            if e.test:
+                continue
+            al, _calls = ops.py_calls(index, e)
+            if not ops.imports_module(al, "dagster"):
+                continue
+            funcs = {n.name: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for fn in funcs.values():
+                d = decorator(fn, *_DAGSTER_STEPS)
+                # it fits the model itself or through a local function it calls (an upstream asset's name, often
+                # ``training_data``, says nothing)
+                if d is None or not (fits_model(fn, al) or any(
+                        isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in funcs and funcs[c.func.id] is not fn
+                        and fits_model(funcs[c.func.id], al) for c in walk(fn))):
+                    continue
+                if not any(isinstance(r, ast.Return) and r.value is not None for r in walk(fn)) and not decorator(fn, "multi_asset"):
+                    continue  # an asset that returns nothing hands no model to its I/O manager
+                keys = [ops.literal(n.value) for n in walk(d) if isinstance(n, ast.keyword) and n.arg == "io_manager_key"]
+                for key in [k for k in keys if isinstance(k, str)] or ["io_manager"]:
+                    found.setdefault(key, (e.path, min([x.lineno for x in fn.decorator_list] + [fn.lineno])))
+        return found
+
+    return index.memo("pipeline-tracking:dagster-model-assets", build)  # type: ignore[no-any-return]
+
+
+def _metaflow_s3(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
+    """Metaflow's ``S3`` client putting a file (``with S3(run=self) as s3: s3.put("model.tar.gz", data)``): a model put
+    there is kept in S3 (T2: ``["metaflow-store", line, run_scoped]``); data put under the run's own prefix
+    (``S3(run=self)``) is that run's version of the data (D1: ``["metaflow", line]``)."""
+    scopes: list[tuple[str, bool, list[ast.stmt]]] = []  # (client name, run-scoped, the statements it is used in)
+    for n in walk(tree):
+        if isinstance(n, (ast.With, ast.AsyncWith)):
+            for item in n.items:
+                if isinstance(item.optional_vars, ast.Name) and _metaflow_client(item.context_expr, al):
+                    scopes.append((item.optional_vars.id, _run_scoped(item.context_expr), n.body))
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for a in walk(n):
+                if isinstance(a, ast.Assign) and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) \
+                        and _metaflow_client(a.value, al):
+                    scopes.append((a.targets[0].id, _run_scoped(a.value), n.body))
+    if not scopes:
+        return []
+    strings_of = {n.targets[0].id: v for n in walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                  and isinstance(n.targets[0], ast.Name) and isinstance(v := ops.literal(n.value), str)}
+    model: Hit | None = None
+    data: Hit | None = None
+    for name, run_scoped, body in scopes:
+        for c in (x for stmt in body for x in walk(stmt)):
+            if not (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr in ("put", "put_files", "put_many")
+                    and isinstance(c.func.value, ast.Name) and c.func.value.id == name and c.args):
+                continue
+            texts: list[str] = []
+            for x in walk(c.args[0]):
+                if isinstance(x, ast.Constant) and isinstance(x.value, str):
+                    texts.append(x.value)
+                elif isinstance(x, ast.Name):
+                    texts += [x.id, strings_of.get(x.id, "")]
+                elif isinstance(x, ast.Attribute):
+                    texts.append(x.attr)
+            named = {w for t in texts for w in words(t)}
+            if model is None and (named & _MODEL_KEY_WORDS or any(t.lower().endswith(MODEL_EXT) for t in texts)):
+                model = ["metaflow-store", c.lineno, run_scoped]
+            elif data is None and run_scoped and named & _DATA_KEY_WORDS:
+                data = ["metaflow", c.lineno]
+    return [h for h in (model, data) if h is not None]
+
+
+def _metaflow_client(value: ast.AST, al: dict[str, str]) -> bool:
+    return isinstance(value, ast.Call) and (ops.qualname(value.func, al) or "") == "metaflow.S3"
+
+
+def _run_scoped(value: ast.AST) -> bool:
+    """``S3(run=self)``: keys under the run's own prefix of the datastore (``S3(s3root=...)`` is one fixed location)."""
+    return isinstance(value, ast.Call) and any(k.arg == "run" for k in value.keywords)
 
 
 def _data_link(tree: ast.Module) -> list[Hit]:

@@ -315,6 +315,8 @@ class PrefectFlow(Detector):
     id = "prefect.flow"
     questions = ("M1", "D3")
     globs = ("**/*.py", "**/prefect.yaml", "**/prefect.yml")
+    needs = ("**/*.py",)
+    needs_words = PREFECT
     signals = ("schedule.training", "pipeline.dag")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

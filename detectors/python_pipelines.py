@@ -41,6 +41,8 @@ class PythonPipelines(Detector):
     id = "python.pipelines"
     questions = ("D3", "M1")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"metaflow", b"zenml", b"flytekit", b"luigi")
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

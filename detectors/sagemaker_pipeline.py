@@ -1,6 +1,8 @@
 """SageMaker Pipelines: step graphs, ConditionStep gates on evaluation metrics before registration,
-PipelineSchedule triggers, and a LambdaStep that deploys the model (its Lambda's code, in the repository, creates or
-updates the endpoint); feeds D3, M4, M1, M2."""
+PipelineSchedule triggers, a LambdaStep that deploys the model (its Lambda's code, in the repository, creates or
+updates the endpoint), and a ``PipelineExperimentConfig`` recording every execution of a training pipeline in SageMaker
+Experiments (in Python, or in a pipeline definition JSON: ``mlscan.facts.sagemaker_definitions``); feeds D3, M4, M1, M2,
+E1, E2."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
+from mlscan.facts import ops
 from mlscan.facts.orchestration import (
     METRIC_WORDS,
     assigned_call_names,
@@ -21,7 +24,9 @@ from mlscan.facts.orchestration import (
     strings,
     words,
 )
+from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
+from mlscan.facts.sagemaker_definitions import experiment_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import replace
@@ -34,14 +39,21 @@ _TRAINING = ("TrainingStep", "TuningStep", "AutoMLStep")
 
 
 class SagemakerPipeline(Detector):
-    """SageMaker Pipelines step graphs, metric ConditionSteps guarding registration, schedules; feeds D3, M4, M1."""
+    """SageMaker Pipelines step graphs, metric ConditionSteps guarding registration, schedules, experiment configs; feeds D3, M4, M1, M2, E1, E2."""
 
     id = "sagemaker.pipeline"
-    questions = ("D3", "M4", "M1", "M2")
-    globs = ("**/*.py",)
-    signals = ("pipeline.dag", "gate.metric", "schedule.training", "deploy.automated")
+    questions = ("D3", "M4", "M1", "M2", "E1", "E2")
+    globs = ("**/*.py", "**/*.json", *ops.YAML_GLOBS)
+    # Python that mentions sagemaker; a pipeline definition (JSON, its templates, CloudFormation YAML) naming an
+    # experiment config (facts.sagemaker_definitions)
+    needs = ("**/*.py", "**/*.json", "**/*.json.tpl", "**/*.json.template", *ops.YAML_GLOBS)
+    needs_words = (b"sagemaker",)
+    needs_text = (b"PipelineExperimentConfig",)
+    signals = ("pipeline.dag", "gate.metric", "schedule.training", "deploy.automated", "tracking.run")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
+        for cfg in experiment_configs(index):  # definitions written as JSON (a template, or inline in CloudFormation)
+            yield self._experiments(index, cfg.path, cfg.line, cfg.deployed, "definition")
         for e, tree in index.python_files((b"sagemaker",), ("**/*.py",)):
             if e.test or not imports(tree, "sagemaker.workflow"):
                 continue
@@ -100,14 +112,40 @@ class SagemakerPipeline(Detector):
                                      attrs={"system": "sagemaker-pipelines", "target": "sagemaker", "active": True, "automatic": False,
                                             "via": "LambdaStep", "environment": "", "job": str(name), "manual_dispatch": True})
                     break
+            if pipe is not None and _experiment_config(kwarg(pipe, "pipeline_experiment_config"), bound) and (training or _trains_elsewhere(index)):
+                where = place(index, e)
+                line = kwarg(pipe, "pipeline_experiment_config").lineno  # type: ignore[union-attr]
+                yield self._experiments(index, e.path, line, where.wired != "none" or where.training_script, where.wired)
             attached = any(calls(tree, "put_triggers"))
             for c in calls(tree, "PipelineSchedule"):
-                if not (training or any(imports(t, "sagemaker.workflow") and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))):
+                if not (training or _trains_elsewhere(index)):
                     continue
                 active = attached and literal(kwarg(c, "enabled"), True) is not False
                 cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "rate"), None) or dotted(kwarg(c, "at")) or "schedule"
                 yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
                                  attrs={"tool": "sagemaker", "cron": str(cron), "active": active, "trigger": "cron"})
+
+    def _experiments(self, index: FileIndex, path: str, line: int, runs: bool, wired: str) -> Finding:
+        """A pipeline that trains and records every execution in SageMaker Experiments (the pipeline's experiment, a trial
+        per execution holding each training job's parameters and metrics): pipeline-native run tracking, once something
+        runs or deploys the pipeline (``runs``)."""
+        return self.found("tracking.run", index, path, line, strength=Strength.MEDIUM if runs else Strength.WEAK,
+                          attrs={"tool": "sagemaker-pipelines", "tools": "sagemaker-pipelines", "params": True, "metrics": True,
+                                 "in_training": runs, "optional": not runs, "tuning_only": False, "wired": wired,
+                                 "pipeline_native": True, "how": "pipeline-experiment-config"})
+
+
+def _experiment_config(node: ast.AST | None, bound: dict[str, ast.Call]) -> bool:
+    """``pipeline_experiment_config=PipelineExperimentConfig(ExecutionVariables.PIPELINE_NAME, ...)`` (also through a
+    name); ``None`` turns the pipeline's experiments off."""
+    call = bound.get(node.id) if isinstance(node, ast.Name) else node
+    return isinstance(call, ast.Call) and call_tail(call) == "PipelineExperimentConfig"
+
+
+def _trains_elsewhere(index: FileIndex) -> bool:
+    """Does a SageMaker Pipelines module of the repository build a training or tuning step?"""
+    return bool(index.memo("sagemaker-pipeline:trains", lambda: any(
+        imports(t, "sagemaker.workflow") and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))))
 
 
 def _comparison(lines: list[str], nodes: list[ast.AST]) -> tuple[int, int | None, str] | None:

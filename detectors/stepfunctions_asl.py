@@ -43,6 +43,8 @@ class StepFunctionsAsl(Detector):
     id = "stepfunctions.asl"
     questions = ("D3", "E3", "M2", "M4", "T2")
     globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf")
+    needs = globs
+    needs_text = (b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -59,6 +59,8 @@ class StepFunctionsSdk(Detector):
     id = "stepfunctions.workflow"
     questions = ("D1", "D2", "D3", "E1", "E2", "M2", "M4")
     globs = ("**/*.py", "**/*.ipynb")
+    needs = ("**/*.py", "**/*.ipynb")
+    needs_words = NEEDLES
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "tracking.run", "data.version_logged")
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:

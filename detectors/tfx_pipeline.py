@@ -81,6 +81,8 @@ class TfxPipeline(Detector):
     id = "tfx.pipeline"
     questions = ("D1", "D3", "M2", "M4", "T2")
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"tfx",)
     signals = ("pipeline.dag", "gate.metric", "data.version_logged", "deploy.automated", "model.registry")
 
     def _factory_examples(self, index: FileIndex, e: FileEntry, tree: ast.AST) -> Iterator[Finding]:

@@ -14,7 +14,7 @@ from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, wo
 from mlscan.facts.place import derive_facts, place
 from mlscan.facts.placeholders import made_up_metrics, synthetic_source
 from mlscan.facts.pyast import walk
-from mlscan.facts.pyeval import Flags, configured, guarded_off
+from mlscan.facts.pyeval import UNKNOWN, Flags, configured, guarded_off, project_flag
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -102,6 +102,9 @@ class TrackingPython(Detector):
                 "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
                 "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
                 **({"demo": True, "generator": made_up} if made_up else {}),
+                # (a switch a project config or automated command sets is wired: no caveat)
+                **({"guard": fact["guard"]} if fact.get("guard") and not optional
+                   and not any(configured(index, k) is not None for k in fact["keys"]) else {}),
             },
         )
 
@@ -314,9 +317,13 @@ class _Unset(Flags):
         super().__init__(index, tree)
         self.asked: list[str] = []
 
-    def _key(self, key: str, default: Any) -> Any:
+    def _key(self, key: str, default: Any, project: bool = True) -> Any:
         self.asked.append(key)
         return default
+
+    def _passed(self, function: str, param: str, position: int) -> Any:
+        self.asked.append(f"{function}({param})")  # what callers pass is read in other modules: at the visit
+        return UNKNOWN
 
 
 def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
@@ -341,6 +348,7 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
         off = None  # the visit evaluates it with the tree, where the error is reported
     derive_facts(index, path)  # the visit asks the file's place
     lead = _lead(calls, par, tree)
+    guards = [_opt_in_guard(c.node_in(tree), par, flags) for c in calls]
     metric = _metric(calls, lead, par, tree)
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
@@ -349,7 +357,36 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
             "made_up": made_up_metrics(tree, [c.node_in(tree) for c in calls if c.kind == "c" and (
                 c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]),
-            "installs": sorted(tracking.component_installs(tree))}
+            "installs": sorted(tracking.component_installs(tree)),
+            # every call behind a tracker switch whose value this file does not decide (``if args.tensorboard:``, set by
+            # whoever runs it): the test of the lead call's switch, else ""
+            "guard": guards[calls.index(lead)] if all(guards) else ""}
+
+
+# words of an ``if`` test that switches a tracker on (``args.tensorboard``, ``cfg.use_wandb``, ``"wandb" in args.report_to``)
+_SWITCH_WORDS = frozenset({"tensorboard", "tb", "wandb", "mlflow", "tracking", "tracker", "track", "report", "neptune", "comet",
+                           "clearml", "aim", "dvclive", "experiment"})
+# a test that picks the process that logs (``if rank == 0``, ``if accelerator.is_main_process``), not whether anything does
+_PROCESS_WORDS = frozenset({"rank", "local", "main", "master", "zero", "process", "distributed", "world", "ddp"})
+
+
+def _opt_in_guard(node: ast.AST, par: dict[ast.AST, ast.AST], flags: Flags) -> str:
+    """The test of the innermost ``if`` whose body holds ``node`` and that switches a tracker on through a flag this file
+    leaves undecided (a CLI flag or config key with no default here, a function parameter): ``args.tensorboard``; ""
+    when there is none (the call always runs, or its switch defaults on or off: ``guarded_off`` judges the latter)."""
+    child, cur = node, par.get(node)
+    while cur is not None:
+        if isinstance(cur, ast.If) and child is not cur.test and child in cur.body:
+            test = ast.unparse(cur.test)[:200]
+            w = words(test)
+            # a switch read from the run's options (``args.tensorboard``, ``cfg["use_wandb"]``), not a module name the
+            # environment sets (``USE_MLFLOW = MLFLOW_TRACKING_URL is not None``: the server a deployment supplies)
+            option = any(isinstance(n, (ast.Attribute, ast.Subscript)) and words(ast.unparse(n)[:200]) & _SWITCH_WORDS
+                         for n in walk(cur.test))
+            if option and not w & _PROCESS_WORDS and "%" not in test and flags.truth(cur.test, cur.lineno) is None:
+                return test
+        child, cur = cur, par.get(cur)
+    return ""
 
 
 def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST]) -> list[str]:
@@ -369,7 +406,9 @@ def _helper_tops(tree: ast.Module, calls: list[tracking.TrackCall], par: dict[as
 def _all_guarded_off(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall], fact: dict[str, Any]) -> bool:
     """Is every tracker call only reached behind an opt-in flag that defaults off? The file fact's answer while no config
     or automated command sets a flag it asked about; else evaluated again on the tree with what they set."""
-    if fact["off"] is not None and all(configured(index, k) is None for k in fact["keys"]):
+    keys = fact["keys"]
+    if fact["off"] is not None and all(configured(index, k) is None for k in keys) and not any(
+            "(" in k or project_flag(index, k) is not UNKNOWN for k in keys):
         return bool(fact["off"])
     tree = index.python(e.path)
     if tree is None:

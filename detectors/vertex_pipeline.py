@@ -32,6 +32,8 @@ class VertexPipeline(Detector):
     id = "vertex.pipeline"
     questions = ("M1",)
     globs = ("**/*.py",)
+    needs = ("**/*.py",)
+    needs_words = (b"aiplatform",)
     signals = ("schedule.training",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -124,61 +123,12 @@ def scan(
     next to the declared one; an endpoint that cannot be read is a warning and its evidence
     unknown (docs/live.md).
     """
-    from .gcpolicy import rare_collections
+    from .scan_command import run
 
-    # The engine's imports; frozen when this call is the process's first (a program's start-up, not a test run's
-    # hundredth scan, whose garbage would be kept for good). engine.scan keeps collections rare for its own start-up.
-    with rare_collections(freeze="mlscan.engine" not in sys.modules):
-        from .engine import ScanOptions
-        from .engine import scan as run_scan
-        from .reporters import get_reporter
-
-    try:
-        result = run_scan(
-            path,
-            ScanOptions(frameworks=frameworks or ("checklist20",), rules=rules, excludes=excludes, use_attestations=not no_attestations,
-                        jobs=jobs, live=_live_request(mlflow_uri, k8s, k8s_context, k8s_namespaces, aws, aws_profile, aws_region, live_timeout),
-                        use_live_config=not no_live, as_root=as_root, cache=False if no_cache else (cache_dir or True)),
-        )
-        use_color = color if color is not None else (output == "-" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-        text = get_reporter(fmt)(result, color=use_color)
-    except MlscanError as e:
-        _fail(e)
-        return
-    if output == "-":
-        click.echo(text, nl=False)
-    else:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as e:
-            click.echo(f"mlscan: error: cannot write {output}: {e.strerror}", err=True)
-            sys.exit(2)
-    if fail_under and result.primary.level < int(fail_under[1:]):
-        click.echo(f"mlscan: level L{result.primary.level} is below {fail_under}", err=True)
-        sys.exit(1)
-
-
-def _live_request(mlflow_uri: str | None, k8s: bool, context: str | None, namespaces: tuple[str, ...], aws: bool, profile: str | None,
-                  region: str | None, timeout: float | None) -> Any:
-    """The live endpoints asked for on the command line, or None (then scanner/live is not even imported)."""
-    want_k8s, want_aws = k8s or context is not None or bool(namespaces), aws or profile is not None or region is not None
-    if mlflow_uri is None and not want_k8s and not want_aws and timeout is None:
-        return None
-    from .live.interface import AwsTarget, K8sTarget, LiveRequest, MlflowTarget
-
-    if mlflow_uri == "" and not os.environ.get("MLFLOW_TRACKING_URI"):
-        from .errors import UsageError
-
-        raise UsageError("--mlflow without a URI needs MLFLOW_TRACKING_URI (or write --mlflow=URI)")
-
-    kw: dict[str, Any] = {"timeout": timeout, "budget": 6 * timeout} if timeout is not None else {}
-    return LiveRequest(
-        mlflow=MlflowTarget(mlflow_uri or None) if mlflow_uri is not None else None,
-        k8s=K8sTarget(context, namespaces) if want_k8s else None,
-        aws=AwsTarget(profile, region) if want_aws else None,
-        **kw,
-    )
+    run(path=path, fmt=fmt, output=output, frameworks=frameworks, rules=rules, excludes=excludes, no_attestations=no_attestations,
+        fail_under=fail_under, color=color, jobs=jobs, mlflow_uri=mlflow_uri, k8s=k8s, k8s_context=k8s_context,
+        k8s_namespaces=k8s_namespaces, aws=aws, aws_profile=aws_profile, aws_region=aws_region, live_timeout=live_timeout,
+        no_live=no_live, as_root=as_root, no_cache=no_cache, cache_dir=cache_dir)
 
 
 @main.command("detectors")

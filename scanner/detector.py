@@ -22,6 +22,15 @@ class Detector:
     globs: ClassVar[tuple[str, ...]] = ()
     signals: ClassVar[tuple[str, ...]] = ()  # the signals it can emit (documentation, `mlscan detectors`)
 
+    # What the detector needs to find anything, for the detector manifest (scripts/build_manifest.py writes
+    # detectors/_manifest.json): a scan imports the detector's module only when the repository holds a file matching
+    # ``needs`` that, with ``needs_words``, mentions one of them (``index.mentions``) or, with ``needs_text``, contains
+    # one (``index.contains``). Declare them only where the detector reads nothing and finds nothing otherwise
+    # (tests/test_manifest.py checks it on every fixture); None: needed by every repository.
+    needs: ClassVar[tuple[str, ...] | None] = None
+    needs_words: ClassVar[tuple[bytes, ...]] = ()
+    needs_text: ClassVar[tuple[bytes, ...]] = ()
+
     def detect(self, index: FileIndex) -> Iterable[Finding]:
         """Findings from the whole index (everything but the shared Python pass). Implement this, ``visit``, or both."""
         return ()

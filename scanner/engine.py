@@ -9,13 +9,14 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .cache.blobs import discard, start_git_index
 from .cache.units import Units, open_units
 from .detection import detect_one, python_pass
 from .detector import Detector
 from .errors import UsageError
 from .index import FileIndex
 from .model import Finding, Score, Warning_
-from .plugins import load_detectors
+from .plugins import DetectorPlan, plan_detectors
 from .scoring.conditions import Findings
 from .scoring.rulepack import RulePack, load_packs
 from .scoring.score import resolver, score_pack
@@ -198,40 +199,49 @@ def scan(
     with rare_collections():
         target = target or resolve_target(path, as_root=options.as_root)
         listing = start_listing(target)  # git lists the files while the rule packs and detectors load
+        blob_ids = start_git_index(target.root) if options.cache is not False and options.cache is not None and target.is_git else None
         try:
             all_packs = packs if packs is not None else load_packs(list(options.rules))
             packs = select_packs(options, all_packs)
-            detectors = load_detectors(set(options.only_detectors) if options.only_detectors else None)
+            plan = plan_detectors(set(options.only_detectors) if options.only_detectors else None)
         except BaseException:
             if listing is not None:
                 listing.kill()
                 listing.communicate()
+            discard(blob_ids)
             raise
-        from .config import load_config
-        from .scoring.crosswalk import load_crosswalk
-        from .scoring.next_steps import next_steps
-        from .scoring.pitfalls import find_pitfalls, load_pitfalls
+        try:  # a started listing of blob ids is ended when the scan stops before the cache takes it
+            from .config import load_config
+            from .scoring.crosswalk import load_crosswalk
+            from .scoring.next_steps import next_steps
+            from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
-        index = FileIndex(target, excludes=list(options.excludes), listing=listing)
-        known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
-        config = load_config(index, use_attestations=options.use_attestations, known=known)
-        if config.excludes:
-            index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
-        for w in config.warnings:
-            index.warn(w.code, w.message, w.path)
-        live_plan = _live_plan(options, config.live, is_url(path))
-        from .vocabulary import harvest
+            index = FileIndex(target, excludes=list(options.excludes), listing=listing)
+            known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
+            config = load_config(index, use_attestations=options.use_attestations, known=known)
+            if config.excludes:
+                index = FileIndex(target, excludes=[*options.excludes, *config.excludes])
+            for w in config.warnings:
+                index.warn(w.code, w.message, w.path)
+            live_plan = _live_plan(options, config.live, is_url(path))
+            from .vocabulary import planned
 
-        index.register_vocabulary(sorted(harvest(detectors)))
-        from .facts.unreached import vocabulary as module_names
+            index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))  # as if every detector loaded
+            from .facts.unreached import vocabulary as module_names
 
-        index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
-        for det in detectors:
-            index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
-        from .jobs import auto_jobs, work_files
+            index.register_vocabulary(module_names(index))  # the evidence's name search asks the words of module paths
+            from .jobs import auto_jobs, work_files
 
-        work = work_files(index)
-        units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes]) if work <= CACHE_MAX_WORK_FILES else None
+            work = work_files(index)
+            detectors = choose_detectors(index, plan, words=(options.jobs or auto_jobs(work)) == 1)
+        except BaseException:
+            discard(blob_ids)
+            raise
+        if work > CACHE_MAX_WORK_FILES:
+            discard(blob_ids)
+            units = None
+        else:  # (the started listing of blob ids is the cache's now)
+            units = open_units(options.cache, index, detectors, [*options.excludes, *config.excludes], started=blob_ids)
         try:
             jobs = options.jobs or auto_jobs(work)
             findings = run_detectors(index, detectors, jobs, units)
@@ -292,7 +302,7 @@ def scan(
             "files_in_scope": len(index.entries),
             "files_read": index.stats.read,
             "files_parsed": index.stats.parsed,
-            "detectors": len(detectors),
+            "detectors": plan.count(),
             "jobs": jobs,
             "duration_seconds": round(elapsed, 3),
         },
@@ -304,6 +314,20 @@ def scan(
         next_steps=next_steps(packs[primary_name], scores[primary_name], fset),
         attestations=tuple(config.attestations),
     )
+
+
+def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True) -> list[Detector]:
+    """The planned detectors this repository can feed (mlscan.manifest: a file each needs), with their vocabulary
+    registered. Gates on file names first (their detectors' ``vocabulary`` is registered before any file is split into
+    words), then, with ``words`` (a scan in one process: a parallel scan's workers split the files), gates on words; a
+    word gate is taken as open otherwise."""
+    from .manifest import gate_open
+
+    open_ = {g.name for g in plan.gates if not g.reads_words and gate_open(index, g)}
+    for det in plan.choose(lambda g: g.name in open_ and not g.reads_words):
+        index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
+    open_ |= {g.name for g in plan.gates if g.reads_words and (not words or gate_open(index, g))}
+    return plan.choose(lambda g: g.name in open_)
 
 
 def _live_plan(options: ScanOptions, section: dict[str, Any] | None, remote: bool) -> tuple[Any, Any] | None:

@@ -56,6 +56,9 @@ _STEP_SETTING = lazy_re(
     r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
     r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
     r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
+# a CI step's or job's condition: when it runs (``if: github.event_name != 'pull_request'``, Azure's ``condition:``), not
+# what it does; a block's deciding line is below it (a GitLab ``rules:`` item, ``- if:``, is the rule itself)
+_CONDITION = lazy_re(r"""^["']?(?:if|condition)["']?\s*:\s*\S""")
 # a shell line that only prints (``@echo "Installing..."`` in a Makefile target): it announces the step, the next line does it
 # a Python line that only prints or logs, or fetches a logger: it reports the step, the next statement does it
 _PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG)\.(?:debug|info|warning|warn|error|exception|critical|log)\(|"""
@@ -173,6 +176,8 @@ def deciding_line(lines: list[str], line: int, path: str, end_line: int | None =
         if not path.endswith(".py") and _ENV_BLOCK.match(st):
             settings = ind
             continue
+        if not prose and not path.endswith(".py") and _CONDITION.match(st):
+            continue  # ``if: github.event_name != 'pull_request'``: when the step runs; what it does is below
         if not is_bare(text, path, word_items=False):  # a one-word item is found here and cited with its key
             return j
         if not echo and not path.endswith(".py") and _ECHO.match(_strip_trailing_comment(st)):
@@ -222,6 +227,50 @@ def with_key(lines: list[str], e: Evidence, j: int) -> Evidence | None:
     shown = lines[k - 1 : j][:3] if j - k < 3 else [lines[k - 1], lines[j - 1]]
     return replace(e, line=k, end_line=j,
                    snippet=clean_snippet(textwrap.dedent("\n".join(shown))), context=structural_path(lines, j))
+
+
+# the keys under which a pipeline step lists the steps it waits for (Databricks ``depends_on: [- task_key: x]``, Azure
+# ``dependsOn``, Tekton ``runAfter``, GitHub ``needs``, Argo ``dependencies``)
+_DEPENDENCY_KEY = lazy_re(r"""^-?\s*["']?(?:depends_on|dependsOn|depends|needs|after|runAfter|dependencies|upstream|requires|wait_for)["']?\s*:\s*$""")
+# a list item naming one step as a mapping (``- task_key: "preprocessing"``): a reference, not the step
+_REFERENCE_ITEM = lazy_re(r"""^-\s+["']?[\w.\-]+["']?\s*:\s*["']?([^"'\s#{}\[\]]+)["']?\s*$""")
+
+
+def with_dependent(lines: list[str], e: Evidence, j: int) -> Evidence | None:
+    """``e`` citing the step reference on line ``j`` (``- task_key: "preprocessing"`` under ``depends_on:``) as the edge it
+    is: the step that waits (``- task_key: "train"``), its dependency key and the reference, in context
+    ``resources.jobs.x.tasks[train].depends_on: preprocessing``; None when line ``j`` is no such reference."""
+    if not (0 < j <= len(lines)) or not _structured(e.path):
+        return None
+    ref = _REFERENCE_ITEM.match(_strip_trailing_comment(lines[j - 1].strip()[:HEAD_CHARS]))
+    if ref is None:
+        return None
+    base = len(lines[j - 1]) - len(lines[j - 1].lstrip())
+    key = owner = None
+    for k in range(j - 1, max(0, j - LOOKAHEAD) - 1, -1):
+        st = lines[k - 1].strip()
+        if not st or st.startswith("#"):
+            continue
+        ind = len(lines[k - 1]) - len(lines[k - 1].lstrip())
+        if key is None:
+            if ind < base or (ind == base and not st.startswith("-")):
+                if not _DEPENDENCY_KEY.match(_strip_trailing_comment(st)):
+                    return None
+                key = k
+            continue
+        if _indent(lines[k - 1]) < _indent(lines[key - 1]):
+            return None  # left the step without finding where its item starts
+        if _indent(lines[k - 1]) == _indent(lines[key - 1]) and st.startswith("- "):
+            owner = k
+            break
+    if key is None or owner is None:
+        return None
+    name = _REFERENCE_ITEM.match(_strip_trailing_comment(lines[owner - 1].strip()[:HEAD_CHARS]))
+    step = structural_path(lines, owner).rsplit(".", 1)[0] if name else structural_path(lines, key).rsplit(".", 1)[0]
+    context = f"{step}[{name.group(1)}]" if name else step
+    context += f".{_key_of(lines[key - 1])}: {ref.group(1)}"
+    shown = textwrap.dedent("\n".join((lines[owner - 1], lines[key - 1], lines[j - 1])))
+    return replace(e, line=owner, end_line=j, snippet=clean_snippet(shown), context=context)
 
 
 def _closes(text: str) -> bool:
@@ -340,8 +389,13 @@ def _key_of(text: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+_TEMPLATE_SUFFIXES = (".tmpl", ".jinja2", ".jinja", ".j2")
+
+
 def _structured(path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
+    for suffix in _TEMPLATE_SUFFIXES:  # a template of a YAML file (``job.yml.tmpl``, ``deployment.yml.j2``) is read as one
+        name = name.removesuffix(suffix)
     return name.endswith(_STRUCTURED) or name in _STRUCTURED_NAMES
 
 
@@ -354,6 +408,8 @@ def _structured(path: str) -> bool:
 UNREACHED = "unreached"
 CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("optional", True, "optional: runs only when enabled or installed", True),
+    # (a string attribute: the text names its value, the switch's test)
+    ("guard", str, "optional: runs only when {value} is set by whoever runs it (its switch has no value in the repository)", True),
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
@@ -378,8 +434,9 @@ def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[
     """The caveats a finding's attributes name (only those that cap a yes with ``capping``, less the ``accepted``
     attribute names a question's yes condition takes on purpose)."""
     return tuple(
-        text for key, bad, text, caps in CAVEAT_ATTRS
-        if key in attrs and attrs[key] is bad and (not capping or (caps and key not in accepted))
+        text.format(value=attrs[key]) if bad is str else text for key, bad, text, caps in CAVEAT_ATTRS
+        if key in attrs and (attrs[key] is bad or bad is str and isinstance(attrs[key], str) and attrs[key])
+        and (not capping or (caps and key not in accepted))
     )
 
 
@@ -588,6 +645,8 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
             continue  # ``stack_name=``, ``deployment_role=``: where and as whom the step runs, not what it does
         if e.path.endswith(".py") and _PY_LOG.match(st[:HEAD_CHARS]):
             continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
+        if not e.path.endswith(".py") and _CONDITION.match(st) and not is_prose(e.path):
+            continue  # a step's ``if:`` naming a deploy label says when it runs; the step's action decides
         if pattern.search(text[:SEARCH_CHARS]):
             hit = _hint_item(lines, e, j, fact)
             if e.path.endswith(".py") and head.endswith("(") and not _PY_COMPOUND.match(head) and not hit.context \
@@ -660,6 +719,36 @@ def _pass_through_item(lines: list[str], e: Evidence, j: int) -> Evidence | None
     return None
 
 
+# a keyword argument on a line of its own (``prediction_col="prediction",``): one setting of a call written over lines
+_KEYWORD_ARG = lazy_re(r"^\w+\s*=(?!=)\s*\S")
+
+
+def _keyword_item(lines: list[str], e: Evidence, j: int) -> Evidence | None:
+    """``e`` citing the keyword argument on line ``j`` of a Python file (``prediction_col="prediction",``) in the context
+    of the call it is an argument of, from the statement's call (``w.quality_monitors.create(``) through a nested call it
+    sits in: ``in w.quality_monitors.create(inference_log=MonitorInferenceLog(...))``; the argument stays the cited, deciding
+    line. None when line ``j`` is no keyword argument or no call opened on its own line encloses it."""
+    st = _strip_trailing_comment(lines[j - 1].strip()[:HEAD_CHARS]) if 0 < j <= len(lines) else ""
+    if e.context or not _KEYWORD_ARG.match(st) or _PY_COMPOUND.match(st):
+        return None
+    openers: list[int] = []
+    depth = _indent(lines[j - 1])
+    for k in range(j - 1, max(0, j - HINT_LOOKAHEAD) - 1, -1):
+        text = _strip_trailing_comment(lines[k - 1].strip())
+        if not text or text.startswith("#") or _indent(lines[k - 1]) >= depth:
+            continue
+        if not text.endswith("(") or not _inside_call(lines, k, j):
+            break
+        openers.append(k)
+        depth = _indent(lines[k - 1])
+        if _statement_level(lines, k):
+            break
+    if not openers or not _statement_level(lines, openers[-1]):
+        return None
+    calls = [lines[openers[-1] - 1].strip()[:80]] + ([lines[openers[0] - 1].strip()[:60]] if len(openers) > 1 else [])
+    return replace(e, context="in " + "".join(calls) + "..." + ")" * len(calls))
+
+
 def _inside_call(lines: list[str], opener: int, line: int) -> bool:
     """Is line ``line`` still inside the brackets that line ``opener`` leaves open (quotes and comments read roughly)?"""
     depth = 0
@@ -690,7 +779,7 @@ def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
         passed = _pass_through_item(lines, e, j)
         if passed is not None:
             return replace(passed, fact=fact)
-    keyed = with_key(lines, e, j) if _structured(e.path) else None
+    keyed = (with_key(lines, e, j) or with_dependent(lines, e, j)) if _structured(e.path) else None
     if keyed is not None:
         return replace(keyed, end_line=j, fact=fact)
     shown = _block_lines(lines, j)
@@ -723,13 +812,15 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if is_prose(e.path) and heading_only(e.snippet or auto):
         return _section_body(lines, e)
     j = deciding_line(lines, e.line, e.path, e.end_line)
-    keyed = with_key(lines, e, j) if structured and not lock else None
+    keyed = (with_key(lines, e, j) or with_dependent(lines, e, j)) if structured and not lock else None
     if keyed is not None:
         return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
         j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
     if e.path.endswith(".py") and e.end_line in (None, e.line, j) and (passed := _pass_through_item(lines, e, j)) is not None:
         return passed  # ``model_metrics=model_metrics``: what it passes, or the call it is passed to
+    if e.path.endswith(".py") and e.end_line in (None, e.line) and (arg := _keyword_item(lines, e, j)) is not None:
+        e = arg  # ``prediction_col="prediction",``: in the call it configures (``w.quality_monitors.create(``)
     if j == e.line and e.path.endswith(".py") and e.end_line in (None, e.line) and e.fact:
         # an item a detector tagged with the fact it shows (the metric a run logs) reads like a rule pack's deciding line
         shown = _block_lines(lines, j)
@@ -759,6 +850,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
 # skips them elsewhere; a CI system's ``templates/`` folder holds the pipelines it runs
 _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
                         "playground", "issue_template", "_templates", "_template"})  # (a package's ``_templates/``: files it renders for its users)
+# words of a code file's name that make it a try-out (``flow_playground.py``, ``demo_assets.py``, ``sandbox_dag.py``)
+_DEMO_STEMS = frozenset({"playground", "demo", "demos", "sandbox", "scratch", "scratchpad"})
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
 # superseded trees kept for the record (``archive/old-pipeline.yml``): the live configuration is elsewhere
 _ARCHIVE_DIRS = frozenset({"archive", "archived", "deprecated"})
@@ -789,6 +882,8 @@ def non_product_path(path: str) -> bool:
     stem = parts[-1].split(".", 1)[0]
     if parts[-1].endswith(_PROSE) and (stem in _DEMO_DIRS or "template" in stem):
         return True  # DEMO.md, DOCS_TEMPLATE.md: a walkthrough or a form to fill in, not the project's procedure
+    if not parts[-1].endswith(_PROSE) and set(re.split(r"[^a-z0-9]+", stem)) & _DEMO_STEMS:
+        return True  # flow_playground.py, demo_assets.py: a try-out beside the project's own flow, often on made-up data
     return stem in _CONTRIBUTOR_DOCS
 
 
@@ -887,11 +982,23 @@ def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
     head = first.strip()[:HEAD_CHARS]
     if kind_path.endswith(".py") and (m := _PASS_THROUGH.match(head)) and m.group(1) == m.group(2) and len(snippet.splitlines()) == 1:
         return f"pass-through argument {head[:60]!r}"  # ``model_metrics=model_metrics``: its value is said elsewhere
+    context = ev.context if isinstance(ev, Evidence) else str(ev.get("context") or "")
+    if kind_path.endswith(".py") and _KEYWORD_SETTING.match(head) and len(snippet.splitlines()) == 1 and not context.startswith("in "):
+        return f"keyword argument without its call {head[:60]!r}"  # ``prediction_col="prediction",``: a setting of what?
+    if _structured(path) and _STEP_REFERENCE.match(head) and len(snippet.splitlines()) == 1:
+        return f"step reference without its step {head[:60]!r}"  # ``- task_key: "preprocessing"``: what waits for it?
+    if _structured(path) and not is_prose(path) and _CONDITION.match(head):
+        return f"step condition {head[:60]!r}"  # ``if: github.event_name != 'pull_request'``: when a step runs, not what it does
     if _structured(path) and _LONE_WORD.match(head) and len(snippet.splitlines()) == 1:
         return f"one word of a list {head[:60]!r}"  # ``'run',``: one word of a command written as a list
     return ""
 
 
+# a list item that names a step (``- task_key: "preprocessing"`` under ``depends_on:``): which step waits is not shown
+_STEP_REFERENCE = lazy_re(r"""^-\s+["']?\w+_key["']?\s*:\s*\S""")
+# a keyword argument written as PEP 8 writes one (no spaces around ``=``, unlike an assignment) and followed by more
+# arguments: ``prediction_col="prediction",`` alone says nothing of the call it configures
+_KEYWORD_SETTING = lazy_re(r"^\w+=(?!=).*,\s*(?:#.*)?$")
 # the ``name:`` of a block, shown under its key (a GitHub job's ``environment:`` mapping)
 _NAMED_BY = lazy_re(r"""^["']?name["']?\s*:\s*\S""")
 # one quoted word and its comma, alone on a line of a flow list (``'run',``)

@@ -84,9 +84,59 @@ def _own_groups() -> dict[str, list[tuple[str, str]]] | None:
     key = _path_key()
     if _OWN is not None and _OWN[0] == key:
         return _OWN[1]
-    got = _read_own_groups()
+    stored_key = [list(key[0]), list(key[1]), [_finder_name(f) for f in sys.meta_path]]
+    got = _stored_groups(stored_key)
+    if got is False:
+        own_file: list[str] = []
+        got = _read_own_groups(own_file)
+        _store_groups(stored_key, got, own_file[0] if own_file else None)
     _OWN = (key, got)
-    return got
+    return got  # type: ignore[return-value]
+
+
+def _finder_name(f: Any) -> str:
+    kind = f if isinstance(f, type) else type(f)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+# The answer of ``_read_own_groups`` (reading every distribution's entry points: ~2.5 ms of CPU and more of wall in an
+# environment of 150 packages, every process) kept beside this module's bytecode (mlscan.bytecode_store), keyed by the
+# path, its directories' modification times (installing or removing a distribution changes them) and the meta-path
+# finders; mlscan's own entry_points.txt is checked by its modification time.
+def _stored_groups(key: list[Any]) -> dict[str, list[tuple[str, str]]] | None | bool:
+    import json
+
+    from .bytecode_store import read, stored_path
+
+    raw = read(stored_path(__file__, ".entry-points.json"))
+    if raw is None:
+        return False
+    try:
+        data = json.loads(raw)
+        if data["key"] != key:
+            return False
+        if data["groups"] is None:
+            return None
+        if os.stat(data["own"]).st_mtime_ns != data["own_mtime"]:
+            return False
+        return {str(g): [(str(n), str(v)) for n, v in eps] for g, eps in data["groups"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _store_groups(key: list[Any], groups: dict[str, list[tuple[str, str]]] | None, own: str | None) -> None:
+    import json
+
+    from .bytecode_store import stored_path, write
+
+    try:
+        mtime = os.stat(own).st_mtime_ns if own else None
+    except OSError:
+        return
+    if groups is not None and mtime is None:
+        return
+    write(stored_path(__file__, ".entry-points.json"),
+          json.dumps({"key": key, "groups": groups, "own": own, "own_mtime": mtime}).encode("utf-8"))
 
 
 def _path_key() -> tuple[Any, ...]:
@@ -101,7 +151,8 @@ def _path_key() -> tuple[Any, ...]:
     return tuple(sys.path), tuple(times), tuple(map(id, sys.meta_path))
 
 
-def _read_own_groups() -> dict[str, list[tuple[str, str]]] | None:
+def _read_own_groups(own_file: list[str] | None = None) -> dict[str, list[tuple[str, str]]] | None:
+    """(``own_file`` receives the path of mlscan's entry_points.txt.)"""
     from importlib.machinery import PathFinder
 
     if any(getattr(f, "find_distributions", None) is not None and f is not PathFinder for f in sys.meta_path):
@@ -126,6 +177,8 @@ def _read_own_groups() -> dict[str, list[tuple[str, str]]] | None:
             own = _read(os.path.join(root, mine[0], "entry_points.txt"))  # the first on the path wins, as there
             if own is None:
                 return None
+            if own_file is not None:
+                own_file.append(os.path.join(root, mine[0], "entry_points.txt"))
         for child in children:
             if child.lower().endswith((".dist-info", ".egg-info")) and _stem(child) != "mlscan":
                 text = _read(os.path.join(root, child, "entry_points.txt"))
@@ -152,18 +205,80 @@ def _describe(ep: Any) -> str:
 
 def load_detectors(only: set[str] | None = None) -> list[Detector]:
     """Instantiate every registered detector, sorted by id; ``only`` limits to those ids."""
-    seen: dict[str, Detector] = {}
-    for ep in entry_points_of(DETECTOR_GROUP):
-        if only is not None and ep.name not in only:
-            continue
-        try:
-            cls = ep.load()
-        except Exception as e:  # a broken plugin is a configuration problem, reported in one line
-            raise PluginError(f"{_describe(ep)}: cannot load detector: {e}") from None
-        if not (isinstance(cls, type) and issubclass(cls, Detector)) or not cls.id:
-            raise PluginError(f"{_describe(ep)}: not a Detector subclass with an id")
-        seen.setdefault(cls.id, cls())
-    return [seen[k] for k in sorted(seen)]
+    return plan_detectors(only, defer=False).choose(lambda gate: True)
+
+
+def _load_class(ep: Any) -> type[Detector]:
+    try:
+        cls = ep.load()
+    except Exception as e:  # a broken plugin is a configuration problem, reported in one line
+        raise PluginError(f"{_describe(ep)}: cannot load detector: {e}") from None
+    if not (isinstance(cls, type) and issubclass(cls, Detector)) or not cls.id:
+        raise PluginError(f"{_describe(ep)}: not a Detector subclass with an id")
+    return cls
+
+
+class DetectorPlan:
+    """The registered detectors of a scan (``only`` applied): those the manifest says every repository needs, and any
+    detector when a plug-in is installed, are loaded at once; the others (``deferred``, each with its Gate) when
+    ``choose`` finds the repository needs them (mlscan.manifest)."""
+
+    def __init__(self, entries: list[tuple[Any, Any]]) -> None:
+        self._entries = entries  # (entry point, Gate | None) in entry-point order
+        self._classes: dict[int, type[Detector]] = {}
+        for i, (ep, gate) in enumerate(entries):
+            if gate is None:
+                self._classes[i] = _load_class(ep)
+
+    @property
+    def deferred(self) -> list[Any]:
+        """The gates of the detectors not imported yet."""
+        return [gate for i, (_, gate) in enumerate(self._entries) if i not in self._classes]
+
+    @property
+    def gates(self) -> list[Any]:
+        return [gate for _, gate in self._entries if gate is not None]
+
+    def module_names(self) -> set[str]:
+        """The modules that define the planned detectors (deferred ones included)."""
+        return {ep.value.partition(":")[0].strip() for ep, _ in self._entries}
+
+    def count(self) -> int:
+        """How many detectors the plan holds (distinct ids, as ``load_detectors`` gives them)."""
+        ids = {self._classes[i].id if i in self._classes else gate.id for i, (_, gate) in enumerate(self._entries)}
+        return len(ids)
+
+    def load_all(self) -> None:
+        """Import every deferred detector (the scan vocabulary is harvested from all of them)."""
+        for i, (ep, _) in enumerate(self._entries):
+            if i not in self._classes:
+                self._classes[i] = _load_class(ep)
+
+    def choose(self, needed: Any) -> list[Detector]:
+        """The detectors whose gate ``needed(gate)`` accepts (and every ungated one), instantiated, sorted by id."""
+        seen: dict[str, Detector] = {}
+        for i, (ep, gate) in enumerate(self._entries):
+            if gate is not None and not needed(gate):
+                continue
+            cls = self._classes.get(i)
+            if cls is None:
+                cls = self._classes[i] = _load_class(ep)
+            seen.setdefault(cls.id, cls())
+        return [seen[k] for k in sorted(seen)]
+
+
+def plan_detectors(only: set[str] | None = None, *, defer: bool = True) -> DetectorPlan:
+    """The registered detectors (``only``: those entry-point names). With ``defer`` and no plug-in installed (the
+    manifest lists every entry point, with the same target), detectors with a gate are imported only when chosen."""
+    eps = [ep for ep in entry_points_of(DETECTOR_GROUP) if only is None or ep.name in only]
+    gates: dict[str, Any] = {}
+    if defer:
+        from .manifest import read_manifest
+
+        manifest = read_manifest()
+        if manifest is not None and all(manifest[1].get(ep.name) == ep.value.strip() for ep in eps):
+            gates = manifest[0]
+    return DetectorPlan([(ep, gates.get(ep.name)) for ep in eps])
 
 
 def describe_entry_point(ep: Any) -> str:

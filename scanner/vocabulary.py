@@ -89,6 +89,59 @@ def harvested_modules(detectors: Iterable[object]) -> set[str]:
     return names | {n for n in list(sys.modules) if n.partition(".")[2] and _package(n) in HELPER_PACKAGES}
 
 
+def planned(modules: set[str], load_all: Any) -> set[bytes]:
+    """The harvest of every planned detector, deferred ones included (``modules``: the modules defining them), as if
+    all were loaded: the needles a scan that imported every detector stored (``_plan_key``: the source files of the
+    detectors' directory and of mlscan's helper packages unchanged since), else ``load_all()`` imports them and they
+    are harvested (and stored). A scan that loads few detectors then splits files into the same words as one that
+    loads all: no needle of a helper module that a skipped detector imports arrives late."""
+    key = _plan_key(modules)
+    path = stored_path(__file__, ".plan-needles.json")
+    if key is not None:
+        raw = read(path)
+        if raw is not None:
+            try:
+                data = json.loads(raw)
+                if isinstance(data, dict) and data.get("key") == key and all(isinstance(x, str) for x in data["needles"]):
+                    return {x.encode("latin-1") for x in data["needles"]}
+            except (ValueError, KeyError, TypeError, UnicodeEncodeError):
+                pass
+    load_all()
+    names = modules | {n for n in list(sys.modules) if n.partition(".")[2] and _package(n) in HELPER_PACKAGES}
+    out = walk_modules(names)
+    if key is not None:
+        write(path, json.dumps({"key": key, "needles": sorted(n.decode("latin-1") for n in out)}).encode("utf-8"))
+    return out
+
+
+def _plan_key(modules: set[str]) -> list[Any] | None:
+    """The planned modules' names and the name, size and modification time of every module of mlscan's top level, of
+    its packages and of the detectors' directory (a value imported from any of them counts); None for a detector
+    outside mlscan."""
+    if any(not n.startswith("mlscan.") for n in modules):
+        return None
+    base = os.path.dirname(__file__)
+    try:
+        with os.scandir(base) as it:
+            dirs = [base, *sorted(d.path for d in it if d.is_dir() and not d.name.startswith(("_", ".")))]
+    except OSError:
+        return None
+    from importlib import import_module
+
+    dirs += sorted({os.path.dirname(import_module(n.rpartition(".")[0]).__file__ or "") for n in modules})
+    files = []
+    for d in dirs:
+        try:
+            with os.scandir(d or ".") as it:
+                for f in it:
+                    if f.name.endswith(".py"):
+                        st = f.stat()
+                        files.append([f.path, st.st_mtime_ns, st.st_size])
+        except OSError:
+            return None
+    return [sorted(modules), sorted(files)]
+
+
 def walk_modules(names: Iterable[str]) -> set[bytes]:
     out: set[bytes] = set()
     for name in names:

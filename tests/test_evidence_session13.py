@@ -409,7 +409,9 @@ def test_d3_a_job_of_tasks_naming_no_data_cites_its_edge_not_a_merge_key(tmp_pat
     assert qs["D3"]["answer"] == "yes"
     lead = qs["D3"]["evidence"][0]
     assert "<<" not in lead["snippet"]
-    assert lead["line"] == _line(files, "resources/model-workflow-resource.yml", "depends_on:") + 1
+    # the edge: the task that waits, its ``depends_on:`` and the task it waits for (session 14: with the waiting task)
+    assert lead["end_line"] == _line(files, "resources/model-workflow-resource.yml", "depends_on:") + 1
+    assert "depends_on:" in lead["snippet"] and "].depends_on: " in lead["context"]
 
 
 # ---------------------------------------------------------------- T1: a template's "create a project" step

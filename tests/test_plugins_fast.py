@@ -50,3 +50,24 @@ def test_a_plugin_on_the_path_falls_back(tmp_path: Path, monkeypatch: pytest.Mon
 def test_sections_reader() -> None:
     text = "# c\n[console_scripts]\nmlscan = mlscan.cli:main\n\n[ mlscan.detectors ]\n a.b = m.x:Y \n"
     assert plugins._sections(text) == {"console_scripts": [("mlscan", "mlscan.cli:main")], "mlscan.detectors": [("a.b", "m.x:Y")]}
+
+
+def test_the_answer_is_stored_beside_the_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from mlscan.bytecode_store import stored_path
+
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(plugins, "_OWN", None)
+    first = plugins._own_groups()
+    where = Path(stored_path(plugins.__file__, ".entry-points.json") or "")
+    assert where.is_file() and str(where).startswith(str(tmp_path))
+    data = json.loads(where.read_text())
+    assert plugins._stored_groups(data["key"]) == first  # read back: no distribution is listed again
+    assert plugins._stored_groups([*data["key"][:2], ["other.Finder"]]) is False
+    if first is not None:  # mlscan's own entry_points.txt rewritten since: read again
+        where.write_text(json.dumps({**data, "own_mtime": 1}))
+        assert plugins._stored_groups(data["key"]) is False
+        monkeypatch.setattr(plugins, "_OWN", None)
+        assert plugins._own_groups() == first

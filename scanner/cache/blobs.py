@@ -12,9 +12,37 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..digest import sha256
+from ..safegit import finish, start
 from ..safegit import run as git_run
+
+INDEX_ARGS = ("ls-files", "-s", "--debug", "-z")
+# Git's index up to this size (~50,000 entries) is listed beside the scan's start-up (``start_git_index``); a larger
+# repository's facts cache may not be used at all (engine.CACHE_MAX_WORK_FILES), so it is listed only when needed.
+START_MAX_INDEX_BYTES = 4 << 20
+
+
+def start_git_index(root: Path) -> Any:
+    """``git ls-files -s --debug`` (the files' blob ids, for the facts cache) started in the background when ``root``
+    holds its own ``.git`` directory with a small index: it runs while the scan starts instead of in its middle. None
+    otherwise (``ContentIds`` then runs it when first needed)."""
+    own = os.path.join(str(root), ".git")
+    try:
+        if os.path.islink(own) or not os.path.isdir(own) or os.stat(os.path.join(own, "index")).st_size > START_MAX_INDEX_BYTES:
+            return None
+        return start(root, *INDEX_ARGS)
+    except OSError:
+        return None
+
+
+def discard(proc: Any) -> None:
+    """End a ``start_git_index`` process whose answer is not needed."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+    if proc is not None:
+        proc.communicate()
 
 HASH_LIMIT = 16 << 20  # the index reads at most this much of any file (a notebook); larger ones are "too large" by size
 
@@ -22,8 +50,10 @@ HASH_LIMIT = 16 << 20  # the index reads at most this much of any file (a notebo
 class ContentIds:
     """Content ids of the files of one scan target, computed on first use."""
 
-    def __init__(self, root: Path, is_git: bool) -> None:
+    def __init__(self, root: Path, is_git: bool, started: Any = None) -> None:
         self.root = str(root)
+        self._started = started  # ``start_git_index``'s process, begun with the scan (by this process: a forked worker
+        self._owner = os.getpid()  # runs git itself, as before)
         self._trusted: dict[str, tuple[str, int, int, int, int]] = {}  # path -> (sha, size, mtime_ns, ctime_ns, ino)
         self._racy_ns = 0
         self._ids: dict[str, str] = {}
@@ -31,7 +61,11 @@ class ContentIds:
 
     def _read_git_index(self) -> None:
         try:
-            cp = git_run(Path(self.root), "ls-files", "-s", "--debug", "-z", check=False)
+            if self._started is not None and os.getpid() == self._owner:
+                proc, self._started = self._started, None
+                cp = finish(proc)
+            else:
+                cp = git_run(Path(self.root), *INDEX_ARGS, check=False)
             # a work tree's own .git directory holds its index (safegit drops GIT_INDEX_FILE); else (a linked
             # worktree, a submodule's .git file, a symlink) git says where
             own = os.path.join(self.root, ".git")
@@ -78,6 +112,12 @@ class ContentIds:
                 self._trusted[path] = (sha, int(fields["size"]), mtime, ctime, int(fields["ino"]))
             except (KeyError, ValueError):
                 continue
+
+    def close(self) -> None:
+        """End the started listing if it was never needed."""
+        if os.getpid() == self._owner:
+            proc, self._started = self._started, None
+            discard(proc)
 
     def lstat(self, path: str) -> os.stat_result | None:
         try:

@@ -75,10 +75,10 @@ def _fingerprint(detectors: Sequence[Any]) -> str:
 class RunCache:
     """One scan's view of the stored run of its context: which units can be reused, what to store next."""
 
-    def __init__(self, store: Store, index: Any, detectors: Sequence[Any], settings: Iterable[str]) -> None:
+    def __init__(self, store: Store, index: Any, detectors: Sequence[Any], settings: Iterable[str], started: Any = None) -> None:
         self.store = store
         self.index = index
-        self.ids = ContentIds(index.root, index.target.is_git)
+        self.ids = ContentIds(index.root, index.target.is_git, started)
         self.fingerprint = code_fingerprint(detectors)
         h = sha256(self.fingerprint.encode())
         h.update("\0".join([index.target.subdir, str(index.target.is_git), str(index.max_bytes), *settings]).encode())

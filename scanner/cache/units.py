@@ -138,15 +138,20 @@ class Units:
             return
 
     def close(self) -> None:
+        self.run.ids.close()
         if self.own_store:
             self.store.close()
         else:
             self.store.flush()
 
 
-def open_units(cache: Any, index: Any, detectors: Sequence[Any], settings: Sequence[str]) -> Units | None:
-    """The facts cache for this scan (None: off, or unusable here)."""
+def open_units(cache: Any, index: Any, detectors: Sequence[Any], settings: Sequence[str], started: Any = None) -> Units | None:
+    """The facts cache for this scan (None: off, or unusable here). ``started``: ``blobs.start_git_index``'s process,
+    ended here when the cache is not used."""
+    from .blobs import discard
+
     if cache is None or cache is False:
+        discard(started)
         return None
     from .run import RunCache
     from .store import Store
@@ -156,12 +161,14 @@ def open_units(cache: Any, index: Any, detectors: Sequence[Any], settings: Seque
     else:
         store, own = Store(None if cache is True else Path(cache)), True
     try:
-        run = RunCache(store, index, detectors, [str(s) for s in settings])
+        run = RunCache(store, index, detectors, [str(s) for s in settings], started)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
+        discard(started)
         if own:
             store.close()
         return None
     if store.broken:
+        run.ids.close()
         return None
     from .facts import FactCache
 

@@ -300,6 +300,18 @@ ACTIONS = {
     "appleboy/ssh-action": "vm", "easingthemes/ssh-deploy": "vm",
 }
 NOT_DEPLOY = lazy_re(r"pages|gh-pages|docs?\b|mkdocs|sphinx|pypi|npm|release-drafter|storybook|wiki", re.I)
+# Deploys of an orchestrator's own code: a Dagster+ code location (the ``dagster-cloud`` CLI and GitHub action, ``dg plus
+# deploy``) or an Astronomer Airflow deployment (``astro deploy``, its action). They ship the pipeline definitions, which
+# train and store models when they run; no model and no serving service goes out with them (as a platform's Helm chart,
+# ``_PLATFORM_CHART``, is infrastructure)
+_ORCHESTRATOR_ACTION = lazy_re(r"^(dagster-io/dagster-cloud-action|astronomer/deploy-action)(/|@|$)", re.I)
+_ORCHESTRATOR_CLI = lazy_re(r"(^|[\s;&|(])(dagster-cloud\s+(ci|serverless|workspace|deployment)\b|dg\s+plus\s+deploy\b|astro\s+deploy\b)")
+
+
+def orchestrator_code_deploy(step: CiStep) -> bool:
+    """Does a CI step ship an orchestrator's code (``_ORCHESTRATOR_ACTION``, ``_ORCHESTRATOR_CLI``) rather than a model?"""
+    return bool(step.uses and _ORCHESTRATOR_ACTION.search(step.uses.strip())
+                or step.command and _ORCHESTRATOR_CLI.search(step.command))
 TASKS = {
     "helmdeploy": "helm", "kubernetesmanifest": "k8s", "kubernetes": "k8s", "azurewebapp": "app-service", "azurewebappcontainer": "app-service",
     "azurermwebappdeployment": "app-service", "azurefunctionapp": "app-service", "azurefunctionappcontainer": "app-service",
@@ -346,7 +358,7 @@ def deploy_uses(step: CiStep) -> str | None:
                 and not re.search(r"deploy|apply|up\b", with_.get("args", "") + with_.get("command", "")):
             return None
         return ACTIONS[low]
-    if NOT_DEPLOY.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
+    if NOT_DEPLOY.search(low) or _ORCHESTRATOR_ACTION.search(low) or "@" in uses and "/" not in ref:  # Azure tasks: only the known ones above
         return None
     if re.search(r"deploy|rollout|release-to|upgrade-helm|create-or-update-resource", low):  # orbs, pipes, other actions
         for key, target in (("helm", "helm"), ("kube", "k8s"), ("eks", "k8s"), ("gke", "k8s"), ("aks", "k8s"), ("ecs", "container-service"),
@@ -764,6 +776,8 @@ def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
     tree = index.python(e.path) if e and e.suffix == ".py" else None
     if tree is None or e is None:
         return None
+    if _uploads_space(tree):
+        return "hf-spaces"
     sdk = sdk_of(tree)
     if sdk is None:
         return None
@@ -808,6 +822,34 @@ def promoted_stages(tree: ast.Module) -> set[str]:
             return set()
         out.update(str(v.value) for v in values)  # type: ignore[attr-defined]
     return out
+
+
+_SPACE_UPLOADS = frozenset({"upload_folder", "upload_file", "upload_large_folder", "create_commit"})
+
+
+def _uploads_space(tree: ast.Module) -> bool:
+    """A ``huggingface_hub`` program that uploads to a Space (``HfApi().upload_folder(..., repo_type="space")``) or restarts
+    one (``restart_space``): the Space rebuilds and serves the app it was given (Hugging Face's "Manage your Space" docs)."""
+    if not any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+            (a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0] == "huggingface_hub" for a in n.names) for n in walk(tree)):
+        return False
+    for n in walk(tree):
+        if isinstance(n, ast.Call):
+            tail = dotted(n.func).rsplit(".", 1)[-1]
+            if tail == "restart_space" or tail in _SPACE_UPLOADS and any(
+                    k.arg == "repo_type" and isinstance(k.value, ast.Constant) and k.value.value == "space" for k in n.keywords):
+                return True
+    return False
+
+
+# a package published to a package index (PyPI through pypa's action, twine or a build tool's publish command; npm; conda)
+_PACKAGE_ACTION = lazy_re(r"^(pypa/gh-action-pypi-publish|js-devtools/npm-publish)\b", re.I)
+_PACKAGE_CLI = lazy_re(r"\b(twine\s+upload|(poetry|uv|flit|hatch|pdm)\s+publish|npm\s+publish|anaconda\s+upload|maturin\s+(publish|upload))\b")
+
+
+def publishes_package(job: CiJob) -> bool:
+    """Does a CI job upload a package to a package index?"""
+    return any(s.uses and _PACKAGE_ACTION.search(s.uses) or s.command and _PACKAGE_CLI.search(s.command) for s in job.steps)
 
 
 def sdk_of(tree: ast.Module) -> str | None:

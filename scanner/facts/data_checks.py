@@ -259,3 +259,54 @@ def cli_tool(cmd: str, index: FileIndex) -> str | None:
     if words[:1] == ["dbt"] and len(words) > 1 and words[1] in ("test", "build") and index.select(("**/dbt_project.yml",)):
         return "dbt"
     return None
+
+
+# Great Expectations run as an orchestrator task: Prefect 1's task library class (an instance called inside a flow) and the
+# prefect-great-expectations collection's task (Prefect 2+). Both fail the task on a failed validation by default (Prefect 1:
+# ``signals.VALIDATIONFAIL``; the collection: ``raise_on_validation_failure=True``)
+_PREFECT_GE_CLASS = ("prefect.tasks.great_expectations.", "RunGreatExpectationsValidation")
+_PREFECT_GE_TASK = ("prefect_great_expectations.", "run_checkpoint_validation")
+
+
+def prefect_ge_runs(tree: ast.AST, al: dict[str, str]) -> list[tuple[int, bool]]:
+    """Great Expectations validations a Prefect flow runs as a task: ``(line, blocking)`` for each run. A Prefect 1
+    ``RunGreatExpectationsValidation`` instance called in a flow blocks when its result feeds another task (an argument,
+    ``upstream_tasks=[...]``, ``set_upstream``/``set_dependencies``): then the downstream tasks do not run after a failed
+    validation; a run nothing depends on only marks the flow failed. The collection's ``run_checkpoint_validation`` blocks
+    unless ``raise_on_validation_failure=False`` or ``return_state=True`` turns the failure into a value."""
+    classes = {n for n in walk(tree) if isinstance(n, ast.Call) and _is(ops.qualname(n.func, al), _PREFECT_GE_CLASS)}
+    instances = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and n.value in classes for t in n.targets if isinstance(t, ast.Name)}
+    par = {c: p for p in walk(tree) for c in ast.iter_child_nodes(p)}
+    out: list[tuple[int, bool]] = []
+    for n in walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        if _is(ops.qualname(n.func, al), _PREFECT_GE_TASK):
+            off = ops.literal(ops.kwarg(n, "raise_on_validation_failure")) is False or ops.literal(ops.kwarg(n, "return_state")) is True
+            out.append((n.lineno, not off))
+        elif isinstance(n.func, ast.Name) and n.func.id in instances or n.func in classes:
+            out.append((n.lineno, _feeds_a_task(n, par, tree)))
+    return sorted(out)
+
+
+def _is(qual: str | None, spec: tuple[str, str]) -> bool:
+    return qual is not None and qual.startswith(spec[0]) and qual.endswith("." + spec[1])
+
+
+def _feeds_a_task(call: ast.Call, par: dict[ast.AST, ast.AST], tree: ast.AST) -> bool:
+    """Does a Prefect 1 task call's result reach another task: nested in its arguments, or assigned to a name that a later
+    call takes (an argument, ``upstream_tasks=[v]``, ``t.set_upstream(v)``, ``v.set_downstream(t)``)?"""
+    up = par.get(call)
+    if isinstance(up, (ast.Call, ast.keyword, ast.List, ast.Tuple)):
+        return True
+    if not (isinstance(up, ast.Assign) and len(up.targets) == 1 and isinstance(up.targets[0], ast.Name)):
+        return False
+    name = up.targets[0].id
+    for n in walk(tree):
+        if not isinstance(n, ast.Call) or n is call or n.lineno < call.lineno:
+            continue
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "set_downstream" and isinstance(n.func.value, ast.Name) and n.func.value.id == name:
+            return True
+        if any(isinstance(x, ast.Name) and x.id == name for a in [*n.args, *(k.value for k in n.keywords)] for x in walk(a)):
+            return True
+    return False

@@ -829,3 +829,64 @@ def classify(command: str) -> str | None:
     if head in _RUN_HEADS:
         return RUN
     return None
+
+
+# ---------------------------------------------------------------------- commands that name files the repository lacks
+
+# (a bare ``env.sh`` runs nothing: a shell finds a script by its path, ``./env.sh``, or through an interpreter)
+_LOCAL_SCRIPT = lazy_re(r"^\s*(?:sudo\s+)?(?:(?:python[\d.]*|py|(?:ba|z)?sh|source)\s+(?:-[uOB]+\s+)?((?:\.{1,2}/)?[\w./-]*[\w-]\.(?:py|sh|bash))"
+                        r"|((?:\.{1,2}/|[\w.-]+/)[\w./-]*[\w-]\.(?:py|sh|bash)))(?:\s|$|;|&)")
+_REQUIREMENTS = lazy_re(r"\bpip[\d.]*\s+install\s+(?:\S+\s+)*?(?:-r|--requirement)[\s=]+([\w./-]+\.(?:txt|in))\b")
+_ENV_FILE = lazy_re(r"\b(?:conda|mamba|micromamba)\s+env\s+(?:create|update)\s+(?:\S+\s+)*?(?:-f|--file)[\s=]+([\w./-]+\.ya?ml)\b")
+
+
+def named_file(cmd: str) -> str | None:
+    """The repository file a documented command needs (a script it runs: ``python src/train.py``, ``bash
+    scripts/rollback.sh``, ``./deploy.sh``; the requirements or environment file it installs), relative as written; None
+    when it names none (a tool's own command, a variable or a path outside the repository)."""
+    for rx in (_LOCAL_SCRIPT, _REQUIREMENTS, _ENV_FILE):
+        m = rx.search(cmd) if rx is not _LOCAL_SCRIPT else rx.match(cmd)
+        if m:
+            rel = m.group(1) or m.group(2)
+            if rel.startswith(("/", "~")) or "$" in rel:
+                return None
+            return rel
+    return None
+
+
+def missing_file(index: Any, doc_path: str, cmd: str) -> bool:
+    """Does a documented command name a repository file (``named_file``) found nowhere in the snapshot: not beside the
+    page, not from the root, not anywhere under the same relative path (the page may ``cd`` first)? Such a command
+    describes a project kept elsewhere (a documentation site's guide to another repository) or a script never committed:
+    a claim, not a step this repository can follow."""
+    rel = named_file(cmd)
+    if rel is None:
+        return False
+    here = doc_path.rsplit("/", 1)[0] + "/" if "/" in doc_path else ""
+    parts: list[str] = []
+    for p in f"{here}{rel}".split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p and p != ".":
+            parts.append(p)
+    clean = rel
+    while clean.startswith(("./", "../")):
+        clean = clean.split("/", 1)[1]
+    # (a path written from a checkout's parent, ``my-repo/tools/x.sh``, is found by its tail: ``tools/x.sh``)
+    tails = ["/".join(clean.split("/")[k:]) for k in range(1, clean.count("/"))]
+    if index.select(tuple(dict.fromkeys(("/".join(parts), clean, f"**/{clean}", *(f"**/{t}" for t in tails))))):
+        return False
+    return not _made_by_page(index.text(doc_path) or "", cmd, clean.rsplit("/", 1)[-1])
+
+
+_MAKES_FILE = lazy_re(r"\b(cp|mv|touch|ln|wget|curl|tee|envsubst|unzip|tar|git\s+clone|gsutil|aws\s+s3|[Cc]opy|[Cc]reate|[Rr]ename|[Gg]enerate|[Dd]ownload)\b|>")
+
+
+def _made_by_page(text: str, cmd: str, name: str) -> bool:
+    """Does another line of the page make the file (``cp env.sh.example env.sh``, ``wget https://.../installer.sh``,
+    ``curl -o x.sh``, ``echo ... > x.sh``) or download it (a URL ending in its name)? It is there when the step runs."""
+    for line in text.splitlines():
+        if name in line and cmd.strip() not in line and (_MAKES_FILE.search(line) or f"/{name}" in line and "://" in line):
+            return True
+    return False

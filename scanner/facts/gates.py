@@ -461,6 +461,11 @@ def code_gates(stmts: list[ast.stmt], guards: Guards, handlers: tuple[list[ast.E
                     cmp = metric_compare(seen)
                     baseline = cmp is not None and bool(words(ast.unparse(seen)) & _BASELINE)
                     first = min((c.lineno for c in walk(seen) if isinstance(c, ast.Compare) and metric_compare(c) is c), default=0)
+                    if not first and predicates:
+                        # a verdict a predicate returns (``model_improved = is_better(f1, prod_f1)`` ... ``if model_improved:``):
+                        # the call that asks for it decides, not the ``if`` (whose block, the registration, acts on it)
+                        first = min((n.lineno for n in walk(seen) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                                     and n.func.id in predicates or isinstance(n, ast.Attribute) and n.attr in predicates), default=0)
                     compare, compare_end = _assigned_at(assigns, first) if 0 < first < s.lineno \
                         and metric_compare(s.test) is None else (0, 0)
                     kind = "champion_challenger" if baseline else "threshold"

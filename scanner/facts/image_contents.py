@@ -123,3 +123,8 @@ def no_image_ships_model(index: FileIndex, dockerfiles: tuple[str, ...]) -> bool
     """The repository builds images (it has Dockerfiles outside tests) and none of them puts a model in its image."""
     entries = [e for e in index.select(dockerfiles) if not e.test]
     return bool(entries) and all(ships_model(index, e.path) is False for e in entries)
+
+
+def any_image_ships_model(index: FileIndex, dockerfiles: tuple[str, ...]) -> bool:
+    """Does a Dockerfile of the repository (outside tests) put a model in its image (``ships_model`` True)?"""
+    return any(ships_model(index, e.path) is True for e in index.select(dockerfiles) if not e.test)

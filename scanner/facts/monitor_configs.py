@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from mlscan.facts.databricks_bundles import pause_status
 from mlscan.facts.ops import PyCall, TfBlock, imports_module, tf_has
 from mlscan.facts.pyast import walk
 
@@ -53,8 +54,11 @@ def vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[PyCa
 
 
 
-def config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
-    """(signal, tool, line, active) for Databricks bundle monitors, Azure ML monitor schedules and CloudFormation."""
+def config_monitors(doc: object, settings: list[dict] | None = None, refreshed: bool = False) -> Iterator[tuple[str, str, int, bool]]:
+    """(signal, tool, line, active) for Databricks bundle monitors, Azure ML monitor schedules and CloudFormation. A bundle
+    monitor is active when its ``schedule`` is on (a ``pause_status`` read through a bundle variable resolved from
+    ``settings``, the bundle's documents) or, with no schedule of its own, when a scheduled job refreshes it
+    (``refreshed``)."""
     if not isinstance(doc, dict):
         return
     res = doc.get("resources") if isinstance(doc.get("resources"), dict) else {}
@@ -63,7 +67,8 @@ def config_monitors(doc: object) -> Iterator[tuple[str, str, int, bool]]:
         if not isinstance(m, dict):
             continue
         sched = m.get("schedule")
-        active = isinstance(sched, dict) and str(sched.get("pause_status", "")).upper() != "PAUSED"
+        active = (str(pause_status(sched.get("pause_status", ""), settings or [])).upper() != "PAUSED" if isinstance(sched, dict)
+                  else refreshed)
         line = monitors.line_of(name)
         if isinstance(log := m.get("inference_log"), dict):
             # what the monitor profiles in its ``inference_log``, not the monitor's name or its output folder (``assets_dir:
@@ -106,3 +111,13 @@ def tf_monitors(b: TfBlock) -> Iterator[tuple[str, str]]:
         for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
             if on:
                 yield signal, tool
+
+
+def lakehouse_schedule_paused(schedule: ast.AST) -> bool:
+    """Does a Lakehouse monitor's ``schedule=MonitorCronSchedule(..., pause_status=...PAUSED)`` keep it paused?"""
+    for n in walk(schedule):
+        if isinstance(n, ast.keyword) and n.arg == "pause_status":
+            v = n.value
+            text = v.value if isinstance(v, ast.Constant) else v.attr if isinstance(v, ast.Attribute) else ""
+            return str(text).upper() == "PAUSED"
+    return False

@@ -231,8 +231,11 @@ def fits_model(node: ast.AST, al: dict[str, str] | None = None) -> bool:
 # a trained model loaded for use: a loader call (``mlflow.pyfunc.load_model``, ``from_pretrained``), a pickle-style
 # module's ``load`` (``joblib.load``), or a call named for loading a model (``load_model``, ``load_production_model``)
 _MODEL_LOADERS = frozenset({"load_model", "load_learner", "from_pretrained", "spark_udf", "load_from_checkpoint", "InferenceSession"})
-_PICKLE_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "torch.jit.load", "dill.load", "cloudpickle.load", "cPickle.load",
-                           "tf.saved_model.load", "tensorflow.saved_model.load"})
+# a serialised model read back by its library's module-level loader: one vocabulary for every fact that asks whether code
+# loads a trained model (scoring-only flows here, inference-only entries in training_entries)
+MODEL_FILE_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "torch.jit.load", "dill.load", "cloudpickle.load",
+                              "cPickle.load", "tf.saved_model.load", "tensorflow.saved_model.load", "tf.keras.models.load_model",
+                              "tensorflow.keras.models.load_model", "keras.models.load_model"})
 _PREDICT_WORDS = frozenset({"predict", "prediction", "predictions", "inference", "infer", "scoring", "forecast"})
 
 
@@ -248,7 +251,7 @@ def scores_only(node: ast.AST, funcs: dict[str, ast.FunctionDef | ast.AsyncFunct
     called = [dotted(c.func) for c in calls_] + [k.value.id if isinstance(k.value, ast.Name) else k.value.value for c in calls_
                                                  for k in c.keywords if isinstance(k.value, ast.Name) or k.arg == "task_id"
                                                  and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
-    loads = any(d in _PICKLE_LOADS or tail(d) in _MODEL_LOADERS or {"load", "model"} <= words(tail(d)) for d in called)
+    loads = any(d in MODEL_FILE_LOADS or tail(d) in _MODEL_LOADERS or {"load", "model"} <= words(tail(d)) for d in called)
     return loads and any(words(tail(d)) & _PREDICT_WORDS for d in called)
 
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from mlscan.facts.pyast import walk
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 
 from ..lazyre import lazy_re
 from . import ops
@@ -164,6 +164,31 @@ class Env(Evaluator):
 
 _FLAG_ROOTS = frozenset({"args", "opts", "options", "flags", "config", "cfg", "conf", "params", "hparams", "hp", "settings", "opt",
                          "self.args", "self.config", "self.cfg", "self.hparams", "self.opts", "self.params", "training_args"})
+# a project's own name for its settings object (``neox_args``, ``train_config``, ``model_cfg``)
+_ROOT_SUFFIX = lazy_re(r"(?:^|_)(?:args|arguments|config|cfg|conf|opts|options|params|hparams|settings)$")
+
+
+def flag_root(root: str) -> bool:
+    """Is ``root`` (a dotted name) the object that holds a program's flags or settings?"""
+    last = root.rsplit(".", 1)[-1]
+    return root in _FLAG_ROOTS or last in _FLAG_ROOTS or _ROOT_SUFFIX.search(last) is not None
+
+
+def argparse_default(n: ast.Call) -> tuple[str, Any] | None:
+    """(dest, the value argparse gives it when the flag is not passed, or UNKNOWN) of an ``add_argument`` call of an
+    optional flag; None for anything else."""
+    if not (n.args and ops.dotted(n.func).endswith("add_argument")):
+        return None
+    flag = ops.literal(n.args[0])
+    if not (isinstance(flag, str) and flag.startswith("-")):
+        return None
+    dest = ops.literal(ops.kwarg(n, "dest")) or flag.lstrip("-").replace("-", "_")
+    action = ops.literal(ops.kwarg(n, "action"))
+    default = ops.kwarg(n, "default")
+    return str(dest), (False if action == "store_true" else True if action == "store_false" else
+                       ops.literal(default) if default is not None and ops.literal(default) is not None else
+                       # argparse's own default for an optional, valued flag given no default: None
+                       None if _none_by_default(n, action, default) else UNKNOWN)
 
 
 # the nodes Flags reads: argparse calls, decorated functions' defaults, class fields (dataclass/config), assignments
@@ -186,24 +211,26 @@ class Flags(Evaluator):
         self.defaults: dict[str, Any] = {}
         self.fields: dict[str, Any] = {}  # class fields defaulting off, read through a flag root or ``self``
         self.set_attrs: set[str] = set()
+        # ``args.wandb = "wandb" in args.report_to``: flags the file derives from others, read after the assignment
+        self.attr_assigns: dict[str, list[tuple[int, ast.expr]]] = {}
+        # functions: (first line, last line, name, parameters without a default, first parameter is self/cls)
+        self.functions: list[tuple[int, int, str, list[str], bool]] = []
         for n in walk(tree):
             if not isinstance(n, _FLAG_NODES):
                 continue  # one test for most nodes
-            if isinstance(n, ast.Call) and ops.dotted(n.func).endswith("add_argument") and n.args:
-                flag = ops.literal(n.args[0])
-                if isinstance(flag, str) and flag.startswith("-"):
-                    dest = ops.literal(ops.kwarg(n, "dest")) or flag.lstrip("-").replace("-", "_")
-                    action = ops.literal(ops.kwarg(n, "action"))
-                    default = ops.kwarg(n, "default")
-                    self.defaults[dest] = (False if action == "store_true" else True if action == "store_false" else
-                                           ops.literal(default) if default is not None and ops.literal(default) is not None else
-                                           # argparse's own default for an optional, valued flag given no default: None
-                                           None if _none_by_default(n, action, default) else UNKNOWN)
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list:
-                args = n.args.args[len(n.args.args) - len(n.args.defaults):] if n.args.defaults else []
-                for a, d in zip(args, n.args.defaults):
-                    if isinstance(ops.literal(d), bool):
-                        self.defaults.setdefault(a.arg, ops.literal(d))
+            if isinstance(n, ast.Call):
+                found = argparse_default(n)
+                if found is not None:
+                    self.defaults[found[0]] = found[1]
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                positional = [*n.args.posonlyargs, *n.args.args]
+                bare = [a.arg for a in positional[:len(positional) - len(n.args.defaults)]]
+                self.functions.append((n.lineno, n.end_lineno or n.lineno, n.name, bare, bool(bare) and bare[0] in ("self", "cls")))
+                if n.decorator_list:
+                    args = n.args.args[len(n.args.args) - len(n.args.defaults):] if n.args.defaults else []
+                    for a, d in zip(args, n.args.defaults):
+                        if isinstance(ops.literal(d), bool):
+                            self.defaults.setdefault(a.arg, ops.literal(d))
             elif isinstance(n, ast.ClassDef):
                 for f in n.body:  # ``use_wandb: bool = False`` / ``tensorboard_dir: Optional[str] = None``
                     if isinstance(f, ast.AnnAssign) and isinstance(f.target, ast.Name) and isinstance(f.value, ast.Constant):
@@ -214,19 +241,33 @@ class Flags(Evaluator):
             if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
                 targets = n.targets if isinstance(n, ast.Assign) else [n.target]
                 self.set_attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
+                if not isinstance(n, ast.AugAssign) and n.value is not None and len(targets) == 1 and isinstance(targets[0], ast.Attribute) \
+                        and flag_root(ops.dotted(targets[0].value)):
+                    self.attr_assigns.setdefault(targets[0].attr, []).append((n.lineno, n.value))
         # a field the file itself sets (``cfg.use_wandb = True``, ``self.tensorboard_dir = path``) is no known default
         for key in self.set_attrs:
             self.fields.pop(key, None)
 
-    def _key(self, key: str, default: Any) -> Any:
+    def _key(self, key: str, default: Any, project: bool = True) -> Any:
         cfg = configured(self.index, key)
-        return cfg if cfg is not None else default
+        if cfg is not None:
+            return cfg
+        # no default in this file: the project's own (an argparse flag or a settings class field another module declares)
+        return project_flag(self.index, key) if default is UNKNOWN and project else default
+
+    def _passed(self, function: str, param: str, position: int) -> Any:
+        """The value every caller in the project passes to a function's parameter (``callers_pass``)."""
+        return callers_pass(self.index, function, param, position)
 
     def lookup(self, node: ast.AST, line: int, depth: int) -> Any:
         if isinstance(node, ast.Attribute):
             root = ops.dotted(node.value)
-            if root in _FLAG_ROOTS or root.split(".")[-1] in _FLAG_ROOTS:
-                return self._key(node.attr, self.defaults.get(node.attr, self.fields.get(node.attr, UNKNOWN)))
+            if flag_root(root):
+                before = [(ln, x) for ln, x in self.attr_assigns.get(node.attr, []) if ln < line]
+                if before:  # derived in this file before the test (``args.tensorboard = "tensorboard" in args.report_to``)
+                    return self.value(before[-1][1], before[-1][0], depth)
+                # (a flag the file sets only after the test has no known value there: not the project's default)
+                return self._key(node.attr, self.defaults.get(node.attr, self.fields.get(node.attr, UNKNOWN)), project=node.attr not in self.set_attrs)
             if root == "self" and node.attr in self.fields:
                 return self._key(node.attr, self.fields[node.attr])
             return UNKNOWN
@@ -236,7 +277,14 @@ class Flags(Evaluator):
         if isinstance(node, ast.Name):
             if any(ln < line for ln, _ in self.assigns.get(node.id, [])):
                 return self.prior(node.id, line, depth)
-            return self.defaults.get(node.id, UNKNOWN)
+            if node.id in self.defaults:
+                return self.defaults[node.id]
+            # a parameter with no default of the function around the test (``def log(..., use_wandb): if use_wandb:``): what
+            # its callers pass
+            fn = min((f for f in self.functions if f[0] < line <= f[1] and node.id in f[3]), key=lambda f: f[1] - f[0], default=None)
+            if fn is not None:
+                return self._passed(fn[2], node.id, fn[3].index(node.id) - (1 if fn[4] else 0))
+            return UNKNOWN
         if isinstance(node, ast.Call):
             name = ops.dotted(node.func)
             key = ops.literal(node.args[0]) if node.args else None
@@ -338,7 +386,181 @@ def guarded_off(node: ast.AST, par: dict[ast.AST, ast.AST], flags: Flags) -> boo
         if isinstance(cur, (ast.If, ast.IfExp)) and child is not cur.test:
             on = flags.truth(cur.test, getattr(cur, "lineno", 0))
             in_body = child in cur.body if isinstance(cur, ast.If) else child is cur.body
-            if on is False and in_body or on is True and not in_body:
+            if on is False and in_body and isinstance(cur, ast.If) and _raises_otherwise(cur, par):
+                pass  # a tracker must be chosen: the chain raises when none is (a factory of trackers, not an opt-in)
+            elif on is False and in_body or on is True and not in_body:
                 return True
         child, cur = cur, par.get(cur)
     return False
+
+
+# ------------------------------------------------------------------ flags declared in another module of the project
+
+# files that can declare a flag's default or derive a flag: argparse parsers, settings classes, the code right after parsing
+_DECL_NEEDLES = (b"add_argument", b"dataclass", b"dataclasses", b"BaseModel", b"BaseSettings", b"attrs", b"attr", b"parse_args",
+                 b"parse_known_args")
+_MAX_CALLER_FILES = 40  # project files read for the callers of one function
+
+
+def _decls(index: FileIndex, path: str) -> dict[str, Any] | None:
+    """What one module says about flags: argparse defaults (``a``: dest -> [1, value] or [0] when not a literal), constant
+    defaults of annotated class fields (``f``: name -> value) and the flags it derives on a settings object (``d``:
+    ``args.wandb = ...``). None when the file does not parse."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    args: dict[str, list[Any]] = {}
+    fields: dict[str, Any] = {}
+    derived: set[str] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.Call):
+            found = argparse_default(n)
+            if found is not None:
+                args[found[0]] = [0] if found[1] is UNKNOWN or not _jsonable(found[1]) else [1, found[1]]
+        elif isinstance(n, ast.ClassDef):
+            for f in n.body:
+                if isinstance(f, ast.AnnAssign) and isinstance(f.target, ast.Name) and isinstance(f.value, ast.Constant) and _jsonable(f.value.value):
+                    fields.setdefault(f.target.id, f.value.value)
+        elif isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and flag_root(ops.dotted(targets[0].value)):
+                derived.add(targets[0].attr)
+    return {"a": args, "f": fields, "d": sorted(derived)}
+
+
+def _jsonable(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str)) or isinstance(v, list) and all(isinstance(x, (bool, int, float, str)) for x in v)
+
+
+FLAG_DECLS = register_fact("pyeval.flag_decls", _decls, eager=lambda index, path: index.may_mention(path, _DECL_NEEDLES))
+
+
+def _decl_table(index: FileIndex) -> dict[str, list[Any]]:
+    """flag -> what the project's modules say of it: ``["v", value]`` (a literal default), ``["?"]`` (a default that is not
+    a literal) and ``["d", path]`` (a module deriving it)."""
+    table: dict[str, list[Any]] = {}
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.mentions(e.path, _DECL_NEEDLES):
+            continue
+        d = index.fact(e.path, FLAG_DECLS)
+        if not d:
+            continue
+        for k, v in d["a"].items():
+            table.setdefault(k, []).append(["v", v[1]] if v[0] else ["?"])
+        for k, v in d["f"].items():
+            table.setdefault(k, []).append(["v", v])
+        for k in d["d"]:
+            table.setdefault(k, []).append(["d", e.path])
+    return table
+
+
+_ACTIVE: set[tuple[int, str]] = set()  # evaluations under way (a flag derived from itself, a function passing its own flag)
+
+
+def project_flag(index: FileIndex, key: str) -> Any:
+    """The default of a flag that the module testing it does not declare: the value every argparse default, settings
+    class field and derivation (``args.wandb = "wandb" in args.report_to``, evaluated in its module) of the project agrees
+    on; UNKNOWN when they disagree, none is a literal, or nothing declares it."""
+    marker = (id(index), key)
+    if marker in _ACTIVE:
+        return UNKNOWN
+    _ACTIVE.add(marker)
+    try:
+        return index.memo(f"pyeval-project-flag:{key}", lambda: _project_flag(index, key))
+    finally:
+        _ACTIVE.discard(marker)
+
+
+def _project_flag(index: FileIndex, key: str) -> Any:
+    said = index.memo("pyeval-flag-decls", lambda: _decl_table(index)).get(key)
+    if not said:
+        return UNKNOWN
+    values: list[Any] = []
+    for kind, *rest in said:
+        if kind == "?":
+            return UNKNOWN
+        if kind == "v":
+            values.append(rest[0])
+            continue
+        tree = index.python(rest[0])
+        if tree is None:
+            return UNKNOWN
+        flags = Flags(index, tree)
+        for line, expr in flags.attr_assigns.get(key, []):
+            values.append(flags.value(expr, line))
+    if not values or any(v is UNKNOWN for v in values) or any(v != values[0] or type(v) is not type(values[0]) for v in values):
+        return UNKNOWN
+    return values[0]
+
+
+def callers_pass(index: FileIndex, function: str, param: str, position: int) -> Any:
+    """What the project's calls of ``function`` pass as ``param`` (by keyword, else at ``position``), each evaluated in
+    its module: True when one switches it on, False when every call passes a value that is off, else UNKNOWN (no call
+    found, one leaves it unknown or passes it on by ``*args``/``**kwargs``)."""
+    marker = (id(index), f"{function}({param})")
+    if marker in _ACTIVE:
+        return UNKNOWN
+    _ACTIVE.add(marker)
+    try:
+        return index.memo(f"pyeval-callers:{function}:{param}:{position}", lambda: _callers_pass(index, function, param, position))
+    finally:
+        _ACTIVE.discard(marker)
+
+
+def _callers_pass(index: FileIndex, function: str, param: str, position: int) -> Any:
+    needle = (function + "(").encode()
+    seen: list[Any] = []
+    files = 0
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.contains(e.path, (needle,)):
+            continue
+        files += 1
+        if files > _MAX_CALLER_FILES:
+            return UNKNOWN
+        tree = index.python(e.path)
+        if tree is None:
+            continue
+        flags: Flags | None = None
+        for n in walk(tree):
+            if not (isinstance(n, ast.Call) and (isinstance(n.func, ast.Name) and n.func.id == function
+                                                 or isinstance(n.func, ast.Attribute) and n.func.attr == function)):
+                continue
+            if any(isinstance(a, ast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
+                return UNKNOWN
+            arg = ops.kwarg(n, param)
+            if arg is None and 0 <= position < len(n.args):
+                arg = n.args[position]
+            if arg is None:
+                return UNKNOWN  # left to the parameter's default, or passed some way not read here
+            flags = flags or Flags(index, tree)
+            seen.append(flags.truth(arg, n.lineno))
+    if True in seen:
+        return True
+    return False if seen and all(v is False for v in seen) else UNKNOWN
+
+
+def _raises_otherwise(node: ast.If, par: dict[ast.AST, ast.AST]) -> bool:
+    """Does an ``if``/``elif`` chain raise when none of its tests holds (``else: raise ValueError(...)``, or a ``raise``
+    right after a chain whose branches all return), with no branch that does nothing (``elif name == "none": pass``)?"""
+    top = node
+    while isinstance(par.get(top), ast.If) and par[top].orelse == [top]:  # up to the ``if`` of an ``elif`` chain
+        top = par[top]  # type: ignore[assignment]
+    branches: list[list[ast.stmt]] = []
+    cur: ast.If = top
+    while True:
+        branches.append(cur.body)
+        if len(cur.orelse) == 1 and isinstance(cur.orelse[0], ast.If):
+            cur = cur.orelse[0]
+            continue
+        last = cur.orelse
+        break
+    if any(all(isinstance(x, ast.Pass) or isinstance(x, ast.Return) and (x.value is None or ops.literal(x.value) is None
+                                                                          and isinstance(x.value, ast.Constant)) for x in b) for b in branches):
+        return False
+    if last:
+        return isinstance(last[0], ast.Raise)
+    block = next((getattr(par.get(top), f) for f in ("body", "orelse", "finalbody") if top in (getattr(par.get(top), f, None) or [])), None)
+    if not block:
+        return False
+    after = block[block.index(top) + 1:]
+    return bool(after) and isinstance(after[0], ast.Raise) and all(isinstance(b[-1], ast.Return) for b in branches if b)

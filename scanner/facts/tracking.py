@@ -687,7 +687,11 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
         for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
             if e.test:
                 continue
-            core |= {r.name for r in index.requirements(e.path)}
+            names = {r.name for r in index.requirements(e.path)}
+            if _optional_requirements(index, e):
+                gated |= names  # ``requirements/requirements-wandb.txt``: installed only by who asks for the tracker
+            else:
+                core |= names
             for ln in index.lines(e.path):
                 m = _COMMENTED_REQ.match(ln)
                 if m:
@@ -713,6 +717,22 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
 
 
 _REQ_NAME = lazy_re(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# a requirements file named for an optional part of the install (``requirements-wandb.txt``, ``requirements/optional.txt``)
+_OPTIONAL_PART = lazy_re(r"(?i)(?:^|[-_.])(?:optional|extras?|wandb|tensorboard|mlflow|comet|neptune|clearml|aim|dvclive|trackers?|logging)(?:$|[-_.])")
+
+
+def _optional_requirements(index: FileIndex, e: FileEntry) -> bool:
+    """Is a requirements file an optional extra that no default install reads: named for one (``requirements-wandb.txt``,
+    ``requirements/tensorboard.txt``), included by no other requirements file (``-r``) and installed by no automated
+    command (CI, Dockerfile, task runner)?"""
+    stem = e.name.rsplit(".", 1)[0]
+    part = stem[len("requirements"):] if stem.lower().startswith("requirements") else stem
+    if not part or _OPTIONAL_PART.search(part) is None:
+        return False
+    if any(e.name in t for t in ops.automated_texts(index)):
+        return False
+    return not any(f.path != e.path and any(ln.lstrip().startswith(("-r", "--requirement")) and e.name in ln for ln in index.lines(f.path))
+                   for f in index.select(("**/requirements*.txt", "**/requirements/*.txt")))
 
 
 def component_installs(tree: ast.AST) -> frozenset[str]:

@@ -23,7 +23,7 @@ from typing import Any
 from ..index import FileEntry, FileIndex, register_fact
 from ..valueclass import Value, setfield
 from . import ops, tracking
-from .orchestration import dig, k8s_objects, trainingish, walk_dicts, words
+from .orchestration import MODEL_FILE_LOADS, dig, k8s_objects, trainingish, walk_dicts, words
 from .place import EXPLORATION_DIRS, place
 from .pyast import walk
 from .wiring import FILE_FACTS, file_imports, may_be_root, orchestrated
@@ -98,7 +98,6 @@ FIT_FACT = register_fact("training.fit_line", _fit_line, eager=lambda index, pat
 # loading a trained model or checkpoint, and using it: what a sampling/inference entry does instead of training
 _LOADS = frozenset({"load_state_dict", "from_pretrained", "load_model", "load_from_checkpoint", "load_checkpoint", "restore",
                     "load_learner", "load_weights"})
-_LOAD_QUALS = frozenset({"torch.load", "joblib.load", "pickle.load", "dill.load", "cloudpickle.load", "tf.keras.models.load_model"})
 _USES = frozenset({"generate", "predict", "predict_proba", "sample", "infer", "inference", "transcribe", "translate", "decode",
                    "generate_text", "sample_sequence"})
 
@@ -119,7 +118,7 @@ def _inference_only(index: FileIndex, path: str) -> bool:
         last = name.rsplit(".", 1)[-1]
         if last in _FIT_CALLS or last == "backward" or trainingish(last):
             return False
-        loads = loads or last in _LOADS or name in _LOAD_QUALS
+        loads = loads or last in _LOADS or name in MODEL_FILE_LOADS
         uses = uses or last in _USES
     return loads and uses
 

@@ -203,3 +203,73 @@ def test_services_are_read_from_a_fact_of_the_first_parse(tmp_path: Path, tiny_p
                             frozenset({"app", "app.predictor", "app.predictor.Predictor", "fastapi", "fastapi.FastAPI"}))
     assert [(ld.path, ld.kind, ld.ref) for ld in service_loads(ix)] == [("app/predictor.py", "file", "model.pkl")]
     assert ix.parse_counts[("app/main.py", "python")] == 1
+
+
+KFP_COMPONENTS = '''from kfp import dsl
+
+
+@dsl.component
+def train(data: str) -> str:
+    return data
+
+
+@dsl.component
+def deploy(model: str) -> None:
+    pass
+'''
+KFP_PIPELINE = '''from kfp import dsl
+from kfp.client import Client
+
+from components import deploy, train
+
+
+@dsl.component
+def evaluate(model: str) -> bool:
+    accuracy = 0.9
+    passed = accuracy >= 0.8
+    return passed
+
+
+@dsl.pipeline(name="training")
+def training(data: str):
+    t = train(data=data).set_display_name("train")
+    e = evaluate(model=t.output)
+    helper(e)  # a plain function: no step
+    verdict = e.output
+    with dsl.If(verdict == True):
+        deploy(model=t.output)
+
+
+Client().create_recurring_run(experiment_id="x", job_name="nightly-training", pipeline_func=training, cron_expression="0 0 * * *")
+'''
+# a near miss: a pipeline of plain functions (none a component of the repository), scheduled by a job named for nothing
+KFP_NEAR = '''from kfp import dsl
+from kfp.client import Client
+
+
+@dsl.pipeline(name="report")
+def report(data: str):
+    rows = load(data=data)
+    with dsl.If(rows.output == True):
+        publish(rows=rows.output)
+
+
+Client().create_recurring_run(experiment_id="x", job_name="nightly-report", pipeline_func=report)
+'''
+
+
+def test_kubeflow_pipelines_are_read_from_file_facts_once_parsed(tmp_path: Path, tiny_parse_cache: None) -> None:
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "k", {
+        "pipelines/components.py": KFP_COMPONENTS, "pipelines/pipeline.py": KFP_PIPELINE, "other/report.py": KFP_NEAR}))))
+    found = run_detectors(ix, load_detectors({"kubeflow.pipeline"}), 1)
+    got = sorted((f.signal, [(e.path, e.line) for e in f.evidence], f.attrs.get("steps"), f.attrs.get("guards"), f.attrs.get("cron"))
+                 for f in found)
+    assert got == [
+        # the condition reads the evaluation's output: the line deciding it is in the component (the condition beside it)
+        ("gate.metric", [("pipelines/pipeline.py", 10), ("pipelines/pipeline.py", 20)], None, 1, None),
+        ("pipeline.dag", [("pipelines/pipeline.py", 15)], 3, None, None),
+        # the report pipeline takes no training step, but the repository has a training pipeline: its schedule counts
+        ("schedule.training", [("other/report.py", 12)], None, None, "schedule"),
+        ("schedule.training", [("pipelines/pipeline.py", 24)], None, None, "0 0 * * *"),
+    ]
+    assert all(n == 1 for (p, kind), n in ix.parse_counts.items() if kind == "python")

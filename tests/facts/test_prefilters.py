@@ -217,6 +217,69 @@ def test_runbook_pages_need_the_words_a_hit_is_made_of(tmp_path: Path, monkeypat
     assert ("notebooks/explore.ipynb", "json") not in index.parse_counts  # its JSON is not decoded for markdown cells
 
 
+def test_runbook_pages_are_words_of_a_hit_not_pieces_of_them(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mlscan.facts import doc_blocks
+
+    files = {
+        # hits whose words stand beside punctuation, an underscore, a non-ASCII dash, inside a longer option word
+        "docs/a_retrain.md": "# Operations\n\n1. Run `make re-train` when the data changes\n2. Check the metrics\n",
+        "docs/b_undo.md": "# Serving\n\n```bash\nhelm upgrade model ./chart --auto-rollback\n```\n",
+        "docs/c_dash.md": "# Ops\u2014Rollback\n\n1. Run `make previous`\n2. Verify the endpoint\n",
+        "docs/d_emphasis.md": "# Ops\n\n1. Run `make refit` to _retrain_ the model\n2. Verify the endpoint\n",
+        # pieces of the literals only: control, constraint, continue, scroll back, restrained (none a word a hit needs)
+        "docs/near.md": "# Usage\n\n1. Run `make check` on every constraint, scroll back, continue\n2. Control the schedule, restrained\n",
+    }
+    parsed: list[str] = []
+    real = doc_blocks.parse
+    monkeypatch.setattr(doc_blocks, "parse", lambda text, path="": parsed.append(path) or real(text, path))
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"docs.runbook"}), 1)
+    assert sorted((f.signal, f.evidence[0].path) for f in found) == [
+        ("docs.retraining", "docs/a_retrain.md"), ("docs.retraining", "docs/d_emphasis.md"),
+        ("docs.rollback", "docs/b_undo.md"), ("docs.rollback", "docs/c_dash.md")]
+    assert "docs/near.md" not in parsed
+
+
+def test_runbook_page_words_admit_every_text_a_hit_pattern_finds() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from mlscan.detectors.docs_runbook import _RETRAIN, _ROLLBACK, _TRAIN, _page_kinds, _plain
+
+    pieces = st.sampled_from(["re", "train", "training", "retrain", "-", " ", "_", "*", "`", "\u2014", "\u00e9", "roll", "back",
+                              "revert", "to", "the", "previous", "restore", "downgrade", "undo", "deploy", "release", "rollout",
+                              "continual", "continuous", "learning", "improving", "refresh", "model", "new", "a", "con", "s",
+                              "ing", "ed", "2", "\n", "x", "R", "T"])
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.lists(pieces, max_size=10).map("".join))
+    def check(text: str) -> None:
+        plain = _plain(text)
+        retrain, rollback = _page_kinds(text.lower())
+        if _RETRAIN.search(plain) or _TRAIN.search(plain):
+            assert retrain, text
+        if _ROLLBACK.search(plain):
+            assert rollback, text
+
+    check()
+
+
+def test_runbook_stops_reading_pages_once_both_signals_have_theirs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mlscan.detectors.docs_runbook import MAX_FILES
+    from mlscan.facts import doc_blocks
+
+    page = "# Retraining and rollback\n\n1. Run `make retrain`\n2. Run `helm rollback model`\n"
+    files = {f"docs/p{i}.md": page for i in range(MAX_FILES + 2)}
+    parsed: list[str] = []
+    real = doc_blocks.parse
+    monkeypatch.setattr(doc_blocks, "parse", lambda text, path="": parsed.append(path) or real(text, path))
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "r", files))))
+    found = run_detectors(index, load_detectors({"docs.runbook"}), 1)
+    assert sorted((f.signal, f.evidence[0].path) for f in found) == sorted(
+        (signal, f"docs/p{i}.md") for i in range(MAX_FILES) for signal in ("docs.retraining", "docs.rollback"))
+    assert sorted(parsed) == [f"docs/p{i}.md" for i in range(MAX_FILES)]
+    assert f"docs/p{MAX_FILES}.md" not in index._read_paths
+
+
 def test_walk_dicts_visits_every_mapping_in_document_order() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st

@@ -14,11 +14,13 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.quiet_http import QuietServer
 
 K8S_FIXTURES = Path(__file__).resolve().parent.parent / "data" / "k8s"
 
@@ -96,7 +98,7 @@ class K8sApi:
     seen: list[tuple[str, str, str | None]] = field(default_factory=list)
     delay: float = 0.0
     page_size: int | None = None
-    server: ThreadingHTTPServer | None = None
+    server: QuietServer | None = None
 
     @property
     def url(self) -> str:
@@ -132,7 +134,7 @@ class K8sApi:
             def log_message(self, *a: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

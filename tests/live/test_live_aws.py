@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import git_repo
+from tests.quiet_http import QuietServer
 from tests.test_report_schema import validate_report
 
 pytest.importorskip("moto", reason="the test extra installs moto[server] (pip install -e '.[test]')")
@@ -254,19 +254,10 @@ class _AwsErrors(BaseHTTPRequestHandler):
         pass
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A slow answer's client has given up (timeout) by the time the handler writes: the broken pipe is expected, and
-    socketserver's default report would print it, from a handler thread, into whatever stderr a later test captures."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 @pytest.fixture
 def errors(monkeypatch: pytest.MonkeyPatch, account: str) -> Iterator[type[_AwsErrors]]:
     handler = type("H", (_AwsErrors,), {})
-    srv = _QuietServer(("127.0.0.1", 0), handler)
+    srv = QuietServer(("127.0.0.1", 0), handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{srv.server_port}")

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from tests.conftest import git_repo
 from tests.live.live_servers import MlflowServer, closed_port, start_mlflow
+from tests.quiet_http import QuietServer
 from tests.test_report_schema import validate_report
 
 pytest.importorskip("mlflow", reason="the test extra installs mlflow (pip install -e '.[test]')")
@@ -175,7 +176,7 @@ class _Denied(BaseHTTPRequestHandler):
 @pytest.fixture
 def denied() -> Iterator[tuple[str, type[_Denied]]]:
     handler = type("H", (_Denied,), {})
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    srv = QuietServer(("127.0.0.1", 0), handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{srv.server_port}", handler

@@ -9,12 +9,13 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from tests.org.orgtools import bare, make_repo, mlscan, rows
+from tests.quiet_http import QuietServer
 
 pytest.importorskip("sqlalchemy", reason="org scans need the org extra (in the test extra)")
 
@@ -90,7 +91,7 @@ def serve() -> Iterator:
     servers = []
 
     def _start(forge: Forge) -> str:
-        srv = ThreadingHTTPServer(("127.0.0.1", 0), _handler(forge))
+        srv = QuietServer(("127.0.0.1", 0), _handler(forge))
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
         return f"http://127.0.0.1:{srv.server_address[1]}"

@@ -1,0 +1,165 @@
+"""The detector manifest (mlscan.manifest, detectors/_manifest.json): current, and sound on every fixture.
+
+A scan imports a detector only when the repository holds a file its gate needs; skipping it must change nothing. On
+every fixture tree (detectors' positive and near-miss trees, level and pitfall examples) each detector runs as one
+recorded unit (tests/manifest_audit.py): where its gate is closed it must read no file (nor any derived model that
+read one), ask only about files the gate check asks about, and find and warn nothing. And a scan that loads only the
+detectors it chooses reports exactly what a scan of every detector reports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mlscan.engine import ScanOptions, choose_detectors, scan
+from mlscan.index import FileIndex
+from mlscan.manifest import Gate, gate_open, read_manifest
+from mlscan.plugins import load_detectors, plan_detectors
+from mlscan.report import build_report
+from mlscan.target import resolve_target
+from mlscan.vocabulary import planned
+
+from tests.conftest import FIXTURES, ROOT, make_repo
+from tests.manifest_audit import audit
+
+TREES = sorted(
+    [p for p in (FIXTURES / "detectors").glob("*/*") if p.is_dir()]
+    + [p / "repo" if (p / "repo").is_dir() else p for p in (FIXTURES / "levels").iterdir() if p.is_dir()]
+    + [p for p in (FIXTURES / "pitfalls").glob("*/*/repo") if p.is_dir()]
+)
+
+
+def test_manifest_is_current() -> None:
+    rc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_manifest.py"), "--check"], capture_output=True, text=True)
+    assert rc.returncode == 0, rc.stderr
+
+
+def test_manifest_lists_every_builtin_detector() -> None:
+    manifest = read_manifest()
+    assert manifest is not None
+    gates, values = manifest
+    ids = {d.id for d in load_detectors()}
+    assert {g.id for g in gates.values() if g is not None} <= ids
+    assert len(values) == len(ids)
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("manifest")
+    return [make_repo(t, base / f"t{i}") for i, t in enumerate(TREES)]
+
+
+def _name(repo: Path, repos: list[Path]) -> str:
+    return str(TREES[repos.index(repo)].relative_to(FIXTURES))
+
+
+def test_closed_gates_read_and_find_nothing(repos: list[Path]) -> None:
+    manifest = read_manifest()
+    assert manifest is not None
+    gates = [g for g in manifest[0].values() if g is not None]
+    detectors = load_detectors()
+    problems: list[str] = []
+    closed_somewhere: set[str] = set()
+    for repo in repos:
+        index = FileIndex(resolve_target(str(repo)))
+        index.register_vocabulary(sorted(planned(plan_detectors().module_names(), lambda: None)))
+        closed = {g.id: g for g in gates if not gate_open(index, g)}
+        asked_by_gate = {g.id: {e.path for e in index.select(g.globs)} if g.reads_words else set() for g in closed.values()}
+        for det_id, r in audit(index, detectors).items():
+            if det_id not in closed:
+                continue
+            closed_somewhere.add(det_id)
+            where = f"{_name(repo, repos)}: {det_id} (gate closed)"
+            if r.content:
+                problems.append(f"{where} read {sorted(r.content)[:5]}")
+            if r.asked - asked_by_gate[det_id]:
+                problems.append(f"{where} asked about {sorted(r.asked - asked_by_gate[det_id])[:5]}")
+            if r.findings or r.warnings:
+                problems.append(f"{where} found {[f.signal for f in r.findings][:5]}, {r.warnings} warnings")
+    assert not problems, "\n".join(problems)
+    assert closed_somewhere == {g.id for g in gates}, "every gate is closed on some fixture"
+
+
+def _report(repo: Path, everything: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
+    if everything:
+        monkeypatch.setattr("mlscan.engine.choose_detectors", lambda index, plan, words=True: plan.choose(lambda g: True))
+    try:
+        rep = build_report(scan(str(repo), ScanOptions(cache=False)))
+    finally:
+        monkeypatch.undo()
+    rep["stats"].pop("duration_seconds", None)
+    rep.pop("generated_at", None)
+    return rep
+
+
+def test_a_chosen_scan_reports_what_a_full_scan_reports(repos: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    differ = []
+    skipped = 0
+    for repo in repos:
+        index = FileIndex(resolve_target(str(repo)))
+        plan = plan_detectors()
+        index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))
+        skipped += plan.count() - len(choose_detectors(index, plan))
+        a, b = _report(repo, False, monkeypatch), _report(repo, True, monkeypatch)
+        if json.dumps(a, sort_keys=True, default=str) != json.dumps(b, sort_keys=True, default=str):
+            differ.append(_name(repo, repos))
+    assert not differ, differ
+    assert skipped > len(repos)  # the gates do close
+
+
+def test_word_gates_open_without_reading_in_a_parallel_scan(tmp_path: Path) -> None:
+    repo = make_repo(FIXTURES / "detectors" / "airflow.dag" / "near_miss", tmp_path / "r")
+    index = FileIndex(resolve_target(str(repo)))
+    plan = plan_detectors()
+    index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))
+    words = {d.id for d in choose_detectors(index, plan, words=False)}
+    assert {g.id for g in plan.gates if g.reads_words} <= words
+    assert index.stats.read == 0
+
+
+def test_gate_checks() -> None:
+    g = Gate("x", "m:C", "x", ("**/*.py",), (b"airflow",))
+    assert g.reads_words and Gate.from_json("x", g.to_json()).words == (b"airflow",)
+
+
+def test_a_plugin_turns_deferral_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlscan import plugins
+
+    real = plugins.entry_points_of
+
+    class Ep:
+        name, value = "extra.thing", "mlscan.detectors.ci_workflow:CiWorkflow"
+        dist = plugins._Dist("other")
+
+        def load(self):  # type: ignore[no-untyped-def]
+            return plugins.OwnEntryPoint(self.name, self.value, "g", self.dist).load()
+
+    monkeypatch.setattr(plugins, "entry_points_of", lambda group: [*real(group), Ep()])
+    plan = plugins.plan_detectors()
+    assert plan.deferred == [] and plan.gates == []
+
+
+def test_the_vocabulary_of_every_detector_is_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlscan import vocabulary
+
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    plan = plan_detectors()
+    calls: list[int] = []
+
+    def load_all() -> None:
+        calls.append(1)
+        plan.load_all()
+
+    first = planned(plan.module_names(), load_all)
+    assert calls == [1]
+    assert first == vocabulary.harvest(load_detectors())  # what a scan that loads every detector registers
+    assert planned(plan.module_names(), load_all) == first and calls == [1]  # read back, nothing imported
+    key = vocabulary._plan_key(plan.module_names())
+    assert key is not None
+    monkeypatch.setattr(vocabulary, "_plan_key", lambda names: [key[0], [*key[1], ["edited.py", 1, 1]]])
+    assert planned(plan.module_names(), load_all) == first and calls == [1, 1]  # a module changed: harvested again
