@@ -9,6 +9,8 @@ checks the other way.
 - M4: a SageMaker ConditionStep is cited at its comparison and threshold, also when the condition is bound above it;
 - T4: a GitHub job's environment approval is cited at its ``environment:`` / ``name:`` lines;
 - M2: a step whose echo lines write the job summary (``>> $GITHUB_STEP_SUMMARY``) is no placeholder deploy;
+- D1: a KFP component's dataset is cited at its ``Output[Dataset]`` parameter, a ZenML step at its typed outputs;
+- M1 (any partial): a finding that decides nothing leads with the line a decisive one is read at (``schedule_interval=None``);
 - any: a ``$schema:`` reference is a bare line; a package's ``_templates/`` folder is not the product.
 """
 
@@ -527,3 +529,49 @@ def test_d1_a_zenml_step_under_a_multiline_decorator_leads_with_its_typed_output
     lead = qs["D1"]["evidence"][0]
     assert (lead["path"], lead["line"]) == ("train.py", 13)
     assert lead["snippet"].splitlines()[:2] == ["def training_data_loader() -> Tuple[", 'Annotated[pd.DataFrame, "X_train"],']
+
+
+# ---------------------------------------------------------------- M1 partial: a schedule that is off, at the line that turns it off
+
+_AIRFLOW = """\
+from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+
+from models.train_model import run_training
+
+dag = DAG(
+    "mlops_pipeline",
+    default_args={"owner": "airflow", "start_date": datetime(2023, 1, 1)},
+    description="Train model using MLflow",
+    schedule_interval={schedule},
+    catchup=False,
+)
+
+train_task = PythonOperator(task_id="train_model", python_callable=run_training, dag=dag)
+"""
+
+_TRAIN_MODEL = """\
+from sklearn.linear_model import LogisticRegression
+
+
+def run_training():
+    LogisticRegression().fit([[0], [1]], [0, 1])
+"""
+
+
+def test_m1_a_dag_without_a_schedule_leads_with_its_schedule_none_line(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"dags/ml_pipeline.py": _AIRFLOW.replace("{schedule}", "None"), "models/__init__.py": "",
+                          "models/train_model.py": _TRAIN_MODEL})
+    assert qs["M1"]["answer"] == "partial"  # (a DAG with no schedule: the answer keeps its caveat "not active")
+    lead = qs["M1"]["evidence"][0]
+    assert (lead["line"], lead["snippet"].splitlines()[0]) == (12, "schedule_interval=None,")
+    assert any(c.startswith("not active") for c in lead["caveats"])
+
+
+def test_m1_near_miss_an_active_schedule_is_still_cited_at_its_cron(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"dags/ml_pipeline.py": _AIRFLOW.replace("{schedule}", '"0 3 * * *"'), "models/__init__.py": "",
+                          "models/train_model.py": _TRAIN_MODEL})
+    assert qs["M1"]["answer"] == "yes"
+    assert qs["M1"]["evidence"][0]["snippet"].splitlines()[0] == 'schedule_interval="0 3 * * *",'

@@ -101,6 +101,15 @@ def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...
             # a selector's ``prefer`` fact (the edge where data passes between steps) leads when the finding cites it,
             # else the item showing the selector's own fact
             items.sort(key=lambda e: (not prefer or e.fact != prefer, bool(fact) and e.fact != fact))
+        elif fact is None and items and (hint := _line_hint(q, f)):
+            # a finding that decides nothing (a schedule that is off, an unprotected approval) still leads with the line a
+            # decisive one would be read at (``schedule_interval=None``): the reviewer sees why it does not count; not when
+            # its first item already shows that line (``environment:`` / ``name: production``, a stub's echo lines)
+            hinted = next((e for e in items if e.fact == hint), None)
+            first = items[0]
+            if hinted is not None and not (hinted.path == first.path and first.line is not None and hinted.line is not None
+                                           and first.line <= hinted.line <= (first.end_line or first.line)):
+                items.sort(key=lambda e: e.fact != hint)
         for i, e in enumerate(items):
             k = (e.path, e.line, e.detector)
             if k not in seen:
@@ -108,6 +117,15 @@ def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...
                 (lead if i == 0 else rest).append(e)
     items = lead + rest
     return tuple(items[:MAX_EVIDENCE]), max(0, len(items) - MAX_EVIDENCE)
+
+
+def _line_hint(q: Question, f: Finding) -> str:
+    """The deciding-line fact of the first selector of ``q`` for ``f``'s signal whatever its attributes ('' when none)."""
+    for sel in q.decisive:
+        pattern = str(sel.get("signal", ""))
+        if sel.get("line") and any(fnmatchcase(f.signal, p.strip()) for p in pattern.split("|")):
+            return line_fact(str(sel["line"]))
+    return ""
 
 
 _COURSE = "course exercise: found only in exercise, solution or homework files"
