@@ -118,13 +118,13 @@ _LAKEHOUSE = """\
 
 
 def test_o2_of_an_inference_table_monitor_leads_with_its_prediction_column(tmp_path: Path) -> None:
-    # (session 14: a Lakehouse monitor leads with its create call, the prediction column it profiles is the next item, and
-    # it counts only when something refreshes it: here its own schedule; without one it is not monitoring in operation)
+    # (session 14: a Lakehouse monitor counts only when something refreshes it: here its own schedule; without one it is
+    # not monitoring in operation)
     qs = _scan(tmp_path, {"src/monitoring.py": _LAKEHOUSE, "README.md": "# Monitoring\n\n`python src/monitoring.py`\n"})
     assert qs["O2"]["answer"] == "yes"
-    assert _lead(qs["O2"]) == ("src/monitoring.py", 6)
-    assert "quality_monitors.create" in qs["O2"]["evidence"][0]["snippet"]
-    assert any("prediction_col" in ev["snippet"] for ev in qs["O2"]["evidence"][1:])
+    assert _lead(qs["O2"]) == ("src/monitoring.py", 11)
+    assert "prediction_col" in qs["O2"]["evidence"][0]["snippet"]
+    assert _lead(qs["O1"]) != _lead(qs["O2"])
     unscheduled = _LAKEHOUSE.replace('            schedule=MonitorCronSchedule(quartz_cron_expression="0 0 6 * * ?", timezone_id="UTC"),\n', "")
     qs = _scan(tmp_path / "unscheduled", {"src/monitoring.py": unscheduled, "README.md": "# Monitoring\n\n`python src/monitoring.py`\n"})
     assert qs["O2"]["answer"] != "yes"
