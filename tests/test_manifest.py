@@ -212,3 +212,30 @@ def test_a_rescan_reuses_the_word_gates_while_their_files_are_unchanged(tmp_path
     assert ("airflow.dag", "src/util.py") in checked  # a file it asked about changed: that file is asked again, alone
     assert not [c for c in checked if c[1] != "src/util.py"] and asked == []
     assert '"airflow.dag"' in warm and warm == report(False)
+
+
+def test_an_open_word_gate_stays_open_in_a_warm_rescan(tmp_path: Path) -> None:
+    """A stored open answer is reused as open while the file that opened it is unchanged (it once came back closed:
+    the gated detector was dropped from every warm rescan, and its answers with it)."""
+    from tests.conftest import git_init
+
+    root = tmp_path / "r"
+    (root / "dags").mkdir(parents=True)
+    (root / "dags" / "train.py").write_text(
+        "from airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\n"
+        "with DAG('train', schedule='@daily') as dag:\n    BashOperator(task_id='fit', bash_command='python train.py')\n")
+    (root / "util.py").write_text("X = 1\n")
+    git_init(root)
+    cache = tmp_path / "cache"
+
+    def report(cached: bool) -> str:
+        rep = build_report(scan(str(root), ScanOptions(cache=cache if cached else False)))
+        rep["stats"].pop("duration_seconds", None)
+        rep.pop("generated_at", None)
+        return json.dumps(rep, sort_keys=True, default=str)
+
+    uncached = report(False)
+    assert '"airflow.dag"' in uncached
+    assert report(True) == uncached  # cold: answers computed and stored
+    assert report(True) == uncached  # warm: the stored open answer
+    assert report(True) == uncached  # and again from what the warm scan kept

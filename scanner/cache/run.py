@@ -225,8 +225,11 @@ class RunCache:
         if not all(0 <= i < len(self.tables.paths) for i in asked):
             return None
         changed = [i for i in asked if i in self.changed]
-        if changed and answer:
-            return None
+        if answer:
+            if changed:
+                return None  # the file that opened it changed: ask again
+            self.gates_new[name] = [True, asked]
+            return True
         hit = next((i for i in changed if recheck(self.tables.paths[i])), None)
         self.gates_new[name] = [False, asked] if hit is None else [True, [hit]]
         return hit is not None
