@@ -239,3 +239,28 @@ def test_an_open_word_gate_stays_open_in_a_warm_rescan(tmp_path: Path) -> None:
     assert report(True) == uncached  # cold: answers computed and stored
     assert report(True) == uncached  # warm: the stored open answer
     assert report(True) == uncached  # and again from what the warm scan kept
+
+
+def test_warm_rescans_report_what_uncached_scans_report(repos: list[Path], tmp_path: Path) -> None:
+    """Over every fixture tree where a word gate opens: the cold cached scan, and the warm rescans after it (stored gate
+    answers reused), report what an uncached scan reports."""
+    plan = plan_detectors()
+    word_gates = [g for g in plan.gates if g.reads_words]
+    differ, tried = [], 0
+    for i, repo in enumerate(repos):
+        index = FileIndex(resolve_target(str(repo)))
+        if not any(gate_open(index, g) for g in word_gates):
+            continue
+        tried += 1
+        cache = tmp_path / f"c{i}"
+
+        def report(cached: bool, repo: Path = repo, cache: Path = cache) -> str:
+            rep = build_report(scan(str(repo), ScanOptions(cache=cache if cached else False)))
+            rep["stats"].pop("duration_seconds", None)
+            rep.pop("generated_at", None)
+            return json.dumps(rep, sort_keys=True, default=str)
+
+        uncached = report(False)
+        if not (report(True) == uncached and report(True) == uncached):
+            differ.append(_name(repo, repos))
+    assert tried > 10 and not differ, (tried, differ)
