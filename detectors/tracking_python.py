@@ -275,8 +275,9 @@ _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "T
 def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: ast.AST) -> tracking.TrackCall:
     """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``) in a function
     that logs metrics (the training run, not a feature-engineering run opened earlier in the module), else the first
-    run opened, else the first metrics logged (what runs are compared by), else the first parameters logged, else the
-    first tracker call (an artifact, a tag)."""
+    run opened, else the first ``autolog()`` (it starts the run of every fit: E1's item, while a metric logged by name
+    beside it is what E2 compares runs by), else the first metrics logged (what runs are compared by), else the first
+    parameters logged, else the first tracker call (an artifact, a tag)."""
     def scope(c: tracking.TrackCall) -> str:
         return next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "")
 
@@ -290,6 +291,7 @@ def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: as
     openers = [c for c in used if c.attr in _OPENERS]
     measured = {scope(c) for c in used if c.role in ("metrics", "auto")}
     return (next((c for c in openers if scope(c) in measured), None) or next(iter(openers), None)
+            or next((c for c in used if c.attr == "autolog"), None)
             or next((c for c in used if c.role in ("metrics", "auto")), None)
             or next((c for c in used if c.role == "params"), None) or used[0])
 
