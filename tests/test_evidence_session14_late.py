@@ -99,3 +99,43 @@ def test_e1_leads_with_the_run_opened_before_an_autolog_inside_it(tmp_path: Path
         """, "README.md": "# Taxi\n\nTrain with `python src/train.py`.\n"})
     assert _lead(qs["E1"]) == ("src/train.py", 6)
     assert _lead(qs["E2"]) == ("src/train.py", 9)
+
+
+def _zenml_step(decorator: str) -> str:
+    return f"""\
+        import mlflow
+        from sklearn.linear_model import LogisticRegression
+        from zenml import pipeline, step
+
+
+        {decorator}
+        def trainer(X, y) -> float:
+            model = LogisticRegression().fit(X, y)
+            acc = model.score(X, y)
+            mlflow.log_metric("train_accuracy", acc)
+            return acc
+
+
+        @pipeline
+        def training_pipeline():
+            trainer([[0.0], [1.0]], [0, 1])
+
+
+        if __name__ == "__main__":
+            training_pipeline()
+        """
+
+
+def test_e1_leads_with_a_zenml_steps_experiment_tracker_and_e2_with_its_metric(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _zenml_step('@step(\n            experiment_tracker="mlflow",\n        )'),
+                          "README.md": "# Iris\n\nTrain with `python src/train.py`.\n"})
+    assert qs["E1"]["answer"] == "yes" and qs["E2"]["answer"] == "yes"
+    assert "experiment_tracker=" in qs["E1"]["evidence"][0]["snippet"]
+    assert 'log_metric("train_accuracy"' in qs["E2"]["evidence"][0]["snippet"]
+
+
+def test_a_zenml_step_naming_no_tracker_leaves_e1_on_the_metric(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _zenml_step("@step(enable_cache=False)"),
+                          "README.md": "# Iris\n\nTrain with `python src/train.py`.\n"})
+    assert qs["E1"]["answer"] == "yes"
+    assert 'log_metric("train_accuracy"' in qs["E1"]["evidence"][0]["snippet"]
