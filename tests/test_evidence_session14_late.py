@@ -139,3 +139,18 @@ def test_a_zenml_step_naming_no_tracker_leaves_e1_on_the_metric(tmp_path: Path) 
                           "README.md": "# Iris\n\nTrain with `python src/train.py`.\n"})
     assert qs["E1"]["answer"] == "yes"
     assert 'log_metric("train_accuracy"' in qs["E1"]["evidence"][0]["snippet"]
+
+
+def test_e2_leads_with_a_zenml_steps_metrics_before_a_copy_of_another_runs_lineage(tmp_path: Path) -> None:
+    from .test_evidence_session14_audit18 import _zenml_repo
+
+    qs = _scan(tmp_path, _zenml_repo())
+    assert qs["E2"]["answer"] == "yes" and _lead(qs["E2"])[0] == "steps/all.py"
+    assert "log_metadata(metadata=metrics" in qs["E2"]["evidence"][0]["snippet"]
+
+
+def test_e2_near_miss_the_lineage_copy_alone_still_leads(tmp_path: Path) -> None:
+    from .test_evidence_session14_audit18 import _zenml_repo
+
+    qs = _scan(tmp_path, _zenml_repo(with_training=False))
+    assert qs["E2"]["answer"] == "yes" and _lead(qs["E2"])[0] == "pipelines/champion_challenger.py"
