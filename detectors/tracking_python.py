@@ -275,8 +275,9 @@ _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "T
 def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: ast.AST) -> tracking.TrackCall:
     """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``) in a function
     that logs metrics (the training run, not a feature-engineering run opened earlier in the module), else the first
-    run opened, else the first metrics logged (what runs are compared by), else the first parameters logged, else the
-    first tracker call (an artifact, a tag)."""
+    run opened, else the first ``autolog()`` (it starts the run of every fit: E1's item, while a metric logged by name
+    beside it is what E2 compares runs by), else the first metrics logged (what runs are compared by), else the first
+    parameters logged, else the first tracker call (an artifact, a tag)."""
     def scope(c: tracking.TrackCall) -> str:
         return next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "")
 
@@ -290,8 +291,29 @@ def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: as
     openers = [c for c in used if c.attr in _OPENERS]
     measured = {scope(c) for c in used if c.role in ("metrics", "auto")}
     return (next((c for c in openers if scope(c) in measured), None) or next(iter(openers), None)
+            or next((c for c in used if c.attr == "autolog"), None)
             or next((c for c in used if c.role in ("metrics", "auto")), None)
             or next((c for c in used if c.role == "params"), None) or used[0])
+
+
+_STEP_DECORATORS = frozenset({"zenml.step", "zenml.steps.step"})
+
+
+def _step_tracker(node: ast.AST, par: dict[ast.AST, ast.AST], al: dict[str, str]) -> int | None:
+    """The line of ``experiment_tracker=`` on the ZenML ``@step(...)`` of the function making the call, None when there is
+    none: ZenML opens the step's run in that tracker (its MLflow tracker turns autologging on too), the run a metric
+    logged in the step belongs to (E1's item; the metric logged by name is E2's)."""
+    cur = par.get(node)
+    while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        cur = par.get(cur)
+    if cur is None:
+        return None
+    for dec in cur.decorator_list:
+        if isinstance(dec, ast.Call) and ops.qualname(dec.func, al) in _STEP_DECORATORS:
+            kw = next((k for k in dec.keywords if k.arg == "experiment_tracker"), None)
+            if kw is not None:
+                return kw.value.lineno
+    return None
 
 
 def _factory(node: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
@@ -348,10 +370,12 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
         off = None  # the visit evaluates it with the tree, where the error is reported
     derive_facts(index, path)  # the visit asks the file's place
     lead = _lead(calls, par, tree)
+    # a run no call opens, in a ZenML step that names its experiment tracker: the step's run is the one cited
+    step_run = _step_tracker(lead.node_in(tree), par, ops.aliases(tree)) if lead.attr not in _OPENERS and lead.attr != "autolog" else None
     guards = [_opt_in_guard(c.node_in(tree), par, flags) for c in calls]
     metric = _metric(calls, lead, par, tree)
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
-            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, lead.line)),
+            "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, step_run or lead.line)),
             "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
