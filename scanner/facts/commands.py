@@ -22,6 +22,13 @@ MAX_DEPTH = 4
 WRAPPERS = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "time", "nohup",
                       "sudo", "env", "timeout", "xvfb-run", "exec", "command", "pixi"})
 WRAPPER_SUBS = frozenset({"run", "exec"})
+# a wrapper's options written apart from their value (``uv run --extra test pytest``, ``conda run -n env python``,
+# ``poetry -C app run``, ``pixi run -e gpu``): the value is not the command
+WRAPPER_VALUE_OPTIONS = frozenset({"-n", "--name", "-p", "--prefix", "-e", "--env", "--environment", "--with", "--extra", "--group",
+                                   "--only-group", "--no-group", "--with-editable", "--with-requirements", "--python", "--package",
+                                   "--project", "--directory", "-C", "-P", "--env-file", "--index", "--default-index", "--index-url",
+                                   "--extra-index-url", "--find-links", "--config-file", "--cache-dir", "--manifest-path",
+                                   "--cwd", "--signal", "--kill-after", "-u", "--user"})
 INSTALL = lazy_re(r"\b(pip3?|uv pip|conda|mamba|apt(-get)?|yum|apk|brew|npm|yarn|pnpm|poetry|pipx)\s+(install|add|i)\b|\buv (sync|add)\b")
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "source", "."})
 
@@ -79,7 +86,7 @@ def words(text: str) -> list[str]:
         if w and w[0] in WRAPPERS:
             w, changed = w[1:], True
             while w and (w[0] in WRAPPER_SUBS or w[0].startswith("-")):
-                w = w[2:] if w[0] in ("-n", "--name", "-p", "--prefix", "-e", "--env", "--with") else w[1:]
+                w = w[2:] if w[0] in WRAPPER_VALUE_OPTIONS else w[1:]
             while w and re.match(r"^\d+[smh]?$", w[0]):  # timeout 600
                 w = w[1:]
     return w
