@@ -64,3 +64,42 @@ def test_m3_pytest_through_uv_run_with_an_extra(tmp_path: Path) -> None:
 
 def test_m3_near_miss_a_wrapper_run_script_is_no_test_run(tmp_path: Path) -> None:
     assert _m3(tmp_path, "uv run --extra test python scripts/prepare.py")["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- M1: an EventBridge rule on an event is no schedule
+
+_CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  RetrainRule:
+    Type: AWS::Events::Rule
+    Properties:
+      Name: retrain-model
+      {trigger}
+      State: {state}
+      Targets:
+        - Arn: !Ref TrainingPipeline
+          Id: train-pipeline
+          RoleArn: !GetAtt EventsRole.Arn
+  TrainingPipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Name: model-training-pipeline
+"""
+_SCHEDULE = 'ScheduleExpression: "cron(0 3 ? * MON *)"'
+_EVENT = 'EventPattern: {{source: ["aws.s3"], detail-type: ["Object Created"]}}'
+
+
+def _m1(tmp_path: Path, trigger: str, state: str) -> dict:
+    return _scan(tmp_path, {"infra/retrain.yml": _CFN.format(trigger=trigger, state=state)})["M1"]
+
+
+def test_m1_an_enabled_eventbridge_schedule_retrains(tmp_path: Path) -> None:
+    m1 = _m1(tmp_path, _SCHEDULE, "ENABLED")
+    assert m1["answer"] == "yes", m1
+    assert m1["evidence"][0]["path"] == "infra/retrain.yml"
+
+
+def test_m1_near_misses_an_event_rule_and_a_disabled_schedule(tmp_path: Path) -> None:
+    assert _m1(tmp_path / "event", _EVENT.replace("{{", "{").replace("}}", "}"), "ENABLED")["answer"] == "no"
+    assert _m1(tmp_path / "off", _SCHEDULE, "DISABLED")["answer"] == "partial"
