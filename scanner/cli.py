@@ -85,30 +85,7 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache (rescans reuse the work on files that did not change; the report is the same either way).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Facts cache directory (default: $MLSCAN_CACHE_DIR, else $XDG_CACHE_HOME/mlscan or ~/.cache/mlscan).")
 @click.option("--as-root", is_flag=True, help="Scan PATH as a repository of its own, even inside another Git repository: its .github/workflows, .gitlab-ci.yml, CODEOWNERS and .dvc count as the root's (e.g. an example project kept in a larger repository).")
-def scan(
-    path: str,
-    fmt: str,
-    output: str,
-    frameworks: tuple[str, ...],
-    rules: tuple[str, ...],
-    excludes: tuple[str, ...],
-    no_attestations: bool,
-    fail_under: str | None,
-    color: bool | None,
-    jobs: int,
-    mlflow_uri: str | None = None,
-    k8s: bool = False,
-    k8s_context: str | None = None,
-    k8s_namespaces: tuple[str, ...] = (),
-    aws: bool = False,
-    aws_profile: str | None = None,
-    aws_region: str | None = None,
-    live_timeout: float | None = None,
-    no_live: bool = False,
-    as_root: bool = False,
-    no_cache: bool = False,
-    cache_dir: str | None = None,
-) -> None:
+def scan(**params: Any) -> None:
     """Scan the repository (or monorepo subdirectory) at PATH and report its maturity.
 
     PATH may also be a Git URL (https://, ssh://, git@, file://), optionally with #SUBDIR;
@@ -125,10 +102,7 @@ def scan(
     """
     from .scan_command import run
 
-    run(path=path, fmt=fmt, output=output, frameworks=frameworks, rules=rules, excludes=excludes, no_attestations=no_attestations,
-        fail_under=fail_under, color=color, jobs=jobs, mlflow_uri=mlflow_uri, k8s=k8s, k8s_context=k8s_context,
-        k8s_namespaces=k8s_namespaces, aws=aws, aws_profile=aws_profile, aws_region=aws_region, live_timeout=live_timeout,
-        no_live=no_live, as_root=as_root, no_cache=no_cache, cache_dir=cache_dir)
+    run(**params)  # the parameters are scan_command.run's, by name (tests/test_fastcli.py checks the names)
 
 
 @main.command("detectors")

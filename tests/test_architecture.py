@@ -232,7 +232,7 @@ def _deserialisation(path: Path) -> list[int]:
 
 
 def test_no_module_deserialises_scanned_files() -> None:
-    """The scanner names model loaders (``_PICKLE_LOADS``, ``_LOAD_QUALS``) only to recognise them in a scanned
+    """The scanner names model loaders (``facts.orchestration.MODEL_FILE_LOADS``) only to recognise them in a scanned
     repository's syntax tree: no module of mlscan calls one."""
     root = Path(__file__).resolve().parent.parent
     found = [f"{p.relative_to(root)}:{n}" for base in (root / "scanner", root / "detectors")

@@ -824,22 +824,9 @@ _AUTOLOG = """\
         train(pd.read_csv("data/train.csv"))
     """
 
-_AUTOLOG_CI = """\
-    name: train
-    on:
-      push:
-        branches: [main]
-    jobs:
-      train:
-        runs-on: ubuntu-latest
-        steps:
-          - uses: actions/checkout@v4
-          - run: python src/train.py
-    """
-
 
 def test_e2_cites_autolog_above_the_run_e1_cites(tmp_path: Path) -> None:
-    qs = _scan(tmp_path / "r", {"src/train.py": _AUTOLOG, ".github/workflows/train.yml": _AUTOLOG_CI})
+    qs = _scan(tmp_path / "r", {"src/train.py": _AUTOLOG, ".github/workflows/train.yml": _TRAIN_CI})
     assert qs["E1"]["answer"] == "yes" and qs["E2"]["answer"] == "yes"
     assert _lead(qs["E1"]) == ("src/train.py", 9)
     assert _lead(qs["E2"]) == ("src/train.py", 7)  # what logs the metrics the runs are compared by
@@ -848,5 +835,5 @@ def test_e2_cites_autolog_above_the_run_e1_cites(tmp_path: Path) -> None:
 def test_e2_autolog_further_up_is_not_the_run_s_set_up(tmp_path: Path) -> None:
     """Near miss: a statement between them: only the statement right above a ``with`` is read as its set-up."""
     code = _AUTOLOG.replace("        # fit in a tracked run\n", "        df = df.dropna()\n")
-    qs = _scan(tmp_path / "r", {"src/train.py": code, ".github/workflows/train.yml": _AUTOLOG_CI})
+    qs = _scan(tmp_path / "r", {"src/train.py": code, ".github/workflows/train.yml": _TRAIN_CI})
     assert _lead(qs["E2"]) == _lead(qs["E1"]) == ("src/train.py", 9)

@@ -232,7 +232,9 @@ def fits_model(node: ast.AST, al: dict[str, str] | None = None) -> bool:
 # module's ``load`` (``joblib.load``), or a call named for loading a model (``load_model``, ``load_production_model``)
 _MODEL_LOADERS = frozenset({"load_model", "load_learner", "from_pretrained", "spark_udf", "load_from_checkpoint", "InferenceSession"})
 # a serialised model read back by its library's module-level loader: one vocabulary for every fact that asks whether code
-# loads a trained model (scoring-only flows here, inference-only entries in training_entries)
+# loads a trained model (scoring-only flows here, inference-only entries in training_entries). These are *names* compared
+# with the dotted names of calls in a scanned file's syntax tree; no module of mlscan imports or calls a deserialiser, and
+# no model file is ever opened (tests/test_architecture.py::test_no_module_deserialises_scanned_files)
 MODEL_FILE_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "torch.jit.load", "dill.load", "cloudpickle.load",
                               "cPickle.load", "tf.saved_model.load", "tensorflow.saved_model.load", "tf.keras.models.load_model",
                               "tensorflow.keras.models.load_model", "keras.models.load_model"})
