@@ -36,7 +36,12 @@ def _module_patterns() -> list[LazyPattern]:
     from mlscan.plugins import load_detectors
 
     load_detectors()
-    import mlscan.ci  # noqa: F401 - every CI dialect's patterns
+    from importlib import import_module
+
+    from mlscan.ci import NAMED_DIALECTS
+
+    for module, _, _ in NAMED_DIALECTS.values():  # every CI dialect's patterns (those imported when their files exist too)
+        import_module(f"mlscan.ci.{module}")
 
     out = []
     for name, module in list(sys.modules.items()):
