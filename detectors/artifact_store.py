@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops, sagemaker_artifacts, tracking
+from mlscan.facts import ops, tracking
 from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
@@ -149,6 +149,8 @@ class ArtifactStore(Detector):
         for path, line, text, auto in cmds:
             if "sagemaker" not in text or text.lstrip().startswith("#"):
                 continue
+            from mlscan.facts import sagemaker_artifacts  # imported where a command names sagemaker
+
             hit = sagemaker_artifacts.cli_model_location(index, path, text)
             # (a variable is the location read at run time, e.g. from describe-training-job; a literal may be a template's)
             if hit is None or not hit[1].startswith("$") and placeholder_value(hit[1]) or not once(path, "sagemaker-cli"):

@@ -33,7 +33,6 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
-from mlscan.facts.git_remote import push_remote
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -298,8 +297,11 @@ class CiDeploy(Detector):
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
                 target = target or python_deploy(index, c)
-                if not target and (url := push_remote(cmds, c, env)):
-                    target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
+                if not target:
+                    from mlscan.facts.git_remote import push_remote  # imported where a step is left to it
+
+                    if url := push_remote(cmds, c, env):
+                        target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run

@@ -22,7 +22,6 @@ from mlscan.facts.commands import (
     with_chain,
 )
 from mlscan.facts.pyast import nodes_below, statement_walk, walk
-from mlscan.facts.skipped_tests import ALWAYS, gates, may_exist
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.lazyre import lazy_re
@@ -235,6 +234,8 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     text = index.text(path) if path.endswith(".py") else None
     # tests that never run (always skipped), or run only where a path exists (kept aside: whether a CI job has the path
     # is decided per command)
+    from mlscan.facts.skipped_tests import ALWAYS, gates  # imported where a test file is read
+
     skips = gates(tree, path) if text is None or "skip" in text else {}
     gated: list[Any] = []
 
@@ -307,6 +308,8 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
         seen = True
         asserts = asserts or f[0] or (runner == "python" and f[1])
         if not asserts and len(f) > 3:  # assertions that run only where a path exists: does the job have it?
+            from mlscan.facts.skipped_tests import may_exist
+
             if job_text is None:
                 job_text = "\n".join(x.text for x in job_commands(index, c.job))
             asserts = any(may_exist(index, g, job_text) for g in f[3])
