@@ -150,7 +150,7 @@ def _naming(index: FileIndex, key: str) -> tuple[str, ...]:
                 continue
             # every name found is text of the file but ``from pkg import mod``'s ``pkg.mod``
             text = _text(index, x)
-            if (key in text or (from_head is not None and last in text and from_head.search(text))) and key in _file_names(index, x):
+            if (key in text or (from_head is not None and last in text and head in text and from_head.search(text))) and key in _file_names(index, x):
                 out.append(x.path)
                 if len(out) == 2:
                     break
@@ -190,8 +190,8 @@ def _searched(index: FileIndex) -> list[FileEntry]:
 def _text(index: FileIndex, x: FileEntry) -> str:
     """What is searched of a file for names: a notebook's code cells, any other file's text ("" when it has none)."""
     if x.path.endswith(".ipynb"):
-        nb = index.notebook(x.path)
-        return nb.source if nb is not None else ""
+        nb = index.notebook_source(x.path)
+        return nb[0] if nb is not None else ""
     return index.text(x.path, keep=False) or ""
 
 
