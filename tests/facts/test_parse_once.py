@@ -358,3 +358,16 @@ def test_registry_configs_and_databricks_jobs_are_yaml_facts_of_the_first_load(t
     assert not any(p == "specs/training.yaml" for _s, p, _l, _t in got)  # the compiled pipeline is no registry and no job
     assert ix.parse_counts[("specs/training.yaml", "yaml")] == 1  # (each detector loaded it again to find nothing)
     assert ix.parse_counts[("config/artifacts-copy.yaml", "yaml")] == 1
+
+
+def test_cloud_scheduler_parses_only_files_that_can_create_a_job(tmp_path: Path) -> None:
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "g", {
+        "jobs/schedule.py": 'import os\nJOB = "retrain-model"\nos.system(f"gcloud scheduler jobs create pubsub {JOB} --schedule=\'0 2 * * *\' --topic=train")\n',
+        "jobs/client.py": "from google.cloud import scheduler_v1\nc = scheduler_v1.CloudSchedulerClient()\n"
+                          "c.create_job(parent='p', job=scheduler_v1.Job(name='train-model', schedule='0 3 * * *',"
+                          " pubsub_target=scheduler_v1.PubsubTarget(topic_name='projects/p/topics/train')))\n",
+        "src/train.py": "from torch.optim import lr_scheduler\nsched = lr_scheduler.StepLR(opt, 1)\n"}))))  # near miss: a scheduler
+    found = run_detectors(ix, load_detectors({"cloud.scheduler"}), 1)
+    assert sorted((f.signal, f.evidence[0].path, f.attrs["cron"]) for f in found) == [
+        ("schedule.training", "jobs/client.py", "0 3 * * *"), ("schedule.training", "jobs/schedule.py", "0 2 * * *")]
+    assert ("src/train.py", "python") not in ix.parse_counts  # names no gcloud command and no create_job: not parsed for them
