@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
@@ -138,35 +139,20 @@ class ModelRegistry(Detector):
 
     def _configs(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):
-            if e.test:
+            if e.test or not index.contains(e.path, CONFIG_NEEDLES):
                 continue
-            if not index.contains(e.path, (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")):
-                continue
-            for doc in index.yaml(e.path):
-                if not isinstance(doc, dict):
-                    continue
-                res = doc.get("resources")
-                if isinstance(res, dict):  # Databricks asset bundle resources
-                    for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
-                        if isinstance(res.get(key), dict) and res[key]:
-                            yield self.found("model.registry", index, e.path, res.line_of(key), strength=Strength.STRONG,
-                                             attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
-                    for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
-                        if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
-                            yield self.found("model.registry", index, e.path, res.line_of(name), strength=Strength.STRONG,
-                                             attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
-                for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
-                    if d.get("ModelApprovalStatus") == "PendingManualApproval" and not auto_approved(index):
-                        yield self.found("governance.approval", index, e.path, d.line_of("ModelApprovalStatus"), strength=Strength.STRONG,
+            for kind, line, tool in index.fact(e.path, CONFIGS):
+                if kind == "registry":
+                    yield self.found("model.registry", index, e.path, line, strength=Strength.STRONG,
+                                     attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+                elif kind == "approval":
+                    if not auto_approved(index):
+                        yield self.found("governance.approval", index, e.path, line, strength=Strength.STRONG,
                                          attrs={"kind": "registry", "tool": "sagemaker"})
-                        break
-                arts = doc.get("artifacts")
-                if e.name in ("dvc.yaml", "artifacts.yaml") and isinstance(arts, dict):
-                    models = [n for n, a in arts.items() if isinstance(a, dict) and str(a.get("type", "")) == "model"]
-                    if models:
-                        yield self.found("model.registry", index, e.path, arts.line_of(models[0]), strength=Strength.MEDIUM,
-                                         attrs={"tool": "dvc" if e.name == "dvc.yaml" else "gto", "approval": False, "central": True,
-                                                "wired": "none"})
+                elif e.name in ("dvc.yaml", "artifacts.yaml"):  # "artifacts": a model among the artifacts declared
+                    yield self.found("model.registry", index, e.path, line, strength=Strength.MEDIUM,
+                                     attrs={"tool": "dvc" if e.name == "dvc.yaml" else "gto", "approval": False, "central": True,
+                                            "wired": "none"})
         for e in index.select(("**/*.tf",)):
             if not index.contains(e.path, (b"aws_sagemaker_model_package_group", b"google_vertex_ai", b"azurerm_machine_learning")):
                 continue
@@ -174,6 +160,43 @@ class ModelRegistry(Detector):
                 if b.type == "resource" and b.labels and b.labels[0] == "aws_sagemaker_model_package_group":
                     yield self.found("model.registry", index, e.path, b.line, strength=Strength.STRONG,
                                      attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
+
+
+CONFIG_NEEDLES = (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")
+
+
+def _config_hits(index: FileIndex, path: str) -> list[list[Any]]:
+    """What a YAML file declares of a registry, in document order: ["registry", line, tool] (a Databricks bundle's
+    ``registered_models``/``models`` resources, a CloudFormation ``AWS::SageMaker::ModelPackageGroup``), ["approval",
+    line, ""] (the first ``ModelApprovalStatus: PendingManualApproval`` of a document), ["artifacts", line, ""] (the
+    first model among a document's ``artifacts``: a registry in a ``dvc.yaml`` or GTO's ``artifacts.yaml``). A fact of the
+    YAML file, derived as it is first loaded: a compiled Kubeflow pipeline holds ``artifacts:`` and was loaded again."""
+    out: list[list[Any]] = []
+    for doc in index.yaml(path):
+        if not isinstance(doc, dict):
+            continue
+        res = doc.get("resources")
+        if isinstance(res, dict):  # Databricks asset bundle resources
+            for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
+                if isinstance(res.get(key), dict) and res[key]:
+                    out.append(["registry", res.line_of(key), tool])
+            for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
+                if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
+                    out.append(["registry", res.line_of(name), "sagemaker"])
+        for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
+            if d.get("ModelApprovalStatus") == "PendingManualApproval":
+                out.append(["approval", d.line_of("ModelApprovalStatus"), ""])
+                break
+        arts = doc.get("artifacts")
+        if isinstance(arts, dict):
+            models = [n for n, a in arts.items() if isinstance(a, dict) and str(a.get("type", "")) == "model"]
+            if models:
+                out.append(["artifacts", arts.line_of(models[0]), ""])
+    return out
+
+
+CONFIGS = register_fact("model.registry.configs", _config_hits, eager=lambda index, path: index.contains(path, CONFIG_NEEDLES),
+                        kind="yaml")
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, bool]]:

@@ -551,8 +551,8 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
     """A notebook's code cells as Python lines, for each the line of the .ipynb JSON that holds it (0 for a blank or a
     magic; found in order, so a line repeated in several cells maps to each of its own places) and its cell."""
     def build() -> tuple[list[str], list[int], tuple[int, ...]]:
-        nb = index.notebook(path)
-        code = nb.source.splitlines() if nb else []
+        nb = index.notebook_source(path)  # no second parse: the tree is not wanted
+        code = nb[0].splitlines() if nb else []
         raw = index.lines(path)
         # the JSON lines joined, each line's offset: a needle (JSON-escaped, so without a line break) found at or after
         # the offset of line ``cursor`` is in the first line from there that holds it, found by one search, not one per line
@@ -567,7 +567,7 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
                 at = bisect_right(starts, found) if found >= 0 else 0
                 cursor = at or cursor
             where.append(at)
-        return code, where, nb.cell_of_line if nb else ()
+        return code, where, nb[1] if nb else ()
 
     return index.file_memo("notebook-lines", path, build)  # type: ignore[no-any-return]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from mlscan.facts import ops
@@ -315,12 +315,13 @@ YAML_GLOBS = ("**/*.yml", "**/*.yaml")
 
 
 def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False,
-              also: tuple[bytes, ...] = ()) -> Iterator[tuple[FileEntry, Any]]:
-    """Parsed YAML (and optionally JSON) documents of files mentioning a needle (and one of ``also``, when given); test
-    trees skipped."""
+              also: tuple[bytes, ...] = (), keep: Callable[[FileEntry], bool] | None = None) -> Iterator[tuple[FileEntry, Any]]:
+    """Parsed YAML (and optionally JSON) documents of files mentioning a needle (and one of ``also``, when given) that
+    ``keep`` (when given: a file fact, so that a file is not loaded again to find it holds nothing) accepts; test trees
+    skipped."""
     pats = tuple(globs) + (("**/*.json",) if json else ())
     for e in index.select(pats):
-        if e.test or not index.contains(e.path, needles) or also and not index.contains(e.path, also):
+        if e.test or not index.contains(e.path, needles) or also and not index.contains(e.path, also) or keep is not None and not keep(e):
             continue
         if e.suffix == ".json":
             doc = index.json(e.path)

@@ -125,6 +125,16 @@ def register_fact(name: str, build: Any, eager: Any = None, kind: str = "python"
     return name
 
 
+def _notebook_kept(index: FileIndex, path: str) -> bool | list[int]:
+    """The code cells a notebook's parse kept (``NotebookCode.kept``): True for every one as written, False when the
+    notebook does not parse."""
+    nb = index.notebook(path)
+    return False if nb is None else True if nb.kept is None else list(nb.kept)
+
+
+NOTEBOOK_KEPT = register_fact("notebook.kept", _notebook_kept, eager=lambda index, path: path.endswith(".ipynb"))
+
+
 def _fact_level(name: str, path: str) -> str:
     """The parse kind a fact's file is read as: what reading it causes (warnings, skips) is recorded under it."""
     if name in YAML_FACTS:
@@ -1450,6 +1460,26 @@ class FileIndex:
 
     def notebook(self, path: str) -> formats.NotebookCode | None:
         return self._parse(path, "notebook", lambda t: formats.notebook_code(t, path))
+
+    def notebook_source(self, path: str) -> tuple[str, tuple[int, ...]] | None:
+        """A notebook's code as ``notebook`` gives it (source, cell_of_line) when its syntax tree is not wanted: from the
+        parse at hand, else rebuilt from its JSON and the cells its parse kept (the file fact NOTEBOOK_KEPT, derived as
+        the notebook was parsed), so that no notebook is parsed again for its text (the evidence pass, the name search)."""
+        key = (path, "notebook")
+        nb = self._trees_kept.get(key, _MISSING)
+        if nb is _MISSING:
+            nb = self._parsed.get(key)
+        if nb is not _MISSING and nb is not None:
+            return nb.source, nb.cell_of_line
+        kept = self.fact(path, NOTEBOOK_KEPT)
+        text = self.text(path, keep=False) if kept is not False else None
+        if text is None:
+            return None
+        try:
+            return formats.kept_code(text, None if kept is True else kept)
+        except ValueError:  # not as it was when the fact was derived (a fact kept by the facts cache): parse it
+            nb = self.notebook(path)
+            return (nb.source, nb.cell_of_line) if nb is not None else None
 
     def dockerfile(self, path: str) -> list[formats.DockerInstruction]:
         return self._parse(path, "dockerfile", formats.parse_dockerfile) or []
