@@ -1,0 +1,215 @@
+"""Scanner errors of session 14's blind samples (issue #13, part 1), fixed generally and learnt from the platforms' own
+docs and samples: files a notebook writes with ``%%writefile`` are files of the repository; a drift check that publishes
+to an SNS topic with an e-mail subscription alerts a person. Each positive has its near miss."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from mlscan.engine import ScanOptions, scan
+from mlscan.index.notebook_files import written_files
+from mlscan.report import build_report
+
+from .conftest import git_repo
+
+
+def _notebook(*cells: str) -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": textwrap.dedent(c).lstrip("\n").splitlines(keepends=True)} for c in cells]})
+
+
+def _report(root: Path, files: dict[str, str]) -> dict[str, Any]:
+    repo = git_repo(root, {rel: textwrap.dedent(text) for rel, text in files.items()})  # type: ignore[arg-type]
+    return build_report(scan(str(repo), ScanOptions(jobs=1)))
+
+
+def _answers(root: Path, files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {q["id"]: q for q in _report(root, files)["questions"]}
+
+
+# ---------------------------------------------------------------- %%writefile cells are files of the repository
+
+
+def test_written_files_paths_and_appends() -> None:
+    nb = _notebook("%%writefile scripts/a.py\nx = 1\n", "%%writefile -a scripts/a.py\ny = 2\n", "%%writefile ../b.py\nz = 3\n",
+                   "%%writefile $folder/c.py\nw = 4\n", "%%writefile /opt/ml/code/d.py\nv = 5\n", "%%writefile ../../e.py\nu = 6\n",
+                   "print('not a magic')\n")
+    assert written_files(nb, "notebooks/setup.ipynb") == {"notebooks/scripts/a.py": "x = 1\ny = 2\n", "b.py": "z = 3\n"}
+
+
+_MONITOR = """\
+import os
+
+import boto3
+import pandas as pd
+from evidently.metric_preset import DataDriftPreset, TargetDriftPreset
+from evidently.report import Report
+
+DRIFT_THRESHOLD = 0.3
+
+
+def main():
+    reference = pd.read_csv(os.environ["REFERENCE_URI"])
+    current = pd.read_csv(os.environ["CAPTURED_URI"])
+    report = Report(metrics=[DataDriftPreset(), TargetDriftPreset()])
+    report.run(reference_data=reference, current_data=current)
+    drift_share = report.as_dict()["metrics"][0]["result"]["share_of_drifted_columns"]
+    if drift_share > DRIFT_THRESHOLD:
+        boto3.client("sns").publish(TopicArn=os.environ["TOPIC_ARN"], Subject="Model drift", Message=f"drift share {drift_share}")
+
+
+if __name__ == "__main__":
+    main()
+"""
+_SUBSCRIBE = """\
+import boto3
+sns = boto3.client("sns")
+topic_arn = sns.create_topic(Name="model-drift-alerts")["TopicArn"]
+sns.subscribe(TopicArn=topic_arn, Protocol="{protocol}", Endpoint="{endpoint}")
+"""
+_SCHEDULE = """\
+name: monitor
+on:
+  schedule:
+    - cron: "0 6 * * *"
+jobs:
+  drift:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install evidently boto3 pandas
+      - run: python {script}
+"""
+
+
+def _monitoring_repo(root: Path, *, written_as: str = "scripts/monitor.py", protocol: str = "email",
+                     endpoint: str = "ml-team@company.com") -> dict[str, dict[str, Any]]:
+    nb = _notebook(f"%%writefile {written_as}\n{_MONITOR}", _SUBSCRIBE.format(protocol=protocol, endpoint=endpoint))
+    return _answers(root, {"monitoring.ipynb": nb, ".github/workflows/monitor.yml": _SCHEDULE.format(script="scripts/monitor.py"),
+                           "README.md": "# drift monitoring\n"})
+
+
+def test_o3_a_scheduled_notebook_written_drift_check_publishing_to_an_email_subscribed_topic(tmp_path: Path) -> None:
+    q = _monitoring_repo(tmp_path)
+    assert q["O3"]["answer"] == "yes", q["O3"]
+    assert q["O3"]["evidence"][0]["path"] in ("monitoring.ipynb#scripts/monitor.py", "monitoring.ipynb")
+    # the written script is what the scheduled workflow runs: both kinds of drift are tracked on an automated path
+    assert q["O2"]["answer"] == "yes", q["O2"]
+    assert any(ev["path"] == "monitoring.ipynb#scripts/monitor.py" for ev in q["O2"]["evidence"]), q["O2"]
+
+
+def test_o3_near_miss_a_topic_subscribed_only_by_a_program(tmp_path: Path) -> None:
+    q = _monitoring_repo(tmp_path, protocol="lambda", endpoint="arn:aws:lambda:eu-west-1:123456789012:function:log")
+    assert q["O3"]["answer"] != "yes", q["O3"]
+
+
+def test_o2_near_miss_a_script_written_where_the_schedule_does_not_look(tmp_path: Path) -> None:
+    # the notebook writes through a variable: no file of the repository, nothing the schedule runs
+    q = _monitoring_repo(tmp_path, written_as="$folder/monitor.py")
+    assert q["O2"]["answer"] != "yes", q["O2"]
+    assert "only one kind" not in q["O2"]["reason"], q["O2"]
+
+
+# ---------------------------------------------------------------- SageMaker Python SDK v3 pipelines (D3, M4)
+
+_V3_IMPORTS = """\
+from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
+from sagemaker.core.workflow.parameters import ParameterString
+from sagemaker.mlops.workflow.condition_step import ConditionStep
+from sagemaker.mlops.workflow.fail_step import FailStep
+from sagemaker.mlops.workflow.function_step import step
+from sagemaker.mlops.workflow.pipeline import Pipeline
+"""
+_V3_FUNCTIONS = """\
+def preprocess(input_data_s3_path):
+    import pandas as pd
+    df = pd.read_csv(input_data_s3_path)
+    train = df.sample(frac=0.8, random_state=0)
+    return train, df.drop(train.index)
+
+
+def train(data, max_depth=5):
+    from sklearn.ensemble import RandomForestClassifier
+    train_df, _ = data
+    model = RandomForestClassifier(max_depth=max_depth)
+    model.fit(train_df.drop(columns=["label"]), train_df["label"])
+    return model
+
+
+def evaluate(model, data):
+    _, test_df = data
+    return {"accuracy": float(model.score(test_df.drop(columns=["label"]), test_df["label"]))}
+
+
+def register(model):
+    return model
+"""
+_V3_DECORATED = _V3_IMPORTS + "\n\n" + "\n\n".join(
+    f'@step(name="{name}", instance_type="ml.m5.xlarge")\n{body}' for name, body in zip(
+        ("preprocess", "train", "evaluate", "register"), _V3_FUNCTIONS.split("\n\n\n"))) + """
+
+data = preprocess(ParameterString(name="InputDataS3Path", default_value="s3://my-bucket/raw/churn.csv"))
+model = train(data)
+evaluation = evaluate(model, data)
+gate = ConditionStep(
+    name="AccuracyGate",
+    conditions=[ConditionGreaterThanOrEqualTo(left=evaluation["accuracy"], right=0.8)],
+    if_steps=[register(model)],
+    else_steps=[FailStep(name="AccuracyTooLow", error_message="accuracy below 0.8")],
+)
+pipeline = Pipeline(name="churn-pipeline", steps=[gate])
+pipeline.upsert(role_arn=role)
+pipeline.start()
+"""
+_V3_WRAPPED = _V3_IMPORTS + "\n\n" + _V3_FUNCTIONS + """
+
+data = step(preprocess, name="preprocess", instance_type="ml.m5.xlarge")(
+    input_data_s3_path=ParameterString(name="InputDataS3Path", default_value="s3://my-bucket/raw/churn.csv"))
+model = step(train, name="train", instance_type="ml.m5.xlarge")(data)
+evaluation = step(evaluate, name="evaluate")(model, data)
+gate = ConditionStep(
+    name="AccuracyGate",
+    conditions=[ConditionGreaterThanOrEqualTo(left=evaluation["accuracy"], right=0.8)],
+    if_steps=[step(register, name="register")(model)],
+    else_steps=[FailStep(name="AccuracyTooLow", error_message="accuracy below 0.8")],
+)
+pipeline = Pipeline(name="churn-pipeline", steps=[gate])
+"""
+
+
+def test_v3_decorated_steps_in_a_notebook_are_a_pipeline_with_a_gate(tmp_path: Path) -> None:
+    q = _answers(tmp_path, {"pipeline.ipynb": _notebook(_V3_DECORATED), "README.md": "# churn\n"})
+    assert q["D3"]["answer"] == "yes", q["D3"]
+    assert q["M4"]["answer"] == "yes", q["M4"]
+
+
+def test_v3_wrapped_steps_in_a_notebook_written_pipeline_py(tmp_path: Path) -> None:
+    nb = _notebook("%%writefile pipeline.py\n" + _V3_WRAPPED, "!python pipeline.py\n")
+    report = _report(tmp_path, {"build.ipynb": nb, "README.md": "# churn\n"})
+    q = {x["id"]: x for x in report["questions"]}
+    assert q["D3"]["answer"] == "yes", q["D3"]
+    assert q["M4"]["answer"] == "yes", q["M4"]
+    assert any(ev["path"] == "build.ipynb#pipeline.py" for ev in q["D3"]["evidence"]), q["D3"]
+
+
+def test_v3_near_miss_steps_that_take_nothing_from_outside_and_gate_nothing(tmp_path: Path) -> None:
+    # the same functions run as steps, but the data is generated inside the pipeline and the condition's branches
+    # neither promote nor fail
+    code = _V3_DECORATED.replace(
+        'preprocess(ParameterString(name="InputDataS3Path", default_value="s3://my-bucket/raw/churn.csv"))', "preprocess(None)"
+    ).replace('if_steps=[register(model)],\n    else_steps=[FailStep(name="AccuracyTooLow", error_message="accuracy below 0.8")],',
+              "if_steps=[],")
+    q = _answers(tmp_path, {"pipeline.ipynb": _notebook(code), "README.md": "# churn\n"})
+    assert q["D3"]["answer"] != "yes", q["D3"]
+    assert q["M4"]["answer"] != "yes", q["M4"]
+
+
+def test_v2_paths_still_read_through_the_same_table(tmp_path: Path) -> None:
+    code = _V3_DECORATED.replace("sagemaker.core.workflow", "sagemaker.workflow").replace("sagemaker.mlops.workflow", "sagemaker.workflow")
+    q = _answers(tmp_path, {"pipelines/pipeline.py": code, "README.md": "# churn\n"})
+    assert q["D3"]["answer"] == "yes", q["D3"]
+    assert q["M4"]["answer"] == "yes", q["M4"]
