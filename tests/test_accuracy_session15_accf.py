@@ -213,3 +213,152 @@ def test_v2_paths_still_read_through_the_same_table(tmp_path: Path) -> None:
     q = _answers(tmp_path, {"pipelines/pipeline.py": code, "README.md": "# churn\n"})
     assert q["D3"]["answer"] == "yes", q["D3"]
     assert q["M4"]["answer"] == "yes", q["M4"]
+
+
+# ---------------------------------------------------------------- D1/D2: MLflow dataset inputs logged per run
+
+_AUTOLOG_TRAIN = """\
+import argparse
+
+import mlflow
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+
+def main(data_url):
+    mlflow.sklearn.autolog({options})
+    df = pd.read_csv(data_url)
+    with mlflow.start_run() as run:
+        model = RandomForestClassifier(n_estimators=100)
+        model.fit(df.drop(columns=["label"]), df["label"])
+        mlflow.log_metric("train_accuracy", model.score(df.drop(columns=["label"]), df["label"]))
+    return run.info.run_id
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-url", default="s3://my-bucket/churn/train.csv")
+    run_id = main(parser.parse_args().data_url)
+{register}"""
+
+
+def _d1_d2(root: Path, options: str, register: bool = True) -> dict[str, dict[str, Any]]:
+    line = '    mlflow.register_model(f"runs:/{run_id}/model", "churn")\n' if register else ""
+    return _answers(root, {"src/train.py": _AUTOLOG_TRAIN.format(options=options, register=line),
+                           "README.md": "# churn\n\n    python src/train.py --data-url s3://my-bucket/churn/train.csv\n"})
+
+
+def test_d1_d2_autolog_logging_the_datasets_of_a_run_whose_model_is_registered(tmp_path: Path) -> None:
+    q = _d1_d2(tmp_path, "log_datasets=True")
+    assert q["D1"]["answer"] == "yes", q["D1"]
+    assert q["D2"]["answer"] == "yes", q["D2"]
+
+
+def test_d1_near_miss_autolog_told_not_to_log_datasets(tmp_path: Path) -> None:
+    q = _d1_d2(tmp_path, "log_datasets=False")
+    assert q["D1"]["answer"] != "yes", q["D1"]
+    assert q["D2"]["answer"] != "yes", q["D2"]
+
+
+def test_d2_near_miss_autolog_that_logs_no_model(tmp_path: Path) -> None:
+    # the run's datasets are logged (D1) but the run holds no model and nothing registers one
+    q = _d1_d2(tmp_path, "log_datasets=True, log_models=False", register=False)
+    assert q["D1"]["answer"] == "yes", q["D1"]
+    assert q["D2"]["answer"] != "yes", q["D2"]
+
+
+# ---------------------------------------------------------------- M1: nightly end-to-end smoke trainings are tests
+
+_E2E_MAKEFILE = """\
+PYTHON_PATH := python
+DEVICE ?= cpu
+
+test-end-to-end:
+\t${{MAKE}} DEVICE=$(DEVICE) test-act-ete-train
+\t${{MAKE}} DEVICE=$(DEVICE) test-act-ete-train-resume
+\t${{MAKE}} DEVICE=$(DEVICE) test-act-ete-eval
+
+test-act-ete-train:
+\t$(PYTHON_PATH) -m mypolicy.scripts.train \\
+\t\t--policy.type=act \\
+\t\t--policy.device=$(DEVICE) \\
+\t\t--policy.push_to_hub=false \\
+\t\t--batch_size=2 \\
+\t\t--steps={steps} \\
+\t\t--save_freq=2 \\
+\t\t--output_dir={out}/act/
+
+test-act-ete-train-resume:
+\t$(PYTHON_PATH) -m mypolicy.scripts.train \\
+\t\t--config_path={out}/act/checkpoints/000002/pretrained_model/train_config.json \\
+\t\t--resume=true
+
+test-act-ete-eval:
+\t$(PYTHON_PATH) -m mypolicy.scripts.eval \\
+\t\t--policy.path={out}/act/checkpoints/000004/pretrained_model \\
+\t\t--eval.n_episodes=1
+"""
+_NIGHTLY = """\
+name: Nightly
+on:
+  workflow_dispatch:
+  schedule:
+    - cron: "0 2 * * *"
+jobs:
+  build-and-test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker/login-action@v3
+        with:
+          username: ${{ secrets.DOCKERHUB_USER }}
+          password: ${{ secrets.DOCKERHUB_TOKEN }}
+      - uses: docker/build-push-action@v5
+        with:
+          file: docker/Dockerfile
+          push: true
+          tags: myorg/mypolicy:nightly
+      - run: make DEVICE=cpu test-end-to-end
+"""
+_POLICY_TRAIN = """\
+import argparse
+
+import torch
+
+
+def train(steps, output_dir):
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.Adam(model.parameters())
+    for _ in range(steps):
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    torch.save(model.state_dict(), f"{output_dir}/model.pt")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=100000)
+    p.add_argument("--output_dir", default="outputs")
+    a, _ = p.parse_known_args()
+    train(a.steps, a.output_dir)
+"""
+
+
+def _m1(root: Path, steps: str, out: str) -> dict[str, Any]:
+    return _answers(root, {
+        "Makefile": _E2E_MAKEFILE.format(steps=steps, out=out), ".github/workflows/nightly.yml": _NIGHTLY,
+        "mypolicy/__init__.py": "", "mypolicy/scripts/__init__.py": "", "mypolicy/scripts/train.py": _POLICY_TRAIN,
+        "mypolicy/scripts/eval.py": "print('eval')\n", "docker/Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n",
+    })["M1"]
+
+
+def test_m1_nightly_end_to_end_smoke_trainings_in_an_image_workflow_are_tests(tmp_path: Path) -> None:
+    m1 = _m1(tmp_path, "4", "tests/outputs")
+    assert m1["answer"] != "yes", m1
+
+
+def test_m1_near_miss_a_nightly_full_training_is_retraining(tmp_path: Path) -> None:
+    m1 = _m1(tmp_path, "200000", "outputs")
+    assert m1["answer"] == "yes", m1
