@@ -22,6 +22,7 @@ from mlscan.facts.orchestration import (
     imports,
     kwarg,
     literal,
+    prepared_splits,
     strings,
     training_code,
     words,
@@ -306,8 +307,9 @@ def _raw_input(tree: ast.AST) -> bool:
 
     for c in (n for n in walk(tree) if isinstance(n, ast.Call)):
         name = call_tail(c)
-        if name in _INPUT_ARGS and external(kwarg(c, _INPUT_ARGS[name]) or (c.args[0] if c.args else None)):
-            return True
+        value = kwarg(c, _INPUT_ARGS[name]) or (c.args[0] if c.args else None) if name in _INPUT_ARGS else None
+        if name in _INPUT_ARGS and external(value) and not (name == "TrainingInput" and prepared_splits(value)):
+            return True  # (a training channel fed a train/validation split made before the pipeline is no raw input)
         for key in ("arguments", "job_arguments"):
             v = kwarg(c, key)
             if isinstance(v, ast.List) and any(isinstance(x, ast.Name) and x.id in params or isinstance(x, ast.Constant)

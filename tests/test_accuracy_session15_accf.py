@@ -362,3 +362,155 @@ def test_m1_nightly_end_to_end_smoke_trainings_in_an_image_workflow_are_tests(tm
 def test_m1_near_miss_a_nightly_full_training_is_retraining(tmp_path: Path) -> None:
     m1 = _m1(tmp_path, "200000", "outputs")
     assert m1["answer"] == "yes", m1
+
+
+# ---------------------------------------------------------------- D4: a config's shape checks validate no training data
+
+_POLICY_CONFIG = """\
+from dataclasses import dataclass, field
+
+
+@dataclass
+class {cls}:
+    crop_shape: tuple = (84, 84)
+    image_features: dict = field(default_factory=dict)
+
+    def validate_features(self):
+        if not self.image_features:
+            raise ValueError("at least one image feature is needed")
+        for key, image in self.image_features.items():
+            if self.crop_shape[0] > image.shape[1] or self.crop_shape[1] > image.shape[2]:
+                raise ValueError(f"crop {{self.crop_shape}} does not fit {{key}} {{image.shape}}")
+"""
+_EVAL = """\
+import argparse
+
+from mypolicy.config import {cls}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--checkpoint", required=True)
+    args = parser.parse_args()
+    cfg = {cls}()
+    cfg.validate_features()
+    print("evaluating", args.checkpoint)
+
+
+if __name__ == "__main__":
+    main()
+"""
+_EVAL_CI = """\
+name: CI
+on: [push]
+jobs:
+  eval:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: python -m mypolicy.eval --checkpoint outputs/last
+"""
+
+
+def _d4(root: Path, cls: str) -> dict[str, Any]:
+    return _answers(root, {"mypolicy/__init__.py": "", "mypolicy/config.py": _POLICY_CONFIG.format(cls=cls),
+                           "mypolicy/eval.py": _EVAL.format(cls=cls), ".github/workflows/ci.yml": _EVAL_CI})["D4"]
+
+
+def test_d4_near_miss_a_policy_configs_shape_checks_are_no_data_validation(tmp_path: Path) -> None:
+    assert _d4(tmp_path, "DiffusionConfig")["answer"] != "yes"
+
+
+def test_d4_the_same_checks_on_a_training_table_still_count(tmp_path: Path) -> None:
+    # positive twin: a module-level check of the training table run by the CI training step before fitting
+    q = _answers(tmp_path, {
+        "src/validate.py": """\
+            import pandas as pd
+
+
+            def validate_data(df: pd.DataFrame) -> None:
+                if df.isnull().any().any():
+                    raise ValueError("missing values in the training data")
+                if df.shape[0] < 100:
+                    raise ValueError("too few rows to train on")
+            """,
+        "src/train.py": """\
+            import pandas as pd
+            from sklearn.linear_model import LogisticRegression
+
+            from validate import validate_data
+
+
+            def main():
+                df = pd.read_csv("data/train.csv")
+                validate_data(df)
+                LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+
+
+            if __name__ == "__main__":
+                main()
+            """,
+        ".github/workflows/train.yml": "name: train\non: [push]\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                       "      - uses: actions/checkout@v4\n      - run: python src/train.py\n",
+    })
+    assert q["D4"]["answer"] == "yes", q["D4"]
+
+
+# ---------------------------------------------------------------- D3: a workflow fed splits made before it
+
+_SFN = """\
+import sagemaker
+from sagemaker.inputs import TrainingInput
+from stepfunctions import steps
+from stepfunctions.inputs import ExecutionInput
+from stepfunctions.steps.sagemaker import EndpointConfigStep, EndpointStep, ModelStep, ProcessingStep, TrainingStep
+from stepfunctions.workflow import Workflow
+
+
+def build(estimator, processor, role, bucket, lambda_arn):
+    execution_input = ExecutionInput(schema={"TrainingJobName": str, "ModelName": str, "EndpointName": str, "ExperimentName": str})
+    experiment_step = steps.compute.LambdaStep("Create Experiment", parameters={
+        "FunctionName": lambda_arn, "Payload": {"ExperimentName": execution_input["ExperimentName"]}})
+{prep}    training_step = TrainingStep(
+        "Train",
+        estimator=estimator,
+        data={"train": TrainingInput(f"s3://{bucket}/prepared/train.csv", content_type="text/csv"),
+              "validation": TrainingInput(f"s3://{bucket}/prepared/validation.csv", content_type="text/csv")},
+        job_name=execution_input["TrainingJobName"],
+    )
+    model_step = ModelStep("Save model", model=training_step.get_expected_model(), model_name=execution_input["ModelName"])
+    endpoint_config_step = EndpointConfigStep("Endpoint config", endpoint_config_name=execution_input["ModelName"],
+                                              model_name=execution_input["ModelName"], initial_instance_count=1, instance_type="ml.m5.large")
+    endpoint_step = EndpointStep("Deploy", endpoint_name=execution_input["EndpointName"], endpoint_config_name=execution_input["ModelName"])
+    definition = steps.Chain([experiment_step, {chain}training_step, model_step, endpoint_config_step, endpoint_step])
+    return Workflow(name="train-deploy", definition=definition, role=role, execution_input=execution_input)
+
+
+if __name__ == "__main__":
+    build(None, None, "role", "bucket", "arn").create()
+"""
+_PREP_STEP = """\
+    processing_step = ProcessingStep(
+        "Prepare data",
+        processor=processor,
+        job_name=execution_input["TrainingJobName"],
+        inputs=[sagemaker.processing.ProcessingInput(source=f"s3://{bucket}/raw/", destination="/opt/ml/processing/input")],
+        outputs=[sagemaker.processing.ProcessingOutput(source="/opt/ml/processing/train", destination=f"s3://{bucket}/prepared")],
+    )
+"""
+
+
+def _sfn(root: Path, prep: bool) -> dict[str, Any]:
+    code = _SFN.replace("{prep}", _PREP_STEP if prep else "").replace("{chain}", "processing_step, " if prep else "")
+    return _answers(root, {"workflow/train_deploy.py": code, "README.md": "# churn\n\n    python workflow/train_deploy.py\n"})["D3"]
+
+
+def test_d3_near_miss_a_step_functions_workflow_trained_on_splits_made_before_it(tmp_path: Path) -> None:
+    assert _sfn(tmp_path, prep=False)["answer"] != "yes"
+
+
+def test_d3_a_workflow_that_prepares_its_data_from_raw_and_leads_with_that_step(tmp_path: Path) -> None:
+    d3 = _sfn(tmp_path, prep=True)
+    assert d3["answer"] == "yes", d3
+    lead = d3["evidence"][0]
+    assert lead["path"] == "workflow/train_deploy.py" and "Create Experiment" not in lead["snippet"], d3["evidence"]
