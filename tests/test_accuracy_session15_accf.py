@@ -514,3 +514,32 @@ def test_d3_a_workflow_that_prepares_its_data_from_raw_and_leads_with_that_step(
     assert d3["answer"] == "yes", d3
     lead = d3["evidence"][0]
     assert lead["path"] == "workflow/train_deploy.py" and "Create Experiment" not in lead["snippet"], d3["evidence"]
+
+
+def test_written_files_are_index_entries_cited_through_their_notebook(tmp_path: Path) -> None:
+    from mlscan.index import FileIndex
+    from mlscan.target import resolve_target
+
+    nb = _notebook("%%writefile src/train.py\nprint('train')\n", "%%writefile README.md\n# shadowed\n", "%%writefile tmp/x.py\nx = 1\n")
+    repo = git_repo(tmp_path, {"nb/build.ipynb": nb, "nb/README.md": "# the real one\n"})
+    index = FileIndex(resolve_target(str(repo)), excludes=["nb/tmp/**"])
+    virtual = {e.vpath: e.path for e in index.entries if "#" in e.path}
+    # the repository's own README wins; an excluded path is left out
+    assert virtual == {"nb/src/train.py": "nb/build.ipynb#nb/src/train.py"}
+    assert index.text("nb/build.ipynb#nb/src/train.py") == "print('train')\n"
+    assert index.exists("nb/src/train.py") and index.python("nb/build.ipynb#nb/src/train.py") is not None
+
+
+def test_a_rescan_sees_a_changed_written_file(tmp_path: Path) -> None:
+    # the facts cache keys a written file by its own bytes: editing the notebook's cell changes what the next scan finds
+    import subprocess
+
+    from .conftest import GIT_ENV
+
+    assert _monitoring_repo(tmp_path)["O3"]["answer"] == "yes"
+    nb = _notebook("%%writefile scripts/monitor.py\n" + _MONITOR.replace("boto3.client(\"sns\").publish", "print"),
+                   _SUBSCRIBE.format(protocol="email", endpoint="ml-team@company.com"))
+    (tmp_path / "monitoring.ipynb").write_text(nb, encoding="utf-8")
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "y", "--no-gpg-sign"], cwd=tmp_path, check=True, env=GIT_ENV)
+    again = {q["id"]: q for q in build_report(scan(str(tmp_path), ScanOptions(jobs=1)))["questions"]}
+    assert again["O3"]["answer"] != "yes", again["O3"]

@@ -529,8 +529,8 @@ class FileIndex:
             if MAGIC not in data or len(data) > MAX_NOTEBOOK_BYTES:
                 continue
             for vpath, body in written_files(data.decode("utf-8", "replace"), e.vpath).items():
-                if vpath in taken:
-                    continue  # the repository's own file of that path
+                if vpath in taken or self._excludes and self._excludes(vpath, vpath.rsplit("/", 1)[-1]):
+                    continue  # the repository's own file of that path, or a path the user excludes
                 taken.add(vpath)
                 path = f"{e.path}{SEPARATOR}{vpath}"
                 out[path] = body.encode("utf-8")
