@@ -1082,6 +1082,11 @@ class FileIndex:
         """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
         limit = limit or self.max_bytes
         virtual = self._virtual.get(path) if self._virtual else None
+        if virtual is not None and len(virtual) > limit:
+            if path not in self._failed_read:
+                self._failed_read[path] = limit
+                self._skip("too-large", path, "raw")
+            return None
         if virtual is not None:
             if path not in self._read_paths:
                 self._read_paths[path] = len(virtual)
