@@ -71,8 +71,9 @@ class SagemakerPipeline(Detector):
             edges = 0
             fn_edge = None
             inner = {id(fc) for fc, _ in fsteps}
+            values = _assigned_values(tree)
             for c in step_calls:
-                refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps}
+                refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps} or _step_args_refs(c, steps, values)
                 nested = id(c) in inner and any(id(n) in inner for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a))
                 edges += bool(refs) or nested or kwarg(c, "depends_on") is not None
                 if id(c) in inner and (refs or nested) and fn_edge is None:
@@ -238,7 +239,43 @@ def _comparison(lines: list[str], nodes: list[ast.AST]) -> tuple[int, int | None
     return None
 
 
-_INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data"}
+# where a job input names its data: v2's ProcessingInput/TrainingInput/TransformInput, v3's ProcessingS3Input (inside a
+# ``ProcessingInput(s3_input=...)``) and ``InputData(data_source=...)`` of a ``ModelTrainer``
+_INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data", "ProcessingS3Input": "s3_uri",
+               "InputData": "data_source"}
+_TRAINING_INPUTS = ("TrainingInput", "InputData")
+
+
+def _assigned_values(tree: ast.AST) -> dict[str, list[ast.expr]]:
+    """Every value each plain name is assigned in the module."""
+    out: dict[str, list[ast.expr]] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(n.value)
+    return out
+
+
+def _step_args_refs(call: ast.Call, steps: dict[str, str], values: dict[str, list[ast.expr]]) -> set[str]:
+    """Steps a step reads through the names its arguments are built from (v3: ``TrainingStep(step_args=train_args)``,
+    ``train_args = model_trainer.train()``, ``model_trainer = ModelTrainer(input_data_config=[InputData(data_source=
+    step_process.properties...)])``), three assignments deep."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    frontier = [n.id for n in walk(call) if isinstance(n, ast.Name) and n.id not in steps]
+    for _ in range(3):
+        nxt: list[str] = []
+        for name in frontier:
+            if name in seen:
+                continue
+            seen.add(name)
+            for v in values.get(name, ())[:4]:
+                for x in walk(v):
+                    if isinstance(x, ast.Name):
+                        (found.add if x.id in steps else nxt.append)(x.id)
+        frontier = nxt
+    return found
 
 
 def _step_factories(tree: ast.AST) -> dict[str, str]:
@@ -287,7 +324,7 @@ def _edge_line(tree: ast.AST) -> int | None:
         v = kwarg(c, _INPUT_ARGS[name]) if name in _INPUT_ARGS else None
         if v is not None and any(isinstance(x, ast.Attribute) and x.attr == "properties" for x in walk(v)):
             found.setdefault(name, v.lineno)
-    return found.get("TrainingInput") or (min(found.values()) if found else None)
+    return found.get("TrainingInput") or found.get("InputData") or (min(found.values()) if found else None)
 
 
 def _raw_input(tree: ast.AST) -> bool:
@@ -308,7 +345,7 @@ def _raw_input(tree: ast.AST) -> bool:
     for c in (n for n in walk(tree) if isinstance(n, ast.Call)):
         name = call_tail(c)
         value = kwarg(c, _INPUT_ARGS[name]) or (c.args[0] if c.args else None) if name in _INPUT_ARGS else None
-        if name in _INPUT_ARGS and external(value) and not (name == "TrainingInput" and prepared_splits(value)):
+        if name in _INPUT_ARGS and external(value) and not (name in _TRAINING_INPUTS and prepared_splits(value)):
             return True  # (a training channel fed a train/validation split made before the pipeline is no raw input)
         for key in ("arguments", "job_arguments"):
             v = kwarg(c, key)

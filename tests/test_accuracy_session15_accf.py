@@ -543,3 +543,48 @@ def test_a_rescan_sees_a_changed_written_file(tmp_path: Path) -> None:
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "y", "--no-gpg-sign"], cwd=tmp_path, check=True, env=GIT_ENV)
     again = {q["id"]: q for q in build_report(scan(str(tmp_path), ScanOptions(jobs=1)))["questions"]}
     assert again["O3"]["answer"] != "yes", again["O3"]
+
+
+_V3_JOBS = """\
+from sagemaker.core.processing import ScriptProcessor
+from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
+from sagemaker.core.workflow.parameters import ParameterString
+from sagemaker.core.workflow.pipeline_context import PipelineSession
+from sagemaker.mlops.workflow.pipeline import Pipeline
+from sagemaker.mlops.workflow.steps import ProcessingStep, TrainingStep
+from sagemaker.train import ModelTrainer
+from sagemaker.train.configs import InputData
+
+session = PipelineSession()
+raw_data = ParameterString(name="RawDataUri", default_value="s3://my-bucket/raw/churn.csv")
+processor = ScriptProcessor(image_uri="sklearn-image", instance_type="ml.m5.xlarge", instance_count=1, sagemaker_session=session)
+prepare_args = processor.run(
+    inputs=[ProcessingInput(input_name="raw", s3_input=ProcessingS3Input(s3_uri={raw}, local_path="/opt/ml/processing/input"))],
+    outputs=[ProcessingOutput(output_name="train", s3_output=ProcessingS3Output(s3_uri="s3://my-bucket/prepared/train",
+                                                                             local_path="/opt/ml/processing/train"))],
+    code="code/prepare.py",
+)
+step_prepare = ProcessingStep(name="Prepare", step_args=prepare_args)
+trainer = ModelTrainer(
+    training_image="xgboost-image",
+    sagemaker_session=session,
+    input_data_config=[InputData(channel_name="train", data_source={train_source})],
+)
+train_args = trainer.train()
+step_train = TrainingStep(name="Train", step_args=train_args)
+pipeline = Pipeline(name="churn-v3", parameters=[raw_data], steps=[step_prepare, step_train], sagemaker_session=session)
+"""
+
+
+def test_v3_job_steps_whose_step_args_carry_the_handoff(tmp_path: Path) -> None:
+    code = _V3_JOBS.replace("{raw}", "raw_data").replace(
+        "{train_source}", 'step_prepare.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri')
+    d3 = _answers(tmp_path, {"pipelines/churn.py": code, "README.md": "# churn\n"})["D3"]
+    assert d3["answer"] == "yes", d3
+
+
+def test_v3_near_miss_job_steps_that_share_nothing(tmp_path: Path) -> None:
+    # two job steps side by side: training reads a split prepared elsewhere, not the processing step's output
+    code = _V3_JOBS.replace("{raw}", "raw_data").replace("{train_source}", '"s3://my-bucket/prepared/train"')
+    d3 = _answers(tmp_path, {"pipelines/churn.py": code, "README.md": "# churn\n"})["D3"]
+    assert d3["answer"] != "yes", d3
