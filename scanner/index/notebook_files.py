@@ -14,7 +14,7 @@ import posixpath
 import shlex
 from typing import Any
 
-from . import formats
+from .formats import load_json
 
 MAGIC = b"%%writefile"
 # the real path of a written file: the notebook's path, this separator and the written path (``nb.ipynb#scripts/m.py``);
@@ -26,7 +26,7 @@ def written_files(text: str, notebook: str) -> dict[str, str]:
     """{path relative to the repository root: text} of the files ``notebook`` (its repository path) writes, in cell
     order; {} when the notebook is no JSON notebook."""
     try:
-        data = formats.load_json(text)
+        data = load_json(text)
     except ValueError:
         return {}
     cells: Any = data.get("cells") if isinstance(data, dict) else None
