@@ -91,6 +91,10 @@ def words(text: str) -> list[str]:
     return w
 
 
+# make itself, and a recipe's recursive ``$(MAKE) target`` / ``${MAKE} target`` (GNU make's variable for the make running it)
+MAKE_HEADS = ("make", "gmake", "$(MAKE)", "${MAKE}")
+
+
 def head(w: list[str]) -> str:
     return w[0].rsplit("/", 1)[-1] if w else ""
 
@@ -282,7 +286,7 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
             return []
         strict = any(re.match(r"^-[a-z]*e", x) for x in w[1:3]) if h in SHELLS else False
         return _script(index, e, strict, cwd)
-    if h in ("make", "gmake"):
+    if h in MAKE_HEADS:
         return _make(index, path, cwd, w)
     if h == "mise" and len(w) > 2 and w[1] in ("run", "r", "task"):
         return _toml_tasks(index, path, cwd, w[2], ("mise.toml", ".mise.toml", "mise/config.toml", ".config/mise.toml"), "mise")
@@ -376,7 +380,7 @@ def defined_target(index: FileIndex, cmd: Cmd) -> str:
     """``make test``/``mise run test``/``npm test`` ... when the task exists: '<tool> <target>', else ''."""
     w = words(cmd.text)
     h = head(w)
-    if h in ("make", "gmake"):
+    if h in MAKE_HEADS:
         t = next((x for x in w[1:] if not x.startswith("-") and "=" not in x), "")
         e = resolve(index, "Makefile", cmd.path, cmd.cwd)
         if not (t and e):

@@ -607,3 +607,21 @@ def only_in_uncalled_tasks(index: FileIndex, e: FileEntry, tree: ast.AST, line: 
             if at is None or decorator(at, *_TASK_DECORATORS) is None or not uncalled_task(index, at):
                 return False
     return sites > 0
+
+
+# the channels of a training job fed prepared splits
+_SPLIT_WORDS = frozenset({"train", "training", "validation", "val", "valid", "test", "eval", "evaluation", "holdout", "s3", "input",
+                          "data", "uri", "path", "csv"})
+
+
+def prepared_splits(data: ast.AST | None) -> bool:
+    """Is a training job's data only prepared splits: channels named train/validation/test (``{"train": ...,
+    "validation": ...}``, the Step Functions SDK's ``data=``) or one name/URI saying so (``s3_train_data``,
+    ``f"s3://{bucket}/train"``)? Data split before the pipeline (in a notebook) is no raw input of it (D3)."""
+    if isinstance(data, ast.Dict):
+        keys = [literal(k, None) if k is not None else None for k in data.keys]
+        return bool(keys) and all(isinstance(k, str) and words(k) and words(k) <= _SPLIT_WORDS for k in keys) \
+            and any(words(k) & {"train", "training", "validation", "val", "valid", "test"} for k in keys if isinstance(k, str))
+    text = ast.unparse(data) if data is not None else ""
+    w = words(text)
+    return bool(w & {"train", "training", "validation", "val"}) and not w & {"raw", "source", "landing", "ingest"}

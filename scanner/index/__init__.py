@@ -388,6 +388,7 @@ class FileIndex:
         self.fact_prefetcher: Any = None
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
+        self._virtual: dict[str, bytes] = {}
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
         self.all_paths = SortedPaths(all_paths)
@@ -397,6 +398,10 @@ class FileIndex:
         )
         self._hook_removed, self._hook_renamed = self._template_hook_effects() if self.is_template_repo else ((), {})
         self.entries: list[FileEntry] = self._classify(all_paths)
+        # files notebooks write with ``%%writefile`` (notebook_files): real path ``nb.ipynb#written/path`` -> bytes
+        self._virtual = {} if self.is_template_repo else self._notebook_files()
+        if self._virtual:
+            self.all_paths = SortedPaths([*all_paths, *self._virtual])
         self.template_files = sum(1 for e in self.entries if e.template)
         self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
         self._tree_room = PARSE_CACHE_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
@@ -507,6 +512,48 @@ class FileIndex:
             inner = vpath[len(sub) + 1 :] if sub and scope == "project" and vpath.startswith(sub + "/") else vpath
             entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
         return entries
+
+    def _notebook_files(self) -> dict[str, bytes]:
+        """Adds an entry for each file a listed notebook writes with ``%%writefile`` where no listed file has its path
+        (``notebook_files``); returns their contents by real path. The notebooks are read here without counting as read
+        by a detector (their bytes, not their parse: most hold no ``%%writefile``)."""
+        from .notebook_files import MAGIC, SEPARATOR, written_files
+
+        sub = self.target.subdir
+        out: dict[str, bytes] = {}
+        notebooks = [e for e in self.entries if e.vpath.endswith(".ipynb")]
+        if not notebooks:
+            return out
+        taken = {e.vpath for e in self.entries}
+        for e in notebooks:
+            if not self._safe(e.path):
+                continue
+            try:
+                fd = os.open(self._root_slash + e.path, os.O_RDONLY | _NOFOLLOW)
+                try:
+                    data = os.read(fd, MAX_NOTEBOOK_BYTES + 1)
+                finally:
+                    os.close(fd)
+            except OSError:
+                continue
+            if MAGIC not in data or len(data) > MAX_NOTEBOOK_BYTES:
+                continue
+            for vpath, body in written_files(data.decode("utf-8", "replace"), e.vpath).items():
+                if vpath in taken or self._excludes and self._excludes(vpath, vpath.rsplit("/", 1)[-1]):
+                    continue  # the repository's own file of that path, or a path the user excludes
+                taken.add(vpath)
+                path = f"{e.path}{SEPARATOR}{vpath}"
+                out[path] = body.encode("utf-8")
+                self._lstat_ok[path] = True
+                inner = vpath[len(sub) + 1 :] if sub and vpath.startswith(sub + "/") else vpath
+                self.entries.append(FileEntry(path, vpath, e.scope, False, is_test_path(inner)))
+        return out
+
+    def virtual_ids(self) -> dict[str, str]:
+        """Content ids (Git's blob id of the bytes) of the files notebooks write, for the facts cache."""
+        import hashlib
+
+        return {p: hashlib.sha1(b"blob %d\0" % len(d) + d, usedforsecurity=False).hexdigest() for p, d in self._virtual.items()}
 
     def _template_hook_effects(self) -> tuple[tuple[str, ...], dict[str, str]]:
         """Paths of the generated project a cookiecutter ``hooks/post_gen_project.py`` deletes, and those it renames
@@ -1044,6 +1091,19 @@ class FileIndex:
     def raw(self, path: str, limit: int | None = None) -> bytes | None:
         """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
         limit = limit or self.max_bytes
+        virtual = self._virtual.get(path) if self._virtual else None
+        if virtual is not None and len(virtual) > limit:
+            if path not in self._failed_read:
+                self._failed_read[path] = limit
+                self._skip("too-large", path, "raw")
+            return None
+        if virtual is not None:
+            if path not in self._read_paths:
+                self._read_paths[path] = len(virtual)
+                self.stats.read = len(self._read_paths)
+            if self._rec is not None:
+                self._touch(path, "raw")
+            return virtual
         if not self._safe(path):
             if self._rec is not None:
                 self._touch(path, "raw")
