@@ -85,3 +85,145 @@ def test_matrix_commands(cmd: str, matrix: object, expected: list[str]) -> None:
 def test_matrix_commands_are_bounded() -> None:
     many = {"a": [str(i) for i in range(20)], "b": [str(i) for i in range(20)]}
     assert len(matrix_commands("run ${{ matrix.a }} ${{ matrix.b }}", many)) == 32
+
+
+# ---------------------------------------------------------------- M2/E3: a registry dispatch that deploys by a helm action
+
+# a workflow a model registry's webhook starts (repository_dispatch, as W&B's and MLflow's registry automations are
+# wired): the scoring image gets the registered run's model, the version is promoted to Staging, a third-party helm
+# action installs the chart
+_DISPATCH_CI = """\
+name: Deploy scoring model
+on:
+  repository_dispatch:
+    types: [model-registered]
+env:
+  REGISTRY: ghcr.io/acme
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Download the model of the registered run
+        run: |
+          pip install mlflow==2.9.2
+          mlflow artifacts download --run-id ${{{{ github.event.client_payload.run_id }}}} --artifact-path model --dst-path scoring/model
+      - name: Build scoring image
+        run: |
+          {assign}
+          docker build -t $REGISTRY/scoring:$TAG scoring
+          docker push $REGISTRY/scoring:$TAG
+      - name: Promote to Staging
+        run: python scripts/promote.py --name churn --version ${{{{ github.event.client_payload.version }}}} --stage Staging
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: {action}
+        with:
+{inputs}
+"""
+_HELM_INPUTS = """\
+          chart: ./charts/scoring
+          release: scoring-staging
+          namespace: staging
+          values: |
+            image:
+              tag: latest
+"""
+_SCORING = {
+    "scoring/Dockerfile": "FROM python:3.11-slim\nCOPY model /app/model\nCOPY app.py /app/app.py\n"
+                          "RUN pip install mlflow==2.9.2 fastapi==0.110.0 uvicorn==0.29.0\n"
+                          'CMD ["uvicorn", "app:app", "--app-dir", "/app", "--host", "0.0.0.0"]\n',
+    "scoring/app.py": "import mlflow.pyfunc\nfrom fastapi import FastAPI\n\napp = FastAPI()\nmodel = mlflow.pyfunc.load_model(\"/app/model\")\n\n\n"
+                      "@app.post(\"/predict\")\ndef predict(rows: list[dict]):\n    import pandas as pd\n"
+                      "    return {\"predictions\": model.predict(pd.DataFrame(rows)).tolist()}\n",
+    "scripts/promote.py": "import argparse\n\nfrom mlflow.tracking import MlflowClient\n\np = argparse.ArgumentParser()\n"
+                          "p.add_argument(\"--name\")\np.add_argument(\"--version\")\np.add_argument(\"--stage\")\na = p.parse_args()\n"
+                          "MlflowClient().transition_model_version_stage(name=a.name, version=a.version, stage=a.stage)\n",
+    "charts/scoring/Chart.yaml": "apiVersion: v2\nname: scoring\nversion: 0.1.0\n",
+    "charts/scoring/values.yaml": "image:\n  repository: ghcr.io/acme/scoring\n  tag: latest\n",
+    "charts/scoring/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: scoring\nspec:\n  template:\n"
+                                                "    spec:\n      containers:\n        - name: scoring\n"
+                                                "          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+    "training/train.py": "import mlflow\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n"
+                         "df = pd.read_csv(\"data/train.csv\")\nwith mlflow.start_run():\n"
+                         "    model = LogisticRegression().fit(df.drop(columns=[\"y\"]), df[\"y\"])\n"
+                         "    mlflow.sklearn.log_model(model, \"model\", registered_model_name=\"churn\")\n",
+}
+
+
+def _dispatch(tmp_path: Path, assign: str = "TAG=latest", action: str = "acme/actions/helm@v2", inputs: str = _HELM_INPUTS) -> dict:
+    return _scan(tmp_path, {".github/workflows/deploy.yml": _DISPATCH_CI.format(assign=assign, action=action, inputs=inputs), **_SCORING})
+
+
+def test_m2_a_third_party_helm_action_known_by_its_inputs(tmp_path: Path) -> None:
+    m2 = _dispatch(tmp_path)["M2"]
+    assert m2["answer"] == "yes", m2
+    assert (m2["evidence"][0]["path"], m2["evidence"][0]["line"]) == (".github/workflows/deploy.yml", 27)
+
+
+@pytest.mark.parametrize("action, inputs", [
+    ("acme/actions/helm@v2", _HELM_INPUTS + "          task: remove\n"),  # uninstalls the release
+    ("acme/actions/helm@v2", _HELM_INPUTS + "          dry-run: true\n"),
+    ("helm/chart-testing-action@v2", "          version: v3.10.0\n"),  # lints and tests charts
+    ("acme/helm-lint@v1", "          chart: ./charts/scoring\n          release: scoring\n"),
+    ("acme/actions/helm@v2", "          chart: prometheus-community/kube-prometheus-stack\n          release: monitoring\n"),
+])
+def test_m2_near_miss_helm_actions_that_install_no_model(tmp_path: Path, action: str, inputs: str) -> None:
+    assert _dispatch(tmp_path, action=action, inputs=inputs)["M2"]["answer"] != "yes"
+
+
+@pytest.mark.parametrize("ref, inputs, expected", [
+    ("deliverybot/helm", {"release": "app", "namespace": "prod", "chart": "./charts/app"}, "helm"),
+    ("licenseware/helm", {"chart-dir": "./helm", "release-name": "app", "action": "upgrade -i"}, "helm"),
+    ("bitovi/github-actions-deploy-eks-helm", {"chart-path": "chart/", "name": "app"}, "helm"),
+    ("wyrihaximus/github-action-helm3", {"exec": "helm upgrade app ./.helm/app/ --install --atomic --namespace=prod"}, "helm"),
+    ("acme/kube-tools", {"command": "kubectl apply -f k8s/"}, "k8s"),
+    ("acme/k8s-apply", {"manifests": "k8s/deployment.yaml", "namespace": "prod"}, "k8s"),
+    ("licenseware/helm", {"chart-dir": "./helm", "release-name": "app", "action": "uninstall"}, None),
+    ("azure/k8s-lint", {"manifests": "k8s/deployment.yaml"}, None),
+    ("azure/k8s-bake", {"renderEngine": "helm", "helmChart": "./charts/app", "releaseName": "app"}, None),
+    ("azure/setup-helm", {"version": "v3.13.0"}, None),
+    ("acme/deploy-helm", {"chart": "bitnami/postgresql", "release": "db"}, None),
+])
+def test_deploy_inputs(ref: str, inputs: dict[str, str], expected: str | None) -> None:
+    assert deploy_inputs(ref, inputs) == expected
+
+
+@pytest.mark.parametrize("assign", [
+    "TAG=${{ github.event.client_payload.run_id }}",  # the registry's run id, from the dispatch payload
+    'TAG=$(kfp run submit -e churn -r "train-${GITHUB_SHA}" -f pipeline.yaml -w | tail -1)',  # a KFP run's id
+    'TAG=$(python scripts/run_pipeline.py --run-name "train-${{ github.sha }}")',
+])
+def test_e3_an_orchestrator_run_id_is_no_code_version(tmp_path: Path, assign: str) -> None:
+    assert _dispatch(tmp_path, assign=assign)["E3"]["answer"] != "yes"
+
+
+@pytest.mark.parametrize("assign", [
+    "TAG=${{ github.sha }}",
+    "TAG=$GITHUB_RUN_ID",  # a CI build id
+    "TAG=$(echo $GITHUB_SHA | cut -c1-7)",
+    "TAG=$(git rev-parse --short HEAD)",
+])
+def test_e3_near_miss_commit_and_build_id_tags_stay_code_versions(tmp_path: Path, assign: str) -> None:
+    e3 = _dispatch(tmp_path, assign=assign)["E3"]
+    assert e3["answer"] == "yes", e3
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("$(kfp run submit -r x-$GITHUB_SHA)", None),
+    ("$(curl -s https://ci/api?sha=${{ github.sha }})", None),
+    ("`python get_id.py $GITHUB_SHA`", None),
+    ("$(echo ${GITHUB_SHA} | head -c 8)", "git-sha"),
+    ("$(Build.BuildId)", "ci-build-id"),  # an Azure Pipelines variable
+    ("$(shell git rev-parse --short HEAD)", "git-sha"),  # Make
+    ("${GITHUB_SHA::7}-$(date +%s)", "git-sha"),
+])
+def test_code_expr_outside_other_commands_output(text: str, expected: str | None) -> None:
+    assert code_expr(text) == expected
+
+
+def test_other_outputs_keeps_text_around_substitutions() -> None:
+    assert other_outputs("a-$(kfp run get $(cat id)) b") == "a-$(...) b"
+    assert other_outputs("v$((1 + 2))") == "v$((1 + 2))"
