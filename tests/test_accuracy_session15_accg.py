@@ -227,3 +227,253 @@ def test_code_expr_outside_other_commands_output(text: str, expected: str | None
 def test_other_outputs_keeps_text_around_substitutions() -> None:
     assert other_outputs("a-$(kfp run get $(cat id)) b") == "a-$(...) b"
     assert other_outputs("v$((1 + 2))") == "v$((1 + 2))"
+
+
+# ---------------------------------------------------------------- T2: released models the library's own code resolves
+
+_PYPROJECT = '[project]\nname = "denoiser"\nversion = "1.2.0"\ndependencies = ["onnxruntime>=1.17"]\n'
+# a model provider class: a versioned GitHub release URL template and a sha256 table (the way rembg, insightface or
+# facexlib fetch their released weights)
+_PROVIDER = '''\
+"""Fetch the released denoiser models."""
+import hashlib
+from pathlib import Path
+from urllib.request import urlretrieve
+
+from denoiser import __version__
+
+RELEASE_URL = "https://github.com/acme/denoiser/releases/download/v{version}/{name}.onnx"
+SHA256 = {
+    "denoiser-small": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "denoiser-large": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+}
+
+
+class ModelProvider:
+    def __init__(self, cache_dir: str = "~/.cache/denoiser") -> None:
+        self.cache = Path(cache_dir).expanduser()
+
+    def path(self, name: str) -> Path:
+        target = self.cache / f"{name}-{__version__}.onnx"
+        if not target.exists():
+            self.cache.mkdir(parents=True, exist_ok=True)
+            urlretrieve(RELEASE_URL.format(version=__version__, name=name), target)
+        if hashlib.sha256(target.read_bytes()).hexdigest() != SHA256[name]:
+            raise ValueError(f"checksum mismatch for {name}")
+        return target
+'''
+_API = '''\
+import onnxruntime as ort
+
+from denoiser.models.provider import ModelProvider
+
+
+def load(name: str = "denoiser-small") -> ort.InferenceSession:
+    return ort.InferenceSession(str(ModelProvider().path(name)))
+'''
+# the library's load path resolving its own model from the Hugging Face Hub
+_HUB_LOADER = '''\
+import onnxruntime as ort
+from huggingface_hub import hf_hub_download
+
+DEFAULT_REPO = "acme/denoiser-small"
+
+
+def load(repo_id: str = DEFAULT_REPO, revision: str = "v1.2.0") -> ort.InferenceSession:
+    return ort.InferenceSession(hf_hub_download(repo_id=repo_id, filename="model.onnx", revision=revision))
+'''
+# a family of released checkpoints looked up by name (``from_pretrained`` of the project's own model family)
+_HUB_FAMILY = '''\
+from transformers import AutoModelForAudioClassification
+
+CHECKPOINTS = {"small": "acme-audio/clean-speech-s", "large": "acme-audio/clean-speech-l"}
+
+
+def load(size: str = "small"):
+    return AutoModelForAudioClassification.from_pretrained(CHECKPOINTS[size])
+'''
+# a fine-tuning script and a tutorial starting from a third-party base model
+_FINETUNE = '''\
+from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments
+
+
+def train(dataset):
+    model = AutoModelForSequenceClassification.from_pretrained("google-bert/bert-base-uncased", num_labels=2)
+    Trainer(model=model, args=TrainingArguments("out"), train_dataset=dataset).train()
+    return model
+'''
+_README_LINK = "# denoiser\n\nDownload the weights from https://github.com/acme/denoiser/releases/download/v1.2.0/denoiser-small.onnx\n"
+# a one-off upload of the release assets
+_UPLOAD = '''\
+import sys
+
+import requests
+
+url = f"https://uploads.github.com/repos/acme/denoiser/releases/{sys.argv[1]}/assets?name=denoiser-small.onnx"
+requests.post(url, data=open("denoiser-small.onnx", "rb"), headers={"Authorization": f"token {sys.argv[2]}"})
+'''
+
+
+def _t2(tmp_path: Path, files: dict[str, str]) -> dict:
+    return _scan(tmp_path, {"pyproject.toml": _PYPROJECT, "denoiser/__init__.py": '__version__ = "1.2.0"\n', **files})["T2"]
+
+
+@pytest.mark.parametrize("files, lead", [
+    ({"denoiser/models/__init__.py": "", "denoiser/models/provider.py": _PROVIDER, "denoiser/api.py": _API},
+     ("denoiser/models/provider.py", 8)),
+    ({"denoiser/hub.py": _HUB_LOADER}, ("denoiser/hub.py", 8)),
+    ({"denoiser/hub.py": _HUB_FAMILY}, ("denoiser/hub.py", 7)),
+])
+def test_t2_released_models_the_library_resolves(tmp_path: Path, files: dict[str, str], lead: tuple[str, int]) -> None:
+    t2 = _t2(tmp_path, files)
+    assert t2["answer"] == "yes", t2
+    assert (t2["evidence"][0]["path"], t2["evidence"][0]["line"]) == lead
+
+
+@pytest.mark.parametrize("files", [
+    {"README.md": _README_LINK},
+    {"scripts/upload_release.py": _UPLOAD},
+    {"denoiser/train.py": _FINETUNE},
+    {"examples/finetune.py": _FINETUNE.replace("google-bert/bert-base-uncased", "acme/denoiser-small")},
+    # the provider without its checksum table: one URL template is no table of released models
+    {"denoiser/provider.py": _PROVIDER.replace('"denoiser-large": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",\n', "")
+                                       .replace('"denoiser-small": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",\n', "")},
+    # a third-party model family that a training module fine-tunes
+    {"denoiser/train.py": _FINETUNE.replace('"google-bert/bert-base-uncased"', 'BASES[name]')
+                          + 'BASES = {"s": "google-bert/bert-base-uncased", "l": "google-bert/bert-large-uncased"}\n'},
+])
+def test_t2_near_miss_links_uploads_and_base_models(tmp_path: Path, files: dict[str, str]) -> None:
+    assert _t2(tmp_path, files)["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- T2: a Databricks feature store client registers the model
+
+_FE_TRAIN = '''\
+# Databricks notebook source
+import mlflow
+from databricks.feature_engineering import FeatureEngineeringClient, FeatureLookup
+from sklearn.ensemble import RandomForestRegressor
+
+dbutils.widgets.text("model_name", "main.ml.taxi_fare")
+model_name = dbutils.widgets.get("model_name")
+fe = FeatureEngineeringClient()
+raw = spark.table("main.raw.trips")
+lookups = [FeatureLookup(table_name="main.ml.trip_features", lookup_key="trip_id")]
+training_set = fe.create_training_set(df=raw, feature_lookups=lookups, label="fare", exclude_columns=["trip_id"])
+train = training_set.load_df().toPandas()
+with mlflow.start_run():
+    model = RandomForestRegressor().fit(train.drop(columns=["fare"]), train["fare"])
+    fe.log_model(
+        model=model,
+        artifact_path="model_packaged",
+        flavor=mlflow.sklearn,
+        training_set=training_set,
+        registered_model_name=model_name,
+    )
+'''
+_FE_BATCH = '''\
+# Databricks notebook source
+from databricks.feature_engineering import FeatureEngineeringClient
+
+model_name = dbutils.widgets.get("model_name")
+preds = FeatureEngineeringClient().score_batch(model_uri=f"models:/{model_name}@champion", df=spark.table("main.raw.trips_new"))
+preds.write.mode("overwrite").saveAsTable("main.ml.predictions")
+'''
+_BUNDLE_JOBS = '''\
+resources:
+  jobs:
+    training_job:
+      name: training
+      tasks:
+        - task_key: train
+          notebook_task:
+            notebook_path: ../notebooks/Train.py
+    batch_job:
+      name: batch
+      tasks:
+        - task_key: score
+          notebook_task:
+            notebook_path: ../notebooks/BatchInference.py
+'''
+
+
+def _fe(tmp_path: Path, train: str, client: str = "databricks.feature_engineering") -> dict:
+    return _scan(tmp_path, {
+        "databricks.yml": "bundle:\n  name: taxi\ninclude:\n  - resources/*.yml\ntargets:\n  dev:\n    default: true\n",
+        "resources/jobs.yml": _BUNDLE_JOBS, "notebooks/Train.py": train.replace("databricks.feature_engineering", client),
+        "notebooks/BatchInference.py": _FE_BATCH,
+    })["T2"]
+
+
+@pytest.mark.parametrize("client", ["databricks.feature_engineering", "databricks.feature_store"])
+def test_t2_feature_store_log_model_registers_the_model(tmp_path: Path, client: str) -> None:
+    t2 = _fe(tmp_path, _FE_TRAIN.replace("FeatureEngineeringClient", "FeatureStoreClient") if client.endswith("store") else _FE_TRAIN, client)
+    assert t2["answer"] == "yes", t2
+    assert (t2["evidence"][0]["path"], t2["evidence"][0]["line"]) == ("notebooks/Train.py", 20)
+
+
+def test_t2_near_miss_feature_store_model_logged_to_the_run_only(tmp_path: Path) -> None:
+    assert _fe(tmp_path, _FE_TRAIN.replace("        registered_model_name=model_name,\n", ""))["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- M4: a ZenML champion/challenger promotion
+
+_ZENML_PROMOTER = '''\
+from zenml import Model, get_step_context, step
+from zenml.enums import ModelStages
+from zenml.logger import get_logger
+
+logger = get_logger(__name__)
+
+
+@step
+def model_promoter(accuracy: float) -> bool:
+    model_version = get_step_context().model
+    try:
+        production = Model(name=model_version.name, version=ModelStages.PRODUCTION)
+        prod_accuracy = float(production.run_metadata["test_accuracy"])
+    except KeyError:
+        prod_accuracy = 0.0
+    if accuracy > prod_accuracy:
+        logger.info("New model beats production: promoting")
+        model_version.set_stage({stage}, force=True)
+        return True
+    return False
+'''
+_ZENML_FILES = {
+    "steps/__init__.py": "from .trainer import model_trainer\nfrom .evaluator import model_evaluator\nfrom .model_promoter import model_promoter\n",
+    "steps/trainer.py": "import pandas as pd\nfrom sklearn.ensemble import RandomForestClassifier\nfrom zenml import step\n\n\n@step\n"
+                        "def model_trainer(df: pd.DataFrame) -> RandomForestClassifier:\n"
+                        "    return RandomForestClassifier().fit(df.drop(columns=[\"y\"]), df[\"y\"])\n",
+    "steps/evaluator.py": "import pandas as pd\nfrom zenml import log_metadata, step\n\n\n@step\ndef model_evaluator(model, df: pd.DataFrame) -> float:\n"
+                          "    acc = float(model.score(df.drop(columns=[\"y\"]), df[\"y\"]))\n"
+                          "    log_metadata(metadata={\"test_accuracy\": acc}, infer_model=True)\n    return acc\n",
+    "pipelines/__init__.py": "",
+    "pipelines/training.py": "import pandas as pd\nfrom zenml import Model, pipeline, step\n\nfrom steps import model_evaluator, model_promoter, model_trainer\n\n\n"
+                             "@step\ndef load_data() -> pd.DataFrame:\n    return pd.read_csv(\"data/train.csv\")\n\n\n"
+                             "@pipeline(model=Model(name=\"churn_classifier\"))\ndef training_pipeline():\n    df = load_data()\n"
+                             "    model = model_trainer(df=df)\n    model_promoter(accuracy=model_evaluator(model=model, df=df))\n",
+    "pipelines/deployment.py": "from zenml import Model, pipeline\nfrom zenml.enums import ModelStages\n"
+                               "from zenml.integrations.mlflow.steps import mlflow_model_deployer_step\n\n\n"
+                               "@pipeline(model=Model(name=\"churn_classifier\", version=ModelStages.PRODUCTION))\ndef deployment_pipeline():\n"
+                               "    mlflow_model_deployer_step(workers=1, deploy_decision=True)\n",
+    "run.py": "from pipelines.deployment import deployment_pipeline\nfrom pipelines.training import training_pipeline\n\n"
+              "if __name__ == \"__main__\":\n    training_pipeline()\n    deployment_pipeline()\n",
+}
+
+
+@pytest.mark.parametrize("stage", ["ModelStages.PRODUCTION", '"production"', "stage=ModelStages.STAGING"])
+def test_m4_zenml_champion_challenger_promotion(tmp_path: Path, stage: str) -> None:
+    m4 = _scan(tmp_path, {**_ZENML_FILES, "steps/model_promoter.py": _ZENML_PROMOTER.replace("{stage}", stage)})["M4"]
+    assert m4["answer"] == "yes", m4
+    assert (m4["evidence"][0]["path"], m4["evidence"][0]["line"]) == ("steps/model_promoter.py", 16)
+
+
+def test_m4_near_miss_zenml_comparison_that_archives(tmp_path: Path) -> None:
+    m4 = _scan(tmp_path, {**_ZENML_FILES, "steps/model_promoter.py": _ZENML_PROMOTER.replace("{stage}", "ModelStages.ARCHIVED")})["M4"]
+    assert m4["answer"] != "yes"
+
+
+def test_m4_near_miss_zenml_promotion_without_a_comparison(tmp_path: Path) -> None:
+    promoter = _ZENML_PROMOTER.replace("{stage}", "ModelStages.PRODUCTION").replace("    if accuracy > prod_accuracy:\n", "    if True:\n")
+    assert _scan(tmp_path, {**_ZENML_FILES, "steps/model_promoter.py": promoter})["M4"]["answer"] != "yes"
