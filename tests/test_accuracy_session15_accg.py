@@ -477,3 +477,12 @@ def test_m4_near_miss_zenml_comparison_that_archives(tmp_path: Path) -> None:
 def test_m4_near_miss_zenml_promotion_without_a_comparison(tmp_path: Path) -> None:
     promoter = _ZENML_PROMOTER.replace("{stage}", "ModelStages.PRODUCTION").replace("    if accuracy > prod_accuracy:\n", "    if True:\n")
     assert _scan(tmp_path, {**_ZENML_FILES, "steps/model_promoter.py": promoter})["M4"]["answer"] != "yes"
+
+
+def test_m4_zenml_promotion_through_the_client(tmp_path: Path) -> None:
+    promoter = _ZENML_PROMOTER.replace(
+        "model_version.set_stage({stage}, force=True)",
+        "Client().update_model_version(model_name_or_id=model_version.name, version_name_or_id=model_version.id, "
+        "stage=ModelStages.PRODUCTION, force=True)").replace("from zenml.logger", "from zenml.client import Client\nfrom zenml.logger")
+    m4 = _scan(tmp_path, {**_ZENML_FILES, "steps/model_promoter.py": promoter})["M4"]
+    assert m4["answer"] == "yes", m4
