@@ -486,3 +486,13 @@ def test_m4_zenml_promotion_through_the_client(tmp_path: Path) -> None:
         "stage=ModelStages.PRODUCTION, force=True)").replace("from zenml.logger", "from zenml.client import Client\nfrom zenml.logger")
     m4 = _scan(tmp_path, {**_ZENML_FILES, "steps/model_promoter.py": promoter})["M4"]
     assert m4["answer"] == "yes", m4
+
+
+@pytest.mark.parametrize("ref, inputs, expected", [
+    ("acme/actions/helm", {"chart": "./helm/scoring", "namespace": "staging", "values": "image:\n  tag: latest\n"}, "helm"),
+    ("stefanprodan/kube-tools", {"command": "helmv3 upgrade --install scoring ./charts/scoring --namespace staging"}, "helm"),
+    ("acme/helm-push", {"chart-folder": "charts/scoring", "registry": "ghcr.io/acme"}, None),
+    ("acme/actions/helm", {"chart": "./helm/scoring"}, None),  # a chart alone: nothing says it is installed
+])
+def test_deploy_inputs_values_and_commands(ref: str, inputs: dict[str, str], expected: str | None) -> None:
+    assert deploy_inputs(ref, inputs) == expected

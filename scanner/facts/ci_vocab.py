@@ -186,7 +186,7 @@ def deploy_command(text: str) -> str | None:
             if s1 == "set" and s2 != "image":
                 continue
             return "k8s"
-        if h in ("helm", "helm3") and s1 in ("upgrade", "install"):
+        if h in ("helm", "helm3", "helmv3") and s1 in ("upgrade", "install"):
             if any(_PLATFORM_CHART.match(x) for x in (s2, s3)):
                 continue  # a published chart of an orchestrator, tracker or monitoring stack: infrastructure, not a model
             return "helm"
@@ -378,6 +378,7 @@ def deploy_uses(step: CiStep) -> str | None:
 # WyriHaximus/github-action-helm3, koslib/helm-eks-action)
 _CHART_INPUT = frozenset({"chart", "chartdir", "chartpath", "chartname", "chartref", "charts"})
 _RELEASE_INPUT = frozenset({"release", "releasename", "name", "helmrelease"})
+_VALUES_INPUT = frozenset({"namespace", "values", "valuefiles", "valuesfiles", "valuesfile", "set", "setstring"})
 _COMMAND_INPUT = frozenset({"exec", "command", "args", "run", "script", "cmd", "commands"})
 # actions that check, render or publish charts and manifests instead of installing them (chart-testing, chart-releaser,
 # k8s-bake, k8s-lint, kubeconform ...)
@@ -386,7 +387,8 @@ _NON_DEPLOY_VERB = lazy_re(r"^\s*(uninstall|delete|remove|removed|destroy|lint|t
 
 
 def deploy_inputs(ref: str, with_: dict[str, str]) -> str | None:
-    """The deploy target of a third-party action judged by its inputs (``_CHART_INPUT`` with ``_RELEASE_INPUT``: helm;
+    """The deploy target of a third-party action judged by its inputs (``_CHART_INPUT`` with ``_RELEASE_INPUT`` or values
+    for the release, ``_VALUES_INPUT``: helm;
     ``manifests``: k8s; a helm/kubectl command line in a ``_COMMAND_INPUT``: what that command deploys). A task or
     action input naming another verb (``task: remove``, ``action: reject``), ``dry-run: true`` or an action named for
     checking or publishing (``_NOT_INSTALLING``) deploys nothing; a published platform chart (``_PLATFORM_CHART``) is
@@ -402,7 +404,7 @@ def deploy_inputs(ref: str, with_: dict[str, str]) -> str | None:
     if any(_NON_DEPLOY_VERB.match(keys.get(k, "")) for k in ("task", "action", "command", "mode")):
         return None
     chart = next((keys[k] for k in _CHART_INPUT if keys.get(k, "").strip()), None)
-    if chart is not None and _RELEASE_INPUT & keys.keys() and not _PLATFORM_CHART.match(chart.strip()):
+    if chart is not None and (_RELEASE_INPUT | _VALUES_INPUT) & keys.keys() and not _PLATFORM_CHART.match(chart.strip()):
         return "helm"
     if keys.get("manifests", "").strip():
         return "k8s"
