@@ -314,6 +314,30 @@ requests.post(url, data=open("denoiser-small.onnx", "rb"), headers={"Authorizati
 '''
 
 
+# one versioned release asset of the project's own repository, fetched by its load path (facexlib-style)
+_OWN_WEIGHTS = '''\
+import torch
+from torch.hub import load_state_dict_from_url
+
+URL = "https://github.com/acme/denoiser/releases/download/v1.2.0/denoiser-small.pth"
+
+
+def load_weights(model: torch.nn.Module) -> torch.nn.Module:
+    model.load_state_dict(load_state_dict_from_url(URL, map_location="cpu"))
+    return model
+'''
+_THIRD_PARTY_WEIGHTS = '''\
+import torch
+
+URL = "https://github.com/ultralytics/assets/releases/download/v8.1.0/yolov8n.pt"
+
+
+def detector(path: str = "yolov8n.pt"):
+    torch.hub.download_url_to_file(URL, path)
+    return torch.load(path)
+'''
+
+
 def _t2(tmp_path: Path, files: dict[str, str]) -> dict:
     return _scan(tmp_path, {"pyproject.toml": _PYPROJECT, "denoiser/__init__.py": '__version__ = "1.2.0"\n', **files})["T2"]
 
@@ -323,6 +347,7 @@ def _t2(tmp_path: Path, files: dict[str, str]) -> dict:
      ("denoiser/models/provider.py", 8)),
     ({"denoiser/hub.py": _HUB_LOADER}, ("denoiser/hub.py", 8)),
     ({"denoiser/hub.py": _HUB_FAMILY}, ("denoiser/hub.py", 7)),
+    ({"denoiser/weights.py": _OWN_WEIGHTS}, ("denoiser/weights.py", 4)),
 ])
 def test_t2_released_models_the_library_resolves(tmp_path: Path, files: dict[str, str], lead: tuple[str, int]) -> None:
     t2 = _t2(tmp_path, files)
@@ -335,9 +360,8 @@ def test_t2_released_models_the_library_resolves(tmp_path: Path, files: dict[str
     {"scripts/upload_release.py": _UPLOAD},
     {"denoiser/train.py": _FINETUNE},
     {"examples/finetune.py": _FINETUNE.replace("google-bert/bert-base-uncased", "acme/denoiser-small")},
-    # the provider without its checksum table: one URL template is no table of released models
-    {"denoiser/provider.py": _PROVIDER.replace('"denoiser-large": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",\n', "")
-                                       .replace('"denoiser-small": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",\n', "")},
+    # another project's released model, fetched without a checksum or a table: not this project's store
+    {"denoiser/detect.py": _THIRD_PARTY_WEIGHTS},
     # a third-party model family that a training module fine-tunes
     {"denoiser/train.py": _FINETUNE.replace('"google-bert/bert-base-uncased"', 'BASES[name]')
                           + 'BASES = {"s": "google-bert/bert-base-uncased", "l": "google-bert/bert-large-uncased"}\n'},

@@ -27,8 +27,8 @@ from .place import place, trains
 from .pyast import walk
 from .served import MODEL_EXT
 
-_GITHUB_RELEASE = lazy_re(r"github\.com/[^/\s{}]+/[^/\s]+/releases/(?:latest/)?download/")
-_HUB_FILE = lazy_re(r"huggingface\.co/[^/\s]+/[^/\s]+/resolve/")
+_GITHUB_RELEASE = lazy_re(r"github\.com/([^/\s{}]+/[^/\s]+)/releases/(?:latest/)?download/")
+_HUB_FILE = lazy_re(r"huggingface\.co/([^/\s]+/[^/\s]+)/resolve/")
 _CHECKSUM = lazy_re(r"^(?:(?:sha256|sha1|sha512|md5)[:=])?(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$", re.I)
 _REPO_ID = lazy_re(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 # calls that fetch a file by its URL (urllib, torch.hub, pooch, keras, basicsr/facexlib, requests/httpx, the library's own
@@ -102,11 +102,11 @@ def _bound_strings(tree: ast.AST) -> dict[str, str]:
 
 
 def _scan(tree: ast.AST) -> dict[str, object]:
-    """What one module holds: ``release`` [line, kind] of its first release URL when it downloads and keeps a checksum
-    or URL table; ``hub`` [line, repository id or None] of each Hub call (None: not a literal); ``family`` the repository
+    """What one module holds: ``release`` [line, kind, owner/repository, a checksum or a second URL kept] of its first
+    model URL on a release store, when the module downloads; ``hub`` [line, repository id or None] of each Hub call (None: not a literal); ``family`` the repository
     ids of an owner written two or more times; ``trains``. Read from the module alone (a file fact): whose the ids are
     is decided with the project's package names by ``released_models``."""
-    release_urls: list[tuple[int, str]] = []
+    release_urls: list[tuple[int, str, str]] = []  # line, kind, the store's owner/repository
     checksums = 0
     repo_ids: dict[str, set[str]] = {}  # owner -> repository ids written in the module
     downloads = False
@@ -116,8 +116,10 @@ def _scan(tree: ast.AST) -> dict[str, object]:
         t = _text(n)
         if t is not None:
             if _GITHUB_RELEASE.search(t) or _HUB_FILE.search(t):
-                if _model_file(t):  # a release's datasets, fonts and archives are no models
-                    release_urls.append((n.lineno, "github-release" if _GITHUB_RELEASE.search(t) else "hf-hub"))  # type: ignore[attr-defined]
+                m = _GITHUB_RELEASE.search(t) or _HUB_FILE.search(t)
+                if m and _model_file(t):  # a release's datasets, fonts and archives are no models
+                    kind = "github-release" if "github.com" in m.group(0) else "hf-hub"
+                    release_urls.append((n.lineno, kind, m.group(1)))  # type: ignore[attr-defined]
             elif _CHECKSUM.match(t):
                 checksums += 1
             elif isinstance(n, ast.Constant) and _REPO_ID.match(t) and not t.endswith(_NOT_REPO) and t.split("/", 1)[0].lower() not in _FOLDERS:
@@ -131,14 +133,15 @@ def _scan(tree: ast.AST) -> dict[str, object]:
                     continue
                 value = arg.value if isinstance(arg, ast.Constant) else bound.get(arg.id) if isinstance(arg, ast.Name) else None
                 hub.append([n.lineno, value])
-    release = list(release_urls[0]) if release_urls and downloads and (checksums >= _FAMILY or len(release_urls) >= _FAMILY) else None
+    # the first model URL, with whether the module keeps a checksum or a second URL (a table of released models)
+    release = [*release_urls[0], bool(checksums) or len(release_urls) >= _FAMILY] if release_urls and downloads else None
     family = sorted(i for ids in repo_ids.values() if len(ids) >= _FAMILY for i in ids)
     return {"release": release, "hub": hub, "family": family, "trains": bool(hub) and trains(tree)}
 
 
 def _decide(fact: dict[str, object], names: frozenset[str]) -> Released | None:
     release = fact.get("release")
-    if isinstance(release, list):
+    if isinstance(release, list) and (release[3] or _own(str(release[2]), names)):
         return Released(int(release[0]), str(release[1]), "release-assets")
     family = set(fact.get("family") or ())  # type: ignore[call-overload]
     for line, value in fact.get("hub") or ():  # type: ignore[attr-defined]
