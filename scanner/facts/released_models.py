@@ -103,9 +103,10 @@ def _bound_strings(tree: ast.AST) -> dict[str, str]:
 
 def _scan(tree: ast.AST) -> dict[str, object]:
     """What one module holds: ``release`` [line, kind, owner/repository, a checksum or a second URL kept] of its first
-    model URL on a release store, when the module downloads; ``hub`` [line, repository id or None] of each Hub call (None: not a literal); ``family`` the repository
-    ids of an owner written two or more times; ``trains``. Read from the module alone (a file fact): whose the ids are
-    is decided with the project's package names by ``released_models``."""
+    model URL on a release store, when the module downloads; ``hub`` [line, repository id or None] of each Hub call (None:
+    not a literal or a name bound to one); ``family`` the repository ids of an owner written two or more times;
+    ``trains``. Read from the module alone (a file fact): whose the ids are is decided with the project's package names
+    by ``_decide``."""
     release_urls: list[tuple[int, str, str]] = []  # line, kind, the store's owner/repository
     checksums = 0
     repo_ids: dict[str, set[str]] = {}  # owner -> repository ids written in the module
@@ -114,12 +115,12 @@ def _scan(tree: ast.AST) -> dict[str, object]:
     bound = _bound_strings(tree)
     for n in walk(tree):
         t = _text(n)
+        store = (_GITHUB_RELEASE.search(t) or _HUB_FILE.search(t)) if t is not None and "/" in t else None
         if t is not None:
-            if _GITHUB_RELEASE.search(t) or _HUB_FILE.search(t):
-                m = _GITHUB_RELEASE.search(t) or _HUB_FILE.search(t)
-                if m and _model_file(t):  # a release's datasets, fonts and archives are no models
-                    kind = "github-release" if "github.com" in m.group(0) else "hf-hub"
-                    release_urls.append((n.lineno, kind, m.group(1)))  # type: ignore[attr-defined]
+            if store is not None:
+                if _model_file(t):  # a release's datasets, fonts and archives are no models
+                    kind = "github-release" if "github.com" in store.group(0) else "hf-hub"
+                    release_urls.append((n.lineno, kind, store.group(1)))  # type: ignore[attr-defined]
             elif _CHECKSUM.match(t):
                 checksums += 1
             elif isinstance(n, ast.Constant) and _REPO_ID.match(t) and not t.endswith(_NOT_REPO) and t.split("/", 1)[0].lower() not in _FOLDERS:
