@@ -430,6 +430,9 @@ class CiTests(Detector):
                 extra = tuple(self.evidence(index, c.path, c.line, strength=strength) for c in cmds if c.path != path and c is not runs)[:4]
                 if runs is not None:
                     extra = (self.evidence(index, path, line, strength=strength), *extra)
+                elif (written := _written_at(index, path, line, cmds[0].text)) is not None:
+                    # a command the step takes from its matrix (``run: ${{ matrix.task.run }}``): where it is written follows
+                    extra = (self.evidence(index, path, written, strength=strength), *extra)
                 # ``python -m unittest tests.TestModel.test_x`` naming tests the repository does not define: the step errors
                 missing = all(missing_unittest_targets(index, c) for c in cmds) if runner == "unittest" else False
                 f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
@@ -440,3 +443,13 @@ class CiTests(Detector):
                     **({"unwaited_by": other} if (other := unwaited(index, job, jobs)) else {}),
                 })
                 yield with_chain(f, reached_by(runs)) if runs is not None else f
+
+
+def _written_at(index: FileIndex, path: str, line: int, text: str) -> int | None:
+    """The line of a CI file where a command the step at ``line`` runs is written, when that is another line: a value of
+    the job's matrix (``- task: {name: test, run: pytest -q}``) that the step's ``${{ matrix.task.run }}`` stands for."""
+    lines = index.lines(path)
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "${{" not in here or "matrix" not in here or not text.strip():
+        return None
+    return next((i for i, ln in enumerate(lines, start=1) if i != line and text.strip() in ln and not ln.lstrip().startswith("#")), None)

@@ -37,7 +37,10 @@ NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
               b"ModelUploadOp", b"push_to_hub", b"huggingface_hub", b"bentoml", b"neptune", b"comet_ml", b"clearml", b"dvclive",
-              b"google_cloud_pipeline_components", b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml")
+              b"google_cloud_pipeline_components", b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml",
+              b"feature_store", b"feature_engineering")
+# Databricks' feature store clients (FeatureStoreClient, FeatureEngineeringClient), whose log_model registers the model
+_FEATURE_CLIENTS = ("databricks.feature_store", "databricks.feature_engineering")
 # The Kubeflow Model Registry client (``model_registry`` module, register_model) has common words: its module name is
 # matched as a substring instead
 KUBEFLOW_REGISTRY = (b"model_registry",)
@@ -210,6 +213,10 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
         obj = objs.get(recv, "")
         if q.startswith("mlflow.") and (a == "register_model" or a == "log_model" and _kw_set(c, "registered_model_name")):
             yield c.line, "mlflow", True
+        elif a == "log_model" and _kw_set(c, "registered_model_name") and ops.imports_module(al, *_FEATURE_CLIENTS):
+            # ``fe.log_model(model=..., flavor=mlflow.sklearn, training_set=..., registered_model_name=...)``: Databricks'
+            # feature store clients package the model with its feature lookups and register it in the MLflow registry
+            yield c.line, "databricks-mlflow", True
         elif mlflow and a in _MLFLOW_CLIENT and not q.startswith(("mlflow.pyfunc", "mlflow.models")):
             yield c.line, "mlflow", True
         elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or ops.imports_module(al, "wandb")):
