@@ -453,7 +453,7 @@ def _wanted(index: FileIndex, path: str) -> bool:
 FACTS = register_fact("tracking.python.facts", _facts, eager=_wanted)
 
 
-_COMPARE_WORDS = (b"search_runs", b"order")
+_COMPARE_WORDS = (b"search_runs", b"order", b"ExperimentAnalytics")
 
 
 def _comparison(index: FileIndex, path: str) -> list[Any] | None:
