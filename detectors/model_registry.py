@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
@@ -149,7 +151,7 @@ class ModelRegistry(Detector):
                 if isinstance(res, dict):  # Databricks asset bundle resources
                     for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
                         if isinstance(res.get(key), dict) and res[key]:
-                            yield self.found("model.registry", index, e.path, res.line_of(key), strength=Strength.STRONG,
+                            yield self.found("model.registry", index, e.path, **_bundle_model(index, e.path, res, key), strength=Strength.STRONG,
                                              attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
                     for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
                         if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
@@ -174,6 +176,22 @@ class ModelRegistry(Detector):
                 if b.type == "resource" and b.labels and b.labels[0] == "aws_sagemaker_model_package_group":
                     yield self.found("model.registry", index, e.path, b.line, strength=Strength.STRONG,
                                      attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
+
+
+def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, Any]:
+    """``found`` keyword arguments citing a Databricks bundle's first registered model as the model it is: its key with its
+    ``name:`` and ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
+    models = res[key]
+    name = next(iter(models))
+    model = models[name]
+    line = models.line_of(name)
+    if not isinstance(model, dict) or not line:
+        return {"line": res.line_of(key)}
+    lines = index.lines(path)
+    shown = [line, *sorted(ln for k in ("name", "catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
+    if not lines or not all(0 < ln <= len(lines) for ln in shown):
+        return {"line": line}
+    return {"line": line, "end_line": max(shown), "snippet": textwrap.dedent("\n".join(lines[ln - 1] for ln in shown)).strip("\n")}
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, bool]]:

@@ -67,6 +67,8 @@ _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 # a document's schema reference (``$schema: https://.../data.schema.json``, ``"$schema": "..."``): which format the file
 # follows, not what it declares
 _SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
+# a YAML merge key (``<<: *grants``): settings merged in from an anchor elsewhere in the file, not what the block declares
+_MERGE_KEY = lazy_re(r"""^-?\s*<<\s*:\s*\*""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 # a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
 # ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
@@ -80,7 +82,7 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 
 def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
-    block, a table header, a step/object name, a format-version header or schema reference, a block opener (``def f():``), a CI
+    block, a table header, a step/object name, a format-version header or schema reference, a YAML merge key (``<<: *x``), a block opener (``def f():``), a CI
     step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
@@ -101,6 +103,7 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
         return word_items  # ``- schedules``: a one-word item means what its key says (``only:``), cited with it (``with_key``)
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code) or _SCHEMA_REF.match(code)
+        or _MERGE_KEY.match(code)
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
     )
 
@@ -301,6 +304,30 @@ def pin_line(lines: list[str], start: int = 1) -> int | None:
     for i in range(max(start, 1), min(len(lines), start + 400) + 1):
         if _PIN.match(lines[i - 1][:HEAD_CHARS]):
             return i
+    return None
+
+
+LOCK_HEAD_BYTES = 8 << 20  # a lock file too large to parse is read this far for its telling line
+# the package a pinned lock line names: ``name = "torch"`` (TOML locks), ``torch==2.5.1``, ``- torch=2.5.1``, ``"torch": {``
+_PIN_NAME = lazy_re(r"""^\s*(?:name\s*=\s*"([^"]+)"|-?\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?(?:\s*===?\s*|=)\d|"([^"]+)"\s*:\s*\{)""")
+
+
+def model_pin_line(lines: list[str]) -> int | None:
+    """A lock file's most telling line: the pinned entry of a model library (``name = "torch"`` with its ``version``
+    below, ``"torch": {`` above its ``"version": "==2.5.1"``), None when the lock pins none of them."""
+    from .facts.declared_libraries import MODEL_LIBRARIES
+
+    wanted = {d for dists in MODEL_LIBRARIES.values() for d in dists}
+    for i, text in enumerate(lines, start=1):
+        m = _PIN_NAME.match(text[:HEAD_CHARS])
+        name = next((g for g in m.groups() if g), "") if m else ""
+        if name.lower().replace("_", "-") not in wanted:
+            continue
+        if m.group(3) is not None:  # a JSON lock's package key: its version is the next pinned line inside it
+            j = pin_line(lines[: i + 8], i + 1)
+            if j is None or not lines[j - 1].lstrip().startswith('"version"'):
+                continue
+        return i
     return None
 
 
@@ -796,10 +823,16 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if e.source != "declared" or e.path.endswith(".ipynb"):
         return e
     lines = index.lines(e.path)
+    lock = is_lock_file(e.path)
+    if not lines and lock and (e.line is None or e.line == 1):
+        lines = index.head_lines(e.path, LOCK_HEAD_BYTES)  # too large to parse: its pinned packages are still its evidence
+        if (t := model_pin_line(lines) or pin_line(lines)) is not None:
+            shown = _block_lines(lines, t)
+            return replace(e, line=t, end_line=t + len(shown) - 1, snippet=clean_snippet("\n".join(shown)),
+                           context=structural_path(lines, t) if _structured(e.path) else e.context)
     if not lines:
         return e
     structured = _structured(e.path)
-    lock = is_lock_file(e.path)
     if e.line is None:
         if e.snippet:
             return e
@@ -821,7 +854,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if keyed is not None:
         return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
-        j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+        # a lock file shows a pinned package, not its header or hash: a model library's entry when the detector cited the
+        # file (its first line), the next pin below a line it chose
+        j = (model_pin_line(lines) if e.line == 1 else None) or pin_line(lines, e.line) or j
     if e.path.endswith(".py") and e.end_line in (None, e.line, j) and (passed := _pass_through_item(lines, e, j)) is not None:
         return passed  # ``model_metrics=model_metrics``: what it passes, or the call it is passed to
     if e.path.endswith(".py") and e.end_line in (None, e.line) and (arg := _keyword_item(lines, e, j)) is not None:

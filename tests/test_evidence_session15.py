@@ -93,3 +93,68 @@ def test_an_experiment_config_on_the_steps_first_line_is_cited_at_that_line(tmp_
     assert qs["E1"]["answer"] == "yes"
     lead = qs["E1"]["evidence"][0]
     assert (lead["line"], lead["end_line"]) == (11, 11) and "experiment_config=" in lead["snippet"]
+
+
+_UV_HEAD = 'version = 1\nrevision = 2\nrequires-python = ">=3.11"\n\n'
+
+
+def _uv_package(name: str, version: str) -> str:
+    return f'[[package]]\nname = "{name}"\nversion = "{version}"\nsource = {{ registry = "https://pypi.org/simple" }}\n\n'
+
+
+_TORCH_APP = {"pyproject.toml": '[project]\nname = "app"\nversion = "0.1.0"\ndependencies = ["torch>=2.5"]\n',
+              "src/train.py": "import torch\n\nmodel = torch.nn.Linear(2, 1)\n"}
+
+
+def test_e4_leads_with_the_model_librarys_pin_in_a_uv_lock(tmp_path: Path) -> None:
+    lock = _UV_HEAD + _uv_package("certifi", "2024.8.30") + _uv_package("torch", "2.5.1")
+    qs = _scan(tmp_path, {**_TORCH_APP, "uv.lock": lock})
+    lead = qs["E4"]["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("uv.lock", 11)
+    assert lead["snippet"].startswith('name = "torch"\nversion = "2.5.1"')
+
+
+def test_a_uv_lock_too_large_to_parse_still_shows_a_pinned_package(tmp_path: Path) -> None:
+    filler = "".join(_uv_package(f"pkg{i:05d}", f"1.0.{i}").replace("\n\n", f'\nsdist = {{ hash = "sha256:{"ab" * 32}" }}\n\n')
+                     for i in range(9000))
+    lock = _UV_HEAD + filler + _uv_package("torch", "2.5.1")
+    assert len(lock) > 1 << 20  # over the index's parse cap
+    qs = _scan(tmp_path, {**_TORCH_APP, "uv.lock": lock})
+    lead = qs["E4"]["evidence"][0]
+    assert lead["path"] == "uv.lock" and lead["line"] > 1
+    assert lead["snippet"].startswith('name = "torch"')
+
+
+def test_a_lock_pinning_no_model_library_shows_its_first_pin(tmp_path: Path) -> None:
+    lock = _UV_HEAD + _uv_package("certifi", "2024.8.30") + _uv_package("flask", "3.0.3")
+    qs = _scan(tmp_path, {"pyproject.toml": '[project]\nname = "app"\nversion = "0.1.0"\n', "app.py": "import flask\n", "uv.lock": lock})
+    lead = qs["E4"]["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("uv.lock", 6) and lead["snippet"].startswith('name = "certifi"')
+
+
+_BUNDLE = "bundle:\n  name: churn\n\ninclude:\n  - resources/*.yml\n\ntargets:\n  dev:\n    default: true\n"
+
+
+def _ml_artifacts(model: str) -> str:
+    """A Databricks MLOps Stacks ``ml-artifacts-resource.yml``: a Unity Catalog registered model with merged grants."""
+    return ("grants: &grants\n  grants:\n    - privileges:\n        - EXECUTE\n      principal: account users\n\n"
+            "resources:\n  registered_models:\n    model:\n" + model)
+
+
+def test_t2_cites_a_bundles_registered_model_with_its_name_not_a_merged_anchor(tmp_path: Path) -> None:
+    model = ("      <<: *grants\n      # the model the training job registers\n      name: churn_model\n"
+             "      catalog_name: ${bundle.target}\n      schema_name: ml\n")
+    qs = _scan(tmp_path, {"databricks.yml": _BUNDLE, "resources/ml-artifacts-resource.yml": _ml_artifacts(model)})
+    assert qs["T2"]["answer"] == "yes"
+    lead = qs["T2"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("resources/ml-artifacts-resource.yml", 9, 13)
+    assert lead["snippet"] == "model:\n  name: churn_model\n  catalog_name: ${bundle.target}"
+    assert "<<" not in lead["snippet"]
+
+
+def test_a_merge_key_is_a_bare_line_and_a_merged_mapping_is_not() -> None:
+    from mlscan.evidence import is_bare, leading_problem
+
+    assert is_bare("      <<: *grants", "resources/x.yml")
+    assert leading_problem({"path": "x.yml", "snippet": "<<: *grants\nname: churn"}).startswith("bare line")
+    assert not is_bare("<<: {catalog_name: main}", "resources/x.yml")
