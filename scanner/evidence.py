@@ -804,9 +804,39 @@ def _statement_level(lines: list[str], line: int) -> bool:
     return True
 
 
+def continued_statement(lines: list[str], j: int, path: str) -> tuple[int, int] | None:
+    """(first, last) line of the shell statement that line ``j`` of a script, CI block or Makefile belongs to when it is
+    written over lines joined by ``\\`` (``aws s3 cp \\`` / ``model.tar.gz \\`` / ``s3://bucket/models/``); None for a
+    statement on one line and for Python (whose lines ``_keyword_item`` reads)."""
+    if path.endswith((".py", ".ipynb")) or is_prose(path) or not (0 < j <= len(lines)):
+        return None
+
+    def joined(k: int) -> bool:
+        return 0 < k <= len(lines) and lines[k - 1][:SEARCH_CHARS].rstrip().endswith("\\")
+
+    first = j
+    while joined(first - 1) and j - first < LOOKAHEAD:
+        first -= 1
+    last = j
+    while joined(last) and last - j < LOOKAHEAD and last < len(lines):
+        last += 1
+    return (first, last) if last > first else None
+
+
+def _statement_item(lines: list[str], e: Evidence, j: int, span: tuple[int, int]) -> Evidence:
+    """``e`` citing the whole continued statement ``span`` holding line ``j``: its first line through its end, the snippet
+    its lines (its first line and the deciding one when it runs over more than three)."""
+    first, last = span
+    shown = lines[first - 1 : last] if last - first < 3 else [lines[first - 1], lines[j - 1]] if j != first else lines[first - 1 : first + 2]
+    return replace(e, line=first, end_line=last, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                   context=structural_path(lines, first) if _structured(e.path) else e.context)
+
+
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    if (span := continued_statement(lines, j, e.path)) is not None:
+        return replace(_statement_item(lines, e, j, span), fact=fact)  # ``aws s3 cp \\`` ... ``s3://...``: the statement
     if e.path.endswith(".py"):
         passed = _pass_through_item(lines, e, j)
         if passed is not None:
@@ -850,6 +880,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if is_prose(e.path) and heading_only(e.snippet or auto):
         return _section_body(lines, e)
     j = deciding_line(lines, e.line, e.path, e.end_line)
+    if e.end_line in (None, e.line) and (span := continued_statement(lines, j, e.path)) is not None and span[0] != j:
+        return _statement_item(lines, e, j, span)  # a line inside a statement continued over lines: the whole statement
     keyed = (with_key(lines, e, j) or with_dependent(lines, e, j)) if structured and not lock else None
     if keyed is not None:
         return keyed

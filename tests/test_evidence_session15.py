@@ -158,3 +158,37 @@ def test_a_merge_key_is_a_bare_line_and_a_merged_mapping_is_not() -> None:
     assert is_bare("      <<: *grants", "resources/x.yml")
     assert leading_problem({"path": "x.yml", "snippet": "<<: *grants\nname: churn"}).startswith("bare line")
     assert not is_bare("<<: {catalog_name: main}", "resources/x.yml")
+
+
+def _upload_workflow(command: str) -> str:
+    return ("on: [push]\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+            "      - name: Train\n        run: python train.py\n      - name: Upload model\n        run: |\n" + command)
+
+
+_FIT = 'import joblib\nfrom sklearn.linear_model import LogisticRegression\n\njoblib.dump(LogisticRegression().fit([[0], [1]], [0, 1]), "model/model.joblib")\n'
+
+
+def test_t2_cites_an_upload_written_over_continued_lines_from_its_first_line(tmp_path: Path) -> None:
+    command = "          aws s3 cp \\\n            model/model.tar.gz \\\n            s3://${{ secrets.BUCKET }}/models/model.tar.gz\n"
+    qs = _scan(tmp_path, {".github/workflows/train.yml": _upload_workflow(command), "train.py": _FIT})
+    assert qs["T2"]["answer"] == "yes"
+    lead = qs["T2"]["evidence"][0]
+    assert (lead["line"], lead["end_line"]) == (11, 13)
+    assert lead["snippet"].startswith("aws s3 cp \\") and lead["snippet"].endswith("s3://${{ secrets.BUCKET }}/models/model.tar.gz")
+
+
+def test_an_upload_on_one_line_is_cited_at_its_line(tmp_path: Path) -> None:
+    command = "          echo uploading\n          aws s3 cp model/model.tar.gz s3://${{ secrets.BUCKET }}/models/model.tar.gz\n"
+    qs = _scan(tmp_path, {".github/workflows/train.yml": _upload_workflow(command), "train.py": _FIT})
+    lead = qs["T2"]["evidence"][0]
+    assert (lead["line"], lead["end_line"]) == (12, 12) and lead["snippet"].startswith("aws s3 cp model/model.tar.gz")
+
+
+def test_continued_statement_spans() -> None:
+    from mlscan.evidence import continued_statement
+
+    lines = ["set -e", "aws s3 cp \\", "  model.tar.gz \\", "  s3://b/m/", "echo done"]
+    assert continued_statement(lines, 4, "run.sh") == (2, 4)
+    assert continued_statement(lines, 2, "run.sh") == (2, 4)
+    assert continued_statement(lines, 5, "run.sh") is None
+    assert continued_statement(["x = f(a, \\", "  b)"], 2, "train.py") is None  # Python is read by its own rules
