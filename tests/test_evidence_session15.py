@@ -192,3 +192,78 @@ def test_continued_statement_spans() -> None:
     assert continued_statement(lines, 2, "run.sh") == (2, 4)
     assert continued_statement(lines, 5, "run.sh") is None
     assert continued_statement(["x = f(a, \\", "  b)"], 2, "train.py") is None  # Python is read by its own rules
+
+
+_ZENML_TRAIN = """\
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+    from zenml import pipeline, step
+
+
+    @step(experiment_tracker="mlflow")
+    def model_trainer(X, y) -> float:
+        model = LogisticRegression().fit(X, y)
+        acc = model.score(X, y)
+        mlflow.log_metric("accuracy", acc)
+        return acc
+
+
+    @pipeline
+    def training_pipeline():
+        model_trainer([[0.0], [1.0]], [0, 1])
+
+
+    if __name__ == "__main__":
+        training_pipeline()
+    """
+
+
+def _zenml_promoter(test: str) -> str:
+    """A promotion step in the shape of ZenML's end-to-end template: the latest and the current model version's metrics,
+    read from each version's metadata, compared before promoting."""
+    return f"""\
+        from typing import Any, Dict
+
+        from zenml import Model, get_step_context, pipeline, step
+
+
+        @step
+        def promote_get_metrics() -> Dict[str, Any]:
+            latest = get_step_context().model
+            current = Model(name=latest.name, version="production")
+            return {{"latest": latest.run_metadata["metrics"], "current": current.run_metadata["metrics"]}}
+
+
+        @step
+        def promote_metric_compare_promoter(latest_metrics: Dict[str, Any], current_metrics: Dict[str, Any], metric: str = "accuracy"):
+            should_promote = True
+            if {test}:
+                should_promote = False
+            if should_promote:
+                get_step_context().model.set_stage("production", force=True)
+
+
+        @pipeline
+        def promote_pipeline():
+            metrics = promote_get_metrics()
+            promote_metric_compare_promoter(metrics["latest"], metrics["current"])
+
+
+        if __name__ == "__main__":
+            promote_pipeline()
+        """
+
+
+def test_e2_leads_with_a_zenml_promotion_comparing_two_versions_metrics(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"steps/train.py": _ZENML_TRAIN,
+                          "steps/promote.py": _zenml_promoter("latest_metrics[metric] < current_metrics[metric]")})
+    assert qs["E2"]["answer"] == "yes"
+    lead = qs["E2"]["evidence"][0]
+    assert lead["path"] == "steps/promote.py" and "latest_metrics[metric] < current_metrics[metric]" in lead["snippet"]
+    assert _lead(qs["E1"])[0] == "steps/train.py"
+
+
+def test_a_zenml_step_checking_a_threshold_compares_no_runs(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"steps/train.py": _ZENML_TRAIN, "steps/promote.py": _zenml_promoter("latest_metrics[metric] < 0.8")})
+    assert qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E2"])[0] == "steps/train.py"
