@@ -267,3 +267,39 @@ def test_a_zenml_step_checking_a_threshold_compares_no_runs(tmp_path: Path) -> N
     qs = _scan(tmp_path, {"steps/train.py": _ZENML_TRAIN, "steps/promote.py": _zenml_promoter("latest_metrics[metric] < 0.8")})
     assert qs["E2"]["answer"] == "yes"
     assert _lead(qs["E2"])[0] == "steps/train.py"
+
+
+def _loop_training(params: bool) -> str:
+    return ("""\
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+
+    def train(X, y, params):
+""" + ("        mlflow.log_params(params)\n" if params else "") + """\
+        model = LogisticRegression(**params).fit(X, y)
+        metrics = {"accuracy": model.score(X, y)}
+        for k, v in metrics.items():
+            mlflow.log_metric(k, v)
+        return model
+
+
+    if __name__ == "__main__":
+        train([[0.0], [1.0]], [0, 1], {"C": 1.0})
+    """)
+
+
+def test_a_metric_loop_is_e2s_item_and_the_parameters_e1s(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _loop_training(params=True), "README.md": "# x\n\nRun `python src/train.py`.\n"})
+    assert qs["E1"]["answer"] == "yes" and qs["E2"]["answer"] == "yes"
+    assert _lead(qs["E1"]) == ("src/train.py", 6) and "log_params(params)" in qs["E1"]["evidence"][0]["snippet"]
+    e2 = qs["E2"]["evidence"][0]
+    assert (e2["line"], e2["end_line"]) == (9, 10)
+    assert e2["snippet"] == "for k, v in metrics.items():\n    mlflow.log_metric(k, v)"
+
+
+def test_a_metric_loop_alone_is_cited_from_its_loop_for_both(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _loop_training(params=False), "README.md": "# x\n\nRun `python src/train.py`.\n"})
+    for q in ("E1", "E2"):
+        lead = qs[q]["evidence"][0]
+        assert (lead["line"], lead["end_line"]) == (8, 9) and lead["snippet"].startswith("for k, v in metrics.items():")
