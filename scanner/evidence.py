@@ -679,9 +679,11 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
             continue  # a step's ``if:`` naming a deploy label says when it runs; the step's action decides
         if pattern.search(text[:SEARCH_CHARS]):
             hit = _hint_item(lines, e, j, fact)
-            if e.path.endswith(".py") and head.endswith("(") and not _PY_COMPOUND.match(head) and not hit.context \
+            # an argument of the multi-line call the item cited (opened with its first arguments on its line too,
+            # ``steps.TrainingStep("Training Job", estimator=xgb,``): the call
+            if e.path.endswith(".py") and head.endswith(("(", ",")) and not _PY_COMPOUND.match(head) and not hit.context \
                     and _inside_call(lines, e.line, j):
-                hit = replace(hit, context=f"in {head[:80]})")  # an argument of the multi-line call the item cited: the call
+                hit = replace(hit, context=f"in {head[:80].rstrip(',')}{'' if head.endswith('(') else ', ...'})")
             return hit
     # a ``with`` block's set-up on the statement just above it (``mlflow.autolog()`` before ``with mlflow.start_run():``)
     with_block = e.path.endswith(".py") and head.startswith(("with ", "async with ")) and head.endswith(":")

@@ -303,3 +303,54 @@ def test_a_metric_loop_alone_is_cited_from_its_loop_for_both(tmp_path: Path) -> 
     for q in ("E1", "E2"):
         lead = qs[q]["evidence"][0]
         assert (lead["line"], lead["end_line"]) == (8, 9) and lead["snippet"].startswith("for k, v in metrics.items():")
+
+
+def _sfn_jobs(baseline_first: bool) -> str:
+    """A Step Functions SDK workflow whose Model Monitor baseline job and training job both carry the commit as a tag."""
+    baseline = """\
+            baseline_step = steps.ProcessingStep("Baseline Job", processor=monitor_processor, job_name=execution_input["BaselineJobName"],
+                tags={"GitCommitHash": execution_input["GitCommitHash"]},
+            )
+"""
+    training = """\
+            training_step = steps.TrainingStep("Training Job", estimator=xgb, job_name=execution_input["TrainingJobName"],
+                tags={"GitCommitHash": execution_input["GitCommitHash"]},
+            )
+"""
+    return ("""\
+        from sagemaker.processing import Processor
+        from sagemaker.xgboost import XGBoost
+        from stepfunctions import steps
+        from stepfunctions.inputs import ExecutionInput
+        from stepfunctions.workflow import Workflow
+
+
+        def build(role, image):
+            execution_input = ExecutionInput(schema={"TrainingJobName": str, "BaselineJobName": str, "GitCommitHash": str})
+            xgb = XGBoost(entry_point="train.py", role=role, instance_count=1, instance_type="ml.m5.xlarge", framework_version="1.5-1")
+            monitor_processor = Processor(image_uri=image, role=role, instance_count=1, instance_type="ml.m5.xlarge")
+""" + (baseline + training if baseline_first else training + baseline) + """\
+            model_step = steps.ModelStep("Save Model", model=training_step.get_expected_model(), model_name=execution_input["TrainingJobName"])
+            return Workflow("train", steps.Chain([baseline_step, training_step, model_step]), role, execution_input=execution_input)
+
+
+        if __name__ == "__main__":
+            build("role", "image").create()
+        """)
+
+
+def test_e3_leads_with_the_training_jobs_commit_tag_not_a_monitoring_baselines(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"workflow/pipeline.py": _sfn_jobs(baseline_first=True), "train.py": "import xgboost\n",
+                          ".github/workflows/train.yml": _CI})
+    assert qs["E3"]["answer"] == "yes"
+    lead = qs["E3"]["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("workflow/pipeline.py", 16) and "GitCommitHash" in lead["snippet"]
+    assert lead["context"].startswith('in training_step = steps.TrainingStep("Training Job"')
+
+
+def test_a_baseline_job_alone_carrying_the_commit_is_still_cited(tmp_path: Path) -> None:
+    code = _sfn_jobs(baseline_first=False).replace('                tags={"GitCommitHash": execution_input["GitCommitHash"]},\n', "", 1)
+    qs = _scan(tmp_path, {"workflow/pipeline.py": code, "train.py": "import xgboost\n", ".github/workflows/train.yml": _CI})
+    assert qs["E3"]["answer"] == "yes"
+    lead = qs["E3"]["evidence"][0]
+    assert lead["line"] == 15 and lead["context"].startswith('in baseline_step = steps.ProcessingStep("Baseline Job"')
