@@ -220,7 +220,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "azureml", True
         elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp" or _vertex_upload(c, al):
             yield c.line, "vertex", True
-        elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub"):
+        elif (a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub")) \
+                and c.kw_value("repo_type") not in ("space", "dataset"):
+            # (an upload to a Space deploys an app, a demo's files; one to a dataset repository stores data: no model store)
             yield c.line, "huggingface", True
         elif q.startswith("bentoml."):
             if a == "push" or q.startswith("bentoml.models.push"):

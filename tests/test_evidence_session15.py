@@ -354,3 +354,45 @@ def test_a_baseline_job_alone_carrying_the_commit_is_still_cited(tmp_path: Path)
     assert qs["E3"]["answer"] == "yes"
     lead = qs["E3"]["evidence"][0]
     assert lead["line"] == 15 and lead["context"].startswith('in baseline_step = steps.ProcessingStep("Baseline Job"')
+
+
+_REGISTER = """\
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+
+    def main(X, y):
+        with mlflow.start_run():
+            model = LogisticRegression().fit(X, y)
+            mlflow.log_metric("accuracy", model.score(X, y))
+            mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+
+
+    if __name__ == "__main__":
+        main([[0.0], [1.0]], [0, 1])
+    """
+
+
+def _hub_upload(repo_type: str) -> str:
+    return f"""\
+        from huggingface_hub import HfApi
+
+
+        if __name__ == "__main__":
+            HfApi().upload_folder(folder_path="{'demo' if repo_type else 'model'}", repo_id="acme/churn", {repo_type})
+        """
+
+
+def test_t2_leads_with_the_registry_not_a_demo_uploaded_to_a_space(tmp_path: Path) -> None:
+    ci = _CI.replace("workflow/pipeline.py", "train.py").replace("workflow/compare.py", "publish.py")
+    qs = _scan(tmp_path, {"train.py": _REGISTER, "publish.py": _hub_upload('repo_type="space"'), ".github/workflows/train.yml": ci})
+    assert qs["T2"]["answer"] == "yes"
+    assert _lead(qs["T2"])[0] == "train.py" and "registered_model_name=" in qs["T2"]["evidence"][0]["snippet"]
+    assert all(e["path"] != "publish.py" for e in qs["T2"]["evidence"])
+
+
+def test_a_model_folder_uploaded_to_a_model_repository_is_a_store(tmp_path: Path) -> None:
+    ci = _CI.replace("workflow/pipeline.py", "publish.py").replace("workflow/compare.py", "publish.py")
+    qs = _scan(tmp_path, {"publish.py": _hub_upload(""), "train.py": "import joblib\n", ".github/workflows/train.yml": ci})
+    assert qs["T2"]["answer"] == "yes"
+    assert _lead(qs["T2"])[0] == "publish.py"
