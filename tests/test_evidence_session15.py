@@ -396,3 +396,38 @@ def test_a_model_folder_uploaded_to_a_model_repository_is_a_store(tmp_path: Path
     qs = _scan(tmp_path, {"publish.py": _hub_upload(""), "train.py": "import joblib\n", ".github/workflows/train.yml": ci})
     assert qs["T2"]["answer"] == "yes"
     assert _lead(qs["T2"])[0] == "publish.py"
+
+
+_GETTING_STARTED = """\
+    # Churn MLOps on SageMaker
+
+    ## Getting started
+
+    1. Deploy the SageMaker domain: `make deploy-domain`
+    2. Open SageMaker Studio from the AWS console and clone this repository.
+    3. Open `notebooks/01-train.ipynb` in Studio and run all cells to train and register the model.
+    """
+
+
+def _infra_makefile(extra: str = "") -> str:
+    return ("deploy-domain:\n\taws cloudformation deploy --template-file cfn/domain.yaml --stack-name sm-domain --capabilities CAPABILITY_IAM\n\n"
+            "delete-domain:\n\t@echo deleting the domain\n\taws cloudformation delete-stack --stack-name sm-domain\n" + extra)
+
+
+def test_t1_leads_with_the_readmes_getting_started_not_an_infrastructure_makefile(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"README.md": _GETTING_STARTED, "Makefile": _infra_makefile(), "requirements.txt": "scikit-learn==1.5.2\n",
+                          "src/train.py": "from sklearn.linear_model import LogisticRegression\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"])[0] == "README.md"
+
+
+def test_a_makefile_that_also_trains_is_the_projects_runner(tmp_path: Path) -> None:
+    readme = "# Churn\n\nSee the docs.\n"
+    qs = _scan(tmp_path, {"README.md": readme, "Makefile": _infra_makefile("\ntrain:\n\tpython src/train.py\n"),
+                          "requirements.txt": "scikit-learn==1.5.2\n", "src/train.py": "from sklearn.linear_model import LogisticRegression\n"})
+    assert qs["T1"]["answer"] == "yes"
+    assert _lead(qs["T1"])[0] == "Makefile"
+    from mlscan.detectors.docs_taskrunner import _infrastructure_only
+
+    assert _infrastructure_only(_infra_makefile(), ["deploy-domain", "delete-domain"])
+    assert not _infrastructure_only(_infra_makefile("\ntrain:\n\tpython src/train.py\n"), ["deploy-domain", "train"])
