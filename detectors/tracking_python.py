@@ -12,7 +12,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.placeholders import made_up_metrics, synthetic_source
+from mlscan.facts.placeholders import drawn_metrics, made_up_metrics, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import UNKNOWN, Flags, configured, guarded_off, project_flag
 from mlscan.facts.wiring import file_imports
@@ -107,6 +107,8 @@ class TrackingPython(Detector):
                 "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
                 "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
                 **({"demo": True, "generator": made_up} if made_up else {}),
+                # a dummy score: the metrics it logs are random values (a caveat capping E2, which compares runs by them)
+                **({"random_metric": fact["drawn"]} if fact.get("drawn") and not made_up else {}),
                 # (a switch a project config or automated command sets is wired: no caveat)
                 **({"guard": fact["guard"]} if fact.get("guard") and not optional
                    and not any(configured(index, k) is not None for k in fact["keys"]) else {}),
@@ -400,14 +402,16 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
     step_run = _step_tracker(lead.node_in(tree), par, ops.aliases(tree)) if lead.attr not in _OPENERS and lead.attr != "autolog" else None
     guards = [_opt_in_guard(c.node_in(tree), par, flags) for c in calls]
     metric = _metric(calls, lead, par, tree)
+    measured = [c.node_in(tree) for c in calls if c.kind == "c" and (c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, step_run or lead.line)),
             # (with the line of a ``for k, v in metrics.items():`` loop the metric is logged in: the loop names what it logs)
             "metric": [*ops.locate(index, e, metric.line), _loop_line(metric.node_in(tree), par)] if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
-            "made_up": made_up_metrics(tree, [c.node_in(tree) for c in calls if c.kind == "c" and (
-                c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]),
+            "made_up": made_up_metrics(tree, measured),
+            # (in a module that trains: every metric it logs drawn from a random generator, a dummy score)
+            "drawn": drawn_metrics(tree, measured),
             "installs": sorted(tracking.component_installs(tree)),
             # every call behind a tracker switch whose value this file does not decide (``if args.tensorboard:``, set by
             # whoever runs it): the test of the lead call's switch, else ""

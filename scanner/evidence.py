@@ -440,6 +440,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
+    ("random_metric", str, "synthetic value: every metric it logs is drawn from {value}, not measured", True),
     ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("training_sample", True, "simulated production data: the current data is a sample of the training split", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),

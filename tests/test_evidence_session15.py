@@ -431,3 +431,36 @@ def test_a_makefile_that_also_trains_is_the_projects_runner(tmp_path: Path) -> N
 
     assert _infrastructure_only(_infra_makefile(), ["deploy-domain", "delete-domain"])
     assert not _infrastructure_only(_infra_makefile("\ntrain:\n\tpython src/train.py\n"), ["deploy-domain", "train"])
+
+
+def _dummy_score(value: str) -> str:
+    return f"""\
+        from random import random
+
+        import mlflow
+        from sklearn.linear_model import LogisticRegression
+
+
+        def main(X, y):
+            with mlflow.start_run():
+                mlflow.log_param("C", 1.0)
+                model = LogisticRegression(C=1.0).fit(X, y)
+                mlflow.log_metric("score", {value})
+
+
+        if __name__ == "__main__":
+            main([[0.0], [1.0]], [0, 1])
+        """
+
+
+def test_a_random_dummy_score_is_a_synthetic_value_capping_e2(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _dummy_score("random())  # dummy score"), "README.md": "# x\n\nRun `python src/train.py`.\n"})
+    assert qs["E1"]["answer"] == "yes"  # the run and its parameters are tracked
+    assert qs["E2"]["answer"] == "partial"
+    assert any(c.startswith("synthetic value: every metric it logs is drawn from random") for c in qs["E2"]["evidence"][0]["caveats"])
+
+
+def test_a_measured_score_has_no_synthetic_value_caveat(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"src/train.py": _dummy_score("model.score(X, y)"), "README.md": "# x\n\nRun `python src/train.py`.\n"})
+    assert qs["E2"]["answer"] == "yes"
+    assert not any(c.startswith("synthetic value") for c in qs["E2"]["evidence"][0]["caveats"])
