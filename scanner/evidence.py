@@ -55,7 +55,9 @@ _VERSION_LINE = lazy_re(
 _STEP_SETTING = lazy_re(
     r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
     r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
-    r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
+    r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy|"""
+    # (a CodePipeline action's role, mode and artifacts: as whom and on what it runs, not what it deploys)
+    r"""RoleArn|ActionMode|RunOrder|InputArtifacts|OutputArtifacts|Capabilities)["']?\s*:.*$""")
 # a CI step's or job's condition: when it runs (``if: github.event_name != 'pull_request'``, Azure's ``condition:``), not
 # what it does; a block's deciding line is below it (a GitLab ``rules:`` item, ``- if:``, is the rule itself)
 _CONDITION = lazy_re(r"""^["']?(?:if|condition)["']?\s*:\s*\S""")
@@ -67,6 +69,10 @@ _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 # a document's schema reference (``$schema: https://.../data.schema.json``, ``"$schema": "..."``): which format the file
 # follows, not what it declares
 _SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
+# the kind of a CodePipeline action (``ActionTypeId``'s ``Category: Deploy``, ``Owner: AWS``, ``Version: "1"``): the catalogue
+# entry it is, not what it deploys (its ``Provider`` and ``Configuration``: ``StackName``, ``TemplatePath``); an approval
+# action's ``Category: Approval`` is what it is (T4's deciding line)
+_ACTION_TYPE = lazy_re(r"""^["']?(?:Category(?!["']?\s*:\s*["']?Approval)|Owner|Version)["']?\s*:\s*["']?[\w.\-]*["']?\s*,?$""")
 # a YAML merge key (``<<: *grants``): settings merged in from an anchor elsewhere in the file, not what the block declares
 _MERGE_KEY = lazy_re(r"""^-?\s*<<\s*:\s*\*""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
@@ -103,7 +109,7 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
         return word_items  # ``- schedules``: a one-word item means what its key says (``only:``), cited with it (``with_key``)
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code) or _SCHEMA_REF.match(code)
-        or _MERGE_KEY.match(code)
+        or _MERGE_KEY.match(code) or (_structured(path) and _ACTION_TYPE.match(code))
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
     )
 
@@ -678,6 +684,8 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
             continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if not e.path.endswith(".py") and _CONDITION.match(st) and not is_prose(e.path):
             continue  # a step's ``if:`` naming a deploy label says when it runs; the step's action decides
+        if _structured(e.path) and _STEP_SETTING.match(st[:HEAD_CHARS]):
+            continue  # ``RoleArn: !GetAtt DeployRole.Arn``, ``needs: deploy``: as whom and after what it runs, not what it does
         if pattern.search(text[:SEARCH_CHARS]):
             hit = _hint_item(lines, e, j, fact)
             # an argument of the multi-line call the item cited (opened with its first arguments on its line too,

@@ -4,6 +4,7 @@ must stay as it was."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from .test_evidence_deciding import _lead, _scan
@@ -464,3 +465,72 @@ def test_a_measured_score_has_no_synthetic_value_caveat(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"src/train.py": _dummy_score("model.score(X, y)"), "README.md": "# x\n\nRun `python src/train.py`.\n"})
     assert qs["E2"]["answer"] == "yes"
     assert not any(c.startswith("synthetic value") for c in qs["E2"]["evidence"][0]["caveats"])
+
+
+def _deploy_action(stage: str, stack: str, template: str) -> str:
+    return f"""\
+        - Name: {stage}
+          Actions:
+            - Name: {stage}
+              ActionTypeId:
+                Category: Deploy
+                Owner: AWS
+                Version: "1"
+                Provider: CloudFormation
+              InputArtifacts:
+                - Name: BuildArtifact
+              Configuration:
+                ActionMode: REPLACE_ON_FAILURE
+                RoleArn: !GetAtt DeployRole.Arn
+                StackName: !Sub ${{AWS::StackName}}-{stack}
+                TemplatePath: BuildArtifact::{template}
+"""
+
+
+def _codepipeline(*stages: str) -> str:
+    """A CloudFormation CodePipeline as the SageMaker MLOps project templates write it: a source stage, then deploy
+    stages each applying a CloudFormation stack built by an earlier stage."""
+    head = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: !GetAtt PipelineRole.Arn
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Source
+              ActionTypeId:
+                Category: Source
+                Owner: AWS
+                Version: "1"
+                Provider: CodeCommit
+              Configuration:
+                RepositoryName: churn
+                BranchName: main
+              OutputArtifacts:
+                - Name: BuildArtifact
+"""
+    return head + "".join(textwrap.indent(textwrap.dedent(s), "        ") for s in stages)
+
+
+_ENDPOINT = "Resources:\n  Endpoint:\n    Type: AWS::SageMaker::Endpoint\n    Properties:\n      EndpointConfigName: !Ref Config\n"
+
+
+def test_m2_leads_with_the_action_deploying_the_model_stack_at_its_stack_lines(tmp_path: Path) -> None:
+    pipeline = _codepipeline(_deploy_action("DeployTrainingWorkflow", "training-workflow", "training-workflow.yaml"),
+                             _deploy_action("DeployModelDev", "deploy-model-dev", "endpoint-config.yml"))
+    qs = _scan(tmp_path, {"pipeline.yml": pipeline, "endpoint-config.yml": _ENDPOINT})
+    assert qs["M2"]["answer"] == "yes"
+    lead = qs["M2"]["evidence"][0]
+    shown = lead["snippet"]
+    assert "Category:" not in shown and "Owner:" not in shown and 'Version: "1"' not in shown
+    assert "deploy-model-dev" in shown or "endpoint-config.yml" in shown
+
+
+def test_a_pipeline_deploying_only_its_training_workflow_still_cites_that_action(tmp_path: Path) -> None:
+    pipeline = _codepipeline(_deploy_action("DeployTrainingWorkflow", "training-workflow", "training-workflow.yaml"))
+    qs = _scan(tmp_path, {"pipeline.yml": pipeline, "endpoint-config.yml": _ENDPOINT})
+    lead = qs["M2"]["evidence"][0] if qs["M2"]["evidence"] else None
+    assert lead is None or "Category:" not in lead["snippet"]
