@@ -534,3 +534,46 @@ def test_a_pipeline_deploying_only_its_training_workflow_still_cites_that_action
     qs = _scan(tmp_path, {"pipeline.yml": pipeline, "endpoint-config.yml": _ENDPOINT})
     lead = qs["M2"]["evidence"][0] if qs["M2"]["evidence"] else None
     assert lead is None or "Category:" not in lead["snippet"]
+
+
+def _bundle_job(train_depends: str) -> str:
+    """A Databricks asset bundle's training job (MLOps Stacks' ``model-workflow-resource.yml`` shape)."""
+    return f"""\
+resources:
+  jobs:
+    model_training_job:
+      name: churn-model-training
+      tasks:
+        - task_key: FeatureEngineering
+          notebook_task:
+            notebook_path: ../feature_engineering/notebooks/GenerateAndWriteFeatures.py
+            base_parameters:
+              input_table_path: /databricks-datasets/churn/raw
+              output_table_name: main.churn.features
+        - task_key: Train
+{train_depends}          notebook_task:
+            notebook_path: ../training/notebooks/Train.py
+            base_parameters:
+              training_data_path: /databricks-datasets/churn/raw
+              model_name: churn_model
+"""
+
+
+def test_d3_leads_with_the_training_tasks_edge_not_its_data_parameter(tmp_path: Path) -> None:
+    job = _bundle_job("          depends_on:\n            - task_key: FeatureEngineering\n")
+    qs = _scan(tmp_path, {"databricks.yml": _BUNDLE, "resources/model-workflow-resource.yml": job})
+    assert qs["D3"]["answer"] == "yes"
+    lead = qs["D3"]["evidence"][0]
+    assert lead["path"] == "resources/model-workflow-resource.yml"
+    assert lead["snippet"] == "- task_key: Train\n  depends_on:\n    - task_key: FeatureEngineering"
+    assert lead["context"].endswith("tasks[Train].depends_on: FeatureEngineering")
+    assert any("training_data_path" in e["snippet"] for e in qs["D3"]["evidence"][1:])
+
+
+def test_a_training_task_waiting_for_nothing_is_cited_at_the_data_it_reads(tmp_path: Path) -> None:
+    job = _bundle_job("").replace("        - task_key: FeatureEngineering", "        - task_key: Validate\n          depends_on:\n"
+                                  "            - task_key: Train\n          notebook_task:\n            notebook_path: ../validation/Validate.py\n"
+                                  "        - task_key: FeatureEngineering")
+    qs = _scan(tmp_path, {"databricks.yml": _BUNDLE, "resources/model-workflow-resource.yml": job})
+    assert qs["D3"]["answer"] == "yes"
+    assert "training_data_path" in qs["D3"]["evidence"][0]["snippet"]
