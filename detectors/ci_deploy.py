@@ -31,6 +31,7 @@ from mlscan.facts.ci_vocab import (
     smoke_run,
     unbuilt_image,
     workdir,
+    workflow_stack,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
@@ -250,6 +251,8 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(with_=step.with_)):
                     target = None
+                if target == "iac" and job.system == "codepipeline" and workflow_stack(step.name, step.with_):
+                    ships[(step.path, step.line)] = False  # the training workflow's stack: M2 leads with the model's deploy
                 if target == "gitops" and gitops_deploys_tool(step.name, step.with_):
                     target = None  # it deploys the tracking server or the workflow engine, not a model
                 if target == "gitops" and job.manual:

@@ -160,6 +160,23 @@ _DATA_WORDS = frozenset({"data", "dataset", "table", "input", "source", "feature
 _NOT_DATA_WORDS = frozenset({"output", "model", "experiment", "env", "git", "checkpoint", "predictions", "mode", "monitor", "monitored"})
 
 
+# words of a task that prepares the data training reads (``FeatureEngineering``, ``preprocess``, ``ingest_data``)
+_PREP_WORDS = frozenset({"data", "dataset", "features", "feature", "engineering", "preprocess", "preprocessing", "prep", "prepare",
+                         "ingest", "ingestion", "etl", "extract", "transform", "clean", "cleaning", "split", "load", "raw"})
+
+
+def _training_edge(tasks: list[dict]) -> int | None:
+    """The line of the step reference under the training task's ``depends_on`` naming the task that prepares its data
+    (``- task_key: FeatureEngineering``, cited by the evidence pass with the task that waits): the edge by which prepared
+    data reaches training. None without one (a retraining task waiting for a drift check's verdict passes no data)."""
+    prep = {str(t.get("task_key")) for t in tasks if "condition_task" not in t and words(" ".join(_task_text(t))) & _PREP_WORDS}
+    for t in tasks:
+        deps = [d for d in t.get("depends_on") or [] if isinstance(d, dict) and str(d.get("task_key")) in prep]
+        if deps and trainingish(*_task_text(t)) and (ln := line_of(deps[0], "task_key")):
+            return ln
+    return None
+
+
 def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
     """(line, structural path) of the first data parameter of the first training task that declares one (a validation
     task's input is no model input: then the DAG's edge shows the lineage)."""
@@ -306,9 +323,13 @@ class DatabricksJobs(Detector):
             if len(tasks) >= 2 and any(t.get("depends_on") for t in tasks):
                 # the data a task declares it reads (the training task's first): where raw data enters the pipeline
                 data_in = _data_input(tasks)
-                extra = (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="lineage_edge"),) if data_in else ()
-                if not extra and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
-                    extra = (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="lineage_edge"),)
+                # (the training task's edge from the task preparing its data leads, then the data it declares it reads: one
+                # parameter alone shows no lineage)
+                edge = _training_edge(tasks)
+                extra = (replace(self.evidence(index, e.path, edge), fact="lineage_edge"),) if edge else ()
+                extra += (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="" if edge else "lineage_edge"),) if data_in else ()
+                if not data_in and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
+                    extra += (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="" if edge else "lineage_edge"),)
                 yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM, extra=extra,
                                  attrs={"tool": "databricks", "job": key, "steps": len(tasks), "active": active})
             for t in tasks:

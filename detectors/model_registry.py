@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -145,8 +146,8 @@ class ModelRegistry(Detector):
             if e.test or not index.contains(e.path, CONFIG_NEEDLES):
                 continue
             for kind, line, tool in index.fact(e.path, CONFIGS):
-                if kind == "registry":
-                    yield self.found("model.registry", index, e.path, line, strength=Strength.STRONG,
+                if kind == "registry":  # line: the found() keywords citing the registered model
+                    yield self.found("model.registry", index, e.path, **line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
                 elif kind == "approval":
                     if not auto_approved(index):
@@ -165,11 +166,27 @@ class ModelRegistry(Detector):
                                      attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
 
 
+def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, Any]:
+    """``found`` keyword arguments citing a Databricks bundle's first registered model as the model it is: its key with its
+    ``name:`` and ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
+    models = res[key]
+    name = next(iter(models))
+    model = models[name]
+    line = models.line_of(name)
+    if not isinstance(model, dict) or not line:
+        return {"line": res.line_of(key)}
+    lines = index.lines(path)
+    shown = [line, *sorted(ln for k in ("name", "catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
+    if not lines or not all(0 < ln <= len(lines) for ln in shown):
+        return {"line": line}
+    return {"line": line, "end_line": max(shown), "snippet": textwrap.dedent("\n".join(lines[ln - 1] for ln in shown)).strip("\n")}
+
+
 CONFIG_NEEDLES = (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")
 
 
 def _config_hits(index: FileIndex, path: str) -> list[list[Any]]:
-    """What a YAML file declares of a registry, in document order: ["registry", line, tool] (a Databricks bundle's
+    """What a YAML file declares of a registry, in document order: ["registry", cite, tool] (cite: the ``found`` keywords; a Databricks bundle's
     ``registered_models``/``models`` resources, a CloudFormation ``AWS::SageMaker::ModelPackageGroup``), ["approval",
     line, ""] (the first ``ModelApprovalStatus: PendingManualApproval`` of a document), ["artifacts", line, ""] (the
     first model among a document's ``artifacts``: a registry in a ``dvc.yaml`` or GTO's ``artifacts.yaml``). A fact of the
@@ -182,10 +199,10 @@ def _config_hits(index: FileIndex, path: str) -> list[list[Any]]:
         if isinstance(res, dict):  # Databricks asset bundle resources
             for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
                 if isinstance(res.get(key), dict) and res[key]:
-                    out.append(["registry", res.line_of(key), tool])
+                    out.append(["registry", _bundle_model(index, path, res, key), tool])
             for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
                 if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
-                    out.append(["registry", res.line_of(name), "sagemaker"])
+                    out.append(["registry", {"line": res.line_of(name)}, "sagemaker"])
         for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
             if d.get("ModelApprovalStatus") == "PendingManualApproval":
                 out.append(["approval", d.line_of("ModelApprovalStatus"), ""])
@@ -232,7 +249,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "azureml", True
         elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp" or _vertex_upload(c, al):
             yield c.line, "vertex", True
-        elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub"):
+        elif (a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub")) \
+                and c.kw_value("repo_type") not in ("space", "dataset"):
+            # (an upload to a Space deploys an app, a demo's files; one to a dataset repository stores data: no model store)
             yield c.line, "huggingface", True
         elif q.startswith("bentoml."):
             if a == "push" or q.startswith("bentoml.models.push"):

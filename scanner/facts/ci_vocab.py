@@ -930,6 +930,19 @@ def iac_template(text: str = "", with_: tuple[tuple[str, str], ...] = ()) -> str
     return "template.yaml" if head(w) == "sam" else ""
 
 
+_WORKFLOW_STACK_WORDS = frozenset({"train", "training", "workflow", "workflows", "pipeline", "pipelines", "statemachine", "orchestration", "retraining"})
+_MODEL_STACK_WORDS = frozenset({"model", "models", "endpoint", "endpoints", "serving", "serve", "inference", "predict", "prediction",
+                                "api", "app", "service"})
+
+
+def workflow_stack(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
+    """Does a pipeline's stack deploy (a CodePipeline CloudFormation action) apply the training workflow's stack (``StackName:
+    ...-training-workflow``, ``TemplatePath: ...::training-workflow.yaml``, action ``DeployTrainingWorkflow``) rather than the
+    model's or its endpoint's? Its names say training, workflow or pipeline and none says model, endpoint or serving."""
+    said = set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", " ".join([name, *(v for k, v in with_ if k.lower() in ("stackname", *_TEMPLATE_KEYS))])).lower()))
+    return bool(said & _WORKFLOW_STACK_WORDS) and not said & _MODEL_STACK_WORDS
+
+
 def iac_serving(index: FileIndex, template: str) -> bool:
     """Does the stack a CloudFormation/ARM/CDK deploy applies create a serving resource (endpoint, function,
     service, web app)? The named template when it is in the repository, else any template of the project."""

@@ -422,6 +422,28 @@ def at(index: FileIndex, e: FileEntry, line: int) -> dict[str, Any]:
     return {"line": nb_line, "snippet": snippet}
 
 
+def at_argument(index: FileIndex, e: FileEntry, call: ast.Call, arg: ast.AST) -> dict[str, Any]:
+    """``found`` keyword arguments citing a call written over lines through the argument that decides it: the range runs
+    from the call's first line to the argument's last, the snippet shows the call's first line and the argument's first
+    (``training_step = steps.TrainingStep("Training Job", estimator=xgb,`` / ``experiment_config={...},``). A call on
+    one line, or an argument on its first line, is cited as ``at`` cites the line."""
+    first, line = call.lineno, arg.lineno
+    if line <= first:
+        return at(index, e, first)
+    if e.suffix == ".ipynb":
+        from .ops import locate
+
+        (start, head), (end, shown) = locate(index, e, first), locate(index, e, line)
+        if start is None or end is None or not head or not shown:
+            return at(index, e, line)
+        return {"line": start, "end_line": end, "snippet": f"{head}\n    {shown}"}
+    lines = index.lines(e.path)
+    if not (0 < line <= len(lines)):
+        return at(index, e, first)
+    end = getattr(arg, "end_lineno", None) or line
+    return {"line": first, "end_line": max(end, line), "snippet": f"{lines[first - 1].strip()}\n    {lines[line - 1].strip()}"}
+
+
 def reach_strength(index: FileIndex, entry: FileEntry) -> tuple[Strength, str]:
     """STRONG when an automated path (CI, pipeline step, container, config) runs the file, MEDIUM for
     entry points, WEAK otherwise; plus a short description of the path."""

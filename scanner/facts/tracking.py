@@ -824,7 +824,9 @@ def _req_name(spec: str) -> str:
 
 # ---------------------------------------------------------------- runs compared by a metric (E2's deciding line)
 
-_ORDER_KWARGS = ("order_by", "order")  # MLflow ``search_runs(order_by=[...])``, W&B ``Api().runs(path, order="-summary_metrics.acc")``
+# MLflow ``search_runs(order_by=[...])``, W&B ``Api().runs(path, order="-summary_metrics.acc")``, SageMaker
+# ``ExperimentAnalytics(experiment_name=..., sort_by="metrics.validation:auc.max")``
+_ORDER_KWARGS = ("order_by", "order", "sort_by")
 _PICK_ATTRS = frozenset({"sort_values", "idxmax", "idxmin", "nlargest", "nsmallest"})
 
 
@@ -832,7 +834,7 @@ def run_comparison(tree: ast.Module) -> list[Any] | None:
     """[line, tool] of the code that compares a tracker's runs by a metric to pick one: an MLflow ``search_runs`` ordered
     by a metric (``order_by=["metrics.rmse ASC"]``, cited at that argument) or whose result is sorted or reduced by a
     metric column (``runs.sort_values("metrics.rmse")``, ``runs["metrics.auc"].idxmax()``), a W&B ``api.runs(...,
-    order=...)``; None when the module compares no runs. Listing runs without ordering them compares nothing."""
+    order=...)``, a SageMaker ``ExperimentAnalytics(..., sort_by="metrics.auc.max")`` table of trial components; None when the module compares no runs. Listing runs without ordering them compares nothing."""
     searched: set[str] = set()  # names assigned from a run search
     for n in walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _search_call(n.value):
@@ -866,6 +868,8 @@ def _search_call(n: ast.Call) -> str:
         return "mlflow"
     if name == "runs" and isinstance(n.func, ast.Attribute) and any(k.arg == "order" for k in n.keywords):
         return "wandb"
+    if name == "ExperimentAnalytics":  # SageMaker Experiments: a table of trial components, ``sort_by="metrics.auc.max"``
+        return "sagemaker-experiments"
     return ""
 
 

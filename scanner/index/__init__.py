@@ -55,6 +55,7 @@ def _renamed(vpath: str, renamed: dict[str, str]) -> str:
 
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
+HEAD_BYTES = 1 << 16  # 64 KiB: the head of a file read for its evidence (``head_lines``) when it is too large to parse
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
 # Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
 # each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
@@ -1141,6 +1142,27 @@ class FileIndex:
         if self._rec is not None:
             self._touch(path, "raw")
         return data
+
+    def head_lines(self, path: str, limit: int = HEAD_BYTES) -> list[str]:
+        """The complete lines of a file's first ``limit`` bytes, whatever its size (a lock file too large to parse still
+        shows a pinned package as its evidence); [] when unreadable, binary or a link. Never follows links, never cached."""
+        if self._rec is not None:
+            self._touch(path, "raw")
+        if not self._safe(path):
+            return []
+        try:
+            fd = os.open(self._root_slash + path, os.O_RDONLY | _NOFOLLOW)
+            try:
+                data = os.read(fd, limit)
+            finally:
+                os.close(fd)
+        except OSError:
+            return []
+        if b"\0" in data[:8192]:
+            return []
+        if len(data) >= limit:
+            data = data[: data.rfind(b"\n") + 1]  # the last line may be cut
+        return data.decode("utf-8", "replace").splitlines()
 
     def text(self, path: str, keep: bool = True) -> str | None:
         """The file as text (None: unreadable, binary, too large); ``keep=False`` leaves it out of the cache

@@ -350,7 +350,7 @@ def test_registry_configs_and_databricks_jobs_are_yaml_facts_of_the_first_load(t
             ix.yaml(e.path)  # another reader loads them first (the wiring graph does in a scan): the facts are derived then
     found = run_detectors(ix, detectors, 1)
     got = sorted((f.signal, f.evidence[0].path, f.evidence[0].line, f.attrs.get("tool")) for f in found)
-    assert ("model.registry", "bundle/resources/retrain.yml", 2, "databricks-uc") in got
+    assert ("model.registry", "bundle/resources/retrain.yml", 3, "databricks-uc") in got  # the registered model itself
     assert ("model.registry", "dvc.yaml", 2, "dvc") in got
     assert not any(p == "config/artifacts-copy.yaml" for _s, p, _l, _t in got)  # the same artifacts in a file of another name
     assert ("schedule.training", "bundle/resources/retrain.yml", 7, "databricks") in got
