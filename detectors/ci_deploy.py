@@ -33,6 +33,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
+from mlscan.facts.databricks_bundles import bundles_declare_nothing
 from mlscan.facts.git_remote import push_remote
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
@@ -45,6 +46,7 @@ PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
 ROLLBACK = lazy_re(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
+BUNDLE_DEPLOY = lazy_re(r"\bbundle\s+deploy\b")
 # what a GitOps application (its name, source path or chart) deploys: a model or serving service, or a platform tool
 # the models run on (the tracking server, the workflow engine, monitoring, storage, the cluster's plumbing)
 # "serve"/"serving", not "server": a tracking or metadata server (``mlflow-server``, ``zenml-server``) serves no model
@@ -289,6 +291,8 @@ class CiDeploy(Detector):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):
                     continue  # ``kubectl apply -f k8s/namespace.yaml``: the cluster is prepared, no workload deployed
+                if target == "databricks" and BUNDLE_DEPLOY.search(text) and bundles_declare_nothing(index):
+                    continue  # ``bundle deploy`` of a bundle that declares no job, model or endpoint: nothing is deployed
                 if target and _tool_image(index, cmds, text):
                     continue  # it deploys the tracking server's image, not a model or its serving service
                 if throwaway and target in ("k8s", "helm"):

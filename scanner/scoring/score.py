@@ -61,7 +61,7 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
     run_names = {f.evidence[0].path.rsplit("/", 1)[-1] for f in findings if f.evidence and f.evidence[0].chain}
 
     def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
-        f, _fact = item
+        f, fact = item
         path = f.evidence[0].path if f.evidence else ""
         pref = _decisive_index(q, f)
         prefer = str(q.decisive[pref].get("prefer") or "") if pref is not None else ""
@@ -70,6 +70,9 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             # a finding citing the selector's preferred fact (the metric a run logs, the edge where data passes) before one
             # meeting the selector without it
             bool(prefer) and not any(e.fact == prefer for e in f.evidence),
+            # then one citing the selector's deciding line (an Airflow DAG's ``a >> b`` edge) before one citing only another
+            # line of the same kind of finding (its ``with DAG(`` opener)
+            bool(fact) and not any(e.fact == fact for e in f.evidence),
             not any(fnmatchcase(f.signal, p) for p in own),
             non_product_path(path),
             any(not c.startswith(UNREACHED) for c in caveats_of(f.attrs)),
