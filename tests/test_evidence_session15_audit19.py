@@ -227,3 +227,18 @@ def test_m2_deploying_a_bundle_with_resources_still_counts(tmp_path: Path) -> No
     target_resources = _EMPTY_BUNDLE.rstrip(" ") + "        resources:\n          jobs:\n            training:\n              name: training\n"
     qs = _scan(tmp_path / "b", {".github/workflows/cd.yml": _CD, "databricks.yml": target_resources, "src/train.py": "print(1)\n"})
     assert qs["M2"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- M4: a DAG edge is no comparison
+
+
+def test_m4_deciding_line_is_a_comparison_not_a_dag_edge() -> None:
+    import re
+
+    from mlscan.scoring.rulepack import load_packs
+
+    m4 = next(q for q in load_packs()["checklist20"].questions if q.id == "M4")
+    rx = re.compile(str(m4.decisive[0]["line"]))
+    assert rx.search("if new_r2 > current_r2:") and rx.search("if auc >= 0.8:") and rx.search("raise ValueError('below threshold')")
+    assert not rx.search("load_data_task >> validate_task >> train_task >> decide_task")  # an Airflow edge
+    assert not rx.search("train_task << load_task")

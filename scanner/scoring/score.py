@@ -70,9 +70,6 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             # a finding citing the selector's preferred fact (the metric a run logs, the edge where data passes) before one
             # meeting the selector without it
             bool(prefer) and not any(e.fact == prefer for e in f.evidence),
-            # then one citing the selector's deciding line (an Airflow DAG's ``a >> b`` edge) before one citing only another
-            # line of the same kind of finding (its ``with DAG(`` opener)
-            bool(fact) and not any(e.fact == fact for e in f.evidence),
             not any(fnmatchcase(f.signal, p) for p in own),
             non_product_path(path),
             any(not c.startswith(UNREACHED) for c in caveats_of(f.attrs)),
@@ -81,6 +78,9 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             bool(f.attrs.get("unreached")) or path.endswith(".ipynb"),
             not f.evidence[0].chain and path.rsplit("/", 1)[-1] in run_names if f.evidence else False,
             -f.strength.rank,
+            # of equal strength, one citing the selector's deciding line (an Airflow DAG's ``a >> b`` edge) before one citing
+            # only another line of the same kind of finding (its ``with DAG(`` opener)
+            bool(fact) and not any(e.fact == fact for e in f.evidence),
             path.endswith(".ipynb"),
             doc_rank(path),  # a README or runbook before other docs, design notes and decision records last
             path.count("/") if is_prose(path) else 0,  # the project's top-level docs before a sub-module's
