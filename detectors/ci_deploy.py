@@ -25,7 +25,7 @@ from mlscan.facts.ci_vocab import (
     image_push_uses,
     placeholder_deploy,
     publishes_package,
-    python_deploy,
+    python_deploy_call,
     runs_service,
     serving_infra,
     smoke_run,
@@ -301,7 +301,9 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
-                target = target or python_deploy(index, c)
+                called = None  # (file, line) of the SDK call that deploys, in the Python program the command runs
+                if not target and (py := python_deploy_call(index, c)):
+                    target, called = py[0], ((py[1], py[2]) if py[2] is not None else None)
                 if not target and (url := push_remote(cmds, c, env)):
                     target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
@@ -311,6 +313,12 @@ class CiDeploy(Detector):
                     deploys[key] = (target, ran, ((c.path, c.line),) if c.path != key[0] else ())
                     if c.path != key[0]:
                         chains[key] = reached_by(c)
+                    if called:
+                        # the program's deploying call leads (``model.deploy(endpoint=...)``), reached by the command
+                        # that runs it: what a reviewer needs to see that a model is deployed, not only ``python deploy.py``
+                        deploys[key] = (target, ran, (called, *deploys[key][2]))
+                        chains[key] = (f"run by {c.path}:{c.line}", *reached_by(c)) if c.path != key[0] else (
+                            f"called from CI step {key[0]}:{key[1]}",)
                 registry = image_push_command(c.text, job)
                 if registry and c.active:
                     images.setdefault(key, registry)

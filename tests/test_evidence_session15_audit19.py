@@ -242,3 +242,56 @@ def test_m4_deciding_line_is_a_comparison_not_a_dag_edge() -> None:
     assert rx.search("if new_r2 > current_r2:") and rx.search("if auc >= 0.8:") and rx.search("raise ValueError('below threshold')")
     assert not rx.search("load_data_task >> validate_task >> train_task >> decide_task")  # an Airflow edge
     assert not rx.search("train_task << load_task")
+
+
+# ---------------------------------------------------------------- M2: the SDK call a CI-run program deploys with
+
+_DEPLOY_WF = """\
+    name: deploy
+    on:
+      push:
+        branches: [main]
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: Install
+            run: pip install google-cloud-aiplatform
+          - name: Deploy
+            run: |
+              echo "$KEY" > key.json
+              python pipeline.py
+    """
+
+_VERTEX_DEPLOY = """\
+    from google.cloud import aiplatform
+
+
+    def main():
+        aiplatform.init(project="demo", location="us-central1")
+        model = aiplatform.Model.upload(display_name="m", artifact_uri="gs://bucket/models/m/",
+                                        serving_container_image_uri="us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-0:latest")
+        endpoint = aiplatform.Endpoint.create(display_name="m-endpoint")
+        model.deploy(endpoint=endpoint, machine_type="n1-standard-2")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+
+def test_m2_a_ci_run_program_is_cited_at_its_deploying_call(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {".github/workflows/deploy.yml": _DEPLOY_WF, "pipeline.py": _VERTEX_DEPLOY})
+    assert qs["M2"]["answer"] == "yes"
+    lead = qs["M2"]["evidence"][0]
+    assert (lead["path"], lead["line"]) == ("pipeline.py", 9) and "model.deploy(" in lead["snippet"]  # was the CI line
+    assert lead["chain"] and "deploy.yml" in lead["chain"][-1]  # how it is reached
+    assert (".github/workflows/deploy.yml", 15) in [(e["path"], e["line"]) for e in qs["M2"]["evidence"]]  # the CI step second
+
+
+def test_m2_a_ci_run_program_that_only_uploads_a_model_deploys_nothing(tmp_path: Path) -> None:
+    upload_only = _VERTEX_DEPLOY.replace('        endpoint = aiplatform.Endpoint.create(display_name="m-endpoint")\n', "").replace(
+        '        model.deploy(endpoint=endpoint, machine_type="n1-standard-2")\n', "")
+    qs = _scan(tmp_path, {".github/workflows/deploy.yml": _DEPLOY_WF, "pipeline.py": upload_only})
+    assert qs["M2"]["answer"] != "yes"
