@@ -295,3 +295,26 @@ def test_m2_a_ci_run_program_that_only_uploads_a_model_deploys_nothing(tmp_path:
         '        model.deploy(endpoint=endpoint, machine_type="n1-standard-2")\n', "")
     qs = _scan(tmp_path, {".github/workflows/deploy.yml": _DEPLOY_WF, "pipeline.py": upload_only})
     assert qs["M2"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- E4: a tracking server started beside a cron job
+
+_SERVER_IMAGE = """\
+    FROM python:3.11
+    WORKDIR /app
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    CMD touch /var/log/cron.log && cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0
+    """
+
+
+def test_e4_an_image_whose_shell_cmd_starts_a_tracking_server_in_the_background_is_the_server(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"mlflow-server/Dockerfile": _SERVER_IMAGE, "mlflow-server/requirements.txt": "mlflow\nboto3\n",
+                          "src/train.py": "import mlflow\n"})
+    assert qs["E4"]["answer"] != "yes"  # the tracking server's image, not the project's environment
+
+
+def test_e4_an_image_that_only_echoes_the_words_is_the_project_environment(tmp_path: Path) -> None:
+    echo = _SERVER_IMAGE.replace("& mlflow server --host 0.0.0.0", "&& python src/train.py && echo mlflow server is external")
+    qs = _scan(tmp_path, {"Dockerfile": echo, "requirements.txt": "mlflow\nboto3\n", "src/train.py": "import mlflow\n"})
+    assert qs["E4"]["answer"] == "yes"
