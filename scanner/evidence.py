@@ -728,6 +728,25 @@ def _pass_through_item(lines: list[str], e: Evidence, j: int) -> Evidence | None
 _KEYWORD_ARG = lazy_re(r"^\w+\s*=(?!=)\s*\S")
 
 
+def _notebook_keyword_item(index: FileIndex, e: Evidence) -> Evidence | None:
+    """``_keyword_item`` for a notebook item citing one line of a code cell (``version="1.0-1",``): the call it is an
+    argument of, read in its cell as Python, becomes its context (``in image_uri = sagemaker.image_uris.retrieve(...)``).
+    None when the item cites a range, a line outside the code cells, or no keyword argument of a call."""
+    if e.context or e.line is None or e.end_line not in (None, e.line):
+        return None
+    code, where, cells = _notebook_lines(index, e.path)
+    if e.line not in where or len(cells) < len(code):
+        return None
+    at = where.index(e.line)
+    lo = hi = at
+    while lo > 0 and cells[lo - 1] == cells[at]:
+        lo -= 1
+    while hi < len(cells) and cells[hi] == cells[at]:
+        hi += 1
+    arg = _keyword_item(code[lo:hi], e, at - lo + 1)
+    return replace(e, context=arg.context) if arg is not None else None
+
+
 def _keyword_item(lines: list[str], e: Evidence, j: int) -> Evidence | None:
     """``e`` citing the keyword argument on line ``j`` of a Python file (``prediction_col="prediction",``) in the context
     of the call it is an argument of, from the statement's call (``w.quality_monitors.create(``) through a nested call it
@@ -793,7 +812,9 @@ def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
 
 
 def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
-    if e.source != "declared" or e.path.endswith(".ipynb"):
+    if e.source == "declared" and e.path.endswith(".ipynb"):
+        return _notebook_keyword_item(index, e) or e
+    if e.source != "declared":
         return e
     lines = index.lines(e.path)
     if not lines:

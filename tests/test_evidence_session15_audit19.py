@@ -318,3 +318,45 @@ def test_e4_an_image_that_only_echoes_the_words_is_the_project_environment(tmp_p
     echo = _SERVER_IMAGE.replace("& mlflow server --host 0.0.0.0", "&& python src/train.py && echo mlflow server is external")
     qs = _scan(tmp_path, {"Dockerfile": echo, "requirements.txt": "mlflow\nboto3\n", "src/train.py": "import mlflow\n"})
     assert qs["E4"]["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- a notebook's keyword argument, in the call it configures
+
+
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                                  "source": c.splitlines(keepends=True)} for c in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+_IMAGE_CELL = """\
+import sagemaker
+
+image_uri = sagemaker.image_uris.retrieve(
+    framework="xgboost",
+    region="us-east-1",
+    version="1.0-1",
+    py_version="py3",
+    instance_type="ml.m5.xlarge",
+)
+"""
+
+
+def test_a_notebook_keyword_argument_lead_reads_in_its_call(tmp_path: Path) -> None:
+    from mlscan.evidence import leading_problem
+
+    qs = _scan(tmp_path, {"pipeline.ipynb": _notebook(_IMAGE_CELL, "print(image_uri)\n")})
+    assert qs["E4"]["answer"] == "yes"
+    lead = qs["E4"]["evidence"][0]
+    assert lead["snippet"] == 'version="1.0-1",'  # the deciding line stays cited
+    assert lead["context"].startswith("in image_uri = sagemaker.image_uris.retrieve(")  # was '': a setting of what?
+    assert leading_problem(lead) == ""
+
+
+def test_a_notebook_statement_lead_gets_no_call_context(tmp_path: Path) -> None:
+    one_line = 'import sagemaker\n\nimage_uri = sagemaker.image_uris.retrieve("xgboost", "us-east-1", "1.0-1")\n'
+    qs = _scan(tmp_path, {"pipeline.ipynb": _notebook(one_line)})
+    assert qs["E4"]["answer"] == "yes"
+    assert not qs["E4"]["evidence"][0]["context"]
