@@ -419,6 +419,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
+    ("stopped_by_default", True, "stopped by default: a Dagster schedule or sensor runs only once someone turns it on "
+     "(no default_status=RUNNING)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
     ("missing_script", True, "missing script: its command runs a file absent from the repository", True),
@@ -430,13 +432,17 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
 )
 
 
+# a caveat that says why more precisely than another (the generic one is then left out)
+_SAYS_WHY = {"active": ("stopped_by_default",)}
+
+
 def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The caveats a finding's attributes name (only those that cap a yes with ``capping``, less the ``accepted``
     attribute names a question's yes condition takes on purpose)."""
     return tuple(
         text.format(value=attrs[key]) if bad is str else text for key, bad, text, caps in CAVEAT_ATTRS
         if key in attrs and (attrs[key] is bad or bad is str and isinstance(attrs[key], str) and attrs[key])
-        and (not capping or (caps and key not in accepted))
+        and (not capping or (caps and key not in accepted)) and not any(attrs.get(k) for k in _SAYS_WHY.get(key, ()))
     )
 
 

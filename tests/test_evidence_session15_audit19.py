@@ -360,3 +360,44 @@ def test_a_notebook_statement_lead_gets_no_call_context(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"pipeline.ipynb": _notebook(one_line)})
     assert qs["E4"]["answer"] == "yes"
     assert not qs["E4"]["evidence"][0]["context"]
+
+
+# ---------------------------------------------------------------- M1: why a Dagster schedule is off
+
+_DAGSTER_DEFS = """\
+    from dagster import AssetSelection, Definitions, ScheduleDefinition, asset, define_asset_job
+    from sklearn.linear_model import LogisticRegression
+
+
+    @asset(group_name="TrainingPhase")
+    def training_data():
+        return [[0], [1]], [0, 1]
+
+
+    @asset(group_name="TrainingPhase")
+    def trained_model(training_data):
+        X, y = training_data
+        return LogisticRegression().fit(X, y)
+
+
+    training_job = define_asset_job("training_job", AssetSelection.groups("TrainingPhase"))
+    train_schedule = ScheduleDefinition(job=training_job, cron_schedule="0 8 * * *")
+
+    defs = Definitions(assets=[training_data, trained_model], schedules=[train_schedule])
+    """
+
+
+def test_m1_a_dagster_schedule_left_at_its_default_says_it_starts_stopped(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"pipeline/definitions.py": _DAGSTER_DEFS})
+    assert qs["M1"]["answer"] == "partial"
+    caveats = qs["M1"]["evidence"][0]["caveats"]
+    assert any(c.startswith("stopped by default") for c in caveats)
+    assert not any(c.startswith("not active") for c in caveats)  # the generic caveat gives way to the precise one
+
+
+def test_m1_a_dagster_schedule_stopped_on_purpose_keeps_the_generic_caveat(tmp_path: Path) -> None:
+    stopped = _DAGSTER_DEFS.replace('cron_schedule="0 8 * * *")', 'cron_schedule="0 8 * * *", default_status="STOPPED")')
+    qs = _scan(tmp_path, {"pipeline/definitions.py": stopped})
+    assert qs["M1"]["answer"] == "partial"
+    caveats = qs["M1"]["evidence"][0]["caveats"]
+    assert any(c.startswith("not active") for c in caveats) and not any(c.startswith("stopped by default") for c in caveats)
