@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import argv, split_commands
+from mlscan.ci import argv, split_commands, started_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
@@ -161,13 +161,12 @@ def _used_cluster_lines(doc: object) -> set[int] | None:
 # an image whose process is an experiment-tracking server (``mlflow server``/``mlflow ui``, ``python -m mlflow server``):
 # it packages a third-party service the project talks to, not the environment the project's code runs in
 _TRACKING_SERVER = lazy_re(r"^\s*(\S*/)?(python3?\s+-m\s+)?mlflow\s+(server|ui)\b")
-_BACKGROUND = lazy_re(r"(?<![&>])&(?![&>])|\|\|")  # ``a & b`` (a in the background), ``a || b``; not ``&&``, ``&>``, ``>&``
 
 
 def _starts_tracking_server(command: str) -> bool:
     """Does the image's start command run an MLflow tracking server, also as one of several commands of a shell-form
     CMD (``cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0``)?"""
-    return any(_TRACKING_SERVER.search(part) for cmd in split_commands(command) for part in _BACKGROUND.split(cmd))
+    return any(_TRACKING_SERVER.search(part) for part in started_commands(command))
 
 
 _FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"

@@ -401,3 +401,16 @@ def test_m1_a_dagster_schedule_stopped_on_purpose_keeps_the_generic_caveat(tmp_p
     assert qs["M1"]["answer"] == "partial"
     caveats = qs["M1"]["evidence"][0]["caveats"]
     assert any(c.startswith("not active") for c in caveats) and not any(c.startswith("stopped by default") for c in caveats)
+
+
+def test_e4_partial_leads_with_the_projects_floating_image_not_the_tracking_server(tmp_path: Path) -> None:
+    project = "FROM python:latest\nWORKDIR /app\nRUN pip install pandas scikit-learn\nCMD [\"python\", \"src/train.py\"]\n"
+    qs = _scan(tmp_path, {"mlflow-server/Dockerfile": _SERVER_IMAGE, "mlflow-server/requirements.txt": "mlflow\nboto3\n",
+                          "project/Dockerfile": project, "src/train.py": "import mlflow\n"})
+    assert qs["E4"]["answer"] == "partial"
+    assert _lead(qs["E4"])[0] == "project/Dockerfile"  # was the tracking server's image (path order)
+    from mlscan.ci import started_commands
+
+    assert started_commands("cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0 2>&1") == [
+        "cron", "tail -f /var/log/cron.log", "mlflow server --host 0.0.0.0 2>&1"]
+    assert started_commands("python serve.py &> /tmp/log || exit 1") == ["python serve.py &> /tmp/log", "exit 1"]
