@@ -33,7 +33,7 @@ from .model import (
     targets_subdir,
     truthy,
 )
-from .shell import ShellCommand, argv, is_placeholder, shell_flow, split_commands, swallows_failure
+from .shell import ShellCommand, argv, is_placeholder, shell_flow, split_commands, started_commands, swallows_failure
 
 # Parsers for other CI systems register here (system name -> parser). Each returns CiJobs.
 PARSERS: dict[str, Callable[[FileIndex], list[CiJob]]] = {"github": parse_github}
@@ -171,5 +171,5 @@ _register_builtin()
 __all__ = [
     "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
     "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "script_items",
-    "shell_flow", "split_commands", "swallows_failure", "targets_subdir", "truthy",
+    "shell_flow", "split_commands", "started_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

@@ -38,6 +38,16 @@ def split_commands(script: str) -> list[str]:
     return out
 
 
+# ``a & b`` (a in the background) and ``a || b``; not ``&&``, nor a redirection ``&>`` / ``>&``
+_BACKGROUND = lazy_re(r"(?<![&>])&(?![&>])|\|\|")
+
+
+def started_commands(script: str) -> list[str]:
+    """Every command a start line runs: ``split_commands`` also split where one runs in the background or as a fallback
+    (``cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0``: ``cron``, ``tail -f ...``, ``mlflow server ...``)."""
+    return [p.strip() for c in split_commands(script) for p in _BACKGROUND.split(c) if p.strip()]
+
+
 def is_placeholder(script: str) -> bool:
     """True when every command only prints or does nothing (``echo "deploy"``)."""
     cmds = split_commands(script)

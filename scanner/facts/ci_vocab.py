@@ -810,35 +810,49 @@ def python_deploy(index: FileIndex, c: Cmd) -> str | None:
     a script asks about each of its lines. A command none of whose words can hold ``py`` runs no Python program
     (``python_target``: a ``.py`` file, ``python``/``py``), told before anything is derived (Azure/azureml-examples: ~62,700
     commands asked)."""
+    return found[0] if (found := python_deploy_call(index, c)) else None
+
+
+def python_deploy_call(index: FileIndex, c: Cmd) -> tuple[str, str, int | None] | None:
+    """What ``python_deploy`` finds, with where: (target, the Python file, the line of the call that deploys: the
+    first deploying call in the file's order; None for a file that deploys by other means, an upload to a Space)."""
     if not word_may_hold(c.text, "py"):
         return None
-    return index.derived(("python-deploy", c.text, c.path, c.cwd), lambda: _python_deploy(index, c))  # type: ignore[no-any-return]
+    return index.derived(("python-deploy-call", c.text, c.path, c.cwd), lambda: _python_deploy(index, c))  # type: ignore[no-any-return]
 
 
-def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
+def _python_deploy(index: FileIndex, c: Cmd) -> tuple[str, str, int | None] | None:
     e = python_target(index, c)
     tree = index.python(e.path) if e and e.suffix == ".py" else None
     if tree is None or e is None:
         return None
     if _uploads_space(tree):
-        return "hf-spaces"
+        return "hf-spaces", e.path, None
     sdk = sdk_of(tree)
     if sdk is None:
         return None
+    hits: list[tuple[int, str]] = []
     for node in walk(tree):
         if isinstance(node, ast.Call):
             name = dotted(node.func)
             tail = name.rsplit(".", 1)[-1]
             if tail in DEPLOY_API and (tail != "update_config" or "serving_endpoints" in name):
-                return DEPLOY_API[tail]
-            if tail == "deploy" and sdk in ("sagemaker", "cloud-endpoint", "databricks"):
-                return sdk
-            if tail == "begin_create_or_update" and re.search(r"online_(deployments|endpoints)", name):
-                return "cloud-endpoint"
+                hits.append((node.lineno, DEPLOY_API[tail]))
+            elif tail == "deploy" and sdk in ("sagemaker", "cloud-endpoint", "databricks"):
+                hits.append((node.lineno, sdk))
+            elif tail == "begin_create_or_update" and re.search(r"online_(deployments|endpoints)", name):
+                hits.append((node.lineno, "cloud-endpoint"))
+    if hits:
+        # the target of the first call ``walk`` meets (as before), cited at the first deploying call of the file
+        return hits[0][1], e.path, min(ln for ln, _ in hits)
     if re.search(r"deploy|promot|release|serve", e.vpath, re.I) and set(call_names(tree)) & set(PROMOTE_API):
         # moving a stage or alias deploys only what a service loads by it (labelling conventions M2): a promotion that
         # no endpoint, app or service picks up (the only loader a command-line batch job) ships nothing
-        return "registry-promotion" if served.serves_stage(index, promoted_stages(tree)) else None
+        if not served.serves_stage(index, promoted_stages(tree)):
+            return None
+        at = min((n.lineno for n in walk(tree) if isinstance(n, ast.Call) and dotted(n.func).rsplit(".", 1)[-1] in PROMOTE_API),
+                 default=None)
+        return "registry-promotion", e.path, at
     return None
 
 
