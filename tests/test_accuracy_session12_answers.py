@@ -210,7 +210,9 @@ def test_a_promotion_only_a_batch_cli_loads_deploys_nothing(tmp_path: Path) -> N
 def test_a_promotion_the_service_loads_through_its_predictor_is_a_deploy(tmp_path: Path) -> None:
     q = _m2(tmp_path, {"src/predictor.py": _PREDICTOR, "src/app.py": _APP})
     assert q["answer"] == "yes"
-    assert q["evidence"][0]["path"] == ".github/workflows/train.yml"  # type: ignore[index]
+    lead = q["evidence"][0]  # type: ignore[index]
+    assert lead["path"] == "src/deploy_model.py" and "set_registered_model_alias" in lead["snippet"]  # the promotion itself,
+    assert any(".github/workflows/train.yml" in c for c in lead["chain"])  # with the CI step that runs it
 
 
 def test_a_promotion_to_the_alias_a_service_loads_is_a_deploy(tmp_path: Path) -> None:
