@@ -18,17 +18,6 @@ from mlscan.facts.ci_vocab import test_runner
 from mlscan.facts.commands import collected_tests
 from mlscan.facts.commands import job_commands as _job_commands
 from mlscan.facts.flag_gates import flag_gates
-from mlscan.facts.gates import (
-    azureml_gate_bypassed,
-    ci_runs_blocking,
-    code_gates,
-    exits_before,
-    metric_assertion,
-    metric_predicates,
-    promotes,
-    search_gates,
-    shell_gate,
-)
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, functions, reach_strength, words
 from mlscan.facts.placeholders import split_substitute
 from mlscan.facts.pyast import walk
@@ -110,7 +99,11 @@ def _predicates_fact(index: FileIndex, path: str) -> list[str] | None:
     if _compares_nothing(index, path):
         return []
     tree = index.python(path)
-    return None if tree is None else sorted(metric_predicates(tree))
+    if tree is None:
+        return None
+    from mlscan.facts.gates import metric_predicates  # (mlscan.facts.gates is imported where a file can hold a gate)
+
+    return sorted(metric_predicates(tree))
 
 
 PREDICATES = register_fact("gates.metric_predicates", _predicates_fact)
@@ -141,6 +134,8 @@ def _gateless_fact(index: FileIndex, path: str) -> list[bool] | None:
     tree = index.python(path)
     if tree is None:
         return None
+    from mlscan.facts.gates import code_gates, search_gates
+
     index.fact(path, PREDICATES)  # the visit asks them too: derived while the tree is at hand
     code = code_gates(tree.body, (), thresholds=index.may_mention(path, (b"validation_thresholds",)))
     search = search_gates(tree) if index.may_mention(path, (b"search_runs",)) else iter(())
@@ -232,6 +227,8 @@ class MetricGate(Detector):
             tree = None  # no gate, whatever the file's reach (below): nothing to report
         if tree is None:
             return
+        from mlscan.facts.gates import azureml_gate_bypassed, ci_runs_blocking, code_gates, exits_before, promotes, search_gates
+
         yield from self._zenml_gates(index, e, tree, predicates)
         gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",)),
                                 predicates=predicates))
@@ -283,6 +280,8 @@ class MetricGate(Detector):
                              extra=(self.evidence(index, f.workflow, f.condition_line, strength=Strength.STRONG),),
                              attrs={"tool": "ci", "blocking": True, "kind": "output_flag", "job": f.job})
         for job in ci_model(index).active_jobs():
+            from mlscan.facts.gates import shell_gate
+
             for step in job.steps:
                 if step.active and shell_gate(step.command):
                     yield self.found("gate.metric", index, step.path, step.line, strength=Strength.STRONG,
@@ -328,7 +327,11 @@ def _assertion_fact(index: FileIndex, path: str) -> int:
     if _compares_nothing(index, path, _COMPARING_ASSERTS):
         return 0
     tree = index.python(path)
-    hit = metric_assertion(tree) if tree is not None else None
+    if tree is None:
+        return 0
+    from mlscan.facts.gates import metric_assertion
+
+    hit = metric_assertion(tree)
     return hit.lineno if hit is not None else 0
 
 
