@@ -99,7 +99,10 @@ class DataLineage(Detector):
                 if linked:  # the model call the version is linked to: what D2 asks beyond D1's logged version
                     ln, model_snip = ops.locate(index, e, _nearest(linked, at))
                     if ln != at:
-                        more = (replace(self.evidence(index, e.path, ln, snippet=model_snip, strength=strength), fact=MODEL_LINK),)
+                        # it leads D2 (fact model_link) only beside the logged data, which its context then shows; a model
+                        # call further away follows the data line, which alone shows the version on the run
+                        item = self.evidence(index, e.path, ln, snippet=model_snip, strength=strength)
+                        more = (replace(item, fact=MODEL_LINK) if _beside(ln, at) else item,)
             # a data version logged through a tracker that a default install never gets is opt-in
             gated = tracking.install_gated(index, tool)
             # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
@@ -159,6 +162,14 @@ def _registers_model(c: ops.PyCall) -> bool:
 
 
 MODEL_LINK = "model_link"  # Evidence.fact of the item citing the model call a logged data version is linked to (D2)
+
+
+BESIDE = 3  # lines around a cited line that a report shows with it (``evidence_audit.py --context``)
+
+
+def _beside(ln: int | None, at: int | None) -> bool:
+    """The model call at ``ln`` is shown with the data version cited at ``at`` (within the lines around it)."""
+    return ln is not None and at is not None and abs(ln - at) <= BESIDE
 
 
 def _nearest(lines: list[int], at: int | None) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.orchestration import call_tail, dotted, kwarg, metric_compare, prepared_splits, words
+from mlscan.facts.orchestration import at_argument, call_tail, dotted, kwarg, metric_compare, prepared_splits, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -138,8 +138,8 @@ class StepFunctionsSdk(Detector):
         tracked = next((nodes[v] for _ln, v in jobs if steps[v] in ("TrainingStep", "TuningStep")
                         and _given(kwarg(nodes[v], "experiment_config"))), None)
         if tracked is not None:
-            at, snip = ops.locate(index, e, tracked.lineno)
-            yield self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength,
+            # cited from the step through its ``experiment_config=`` (what makes the job a tracked run), not at its opener
+            yield self.found("tracking.run", index, e.path, **at_argument(index, e, tracked, kwarg(tracked, "experiment_config") or tracked), strength=strength,
                              attrs={"tool": "sagemaker-experiments", "tools": "sagemaker-experiments", "params": True, "metrics": True,
                                     "in_training": True, "optional": False, "tuning_only": False, "pipeline_native": True})
         for _ln, v in jobs:

@@ -11,7 +11,6 @@ from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.dvc_stages import dvc_file
-from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding
 
@@ -351,6 +350,8 @@ def _make(index: FileIndex, path: str, cwd: str, w: list[str]) -> _Subs:
     e = resolve(index, mf, path, cwd) or resolve(index, "makefile", path, cwd)
     if e is None:
         return []
+    from mlscan.facts.taskrunners import makefile_recipes  # imported where a Makefile is read
+
     recipes = makefile_recipes(index.text(e.path) or "")
     out: _Subs = []
     done: set[str] = set()
@@ -382,7 +383,11 @@ def defined_target(index: FileIndex, cmd: Cmd) -> str:
     if h in MAKE_HEADS:
         t = next((x for x in w[1:] if not x.startswith("-") and "=" not in x), "")
         e = resolve(index, "Makefile", cmd.path, cmd.cwd)
-        return f"make {t}" if t and e and t in makefile_recipes(index.text(e.path) or "") else ""
+        if not (t and e):
+            return ""
+        from mlscan.facts.taskrunners import makefile_recipes
+
+        return f"make {t}" if t in makefile_recipes(index.text(e.path) or "") else ""
     if h in ("mise", "just", "task", "npm", "yarn", "pnpm", "poe", "tox", "nox"):
         rest = [x for x in w[1:] if not x.startswith("-") and x not in ("run", "r", "run-script")]
         return f"{h} {rest[0]}" if rest else h

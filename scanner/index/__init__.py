@@ -55,6 +55,7 @@ def _renamed(vpath: str, renamed: dict[str, str]) -> str:
 
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
+HEAD_BYTES = 1 << 16  # 64 KiB: the head of a file read for its evidence (``head_lines``) when it is too large to parse
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
 # Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
 # each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
@@ -123,6 +124,16 @@ def register_fact(name: str, build: Any, eager: Any = None, kind: str = "python"
     if eager is not None:
         (EAGER_YAML_FACTS if kind == "yaml" else EAGER_FACTS)[name] = eager
     return name
+
+
+def _notebook_kept(index: FileIndex, path: str) -> bool | list[int]:
+    """The code cells a notebook's parse kept (``NotebookCode.kept``): True for every one as written, False when the
+    notebook does not parse."""
+    nb = index.notebook(path)
+    return False if nb is None else True if nb.kept is None else list(nb.kept)
+
+
+NOTEBOOK_KEPT = register_fact("notebook.kept", _notebook_kept, eager=lambda index, path: path.endswith(".ipynb"))
 
 
 def _fact_level(name: str, path: str) -> str:
@@ -1132,6 +1143,27 @@ class FileIndex:
             self._touch(path, "raw")
         return data
 
+    def head_lines(self, path: str, limit: int = HEAD_BYTES) -> list[str]:
+        """The complete lines of a file's first ``limit`` bytes, whatever its size (a lock file too large to parse still
+        shows a pinned package as its evidence); [] when unreadable, binary or a link. Never follows links, never cached."""
+        if self._rec is not None:
+            self._touch(path, "raw")
+        if not self._safe(path):
+            return []
+        try:
+            fd = os.open(self._root_slash + path, os.O_RDONLY | _NOFOLLOW)
+            try:
+                data = os.read(fd, limit)
+            finally:
+                os.close(fd)
+        except OSError:
+            return []
+        if b"\0" in data[:8192]:
+            return []
+        if len(data) >= limit:
+            data = data[: data.rfind(b"\n") + 1]  # the last line may be cut
+        return data.decode("utf-8", "replace").splitlines()
+
     def text(self, path: str, keep: bool = True) -> str | None:
         """The file as text (None: unreadable, binary, too large); ``keep=False`` leaves it out of the cache
         (a notebook's JSON, megabytes of outputs, is wanted once: for its code cells)."""
@@ -1510,6 +1542,26 @@ class FileIndex:
 
     def notebook(self, path: str) -> formats.NotebookCode | None:
         return self._parse(path, "notebook", lambda t: formats.notebook_code(t, path))
+
+    def notebook_source(self, path: str) -> tuple[str, tuple[int, ...]] | None:
+        """A notebook's code as ``notebook`` gives it (source, cell_of_line) when its syntax tree is not wanted: from the
+        parse at hand, else rebuilt from its JSON and the cells its parse kept (the file fact NOTEBOOK_KEPT, derived as
+        the notebook was parsed), so that no notebook is parsed again for its text (the evidence pass, the name search)."""
+        key = (path, "notebook")
+        nb = self._trees_kept.get(key, _MISSING)
+        if nb is _MISSING:
+            nb = self._parsed.get(key)
+        if nb is not _MISSING and nb is not None:
+            return nb.source, nb.cell_of_line
+        kept = self.fact(path, NOTEBOOK_KEPT)
+        text = self.text(path, keep=False) if kept is not False else None
+        if text is None:
+            return None
+        try:
+            return formats.kept_code(text, None if kept is True else kept)
+        except ValueError:  # not as it was when the fact was derived (a fact kept by the facts cache): parse it
+            nb = self.notebook(path)
+            return (nb.source, nb.cell_of_line) if nb is not None else None
 
     def dockerfile(self, path: str) -> list[formats.DockerInstruction]:
         return self._parse(path, "dockerfile", formats.parse_dockerfile) or []
