@@ -634,7 +634,7 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
     if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
     if any(pattern.search(lines[k - 1][:SEARCH_CHARS]) and lines[k - 1].strip() in e.snippet
-           for k in range(e.line + 1, min(e.end_line or e.line, e.line + 2, len(lines)) + 1)):
+           for k in range(e.line + 1, min(e.end_line or e.line, e.line + LOOKAHEAD, len(lines)) + 1)):
         return None  # the item already shows the deciding line below its first (``for k, v in m.items():`` / ``log_metric(k, v)``)
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")

@@ -577,3 +577,47 @@ def test_a_training_task_waiting_for_nothing_is_cited_at_the_data_it_reads(tmp_p
     qs = _scan(tmp_path, {"databricks.yml": _BUNDLE, "resources/model-workflow-resource.yml": job})
     assert qs["D3"]["answer"] == "yes"
     assert "training_data_path" in qs["D3"]["evidence"][0]["snippet"]
+
+
+def _metaflow_flow(keep: str) -> str:
+    return f"""\
+        from datasets import load_dataset
+        from metaflow import FlowSpec, step
+        from sklearn.linear_model import LogisticRegression
+
+
+        class TrainFlow(FlowSpec):
+            @step
+            def start(self):
+                print("loading")
+                {keep}
+                self.next(self.train)
+
+            @step
+            def train(self):
+                self.model = LogisticRegression().fit(self.data["x"], self.data["y"])
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+
+
+        if __name__ == "__main__":
+            TrainFlow()
+        """
+
+
+def test_d1_cites_a_metaflow_step_keeping_its_data_as_the_runs_artifact(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"flows/train_flow.py": _metaflow_flow('self.data = load_dataset("imdb")'),
+                          "README.md": "# x\n\nRun `python flows/train_flow.py run`.\n"})
+    lead = qs["D1"]["evidence"][0] if qs["D1"]["evidence"] else None
+    assert lead is not None and lead["path"] == "flows/train_flow.py"
+    assert lead["snippet"].strip().startswith('self.data = load_dataset("imdb")') and lead["line"] == 10
+    assert lead["context"] == "in @step start(), kept with the run as self.data"
+
+
+def test_a_metaflow_read_not_kept_on_self_is_no_run_artifact(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"flows/train_flow.py": _metaflow_flow('data = load_dataset("imdb")'),
+                          "README.md": "# x\n\nRun `python flows/train_flow.py run`.\n"})
+    assert all(e["path"] != "flows/train_flow.py" or "load_dataset" not in e["snippet"] for e in qs["D1"]["evidence"])
