@@ -621,3 +621,62 @@ def test_a_metaflow_read_not_kept_on_self_is_no_run_artifact(tmp_path: Path) -> 
     qs = _scan(tmp_path, {"flows/train_flow.py": _metaflow_flow('data = load_dataset("imdb")'),
                           "README.md": "# x\n\nRun `python flows/train_flow.py run`.\n"})
     assert all(e["path"] != "flows/train_flow.py" or "load_dataset" not in e["snippet"] for e in qs["D1"]["evidence"])
+
+
+def _alarm(actions: str) -> str:
+    return f"""\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  ModelErrorAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: churn-endpoint-model-errors
+      Namespace: AWS/SageMaker
+      MetricName: Invocation5XXErrors
+      Dimensions:
+        - Name: EndpointName
+          Value: churn-endpoint
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold{actions}
+"""
+
+
+_ALARM_RULE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  AlarmStateRule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern:
+        source:
+          - aws.cloudwatch
+        detail-type:
+          - CloudWatch Alarm State Change
+      Targets:
+        - Arn: !Ref AlertTopic
+          Id: alert-topic
+  AlertTopic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription:
+        - Endpoint: ml-oncall@acme.io
+          Protocol: email
+"""
+
+
+def test_o3_leads_with_the_rule_that_routes_an_alarm_without_actions(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"monitoring/alarms.yml": _alarm(""), "monitoring/alarm-rule.yml": _ALARM_RULE})
+    assert qs["O3"]["answer"] == "yes"
+    lead = qs["O3"]["evidence"][0]
+    assert lead["path"] == "monitoring/alarm-rule.yml" and "CloudWatch Alarm State Change" in lead["snippet"]
+    assert any(e["path"] == "monitoring/alarms.yml" for e in qs["O3"]["evidence"][1:])
+
+
+def test_an_alarm_with_its_own_actions_leads_itself(tmp_path: Path) -> None:
+    actions = "\n      AlarmActions:\n        - !Ref AlertTopicArn"
+    qs = _scan(tmp_path, {"monitoring/alarms.yml": _alarm(actions), "monitoring/alarm-rule.yml": _ALARM_RULE})
+    assert qs["O3"]["answer"] == "yes"
+    assert _lead(qs["O3"])[0] == "monitoring/alarms.yml"
