@@ -680,3 +680,16 @@ def test_an_alarm_with_its_own_actions_leads_itself(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"monitoring/alarms.yml": _alarm(actions), "monitoring/alarm-rule.yml": _ALARM_RULE})
     assert qs["O3"]["answer"] == "yes"
     assert _lead(qs["O3"])[0] == "monitoring/alarms.yml"
+
+
+def test_the_evidence_check_names_an_empty_snippet_and_a_line_inside_a_continued_statement() -> None:
+    from mlscan.evidence import leading_problem
+
+    assert leading_problem({"path": "uv.lock", "line": 1, "snippet": ""}) == "a line cited with an empty snippet"
+    assert leading_problem({"path": "uv.lock", "line": None, "snippet": ""}) == ""  # a file cited as a whole
+    script = ["set -e", "aws s3 cp \\", "  model.tar.gz \\", "  s3://bucket/models/"]
+    assert leading_problem({"path": "upload.sh", "line": 4, "snippet": "s3://bucket/models/"}, script) == \
+        "line 4 continues the statement of line 2"
+    assert leading_problem({"path": "upload.sh", "line": 2, "snippet": "aws s3 cp \\\n  model.tar.gz \\"}, script) == ""
+    assert leading_problem({"path": "pipeline.yml", "line": 5, "snippet": 'Category: Deploy\nOwner: AWS\nVersion: "1"'}).startswith("bare line")
+    assert leading_problem({"path": "pipeline.yml", "line": 5, "snippet": "Category: Approval\nOwner: AWS"}) == ""
