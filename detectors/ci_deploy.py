@@ -25,7 +25,7 @@ from mlscan.facts.ci_vocab import (
     image_push_uses,
     placeholder_deploy,
     publishes_package,
-    python_deploy,
+    python_deploy_call,
     runs_service,
     serving_infra,
     smoke_run,
@@ -34,7 +34,7 @@ from mlscan.facts.ci_vocab import (
     workflow_stack,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
-from mlscan.facts.git_remote import push_remote
+from mlscan.facts.databricks_bundles import bundles_declare_nothing
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -46,6 +46,7 @@ PROD_ENV = lazy_re(r"prod|production|staging|stage|live|release|preprod|uat", re
 COMMENTED_STEP = lazy_re(r"^\s*(?:-\s*)?(?:(?:run|script|command|sh|cmd|inlineScript)\s*:?\s*[|>]?\s*)?['\"]?([a-z][\w.-]*\s.*?)['\"]?\s*$")
 MANUAL_ONLY = frozenset({"manual", "workflow_dispatch", "repository_dispatch"})
 ROLLBACK = lazy_re(r"roll[\s_-]?back|revert[\s_-]?deploy", re.I)
+BUNDLE_DEPLOY = lazy_re(r"\bbundle\s+deploy\b")
 # what a GitOps application (its name, source path or chart) deploys: a model or serving service, or a platform tool
 # the models run on (the tracking server, the workflow engine, monitoring, storage, the cluster's plumbing)
 # "serve"/"serving", not "server": a tracking or metadata server (``mlflow-server``, ``zenml-server``) serves no model
@@ -292,6 +293,8 @@ class CiDeploy(Detector):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):
                     continue  # ``kubectl apply -f k8s/namespace.yaml``: the cluster is prepared, no workload deployed
+                if target == "databricks" and BUNDLE_DEPLOY.search(text) and bundles_declare_nothing(index):
+                    continue  # ``bundle deploy`` of a bundle that declares no job, model or endpoint: nothing is deployed
                 if target and _tool_image(index, cmds, text):
                     continue  # it deploys the tracking server's image, not a model or its serving service
                 if throwaway and target in ("k8s", "helm"):
@@ -300,9 +303,14 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(c.text)):
                     target = None
-                target = target or python_deploy(index, c)
-                if not target and (url := push_remote(cmds, c, env)):
-                    target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
+                called = None  # (file, line) of the SDK call that deploys, in the Python program the command runs
+                if not target and (py := python_deploy_call(index, c)):
+                    target, called = py[0], ((py[1], py[2]) if py[2] is not None else None)
+                if not target:
+                    from mlscan.facts.git_remote import push_remote  # imported where a step is left to it
+
+                    if url := push_remote(cmds, c, env):
+                        target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run
@@ -310,6 +318,12 @@ class CiDeploy(Detector):
                     deploys[key] = (target, ran, ((c.path, c.line),) if c.path != key[0] else ())
                     if c.path != key[0]:
                         chains[key] = reached_by(c)
+                    if called:
+                        # the program's deploying call leads (``model.deploy(endpoint=...)``), reached by the command
+                        # that runs it: what a reviewer needs to see that a model is deployed, not only ``python deploy.py``
+                        deploys[key] = (target, ran, (called, *deploys[key][2]))
+                        chains[key] = (f"run by {c.path}:{c.line}", *reached_by(c)) if c.path != key[0] else (
+                            f"called from CI step {key[0]}:{key[1]}",)
                 registry = image_push_command(c.text, job)
                 if registry and c.active:
                     images.setdefault(key, registry)

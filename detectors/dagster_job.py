@@ -40,6 +40,12 @@ def _running(call: ast.AST) -> bool:
     return isinstance(call, ast.Call) and tail(dotted(kwarg(call, "default_status"))) == "RUNNING"
 
 
+def _off(call: ast.AST) -> dict[str, bool]:
+    """The caveat attribute of a schedule or sensor left at Dagster's default (no ``default_status``: it starts STOPPED
+    until someone turns it on), not one switched off on purpose (``default_status=DefaultScheduleStatus.STOPPED``)."""
+    return {"stopped_by_default": True} if isinstance(call, ast.Call) and kwarg(call, "default_status") is None else {}
+
+
 def _span(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
     """(first decorator line, last signature line) of a function: the decorator names the asset, the signature its
     upstream assets; its ``def`` line alone reads as a bare opener."""
@@ -144,16 +150,16 @@ class DagsterJob(Detector):
                     target = kwarg(n, "job", "target", "job_name", "asset_selection") or (n.args[0] if n.args else None)
                     cron = literal(kwarg(n, "cron_schedule"), "partitioned")
                     if training(target):
-                        yield self._sched(index, path, n.lineno, str(cron), _running(n), stub(target))
+                        yield self._sched(index, path, n.lineno, str(cron), _running(n), stub(target), _off(n))
                 elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     d = decorator(n, "schedule")
                     target = kwarg(d, "job", "target", "job_name", "pipeline_name") if isinstance(d, ast.Call) else None
                     if isinstance(d, ast.Call) and training(target):
-                        yield self._sched(index, path, d.lineno, str(literal(kwarg(d, "cron_schedule"), "")), _running(d), stub(target))
+                        yield self._sched(index, path, d.lineno, str(literal(kwarg(d, "cron_schedule"), "")), _running(d), stub(target), _off(d))
                     d = decorator(n, *_SENSOR)
                     if isinstance(d, ast.Call) and training(kwarg(d, "job", "jobs", "target", "asset_selection", "job_name")):
                         yield self.found("retrain.trigger", index, path, d.lineno, strength=Strength.STRONG if _running(d) else Strength.WEAK,
-                                         attrs={"tool": "dagster", "kind": "sensor", "active": _running(d)})
+                                         attrs={"tool": "dagster", "kind": "sensor", "active": _running(d), **_off(d)})
                     d = decorator(n, "asset_check")
                     if d is not None and metric_compare(n) is not None:
                         blocking = isinstance(d, ast.Call) and literal(kwarg(d, "blocking"), False) is True
@@ -167,6 +173,8 @@ class DagsterJob(Detector):
                             yield self.found("pipeline.dag", index, path, n.lineno, attrs={"tool": "dagster", "steps": steps, "kind": "ops",
                                                                                         **({"stub": True} if ran and ran <= stub_ops else {})})
 
-    def _sched(self, index: FileIndex, path: str, line: int, cron: str, active: bool, stub: bool = False) -> Finding:
+    def _sched(self, index: FileIndex, path: str, line: int, cron: str, active: bool, stub: bool = False,
+               off: dict[str, bool] | None = None) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
-                          attrs={"tool": "dagster", "cron": cron, "active": active, "trigger": "cron", **({"stub": True} if stub else {})})
+                          attrs={"tool": "dagster", "cron": cron, "active": active, "trigger": "cron", **({"stub": True} if stub else {}),
+                                 **(off or {})})

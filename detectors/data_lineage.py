@@ -1,4 +1,4 @@
-"""Data versions pinned or logged by code: MLflow log_input, W&B dataset artifacts, pinned HF dataset
+"""Data versions pinned or logged by code: MLflow log_input and autolog(log_datasets=True), W&B dataset artifacts, pinned HF dataset
 revisions, DVC API revisions, lakeFS refs, Delta time travel, S3 VersionId, Azure ML data assets with
 versions (and models registered with their datasets), ClearML datasets, dataset hashes logged to a
 tracker, the training data files themselves logged as run artifacts (``mlflow.log_artifact("data/train.csv")``: the
@@ -39,7 +39,7 @@ _GCPC_DATASET_OPS = frozenset({"TabularDatasetCreateOp", "ImageDatasetCreateOp",
 _AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
 # the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
-NEEDLES = (b"mlflow.log_input", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
+NEEDLES = (b"mlflow.log_input", b"mlflow.log_datasets", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
            b"wandb.use_artifact", b"datasets.load_dataset", b"dvc.api", b"dvc.fs", b"lakefs", b"clearml.Dataset", b"clearml.datasets",
            b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF",
            *(op.encode() for op in sorted(_GCPC_DATASET_OPS)))
@@ -99,7 +99,10 @@ class DataLineage(Detector):
                 if linked:  # the model call the version is linked to: what D2 asks beyond D1's logged version
                     ln, model_snip = ops.locate(index, e, _nearest(linked, at))
                     if ln != at:
-                        more = (replace(self.evidence(index, e.path, ln, snippet=model_snip, strength=strength), fact=MODEL_LINK),)
+                        # it leads D2 (fact model_link) only beside the logged data, which its context then shows; a model
+                        # call further away follows the data line, which alone shows the version on the run
+                        item = self.evidence(index, e.path, ln, snippet=model_snip, strength=strength)
+                        more = (replace(item, fact=MODEL_LINK) if _beside(ln, at) else item,)
             # a data version logged through a tracker that a default install never gets is opt-in
             gated = tracking.install_gated(index, tool)
             # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
@@ -145,6 +148,10 @@ def _linked(index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> list[int
     lines = {c.line for c in calls if c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) and (
         c.attr != "register" or _registers_model(c))}
     lines |= {t.line for t in tracking.tracker_calls(index, e) if t.role == "run" and t.text.endswith("log_model")}
+    # MLflow autologging logs the fitted model into the run (``log_models`` defaults to on): the run's model
+    # (``runs:/<run_id>/model``, what a registration takes) carries the run's logged dataset
+    lines |= {c.line for c in calls if c.attr == "autolog" and c.qual.startswith("mlflow.")
+              and ops.literal(ops.kwarg(c.node, "log_models")) is not False}
     return sorted(lines)
 
 
@@ -155,6 +162,14 @@ def _registers_model(c: ops.PyCall) -> bool:
 
 
 MODEL_LINK = "model_link"  # Evidence.fact of the item citing the model call a logged data version is linked to (D2)
+
+
+BESIDE = 3  # lines around a cited line that a report shows with it (``evidence_audit.py --context``)
+
+
+def _beside(ln: int | None, at: int | None) -> bool:
+    """The model call at ``ln`` is shown with the data version cited at ``at`` (within the lines around it)."""
+    return ln is not None and at is not None and abs(ln - at) <= BESIDE
 
 
 def _nearest(lines: list[int], at: int | None) -> int:
@@ -293,6 +308,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
         kw = {k.arg: k.value for k in c.node.keywords if k.arg}
         if q.startswith("mlflow.") and a == "log_input":
             yield V, c.line, "mlflow", {"pinned": True}
+        elif q.startswith("mlflow.") and a == "autolog" and ops.literal(kw.get("log_datasets")) is True:
+            # autologging told to log the training datasets: each run records the dataset's digest and source as its input
+            yield V, c.line, "mlflow", {"pinned": True, "how": "autolog"}
         elif q.startswith("mlflow.data.load_delta") and "version" in kw:
             yield V, c.line, "delta", {"pinned": True}
         elif a == "option" and c.node.args and ops.literal(c.node.args[0]) in ("versionAsOf", "timestampAsOf", "startingVersion"):

@@ -19,7 +19,7 @@ from mlscan.facts.databricks_bundles import BUNDLE_NAMES, BUNDLE_VAR, bundle_set
 from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, dotted, line_of, trainingish, words, yaml_docs
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import file_imports
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import replace
 
@@ -40,13 +40,13 @@ def _included(index: FileIndex) -> Any:
     return lambda e: any(fnmatch.fnmatchcase(e.vpath, p) for p in pats)
 
 
-def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
+def _dbx_jobs(doc: dict, deployment: bool) -> list[dict]:
     """The multitask jobs of a dbx deployment file (``conf/deployment.yml``/``.json``, ``dbx deploy`` creates them):
     ``environments: <env>: workflows|jobs: [...]``, or the older top-level ``<env>: jobs: [...]`` of a ``deployment.*``
-    file; each job once (its first environment's definition), only jobs with a ``tasks`` list."""
+    file (``deployment``); each job once (its first environment's definition), only jobs with a ``tasks`` list."""
     envs = doc.get("environments")
     if not isinstance(envs, dict):
-        envs = doc if e.name.split(".", 1)[0] == "deployment" else {}
+        envs = doc if deployment else {}
     out: dict[str, dict] = {}
     for env in envs.values():
         for key in ("workflows", "jobs"):
@@ -55,6 +55,28 @@ def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
                 if isinstance(j, dict) and isinstance(j.get("tasks"), list) and isinstance(j.get("name"), str):
                     out.setdefault(j["name"], j)
     return list(out.values())
+
+
+JOB_WORDS = (b"jobs", b"schedule", b"job_clusters", b"trigger", b"workflows")
+
+
+def _holds_jobs(index: FileIndex, path: str) -> bool:
+    """Does a YAML file hold a document ``detect`` reads jobs from (``resources.jobs``, a dbx deployment's jobs, a
+    ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``)? A fact of the file, derived as it is first loaded: a
+    compiled pipeline or an Argo/Tekton DAG names the words too and was loaded again to find none (any file name counts as
+    a ``deployment.*`` file here; ``detect`` tells)."""
+    for doc in index.yaml(path):
+        if not isinstance(doc, dict):
+            continue
+        res = doc.get("resources")
+        if isinstance(res, dict) and isinstance(res.get("jobs"), dict) or _dbx_jobs(doc, True) or (
+                isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc)):
+            return True
+    return False
+
+
+HOLDS_JOBS = register_fact("databricks.jobs.holds", _holds_jobs, kind="yaml",
+                           eager=lambda index, path: index.contains(path, (b"tasks",)) and index.contains(path, JOB_WORDS))
 
 
 class _Lined(dict):
@@ -269,12 +291,13 @@ class DatabricksJobs(Detector):
         dbx_files: set[str] = set()  # dbx deployment files: ``dbx deploy`` creates their jobs, whatever a bundle includes
         # a job is ``resources.jobs`` or a ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``: a file naming
         # none of those keys (an Argo or Tekton DAG's ``tasks``, a compiled pipeline) holds none
-        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger", b"workflows")):
+        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=JOB_WORDS,
+                                keep=lambda e: e.suffix == ".json" or index.fact(e.path, HOLDS_JOBS)):
             res = doc.get("resources") if isinstance(doc, dict) else None
             found = res.get("jobs") if isinstance(res, dict) else None
             if isinstance(found, dict):
                 jobs += [(e, str(k), v, found) for k, v in found.items() if isinstance(v, dict)]
-            elif isinstance(doc, dict) and (dbx := _dbx_jobs(e, doc)):
+            elif isinstance(doc, dict) and (dbx := _dbx_jobs(doc, e.name.split(".", 1)[0] == "deployment")):
                 jobs += [(e, str(j.get("name", "")), j, None) for j in dbx]
                 dbx_files.add(e.path)
             elif isinstance(doc, dict) and isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc):

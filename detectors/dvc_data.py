@@ -33,13 +33,27 @@ _RUN_OUTPUT_WORDS = frozenset({"profiling", "profile", "profiles", "profiler", "
 _MONITORING_WORDS = frozenset({"drift", "monitoring", "feedback", "inference", "predictions", "production", "serving"})
 
 
-def _tracks(path_words: list[set[str]]) -> str:
+# configuration a .dvc file may version (a model or training config): settings, not data a model learns from; a JSON
+# file is a configuration only by its name (``config.json``), JSON data sets are common
+_CONFIG_EXT = (".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf")
+_CONFIG_WORDS = frozenset({"config", "configs", "configuration", "settings", "params", "hparams", "hyperparameters"})
+
+
+def _config_file(path: str) -> bool:
+    p = path.lower()
+    return p.endswith(_CONFIG_EXT) or p.endswith(".json") and bool(words(p.rsplit("/", 1)[-1]) & _CONFIG_WORDS)
+
+
+def _tracks(path_words: list[set[str]], paths: list[str] | None = None) -> str:
     """What a .dvc file versions when it is not training data: ``run-outputs`` (profiler traces, logs, reports a run
-    wrote) or ``monitoring-data`` (drift samples, feedback, inference inputs); '' otherwise."""
+    wrote), ``monitoring-data`` (drift samples, feedback, inference inputs) or ``config`` (every tracked path a
+    configuration file: ``ludwig_config.yaml``); '' otherwise."""
     if path_words and all(w & _RUN_OUTPUT_WORDS for w in path_words):
         return "run-outputs"
     if path_words and all(w & (_RUN_OUTPUT_WORDS | _MONITORING_WORDS) for w in path_words):
         return "monitoring-data"
+    if paths and all(_config_file(p) for p in paths):
+        return "config"
     return ""
 
 
@@ -144,7 +158,7 @@ class DvcData(Detector):
             attrs: dict[str, object] = {"kind": "dvc-file", "path": paths[0] if paths else "",
                                         "models_only": bool(paths) and all(_model_file(p) for p in paths)}
             folder = e.path.rsplit("/", 1)[0] if "/" in e.path else ""
-            tracks = _tracks([words(f"{folder}/{p}") for p in paths])
+            tracks = _tracks([words(f"{folder}/{p}") for p in paths], list(paths))
             if tracks:
                 attrs["tracks"] = tracks  # versioned, but not the data a model learns from
             if any(_stage_dep(index, o) for o in outs_at):

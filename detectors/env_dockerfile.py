@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import argv, split_commands
+from mlscan.ci import argv, split_commands, started_commands
 from mlscan.detector import Detector
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
@@ -97,7 +97,7 @@ class EnvDockerfile(Detector):
                                     **({"from_file": from_file} if installs else {}),
                                     # the image of a tracking server, monitoring dashboard or database beside the project
                                     **({"auxiliary": aux} if (aux := auxiliary_service(index, e)) else {}),
-                                    **({"tracking_server": True} if _TRACKING_SERVER.search(entry or cmd_line) else {}),
+                                    **({"tracking_server": True} if _starts_tracking_server(entry or cmd_line) else {}),
                                     # an orchestrator's web UI, scheduler or daemon image (no project code in it)
                                     **({"orchestrator": True} if orchestrator_image(index, e) else {}),
                                     # a devcontainer's image: the editor's environment, not the one training or serving runs in
@@ -161,6 +161,12 @@ def _used_cluster_lines(doc: object) -> set[int] | None:
 # an image whose process is an experiment-tracking server (``mlflow server``/``mlflow ui``, ``python -m mlflow server``):
 # it packages a third-party service the project talks to, not the environment the project's code runs in
 _TRACKING_SERVER = lazy_re(r"^\s*(\S*/)?(python3?\s+-m\s+)?mlflow\s+(server|ui)\b")
+
+
+def _starts_tracking_server(command: str) -> bool:
+    """Does the image's start command run an MLflow tracking server, also as one of several commands of a shell-form
+    CMD (``cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0``)?"""
+    return any(_TRACKING_SERVER.search(part) for part in started_commands(command))
 
 
 _FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"

@@ -16,7 +16,6 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
 from mlscan.facts.databricks_bundles import BUNDLE_NAMES, variable_parameters
-from mlscan.facts.image_contents import any_image_ships_model, no_image_ships_model
 from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
@@ -74,9 +73,13 @@ class ModelCodeVersion(Detector):
                     # the image of an orchestrator's code location (its job deploys it to Dagster+ or Astronomer): the
                     # pipeline code that trains the model when it runs, not the model, unless a Dockerfile puts one in
                     attrs["orchestrator_code"] = True
+                    from mlscan.facts.image_contents import any_image_ships_model  # imported where an image is deployed
+
                     attrs["carries_model"] = None if any_image_ships_model(index, tracking.DOCKERFILES) else False
                 elif "image-tag" in how:
                     if not image_model:
+                        from mlscan.facts.image_contents import no_image_ships_model
+
                         # serving fetches its model from a registry, the repository holds no model at all, or no
                         # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
                         # mounted path at start-up)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops, sagemaker_artifacts
+from mlscan.facts import ops
 from mlscan.facts.orchestration import (
     METRIC_WORDS,
     call_tail,
@@ -245,8 +245,11 @@ class PipelineTracking(Detector):
                 # an estimator without output_path keeps its model in the session's default bucket: a store once the
                 # deploy code (or a CI request) reads the model back from there
                 default = more[1:] == ["default-bucket"]
-                if default and not sagemaker_artifacts.model_read_back(index):
-                    continue
+                if default:
+                    from mlscan.facts import sagemaker_artifacts  # imported where an estimator keeps its default bucket
+
+                    if not sagemaker_artifacts.model_read_back(index):
+                        continue
                 at, snip = ops.locate(index, e, line)
                 yield self.found("artifact.store", index, e.path, at, snippet=snip,
                                  strength=Strength.STRONG if where.wired == "automated" else loose,

@@ -453,6 +453,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
+    ("stopped_by_default", True, "stopped by default: a Dagster schedule or sensor runs only once someone turns it on "
+     "(no default_status=RUNNING)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
     ("declared_only", True, "declared, never called", True),
     ("missing_script", True, "missing script: its command runs a file absent from the repository", True),
@@ -464,13 +466,17 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
 )
 
 
+# a caveat that says why more precisely than another (the generic one is then left out)
+_SAYS_WHY = {"active": ("stopped_by_default",)}
+
+
 def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The caveats a finding's attributes name (only those that cap a yes with ``capping``, less the ``accepted``
     attribute names a question's yes condition takes on purpose)."""
     return tuple(
         text.format(value=attrs[key]) if bad is str else text for key, bad, text, caps in CAVEAT_ATTRS
         if key in attrs and (attrs[key] is bad or bad is str and isinstance(attrs[key], str) and attrs[key])
-        and (not capping or (caps and key not in accepted))
+        and (not capping or (caps and key not in accepted)) and not any(attrs.get(k) for k in _SAYS_WHY.get(key, ()))
     )
 
 
@@ -585,8 +591,8 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
     """A notebook's code cells as Python lines, for each the line of the .ipynb JSON that holds it (0 for a blank or a
     magic; found in order, so a line repeated in several cells maps to each of its own places) and its cell."""
     def build() -> tuple[list[str], list[int], tuple[int, ...]]:
-        nb = index.notebook(path)
-        code = nb.source.splitlines() if nb else []
+        nb = index.notebook_source(path)  # no second parse: the tree is not wanted
+        code = nb[0].splitlines() if nb else []
         raw = index.lines(path)
         # the JSON lines joined, each line's offset: a needle (JSON-escaped, so without a line break) found at or after
         # the offset of line ``cursor`` is in the first line from there that holds it, found by one search, not one per line
@@ -601,7 +607,7 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
                 at = bisect_right(starts, found) if found >= 0 else 0
                 cursor = at or cursor
             where.append(at)
-        return code, where, nb.cell_of_line if nb else ()
+        return code, where, nb[1] if nb else ()
 
     return index.file_memo("notebook-lines", path, build)  # type: ignore[no-any-return]
 
@@ -769,6 +775,25 @@ def _pass_through_item(lines: list[str], e: Evidence, j: int) -> Evidence | None
 _KEYWORD_ARG = lazy_re(r"^\w+\s*=(?!=)\s*\S")
 
 
+def _notebook_keyword_item(index: FileIndex, e: Evidence) -> Evidence | None:
+    """``_keyword_item`` for a notebook item citing one line of a code cell (``version="1.0-1",``): the call it is an
+    argument of, read in its cell as Python, becomes its context (``in image_uri = sagemaker.image_uris.retrieve(...)``).
+    None when the item cites a range, a line outside the code cells, or no keyword argument of a call."""
+    if e.context or e.line is None or e.end_line not in (None, e.line):
+        return None
+    code, where, cells = _notebook_lines(index, e.path)
+    if e.line not in where or len(cells) < len(code):
+        return None
+    at = where.index(e.line)
+    lo = hi = at
+    while lo > 0 and cells[lo - 1] == cells[at]:
+        lo -= 1
+    while hi < len(cells) and cells[hi] == cells[at]:
+        hi += 1
+    arg = _keyword_item(code[lo:hi], e, at - lo + 1)
+    return replace(e, context=arg.context) if arg is not None else None
+
+
 def _keyword_item(lines: list[str], e: Evidence, j: int) -> Evidence | None:
     """``e`` citing the keyword argument on line ``j`` of a Python file (``prediction_col="prediction",``) in the context
     of the call it is an argument of, from the statement's call (``w.quality_monitors.create(``) through a nested call it
@@ -864,7 +889,9 @@ def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
 
 
 def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
-    if e.source != "declared" or e.path.endswith(".ipynb"):
+    if e.source == "declared" and e.path.endswith(".ipynb"):
+        return _notebook_keyword_item(index, e) or e
+    if e.source != "declared":
         return e
     lines = index.lines(e.path)
     lock = is_lock_file(e.path)

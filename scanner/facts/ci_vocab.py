@@ -186,7 +186,7 @@ def deploy_command(text: str) -> str | None:
             if s1 == "set" and s2 != "image":
                 continue
             return "k8s"
-        if h in ("helm", "helm3") and s1 in ("upgrade", "install"):
+        if h in ("helm", "helm3", "helmv3") and s1 in ("upgrade", "install"):
             if any(_PLATFORM_CHART.match(x) for x in (s2, s3)):
                 continue  # a published chart of an orchestrator, tracker or monitoring stack: infrastructure, not a model
             return "helm"
@@ -368,7 +368,51 @@ def deploy_uses(step: CiStep) -> str | None:
             if key in low:
                 return target
         return "other"
+    return deploy_inputs(low, with_)
+
+
+# inputs of third-party Helm/Kubernetes deploy actions, by what they mean rather than by who publishes the action: the chart
+# (``chart``, ``chart-dir``, ``chart_path`` ...) and the release it becomes (``release``, ``release-name``, ``name``), as
+# deliverybot/helm, licenseware/helm, romnn/helm-deploy-action and their many forks take them; manifests applied to a
+# cluster (azure/k8s-deploy's ``manifests``); or the helm/kubectl command line an action runs (``exec:``/``command:``,
+# WyriHaximus/github-action-helm3, koslib/helm-eks-action)
+_CHART_INPUT = frozenset({"chart", "chartdir", "chartpath", "chartname", "chartref", "charts"})
+_RELEASE_INPUT = frozenset({"release", "releasename", "name", "helmrelease"})
+_VALUES_INPUT = frozenset({"namespace", "values", "valuefiles", "valuesfiles", "valuesfile", "set", "setstring"})
+_COMMAND_INPUT = frozenset({"exec", "command", "args", "run", "script", "cmd", "commands"})
+# actions that check, render or publish charts and manifests instead of installing them (chart-testing, chart-releaser,
+# k8s-bake, k8s-lint, kubeconform ...)
+_NOT_INSTALLING = lazy_re(r"lint|test|validat|kubeval|kubeconform|conftest|check|scan|bake|render|template|diff|releaser|publish|package|push|docs?\b|setup-|install-")
+_NON_DEPLOY_VERB = lazy_re(r"^\s*(uninstall|delete|remove|removed|destroy|lint|template|package|test|diff|reject|rollback|status|list)\b", re.I)
+
+
+def deploy_inputs(ref: str, with_: dict[str, str]) -> str | None:
+    """The deploy target of a third-party action judged by its inputs (``_CHART_INPUT`` with ``_RELEASE_INPUT`` or values
+    for the release, ``_VALUES_INPUT``: helm;
+    ``manifests``: k8s; a helm/kubectl command line in a ``_COMMAND_INPUT``: what that command deploys). A task or
+    action input naming another verb (``task: remove``, ``action: reject``), ``dry-run: true`` or an action named for
+    checking or publishing (``_NOT_INSTALLING``) deploys nothing; a published platform chart (``_PLATFORM_CHART``) is
+    infrastructure."""
+    keys = {re.sub(r"[-_]", "", k): v for k, v in with_.items()}
+    if _NOT_INSTALLING.search(ref) or truthy_text(keys.get("dryrun", "")):
+        return None
+    for k in _COMMAND_INPUT & keys.keys():
+        for cmd in split_commands(keys[k]):
+            target = deploy_command(cmd.strip())
+            if target in ("helm", "k8s", "gitops"):
+                return target
+    if any(_NON_DEPLOY_VERB.match(keys.get(k, "")) for k in ("task", "action", "command", "mode")):
+        return None
+    chart = next((keys[k] for k in _CHART_INPUT if keys.get(k, "").strip()), None)
+    if chart is not None and (_RELEASE_INPUT | _VALUES_INPUT) & keys.keys() and not _PLATFORM_CHART.match(chart.strip()):
+        return "helm"
+    if keys.get("manifests", "").strip():
+        return "k8s"
     return None
+
+
+def truthy_text(v: str) -> bool:
+    return v.strip().lower() in ("true", "yes", "1", "on")
 
 
 def placeholder_deploy(step: CiStep) -> bool:
@@ -766,35 +810,49 @@ def python_deploy(index: FileIndex, c: Cmd) -> str | None:
     a script asks about each of its lines. A command none of whose words can hold ``py`` runs no Python program
     (``python_target``: a ``.py`` file, ``python``/``py``), told before anything is derived (Azure/azureml-examples: ~62,700
     commands asked)."""
+    return found[0] if (found := python_deploy_call(index, c)) else None
+
+
+def python_deploy_call(index: FileIndex, c: Cmd) -> tuple[str, str, int | None] | None:
+    """What ``python_deploy`` finds, with where: (target, the Python file, the line of the call that deploys: the
+    first deploying call in the file's order; None for a file that deploys by other means, an upload to a Space)."""
     if not word_may_hold(c.text, "py"):
         return None
-    return index.derived(("python-deploy", c.text, c.path, c.cwd), lambda: _python_deploy(index, c))  # type: ignore[no-any-return]
+    return index.derived(("python-deploy-call", c.text, c.path, c.cwd), lambda: _python_deploy(index, c))  # type: ignore[no-any-return]
 
 
-def _python_deploy(index: FileIndex, c: Cmd) -> str | None:
+def _python_deploy(index: FileIndex, c: Cmd) -> tuple[str, str, int | None] | None:
     e = python_target(index, c)
     tree = index.python(e.path) if e and e.suffix == ".py" else None
     if tree is None or e is None:
         return None
     if _uploads_space(tree):
-        return "hf-spaces"
+        return "hf-spaces", e.path, None
     sdk = sdk_of(tree)
     if sdk is None:
         return None
+    hits: list[tuple[int, str]] = []
     for node in walk(tree):
         if isinstance(node, ast.Call):
             name = dotted(node.func)
             tail = name.rsplit(".", 1)[-1]
             if tail in DEPLOY_API and (tail != "update_config" or "serving_endpoints" in name):
-                return DEPLOY_API[tail]
-            if tail == "deploy" and sdk in ("sagemaker", "cloud-endpoint", "databricks"):
-                return sdk
-            if tail == "begin_create_or_update" and re.search(r"online_(deployments|endpoints)", name):
-                return "cloud-endpoint"
+                hits.append((node.lineno, DEPLOY_API[tail]))
+            elif tail == "deploy" and sdk in ("sagemaker", "cloud-endpoint", "databricks"):
+                hits.append((node.lineno, sdk))
+            elif tail == "begin_create_or_update" and re.search(r"online_(deployments|endpoints)", name):
+                hits.append((node.lineno, "cloud-endpoint"))
+    if hits:
+        # the target of the first call ``walk`` meets (as before), cited at the first deploying call of the file
+        return hits[0][1], e.path, min(ln for ln, _ in hits)
     if re.search(r"deploy|promot|release|serve", e.vpath, re.I) and set(call_names(tree)) & set(PROMOTE_API):
         # moving a stage or alias deploys only what a service loads by it (labelling conventions M2): a promotion that
         # no endpoint, app or service picks up (the only loader a command-line batch job) ships nothing
-        return "registry-promotion" if served.serves_stage(index, promoted_stages(tree)) else None
+        if not served.serves_stage(index, promoted_stages(tree)):
+            return None
+        at = min((n.lineno for n in walk(tree) if isinstance(n, ast.Call) and dotted(n.func).rsplit(".", 1)[-1] in PROMOTE_API),
+                 default=None)
+        return "registry-promotion", e.path, at
     return None
 
 

@@ -177,3 +177,27 @@ def _bound(spec: dict, job_vars: dict[str, str]) -> list[tuple[int, str, str]]:
         if opt:
             out.append((line_of(spec, "parameters") or line_of(spec) or 0, var, opt.lstrip("-").replace("-", "_")))
     return out
+
+
+# top-level bundle keys that declare (or pull in) something ``bundle deploy`` creates in the workspace: its own resources,
+# resource files it includes, resources defined in Python, or a target's own resources
+_DECLARING = ("resources", "include", "experimental", "python")
+
+
+def bundles_declare_nothing(index: FileIndex) -> bool:
+    """Does every bundle root of the repository (``databricks.yml``) declare no resource at all (no ``resources``, no
+    ``include`` of resource files, no Python resources, no target's own ``resources``)? ``bundle deploy`` of such a bundle
+    uploads the project's files and creates no job, model or serving endpoint. False when the repository has no bundle."""
+    roots = [e for e in index.select(tuple(f"**/{n}" for n in BUNDLE_NAMES)) if not e.test]
+    if not roots:
+        return False
+    for e in roots:
+        for doc in index.yaml(e.path):
+            if not isinstance(doc, dict):
+                continue
+            if any(doc.get(k) for k in _DECLARING):
+                return False
+            targets = doc.get("targets")
+            if isinstance(targets, dict) and any(isinstance(t, dict) and t.get("resources") for t in targets.values()):
+                return False
+    return True

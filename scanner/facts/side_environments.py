@@ -16,7 +16,7 @@ image of an auxiliary service.
 
 from __future__ import annotations
 
-from ..ci import argv
+from ..ci import argv, started_commands
 from ..index import FileEntry, FileIndex
 from ..lazyre import lazy_re
 from .commands import invoked
@@ -111,7 +111,8 @@ def _command_service(index: FileIndex, cmd: str, path: str, line: int) -> str:
         # a script copied into the image (``COPY entrypoint.sh /entrypoint.sh`` then ``CMD ["/entrypoint.sh"]``) is
         # read from beside the Dockerfile
         texts += [i.text for i in invoked(index, "sh " + words[0].rsplit("/", 1)[-1], path, line)]
-    for text in texts:
+    # each command of a shell-form start line (``cron && tail -f log & mlflow server --host 0.0.0.0``)
+    for text in [part for t in texts for part in (started_commands(t) or [t])]:
         m = _SERVICE_CMD.match(text.strip())
         if m:
             hit = m.group(0).lower().rsplit("/", 1)[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -61,7 +63,7 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
     run_names = {f.evidence[0].path.rsplit("/", 1)[-1] for f in findings if f.evidence and f.evidence[0].chain}
 
     def key(item: tuple[Finding, str | None]) -> tuple[Any, ...]:
-        f, _fact = item
+        f, fact = item
         path = f.evidence[0].path if f.evidence else ""
         pref = _decisive_index(q, f)
         prefer = str(q.decisive[pref].get("prefer") or "") if pref is not None else ""
@@ -78,6 +80,9 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             bool(f.attrs.get("unreached")) or path.endswith(".ipynb"),
             not f.evidence[0].chain and path.rsplit("/", 1)[-1] in run_names if f.evidence else False,
             -f.strength.rank,
+            # of equal strength, one citing the selector's deciding line (an Airflow DAG's ``a >> b`` edge) before one citing
+            # only another line of the same kind of finding (its ``with DAG(`` opener)
+            bool(fact) and not _shows_line(f, fact or ""),
             path.endswith(".ipynb"),
             doc_rank(path),  # a README or runbook before other docs, design notes and decision records last
             path.count("/") if is_prose(path) else 0,  # the project's top-level docs before a sub-module's
@@ -85,6 +90,21 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
         )
 
     return sorted(((f, decisive_fact(q, f)) for f in findings), key=key)
+
+
+_LINE = line_fact("")  # the prefix of a deciding-line fact
+
+
+@functools.lru_cache(maxsize=256)
+def _line_rx(fact: str) -> re.Pattern[str] | None:
+    return re.compile(fact[len(_LINE):]) if fact.startswith(_LINE) else None
+
+
+def _shows_line(f: Finding, fact: str) -> bool:
+    """Does one of ``f``'s items cite the deciding line ``fact`` names: an item tagged with it (a line found in the
+    cited block), or a cited line that matches it itself (which the tagging leaves untagged)?"""
+    rx = _line_rx(fact)
+    return any(e.fact == fact or rx is not None and bool(rx.search((e.snippet or "").split("\n", 1)[0])) for e in f.evidence)
 
 
 def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...], int]:
