@@ -12,7 +12,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.alarms import alarm_state_rules, sns_person_subscription
+from mlscan.facts.alarms import alarm_state_rule, sns_person_subscription
 from mlscan.facts.orchestration import all_strings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -74,10 +74,18 @@ class AlertingRules(Detector):
                 continue
             for doc in _docs(index, e):
                 for tool, line, about, notify in _yaml_rules(doc, receivers):
-                    notify = notify or (tool == "cloudwatch" and alarm_state_rules(index))  # EventBridge rule on alarm state changes
+                    # an alarm with no actions of its own alerts through an EventBridge rule on alarm state changes: the rule
+                    # acts, it leads, the alarm it routes follows
+                    routed = alarm_state_rule(index) if tool == "cloudwatch" and not notify else None
+                    notify = notify or routed is not None
                     attrs: dict[str, Any] = {"tool": tool, "notify": notify, "about": about}
                     if notify and tool in ("prometheus", "grafana") and state == _PLACEHOLDER:
                         attrs["placeholder"] = True  # every receiver sends to a documentation address or an unfilled URL
+                    if routed is not None:
+                        attrs["routed_by"] = f"{routed[0]}:{routed[1]}"
+                        yield self.found("alerting.rule", index, routed[0], routed[1], strength=Strength.STRONG, attrs=attrs,
+                                         extra=(self.evidence(index, e.path, line, strength=Strength.MEDIUM),))
+                        continue
                     yield self.found("alerting.rule", index, e.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
                                      attrs=attrs)
         for e in index.select(("**/*.tf",)):

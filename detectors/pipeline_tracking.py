@@ -271,6 +271,7 @@ class PipelineTracking(Detector):
                     # the step's decorator and its typed outputs (``-> Tuple[pd.DataFrame, pd.Series]``) are what ZenML
                     # versions per run, not the read in its body
                     at, end, snip = _step_head(index.lines(e.path), at)
+
                 attrs: dict[str, object] = {"tool": kind.split("-")[0], "kind": "run-snapshot" if kind == "dagster" else "run-artifact",
                                             "linked_to_model": False, "wired": "entrypoint"}
                 if kind == "zenml-data":
@@ -278,6 +279,10 @@ class PipelineTracking(Detector):
                     if more[1:2] == [True]:
                         attrs["inference_data"] = True  # data to predict on (``load_inference_data``): D1 leads with training data
                 f = self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs, end_line=end)
+                if kind == "metaflow" and more and more[0]:
+                    # the table a step keeps on ``self`` is the run's artifact, versioned in the datastore, whatever the read
+                    # itself pins (``self.data = load_dataset("imdb")``): said beside it
+                    f = replace(f, evidence=(replace(f.evidence[0], context=more[0]), *f.evidence[1:]))
                 # a ZenML step's typed outputs are the versioned artifacts themselves (fact: dataset_output, what D1 prefers
                 # over a line of its body such as ``mlflow.log_param("dataset", "iris")``)
                 yield replace(f, evidence=(replace(f.evidence[0], fact="dataset_output"), *f.evidence[1:])) if kind == "zenml-data" else f
@@ -457,7 +462,12 @@ def _metaflow(tree: ast.Module) -> list[Hit]:
             if hit is not None:
                 break
         if hit is not None:
-            return [["metaflow", hit.lineno]]
+            # (with the step's ``def`` line when the table is kept in a step: the assignment to ``self`` is the run's
+            # artifact, versioned in the datastore, whatever the read itself pins)
+            step = next((fn.name for fn in cls.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                         and fn.lineno < hit.lineno <= (fn.end_lineno or fn.lineno)), None)
+            kept = next((t.attr for t in getattr(hit, "targets", ()) if isinstance(t, ast.Attribute)), None)
+            return [["metaflow", hit.lineno, f"in @step {step}(), kept with the run as self.{kept}" if step and kept else None]]
     return []
 
 

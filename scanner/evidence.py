@@ -640,7 +640,7 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
     if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
     if any(pattern.search(lines[k - 1][:SEARCH_CHARS]) and lines[k - 1].strip() in e.snippet
-           for k in range(e.line + 1, min(e.end_line or e.line, e.line + 2, len(lines)) + 1)):
+           for k in range(e.line + 1, min(e.end_line or e.line, e.line + LOOKAHEAD, len(lines)) + 1)):
         return None  # the item already shows the deciding line below its first (``for k, v in m.items():`` / ``log_metric(k, v)``)
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")
@@ -1073,13 +1073,19 @@ def _section_body(lines: list[str], e: Evidence) -> Evidence:
     return replace(e, line=start, end_line=end, snippet=clean_snippet(textwrap.dedent("\n".join(shown))), context=heading[:80])
 
 
-def leading_problem(ev: Evidence | Mapping[str, Any]) -> str:
+def leading_problem(ev: Evidence | Mapping[str, Any], lines: list[str] | None = None) -> str:
     """Why a leading evidence item does not show the practice on its own ('' when it does): its first
-    snippet line is a bare key, bracket, block opener, step name or comment."""
+    snippet line is a bare key, bracket, block opener, step name, merge key or comment, or it cites a line but shows
+    nothing of it; with the file's ``lines``, also a line in the middle of a statement continued over lines."""
     path = ev.path if isinstance(ev, Evidence) else str(ev.get("path") or "")
     snippet = ev.snippet if isinstance(ev, Evidence) else str(ev.get("snippet") or "")
+    line = ev.line if isinstance(ev, Evidence) else ev.get("line")
+    source = ev.source if isinstance(ev, Evidence) else str(ev.get("source") or "declared")
     if not snippet:
-        return ""
+        # (a file too large or unreadable to show: ``uv.lock:1`` with nothing under it)
+        return "a line cited with an empty snippet" if line and source == "declared" and not str(path).endswith(".ipynb") else ""
+    if lines and isinstance(line, int) and (span := continued_statement(lines, line, path)) is not None and span[0] < line:
+        return f"line {line} continues the statement of line {span[0]}"  # ``s3://bucket/...`` without its ``aws s3 cp \\``
     first = snippet.splitlines()[0]
     if is_prose(path) and heading_only(snippet):
         return f"bare heading {first.strip()[:60]!r}"

@@ -10,7 +10,8 @@ every level fixture), takes every ``yes`` answer of the primary framework, and p
 (``--sample``, reproducible with ``--seed``) of their first evidence items: location, structural
 context, wiring chain, caveats, and the lines around the cited line read from the scanned tree, for a
 person to judge. Before the sample it prints how many leading items are a bare key, bracket, block opener,
-step name or comment line (``mlscan.evidence.leading_problem``), how many lead with a non-product path
+step name, merge key or comment line, a cited line with an empty snippet, or a line inside a statement continued over lines
+(``mlscan.evidence.leading_problem`` with the file's lines), how many lead with a non-product path
 (tests, templates, vendored or demo trees, contributor docs), and how many answers of a stricter question (E2, O2, D2,
 E3, M4, T4) lead with the same item as the question they build on. It always exits 0: it is a review aid.
 """
@@ -101,9 +102,17 @@ def scan_yes(t: Target) -> list[Item]:
         if q["answer"] != "yes" or q.get("attested") or not q["evidence"]:
             continue
         ev = q["evidence"][0]
-        items.append(Item(t.name, root, q["id"], t.labels.get(q["id"], "?"), ev, leading_problem(ev),
+        items.append(Item(t.name, root, q["id"], t.labels.get(q["id"], "?"), ev, leading_problem(ev, _lines(root, str(ev["path"]))),
                           non_product_path(str(ev["path"])), t.expected_files.get(q["id"], [])))
     return items
+
+
+def _lines(root: Path, path: str) -> list[str]:
+    """The cited file's lines (for the checks that read around the cited line: a continued statement); [] when unreadable."""
+    try:
+        return (root / path).read_text("utf-8", "replace").splitlines()
+    except OSError:
+        return []
 
 
 # a stricter question and the question whose answer it builds on (issue #17, Build 4: the stricter question cites its

@@ -292,8 +292,11 @@ def test_corpus_yes_answers_never_lead_with_a_bare_line() -> None:
             continue
         report = build_report(scan(str(path), ScanOptions(jobs=1)))
         for q in report["questions"]:
-            if q["answer"] == "yes" and q["evidence"] and leading_problem(q["evidence"][0]):
-                bad.append((root.name, q["id"], q["evidence"][0]["path"], leading_problem(q["evidence"][0])))
+            lead = q["evidence"][0] if q["answer"] == "yes" and q["evidence"] else None
+            cited = Path(report["target"].get("root") or path) / lead["path"] if lead else None
+            lines = cited.read_text("utf-8", "replace").splitlines() if cited is not None and cited.is_file() else []
+            if lead and leading_problem(lead, lines):
+                bad.append((root.name, q["id"], lead["path"], leading_problem(lead, lines)))
     assert not bad, bad
 
 

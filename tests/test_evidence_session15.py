@@ -577,3 +577,119 @@ def test_a_training_task_waiting_for_nothing_is_cited_at_the_data_it_reads(tmp_p
     qs = _scan(tmp_path, {"databricks.yml": _BUNDLE, "resources/model-workflow-resource.yml": job})
     assert qs["D3"]["answer"] == "yes"
     assert "training_data_path" in qs["D3"]["evidence"][0]["snippet"]
+
+
+def _metaflow_flow(keep: str) -> str:
+    return f"""\
+        from datasets import load_dataset
+        from metaflow import FlowSpec, step
+        from sklearn.linear_model import LogisticRegression
+
+
+        class TrainFlow(FlowSpec):
+            @step
+            def start(self):
+                print("loading")
+                {keep}
+                self.next(self.train)
+
+            @step
+            def train(self):
+                self.model = LogisticRegression().fit(self.data["x"], self.data["y"])
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+
+
+        if __name__ == "__main__":
+            TrainFlow()
+        """
+
+
+def test_d1_cites_a_metaflow_step_keeping_its_data_as_the_runs_artifact(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"flows/train_flow.py": _metaflow_flow('self.data = load_dataset("imdb")'),
+                          "README.md": "# x\n\nRun `python flows/train_flow.py run`.\n"})
+    lead = qs["D1"]["evidence"][0] if qs["D1"]["evidence"] else None
+    assert lead is not None and lead["path"] == "flows/train_flow.py"
+    assert lead["snippet"].strip().startswith('self.data = load_dataset("imdb")') and lead["line"] == 10
+    assert lead["context"] == "in @step start(), kept with the run as self.data"
+
+
+def test_a_metaflow_read_not_kept_on_self_is_no_run_artifact(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"flows/train_flow.py": _metaflow_flow('data = load_dataset("imdb")'),
+                          "README.md": "# x\n\nRun `python flows/train_flow.py run`.\n"})
+    assert all(e["path"] != "flows/train_flow.py" or "load_dataset" not in e["snippet"] for e in qs["D1"]["evidence"])
+
+
+def _alarm(actions: str) -> str:
+    return f"""\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  ModelErrorAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: churn-endpoint-model-errors
+      Namespace: AWS/SageMaker
+      MetricName: Invocation5XXErrors
+      Dimensions:
+        - Name: EndpointName
+          Value: churn-endpoint
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold{actions}
+"""
+
+
+_ALARM_RULE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  AlarmStateRule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern:
+        source:
+          - aws.cloudwatch
+        detail-type:
+          - CloudWatch Alarm State Change
+      Targets:
+        - Arn: !Ref AlertTopic
+          Id: alert-topic
+  AlertTopic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription:
+        - Endpoint: ml-oncall@acme.io
+          Protocol: email
+"""
+
+
+def test_o3_leads_with_the_rule_that_routes_an_alarm_without_actions(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"monitoring/alarms.yml": _alarm(""), "monitoring/alarm-rule.yml": _ALARM_RULE})
+    assert qs["O3"]["answer"] == "yes"
+    lead = qs["O3"]["evidence"][0]
+    assert lead["path"] == "monitoring/alarm-rule.yml" and "CloudWatch Alarm State Change" in lead["snippet"]
+    assert any(e["path"] == "monitoring/alarms.yml" for e in qs["O3"]["evidence"][1:])
+
+
+def test_an_alarm_with_its_own_actions_leads_itself(tmp_path: Path) -> None:
+    actions = "\n      AlarmActions:\n        - !Ref AlertTopicArn"
+    qs = _scan(tmp_path, {"monitoring/alarms.yml": _alarm(actions), "monitoring/alarm-rule.yml": _ALARM_RULE})
+    assert qs["O3"]["answer"] == "yes"
+    assert _lead(qs["O3"])[0] == "monitoring/alarms.yml"
+
+
+def test_the_evidence_check_names_an_empty_snippet_and_a_line_inside_a_continued_statement() -> None:
+    from mlscan.evidence import leading_problem
+
+    assert leading_problem({"path": "uv.lock", "line": 1, "snippet": ""}) == "a line cited with an empty snippet"
+    assert leading_problem({"path": "uv.lock", "line": None, "snippet": ""}) == ""  # a file cited as a whole
+    script = ["set -e", "aws s3 cp \\", "  model.tar.gz \\", "  s3://bucket/models/"]
+    assert leading_problem({"path": "upload.sh", "line": 4, "snippet": "s3://bucket/models/"}, script) == \
+        "line 4 continues the statement of line 2"
+    assert leading_problem({"path": "upload.sh", "line": 2, "snippet": "aws s3 cp \\\n  model.tar.gz \\"}, script) == ""
+    assert leading_problem({"path": "pipeline.yml", "line": 5, "snippet": 'Category: Deploy\nOwner: AWS\nVersion: "1"'}).startswith("bare line")
+    assert leading_problem({"path": "pipeline.yml", "line": 5, "snippet": "Category: Approval\nOwner: AWS"}) == ""

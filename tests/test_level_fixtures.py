@@ -62,8 +62,12 @@ def test_level_fixture(case: Path, tmp_path: Path) -> None:
         if q["answer"] == "yes" and not q["attested"]:
             assert q["evidence"], f"{q['id']} is yes without evidence"
             lead = q["evidence"][0]
-            # the first item shows the practice on its own: not a bare key, bracket, block opener, step name or comment
-            assert not leading_problem(lead), f"{q['id']} leads with {lead['path']}:{lead['line']}: {leading_problem(lead)}"
+            # the first item shows the practice on its own: not a bare key, bracket, block opener, step name, merge key or
+            # comment, not an empty snippet, not a line in the middle of a continued statement
+            cited = Path(report["target"].get("root") or target) / lead["path"]
+            lines = cited.read_text("utf-8", "replace").splitlines() if cited.is_file() else []
+            problem = leading_problem(lead, lines)
+            assert not problem, f"{q['id']} leads with {lead['path']}:{lead['line']}: {problem}"
             named = (expected.get("evidence") or {}).get(q["id"])
             if named:  # and it is the file the fixture names for the question
                 assert lead["path"] in named, f"{q['id']} leads with {lead['path']}, the fixture names {named}"
