@@ -414,3 +414,12 @@ def test_e4_partial_leads_with_the_projects_floating_image_not_the_tracking_serv
     assert started_commands("cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0 2>&1") == [
         "cron", "tail -f /var/log/cron.log", "mlflow server --host 0.0.0.0 2>&1"]
     assert started_commands("python serve.py &> /tmp/log || exit 1") == ["python serve.py &> /tmp/log", "exit 1"]
+
+
+def test_a_question_accepting_the_generic_not_active_caveat_accepts_the_precise_one() -> None:
+    from mlscan.evidence import caveats_of
+
+    attrs = {"active": False, "stopped_by_default": True}
+    assert caveats_of(attrs) and caveats_of(attrs)[0].startswith("stopped by default")
+    assert caveats_of(attrs, capping=True, accepted=("active",)) == ()
+    assert caveats_of({"active": False}, capping=True) == ("not active: disabled, commented out or a placeholder",)
