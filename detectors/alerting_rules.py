@@ -1,6 +1,7 @@
 """Alert rules and their notification paths: Prometheus rules (files, PrometheusRule, ConfigMaps) with
 Alertmanager receivers, Grafana alerting, CloudWatch alarms (CloudFormation, Terraform, boto3), GCP/Azure
-alert policies, Vertex/Azure ML monitor alerts, drift checks that message a person. Feeds O3."""
+alert policies, Vertex/Azure ML monitor alerts, drift checks that message a person (chat, mail, paging, or an SNS topic
+with an e-mail/SMS subscription). Feeds O3."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.alarms import alarm_state_rules
+from mlscan.facts.alarms import alarm_state_rules, sns_person_subscription
 from mlscan.facts.orchestration import all_strings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -35,7 +36,7 @@ CLOUDWATCH_CALLS = (b"put_metric_alarm",)
 # chat_postMessage, smtplib, or requests/httpx when the text names a hook/Slack/PagerDuty/Teams endpoint (_notifies).
 DRIFT_WORDS = (b"drift", b"Drift")
 NOTIFIERS = (b"slack", b"pdpyras", b"sendgrid", b"twilio", b"pymsteams", b"prefect.blocks.notifications", b"apprise",
-             b"chat_postMessage", b"smtplib")
+             b"chat_postMessage", b"smtplib", b"TopicArn", b"TargetArn")
 HTTP_CLIENTS = (b"requests", b"httpx")
 _ENDPOINT = ops.AnyOf("slack", "hook", "pagerduty", "teams", "telegram", "discord")
 # a chat or paging API a project helper posts to (Telegram bots' sendMessage, Slack/Discord/Teams webhooks, PagerDuty)
@@ -254,12 +255,30 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
             yield "azureml-monitor", c.line, True, "model"  # Azure ML model monitoring e-mails its alerts
     smtp = ops.imports_module(al, "smtplib")
     helpers = project_notifiers(index)
+    publishers = _sns_publishers(tree)
     for node in walk(tree):
         if isinstance(node, ast.If) and _TRIGGER.search(ast.unparse(node.test)):
             for n in (n for stmt in node.body for n in walk(stmt)):
                 if isinstance(n, ast.Call) and (_notifies(n, al, smtp) or _helper_call(n, helpers)):
                     yield "custom", n.lineno, True, "model"
                     return
+                if isinstance(n, ast.Call) and (_sns_publish(n) or _helper_call(n, publishers)):
+                    # a message to an SNS topic reaches a person when a subscription of the project's sends it on
+                    yield "sns", n.lineno, sns_person_subscription(index), "model"
+                    return
+
+
+def _sns_publish(call: ast.Call) -> bool:
+    """boto3's SNS ``publish(TopicArn=..., Message=...)`` (or ``TargetArn=``/``PhoneNumber=``): the API's own keywords."""
+    f = call.func
+    return (isinstance(f, ast.Attribute) and f.attr == "publish" and any(k.arg == "Message" for k in call.keywords)
+            and any(k.arg in ("TopicArn", "TargetArn", "PhoneNumber") for k in call.keywords))
+
+
+def _sns_publishers(tree: ast.Module) -> frozenset[str]:
+    """The module's own functions that publish to SNS (``def send_alert(...): sns.publish(TopicArn=..., ...)``)."""
+    return frozenset(fn.name for fn in walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and any(isinstance(c, ast.Call) and _sns_publish(c) for c in walk(fn)))
 
 
 def _given(node: ast.AST | None) -> bool:

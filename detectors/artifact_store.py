@@ -5,7 +5,9 @@ who can reach it: a tracking URI set to a server in the code, or given to the ru
 environment; a local ``mlruns``/SQLite store, a localhost server or the compose file's own MLflow server with a local
 SQLite/file store is no central store), and the outputs an Azure ML
 training job writes to a named datastore path (``path: azureml://datastores/<store>/paths/...``), and the released models a
-model zoo file lists for the library's model manager to download (``mlscan.facts.model_zoo``); feeds T2."""
+model zoo file lists for the library's model manager to download (``mlscan.facts.model_zoo``), and the released models the
+library's own code fetches as versioned release assets or from the Hugging Face Hub (``mlscan.facts.released_models``);
+feeds T2."""
 
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops, sagemaker_artifacts, tracking
+from mlscan.facts import ops, tracking
 from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
+from mlscan.facts.released_models import released_models
 from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.wiring import only_tests_import
 from mlscan.index import FileIndex, register_fact
@@ -125,6 +128,11 @@ class ArtifactStore(Detector):
                 yield self.found("artifact.store", index, zoo.path, zoo.line, strength=Strength.MEDIUM,
                                  extra=(self.evidence(index, zoo.loader[0], zoo.loader[1]),),
                                  attrs={"kind": "release-urls", "how": "model-zoo", "models": zoo.entries, "wired": False})
+        for e, rel in released_models(index):  # released models the library's own code fetches from a release store or the Hub
+            if once(e.path, rel.how):
+                at, snip = ops.locate(index, e, rel.line)
+                yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=Strength.MEDIUM,
+                                 attrs={"kind": rel.kind, "how": rel.how, "wired": False})
         for e, line, name, value in tracking.env_settings(index, _ROOT_ENV):
             uri = value.strip("'\"")
             ok = tracking.remote_uri(uri) if name == "MLFLOW_S3_ENDPOINT_URL" else (_REMOTE.search(uri) and uri)
@@ -149,6 +157,8 @@ class ArtifactStore(Detector):
         for path, line, text, auto in cmds:
             if "sagemaker" not in text or text.lstrip().startswith("#"):
                 continue
+            from mlscan.facts import sagemaker_artifacts  # imported where a command names sagemaker
+
             hit = sagemaker_artifacts.cli_model_location(index, path, text)
             # (a variable is the location read at run time, e.g. from describe-training-job; a literal may be a template's)
             if hit is None or not hit[1].startswith("$") and placeholder_value(hit[1]) or not once(path, "sagemaker-cli"):

@@ -31,10 +31,10 @@ from mlscan.facts.ci_vocab import (
     smoke_run,
     unbuilt_image,
     workdir,
+    workflow_stack,
 )
 from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
 from mlscan.facts.databricks_bundles import bundles_declare_nothing
-from mlscan.facts.git_remote import push_remote
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
@@ -253,6 +253,8 @@ class CiDeploy(Detector):
                     target = None
                 if target == "iac" and not iac_serving(index, iac_template(with_=step.with_)):
                     target = None
+                if target == "iac" and job.system == "codepipeline" and workflow_stack(step.name, step.with_):
+                    ships[(step.path, step.line)] = False  # the training workflow's stack: M2 leads with the model's deploy
                 if target == "gitops" and gitops_deploys_tool(step.name, step.with_):
                     target = None  # it deploys the tracking server or the workflow engine, not a model
                 if target == "gitops" and job.manual:
@@ -304,8 +306,11 @@ class CiDeploy(Detector):
                 called = None  # (file, line) of the SDK call that deploys, in the Python program the command runs
                 if not target and (py := python_deploy_call(index, c)):
                     target, called = py[0], ((py[1], py[2]) if py[2] is not None else None)
-                if not target and (url := push_remote(cmds, c, env)):
-                    target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
+                if not target:
+                    from mlscan.facts.git_remote import push_remote  # imported where a step is left to it
+
+                    if url := push_remote(cmds, c, env):
+                        target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run

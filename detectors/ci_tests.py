@@ -22,7 +22,6 @@ from mlscan.facts.commands import (
     with_chain,
 )
 from mlscan.facts.pyast import nodes_below, statement_walk, walk
-from mlscan.facts.skipped_tests import ALWAYS, gates, may_exist
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.paths import is_test_path
 from mlscan.lazyre import lazy_re
@@ -235,6 +234,8 @@ def _test_facts(index: FileIndex, path: str) -> list[bool] | None:
     text = index.text(path) if path.endswith(".py") else None
     # tests that never run (always skipped), or run only where a path exists (kept aside: whether a CI job has the path
     # is decided per command)
+    from mlscan.facts.skipped_tests import ALWAYS, gates  # imported where a test file is read
+
     skips = gates(tree, path) if text is None or "skip" in text else {}
     gated: list[Any] = []
 
@@ -307,6 +308,8 @@ def test_content(index: FileIndex, c: Cmd, runner: str) -> tuple[bool, bool]:
         seen = True
         asserts = asserts or f[0] or (runner == "python" and f[1])
         if not asserts and len(f) > 3:  # assertions that run only where a path exists: does the job have it?
+            from mlscan.facts.skipped_tests import may_exist
+
             if job_text is None:
                 job_text = "\n".join(x.text for x in job_commands(index, c.job))
             asserts = any(may_exist(index, g, job_text) for g in f[3])
@@ -427,6 +430,9 @@ class CiTests(Detector):
                 extra = tuple(self.evidence(index, c.path, c.line, strength=strength) for c in cmds if c.path != path and c is not runs)[:4]
                 if runs is not None:
                     extra = (self.evidence(index, path, line, strength=strength), *extra)
+                elif (written := _written_at(index, path, line, cmds[0].text)) is not None:
+                    # a command the step takes from its matrix (``run: ${{ matrix.task.run }}``): where it is written follows
+                    extra = (self.evidence(index, path, written, strength=strength), *extra)
                 # ``python -m unittest tests.TestModel.test_x`` naming tests the repository does not define: the step errors
                 missing = all(missing_unittest_targets(index, c) for c in cmds) if runner == "unittest" else False
                 f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
@@ -437,3 +443,13 @@ class CiTests(Detector):
                     **({"unwaited_by": other} if (other := unwaited(index, job, jobs)) else {}),
                 })
                 yield with_chain(f, reached_by(runs)) if runs is not None else f
+
+
+def _written_at(index: FileIndex, path: str, line: int, text: str) -> int | None:
+    """The line of a CI file where a command the step at ``line`` runs is written, when that is another line: a value of
+    the job's matrix (``- task: {name: test, run: pytest -q}``) that the step's ``${{ matrix.task.run }}`` stands for."""
+    lines = index.lines(path)
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "${{" not in here or "matrix" not in here or not text.strip():
+        return None
+    return next((i for i, ln in enumerate(lines, start=1) if i != line and text.strip() in ln and not ln.lstrip().startswith("#")), None)

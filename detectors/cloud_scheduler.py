@@ -70,7 +70,9 @@ class CloudScheduler(Detector):
             if e.test or not (index.mentions(e.path, JOB_NEEDLES) or e.suffix == ".ipynb" and index.contains(e.path, JOB_NEEDLES)):
                 continue
             consts: dict[str, str] = {}
-            tree = index.python(e.path) if e.suffix in (".py", ".ipynb") else None
+            # the tree gives the constants a gcloud command line is filled in with, and the client's ``create_job`` calls:
+            # a file naming neither (most files that say ``scheduler``) is not parsed for them
+            tree = index.python(e.path) if e.suffix in (".py", ".ipynb") and index.contains(e.path, (b"gcloud", b"create_job")) else None
             if tree is not None:
                 consts = _constants(tree)
             lines = index.lines(e.path)

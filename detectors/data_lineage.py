@@ -1,4 +1,4 @@
-"""Data versions pinned or logged by code: MLflow log_input, W&B dataset artifacts, pinned HF dataset
+"""Data versions pinned or logged by code: MLflow log_input and autolog(log_datasets=True), W&B dataset artifacts, pinned HF dataset
 revisions, DVC API revisions, lakeFS refs, Delta time travel, S3 VersionId, Azure ML data assets with
 versions (and models registered with their datasets), ClearML datasets, dataset hashes logged to a
 tracker, the training data files themselves logged as run artifacts (``mlflow.log_artifact("data/train.csv")``: the
@@ -39,7 +39,7 @@ _GCPC_DATASET_OPS = frozenset({"TabularDatasetCreateOp", "ImageDatasetCreateOp",
 _AML_REF = lazy_re(r"azureml:([\w.-]+)(:(\d+)|@latest)")
 # Python files worth a parse (word pre-filter: every word of a needle must occur), one needle per branch of _python:
 # the library (as imported) with the API it calls, Delta time-travel option names and SQL, lakeFS URIs
-NEEDLES = (b"mlflow.log_input", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
+NEEDLES = (b"mlflow.log_input", b"mlflow.log_datasets", b"mlflow.log_artifact", b"mlflow.data.load_delta", b"versionAsOf", b"timestampAsOf", b"startingVersion", b"deltalake.DeltaTable",
            b"wandb.use_artifact", b"datasets.load_dataset", b"dvc.api", b"dvc.fs", b"lakefs", b"clearml.Dataset", b"clearml.datasets",
            b"boto3.VersionId", b"azureml", b"azure.ai.ml", b"google.cloud.aiplatform", b"VERSION AS OF", b"TIMESTAMP AS OF",
            *(op.encode() for op in sorted(_GCPC_DATASET_OPS)))
@@ -148,6 +148,10 @@ def _linked(index: FileIndex, e: FileEntry, calls: list[ops.PyCall]) -> list[int
     lines = {c.line for c in calls if c.attr in _MODEL_CALLS and not re.search(r"data|\bds\b", c.text, re.I) and (
         c.attr != "register" or _registers_model(c))}
     lines |= {t.line for t in tracking.tracker_calls(index, e) if t.role == "run" and t.text.endswith("log_model")}
+    # MLflow autologging logs the fitted model into the run (``log_models`` defaults to on): the run's model
+    # (``runs:/<run_id>/model``, what a registration takes) carries the run's logged dataset
+    lines |= {c.line for c in calls if c.attr == "autolog" and c.qual.startswith("mlflow.")
+              and ops.literal(ops.kwarg(c.node, "log_models")) is not False}
     return sorted(lines)
 
 
@@ -304,6 +308,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST, al: dict[str, str
         kw = {k.arg: k.value for k in c.node.keywords if k.arg}
         if q.startswith("mlflow.") and a == "log_input":
             yield V, c.line, "mlflow", {"pinned": True}
+        elif q.startswith("mlflow.") and a == "autolog" and ops.literal(kw.get("log_datasets")) is True:
+            # autologging told to log the training datasets: each run records the dataset's digest and source as its input
+            yield V, c.line, "mlflow", {"pinned": True, "how": "autolog"}
         elif q.startswith("mlflow.data.load_delta") and "version" in kw:
             yield V, c.line, "delta", {"pinned": True}
         elif a == "option" and c.node.args and ops.literal(c.node.args[0]) in ("versionAsOf", "timestampAsOf", "startingVersion"):

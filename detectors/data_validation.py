@@ -12,6 +12,7 @@ from mlscan.facts.data_checks import (
     below_ge_conftest,
     check_line,
     cli_tool,
+    config_methods,
     conftests,
     custom_check,
     is_called,
@@ -54,7 +55,9 @@ def _custom_checks(index: FileIndex, path: str) -> bool | None:
     tree = index.python(path)
     if tree is None:
         return None
-    return any(isinstance(n, ast.FunctionDef) and custom_check(n) for n in ops.statements(tree)) or _quarantines(tree) is not None
+    settings = config_methods(tree)
+    return any(isinstance(n, ast.FunctionDef) and id(n) not in settings and custom_check(n) for n in ops.statements(tree)) \
+        or _quarantines(tree) is not None
 
 
 def _quarantines(tree: ast.AST) -> ast.FunctionDef | None:
@@ -167,7 +170,9 @@ class DataValidation(Detector):
                     hits["great_expectations"] = (line, {**extra, "result_discarded": True})
             if "custom" not in hits and not ops.imports_module(al, "fastapi", "flask", "pydantic"):
                 test = place(index, e).kind == "test"
-                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and custom_check(n) and (test or is_called(index, n.name))), None)
+                settings = config_methods(tree)  # a settings class's checks validate its settings, not data
+                fn = next((n for n in ops.statements(tree) if isinstance(n, ast.FunctionDef) and id(n) not in settings and custom_check(n)
+                           and (test or is_called(index, n.name))), None)
                 if fn is None and (q := _quarantines(tree)) is not None and is_called(index, q.name):
                     fn = q
                 if fn is not None:

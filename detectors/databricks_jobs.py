@@ -19,7 +19,7 @@ from mlscan.facts.databricks_bundles import BUNDLE_NAMES, BUNDLE_VAR, bundle_set
 from mlscan.facts.orchestration import DRIFT_WORDS, all_strings, dotted, line_of, trainingish, words, yaml_docs
 from mlscan.facts.pyast import walk
 from mlscan.facts.wiring import file_imports
-from mlscan.index import FileEntry, FileIndex
+from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import replace
 
@@ -40,13 +40,13 @@ def _included(index: FileIndex) -> Any:
     return lambda e: any(fnmatch.fnmatchcase(e.vpath, p) for p in pats)
 
 
-def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
+def _dbx_jobs(doc: dict, deployment: bool) -> list[dict]:
     """The multitask jobs of a dbx deployment file (``conf/deployment.yml``/``.json``, ``dbx deploy`` creates them):
     ``environments: <env>: workflows|jobs: [...]``, or the older top-level ``<env>: jobs: [...]`` of a ``deployment.*``
-    file; each job once (its first environment's definition), only jobs with a ``tasks`` list."""
+    file (``deployment``); each job once (its first environment's definition), only jobs with a ``tasks`` list."""
     envs = doc.get("environments")
     if not isinstance(envs, dict):
-        envs = doc if e.name.split(".", 1)[0] == "deployment" else {}
+        envs = doc if deployment else {}
     out: dict[str, dict] = {}
     for env in envs.values():
         for key in ("workflows", "jobs"):
@@ -55,6 +55,28 @@ def _dbx_jobs(e: FileEntry, doc: dict) -> list[dict]:
                 if isinstance(j, dict) and isinstance(j.get("tasks"), list) and isinstance(j.get("name"), str):
                     out.setdefault(j["name"], j)
     return list(out.values())
+
+
+JOB_WORDS = (b"jobs", b"schedule", b"job_clusters", b"trigger", b"workflows")
+
+
+def _holds_jobs(index: FileIndex, path: str) -> bool:
+    """Does a YAML file hold a document ``detect`` reads jobs from (``resources.jobs``, a dbx deployment's jobs, a
+    ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``)? A fact of the file, derived as it is first loaded: a
+    compiled pipeline or an Argo/Tekton DAG names the words too and was loaded again to find none (any file name counts as
+    a ``deployment.*`` file here; ``detect`` tells)."""
+    for doc in index.yaml(path):
+        if not isinstance(doc, dict):
+            continue
+        res = doc.get("resources")
+        if isinstance(res, dict) and isinstance(res.get("jobs"), dict) or _dbx_jobs(doc, True) or (
+                isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc)):
+            return True
+    return False
+
+
+HOLDS_JOBS = register_fact("databricks.jobs.holds", _holds_jobs, kind="yaml",
+                           eager=lambda index, path: index.contains(path, (b"tasks",)) and index.contains(path, JOB_WORDS))
 
 
 class _Lined(dict):
@@ -136,6 +158,23 @@ def _params(t: dict) -> dict:
 # what it writes, the model, the experiment or the run's settings
 _DATA_WORDS = frozenset({"data", "dataset", "table", "input", "source", "features", "raw"})
 _NOT_DATA_WORDS = frozenset({"output", "model", "experiment", "env", "git", "checkpoint", "predictions", "mode", "monitor", "monitored"})
+
+
+# words of a task that prepares the data training reads (``FeatureEngineering``, ``preprocess``, ``ingest_data``)
+_PREP_WORDS = frozenset({"data", "dataset", "features", "feature", "engineering", "preprocess", "preprocessing", "prep", "prepare",
+                         "ingest", "ingestion", "etl", "extract", "transform", "clean", "cleaning", "split", "load", "raw"})
+
+
+def _training_edge(tasks: list[dict]) -> int | None:
+    """The line of the step reference under the training task's ``depends_on`` naming the task that prepares its data
+    (``- task_key: FeatureEngineering``, cited by the evidence pass with the task that waits): the edge by which prepared
+    data reaches training. None without one (a retraining task waiting for a drift check's verdict passes no data)."""
+    prep = {str(t.get("task_key")) for t in tasks if "condition_task" not in t and words(" ".join(_task_text(t))) & _PREP_WORDS}
+    for t in tasks:
+        deps = [d for d in t.get("depends_on") or [] if isinstance(d, dict) and str(d.get("task_key")) in prep]
+        if deps and trainingish(*_task_text(t)) and (ln := line_of(deps[0], "task_key")):
+            return ln
+    return None
 
 
 def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
@@ -252,12 +291,13 @@ class DatabricksJobs(Detector):
         dbx_files: set[str] = set()  # dbx deployment files: ``dbx deploy`` creates their jobs, whatever a bundle includes
         # a job is ``resources.jobs`` or a ``tasks`` list beside ``schedule``/``job_clusters``/``trigger``: a file naming
         # none of those keys (an Argo or Tekton DAG's ``tasks``, a compiled pipeline) holds none
-        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=(b"jobs", b"schedule", b"job_clusters", b"trigger", b"workflows")):
+        for e, doc in yaml_docs(index, (b"tasks",), json=True, also=JOB_WORDS,
+                                keep=lambda e: e.suffix == ".json" or index.fact(e.path, HOLDS_JOBS)):
             res = doc.get("resources") if isinstance(doc, dict) else None
             found = res.get("jobs") if isinstance(res, dict) else None
             if isinstance(found, dict):
                 jobs += [(e, str(k), v, found) for k, v in found.items() if isinstance(v, dict)]
-            elif isinstance(doc, dict) and (dbx := _dbx_jobs(e, doc)):
+            elif isinstance(doc, dict) and (dbx := _dbx_jobs(doc, e.name.split(".", 1)[0] == "deployment")):
                 jobs += [(e, str(j.get("name", "")), j, None) for j in dbx]
                 dbx_files.add(e.path)
             elif isinstance(doc, dict) and isinstance(doc.get("tasks"), list) and ("schedule" in doc or "job_clusters" in doc or "trigger" in doc):
@@ -283,9 +323,13 @@ class DatabricksJobs(Detector):
             if len(tasks) >= 2 and any(t.get("depends_on") for t in tasks):
                 # the data a task declares it reads (the training task's first): where raw data enters the pipeline
                 data_in = _data_input(tasks)
-                extra = (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="lineage_edge"),) if data_in else ()
-                if not extra and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
-                    extra = (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="lineage_edge"),)
+                # (the training task's edge from the task preparing its data leads, then the data it declares it reads: one
+                # parameter alone shows no lineage)
+                edge = _training_edge(tasks)
+                extra = (replace(self.evidence(index, e.path, edge), fact="lineage_edge"),) if edge else ()
+                extra += (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="" if edge else "lineage_edge"),) if data_in else ()
+                if not data_in and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
+                    extra += (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="" if edge else "lineage_edge"),)
                 yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM, extra=extra,
                                  attrs={"tool": "databricks", "job": key, "steps": len(tasks), "active": active})
             for t in tasks:

@@ -24,7 +24,6 @@ from mlscan.facts.doc_blocks import (
     project_docs,
 )
 from mlscan.facts.placeholders import placeholder_shell
-from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -296,6 +295,8 @@ def _undefined_make(index: FileIndex, doc_path: str, cmd: str) -> bool:
     found = next((x for d in dict.fromkeys((here, "")) for x in index.select((f"{d}Makefile", f"{d}makefile", f"{d}GNUmakefile"))), None)
     if found is None:
         return False
+    from mlscan.facts.taskrunners import makefile_recipes  # imported where a Makefile is read
+
     recipes = makefile_recipes(index.text(found.path) or "")
     wanted = m.group(1).split()
     return not recipes if not wanted else not any(t in recipes for t in wanted)

@@ -94,6 +94,8 @@ class DocsTaskrunner(Detector):
                          "root": "/" not in e.vpath}
                 if useful and all(kinds[n] == {"test"} for n, _ in useful):
                     attrs["tests_only"] = True  # a test runner's environments (tox's pytest runs): nothing a newcomer sets up or runs
+                if tool == "make" and _infrastructure_only(index.text(e.path) or "", [n for n, _ in useful]):
+                    attrs["infra_only"] = True  # it provisions cloud stacks (a domain, a VPC): not how a newcomer runs the project
                 web = found_tool == "npm" and _web_frontend(index, e.path)
                 if web:
                     attrs["web_frontend"] = True  # a web UI's dev server and bundle: not the ML project's setup
@@ -102,6 +104,25 @@ class DocsTaskrunner(Detector):
                     strength=Strength.MEDIUM if useful and not web else Strength.WEAK,  # e.g. only `clean`/`style`
                     attrs=attrs,
                 )
+
+
+# a command that provisions cloud infrastructure from a template (a stack, a plan), not the project's code or model
+_INFRA_COMMAND = lazy_re(r"^(?:@|-)*\s*(?:aws\s+cloudformation\s+(?:deploy|create-stack|update-stack|package|delete-stack|validate-template)|"
+                         r"(?:terraform|tofu)\s+(?:-chdir=\S+\s+)?(?:init|plan|apply|destroy|validate|fmt)|cdk\s+(?:deploy|synth|bootstrap|destroy)|"
+                         r"sam\s+(?:build|deploy|package|validate)|pulumi\s+(?:up|preview|destroy|stack))\b")
+# recipe lines that do not run anything themselves (printing, variables, directory changes)
+_PLAIN_RECIPE = lazy_re(r"^(?:@|-)*\s*(?:echo|printf|cd|export|set|true|:)\b|^$")
+
+
+def _infrastructure_only(text: str, names: list[str]) -> bool:
+    """Do the Makefile's useful targets only provision cloud infrastructure (``aws cloudformation deploy`` of a domain
+    stack, ``terraform apply``), every recipe line that runs something being such a command? A Makefile that also trains,
+    builds, tests or runs Python is the project's own runner."""
+    from mlscan.facts.taskrunners import makefile_recipes
+
+    recipes = makefile_recipes(text)
+    run = [ln for n in names for ln in (recipes.get(n) or ((), []))[1] if not _PLAIN_RECIPE.match(ln)]
+    return bool(run) and all(_INFRA_COMMAND.match(ln) for ln in run)
 
 
 # packages that make a package.json a web front end (its scripts start a dev server and bundle a UI)

@@ -42,11 +42,11 @@ _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "com
             "pipeline", "releas", "approv")
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
 NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy",
-           b"promote", *(d.encode() for d in zenml.DEPLOYERS))
+           b"promote", b"set_stage", b"update_model_version", *(d.encode() for d in zenml.DEPLOYERS))
 # Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (promotes:
 # a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
 # then (the words are common) the call itself: the name followed by its parenthesis
-PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds")
+PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds", b"set_stage", b"update_model_version")
 # A gate judges a model: in a file on an automated or entry path (CI, pipeline, __main__), or one that works with
 # models (an ML, tracking or model-registry library). ``assert score >= 0`` in an unused helper is not a gate.
 MODEL_LIBS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"lightgbm", b"catboost", b"mlflow", b"wandb",
@@ -75,7 +75,7 @@ def _may_copy(mentions: Callable[[str, tuple[bytes, ...]], bool], path: str) -> 
 # within 40 characters) and each promotion keyword, ending a whole identifier; the pattern starts with the name, which
 # the regex engine scans for as a literal, and the character before a match is checked in code
 _PROMOTE_NAMES = tuple(((name.encode(),), lazy_re(re.escape(name) + (r"(?!\w)" if name in _PROMOTE_KWARGS else r"\s{0,39}\(")))
-                       for name in (*sorted(PROMOTE_CALLS), *_PROMOTE_KWARGS))
+                       for name in (*sorted(PROMOTE_CALLS), "set_stage", "update_model_version", *_PROMOTE_KWARGS))
 
 
 def _ident(ch: str) -> bool:

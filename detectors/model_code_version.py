@@ -16,7 +16,6 @@ from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
 from mlscan.facts.databricks_bundles import BUNDLE_NAMES, variable_parameters
-from mlscan.facts.image_contents import any_image_ships_model, no_image_ships_model
 from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
@@ -36,7 +35,8 @@ _TRACKING_MODULES = ("mlflow", "wandb", "azureml", "azure.ai.ml", "sagemaker", "
 _SCRIPTS = ("**/*.sh", "**/Makefile", "**/makefile", "**/*.mk")
 # Python files that name a code-version tag (tag calls, commit/sha/git keys, build ids, SageMaker MetadataProperties) ...
 # (commit variables of the environment are written in capitals: ``COMMIT_SHA``, ``GIT_SHA``)
-NEEDLES = (b"tag", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties", b"SHA", b"COMMIT")
+# (``tags``: a job's ``tags={"GitCommitHash": ...}``, whose key is one word the needles above do not split)
+NEEDLES = (b"tag", b"tags", b"commit", b"sha", b"git", b"Build", b"build_id", b"MetadataProperties", b"SHA", b"COMMIT")
 # ... and import a tracker or registry SDK (_python_link returns nothing otherwise): every word of the module path
 # (``google.cloud.aiplatform``: google, cloud, aiplatform) is in its import statement
 TRACKING_NEEDLES = tuple(m.encode() for m in _TRACKING_MODULES)
@@ -73,9 +73,13 @@ class ModelCodeVersion(Detector):
                     # the image of an orchestrator's code location (its job deploys it to Dagster+ or Astronomer): the
                     # pipeline code that trains the model when it runs, not the model, unless a Dockerfile puts one in
                     attrs["orchestrator_code"] = True
+                    from mlscan.facts.image_contents import any_image_ships_model  # imported where an image is deployed
+
                     attrs["carries_model"] = None if any_image_ships_model(index, tracking.DOCKERFILES) else False
                 elif "image-tag" in how:
                     if not image_model:
+                        from mlscan.facts.image_contents import no_image_ships_model
+
                         # serving fetches its model from a registry, the repository holds no model at all, or no
                         # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
                         # mounted path at start-up)
@@ -504,35 +508,64 @@ def _commit_value(tree: ast.AST, node: ast.AST) -> bool:
     return False
 
 
+# words of a job's call or name that say it makes the model (``TrainingStep("Training Job", ...)``, ``Estimator``,
+# ``log_model``), or that it serves another purpose (a Model Monitor baseline, a processing or batch transform job)
+_MODEL_JOB_WORDS = frozenset({"train", "training", "trainer", "tuning", "tuner", "estimator", "fit", "model", "register", "registered"})
+_OTHER_JOB_WORDS = frozenset({"monitor", "monitoring", "baseline", "processing", "processor", "transform", "transformer", "batch",
+                              "inference", "predict", "prediction", "scoring", "evaluation"})
+
+
+def _job_rank(c: ops.PyCall) -> int:
+    """0 for a call that makes the model, 2 for a job of another purpose, 1 otherwise: where a code-version tag is the
+    model's (a training job's tags before a monitoring baseline job's, both set from the same commit)."""
+    name = c.node.args[0] if c.node.args else ops.kwarg(c.node, "state_id") or ops.kwarg(c.node, "base_job_name")
+    label = ops.literal(name) if name is not None else None
+    w = words(c.attr) | (words(label) if isinstance(label, str) else set())
+    return 2 if w & _OTHER_JOB_WORDS and not words(c.attr) & _MODEL_JOB_WORDS else 0 if w & _MODEL_JOB_WORDS else 1
+
+
 def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int, str] | None:
-    """(line, how) for a code-version tag set on a run or registered model."""
+    """(line, how) for a code-version tag set on a run or registered model; of several tagged jobs, the one that makes the
+    model (``_job_rank``), then the first."""
+    found: list[tuple[int, int, int, str]] = []
+    for order, (line, how, c) in enumerate(_python_links(index, e, tree)):
+        found.append((_job_rank(c) if c is not None else 1, order, line, how))
+        if found[-1][0] == 0:
+            break
+    best = min(found, default=None)
+    return (best[2], best[3]) if best is not None else None
+
+
+def _python_links(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, ops.PyCall | None]]:
+    """Each code-version tag set on a run, job or registered model: (line, how, the call that sets it)."""
     al, calls = ops.py_calls(index, e)
     if not ops.imports_module(al, *_TRACKING_MODULES):
-        return None
+        return
     tag_vars: dict[str, str] = {}
     for c in calls:
         if c.qual and not c.qual.startswith(_TRACKING_MODULES):
             continue  # sentry_sdk.set_tag, logging adapters ...
         if c.attr in ("MetadataProperties",) and c.has_kw("commit_id"):
-            return c.line, "sagemaker-commit-id"
+            yield c.line, "sagemaker-commit-id", c
         if c.attr in _ALIAS_CALLS:
             alias = ops.kwarg(c.node, "alias") or (c.node.args[1] if len(c.node.args) > 1 else None)
             if alias is not None and _commit_value(tree, alias):
-                return c.line, "model-alias:git-sha"
+                yield c.line, "model-alias:git-sha", c
         key_node = _tag_key(c)
         if key_node is not None:
             key = ops.literal(key_node)
             if isinstance(key, str) and code_key(key):
-                return c.line, "run-tag" if "model" not in c.attr else "model-tag"
-            if isinstance(key_node, ast.Dict) and any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in key_node.keys if k):
-                return c.line, "run-tag"
+                yield c.line, "run-tag" if "model" not in c.attr else "model-tag", c
+            elif isinstance(key_node, ast.Dict) and any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in key_node.keys if k):
+                yield c.line, "run-tag", c
             if isinstance(key_node, ast.Name):
                 tag_vars[key_node.id] = "run-tag"
         for kw in c.node.keywords:
             if kw.arg in _TAG_KWARGS:
                 how = "model-tag" if "regist" in c.attr or c.attr in ("log_model", "create_or_update", "Model") else "run-tag"
                 if isinstance(kw.value, ast.Dict) and any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in kw.value.keys if k):
-                    return c.line, how
+                    yield c.line, how, c
+                    break
                 if isinstance(kw.value, ast.Name):
                     tag_vars[kw.value.id] = how
     for n in walk(tree):
@@ -541,11 +574,12 @@ def _python_link(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> tuple[int
                 if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id in tag_vars:
                     key = ops.literal(t.slice)
                     if isinstance(key, str) and code_key(key):
-                        return n.lineno, tag_vars[t.value.id]
+                        yield n.lineno, tag_vars[t.value.id], None
+                        return
                 if isinstance(t, ast.Name) and t.id in tag_vars and isinstance(n.value, ast.Dict):
                     if any(isinstance(ops.literal(k), str) and code_key(ops.literal(k)) for k in n.value.keys if k):
-                        return n.lineno, tag_vars[t.id]
-    return None
+                        yield n.lineno, tag_vars[t.id], None
+                        return
 
 
 # derived when the file is first parsed (in the wiring graph or the shared pass), for the files detect() asks about

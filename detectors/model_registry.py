@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterator
+from typing import Any
 
 from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
@@ -36,7 +38,10 @@ NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact
 # Vertex/HF ops that need no import, and the CLIs of _CLI run through subprocess
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
               b"ModelUploadOp", b"push_to_hub", b"huggingface_hub", b"bentoml", b"neptune", b"comet_ml", b"clearml", b"dvclive",
-              b"google_cloud_pipeline_components", b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml")
+              b"google_cloud_pipeline_components", b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml",
+              b"feature_store", b"feature_engineering")
+# Databricks' feature store clients (FeatureStoreClient, FeatureEngineeringClient), whose log_model registers the model
+_FEATURE_CLIENTS = ("databricks.feature_store", "databricks.feature_engineering")
 # The Kubeflow Model Registry client (``model_registry`` module, register_model) has common words: its module name is
 # matched as a substring instead
 KUBEFLOW_REGISTRY = (b"model_registry",)
@@ -138,35 +143,20 @@ class ModelRegistry(Detector):
 
     def _configs(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(ops.YAML_GLOBS):
-            if e.test:
+            if e.test or not index.contains(e.path, CONFIG_NEEDLES):
                 continue
-            if not index.contains(e.path, (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")):
-                continue
-            for doc in index.yaml(e.path):
-                if not isinstance(doc, dict):
-                    continue
-                res = doc.get("resources")
-                if isinstance(res, dict):  # Databricks asset bundle resources
-                    for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
-                        if isinstance(res.get(key), dict) and res[key]:
-                            yield self.found("model.registry", index, e.path, res.line_of(key), strength=Strength.STRONG,
-                                             attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
-                    for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
-                        if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
-                            yield self.found("model.registry", index, e.path, res.line_of(name), strength=Strength.STRONG,
-                                             attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
-                for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
-                    if d.get("ModelApprovalStatus") == "PendingManualApproval" and not auto_approved(index):
-                        yield self.found("governance.approval", index, e.path, d.line_of("ModelApprovalStatus"), strength=Strength.STRONG,
+            for kind, line, tool in index.fact(e.path, CONFIGS):
+                if kind == "registry":  # line: the found() keywords citing the registered model
+                    yield self.found("model.registry", index, e.path, **line, strength=Strength.STRONG,
+                                     attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+                elif kind == "approval":
+                    if not auto_approved(index):
+                        yield self.found("governance.approval", index, e.path, line, strength=Strength.STRONG,
                                          attrs={"kind": "registry", "tool": "sagemaker"})
-                        break
-                arts = doc.get("artifacts")
-                if e.name in ("dvc.yaml", "artifacts.yaml") and isinstance(arts, dict):
-                    models = [n for n, a in arts.items() if isinstance(a, dict) and str(a.get("type", "")) == "model"]
-                    if models:
-                        yield self.found("model.registry", index, e.path, arts.line_of(models[0]), strength=Strength.MEDIUM,
-                                         attrs={"tool": "dvc" if e.name == "dvc.yaml" else "gto", "approval": False, "central": True,
-                                                "wired": "none"})
+                elif e.name in ("dvc.yaml", "artifacts.yaml"):  # "artifacts": a model among the artifacts declared
+                    yield self.found("model.registry", index, e.path, line, strength=Strength.MEDIUM,
+                                     attrs={"tool": "dvc" if e.name == "dvc.yaml" else "gto", "approval": False, "central": True,
+                                            "wired": "none"})
         for e in index.select(("**/*.tf",)):
             if not index.contains(e.path, (b"aws_sagemaker_model_package_group", b"google_vertex_ai", b"azurerm_machine_learning")):
                 continue
@@ -174,6 +164,59 @@ class ModelRegistry(Detector):
                 if b.type == "resource" and b.labels and b.labels[0] == "aws_sagemaker_model_package_group":
                     yield self.found("model.registry", index, e.path, b.line, strength=Strength.STRONG,
                                      attrs={"tool": "sagemaker", "approval": False, "central": True, "wired": "automated"})
+
+
+def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, Any]:
+    """``found`` keyword arguments citing a Databricks bundle's first registered model as the model it is: its key with its
+    ``name:`` and ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
+    models = res[key]
+    name = next(iter(models))
+    model = models[name]
+    line = models.line_of(name)
+    if not isinstance(model, dict) or not line:
+        return {"line": res.line_of(key)}
+    lines = index.lines(path)
+    shown = [line, *sorted(ln for k in ("name", "catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
+    if not lines or not all(0 < ln <= len(lines) for ln in shown):
+        return {"line": line}
+    return {"line": line, "end_line": max(shown), "snippet": textwrap.dedent("\n".join(lines[ln - 1] for ln in shown)).strip("\n")}
+
+
+CONFIG_NEEDLES = (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")
+
+
+def _config_hits(index: FileIndex, path: str) -> list[list[Any]]:
+    """What a YAML file declares of a registry, in document order: ["registry", cite, tool] (cite: the ``found`` keywords; a Databricks bundle's
+    ``registered_models``/``models`` resources, a CloudFormation ``AWS::SageMaker::ModelPackageGroup``), ["approval",
+    line, ""] (the first ``ModelApprovalStatus: PendingManualApproval`` of a document), ["artifacts", line, ""] (the
+    first model among a document's ``artifacts``: a registry in a ``dvc.yaml`` or GTO's ``artifacts.yaml``). A fact of the
+    YAML file, derived as it is first loaded: a compiled Kubeflow pipeline holds ``artifacts:`` and was loaded again."""
+    out: list[list[Any]] = []
+    for doc in index.yaml(path):
+        if not isinstance(doc, dict):
+            continue
+        res = doc.get("resources")
+        if isinstance(res, dict):  # Databricks asset bundle resources
+            for key, tool in (("registered_models", "databricks-uc"), ("models", "databricks-mlflow")):
+                if isinstance(res.get(key), dict) and res[key]:
+                    out.append(["registry", _bundle_model(index, path, res, key), tool])
+            for name, r in res.items() if not isinstance(res.get("registered_models"), dict) else ():
+                if isinstance(r, dict) and str(r.get("Type", "")) == "AWS::SageMaker::ModelPackageGroup":
+                    out.append(["registry", {"line": res.line_of(name)}, "sagemaker"])
+        for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
+            if d.get("ModelApprovalStatus") == "PendingManualApproval":
+                out.append(["approval", d.line_of("ModelApprovalStatus"), ""])
+                break
+        arts = doc.get("artifacts")
+        if isinstance(arts, dict):
+            models = [n for n, a in arts.items() if isinstance(a, dict) and str(a.get("type", "")) == "model"]
+            if models:
+                out.append(["artifacts", arts.line_of(models[0]), ""])
+    return out
+
+
+CONFIGS = register_fact("model.registry.configs", _config_hits, eager=lambda index, path: index.contains(path, CONFIG_NEEDLES),
+                        kind="yaml")
 
 
 def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple[int, str, bool]]:
@@ -187,6 +230,10 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
         obj = objs.get(recv, "")
         if q.startswith("mlflow.") and (a == "register_model" or a == "log_model" and _kw_set(c, "registered_model_name")):
             yield c.line, "mlflow", True
+        elif a == "log_model" and _kw_set(c, "registered_model_name") and ops.imports_module(al, *_FEATURE_CLIENTS):
+            # ``fe.log_model(model=..., flavor=mlflow.sklearn, training_set=..., registered_model_name=...)``: Databricks'
+            # feature store clients package the model with its feature lookups and register it in the MLflow registry
+            yield c.line, "databricks-mlflow", True
         elif mlflow and a in _MLFLOW_CLIENT and not q.startswith(("mlflow.pyfunc", "mlflow.models")):
             yield c.line, "mlflow", True
         elif a in ("link_model", "link_artifact") and (q.startswith("wandb.") or obj == "wandb" or ops.imports_module(al, "wandb")):
@@ -202,7 +249,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "azureml", True
         elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp" or _vertex_upload(c, al):
             yield c.line, "vertex", True
-        elif a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub"):
+        elif (a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub")) \
+                and c.kw_value("repo_type") not in ("space", "dataset"):
+            # (an upload to a Space deploys an app, a demo's files; one to a dataset repository stores data: no model store)
             yield c.line, "huggingface", True
         elif q.startswith("bentoml."):
             if a == "push" or q.startswith("bentoml.models.push"):

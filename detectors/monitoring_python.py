@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 
 from mlscan.ci import ci_model
@@ -15,7 +15,6 @@ from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
 from mlscan.facts.ci_vocab import AUTOMATIC
 from mlscan.facts.databricks_bundles import bundle_settings, refresh_jobs
-from mlscan.facts.monitor_configs import config_monitors, lakehouse_schedule_paused, tf_monitors, vertex_gapic_monitors
 from mlscan.facts.place import EXPLORATION_DIRS, place
 from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_sample, training_splits_only
 from mlscan.facts.prediction_logging import (
@@ -25,7 +24,6 @@ from mlscan.facts.prediction_logging import (
     prediction_drift,
 )
 from mlscan.facts.pyast import walk
-from mlscan.facts.schedules import schedules_on
 from mlscan.facts.telemetry import alerted, telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
@@ -207,7 +205,12 @@ class MonitoringPython(Detector):
                         extra = (self.evidence(index, e.path, line, snippet=snip, strength=s),)
                         line, snip = at, at_snip
                 yield self.found(signal, index, e.path, line, snippet=snip, strength=s, extra=extra, attrs=attrs)
-        for line, signal in vertex_gapic_monitors(tree, al, calls) if index.mentions(e.path, (b"aiplatform",)) else ():
+        gapic: Iterable[tuple[int, str]] = ()
+        if index.mentions(e.path, (b"aiplatform",)):
+            from mlscan.facts.monitor_configs import vertex_gapic_monitors  # imported where a file names Vertex AI
+
+            gapic = vertex_gapic_monitors(tree, al, calls)
+        for line, signal in gapic:
             if (signal, "vertex-model-monitoring") in seen:
                 continue
             seen.add((signal, "vertex-model-monitoring"))
@@ -251,6 +254,8 @@ class MonitoringPython(Detector):
         for e in index.select(ops.YAML_GLOBS):
             if not index.contains(e.path, (b"quality_monitors", b"create_monitor", b"MonitoringSchedule", b"JobDefinition")):
                 continue
+            from mlscan.facts.monitor_configs import config_monitors  # imported where a file names a monitor
+
             lakehouse = index.contains(e.path, (b"quality_monitors",))
             settings = bundle_settings(index, e) if lakehouse and index.contains(e.path, (b"${var.",)) else []
             refreshed = lakehouse and any(on for _p, _l, on in refresh_jobs(index))
@@ -263,6 +268,8 @@ class MonitoringPython(Detector):
         for path, line, tool in telemetry_configs(index):
             yield self.found("monitoring.infra", index, path, line, strength=Strength.MEDIUM, attrs={"tool": tool, "wired": False})
         for e in index.select(("**/*.tf",)):
+            from mlscan.facts.monitor_configs import tf_monitors  # imported where Terraform is
+
             for b in ops.tf_blocks(index, e):
                 for signal, tool in tf_monitors(b):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
@@ -273,6 +280,8 @@ def _lakehouse_refresh(index: FileIndex, create: ops.PyCall) -> str:
     refresh), "paused" (its schedule, or every job refreshing it, is paused) or "none" (nothing refreshes it)."""
     sched = ops.kwarg(create.node, "schedule")
     if sched is not None and not (isinstance(sched, ast.Constant) and sched.value is None):
+        from mlscan.facts.monitor_configs import lakehouse_schedule_paused
+
         return "paused" if lakehouse_schedule_paused(sched) else "schedule"
     jobs = refresh_jobs(index)
     return "job" if any(on for _p, _l, on in jobs) else "paused" if jobs else "none"
@@ -293,6 +302,8 @@ def _unattended(index: FileIndex, e: FileEntry) -> bool:
                 return True
     # the module and the code on the way to it (a pipeline definition, an orchestrator's DAG file that imports it)
     files = {e.path} | {x.rsplit(" ", 1)[-1].split(":", 1)[0] for x in links if not x.startswith("ci ")}
+    from mlscan.facts.schedules import schedules_on  # imported where a module is not reached by CI
+
     return any(index.entry(f) is not None and schedules_on(index, f) for f in sorted(files))
 
 

@@ -1,7 +1,7 @@
 """Pipeline-native run tracking and per-run data artifacts: KFP v2 components that log to an ``Output[Metrics]``
 artifact (recorded per run in the pipeline's metadata store, e.g. Vertex ML Metadata) and write ``Output[Dataset]``
 artifacts; SageMaker Pipelines model metrics attached to the registered model version; ZenML metadata logged from a
-step. Feeds E1, E2 (tracking.run) and D1 (data.version_logged); where training jobs and pipelines keep their models
+step, and a ZenML step comparing two model versions' metrics (tracking.comparison). Feeds E1, E2 (tracking.run) and D1 (data.version_logged); where training jobs and pipelines keep their models
 (artifact.store: a SageMaker estimator's ``output_path``, or the session's default bucket when the repository reads the
 model back from there; a KFP/Vertex ``pipeline_root``) feeds T2."""
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops, sagemaker_artifacts
+from mlscan.facts import ops
 from mlscan.facts.orchestration import (
     METRIC_WORDS,
     call_tail,
@@ -187,7 +187,7 @@ class PipelineTracking(Detector):
     id = "pipeline.tracking"
     questions = ("E1", "E2", "D1", "D2", "T2")
     globs = ("**/*.py", "**/*.ipynb")
-    signals = ("tracking.run", "data.version_logged", "data.model_link", "artifact.store")
+    signals = ("tracking.run", "tracking.comparison", "data.version_logged", "data.model_link", "artifact.store")
     visit_reads_tree = False  # its tree work is the file fact HITS
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
@@ -245,8 +245,11 @@ class PipelineTracking(Detector):
                 # an estimator without output_path keeps its model in the session's default bucket: a store once the
                 # deploy code (or a CI request) reads the model back from there
                 default = more[1:] == ["default-bucket"]
-                if default and not sagemaker_artifacts.model_read_back(index):
-                    continue
+                if default:
+                    from mlscan.facts import sagemaker_artifacts  # imported where an estimator keeps its default bucket
+
+                    if not sagemaker_artifacts.model_read_back(index):
+                        continue
                 at, snip = ops.locate(index, e, line)
                 yield self.found("artifact.store", index, e.path, at, snippet=snip,
                                  strength=Strength.STRONG if where.wired == "automated" else loose,
@@ -258,6 +261,9 @@ class PipelineTracking(Detector):
                 # a step's lineage or environment record, not metrics (metadata: other): E1 leads with a step logging metrics
                 yield self._track(index, e, line, "zenml", reached or more[0], strength, where.wired, fits=more[1],
                                   metadata="other" if more[2:3] == [False] else None)
+            elif kind == "zenml-comparison":  # two model versions' metrics compared in a step: the runs compared by a metric
+                at, snip = ops.locate(index, e, line)
+                yield self.found("tracking.comparison", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs={"tool": "zenml"})
             elif kind in ("zenml-data", "metaflow", "dagster"):
                 at, snip = ops.locate(index, e, line)
                 end = None
@@ -338,6 +344,7 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
     if ops.imports_module(al, "zenml"):
         out += _zenml(tree, al)
         out += _zenml_data(tree)
+        out += _version_comparison(tree)
     if ops.imports_module(al, "metaflow"):
         out += _metaflow(tree)
         out += _metaflow_s3(tree, al)
@@ -767,6 +774,33 @@ def _zenml(tree: ast.Module, al: dict[str, str]) -> list[Hit]:
                     return [hit]
                 found = found or [hit]
     return found
+
+
+def _metric_operand(node: ast.AST) -> str:
+    """The name a metric value is read from (``latest_metrics`` of ``latest_metrics[metric_to_compare]``,
+    ``current_metric``), '' when the operand names no metric (a threshold, a constant)."""
+    root, named = node, False
+    while isinstance(root, (ast.Subscript, ast.Attribute)):
+        named = named or (isinstance(root, ast.Attribute) and bool(words(root.attr) & METRIC_WORDS))
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return ""
+    return root.id if named or words(root.id) & METRIC_WORDS else ""
+
+
+def _version_comparison(tree: ast.Module) -> list[Hit]:
+    """A ZenML step comparing the metrics of two model versions to pick one (``if latest_metrics[metric] >
+    current_metrics[metric]:`` in a promotion step, the metrics read from each version's metadata): the runs compared by
+    a metric, E2's deciding line. A metric against a threshold or a constant compares no runs."""
+    for fn in walk(tree):
+        if not (isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and decorator(fn, "step")):
+            continue
+        for n in walk(fn):
+            if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+                left, right = _metric_operand(n.left), _metric_operand(n.comparators[0])
+                if left and right and left != right:
+                    return [["zenml-comparison", n.lineno]]
+    return []
 
 
 def _metric_metadata(fn: ast.AST, call: ast.Call) -> bool:

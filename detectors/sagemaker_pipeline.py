@@ -1,4 +1,5 @@
-"""SageMaker Pipelines: step graphs, ConditionStep gates on evaluation metrics before registration,
+"""SageMaker Pipelines (the SDK's v2 and v3 module layouts, ``mlscan.facts.sagemaker_sdk``; scripts, notebooks and
+the files notebooks write): step graphs, ``@step``-decorated function steps, ConditionStep gates on evaluation metrics before registration,
 PipelineSchedule triggers, a LambdaStep that deploys the model (its Lambda's code, in the repository, creates or
 updates the endpoint), and a ``PipelineExperimentConfig`` recording every execution of a training pipeline in SageMaker
 Experiments (in Python, or in a pipeline definition JSON: ``mlscan.facts.sagemaker_definitions``); feeds D3, M4, M1, M2,
@@ -21,12 +22,15 @@ from mlscan.facts.orchestration import (
     imports,
     kwarg,
     literal,
+    prepared_splits,
     strings,
+    training_code,
     words,
 )
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.facts.sagemaker_definitions import experiment_configs
+from mlscan.facts.sagemaker_sdk import FUNCTION_STEP_MODULES, PIPELINE_MODULES
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 from mlscan.valueclass import replace
@@ -43,10 +47,10 @@ class SagemakerPipeline(Detector):
 
     id = "sagemaker.pipeline"
     questions = ("D3", "M4", "M1", "M2", "E1", "E2")
-    globs = ("**/*.py", "**/*.json", *ops.YAML_GLOBS)
-    # Python that mentions sagemaker; a pipeline definition (JSON, its templates, CloudFormation YAML) naming an
-    # experiment config (facts.sagemaker_definitions)
-    needs = ("**/*.py", "**/*.json", "**/*.json.tpl", "**/*.json.template", *ops.YAML_GLOBS)
+    globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS)
+    # Python (scripts, notebooks) that mentions sagemaker; a pipeline definition (JSON, its templates, CloudFormation
+    # YAML) naming an experiment config (facts.sagemaker_definitions)
+    needs = ("**/*.py", "**/*.ipynb", "**/*.json", "**/*.json.tpl", "**/*.json.template", *ops.YAML_GLOBS)
     needs_words = (b"sagemaker",)
     needs_text = (b"PipelineExperimentConfig",)
     signals = ("pipeline.dag", "gate.metric", "schedule.training", "deploy.automated", "tracking.run")
@@ -54,30 +58,39 @@ class SagemakerPipeline(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for cfg in experiment_configs(index):  # definitions written as JSON (a template, or inline in CloudFormation)
             yield self._experiments(index, cfg.path, cfg.line, cfg.deployed, "definition")
-        for e, tree in index.python_files((b"sagemaker",), ("**/*.py",)):
-            if e.test or not imports(tree, "sagemaker.workflow"):
+        for e, tree in index.python_files((b"sagemaker",), ("**/*.py", "**/*.ipynb")):
+            if e.test or not imports(tree, *PIPELINE_MODULES):
                 continue
             steps = assigned_call_names(tree, _STEPS)  # variable -> step class
             factories = _step_factories(tree)
             steps.update({name: factories[call_tail(c)] for name, c in assigned_calls(tree).items() if call_tail(c) in factories})
-            step_calls = list(calls(tree, *_STEPS))
+            # ``@step`` functions: each call of one is a step of the pipeline, its arguments the data it takes
+            fsteps = _function_step_calls(tree)
+            steps.update({name: kind for name, c in assigned_calls(tree).items() for fc, kind in fsteps if fc is c})
+            step_calls = [*calls(tree, *_STEPS), *(fc for fc, _ in fsteps)]
             edges = 0
+            fn_edge = None
+            inner = {id(fc) for fc, _ in fsteps}
+            values = _assigned_values(tree)
             for c in step_calls:
-                refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps}
-                edges += bool(refs) or kwarg(c, "depends_on") is not None
+                refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps} or _step_args_refs(c, steps, values)
+                nested = id(c) in inner and any(id(n) in inner for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a))
+                edges += bool(refs) or nested or kwarg(c, "depends_on") is not None
+                if id(c) in inner and (refs or nested) and fn_edge is None:
+                    fn_edge = c.lineno
             handoff = _factory_handoff(tree, factories, steps)
             edges += handoff is not None
-            training = any(call_tail(c) in _TRAINING for c in step_calls)
+            training = any(call_tail(c) in _TRAINING for c in step_calls) or any(kind in _TRAINING for _, kind in fsteps)
             pipe = next(calls(tree, "Pipeline"), None)
             if len(step_calls) >= 2 and edges:
-                io = any(calls(tree, "ProcessingInput", "ProcessingOutput", "TrainingInput", "TransformInput"))
+                io = any(calls(tree, "ProcessingInput", "ProcessingOutput", "TrainingInput", "TransformInput")) or bool(fsteps)
                 # lineage starts at the raw data: some step reads data from outside the pipeline (a data URI parameter,
                 # an S3 literal, an input not taken from another step's properties); a pipeline whose steps only read
                 # each other's outputs generates its data (weak, below D3)
-                raw = _raw_input(tree)
+                raw = _raw_input(tree) or any(_external_argument(tree, fc) for fc, _ in fsteps)
                 # the handoff: a step's input that is another step's output property (training's first), not the
                 # ``steps=[...]`` list, whose order SageMaker ignores
-                edge = _edge_line(tree) or handoff
+                edge = _edge_line(tree) or handoff or fn_edge
                 extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
                 yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno, extra=extra,
                                  strength=Strength.MEDIUM if raw else Strength.WEAK,
@@ -87,10 +100,12 @@ class SagemakerPipeline(Detector):
             for c in calls(tree, "ConditionStep"):
                 conds = kwarg(c, "conditions") or ast.List([])
                 nodes = [conds, *(bound[n.id] for n in walk(conds) if isinstance(n, ast.Name) and n.id in bound)]
-                metric = any(any(calls(n, "JsonGet")) or words(" ".join(strings(n))) & METRIC_WORDS for n in nodes)
+                metric = any(any(calls(n, "JsonGet")) or words(" ".join(strings(n))) & METRIC_WORDS for n in nodes) or any(
+                    words(x.id) & METRIC_WORDS for n in nodes for x in walk(n) if isinstance(x, ast.Name))  # left=accuracy
                 guarded = [steps.get(n.id, "") for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Name)]
                 guarded += [call_tail(n) for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
                 fails = [steps.get(n.id, "") for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
+                fails += [call_tail(n) for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Call)]
                 if metric and (set(guarded) & set(_PROMOTE) or "FailStep" in fails):
                     # the comparison and its threshold (``ConditionLessThanOrEqualTo(left=JsonGet(...), right=7.0)``), often
                     # bound to a name above the step, is the deciding line (fact: comparison)
@@ -145,7 +160,65 @@ def _experiment_config(node: ast.AST | None, bound: dict[str, ast.Call]) -> bool
 def _trains_elsewhere(index: FileIndex) -> bool:
     """Does a SageMaker Pipelines module of the repository build a training or tuning step?"""
     return bool(index.memo("sagemaker-pipeline:trains", lambda: any(
-        imports(t, "sagemaker.workflow") and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))))
+        imports(t, *PIPELINE_MODULES) and any(calls(t, *_TRAINING)) for _, t in index.python_files((b"TrainingStep", b"TuningStep"), ("**/*.py",)))))
+
+
+_TRAIN_WORDS = frozenset({"train", "training", "fit", "tune", "tuning", "retrain"})
+_PROMOTE_WORDS = frozenset({"register", "registration", "deploy", "deployment", "promote"})
+
+
+def _function_step_calls(tree: ast.AST) -> list[tuple[ast.Call, str]]:
+    """Calls that add a ``@step`` function to the pipeline, with the step class they stand for (``TrainingStep`` when
+    the function or its step name says it trains or it calls ``fit``, ``ModelStep`` when it registers or deploys, else
+    ``FunctionStep``): ``train(data)`` of a function decorated ``@step(name="train", ...)``, and
+    ``step(fn, name=...)(input_data_s3_path=...)`` (also through ``wrapped = step(fn, ...)``)."""
+    al = ops.aliases(tree)
+    deco = {local for local, q in al.items() if q in {f"{m}.step" for m in FUNCTION_STEP_MODULES}}
+    if not deco:
+        return []
+
+    def is_deco(node: ast.AST) -> bool:
+        f = node.func if isinstance(node, ast.Call) else node
+        return isinstance(f, ast.Name) and f.id in deco
+
+    funcs = {f.name: f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def kind(fn_name: str, wrapper: ast.AST | None) -> str:
+        fn = funcs.get(fn_name)
+        said = words(fn_name) | words(" ".join(strings(wrapper))) if wrapper is not None else words(fn_name)
+        if said & _TRAIN_WORDS or (fn is not None and training_code(fn)):
+            return "TrainingStep"
+        return "ModelStep" if said & _PROMOTE_WORDS else "FunctionStep"
+
+    decorated = {name: kind(name, next((d for d in f.decorator_list if is_deco(d)), None))
+                 for name, f in funcs.items() if any(is_deco(d) for d in f.decorator_list)}
+    wrapped: dict[str, str] = {}  # wrapped = step(fn, ...)
+    for name, c in assigned_calls(tree).items():
+        if is_deco(c) and c.args and isinstance(c.args[0], ast.Name):
+            wrapped[name] = kind(c.args[0].id, c)
+    out: list[tuple[ast.Call, str]] = []
+    for c in (n for n in walk(tree) if isinstance(n, ast.Call)):
+        f = c.func
+        if isinstance(f, ast.Name) and f.id in decorated:
+            out.append((c, decorated[f.id]))
+        elif isinstance(f, ast.Name) and f.id in wrapped:
+            out.append((c, wrapped[f.id]))
+        elif isinstance(f, ast.Call) and is_deco(f) and f.args and isinstance(f.args[0], ast.Name):
+            out.append((c, kind(f.args[0].id, f)))
+    return out
+
+
+def _external_argument(tree: ast.AST, call: ast.Call) -> bool:
+    """Does a function step take data from outside the pipeline: a pipeline parameter (``ParameterString(...)``,
+    inline or bound to a name) or an ``s3://`` literal among its arguments?"""
+    bound = assigned_calls(tree)
+    for a in [*call.args, *(k.value for k in call.keywords)]:
+        target = bound.get(a.id) if isinstance(a, ast.Name) else a
+        if isinstance(target, ast.Call) and call_tail(target) == "ParameterString":
+            return True
+        if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.startswith("s3://"):
+            return True
+    return False
 
 
 def _comparison(lines: list[str], nodes: list[ast.AST]) -> tuple[int, int | None, str] | None:
@@ -166,7 +239,43 @@ def _comparison(lines: list[str], nodes: list[ast.AST]) -> tuple[int, int | None
     return None
 
 
-_INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data"}
+# where a job input names its data: v2's ProcessingInput/TrainingInput/TransformInput, v3's ProcessingS3Input (inside a
+# ``ProcessingInput(s3_input=...)``) and ``InputData(data_source=...)`` of a ``ModelTrainer``
+_INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "TransformInput": "data", "ProcessingS3Input": "s3_uri",
+               "InputData": "data_source"}
+_TRAINING_INPUTS = ("TrainingInput", "InputData")
+
+
+def _assigned_values(tree: ast.AST) -> dict[str, list[ast.expr]]:
+    """Every value each plain name is assigned in the module."""
+    out: dict[str, list[ast.expr]] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(n.value)
+    return out
+
+
+def _step_args_refs(call: ast.Call, steps: dict[str, str], values: dict[str, list[ast.expr]]) -> set[str]:
+    """Steps a step reads through the names its arguments are built from (v3: ``TrainingStep(step_args=train_args)``,
+    ``train_args = model_trainer.train()``, ``model_trainer = ModelTrainer(input_data_config=[InputData(data_source=
+    step_process.properties...)])``), three assignments deep."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    frontier = [n.id for n in walk(call) if isinstance(n, ast.Name) and n.id not in steps]
+    for _ in range(3):
+        nxt: list[str] = []
+        for name in frontier:
+            if name in seen:
+                continue
+            seen.add(name)
+            for v in values.get(name, ())[:4]:
+                for x in walk(v):
+                    if isinstance(x, ast.Name):
+                        (found.add if x.id in steps else nxt.append)(x.id)
+        frontier = nxt
+    return found
 
 
 def _step_factories(tree: ast.AST) -> dict[str, str]:
@@ -215,7 +324,7 @@ def _edge_line(tree: ast.AST) -> int | None:
         v = kwarg(c, _INPUT_ARGS[name]) if name in _INPUT_ARGS else None
         if v is not None and any(isinstance(x, ast.Attribute) and x.attr == "properties" for x in walk(v)):
             found.setdefault(name, v.lineno)
-    return found.get("TrainingInput") or (min(found.values()) if found else None)
+    return found.get("TrainingInput") or found.get("InputData") or (min(found.values()) if found else None)
 
 
 def _raw_input(tree: ast.AST) -> bool:
@@ -235,8 +344,9 @@ def _raw_input(tree: ast.AST) -> bool:
 
     for c in (n for n in walk(tree) if isinstance(n, ast.Call)):
         name = call_tail(c)
-        if name in _INPUT_ARGS and external(kwarg(c, _INPUT_ARGS[name]) or (c.args[0] if c.args else None)):
-            return True
+        value = kwarg(c, _INPUT_ARGS[name]) or (c.args[0] if c.args else None) if name in _INPUT_ARGS else None
+        if name in _INPUT_ARGS and external(value) and not (name in _TRAINING_INPUTS and prepared_splits(value)):
+            return True  # (a training channel fed a train/validation split made before the pipeline is no raw input)
         for key in ("arguments", "job_arguments"):
             v = kwarg(c, key)
             if isinstance(v, ast.List) and any(isinstance(x, ast.Name) and x.id in params or isinstance(x, ast.Constant)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.orchestration import call_tail, dotted, kwarg, metric_compare, words
+from mlscan.facts.orchestration import at_argument, call_tail, dotted, kwarg, metric_compare, prepared_splits, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -37,6 +37,18 @@ NEEDLES = (b"stepfunctions",)
 def _given(node: ast.AST | None) -> bool:
     """A keyword that is passed with a value (not left out, not ``None``, not an empty dict)."""
     return node is not None and not (isinstance(node, ast.Constant) and node.value is None) and not (isinstance(node, ast.Dict) and not node.keys)
+
+
+# steps that make data inside the workflow: SageMaker processing, Glue, EMR, Batch and ECS jobs, or a Lambda named for it
+_PREP = frozenset({"ProcessingStep", "GlueStartJobRunStep", "EmrAddStepStep", "BatchSubmitJobStep", "EcsRunTaskStep"})
+_PREP_WORDS = frozenset({"prepare", "preparation", "prep", "preprocess", "preprocessing", "process", "processing", "etl", "ingest",
+                         "ingestion", "split", "feature", "features", "clean", "cleaning", "transform", "extract"})
+def _prepares(kind: str, node: ast.Call) -> bool:
+    """Does a step make data: a data job, or a LambdaStep whose state name says it prepares data?"""
+    if kind in _PREP:
+        return True
+    name = ops.literal(node.args[0]) if node.args else ops.literal(kwarg(node, "state_id"))
+    return kind == "LambdaStep" and isinstance(name, str) and bool(words(name) & _PREP_WORDS)
 
 
 def _chain_members(tree: ast.AST, steps: dict[str, str]) -> set[str]:
@@ -89,10 +101,23 @@ class StepFunctionsSdk(Detector):
         io = sum(1 for v in work if any(isinstance(x, ast.Name) and x.id in steps and x.id != v for x in walk(nodes[v])))
         first = min((nodes[v] for v in work), key=lambda c: c.lineno)
         if workflow and len([v for v in work if v in chained]) >= 2:
-            at, snip = ops.locate(index, e, first.lineno)
-            yield self.found("pipeline.dag", index, e.path, at, snippet=snip, strength=strength,
+            # the workflow's data path leads: a step that prepares data, else the training step (not whichever step is
+            # written first, such as a Lambda that creates the experiment)
+            prep = sorted((nodes[v].lineno, v) for v in work if v in chained and _prepares(steps[v], nodes[v]))
+            train = sorted((nodes[v].lineno, v) for v in work if v in chained and steps[v] in ("TrainingStep", "TuningStep"))
+            lead = nodes[prep[0][1]] if prep else nodes[train[0][1]] if train else first
+            # lineage starts at the raw data (conventions, D3): a workflow whose training reads only train/validation
+            # splits made before it (in a notebook) and prepares no data itself declares no raw input
+            raw = bool(prep) or not train or not prepared_splits(kwarg(nodes[train[0][1]], "data"))
+            at, snip = ops.locate(index, e, lead.lineno)
+            extra = ()
+            if prep and train:
+                t_at, t_snip = ops.locate(index, e, nodes[train[0][1]].lineno)
+                extra = (self.evidence(index, e.path, t_at, snippet=t_snip, strength=strength),)
+            yield self.found("pipeline.dag", index, e.path, at, snippet=snip, strength=strength if raw else Strength.WEAK, extra=extra,
                              attrs={"tool": "stepfunctions", "steps": len(linked), "with_io": io > 0,
-                                    "training": any(steps[v] in ("TrainingStep", "TuningStep") for v in work)})
+                                    "training": any(steps[v] in ("TrainingStep", "TuningStep") for v in work),
+                                    **({} if raw else {"raw_input": False})})
         deploys = [v for v in work if steps[v] in _DEPLOY and (v in chained or self._choice_target(tree, steps, v))]
         if workflow and deploys:
             at, snip = ops.locate(index, e, nodes[deploys[0]].lineno)
@@ -113,8 +138,8 @@ class StepFunctionsSdk(Detector):
         tracked = next((nodes[v] for _ln, v in jobs if steps[v] in ("TrainingStep", "TuningStep")
                         and _given(kwarg(nodes[v], "experiment_config"))), None)
         if tracked is not None:
-            at, snip = ops.locate(index, e, tracked.lineno)
-            yield self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength,
+            # cited from the step through its ``experiment_config=`` (what makes the job a tracked run), not at its opener
+            yield self.found("tracking.run", index, e.path, **at_argument(index, e, tracked, kwarg(tracked, "experiment_config") or tracked), strength=strength,
                              attrs={"tool": "sagemaker-experiments", "tools": "sagemaker-experiments", "params": True, "metrics": True,
                                     "in_training": True, "optional": False, "tuning_only": False, "pipeline_native": True})
         for _ln, v in jobs:

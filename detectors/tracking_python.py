@@ -12,7 +12,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import METRIC_WORDS, fits_model, trainingish, words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.placeholders import made_up_metrics, synthetic_source
+from mlscan.facts.placeholders import drawn_metrics, made_up_metrics, synthetic_source
 from mlscan.facts.pyast import walk
 from mlscan.facts.pyeval import UNKNOWN, Flags, configured, guarded_off, project_flag
 from mlscan.facts.wiring import file_imports
@@ -84,15 +84,20 @@ class TrackingPython(Detector):
         line, snip = fact["lead"]
         # the metric a run logs by name (what E2 compares runs by), when the run is cited at its opener or autolog
         extra: tuple[Evidence, ...] = ()
+        end = None
         if fact["metric"] is not None:
-            at, at_snip = fact["metric"]
-            if at is not None and at != line:
-                extra = (replace(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), fact=METRIC_LOGGED),)
+            at, at_snip, *loop = fact["metric"]
+            if at is not None and at == line and loop and loop[0]:  # the run's only call logs its metrics in a loop: cite the loop
+                shown = _metric_item(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), index, loop[0])
+                line, end, snip = shown.line, shown.end_line, shown.snippet
+            if at is not None and at != line and at != end:
+                extra = (replace(_metric_item(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), index, loop[0] if loop else None),
+                                 fact=METRIC_LOGGED),)
         if not roles & {"metrics"}:
             extra += _module_metrics(index, e, fact, calls, strength)
         extra += _training_call_site(index, e, fact, strength)
         yield self.found(
-            "tracking.run", index, e.path, line, snippet=snip, strength=strength, extra=extra,
+            "tracking.run", index, e.path, line, snippet=snip, end_line=end, strength=strength, extra=extra,
             attrs={
                 "tool": calls[0].tool, "tools": ",".join(tools),
                 "params": bool(roles & {"params", "auto"}), "metrics": bool(roles & {"metrics", "auto"}),
@@ -102,6 +107,8 @@ class TrackingPython(Detector):
                 "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
                 "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
                 **({"demo": True, "generator": made_up} if made_up else {}),
+                # a dummy score: the metrics it logs are random values (a caveat capping E2, which compares runs by them)
+                **({"random_metric": fact["drawn"]} if fact.get("drawn") and not made_up else {}),
                 # (a switch a project config or automated command sets is wired: no caveat)
                 **({"guard": fact["guard"]} if fact.get("guard") and not optional
                    and not any(configured(index, k) is not None for k in fact["keys"]) else {}),
@@ -236,6 +243,26 @@ def _items_loop(name: ast.Name, par: dict[ast.AST, ast.AST]) -> ast.AST | None:
     return None
 
 
+def _loop_line(call: ast.AST, par: dict[ast.AST, ast.AST]) -> int | None:
+    """The line of the ``for k, v in mapping.items():`` loop a call logging ``(k, v)`` sits in (``mlflow.log_metric(k, v)``:
+    the loop says what it logs), None otherwise."""
+    if not (isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Name)) or _items_loop(call.args[0], par) is None:
+        return None
+    cur = par.get(call)
+    while cur is not None and not isinstance(cur, ast.For):
+        cur = par.get(cur)
+    return cur.lineno if cur is not None and cur.lineno < call.lineno else None
+
+
+def _metric_item(ev: Evidence, index: FileIndex, loop: int | None) -> Evidence:
+    """The metric item cited from the loop that logs it (``for k, v in metrics.items():`` / ``mlflow.log_metric(k, v)``)
+    when there is one, else as it is."""
+    lines = index.lines(ev.path) if loop and ev.line and ev.path.endswith(".py") else []
+    if not lines or not (0 < loop < ev.line <= len(lines)):  # type: ignore[operator]
+        return ev
+    return replace(ev, line=loop, end_line=ev.line, snippet=f"{lines[loop - 1].strip()}\n    {lines[ev.line - 1].strip()}")  # type: ignore[operator]
+
+
 def _input(name: str, value: ast.AST) -> bool:
     if words(name) & METRIC_WORDS:
         return False
@@ -276,8 +303,8 @@ def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: as
     """The call a reader should see first: the run being opened (``mlflow.start_run``, ``wandb.init``) in a function
     that logs metrics (the training run, not a feature-engineering run opened earlier in the module), else the first
     run opened, else the first ``autolog()`` (it starts the run of every fit: E1's item, while a metric logged by name
-    beside it is what E2 compares runs by), else the first metrics logged (what runs are compared by), else the first
-    parameters logged, else the first tracker call (an artifact, a tag)."""
+    beside it is what E2 compares runs by), else the first parameters logged (what E1 asks beyond E2's metrics), else the
+    first metrics logged (what runs are compared by), else the first tracker call (an artifact, a tag)."""
     def scope(c: tracking.TrackCall) -> str:
         return next(iter(tracking.enclosing_functions(c.node_in(tree), par)), "")
 
@@ -292,8 +319,9 @@ def _lead(calls: list[tracking.TrackCall], par: dict[ast.AST, ast.AST], tree: as
     measured = {scope(c) for c in used if c.role in ("metrics", "auto")}
     return (next((c for c in openers if scope(c) in measured), None) or next(iter(openers), None)
             or next((c for c in used if c.attr == "autolog"), None)
-            or next((c for c in used if c.role in ("metrics", "auto")), None)
-            or next((c for c in used if c.role == "params"), None) or used[0])
+            # (no run opened: the parameters it records, E1's own fact, before the metrics E2 compares runs by)
+            or next((c for c in used if c.role == "params"), None)
+            or next((c for c in used if c.role in ("metrics", "auto")), None) or used[0])
 
 
 _STEP_DECORATORS = frozenset({"zenml.step", "zenml.steps.step"})
@@ -374,13 +402,16 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
     step_run = _step_tracker(lead.node_in(tree), par, ops.aliases(tree)) if lead.attr not in _OPENERS and lead.attr != "autolog" else None
     guards = [_opt_in_guard(c.node_in(tree), par, flags) for c in calls]
     metric = _metric(calls, lead, par, tree)
+    measured = [c.node_in(tree) for c in calls if c.kind == "c" and (c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, step_run or lead.line)),
-            "metric": list(ops.locate(index, e, metric.line)) if metric is not None else None,
+            # (with the line of a ``for k, v in metrics.items():`` loop the metric is logged in: the loop names what it logs)
+            "metric": [*ops.locate(index, e, metric.line), _loop_line(metric.node_in(tree), par)] if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
-            "made_up": made_up_metrics(tree, [c.node_in(tree) for c in calls if c.kind == "c" and (
-                c.role == "metrics" or c.role == "auto" and _named_value(c.node_in(tree), par))]),
+            "made_up": made_up_metrics(tree, measured),
+            # (in a module that trains: every metric it logs drawn from a random generator, a dummy score)
+            "drawn": drawn_metrics(tree, measured),
             "installs": sorted(tracking.component_installs(tree)),
             # every call behind a tracker switch whose value this file does not decide (``if args.tensorboard:``, set by
             # whoever runs it): the test of the lead call's switch, else ""
@@ -453,7 +484,7 @@ def _wanted(index: FileIndex, path: str) -> bool:
 FACTS = register_fact("tracking.python.facts", _facts, eager=_wanted)
 
 
-_COMPARE_WORDS = (b"search_runs", b"order")
+_COMPARE_WORDS = (b"search_runs", b"order", b"ExperimentAnalytics")
 
 
 def _comparison(index: FileIndex, path: str) -> list[Any] | None:

@@ -55,7 +55,9 @@ _VERSION_LINE = lazy_re(
 _STEP_SETTING = lazy_re(
     r"""^-?\s*["']?(?:working-directory|working_directory|workingDirectory|shell|timeout-minutes|timeout_in_minutes|timeoutInMinutes|"""
     r"""continue-on-error|continueOnError|runs-on|needs|dependsOn|cache-from|cache-to|permissions|concurrency|defaults|"""
-    r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy)["']?\s*:.*$""")
+    r"""fail-fast|max-parallel|retry|interruptible|allow_failure|image_pull_policy|imagePullPolicy|restartPolicy|"""
+    # (a CodePipeline action's role, mode and artifacts: as whom and on what it runs, not what it deploys)
+    r"""RoleArn|ActionMode|RunOrder|InputArtifacts|OutputArtifacts|Capabilities)["']?\s*:.*$""")
 # a CI step's or job's condition: when it runs (``if: github.event_name != 'pull_request'``, Azure's ``condition:``), not
 # what it does; a block's deciding line is below it (a GitLab ``rules:`` item, ``- if:``, is the rule itself)
 _CONDITION = lazy_re(r"""^["']?(?:if|condition)["']?\s*:\s*\S""")
@@ -67,6 +69,12 @@ _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
 # a document's schema reference (``$schema: https://.../data.schema.json``, ``"$schema": "..."``): which format the file
 # follows, not what it declares
 _SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
+# the kind of a CodePipeline action (``ActionTypeId``'s ``Category: Deploy``, ``Owner: AWS``, ``Version: "1"``): the catalogue
+# entry it is, not what it deploys (its ``Provider`` and ``Configuration``: ``StackName``, ``TemplatePath``); an approval
+# action's ``Category: Approval`` is what it is (T4's deciding line)
+_ACTION_TYPE = lazy_re(r"""^["']?(?:Category(?!["']?\s*:\s*["']?Approval)|Owner|Version)["']?\s*:\s*["']?[\w.\-]*["']?\s*,?$""")
+# a YAML merge key (``<<: *grants``): settings merged in from an anchor elsewhere in the file, not what the block declares
+_MERGE_KEY = lazy_re(r"""^-?\s*<<\s*:\s*\*""")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 # a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
 # ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
@@ -80,7 +88,7 @@ _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM
 
 def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     """True when ``line`` says nothing on its own: blank, a comment, only brackets, a key that opens a
-    block, a table header, a step/object name, a format-version header or schema reference, a block opener (``def f():``), a CI
+    block, a table header, a step/object name, a format-version header or schema reference, a YAML merge key (``<<: *x``), a block opener (``def f():``), a CI
     step's setting (``working-directory:``, ``shell:``, ``needs:``), a shell or Python line that only prints or logs."""
     s = line.strip()[:HEAD_CHARS]  # what makes a line bare is at its start; the cap keeps every pattern linear
     if not s:
@@ -101,6 +109,7 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
         return word_items  # ``- schedules``: a one-word item means what its key says (``only:``), cited with it (``with_key``)
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code) or _SCHEMA_REF.match(code)
+        or _MERGE_KEY.match(code) or (_structured(path) and _ACTION_TYPE.match(code))
         or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
     )
 
@@ -304,6 +313,30 @@ def pin_line(lines: list[str], start: int = 1) -> int | None:
     return None
 
 
+LOCK_HEAD_BYTES = 8 << 20  # a lock file too large to parse is read this far for its telling line
+# the package a pinned lock line names: ``name = "torch"`` (TOML locks), ``torch==2.5.1``, ``- torch=2.5.1``, ``"torch": {``
+_PIN_NAME = lazy_re(r"""^\s*(?:name\s*=\s*"([^"]+)"|-?\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?(?:\s*===?\s*|=)\d|"([^"]+)"\s*:\s*\{)""")
+
+
+def model_pin_line(lines: list[str]) -> int | None:
+    """A lock file's most telling line: the pinned entry of a model library (``name = "torch"`` with its ``version``
+    below, ``"torch": {`` above its ``"version": "==2.5.1"``), None when the lock pins none of them."""
+    from .facts.declared_libraries import MODEL_LIBRARIES
+
+    wanted = {d for dists in MODEL_LIBRARIES.values() for d in dists}
+    for i, text in enumerate(lines, start=1):
+        m = _PIN_NAME.match(text[:HEAD_CHARS])
+        name = next((g for g in m.groups() if g), "") if m else ""
+        if name.lower().replace("_", "-") not in wanted:
+            continue
+        if m.group(3) is not None:  # a JSON lock's package key: its version is the next pinned line inside it
+            j = pin_line(lines[: i + 8], i + 1)
+            if j is None or not lines[j - 1].lstrip().startswith('"version"'):
+                continue
+        return i
+    return None
+
+
 ARGUMENT_LINES = 8  # lines of a command's argument list shown from its cited word
 # the keys whose value is one command written as a list of its words (Cloud Build ``args``, a container's ``command``)
 _ARGV_KEY = lazy_re(r"""^-?\s*["']?(?:args|arguments|command|cmd|cmds|entrypoint)["']?\s*:\s*(\[)?\s*(?:#.*)?$""")
@@ -413,6 +446,7 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("install_gated", True, "install-gated: skipped when the package is missing", True),
     ("stub", True, "stub: the step does nothing yet", True),
     ("synthetic", True, "synthetic input: runs on generated or bundled toy data", True),
+    ("random_metric", str, "synthetic value: every metric it logs is drawn from {value}, not measured", True),
     ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("training_sample", True, "simulated production data: the current data is a sample of the training split", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
@@ -560,8 +594,8 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
     """A notebook's code cells as Python lines, for each the line of the .ipynb JSON that holds it (0 for a blank or a
     magic; found in order, so a line repeated in several cells maps to each of its own places) and its cell."""
     def build() -> tuple[list[str], list[int], tuple[int, ...]]:
-        nb = index.notebook(path)
-        code = nb.source.splitlines() if nb else []
+        nb = index.notebook_source(path)  # no second parse: the tree is not wanted
+        code = nb[0].splitlines() if nb else []
         raw = index.lines(path)
         # the JSON lines joined, each line's offset: a needle (JSON-escaped, so without a line break) found at or after
         # the offset of line ``cursor`` is in the first line from there that holds it, found by one search, not one per line
@@ -576,7 +610,7 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
                 at = bisect_right(starts, found) if found >= 0 else 0
                 cursor = at or cursor
             where.append(at)
-        return code, where, nb.cell_of_line if nb else ()
+        return code, where, nb[1] if nb else ()
 
     return index.file_memo("notebook-lines", path, build)  # type: ignore[no-any-return]
 
@@ -608,6 +642,9 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
         return None
     if pattern.search(lines[e.line - 1][:SEARCH_CHARS]) and not is_bare(lines[e.line - 1], e.path):
         return None
+    if any(pattern.search(lines[k - 1][:SEARCH_CHARS]) and lines[k - 1].strip() in e.snippet
+           for k in range(e.line + 1, min(e.end_line or e.line, e.line + 2, len(lines)) + 1)):
+        return None  # the item already shows the deciding line below its first (``for k, v in m.items():`` / ``log_metric(k, v)``)
     base = _indent(lines[e.line - 1])
     item = lines[e.line - 1].lstrip().startswith("- ")
     # a Python statement that opens no block (``mapping = ColumnMapping()``) is read with the statements after it in
@@ -656,11 +693,15 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
             continue  # ``logger.info(f"... -> v{version}")`` reports what was decided, it decides nothing
         if not e.path.endswith(".py") and _CONDITION.match(st) and not is_prose(e.path):
             continue  # a step's ``if:`` naming a deploy label says when it runs; the step's action decides
+        if _structured(e.path) and _STEP_SETTING.match(st[:HEAD_CHARS]):
+            continue  # ``RoleArn: !GetAtt DeployRole.Arn``, ``needs: deploy``: as whom and after what it runs, not what it does
         if pattern.search(text[:SEARCH_CHARS]):
             hit = _hint_item(lines, e, j, fact)
-            if e.path.endswith(".py") and head.endswith("(") and not _PY_COMPOUND.match(head) and not hit.context \
+            # an argument of the multi-line call the item cited (opened with its first arguments on its line too,
+            # ``steps.TrainingStep("Training Job", estimator=xgb,``): the call
+            if e.path.endswith(".py") and head.endswith(("(", ",")) and not _PY_COMPOUND.match(head) and not hit.context \
                     and _inside_call(lines, e.line, j):
-                hit = replace(hit, context=f"in {head[:80]})")  # an argument of the multi-line call the item cited: the call
+                hit = replace(hit, context=f"in {head[:80].rstrip(',')}{'' if head.endswith('(') else ', ...'})")
             return hit
     # a ``with`` block's set-up on the statement just above it (``mlflow.autolog()`` before ``with mlflow.start_run():``)
     with_block = e.path.endswith(".py") and head.startswith(("with ", "async with ")) and head.endswith(":")
@@ -805,9 +846,39 @@ def _statement_level(lines: list[str], line: int) -> bool:
     return True
 
 
+def continued_statement(lines: list[str], j: int, path: str) -> tuple[int, int] | None:
+    """(first, last) line of the shell statement that line ``j`` of a script, CI block or Makefile belongs to when it is
+    written over lines joined by ``\\`` (``aws s3 cp \\`` / ``model.tar.gz \\`` / ``s3://bucket/models/``); None for a
+    statement on one line and for Python (whose lines ``_keyword_item`` reads)."""
+    if path.endswith((".py", ".ipynb")) or is_prose(path) or not (0 < j <= len(lines)):
+        return None
+
+    def joined(k: int) -> bool:
+        return 0 < k <= len(lines) and lines[k - 1][:SEARCH_CHARS].rstrip().endswith("\\")
+
+    first = j
+    while joined(first - 1) and j - first < LOOKAHEAD:
+        first -= 1
+    last = j
+    while joined(last) and last - j < LOOKAHEAD and last < len(lines):
+        last += 1
+    return (first, last) if last > first else None
+
+
+def _statement_item(lines: list[str], e: Evidence, j: int, span: tuple[int, int]) -> Evidence:
+    """``e`` citing the whole continued statement ``span`` holding line ``j``: its first line through its end, the snippet
+    its lines (its first line and the deciding one when it runs over more than three)."""
+    first, last = span
+    shown = lines[first - 1 : last] if last - first < 3 else [lines[first - 1], lines[j - 1]] if j != first else lines[first - 1 : first + 2]
+    return replace(e, line=first, end_line=last, snippet=clean_snippet(textwrap.dedent("\n".join(shown))),
+                   context=structural_path(lines, first) if _structured(e.path) else e.context)
+
+
 def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
     """``e`` citing line ``j`` (moved to its first informative line) with a few lines of context, tagged ``fact``."""
     j = deciding_line(lines, j, e.path)  # ``outs:`` -> ``- path: model.pkl``
+    if (span := continued_statement(lines, j, e.path)) is not None:
+        return replace(_statement_item(lines, e, j, span), fact=fact)  # ``aws s3 cp \\`` ... ``s3://...``: the statement
     if e.path.endswith(".py"):
         passed = _pass_through_item(lines, e, j)
         if passed is not None:
@@ -826,10 +897,16 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if e.source != "declared":
         return e
     lines = index.lines(e.path)
+    lock = is_lock_file(e.path)
+    if not lines and lock and (e.line is None or e.line == 1):
+        lines = index.head_lines(e.path, LOCK_HEAD_BYTES)  # too large to parse: its pinned packages are still its evidence
+        if (t := model_pin_line(lines) or pin_line(lines)) is not None:
+            shown = _block_lines(lines, t)
+            return replace(e, line=t, end_line=t + len(shown) - 1, snippet=clean_snippet("\n".join(shown)),
+                           context=structural_path(lines, t) if _structured(e.path) else e.context)
     if not lines:
         return e
     structured = _structured(e.path)
-    lock = is_lock_file(e.path)
     if e.line is None:
         if e.snippet:
             return e
@@ -847,11 +924,15 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if is_prose(e.path) and heading_only(e.snippet or auto):
         return _section_body(lines, e)
     j = deciding_line(lines, e.line, e.path, e.end_line)
+    if e.end_line in (None, e.line) and (span := continued_statement(lines, j, e.path)) is not None and span[0] != j:
+        return _statement_item(lines, e, j, span)  # a line inside a statement continued over lines: the whole statement
     keyed = (with_key(lines, e, j) or with_dependent(lines, e, j)) if structured and not lock else None
     if keyed is not None:
         return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
-        j = pin_line(lines, e.line) or j  # a lock file shows a pinned package, not its header or hash
+        # a lock file shows a pinned package, not its header or hash: a model library's entry when the detector cited the
+        # file (its first line), the next pin below a line it chose
+        j = (model_pin_line(lines) if e.line == 1 else None) or pin_line(lines, e.line) or j
     if e.path.endswith(".py") and e.end_line in (None, e.line, j) and (passed := _pass_through_item(lines, e, j)) is not None:
         return passed  # ``model_metrics=model_metrics``: what it passes, or the call it is passed to
     if e.path.endswith(".py") and e.end_line in (None, e.line) and (arg := _keyword_item(lines, e, j)) is not None:

@@ -191,25 +191,52 @@ def _save() -> None:
     _new.clear()
 
 
+class _SeededCache(dict):  # type: ignore[type-arg]
+    """``re``'s own pattern cache, which builds a pattern modules compile as they are imported from its stored code the
+    first time ``re`` looks it up (``__missing__``), so neither those imports (PyYAML's reader and resolver...) compile
+    it nor this process builds the ~200 stored ones that the modules it imports never ask for (building them all at
+    start-up took ~2 ms)."""
+
+    __slots__ = ("seeds",)
+
+    def __missing__(self, key: Any) -> re.Pattern[Any]:
+        args = self.seeds.pop(key, None) if isinstance(key, tuple) else None
+        if args is None:
+            raise KeyError(key)
+        try:
+            pattern = _build(key[1], _args(args))
+        except Exception:  # noqa: BLE001 - not used: re compiles it
+            raise KeyError(key) from None
+        self[key] = pattern
+        return pattern
+
+
 def seed_re_cache() -> None:
-    """Put the stored patterns that modules compile with ``re`` as they are imported into ``re``'s own cache, built from
-    their stored code, so those imports (PyYAML's reader and resolver, click...) compile nothing. Called by the package
-    before it imports anything else."""
+    """Let ``re``'s cache build the stored patterns that modules compile with ``re`` as they are imported from their
+    stored code, when one is asked for (_SeededCache). Called by the package before it imports anything else."""
     global _stored
     cache = getattr(re, "_cache", None)
-    if not isinstance(cache, dict):
+    if type(cache) is not dict and not isinstance(cache, _SeededCache):
         return
     if _stored is None:
         _stored = _load()
+    seeds: dict[tuple[type, str | bytes, int], Any] = {}
     for name, args in _imports.items():
         source: str | bytes = name.split(":", 1)[1]
         if name.startswith("b"):
             source = source.encode("latin-1")
         try:
-            flags = int(name[1:name.index(":")])
-            cache.setdefault((type(source), source, flags), _build(source, _args(args)))
-        except Exception:  # noqa: BLE001 - not used: re compiles it
+            key = (type(source), source, int(name[1:name.index(":")]))
+        except ValueError:
             continue
+        if key not in cache:
+            seeds[key] = args
+    if isinstance(cache, _SeededCache):
+        cache.seeds.update(seeds)
+        return
+    seeded = _SeededCache(cache)
+    seeded.seeds = seeds
+    re._cache = seeded  # type: ignore[attr-defined]
 
 
 def _engine_args(source: str | bytes, flags: int) -> list[Any]:

@@ -90,6 +90,8 @@ def _own_groups() -> dict[str, list[tuple[str, str]]] | None:
         own_file: list[str] = []
         got = _read_own_groups(own_file)
         _store_groups(stored_key, got, own_file[0] if own_file else None)
+    elif isinstance(got, _Same):  # the path or a directory of it changed, but no distribution did: the same answer
+        got = got.groups  # (not stored again: checking the changed entries costs less than writing)
     _OWN = (key, got)
     return got  # type: ignore[return-value]
 
@@ -99,11 +101,23 @@ def _finder_name(f: Any) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
+class _Same:
+    """A stored answer whose key no longer matches, but whose distributions are the ones on the path now."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self, groups: dict[str, list[tuple[str, str]]] | None) -> None:
+        self.groups = groups
+
+
 # The answer of ``_read_own_groups`` (reading every distribution's entry points: ~2.5 ms of CPU and more of wall in an
 # environment of 150 packages, every process) kept beside this module's bytecode (mlscan.bytecode_store), keyed by the
 # path, its directories' modification times (installing or removing a distribution changes them) and the meta-path
-# finders; mlscan's own entry_points.txt is checked by its modification time.
-def _stored_groups(key: list[Any]) -> dict[str, list[tuple[str, str]]] | None | bool:
+# finders; mlscan's own entry_points.txt is checked by its modification time. ``python -m mlscan`` puts the working
+# directory first on the path, and creating any file there changes its time: an entry that is new or changed since
+# does not matter when it holds no distribution (``_holds_distributions``), nor a removed one that held none, so the
+# stored answer holds (_Same) while the entries that do hold one are the same, unchanged, in that order.
+def _stored_groups(key: list[Any]) -> dict[str, list[tuple[str, str]]] | None | bool | _Same:
     import json
 
     from .bytecode_store import read, stored_path
@@ -113,15 +127,48 @@ def _stored_groups(key: list[Any]) -> dict[str, list[tuple[str, str]]] | None | 
         return False
     try:
         data = json.loads(raw)
-        if data["key"] != key:
+        same = data["key"] == key
+        if not same and not _same_distributions(data["key"], data["holders"], key):
             return False
         if data["groups"] is None:
-            return None
+            return None if same else _Same(None)
         if os.stat(data["own"]).st_mtime_ns != data["own_mtime"]:
             return False
-        return {str(g): [(str(n), str(v)) for n, v in eps] for g, eps in data["groups"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        groups = {str(g): [(str(n), str(v)) for n, v in eps] for g, eps in data["groups"].items()}
+        return groups if same else _Same(groups)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return False
+
+
+def _same_distributions(stored: list[Any], holders: list[str], key: list[Any]) -> bool:
+    """Does the path of ``key`` hold the distributions the ``stored`` key's path held (``holders``: its entries that
+    hold one), with the same meta-path finders?"""
+    if stored[2] != key[2]:
+        return False
+    before = {entry: mtime for entry, mtime in zip(stored[0], stored[1]) if mtime is not None}
+    now: list[str] = []
+    for entry, mtime in zip(key[0], key[1]):
+        if mtime is not None and before.get(entry) == mtime:
+            if entry in holders:
+                now.append(entry)
+        elif _holds_distributions(entry):
+            return False
+    return now == holders
+
+
+def _holds_distributions(entry: str) -> bool:
+    """Can this path entry change ``_read_own_groups``'s answer (a ``*.dist-info``/``*.egg-info`` in it, a file such as
+    a zip archive, an ``.egg``)? A missing or unreadable directory cannot."""
+    root = entry or "."
+    if root.lower().endswith(".egg"):
+        return True
+    try:
+        children = os.listdir(root)
+    except NotADirectoryError:
+        return True
+    except OSError:
+        return False
+    return any(c.lower().endswith((".dist-info", ".egg-info")) for c in children)
 
 
 def _store_groups(key: list[Any], groups: dict[str, list[tuple[str, str]]] | None, own: str | None) -> None:
@@ -136,7 +183,8 @@ def _store_groups(key: list[Any], groups: dict[str, list[tuple[str, str]]] | Non
     if groups is not None and mtime is None:
         return
     write(stored_path(__file__, ".entry-points.json"),
-          json.dumps({"key": key, "groups": groups, "own": own, "own_mtime": mtime}).encode("utf-8"))
+          json.dumps({"key": key, "groups": groups, "own": own, "own_mtime": mtime,
+                      "holders": [e for e in key[0] if _holds_distributions(e)]}).encode("utf-8"))
 
 
 def _path_key() -> tuple[Any, ...]:

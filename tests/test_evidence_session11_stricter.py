@@ -161,7 +161,8 @@ def test_e2_leads_with_the_loop_logging_the_metrics_dict_not_the_one_logging_the
         """
     qs = _scan(tmp_path, {"jobs/src/train.py": train, "jobs/train.yml": _AML_JOB})
     assert qs["E2"]["answer"] == "yes"
-    assert _lead(qs["E2"]) == ("jobs/src/train.py", 17)
+    # (cited from its loop through the call since session 15: ``for (k, v) in metrics.items():`` names what is logged)
+    assert _lead(qs["E2"]) == ("jobs/src/train.py", 16) and qs["E2"]["evidence"][0]["end_line"] == 17
     assert _lead(qs["E1"]) == ("jobs/src/train.py", 13)  # E1: the run's first logging, the parameters
 
 

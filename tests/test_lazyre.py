@@ -36,7 +36,12 @@ def _module_patterns() -> list[LazyPattern]:
     from mlscan.plugins import load_detectors
 
     load_detectors()
-    import mlscan.ci  # noqa: F401 - every CI dialect's patterns
+    from importlib import import_module
+
+    from mlscan.ci import NAMED_DIALECTS
+
+    for module, _, _ in NAMED_DIALECTS.values():  # every CI dialect's patterns (those imported when their files exist too)
+        import_module(f"mlscan.ci.{module}")
 
     out = []
     for name, module in list(sys.modules.items()):
@@ -145,3 +150,20 @@ def test_nothing_is_gathered_at_exit_where_nothing_can_be_stored(monkeypatch: py
     monkeypatch.setattr(lazyre, "_new", {})
     assert lazyre.compile_pattern(r"not (yet) stored", 0) == re.compile(r"not (yet) stored")
     assert not lazyre._saving
+
+
+def test_stored_import_patterns_are_built_when_re_asks_for_them() -> None:
+    """``re``'s cache holds the stored patterns of modules' imports as seeds, built from their code on the first lookup
+    (a stored pattern no module asks for is never built); code the engine refuses is left to ``re`` to compile."""
+    cache = lazyre._SeededCache()
+    key = (str, r"a(b+)c", 0)
+    cache.seeds = {key: lazyre._text(lazyre._engine_args(r"a(b+)c", 0)), (str, r"never", 0): "[]"}
+    assert key not in cache
+    assert cache[key] == re.compile(r"a(b+)c") and key in cache and list(cache.seeds) == [(str, r"never", 0)]
+    with pytest.raises(KeyError):
+        cache[(str, "not stored", 0)]
+    refused = (str, r"x", 0)
+    cache.seeds[refused] = json.dumps([0, [1, 2, 3], 0, {}, [None]])
+    with pytest.raises(KeyError):
+        cache[refused]
+    assert isinstance(re._cache, lazyre._SeededCache)  # type: ignore[attr-defined]  # `import mlscan` installed it

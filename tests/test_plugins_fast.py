@@ -71,3 +71,41 @@ def test_the_answer_is_stored_beside_the_bytecode(tmp_path: Path, monkeypatch: p
         assert plugins._stored_groups(data["key"]) is False
         monkeypatch.setattr(plugins, "_OWN", None)
         assert plugins._own_groups() == first
+
+
+def _stored_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, work: Path) -> object:
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "pycache"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "path", [str(work), *sys.path])
+    monkeypatch.setattr(plugins, "_OWN", None)
+    return plugins._own_groups()
+
+
+def test_a_changed_directory_without_distributions_keeps_the_stored_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    work = tmp_path / "work"  # the working directory `python -m mlscan` puts first on the path
+    work.mkdir()
+    first = _stored_first(tmp_path, monkeypatch, work)
+    (work / "new.txt").write_text("x")  # its modification time changes
+    os.utime(work, ns=(1, 1))
+    other = tmp_path / "elsewhere"  # and another directory replaces it
+    other.mkdir()
+    monkeypatch.setattr(plugins, "_OWN", None)
+    monkeypatch.setattr(plugins, "_read_own_groups", lambda own_file=None: pytest.fail("listed every distribution again"))
+    assert plugins._own_groups() == first
+    monkeypatch.setattr(sys, "path", [str(other), *sys.path[1:]])
+    monkeypatch.setattr(plugins, "_OWN", None)
+    assert plugins._own_groups() == first
+
+
+def test_a_changed_directory_that_now_holds_a_plugin_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    first = _stored_first(tmp_path, monkeypatch, work)
+    info = work / "acme_mlscan-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-mlscan\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[mlscan.detectors]\nacme.thing = acme_mlscan:Thing\n")
+    monkeypatch.setattr(plugins, "_OWN", None)
+    assert first is not None and plugins._own_groups() is None  # the plug-in hands the answer to importlib.metadata

@@ -119,6 +119,10 @@ class ContentIds:
             proc, self._started = self._started, None
             discard(proc)
 
+    def seed(self, ids: dict[str, str]) -> None:
+        """Content ids known without the disk (the files a notebook writes, which exist only in the notebook)."""
+        self._ids.update(ids)
+
     def lstat(self, path: str) -> os.stat_result | None:
         try:
             return os.lstat(os.path.join(self.root, path))

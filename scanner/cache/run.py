@@ -93,6 +93,7 @@ class RunCache:
         self.store = store
         self.index = index
         self.ids = ContentIds(index.root, index.target.is_git, started)
+        self.ids.seed(index.virtual_ids())  # files notebooks write (%%writefile): their own bytes' ids
         # a DetectorPlan: every planned detector, imported or not (the detectors a scan chooses depend on the files)
         signature = getattr(detectors, "signature", None)
         self.fingerprint = code_fingerprint(signature() if signature is not None else detectors)

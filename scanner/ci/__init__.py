@@ -38,29 +38,45 @@ from .shell import ShellCommand, argv, is_placeholder, shell_flow, split_command
 # Parsers for other CI systems register here (system name -> parser). Each returns CiJobs.
 PARSERS: dict[str, Callable[[FileIndex], list[CiJob]]] = {"github": parse_github}
 
+# Dialects whose definitions have names of their own: their module is imported only when the index holds such a file
+# (a parser finds nothing without one). system -> (module, parser, the globs its parser starts from); tests/ci check
+# that these are the module's own globs.
+NAMED_DIALECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "gitlab": ("gitlab", "parse_gitlab", ("**/.gitlab-ci.yml", "**/.gitlab-ci.yaml")),
+    "jenkins": ("jenkins", "parse_jenkins", ("**/Jenkinsfile", "**/Jenkinsfile.*", "**/*.jenkinsfile", "**/*.Jenkinsfile", "**/*.groovy")),
+    "circleci": ("circleci", "parse_circleci", ("**/.circleci/config.yml", "**/.circleci/config.yaml")),
+    "bitbucket": ("bitbucket", "parse_bitbucket", ("**/bitbucket-pipelines.yml", "**/bitbucket-pipelines.yaml")),
+    "buildkite": ("buildkite", "parse_buildkite", ("**/.buildkite/*.yml", "**/.buildkite/*.yaml", "**/buildkite.yml", "**/buildkite.yaml",
+                                                   "**/.buildkite/pipelines/*.yml")),
+    "semaphore": ("semaphore", "parse_semaphore", ("**/.semaphore/*.yml", "**/.semaphore/*.yaml")),
+}
+
+
+def _when_named(module: str, parser: str, globs: tuple[str, ...]) -> Callable[[FileIndex], list[CiJob]]:
+    """The dialect's parser, imported when the index holds one of its files."""
+
+    def parse(index: FileIndex) -> list[CiJob]:
+        if not index.select(globs):
+            return []
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{module}"), parser)(index)  # type: ignore[no-any-return]
+
+    parse.__qualname__ = parse.__name__ = parser
+    return parse
+
 
 def _register_builtin() -> None:
-    from . import (
-        aws,
-        azure,
-        bitbucket,
-        buildkite,
-        circleci,
-        cloudbuild,
-        gitlab,
-        gitops,
-        jenkins,
-        semaphore,
-        tekton,
-    )
+    from . import aws, azure, cloudbuild, gitops, tekton
 
-    PARSERS.setdefault("gitlab", gitlab.parse_gitlab)
+    named = {system: _when_named(*spec) for system, spec in NAMED_DIALECTS.items()}
+    PARSERS.setdefault("gitlab", named["gitlab"])
     PARSERS.setdefault("azure", azure.parse_azure)
-    PARSERS.setdefault("jenkins", jenkins.parse_jenkins)
-    PARSERS.setdefault("circleci", circleci.parse_circleci)
-    PARSERS.setdefault("bitbucket", bitbucket.parse_bitbucket)
-    PARSERS.setdefault("buildkite", buildkite.parse_buildkite)
-    PARSERS.setdefault("semaphore", semaphore.parse_semaphore)
+    PARSERS.setdefault("jenkins", named["jenkins"])
+    PARSERS.setdefault("circleci", named["circleci"])
+    PARSERS.setdefault("bitbucket", named["bitbucket"])
+    PARSERS.setdefault("buildkite", named["buildkite"])
+    PARSERS.setdefault("semaphore", named["semaphore"])
     PARSERS.setdefault("cloudbuild", cloudbuild.parse_cloudbuild)
     PARSERS.setdefault("aws", aws.parse_aws)
     PARSERS.setdefault("tekton", tekton.parse_tekton)
@@ -97,8 +113,6 @@ def _not_run(index: FileIndex) -> None:
     """Warn about CI definitions that cannot run from where they are (a nested ``.github/workflows``, a
     ``.gitlab-ci.yml`` below the root that the root pipeline does not include): they are not counted, and the
     report says so. Samples (fixtures/, examples/, docs/ ...) and rendered templates are left alone."""
-    from .gitlab import pipeline_files
-
     gitlab_loaded: set[str] | None = None
     for system, globs, root_paths, why in ROOT_ONLY:
         by_dir: dict[str, list[str]] = {}
@@ -107,6 +121,8 @@ def _not_run(index: FileIndex) -> None:
                 continue
             if system == "GitLab CI":
                 if gitlab_loaded is None:
+                    from .gitlab import pipeline_files
+
                     gitlab_loaded = set(pipeline_files(index))
                 if e.path in gitlab_loaded or _named_by(index, gitlab_loaded, e.path):
                     continue
@@ -153,7 +169,7 @@ _register_builtin()
 
 
 __all__ = [
-    "GITHUB_WORKFLOWS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
+    "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
     "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "script_items",
     "shell_flow", "split_commands", "started_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

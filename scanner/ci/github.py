@@ -157,31 +157,35 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                     job_wd = str(defaults["run"].get("working-directory", ""))
                 steps: list[CiStep] = []
                 texts = [job_wd]
+                strategy = job.get("strategy")
+                matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
                 for i, s in enumerate(steps_raw):
                     if not isinstance(s, dict):
                         continue
                     sline = steps_raw.line_of(i) if isinstance(steps_raw, LineList) else line
                     run = s.get("run")
-                    cmd = str(run) if isinstance(run, (str, int, float)) else ""
-                    texts += [cmd, str(s.get("working-directory", ""))]
+                    raw = str(run) if isinstance(run, (str, int, float)) else ""
                     coe = s.get("continue-on-error")
                     with_ = s.get("with") if isinstance(s.get("with"), dict) else {}
                     shell = str(s.get("shell") or "")
-                    steps.append(
-                        CiStep(
-                            path=e.path,
-                            line=sline,
-                            name=str(s.get("name", "") or s.get("id", "")),
-                            command=cmd,
-                            uses=str(s.get("uses", "") or ""),
-                            blocking=not (coe is True or str(coe).lower() == "true"),
-                            disabled=_if_false(s.get("if")),
-                            placeholder=bool(cmd) and is_placeholder(cmd),
-                            with_=tuple((str(k), str(v)) for k, v in with_.items()),
-                            cwd=clean_dir(str(s.get("working-directory", "") or job_wd)),
-                            strict=not shell or shell in ("bash", "sh") or "-e" in shell,  # bash -e {0} by default
+                    # a command written with matrix values (``run: ${{ matrix.task.run }}``) is one step per value
+                    for cmd in matrix_commands(raw, matrix) if raw else ("",):
+                        texts += [cmd, str(s.get("working-directory", ""))]
+                        steps.append(
+                            CiStep(
+                                path=e.path,
+                                line=sline,
+                                name=str(s.get("name", "") or s.get("id", "")),
+                                command=cmd,
+                                uses=str(s.get("uses", "") or ""),
+                                blocking=not (coe is True or str(coe).lower() == "true"),
+                                disabled=_if_false(s.get("if")),
+                                placeholder=bool(cmd) and is_placeholder(cmd),
+                                with_=tuple((str(k), str(v)) for k, v in with_.items()),
+                                cwd=clean_dir(str(s.get("working-directory", "") or job_wd)),
+                                strict=not shell or shell in ("bash", "sh") or "-e" in shell,  # bash -e {0} by default
+                            )
                         )
-                    )
                 if job.get("uses"):  # reusable workflow call, cited at its ``uses:`` line (the job's key is a bare opener)
                     uline = (job.line_of("uses") if isinstance(job, LineDict) else 0) or line
                     steps.append(CiStep(e.path, uline, str(job_id), "", uses=str(job["uses"])))
@@ -230,6 +234,55 @@ def _called_workflows(jobs: list[CiJob]) -> list[CiJob]:
             j = replace(j, triggers=j.triggers.union(*(c.triggers for c in calls)),
                         schedules=j.schedules + tuple(x for c in calls for x in c.schedules))  # schedule_line stays in its own file
         out.append(j)
+    return out
+
+
+# ``${{ matrix.task.run }}``, ``${{ matrix['python-version'] }}``: a plain path into the job's matrix (an expression with
+# operators or functions is left as written)
+_MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix((?:\.[\w-]+|\[\s*'[^']*'\s*\]|\[\s*\"[^\"]*\"\s*\])+)\s*\}\}")
+_MATRIX_KEY = re.compile(r"\.([\w-]+)|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]")
+_MATRIX_MAX = 32  # commands one step expands to at most
+
+
+def _matrix_values(matrix: dict[Any, Any], path: list[str]) -> list[str]:
+    """Every value a matrix path takes: the key's list (or single value) and each ``include`` entry's, followed into
+    objects (``task: {name: test, run: pytest}`` for ``matrix.task.run``); scalars only, as GitHub renders them."""
+    head, rest = path[0], path[1:]
+    found: list[Any] = []
+    base = matrix.get(head)
+    found += base if isinstance(base, list) else [base] if base is not None else []
+    include = matrix.get("include")
+    found += [i.get(head) for i in include if isinstance(i, dict) and i.get(head) is not None] if isinstance(include, list) else []
+    out: list[str] = []
+    for v in found:
+        for key in rest:
+            v = v.get(key) if isinstance(v, dict) else None
+        if isinstance(v, bool):
+            text = "true" if v else "false"
+        elif isinstance(v, (str, int, float)):
+            text = str(v)
+        else:
+            continue
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def matrix_commands(cmd: str, matrix: Any) -> list[str]:
+    """The commands a step's ``run:`` text becomes across the job's ``strategy.matrix``: each ``${{ matrix.<path> }}``
+    replaced by every value the matrix gives it (its list, ``include`` entries; at most ``_MATRIX_MAX`` commands).
+    GitHub runs the step once per combination, so a command in any value runs; an expression the matrix gives no
+    value stays as written, and so does the text when the matrix is computed (``${{ fromJSON(...) }}``)."""
+    if not isinstance(matrix, dict) or "matrix" not in cmd:
+        return [cmd]
+    exprs = list(dict.fromkeys(m.group(0) for m in _MATRIX_EXPR.finditer(cmd)))
+    out = [cmd]
+    for x in exprs:
+        m = _MATRIX_EXPR.fullmatch(x)
+        path = [a or b or c for a, b, c in _MATRIX_KEY.findall(m.group(1))] if m else []
+        values = _matrix_values(matrix, path) if path else []
+        if values:
+            out = list(dict.fromkeys(c.replace(x, v) for c in out for v in values))[:_MATRIX_MAX]
     return out
 
 

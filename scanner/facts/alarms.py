@@ -34,3 +34,56 @@ def alarm_state_rules(index: FileIndex) -> bool:
         return False
 
     return bool(index.memo("aws-cdk:alarm-rules", build))
+
+
+# SNS protocols that reach a person (an e-mail inbox, a phone); a Lambda, SQS or HTTP endpoint subscription is a program
+PERSON_PROTOCOLS = frozenset({"email", "email-json", "sms"})
+SNS_NEEDLES = (b"subscribe", b"EmailSubscription", b"SmsSubscription", b"CfnSubscription")
+_TF_PERSON = lazy_re(r"""protocol\s*=\s*["'](email|email-json|sms)["']""")
+
+
+def sns_person_subscription(index: FileIndex) -> bool:
+    """Does an SNS topic of the project have a subscription that reaches a person: ``sns.subscribe(Protocol="email",
+    ...)`` with boto3 (scripts and notebooks), the CDK's ``EmailSubscription``/``SmsSubscription`` or
+    ``CfnSubscription(protocol="email")``, a CloudFormation ``AWS::SNS::Subscription`` or a topic's ``Subscription`` list
+    with an e-mail/SMS protocol, or Terraform's ``aws_sns_topic_subscription``? (A message published to a topic nobody
+    subscribes to reaches no one.)"""
+
+    def build() -> bool:
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            if e.test or not index.mentions(e.path, SNS_NEEDLES):
+                continue
+            tree = index.python(e.path)
+            for c in walk(tree) if tree is not None else ():
+                if not isinstance(c, ast.Call):
+                    continue
+                tail = call_tail(c)
+                if tail in ("EmailSubscription", "SmsSubscription"):
+                    return True
+                proto = ops.kwarg(c, "Protocol") if tail == "subscribe" else ops.kwarg(c, "protocol") if tail == "CfnSubscription" else None
+                if str(ops.literal(proto) or "").lower() in PERSON_PROTOCOLS:
+                    return True
+        for e in index.select((*ops.YAML_GLOBS, "**/*.json", "**/*.template")):
+            if e.test or not index.contains(e.path, (b"AWS::SNS::",)):
+                continue
+            docs = index.json(e.path) if e.vpath.endswith(".json") else index.yaml(e.path)
+            for d in docs if isinstance(docs, list) else [docs]:
+                for node in ops.walk_dicts(d):
+                    if str(node.get("Type", "")).startswith("AWS::SNS::") and _person_protocol(node.get("Properties")):
+                        return True
+        for e in index.select(("**/*.tf",)):
+            for b in ops.tf_blocks(index, e):
+                if b.kind == "resource" and b.type == "aws_sns_topic_subscription" and _TF_PERSON.search(b.body):
+                    return True
+        return False
+
+    return bool(index.memo("aws:sns-person-subscription", build))
+
+
+def _person_protocol(props: object) -> bool:
+    """A subscription's (or a topic's inline ``Subscription`` list's) protocol reaches a person."""
+    if not isinstance(props, dict):
+        return False
+    subs = props.get("Subscription")
+    items = [props, *(subs if isinstance(subs, list) else [])]
+    return any(isinstance(s, dict) and str(s.get("Protocol", "")).lower() in PERSON_PROTOCOLS for s in items)

@@ -186,7 +186,7 @@ def deploy_command(text: str) -> str | None:
             if s1 == "set" and s2 != "image":
                 continue
             return "k8s"
-        if h in ("helm", "helm3") and s1 in ("upgrade", "install"):
+        if h in ("helm", "helm3", "helmv3") and s1 in ("upgrade", "install"):
             if any(_PLATFORM_CHART.match(x) for x in (s2, s3)):
                 continue  # a published chart of an orchestrator, tracker or monitoring stack: infrastructure, not a model
             return "helm"
@@ -368,7 +368,51 @@ def deploy_uses(step: CiStep) -> str | None:
             if key in low:
                 return target
         return "other"
+    return deploy_inputs(low, with_)
+
+
+# inputs of third-party Helm/Kubernetes deploy actions, by what they mean rather than by who publishes the action: the chart
+# (``chart``, ``chart-dir``, ``chart_path`` ...) and the release it becomes (``release``, ``release-name``, ``name``), as
+# deliverybot/helm, licenseware/helm, romnn/helm-deploy-action and their many forks take them; manifests applied to a
+# cluster (azure/k8s-deploy's ``manifests``); or the helm/kubectl command line an action runs (``exec:``/``command:``,
+# WyriHaximus/github-action-helm3, koslib/helm-eks-action)
+_CHART_INPUT = frozenset({"chart", "chartdir", "chartpath", "chartname", "chartref", "charts"})
+_RELEASE_INPUT = frozenset({"release", "releasename", "name", "helmrelease"})
+_VALUES_INPUT = frozenset({"namespace", "values", "valuefiles", "valuesfiles", "valuesfile", "set", "setstring"})
+_COMMAND_INPUT = frozenset({"exec", "command", "args", "run", "script", "cmd", "commands"})
+# actions that check, render or publish charts and manifests instead of installing them (chart-testing, chart-releaser,
+# k8s-bake, k8s-lint, kubeconform ...)
+_NOT_INSTALLING = lazy_re(r"lint|test|validat|kubeval|kubeconform|conftest|check|scan|bake|render|template|diff|releaser|publish|package|push|docs?\b|setup-|install-")
+_NON_DEPLOY_VERB = lazy_re(r"^\s*(uninstall|delete|remove|removed|destroy|lint|template|package|test|diff|reject|rollback|status|list)\b", re.I)
+
+
+def deploy_inputs(ref: str, with_: dict[str, str]) -> str | None:
+    """The deploy target of a third-party action judged by its inputs (``_CHART_INPUT`` with ``_RELEASE_INPUT`` or values
+    for the release, ``_VALUES_INPUT``: helm;
+    ``manifests``: k8s; a helm/kubectl command line in a ``_COMMAND_INPUT``: what that command deploys). A task or
+    action input naming another verb (``task: remove``, ``action: reject``), ``dry-run: true`` or an action named for
+    checking or publishing (``_NOT_INSTALLING``) deploys nothing; a published platform chart (``_PLATFORM_CHART``) is
+    infrastructure."""
+    keys = {re.sub(r"[-_]", "", k): v for k, v in with_.items()}
+    if _NOT_INSTALLING.search(ref) or truthy_text(keys.get("dryrun", "")):
+        return None
+    for k in _COMMAND_INPUT & keys.keys():
+        for cmd in split_commands(keys[k]):
+            target = deploy_command(cmd.strip())
+            if target in ("helm", "k8s", "gitops"):
+                return target
+    if any(_NON_DEPLOY_VERB.match(keys.get(k, "")) for k in ("task", "action", "command", "mode")):
+        return None
+    chart = next((keys[k] for k in _CHART_INPUT if keys.get(k, "").strip()), None)
+    if chart is not None and (_RELEASE_INPUT | _VALUES_INPUT) & keys.keys() and not _PLATFORM_CHART.match(chart.strip()):
+        return "helm"
+    if keys.get("manifests", "").strip():
+        return "k8s"
     return None
+
+
+def truthy_text(v: str) -> bool:
+    return v.strip().lower() in ("true", "yes", "1", "on")
 
 
 def placeholder_deploy(step: CiStep) -> bool:
@@ -898,6 +942,19 @@ def iac_template(text: str = "", with_: tuple[tuple[str, str], ...] = ()) -> str
         if x in _TEMPLATE_ARGS:
             return w[i + 1].replace("file://", "")
     return "template.yaml" if head(w) == "sam" else ""
+
+
+_WORKFLOW_STACK_WORDS = frozenset({"train", "training", "workflow", "workflows", "pipeline", "pipelines", "statemachine", "orchestration", "retraining"})
+_MODEL_STACK_WORDS = frozenset({"model", "models", "endpoint", "endpoints", "serving", "serve", "inference", "predict", "prediction",
+                                "api", "app", "service"})
+
+
+def workflow_stack(name: str, with_: tuple[tuple[str, str], ...]) -> bool:
+    """Does a pipeline's stack deploy (a CodePipeline CloudFormation action) apply the training workflow's stack (``StackName:
+    ...-training-workflow``, ``TemplatePath: ...::training-workflow.yaml``, action ``DeployTrainingWorkflow``) rather than the
+    model's or its endpoint's? Its names say training, workflow or pipeline and none says model, endpoint or serving."""
+    said = set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", " ".join([name, *(v for k, v in with_ if k.lower() in ("stackname", *_TEMPLATE_KEYS))])).lower()))
+    return bool(said & _WORKFLOW_STACK_WORDS) and not said & _MODEL_STACK_WORDS
 
 
 def iac_serving(index: FileIndex, template: str) -> bool:

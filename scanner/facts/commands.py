@@ -11,7 +11,6 @@ from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
 from mlscan.facts.dvc_stages import dvc_file
-from mlscan.facts.taskrunners import makefile_recipes
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding
 
@@ -90,6 +89,10 @@ def words(text: str) -> list[str]:
             while w and re.match(r"^\d+[smh]?$", w[0]):  # timeout 600
                 w = w[1:]
     return w
+
+
+# make itself, and a recipe's recursive ``$(MAKE) target`` / ``${MAKE} target`` (GNU make's variable for the make running it)
+MAKE_HEADS = ("make", "gmake", "$(MAKE)", "${MAKE}")
 
 
 def head(w: list[str]) -> str:
@@ -283,7 +286,7 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
             return []
         strict = any(re.match(r"^-[a-z]*e", x) for x in w[1:3]) if h in SHELLS else False
         return _script(index, e, strict, cwd)
-    if h in ("make", "gmake"):
+    if h in MAKE_HEADS:
         return _make(index, path, cwd, w)
     if h == "mise" and len(w) > 2 and w[1] in ("run", "r", "task"):
         return _toml_tasks(index, path, cwd, w[2], ("mise.toml", ".mise.toml", "mise/config.toml", ".config/mise.toml"), "mise")
@@ -347,6 +350,8 @@ def _make(index: FileIndex, path: str, cwd: str, w: list[str]) -> _Subs:
     e = resolve(index, mf, path, cwd) or resolve(index, "makefile", path, cwd)
     if e is None:
         return []
+    from mlscan.facts.taskrunners import makefile_recipes  # imported where a Makefile is read
+
     recipes = makefile_recipes(index.text(e.path) or "")
     out: _Subs = []
     done: set[str] = set()
@@ -375,10 +380,14 @@ def defined_target(index: FileIndex, cmd: Cmd) -> str:
     """``make test``/``mise run test``/``npm test`` ... when the task exists: '<tool> <target>', else ''."""
     w = words(cmd.text)
     h = head(w)
-    if h in ("make", "gmake"):
+    if h in MAKE_HEADS:
         t = next((x for x in w[1:] if not x.startswith("-") and "=" not in x), "")
         e = resolve(index, "Makefile", cmd.path, cmd.cwd)
-        return f"make {t}" if t and e and t in makefile_recipes(index.text(e.path) or "") else ""
+        if not (t and e):
+            return ""
+        from mlscan.facts.taskrunners import makefile_recipes
+
+        return f"make {t}" if t in makefile_recipes(index.text(e.path) or "") else ""
     if h in ("mise", "just", "task", "npm", "yarn", "pnpm", "poe", "tox", "nox"):
         rest = [x for x in w[1:] if not x.startswith("-") and x not in ("run", "r", "run-script")]
         return f"{h} {rest[0]}" if rest else h

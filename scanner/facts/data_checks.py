@@ -84,6 +84,22 @@ def custom_check(fn: ast.FunctionDef) -> bool:
     return fails and any(isinstance(n, ast.Attribute) and n.attr in _FRAME_ATTRS for n in nodes) and not presence_only(fn)
 
 
+# a class that holds settings (``class DiffusionConfig(PreTrainedConfig)``, ``TrainingArguments``, ``ModelParams``): its
+# checks (``if self.crop_shape[0] > image.shape[1]: raise``) validate the settings against each other, not data
+_CONFIG_CLASS = lazy_re(r"(?:Config|Configuration|Settings|Options|Params|HParams|Hyperparameters|Args|Arguments)$")
+
+
+def config_methods(tree: ast.AST) -> set[int]:
+    """``id`` of every method of the module's configuration classes (named, or derived from a class named, for
+    settings: ``_CONFIG_CLASS``): a check there is a configuration check, never a data check."""
+    out: set[int] = set()
+    for n in walk(tree):
+        if isinstance(n, ast.ClassDef) and (_CONFIG_CLASS.search(n.name) or any(
+                _CONFIG_CLASS.search(ops.dotted(b).rsplit(".", 1)[-1]) for b in n.bases)):
+            out |= {id(f) for f in n.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return out
+
+
 def _failing_tests(fn: ast.FunctionDef) -> list[ast.expr]:
     """The tests that make a check fail: ``assert`` tests and the tests of ``if`` statements that raise."""
     return [n.test for n in walk(fn) if isinstance(n, ast.Assert)

@@ -96,12 +96,36 @@ _NOT_MODEL_REGISTRIES = ("atexit.", "signal.", "codecs.", "copyreg.", "faulthand
 
 def promotes(node: ast.AST, local: frozenset[str] = frozenset()) -> bool:
     """Does the code register or promote a model: a registry call, ``promote_*()``, ``log_model(registered_model_name=)``,
-    or a call of one of ``local``, the module's own functions and methods that do (``promoting_functions``)?"""
+    a ZenML model version moved to a stage (``stage_promotion``), or a call of one of ``local``, the module's own functions
+    and methods that do (``promoting_functions``)?"""
     return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)
                                             or call_tail(c).startswith("promote_")  # promote_to_prod(), promote_to_production()
                                             or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None
+                                            or call_tail(c) in ("set_stage", "update_model_version") and stage_promotion(c)
                                             or call_tail(c) in local)
                for c in walk(node))
+
+
+# the stages of ZenML's Model Control Plane a model version is promoted to (``zenml.enums.ModelStages``)
+_SERVING_STAGES = frozenset({"production", "staging"})
+
+
+def stage_promotion(c: ast.Call) -> bool:
+    """``model_version.set_stage(ModelStages.PRODUCTION, force=True)``, ``model.set_stage("production")``,
+    ``model.set_stage(stage=target_env)`` or ``Client().update_model_version(..., stage=ModelStages.PRODUCTION)``: ZenML
+    moves a model version to the stage that deploy pipelines and serving
+    load (``Model(name, version=ModelStages.PRODUCTION)``). The stage is a ``ModelStages`` member or a literal naming a
+    serving stage, or a variable when the version is called a model; ``set_stage`` of anything else (a training phase,
+    ``ModelStages.ARCHIVED``) is none."""
+    stage = kwarg(c, "stage") or (c.args[0] if c.args and call_tail(c) == "set_stage" else None)
+    if stage is None:
+        return False  # ``update_model_version`` without ``stage=`` (MLflow's edits a description)
+    if isinstance(stage, ast.Attribute) and dotted(stage).rsplit(".", 2)[-2:-1] == ["ModelStages"]:
+        return stage.attr.lower() in _SERVING_STAGES
+    value = literal(stage, None)
+    if isinstance(value, str):
+        return value.lower() in _SERVING_STAGES
+    return value is None and isinstance(c.func, ast.Attribute) and "model" in dotted(c.func.value).lower()
 
 
 def promoting_functions(stmts: list[ast.stmt]) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from mlscan.facts import ops
@@ -315,12 +315,13 @@ YAML_GLOBS = ("**/*.yml", "**/*.yaml")
 
 
 def yaml_docs(index: FileIndex, needles: tuple[bytes, ...], globs: Iterable[str] = YAML_GLOBS, json: bool = False,
-              also: tuple[bytes, ...] = ()) -> Iterator[tuple[FileEntry, Any]]:
-    """Parsed YAML (and optionally JSON) documents of files mentioning a needle (and one of ``also``, when given); test
-    trees skipped."""
+              also: tuple[bytes, ...] = (), keep: Callable[[FileEntry], bool] | None = None) -> Iterator[tuple[FileEntry, Any]]:
+    """Parsed YAML (and optionally JSON) documents of files mentioning a needle (and one of ``also``, when given) that
+    ``keep`` (when given: a file fact, so that a file is not loaded again to find it holds nothing) accepts; test trees
+    skipped."""
     pats = tuple(globs) + (("**/*.json",) if json else ())
     for e in index.select(pats):
-        if e.test or not index.contains(e.path, needles) or also and not index.contains(e.path, also):
+        if e.test or not index.contains(e.path, needles) or also and not index.contains(e.path, also) or keep is not None and not keep(e):
             continue
         if e.suffix == ".json":
             doc = index.json(e.path)
@@ -419,6 +420,28 @@ def at(index: FileIndex, e: FileEntry, line: int) -> dict[str, Any]:
 
     nb_line, snippet = locate(index, e, line)
     return {"line": nb_line, "snippet": snippet}
+
+
+def at_argument(index: FileIndex, e: FileEntry, call: ast.Call, arg: ast.AST) -> dict[str, Any]:
+    """``found`` keyword arguments citing a call written over lines through the argument that decides it: the range runs
+    from the call's first line to the argument's last, the snippet shows the call's first line and the argument's first
+    (``training_step = steps.TrainingStep("Training Job", estimator=xgb,`` / ``experiment_config={...},``). A call on
+    one line, or an argument on its first line, is cited as ``at`` cites the line."""
+    first, line = call.lineno, arg.lineno
+    if line <= first:
+        return at(index, e, first)
+    if e.suffix == ".ipynb":
+        from .ops import locate
+
+        (start, head), (end, shown) = locate(index, e, first), locate(index, e, line)
+        if start is None or end is None or not head or not shown:
+            return at(index, e, line)
+        return {"line": start, "end_line": end, "snippet": f"{head}\n    {shown}"}
+    lines = index.lines(e.path)
+    if not (0 < line <= len(lines)):
+        return at(index, e, first)
+    end = getattr(arg, "end_lineno", None) or line
+    return {"line": first, "end_line": max(end, line), "snippet": f"{lines[first - 1].strip()}\n    {lines[line - 1].strip()}"}
 
 
 def reach_strength(index: FileIndex, entry: FileEntry) -> tuple[Strength, str]:
@@ -606,3 +629,21 @@ def only_in_uncalled_tasks(index: FileIndex, e: FileEntry, tree: ast.AST, line: 
             if at is None or decorator(at, *_TASK_DECORATORS) is None or not uncalled_task(index, at):
                 return False
     return sites > 0
+
+
+# the channels of a training job fed prepared splits
+_SPLIT_WORDS = frozenset({"train", "training", "validation", "val", "valid", "test", "eval", "evaluation", "holdout", "s3", "input",
+                          "data", "uri", "path", "csv"})
+
+
+def prepared_splits(data: ast.AST | None) -> bool:
+    """Is a training job's data only prepared splits: channels named train/validation/test (``{"train": ...,
+    "validation": ...}``, the Step Functions SDK's ``data=``) or one name/URI saying so (``s3_train_data``,
+    ``f"s3://{bucket}/train"``)? Data split before the pipeline (in a notebook) is no raw input of it (D3)."""
+    if isinstance(data, ast.Dict):
+        keys = [literal(k, None) if k is not None else None for k in data.keys]
+        return bool(keys) and all(isinstance(k, str) and words(k) and words(k) <= _SPLIT_WORDS for k in keys) \
+            and any(words(k) & {"train", "training", "validation", "val", "valid", "test"} for k in keys if isinstance(k, str))
+    text = ast.unparse(data) if data is not None else ""
+    w = words(text)
+    return bool(w & {"train", "training", "validation", "val"}) and not w & {"raw", "source", "landing", "ingest"}

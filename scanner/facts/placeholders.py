@@ -306,6 +306,14 @@ def made_up_metrics(tree: ast.Module, metric_calls: list[ast.AST]) -> str:
     if any(isinstance(n, ast.Call) and (_call_name(n) in _READS and not _opens_for_writing(n) or _call_name(n) in _USES_MODEL)
            for n in walk(tree)):
         return ""
+    return drawn_metrics(tree, metric_calls)
+
+
+def drawn_metrics(tree: ast.Module, metric_calls: list[ast.AST]) -> str:
+    """The random generator every metric call logs its values from (``mlflow.log_metric("score", random())  # dummy
+    score``), whatever else the module does: a made-up value, not a measurement; '' when a logged value is computed otherwise."""
+    if not metric_calls:
+        return ""
     al = aliases_of([n for n in walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))])
     bound = _assignments(tree)
     found = ""

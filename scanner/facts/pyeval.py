@@ -177,7 +177,9 @@ def flag_root(root: str) -> bool:
 def argparse_default(n: ast.Call) -> tuple[str, Any] | None:
     """(dest, the value argparse gives it when the flag is not passed, or UNKNOWN) of an ``add_argument`` call of an
     optional flag; None for anything else."""
-    if not (n.args and ops.dotted(n.func).endswith("add_argument")):
+    func = n.func  # the name the call ends with first: ``dotted`` of every call of a module costs more than the rest
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if not (n.args and last.endswith("add_argument") and ops.dotted(func).endswith("add_argument")):
         return None
     flag = ops.literal(n.args[0])
     if not (isinstance(flag, str) and flag.startswith("-")):
@@ -412,20 +414,28 @@ def _decls(index: FileIndex, path: str) -> dict[str, Any] | None:
     args: dict[str, list[Any]] = {}
     fields: dict[str, Any] = {}
     derived: set[str] = set()
+    kinds = _DECL_NODES
     for n in walk(tree):
-        if isinstance(n, ast.Call):
-            found = argparse_default(n)
+        kind = kinds.get(type(n))  # one look-up for the many nodes that are none of these (names, constants, loads)
+        if kind is None:
+            continue
+        if kind == "call":
+            found = argparse_default(n)  # type: ignore[arg-type]
             if found is not None:
                 args[found[0]] = [0] if found[1] is UNKNOWN or not _jsonable(found[1]) else [1, found[1]]
-        elif isinstance(n, ast.ClassDef):
-            for f in n.body:
+        elif kind == "class":
+            for f in n.body:  # type: ignore[attr-defined]
                 if isinstance(f, ast.AnnAssign) and isinstance(f.target, ast.Name) and isinstance(f.value, ast.Constant) and _jsonable(f.value.value):
                     fields.setdefault(f.target.id, f.value.value)
-        elif isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
-            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+        elif n.value is not None:  # type: ignore[attr-defined]
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
             if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and flag_root(ops.dotted(targets[0].value)):
                 derived.add(targets[0].attr)
     return {"a": args, "f": fields, "d": sorted(derived)}
+
+
+# the nodes _decls reads, by their exact type (``ast.parse`` makes no subclasses)
+_DECL_NODES: dict[type, str] = {ast.Call: "call", ast.ClassDef: "class", ast.Assign: "assign", ast.AnnAssign: "assign"}
 
 
 def _jsonable(v: Any) -> bool:

@@ -30,14 +30,24 @@ Targets = list[tuple[str, int | None, str]]
 
 
 def makefile_recipes(text: str) -> dict[str, tuple[list[str], list[str]]]:
-    """target -> (prerequisites, recipe lines) of a Makefile's explicit rules (tab-indented recipe lines, stripped)."""
+    """target -> (prerequisites, recipe lines) of a Makefile's explicit rules (tab-indented recipe lines, stripped). A
+    recipe line ending in a backslash goes on with the next one, which make hands to the same shell (the backslash and
+    newline kept, the next line's leading tab removed): one command, not an option line read as a command of its own."""
     recipes: dict[str, tuple[list[str], list[str]]] = {}
     current: list[str] = []
+    going_on = False
     for line in text.splitlines():
+        if going_on and current:
+            for t in current:
+                recipes[t][1][-1] += "\n" + line.strip()
+            going_on = line.rstrip().endswith("\\")
+            continue
         if line.startswith("\t"):
             for t in current:
                 recipes[t][1].append(line.strip())
+            going_on = bool(current) and line.rstrip().endswith("\\")
             continue
+        going_on = False
         m = re.match(r"^([A-Za-z0-9_.%/-][A-Za-z0-9_.%/ -]*)\s*:(?!=)\s*(.*)$", line)
         if m and not line.startswith("."):
             current = m.group(1).split()

@@ -448,8 +448,48 @@ _TAG_EXPR = lazy_re(r"github\.ref_name\b|\bGITHUB_REF_NAME\b|github\.event\.rele
 _BUILD_ID = lazy_re(r"(?i)build.?(id|number)|run_(id|number)|RUN_(ID|NUMBER)|PIPELINE_I?ID|BUILD_NUM")
 
 
+# the commands whose output keeps the text they are given (``$(echo $GITHUB_SHA | cut -c1-7)`` is still the commit), and git
+_MACRO = lazy_re(r"[A-Za-z_][\w.]*")
+_PASS_THROUGH = frozenset({"echo", "printf", "cut", "head", "tail", "tr", "sed", "awk", "xargs", "git", "basename"})
+
+
+def other_outputs(text: str) -> str:
+    """The text with each command substitution (``$(...)``, backquotes) whose command makes its own output replaced by
+    ``$(...)``: ``RUN_ID=$(kfp run submit ... -r train-$GITHUB_SHA)`` is the id of an orchestrator's run, not the commit
+    its arguments name; a substitution that only reshapes its input (``echo``, ``cut``, ``head`` ...) or asks git
+    keeps its text."""
+    if "$(" not in text and "`" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("$(", i) and not text.startswith("$((", i):
+            depth, j = 1, i + 2
+            while j < len(text) and depth:
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                j += 1
+            inner, end = text[i + 2:j - 1], j
+        elif text[i] == "`" and "`" in text[i + 1:]:
+            end = text.index("`", i + 1) + 1
+            inner = text[i + 1:end - 1]
+        else:
+            out.append(text[i])
+            i += 1
+            continue
+        cmd = inner.strip()
+        if cmd.startswith("shell "):
+            cmd = cmd[6:].strip()  # Make's ``$(shell git rev-parse --short HEAD)``
+        first = cmd.split(None, 1)[0].rsplit("/", 1)[-1] if cmd else ""
+        # ``$(Build.BuildId)``, ``$(GIT_SHA)``: a variable of Azure Pipelines or Make, written like a substitution
+        out.append(text[i:end] if first in _PASS_THROUGH or _MACRO.fullmatch(cmd) else "$(...)")
+        i = end
+    return "".join(out)
+
+
 def code_expr(text: str, tag_trigger: bool = False) -> str | None:
-    """``git-sha`` / ``ci-build-id`` / ``release-tag`` when text holds a code-version expression."""
+    """``git-sha`` / ``ci-build-id`` / ``release-tag`` when text holds a code-version expression (outside the arguments
+    of a command whose output is something else, ``other_outputs``)."""
+    text = other_outputs(text)
     m = CODE_EXPR.search(text)
     if m:
         return "ci-build-id" if _BUILD_ID.search(m.group(0)) else "git-sha"
@@ -784,7 +824,9 @@ def _req_name(spec: str) -> str:
 
 # ---------------------------------------------------------------- runs compared by a metric (E2's deciding line)
 
-_ORDER_KWARGS = ("order_by", "order")  # MLflow ``search_runs(order_by=[...])``, W&B ``Api().runs(path, order="-summary_metrics.acc")``
+# MLflow ``search_runs(order_by=[...])``, W&B ``Api().runs(path, order="-summary_metrics.acc")``, SageMaker
+# ``ExperimentAnalytics(experiment_name=..., sort_by="metrics.validation:auc.max")``
+_ORDER_KWARGS = ("order_by", "order", "sort_by")
 _PICK_ATTRS = frozenset({"sort_values", "idxmax", "idxmin", "nlargest", "nsmallest"})
 
 
@@ -792,7 +834,7 @@ def run_comparison(tree: ast.Module) -> list[Any] | None:
     """[line, tool] of the code that compares a tracker's runs by a metric to pick one: an MLflow ``search_runs`` ordered
     by a metric (``order_by=["metrics.rmse ASC"]``, cited at that argument) or whose result is sorted or reduced by a
     metric column (``runs.sort_values("metrics.rmse")``, ``runs["metrics.auc"].idxmax()``), a W&B ``api.runs(...,
-    order=...)``; None when the module compares no runs. Listing runs without ordering them compares nothing."""
+    order=...)``, a SageMaker ``ExperimentAnalytics(..., sort_by="metrics.auc.max")`` table of trial components; None when the module compares no runs. Listing runs without ordering them compares nothing."""
     searched: set[str] = set()  # names assigned from a run search
     for n in walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _search_call(n.value):
@@ -826,6 +868,8 @@ def _search_call(n: ast.Call) -> str:
         return "mlflow"
     if name == "runs" and isinstance(n.func, ast.Attribute) and any(k.arg == "order" for k in n.keywords):
         return "wandb"
+    if name == "ExperimentAnalytics":  # SageMaker Experiments: a table of trial components, ``sort_by="metrics.auc.max"``
+        return "sagemaker-experiments"
     return ""
 
 

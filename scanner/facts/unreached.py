@@ -144,19 +144,36 @@ def _naming(index: FileIndex, key: str) -> tuple[str, ...]:
         needle = (key.encode("utf-8", "replace"),)
         out: list[str] = []
         head, _, last = key.rpartition(".")
-        from_head = re.compile(r"\bfrom\s+\.*" + re.escape(head) + r"\.*\s+import\b") if head else None  # as _FROM_IMPORT reads it
+        # ``\bfrom\s+\.*pkg\.*\s+import\b`` as _FROM_IMPORT reads it, searched from its literal ``from`` (``_from_import``)
+        from_head = re.compile(r"from\s+\.*" + re.escape(head) + r"\.*\s+import\b") if head else None
         for x in _searched(index):
             if not index.mentions(x.path, needle):
                 continue
             # every name found is text of the file but ``from pkg import mod``'s ``pkg.mod``
             text = _text(index, x)
-            if (key in text or (from_head is not None and last in text and from_head.search(text))) and key in _file_names(index, x):
+            if (key in text or (from_head is not None and last in text and head in text and _from_import(from_head, text))) \
+                    and key in _file_names(index, x):
                 out.append(x.path)
                 if len(out) == 2:
                     break
         return tuple(out)
 
     return index.derived(("unreached.naming", key), build)  # type: ignore[no-any-return]
+
+
+_WORD_CHAR = lazy_re(r"\w")
+
+
+def _from_import(pattern: re.Pattern[str], text: str) -> bool:
+    r"""``pattern`` (``from\s+...``) found where a word starts (``\b`` before it): the regular expression engine searches a
+    pattern that starts with a literal for that literal, one that starts with ``\b`` position by position."""
+    at = 0
+    while (m := pattern.search(text, at)) is not None:
+        start = m.start()
+        if start == 0 or not _WORD_CHAR.match(text, start - 1):
+            return True
+        at = start + 1
+    return False
 
 
 def _read_as_text(index: FileIndex) -> None:
@@ -190,8 +207,8 @@ def _searched(index: FileIndex) -> list[FileEntry]:
 def _text(index: FileIndex, x: FileEntry) -> str:
     """What is searched of a file for names: a notebook's code cells, any other file's text ("" when it has none)."""
     if x.path.endswith(".ipynb"):
-        nb = index.notebook(x.path)
-        return nb.source if nb is not None else ""
+        nb = index.notebook_source(x.path)
+        return nb[0] if nb is not None else ""
     return index.text(x.path, keep=False) or ""
 
 

@@ -20,16 +20,17 @@ from .commands import Invoked, invoked, normpath
 from .dvc_stages import dvc_files
 from .own_packages import own_names
 from .pyast import statement_walk, statements, walk
+from .sagemaker_sdk import PIPELINE_MODULES
 
 AUTOMATED = "automated"
 ENTRYPOINT = "entrypoint"
 MAX_FILES = 3000
 ORCHESTRATOR_MODULES = (
-    "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", "sagemaker.workflow",
+    "airflow", "prefect", "dagster", "kfp", "metaflow", "zenml", "flytekit", *PIPELINE_MODULES,
     "azure.ai.ml", "azureml.pipeline", "tfx", "kedro", "luigi", "ray.workflow",
 )
 # files worth parsing for orchestrator imports or a ``__main__`` guard (word-level, see FileIndex.mentions)
-SCRIPT_NEEDLES = tuple(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES) + (b"__main__",)
+SCRIPT_NEEDLES = tuple(dict.fromkeys(m.split(".")[0].encode() for m in ORCHESTRATOR_MODULES)) + (b"__main__",)
 _PY_RUNNERS = {"python", "python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "py"}
 _SHELLS = {"bash", "sh", "zsh", "source", "."}
 _WRAPPERS = {"poetry", "uv", "pipenv", "conda", "pdm", "hatch", "rye", "time", "nohup", "sudo", "docker-compose", "env"}

@@ -55,6 +55,7 @@ def _renamed(vpath: str, renamed: dict[str, str]) -> str:
 
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: larger files are listed but not parsed
+HEAD_BYTES = 1 << 16  # 64 KiB: the head of a file read for its evidence (``head_lines``) when it is too large to parse
 MAX_NOTEBOOK_BYTES = 16 << 20  # notebooks carry outputs; only code cells are kept
 # Lines longer than this are cut to it before any parser or pattern sees them (JSON and notebooks, one linear parse
 # each, keep theirs; a notebook's code cells are cut in formats.notebook_code): no legitimate config, requirement,
@@ -123,6 +124,16 @@ def register_fact(name: str, build: Any, eager: Any = None, kind: str = "python"
     if eager is not None:
         (EAGER_YAML_FACTS if kind == "yaml" else EAGER_FACTS)[name] = eager
     return name
+
+
+def _notebook_kept(index: FileIndex, path: str) -> bool | list[int]:
+    """The code cells a notebook's parse kept (``NotebookCode.kept``): True for every one as written, False when the
+    notebook does not parse."""
+    nb = index.notebook(path)
+    return False if nb is None else True if nb.kept is None else list(nb.kept)
+
+
+NOTEBOOK_KEPT = register_fact("notebook.kept", _notebook_kept, eager=lambda index, path: path.endswith(".ipynb"))
 
 
 def _fact_level(name: str, path: str) -> str:
@@ -378,6 +389,7 @@ class FileIndex:
         self.fact_prefetcher: Any = None
         self._memo_codecs: dict[str, Any] = {}
         self._helm_dirs: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # chart directories (paths, vpaths)
+        self._virtual: dict[str, bytes] = {}
         all_paths = self._list_paths()
         self.stats.listed = len(all_paths)
         self.all_paths = SortedPaths(all_paths)
@@ -387,6 +399,10 @@ class FileIndex:
         )
         self._hook_removed, self._hook_renamed = self._template_hook_effects() if self.is_template_repo else ((), {})
         self.entries: list[FileEntry] = self._classify(all_paths)
+        # files notebooks write with ``%%writefile`` (notebook_files): real path ``nb.ipynb#written/path`` -> bytes
+        self._virtual = {} if self.is_template_repo else self._notebook_files()
+        if self._virtual:
+            self.all_paths = SortedPaths([*all_paths, *self._virtual])
         self.template_files = sum(1 for e in self.entries if e.template)
         self._yaml_room = YAML_KEPT_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
         self._tree_room = PARSE_CACHE_CHARS if len(self.entries) <= YAML_KEPT_MAX_FILES else 0
@@ -497,6 +513,48 @@ class FileIndex:
             inner = vpath[len(sub) + 1 :] if sub and scope == "project" and vpath.startswith(sub + "/") else vpath
             entries.append(FileEntry(p, vpath, scope, is_template, is_test_path(inner)))
         return entries
+
+    def _notebook_files(self) -> dict[str, bytes]:
+        """Adds an entry for each file a listed notebook writes with ``%%writefile`` where no listed file has its path
+        (``notebook_files``); returns their contents by real path. The notebooks are read here without counting as read
+        by a detector (their bytes, not their parse: most hold no ``%%writefile``)."""
+        from .notebook_files import MAGIC, SEPARATOR, written_files
+
+        sub = self.target.subdir
+        out: dict[str, bytes] = {}
+        notebooks = [e for e in self.entries if e.vpath.endswith(".ipynb")]
+        if not notebooks:
+            return out
+        taken = {e.vpath for e in self.entries}
+        for e in notebooks:
+            if not self._safe(e.path):
+                continue
+            try:
+                fd = os.open(self._root_slash + e.path, os.O_RDONLY | _NOFOLLOW)
+                try:
+                    data = os.read(fd, MAX_NOTEBOOK_BYTES + 1)
+                finally:
+                    os.close(fd)
+            except OSError:
+                continue
+            if MAGIC not in data or len(data) > MAX_NOTEBOOK_BYTES:
+                continue
+            for vpath, body in written_files(data.decode("utf-8", "replace"), e.vpath).items():
+                if vpath in taken or self._excludes and self._excludes(vpath, vpath.rsplit("/", 1)[-1]):
+                    continue  # the repository's own file of that path, or a path the user excludes
+                taken.add(vpath)
+                path = f"{e.path}{SEPARATOR}{vpath}"
+                out[path] = body.encode("utf-8")
+                self._lstat_ok[path] = True
+                inner = vpath[len(sub) + 1 :] if sub and vpath.startswith(sub + "/") else vpath
+                self.entries.append(FileEntry(path, vpath, e.scope, False, is_test_path(inner)))
+        return out
+
+    def virtual_ids(self) -> dict[str, str]:
+        """Content ids (Git's blob id of the bytes) of the files notebooks write, for the facts cache."""
+        import hashlib
+
+        return {p: hashlib.sha1(b"blob %d\0" % len(d) + d, usedforsecurity=False).hexdigest() for p, d in self._virtual.items()}
 
     def _template_hook_effects(self) -> tuple[tuple[str, ...], dict[str, str]]:
         """Paths of the generated project a cookiecutter ``hooks/post_gen_project.py`` deletes, and those it renames
@@ -1034,6 +1092,19 @@ class FileIndex:
     def raw(self, path: str, limit: int | None = None) -> bytes | None:
         """Bytes of a file, or None (too large, unreadable, symlink). Never follows links."""
         limit = limit or self.max_bytes
+        virtual = self._virtual.get(path) if self._virtual else None
+        if virtual is not None and len(virtual) > limit:
+            if path not in self._failed_read:
+                self._failed_read[path] = limit
+                self._skip("too-large", path, "raw")
+            return None
+        if virtual is not None:
+            if path not in self._read_paths:
+                self._read_paths[path] = len(virtual)
+                self.stats.read = len(self._read_paths)
+            if self._rec is not None:
+                self._touch(path, "raw")
+            return virtual
         if not self._safe(path):
             if self._rec is not None:
                 self._touch(path, "raw")
@@ -1071,6 +1142,27 @@ class FileIndex:
         if self._rec is not None:
             self._touch(path, "raw")
         return data
+
+    def head_lines(self, path: str, limit: int = HEAD_BYTES) -> list[str]:
+        """The complete lines of a file's first ``limit`` bytes, whatever its size (a lock file too large to parse still
+        shows a pinned package as its evidence); [] when unreadable, binary or a link. Never follows links, never cached."""
+        if self._rec is not None:
+            self._touch(path, "raw")
+        if not self._safe(path):
+            return []
+        try:
+            fd = os.open(self._root_slash + path, os.O_RDONLY | _NOFOLLOW)
+            try:
+                data = os.read(fd, limit)
+            finally:
+                os.close(fd)
+        except OSError:
+            return []
+        if b"\0" in data[:8192]:
+            return []
+        if len(data) >= limit:
+            data = data[: data.rfind(b"\n") + 1]  # the last line may be cut
+        return data.decode("utf-8", "replace").splitlines()
 
     def text(self, path: str, keep: bool = True) -> str | None:
         """The file as text (None: unreadable, binary, too large); ``keep=False`` leaves it out of the cache
@@ -1450,6 +1542,26 @@ class FileIndex:
 
     def notebook(self, path: str) -> formats.NotebookCode | None:
         return self._parse(path, "notebook", lambda t: formats.notebook_code(t, path))
+
+    def notebook_source(self, path: str) -> tuple[str, tuple[int, ...]] | None:
+        """A notebook's code as ``notebook`` gives it (source, cell_of_line) when its syntax tree is not wanted: from the
+        parse at hand, else rebuilt from its JSON and the cells its parse kept (the file fact NOTEBOOK_KEPT, derived as
+        the notebook was parsed), so that no notebook is parsed again for its text (the evidence pass, the name search)."""
+        key = (path, "notebook")
+        nb = self._trees_kept.get(key, _MISSING)
+        if nb is _MISSING:
+            nb = self._parsed.get(key)
+        if nb is not _MISSING and nb is not None:
+            return nb.source, nb.cell_of_line
+        kept = self.fact(path, NOTEBOOK_KEPT)
+        text = self.text(path, keep=False) if kept is not False else None
+        if text is None:
+            return None
+        try:
+            return formats.kept_code(text, None if kept is True else kept)
+        except ValueError:  # not as it was when the fact was derived (a fact kept by the facts cache): parse it
+            nb = self.notebook(path)
+            return (nb.source, nb.cell_of_line) if nb is not None else None
 
     def dockerfile(self, path: str) -> list[formats.DockerInstruction]:
         return self._parse(path, "dockerfile", formats.parse_dockerfile) or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
@@ -339,19 +339,23 @@ _MAGIC = lazy_re(r"^\s*[%!?]")
 
 
 class NotebookCode(Value, frozen=True):
-    """Code cells joined into one Python source; ``cell_of_line[i]`` is the cell of source line i+1."""
+    """Code cells joined into one Python source; ``cell_of_line[i]`` is the cell of source line i+1. ``kept``: None when
+    every code cell is in the source as written, else the numbers of the cells kept (negative: rewritten for this
+    interpreter's f-strings), what ``kept_code`` rebuilds the source from without parsing."""
 
     source: str
     cell_of_line: tuple[int, ...]
     tree: ast.Module | None
+    kept: tuple[int, ...] | None
 
-    _fields = ("source", "cell_of_line", "tree")
+    _fields = ("source", "cell_of_line", "tree", "kept")
     __slots__ = _fields
 
-    def __init__(self, source: str, cell_of_line: tuple[int, ...], tree: ast.Module | None) -> None:
+    def __init__(self, source: str, cell_of_line: tuple[int, ...], tree: ast.Module | None, kept: tuple[int, ...] | None = None) -> None:
         setfield(self, "source", source)
         setfield(self, "cell_of_line", cell_of_line)
         setfield(self, "tree", tree)
+        setfield(self, "kept", kept)
 
     def cell(self, line: int) -> int:
         return self.cell_of_line[line - 1] if 0 < line <= len(self.cell_of_line) else 0
@@ -380,9 +384,8 @@ def _whole_notebook(cells: list[tuple[int, str, int]], filename: str) -> Noteboo
     return NotebookCode(source, tuple(cell_lines), tree)
 
 
-def notebook_code(text: str, filename: str) -> NotebookCode:
-    """Code cells of an .ipynb as Python; magics and shell escapes become blank lines, so they never
-    break parsing. Cells that still fail to parse are left out one by one."""
+def notebook_cells(text: str) -> list[tuple[int, str, int]]:
+    """The code cells of an .ipynb's JSON: (cell number, code with magics and shell escapes blanked, its lines)."""
     data = load_json(text)
     if not isinstance(data, dict):
         raise ValueError("notebook is not a JSON object")
@@ -402,12 +405,21 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
             continue
         lines = ["" if _MAGIC.match(ln) else ln[:MAX_LINE_CHARS] for ln in src.splitlines()]
         cells_code.append((n, "\n".join(lines), len(lines)))
+    return cells_code
+
+
+def notebook_code(text: str, filename: str) -> NotebookCode:
+    """Code cells of an .ipynb as Python; magics and shell escapes become blank lines, so they never
+    break parsing. Cells that still fail to parse are left out one by one."""
+    cells_code = notebook_cells(text)
     whole = _whole_notebook(cells_code, filename)
     if whole is not None:
         return whole
     parts: list[str] = []
     cell_lines: list[int] = []
+    kept: list[int] = []
     for n, code, count in cells_code:
+        rewritten = False
         try:
             ast.parse(code)
         except _PARSE_ERRORS as e:
@@ -419,16 +431,34 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
                 ast.parse(retry)
             except _PARSE_ERRORS:
                 continue
-            code = retry
+            code, rewritten = retry, True
         parts.append(code)
         cell_lines.extend([n] * (count or 1))
+        kept.append(-n if rewritten else n)
     source = "\n".join(parts)
     try:
         tree = ast.parse(source, filename=filename)
     except _PARSE_ERRORS as e:
         _noted(e)
         tree = None
-    return NotebookCode(source, tuple(cell_lines), tree)
+    return NotebookCode(source, tuple(cell_lines), tree, tuple(kept))
+
+
+def kept_code(text: str, kept: Sequence[int] | None) -> tuple[str, tuple[int, ...]]:
+    """``notebook_code``'s source and ``cell_of_line`` rebuilt from the notebook's text and the cells its parse kept
+    (``NotebookCode.kept``), without parsing any Python."""
+    wanted = None if kept is None else {abs(n): n < 0 for n in kept}
+    parts: list[str] = []
+    cell_lines: list[int] = []
+    for n, code, count in notebook_cells(text):
+        if wanted is not None:
+            if n not in wanted:
+                continue
+            if wanted[n]:
+                code = _newer_syntax(code) or code
+        parts.append(code)
+        cell_lines.extend([n] * (count or 1))
+    return "\n".join(parts), tuple(cell_lines)
 
 
 # ---------------------------------------------------------------- Dockerfiles

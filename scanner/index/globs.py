@@ -36,26 +36,20 @@ class _Matcher:
         return bool(self.regex and self.regex.fullmatch(path))
 
 
+_GLOB_TOKEN = lazy_re(r"\*\*/|\*\*|\*|\?")  # tried in this order at each position, as a left-to-right reading would
+_GLOB_REGEX = {"**/": r"(?:[^/]*/)*", "**": r".*", "*": r"[^/]*", "?": r"[^/]"}
+
+
 def _glob_to_regex(pattern: str) -> str:
-    """``**/`` matches zero or more directories, ``*`` stays inside one path component."""
+    """``**/`` matches zero or more directories, ``*`` stays inside one path component; everything else is literal.
+    (The runs between wildcards are escaped whole: a scan turns ~150 globs into expressions, ~1 ms char by char.)"""
     out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append(r"(?:[^/]*/)*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(r".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append(r"[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append(r"[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
+    pos = 0
+    for m in _GLOB_TOKEN.finditer(pattern):
+        out.append(re.escape(pattern[pos : m.start()]))
+        out.append(_GLOB_REGEX[m.group()])
+        pos = m.end()
+    out.append(re.escape(pattern[pos:]))
     return "".join(out)
 
 

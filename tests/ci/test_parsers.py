@@ -797,3 +797,48 @@ def test_github_self_hosted_runner_labels(tmp_path: Path) -> None:
         """})
     got = jobs(ix, "github")
     assert [got[n].self_hosted for n in "abcd"] == [True, True, True, False]
+
+
+# ------------------------------------------------------------------ dialects imported when their files exist
+
+
+def test_named_dialects_start_from_their_modules_own_globs() -> None:
+    """A dialect in NAMED_DIALECTS is imported only when a file matches its globs there: they must be the globs its
+    parser starts from (a parser finds nothing without such a file)."""
+    from mlscan.ci import NAMED_DIALECTS, bitbucket, buildkite, circleci, gitlab, jenkins, semaphore
+
+    own = {
+        "gitlab": tuple(f"**/{n}" for n in gitlab.ROOT_FILES),
+        "jenkins": jenkins.GLOBS + jenkins.GROOVY,
+        "circleci": tuple(f"**/{n}" for n in circleci.ROOT_FILES),
+        "bitbucket": tuple(f"**/{n}" for n in bitbucket.ROOT_FILES),
+        "buildkite": buildkite.GLOBS,
+        "semaphore": semaphore.GLOBS,
+    }
+    assert {k: v[2] for k, v in NAMED_DIALECTS.items()} == own
+    assert all(getattr(__import__(f"mlscan.ci.{m}", fromlist=["x"]), p) for m, p, _ in NAMED_DIALECTS.values())
+
+
+def test_a_dialect_is_imported_only_when_the_repository_holds_its_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    child = (
+        "import sys\n"
+        "from mlscan.ci import ci_model\n"
+        "from mlscan.index import FileIndex\n"
+        "from mlscan.target import resolve_target\n"
+        "model = ci_model(FileIndex(resolve_target(sys.argv[1])))\n"
+        "print(sorted({j.system for j in model.jobs}), sorted(m for m in sys.modules if m.startswith('mlscan.ci.')))\n"
+    )
+    gitlab_ci = "test:\n  script:\n    - pytest\n"
+    near = git_repo(tmp_path / "near", {"ci/gitlab-ci.yml": gitlab_ci, "config.yml": "jobs: {}\n", "Jenkins.md": "stage\n"})
+    found = git_repo(tmp_path / "found", {".gitlab-ci.yml": gitlab_ci})
+
+    def run(repo: Path) -> str:
+        return subprocess.run([sys.executable, "-c", child, str(repo)], capture_output=True, text=True, check=True).stdout
+
+    out = run(near)
+    assert not any(f"mlscan.ci.{m}'" in out for m in ("gitlab", "jenkins", "circleci", "bitbucket", "buildkite", "semaphore")), out
+    out = run(found)
+    assert out.startswith("['gitlab']") and "'mlscan.ci.gitlab'" in out and "'mlscan.ci.jenkins'" not in out, out

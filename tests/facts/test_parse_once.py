@@ -311,3 +311,63 @@ def test_compiled_pipeline_specs_are_loaded_once_for_their_yaml_fact(tmp_path: P
         ("pipeline.dag", "specs/training.yaml", 3, 2, True, True)]
     assert all(n == 1 for (p, kind), n in ix.parse_counts.items() if kind == "yaml")
     assert [w.path for w in ix.warnings if w.code == "parse-error"] == ["specs/broken.yaml"]
+
+
+BUNDLE = '''resources:
+  registered_models:
+    churn: {name: churn, catalog_name: main, schema_name: ml}
+  jobs:
+    retrain:
+      name: retrain
+      schedule: {quartz_cron_expression: "0 0 2 * * ?", pause_status: UNPAUSED}
+      tasks:
+        - task_key: train
+          spark_python_task: {python_file: ../src/train.py}
+        - task_key: evaluate
+          depends_on: [{task_key: train}]
+          spark_python_task: {python_file: ../src/evaluate.py}
+'''
+DVC_ARTIFACTS = '''artifacts:
+  churn-model:
+    path: models/model.pkl
+    type: model
+'''
+# a compiled pipeline names the words both detectors' word tests ask (artifacts:, tasks, a trigger policy) and holds neither
+SPEC_TRIGGERED = SPEC.format(name="training") + '''        triggerPolicy: {condition: "true"}
+schedule: weekly
+'''
+
+
+def test_registry_configs_and_databricks_jobs_are_yaml_facts_of_the_first_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                               tiny_parse_cache: None) -> None:
+    monkeypatch.setattr(index_mod, "YAML_KEPT_CHARS", 0)  # no YAML kept: a second reader would load the file again
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "s", {
+        "bundle/resources/retrain.yml": BUNDLE, "dvc.yaml": DVC_ARTIFACTS, "config/artifacts-copy.yaml": DVC_ARTIFACTS,
+        "specs/training.yaml": SPEC_TRIGGERED, "src/train.py": "print(1)\n", "src/evaluate.py": "print(2)\n"}))))
+    detectors = load_detectors({"model.registry", "databricks.job"})
+    for e in ix.entries:
+        if e.path.endswith((".yml", ".yaml")):
+            ix.yaml(e.path)  # another reader loads them first (the wiring graph does in a scan): the facts are derived then
+    found = run_detectors(ix, detectors, 1)
+    got = sorted((f.signal, f.evidence[0].path, f.evidence[0].line, f.attrs.get("tool")) for f in found)
+    assert ("model.registry", "bundle/resources/retrain.yml", 3, "databricks-uc") in got  # the registered model itself
+    assert ("model.registry", "dvc.yaml", 2, "dvc") in got
+    assert not any(p == "config/artifacts-copy.yaml" for _s, p, _l, _t in got)  # the same artifacts in a file of another name
+    assert ("schedule.training", "bundle/resources/retrain.yml", 7, "databricks") in got
+    assert ("pipeline.dag", "bundle/resources/retrain.yml", 5, "databricks") in got
+    assert not any(p == "specs/training.yaml" for _s, p, _l, _t in got)  # the compiled pipeline is no registry and no job
+    assert ix.parse_counts[("specs/training.yaml", "yaml")] == 1  # (each detector loaded it again to find nothing)
+    assert ix.parse_counts[("config/artifacts-copy.yaml", "yaml")] == 1
+
+
+def test_cloud_scheduler_parses_only_files_that_can_create_a_job(tmp_path: Path) -> None:
+    ix = FileIndex(resolve_target(str(git_repo(tmp_path / "g", {
+        "jobs/schedule.py": 'import os\nJOB = "retrain-model"\nos.system(f"gcloud scheduler jobs create pubsub {JOB} --schedule=\'0 2 * * *\' --topic=train")\n',
+        "jobs/client.py": "from google.cloud import scheduler_v1\nc = scheduler_v1.CloudSchedulerClient()\n"
+                          "c.create_job(parent='p', job=scheduler_v1.Job(name='train-model', schedule='0 3 * * *',"
+                          " pubsub_target=scheduler_v1.PubsubTarget(topic_name='projects/p/topics/train')))\n",
+        "src/train.py": "from torch.optim import lr_scheduler\nsched = lr_scheduler.StepLR(opt, 1)\n"}))))  # near miss: a scheduler
+    found = run_detectors(ix, load_detectors({"cloud.scheduler"}), 1)
+    assert sorted((f.signal, f.evidence[0].path, f.attrs["cron"]) for f in found) == [
+        ("schedule.training", "jobs/client.py", "0 3 * * *"), ("schedule.training", "jobs/schedule.py", "0 2 * * *")]
+    assert ("src/train.py", "python") not in ix.parse_counts  # names no gcloud command and no create_job: not parsed for them
