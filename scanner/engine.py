@@ -188,10 +188,6 @@ def run_detectors(index: FileIndex, detectors: Sequence[Detector], jobs: int = 1
 
 
 # The whole scan collects rarely, the evidence pass and scoring after the detectors too: with the default thresholds the
-# evidence pass's notebook parses and the scoring ran 300 collections over the scan's heap (Azure/azureml-examples: 27 of
-# generation 1 and 2 of generation 2, ~0.7 s of CPU).
-@rare_collections()
-# The whole scan collects rarely, the evidence pass and scoring after the detectors too: with the default thresholds the
 # evidence pass's notebook parses and the scoring ran ~300 collections over the scan's heap (Azure/azureml-examples: 27 of
 # generation 1 and 2 of generation 2, ~0.7 s of CPU). The index lets go of what it kept before the thresholds come back
 # (FileIndex.release), so the first collection after them does not traverse it.
