@@ -18,17 +18,6 @@ from mlscan.facts.ci_vocab import test_runner
 from mlscan.facts.commands import collected_tests
 from mlscan.facts.commands import job_commands as _job_commands
 from mlscan.facts.flag_gates import flag_gates
-from mlscan.facts.gates import (
-    azureml_gate_bypassed,
-    ci_runs_blocking,
-    code_gates,
-    exits_before,
-    metric_assertion,
-    metric_predicates,
-    promotes,
-    search_gates,
-    shell_gate,
-)
 from mlscan.facts.orchestration import PROMOTE_CALLS, at, functions, reach_strength, words
 from mlscan.facts.placeholders import split_substitute
 from mlscan.facts.pyast import walk
@@ -42,11 +31,14 @@ _CONTEXT = ("eval", "valid", "regist", "promot", "deploy", "gate", "check", "com
             "pipeline", "releas", "approv")
 # Python files that can hold a gate: something stops the run (raise, exit, cancel, assert) or registers/promotes a model
 NEEDLES = (b"raise", b"exit", b"cancel", b"assert", b"validation_thresholds", b"register", b"alias", b"transition_model", b"deploy",
-           b"promote", b"set_stage", b"update_model_version", *(d.encode() for d in zenml.DEPLOYERS))
+           b"promote", b"zenml", *(d.encode() for d in zenml.DEPLOYERS))
 # Outside a path named for evaluation/promotion (_CONTEXT) a gate counts only in a file that promotes a model (promotes:
 # a PROMOTE_CALLS call, log_model(registered_model_name=...)) or passes MLflow validation_thresholds; the words first,
 # then (the words are common) the call itself: the name followed by its parenthesis
-PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds", b"set_stage", b"update_model_version")
+PROMOTE_NEEDLES = (*(n.encode() for n in sorted(PROMOTE_CALLS)), b"registered_model_name", b"validation_thresholds")
+# ZenML's stage promotions (``set_stage``, ``update_model_version(stage=...)``: ``gates.stage_promotion``) have common words:
+# the library's name, then the calls as text
+ZENML_PROMOTION = (b"set_stage", b"update_model_version")
 # A gate judges a model: in a file on an automated or entry path (CI, pipeline, __main__), or one that works with
 # models (an ML, tracking or model-registry library). ``assert score >= 0`` in an unused helper is not a gate.
 MODEL_LIBS = (b"sklearn", b"torch", b"tensorflow", b"keras", b"xgboost", b"lightgbm", b"catboost", b"mlflow", b"wandb",
@@ -75,7 +67,7 @@ def _may_copy(mentions: Callable[[str, tuple[bytes, ...]], bool], path: str) -> 
 # within 40 characters) and each promotion keyword, ending a whole identifier; the pattern starts with the name, which
 # the regex engine scans for as a literal, and the character before a match is checked in code
 _PROMOTE_NAMES = tuple(((name.encode(),), lazy_re(re.escape(name) + (r"(?!\w)" if name in _PROMOTE_KWARGS else r"\s{0,39}\(")))
-                       for name in (*sorted(PROMOTE_CALLS), "set_stage", "update_model_version", *_PROMOTE_KWARGS))
+                       for name in (*sorted(PROMOTE_CALLS), *_PROMOTE_KWARGS))
 
 
 def _ident(ch: str) -> bool:
@@ -110,7 +102,11 @@ def _predicates_fact(index: FileIndex, path: str) -> list[str] | None:
     if _compares_nothing(index, path):
         return []
     tree = index.python(path)
-    return None if tree is None else sorted(metric_predicates(tree))
+    if tree is None:
+        return None
+    from mlscan.facts.gates import metric_predicates  # (mlscan.facts.gates is imported where a file can hold a gate)
+
+    return sorted(metric_predicates(tree))
 
 
 PREDICATES = register_fact("gates.metric_predicates", _predicates_fact)
@@ -141,6 +137,8 @@ def _gateless_fact(index: FileIndex, path: str) -> list[bool] | None:
     tree = index.python(path)
     if tree is None:
         return None
+    from mlscan.facts.gates import code_gates, search_gates
+
     index.fact(path, PREDICATES)  # the visit asks them too: derived while the tree is at hand
     code = code_gates(tree.body, (), thresholds=index.may_mention(path, (b"validation_thresholds",)))
     search = search_gates(tree) if index.may_mention(path, (b"search_runs",)) else iter(())
@@ -184,6 +182,8 @@ def _mentions_promotion(index: FileIndex, e: FileEntry, eager: bool = False) -> 
     notebook's words are those of its code cells: its whole text is searched). ``eager``: for an eager fact's predicate,
     which asks no word outside the scan's vocabulary (``may_mention``)."""
     mentions = index.may_mention if eager else index.mentions
+    if mentions(e.path, (b"zenml",)) and index.contains(e.path, ZENML_PROMOTION):
+        return True
     if not mentions(e.path, PROMOTE_NEEDLES):
         return False
     text = index.text(e.path) or ""
@@ -232,6 +232,8 @@ class MetricGate(Detector):
             tree = None  # no gate, whatever the file's reach (below): nothing to report
         if tree is None:
             return
+        from mlscan.facts.gates import azureml_gate_bypassed, ci_runs_blocking, code_gates, exits_before, promotes, search_gates
+
         yield from self._zenml_gates(index, e, tree, predicates)
         gates = list(code_gates(tree.body, (), thresholds=index.mentions(e.path, (b"validation_thresholds",)),
                                 predicates=predicates))
@@ -283,6 +285,8 @@ class MetricGate(Detector):
                              extra=(self.evidence(index, f.workflow, f.condition_line, strength=Strength.STRONG),),
                              attrs={"tool": "ci", "blocking": True, "kind": "output_flag", "job": f.job})
         for job in ci_model(index).active_jobs():
+            from mlscan.facts.gates import shell_gate
+
             for step in job.steps:
                 if step.active and shell_gate(step.command):
                     yield self.found("gate.metric", index, step.path, step.line, strength=Strength.STRONG,
@@ -328,7 +332,11 @@ def _assertion_fact(index: FileIndex, path: str) -> int:
     if _compares_nothing(index, path, _COMPARING_ASSERTS):
         return 0
     tree = index.python(path)
-    hit = metric_assertion(tree) if tree is not None else None
+    if tree is None:
+        return 0
+    from mlscan.facts.gates import metric_assertion
+
+    hit = metric_assertion(tree)
     return hit.lineno if hit is not None else 0
 
 

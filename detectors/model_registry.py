@@ -39,7 +39,7 @@ NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact
 REGISTRIES = (b"mlflow", b"wandb", b"sagemaker", b"boto3", b"model_package_group_name", b"azureml", b"azure.ai.ml", b"aiplatform",
               b"ModelUploadOp", b"push_to_hub", b"huggingface_hub", b"bentoml", b"neptune", b"comet_ml", b"clearml", b"dvclive",
               b"google_cloud_pipeline_components", b"az ml model", b"gcloud ai models upload", b"huggingface-cli upload", b"hf upload", b"gto", b"zenml",
-              b"feature_store", b"feature_engineering")
+              b"databricks")  # (Databricks' feature store clients: ``databricks.feature_store``, ``databricks.feature_engineering``)
 # Databricks' feature store clients (FeatureStoreClient, FeatureEngineeringClient), whose log_model registers the model
 _FEATURE_CLIENTS = ("databricks.feature_store", "databricks.feature_engineering")
 # The Kubeflow Model Registry client (``model_registry`` module, register_model) has common words: its module name is

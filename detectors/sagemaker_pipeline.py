@@ -8,6 +8,7 @@ E1, E2."""
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterator
 
 from mlscan.detector import Detector
@@ -32,7 +33,7 @@ from mlscan.facts.pyast import walk
 from mlscan.facts.sagemaker_definitions import experiment_configs
 from mlscan.facts.sagemaker_sdk import FUNCTION_STEP_MODULES, PIPELINE_MODULES
 from mlscan.index import FileEntry, FileIndex
-from mlscan.model import Finding, Strength
+from mlscan.model import Finding, Strength, clean_snippet
 from mlscan.valueclass import replace
 
 _STEPS = ("ProcessingStep", "TrainingStep", "TuningStep", "ModelStep", "RegisterModel", "CreateModelStep", "TransformStep",
@@ -61,84 +62,91 @@ class SagemakerPipeline(Detector):
         for e, tree in index.python_files((b"sagemaker",), ("**/*.py", "**/*.ipynb")):
             if e.test or not imports(tree, *PIPELINE_MODULES):
                 continue
-            steps = assigned_call_names(tree, _STEPS)  # variable -> step class
-            factories = _step_factories(tree)
-            steps.update({name: factories[call_tail(c)] for name, c in assigned_calls(tree).items() if call_tail(c) in factories})
-            # ``@step`` functions: each call of one is a step of the pipeline, its arguments the data it takes
-            fsteps = _function_step_calls(tree)
-            steps.update({name: kind for name, c in assigned_calls(tree).items() for fc, kind in fsteps if fc is c})
-            step_calls = [*calls(tree, *_STEPS), *(fc for fc, _ in fsteps)]
-            edges = 0
-            fn_edge = None
-            inner = {id(fc) for fc, _ in fsteps}
-            values = _assigned_values(tree)
-            for c in step_calls:
-                refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps} or _step_args_refs(c, steps, values)
-                nested = id(c) in inner and any(id(n) in inner for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a))
-                edges += bool(refs) or nested or kwarg(c, "depends_on") is not None
-                if id(c) in inner and (refs or nested) and fn_edge is None:
-                    fn_edge = c.lineno
-            handoff = _factory_handoff(tree, factories, steps)
-            edges += handoff is not None
-            training = any(call_tail(c) in _TRAINING for c in step_calls) or any(kind in _TRAINING for _, kind in fsteps)
-            pipe = next(calls(tree, "Pipeline"), None)
-            if len(step_calls) >= 2 and edges:
-                io = any(calls(tree, "ProcessingInput", "ProcessingOutput", "TrainingInput", "TransformInput")) or bool(fsteps)
-                # lineage starts at the raw data: some step reads data from outside the pipeline (a data URI parameter,
-                # an S3 literal, an input not taken from another step's properties); a pipeline whose steps only read
-                # each other's outputs generates its data (weak, below D3)
-                raw = _raw_input(tree) or any(_external_argument(tree, fc) for fc, _ in fsteps)
-                # the handoff: a step's input that is another step's output property (training's first), not the
-                # ``steps=[...]`` list, whose order SageMaker ignores
-                edge = _edge_line(tree) or handoff or fn_edge
-                extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
-                yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno, extra=extra,
-                                 strength=Strength.MEDIUM if raw else Strength.WEAK,
-                                 attrs={"tool": "sagemaker", "steps": len(step_calls), "with_io": io, "training": training,
-                                        **({} if raw else {"raw_input": False}), **({"edge": True} if edge else {})})
-            bound = assigned_calls(tree)
-            for c in calls(tree, "ConditionStep"):
-                conds = kwarg(c, "conditions") or ast.List([])
-                nodes = [conds, *(bound[n.id] for n in walk(conds) if isinstance(n, ast.Name) and n.id in bound)]
-                metric = any(any(calls(n, "JsonGet")) or words(" ".join(strings(n))) & METRIC_WORDS for n in nodes) or any(
-                    words(x.id) & METRIC_WORDS for n in nodes for x in walk(n) if isinstance(x, ast.Name))  # left=accuracy
-                guarded = [steps.get(n.id, "") for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Name)]
-                guarded += [call_tail(n) for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
-                fails = [steps.get(n.id, "") for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
-                fails += [call_tail(n) for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Call)]
-                if metric and (set(guarded) & set(_PROMOTE) or "FailStep" in fails):
-                    # the comparison and its threshold (``ConditionLessThanOrEqualTo(left=JsonGet(...), right=7.0)``), often
-                    # bound to a name above the step, is the deciding line (fact: comparison)
-                    cmp = _comparison(index.lines(e.path), nodes)
-                    extra = [replace(self.evidence(index, e.path, cmp[0], end_line=cmp[1], snippet=cmp[2]), fact="comparison")] if cmp else []
-                    yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
-                                     extra=extra, attrs={"tool": "sagemaker", "blocking": True, "kind": "condition_step"})
-            for c in calls(tree, "QualityCheckStep", "ClarifyCheckStep"):
-                cfg = kwarg(c, "quality_check_config", "clarify_check_config")
-                cfg_call = bound.get(cfg.id) if isinstance(cfg, ast.Name) else cfg
-                if isinstance(cfg_call, ast.Call) and call_tail(cfg_call).startswith("ModelQuality"):
-                    yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
-                                     attrs={"tool": "sagemaker", "kind": "model_quality_check",
-                                            "blocking": not _flag(kwarg(c, "skip_check"), bound, False) and _flag(kwarg(c, "fail_on_violation"), bound, True)})
-            for c in calls(tree, "LambdaStep"):
-                if _deploys(index, e, c, bound):
-                    name = literal(kwarg(c, "name"), None) or next((literal(a, None) for a in c.args[:1]), None) or "LambdaStep"
-                    yield self.found("deploy.automated", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
-                                     attrs={"system": "sagemaker-pipelines", "target": "sagemaker", "active": True, "automatic": False,
-                                            "via": "LambdaStep", "environment": "", "job": str(name), "manual_dispatch": True})
-                    break
-            if pipe is not None and _experiment_config(kwarg(pipe, "pipeline_experiment_config"), bound) and (training or _trains_elsewhere(index)):
-                where = place(index, e)
-                line = kwarg(pipe, "pipeline_experiment_config").lineno  # type: ignore[union-attr]
-                yield self._experiments(index, e.path, line, where.wired != "none" or where.training_script, where.wired)
-            attached = any(calls(tree, "put_triggers"))
-            for c in calls(tree, "PipelineSchedule"):
-                if not (training or _trains_elsewhere(index)):
-                    continue
-                active = attached and literal(kwarg(c, "enabled"), True) is not False
-                cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "rate"), None) or dotted(kwarg(c, "at")) or "schedule"
-                yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
-                                 attrs={"tool": "sagemaker", "cron": str(cron), "active": active, "trigger": "cron"})
+            found = self._python(index, e, tree)
+            # a notebook's findings are read on its code cells: their items are cited at the .ipynb's own lines
+            yield from (_in_notebook(index, e, f) for f in found) if e.suffix == ".ipynb" else found
+
+    def _python(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
+        """The pipeline, gates, deploy steps, experiments and schedules one Python module or notebook defines (lines of
+        its code: a notebook's code cells joined)."""
+        steps = assigned_call_names(tree, _STEPS)  # variable -> step class
+        factories = _step_factories(tree)
+        steps.update({name: factories[call_tail(c)] for name, c in assigned_calls(tree).items() if call_tail(c) in factories})
+        # ``@step`` functions: each call of one is a step of the pipeline, its arguments the data it takes
+        fsteps = _function_step_calls(tree)
+        steps.update({name: kind for name, c in assigned_calls(tree).items() for fc, kind in fsteps if fc is c})
+        step_calls = [*calls(tree, *_STEPS), *(fc for fc, _ in fsteps)]
+        edges = 0
+        fn_edge = None
+        inner = {id(fc) for fc, _ in fsteps}
+        values = _assigned_values(tree)
+        for c in step_calls:
+            refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps} or _step_args_refs(c, steps, values)
+            nested = id(c) in inner and any(id(n) in inner for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a))
+            edges += bool(refs) or nested or kwarg(c, "depends_on") is not None
+            if id(c) in inner and (refs or nested) and fn_edge is None:
+                fn_edge = c.lineno
+        handoff = _factory_handoff(tree, factories, steps)
+        edges += handoff is not None
+        training = any(call_tail(c) in _TRAINING for c in step_calls) or any(kind in _TRAINING for _, kind in fsteps)
+        pipe = next(calls(tree, "Pipeline"), None)
+        if len(step_calls) >= 2 and edges:
+            io = any(calls(tree, "ProcessingInput", "ProcessingOutput", "TrainingInput", "TransformInput")) or bool(fsteps)
+            # lineage starts at the raw data: some step reads data from outside the pipeline (a data URI parameter,
+            # an S3 literal, an input not taken from another step's properties); a pipeline whose steps only read
+            # each other's outputs generates its data (weak, below D3)
+            raw = _raw_input(tree) or any(_external_argument(tree, fc) for fc, _ in fsteps)
+            # the handoff: a step's input that is another step's output property (training's first), not the
+            # ``steps=[...]`` list, whose order SageMaker ignores
+            edge = _edge_line(tree) or handoff or fn_edge
+            extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge else []
+            yield self.found("pipeline.dag", index, e.path, (pipe or step_calls[0]).lineno, extra=extra,
+                             strength=Strength.MEDIUM if raw else Strength.WEAK,
+                             attrs={"tool": "sagemaker", "steps": len(step_calls), "with_io": io, "training": training,
+                                    **({} if raw else {"raw_input": False}), **({"edge": True} if edge else {})})
+        bound = assigned_calls(tree)
+        for c in calls(tree, "ConditionStep"):
+            conds = kwarg(c, "conditions") or ast.List([])
+            nodes = [conds, *(bound[n.id] for n in walk(conds) if isinstance(n, ast.Name) and n.id in bound)]
+            metric = any(any(calls(n, "JsonGet")) or words(" ".join(strings(n))) & METRIC_WORDS for n in nodes) or any(
+                words(x.id) & METRIC_WORDS for n in nodes for x in walk(n) if isinstance(x, ast.Name))  # left=accuracy
+            guarded = [steps.get(n.id, "") for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Name)]
+            guarded += [call_tail(n) for n in walk(kwarg(c, "if_steps") or ast.List([])) if isinstance(n, ast.Call)]
+            fails = [steps.get(n.id, "") for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Name)]
+            fails += [call_tail(n) for n in walk(kwarg(c, "else_steps") or ast.List([])) if isinstance(n, ast.Call)]
+            if metric and (set(guarded) & set(_PROMOTE) or "FailStep" in fails):
+                # the comparison and its threshold (``ConditionLessThanOrEqualTo(left=JsonGet(...), right=7.0)``), often
+                # bound to a name above the step, is the deciding line (fact: comparison)
+                cmp = _comparison(_code_lines(index, e), nodes)
+                extra = [replace(self.evidence(index, e.path, cmp[0], end_line=cmp[1], snippet=cmp[2]), fact="comparison")] if cmp else []
+                yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
+                                 extra=extra, attrs={"tool": "sagemaker", "blocking": True, "kind": "condition_step"})
+        for c in calls(tree, "QualityCheckStep", "ClarifyCheckStep"):
+            cfg = kwarg(c, "quality_check_config", "clarify_check_config")
+            cfg_call = bound.get(cfg.id) if isinstance(cfg, ast.Name) else cfg
+            if isinstance(cfg_call, ast.Call) and call_tail(cfg_call).startswith("ModelQuality"):
+                yield self.found("gate.metric", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
+                                 attrs={"tool": "sagemaker", "kind": "model_quality_check",
+                                        "blocking": not _flag(kwarg(c, "skip_check"), bound, False) and _flag(kwarg(c, "fail_on_violation"), bound, True)})
+        for c in calls(tree, "LambdaStep"):
+            if _deploys(index, e, c, bound):
+                name = literal(kwarg(c, "name"), None) or next((literal(a, None) for a in c.args[:1]), None) or "LambdaStep"
+                yield self.found("deploy.automated", index, e.path, c.lineno, strength=Strength.STRONG if pipe else Strength.MEDIUM,
+                                 attrs={"system": "sagemaker-pipelines", "target": "sagemaker", "active": True, "automatic": False,
+                                        "via": "LambdaStep", "environment": "", "job": str(name), "manual_dispatch": True})
+                break
+        if pipe is not None and _experiment_config(kwarg(pipe, "pipeline_experiment_config"), bound) and (training or _trains_elsewhere(index)):
+            where = place(index, e)
+            line = kwarg(pipe, "pipeline_experiment_config").lineno  # type: ignore[union-attr]
+            yield self._experiments(index, e.path, line, where.wired != "none" or where.training_script, where.wired)
+        attached = any(calls(tree, "put_triggers"))
+        for c in calls(tree, "PipelineSchedule"):
+            if not (training or _trains_elsewhere(index)):
+                continue
+            active = attached and literal(kwarg(c, "enabled"), True) is not False
+            cron = literal(kwarg(c, "cron"), None) or literal(kwarg(c, "rate"), None) or dotted(kwarg(c, "at")) or "schedule"
+            yield self.found("schedule.training", index, e.path, c.lineno, strength=Strength.STRONG if active else Strength.WEAK,
+                             attrs={"tool": "sagemaker", "cron": str(cron), "active": active, "trigger": "cron"})
 
     def _experiments(self, index: FileIndex, path: str, line: int, runs: bool, wired: str) -> Finding:
         """A pipeline that trains and records every execution in SageMaker Experiments (the pipeline's experiment, a trial
@@ -148,6 +156,31 @@ class SagemakerPipeline(Detector):
                           attrs={"tool": "sagemaker-pipelines", "tools": "sagemaker-pipelines", "params": True, "metrics": True,
                                  "in_training": runs, "optional": not runs, "tuning_only": False, "wired": wired,
                                  "pipeline_native": True, "how": "pipeline-experiment-config"})
+
+
+def _code_lines(index: FileIndex, e: FileEntry) -> list[str]:
+    """The lines the module's syntax tree numbers: a notebook's code cells joined, a script's own lines."""
+    if e.suffix == ".ipynb":
+        nb = index.notebook(e.path)
+        return nb.source.splitlines() if nb else []
+    return index.lines(e.path)
+
+
+def _in_notebook(index: FileIndex, e: FileEntry, f: Finding) -> Finding:
+    """``f`` with each item cited at the .ipynb's line of the code line it names (``ops.locate``) and showing that code;
+    an item whose line cannot be found keeps its place (None: the file)."""
+    items = []
+    for ev in f.evidence:
+        if ev.path != e.path or ev.line is None:
+            items.append(ev)
+            continue
+        at, code = ops.locate(index, e, ev.line)
+        end = ops.locate(index, e, ev.end_line)[0] if ev.end_line not in (None, ev.line) else at
+        src = _code_lines(index, e)
+        shown = "\n".join(src[ev.line - 1:(ev.end_line or ev.line)]) if ev.end_line not in (None, ev.line) else code
+        items.append(replace(ev, line=at, end_line=max(end or at or 0, at or 0) or None,
+                             snippet=clean_snippet(textwrap.dedent(shown)) if shown else None))
+    return replace(f, evidence=tuple(items))
 
 
 def _experiment_config(node: ast.AST | None, bound: dict[str, ast.Call]) -> bool:

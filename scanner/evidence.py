@@ -468,6 +468,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
 
 # a caveat that says why more precisely than another (the generic one is then left out)
 _SAYS_WHY = {"active": ("stopped_by_default",)}
+# the generic caveat a precise one stands in for: a question that accepts the generic one accepts it too
+_SAID_BY = {k: tuple(g for g, ks in _SAYS_WHY.items() if k in ks) for ks in _SAYS_WHY.values() for k in ks}
 
 
 def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -476,7 +478,8 @@ def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[
     return tuple(
         text.format(value=attrs[key]) if bad is str else text for key, bad, text, caps in CAVEAT_ATTRS
         if key in attrs and (attrs[key] is bad or bad is str and isinstance(attrs[key], str) and attrs[key])
-        and (not capping or (caps and key not in accepted)) and not any(attrs.get(k) for k in _SAYS_WHY.get(key, ()))
+        and (not capping or (caps and key not in accepted and not any(g in accepted for g in _SAID_BY.get(key, ()))))
+        and not any(attrs.get(k) for k in _SAYS_WHY.get(key, ()))
     )
 
 

@@ -210,7 +210,11 @@ def test_a_promotion_only_a_batch_cli_loads_deploys_nothing(tmp_path: Path) -> N
 def test_a_promotion_the_service_loads_through_its_predictor_is_a_deploy(tmp_path: Path) -> None:
     q = _m2(tmp_path, {"src/predictor.py": _PREDICTOR, "src/app.py": _APP})
     assert q["answer"] == "yes"
-    assert q["evidence"][0]["path"] == ".github/workflows/train.yml"  # type: ignore[index]
+    # (session 15) led by the promotion call of the program the CI step runs, the CI step as its chain and second item
+    lead = q["evidence"][0]  # type: ignore[index]
+    assert (lead["path"], lead["line"]) == ("src/deploy_model.py", 10) and "set_registered_model_alias" in lead["snippet"]
+    assert lead["chain"] and ".github/workflows/train.yml" in lead["chain"][-1]
+    assert ".github/workflows/train.yml" in [e["path"] for e in q["evidence"]]  # type: ignore[attr-defined]
 
 
 def test_a_promotion_to_the_alias_a_service_loads_is_a_deploy(tmp_path: Path) -> None:

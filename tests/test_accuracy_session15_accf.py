@@ -588,3 +588,15 @@ def test_v3_near_miss_job_steps_that_share_nothing(tmp_path: Path) -> None:
     code = _V3_JOBS.replace("{raw}", "raw_data").replace("{train_source}", '"s3://my-bucket/prepared/train"')
     d3 = _answers(tmp_path, {"pipelines/churn.py": code, "README.md": "# churn\n"})["D3"]
     assert d3["answer"] != "yes", d3
+
+
+def test_reports_point_a_written_file_at_its_notebook() -> None:
+    from mlscan.reporters.links import blob_url
+    from mlscan.reporters.sarif import _location
+
+    loc = _location({"path": "nb/setup.ipynb#scripts/monitor.py", "line": 12, "snippet": "if drift_share > T:"})
+    assert loc["physicalLocation"] == {"artifactLocation": {"uri": "nb/setup.ipynb", "uriBaseId": "%SRCROOT%"}}
+    url = blob_url("https://github.com/o/r.git", "a" * 40, "nb/setup.ipynb#scripts/monitor.py", 12)
+    assert url == "https://github.com/o/r/blob/" + "a" * 40 + "/nb/setup.ipynb"
+    # an ordinary path keeps its line
+    assert blob_url("https://github.com/o/r.git", "a" * 40, "src/m.py", 3).endswith("/src/m.py#L3")

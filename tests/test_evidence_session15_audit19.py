@@ -414,3 +414,70 @@ def test_e4_partial_leads_with_the_projects_floating_image_not_the_tracking_serv
     assert started_commands("cron && tail -f /var/log/cron.log & mlflow server --host 0.0.0.0 2>&1") == [
         "cron", "tail -f /var/log/cron.log", "mlflow server --host 0.0.0.0 2>&1"]
     assert started_commands("python serve.py &> /tmp/log || exit 1") == ["python serve.py &> /tmp/log", "exit 1"]
+
+
+def test_a_question_accepting_the_generic_not_active_caveat_accepts_the_precise_one() -> None:
+    from mlscan.evidence import caveats_of
+
+    attrs = {"active": False, "stopped_by_default": True}
+    assert caveats_of(attrs) and caveats_of(attrs)[0].startswith("stopped by default")
+    assert caveats_of(attrs, capping=True, accepted=("active",)) == ()
+    assert caveats_of({"active": False}, capping=True) == ("not active: disabled, commented out or a placeholder",)
+
+
+# ---------------------------------------------------------------- a SageMaker pipeline in a notebook, cited at its own lines
+
+_SM_CELLS = (
+    "import sagemaker\n"
+    "from sagemaker.inputs import TrainingInput\n"
+    "from sagemaker.processing import ProcessingInput, ProcessingOutput\n"
+    "from sagemaker.workflow.condition_step import ConditionStep\n"
+    "from sagemaker.workflow.conditions import ConditionLessThanOrEqualTo\n"
+    "from sagemaker.workflow.fail_step import FailStep\n"
+    "from sagemaker.workflow.functions import JsonGet\n"
+    "from sagemaker.workflow.parameters import ParameterString\n"
+    "from sagemaker.workflow.pipeline import Pipeline\n"
+    "from sagemaker.workflow.steps import ProcessingStep, TrainingStep\n",
+    'input_data = ParameterString(name="InputData", default_value="s3://bucket/raw/abalone.csv")\n'
+    'step_process = ProcessingStep(\n'
+    '    name="Preprocess",\n'
+    '    processor=processor,\n'
+    '    inputs=[ProcessingInput(source=input_data, destination="/opt/ml/processing/input")],\n'
+    '    outputs=[ProcessingOutput(output_name="train", source="/opt/ml/processing/train")],\n'
+    ')\n',
+    'step_train = TrainingStep(\n'
+    '    name="Train",\n'
+    '    estimator=xgb_train,\n'
+    '    inputs={"train": TrainingInput(\n'
+    '        s3_data=step_process.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri,\n'
+    '    )},\n'
+    ')\n',
+    'cond_lte = ConditionLessThanOrEqualTo(\n'
+    '    left=JsonGet(step_name="Evaluate", property_file=evaluation_report, json_path="regression_metrics.mse.value"),\n'
+    '    right=6.0,\n'
+    ')\n'
+    'step_cond = ConditionStep(name="CheckMSE", conditions=[cond_lte], if_steps=[step_register],\n'
+    '                          else_steps=[FailStep(name="MSETooHigh")])\n'
+    'pipeline = Pipeline(name="Abalone", parameters=[input_data], steps=[step_process, step_train, step_cond])\n'
+    'pipeline.upsert(role_arn=role)\n',
+)
+
+
+def test_a_notebook_sagemaker_pipeline_is_cited_at_the_notebooks_own_lines(tmp_path: Path) -> None:
+    nb = _notebook(*_SM_CELLS)
+    qs = _scan(tmp_path, {"pipeline.ipynb": nb})
+    lines = nb.splitlines()
+    for qid, code in (("D3", "s3_data=step_process.properties"), ("M4", "cond_lte = ConditionLessThanOrEqualTo(")):
+        assert qs[qid]["answer"] == "yes"
+        lead = qs[qid]["evidence"][0]
+        assert lead["path"] == "pipeline.ipynb" and code in lines[lead["line"] - 1]  # the JSON line holding that code
+        assert code in lead["snippet"]
+
+
+def test_a_script_sagemaker_pipeline_keeps_its_lines(tmp_path: Path) -> None:
+    import textwrap
+
+    src = "".join(_SM_CELLS)
+    qs = _scan(tmp_path, {"pipeline.py": textwrap.indent(src, "    ")})
+    lead = qs["M4"]["evidence"][0]
+    assert (lead["path"], src.splitlines()[lead["line"] - 1]) == ("pipeline.py", "cond_lte = ConditionLessThanOrEqualTo(")

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from mlscan.ci import CiJob, CiStep, ci_model
 from mlscan.facts.ci_vocab import deploy_command, deploy_uses, python_deploy, test_runner
 from mlscan.facts.commands import Cmd, find_line, job_commands, python_target
-from mlscan.facts.gates import metric_comparisons
 from mlscan.index import FileIndex
 from mlscan.index.formats import LineDict, LineList
 
@@ -88,6 +87,8 @@ def _verdict_in_script(index: FileIndex, cmd: Cmd) -> tuple[str, int] | None:
     tree = index.python(e.path) if e is not None and e.suffix == ".py" else None
     if tree is None or e is None:
         return None
+    from mlscan.facts.gates import metric_comparisons  # imported where a script's tree is at hand
+
     return next(((e.path, n.lineno) for n in metric_comparisons(tree)), None)
 
 

@@ -46,7 +46,9 @@ _NOT_REPO = (".py", ".txt", ".json", ".yaml", ".yml", ".csv", ".md", ".pt", ".pt
 _FOLDERS = frozenset({"data", "models", "model", "src", "configs", "config", "outputs", "output", "logs", "tmp", "assets", "images", "img",
                       "checkpoints", "weights", "artifacts", "results", "runs", "dataset", "datasets", "cache", "scripts", "tests", "docs",
                       "notebooks", "static", "templates", "resources", "app", "lib", "bin", "build", "dist", "raw", "processed"})
-NEEDLES = (b"releases", b"huggingface", b"hf_hub_download", b"snapshot_download", b"from_pretrained")
+# files worth a parse: single words (a needle of several words, ``hf_hub_download``, matches files holding each of them
+# anywhere): a release URL, the Hub client, a pretrained checkpoint
+NEEDLES = (b"releases", b"huggingface", b"pretrained")
 
 
 class Released(NamedTuple):

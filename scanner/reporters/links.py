@@ -59,6 +59,9 @@ def blob_url(remote: str | None, commit: str | None, path: str, line: int | None
         return None
     if path.startswith(("/", "arn:")) or "://" in path or any(s in ("", ".", "..") for s in path.split("/")):  # live objects: no file
         return None
+    notebook, written, _ = path.partition("#")
+    if written and notebook.endswith(".ipynb"):  # a file the notebook writes (%%writefile): link the notebook, no line
+        path, line = notebook, None
     sep = "/-/blob/" if _host_kind(base.split("/")[2]) == "gitlab" else "/blob/"
     url = f"{base}{sep}{commit}/{quote(path, safe='/')}"
     return f"{url}#L{int(line)}" if isinstance(line, int) and line > 0 else url

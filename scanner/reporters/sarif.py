@@ -59,10 +59,13 @@ def fingerprint(rule_id: str, detector: str, signal: str, path: str) -> str:
 
 
 def _location(ev: Mapping[str, Any], message: str | None = None) -> dict[str, Any]:
-    phys: dict[str, Any] = {"artifactLocation": {"uri": quote(str(ev["path"]), safe="/"), "uriBaseId": "%SRCROOT%"}}
+    path = str(ev["path"])
+    notebook, sep, _written = path.partition("#")
+    written = bool(sep) and notebook.endswith(".ipynb")  # a file a notebook writes (%%writefile): the notebook holds it
+    phys: dict[str, Any] = {"artifactLocation": {"uri": quote(notebook if written else path, safe="/"), "uriBaseId": "%SRCROOT%"}}
     if ev.get("source") == "observed":  # a live object (k8s://…, mlflow://…, arn:…), not a file of the repository
-        phys = {"artifactLocation": {"uri": str(ev["path"])}}
-    line = ev.get("line")
+        phys = {"artifactLocation": {"uri": path}}
+    line = None if written else ev.get("line")  # (its lines are the written file's, not the notebook's JSON)
     if isinstance(line, int) and line > 0:
         end = ev.get("end_line")
         region: dict[str, Any] = {"startLine": line}
