@@ -376,7 +376,7 @@ def deploy_uses(step: CiStep) -> str | None:
 # deliverybot/helm, licenseware/helm, romnn/helm-deploy-action and their many forks take them; manifests applied to a
 # cluster (azure/k8s-deploy's ``manifests``); or the helm/kubectl command line an action runs (``exec:``/``command:``,
 # WyriHaximus/github-action-helm3, koslib/helm-eks-action)
-_CHART_INPUT = frozenset({"chart", "chartdir", "chartpath", "chartname", "chartref", "charts"})
+_CHART_INPUT = ("chart", "chartdir", "chartpath", "chartname", "chartref", "charts")  # (a tuple: the first one given is read)
 _RELEASE_INPUT = frozenset({"release", "releasename", "name", "helmrelease"})
 _VALUES_INPUT = frozenset({"namespace", "values", "valuefiles", "valuesfiles", "valuesfile", "set", "setstring"})
 _COMMAND_INPUT = frozenset({"exec", "command", "args", "run", "script", "cmd", "commands"})
@@ -388,15 +388,14 @@ _NON_DEPLOY_VERB = lazy_re(r"^\s*(uninstall|delete|remove|removed|destroy|lint|t
 
 def deploy_inputs(ref: str, with_: dict[str, str]) -> str | None:
     """The deploy target of a third-party action judged by its inputs (``_CHART_INPUT`` with ``_RELEASE_INPUT`` or values
-    for the release, ``_VALUES_INPUT``: helm;
-    ``manifests``: k8s; a helm/kubectl command line in a ``_COMMAND_INPUT``: what that command deploys). A task or
-    action input naming another verb (``task: remove``, ``action: reject``), ``dry-run: true`` or an action named for
-    checking or publishing (``_NOT_INSTALLING``) deploys nothing; a published platform chart (``_PLATFORM_CHART``) is
-    infrastructure."""
-    keys = {re.sub(r"[-_]", "", k): v for k, v in with_.items()}
+    for the release, ``_VALUES_INPUT``: helm; ``manifests``: k8s; a helm/kubectl command line in a ``_COMMAND_INPUT``: what
+    that command deploys). Input names are compared without case, dashes and underscores. A task or action input naming
+    another verb (``task: remove``, ``action: reject``), ``dry-run: true`` or an action named for checking or publishing
+    (``_NOT_INSTALLING``) deploys nothing; a published platform chart (``_PLATFORM_CHART``) is infrastructure."""
+    keys = {re.sub(r"[-_]", "", k.lower()): v for k, v in with_.items()}
     if _NOT_INSTALLING.search(ref) or truthy_text(keys.get("dryrun", "")):
         return None
-    for k in _COMMAND_INPUT & keys.keys():
+    for k in sorted(_COMMAND_INPUT & keys.keys()):
         for cmd in split_commands(keys[k]):
             target = deploy_command(cmd.strip())
             if target in ("helm", "k8s", "gitops"):

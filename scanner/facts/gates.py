@@ -98,14 +98,20 @@ def promotes(node: ast.AST, local: frozenset[str] = frozenset()) -> bool:
     """Does the code register or promote a model: a registry call, ``promote_*()``, ``log_model(registered_model_name=)``,
     a ZenML model version moved to a stage (``stage_promotion``), or a call of one of ``local``, the module's own functions
     and methods that do (``promoting_functions``)?"""
-    return any(isinstance(c, ast.Call) and (call_tail(c) in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)
-                                            or call_tail(c).startswith("promote_")  # promote_to_prod(), promote_to_production()
-                                            or call_tail(c) == "log_model" and kwarg(c, "registered_model_name") is not None
-                                            or call_tail(c) in ("set_stage", "update_model_version") and stage_promotion(c)
-                                            or call_tail(c) in local)
-               for c in walk(node))
+    for c in walk(node):
+        if c.__class__ is not ast.Call:
+            continue
+        tail = call_tail(c)  # type: ignore[arg-type]
+        if (tail in PROMOTE_CALLS and not dotted(c.func).startswith(_NOT_MODEL_REGISTRIES)  # type: ignore[attr-defined]
+                or tail.startswith("promote_")  # promote_to_prod(), promote_to_production()
+                or tail == "log_model" and kwarg(c, "registered_model_name") is not None  # type: ignore[arg-type]
+                or tail in _STAGE_CALLS and stage_promotion(c)  # type: ignore[arg-type]
+                or tail in local):
+            return True
+    return False
 
 
+_STAGE_CALLS = frozenset({"set_stage", "update_model_version"})
 # the stages of ZenML's Model Control Plane a model version is promoted to (``zenml.enums.ModelStages``)
 _SERVING_STAGES = frozenset({"production", "staging"})
 
