@@ -153,3 +153,96 @@ def test_m2_near_miss_reusable_workflow_nothing_calls(tmp_path: Path) -> None:
     q = _m2(tmp_path, {".github/workflows/deploy-online-endpoint.yml": _REUSABLE.format(extra="")})
     assert q["answer"] != "yes"
     assert any("never runs from this repository" in c for e in q["evidence"] for c in e["caveats"])
+
+
+# ---------------------------------------------------------------- M4: a KFP condition on a component's returned metric
+
+# a KFP v2 training component returning its accuracy (its single output, ``task.output`` / ``task.outputs["Output"]``),
+# and a pipeline uploading the model to the Vertex AI Model Registry only above a threshold, as Vertex AI's pipeline
+# samples write it
+_TRAIN_COMPONENT = """\
+from kfp.dsl import Dataset, Input, Model, Output, component
+
+
+@component(packages_to_install=["pandas", "scikit-learn", "xgboost"])
+def train_xgboost(dataset: Input[Dataset], model: Output[Model]) -> float:
+    import pandas as pd
+    from sklearn.metrics import accuracy_score
+    from sklearn.model_selection import train_test_split
+    from xgboost import XGBClassifier
+    df = pd.read_csv(dataset.path)
+    x_train, x_test, y_train, y_test = train_test_split(df.drop(columns=["label"]), df["label"])
+    clf = XGBClassifier().fit(x_train, y_train)
+    {ret}
+    clf.save_model(model.path + ".bst")
+    return {value}
+"""
+_UPLOAD_COMPONENT = """\
+from kfp.dsl import Input, Model, component
+
+
+@component(packages_to_install=["google-cloud-aiplatform"])
+def upload_model(project: str, location: str, model: Input[Model]):
+    from google.cloud import aiplatform
+    aiplatform.init(project=project, location=location)
+    aiplatform.Model.upload(display_name="churn", artifact_uri=model.uri.rsplit("/", 1)[0],
+                            serving_container_image_uri="europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.1-7:latest")
+"""
+_DATA_COMPONENT = """\
+from kfp.dsl import Dataset, Output, component
+
+
+@component(packages_to_install=["pandas", "google-cloud-bigquery"])
+def load_data(table: str, dataset: Output[Dataset]):
+    from google.cloud import bigquery
+    bigquery.Client().query(f"SELECT * FROM `{table}`").to_dataframe().to_csv(dataset.path, index=False)
+"""
+_PIPELINE = """\
+from kfp import dsl
+
+from components.data import load_data
+from components.train import train_xgboost
+from components.upload import upload_model
+
+
+@dsl.pipeline(name="churn-training", pipeline_root="gs://my-bucket/pipeline-root")
+def pipeline(project: str, location: str, table: str = "my_project.churn.customers"):
+    data = load_data(table=table)
+    train = train_xgboost(dataset=data.outputs["dataset"])
+    with dsl.Condition({test}, name="upload-if-good-enough"):
+        upload_model(project=project, location=location, model=train.outputs["model"])
+"""
+
+
+def _kfp(tmp_path: Path, test: str, value: str = "accuracy", ret: str = "accuracy = accuracy_score(y_test, clf.predict(x_test))") -> dict:
+    return _scan(tmp_path, {
+        "README.md": "# churn\n",
+        "components/__init__.py": "",
+        "components/data.py": _DATA_COMPONENT,
+        "components/train.py": _TRAIN_COMPONENT.replace("{ret}", ret).replace("{value}", value),
+        "components/upload.py": _UPLOAD_COMPONENT,
+        "pipeline.py": _PIPELINE.replace("{test}", test),
+    })["M4"]
+
+
+def test_m4_kfp_condition_on_a_component_returning_its_accuracy(tmp_path: Path) -> None:
+    q = _kfp(tmp_path, 'train.outputs["Output"] >= 0.7')
+    assert q["answer"] == "yes"
+    assert (q["evidence"][0]["path"], "0.7" in q["evidence"][0]["snippet"]) == ("pipeline.py", True)
+    assert any(e["path"] == "components/train.py" and "return accuracy" in e["snippet"] for e in q["evidence"])
+
+
+def test_m4_kfp_condition_on_task_output_of_a_metric_call(tmp_path: Path) -> None:
+    q = _kfp(tmp_path, "train.output > 0.8", value="float(accuracy_score(y_test, clf.predict(x_test)))", ret="pass")
+    assert q["answer"] == "yes"
+
+
+def test_m4_near_miss_kfp_condition_on_a_returned_row_count(tmp_path: Path) -> None:
+    # the component returns how many rows it trained on: a size, not a metric
+    q = _kfp(tmp_path, 'train.outputs["Output"] >= 1000', value="n_rows", ret="n_rows = len(x_train)")
+    assert q["answer"] != "yes"
+
+
+def test_m4_near_miss_kfp_condition_equality_on_a_returned_metric(tmp_path: Path) -> None:
+    # an equality on the metric decides nothing by threshold
+    assert _kfp(tmp_path, 'train.outputs["Output"] == 0.7')["answer"] != "yes"
