@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import CiJob, argv, ci_model
 from mlscan.detector import Detector
-from mlscan.facts.called_workflows import called_from, deciding_command, local_workflow, workflow_callers
+from mlscan.facts.called_workflows import called_from, deciding_command, local_workflow, uncalled, workflow_callers
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
     applies_setup_only,
@@ -339,6 +339,9 @@ class CiDeploy(Detector):
                                       # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
                                       # runs: the caveat says so, beside a deploy command that reads as active
                                       **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
+                                      # a reusable workflow (``on: workflow_call`` only) that no workflow of the repository
+                                      # calls runs only from other repositories' workflows: nothing here deploys with it
+                                      **({"uncalled": True} if uncalled(job, callers) else {}),
                                       **({"ships_model": ships[(path, line)]} if (path, line) in ships else {}),
                                       # ``databricks bundle deploy`` / ``dbx deploy`` puts job definitions in the workspace; it
                                       # ships a model only with a serving endpoint the bundle declares (a job's own deploy

@@ -59,6 +59,7 @@ class KubeflowPipeline(Detector):
         serving: set[str] = set()
         stubs: set[str] = set()
         fabricated: dict[str, str] = {}
+        metric_outs: dict[str, tuple[str, int]] = {}  # component -> (path, line) of its ``return accuracy``
         pipelines: list[tuple[FileEntry, list[Any]]] = []
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if not index.mentions(e.path, (b"kfp",)):
@@ -70,6 +71,7 @@ class KubeflowPipeline(Detector):
             serving.update(facts[2])
             stubs.update(facts[5])
             fabricated.update((name, g) for name, g in facts[7])
+            metric_outs.update((name, (e.path, line)) for name, line in facts[9])
             stubs.update(name for name, script in facts[6] if _placeholder_script(index, script))
             if facts[3] or facts[4]:
                 pipelines.append((e, facts))
@@ -116,7 +118,7 @@ class KubeflowPipeline(Detector):
                                      attrs={"tool": "kubeflow", "steps": len(steps), "with_io": io > 0, "training": training,
                                             **({"stub": True} if stub else {}),
                                             **({"synthetic": True, "synthetic_input": ", ".join(made_up)} if invented else {})})
-                yield from self._gates(index, e, fn, tasks, comps, facts[8])
+                yield from self._gates(index, e, fn, tasks, comps, facts[8], metric_outs)
                 deploy = next((c for c in steps if c[NAME] in deployers), None)
                 if deploy is not None and len(steps) >= 2:
                     yield self.found("deploy.automated", index, e.path, **at(index, e, deploy[LINE]), strength=Strength.STRONG,
@@ -131,16 +133,21 @@ class KubeflowPipeline(Detector):
         yield from self._compiled(index)
 
     def _gates(self, index: FileIndex, e: FileEntry, fn: dict[str, Any], tasks: dict[str, int], comps: set[str],
-               verdicts: dict[str, int]) -> Iterator[Finding]:
+               verdicts: dict[str, int], metric_outs: dict[str, tuple[str, int]]) -> Iterator[Finding]:
         calls: list[list[Any]] = fn["calls"]
-        for line, names, compares, body in fn["conditions"]:
+        for line, names, compares, body, orders in fn["conditions"]:
             refs = [calls[tasks[n]] for n in names if n in tasks]
             by_eval = any(words(t[DOTTED]) & _GATE_WORDS for t in refs)
+            # ``with Condition(train.outputs["Output"] >= 0.7)``: the training component returns its accuracy, held to a
+            # threshold by order (the component's ``return accuracy`` follows as the second item)
+            metric = next((metric_outs[t[NAME]] for t in refs if t[NAME] in metric_outs), None) if orders else None
             guarded = [i for i in body if is_task(calls[i], comps)]
-            if guarded and (by_eval or compares):
+            if guarded and (by_eval or compares or metric):
                 # ``dsl.If(evaluation.output == True)``: the component's own comparison decides, the condition acts on it
-                verdict = None if compares else next((verdicts[t[NAME]] for t in refs if t[NAME] in verdicts), None)
+                verdict = None if compares or metric else next((verdicts[t[NAME]] for t in refs if t[NAME] in verdicts), None)
                 extra = (self.evidence(index, e.path, **at(index, e, line), strength=Strength.MEDIUM),) if verdict else ()
+                if metric and not compares:
+                    extra = (self.evidence(index, metric[0], metric[1], strength=Strength.MEDIUM),)
                 yield self.found("gate.metric", index, e.path, **at(index, e, verdict or line), extra=extra,
                                  attrs={"tool": "kubeflow", "blocking": True, "kind": "condition", "guards": len(guarded)})
 

@@ -15,7 +15,7 @@ from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
 from mlscan.facts.ci_vocab import AUTOMATIC
 from mlscan.facts.databricks_bundles import bundle_settings, refresh_jobs
-from mlscan.facts.place import EXPLORATION_DIRS, place
+from mlscan.facts.place import exploration_is_project, in_exploration_dir, place
 from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_sample, training_splits_only
 from mlscan.facts.prediction_logging import (
     makes_predictions,
@@ -139,7 +139,7 @@ class MonitoringPython(Detector):
         where = place(index, e).kind
         scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
         strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
-        if where == "notebook" and not any(p in EXPLORATION_DIRS for p in e.vpath.lower().split("/")[:-1]) \
+        if where == "notebook" and (not in_exploration_dir(e) or exploration_is_project(index)) \
                 and (any(c.attr in _MANAGED_CREATES or c.qual.endswith("ModelDeploymentMonitoringJob.create") for c in calls)
                      or any(c.qual == "azure.ai.ml.entities.MonitorSchedule" for c in calls)
                      and any(c.attr == "begin_create_or_update" for c in calls)):

@@ -453,6 +453,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
     ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
+    ("uncalled", True, "never runs from this repository: a reusable workflow (on: workflow_call only) that no workflow "
+     "of the repository calls", True),
     ("stopped_by_default", True, "stopped by default: a Dagster schedule or sensor runs only once someone turns it on "
      "(no default_status=RUNNING)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),

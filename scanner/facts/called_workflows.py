@@ -38,6 +38,12 @@ def workflow_callers(jobs: Sequence[CiJob]) -> dict[str, tuple[str, int]]:
     return out
 
 
+def uncalled(job: CiJob, callers: dict[str, tuple[str, int]]) -> bool:
+    """A GitHub reusable workflow's job (``on: workflow_call`` and no other event) that no active job of the repository
+    calls (``callers`` from ``workflow_callers``): it runs only when another repository's workflow calls it."""
+    return job.system == "github" and job.triggers == {"workflow_call"} and job.path not in callers
+
+
 def called_from(caller: tuple[str, int]) -> str:
     """The wiring chain link of a call: ``called from CI job .github/workflows/ci.yml:37``."""
     return f"called from CI job {caller[0]}:{caller[1]}"

@@ -23,6 +23,7 @@ from .orchestration import (
     line_of,
     literal,
     metric_compare,
+    metric_value,
     tail,
     trainingish,
     walk_dicts,
@@ -158,7 +159,8 @@ def _chain(expr: ast.AST, ids: dict[int, int]) -> list[int]:
 def _pipeline(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
     """A ``@dsl.pipeline`` function, its steps still to be told from the other calls (``calls``, ``NAME`` ... ``USES``):
     ``assigns`` [targets, chain of candidate calls, names read] in walk order, ``after`` (how many ``.after`` calls),
-    ``conditions`` [line, names read, compares a metric itself, candidate calls in its body]."""
+    ``conditions`` [line, names read, compares a metric itself, candidate calls in its body, orders a value against another
+    (``train.outputs["Output"] >= 0.7``)]."""
     nodes = [c for c in walk(fn) if isinstance(c, ast.Call) and (isinstance(c.func, ast.Name) or prebuilt(c))]
     ids = {id(c): i for i, c in enumerate(nodes)}
     calls = []
@@ -179,9 +181,28 @@ def _pipeline(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
             if isinstance(c, ast.Call) and call_tail(c) in ("Condition", "If", "Elif") and c.args:
                 guarded = [ids[id(t)] for s in w.body for t in walk(s) if id(t) in ids]
                 conditions.append([c.lineno, [n.id for n in walk(c.args[0]) if isinstance(n, ast.Name)],
-                                   metric_compare(c.args[0]) is not None, guarded])
+                                   metric_compare(c.args[0]) is not None, guarded, _orders(c.args[0])])
     return {"name": fn.name, "line": fn.lineno, "calls": calls, "assigns": assigns, "conditions": conditions,
             "after": sum(call_tail(c) == "after" for c in walk(fn) if isinstance(c, ast.Call))}
+
+
+def _orders(test: ast.AST) -> bool:
+    """Does a condition compare by order (``<``, ``<=``, ``>``, ``>=``): a threshold, not an equality on a verdict?"""
+    return any(isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+               for n in walk(test))
+
+
+def _metric_returns(tree: ast.Module) -> list[list[Any]]:
+    """[name, line] of the file's function components that return a model metric (``return accuracy``, ``return
+    float(f1_score(y, p))``): their output (``task.output``, ``task.outputs["Output"]``) is the metric a pipeline's
+    condition may hold to a threshold. The line is the first such ``return``; every ``return`` must give a metric."""
+    out: list[list[Any]] = []
+    for n in walk(tree):
+        if isinstance(n, _FUNCS) and decorator(n, *COMPONENT_DECOS):
+            rets = [r for r in walk(n) if isinstance(r, ast.Return) and r.value is not None]
+            if rets and all(metric_value(r.value) for r in rets):
+                out.append([n.name, rets[0].lineno])
+    return out
 
 
 def _verdicts(tree: ast.Module) -> dict[str, int]:
@@ -216,19 +237,20 @@ def _file_facts(index: FileIndex, path: str) -> list[Any] | None:
     """What spans files, of one Python file or notebook: [imports kfp, its components, its serving functions, its
     ``@dsl.pipeline`` functions (``_pipeline``), its recurring runs (``_recurring``), its components whose function is a
     placeholder, the container components that run a Python script of the repository with its path, the components that
-    make their data up (``_fabricating``), its functions' metric verdicts (``_verdicts``: .py files with a pipeline)]; None
+    make their data up (``_fabricating``), its functions' metric verdicts (``_verdicts``: .py files with a pipeline), its
+    components that return a metric (``_metric_returns``)]; None
     when it does not parse. A file fact (FileIndex.fact): kept between scans by content, so a rescan parses only the kfp
     files that changed."""
     tree = index.python(path)
     if tree is None:
         return None
     if not imports(tree, "kfp"):
-        return [False, [], [], [], [], [], [], [], {}]
+        return [False, [], [], [], [], [], [], [], {}, []]
     pipelines = [_pipeline(n) for n in walk(tree) if isinstance(n, _FUNCS) and decorator(n, "pipeline")]
     shell_stubs, scripts = _container_commands(tree)
     return [True, sorted(_components(tree)), sorted(_serving_functions(tree)), pipelines, _recurring(tree),
             sorted(_stub_components(tree) | shell_stubs), scripts, _fabricating(tree),
-            _verdicts(tree) if pipelines and not path.endswith(".ipynb") else {}]
+            _verdicts(tree) if pipelines and not path.endswith(".ipynb") else {}, _metric_returns(tree)]
 
 
 FILE_FACTS = register_fact("kfp_pipelines.file", _file_facts, eager=lambda index, path: index.may_mention(path, (b"kfp",)))

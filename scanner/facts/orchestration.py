@@ -292,6 +292,21 @@ def metric_compare(test: ast.AST) -> ast.Compare | None:
     return None
 
 
+def metric_value(node: ast.AST) -> bool:
+    """Is an expression a model metric's value: a name or attribute that names one (``accuracy``, ``eval_f1``), a metric
+    function's result (``accuracy_score(y, p)``), possibly cast (``float(rmse)``, ``round(auc, 4)``)? Not drift, sizes or
+    counters."""
+    while isinstance(node, ast.Call) and call_tail(node) in ("float", "round", "int") and node.args:
+        node = node.args[0]
+    if isinstance(node, ast.Call):
+        w = words(call_tail(node) or "")
+    elif isinstance(node, (ast.Name, ast.Attribute)):
+        w = _side_words(node)
+    else:
+        return False
+    return bool(w & METRIC_WORDS) and not (w & NOT_METRIC_WORDS) and not (w & DRIFT_WORDS)
+
+
 def drift_test(test: ast.AST) -> bool:
     return bool(_side_words(test) & DRIFT_WORDS)
 

@@ -133,6 +133,21 @@ def _packages(index: FileIndex) -> frozenset[str]:
         e.vpath.rsplit("/", 1)[0] for e in index.select(("**/__init__.py",)) if "/" in e.vpath))
 
 
+def in_exploration_dir(e: FileEntry) -> bool:
+    """Does the file sit in an exploration folder (``notebooks/``, ``examples/``, ``labs/``, ``workshop/`` ...)?"""
+    return any(p in EXPLORATION_DIRS for p in e.vpath.lower().split("/")[:-1])
+
+
+def exploration_is_project(index: FileIndex) -> bool:
+    """Do exploration folders hold the whole project: every Python file and notebook of the repository (tests aside)
+    under one (a workshop whose modules are ``labs/01_.../*.ipynb``, a course of notebooks)? Its notebooks are then the
+    project's workflow, as the labelling conventions count them, not exploration beside a package that does the work."""
+    def build() -> bool:
+        code = [e for e in index.select(("**/*.py", "**/*.ipynb")) if not e.test]
+        return bool(code) and all(in_exploration_dir(e) for e in code)
+    return index.memo("place:exploration_is_project", build)  # type: ignore[no-any-return]
+
+
 def _reached_per_folder(index: FileIndex) -> dict[str, int]:
     """How many files the wiring graph reaches in each folder."""
     def build() -> dict[str, int]:
