@@ -66,6 +66,19 @@ def walk(node: ast.AST) -> Iterable[ast.AST]:
     return chain((node,), below)
 
 
+
+def assigned_values(tree: ast.AST) -> dict[str, list[ast.expr]]:
+    """Every value each plain name is bound to by an ``=`` statement anywhere in ``tree`` (``a = b = v`` binds both;
+    tuple targets, ``+=`` and annotated assignments are left out)."""
+    out: dict[str, list[ast.expr]] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(n.value)
+    return out
+
+
 # the fields of a statement (or ``except``/``case`` clause, module) that hold statements
 _BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
 _FIELDS: dict[type, tuple[str, ...]] = {}
