@@ -79,6 +79,17 @@ def assigned_values(tree: ast.AST) -> dict[str, list[ast.expr]]:
     return out
 
 
+
+def string_template(n: ast.AST | None) -> str | None:
+    """A string literal, or an f-string's literal parts with ``{}`` for each value it formats
+    (``f"azureml:{name}:{version}"`` -> ``azureml:{}:{}``); None for anything else."""
+    if isinstance(n, ast.Constant) and isinstance(n.value, str):
+        return n.value
+    if isinstance(n, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in n.values)
+    return None
+
+
 # the fields of a statement (or ``except``/``case`` clause, module) that hold statements
 _BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
 _FIELDS: dict[type, tuple[str, ...]] = {}
