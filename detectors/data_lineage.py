@@ -18,7 +18,7 @@ from mlscan.facts.commands import job_commands
 from mlscan.facts.commands import words as argv_words
 from mlscan.facts.orchestration import words
 from mlscan.facts.place import derive_facts, place
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import string_template, walk
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
@@ -263,11 +263,7 @@ _JOB_INPUT = lazy_re(r"\binputs\.[\w-]+\.path=$")
 
 def _pattern(node: ast.AST | None) -> str:
     """A string expression with each formatted value as ``{}`` (``f"azureml:{name}:{version}"`` -> ``azureml:{}:{}``)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values)
-    return ""
+    return string_template(node) or ""
 
 
 def _aml_job_inputs(tree: ast.AST) -> list[int]:

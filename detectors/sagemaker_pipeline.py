@@ -29,7 +29,7 @@ from mlscan.facts.orchestration import (
     words,
 )
 from mlscan.facts.place import place
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import assigned_values, walk
 from mlscan.facts.sagemaker_definitions import experiment_configs
 from mlscan.facts.sagemaker_sdk import FUNCTION_STEP_MODULES, PIPELINE_MODULES
 from mlscan.index import FileEntry, FileIndex
@@ -79,7 +79,7 @@ class SagemakerPipeline(Detector):
         edges = 0
         fn_edge = None
         inner = {id(fc) for fc, _ in fsteps}
-        values = _assigned_values(tree)
+        values = assigned_values(tree)
         for c in step_calls:
             refs = {n.id for n in walk(c) if isinstance(n, ast.Name) and n.id in steps} or _step_args_refs(c, steps, values)
             nested = id(c) in inner and any(id(n) in inner for a in [*c.args, *(k.value for k in c.keywords)] for n in walk(a))
@@ -279,17 +279,6 @@ _INPUT_ARGS = {"ProcessingInput": "source", "TrainingInput": "s3_data", "Transfo
 _TRAINING_INPUTS = ("TrainingInput", "InputData")
 
 
-def _assigned_values(tree: ast.AST) -> dict[str, list[ast.expr]]:
-    """Every value each plain name is assigned in the module."""
-    out: dict[str, list[ast.expr]] = {}
-    for n in walk(tree):
-        if isinstance(n, ast.Assign):
-            for t in n.targets:
-                if isinstance(t, ast.Name):
-                    out.setdefault(t.id, []).append(n.value)
-    return out
-
-
 def _step_args_refs(call: ast.Call, steps: dict[str, str], values: dict[str, list[ast.expr]]) -> set[str]:
     """Steps a step reads through the names its arguments are built from (v3: ``TrainingStep(step_args=train_args)``,
     ``train_args = model_trainer.train()``, ``model_trainer = ModelTrainer(input_data_config=[InputData(data_source=
@@ -330,12 +319,7 @@ def _factory_handoff(tree: ast.AST, factories: dict[str, str], steps: dict[str, 
     once), or None: the step the factory builds reads that step's output."""
     if not factories:
         return None
-    values: dict[str, list[ast.expr]] = {}
-    for n in walk(tree):
-        if isinstance(n, ast.Assign):
-            for t in n.targets:
-                if isinstance(t, ast.Name):
-                    values.setdefault(t.id, []).append(n.value)
+    values = assigned_values(tree)
 
     def from_step(v: ast.AST) -> bool:
         return any(isinstance(x, ast.Attribute) and x.attr == "properties" and isinstance(x.value, ast.Name) and x.value.id in steps

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import assigned_values, walk
 from mlscan.index import FileIndex
 
 from ..ci.shell import split_commands, word_may_hold
@@ -862,12 +862,7 @@ _PROMOTE_ARG = {"transition_model_version_stage": ("stage", 2), "set_registered_
 def promoted_stages(tree: ast.Module) -> set[str]:
     """The stages/aliases a module's registry promotions move a version to, when every one is written out (a literal,
     or a name whose every assignment in the module is a literal); empty when one is computed at run time."""
-    assigned: dict[str, list[ast.AST]] = {}
-    for n in walk(tree):
-        if isinstance(n, ast.Assign):
-            for t in n.targets:
-                if isinstance(t, ast.Name):
-                    assigned.setdefault(t.id, []).append(n.value)
+    assigned = assigned_values(tree)
     out: set[str] = set()
     for n in walk(tree):
         if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Attribute) or n.func.attr not in _PROMOTE_ARG:

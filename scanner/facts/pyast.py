@@ -66,6 +66,30 @@ def walk(node: ast.AST) -> Iterable[ast.AST]:
     return chain((node,), below)
 
 
+
+def assigned_values(tree: ast.AST) -> dict[str, list[ast.expr]]:
+    """Every value each plain name is bound to by an ``=`` statement anywhere in ``tree`` (``a = b = v`` binds both;
+    tuple targets, ``+=`` and annotated assignments are left out)."""
+    out: dict[str, list[ast.expr]] = {}
+    for n in walk(tree):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(n.value)
+    return out
+
+
+
+def string_template(n: ast.AST | None) -> str | None:
+    """A string literal, or an f-string's literal parts with ``{}`` for each value it formats
+    (``f"azureml:{name}:{version}"`` -> ``azureml:{}:{}``); None for anything else."""
+    if isinstance(n, ast.Constant) and isinstance(n.value, str):
+        return n.value
+    if isinstance(n, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in n.values)
+    return None
+
+
 # the fields of a statement (or ``except``/``case`` clause, module) that hold statements
 _BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
 _FIELDS: dict[type, tuple[str, ...]] = {}

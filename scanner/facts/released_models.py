@@ -24,7 +24,7 @@ from ..lazyre import lazy_re
 from .orchestration import call_tail, words
 from .own_packages import own_names
 from .place import place, trains
-from .pyast import walk
+from .pyast import string_template, walk
 from .served import MODEL_EXT
 
 _GITHUB_RELEASE = lazy_re(r"github\.com/([^/\s{}]+/[^/\s]+)/releases/(?:latest/)?download/")
@@ -55,15 +55,6 @@ class Released(NamedTuple):
     line: int
     kind: str  # github-release | hf-hub
     how: str  # release-assets | hf-hub
-
-
-def _text(n: ast.AST) -> str | None:
-    """A string literal, or an f-string's literal parts with ``{}`` for each value it formats."""
-    if isinstance(n, ast.Constant) and isinstance(n.value, str):
-        return n.value
-    if isinstance(n, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in n.values)
-    return None
 
 
 def _model_file(url: str) -> bool:
@@ -116,7 +107,7 @@ def _scan(tree: ast.AST) -> dict[str, object]:
     hub: list[list[object]] = []
     bound = _bound_strings(tree)
     for n in walk(tree):
-        t = _text(n)
+        t = string_template(n)
         store = (_GITHUB_RELEASE.search(t) or _HUB_FILE.search(t)) if t is not None and "/" in t else None
         if t is not None:
             if store is not None:

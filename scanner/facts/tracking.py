@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from mlscan.ci import argv, line_of
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import string_template, walk
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.index.formats import normalize_name
 
@@ -685,10 +685,9 @@ def python_value(node: ast.AST | None, tree: ast.AST, line: int = 10**9) -> str 
     ``{}``), names assigned earlier in the file and ``os.getenv(name, default)`` defaults."""
     if node is None:
         return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values)
+    text = string_template(node)
+    if text is not None:
+        return text
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         a, b = python_value(node.left, tree, line), python_value(node.right, tree, line)
         return (a or "{}") + (b or "{}") if a or b else None
