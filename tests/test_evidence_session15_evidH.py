@@ -61,3 +61,44 @@ def test_a_kfp_metric_logged_by_name_is_cited_at_its_call(tmp_path: Path) -> Non
     item = next(ev for ev in _tracking_items(qs, "E2") if "log_metric" in ev["snippet"])
     assert item["line"] == 12 and item.get("end_line") in (None, 12)
     assert item["snippet"].strip() == 'metrics.log_metric("accuracy", scores["accuracy"])'
+
+
+def _tf_job(train_depends: str) -> str:
+    """A Terraform ``databricks_job`` (the provider's documented multi-task form: ``task { task_key = ...
+    depends_on { task_key = ... } }``) preparing features, then training on them."""
+    return textwrap.dedent("""\
+        resource "databricks_job" "training" {
+          name = "churn-model-training"
+          schedule {
+            quartz_cron_expression = "0 0 6 * * ?"
+            timezone_id            = "UTC"
+          }
+          task {
+            task_key = "FeatureEngineering"
+            notebook_task {
+              notebook_path   = "/Repos/ml/churn/feature_engineering/GenerateFeatures"
+              base_parameters = { input_table_path = "/databricks-datasets/churn/raw" }
+            }
+          }
+          task {
+            task_key = "Train"
+        """) + train_depends + textwrap.dedent("""\
+            notebook_task {
+              notebook_path   = "/Repos/ml/churn/training/Train"
+              base_parameters = { training_data_path = "/databricks-datasets/churn/raw" }
+            }
+          }
+        }
+        """)
+
+
+def test_a_terraform_training_task_is_cited_with_the_task_it_waits_for(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"infra/jobs.tf": _tf_job('    depends_on {\n      task_key = "FeatureEngineering"\n    }\n')})
+    edge = next(e for e in qs["D3"]["evidence"] if e["path"] == "infra/jobs.tf" and "depends_on" in e["snippet"])
+    assert (edge["line"], edge["end_line"]) == (15, 18)
+    assert edge["snippet"] == 'task_key = "Train"\ndepends_on {\ntask_key = "FeatureEngineering"\n}'
+
+
+def test_a_terraform_training_task_waiting_for_nothing_cites_no_edge(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"infra/jobs.tf": _tf_job("")})
+    assert not any("depends_on" in e["snippet"] for e in qs["D3"]["evidence"])
