@@ -165,7 +165,7 @@ _PREP_WORDS = frozenset({"data", "dataset", "features", "feature", "engineering"
                          "ingest", "ingestion", "etl", "extract", "transform", "clean", "cleaning", "split", "load", "raw"})
 
 
-def _training_edge(tasks: list[dict]) -> int | None:
+def _training_edge(tasks: list[dict]) -> tuple[int, int] | None:
     """The line of the step reference under the training task's ``depends_on`` naming the task that prepares its data
     (``- task_key: FeatureEngineering``, cited by the evidence pass with the task that waits): the edge by which prepared
     data reaches training. None without one (a retraining task waiting for a drift check's verdict passes no data)."""
@@ -173,8 +173,22 @@ def _training_edge(tasks: list[dict]) -> int | None:
     for t in tasks:
         deps = [d for d in t.get("depends_on") or [] if isinstance(d, dict) and str(d.get("task_key")) in prep]
         if deps and trainingish(*_task_text(t)) and (ln := line_of(deps[0], "task_key")):
-            return ln
+            return ln, line_of(t, "task_key") or 0
     return None
+
+
+def _hcl_edge(index: FileIndex, e: FileEntry, edge: tuple[int, int]) -> tuple[int, int, str] | None:
+    """A Terraform training task's edge cited with the task that waits: its ``task_key = "train"`` line, then its
+    ``depends_on {`` block through the closing brace (the YAML form's ``- task_key: Train`` / ``depends_on:`` is shown by
+    the evidence pass from the list item). (line, end line, snippet), None when the block is not where the parse put it."""
+    lines = index.lines(e.path) or []
+    ln, task = edge
+    opener = next((i for i in range(ln - 1, max(0, ln - 4), -1) if lines[i - 1].strip().startswith("depends_on")), 0)
+    close = next((i for i in range(ln + 1, min(len(lines), ln + 3) + 1) if lines[i - 1].strip() == "}"), 0)
+    if not (opener and close and 0 < task < opener):
+        return None
+    shown = [lines[task - 1].strip(), *(lines[i - 1].strip() for i in range(opener, close + 1))]
+    return task, close, "\n".join(shown)
 
 
 def _data_input(tasks: list[dict]) -> tuple[int, str] | None:
@@ -326,7 +340,9 @@ class DatabricksJobs(Detector):
                 # (the training task's edge from the task preparing its data leads, then the data it declares it reads: one
                 # parameter alone shows no lineage)
                 edge = _training_edge(tasks)
-                extra = (replace(self.evidence(index, e.path, edge), fact="lineage_edge"),) if edge else ()
+                at = _hcl_edge(index, e, edge) if edge and e.suffix == ".tf" else None
+                extra = (replace(self.evidence(index, e.path, at[0] if at else edge[0], snippet=at[2] if at else None,
+                                               end_line=at[1] if at else None), fact="lineage_edge"),) if edge else ()
                 extra += (replace(self.evidence(index, e.path, data_in[0]), context=data_in[1], fact="" if edge else "lineage_edge"),) if data_in else ()
                 if not data_in and (conf := _conf_input(index, e, tasks)) is not None:  # dbx: the input table a task's conf file names
                     extra += (replace(self.evidence(index, conf[0], conf[1]), context=conf[2], fact="" if edge else "lineage_edge"),)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
-from mlscan.facts import ops
+from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import (
     METRIC_WORDS,
     call_tail,
@@ -211,7 +211,7 @@ class PipelineTracking(Detector):
         loose = Strength.MEDIUM if reached or where.training_script else Strength.WEAK  # estimator outputs, pipeline roots
         for kind, line, *more in hits:
             if kind == "kfp":  # metrics logged by a component the pipeline runs: every run records them with its inputs
-                yield self._track(index, e, line, "kfp", reached or more[0], strength, where.wired)
+                yield self._track(index, e, line, "kfp", reached or more[0], strength, where.wired, loop=more[1] if len(more) > 1 else None)
             elif kind == "kfp-dataset":  # where the component writes the run's dataset artifact
                 at, snip = ops.locate(index, e, line)
                 durable = _durable_root(index)
@@ -306,17 +306,23 @@ class PipelineTracking(Detector):
                                  attrs={"how": "data-uri-in-model-dir", "tool": "file"})
 
     def _track(self, index: FileIndex, e: FileEntry, line: int, tool: str, in_training: bool, strength: Strength, reach: str,
-               fits: bool | None = None, metadata: str | None = None) -> Finding:
+               fits: bool | None = None, metadata: str | None = None, loop: int | None = None) -> Finding:
         """``fits``: whether the step that logs fits the model itself (a training step's metrics, not a data-analysis
-        step's statistics); None where the detector does not tell. ``metadata``: ``other`` when what it logs names no metric."""
+        step's statistics); None where the detector does not tell. ``metadata``: ``other`` when what it logs names no metric.
+        ``loop``: the line of a ``for k, v in mapping.items():`` loop the logging call sits in (cited from there)."""
         at, snip = ops.locate(index, e, line)
+        span = tracking.loop_span(index, e.path, loop, at)
+        end = None
+        if span is not None:
+            at, end, snip = loop, at, span
         attrs = {"tool": tool, "tools": tool, "params": True, "metrics": True, "in_training": in_training,
                  "optional": not in_training, "tuning_only": False, "wired": reach, "pipeline_native": True}
         if fits is not None:
             attrs["fits"] = fits
         if metadata:
             attrs["metadata"] = metadata
-        return self.found("tracking.run", index, e.path, at, snippet=snip, strength=strength if in_training else Strength.WEAK, attrs=attrs)
+        return self.found("tracking.run", index, e.path, at, snippet=snip, end_line=end,
+                          strength=strength if in_training else Strength.WEAK, attrs=attrs)
 
 
 Hit = list[Any]  # [kind, line, *details]: what the visit finishes with the file's place (JSON, a file fact)
@@ -384,6 +390,7 @@ HITS = register_fact("pipeline.tracking.hits", _hits, eager=_wanted)
 def _kfp(tree: ast.Module) -> list[Hit]:
     out: list[Hit] = []
     tracked = False
+    par: dict[ast.AST, ast.AST] | None = None
     for fn in walk(tree):
         # a decorated component, or a function whose KFP artifact annotations make it one: a component built from
         # a spec file whose container runs the function through the KFP executor (``Output[Metrics]`` parameters)
@@ -394,7 +401,9 @@ def _kfp(tree: ast.Module) -> list[Hit]:
             use = _uses(fn, p, _METRIC_CALLS)
             if use is not None and not tracked:
                 tracked = True  # one tracking.run per file, as for the trackers
-                out.append(["kfp", use.lineno, trainingish(fn.name)])
+                par = par or tracking.parents(tree)
+                # (a ``for k, v in scores.items():`` loop around ``metrics.log_metric(k, v)``: cited from the loop)
+                out.append(["kfp", use.lineno, trainingish(fn.name), tracking.loop_line(par.get(use), par)])
         datasets = [(p, _uses(fn, p, ("path", "uri"))) for p in sorted(_output_params(fn, ("Dataset",)))]
         datasets += [(p, _loads(fn, p)) for p in sorted(_output_paths(fn, "Dataset"))]
         declared = {a.arg: a.lineno for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}

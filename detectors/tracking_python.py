@@ -225,42 +225,15 @@ def _parameter(call: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
     value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
     if isinstance(name, ast.Constant) and isinstance(name.value, str) and value is not None:
         return _input(name.value, value)
-    items = _items_loop(name, par) if isinstance(name, ast.Name) else None
+    items = tracking.items_loop(name, par) if isinstance(name, ast.Name) else None
     return items is not None and _input(ast.unparse(items), items)
-
-
-def _items_loop(name: ast.Name, par: dict[ast.AST, ast.AST]) -> ast.AST | None:
-    """The mapping a loop ``for k, v in mapping.items():`` around the call unpacks ``name`` from, else None."""
-    cur = par.get(name)
-    while cur is not None:
-        if isinstance(cur, ast.For) and isinstance(cur.target, ast.Tuple) and any(
-                isinstance(t, ast.Name) and t.id == name.id for t in cur.target.elts):
-            it = cur.iter
-            if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "items":
-                return it.func.value
-            return None
-        cur = par.get(cur)
-    return None
-
-
-def _loop_line(call: ast.AST, par: dict[ast.AST, ast.AST]) -> int | None:
-    """The line of the ``for k, v in mapping.items():`` loop a call logging ``(k, v)`` sits in (``mlflow.log_metric(k, v)``:
-    the loop says what it logs), None otherwise."""
-    if not (isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Name)) or _items_loop(call.args[0], par) is None:
-        return None
-    cur = par.get(call)
-    while cur is not None and not isinstance(cur, ast.For):
-        cur = par.get(cur)
-    return cur.lineno if cur is not None and cur.lineno < call.lineno else None
 
 
 def _metric_item(ev: Evidence, index: FileIndex, loop: int | None) -> Evidence:
     """The metric item cited from the loop that logs it (``for k, v in metrics.items():`` / ``mlflow.log_metric(k, v)``)
     when there is one, else as it is."""
-    lines = index.lines(ev.path) if loop and ev.line and ev.path.endswith(".py") else []
-    if not lines or not (0 < loop < ev.line <= len(lines)):  # type: ignore[operator]
-        return ev
-    return replace(ev, line=loop, end_line=ev.line, snippet=f"{lines[loop - 1].strip()}\n    {lines[ev.line - 1].strip()}")  # type: ignore[operator]
+    span = tracking.loop_span(index, ev.path, loop, ev.line)
+    return ev if span is None else replace(ev, line=loop, end_line=ev.line, snippet=span)
 
 
 def _input(name: str, value: ast.AST) -> bool:
@@ -293,7 +266,7 @@ def _named_value(call: ast.AST, par: dict[ast.AST, ast.AST]) -> bool:
         return False
     name = call.args[0]
     return (isinstance(name, ast.Constant) and isinstance(name.value, str)) or (
-        isinstance(name, ast.Name) and _items_loop(name, par) is not None)
+        isinstance(name, ast.Name) and tracking.items_loop(name, par) is not None)
 
 
 _OPENERS = frozenset({"start_run", "init", "create_run", "Run", "Experiment", "Task", "SummaryWriter", "Live"})
@@ -406,7 +379,7 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
     return {"guarded": sorted(tracking.guarded_imports(tree)), "off": off, "keys": flags.asked,
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, step_run or lead.line)),
             # (with the line of a ``for k, v in metrics.items():`` loop the metric is logged in: the loop names what it logs)
-            "metric": [*ops.locate(index, e, metric.line), _loop_line(metric.node_in(tree), par)] if metric is not None else None,
+            "metric": [*ops.locate(index, e, metric.line), tracking.loop_line(metric.node_in(tree), par)] if metric is not None else None,
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
             "made_up": made_up_metrics(tree, measured),

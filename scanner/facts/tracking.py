@@ -327,6 +327,40 @@ def _classify(c: pycalls.Call, al: dict[str, str], objs: dict[str, str], uses_ml
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})
 
 
+def items_loop(name: ast.Name, par: dict[ast.AST, ast.AST]) -> ast.AST | None:
+    """The mapping a loop ``for k, v in mapping.items():`` around the call unpacks ``name`` from, else None."""
+    cur = par.get(name)
+    while cur is not None:
+        if isinstance(cur, ast.For) and isinstance(cur.target, ast.Tuple) and any(
+                isinstance(t, ast.Name) and t.id == name.id for t in cur.target.elts):
+            it = cur.iter
+            if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "items":
+                return it.func.value
+            return None
+        cur = par.get(cur)
+    return None
+
+
+def loop_line(call: ast.AST, par: dict[ast.AST, ast.AST]) -> int | None:
+    """The line of the ``for k, v in mapping.items():`` loop a call logging ``(k, v)`` sits in (``mlflow.log_metric(k, v)``:
+    the loop says what it logs), None otherwise."""
+    if not (isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Name)) or items_loop(call.args[0], par) is None:
+        return None
+    cur = par.get(call)
+    while cur is not None and not isinstance(cur, ast.For):
+        cur = par.get(cur)
+    return cur.lineno if cur is not None and cur.lineno < call.lineno else None
+
+
+def loop_span(index: FileIndex, path: str, loop: int | None, line: int | None) -> str | None:
+    """The snippet citing a call logged in a loop from the loop through the call (``for k, v in metrics.items():`` /
+    ``metrics.log_metric(k, v)``), when ``loop`` is a line of the Python file above ``line``; None otherwise."""
+    lines = index.lines(path) if loop and line and path.endswith(".py") else []
+    if not lines or not (0 < loop < line <= len(lines)):  # type: ignore[operator]
+        return None
+    return f"{lines[loop - 1].strip()}\n    {lines[line - 1].strip()}"  # type: ignore[index,operator]
+
+
 def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     """Parent of every node below ``tree`` (``ast.iter_child_nodes`` inlined; the shared ``Load``/``Store`` context
     markers are left out, nobody asks for their parent)."""
