@@ -253,3 +253,60 @@ def test_the_code_execution_check_catches_each_form(tmp_path: Path) -> None:
     src.write_text("import marshal, dataclasses, re\nmarshal.loads(b'')\nexec('x')\ndataclasses.exec = print\n"
                    "eval('1')\ncompile('x', 'f', 'exec')\nre.compile('x')\n")
     assert _code_execution(src) == [2, 3, 4, 5, 6]
+
+
+# the one deserialiser mlscan imports: pickle, for its own workers' results, through an Unpickler whose find_class allows
+# only mlscan's types (scanner/parallel.py); no other module imports one in any form
+_DESERIALISER_IMPORTS = {("scanner/parallel.py", "pickle")}
+
+
+def _deserialiser_imports(path: Path, rel: str) -> list[str]:
+    """``import joblib``, ``from pickle import load``, ``importlib.import_module("dill")``, ``__import__("torch")``:
+    every way ``path`` could reach a deserialiser module by name."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) \
+                and (isinstance(node.func, ast.Name) and node.func.id in ("import_module", "__import__")
+                     or isinstance(node.func, ast.Attribute) and node.func.attr == "import_module"):
+            names = [node.args[0].value]
+        for name in names:
+            top = name.split(".")[0]
+            if top in (*_DESERIALISERS, "pandas", "tensorflow", "keras") and (rel, top) not in _DESERIALISER_IMPORTS:
+                out.append(f"{rel}:{node.lineno} {name}")
+    return out
+
+
+def test_no_module_imports_a_deserialiser() -> None:
+    root = Path(__file__).resolve().parent.parent
+    found = [hit for base in (root / "scanner", root / "detectors") for p in sorted(base.rglob("*.py"))
+             for hit in _deserialiser_imports(p, str(p.relative_to(root)))]
+    assert found == []
+
+
+def test_the_deserialiser_import_check_catches_each_form(tmp_path: Path) -> None:
+    src = tmp_path / "bad.py"
+    src.write_text("import joblib\nfrom pickle import load\nimport torch.jit as tj\nimport importlib\n"
+                   "importlib.import_module('dill')\n__import__('cloudpickle')\nimport json\nfrom . import pickle\n")
+    assert [h.split(":")[1].split()[0] for h in _deserialiser_imports(src, "x.py")] == ["1", "2", "3", "5", "6"]
+
+
+def test_model_loader_names_are_only_compared() -> None:
+    """``MODEL_FILE_LOADS`` (``joblib.load``, ``torch.load`` ...) are names: every use outside its definition is the
+    right side of an ``in`` test against a dotted name read from a scanned file's syntax tree, or an import of it."""
+    root = Path(__file__).resolve().parent.parent
+    uses = []
+    for p in sorted((root / "scanner").rglob("*.py")) + sorted((root / "detectors").rglob("*.py")):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        compared = {id(c.comparators[i]) for c in ast.walk(tree) if isinstance(c, ast.Compare)
+                    for i, op in enumerate(c.ops) if isinstance(op, (ast.In, ast.NotIn))}
+        defined = {id(t) for a in ast.walk(tree) if isinstance(a, ast.Assign) for t in a.targets}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and n.id == "MODEL_FILE_LOADS" and id(n) not in defined:
+                uses.append((p.relative_to(root), n.lineno, id(n) in compared))
+    assert uses and all(ok for _p, _l, ok in uses), uses
