@@ -71,9 +71,9 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
         prefer = str(q.decisive[pref].get("prefer") or "") if pref is not None else ""
         return (
             # decisive findings first; of those, the product's before one in a demo, example, research or test tree whatever
-            # selector each meets (an example's strongest shape does not lead a project that practises the question itself)
+            # selector each meets, unless the tree's meets one the rule pack marks ``any_tree`` (what the question asks) (an example's strongest shape does not lead a project that practises the question itself)
             pref is None,
-            pref is not None and non_product_tree(path),
+            pref is not None and not q.decisive[pref].get("any_tree") and non_product_tree(path),
             len(q.decisive) if pref is None else pref,
             # a question of several parts: within a selector, the part the rule pack lists first (the deciding one) leads
             _part_of(q, f.signal),
