@@ -88,6 +88,15 @@ def test_a_shared_product_line_is_not_traded_for_an_example_tree() -> None:
     assert _at(a["Q2"]) == ("src/train.py", 3) and a["Q2"].evidence[0].caveats
 
 
+def test_a_twin_copy_or_a_notebook_copy_of_the_shared_line_is_no_other_lead() -> None:
+    """Near misses: the same line in a twin tree (``flows/local/`` beside ``flows/cloud/``) and a notebook's copy of the
+    module's line say nothing more: the shared line stays, with the note."""
+    a = _answers(_f("run", ("flows/cloud/grid.py", 17, "log_metric('auc', auc)")), _f("run", ("flows/local/grid.py", 17, "log_metric('auc', auc)")))
+    assert _at(a["Q2"]) == _at(a["Q1"]) == ("flows/cloud/grid.py", 17) and a["Q2"].evidence[0].caveats
+    a = _answers(_f("run", ("src/train.py", 3, "log_metric('auc', auc)")), _f("run", ("train.ipynb", 40, "log_metric('loss', loss)")))
+    assert _at(a["Q2"]) == ("src/train.py", 3) and a["Q2"].evidence[0].caveats
+
+
 def test_distinct_lead_must_name_another_question() -> None:
     with pytest.raises(RulePackError, match="distinct_lead of Q2 names unknown question 'Q9'"):
         parse_pack(PACK.replace("distinct_lead: Q1", "distinct_lead: Q9"), "t.yaml")

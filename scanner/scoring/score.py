@@ -143,14 +143,18 @@ def _shows_deciding(q: Question, f: Finding, fact: str, e: Evidence) -> bool:
 
 def _other_lead(q: Question, ranked: list[tuple[Finding, str | None]], avoid: Evidence) -> Evidence | None:
     """The first item of the ranked decisive findings that shows what decides ``q`` at another place than ``avoid`` (the
-    lead of the question ``q`` builds on), None when every such item is that place (or, for a lead on the product, in an
-    example, research or test tree: a demo's line is no better than the shared one)."""
-    product = not non_product_tree(avoid.path)
+    lead of the question ``q`` builds on), None when every such item is that place, the same line in a twin copy, or (for
+    a lead in a product module) in an example, research or test tree or a notebook: no better than the shared line."""
+    product, module = not non_product_tree(avoid.path), not avoid.path.endswith(".ipynb")
+    said = (avoid.snippet or "").strip()
     for f, fact in ranked:
         if fact is None or product and f.evidence and non_product_tree(f.evidence[0].path):
             continue
         for e in f.evidence:
-            if not _same_place(e, avoid) and _shows_deciding(q, f, fact, e):
+            # not the same line in a twin copy (``flows/local/`` beside ``flows/cloud/``), nor a notebook's copy of a module's
+            if _same_place(e, avoid) or (e.snippet or "").strip() == said or module and e.path.endswith(".ipynb"):
+                continue
+            if _shows_deciding(q, f, fact, e):
                 return e
     return None
 
