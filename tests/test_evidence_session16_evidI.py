@@ -591,3 +591,55 @@ def test_a_notebooks_one_line_call_stays_one_line(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"notebooks/experiment.ipynb": nb})
     items = [e for q in ("E1", "E2") for e in qs[q]["evidence"] if "log_metrics(" in (e.get("snippet") or "")]
     assert all(e["end_line"] in (None, e["line"]) for e in items)
+
+
+# ---------------------------------------------------------------- D3 on a TFX pipeline: the edge into the Trainer
+
+
+_TFX = """\
+    from tfx.components import CsvExampleGen, SchemaGen, StatisticsGen, Trainer, Transform
+    from tfx.orchestration import pipeline
+
+
+    def create_pipeline(data_root, module_file, root):
+        example_gen = CsvExampleGen(input_base=data_root)
+        statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+        schema_gen = SchemaGen(statistics=statistics_gen.outputs["statistics"])
+        transform = Transform(
+            examples=example_gen.outputs["examples"],
+            schema=schema_gen.outputs["schema"],
+            module_file=module_file,
+        )
+        trainer = Trainer(
+            module_file=module_file,
+            examples=transform.outputs["transformed_examples"],
+            schema=schema_gen.outputs["schema"],
+        )
+        return pipeline.Pipeline(pipeline_name="p", pipeline_root=root,
+                                 components=[example_gen, statistics_gen, schema_gen, transform, trainer])
+    """
+
+
+def _dag_items(tmp_path: Path, code: str) -> list[Evidence]:
+    from mlscan.engine import ScanOptions, scan
+
+    from .conftest import git_repo
+
+    repo = git_repo(tmp_path, {"pipelines/pipeline.py": __import__("textwrap").dedent(code)})
+    found = [f for f in scan(str(repo), ScanOptions(jobs=1)).findings if f.signal == "pipeline.dag" and f.detector == "tfx.pipeline"]
+    assert found
+    return list(found[0].evidence)
+
+
+def test_a_tfx_pipeline_cites_where_data_enters_the_trainer(tmp_path: Path) -> None:
+    items = _dag_items(tmp_path, _TFX)
+    edge = [e for e in items if e.fact == "lineage_edge"]
+    assert [e.line for e in edge] == [16] and "transformed_examples" in (edge[0].snippet or "")
+    assert (edge[0].context or "").startswith("in trainer = Trainer(")
+
+
+def test_a_tfx_trainer_fed_by_no_component_has_no_edge_item(tmp_path: Path) -> None:
+    """Near miss: a Trainer reading its data from a path, not from another component's output."""
+    code = _TFX.replace('examples=transform.outputs["transformed_examples"],', 'custom_config={"data": data_root},')
+    items = _dag_items(tmp_path, code)
+    assert not [e for e in items if e.fact == "lineage_edge"]
