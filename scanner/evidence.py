@@ -567,7 +567,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
             changed |= g is not e
             new.append(g)
         for sig, rx, pattern in compiled:
-            if f.evidence and _signal_matches(f.signal, sig):
+            if f.evidence and signal_matches(f.signal, sig):
                 hit = _hinted(index, f.evidence[0], pattern, line_fact(rx))
                 if hit is not None:
                     hit = replace(hit, chain=new[0].chain, caveats=new[0].caveats)
@@ -577,7 +577,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
     return out
 
 
-def _signal_matches(signal: str, pattern: str) -> bool:
+def signal_matches(signal: str, pattern: str) -> bool:
     return any(fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
 
 

@@ -7,7 +7,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..evidence import UNREACHED, caveats_of, course_path, doc_rank, is_prose, line_fact, non_product_path, non_product_tree
+from ..evidence import (
+    UNREACHED,
+    caveats_of,
+    course_path,
+    doc_rank,
+    is_prose,
+    line_fact,
+    non_product_path,
+    non_product_tree,
+    signal_matches,
+)
 from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
@@ -117,11 +127,7 @@ def _shows_line(f: Finding, fact: str) -> bool:
 
 def _part_of(q: Question, signal: str) -> int:
     """The index of the first part of ``q`` (``parts``) a finding of ``signal`` belongs to (len(parts) for none)."""
-    return next((i for i, p in enumerate(q.parts) if _signal_in(signal, str(p.get("signal", "")))), len(q.parts))
-
-
-def _signal_in(signal: str, pattern: str) -> bool:
-    return any(fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
+    return next((i for i, p in enumerate(q.parts) if signal_matches(signal, str(p.get("signal", "")))), len(q.parts))
 
 
 def _same_place(a: Evidence, b: Evidence) -> bool:
