@@ -24,6 +24,7 @@ from mlscan.facts.served import from_registry_only, holds_model
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _TAG_KEYS = lazy_re(r"^(tags?|images?|image[-_]?tag|imageTag|version|labels?)$", re.I)
 _TAG_CALLS = frozenset({"set_tag", "set_tags", "tag", "log_param", "log_params", "set_model_version_tag", "set_registered_model_tag"})
@@ -65,7 +66,7 @@ class ModelCodeVersion(Detector):
         image_model: list[bool | None] = []  # worked out on the first image tag (most repositories have none)
 
         def emit(path: str, line: int | None, how: str, source: str, strength: Strength, snippet: str | None = None,
-                 task: str | None = None, orchestrator: bool = False) -> Iterator[Finding]:
+                 task: str | None = None, orchestrator: bool = False, defined: tuple[int, int] | None = None) -> Iterator[Finding]:
             if (path, how) not in seen:
                 seen.add((path, how))
                 attrs: dict[str, object] = {"how": how, "source": source, **({"task": task} if task else {})}
@@ -86,6 +87,16 @@ class ModelCodeVersion(Detector):
                         image_model.append(False if from_registry_only(index) or not holds_model(index)
                                            or no_image_ships_model(index, tracking.DOCKERFILES) else None)
                     attrs["carries_model"] = image_model[0]
+                if defined is not None and line is not None:
+                    # the tag is a variable set from the commit above the command: the assignment decides, the command
+                    # that tags the image with it is its chain and second item
+                    lo, hi = defined
+                    cmd = (index.lines(path)[line - 1] if line <= len(index.lines(path)) else "").strip()
+                    f = self.found("model.code_version", index, path, lo, end_line=hi, strength=strength, attrs=attrs,
+                                   extra=(self.evidence(index, path, line, strength=strength),))
+                    first = replace(f.evidence[0], chain=(f"tags the image: {cmd[:80]} at {path}:{line}",))
+                    yield replace(f, evidence=(first, *f.evidence[1:]))
+                    return
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
         model = ci_model(index)
@@ -113,7 +124,9 @@ class ModelCodeVersion(Detector):
                 for cmd in split_commands(text.lstrip("@-\t ")):
                     how = _command_link(cmd, env, tag_trigger=False)
                     if how:
-                        yield from emit(e.path, i, how, "script", Strength.STRONG if e.path in automated else Strength.MEDIUM)
+                        defined = _tag_assignment(index.lines(e.path), cmd, i) if how.startswith("image-tag") else None
+                        yield from emit(e.path, i, how, "script", Strength.STRONG if e.path in automated else Strength.MEDIUM,
+                                        defined=defined)
         for e in index.select(("**/*.py", "**/*.ipynb")):
             if e.test or not index.mentions(e.path, NEEDLES):
                 continue
@@ -344,6 +357,39 @@ _GTO = lazy_re(r"\bgto\s+(register|assign)\b")
 # ... and manifest edits that may write an image tag
 _MANIFEST_EDIT = lazy_re(r"\s*(sed|yq|envsubst)\b")
 _IMAGE_OR_TAG = lazy_re(r"image|tag", re.I)
+
+
+_VAR_NAME = lazy_re(r"\$\{?([A-Za-z_]\w*)")
+
+
+def _tag_assignment(lines: list[str], cmd: str, before: int) -> tuple[int, int] | None:
+    """(first, last) line of the assignments above line ``before`` of a script that give the image tag of ``cmd`` its
+    code version (``COMMIT_SHA=$(git rev-parse --short HEAD)`` ... ``IMAGE_TAG="${COMMIT_SHA}-${DATETIME}"``), followed
+    through the variables each one reads; one line when they are more than 4 lines apart (the one asking git or the CI);
+    None when the tag names the code version itself or its variables are not set in the script."""
+    todo = [n for ref in tracking.image_refs(cmd) for n in _VAR_NAME.findall(tracking.tag_of(ref))]
+    seen: set[str] = set()
+    hits: list[tuple[int, bool]] = []  # (line, whether its own value asks git or the CI rather than naming a variable)
+    while todo and len(seen) < 16:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        at = next((k for k in range(min(before, len(lines)) - 1, 0, -1)
+                   if (m := tracking.ASSIGN.match(lines[k - 1].strip())) and m.group(1) == name), None)
+        if at is None:
+            continue
+        value = lines[at - 1].split("=", 1)[1]
+        refs = _VAR_NAME.findall(value)
+        if tracking.code_expr(value):
+            hits.append((at, tracking.code_expr(_VAR_NAME.sub("", value)) is not None))
+        todo += refs
+    if not hits:
+        return None
+    lo, hi = min(h[0] for h in hits), max(h[0] for h in hits)
+    if hi - lo > 4:
+        lo = hi = next((h[0] for h in hits if h[1]), hi)
+    return lo, hi
 
 
 def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str | None:

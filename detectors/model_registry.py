@@ -285,7 +285,12 @@ def _hit(index: FileIndex, path: str) -> list[object] | None:
     tree = index.python(path)
     if e is None or tree is None:
         return None
-    line, tool, central = next(_python(index, e, tree), (0, "", False))
+    hits = _python(index, e, tree)
+    line, tool, central = next(hits, (0, "", False))
+    if tool == "vertex" and _implicit_upload(index, e, line):
+        # a training job's ``run(model_display_name=...)`` uploads its model implicitly: a pipeline's explicit upload
+        # further down (``ModelUploadOp``, ``Model.upload``) is what a reviewer reads as the registration, so it leads
+        line, tool, central = next((h for h in hits if h[1] == "vertex" and not _implicit_upload(index, e, h[0])), (line, tool, central))
     if not tool:
         return None
     if tool == "mlflow" and _local_store(tree):
@@ -314,6 +319,14 @@ def _attached_model(tree: ast.AST) -> bool:
     return any(isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
         isinstance(d, ast.Call) and ops.dotted(d.func).rsplit(".", 1)[-1] in ("pipeline", "step") and ops.kwarg(d, "model") is not None
         for d in fn.decorator_list) for fn in walk(tree))
+
+
+def _implicit_upload(index: FileIndex, e: ops.FileEntry, line: int) -> bool:
+    """Is the call at ``line`` a training job's run that uploads its model as a side effect (``job.run(model_display_name=...)``),
+    rather than an explicit upload?"""
+    al, calls = ops.py_calls(index, e)
+    return any(c.line == line and c.attr != "ModelUploadOp" and not c.qual.startswith("google.cloud.aiplatform.Model.upload")
+               and _vertex_upload(c, al) for c in calls)
 
 
 def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:

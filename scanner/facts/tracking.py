@@ -533,7 +533,7 @@ def code_expr(text: str, tag_trigger: bool = False) -> str | None:
 
 
 _VAR = lazy_re(r"\$\{\{\s*(?:env|vars)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:%#/][^}]*)?\}|\$\(([A-Za-z_][A-Za-z0-9_.]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)")
-_ASSIGN = lazy_re(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$")
+ASSIGN = lazy_re(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$")
 _GH_ENV = lazy_re(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
 
 
@@ -554,7 +554,7 @@ def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, l
             line = line.strip()
             if len(line) > 2000:
                 continue  # minified or generated text: no variables worth reading, and keeps the regexes linear
-            m = _gh_env(line) or _ASSIGN.match(line)
+            m = _gh_env(line) or ASSIGN.match(line)
             if m:
                 value = re.split(r"\s+#", m.group(2), maxsplit=1)[0]  # an inline shell comment is not part of the value
                 out.setdefault(m.group(1), []).append(value.strip().strip("'\""))
