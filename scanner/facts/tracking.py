@@ -909,3 +909,33 @@ def _search_call(n: ast.Call) -> str:
 def _metric_text(node: ast.AST) -> bool:
     """An argument naming a metric to order by: ``"metrics.rmse ASC"``, ``["metrics.val_loss"]``, ``"-summary_metrics.acc"``."""
     return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and "metric" in c.value.lower() for c in walk(node))
+
+
+# where a tracker groups the runs it records, so that its UI lists them side by side: qualified call -> the keywords
+# naming the group (() when the call names it with its first argument: ``mlflow.set_experiment("churn")``)
+_RUN_GROUPS: dict[str, tuple[str, ...]] = {
+    "mlflow.set_experiment": (), "mlflow.create_experiment": (), "mlflow.start_run": ("experiment_id",),
+    "wandb.init": ("project", "group"), "neptune.init_run": ("project",), "neptune.init": ("project",),
+    "comet_ml.Experiment": ("project_name",), "comet_ml.start": ("project_name",), "clearml.Task.init": ("project_name",),
+    "aim.Run": ("experiment",), "sagemaker.experiments.Run": ("experiment_name",),
+    "sagemaker.experiments.run.Run": ("experiment_name",), "google.cloud.aiplatform.init": ("experiment",),
+    "azureml.core.Experiment": (), "mlflow.tracking.fluent.set_experiment": (),
+}
+
+
+def run_group(tree: ast.Module) -> list[Any] | None:
+    """[line, text] of the first call that names the experiment (or project) a tracker files the module's runs under
+    (``mlflow.set_experiment("boston-housing")``, ``wandb.init(project="mnist")``, a Vertex ``aiplatform.init(experiment=
+    ...)``): what makes the runs one metric line logs comparable with the others in the tracker's UI (E2), where a
+    metric line alone shows one run. None when the module names none (the tracker's default experiment)."""
+    al = ops.aliases(tree)
+    best: list[Any] | None = None
+    for n in walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        kws = _RUN_GROUPS.get(ops.qualname(n.func, al) or "")
+        if kws is None or not (n.args if not kws else any(k.arg in kws for k in n.keywords)):
+            continue
+        if best is None or n.lineno < best[0]:
+            best = [n.lineno, ast.unparse(n)[:100]]
+    return best
