@@ -322,6 +322,9 @@ class CiDeploy(Detector):
                         # the program's deploying call leads (``model.deploy(endpoint=...)``), reached by the command
                         # that runs it: what a reviewer needs to see that a model is deployed, not only ``python deploy.py``
                         deploys[key] = (target, ran, (called, *deploys[key][2]))
+                        # (an SDK call deploying a model or its endpoint: it ships the model itself, where a ``serverless
+                        # deploy`` or ``kubectl apply`` in another job shows a deploy of something)
+                        ships[key] = True
                         chains[key] = (f"run by {c.path}:{c.line}", *reached_by(c)) if c.path != key[0] else (
                             f"called from CI step {key[0]}:{key[1]}",)
                 registry = image_push_command(c.text, job)

@@ -89,3 +89,125 @@ def test_e2_a_project_keyword_names_the_group_an_unrelated_call_does_not(tmp_pat
     resumed = wandb.replace('wandb.init(project="housing", config={"alpha": 1.0})', 'wandb.init(config={"alpha": 1.0})')
     qs = _scan(tmp_path / "b", {"src/train.py": resumed, "README.md": _README})
     assert qs["E2"]["evidence"][0]["context"] == ""  # no project named here: the run's project is set elsewhere
+
+
+# ---------------------------------------------------------------- M2: the model's own deploy call before another deploy
+
+_ENDPOINT_WF = """\
+    on:
+      pull_request:
+        branches: [master]
+    jobs:
+      endpoint:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: Deploy SageMaker endpoint
+            run: |
+              pip install sagemaker
+              python deploy.py
+    """
+
+_PROXY_WF = """\
+    on:
+      push:
+        branches: [master]
+    jobs:
+      api:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: Deploy API
+            run: |
+              npm install -g serverless
+              serverless deploy --verbose
+    """
+
+_DEPLOY_PY = """\
+    from sagemaker.pytorch import PyTorchModel
+
+    model = PyTorchModel(model_data="s3://bucket/model.tar.gz", role="arn:aws:iam::1:role/x", framework_version="2.1",
+                         py_version="py310", entry_point="inference.py")
+    predictor = model.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="mnist")
+    """
+
+
+def test_m2_the_programs_model_deploy_call_leads_a_generic_deploy_command(tmp_path: Path) -> None:
+    files = {".github/workflows/api.yml": _PROXY_WF, ".github/workflows/endpoint.yml": _ENDPOINT_WF, "deploy.py": _DEPLOY_PY,
+             "serverless.yml": "service: api\nprovider:\n  name: aws\n  runtime: python3.11\n"}
+    qs = _scan(tmp_path, files)
+    assert qs["M2"]["answer"] == "yes"
+    assert _lead(qs["M2"]) == ("deploy.py", 5)  # predictor = model.deploy(...): the model itself is deployed
+    assert (".github/workflows/api.yml", 12) in [(e["path"], e["line"]) for e in qs["M2"]["evidence"]]
+
+
+def test_m2_without_a_model_deploy_call_the_deploy_command_still_leads(tmp_path: Path) -> None:
+    files = {".github/workflows/api.yml": _PROXY_WF, ".github/workflows/endpoint.yml": _ENDPOINT_WF,
+             "deploy.py": 'print("nothing to deploy yet")\n',
+             "serverless.yml": "service: api\nprovider:\n  name: aws\n  runtime: python3.11\n"}
+    qs = _scan(tmp_path, files)
+    assert qs["M2"]["answer"] == "yes"
+    assert _lead(qs["M2"]) == (".github/workflows/api.yml", 12)  # serverless deploy --verbose
+
+
+# ---------------------------------------------------------------- M1: a Databricks job's periodic trigger
+
+_PERIODIC_JOB = """\
+    resources:
+      jobs:
+        train_job:
+          name: train_job
+          trigger:
+            periodic:
+              interval: 1
+              unit: DAYS
+          tasks:
+            - task_key: prepare_data
+              notebook_task:
+                notebook_path: ../notebooks/prepare_data.ipynb
+            - task_key: train_model
+              depends_on:
+                - task_key: prepare_data
+              notebook_task:
+                notebook_path: ../notebooks/train_model.ipynb
+    """
+
+_DBX_BUNDLE = "bundle:\n  name: churn\n\ninclude:\n  - resources/*.yml\n\ntargets:\n  dev:\n    default: true\n"
+
+
+def test_m1_a_databricks_periodic_trigger_schedules_the_training_job(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"databricks.yml": _DBX_BUNDLE, "resources/train.job.yml": _PERIODIC_JOB})
+    assert qs["M1"]["answer"] == "yes"
+    lead = qs["M1"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("resources/train.job.yml", 7, 8)
+    assert lead["snippet"] == "interval: 1\nunit: DAYS"
+
+
+def test_m1_a_paused_periodic_trigger_or_one_on_a_job_that_does_not_train_is_no_schedule(tmp_path: Path) -> None:
+    paused = _PERIODIC_JOB.replace("          trigger:\n", "          trigger:\n            pause_status: PAUSED\n")
+    qs = _scan(tmp_path / "a", {"databricks.yml": _DBX_BUNDLE, "resources/train.job.yml": paused})
+    assert qs["M1"]["answer"] != "yes"
+    ingest = _PERIODIC_JOB.replace("train_job", "ingest_job").replace("train_model", "load_table").replace("prepare_data", "read_files")
+    qs = _scan(tmp_path / "b", {"databricks.yml": _DBX_BUNDLE, "resources/ingest.job.yml": ingest})
+    assert qs["M1"]["answer"] == "no"
+
+
+# ---------------------------------------------------------------- T2: a bundle's registered model shown with its name
+
+def test_t2_a_registered_model_whose_name_follows_its_catalog_is_shown_with_its_name(tmp_path: Path) -> None:
+    model = "resources:\n  registered_models:\n    clf:\n      catalog_name: main\n      schema_name: ml\n      name: clf_model\n"
+    qs = _scan(tmp_path, {"databricks.yml": _DBX_BUNDLE, "resources/model.yml": model})
+    assert qs["T2"]["answer"] == "yes"
+    lead = qs["T2"]["evidence"][0]
+    assert (lead["path"], lead["line"], lead["end_line"]) == ("resources/model.yml", 3, 6)
+    assert lead["snippet"] == "clf:\n  name: clf_model\n  catalog_name: main"
+    from mlscan.evidence import leading_problem
+
+    assert leading_problem(lead) == ""
+
+
+def test_t2_a_registered_model_without_a_name_is_shown_as_written(tmp_path: Path) -> None:
+    model = "resources:\n  registered_models:\n    clf:\n      catalog_name: main\n      schema_name: ml\n"
+    qs = _scan(tmp_path, {"databricks.yml": _DBX_BUNDLE, "resources/model.yml": model})
+    lead = qs["T2"]["evidence"][0]
+    assert (lead["line"], lead["end_line"]) == (3, 5) and lead["snippet"] == "clf:\n  catalog_name: main\n  schema_name: ml"

@@ -937,5 +937,9 @@ def run_group(tree: ast.Module) -> list[Any] | None:
         if kws is None or not (n.args if not kws else any(k.arg in kws for k in n.keywords)):
             continue
         if best is None or n.lineno < best[0]:
-            best = [n.lineno, ast.unparse(n)[:100]]
+            # the call with the argument naming the group (``wandb.init(project='mnist', ...)``)
+            named = n.args[0] if not kws else next(k for k in n.keywords if k.arg in kws)
+            arg = ast.unparse(named)[:80] if isinstance(named, ast.expr) else f"{named.arg}={ast.unparse(named.value)[:80]}"
+            more = len(n.args) + len(n.keywords) > 1
+            best = [n.lineno, f"{ast.unparse(n.func)}({arg}{', ...' if more else ''})"]
     return best
