@@ -211,3 +211,66 @@ def test_t2_a_registered_model_without_a_name_is_shown_as_written(tmp_path: Path
     qs = _scan(tmp_path, {"databricks.yml": _DBX_BUNDLE, "resources/model.yml": model})
     lead = qs["T2"]["evidence"][0]
     assert (lead["line"], lead["end_line"]) == (3, 5) and lead["snippet"] == "clf:\n  catalog_name: main\n  schema_name: ml"
+
+
+# ---------------------------------------------------------------- M2: a Cloud Run service that starts pipeline runs
+
+_CLOUDBUILD = """\
+    steps:
+    - name: 'gcr.io/cloud-builders/docker'
+      args: ['build', '-t', 'gcr.io/proj/pipeline-scheduler', '.']
+    - name: 'gcr.io/cloud-builders/docker'
+      args: ['push', 'gcr.io/proj/pipeline-scheduler']
+    - name: 'gcr.io/cloud-builders/gcloud'
+      args: ['run', 'deploy', 'pipeline-scheduler', '--image', 'gcr.io/proj/pipeline-scheduler', '--region', 'us-east1']
+    images:
+    - gcr.io/proj/pipeline-scheduler
+    """
+
+_TRIGGER_APP = """\
+    from fastapi import FastAPI, Request
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform import pipeline_jobs
+
+    app = FastAPI()
+
+
+    @app.post("/")
+    async def predict(request: Request):
+        body = await request.json()
+        aiplatform.init(project=body["project"], location=body["location"])
+        job = pipeline_jobs.PipelineJob(display_name="run", template_path=body["templatePath"])
+        job.run(sync=False)
+        return True
+    """
+
+_SERVING_APP = """\
+    import joblib
+    from fastapi import FastAPI, Request
+
+    app = FastAPI()
+    model = joblib.load("model.joblib")
+
+
+    @app.post("/")
+    async def predict(request: Request):
+        body = await request.json()
+        return {"prediction": model.predict([body["features"]]).tolist()}
+    """
+
+_DOCKERFILE = "FROM python:3.11-slim\nCOPY main.py requirements.txt ./\nRUN pip install -r requirements.txt\nCMD [\"uvicorn\", \"main:app\"]\n"
+
+
+def test_m2_a_cloud_run_service_that_submits_pipeline_runs_deploys_no_model(tmp_path: Path) -> None:
+    files = {"cloudbuild.yaml": _CLOUDBUILD, "main.py": _TRIGGER_APP, "Dockerfile": _DOCKERFILE,
+             "requirements.txt": "fastapi==0.68.1\ngoogle-cloud-aiplatform==1.4.0\n"}
+    qs = _scan(tmp_path, files)
+    assert qs["M2"]["answer"] == "no"  # its handler is named predict, but it starts a pipeline run
+
+
+def test_m2_a_cloud_run_service_that_loads_and_predicts_is_a_model_deployment(tmp_path: Path) -> None:
+    files = {"cloudbuild.yaml": _CLOUDBUILD, "main.py": _SERVING_APP, "Dockerfile": _DOCKERFILE,
+             "requirements.txt": "fastapi==0.68.1\nscikit-learn==1.5.0\njoblib==1.4.2\n"}
+    qs = _scan(tmp_path, files)
+    assert qs["M2"]["answer"] == "yes"
+    assert _lead(qs["M2"]) == ("cloudbuild.yaml", 7)
