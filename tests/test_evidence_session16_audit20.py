@@ -274,3 +274,22 @@ def test_m2_a_cloud_run_service_that_loads_and_predicts_is_a_model_deployment(tm
     qs = _scan(tmp_path, files)
     assert qs["M2"]["answer"] == "yes"
     assert _lead(qs["M2"]) == ("cloudbuild.yaml", 7)
+
+
+# ---------------------------------------------------------------- E4: a requirements file that mostly floats
+
+_FIT_PY = "import pandas as pd\nfrom sklearn.linear_model import LinearRegression\n\nLinearRegression().fit(pd.read_csv('d.csv')[['a']], [1])\n"
+
+
+def test_e4_a_mostly_floating_requirements_file_is_shown_at_a_floating_name(tmp_path: Path) -> None:
+    reqs = "tensorflow\npandas\nzenml==0.56.4\nscikit-learn\nmlflow\n"
+    qs = _scan(tmp_path, {"requirements.txt": reqs, "train.py": _FIT_PY})
+    assert qs["E4"]["answer"] == "partial"  # dependencies declared but float
+    assert _lead(qs["E4"]) == ("requirements.txt", 1) and qs["E4"]["evidence"][0]["snippet"] == "tensorflow"
+
+
+def test_e4_a_mostly_pinned_requirements_file_is_shown_at_a_pin(tmp_path: Path) -> None:
+    reqs = "tensorflow\npandas==2.2.3\nzenml==0.56.4\nscikit-learn==1.5.0\nmlflow==2.1.1\n"
+    qs = _scan(tmp_path, {"requirements.txt": reqs, "train.py": _FIT_PY})
+    assert qs["E4"]["answer"] == "yes"
+    assert _lead(qs["E4"]) == ("requirements.txt", 2) and qs["E4"]["evidence"][0]["snippet"] == "pandas==2.2.3"
