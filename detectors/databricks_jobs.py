@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -335,9 +334,8 @@ class DatabricksJobs(Detector):
             if key in training_jobs and isinstance(periodic, dict) and periodic.get("interval") and periodic.get("unit"):
                 # Jobs API ``trigger: {periodic: {interval: 1, unit: DAYS}}``: the job runs every interval after its last run
                 on = active and str(pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
-                at, to = line_of(periodic, "interval"), line_of(periodic, "unit")
-                yield self.found("schedule.training", index, e.path, at, strength=st if on else Strength.WEAK, end_line=to,
-                                 snippet=textwrap.dedent(index.snippet(e.path, at, to)) if at and to and to > at else None,
+                yield self.found("schedule.training", index, e.path, line_of(periodic, "interval"), strength=st if on else Strength.WEAK,
+                                 end_line=line_of(periodic, "unit"),
                                  attrs={"tool": "databricks", "job": key, "cron": f"every {periodic['interval']} {str(periodic['unit']).lower()}",
                                         "active": on, "trigger": "periodic"})
             if key in training_jobs and isinstance(trig, dict) and any(k in trig for k in ("file_arrival", "table_update", "table")):

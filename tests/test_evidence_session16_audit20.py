@@ -180,7 +180,8 @@ def test_m1_a_databricks_periodic_trigger_schedules_the_training_job(tmp_path: P
     assert qs["M1"]["answer"] == "yes"
     lead = qs["M1"]["evidence"][0]
     assert (lead["path"], lead["line"], lead["end_line"]) == ("resources/train.job.yml", 7, 8)
-    assert lead["snippet"] == "interval: 1\nunit: DAYS"
+    assert [ln.strip() for ln in lead["snippet"].splitlines()] == ["interval: 1", "unit: DAYS"]
+    assert lead["context"].endswith("train_job.trigger.periodic.interval")
 
 
 def test_m1_a_paused_periodic_trigger_or_one_on_a_job_that_does_not_train_is_no_schedule(tmp_path: Path) -> None:
