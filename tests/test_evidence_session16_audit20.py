@@ -294,3 +294,22 @@ def test_e4_a_mostly_pinned_requirements_file_is_shown_at_a_pin(tmp_path: Path) 
     qs = _scan(tmp_path, {"requirements.txt": reqs, "train.py": _FIT_PY})
     assert qs["E4"]["answer"] == "yes"
     assert _lead(qs["E4"]) == ("requirements.txt", 2) and qs["E4"]["evidence"][0]["snippet"] == "pandas==2.2.3"
+
+
+# ---------------------------------------------------------------- T2: a DVC remote on a local path is no partial store
+
+_DVC_CONFIG = "[core]\n    remote = store\n['remote \"store\"']\n    url = {url}\n"
+_DATA_DVC = "outs:\n- md5: 29aa6c5003152d07f31b3f2e7bf7af24\n  size: 35735\n  hash: md5\n  path: raw.csv\n"
+
+
+def test_t2_a_local_path_dvc_remote_is_no_store(tmp_path: Path) -> None:
+    files = {".dvc/config": _DVC_CONFIG.format(url="../../dvc_remote"), "data/raw.csv.dvc": _DATA_DVC, "train.py": _FIT_PY}
+    qs = _scan(tmp_path, files)
+    assert qs["T2"]["answer"] == "no"  # a directory beside the clone: nobody else reaches it
+
+
+def test_t2_a_shared_dvc_remote_holding_data_only_stays_partial(tmp_path: Path) -> None:
+    files = {".dvc/config": _DVC_CONFIG.format(url="s3://team-bucket/dvc"), "data/raw.csv.dvc": _DATA_DVC, "train.py": _FIT_PY}
+    qs = _scan(tmp_path, files)
+    assert qs["T2"]["answer"] == "partial"
+    assert qs["T2"]["reason"].startswith("images are published or a DVC remote is set up")
