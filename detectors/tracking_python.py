@@ -92,7 +92,7 @@ class TrackingPython(Detector):
                 line, end, snip = shown.line, shown.end_line, shown.snippet
             if at is not None and at != line and at != end:
                 metric_item = _metric_item(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), index, loop[0] if loop else None)
-                extra = (replace(metric_item, fact=METRIC_LOGGED, context=_group_context(fact, metric_item)),)
+                extra = (replace(metric_item, fact=METRIC_LOGGED, context=_group_context(index, fact, metric_item, tools)),)
         if not roles & {"metrics"}:
             extra += _module_metrics(index, e, fact, calls, strength)
         extra += _training_call_site(index, e, fact, strength)
@@ -405,13 +405,17 @@ def _run_group(index: FileIndex, e: FileEntry, tree: ast.Module) -> list[Any] | 
 _SHOWN = 3  # lines a report shows around a cited range
 
 
-def _group_context(fact: dict[str, Any], item: Evidence) -> str:
+def _group_context(index: FileIndex, fact: dict[str, Any], item: Evidence, tools: list[str]) -> str:
     """Where the runs a metric item logs are compared: the experiment the module files them under, named beside the
     metric line when the report's lines around it do not show that call (E2's own requirement over E1's run: runs
-    side by side, not one run's metric); "" when the module names none or it is in view."""
+    side by side, not one run's metric), else the tracker's environment variable naming it where the repository sets
+    one (``WANDB_PROJECT`` in the training job's environment); "" when none is named or the call is in view."""
     group = fact.get("group")
-    if not group or group[0] is None or item.line is None:
+    if item.line is None:
         return item.context
+    if not group or group[0] is None:
+        env = next((g for t in tools if (g := tracking.env_run_group(index, t)) is not None), None)
+        return f"in the runs of {env[2]} ({env[0]}:{env[1]})" if env else item.context
     if item.line - _SHOWN <= group[0] <= (item.end_line or item.line) + _SHOWN:
         return item.context
     return f"in the runs of {group[1]} (line {group[0]})"

@@ -88,7 +88,15 @@ def test_e2_a_project_keyword_names_the_group_an_unrelated_call_does_not(tmp_pat
     assert lead["context"].startswith("in the runs of wandb.init(project='housing'")
     resumed = wandb.replace('wandb.init(project="housing", config={"alpha": 1.0})', 'wandb.init(config={"alpha": 1.0})')
     qs = _scan(tmp_path / "b", {"src/train.py": resumed, "README.md": _README})
-    assert qs["E2"]["evidence"][0]["context"] == ""  # no project named here: the run's project is set elsewhere
+    assert qs["E2"]["evidence"][0]["context"] == ""  # no project named anywhere: W&B's default
+    # the launcher hands the training job the project through the environment W&B reads
+    launcher = 'from sagemaker.estimator import Estimator\n\nenvironment = {"WANDB_PROJECT": "housing", "GITHUB_SHA": "abc"}\n' \
+               'Estimator(entry_point="src/train.py", environment=environment).fit()\n'
+    qs = _scan(tmp_path / "c", {"src/train.py": resumed, "src/launch.py": launcher, "README.md": _README})
+    assert qs["E2"]["evidence"][0]["context"] == "in the runs of WANDB_PROJECT='housing' (src/launch.py:3)"
+    tagged = launcher.replace('"WANDB_PROJECT": "housing", ', "")  # another variable only
+    qs = _scan(tmp_path / "d", {"src/train.py": resumed, "src/launch.py": tagged, "README.md": _README})
+    assert qs["E2"]["evidence"][0]["context"] == ""
 
 
 # ---------------------------------------------------------------- M2: the model's own deploy call before another deploy

@@ -943,3 +943,36 @@ def run_group(tree: ast.Module) -> list[Any] | None:
             more = len(n.args) + len(n.keywords) > 1
             best = [n.lineno, f"{ast.unparse(n.func)}({arg}{', ...' if more else ''})"]
     return best
+
+
+# the environment variable a tracker reads the run's experiment or project from when the code names none
+# (W&B ``WANDB_PROJECT``, MLflow ``MLFLOW_EXPERIMENT_NAME``/``_ID``, Comet ``COMET_PROJECT_NAME``, Neptune ``NEPTUNE_PROJECT``)
+_GROUP_ENV = {"wandb": ("WANDB_PROJECT",), "mlflow": ("MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"),
+              "comet": ("COMET_PROJECT_NAME",), "neptune": ("NEPTUNE_PROJECT",)}
+
+
+def env_run_group(index: FileIndex, tool: str) -> tuple[str, int, str] | None:
+    """(path, line, ``NAME=value``) of the first setting of the variable ``tool`` files its runs under: a CI/compose/
+    Kubernetes env, a Dockerfile ``ENV``, an .env or shell file (``env_settings``), or a Python mapping key or
+    ``os.environ`` assignment (``environment={"WANDB_PROJECT": repo}`` handed to the training job); None when none is set."""
+    names = _GROUP_ENV.get(tool)
+    if not names:
+        return None
+    return index.derived(("env-run-group", tool), lambda: _env_run_group(index, names))  # type: ignore[no-any-return]
+
+
+def _env_run_group(index: FileIndex, names: tuple[str, ...]) -> tuple[str, int, str] | None:
+    hits = [(e.path, ln, f"{k}={v}") for e, ln, k, v in env_settings(index, names) if ln and not e.test]
+    needles = tuple(n.encode() for n in names)
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.mentions(e.path, needles):
+            continue
+        tree = index.python(e.path)
+        for n in walk(tree) if tree is not None else ():
+            if isinstance(n, ast.Dict):
+                hits += [(e.path, k.lineno, f"{k.value}={ast.unparse(v)[:60]}") for k, v in zip(n.keys, n.values, strict=True)
+                         if isinstance(k, ast.Constant) and k.value in names]
+            elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Subscript) \
+                    and isinstance(t.slice, ast.Constant) and t.slice.value in names:
+                hits.append((e.path, n.lineno, f"{t.slice.value}={ast.unparse(n.value)[:60]}"))
+    return min(hits) if hits else None
