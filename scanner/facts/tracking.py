@@ -949,6 +949,8 @@ def run_group(tree: ast.Module) -> list[Any] | None:
 # (W&B ``WANDB_PROJECT``, MLflow ``MLFLOW_EXPERIMENT_NAME``/``_ID``, Comet ``COMET_PROJECT_NAME``, Neptune ``NEPTUNE_PROJECT``)
 _GROUP_ENV = {"wandb": ("WANDB_PROJECT",), "mlflow": ("MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"),
               "comet": ("COMET_PROJECT_NAME",), "neptune": ("NEPTUNE_PROJECT",)}
+# the same names as the needles ``_env_run_group`` asks (module-level bytes: the scan's vocabulary gathers them up front)
+_GROUP_ENV_NEEDLES = (b"WANDB_PROJECT", b"MLFLOW_EXPERIMENT_NAME", b"MLFLOW_EXPERIMENT_ID", b"COMET_PROJECT_NAME", b"NEPTUNE_PROJECT")
 
 
 def env_run_group(index: FileIndex, tool: str) -> tuple[str, int, str] | None:
@@ -963,7 +965,7 @@ def env_run_group(index: FileIndex, tool: str) -> tuple[str, int, str] | None:
 
 def _env_run_group(index: FileIndex, names: tuple[str, ...]) -> tuple[str, int, str] | None:
     hits = [(e.path, ln, f"{k}={v}") for e, ln, k, v in env_settings(index, names) if ln and not e.test]
-    needles = tuple(n.encode() for n in names)
+    needles = tuple(n for n in _GROUP_ENV_NEEDLES if n.decode() in names)
     for e in index.select(("**/*.py",)):
         if e.test or not index.mentions(e.path, needles):
             continue
