@@ -50,9 +50,12 @@ class EnvPython(Detector):
                                         "scope": "dev" if _dev_file(index, e) else "main"})
                 continue
             if any(r.spec or "@" in r.raw for r in reqs):  # bare names only: nothing is even bounded (E4 no, not partial)
-                # cited at a pinned line (``mlflow==2.1.1``), not at the one floating name that may open the file
-                first = next((r for r in reqs if pinned(r.spec, r.raw)), reqs[0])
-                yield self._pins(index, e, first.line, *share(reqs))
+                # cited at a pinned line (``mlflow==2.1.1``), not at the one floating name that may open the file; a file
+                # that mostly floats (E4 partial: "declared but float") at its first floating name, not its one pin
+                pins, total = share(reqs)
+                mostly = total > 0 and pins / total >= 0.8
+                first = next((r for r in reqs if pinned(r.spec, r.raw) == mostly), reqs[0])
+                yield self._pins(index, e, first.line, pins, total)
         for e in index.select(("**/pyproject.toml", "**/Pipfile", "**/setup.py")):
             deps = _declared(index, e)
             if any(spec for _, spec in deps):

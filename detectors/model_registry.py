@@ -168,7 +168,7 @@ class ModelRegistry(Detector):
 
 def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, Any]:
     """``found`` keyword arguments citing a Databricks bundle's first registered model as the model it is: its key with its
-    ``name:`` and ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
+    ``name:`` line and then its ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
     models = res[key]
     name = next(iter(models))
     model = models[name]
@@ -176,7 +176,10 @@ def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, 
     if not isinstance(model, dict) or not line:
         return {"line": res.line_of(key)}
     lines = index.lines(path)
-    shown = [line, *sorted(ln for k in ("name", "catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
+    # (its ``name:`` right under the key, wherever the mapping writes it: the block shown with the name it is given, then
+    # where it is registered)
+    named = [ln for k in ("name",) if k in model and (ln := model.line_of(k))]
+    shown = [line, *named, *sorted(ln for k in ("catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
     if not lines or not all(0 < ln <= len(lines) for ln in shown):
         return {"line": line}
     return {"line": line, "end_line": max(shown), "snippet": textwrap.dedent("\n".join(lines[ln - 1] for ln in shown)).strip("\n")}
