@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import argv, ci_model
+from mlscan.ci import CI_NEEDS, argv, ci_model
 from mlscan.facts.commands import invoked
 from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.pyast import statement_walk
@@ -322,6 +322,11 @@ class Command(Value, frozen=True):
         setfield(self, "line", line)
         setfield(self, "root", root)
         setfield(self, "seq", seq)
+
+
+# What automated_commands reads first, as clauses of a detector's gate (mlscan.detector.Need: globs, words): the CI
+# model's files (ci.CI_NEEDS) and DVC's dvc.yaml; what the commands invoke is read only once a command exists.
+AUTOMATED_NEEDS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (*CI_NEEDS, (("**/dvc.yaml",), ()))
 
 
 def automated_commands(index: FileIndex) -> list[Command]:
