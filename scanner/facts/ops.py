@@ -367,6 +367,10 @@ def _expand(index: FileIndex, cmd: str, path: str, line: int, cwd: str, root: st
         _expand(index, sub.text, sub.file.path, sub.line, sub.cwd, root, out, depth + 1)
 
 
+# What command_lines reads first, as gate clauses: shell scripts, Makefiles and what automated_commands reads.
+COMMAND_LINE_NEEDS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = ((("**/*.sh", "**/Makefile"), ()), *AUTOMATED_NEEDS)
+
+
 def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:
     """(path, line, text) of every line of shell scripts and Makefiles (recipe prefixes stripped), then every command on an
     automated path (automated_commands)."""
