@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import hcl
 from mlscan.facts.commands import normpath
 from mlscan.facts.databricks_bundles import BUNDLE_NAMES, BUNDLE_VAR, bundle_settings, pause_status, task_code
@@ -298,6 +298,7 @@ class DatabricksJobs(Detector):
     questions = ("M1", "D3", "M4", "M2")
     globs = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.tf")
     signals = ("schedule.training", "pipeline.dag", "gate.metric", "retrain.trigger", "deploy.automated")
+    needs_any = (Need(("**/*.yml", "**/*.yaml", "**/*.json", "**/*.tf")),)  # a bundle, a job JSON or Terraform first
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         included = _included(index)

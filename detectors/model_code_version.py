@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.ci import CiStep, ci_model, split_commands
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
@@ -57,6 +57,9 @@ class ModelCodeVersion(Detector):
     questions = ("E3",)
     globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
+    # CI and automated commands, scripts, job YAML, or Python naming a code version (or SageMaker) first
+    needs_any = (*(Need(*c) for c in ops.AUTOMATED_NEEDS), Need((*ops.YAML_GLOBS, *_SCRIPTS)),
+                 Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, b"sagemaker")))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()

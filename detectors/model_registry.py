@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import find_line
 from mlscan.facts.hcl import parse as parse_hcl
@@ -74,6 +74,9 @@ class ModelRegistry(Detector):
     questions = ("T2", "T4", "E3")
     globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
     signals = ("model.registry", "governance.approval")
+    # registry configs (YAML, Terraform), scripts and Makefiles, automated commands, or Python naming a registry call first
+    needs_any = (Need((*ops.YAML_GLOBS, "**/*.tf", "**/Makefile", "**/*.sh")), *(Need(*c) for c in ops.AUTOMATED_NEEDS),
+                 Need(("**/*.py", "**/*.ipynb"), words=NEEDLES))
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         if e.test or not index.mentions(e.path, NEEDLES):

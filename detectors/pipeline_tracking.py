@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import (
     METRIC_WORDS,
@@ -191,6 +191,7 @@ class PipelineTracking(Detector):
     questions = ("E1", "E2", "D1", "D2", "T2")
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("tracking.run", "tracking.comparison", "data.version_logged", "data.model_link", "artifact.store")
+    needs_any = (Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *LINK_NEEDLES, b"dagster", *LOOSE_NEEDLES)),)  # wants' first words
     visit_reads_tree = False  # its tree work is the file fact HITS
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:

@@ -7,13 +7,14 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RulePackError
 from ..lazyre import lazy_re
 from ..valueclass import Value, replace, setfield
+
+if TYPE_CHECKING:
+    import yaml
 
 Condition = dict[str, Any]
 
@@ -243,6 +244,8 @@ def _schema() -> dict[str, Any]:
 
 def _node_line(root: yaml.Node | None, path: list[Any], *, key: bool = False) -> tuple[int, int]:
     """Line and column (1-based) of the YAML node at a JSON-Schema error path (of its key when ``key``)."""
+    import yaml
+
     node = root
     best = (1, 1)
     for part in path:
@@ -289,6 +292,8 @@ def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exc
     if not errors:
         return
     err = jsonschema.exceptions.best_match(errors)
+    import yaml  # lazy: a scan reads the bundled packs as JSON (_bundle) and never imports PyYAML for them
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -306,9 +311,6 @@ def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exc
 
 
 # ---------------------------------------------------------------- loading
-
-
-_FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def package_dir(name: str) -> Path:
@@ -351,6 +353,8 @@ def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) ->
 
 
 def _parse_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
+    import yaml  # lazy: a scan reads the bundled packs as JSON (_bundle) and never imports PyYAML for them
+
     from ..index.formats import check_aliases
 
     try:
@@ -359,7 +363,7 @@ def _parse_yaml(text: str, where: str, error: type[Exception] = RulePackError) -
         raise error(f"{where}:1:1: invalid YAML: {e}") from None
     try:
         try:
-            return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
+            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
         except yaml.YAMLError:
             return yaml.safe_load(text)  # the pure-Python loader words errors better; it raises again
     except RecursionError:
