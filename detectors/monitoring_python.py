@@ -210,6 +210,10 @@ class MonitoringPython(Detector):
             from mlscan.facts.monitor_configs import vertex_gapic_monitors  # imported where a file names Vertex AI
 
             gapic = vertex_gapic_monitors(tree, al, calls)
+        if ("monitoring.model", "vertex-model-monitoring") in seen and any(c.attr == "TabularObjective" for c in calls):
+            from mlscan.facts.monitor_configs import vertex_v2_objectives  # a v2 monitor's objectives, by keyword
+
+            gapic = [*gapic, *vertex_v2_objectives(calls)]
         for line, signal in gapic:
             if (signal, "vertex-model-monitoring") in seen:
                 continue
