@@ -1,0 +1,169 @@
+"""Scanner errors of session 15's blind samples, part 2 (issue #13, session 16, branch accJ), fixed generally from the
+tools' own docs and public samples: a drift report between slices of one training file (O1), Vertex AI's prediction drift
+objective (feature drift of the requests, O2), Dora experiment grids (E2), a CI build number in a SageMaker model's name
+and a git commit in an OpenLineage source-code facet (E3), pins of a vendored upstream baseline (E4), and a Hub upload
+behind a flag that defaults off (T2). Each case scans a small repository written the way the tools' samples write it;
+the near miss checks the other way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from mlscan.facts.placeholders import one_file_slices
+
+from .test_evidence_deciding import _scan
+
+# ---------------------------------------------------------------- O1: one training file against itself
+
+_TRAIN = """\
+import joblib
+import pandas as pd
+from sklearn.ensemble import RandomForestRegressor
+
+df = pd.read_csv("data/daily_sales.csv")
+model = RandomForestRegressor().fit(df.drop(columns=["sales", "date"]), df["sales"])
+joblib.dump(model, "models/model.joblib")
+"""
+_DAG = """\
+from datetime import datetime
+
+import pandas as pd
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+from airflow.operators.python import PythonOperator
+from evidently.metric_preset import DataDriftPreset
+from evidently.report import Report
+
+DATA_PATH = "{path}"
+
+
+def monitor() -> None:
+    df = pd.read_csv(DATA_PATH, parse_dates=["{col}"])
+    last_day = df["{col}"].max()
+    reference = df[df["{col}"] < last_day]
+    current = df[df["{col}"] == last_day]
+    report = Report(metrics=[DataDriftPreset()])
+    report.run(reference_data=reference, current_data=current)
+    report.save_html("reports/drift.html")
+
+
+with DAG("sales", start_date=datetime(2024, 1, 1), schedule="@daily", catchup=False) as dag:
+    train = BashOperator(task_id="train", bash_command="python /opt/airflow/src/train.py")
+    drift = PythonOperator(task_id="monitor_drift", python_callable=monitor)
+    train >> drift
+"""
+
+
+def _o1(tmp_path: Path, path: str, col: str) -> dict:
+    return _scan(tmp_path, {"dags/sales.py": _DAG.format(path=path, col=col), "src/train.py": _TRAIN,
+                            "requirements.txt": "apache-airflow\nevidently\npandas\nscikit-learn\n"})["O1"]
+
+
+def test_o1_near_miss_last_day_of_the_training_csv_against_the_rest(tmp_path: Path) -> None:
+    o1 = _o1(tmp_path, "data/daily_sales.csv", "date")
+    assert o1["answer"] != "yes", o1
+    assert o1["answer"] == "partial"
+
+
+def test_o1_positive_one_prediction_log_split_by_date(tmp_path: Path) -> None:
+    o1 = _o1(tmp_path, "/var/log/sales-api/prediction_log.csv", "served_at")
+    assert o1["answer"] == "yes", o1
+
+
+def test_one_file_slices_forms() -> None:
+    sliced = ('import pandas as pd\nfrom evidently import Report\ndf = pd.read_csv("data/all.csv")\n'
+              'Report([]).run(df.iloc[-500:], df.iloc[:-500])\n')
+    assert one_file_slices(ast.parse(sliced)) == 4  # evidently 0.7: run(current, reference), positional
+    two_reads = ('import pandas as pd\nref = pd.read_csv("data/train.csv")\ncur = pd.read_csv("data/train.csv").tail(9)\n'
+                 'r.run(reference_data=ref, current_data=cur)\n')
+    assert one_file_slices(ast.parse(two_reads)) == 0  # two reads: training_splits_only's case, not this one
+    live = ('import pandas as pd\nref = pd.read_csv("data/train.csv")\ncur = pd.read_sql("select * from requests", con)\n'
+            'r.run(reference_data=ref, current_data=cur)\n')
+    assert one_file_slices(ast.parse(live)) == 0
+    computed = 'def f(ref, cur):\n    r.run(reference_data=ref, current_data=cur)\n'
+    assert one_file_slices(ast.parse(computed)) == 0  # nothing in the module says where the frames come from
+
+
+# ---------------------------------------------------------------- O2: Vertex AI monitoring objectives
+
+# the low-level v1 client as the vertex-ai-samples model monitoring notebooks write it: skew and prediction drift, both
+# on the features of the endpoint's requests
+_VERTEX_V1 = """\
+from google.cloud import aiplatform_v1 as vertex
+
+
+def create_monitoring_job(project: str, region: str, endpoint: str, training_table: str) -> str:
+    client = vertex.JobServiceClient(client_options={"api_endpoint": f"{region}-aiplatform.googleapis.com"})
+    objective = vertex.ModelMonitoringObjectiveConfig(
+        training_dataset=vertex.ModelMonitoringObjectiveConfig.TrainingDataset(bigquery_source={"input_uri": training_table}),
+        training_prediction_skew_detection_config=vertex.ModelMonitoringObjectiveConfig.TrainingPredictionSkewDetectionConfig(
+            skew_thresholds={"age": vertex.ThresholdConfig(value=0.3)}),
+        prediction_drift_detection_config=vertex.ModelMonitoringObjectiveConfig.PredictionDriftDetectionConfig(
+            drift_thresholds={"age": vertex.ThresholdConfig(value=0.3)}),
+    )
+    job = vertex.ModelDeploymentMonitoringJob(
+        display_name="churn-monitoring", endpoint=endpoint,
+        model_deployment_monitoring_objective_configs=[vertex.ModelDeploymentMonitoringObjectiveConfig(objective_config=objective)],
+    )
+    return client.create_model_deployment_monitoring_job(parent=f"projects/{project}/locations/{region}",
+                                                          model_deployment_monitoring_job=job).name
+
+
+if __name__ == "__main__":
+    create_monitoring_job("p", "us-central1", "projects/p/locations/us-central1/endpoints/1", "bq://p.d.train")
+"""
+# the v2 SDK (vertexai ml_monitoring) as its model_monitoring_v2 notebooks write it
+_VERTEX_V2 = """\
+from vertexai.resources.preview import ml_monitoring
+
+
+def run_monitoring(monitor_name: str, endpoint: str, training_uri: str) -> object:
+    monitor = ml_monitoring.ModelMonitor(monitor_name)
+    return monitor.run(
+        baseline_dataset=ml_monitoring.spec.MonitoringInput(gcs_uri=training_uri, data_format="csv"),
+        target_dataset=ml_monitoring.spec.MonitoringInput(endpoints=[endpoint]),
+        tabular_objective_spec=ml_monitoring.spec.TabularObjective(
+            feature_drift_spec=ml_monitoring.spec.DataDriftSpec(default_numeric_alert_threshold=0.3),
+            prediction_output_drift_spec={output},
+        ),
+    )
+
+
+if __name__ == "__main__":
+    run_monitoring("churn", "projects/p/locations/us-central1/endpoints/1", "gs://b/train.csv")
+"""
+
+
+_MONITOR_CI = """\
+name: monitoring
+on:
+  push:
+    branches: [main]
+jobs:
+  monitor:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install google-cloud-aiplatform
+      - run: python monitoring/{script}
+"""
+
+
+def _o2(tmp_path: Path, script: str, text: str) -> dict:
+    return _scan(tmp_path, {f"monitoring/{script}": text, ".github/workflows/monitor.yml": _MONITOR_CI.format(script=script)})["O2"]
+
+
+def test_o2_near_miss_vertex_v1_prediction_drift_is_request_feature_drift(tmp_path: Path) -> None:
+    o2 = _o2(tmp_path, "create_monitor.py", _VERTEX_V1)
+    assert o2["answer"] == "partial", o2
+
+
+def test_o2_positive_vertex_v2_prediction_output_drift(tmp_path: Path) -> None:
+    o2 = _o2(tmp_path, "run_monitor.py", _VERTEX_V2.format(output="ml_monitoring.spec.DataDriftSpec(default_categorical_alert_threshold=0.1)"))
+    assert o2["answer"] == "yes", o2
+
+
+def test_o2_near_miss_vertex_v2_without_the_output_objective(tmp_path: Path) -> None:
+    o2 = _o2(tmp_path, "run_monitor.py", _VERTEX_V2.format(output="None"))
+    assert o2["answer"] == "partial", o2
