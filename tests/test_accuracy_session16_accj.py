@@ -167,3 +167,24 @@ def test_o2_positive_vertex_v2_prediction_output_drift(tmp_path: Path) -> None:
 def test_o2_near_miss_vertex_v2_without_the_output_objective(tmp_path: Path) -> None:
     o2 = _o2(tmp_path, "run_monitor.py", _VERTEX_V2.format(output="None"))
     assert o2["answer"] == "partial", o2
+
+
+# ---------------------------------------------------------------- E2: Dora grids tabulating the XPs' metrics
+
+_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
+
+
+def _tree(kind: str, detector: str) -> dict[str, str]:
+    root = _FIXTURES / detector / kind
+    return {str(p.relative_to(root)): p.read_text() for p in root.rglob("*") if p.is_file()}
+
+
+def test_e2_positive_dora_grid_over_metrics_pushed_to_the_xps(tmp_path: Path) -> None:
+    e2 = _scan(tmp_path, {**_tree("positive", "experiment.grid"), "requirements.txt": "dora-search\ntorch\ntreetable\n"})["E2"]
+    assert e2["answer"] == "yes", e2
+    assert e2["evidence"][0]["path"] == "audiolab/grids/_explorers.py"
+
+
+def test_e2_near_miss_dora_grid_whose_training_reports_no_metric(tmp_path: Path) -> None:
+    e2 = _scan(tmp_path, {**_tree("near_miss", "experiment.grid"), "requirements.txt": "dora-search\ntorch\ntreetable\n"})["E2"]
+    assert e2["answer"] != "yes", e2
