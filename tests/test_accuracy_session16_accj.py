@@ -188,3 +188,85 @@ def test_e2_positive_dora_grid_over_metrics_pushed_to_the_xps(tmp_path: Path) ->
 def test_e2_near_miss_dora_grid_whose_training_reports_no_metric(tmp_path: Path) -> None:
     e2 = _scan(tmp_path, {**_tree("near_miss", "experiment.grid"), "requirements.txt": "dora-search\ntorch\ntreetable\n"})["E2"]
     assert e2["answer"] != "yes", e2
+
+
+# ---------------------------------------------------------------- E3: a CI build number in a SageMaker model's name
+
+# an AWS CDK (Python) CodePipeline whose CodeBuild step trains and creates the SageMaker model, the way aws-samples' CDK
+# pipelines write their build steps (pipelines.CodeBuildStep / ShellStep commands)
+_CDK_APP = """\
+import aws_cdk as cdk
+
+from stacks.pipeline_stack import PipelineStack
+
+app = cdk.App()
+PipelineStack(app, "ChurnPipeline")
+app.synth()
+"""
+_PIPELINE_STACK = """\
+from aws_cdk import Stack, pipelines
+from constructs import Construct
+
+
+class PipelineStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        source = pipelines.CodePipelineSource.connection("acme/churn", "main", connection_arn="arn:aws:codestar-connections:eu-west-1:1:connection/x")
+        pipeline = pipelines.CodePipeline(self, "Pipeline", synth=pipelines.ShellStep(
+            "Synth", input=source, commands=["pip install -r requirements.txt", "npx cdk synth"]))
+        pipeline.add_wave("Train", post=[pipelines.CodeBuildStep(
+            "TrainModel", input=source,
+            commands=["pip install -r ml/requirements.txt", {command}],
+        )])
+"""
+_TRAIN_SM = """\
+import argparse
+import os
+
+import sagemaker
+from sagemaker.xgboost import XGBoost
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model-name", default="churn-xgb")
+args = parser.parse_args()
+session = sagemaker.Session()
+role = os.environ["SAGEMAKER_ROLE_ARN"]
+estimator = XGBoost(entry_point="train_entry.py", source_dir="ml", framework_version="1.7-1", role=role,
+                    instance_count=1, instance_type="ml.m5.xlarge", output_path=f"s3://{session.default_bucket()}/churn/models")
+estimator.fit({"train": f"s3://{session.default_bucket()}/churn/train.csv"}, job_name={job_name})
+predictor = estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", model_name={model_name},
+                             endpoint_name="churn")
+"""
+
+
+def _e3(tmp_path: Path, command: str, job_name: str = "args.model_name", model_name: str = "args.model_name",
+        **extra: str) -> dict:
+    return _scan(tmp_path, {"cdk.json": '{"app": "python3 app.py"}', "app.py": _CDK_APP,
+                            "stacks/__init__.py": "", "stacks/pipeline_stack.py": _PIPELINE_STACK.format(command=command),
+                            "ml/run_training.py": _TRAIN_SM.replace("{job_name}", job_name).replace("{model_name}", model_name),
+                            "ml/train_entry.py": "import xgboost\n", "ml/requirements.txt": "sagemaker==2.219.0\nxgboost==1.7.6\n",
+                            "requirements.txt": "aws-cdk-lib==2.140.0\nconstructs==10.3.0\n", **extra})["E3"]
+
+
+def test_e3_positive_build_number_in_the_model_name_on_the_command_line(tmp_path: Path) -> None:
+    e3 = _e3(tmp_path, '"python ml/run_training.py --model-name churn-xgb-v${CODEBUILD_BUILD_NUMBER}"')
+    assert e3["answer"] == "yes", e3
+    assert e3["evidence"][0]["path"] == "stacks/pipeline_stack.py"
+
+
+def test_e3_positive_build_number_read_from_the_environment(tmp_path: Path) -> None:
+    name = 'f"churn-xgb-v{os.environ[\'CODEBUILD_BUILD_NUMBER\']}"'
+    e3 = _e3(tmp_path, '"python ml/run_training.py"', job_name=name, model_name=name)
+    assert e3["answer"] == "yes", e3
+    assert e3["evidence"][0]["path"] == "ml/run_training.py"
+
+
+def test_e3_near_miss_build_number_on_an_image_that_carries_no_model(tmp_path: Path) -> None:
+    e3 = _e3(tmp_path, '"docker build -t $ECR_REPO:v${CODEBUILD_BUILD_NUMBER} serving && docker push $ECR_REPO:v${CODEBUILD_BUILD_NUMBER}"',
+             **{"serving/Dockerfile": "FROM python:3.11-slim\nCOPY app.py /app/app.py\nCMD [\"python\", \"/app/app.py\"]\n",
+                "serving/app.py": "import boto3\nboto3.client('s3').download_file('b', 'churn/model.tar.gz', '/tmp/model.tar.gz')\n"})
+    assert e3["answer"] != "yes", e3
+
+
+def test_e3_near_miss_a_fixed_model_name(tmp_path: Path) -> None:
+    assert _e3(tmp_path, '"python ml/run_training.py --model-name churn-xgb"')["answer"] != "yes"
