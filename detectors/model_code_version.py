@@ -139,6 +139,22 @@ class ModelCodeVersion(Detector):
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, f"model-name:{hit[1]}", "code", strength, snip)
+        # the commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
+        # builds the model (a facet on an ingestion or reporting job versions its output, not a model)
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, (b"openlineage",)) or not index.contains(e.path, (b"SourceCodeLocation", b"sourceCodeLocation")):
+                continue
+            tree = index.python(e.path)
+            from mlscan.facts.lineage_facets import source_code_versions  # imported where a file emits OpenLineage events
+
+            facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
+            for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
+                where = place(index, e)
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                line, snip = ops.locate(index, e, at)
+                yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=strength,
+                                 attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})
         versioned: dict[str, str | None] = {}  # command text -> its compact form when it names a code version
         for c in ops.automated_commands(index):  # one command text is run by many jobs: its text is searched once
             if c.text not in versioned:

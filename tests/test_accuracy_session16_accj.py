@@ -270,3 +270,69 @@ def test_e3_near_miss_build_number_on_an_image_that_carries_no_model(tmp_path: P
 
 def test_e3_near_miss_a_fixed_model_name(tmp_path: Path) -> None:
     assert _e3(tmp_path, '"python ml/run_training.py --model-name churn-xgb"')["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- E3: a commit in an OpenLineage sourceCodeLocation facet
+
+# an Airflow DAG whose tasks report their runs to a lineage backend with the OpenLineage Python client (facet_v2), the
+# commit of the code read with git at run time
+_LINEAGE_DAG = """\
+import subprocess
+import uuid
+from datetime import datetime, timezone
+
+import joblib
+import pandas as pd
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+from openlineage.client import OpenLineageClient
+from openlineage.client.event_v2 import Dataset, Job, Run, RunEvent, RunState
+from openlineage.client.facet_v2 import source_code_location_job
+from sklearn.linear_model import LogisticRegression
+
+CLIENT = OpenLineageClient()
+GIT_SHA = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
+
+
+def emit(job_name: str, inputs: list, outputs: list) -> None:
+    facets = {"sourceCodeLocation": source_code_location_job.SourceCodeLocationJobFacet(
+        type="git", url="https://github.com/acme/churn", version=GIT_SHA)}
+    CLIENT.emit(RunEvent(eventType=RunState.COMPLETE, eventTime=datetime.now(timezone.utc).isoformat(),
+                         run=Run(runId=str(uuid.uuid4())), job=Job(namespace="churn", name=job_name, facets=facets),
+                         producer="https://github.com/acme/churn", inputs=inputs, outputs=outputs))
+
+
+def ingest() -> None:
+    pd.read_csv("s3://acme/raw/customers.csv").to_parquet("s3://acme/features/customers.parquet")
+    emit("ingest_customers", [Dataset(namespace="s3://acme", name="raw/customers.csv")],
+         [Dataset(namespace="s3://acme", name="features/customers.parquet")])
+
+
+def {train_fn}() -> None:
+    df = pd.read_parquet("s3://acme/features/customers.parquet")
+    {train_body}
+
+
+with DAG("churn", start_date=datetime(2024, 1, 1), schedule="@weekly", catchup=False) as dag:
+    PythonOperator(task_id="ingest", python_callable=ingest) >> PythonOperator(task_id="{train_fn}", python_callable={train_fn})
+"""
+_TRAINS = """model = LogisticRegression().fit(df.drop(columns=["churned"]), df["churned"])
+    joblib.dump(model, "/opt/models/churn.joblib")
+    emit("train_churn_model", [Dataset(namespace="s3://acme", name="features/customers.parquet")],
+         [Dataset(namespace="file", name="/opt/models/churn.joblib")])"""
+_REPORTS = """df.describe().to_csv("s3://acme/reports/customers_summary.csv")"""
+
+
+def _lineage(tmp_path: Path, train_fn: str, body: str) -> dict:
+    return _scan(tmp_path, {"dags/churn.py": _LINEAGE_DAG.replace("{train_fn}", train_fn).replace("{train_body}", body),
+                            "requirements.txt": "apache-airflow==2.9.1\nopenlineage-python==1.16.0\nscikit-learn==1.4.2\n"})["E3"]
+
+
+def test_e3_positive_commit_in_the_lineage_facet_of_the_training_step(tmp_path: Path) -> None:
+    e3 = _lineage(tmp_path, "train", _TRAINS)
+    assert e3["answer"] == "yes", e3
+    assert e3["evidence"][0]["path"] == "dags/churn.py"
+
+
+def test_e3_near_miss_commit_in_the_facet_of_steps_that_build_no_model(tmp_path: Path) -> None:
+    assert _lineage(tmp_path, "summarise", _REPORTS)["answer"] != "yes"
