@@ -336,3 +336,30 @@ def test_e3_positive_commit_in_the_lineage_facet_of_the_training_step(tmp_path: 
 
 def test_e3_near_miss_commit_in_the_facet_of_steps_that_build_no_model(tmp_path: Path) -> None:
     assert _lineage(tmp_path, "summarise", _REPORTS)["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- E4: pins of a copied upstream baseline
+
+_LIB = {
+    "pyproject.toml": '[project]\nname = "speechkit"\nversion = "0.3.0"\ndependencies = ["torch>=2.0", "torchaudio>=2.0", "numpy>=1.24"]\n',
+    "speechkit/__init__.py": "",
+    "speechkit/model.py": "import torch\n\n\nclass Net(torch.nn.Module):\n    pass\n",
+    "README.md": "# speechkit\n\n`pip install -e .`\n",
+    "LICENSE": "MIT License\n",
+}
+_BASELINE = {
+    "scripts/baselines/DeepSpeechX/README.md": "# DeepSpeechX\n\nThe original authors' implementation.\n",
+    "scripts/baselines/DeepSpeechX/requirements.txt": "torch==1.13.1\ntorchaudio==0.13.1\nnumpy==1.23.5\nlibrosa==0.9.2\n",
+    "scripts/baselines/DeepSpeechX/train.py": "import torch\nimport librosa\n",
+}
+
+
+def test_e4_near_miss_pins_of_a_copied_upstream_baseline(tmp_path: Path) -> None:
+    e4 = _scan(tmp_path, {**_LIB, **_BASELINE, "scripts/baselines/DeepSpeechX/LICENSE": "Apache License 2.0\n"})["E4"]
+    assert e4["answer"] != "yes", e4
+
+
+def test_e4_positive_pins_of_the_projects_own_subfolder(tmp_path: Path) -> None:
+    # the same folder without a licence of its own: the project's own scripts and their pinned environment
+    e4 = _scan(tmp_path, {**_LIB, **_BASELINE})["E4"]
+    assert e4["answer"] == "yes", e4
