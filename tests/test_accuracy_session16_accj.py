@@ -363,3 +363,45 @@ def test_e4_positive_pins_of_the_projects_own_subfolder(tmp_path: Path) -> None:
     # the same folder without a licence of its own: the project's own scripts and their pinned environment
     e4 = _scan(tmp_path, {**_LIB, **_BASELINE})["E4"]
     assert e4["answer"] == "yes", e4
+
+
+# ---------------------------------------------------------------- T2: a Hub upload behind a flag that defaults off
+
+_PAPER_SCRIPT = """\
+import argparse
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model", default="bert-base-uncased")
+parser.add_argument("--output_dir", default="outputs/paper")
+parser.add_argument("--push_to_hub", {push_flag})
+parser.add_argument("--hub_model_id", default=None)
+args = parser.parse_args()
+
+tokenizer = AutoTokenizer.from_pretrained(args.model)
+model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=2)
+trainer = Trainer(model=model, args=TrainingArguments(output_dir=args.output_dir, num_train_epochs=3))
+trainer.train()
+trainer.save_model(args.output_dir)
+if args.push_to_hub:
+    model.push_to_hub(args.hub_model_id)
+    tokenizer.push_to_hub(args.hub_model_id)
+"""
+
+
+def _t2(tmp_path: Path, push_flag: str) -> dict:
+    return _scan(tmp_path, {"scripts/paper/train_classifier.py": _PAPER_SCRIPT.replace("{push_flag}", push_flag),
+                            "requirements.txt": "torch>=2.0\ntransformers>=4.40\n",
+                            "README.md": "# Paper code\n\n`python scripts/paper/train_classifier.py`\n"})["T2"]
+
+
+def test_t2_near_miss_push_to_hub_behind_a_store_true_flag(tmp_path: Path) -> None:
+    t2 = _t2(tmp_path, 'action="store_true"')
+    assert t2["answer"] != "yes", t2
+
+
+def test_t2_positive_push_to_hub_on_by_default(tmp_path: Path) -> None:
+    t2 = _t2(tmp_path, 'action="store_false"')  # (written --no-push style: pushing unless told not to)
+    assert t2["answer"] == "yes", t2
