@@ -135,8 +135,9 @@ class ModelCodeVersion(Detector):
             hit = _named_by_commit(index, e, tree) if tree is not None else None
             if hit:
                 where = place(index, e)
+                # (a CDK construct, ``CfnModel``, is the model the app's deployment creates, as the CDK detectors read them)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                    where.wired != "none" or where.training_script or where.near_reached or hit[2]) else Strength.WEAK
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, f"model-name:{hit[1]}", "code", strength, snip)
         # the commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
@@ -358,6 +359,8 @@ _MODEL_TAG_OPTION = lazy_re(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
 # ... the name a model or its training job is given on a command line (``aws sagemaker create-training-job
 # --training-job-name``, ``create-model --model-name``, a training script's ``--model-name``/``--model_name``) ...
 _MODEL_NAME_OPTION = lazy_re(r"--(?:model|training[-_]job)[-_]name[=\s]+(\S+)")
+# ... or sets for the commands after it (``export MODEL_NAME=churn-v${CODEBUILD_BUILD_NUMBER}``)
+_MODEL_NAME_VARIABLE = lazy_re(r"(?:export\s+)?[A-Z_]*(?:MODEL|TRAINING_JOB)_NAME=(\S+)")
 # ... GTO's model tags (``git tag name@v1``, ``gto register``) ...
 _GIT_TAG = lazy_re(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
 _GTO = lazy_re(r"\bgto\s+(register|assign)\b")
@@ -380,7 +383,7 @@ def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str
                 return f"model-tag:{how}"
     if _GIT_TAG.match(cmd) or _GTO.search(cmd):
         return "gto-tag"
-    m = _MODEL_NAME_OPTION.search(cmd)
+    m = _MODEL_NAME_OPTION.search(cmd) or _MODEL_NAME_VARIABLE.match(cmd)
     for exp in tracking.expand(m.group(1), env) if m else []:
         how = tracking.code_expr(exp, tag_trigger)
         if how:
@@ -400,16 +403,16 @@ _SAGEMAKER_NAMES = (("fit", "job_name"), ("attach", "training_job_name"), ("crea
 _BUILD_ID_TEXT = (b"BUILD_NUMBER", b"BUILD_ID", b"BuildId", b"RUN_NUMBER", b"RUN_ID", b"PIPELINE_ID", b"PIPELINE_IID", b"BUILD_NUM")
 
 
-def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> tuple[int, str] | None:
+def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> tuple[int, str, bool] | None:
     """The line of a SageMaker model or training job named by the commit: ``PyTorchModel(name=settings.short_sha)``,
     ``estimator.fit(job_name=f"{settings.short_sha}")``, ``Estimator.attach(training_job_name=SETTINGS.short_sha)``, where
     the name reads a commit-named value that is set at run time (``code_key``: a variable assigned from a call or an
     expression, or a field of a settings class of the project, e.g. a pydantic ``BaseSettings`` field that is read
     from the environment or computed from one), or a CI variable the environment gives (``f"churn-v{os.environ[
     'CODEBUILD_BUILD_NUMBER']}"``: a build id, by the conventions a code/CI version link). A hard-coded ``short_sha =
-    "abc1234"`` names nothing. Returns (line, how)."""
+    "abc1234"`` names nothing. Returns (line, how, the name is a CDK construct's)."""
     al, calls = ops.py_calls(index, e)
-    if not ops.imports_module(al, "sagemaker", "boto3"):
+    if not ops.imports_module(al, "sagemaker", "boto3", "aws_cdk.aws_sagemaker"):
         return None
     # the model's own name first, then the jobs that train it
     for c in sorted(calls, key=lambda c: (not c.attr.endswith("Model"), c.line)):
@@ -422,11 +425,12 @@ def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> tu
             value = ops.kwarg(c.node, k)
             if value is None:
                 continue
+            cdk = c.qual.startswith("aws_cdk.")
             if any(_runtime_code_value(index, e, tree, n) for n in walk(value)):
-                return c.line, "git-sha"
+                return c.line, "git-sha", cdk
             how = next((h for n in walk(value) if (h := _env_code_value(tree, n))), "")
             if how:
-                return c.line, how
+                return c.line, how, cdk
     return None
 
 

@@ -405,3 +405,28 @@ def test_t2_near_miss_push_to_hub_behind_a_store_true_flag(tmp_path: Path) -> No
 def test_t2_positive_push_to_hub_on_by_default(tmp_path: Path) -> None:
     t2 = _t2(tmp_path, 'action="store_false"')  # (written --no-push style: pushing unless told not to)
     assert t2["answer"] == "yes", t2
+
+
+def test_e3_positive_build_number_in_a_model_name_variable(tmp_path: Path) -> None:
+    e3 = _e3(tmp_path, '"export MODEL_NAME=churn-xgb-v${CODEBUILD_BUILD_NUMBER} && python ml/run_training.py --model-name $MODEL_NAME"')
+    assert e3["answer"] == "yes", e3
+
+
+def test_e3_positive_cdk_cfn_model_named_with_the_build_number(tmp_path: Path) -> None:
+    stack = ('import os\n\nfrom aws_cdk import Stack\nfrom aws_cdk import aws_sagemaker as sagemaker\n\n\n'
+             'class ModelStack(Stack):\n    def __init__(self, scope, construct_id, **kwargs):\n'
+             '        super().__init__(scope, construct_id, **kwargs)\n'
+             '        sagemaker.CfnModel(self, "Model", execution_role_arn=os.environ["ROLE_ARN"],\n'
+             '                           model_name=f"churn-v{os.environ.get(\'CODEBUILD_BUILD_NUMBER\', \'0\')}",\n'
+             '                           primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(\n'
+             '                               image=os.environ["IMAGE_URI"], model_data_url=os.environ["MODEL_DATA_URL"]))\n')
+    app = _CDK_APP.replace('PipelineStack(app, "ChurnPipeline")', 'PipelineStack(app, "ChurnPipeline")\nModelStack(app, "ChurnModel")').replace(
+        "from stacks.pipeline_stack import PipelineStack", "from stacks.model_stack import ModelStack\nfrom stacks.pipeline_stack import PipelineStack")
+    e3 = _e3(tmp_path, '"python ml/run_training.py"', **{"stacks/model_stack.py": stack, "app.py": app})
+    assert e3["answer"] == "yes", e3
+
+
+def test_one_file_slices_through_a_loader_function() -> None:
+    src = ('import pandas as pd\n\n\ndef load():\n    return pd.read_csv("data/sales.csv")\n\n\n'
+           'df = load()\nreport.run(reference_data=df.iloc[:-24], current_data=df.iloc[-24:])\n')
+    assert one_file_slices(ast.parse(src)) == 9

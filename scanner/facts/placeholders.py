@@ -424,7 +424,8 @@ def _frame_pair(c: ast.Call) -> tuple[ast.AST, ast.AST] | None:
 class _Sources:
     """Where a data frame comes from: the file read calls (their ids) an expression's values are sliced from, following
     names through their assignments, slices (``df[mask]``, ``df.iloc[:n]``, ``df.loc[...]``), methods of the frame
-    (``df.tail(24)``, ``df.query(...)``) and a function's parameters to the arguments its calls in the module pass."""
+    (``df.tail(24)``, ``df.query(...)``), a loader function of the module to what it returns, and a function's parameters
+    to the arguments its calls in the module pass."""
 
     def __init__(self, tree: ast.AST) -> None:
         self.bound = _assignments(tree)
@@ -451,6 +452,12 @@ class _Sources:
                 node = node.func.value
             elif isinstance(node, (ast.Subscript, ast.Attribute)):
                 node = node.value
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and self.bound.get(f"{node.func.id}()"):
+                # a loader of the module (``df = load_data()``): where what it returns comes from
+                out: set[int] = set()
+                for v in self.bound[f"{node.func.id}()"]:
+                    out |= self.of(v, seen | {f"{node.func.id}()"}, depth + 1) if f"{node.func.id}()" not in seen else set()
+                return out
             else:
                 break
         if not isinstance(node, ast.Name):
