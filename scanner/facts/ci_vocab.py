@@ -75,6 +75,37 @@ def test_target_name(name: str) -> bool:
     return bool(set(re.split(r"[^a-z0-9]+", name.lower())) & {"test", "tests", "unittest", "unittests", "pytest", "integration"})
 
 
+# the first or last word of a task named for tests (``tests_training``, ``test-e2e``, ``training-tests``, ``smoke_train``);
+# a word inside the name is no test (``train_test_split`` splits data)
+_TEST_NAME_ENDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "pytest", "smoke", "e2e"})
+_TASK_HEADS = frozenset({"make", "gmake", "$(MAKE)", "${MAKE}", "just", "task", "mise", "npm", "yarn", "pnpm", "poe"})
+_TASK_VERBS = frozenset({"run", "r", "run-script"})
+
+
+def test_named_task(text: str) -> bool:
+    """Does a command run a task-runner target named for tests (``make tests_training``, ``just test-e2e``, ``npm run
+    test:train``)? What such a target runs tests the code, whatever it trains."""
+    w = words(text)
+    if head(w) not in _TASK_HEADS:
+        return False
+    names = [x for x in w[1:] if not x.startswith("-") and "=" not in x and x not in _TASK_VERBS]
+    for n in names[:3]:
+        parts = [p for p in re.split(r"[^a-z0-9]+", n.lower()) if p]
+        if parts and (parts[0] in _TEST_NAME_ENDS or parts[-1] in _TEST_NAME_ENDS):
+            return True
+    return False
+
+
+_TEST_TREE_PROGRAM = lazy_re(r"^(?:\./)?(?:[\w.-]+/)*tests?/(?:[\w.-]+/)*[\w.-]+\.py$")
+
+
+def test_tree_program(text: str) -> bool:
+    """Does a command run a program of the test tree (``torchrun --nproc_per_node 2 tests/training/train.py``,
+    ``accelerate launch tests/test_fsdp.py``)? Its first ``.py`` argument sits under a ``tests``/``test`` folder."""
+    prog = next((x for x in words(text) if x.endswith(".py") and not x.startswith("-")), "")
+    return bool(prog) and _TEST_TREE_PROGRAM.match(prog) is not None
+
+
 # ------------------------------------------------------------------ deploys
 
 _EPHEMERAL = lazy_re(r"\b(kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|microk8s\s+(start|install)|ctlptl\s+create)\b")
