@@ -29,6 +29,7 @@ from mlscan.facts.ci_vocab import (
     runs_service,
     serving_infra,
     smoke_run,
+    ssh_rejoined,
     unbuilt_image,
     workdir,
     workflow_stack,
@@ -149,22 +150,8 @@ def _pipeline_trigger(index: FileIndex, cmd: str, cwd: str) -> bool:
 
 def _ssh_joined(cmds: list[Cmd]) -> list[tuple[Cmd, str]]:
     """Each command with its text; an ``ssh host "a && b && c"`` whose quoted remote command the shell splitter cut at
-    its ``&&`` gets its remote command back whole (the following pieces up to the closing quote), so what it runs on
-    the host can be read."""
-    out: list[tuple[Cmd, str]] = []
-    i = 0
-    while i < len(cmds):
-        c, text = cmds[i], cmds[i].text
-        quote = next((q for q in ('"', "'") if text.count(q) % 2), "") if text.split(" ", 1)[0] == "ssh" else ""
-        j = i + 1
-        while quote and j < len(cmds) and j - i < 20:
-            text += " && " + cmds[j].text
-            j += 1
-            if cmds[j - 1].text.count(quote) % 2:
-                break
-        out.append((c, text))
-        i += 1
-    return out
+    its ``&&`` gets its remote command back whole (``ssh_rejoined``), so what it runs on the host can be read."""
+    return list(zip(cmds, ssh_rejoined([c.text for c in cmds]), strict=True))
 
 
 def _serving_deploy(text: str) -> str | None:

@@ -110,3 +110,132 @@ def test_m1_continue_on_error_on_a_scheduled_retraining_is_a_caveat(tmp_path: Pa
     m1 = _m1(tmp_path, "retrain", "scripts/train.py", coe=True)
     assert m1["answer"] == "partial", m1
     assert "failures ignored" in m1["reason"], m1
+
+
+# ---------------------------------------------------------------- M2: deploys over ssh/sshpass, from CI and from Airflow
+
+_SERVING_APP = """\
+import joblib
+from fastapi import FastAPI
+
+app = FastAPI()
+model = joblib.load("models/model.joblib")
+
+
+@app.post("/predict")
+def predict(features: dict):
+    return {"prediction": float(model.predict([list(features.values())])[0])}
+"""
+_DEPLOY_WORKFLOW = """\
+name: Deploy app
+on:
+  push:
+    branches: [production]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: sudo apt-get install -y sshpass
+      - name: Deploy to the VM
+        env:
+          VM_PASSWORD: ${{ secrets.VM_PASSWORD }}
+          VM_USER: ${{ secrets.VM_USER }}
+          VM_HOST: ${{ secrets.VM_HOST }}
+        run: bash setup-scripts/deploy_app.sh
+"""
+_DEPLOY_APP_HEREDOC = """\
+#!/bin/bash
+set -e
+sshpass -p "$VM_PASSWORD" ssh -o StrictHostKeyChecking=no "$VM_USER@$VM_HOST" << 'EOF'
+  cd ~/churn
+  git pull origin production
+  {remote}
+EOF
+"""
+
+
+def _m2_ci(root: Path, remote: str) -> dict[str, Any]:
+    return _answers(root, {
+        ".github/workflows/deploy.yml": _DEPLOY_WORKFLOW, "setup-scripts/deploy_app.sh": _DEPLOY_APP_HEREDOC.format(remote=remote),
+        "app/main.py": _SERVING_APP, "docker-compose.yml": "services:\n  api:\n    build: .\n    ports: ['8000:8000']\n",
+    })["M2"]
+
+
+def test_m2_a_workflow_restarting_the_serving_containers_over_sshpass_deploys(tmp_path: Path) -> None:
+    m2 = _m2_ci(tmp_path, "docker compose build && docker compose up -d")
+    assert m2["answer"] == "yes", m2
+    assert m2["evidence"][0]["path"] == "setup-scripts/deploy_app.sh", m2
+
+
+def test_m2_a_quoted_remote_restart_over_sshpass_deploys(tmp_path: Path) -> None:
+    files = {".github/workflows/deploy.yml": _DEPLOY_WORKFLOW, "app/main.py": _SERVING_APP,
+             "setup-scripts/deploy_app.sh": '#!/bin/bash\nsshpass -p "$VM_PASSWORD" ssh -o StrictHostKeyChecking=no "$VM_USER@$VM_HOST" '
+                                            '"cd ~/churn && git pull && docker restart churn-api"\n'}
+    assert _answers(tmp_path, files)["M2"]["answer"] == "yes"
+
+
+def test_m2_near_miss_an_ssh_that_copies_logs_deploys_nothing(tmp_path: Path) -> None:
+    assert _m2_ci(tmp_path, "docker compose logs --tail 200 > /tmp/api.log")["answer"] == "no"
+
+
+def test_m2_near_miss_an_ssh_that_runs_tests_deploys_nothing(tmp_path: Path) -> None:
+    assert _m2_ci(tmp_path, "docker exec churn-api python -m pytest tests/test_model.py")["answer"] == "no"
+
+
+_WEEKLY_DAG = """\
+from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.python import PythonOperator
+from airflow.operators.trigger_dagrun import TriggerDagRunOperator
+
+from src.train import train_model
+
+with DAG("weekly_retrain", schedule="@weekly", start_date=datetime(2024, 1, 1), catchup=False) as dag:
+    train = PythonOperator(task_id="train_model", python_callable=train_model)
+    deploy = TriggerDagRunOperator(task_id="trigger_deploy", trigger_dag_id="deploy_model")
+    train >> deploy
+"""
+_DEPLOY_DAG = """\
+from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+with DAG("deploy_model", schedule=None, start_date=datetime(2024, 1, 1), catchup=False) as dag:
+    BashOperator(task_id="deploy_model", bash_command="bash /opt/airflow/setup-scripts/deploy_model.sh ")
+"""
+_DEPLOY_MODEL_SH = """\
+#!/bin/bash
+set -e
+sshpass -p "$SERVING_PASSWORD" ssh -o StrictHostKeyChecking=no "$SERVING_USER@$SERVING_HOST" "docker exec serving-api {remote}"
+"""
+_TRAIN_SRC = """\
+import joblib
+import mlflow
+from sklearn.linear_model import LogisticRegression
+
+
+def train_model():
+    model = LogisticRegression().fit([[0], [1]], [0, 1])
+    mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+    joblib.dump(model, "models/model.joblib")
+"""
+
+
+def _m2_airflow(root: Path, remote: str) -> dict[str, Any]:
+    return _answers(root, {
+        "dags/weekly_retrain.py": _WEEKLY_DAG, "dags/deploy_model.py": _DEPLOY_DAG, "src/__init__.py": "", "src/train.py": _TRAIN_SRC,
+        "setup-scripts/deploy_model.sh": _DEPLOY_MODEL_SH.format(remote=remote), "app/main.py": _SERVING_APP,
+    })["M2"]
+
+
+def test_m2_an_airflow_bash_task_refreshing_the_served_model_over_ssh_deploys(tmp_path: Path) -> None:
+    m2 = _m2_airflow(tmp_path, "python /app/fetch_latest_model.py")
+    assert m2["answer"] == "yes", m2
+    assert [e["path"] for e in m2["evidence"][:2]] == ["setup-scripts/deploy_model.sh", "dags/deploy_model.py"], m2
+
+
+def test_m2_near_miss_an_airflow_bash_task_copying_logs_over_ssh_deploys_nothing(tmp_path: Path) -> None:
+    assert _m2_airflow(tmp_path, "cat /app/logs/requests.log")["answer"] == "no"

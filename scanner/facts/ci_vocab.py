@@ -195,7 +195,7 @@ def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
     serverless | container-service | paas | databricks | anyscale | ray-serve | gitops | vm | terraform |
     pulumi | iac | hf-spaces ... (terraform/pulumi need a check of what they provision)."""
-    if text.startswith("ssh ") and _remote_deploy(text):
+    if (text.startswith("ssh ") or "ssh" in text and head(words(text)) == "ssh") and _remote_deploy(text):
         return "vm"  # the remote command may install the app's requirements before it restarts the app
     if is_install(text):
         return None
@@ -305,19 +305,50 @@ def deploy_command(text: str) -> str | None:
 # app.py &``: the usual way to redeploy a Flask/FastAPI app copied to a VM)
 _REMOTE_RESTART = re.compile(r"docker(-compose| compose)?\s+(compose\s+)?(up|run|pull)|systemctl\s+(re)?start|kubectl\s+apply|"
                              r"\bpm2\s+(start|restart|reload)|supervisorctl\s+(start|restart|reload|update)|"
-                             r"\bnohup\s+(\S*/)?(python\d?(\.\d+)?|gunicorn|uvicorn|flask|streamlit)\b")
+                             r"\bnohup\s+(\S*/)?(python\d?(\.\d+)?|gunicorn|uvicorn|flask|streamlit)\b|"
+                             # containers restarted in place (``docker restart api``, ``docker compose restart serving``)
+                             r"\b(docker(-compose| compose)?|podman)\s+(compose\s+)?restart\b|\bsystemctl\s+reload\b")
+# ``docker exec api python fetch_latest.py``: a command run inside the running serving container that fetches, loads or
+# swaps the model it serves (a hot reload on the host); ``docker exec db pg_dump`` or ``docker exec app pytest`` is not one
+_REMOTE_EXEC = re.compile(r"\b(?:docker|podman)\s+exec\s+([^;&|]*)")
+_RELOAD_VERBS = frozenset({"fetch", "pull", "download", "load", "reload", "update", "refresh", "swap", "sync", "deploy", "promote"})
+_RELOAD_OBJECTS = frozenset({"model", "models", "latest", "weights", "checkpoint", "checkpoints", "artifact", "artifacts", "champion"})
 
 
 def _remote_deploy(remote: str) -> bool:
-    """A remote command that (re)starts a service; a background job that trains (``nohup python train.py &``) is
-    a training run on the host, not a deploy."""
+    """A remote command that (re)starts a service or refreshes the model a running container serves; a background job
+    that trains (``nohup python train.py &``) is a training run on the host, not a deploy."""
     m = _REMOTE_RESTART.search(remote)
     if m is None:
-        return False
+        return any(_reloads_model(x.group(1)) for x in _REMOTE_EXEC.finditer(remote))
     if m.group(0).startswith("nohup"):
         started = remote[m.start():].split("&", 1)[0]
         return not trainingish(started)
     return True
+
+
+def _reloads_model(executed: str) -> bool:
+    """Does what ``docker exec`` runs in a container fetch, load or swap a model (``serving python fetch_latest.py``,
+    ``api python -m app.reload_model``)? Training and tests run there are no deploy."""
+    parts = {p for w in executed.split() if not w.startswith("-") for p in re.split(r"[^a-z0-9]+", w.lower()) if p}
+    return bool(parts & _RELOAD_VERBS and parts & _RELOAD_OBJECTS) and not trainingish(executed) and not parts & {"test", "tests", "pytest"}
+
+
+def ssh_rejoined(texts: list[str]) -> list[str]:
+    """The texts of consecutive commands, an ``ssh host "a && b && c"`` (``sshpass ... ssh`` too) whose quoted remote
+    command the shell splitter cut at its ``&&``/``;`` or line ends given back whole (the following pieces up to the
+    closing quote, at most 20), so what it runs on the host can be read."""
+    out: list[str] = []
+    for i, text in enumerate(texts):
+        quote = next((q for q in ('"', "'") if text.count(q) % 2), "") if "ssh" in text and head(words(text)) == "ssh" else ""
+        j = i + 1
+        while quote and j < len(texts) and j - i < 20:
+            text += " && " + texts[j]
+            j += 1
+            if texts[j - 1].count(quote) % 2:
+                break
+        out.append(text)
+    return out
 
 
 ACTIONS = {
