@@ -34,7 +34,7 @@ from mlscan.facts.ci_vocab import (
     workdir,
     workflow_stack,
 )
-from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
+from mlscan.facts.commands import Cmd, head, job_commands, reached_by, root_line, with_chain, words
 from mlscan.facts.databricks_bundles import bundles_declare_nothing
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
@@ -152,6 +152,16 @@ def _ssh_joined(cmds: list[Cmd]) -> list[tuple[Cmd, str]]:
     """Each command with its text; an ``ssh host "a && b && c"`` whose quoted remote command the shell splitter cut at
     its ``&&`` gets its remote command back whole (``ssh_rejoined``), so what it runs on the host can be read."""
     return list(zip(cmds, ssh_rejoined([c.text for c in cmds]), strict=True))
+
+
+def space_serves(index: FileIndex, text: str, cwd: str) -> bool | None:
+    """Does the Hugging Face Space a command uploads (``huggingface-cli upload REPO FOLDER``, a ``git push`` of the working
+    directory) run an app that loads a model? None when its app is not in the repository."""
+    from mlscan.facts.spaces import app_serves_model, cli_upload_folder
+
+    w = words(text)
+    folder = cli_upload_folder(text, cwd) if head(w) in ("huggingface-cli", "hf") else cwd
+    return app_serves_model(index, folder) if folder is not None else None
 
 
 def _serving_deploy(text: str) -> str | None:
@@ -284,6 +294,8 @@ class CiDeploy(Detector):
                     continue  # ``bundle deploy`` of a bundle that declares no job, model or endpoint: nothing is deployed
                 if target and _tool_image(index, cmds, text):
                     continue  # it deploys the tracking server's image, not a model or its serving service
+                if target == "hf-spaces" and space_serves(index, text, c.cwd) is False:
+                    continue  # a Space whose app loads no model (a benchmark or leaderboard dashboard): no model deploy
                 if throwaway and target in ("k8s", "helm"):
                     continue  # deployed to a kind/minikube cluster the job creates: an integration test
                 if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):
@@ -298,6 +310,8 @@ class CiDeploy(Detector):
 
                     if url := push_remote(cmds, c, env):
                         target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
+                        if target == "hf-spaces" and space_serves(index, "git push", c.cwd) is False:
+                            target = None
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run

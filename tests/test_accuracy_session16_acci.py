@@ -239,3 +239,88 @@ def test_m2_an_airflow_bash_task_refreshing_the_served_model_over_ssh_deploys(tm
 
 def test_m2_near_miss_an_airflow_bash_task_copying_logs_over_ssh_deploys_nothing(tmp_path: Path) -> None:
     assert _m2_airflow(tmp_path, "cat /app/logs/requests.log")["answer"] == "no"
+
+
+# ---------------------------------------------------------------- M2: a Space deploys a model only when its app serves one
+
+_SPACE_WORKFLOW = """\
+name: Deploy benchmark Space
+on:
+  push:
+    branches: [main]
+jobs:
+  space:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -U huggingface_hub
+      - run: {command}
+        env:
+          HF_TOKEN: ${{{{ secrets.HF_TOKEN }}}}
+"""
+_RESULTS_APP = """\
+import gradio as gr
+import pandas as pd
+
+results = pd.read_csv("results/latest.csv")
+
+with gr.Blocks() as demo:
+    gr.Markdown("# Benchmark results")
+    gr.Dataframe(results)
+    gr.LinePlot(results, x="date", y="throughput", color="backend")
+
+demo.launch()
+"""
+_MODEL_APP = """\
+import gradio as gr
+from transformers import pipeline
+
+classifier = pipeline("text-classification", model="myorg/mylib-sentiment")
+
+
+def predict(text):
+    return {r["label"]: r["score"] for r in classifier(text, top_k=None)}
+
+
+gr.Interface(fn=predict, inputs="text", outputs="label").launch()
+"""
+_UPLOADER = """\
+from huggingface_hub import HfApi
+
+HfApi().upload_folder(folder_path="benchmarks/space", repo_id="myorg/mylib-benchmarks", repo_type="space")
+"""
+
+
+def _m2_space(root: Path, app: str, command: str) -> dict[str, Any]:
+    return _answers(root, {
+        ".github/workflows/space.yml": _SPACE_WORKFLOW.format(command=command), "benchmarks/space/app.py": app,
+        "benchmarks/space/README.md": "---\ntitle: Benchmarks\nsdk: gradio\napp_file: app.py\n---\n",
+        "benchmarks/space/results/latest.csv": "date,throughput,backend\n2024-01-01,10,cpu\n",
+        "scripts/push_space.py": _UPLOADER, "mylib/__init__.py": "",
+    })["M2"]
+
+
+_CLI = "huggingface-cli upload myorg/mylib-benchmarks benchmarks/space . --repo-type=space"
+
+
+def test_m2_a_space_serving_the_projects_model_is_a_deploy(tmp_path: Path) -> None:
+    assert _m2_space(tmp_path, _MODEL_APP, _CLI)["answer"] == "yes"
+
+
+def test_m2_near_miss_a_benchmark_results_space_is_no_model_deploy(tmp_path: Path) -> None:
+    m2 = _m2_space(tmp_path, _RESULTS_APP, _CLI)
+    assert m2["answer"] == "no", m2
+
+
+def test_m2_a_python_upload_of_a_model_space_is_a_deploy(tmp_path: Path) -> None:
+    assert _m2_space(tmp_path, _MODEL_APP, "python scripts/push_space.py")["answer"] == "yes"
+
+
+def test_m2_near_miss_a_python_upload_of_a_results_space_is_no_model_deploy(tmp_path: Path) -> None:
+    assert _m2_space(tmp_path, _RESULTS_APP, "python scripts/push_space.py")["answer"] == "no"
+
+
+def test_m2_a_space_whose_app_is_built_at_run_time_stays_a_deploy(tmp_path: Path) -> None:
+    # the folder is not in the repository: what the Space serves cannot be read, the upload counts as before
+    cmd = "huggingface-cli upload myorg/mylib-benchmarks build/space . --repo-type=space"
+    assert _m2_space(tmp_path, _RESULTS_APP, cmd)["answer"] == "yes"

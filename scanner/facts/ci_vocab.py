@@ -888,7 +888,12 @@ def _python_deploy(index: FileIndex, c: Cmd) -> tuple[str, str, int | None] | No
     if tree is None or e is None:
         return None
     if _uploads_space(tree):
-        return "hf-spaces", e.path, None
+        # a Space whose app (every folder the program uploads) loads no model is a dashboard, no model deploy
+        from .spaces import python_upload_folders, uploaded_app_serves
+
+        base = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+        serves = [uploaded_app_serves(index, f, c.cwd, base) for f in python_upload_folders(tree)]
+        return None if serves and all(s is False for s in serves) else ("hf-spaces", e.path, None)
     sdk = sdk_of(tree)
     if sdk is None:
         return None
