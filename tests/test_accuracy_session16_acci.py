@@ -324,3 +324,75 @@ def test_m2_a_space_whose_app_is_built_at_run_time_stays_a_deploy(tmp_path: Path
     # the folder is not in the repository: what the Space serves cannot be read, the upload counts as before
     cmd = "huggingface-cli upload myorg/mylib-benchmarks build/space . --repo-type=space"
     assert _m2_space(tmp_path, _RESULTS_APP, cmd)["answer"] == "yes"
+
+
+# ---------------------------------------------------------------- M3: the tests must run on the ref that is deployed
+
+_TESTS_WORKFLOW = """\
+name: tests
+on:
+{on}
+jobs:
+  pytest:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -r requirements.txt
+      - run: python -m pytest tests
+"""
+_PROD_DEPLOY = """\
+name: deploy
+on:
+{on}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: ssh "$VM_USER@$VM_HOST" "cd ~/churn && git pull && docker compose up -d --build"
+"""
+_MODEL_TEST = """\
+from app.main import predict
+
+
+def test_predict_returns_a_probability():
+    assert 0.0 <= predict({"tenure": 3, "charges": 70.5})["prediction"] <= 1.0
+"""
+_PR_MAIN = "  pull_request:\n    branches: [main]\n"
+_PUSH_PROD = "  push:\n    branches: [production]\n"
+
+
+def _m3(root: Path, tests_on: str, deploy_on: str) -> dict[str, Any]:
+    return _answers(root, {
+        ".github/workflows/tests.yml": _TESTS_WORKFLOW.format(on=tests_on), ".github/workflows/deploy.yml": _PROD_DEPLOY.format(on=deploy_on),
+        "app/__init__.py": "", "app/main.py": _SERVING_APP, "tests/test_app.py": _MODEL_TEST, "requirements.txt": "fastapi==0.110.0\n",
+    })
+
+
+def test_m3_tests_on_pull_requests_to_main_do_not_gate_a_deploy_on_pushes_to_production(tmp_path: Path) -> None:
+    a = _m3(tmp_path, _PR_MAIN, _PUSH_PROD)
+    assert a["M2"]["answer"] == "yes", a["M2"]
+    assert a["M3"]["answer"] == "partial", a["M3"]
+
+
+def test_m3_near_miss_the_production_branch_is_also_tested(tmp_path: Path) -> None:
+    on = _PR_MAIN + "  push:\n    branches: [main, production]\n"
+    assert _m3(tmp_path, on, _PUSH_PROD)["M3"]["answer"] == "yes"
+
+
+def test_m3_near_miss_pull_requests_into_production_are_tested(tmp_path: Path) -> None:
+    assert _m3(tmp_path, "  pull_request:\n", _PUSH_PROD)["M3"]["answer"] == "yes"
+    assert _m3(tmp_path / "b", "  pull_request:\n    branches: ['release/**', 'prod*']\n", "  push:\n    branches: [production]\n")["M3"]["answer"] == "yes"
+
+
+def test_m3_near_miss_a_deploy_on_the_tested_branch(tmp_path: Path) -> None:
+    assert _m3(tmp_path, _PR_MAIN, "  push:\n    branches: [main]\n")["M3"]["answer"] == "yes"
+
+
+def test_m3_near_miss_a_deploy_waiting_for_the_tests_through_workflow_run(tmp_path: Path) -> None:
+    on = "  workflow_run:\n    workflows: [tests]\n    types: [completed]\n    branches: [production]\n" + _PUSH_PROD
+    assert _m3(tmp_path, _PR_MAIN, on)["M3"]["answer"] == "yes"
+
+
+def test_m3_a_deploy_on_every_branch_is_not_judged_by_its_ref(tmp_path: Path) -> None:
+    assert _m3(tmp_path, _PR_MAIN, "  push:\n")["M3"]["answer"] == "yes"
