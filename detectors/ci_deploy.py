@@ -30,6 +30,7 @@ from mlscan.facts.ci_vocab import (
     serving_infra,
     smoke_run,
     ssh_rejoined,
+    ssh_stdin,
     unbuilt_image,
     workdir,
     workflow_stack,
@@ -279,6 +280,7 @@ class CiDeploy(Detector):
             env = dict(job.env)
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
+                text = ssh_stdin(index, text, c.path, c.cwd)  # ``ssh host 'bash -s' < remote.sh``: the script runs there
                 target = deploy_command(text)
                 if not target and built and runs_service(text, built) \
                         and not smoke_run(text, [d.text for d in cmds[cmds.index(c) + 1:]], c.step.name):

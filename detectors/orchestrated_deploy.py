@@ -308,12 +308,12 @@ def _bash_deploy(index: FileIndex, path: str, line: int, command: str) -> tuple[
     or serving service (``deploy_command``: a rollout, a remote restart over ssh ...), itself or through the scripts and
     task-runner targets it runs (three levels); infrastructure provisioning (Terraform, Pulumi, CloudFormation) is not."""
     from mlscan.ci import shell_flow
-    from mlscan.facts.ci_vocab import deploy_command, ssh_rejoined
+    from mlscan.facts.ci_vocab import deploy_command, ssh_rejoined, ssh_stdin
     from mlscan.facts.commands import invoked
 
     def search(texts: list[tuple[str, str, int]], depth: int, chain: tuple[str, ...]) -> tuple[str, tuple[str, int], tuple[str, ...]] | None:
         for (text, at, ln), joined in zip(texts, ssh_rejoined([t for t, _, _ in texts]), strict=True):
-            target = deploy_command(joined)
+            target = deploy_command(ssh_stdin(index, joined, at))
             if target and target not in ("terraform", "pulumi", "iac"):
                 return target, (at, ln), chain
             if depth < 3:

@@ -396,3 +396,19 @@ def test_m3_near_miss_a_deploy_waiting_for_the_tests_through_workflow_run(tmp_pa
 
 def test_m3_a_deploy_on_every_branch_is_not_judged_by_its_ref(tmp_path: Path) -> None:
     assert _m3(tmp_path, _PR_MAIN, "  push:\n")["M3"]["answer"] == "yes"
+
+
+_STDIN_WORKFLOW = _DEPLOY_WORKFLOW.replace("run: bash setup-scripts/deploy_app.sh",
+                                          "run: sshpass -p \"$VM_PASSWORD\" ssh \"$VM_USER@$VM_HOST\" 'bash -s' < setup-scripts/remote.sh")
+
+
+def test_m2_a_local_script_fed_to_the_remote_shell_deploys(tmp_path: Path) -> None:
+    files = {".github/workflows/deploy.yml": _STDIN_WORKFLOW, "app/main.py": _SERVING_APP,
+             "setup-scripts/remote.sh": "set -e\ncd ~/churn\ngit pull\nsudo systemctl restart churn-api\n"}
+    assert _answers(tmp_path, files)["M2"]["answer"] == "yes"
+
+
+def test_m2_near_miss_a_local_script_fed_to_the_remote_shell_that_collects_logs(tmp_path: Path) -> None:
+    files = {".github/workflows/deploy.yml": _STDIN_WORKFLOW, "app/main.py": _SERVING_APP,
+             "setup-scripts/remote.sh": "set -e\ntar czf /tmp/logs.tgz /var/log/churn\nls -la /tmp\n"}
+    assert _answers(tmp_path, files)["M2"]["answer"] == "no"

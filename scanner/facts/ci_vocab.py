@@ -16,7 +16,7 @@ from mlscan.index import FileIndex
 from ..ci.shell import split_commands, word_may_hold
 from ..lazyre import lazy_re
 from . import hcl, served
-from .commands import Cmd, head, is_install, python_target, segments, words
+from .commands import Cmd, head, is_install, python_target, resolve, segments, words
 from .orchestration import call_names, dotted, inferenceish, trainingish
 
 # CI triggers that run a job without a person starting it
@@ -349,6 +349,20 @@ def ssh_rejoined(texts: list[str]) -> list[str]:
                 break
         out.append(text)
     return out
+
+
+def ssh_stdin(index: FileIndex, text: str, path: str, cwd: str = "") -> str:
+    """An ``ssh host 'bash -s' < scripts/remote.sh`` (or ``sshpass ... ssh host < remote.sh``) with the commands of the
+    local script it feeds the remote shell appended, as a here-document's are; any other text as it is."""
+    if "<" not in text or "ssh" not in text:
+        return text
+    w = words(text)
+    if head(w) != "ssh":
+        return text
+    local = next((w[i + 1] if x == "<" and i + 1 < len(w) else x[1:] for i, x in enumerate(w) if x.startswith("<") and not x.startswith("<<")), "")
+    e = resolve(index, local, path, cwd) if local else None
+    body = split_commands(index.text(e.path) or "") if e is not None else []
+    return f"{text} {'; '.join(body)}" if body else text
 
 
 ACTIONS = {
