@@ -15,6 +15,7 @@ from mlscan.facts.ci_vocab import (
     deploy_uses,
     placeholder_deploy,
     ssh_rejoined,
+    ssh_stdin,
     test_runner,
     test_target_name,
 )
@@ -356,7 +357,8 @@ def _deploys(index: FileIndex, job: CiJob) -> bool:
     if any(s.active and not placeholder_deploy(s) and deploy_uses(s) for s in job.steps):
         return True
     cmds = job_commands(index, job)
-    return any(c.active and deploy_command(text) and not placeholder_deploy(c.step) for c, text in zip(cmds, ssh_rejoined([c.text for c in cmds]), strict=True))
+    return any(c.active and deploy_command(ssh_stdin(index, text, c.path, c.cwd)) and not placeholder_deploy(c.step)
+               for c, text in zip(cmds, ssh_rejoined([c.text for c in cmds]), strict=True))
 
 
 def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
