@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..index import FileIndex
@@ -96,7 +97,11 @@ _BRANCH_EVENTS = ("push", "pull_request", "pull_request_target")
 def event_branches(index: FileIndex, path: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None]:
     """The branch filters of a workflow's ``push`` and pull-request events: event -> (``branches``, ``branches-ignore``)
     patterns, None for an event that runs on every branch; an event the workflow does not have is absent. A push filtered
-    to tags only runs on no branch (an empty filter)."""
+    to tags only runs on no branch (an empty filter). Read once per workflow a scan."""
+    return index.memo(f"github-event-branches:{path}", lambda: _event_branches(index, path))  # type: ignore[no-any-return]
+
+
+def _event_branches(index: FileIndex, path: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None]:
     out: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
     for doc in index.yaml(path):
         if not isinstance(doc, dict):
@@ -119,6 +124,7 @@ def event_branches(index: FileIndex, path: str) -> dict[str, tuple[tuple[str, ..
     return out
 
 
+@lru_cache(maxsize=1024)
 def _branch_glob(pattern: str) -> re.Pattern[str]:
     """GitHub's filter pattern: ``*`` any characters but ``/``, ``**`` any characters, ``?``/``+`` one or more of the one
     before, ``[...]`` a class; a leading ``!`` negates (handled by the caller)."""
