@@ -262,13 +262,12 @@ class OrchestratedDeploy(Detector):
                 continue
             target, where, chain = hit
             # the command that deploys leads (in the script the task runs, with how it is reached), then the task
-            lead = where if where != (e.path, line) else (e.path, line)
-            f = self.found("deploy.automated", index, *lead, strength=Strength.STRONG,
-                           snippet=snip if lead == (e.path, line) else None,
-                           extra=(self.evidence(index, e.path, line, snippet=snip),) if lead != (e.path, line) else (),
+            own = where == (e.path, line)
+            f = self.found("deploy.automated", index, *where, strength=Strength.STRONG, snippet=snip if own else None,
+                           extra=() if own else (self.evidence(index, e.path, line, snippet=snip),),
                            attrs={"system": "airflow", "target": target, "active": True, "automatic": False,
                                   "via": f"airflow task {task_id}", "environment": "", "job": task_id, "manual_dispatch": True})
-            yield with_chain(f, chain) if lead != (e.path, line) else f
+            yield f if own else with_chain(f, chain)
             return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

@@ -412,3 +412,15 @@ def test_m2_near_miss_a_local_script_fed_to_the_remote_shell_that_collects_logs(
     files = {".github/workflows/deploy.yml": _STDIN_WORKFLOW, "app/main.py": _SERVING_APP,
              "setup-scripts/remote.sh": "set -e\ntar czf /tmp/logs.tgz /var/log/churn\nls -la /tmp\n"}
     assert _answers(tmp_path, files)["M2"]["answer"] == "no"
+
+
+def test_m2_an_airflow_bash_task_deploying_inline_is_cited_at_the_task(tmp_path: Path) -> None:
+    dag = _DEPLOY_DAG.replace('"bash /opt/airflow/setup-scripts/deploy_model.sh "', '"kubectl rollout restart deployment/churn-api"')
+    m2 = _answers(tmp_path, {"dags/deploy_model.py": dag, "app/main.py": _SERVING_APP})["M2"]
+    assert m2["answer"] == "yes", m2
+    assert (m2["evidence"][0]["path"], m2["evidence"][0]["line"]) == ("dags/deploy_model.py", 7), m2
+
+
+def test_m2_near_miss_an_airflow_bash_task_that_trains(tmp_path: Path) -> None:
+    dag = _DEPLOY_DAG.replace('"bash /opt/airflow/setup-scripts/deploy_model.sh "', '"python src/train.py && docker compose logs"')
+    assert _answers(tmp_path, {"dags/deploy_model.py": dag, "src/train.py": _TRAIN_SRC})["M2"]["answer"] == "no"
