@@ -424,3 +424,33 @@ def test_m2_an_airflow_bash_task_deploying_inline_is_cited_at_the_task(tmp_path:
 def test_m2_near_miss_an_airflow_bash_task_that_trains(tmp_path: Path) -> None:
     dag = _DEPLOY_DAG.replace('"bash /opt/airflow/setup-scripts/deploy_model.sh "', '"python src/train.py && docker compose logs"')
     assert _answers(tmp_path, {"dags/deploy_model.py": dag, "src/train.py": _TRAIN_SRC})["M2"]["answer"] == "no"
+
+
+_SSH_ACTION = """\
+name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: appleboy/ssh-action@v1
+        with:
+          host: ${{ secrets.HOST }}
+          username: ${{ secrets.USER }}
+          key: ${{ secrets.KEY }}
+          script: |
+            cd ~/churn
+            {script}
+"""
+
+
+def test_m2_an_ssh_action_restarting_the_service_deploys(tmp_path: Path) -> None:
+    files = {".github/workflows/deploy.yml": _SSH_ACTION.format(script="docker compose pull && docker compose up -d"), "app/main.py": _SERVING_APP}
+    assert _answers(tmp_path, files)["M2"]["answer"] == "yes"
+
+
+def test_m2_near_miss_an_ssh_action_reading_container_logs_deploys_nothing(tmp_path: Path) -> None:
+    files = {".github/workflows/deploy.yml": _SSH_ACTION.format(script="docker logs churn-api --tail 200"), "app/main.py": _SERVING_APP}
+    assert _answers(tmp_path, files)["M2"]["answer"] == "no"

@@ -307,7 +307,8 @@ _REMOTE_RESTART = re.compile(r"docker(-compose| compose)?\s+(compose\s+)?(up|run
                              r"\bpm2\s+(start|restart|reload)|supervisorctl\s+(start|restart|reload|update)|"
                              r"\bnohup\s+(\S*/)?(python\d?(\.\d+)?|gunicorn|uvicorn|flask|streamlit)\b|"
                              # containers restarted in place (``docker restart api``, ``docker compose restart serving``)
-                             r"\b(docker(-compose| compose)?|podman)\s+(compose\s+)?restart\b|\bsystemctl\s+reload\b")
+                             r"\b(docker(-compose| compose)?|podman)\s+(compose\s+)?restart\b|\bsystemctl\s+reload\b|"
+                             r"\bdocker\s+(stack\s+deploy|service\s+update)\b")  # a swarm service rolled out
 # ``docker exec api python fetch_latest.py``: a command run inside the running serving container that fetches, loads or
 # swaps the model it serves (a hot reload on the host); ``docker exec db pg_dump`` or ``docker exec app pytest`` is not one
 _REMOTE_EXEC = re.compile(r"\b(?:docker|podman)\s+exec\s+([^;&|]*)")
@@ -325,6 +326,12 @@ def _remote_deploy(remote: str) -> bool:
         started = remote[m.start():].split("&", 1)[0]
         return not trainingish(started)
     return True
+
+
+def _ssh_script_deploys(script: str) -> bool:
+    """Does the script an ssh action runs on the host (re)start a service (``_remote_deploy``), or hand it to a service
+    manager or cluster (systemctl, kubectl, pm2, gunicorn)? ``docker logs``/``docker ps`` alone deploy nothing."""
+    return _remote_deploy("; ".join(split_commands(script))) or bool(re.search(r"systemctl|kubectl|pm2|gunicorn", script))
 
 
 def _reloads_model(executed: str) -> bool:
@@ -428,8 +435,8 @@ def deploy_uses(step: CiStep) -> str | None:
     if low.startswith("azureml") and not re.search(r"wait|job", task) or "modeldeploy" in task:
         return "cloud-endpoint"  # Azure ML tasks, except the ones that wait for or run a job (AzureMLJobWaitTask)
     if low in ACTIONS:
-        if low in ("appleboy/ssh-action",) and not re.search(r"docker|systemctl|kubectl|pm2|gunicorn", with_.get("script", "")):
-            return None
+        if low in ("appleboy/ssh-action",) and not _ssh_script_deploys(with_.get("script", "")):
+            return None  # an ssh that copies logs or runs tests on the host deploys nothing
         if low in ("serverless/github-action", "superfly/flyctl-actions", "steebchen/kubectl", "actions-hub/kubectl") \
                 and not re.search(r"deploy|apply|up\b", with_.get("args", "") + with_.get("command", "")):
             return None
