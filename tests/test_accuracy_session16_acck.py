@@ -105,3 +105,119 @@ def test_m1_near_miss_flyte_activation_of_another_project(tmp_path: Path) -> Non
 def test_m1_near_miss_flyte_schedule_none(tmp_path: Path) -> None:
     plan = _PLAN.replace('schedule=CronSchedule(schedule="0 3 * * *")', "schedule=None")
     assert _scan(tmp_path, _flyte(plan, _ACTIVATE.format(flag="--activate")))["M1"]["answer"] != "yes"
+
+
+# ---------------------------------------------------------------- D1: Azure ML data assets registered by shared CI
+
+# Azure ML's CLI v2 docs: a data asset defined in YAML, a pipeline job reading it at ``@latest``
+_DATA_ASSET = """\
+$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json
+type: uri_file
+name: credit-data
+description: credit card default data
+path: ../../data/credit.csv
+"""
+_PIPELINE_JOB = """\
+$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+type: pipeline
+experiment_name: credit-training
+inputs:
+  raw_data:
+    type: uri_file
+    path: azureml:credit-data@latest
+jobs:
+  train:
+    type: command
+    code: ../../src
+    command: python train.py --data ${{inputs.data}} --model ${{outputs.model}}
+    environment: azureml:credit-env@latest
+    inputs:
+      data: ${{parent.inputs.raw_data}}
+    outputs:
+      model:
+"""
+_TRAIN_PY = """\
+import argparse
+import mlflow
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--data")
+parser.add_argument("--model")
+args = parser.parse_args()
+mlflow.start_run()
+df = pd.read_csv(args.data)
+model = RandomForestClassifier().fit(df.drop(columns=["default"]), df["default"])
+mlflow.sklearn.save_model(model, args.model)
+mlflow.end_run()
+"""
+_GHA = """\
+name: train
+on:
+  workflow_dispatch:
+jobs:
+  register-data:
+    uses: {workflow}
+    with:
+      data_file: mlops/train/data.yml
+    secrets:
+      creds: ${{{{ secrets.AZURE_CREDENTIALS }}}}
+  run-pipeline:
+    needs: register-data
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: az ml job create --file mlops/train/pipeline.yml --resource-group rg --workspace-name ws
+"""
+_ADO = """\
+trigger: none
+resources:
+  repositories:
+    - repository: mlops-templates
+      name: Azure/mlops-templates
+      endpoint: github-connection
+      type: github
+      ref: main
+stages:
+  - stage: Train
+    jobs:
+      - job: Train
+        pool:
+          vmImage: ubuntu-latest
+        steps:
+          - checkout: self
+          - checkout: mlops-templates
+          - template: templates/aml-cli-v2/{template}@mlops-templates
+            parameters:
+              data_type: uri_file
+              data_name: credit-data
+              data_file: mlops/train/data.yml
+          - script: az ml job create --file mlops/train/pipeline.yml --resource-group rg --workspace-name ws
+"""
+
+
+def _aml(ci: dict[str, str]) -> dict[str, str]:
+    return {"README.md": "# Credit model on Azure ML\n", "mlops/train/data.yml": _DATA_ASSET,
+            "mlops/train/pipeline.yml": _PIPELINE_JOB, "src/train.py": _TRAIN_PY,
+            "requirements.txt": "azure-ai-ml==1.12.0\nmlflow==2.9.2\nscikit-learn==1.3.2\npandas==2.1.4\n", **ci}
+
+
+def test_d1_aml_data_asset_registered_by_a_shared_github_workflow(tmp_path: Path) -> None:
+    wf = _GHA.format(workflow="Azure/mlops-templates/.github/workflows/register-dataset.yml@main")
+    assert _scan(tmp_path, _aml({".github/workflows/train.yml": wf}))["D1"]["answer"] == "yes"
+
+
+def test_d1_aml_data_asset_registered_by_a_shared_pipeline_template(tmp_path: Path) -> None:
+    ado = _ADO.format(template="register-data.yml")
+    assert _scan(tmp_path, _aml({".azuredevops/train.yml": ado}))["D1"]["answer"] == "yes"
+
+
+def test_d1_near_miss_shared_workflow_registers_an_environment(tmp_path: Path) -> None:
+    wf = _GHA.format(workflow="Azure/mlops-templates/.github/workflows/register-environment.yml@main")
+    assert _scan(tmp_path, _aml({".github/workflows/train.yml": wf}))["D1"]["answer"] != "yes"
+
+
+def test_d1_near_miss_shared_template_creates_compute(tmp_path: Path) -> None:
+    ado = _ADO.format(template="create-compute.yml")
+    assert _scan(tmp_path, _aml({".azuredevops/train.yml": ado}))["D1"]["answer"] != "yes"
