@@ -160,3 +160,26 @@ def test_job_commands_share_the_expansion_of_what_several_jobs_run(tmp_path: Pat
     assert texts.count("bash scripts/run.sh again") == 1  # run.sh is not entered again from itself
     flags = {(c.text, c.blocking, c.ignored) for c in job_commands(index, jobs[1])}
     assert ("python src/train.py --config $1", False, True) in flags  # continue-on-error: nothing below blocks
+
+
+def test_automated_commands_enter_scripts_again_as_before(tmp_path: Path) -> None:
+    """ops.automated_commands reads the shared expansion without the cycle rule (commands.runs_below): the commands, in
+    order, of the old per-root walk, which entered a script that runs itself again down to four levels."""
+    from mlscan.facts.ops import Command
+
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", SHARED))))
+
+    def walk(cmd: str, path: str, line: int, cwd: str, root: str, out: list, depth: int) -> None:  # type: ignore[type-arg]
+        out.append(Command(cmd, path, line, root, len(out)))
+        if depth > 3:
+            return
+        for sub in invoked(index, cmd, path, line, cwd):
+            walk(sub.text, sub.file.path, sub.line, sub.cwd, root, out, depth + 1)
+
+    want: list = []  # type: ignore[type-arg]
+    for job in ci_model(index).active_jobs():
+        for step, cmd in job.commands():
+            walk(cmd, step.path, step.line, step.cwd, f"ci {job.path}:{job.line}", want, 0)
+    got = automated_commands(index)
+    assert [(c.text, c.path, c.line, c.root, c.seq) for c in got] == [(c.text, c.path, c.line, c.root, c.seq) for c in want]
+    assert sum(c.text == "bash scripts/run.sh again" for c in got) > len(ci_model(index).active_jobs())  # entered again
