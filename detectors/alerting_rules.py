@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.alarms import alarm_state_rule, sns_person_subscription
 from mlscan.facts.orchestration import all_strings
@@ -65,6 +65,8 @@ class AlertingRules(Detector):
     questions = ("O3",)
     globs = (*ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/*.ipynb", "**/*.json")
     signals = ("alerting.rule",)
+    # YAML/Terraform/JSON rules, or Python that _may_alert lets through (its first words: no file without one is parsed)
+    needs_any = (Need((*ops.YAML_GLOBS, "**/*.tf", "**/*.json")), Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *CLOUDWATCH_CALLS, *DRIFT_WORDS)))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         state = _receivers(index)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts import ops
-from mlscan.facts.alarms import alarm_state_rules
+from mlscan.facts.alarms import alarm_state_rule
 from mlscan.facts.orchestration import dotted, kwarg, trainingish
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
@@ -106,14 +106,23 @@ class AwsCdk(Detector):
         # alarms handed to a deployment (CodeDeploy/Lambda alias deployment groups roll back when they fire)
         guarded = {n.id for c in walk(tree) if isinstance(c, ast.Call) for k in c.keywords if k.arg == "alarms" for n in walk(k.value)
                    if isinstance(n, ast.Name)}
-        routed = alarm_state_rules(index)
+        route = alarm_state_rule(index)
         for c, var in alarms:
             actions = kwarg(c.node, "alarm_actions")
-            notify = (actions is not None and ops.literal(actions) != []) or (var and (var in acted or var in guarded)) or routed
+            own = (actions is not None and ops.literal(actions) != []) or bool(var and (var in acted or var in guarded))
+            notify = own or route is not None
             about = "model" if _ABOUT_MODEL.search(ast.unparse(c.node)) else "infra"
             at, snip = self._at(index, e, c.line)
+            attrs: dict[str, object] = {"tool": "cloudwatch", "notify": bool(notify), "about": about}
+            if not own and route is not None:
+                # an alarm with no actions of its own alerts through an EventBridge rule on alarm state changes: the rule
+                # acts, it leads (the part of O3 that decides), the alarm it routes follows
+                attrs["routed_by"] = f"{route[0]}:{route[1]}"
+                yield self.found("alerting.rule", index, route[0], route[1], strength=Strength.STRONG, attrs=attrs,
+                                 extra=(self.evidence(index, e.path, at, snippet=snip, strength=Strength.MEDIUM),))
+                continue
             yield self.found("alerting.rule", index, e.path, at, snippet=snip, strength=Strength.STRONG if notify else Strength.MEDIUM,
-                             attrs={"tool": "cloudwatch", "notify": bool(notify), "about": about})
+                             attrs=attrs)
 
     def _schedules(self, index: FileIndex, e: FileEntry, al: dict[str, str], calls: list[ops.PyCall]) -> Iterator[Finding]:
         """``events.Rule(schedule=...)``/``CfnRule(schedule_expression=...)`` and the rules other constructs make for

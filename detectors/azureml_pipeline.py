@@ -7,7 +7,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts.orchestration import (
     all_strings,
     call_tail,
@@ -105,6 +105,7 @@ class AzureMlPipeline(Detector):
     questions = ("D3", "M1")
     globs = ("**/*.py", "**/*.yml", "**/*.yaml")
     signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
+    needs_any = (Need(("**/*.py",), words=_NEEDLES), Need(("**/*.yml", "**/*.yaml")))  # SDK code, or job YAML
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         files: list[tuple[FileEntry, list[Any]]] = []

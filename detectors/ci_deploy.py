@@ -6,8 +6,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from mlscan.ci import CiJob, argv, ci_model
-from mlscan.detector import Detector
+from mlscan.ci import CI_NEEDS, CiJob, argv, ci_model
+from mlscan.detector import Detector, Need
+from mlscan.facts import ops
 from mlscan.facts.called_workflows import called_from, deciding_command, local_workflow, uncalled, workflow_callers
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
@@ -37,6 +38,7 @@ from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with
 from mlscan.facts.databricks_bundles import bundles_declare_nothing
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
+from mlscan.facts.serving import loads_model
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -147,6 +149,40 @@ def _pipeline_trigger(index: FileIndex, cmd: str, cwd: str) -> bool:
     return any(k in text for k in _RUNS_PIPELINE) and "predict" not in text
 
 
+def _trigger_service(index: FileIndex, cmds: list[Cmd], c: Cmd, text: str) -> bool:
+    """``gcloud run deploy NAME --image IMG`` (or ``--source DIR``) of a service whose code, the directory the job builds
+    ``IMG`` from (``docker build -t IMG DIR``), submits ML pipeline runs (Vertex ``PipelineJob``, a KFP run, SageMaker
+    ``start_pipeline_execution``) and neither loads a model nor calls one's ``predict``: the endpoint a scheduler calls to
+    start training, not a model deployment (a handler named ``predict`` predicts nothing by its name)."""
+    w = text.split()
+    if w[:3] != ["gcloud", "run", "deploy"] and w[:4] != ["gcloud", "beta", "run", "deploy"]:
+        return False
+    src = next((x.split("=", 1)[1] for x in w if x.startswith("--source=")), None) or next(
+        (w[i + 1] for i, x in enumerate(w[:-1]) if x == "--source"), None)
+    base = workdir(c)
+    if src is None and (image := deploy_image(text).split(":", 1)[0].strip("'\"")):
+        for b in cmds:
+            bw = b.text.split()
+            if bw[:2] in (["docker", "build"], ["podman", "build"]) and image in (x.split(":", 1)[0].strip("'\"") for x in bw) \
+                    and not bw[-1].startswith("-"):
+                src, base = bw[-1], workdir(b)
+                break
+    if src is None:
+        return False
+    d = "/".join(p for p in (base, src.strip("'\"")) if p and p != ".").strip("/").replace("/./", "/")
+    mods = [e for e in index.select((f"{d}/*.py" if d else "*.py",)) if e.vpath.count("/") == (d.count("/") + 1 if d else 0)]
+    submits = predicts = False
+    for e in mods:
+        tree = index.python(e.path)
+        if tree is None:
+            continue
+        source = ast.unparse(tree)
+        submits = submits or any(k in source for k in _RUNS_PIPELINE)
+        calls = [n for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+        predicts = predicts or any(n.func.attr in ("predict", "predict_proba") for n in calls) or loads_model(ops.py_calls(index, e)[1])
+    return submits and not predicts
+
+
 def _ssh_joined(cmds: list[Cmd]) -> list[tuple[Cmd, str]]:
     """Each command with its text; an ``ssh host "a && b && c"`` whose quoted remote command the shell splitter cut at
     its ``&&`` gets its remote command back whole (the following pieces up to the closing quote), so what it runs on
@@ -213,6 +249,7 @@ class CiDeploy(Detector):
     questions = ("M2", "T2", "T4")
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", "**/*.sh", "**/*.tf")
     signals = ("deploy.automated", "image.registry", "governance.approval", "deploy.rollback")
+    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """One finding per location: a template step shared by several jobs counts once (its strongest use)."""
@@ -291,6 +328,8 @@ class CiDeploy(Detector):
                     target = "vm"  # the project's own services built and started by compose on the project's own runner
                 if target == "serverless" and _pipeline_trigger(index, c.text, workdir(c)):
                     continue  # a Cloud Function that starts a training pipeline run: no model is deployed
+                if target == "serverless" and _trigger_service(index, cmds, c, text):
+                    continue  # a Cloud Run service that submits pipeline runs: no model is deployed
                 if target == "k8s" and applies_setup_only(index, text, workdir(c)):
                     continue  # ``kubectl apply -f k8s/namespace.yaml``: the cluster is prepared, no workload deployed
                 if target == "databricks" and BUNDLE_DEPLOY.search(text) and bundles_declare_nothing(index):
@@ -322,6 +361,9 @@ class CiDeploy(Detector):
                         # the program's deploying call leads (``model.deploy(endpoint=...)``), reached by the command
                         # that runs it: what a reviewer needs to see that a model is deployed, not only ``python deploy.py``
                         deploys[key] = (target, ran, (called, *deploys[key][2]))
+                        # (an SDK call deploying a model or its endpoint: it ships the model itself, where a ``serverless
+                        # deploy`` or ``kubectl apply`` in another job shows a deploy of something)
+                        ships[key] = True
                         chains[key] = (f"run by {c.path}:{c.line}", *reached_by(c)) if c.path != key[0] else (
                             f"called from CI step {key[0]}:{key[1]}",)
                 registry = image_push_command(c.text, job)

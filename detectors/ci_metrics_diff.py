@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlscan.ci import ci_model
-from mlscan.detector import Detector
+from mlscan.ci import CI_NEEDS, ci_model
+from mlscan.detector import Detector, Need
 from mlscan.facts.ci_vocab import metrics_diff
 from mlscan.facts.commands import job_commands, reached_by, with_chain
 from mlscan.index import FileIndex
@@ -23,6 +23,7 @@ class CiMetricsDiff(Detector):
     questions = ("E2",)
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile")
     signals = ("metrics.diff",)
+    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, int]] = set()

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import hcl as _hcl
 from mlscan.facts.orchestration import all_strings, at, call_tail, inferenceish, kwarg, line_of, trainingish, yaml_docs
 from mlscan.facts.pyast import walk
@@ -47,6 +47,8 @@ class CloudScheduler(Detector):
     questions = ("M1",)
     globs = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.template", "**/*.tf", "**/*.py", "**/*.ipynb", "**/*.sh", "**/Makefile")
     signals = ("schedule.training", "retrain.trigger")
+    needs_any = (Need(("**/*.yml", "**/*.yaml", "**/*.template", "**/*.json", "**/*.tf")),
+                 Need(("**/*.py", "**/*.sh", "**/Makefile"), words=JOB_NEEDLES), Need(("**/*.ipynb",), text=JOB_NEEDLES))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, doc in yaml_docs(index, (b"AWS::Events::Rule", b"AWS::Scheduler::Schedule", b"Schedule", b"schedule:"), globs=("**/*.yml", "**/*.yaml", "**/*.template"), json=True):

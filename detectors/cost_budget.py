@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
@@ -28,6 +28,7 @@ class CostBudget(Detector):
     questions = ()
     globs = ("**/*.tf", *ops.YAML_GLOBS, "**/*.json")
     signals = ("cost.budget", "cost.monitoring")
+    needs_any = (Need(("**/*.tf", *ops.YAML_GLOBS, "**/*.json")),)  # it reads nothing else
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.tf",)):

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.index import FileIndex, register_fact
 from mlscan.index.formats import LineDict
@@ -66,6 +66,7 @@ class CostGpu(Detector):
     questions = ()
     globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf")
     signals = ("cost.gpu", "cost.spot")
+    needs_any = (Need(("**/*.py", "**/*.ipynb"), words=NEEDLES), Need((*ops.YAML_GLOBS, "**/*.tf")))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.py", "**/*.ipynb")):

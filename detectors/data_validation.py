@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.data_checks import (
     below_ge_conftest,
@@ -76,6 +76,9 @@ class DataValidation(Detector):
     questions = ("D4",)
     globs = ("**/*.py", "**/*.ipynb", "**/great_expectations.yml", ".github/workflows/*", "**/catalog*.yml", "**/catalog*.yaml")
     signals = ("data.validation",)
+    # YAML (Soda checks, Kedro catalogs, Great Expectations), what automated commands read, or Python with a library's or
+    # a check's words first
+    needs_any = (Need(ops.YAML_GLOBS), *(Need(*c) for c in ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *ROW_NEEDLES, *CHECK_WORDS)))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         tools: set[str] = set()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import hcl
 from mlscan.facts.commands import normpath
 from mlscan.facts.databricks_bundles import BUNDLE_NAMES, BUNDLE_VAR, bundle_settings, pause_status, task_code
@@ -298,6 +298,7 @@ class DatabricksJobs(Detector):
     questions = ("M1", "D3", "M4", "M2")
     globs = ("**/*.yml", "**/*.yaml", "**/*.json", "**/*.tf")
     signals = ("schedule.training", "pipeline.dag", "gate.metric", "retrain.trigger", "deploy.automated")
+    needs_any = (Need(("**/*.yml", "**/*.yaml", "**/*.json", "**/*.tf")),)  # a bundle, a job JSON or Terraform first
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         included = _included(index)
@@ -330,6 +331,14 @@ class DatabricksJobs(Detector):
                 on = active and str(pause_status(sched.get("pause_status", ""), docs)).upper() != "PAUSED"
                 yield self.found("schedule.training", index, e.path, line_of(sched, "quartz_cron_expression"), strength=st if on else Strength.WEAK,
                                  attrs={"tool": "databricks", "job": key, "cron": str(sched["quartz_cron_expression"]), "active": on, "trigger": "cron"})
+            periodic = trig.get("periodic") if isinstance(trig, dict) else None
+            if key in training_jobs and isinstance(periodic, dict) and periodic.get("interval") and periodic.get("unit"):
+                # Jobs API ``trigger: {periodic: {interval: 1, unit: DAYS}}``: the job runs every interval after its last run
+                on = active and str(pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
+                yield self.found("schedule.training", index, e.path, line_of(periodic, "interval"), strength=st if on else Strength.WEAK,
+                                 end_line=line_of(periodic, "unit"),
+                                 attrs={"tool": "databricks", "job": key, "cron": f"every {periodic['interval']} {str(periodic['unit']).lower()}",
+                                        "active": on, "trigger": "periodic"})
             if key in training_jobs and isinstance(trig, dict) and any(k in trig for k in ("file_arrival", "table_update", "table")):
                 on = active and str(pause_status(trig.get("pause_status", ""), docs)).upper() != "PAUSED"
                 yield self.found("retrain.trigger", index, e.path, line_of(job, "trigger"), strength=st if on else Strength.WEAK,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.ci import argv, split_commands, started_commands
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, pycalls, tracking
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
@@ -25,6 +25,8 @@ _LOCKED = lazy_re(r"\buv\s+(sync|pip\s+sync)\b|\bpoetry\s+install\b|\bpipenv\s+(
                      r"\bpdm\s+(sync|install)\b|\bconda-lock\s+install\b|\bpip\s+install\b.*--require-hashes|\bpixi\s+install\b.*--(frozen|locked)")
 _VAR = lazy_re(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
 
+_RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")
+
 
 class EnvDockerfile(Detector):
     """Dockerfiles (base pinned? installs pinned?) and managed runtime images declared as code; feeds E4."""
@@ -33,6 +35,7 @@ class EnvDockerfile(Detector):
     questions = ("E4",)
     globs = (*tracking.DOCKERFILES, *ops.YAML_GLOBS, "**/*.py", "**/*.ipynb")
     signals = ("env.dockerfile", "env.runtime")
+    needs_any = (Need((*tracking.DOCKERFILES, *ops.YAML_GLOBS)), Need(("**/*.py", "**/*.ipynb"), words=_RUNTIME_WORDS))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(tracking.DOCKERFILES):
@@ -172,9 +175,6 @@ def _starts_tracking_server(command: str) -> bool:
 _FROM_FILE = lazy_re(r"\s(-r|--requirement|-c|--constraint)[\s=]|requirements[\w.-]*\.(txt|in)\b|\b(poetry|pipenv|pdm|uv)\s+(install|sync)\b|"
                      r"\bpip3?\s+install\s+(-\S+\s+)*(-e\s+)?[\"']?\.(\[[^\]]*\])?[\"']?(\s|$)|\b(conda|mamba|micromamba)\s+env\s+(create|update)\b|"
                      r"environment\.ya?ml|\bsetup\.py\s+install\b")
-
-
-_RUNTIME_WORDS = (b"base_image", b"framework_version", b"packages_to_install", b"image_uris", b"get_image_uri")
 
 
 def _runtime_call(index: FileIndex, path: str) -> list[Any] | None:

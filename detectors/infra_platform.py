@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.autoscaling import k8s_autoscaling, python_autoscaling
 from mlscan.index import FileEntry, FileIndex
@@ -55,6 +55,9 @@ class InfraPlatform(Detector):
     questions = ()
     globs = (*ops.YAML_GLOBS, "**/*.tf", "**/*.py", "**/cdk.json", "**/Pulumi.yaml", "**/*.bicep", "**/*.sh", "**/Dockerfile")
     signals = ("infra.kubernetes", "infra.compose", "scale.autoscaling", "scale.distributed_training", "infra.iac", "featurestore")
+    # Kubernetes/compose/CloudFormation YAML and JSON, Terraform, IaC files, commands, or Python naming a library first
+    needs_any = (Need((*ops.YAML_GLOBS, "**/*.json", "**/*.template", "**/*.tf", "**/*.bicep", "**/Kustomization")),
+                 *(Need(*c) for c in ops.COMMAND_LINE_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=LIBRARIES))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._kubernetes(index)

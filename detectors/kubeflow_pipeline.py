@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts.kfp_pipelines import CARRIES, COMPILED_FACTS, DOTTED, FILE_FACTS, LINE, NAME, PREBUILT, SPEC_NEEDLES, USES
 from mlscan.facts.orchestration import YAML_GLOBS, at, k8s_objects, line_of, trainingish, words
 from mlscan.facts.placeholders import placeholder_script
@@ -50,6 +50,7 @@ class KubeflowPipeline(Detector):
     questions = ("D3", "M1", "M4")
     globs = ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml", "**/*.json")
     signals = ("pipeline.dag", "schedule.training", "gate.metric", "deploy.automated")
+    needs_any = (Need(("**/*.py", "**/*.ipynb"), words=(b"kfp",)), Need((*YAML_GLOBS, "**/*.json")))  # the SDK, or a compiled spec
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         # One pass for what spans files (component names, serving functions) over small facts per file, not trees (a

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import find_line
 from mlscan.facts.hcl import parse as parse_hcl
@@ -74,6 +74,9 @@ class ModelRegistry(Detector):
     questions = ("T2", "T4", "E3")
     globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
     signals = ("model.registry", "governance.approval")
+    # registry configs (YAML, Terraform), scripts and Makefiles, automated commands, or Python naming a registry call first
+    needs_any = (Need((*ops.YAML_GLOBS, "**/*.tf", "**/Makefile", "**/*.sh")), *(Need(*c) for c in ops.AUTOMATED_NEEDS),
+                 Need(("**/*.py", "**/*.ipynb"), words=NEEDLES))
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
         if e.test or not index.mentions(e.path, NEEDLES):
@@ -95,8 +98,13 @@ class ModelRegistry(Detector):
         if not central:
             strength = Strength.WEAK
         approval = tool == "sagemaker" and pending is not None and not auto_approved(index)
+        # a Hub upload only made when an opt-in flag that defaults off is set (``if args.push_to_hub:`` over
+        # ``add_argument("--push_to_hub", action="store_true")``): a default run shares nothing (conventions: a default-off
+        # publish step is a caveat at most)
+        optional = tool == "huggingface" and _uploads_opt_in(index, e)
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
-                         attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
+                         attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired,
+                                **({"optional": True} if optional else {})})
         if approval:
             # the policy is the pending-approval status (often a pipeline parameter's default, far from the registration
             # that passes it by name): it leads, the registration follows
@@ -168,7 +176,7 @@ class ModelRegistry(Detector):
 
 def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, Any]:
     """``found`` keyword arguments citing a Databricks bundle's first registered model as the model it is: its key with its
-    ``name:`` and ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
+    ``name:`` line and then its ``catalog_name:``/``schema_name:`` lines (not the ``registered_models:`` opener, nor a merged ``<<: *grants`` or a comment among its settings)."""
     models = res[key]
     name = next(iter(models))
     model = models[name]
@@ -176,7 +184,10 @@ def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, 
     if not isinstance(model, dict) or not line:
         return {"line": res.line_of(key)}
     lines = index.lines(path)
-    shown = [line, *sorted(ln for k in ("name", "catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
+    # (its ``name:`` right under the key, wherever the mapping writes it: the block shown with the name it is given, then
+    # where it is registered)
+    named = [ln for k in ("name",) if k in model and (ln := model.line_of(k))]
+    shown = [line, *named, *sorted(ln for k in ("catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
     if not lines or not all(0 < ln <= len(lines) for ln in shown):
         return {"line": line}
     return {"line": line, "end_line": max(shown), "snippet": textwrap.dedent("\n".join(lines[ln - 1] for ln in shown)).strip("\n")}
@@ -274,6 +285,27 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
                 yield c.line, tool, True
 
 
+_HUB_UPLOADS = frozenset({"push_to_hub", "upload_folder", "upload_file"})
+
+
+def _uploads_opt_in(index: FileIndex, e: FileEntry) -> bool:
+    """Is every Hugging Face Hub upload of the module reached only behind an opt-in flag that defaults off (argparse
+    ``store_true``, a ``False`` default, a settings field; unless a config or an automated command of the project sets
+    it: ``pyeval.Flags``)? Also the ``push_to_hub=`` keyword of a trainer's arguments."""
+    tree = index.python(e.path)
+    if tree is None:
+        return False
+    from mlscan.facts.pyeval import Flags, guarded_off
+    from mlscan.facts.tracking import parents
+
+    uploads = [n for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in _HUB_UPLOADS]
+    if not uploads:
+        return False
+    par, flags = parents(tree), Flags(index, tree)
+    return all(guarded_off(n, par, flags) for n in uploads)
+
+
 def _hit(index: FileIndex, path: str) -> list[object] | None:
     """The file's first registration as ``[[line, snippet], tool, central, pending, uri_keys]`` (what ``visit`` finishes with the
     file's place; line and snippet as evidence cites them, ``ops.locate``): ``central`` False for a store that is not
@@ -285,7 +317,12 @@ def _hit(index: FileIndex, path: str) -> list[object] | None:
     tree = index.python(path)
     if e is None or tree is None:
         return None
-    line, tool, central = next(_python(index, e, tree), (0, "", False))
+    hits = _python(index, e, tree)
+    line, tool, central = next(hits, (0, "", False))
+    if tool == "vertex" and _implicit_upload(index, e, line):
+        # a training job's ``run(model_display_name=...)`` uploads its model implicitly: a pipeline's explicit upload
+        # further down (``ModelUploadOp``, ``Model.upload``) is what a reviewer reads as the registration, so it leads
+        line, tool, central = next((h for h in hits if h[1] == "vertex" and not _implicit_upload(index, e, h[0])), (line, tool, central))
     if not tool:
         return None
     if tool == "mlflow" and _local_store(tree):
@@ -314,6 +351,14 @@ def _attached_model(tree: ast.AST) -> bool:
     return any(isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
         isinstance(d, ast.Call) and ops.dotted(d.func).rsplit(".", 1)[-1] in ("pipeline", "step") and ops.kwarg(d, "model") is not None
         for d in fn.decorator_list) for fn in walk(tree))
+
+
+def _implicit_upload(index: FileIndex, e: ops.FileEntry, line: int) -> bool:
+    """Is the call at ``line`` a training job's run that uploads its model as a side effect (``job.run(model_display_name=...)``),
+    rather than an explicit upload?"""
+    al, calls = ops.py_calls(index, e)
+    return any(c.line == line and c.attr != "ModelUploadOp" and not c.qual.startswith("google.cloud.aiplatform.Model.upload")
+               and _vertex_upload(c, al) for c in calls)
 
 
 def _vertex_upload(c: ops.PyCall, al: dict[str, str]) -> bool:

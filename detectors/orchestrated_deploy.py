@@ -13,7 +13,7 @@ import ast
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, zenml
 from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, only_in_uncalled_tasks, words
 from mlscan.facts.place import place
@@ -27,6 +27,10 @@ _TASK_DECOS = {"metaflow": ("step",), "prefect": ("task", "flow"), "dagster": ("
                "airflow": ("task",), "zenml": ("step",), "kfp": ("component", "container_component", "pipeline"), "flytekit": ("task",)}
 # (a KFP ``@dsl.pipeline`` calls prebuilt Google Cloud Pipeline Components such as ``ModelDeployOp`` as its steps)
 NEEDLES = tuple(m.encode() for m in _TASK_DECOS)
+# registry promotions (registry_promotions): the API calls that move a model to a stage or alias
+_PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1),
+               "add_version_aliases": ("new_aliases", 0)}
+PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline (or, in ZenML's
 # legacy API, bound to a pipeline that is run) they deploy the model the pipeline trained to a prediction server
 DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp", b"docker",
@@ -205,6 +209,7 @@ class OrchestratedDeploy(Detector):
     questions = ("M2",)
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("deploy.automated",)
+    needs_any = (Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *PROMOTION_NEEDLES)),)  # wants' first words, or a promotion's
     visit_reads_tree = False  # the tree work is FILE_FACT, derived when the file is parsed
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
@@ -254,9 +259,6 @@ class OrchestratedDeploy(Detector):
 
 # ------------------------------------------------------------------ registry promotions that serving picks up
 
-_PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_model_alias": ("alias", 1),
-               "add_version_aliases": ("new_aliases", 0)}
-PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
 _PROMOTION_NAMES = tuple(_PROMOTIONS)
 _MODEL_URI = lazy_re(r"models:/[^\s'\"]*?(?:/|@)(?P<ref>\{?[A-Za-z0-9_.-]+\}?)['\"]")
 _SERVING_WORDS = frozenset({"serve", "serving", "server", "app", "api", "predict", "prediction", "inference", "score", "scoring", "batch",

@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops, tracking
 from mlscan.facts.orchestration import (
     METRIC_WORDS,
@@ -123,9 +123,12 @@ def _imports_aiplatform(tree: ast.AST) -> bool:
     return False
 
 
-def _s3_output(config: ast.AST | None) -> bool:
-    """``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job (written inline)."""
-    return isinstance(config, ast.Dict) and any(ops.literal(k) == "S3OutputPath" for k in config.keys if k is not None)
+def _s3_output(config: ast.AST | None) -> int | None:
+    """The line of ``"S3OutputPath"`` in ``OutputDataConfig={"S3OutputPath": ...}`` of a boto3 SageMaker training job
+    (written inline), None without one."""
+    if not isinstance(config, ast.Dict):
+        return None
+    return next((k.lineno for k in config.keys if k is not None and ops.literal(k) == "S3OutputPath"), None)
 
 
 # a component parameter declaring its dataset output (``dataset: Output[Dataset]``, ``out: dsl.OutputPath("Dataset")``)
@@ -188,6 +191,7 @@ class PipelineTracking(Detector):
     questions = ("E1", "E2", "D1", "D2", "T2")
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("tracking.run", "tracking.comparison", "data.version_logged", "data.model_link", "artifact.store")
+    needs_any = (Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *LINK_NEEDLES, b"dagster", *LOOSE_NEEDLES)),)  # wants' first words
     visit_reads_tree = False  # its tree work is the file fact HITS
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
@@ -671,9 +675,12 @@ def _estimator_output(tree: ast.Module, calls: list[ops.PyCall]) -> list[Hit]:
     session's default bucket (``[..., "default-bucket"]``; the visit counts it when the repository reads it back)."""
     estimators = [c for c in calls if c.qual.startswith("sagemaker.") and (c.attr.endswith("Estimator") or c.attr in _FRAMEWORK_ESTIMATORS)]
     for c in calls:
-        if c in estimators and c.has_kw("output_path") \
-                or c.attr == "create_training_job" and _s3_output(kwarg(c.node, "OutputDataConfig")):
-            return [["estimator-output", c.line, "s3"]]
+        # cited at the argument that decides where the model goes (``output_path=``, ``'S3OutputPath': ...``), lines below
+        # the call's opener, which the evidence shows as its context
+        out = kwarg(c.node, "output_path") if c in estimators else None
+        at = out.lineno if out is not None else _s3_output(kwarg(c.node, "OutputDataConfig")) if c.attr == "create_training_job" else None
+        if at is not None:
+            return [["estimator-output", at, "s3"]]
     made = {id(c.node) for c in estimators}
     names = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and id(n.value) in made for t in n.targets if isinstance(t, ast.Name)}
     for c in calls:

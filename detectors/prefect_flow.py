@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts.orchestration import (
     automation_mentions,
     call_tail,
@@ -315,8 +315,7 @@ class PrefectFlow(Detector):
     id = "prefect.flow"
     questions = ("M1", "D3")
     globs = ("**/*.py", "**/prefect.yaml", "**/prefect.yml")
-    needs = ("**/*.py",)
-    needs_words = PREFECT
+    needs_any = (Need(("**/*.py",), words=PREFECT), Need(("**/prefect.yaml", "**/prefect.yml")))  # a deployment file alone schedules
     signals = ("schedule.training", "pipeline.dag")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

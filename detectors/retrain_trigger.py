@@ -7,7 +7,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.orchestration import DRIFT_WORDS, at, dotted, drift_test, reach_strength, strings, tail, trainingish, words
 from mlscan.facts.pyast import walk
@@ -53,6 +53,7 @@ class RetrainTrigger(Detector):
     questions = ()
     globs = ("**/*.py", "**/*.ipynb")
     signals = ("retrain.trigger",)
+    needs_any = (Need(("**/*.py", "**/*.ipynb"), words=NEEDLES),)  # drift words first
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(("**/*.py", "**/*.ipynb")):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlscan.detector import Detector
-from mlscan.facts.served import served_models
+from mlscan.detector import Detector, Need
+from mlscan.facts.served import NEEDLES, served_models
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -19,6 +19,7 @@ class ServedModel(Detector):
     questions = ("D2", "E3")
     globs = ("**/*.py",)
     signals = ("serving.model",)
+    needs_any = (Need(("**/*.py",), words=NEEDLES),)  # served_models reads only modules mentioning these
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str, str]] = set()

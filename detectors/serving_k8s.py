@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.placeholders import stub_endpoints
 from mlscan.facts.pyast import lines_naming
@@ -46,6 +46,11 @@ class ServingK8s(Detector):
     questions = ("T3",)
     globs = (*ops.YAML_GLOBS, "**/*.py", "**/bentofile.yaml", "**/config.pbtxt", "**/config.properties", "**/Dockerfile*", "**/*.tf", "**/*.sh")
     signals = ("serving.k8s", "serving.managed", "serving.app", "deploy.canary", "deploy.rollback")
+    # manifests, endpoint YAML, serving configs, Dockerfiles, Terraform, scripts and commands (rollbacks), or Python
+    # naming a serving library first
+    needs_any = (Need((*ops.YAML_GLOBS, "**/config.pbtxt", "**/config.properties", "**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile",
+                       "**/*.tf", *ops.SCRIPT_GLOBS, ".github/workflows/*")),
+                 *(Need(*c) for c in ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=SERVING))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, doc in ops.k8s_docs(index):

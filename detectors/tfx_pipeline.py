@@ -15,6 +15,7 @@ from mlscan.facts.orchestration import call_tail, calls, dotted, imports, kwarg
 from mlscan.facts.pyast import walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _COMPONENTS = ("CsvExampleGen", "ImportExampleGen", "BigQueryExampleGen", "FileBasedExampleGen", "StatisticsGen", "SchemaGen",
                "ImportSchemaGen", "ExampleValidator", "Transform", "Trainer", "Tuner", "Evaluator", "InfraValidator", "Pusher",
@@ -59,6 +60,19 @@ def _trainer_on_outputs(tree: ast.AST) -> bool:
     """A Trainer fed by another component's outputs (``examples=``/``transformed_examples=`` channels)."""
     return any(any(isinstance(n, ast.Attribute) and n.attr == "outputs" for k in t.keywords for n in walk(k.value))
                for t in calls(tree, "Trainer"))
+
+
+def _trainer_edge(used: list[ast.Call]) -> int | None:
+    """The line where another component's output enters the Trainer (``examples=transform.outputs["transformed_examples"]``):
+    where the data reaches the model's input, the edge D3 reads lineage at; None without one."""
+    for c in used:
+        if call_tail(c) != "Trainer":
+            continue
+        for k in ("examples", "transformed_examples"):
+            v = kwarg(c, k)
+            if v is not None and any(isinstance(n, ast.Attribute) and n.attr == "outputs" for n in walk(v)):
+                return v.lineno
+    return None
 
 
 def _cloud_pusher(p: ast.Call, tree: ast.AST) -> str | None:
@@ -123,7 +137,9 @@ class TfxPipeline(Detector):
             edges = sum(any(isinstance(n, ast.Attribute) and n.attr == "outputs" and isinstance(n.value, ast.Name) and n.value.id in comps
                             for n in walk(c)) for c in used)
             if len(used) >= 2 and edges:
-                yield self.found("pipeline.dag", index, e.path, used[0].lineno,
+                edge = _trainer_edge(used)
+                extra = [replace(self.evidence(index, e.path, edge), fact="lineage_edge")] if edge is not None else []
+                yield self.found("pipeline.dag", index, e.path, used[0].lineno, extra=extra,
                                  attrs={"tool": "tfx", "steps": len(used), "with_io": True, "training": "Trainer" in comps.values()})
                 gen = _example_gen_feeding(comps, used)
                 if gen is not None and "Trainer" in comps.values():

@@ -91,8 +91,8 @@ class TrackingPython(Detector):
                 shown = _metric_item(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), index, loop[0])
                 line, end, snip = shown.line, shown.end_line, shown.snippet
             if at is not None and at != line and at != end:
-                extra = (replace(_metric_item(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), index, loop[0] if loop else None),
-                                 fact=METRIC_LOGGED),)
+                metric_item = _metric_item(self.evidence(index, e.path, at, snippet=at_snip, strength=strength), index, loop[0] if loop else None)
+                extra = (replace(metric_item, fact=METRIC_LOGGED, context=_group_context(index, fact, metric_item, tools)),)
         if not roles & {"metrics"}:
             extra += _module_metrics(index, e, fact, calls, strength)
         extra += _training_call_site(index, e, fact, strength)
@@ -380,6 +380,8 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             "scopes": [tracking.enclosing_functions(c.node_in(tree), par) for c in calls], "lead": list(ops.locate(index, e, step_run or lead.line)),
             # (with the line of a ``for k, v in metrics.items():`` loop the metric is logged in: the loop names what it logs)
             "metric": [*ops.locate(index, e, metric.line), tracking.loop_line(metric.node_in(tree), par)] if metric is not None else None,
+            # the experiment or project the runs are filed under (``mlflow.set_experiment("churn")``), at the line evidence cites
+            "group": _run_group(index, e, tree),
             "self_log": _self_log(tree), "helper_tops": _helper_tops(tree, calls, par),
             "synthetic": bool(synthetic_source(tree)), "fits": fits_model(tree),
             "made_up": made_up_metrics(tree, measured),
@@ -389,6 +391,34 @@ def _facts(index: FileIndex, path: str) -> dict[str, Any] | None:
             # every call behind a tracker switch whose value this file does not decide (``if args.tensorboard:``, set by
             # whoever runs it): the test of the lead call's switch, else ""
             "guard": guards[calls.index(lead)] if all(guards) else ""}
+
+
+def _run_group(index: FileIndex, e: FileEntry, tree: ast.Module) -> list[Any] | None:
+    """[line as cited, text] of the module's call naming the experiment its runs are filed under (``tracking.run_group``)."""
+    group = tracking.run_group(tree)
+    if group is None:
+        return None
+    ln, _ = ops.locate(index, e, group[0])
+    return [ln, group[1]]
+
+
+_SHOWN = 3  # lines a report shows around a cited range
+
+
+def _group_context(index: FileIndex, fact: dict[str, Any], item: Evidence, tools: list[str]) -> str:
+    """Where the runs a metric item logs are compared: the experiment the module files them under, named beside the
+    metric line when the report's lines around it do not show that call (E2's own requirement over E1's run: runs
+    side by side, not one run's metric), else the tracker's environment variable naming it where the repository sets
+    one (``WANDB_PROJECT`` in the training job's environment); "" when none is named or the call is in view."""
+    group = fact.get("group")
+    if item.line is None:
+        return item.context
+    if not group or group[0] is None:
+        env = next((g for t in tools if (g := tracking.env_run_group(index, t)) is not None), None)
+        return f"in the runs of {env[2]} ({env[0]}:{env[1]})" if env else item.context
+    if item.line - _SHOWN <= group[0] <= (item.end_line or item.line) + _SHOWN:
+        return item.context
+    return f"in the runs of {group[1]} (line {group[0]})"
 
 
 # words of an ``if`` test that switches a tracker on (``args.tensorboard``, ``cfg.use_wandb``, ``"wandb" in args.report_to``)

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .index import FileIndex
 from .index.formats import LineDict, LineList, load_yaml_all
 from .model import AnswerValue, Evidence, Source, Strength, Warning_
 from .valueclass import Value, setfield
+
+if TYPE_CHECKING:
+    from datetime import date
 
 CONFIG_NAMES = (".mlscan.yml", ".mlscan.yaml")
 Override = tuple[AnswerValue, str, tuple[Evidence, ...]]
@@ -173,6 +175,8 @@ def load_config(
         raise ConfigError(f"{where}:1: expected a mapping with 'exclude' and/or 'attestations'")
     _validate(data, where)
     cfg = RepoConfig(path=path, excludes=[str(x) for x in data.get("exclude") or []], live=dict(data["live"]) if data.get("live") else None)
+    from datetime import date  # only for a repository with a configuration file (~3 ms)
+
     today = today or date.today()
     seen: dict[tuple[str | None, str], int] = {}
     items = data.get("attestations") or LineList()
@@ -216,6 +220,8 @@ def _attestation(
     status = "active" if use else "ignored"
     if expires is not None:
         try:
+            from datetime import date
+
             until = date.fromisoformat(expires)
         except ValueError:
             raise ConfigError(f"{where}:{line_of('expires')}: 'expires' is not a valid date: {expires!r}") from None

@@ -10,6 +10,16 @@ from .index import FileEntry, FileIndex
 from .model import Evidence, Finding, Source, Strength
 
 
+class Need:
+    """One clause of a detector's gate (``Detector.needs_any``): a file matching ``globs`` that, with ``words``, mentions
+    one of them (``index.mentions``) or, with ``text``, contains one (``index.contains``); neither: any such file."""
+
+    __slots__ = ("globs", "words", "text")
+
+    def __init__(self, globs: tuple[str, ...], words: tuple[bytes, ...] = (), text: tuple[bytes, ...] = ()) -> None:
+        self.globs, self.words, self.text = tuple(globs), tuple(words), tuple(text)
+
+
 class Detector:
     """Subclass, set ``id``/``questions``/``globs`` and a one-line docstring, implement ``detect`` (and/or
     ``wants`` + ``visit`` for per-file Python analysis in the engine's shared pass).
@@ -30,6 +40,11 @@ class Detector:
     needs: ClassVar[tuple[str, ...] | None] = None
     needs_words: ClassVar[tuple[bytes, ...]] = ()
     needs_text: ClassVar[tuple[bytes, ...]] = ()
+    # A detector that reads several kinds of file needs any one of several such clauses (a CI file, OR a Python file
+    # mentioning one of these words, OR a YAML file containing this key): ``needs_any`` lists them (``needs`` stays
+    # None). tests/test_manifest.py also checks, on every fixture, that every file the detector reads or asks about
+    # matches the globs of one of its clauses.
+    needs_any: ClassVar[tuple[Need, ...] | None] = None
 
     def detect(self, index: FileIndex) -> Iterable[Finding]:
         """Findings from the whole index (everything but the shared Python pass). Implement this, ``visit``, or both."""

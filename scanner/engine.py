@@ -325,18 +325,18 @@ def scan(
 
 def choose_detectors(index: FileIndex, plan: DetectorPlan, words: bool = True, run: Any = None) -> list[Detector]:
     """The planned detectors this repository can feed (mlscan.manifest: a file each needs), with their vocabulary
-    registered. Gates on file names first (their detectors' ``vocabulary`` is registered before any file is split into
-    words), then, with ``words`` (a scan in one process: a parallel scan's workers split the files), gates on words; a
+    registered. Gates on file names first (a clause without words: their detectors' ``vocabulary`` is registered before
+    any file is split into words), then, with ``words`` (a scan in one process: a parallel scan's workers split the files), gates on words; a
     word gate is taken as open otherwise. With ``run`` (the facts cache's RunCache) a word gate's stored answer is
     reused while none of the files it asked about changed (a rescan reads none of them), and this scan's answers are
     kept for the next."""
-    from .manifest import gate_meets, gate_open
+    from .manifest import gate_meets, gate_open, gate_open_by_name
 
-    open_ = {g.name for g in plan.gates if not g.reads_words and gate_open(index, g)}
-    for det in plan.choose(lambda g: g.name in open_ and not g.reads_words):
+    open_ = {g.name for g in plan.gates if gate_open_by_name(index, g)}  # a clause without words: no file read
+    for det in plan.choose(lambda g: g.name in open_):
         index.register_vocabulary(det.vocabulary(index))  # names of this repository a detector asks about (dvc.data)
     for g in plan.gates:
-        if not g.reads_words:
+        if g.name in open_ or not g.reads_words:
             continue
         if not words:
             open_.add(g.name)

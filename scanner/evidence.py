@@ -449,6 +449,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("random_metric", str, "synthetic value: every metric it logs is drawn from {value}, not measured", True),
     ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("training_sample", True, "simulated production data: the current data is a sample of the training split", True),
+    ("one_file", True, "one data file against itself: reference and current data are slices of the same file, no "
+     "production data (requests, predictions, inference logs) reaches the report", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),
@@ -567,7 +569,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
             changed |= g is not e
             new.append(g)
         for sig, rx, pattern in compiled:
-            if f.evidence and _signal_matches(f.signal, sig):
+            if f.evidence and signal_matches(f.signal, sig):
                 hit = _hinted(index, f.evidence[0], pattern, line_fact(rx))
                 if hit is not None:
                     hit = replace(hit, chain=new[0].chain, caveats=new[0].caveats)
@@ -577,7 +579,7 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
     return out
 
 
-def _signal_matches(signal: str, pattern: str) -> bool:
+def signal_matches(signal: str, pattern: str) -> bool:
     return any(fnmatchcase(signal, p.strip()) for p in pattern.split("|"))
 
 
@@ -781,6 +783,7 @@ def _pass_through_item(lines: list[str], e: Evidence, j: int) -> Evidence | None
 
 # a keyword argument on a line of its own (``prediction_col="prediction",``): one setting of a call written over lines
 _KEYWORD_ARG = lazy_re(r"^\w+\s*=(?!=)\s*\S")
+_DICT_ENTRY = lazy_re(r"""^(['"])\w[\w.-]*\1\s*:\s*[^\s{\[]""")
 
 
 def _notebook_keyword_item(index: FileIndex, e: Evidence) -> Evidence | None:
@@ -802,19 +805,45 @@ def _notebook_keyword_item(index: FileIndex, e: Evidence) -> Evidence | None:
     return replace(e, context=arg.context) if arg is not None else None
 
 
+def _notebook_opener_item(index: FileIndex, e: Evidence) -> Evidence | None:
+    """A notebook item citing the opener of a call written over lines (``vertex_ai.log_metrics(``) shows its first
+    arguments, as a ``.py`` item does: the cited range runs through them in the .ipynb JSON, the snippet as code. None
+    for a range, a line outside the code cells, or a line that opens no call."""
+    if e.line is None or e.end_line not in (None, e.line):
+        return None
+    code, where, cells = _notebook_lines(index, e.path)
+    if e.line not in where or len(cells) < len(code):
+        return None
+    at = where.index(e.line)
+    if not _strip_trailing_comment(code[at].strip()).endswith("("):
+        return None
+    hi = at
+    while hi + 1 < len(cells) and cells[hi + 1] == cells[at]:
+        hi += 1
+    shown = _block_lines(code[at : hi + 1], 1)
+    last = max([e.line, *(w for w in where[at : at + len(shown)] if w)])
+    if len(shown) < 2 or last == e.line:
+        return None
+    return replace(e, end_line=last, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
+
+
 def _keyword_item(lines: list[str], e: Evidence, j: int) -> Evidence | None:
     """``e`` citing the keyword argument on line ``j`` of a Python file (``prediction_col="prediction",``) in the context
     of the call it is an argument of, from the statement's call (``w.quality_monitors.create(``) through a nested call it
     sits in: ``in w.quality_monitors.create(inference_log=MonitorInferenceLog(...))``; the argument stays the cited, deciding
     line. None when line ``j`` is no keyword argument or no call opened on its own line encloses it."""
     st = _strip_trailing_comment(lines[j - 1].strip()[:HEAD_CHARS]) if 0 < j <= len(lines) else ""
-    if e.context or not _KEYWORD_ARG.match(st) or _PY_COMPOUND.match(st):
+    entry = bool(_DICT_ENTRY.match(st))  # a request dict's key (``'S3OutputPath': output_location``) in the call it configures
+    if e.context or not (_KEYWORD_ARG.match(st) or entry) or _PY_COMPOUND.match(st):
         return None
     openers: list[int] = []
     depth = _indent(lines[j - 1])
     for k in range(j - 1, max(0, j - HINT_LOOKAHEAD) - 1, -1):
         text = _strip_trailing_comment(lines[k - 1].strip())
         if not text or text.startswith("#") or _indent(lines[k - 1]) >= depth:
+            continue
+        if entry and not openers and text.endswith(("{", "[")) and _inside_call(lines, k, j):
+            depth = _indent(lines[k - 1])  # the dict (``OutputDataConfig={``) the entry belongs to: the call is above it
             continue
         if not text.endswith("(") or not _inside_call(lines, k, j):
             break
@@ -898,7 +927,8 @@ def _hint_item(lines: list[str], e: Evidence, j: int, fact: str) -> Evidence:
 
 def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if e.source == "declared" and e.path.endswith(".ipynb"):
-        return _notebook_keyword_item(index, e) or e
+        e = _notebook_keyword_item(index, e) or e
+        return _notebook_opener_item(index, e) or e
     if e.source != "declared":
         return e
     lines = index.lines(e.path)
@@ -970,7 +1000,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
 # template sources are not here: the index renders a template repository's templates (they are its product) and
 # skips them elsewhere; a CI system's ``templates/`` folder holds the pipelines it runs
 _DEMO_DIRS = frozenset({"demo", "demos", "sample", "samples", "example", "examples", "tutorial", "tutorials", "scratch", "sandbox",
-                        "playground", "issue_template", "_templates", "_template"})  # (a package's ``_templates/``: files it renders for its users)
+                        "playground", "issue_template", "_templates", "_template",  # (a package's ``_templates/``: files it renders for its users)
+                        # a research or benchmark tree beside the product: experiments and measurements, not the pipeline
+                        "research", "benchmarks", "benchmark"})
 # words of a code file's name that make it a try-out (``flow_playground.py``, ``demo_assets.py``, ``sandbox_dag.py``)
 _DEMO_STEMS = frozenset({"playground", "demo", "demos", "sandbox", "scratch", "scratchpad"})
 _CONTRIBUTOR_DOCS = ("contributing", "code_of_conduct", "changelog", "history", "authors", "security")
@@ -987,6 +1019,16 @@ _COURSE_DIR = lazy_re(r"^(?:exercises?|exercise[-_]files|homeworks?(?:[-_]\w+)?|
 def course_path(path: str) -> bool:
     """A file inside a course's exercise, solution, homework or assignment folder."""
     return any(_COURSE_DIR.match(p) for p in path.lower().split("/")[:-1])
+
+
+def non_product_tree(path: str) -> bool:
+    """A file inside a tree that is not the product: tests, vendored code, demo, example, tutorial, research, benchmark,
+    archived or course trees (the folder decides; ``non_product_path`` also reads the file's own name)."""
+    from .index import VENDOR_DIRS, is_test_path
+
+    dirs = path.lower().split("/")[:-1]
+    return (is_test_path(path) or any(p in VENDOR_DIRS or p in _DEMO_DIRS or p in _ARCHIVE_DIRS for p in dirs)
+            or course_path(path))
 
 
 def non_product_path(path: str) -> bool:

@@ -18,54 +18,98 @@ from .index import FileIndex
 MANIFEST_NAME = "_manifest.json"
 
 
-class Gate:
-    """A detector's needs: a file matching ``globs`` (mentioning one of ``words``, containing one of ``text``)."""
+Clause = tuple[tuple[str, ...], tuple[bytes, ...], tuple[bytes, ...]]  # (globs, words, text): one of a gate's needs
 
-    __slots__ = ("name", "value", "id", "globs", "words", "text")
+
+class Gate:
+    """A detector's needs: any one of its ``clauses``, each a file matching its globs (mentioning one of its words,
+    containing one of its text needles, when it has any). ``globs``, ``words`` and ``text`` are those of a gate of one
+    clause (``globs``: every clause's, for a gate of several)."""
+
+    __slots__ = ("name", "value", "id", "globs", "words", "text", "clauses")
 
     def __init__(self, name: str, value: str, id: str, globs: tuple[str, ...], words: tuple[bytes, ...] = (),
-                 text: tuple[bytes, ...] = ()) -> None:
-        self.name, self.value, self.id, self.globs, self.words, self.text = name, value, id, globs, words, text
+                 text: tuple[bytes, ...] = (), clauses: tuple[Clause, ...] | None = None) -> None:
+        self.name, self.value, self.id = name, value, id
+        if clauses is None:
+            clauses = ((globs, words, text),)
+        elif len(clauses) > 1:
+            globs = tuple(dict.fromkeys(g for c in clauses for g in c[0]))
+            words, text = (), ()
+        else:
+            globs, words, text = clauses[0]
+        self.globs, self.words, self.text, self.clauses = globs, words, text, clauses
 
     @property
     def reads_words(self) -> bool:
-        return bool(self.words or self.text)
+        """Does some clause need a word or text check (a file read)?"""
+        return any(c[1] or c[2] for c in self.clauses)
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "id": self.id, "needs": list(self.globs),
-                "words": [w.decode("latin-1") for w in self.words], "text": [w.decode("latin-1") for w in self.text]}
+        out: dict[str, Any] = {"value": self.value, "id": self.id, "needs": list(self.globs),
+                               "words": [w.decode("latin-1") for w in self.words], "text": [w.decode("latin-1") for w in self.text]}
+        if len(self.clauses) > 1:
+            out["any"] = [{"needs": list(g), "words": [x.decode("latin-1") for x in w], "text": [x.decode("latin-1") for x in t]}
+                          for g, w, t in self.clauses]
+        return out
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> Gate:
-        return cls(name, str(data["value"]), str(data["id"]), tuple(map(str, data["needs"])),
-                   tuple(str(w).encode("latin-1") for w in data.get("words", ())),
-                   tuple(str(w).encode("latin-1") for w in data.get("text", ())))
+        def clause(d: dict[str, Any]) -> Clause:
+            return (tuple(map(str, d["needs"])), tuple(str(w).encode("latin-1") for w in d.get("words", ())),
+                    tuple(str(w).encode("latin-1") for w in d.get("text", ())))
+
+        if "any" in data:
+            return cls(name, str(data["value"]), str(data["id"]), (), clauses=tuple(clause(c) for c in data["any"]))
+        return cls(name, str(data["value"]), str(data["id"]), *clause(data))
 
 
 def gate_of(name: str, value: str, cls: Any) -> Gate | None:
     """The gate a detector class declares (None: it may find something in any repository)."""
+    any_of = getattr(cls, "needs_any", None)
     needs = getattr(cls, "needs", None)
+    if any_of is not None:
+        if needs is not None:
+            raise ValueError(f"{name}: declare needs or needs_any, not both")
+        return Gate(name, value, cls.id, (), clauses=tuple((n.globs, n.words, n.text) for n in any_of))
     if needs is None:
         return None
     return Gate(name, value, cls.id, tuple(needs), tuple(cls.needs_words), tuple(cls.needs_text))
 
 
+def gate_open_by_name(index: FileIndex, gate: Gate) -> bool:
+    """Does the repository hold a file that a clause without words needs? (Reads no file.)"""
+    return any(not words and not text and index.select(globs) for globs, words, text in gate.clauses)
+
+
 def gate_open(index: FileIndex, gate: Gate, asked: list[str] | None = None) -> bool:
     """Does the repository hold a file the detector needs? (A word check reads only files the detector would ask;
-    ``asked`` receives their paths, up to the one that opened the gate: the answer holds while none of them changes.)"""
-    for e in index.select(gate.globs):
-        if not gate.reads_words:
-            return True
-        if asked is not None:
-            asked.append(e.path)
-        if gate_meets(index, gate, e.path):
-            return True
+    ``asked`` receives their paths, up to the one that opened the gate: the answer holds while none of them changes
+    and no file appears or goes, which the engine checks by name each scan.)"""
+    if gate_open_by_name(index, gate):
+        return True
+    for globs, words, text in gate.clauses:
+        if not words and not text:
+            continue
+        for e in index.select(globs):
+            if asked is not None:
+                asked.append(e.path)
+            if _meets(index, words, text, e.path):
+                return True
     return False
 
 
 def gate_meets(index: FileIndex, gate: Gate, path: str) -> bool:
-    """Does this file (one of the gate's globs) mention or contain one of the gate's words?"""
-    return bool(gate.words and index.mentions(path, gate.words) or gate.text and index.contains(path, gate.text))
+    """Does this file (asked by one of the gate's word clauses) mention or contain one of that clause's words?"""
+    word_clauses = [c for c in gate.clauses if c[1] or c[2]]
+    if len(word_clauses) == 1:
+        return _meets(index, word_clauses[0][1], word_clauses[0][2], path)
+    return any(_meets(index, words, text, path) for globs, words, text in word_clauses
+               if any(e.path == path for e in index.select(globs)))
+
+
+def _meets(index: FileIndex, words: tuple[bytes, ...], text: tuple[bytes, ...], path: str) -> bool:
+    return bool(words and index.mentions(path, words) or text and index.contains(path, text))
 
 
 def manifest_path() -> str:

@@ -13,7 +13,9 @@ person to judge. Before the sample it prints how many leading items are a bare k
 step name, merge key or comment line, a cited line with an empty snippet, or a line inside a statement continued over lines
 (``mlscan.evidence.leading_problem`` with the file's lines), how many lead with a non-product path
 (tests, templates, vendored or demo trees, contributor docs), and how many answers of a stricter question (E2, O2, D2,
-E3, M4, T4) lead with the same item as the question they build on. It always exits 0: it is a review aid.
+E3, M4, T4) lead with the same item as the question they build on, and how many of those say so (a rule pack's
+``distinct_lead`` question whose only decisive line is its base's: ``reason_shared_lead`` beside the snippet). It always
+exits 0: it is a review aid.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Item:
     problem: str
     non_product: bool
     expected_files: list[str]
+    reason: str = ""
 
 
 def corpus_dir(arg: str | None) -> Path | None:
@@ -103,7 +106,7 @@ def scan_yes(t: Target) -> list[Item]:
             continue
         ev = q["evidence"][0]
         items.append(Item(t.name, root, q["id"], t.labels.get(q["id"], "?"), ev, leading_problem(ev, _lines(root, str(ev["path"]))),
-                          non_product_path(str(ev["path"])), t.expected_files.get(q["id"], [])))
+                          non_product_path(str(ev["path"])), t.expected_files.get(q["id"], []), str(q.get("reason") or "")))
     return items
 
 
@@ -125,6 +128,12 @@ def borrowed_leads(items: list[Item]) -> list[tuple[Item, str]]:
     lead = {(i.target, i.question): (i.evidence["path"], i.evidence.get("line")) for i in items}
     return [(i, STRICTER[i.question]) for i in items if i.question in STRICTER
             and lead.get((i.target, STRICTER[i.question])) == (i.evidence["path"], i.evidence.get("line"))]
+
+
+def said_shared(item: Item) -> bool:
+    """Does the answer say that it shares its base question's line (the rule pack's ``reason_shared_lead``, ending the
+    reason and shown beside the snippet)?"""
+    return any(item.reason.endswith(str(c)) for c in item.evidence.get("caveats") or [])
 
 
 def show(item: Item, context: int) -> str:
@@ -192,9 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  leading item is a bare key/bracket/opener/step name/comment: {len(bare)}")
         print(f"  leading item on a non-product path: {len(other)}")
         borrowed = borrowed_leads(items)
-        print(f"  stricter question led by its base question's item: {len(borrowed)}")
+        said = [i for i, _ in borrowed if said_shared(i)]
+        print(f"  stricter question led by its base question's item: {len(borrowed)} ({len(said)} saying so beside the snippet)")
         for i, base in borrowed:
-            print(f"  borrowed: {i.target} {i.question} = {base} {i.evidence['path']}:{i.evidence.get('line')}")
+            print(f"  borrowed: {i.target} {i.question} = {base} {i.evidence['path']}:{i.evidence.get('line')}"
+                  + (" (said)" if said_shared(i) else ""))
         wrong_label = [i for i in items if i.label not in ("yes", "?")]
         if wrong_label:
             print(f"  yes where the label says otherwise: {len(wrong_label)}")

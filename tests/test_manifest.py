@@ -68,7 +68,7 @@ def test_closed_gates_read_and_find_nothing(repos: list[Path]) -> None:
         index = FileIndex(resolve_target(str(repo)))
         index.register_vocabulary(sorted(planned(plan_detectors().module_names(), lambda: None)))
         closed = {g.id: g for g in gates if not gate_open(index, g)}
-        asked_by_gate = {g.id: {e.path for e in index.select(g.globs)} if g.reads_words else set() for g in closed.values()}
+        asked_by_gate = {g.id: _asked_by(index, g) for g in closed.values()}
         for det_id, r in audit(index, detectors).items():
             if det_id not in closed:
                 continue
@@ -82,6 +82,56 @@ def test_closed_gates_read_and_find_nothing(repos: list[Path]) -> None:
                 problems.append(f"{where} found {[f.signal for f in r.findings][:5]}, {r.warnings} warnings")
     assert not problems, "\n".join(problems)
     assert closed_somewhere == {g.id for g in gates}, "every gate is closed on some fixture"
+
+
+def _asked_by(index: FileIndex, gate: Gate) -> set[str]:
+    """The files a gate's word clauses ask about."""
+    return {e.path for globs, words, text in gate.clauses if words or text for e in index.select(globs)}
+
+
+def _covered(index: FileIndex, gate: Gate) -> set[str]:
+    """The files that meet a clause of the gate (any file of a clause without words)."""
+    return {e.path for globs, words, text in gate.clauses for e in index.select(globs)
+            if not (words or text) or words and index.mentions(e.path, words) or text and index.contains(e.path, text)}
+
+
+def test_a_detector_reads_nothing_its_gate_does_not_cover(repos: list[Path]) -> None:
+    """On every fixture tree, each gated detector runs again with the files that meet its gate left out (``--exclude``):
+    it must then read no file, ask only about files its word clauses ask about, and find and warn nothing. So every
+    file a detector reads first is one its gate covers: a gate of several clauses (a CI file, OR a Python file with
+    these words, OR ...) is proven clause by clause on every kind of file the fixtures hold, not only on the trees
+    where it happens to be closed."""
+    manifest = read_manifest()
+    assert manifest is not None
+    gates = [g for g in manifest[0].values() if g is not None]
+    by_id = {d.id: d for d in load_detectors()}
+    vocab = sorted(planned(plan_detectors().module_names(), lambda: None))
+    problems: list[str] = []
+    runs = 0
+    for repo in repos:
+        index = FileIndex(resolve_target(str(repo)))
+        index.register_vocabulary(vocab)
+        groups: dict[frozenset[str], list[Gate]] = {}
+        for g in gates:
+            covered = _covered(index, g)
+            if covered:  # else the gate is closed on the tree as it is (test_closed_gates_read_and_find_nothing)
+                groups.setdefault(frozenset(covered), []).append(g)
+        for covered, gs in groups.items():
+            runs += 1
+            sub = FileIndex(resolve_target(str(repo)), excludes=sorted(covered))
+            sub.register_vocabulary(vocab)
+            assert not any(gate_open(sub, g) for g in gs)
+            asked = {g.id: _asked_by(sub, g) for g in gs}
+            for det_id, r in audit(sub, [by_id[g.id] for g in gs]).items():
+                where = f"{_name(repo, repos)} without {sorted(covered)[:3]}...: {det_id}"
+                if r.content:
+                    problems.append(f"{where} read {sorted(r.content)[:5]}")
+                if r.asked - asked[det_id]:
+                    problems.append(f"{where} asked about {sorted(r.asked - asked[det_id])[:5]}")
+                if r.findings or r.warnings:
+                    problems.append(f"{where} found {[f.signal for f in r.findings][:5]}, {r.warnings} warnings")
+    assert not problems, "\n".join(problems)
+    assert runs > len(repos)
 
 
 def _report(repo: Path, everything: bool, monkeypatch: pytest.MonkeyPatch) -> dict:

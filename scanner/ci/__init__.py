@@ -168,8 +168,29 @@ def ci_model(index: FileIndex) -> CiModel:
 _register_builtin()
 
 
+def _ci_files() -> tuple[str, ...]:
+    from . import aws, azure, cloudbuild, gitops, tekton
+
+    every = dict.fromkeys((
+        *GITHUB_WORKFLOWS, *(g for _, _, globs in NAMED_DIALECTS.values() for g in globs), *(g for _, globs, _, _ in ROOT_ONLY for g in globs),
+        *azure.NAMED, *azure.YAML, *cloudbuild.GLOBS, *aws.BUILDSPECS, *aws.TEMPLATES, "**/*.tf", *tekton.YAML, *gitops.YAML,
+    ))  # "**/*.tf": aws.parse_aws reads CodePipelines from Terraform
+    exts = {g[4:] for g in every if g.startswith("**/*.") and not any(c in g[5:] for c in "*?/.")}  # .yml, .json ...
+    return tuple(g for g in every if g[4:] in exts or not g.endswith(tuple(exts)))  # `**/*.yml` covers every other .yml
+
+
+# What the CI model reads first, as clauses of a gate (mlscan.detector.Need: globs, words) for the detectors that start
+# from it: a file of any dialect's definitions (YAML, JSON and CloudFormation templates, Terraform, Jenkinsfiles and the
+# other named files), or a CDK app (Python or a notebook mentioning aws_cdk, TypeScript/JavaScript mentioning aws-cdk:
+# aws.parse_aws). A repository with none of them has no CI job (tests/test_manifest.py runs each gated detector with
+# the files its gate covers left out).
+CI_NEEDS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (
+    (_ci_files(), ()), (("**/*.py", "**/*.ipynb"), (b"aws_cdk",)), (("**/*.ts", "**/*.js"), (b"aws-cdk",)),
+)
+
+
 __all__ = [
-    "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
+    "CI_NEEDS", "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
     "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "script_items",
     "shell_flow", "split_commands", "started_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

@@ -24,8 +24,8 @@ def alarm_state_rules(index: FileIndex) -> bool:
 
 
 def alarm_state_rule(index: FileIndex) -> tuple[str, int] | None:
-    """(path, line) of the first EventBridge rule that routes alarm state changes to a target: the CDK ``Rule(`` call, or
-    the template line naming the alarm state change (``detail-type: CloudWatch Alarm State Change``); None without one.
+    """(path, line) of the first EventBridge rule that routes alarm state changes to a target: the CDK ``Rule(`` call's line
+    naming the alarm state change (its ``detail_type``, else its source ``aws.cloudwatch``), or the template line naming the alarm state change (``detail-type: CloudWatch Alarm State Change``); None without one.
     An alarm with no actions of its own alerts through it: the rule is what acts."""
 
     def build() -> list[object] | None:
@@ -34,7 +34,12 @@ def alarm_state_rule(index: FileIndex) -> tuple[str, int] | None:
                 tree = index.python(e.path)
                 for c in walk(tree) if tree is not None else ():
                     if isinstance(c, ast.Call) and call_tail(c) in ("Rule", "CfnRule") and _ALARM_STATE.search(ast.unparse(c)):
-                        return [e.path, c.lineno]
+                        # the line naming the alarm state change (``detail_type=["CloudWatch Alarm State Change"],``), in
+                        # its call's context: what makes the rule act on alarms, where the ``Rule(`` opener shows no more
+                        # than its construct id
+                        named = sorted((not n.value.endswith("Change"), n.lineno) for n in walk(c)
+                                       if isinstance(n, ast.Constant) and isinstance(n.value, str) and _ALARM_STATE.fullmatch(n.value))
+                        return [e.path, named[0][1] if named else c.lineno]
         for e in index.select((*ops.YAML_GLOBS, "**/*.json", "**/*.template")):
             if index.contains(e.path, (b"CloudWatch Alarm State Change",)) and index.contains(e.path, (b"AWS::Events::Rule",)):
                 line = next((i for i, text in enumerate(index.lines(e.path), start=1) if "CloudWatch Alarm State Change" in text), 1)

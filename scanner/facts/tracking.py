@@ -533,7 +533,7 @@ def code_expr(text: str, tag_trigger: bool = False) -> str | None:
 
 
 _VAR = lazy_re(r"\$\{\{\s*(?:env|vars)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:%#/][^}]*)?\}|\$\(([A-Za-z_][A-Za-z0-9_.]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)")
-_ASSIGN = lazy_re(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$")
+ASSIGN = lazy_re(r"^(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$")
 _GH_ENV = lazy_re(r"""echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_(ENV|OUTPUT)""")
 
 
@@ -554,7 +554,7 @@ def variables(texts: Iterable[str], mappings: Iterable[Any] = ()) -> dict[str, l
             line = line.strip()
             if len(line) > 2000:
                 continue  # minified or generated text: no variables worth reading, and keeps the regexes linear
-            m = _gh_env(line) or _ASSIGN.match(line)
+            m = _gh_env(line) or ASSIGN.match(line)
             if m:
                 value = re.split(r"\s+#", m.group(2), maxsplit=1)[0]  # an inline shell comment is not part of the value
                 out.setdefault(m.group(1), []).append(value.strip().strip("'\""))
@@ -909,3 +909,72 @@ def _search_call(n: ast.Call) -> str:
 def _metric_text(node: ast.AST) -> bool:
     """An argument naming a metric to order by: ``"metrics.rmse ASC"``, ``["metrics.val_loss"]``, ``"-summary_metrics.acc"``."""
     return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and "metric" in c.value.lower() for c in walk(node))
+
+
+# where a tracker groups the runs it records, so that its UI lists them side by side: qualified call -> the keywords
+# naming the group (() when the call names it with its first argument: ``mlflow.set_experiment("churn")``)
+_RUN_GROUPS: dict[str, tuple[str, ...]] = {
+    "mlflow.set_experiment": (), "mlflow.create_experiment": (), "mlflow.start_run": ("experiment_id",),
+    "wandb.init": ("project", "group"), "neptune.init_run": ("project",), "neptune.init": ("project",),
+    "comet_ml.Experiment": ("project_name",), "comet_ml.start": ("project_name",), "clearml.Task.init": ("project_name",),
+    "aim.Run": ("experiment",), "sagemaker.experiments.Run": ("experiment_name",),
+    "sagemaker.experiments.run.Run": ("experiment_name",), "google.cloud.aiplatform.init": ("experiment",),
+    "azureml.core.Experiment": (), "mlflow.tracking.fluent.set_experiment": (),
+}
+
+
+def run_group(tree: ast.Module) -> list[Any] | None:
+    """[line, text] of the first call that names the experiment (or project) a tracker files the module's runs under
+    (``mlflow.set_experiment("boston-housing")``, ``wandb.init(project="mnist")``, a Vertex ``aiplatform.init(experiment=
+    ...)``): what makes the runs one metric line logs comparable with the others in the tracker's UI (E2), where a
+    metric line alone shows one run. None when the module names none (the tracker's default experiment)."""
+    al = ops.aliases(tree)
+    best: list[Any] | None = None
+    for n in walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        kws = _RUN_GROUPS.get(ops.qualname(n.func, al) or "")
+        if kws is None or not (n.args if not kws else any(k.arg in kws for k in n.keywords)):
+            continue
+        if best is None or n.lineno < best[0]:
+            # the call with the argument naming the group (``wandb.init(project='mnist', ...)``)
+            named = n.args[0] if not kws else next(k for k in n.keywords if k.arg in kws)
+            arg = ast.unparse(named)[:80] if isinstance(named, ast.expr) else f"{named.arg}={ast.unparse(named.value)[:80]}"
+            more = len(n.args) + len(n.keywords) > 1
+            best = [n.lineno, f"{ast.unparse(n.func)}({arg}{', ...' if more else ''})"]
+    return best
+
+
+# the environment variable a tracker reads the run's experiment or project from when the code names none
+# (W&B ``WANDB_PROJECT``, MLflow ``MLFLOW_EXPERIMENT_NAME``/``_ID``, Comet ``COMET_PROJECT_NAME``, Neptune ``NEPTUNE_PROJECT``)
+_GROUP_ENV = {"wandb": ("WANDB_PROJECT",), "mlflow": ("MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"),
+              "comet": ("COMET_PROJECT_NAME",), "neptune": ("NEPTUNE_PROJECT",)}
+# the same names as the needles ``_env_run_group`` asks (module-level bytes: the scan's vocabulary gathers them up front)
+_GROUP_ENV_NEEDLES = (b"WANDB_PROJECT", b"MLFLOW_EXPERIMENT_NAME", b"MLFLOW_EXPERIMENT_ID", b"COMET_PROJECT_NAME", b"NEPTUNE_PROJECT")
+
+
+def env_run_group(index: FileIndex, tool: str) -> tuple[str, int, str] | None:
+    """(path, line, ``NAME=value``) of the first setting of the variable ``tool`` files its runs under: a CI/compose/
+    Kubernetes env, a Dockerfile ``ENV``, an .env or shell file (``env_settings``), or a Python mapping key or
+    ``os.environ`` assignment (``environment={"WANDB_PROJECT": repo}`` handed to the training job); None when none is set."""
+    names = _GROUP_ENV.get(tool)
+    if not names:
+        return None
+    return index.derived(("env-run-group", tool), lambda: _env_run_group(index, names))  # type: ignore[no-any-return]
+
+
+def _env_run_group(index: FileIndex, names: tuple[str, ...]) -> tuple[str, int, str] | None:
+    hits = [(e.path, ln, f"{k}={v}") for e, ln, k, v in env_settings(index, names) if ln and not e.test]
+    needles = tuple(n for n in _GROUP_ENV_NEEDLES if n.decode() in names)
+    for e in index.select(("**/*.py",)):
+        if e.test or not index.mentions(e.path, needles):
+            continue
+        tree = index.python(e.path)
+        for n in walk(tree) if tree is not None else ():
+            if isinstance(n, ast.Dict):
+                hits += [(e.path, k.lineno, f"{k.value}={ast.unparse(v)[:60]}") for k, v in zip(n.keys, n.values, strict=True)
+                         if isinstance(k, ast.Constant) and k.value in names]
+            elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Subscript) \
+                    and isinstance(t.slice, ast.Constant) and t.slice.value in names:
+                hits.append((e.path, n.lineno, f"{t.slice.value}={ast.unparse(n.value)[:60]}"))
+    return min(hits) if hits else None

@@ -7,13 +7,14 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RulePackError
 from ..lazyre import lazy_re
 from ..valueclass import Value, replace, setfield
+
+if TYPE_CHECKING:
+    import yaml
 
 Condition = dict[str, Any]
 
@@ -40,8 +41,15 @@ class Question(Value, frozen=True):
     reason_undecided: str
     # caveat attributes (evidence.CAVEAT_ATTRS keys) this question's yes condition already accepts: shown, never capping
     accepts_caveats: tuple[str, ...]
+    # the question this one builds on (E2 on E1): its lead must be another line than that question's lead; when its only
+    # decisive evidence is that very line, the answer says so with ``reason_shared_lead``
+    distinct_lead: str
+    reason_shared_lead: str
+    # a question whose yes needs several parts (T3: retraining AND rollback), as signal selectors ({signal, label}): the
+    # first part's evidence leads, and a lead that does not show another part names where that part is (a chain entry)
+    parts: tuple[Condition, ...]
 
-    _fields = ("id", "text", "section", "dimension", "looked_for", "why", "yes", "partial", "reason_yes", "reason_partial", "reason_no", "applies", "reason_na", "decisive", "reason_undecided", "accepts_caveats")
+    _fields = ("id", "text", "section", "dimension", "looked_for", "why", "yes", "partial", "reason_yes", "reason_partial", "reason_no", "applies", "reason_na", "decisive", "reason_undecided", "accepts_caveats", "distinct_lead", "reason_shared_lead", "parts")
     __slots__ = _fields
 
     def __init__(
@@ -62,6 +70,9 @@ class Question(Value, frozen=True):
         decisive: tuple[Condition, ...] = (),
         reason_undecided: str = "",
         accepts_caveats: tuple[str, ...] = (),
+        distinct_lead: str = "",
+        reason_shared_lead: str = "",
+        parts: tuple[Condition, ...] = (),
     ) -> None:
         setfield(self, "id", id)
         setfield(self, "text", text)
@@ -79,6 +90,9 @@ class Question(Value, frozen=True):
         setfield(self, "decisive", decisive)
         setfield(self, "reason_undecided", reason_undecided)
         setfield(self, "accepts_caveats", accepts_caveats)
+        setfield(self, "distinct_lead", distinct_lead)
+        setfield(self, "reason_shared_lead", reason_shared_lead)
+        setfield(self, "parts", parts)
 
 
 class Band(Value, frozen=True):
@@ -230,6 +244,8 @@ def _schema() -> dict[str, Any]:
 
 def _node_line(root: yaml.Node | None, path: list[Any], *, key: bool = False) -> tuple[int, int]:
     """Line and column (1-based) of the YAML node at a JSON-Schema error path (of its key when ``key``)."""
+    import yaml
+
     node = root
     best = (1, 1)
     for part in path:
@@ -276,6 +292,8 @@ def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exc
     if not errors:
         return
     err = jsonschema.exceptions.best_match(errors)
+    import yaml  # lazy: a scan reads the bundled packs as JSON (_bundle) and never imports PyYAML for them
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -293,9 +311,6 @@ def validate_data(data: Any, text: str, where: str, schema: str, error: type[Exc
 
 
 # ---------------------------------------------------------------- loading
-
-
-_FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def package_dir(name: str) -> Path:
@@ -338,6 +353,8 @@ def _safe_yaml(text: str, where: str, error: type[Exception] = RulePackError) ->
 
 
 def _parse_yaml(text: str, where: str, error: type[Exception] = RulePackError) -> Any:
+    import yaml  # lazy: a scan reads the bundled packs as JSON (_bundle) and never imports PyYAML for them
+
     from ..index.formats import check_aliases
 
     try:
@@ -346,7 +363,7 @@ def _parse_yaml(text: str, where: str, error: type[Exception] = RulePackError) -
         raise error(f"{where}:1:1: invalid YAML: {e}") from None
     try:
         try:
-            return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
+            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - CSafeLoader (libyaml safe loader), never the unsafe one
         except yaml.YAMLError:
             return yaml.safe_load(text)  # the pure-Python loader words errors better; it raises again
     except RecursionError:
@@ -401,6 +418,9 @@ def _build(data: dict[str, Any], where: str, text: str, *, check_patterns: bool 
             decisive=tuple(q.get("decisive") or ()),
             reason_undecided=q.get("reason_undecided", ""),
             accepts_caveats=tuple(q.get("accepts_caveats") or ()),
+            distinct_lead=q.get("distinct_lead", ""),
+            reason_shared_lead=q.get("reason_shared_lead", ""),
+            parts=tuple(q.get("parts") or ()),
         )
         for q in data.get("questions", [])
     )
@@ -479,6 +499,10 @@ def _check_references(pack: RulePack, text: str, where: str, *, check_patterns: 
         for r in refs(c):
             if r not in ids:
                 raise RulePackError(f"{where}:{_line_of(text, 'answer: ' + r)}:1: condition refers to unknown question {r!r}")
+    for q in pack.questions:
+        if q.distinct_lead and (q.distinct_lead not in ids or q.distinct_lead == q.id):
+            raise RulePackError(f"{where}:{_line_of(text, 'distinct_lead: ' + q.distinct_lead)}:1: distinct_lead of {q.id} names "
+                                f"{'itself' if q.distinct_lead == q.id else 'unknown question ' + repr(q.distinct_lead)}")
     if pack.method == "bands" and not pack.bands:
         raise RulePackError(f"{where}:{_line_of(text, 'scoring')}:1: scoring method 'bands' needs bands")
     if pack.method == "cascade" and not pack.levels:

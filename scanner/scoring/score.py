@@ -7,10 +7,21 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..evidence import UNREACHED, caveats_of, course_path, doc_rank, is_prose, line_fact, non_product_path
+from ..evidence import (
+    UNREACHED,
+    caveats_of,
+    course_path,
+    doc_rank,
+    is_prose,
+    line_fact,
+    non_product_path,
+    non_product_tree,
+    signal_matches,
+)
 from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
 from ..textsafe import display_path
+from ..valueclass import replace
 from .conditions import _STRENGTHS, Findings, _attr_ok, evaluate, signals_of
 from .rulepack import Question, RulePack
 
@@ -52,7 +63,8 @@ def _own(q: Question) -> list[str]:
 
 
 def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | None]]:
-    """Findings in the order a reviewer should read them: decisive for the question first, then the question's
+    """Findings in the order a reviewer should read them: decisive for the question first (product paths before
+    non-product ones whichever selector each meets), then by the selector met (the deciding part first), the question's
     own signals before hits borrowed from another question's answer, product paths before tests, templates,
     demo and vendored trees, findings without caveats first, code something runs, imports or names before code nothing
     does and notebooks, a copy something runs (a wiring chain) before a copy of the same file name nothing runs, then strength, code modules before notebooks (often an
@@ -68,7 +80,13 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
         pref = _decisive_index(q, f)
         prefer = str(q.decisive[pref].get("prefer") or "") if pref is not None else ""
         return (
+            # decisive findings first; of those, the product's before one in a demo, example, research or test tree whatever
+            # selector each meets, unless the tree's meets one the rule pack marks ``any_tree`` (what the question asks) (an example's strongest shape does not lead a project that practises the question itself)
+            pref is None,
+            pref is not None and not q.decisive[pref].get("any_tree") and non_product_tree(path),
             len(q.decisive) if pref is None else pref,
+            # a question of several parts: within a selector, the part the rule pack lists first (the deciding one) leads
+            _part_of(q, f.signal),
             # a finding citing the selector's preferred fact (the metric a run logs, the edge where data passes) before one
             # meeting the selector without it
             bool(prefer) and not any(e.fact == prefer for e in f.evidence),
@@ -107,13 +125,71 @@ def _shows_line(f: Finding, fact: str) -> bool:
     return any(e.fact == fact or rx is not None and bool(rx.search((e.snippet or "").split("\n", 1)[0])) for e in f.evidence)
 
 
-def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...], int]:
+def _part_of(q: Question, signal: str) -> int:
+    """The index of the first part of ``q`` (``parts``) a finding of ``signal`` belongs to (len(parts) for none)."""
+    return next((i for i, p in enumerate(q.parts) if signal_matches(signal, str(p.get("signal", "")))), len(q.parts))
+
+
+def _same_place(a: Evidence, b: Evidence) -> bool:
+    return a.path == b.path and a.line == b.line
+
+
+def _shows_deciding(q: Question, f: Finding, fact: str, e: Evidence) -> bool:
+    """Does item ``e`` of decisive finding ``f`` show what its selector decides by: the selector's preferred or own fact, or
+    its deciding line on the cited line (any item of a selector that names neither)?"""
+    i = _decisive_index(q, f)
+    if i is None:
+        return False
+    prefer = str(q.decisive[i].get("prefer") or "")
+    if not prefer and not fact:
+        return True
+    rx = _line_rx(fact) if fact else None
+    return bool(e.fact) and e.fact in (prefer, fact) or rx is not None and bool(rx.search((e.snippet or "").split("\n", 1)[0]))
+
+
+def _other_lead(q: Question, ranked: list[tuple[Finding, str | None]], avoid: Evidence) -> Evidence | None:
+    """The first item of the ranked decisive findings that shows what decides ``q`` at another place than ``avoid`` (the
+    lead of the question ``q`` builds on), None when every such item is that place, the same line in a twin copy, or (for
+    a lead in a product module) in an example, research or test tree or a notebook: no better than the shared line."""
+    product, module = not non_product_tree(avoid.path), not avoid.path.endswith(".ipynb")
+    said = (avoid.snippet or "").strip()
+    for f, fact in ranked:
+        if fact is None or product and f.evidence and non_product_tree(f.evidence[0].path):
+            continue
+        for e in f.evidence:
+            # not the same line in a twin copy (``flows/local/`` beside ``flows/cloud/``), nor a notebook's copy of a module's
+            if _same_place(e, avoid) or (e.snippet or "").strip() == said or module and e.path.endswith(".ipynb"):
+                continue
+            if _shows_deciding(q, f, fact, e):
+                return e
+    return None
+
+
+def _composed(q: Question, first: Evidence, ranked: list[tuple[Finding, str | None]]) -> Evidence:
+    """The lead of a question of several parts, naming in its chain where each part it does not show is (``with rollback
+    at docs/runbook.md:12``): the reviewer sees the deciding part and where the other one is."""
+    lead_part = next((_part_of(q, f.signal) for f, _ in ranked if any(e is first or e == first for e in f.evidence)), len(q.parts))
+    lo, hi = (first.line or 0) - 3, (first.end_line or first.line or 0) + 3
+    added: list[str] = []
+    for i, part in enumerate(q.parts):
+        if i == lead_part:
+            continue
+        other = next((e for f, _ in ranked if _part_of(q, f.signal) == i for e in f.evidence), None)
+        if other is None or other.path == first.path and other.line is not None and lo <= other.line <= hi:
+            continue  # the part is missing (a partial answer) or shown around the lead already
+        added.append(f"with {part.get('label')} at {display_path(other.path)}" + (f":{other.line}" if other.line else ""))
+    return replace(first, chain=(*first.chain, *added)) if added else first
+
+
+def _evidence(q: Question, findings: list[Finding], avoid: Evidence | None = None) -> tuple[tuple[Evidence, ...], int]:
     """Each ranked finding's leading item (the one showing the decisive fact, else its first), then the rest; at
-    most MAX_EVIDENCE distinct items, and how many more there were."""
+    most MAX_EVIDENCE distinct items, and how many more there were. With ``avoid`` (the lead of the question ``q``
+    builds on) another decisive item leads when there is one."""
     seen: set[tuple[str, int | None, str]] = set()
     lead: list[Evidence] = []
     rest: list[Evidence] = []
-    for f, fact in _rank(q, findings):
+    ranked = _rank(q, findings)
+    for f, fact in ranked:
         items = list(f.evidence)
         i = _decisive_index(q, f) if fact is not None else None
         prefer = str(q.decisive[i].get("prefer") or "") if i is not None else ""
@@ -136,6 +212,10 @@ def _evidence(q: Question, findings: list[Finding]) -> tuple[tuple[Evidence, ...
                 seen.add(k)
                 (lead if i == 0 else rest).append(e)
     items = lead + rest
+    if avoid is not None and items and _same_place(items[0], avoid) and (other := _other_lead(q, ranked, avoid)) is not None:
+        items = [other, *(e for e in items if e is not other and not (e.path, e.line, e.detector) == (other.path, other.line, other.detector))]
+    if q.parts and items:
+        items[0] = _composed(q, items[0], ranked)
     return tuple(items[:MAX_EVIDENCE]), max(0, len(items) - MAX_EVIDENCE)
 
 
@@ -252,6 +332,18 @@ def _answer_all(
         support[q.id] = fs
         attested = False
         ev, omitted = _evidence(q, fs)
+        if q.distinct_lead and ev and value in (AnswerValue.YES, AnswerValue.PARTIAL):
+            answer_of(q.distinct_lead)
+            base = answers.get(q.distinct_lead)
+            shared = base.evidence[0] if base is not None and base.evidence else None
+            if shared is not None and _same_place(ev[0], shared):
+                ev, omitted = _evidence(q, fs, avoid=shared)
+                if _same_place(ev[0], shared) and q.reason_shared_lead:
+                    where = display_path(shared.path) + (f":{shared.line}" if shared.line else "")
+                    note = _reason(q.reason_shared_lead.replace("{base}", q.distinct_lead).replace("{lead}", where), q, fs)
+                    reason = f"{reason}; {note}"
+                    # shown beside the snippet in every format (a note, not a capping caveat: the answer stands)
+                    ev = (replace(ev[0], caveats=(*ev[0].caveats, note)), *ev[1:])
         if q.id in overrides:
             found = value
             value, reason, att_ev = overrides[q.id]

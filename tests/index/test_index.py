@@ -578,10 +578,10 @@ def test_helm_chart_templates_are_rendered_before_parsing(tmp_path: Path) -> Non
 
 
 def _constructed(text: str) -> list[object]:
-    """The documents as PyYAML's constructor (through formats._LineLoader's constructors) builds them."""
-    from mlscan.index import formats
+    """The documents as PyYAML's constructor (through yaml_load._LineLoader's constructors) builds them."""
+    from mlscan.index import yaml_load
 
-    loader = formats._LineLoader(text)
+    loader = yaml_load._LineLoader(text)
     try:
         out = []
         while loader.check_node():
@@ -609,7 +609,7 @@ def _same(a: object, b: object) -> bool:
 
 
 def test_yaml_direct_conversion_equals_the_line_aware_constructor() -> None:
-    """Documents without aliases are built by formats._Converter, not PyYAML's constructor: same values, types,
+    """Documents without aliases are built by yaml_load._Converter, not PyYAML's constructor: same values, types,
     key order and line numbers (merge keys, tags, scalars of every resolver type, unhashable keys, nesting)."""
     from mlscan.index import formats
 
