@@ -22,11 +22,16 @@ Trusted = dict[str, tuple[str, int, int, int, int]]
 def usable_index(git_dir: str) -> bool:
     """Is ``git_dir``'s index likely readable here (a SHA-1 repository)? A split or sparse index is found only when
     read (then git reads it)."""
-    try:
-        with open(os.path.join(git_dir, "config"), "rb") as f:
-            return b"objectformat" not in f.read(1 << 20).lower()  # extensions.objectFormat (SHA-256 ids)
+    try:  # (no symlink followed out of the repository)
+        fd = os.open(os.path.join(git_dir, "config"), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return False
+    try:
+        return b"objectformat" not in os.read(fd, 1 << 20).lower()  # extensions.objectFormat (SHA-256 ids)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def read_index(git_dir: str) -> tuple[Trusted, int] | None:

@@ -97,3 +97,18 @@ def test_a_damaged_index_is_left_to_git(tmp_path: Path) -> None:
 
 def test_no_process_for_a_plain_repository(tmp_path: Path) -> None:
     assert start_git_index(_repo(tmp_path)) is None  # the index file is read when the cache first needs an id
+
+
+def test_a_symlinked_config_or_index_is_not_followed(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git_dir = root / ".git"
+    (tmp_path / "outside").write_bytes((git_dir / "index").read_bytes())
+    (git_dir / "index").unlink()
+    (git_dir / "index").symlink_to(tmp_path / "outside")
+    assert read_index(str(git_dir)) is None
+    root2 = _repo(tmp_path / "two")
+    assert read_index(str(root2 / ".git")) is not None  # the positive beside it
+    (tmp_path / "config").write_bytes((root2 / ".git" / "config").read_bytes())
+    (root2 / ".git" / "config").unlink()
+    (root2 / ".git" / "config").symlink_to(tmp_path / "config")
+    assert read_index(str(root2 / ".git")) is None
