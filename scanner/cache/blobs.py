@@ -2,7 +2,9 @@
 same SHA-1 computed from the bytes (a file larger than anything the index reads is identified by its size, the
 only thing about it a scan uses). The listing itself (paths and file types) gets one key.
 
-Git's index is read with ``git ls-files -s --debug`` (through ``safegit``: no filters, no hooks): an entry is
+Git's index is read from the work tree's own ``.git/index`` (``git_index``: no process), else — a linked worktree,
+a submodule, a split or sparse index, a SHA-256 repository — with ``git ls-files -s --debug`` (through ``safegit``:
+no filters, no hooks): an entry is
 trusted when the file's size, modification and change times and inode equal the ones recorded there and it was
 not modified in the same instant the index was written (Git's "racy clean" rule); anything else is hashed."""
 
@@ -17,6 +19,7 @@ from typing import Any
 from ..digest import sha256
 from ..safegit import finish, start
 from ..safegit import run as git_run
+from .git_index import read_index, usable_index
 
 INDEX_ARGS = ("ls-files", "-s", "--debug", "-z")
 # Git's index up to this size (~50,000 entries) is listed beside the scan's start-up (``start_git_index``); a larger
@@ -32,6 +35,8 @@ def start_git_index(root: Path) -> Any:
     try:
         if os.path.islink(own) or not os.path.isdir(own) or os.stat(os.path.join(own, "index")).st_size > START_MAX_INDEX_BYTES:
             return None
+        if usable_index(own):
+            return None  # ContentIds reads the index file itself (git_index), no process
         return start(root, *INDEX_ARGS)
     except OSError:
         return None
@@ -60,6 +65,12 @@ class ContentIds:
         self._git = is_git  # Git's index is read on the first ``get`` (a cold scan needs it only when it stores)
 
     def _read_git_index(self) -> None:
+        own = os.path.join(self.root, ".git")
+        if self._started is None and not os.path.islink(own) and os.path.isdir(own):
+            direct = read_index(own)  # the work tree's own index, read without a git process
+            if direct is not None:
+                self._trusted, self._racy_ns = direct
+                return
         try:
             if self._started is not None and os.getpid() == self._owner:
                 proc, self._started = self._started, None

@@ -13,11 +13,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import time
 import zlib
 from pathlib import Path
 from typing import Any
+
+try:  # the C module alone: the ``sqlite3`` package imports ``datetime`` for adapters this cache never uses (~1-2 ms)
+    import _sqlite3 as sqlite3
+except ImportError:  # pragma: no cover - an interpreter that only has the package
+    import sqlite3  # type: ignore[no-redef]
 
 SCHEMA = 2  # 2: size and last use before the value in a row, the total size kept in ``meta`` (flush)
 DB_NAME = "facts.sqlite3"

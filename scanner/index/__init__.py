@@ -562,6 +562,8 @@ class FileIndex:
 
     def virtual_ids(self) -> dict[str, str]:
         """Content ids (Git's blob id of the bytes) of the files notebooks write, for the facts cache."""
+        if not self._virtual:
+            return {}  # (no hashlib import: OpenSSL's module costs a small scan 2-10 ms)
         import hashlib
 
         return {p: hashlib.sha1(b"blob %d\0" % len(d) + d, usedforsecurity=False).hexdigest() for p, d in self._virtual.items()}

@@ -22,8 +22,9 @@ def _repo(tmp_path: Path) -> Path:
     return git_init(root)
 
 
-def test_a_started_listing_gives_the_same_ids(tmp_path: Path) -> None:
+def test_a_started_listing_gives_the_same_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
+    monkeypatch.setattr(blobs, "usable_index", lambda _git_dir: False)  # started where the index file is not read directly
     (root / "params.yaml").write_text("a: 2\n")  # changed since the index: hashed, not trusted
     proc = start_git_index(root)
     assert proc is not None
@@ -41,10 +42,13 @@ def test_not_started_for_a_linked_worktree_or_a_large_index(tmp_path: Path, monk
     assert start_git_index(tmp_path) is None  # no repository
     monkeypatch.setattr(blobs, "START_MAX_INDEX_BYTES", 10)
     assert start_git_index(root) is None
+    monkeypatch.setattr(blobs, "START_MAX_INDEX_BYTES", 4 << 20)
+    assert start_git_index(root) is None  # an index file read directly (cache.git_index): no process at all
 
 
-def test_ended_when_unused(tmp_path: Path) -> None:
+def test_ended_when_unused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
+    monkeypatch.setattr(blobs, "usable_index", lambda _git_dir: False)
     proc = start_git_index(root)
     discard(proc)
     assert proc is not None and proc.returncode is not None
