@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.ci import CiStep, ci_model, split_commands
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
@@ -58,7 +58,7 @@ class ModelCodeVersion(Detector):
     globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
     # CI and automated commands, scripts, job YAML, or Python naming a code version (or SageMaker) first
-    needs_any = (*(Need(*c) for c in ops.AUTOMATED_NEEDS), Need((*ops.YAML_GLOBS, *_SCRIPTS)),
+    needs_any = (*needs_of(ops.AUTOMATED_NEEDS), Need((*ops.YAML_GLOBS, *_SCRIPTS)),
                  Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, b"sagemaker")))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -91,14 +91,7 @@ class ModelCodeVersion(Detector):
                                            or no_image_ships_model(index, tracking.DOCKERFILES) else None)
                     attrs["carries_model"] = image_model[0]
                 if defined is not None and line is not None:
-                    # the tag is a variable set from the commit above the command: the assignment decides, the command
-                    # that tags the image with it is its chain and second item
-                    lo, hi = defined
-                    cmd = (index.lines(path)[line - 1] if line <= len(index.lines(path)) else "").strip()
-                    f = self.found("model.code_version", index, path, lo, end_line=hi, strength=strength, attrs=attrs,
-                                   extra=(self.evidence(index, path, line, strength=strength),))
-                    first = replace(f.evidence[0], chain=(f"tags the image: {cmd[:80]} at {path}:{line}",))
-                    yield replace(f, evidence=(first, *f.evidence[1:]))
+                    yield self._at_assignment(index, path, line, defined, strength, attrs)
                     return
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
@@ -192,6 +185,18 @@ class ModelCodeVersion(Detector):
                 at = next((i + 1 for i in range(max(line - 1, 0), min(len(src), line + 60)) if f"${{var.{var}}}" in src[i]), line)
                 yield from emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
                                 task="training" if trainingish(task, code.name) else None)
+
+    def _at_assignment(self, index: FileIndex, path: str, line: int, defined: tuple[int, int], strength: Strength,
+                       attrs: dict[str, object]) -> Finding:
+        """The image tag is a variable set from the commit above the command (``_tag_assignment``): the assignment
+        decides and leads, the command that tags the image with it is its chain and second item."""
+        lo, hi = defined
+        lines = index.lines(path)
+        cmd = (lines[line - 1] if line <= len(lines) else "").strip()
+        f = self.found("model.code_version", index, path, lo, end_line=hi, strength=strength, attrs=attrs,
+                       extra=(self.evidence(index, path, line, strength=strength),))
+        first = replace(f.evidence[0], chain=(f"tags the image: {cmd[:80]} at {path}:{line}",))
+        return replace(f, evidence=(first, *f.evidence[1:]))
 
 
 def _task_roles(doc: object) -> dict[int, str]:
