@@ -14,7 +14,7 @@ from mlscan.facts.declared_libraries import undeclared_model_libraries
 from mlscan.facts.pins import REQ_GLOBS, pinned, share
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.facts.side_environments import folder_service, model_environment
+from mlscan.facts.side_environments import folder_service, model_environment, upstream_copy
 from mlscan.index import FileEntry, FileIndex
 from mlscan.index.formats import normalize_name, parse_requirements
 from mlscan.lazyre import lazy_re
@@ -37,7 +37,8 @@ class EnvPython(Detector):
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select((*(f"**/{n}" for n in _LOCKS), "**/*.conda-lock.yml")):
             kind = _LOCKS.get(e.name, "conda-lock")
-            yield self.found("env.lockfile", index, e.path, 1, strength=Strength.STRONG, attrs={"kind": kind})
+            yield self.found("env.lockfile", index, e.path, 1, strength=Strength.STRONG,
+                             attrs={"kind": kind, **({"vendored": True} if upstream_copy(index, e) else {})})
         for e in index.select(REQ_GLOBS):
             text = index.text(e.path) or ""
             reqs = index.requirements(e.path)
@@ -47,7 +48,8 @@ class EnvPython(Detector):
                 # a compiled dev-tooling lock (``dev-requirements.txt``: black, ruff, mypy) is a dev scope, as pins are
                 yield self.found("env.lockfile", index, e.path, reqs[0].line, strength=Strength.STRONG,
                                  attrs={"kind": "pip-hashes" if "--hash=" in text else "pip-compile",
-                                        "scope": "dev" if _dev_file(index, e) else "main"})
+                                        "scope": "dev" if _dev_file(index, e) else "main",
+                                        **({"vendored": True} if upstream_copy(index, e) else {})})
                 continue
             if any(r.spec or "@" in r.raw for r in reqs):  # bare names only: nothing is even bounded (E4 no, not partial)
                 # cited at a pinned line (``mlflow==2.1.1``), not at the one floating name that may open the file; a file
@@ -164,6 +166,8 @@ def _model_env(index: FileIndex, e: FileEntry) -> dict[str, bool]:
     the dependencies of a tracking server's, monitoring dashboard's or database's image in the same folder."""
     if model_environment(index, e):
         return {"model_env": True}
+    if upstream_copy(index, e):  # a copied third-party project's own pins (its LICENSE and README beside them)
+        return {"vendored": True}
     service = folder_service(index, e)  # the requirements an auxiliary service's image installs
     return {"auxiliary": service} if service else {}
 

@@ -137,16 +137,34 @@ class ModelCodeVersion(Detector):
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
         for e in index.select(("**/*.py",)):
-            if e.test or not index.mentions(e.path, (b"sagemaker",)) or not index.mentions(e.path, (b"sha",)) and not index.mentions(e.path, (b"commit",)):
+            if e.test or not index.mentions(e.path, (b"sagemaker",)) or not index.mentions(e.path, (b"sha",)) \
+                    and not index.mentions(e.path, (b"commit",)) and not index.contains(e.path, _BUILD_ID_TEXT):
                 continue
             tree = index.python(e.path)
             hit = _named_by_commit(index, e, tree) if tree is not None else None
             if hit:
                 where = place(index, e)
+                # (a CDK construct, ``CfnModel``, is the model the app's deployment creates, as the CDK detectors read them)
+                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
+                    where.wired != "none" or where.training_script or where.near_reached or hit[2]) else Strength.WEAK
+                line, snip = ops.locate(index, e, hit[0])
+                yield from emit(e.path, line, f"model-name:{hit[1]}", "code", strength, snip)
+        # the commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
+        # builds the model (a facet on an ingestion or reporting job versions its output, not a model)
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, (b"openlineage",)) or not index.contains(e.path, (b"SourceCodeLocation", b"sourceCodeLocation")):
+                continue
+            tree = index.python(e.path)
+            from mlscan.facts.lineage_facets import source_code_versions  # imported where a file emits OpenLineage events
+
+            facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
+            for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
+                where = place(index, e)
                 strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
                     where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-                line, snip = ops.locate(index, e, hit)
-                yield from emit(e.path, line, "model-name:git-sha", "code", strength, snip)
+                line, snip = ops.locate(index, e, at)
+                yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=strength,
+                                 attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})
         versioned: dict[str, str | None] = {}  # command text -> its compact form when it names a code version
         for c in ops.automated_commands(index):  # one command text is run by many jobs: its text is searched once
             if c.text not in versioned:
@@ -359,6 +377,11 @@ def _commit_argument(index: FileIndex, cmd: ops.Command, text: str) -> str | Non
 # commands that register or upload a model (their tag/label/version option is read) ...
 _MODEL_COMMAND = lazy_re(r"\b(az\s+ml\s+model\s+(create|register|update)|gcloud\s+ai\s+models\s+upload|mlflow|aws\s+sagemaker\s+create-model)\b")
 _MODEL_TAG_OPTION = lazy_re(r"--(tags?|labels?|set-tag|version)[=\s]+(\S+)")
+# ... the name a model or its training job is given on a command line (``aws sagemaker create-training-job
+# --training-job-name``, ``create-model --model-name``, a training script's ``--model-name``/``--model_name``) ...
+_MODEL_NAME_OPTION = lazy_re(r"--(?:model|training[-_]job)[-_]name[=\s]+(\S+)")
+# ... or sets for the commands after it (``export MODEL_NAME=churn-v${CODEBUILD_BUILD_NUMBER}``)
+_MODEL_NAME_VARIABLE = lazy_re(r"(?:export\s+)?[A-Z_]*(?:MODEL|TRAINING_JOB)_NAME=(\S+)")
 # ... GTO's model tags (``git tag name@v1``, ``gto register``) ...
 _GIT_TAG = lazy_re(r"\s*git\s+tag\s+(-a\s+)?\S+@v?\$?")
 _GTO = lazy_re(r"\bgto\s+(register|assign)\b")
@@ -414,6 +437,11 @@ def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str
                 return f"model-tag:{how}"
     if _GIT_TAG.match(cmd) or _GTO.search(cmd):
         return "gto-tag"
+    m = _MODEL_NAME_OPTION.search(cmd) or _MODEL_NAME_VARIABLE.match(cmd)
+    for exp in tracking.expand(m.group(1), env) if m else []:
+        how = tracking.code_expr(exp, tag_trigger)
+        if how:
+            return f"model-name:{how}"  # ``aws sagemaker create-model --model-name churn-v${CODEBUILD_BUILD_NUMBER}``
     if _MANIFEST_EDIT.match(cmd) and _IMAGE_OR_TAG.search(cmd):
         for exp in tracking.expand(cmd, env):
             how = tracking.code_expr(exp, tag_trigger)
@@ -424,17 +452,21 @@ def _command_link(cmd: str, env: dict[str, list[str]], tag_trigger: bool) -> str
 
 # SageMaker calls that name the model or the job that trains it: (call name, keyword of the name)
 _SAGEMAKER_NAMES = (("fit", "job_name"), ("attach", "training_job_name"), ("create_model", "ModelName"),
-                    ("create_training_job", "TrainingJobName"), ("register", "model_name"))
+                    ("create_training_job", "TrainingJobName"), ("register", "model_name"), ("CfnModel", "model_name"))
+# files that may name a model by a CI build id read from the environment (``os.environ["CODEBUILD_BUILD_NUMBER"]``)
+_BUILD_ID_TEXT = (b"BUILD_NUMBER", b"BUILD_ID", b"BuildId", b"RUN_NUMBER", b"RUN_ID", b"PIPELINE_ID", b"PIPELINE_IID", b"BUILD_NUM")
 
 
-def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> int | None:
+def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> tuple[int, str, bool] | None:
     """The line of a SageMaker model or training job named by the commit: ``PyTorchModel(name=settings.short_sha)``,
     ``estimator.fit(job_name=f"{settings.short_sha}")``, ``Estimator.attach(training_job_name=SETTINGS.short_sha)``, where
     the name reads a commit-named value that is set at run time (``code_key``: a variable assigned from a call or an
     expression, or a field of a settings class of the project, e.g. a pydantic ``BaseSettings`` field that is read
-    from the environment or computed from one). A hard-coded ``short_sha = "abc1234"`` names nothing."""
+    from the environment or computed from one), or a CI variable the environment gives (``f"churn-v{os.environ[
+    'CODEBUILD_BUILD_NUMBER']}"``: a build id, by the conventions a code/CI version link). A hard-coded ``short_sha =
+    "abc1234"`` names nothing. Returns (line, how, the name is a CDK construct's)."""
     al, calls = ops.py_calls(index, e)
-    if not ops.imports_module(al, "sagemaker", "boto3"):
+    if not ops.imports_module(al, "sagemaker", "boto3", "aws_cdk.aws_sagemaker"):
         return None
     # the model's own name first, then the jobs that train it
     for c in sorted(calls, key=lambda c: (not c.attr.endswith("Model"), c.line)):
@@ -445,9 +477,27 @@ def _named_by_commit(index: FileIndex, e: ops.FileEntry, tree: ast.Module) -> in
             keys.append("name")
         for k in keys:
             value = ops.kwarg(c.node, k)
-            if value is not None and any(_runtime_code_value(index, e, tree, n) for n in walk(value)):
-                return c.line
+            if value is None:
+                continue
+            cdk = c.qual.startswith("aws_cdk.")
+            if any(_runtime_code_value(index, e, tree, n) for n in walk(value)):
+                return c.line, "git-sha", cdk
+            how = next((h for n in walk(value) if (h := _env_code_value(tree, n))), "")
+            if how:
+                return c.line, how, cdk
     return None
+
+
+def _env_code_value(tree: ast.Module, n: ast.AST, depth: int = 0) -> str:
+    """Is ``n`` the name of a CI variable holding the commit or build id, as the environment gives it
+    (``os.environ["CODEBUILD_BUILD_NUMBER"]``, ``os.getenv("GITHUB_SHA")``: the literal inside), or a name bound to a value
+    reading one (``build = os.environ["CODEBUILD_BUILD_NUMBER"]``)? Its kind (``ci-build-id``/``git-sha``), or ''."""
+    if isinstance(n, ast.Constant) and isinstance(n.value, str):
+        return (tracking.code_expr(n.value) or "") if len(n.value) < 64 and tracking.CODE_EXPR.fullmatch(n.value) else ""
+    if isinstance(n, ast.Name) and depth < 2:
+        return next((h for a in walk(tree) if isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == n.id for t in a.targets)
+                     for x in walk(a.value) if (h := _env_code_value(tree, x, depth + 1))), "")
+    return ""
 
 
 def _runtime_code_value(index: FileIndex, e: ops.FileEntry, tree: ast.Module, n: ast.AST) -> bool:

@@ -98,8 +98,13 @@ class ModelRegistry(Detector):
         if not central:
             strength = Strength.WEAK
         approval = tool == "sagemaker" and pending is not None and not auto_approved(index)
+        # a Hub upload only made when an opt-in flag that defaults off is set (``if args.push_to_hub:`` over
+        # ``add_argument("--push_to_hub", action="store_true")``): a default run shares nothing (conventions: a default-off
+        # publish step is a caveat at most)
+        optional = tool == "huggingface" and _uploads_opt_in(index, e)
         yield self.found("model.registry", index, e.path, at, snippet=snip, strength=strength,
-                         attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired})
+                         attrs={"tool": tool, "approval": approval, "central": central, "wired": where.wired,
+                                **({"optional": True} if optional else {})})
         if approval:
             # the policy is the pending-approval status (often a pipeline parameter's default, far from the registration
             # that passes it by name): it leads, the registration follows
@@ -278,6 +283,27 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             tool = next((t for rx, t in _CLI if rx.search(cmd)), None)
             if tool:
                 yield c.line, tool, True
+
+
+_HUB_UPLOADS = frozenset({"push_to_hub", "upload_folder", "upload_file"})
+
+
+def _uploads_opt_in(index: FileIndex, e: FileEntry) -> bool:
+    """Is every Hugging Face Hub upload of the module reached only behind an opt-in flag that defaults off (argparse
+    ``store_true``, a ``False`` default, a settings field; unless a config or an automated command of the project sets
+    it: ``pyeval.Flags``)? Also the ``push_to_hub=`` keyword of a trainer's arguments."""
+    tree = index.python(e.path)
+    if tree is None:
+        return False
+    from mlscan.facts.pyeval import Flags, guarded_off
+    from mlscan.facts.tracking import parents
+
+    uploads = [n for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id) in _HUB_UPLOADS]
+    if not uploads:
+        return False
+    par, flags = parents(tree), Flags(index, tree)
+    return all(guarded_off(n, par, flags) for n in uploads)
 
 
 def _hit(index: FileIndex, path: str) -> list[object] | None:

@@ -16,7 +16,14 @@ from mlscan.facts import ground_truth, ops
 from mlscan.facts.ci_vocab import AUTOMATIC
 from mlscan.facts.databricks_bundles import bundle_settings, refresh_jobs
 from mlscan.facts.place import exploration_is_project, in_exploration_dir, place
-from mlscan.facts.placeholders import placeholder_value, split_substitute, synthetic_source, training_sample, training_splits_only
+from mlscan.facts.placeholders import (
+    one_file_slices,
+    placeholder_value,
+    split_substitute,
+    synthetic_source,
+    training_sample,
+    training_splits_only,
+)
 from mlscan.facts.prediction_logging import (
     makes_predictions,
     may_log_predictions,
@@ -102,7 +109,7 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
-        placeholder = substitute = on_demand = splits = sampled = None
+        placeholder = substitute = on_demand = splits = sampled = one_file = None
         found = list(self._monitors(index, e, tree))
         # a library report of input drift alone (no prediction drift, quality or ground truth) that no schedule in the
         # module sets up: whether anything runs it unattended, or a model is deployed at all, is the pack's question
@@ -121,11 +128,16 @@ class MonitoringPython(Detector):
                 splits = bool(training_splits_only(tree))
                 # "current" data sampled from the training split (``unseen = ds["train"].sample(300)``): a simulation
                 sampled = bool(training_sample(tree))
+                # reference and current data both sliced from one read of one data file (the last day of the training CSV
+                # against the rest of it): the file profiled against itself, no production data
+                one_file = bool(one_file_slices(tree))
             extra: dict[str, object] = {"placeholder": True} if placeholder else {}
             if splits and f.attrs.get("tool") in _LIB_TOOLS:
                 extra["training_splits"] = True
             if sampled and f.signal in _SIMULATED_SIGNALS:
                 extra["training_sample"] = True
+            if one_file and f.attrs.get("tool") in _REPORT_LIBS and f.signal in _SIMULATED_SIGNALS:
+                extra["one_file"] = True
             if f.signal == "monitoring.model" and f.attrs.get("tool") in input_only:
                 extra["input_drift_by_hand"] = True
             if substitute:
@@ -210,6 +222,10 @@ class MonitoringPython(Detector):
             from mlscan.facts.monitor_configs import vertex_gapic_monitors  # imported where a file names Vertex AI
 
             gapic = vertex_gapic_monitors(tree, al, calls)
+        if ("monitoring.model", "vertex-model-monitoring") in seen and any(c.attr == "TabularObjective" for c in calls):
+            from mlscan.facts.monitor_configs import vertex_v2_objectives  # a v2 monitor's objectives, by keyword
+
+            gapic = [*gapic, *vertex_v2_objectives(calls)]
         for line, signal in gapic:
             if (signal, "vertex-model-monitoring") in seen:
                 continue

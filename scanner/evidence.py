@@ -449,6 +449,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("random_metric", str, "synthetic value: every metric it logs is drawn from {value}, not measured", True),
     ("training_splits", True, "training splits only: compares the model's own train/test split files, no production data", True),
     ("training_sample", True, "simulated production data: the current data is a sample of the training split", True),
+    ("one_file", True, "one data file against itself: reference and current data are slices of the same file, no "
+     "production data (requests, predictions, inference logs) reaches the report", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),

@@ -16,7 +16,10 @@ from ..lazyre import lazy_re
 
 # Vertex AI model monitoring through the low-level clients (aiplatform_v1/v1beta1 types, or the request written as
 # a dict/JSON message): a deployment monitoring job or a monitoring config on a batch prediction job, with its
-# objectives: training-serving skew (input data) and prediction drift
+# objectives. Both v1 objectives watch the features of the prediction *requests* (Google's API reference: skew is "the
+# feature distribution of prediction requests against the training data", prediction drift "feature distribution distance
+# between different time windows" of those requests, with attribution-score thresholds of the same features): input-data
+# drift, neither of them the model's outputs or performance
 _VERTEX_GAPIC = lazy_re(r"^google\.cloud\.aiplatform_v1(?:beta1)?\.(?:types\.)?(?:\w+\.)*"
                            r"(ModelDeploymentMonitoringJob|ModelMonitoringConfig|ModelMonitoringObjectiveConfig|"
                            r"ModelDeploymentMonitoringObjectiveConfig)$")
@@ -25,8 +28,25 @@ _VERTEX_MONITOR_KEYS = {"modelMonitoringConfig", "model_monitoring_config", "mod
                         "objective_config"}
 _VERTEX_OBJECTIVES = {"trainingPredictionSkewDetectionConfig": "monitoring.data_drift", "training_prediction_skew_detection_config":
                       "monitoring.data_drift", "TrainingPredictionSkewDetectionConfig": "monitoring.data_drift",
-                      "predictionDriftDetectionConfig": "monitoring.model_drift", "prediction_drift_detection_config": "monitoring.model_drift",
-                      "PredictionDriftDetectionConfig": "monitoring.model_drift"}
+                      "predictionDriftDetectionConfig": "monitoring.data_drift", "prediction_drift_detection_config": "monitoring.data_drift",
+                      "PredictionDriftDetectionConfig": "monitoring.data_drift"}
+# Vertex AI Model Monitoring v2 (``vertexai.resources.preview.ml_monitoring``): a ``spec.TabularObjective`` names its
+# objectives by keyword: input features (``feature_drift_spec``, ``feature_attribution_spec``: attributions of the same
+# input features) and the model's outputs (``prediction_output_drift_spec``, "data drift in the prediction outputs")
+_VERTEX_V2_OBJECTIVES = {"feature_drift_spec": "monitoring.data_drift", "feature_attribution_spec": "monitoring.data_drift",
+                         "prediction_output_drift_spec": "monitoring.model_drift"}
+
+
+def vertex_v2_objectives(calls: list[PyCall]) -> Iterator[tuple[int, str]]:
+    """(line, signal) of the objectives a Vertex AI Model Monitoring v2 ``TabularObjective(...)`` sets (a keyword set to
+    ``None`` sets none)."""
+    for c in calls:
+        if c.attr != "TabularObjective" or not c.qual.startswith("vertexai."):
+            continue
+        for kw in getattr(c.node, "keywords", ()):
+            signal = _VERTEX_V2_OBJECTIVES.get(kw.arg or "")
+            if signal and not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
+                yield kw.value.lineno, signal
 
 
 def vertex_gapic_monitors(tree: ast.Module, al: dict[str, str], calls: list[PyCall]) -> Iterator[tuple[int, str]]:

@@ -400,6 +400,128 @@ def training_sample(tree: ast.AST) -> int:
     return 0
 
 
+# a drift report's two frames (Evidently ``run(reference_data=..., current_data=...)``, its 0.7 ``run(current, reference)``,
+# the legacy ``Dashboard``/``Profile.calculate(reference, current)``) and the reads of a file that may be their source
+_FRAME_KWARGS = ("reference_data", "current_data")
+_FILE_READS = frozenset({"read_csv", "read_parquet", "read_json", "read_excel", "read_feather", "read_pickle", "read_table", "read_fwf",
+                         "read_hdf", "read_orc", "scan_csv", "scan_parquet", "from_csv", "from_parquet", "loadtxt", "genfromtxt"})
+# calls that wrap a frame without changing where it comes from (``Dataset.from_pandas(df, ...)``, ``pd.DataFrame(df)``)
+_WRAPS = frozenset({"from_pandas", "DataFrame", "copy", "deepcopy"})
+_UNKNOWN = -1
+
+
+def _frame_pair(c: ast.Call) -> tuple[ast.AST, ast.AST] | None:
+    kws = {k.arg: k.value for k in c.keywords if k.arg}
+    if all(k in kws for k in _FRAME_KWARGS):
+        return kws["reference_data"], kws["current_data"]
+    if _call_name(c) in ("run", "calculate"):
+        pos = [*c.args, *(kws[k] for k in _FRAME_KWARGS if k in kws)]
+        if len(pos) >= 2:
+            return pos[0], pos[1]
+    return None
+
+
+class _Sources:
+    """Where a data frame comes from: the file read calls (their ids) an expression's values are sliced from, following
+    names through their assignments, slices (``df[mask]``, ``df.iloc[:n]``, ``df.loc[...]``), methods of the frame
+    (``df.tail(24)``, ``df.query(...)``), a loader function of the module to what it returns, and a function's parameters
+    to the arguments its calls in the module pass."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.bound = _assignments(tree)
+        self.params: dict[str, tuple[str, int]] = {}  # parameter -> (function, position)
+        self.calls: dict[str, list[ast.Call]] = {}
+        for n in walk(tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for i, a in enumerate([*n.args.posonlyargs, *n.args.args]):
+                    self.params.setdefault(a.arg, (n.name, i))
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                self.calls.setdefault(n.func.id, []).append(n)
+        self.reads: dict[int, ast.Call] = {}
+
+    def of(self, node: ast.AST, seen: frozenset[str] = frozenset(), depth: int = 0) -> set[int]:
+        if depth > 12:
+            return {_UNKNOWN}
+        while True:
+            if isinstance(node, ast.Call) and _call_name(node) in _FILE_READS:
+                self.reads[id(node)] = node
+                return {id(node)}
+            if isinstance(node, ast.Call) and _call_name(node) in _WRAPS and node.args:
+                node = node.args[0]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                node = node.func.value
+            elif isinstance(node, (ast.Subscript, ast.Attribute)):
+                node = node.value
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and self.bound.get(f"{node.func.id}()"):
+                # a loader of the module (``df = load_data()``): where what it returns comes from
+                out: set[int] = set()
+                for v in self.bound[f"{node.func.id}()"]:
+                    out |= self.of(v, seen | {f"{node.func.id}()"}, depth + 1) if f"{node.func.id}()" not in seen else set()
+                return out
+            else:
+                break
+        if not isinstance(node, ast.Name):
+            return {_UNKNOWN}
+        if node.id in seen:
+            return set()  # ``df = df.dropna()``: the other bindings say where it comes from
+        values = self.bound.get(node.id)
+        if values:
+            out: set[int] = set()
+            for v in values:
+                out |= self.of(v, seen | {node.id}, depth + 1)
+            return out
+        fn_pos = self.params.get(node.id)
+        if fn_pos is None or not self.calls.get(fn_pos[0]):
+            return {_UNKNOWN}
+        out = set()
+        for call in self.calls[fn_pos[0]]:
+            arg = call.args[fn_pos[1]] if fn_pos[1] < len(call.args) else next(
+                (k.value for k in call.keywords if k.arg == node.id), None)
+            out |= self.of(arg, seen | {node.id}, depth + 1) if arg is not None else {_UNKNOWN}
+        return out
+
+
+def _path_words(read: ast.Call, bound: dict[str, list[ast.AST]]) -> set[str]:
+    """The words of what a read call is given: its literals, names and attributes, names followed to the literals bound to
+    them (``DATA_PATH = "data/sales.csv"``)."""
+    words: set[str] = set()
+    todo: list[ast.AST] = [*read.args, *(k.value for k in read.keywords)]
+    seen: set[str] = set()
+    while todo:
+        for x in walk(todo.pop()):
+            if isinstance(x, ast.Constant) and isinstance(x.value, str):
+                words |= _words_of(x.value.replace("/", " ").replace(".", " "))
+            elif isinstance(x, ast.Name) and x.id not in seen:
+                seen.add(x.id)
+                words |= _words_of(x.id)
+                todo += bound.get(x.id, [])[:4]
+            elif isinstance(x, ast.Attribute):
+                words |= _words_of(x.attr)
+    return words
+
+
+def one_file_slices(tree: ast.AST) -> int:
+    """The line of a drift report whose reference and current data are both slices of one read of one data file
+    (``df = pd.read_csv(PATH)``; ``reference = df[df.date < last_day]``, ``current = df[df.date == last_day]``) that names
+    nothing arriving after deployment (requests, predictions, inference logs, production: ``_LIVE_WORDS``); 0 otherwise.
+    Such a report profiles a dataset against itself (the last day of the training file against the rest of it): no
+    production data reaches it. A read of a live source (a query, a table, a prediction log) or frames of two reads do
+    not count."""
+    src: _Sources | None = None
+    for n in walk(tree):
+        pair = _frame_pair(n) if isinstance(n, ast.Call) else None
+        if pair is None:
+            continue
+        src = src or _Sources(tree)
+        ref, cur = src.of(pair[0]), src.of(pair[1])
+        if len(ref) != 1 or ref != cur or _UNKNOWN in ref:
+            continue
+        read = src.reads[next(iter(ref))]
+        if not _path_words(read, src.bound) & _LIVE_WORDS:
+            return n.lineno
+    return 0
+
+
 # ------------------------------------------------------------------ steps run as a command (container components)
 
 # what a placeholder step's command does: print, make its output folder, write or copy a token into it

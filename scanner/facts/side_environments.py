@@ -8,6 +8,10 @@ image of an auxiliary service.
   monitoring dashboard (Evidently, Grafana, Prometheus) or a database or object store beside the project, told by the
   command it starts (its ``CMD``/``ENTRYPOINT``, through the shell script it runs), the image it starts from, or its
   name (``Dockerfile.mlflow``, ``evidently_service/Dockerfile``).
+- **A copied upstream project**: a directory below the project's root that carries its own licence with its own README
+  or packaging (``LICENSE`` beside ``README.md``/``setup.py``/``pyproject.toml``: a third-party baseline copied into
+  ``scripts/baselines/<upstream>/``, a vendored library) declares that project's dependencies; its pins are not the
+  scanned project's environment.
 - **A CI runner's image**: a Dockerfile kept in a CI system's own directory (``.gitlab/docker/Dockerfile``, a GitHub
   Docker container action under ``.github/actions/``, ``.circleci/images/``) or named for CI (``ci/Dockerfile``,
   ``Dockerfile.ci``) builds the image CI jobs run in (their ``image:``/``container:``): the environment tests and
@@ -58,6 +62,28 @@ def _model_dirs(index: FileIndex) -> frozenset[str]:
         return frozenset(x.vpath.rsplit("/", 1)[0] if "/" in x.vpath else "" for x in index.select((f"**/{MLMODEL}",)))
 
     return index.derived(("side_environments.model_dirs",), build)  # type: ignore[no-any-return]
+
+
+def upstream_copy(index: FileIndex, e: FileEntry) -> str:
+    """The directory of a copied upstream project the file lies in (the outermost one), '' when it lies in none."""
+    parts = e.vpath.split("/")[:-1]
+    roots = _upstream_dirs(index)
+    return next(("/".join(parts[:i]) for i in range(1, len(parts) + 1) if "/".join(parts[:i]) in roots), "") if roots else ""
+
+
+_LICENCES = ("**/LICENSE", "**/LICENSE.*", "**/LICENCE", "**/LICENCE.*", "**/COPYING", "**/COPYING.*", "**/license", "**/License.*")
+_PROJECT_FILES = ("**/README", "**/README.*", "**/readme.*", "**/setup.py", "**/setup.cfg", "**/pyproject.toml")
+
+
+def _upstream_dirs(index: FileIndex) -> frozenset[str]:
+    def build() -> frozenset[str]:
+        licensed = {x.vpath.rsplit("/", 1)[0] for x in index.select(_LICENCES, include_root=False) if "/" in x.vpath}
+        if not licensed:
+            return frozenset()
+        described = {x.vpath.rsplit("/", 1)[0] for x in index.select(_PROJECT_FILES, include_root=False) if "/" in x.vpath}
+        return frozenset(licensed & described)
+
+    return index.derived(("side_environments.upstream_dirs",), build)  # type: ignore[no-any-return]
 
 
 def folder_service(index: FileIndex, e: FileEntry) -> str:
