@@ -132,8 +132,7 @@ class ModelCodeVersion(Detector):
             hit = (index.fact(e.path, PYTHON_LINK) if tracked else None) or (index.fact(e.path, CHECKPOINT_LINK) if saving else None)
             if hit:
                 where = place(index, e)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                strength = where.strength()
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
         for e in index.select(("**/*.py",)):
@@ -145,8 +144,7 @@ class ModelCodeVersion(Detector):
             if hit:
                 where = place(index, e)
                 # (a CDK construct, ``CfnModel``, is the model the app's deployment creates, as the CDK detectors read them)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached or hit[2]) else Strength.WEAK
+                strength = where.strength(hit[2])
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, f"model-name:{hit[1]}", "code", strength, snip)
         # the commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
@@ -160,8 +158,7 @@ class ModelCodeVersion(Detector):
             facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
             for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
                 where = place(index, e)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                strength = where.strength()
                 line, snip = ops.locate(index, e, at)
                 yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=strength,
                                  attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})

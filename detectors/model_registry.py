@@ -93,8 +93,7 @@ class ModelRegistry(Detector):
         (at, snip), tool, central, pending, uri_keys = hit
         if tool == "mlflow" and central and any(_local_config(index, k) for k in uri_keys):
             central = False  # ``mlflow.set_tracking_uri(cfg.mlflow.tracking_uri)`` with every configured value local
-        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-            where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
+        strength = where.strength()
         if not central:
             strength = Strength.WEAK
         approval = tool == "sagemaker" and pending is not None and not auto_approved(index)
