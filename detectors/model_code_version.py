@@ -147,21 +147,7 @@ class ModelCodeVersion(Detector):
                 strength = where.strength(hit[2])
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, f"model-name:{hit[1]}", "code", strength, snip)
-        # the commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
-        # builds the model (a facet on an ingestion or reporting job versions its output, not a model)
-        for e in index.select(("**/*.py",)):
-            if e.test or not index.mentions(e.path, (b"openlineage",)) or not index.contains(e.path, (b"SourceCodeLocation", b"sourceCodeLocation")):
-                continue
-            tree = index.python(e.path)
-            from mlscan.facts.lineage_facets import source_code_versions  # imported where a file emits OpenLineage events
-
-            facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
-            for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
-                where = place(index, e)
-                strength = where.strength()
-                line, snip = ops.locate(index, e, at)
-                yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=strength,
-                                 attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})
+        yield from self._lineage_facets(index)
         versioned: dict[str, str | None] = {}  # command text -> its compact form when it names a code version
         for c in ops.automated_commands(index):  # one command text is run by many jobs: its text is searched once
             if c.text not in versioned:
@@ -200,6 +186,21 @@ class ModelCodeVersion(Detector):
                 at = next((i + 1 for i in range(max(line - 1, 0), min(len(src), line + 60)) if f"${{var.{var}}}" in src[i]), line)
                 yield from emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
                                 task="training" if trainingish(task, code.name) else None)
+
+    def _lineage_facets(self, index: FileIndex) -> Iterator[Finding]:
+        """The commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
+        builds the model (a facet on an ingestion or reporting job versions its output, not a model)."""
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, (b"openlineage",)) or not index.contains(e.path, (b"SourceCodeLocation", b"sourceCodeLocation")):
+                continue
+            tree = index.python(e.path)
+            from mlscan.facts.lineage_facets import source_code_versions  # imported where a file emits OpenLineage events
+
+            facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
+            for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
+                line, snip = ops.locate(index, e, at)
+                yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=place(index, e).strength(),
+                                 attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})
 
     def _at_assignment(self, index: FileIndex, path: str, line: int, defined: tuple[int, int], strength: Strength,
                        attrs: dict[str, object]) -> Finding:
