@@ -30,11 +30,13 @@ from mlscan.facts.ci_vocab import (
     runs_service,
     serving_infra,
     smoke_run,
+    ssh_rejoined,
+    ssh_stdin,
     unbuilt_image,
     workdir,
     workflow_stack,
 )
-from mlscan.facts.commands import Cmd, job_commands, reached_by, root_line, with_chain
+from mlscan.facts.commands import Cmd, head, job_commands, reached_by, root_line, with_chain, words
 from mlscan.facts.databricks_bundles import bundles_declare_nothing
 from mlscan.facts.placeholders import placeholder_value, unfilled_settings
 from mlscan.facts.pyast import walk
@@ -185,22 +187,18 @@ def _trigger_service(index: FileIndex, cmds: list[Cmd], c: Cmd, text: str) -> bo
 
 def _ssh_joined(cmds: list[Cmd]) -> list[tuple[Cmd, str]]:
     """Each command with its text; an ``ssh host "a && b && c"`` whose quoted remote command the shell splitter cut at
-    its ``&&`` gets its remote command back whole (the following pieces up to the closing quote), so what it runs on
-    the host can be read."""
-    out: list[tuple[Cmd, str]] = []
-    i = 0
-    while i < len(cmds):
-        c, text = cmds[i], cmds[i].text
-        quote = next((q for q in ('"', "'") if text.count(q) % 2), "") if text.split(" ", 1)[0] == "ssh" else ""
-        j = i + 1
-        while quote and j < len(cmds) and j - i < 20:
-            text += " && " + cmds[j].text
-            j += 1
-            if cmds[j - 1].text.count(quote) % 2:
-                break
-        out.append((c, text))
-        i += 1
-    return out
+    its ``&&`` gets its remote command back whole (``ssh_rejoined``), so what it runs on the host can be read."""
+    return list(zip(cmds, ssh_rejoined([c.text for c in cmds]), strict=True))
+
+
+def space_serves(index: FileIndex, text: str, cwd: str) -> bool | None:
+    """Does the Hugging Face Space a command uploads (``huggingface-cli upload REPO FOLDER``, a ``git push`` of the working
+    directory) run an app that loads a model? None when its app is not in the repository."""
+    from mlscan.facts.spaces import app_serves_model, cli_upload_folder
+
+    w = words(text)
+    folder = cli_upload_folder(text, cwd) if head(w) in ("huggingface-cli", "hf") else cwd
+    return app_serves_model(index, folder) if folder is not None else None
 
 
 def _serving_deploy(text: str) -> str | None:
@@ -319,6 +317,7 @@ class CiDeploy(Detector):
             env = dict(job.env)
             for c, text in _ssh_joined(cmds):
                 key = (c.via[0].rsplit(":", 1)[0], root_line(c))
+                text = ssh_stdin(index, text, c.path, c.cwd)  # ``ssh host 'bash -s' < remote.sh``: the script runs there
                 target = deploy_command(text)
                 if not target and built and runs_service(text, built) \
                         and not smoke_run(text, [d.text for d in cmds[cmds.index(c) + 1:]], c.step.name):
@@ -336,6 +335,8 @@ class CiDeploy(Detector):
                     continue  # ``bundle deploy`` of a bundle that declares no job, model or endpoint: nothing is deployed
                 if target and _tool_image(index, cmds, text):
                     continue  # it deploys the tracking server's image, not a model or its serving service
+                if target == "hf-spaces" and space_serves(index, text, c.cwd) is False:
+                    continue  # a Space whose app loads no model (a benchmark or leaderboard dashboard): no model deploy
                 if throwaway and target in ("k8s", "helm"):
                     continue  # deployed to a kind/minikube cluster the job creates: an integration test
                 if target in ("terraform", "pulumi") and not serving_infra(index, workdir(c), target):
@@ -350,6 +351,8 @@ class CiDeploy(Detector):
 
                     if url := push_remote(cmds, c, env):
                         target = deploy_command(f"git push {url}")  # a remote the script set up: a Space/Heroku clone's origin
+                        if target == "hf-spaces" and space_serves(index, "git push", c.cwd) is False:
+                            target = None
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from mlscan.ci import CI_NEEDS, ci_model
 from mlscan.detector import Detector, needs_of
-from mlscan.facts.ci_vocab import selects_other_task, training_command
+from mlscan.facts.ci_vocab import selects_other_task, test_named_task, test_runner, test_tree_program, training_command
 from mlscan.facts.commands import Cmd, job_commands, python_target, reached_by
 from mlscan.facts.orchestration import call_names, trainingish
 from mlscan.facts.wiring import file_imports
@@ -50,12 +50,16 @@ class CiSchedule(Detector):
             if not job.applies or "schedule" not in job.triggers or "pull_request" in job.triggers:
                 continue  # a job every pull request runs too checks the code (an end-to-end test), it retrains nothing
             # (a dispatcher whose code can train, run for another task: ``run.py --pipeline batch_inference``, retrains nothing)
-            cmds = [c for c in job_commands(index, job)
+            every = job_commands(index, job)
+            cmds = [c for c in every
                     if not _INLINE.search(c.text) and (training_command(c.text) or _trains(index, c) and not selects_other_task(c.text))]
-            if cmds and _smoke_only(cmds):
+            if cmds and _smoke_only(cmds, every):
                 continue  # nightly one-epoch smoke trainings test the code; no model is retrained
             where = [(c.path, c.line, reached_by(c)) for c in cmds]
             active = job.active and any(c.active for c in cmds)
+            # ``continue-on-error: true`` (or ``|| true``) on every training command: a failed run fails nothing, so the
+            # schedule proves no retraining (house rule: continue-on-error is not evidence); the caveat caps a yes
+            ignored = bool(cmds) and all(c.ignored for c in cmds if c.active or not active)
             for s in job.steps:  # tasks that submit a training pipeline
                 if s.uses and any(t in s.uses.lower() for t in PIPELINE_TASKS) and trainingish(s.name, *(v for _, v in s.with_)):
                     where.append((s.path, s.line, ()))
@@ -64,7 +68,7 @@ class CiSchedule(Detector):
                 continue
             key = (job.path, job.schedule_line or job.line)
             attrs = {"tool": job.system, "cron": job.schedules[0] if job.schedules else "", "active": active,
-                     "trigger": "cron" if job.schedules else "schedule", "job": job.name}
+                     "trigger": "cron" if job.schedules else "schedule", "job": job.name, **({"ignored": True} if ignored else {})}
             old = found.get(key)
             if old is None or (active and not old[0]["active"]):
                 found[key] = (attrs, where)
@@ -74,11 +78,23 @@ class CiSchedule(Detector):
                              extra=tuple(replace(self.evidence(index, p, ln, strength=strength), chain=chain) for p, ln, chain in where[:3]))
 
 
-def _smoke_only(cmds: list[Cmd]) -> bool:
+def _smoke_only(cmds: list[Cmd], every: list[Cmd]) -> bool:
     """Is every training command a smoke training? A command that runs others (``make test-end-to-end``, a recipe's
     ``$(MAKE) test-act-ete-train``) is judged by the training commands it leads to, when there are some."""
     callers = {v for c in cmds for v in c.via[1:]}
-    return any(smoke_training(c.text) for c in cmds) and all(smoke_training(c.text) or f"{c.path}:{c.line}" in callers for c in cmds)
+    at = {f"{c.path}:{c.line}": c for c in every}
+
+    def smoke(c: Cmd) -> bool:
+        return smoke_training(c.text) or _tests(c) or any((v in at and _tests(at[v])) for v in c.via[1:])
+
+    return any(smoke(c) for c in cmds) and all(smoke(c) or f"{c.path}:{c.line}" in callers for c in cmds)
+
+
+def _tests(c: Cmd) -> bool:
+    """A command that runs tests, whatever they train: a test runner (``pytest tests/test_training.py``), a task named
+    for tests (``make tests_training``, ``just test-e2e``: a library's nightly distributed-training tests), or a program of
+    the test tree (``torchrun --nproc_per_node 2 tests/training/train.py``). What it trains is a smoke training."""
+    return test_runner(c.text) is not None or test_named_task(c.text) or test_tree_program(c.text)
 
 
 def _calls_train(index: FileIndex, path: str) -> bool | None:

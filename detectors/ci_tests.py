@@ -7,9 +7,27 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import CI_NEEDS, CiJob, ci_model, is_placeholder, runs_on_releases, runs_on_releases_only
+from mlscan.ci import (
+    CI_NEEDS,
+    CiJob,
+    branch_filtered,
+    ci_model,
+    event_branches,
+    is_placeholder,
+    runs_on_releases,
+    runs_on_releases_only,
+)
 from mlscan.detector import Detector, needs_of
-from mlscan.facts.ci_vocab import AUTOMATIC, deploy_command, deploy_uses, placeholder_deploy, test_runner, test_target_name
+from mlscan.facts.ci_vocab import (
+    AUTOMATIC,
+    deploy_command,
+    deploy_uses,
+    placeholder_deploy,
+    ssh_rejoined,
+    ssh_stdin,
+    test_runner,
+    test_target_name,
+)
 from mlscan.facts.commands import (
     Cmd,
     collected_tests,
@@ -347,7 +365,9 @@ def _deploys(index: FileIndex, job: CiJob) -> bool:
     """Does a job deploy (a deploy command or deploy action in an active, non-placeholder step)?"""
     if any(s.active and not placeholder_deploy(s) and deploy_uses(s) for s in job.steps):
         return True
-    return any(c.active and deploy_command(c.text) and not placeholder_deploy(c.step) for c in job_commands(index, job))
+    cmds = job_commands(index, job)
+    return any(c.active and deploy_command(ssh_stdin(index, text, c.path, c.cwd)) and not placeholder_deploy(c.step)
+               for c, text in zip(cmds, ssh_rejoined([c.text for c in cmds]), strict=True))
 
 
 def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
@@ -372,12 +392,33 @@ def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
     # a workflow of its own that deploys when a release is cut (tag pushes, ``release`` events) while these tests run
     # only on branch pushes and pull requests: nothing runs them on what that workflow ships, and nothing links the two
     # (``workflow_run`` on the tested workflow, a test job the deploy needs are what would)
-    if runs_on_releases(job):
-        return ""
+    if not runs_on_releases(job):
+        for j in jobs:
+            if j.system == "github" and j.path != job.path and runs_on_releases_only(j) and _deploys(index, j):
+                return f"{j.path}:{j.name}"
+    # a workflow of its own that deploys on pushes to branches these tests never run on (neither pushed to nor as a
+    # pull request's base: tests on ``pull_request: branches: [main]``, a deploy on ``push: branches: [production]``)
     for j in jobs:
-        if j.system == "github" and j.path != job.path and runs_on_releases_only(j) and _deploys(index, j):
+        if j.system == "github" and j.path != job.path and _untested_branches(index, job, j) and _deploys(index, j):
             return f"{j.path}:{j.name}"
     return ""
+
+
+def _untested_branches(index: FileIndex, test: CiJob, deploy: CiJob) -> bool:
+    """Does a deploy workflow run on pushes to named branches only (``push: branches: [production]``) none of which the
+    test workflow runs on, pushed to or as the base of a pull request, while nothing links the two (the deploy waiting
+    for the test workflow through ``workflow_run``, or the test workflow being called by others)? A deploy on every
+    branch, or one of its branches tested, is not."""
+    if "workflow_run" in deploy.triggers or "workflow_call" in test.triggers or "push" not in deploy.triggers:
+        return False
+    spec = event_branches(index, deploy.path).get("push")
+    if spec is None or not spec[0] or spec[1]:
+        return False  # every branch, or all but some: what it ships may well be what the tests ran on
+    branches = [b for b in spec[0] if not b.startswith("!") and not any(ch in b for ch in "*?[+")]
+    if not branches:
+        return False
+    tested = event_branches(index, test.path)
+    return not any(branch_filtered(b, s) for b in branches for s in tested.values())
 
 
 class CiTests(Detector):

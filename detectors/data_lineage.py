@@ -241,12 +241,21 @@ def _submitted(index: FileIndex, e: FileEntry) -> bool:
     return False
 
 
+# a call of a shared registration workflow or template kept in another repository, named for what it does: Azure ML's
+# MLOps v2 projects register their data asset with ``uses: Azure/mlops-templates/.github/workflows/register-dataset.yml@main``
+# (GitHub) or ``- template: templates/aml-cli-v2/register-data.yml@mlops-templates`` (Azure Pipelines), both running
+# ``az ml data create`` on the data file they are given
+_REMOTE_DATA_REGISTRATION = lazy_re(r"(?:^template:|/)register[-_]?(?:data|dataset|data[-_]?asset)s?\.ya?ml@", re.I)
+
+
 def _ci_registers_data(index: FileIndex) -> bool:
     """Does an active CI job register Azure ML data asset versions (``az ml data create``, also through the scripts
-    and task runners it calls)?"""
+    and task runners it calls, or a call of another repository's data-registration workflow or template)?"""
 
     def build() -> bool:
         for job in ci_model(index).active_jobs():
+            if any(s.active and _REMOTE_DATA_REGISTRATION.search(s.uses) for s in job.steps):
+                return True
             for c in job_commands(index, job):
                 w = argv_words(c.text)
                 if c.active and w[:4] == ["az", "ml", "data", "create"]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from mlscan.detector import Detector, Need
 from mlscan.facts import ops, zenml
+from mlscan.facts.commands import with_chain
 from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, only_in_uncalled_tasks, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
@@ -33,7 +34,7 @@ _PROMOTIONS = {"transition_model_version_stage": ("stage", 2), "set_registered_m
 PROMOTION_NEEDLES = tuple(n.encode() for n in _PROMOTIONS)
 # ZenML's integration deployer steps (``zenml.integrations.<tool>.steps``): called in a pipeline (or, in ZenML's
 # legacy API, bound to a pipeline that is run) they deploy the model the pipeline trained to a prediction server
-DEPLOY_NEEDLES = (b"deploy", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp", b"docker",
+DEPLOY_NEEDLES = (b"deploy", b"BashOperator", b"create_endpoint", b"update_endpoint", b"online_deployments", b"ModelDeployOp", b"docker",
                   *(d.encode() for d in zenml.DEPLOYERS))
 # SDKs whose ``deploy`` puts a model behind a managed endpoint
 _DEPLOY_SDKS = (("sagemaker", "sagemaker"), ("google.cloud.aiplatform", "vertex"), ("azureml", "azureml"))
@@ -191,7 +192,26 @@ def _file_fact(index: FileIndex, path: str) -> list[Any] | None:
         posts = [] if hit is not None else [[*ops.locate(index, e, c.lineno), _url_text(c), _body_names_model(c)]
                                             for b in bodies for c in walk(b) if isinstance(c, ast.Call) and _posts(c)]
         tasks.append([task.name, deploy, posts])
-    return [zen, tool, tasks]
+    return [zen, tool, tasks, _bash_tasks(index, e, tree) if ops.imports_module(al, "airflow") else []]
+
+
+def _bash_tasks(index: FileIndex, e: FileEntry, tree: ast.Module) -> list[list[Any]]:
+    """``[line, snippet, command, task id]`` of each Airflow ``BashOperator`` whose ``bash_command`` is written out (a
+    literal, or an f-string's literal parts with ``$X`` for what it interpolates)."""
+    out: list[list[Any]] = []
+    for c in walk(tree):
+        if not isinstance(c, ast.Call) or call_tail(c) != "BashOperator":
+            continue
+        node = kwarg(c, "bash_command")
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "$X" for v in node.values)
+        else:
+            value = ops.literal(node)
+            text = value if isinstance(value, str) else ""
+        task_id = ops.literal(kwarg(c, "task_id"))
+        if text.strip():
+            out.append([*ops.locate(index, e, c.lineno), text, task_id if isinstance(task_id, str) else ""])
+    return out
 
 
 def _wanted(index: FileIndex, path: str) -> bool:
@@ -219,7 +239,8 @@ class OrchestratedDeploy(Detector):
         fact = index.fact(e.path, FILE_FACT)
         if fact is None or place(index, e).kind in ("notebook", "exploration"):
             return  # a deploy cell in a notebook is run by a person
-        zen, tool, tasks = fact
+        zen, tool, tasks = fact[:3]
+        bash = fact[3] if len(fact) > 3 else []
         if zen is not None:
             line, snip, target, pipeline, own = zen
             yield self.found("deploy.automated", index, e.path, line, snippet=snip, strength=Strength.STRONG,
@@ -240,6 +261,19 @@ class OrchestratedDeploy(Detector):
                              attrs={"system": tool, "target": target, "active": True, "automatic": False, "via": f"{tool} task {name}",
                                     "environment": "", "job": name, "manual_dispatch": True})
             return
+        for line, snip, command, task_id in bash:
+            hit = _bash_deploy(index, e.path, line or 1, command)
+            if hit is None:
+                continue
+            target, where, chain = hit
+            # the command that deploys leads (in the script the task runs, with how it is reached), then the task
+            own = where == (e.path, line)
+            f = self.found("deploy.automated", index, *where, strength=Strength.STRONG, snippet=snip if own else None,
+                           extra=() if own else (self.evidence(index, e.path, line, snippet=snip),),
+                           attrs={"system": "airflow", "target": target, "active": True, "automatic": False,
+                                  "via": f"airflow task {task_id}", "environment": "", "job": task_id, "manual_dispatch": True})
+            yield f if own else with_chain(f, chain)
+            return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """A registry promotion on an automated path counts as a deployment when serving code loads the model by that
@@ -255,6 +289,45 @@ class OrchestratedDeploy(Detector):
                              attrs={"system": "registry", "target": hit, "active": True, "automatic": True, "environment": "",
                                     "via": f"registry promotion loaded by {refs[hit]}", "job": "", "manual_dispatch": False})
             return
+
+
+# ------------------------------------------------------------------ a bash task that deploys
+
+
+def _repo_script(index: FileIndex, word: str) -> str:
+    """A script an Airflow container runs by its mount path (``/opt/airflow/setup-scripts/deploy.sh``, the image's copy of
+    the repository's ``setup-scripts/deploy.sh``): the repository path that ends the same way (two parts at least)."""
+    parts = word.strip("'\"").split("/")
+    if not word.startswith("/") or len(parts) < 3:
+        return word
+    for i in range(1, len(parts) - 1):
+        cand = "/".join(parts[i:])
+        if any(x.vpath == cand for x in index.select((cand,))):
+            return cand
+    return word
+
+
+def _bash_deploy(index: FileIndex, path: str, line: int, command: str) -> tuple[str, tuple[str, int], tuple[str, ...]] | None:
+    """(target, (file, line) of the deploying command, how it is reached) for a bash task's command that deploys a model
+    or serving service (``deploy_command``: a rollout, a remote restart over ssh ...), itself or through the scripts and
+    task-runner targets it runs (three levels); infrastructure provisioning (Terraform, Pulumi, CloudFormation) is not."""
+    from mlscan.ci import shell_flow
+    from mlscan.facts.ci_vocab import deploy_command, ssh_rejoined, ssh_stdin
+    from mlscan.facts.commands import invoked
+
+    def search(texts: list[tuple[str, str, int]], depth: int, chain: tuple[str, ...]) -> tuple[str, tuple[str, int], tuple[str, ...]] | None:
+        for (text, at, ln), joined in zip(texts, ssh_rejoined([t for t, _, _ in texts]), strict=True):
+            target = deploy_command(ssh_stdin(index, joined, at))
+            if target and target not in ("terraform", "pulumi", "iac"):
+                return target, (at, ln), chain
+            if depth < 3:
+                subs = invoked(index, " ".join(_repo_script(index, w) for w in text.split()), at, ln)
+                hit = search([(s.text, s.file.path, s.line) for s in subs], depth + 1, (f"run by {at}:{ln}", *chain)) if subs else None
+                if hit is not None:
+                    return hit
+        return None
+
+    return search([(sc.text, path, line) for sc in shell_flow(command, True)], 0, ())
 
 
 # ------------------------------------------------------------------ registry promotions that serving picks up

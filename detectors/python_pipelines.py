@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from mlscan.detector import Detector
 from mlscan.facts.orchestration import (
+    activated_at,
     automation_mentions,
     calls,
     calls_training,
@@ -19,9 +20,11 @@ from mlscan.facts.orchestration import (
     functions,
     imports,
     kwarg,
+    launch_plan_activations,
     literal,
     scores_only,
     source_steps,
+    spread_kwarg,
     strings,
     tail,
     training_code,
@@ -29,7 +32,7 @@ from mlscan.facts.orchestration import (
     unfed_training,
 )
 from mlscan.facts.placeholders import fabricated_data
-from mlscan.facts.pyast import walk
+from mlscan.facts.pyast import assigned_values, walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
 
@@ -108,11 +111,14 @@ class PythonPipelines(Detector):
                 if training:
                     yield self._sched(index, e.path, c.lineno, "zenml", str(cron), True)
         else:
-            activated = automation_mentions(index, (b"activate-launchplan", b"--activate-launchplans", b"launchplan --activate"))
+            activated = activated_at(e.path, launch_plan_activations(index))
+            bound = assigned_values(tree)
             for c in calls(tree, "get_or_create", "create"):
-                sched = kwarg(c, "schedule")
-                if not (dotted(c.func).startswith("LaunchPlan") and sched is not None):
-                    continue
+                sched = kwarg(c, "schedule") or spread_kwarg(c, "schedule", bound)
+                if isinstance(sched, ast.Name) and len(bound.get(sched.id, [])) == 1:
+                    sched = bound[sched.id][0]  # ``schedule=CRON_SCHEDULE`` bound once to ``CronSchedule(...)``
+                if not (dotted(c.func).startswith("LaunchPlan") and sched is not None and literal(sched, True) is not None):
+                    continue  # (``schedule=None`` schedules nothing)
                 wf = kwarg(c, "workflow") or (c.args[1] if len(c.args) > 1 else c.args[0] if c.args else None)
                 if tail(dotted(wf)) in training_pipes or trainingish(*strings(c), dotted(wf)):
                     inner = sched.args[0] if isinstance(sched, ast.Call) and sched.args else kwarg(sched, "schedule", "cron_expression") if isinstance(sched, ast.Call) else sched

@@ -346,9 +346,14 @@ if __name__ == "__main__":
 """
 
 
-def _m1(root: Path, steps: str, out: str) -> dict[str, Any]:
+def _m1(root: Path, steps: str, out: str, rename: bool = False) -> dict[str, Any]:
+    # (``rename``: the targets named for what they run, not for tests: since session 16 (accI) whatever a target named for
+    # tests runs, ``make test-end-to-end`` included, is a test whatever its length)
+    def named(text: str) -> str:
+        return text.replace("test-end-to-end", "end-to-end").replace("test-act-ete-", "act-ete-") if rename else text
+
     return _answers(root, {
-        "Makefile": _E2E_MAKEFILE.format(steps=steps, out=out), ".github/workflows/nightly.yml": _NIGHTLY,
+        "Makefile": named(_E2E_MAKEFILE.format(steps=steps, out=out)), ".github/workflows/nightly.yml": named(_NIGHTLY),
         "mypolicy/__init__.py": "", "mypolicy/scripts/__init__.py": "", "mypolicy/scripts/train.py": _POLICY_TRAIN,
         "mypolicy/scripts/eval.py": "print('eval')\n", "docker/Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n",
     })["M1"]
@@ -360,7 +365,7 @@ def test_m1_nightly_end_to_end_smoke_trainings_in_an_image_workflow_are_tests(tm
 
 
 def test_m1_near_miss_a_nightly_full_training_is_retraining(tmp_path: Path) -> None:
-    m1 = _m1(tmp_path, "200000", "outputs")
+    m1 = _m1(tmp_path, "200000", "outputs", rename=True)
     assert m1["answer"] == "yes", m1
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..index import FileIndex
-from .github import GITHUB_WORKFLOWS, parse_github, runs_on_releases, runs_on_releases_only
+from .github import GITHUB_WORKFLOWS, branch_filtered, event_branches, parse_github, runs_on_releases, runs_on_releases_only
 from .model import (
     CiJob,
     CiModel,
@@ -193,6 +193,6 @@ CI_NEEDS: NeedClauses = (
 
 __all__ = [
     "CI_NEEDS", "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "NeedClauses", "ShellCommand", "argv", "as_dict", "as_list",
-    "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "script_items",
+    "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "branch_filtered", "event_branches", "script_items",
     "shell_flow", "split_commands", "started_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..index import FileIndex
@@ -87,6 +88,71 @@ def runs_on_releases(job: CiJob) -> bool:
     only, or one naming tags, also through the workflow that calls it), ``release`` or ``create`` events?"""
     t = job.triggers
     return bool(t & _TAG_EVENTS) or ("push" in t and BRANCH_PUSH_ONLY not in t)
+
+
+# the events whose branch filters say which refs a workflow runs on: the pushed branch, a pull request's base branch
+_BRANCH_EVENTS = ("push", "pull_request", "pull_request_target")
+
+
+def event_branches(index: FileIndex, path: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None]:
+    """The branch filters of a workflow's ``push`` and pull-request events: event -> (``branches``, ``branches-ignore``)
+    patterns, None for an event that runs on every branch; an event the workflow does not have is absent. A push filtered
+    to tags only runs on no branch (an empty filter). Read once per workflow a scan."""
+    return index.memo(f"github-event-branches:{path}", lambda: _event_branches(index, path))  # type: ignore[no-any-return]
+
+
+def _event_branches(index: FileIndex, path: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None]:
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
+    for doc in index.yaml(path):
+        if not isinstance(doc, dict):
+            continue
+        on = doc.get("on", doc.get(True))
+        events = {str(on): None} if isinstance(on, str) else {str(x): None for x in on} if isinstance(on, list) else \
+            on if isinstance(on, dict) else {}
+        for ev in _BRANCH_EVENTS:
+            if ev not in events:
+                continue
+            v = events[ev]
+            if not isinstance(v, dict) or not ({"branches", "branches-ignore", "tags", "tags-ignore"} & set(v)):
+                out[ev] = None
+                continue
+            inc, exc = v.get("branches"), v.get("branches-ignore")
+            inc_t = tuple(str(x) for x in inc) if isinstance(inc, list) else (str(inc),) if isinstance(inc, str) else ()
+            exc_t = tuple(str(x) for x in exc) if isinstance(exc, list) else (str(exc),) if isinstance(exc, str) else ()
+            out[ev] = None if not inc_t and not exc_t and "tags" not in v and "tags-ignore" not in v else (inc_t, exc_t)
+        break
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _branch_glob(pattern: str) -> re.Pattern[str]:
+    """GitHub's filter pattern: ``*`` any characters but ``/``, ``**`` any characters, ``?``/``+`` one or more of the one
+    before, ``[...]`` a class; a leading ``!`` negates (handled by the caller)."""
+    out = ""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+            continue
+        out += "[^/]*" if ch == "*" else ch if ch in "?+[]" else re.escape(ch)
+        i += 1
+    return re.compile(out + r"\Z")
+
+
+def branch_filtered(branch: str, spec: tuple[tuple[str, ...], tuple[str, ...]] | None) -> bool:
+    """Does an event with branch filter ``spec`` (``event_branches``) run for ``branch``?"""
+    if spec is None:
+        return True
+    inc, exc = spec
+    if exc:
+        return not any(_branch_glob(p).match(branch) for p in exc)
+    hit = False
+    for p in inc:  # later patterns win: ``!release/old`` after ``release/**``
+        neg = p.startswith("!")
+        if _branch_glob(p[1:] if neg else p).match(branch):
+            hit = not neg
+    return hit
 
 
 def _if_false(cond: Any) -> bool:

@@ -15,16 +15,29 @@ _NOOP = lazy_re(r"^\s*(echo|printf|:|true|sleep|exit 0|cat\s+<<)\b")
 _HEREDOC = lazy_re(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 
 
+# a command that runs on another host over ssh (``ssh host``, ``sshpass -p "$PW" ssh -o ... host``): a here-document it
+# reads is the remote script
+_SSH = lazy_re(r"(?:^|[\s;&|(])ssh\s")
+
+
 def split_commands(script: str) -> list[str]:
     """Logical shell commands: continuations joined, comments and here-document bodies dropped,
-    split on ``&&``/``;``."""
+    split on ``&&``/``;``. The body of a here-document that ``ssh`` reads (``ssh host << 'EOF'`` ... ``EOF``) is the
+    remote command: it is kept on the ssh command, its lines joined with ``;``, as ``ssh host "a; b"`` writes it."""
     out: list[str] = []
     heredoc = ""
+    remote: list[str] | None = None  # the body lines of an ssh command's here-document
+    at = -1  # the ssh command they belong to
     for line in _CONT.sub(" ", script).splitlines():
         line = line.strip()
         if heredoc:
             if line == heredoc:
                 heredoc = ""
+                if remote:
+                    out[at] = f"{out[at]} {'; '.join(remote)}"
+                remote = None
+            elif remote is not None and line and not line.startswith("#"):
+                remote.append(line)
             continue
         if not line or line.startswith("#"):
             continue
@@ -35,6 +48,8 @@ def split_commands(script: str) -> list[str]:
             part = part.strip()
             if part and not part.startswith("#"):
                 out.append(part)
+                if m and "<<" in part and _SSH.search(part.split("<<", 1)[0]):
+                    remote, at = [], len(out) - 1
     return out
 
 

@@ -16,7 +16,7 @@ from mlscan.index import FileIndex
 from ..ci.shell import split_commands, word_may_hold
 from ..lazyre import lazy_re
 from . import hcl, served
-from .commands import Cmd, head, is_install, python_target, segments, words
+from .commands import Cmd, head, is_install, python_target, resolve, segments, words
 from .orchestration import call_names, dotted, inferenceish, trainingish
 
 # CI triggers that run a job without a person starting it
@@ -73,6 +73,37 @@ def _test_file(arg: str) -> bool:
 
 def test_target_name(name: str) -> bool:
     return bool(set(re.split(r"[^a-z0-9]+", name.lower())) & {"test", "tests", "unittest", "unittests", "pytest", "integration"})
+
+
+# the first or last word of a task named for tests (``tests_training``, ``test-e2e``, ``training-tests``, ``smoke_train``);
+# a word inside the name is no test (``train_test_split`` splits data)
+_TEST_NAME_ENDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "pytest", "smoke", "e2e"})
+_TASK_HEADS = frozenset({"make", "gmake", "$(MAKE)", "${MAKE}", "just", "task", "mise", "npm", "yarn", "pnpm", "poe"})
+_TASK_VERBS = frozenset({"run", "r", "run-script"})
+
+
+def test_named_task(text: str) -> bool:
+    """Does a command run a task-runner target named for tests (``make tests_training``, ``just test-e2e``, ``npm run
+    test:train``)? What such a target runs tests the code, whatever it trains."""
+    w = words(text)
+    if head(w) not in _TASK_HEADS:
+        return False
+    names = [x for x in w[1:] if not x.startswith("-") and "=" not in x and x not in _TASK_VERBS]
+    for n in names[:3]:
+        parts = [p for p in re.split(r"[^a-z0-9]+", n.lower()) if p]
+        if parts and (parts[0] in _TEST_NAME_ENDS or parts[-1] in _TEST_NAME_ENDS):
+            return True
+    return False
+
+
+_TEST_TREE_PROGRAM = lazy_re(r"^(?:\./)?(?:[\w.-]+/)*tests?/(?:[\w.-]+/)*[\w.-]+\.py$")
+
+
+def test_tree_program(text: str) -> bool:
+    """Does a command run a program of the test tree (``torchrun --nproc_per_node 2 tests/training/train.py``,
+    ``accelerate launch tests/test_fsdp.py``)? Its first ``.py`` argument sits under a ``tests``/``test`` folder."""
+    prog = next((x for x in words(text) if x.endswith(".py") and not x.startswith("-")), "")
+    return bool(prog) and _TEST_TREE_PROGRAM.match(prog) is not None
 
 
 # ------------------------------------------------------------------ deploys
@@ -164,7 +195,7 @@ def deploy_command(text: str) -> str | None:
     """The deploy target of a shell command: k8s | helm | cloud-endpoint | sagemaker | app-service |
     serverless | container-service | paas | databricks | anyscale | ray-serve | gitops | vm | terraform |
     pulumi | iac | hf-spaces ... (terraform/pulumi need a check of what they provision)."""
-    if text.startswith("ssh ") and _remote_deploy(text):
+    if (text.startswith("ssh ") or "ssh" in text and head(words(text)) == "ssh") and _remote_deploy(text):
         return "vm"  # the remote command may install the app's requirements before it restarts the app
     if is_install(text):
         return None
@@ -274,19 +305,71 @@ def deploy_command(text: str) -> str | None:
 # app.py &``: the usual way to redeploy a Flask/FastAPI app copied to a VM)
 _REMOTE_RESTART = re.compile(r"docker(-compose| compose)?\s+(compose\s+)?(up|run|pull)|systemctl\s+(re)?start|kubectl\s+apply|"
                              r"\bpm2\s+(start|restart|reload)|supervisorctl\s+(start|restart|reload|update)|"
-                             r"\bnohup\s+(\S*/)?(python\d?(\.\d+)?|gunicorn|uvicorn|flask|streamlit)\b")
+                             r"\bnohup\s+(\S*/)?(python\d?(\.\d+)?|gunicorn|uvicorn|flask|streamlit)\b|"
+                             # containers restarted in place (``docker restart api``, ``docker compose restart serving``)
+                             r"\b(docker(-compose| compose)?|podman)\s+(compose\s+)?restart\b|\bsystemctl\s+reload\b|"
+                             r"\bdocker\s+(stack\s+deploy|service\s+update)\b")  # a swarm service rolled out
+# ``docker exec api python fetch_latest.py``: a command run inside the running serving container that fetches, loads or
+# swaps the model it serves (a hot reload on the host); ``docker exec db pg_dump`` or ``docker exec app pytest`` is not one
+_REMOTE_EXEC = re.compile(r"\b(?:docker|podman)\s+exec\s+([^;&|]*)")
+_RELOAD_VERBS = frozenset({"fetch", "pull", "download", "load", "reload", "update", "refresh", "swap", "sync", "deploy", "promote"})
+_RELOAD_OBJECTS = frozenset({"model", "models", "latest", "weights", "checkpoint", "checkpoints", "artifact", "artifacts", "champion"})
 
 
 def _remote_deploy(remote: str) -> bool:
-    """A remote command that (re)starts a service; a background job that trains (``nohup python train.py &``) is
-    a training run on the host, not a deploy."""
+    """A remote command that (re)starts a service or refreshes the model a running container serves; a background job
+    that trains (``nohup python train.py &``) is a training run on the host, not a deploy."""
     m = _REMOTE_RESTART.search(remote)
     if m is None:
-        return False
+        return any(_reloads_model(x.group(1)) for x in _REMOTE_EXEC.finditer(remote))
     if m.group(0).startswith("nohup"):
         started = remote[m.start():].split("&", 1)[0]
         return not trainingish(started)
     return True
+
+
+def _ssh_script_deploys(script: str) -> bool:
+    """Does the script an ssh action runs on the host (re)start a service (``_remote_deploy``), or hand it to a service
+    manager or cluster (systemctl, kubectl, pm2, gunicorn)? ``docker logs``/``docker ps`` alone deploy nothing."""
+    return _remote_deploy("; ".join(split_commands(script))) or bool(re.search(r"systemctl|kubectl|pm2|gunicorn", script))
+
+
+def _reloads_model(executed: str) -> bool:
+    """Does what ``docker exec`` runs in a container fetch, load or swap a model (``serving python fetch_latest.py``,
+    ``api python -m app.reload_model``)? Training and tests run there are no deploy."""
+    parts = {p for w in executed.split() if not w.startswith("-") for p in re.split(r"[^a-z0-9]+", w.lower()) if p}
+    return bool(parts & _RELOAD_VERBS and parts & _RELOAD_OBJECTS) and not trainingish(executed) and not parts & {"test", "tests", "pytest"}
+
+
+def ssh_rejoined(texts: list[str]) -> list[str]:
+    """The texts of consecutive commands, an ``ssh host "a && b && c"`` (``sshpass ... ssh`` too) whose quoted remote
+    command the shell splitter cut at its ``&&``/``;`` or line ends given back whole (the following pieces up to the
+    closing quote, at most 20), so what it runs on the host can be read."""
+    out: list[str] = []
+    for i, text in enumerate(texts):
+        quote = next((q for q in ('"', "'") if text.count(q) % 2), "") if "ssh" in text and head(words(text)) == "ssh" else ""
+        j = i + 1
+        while quote and j < len(texts) and j - i < 20:
+            text += " && " + texts[j]
+            j += 1
+            if texts[j - 1].count(quote) % 2:
+                break
+        out.append(text)
+    return out
+
+
+def ssh_stdin(index: FileIndex, text: str, path: str, cwd: str = "") -> str:
+    """An ``ssh host 'bash -s' < scripts/remote.sh`` (or ``sshpass ... ssh host < remote.sh``) with the commands of the
+    local script it feeds the remote shell appended, as a here-document's are; any other text as it is."""
+    if "<" not in text or "ssh" not in text:
+        return text
+    w = words(text)
+    if head(w) != "ssh":
+        return text
+    local = next((w[i + 1] if x == "<" and i + 1 < len(w) else x[1:] for i, x in enumerate(w) if x.startswith("<") and not x.startswith("<<")), "")
+    e = resolve(index, local, path, cwd) if local else None
+    body = split_commands(index.text(e.path) or "") if e is not None else []
+    return f"{text} {'; '.join(body)}" if body else text
 
 
 ACTIONS = {
@@ -352,8 +435,8 @@ def deploy_uses(step: CiStep) -> str | None:
     if low.startswith("azureml") and not re.search(r"wait|job", task) or "modeldeploy" in task:
         return "cloud-endpoint"  # Azure ML tasks, except the ones that wait for or run a job (AzureMLJobWaitTask)
     if low in ACTIONS:
-        if low in ("appleboy/ssh-action",) and not re.search(r"docker|systemctl|kubectl|pm2|gunicorn", with_.get("script", "")):
-            return None
+        if low in ("appleboy/ssh-action",) and not _ssh_script_deploys(with_.get("script", "")):
+            return None  # an ssh that copies logs or runs tests on the host deploys nothing
         if low in ("serverless/github-action", "superfly/flyctl-actions", "steebchen/kubectl", "actions-hub/kubectl") \
                 and not re.search(r"deploy|apply|up\b", with_.get("args", "") + with_.get("command", "")):
             return None
@@ -826,7 +909,12 @@ def _python_deploy(index: FileIndex, c: Cmd) -> tuple[str, str, int | None] | No
     if tree is None or e is None:
         return None
     if _uploads_space(tree):
-        return "hf-spaces", e.path, None
+        # a Space whose app (every folder the program uploads) loads no model is a dashboard, no model deploy
+        from .spaces import python_upload_folders, uploaded_app_serves
+
+        base = e.vpath.rsplit("/", 1)[0] if "/" in e.vpath else ""
+        serves = [uploaded_app_serves(index, f, c.cwd, base) for f in python_upload_folders(tree)]
+        return None if serves and all(s is False for s in serves) else ("hf-spaces", e.path, None)
     sdk = sdk_of(tree)
     if sdk is None:
         return None

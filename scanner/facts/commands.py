@@ -74,14 +74,23 @@ class Cmd(Value, frozen=True):
         setfield(self, "active", active)
 
 
+# sshpass's options that take a value (``-p PASSWORD``, ``-f FILE``, ``-d FD``, ``-P PROMPT``); ``-e``/``-v`` take none
+SSHPASS_VALUE_OPTIONS = frozenset({"-p", "-f", "-d", "-P"})
+
+
 def words(text: str) -> list[str]:
-    """argv without leading env assignments and wrappers (``uv run``, ``poetry run``, ``conda run -n x`` ...)."""
+    """argv without leading env assignments and wrappers (``uv run``, ``poetry run``, ``conda run -n x``, ``sshpass -p
+    "$PW"`` ...)."""
     w = argv(text)
     changed = True
     while w and changed:
         changed = False
         while w and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w[0]):
             w, changed = w[1:], True
+        if w and w[0].rsplit("/", 1)[-1] == "sshpass":  # the password feeder before ``ssh``/``scp``/``rsync``
+            w, changed = w[1:], True
+            while w and w[0].startswith("-"):
+                w = w[2:] if w[0] in SSHPASS_VALUE_OPTIONS else w[1:]
         if w and w[0] in WRAPPERS:
             w, changed = w[1:], True
             while w and (w[0] in WRAPPER_SUBS or w[0].startswith("-")):

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from mlscan.ci.shell import split_commands
 from mlscan.facts import ops
 from mlscan.facts.ops import walk_dicts  # re-exported: detectors import it from here
 from mlscan.facts.pyast import statement_walk, walk
@@ -488,10 +489,68 @@ def documented(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
         index.contains(e.path, needles) for e in index.select(_DOC_GLOBS) if not e.test)))
 
 
+_AUTOMATION_GLOBS = (".github/workflows/*", "**/*.sh", "**/Makefile", "**/*.mk", "**/*.yml", "**/*.yaml", "**/*.toml", "**/Jenkinsfile")
+
+
 def automation_mentions(index: FileIndex, needles: tuple[bytes, ...]) -> bool:
     """Does a CI definition, script, Makefile or config run a command containing a needle (deploy/activate steps)?"""
-    pats = (".github/workflows/*", "**/*.sh", "**/Makefile", "**/*.mk", "**/*.yml", "**/*.yaml", "**/*.toml", "**/Jenkinsfile")
-    return any(index.contains(e.path, needles) for e in index.select(pats) if not e.vpath.lower().endswith(".md"))
+    return any(index.contains(e.path, needles) for e in index.select(_AUTOMATION_GLOBS) if not e.vpath.lower().endswith(".md"))
+
+
+# folders an activating script or CI file sits in below the project it serves (``projects/x/scripts/activate.sh`` serves
+# ``projects/x``; a root workflow serves the whole repository)
+_HELPER_DIRS = frozenset({"scripts", "script", "bin", "ci", "tools", "deploy", "workflows", ".github"})
+
+
+def _activates(argv: list[str]) -> bool:
+    """Does one command activate Flyte launch plans? ``pyflyte register --activate-launchplans`` and ``flytectl update
+    launchplan <name> --version v1 --activate`` (Flyte's scheduling docs: the plan's name, project, domain and version
+    come between; ``--archive`` deactivates)."""
+    if any(a.startswith("--activate-launchplan") for a in argv):
+        return True
+    if "flytectl" not in argv or "--activate" not in argv:
+        return False
+    rest = [a for a in argv[argv.index("flytectl") + 1:] if not a.startswith("-")]
+    return "update" in rest and any(a in ("launchplan", "launchplans") for a in rest[rest.index("update") + 1:])
+
+
+def launch_plan_activations(index: FileIndex) -> tuple[str, ...]:
+    """The project folders whose Flyte launch plans a CI definition, script, Makefile or config activates ('' for the
+    whole repository): the activating file's folder less trailing helper folders (``scripts/``, ``.github/workflows``).
+    A schedule on a launch plan runs only once the plan is activated; a monorepo's other projects are not activated by
+    one project's script."""
+
+    def build() -> tuple[str, ...]:
+        out: set[str] = set()
+        for e in index.select(_AUTOMATION_GLOBS):
+            if e.vpath.lower().endswith(".md") or not index.contains(e.path, (b"--activate",)):
+                continue
+            text = index.text(e.path) or ""
+            if any(_activates(c.split()) for c in split_commands(text)):
+                parts = e.vpath.split("/")[:-1]
+                while parts and parts[-1] in _HELPER_DIRS:
+                    parts.pop()
+                out.add("/".join(parts))
+        return tuple(sorted(out))
+
+    return tuple(index.memo("orchestration:launch-plan-activations", build))
+
+
+def activated_at(path: str, folders: tuple[str, ...]) -> bool:
+    """Is a file inside one of the folders ``launch_plan_activations`` returned?"""
+    return any(not d or path.startswith(d + "/") for d in folders)
+
+
+def spread_kwarg(call: ast.Call, name: str, bound: dict[str, list[ast.expr]]) -> ast.expr | None:
+    """A keyword argument passed through ``**NAME``, NAME bound once to a dict literal that holds it (``KWARGS =
+    {"schedule": CRON_SCHEDULE, "notifications": [...]}`` then ``LaunchPlan.get_or_create(workflow=wf, **KWARGS)``)."""
+    for k in call.keywords:
+        vals = bound.get(k.value.id, []) if k.arg is None and isinstance(k.value, ast.Name) else []
+        if len(vals) == 1 and isinstance(vals[0], ast.Dict):
+            for key, v in zip(vals[0].keys, vals[0].values):
+                if isinstance(key, ast.Constant) and key.value == name:
+                    return v
+    return None
 
 
 def edge_line(fn: ast.AST, step_names: set[str]) -> int:

@@ -163,7 +163,7 @@ def test_orchestrated_deploys_are_read_from_a_fact_of_the_first_parse(tmp_path: 
     assert ix.fact("flows/deploy.py", "orchestrator.deploy.file") == [None, "prefect", [
         ["deploy", [7, None, "sagemaker"], []],
         ["reload", None, [[11, None, "http://serve:5000/v1/reload", True]]],
-        ["main", [7, None, "sagemaker"], []]]]  # the flow and the local helpers it calls
+        ["main", [7, None, "sagemaker"], []]], []]  # the flow and the local helpers it calls; no Airflow bash task
 
 
 def test_step_edges_are_file_facts_of_the_first_parse(tmp_path: Path, tiny_parse_cache: None) -> None:
