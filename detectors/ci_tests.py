@@ -479,12 +479,18 @@ class CiTests(Detector):
                 missing = all(missing_unittest_targets(index, c) for c in cmds) if runner == "unittest" else False
                 f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
                     **({"missing_script": True} if missing else {}),
+                    # ``pytest --check-links README.md``: the docs' links are checked, not the code or the model (ranks last)
+                    **({"links_only": True} if runner == "pytest" and all(_CHECK_LINKS.search(c.text) for c in cmds) else {}),
                     "system": job.system, "runner": runner, "blocking": blocking, "ignored": ignored, "job": job.name,
                     "automatic": bool(job.triggers & AUTOMATIC), "via": " -> ".join(sorted({c.path for c in cmds if c.path != path})),
                     "asserts": asserts, "post_deploy": post_deploy, "stub": not asserts,  # tests that assert nothing
                     **({"unwaited_by": other} if (other := unwaited(index, job, jobs)) else {}),
                 })
                 yield with_chain(f, reached_by(runs)) if runs is not None else f
+
+
+# the pytest-check-links plugin's switch: the run collects the documents' links instead of the test suite
+_CHECK_LINKS = lazy_re(r"(?:^|\s)--check-links(?:\s|=|$)")
 
 
 def _written_at(index: FileIndex, path: str, line: int, text: str) -> int | None:

@@ -33,18 +33,38 @@ _CHORES = frozenset({"debug", "lint", "clean", "format", "fmt", "docs", "doc", "
 _GENERIC_RUN = frozenset({"run", "all", "project", "jobs", "job"})
 
 
+# packaging a distribution (``dist: python setup.py sdist``, ``publish: twine upload``): it ships the library to an index,
+# it does not set up, train or deploy the project
+_PACKAGING = frozenset({"dist", "sdist", "bdist", "wheel", "publish", "release", "upload", "package", "packages", "pypi", "twine"})
+# ``up``/``down`` beside a transfer word (``sync_data_up``, ``data-down``) is a direction, not ``docker compose up``
+_TRANSFER = frozenset({"sync", "data", "upload", "download"})
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[-_:./ ]+", name.lower()) if w]
+
+
 def _categories(name: str) -> set[str]:
-    parts = set(re.split(r"[-_:./ ]+", name.lower()))
+    words = _words(name)
+    parts = set(words)
+    if words and words[0] in CATEGORIES["test"]:
+        return {"test"}  # ``tests_training``, ``test-deploy``: a test recipe of that part, whatever it exercises
     if parts & CATEGORIES["test"]:
         parts -= _GENERIC_RUN
+    if parts & _TRANSFER:
+        parts -= {"up", "down"}
     return {c for c, words in CATEGORIES.items() if parts & words}
 
 
 def _runs_project(name: str, kinds: set[str]) -> bool:
     """Does a target train, run the pipeline or deploy (not a chore's ``build_debug``, not ``data`` preparation alone)?"""
-    parts = set(re.split(r"[-_:./ ]+", name.lower()))
+    parts = set(_words(name))
     if parts & _CHORES or not kinds & {"train", "deploy"}:
         return False
+    if parts & _TRANSFER and not parts & (CATEGORIES["train"] - _DATA_ONLY - {"dvc"}):
+        return False  # ``sync_data_up``, ``upload-data``: moves the data, runs nothing of the project
+    if parts <= _PACKAGING | {"build", "all"}:
+        return False  # ``dist``, ``build``, ``publish``, ``release``: packaging the library (below the setup target)
     return "deploy" in kinds or bool(parts & (CATEGORIES["train"] - _DATA_ONLY))
 
 

@@ -35,6 +35,7 @@ from mlscan.facts.placeholders import fabricated_data
 from mlscan.facts.pyast import assigned_values, walk
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _TOOLS = {"zenml": ("pipeline", "step"), "flytekit": ("workflow", "task")}
 _METAFLOW_DEPLOY = (b"argo-workflows create", b"step-functions create", b"airflow create")
@@ -137,8 +138,11 @@ class PythonPipelines(Detector):
             edges = sum(1 for c in calls(cls, "next") if dotted(c.func) == "self.next")
             training = training_code(cls) or trainingish(cls.name)
             if len(steps) >= 3 and edges >= 2:
-                yield self.found("pipeline.dag", index, e.path, cls.lineno, attrs={"tool": "metaflow", "steps": len(steps), "training": training,
-                                                                                   **({"scoring": True} if not training and scores_only(cls) else {})})
+                handed = _artifact_handoff(steps)
+                extra = [replace(self.evidence(index, e.path, handed), fact="lineage_edge")] if handed is not None else []
+                yield self.found("pipeline.dag", index, e.path, cls.lineno, extra=extra,
+                                 attrs={"tool": "metaflow", "steps": len(steps), "training": training,
+                                        **({"scoring": True} if not training and scores_only(cls) else {})})
             if not training:
                 continue
             d = decorator(cls, "schedule")
@@ -162,3 +166,32 @@ class PythonPipelines(Detector):
     def _sched(self, index: FileIndex, path: str, line: int, tool: str, cron: str, active: bool) -> Finding:
         return self.found("schedule.training", index, path, line, strength=Strength.STRONG if active else Strength.WEAK,
                           attrs={"tool": tool, "cron": cron, "active": active, "trigger": "cron"})
+
+
+def _self_attrs(fn: ast.AST, ctx: type[ast.expr_context]) -> dict[str, int]:
+    """``self.<name>`` attributes a step stores (ctx ``ast.Store``, the first line of each) or reads (``ast.Load``; a join's
+    ``inputs.<step>.<name>`` and ``inp.<name>`` too)."""
+    out: dict[str, int] = {}
+    for n in walk(fn):
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, ctx):
+            base = n.value
+            if isinstance(base, ast.Name) and (base.id == "self" or ctx is ast.Load and base.id in ("inputs", "inp", "input")) \
+                    or ctx is ast.Load and isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) and base.value.id == "inputs":
+                out.setdefault(n.attr, n.lineno)
+    return out
+
+
+def _artifact_handoff(steps: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> int | None:
+    """The line where a Metaflow step stores a data artifact (``self.training_data_df = query(...)``) that a later step
+    reads: the data one step passes to the next (D3's edge; a training step's input first), not a fan-out's
+    ``self.next(a, b)`` that passes nothing. None when no stored artifact is read by another step."""
+    stored = [(fn, _self_attrs(fn, ast.Store)) for fn in steps]
+    read = {fn.name: _self_attrs(fn, ast.Load) for fn in steps}
+    found: list[tuple[bool, int]] = []
+    for fn, attrs in stored:
+        for name, line in attrs.items():
+            readers = [g for g in steps if g is not fn and name in read[g.name]]
+            if readers:
+                found.append((not any(trainingish(g.name) or training_code(g) for g in readers), line))
+    return min(found)[1] if found else None
+

@@ -89,6 +89,13 @@ def _cloud_pusher(p: ast.Call, tree: ast.AST) -> str | None:
     return "vertex" if "VERTEX" in ast.unparse(config).upper() else "ai-platform"
 
 
+
+def _as_dataset_output(f: Finding) -> Finding:
+    """The ExampleGen call is the versioned data itself: each run's examples are an artifact ML Metadata records (fact
+    ``dataset_output``, what D1 prefers): it leads before a later line of its function that only matches D1's deciding-line
+    words (a split's ``hash_buckets``, an Importer's ``artifact_type``)."""
+    return replace(f, evidence=(replace(f.evidence[0], fact="dataset_output"), *f.evidence[1:])) if f.evidence else f
+
 class TfxPipeline(Detector):
     """TFX component graphs, Evaluator-blessed pushes, per-run examples and Google Cloud pushes; feeds D1, D3, M2, M4, T2."""
 
@@ -111,8 +118,8 @@ class TfxPipeline(Detector):
         for f, t in mods:
             gen = next((c for c in calls(t, *(c for c in _COMPONENTS if c.endswith("ExampleGen")))), None)
             if gen is not None:
-                yield self.found("data.version_logged", index, f.path, gen.lineno, strength=Strength.MEDIUM,
-                                 attrs={"tool": "tfx", "kind": "run-artifact", "pinned": True, "linked_to_model": False, "via": e.vpath})
+                yield _as_dataset_output(self.found("data.version_logged", index, f.path, gen.lineno, strength=Strength.MEDIUM,
+                                         attrs={"tool": "tfx", "kind": "run-artifact", "pinned": True, "linked_to_model": False, "via": e.vpath}))
                 return
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -144,8 +151,8 @@ class TfxPipeline(Detector):
                 gen = _example_gen_feeding(comps, used)
                 if gen is not None and "Trainer" in comps.values():
                     examples_found = True
-                    yield self.found("data.version_logged", index, e.path, gen.lineno, strength=Strength.MEDIUM,
-                                     attrs={"tool": "tfx", "kind": "run-artifact", "pinned": True, "linked_to_model": False})
+                    yield _as_dataset_output(self.found("data.version_logged", index, e.path, gen.lineno, strength=Strength.MEDIUM,
+                                             attrs={"tool": "tfx", "kind": "run-artifact", "pinned": True, "linked_to_model": False}))
             # the legacy ModelValidator blesses a model only when it is not worse than the last blessed one (a
             # champion/challenger comparison of its own): a Pusher that needs its blessing is gated without thresholds
             validators = {k for k, v in comps.items() if v == "ModelValidator"}

@@ -82,6 +82,10 @@ _PY_SETTING = lazy_re(
     r"^\w*(?:role|roles|permissions|stack_name|run_order|replace_on_failure|session|instance_type|instance_count|region|"
     r"timeout|retries|retry_policies)\s*=(?!=)", re.IGNORECASE)
 _PY_COMPOUND = lazy_re(r"^(?:async\s+)?(?:with|for|while|if|elif|def|class|try|except|match|case)\b")
+# a template's control tag alone on its line (Jinja ``{% if cookiecutter.x -%}``, ``{%- endif %}``; Go/Helm ``{{- if .Values.x }}``,
+# ``{{ end }}``): which variant is rendered, not what the rendered file does
+_TEMPLATE_CONTROL = lazy_re(r"^\{%-?\s*(?:if|elif|else|endif|for|endfor|set|raw|endraw|with|endwith|block|endblock)\b[^%]*-?%\}$|"
+                            r"^\{\{-?\s*(?:if|else|end|range|with)\b[^}]*-?\}\}$")
 _SHELL_WORDS = {"then", "fi", "do", "done", "esac", "else", "end", "endif", "begin", "set -e", "set -eu", "set -ex", "set -euo pipefail"}
 _COMMENT_PREFIXES = ("//", "/*", "*/", "<!--", "-->", '"""', "'''", "rem ", "REM ", "::")
 
@@ -100,6 +104,8 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
         return True
     code = _strip_trailing_comment(s)
     if not code or _PUNCT_ONLY.match(code):
+        return True
+    if not path.endswith(".py") and _TEMPLATE_CONTROL.match(code):
         return True
     if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)) or (path.endswith(".py") and _PY_LOG.match(code)):
         return True
@@ -616,7 +622,10 @@ def _notebook_lines(index: FileIndex, path: str) -> tuple[list[str], list[int], 
             where.append(at)
         return code, where, nb[1] if nb else ()
 
-    return index.file_memo("notebook-lines", path, build)  # type: ignore[no-any-return]
+    # kept for the scan (``derived``), not in the parse cache: weighed there by the notebook's JSON (outputs and all), the
+    # code of one large notebook pushed the others out, and Azure/azureml-examples' evidence pass rebuilt 203 notebooks'
+    # lines 544 times, reading each JSON again
+    return index.derived(("notebook-lines", path), build)  # type: ignore[no-any-return]
 
 
 def _hinted_notebook(index: FileIndex, e: Evidence, pattern: re.Pattern[str], fact: str) -> Evidence | None:

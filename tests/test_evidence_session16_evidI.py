@@ -212,7 +212,9 @@ def test_e2_with_its_own_metric_line_carries_no_note(tmp_path: Path) -> None:
     qs = _scan(tmp_path, {"src/train.py": _MLFLOW, ".github/workflows/train.yml": _CI.replace("pipelines/pipeline.py", "src/train.py")})
     assert qs["E1"]["answer"] == qs["E2"]["answer"] == "yes"
     assert _lead(qs["E2"]) != _lead(qs["E1"])
-    assert "tracker's UI" not in qs["E2"]["reason"]
+    assert "E1 leads with" not in qs["E2"]["reason"]  # no shared-line note
+    # (evidK: a per-run metric lead says how runs are compared instead, the selector's note)
+    assert "per-run metric logging" in qs["E2"]["reason"]
 
 
 _RUNBOOK = """\

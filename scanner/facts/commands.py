@@ -132,16 +132,49 @@ def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
 
 
 def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozenset[str]) -> None:
-    """Append what ``cmd`` runs (depth first, at most MAX_DEPTH levels; a script already on the way is not entered again)."""
+    """Append what ``cmd`` runs (depth first, at most MAX_DEPTH levels; a script already on the way is not entered again),
+    bound to ``cmd``'s job and step from the job-free expansion of what it invokes (``_runs``)."""
     if depth >= MAX_DEPTH:
         return
-    for sub in invoked(index, cmd.text, cmd.path, cmd.line, cmd.cwd):
-        if sub.via == "script" and sub.file.path in seen:
+    job, step, blocking, ignored, active = cmd.job, cmd.step, cmd.blocking, cmd.ignored, cmd.active
+    via = (*cmd.via, f"{cmd.path}:{cmd.line}")
+    for text, path, line, blocks, ign, chain, cwd in _runs(index, invoked(index, cmd.text, cmd.path, cmd.line, cmd.cwd), depth, seen):
+        out.append(Cmd(job, step, text, path, line, blocking and blocks, ignored or ign, (*via, *chain) if chain else via, cwd, active))
+
+
+# (text, path, line, blocks, ignored, via, cwd) of a command reached below an invoked one: ``blocks``/``ignored`` composed
+# on the way down, ``via`` the "path:line" of each command on the way after the first invoked one
+_Runs = tuple[tuple[str, str, int, bool, bool, tuple[str, ...], str], ...]
+
+
+def _runs(index: FileIndex, subs: list[Invoked], depth: int, seen: frozenset[str] | None) -> _Runs:
+    """Everything the commands ``subs`` (one command's ``invoked``) run, themselves first, depth first, without the job: the
+    same for every job whose command invokes them, so derived once per scan. Azure/azureml-examples' 356 jobs each run
+    one of a few scripts, and job_commands walked the script's expansion again for each (62,821 commands, ~98,000
+    ``derived`` lookups); now one lookup per CI command, the job bound from tuples. Keyed by the identity of ``subs``
+    (kept for the scan by ``invoked``), held by the value so that it cannot be reused. ``seen`` None: scripts on the way
+    are entered again too (ops.automated_commands)."""
+    return index.derived(("commands-runs", id(subs), depth, seen), lambda: (subs, _build_runs(index, subs, depth, seen)))[1]  # type: ignore[no-any-return]
+
+
+def _build_runs(index: FileIndex, subs: list[Invoked], depth: int, seen: frozenset[str] | None) -> _Runs:
+    rows: list[tuple[str, str, int, bool, bool, tuple[str, ...], str]] = []
+    for sub in subs:
+        if seen is not None and sub.via == "script" and sub.file.path in seen:
             continue
-        child = Cmd(cmd.job, cmd.step, sub.text, sub.file.path, sub.line, cmd.blocking and sub.blocks, cmd.ignored or sub.ignored,
-                    (*cmd.via, f"{cmd.path}:{cmd.line}"), sub.cwd, cmd.active)
-        out.append(child)
-        _expand(index, child, out, depth + 1, seen | {sub.file.path})
+        rows.append((sub.text, sub.file.path, sub.line, sub.blocks, sub.ignored, (), sub.cwd))
+        if depth + 1 < MAX_DEPTH:
+            here = (f"{sub.file.path}:{sub.line}",)
+            below = invoked(index, sub.text, sub.file.path, sub.line, sub.cwd)
+            for t, p, ln, b, ig, chain, c in _runs(index, below, depth + 1, None if seen is None else seen | {sub.file.path}) if below else ():
+                rows.append((t, p, ln, sub.blocks and b, sub.ignored or ig, (*here, *chain), c))
+    return tuple(rows)
+
+
+def runs_below(index: FileIndex, text: str, path: str, line: int, cwd: str, depth: int) -> _Runs:
+    """What one command at ``depth`` runs, depth first to MAX_DEPTH levels, scripts on the way entered again
+    (ops.automated_commands): ``_runs`` of its ``invoked``."""
+    return _runs(index, invoked(index, text, path, line, cwd), depth, None) if depth < MAX_DEPTH else ()
 
 
 def _flat_lines(index: FileIndex, path: str) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.ci import CI_NEEDS, NeedClauses, argv, ci_model
-from mlscan.facts.commands import invoked
+from mlscan.facts.commands import runs_below
 from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.pyast import statement_walk
 from mlscan.facts.pyast import statements as statements  # re-exported: detectors read ``ops.statements``
@@ -359,12 +359,11 @@ def automated_texts(index: FileIndex) -> list[str]:
 
 
 def _expand(index: FileIndex, cmd: str, path: str, line: int, cwd: str, root: str, out: list[Command], depth: int) -> None:
-    """Append the command and, depth first to four levels, what it runs (commands.invoked)."""
+    """Append the command and, depth first to four levels, what it runs (commands.runs_below: the expansion below a
+    command is shared by every root that runs it)."""
     out.append(Command(cmd, path, line, root, len(out)))
-    if depth > 3:
-        return
-    for sub in invoked(index, cmd, path, line, cwd):
-        _expand(index, sub.text, sub.file.path, sub.line, sub.cwd, root, out, depth + 1)
+    for row in runs_below(index, cmd, path, line, cwd, depth):
+        out.append(Command(row[0], row[1], row[2], root, len(out)))
 
 
 # What command_lines reads first, as gate clauses: shell scripts, Makefiles and what automated_commands reads.

@@ -130,6 +130,16 @@ def _part_of(q: Question, signal: str) -> int:
     return next((i for i, p in enumerate(q.parts) if signal_matches(signal, str(p.get("signal", "")))), len(q.parts))
 
 
+def _selector_note(q: Question, findings: list[Finding], lead: Evidence) -> str:
+    """The ``note`` of the decisive selector the finding cited by ``lead`` meets ('' when it has none): what that kind of
+    evidence does not show on its own (E2's per-run metric: runs are compared in the tracker's UI only)."""
+    for f in findings:
+        if any(_same_place(e, lead) for e in f.evidence):
+            i = _decisive_index(q, f)
+            return str(q.decisive[i].get("note") or "") if i is not None else ""
+    return ""
+
+
 def _same_place(a: Evidence, b: Evidence) -> bool:
     return a.path == b.path and a.line == b.line
 
@@ -332,6 +342,7 @@ def _answer_all(
         support[q.id] = fs
         attested = False
         ev, omitted = _evidence(q, fs)
+        shared_said = False
         if q.distinct_lead and ev and value in (AnswerValue.YES, AnswerValue.PARTIAL):
             answer_of(q.distinct_lead)
             base = answers.get(q.distinct_lead)
@@ -341,9 +352,14 @@ def _answer_all(
                 if _same_place(ev[0], shared) and q.reason_shared_lead:
                     where = display_path(shared.path) + (f":{shared.line}" if shared.line else "")
                     note = _reason(q.reason_shared_lead.replace("{base}", q.distinct_lead).replace("{lead}", where), q, fs)
-                    reason = f"{reason}; {note}"
+                    reason, shared_said = f"{reason}; {note}", True
                     # shown beside the snippet in every format (a note, not a capping caveat: the answer stands)
                     ev = (replace(ev[0], caveats=(*ev[0].caveats, note)), *ev[1:])
+        if ev and value in (AnswerValue.YES, AnswerValue.PARTIAL) and not shared_said and (note := _selector_note(q, fs, ev[0])):
+            # what the lead's selector does not show (one run's metrics where E2 compares runs): said beside the snippet in
+            # every format and in the reason; a note, the answer stands
+            reason = f"{reason}; {note}"
+            ev = (replace(ev[0], caveats=(*ev[0].caveats, note)), *ev[1:])
         if q.id in overrides:
             found = value
             value, reason, att_ev = overrides[q.id]

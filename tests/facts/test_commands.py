@@ -104,3 +104,82 @@ def test_a_script_run_from_several_steps_is_split_and_located_once(tmp_path: Pat
     assert [(s.text, s.line) for s in again] == [("set -e", 1), ("echo publishing", 2), ("python src/publish.py || true", 3)]
     strict = invoked(index, "bash -e scripts/publish.sh", ".github/workflows/train.yml", 40)  # run with -e: its own flow
     assert [s.blocks for s in strict] == [True, True, False] and len(located) == 6
+
+
+def _walked(index: FileIndex, cmd, out: list, depth: int, seen: frozenset) -> None:  # type: ignore[no-untyped-def]
+    """The expansion as job_commands walked it for each job before session 16: the reference for the shared one."""
+    from mlscan.facts.commands import MAX_DEPTH, Cmd
+
+    if depth >= MAX_DEPTH:
+        return
+    for sub in invoked(index, cmd.text, cmd.path, cmd.line, cmd.cwd):
+        if sub.via == "script" and sub.file.path in seen:
+            continue
+        child = Cmd(cmd.job, cmd.step, sub.text, sub.file.path, sub.line, cmd.blocking and sub.blocks, cmd.ignored or sub.ignored,
+                    (*cmd.via, f"{cmd.path}:{cmd.line}"), sub.cwd, cmd.active)
+        out.append(child)
+        _walked(index, child, out, depth + 1, seen | {sub.file.path})
+
+
+SHARED = {
+    ".github/workflows/a.yml": "on: push\njobs:\n" + "".join(
+        f"  j{i}:\n    runs-on: ubuntu-latest\n    {'continue-on-error: true' if i == 1 else 'if: false' if i == 2 else ''}\n"
+        f"    steps:\n      - run: bash scripts/run.sh job{i}.yml\n      - run: ./scripts/deep.sh || true\n"
+        f"      - run: make -C ml all\n" for i in range(4)),
+    "scripts/run.sh": "set -e\necho $1\nbash scripts/inner.sh\npython src/train.py --config $1\nbash scripts/run.sh again\n",
+    "scripts/inner.sh": "make -C ml all || echo failed\nbash scripts/run.sh loop\n",
+    "scripts/deep.sh": "bash scripts/d1.sh\n",
+    "scripts/d1.sh": "bash scripts/d2.sh\necho d1\n",
+    "scripts/d2.sh": "bash scripts/d3.sh\necho d2\n",
+    "scripts/d3.sh": "bash scripts/d4.sh\necho d3\n",
+    "scripts/d4.sh": "echo d4\n",
+    "ml/Makefile": "all: data\n\tpython train.py\n\ndata:\n\t-python prepare.py\n",
+    "src/train.py": "print('train')\n",
+}
+
+
+def test_job_commands_share_the_expansion_of_what_several_jobs_run(tmp_path: Path) -> None:
+    """Jobs that run the same scripts share one job-free expansion (commands._runs), bound to each job on the way out: the
+    commands, their order, lines, blocking/ignored flags, ``via`` chains and activity are those of the per-job walk,
+    through a script that runs itself (not entered again), scripts nested past MAX_DEPTH and a Makefile's ignored line."""
+    from mlscan.facts.commands import Cmd
+
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", SHARED))))
+    jobs = ci_model(index).jobs
+    assert len(jobs) == 4
+    for job in jobs:
+        got = job_commands(index, job)
+        want: list = []
+        for c in got:
+            if len(c.via) == 1:  # a step's own command: expand it the old way
+                want.append(c)
+                _walked(index, c, want, 0, frozenset())
+        assert [tuple(getattr(c, f) for f in Cmd._fields) for c in got] == [tuple(getattr(c, f) for f in Cmd._fields) for c in want]
+    texts = [c.text for c in job_commands(index, jobs[0])]
+    assert texts.count("echo d3") == 1 and "echo d4" not in texts  # four levels below the step, no further
+    assert texts.count("bash scripts/run.sh again") == 1  # run.sh is not entered again from itself
+    flags = {(c.text, c.blocking, c.ignored) for c in job_commands(index, jobs[1])}
+    assert ("python src/train.py --config $1", False, True) in flags  # continue-on-error: nothing below blocks
+
+
+def test_automated_commands_enter_scripts_again_as_before(tmp_path: Path) -> None:
+    """ops.automated_commands reads the shared expansion without the cycle rule (commands.runs_below): the commands, in
+    order, of the old per-root walk, which entered a script that runs itself again down to four levels."""
+    from mlscan.facts.ops import Command
+
+    index = FileIndex(resolve_target(str(git_repo(tmp_path / "repo", SHARED))))
+
+    def walk(cmd: str, path: str, line: int, cwd: str, root: str, out: list, depth: int) -> None:  # type: ignore[type-arg]
+        out.append(Command(cmd, path, line, root, len(out)))
+        if depth > 3:
+            return
+        for sub in invoked(index, cmd, path, line, cwd):
+            walk(sub.text, sub.file.path, sub.line, sub.cwd, root, out, depth + 1)
+
+    want: list = []  # type: ignore[type-arg]
+    for job in ci_model(index).active_jobs():
+        for step, cmd in job.commands():
+            walk(cmd, step.path, step.line, step.cwd, f"ci {job.path}:{job.line}", want, 0)
+    got = automated_commands(index)
+    assert [(c.text, c.path, c.line, c.root, c.seq) for c in got] == [(c.text, c.path, c.line, c.root, c.seq) for c in want]
+    assert sum(c.text == "bash scripts/run.sh again" for c in got) > len(ci_model(index).active_jobs())  # entered again

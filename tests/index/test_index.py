@@ -243,7 +243,49 @@ def test_contains_remembers_answers(tmp_path: Path) -> None:
         assert all(ix.contains(f"f{i}.py", (b"wandb", b"mlflow")) for i in range(5))
         assert not any(ix.contains(f"f{i}.py", (b"wandb",)) for i in range(5))
     assert len(calls) == 5  # each file read once, whatever is asked again
-    assert ix.python("f0.py") is not None and len(calls) == 6  # contains' bytes are not kept for another file
+    assert ix.python("f0.py") is not None and len(calls) == 5  # contains' bytes are kept for the parse (HAY_KEPT_BYTES)
+
+
+def test_contains_keeps_the_first_bytes_within_its_room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """contains() keeps the bytes it read (files of at most HAY_KEPT_FILE_BYTES, the first ones up to HAY_KEPT_BYTES):
+    a second detector asking other needles of the same files reads nothing; a file over the per-file size, and those
+    past the room, are read again; answers are the same either way."""
+    import mlscan.index as index_mod
+
+    files = {f"c{i}.yaml": f"image: x{i}\ncommand: run\n" for i in range(6)}
+    files["big.yaml"] = "image: y\n" + "# pad\n" * 10  # over the per-file size
+    monkeypatch.setattr(index_mod, "HAY_KEPT_BYTES", 3 * len(files["c0.yaml"]))  # room for 3 files
+    monkeypatch.setattr(index_mod, "HAY_KEPT_FILE_BYTES", 40)
+    root = write(tmp_path / "plain", files)
+    ix = FileIndex(plain(root))
+    calls: list[str] = []
+    real_raw = ix.raw
+
+    def counting_raw(path: str, limit: int | None = None) -> bytes | None:
+        calls.append(path)
+        return real_raw(path, limit)
+
+    ix.raw = counting_raw  # type: ignore[method-assign]
+    names = sorted(files)
+    assert [ix.contains(p, (b"image",)) for p in names] == [True] * 7
+    assert len(calls) == 7
+    assert [ix.contains(p, (b"command",)) for p in names] == [False, True, True, True, True, True, True]
+    assert sorted(set(calls[7:])) == ["big.yaml", "c3.yaml", "c4.yaml", "c5.yaml"]  # c0-c2 kept, big too large, c3+ past the room
+    assert ix.text("c1.yaml") == files["c1.yaml"] and calls.count("c1.yaml") == 1
+
+
+def test_contains_keeps_no_bytes_in_a_very_large_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlscan.index as index_mod
+
+    monkeypatch.setattr(index_mod, "YAML_KEPT_MAX_FILES", 3)
+    root = write(tmp_path / "plain", {f"c{i}.yaml": "image: x\n" for i in range(5)})
+    ix = FileIndex(plain(root))
+    calls: list[str] = []
+    real_raw = ix.raw
+    ix.raw = lambda path, limit=None: calls.append(path) or real_raw(path, limit)  # type: ignore[method-assign]
+    for needles in ((b"image",), (b"command",)):
+        assert [ix.contains(f"c{i}.yaml", needles) for i in range(5)] == [needles == (b"image",)] * 5
+    assert len(calls) == 10
 
 
 def test_contains_with_many_distinct_needles(tmp_path: Path) -> None:
@@ -299,8 +341,8 @@ def test_mentions_reads_each_file_once_for_the_whole_vocabulary(tmp_path: Path) 
     for needles in ((b"mlflow",), (b"wandb",), (b"neptune", b"wandb")):
         [ix.mentions(f"f{i}.py", needles) for i in range(5)]
     assert len(calls) == 5
-    assert ix.mentions("f0.py", (b"comet_ml",)) is False and ix.late_needles == {b"comet_ml"}  # late: read again
-    assert len(calls) == 6
+    assert ix.mentions("f0.py", (b"comet_ml",)) is False and ix.late_needles == {b"comet_ml"}  # late: split again
+    assert len(calls) == 5  # from the bytes contains() and mentions() keep (HAY_KEPT_BYTES)
 
 
 def test_may_mention_answers_by_the_vocabulary_as_it_grows(tmp_path: Path) -> None:
