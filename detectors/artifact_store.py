@@ -113,8 +113,7 @@ class ArtifactStore(Detector):
             where = place(index, e)
             if not where.test and once(e.path, "code"):
                 line, kind, how = hit
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached or e.suffix != ".ipynb") else Strength.WEAK
+                strength = where.strength(e.suffix != ".ipynb")
                 at, snip = ops.locate(index, e, line)
                 attrs: dict[str, Any] = {"kind": kind, "how": how, "wired": where.wired == "automated"}
                 if where.wired == "none" and where.kind == "code" and not where.training_script and only_tests_import(index, e):
@@ -217,8 +216,7 @@ class ArtifactStore(Detector):
                 or bool(names) and _env_remote(index, tuple(names)) if uris else env_remote
             if not remote or not once(e.path, "code"):
                 continue
-            strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+            strength = where.strength()
             at, snip = ops.locate(index, e, line)
             yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                              attrs={"kind": "mlflow-server", "how": "log_model", "wired": where.wired == "automated"})
@@ -254,8 +252,7 @@ class ArtifactStore(Detector):
                 if cls and not _constructed(index, cls):
                     continue
                 if _modelish(" ".join(texts)) and once(e.path, "code"):
-                    strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                        where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                    strength = where.strength()
                     at, snip = ops.locate(index, e, c.lineno)
                     yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=strength,
                                      attrs={"kind": kind, "how": "upload",

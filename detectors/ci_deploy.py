@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.ci import CI_NEEDS, CiJob, argv, ci_model
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, needs_of
 from mlscan.facts import ops
 from mlscan.facts.called_workflows import called_from, deciding_command, local_workflow, uncalled, workflow_callers
 from mlscan.facts.ci_vocab import (
@@ -247,7 +247,7 @@ class CiDeploy(Detector):
     questions = ("M2", "T2", "T4")
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", "**/*.sh", "**/*.tf")
     signals = ("deploy.automated", "image.registry", "governance.approval", "deploy.rollback")
-    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
+    needs_any = needs_of(CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """One finding per location: a template step shared by several jobs counts once (its strongest use)."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.ci import CI_NEEDS, ci_model
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, needs_of
 from mlscan.facts.ci_vocab import metrics_diff
 from mlscan.facts.commands import job_commands, reached_by, with_chain
 from mlscan.index import FileIndex
@@ -23,7 +23,7 @@ class CiMetricsDiff(Detector):
     questions = ("E2",)
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile")
     signals = ("metrics.diff",)
-    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
+    needs_any = needs_of(CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, int]] = set()

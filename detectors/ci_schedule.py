@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from mlscan.ci import CI_NEEDS, ci_model
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, needs_of
 from mlscan.facts.ci_vocab import selects_other_task, test_named_task, test_runner, test_tree_program, training_command
 from mlscan.facts.commands import Cmd, job_commands, python_target, reached_by
 from mlscan.facts.orchestration import call_names, trainingish
@@ -42,7 +42,7 @@ class CiSchedule(Detector):
     questions = ("M1",)
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", ".circleci/config.yml")
     signals = ("schedule.training",)
-    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
+    needs_any = needs_of(CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         found: dict[tuple[str, int], tuple[dict, list[tuple[str, int, tuple[str, ...]]]]] = {}

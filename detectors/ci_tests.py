@@ -17,7 +17,7 @@ from mlscan.ci import (
     runs_on_releases,
     runs_on_releases_only,
 )
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, needs_of
 from mlscan.facts.ci_vocab import (
     AUTOMATIC,
     deploy_command,
@@ -428,7 +428,7 @@ class CiTests(Detector):
     questions = ("M3",)
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", "**/Makefile", "**/*.sh")
     signals = ("ci.tests", "ci.manual_test")
-    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
+    needs_any = needs_of(CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         """One finding per location: a template shared by several pipelines counts once (its strongest use)."""

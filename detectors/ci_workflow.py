@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlscan.ci import CI_NEEDS, CiJob, ci_model
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, needs_of
 from mlscan.index import FileIndex
 from mlscan.model import Finding, Strength
 
@@ -18,7 +18,7 @@ class CiWorkflow(Detector):
     globs = (".github/workflows/*.yml", ".gitlab-ci.yml", "**/azure-pipelines*.yml", "**/Jenkinsfile", ".circleci/config.yml",
              "bitbucket-pipelines.yml", ".buildkite/*.yml", ".semaphore/*.yml", "**/cloudbuild*.yaml", "**/buildspec*.yml")
     signals = ("ci.workflow",)
-    needs_any = tuple(Need(*c) for c in CI_NEEDS)  # every finding comes from a CI job
+    needs_any = needs_of(CI_NEEDS)  # every finding comes from a CI job
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         jobs: dict[str, list[CiJob]] = {}

@@ -85,8 +85,7 @@ class DataLineage(Detector):
         where = place(index, e)
         if where.test:
             return
-        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-            where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+        strength = where.strength()
         done: set[str] = set()
         for signal, (at, snip), tool, extra in hits:
             if signal in done:

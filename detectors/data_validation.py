@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops
 from mlscan.facts.data_checks import (
     below_ge_conftest,
@@ -78,7 +78,7 @@ class DataValidation(Detector):
     signals = ("data.validation",)
     # YAML (Soda checks, Kedro catalogs, Great Expectations), what automated commands read, or Python with a library's or
     # a check's words first
-    needs_any = (Need(ops.YAML_GLOBS), *(Need(*c) for c in ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *ROW_NEEDLES, *CHECK_WORDS)))
+    needs_any = (Need(ops.YAML_GLOBS), *needs_of(ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *ROW_NEEDLES, *CHECK_WORDS)))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         tools: set[str] = set()

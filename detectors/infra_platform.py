@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops
 from mlscan.facts.autoscaling import k8s_autoscaling, python_autoscaling
 from mlscan.index import FileEntry, FileIndex
@@ -57,7 +57,7 @@ class InfraPlatform(Detector):
     signals = ("infra.kubernetes", "infra.compose", "scale.autoscaling", "scale.distributed_training", "infra.iac", "featurestore")
     # Kubernetes/compose/CloudFormation YAML and JSON, Terraform, IaC files, commands, or Python naming a library first
     needs_any = (Need((*ops.YAML_GLOBS, "**/*.json", "**/*.template", "**/*.tf", "**/*.bicep", "**/Kustomization")),
-                 *(Need(*c) for c in ops.COMMAND_LINE_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=LIBRARIES))
+                 *needs_of(ops.COMMAND_LINE_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=LIBRARIES))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         yield from self._kubernetes(index)

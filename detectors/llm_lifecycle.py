@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from mlscan.ci import argv
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops
 from mlscan.facts.place import place
 from mlscan.index import FileEntry, FileIndex
@@ -37,7 +37,7 @@ class LlmLifecycle(Detector):
     questions = ()
     globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS)
     signals = ("llm.finetune", "llm.eval")
-    needs_any = (*(Need(*c) for c in ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *MLFLOW_EVALUATE)),
+    needs_any = (*needs_of(ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, *MLFLOW_EVALUATE)),
                  Need(ops.YAML_GLOBS))  # lm-eval run by CI, the libraries in code, their YAML configs
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:

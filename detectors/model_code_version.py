@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.ci import CiStep, ci_model, split_commands
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops, tracking
 from mlscan.facts.ci_vocab import orchestrator_code_deploy
 from mlscan.facts.commands import resolve
@@ -58,7 +58,7 @@ class ModelCodeVersion(Detector):
     globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *_SCRIPTS, *tracking.DOCKERFILES)
     signals = ("model.code_version",)
     # CI and automated commands, scripts, job YAML, or Python naming a code version (or SageMaker) first
-    needs_any = (*(Need(*c) for c in ops.AUTOMATED_NEEDS), Need((*ops.YAML_GLOBS, *_SCRIPTS)),
+    needs_any = (*needs_of(ops.AUTOMATED_NEEDS), Need((*ops.YAML_GLOBS, *_SCRIPTS)),
                  Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, b"sagemaker")))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -91,14 +91,7 @@ class ModelCodeVersion(Detector):
                                            or no_image_ships_model(index, tracking.DOCKERFILES) else None)
                     attrs["carries_model"] = image_model[0]
                 if defined is not None and line is not None:
-                    # the tag is a variable set from the commit above the command: the assignment decides, the command
-                    # that tags the image with it is its chain and second item
-                    lo, hi = defined
-                    cmd = (index.lines(path)[line - 1] if line <= len(index.lines(path)) else "").strip()
-                    f = self.found("model.code_version", index, path, lo, end_line=hi, strength=strength, attrs=attrs,
-                                   extra=(self.evidence(index, path, line, strength=strength),))
-                    first = replace(f.evidence[0], chain=(f"tags the image: {cmd[:80]} at {path}:{line}",))
-                    yield replace(f, evidence=(first, *f.evidence[1:]))
+                    yield self._at_assignment(index, path, line, defined, strength, attrs)
                     return
                 yield self.found("model.code_version", index, path, line, strength=strength, snippet=snippet, attrs=attrs)
 
@@ -139,8 +132,7 @@ class ModelCodeVersion(Detector):
             hit = (index.fact(e.path, PYTHON_LINK) if tracked else None) or (index.fact(e.path, CHECKPOINT_LINK) if saving else None)
             if hit:
                 where = place(index, e)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
+                strength = where.strength()
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
         for e in index.select(("**/*.py",)):
@@ -152,26 +144,10 @@ class ModelCodeVersion(Detector):
             if hit:
                 where = place(index, e)
                 # (a CDK construct, ``CfnModel``, is the model the app's deployment creates, as the CDK detectors read them)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached or hit[2]) else Strength.WEAK
+                strength = where.strength(hit[2])
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, f"model-name:{hit[1]}", "code", strength, snip)
-        # the commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
-        # builds the model (a facet on an ingestion or reporting job versions its output, not a model)
-        for e in index.select(("**/*.py",)):
-            if e.test or not index.mentions(e.path, (b"openlineage",)) or not index.contains(e.path, (b"SourceCodeLocation", b"sourceCodeLocation")):
-                continue
-            tree = index.python(e.path)
-            from mlscan.facts.lineage_facets import source_code_versions  # imported where a file emits OpenLineage events
-
-            facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
-            for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
-                where = place(index, e)
-                strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-                    where.wired != "none" or where.training_script or where.near_reached) else Strength.WEAK
-                line, snip = ops.locate(index, e, at)
-                yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=strength,
-                                 attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})
+        yield from self._lineage_facets(index)
         versioned: dict[str, str | None] = {}  # command text -> its compact form when it names a code version
         for c in ops.automated_commands(index):  # one command text is run by many jobs: its text is searched once
             if c.text not in versioned:
@@ -210,6 +186,33 @@ class ModelCodeVersion(Detector):
                 at = next((i + 1 for i in range(max(line - 1, 0), min(len(src), line + 60)) if f"${{var.{var}}}" in src[i]), line)
                 yield from emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
                                 task="training" if trainingish(task, code.name) else None)
+
+    def _lineage_facets(self, index: FileIndex) -> Iterator[Finding]:
+        """The commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
+        builds the model (a facet on an ingestion or reporting job versions its output, not a model)."""
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.mentions(e.path, (b"openlineage",)) or not index.contains(e.path, (b"SourceCodeLocation", b"sourceCodeLocation")):
+                continue
+            tree = index.python(e.path)
+            from mlscan.facts.lineage_facets import source_code_versions  # imported where a file emits OpenLineage events
+
+            facets = source_code_versions(tree, ops.aliases(tree)) if tree is not None else []
+            for at, how, model in sorted(facets, key=lambda f: not f[2])[:1]:  # the facet of a job building a model first
+                line, snip = ops.locate(index, e, at)
+                yield self.found("model.code_version", index, e.path, line, snippet=snip, strength=place(index, e).strength(),
+                                 attrs={"how": f"lineage-facet:{how}", "source": "code", **({} if model else {"carries_model": False})})
+
+    def _at_assignment(self, index: FileIndex, path: str, line: int, defined: tuple[int, int], strength: Strength,
+                       attrs: dict[str, object]) -> Finding:
+        """The image tag is a variable set from the commit above the command (``_tag_assignment``): the assignment
+        decides and leads, the command that tags the image with it is its chain and second item."""
+        lo, hi = defined
+        lines = index.lines(path)
+        cmd = (lines[line - 1] if line <= len(lines) else "").strip()
+        f = self.found("model.code_version", index, path, lo, end_line=hi, strength=strength, attrs=attrs,
+                       extra=(self.evidence(index, path, line, strength=strength),))
+        first = replace(f.evidence[0], chain=(f"tags the image: {cmd[:80]} at {path}:{line}",))
+        return replace(f, evidence=(first, *f.evidence[1:]))
 
 
 def _task_roles(doc: object) -> dict[int, str]:

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import find_line
 from mlscan.facts.hcl import parse as parse_hcl
@@ -75,7 +75,7 @@ class ModelRegistry(Detector):
     globs = ("**/*.py", "**/*.ipynb", *ops.YAML_GLOBS, "**/*.tf", "**/*.sh", "**/Makefile")
     signals = ("model.registry", "governance.approval")
     # registry configs (YAML, Terraform), scripts and Makefiles, automated commands, or Python naming a registry call first
-    needs_any = (Need((*ops.YAML_GLOBS, "**/*.tf", "**/Makefile", "**/*.sh")), *(Need(*c) for c in ops.AUTOMATED_NEEDS),
+    needs_any = (Need((*ops.YAML_GLOBS, "**/*.tf", "**/Makefile", "**/*.sh")), *needs_of(ops.AUTOMATED_NEEDS),
                  Need(("**/*.py", "**/*.ipynb"), words=NEEDLES))
 
     def wants(self, index: FileIndex, e: FileEntry) -> bool:
@@ -93,8 +93,7 @@ class ModelRegistry(Detector):
         (at, snip), tool, central, pending, uri_keys = hit
         if tool == "mlflow" and central and any(_local_config(index, k) for k in uri_keys):
             central = False  # ``mlflow.set_tracking_uri(cfg.mlflow.tracking_uri)`` with every configured value local
-        strength = Strength.STRONG if where.wired == "automated" else Strength.MEDIUM if (
-            where.wired == "entrypoint" or where.training_script or where.near_reached) else Strength.WEAK
+        strength = where.strength()
         if not central:
             strength = Strength.WEAK
         approval = tool == "sagemaker" and pending is not None and not auto_approved(index)
@@ -186,7 +185,7 @@ def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, 
     lines = index.lines(path)
     # (its ``name:`` right under the key, wherever the mapping writes it: the block shown with the name it is given, then
     # where it is registered)
-    named = [ln for k in ("name",) if k in model and (ln := model.line_of(k))]
+    named = [ln] if "name" in model and (ln := model.line_of("name")) else []
     shown = [line, *named, *sorted(ln for k in ("catalog_name", "schema_name") if k in model and (ln := model.line_of(k)))][:3]
     if not lines or not all(0 < ln <= len(lines) for ln in shown):
         return {"line": line}

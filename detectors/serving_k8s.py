@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector, Need
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops
 from mlscan.facts.placeholders import stub_endpoints
 from mlscan.facts.pyast import lines_naming
@@ -50,7 +50,7 @@ class ServingK8s(Detector):
     # naming a serving library first
     needs_any = (Need((*ops.YAML_GLOBS, "**/config.pbtxt", "**/config.properties", "**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile",
                        "**/*.tf", *ops.SCRIPT_GLOBS, ".github/workflows/*")),
-                 *(Need(*c) for c in ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=SERVING))
+                 *needs_of(ops.AUTOMATED_NEEDS), Need(("**/*.py", "**/*.ipynb"), words=SERVING))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e, doc in ops.k8s_docs(index):

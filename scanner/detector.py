@@ -20,6 +20,12 @@ class Need:
         self.globs, self.words, self.text = tuple(globs), tuple(words), tuple(text)
 
 
+def needs_of(clauses: Iterable[tuple[tuple[str, ...], tuple[bytes, ...]]]) -> tuple[Need, ...]:
+    """Gate clauses from what a shared reader reads first, given as (globs, words) pairs (``ci.CI_NEEDS``,
+    ``facts.ops.AUTOMATED_NEEDS``): a detector that starts from that reader needs any one of them."""
+    return tuple(Need(globs, words) for globs, words in clauses)
+
+
 class Detector:
     """Subclass, set ``id``/``questions``/``globs`` and a one-line docstring, implement ``detect`` (and/or
     ``wants`` + ``visit`` for per-file Python analysis in the engine's shared pass).

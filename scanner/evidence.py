@@ -792,16 +792,25 @@ _KEYWORD_ARG = lazy_re(r"^\w+\s*=(?!=)\s*\S")
 _DICT_ENTRY = lazy_re(r"""^(['"])\w[\w.-]*\1\s*:\s*[^\s{\[]""")
 
 
-def _notebook_keyword_item(index: FileIndex, e: Evidence) -> Evidence | None:
-    """``_keyword_item`` for a notebook item citing one line of a code cell (``version="1.0-1",``): the call it is an
-    argument of, read in its cell as Python, becomes its context (``in image_uri = sagemaker.image_uris.retrieve(...)``).
-    None when the item cites a range, a line outside the code cells, or no keyword argument of a call."""
-    if e.context or e.line is None or e.end_line not in (None, e.line):
+def _cited_cell_line(index: FileIndex, e: Evidence) -> tuple[list[str], list[int], tuple[int, ...], int] | None:
+    """A notebook item citing one line of a code cell: the notebook's code lines, their .ipynb lines and cells
+    (``_notebook_lines``) and the position of the cited one; None for a range or a line outside the code cells."""
+    if e.line is None or e.end_line not in (None, e.line):
         return None
     code, where, cells = _notebook_lines(index, e.path)
     if e.line not in where or len(cells) < len(code):
         return None
-    at = where.index(e.line)
+    return code, where, cells, where.index(e.line)
+
+
+def _notebook_keyword_item(index: FileIndex, e: Evidence) -> Evidence | None:
+    """``_keyword_item`` for a notebook item citing one line of a code cell (``version="1.0-1",``): the call it is an
+    argument of, read in its cell as Python, becomes its context (``in image_uri = sagemaker.image_uris.retrieve(...)``).
+    None when the item cites a range, a line outside the code cells, or no keyword argument of a call."""
+    cited = _cited_cell_line(index, e) if not e.context else None
+    if cited is None:
+        return None
+    code, _, cells, at = cited
     lo = hi = at
     while lo > 0 and cells[lo - 1] == cells[at]:
         lo -= 1
@@ -815,12 +824,10 @@ def _notebook_opener_item(index: FileIndex, e: Evidence) -> Evidence | None:
     """A notebook item citing the opener of a call written over lines (``vertex_ai.log_metrics(``) shows its first
     arguments, as a ``.py`` item does: the cited range runs through them in the .ipynb JSON, the snippet as code. None
     for a range, a line outside the code cells, or a line that opens no call."""
-    if e.line is None or e.end_line not in (None, e.line):
+    cited = _cited_cell_line(index, e)
+    if cited is None:
         return None
-    code, where, cells = _notebook_lines(index, e.path)
-    if e.line not in where or len(cells) < len(code):
-        return None
-    at = where.index(e.line)
+    code, where, cells, at = cited
     if not _strip_trailing_comment(code[at].strip()).endswith("("):
         return None
     hi = at

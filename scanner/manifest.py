@@ -104,8 +104,12 @@ def gate_meets(index: FileIndex, gate: Gate, path: str) -> bool:
     word_clauses = [c for c in gate.clauses if c[1] or c[2]]
     if len(word_clauses) == 1:
         return _meets(index, word_clauses[0][1], word_clauses[0][2], path)
-    return any(_meets(index, words, text, path) for globs, words, text in word_clauses
-               if any(e.path == path for e in index.select(globs)))
+    return any(_meets(index, words, text, path) for globs, words, text in word_clauses if path in _selected(index, globs))
+
+
+def _selected(index: FileIndex, globs: tuple[str, ...]) -> frozenset[str]:
+    """The paths ``index.select(globs)`` gives, as a set kept for the scan (a rescan asks once per changed file)."""
+    return index.derived(("gate-clause-paths", globs), lambda: frozenset(e.path for e in index.select(globs)))  # type: ignore[no-any-return]
 
 
 def _meets(index: FileIndex, words: tuple[bytes, ...], text: tuple[bytes, ...], path: str) -> bool:

@@ -184,13 +184,15 @@ def _ci_files() -> tuple[str, ...]:
 # other named files), or a CDK app (Python or a notebook mentioning aws_cdk, TypeScript/JavaScript mentioning aws-cdk:
 # aws.parse_aws). A repository with none of them has no CI job (tests/test_manifest.py runs each gated detector with
 # the files its gate covers left out).
-CI_NEEDS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (
+# (globs, words): the arguments of one mlscan.detector.Need
+NeedClauses = tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...]
+CI_NEEDS: NeedClauses = (
     (_ci_files(), ()), (("**/*.py", "**/*.ipynb"), (b"aws_cdk",)), (("**/*.ts", "**/*.js"), (b"aws-cdk",)),
 )
 
 
 __all__ = [
-    "CI_NEEDS", "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "ShellCommand", "argv", "as_dict", "as_list",
+    "CI_NEEDS", "GITHUB_WORKFLOWS", "NAMED_DIALECTS", "PARSERS", "ROOT_ONLY", "SAMPLE_DIRS", "CiJob", "CiModel", "CiStep", "NeedClauses", "ShellCommand", "argv", "as_dict", "as_list",
     "ci_model", "clean_dir", "env_vars", "falsy", "is_placeholder", "line_of", "make_step", "non_blocking", "parse_github", "runs_on_releases", "runs_on_releases_only", "branch_filtered", "event_branches", "script_items",
     "shell_flow", "split_commands", "started_commands", "swallows_failure", "targets_subdir", "truthy",
 ]

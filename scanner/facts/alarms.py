@@ -17,16 +17,11 @@ CDK_NEEDLES = (b"aws_cdk",)
 _ALARM_STATE = lazy_re(r"CloudWatch Alarm State Change|aws\.cloudwatch", re.I)
 
 
-def alarm_state_rules(index: FileIndex) -> bool:
-    """Does the app route alarm state changes through an EventBridge rule (CDK Python or a CloudFormation/SAM
-    template: ``source: aws.cloudwatch``, ``detail-type: CloudWatch Alarm State Change``) to a target?"""
-    return alarm_state_rule(index) is not None
-
-
 def alarm_state_rule(index: FileIndex) -> tuple[str, int] | None:
-    """(path, line) of the first EventBridge rule that routes alarm state changes to a target: the CDK ``Rule(`` call's line
-    naming the alarm state change (its ``detail_type``, else its source ``aws.cloudwatch``), or the template line naming the alarm state change (``detail-type: CloudWatch Alarm State Change``); None without one.
-    An alarm with no actions of its own alerts through it: the rule is what acts."""
+    """(path, line) of the first EventBridge rule that routes alarm state changes to a target: the CDK ``Rule(`` call's
+    line naming the alarm state change (its ``detail_type``, else its source ``aws.cloudwatch``), or the template line
+    naming it (``detail-type: CloudWatch Alarm State Change``); None without one. An alarm with no actions of its own
+    alerts through it: the rule is what acts."""
 
     def build() -> list[object] | None:
         for e in index.select(("**/*.py",)):

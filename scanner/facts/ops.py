@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.ci import CI_NEEDS, argv, ci_model
+from mlscan.ci import CI_NEEDS, NeedClauses, argv, ci_model
 from mlscan.facts.commands import runs_below
 from mlscan.facts.dvc_stages import dvc_files
 from mlscan.facts.pyast import statement_walk
@@ -326,7 +326,7 @@ class Command(Value, frozen=True):
 
 # What automated_commands reads first, as clauses of a detector's gate (mlscan.detector.Need: globs, words): the CI
 # model's files (ci.CI_NEEDS) and DVC's dvc.yaml; what the commands invoke is read only once a command exists.
-AUTOMATED_NEEDS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = (*CI_NEEDS, (("**/dvc.yaml",), ()))
+AUTOMATED_NEEDS: NeedClauses = (*CI_NEEDS, (("**/dvc.yaml",), ()))
 
 
 def automated_commands(index: FileIndex) -> list[Command]:
@@ -367,7 +367,7 @@ def _expand(index: FileIndex, cmd: str, path: str, line: int, cwd: str, root: st
 
 
 # What command_lines reads first, as gate clauses: shell scripts, Makefiles and what automated_commands reads.
-COMMAND_LINE_NEEDS: tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...] = ((("**/*.sh", "**/Makefile"), ()), *AUTOMATED_NEEDS)
+COMMAND_LINE_NEEDS: NeedClauses = ((("**/*.sh", "**/Makefile"), ()), *AUTOMATED_NEEDS)
 
 
 def command_lines(index: FileIndex) -> Iterator[tuple[str, int, str]]:

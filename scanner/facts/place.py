@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from ..index import FileEntry, FileIndex, register_fact
+from ..model import Strength
 from ..valueclass import Value, setfield
 from . import ops
 from .orchestration import config_refs, trainingish
@@ -80,6 +81,13 @@ class Place:
     def near_reached(self) -> bool:
         """A sibling module of its package is reached (the training package), and the file is not a test."""
         return self._context().near_reached
+
+    def strength(self, also: bool = False) -> Strength:
+        """How surely the file's code runs: STRONG from an automated path, MEDIUM from an entry point, as a training
+        script, in a reached package or when ``also`` (a detector's own reason), else WEAK."""
+        if self.wired == "automated":
+            return Strength.STRONG
+        return Strength.MEDIUM if self.wired != "none" or self.training_script or self.near_reached or also else Strength.WEAK
 
     def _context(self) -> _Training:
         if self._training is None:

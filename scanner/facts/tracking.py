@@ -950,7 +950,7 @@ def run_group(tree: ast.Module) -> list[Any] | None:
 _GROUP_ENV = {"wandb": ("WANDB_PROJECT",), "mlflow": ("MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"),
               "comet": ("COMET_PROJECT_NAME",), "neptune": ("NEPTUNE_PROJECT",)}
 # the same names as the needles ``_env_run_group`` asks (module-level bytes: the scan's vocabulary gathers them up front)
-_GROUP_ENV_NEEDLES = (b"WANDB_PROJECT", b"MLFLOW_EXPERIMENT_NAME", b"MLFLOW_EXPERIMENT_ID", b"COMET_PROJECT_NAME", b"NEPTUNE_PROJECT")
+_GROUP_ENV_NEEDLES = tuple(n.encode() for names in _GROUP_ENV.values() for n in names)
 
 
 def env_run_group(index: FileIndex, tool: str) -> tuple[str, int, str] | None:

@@ -56,5 +56,3 @@ def may_alias(text: str) -> bool:
     """Can a YAML text hold an alias (of an anchor it defines)? False only when it cannot: no anchor, or no alias, can
     be written where ``_ANCHOR_MARK`` and ``_ALIAS_MARK`` do not look."""
     return "&" in text and "*" in text and _ANCHOR_MARK.search(text) is not None and _ALIAS_MARK.search(text) is not None
-
-

@@ -55,6 +55,7 @@ _LineLoader.add_constructor(None, _construct_undefined)
 # timestamps stay strings: they are never needed as datetimes and cannot fail
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
+
 def load_yaml_all(text: str) -> list[Any]:
     """All documents of a YAML stream, safely. Raises ValueError on malformed or hostile input."""
     if text.count("*") > MAX_YAML_ALIASES and len(re.findall(r"(?<![\w*])\*[A-Za-z0-9_-]+", text)) > MAX_YAML_ALIASES:
@@ -92,12 +93,11 @@ class _Converter:
     faster than PyYAML's generic, generator-based constructor) for documents without aliases; scalars of other
     tags than plain strings and collections still go through the loader's own constructors."""
 
-    __slots__ = ("loader", "merges", "scalars")
+    __slots__ = ("loader", "merges")
 
     def __init__(self, loader: Any, merges: bool) -> None:
         self.loader = loader
         self.merges = merges  # ``<<`` keys: flattened as the constructor does
-        self.scalars = loader.yaml_constructors
 
     def convert(self, node: yaml.Node) -> Any:
         cls = node.__class__
@@ -132,10 +132,7 @@ class _Converter:
 
 
 def check_aliases(text: str) -> None:
-    """Raise ValueError when a YAML text's aliases expand to a huge tree or refer to their own anchor. For loaders that
-    construct with libyaml directly (rule packs): the documents they build are walked by the schema validator."""
-    if "&" not in text or "*" not in text:
-        return
+    """``formats.check_aliases`` once the text may hold an alias (``formats`` answers the others without PyYAML)."""
     try:
         for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
             _check_expansion(node)
@@ -176,5 +173,3 @@ def _check_expansion(root: yaml.Node | None) -> None:
             open_.add(key)
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in size)
-
-

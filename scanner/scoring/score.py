@@ -223,7 +223,7 @@ def _evidence(q: Question, findings: list[Finding], avoid: Evidence | None = Non
                 (lead if i == 0 else rest).append(e)
     items = lead + rest
     if avoid is not None and items and _same_place(items[0], avoid) and (other := _other_lead(q, ranked, avoid)) is not None:
-        items = [other, *(e for e in items if e is not other and not (e.path, e.line, e.detector) == (other.path, other.line, other.detector))]
+        items = [other, *(e for e in items if e is not other and (e.path, e.line, e.detector) != (other.path, other.line, other.detector))]
     if q.parts and items:
         items[0] = _composed(q, items[0], ranked)
     return tuple(items[:MAX_EVIDENCE]), max(0, len(items) - MAX_EVIDENCE)
