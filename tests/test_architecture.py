@@ -296,17 +296,55 @@ def test_the_deserialiser_import_check_catches_each_form(tmp_path: Path) -> None
     assert [h.split(":")[1].split()[0] for h in _deserialiser_imports(src, "x.py")] == ["1", "2", "3", "5", "6"]
 
 
-def test_model_loader_names_are_only_compared() -> None:
-    """``MODEL_FILE_LOADS`` (``joblib.load``, ``torch.load`` ...) are names: every use outside its definition is the
-    right side of an ``in`` test against a dotted name read from a scanned file's syntax tree, or an import of it."""
-    root = Path(__file__).resolve().parent.parent
+# first segments of the dotted names a loader vocabulary holds (``joblib.load``, ``tf.saved_model.load``, ``gr.load`` ...)
+_LOADER_MODULES = frozenset({*_DESERIALISERS, "cPickle", "tf", "tensorflow", "keras", "gr", "gradio", "mlflow"})
+# ... and their last segments: what loads a file or a model (``mlflow.load_prompt`` reads a registry text, not a file)
+_LOADER_TAILS = frozenset({"load", "loads", "load_model", "load_learner", "load_state_dict"})
+
+
+def _loader_vocabularies(trees: dict[str, ast.Module]) -> set[str]:
+    """The names bound to a vocabulary of model/deserialiser loaders: an assignment whose value holds a string
+    constant ``<loader module>....load*`` (``MODEL_FILE_LOADS``, ``spaces._APP_LOADS``)."""
+    out = set()
+    for tree in trees.values():
+        for a in ast.walk(tree):
+            if isinstance(a, ast.Assign) and any(
+                    isinstance(c, ast.Constant) and isinstance(c.value, str) and "." in c.value
+                    and c.value.split(".")[0] in _LOADER_MODULES and c.value.rsplit(".", 1)[-1] in _LOADER_TAILS
+                    for c in ast.walk(a.value)):
+                out.update(t.id for t in a.targets if isinstance(t, ast.Name))
+    return out
+
+
+def _loader_name_uses(trees: dict[str, ast.Module]) -> list[tuple[str, int, str, bool]]:
+    """Every use of a loader vocabulary outside its definition and imports: (file, line, name, only compared)."""
+    vocab = _loader_vocabularies(trees)
     uses = []
-    for p in sorted((root / "scanner").rglob("*.py")) + sorted((root / "detectors").rglob("*.py")):
-        tree = ast.parse(p.read_text(encoding="utf-8"))
+    for rel, tree in trees.items():
         compared = {id(c.comparators[i]) for c in ast.walk(tree) if isinstance(c, ast.Compare)
                     for i, op in enumerate(c.ops) if isinstance(op, (ast.In, ast.NotIn))}
         defined = {id(t) for a in ast.walk(tree) if isinstance(a, ast.Assign) for t in a.targets}
         for n in ast.walk(tree):
-            if isinstance(n, ast.Name) and n.id == "MODEL_FILE_LOADS" and id(n) not in defined:
-                uses.append((p.relative_to(root), n.lineno, id(n) in compared))
-    assert uses and all(ok for _p, _l, ok in uses), uses
+            if isinstance(n, ast.Name) and n.id in vocab and id(n) not in defined:
+                uses.append((rel, n.lineno, n.id, id(n) in compared))
+    return uses
+
+
+def test_model_loader_names_are_only_compared() -> None:
+    """Loader vocabularies (``MODEL_FILE_LOADS``: ``joblib.load``, ``torch.load`` ...; a Space app's ``gr.load``) are
+    names: every use outside its definition is the right side of an ``in`` test against a dotted name read from a scanned
+    file's syntax tree, never a call, an attribute, an argument or an iteration that could reach a loader."""
+    root = Path(__file__).resolve().parent.parent
+    trees = {str(p.relative_to(root)): ast.parse(p.read_text(encoding="utf-8"))
+             for base in (root / "scanner", root / "detectors") for p in sorted(base.rglob("*.py"))}
+    assert {"MODEL_FILE_LOADS", "_APP_LOADS"} <= _loader_vocabularies(trees)
+    uses = _loader_name_uses(trees)
+    assert uses and all(ok for *_w, ok in uses), [u for u in uses if not u[-1]]
+
+
+def test_the_loader_vocabulary_check_catches_other_uses() -> None:
+    src = ("LOADS = frozenset({'torch.load', 'gr.load'})\nOTHER = {'json.load'}\nok = name in LOADS\n"
+           "for f in LOADS:\n    pass\ngetattr(mod, sorted(LOADS)[0])\nfine = x in OTHER\n")
+    uses = _loader_name_uses({"bad.py": ast.parse(src)})
+    assert sorted((line, ok) for _f, line, name, ok in uses if name == "LOADS") == [(3, True), (4, False), (6, False)]
+    assert all(name != "OTHER" for _f, _l, name, _ok in uses)

@@ -12,13 +12,15 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
 from .commands import normpath, words
+from .orchestration import MODEL_FILE_LOADS
 
 # calls that load or call a model: Hub/framework loaders, inference clients and sessions, unpickled estimators
 _MODEL_CALLS = frozenset({"from_pretrained", "InferenceClient", "AsyncInferenceClient", "InferenceSession", "load_model", "load_learner",
                           "load_state_dict", "load_checkpoint", "hf_hub_download", "snapshot_download", "predict", "predict_proba",
                           "generate", "infer"})
-_MODEL_LOADS = frozenset({"torch.load", "joblib.load", "pickle.load", "dill.load", "cloudpickle.load", "gr.load", "gradio.load",
-                          "keras.models.load_model", "tf.saved_model.load", "mlflow.pyfunc.load_model"})
+# ... and, beside the model-file loaders every fact shares (orchestration.MODEL_FILE_LOADS), the loads of an app: a Gradio
+# app built from a hosted model, a logged MLflow model. Names compared with a scanned call's dotted name, never called.
+_APP_LOADS = frozenset({"gr.load", "gradio.load", "mlflow.pyfunc.load_model"})
 # libraries whose ``pipeline(...)`` builds a model for inference
 _PIPELINE_LIBS = ("transformers", "diffusers")
 _APP_FILE = re.compile(r"^app_file:\s*['\"]?([^'\"\s#]+)", re.M)
@@ -53,7 +55,7 @@ def _loads_model(tree: ast.Module | None) -> bool:
         if tail in ("hf_hub_download", "snapshot_download") and any(
                 k.arg == "repo_type" and isinstance(k.value, ast.Constant) and k.value.value in ("dataset", "space") for k in n.keywords):
             continue  # results or a leaderboard's data, not a model
-        if tail in _MODEL_CALLS or name in _MODEL_LOADS or tail == "pipeline" and (pipeline or name.startswith(_PIPELINE_LIBS)):
+        if tail in _MODEL_CALLS or name in MODEL_FILE_LOADS or name in _APP_LOADS or tail == "pipeline" and (pipeline or name.startswith(_PIPELINE_LIBS)):
             return True
     return False
 
