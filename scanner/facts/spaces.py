@@ -12,7 +12,7 @@ from mlscan.facts.pyast import walk
 from mlscan.index import FileIndex
 
 from .commands import normpath, words
-from .orchestration import MODEL_FILE_LOADS
+from .orchestration import MODEL_FILE_LOADS, dotted
 
 # calls that load or call a model: Hub/framework loaders, inference clients and sessions, unpickled estimators
 _MODEL_CALLS = frozenset({"from_pretrained", "InferenceClient", "AsyncInferenceClient", "InferenceSession", "load_model", "load_learner",
@@ -50,7 +50,7 @@ def _loads_model(tree: ast.Module | None) -> bool:
     for n in walk(tree):
         if not isinstance(n, ast.Call):
             continue
-        name = _dotted(n.func)
+        name = dotted(n.func)
         tail = name.rsplit(".", 1)[-1]
         if tail in ("hf_hub_download", "snapshot_download") and any(
                 k.arg == "repo_type" and isinstance(k.value, ast.Constant) and k.value.value in ("dataset", "space") for k in n.keywords):
@@ -58,16 +58,6 @@ def _loads_model(tree: ast.Module | None) -> bool:
         if tail in _MODEL_CALLS or name in MODEL_FILE_LOADS or name in _APP_LOADS or tail == "pipeline" and (pipeline or name.startswith(_PIPELINE_LIBS)):
             return True
     return False
-
-
-def _dotted(node: ast.AST) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def cli_upload_folder(text: str, cwd: str) -> str | None:
@@ -107,7 +97,7 @@ def python_upload_folders(tree: ast.Module) -> list[str | None]:
         if not isinstance(n, ast.Call) or not any(k.arg == "repo_type" and isinstance(k.value, ast.Constant) and k.value.value == "space"
                                                   for k in n.keywords):
             continue
-        tail = _dotted(n.func).rsplit(".", 1)[-1]
+        tail = dotted(n.func).rsplit(".", 1)[-1]
         key = "folder_path" if tail in ("upload_folder", "upload_large_folder") else "path_or_fileobj" if tail == "upload_file" else ""
         if key:
             out.append(_path_text(next((k.value for k in n.keywords if k.arg == key), n.args[0] if n.args else None)))
