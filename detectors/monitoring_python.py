@@ -15,6 +15,8 @@ from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
 from mlscan.facts.ci_vocab import AUTOMATIC
 from mlscan.facts.databricks_bundles import bundle_settings, refresh_jobs
+from mlscan.facts.monitor_configs import data_quality_create, data_quality_profiles, data_quality_schedule
+from mlscan.facts.orchestration import in_uncalled_function
 from mlscan.facts.place import exploration_is_project, in_exploration_dir, place
 from mlscan.facts.placeholders import (
     one_file_slices,
@@ -89,9 +91,9 @@ _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "s
 NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.model_monitor", b"aiplatform", b"vertexai",
            b"lakehouse_monitoring", b"MonitorInferenceLog", b"arize", b"whylabs", b"fiddler", b"superwise", b"prometheus", b"opentelemetry",
            b"starlette_exporter", b"applicationinsights", b"FluentSender", b"MonitorSchedule", b"MonitorDefinition")
-# ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
-# made of common words, so confirmed as substrings ...
-UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
+# ... the client calls recognised without an import (``w.quality_monitors.create``, ``w.data_quality.create_monitor``,
+# boto3 ``create_monitoring_schedule``), made of common words, so confirmed as substrings ...
+UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule", b"data_quality.create_monitor")
 # ... and prediction logging: files that make predictions with logger/Fluentd calls (LOG_CALLS) where the text shows one
 # carrying ``pred*`` values (mlscan.facts.prediction_logging).
 
@@ -180,11 +182,18 @@ class MonitoringPython(Detector):
         exported = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and not _prom_watched(index, c)}
         if any(("monitoring.model", "prometheus") in found and id(c) not in exported for c, found in classified):
             classified = [(c, [x for x in found if id(c) not in exported or x != ("monitoring.model", "prometheus")]) for c, found in classified]
-        # a Lakehouse monitor is the create call (``w.quality_monitors.create(...)``), in operation when it is refreshed: by its
-        # own ``schedule=`` (not paused), else by a scheduled job that runs a refresh
+        # a Lakehouse monitor is the create call (``w.quality_monitors.create(...)``, the data quality API's
+        # ``w.data_quality.create_monitor(...)``), in operation when it is refreshed: by its own ``schedule=`` (not paused),
+        # else by a scheduled job that runs a refresh
         lakehouse = next((c for c in calls if c.attr == "create" and "quality_monitors" in c.text
-                          or c.qual.endswith("lakehouse_monitoring.create_monitor")), None)
-        refresh = _lakehouse_refresh(index, lakehouse) if lakehouse is not None else ""
+                          or c.qual.endswith("lakehouse_monitoring.create_monitor") or data_quality_create(c)), None)
+        refresh = _lakehouse_refresh(index, lakehouse, calls) if lakehouse is not None else ""
+        if lakehouse is not None and data_quality_create(lakehouse):
+            # what the data quality monitor profiles: its ``DataProfilingConfig``'s inference log (inputs and predictions)
+            # or time series/snapshot (the data)
+            classified += [(c, [(signal, "lakehouse-monitoring") for signal in signals]) for c, signals in data_quality_profiles(calls)]
+        # a monitor created inside a helper nothing calls (no module, notebook or job entry point names it): defined, never created
+        uncreated = lakehouse is not None and in_uncalled_function(index, tree, lakehouse.line)
         for c, found in classified:
             for signal, tool in found:
                 if (signal, tool) in seen:
@@ -202,6 +211,9 @@ class MonitoringPython(Detector):
                     if refresh in ("paused", "none"):  # a monitor nothing refreshes watches nothing in operation
                         s = Strength.WEAK
                         attrs["wired"] = False
+                if tool == "lakehouse-monitoring" and uncreated:
+                    s = Strength.WEAK
+                    attrs.update(wired=False, uncalled=True)
                 if signal == "monitoring.model" and id(c) in exported:
                     s = Strength.WEAK
                     attrs["exported_only"] = True
@@ -291,10 +303,11 @@ class MonitoringPython(Detector):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
 
 
-def _lakehouse_refresh(index: FileIndex, create: ops.PyCall) -> str:
-    """How a Lakehouse monitor created in code is refreshed: "schedule" (its own, on), "job" (a scheduled job runs a
-    refresh), "paused" (its schedule, or every job refreshing it, is paused) or "none" (nothing refreshes it)."""
-    sched = ops.kwarg(create.node, "schedule")
+def _lakehouse_refresh(index: FileIndex, create: ops.PyCall, calls: list[ops.PyCall]) -> str:
+    """How a Lakehouse monitor created in code is refreshed: "schedule" (its own, on: the create call's ``schedule=``, or
+    the data quality API's ``DataProfilingConfig(schedule=...)``), "job" (a scheduled job runs a refresh), "paused" (its
+    schedule, or every job refreshing it, is paused) or "none" (nothing refreshes it)."""
+    sched = ops.kwarg(create.node, "schedule") or (data_quality_schedule(calls) if data_quality_create(create) else None)
     if sched is not None and not (isinstance(sched, ast.Constant) and sched.value is None):
         from mlscan.facts.monitor_configs import lakehouse_schedule_paused
 
@@ -383,7 +396,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
             yield "monitoring.logging", "fluentd"
         elif c.attr == "create_monitoring_schedule" and ops.imports_module(al, "boto3", "sagemaker"):
             yield "monitoring.model", "sagemaker-model-monitor"
-        elif c.attr == "create" and "quality_monitors" in c.text:
+        elif c.attr == "create" and "quality_monitors" in c.text or data_quality_create(c):
             yield "monitoring.model", "lakehouse-monitoring"
         return
     if q.startswith(_NOT_MONITORING):

@@ -1,0 +1,237 @@
+"""Scanner errors of session 16's blind samples, part 1 (issue #13, session 17, branch accL), fixed generally from the
+tools' own docs and public samples: Databricks data quality monitoring written with the newest SDK
+(``w.data_quality.create_monitor``) and a bundle's SQL alert with subscribers (O1/O2/O3). Each case scans a small
+repository written the way the tools' samples write it; the near misses check the other way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_evidence_deciding import _scan
+
+# ---------------------------------------------------------------- O1/O2/O3: Databricks data quality monitoring
+
+_BUNDLE = """\
+bundle:
+  name: churn-mlops
+include:
+  - resources/*.yml
+variables:
+  warehouse_id:
+    default: abc123
+targets:
+  dev:
+    default: true
+"""
+_MONITOR_JOB = """\
+resources:
+  jobs:
+    create_monitor:
+      name: create-inference-monitor
+      tasks:
+        - task_key: create_monitor
+          notebook_task:
+            notebook_path: ../src/monitoring/create_monitor.py
+"""
+_MONITOR = """\
+# Databricks notebook source
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.service.dataquality import (
+    AggregationGranularity,
+    CronSchedule,
+    DataProfilingConfig,
+    InferenceLogConfig,
+    InferenceProblemType,
+    Monitor,
+)
+
+# COMMAND ----------
+
+w = WorkspaceClient()
+table = w.tables.get(full_name="main.churn.inference_table")
+schema = w.schemas.get(full_name="main.churn")
+
+
+{body}
+"""
+_CREATE = """\
+config = DataProfilingConfig(
+    output_schema_id=schema.schema_id,
+    assets_dir="/Workspace/Shared/churn/monitoring",
+    inference_log=InferenceLogConfig(
+        problem_type=InferenceProblemType.INFERENCE_PROBLEM_TYPE_CLASSIFICATION,
+        prediction_column="prediction",
+        label_column="churned",
+        model_id_column="model_version",
+        timestamp_column="scored_at",
+        granularities=[AggregationGranularity.AGGREGATION_GRANULARITY_1_DAY],
+    ),
+    schedule=CronSchedule(quartz_cron_expression="0 0 5 * * ?", timezone_id="UTC"),
+)
+w.data_quality.create_monitor(monitor=Monitor(object_type="table", object_id=table.table_id, data_profiling_config=config))
+"""
+_ALERT = """\
+resources:
+  alerts:
+    prediction_drift:
+      display_name: "Churn model prediction drift"
+      query_text: |
+        SELECT max(js_distance) AS drift
+        FROM main.churn.inference_table_drift_metrics
+        WHERE column_name = 'prediction'
+      warehouse_id: ${{var.warehouse_id}}
+      evaluation:
+        comparison_operator: GREATER_THAN
+        source:
+          name: drift
+          aggregation: MAX
+        threshold:
+          value:
+            double_value: 0.2
+        notification:
+          notify_on_ok: false
+{subscriptions}
+      schedule:
+        quartz_cron_schedule: "0 0 8 * * ?"
+        timezone_id: UTC
+        pause_status: UNPAUSED
+"""
+_SUBSCRIBED = """\
+          subscriptions:
+            - user_email: ml-oncall@acme.io
+"""
+
+
+def _dbx(tmp_path: Path, body: str = _CREATE, subscriptions: str = _SUBSCRIBED, extra: dict[str, str] | None = None) -> dict:
+    return _scan(tmp_path, {"databricks.yml": _BUNDLE, "resources/monitoring.job.yml": _MONITOR_JOB,
+                            "resources/drift.alert.yml": _ALERT.format(subscriptions=subscriptions),
+                            "src/monitoring/create_monitor.py": _MONITOR.format(body=body), **(extra or {})})
+
+
+def test_data_quality_monitor_and_subscribed_alert_positive(tmp_path: Path) -> None:
+    q = _dbx(tmp_path)
+    assert q["O1"]["answer"] == "yes", q["O1"]
+    assert q["O1"]["evidence"][0]["snippet"].startswith("w.data_quality.create_monitor(")
+    assert q["O2"]["answer"] == "yes", q["O2"]
+    assert q["O3"]["answer"] == "yes", q["O3"]
+    assert q["O3"]["evidence"][0]["path"] == "resources/drift.alert.yml"
+
+
+def test_near_miss_monitor_defined_in_a_function_nothing_calls(tmp_path: Path) -> None:
+    body = "def create_inference_monitor():\n" + "".join(f"    {ln}\n" if ln else "\n" for ln in _CREATE.splitlines())
+    q = _dbx(tmp_path, body=body)
+    assert q["O1"]["answer"] == "partial", q["O1"]
+    assert q["O2"]["answer"] == "partial", q["O2"]
+
+
+def test_monitor_created_by_a_function_the_notebook_calls(tmp_path: Path) -> None:
+    body = "def create_inference_monitor():\n" + "".join(f"    {ln}\n" if ln else "\n" for ln in _CREATE.splitlines())
+    q = _dbx(tmp_path, body=body + "\n\ncreate_inference_monitor()\n")
+    assert q["O1"]["answer"] == "yes", q["O1"]
+
+
+def test_near_miss_list_and_get_calls_create_no_monitor(tmp_path: Path) -> None:
+    body = ('for m in w.data_quality.list_monitor():\n    print(m.object_id)\n'
+            'print(w.data_quality.get_monitor(object_type="table", object_id=table.table_id))\n')
+    q = _dbx(tmp_path, body=body)
+    assert q["O1"]["answer"] == "no", q["O1"]
+    assert q["O2"]["answer"] == "no", q["O2"]
+
+
+def test_near_miss_alert_without_a_subscriber(tmp_path: Path) -> None:
+    q = _dbx(tmp_path, subscriptions="")
+    assert q["O3"]["answer"] == "partial", q["O3"]
+
+
+def test_near_miss_paused_alert(tmp_path: Path) -> None:
+    q = _dbx(tmp_path, extra={"resources/drift.alert.yml": _ALERT.format(subscriptions=_SUBSCRIBED).replace("UNPAUSED", "PAUSED")})
+    assert q["O3"]["answer"] == "partial", q["O3"]
+
+
+def test_alert_kept_in_a_dbalert_file(tmp_path: Path) -> None:
+    # the bundle examples' form: the alert's definition in a .dbalert.json its file_path names
+    alert = ('resources:\n  alerts:\n    drift:\n      display_name: "Prediction drift"\n'
+             '      warehouse_id: ${var.warehouse_id}\n      file_path: ./drift.dbalert.json\n')
+    spec = ('{"evaluation": {"comparison_operator": "GREATER_THAN", "notification": {"notify_on_ok": false%s},'
+            ' "source": {"name": "drift", "aggregation": "MAX"}, "threshold": {"value": {"double_value": 0.2}}},'
+            ' "query_lines": ["SELECT max(js_distance) AS drift FROM main.churn.inference_table_drift_metrics"],'
+            ' "schedule": {"pause_status": "UNPAUSED", "quartz_cron_schedule": "0 0 8 * * ?", "timezone_id": "UTC"}}')
+    with_sub = spec % ', "subscriptions": [{"destination_id": "6f1c2d3e-oncall"}]'
+    q = _dbx(tmp_path / "a", extra={"resources/drift.alert.yml": alert, "resources/drift.dbalert.json": with_sub})
+    assert q["O3"]["answer"] == "yes", q["O3"]
+    q = _dbx(tmp_path / "b", extra={"resources/drift.alert.yml": alert, "resources/drift.dbalert.json": spec % ""})
+    assert q["O3"]["answer"] == "partial", q["O3"]
+
+
+def test_job_sql_task_alert_subscriptions(tmp_path: Path) -> None:
+    job = _MONITOR_JOB + """\
+        - task_key: drift_alert
+          sql_task:
+            warehouse_id: ${var.warehouse_id}
+            alert:
+              alert_id: ${resources.alerts.prediction_drift.id}
+              subscriptions:
+                - user_name: ml-oncall@acme.io
+"""
+    q = _dbx(tmp_path / "a", subscriptions="", extra={"resources/monitoring.job.yml": job})
+    assert q["O3"]["answer"] == "yes", q["O3"]
+    paused = job.replace("              subscriptions:", "              pause_subscriptions: true\n              subscriptions:")
+    q = _dbx(tmp_path / "b", subscriptions="", extra={"resources/monitoring.job.yml": paused})
+    assert q["O3"]["answer"] == "partial", q["O3"]
+
+
+_SDK_ALERT = """\
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.service.sql import (AlertV2, AlertV2Evaluation, AlertV2Notification, AlertV2Operand,
+                                        AlertV2OperandColumn, AlertV2Subscription, ComparisonOperator, CronSchedule)
+
+w = WorkspaceClient()
+w.alerts_v2.create_alert(
+    alert=AlertV2(
+        display_name="churn prediction drift",
+        query_text="SELECT max(js_distance) AS drift FROM main.churn.inference_table_drift_metrics",
+        warehouse_id="abc123",
+        evaluation=AlertV2Evaluation(
+            comparison_operator=ComparisonOperator.GREATER_THAN,
+            source=AlertV2OperandColumn(name="drift"),
+            threshold=AlertV2Operand(value=0.2),
+            notification=AlertV2Notification({subs}),
+        ),
+        schedule=CronSchedule(quartz_cron_schedule="0 0 8 * * ?", timezone_id="UTC"),
+    )
+)
+"""
+
+
+def test_sdk_alert_v2_with_and_without_a_subscriber(tmp_path: Path) -> None:
+    subs = 'subscriptions=[AlertV2Subscription(user_email="ml-oncall@acme.io")]'
+    q = _scan(tmp_path / "a", {"ops/alerts.py": _SDK_ALERT.format(subs=subs)})
+    assert q["O3"]["answer"] == "yes", q["O3"]
+    q = _scan(tmp_path / "b", {"ops/alerts.py": _SDK_ALERT.format(subs="notify_on_ok=False")})
+    assert q["O3"]["answer"] == "partial", q["O3"]
+
+
+def test_terraform_data_quality_monitor(tmp_path: Path) -> None:
+    tf = """\
+resource "databricks_data_quality_monitor" "churn" {
+  object_type = "table"
+  object_id   = databricks_sql_table.inference.table_id
+  data_profiling_config = {
+    output_schema_id = databricks_schema.monitoring.schema_id
+    inference_log = {
+      problem_type      = "INFERENCE_PROBLEM_TYPE_CLASSIFICATION"
+      prediction_column = "prediction"
+      label_column      = "churned"
+      model_id_column   = "model_version"
+      timestamp_column  = "scored_at"
+      granularities     = ["AGGREGATION_GRANULARITY_1_DAY"]
+    }
+  }
+}
+"""
+    q = _scan(tmp_path / "a", {"infra/monitoring.tf": tf})
+    assert q["O1"]["answer"] == "yes" and q["O2"]["answer"] == "yes", (q["O1"], q["O2"])
+    schema_only = ('resource "databricks_data_quality_monitor" "schema" {\n  object_type = "schema"\n'
+                   '  object_id   = databricks_schema.gold.schema_id\n  anomaly_detection_config = {}\n}\n')
+    q = _scan(tmp_path / "b", {"infra/monitoring.tf": schema_only})
+    assert q["O1"]["answer"] == "no", q["O1"]
