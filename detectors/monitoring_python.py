@@ -19,6 +19,7 @@ from mlscan.facts.monitor_configs import data_quality_create, data_quality_profi
 from mlscan.facts.orchestration import in_uncalled_function
 from mlscan.facts.place import exploration_is_project, in_exploration_dir, place
 from mlscan.facts.placeholders import (
+    fixed_values,
     one_file_slices,
     placeholder_value,
     split_substitute,
@@ -180,6 +181,8 @@ class MonitoringPython(Detector):
         # a Prometheus metric of the model's outputs (predicted classes, score buckets, confidence) exported for scraping is
         # a distribution nobody compares until an alert rule reads it: the watched one leads, an unwatched one is weak
         exported = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and not _prom_watched(index, c)}
+        # a gauge of the model only ever set to a literal (a simulated ``drift_detected = False``) measures nothing
+        constant = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and fixed_values(tree, _set_values(tree, c))}
         if any(("monitoring.model", "prometheus") in found and id(c) not in exported for c, found in classified):
             classified = [(c, [x for x in found if id(c) not in exported or x != ("monitoring.model", "prometheus")]) for c, found in classified]
         # a Lakehouse monitor is the create call (``w.quality_monitors.create(...)``, the data quality API's
@@ -217,6 +220,9 @@ class MonitoringPython(Detector):
                 if signal == "monitoring.model" and id(c) in exported:
                     s = Strength.WEAK
                     attrs["exported_only"] = True
+                if id(c) in constant and signal != "monitoring.infra":
+                    s = Strength.WEAK
+                    attrs.update(wired=False, constant_value=True)
                 extra: tuple[Evidence, ...] = ()
                 if column != at_line:  # the profiled column the monitor watches, after its creation
                     col, col_snip = ops.locate(index, e, column)
@@ -443,6 +449,24 @@ def _prom_watched(index: FileIndex, c: ops.PyCall) -> bool:
     performance, or an alert rule of the repository reads it."""
     name = ops.literal(c.node.args[0] if c.node.args else ops.kwarg(c.node, "name"))
     return isinstance(name, str) and (bool(_COMPARING_METRIC.search(name)) or alerted(index, name))
+
+
+def _set_values(tree: ast.AST, c: ops.PyCall) -> list[ast.AST]:
+    """The values the module sets or observes on the metric a Prometheus constructor call makes (``DRIFT = Gauge(...)``
+    then ``DRIFT.set(v)``, ``DRIFT.labels(...).set(v)``, ``self.drift.observe(v)``); empty when it is not bound to a name."""
+    at = (c.node.lineno, c.node.col_offset)
+    target = next((t for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                   and (n.value.lineno, n.value.col_offset) == at for t in n.targets), None)
+    name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
+    out: list[ast.AST] = []
+    for n in walk(tree) if name else ():
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set", "observe") and n.args:
+            owner = n.func.value
+            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) and owner.func.attr == "labels":
+                owner = owner.func.value
+            if (owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else "") == name:
+                out.append(n.args[0])
+    return out
 
 
 def _model_column(c: ops.PyCall) -> int:

@@ -235,3 +235,113 @@ resource "databricks_data_quality_monitor" "churn" {
                    '  object_id   = databricks_schema.gold.schema_id\n  anomaly_detection_config = {}\n}\n')
     q = _scan(tmp_path / "b", {"infra/monitoring.tf": schema_only})
     assert q["O1"]["answer"] == "no", q["O1"]
+
+
+# ---------------------------------------------------------------- O1: offline evaluation and a simulated drift flag
+
+_WORKFLOW = """\
+name: ml
+on:
+  push:
+  schedule:
+    - cron: "0 3 * * *"
+jobs:
+  pipeline:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -r requirements.txt
+      - run: python src/train.py
+      - run: python src/{script}
+"""
+_TRAIN_SALES = """\
+import joblib
+import pandas as pd
+from sklearn.ensemble import RandomForestRegressor
+
+df = pd.read_csv("data/train.csv")
+model = RandomForestRegressor().fit(df.drop(columns=["sales"]), df["sales"])
+joblib.dump(model, "models/model.joblib")
+"""
+_EVALUATE = """\
+import json
+
+import joblib
+import pandas as pd
+from sklearn.metrics import mean_absolute_percentage_error
+
+
+def evaluate():
+    model = joblib.load("models/model.joblib")
+    test = pd.read_csv("data/test.csv")
+    predictions = model.predict(test.drop(columns=["sales"]))
+    actuals = test["sales"]
+    mape = mean_absolute_percentage_error(actuals, predictions)
+    with open("metrics.json", "w") as f:
+        json.dump({"mape": mape, "accuracy": 1 - mape}, f)
+
+
+if __name__ == "__main__":
+    evaluate()
+"""
+_PERFORMANCE = """\
+import pandas as pd
+from sklearn.metrics import mean_absolute_percentage_error
+from sqlalchemy import create_engine
+
+
+def weekly_performance():
+    engine = create_engine("postgresql://monitor@db/sales")
+    served = pd.read_sql("SELECT p.store, p.predicted_sales, a.sales AS actuals FROM predictions p "
+                         "JOIN actuals a ON a.store = p.store AND a.week = p.week", engine)
+    mape = mean_absolute_percentage_error(served["actuals"], served["predicted_sales"])
+    pd.DataFrame([{"mape": mape}]).to_sql("model_performance", engine, if_exists="append")
+
+
+if __name__ == "__main__":
+    weekly_performance()
+"""
+
+
+def _o1_script(tmp_path: Path, name: str, code: str) -> dict:
+    return _scan(tmp_path, {"src/train.py": _TRAIN_SALES, f"src/{name}": code, ".github/workflows/ml.yml": _WORKFLOW.format(script=name),
+                            "requirements.txt": "pandas\nscikit-learn\njoblib\nsqlalchemy\nprometheus-client\n"})["O1"]
+
+
+def test_near_miss_offline_mape_on_the_test_split(tmp_path: Path) -> None:
+    o1 = _o1_script(tmp_path, "evaluate.py", _EVALUATE)
+    assert o1["answer"] == "no", o1
+
+
+def test_positive_mape_of_stored_predictions_against_recorded_actuals(tmp_path: Path) -> None:
+    o1 = _o1_script(tmp_path, "performance.py", _PERFORMANCE)
+    assert o1["answer"] == "yes", o1
+
+
+_GAUGE = """\
+from prometheus_client import Gauge, start_http_server
+
+DRIFT = Gauge("model_drift_detected", "1 when input drift is detected")
+
+
+def check_drift(reference, current):
+{body}
+
+
+if __name__ == "__main__":
+    start_http_server(8000)
+    check_drift([0.1, 0.2], [0.3, 0.4])
+"""
+
+
+def test_near_miss_gauge_set_to_a_simulated_drift_flag(tmp_path: Path) -> None:
+    body = "    # simulated: a real deployment would compare live inputs\n    drift_detected = False\n    DRIFT.set(int(drift_detected))\n"
+    o1 = _o1_script(tmp_path, "monitor.py", _GAUGE.format(body=body))
+    assert o1["answer"] == "partial", o1
+
+
+def test_positive_gauge_set_to_a_computed_drift_statistic(tmp_path: Path) -> None:
+    body = ("    shift = abs(sum(current) / len(current) - sum(reference) / len(reference))\n"
+            "    drift_detected = shift > 0.1\n    DRIFT.set(int(drift_detected))\n")
+    o1 = _o1_script(tmp_path, "monitor.py", _GAUGE.format(body=body))
+    assert o1["answer"] == "yes", o1
