@@ -345,3 +345,68 @@ def test_positive_gauge_set_to_a_computed_drift_statistic(tmp_path: Path) -> Non
             "    drift_detected = shift > 0.1\n    DRIFT.set(int(drift_detected))\n")
     o1 = _o1_script(tmp_path, "monitor.py", _GAUGE.format(body=body))
     assert o1["answer"] == "yes", o1
+
+
+# ---------------------------------------------------------------- E1: an import-guarded tracker the shipped configs turn on
+
+_GUARDED_TRAIN = """\
+import argparse
+
+import torch
+import yaml
+
+try:
+    import wandb
+except ImportError:
+    wandb = None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default="configs/base.yaml")
+    cfg = yaml.safe_load(open(parser.parse_args().config))
+    if wandb is not None:
+        wandb.init(project=cfg["wandb"]["project"], config=cfg)
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
+    for epoch in range(cfg["epochs"]):
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if wandb is not None:
+            wandb.log({"loss": loss.item(), "epoch": epoch})
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _e1(tmp_path: Path, wandb_section: str) -> dict:
+    files = {"src/train.py": _GUARDED_TRAIN, "requirements.txt": "torch\npyyaml\n",
+             "README.md": "# Forecaster\n\n```\npip install -r requirements.txt\npython src/train.py --config configs/base.yaml\n```\n"}
+    for name, lr in (("base", 0.01), ("large", 0.001)):
+        files[f"configs/{name}.yaml"] = f"lr: {lr}\nepochs: 10\n{wandb_section}"
+    return _scan(tmp_path, files)["E1"]
+
+
+def test_e1_import_guarded_tracker_every_config_turns_on(tmp_path: Path) -> None:
+    e1 = _e1(tmp_path, "wandb:\n  project: forecaster\n  entity: acme\n")
+    assert e1["answer"] == "yes", e1
+
+
+def test_e1_near_miss_import_guarded_tracker_no_config_names(tmp_path: Path) -> None:
+    e1 = _e1(tmp_path, "")
+    assert e1["answer"] == "partial", e1
+
+
+def test_e1_near_miss_a_config_disables_the_tracker(tmp_path: Path) -> None:
+    e1 = _e1(tmp_path, "wandb:\n  project: forecaster\n  mode: disabled\n")
+    assert e1["answer"] == "partial", e1
+
+
+def test_e1_commented_out_requirement_stays_opt_in(tmp_path: Path) -> None:
+    files = {"src/train.py": _GUARDED_TRAIN, "requirements.txt": "torch\npyyaml\n# wandb>=0.15\n",
+             "configs/base.yaml": "lr: 0.01\nepochs: 10\nwandb:\n  project: forecaster\n"}
+    assert _scan(tmp_path, files)["E1"]["answer"] == "partial"
