@@ -410,3 +410,166 @@ def test_e1_commented_out_requirement_stays_opt_in(tmp_path: Path) -> None:
     files = {"src/train.py": _GUARDED_TRAIN, "requirements.txt": "torch\npyyaml\n# wandb>=0.15\n",
              "configs/base.yaml": "lr: 0.01\nepochs: 10\nwandb:\n  project: forecaster\n"}
     assert _scan(tmp_path, files)["E1"]["answer"] == "partial"
+
+
+# ---------------------------------------------------------------- E3: an image of a hosted model's client; GitPython records
+
+_APP_LLM = """\
+from fastapi import FastAPI
+from openai import OpenAI
+from pydantic import BaseModel
+
+app = FastAPI()
+client = OpenAI()
+
+
+class Question(BaseModel):
+    text: str
+
+
+@app.post("/ask")
+def ask(q: Question):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": q.text}])
+    return {"answer": reply.choices[0].message.content}
+"""
+_APP_OWN_MODEL = """\
+import joblib
+from fastapi import FastAPI
+
+app = FastAPI()
+model = joblib.load("models/model.joblib")
+
+
+@app.post("/predict")
+def predict(x: list[float]):
+    return {"prediction": float(model.predict([x])[0])}
+"""
+_SHA_DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8080"]
+"""
+_SHA_DEPLOY = """\
+name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: docker build -t ghcr.io/acme/assistant:${{ github.sha }} .
+      - run: docker push ghcr.io/acme/assistant:${{ github.sha }}
+      - run: gcloud run deploy assistant --image ghcr.io/acme/assistant:${{ github.sha }} --region europe-west1
+"""
+_EVAL = """\
+import pandas as pd
+from sklearn.metrics import f1_score
+
+
+def score(df: pd.DataFrame) -> float:
+    return f1_score(df["expected"], df["got"], average="macro")
+"""
+
+
+def test_e3_near_miss_sha_tagged_image_of_a_hosted_llm_client(tmp_path: Path) -> None:
+    q = _scan(tmp_path, {"app/main.py": _APP_LLM, "app/eval.py": _EVAL, "Dockerfile": _SHA_DOCKERFILE,
+                         ".github/workflows/deploy.yml": _SHA_DEPLOY, "requirements.txt": "fastapi\nuvicorn\nopenai\npandas\nscikit-learn\n"})
+    assert q["E3"]["answer"] == "no", q["E3"]
+
+
+def test_e3_positive_sha_tagged_image_of_a_service_with_its_model(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir(parents=True)
+    (tmp_path / "models" / "model.joblib").write_bytes(b"\x80\x04N.")
+    q = _scan(tmp_path, {"app/main.py": _APP_OWN_MODEL, "Dockerfile": _SHA_DOCKERFILE,
+                         ".github/workflows/deploy.yml": _SHA_DEPLOY, "requirements.txt": "fastapi\nuvicorn\njoblib\nscikit-learn\n"})
+    assert q["E3"]["answer"] == "yes", q["E3"]
+
+
+_GIT_DEPLOY = """\
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import git
+
+
+def deploy(model_path: str = "models/model.joblib", target: str = "/srv/models/churn") -> None:
+    repo = git.Repo(search_parent_directories=True)
+    sha = {sha}
+    release = Path(target) / datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    release.mkdir(parents=True)
+    shutil.copy(model_path, release / "model.joblib")
+    metadata = {{"model": "churn", "git_sha": sha, "deployed_at": datetime.now(timezone.utc).isoformat()}}
+    (release / "metadata.json").write_text(json.dumps(metadata, indent=2))
+
+
+if __name__ == "__main__":
+    deploy()
+"""
+_GIT_NOTES = """\
+from pathlib import Path
+
+import git
+
+
+def write_release_notes(version: str, model_name: str) -> None:
+    repo = git.Repo(".")
+    notes = f"Release {{version}} of {{model_name}}\\nCommit: {{repo.head.commit.hexsha}}\\n"
+    Path(f"releases/{{version}}.md").write_text(notes)
+
+
+if __name__ == "__main__":
+    write_release_notes("1.4.0", "{what}")
+"""
+_TRAIN_CHURN = """\
+import joblib
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+df = pd.read_csv("data/train.csv")
+model = LogisticRegression().fit(df.drop(columns=["y"]), df["y"])
+joblib.dump(model, "models/model.joblib")
+"""
+_GIT_WORKFLOW = """\
+name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: self-hosted
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -r requirements.txt
+      - run: python src/train.py
+      - run: python src/{script}
+"""
+
+
+def _e3_git(tmp_path: Path, script: str, code: str) -> dict:
+    return _scan(tmp_path, {"src/train.py": _TRAIN_CHURN, f"src/{script}": code, ".github/workflows/deploy.yml": _GIT_WORKFLOW.format(script=script),
+                            "requirements.txt": "pandas\nscikit-learn\njoblib\nGitPython\n"})["E3"]
+
+
+def test_e3_gitpython_sha_in_each_deployments_metadata(tmp_path: Path) -> None:
+    e3 = _e3_git(tmp_path, "deploy.py", _GIT_DEPLOY.format(sha="repo.head.object.hexsha"))
+    assert e3["answer"] == "yes", e3
+    assert e3["evidence"][0]["path"] == "src/deploy.py"
+
+
+def test_e3_near_miss_a_sha_written_out_as_a_literal(tmp_path: Path) -> None:
+    e3 = _e3_git(tmp_path, "deploy.py", _GIT_DEPLOY.format(sha='"3f9c2ab"'))
+    assert e3["answer"] == "no", e3
+
+
+def test_e3_gitpython_sha_in_a_models_release_notes(tmp_path: Path) -> None:
+    assert _e3_git(tmp_path / "a", "release.py", _GIT_NOTES.format(what="churn-model"))["answer"] == "yes"
+    # release notes of something that is no model (a docs site) version no model
+    docs = _GIT_NOTES.format(what="docs-site").replace("model_name", "site_name")
+    assert _e3_git(tmp_path / "b", "release.py", docs)["answer"] == "no"
