@@ -573,3 +573,94 @@ def test_e3_gitpython_sha_in_a_models_release_notes(tmp_path: Path) -> None:
     # release notes of something that is no model (a docs site) version no model
     docs = _GIT_NOTES.format(what="docs-site").replace("model_name", "site_name")
     assert _e3_git(tmp_path / "b", "release.py", docs)["answer"] == "no"
+
+
+# ---------------------------------------------------------------- E1: an opt-in TensorBoard plugin
+
+_PLUGINS_INIT = """\
+PLUGINS = {}
+
+
+def register(name):
+    def wrap(cls):
+        PLUGINS[name] = cls
+        return cls
+    return wrap
+
+
+from . import csv_log, tensorboard  # noqa: E402,F401
+"""
+_CSV_PLUGIN = """\
+import csv
+
+from . import register
+
+
+@register("csv")
+class CSVLogger:
+    def __init__(self, run_dir):
+        self.w = csv.writer(open(f"{run_dir}/metrics.csv", "w"))
+
+    def on_epoch_end(self, epoch, metrics):
+        self.w.writerow([epoch, *metrics.values()])
+"""
+_TB_PLUGIN = """\
+from torch.utils.tensorboard import SummaryWriter
+
+from . import register
+
+
+@register("tensorboard")
+class TensorBoardPlugin:
+    def __init__(self, run_dir):
+        self.writer = SummaryWriter(log_dir=run_dir)
+
+    def on_epoch_end(self, epoch, metrics):
+        for k, v in metrics.items():
+            self.writer.add_scalar(k, v, epoch)
+"""
+_PLUGIN_TRAIN = """\
+import argparse
+
+import torch
+import yaml
+
+from trainer.plugins import PLUGINS
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--config", default="configs/default.yaml")
+    cfg = yaml.safe_load(open(p.parse_args().config))
+    plugins = [PLUGINS[name](cfg["run_dir"]) for name in cfg.get("plugins", ["csv"])]
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.Adam(model.parameters())
+    for epoch in range(cfg["epochs"]):
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        for plugin in plugins:
+            plugin.on_epoch_end(epoch, {"loss": loss.item()})
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _plugins(tmp_path: Path, selected: str) -> dict:
+    return _scan(tmp_path, {"trainer/__init__.py": "", "trainer/plugins/__init__.py": _PLUGINS_INIT, "trainer/plugins/csv_log.py": _CSV_PLUGIN,
+                            "trainer/plugins/tensorboard.py": _TB_PLUGIN, "trainer/train.py": _PLUGIN_TRAIN,
+                            "configs/default.yaml": f"run_dir: runs/default\nepochs: 5\nplugins: [{selected}]\n",
+                            "requirements.txt": "torch\npyyaml\ntensorboard\n"})
+
+
+def test_e1_near_miss_tensorboard_plugin_no_shipped_config_selects(tmp_path: Path) -> None:
+    q = _plugins(tmp_path, "csv")
+    assert q["E1"]["answer"] == "partial", q["E1"]
+
+
+def test_e1_positive_tensorboard_plugin_the_default_config_selects(tmp_path: Path) -> None:
+    q = _plugins(tmp_path, "csv, tensorboard")
+    assert q["E1"]["answer"] == "yes", q["E1"]
