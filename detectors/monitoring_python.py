@@ -216,7 +216,7 @@ class MonitoringPython(Detector):
                         attrs["wired"] = False
                 if tool == "lakehouse-monitoring" and uncreated:
                     s = Strength.WEAK
-                    attrs.update(wired=False, uncalled=True)
+                    attrs.update(wired=False, uncreated=True)
                 if signal == "monitoring.model" and id(c) in exported:
                     s = Strength.WEAK
                     attrs["exported_only"] = True
