@@ -20,7 +20,7 @@ from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.facts.served import from_registry_only, holds_model
+from mlscan.facts.served import from_registry_only, holds_model, hosted_model_only
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -87,8 +87,9 @@ class ModelCodeVersion(Detector):
                         # serving fetches its model from a registry, the repository holds no model at all, or no
                         # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
                         # mounted path at start-up)
+                        # (or the service calls a model hosted elsewhere through its API and the repository holds none)
                         image_model.append(False if from_registry_only(index) or not holds_model(index)
-                                           or no_image_ships_model(index, tracking.DOCKERFILES) else None)
+                                           or no_image_ships_model(index, tracking.DOCKERFILES) or hosted_model_only(index) else None)
                     attrs["carries_model"] = image_model[0]
                 if defined is not None and line is not None:
                     yield self._at_assignment(index, path, line, defined, strength, attrs)
@@ -135,6 +136,14 @@ class ModelCodeVersion(Detector):
                 strength = where.strength()
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            # the commit a script writes into a model's or deployment's record (a metadata JSON, release notes, tags)
+            if e.test or not (index.mentions(e.path, _RUNTIME_COMMIT_WORDS) or index.contains(e.path, (b"rev-parse",))):
+                continue
+            record = index.fact(e.path, METADATA_RECORD)
+            if record:
+                line, snip = ops.locate(index, e, record[0])
+                yield from emit(e.path, line, f"metadata-record:{record[1]}", "code", place(index, e).strength(), snip)
         for e in index.select(("**/*.py",)):
             if e.test or not index.mentions(e.path, (b"sagemaker",)) or not index.mentions(e.path, (b"sha",)) \
                     and not index.mentions(e.path, (b"commit",)) and not index.contains(e.path, _BUILD_ID_TEXT):
@@ -683,6 +692,24 @@ def _python_links(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator
                         yield n.lineno, tag_vars[t.id], None
                         return
 
+
+# words of the commit read at run time: GitPython's ``hexsha``, the CI variables holding the commit
+_RUNTIME_COMMIT_WORDS = (b"hexsha", b"GITHUB_SHA", b"CI_COMMIT_SHA", b"GIT_COMMIT", b"GIT_SHA", b"COMMIT_SHA", b"BUILD_SOURCEVERSION",
+                         b"CODEBUILD_RESOLVED_SOURCE_VERSION", b"BITBUCKET_COMMIT", b"CIRCLE_SHA1")
+
+
+def _metadata_record(index: FileIndex, path: str) -> list[Any] | None:
+    """[line, how] of the first record of a model written out with the run-time commit (``facts.metadata_records``)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    from mlscan.facts.metadata_records import commit_records  # imported where a file reads the commit at run time
+
+    found = [r for r in commit_records(tree) if r[2]]
+    return [found[0][0], found[0][1]] if found else None
+
+
+METADATA_RECORD = register_fact("model.code_version.metadata_record", _metadata_record)
 
 # derived when the file is first parsed (in the wiring graph or the shared pass), for the files detect() asks about
 PYTHON_LINK = register_fact("model.code_version.python_link", _file_fact(_python_link),

@@ -463,6 +463,9 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
     ("uncalled", True, "never runs from this repository: a reusable workflow (on: workflow_call only) that no workflow "
      "of the repository calls", True),
+    ("uncreated", True, "never created: the monitor is created inside a function nothing in the repository calls", True),
+    ("constant_value", True, "constant: only ever set to a literal (a simulated value), it measures nothing", True),
+    ("opt_in_component", str, "opt-in: a component registered as {value} that no shipped config, code default or command selects", True),
     ("stopped_by_default", True, "stopped by default: a Dagster schedule or sensor runs only once someone turns it on "
      "(no default_status=RUNNING)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
