@@ -2,9 +2,9 @@
 file (``*.asl.json``, or any JSON with ``StartAt`` and ``States``), the ``definition`` of a Terraform
 ``aws_sfn_state_machine`` (heredoc JSON, or a ``file()``/``templatefile()`` it reads), or the ``Definition``/
 ``DefinitionString`` of a CloudFormation ``AWS::StepFunctions::StateMachine``, or a definition written in JavaScript/
-TypeScript that the code deploys (a JSON string or template literal, ``DefinitionBody.fromString(`...`)``, or an object
-literal ``{ StartAt, States }`` passed through ``JSON.stringify``, in a file of a CDK app or one that creates the state
-machine through the AWS SDK; comments blanked). Task states that call SageMaker through
+TypeScript or Python that the code deploys (a JSON string or template literal, ``DefinitionBody.fromString(`...`)``, or
+an object literal/dict ``{ StartAt, States }`` passed through ``JSON.stringify``/``json.dumps``, in a file of a CDK app
+or one that creates the state machine through the AWS SDK; comments blanked). Task states that call SageMaker through
 the service integrations (``arn:aws:states:::sagemaker:createTrainingJob.sync`` ... ``createEndpoint``) linked by
 ``Next`` form a DAG, their endpoint tasks the workflow's deploy, a ``Choice`` on a numeric metric that sends a bad model
 to ``Fail`` (or away from the deploy) a quality gate, the training task's ``OutputDataConfig.S3OutputPath`` the
@@ -14,6 +14,7 @@ M4, T2."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
 from mlscan.facts.typescript import cdk_app_of, literal, object_literals, strings, ts_file
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
@@ -52,7 +54,7 @@ class StepFunctionsAsl(Detector):
 
     id = "stepfunctions.asl"
     questions = ("D3", "E3", "M2", "M4", "T2")
-    globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf", *_JS_GLOBS)
+    globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf", *_JS_GLOBS, "**/*.py")
     needs = globs
     needs_text = (b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version")
@@ -121,6 +123,9 @@ def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], 
     if e.suffix in _JS_SUFFIXES:
         yield from _js_machines(index, e)
         return
+    if e.suffix == ".py":
+        yield from _py_machines(index, e)
+        return
     if e.suffix == ".tf":
         for b in ops.tf_blocks(index, e):
             if b.kind != "resource" or b.type != "aws_sfn_state_machine":
@@ -179,6 +184,46 @@ def _js_machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any
         if at not in seen and isinstance(value, dict) and isinstance(value.get("States"), dict) and "arn:aws:states:::sagemaker:" in obj:
             seen.add(at)
             yield value, f.line_at(at), e.path
+
+
+_PY_DEPLOYS = frozenset({"StateMachine", "CfnStateMachine", "create_state_machine", "update_state_machine"})
+
+
+def _py_machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int, str]]:
+    """Definitions a Python module writes as a dict (``{"StartAt": ..., "States": {...}}``, values that are not literals
+    kept as their source) or a JSON string, in a module that deploys them: a CDK ``StateMachine``/``CfnStateMachine``
+    (``DefinitionBody.from_string(json.dumps(definition))``, ``definition_string=``) or boto3's
+    ``create_state_machine``/``update_state_machine``."""
+    tree = index.python(e.path)
+    if tree is None or not any(isinstance(c, ast.Call) and _py_name(c.func) in _PY_DEPLOYS for c in walk(tree)):
+        return
+    for node in walk(tree):
+        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "StartAt" for k in node.keys):
+            value = _py_value(node)
+            if isinstance(value, dict) and isinstance(value.get("States"), dict):
+                yield value, node.lineno, e.path
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "StartAt" in node.value:
+            doc = _loads(node.value.strip())
+            if doc is not None:
+                yield doc, node.lineno, e.path
+
+
+def _py_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _py_value(node: ast.expr, depth: int = 0) -> Any:
+    """A dict/list literal's value with the expressions that are not literals kept as their source text."""
+    if depth > 30:
+        return None
+    if isinstance(node, ast.Dict):
+        return {k.value: _py_value(v, depth + 1) for k, v in zip(node.keys, node.values, strict=False)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_py_value(x, depth + 1) for x in node.elts]
+    if isinstance(node, ast.Constant):
+        return node.value
+    return ast.unparse(node)
 
 
 def _bare_interpolations(text: str) -> str:
