@@ -126,3 +126,123 @@ def test_an_invoke_task_named_tests_that_only_lints_is_no_test(tmp_path: Path) -
     answers = _answers(tmp_path, _invoke_repo(tests_task=_TASKS.replace('c.run(f"pytest tests -q {\'--cov\' if cov else \'\'}")',
                                                                           'c.run("flake8 src")')))
     assert answers["M3"]["answer"] == "no"
+
+
+# ---------------------------------------------------------------- D2: ZenML's Model Control Plane links data and model
+
+_ZEN_STEPS = """\
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from typing_extensions import Annotated
+from zenml import ArtifactConfig, step
+
+
+@step
+def data_loader() -> Annotated[pd.DataFrame, "raw_dataset"]:
+    return pd.read_csv("data/churn.csv")
+
+
+@step
+def train_model(df: pd.DataFrame) -> Annotated[LogisticRegression, ArtifactConfig(name="churn_model", is_model_artifact=True)]:
+    model = LogisticRegression()
+    model.fit(df.drop(columns=["y"]), df["y"])
+    return model
+
+
+@step
+def load_production_model() -> LogisticRegression:
+    from zenml.client import Client
+
+    return Client().get_artifact_version("churn_model").load()
+
+
+@step
+def deploy_model(model: LogisticRegression) -> None:
+    import joblib
+
+    joblib.dump(model, "/srv/model.joblib")
+"""
+_ZEN_PIPELINE = """\
+from zenml import Model, pipeline
+
+from steps import data_loader, train_model
+
+model = Model(name="churn", version="production", description="churn classifier")
+
+
+@pipeline(model=model)
+def training_pipeline():
+    df = data_loader()
+    train_model(df)
+"""
+_ZEN_DEPLOY_ONLY = """\
+from zenml import Model, pipeline
+
+from steps import deploy_model, load_production_model
+
+
+@pipeline(model=Model(name="churn", version="production"))
+def deployment_pipeline():
+    model = load_production_model()
+    deploy_model(model)
+"""
+_ZEN_RUN = """\
+from pipelines.training import training_pipeline
+
+if __name__ == "__main__":
+    training_pipeline()
+"""
+
+
+def test_a_zenml_pipeline_running_under_a_model_links_its_data_to_the_model(tmp_path: Path) -> None:
+    report = _report(tmp_path, {"steps/__init__.py": _ZEN_STEPS, "pipelines/__init__.py": "", "pipelines/training.py": _ZEN_PIPELINE,
+                                "run.py": _ZEN_RUN, "requirements.txt": "zenml==0.70.0\nscikit-learn==1.5.0\n"})
+    d2 = {q["id"]: q for q in report["questions"]}["D2"]
+    assert d2["answer"] == "yes"
+    assert any(ev["path"] == "pipelines/training.py" and ev["line"] == 8 for ev in d2["evidence"]), d2["evidence"]
+
+
+def test_a_zenml_model_on_a_pipeline_that_brings_no_data_in_links_none(tmp_path: Path) -> None:
+    answers = _answers(tmp_path, {"steps/__init__.py": _ZEN_STEPS, "pipelines/__init__.py": "", "pipelines/deploy.py": _ZEN_DEPLOY_ONLY,
+                                  "run.py": _ZEN_RUN.replace("training import training_pipeline", "deploy import deployment_pipeline")
+                                  .replace("training_pipeline()", "deployment_pipeline()"),
+                                  "requirements.txt": "zenml==0.70.0\nscikit-learn==1.5.0\n"})
+    assert answers["D2"]["answer"] == "no"
+
+
+def test_explicit_zenml_links_artifact_configs_naming_the_model_and_link_calls() -> None:
+    import ast
+
+    from mlscan.facts.zenml import model_data_links
+
+    src = textwrap.dedent('''\
+        import pandas as pd
+        from typing_extensions import Annotated
+        from zenml import ArtifactConfig, Model, link_artifact_to_model, save_artifact, step
+
+
+        @step
+        def load_training_data() -> Annotated[pd.DataFrame, ArtifactConfig(name="training_data", model_name="churn")]:
+            return pd.read_parquet("s3://lake/churn.parquet")
+
+
+        @step(model=Model(name="churn"))
+        def prepare_features(df: pd.DataFrame) -> None:
+            link_artifact_to_model(save_artifact(df, name="features"))
+
+
+        @step
+        def train(df: pd.DataFrame) -> Annotated[object, ArtifactConfig(name="model", is_model_artifact=True)]:
+            return object()
+
+
+        @step
+        def load_model_weights() -> None:
+            link_artifact_to_model(save_artifact(b"", name="weights"))
+        ''')
+    tree = ast.parse(src)
+    al = {"ArtifactConfig": "zenml.ArtifactConfig", "Model": "zenml.Model", "link_artifact_to_model": "zenml.link_artifact_to_model",
+          "save_artifact": "zenml.save_artifact", "step": "zenml.step"}
+    # the data output naming its model, and the link call of a data step running under a model; not the model artifact's
+    # own config, nor a link of weights from a step running under no model
+    assert model_data_links(tree, al) == [(7, 7, "artifact-config"), (13, 12, "artifact-config")]
