@@ -246,3 +246,66 @@ def test_explicit_zenml_links_artifact_configs_naming_the_model_and_link_calls()
     # the data output naming its model, and the link call of a data step running under a model; not the model artifact's
     # own config, nor a link of weights from a step running under no model
     assert model_data_links(tree, al) == [(7, 7, "artifact-config"), (13, 12, "artifact-config")]
+
+
+# ---------------------------------------------------------------- T3: a model's rollback, whose commands exist
+
+_RUNBOOK_README = """\
+# Churn model
+
+## Retraining
+
+1. Run `python scripts/train.py --data data/latest.csv`
+2. Check the metrics in MLflow
+3. Run `python scripts/deploy.py`
+
+## Operations
+
+- Rollback: see the [rollback runbook](docs/rollback.md)
+"""
+_NETWORK_ROLLBACK = """\
+# Rollback
+
+If the new deployment breaks connectivity:
+
+1. Revert the subnet and security group change in `infra/network.tf`
+2. Run `terraform plan` and check the VPC routes
+3. Run `terraform apply`
+"""
+_MODEL_ROLLBACK = """\
+# Rollback
+
+If the new model misbehaves:
+
+1. Run `python scripts/deploy.py --model-version previous`
+2. Check that the endpoint serves the previous model version
+"""
+_MISSING_ROLLBACK = """\
+# Rollback
+
+1. Run `python -m churn.rollback --to-version 3`
+2. Run `make rollback`
+"""
+
+
+def _runbook_repo(rollback: str) -> dict[str, str]:
+    return {"README.md": _RUNBOOK_README, "docs/rollback.md": rollback, "scripts/train.py": "print('train')\n",
+            "scripts/deploy.py": "print('deploy')\n", "infra/network.tf": 'resource "aws_vpc" "main" {}\n',
+            "churn/__init__.py": "", "churn/promote.py": "print('promote')\n", "Makefile": "train:\n\tpython scripts/train.py\n"}
+
+
+def test_a_model_rollback_with_commands_that_exist_completes_t3(tmp_path: Path) -> None:
+    assert _answers(tmp_path, _runbook_repo(_MODEL_ROLLBACK))["T3"]["answer"] == "yes"
+
+
+def test_a_rollback_that_only_reverts_a_terraform_network_change_is_no_model_rollback(tmp_path: Path) -> None:
+    report = _report(tmp_path, _runbook_repo(_NETWORK_ROLLBACK))
+    assert {q["id"]: q for q in report["questions"]}["T3"]["answer"] == "partial"
+    rollback = [f for f in report["findings"] if f["signal"] == "docs.rollback"]
+    assert [f["attrs"]["about"] for f in rollback] == ["infra"]
+
+
+def test_a_rollback_calling_a_module_and_a_make_target_the_repository_lacks_is_a_claim(tmp_path: Path) -> None:
+    report = _report(tmp_path, _runbook_repo(_MISSING_ROLLBACK))
+    assert {q["id"]: q for q in report["questions"]}["T3"]["answer"] == "partial"
+    assert not [f for f in report["findings"] if f["signal"] == "docs.rollback"]
