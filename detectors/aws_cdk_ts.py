@@ -22,7 +22,8 @@ from mlscan.model import Finding, Strength
 NEEDLES = (b"aws-cdk-lib", b"@aws-cdk")
 _WORK = frozenset({"SageMakerCreateTrainingJob", "SageMakerCreateModel", "SageMakerCreateEndpointConfig", "SageMakerCreateEndpoint",
                    "SageMakerUpdateEndpoint", "SageMakerCreateTransformJob", "GlueStartJobRun", "LambdaInvoke", "EcsRunTask",
-                   "BatchSubmitJob", "EmrAddStep", "CallAwsService", "StepFunctionsStartExecution"})
+                   "BatchSubmitJob", "EmrAddStep", "CallAwsService", "StepFunctionsStartExecution", "CustomState",
+                   "SageMakerCreateProcessingJob"})
 _FLOW = frozenset({"Choice", "Pass", "Fail", "Succeed", "Parallel", "Map", "Wait"})
 _TRAINING = frozenset({"SageMakerCreateTrainingJob"})
 _DEPLOY = frozenset({"SageMakerCreateEndpoint", "SageMakerUpdateEndpoint"})
@@ -37,6 +38,7 @@ _BOUND_BEFORE = lazy_re(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\
 _ABOUT_MODEL = lazy_re(r"model|endpoint|invocation|drift|predict|inference|sagemaker", re.I)
 # what a BucketDeployment uploads, named in its id, sources or key prefix: a model, its archive or artifacts
 MODEL_UPLOAD = lazy_re(r"(?i)model|\.tar\.gz|artifact")
+_EVENT_TARGET = lazy_re(r"\bSfnStateMachine\s*\(")
 _LINKS = ("next", "start", "when", "otherwise", "branch", "iterator", "itemProcessor", "fromChainable")
 
 
@@ -102,33 +104,56 @@ class AwsCdkTs(Detector):
         states: dict[str, list[tuple[TsFile, TsNew]]] = {}
         for f in files:
             for n in f.news:
-                if n.var and n.tail in _WORK | _FLOW:
+                if n.var and _task_kind(n) in _WORK | _FLOW:
                     states.setdefault(n.var, []).append((f, n))
         linked = set().union(*(_linked(f) for f in files), *(_definition(m.props()) for m in machines)) & set(states)
-        work = sorted(((f.path, n.line, f, n) for v in linked for f, n in states[v] if n.tail in _WORK), key=lambda w: (w[0], w[1]))
+        work = sorted(((f.path, n.line, f, n) for v in linked for f, n in states[v] if _task_kind(n) in _WORK), key=lambda w: (w[0], w[1]))
         if len(work) >= 2:
             _p, _l, f, first = work[0]
             yield self.found("pipeline.dag", index, f.path, first.line, strength=Strength.MEDIUM,
                              attrs={"tool": "stepfunctions", "steps": len(work), "with_io": True,
-                                    "training": any(n.tail in _TRAINING for *_x, n in work)})
-        deploy = next(((f, n) for *_x, f, n in work if n.tail in _DEPLOY), None)
+                                    "training": any(_task_kind(n) in _TRAINING for *_x, n in work)})
+        deploy = next(((f, n) for *_x, f, n in work if _task_kind(n) in _DEPLOY), None)
         if deploy is not None:
             f, n = deploy
+            # an EventBridge rule of the app that starts the machine (``new targets.SfnStateMachine(machine)`` on an S3
+            # upload or a CodeCommit push) runs the deploy without anyone dispatching it
+            triggered = any(_EVENT_TARGET.search(x.code) for x in files)
             yield self.found("deploy.automated", index, f.path, n.line, strength=Strength.MEDIUM,
-                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
+                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": triggered,
                                     "via": "step functions state machine (CDK)", "environment": "", "job": n.var,
-                                    "manual_dispatch": True})
-        kinds = {v: found[0][1].tail for v, found in states.items()}
+                                    "manual_dispatch": not triggered})
+        kinds = {v: _task_kind(found[0][1]) for v, found in states.items()}
         gate = next(((f, at) for f in files if (at := _gate(f, kinds)) is not None), None)
         if gate is not None:
             f, at = gate
             yield self.found("gate.metric", index, f.path, f.line_at(at), strength=Strength.MEDIUM,
                              attrs={"tool": "stepfunctions", "blocking": True, "kind": "threshold"})
-        train = next(((f, n) for *_x, f, n in work if n.tail in _TRAINING), None)
+        train = next(((f, n) for *_x, f, n in work if _task_kind(n) in _TRAINING), None)
         out = prop(train[1].props(), "outputDataConfig") if train is not None else None
         if train is not None and out is not None and prop(out, "s3OutputLocation") is not None:
             yield self.found("artifact.store", index, train[0].path, train[1].line, strength=Strength.MEDIUM,
                              attrs={"how": "estimator-output", "kind": "s3", "wired": False})
+
+
+_SAGEMAKER_ARN = lazy_re(r"arn:aws:states:::sagemaker:(create|update)(\w+?)(?:\.sync|\.waitForTaskToken)?$")
+
+
+def _task_kind(n: TsNew) -> str:
+    """The construct's class, or for the generic states the SageMaker task they are: ``new tasks.CallAwsService(this,
+    'Deploy', { service: 'sagemaker', action: 'updateEndpoint' })`` is ``SageMakerUpdateEndpoint``, and so is a
+    ``new sfn.CustomState(this, 'x', { stateJson: { Resource: 'arn:aws:states:::sagemaker:updateEndpoint' } })``."""
+    if n.tail == "CallAwsService":
+        service, action = (strings(prop(n.props(), k) or "") for k in ("service", "action"))
+        if service == ["sagemaker"] and action and (m := re.match(r"(create|update)(\w+)$", action[0])):
+            kind = f"SageMaker{m.group(1).capitalize()}{m.group(2)}"
+            return kind if kind in _WORK else n.tail
+    elif n.tail == "CustomState":
+        resource = strings(prop(prop(n.props(), "stateJson") or "", "Resource") or "")
+        m = _SAGEMAKER_ARN.match(resource[0]) if resource else None
+        kind = f"SageMaker{m.group(1).capitalize()}{m.group(2)}" if m else ""
+        return kind if kind in _WORK else ("CustomState" if resource else "")
+    return n.tail
 
 
 def _definition(machine_props: str) -> set[str]:

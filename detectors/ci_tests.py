@@ -371,14 +371,15 @@ def _deploys(index: FileIndex, job: CiJob) -> bool:
 
 
 def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
-    """The name of a GitHub Actions job of the same workflow that deploys without waiting for ``job``: jobs of a workflow
+    """The name of a GitHub Actions (or CircleCI) job of the same workflow that deploys without waiting for ``job``: jobs of a workflow
     run in parallel unless ``needs:`` (directly or through other jobs) orders them, so a deploy job that does not need
     the test job ships whatever the tests say. "" when every deploying job of the workflow waits for it (or the test
     job deploys itself, after its tests). A deploying job of another workflow that runs only when a release is cut,
     while ``job`` never runs on a release, is named with its workflow (``path:job``)."""
-    if job.system != "github":
+    if job.system not in ("github", "circleci"):
         return ""
-    same = {j.name: j for j in jobs if j.system == "github" and j.path == job.path}
+    # a CircleCI workflow's jobs likewise run at once unless ``requires:`` orders them (one workflow: one ``stage``)
+    same = {j.name: j for j in jobs if j.system == job.system and j.path == job.path and j.stage == job.stage}
 
     def waits(name: str, seen: frozenset[str] = frozenset()) -> bool:
         j = same.get(name)
@@ -389,6 +390,8 @@ def unwaited(index: FileIndex, job: CiJob, jobs: list[CiJob]) -> str:
     for j in same.values():
         if j is not job and not waits(j.name) and _deploys(index, j):
             return j.name
+    if job.system != "github":
+        return ""
     # a workflow of its own that deploys when a release is cut (tag pushes, ``release`` events) while these tests run
     # only on branch pushes and pull requests: nothing runs them on what that workflow ships, and nothing links the two
     # (``workflow_run`` on the tested workflow, a test job the deploy needs are what would)

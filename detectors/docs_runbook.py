@@ -16,7 +16,7 @@ from mlscan.facts.doc_blocks import (
     commands,
     comments,
     document,
-    missing_file,
+    missing_target,
     parse,
     planned,
     project_docs,
@@ -177,6 +177,25 @@ _MODEL_DOC = lazy_re(r"(?i)model|serving|inference|predict|endpoint|canary|traff
 _CODE_DOC = lazy_re(r"(?i)\b(migrat\w*|refactor\w*)\b")
 
 
+# what a procedure's own steps change: the platform (Terraform, networks, clusters) or a model (its version, endpoint,
+# registry, training)
+_INFRA_STEPS = lazy_re(r"(?i)\b(?:terraform|tofu|pulumi|vpc|subnets?|cidr|security[ -]groups?|firewall|nat[ -]gateway|route[ -]tables?|"
+                       r"peering|networks?|networking|dns|load[ -]balancers?|cluster|node[ -]?(?:group|pool)s?|database|certificates?)\b")
+_MODEL_STEPS = lazy_re(r"(?i)model|endpoint|serving|inference|predict|registry|champion|challenger|mlflow|sagemaker|artifact|checkpoint|"
+                       r"weights|re-?train|training|canary|traffic")
+
+
+def _procedure_text(doc, line: int | None) -> str:  # type: ignore[no-untyped-def]
+    """The text of the section (with its subsections) that starts at ``line``, or of the section holding that line."""
+    sections = doc.sections
+    at = max((i for i, x in enumerate(sections) if x.line == line), default=None)  # a titled section after the preamble
+    if at is None:
+        at = max((i for i, x in enumerate(sections) if any(b.line == line for b in x.blocks)), default=None)
+    if at is None:
+        return ""
+    return "\n".join(b.text for x in doc.subtree(at) for b in x.blocks)
+
+
 class DocsRunbook(Detector):
     """Documented retraining and rollback procedures (steps or commands, not concepts); feeds T3."""
 
@@ -192,7 +211,7 @@ class DocsRunbook(Detector):
         wanted = [True, True]
         for e, where, doc, (retrain, roll_back) in self._documents(index, wanted):
             def absent(cmd: str, path: str = e.path) -> bool:  # type: ignore[attr-defined]
-                return missing_file(index, path, cmd)
+                return missing_target(index, path, cmd)
 
             for signal, hit in (("docs.retraining", _retraining(doc, absent) if retrain else None),
                                 ("docs.rollback", _rollback(doc, absent) if roll_back else None)):
@@ -209,6 +228,11 @@ class DocsRunbook(Detector):
                 # EKS Cluster Upgrade > Rollback"
                 trail = " ".join([str(getattr(doc, "title", "") or ""), *next((x.trail for x in doc.sections if x.line == line), [section])])
                 about = "infra" if _INFRA_DOC.search(_plain(trail)) and not _MODEL_DOC.search(_plain(trail)) else "model"
+                # a procedure whose steps change only the platform (a Terraform network fix: subnets, routes, security
+                # groups) under a plain "Rollback" heading rolls back no model either
+                body = _procedure_text(doc, line)
+                if about == "model" and _INFRA_STEPS.search(body) and not _MODEL_STEPS.search(body) and not _MODEL_DOC.search(_plain(trail)):
+                    about = "infra"
                 stem = e.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("_", " ").replace("-", " ")  # type: ignore[attr-defined]
                 if _CODE_DOC.search(f"{stem} {_plain(trail)}") and not _MODEL_DOC.search(_plain(section)):
                     about = "code"  # the rollback plan of a code migration or refactor (git checkout, old configs)

@@ -304,6 +304,14 @@ class PipelineTracking(Detector):
                 yield self.found("artifact.store", index, e.path, at, snippet=snip, strength=Strength.STRONG if where.wired == "automated"
                                  else Strength.MEDIUM, attrs={"how": "metaflow-s3", "kind": "s3", "tool": "metaflow", "run_scoped": more[0],
                                                               "wired": where.wired == "automated"})
+            elif kind == "zenml-model-data" and (where.training_script or reached):
+                # the run's data artifacts linked to the model version by ZenML's Model Control Plane (D2), cited at the
+                # model the pipeline runs under (or the artifact config naming it), with the data step beside it
+                at, snip = ops.locate(index, e, line)
+                data_at, data_snip = ops.locate(index, e, more[0])
+                extra = (self.evidence(index, e.path, data_at, snippet=data_snip),) if data_at and data_at != at else ()
+                yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength, extra=extra,
+                                 attrs={"how": f"zenml-model-{more[1]}", "tool": "zenml"})
             elif kind == "link" and (where.training_script or reached):
                 at, snip = ops.locate(index, e, line)
                 yield self.found("data.model_link", index, e.path, at, snippet=snip, strength=strength,
@@ -360,6 +368,9 @@ def _hits(index: FileIndex, path: str) -> list[Hit] | None:
         out += _zenml(tree, al)
         out += _zenml_data(tree)
         out += _version_comparison(tree)
+        from mlscan.facts.zenml import model_data_links  # imported where a module imports zenml
+
+        out += [["zenml-model-data", link, data, how] for link, data, how in model_data_links(tree, al)]
     if ops.imports_module(al, "metaflow"):
         out += _metaflow(tree)
         out += _metaflow_s3(tree, al)

@@ -1,7 +1,10 @@
 """ML workflows written in the Amazon States Language (ASL), wherever a repository keeps the definition: a state machine
 file (``*.asl.json``, or any JSON with ``StartAt`` and ``States``), the ``definition`` of a Terraform
 ``aws_sfn_state_machine`` (heredoc JSON, or a ``file()``/``templatefile()`` it reads), or the ``Definition``/
-``DefinitionString`` of a CloudFormation ``AWS::StepFunctions::StateMachine``. Task states that call SageMaker through
+``DefinitionString`` of a CloudFormation ``AWS::StepFunctions::StateMachine``, or a definition written in JavaScript/
+TypeScript or Python that the code deploys (a JSON string or template literal, ``DefinitionBody.fromString(`...`)``, or
+an object literal/dict ``{ StartAt, States }`` passed through ``JSON.stringify``/``json.dumps``, in a file of a CDK app
+or one that creates the state machine through the AWS SDK; comments blanked). Task states that call SageMaker through
 the service integrations (``arn:aws:states:::sagemaker:createTrainingJob.sync`` ... ``createEndpoint``) linked by
 ``Next`` form a DAG, their endpoint tasks the workflow's deploy, a ``Choice`` on a numeric metric that sends a bad model
 to ``Fail`` (or away from the deploy) a quality gate, the training task's ``OutputDataConfig.S3OutputPath`` the
@@ -11,6 +14,7 @@ M4, T2."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -19,6 +23,8 @@ from typing import Any
 from mlscan.detector import Detector
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
+from mlscan.facts.pyast import walk
+from mlscan.facts.typescript import cdk_app_of, literal, object_literals, strings, ts_file
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -35,6 +41,12 @@ _METRIC_WORDS = frozenset({"metric", "metrics", "accuracy", "auc", "f1", "rmse",
 _HEREDOC = lazy_re(r"\bdefinition\s*=\s*<<-?\s*(\w+)\s*\n(.*?)\n\s*\1\b", re.S)
 _FILE_FN = lazy_re(r"""\bdefinition\s*=\s*(?:templatefile|file)\s*\(\s*(?:"\$\{path\.module\}/)?"?([^",)]+)""")
 NEEDLES = (b"States", b"StartAt")
+_JS_SUFFIXES = (".ts", ".js", ".mjs", ".cjs")
+_JS_GLOBS = tuple(f"**/*{x}" for x in _JS_SUFFIXES)
+_EVENT_TARGET = lazy_re(r"\bSfnStateMachine\s*\(")
+# code that creates or updates a state machine from the definition it holds: a CDK app's StateMachine/CfnStateMachine,
+# or the AWS SDK's CreateStateMachine/UpdateStateMachine (v3 commands, v2 client methods)
+_JS_DEPLOYS = lazy_re(r"\b(?:StateMachine|CfnStateMachine)\s*\(|\b(?:Create|Update)StateMachineCommand\b|\.\s*(?:create|update)StateMachine\s*\(")
 
 
 class StepFunctionsAsl(Detector):
@@ -42,7 +54,7 @@ class StepFunctionsAsl(Detector):
 
     id = "stepfunctions.asl"
     questions = ("D3", "E3", "M2", "M4", "T2")
-    globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf")
+    globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf", *_JS_GLOBS, "**/*.py")
     needs = globs
     needs_text = (b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version")
@@ -55,10 +67,14 @@ class StepFunctionsAsl(Detector):
             if not (index.contains(e.path, (b"arn:aws:states:::sagemaker:",))
                     or (e.suffix == ".tf" and index.contains(e.path, (b"aws_sfn_state_machine",)))):
                 continue
+            # an EventBridge rule of the same CDK app file starting the machine (``targets: [new SfnStateMachine(m)]``:
+            # an S3 upload, a CodeCommit push) runs it without anyone dispatching it
+            f = ts_file(index, e) if e.suffix in _JS_SUFFIXES else None
+            triggered = f is not None and _EVENT_TARGET.search(f.code) is not None
             for machine, line, path in _machines(index, e):
-                yield from self._machine(index, path, machine, line)
+                yield from self._machine(index, path, machine, line, triggered)
 
-    def _machine(self, index: FileIndex, path: str, machine: dict[str, Any], line: int) -> Iterator[Finding]:
+    def _machine(self, index: FileIndex, path: str, machine: dict[str, Any], line: int, triggered: bool = False) -> Iterator[Finding]:
         states = _all_states(machine)
         kinds = {name: _kind(s) for name, s in states.items()}
         linked = _linked(machine, states)
@@ -77,8 +93,9 @@ class StepFunctionsAsl(Detector):
         deploy = next((n for n in work if kinds[n] in _DEPLOY), None)
         if deploy is not None:
             yield self.found("deploy.automated", index, path, _line_of(index, path, line, deploy), strength=Strength.MEDIUM,
-                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": False,
-                                    "via": "step functions state machine (ASL)", "environment": "", "job": deploy, "manual_dispatch": True})
+                             attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": triggered,
+                                    "via": "step functions state machine (ASL)", "environment": "", "job": deploy,
+                                    "manual_dispatch": not triggered})
         gate = _gate(states, kinds)
         if gate is not None:
             yield self.found("gate.metric", index, path, _line_of(index, path, line, gate), strength=Strength.MEDIUM,
@@ -103,6 +120,12 @@ class StepFunctionsAsl(Detector):
 
 def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int, str]]:
     """(ASL definition, line where it starts, file that holds it) for every state machine the file holds or reads."""
+    if e.suffix in _JS_SUFFIXES:
+        yield from _js_machines(index, e)
+        return
+    if e.suffix == ".py":
+        yield from _py_machines(index, e)
+        return
     if e.suffix == ".tf":
         for b in ops.tf_blocks(index, e):
             if b.kind != "resource" or b.type != "aws_sfn_state_machine":
@@ -136,6 +159,71 @@ def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], 
                 definition = _loads(raw) if isinstance(raw, str) else None
             if isinstance(definition, dict):
                 yield definition, resources.line_of(name) if hasattr(resources, "line_of") else 1, e.path
+
+
+def _js_machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int, str]]:
+    """Definitions a JavaScript/TypeScript file writes and deploys: a string or template literal holding the JSON
+    (``DefinitionBody.fromString(`{...}`)``, ``definitionString``), or an object literal with ``StartAt`` and ``States``
+    (``JSON.stringify(definition)``). The file must deploy it: a CDK app's file that builds a state machine (a construct
+    library the app never reaches is not synthesised), or code creating it through the AWS SDK."""
+    if e.name.endswith(".d.ts"):
+        return
+    f = ts_file(index, e)
+    if f is None or not _JS_DEPLOYS.search(f.code) or (f.cdk() and cdk_app_of(index, e.path) is None):
+        return
+    seen: set[int] = set()
+    for text in strings(f.code):
+        if "StartAt" in text and "arn:aws:states:::sagemaker:" in text:
+            doc = _loads(_bare_interpolations(text.strip()))
+            at = f.code.find(text)
+            if doc is not None and at not in seen:
+                seen.add(at)
+                yield doc, f.line_at(at), e.path
+    for at, obj in object_literals(f.code, "StartAt"):
+        value = literal(obj)
+        if at not in seen and isinstance(value, dict) and isinstance(value.get("States"), dict) and "arn:aws:states:::sagemaker:" in obj:
+            seen.add(at)
+            yield value, f.line_at(at), e.path
+
+
+_PY_DEPLOYS = frozenset({"StateMachine", "CfnStateMachine", "create_state_machine", "update_state_machine"})
+
+
+def _py_machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], int, str]]:
+    """Definitions a Python module writes as a dict (``{"StartAt": ..., "States": {...}}``, values that are not literals
+    kept as their source) or a JSON string, in a module that deploys them: a CDK ``StateMachine``/``CfnStateMachine``
+    (``DefinitionBody.from_string(json.dumps(definition))``, ``definition_string=``) or boto3's
+    ``create_state_machine``/``update_state_machine``."""
+    tree = index.python(e.path)
+    if tree is None or not any(isinstance(c, ast.Call) and _py_name(c.func) in _PY_DEPLOYS for c in walk(tree)):
+        return
+    for node in walk(tree):
+        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "StartAt" for k in node.keys):
+            value = _py_value(node)
+            if isinstance(value, dict) and isinstance(value.get("States"), dict):
+                yield value, node.lineno, e.path
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "StartAt" in node.value:
+            doc = _loads(node.value.strip())
+            if doc is not None:
+                yield doc, node.lineno, e.path
+
+
+def _py_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _py_value(node: ast.expr, depth: int = 0) -> Any:
+    """A dict/list literal's value with the expressions that are not literals kept as their source text."""
+    if depth > 30:
+        return None
+    if isinstance(node, ast.Dict):
+        return {k.value: _py_value(v, depth + 1) for k, v in zip(node.keys, node.values, strict=False)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_py_value(x, depth + 1) for x in node.elts]
+    if isinstance(node, ast.Constant):
+        return node.value
+    return ast.unparse(node)
 
 
 def _bare_interpolations(text: str) -> str:
@@ -298,6 +386,8 @@ def _line_of(index: FileIndex, path: str, start: int, state: str) -> int:
     lines = text.splitlines()
     for i in range(max(start - 1, 0), len(lines)):
         if f'"{state}"' in lines[i] and ":" in lines[i].split(f'"{state}"', 1)[1][:3]:
+            return i + 1
+        if re.match(rf"""\s*(['"]?){re.escape(state)}\1\s*:""", lines[i]):  # a JavaScript object literal's key
             return i + 1
     return start
 

@@ -341,6 +341,8 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
         return _npm(index, path, cwd, target)
     if h == "poe" and len(w) > 1:
         return _toml_tasks(index, path, cwd, w[1], ("pyproject.toml",), "poe")
+    if h in ("invoke", "inv") and len(w) > 1:
+        return _invoke(index, path, cwd, w[1:])
     if h == "dvc" and w[1:2] == ["repro"]:
         return _dvc_stages(index, path, cwd, w[2:])
     if h == "ray" and "--" in w:
@@ -535,6 +537,37 @@ def _taskfile(index: FileIndex, path: str, cwd: str, name: str) -> _Subs:
             line = items.line_of(i) if hasattr(items, "line_of") else 1
             for sc in shell_flow(text, True):
                 out.append(Invoked(e, sc.text, line, sc.blocks, sc.ignored or (isinstance(c, dict) and c.get("ignore_error") is True), "", f"task {name}"))
+    return out
+
+
+_INVOKE_VALUED = frozenset({"-c", "--collection", "-r", "--search-root", "-f", "--config", "--prefix", "--write-pyc", "-p"})
+
+
+def _invoke(index: FileIndex, path: str, cwd: str, args: list[str]) -> _Subs:
+    """``invoke [--core-opts] task [--task-opts] [task ...]``: the commands of each named task of ``tasks.py`` (or the
+    ``-c`` collection), through ``taskrunners.invoke_task_commands``."""
+    collection, names, i = "tasks", [], 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-c", "--collection") and i + 1 < len(args):
+            collection = args[i + 1]
+        if a in _INVOKE_VALUED:
+            i += 2
+            continue
+        if not a.startswith("-") and "=" not in a:
+            names.append(a)
+        i += 1
+    e = next((x for f in (f"{collection}.py", f"{collection}/__init__.py") if (x := resolve(index, f, path, cwd))), None)
+    tree = index.python(e.path) if e else None
+    if e is None or tree is None or not names:
+        return []
+    from mlscan.facts.taskrunners import invoke_task_commands  # imported where a tasks.py is read
+
+    out: _Subs = []
+    for name in names:
+        for text, line, warn in invoke_task_commands(tree, name.rsplit(".", 1)[-1]):
+            for sc in shell_flow(text, False):
+                out.append(Invoked(e, sc.text, line, sc.blocks and not warn, sc.ignored or warn, cwd, f"invoke {name}"))
     return out
 
 

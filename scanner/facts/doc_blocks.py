@@ -882,3 +882,40 @@ def _made_by_page(text: str, cmd: str, name: str) -> bool:
         if name in line and cmd.strip() not in line and (_MAKES_FILE.search(line) or f"/{name}" in line and "://" in line):
             return True
     return False
+
+
+_RUN_PREFIX = lazy_re(r"^\s*(?:(?:poetry|uv|pipenv|pdm|hatch|rye)\s+run\s+|conda\s+run\s+(?:-n\s+\S+\s+)?)")
+_PY_MODULE = lazy_re(r"^\s*python[\d.]*\s+(?:-[uOB]+\s+)*-m\s+([A-Za-z_][\w.]*)")
+_MAKE = lazy_re(r"^\s*make\s+((?:-\S+\s+)*)([A-Za-z_][\w.-]*)\s*$")
+
+
+def missing_target(index: Any, doc_path: str, cmd: str) -> bool:
+    """Does a documented command run something of the repository's that it lacks, beyond a script (``missing_file``): a
+    module of the project's own package (``python -m churn.rollback`` where ``churn/`` holds no ``rollback``), or a make
+    target no Makefile of the repository defines (``make rollback``; none at all where the repository has no Makefile).
+    A run prefix (``poetry run``, ``uv run``) is looked through; a module of a package the repository does not hold is
+    another tool's, not a claim."""
+    cmd = _RUN_PREFIX.sub("", cmd)
+    if missing_file(index, doc_path, cmd):
+        return True
+    m = _PY_MODULE.match(cmd)
+    if m:
+        parts = m.group(1).split(".")
+        if len(parts) < 2:
+            return False
+        tops = [e for e in index.select((f"**/{parts[0]}/__init__.py",)) if not e.test]
+        if not tops:
+            return False  # not the project's package
+        rel = "/".join(parts)
+        return not index.select((f"**/{rel}.py", f"**/{rel}/__init__.py", f"**/{rel}/__main__.py"))
+    m = _MAKE.match(cmd)
+    if m and "-C" not in m.group(1) and "-f" not in m.group(1):
+        from mlscan.facts.taskrunners import makefile_recipes  # imported where a documented make target is checked
+
+        makefiles = index.select(("**/Makefile", "**/makefile", "**/GNUmakefile", "**/*.mk"))
+        for e in makefiles:
+            text = index.text(e.path) or ""
+            if m.group(2) in makefile_recipes(text) or "%" in text or "include " in text:
+                return False
+        return True
+    return False

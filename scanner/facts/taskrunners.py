@@ -224,3 +224,64 @@ READERS = (
     ("mise", ("**/mise.toml", "**/.mise.toml", "**/.config/mise.toml", "**/mise/config.toml"), _mise),
     ("npm", ("**/package.json",), _npm),
 )
+
+
+def invoke_task_commands(tree: ast.Module, name: str) -> list[tuple[str, int, bool]]:
+    """What an invoke task runs, in order: ``(command, line, warn)`` for each ``c.run(...)``/``c.sudo(...)`` of the
+    ``@task`` function called ``name`` (dashes for underscores, or its ``@task(name=...)``), after its pre-tasks
+    (``@task(other)``, ``@task(pre=[other])``) and the tasks its body calls, before its ``post=`` tasks. An f-string
+    command keeps its literal parts (``{...}`` as ``$X``); ``warn=True`` marks a command whose failure does not fail
+    the task (invoke raises on a failed command otherwise)."""
+    tasks: dict[str, ast.FunctionDef] = {}
+    for node in walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for label, _ln in _decorated(_single(node), "task"):
+                tasks[label] = node
+                tasks.setdefault(node.name, node)
+    out: list[tuple[str, int, bool]] = []
+    _task_commands(tasks, name, out, set())
+    return out
+
+
+def _single(fn: ast.FunctionDef) -> ast.Module:
+    return ast.Module(body=[fn], type_ignores=[])
+
+
+def _task_commands(tasks: dict[str, ast.FunctionDef], name: str, out: list[tuple[str, int, bool]], seen: set[str]) -> None:
+    fn = tasks.get(name) or tasks.get(name.replace("-", "_"))
+    if fn is None or fn.name in seen or len(seen) > 20:
+        return
+    seen.add(fn.name)
+    deco = next((d for d in fn.decorator_list if isinstance(d, ast.Call)), None)
+    pre = [*(deco.args if deco else ()), *(x for k in (deco.keywords if deco else ()) if k.arg == "pre" for x in _elts(k.value))]
+    for p in pre:
+        if isinstance(p, ast.Name):
+            _task_commands(tasks, p.id, out, seen)
+    for node in walk(ast.Module(body=fn.body, type_ignores=[])):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr in ("run", "sudo") and node.args:
+            text = _command_text(node.args[0])
+            if text:
+                warn = any(k.arg == "warn" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+                out.append((text, node.lineno, warn))
+        elif isinstance(f, ast.Name) and f.id in tasks:
+            _task_commands(tasks, f.id, out, seen)
+    for k in deco.keywords if deco else ():
+        if k.arg == "post":
+            for p in _elts(k.value):
+                if isinstance(p, ast.Name):
+                    _task_commands(tasks, p.id, out, seen)
+
+
+def _elts(node: ast.expr) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple)) else [node]
+
+
+def _command_text(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "$X" for v in node.values)
+    return ""

@@ -282,3 +282,54 @@ def _resolve(files: dict[str, str], stem: str) -> str | None:
         if cand in files:
             return cand
     return None
+
+
+_NUMBER = lazy_re(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_KEY = lazy_re(r"""(?:(['"])((?:[^'"\\]|\\.)*)\1|([A-Za-z_$][\w$]*))\s*:""")
+
+
+def literal(text: str, depth: int = 0) -> object:
+    """The value an object/array literal writes, read without evaluating anything: objects become dicts (quoted or
+    bare keys; shorthand and spread entries left out), arrays lists, string literals their contents (a template
+    literal as written, ``${...}`` kept), numbers and ``true``/``false``/``null`` themselves; any other expression
+    (a variable, a call) stays as its text."""
+    text = re.sub(r"\s+as\s+const\s*$", "", text.strip())
+    if depth > 30 or not text:
+        return text
+    if text[0] in "{[" and matching_end(text, 0) == len(text):
+        inner = split_top(text[1:-1])
+        if text[0] == "[":
+            return [literal(p, depth + 1) for p in inner]
+        out: dict[str, object] = {}
+        for part in inner:
+            m = _KEY.match(part)
+            if m:
+                out[m.group(2) if m.group(2) is not None else m.group(3)] = literal(part[m.end() :], depth + 1)
+        return out
+    if text[0] in "'\"`" and _string_end(text, 0) == len(text):
+        return text[1:-1]
+    if _NUMBER.fullmatch(text):
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    return {"true": True, "false": False, "null": None}.get(text, text)
+
+
+def object_literals(code: str, key: str) -> list[tuple[int, str]]:
+    """(offset, text) of each object literal ``{...}`` in ``code`` that holds ``key`` as one of its own top-level
+    keys (quoted or bare), innermost first; strings are skipped, so a key inside a string does not count."""
+    out: list[tuple[int, str]] = []
+    for m in re.finditer(r"""(?:(['"])""" + re.escape(key) + r"""\1|\b""" + re.escape(key) + r""")\s*:""", code):
+        if _inside_string(code, m.start()):
+            continue
+        depth, i = 0, m.start() - 1
+        while i >= 0:  # back to the brace that opens the object holding the key (brackets balanced on the way)
+            c = code[i]
+            if c in ")]}":
+                depth += 1
+            elif c in "([{":
+                if depth == 0:
+                    break
+                depth -= 1
+            i -= 1
+        if i >= 0 and code[i] == "{":
+            out.append((i, code[i : matching_end(code, i)]))
+    return out

@@ -17,7 +17,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.facts import ops
-from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, literal
+from mlscan.facts.orchestration import call_tail, decorator, dotted, functions, kwarg, literal, trainingish, words
 from mlscan.facts.pyast import walk
 from mlscan.facts.pycalls import qualified
 
@@ -161,3 +161,73 @@ def gated_by(d: Deployment, pipeline_def: ast.AST | None, predicates: frozenset[
                 if src in verdict_params:
                     return d.bound_line.get(src, d.line)
     return None
+
+
+# ------------------------------------------------------------------ the Model Control Plane: data linked to a model version
+
+# the model a pipeline or step runs under: ``Model`` (0.55+), ``ModelVersion`` and ``ModelConfig`` before it
+MODEL_CONFIGS = frozenset({"Model", "ModelVersion", "ModelConfig"})
+_MODEL_KWARGS = ("model", "model_version", "model_config")
+_INGEST = frozenset({"ingest", "ingestion", "load", "loader", "read", "fetch", "extract", "import", "importer", "download", "query",
+                     "get", "collect", "prepare", "split", "preprocess", "preprocessing", "clean", "feature", "features"})
+_DATA = frozenset({"data", "dataset", "datasets", "df", "dataframe", "table", "features", "feature", "csv", "raw", "records",
+                   "samples", "corpus", "train", "test", "split", "ingest", "ingestion", "preprocess", "preprocessing"})
+_MODEL_ONLY = frozenset({"model", "models", "checkpoint", "weights", "deployer", "deploy", "deployment", "endpoint", "service"})
+# an explicit link: an artifact config naming the model on a step's output, or a call linking an artifact to it
+_ARTIFACT_CONFIGS = frozenset({"ArtifactConfig", "DataArtifactConfig"})
+_LINK_CALLS = frozenset({"link_artifact_to_model", "link_output_to_model"})
+
+
+def model_data_links(tree: ast.Module, al: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Data linked to a model version by ZenML's Model Control Plane: ``(line of the link, line of the data, how)``.
+
+    ``@pipeline(model=Model(name=...))`` links every artifact of the run to the model version (ZenML's docs: "linking
+    model binaries/data to a Model"), so a pipeline running under a model that both brings data in (a step named for
+    loading or preparing data) and trains links the trained model to the data versions it was built from
+    (``how: pipeline``). A step output annotated ``ArtifactConfig(name=..., model_name=...)``/``DataArtifactConfig`` on a
+    table, or ``link_artifact_to_model(...)`` in a step running under a model, names the link explicitly (``how:
+    artifact-config``). A model declared on a pipeline that loads a model and deploys it brings no data in: no link."""
+    if not any(v == "zenml" or v.startswith("zenml.") for v in al.values()):
+        return []
+    configs = {t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+               and call_tail(n.value) in MODEL_CONFIGS for t in n.targets if isinstance(t, ast.Name)}
+    out: list[tuple[int, int, str]] = []
+    for fn in functions(tree).values():
+        d = decorator(fn, "pipeline")
+        given = next((k.value for k in d.keywords if k.arg in _MODEL_KWARGS), None) if isinstance(d, ast.Call) else None
+        if given is None or not _a_model(given, configs, al):
+            continue
+        steps = [c for c in walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)]
+        data = next((c for c in steps if _brings_data(c.func.id)), None)  # type: ignore[attr-defined]
+        if data is not None and any(trainingish(c.func.id) for c in steps):  # type: ignore[attr-defined]
+            out.append((given.lineno, data.lineno, "pipeline"))
+    for fn in functions(tree).values():
+        if not decorator(fn, "step"):
+            continue
+        for n in walk(fn.returns) if fn.returns is not None else ():
+            if isinstance(n, ast.Call) and call_tail(n) in _ARTIFACT_CONFIGS and (
+                    call_tail(n) == "DataArtifactConfig" or kwarg(n, "model_name") is not None):
+                out.append((n.lineno, fn.lineno, "artifact-config"))
+                break
+        d = decorator(fn, "step")
+        under = isinstance(d, ast.Call) and any(k.arg in _MODEL_KWARGS for k in d.keywords)
+        for c in walk(fn):
+            if under and isinstance(c, ast.Call) and call_tail(c) in _LINK_CALLS and _brings_data(fn.name):
+                out.append((c.lineno, fn.lineno, "artifact-config"))
+                break
+    return out
+
+
+def _a_model(node: ast.expr, configs: set[str], al: dict[str, str]) -> bool:
+    """A model configuration: ``Model(...)`` written in place, a module-level name bound to one, or a name imported
+    from the project (``from utils.model_definition import model_definition``)."""
+    if isinstance(node, ast.Call):
+        return call_tail(node) in MODEL_CONFIGS
+    if isinstance(node, ast.Name):
+        return node.id in configs or (node.id in al and not al[node.id].startswith("zenml"))
+    return False
+
+
+def _brings_data(name: str) -> bool:
+    w = words(name)
+    return bool(w & _INGEST and w & _DATA and not w & _MODEL_ONLY) or bool(w & {"ingest", "ingestion", "dataset", "datasets"} and not w & _MODEL_ONLY)

@@ -167,10 +167,15 @@ def test_a_helper_named_outside_the_vocabulary_splits_no_file_again(tmp_path: Pa
     assert ("other.py", "python") not in index.parse_counts and not index.late_needles
 
 
+# the make targets the runbook pages below run (a target no Makefile defines is a claim, not a step)
+_RUNBOOK_MAKEFILE = "".join(f"{t}:\n\tpython run.py {t}\n\n" for t in ("retrain", "re-train", "refit", "rollback", "previous", "score", "check"))
+
+
 def test_runbook_pages_are_parsed_only_for_the_kind_they_can_hold(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from mlscan.facts import doc_blocks
 
     files = {
+        "Makefile": _RUNBOOK_MAKEFILE,
         "docs/retrain.md": "# Retraining the model\n\n1. Run `make retrain`\n2. Check the metrics on the dashboard\n",
         # an HTML comment inside the heading: the parse joins "Rol" and "lback" (the page passes _candidate on "trigger")
         "docs/rollback.md": "# Rol<!-- keep -->lback\n\n1. Run `kubectl apply -f previous.yaml`\n2. Trigger a health check\n",
@@ -197,6 +202,7 @@ def test_runbook_pages_need_the_words_a_hit_is_made_of(tmp_path: Path, monkeypat
 
     files = {
         # hits without "train": continual learning, refreshing the model, a rollout undone
+        "Makefile": _RUNBOOK_MAKEFILE,
         "docs/learning.md": "# Continual learning\n\n1. Run `make refit`\n2. Check the metrics on the dashboard\n",
         "docs/refresh.md": "# Refreshing the model\n\n1. Run `make refit`\n2. Check the metrics on the dashboard\n",
         "docs/undo.md": "# Serving\n\n```bash\nkubectl rollout undo deployment/model\n```\n",
@@ -222,6 +228,7 @@ def test_runbook_pages_are_words_of_a_hit_not_pieces_of_them(tmp_path: Path, mon
 
     files = {
         # hits whose words stand beside punctuation, an underscore, a non-ASCII dash, inside a longer option word
+        "Makefile": _RUNBOOK_MAKEFILE,
         "docs/a_retrain.md": "# Operations\n\n1. Run `make re-train` when the data changes\n2. Check the metrics\n",
         "docs/b_undo.md": "# Serving\n\n```bash\nhelm upgrade model ./chart --auto-rollback\n```\n",
         "docs/c_dash.md": "# Ops\u2014Rollback\n\n1. Run `make previous`\n2. Verify the endpoint\n",
