@@ -83,6 +83,9 @@ _SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
 _ACTION_TYPE = lazy_re(r"""^["']?(?:Category(?!["']?\s*:\s*["']?Approval)|Owner|Version)["']?\s*:\s*["']?[\w.\-]*["']?\s*,?$""")
 # a YAML merge key (``<<: *grants``): settings merged in from an anchor elsewhere in the file, not what the block declares
 _MERGE_KEY = lazy_re(r"""^-?\s*<<\s*:\s*\*""")
+# a pipeline step's signature declaring the artifact it outputs (ZenML ``-> Annotated[pd.DataFrame, "raw_data"]:``, KFP
+# ``dataset: Output[Dataset]``): what the step versions, not a bare opener
+_PY_ARTIFACT_OUTPUT = lazy_re(r"->\s*(?:Tuple\[\s*)?Annotated\[|\bOutput\[")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 # a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
 # ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
@@ -125,7 +128,7 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code) or _SCHEMA_REF.match(code)
         or _MERGE_KEY.match(code) or (_structured(path) and _ACTION_TYPE.match(code))
-        or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
+        or (_PY_OPENER.match(code) and not _PY_ARTIFACT_OUTPUT.search(code)) or (not path.endswith(".py") and _STEP_SETTING.match(code))
         or (path.endswith(_ASSIGN_FILES) and _ASSIGN_OPENER.match(code))
     )
 
