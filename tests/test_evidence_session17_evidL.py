@@ -457,3 +457,82 @@ def test_o2_near_miss_both_signals_beside_each_other_add_nothing() -> None:
     data = _f("monitoring.data_drift", "monitor.py", 11, "report = Report(metrics=[DataDriftPreset()])")
     a = answer_questions(_pack(), Findings([model, data]))["O2"]
     assert a.evidence[0].line == 12 and a.evidence[0].chain == ()
+
+
+# ---------------------------------------------------------------- D3: a TaskFlow DAG's edge where data passes
+
+_TASKFLOW = """\
+    from datetime import datetime
+
+    from airflow.decorators import dag, task
+
+
+    @dag(
+        schedule="@daily",
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+    )
+    def load_requests():
+        @task()
+        def extract() -> list:
+            return [("a", 1)]
+
+        @task()
+        def load(rows: list) -> None:
+            print(len(rows))
+
+        {body}
+
+
+    load_requests()
+    """
+
+
+def _dag_findings(tmp_path: Path, body: str) -> list[dict[str, Any]]:
+    return _findings(tmp_path, {"dags/load.py": _TASKFLOW.replace("{body}", body), "README.md": _README}, "pipeline.dag")
+
+
+def test_d3_a_taskflow_dag_carries_the_call_where_data_passes(tmp_path: Path) -> None:
+    fs = _dag_findings(tmp_path, "load(extract())")
+    assert fs and [e["snippet"] for e in fs[0]["evidence"]][-1] == "load(extract())"
+
+
+def test_d3_near_miss_a_taskflow_dag_ordering_tasks_without_data_has_no_edge_item(tmp_path: Path) -> None:
+    fs = _dag_findings(tmp_path, "extract() >> load([])")
+    assert fs and not any(e["snippet"].startswith("load(") and e["line"] != fs[0]["evidence"][0]["line"] for e in fs[0]["evidence"])
+
+
+# ---------------------------------------------------------------- T1: a test script is no set-up step
+
+
+def test_t1_a_test_script_is_a_test_command_a_build_script_is_not() -> None:
+    from detectors.docs_setup import _tests_only
+
+    for cmd in ("./run-unit-tests.sh", "bash scripts/run_tests.sh", "sh test.sh --fast"):
+        assert _tests_only(cmd), cmd
+    for cmd in ("./build-s3-dist.sh bucket name v1", "bash scripts/setup.sh", "./deploy.sh", "./latest.sh"):
+        assert not _tests_only(cmd), cmd
+
+
+# ---------------------------------------------------------------- T2: an app's folder uploaded to the Hub is no model store
+
+_HUB = """\
+    from huggingface_hub import HfApi
+
+
+    def publish(repo_id: str, {param}: str) -> None:
+        HfApi().upload_folder(folder_path={param}, repo_id=repo_id, repo_type="model")
+
+
+    if __name__ == "__main__":
+        publish("acme/churn", "out")
+    """
+
+
+def test_t2_an_uploaded_app_folder_is_no_model_store(tmp_path: Path) -> None:
+    assert not _findings(tmp_path, {"src/publish.py": _HUB.replace("{param}", "gradio_folder_path")}, "model.registry")
+
+
+def test_t2_near_miss_an_uploaded_model_folder_is_a_model_store(tmp_path: Path) -> None:
+    fs = _findings(tmp_path, {"src/publish.py": _HUB.replace("{param}", "model_dir")}, "model.registry")
+    assert fs and fs[0]["attrs"]["tool"] == "huggingface"
