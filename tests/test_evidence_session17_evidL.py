@@ -536,3 +536,75 @@ def test_t2_an_uploaded_app_folder_is_no_model_store(tmp_path: Path) -> None:
 def test_t2_near_miss_an_uploaded_model_folder_is_a_model_store(tmp_path: Path) -> None:
     fs = _findings(tmp_path, {"src/publish.py": _HUB.replace("{param}", "model_dir")}, "model.registry")
     assert fs and fs[0]["attrs"]["tool"] == "huggingface"
+
+
+# ---------------------------------------------------------------- E3: a commit handed to a training task, and where it is tagged
+
+_CD_SHA = """\
+    on:
+      push:
+        branches: [main]
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: databricks bundle deploy --target prd --var="git_sha=${{ github.sha }}"
+    """
+
+_SHA_BUNDLE = """\
+    bundle:
+      name: churn
+    variables:
+      git_sha:
+        default: abcd
+    include:
+      - resources/*.yml
+    """
+
+_SHA_JOB = """\
+    resources:
+      jobs:
+        training:
+          name: training
+          schedule:
+            quartz_cron_expression: "0 0 6 ? * MON"
+            timezone_id: UTC
+          tasks:
+            - task_key: train
+              spark_python_task:
+                python_file: ../src/train.py
+                parameters:
+                  - "--git_sha"
+                  - "${var.git_sha}"
+    """
+
+_SHA_TRAIN = """\
+    import argparse
+
+    import mlflow
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--git_sha")
+    args = parser.parse_args()
+    {tagging}
+    with mlflow.start_run():
+        mlflow.log_metric("accuracy", 0.9)
+    """
+
+
+def _sha_repo(tagging: str) -> dict[str, str]:
+    return {".github/workflows/cd.yml": _CD_SHA, "databricks.yml": _SHA_BUNDLE, "resources/training.yml": _SHA_JOB,
+            "src/train.py": _SHA_TRAIN.replace("{tagging}", tagging), "README.md": _README}
+
+
+def test_e3_a_commit_handed_to_a_training_task_names_where_its_code_tags_the_run(tmp_path: Path) -> None:
+    fs = _findings(tmp_path, _sha_repo('tags = {"git_sha": args.git_sha}\n    mlflow.set_tags(tags)'), "model.code_version")
+    var = [f for f in fs if str(f["attrs"].get("how", "")).startswith("bundle-var")]
+    assert var and var[0]["evidence"][0]["path"] == "resources/training.yml"
+    assert var[0]["evidence"][0]["chain"] == ['tagged by mlflow.set_tags(): tags = {"git_sha": args.git_sha} at src/train.py:8']
+
+
+def test_e3_near_miss_a_commit_the_code_only_prints_is_no_code_version(tmp_path: Path) -> None:
+    fs = _findings(tmp_path, _sha_repo("print(args.git_sha)"), "model.code_version")
+    assert not [f for f in fs if str(f["attrs"].get("how", "")).startswith("bundle-var")]
