@@ -190,11 +190,17 @@ class ModelCodeVersion(Detector):
         # to its code (``--git_sha ${var.git_sha}``), which puts it in the tags of its run or registered model
         code_vars = _bundle_code_vars(index) if index.select(tuple(f"**/{n}" for n in BUNDLE_NAMES)) else {}
         for path, line, var, key, code, task in variable_parameters(index) if code_vars else ():
-            if var in code_vars and code is not None and not code.test and _tags_with(index, code, key):
+            if var in code_vars and code is not None and not code.test and (tagged := _tags_with(index, code, key)) is not None:
                 src = index.lines(path)  # the parameter's own line (a list item), else the parameters' key
                 at = next((i + 1 for i in range(max(line - 1, 0), min(len(src), line + 60)) if f"${{var.{var}}}" in src[i]), line)
-                yield from emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
-                                task="training" if trainingish(task, code.name) else None)
+                # the parameter leads, with where the task's code puts it on the run or model in its chain (what E3 asks: the
+                # commit on the model, not only handed to a job)
+                code_lines, (read, callee) = index.lines(code.path), tagged
+                said = code_lines[read - 1].strip()[:120] if 0 < read <= len(code_lines) else ""
+                link = f"tagged by {callee}(): {said} at {code.path}:{read}"
+                for f in emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
+                              task="training" if trainingish(task, code.name) else None):
+                    yield replace(f, evidence=(replace(f.evidence[0], chain=(link,)), *f.evidence[1:]))
 
     def _lineage_facets(self, index: FileIndex) -> Iterator[Finding]:
         """The commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
@@ -305,14 +311,15 @@ def _bundle_code_vars(index: FileIndex) -> dict[str, str]:
     return out
 
 
-def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
-    """Does a job task's code put the value of its ``key`` option or widget (``args.git_sha``,
+def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> tuple[int, str] | None:
+    """Where a job task's code puts the value of its ``key`` option or widget (``args.git_sha``,
     ``dbutils.widgets.get("git_sha")``) into a run's or registered model's tags: a tag call or a ``tags=`` argument
     taking it, or a keyword named for the code version (``Tags(git_sha=args.git_sha)``), where the code or a project
-    module it imports tags a run or model with a tracker?"""
+    module it imports tags a run or model with a tracker: (the line reading the option, the tagging call's name); None when
+    it does not."""
     tree = index.python(e.path)
     if tree is None:
-        return False
+        return None
     derived: set[str] = set()
 
     def holds(node: ast.AST) -> bool:
@@ -328,11 +335,14 @@ def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
         for n in walk(tree):
             if isinstance(n, ast.Assign) and holds(n.value):
                 derived |= {t.id for t in n.targets if isinstance(t, ast.Name)}
-    passed = any(isinstance(n, ast.Call) and (
+    call = next((n for n in walk(tree) if isinstance(n, ast.Call) and (
         any(kw.arg and (code_key(kw.arg) or kw.arg in _TAG_KWARGS) and holds(kw.value) for kw in n.keywords)
-        or ops.dotted(n.func).rsplit(".", 1)[-1] in _TAG_CALLS and any(holds(a) for a in n.args)) for n in walk(tree))
-    if not passed:
-        return False
+        or ops.dotted(n.func).rsplit(".", 1)[-1] in _TAG_CALLS and any(holds(a) for a in n.args))), None)
+    if call is None:
+        return None
+    # where the option is read (``tags = Tags(**{"git_sha": args.git_sha, ...})``), else the tagging call itself
+    read = min((x.lineno for x in walk(tree) if isinstance(x, ast.Attribute) and x.attr == key), default=call.lineno)
+    passed = (read, ops.dotted(call.func) or "a call")
     todo, seen = [e], {e.path}
     for _depth in range(2):
         for f in list(todo):
@@ -340,10 +350,10 @@ def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
             if ops.imports_module(al, *_TRACKING_MODULES) and any(
                     (not c.qual or c.qual.startswith(_TRACKING_MODULES)) and (c.attr in _TAG_CALLS or any(c.has_kw(k) for k in _TAG_KWARGS))
                     for c in calls):
-                return True
+                return passed
         todo = [m for f in todo for m in ops.local_imports(index, f) if m.path not in seen and not m.test]
         seen |= {m.path for m in todo}
-    return False
+    return None
 
 
 def _code_text(command: str) -> str | None:

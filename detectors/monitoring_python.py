@@ -99,6 +99,14 @@ UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule", b"data_q
 # carrying ``pred*`` values (mlscan.facts.prediction_logging).
 
 
+_READ_CALLS = frozenset({"list", "get", "describe", "search", "exists", "fetch", "read"})
+
+
+def _reads(c: ops.PyCall) -> bool:
+    """Does call ``c`` only read what exists (``.list(...)``, ``get_monitor``, ``describe_monitoring_schedule``)?"""
+    return c.attr in _READ_CALLS or c.attr.startswith(("list_", "get_", "describe_", "search_"))
+
+
 class MonitoringPython(Detector):
     """Production model monitoring and drift detection in code and monitor configs; feeds O1, O2."""
 
@@ -170,7 +178,11 @@ class MonitoringPython(Detector):
         # a SageMaker monitor object is made, then scheduled on the endpoint (``monitor.create_monitoring_schedule(...)``):
         # the schedule decides that it runs, the constructor follows it
         sched = next((c for c in calls if c.attr == "create_monitoring_schedule" and "." in c.text), None)
-        classified = [(c, list(_classify(c, al, where, makes))) for c in calls]
+        # a monitor's creation (``ModelDeploymentMonitoringJob.create(``) is cited before the configs passed to it and before a
+        # call that only reads monitors back (``.list(filter=...)`` checking whether one exists): the read finds a monitor,
+        # the create makes it
+        classified = sorted(((c, list(_classify(c, al, where, makes))) for c in calls),
+                            key=lambda cf: (_reads(cf[0]), cf[0].attr not in ("create", "begin_create_or_update")))
         # a library monitor of the model is cited where it watches the model (a quality or prediction-drift metric), not at
         # a data-drift preset set up before it in the same report
         model_at = {}
