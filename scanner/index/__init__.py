@@ -376,6 +376,7 @@ class FileIndex:
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
         # needle tuples whose every word is in the vocabulary (may_mention): the vocabulary only grows, so a yes stays yes
         self._in_vocab: set[tuple[bytes, ...]] = set()
+        self._needle_parts: dict[tuple[bytes, ...], tuple[tuple[bytes, ...], ...]] = {}  # _cannot_mention's words of each needle
         # path -> words found, as a bitmask with one extra bit at position len(vocabulary) when the file was
         # split (one int per file; 0: unreadable)
         self._tokens: dict[str, int] = {}
@@ -1319,6 +1320,8 @@ class FileIndex:
         # (``_split_before``, inlined: this runs millions of times on a large repository)
         state = self._tokens.get(path)
         if state is None or (state and state.bit_length() <= width):
+            if state and self._cannot_mention(path, needles):
+                return False  # a late needle the file does not hold even as a substring: no second split
             state = self._split_words(path)
         if state & single:
             return True
@@ -1326,6 +1329,31 @@ class FileIndex:
             if state & m == m:
                 return True
         return False
+
+    def _cannot_mention(self, path: str, needles: tuple[bytes, ...]) -> bool:
+        """Can this file, split before some of the needles' words joined the vocabulary, be known not to mention any of
+        them without splitting it again? Yes when, for each needle, one of its words is not even a substring of the
+        bytes (text) a split would read, and those are at hand (a word of the file, or the capitalised part of one that
+        ``_split_words`` finds, is a substring of them). Notebooks are split from their code cells, not their bytes:
+        never. Needles made of a repository's own names (a helper's functions, a class asked for its constructions)
+        join the vocabulary late, and each such question split every file it asked about again (feast-dev/feast: 1,337
+        second splits, Azure/azureml-examples 1,555)."""
+        if path.endswith(".ipynb"):
+            return False
+        hay: Any = self._text.get(path)
+        if hay is _MISSING or hay is None:
+            last = self._last_raw
+            hay = last[1] if last is not None and last[0] == path else self._hay_kept.get(path)
+            if hay is None:
+                return False  # not at hand: splitting reads it anyway
+        parts = self._needle_parts.get(needles)
+        if parts is None:
+            parts = tuple(tuple(_TOKEN_B.findall(n)) for n in needles)
+            if len(self._needle_parts) < 4096:
+                self._needle_parts[needles] = parts
+        if isinstance(hay, str):
+            return not any(all(p.decode("ascii") in hay for p in ps) for ps in parts)
+        return not any(all(p in hay for p in ps) for ps in parts)
 
     def _mention_entry(self, needles: tuple[bytes, ...]) -> tuple[int, int, tuple[int, ...]]:
         """(width, single-word needle bits, multi-word needle masks) of a needle tuple, registered on first use."""
@@ -1357,6 +1385,11 @@ class FileIndex:
         """Split the file into words once and keep the vocabulary words it has (one int per file)."""
         if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
             nb = self.notebook(path)
+            state = self._tokens.get(path)
+            if state is not None and not _split_before(state, len(self._vocab)):
+                # split while it was parsed: the eager facts' predicates asked mentions() of it (Azure/azureml-examples:
+                # 397 notebooks split twice); the vocabulary has not grown since
+                return state & ~(1 << len(self._vocab))
             hay: str | bytes | None = nb.source if nb is not None else None
         else:
             hay = self._haystack(path)
