@@ -142,3 +142,22 @@ def test_plain_scalar_tags_are_the_resolvers(monkeypatch: pytest.MonkeyPatch) ->
     for _ in range(2):  # the second time from the remembered tags
         assert repr(_docs(doc, yaml_load._LineLoader)) == repr(_docs(doc, _PlainResolve))
     assert yaml_load._PLAIN_TAGS and all(len(t) <= yaml_load._PLAIN_TAG_MAX_CHARS for t in yaml_load._PLAIN_TAGS)
+
+
+def test_pytest_folders_are_told_by_the_python_files_below_them(tmp_path: Path) -> None:
+    from mlscan.facts.wiring import wiring
+    from mlscan.target import resolve_target
+
+    from .conftest import git_repo
+
+    wf = ("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest tests/unit tes tests/int\n"
+          "      - run: pytest src/pkg/test_a.py::test_x docs\n")
+    repo = git_repo(tmp_path / "r", {".github/workflows/ci.yml": wf, "tests/unit/test_a.py": "def test_a():\n    pass\n",
+                                     "tests/integration/test_b.py": "def test_b():\n    pass\n", "src/pkg/test_a.py": "def test_x():\n    pass\n",
+                                     "docs/index.md": "# docs\n", "tests-old/test_c.py": "def test_c():\n    pass\n"})
+    w = wiring(FileIndex(resolve_target(str(repo))))
+    # a folder holding Python files and a file are collected; near misses: a prefix of a folder's name (``tes``, ``tests/int``),
+    # a folder without Python files (``docs``)
+    assert set(w.tests) == {"tests/unit", "src/pkg/test_a.py"}
+    assert w.test_run("tests/unit/test_a.py") is not None and w.test_run("tests/integration/test_b.py") is None
+    assert w.test_run("tests-old/test_c.py") is None
