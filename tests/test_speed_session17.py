@@ -62,8 +62,9 @@ def test_a_late_needle_absent_from_the_bytes_splits_nothing_again(tmp_path: Path
 def test_late_needles_answer_as_if_registered_first(tmp_path: Path) -> None:
     rnd = random.Random(17)
     words = ["mlflow", "log", "metrics", "Store", "ModelStore", "S3", "flow", "train", "x1", "DataDrift", "drift", "id"]
-    files = {f"f{i}.py": " ".join(rnd.choice(words) + rnd.choice(["", "_", ".", "(", "ish", "X"]) for _ in range(rnd.randint(0, 12)))
-             for i in range(40)}
+    files = {f"f{i}.{('py', 'md', 'ts')[i % 3]}": " ".join(rnd.choice(words) + rnd.choice(["", "_", ".", "(", "ish", "X"])
+                                                         for _ in range(rnd.randint(0, 12)))
+             for i in range(60)}  # Markdown and TypeScript: never split before they are asked
     root = write(tmp_path / "r", files)
     needles = [tuple(("_".join(rnd.sample(words, rnd.randint(1, 2)))).encode() for _ in range(rnd.randint(1, 3))) for _ in range(60)]
     late = FileIndex(_plain(root))
@@ -73,6 +74,25 @@ def test_late_needles_answer_as_if_registered_first(tmp_path: Path) -> None:
     for ns in needles:
         for path in files:
             assert late.mentions(path, ns) == first.mentions(path, ns), (path, ns)
+
+
+def test_a_file_the_words_phase_does_not_split_is_split_only_when_a_needle_may_be_in_it(tmp_path: Path,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write(tmp_path / "r", {
+        "app.ts": "import * as cdk from 'aws-cdk-lib';\nnew cdk.App();\n",
+        "ui.ts": "export const x = 1;\n",
+        "near.ts": "// awsome cdkx\n",  # both words as substrings, neither as a word
+        "b.py": "import x\n",
+    })
+    ix = FileIndex(_plain(root))
+    ix.register_vocabulary([b"aws-cdk", b"x"])
+    splits = _count_splits(monkeypatch)
+    assert not ix.mentions("ui.ts", (b"aws-cdk",)) and splits[0] == 0  # neither word in its bytes: read, not split
+    assert ix.stats.read == 1  # read as a split reads it
+    assert not ix.mentions("near.ts", (b"aws-cdk",)) and splits[0] == 1  # may be: split, and no
+    assert ix.mentions("app.ts", (b"aws-cdk",)) and splits[0] == 2
+    assert ix.mentions("b.py", (b"x",)) and not ix.mentions("b.py", (b"aws-cdk",)) and splits[0] == 3  # a words-phase file: split
+    assert ix.mentions("ui.ts", (b"x",)) and splits[0] == 4  # a word it holds
 
 
 def test_a_notebook_split_while_parsed_is_split_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
