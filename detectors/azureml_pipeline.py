@@ -163,8 +163,10 @@ class AzureMlPipeline(Detector):
 
 def _edge_line(jobs: dict[str, Any]) -> int | None:
     """The line of a job's input fed by another job's output (``${{parent.jobs.prep.outputs.data}}``), a training
-    job's first: where the data passes from one step to the next."""
-    ordered = sorted(jobs.items(), key=lambda kv: not trainingish(str(kv[0]), *_commands({kv[0]: kv[1]})))
+    job's first: where the data passes from one step to the next. A ``type: sweep`` job trains (each trial fits the
+    model its ``trial:`` component defines), however it is named."""
+    ordered = sorted(jobs.items(), key=lambda kv: not (trainingish(str(kv[0]), *_commands({kv[0]: kv[1]}))
+                                                       or isinstance(kv[1], dict) and str(kv[1].get("type", "")).lower() == "sweep"))
     for _name, job in ordered:
         inputs = job.get("inputs") if isinstance(job, dict) else None
         if not isinstance(inputs, dict):
