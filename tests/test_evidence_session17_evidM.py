@@ -259,3 +259,19 @@ def test_d3_near_miss_without_a_training_job_the_first_edge_stays(tmp_path: Path
         .replace("sweep_step", "report_step")
     qs = _scan(tmp_path, _aml_repo(report))
     assert not any(e.get("context", "").startswith("jobs.report_step.inputs") for e in qs["D3"]["evidence"][:1])
+
+
+# ------------------------------------------------------ E2: an Azure ML sweep compares its trials' runs by a metric
+
+
+def test_e2_an_azure_ml_sweep_objective_leads(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _aml_repo(_AML_PIPELINE))
+    assert qs["E2"]["answer"] == "yes"
+    lead = qs["E2"]["evidence"][0]
+    assert lead["path"] == "core/jobs/pipelines/train_model.yml" and "primary_metric: f1" in lead["snippet"]
+    assert not lead["caveats"]
+
+
+def test_e2_near_miss_a_sweep_without_a_goal_compares_nothing(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _aml_repo(_AML_PIPELINE.replace("      goal: maximize\n", "")))
+    assert not any(e["path"] == "core/jobs/pipelines/train_model.yml" for e in qs["E2"]["evidence"][:1])
