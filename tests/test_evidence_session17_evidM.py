@@ -275,3 +275,42 @@ def test_e2_an_azure_ml_sweep_objective_leads(tmp_path: Path) -> None:
 def test_e2_near_miss_a_sweep_without_a_goal_compares_nothing(tmp_path: Path) -> None:
     qs = _scan(tmp_path, _aml_repo(_AML_PIPELINE.replace("      goal: maximize\n", "")))
     assert not any(e["path"] == "core/jobs/pipelines/train_model.yml" for e in qs["E2"]["evidence"][:1])
+
+
+# ------------------------------------------ E2: a ZenML step's experiment tracker files its runs under one experiment
+
+_ZENML_EVAL = """\
+    import mlflow
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.linear_model import LogisticRegression
+    from zenml import step
+    from zenml.client import Client
+
+    experiment_tracker = Client().active_stack.experiment_tracker
+
+
+    @step(experiment_tracker=experiment_tracker.name, enable_cache=False)
+    def train_and_evaluate(X, y) -> float:
+        model = LogisticRegression()
+        model.fit(X, y)
+        predictions = model.predict(X)
+        # score the model on the data it was given
+        # (the metrics below are logged to the stack's tracker)
+        accuracy = accuracy_score(y, predictions)
+        f1 = f1_score(y, predictions)
+        mlflow.log_metric("accuracy", accuracy)
+        mlflow.log_metric("f1", f1)
+        return accuracy
+    """
+
+
+def test_e2_a_zenml_steps_experiment_tracker_names_where_its_runs_are_compared(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"steps/evaluate.py": _ZENML_EVAL, "README.md": "# x\n"})
+    assert qs["E2"]["answer"] == "yes"
+    assert "in the runs of step(experiment_tracker=experiment_tracker.name" in qs["E2"]["evidence"][0]["context"]
+
+
+def test_e2_near_miss_a_zenml_step_without_a_tracker_names_no_experiment(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, {"steps/evaluate.py": _ZENML_EVAL.replace("@step(experiment_tracker=experiment_tracker.name, enable_cache=False)",
+                                                                   "@step(enable_cache=False)"), "README.md": "# x\n"})
+    assert "in the runs of" not in (qs["E2"]["evidence"][0].get("context") or "") if qs["E2"]["evidence"] else True
