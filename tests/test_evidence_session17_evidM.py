@@ -314,3 +314,89 @@ def test_e2_near_miss_a_zenml_step_without_a_tracker_names_no_experiment(tmp_pat
     qs = _scan(tmp_path, {"steps/evaluate.py": _ZENML_EVAL.replace("@step(experiment_tracker=experiment_tracker.name, enable_cache=False)",
                                                                    "@step(enable_cache=False)"), "README.md": "# x\n"})
     assert "in the runs of" not in (qs["E2"]["evidence"][0].get("context") or "") if qs["E2"]["evidence"] else True
+
+
+# ------------------------------------- O1/O2: a drift report fed both halves of one split of the training data
+
+_SPLIT_STEPS = """\
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+    from zenml import step
+
+
+    @step
+    def ingest() -> pd.DataFrame:
+        return pd.read_csv("data/videos.csv")
+
+
+    @step
+    def drift_splitting(df: pd.DataFrame):
+        reference, current = train_test_split(df, test_size=0.2, random_state=23)
+        return reference, current
+
+
+    @step
+    def load_production_batch() -> pd.DataFrame:
+        return pd.read_csv("s3://bucket/inference/latest.csv")
+    """
+
+_MONITOR_STEP = """\
+    import pandas as pd
+    from evidently.metric_preset import ClassificationPreset, DataDriftPreset
+    from evidently.report import Report
+    from zenml import step
+
+
+    @step
+    def model_monitoring(reference_data: pd.DataFrame, current_data: pd.DataFrame) -> None:
+        report = Report(metrics=[DataDriftPreset(), ClassificationPreset()])
+        report.run(reference_data=reference_data, current_data=current_data)
+        report.save_html("reports/drift.html")
+    """
+
+_PIPELINE = """\
+    from zenml import pipeline
+
+    from steps.data import drift_splitting, ingest, load_production_batch
+    from steps.monitoring import model_monitoring
+
+
+    @pipeline
+    def monitoring_pipeline():
+        df = ingest()
+        reference, current = drift_splitting(df)
+        model_monitoring(reference_data=reference, current_data=current)
+    """
+
+
+def _monitor_repo(pipeline: str) -> dict[str, str]:
+    return {"steps/__init__.py": "", "steps/data.py": _SPLIT_STEPS, "steps/monitoring.py": _MONITOR_STEP,
+            "pipelines/monitoring.py": pipeline, "run.py": "from pipelines.monitoring import monitoring_pipeline\n\nmonitoring_pipeline()\n",
+            "src/train.py": _TRAIN}
+
+
+def test_split_handoff_facts() -> None:
+    import textwrap
+
+    from mlscan.facts.split_handoff import fed_calls, split_steps
+
+    steps = ast.parse(textwrap.dedent(_SPLIT_STEPS))
+    assert split_steps(steps) == {"drift_splitting"}
+    assert fed_calls(ast.parse(textwrap.dedent(_PIPELINE)), {"drift_splitting"}) == {"model_monitoring"}
+    # near miss: the current data comes from another step
+    other = _PIPELINE.replace("model_monitoring(reference_data=reference, current_data=current)",
+                              "model_monitoring(reference_data=reference, current_data=load_production_batch())")
+    assert fed_calls(ast.parse(textwrap.dedent(other)), {"drift_splitting"}) == set()
+
+
+def test_o1_a_report_on_two_halves_of_one_split_is_capped(tmp_path: Path) -> None:
+    qs = _scan(tmp_path, _monitor_repo(_PIPELINE))
+    assert qs["O1"]["answer"] != "yes"
+    assert any("split" in c for e in qs["O1"]["evidence"][:1] for c in e["caveats"])
+
+
+def test_o1_near_miss_a_report_on_a_production_batch_is_not_capped_by_it(tmp_path: Path) -> None:
+    live = _PIPELINE.replace("model_monitoring(reference_data=reference, current_data=current)",
+                             "model_monitoring(reference_data=reference, current_data=load_production_batch())")
+    qs = _scan(tmp_path, _monitor_repo(live))
+    assert not any("one split of the training data" in c for e in qs["O1"]["evidence"] for c in e["caveats"])
