@@ -130,8 +130,12 @@ def _unselected_component(index: FileIndex, e: FileEntry, calls: list[tracking.T
         return ""
     from mlscan.facts.registries import unselected_component  # imported where a tracker sits in a possible component
 
-    keys = {unselected_component(index, e.path, tree, c.line) for c in calls}
-    return next(iter(keys)) if len(keys) == 1 else ""
+    keys: set[str] = set()
+    for c in calls:
+        keys.add(unselected_component(index, e.path, tree, c.line))
+        if "" in keys or len(keys) > 1:
+            return ""  # a call outside an unselected component, or in several: not one opt-in plugin
+    return next(iter(keys), "")
 
 
 _LIGHTNING_LOGGERS = ("pytorch_lightning.", "lightning.", "lightning_fabric.")

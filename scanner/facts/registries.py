@@ -28,26 +28,31 @@ def _owner(tree: ast.AST, line: int) -> ast.ClassDef | ast.FunctionDef | ast.Asy
 
 
 def _decorator_key(owner: ast.AST) -> str:
+    """The name a registering decorator gives the component (``@register("tensorboard")``; ``@HOOKS.register_module()``
+    registers it by its class name), or ''."""
     for d in getattr(owner, "decorator_list", ()):
-        if isinstance(d, ast.Call) and "regist" in dotted(d.func).rsplit(".", 1)[-1].lower():
-            name = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg in ("name", "key")), None)
-            if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
-                return name.value
+        call = d if isinstance(d, ast.Call) else None
+        if "regist" not in dotted(call.func if call is not None else d).rsplit(".", 1)[-1].lower():
+            continue
+        name = (call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("name", "key")), None)) if call else None
+        if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
+            return name.value
+        if name is None and isinstance(owner, ast.ClassDef):
+            return owner.name
     return ""
 
 
-def _table_key(index: FileIndex, name: str) -> tuple[str, str, int]:
-    """(key, file, line) of the table of the project that keys the component by a name (``{"tensorboard":
-    TensorBoardPlugin}``), or ('', '', 0)."""
-    for e in index.select(("**/*.py",)):
-        if e.test or not index.contains(e.path, (name.encode(),)):
-            continue
-        tree = index.python(e.path)
-        for d in walk(tree) if tree is not None else ():
+def _table_key(index: FileIndex, path: str, tree: ast.AST, name: str) -> tuple[str, str, int]:
+    """(key, file, line) of a table keying the component by a name (``{"tensorboard": TensorBoardPlugin}``) in its own
+    module or its package's ``__init__.py`` (where registries are kept), or ('', '', 0)."""
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    init = f"{folder}/__init__.py" if folder else "__init__.py"
+    for where, t in ((path, tree), (init, index.python(init) if init != path and index.entry(init) is not None else None)):
+        for d in walk(t) if t is not None else ():
             if isinstance(d, ast.Dict) and len(d.keys) > 1:
                 for k, v in zip(d.keys, d.values, strict=True):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str) and dotted(v).rsplit(".", 1)[-1] == name:
-                        return k.value, e.path, k.lineno
+                        return k.value, where, k.lineno
     return "", "", 0
 
 
@@ -103,9 +108,9 @@ def unselected_component(index: FileIndex, path: str, tree: ast.AST, line: int) 
     if owner is None:
         return ""
     key = _decorator_key(owner)
-    registration = {(path, d.lineno) for d in getattr(owner, "decorator_list", ()) if isinstance(d, ast.Call)}
+    registration = {(path, d.lineno) for d in getattr(owner, "decorator_list", ())}
     if not key:
-        key, table, at = _table_key(index, owner.name)
+        key, table, at = _table_key(index, path, tree, owner.name)
         if not key:
             return ""
         registration = {(table, at)}
