@@ -471,15 +471,16 @@ def _prom_watched(index: FileIndex, c: ops.PyCall) -> bool:
 
 
 def _set_values(tree: ast.AST, c: ops.PyCall) -> list[ast.AST]:
-    """The values the module sets or observes on the metric a Prometheus constructor call makes (``DRIFT = Gauge(...)``
-    then ``DRIFT.set(v)``, ``DRIFT.labels(...).set(v)``, ``self.drift.observe(v)``); empty when it is not bound to a name."""
+    """The values the module sets a gauge a Prometheus constructor call makes to (``DRIFT = Gauge(...)`` then
+    ``DRIFT.set(v)``, ``DRIFT.labels(...).set(v)``); empty when it is not bound to a name. (A histogram's ``observe``
+    counts each event it is called on, whatever the value: not judged.)"""
     at = (c.node.lineno, c.node.col_offset)
     target = next((t for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                    and (n.value.lineno, n.value.col_offset) == at for t in n.targets), None)
     name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
     out: list[ast.AST] = []
     for n in walk(tree) if name else ():
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set", "observe") and n.args:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "set" and n.args:
             owner = n.func.value
             if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) and owner.func.attr == "labels":
                 owner = owner.func.value

@@ -123,15 +123,29 @@ class TrackingPython(Detector):
 
 def _unselected_component(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall]) -> str:
     """The registry name of the component every tracker call sits in, when nothing selects it ('' otherwise)."""
-    if not index.contains(e.path, (b"regist", b"{")):
+    comps = index.fact(e.path, COMPONENTS) if index.contains(e.path, (b"regist", b"{")) else None
+    if not comps:
         return ""
-    tree = index.python(e.path)
-    if tree is None:
-        return ""
-    from mlscan.facts.registries import unselected_component  # imported where a tracker sits in a possible component
+    held = {next((i for i, c in enumerate(comps) if c[0] <= call.line <= c[1]), None) for call in calls}
+    if len(held) != 1 or None in held:
+        return ""  # a call outside a registered component, or in several: not one opt-in plugin
+    _first, _last, key, name, lines = comps[next(iter(held))]  # type: ignore[index]
+    from mlscan.facts.registries import selected  # imported where a tracker sits in a registered component
 
-    keys = {unselected_component(index, e.path, tree, c.line) for c in calls}
-    return next(iter(keys)) if len(keys) == 1 else ""
+    return "" if selected(index, e.path, key, name, list(lines)) else key
+
+
+def _components(index: FileIndex, path: str) -> list[Any] | None:
+    tree = index.python(path)
+    if tree is None:
+        return None
+    from mlscan.facts.registries import registered_components
+
+    return registered_components(tree)
+
+
+# the components a tracker file registers under a name, derived with the file's first parse like FACTS
+COMPONENTS = register_fact("tracking.python.components", _components, eager=lambda index, path: _wanted(index, path))
 
 
 _LIGHTNING_LOGGERS = ("pytorch_lightning.", "lightning.", "lightning_fabric.")

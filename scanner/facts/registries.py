@@ -18,37 +18,51 @@ from .pycalls import dotted
 _CONFIGS = ("**/*.yaml", "**/*.yml", "**/*.json", "**/*.toml")
 
 
-def _owner(tree: ast.AST, line: int) -> ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The outermost class holding ``line``, else the outermost function."""
-    classes = [n for n in walk(tree) if isinstance(n, ast.ClassDef) and n.lineno <= line <= (n.end_lineno or n.lineno)]
-    if classes:
-        return min(classes, key=lambda n: n.lineno)
-    funcs = [n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno)]
-    return min(funcs, key=lambda n: n.lineno) if funcs else None
-
-
 def _decorator_key(owner: ast.AST) -> str:
+    """The name a registering decorator gives the component (``@register("tensorboard")``; ``@HOOKS.register_module()``
+    registers it by its class name), or ''."""
     for d in getattr(owner, "decorator_list", ()):
-        if isinstance(d, ast.Call) and "regist" in dotted(d.func).rsplit(".", 1)[-1].lower():
-            name = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg in ("name", "key")), None)
-            if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
-                return name.value
+        call = d if isinstance(d, ast.Call) else None
+        if "regist" not in dotted(call.func if call is not None else d).rsplit(".", 1)[-1].lower():
+            continue
+        name = (call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("name", "key")), None)) if call else None
+        if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
+            return name.value
+        if name is None and isinstance(owner, ast.ClassDef):
+            return owner.name
     return ""
 
 
-def _table_key(index: FileIndex, name: str) -> tuple[str, str, int]:
-    """(key, file, line) of the table of the project that keys the component by a name (``{"tensorboard":
-    TensorBoardPlugin}``), or ('', '', 0)."""
-    for e in index.select(("**/*.py",)):
-        if e.test or not index.contains(e.path, (name.encode(),)):
+def _tables(tree: ast.AST) -> dict[str, tuple[str, int]]:
+    """Component name -> (key, line) of the module's tables keying components by names (``{"csv": CSVLogger,
+    "tensorboard": TensorBoardPlugin}``)."""
+    out: dict[str, tuple[str, int]] = {}
+    for d in walk(tree):
+        if isinstance(d, ast.Dict) and len(d.keys) > 1:
+            for k, v in zip(d.keys, d.values, strict=True):
+                name = dotted(v).rsplit(".", 1)[-1]
+                if isinstance(k, ast.Constant) and isinstance(k.value, str) and name:
+                    out.setdefault(name, (k.value, k.lineno))
+    return out
+
+
+def registered_components(tree: ast.AST) -> list[list[object]]:
+    """[first line, last line, key, name, registration lines] of each top-level class or function of the module registered
+    under a name, by a decorator or a table of the same module (a JSON-able file fact)."""
+    tables: dict[str, tuple[str, int]] | None = None
+    out: list[list[object]] = []
+    for n in getattr(tree, "body", ()):
+        if not isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        tree = index.python(e.path)
-        for d in walk(tree) if tree is not None else ():
-            if isinstance(d, ast.Dict) and len(d.keys) > 1:
-                for k, v in zip(d.keys, d.values, strict=True):
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str) and dotted(v).rsplit(".", 1)[-1] == name:
-                        return k.value, e.path, k.lineno
-    return "", "", 0
+        key = _decorator_key(n)
+        lines = [d.lineno for d in n.decorator_list]
+        if not key:
+            tables = _tables(tree) if tables is None else tables
+            key, at = tables.get(n.name, ("", 0))
+            lines = [at]
+        if key:
+            out.append([n.lineno, n.end_lineno or n.lineno, key, n.name, lines])
+    return out
 
 
 def _made_directly(index: FileIndex, name: str) -> bool:
@@ -96,19 +110,9 @@ def _configs_or_commands_select(index: FileIndex, key: str) -> bool:
     return any(pattern.search(t) for t in automated_texts(index))
 
 
-def unselected_component(index: FileIndex, path: str, tree: ast.AST, line: int) -> str:
-    """The name the component holding ``line`` is registered under when nothing selects it ('' when it is not a registered
-    component, or something selects it or makes it directly)."""
-    owner = _owner(tree, line)
-    if owner is None:
-        return ""
-    key = _decorator_key(owner)
-    registration = {(path, d.lineno) for d in getattr(owner, "decorator_list", ()) if isinstance(d, ast.Call)}
-    if not key:
-        key, table, at = _table_key(index, owner.name)
-        if not key:
-            return ""
-        registration = {(table, at)}
-    if _made_directly(index, owner.name) or _code_strings(index, key) - registration or _configs_or_commands_select(index, key):
-        return ""
-    return key
+def selected(index: FileIndex, path: str, key: str, name: str, registration: list[int]) -> bool:
+    """Does anything select a registered component: code making it by its name, a string of the code that is its key
+    (a default) other than its registration, a run config naming it, an automated command passing it?"""
+    if _made_directly(index, name) or _code_strings(index, key) - {(path, ln) for ln in registration}:
+        return True
+    return _configs_or_commands_select(index, key)
