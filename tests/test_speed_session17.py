@@ -181,3 +181,20 @@ def test_pytest_folders_are_told_by_the_python_files_below_them(tmp_path: Path) 
     assert set(w.tests) == {"tests/unit", "src/pkg/test_a.py"}
     assert w.test_run("tests/unit/test_a.py") is not None and w.test_run("tests/integration/test_b.py") is None
     assert w.test_run("tests-old/test_c.py") is None
+
+
+def test_boolish_keys_are_the_finditer_of_the_pattern() -> None:
+    from mlscan.facts import pyeval
+
+    rnd = random.Random(171717)
+    pieces = [":", ":", " ", "\n", "\t", "\"", "'", "true", "False", "YES", "no", "On", "off", "onx", "truex", "a", "Key", "k_1", ".",
+              "-", "_", "é", "½", "٣", "\u2028", "\x1c", "#", ",", "{", "}", "[", "=", "0", "x.y-z"]
+    for _ in range(30_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 16)))
+        assert pyeval._boolish_keys(text) == {m.group(1) for m in pyeval._BOOLISH.finditer(text)}, repr(text)
+        pos = rnd.randint(0, len(text))
+        got, want = pyeval._next_boolish(text, pos), pyeval._BOOLISH_AT_START.search(text, pos)
+        assert (got and got.span()) == (want and want.span()), (repr(text), pos)
+    assert pyeval._boolish_keys('use_wandb: true\n"push": "false"\nname: x\nk :\n  on\n') == {"use_wandb", "push", "k"}
+    # near misses: a value that only starts with a boolean word, a value without a key; ``x:true`` inside a URL is one
+    assert pyeval._boolish_keys("a b: ontology\nurl: http://x:true\n- true\n") == {"x"}
