@@ -222,6 +222,9 @@ def scan(
             from .scoring.pitfalls import find_pitfalls, load_pitfalls
 
             index = FileIndex(target, excludes=list(options.excludes), listing=listing)
+            # the finished process keeps what it printed, in 32 KiB chunks, for as long as it is referenced (git's listing
+            # of a 100,000-file repository: 5.6 MiB, inherited by every worker): dropped now that the index holds the paths
+            listing = None
             known = {name: {q.id for q in p.questions} for name, p in all_packs.items()}
             config = load_config(index, use_attestations=options.use_attestations, known=known)
             if config.excludes:

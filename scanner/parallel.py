@@ -250,6 +250,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
     run = _Run(index, detectors, python_files, tasks, units)
     index.share_caches(jobs)
     gc.collect()
+    _trim()
     gc.freeze()  # inherited objects stay out of the children's collections: their pages stay shared
     results: dict[int, Any] = {}
     children: list[int] = []
@@ -276,6 +277,7 @@ def _map(index: FileIndex, detectors: Sequence[Detector], python_files: list[Fil
             for i in own:  # with children_only, this process runs tasks only if no child could start
                 results[i] = _execute(run, tasks[i])
                 index.drop_set_aside()
+                _trim()
             while children:
                 os.waitpid(children[-1], 0)
                 children.pop()
@@ -350,6 +352,26 @@ class _Queues:
                 yield group[at]
 
 
+_TRIM: list[Any] = []  # glibc's malloc_trim, looked up once (None where the C library has none)
+
+
+def _trim() -> None:
+    """Give the free pages of the C heap back to the system (glibc ``malloc_trim(0)``), before forking and after each task.
+    Large buffers (a 4 MB notebook's text, dict tables that grew) are freed into the heap, not unmapped: glibc raises its
+    mmap threshold to the largest buffer freed, and only trims the heap's top. Freed pages then stayed resident in every
+    process, and the ones inherited at a fork were counted in both (the 100k-file synthetic repository: peak summed PSS
+    -9 MiB, docs/benchmarks.md). A no-op without glibc (musl, macOS)."""
+    if not _TRIM:
+        try:
+            import ctypes
+
+            _TRIM.append(ctypes.CDLL(None).malloc_trim)
+        except (OSError, AttributeError):
+            _TRIM.append(None)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
+
+
 def _terminate(signum: int, frame: object) -> NoReturn:
     raise SystemExit(128 + signum)
 
@@ -374,6 +396,7 @@ def _child(run: _Run, queues: _Queues, out: str, parent: int) -> NoReturn:
             mark = run.index.mark()
             result = _execute(run, run.tasks[i])
             run.index.drop_set_aside()
+            _trim()
             changes = run.index.changes_since(mark, words=run.tasks[i][0] == "words")
             path = os.path.join(out, f"{i}.pickle")
             try:

@@ -393,3 +393,49 @@ def test_the_import_frontier_takes_the_roots_the_graph_takes(tmp_path: Path) -> 
     graph = wiring_mod.wiring(index)
     assert "tools/job.py" in found and "helpers/util.py" not in found and "helpers/util.py" not in graph.reach
     assert found <= set(graph.reach)
+
+
+def test_the_heap_is_trimmed_before_forking_and_after_each_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    """malloc_trim runs before the fork and after each task of the scanning process (session 17, speedM); the report is
+    the serial one (test above). Where the C library has no malloc_trim the helper does nothing."""
+    calls: list[int] = []
+    monkeypatch.setattr(parallel, "_TRIM", [calls.append])
+    index = FileIndex(resolve_target(str(L3)))
+    detectors = load_detectors()
+    serial = run_detectors(index, detectors, jobs=1)
+    index2 = FileIndex(resolve_target(str(L3)))
+    assert [f.to_json() for f in run_detectors(index2, detectors, jobs=2)] == [f.to_json() for f in serial]
+    assert calls and set(calls) == {0}
+    monkeypatch.setattr(parallel, "_TRIM", [None])
+    parallel._trim()  # no C function: nothing to call, no error
+
+
+def test_the_engine_lets_go_of_the_finished_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The git listing's process (and the output it keeps in chunks) is not held for the rest of the scan."""
+    import gc
+    import subprocess
+    import weakref
+
+    from mlscan import engine
+
+    started: list[weakref.ref[subprocess.Popen[bytes]]] = []
+    real = engine.start_listing
+
+    def spy(target):  # type: ignore[no-untyped-def]
+        proc = real(target)
+        if proc is not None:
+            started.append(weakref.ref(proc))
+        return proc
+
+    monkeypatch.setattr(engine, "start_listing", spy)
+    seen: list[bool] = []
+    real_run = engine.run_detectors
+
+    def run_spy(*a, **k):  # type: ignore[no-untyped-def]
+        gc.collect()
+        seen.append(all(r() is None for r in started))
+        return real_run(*a, **k)
+
+    monkeypatch.setattr(engine, "run_detectors", run_spy)
+    scan(str(ROOT), ScanOptions(only_detectors=frozenset({"ci.workflow"}), cache=False, jobs=1))
+    assert started and seen == [True]

@@ -96,7 +96,13 @@ class Place:
 
 
 def place(index: FileIndex, e: FileEntry) -> Place:
-    return index.memo(f"place:{e.path}", lambda: Place(index, e))  # type: ignore[no-any-return]
+    # one table per scan, by the entry's own path string: a memo per file (a key string made for each) held 7.8 MiB in
+    # the worker of the 100k-file synthetic repository (43,000 files visited); building a Place reads nothing
+    places: dict[str, Place] = index.memo("place:files", dict)
+    p = places.get(e.path)
+    if p is None:
+        p = places[e.path] = Place(index, e)
+    return p
 
 
 def _kind(index: FileIndex, e: FileEntry) -> str:
