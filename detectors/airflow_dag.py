@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from mlscan.ci import is_placeholder
 from mlscan.detector import Detector
 from mlscan.facts.gates import code_gates, copies_model, metric_comparisons, promotes
+from mlscan.facts.graph import reachable
 from mlscan.facts.ops import aliases, local_files
 from mlscan.facts.orchestration import (
     DRIFT_WORDS,
@@ -462,14 +463,8 @@ def _downstream(scope: ast.AST, flow: set[str]) -> dict[str, set[str]]:
 
 
 def _reach(succ: dict[str, set[str]], start: str) -> set[str]:
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        for nxt in succ.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
+    """The tasks downstream of ``start``."""
+    return reachable(succ, (start,))
 
 
 def _how_it_trains(scope: ast.AST, real: list[ast.Call], funcs: dict, flow: set[str]) -> tuple[str, bool]:

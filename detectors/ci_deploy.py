@@ -281,36 +281,7 @@ class CiDeploy(Detector):
             images: dict[tuple[str, int], str] = {}
             chains: dict[tuple[str, int], tuple[str, ...]] = {}
             ships: dict[tuple[str, int], bool] = {}  # a GitOps application: whether it syncs the model's own manifests
-            for step in job.steps:
-                active = step.active and job.active
-                target = deploy_uses(step)
-                if target in ("terraform", "pulumi") and not serving_infra(index, step.cwd, target):
-                    target = None
-                if target == "iac" and not iac_serving(index, iac_template(with_=step.with_)):
-                    target = None
-                if target == "iac" and job.system == "codepipeline" and workflow_stack(step.name, step.with_):
-                    ships[(step.path, step.line)] = False  # the training workflow's stack: M2 leads with the model's deploy
-                if target == "gitops" and gitops_deploys_tool(step.name, step.with_):
-                    target = None  # it deploys the tracking server or the workflow engine, not a model
-                if target == "gitops" and job.manual:
-                    active = False  # an Argo CD application without automated sync is synced by hand
-                if target == "gitops" and placeholder_value(dict(step.with_).get("repoURL", "")):
-                    active = False  # a repository the reader still has to fill in (``github.com/USERNAME/...``): nothing syncs
-                if target == "gitops":
-                    ships.setdefault((step.path, step.line), gitops_ships_model(step.name, step.with_))
-                if target and unfilled_settings((v for _, v in step.with_), job.env):
-                    active = False  # a starter workflow's ``service: ${{ env.ECS_SERVICE }}`` still ``MY_ECS_SERVICE``: deploys nothing
-                if target and (callee := local_workflow(step.uses)) \
-                        and (hit := deciding_command(index, jobs, callee, _serving_deploy)) and (step.path, step.line) not in deploys:
-                    # a call of a reusable deploy workflow is cited at the called workflow's deploy command
-                    deploys[(step.path, step.line)] = (target, active, ((hit[0].path, hit[0].line),))
-                    chains[(step.path, step.line)] = (*reached_by(hit[0]), called_from((step.path, step.line)))
-                if target or placeholder_deploy(step) and not (step.path in package_files and not _DEPLOY_CLAIM.search(f"{step.name} {step.command}")):
-                    # (an echo that announces the release in a workflow publishing a package to PyPI is the package's release)
-                    deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
-                registry = image_push_uses(step, job)
-                if registry and active:
-                    images.setdefault((step.path, step.line), registry)
+            self._step_deploys(index, job, jobs, package_files, deploys, images, chains, ships)
             cmds = job_commands(index, job)
             throwaway = ephemeral_cluster([c.text for c in cmds] + [s.uses for s in job.steps])
             built = built_images(job) if job.self_hosted else set()
@@ -375,30 +346,7 @@ class CiDeploy(Detector):
                 registry = image_push_command(c.text, job)
                 if registry and c.active:
                     images.setdefault(key, registry)
-            manual_dispatch = job.manual or not (job.triggers - MANUAL_ONLY)
-            for (path, line), (target, active, where) in sorted(deploys.items()):
-                # the deploy command leads (in the script the CI step runs, with how it is reached), then the CI step
-                lead, rest = (where[0], ((path, line), *where[1:])) if where else ((path, line), ())
-                f = self.found("deploy.automated", index, *lead, strength=Strength.STRONG if active else Strength.WEAK,
-                               extra=tuple(self.evidence(index, p, ln) for p, ln in rest),
-                               attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
-                                      "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
-                                      "environment": job.environment, "stub": target == "placeholder",
-                                      # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
-                                      # runs: the caveat says so, beside a deploy command that reads as active
-                                      **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
-                                      # a reusable workflow (``on: workflow_call`` only) that no workflow of the repository
-                                      # calls runs only from other repositories' workflows: nothing here deploys with it
-                                      **({"uncalled": True} if uncalled(job, callers) else {}),
-                                      **({"ships_model": ships[(path, line)]} if (path, line) in ships else {}),
-                                      # ``databricks bundle deploy`` / ``dbx deploy`` puts job definitions in the workspace; it
-                                      # ships a model only with a serving endpoint the bundle declares (a job's own deploy
-                                      # task, or a registry promotion serving loads, is then the deploy that leads)
-                                      **({"ships_model": _databricks_serving(index)} if target == "databricks" else {})})
-                chain = chains.get((path, line), ()) if where else ()
-                if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:
-                    chain = (*chain, called_from(caller))  # a reusable workflow's own deploy: how it is reached
-                yield with_chain(f, chain)
+            yield from self._deploys_found(index, job, deploys, chains, ships, callers)
             if ROLLBACK.search(f"{job.name} {job.stage}") and any(a for _, a, _ in deploys.values()):
                 # a CI job/stage that redeploys the previous release: rollback is automated
                 yield self.found("deploy.rollback", index, job.path, job.line, strength=Strength.STRONG,
@@ -416,6 +364,71 @@ class CiDeploy(Detector):
             if (job.path, job.name) in deploying:
                 yield from self._approval(index, job, True)
         yield from self._commented(index, {j.path for j in ci_model(index).jobs if j.applies})
+
+    def _step_deploys(self, index: FileIndex, job: CiJob, jobs: list[CiJob], package_files: set[str],
+                      deploys: dict[tuple[str, int], tuple[str, bool, tuple[tuple[str, int], ...]]], images: dict[tuple[str, int], str],
+                      chains: dict[tuple[str, int], tuple[str, ...]], ships: dict[tuple[str, int], bool]) -> None:
+        """The deploys and image pushes of a job's steps themselves (an action, a GitOps application, a call of a reusable
+        deploy workflow, a placeholder step), added to ``deploys``, ``images``, ``chains`` and ``ships`` by step location."""
+        for step in job.steps:
+            active = step.active and job.active
+            target = deploy_uses(step)
+            if target in ("terraform", "pulumi") and not serving_infra(index, step.cwd, target):
+                target = None
+            if target == "iac" and not iac_serving(index, iac_template(with_=step.with_)):
+                target = None
+            if target == "iac" and job.system == "codepipeline" and workflow_stack(step.name, step.with_):
+                ships[(step.path, step.line)] = False  # the training workflow's stack: M2 leads with the model's deploy
+            if target == "gitops" and gitops_deploys_tool(step.name, step.with_):
+                target = None  # it deploys the tracking server or the workflow engine, not a model
+            if target == "gitops" and job.manual:
+                active = False  # an Argo CD application without automated sync is synced by hand
+            if target == "gitops" and placeholder_value(dict(step.with_).get("repoURL", "")):
+                active = False  # a repository the reader still has to fill in (``github.com/USERNAME/...``): nothing syncs
+            if target == "gitops":
+                ships.setdefault((step.path, step.line), gitops_ships_model(step.name, step.with_))
+            if target and unfilled_settings((v for _, v in step.with_), job.env):
+                active = False  # a starter workflow's ``service: ${{ env.ECS_SERVICE }}`` still ``MY_ECS_SERVICE``: deploys nothing
+            if target and (callee := local_workflow(step.uses)) \
+                    and (hit := deciding_command(index, jobs, callee, _serving_deploy)) and (step.path, step.line) not in deploys:
+                # a call of a reusable deploy workflow is cited at the called workflow's deploy command
+                deploys[(step.path, step.line)] = (target, active, ((hit[0].path, hit[0].line),))
+                chains[(step.path, step.line)] = (*reached_by(hit[0]), called_from((step.path, step.line)))
+            if target or placeholder_deploy(step) and not (step.path in package_files and not _DEPLOY_CLAIM.search(f"{step.name} {step.command}")):
+                # (an echo that announces the release in a workflow publishing a package to PyPI is the package's release)
+                deploys.setdefault((step.path, step.line), (target or "placeholder", bool(target) and active, ()))
+            registry = image_push_uses(step, job)
+            if registry and active:
+                images.setdefault((step.path, step.line), registry)
+
+    def _deploys_found(self, index: FileIndex, job: CiJob, deploys: dict[tuple[str, int], tuple[str, bool, tuple[tuple[str, int], ...]]],
+                       chains: dict[tuple[str, int], tuple[str, ...]], ships: dict[tuple[str, int], bool],
+                       callers: dict[str, tuple[str, int]]) -> Iterator[Finding]:
+        """A ``deploy.automated`` finding for each deploy of the job, with its caveats and how it is reached."""
+        manual_dispatch = job.manual or not (job.triggers - MANUAL_ONLY)
+        for (path, line), (target, active, where) in sorted(deploys.items()):
+            # the deploy command leads (in the script the CI step runs, with how it is reached), then the CI step
+            lead, rest = (where[0], ((path, line), *where[1:])) if where else ((path, line), ())
+            f = self.found("deploy.automated", index, *lead, strength=Strength.STRONG if active else Strength.WEAK,
+                           extra=tuple(self.evidence(index, p, ln) for p, ln in rest),
+                           attrs={"system": job.system, "target": target, "active": active, "manual_dispatch": manual_dispatch,
+                                  "automatic": bool(job.triggers & AUTOMATIC) and not job.manual, "job": job.name,
+                                  "environment": job.environment, "stub": target == "placeholder",
+                                  # a GitHub workflow with no event (``on:`` missing, or every event commented out) never
+                                  # runs: the caveat says so, beside a deploy command that reads as active
+                                  **({"no_trigger": True} if job.system == "github" and not job.triggers else {}),
+                                  # a reusable workflow (``on: workflow_call`` only) that no workflow of the repository
+                                  # calls runs only from other repositories' workflows: nothing here deploys with it
+                                  **({"uncalled": True} if uncalled(job, callers) else {}),
+                                  **({"ships_model": ships[(path, line)]} if (path, line) in ships else {}),
+                                  # ``databricks bundle deploy`` / ``dbx deploy`` puts job definitions in the workspace; it
+                                  # ships a model only with a serving endpoint the bundle declares (a job's own deploy
+                                  # task, or a registry promotion serving loads, is then the deploy that leads)
+                                  **({"ships_model": _databricks_serving(index)} if target == "databricks" else {})})
+            chain = chains.get((path, line), ()) if where else ()
+            if (caller := callers.get(job.path)) and "workflow_call" in job.triggers and (path, line) != caller:
+                chain = (*chain, called_from(caller))  # a reusable workflow's own deploy: how it is reached
+            yield with_chain(f, chain)
 
     def _commented(self, index: FileIndex, paths: set[str]) -> Iterator[Finding]:
         """Deploy commands commented out in CI files (``# - run: kubectl apply -f k8s/``): not run, but a trace."""

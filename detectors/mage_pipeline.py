@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlscan.detector import Detector
+from mlscan.facts.graph import reachable
 from mlscan.facts.orchestration import fits_model, training_code, trainingish
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding, Strength
@@ -90,14 +91,7 @@ class MagePipeline(Detector):
             return
 
         def ancestors(u: str) -> set[str]:
-            seen: set[str] = set()
-            todo = list(upstream.get(u, ()))
-            while todo:
-                x = todo.pop()
-                if x not in seen:
-                    seen.add(x)
-                    todo.extend(upstream.get(x, ()))
-            return seen
+            return reachable(upstream, (u,))
 
         training = [b for b in blocks if _trains(index, e, b)]
         # lineage from the raw data: a data loader block upstream of a training block

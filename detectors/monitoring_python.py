@@ -167,13 +167,7 @@ class MonitoringPython(Detector):
     def _monitors(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         al, calls = ops.py_calls(index, e)
         where = place(index, e).kind
-        scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
-        strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
-        if where == "notebook" and (not in_exploration_dir(e) or exploration_is_project(index)) \
-                and (any(c.attr in _MANAGED_CREATES or c.qual.endswith("ModelDeploymentMonitoringJob.create") for c in calls)
-                     or any(c.qual == "azure.ai.ml.entities.MonitorSchedule" for c in calls)
-                     and any(c.attr == "begin_create_or_update" for c in calls)):
-            strength = Strength.MEDIUM  # a workflow notebook that creates a managed monitor leaves it running on its schedule
+        strength = _file_strength(index, e, where, calls)
         seen: set[tuple[str, str]] = set()
         predicts: list[bool] = []  # decided once, at the first logging call
 
@@ -254,6 +248,13 @@ class MonitoringPython(Detector):
                         extra = (self.evidence(index, e.path, line, snippet=snip, strength=s),)
                         line, snip = at, at_snip
                 yield self.found(signal, index, e.path, line, snippet=snip, strength=s, extra=extra, attrs=attrs)
+        yield from self._beside_calls(index, e, tree, al, calls, where, strength, seen)
+
+    def _beside_calls(self, index: FileIndex, e: FileEntry, tree: ast.Module, al: dict[str, str], calls: list[ops.PyCall],
+                      where: str, strength: Strength, seen: set[tuple[str, str]]) -> Iterator[Finding]:
+        """The monitors ``_monitors`` finds after the file's classified calls, each (signal, tool) not yet in ``seen``: a
+        Vertex AI GAPIC or v2 monitor's objectives, hand-written prediction drift beside library data drift, the model's
+        performance on recorded ground truth, and a library's monitors passed around uncalled."""
         gapic: Iterable[tuple[int, str]] = ()
         if index.mentions(e.path, (b"aiplatform",)):
             from mlscan.facts.monitor_configs import vertex_gapic_monitors  # imported where a file names Vertex AI
@@ -407,6 +408,20 @@ def _may_monitor(index: FileIndex, e: FileEntry) -> bool:
     if index.contains(e.path, ground_truth.NEEDLES) and index.contains(e.path, (b"predict",)):
         return True  # performance measured on stored ground truth (mlscan.facts.ground_truth)
     return may_log_predictions(index, e)
+
+
+def _file_strength(index: FileIndex, e: FileEntry, where: str, calls: list[ops.PyCall]) -> Strength:
+    """How strongly a file's monitors count: strong where automation runs the file or it schedules itself, weak in a
+    notebook, exploration or test, else medium; a workflow notebook that creates a managed monitor is medium (the monitor
+    keeps running on its schedule)."""
+    scheduled = where not in ("notebook", "exploration", "test") and any(c.attr in _SCHEDULED or c.qual.endswith(_SCHEDULED) for c in calls)
+    strength = Strength.STRONG if where == "automated" or scheduled else Strength.WEAK if where in ("notebook", "exploration", "test") else Strength.MEDIUM
+    if where == "notebook" and (not in_exploration_dir(e) or exploration_is_project(index)) \
+            and (any(c.attr in _MANAGED_CREATES or c.qual.endswith("ModelDeploymentMonitoringJob.create") for c in calls)
+                 or any(c.qual == "azure.ai.ml.entities.MonitorSchedule" for c in calls)
+                 and any(c.attr == "begin_create_or_update" for c in calls)):
+        strength = Strength.MEDIUM  # a workflow notebook that creates a managed monitor leaves it running on its schedule
+    return strength
 
 
 def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[[], bool]) -> Iterator[tuple[str, str]]:

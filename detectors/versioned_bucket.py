@@ -31,6 +31,9 @@ _TF_VERSIONED = lazy_re(r"(?s)\bversioning(?:_configuration)?\s*\{[^{}]*?\b(?:en
 _TS_BUCKET = frozenset({"Bucket", "CfnBucket"})
 _USE_GLOBS = ("**/*.py", "**/*.tf", *ops.YAML_GLOBS, "**/*.json", "**/*.ts", "**/*.js", "**/*.sh", "**/*.toml", "**/*.env")
 _PY_BUCKET = lazy_re(r"(?m)^\s*(?:self\.)?(\w+)\s*=\s*(?:\w+\.)*(?:Cfn)?Bucket\s*\(")
+# a line of a bucket's own configuration resources, not a use of the bucket
+_CONFIG_LINE = lazy_re(r"aws_s3_bucket_(versioning|server_side_encryption|policy|public_access_block|lifecycle|acl|ownership)"
+                       r"|google_storage_bucket_iam|BucketPolicy|PublicAccessBlock|^\s*bucket\s*=")
 
 
 def _modelish(*texts: str) -> bool:
@@ -172,5 +175,4 @@ def _use(index: FileIndex, e: FileEntry, refs: tuple[str, ...], own: tuple[int, 
 
 def _config_line(line: str) -> bool:
     """A line of the bucket's own configuration (its versioning, encryption, policy, public access block, lifecycle)."""
-    return bool(re.search(r"aws_s3_bucket_(versioning|server_side_encryption|policy|public_access_block|lifecycle|acl|ownership)"
-                          r"|google_storage_bucket_iam|BucketPolicy|PublicAccessBlock|^\s*bucket\s*=", line))
+    return bool(_CONFIG_LINE.search(line))

@@ -15,6 +15,8 @@ from .index import FileIndex
 AUTO_MIN_FILES = 500
 MAX_AUTO_JOBS = 8
 WORD_SUFFIXES = frozenset(_WORD_SUFFIXES)  # what detectors ask ``mentions`` about (index.WORD_SUFFIXES)
+
+
 def available() -> bool:
     import multiprocessing  # here, not at module level: small scans never pay for it
 

@@ -10,6 +10,7 @@ from typing import Any
 from ..ci import ci_model
 from ..index import FileIndex
 from .ci_vocab import AUTOMATIC
+from .graph import reachable
 
 _TIMED = ("schedule", "trigger", "continuous")
 
@@ -70,13 +71,7 @@ def _started_jobs(index: FileIndex) -> set[str]:
             for _step, cmd in job.commands():
                 if "bundle run" in cmd:
                     started |= keys & set(cmd.split())
-        todo = list(started)
-        while todo:
-            for o in runs.get(todo.pop(), ()):
-                if o not in started:
-                    started.add(o)
-                    todo.append(o)
-        return started
+        return started | reachable(runs, started)
 
     return index.memo("hand-started:bundle-jobs", build)  # type: ignore[no-any-return]
 

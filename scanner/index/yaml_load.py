@@ -115,7 +115,6 @@ def load_yaml_all(text: str) -> list[Any]:
         loader.dispose()
 
 
-
 class _Converter:
     """The line-aware constructor's result, built by one direct recursion over the composed nodes (about 3x
     faster than PyYAML's generic, generator-based constructor) for documents without aliases; scalars of other
