@@ -16,13 +16,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops, tracking
 from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.placeholders import placeholder_value
 from mlscan.facts.pyast import walk
+from mlscan.facts.released_models import NEEDLES as RELEASE_NEEDLES
 from mlscan.facts.released_models import released_models
 from mlscan.facts.served import MODEL_EXT
 from mlscan.facts.wiring import only_tests_import
@@ -72,6 +73,12 @@ class ArtifactStore(Detector):
     questions = ("T2",)
     globs = ("**/*.py", "**/*.ipynb", "**/*.json", *ops.YAML_GLOBS, *tracking.ENV_TEXT_GLOBS, *tracking.DOCKERFILES)
     signals = ("artifact.store",)
+    # What ``detect`` reads first: commands (CI, DVC, scripts, Makefiles), Python and notebooks mentioning a storage SDK
+    # or remote scheme (NEEDLES), ``log_model`` (models logged to a server) or a release store (released_models), YAML
+    # (Azure ML outputs, env settings, artifact-root flags), Dockerfiles and env files (env settings), JSON (model zoos)
+    needs_any = (*needs_of(ops.COMMAND_LINE_NEEDS), Need(("**/makefile", "**/*.mk")),
+                 Need(("**/*.py", "**/*.ipynb"), words=(*NEEDLES, b"log_model", *RELEASE_NEEDLES)),
+                 Need((*ops.YAML_GLOBS, *tracking.DOCKERFILES, *tracking.ENV_TEXT_GLOBS, "**/*.json")))
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()

@@ -315,3 +315,25 @@ def test_warm_rescans_report_what_uncached_scans_report(repos: list[Path], tmp_p
         if not (report(True) == uncached and report(True) == uncached):
             differ.append(_name(repo, repos))
     assert tried > 10 and not differ, (tried, differ)
+
+
+@pytest.mark.parametrize(("files", "opens"), [
+    ({"src/train.py": "import mlflow\n\nmlflow.log_metric('a', 1)\n", "requirements.txt": "mlflow\n", "README.md": "# x\n"}, False),
+    ({"src/train.py": "import mlflow\n\nmlflow.sklearn.log_model(m, 'model')\n"}, True),
+    ({"scripts/push.sh": "aws s3 cp model.pkl s3://bucket/models/\n"}, True),
+    ({"src/upload.py": "import boto3\n\nboto3.client('s3').upload_file('model.pkl', 'b', 'k')\n"}, True),
+    ({"docker-compose.yml": "services:\n  mlflow:\n    image: mlflow\n"}, True),
+])
+def test_the_artifact_store_gate(tmp_path: Path, files: dict[str, str], opens: bool) -> None:
+    """artifact.store is gated (session 17): a training script that only logs metrics, a requirements file and a README
+    (benchmarks/importtime.py's tiny repository) leave it closed; a logged model, a copy script, a storage SDK or YAML open it."""
+    from tests.conftest import git_init
+
+    for rel, text in files.items():
+        (tmp_path / "r" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "r" / rel).write_text(text)
+    index = FileIndex(resolve_target(str(git_init(tmp_path / "r"))))
+    plan = plan_detectors()
+    index.register_vocabulary(sorted(planned(plan.module_names(), plan.load_all)))
+    gate = next(g for g in plan.gates if g.id == "artifact.store")
+    assert gate_open(index, gate) is opens
