@@ -127,3 +127,30 @@ def test_configured_approved_status_is_no_governance(tmp_path: Path) -> None:
 
 def test_configured_status_the_code_ignores_is_no_governance(tmp_path: Path) -> None:
     assert _t4(tmp_path, status='"Approved"').startswith("no")
+
+
+# ---------------------------------------------------------------- O4: a tool's sample-data loader explains nothing
+
+_EXPLAIN = """\
+import shap
+import xgboost
+
+X, y = shap.datasets.adult()
+model = xgboost.XGBClassifier().fit(X, y)
+model.save_model("model.json")
+{explain}
+"""
+
+
+def _o4(root: Path, explain: str) -> str:
+    files = {"src/train.py": _EXPLAIN.format(explain=explain)}
+    repo = git_repo(root, {rel: textwrap.dedent(text) for rel, text in files.items()})  # type: ignore[arg-type]
+    return {q["id"]: q for q in build_report(scan(str(repo), ScanOptions(jobs=1)))["questions"]}["O4"]["answer"]
+
+
+def test_shap_explainer_after_its_sample_data_is_explainability(tmp_path: Path) -> None:
+    assert _o4(tmp_path, "shap_values = shap.TreeExplainer(model).shap_values(X)\nshap.summary_plot(shap_values, X)") == "yes"
+
+
+def test_shap_sample_data_alone_is_no_explainability(tmp_path: Path) -> None:
+    assert _o4(tmp_path, "print(X.shape)") == "no"
