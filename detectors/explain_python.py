@@ -161,8 +161,15 @@ def _tool_facts(index: FileIndex, path: str) -> list[list[Any]] | None:
 TOOL_FACTS = register_fact("explain.python.tools", _tool_facts, eager=lambda index, path: index.may_mention(path, _NEEDLES))
 
 
+# sample-data loaders the tools ship for their tutorials (``shap.datasets.adult()``, ``dalex.datasets.load_titanic()``):
+# loading a data set explains nothing
+_DATA_LOADERS = ("shap.datasets.", "dalex.datasets.")
+
+
 def _tool(c: ops.PyCall, al: dict[str, str]) -> str | None:
     q = c.qual + "."
+    if q.startswith(_DATA_LOADERS):
+        return None
     for prefix, tool in _LIBS:
         if q.startswith(prefix if prefix.endswith(".") else prefix + "."):
             return tool

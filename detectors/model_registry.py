@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
+from mlscan.ci import ci_model
 from mlscan.detector import Detector, Need, needs_of
 from mlscan.facts import ops, tracking
 from mlscan.facts.commands import find_line
@@ -28,6 +29,9 @@ _CLI = ((lazy_re(r"\baz\s+ml\s+model\s+(create|register|download)\b"), "azureml"
         (lazy_re(r"\baws\s+sagemaker\s+create-model-package\b"), "sagemaker"), (lazy_re(r"\bbentoml\s+(models\s+)?push\b"), "bentoml"),
         (lazy_re(r"\b(huggingface-cli|hf)\s+upload\b"), "huggingface"), (lazy_re(r"\bgto\s+(register|assign|promote)\b"), "gto"),
         (lazy_re(r"\bmlflow\s+models?\s+register\b"), "mlflow"))
+# GitHub actions that register a model (Azure's ``Azure/aml-registermodel``: registers a run's model in the workspace's
+# registry, given ``run_id`` and ``experiment_name``), by the action's name (owner/name, any ref)
+_ACTIONS = ((lazy_re(r"^azure/aml-registermodel(@|$)", re.I), "azureml"),)
 # Python files that name a registration API (register, registered_model_name, link_model, push_to_hub, upload, ...) ...
 NEEDLES = (b"register", b"registered_model_name", b"link_model", b"link_artifact", b"push_to_hub", b"bentoml", b"upload",
            b"create_model_package", b"init_model", b"OutputModel", b"create_or_update", b"set_registered_model_alias",
@@ -129,7 +133,18 @@ class ModelRegistry(Detector):
                     line = find_line(index, c.path, c.line, c.text) or c.line
                     yield self.found("model.registry", index, c.path, line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
+        yield from self._actions(index, seen)
         yield from self._by_hand(index, {tool for _p, tool in seen})
+
+    def _actions(self, index: FileIndex, seen: set[tuple[str, str]]) -> Iterator[Finding]:
+        """A registration action (``_ACTIONS``) in an active step of an active CI job: cited at the step."""
+        for job in ci_model(index).active_jobs():
+            for s in job.steps:
+                tool = next((t for rx, t in _ACTIONS if rx.search(s.uses.strip())), None) if s.active and s.uses else None
+                if tool is not None and (s.path, tool) not in seen:
+                    seen.add((s.path, tool))
+                    yield self.found("model.registry", index, s.path, s.line, strength=Strength.STRONG,
+                                     attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
 
     def _by_hand(self, index: FileIndex, automated: set[str]) -> Iterator[Finding]:
         """A registry CLI run from a Makefile target or a shell script that a person invokes (``make register-model``
@@ -156,7 +171,7 @@ class ModelRegistry(Detector):
                 if kind == "registry":  # line: the found() keywords citing the registered model
                     yield self.found("model.registry", index, e.path, **line, strength=Strength.STRONG,
                                      attrs={"tool": tool, "approval": False, "central": True, "wired": "automated"})
-                elif kind == "approval":
+                elif kind == "approval" or kind == "approval-sdk" and _passes_approval_status(index):
                     if not auto_approved(index):
                         yield self.found("governance.approval", index, e.path, line, strength=Strength.STRONG,
                                          attrs={"kind": "registry", "tool": "sagemaker"})
@@ -192,7 +207,24 @@ def _bundle_model(index: FileIndex, path: str, res: Any, key: str) -> dict[str, 
     return {"line": line, "end_line": max(shown), "snippet": textwrap.dedent("\n".join(lines[ln - 1] for ln in shown)).strip("\n")}
 
 
-CONFIG_NEEDLES = (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus")
+CONFIG_NEEDLES = (b"registered_models", b"models:", b"artifacts:", b"ModelPackageGroup", b"ModelApprovalStatus", b"approval_status")
+
+
+def _passes_approval_status(index: FileIndex) -> bool:
+    """Does the project's code (not a test) register a SageMaker model with an ``approval_status=`` argument that is not
+    a literal (``model.register(..., approval_status=cfg.get("approval_status"))``): the status a configuration holds?"""
+
+    def build() -> bool:
+        for e in index.select(("**/*.py",)):
+            if e.test or not index.contains(e.path, (b"approval_status",)) or not index.contains(e.path, (b"sagemaker",)):
+                continue
+            tree = index.python(e.path)
+            for c in walk(tree) if tree is not None else ():
+                if isinstance(c, ast.Call) and isinstance(v := ops.kwarg(c, "approval_status"), ast.expr) and not isinstance(v, ast.Constant):
+                    return True
+        return False
+
+    return bool(index.memo("model-registry:passes-approval-status", build))
 
 
 def _config_hits(index: FileIndex, path: str) -> list[list[Any]]:
@@ -216,6 +248,11 @@ def _config_hits(index: FileIndex, path: str) -> list[list[Any]]:
         for d in ops.walk_dicts(doc):  # CloudFormation/CDK output: ModelApprovalStatus: PendingManualApproval
             if d.get("ModelApprovalStatus") == "PendingManualApproval":
                 out.append(["approval", d.line_of("ModelApprovalStatus"), ""])
+                break
+            # a project's own configuration of the SageMaker SDK's ``register(approval_status=...)`` keyword
+            # (``approval_status: PendingManualApproval``): counts only where code passes ``approval_status=`` (_configs)
+            if d.get("approval_status") == "PendingManualApproval":
+                out.append(["approval-sdk", d.line_of("approval_status"), ""])
                 break
         arts = doc.get("artifacts")
         if isinstance(arts, dict):
