@@ -53,11 +53,11 @@ class StepFunctionsAsl(Detector):
     """SageMaker workflows in Amazon States Language definitions (files, Terraform, CloudFormation); feeds D3, M2, M4, T2."""
 
     id = "stepfunctions.asl"
-    questions = ("D3", "E3", "M2", "M4", "T2")
+    questions = ("D3", "E3", "M2", "M4", "T2", "T4")
     globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf", *_JS_GLOBS, "**/*.py")
     needs = globs
     needs_text = (b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")
-    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version", "governance.approval")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
@@ -96,6 +96,10 @@ class StepFunctionsAsl(Detector):
                              attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": triggered,
                                     "via": "step functions state machine (ASL)", "environment": "", "job": deploy,
                                     "manual_dispatch": not triggered})
+        approval = _approval(states, kinds, linked) if deploy is not None else None
+        if approval is not None:
+            yield self.found("governance.approval", index, path, _line_of(index, path, line, approval), strength=Strength.STRONG,
+                             attrs={"kind": "manual-approval", "system": "stepfunctions", "job": approval})
         gate = _gate(states, kinds)
         if gate is not None:
             yield self.found("gate.metric", index, path, _line_of(index, path, line, gate), strength=Strength.MEDIUM,
@@ -330,6 +334,29 @@ def _gate(states: dict[str, dict[str, Any]], kinds: dict[str, str]) -> str | Non
             ways = {_reaches(states, kinds, str(c.get("Next", ""))), _reaches(states, kinds, str(s.get("Default", "")))}
             if len(ways) == 2 and ("fail" in ways or "serve" in ways):
                 return name
+    return None
+
+
+def _approval(states: dict[str, dict[str, Any]], kinds: dict[str, str], linked: set[str]) -> str | None:
+    """A human approval before the deploy: a task that waits for a callback (``...:invoke.waitForTaskToken``, an SNS/SQS
+    message or Slack request carrying the task token) named for an approval, from which the endpoint task is reached
+    only through it (the reviewer's answer resumes the execution; a rejection goes to ``Fail``)."""
+    for name, s in states.items():
+        if name not in linked or not str(s.get("Resource", "")).endswith(".waitForTaskToken"):
+            continue
+        if "approv" not in f"{name} {json.dumps(s.get('Parameters', ''))}".lower():
+            continue
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            if n in seen or n not in states:
+                continue
+            seen.add(n)
+            if kinds[n] in _DEPLOY:
+                return name
+            st = states[n]
+            todo += [str(x) for x in (st.get("Next"), st.get("Default"), *(c.get("Next") for c in st.get("Choices") or [] if isinstance(c, dict))) if x]
     return None
 
 
