@@ -31,13 +31,14 @@ class HumanApproval(Detector):
     questions = ("T4",)
     globs = ("**/*.py",)
     needs = ("**/*.py",)
-    needs_text = (b"approv", b"Approv", b"_ask_step")
+    needs_words = (b"approve", b"approved", b"approval", b"approvals", b"approving", b"Approve", b"Approved", b"Approval",
+                   b"alerter_ask_step")
     signals = ("governance.approval",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         wired = None
         for e in index.select(self.globs):
-            if e.test or not index.contains(e.path, self.needs_text):
+            if e.test or not index.mentions(e.path, self.needs_words):
                 continue
             tree = index.python(e.path)
             if tree is None:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
 from mlscan.facts.pyast import walk
@@ -55,13 +55,15 @@ class StepFunctionsAsl(Detector):
     id = "stepfunctions.asl"
     questions = ("D3", "E3", "M2", "M4", "T2", "T4")
     globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf", *_JS_GLOBS, "**/*.py")
-    needs = globs
-    needs_text = (b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")
+    # definition files by their text; code (JavaScript/TypeScript/Python) first by the word ``StartAt`` a definition
+    # written in it holds (a word check: no code file's bytes are searched for the ARN unless it has the word)
+    needs_any = (Need(("**/*.json", *ops.YAML_GLOBS, "**/*.tf"), text=(b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")),
+                 Need((*_JS_GLOBS, "**/*.py"), words=(b"StartAt",)))
     signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version", "governance.approval")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
-            if e.test:
+            if e.test or (e.suffix in (*_JS_SUFFIXES, ".py") and not index.mentions(e.path, (b"StartAt",))):
                 continue
             # a Terraform state machine may read its definition from a template file (``templatefile("definition.json.tpl")``)
             if not (index.contains(e.path, (b"arn:aws:states:::sagemaker:",))

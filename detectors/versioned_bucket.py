@@ -47,12 +47,12 @@ class VersionedBucket(Detector):
     questions = ("T2",)
     globs = ("**/*.tf", *ops.YAML_GLOBS, "**/*.json", "**/*.ts", "**/*.js", "**/*.py")
     needs = globs
-    needs_text = (b"versioning", b"Versioning", b"versioned")
+    needs_words = (b"versioning", b"versioned", b"Versioning")
     signals = ("artifact.store",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
-            if e.test or e.name.endswith(".d.ts") or not index.contains(e.path, self.needs_text):
+            if e.test or e.name.endswith(".d.ts") or not index.mentions(e.path, self.needs_words):
                 continue
             if e.suffix == ".tf":
                 found = self._terraform(index, e)
