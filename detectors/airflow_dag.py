@@ -32,6 +32,7 @@ from mlscan.facts.schedules import EVENT_SCHEDULES, schedule_arg
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
+from mlscan.valueclass import replace
 
 _SCHEDULE_KW = ("schedule", "schedule_interval", "timetable")
 _EVENT = EVENT_SCHEDULES
@@ -163,7 +164,11 @@ class AirflowDag(Detector):
                 if len(real) >= 2 and edges >= 1:
                     # ``scheduled``, not ``active``: a DAG run by hand or once still declares its lineage (D3); only the
                     # schedule (M1) needs to be on
-                    yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM,
+                    # (a TaskFlow task fed another task's result, ``load(extract())``, is where data passes: D3's edge, fact
+                    # lineage_edge, cited beside the ``@dag(`` opener)
+                    fed = _fed_call(scope, tf_calls, flow) if data_io else None
+                    extra = (replace(self.evidence(index, e.path, fed), fact="lineage_edge"),) if fed and fed != line else ()
+                    yield self.found("pipeline.dag", index, e.path, line, strength=Strength.STRONG if active else Strength.MEDIUM, extra=extra,
                                      attrs={"tool": "airflow", "dag_id": dag_id, "steps": len(real), "scheduled": active, "stub": stub,
                                             "training": training, "data_io": data_io,
                                             **({"scoring": True} if not training and scores_only(scope, funcs) else {}),
@@ -267,6 +272,18 @@ def _passes_data(scope: ast.AST, ops: list[ast.Call], tf_calls: list[ast.Call], 
         if isinstance(c.func, ast.Name) and c.func.id in funcs:
             texts += _strings_of(funcs[c.func.id])
     return any(_DATA_LOCATION.search(t[:500]) for t in texts)
+
+
+def _fed_call(scope: ast.AST, tf_calls: list[ast.Call], flow: set[str]) -> int | None:
+    """The line of the first TaskFlow call given another task's result (``write(load())``, or ``rows = load()`` then
+    ``write(rows)``): where the DAG passes data from one step to the next; None when no call is."""
+    results = {t.id for n in walk(scope) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+               and isinstance(n.value.func, ast.Name) and n.value.func.id in flow for t in n.targets if isinstance(t, ast.Name)}
+    for c in sorted(tf_calls, key=lambda c: c.lineno):
+        if any(isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in flow or isinstance(a, ast.Name) and a.id in results
+               for a in [*c.args, *(k.value for k in c.keywords)]):
+            return c.lineno
+    return None
 
 
 def _strings_of(node: ast.AST) -> list[str]:

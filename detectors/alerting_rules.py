@@ -19,7 +19,7 @@ from mlscan.index import FileIndex
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
 
-_ABOUT_MODEL = lazy_re(r"drift|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
+_ABOUT_MODEL = lazy_re(r"drift|profile_metrics|predict|accura|psi\b|\bf1|auc\b|rmse|\bmae\b|precision|recall|fairness|disparate|parity|"
                           r"bias|feature|data.?quality|model.?quality|baseline|score|label|concept", re.I)
 _TRIGGER = lazy_re(r"drift|threshold|violat|degrad|anomal|psi|alert|exceed", re.I)
 _CHANNEL_KEYS = lazy_re(r"(_configs|Configs)$")
@@ -30,7 +30,7 @@ _TF_ALARMS = {"aws_cloudwatch_metric_alarm": ("cloudwatch", "alarm_actions"), "g
 _NOTIFY_LIBS = ("slack_sdk.", "slack.", "pdpyras.", "sendgrid.", "twilio.", "pymsteams.", "prefect.blocks.notifications.", "apprise.")
 # Python files worth parsing: those calling an alerting API (Vertex model-monitoring alert classes; boto3 CloudWatch
 # ``put_metric_alarm``, made of common words, so confirmed as a substring) ...
-NEEDLES = (b"EmailAlertConfig", b"NotificationSpec", b"ModelMonitoringAlertConfig", b"AlertNotification")
+NEEDLES = (b"EmailAlertConfig", b"NotificationSpec", b"ModelMonitoringAlertConfig", b"AlertNotification", b"alerts_v2")
 CLOUDWATCH_CALLS = (b"put_metric_alarm",)
 # ... and drift code (the word ``drift``) that can message a person: a notification SDK of _NOTIFY_LIBS, Slack's
 # chat_postMessage, smtplib, or requests/httpx when the text names a hook/Slack/PagerDuty/Teams endpoint (_notifies).
@@ -55,7 +55,7 @@ def _chat_api(text: str) -> bool:
 # YAML files that can hold what _yaml_rules reads: alert text (any of ALERT_TEXT) and the key of a rule list, a
 # CloudWatch alarm or an Azure ML monitor alert (RULE_KEYS); the others are not parsed
 ALERT_TEXT = (b"alert", b"AWS::CloudWatch::Alarm", b"alert_notification")
-RULE_KEYS = (b"groups", b"AWS::CloudWatch::Alarm", b"alert_notification")
+RULE_KEYS = (b"groups", b"AWS::CloudWatch::Alarm", b"alert_notification", b"alerts:", b"sql_task")
 
 
 class AlertingRules(Detector):
@@ -75,6 +75,9 @@ class AlertingRules(Detector):
             if not (index.contains(e.path, ALERT_TEXT) and index.contains(e.path, RULE_KEYS)):
                 continue
             for doc in _docs(index, e):
+                for line, about, notify in _bundle_alerts(index, e.vpath, doc):
+                    yield self.found("alerting.rule", index, e.path, line, strength=Strength.STRONG if notify else Strength.MEDIUM,
+                                     attrs={"tool": "databricks-sql-alert", "notify": notify, "about": about})
                 for tool, line, about, notify in _yaml_rules(doc, receivers):
                     # an alarm with no actions of its own alerts through an EventBridge rule on alarm state changes: the rule
                     # acts, it leads, the alarm it routes follows
@@ -203,6 +206,55 @@ def _yaml_rules(doc: Any, receivers: bool) -> Iterator[tuple[str, int, str, bool
             yield "azureml-monitor", mon.line_of("alert_notification") + off, "model", bool(alert.get("emails") or alert.get("webhooks"))
 
 
+def _bundle_alerts(index: FileIndex, vpath: str, doc: Any) -> Iterator[tuple[int, str, bool]]:
+    """(line, about, notify) of a Databricks asset bundle's SQL alerts: ``resources: alerts:`` (alerts v2: a query, an
+    ``evaluation`` whose ``notification.subscriptions`` name a ``user_email`` or a ``destination_id``; or the same in the
+    ``.dbalert.json`` its ``file_path`` names) and job tasks that evaluate an alert (``sql_task: alert:`` with
+    ``subscriptions`` of a ``user_name`` or ``destination_id``). An alert with no subscriber, paused, or whose task pauses
+    its subscriptions, routes nothing to a person."""
+    res = doc.get("resources") if isinstance(doc, dict) else None
+    if not isinstance(res, dict):
+        return
+    alerts = res.get("alerts") if isinstance(res.get("alerts"), dict) else {}
+    about_of: dict[str, str] = {}
+    base = vpath.rsplit("/", 1)[0] if "/" in vpath else ""
+    for name, a in alerts.items():
+        if not isinstance(a, dict):
+            continue
+        spec: dict = a
+        if "evaluation" not in a and isinstance(a.get("file_path"), str):
+            from mlscan.facts.commands import normpath  # an alert kept in a ``.dbalert.json`` beside the bundle file
+
+            hit = next(iter(index.select((normpath(f"{base}/{a['file_path']}" if base else a["file_path"]),))), None)
+            loaded = index.json(hit.path) if hit is not None else None
+            spec = {**loaded, **a} if isinstance(loaded, dict) else a
+        evaluation = spec.get("evaluation") if isinstance(spec.get("evaluation"), dict) else {}
+        notification = evaluation.get("notification") if isinstance(evaluation.get("notification"), dict) else {}
+        schedule = spec.get("schedule") if isinstance(spec.get("schedule"), dict) else {}
+        about = _about(" ".join(str(spec.get(k, "")) for k in ("display_name", "custom_summary", "query_text", "query_lines")))
+        about_of[str(name)] = about
+        paused = str(schedule.get("pause_status", "")).upper() == "PAUSED"
+        yield alerts.line_of(name), about, _subscribed(notification.get("subscriptions"), "user_email") and not paused
+    jobs = res.get("jobs") if isinstance(res.get("jobs"), dict) else {}
+    for job in jobs.values():
+        for t in job.get("tasks") or [] if isinstance(job, dict) else []:
+            sql = t.get("sql_task") if isinstance(t, dict) else None
+            alert = sql.get("alert") if isinstance(sql, dict) else None
+            if not isinstance(alert, dict):
+                continue
+            ref = re.search(r"resources\.alerts\.([\w-]+)\.", str(alert.get("alert_id", "")))
+            about = about_of.get(ref.group(1), "") if ref else ""
+            notify = _subscribed(alert.get("subscriptions"), "user_name") and alert.get("pause_subscriptions") is not True
+            yield sql.line_of("alert") if hasattr(sql, "line_of") else 0, about or _about(str(t)), notify
+
+
+def _subscribed(subs: Any, user_key: str) -> bool:
+    """Does a subscription list name a person or a notification destination (``user_email``/``user_name``,
+    ``destination_id``)?"""
+    return isinstance(subs, list) and any(isinstance(s, dict) and any(str(s.get(k) or "").strip() for k in (user_key, "destination_id"))
+                                           for s in subs)
+
+
 _NONE, _PLACEHOLDER, _REAL = "none", "placeholder", "real"
 # where a channel sends: an address, a URL, a key or a chat
 _DESTINATION = lazy_re(r"^(to|url|api_url|webhook_url|url_file|routing_key|service_key|api_key|bot_token|chat_id|addresses|"
@@ -263,6 +315,13 @@ def _python_alerts(index: FileIndex, e: Any, tree: ast.Module) -> Iterator[tuple
             yield "vertex-model-monitoring", c.line, True, "model"
         elif c.qual == "azure.ai.ml.entities.AlertNotification" and _given(ops.kwarg(c.node, "emails")):
             yield "azureml-monitor", c.line, True, "model"  # Azure ML model monitoring e-mails its alerts
+        elif c.attr == "create_alert" and ".alerts_v2." in f".{c.text}":
+            # a Databricks SQL alert (``w.alerts_v2.create_alert(alert=AlertV2(...))``) notifies its subscribers:
+            # ``AlertV2Subscription(user_email=...)`` or a notification destination
+            v2 = [x for x in calls if x.attr.startswith("AlertV2")]
+            subscribed = any(x.attr == "AlertV2Subscription" and (_given(ops.kwarg(x.node, "user_email")) or _given(ops.kwarg(x.node, "destination_id")))
+                             for x in v2)
+            yield "databricks-sql-alert", c.line, subscribed, _about(" ".join(ast.unparse(x.node) for x in [c, *v2]))
     smtp = ops.imports_module(al, "smtplib")
     helpers = project_notifiers(index)
     publishers = _sns_publishers(tree)

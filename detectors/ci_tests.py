@@ -476,8 +476,10 @@ class CiTests(Detector):
                 if runs is not None:
                     extra = (self.evidence(index, path, line, strength=strength), *extra)
                 elif (written := _written_at(index, path, line, cmds[0].text)) is not None:
-                    # a command the step takes from its matrix (``run: ${{ matrix.task.run }}``): where it is written follows
-                    extra = (self.evidence(index, path, written, strength=strength), *extra)
+                    # a command the step takes from its matrix (``run: ${{ matrix.task.run }}``): where it is written leads
+                    # (``pytest -v tests/`` in the matrix entry), the step that runs it follows (its block may open with
+                    # ``. .venv/bin/activate``, which tests nothing)
+                    lead, extra = (path, written), (self.evidence(index, path, line, strength=strength), *extra)
                 # ``python -m unittest tests.TestModel.test_x`` naming tests the repository does not define: the step errors
                 missing = all(missing_unittest_targets(index, c) for c in cmds) if runner == "unittest" else False
                 f = self.found("ci.tests", index, *lead, strength=strength, extra=extra, attrs={
@@ -500,7 +502,22 @@ def _written_at(index: FileIndex, path: str, line: int, text: str) -> int | None
     """The line of a CI file where a command the step at ``line`` runs is written, when that is another line: a value of
     the job's matrix (``- task: {name: test, run: pytest -q}``) that the step's ``${{ matrix.task.run }}`` stands for."""
     lines = index.lines(path)
-    here = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "${{" not in here or "matrix" not in here or not text.strip():
+    # the step's line and the rest of its ``run:`` block (``. .venv/bin/activate`` then ``${{ matrix.task.run }}``)
+    block = _run_block(lines, line)
+    if not any("${{" in ln and "matrix" in ln for ln in block) or not text.strip():
         return None
-    return next((i for i, ln in enumerate(lines, start=1) if i != line and text.strip() in ln and not ln.lstrip().startswith("#")), None)
+    return next((i for i, ln in enumerate(lines, start=1) if not line <= i < line + len(block) and text.strip() in ln
+                 and not ln.lstrip().startswith("#")), None)
+
+
+def _run_block(lines: list[str], line: int) -> list[str]:
+    """Line ``line`` of a CI file and the lines below it indented as deep (the rest of a ``run: |`` block), at most 20."""
+    if not 0 < line <= len(lines):
+        return []
+    depth = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+    out = [lines[line - 1]]
+    for ln in lines[line : line + 19]:
+        if ln.strip() and len(ln) - len(ln.lstrip()) < depth:
+            break
+        out.append(ln)
+    return out

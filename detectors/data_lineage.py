@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +23,7 @@ from mlscan.facts.pyast import string_template, walk
 from mlscan.facts.wiring import file_imports
 from mlscan.index import FileEntry, FileIndex, register_fact
 from mlscan.lazyre import lazy_re
-from mlscan.model import Finding, Strength
+from mlscan.model import Evidence, Finding, Strength, clean_snippet
 from mlscan.valueclass import replace
 
 _MODEL_CALLS = frozenset({"log_model", "register_model", "register", "create_model_version", "save_model", "link_model", "push_to_hub",
@@ -101,7 +102,9 @@ class DataLineage(Detector):
                         # it leads D2 (fact model_link) only beside the logged data, which its context then shows; a model
                         # call further away follows the data line, which alone shows the version on the run
                         item = self.evidence(index, e.path, ln, snippet=model_snip, strength=strength)
-                        more = (replace(item, fact=MODEL_LINK) if _beside(ln, at) else item,)
+                        # beside the data line, the item spans both (``mlflow.log_input(...)`` ... ``log_model(``): the link
+                        # D2 asks for is the two together, not the model call with its data line out of the item
+                        more = (replace(_spanning(index, e, item, at) or item, fact=MODEL_LINK) if _beside(ln, at) else item,)
             # a data version logged through a tracker that a default install never gets is opt-in
             gated = tracking.install_gated(index, tool)
             # registering a data asset versions data only when an automated path registers it (CI, a pipeline): a
@@ -169,6 +172,22 @@ BESIDE = 3  # lines around a cited line that a report shows with it (``evidence_
 def _beside(ln: int | None, at: int | None) -> bool:
     """The model call at ``ln`` is shown with the data version cited at ``at`` (within the lines around it)."""
     return ln is not None and at is not None and abs(ln - at) <= BESIDE
+
+
+def _spanning(index: FileIndex, e: FileEntry, item: Evidence, at: int | None) -> Evidence | None:
+    """``item`` (the model call) widened to the data line at ``at`` beside it: from the first of the two lines to the
+    model call's line, the lines between shown when the three lines a snippet holds take them; None for a notebook (its cells' lines are not
+    the file's) or when there is nothing to widen."""
+    if e.suffix != ".py" or at is None or item.line is None or at == item.line:
+        return None
+    lines = index.lines(e.path)
+    lo, hi = min(at, item.line), max(at, item.line)
+    if not (0 < lo and hi <= len(lines)):
+        return None
+    shown = [t for t in lines[lo - 1 : hi] if t.strip()]
+    if len(shown) > 3:  # a snippet shows three lines: the data line and the model call's
+        shown = [lines[lo - 1], lines[hi - 1]]
+    return replace(item, line=lo, end_line=hi, snippet=clean_snippet(textwrap.dedent("\n".join(shown))))
 
 
 def _nearest(lines: list[int], at: int | None) -> int:

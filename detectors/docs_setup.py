@@ -129,7 +129,14 @@ def _tests_only(cmd: str) -> bool:
     if test_runner(cmd):
         return True
     w = cmd.split()
+    # a test script run by its path (``./run-unit-tests.sh``, ``bash scripts/test.sh``): named for the tests it runs
+    script = w[1] if len(w) >= 2 and w[0] in ("bash", "sh", "zsh") else w[0] if w else ""
+    if script.endswith(".sh") and set(re.split(r"[-_.]", script.rsplit("/", 1)[-1].lower())) & _TEST_WORDS:
+        return True
     return len(w) >= 2 and w[0] in ("make", "just", "task", "poe", "invoke", "inv", "nox", "tox") and test_target_name(w[1])
+
+
+_TEST_WORDS = frozenset({"test", "tests", "unittest", "unittests", "pytest"})
 
 
 def _system_install(cmd: str) -> bool:

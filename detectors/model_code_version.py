@@ -20,7 +20,7 @@ from mlscan.facts.model_zoo import model_zoos
 from mlscan.facts.orchestration import dig, inferenceish, trainingish, words
 from mlscan.facts.place import place
 from mlscan.facts.pyast import walk
-from mlscan.facts.served import from_registry_only, holds_model
+from mlscan.facts.served import from_registry_only, holds_model, hosted_model_only
 from mlscan.index import FileIndex, register_fact
 from mlscan.lazyre import lazy_re
 from mlscan.model import Finding, Strength
@@ -87,8 +87,9 @@ class ModelCodeVersion(Detector):
                         # serving fetches its model from a registry, the repository holds no model at all, or no
                         # Dockerfile of the repository puts a model in its image (serving reads it from a bucket or
                         # mounted path at start-up)
+                        # (or the service calls a model hosted elsewhere through its API and the repository holds none)
                         image_model.append(False if from_registry_only(index) or not holds_model(index)
-                                           or no_image_ships_model(index, tracking.DOCKERFILES) else None)
+                                           or no_image_ships_model(index, tracking.DOCKERFILES) or hosted_model_only(index) else None)
                     attrs["carries_model"] = image_model[0]
                 if defined is not None and line is not None:
                     yield self._at_assignment(index, path, line, defined, strength, attrs)
@@ -135,6 +136,14 @@ class ModelCodeVersion(Detector):
                 strength = where.strength()
                 line, snip = ops.locate(index, e, hit[0])
                 yield from emit(e.path, line, hit[1], "code", strength, snip)
+        for e in index.select(("**/*.py", "**/*.ipynb")):
+            # the commit a script writes into a model's or deployment's record (a metadata JSON, release notes, tags)
+            if e.test or not (index.mentions(e.path, _RUNTIME_COMMIT_WORDS) or index.contains(e.path, (b"rev-parse",))):
+                continue
+            record = index.fact(e.path, METADATA_RECORD)
+            if record:
+                line, snip = ops.locate(index, e, record[0])
+                yield from emit(e.path, line, f"metadata-record:{record[1]}", "code", place(index, e).strength(), snip)
         for e in index.select(("**/*.py",)):
             if e.test or not index.mentions(e.path, (b"sagemaker",)) or not index.mentions(e.path, (b"sha",)) \
                     and not index.mentions(e.path, (b"commit",)) and not index.contains(e.path, _BUILD_ID_TEXT):
@@ -181,11 +190,17 @@ class ModelCodeVersion(Detector):
         # to its code (``--git_sha ${var.git_sha}``), which puts it in the tags of its run or registered model
         code_vars = _bundle_code_vars(index) if index.select(tuple(f"**/{n}" for n in BUNDLE_NAMES)) else {}
         for path, line, var, key, code, task in variable_parameters(index) if code_vars else ():
-            if var in code_vars and code is not None and not code.test and _tags_with(index, code, key):
+            if var in code_vars and code is not None and not code.test and (tagged := _tags_with(index, code, key)) is not None:
                 src = index.lines(path)  # the parameter's own line (a list item), else the parameters' key
                 at = next((i + 1 for i in range(max(line - 1, 0), min(len(src), line + 60)) if f"${{var.{var}}}" in src[i]), line)
-                yield from emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
-                                task="training" if trainingish(task, code.name) else None)
+                # the parameter leads, with where the task's code puts it on the run or model in its chain (what E3 asks: the
+                # commit on the model, not only handed to a job)
+                code_lines, (read, callee) = index.lines(code.path), tagged
+                said = code_lines[read - 1].strip()[:120] if 0 < read <= len(code_lines) else ""
+                link = f"tagged by {callee}(): {said} at {code.path}:{read}"
+                for f in emit(path, at, f"bundle-var:{code_vars[var]}", "job-config", Strength.STRONG,
+                              task="training" if trainingish(task, code.name) else None):
+                    yield replace(f, evidence=(replace(f.evidence[0], chain=(link,)), *f.evidence[1:]))
 
     def _lineage_facets(self, index: FileIndex) -> Iterator[Finding]:
         """The commit an OpenLineage job records in its sourceCodeLocation facet: the model's code version when that job
@@ -296,14 +311,15 @@ def _bundle_code_vars(index: FileIndex) -> dict[str, str]:
     return out
 
 
-def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
-    """Does a job task's code put the value of its ``key`` option or widget (``args.git_sha``,
+def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> tuple[int, str] | None:
+    """Where a job task's code puts the value of its ``key`` option or widget (``args.git_sha``,
     ``dbutils.widgets.get("git_sha")``) into a run's or registered model's tags: a tag call or a ``tags=`` argument
     taking it, or a keyword named for the code version (``Tags(git_sha=args.git_sha)``), where the code or a project
-    module it imports tags a run or model with a tracker?"""
+    module it imports tags a run or model with a tracker: (the line reading the option, the tagging call's name); None when
+    it does not."""
     tree = index.python(e.path)
     if tree is None:
-        return False
+        return None
     derived: set[str] = set()
 
     def holds(node: ast.AST) -> bool:
@@ -319,11 +335,14 @@ def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
         for n in walk(tree):
             if isinstance(n, ast.Assign) and holds(n.value):
                 derived |= {t.id for t in n.targets if isinstance(t, ast.Name)}
-    passed = any(isinstance(n, ast.Call) and (
+    call = next((n for n in walk(tree) if isinstance(n, ast.Call) and (
         any(kw.arg and (code_key(kw.arg) or kw.arg in _TAG_KWARGS) and holds(kw.value) for kw in n.keywords)
-        or ops.dotted(n.func).rsplit(".", 1)[-1] in _TAG_CALLS and any(holds(a) for a in n.args)) for n in walk(tree))
-    if not passed:
-        return False
+        or ops.dotted(n.func).rsplit(".", 1)[-1] in _TAG_CALLS and any(holds(a) for a in n.args))), None)
+    if call is None:
+        return None
+    # where the option is read (``tags = Tags(**{"git_sha": args.git_sha, ...})``), else the tagging call itself
+    read = min((x.lineno for x in walk(tree) if isinstance(x, ast.Attribute) and x.attr == key), default=call.lineno)
+    passed = (read, ops.dotted(call.func) or "a call")
     todo, seen = [e], {e.path}
     for _depth in range(2):
         for f in list(todo):
@@ -331,10 +350,10 @@ def _tags_with(index: FileIndex, e: ops.FileEntry, key: str) -> bool:
             if ops.imports_module(al, *_TRACKING_MODULES) and any(
                     (not c.qual or c.qual.startswith(_TRACKING_MODULES)) and (c.attr in _TAG_CALLS or any(c.has_kw(k) for k in _TAG_KWARGS))
                     for c in calls):
-                return True
+                return passed
         todo = [m for f in todo for m in ops.local_imports(index, f) if m.path not in seen and not m.test]
         seen |= {m.path for m in todo}
-    return False
+    return None
 
 
 def _code_text(command: str) -> str | None:
@@ -683,6 +702,24 @@ def _python_links(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator
                         yield n.lineno, tag_vars[t.id], None
                         return
 
+
+# words of the commit read at run time: GitPython's ``hexsha``, the CI variables holding the commit
+_RUNTIME_COMMIT_WORDS = (b"hexsha", b"GITHUB_SHA", b"CI_COMMIT_SHA", b"GIT_COMMIT", b"GIT_SHA", b"COMMIT_SHA", b"BUILD_SOURCEVERSION",
+                         b"CODEBUILD_RESOLVED_SOURCE_VERSION", b"BITBUCKET_COMMIT", b"CIRCLE_SHA1")
+
+
+def _metadata_record(index: FileIndex, path: str) -> list[Any] | None:
+    """[line, how] of the first record of a model written out with the run-time commit (``facts.metadata_records``)."""
+    tree = index.python(path)
+    if tree is None:
+        return None
+    from mlscan.facts.metadata_records import commit_records  # imported where a file reads the commit at run time
+
+    found = [r for r in commit_records(tree) if r[2]]
+    return [found[0][0], found[0][1]] if found else None
+
+
+METADATA_RECORD = register_fact("model.code_version.metadata_record", _metadata_record)
 
 # derived when the file is first parsed (in the wiring graph or the shared pass), for the files detect() asks about
 PYTHON_LINK = register_fact("model.code_version.python_link", _file_fact(_python_link),

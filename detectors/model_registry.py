@@ -260,8 +260,9 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
         elif q.startswith("google.cloud.aiplatform.Model.upload") or a == "ModelUploadOp" or _vertex_upload(c, al):
             yield c.line, "vertex", True
         elif (a == "push_to_hub" and not re.search(r"dataset|\bds\b", c.text, re.I) or a == "upload_folder" and ops.imports_module(al, "huggingface_hub")) \
-                and c.kw_value("repo_type") not in ("space", "dataset"):
-            # (an upload to a Space deploys an app, a demo's files; one to a dataset repository stores data: no model store)
+                and c.kw_value("repo_type") not in ("space", "dataset") and not _app_folder(c):
+            # (an upload to a Space deploys an app, a demo's files; one to a dataset repository stores data: no model store;
+            # nor is an app's folder uploaded, ``upload_folder(folder_path=gradio_folder_path, ...)``, whatever the repository)
             yield c.line, "huggingface", True
         elif q.startswith("bentoml."):
             if a == "push" or q.startswith("bentoml.models.push"):
@@ -285,6 +286,17 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
 
 
 _HUB_UPLOADS = frozenset({"push_to_hub", "upload_folder", "upload_file"})
+# words of an uploaded folder's name or path that make it an app's files, not a model's (``gradio_folder_path``, ``"demo/app"``)
+_APP_WORDS = frozenset({"gradio", "streamlit", "app", "apps", "space", "spaces", "ui", "frontend", "webapp", "demo"})
+
+
+def _app_folder(c: ops.PyCall) -> bool:
+    """Does a Hub ``upload_folder`` call upload an app's folder (its ``folder_path`` named or written for one)?"""
+    node = ops.kwarg(c.node, "folder_path")
+    if node is None and c.node.args:
+        node = c.node.args[0]
+    text = node.id if isinstance(node, ast.Name) else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+    return bool(set(re.split(r"[^a-z0-9]+", text.lower())) & _APP_WORDS)
 
 
 def _uploads_opt_in(index: FileIndex, e: FileEntry) -> bool:

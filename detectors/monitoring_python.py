@@ -15,8 +15,11 @@ from mlscan.detector import Detector
 from mlscan.facts import ground_truth, ops
 from mlscan.facts.ci_vocab import AUTOMATIC
 from mlscan.facts.databricks_bundles import bundle_settings, refresh_jobs
+from mlscan.facts.monitor_configs import data_quality_create, data_quality_profiles, data_quality_schedule
+from mlscan.facts.orchestration import in_uncalled_function
 from mlscan.facts.place import exploration_is_project, in_exploration_dir, place
 from mlscan.facts.placeholders import (
+    fixed_values,
     one_file_slices,
     placeholder_value,
     split_substitute,
@@ -89,11 +92,19 @@ _INFRA = ("prometheus_fastapi_instrumentator.", "prometheus_flask_exporter.", "s
 NEEDLES = (b"evidently", b"nannyml", b"alibi_detect", b"whylogs", b"sagemaker.model_monitor", b"aiplatform", b"vertexai",
            b"lakehouse_monitoring", b"MonitorInferenceLog", b"arize", b"whylabs", b"fiddler", b"superwise", b"prometheus", b"opentelemetry",
            b"starlette_exporter", b"applicationinsights", b"FluentSender", b"MonitorSchedule", b"MonitorDefinition")
-# ... the client calls recognised without an import (``w.quality_monitors.create``, boto3 ``create_monitoring_schedule``),
-# made of common words, so confirmed as substrings ...
-UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule")
+# ... the client calls recognised without an import (``w.quality_monitors.create``, ``w.data_quality.create_monitor``,
+# boto3 ``create_monitoring_schedule``), made of common words, so confirmed as substrings ...
+UNIMPORTED_CALLS = (b"quality_monitors", b"create_monitoring_schedule", b"data_quality.create_monitor")
 # ... and prediction logging: files that make predictions with logger/Fluentd calls (LOG_CALLS) where the text shows one
 # carrying ``pred*`` values (mlscan.facts.prediction_logging).
+
+
+_READ_CALLS = frozenset({"list", "get", "describe", "search", "exists", "fetch", "read"})
+
+
+def _reads(c: ops.PyCall) -> bool:
+    """Does call ``c`` only read what exists (``.list(...)``, ``get_monitor``, ``describe_monitoring_schedule``)?"""
+    return c.attr in _READ_CALLS or c.attr.startswith(("list_", "get_", "describe_", "search_"))
 
 
 class MonitoringPython(Detector):
@@ -167,7 +178,11 @@ class MonitoringPython(Detector):
         # a SageMaker monitor object is made, then scheduled on the endpoint (``monitor.create_monitoring_schedule(...)``):
         # the schedule decides that it runs, the constructor follows it
         sched = next((c for c in calls if c.attr == "create_monitoring_schedule" and "." in c.text), None)
-        classified = [(c, list(_classify(c, al, where, makes))) for c in calls]
+        # a monitor's creation (``ModelDeploymentMonitoringJob.create(``) is cited before the configs passed to it and before a
+        # call that only reads monitors back (``.list(filter=...)`` checking whether one exists): the read finds a monitor,
+        # the create makes it
+        classified = sorted(((c, list(_classify(c, al, where, makes))) for c in calls),
+                            key=lambda cf: (_reads(cf[0]), cf[0].attr not in ("create", "begin_create_or_update")))
         # a library monitor of the model is cited where it watches the model (a quality or prediction-drift metric), not at
         # a data-drift preset set up before it in the same report
         model_at = {}
@@ -178,13 +193,22 @@ class MonitoringPython(Detector):
         # a Prometheus metric of the model's outputs (predicted classes, score buckets, confidence) exported for scraping is
         # a distribution nobody compares until an alert rule reads it: the watched one leads, an unwatched one is weak
         exported = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and not _prom_watched(index, c)}
+        # a gauge of the model only ever set to a literal (a simulated ``drift_detected = False``) measures nothing
+        constant = {id(c) for c, found in classified if ("monitoring.model", "prometheus") in found and fixed_values(tree, _set_values(tree, c))}
         if any(("monitoring.model", "prometheus") in found and id(c) not in exported for c, found in classified):
             classified = [(c, [x for x in found if id(c) not in exported or x != ("monitoring.model", "prometheus")]) for c, found in classified]
-        # a Lakehouse monitor is the create call (``w.quality_monitors.create(...)``), in operation when it is refreshed: by its
-        # own ``schedule=`` (not paused), else by a scheduled job that runs a refresh
+        # a Lakehouse monitor is the create call (``w.quality_monitors.create(...)``, the data quality API's
+        # ``w.data_quality.create_monitor(...)``), in operation when it is refreshed: by its own ``schedule=`` (not paused),
+        # else by a scheduled job that runs a refresh
         lakehouse = next((c for c in calls if c.attr == "create" and "quality_monitors" in c.text
-                          or c.qual.endswith("lakehouse_monitoring.create_monitor")), None)
-        refresh = _lakehouse_refresh(index, lakehouse) if lakehouse is not None else ""
+                          or c.qual.endswith("lakehouse_monitoring.create_monitor") or data_quality_create(c)), None)
+        refresh = _lakehouse_refresh(index, lakehouse, calls) if lakehouse is not None else ""
+        if lakehouse is not None and data_quality_create(lakehouse):
+            # what the data quality monitor profiles: its ``DataProfilingConfig``'s inference log (inputs and predictions)
+            # or time series/snapshot (the data)
+            classified += [(c, [(signal, "lakehouse-monitoring") for signal in signals]) for c, signals in data_quality_profiles(calls)]
+        # a monitor created inside a helper nothing calls (no module, notebook or job entry point names it): defined, never created
+        uncreated = lakehouse is not None and in_uncalled_function(index, tree, lakehouse.line)
         for c, found in classified:
             for signal, tool in found:
                 if (signal, tool) in seen:
@@ -202,9 +226,15 @@ class MonitoringPython(Detector):
                     if refresh in ("paused", "none"):  # a monitor nothing refreshes watches nothing in operation
                         s = Strength.WEAK
                         attrs["wired"] = False
+                if tool == "lakehouse-monitoring" and uncreated:
+                    s = Strength.WEAK
+                    attrs.update(wired=False, uncreated=True)
                 if signal == "monitoring.model" and id(c) in exported:
                     s = Strength.WEAK
                     attrs["exported_only"] = True
+                if id(c) in constant and signal != "monitoring.infra":
+                    s = Strength.WEAK
+                    attrs.update(wired=False, constant_value=True)
                 extra: tuple[Evidence, ...] = ()
                 if column != at_line:  # the profiled column the monitor watches, after its creation
                     col, col_snip = ops.locate(index, e, column)
@@ -291,10 +321,11 @@ class MonitoringPython(Detector):
                     yield self.found(signal, index, e.path, b.line, strength=Strength.STRONG, attrs={"tool": tool, "wired": True})
 
 
-def _lakehouse_refresh(index: FileIndex, create: ops.PyCall) -> str:
-    """How a Lakehouse monitor created in code is refreshed: "schedule" (its own, on), "job" (a scheduled job runs a
-    refresh), "paused" (its schedule, or every job refreshing it, is paused) or "none" (nothing refreshes it)."""
-    sched = ops.kwarg(create.node, "schedule")
+def _lakehouse_refresh(index: FileIndex, create: ops.PyCall, calls: list[ops.PyCall]) -> str:
+    """How a Lakehouse monitor created in code is refreshed: "schedule" (its own, on: the create call's ``schedule=``, or
+    the data quality API's ``DataProfilingConfig(schedule=...)``), "job" (a scheduled job runs a refresh), "paused" (its
+    schedule, or every job refreshing it, is paused) or "none" (nothing refreshes it)."""
+    sched = ops.kwarg(create.node, "schedule") or (data_quality_schedule(calls) if data_quality_create(create) else None)
     if sched is not None and not (isinstance(sched, ast.Constant) and sched.value is None):
         from mlscan.facts.monitor_configs import lakehouse_schedule_paused
 
@@ -383,7 +414,7 @@ def _classify(c: ops.PyCall, al: dict[str, str], where: str, predicts: Callable[
             yield "monitoring.logging", "fluentd"
         elif c.attr == "create_monitoring_schedule" and ops.imports_module(al, "boto3", "sagemaker"):
             yield "monitoring.model", "sagemaker-model-monitor"
-        elif c.attr == "create" and "quality_monitors" in c.text:
+        elif c.attr == "create" and "quality_monitors" in c.text or data_quality_create(c):
             yield "monitoring.model", "lakehouse-monitoring"
         return
     if q.startswith(_NOT_MONITORING):
@@ -430,6 +461,24 @@ def _prom_watched(index: FileIndex, c: ops.PyCall) -> bool:
     performance, or an alert rule of the repository reads it."""
     name = ops.literal(c.node.args[0] if c.node.args else ops.kwarg(c.node, "name"))
     return isinstance(name, str) and (bool(_COMPARING_METRIC.search(name)) or alerted(index, name))
+
+
+def _set_values(tree: ast.AST, c: ops.PyCall) -> list[ast.AST]:
+    """The values the module sets or observes on the metric a Prometheus constructor call makes (``DRIFT = Gauge(...)``
+    then ``DRIFT.set(v)``, ``DRIFT.labels(...).set(v)``, ``self.drift.observe(v)``); empty when it is not bound to a name."""
+    at = (c.node.lineno, c.node.col_offset)
+    target = next((t for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                   and (n.value.lineno, n.value.col_offset) == at for t in n.targets), None)
+    name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
+    out: list[ast.AST] = []
+    for n in walk(tree) if name else ():
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("set", "observe") and n.args:
+            owner = n.func.value
+            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) and owner.func.attr == "labels":
+                owner = owner.func.value
+            if (owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else "") == name:
+                out.append(n.args[0])
+    return out
 
 
 def _model_column(c: ops.PyCall) -> int:

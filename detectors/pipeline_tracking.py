@@ -282,6 +282,10 @@ class PipelineTracking(Detector):
                     attrs["synthetic"] = more[0]  # a step that makes its table up (``df = mock_data(n)``) versions no real data
                     if more[1:2] == [True]:
                         attrs["inference_data"] = True  # data to predict on (``load_inference_data``): D1 leads with training data
+                    if e.suffix == ".py" and at and not _names_output(index.lines(e.path), at, end):
+                        # an output ZenML files as ``output`` (``-> pd.DataFrame``), where a named one (``Annotated[pd.DataFrame,
+                        # "raw_data"]``) is the artifact a reviewer looks up by name: D1 leads with the named one
+                        attrs["unnamed_output"] = True
                 f = self.found("data.version_logged", index, e.path, at, snippet=snip, strength=Strength.MEDIUM, attrs=attrs, end_line=end)
                 if kind == "metaflow" and more and more[0]:
                     # the table a step keeps on ``self`` is the run's artifact, versioned in the datastore, whatever the read
@@ -772,6 +776,11 @@ def _step_head(lines: list[str], line: int) -> tuple[int, int | None, str | None
         outputs = sig[-1:]
     snippet = "\n".join([*decorators, sig[0], *outputs[:2]])
     return start, end if end > start else None, snippet
+
+
+def _names_output(lines: list[str], start: int, end: int | None) -> bool:
+    """Does the step signature cited from ``start`` to ``end`` name its output artifact (``Annotated[...]``)?"""
+    return any("Annotated[" in t for t in lines[start - 1 : (end or start) + 2])
 
 
 def _zenml_data(tree: ast.Module) -> list[Hit]:

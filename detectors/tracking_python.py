@@ -75,6 +75,10 @@ class TrackingPython(Detector):
         made_up = fact.get("made_up") or ""
         in_training = (reached or where.training_script or where.near_reached) and not made_up
         optional = gated or not in_training
+        # every tracker call inside a component registered under a name that no config, default or command selects (a
+        # ``@register("tensorboard")`` plugin while the shipped runs pick ``csv``): opt-in
+        component = "" if optional else _unselected_component(index, e, calls)
+        optional = optional or bool(component)
         if where.wired == "automated":
             strength = Strength.STRONG
         elif in_training:
@@ -107,6 +111,7 @@ class TrackingPython(Detector):
                 "synthetic": fact["synthetic"],  # trained on generated data (make_classification, np.random)
                 "fits": fact["fits"] or trainingish(e.name.rsplit(".", 1)[0]),  # the module trains (not ingestion or scoring)
                 **({"demo": True, "generator": made_up} if made_up else {}),
+                **({"opt_in_component": component} if component else {}),
                 # a dummy score: the metrics it logs are random values (a caveat capping E2, which compares runs by them)
                 **({"random_metric": fact["drawn"]} if fact.get("drawn") and not made_up else {}),
                 # (a switch a project config or automated command sets is wired: no caveat)
@@ -114,6 +119,19 @@ class TrackingPython(Detector):
                    and not any(configured(index, k) is not None for k in fact["keys"]) else {}),
             },
         )
+
+
+def _unselected_component(index: FileIndex, e: FileEntry, calls: list[tracking.TrackCall]) -> str:
+    """The registry name of the component every tracker call sits in, when nothing selects it ('' otherwise)."""
+    if not index.contains(e.path, (b"regist", b"{")):
+        return ""
+    tree = index.python(e.path)
+    if tree is None:
+        return ""
+    from mlscan.facts.registries import unselected_component  # imported where a tracker sits in a possible component
+
+    keys = {unselected_component(index, e.path, tree, c.line) for c in calls}
+    return next(iter(keys)) if len(keys) == 1 else ""
 
 
 _LIGHTNING_LOGGERS = ("pytorch_lightning.", "lightning.", "lightning_fabric.")

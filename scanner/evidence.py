@@ -46,6 +46,10 @@ _FILE_ITEM = lazy_re(r"""^-\s+["']?[\w.\-/]*(?:/|\.[A-Za-z][A-Za-z0-9]{0,5})["']
 # a one-word YAML list item (``- schedules`` under ``only:``, ``- main`` under ``branches:``)
 _WORD_ITEM = lazy_re(r"""^-\s+["']?[A-Za-z_][\w-]*["']?$""")
 _TABLE_HEADER = lazy_re(r"""^\[\[?\s*[\w.\-"' ]+\s*\]\]?$""")
+# a TOML/INI key that opens a multi-line array or table (``dependencies = [``, ``install_requires =`` in setup.cfg): the
+# entries below it are what it declares
+_ASSIGN_OPENER = lazy_re(r"""^["']?[\w.\-]+["']?\s*=\s*[\[{]?\s*$""")
+_ASSIGN_FILES = (".toml", ".cfg", ".ini")
 # a step or object name: says what the block is called, not what it does
 _NAME_LINE = lazy_re(r"""^-?\s*["']?(?:name|displayName|display_name|title|id|description)["']?\s*:\s*.+$""", re.IGNORECASE)
 _VERSION_LINE = lazy_re(
@@ -66,6 +70,10 @@ _CONDITION = lazy_re(r"""^["']?(?:if|condition)["']?\s*:\s*\S""")
 _PY_LOG = lazy_re(r"""^(?:print\(|(?:self\.)?\w*(?:logger|log|logging|LOGGER|LOG)\.(?:debug|info|warning|warn|error|exception|critical|log)\(|"""
                   r"""\w*(?:logger|log|LOGGER|LOG)\w*\s*=\s*(?:\w+\.)*(?:getLogger|get_run_logger|get_logger)\()""")
 _ECHO = lazy_re(r"""^[@-]*\s*(?:echo|printf|Write-Host)\b""")
+# a shell line that only activates an environment (``. .venv/bin/activate``, ``source venv/bin/activate``, ``conda activate
+# ml``): where the next command runs, not what the step does
+_ACTIVATE = lazy_re(r"""^[@-]*\s*(?:(?:source|\.)\s+["']?[\w.~/${}\\-]*activate(?:\.\w+)?["']?(?:\s+[\w.-]+)?|"""
+                    r"""(?:conda|mamba|micromamba|pyenv)\s+activate(?:\s+[\w.-]+)?|[\w.\\/-]*\\Scripts\\activate(?:\.\w+)?)\s*(?:;|&&)?\s*$""")
 # a document's schema reference (``$schema: https://.../data.schema.json``, ``"$schema": "..."``): which format the file
 # follows, not what it declares
 _SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
@@ -75,6 +83,9 @@ _SCHEMA_REF = lazy_re(r"""^["']?\$schema["']?\s*:""")
 _ACTION_TYPE = lazy_re(r"""^["']?(?:Category(?!["']?\s*:\s*["']?Approval)|Owner|Version)["']?\s*:\s*["']?[\w.\-]*["']?\s*,?$""")
 # a YAML merge key (``<<: *grants``): settings merged in from an anchor elsewhere in the file, not what the block declares
 _MERGE_KEY = lazy_re(r"""^-?\s*<<\s*:\s*\*""")
+# a pipeline step's signature declaring the artifact it outputs (ZenML ``-> Annotated[pd.DataFrame, "raw_data"]:``, KFP
+# ``dataset: Output[Dataset]``): what the step versions, not a bare opener
+_PY_ARTIFACT_OUTPUT = lazy_re(r"->\s*(?:Tuple\[\s*)?Annotated\[|\bOutput\[")
 _PY_OPENER = lazy_re(r"^(?:async\s+)?def\s.*:\s*$|^class\s.*:\s*$|^(?:try|else|finally|except(?:\s+[\w.,() ]+)?)\s*:\s*$|^if\s+__name__\s*==.*:\s*$")
 # a Python call's settings arguments: where, as whom and how a step runs (a CDK deploy action's ``stack_name=``,
 # ``admin_permissions=``, ``deployment_role=``; a SageMaker step's ``role=``, ``instance_type=``), not what it does
@@ -107,7 +118,8 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
         return True
     if not path.endswith(".py") and _TEMPLATE_CONTROL.match(code):
         return True
-    if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and _ECHO.match(code)) or (path.endswith(".py") and _PY_LOG.match(code)):
+    if code.lower() in _SHELL_WORDS or (not path.endswith(".py") and (_ECHO.match(code) or _ACTIVATE.match(code))) \
+            or (path.endswith(".py") and _PY_LOG.match(code)):
         return True
     if _FILE_ITEM.match(code):
         return False
@@ -116,7 +128,8 @@ def is_bare(line: str, path: str = "", word_items: bool = True) -> bool:
     return bool(
         _KEY_OPENER.match(code) or _TABLE_HEADER.match(code) or _NAME_LINE.match(code) or _VERSION_LINE.match(code) or _SCHEMA_REF.match(code)
         or _MERGE_KEY.match(code) or (_structured(path) and _ACTION_TYPE.match(code))
-        or _PY_OPENER.match(code) or (not path.endswith(".py") and _STEP_SETTING.match(code))
+        or (_PY_OPENER.match(code) and not _PY_ARTIFACT_OUTPUT.search(code)) or (not path.endswith(".py") and _STEP_SETTING.match(code))
+        or (path.endswith(_ASSIGN_FILES) and _ASSIGN_OPENER.match(code))
     )
 
 
@@ -348,6 +361,8 @@ ARGUMENT_LINES = 8  # lines of a command's argument list shown from its cited wo
 _ARGV_KEY = lazy_re(r"""^-?\s*["']?(?:args|arguments|command|cmd|cmds|entrypoint)["']?\s*:\s*(\[)?\s*(?:#.*)?$""")
 # one word of such a list on its own line: a flow element (``'deploy',``) or a block item (``- deploy``), no mapping
 _FLOW_WORD = lazy_re(r"""^(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#,][^\[\]{}#,]*?)\s*,?\s*\]?\s*$""")
+# a block item whose value is a folded or literal scalar on the lines below (``- >-``, ``- |``)
+_FOLDED_ITEM = lazy_re(r"""^-\s+[|>][-+0-9]*$""")
 _BLOCK_WORD = lazy_re(r"""^-\s+(?:(['"])(?:(?!\1).)*\1|[^\s'"\[\]{}#][^\[\]{}#]*)\s*$""")
 
 
@@ -376,10 +391,15 @@ def argument_list_end(lines: list[str], line: int) -> int | None:
     if key is None or bool(key.group(1)) == block:
         return None  # not a command's word list: a flow list opens with ``[``, a block list's key has none
     last = line
+    folded = False  # inside a folded item's value (``- >-`` then ``--image=...`` on the deeper line below)
     for j in range(line, min(len(lines), line + ARGUMENT_LINES - 1) + 1):
         t = lines[j - 1].strip()[:HEAD_CHARS]
         if not t or t.startswith("#"):
             continue
+        if block and folded and len(lines[j - 1]) - len(lines[j - 1].lstrip()) > len(lines[line - 1]) - len(lines[line - 1].lstrip()):
+            last = j
+            continue
+        folded = block and bool(_FOLDED_ITEM.match(t))
         if block and (_indent(lines[j - 1]) != depth or not _BLOCK_WORD.match(t) or ": " in t):
             break
         if not block and not (_FLOW_WORD.match(t) or t.startswith("]")):
@@ -463,6 +483,9 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("no_trigger", True, "never runs: its workflow has no trigger (every event under on: is missing or commented out)", True),
     ("uncalled", True, "never runs from this repository: a reusable workflow (on: workflow_call only) that no workflow "
      "of the repository calls", True),
+    ("uncreated", True, "never created: the monitor is created inside a function nothing in the repository calls", True),
+    ("constant_value", True, "constant: only ever set to a literal (a simulated value), it measures nothing", True),
+    ("opt_in_component", str, "opt-in: a component registered as {value} that no shipped config, code default or command selects", True),
     ("stopped_by_default", True, "stopped by default: a Dagster schedule or sensor runs only once someone turns it on "
      "(no default_status=RUNNING)", True),
     ("active", False, "not active: disabled, commented out or a placeholder", True),
@@ -494,6 +517,16 @@ def caveats_of(attrs: Mapping[str, Any], capping: bool = False, accepted: tuple[
 
 
 # ---------------------------------------------------------------- wiring chain
+
+
+# said after a chain's root that runs only when a person starts it (a ``workflow_dispatch``-only workflow, a Databricks
+# job with no schedule or trigger): the scorer ranks what it reaches after what a push or a schedule runs
+HAND_STARTED = " (started by hand)"
+
+
+def started_by_hand(e: Evidence) -> bool:
+    """Is the item reached only through a root that a person starts (its chain's root says so)?"""
+    return bool(e.chain) and e.chain[-1].endswith(HAND_STARTED)
 
 
 def describe_link(link: str) -> str:
@@ -567,7 +600,13 @@ def focus(index: FileIndex, findings: Iterable[Finding], hints: Iterable[Hint] =
                     vp = (vpaths or {}).get(e.path, e.path)
                     reach = wired.of(vp) or wired.test_run(vp)
                     links = [c for c in reach.chain if not c.endswith(" " + e.path) and c != e.path] if reach else []
-                    chains[e.path] = tuple(describe_link(c) for c in reversed(links))
+                    described = [describe_link(c) for c in links]
+                    if links and links[0] == reach.chain[0]:
+                        from .facts.hand_started import hand_started  # a root a person must start ranks after automated ones
+
+                        if hand_started(index, links[0]):
+                            described[0] += HAND_STARTED
+                    chains[e.path] = tuple(reversed(described))
                 if chains[e.path]:
                     g = replace(g, chain=chains[e.path])
             if caveats and not g.caveats:
@@ -720,9 +759,14 @@ def _hinted_in(lines: list[str], e: Evidence, pattern: re.Pattern[str], fact: st
     with_block = e.path.endswith(".py") and head.startswith(("with ", "async with ")) and head.endswith(":")
     if statement or with_block:
         # what a Python statement uses may be set just above it (``ckpt = {"git": GIT_INFO}`` before ``torch.save(ckpt)``)
+        in_doc = False  # inside a docstring read upwards: it describes the function, it sets nothing the statement uses
         for j in range(e.line - 1, max(0, e.line - LOOKAHEAD) - 1, -1):
             text = lines[j - 1]
             st = text.strip()
+            quotes = st.count('"""') + st.count("'''")
+            if in_doc or quotes:
+                in_doc = in_doc != (quotes % 2 == 1)
+                continue
             if not st or st.startswith("#"):
                 continue
             if _indent(text) < base:
@@ -974,7 +1018,9 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     j = deciding_line(lines, e.line, e.path, e.end_line)
     if e.end_line in (None, e.line) and (span := continued_statement(lines, j, e.path)) is not None and span[0] != j:
         return _statement_item(lines, e, j, span)  # a line inside a statement continued over lines: the whole statement
-    keyed = (with_key(lines, e, j) or with_dependent(lines, e, j)) if structured and not lock else None
+    # one word of a command's argument list (``args:`` / ``- run``) is read as the list below, not as a key's word item
+    argv = structured and e.end_line in (None, e.line) and j == e.line and argument_list_end(lines, j) is not None
+    keyed = (with_key(lines, e, j) or with_dependent(lines, e, j)) if structured and not lock and not argv else None
     if keyed is not None:
         return keyed
     if lock and not _PIN.match(lines[j - 1][:HEAD_CHARS] if 0 < j <= len(lines) else ""):
@@ -996,7 +1042,8 @@ def _focus_one(index: FileIndex, e: Evidence) -> Evidence:
     if j == e.line and structured and e.end_line in (None, e.line) and (last := argument_list_end(lines, j)):
         # one word of a command written as a list of arguments (``args: ['run', 'deploy', ...]``): the command is the
         # list, its words shown on one line (``'run', 'deploy', 'bert-app', '--image', ...``)
-        words = [w for w in (t.strip().removeprefix("- ").rstrip(",]").strip() for t in lines[j - 1 : last]) if w]
+        words = [w for w in (t.strip().removeprefix("- ").rstrip(",]").strip() for t in lines[j - 1 : last])
+                 if w and not _FOLDED_ITEM.match(f"- {w}")]  # a folded item's indicator (``>-``): its value is the next line
         ctx = structural_path(lines, j) if not e.context else e.context
         return replace(e, end_line=last, snippet=clean_snippet(", ".join(words)), context=ctx)
     if j == e.line:

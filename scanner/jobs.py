@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from .index import WORD_SUFFIXES as _WORD_SUFFIXES
 from .index import FileIndex
 
 # Below this many Python, notebook, YAML and JSON files in scope (the files the detectors read and parse), starting
@@ -13,7 +14,7 @@ from .index import FileIndex
 # with 2 processes, a labelled corpus repository of 185 such files no faster.
 AUTO_MIN_FILES = 500
 MAX_AUTO_JOBS = 8
-WORD_SUFFIXES = frozenset({".py", ".ipynb", ".yaml", ".yml", ".json"})  # what detectors ask ``mentions`` about
+WORD_SUFFIXES = frozenset(_WORD_SUFFIXES)  # what detectors ask ``mentions`` about (index.WORD_SUFFIXES)
 def available() -> bool:
     import multiprocessing  # here, not at module level: small scans never pay for it
 

@@ -60,8 +60,9 @@ def test_d2_a_model_call_beside_the_logged_data_still_leads(tmp_path: Path) -> N
                         '            X, y = df[["a", "b"]], df["label"]\n')
     qs = _scan(tmp_path, {"src/train.py": near, "README.md": _README})
     assert qs["D2"]["answer"] == "yes"
-    assert _lead(qs["D2"]) == ("src/train.py", 10)  # the model call, with the logged data one line above it in context
-    assert "registered_model_name" in qs["D2"]["evidence"][0]["snippet"]
+    # the model call with the logged data one line above it, both in the item (session 17: the item spans them)
+    assert _lead(qs["D2"]) == ("src/train.py", 9) and qs["D2"]["evidence"][0]["end_line"] == 10
+    assert "registered_model_name" in qs["D2"]["evidence"][0]["snippet"] and "log_input" in qs["D2"]["evidence"][0]["snippet"]
 
 
 # ---------------------------------------------------------------- D1: data before a versioned configuration

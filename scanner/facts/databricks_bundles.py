@@ -73,7 +73,7 @@ def task_code(index: FileIndex, base: str, target: str) -> FileEntry | None:
 
 
 
-_REFRESH_CALLS = (b"run_refresh",)  # ``w.quality_monitors.run_refresh(table_name=...)``, ``lakehouse_monitoring.run_refresh``
+_REFRESH_CALLS = (b"run_refresh", b"create_refresh")  # ``w.quality_monitors.run_refresh(table_name=...)``, ``lakehouse_monitoring.run_refresh``, ``w.data_quality.create_refresh(...)``
 
 
 def schedule_on(job: dict, docs: list[dict]) -> bool | None:

@@ -94,6 +94,24 @@ def _feedback_routes(tree: ast.Module) -> int | None:
     return None
 
 
+# a held-out split of the training data, and words for evaluating a model before it is deployed
+_HELD_OUT = frozenset({"test", "testing", "holdout", "val", "valid", "validation", "eval", "evaluate", "evaluation", "backtest"})
+# words for predictions that were served: what a deployed model saw and answered
+_SERVED = frozenset({"prod", "production", "live", "serving", "served", "inference", "feedback", "captured", "logged", "requests"})
+_OWN_PREDICTIONS = frozenset({"predict", "predict_proba", "forecast"})
+
+
+def _offline_evaluation(scope: ast.AST, text: str) -> bool:
+    """Does a scope measure a model it runs itself on a held-out split: it calls ``predict``/``forecast`` and names a test,
+    validation or evaluation set (``test = pd.read_csv("data/test.csv")``, ``def evaluate():``) and nothing served
+    (production, inference, feedback, captured requests)? Its ``actuals`` are the split's targets: offline evaluation
+    (MAPE of a forecast on the test weeks), not the deployed model's predictions joined with outcomes recorded later."""
+    if not any(isinstance(c, ast.Call) and call_tail(c) in _OWN_PREDICTIONS for c in walk(scope)):
+        return False
+    said = words(text) | (words(scope.name) if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else set())
+    return bool(said & _HELD_OUT) and not said & _SERVED
+
+
 def performance_on_ground_truth(tree: ast.Module) -> int | None:
     """The line where a function (or the module's top level) computes a performance metric on stored predictions and
     their ground truth, or a service endpoint computes it on the labels it receives for earlier predictions; None when
@@ -112,6 +130,8 @@ def performance_on_ground_truth(tree: ast.Module) -> int | None:
         strings = _strings(fn) + [consts[n.id] for n in walk(fn) if isinstance(n, ast.Name) and n.id in consts]
         text = " ".join([*_names(fn), *strings])
         if not GROUND_TRUTH.search(text) or not _PREDICTION.search(text):
+            continue
+        if _offline_evaluation(fn, text):
             continue
         sql = [s for s in strings if _SQL.search(s)]
         reads = bool(sql) or any(isinstance(c, ast.Call) and call_tail(c) in _READS for c in walk(fn))

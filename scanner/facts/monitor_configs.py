@@ -9,7 +9,7 @@ import ast
 from collections.abc import Iterator
 
 from mlscan.facts.databricks_bundles import pause_status
-from mlscan.facts.ops import PyCall, TfBlock, imports_module, tf_has
+from mlscan.facts.ops import PyCall, TfBlock, imports_module, kwarg, tf_has
 from mlscan.facts.pyast import walk
 
 from ..lazyre import lazy_re
@@ -125,12 +125,49 @@ def config_monitors(doc: object, settings: list[dict] | None = None, refreshed: 
 def tf_monitors(b: TfBlock) -> Iterator[tuple[str, str]]:
     """(signal, tool) of a Terraform monitoring resource: a SageMaker monitoring schedule, a Databricks quality monitor."""
     kinds = {"aws_sagemaker_monitoring_schedule": ("sagemaker-model-monitor", "DataQuality" in b.body, "ModelQuality" in b.body),
-             "databricks_quality_monitor": ("lakehouse-monitoring", True, tf_has(b, "inference_log"))}.get(b.type)
+             "databricks_quality_monitor": ("lakehouse-monitoring", True, tf_has(b, "inference_log")),
+             # the data quality API's resource: a table's data profile (a schema's anomaly detection watches freshness)
+             "databricks_data_quality_monitor": ("lakehouse-monitoring", tf_has(b, "data_profiling_config"), tf_has(b, "inference_log"))}.get(b.type)
     if kinds and b.kind == "resource":
         tool, data, model = kinds
-        for signal, on in (("monitoring.model", True), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
+        profiled = data or model or b.type != "databricks_data_quality_monitor"
+        for signal, on in (("monitoring.model", profiled), ("monitoring.data_drift", data), ("monitoring.model_drift", model)):
             if on:
                 yield signal, tool
+
+
+# Databricks data quality monitoring (databricks-sdk >= 0.68, ``w.data_quality.create_monitor(monitor=Monitor(...,
+# data_profiling_config=DataProfilingConfig(...)))``, the successor of ``w.quality_monitors.create``): the profile type
+# a table monitor's ``DataProfilingConfig`` sets says what it profiles: an inference log (the model's inputs and its
+# predictions, with the label column its quality is measured on), a time series or snapshot (the table's data)
+_DQ_PROFILES = {"InferenceLogConfig": ("monitoring.data_drift", "monitoring.model_drift"), "TimeSeriesConfig": ("monitoring.data_drift",),
+                "SnapshotConfig": ("monitoring.data_drift",)}
+_DQ_MODULE = "databricks.sdk.service.dataquality."
+
+
+def data_quality_create(c: PyCall) -> bool:
+    """Is the call the data quality API's monitor creation (``w.data_quality.create_monitor(...)``, on any client
+    name)? Listing, reading or refreshing a monitor creates none."""
+    return c.attr == "create_monitor" and ".data_quality." in f".{c.text}"
+
+
+def data_quality_profiles(calls: list[PyCall]) -> Iterator[tuple[PyCall, tuple[str, ...]]]:
+    """(call, signals) of the profile types the module's data quality configs set: ``InferenceLogConfig(...)`` input and
+    prediction drift (its prediction and label columns), ``TimeSeriesConfig``/``SnapshotConfig`` the data's drift."""
+    for c in calls:
+        signals = _DQ_PROFILES.get(c.attr) if c.qual.startswith(_DQ_MODULE) else None
+        if signals:
+            yield c, signals
+
+
+def data_quality_schedule(calls: list[PyCall]) -> ast.expr | None:
+    """The ``schedule=`` a data quality monitor's ``DataProfilingConfig(...)`` gives it (None when none sets one)."""
+    for c in calls:
+        if c.attr == "DataProfilingConfig" and (c.qual.startswith(_DQ_MODULE) or not c.qual):
+            sched = kwarg(c.node, "schedule")
+            if sched is not None and not (isinstance(sched, ast.Constant) and sched.value is None):
+                return sched
+    return None
 
 
 def lakehouse_schedule_paused(schedule: ast.AST) -> bool:

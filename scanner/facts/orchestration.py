@@ -668,6 +668,27 @@ def uncalled_task(index: FileIndex, fn: ast.AST) -> bool:
     return not referenced(index, fn.name)
 
 
+_CONFIG_GLOBS = ("**/*.toml", "**/*.cfg", "**/*.yml", "**/*.yaml", "**/*.json")
+
+
+def in_uncalled_function(index: FileIndex, tree: ast.AST, line: int) -> bool:
+    """Is the code at ``line`` inside a function nothing calls: no project Python file or notebook names it (a call, a
+    reference handed on) and no configuration names it (a wheel entry point, a job's ``entry_point:``)? A helper that
+    creates a monitor, defined and never run. False at module level and for methods."""
+    fn = _innermost_def(tree, line)
+    if fn is None or fn.args.args and fn.args.args[0].arg in ("self", "cls"):
+        return False
+    word = (fn.name.encode(),)
+    for e in index.select(("**/*.py", "**/*.ipynb")):
+        if e.test or not index.contains(e.path, word):
+            continue
+        other = index.python(e.path)
+        if other is not None and any(isinstance(n, ast.Name) and n.id == fn.name or isinstance(n, ast.Attribute) and n.attr == fn.name
+                                     for n in walk(other)):
+            return False
+    return not any(not e.test and index.contains(e.path, word) for e in index.select(_CONFIG_GLOBS))
+
+
 def only_in_uncalled_tasks(index: FileIndex, e: FileEntry, tree: ast.AST, line: int) -> bool:
     """Is the code at ``line`` reached only through orchestrator tasks nothing runs: it sits in such a task, or in a
     function (a method ``Cls.m``) every project call of which sits in one? False when nothing tells (module level, no

@@ -326,6 +326,40 @@ def drawn_metrics(tree: ast.Module, metric_calls: list[ast.AST]) -> str:
     return found
 
 
+def _fixed(node: ast.AST, bound: dict[str, list[ast.AST]], params: set[str], depth: int = 0) -> bool:
+    """A value written as a literal or computed from literals only (``False``, ``int(False)``, ``1 - 0.0``), directly or
+    through names bound to nothing else (``drift_detected = False`` then ``set(int(drift_detected))``; a function's
+    parameter is given by its callers: not fixed)."""
+    if depth > 3:
+        return False
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _fixed(node.operand, bound, params, depth)
+    if isinstance(node, ast.BinOp):
+        return _fixed(node.left, bound, params, depth) and _fixed(node.right, bound, params, depth)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_fixed(x, bound, params, depth) for x in node.elts)
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id in {"int", "float", "bool", "round"} and not node.keywords \
+            and all(_fixed(a, bound, params, depth) for a in node.args)
+    if isinstance(node, ast.Name):
+        values = bound.get(node.id)
+        return node.id not in params and bool(values) and all(_fixed(v, bound, params, depth + 1) for v in values)  # type: ignore[arg-type]
+    return False
+
+
+def fixed_values(tree: ast.AST, values: list[ast.AST]) -> bool:
+    """Is every value a literal or computed from literals only (a simulated ``drift_detected = False`` a gauge is set
+    to): a setting, not a measurement? False when there are none."""
+    if not values:
+        return False
+    bound = _assignments(tree)
+    params = {a.arg for fn in walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+              for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    return all(_fixed(v, bound, params) for v in values)
+
+
 # the split files a project's training makes (``X_train.csv``, ``data/test.parquet``, ``validation_set.csv``), and the words
 # that name data arriving after deployment (``current.csv``, ``production_batch.parquet``, ``inference_log.csv``)
 _SPLIT_WORDS = frozenset({"train", "training", "test", "testing", "val", "valid", "validation", "holdout", "dev"})

@@ -97,6 +97,23 @@ class Evaluator:
         return bool(v)
 
 
+def _import_fallbacks(tree: ast.AST) -> set[str]:
+    """Names an ``except ImportError``/``ModuleNotFoundError`` handler binds to ``None`` (or ``False``) after its ``try``
+    imported them: the package may be missing."""
+    out: set[str] = set()
+    for n in walk(tree):
+        if not isinstance(n, ast.Try):
+            continue
+        imported = {a.asname or a.name.split(".")[0] for st in n.body if isinstance(st, (ast.Import, ast.ImportFrom)) for a in st.names}
+        for h in n.handlers:
+            caught = {ops.dotted(x) for x in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type])} if h.type is not None else {""}
+            if not caught & {"ImportError", "ModuleNotFoundError", "Exception", ""}:
+                continue
+            out |= {t.id for st in h.body if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant) and st.value.value in (None, False)
+                    for t in st.targets if isinstance(t, ast.Name) and t.id in imported}
+    return out
+
+
 def _norm(key: str) -> str:
     return key.lstrip("-").replace("-", "_")
 
@@ -249,6 +266,10 @@ class Flags(Evaluator):
         # a field the file itself sets (``cfg.use_wandb = True``, ``self.tensorboard_dir = path``) is no known default
         for key in self.set_attrs:
             self.fields.pop(key, None)
+        # ``try: import wandb`` / ``except ImportError: wandb = None``: the fallback says whether the package is installed
+        # (an install question, ``tracking.install_gated``), it is no flag defaulting off
+        for name in _import_fallbacks(tree):
+            self.assigns.pop(name, None)
 
     def _key(self, key: str, default: Any, project: bool = True) -> Any:
         cfg = configured(self.index, key)

@@ -424,3 +424,36 @@ def serves_stage(index: FileIndex, stages: set[str]) -> bool:
         if not wanted or "{" in ld.stage or ld.stage.lower() in wanted:
             return True
     return False
+
+
+# clients of models hosted by a provider and reached through its API (a chat or completion endpoint): OpenAI, Anthropic,
+# LiteLLM's router, LangChain's provider chat models, Google's Gemini SDKs, Mistral, Cohere, Groq, Together, AWS Bedrock
+HOSTED_MODEL_MODULES = ("openai", "anthropic", "litellm", "langchain_openai", "langchain_anthropic", "langchain_google_genai",
+                        "langchain_google_vertexai", "langchain_aws", "langchain_mistralai", "langchain_groq", "google.generativeai",
+                        "google.genai", "mistralai", "cohere", "groq", "together")
+_HOSTED_NEEDLES = tuple({m.split(".")[-1].encode() for m in HOSTED_MODEL_MODULES} | {b"bedrock"})
+
+
+def hosted_model_only(index: FileIndex) -> bool:
+    """Does the repository serve a model hosted elsewhere and none of its own? It has a service (a module importing a web or
+    model-serving library); that service, or a project module it imports, calls a hosted model's API (``OpenAI()``,
+    ``ChatAnthropic``, ``litellm.completion``, a ``bedrock-runtime`` client); serving loads no model (``served_models``)
+    and the repository holds no model file. An image of that service carries the server's code, not a model."""
+
+    def build() -> bool:
+        found, imported = services(index)
+        if not found or served_models(index) or any(not e.test and not e.vpath.endswith(("dvc.yaml", ".dvc")) for e in index.select(_MODEL_FILES)):
+            return False
+        for e in index.select(("**/*.py",)):
+            if e.test or not (e.vpath in found or _imported_module(e.vpath, imported)) or not index.mentions(e.path, _HOSTED_NEEDLES):
+                continue
+            tree = index.python(e.path)
+            if tree is None:
+                continue
+            al = ops.aliases(tree)
+            if ops.imports_module(al, *HOSTED_MODEL_MODULES) or any(
+                    isinstance(n, ast.Constant) and n.value == "bedrock-runtime" for n in walk(tree)):
+                return True
+        return False
+
+    return bool(index.memo("served:hosted-model-only", build))

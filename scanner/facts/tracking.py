@@ -749,14 +749,17 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
     """Does a default install leave the tracker out? Its package is commented out of a requirements file or only
     listed under optional extras (or the code imports it under ``try/except ImportError``: ``import_guarded``), and
     no core dependency list (requirements, ``[project] dependencies``, Poetry, Pipfile, conda, setup.py) brings it:
-    the tracker only runs for users who install it themselves (opt-in)."""
+    the tracker only runs for users who install it themselves (opt-in). An extra or a guarded import is no opt-in when
+    the project's shipped configs turn the tracker on (``configs_enable``): the runs it documents are tracked; a
+    package commented out of the requirements stays out."""
     dists = TRACKER_DISTS.get(tool)
     if not dists:
         return False
 
-    def build() -> tuple[frozenset[str], frozenset[str]]:
+    def build() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         core: set[str] = set()
         gated: set[str] = set()
+        commented: set[str] = set()
         for e in index.select(("**/requirements*.txt", "**/requirements/*.txt", "**/*requirements.txt")):
             if e.test:
                 continue
@@ -768,7 +771,7 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
             for ln in index.lines(e.path):
                 m = _COMMENTED_REQ.match(ln)
                 if m:
-                    gated.add(normalize_name(m.group(1)))
+                    commented.add(normalize_name(m.group(1)))
         for e in index.select(("**/pyproject.toml",)):
             doc = index.toml(e.path) or {}
             proj = doc.get("project") if isinstance(doc.get("project"), dict) else {}
@@ -782,11 +785,63 @@ def install_gated(index: FileIndex, tool: str, import_guarded: bool = False) -> 
         # requirements files are read above; their declarations were dropped here anyway (.txt), asking parsed each again
         core |= {normalize_name(tool_name) for e, _line, tool_name in ops.declared(index, every, requirements=False)
                  if not e.name.endswith(("requirements.txt", ".toml")) and not e.vpath.endswith(".txt")}
-        return frozenset(core), frozenset(gated)
+        return frozenset(core), frozenset(gated), frozenset(commented)
 
-    core, gated = index.memo("tracking:install-gated", build)
+    core, gated, commented = index.memo("tracking:install-gated", build)
     names = {normalize_name(d) for d in dists}
-    return (bool(names & gated) or import_guarded) and not names & core
+    if names & core:
+        return False
+    if names & commented:
+        return True
+    return (bool(names & gated) or import_guarded) and not configs_enable(index, tool)
+
+
+# configuration files a project ships for its runs (not CI, containers, deployments or tests)
+_RUN_CONFIGS = ("**/*.yaml", "**/*.yml", "**/*.json", "**/*.toml")
+_NOT_RUN_CONFIG = lazy_re(r"(?i)(^|/)(\.github|\.gitlab|\.circleci|\.azure-pipelines|deploy|deployment|k8s|kubernetes|helm|charts?|"
+                          r"docker)(/|$)|(^|/)[^/]*compose[^/]*$|(^|/)(package|tsconfig|\.pre-commit-config|mkdocs|codecov|pyproject)\.")
+# keys naming which tracker(s) a run reports to
+_TRACKER_CHOICE_KEYS = frozenset({"logger", "loggers", "report_to", "tracker", "trackers", "experiment_tracker", "log_with", "logging"})
+
+
+def configs_enable(index: FileIndex, tool: str) -> bool:
+    """Do the project's run configs turn the tracker on, and none off? A section of its own (``wandb: {project: ...}``),
+    a switch set on (``use_wandb: true``, ``wandb: true``, ``log_wandb``, ``wandb_enabled``), or a choice naming it
+    (``logger: wandb``, ``report_to: [wandb]``). A switch set off (``use_wandb: false``, ``wandb: {mode: disabled}``)
+    anywhere makes it opt-in again."""
+
+    def build() -> dict[str, bool]:
+        found: dict[str, bool] = {}
+        for e in index.select(_RUN_CONFIGS):
+            if e.test or _NOT_RUN_CONFIG.search(e.vpath) or not index.mentions(e.path, tuple(t.encode() for t in TRACKER_MODULES)):
+                continue
+            docs = [index.json(e.path)] if e.suffix == ".json" else [index.toml(e.path)] if e.suffix == ".toml" else index.yaml(e.path)
+            for doc in docs:
+                if isinstance(doc, dict) and ("apiVersion" in doc or "services" in doc):
+                    continue
+                for d in ops.walk_dicts(doc):
+                    for k, v in d.items():
+                        for t, on in _tracker_setting(str(k).lower(), v):
+                            found[t] = found.get(t, True) and on
+        return found
+
+    return index.memo("tracking:configs-enable", build).get(tool, False)  # type: ignore[no-any-return]
+
+
+def _tracker_setting(key: str, value: Any) -> Iterator[tuple[str, bool]]:
+    """(tracker, on) a config key/value pair says."""
+    for t in TRACKER_MODULES:
+        if key in (t, f"use_{t}", f"log_{t}", f"{t}_enabled", f"enable_{t}", f"with_{t}"):
+            if isinstance(value, bool):
+                yield t, value
+            elif isinstance(value, dict):
+                mode = str(value.get("mode", "")).lower()
+                enabled = value.get("enabled", value.get("enable"))
+                yield t, mode not in ("disabled", "off", "offline_disabled") and enabled is not False
+        elif key in _TRACKER_CHOICE_KEYS:
+            chosen = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            if any(isinstance(x, str) and x.lower() == t for x in chosen):
+                yield t, True
 
 
 _REQ_NAME = lazy_re(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

@@ -9,6 +9,7 @@ Nothing is imported or executed; the graph is built from text.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -92,6 +93,7 @@ class Wiring:
         self.index = index
         self._names = _Modules(index)
         self._py = self._names.py
+        self._py_sorted: list[str] | None = None  # the paths of self._py in order (_has_python_below)
         self.reach: dict[str, Reach] = {}
         self.tests: dict[str, Reach] = {}  # file or directory a pytest command collects -> how that command runs
         # while following a job spec's ``entrypoint:`` (Ray/Anyscale/KubeRay job submitted by a command) only the
@@ -330,9 +332,18 @@ class Wiring:
             rel = a.split("::")[0].strip("'\"")
             for cand in (f"{base}/{rel}" if base else rel, rel):
                 cand = normpath(cand)
-                if cand and (cand in self._py or any(vp.startswith(cand + "/") for vp in self._py)):
+                if cand and (cand in self._py or self._has_python_below(cand)):
                     self.tests.setdefault(cand, Reach(reach.kind, (*reach.chain, f"pytest {a}")))
                     break
+
+    def _has_python_below(self, folder: str) -> bool:
+        """Is a project Python file below ``folder``? By bisection of the sorted paths: each argument of each pytest
+        command was compared with every Python file (PrefectHQ/prefect: ~640,000 comparisons in the scanning process)."""
+        if self._py_sorted is None:
+            self._py_sorted = sorted(self._py)
+        prefix = folder + "/"
+        i = bisect_left(self._py_sorted, prefix)
+        return i < len(self._py_sorted) and self._py_sorted[i].startswith(prefix)
 
     def test_run(self, vpath: str) -> Reach | None:
         """How a test file is run by an automated ``pytest`` command (None when nothing runs it)."""

@@ -93,6 +93,9 @@ HAY_KEPT_BYTES = 8 << 20
 HAY_KEPT_FILE_BYTES = 64 << 10
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 MAX_DERIVED = 100_000  # values derived() keeps (a CI-heavy repository asks ~18,000 command expansions)
+# the files a scan's words phase splits (jobs.work_files counts them; a parallel scan's workers split them first): the
+# ones detectors ask ``mentions`` about most
+WORD_SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json")
 MAX_MEMO_NEEDLES = 512  # distinct needles whose per-file answers contains() remembers
 # mentions(): a file is split once into the words it shares with the scan's vocabulary. Words are runs
 # of ASCII letters and digits (``log_metric`` -> ``log``, ``metric``).
@@ -376,6 +379,7 @@ class FileIndex:
         self._mention_ids: dict[int, tuple[tuple[bytes, ...], tuple[int, int, tuple[int, ...]]]] = {}
         # needle tuples whose every word is in the vocabulary (may_mention): the vocabulary only grows, so a yes stays yes
         self._in_vocab: set[tuple[bytes, ...]] = set()
+        self._needle_parts: dict[tuple[bytes, ...], tuple[tuple[bytes, ...], ...]] = {}  # _cannot_mention's words of each needle
         # path -> words found, as a bitmask with one extra bit at position len(vocabulary) when the file was
         # split (one int per file; 0: unreadable)
         self._tokens: dict[str, int] = {}
@@ -1319,6 +1323,9 @@ class FileIndex:
         # (``_split_before``, inlined: this runs millions of times on a large repository)
         state = self._tokens.get(path)
         if state is None or (state and state.bit_length() <= width):
+            if (state or state is None and not path.endswith(WORD_SUFFIXES)) and self._cannot_mention(path, needles, state is None):
+                return False  # none of the needles can be among the file's words: no split (a second one, or of a file
+                # the words phase does not split)
             state = self._split_words(path)
         if state & single:
             return True
@@ -1326,6 +1333,42 @@ class FileIndex:
             if state & m == m:
                 return True
         return False
+
+    def _cannot_mention(self, path: str, needles: tuple[bytes, ...], read: bool) -> bool:
+        """Can this file be known not to mention any of the needles without splitting it into words? Yes when, for each
+        needle, one of its words is not even a substring of the bytes (text) a split would read (a word of the file, or
+        the capitalised part of one that ``_split_words`` finds, is a substring of them). With ``read`` they are read as
+        a split reads them (``_haystack``: the same reads, kept as it keeps them; a file it does not keep is split at
+        once, so that no later needle reads it again: speedG's lesson, 8,775 reads of feast-dev/feast's name search), else
+        only taken when at hand.
+        Notebooks are split from their code cells, not their bytes: never.
+
+        Asked of a file split before some of the needles' words joined the vocabulary: needles made of a repository's own
+        names (a helper's functions, a class asked for its constructions) join it late, and each such question split
+        every file it asked about again (feast-dev/feast: 1,337 second splits, Azure/azureml-examples 1,555). And of a
+        file the words phase does not split (not of WORD_SUFFIXES), asked about a few needles: kubeflow/pipelines' CI
+        model split 372 TypeScript and JavaScript files in the scanning process to find none naming ``aws-cdk``."""
+        if path.endswith(".ipynb"):
+            return False
+        if read:
+            hay: Any = self._haystack(path)
+            if hay is not None and path not in self._hay_kept and self._text.get(path) is _MISSING:
+                return False  # not kept: split it now, from the bytes at hand, rather than read it again for the next needle
+        else:
+            hay = self._text.get(path)
+            if hay is _MISSING or hay is None:
+                last = self._last_raw
+                hay = last[1] if last is not None and last[0] == path else self._hay_kept.get(path)
+        if hay is None:
+            return False  # not at hand (splitting reads it anyway), or unreadable (the split says so)
+        parts = self._needle_parts.get(needles)
+        if parts is None:
+            parts = tuple(tuple(_TOKEN_B.findall(n)) for n in needles)
+            if len(self._needle_parts) < 4096:
+                self._needle_parts[needles] = parts
+        if isinstance(hay, str):
+            return not any(all(p.decode("ascii") in hay for p in ps) for ps in parts)
+        return not any(all(p in hay for p in ps) for ps in parts)
 
     def _mention_entry(self, needles: tuple[bytes, ...]) -> tuple[int, int, tuple[int, ...]]:
         """(width, single-word needle bits, multi-word needle masks) of a needle tuple, registered on first use."""
@@ -1357,6 +1400,11 @@ class FileIndex:
         """Split the file into words once and keep the vocabulary words it has (one int per file)."""
         if path.endswith(".ipynb"):  # code cells only: outputs hold megabytes of base64, not code
             nb = self.notebook(path)
+            state = self._tokens.get(path)
+            if state is not None and not _split_before(state, len(self._vocab)):
+                # split while it was parsed: the eager facts' predicates asked mentions() of it (Azure/azureml-examples:
+                # 397 notebooks split twice); the vocabulary has not grown since
+                return state & ~(1 << len(self._vocab))
             hay: str | bytes | None = nb.source if nb is not None else None
         else:
             hay = self._haystack(path)

@@ -12,10 +12,42 @@ import yaml
 from .yaml_data import MAX_YAML_ALIASES, MAX_YAML_EXPANDED_NODES, LineDict, LineList, may_alias
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+# A plain scalar's tag by its text (resolved by the safe loader's implicit resolvers: PyYAML's ``resolve`` builds a list of
+# candidate patterns and matches them for every scalar, ~250,000 scalars in kubeflow/pipelines' 700 YAML files, most of
+# them the same keys and values again). Short texts only, and a bounded number of them.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAG_MAX_CHARS = 64
+_PLAIN_TAG_MAX_TEXTS = 1 << 15
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader (libyaml when present) whose mappings and sequences carry line numbers."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """``BaseResolver.resolve``, for a loader without path resolvers (else it is asked): a quoted or block scalar is a
+        string, a plain one takes the tag its implicit resolvers give its text (remembered for short texts), a
+        collection its default tag."""
+        if self.yaml_path_resolvers:
+            return _BaseLoader.resolve(self, kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = _BaseLoader.resolve(self, kind, value, implicit)
+                if len(value) <= _PLAIN_TAG_MAX_CHARS and len(_PLAIN_TAGS) < _PLAIN_TAG_MAX_TEXTS:
+                    _PLAIN_TAGS[value] = tag
+            return tag  # type: ignore[no-any-return]
+        if kind is yaml.MappingNode:
+            return _MAP_TAG
+        if kind is yaml.SequenceNode:
+            return _SEQ_TAG
+        return _BaseLoader.resolve(self, kind, value, implicit)
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
@@ -82,10 +114,6 @@ def load_yaml_all(text: str) -> list[Any]:
     finally:
         loader.dispose()
 
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 class _Converter:

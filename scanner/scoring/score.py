@@ -17,6 +17,7 @@ from ..evidence import (
     non_product_path,
     non_product_tree,
     signal_matches,
+    started_by_hand,
 )
 from ..lazyre import fnmatchcase
 from ..model import Answer, AnswerValue, DimensionScore, Evidence, Finding, Score
@@ -85,6 +86,9 @@ def _rank(q: Question, findings: list[Finding]) -> list[tuple[Finding, str | Non
             pref is None,
             pref is not None and not q.decisive[pref].get("any_tree") and non_product_tree(path),
             len(q.decisive) if pref is None else pref,
+            # within a selector, code something runs on a push or a schedule before code reached only through a job a
+            # person starts (a course's notebooks run by hand-started "test" jobs beside the scheduled pipeline)
+            bool(f.evidence) and started_by_hand(f.evidence[0]),
             # a question of several parts: within a selector, the part the rule pack lists first (the deciding one) leads
             _part_of(q, f.signal),
             # a finding citing the selector's preferred fact (the metric a run logs, the edge where data passes) before one
