@@ -51,7 +51,7 @@ class HumanApproval(Detector):
             if hit is None:
                 continue
             wired = wired or wiring(index)
-            reached = wired.automated(e.vpath) or e.vpath in wired.reach or _is_main(tree)
+            reached = wired.automated(e.vpath) or e.vpath in wired.reach or _is_main(tree) or _is_handler(tree)
             if not reached:
                 continue
             at, snip = ops.locate(index, e, hit)
@@ -126,6 +126,11 @@ def _stops(body: list[ast.stmt]) -> bool:
             if isinstance(n, ast.Call) and (call_tail(n) in _STOPS or dotted(n.func) in ("sys.exit", "os._exit")):
                 return True
     return False
+
+
+def _is_handler(tree: ast.Module) -> bool:
+    """A cloud function's entry point (``def handler(event, context)``): the platform runs it, a pipeline's state calls it."""
+    return any([a.arg for a in fn.args.args][:2] == ["event", "context"] for fn in functions(tree).values())
 
 
 def _is_main(tree: ast.Module) -> bool:
