@@ -109,6 +109,7 @@ def test_invoke_tasks_expand_to_their_commands_pre_tasks_first(tmp_path: Path) -
     assert [s.text for s in deploy] == ["aws s3 cp model.joblib s3://models/model.joblib", "python -m src.train",
                                         "aws sagemaker update-endpoint --endpoint-name churn-$X --endpoint-config-name churn-v2"]
     assert invoked(index, "inv nothing", ".circleci/config.yml", 11) == []
+    assert [s.text for s in invoked(index, "python -m invoke tests", ".circleci/config.yml", 11)] == ["ruff check src", "pytest tests -q $X"]
 
 
 def test_circleci_invoke_tests_required_by_the_deploy_job_gate_it(tmp_path: Path) -> None:
