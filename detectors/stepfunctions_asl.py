@@ -45,8 +45,10 @@ _JS_SUFFIXES = (".ts", ".js", ".mjs", ".cjs")
 _JS_GLOBS = tuple(f"**/*{x}" for x in _JS_SUFFIXES)
 _EVENT_TARGET = lazy_re(r"\bSfnStateMachine\s*\(")
 # code that creates or updates a state machine from the definition it holds: a CDK app's StateMachine/CfnStateMachine,
-# or the AWS SDK's CreateStateMachine/UpdateStateMachine (v3 commands, v2 client methods)
-_JS_DEPLOYS = lazy_re(r"\b(?:StateMachine|CfnStateMachine)\s*\(|\b(?:Create|Update)StateMachineCommand\b|\.\s*(?:create|update)StateMachine\s*\(")
+# or the AWS SDK's CreateStateMachine/UpdateStateMachine (v3 commands, v2 client methods), or a Serverless Framework service
+# (``serverless.ts``) declaring its state machines
+_JS_DEPLOYS = lazy_re(r"\b(?:StateMachine|CfnStateMachine)\s*\(|\b(?:Create|Update)StateMachineCommand\b|\.\s*(?:create|update)StateMachine\s*\("
+                      r"|\bstateMachines\s*:")  # (a Serverless Framework service in TypeScript: ``stepFunctions: { stateMachines: {...} }``)
 
 
 class StepFunctionsAsl(Detector):
@@ -152,6 +154,14 @@ def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], 
         if isinstance(doc, dict) and isinstance(doc.get("States"), dict) and "StartAt" in doc:
             yield doc, 1, e.path
             continue
+        # a Serverless Framework service (``serverless-step-functions``): ``stepFunctions.stateMachines.<name>.definition``
+        machines = doc.get("stepFunctions") if isinstance(doc, dict) else None
+        machines = machines.get("stateMachines") if isinstance(machines, dict) else None
+        for m in machines.values() if isinstance(machines, dict) else ():
+            d = m.get("definition") if isinstance(m, dict) else None
+            if isinstance(d, dict) and isinstance(d.get("States"), dict):
+                at = getattr(d, "line", 0) or (m.line_of("definition") if hasattr(m, "line_of") else 1)
+                yield d, at, e.path
         resources = doc.get("Resources") if isinstance(doc, dict) else None
         for name, r in (resources.items() if isinstance(resources, dict) else ()):
             if not (isinstance(r, dict) and str(r.get("Type", "")) in ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")):
