@@ -1,5 +1,6 @@
 """Azure ML pipelines: SDK v1 (azureml.pipeline steps with PipelineData, Schedule/ScheduleRecurrence),
-SDK v2 (@dsl.pipeline, JobSchedule/CronTrigger) and pipeline/schedule YAML; feeds D3, M1."""
+SDK v2 (@dsl.pipeline, JobSchedule/CronTrigger) and pipeline/schedule YAML; feeds D3, M1; a sweep job's objective (its
+trials' runs compared by a metric) feeds E2."""
 
 from __future__ import annotations
 
@@ -102,9 +103,9 @@ class AzureMlPipeline(Detector):
     """Azure ML pipelines (SDK v1/v2, YAML) and their schedules; feeds D3, M1."""
 
     id = "azureml.pipeline"
-    questions = ("D3", "M1")
+    questions = ("D3", "M1", "E2")
     globs = ("**/*.py", "**/*.yml", "**/*.yaml")
-    signals = ("pipeline.dag", "schedule.training", "retrain.trigger")
+    signals = ("pipeline.dag", "schedule.training", "retrain.trigger", "tracking.comparison")
     needs_any = (Need(("**/*.py",), words=_NEEDLES), Need(("**/*.yml", "**/*.yaml")))  # SDK code, or job YAML
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
@@ -145,6 +146,9 @@ class AzureMlPipeline(Detector):
                 continue
             schema = str(doc.get("$schema", ""))
             jobs = doc.get("jobs")
+            for line in _sweep_objectives(doc):
+                # a sweep job runs trials and keeps the best by its objective: runs compared by a metric (E2)
+                yield self.found("tracking.comparison", index, e.path, line, strength=Strength.MEDIUM, attrs={"tool": "azureml", "how": "sweep"})
             if (doc.get("type") == "pipeline" or "pipelineJob" in schema) and isinstance(jobs, dict):
                 linked = sum("${{parent.jobs." in " ".join(all_strings(j)) for j in jobs.values())
                 if len(jobs) >= 2 and linked:
@@ -161,10 +165,24 @@ class AzureMlPipeline(Detector):
                                      attrs={"tool": "azureml", "cron": str(trig.get("expression") or trig.get("frequency") or ""), "active": active, "trigger": "cron"})
 
 
+def _sweep_objectives(doc: dict[str, Any]) -> list[int]:
+    """Lines of the ``objective.primary_metric`` of each sweep job (the document itself, or a step of a pipeline job) that
+    has a ``goal``: Azure ML runs the trials and compares their runs by that metric."""
+    jobs = doc.get("jobs")
+    out = []
+    for job in (doc, *(jobs.values() if isinstance(jobs, dict) else ())):
+        objective = job.get("objective") if isinstance(job, dict) and str(job.get("type", "")).lower() == "sweep" else None
+        if isinstance(objective, dict) and objective.get("primary_metric") and objective.get("goal"):
+            out.append(line_of(objective, "primary_metric"))
+    return [ln for ln in out if ln]
+
+
 def _edge_line(jobs: dict[str, Any]) -> int | None:
     """The line of a job's input fed by another job's output (``${{parent.jobs.prep.outputs.data}}``), a training
-    job's first: where the data passes from one step to the next."""
-    ordered = sorted(jobs.items(), key=lambda kv: not trainingish(str(kv[0]), *_commands({kv[0]: kv[1]})))
+    job's first: where the data passes from one step to the next. A ``type: sweep`` job trains (each trial fits the
+    model its ``trial:`` component defines), however it is named."""
+    ordered = sorted(jobs.items(), key=lambda kv: not (trainingish(str(kv[0]), *_commands({kv[0]: kv[1]}))
+                                                       or isinstance(kv[1], dict) and str(kv[1].get("type", "")).lower() == "sweep"))
     for _name, job in ordered:
         inputs = job.get("inputs") if isinstance(job, dict) else None
         if not isinstance(inputs, dict):

@@ -356,7 +356,10 @@ class CiDeploy(Detector):
                 ran = c.active and not (target and unfilled_settings((text,), env))  # ``--name $APP`` with ``APP: your-app-name``
                 if target and ran and unbuilt_image(deploy_image(text), all_built()):
                     ran = False  # the image it deploys is one no job builds or pushes (a name CI never gives): nothing to run
-                if target and (key not in deploys or (ran and not deploys[key][1])):
+                # (a step's action named for deploying, ``uses: ./.github/actions/create-deployment``, is cited at the
+                # command its composite steps run when that command names what it deploys)
+                if target and (key not in deploys or (ran and not deploys[key][1])
+                               or (ran and deploys[key][0] == "other" and not deploys[key][2] and c.path != key[0])):
                     deploys[key] = (target, ran, ((c.path, c.line),) if c.path != key[0] else ())
                     if c.path != key[0]:
                         chains[key] = reached_by(c)

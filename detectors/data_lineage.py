@@ -401,7 +401,11 @@ _NOT_DATA_WORDS = frozenset({"model", "models", "metric", "metrics", "report", "
                              # evaluation tables written as CSV: a confusion matrix (``cm_path``), ROC/PR curves, feature
                              # importances, per-class scores, result tables
                              "confusion", "cm", "roc", "auc", "curve", "curves", "importance", "importances", "score", "scores",
-                             "results", "residuals", "leaderboard"})
+                             "results", "residuals", "leaderboard",
+                             # a fitted preprocessing object saved beside the data (``data/feature_engineer.joblib``,
+                             # ``artifacts/scaler.pkl``): part of the model, not the data it was trained on
+                             "scaler", "scalers", "encoder", "encoders", "vectorizer", "vectorizers", "tokenizer", "preprocessor",
+                             "preprocessors", "transformer", "transformers", "imputer", "featurizer", "normalizer", "engineer"})
 
 
 def _data_artifact(tree: ast.AST, arg: ast.AST) -> bool:

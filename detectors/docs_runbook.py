@@ -102,7 +102,8 @@ def _page_kinds(low: str) -> tuple[bool, bool]:
     starting with ``retrain`` (``re-train``: ``re`` and a word starting with ``train``), ``continual``/``continuous``
     with ``learning``/``training``/``improv...``, ``refresh``/``refreshing`` with ``model``. Rollback: ``rollback``
     or ``roll-back`` anywhere (a command's word may hold it: ``--auto-rollback``), a word starting with ``roll``,
-    ``revert``, ``restor``, ``downgrad``, or ``undo`` with ``deploy...``/``release``. Pages that are pieces of
+    ``revert``, ``restor``, ``downgrad``, or ``undo`` with a word starting ``deploy``/``release``/``rollout`` (``_ROLLBACK`` has no
+    boundary after them: ``undo-releases``). Pages that are pieces of
     ``_kinds``'s literals only (``control``, ``constraint``, ``continue``) are not parsed."""
     if "<!--" in low:
         return True, True
@@ -111,7 +112,7 @@ def _page_kinds(low: str) -> tuple[bool, bool]:
                or b" continu" in t and (b" learning " in t or b" training " in t or b" improv" in t)
                or (b" refresh " in t or b" refreshing " in t) and b" model " in t)
     rollback = ("rollback" in low or "roll-back" in low or _ROLLBACK_WORD.search(t) is not None
-                or b" undo " in t and (b" release " in t or b" deploy" in t))
+                or b" undo " in t and (b" release" in t or b" deploy" in t or b" rollout" in t))
     return retrain, rollback
 
 

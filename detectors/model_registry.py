@@ -275,6 +275,10 @@ def _python(index: FileIndex, e: ops.FileEntry, tree: ast.AST) -> Iterator[tuple
             yield c.line, "clearml" if q.startswith("clearml") else "kubeflow-model-registry", True
         elif a == "log_artifact" and obj == "dvclive" and c.kw_value("type") == "model":
             yield c.line, "dvc", True
+        elif q.startswith("zenml.") and "mlflow_register_model_step" in q.split("."):
+            # ZenML's MLflow integration step (``mlflow_register_model_step.with_options(parameters=dict(name=...))``
+            # or called in a pipeline): each run registers the model version in the stack's MLflow registry
+            yield c.line, "mlflow", True
         elif q.startswith("zenml.") and a == "Model" and c.kw_value("name") and _attached_model(tree):
             # ZenML's Model Control Plane: a Model given to a @pipeline/@step gets a new version with every run
             yield c.line, "zenml", True

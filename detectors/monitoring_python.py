@@ -34,6 +34,7 @@ from mlscan.facts.prediction_logging import (
     prediction_drift,
 )
 from mlscan.facts.pyast import walk
+from mlscan.facts.split_handoff import split_fed_functions
 from mlscan.facts.telemetry import alerted, telemetry_configs
 from mlscan.index import FileEntry, FileIndex
 from mlscan.lazyre import lazy_re
@@ -120,7 +121,7 @@ class MonitoringPython(Detector):
 
     def visit(self, index: FileIndex, e: FileEntry, tree: ast.Module) -> Iterator[Finding]:
         synthetic = bool(synthetic_source(tree, toy=True))  # drift on generated or bundled toy data monitors no deployed model
-        placeholder = substitute = on_demand = splits = sampled = one_file = None
+        placeholder = substitute = on_demand = splits = sampled = one_file = split_fed = None
         found = list(self._monitors(index, e, tree))
         # a library report of input drift alone (no prediction drift, quality or ground truth) that no schedule in the
         # module sets up: whether anything runs it unattended, or a model is deployed at all, is the pack's question
@@ -142,6 +143,10 @@ class MonitoringPython(Detector):
                 # reference and current data both sliced from one read of one data file (the last day of the training CSV
                 # against the rest of it): the file profiled against itself, no production data
                 one_file = bool(one_file_slices(tree))
+                # a step of the module handed both halves of one split of the training data by a pipeline
+                # (``reference, current = drift_splitting(df)`` -> ``model_monitoring(reference_data=reference, ...)``)
+                fed = split_fed_functions(index)
+                split_fed = bool(fed) and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in fed for n in walk(tree))
             extra: dict[str, object] = {"placeholder": True} if placeholder else {}
             if splits and f.attrs.get("tool") in _LIB_TOOLS:
                 extra["training_splits"] = True
@@ -149,6 +154,8 @@ class MonitoringPython(Detector):
                 extra["training_sample"] = True
             if one_file and f.attrs.get("tool") in _REPORT_LIBS and f.signal in _SIMULATED_SIGNALS:
                 extra["one_file"] = True
+            if split_fed and f.attrs.get("tool") in _REPORT_LIBS and f.signal in _SIMULATED_SIGNALS:
+                extra["split_pair"] = True
             if f.signal == "monitoring.model" and f.attrs.get("tool") in input_only:
                 extra["input_drift_by_hand"] = True
             if substitute:

@@ -477,6 +477,8 @@ CAVEAT_ATTRS: tuple[tuple[str, Any, str, bool], ...] = (
     ("training_sample", True, "simulated production data: the current data is a sample of the training split", True),
     ("one_file", True, "one data file against itself: reference and current data are slices of the same file, no "
      "production data (requests, predictions, inference logs) reaches the report", True),
+    ("split_pair", True, "one split of the training data: the pipeline hands the report both parts of one "
+     "train_test_split as reference and current data, no production data", True),
     ("placeholder", True, "placeholder: a location still to be filled in (s3://your-..., <bucket>, TODO)", True),
     ("published", False, "unpublished metric: nothing in the repository publishes the custom metric it watches", True),
     ("ignored", True, "failures ignored (continue-on-error, || true, allow_failure)", True),

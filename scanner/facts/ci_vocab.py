@@ -230,8 +230,8 @@ def deploy_command(text: str) -> str | None:
             return "gitops"
         if h == "az":
             if s1 == "ml" and (s2 in ("online-deployment", "online-endpoint", "batch-deployment", "batch-endpoint") and s3 in ("create", "update")
-                               or (s2 in ("model", "service") and s3 in ("deploy", "update"))):
-                return "cloud-endpoint"
+                               or (s2 == "model" and s3 == "deploy") or (s2 == "service" and s3 == "update")):
+                return "cloud-endpoint"  # ``az ml model update`` edits a registered model's tags or description: no deploy
             if s1 in ("webapp", "functionapp", "containerapp") and s2 in ("deploy", "up", "create", "update", "deployment", "config") \
                     or (s1 == "container" and s2 == "create"):
                 return "app-service"

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from mlscan.ci import CiJob, CiStep, argv, shell_flow, split_commands
+from mlscan.facts.composite_actions import composite_runs
 from mlscan.facts.dvc_stages import dvc_file
 from mlscan.index import FileEntry, FileIndex
 from mlscan.model import Finding
@@ -115,6 +116,8 @@ def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
         out: list[Cmd] = []
         for step in job.steps:
             if not step.command:
+                if step.uses and job.system == "github":
+                    _composite(index, job, step, out)
                 continue
             cursor = step.line
             for sc in shell_flow(step.command, step.strict):
@@ -129,6 +132,22 @@ def job_commands(index: FileIndex, job: CiJob) -> list[Cmd]:
         return out
 
     return index.memo(f"ci-commands:{job.path}:{job.line}:{job.name}:{job.stage}", build)  # type: ignore[no-any-return]
+
+
+def _composite(index: FileIndex, job: CiJob, step: CiStep, out: list[Cmd]) -> None:
+    """The commands of the repository's own composite action a ``uses: ./dir`` step runs, cited in its ``action.yml``
+    and reached from the step (``called from CI step .github/workflows/deploy.yml:62``), then what they run."""
+    here = f"{step.path}:{step.line}"
+    for run in composite_runs(index, step.uses, step.with_):
+        cursor = run.line
+        flow = shell_flow(run.text, run.strict)
+        written = shell_flow(run.written, run.strict)  # the same commands as written, to find their lines by
+        for i, sc in enumerate(flow):
+            line = cursor = find_line(index, run.path, cursor, written[i].text if len(written) == len(flow) else sc.text) or cursor
+            cmd = Cmd(job, step, sc.text, run.path, line, step.blocking and run.blocking and sc.blocks,
+                      not (step.blocking and run.blocking) or sc.ignored, (here, here), "", step.active and job.active)
+            out.append(cmd)
+            _expand(index, cmd, out, 1, frozenset())
 
 
 def _expand(index: FileIndex, cmd: Cmd, out: list[Cmd], depth: int, seen: frozenset[str]) -> None:

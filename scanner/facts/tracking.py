@@ -975,6 +975,9 @@ _RUN_GROUPS: dict[str, tuple[str, ...]] = {
     "aim.Run": ("experiment",), "sagemaker.experiments.Run": ("experiment_name",),
     "sagemaker.experiments.run.Run": ("experiment_name",), "google.cloud.aiplatform.init": ("experiment",),
     "azureml.core.Experiment": (), "mlflow.tracking.fluent.set_experiment": (),
+    # a ZenML step run by the stack's experiment tracker (``@step(experiment_tracker=tracker.name)``): the MLflow tracker
+    # files each step run under one experiment per pipeline
+    "zenml.step": ("experiment_tracker",), "zenml.steps.step": ("experiment_tracker",),
 }
 
 
