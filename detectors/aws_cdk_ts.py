@@ -46,11 +46,11 @@ class AwsCdkTs(Detector):
     """Step Functions ML workflows in AWS CDK TypeScript apps: DAG, endpoint deploy, metric Choice gate, training output store."""
 
     id = "aws.cdk_ts"
-    questions = ("D3", "M2", "M4", "T2", "O3")
+    questions = ("D3", "M2", "M4", "T2", "O3", "T4")
     globs = ("**/*.ts", "**/*.js")
     needs = ("**/*.ts", "**/*.js")
     needs_words = NEEDLES
-    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "alerting.rule")
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "alerting.rule", "governance.approval")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         apps: dict[str, list[TsFile]] = {}
@@ -123,6 +123,11 @@ class AwsCdkTs(Detector):
                              attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": triggered,
                                     "via": "step functions state machine (CDK)", "environment": "", "job": n.var,
                                     "manual_dispatch": not triggered})
+            approval = _approval(work, n)
+            if approval is not None:
+                af, an = approval
+                yield self.found("governance.approval", index, af.path, an.line, strength=Strength.STRONG,
+                                 attrs={"kind": "manual-approval", "system": "stepfunctions", "job": an.var})
         kinds = {v: _task_kind(found[0][1]) for v, found in states.items()}
         gate = next(((f, at) for f in files if (at := _gate(f, kinds)) is not None), None)
         if gate is not None:
@@ -154,6 +159,20 @@ def _task_kind(n: TsNew) -> str:
         kind = f"SageMaker{m.group(1).capitalize()}{m.group(2)}" if m else ""
         return kind if kind in _WORK else ("CustomState" if resource else "")
     return n.tail
+
+
+def _approval(work: list[tuple[str, int, TsFile, TsNew]], deploy: TsNew) -> tuple[TsFile, TsNew] | None:
+    """A state of the machine that waits for a person's answer before the deploy: a task with
+    ``integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN`` (a Lambda or SNS message carrying the task token to
+    a reviewer, a Slack approval request) named for an approval, built before the endpoint task in its file (or in another file of the app)."""
+    deploy_path = next((p for p, _l, _f, x in work if x is deploy), "")
+    for path, line, f, n in work:
+        if n is deploy or "WAIT_FOR_TASK_TOKEN" not in (prop(n.props(), "integrationPattern") or ""):
+            continue
+        named = " ".join([n.var, *(strings(n.args[1]) if len(n.args) > 1 else [])]).lower()
+        if "approv" in named and (path != deploy_path or line < deploy.line):
+            return f, n
+    return None
 
 
 def _definition(machine_props: str) -> set[str]:

@@ -450,7 +450,7 @@ class CiDeploy(Detector):
         if not job.active:
             return
         if job.gate in ("manual-approval", "input", "block"):
-            step = next((s for s in job.steps if s.uses), None)
+            step = next((s for s in job.steps if "approv" in s.uses.lower()), None) or next((s for s in job.steps if s.uses), None)
             yield self.found("governance.approval", index, job.path, step.line if step else job.line, strength=Strength.STRONG,
                              attrs={"kind": job.gate, "system": job.system, "job": job.name})
         elif job.gate == "manual" and (deploys or re.search(r"deploy|release|promot|prod", f"{job.name} {job.stage}", re.I)):

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlscan.detector import Detector
+from mlscan.detector import Detector, Need
 from mlscan.facts import ops
 from mlscan.facts.orchestration import words
 from mlscan.facts.pyast import walk
@@ -45,23 +45,27 @@ _JS_SUFFIXES = (".ts", ".js", ".mjs", ".cjs")
 _JS_GLOBS = tuple(f"**/*{x}" for x in _JS_SUFFIXES)
 _EVENT_TARGET = lazy_re(r"\bSfnStateMachine\s*\(")
 # code that creates or updates a state machine from the definition it holds: a CDK app's StateMachine/CfnStateMachine,
-# or the AWS SDK's CreateStateMachine/UpdateStateMachine (v3 commands, v2 client methods)
-_JS_DEPLOYS = lazy_re(r"\b(?:StateMachine|CfnStateMachine)\s*\(|\b(?:Create|Update)StateMachineCommand\b|\.\s*(?:create|update)StateMachine\s*\(")
+# or the AWS SDK's CreateStateMachine/UpdateStateMachine (v3 commands, v2 client methods), or a Serverless Framework service
+# (``serverless.ts``) declaring its state machines
+_JS_DEPLOYS = lazy_re(r"\b(?:StateMachine|CfnStateMachine)\s*\(|\b(?:Create|Update)StateMachineCommand\b|\.\s*(?:create|update)StateMachine\s*\("
+                      r"|\bstateMachines\s*:")  # (a Serverless Framework service in TypeScript: ``stepFunctions: { stateMachines: {...} }``)
 
 
 class StepFunctionsAsl(Detector):
     """SageMaker workflows in Amazon States Language definitions (files, Terraform, CloudFormation); feeds D3, M2, M4, T2."""
 
     id = "stepfunctions.asl"
-    questions = ("D3", "E3", "M2", "M4", "T2")
+    questions = ("D3", "E3", "M2", "M4", "T2", "T4")
     globs = ("**/*.json", *ops.YAML_GLOBS, "**/*.tf", *_JS_GLOBS, "**/*.py")
-    needs = globs
-    needs_text = (b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")
-    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version")
+    # definition files by their text; code (JavaScript/TypeScript/Python) first by the word ``StartAt`` a definition
+    # written in it holds (a word check: no code file's bytes are searched for the ARN unless it has the word)
+    needs_any = (Need(("**/*.json", *ops.YAML_GLOBS, "**/*.tf"), text=(b"arn:aws:states:::sagemaker:", b"aws_sfn_state_machine")),
+                 Need((*_JS_GLOBS, "**/*.py"), words=(b"StartAt",)))
+    signals = ("pipeline.dag", "deploy.automated", "gate.metric", "artifact.store", "model.code_version", "governance.approval")
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
-            if e.test:
+            if e.test or (e.suffix in (*_JS_SUFFIXES, ".py") and not index.mentions(e.path, (b"StartAt",))):
                 continue
             # a Terraform state machine may read its definition from a template file (``templatefile("definition.json.tpl")``)
             if not (index.contains(e.path, (b"arn:aws:states:::sagemaker:",))
@@ -96,6 +100,10 @@ class StepFunctionsAsl(Detector):
                              attrs={"system": "stepfunctions", "target": "sagemaker", "active": True, "automatic": triggered,
                                     "via": "step functions state machine (ASL)", "environment": "", "job": deploy,
                                     "manual_dispatch": not triggered})
+        approval = _approval(states, kinds, linked) if deploy is not None else None
+        if approval is not None:
+            yield self.found("governance.approval", index, path, _line_of(index, path, line, approval), strength=Strength.STRONG,
+                             attrs={"kind": "manual-approval", "system": "stepfunctions", "job": approval})
         gate = _gate(states, kinds)
         if gate is not None:
             yield self.found("gate.metric", index, path, _line_of(index, path, line, gate), strength=Strength.MEDIUM,
@@ -146,6 +154,14 @@ def _machines(index: FileIndex, e: FileEntry) -> Iterator[tuple[dict[str, Any], 
         if isinstance(doc, dict) and isinstance(doc.get("States"), dict) and "StartAt" in doc:
             yield doc, 1, e.path
             continue
+        # a Serverless Framework service (``serverless-step-functions``): ``stepFunctions.stateMachines.<name>.definition``
+        machines = doc.get("stepFunctions") if isinstance(doc, dict) else None
+        machines = machines.get("stateMachines") if isinstance(machines, dict) else None
+        for m in machines.values() if isinstance(machines, dict) else ():
+            d = m.get("definition") if isinstance(m, dict) else None
+            if isinstance(d, dict) and isinstance(d.get("States"), dict):
+                at = getattr(d, "line", 0) or (m.line_of("definition") if hasattr(m, "line_of") else 1)
+                yield d, at, e.path
         resources = doc.get("Resources") if isinstance(doc, dict) else None
         for name, r in (resources.items() if isinstance(resources, dict) else ()):
             if not (isinstance(r, dict) and str(r.get("Type", "")) in ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")):
@@ -330,6 +346,29 @@ def _gate(states: dict[str, dict[str, Any]], kinds: dict[str, str]) -> str | Non
             ways = {_reaches(states, kinds, str(c.get("Next", ""))), _reaches(states, kinds, str(s.get("Default", "")))}
             if len(ways) == 2 and ("fail" in ways or "serve" in ways):
                 return name
+    return None
+
+
+def _approval(states: dict[str, dict[str, Any]], kinds: dict[str, str], linked: set[str]) -> str | None:
+    """A human approval before the deploy: a task that waits for a callback (``...:invoke.waitForTaskToken``, an SNS/SQS
+    message or Slack request carrying the task token) named for an approval, from which the endpoint task is reached
+    only through it (the reviewer's answer resumes the execution; a rejection goes to ``Fail``)."""
+    for name, s in states.items():
+        if name not in linked or not str(s.get("Resource", "")).endswith(".waitForTaskToken"):
+            continue
+        if "approv" not in f"{name} {json.dumps(s.get('Parameters', ''))}".lower():
+            continue
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            if n in seen or n not in states:
+                continue
+            seen.add(n)
+            if kinds[n] in _DEPLOY:
+                return name
+            st = states[n]
+            todo += [str(x) for x in (st.get("Next"), st.get("Default"), *(c.get("Next") for c in st.get("Choices") or [] if isinstance(c, dict))) if x]
     return None
 
 

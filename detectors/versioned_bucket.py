@@ -50,21 +50,22 @@ class VersionedBucket(Detector):
     questions = ("T2",)
     globs = ("**/*.tf", *ops.YAML_GLOBS, "**/*.json", "**/*.ts", "**/*.js", "**/*.py")
     needs = globs
-    needs_text = (b"versioning", b"Versioning", b"versioned")
+    needs_words = (b"versioning", b"versioned", b"Versioning")
     signals = ("artifact.store",)
 
     def detect(self, index: FileIndex) -> Iterator[Finding]:
         for e in index.select(self.globs):
-            if e.test or e.name.endswith(".d.ts") or not index.contains(e.path, self.needs_text):
+            if e.test or e.name.endswith(".d.ts") or not index.mentions(e.path, self.needs_words):
                 continue
+            # each kind read only where its own words are (a bucket resource, a CDK import): no other file is parsed
             if e.suffix == ".tf":
-                found = self._terraform(index, e)
+                found = self._terraform(index, e) if index.contains(e.path, (b"_bucket",)) else []
             elif e.suffix in (".yaml", ".yml", ".json"):
-                found = self._cloudformation(index, e)
+                found = self._cloudformation(index, e) if index.contains(e.path, (b"AWS::S3::Bucket",)) else []
             elif e.suffix == ".py":
-                found = self._cdk_python(index, e)
+                found = self._cdk_python(index, e) if index.mentions(e.path, (b"aws_cdk",)) else []
             else:
-                found = self._cdk_ts(index, e)
+                found = self._cdk_ts(index, e) if index.mentions(e.path, (b"aws-cdk-lib", b"@aws-cdk")) else []
             for kind, line, refs, own in found:
                 use = _use(index, e, refs, own)
                 if use is not None:

@@ -109,6 +109,7 @@ def test_invoke_tasks_expand_to_their_commands_pre_tasks_first(tmp_path: Path) -
     assert [s.text for s in deploy] == ["aws s3 cp model.joblib s3://models/model.joblib", "python -m src.train",
                                         "aws sagemaker update-endpoint --endpoint-name churn-$X --endpoint-config-name churn-v2"]
     assert invoked(index, "inv nothing", ".circleci/config.yml", 11) == []
+    assert [s.text for s in invoked(index, "python -m invoke tests", ".circleci/config.yml", 11)] == ["ruff check src", "pytest tests -q $X"]
 
 
 def test_circleci_invoke_tests_required_by_the_deploy_job_gate_it(tmp_path: Path) -> None:
@@ -309,3 +310,39 @@ def test_a_rollback_calling_a_module_and_a_make_target_the_repository_lacks_is_a
     report = _report(tmp_path, _runbook_repo(_MISSING_ROLLBACK))
     assert {q["id"]: q for q in report["questions"]}["T3"]["answer"] == "partial"
     assert not [f for f in report["findings"] if f["signal"] == "docs.rollback"]
+
+
+# ---------------------------------------------------------------- T4: an approval step in the deployment pipeline
+
+_APPROVAL_WORKFLOW = """\
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: trstringer/manual-approval@v1
+{coe}        with:
+          secret: ${{{{ github.TOKEN }}}}
+          approvers: ml-leads
+          minimum-approvals: 1
+      - run: python deploy.py
+"""
+
+
+def _approval_repo(coe: str = "", action: str = "trstringer/manual-approval") -> dict[str, str]:
+    return {".github/workflows/deploy.yml": _APPROVAL_WORKFLOW.format(coe=coe).replace("trstringer/manual-approval", action),
+            "deploy.py": "import subprocess\nsubprocess.run(['aws', 'sagemaker', 'update-endpoint', '--endpoint-name', 'churn'], check=True)\n"}
+
+
+def test_a_github_approval_action_before_the_deploy_is_a_manual_approval(tmp_path: Path) -> None:
+    answers = _answers(tmp_path, _approval_repo())
+    assert answers["T4"]["answer"] == "yes"
+    assert answers["T4"]["evidence"][0]["line"] == 9
+
+
+def test_an_approval_action_that_cannot_fail_the_job_or_a_bot_approving_prs_is_none(tmp_path: Path) -> None:
+    assert _answers(tmp_path / "a", _approval_repo(coe="        continue-on-error: true\n"))["T4"]["answer"] == "no"
+    assert _answers(tmp_path / "b", _approval_repo(action="hmarr/auto-approve-action"))["T4"]["answer"] == "no"

@@ -281,9 +281,20 @@ def parse_github(index: FileIndex) -> list[CiJob]:
                         image=str(job.get("container", "") if not isinstance(job.get("container"), dict) else job["container"].get("image", "")),
                         self_hosted=_self_hosted(job.get("runs-on")),
                         env=env_vars(doc.get("env"), job.get("env")),
+                        gate="manual-approval" if any(_approval_action(st) for st in steps) else "",
                     )
                 )
     return _called_workflows(jobs)
+
+
+def _approval_action(step: CiStep) -> bool:
+    """A step of an action that waits for a person's approval and fails the job on a rejection: an action named for it
+    (``trstringer/manual-approval``, a Slack approval action whose buttons a reviewer presses), run and blocking."""
+    name = step.uses.split("@", 1)[0].lower()
+    action = name.rsplit("/", 1)[-1]
+    # (a bot approving pull requests, ``hmarr/auto-approve-action``, ``approve-pull-request-action``, is no reviewer)
+    bot = "auto" in action or "pull-request" in action or "-pr" in action or "pr-" in action
+    return bool(name) and not name.startswith(("./", "docker://")) and "approv" in action and not bot and step.blocking and not step.disabled
 
 
 def _called_workflows(jobs: list[CiJob]) -> list[CiJob]:

@@ -362,6 +362,8 @@ def _invoked(index: FileIndex, text: str, path: str, line: int, cwd: str) -> lis
         return _toml_tasks(index, path, cwd, w[1], ("pyproject.toml",), "poe")
     if h in ("invoke", "inv") and len(w) > 1:
         return _invoke(index, path, cwd, w[1:])
+    if h.startswith("python") and w[1:3] == ["-m", "invoke"] and len(w) > 3:
+        return _invoke(index, path, cwd, w[3:])
     if h == "dvc" and w[1:2] == ["repro"]:
         return _dvc_stages(index, path, cwd, w[2:])
     if h == "ray" and "--" in w:
