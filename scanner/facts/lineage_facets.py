@@ -21,9 +21,25 @@ _COMMIT_WORDS = frozenset({"git", "commit", "sha", "revision", "githash", "gitsh
 _MODEL_FILE = (".pkl", ".joblib", ".pt", ".pth", ".onnx", ".h5", ".keras", ".bin", ".safetensors", "model.tar.gz", ".cbm", ".ubj")
 
 
+# the last trees' name -> bound values tables: ``commit_value`` asks for names once per expression it reads (every
+# f-string part of a module), and one walk of the module per question made a module of many f-strings quadratic
+_BOUND_TABLES: list[tuple[ast.Module, dict[str, list[ast.AST]]]] = []
+
+
 def _bound(tree: ast.Module, name: str) -> list[ast.AST]:
-    return [a.value for a in walk(tree) if isinstance(a, (ast.Assign, ast.AnnAssign)) and a.value is not None
-            and any(isinstance(t, ast.Name) and t.id == name for t in (a.targets if isinstance(a, ast.Assign) else [a.target]))]
+    """The values a module assigns to ``name`` (``name = v``, ``name: T = v``), in the module's walk order."""
+    table = next((t for m, t in _BOUND_TABLES if m is tree), None)
+    if table is None:
+        table = {}
+        for a in walk(tree):
+            if isinstance(a, (ast.Assign, ast.AnnAssign)) and a.value is not None:
+                seen: set[str] = set()
+                for t in a.targets if isinstance(a, ast.Assign) else [a.target]:
+                    if isinstance(t, ast.Name) and t.id not in seen:
+                        seen.add(t.id)
+                        table.setdefault(t.id, []).append(a.value)
+        _BOUND_TABLES[:] = [(tree, table), *_BOUND_TABLES[:3]]  # bounded: the trees a fact pass is reading now
+    return table.get(name, [])
 
 
 def commit_value(tree: ast.Module, node: ast.AST, depth: int = 0) -> str:
